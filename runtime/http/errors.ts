@@ -1,0 +1,21 @@
+/** Which outside system a call went to. */
+export type ServiceName = "siesa" | "kong-rfid" | "wms";
+
+/**
+ * A call to Siesa or a product that did not succeed. `retryable` tells the caller whether the
+ * policy gave up on a transient failure (5xx, 429, timeout, network: the record is `failed` and
+ * may be tried again later) or the API refused it for good (4xx: the record is `rejected`).
+ * The message never contains credentials: only service, operation, status and the API's own message.
+ */
+export class ExternalCallError extends Error {
+  override readonly name = "ExternalCallError";
+  constructor(
+    readonly service: ServiceName,
+    readonly operation: string,
+    readonly status: number | "timeout" | "network",
+    readonly apiMessage: string,
+    readonly retryable: boolean,
+  ) {
+    super(`${service} ${operation} failed (${status}): ${apiMessage}`);
+  }
+}

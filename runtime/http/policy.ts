@@ -1,0 +1,153 @@
+import { FetchError, type FetchOptions, type FetchResponse, ofetch } from "ofetch";
+import type { Log } from "../observability/logger.js";
+import { ExternalCallError, type ServiceName } from "./errors.js";
+
+/**
+ * The error policy of every outbound call (SYSTEM.md §7):
+ * - 2xx/3xx and 4xx other than 429 come back to the caller, who knows what a 400 or 401 means there;
+ * - 429: wait for `Retry-After` (seconds or HTTP date), else backoff; at most `rateLimitRetries` times;
+ * - 5xx: up to `retryAttempts` retries, exponential 1 s, 2 s, 4 s… with full jitter;
+ * - timeout: one retry; network error: retried like a 5xx, with delay.
+ * When retries run out an ExternalCallError with `retryable: true` is thrown.
+ *
+ * ofetch's own `retry` counts every kind of failure alike and cannot honour Retry-After, so it is
+ * off (retry: 0) and this loop decides; ofetch still does JSON, query strings and timeouts.
+ */
+export interface CallPolicy {
+  retryAttempts: number;
+  timeoutMs: number;
+  /** First backoff step; doubles each retry. 1000 in production, tiny in tests. */
+  baseDelayMs: number;
+  /** Never wait longer than this for one retry, whatever Retry-After says. */
+  maxDelayMs: number;
+  rateLimitRetries: number;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+}
+
+export const defaultPolicy = (overrides: Partial<CallPolicy> = {}): CallPolicy => ({
+  retryAttempts: 3,
+  timeoutMs: 30_000,
+  baseDelayMs: 1_000,
+  maxDelayMs: 60_000,
+  rateLimitRetries: 5,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+  ...overrides,
+});
+
+export interface CallContext {
+  service: ServiceName;
+  operation: string;
+  tenantId: string;
+  log: Log;
+}
+
+/** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function backoffMs(policy: CallPolicy, attempt: number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  // "Equal jitter": at least half the step, so retries never bunch up at zero.
+  return ceiling / 2 + policy.random() * (ceiling / 2);
+}
+
+function apiMessage(data: unknown): string {
+  if (data == null) return "";
+  if (typeof data === "string") return data.slice(0, 500);
+  return JSON.stringify(data).slice(0, 500);
+}
+
+/** Warn when an API says less than 20 % of its rate limit remains (directive §5.2). */
+function watchRateLimit(response: FetchResponse<unknown>, ctx: CallContext): void {
+  const limit = Number(response.headers.get("x-ratelimit-limit"));
+  const remaining = Number(response.headers.get("x-ratelimit-remaining"));
+  if (limit > 0 && Number.isFinite(remaining) && remaining < limit * 0.2) {
+    ctx.log.warn("rate limit nearly used", {
+      service: ctx.service,
+      operation: ctx.operation,
+      tenantId: ctx.tenantId,
+      limit,
+      remaining,
+    });
+  }
+}
+
+/**
+ * Sends one request under the policy. Resolves with the response for any status the caller must
+ * interpret (< 500, except 429); throws ExternalCallError once transient failures exhaust the policy.
+ */
+export async function send<T = unknown>(
+  url: string,
+  options: FetchOptions<"json">,
+  policy: CallPolicy,
+  ctx: CallContext,
+): Promise<FetchResponse<T>> {
+  let serverErrors = 0;
+  let rateLimited = 0;
+  let timeouts = 0;
+  for (;;) {
+    let failure: { status: number | "timeout" | "network"; message: string; waitMs: number } | undefined;
+    try {
+      const response = await ofetch.raw<T>(url, {
+        ...options,
+        retry: 0,
+        timeout: policy.timeoutMs,
+        ignoreResponseError: true,
+      });
+      watchRateLimit(response, ctx);
+      const status = response.status;
+      if (status === 429 && rateLimited < policy.rateLimitRetries) {
+        const waitMs = retryAfterMs(response.headers.get("retry-after")) ?? backoffMs(policy, rateLimited);
+        rateLimited++;
+        failure = {
+          status,
+          message: apiMessage(response._data),
+          waitMs: Math.min(waitMs, policy.maxDelayMs),
+        };
+      } else if (status >= 500 && serverErrors < policy.retryAttempts) {
+        failure = { status, message: apiMessage(response._data), waitMs: backoffMs(policy, serverErrors) };
+        serverErrors++;
+      } else if (status >= 500 || status === 429) {
+        logExternalError(ctx, status, apiMessage(response._data), "giving up");
+        throw new ExternalCallError(ctx.service, ctx.operation, status, apiMessage(response._data), true);
+      } else {
+        if (status >= 400) logExternalError(ctx, status, apiMessage(response._data), "returned to caller");
+        return response;
+      }
+    } catch (error) {
+      if (error instanceof ExternalCallError) throw error;
+      if (!(error instanceof FetchError)) throw error;
+      const isTimeout = error.cause instanceof Error && error.cause.name === "TimeoutError";
+      const status = isTimeout ? "timeout" : "network";
+      const message = isTimeout ? `no answer within ${policy.timeoutMs} ms` : "could not connect";
+      const allowed = isTimeout ? timeouts < 1 : serverErrors < policy.retryAttempts;
+      if (!allowed) {
+        logExternalError(ctx, status, message, "giving up");
+        throw new ExternalCallError(ctx.service, ctx.operation, status, message, true);
+      }
+      failure = { status, message, waitMs: backoffMs(policy, isTimeout ? timeouts : serverErrors) };
+      if (isTimeout) timeouts++;
+      else serverErrors++;
+    }
+    logExternalError(ctx, failure.status, failure.message, `retrying in ${Math.round(failure.waitMs)} ms`);
+    await policy.sleep(failure.waitMs);
+  }
+}
+
+function logExternalError(ctx: CallContext, status: number | string, message: string, action: string): void {
+  ctx.log.warn("external call failed", {
+    service: ctx.service,
+    operation: ctx.operation,
+    tenantId: ctx.tenantId,
+    status,
+    apiMessage: message,
+    action,
+  });
+}

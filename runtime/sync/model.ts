@@ -1,0 +1,70 @@
+/**
+ * The vocabulary every part of the sync shares. Pure types: no I/O lives here.
+ */
+
+export type ProductType = "kong-rfid" | "wms";
+
+/** What became of one source record in one run (SYSTEM.md §8). */
+export const OUTCOMES = ["created", "updated", "unchanged", "rejected", "failed"] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** Invariant: extracted = created + updated + unchanged + rejected + failed. */
+export type Counts = { extracted: number } & Record<Outcome, number>;
+
+export const zeroCounts = (): Counts => ({
+  extracted: 0,
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  rejected: 0,
+  failed: 0,
+});
+
+/** A row as Siesa sends it, after keys and string values are trimmed. */
+export type SiesaRow = Record<string, string | number | boolean | null>;
+
+/**
+ * One unique record extracted from Siesa: the item row plus its barcode rows.
+ * `key` is the record's identity for de-duplication and the ledger: the item's `f120_id`
+ * (stable, numeric, and present even when the rest of the row is malformed).
+ */
+export interface SourceRecord {
+  key: string;
+  item: SiesaRow;
+  barcodes: SiesaRow[];
+}
+
+/** The product-neutral item every mapping produces first. */
+export interface CanonicalItem {
+  sku: string;
+  sourceId: number;
+  name: string;
+  description: string;
+  unit: string;
+  barcodes: string[];
+  active: boolean;
+  erpCompany: number;
+}
+
+/** What a product client writes: the payload in the product's own shape, and how to find it. */
+export interface ProductRecord {
+  /** Same as SourceRecord.key. */
+  key: string;
+  /** The product's unique external id for the record (Kong `external_id`, WMS `external_id`). */
+  externalId: string;
+  payload: Record<string, unknown>;
+}
+
+/** A field-level reason a record was rejected by a mapping or by the product. */
+export interface Rejection {
+  key: string;
+  reason: string;
+  fields?: Record<string, string>;
+}
+
+/** The per-record result kept in a run's first errors. */
+export interface RecordError {
+  key: string;
+  outcome: "rejected" | "failed";
+  reason: string;
+}

@@ -1,0 +1,71 @@
+import type { MiddlewareHandler } from "hono";
+
+/**
+ * Fault and latency knobs shared by every sandbox. Shares are probabilities per request (0..1),
+ * drawn from a seeded generator so a test that sets a seed sees the same faults every time.
+ */
+export interface FaultKnobs {
+  seed: number;
+  /** Fixed latency added to every request. */
+  latencyMs: number;
+  /** Share of requests answered 429 with `Retry-After: retryAfterSeconds`. */
+  rateLimitShare: number;
+  retryAfterSeconds: number;
+  /** Share of requests answered 500. */
+  serverErrorShare: number;
+  /** Share of requests that hang for `hangMs` before answering (a client timeout). */
+  timeoutShare: number;
+  hangMs: number;
+}
+
+export const noFaults = (overrides: Partial<FaultKnobs> = {}): FaultKnobs => ({
+  seed: 1,
+  latencyMs: 0,
+  rateLimitShare: 0,
+  retryAfterSeconds: 1,
+  serverErrorShare: 0,
+  timeoutShare: 0,
+  hangMs: 2_000,
+  ...overrides,
+});
+
+/** mulberry32: tiny, fast, good enough for repeatable test data and fault draws. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Hono middleware that injects the configured faults before the real handler runs.
+ * `knobs` is read on every request, so a test can change it while the sandbox runs.
+ * `body429` lets each sandbox answer throttling in its own API's shape.
+ */
+export function faultInjection(
+  knobs: () => FaultKnobs,
+  random: () => number,
+  body429: (retryAfterSeconds: number) => unknown = () => ({ detail: "Too many requests" }),
+): MiddlewareHandler {
+  return async (c, next) => {
+    const k = knobs();
+    if (k.latencyMs > 0) await sleep(k.latencyMs);
+    const draw = random();
+    let edge = k.rateLimitShare;
+    if (draw < edge) {
+      c.header("Retry-After", String(k.retryAfterSeconds));
+      return c.json(body429(k.retryAfterSeconds) as object, 429);
+    }
+    edge += k.serverErrorShare;
+    if (draw < edge) return c.json({ detail: "Internal server error (sandbox fault)" }, 500);
+    edge += k.timeoutShare;
+    if (draw < edge) await sleep(k.hangMs);
+    await next();
+  };
+}
