@@ -1,0 +1,206 @@
+import { payloadHash } from "./hash.js";
+import { type Counts, type Outcome, type ProductRecord, type RecordError, zeroCounts } from "./model.js";
+import { forEachConcurrent } from "./pool.js";
+import type {
+  Ledger,
+  LedgerEntry,
+  ProductWriter,
+  RecordSource,
+  RunJournal,
+  RunStatus,
+  RunTrigger,
+} from "./ports.js";
+
+/** Maps one source record to the product's record, or says why it cannot be. */
+export interface RecordMapper {
+  map(
+    source: import("./model.js").SourceRecord,
+  ): { ok: true; record: ProductRecord } | { ok: false; reason: string; fields?: Record<string, string> };
+}
+
+export interface SyncDependencies {
+  tenantId: string;
+  source: RecordSource;
+  mapper: RecordMapper;
+  product: ProductWriter;
+  ledger: Ledger;
+  journal: RunJournal;
+  /** Units of Siesa work and product writes in flight at once (the tenant's `sync.concurrency`). */
+  concurrency: number;
+  now?: () => Date;
+  onProgress?: (counts: Readonly<Counts>) => void;
+}
+
+export interface SyncOptions {
+  runId: string;
+  trigger: RunTrigger;
+  /** Compute every outcome but write nothing: not to the product, the ledger or the journal. */
+  dryRun?: boolean;
+}
+
+/** A change a dry run would make. */
+export interface PlannedChange {
+  key: string;
+  externalId: string;
+  outcome: "created" | "updated";
+}
+
+export interface RunSummary {
+  tenantId: string;
+  runId: string;
+  status: Exclude<RunStatus, "running">;
+  counts: Counts;
+  durationMs: number;
+  /** The first 50 rejected or failed records with their reasons. */
+  errors: RecordError[];
+  /** Why the run stopped early, when it did. */
+  reason?: string;
+  /** Dry runs only: what would be written. */
+  changes?: PlannedChange[];
+}
+
+const MAX_ERRORS = 50;
+
+/** Errors after which writing more records is pointless: the run stops (they are named by the clients). */
+const RUN_STOPPING_ERRORS = new Set(["ProductAuthError", "SiesaAuthError"]);
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * One run of one tenant: extract → map → compare each payload's hash with the ledger → write
+ * only what changed → record every record's outcome. Invariant, whatever fails:
+ * counts.extracted = created + updated + unchanged + rejected + failed.
+ */
+export async function runSync(deps: SyncDependencies, options: SyncOptions): Promise<RunSummary> {
+  const now = deps.now ?? (() => new Date());
+  const started = now();
+  const { tenantId, journal } = deps;
+  const { runId, dryRun = false } = options;
+  const counts = zeroCounts();
+  const errors: RecordError[] = [];
+  const changes: PlannedChange[] = [];
+  const seen = new Set<string>();
+  let stopReason: string | undefined;
+
+  if (!dryRun) {
+    await journal.create({
+      runId,
+      tenantId,
+      trigger: options.trigger,
+      status: "running",
+      startedAt: started.toISOString(),
+      counts: zeroCounts(),
+      errors: [],
+    });
+  }
+
+  const record = (delta: Partial<Counts>, outcome: Outcome, error?: RecordError) => {
+    delta[outcome] = (delta[outcome] ?? 0) + 1;
+    counts[outcome]++;
+    if (error && errors.length < MAX_ERRORS) errors.push(error);
+  };
+
+  try {
+    await deps.product.login();
+    for await (const batch of deps.source.extractAll({ concurrency: deps.concurrency })) {
+      const delta: Partial<Counts> = { extracted: 0 };
+      const firstNewError = errors.length;
+      // Extraction promises each record once; a repeat would double-count, so it is dropped here.
+      const fresh = batch.filter((source) => !seen.has(source.key) && seen.add(source.key));
+      delta.extracted = fresh.length;
+      counts.extracted += fresh.length;
+
+      const mapped: { record: ProductRecord; hash: string }[] = [];
+      for (const source of fresh) {
+        const result = deps.mapper.map(source);
+        if (result.ok) mapped.push({ record: result.record, hash: payloadHash(result.record.payload) });
+        else record(delta, "rejected", { key: source.key, outcome: "rejected", reason: result.reason });
+      }
+
+      const known = await deps.ledger.getMany(
+        tenantId,
+        mapped.map((m) => m.record.key),
+      );
+      const changed = mapped.filter(({ record: r, hash }) => {
+        if (known.get(r.key)?.hash !== hash) return true;
+        record(delta, "unchanged");
+        return false;
+      });
+
+      const written: LedgerEntry[] = [];
+      await forEachConcurrent(changed, deps.concurrency, async ({ record: r, hash }) => {
+        const previous = known.get(r.key);
+        if (dryRun) {
+          const outcome = previous ? "updated" : "created";
+          changes.push({ key: r.key, externalId: r.externalId, outcome });
+          record(delta, outcome);
+          return;
+        }
+        if (stopReason) {
+          record(delta, "failed", { key: r.key, outcome: "failed", reason: `run stopped: ${stopReason}` });
+          return;
+        }
+        try {
+          const result = await deps.product.write(r, previous?.productId);
+          if (result.outcome === "rejected") {
+            record(delta, "rejected", { key: r.key, outcome: "rejected", reason: result.reason });
+            return;
+          }
+          record(delta, result.outcome);
+          written.push({
+            key: r.key,
+            hash,
+            productId: result.productId,
+            runId,
+            updatedAt: now().toISOString(),
+          });
+        } catch (error) {
+          if (error instanceof Error && RUN_STOPPING_ERRORS.has(error.name)) stopReason ??= error.message;
+          record(delta, "failed", { key: r.key, outcome: "failed", reason: messageOf(error) });
+        }
+      });
+
+      if (!dryRun) {
+        // The ledger only learns a hash after the product accepted the write.
+        if (written.length > 0) await deps.ledger.putMany(tenantId, written);
+        await journal.addCounts(tenantId, runId, delta);
+        if (errors.length > firstNewError)
+          await journal.addErrors(tenantId, runId, errors.slice(firstNewError));
+      }
+      deps.onProgress?.(counts);
+      if (stopReason) break;
+    }
+  } catch (error) {
+    // Siesa or the product could not be used at all (or stopped answering mid-run): what was
+    // extracted is already accounted for; the run ends failed with the reason.
+    stopReason ??= messageOf(error);
+  }
+
+  const finished = now();
+  const durationMs = finished.getTime() - started.getTime();
+  const status = statusOf(counts, stopReason);
+  if (!dryRun) {
+    await journal.finish(tenantId, runId, {
+      status,
+      finishedAt: finished.toISOString(),
+      durationMs,
+      ...(stopReason ? { reason: stopReason } : {}),
+    });
+  }
+  return {
+    tenantId,
+    runId,
+    status,
+    counts,
+    durationMs,
+    errors,
+    ...(stopReason ? { reason: stopReason } : {}),
+    ...(dryRun ? { changes } : {}),
+  };
+}
+
+function statusOf(counts: Counts, stopReason: string | undefined): Exclude<RunStatus, "running"> {
+  if (stopReason) return "failed";
+  if (counts.extracted > 0 && counts.failed === counts.extracted) return "failed";
+  return counts.rejected + counts.failed > 0 ? "partial" : "succeeded";
+}
