@@ -1,0 +1,28 @@
+/**
+ * The opaque paging cursor of a tenant's runs: base64url of the DynamoDB key to continue after.
+ * Decoding checks it belongs to the tenant asked for, so a tampered or foreign cursor is a clear 400,
+ * not a DynamoDB validation error.
+ */
+import { InvalidCursorError } from "./errors.js";
+
+interface RunsKey {
+  tenantId: string;
+  runId: string;
+}
+
+export const encodeRunsCursor = (tenantId: string, runId: string): string =>
+  Buffer.from(JSON.stringify({ tenantId, runId } satisfies RunsKey)).toString("base64url");
+
+export function decodeRunsCursor(tenantId: string, cursor: string): RunsKey {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw new InvalidCursorError(tenantId);
+  }
+  const { tenantId: owner, runId, ...rest } = (key ?? {}) as Partial<RunsKey>;
+  if (owner !== tenantId || typeof runId !== "string" || runId === "" || Object.keys(rest).length > 0) {
+    throw new InvalidCursorError(tenantId);
+  }
+  return { tenantId, runId };
+}

@@ -1,0 +1,28 @@
+/** Errors the store raises for a caller's mistake, so the API can answer 404 / 409 / 400 instead of 500. */
+
+export class RunNotFoundError extends Error {
+  override name = "RunNotFoundError";
+  constructor(
+    readonly tenantId: string,
+    readonly runId: string,
+  ) {
+    super(`run ${runId} of tenant ${tenantId} does not exist`);
+  }
+}
+
+export class RunAlreadyExistsError extends Error {
+  override name = "RunAlreadyExistsError";
+  constructor(
+    readonly tenantId: string,
+    readonly runId: string,
+  ) {
+    super(`run ${runId} of tenant ${tenantId} already exists; a run record is never overwritten`);
+  }
+}
+
+export class InvalidCursorError extends Error {
+  override name = "InvalidCursorError";
+  constructor(tenantId: string) {
+    super(`the runs cursor is not one this service issued for tenant ${tenantId}`);
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The record ledger: for each record of a tenant, the hash of the payload last written successfully to
+ * the product. A record whose new hash equals the ledger's is `unchanged` and is not written again.
+ * Item: { tenantId, recordKey, hash, productId, runId, updatedAt }.
+ */
+import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  type DynamoDBDocumentClient,
+  paginateQuery,
+} from "@aws-sdk/lib-dynamodb";
+import {
+  BATCH_GET_MAX,
+  BATCH_PARALLELISM,
+  BATCH_WRITE_MAX,
+  chunk,
+  forEachLimited,
+  sendUntilProcessed,
+} from "./batch.js";
+
+export interface LedgerEntry {
+  /** The record's key (SourceRecord.key). */
+  key: string;
+  /** Hash of the product payload last written. */
+  hash: string;
+  /** The product's id for the record (e.g. Kong's SKU id). */
+  productId: string;
+  /** The run that wrote it. */
+  runId: string;
+  /** ISO timestamp of the write. */
+  updatedAt: string;
+}
+
+type LedgerItem = Omit<LedgerEntry, "key"> & { tenantId: string; recordKey: string };
+
+const toEntry = (item: Record<string, unknown>): LedgerEntry => {
+  const { recordKey, hash, productId, runId, updatedAt } = item as LedgerItem;
+  return { key: recordKey, hash, productId, runId, updatedAt };
+};
+
+export class RecordLedger {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** The ledger entries of `keys` that exist; keys never written are absent from the map. */
+  async getMany(tenantId: string, keys: string[]): Promise<Map<string, LedgerEntry>> {
+    this.check(tenantId, keys);
+    const found = new Map<string, LedgerEntry>();
+    // BatchGetItem refuses a request that names the same key twice.
+    const batches = chunk([...new Set(keys)], BATCH_GET_MAX);
+    await forEachLimited(batches, BATCH_PARALLELISM, (batch) => {
+      const request: BatchGetCommandInput["RequestItems"] = {
+        [this.tableName]: {
+          Keys: batch.map((recordKey) => ({ tenantId, recordKey })),
+          // A redelivered message may read right after the write it repeats: read what was written.
+          ConsistentRead: true,
+        },
+      };
+      return sendUntilProcessed(
+        request,
+        async (RequestItems) => {
+          const answer = await this.doc.send(new BatchGetCommand({ RequestItems }));
+          for (const item of answer.Responses?.[this.tableName] ?? []) {
+            const entry = toEntry(item);
+            found.set(entry.key, entry);
+          }
+          return answer.UnprocessedKeys?.[this.tableName]?.Keys?.length ? answer.UnprocessedKeys : undefined;
+        },
+        `ledger ${this.tableName}, tenant ${tenantId}: reading ${batch.length} records`,
+      );
+    });
+    return found;
+  }
+
+  /** Writes (replaces) the entries; when a key appears twice, the last entry wins. */
+  async putMany(tenantId: string, entries: LedgerEntry[]): Promise<void> {
+    this.check(
+      tenantId,
+      entries.map((entry) => entry.key),
+    );
+    // BatchWriteItem refuses a request that names the same key twice.
+    const latest = new Map(entries.map((entry) => [entry.key, entry]));
+    const batches = chunk([...latest.values()], BATCH_WRITE_MAX);
+    await forEachLimited(batches, BATCH_PARALLELISM, (batch) => {
+      const request: BatchWriteCommandInput["RequestItems"] = {
+        [this.tableName]: batch.map(({ key, hash, productId, runId, updatedAt }) => ({
+          PutRequest: { Item: { tenantId, recordKey: key, hash, productId, runId, updatedAt } },
+        })),
+      };
+      return sendUntilProcessed(
+        request,
+        async (RequestItems) => {
+          const answer = await this.doc.send(new BatchWriteCommand({ RequestItems }));
+          return answer.UnprocessedItems?.[this.tableName]?.length ? answer.UnprocessedItems : undefined;
+        },
+        `ledger ${this.tableName}, tenant ${tenantId}: writing ${batch.length} records`,
+      );
+    });
+  }
+
+  /** Every entry of the tenant, one DynamoDB page (up to 1 MB) at a time. */
+  async *all(tenantId: string): AsyncGenerator<LedgerEntry[]> {
+    this.check(tenantId, []);
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: "tenantId = :tenantId",
+        ExpressionAttributeValues: { ":tenantId": tenantId },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      if (page.Items?.length) yield page.Items.map(toEntry);
+    }
+  }
+
+  /** DynamoDB refuses empty key strings with a message that names neither tenant nor record. */
+  private check(tenantId: string, keys: string[]): void {
+    if (!tenantId) throw new Error(`ledger ${this.tableName}: tenantId must be a non-empty string`);
+    if (keys.some((key) => typeof key !== "string" || key === "")) {
+      throw new Error(
+        `ledger ${this.tableName}, tenant ${tenantId}: every record key must be a non-empty string`,
+      );
+    }
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * Run records: one item per run, keyed by tenant and a time-sortable runId, updated in place while the
+ * run's workers progress, so the API can show a run's status, counts and first errors as it goes.
+ * Item: { tenantId, runId, trigger, status, startedAt, finishedAt?, durationMs?, counts{}, errors[], reason?, dryRun? }.
+ */
+import { randomBytes } from "node:crypto";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import { type Counts, OUTCOMES, type RecordError, zeroCounts } from "../sync/model.js";
+import { decodeRunsCursor, encodeRunsCursor } from "./cursor.js";
+import { RunAlreadyExistsError, RunNotFoundError } from "./errors.js";
+import { RUNS_BY_ID_INDEX } from "./tables.js";
+
+export type RunStatus = "running" | "succeeded" | "partial" | "failed";
+export type RunTrigger = "schedule" | "manual" | "cli" | "retry";
+
+export interface RunRecord {
+  runId: string;
+  tenantId: string;
+  trigger: RunTrigger;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs?: number;
+  counts: Counts;
+  errors: RecordError[];
+  reason?: string;
+  dryRun?: boolean;
+}
+
+export interface RunEnd {
+  status: RunStatus;
+  finishedAt: string;
+  durationMs: number;
+  reason?: string;
+}
+
+/** A run keeps its first errors only: enough to diagnose, and the item stays far below 400 KB. */
+export const MAX_RUN_ERRORS = 50;
+/** Longest error reason kept (a product may answer with a whole HTML page). */
+export const MAX_REASON_LENGTH = 1_000;
+export const DEFAULT_RUNS_PAGE = 20;
+export const MAX_RUNS_PAGE = 100;
+
+const COUNT_NAMES = ["extracted", ...OUTCOMES] as const;
+
+/**
+ * `20250131T235959.123Z-9f8e7d6c5b4a`: UTC time to the millisecond, then 48 random bits. Sorts by time as a
+ * string (so a tenant's runs list newest first by runId) and is unique without coordination.
+ */
+export function newRunId(now: Date = new Date()): string {
+  const time = now.toISOString().replace(/[-:]/g, "");
+  return `${time}-${randomBytes(6).toString("hex")}`;
+}
+
+const truncate = (text: string) =>
+  text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 1)}…` : text;
+
+export class RunStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Stores a new run; throws RunAlreadyExistsError rather than overwrite one. */
+  async create(run: RunRecord): Promise<void> {
+    const item = toItem({ ...run, counts: { ...zeroCounts(), ...run.counts }, errors: run.errors ?? [] });
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: "attribute_not_exists(runId)",
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new RunAlreadyExistsError(run.tenantId, run.runId);
+      }
+      throw error;
+    }
+  }
+
+  /** Adds to the run's counts in one atomic update: safe from any number of parallel workers. */
+  async addCounts(tenantId: string, runId: string, delta: Partial<Counts>): Promise<void> {
+    const names: Record<string, string> = { "#counts": "counts" };
+    const values: Record<string, number> = {};
+    const additions: string[] = [];
+    for (const [name, amount] of Object.entries(delta)) {
+      if (!(COUNT_NAMES as readonly string[]).includes(name)) {
+        throw new Error(`run ${runId} of tenant ${tenantId}: unknown count "${name}"`);
+      }
+      if (!Number.isInteger(amount)) {
+        throw new Error(
+          `run ${runId} of tenant ${tenantId}: count "${name}" must be an integer, got ${amount}`,
+        );
+      }
+      if (amount === 0) continue;
+      names[`#${name}`] = name;
+      values[`:${name}`] = amount as number;
+      additions.push(`#counts.#${name} :${name}`);
+    }
+    if (additions.length === 0) return;
+    await this.update(tenantId, runId, {
+      UpdateExpression: `ADD ${additions.join(", ")}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  /**
+   * Appends errors while the run holds fewer than MAX_RUN_ERRORS; the rest are dropped (the counts
+   * still count them). Optimistic: the append is conditional on the list's size, and on a race it
+   * re-reads the size and appends only what still fits.
+   */
+  async addErrors(tenantId: string, runId: string, errors: RecordError[]): Promise<void> {
+    const kept = errors.map((error) => ({ ...error, reason: truncate(error.reason) }));
+    let room = MAX_RUN_ERRORS;
+    // Each retry follows another writer's append, and the list only grows to MAX_RUN_ERRORS.
+    for (let attempt = 0; attempt <= MAX_RUN_ERRORS + 1; attempt++) {
+      const batch = kept.slice(0, room);
+      if (batch.length === 0) return;
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { tenantId, runId },
+            UpdateExpression: "SET #errors = list_append(#errors, :batch)",
+            ConditionExpression: "attribute_exists(runId) AND size(#errors) <= :fullAt",
+            ExpressionAttributeNames: { "#errors": "errors" },
+            ExpressionAttributeValues: { ":batch": batch, ":fullAt": MAX_RUN_ERRORS - batch.length },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const run = await this.get(tenantId, runId);
+        if (!run) throw new RunNotFoundError(tenantId, runId);
+        room = MAX_RUN_ERRORS - run.errors.length;
+      }
+    }
+    throw new Error(`run ${runId} of tenant ${tenantId}: could not append errors (too much contention)`);
+  }
+
+  /** Records how the run ended. */
+  async finish(tenantId: string, runId: string, end: RunEnd): Promise<void> {
+    const sets = ["#status = :status", "finishedAt = :finishedAt", "durationMs = :durationMs"];
+    const values: Record<string, unknown> = {
+      ":status": end.status,
+      ":finishedAt": end.finishedAt,
+      ":durationMs": end.durationMs,
+    };
+    if (end.reason !== undefined) {
+      sets.push("reason = :reason");
+      values[":reason"] = truncate(end.reason);
+    }
+    await this.update(tenantId, runId, {
+      UpdateExpression: `SET ${sets.join(", ")}`,
+      // `status` is a DynamoDB reserved word.
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  async get(tenantId: string, runId: string): Promise<RunRecord | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { tenantId, runId }, ConsistentRead: true }),
+    );
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  /** Finds a run by id alone, through the runId index (eventually consistent in AWS). */
+  async getById(runId: string): Promise<RunRecord | undefined> {
+    const { Items } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: RUNS_BY_ID_INDEX,
+        KeyConditionExpression: "runId = :runId",
+        ExpressionAttributeValues: { ":runId": runId },
+        Limit: 1,
+      }),
+    );
+    const item = Items?.[0];
+    return item ? fromItem(item) : undefined;
+  }
+
+  /**
+   * A tenant's runs, newest first, `limit` at a time (default 20, at most 100). Pass the returned
+   * `cursor` to get the next page; no cursor means there is none.
+   */
+  async list(
+    tenantId: string,
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<{ runs: RunRecord[]; cursor?: string }> {
+    const limit = options.limit ?? DEFAULT_RUNS_PAGE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RUNS_PAGE) {
+      throw new RangeError(`runs of tenant ${tenantId}: limit must be an integer from 1 to ${MAX_RUNS_PAGE}`);
+    }
+    const { Items = [], LastEvaluatedKey } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: "tenantId = :tenantId",
+        ExpressionAttributeValues: { ":tenantId": tenantId },
+        ScanIndexForward: false,
+        // One more than asked tells whether another page exists, so the last page carries no cursor.
+        Limit: limit + 1,
+        ...(options.cursor ? { ExclusiveStartKey: decodeRunsCursor(tenantId, options.cursor) } : {}),
+      }),
+    );
+    const runs = Items.slice(0, limit).map(fromItem);
+    const last = runs.at(-1);
+    // LastEvaluatedKey with no extra item: DynamoDB stopped early at its 1 MB page size.
+    const more = Items.length > limit || LastEvaluatedKey !== undefined;
+    return more && last ? { runs, cursor: encodeRunsCursor(tenantId, last.runId) } : { runs };
+  }
+
+  /** An update of an existing run; throws RunNotFoundError rather than create a partial item. */
+  private async update(
+    tenantId: string,
+    runId: string,
+    input: Pick<
+      UpdateCommandInput,
+      "UpdateExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"
+    >,
+  ): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { tenantId, runId },
+          ConditionExpression: "attribute_exists(runId)",
+          ...input,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new RunNotFoundError(tenantId, runId);
+      throw error;
+    }
+  }
+}
+
+function toItem(run: RunRecord): Record<string, unknown> {
+  const {
+    runId,
+    tenantId,
+    trigger,
+    status,
+    startedAt,
+    finishedAt,
+    durationMs,
+    counts,
+    errors,
+    reason,
+    dryRun,
+  } = run;
+  return {
+    tenantId,
+    runId,
+    trigger,
+    status,
+    startedAt,
+    counts,
+    errors: errors.slice(0, MAX_RUN_ERRORS).map((error) => ({ ...error, reason: truncate(error.reason) })),
+    ...(finishedAt !== undefined ? { finishedAt } : {}),
+    ...(durationMs !== undefined ? { durationMs } : {}),
+    ...(reason !== undefined ? { reason: truncate(reason) } : {}),
+    ...(dryRun !== undefined ? { dryRun } : {}),
+  };
+}
+
+function fromItem(item: Record<string, unknown>): RunRecord {
+  const run = item as unknown as RunRecord;
+  const record: RunRecord = {
+    runId: run.runId,
+    tenantId: run.tenantId,
+    trigger: run.trigger,
+    status: run.status,
+    startedAt: run.startedAt,
+    counts: { ...zeroCounts(), ...run.counts },
+    errors: run.errors ?? [],
+  };
+  if (run.finishedAt !== undefined) record.finishedAt = run.finishedAt;
+  if (run.durationMs !== undefined) record.durationMs = run.durationMs;
+  if (run.reason !== undefined) record.reason = run.reason;
+  if (run.dryRun !== undefined) record.dryRun = run.dryRun;
+  return record;
+}

@@ -1,0 +1,52 @@
+/**
+ * The single source of truth for the DynamoDB tables' shapes: `createTables` (local) builds them from
+ * here, and the Pulumi program will too, so the two cannot drift. Every key attribute is a string.
+ */
+
+export interface TableNames {
+  tenants: string;
+  runs: string;
+  ledger: string;
+  audit: string;
+}
+
+export interface GlobalSecondaryIndex {
+  name: string;
+  hashKey: string;
+  rangeKey?: string;
+  /** Every index here projects the whole item: they serve reads of whole records. */
+  projection: "ALL";
+}
+
+export interface TableDefinition {
+  hashKey: string;
+  rangeKey?: string;
+  gsis?: GlobalSecondaryIndex[];
+  /** Attribute holding an epoch-seconds expiry; DynamoDB deletes the item after it. */
+  ttlAttribute?: string;
+}
+
+/** The GSI that finds a run by its id alone (the API's GET /runs/:runId). */
+export const RUNS_BY_ID_INDEX = "byRunId";
+
+export const TABLE_DEFINITIONS: Record<keyof TableNames, TableDefinition> = {
+  /** One item per tenant: its deployed config (written by the Pulumi program). */
+  tenants: { hashKey: "tenantId" },
+  /** One item per run; runIds sort by time, so a Query lists a tenant's runs in order. */
+  runs: {
+    hashKey: "tenantId",
+    rangeKey: "runId",
+    gsis: [{ name: RUNS_BY_ID_INDEX, hashKey: "runId", projection: "ALL" }],
+  },
+  /** The hash of the last successful write of each record of a tenant. */
+  ledger: { hashKey: "tenantId", rangeKey: "recordKey" },
+  /** Who did what and when; `at` is `<ISO timestamp>#<id>`, so entries sort by time. */
+  audit: { hashKey: "tenantId", rangeKey: "at", ttlAttribute: "expiresAt" },
+};
+
+export const tableNames = (prefix: string): TableNames => ({
+  tenants: `${prefix}-tenants`,
+  runs: `${prefix}-runs`,
+  ledger: `${prefix}-ledger`,
+  audit: `${prefix}-audit`,
+});

@@ -1,0 +1,38 @@
+import { randomUUID } from "node:crypto";
+import type { LedgerEntry } from "../../runtime/store/ledger.js";
+import { newRunId, type RunRecord } from "../../runtime/store/runs.js";
+import { type RecordError, zeroCounts } from "../../runtime/sync/model.js";
+
+/** Table prefix unique to one test file, so suites sharing an endpoint (DynamoDB Local) never collide. */
+export const uniquePrefix = (suite: string) => `test-${suite}-${randomUUID().slice(0, 8)}`;
+
+/** A tenant id unique to one test, so tests in a suite never see each other's items. */
+export const aTenantId = () => `tenant-${randomUUID().slice(0, 8)}`;
+
+export const aRun = (overrides: Partial<RunRecord> = {}): RunRecord => ({
+  runId: newRunId(),
+  tenantId: aTenantId(),
+  trigger: "manual",
+  status: "running",
+  startedAt: "2025-03-01T10:00:00.000Z",
+  counts: zeroCounts(),
+  errors: [],
+  ...overrides,
+});
+
+export const aRecordError = (key: string, overrides: Partial<RecordError> = {}): RecordError => ({
+  key,
+  outcome: "rejected",
+  reason: `name: required (record ${key})`,
+  ...overrides,
+});
+
+export const ledgerEntries = (count: number, overrides: Partial<LedgerEntry> = {}): LedgerEntry[] =>
+  Array.from({ length: count }, (_, index) => ({
+    key: String(100_000 + index),
+    hash: `hash-${index}`,
+    productId: String(index + 1),
+    runId: "20250301T100000.000Z-000000000001",
+    updatedAt: "2025-03-01T10:00:00.000Z",
+    ...overrides,
+  }));
