@@ -27,12 +27,15 @@ export const aRecordError = (key: string, overrides: Partial<RecordError> = {}):
   ...overrides,
 });
 
+export const aLedgerEntry = (key: string, overrides: Partial<LedgerEntry> = {}): LedgerEntry => ({
+  key,
+  hash: `hash-of-${key}`,
+  productId: `sku-${key}`,
+  runId: "20250301T100000.000Z-000000000001",
+  updatedAt: "2025-03-01T10:00:00.000Z",
+  ...overrides,
+});
+
+/** Entries for keys 100000, 100001, … */
 export const ledgerEntries = (count: number, overrides: Partial<LedgerEntry> = {}): LedgerEntry[] =>
-  Array.from({ length: count }, (_, index) => ({
-    key: String(100_000 + index),
-    hash: `hash-${index}`,
-    productId: String(index + 1),
-    runId: "20250301T100000.000Z-000000000001",
-    updatedAt: "2025-03-01T10:00:00.000Z",
-    ...overrides,
-  }));
+  Array.from({ length: count }, (_, index) => aLedgerEntry(String(100_000 + index), overrides));

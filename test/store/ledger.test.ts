@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecordLedger } from "../../runtime/store/ledger.js";
 import { openStore, type Store } from "../../runtime/store/local.js";
-import { aTenantId, ledgerEntries, uniquePrefix } from "./factories.js";
+import { aLedgerEntry, aTenantId, ledgerEntries, uniquePrefix } from "./factories.js";
 
 let store: Store;
 let ledger: RecordLedger;
@@ -28,20 +28,18 @@ describe("RecordLedger", () => {
 
   it("replaces an entry when it is written again, and the last of duplicate keys in one call wins", async () => {
     const tenantId = aTenantId();
-    await ledger.putMany(tenantId, ledgerEntries(3));
-    const [first, second] = ledgerEntries(2, {
-      hash: "new-hash",
-      runId: "20250302T100000.000Z-000000000002",
-    });
-    const twiceInOneCall = { ...ledgerEntries(1)[0]!, key: "100002", hash: "first" };
-    const lastOfTwice = { ...twiceInOneCall, hash: "last" };
+    await ledger.putMany(tenantId, [aLedgerEntry("1"), aLedgerEntry("2")]);
+    const rewritten = aLedgerEntry("1", { hash: "new-hash", runId: "20250302T100000.000Z-000000000002" });
 
-    await ledger.putMany(tenantId, [first!, second!, twiceInOneCall, lastOfTwice]);
-    const found = await ledger.getMany(tenantId, ["100000", "100001", "100002", "100001"]);
+    await ledger.putMany(tenantId, [
+      rewritten,
+      aLedgerEntry("2", { hash: "first" }),
+      aLedgerEntry("2", { hash: "last" }),
+    ]);
+    const found = await ledger.getMany(tenantId, ["1", "2", "1"]);
 
-    expect(found.get("100000")).toEqual(first);
-    expect(found.get("100001")?.hash).toBe("new-hash");
-    expect(found.get("100002")?.hash).toBe("last");
+    expect(found.get("1")).toEqual(rewritten);
+    expect(found.get("2")?.hash).toBe("last");
   });
 
   it("keeps tenants apart", async () => {
