@@ -1,0 +1,5 @@
+export { createProductClient } from "./create-product-client.js";
+export { KongClient } from "./kong-client.js";
+export { ProductAuthError } from "./product-auth-error.js";
+export type { ProductClient, ProductClientOptions, ProductCredentials, WriteResult } from "./types.js";
+export { WmsClient } from "./wms-client.js";

@@ -1,0 +1,174 @@
+import type { FetchOptions, FetchResponse } from "ofetch";
+import { ExternalCallError } from "../http/errors.js";
+import { type CallContext, send } from "../http/policy.js";
+import type { ProductRecord } from "../sync/model.js";
+import { apiText, isRecord, isSuccess } from "./api-text.js";
+import { drfMessage, isDuplicateExternalId } from "./kong-errors.js";
+import { ProductAuthError } from "./product-auth-error.js";
+import { TokenSession } from "./token-session.js";
+import type { ProductClient, ProductClientOptions, WriteResult } from "./types.js";
+import { joinUrl, withTrailingSlash } from "./url.js";
+import { type CreateAnswer, type FindAnswer, type UpdateAnswer, writeRecord } from "./write-flow.js";
+
+const SERVICE = "kong-rfid";
+const DEFAULT_SKUS_PATH = "/inventory/skus/";
+const DEFAULT_LOGIN_PATH = "/auth/token/login/";
+/** Largest page a lookup asks for; DRF caps it at the server's max_page_size anyway. */
+const LOOKUP_PAGE_SIZE = "100";
+
+interface DrfPage {
+  next?: string | null;
+  results?: { id?: unknown; external_id?: unknown }[];
+}
+
+/**
+ * Kong RFID (Django REST Framework + Djoser, SYSTEM.md §5): `Token` auth from a Djoser login,
+ * one SKU per POST, PATCH by id, and find-by-`external_id` through DRF's substring `search`.
+ * Every call goes through `send()` (429/5xx/timeouts per the error policy).
+ */
+export class KongClient implements ProductClient {
+  readonly type = SERVICE;
+  readonly #options: ProductClientOptions;
+  readonly #skusUrl: string;
+  readonly #loginUrl: string;
+  readonly #session: TokenSession;
+
+  constructor(options: ProductClientOptions) {
+    this.#options = options;
+    this.#skusUrl = withTrailingSlash(joinUrl(options.baseUrl, options.endpoints.skus ?? DEFAULT_SKUS_PATH));
+    this.#loginUrl = withTrailingSlash(
+      joinUrl(options.baseUrl, options.endpoints.login ?? DEFAULT_LOGIN_PATH),
+    );
+    this.#session = new TokenSession({
+      product: SERVICE,
+      tenantId: options.tenantId,
+      log: options.log,
+      login: () => this.#login(),
+    });
+  }
+
+  async login(): Promise<void> {
+    await this.#session.token();
+  }
+
+  write(record: ProductRecord, knownProductId?: string): Promise<WriteResult> {
+    return writeRecord(
+      {
+        create: (r) => this.#create(r),
+        update: (id, r) => this.#update(id, r),
+        find: (r) => this.#find(r),
+      },
+      record,
+      knownProductId,
+    );
+  }
+
+  async #login(): Promise<string> {
+    const { username, password } = this.#options.credentials;
+    const response = await send<unknown>(
+      this.#loginUrl,
+      { method: "POST", body: { username, password } },
+      this.#options.policy,
+      this.#context("login"),
+    );
+    if (isSuccess(response.status)) {
+      const token = isRecord(response._data) ? response._data.auth_token : undefined;
+      if (typeof token === "string" && token !== "") return token;
+      throw new ProductAuthError(
+        SERVICE,
+        this.#options.tenantId,
+        response.status,
+        "login answered without auth_token",
+      );
+    }
+    throw new ProductAuthError(SERVICE, this.#options.tenantId, response.status, drfMessage(response._data));
+  }
+
+  async #create(record: ProductRecord): Promise<CreateAnswer> {
+    const response = await this.#call("create sku", this.#skusUrl, { method: "POST", body: record.payload });
+    if (isSuccess(response.status)) return { kind: "created", id: this.#idOf(response, "create sku") };
+    if (response.status === 400 && isDuplicateExternalId(response._data)) return { kind: "duplicate" };
+    return this.#refused(response);
+  }
+
+  async #update(id: string, record: ProductRecord): Promise<UpdateAnswer> {
+    const url = `${this.#skusUrl}${encodeURIComponent(id)}/`;
+    const response = await this.#call("update sku", url, { method: "PATCH", body: record.payload });
+    if (isSuccess(response.status)) return { kind: "updated", id };
+    if (response.status === 404) {
+      this.#options.log.info("known SKU is gone from Kong, creating it again", {
+        service: SERVICE,
+        tenantId: this.#options.tenantId,
+        key: record.key,
+        productId: id,
+      });
+      return { kind: "gone" };
+    }
+    return this.#refused(response);
+  }
+
+  /**
+   * `search` matches substrings of several fields, so "10" also returns "100" and "A10": only the
+   * exact `external_id` counts, and later pages are read until it turns up. The customer filter
+   * keeps the lookup inside this tenant's customer, so another customer's SKU is never patched.
+   * Later pages are asked from our own URL with `next`'s query: its host may be an internal one.
+   */
+  async #find(record: ProductRecord): Promise<FindAnswer> {
+    const customerId = record.payload.customer_id;
+    let query: Record<string, string> = { search: record.externalId, page_size: LOOKUP_PAGE_SIZE };
+    if (customerId != null) query.customer_id = String(customerId);
+    const seen = new Set<string>();
+    for (;;) {
+      seen.add(new URLSearchParams(query).toString());
+      const response = await this.#call("find sku", this.#skusUrl, { method: "GET", query });
+      if (!isSuccess(response.status)) return this.#refused(response);
+      const page = (isRecord(response._data) ? response._data : {}) as DrfPage;
+      const exact = page.results?.find((sku) => String(sku.external_id) === record.externalId);
+      if (exact && exact.id != null) return { kind: "found", id: String(exact.id) };
+      const nextQuery = page.next ? Object.fromEntries(new URL(page.next).searchParams) : undefined;
+      if (!nextQuery || seen.has(new URLSearchParams(nextQuery).toString())) break;
+      query = nextQuery;
+    }
+    const scope = customerId != null ? ` for customer_id ${String(customerId)}` : "";
+    return {
+      kind: "missing",
+      reason: `external_id ${record.externalId} already exists in Kong but no SKU with it was found${scope}`,
+    };
+  }
+
+  #call(operation: string, url: string, options: FetchOptions<"json">): Promise<FetchResponse<unknown>> {
+    return this.#session.authorized((token) =>
+      send<unknown>(
+        url,
+        { ...options, headers: { Authorization: `Token ${token}`, Accept: "application/json" } },
+        this.#options.policy,
+        this.#context(operation),
+      ),
+    );
+  }
+
+  /** 4xx other than 401 (handled by the session): the record is rejected with Kong's own words. */
+  #refused(response: FetchResponse<unknown>): { kind: "refused"; reason: string } {
+    const message = drfMessage(response._data);
+    return {
+      kind: "refused",
+      reason: response.status === 400 ? message : `HTTP ${response.status}: ${message}`,
+    };
+  }
+
+  #idOf(response: FetchResponse<unknown>, operation: string): string {
+    const id = isRecord(response._data) ? response._data.id : undefined;
+    if (typeof id === "number" || (typeof id === "string" && id !== "")) return String(id);
+    throw new ExternalCallError(
+      SERVICE,
+      operation,
+      response.status,
+      `answered without an id: ${apiText(response._data)}`,
+      false,
+    );
+  }
+
+  #context(operation: string): CallContext {
+    return { service: SERVICE, operation, tenantId: this.#options.tenantId, log: this.#options.log };
+  }
+}

@@ -1,0 +1,37 @@
+import type { CallPolicy } from "../http/policy.js";
+import type { Log } from "../observability/logger.js";
+import type { ProductRecord, ProductType } from "../sync/model.js";
+
+export interface ProductCredentials {
+  username: string;
+  password: string;
+}
+
+/** What became of one write: the product's id for the record, or the product's reason for refusing it. */
+export type WriteResult =
+  | { outcome: "created" | "updated"; productId: string }
+  | { outcome: "rejected"; reason: string };
+
+/**
+ * A product API (Kong RFID, WMS) seen from the sync. `write` is only called for new or changed
+ * records (the caller decides "unchanged" from its ledger). It throws ExternalCallError when
+ * transient failures exhaust the call policy and ProductAuthError when the credentials are refused.
+ */
+export interface ProductClient {
+  readonly type: ProductType;
+  /** Logs in (or reuses the cached token); throws ProductAuthError on bad credentials. */
+  login(): Promise<void>;
+  /** Creates or updates one record. `knownProductId` is the id the ledger remembers from the last write. */
+  write(record: ProductRecord, knownProductId?: string): Promise<WriteResult>;
+}
+
+export interface ProductClientOptions {
+  /** With or without a trailing slash; may carry a path prefix. */
+  baseUrl: string;
+  /** Path per resource, from the tenant file (Kong: `skus`, `login`; WMS: `products`, `login`). */
+  endpoints: Record<string, string>;
+  credentials: ProductCredentials;
+  policy: CallPolicy;
+  tenantId: string;
+  log: Log;
+}

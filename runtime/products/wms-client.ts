@@ -1,0 +1,170 @@
+import type { FetchOptions, FetchResponse } from "ofetch";
+import { ExternalCallError } from "../http/errors.js";
+import { type CallContext, send } from "../http/policy.js";
+import type { ProductRecord } from "../sync/model.js";
+import { apiText, isRecord, isSuccess } from "./api-text.js";
+import { ProductAuthError } from "./product-auth-error.js";
+import { TokenSession } from "./token-session.js";
+import type { ProductClient, ProductClientOptions, WriteResult } from "./types.js";
+import { joinUrl, withoutTrailingSlash } from "./url.js";
+import { wmsMessage } from "./wms-errors.js";
+import { type CreateAnswer, type FindAnswer, type UpdateAnswer, writeRecord } from "./write-flow.js";
+
+const SERVICE = "wms";
+const DEFAULT_PRODUCTS_PATH = "/products";
+const DEFAULT_LOGIN_PATH = "/auth";
+
+interface WmsPage {
+  results?: { id?: unknown; external_id?: unknown }[];
+  last_evaluated_key_id?: string | null;
+}
+
+/**
+ * The WMS (SYSTEM.md §6): `Bearer` auth from `POST /auth`, `POST /products`, `PATCH /products/{id}`,
+ * and find-by-`external_id` through `GET /products?external_id__eq=` with cursor pages.
+ * Every call goes through `send()` (429/5xx/timeouts per the error policy).
+ */
+export class WmsClient implements ProductClient {
+  readonly type = SERVICE;
+  readonly #options: ProductClientOptions;
+  readonly #productsUrl: string;
+  readonly #loginUrl: string;
+  readonly #session: TokenSession;
+
+  constructor(options: ProductClientOptions) {
+    this.#options = options;
+    this.#productsUrl = withoutTrailingSlash(
+      joinUrl(options.baseUrl, options.endpoints.products ?? DEFAULT_PRODUCTS_PATH),
+    );
+    this.#loginUrl = joinUrl(options.baseUrl, options.endpoints.login ?? DEFAULT_LOGIN_PATH);
+    this.#session = new TokenSession({
+      product: SERVICE,
+      tenantId: options.tenantId,
+      log: options.log,
+      login: () => this.#login(),
+    });
+  }
+
+  async login(): Promise<void> {
+    await this.#session.token();
+  }
+
+  write(record: ProductRecord, knownProductId?: string): Promise<WriteResult> {
+    return writeRecord(
+      {
+        create: (r) => this.#create(r),
+        update: (id, r) => this.#update(id, r),
+        find: (r) => this.#find(r),
+      },
+      record,
+      knownProductId,
+    );
+  }
+
+  async #login(): Promise<string> {
+    const { username, password } = this.#options.credentials;
+    const response = await send<unknown>(
+      this.#loginUrl,
+      { method: "POST", body: { username, password } },
+      this.#options.policy,
+      this.#context("login"),
+    );
+    if (isSuccess(response.status)) {
+      const token = isRecord(response._data) ? response._data.token : undefined;
+      if (typeof token === "string" && token !== "") return token;
+      throw new ProductAuthError(
+        SERVICE,
+        this.#options.tenantId,
+        response.status,
+        "login answered without token",
+      );
+    }
+    throw new ProductAuthError(SERVICE, this.#options.tenantId, response.status, wmsMessage(response._data));
+  }
+
+  async #create(record: ProductRecord): Promise<CreateAnswer> {
+    const response = await this.#call("create product", this.#productsUrl, {
+      method: "POST",
+      body: record.payload,
+    });
+    if (isSuccess(response.status)) return { kind: "created", id: this.#idOf(response, "create product") };
+    if (response.status === 409) return { kind: "duplicate" };
+    return this.#refused(response);
+  }
+
+  async #update(id: string, record: ProductRecord): Promise<UpdateAnswer> {
+    const url = `${this.#productsUrl}/${encodeURIComponent(id)}`;
+    const response = await this.#call("update product", url, { method: "PATCH", body: record.payload });
+    if (isSuccess(response.status)) return { kind: "updated", id };
+    if (response.status === 404) {
+      this.#options.log.info("known product is gone from the WMS, creating it again", {
+        service: SERVICE,
+        tenantId: this.#options.tenantId,
+        key: record.key,
+        productId: id,
+      });
+      return { kind: "gone" };
+    }
+    return this.#refused(response);
+  }
+
+  /**
+   * The list filters after it pages (like a DynamoDB Scan with a filter): a page may hold none of
+   * the matches and still carry a cursor, so the cursor is followed until the match or its end.
+   */
+  async #find(record: ProductRecord): Promise<FindAnswer> {
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const query: Record<string, string> = { external_id__eq: record.externalId };
+      if (cursor) query.last_evaluated_key_id = cursor;
+      const response = await this.#call("find product", this.#productsUrl, { method: "GET", query });
+      if (!isSuccess(response.status)) return this.#refused(response);
+      const page = (isRecord(response._data) ? response._data : {}) as WmsPage;
+      const exact = page.results?.find((p) => String(p.external_id) === record.externalId);
+      if (exact && exact.id != null) return { kind: "found", id: String(exact.id) };
+      if (cursor) seen.add(cursor);
+      cursor = page.last_evaluated_key_id ?? undefined;
+    } while (cursor && !seen.has(cursor));
+    return {
+      kind: "missing",
+      reason: `external_id ${record.externalId} already exists in the WMS but no product with it was found`,
+    };
+  }
+
+  #call(operation: string, url: string, options: FetchOptions<"json">): Promise<FetchResponse<unknown>> {
+    return this.#session.authorized((token) =>
+      send<unknown>(
+        url,
+        { ...options, headers: { Authorization: `Bearer ${token}`, Accept: "application/json" } },
+        this.#options.policy,
+        this.#context(operation),
+      ),
+    );
+  }
+
+  /** 4xx other than 401 (handled by the session): the record is rejected with the WMS's own words. */
+  #refused(response: FetchResponse<unknown>): { kind: "refused"; reason: string } {
+    const message = wmsMessage(response._data);
+    return {
+      kind: "refused",
+      reason: response.status === 400 ? message : `HTTP ${response.status}: ${message}`,
+    };
+  }
+
+  #idOf(response: FetchResponse<unknown>, operation: string): string {
+    const id = isRecord(response._data) ? response._data.id : undefined;
+    if (typeof id === "number" || (typeof id === "string" && id !== "")) return String(id);
+    throw new ExternalCallError(
+      SERVICE,
+      operation,
+      response.status,
+      `answered without an id: ${apiText(response._data)}`,
+      false,
+    );
+  }
+
+  #context(operation: string): CallContext {
+    return { service: SERVICE, operation, tenantId: this.#options.tenantId, log: this.#options.log };
+  }
+}

@@ -1,0 +1,45 @@
+import type { ProductRecord } from "../sync/model.js";
+import type { WriteResult } from "./types.js";
+
+/** What a product answered to one create, update or lookup, already read from its wire format. */
+export type CreateAnswer = { kind: "created"; id: string } | { kind: "duplicate" } | Refused;
+export type UpdateAnswer = { kind: "updated"; id: string } | { kind: "gone" } | Refused;
+export type FindAnswer = { kind: "found"; id: string } | { kind: "missing"; reason: string } | Refused;
+export type Refused = { kind: "refused"; reason: string };
+
+/** The three wire operations a product client implements; `writeRecord` decides how to combine them. */
+export interface RecordApi {
+  create(record: ProductRecord): Promise<CreateAnswer>;
+  update(id: string, record: ProductRecord): Promise<UpdateAnswer>;
+  /** Finds the product's id for `record.externalId` (exact match only). */
+  find(record: ProductRecord): Promise<FindAnswer>;
+}
+
+/**
+ * The write semantics every product shares:
+ * - a known id is updated directly; if the product no longer has it (404), the record is created again;
+ * - a create refused as a duplicate (the record exists but the ledger lost its id) becomes find + update;
+ * - anything else the product refuses is `rejected` with the product's own message.
+ */
+export async function writeRecord(
+  api: RecordApi,
+  record: ProductRecord,
+  knownProductId?: string,
+): Promise<WriteResult> {
+  if (knownProductId !== undefined) {
+    const updated = await api.update(knownProductId, record);
+    if (updated.kind === "updated") return { outcome: "updated", productId: updated.id };
+    if (updated.kind === "refused") return { outcome: "rejected", reason: updated.reason };
+  }
+  const created = await api.create(record);
+  if (created.kind === "created") return { outcome: "created", productId: created.id };
+  if (created.kind === "refused") return { outcome: "rejected", reason: created.reason };
+
+  const found = await api.find(record);
+  if (found.kind !== "found") return { outcome: "rejected", reason: found.reason };
+  const updated = await api.update(found.id, record);
+  if (updated.kind === "updated") return { outcome: "updated", productId: updated.id };
+  if (updated.kind === "refused") return { outcome: "rejected", reason: updated.reason };
+  // Deleted between our lookup and our update: a race worth another try on the next run, not a rejection.
+  throw new Error(`external_id ${record.externalId}: product ${found.id} disappeared while being updated`);
+}

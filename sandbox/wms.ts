@@ -1,0 +1,364 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { type Context, Hono } from "hono";
+import { type FaultKnobs, faultInjection, noFaults, seededRandom } from "./faults.js";
+
+/**
+ * A stand-in for the WMS product API (SYSTEM.md §6). The spec fixes only the routes, the Bearer
+ * login and the cursor page shape; the rest is this sandbox's documented choice:
+ *
+ * - `POST /auth` `{username,password}` → 200 `{"token","expires_in"}`; bad → 401 `{"message"}`.
+ *   Tokens expire after `tokenTtlSeconds`; an expired or unknown token → 401 `{"message":"Unauthorized"}`.
+ * - Product: required `external_id`, `name` (non-empty strings, ≤ 255); optional `sku`, `description`
+ *   (strings or null), `unit` (≤ 16), `barcodes` (string[]), `active` (boolean), `attributes` (object).
+ *   Other keys are stored as sent. Ids are server-assigned UUID strings.
+ * - Validation error → 400 `{"message":"Validation failed","errors":[{"field","message"}]}`;
+ *   a body that is not a JSON object → 400 `{"message"}`.
+ * - Duplicate `external_id` (create, or a PATCH that would collide) → 409 `{"message"}`.
+ * - Unknown id → 404 `{"message"}`. Throttled → 429 `{"message"}` with `Retry-After`.
+ * - `GET /products?external_id__eq=&limit=&last_evaluated_key_id=` behaves like a DynamoDB Scan
+ *   with a filter: `limit` caps the items *examined*, the filter applies afterwards, so a page can
+ *   hold none of the matches and still carry a cursor. Clients must follow `last_evaluated_key_id`
+ *   until it is null. `count` is the number of results on the page.
+ */
+
+export const SANDBOX_WMS_CREDENTIALS = { username: "apes-sandbox", password: "wms-sandbox-secret" } as const;
+
+export interface WmsUser {
+  username: string;
+  password: string;
+}
+
+/** A product as sent; keys beyond the known ones are stored as they came. */
+export interface NewWmsProduct {
+  external_id: string;
+  name: string;
+  sku?: string | null;
+  description?: string | null;
+  unit?: string | null;
+  barcodes?: string[];
+  active?: boolean;
+  attributes?: Record<string, unknown>;
+  [extra: string]: unknown;
+}
+
+export interface WmsProduct extends NewWmsProduct {
+  id: string;
+}
+
+/** Successful operations by kind, plus every answer by HTTP status (faults included). */
+export interface WmsSandboxStats {
+  requests: number;
+  byStatus: Record<number, number>;
+  logins: number;
+  failedLogins: number;
+  creates: number;
+  patches: number;
+  gets: number;
+  lists: number;
+}
+
+export interface WmsSandboxOptions {
+  users?: WmsUser[];
+  faults?: Partial<FaultKnobs>;
+  /** Items examined per list page when the client sends no `limit`. */
+  pageSize?: number;
+  /** Largest `limit` a client may ask for. */
+  maxPageSize?: number;
+  tokenTtlSeconds?: number;
+  /** Clock for token expiry (tests move it forward). */
+  now?: () => number;
+}
+
+export interface WmsSandbox {
+  app: Hono;
+  products: WmsProductStore;
+  stats: WmsSandboxStats;
+  resetStats(): void;
+  setFaults(faults: Partial<FaultKnobs>): void;
+  /** Revokes every issued token: the next call gets 401. */
+  invalidateTokens(): void;
+  /** While on, every token is refused with 401 even right after login (a disabled account). */
+  refuseTokens(on: boolean): void;
+}
+
+/** The in-memory table behind the sandbox, in insertion (scan) order; tests read and edit it. */
+export class WmsProductStore {
+  readonly #byId = new Map<string, WmsProduct>();
+  readonly #idByExternalId = new Map<string, string>();
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  list(): WmsProduct[] {
+    return [...this.#byId.values()];
+  }
+
+  get(id: string): WmsProduct | undefined {
+    return this.#byId.get(id);
+  }
+
+  getByExternalId(externalId: string): WmsProduct | undefined {
+    const id = this.#idByExternalId.get(externalId);
+    return id === undefined ? undefined : this.#byId.get(id);
+  }
+
+  /** Adds a product without going through the API (a record that already exists in the WMS). */
+  insert(product: NewWmsProduct): WmsProduct {
+    if (this.#idByExternalId.has(product.external_id)) {
+      throw new Error(`WMS sandbox: external_id "${product.external_id}" already exists`);
+    }
+    const created: WmsProduct = { ...product, id: randomUUID() };
+    this.#byId.set(created.id, created);
+    this.#idByExternalId.set(created.external_id, created.id);
+    return created;
+  }
+
+  edit(id: string, changes: Partial<NewWmsProduct>): WmsProduct {
+    const current = this.#byId.get(id);
+    if (!current) throw new Error(`WMS sandbox: no product with id ${id}`);
+    const next: WmsProduct = { ...current, ...changes, id };
+    if (next.external_id !== current.external_id) {
+      if (this.#idByExternalId.has(next.external_id)) {
+        throw new Error(`WMS sandbox: external_id "${next.external_id}" already exists`);
+      }
+      this.#idByExternalId.delete(current.external_id);
+      this.#idByExternalId.set(next.external_id, id);
+    }
+    this.#byId.set(id, next);
+    return next;
+  }
+
+  remove(id: string): boolean {
+    const current = this.#byId.get(id);
+    if (!current) return false;
+    this.#byId.delete(id);
+    this.#idByExternalId.delete(current.external_id);
+    return true;
+  }
+}
+
+// ---- validation -------------------------------------------------------------------------------
+
+interface FieldError {
+  field: string;
+  message: string;
+}
+
+type Check = (value: unknown) => string | undefined;
+
+const text =
+  (maxLength: number, options: { nullable?: boolean; nonEmpty?: boolean } = {}): Check =>
+  (value) => {
+    if (value === null) return options.nullable ? undefined : "must not be null";
+    if (typeof value !== "string") return "must be a string";
+    if (options.nonEmpty && value.trim() === "") return "must not be empty";
+    return value.length > maxLength ? `must be at most ${maxLength} characters` : undefined;
+  };
+
+const PRODUCT_FIELDS: Record<string, { required?: boolean; check: Check }> = {
+  external_id: { required: true, check: text(255, { nonEmpty: true }) },
+  name: { required: true, check: text(255, { nonEmpty: true }) },
+  sku: { check: text(255, { nullable: true }) },
+  description: { check: text(2000, { nullable: true }) },
+  unit: { check: text(16, { nullable: true }) },
+  barcodes: {
+    check: (v) =>
+      Array.isArray(v) && v.every((b) => typeof b === "string") ? undefined : "must be an array of strings",
+  },
+  active: { check: (v) => (typeof v === "boolean" ? undefined : "must be a boolean") },
+  attributes: {
+    check: (v) => (isObject(v) ? undefined : "must be an object"),
+  },
+};
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function validateProduct(body: Record<string, unknown>, partial: boolean): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const [field, rule] of Object.entries(PRODUCT_FIELDS)) {
+    if (body[field] === undefined) {
+      if (rule.required && !partial) errors.push({ field, message: "is required" });
+      continue;
+    }
+    const message = rule.check(body[field]);
+    if (message) errors.push({ field, message });
+  }
+  return errors;
+}
+
+// ---- the app ----------------------------------------------------------------------------------
+
+export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
+  const users = options.users ?? [SANDBOX_WMS_CREDENTIALS];
+  const pageSize = options.pageSize ?? 50;
+  const maxPageSize = options.maxPageSize ?? 100;
+  const ttlSeconds = options.tokenTtlSeconds ?? 3600;
+  const now = options.now ?? Date.now;
+  let knobs = noFaults(options.faults);
+  const random = seededRandom(knobs.seed);
+  const products = new WmsProductStore();
+  const tokenExpiry = new Map<string, number>();
+  let refusing = false;
+
+  const freshStats = (): WmsSandboxStats => ({
+    requests: 0,
+    byStatus: {},
+    logins: 0,
+    failedLogins: 0,
+    creates: 0,
+    patches: 0,
+    gets: 0,
+    lists: 0,
+  });
+  const stats = freshStats();
+
+  const app = new Hono();
+
+  app.use("*", async (c, next) => {
+    await next();
+    stats.requests++;
+    stats.byStatus[c.res.status] = (stats.byStatus[c.res.status] ?? 0) + 1;
+  });
+
+  app.use(
+    "*",
+    faultInjection(
+      () => knobs,
+      random,
+      () => ({ message: "Too Many Requests" }),
+    ),
+  );
+
+  app.post("/auth", async (c) => {
+    const body = await readObject(c);
+    if (!body.ok) return c.json({ message: body.message }, 400);
+    const { username, password } = body.value;
+    if (typeof username !== "string" || typeof password !== "string") {
+      const errors = ["username", "password"]
+        .filter((field) => typeof body.value[field] !== "string")
+        .map((field) => ({ field, message: "is required" }));
+      return c.json({ message: "Validation failed", errors }, 400);
+    }
+    if (!users.some((u) => u.username === username && u.password === password)) {
+      stats.failedLogins++;
+      return c.json({ message: "Invalid username or password" }, 401);
+    }
+    const token = randomBytes(32).toString("base64url");
+    tokenExpiry.set(token, now() + ttlSeconds * 1000);
+    stats.logins++;
+    return c.json({ token, expires_in: ttlSeconds }, 200);
+  });
+
+  app.use("/products", authenticate);
+  app.use("/products/*", authenticate);
+
+  async function authenticate(c: Context, next: () => Promise<void>) {
+    const match = /^Bearer (\S+)$/.exec(c.req.header("authorization") ?? "");
+    const expiry = match?.[1] ? tokenExpiry.get(match[1]) : undefined;
+    if (refusing || expiry === undefined || expiry <= now()) {
+      c.header("WWW-Authenticate", "Bearer");
+      return c.json({ message: "Unauthorized" }, 401);
+    }
+    await next();
+  }
+
+  app.post("/products", async (c) => {
+    const body = await readObject(c);
+    if (!body.ok) return c.json({ message: body.message }, 400);
+    const errors = validateProduct(body.value, false);
+    if (errors.length > 0) return c.json({ message: "Validation failed", errors }, 400);
+    const product = body.value as NewWmsProduct;
+    if (products.getByExternalId(product.external_id)) {
+      return c.json({ message: `A product with external_id '${product.external_id}' already exists` }, 409);
+    }
+    stats.creates++;
+    return c.json(products.insert(product), 201);
+  });
+
+  app.get("/products", (c) => {
+    const rawLimit = c.req.query("limit");
+    const limit = rawLimit === undefined ? pageSize : Number(rawLimit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > maxPageSize) {
+      return c.json({ message: `limit must be an integer from 1 to ${maxPageSize}` }, 400);
+    }
+    const all = products.list();
+    const cursor = c.req.query("last_evaluated_key_id");
+    let start = 0;
+    if (cursor) {
+      const at = all.findIndex((p) => p.id === cursor);
+      if (at < 0) return c.json({ message: "Invalid last_evaluated_key_id" }, 400);
+      start = at + 1;
+    }
+    const examined = all.slice(start, start + limit);
+    const wanted = c.req.query("external_id__eq");
+    const results = wanted === undefined ? examined : examined.filter((p) => p.external_id === wanted);
+    const more = start + limit < all.length;
+    stats.lists++;
+    return c.json(
+      {
+        results,
+        count: results.length,
+        limit,
+        last_evaluated_key_id: more ? (examined.at(-1)?.id ?? null) : null,
+      },
+      200,
+    );
+  });
+
+  app.get("/products/:id", (c) => {
+    const product = products.get(c.req.param("id"));
+    if (!product) return c.json({ message: `Product '${c.req.param("id")}' not found` }, 404);
+    stats.gets++;
+    return c.json(product, 200);
+  });
+
+  app.patch("/products/:id", async (c) => {
+    const id = c.req.param("id");
+    if (!products.get(id)) return c.json({ message: `Product '${id}' not found` }, 404);
+    const body = await readObject(c);
+    if (!body.ok) return c.json({ message: body.message }, 400);
+    const errors = validateProduct(body.value, true);
+    if (errors.length > 0) return c.json({ message: "Validation failed", errors }, 400);
+    const { id: _ignored, ...changes } = body.value;
+    const externalId = changes.external_id as string | undefined;
+    const other = externalId === undefined ? undefined : products.getByExternalId(externalId);
+    if (other && other.id !== id) {
+      return c.json({ message: `A product with external_id '${externalId}' already exists` }, 409);
+    }
+    stats.patches++;
+    return c.json(products.edit(id, changes as Partial<NewWmsProduct>), 200);
+  });
+
+  return {
+    app,
+    products,
+    stats,
+    resetStats: () => {
+      Object.assign(stats, freshStats());
+    },
+    setFaults: (faults) => {
+      knobs = { ...knobs, ...faults };
+    },
+    invalidateTokens: () => {
+      tokenExpiry.clear();
+    },
+    refuseTokens: (on) => {
+      refusing = on;
+    },
+  };
+}
+
+async function readObject(
+  c: Context,
+): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; message: string }> {
+  try {
+    const value: unknown = await c.req.json();
+    if (isObject(value)) return { ok: true, value };
+  } catch {
+    // Falls through to the same answer as a non-object body.
+  }
+  return { ok: false, message: "Request body must be a JSON object" };
+}
