@@ -104,9 +104,10 @@ describe("KongClient writes", () => {
 describe("KongClient finds an existing SKU by exact external_id", () => {
   it("patches the exact match although search also returns longer ids containing it", async () => {
     const { kong, client } = await kongWithClient();
+    // Listed first, so a client that took search's first hit would patch the wrong SKU.
+    const hundred = kong.skus.insert(sku("100"));
     const one = kong.skus.insert(sku("1"));
     const ten = kong.skus.insert(sku("10"));
-    const hundred = kong.skus.insert(sku("100"));
 
     const result = await client.write(kongRecord("10", { name: "Ten" }));
 

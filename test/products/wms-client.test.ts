@@ -1,0 +1,221 @@
+import { describe, expect, it } from "vitest";
+import { ExternalCallError } from "../../runtime/http/errors.js";
+import { ProductAuthError, WmsClient } from "../../runtime/products/index.js";
+import { createWmsSandbox, SANDBOX_WMS_CREDENTIALS, type WmsSandboxOptions } from "../../sandbox/wms.js";
+import { clientOptions, recordingLog, recordingPolicy, serve, wmsRecord } from "./support.js";
+
+async function wmsWithClient(sandboxOptions: WmsSandboxOptions = {}, policy = recordingPolicy()) {
+  const wms = createWmsSandbox(sandboxOptions);
+  const url = await serve(wms.app);
+  const client = new WmsClient(clientOptions(url, SANDBOX_WMS_CREDENTIALS, { policy }));
+  return { wms, client, url, policy };
+}
+
+const product = (externalId: string) => ({ external_id: externalId, name: `Item ${externalId}` });
+
+describe("WmsClient writes", () => {
+  it("creates a product the WMS does not have and returns its id", async () => {
+    const { wms, client } = await wmsWithClient();
+
+    const result = await client.write(wmsRecord("A-1"));
+
+    const stored = wms.products.getByExternalId("A-1");
+    expect(result).toEqual({ outcome: "created", productId: stored?.id });
+    expect(stored).toMatchObject({ name: "Item A-1", sku: "REF-A-1", unit: "UND", active: true });
+  });
+
+  it.each(["", "/"])("joins the base URL safely when it ends with %j", async (suffix) => {
+    const wms = createWmsSandbox();
+    const url = await serve(wms.app);
+    const client = new WmsClient(
+      clientOptions(`${url}${suffix}`, SANDBOX_WMS_CREDENTIALS, { endpoints: { products: "products/" } }),
+    );
+
+    const result = await client.write(wmsRecord("A-1"));
+
+    expect(result.outcome).toBe("created");
+  });
+
+  it("patches the product it already knows by id without creating another", async () => {
+    const { wms, client } = await wmsWithClient();
+    const existing = wms.products.insert(product("A-1"));
+
+    const result = await client.write(wmsRecord("A-1", { name: "Renamed" }), existing.id);
+
+    expect(result).toEqual({ outcome: "updated", productId: existing.id });
+    expect(wms.products.get(existing.id)?.name).toBe("Renamed");
+    expect(wms.stats.creates).toBe(0);
+  });
+
+  it("turns a 409 duplicate into find-and-patch when the caller does not know the id", async () => {
+    const { wms, client } = await wmsWithClient();
+    const existing = wms.products.insert(product("A-1"));
+
+    const result = await client.write(wmsRecord("A-1", { name: "Renamed" }));
+
+    expect(result).toEqual({ outcome: "updated", productId: existing.id });
+    expect(wms.products.size).toBe(1);
+    expect(wms.products.get(existing.id)?.name).toBe("Renamed");
+  });
+
+  it("creates the product again when the known id was deleted in the WMS", async () => {
+    const { wms, client } = await wmsWithClient();
+    const deleted = wms.products.insert(product("A-1"));
+    wms.products.remove(deleted.id);
+
+    const result = await client.write(wmsRecord("A-1"), deleted.id);
+
+    const recreated = wms.products.getByExternalId("A-1");
+    expect(result).toEqual({ outcome: "created", productId: recreated?.id });
+    expect(recreated?.id).not.toBe(deleted.id);
+  });
+
+  it("rejects a product the WMS refuses, keeping the WMS's messages", async () => {
+    const { wms, client } = await wmsWithClient();
+
+    const result = await client.write(wmsRecord("A-1", { name: "", unit: "UNIDADES-DE-INVENTARIO" }));
+
+    expect(result).toEqual({
+      outcome: "rejected",
+      reason: "Validation failed: name must not be empty; unit must be at most 16 characters",
+    });
+    expect(wms.products.size).toBe(0);
+  });
+});
+
+describe("WmsClient finds an existing product by exact external_id", () => {
+  it("follows the cursor past pages that hold none of the matches", async () => {
+    const { wms, client } = await wmsWithClient({ pageSize: 2 });
+    for (const id of ["100", "210", "310", "1010"]) wms.products.insert(product(id));
+    const ten = wms.products.insert(product("10"));
+
+    const result = await client.write(wmsRecord("10", { name: "Ten" }));
+
+    expect(result).toEqual({ outcome: "updated", productId: ten.id });
+    expect(wms.products.get(ten.id)?.name).toBe("Ten");
+    expect(wms.products.getByExternalId("100")?.name).toBe("Item 100");
+    expect(wms.stats.lists).toBe(3);
+  });
+});
+
+describe("WmsClient authentication", () => {
+  it("logs in once and reuses the token for later writes", async () => {
+    const { wms, client } = await wmsWithClient();
+
+    await client.login();
+    await client.write(wmsRecord("A-1"));
+    await client.write(wmsRecord("A-2"));
+
+    expect(wms.stats.logins).toBe(1);
+  });
+
+  it("logs in again exactly once when the token is revoked", async () => {
+    const { wms, client } = await wmsWithClient();
+    await client.write(wmsRecord("A-1"));
+    wms.invalidateTokens();
+
+    const result = await client.write(wmsRecord("A-2"));
+
+    expect(result.outcome).toBe("created");
+    expect(wms.stats.logins).toBe(2);
+  });
+
+  it("logs in again when the token expires", async () => {
+    let now = 1_000_000;
+    const { wms, client } = await wmsWithClient({ tokenTtlSeconds: 60, now: () => now });
+    await client.write(wmsRecord("A-1"));
+    now += 61_000;
+
+    const result = await client.write(wmsRecord("A-2"));
+
+    expect(result.outcome).toBe("created");
+    expect(wms.stats.logins).toBe(2);
+  });
+
+  it("shares one re-login among 50 parallel writes after the token is revoked", async () => {
+    const { wms, client } = await wmsWithClient();
+    await client.login();
+    wms.invalidateTokens();
+    const records = Array.from({ length: 50 }, (_, i) => wmsRecord(`P-${i}`));
+
+    const results = await Promise.all(records.map((record) => client.write(record)));
+
+    expect(results.every((r) => r.outcome === "created")).toBe(true);
+    expect(wms.products.size).toBe(50);
+    expect(wms.stats.logins).toBe(2);
+  });
+
+  it("refuses bad credentials with ProductAuthError naming product and tenant, never the password", async () => {
+    const wms = createWmsSandbox();
+    const url = await serve(wms.app);
+    const log = recordingLog();
+    const password = "wrong-but-secret-pw";
+    const client = new WmsClient(
+      clientOptions(url, { username: SANDBOX_WMS_CREDENTIALS.username, password }, { log }),
+    );
+
+    const error = await client.write(wmsRecord("A-1")).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ProductAuthError);
+    expect((error as Error).message).toContain("wms");
+    expect((error as Error).message).toContain("acme-test");
+    expect((error as Error).message).toContain("Invalid username or password");
+    expect((error as Error).message).not.toContain(password);
+    expect(log.lines.join("\n")).not.toContain(password);
+    expect(wms.products.size).toBe(0);
+  });
+
+  it("stops with ProductAuthError when even a fresh token is refused", async () => {
+    const { wms, client } = await wmsWithClient();
+    await client.login();
+    wms.refuseTokens(true);
+
+    const error = await client.write(wmsRecord("A-1")).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ProductAuthError);
+    expect(wms.stats.logins).toBe(2);
+  });
+});
+
+describe("WmsClient under the WMS's transient failures", () => {
+  it("waits as long as Retry-After says when throttled, then writes", async () => {
+    const wms = createWmsSandbox();
+    const policy = recordingPolicy({}, () => wms.setFaults({ rateLimitShare: 0 }));
+    const url = await serve(wms.app);
+    const client = new WmsClient(clientOptions(url, SANDBOX_WMS_CREDENTIALS, { policy }));
+    await client.login();
+    wms.setFaults({ rateLimitShare: 1, retryAfterSeconds: 3 });
+
+    const result = await client.write(wmsRecord("A-1"));
+
+    expect(result.outcome).toBe("created");
+    expect(policy.waits).toEqual([3000]);
+  });
+
+  it("gives up with ExternalCallError after retryAttempts retries of a 5xx", async () => {
+    const { wms, client } = await wmsWithClient({}, recordingPolicy({ retryAttempts: 2 }));
+    await client.login();
+    wms.setFaults({ serverErrorShare: 1 });
+
+    const error = await client.write(wmsRecord("A-1")).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ExternalCallError);
+    expect(error).toMatchObject({ service: "wms", status: 500, retryable: true });
+    expect(wms.stats.byStatus[500]).toBe(3);
+    expect(wms.products.size).toBe(0);
+  });
+
+  it("retries a 5xx and writes once the WMS recovers", async () => {
+    const wms = createWmsSandbox();
+    const policy = recordingPolicy({}, () => wms.setFaults({ serverErrorShare: 0 }));
+    const url = await serve(wms.app);
+    const client = new WmsClient(clientOptions(url, SANDBOX_WMS_CREDENTIALS, { policy }));
+    await client.login();
+    wms.setFaults({ serverErrorShare: 1 });
+
+    const result = await client.write(wmsRecord("A-1"));
+
+    expect(result.outcome).toBe("created");
+    expect(wms.products.size).toBe(1);
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { createWmsSandbox, SANDBOX_WMS_CREDENTIALS, type WmsSandboxOptions } from "../../sandbox/wms.js";
+import { serve } from "./support.js";
+
+/** A raw HTTP conversation with the sandbox, the way any WMS client would have it. */
+async function wmsSession(options: WmsSandboxOptions = {}) {
+  const wms = createWmsSandbox(options);
+  const url = await serve(wms.app);
+  const call = async (method: string, path: string, body?: unknown, token?: string) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as never };
+  };
+  const login = await call("POST", "/auth", SANDBOX_WMS_CREDENTIALS);
+  const token = (login.body as { token: string }).token;
+  const authed = (method: string, path: string, body?: unknown) => call(method, path, body, token);
+  return { wms, call, authed, login };
+}
+
+describe("WMS sandbox", () => {
+  it("logs in with a Bearer token and its lifetime", async () => {
+    const { login } = await wmsSession({ tokenTtlSeconds: 900 });
+
+    expect(login).toMatchObject({ status: 200, body: { token: expect.any(String), expires_in: 900 } });
+  });
+
+  it("answers 401 for bad credentials and for an expired token", async () => {
+    let now = 0;
+    const { call, authed } = await wmsSession({ tokenTtlSeconds: 60, now: () => now });
+
+    const badLogin = await call("POST", "/auth", { username: "apes-sandbox", password: "nope" });
+    now += 60_000;
+    const expired = await authed("GET", "/products");
+
+    expect(badLogin).toMatchObject({ status: 401, body: { message: "Invalid username or password" } });
+    expect(expired).toMatchObject({ status: 401, body: { message: "Unauthorized" } });
+  });
+
+  it("lists each invalid field of a product", async () => {
+    const { authed } = await wmsSession();
+
+    const answer = await authed("POST", "/products", { external_id: "A-1", barcodes: "770" });
+
+    expect(answer).toMatchObject({
+      status: 400,
+      body: {
+        message: "Validation failed",
+        errors: [
+          { field: "name", message: "is required" },
+          { field: "barcodes", message: "must be an array of strings" },
+        ],
+      },
+    });
+  });
+
+  it("answers 409 for a second product with the same external_id", async () => {
+    const { authed } = await wmsSession();
+    const first = await authed("POST", "/products", { external_id: "A-1", name: "One" });
+
+    const second = await authed("POST", "/products", { external_id: "A-1", name: "Again" });
+
+    expect(first).toMatchObject({ status: 201, body: { id: expect.any(String), external_id: "A-1" } });
+    expect(second.status).toBe(409);
+  });
+
+  it("filters after paging, like a DynamoDB scan: a page may be empty yet carry a cursor", async () => {
+    const { wms, authed } = await wmsSession({ pageSize: 2 });
+    const [, b] = ["A", "B", "C"].map((id) => wms.products.insert({ external_id: id, name: id }));
+
+    const first = await authed("GET", "/products?external_id__eq=C");
+    const second = await authed("GET", `/products?external_id__eq=C&last_evaluated_key_id=${b?.id}`);
+
+    expect(first.body).toEqual({ results: [], count: 0, limit: 2, last_evaluated_key_id: b?.id });
+    expect(second.body).toMatchObject({
+      results: [{ external_id: "C" }],
+      count: 1,
+      last_evaluated_key_id: null,
+    });
+  });
+});
