@@ -239,6 +239,21 @@ describe("KongClient under Kong's transient failures", () => {
     expect(kong.skus.size).toBe(1);
   });
 
+  it("retries a write that timed out, once", async () => {
+    const kong = createKongSandbox({ faults: { hangMs: 300 } });
+    const policy = recordingPolicy({ timeoutMs: 100 }, () => kong.setFaults({ timeoutShare: 0 }));
+    const url = await serve(kong.app);
+    const client = new KongClient(clientOptions(url, SANDBOX_KONG_CREDENTIALS, { policy }));
+    await client.login();
+    kong.setFaults({ timeoutShare: 1 });
+
+    const result = await client.write(kongRecord("A-1"));
+
+    expect(result.outcome).toBe("created");
+    expect(policy.waits).toHaveLength(1);
+    expect(kong.skus.size).toBe(1);
+  });
+
   it("gives up with ExternalCallError after retryAttempts retries of a 5xx", async () => {
     const { kong, client } = await kongWithClient({}, recordingPolicy({ retryAttempts: 2 }));
     await client.login();
