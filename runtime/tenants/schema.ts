@@ -49,6 +49,11 @@ export type TenantEnvironment = (typeof ENVIRONMENTS)[number];
 const PRODUCT_TYPES = ["kong-rfid", "wms"] as const satisfies readonly ProductType[];
 
 const got = (issue: v.BaseIssue<unknown>) => `(got ${issue.received})`;
+/** Masks any user:password in a URL: messages must never carry a secret. */
+const redactUrl = (text: string) => text.replace(/\/\/[^/@\s]*@/, "//***@");
+
+/** Keys of product.defaults that look like credentials. */
+const SECRET_LIKE = /pass|secret|token|api[-_]?key|credential/i;
 
 const integer = (min: number, max: number) =>
   v.pipe(
@@ -58,20 +63,27 @@ const integer = (min: number, max: number) =>
     v.maxValue(max, (i) => `must be at most ${max} ${got(i)}`),
   );
 
-/** An absolute base URL the clients resolve relative paths against. https is checked per environment below. */
+/** What is wrong with a base URL, if anything (https is checked per environment below). */
+function baseUrlProblem(text: string): string | undefined {
+  if (!URL.canParse(text)) return `must be an absolute URL (got "${redactUrl(text)}")`;
+  const url = new URL(text);
+  if (url.username !== "" || url.password !== "")
+    return "must not contain credentials: they belong in Secrets Manager";
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    return `must be an https:// URL (got "${url.protocol}")`;
+  if (url.search !== "" || url.hash !== "" || text.includes("?"))
+    return "must not have a query string or fragment";
+  // Clients resolve relative paths against it: without the slash, "v3" would be dropped.
+  if (!text.endsWith("/")) return `must end with "/" (got "${text}")`;
+  return undefined;
+}
+
 const baseUrl = v.pipe(
   v.string(),
-  v.url((i) => `must be an absolute URL ${got(i)}`),
-  v.check((s) => /^https?:\/\//.test(s), "must start with https:// (or http:// for a local tenant)"),
-  v.check((s) => {
-    const url = new URL(s);
-    return url.username === "" && url.password === "";
-  }, "must not contain credentials: they belong in Secrets Manager"),
-  v.check((s) => !s.includes("?") && !s.includes("#"), "must not have a query string or fragment"),
-  v.check(
-    (s) => s.endsWith("/"),
-    (i) => `must end with "/" so relative paths resolve under it ${got(i)}`,
-  ),
+  v.rawCheck(({ dataset, addIssue }) => {
+    const problem = dataset.typed ? baseUrlProblem(dataset.value) : undefined;
+    if (problem) addIssue({ message: problem });
+  }),
 );
 
 const endpointPath = v.pipe(
@@ -112,7 +124,16 @@ const TenantObject = v.strictObject({
     type: v.picklist(PRODUCT_TYPES),
     baseUrl,
     endpoints: v.record(v.string(), endpointPath),
-    defaults: v.record(v.string(), v.union([v.string(), v.number(), v.boolean()])),
+    defaults: v.record(
+      v.pipe(
+        v.string(),
+        v.check(
+          (key) => !SECRET_LIKE.test(key),
+          "looks like a credential: secrets belong in Secrets Manager",
+        ),
+      ),
+      v.union([v.string(), v.number(), v.boolean()]),
+    ),
   }),
   sync: v.strictObject({
     schedule,
@@ -127,8 +148,9 @@ type TenantShape = v.InferOutput<typeof TenantObject>;
 
 /** Plain http is for sandboxes on this machine only. partialCheck runs even when other fields are broken. */
 const httpsUnlessLocal = (environment: string, url: string) =>
-  environment === "local" || url.startsWith("https://");
-const httpsMessage = (url: string) => `must use https:// outside the local environment (got "${url}")`;
+  environment === "local" || url.startsWith("https://") || baseUrlProblem(url) !== undefined; // reported once, above
+const httpsMessage = (url: string) =>
+  `must use https:// outside the local environment (got "${redactUrl(url)}")`;
 
 export const TenantSchema = v.pipe(
   TenantObject,
