@@ -1,0 +1,245 @@
+import { ExternalCallError } from "../http/errors.js";
+import { type CallPolicy, send } from "../http/policy.js";
+import type { Log } from "../observability/logger.js";
+import type { SiesaRow, SourceRecord } from "../sync/model.js";
+import { readAnswer, type SiesaPage } from "./answer.js";
+import { SiesaAuthError } from "./errors.js";
+import { FULL_RANGE, inRange, type KeyRange, rangeParametros, splitRange } from "./ranges.js";
+import { buildRecords, integerOf } from "./rows.js";
+
+export interface SiesaCredentials {
+  conniKey: string;
+  conniToken: string;
+}
+
+export interface SiesaClientOptions {
+  /** e.g. https://serviciosqa.siesacloud.com/api/siesa/v3/ */
+  baseUrl: string;
+  /** Connekta tenant id: the `idCompania` query parameter. */
+  companyId: number;
+  /** The ERP company (`f120_id_cia`) whose rows this tenant syncs. */
+  erpCompany: number;
+  credentials: SiesaCredentials;
+  policy: CallPolicy;
+  tenantId: string;
+  log: Log;
+  /** `tamPag`: at most 100 (Siesa answers 500+ with a row of nulls). Default 100. */
+  pageSize?: number;
+}
+
+export type RangeResult =
+  | { kind: "records"; records: SourceRecord[] }
+  | { kind: "split"; ranges: KeyRange[] };
+
+export const ITEMS_QUERY = "API_v2_Items";
+export const BARCODES_QUERY = "API_v2_ItemsBarras";
+const MAX_PAGE_SIZE = 100;
+/** Walking one id's pages (a should-not-happen fallback) stops here rather than loop forever. */
+const MAX_WALK_PAGES = 1_000;
+
+/**
+ * Reads a tenant's catalogue from Siesa Cloud's `ejecutarconsultaestandar`. Every call goes through
+ * the shared call policy (`send()`); completeness despite Siesa's unstable row order comes from
+ * partitioning on `f120_id` ranges (README.md).
+ */
+export class SiesaClient {
+  private readonly pageSize: number;
+  private readonly endpoint: string;
+
+  constructor(private readonly options: SiesaClientOptions) {
+    const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw new Error(
+        `Siesa pageSize of tenant '${options.tenantId}' must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`,
+      );
+    }
+    this.pageSize = pageSize;
+    const base = options.baseUrl.endsWith("/") ? options.baseUrl : `${options.baseUrl}/`;
+    this.endpoint = new URL("ejecutarconsultaestandar", base).toString();
+  }
+
+  /** One page of a standard query: rows trimmed, every company (filter with `parametros`). */
+  queryPage(descripcion: string, page: number, parametros?: string): Promise<SiesaPage> {
+    return this.request(descripcion, page, this.pageSize, parametros);
+  }
+
+  /** The smallest authenticated query: throws SiesaAuthError or ExternalCallError if Siesa is not usable. */
+  async ping(): Promise<void> {
+    await this.request(ITEMS_QUERY, 1, 1, `f120_id_cia = ${this.options.erpCompany}`);
+  }
+
+  /**
+   * One unit of work: the complete records of a range, or (when one page cannot hold the range)
+   * the smaller ranges to extract instead.
+   */
+  async extractRange(range: KeyRange): Promise<RangeResult> {
+    const parametros = rangeParametros(range, this.options.erpCompany);
+    const first = await this.queryPage(ITEMS_QUERY, 1, parametros);
+    let rows = first.rows;
+    if (!first.endOfData) {
+      if (range.to - range.from > 1) {
+        return { kind: "split", ranges: await this.split(ITEMS_QUERY, range, parametros, first) };
+      }
+      rows = await this.walk(ITEMS_QUERY, range, parametros);
+    }
+    const items = this.keep(rows, range);
+    if (items.length === 0) return { kind: "records", records: [] };
+    const barcodes = this.keep(await this.collect(BARCODES_QUERY, range), range);
+    return { kind: "records", records: buildRecords(items, barcodes) };
+  }
+
+  /**
+   * Every record of the tenant's ERP company exactly once, in batches (one per completed range),
+   * with up to `concurrency` ranges in flight. A work queue: a split pushes its pieces.
+   */
+  async *extractAll(options: { concurrency: number }): AsyncGenerator<SourceRecord[]> {
+    const concurrency = Math.max(1, Math.floor(options.concurrency));
+    const pending: KeyRange[] = [FULL_RANGE];
+    type Settled = { id: number; result?: RangeResult; error?: unknown };
+    const inFlight = new Map<number, Promise<Settled>>();
+    let nextId = 0;
+    while (pending.length > 0 || inFlight.size > 0) {
+      while (pending.length > 0 && inFlight.size < concurrency) {
+        const id = nextId++;
+        const range = pending.shift() as KeyRange;
+        // Settle every promise (never reject) so an error in one range leaves no unhandled rejection behind.
+        inFlight.set(
+          id,
+          this.extractRange(range).then(
+            (result) => ({ id, result }),
+            (error: unknown) => ({ id, error }),
+          ),
+        );
+      }
+      const settled = await Promise.race(inFlight.values());
+      inFlight.delete(settled.id);
+      if (!settled.result) throw settled.error;
+      if (settled.result.kind === "split") pending.push(...settled.result.ranges);
+      else if (settled.result.records.length > 0) yield settled.result.records;
+    }
+  }
+
+  /** All rows of a range for a query, splitting locally while pages come back full (used for barcodes). */
+  private async collect(descripcion: string, range: KeyRange): Promise<SiesaRow[]> {
+    const parametros = rangeParametros(range, this.options.erpCompany);
+    const first = await this.queryPage(descripcion, 1, parametros);
+    if (first.endOfData) return first.rows;
+    if (range.to - range.from <= 1) return this.walk(descripcion, range, parametros);
+    const rows: SiesaRow[] = [];
+    for (const piece of await this.split(descripcion, range, parametros, first)) {
+      rows.push(...(await this.collect(descripcion, piece)));
+    }
+    return rows;
+  }
+
+  private async split(descripcion: string, range: KeyRange, parametros: string, first: SiesaPage) {
+    const estimate = first.total ?? (await this.estimateRows(descripcion, range, parametros));
+    const sample = first.rows.map((row) => integerOf(row.f120_id)).filter((id) => id !== undefined);
+    const pieces = splitRange(range, sample, estimate, this.pageSize);
+    this.options.log.debug("siesa range split", {
+      tenantId: this.options.tenantId,
+      descripcion,
+      range: { from: range.from, to: range.to },
+      estimate,
+      pieces: pieces.length,
+    });
+    return pieces;
+  }
+
+  /**
+   * Rows in a range whose first page was full. The split that made the range carries an estimate;
+   * when it is missing (the first range) the last page is found by galloping then bisecting on
+   * `numPag`: the count of rows does not depend on their order, so this is exact up to repeats.
+   */
+  private async estimateRows(descripcion: string, range: KeyRange, parametros: string): Promise<number> {
+    const size = this.pageSize;
+    if (range.expected !== undefined) return Math.max(range.expected, Math.ceil(1.5 * size));
+    let full = 1;
+    let short = 0;
+    let shortLength = 0;
+    for (let page = 2; page <= 2 ** 24; page *= 2) {
+      const answer = await this.queryPage(descripcion, page, parametros);
+      if (answer.total !== undefined) return answer.total;
+      if (!answer.endOfData) full = page;
+      else {
+        short = page;
+        shortLength = answer.rows.length;
+        break;
+      }
+    }
+    if (short === 0) return full * size;
+    while (short - full > 1) {
+      const mid = Math.floor((full + short) / 2);
+      const answer = await this.queryPage(descripcion, mid, parametros);
+      if (!answer.endOfData) full = mid;
+      else {
+        short = mid;
+        shortLength = answer.rows.length;
+      }
+    }
+    return (short - 1) * size + shortLength;
+  }
+
+  /**
+   * Fallback for a single id whose page is still full (should not happen: ids are unique per
+   * company). Walks the pages, de-duplicating later; with an unstable order this may miss rows, so warn.
+   */
+  private async walk(descripcion: string, range: KeyRange, parametros: string): Promise<SiesaRow[]> {
+    this.options.log.warn("siesa range of one f120_id fills a page; walking its pages instead", {
+      service: "siesa",
+      tenantId: this.options.tenantId,
+      descripcion,
+      f120_id: range.from,
+    });
+    const rows: SiesaRow[] = [];
+    for (let page = 1; page <= MAX_WALK_PAGES; page++) {
+      const answer = await this.queryPage(descripcion, page, parametros);
+      rows.push(...answer.rows);
+      if (answer.endOfData) break;
+    }
+    return rows;
+  }
+
+  /** This tenant's company rows inside the range (ids outside belong to another range's answer). */
+  private keep(rows: readonly SiesaRow[], range: KeyRange): SiesaRow[] {
+    const { erpCompany } = this.options;
+    return rows.filter((row) => {
+      if (integerOf(row.f120_id_cia) !== erpCompany) return false;
+      const id = integerOf(row.f120_id);
+      return id === undefined || inRange(id, range);
+    });
+  }
+
+  private async request(
+    descripcion: string,
+    page: number,
+    size: number,
+    parametros?: string,
+  ): Promise<SiesaPage> {
+    const { companyId, credentials, policy, tenantId, log } = this.options;
+    const query = [
+      `idCompania=${encodeURIComponent(companyId)}`,
+      `descripcion=${encodeURIComponent(descripcion)}`,
+      `paginacion=${encodeURIComponent(`numPag=${page}|tamPag=${size}`)}`,
+      ...(parametros ? [`parametros=${encodeURIComponent(parametros)}`] : []),
+    ].join("&");
+    const operation = `ejecutarconsultaestandar ${descripcion}`;
+    const response = await send(
+      `${this.endpoint}?${query}`,
+      { method: "GET", headers: { ConniKey: credentials.conniKey, ConniToken: credentials.conniToken } },
+      policy,
+      { service: "siesa", operation, tenantId, log },
+    );
+    if (response.status === 401) throw new SiesaAuthError(tenantId);
+    const answer = readAnswer(response.status, response._data, size);
+    if (answer.kind === "page") return answer.page;
+    log.warn("external call failed", {
+      service: "siesa",
+      operation,
+      tenantId,
+      status: response.status,
+      apiMessage: answer.message,
+    });
+    throw new ExternalCallError("siesa", operation, response.status, answer.message, false);
+  }
+}

@@ -1,0 +1,11 @@
+export type { SiesaAnswer, SiesaPage } from "./answer.js";
+export {
+  BARCODES_QUERY,
+  ITEMS_QUERY,
+  type RangeResult,
+  SiesaClient,
+  type SiesaClientOptions,
+  type SiesaCredentials,
+} from "./client.js";
+export { SiesaAuthError } from "./errors.js";
+export { FULL_RANGE, type KeyRange } from "./ranges.js";

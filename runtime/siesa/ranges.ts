@@ -1,0 +1,73 @@
+/**
+ * Key ranges on `f120_id`, the unit of extraction work. See README.md ("Completeness despite
+ * unstable order") for why partitioning on ranges returns every record exactly once.
+ */
+
+/**
+ * `f120_id` in `[from, to)`. `expected` is an optional estimate of the rows inside, carried from the
+ * split that produced the range so the next split can pick its number of pieces without counting.
+ * It only tunes how many queries are made: correctness never depends on it.
+ */
+export type KeyRange = { from: number; to: number; expected?: number };
+
+/** f120_id is a SQL int column: this covers every value it can hold. */
+export const FULL_RANGE: KeyRange = { from: -2_147_483_648, to: 2_147_483_648 };
+
+/** The `parametros` that select one ERP company's rows in a range. */
+export function rangeParametros(range: KeyRange, erpCompany: number): string {
+  return `f120_id_cia = ${erpCompany} AND f120_id >= ${range.from} AND f120_id < ${range.to}`;
+}
+
+export const inRange = (id: number, range: KeyRange) => id >= range.from && id < range.to;
+
+/** At least this many sampled ids per piece, or the quantiles are too noisy to cut on. */
+const MIN_SAMPLES_PER_PIECE = 5;
+const Z = 1.65;
+
+/**
+ * The fewest pieces whose expected size, plus a margin for the sampling noise of quantile cuts
+ * (a piece holding share p of m sampled ids holds p ± sqrt(p(1-p)/m) of the rows), fits in a page.
+ */
+function piecesFor(estimate: number, samples: number, pageSize: number): number {
+  const most = Math.max(2, Math.floor(samples / MIN_SAMPLES_PER_PIECE));
+  for (let k = 2; k < most; k++) {
+    const p = 1 / k;
+    const margin = samples > 0 ? Z * Math.sqrt((p * (1 - p)) / samples) : p;
+    if (estimate * (p + margin) <= pageSize) return k;
+  }
+  return most;
+}
+
+/**
+ * Splits a range whose first page came back full. The page is a sample of the range's ids, so
+ * cutting at its quantiles gives pieces of about equal size; `estimate` (rows in the range) sets how
+ * many pieces, capped by what the sample can resolve. Pieces are non-empty, disjoint, cover the
+ * range, and each is strictly smaller than it, so recursion always ends.
+ */
+export function splitRange(
+  range: KeyRange,
+  sampleIds: readonly number[],
+  estimate: number,
+  pageSize: number,
+): KeyRange[] {
+  const ids = [...new Set(sampleIds.filter((id) => inRange(id, range)))].sort((a, b) => a - b);
+  const pieces = piecesFor(estimate, ids.length, pageSize);
+  const cuts: number[] = [];
+  for (let i = 1; i < pieces; i++) {
+    const cut = ids[Math.round((i * ids.length) / pieces)];
+    if (cut !== undefined && cut > range.from && cut > (cuts.at(-1) ?? range.from) && cut < range.to) {
+      cuts.push(cut);
+    }
+  }
+  if (cuts.length === 0) cuts.push(range.from + Math.max(1, Math.floor((range.to - range.from) / 2)));
+
+  const bounds = [range.from, ...cuts, range.to];
+  const ranges: KeyRange[] = [];
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const piece = { from: bounds[i] as number, to: bounds[i + 1] as number };
+    const sampled = ids.filter((id) => inRange(id, piece)).length;
+    const share = ids.length > 0 ? sampled / ids.length : 1 / (bounds.length - 1);
+    ranges.push({ ...piece, expected: Math.max(1, Math.round(estimate * share)) });
+  }
+  return ranges;
+}
