@@ -1,0 +1,34 @@
+import type { TenantEntry } from "../../runtime/tenants/registry.js";
+import { parseTenant, type Tenant, type TenantInput } from "../../runtime/tenants/schema.js";
+
+/** A valid staging Kong tenant as a file would write it; tests change one thing at a time. */
+export function aTenantInput(id = "acme-staging"): TenantInput {
+  return {
+    id,
+    environment: "staging",
+    clientAccount: "555569220783",
+    siesa: { baseUrl: "https://serviciosqa.siesacloud.com/api/siesa/v3/", companyId: 8585, erpCompany: 1 },
+    product: {
+      type: "kong-rfid",
+      baseUrl: "https://api-staging.technoapes.io/",
+      endpoints: { skus: "/inventory/skus/" },
+      defaults: { customer_id: 17, type_id: 4, group_id: 9 },
+    },
+    sync: { schedule: "rate(1 hour)", batchSize: 100 },
+    mapping: "kong",
+  };
+}
+
+/** The same tenant after validation (defaults filled in), for code that takes a Tenant. */
+export function aTenant(change: (input: TenantInput) => void = () => {}): Tenant {
+  const input = aTenantInput();
+  change(input);
+  const parsed = parseTenant(input);
+  if (!parsed.ok) throw new Error(`test tenant is invalid: ${JSON.stringify(parsed.issues)}`);
+  return parsed.tenant;
+}
+
+/** A tenant file's entry as the registry sees it. */
+export function anEntry(value: unknown, file = "tenants/acme.ts"): TenantEntry {
+  return { file, value };
+}
