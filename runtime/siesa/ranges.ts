@@ -59,6 +59,12 @@ export function splitRange(
       cuts.push(cut);
     }
   }
+  if (cuts.length === 0) {
+    // One distinct id filled the page: isolate it, so its own range is tried next.
+    const only = ids[0];
+    const candidates = only === undefined ? [] : [only, only + 1];
+    for (const cut of candidates) if (cut > range.from && cut < range.to) cuts.push(cut);
+  }
   if (cuts.length === 0) cuts.push(range.from + Math.max(1, Math.floor((range.to - range.from) / 2)));
 
   const bounds = [range.from, ...cuts, range.to];

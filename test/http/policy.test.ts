@@ -1,0 +1,221 @@
+import { Hono } from "hono";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { ExternalCallError } from "../../runtime/http/errors.js";
+import { type CallPolicy, defaultPolicy, retryAfterMs, send } from "../../runtime/http/policy.js";
+import { listen } from "../../sandbox/serve.js";
+import { recordingLog } from "../siesa/helpers.js";
+
+type Scripted = { status: number; body?: unknown; headers?: Record<string, string>; hangMs?: number };
+
+/** A tiny API that answers each request with the next scripted answer (the last one repeats). */
+async function scriptedApi(...script: Scripted[]) {
+  let requests = 0;
+  const app = new Hono();
+  app.all("*", async (c) => {
+    const answer = script[Math.min(requests, script.length - 1)] as Scripted;
+    requests++;
+    if (answer.hangMs) await new Promise((resolve) => setTimeout(resolve, answer.hangMs));
+    for (const [name, value] of Object.entries(answer.headers ?? {})) c.header(name, value);
+    return c.json((answer.body ?? { ok: true }) as object, answer.status as 200);
+  });
+  const server = await listen(app);
+  onTestFinished(() => server.close());
+  return { url: `${server.url}/thing`, requests: () => requests };
+}
+
+/** A policy that never really waits and whose jitter is fixed (random() = 0.5). */
+function testPolicy(overrides: Partial<CallPolicy> = {}) {
+  const waits: number[] = [];
+  const policy = defaultPolicy({
+    baseDelayMs: 1_000,
+    random: () => 0.5,
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+    ...overrides,
+  });
+  return { policy, waits };
+}
+
+const context = (log = recordingLog()) => ({
+  service: "kong-rfid" as const,
+  operation: "get thing",
+  tenantId: "acme",
+  log,
+});
+
+describe("send() under the call policy", () => {
+  it("returns a 2xx at once", async () => {
+    const api = await scriptedApi({ status: 200, body: { id: 7 } });
+    const { policy, waits } = testPolicy();
+
+    const response = await send<{ id: number }>(api.url, {}, policy, context());
+
+    expect(response.status).toBe(200);
+    expect(response._data).toEqual({ id: 7 });
+    expect(waits).toEqual([]);
+  });
+
+  it("returns a 4xx to the caller without retrying, and logs it", async () => {
+    const api = await scriptedApi({ status: 400, body: { name: ["This field is required."] } });
+    const { policy, waits } = testPolicy();
+    const log = recordingLog();
+
+    const response = await send(api.url, { method: "POST", body: {} }, policy, context(log));
+
+    expect(response.status).toBe(400);
+    expect(api.requests()).toBe(1);
+    expect(waits).toEqual([]);
+    expect(log.entries[0]?.data[0]).toMatchObject({ service: "kong-rfid", status: 400, tenantId: "acme" });
+  });
+
+  it("honours Retry-After in seconds on a 429", async () => {
+    const api = await scriptedApi({ status: 429, headers: { "Retry-After": "2" } }, { status: 200 });
+    const { policy, waits } = testPolicy();
+
+    const response = await send(api.url, {}, policy, context());
+
+    expect(response.status).toBe(200);
+    expect(waits).toEqual([2_000]);
+  });
+
+  it("honours Retry-After as an HTTP date", async () => {
+    const when = new Date(Date.now() + 30_000).toUTCString();
+    const api = await scriptedApi({ status: 429, headers: { "Retry-After": when } }, { status: 200 });
+    const { policy, waits } = testPolicy();
+
+    await send(api.url, {}, policy, context());
+
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(25_000);
+    expect(waits[0]).toBeLessThanOrEqual(30_000);
+  });
+
+  it("backs off without Retry-After, caps a long Retry-After, and gives up after rateLimitRetries", async () => {
+    const api = await scriptedApi(
+      { status: 429 },
+      { status: 429, headers: { "Retry-After": "3600" } },
+      { status: 429, body: { detail: "Request was throttled." } },
+    );
+    const { policy, waits } = testPolicy({ rateLimitRetries: 2, maxDelayMs: 10_000 });
+
+    const failure = await send(api.url, {}, policy, context()).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(ExternalCallError);
+    expect(failure).toMatchObject({ status: 429, retryable: true });
+    expect((failure as ExternalCallError).apiMessage).toContain("throttled");
+    expect(waits).toEqual([750, 10_000]);
+    expect(api.requests()).toBe(3);
+  });
+
+  it("retries a 5xx with exponential backoff and jitter, then succeeds", async () => {
+    const api = await scriptedApi({ status: 503 }, { status: 502 }, { status: 200 });
+    const { policy, waits } = testPolicy();
+
+    const response = await send(api.url, {}, policy, context());
+
+    expect(response.status).toBe(200);
+    // Equal jitter at random() = 0.5: three quarters of 1 s, then of 2 s.
+    expect(waits).toEqual([750, 1_500]);
+  });
+
+  it("keeps the backoff within half to all of each step whatever the jitter draws", async () => {
+    const api = await scriptedApi({ status: 500 });
+    const { policy, waits } = testPolicy({ random: Math.random });
+
+    await send(api.url, {}, policy, context()).catch(() => undefined);
+
+    [1_000, 2_000, 4_000].forEach((step, i) => {
+      expect(waits[i]).toBeGreaterThanOrEqual(step / 2);
+      expect(waits[i]).toBeLessThanOrEqual(step);
+    });
+  });
+
+  it("gives up on a 5xx after retryAttempts retries with a retryable ExternalCallError", async () => {
+    const api = await scriptedApi({ status: 500, body: { detail: "boom" } });
+    const { policy, waits } = testPolicy({ retryAttempts: 3 });
+    const log = recordingLog();
+
+    const failure = await send(api.url, {}, policy, context(log)).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(ExternalCallError);
+    expect(failure).toMatchObject({
+      service: "kong-rfid",
+      operation: "get thing",
+      status: 500,
+      retryable: true,
+    });
+    expect(api.requests()).toBe(4);
+    expect(waits).toHaveLength(3);
+    expect(log.entries.at(-1)?.data[0]).toMatchObject({ action: "giving up", status: 500 });
+  });
+
+  it("retries a timeout exactly once", async () => {
+    const api = await scriptedApi({ status: 200, hangMs: 1_000 });
+    const { policy } = testPolicy({ timeoutMs: 50 });
+
+    const failure = await send(api.url, {}, policy, context()).catch((error: unknown) => error);
+
+    expect(failure).toMatchObject({ name: "ExternalCallError", status: "timeout", retryable: true });
+    expect(api.requests()).toBe(2);
+  });
+
+  it("succeeds when the retry after a timeout answers", async () => {
+    const api = await scriptedApi({ status: 200, hangMs: 1_000 }, { status: 200, body: { late: false } });
+    const { policy } = testPolicy({ timeoutMs: 50 });
+
+    const response = await send(api.url, {}, policy, context());
+
+    expect(response._data).toEqual({ late: false });
+  });
+
+  it("retries a network error with delay, up to retryAttempts", async () => {
+    const app = new Hono();
+    const server = await listen(app);
+    await server.close();
+    const { policy, waits } = testPolicy({ retryAttempts: 2 });
+
+    const failure = await send(`${server.url}/gone`, {}, policy, context()).catch((error: unknown) => error);
+
+    expect(failure).toMatchObject({ name: "ExternalCallError", status: "network", retryable: true });
+    expect(waits).toEqual([750, 1_500]);
+  });
+
+  it("warns when a rate-limit header says less than 20 % remains", async () => {
+    const api = await scriptedApi({
+      status: 200,
+      headers: { "X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "19" },
+    });
+    const log = recordingLog();
+
+    await send(api.url, {}, testPolicy().policy, context(log));
+
+    expect(log.entries).toHaveLength(1);
+    expect(log.entries[0]).toMatchObject({ level: "warn", message: "rate limit nearly used" });
+    expect(log.entries[0]?.data[0]).toMatchObject({ limit: 100, remaining: 19, tenantId: "acme" });
+  });
+
+  it("never logs the request's credentials", async () => {
+    const api = await scriptedApi({ status: 500 }, { status: 401, body: { detail: "Invalid token." } });
+    const log = recordingLog();
+    const headers = { Authorization: "Token 0123456789abcdef0123456789abcdef01234567" };
+
+    await send(api.url, { headers }, testPolicy().policy, context(log));
+
+    expect(log.entries.length).toBeGreaterThan(0);
+    expect(JSON.stringify(log.entries)).not.toContain("0123456789abcdef");
+  });
+});
+
+describe("retryAfterMs", () => {
+  it.each([
+    ["5", 5_000],
+    ["0", 0],
+    ["Thu, 01 Jan 2026 00:00:10 GMT", 10_000],
+    ["Thu, 01 Jan 2026 00:00:00 GMT", 0],
+    ["soon", undefined],
+    [null, undefined],
+  ])("reads %s as %s ms", (header, expected) => {
+    expect(retryAfterMs(header, Date.parse("Thu, 01 Jan 2026 00:00:00 GMT"))).toBe(expected);
+  });
+});

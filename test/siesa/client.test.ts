@@ -1,0 +1,332 @@
+import { describe, expect, it } from "vitest";
+import { ExternalCallError } from "../../runtime/http/errors.js";
+import { defaultPolicy } from "../../runtime/http/policy.js";
+import { FULL_RANGE, SiesaAuthError } from "../../runtime/siesa/index.js";
+import { buildRecords, recordKey } from "../../runtime/siesa/rows.js";
+import type { SiesaRow } from "../../runtime/sync/model.js";
+import type { Catalogue, SiesaWireRow } from "../../sandbox/catalogue.js";
+import { SANDBOX_SIESA_CREDENTIALS } from "../../sandbox/siesa.js";
+import { catalogue, extractEverything, recordingLog, recordingSleep, startSiesa } from "./helpers.js";
+
+describe("SiesaClient.queryPage", () => {
+  it("reads the Table envelope: rows with trimmed keys and values, a short page is the end", async () => {
+    const { client } = await startSiesa({
+      repeatShare: 0,
+      catalogue: catalogue({ size: 30, otherCompanyShare: 0 }),
+    });
+
+    const page = await client().queryPage("API_v2_Items", 1);
+
+    expect(page.endOfData).toBe(true);
+    expect(page.rows).toHaveLength(30);
+    for (const row of page.rows) {
+      expect(Object.keys(row).sort()).toEqual([
+        "f120_descripcion",
+        "f120_id",
+        "f120_id_cia",
+        "f120_id_tipo_inv_serv",
+        "f120_id_unidad_inventario",
+        "f120_referencia",
+      ]);
+      for (const value of Object.values(row)) if (typeof value === "string") expect(value).toBe(value.trim());
+    }
+  });
+
+  it("reads the Datos envelope and its total", async () => {
+    const { client } = await startSiesa({
+      envelope: "Datos",
+      repeatShare: 0,
+      catalogue: catalogue({ size: 130, otherCompanyShare: 0 }),
+    });
+
+    const first = await client().queryPage("API_v2_Items", 1);
+    const second = await client().queryPage("API_v2_Items", 2);
+
+    expect(first).toMatchObject({ endOfData: false, total: 130 });
+    expect(first.rows).toHaveLength(100);
+    expect(second).toMatchObject({ endOfData: true, total: 130 });
+    expect(second.rows).toHaveLength(30);
+  });
+
+  it.each(["short", "400", "200"] as const)(
+    "understands the '%s' end-of-data answer as an empty last page",
+    async (endOfData) => {
+      const { client } = await startSiesa({ endOfData });
+
+      const page = await client().queryPage("API_v2_Items", 50);
+
+      expect(page).toEqual({ rows: [], endOfData: true });
+    },
+  );
+
+  it("turns a Siesa error (codigo != 0) into a non-retryable ExternalCallError with Siesa's message", async () => {
+    const { client } = await startSiesa();
+
+    const failure = await client()
+      .queryPage("API_v2_Nada", 1)
+      .catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(ExternalCallError);
+    expect(failure).toMatchObject({ service: "siesa", retryable: false, status: 200 });
+    expect((failure as ExternalCallError).apiMessage).toMatch(/La consulta estándar 'API_v2_Nada' no existe/);
+  });
+
+  it("reports a wrong idCompania with Siesa's message", async () => {
+    const { client } = await startSiesa();
+
+    await expect(client({ companyId: 1 }).queryPage("API_v2_Items", 1)).rejects.toThrow(/compañía '1'/);
+  });
+
+  it("refuses a page size Siesa cannot serve, naming the tenant", async () => {
+    const { client } = await startSiesa();
+
+    expect(() => client({ pageSize: 500 })).toThrow(/pageSize of tenant 'acme-test'.*1 to 100, got 500/);
+  });
+});
+
+describe("SiesaClient authentication", () => {
+  it("throws SiesaAuthError on 401 without the key or token in the message or the logs", async () => {
+    const { client } = await startSiesa();
+    const log = recordingLog();
+    const credentials = { conniKey: "feedfacecafebeef", conniToken: "eyJhbGciOi.secret-token.sig" };
+
+    const failure = await client({ credentials, log })
+      .ping()
+      .catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(SiesaAuthError);
+    const told = `${(failure as Error).message} ${JSON.stringify(log.entries)}`;
+    expect((failure as Error).message).toMatch(/acme-test.*401/);
+    expect(told).not.toContain(credentials.conniKey);
+    expect(told).not.toContain(credentials.conniToken);
+  });
+
+  it("ping succeeds with the right pair", async () => {
+    const { client, sandbox } = await startSiesa();
+
+    await client().ping();
+
+    expect(sandbox.stats.total).toBe(1);
+  });
+
+  it("extraction stops at once with SiesaAuthError when the pair is wrong", async () => {
+    const { client, sandbox } = await startSiesa();
+    const wrong = { ...SANDBOX_SIESA_CREDENTIALS, conniToken: "expired" };
+
+    await expect(extractEverything(client({ credentials: wrong }))).rejects.toBeInstanceOf(SiesaAuthError);
+    expect(sandbox.stats.total).toBe(1);
+  });
+});
+
+describe("SiesaClient records", () => {
+  it("keeps only the tenant's ERP company, even where another company uses the same f120_id and reference", async () => {
+    const { client, sandbox } = await startSiesa({
+      catalogue: catalogue({ size: 300, otherCompanyShare: 0.6 }),
+    });
+    const shared = sandbox.catalogue.items.filter(
+      (row) => row.f120_id_cia !== 1 && sandbox.catalogue.companyItemIds().includes(row.f120_id as number),
+    );
+
+    const records = await extractEverything(client());
+
+    expect(shared.length).toBeGreaterThan(10);
+    expect(records.map((r) => Number(r.key)).sort((a, b) => a - b)).toEqual(
+      sandbox.catalogue.companyItemIds(),
+    );
+    expect(
+      records.every((r) => r.item.f120_id_cia === 1 && r.barcodes.every((b) => b.f120_id_cia === 1)),
+    ).toBe(true);
+  });
+
+  it("serves the other company to a tenant whose erpCompany is that one", async () => {
+    const { client, sandbox } = await startSiesa({
+      catalogue: catalogue({ size: 300, otherCompanyShare: 0.6 }),
+    });
+    const company2 = sandbox.catalogue.items.filter((row) => row.f120_id_cia === 2).map((row) => row.f120_id);
+
+    const records = await extractEverything(client({ erpCompany: 2 }));
+
+    expect(records.map((r) => Number(r.key)).sort((a, b) => a - b)).toEqual(company2);
+  });
+
+  it("joins each item's barcodes by trimmed reference, each barcode once", async () => {
+    const { client, sandbox } = await startSiesa({ repeatShare: 0.2, catalogue: catalogue({ size: 200 }) });
+    const expected = new Map<string, string[]>();
+    for (const row of sandbox.catalogue.barcodes.filter((b) => b.f120_id_cia === 1)) {
+      const key = String(row.f120_id);
+      expected.set(key, [...(expected.get(key) ?? []), String(row.f131_id)].sort());
+    }
+
+    const records = await extractEverything(client());
+
+    const joined = new Map(
+      records
+        .filter((r) => r.barcodes.length > 0)
+        .map((r) => [r.key, r.barcodes.map((b) => String(b.f131_id)).sort()]),
+    );
+    expect(joined).toEqual(expected);
+    const record = records.find((r) => r.barcodes.length > 0);
+    expect(record?.barcodes[0]?.f120_referencia).toBe(record?.item.f120_referencia);
+  });
+
+  it("returns items with trimmed keys and values, malformed ones included for the mapping to reject", async () => {
+    const { client, sandbox } = await startSiesa({
+      catalogue: catalogue({ size: 400, malformedShare: 0.1 }),
+    });
+
+    const records = await extractEverything(client());
+
+    const malformed = records.filter((r) => sandbox.catalogue.malformedIds.has(Number(r.key)));
+    expect(malformed).toHaveLength(sandbox.catalogue.malformedIds.size);
+    expect(malformed.some((r) => r.item.f120_referencia === "")).toBe(true);
+    expect(malformed.some((r) => r.item.f120_descripcion === null)).toBe(true);
+    expect(malformed.some((r) => r.item.f120_id_unidad_inventario === "???")).toBe(true);
+    for (const { item } of records) {
+      expect(Object.keys(item).every((key) => key === key.trim())).toBe(true);
+      expect(String(item.f120_referencia)).toBe(String(item.f120_referencia).trim());
+      expect(
+        item.f120_descripcion === null || item.f120_descripcion === String(item.f120_descripcion).trim(),
+      ).toBe(true);
+    }
+  });
+
+  it("gives a row without an integer f120_id a stable key of its own instead of dropping it", () => {
+    const broken: SiesaRow = { f120_id: "X-12", f120_referencia: "A", f120_id_cia: 1 };
+    const other: SiesaRow = { f120_id: null, f120_referencia: "B", f120_id_cia: 1 };
+
+    const records = buildRecords([broken, other, { ...broken }], []);
+
+    expect(records).toHaveLength(2);
+    expect(records[0]?.key).toMatch(/^row:[0-9a-f]{16}$/);
+    expect(records[0]?.key).toBe(recordKey({ ...broken }));
+    expect(records[1]?.key).not.toBe(records[0]?.key);
+    expect(recordKey({ f120_id: "  77 ".trim() })).toBe("77");
+  });
+});
+
+describe("SiesaClient call policy", () => {
+  it("waits as Retry-After says on a 429, then goes on", async () => {
+    const { client, sandbox } = await startSiesa();
+    sandbox.setFaults({ rateLimitShare: 1, retryAfterSeconds: 3 });
+    const waits: number[] = [];
+    // The first answer is a 429; the fault lifts while the client "sleeps", so the retry succeeds.
+    const sleep = async (ms: number) => {
+      waits.push(ms);
+      sandbox.setFaults({ rateLimitShare: 0 });
+    };
+
+    const page = await client({ policy: defaultPolicy({ sleep }) }).queryPage("API_v2_Items", 1);
+
+    expect(page.rows.length).toBeGreaterThan(0);
+    expect(waits).toEqual([3_000]);
+    expect(sandbox.stats.total).toBe(2);
+  });
+
+  it("retries a 5xx up to retryAttempts times, then fails with a retryable ExternalCallError", async () => {
+    const { client, sandbox } = await startSiesa();
+    sandbox.setFaults({ serverErrorShare: 1 });
+    const { sleep, waits } = recordingSleep();
+
+    const failure = await client({ policy: defaultPolicy({ retryAttempts: 2, baseDelayMs: 1, sleep }) })
+      .queryPage("API_v2_Items", 1)
+      .catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(ExternalCallError);
+    expect(failure).toMatchObject({ status: 500, retryable: true });
+    expect(sandbox.stats.total).toBe(3);
+    expect(waits).toHaveLength(2);
+  });
+
+  it("retries a timeout once", async () => {
+    const { client, sandbox } = await startSiesa();
+    sandbox.setFaults({ timeoutShare: 1, hangMs: 2_000 });
+    const { sleep } = recordingSleep();
+
+    const failure = await client({ policy: defaultPolicy({ timeoutMs: 100, sleep }) })
+      .queryPage("API_v2_Items", 1)
+      .catch((error: unknown) => error);
+
+    expect(failure).toMatchObject({ name: "ExternalCallError", status: "timeout", retryable: true });
+    expect(sandbox.stats.total).toBe(2);
+  });
+
+  it("extracts everything despite a share of 429s and 500s", async () => {
+    const { client, sandbox } = await startSiesa({
+      catalogue: catalogue({ size: 1_000 }),
+      faults: {
+        ...(await import("../../sandbox/faults.js")).noFaults({ seed: 3 }),
+        rateLimitShare: 0.1,
+        serverErrorShare: 0.1,
+      },
+    });
+
+    const records = await extractEverything(client(), 1);
+
+    expect(records.map((r) => Number(r.key)).sort((a, b) => a - b)).toEqual(
+      sandbox.catalogue.companyItemIds(),
+    );
+  });
+});
+
+describe("SiesaClient fallback for an id that fills a page", () => {
+  it("walks that id's pages, de-duplicates, warns, and does not loop", async () => {
+    // Bad data Siesa should never hold: 25 rows of one company with the same f120_id.
+    const rows: SiesaWireRow[] = Array.from({ length: 25 }, (_, i) => ({
+      f120_id: 4242,
+      f120_referencia: `DUP-${i}`,
+      f120_descripcion: "DUPLICADO",
+      f120_id_unidad_inventario: "UND",
+      f120_id_tipo_inv_serv: "PT",
+      f120_id_cia: 1,
+    }));
+    const data: Catalogue = {
+      seed: 1,
+      erpCompany: 1,
+      items: rows,
+      barcodes: [],
+      malformedIds: new Set(),
+      companyItemIds: () => [4242],
+      changeItems: () => [],
+      addItems: () => [],
+      removeItems: () => {},
+    };
+    const { client, sandbox } = await startSiesa({ catalogue: data, repeatShare: 0 });
+    const log = recordingLog();
+
+    const records = await extractEverything(client({ pageSize: 10, log }));
+
+    expect(records.map((r) => r.key)).toEqual(["4242"]);
+    expect(sandbox.stats.total).toBeLessThan(20);
+    expect(log.entries.some((e) => e.level === "warn" && /one f120_id fills a page/.test(e.message))).toBe(
+      true,
+    );
+  });
+});
+
+describe("SiesaClient.extractRange", () => {
+  it("returns the records of a range that fits one page", async () => {
+    const { client, sandbox } = await startSiesa({ catalogue: catalogue({ size: 40 }) });
+
+    const result = await client().extractRange(FULL_RANGE);
+
+    expect(result.kind).toBe("records");
+    expect(result.kind === "records" && result.records.map((r) => Number(r.key)).sort()).toEqual(
+      sandbox.catalogue.companyItemIds(),
+    );
+  });
+
+  it("splits a range that does not fit into disjoint pieces that cover it exactly", async () => {
+    const { client } = await startSiesa({ catalogue: catalogue({ size: 1_000 }) });
+
+    const result = await client().extractRange(FULL_RANGE);
+
+    if (result.kind !== "split") throw new Error("expected a split");
+    expect(result.ranges.length).toBeGreaterThan(1);
+    expect(result.ranges[0]?.from).toBe(FULL_RANGE.from);
+    expect(result.ranges.at(-1)?.to).toBe(FULL_RANGE.to);
+    result.ranges.forEach((range, i) => {
+      expect(range.to).toBeGreaterThan(range.from);
+      if (i > 0) expect(range.from).toBe(result.ranges[i - 1]?.to);
+    });
+  });
+});

@@ -1,0 +1,175 @@
+import { describe, expect, it } from "vitest";
+import { SANDBOX_SIESA_COMPANY_ID, SANDBOX_SIESA_CREDENTIALS } from "../../sandbox/siesa.js";
+import { catalogue, startSiesa } from "./helpers.js";
+
+type Answer = { status: number; body: Record<string, unknown> & { detalle?: unknown } };
+
+/** Asks the sandbox directly (plain fetch), to check the wire it speaks. */
+async function ask(
+  url: string,
+  params: Record<string, string | number>,
+  headers: Record<string, string> = {
+    ConniKey: SANDBOX_SIESA_CREDENTIALS.conniKey,
+    ConniToken: SANDBOX_SIESA_CREDENTIALS.conniToken,
+  },
+): Promise<Answer> {
+  const query = new URLSearchParams({
+    idCompania: String(SANDBOX_SIESA_COMPANY_ID),
+    descripcion: "API_v2_Items",
+    paginacion: "numPag=1|tamPag=100",
+    ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])),
+  });
+  const response = await fetch(`${url}/api/siesa/v3/ejecutarconsultaestandar?${query}`, { headers });
+  return { status: response.status, body: (await response.json()) as Answer["body"] };
+}
+const table = (answer: Answer) => (answer.body.detalle as { Table: Record<string, unknown>[] }).Table;
+
+describe("Siesa sandbox", () => {
+  it("answers 401 to a missing or wrong ConniKey/ConniToken pair, and accepts header names in any case", async () => {
+    const { server } = await startSiesa();
+
+    const missing = await ask(server.url, {}, {});
+    const wrong = await ask(
+      server.url,
+      {},
+      { ConniKey: SANDBOX_SIESA_CREDENTIALS.conniKey, ConniToken: "nope" },
+    );
+    const lowerCase = await ask(
+      server.url,
+      {},
+      { connikey: SANDBOX_SIESA_CREDENTIALS.conniKey, CONNITOKEN: SANDBOX_SIESA_CREDENTIALS.conniToken },
+    );
+
+    expect(missing.status).toBe(401);
+    expect(wrong.status).toBe(401);
+    expect(lowerCase.status).toBe(200);
+  });
+
+  it("answers an unknown descripcion, a wrong idCompania and bad parametros with codigo != 0", async () => {
+    const { server } = await startSiesa();
+
+    const unknown = await ask(server.url, { descripcion: "API_v2_Nada" });
+    const company = await ask(server.url, { idCompania: 1 });
+    const filter = await ask(server.url, { parametros: "f120_colour = 'AZUL'" });
+
+    for (const answer of [unknown, company, filter]) {
+      expect(answer.status).toBe(200);
+      expect(answer.body.codigo).not.toBe(0);
+    }
+    expect(unknown.body.detalle).toMatch(/API_v2_Nada/);
+    expect(filter.body.detalle).toMatch(/f120_colour/);
+  });
+
+  it("returns every company unless parametros filters f120_id_cia, and filters before paging", async () => {
+    const { server, sandbox } = await startSiesa({
+      repeatShare: 0,
+      catalogue: catalogue({ size: 60, otherCompanyShare: 0.5 }),
+    });
+    const companyIds = sandbox.catalogue.companyItemIds();
+    const fourth = companyIds[3] as number;
+
+    const all = await ask(server.url, {});
+    const filtered = await ask(server.url, { parametros: `f120_id_cia = 1 AND f120_id >= ${fourth}` });
+
+    expect(new Set(table(all).map((row) => row.f120_id_cia)).size).toBeGreaterThan(1);
+    expect(table(all)).toHaveLength(sandbox.catalogue.items.length);
+    expect(
+      table(filtered)
+        .map((row) => row.f120_id as number)
+        .sort((a, b) => a - b),
+    ).toEqual(companyIds.slice(3));
+  });
+
+  it("shuffles every request: the same page twice shares few rows", async () => {
+    const { server } = await startSiesa({ catalogue: catalogue({ size: 1_000 }) });
+
+    const first = await ask(server.url, { paginacion: "numPag=2|tamPag=50" });
+    const second = await ask(server.url, { paginacion: "numPag=2|tamPag=50" });
+
+    const firstIds = new Set(table(first).map((row) => `${row.f120_id}/${row.f120_id_cia}`));
+    const shared = table(second).filter((row) => firstIds.has(`${row.f120_id}/${row.f120_id_cia}`));
+    expect(table(first)).toHaveLength(50);
+    expect(shared.length).toBeLessThan(15);
+  });
+
+  it("keeps the order stable when asked to, so walking pages then sees each row once", async () => {
+    const { server, sandbox } = await startSiesa({ unstableOrder: false, repeatShare: 0 });
+
+    const pages = await Promise.all(
+      [1, 2, 3].map((n) => ask(server.url, { paginacion: `numPag=${n}|tamPag=25` })),
+    );
+
+    const ids = pages.flatMap(table).map((row) => `${row.f120_id}/${row.f120_id_cia}`);
+    expect(new Set(ids).size).toBe(sandbox.catalogue.items.length);
+  });
+
+  it("repeats about repeatShare of a result's rows", async () => {
+    const { server } = await startSiesa({
+      repeatShare: 0.1,
+      catalogue: catalogue({ size: 90, otherCompanyShare: 0 }),
+    });
+
+    const answer = await ask(server.url, {});
+
+    const rows = table(answer);
+    const unique = new Set(rows.map((row) => row.f120_id));
+    expect(unique.size).toBe(90);
+    expect(rows.length).toBeGreaterThanOrEqual(98);
+    expect(rows.length).toBeLessThanOrEqual(100);
+  });
+
+  it("answers tamPag 500 or more with one row of nulls", async () => {
+    const { server } = await startSiesa();
+
+    const answer = await ask(server.url, { paginacion: "numPag=1|tamPag=500" });
+
+    expect(table(answer)).toHaveLength(1);
+    expect(Object.values(table(answer)[0] ?? {}).every((value) => value === null)).toBe(true);
+  });
+
+  it.each([
+    ["short", 200, { codigo: 0, mensaje: "Transacción Exitosa", detalle: { Table: [] } }],
+    ["400", 400, { codigo: 1, mensaje: "Error", detalle: "No se encontraron registros" }],
+    ["200", 200, { codigo: 1, mensaje: "Consulta existente sin datos.", detalle: null }],
+  ] as const)("says 'no more rows' the %s way", async (endOfData, status, body) => {
+    const { server } = await startSiesa({ endOfData });
+
+    const answer = await ask(server.url, { paginacion: "numPag=99|tamPag=100" });
+
+    expect(answer.status).toBe(status);
+    expect(answer.body).toEqual(body);
+  });
+
+  it("wraps rows in the Datos envelope with its accented paging keys", async () => {
+    const { server } = await startSiesa({
+      envelope: "Datos",
+      repeatShare: 0,
+      catalogue: catalogue({ size: 45, otherCompanyShare: 0 }),
+    });
+
+    const answer = await ask(server.url, { paginacion: "numPag=2|tamPag=20" });
+
+    expect(answer.body).toMatchObject({
+      codigo: 0,
+      detalle: { tamaño_página: 20, página_actual: 2, total_páginas: 3, total_registros: 45 },
+    });
+    expect((answer.body.detalle as { Datos: unknown[] }).Datos).toHaveLength(20);
+  });
+
+  it("injects 429s with Retry-After and counts every request by descripcion", async () => {
+    const { server, sandbox } = await startSiesa();
+    sandbox.setFaults({ rateLimitShare: 1, retryAfterSeconds: 7 });
+
+    const query = new URLSearchParams({
+      idCompania: "8585",
+      descripcion: "API_v2_ItemsBarras",
+      paginacion: "numPag=1|tamPag=10",
+    });
+    const response = await fetch(`${server.url}/api/siesa/v3/ejecutarconsultaestandar?${query}`);
+    await ask(server.url, {});
+
+    expect(response.status).toBe(429);
+    expect(response.headers.get("retry-after")).toBe("7");
+    expect(sandbox.stats).toEqual({ total: 2, byDescripcion: { API_v2_ItemsBarras: 1, API_v2_Items: 1 } });
+  });
+});
