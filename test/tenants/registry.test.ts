@@ -62,12 +62,16 @@ describe("the shipped tenants", () => {
       sync: { schedule: "rate(1 hour)", batchSize: 100, retryAttempts: 3 },
     });
   });
+});
 
-  it("give the demo tenant the defaults it does not write", async () => {
-    const demo = (await loadTenants()).require("demo");
+describe("sync settings a tenant file leaves out", () => {
+  it("get their documented defaults", () => {
+    const input = aTenantInput();
 
-    expect(demo.sync).toEqual({
-      schedule: "rate(5 minutes)",
+    const tenant = buildRegistry([anEntry(input)]).require(input.id);
+
+    expect(tenant.sync).toEqual({
+      schedule: "rate(1 hour)",
       batchSize: 100,
       retryAttempts: 3,
       concurrency: 4,
