@@ -1,0 +1,35 @@
+/**
+ * Runs the sandboxes of a local tenant in their own process and prints one JSON line
+ * `{"siesaUrl","productUrl","credentials"}` on stdout once they listen; stops on SIGINT/SIGTERM.
+ * Benchmarks use it so the "remote" APIs do not share a CPU core with the sync being measured.
+ *   tsx sandbox/cli.ts --product kong-rfid --items 10000 [--seed 42] [--siesa-port 4010] [--product-port 4020]
+ */
+import { parseArgs } from "node:util";
+import type { ProductType } from "../runtime/sync/model.js";
+import { startSandboxes } from "./local.js";
+
+const { values } = parseArgs({
+  options: {
+    product: { type: "string", default: "kong-rfid" },
+    items: { type: "string", default: "1000" },
+    seed: { type: "string", default: "42" },
+    "siesa-port": { type: "string", default: "0" },
+    "product-port": { type: "string", default: "0" },
+  },
+});
+if (values.product !== "kong-rfid" && values.product !== "wms") {
+  process.stderr.write(`sandbox: --product must be kong-rfid or wms (got ${values.product})\n`);
+  process.exit(1);
+}
+const sandboxes = await startSandboxes({
+  product: values.product as ProductType,
+  items: Number(values.items),
+  seed: Number(values.seed),
+  siesaPort: Number(values["siesa-port"]),
+  productPort: Number(values["product-port"]),
+});
+const { siesaUrl, productUrl, credentials } = sandboxes;
+process.stdout.write(`${JSON.stringify({ siesaUrl, productUrl, credentials })}\n`);
+const stop = () => void sandboxes.close().then(() => process.exit(0));
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);

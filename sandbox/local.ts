@@ -1,0 +1,84 @@
+import type { TenantCredentials } from "../runtime/compose.js";
+import type { ProductType } from "../runtime/sync/model.js";
+import { type CatalogueOptions, generateCatalogue } from "./catalogue.js";
+import { type FaultKnobs, noFaults } from "./faults.js";
+import { createKongSandbox, type KongSandbox, SANDBOX_KONG_CREDENTIALS } from "./kong.js";
+import { listen, type RunningServer } from "./serve.js";
+import { createSiesaSandbox, SANDBOX_SIESA_CREDENTIALS, type SiesaSandbox } from "./siesa.js";
+import { createWmsSandbox, SANDBOX_WMS_CREDENTIALS, type WmsSandbox } from "./wms.js";
+
+export interface LocalSandboxOptions {
+  product: ProductType;
+  /** Items of the tenant's ERP company in the generated catalogue. */
+  items: number;
+  seed: number;
+  malformedShare?: CatalogueOptions["malformedShare"];
+  siesaFaults?: Partial<FaultKnobs>;
+  productFaults?: Partial<FaultKnobs>;
+  /** Fixed ports (the local stack); 0 or absent picks free ones. */
+  siesaPort?: number;
+  productPort?: number;
+}
+
+export interface LocalSandboxes {
+  siesa: SiesaSandbox;
+  /** Exactly one of these is set, per the tenant's product. */
+  kong?: KongSandbox;
+  wms?: WmsSandbox;
+  /** Base URL as a tenant file writes it (Siesa's includes /api/siesa/v3/). */
+  siesaUrl: string;
+  productUrl: string;
+  /** The pairs the sandboxes accept: not secrets. */
+  credentials: TenantCredentials;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a Siesa sandbox with a deterministic catalogue and the tenant's product sandbox, each on
+ * its own localhost port: what `npm run sync`, `npm start`, the end-to-end tests and the
+ * benchmarks run a `local` tenant against.
+ */
+export async function startSandboxes(options: LocalSandboxOptions): Promise<LocalSandboxes> {
+  const catalogue = generateCatalogue({
+    size: options.items,
+    seed: options.seed,
+    ...(options.malformedShare !== undefined ? { malformedShare: options.malformedShare } : {}),
+  });
+  const siesa = createSiesaSandbox({
+    catalogue,
+    seed: options.seed,
+    ...(options.siesaFaults ? { faults: noFaults(options.siesaFaults) } : {}),
+  });
+  const servers: RunningServer[] = [];
+  const close = async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  };
+  try {
+    const siesaServer = await listen(siesa.app, options.siesaPort ?? 0);
+    servers.push(siesaServer);
+    const base = { siesa, siesaUrl: `${siesaServer.url}/api/siesa/v3/`, close };
+    if (options.product === "kong-rfid") {
+      const kong = createKongSandbox(options.productFaults ? { faults: options.productFaults } : {});
+      const server = await listen(kong.app, options.productPort ?? 0);
+      servers.push(server);
+      return {
+        ...base,
+        kong,
+        productUrl: `${server.url}/`,
+        credentials: { siesa: { ...SANDBOX_SIESA_CREDENTIALS }, product: { ...SANDBOX_KONG_CREDENTIALS } },
+      };
+    }
+    const wms = createWmsSandbox(options.productFaults ? { faults: options.productFaults } : {});
+    const server = await listen(wms.app, options.productPort ?? 0);
+    servers.push(server);
+    return {
+      ...base,
+      wms,
+      productUrl: `${server.url}/`,
+      credentials: { siesa: { ...SANDBOX_SIESA_CREDENTIALS }, product: { ...SANDBOX_WMS_CREDENTIALS } },
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,162 @@
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { clientsFor } from "../../runtime/compose.js";
+import { defaultPolicy } from "../../runtime/http/policy.js";
+import type { Log } from "../../runtime/observability/logger.js";
+import { RecordLedger } from "../../runtime/store/ledger.js";
+import { openStore, type Store } from "../../runtime/store/local.js";
+import { newRunId, RunStore } from "../../runtime/store/runs.js";
+import type { Counts } from "../../runtime/sync/model.js";
+import { runSync } from "../../runtime/sync/run-sync.js";
+import { loadTenants } from "../../runtime/tenants/registry.js";
+import type { Tenant } from "../../runtime/tenants/schema.js";
+import { type LocalSandboxes, type LocalSandboxOptions, startSandboxes } from "../../sandbox/local.js";
+
+// The whole one-shot sync of the demo tenant: real Siesa and Kong sandboxes over HTTP, the real
+// clients and mapping, the record ledger and run journal in DynamoDB (embedded dynalite).
+
+const quiet: Log = { debug() {}, info() {}, warn() {}, error() {} };
+// Retries and Retry-After waits are honoured, just scaled down: a test should not sleep for seconds.
+const fastPolicy = () =>
+  defaultPolicy({ baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 250, sleep: async () => {} });
+
+const invariantHolds = (c: Counts) =>
+  c.extracted === c.created + c.updated + c.unchanged + c.rejected + c.failed;
+
+let demo: Tenant;
+let store: Store;
+const opened: LocalSandboxes[] = [];
+
+beforeAll(async () => {
+  demo = (await loadTenants()).require("demo");
+});
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+  await store?.close();
+});
+
+async function demoWorld(options: Partial<LocalSandboxOptions> = {}) {
+  store = await openStore({ prefix: `e2e-${Math.random().toString(36).slice(2, 8)}` });
+  const sandboxes = await startSandboxes({ product: "kong-rfid", items: 1_000, seed: 7, ...options });
+  opened.push(sandboxes);
+  const runs = new RunStore(store.doc, store.names.runs);
+  const run = (dryRun = false) => {
+    const clients = clientsFor(demo, sandboxes.credentials, {
+      policy: fastPolicy(),
+      log: quiet,
+      siesaUrl: sandboxes.siesaUrl,
+      productUrl: sandboxes.productUrl,
+    });
+    return runSync(
+      {
+        tenantId: demo.id,
+        source: clients.siesa,
+        mapper: clients.mapper,
+        product: clients.product,
+        ledger: new RecordLedger(store.doc, store.names.ledger),
+        journal: runs,
+        concurrency: demo.sync.concurrency,
+      },
+      { runId: newRunId(), trigger: "cli", dryRun },
+    );
+  };
+  const kong = sandboxes.kong;
+  if (!kong) throw new Error("demo is a Kong RFID tenant");
+  return { sandboxes, kong, siesa: sandboxes.siesa, runs, run };
+}
+
+describe("demo sync, end to end", () => {
+  it("creates all 1,000 items in Kong and records the run", async () => {
+    const { kong, runs, run } = await demoWorld();
+
+    const summary = await run();
+
+    expect(summary.status).toBe("succeeded");
+    expect(summary.counts).toEqual({
+      extracted: 1000,
+      created: 1000,
+      updated: 0,
+      unchanged: 0,
+      rejected: 0,
+      failed: 0,
+    });
+    expect(kong.skus.size).toBe(1000);
+    const stored = await runs.get(demo.id, summary.runId);
+    expect(stored).toMatchObject({ status: "succeeded", trigger: "cli", counts: summary.counts });
+  });
+
+  it("writes nothing on a second run: every record is unchanged", async () => {
+    const { kong, run } = await demoWorld();
+    await run();
+    kong.resetStats();
+
+    const second = await run();
+
+    expect(second.counts).toEqual({
+      extracted: 1000,
+      created: 0,
+      updated: 0,
+      unchanged: 1000,
+      rejected: 0,
+      failed: 0,
+    });
+    expect(kong.stats.creates + kong.stats.patches + kong.stats.puts).toBe(0);
+  });
+
+  it("updates exactly the 10 items changed in Siesa", async () => {
+    const { kong, siesa, run } = await demoWorld();
+    await run();
+    const changed = siesa.catalogue.changeItems(10);
+
+    const summary = await run();
+
+    expect(summary.counts).toMatchObject({ extracted: 1000, updated: 10, unchanged: 990, created: 0 });
+    expect(kong.stats.patches).toBe(10);
+    const changedRow = siesa.catalogue.items.find((r) => r.f120_id === changed[0] && r.f120_id_cia === 1);
+    const sku = kong.skus.getByExternalId(String(changedRow?.f120_referencia).trim());
+    expect(sku?.name).toBe(String(changedRow?.f120_descripcion ?? changedRow?.["f120_descripcion  "]).trim());
+  });
+
+  it("dry run reports what would change and writes nothing", async () => {
+    const { kong, siesa, run } = await demoWorld();
+    await run();
+    siesa.catalogue.changeItems(3);
+    kong.resetStats();
+
+    const summary = await run(true);
+
+    expect(summary.counts).toMatchObject({ updated: 3, unchanged: 997 });
+    expect(summary.changes).toHaveLength(3);
+    expect(kong.stats.patches + kong.stats.creates).toBe(0);
+    expect((await run()).counts.updated).toBe(3); // the ledger did not learn anything from the dry run
+  });
+
+  it("keeps every record accounted for under 429s, 500s, timeouts and malformed rows", async () => {
+    const faults = { rateLimitShare: 0.08, serverErrorShare: 0.08, timeoutShare: 0.02, hangMs: 1_000 };
+    const { kong, siesa, run } = await demoWorld({
+      malformedShare: 0.02,
+      siesaFaults: { seed: 3, ...faults },
+      productFaults: { seed: 5, ...faults },
+    });
+    const malformed = siesa.catalogue.malformedIds;
+
+    const faulty = await run();
+
+    expect(invariantHolds(faulty.counts)).toBe(true);
+    expect(faulty.counts.extracted).toBe(1000); // Siesa's failures were retried: nothing lost
+    expect(faulty.counts.rejected).toBeGreaterThanOrEqual(malformed.size);
+    // A write that timed out may still have landed; it is then found and patched on retry.
+    expect(kong.skus.size).toBeGreaterThanOrEqual(faulty.counts.created + faulty.counts.updated);
+    const rejectedKeys = faulty.errors.filter((e) => e.outcome === "rejected").map((e) => Number(e.key));
+    expect(rejectedKeys).toEqual(expect.arrayContaining([...malformed].slice(0, 10)));
+
+    // Once the APIs recover, everything that failed goes through and nothing is written twice.
+    siesa.setFaults({ rateLimitShare: 0, serverErrorShare: 0, timeoutShare: 0 });
+    kong.setFaults({ rateLimitShare: 0, serverErrorShare: 0, timeoutShare: 0 });
+    const healed = await run();
+
+    expect(invariantHolds(healed.counts)).toBe(true);
+    expect(healed.counts.rejected).toBe(malformed.size);
+    expect(healed.counts.failed).toBe(0);
+    expect(kong.skus.size).toBe(1000 - malformed.size);
+  });
+});
