@@ -1,6 +1,7 @@
 import type { CallPolicy } from "../http/policy.js";
 import type { Log } from "../observability/logger.js";
 import type { ProductRecord, ProductType } from "../sync/model.js";
+import type { ProductWriter, WriteResult } from "../sync/ports.js";
 
 export interface ProductCredentials {
   username: string;
@@ -8,16 +9,14 @@ export interface ProductCredentials {
 }
 
 /** What became of one write: the product's id for the record, or the product's reason for refusing it. */
-export type WriteResult =
-  | { outcome: "created" | "updated"; productId: string }
-  | { outcome: "rejected"; reason: string };
+export type { WriteResult };
 
 /**
  * A product API (Kong RFID, WMS) seen from the sync. `write` is only called for new or changed
  * records (the caller decides "unchanged" from its ledger). It throws ExternalCallError when
  * transient failures exhaust the call policy and ProductAuthError when the credentials are refused.
  */
-export interface ProductClient {
+export interface ProductClient extends ProductWriter {
   readonly type: ProductType;
   /** Logs in (or reuses the cached token); throws ProductAuthError on bad credentials. */
   login(): Promise<void>;

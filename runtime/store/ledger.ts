@@ -11,27 +11,11 @@ import {
   type DynamoDBDocumentClient,
   paginateQuery,
 } from "@aws-sdk/lib-dynamodb";
-import {
-  BATCH_GET_MAX,
-  BATCH_PARALLELISM,
-  BATCH_WRITE_MAX,
-  chunk,
-  forEachLimited,
-  sendUntilProcessed,
-} from "./batch.js";
+import { forEachConcurrent } from "../sync/pool.js";
+import type { LedgerEntry } from "../sync/ports.js";
+import { BATCH_GET_MAX, BATCH_PARALLELISM, BATCH_WRITE_MAX, chunk, sendUntilProcessed } from "./batch.js";
 
-export interface LedgerEntry {
-  /** The record's key (SourceRecord.key). */
-  key: string;
-  /** Hash of the product payload last written. */
-  hash: string;
-  /** The product's id for the record (e.g. Kong's SKU id). */
-  productId: string;
-  /** The run that wrote it. */
-  runId: string;
-  /** ISO timestamp of the write. */
-  updatedAt: string;
-}
+export type { LedgerEntry };
 
 type LedgerItem = Omit<LedgerEntry, "key"> & { tenantId: string; recordKey: string };
 
@@ -52,7 +36,7 @@ export class RecordLedger {
     const found = new Map<string, LedgerEntry>();
     // BatchGetItem refuses a request that names the same key twice.
     const batches = chunk([...new Set(keys)], BATCH_GET_MAX);
-    await forEachLimited(batches, BATCH_PARALLELISM, (batch) => {
+    await forEachConcurrent(batches, BATCH_PARALLELISM, (batch) => {
       const request: BatchGetCommandInput["RequestItems"] = {
         [this.tableName]: {
           Keys: batch.map((recordKey) => ({ tenantId, recordKey })),
@@ -85,7 +69,7 @@ export class RecordLedger {
     // BatchWriteItem refuses a request that names the same key twice.
     const latest = new Map(entries.map((entry) => [entry.key, entry]));
     const batches = chunk([...latest.values()], BATCH_WRITE_MAX);
-    await forEachLimited(batches, BATCH_PARALLELISM, (batch) => {
+    await forEachConcurrent(batches, BATCH_PARALLELISM, (batch) => {
       const request: BatchWriteCommandInput["RequestItems"] = {
         [this.tableName]: batch.map(({ key, hash, productId, runId, updatedAt }) => ({
           PutRequest: { Item: { tenantId, recordKey: key, hash, productId, runId, updatedAt } },

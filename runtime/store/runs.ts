@@ -14,26 +14,12 @@ import {
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { type Counts, OUTCOMES, type RecordError, zeroCounts } from "../sync/model.js";
+import type { RunRecord, RunStatus, RunTrigger } from "../sync/ports.js";
 import { decodeRunsCursor, encodeRunsCursor } from "./cursor.js";
 import { RunAlreadyExistsError, RunNotFoundError } from "./errors.js";
 import { RUNS_BY_ID_INDEX } from "./tables.js";
 
-export type RunStatus = "running" | "succeeded" | "partial" | "failed";
-export type RunTrigger = "schedule" | "manual" | "cli" | "retry";
-
-export interface RunRecord {
-  runId: string;
-  tenantId: string;
-  trigger: RunTrigger;
-  status: RunStatus;
-  startedAt: string;
-  finishedAt?: string;
-  durationMs?: number;
-  counts: Counts;
-  errors: RecordError[];
-  reason?: string;
-  dryRun?: boolean;
-}
+export type { RunRecord, RunStatus, RunTrigger };
 
 export interface RunEnd {
   status: RunStatus;

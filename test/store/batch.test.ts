@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { chunk, forEachLimited, sendUntilProcessed } from "../../runtime/store/batch.js";
+import { chunk, sendUntilProcessed } from "../../runtime/store/batch.js";
+import { forEachConcurrent } from "../../runtime/sync/pool.js";
 
 /** A stand-in for one DynamoDB batch call that leaves `leftOver[n]` items unprocessed on call n. */
 function aThrottledBatchCall(leftOver: number[]) {
@@ -53,7 +54,7 @@ describe("sendUntilProcessed", () => {
   });
 });
 
-describe("chunk and forEachLimited", () => {
+describe("chunk and forEachConcurrent", () => {
   it("splits into batches of at most the given size", () => {
     expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
   });
@@ -63,7 +64,7 @@ describe("chunk and forEachLimited", () => {
     let peak = 0;
     const visited: number[] = [];
 
-    await forEachLimited([1, 2, 3, 4, 5, 6, 7], 3, async (item) => {
+    await forEachConcurrent([1, 2, 3, 4, 5, 6, 7], 3, async (item) => {
       inFlight++;
       peak = Math.max(peak, inFlight);
       await new Promise((resolve) => setImmediate(resolve));
