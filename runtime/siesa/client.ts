@@ -186,7 +186,7 @@ export class SiesaClient {
    */
   private async walk(descripcion: string, range: KeyRange, parametros: string): Promise<SiesaRow[]> {
     this.options.log.warn("siesa range of one f120_id fills a page; walking its pages instead", {
-      service: "siesa",
+      api: "siesa",
       tenantId: this.options.tenantId,
       descripcion,
       f120_id: range.from,
@@ -230,11 +230,20 @@ export class SiesaClient {
       policy,
       { service: "siesa", operation, tenantId, log },
     );
-    if (response.status === 401) throw new SiesaAuthError(tenantId);
+    if (response.status === 401) {
+      log.warn("external call failed", {
+        api: "siesa",
+        operation,
+        tenantId,
+        status: 401,
+        action: "credentials refused",
+      });
+      throw new SiesaAuthError(tenantId);
+    }
     const answer = readAnswer(response.status, response._data, size);
     if (answer.kind === "page") return answer.page;
     log.warn("external call failed", {
-      service: "siesa",
+      api: "siesa",
       operation,
       tenantId,
       status: response.status,

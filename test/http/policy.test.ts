@@ -56,7 +56,7 @@ describe("send() under the call policy", () => {
     expect(waits).toEqual([]);
   });
 
-  it("returns a 4xx to the caller without retrying, and logs it", async () => {
+  it("returns a 4xx to the caller without retrying (the caller decides whether it is an error)", async () => {
     const api = await scriptedApi({ status: 400, body: { name: ["This field is required."] } });
     const { policy, waits } = testPolicy();
     const log = recordingLog();
@@ -66,7 +66,8 @@ describe("send() under the call policy", () => {
     expect(response.status).toBe(400);
     expect(api.requests()).toBe(1);
     expect(waits).toEqual([]);
-    expect(log.entries[0]?.data[0]).toMatchObject({ service: "kong-rfid", status: 400, tenantId: "acme" });
+    expect(log.entries.filter((e) => e.level === "warn")).toEqual([]);
+    expect(log.entries[0]?.data[0]).toMatchObject({ api: "kong-rfid", status: 400, tenantId: "acme" });
   });
 
   it("honours Retry-After in seconds on a 429", async () => {
@@ -147,7 +148,13 @@ describe("send() under the call policy", () => {
     });
     expect(api.requests()).toBe(4);
     expect(waits).toHaveLength(3);
-    expect(log.entries.at(-1)?.data[0]).toMatchObject({ action: "giving up", status: 500 });
+    expect(log.entries.at(-1)?.data[0]).toMatchObject({
+      api: "kong-rfid",
+      operation: "get thing",
+      tenantId: "acme",
+      action: "giving up",
+      status: 500,
+    });
   });
 
   it("retries a timeout exactly once", async () => {

@@ -80,8 +80,8 @@ describe("extraction completeness under Siesa's unstable order and repeated rows
   });
 
   it.each([
-    ["Table", 2.5],
-    ["Datos", 2.2],
+    ["Table", 2.4],
+    ["Datos", 2.0],
   ] as const)(
     "stays near the minimum number of queries (%s envelope: at most %s× one query per full page)",
     async (envelope, factor) => {
