@@ -6,9 +6,12 @@ import { ExternalCallError, type ServiceName } from "./errors.js";
  * The error policy of every outbound call (SYSTEM.md §7):
  * - 2xx/3xx and 4xx other than 429 come back to the caller, who knows what a 400 or 401 means there;
  * - 429: wait for `Retry-After` (seconds or HTTP date), else backoff; at most `rateLimitRetries` times;
- * - 5xx: up to `retryAttempts` retries, exponential 1 s, 2 s, 4 s… with full jitter;
+ * - 5xx: up to `retryAttempts` retries, exponential 1 s, 2 s, 4 s… with jitter (half to the full step);
  * - timeout: one retry; network error: retried like a 5xx, with delay.
  * When retries run out an ExternalCallError with `retryable: true` is thrown.
+ * A 429 is retried at most `rateLimitRetries` times and never waited on longer than `maxDelayMs`,
+ * so a misbehaving Retry-After cannot hold a worker past its timeout.
+ * Log lines name the outside API under `api` (Powertools reserves `service` for our own name).
  *
  * ofetch's own `retry` counts every kind of failure alike and cannot honour Retry-After, so it is
  * off (retry: 0) and this loop decides; ofetch still does JSON, query strings and timeouts.
@@ -70,7 +73,7 @@ function watchRateLimit(response: FetchResponse<unknown>, ctx: CallContext): voi
   const remaining = Number(response.headers.get("x-ratelimit-remaining"));
   if (limit > 0 && Number.isFinite(remaining) && remaining < limit * 0.2) {
     ctx.log.warn("rate limit nearly used", {
-      service: ctx.service,
+      api: ctx.service,
       operation: ctx.operation,
       tenantId: ctx.tenantId,
       limit,
@@ -118,7 +121,16 @@ export async function send<T = unknown>(
         logExternalError(ctx, status, apiMessage(response._data), "giving up");
         throw new ExternalCallError(ctx.service, ctx.operation, status, apiMessage(response._data), true);
       } else {
-        if (status >= 400) logExternalError(ctx, status, apiMessage(response._data), "returned to caller");
+        // Many 4xx answers are expected (Siesa's end-of-data 400, Kong's duplicate 400, a 401 before
+        // re-login): the caller knows which are errors and logs those; here they are only debug.
+        if (status >= 400) {
+          ctx.log.debug("external call answered with a client error", {
+            api: ctx.service,
+            operation: ctx.operation,
+            tenantId: ctx.tenantId,
+            status,
+          });
+        }
         return response;
       }
     } catch (error) {
@@ -143,7 +155,7 @@ export async function send<T = unknown>(
 
 function logExternalError(ctx: CallContext, status: number | string, message: string, action: string): void {
   ctx.log.warn("external call failed", {
-    service: ctx.service,
+    api: ctx.service,
     operation: ctx.operation,
     tenantId: ctx.tenantId,
     status,

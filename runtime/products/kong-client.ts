@@ -97,7 +97,7 @@ export class KongClient implements ProductClient {
     if (isSuccess(response.status)) return { kind: "updated", id };
     if (response.status === 404) {
       this.#options.log.info("known SKU is gone from Kong, creating it again", {
-        service: SERVICE,
+        api: SERVICE,
         tenantId: this.#options.tenantId,
         key: record.key,
         productId: id,

@@ -64,7 +64,7 @@ export class TokenSession {
   #renew(refused: string): Promise<string> {
     if (this.#token === refused) {
       const { product, tenantId, log } = this.#options;
-      log.info("product token refused, logging in again", { service: product, tenantId });
+      log.info("product token refused, logging in again", { api: product, tenantId });
       this.#pending = undefined;
       this.#token = undefined;
     }

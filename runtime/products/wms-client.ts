@@ -98,7 +98,7 @@ export class WmsClient implements ProductClient {
     if (isSuccess(response.status)) return { kind: "updated", id };
     if (response.status === 404) {
       this.#options.log.info("known product is gone from the WMS, creating it again", {
-        service: SERVICE,
+        api: SERVICE,
         tenantId: this.#options.tenantId,
         key: record.key,
         productId: id,
