@@ -1,0 +1,52 @@
+import type { CredentialSource, ScheduleControl, TenantDirectory } from "../pipeline/ports.js";
+import type { Counts } from "../sync/model.js";
+import type { RunRecord, RunTrigger } from "../sync/ports.js";
+
+/** Who a bearer token belongs to: an operator (every tenant, may act) or a read-only tenant scope. */
+export type Principal = { kind: "operator" } | { kind: "tenant"; tenantId: string };
+
+export interface TokenVerifier {
+  /** undefined for an unknown token. Tokens are stored hashed; this compares hashes. */
+  verify(token: string): Promise<Principal | undefined>;
+}
+
+export type StartRunResult = { started: true; runId: string } | { started: false; activeRunId: string };
+
+/** A run as the API shows it: stored fields, with live counts while it runs. */
+export interface RunView extends RunRecord {}
+
+/** Everything the HTTP API talks to; runtime/api/app.ts takes it, tests pass in-memory or local ones. */
+export interface ApiDependencies {
+  version: string;
+  tenants: TenantDirectory;
+  schedules: ScheduleControl;
+  credentials: CredentialSource;
+  tokens: TokenVerifier;
+  runs: {
+    /** A tenant's runs, newest first; cursor is opaque (InvalidCursorError from runtime/store/errors.ts when bad). */
+    list(
+      tenantId: string,
+      options: { limit?: number; cursor?: string },
+    ): Promise<{ runs: RunView[]; cursor?: string }>;
+    get(runId: string): Promise<RunView | undefined>;
+    /** The tenant's active run (holding the lease), with live counts. */
+    active(tenantId: string): Promise<RunView | undefined>;
+    /** The newest finished run, and the newest that succeeded. */
+    lastFinished(tenantId: string): Promise<RunView | undefined>;
+    lastSucceeded(tenantId: string): Promise<RunView | undefined>;
+  };
+  /** Takes the tenant's lease, records the run and queues it; `started: false` when one is active (→ 409). */
+  startRun(tenantId: string, trigger: Extract<RunTrigger, "manual">): Promise<StartRunResult>;
+  /**
+   * Connectivity check for an operator after putting a tenant's secrets: secrets exist and parse, Siesa
+   * answers one small authenticated query, the product accepts a login. Writes nothing.
+   */
+  checkTenant(
+    tenantId: string,
+  ): Promise<{ ok: boolean; checks: { name: string; ok: boolean; reason?: string }[] }>;
+  /** Reachability of each table and queue, for GET /health: name → "ok" or the reason. */
+  health(): Promise<Record<string, string>>;
+  now(): Date;
+}
+
+export type { Counts };

@@ -1,0 +1,31 @@
+import type { ProductType } from "../sync/model.js";
+
+/**
+ * Resource names shared by the Pulumi program and the runtime, so both always agree.
+ * Every name carries the stack (SYSTEM.md §2): `siesa-integration-<stack>-…`.
+ */
+export const PROJECT = "siesa-integration";
+
+export const resourceName = (stack: string, suffix: string): string => `${PROJECT}-${stack}-${suffix}`;
+
+/** The stack's EventBridge Scheduler group, and one schedule per tenant in it. */
+export const scheduleGroupName = (stack: string): string => resourceName(stack, "schedules");
+export const scheduleName = (stack: string, tenantId: string): string =>
+  resourceName(stack, `sync-${tenantId}`);
+
+/** Secrets Manager: `siesa-integration/<tenantId>/siesa` and `siesa-integration/<tenantId>/<product>`. */
+export const secretName = (tenantId: string, system: "siesa" | ProductType): string =>
+  `${PROJECT}/${tenantId}/${system}`;
+/** The API's hashed bearer tokens. */
+export const apiTokensSecretName = (stack: string): string => `${PROJECT}/${stack}/api-tokens`;
+
+/** Environment variables the functions read their wiring from (set by the Pulumi program). */
+export const ENV = {
+  stack: "SIESA_INTEGRATION_STACK",
+  tablePrefix: "SIESA_INTEGRATION_TABLE_PREFIX",
+  syncRequestsQueueUrl: "SIESA_INTEGRATION_SYNC_REQUESTS_URL",
+  pagesQueueUrl: "SIESA_INTEGRATION_PAGES_URL",
+  loadsQueueUrl: "SIESA_INTEGRATION_LOADS_URL",
+  /** Base of the retry backoff of failed messages, in seconds. */
+  retryBaseSeconds: "SIESA_INTEGRATION_RETRY_BASE_SECONDS",
+} as const;

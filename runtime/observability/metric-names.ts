@@ -1,0 +1,22 @@
+/**
+ * EMF metric names and dimensions, shared by the workers (which emit them through Powertools
+ * Metrics) and the Pulumi program (whose alarms and dashboard read them). Rename here or nowhere.
+ */
+export const METRIC_NAMESPACE = "SiesaIntegration";
+
+export const METRICS = {
+  /** 1 per finished run; with dimension `status` (succeeded | partial | failed) beside `tenantId`. */
+  runFinished: "RunFinished",
+  /** 1 per run that ended `failed`: alarms compute the failure rate as RunFailed / RunFinished. */
+  runFailed: "RunFailed",
+  runDuration: "RunDurationSeconds",
+  recordsCreated: "RecordsCreated",
+  recordsUpdated: "RecordsUpdated",
+  recordsUnchanged: "RecordsUnchanged",
+  recordsRejected: "RecordsRejected",
+  recordsFailed: "RecordsFailed",
+  /** 1 per external error seen by a worker; dimensions `api` (siesa | kong-rfid | wms) and `status`. */
+  apiErrors: "ApiErrors",
+} as const;
+
+export const DIMENSIONS = { tenant: "tenantId", stack: "stack", status: "status", api: "api" } as const;

@@ -1,0 +1,85 @@
+/**
+ * The shape of the pipeline, declared once: the Pulumi program creates these queues and functions
+ * from it, and the local stack (`npm start`) creates the same queues in fauxqs and feeds them to the
+ * same handlers with the same batch sizes, visibility timeouts and redrive counts.
+ *
+ *   sync-requests ─► dispatch ─► pages (FIFO) ─► extract ─► loads ─► load ─► product API
+ */
+
+export type WorkerName = "dispatch" | "extract" | "load";
+export type QueueName = "syncRequests" | "pages" | "loads";
+
+export interface WorkerSpec {
+  /** Lambda entry file, relative to the repository root; it exports `handler`. */
+  entry: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+}
+
+export interface QueueSpec {
+  /** Name suffix: the full name is `siesa-integration-<stack>-<suffix>` (and `-dlq` for its DLQ). */
+  suffix: string;
+  /**
+   * pages is FIFO so that a tenant's units run at most `sync.concurrency` at a time: each unit's
+   * MessageGroupId is `<tenantId>#<slot>` with `concurrency` slots, and SQS delivers one message
+   * per group at a time. Its deduplication id (`<runId>:<unitId>`) also drops re-sent units.
+   */
+  fifo: boolean;
+  consumer: WorkerName;
+  /** Deliveries before SQS moves a message to the queue's dead-letter queue. */
+  maxReceiveCount: number;
+  /** Event source mapping: messages per invocation, batching window, and concurrent invocations. */
+  batchSize: number;
+  maximumBatchingWindowSeconds: number;
+  maximumConcurrency: number;
+}
+
+export const WORKERS: Readonly<Record<WorkerName, WorkerSpec>> = {
+  dispatch: { entry: "runtime/workers/dispatch.ts", timeoutSeconds: 30, memoryMb: 256 },
+  extract: { entry: "runtime/workers/extract.ts", timeoutSeconds: 120, memoryMb: 512 },
+  load: { entry: "runtime/workers/load.ts", timeoutSeconds: 60, memoryMb: 256 },
+};
+
+export const API_FUNCTION: WorkerSpec = { entry: "runtime/api/lambda.ts", timeoutSeconds: 15, memoryMb: 256 };
+
+export const QUEUES: Readonly<Record<QueueName, QueueSpec>> = {
+  syncRequests: {
+    suffix: "sync-requests",
+    fifo: false,
+    consumer: "dispatch",
+    maxReceiveCount: 5,
+    batchSize: 1,
+    maximumBatchingWindowSeconds: 0,
+    maximumConcurrency: 2,
+  },
+  pages: {
+    suffix: "pages.fifo",
+    fifo: true,
+    consumer: "extract",
+    maxReceiveCount: 3,
+    batchSize: 1,
+    maximumBatchingWindowSeconds: 0,
+    maximumConcurrency: 20,
+  },
+  loads: {
+    suffix: "loads",
+    fifo: false,
+    consumer: "load",
+    maxReceiveCount: 3,
+    batchSize: 10,
+    maximumBatchingWindowSeconds: 1,
+    maximumConcurrency: 20,
+  },
+};
+
+/** AWS's advice for a queue feeding Lambda: visibility at least 6× the function's timeout. */
+export const visibilityTimeoutSeconds = (queue: QueueSpec): number =>
+  6 * WORKERS[queue.consumer].timeoutSeconds;
+
+/** The DLQ of a FIFO queue must be FIFO too. */
+export const deadLetterSuffix = (queue: QueueSpec): string =>
+  queue.fifo ? `${queue.suffix.replace(/\.fifo$/, "")}-dlq.fifo` : `${queue.suffix}-dlq`;
+
+/** How long a failed message waits before its next delivery: doubling per receive, capped. */
+export const retryDelaySeconds = (receiveCount: number, baseSeconds: number): number =>
+  Math.min(900, baseSeconds * 2 ** Math.max(0, receiveCount - 1));

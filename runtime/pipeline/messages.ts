@@ -1,0 +1,63 @@
+import * as v from "valibot";
+
+/**
+ * The bodies of the pipeline's SQS messages. Each worker parses its input with these schemas, so a
+ * malformed message fails with the field named instead of half-running.
+ */
+
+const TenantId = v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9-]{1,46}[a-z0-9]$/, "must be a tenant id"));
+const RunId = v.pipe(v.string(), v.minLength(1), v.maxLength(80));
+
+/** sync-requests: from EventBridge Scheduler (`{"tenantId","trigger":"schedule"}`), the API or a retry. */
+export const SyncRequestSchema = v.object({
+  tenantId: TenantId,
+  trigger: v.picklist(["schedule", "manual", "retry"]),
+  /** Set by the API, which creates the run (and takes the lease) before it answers 202. */
+  runId: v.optional(RunId),
+});
+export type SyncRequest = v.InferOutput<typeof SyncRequestSchema>;
+
+/** pages: one unit of Siesa work, a range of item ids [from, to). */
+export const ExtractUnitSchema = v.object({
+  tenantId: TenantId,
+  runId: RunId,
+  /** "0" for the whole id space; a split unit's children are "<parent>.<i>". */
+  unitId: v.pipe(v.string(), v.regex(/^\d+(\.\d+)*$/, "must be a unit id like 0.3.1")),
+  range: v.object({ from: v.number(), to: v.number() }),
+});
+export type ExtractUnit = v.InferOutput<typeof ExtractUnitSchema>;
+
+/** loads: one new or changed record to write to the product. */
+export const LoadRecordSchema = v.object({
+  tenantId: TenantId,
+  runId: RunId,
+  key: v.pipe(v.string(), v.minLength(1)),
+  externalId: v.pipe(v.string(), v.minLength(1)),
+  payload: v.record(v.string(), v.unknown()),
+  hash: v.string(),
+  /** The product id the ledger remembers, when the record was written before. */
+  knownProductId: v.optional(v.string()),
+});
+export type LoadRecord = v.InferOutput<typeof LoadRecordSchema>;
+
+export class MessageFormatError extends Error {
+  override readonly name = "MessageFormatError";
+}
+
+/** Parses a message body or throws an error naming the queue and each bad field. */
+export function parseMessage<S extends v.GenericSchema>(
+  schema: S,
+  body: string,
+  queue: string,
+): v.InferOutput<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new MessageFormatError(`${queue} message is not JSON`);
+  }
+  const result = v.safeParse(schema, json);
+  if (result.success) return result.output;
+  const problems = result.issues.map((issue) => `${v.getDotPath(issue) ?? "(body)"}: ${issue.message}`);
+  throw new MessageFormatError(`${queue} message is invalid: ${problems.join("; ")}`);
+}
