@@ -10,6 +10,7 @@ import { clientsFor, type TenantCredentials } from "../compose.js";
 import { defaultPolicy } from "../http/policy.js";
 import { logger } from "../observability/logger.js";
 import { RecordLedger } from "../store/ledger.js";
+import { LedgerSnapshot } from "../store/ledger-snapshot.js";
 import { openStore } from "../store/local.js";
 import { newRunId, RunStore } from "../store/runs.js";
 import type { Counts } from "../sync/model.js";
@@ -96,7 +97,7 @@ async function main(): Promise<number> {
         source: clients.siesa,
         mapper: clients.mapper,
         product: clients.product,
-        ledger: new RecordLedger(store.doc, store.names.ledger),
+        ledger: new LedgerSnapshot(new RecordLedger(store.doc, store.names.ledger), tenant.id),
         journal: new RunStore(store.doc, store.names.runs),
         concurrency: tenant.sync.concurrency,
         onProgress: (counts: Readonly<Counts>) => progress.update(counts),

@@ -1,6 +1,13 @@
 import { payloadHash } from "./hash.js";
-import { type Counts, type Outcome, type ProductRecord, type RecordError, zeroCounts } from "./model.js";
-import { forEachConcurrent } from "./pool.js";
+import {
+  type Counts,
+  type Outcome,
+  type ProductRecord,
+  type RecordError,
+  type SourceRecord,
+  zeroCounts,
+} from "./model.js";
+import { createLimiter } from "./pool.js";
 import type {
   Ledger,
   LedgerEntry,
@@ -14,7 +21,7 @@ import type {
 /** Maps one source record to the product's record, or says why it cannot be. */
 export interface RecordMapper {
   map(
-    source: import("./model.js").SourceRecord,
+    source: SourceRecord,
   ): { ok: true; record: ProductRecord } | { ok: false; reason: string; fields?: Record<string, string> };
 }
 
@@ -60,6 +67,8 @@ export interface RunSummary {
 }
 
 const MAX_ERRORS = 50;
+/** Extracted batches being mapped, diffed and written at once, overlapping the next extractions. */
+const MAX_BATCHES_IN_FLIGHT = 4;
 
 /** Errors after which writing more records is pointless: the run stops (they are named by the clients). */
 const RUN_STOPPING_ERRORS = new Set(["ProductAuthError", "SiesaAuthError"]);
@@ -80,7 +89,10 @@ export async function runSync(deps: SyncDependencies, options: SyncOptions): Pro
   const errors: RecordError[] = [];
   const changes: PlannedChange[] = [];
   const seen = new Set<string>();
+  /** Why the run ends failed, when it does. */
   let stopReason: string | undefined;
+  /** Set when the product refuses our credentials for good: writing more records is pointless. */
+  let productRefused: string | undefined;
 
   if (!dryRun) {
     await journal.create({
@@ -94,80 +106,103 @@ export async function runSync(deps: SyncDependencies, options: SyncOptions): Pro
     });
   }
 
-  const record = (delta: Partial<Counts>, outcome: Outcome, error?: RecordError) => {
-    delta[outcome] = (delta[outcome] ?? 0) + 1;
-    counts[outcome]++;
-    if (error && errors.length < MAX_ERRORS) errors.push(error);
+  const writeSlot = createLimiter(deps.concurrency);
+
+  /** Maps, diffs and writes one extracted batch; several batches overlap with extraction. */
+  const processBatch = async (batch: SourceRecord[]) => {
+    const delta: Partial<Counts> = { extracted: 0 };
+    const newErrors: RecordError[] = [];
+    const record = (outcome: Outcome, error?: RecordError) => {
+      delta[outcome] = (delta[outcome] ?? 0) + 1;
+      counts[outcome]++;
+      if (error && errors.length < MAX_ERRORS) {
+        errors.push(error);
+        newErrors.push(error);
+      }
+    };
+    // Extraction promises each record once; a repeat would double-count, so it is dropped here.
+    const fresh = batch.filter((source) => !seen.has(source.key) && seen.add(source.key));
+    delta.extracted = fresh.length;
+    counts.extracted += fresh.length;
+
+    const mapped: { record: ProductRecord; hash: string }[] = [];
+    for (const source of fresh) {
+      const result = deps.mapper.map(source);
+      if (result.ok) mapped.push({ record: result.record, hash: payloadHash(result.record.payload) });
+      else record("rejected", { key: source.key, outcome: "rejected", reason: result.reason });
+    }
+
+    const known = await deps.ledger.getMany(
+      tenantId,
+      mapped.map((m) => m.record.key),
+    );
+    const changed = mapped.filter(({ record: r, hash }) => {
+      if (known.get(r.key)?.hash !== hash) return true;
+      record("unchanged");
+      return false;
+    });
+
+    const written: LedgerEntry[] = [];
+    await Promise.all(
+      changed.map(({ record: r, hash }) =>
+        writeSlot(async () => {
+          const previous = known.get(r.key);
+          if (dryRun) {
+            const outcome = previous ? "updated" : "created";
+            changes.push({ key: r.key, externalId: r.externalId, outcome });
+            record(outcome);
+            return;
+          }
+          if (productRefused) {
+            record("failed", { key: r.key, outcome: "failed", reason: `run stopped: ${productRefused}` });
+            return;
+          }
+          try {
+            const result = await deps.product.write(r, previous?.productId);
+            if (result.outcome === "rejected") {
+              record("rejected", { key: r.key, outcome: "rejected", reason: result.reason });
+              return;
+            }
+            record(result.outcome);
+            written.push({
+              key: r.key,
+              hash,
+              productId: result.productId,
+              runId,
+              updatedAt: now().toISOString(),
+            });
+          } catch (error) {
+            if (error instanceof Error && RUN_STOPPING_ERRORS.has(error.name)) {
+              productRefused ??= error.message;
+              stopReason ??= error.message;
+            }
+            record("failed", { key: r.key, outcome: "failed", reason: messageOf(error) });
+          }
+        }),
+      ),
+    );
+
+    if (!dryRun) {
+      // The ledger only learns a hash after the product accepted the write.
+      if (written.length > 0) await deps.ledger.putMany(tenantId, written);
+      await journal.addCounts(tenantId, runId, delta);
+      if (newErrors.length > 0) await journal.addErrors(tenantId, runId, newErrors);
+    }
+    deps.onProgress?.(counts);
   };
 
+  const inFlight = new Set<Promise<void>>();
   try {
     await deps.product.login();
     for await (const batch of deps.source.extractAll({ concurrency: deps.concurrency })) {
-      const delta: Partial<Counts> = { extracted: 0 };
-      const firstNewError = errors.length;
-      // Extraction promises each record once; a repeat would double-count, so it is dropped here.
-      const fresh = batch.filter((source) => !seen.has(source.key) && seen.add(source.key));
-      delta.extracted = fresh.length;
-      counts.extracted += fresh.length;
-
-      const mapped: { record: ProductRecord; hash: string }[] = [];
-      for (const source of fresh) {
-        const result = deps.mapper.map(source);
-        if (result.ok) mapped.push({ record: result.record, hash: payloadHash(result.record.payload) });
-        else record(delta, "rejected", { key: source.key, outcome: "rejected", reason: result.reason });
-      }
-
-      const known = await deps.ledger.getMany(
-        tenantId,
-        mapped.map((m) => m.record.key),
-      );
-      const changed = mapped.filter(({ record: r, hash }) => {
-        if (known.get(r.key)?.hash !== hash) return true;
-        record(delta, "unchanged");
-        return false;
-      });
-
-      const written: LedgerEntry[] = [];
-      await forEachConcurrent(changed, deps.concurrency, async ({ record: r, hash }) => {
-        const previous = known.get(r.key);
-        if (dryRun) {
-          const outcome = previous ? "updated" : "created";
-          changes.push({ key: r.key, externalId: r.externalId, outcome });
-          record(delta, outcome);
-          return;
-        }
-        if (stopReason) {
-          record(delta, "failed", { key: r.key, outcome: "failed", reason: `run stopped: ${stopReason}` });
-          return;
-        }
-        try {
-          const result = await deps.product.write(r, previous?.productId);
-          if (result.outcome === "rejected") {
-            record(delta, "rejected", { key: r.key, outcome: "rejected", reason: result.reason });
-            return;
-          }
-          record(delta, result.outcome);
-          written.push({
-            key: r.key,
-            hash,
-            productId: result.productId,
-            runId,
-            updatedAt: now().toISOString(),
-          });
-        } catch (error) {
-          if (error instanceof Error && RUN_STOPPING_ERRORS.has(error.name)) stopReason ??= error.message;
-          record(delta, "failed", { key: r.key, outcome: "failed", reason: messageOf(error) });
-        }
-      });
-
-      if (!dryRun) {
-        // The ledger only learns a hash after the product accepted the write.
-        if (written.length > 0) await deps.ledger.putMany(tenantId, written);
-        await journal.addCounts(tenantId, runId, delta);
-        if (errors.length > firstNewError)
-          await journal.addErrors(tenantId, runId, errors.slice(firstNewError));
-      }
-      deps.onProgress?.(counts);
+      const processing: Promise<void> = processBatch(batch)
+        .catch((error: unknown) => {
+          // The ledger or the journal failed: stop; what was counted stays counted.
+          stopReason ??= messageOf(error);
+        })
+        .finally(() => inFlight.delete(processing));
+      inFlight.add(processing);
+      if (inFlight.size >= MAX_BATCHES_IN_FLIGHT) await Promise.race(inFlight);
       if (stopReason) break;
     }
   } catch (error) {
@@ -175,6 +210,7 @@ export async function runSync(deps: SyncDependencies, options: SyncOptions): Pro
     // extracted is already accounted for; the run ends failed with the reason.
     stopReason ??= messageOf(error);
   }
+  await Promise.all(inFlight);
 
   const finished = now();
   const durationMs = finished.getTime() - started.getTime();
