@@ -1,0 +1,116 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
+
+// `npm run sync` as an operator runs it: a child process, its stdout, stderr and exit status.
+
+const run = promisify(execFile);
+
+async function sync(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ["--import", "tsx", "runtime/cli/sync.ts", ...args],
+      {
+        // Credentials only from what the test passes, never from the developer's shell.
+        env: {
+          ...process.env,
+          SIESA_CONNI_KEY: "",
+          SIESA_CONNI_TOKEN: "",
+          PRODUCT_USERNAME: "",
+          PRODUCT_PASSWORD: "",
+          ...env,
+        },
+        timeout: 60_000,
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+const lastJsonLine = (stdout: string) => JSON.parse(stdout.trim().split("\n").at(-1) as string);
+
+describe("npm run sync", () => {
+  let sandboxes: LocalSandboxes;
+  beforeAll(async () => {
+    sandboxes = await startSandboxes({ product: "kong-rfid", items: 60, seed: 11, malformedShare: 0.1 });
+  });
+  afterAll(() => sandboxes.close());
+
+  const sandboxEnv = () => ({
+    SIESA_CONNI_KEY: sandboxes.credentials.siesa.conniKey,
+    SIESA_CONNI_TOKEN: sandboxes.credentials.siesa.conniToken,
+    PRODUCT_USERNAME: sandboxes.credentials.product.username,
+    PRODUCT_PASSWORD: sandboxes.credentials.product.password,
+  });
+
+  it("syncs the demo tenant and ends stdout with the JSON summary (exit 0)", async () => {
+    const { code, stdout } = await sync(["--tenant", "demo", "--items", "50", "--json"]);
+
+    expect(code).toBe(0);
+    expect(stdout).toContain("created");
+    const summary = lastJsonLine(stdout);
+    expect(summary).toMatchObject({
+      tenantId: "demo",
+      status: "succeeded",
+      counts: { extracted: 50, created: 50, updated: 0, unchanged: 0, rejected: 0, failed: 0 },
+    });
+    expect(Object.keys(summary).sort()).toEqual(["counts", "durationMs", "runId", "status", "tenantId"]);
+  });
+
+  it("exits 2 when records are rejected, naming them in the summary", async () => {
+    const { code, stdout } = await sync(
+      [
+        "--tenant",
+        "demo",
+        "--siesa-url",
+        sandboxes.siesaUrl,
+        "--product-url",
+        sandboxes.productUrl,
+        "--json",
+      ],
+      sandboxEnv(),
+    );
+
+    expect(code).toBe(2);
+    expect(lastJsonLine(stdout)).toMatchObject({ status: "partial", counts: { extracted: 60 } });
+    expect(stdout).toMatch(/rejected\s+record \d+: /);
+  });
+
+  it("prints what a dry run would write", async () => {
+    const { code, stdout } = await sync(["--tenant", "demo", "--items", "5", "--dry-run"]);
+
+    expect(code).toBe(0);
+    expect(stdout).toContain("Dry run (nothing written)");
+    expect(stdout.match(/^\s+created\s+\S+ \(record \d+\)$/gm)).toHaveLength(5);
+  });
+
+  it("exits 1 with a one-line reason for an unknown tenant", async () => {
+    const { code, stderr } = await sync(["--tenant", "nobody"]);
+
+    expect(code).toBe(1);
+    expect(stderr.trim()).toMatch(/^sync: unknown tenant "nobody" \(known: .*demo.*\)$/);
+  });
+
+  it("exits 1 naming the missing variable when a real tenant has no credentials", async () => {
+    const { code, stderr } = await sync(["--tenant", "parchita-staging"]);
+
+    expect(code).toBe(1);
+    expect(stderr).toContain("SIESA_CONNI_KEY is not set");
+  });
+
+  it("exits 1 on bad product credentials without printing the password", async () => {
+    const { code, stderr, stdout } = await sync(
+      ["--tenant", "demo", "--siesa-url", sandboxes.siesaUrl, "--product-url", sandboxes.productUrl],
+      { ...sandboxEnv(), PRODUCT_PASSWORD: "not-the-password" },
+    );
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/could not complete: .*kong/i);
+    expect(stderr + stdout).not.toContain("not-the-password");
+  });
+});
