@@ -1,0 +1,32 @@
+import { Hono } from "hono";
+import { type Log, logger } from "../observability/logger.js";
+import { requireToken } from "./auth.js";
+import type { ApiDependencies } from "./dependencies.js";
+import type { ApiEnv } from "./env.js";
+import { ApiError, errorBody, errorResponse } from "./errors.js";
+import { controlRoutes } from "./routes/control.js";
+import { healthRoutes } from "./routes/health.js";
+import { runRoutes } from "./routes/runs.js";
+import { tenantRoutes } from "./routes/tenants.js";
+
+/**
+ * The HTTP API, the same app under `hono/aws-lambda` (runtime/api/lambda.ts) and `@hono/node-server`
+ * (the local stack). Everything but `GET /health` needs a bearer token; the token check runs before
+ * routing, so without a valid token even an unknown path answers 401 (nothing about the API leaks).
+ */
+export function createApp(deps: ApiDependencies, options: { log?: Log } = {}): Hono<ApiEnv> {
+  const log = options.log ?? logger;
+  const app = new Hono<ApiEnv>();
+  app.onError((error, c) => errorResponse(c, error, log));
+  app.notFound((c) => {
+    const { method, path } = c.req;
+    return c.json(errorBody(new ApiError(404, `no route ${method} ${path}`, { method, path })), 404);
+  });
+
+  app.route("/", healthRoutes(deps));
+  app.use("*", requireToken(deps.tokens));
+  app.route("/", tenantRoutes(deps));
+  app.route("/", runRoutes(deps, log));
+  app.route("/", controlRoutes(deps, log));
+  return app;
+}

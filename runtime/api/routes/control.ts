@@ -1,0 +1,50 @@
+import { Hono } from "hono";
+import type { Log } from "../../observability/logger.js";
+import type { ScheduleState } from "../../pipeline/ports.js";
+import { assertOperator } from "../auth.js";
+import type { ApiDependencies } from "../dependencies.js";
+import type { ApiEnv } from "../env.js";
+import { ApiError } from "../errors.js";
+import { tenantFor } from "../tenant-access.js";
+
+/**
+ * Operator actions on a tenant: `POST /tenants/:id/pause`, `/resume` (its EventBridge schedule) and
+ * `/check` (connectivity with its secrets). Tenant tokens are read-only: 403.
+ */
+export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
+  const setSchedule = (state: ScheduleState, action: string) =>
+    new Hono<ApiEnv>().post(`/tenants/:id/${action}`, async (c) => {
+      const principal = c.get("principal");
+      assertOperator(principal, `${action} a tenant's schedule`);
+      const tenant = await tenantFor(deps, principal, c.req.param());
+      const current = await deps.schedules.getState(tenant.id);
+      if (current === undefined) {
+        throw new ApiError(409, `tenant ${tenant.id} has no schedule to ${action}: it is not deployed here`, {
+          tenantId: tenant.id,
+        });
+      }
+      // Already in that state: nothing to write (pause and resume are idempotent).
+      if (current !== state) await deps.schedules.setState(tenant.id, state);
+      log.info(`tenant schedule ${state === "DISABLED" ? "paused" : "resumed"}`, {
+        tenantId: tenant.id,
+        state,
+        changed: current !== state,
+      });
+      return c.json({
+        tenantId: tenant.id,
+        schedule: { expression: tenant.sync.schedule, state },
+        paused: state === "DISABLED",
+      });
+    });
+
+  return new Hono<ApiEnv>()
+    .route("/", setSchedule("DISABLED", "pause"))
+    .route("/", setSchedule("ENABLED", "resume"))
+    .post("/tenants/:id/check", async (c) => {
+      const principal = c.get("principal");
+      assertOperator(principal, "check a tenant's connectivity");
+      const tenant = await tenantFor(deps, principal, c.req.param());
+      // 200 even when a check fails: the request succeeded and the report (ok + each check) is the answer.
+      return c.json(await deps.checkTenant(tenant.id));
+    });
+}

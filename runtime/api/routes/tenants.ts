@@ -1,0 +1,54 @@
+import { Hono } from "hono";
+import { tenantStatus } from "../../tenants/status.js";
+import { canRead } from "../auth.js";
+import type { ApiDependencies } from "../dependencies.js";
+import type { ApiEnv } from "../env.js";
+import { tenantFor } from "../tenant-access.js";
+import { runJson, tenantJson } from "../views.js";
+
+/** Tenants' configuration and health: `GET /tenants`, `GET /tenants/:id`, `GET /tenants/:id/status`. */
+export function tenantRoutes(deps: ApiDependencies): Hono<ApiEnv> {
+  return new Hono<ApiEnv>()
+    .get("/tenants", async (c) => {
+      // A tenant token sees its own tenant only: the list is filtered rather than refused.
+      const principal = c.get("principal");
+      const visible = (await deps.tenants.list()).filter((t) => canRead(principal, t.id));
+      const states = await Promise.all(visible.map((t) => deps.schedules.getState(t.id)));
+      return c.json({ tenants: visible.map((t, i) => tenantJson(t, states[i])) });
+    })
+    .get("/tenants/:id", async (c) => {
+      const tenant = await tenantFor(deps, c.get("principal"), c.req.param());
+      return c.json(tenantJson(tenant, await deps.schedules.getState(tenant.id)));
+    })
+    .get("/tenants/:id/status", async (c) => {
+      const tenant = await tenantFor(deps, c.get("principal"), c.req.param());
+      const [scheduleState, lastFinished, lastSucceeded, active] = await Promise.all([
+        deps.schedules.getState(tenant.id),
+        deps.runs.lastFinished(tenant.id),
+        deps.runs.lastSucceeded(tenant.id),
+        deps.runs.active(tenant.id),
+      ]);
+      const status = tenantStatus({
+        schedule: tenant.sync.schedule,
+        scheduleState,
+        lastFinished,
+        lastSucceeded,
+        active,
+        now: deps.now(),
+      });
+      // 503 unless healthy, so a plain uptime check alerts without reading the body.
+      return c.json(
+        {
+          tenantId: tenant.id,
+          verdict: status.verdict,
+          reason: status.reason,
+          lastRun: lastFinished ? runJson(lastFinished) : null,
+          activeRun: active ? runJson(active) : null,
+          lastSuccessAt: status.lastSuccessAt ?? null,
+          nextRunAt: status.nextRunAt ?? null,
+          schedule: { expression: tenant.sync.schedule, state: scheduleState ?? null },
+        },
+        status.verdict === "healthy" ? 200 : 503,
+      );
+    });
+}

@@ -1,0 +1,69 @@
+import * as v from "valibot";
+import { MAX_RUNS_PAGE } from "../store/runs.js";
+import { ApiError } from "./errors.js";
+
+/**
+ * Request parameters, checked with valibot before any route runs. A failure is a 400 whose message
+ * names each bad field (`limit: must be an integer from 1 to 100 (got "0")`) and whose details list them.
+ */
+
+const quoted = (issue: v.BaseIssue<unknown>) => `(got ${JSON.stringify(issue.input)?.slice(0, 60)})`;
+
+const tenantId = v.pipe(
+  v.string(),
+  v.regex(
+    /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/,
+    (i) => `must be a tenant id: lower-kebab-case, starting with a letter ${quoted(i)}`,
+  ),
+  v.maxLength(48, (i) => `must be a tenant id of at most 48 characters ${quoted(i)}`),
+);
+
+const runId = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, (i) => `must be a run id ${quoted(i)}`),
+);
+
+const limitMessage = (i: v.BaseIssue<unknown>) =>
+  `must be an integer from 1 to ${MAX_RUNS_PAGE} ${quoted(i)}`;
+
+export const TenantParams = v.object({ id: tenantId });
+export const RunParams = v.object({ runId });
+export const RunsQuery = v.strictObject(
+  {
+    limit: v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(/^[0-9]{1,4}$/, limitMessage),
+        v.transform(Number),
+        v.minValue(1, limitMessage),
+        v.maxValue(MAX_RUNS_PAGE, limitMessage),
+      ),
+    ),
+    cursor: v.optional(
+      v.pipe(
+        v.string(),
+        v.minLength(1, "must not be empty: pass the cursor of the previous page, or leave it out"),
+        v.maxLength(2048, "is too long to be a cursor this service issued"),
+      ),
+    ),
+  },
+  "is not a known query parameter (known: limit, cursor)",
+);
+
+export type Issue = { field: string; problem: string };
+
+/** Parses `value` or throws a 400 naming every bad field; `where` says which part of the request it was. */
+export function parseRequest<S extends v.GenericSchema>(
+  schema: S,
+  value: unknown,
+  where: "path" | "query",
+): v.InferOutput<S> {
+  const result = v.safeParse(schema, value);
+  if (result.success) return result.output;
+  const issues: Issue[] = result.issues.map((issue) => ({
+    field: v.getDotPath(issue) ?? "(request)",
+    problem: issue.message,
+  }));
+  const message = issues.map((i) => `${i.field}: ${i.problem}`).join("; ");
+  throw new ApiError(400, `invalid ${where} parameter ${message}`, { issues });
+}

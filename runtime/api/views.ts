@@ -1,0 +1,54 @@
+import type { ScheduleState } from "../pipeline/ports.js";
+import { MAX_RUN_ERRORS } from "../store/runs.js";
+import type { RecordError } from "../sync/model.js";
+import { type Counts, zeroCounts } from "../sync/model.js";
+import type { Tenant } from "../tenants/schema.js";
+import type { RunView } from "./dependencies.js";
+
+/** The JSON shapes the API answers with, built in one place so every route shows a run or tenant alike. */
+
+export interface RunJson {
+  runId: string;
+  tenantId: string;
+  trigger: string;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  /** Present once the run finished. */
+  durationMs?: number;
+  /** Why a run stopped early or failed, when it did. */
+  reason?: string;
+  counts: Counts;
+  /** The first rejected or failed records with their reasons (at most 50). */
+  errors: RecordError[];
+}
+
+export function runJson(run: RunView): RunJson {
+  return {
+    runId: run.runId,
+    tenantId: run.tenantId,
+    trigger: run.trigger,
+    status: run.status,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt ?? null,
+    ...(run.durationMs !== undefined ? { durationMs: run.durationMs } : {}),
+    ...(run.reason ? { reason: run.reason } : {}),
+    counts: { ...zeroCounts(), ...run.counts },
+    errors: (run.errors ?? []).slice(0, MAX_RUN_ERRORS),
+  };
+}
+
+export interface ScheduleJson {
+  expression: string;
+  /** null when the tenant has no deployed schedule. */
+  state: ScheduleState | null;
+}
+
+/** The tenant's configuration as its file declares it (there are no secrets in it by construction). */
+export function tenantJson(tenant: Tenant, state: ScheduleState | undefined) {
+  return {
+    ...tenant,
+    schedule: { expression: tenant.sync.schedule, state: state ?? null } satisfies ScheduleJson,
+    paused: state === "DISABLED",
+  };
+}

@@ -1,0 +1,177 @@
+import { createApp } from "../../runtime/api/app.js";
+import type { ApiDependencies, Principal, RunView, StartRunResult } from "../../runtime/api/dependencies.js";
+import { createTokenVerifier, hashToken } from "../../runtime/aws/tokens.js";
+import type { Log } from "../../runtime/observability/logger.js";
+import type { ScheduleState } from "../../runtime/pipeline/ports.js";
+import { InvalidCursorError } from "../../runtime/store/errors.js";
+import { zeroCounts } from "../../runtime/sync/model.js";
+import type { Tenant, TenantInput } from "../../runtime/tenants/schema.js";
+import { aTenant } from "../tenants/factories.js";
+
+/** A run record; tests override what they are about. */
+export function aRun(overrides: Partial<RunView> = {}): RunView {
+  return {
+    runId: "20250310T110000.000Z-aaaaaaaaaaaa",
+    tenantId: "acme-staging",
+    trigger: "schedule",
+    status: "succeeded",
+    startedAt: "2025-03-10T11:00:00.000Z",
+    finishedAt: "2025-03-10T11:05:00.000Z",
+    durationMs: 300_000,
+    counts: { ...zeroCounts(), extracted: 3, created: 2, rejected: 1 },
+    errors: [{ key: "17", outcome: "rejected", reason: "f120_referencia: must not be empty" }],
+    ...overrides,
+  };
+}
+
+export const tenantNamed = (id: string, change: (input: TenantInput) => void = () => {}): Tenant =>
+  aTenant((input) => {
+    input.id = id;
+    change(input);
+  });
+
+/** Bearer tokens the fake API accepts. */
+export const TOKENS = {
+  operator: "operator-token-for-tests",
+  acme: "acme-read-only-token",
+  globex: "globex-read-only-token",
+} as const;
+
+const PRINCIPALS: Record<keyof typeof TOKENS, Principal> = {
+  operator: { kind: "operator" },
+  acme: { kind: "tenant", tenantId: "acme-staging" },
+  globex: { kind: "tenant", tenantId: "globex-prod" },
+};
+
+export const NOW = new Date("2025-03-10T12:00:00.000Z");
+
+/**
+ * ApiDependencies in memory: two tenants (acme-staging, globex-prod), schedules, runs and
+ * what the API asked them to do, so a test can assert the effect of a request.
+ */
+export function fakeApi() {
+  const tenants = [tenantNamed("acme-staging"), tenantNamed("globex-prod")];
+  const scheduleStates = new Map<string, ScheduleState>([
+    ["acme-staging", "ENABLED"],
+    ["globex-prod", "ENABLED"],
+  ]);
+  const runs: RunView[] = [];
+  const started: { tenantId: string; trigger: string }[] = [];
+  const checked: string[] = [];
+  const state = {
+    tenants,
+    scheduleStates,
+    runs,
+    started,
+    checked,
+    health: { "runs-table": "ok", "sync-requests-queue": "ok" } as Record<string, string>,
+    nextRunId: "20250310T120000.000Z-bbbbbbbbbbbb",
+    /** Makes any dependency fail unexpectedly (for the 500 path). */
+    explode: undefined as Error | undefined,
+  };
+  const guard = () => {
+    if (state.explode) throw state.explode;
+  };
+  const newestFirst = (tenantId: string) =>
+    runs.filter((r) => r.tenantId === tenantId).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+
+  const deps: ApiDependencies = {
+    version: "1.2.3",
+    tenants: {
+      get: async (id) => {
+        guard();
+        return tenants.find((t) => t.id === id);
+      },
+      list: async () => {
+        guard();
+        return [...tenants];
+      },
+    },
+    schedules: {
+      getState: async (id) => scheduleStates.get(id),
+      setState: async (id, s) => {
+        scheduleStates.set(id, s);
+      },
+    },
+    credentials: {
+      forTenant: async () => {
+        throw new Error("the API tests do not read credentials");
+      },
+    },
+    tokens: createTokenVerifier(
+      (Object.keys(TOKENS) as (keyof typeof TOKENS)[]).map((name) => ({
+        sha256: hashToken(TOKENS[name]),
+        principal: PRINCIPALS[name],
+        name,
+      })),
+    ),
+    runs: {
+      list: async (tenantId, { limit = 20, cursor }) => {
+        if (cursor !== undefined && !cursor.startsWith(`${tenantId}:`)) {
+          throw new InvalidCursorError(tenantId);
+        }
+        const all = newestFirst(tenantId);
+        const from = cursor ? Number(cursor.split(":")[1]) : 0;
+        const page = all.slice(from, from + limit);
+        const more = from + limit < all.length;
+        return { runs: page, ...(more ? { cursor: `${tenantId}:${from + limit}` } : {}) };
+      },
+      get: async (runId) => runs.find((r) => r.runId === runId),
+      active: async (tenantId) => newestFirst(tenantId).find((r) => r.status === "running"),
+      lastFinished: async (tenantId) => newestFirst(tenantId).find((r) => r.status !== "running"),
+      lastSucceeded: async (tenantId) => newestFirst(tenantId).find((r) => r.status === "succeeded"),
+    },
+    startRun: async (tenantId, trigger): Promise<StartRunResult> => {
+      const active = await deps.runs.active(tenantId);
+      if (active) return { started: false, activeRunId: active.runId };
+      started.push({ tenantId, trigger });
+      runs.push(
+        aRun({ runId: state.nextRunId, tenantId, trigger, status: "running", startedAt: NOW.toISOString() }),
+      );
+      return { started: true, runId: state.nextRunId };
+    },
+    checkTenant: async (tenantId) => {
+      checked.push(tenantId);
+      return {
+        ok: false,
+        checks: [
+          { name: "secrets", ok: true },
+          { name: "siesa", ok: true },
+          { name: "product", ok: false, reason: "kong-rfid refused the credentials" },
+        ],
+      };
+    },
+    health: async () => ({ ...state.health }),
+    now: () => NOW,
+  };
+  return { deps, state };
+}
+
+/** A logger that keeps its lines, so a test can check what an error logged. */
+export function recordingLog(): Log & { lines: string[] } {
+  const lines: string[] = [];
+  const keep = (...args: unknown[]) => {
+    lines.push(JSON.stringify(args));
+  };
+  return { lines, debug: keep, info: keep, warn: keep, error: keep };
+}
+
+/** The app over the fake dependencies, and a `call` that sends a request as one of TOKENS (or none). */
+export function apiUnderTest() {
+  const { deps, state } = fakeApi();
+  const log = recordingLog();
+  const app = createApp(deps, { log });
+  const call = async (
+    method: string,
+    path: string,
+    as: keyof typeof TOKENS | "nobody" = "operator",
+    headers: Record<string, string> = {},
+  ) => {
+    const auth: Record<string, string> = as === "nobody" ? {} : { authorization: `Bearer ${TOKENS[as]}` };
+    const response = await app.request(path, { method, headers: { ...auth, ...headers } });
+    // biome-ignore lint/suspicious/noExplicitAny: tests read the JSON answer like a client would
+    const body: any = await response.json();
+    return { status: response.status, headers: response.headers, body };
+  };
+  return { app, deps, state, log, call };
+}
