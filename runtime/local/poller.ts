@@ -1,0 +1,281 @@
+/**
+ * What Lambda's SQS event source mapping does, for the local stack: receive batches from a queue,
+ * hand them to the handler as a real-shaped SQSEvent, delete what succeeded.
+ *
+ * - Up to `batchSize` messages per invocation; when `maximumBatchingWindowSeconds` > 0, keeps receiving
+ *   for that long (from the first message) to fill the batch.
+ * - At most `maximumConcurrency` invocations in flight; each deletes its successes when it returns.
+ * - ReportBatchItemFailures: the messages listed in `batchItemFailures` stay on the queue, the rest
+ *   are deleted. A response naming a message that is not in the batch counts as a failure of the
+ *   whole batch, as in Lambda.
+ * - A handler that throws: nothing is deleted. The messages come back after their visibility timeout
+ *   (or sooner if the handler changed it) and SQS's redrive moves them to the dead-letter queue after
+ *   `maxReceiveCount` receives.
+ */
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import type { SQSEvent, SQSMessageAttributes, SQSRecord } from "aws-lambda";
+import type { Log } from "../observability/logger.js";
+import type { QueueSpec } from "../pipeline/config.js";
+import type { QueueHandler } from "../workers/dependencies.js";
+
+export interface PollerOptions {
+  client: SQSClient;
+  queueUrl: string;
+  queueArn: string;
+  /** The event source mapping's settings (QUEUES[name] in the pipeline). */
+  mapping: Pick<QueueSpec, "batchSize" | "maximumBatchingWindowSeconds" | "maximumConcurrency">;
+  handler: QueueHandler;
+  log: Log;
+  /** Long-poll wait on an idle queue, 1-20 s (default 20). Stopping does not wait for it. */
+  waitTimeSeconds?: number;
+  /** Pause after a failed ReceiveMessage (emulator restarting, socket error) before trying again. */
+  receiveErrorDelayMs?: number;
+}
+
+export interface Poller {
+  /** Stops receiving, waits for the invocations in flight to finish (and their deletes), then resolves. */
+  stop(): Promise<void>;
+}
+
+/** SQS hands out at most 10 messages per ReceiveMessage. */
+const RECEIVE_MAX = 10;
+
+export function startPoller(options: PollerOptions): Poller {
+  const { mapping } = options;
+  if (!(mapping.batchSize >= 1)) throw new Error(`poller ${options.queueArn}: batchSize must be at least 1`);
+  if (!(mapping.maximumConcurrency >= 1)) {
+    throw new Error(`poller ${options.queueArn}: maximumConcurrency must be at least 1`);
+  }
+  const abort = new AbortController();
+  const inFlight = new Set<Promise<void>>();
+  const receiving = receiveLoop(options, abort.signal, inFlight);
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      stopped ??= (async () => {
+        abort.abort();
+        await receiving;
+        await Promise.all(inFlight);
+      })();
+      return stopped;
+    },
+  };
+}
+
+/**
+ * One receiver per queue forms batches while an invocation slot is free. (One long poll per slot would
+ * also cap concurrency, but every message arriving on an idle queue would wake all of them at once.)
+ */
+async function receiveLoop(options: PollerOptions, signal: AbortSignal, inFlight: Set<Promise<void>>) {
+  while (!signal.aborted) {
+    if (inFlight.size >= options.mapping.maximumConcurrency) {
+      await Promise.race(inFlight);
+      continue;
+    }
+    let messages: Message[];
+    try {
+      messages = await receiveBatch(options, signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      options.log.warn("local poller: ReceiveMessage failed, retrying", {
+        queueArn: options.queueArn,
+        error: messageOf(error),
+      });
+      await delay(options.receiveErrorDelayMs ?? 1_000, signal);
+      continue;
+    }
+    // A batch received just before a stop is still handled: it is in flight and must not be dropped.
+    if (messages.length === 0) continue;
+    const invocation: Promise<void> = invoke(options, messages).finally(() => inFlight.delete(invocation));
+    inFlight.add(invocation);
+  }
+}
+
+/** Long-polls for a first message, then fills the batch for up to the batching window. */
+async function receiveBatch(options: PollerOptions, signal: AbortSignal): Promise<Message[]> {
+  const { batchSize, maximumBatchingWindowSeconds } = options.mapping;
+  const first = await receive(
+    options,
+    Math.min(RECEIVE_MAX, batchSize),
+    options.waitTimeSeconds ?? 20,
+    signal,
+  );
+  if (first.length === 0 || maximumBatchingWindowSeconds <= 0) return first;
+  // By message id: should a held message's visibility run out within the window, its new receipt wins.
+  const batch = new Map(first.map((m) => [m.MessageId, m]));
+  const deadline = Date.now() + maximumBatchingWindowSeconds * 1000;
+  while (batch.size < batchSize && !signal.aborted) {
+    const remainingMs = deadline - Date.now();
+    if (remainingMs <= 0) break;
+    const wanted = Math.min(RECEIVE_MAX, batchSize - batch.size);
+    try {
+      // Long polls count whole seconds: below one second left, short-poll so the window is not overrun.
+      const received = await receive(options, wanted, Math.floor(remainingMs / 1000), signal);
+      for (const message of received) batch.set(message.MessageId, message);
+      if (received.length === 0 && remainingMs < 1000) await delay(Math.min(remainingMs, 50), signal);
+    } catch (error) {
+      // Keep what we already hold: it is in flight and must be handled, not dropped.
+      if (!signal.aborted) {
+        options.log.warn("local poller: ReceiveMessage failed while filling a batch", {
+          queueArn: options.queueArn,
+          error: messageOf(error),
+        });
+      }
+      break;
+    }
+  }
+  return [...batch.values()];
+}
+
+async function receive(
+  options: PollerOptions,
+  maxMessages: number,
+  waitSeconds: number,
+  signal: AbortSignal,
+): Promise<Message[]> {
+  const answer = await options.client.send(
+    new ReceiveMessageCommand({
+      QueueUrl: options.queueUrl,
+      MaxNumberOfMessages: maxMessages,
+      WaitTimeSeconds: Math.min(20, Math.max(0, waitSeconds)),
+      MessageSystemAttributeNames: ["All"],
+      MessageAttributeNames: ["All"],
+    }),
+    { abortSignal: signal },
+  );
+  return answer.Messages ?? [];
+}
+
+async function invoke(options: PollerOptions, messages: Message[]): Promise<void> {
+  const event = toSqsEvent(messages, options.queueArn);
+  let failedIds: Set<string>;
+  try {
+    const response = await options.handler(event);
+    failedIds = reportedFailures(response, event);
+  } catch (error) {
+    options.log.error("local poller: handler threw; the batch will be redelivered", {
+      queueArn: options.queueArn,
+      messages: messages.length,
+      error: messageOf(error),
+    });
+    return;
+  }
+  const done = event.Records.filter((record) => !failedIds.has(record.messageId));
+  if (done.length > 0) await deleteMessages(options, done);
+}
+
+/**
+ * The ids to keep on the queue. Lambda treats a malformed response (an unknown or empty
+ * itemIdentifier) as a failure of the whole batch.
+ */
+function reportedFailures(response: unknown, event: SQSEvent): Set<string> {
+  const all = new Set(event.Records.map((r) => r.messageId));
+  if (response === undefined || response === null) return new Set();
+  const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
+  if (failures === undefined || failures === null) return new Set();
+  if (!Array.isArray(failures)) return all;
+  const ids = new Set<string>();
+  for (const failure of failures) {
+    const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+    if (typeof id !== "string" || !all.has(id)) return all;
+    ids.add(id);
+  }
+  return ids;
+}
+
+async function deleteMessages(options: PollerOptions, records: SQSRecord[]): Promise<void> {
+  try {
+    const answer = await options.client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: options.queueUrl,
+        Entries: records.map((record, i) => ({ Id: String(i), ReceiptHandle: record.receiptHandle })),
+      }),
+    );
+    if (answer.Failed?.length) {
+      options.log.warn("local poller: some handled messages could not be deleted and will be redelivered", {
+        queueArn: options.queueArn,
+        failed: answer.Failed.map((f) => `${f.Code ?? "error"} ${f.Message ?? ""}`.trim()),
+      });
+    }
+  } catch (error) {
+    // As in Lambda: the messages come back and the (idempotent) handler sees them again.
+    options.log.warn("local poller: DeleteMessageBatch failed; the messages will be redelivered", {
+      queueArn: options.queueArn,
+      error: messageOf(error),
+    });
+  }
+}
+
+/** The event Lambda builds from received messages (field names and casing as Lambda sends them). */
+export function toSqsEvent(messages: Message[], queueArn: string): SQSEvent {
+  const region = queueArn.split(":")[3] ?? "us-east-1";
+  return {
+    Records: messages.map((message): SQSRecord => {
+      const attributes = message.Attributes ?? {};
+      return {
+        messageId: message.MessageId ?? "",
+        receiptHandle: message.ReceiptHandle ?? "",
+        body: message.Body ?? "",
+        attributes: {
+          ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? "1",
+          SentTimestamp: attributes.SentTimestamp ?? "",
+          SenderId: attributes.SenderId ?? "",
+          ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? "",
+          ...optional("SequenceNumber", attributes.SequenceNumber),
+          ...optional("MessageGroupId", attributes.MessageGroupId),
+          ...optional("MessageDeduplicationId", attributes.MessageDeduplicationId),
+        },
+        messageAttributes: toLambdaAttributes(message.MessageAttributes),
+        md5OfBody: message.MD5OfBody ?? "",
+        ...optional("md5OfMessageAttributes", message.MD5OfMessageAttributes),
+        eventSource: "aws:sqs",
+        eventSourceARN: queueArn,
+        awsRegion: region,
+      };
+    }),
+  };
+}
+
+/** SQS's PascalCase attributes become Lambda's camelCase, binary values base64 as Lambda sends them. */
+function toLambdaAttributes(
+  attributes: Record<string, MessageAttributeValue> | undefined,
+): SQSMessageAttributes {
+  const result: SQSMessageAttributes = {};
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    result[name] = {
+      dataType: value.DataType ?? "String",
+      stringListValues: value.StringListValues ?? [],
+      binaryListValues: (value.BinaryListValues ?? []).map((b) => Buffer.from(b).toString("base64")),
+      ...optional("stringValue", value.StringValue),
+      ...optional(
+        "binaryValue",
+        value.BinaryValue ? Buffer.from(value.BinaryValue).toString("base64") : undefined,
+      ),
+    };
+  }
+  return result;
+}
+
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
