@@ -227,7 +227,7 @@ describe("local SQS poller (Lambda's event source mapping)", () => {
       order.push(record.body);
       await new Promise((resolve) => setTimeout(resolve, 30));
       inFlight.set(group, (inFlight.get(group) ?? 1) - 1);
-      return "ok";
+      return "ok" as const;
     });
 
     // act
@@ -257,7 +257,7 @@ describe("local SQS poller (Lambda's event source mapping)", () => {
       peak = Math.max(peak, inFlight);
       await gate;
       inFlight--;
-      return "ok";
+      return "ok" as const;
     });
 
     // act: hold the first invocations until the cap is reached, give a broken cap time to show, release
@@ -296,7 +296,7 @@ describe("local SQS poller (Lambda's event source mapping)", () => {
     const { handler, deliveries } = recordingHandler(async () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       finished = true;
-      return "ok";
+      return "ok" as const;
     });
     const poller = poll(sqs, spec, handler);
     await eventually(() => deliveries.length === 1, "the delivery");
