@@ -155,6 +155,93 @@ export class RunStore {
     });
   }
 
+  /**
+   * Ends a running run with its final counts, once: of several workers that see the run complete at
+   * the same moment, exactly one gets `true` (and releases the lease, writes the audit entry…).
+   */
+  async complete(tenantId: string, runId: string, end: RunEnd & { counts: Counts }): Promise<boolean> {
+    const sets = [
+      "#status = :status",
+      "finishedAt = :finishedAt",
+      "durationMs = :durationMs",
+      "#counts = :counts",
+    ];
+    const values: Record<string, unknown> = {
+      ":status": end.status,
+      ":finishedAt": end.finishedAt,
+      ":durationMs": end.durationMs,
+      ":counts": end.counts,
+      ":running": "running",
+    };
+    if (end.reason !== undefined) {
+      sets.push("reason = :reason");
+      values[":reason"] = truncate(end.reason);
+    }
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { tenantId, runId },
+          UpdateExpression: `SET ${sets.join(", ")}`,
+          ConditionExpression: "#status = :running",
+          ExpressionAttributeNames: { "#status": "status", "#counts": "counts" },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Asks the run's workers to stop: the first reason given is kept. */
+  async requestStop(tenantId: string, runId: string, reason: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { tenantId, runId },
+          UpdateExpression: "SET stopReason = :reason",
+          ConditionExpression: "attribute_exists(runId) AND attribute_not_exists(stopReason)",
+          ExpressionAttributeValues: { ":reason": truncate(reason) },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** Records a sync request that found this run holding the lease (it is not lost, only skipped). */
+  async addSkipped(
+    tenantId: string,
+    runId: string,
+    skipped: { trigger: RunTrigger; at: string },
+  ): Promise<void> {
+    await this.update(tenantId, runId, {
+      UpdateExpression: "SET skipped = list_append(if_not_exists(skipped, :none), :one)",
+      ExpressionAttributeValues: { ":none": [], ":one": [skipped] },
+    });
+  }
+
+  /**
+   * Counts units that exhausted their retries in a row (a success resets it); returns the streak, so
+   * a worker can stop a run whose source keeps failing instead of retrying every unit.
+   */
+  async unitOutcome(tenantId: string, runId: string, failed: boolean): Promise<number> {
+    const answer = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { tenantId, runId },
+        UpdateExpression: failed ? "ADD failedUnitStreak :one" : "SET failedUnitStreak = :zero",
+        ConditionExpression: "attribute_exists(runId)",
+        ExpressionAttributeValues: failed ? { ":one": 1 } : { ":zero": 0 },
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+    return Number(answer.Attributes?.failedUnitStreak ?? 0);
+  }
+
   async get(tenantId: string, runId: string): Promise<RunRecord | undefined> {
     const { Item } = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: { tenantId, runId }, ConsistentRead: true }),
@@ -276,5 +363,7 @@ function fromItem(item: Record<string, unknown>): RunRecord {
   if (run.durationMs !== undefined) record.durationMs = run.durationMs;
   if (run.reason !== undefined) record.reason = run.reason;
   if (run.dryRun !== undefined) record.dryRun = run.dryRun;
+  if (run.stopReason !== undefined) record.stopReason = run.stopReason;
+  if (run.skipped !== undefined) record.skipped = run.skipped;
   return record;
 }

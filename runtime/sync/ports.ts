@@ -49,6 +49,10 @@ export interface RunRecord {
   errors: RecordError[];
   reason?: string;
   dryRun?: boolean;
+  /** Set while a run is being stopped early (the pipeline cancels its remaining work). */
+  stopReason?: string;
+  /** Sync requests that arrived while this run held the tenant's lease. */
+  skipped?: { trigger: RunTrigger; at: string }[];
 }
 
 /** Where runs are recorded so the API can report them. */

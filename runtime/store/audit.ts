@@ -1,0 +1,35 @@
+/**
+ * The audit table: what happened to a tenant and when (runs finished, pauses, resumes, skipped
+ * requests). Entries expire after AUDIT_RETENTION_DAYS through DynamoDB TTL (`expiresAt`).
+ */
+import { randomBytes } from "node:crypto";
+import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+
+export const AUDIT_RETENTION_DAYS = 400;
+
+export interface AuditEntry {
+  action: string;
+  runId?: string;
+  detail?: Record<string, unknown>;
+}
+
+export class AuditLog {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async record(tenantId: string, entry: AuditEntry, now = new Date()): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          tenantId,
+          at: `${now.toISOString()}#${randomBytes(4).toString("hex")}`,
+          expiresAt: Math.floor(now.getTime() / 1000) + AUDIT_RETENTION_DAYS * 86_400,
+          ...entry,
+        },
+      }),
+    );
+  }
+}

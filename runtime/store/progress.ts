@@ -1,0 +1,118 @@
+/**
+ * A distributed run's counters, applied exactly once per operation although SQS delivers messages
+ * at least once. Each operation (`unit:<id>`, `rec:<key>`, `dispatch`) lands on one of SHARDS items
+ * in the runs table, `{ tenantId: "<tenant>#progress", runId: "<runId>#<shard>" }`, and a single
+ * conditional UpdateItem both adds its counts and remembers its id in the shard's `ops` set: the
+ * same operation applied twice changes nothing the second time. No transactions needed, so it runs
+ * on dynalite and DynamoDB Local alike. Sharding keeps each item small and spreads write contention.
+ */
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type Counts, zeroCounts } from "../sync/model.js";
+
+export const SHARDS = 32;
+
+/** Units of Siesa work: planned (sent), done (finished, cancelled or given up), failed (given up). */
+export interface UnitCounts {
+  unitsPlanned: number;
+  unitsDone: number;
+  unitsFailed: number;
+}
+
+export type Progress = Counts & UnitCounts;
+export type ProgressDelta = Partial<Progress>;
+
+const FIELDS: readonly (keyof Progress)[] = [
+  "extracted",
+  "created",
+  "updated",
+  "unchanged",
+  "rejected",
+  "failed",
+  "unitsPlanned",
+  "unitsDone",
+  "unitsFailed",
+];
+
+export const zeroProgress = (): Progress => ({
+  ...zeroCounts(),
+  unitsPlanned: 0,
+  unitsDone: 0,
+  unitsFailed: 0,
+});
+
+/** FNV-1a: a stable, cheap spread of operation ids over shards. */
+function shardOf(opId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < opId.length; i++) hash = Math.imul(hash ^ opId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % SHARDS;
+}
+
+const partition = (tenantId: string) => `${tenantId}#progress`;
+const shardKey = (runId: string, shard: number) => `${runId}#${String(shard).padStart(2, "0")}`;
+
+/** Every count accounted for and every planned unit done: the run can be finalised. */
+export function isComplete(p: Progress): boolean {
+  const outcomes = p.created + p.updated + p.unchanged + p.rejected + p.failed;
+  return p.unitsPlanned > 0 && p.unitsDone >= p.unitsPlanned && p.extracted === outcomes;
+}
+
+export class RunProgress {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Applies `delta` unless `opId` was applied before; true when this call applied it. */
+  async apply(tenantId: string, runId: string, opId: string, delta: ProgressDelta): Promise<boolean> {
+    const names: Record<string, string> = { "#ops": "ops" };
+    const values: Record<string, unknown> = { ":op": new Set([opId]), ":opId": opId };
+    const adds = ["#ops :op"];
+    for (const field of FIELDS) {
+      const amount = delta[field];
+      if (!amount) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = amount;
+      adds.push(`#${field} :${field}`);
+    }
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { tenantId: partition(tenantId), runId: shardKey(runId, shardOf(opId)) },
+          UpdateExpression: `ADD ${adds.join(", ")}`,
+          ConditionExpression: "attribute_not_exists(#ops) OR NOT contains(#ops, :opId)",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** The run's totals so far (strongly consistent, one Query over its shards). */
+  async read(tenantId: string, runId: string): Promise<Progress> {
+    const total = zeroProgress();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "tenantId = :p AND begins_with(runId, :run)",
+          ExpressionAttributeValues: { ":p": partition(tenantId), ":run": `${runId}#` },
+          ProjectionExpression: FIELDS.join(", "),
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        for (const field of FIELDS) total[field] += Number(item[field] ?? 0);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return total;
+  }
+}

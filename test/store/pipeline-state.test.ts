@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TenantLease } from "../../runtime/store/lease.js";
+import { openStore, type Store } from "../../runtime/store/local.js";
+import { isComplete, RunProgress, SHARDS, zeroProgress } from "../../runtime/store/progress.js";
+import { newRunId, RunStore } from "../../runtime/store/runs.js";
+import { aRun, aTenantId, uniquePrefix } from "./factories.js";
+
+// The state a distributed run keeps besides its run record: the tenant lease and the counters
+// that SQS's at-least-once delivery must not inflate.
+
+let store: Store;
+let progress: RunProgress;
+let lease: TenantLease;
+let runs: RunStore;
+
+beforeAll(async () => {
+  store = await openStore({ prefix: uniquePrefix("pipeline") });
+  progress = new RunProgress(store.doc, store.names.runs);
+  lease = new TenantLease(store.doc, store.names.tenants);
+  runs = new RunStore(store.doc, store.names.runs);
+});
+afterAll(() => store?.close());
+
+describe("RunProgress", () => {
+  it("applies an operation once, however often it is delivered", async () => {
+    const tenantId = aTenantId();
+    const runId = newRunId();
+
+    const first = await progress.apply(tenantId, runId, "rec:42", { extracted: 1, created: 1 });
+    const again = await progress.apply(tenantId, runId, "rec:42", { extracted: 1, created: 1 });
+
+    expect([first, again]).toEqual([true, false]);
+    expect(await progress.read(tenantId, runId)).toMatchObject({ extracted: 1, created: 1 });
+  });
+
+  it("sums exactly under many parallel workers, duplicates included", async () => {
+    const tenantId = aTenantId();
+    const runId = newRunId();
+    const ops = Array.from({ length: 300 }, (_, i) => `rec:${i}`);
+
+    // Every operation delivered twice, all at once.
+    await Promise.all([...ops, ...ops].map((op) => progress.apply(tenantId, runId, op, { updated: 1 })));
+
+    const totals = await progress.read(tenantId, runId);
+    expect(totals.updated).toBe(300);
+    expect(SHARDS).toBeGreaterThan(1);
+  });
+
+  it("keeps runs and tenants apart", async () => {
+    const tenantId = aTenantId();
+    const [runA, runB] = [newRunId(), newRunId()];
+    await progress.apply(tenantId, runA, "unit:0", { unitsPlanned: 1, unitsDone: 1 });
+    await progress.apply(aTenantId(), runB, "unit:0", { unitsPlanned: 5 });
+
+    expect(await progress.read(tenantId, runA)).toMatchObject({ unitsPlanned: 1, unitsDone: 1 });
+    expect(await progress.read(tenantId, runB)).toEqual(zeroProgress());
+  });
+
+  it("calls a run complete only when every unit is done and every extracted record has an outcome", () => {
+    const base = {
+      ...zeroProgress(),
+      unitsPlanned: 3,
+      unitsDone: 3,
+      extracted: 10,
+      unchanged: 4,
+      created: 6,
+    };
+
+    expect(isComplete(base)).toBe(true);
+    expect(isComplete({ ...base, unitsDone: 2 })).toBe(false);
+    expect(isComplete({ ...base, created: 5 })).toBe(false);
+    expect(isComplete(zeroProgress())).toBe(false);
+  });
+});
+
+describe("TenantLease", () => {
+  const now = new Date("2026-11-22T10:00:00Z");
+  const hour = 3_600_000;
+
+  it("lets one run in at a time and tells the other which run holds it", async () => {
+    const tenantId = aTenantId();
+
+    const results = await Promise.all([
+      lease.acquire(tenantId, "run-a", now, hour),
+      lease.acquire(tenantId, "run-b", now, hour),
+    ]);
+
+    const winners = results.filter((r) => r.acquired);
+    expect(winners).toHaveLength(1);
+    const loser = results.find((r) => !r.acquired);
+    expect(loser).toMatchObject({ acquired: false, holder: { runId: expect.stringMatching(/^run-[ab]$/) } });
+  });
+
+  it("is taken again by the same run (a redelivered message)", async () => {
+    const tenantId = aTenantId();
+    await lease.acquire(tenantId, "run-a", now, hour);
+
+    expect(await lease.acquire(tenantId, "run-a", now, hour)).toEqual({ acquired: true });
+  });
+
+  it("expires after the run's maximum duration, and says which run it replaced", async () => {
+    const tenantId = aTenantId();
+    await lease.acquire(tenantId, "crashed", now, hour);
+
+    const later = new Date(now.getTime() + hour + 1);
+    const result = await lease.acquire(tenantId, "next", later, hour);
+
+    expect(result).toMatchObject({ acquired: true, replaced: { runId: "crashed" } });
+  });
+
+  it("is released only by its holder", async () => {
+    const tenantId = aTenantId();
+    await lease.acquire(tenantId, "run-a", now, hour);
+
+    await lease.release(tenantId, "someone-else");
+    expect((await lease.current(tenantId))?.runId).toBe("run-a");
+    await lease.release(tenantId, "run-a");
+    expect(await lease.current(tenantId)).toBeUndefined();
+  });
+});
+
+describe("RunStore, for the pipeline", () => {
+  it("completes a running run once, with its final counts", async () => {
+    const run = aRun({ status: "running" });
+    await runs.create(run);
+    const end = {
+      status: "succeeded" as const,
+      finishedAt: "2026-11-22T10:05:00.000Z",
+      durationMs: 300_000,
+      counts: { extracted: 2, created: 2, updated: 0, unchanged: 0, rejected: 0, failed: 0 },
+    };
+
+    const outcomes = await Promise.all([
+      runs.complete(run.tenantId, run.runId, end),
+      runs.complete(run.tenantId, run.runId, end),
+    ]);
+
+    expect(outcomes.sort()).toEqual([false, true]);
+    expect(await runs.get(run.tenantId, run.runId)).toMatchObject({
+      status: "succeeded",
+      counts: end.counts,
+    });
+  });
+
+  it("keeps the first stop reason, the skipped requests and the failed-unit streak", async () => {
+    const run = aRun({ status: "running" });
+    await runs.create(run);
+
+    await runs.requestStop(run.tenantId, run.runId, "siesa down");
+    await runs.requestStop(run.tenantId, run.runId, "later reason");
+    await runs.addSkipped(run.tenantId, run.runId, { trigger: "schedule", at: "2026-11-22T10:01:00.000Z" });
+    const streak = [
+      await runs.unitOutcome(run.tenantId, run.runId, true),
+      await runs.unitOutcome(run.tenantId, run.runId, true),
+      await runs.unitOutcome(run.tenantId, run.runId, false),
+      await runs.unitOutcome(run.tenantId, run.runId, true),
+    ];
+
+    expect(streak).toEqual([1, 2, 0, 1]);
+    expect(await runs.get(run.tenantId, run.runId)).toMatchObject({
+      stopReason: "siesa down",
+      skipped: [{ trigger: "schedule", at: "2026-11-22T10:01:00.000Z" }],
+    });
+  });
+});
