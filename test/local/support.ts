@@ -1,5 +1,7 @@
 import {
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
+  type Message,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   type SQSClient,
@@ -64,15 +66,32 @@ export async function sendBodies(
   }
 }
 
-/** Receives everything currently visible on a queue (for dead-letter queues). */
+/** Receives and deletes everything currently visible on a queue; returns the bodies. */
 export async function drain(client: SQSClient, queueUrl: string): Promise<string[]> {
-  const bodies: string[] = [];
+  return (await drainMessages(client, queueUrl)).map((m) => m.Body ?? "");
+}
+
+/** Receives (with system attributes) and deletes everything currently visible on a queue. */
+export async function drainMessages(client: SQSClient, queueUrl: string): Promise<Message[]> {
+  const received: Message[] = [];
   for (;;) {
     const answer = await client.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ["All"],
+      }),
     );
-    if (!answer.Messages?.length) return bodies;
-    bodies.push(...answer.Messages.map((m) => m.Body ?? ""));
+    const messages = answer.Messages ?? [];
+    if (messages.length === 0) return received;
+    received.push(...messages);
+    await client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+      }),
+    );
   }
 }
 

@@ -1,0 +1,186 @@
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { SqsPipelineQueues, SqsRedeliveryControl, unitSlot } from "../../runtime/aws/sqs.js";
+import { type LocalSqs, startLocalSqs } from "../../runtime/local/sqs.js";
+import { QUEUES, type QueueName, WORKERS } from "../../runtime/pipeline/config.js";
+import type { ExtractUnit, LoadRecord } from "../../runtime/pipeline/messages.js";
+import { drain, drainMessages, messagesOn } from "./support.js";
+
+let sqs: LocalSqs;
+
+beforeAll(async () => {
+  sqs = await startLocalSqs();
+});
+afterAll(async () => {
+  await sqs.close();
+});
+beforeEach(async () => {
+  for (const queue of Object.values(sqs.queues)) {
+    await drain(sqs.client, queue.url);
+    await drain(sqs.client, queue.deadLetter.url);
+  }
+});
+
+const attributesOf = async (url: string) =>
+  (await sqs.client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["All"] })))
+    .Attributes ?? {};
+
+const unit = (unitId: string, overrides: Partial<ExtractUnit> = {}): ExtractUnit => ({
+  tenantId: "demo",
+  runId: "run-1",
+  unitId,
+  range: { from: 0, to: 100 },
+  ...overrides,
+});
+
+const loadRecord = (key: string): LoadRecord => ({
+  tenantId: "demo",
+  runId: "run-1",
+  key,
+  externalId: key,
+  payload: { name: `item ${key}` },
+  hash: "h",
+});
+
+const queues = () =>
+  new SqsPipelineQueues(sqs.client, {
+    syncRequests: sqs.queues.syncRequests.url,
+    pages: sqs.queues.pages.url,
+    loads: sqs.queues.loads.url,
+  });
+
+async function receiveOne(url: string) {
+  const answer = await sqs.client.send(
+    new ReceiveMessageCommand({ QueueUrl: url, MessageSystemAttributeNames: ["All"] }),
+  );
+  return answer.Messages?.[0];
+}
+
+describe("startLocalSqs: the queues the infrastructure declares", () => {
+  it.each(Object.keys(QUEUES) as QueueName[])(
+    "%s: name, visibility timeout, FIFO and redrive",
+    async (name) => {
+      // prepare
+      const spec = QUEUES[name];
+      const queue = sqs.queues[name];
+
+      // act
+      const attributes = await attributesOf(queue.url);
+      const deadLetter = await attributesOf(queue.deadLetter.url);
+
+      // assess
+      expect(queue.name).toBe(`siesa-integration-local-${spec.suffix}`);
+      expect(attributes.VisibilityTimeout).toBe(String(6 * WORKERS[spec.consumer].timeoutSeconds));
+      expect(JSON.parse(attributes.RedrivePolicy ?? "{}")).toEqual({
+        deadLetterTargetArn: queue.deadLetter.arn,
+        maxReceiveCount: spec.maxReceiveCount,
+      });
+      expect(attributes.FifoQueue === "true").toBe(spec.fifo);
+      expect(deadLetter.FifoQueue === "true").toBe(spec.fifo);
+    },
+  );
+
+  it.each([
+    [0.5, "180"],
+    [0.001, "1"],
+  ])(
+    "scales visibility timeouts by timeScale %s, in whole seconds, never below one",
+    async (timeScale, expected) => {
+      // act
+      const scaled = await startLocalSqs({ timeScale, stack: "scaled" });
+      try {
+        // assess: loads' worker times out after 60 s, so 360 s unscaled
+        const answer = await scaled.client.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: scaled.queues.loads.url,
+            AttributeNames: ["VisibilityTimeout"],
+          }),
+        );
+        expect(answer.Attributes?.VisibilityTimeout).toBe(expected);
+        expect(scaled.queues.loads.visibilityTimeoutSeconds).toBe(Number(expected));
+      } finally {
+        await scaled.close();
+      }
+    },
+  );
+});
+
+describe("SqsPipelineQueues", () => {
+  it("sends a sync request as the scheduler and the API do", async () => {
+    // act
+    await queues().requestSync({ tenantId: "demo", trigger: "manual", runId: "run-1" });
+
+    // assess
+    const [message] = await drainMessages(sqs.client, sqs.queues.syncRequests.url);
+    expect(JSON.parse(message?.Body ?? "")).toEqual({ tenantId: "demo", trigger: "manual", runId: "run-1" });
+  });
+
+  it("sends units in batches with one message group per concurrency slot and the unit as dedup id", async () => {
+    // prepare
+    const units = Array.from({ length: 25 }, (_, i) => unit(`0.${i}`));
+
+    // act
+    await queues().sendUnits(units, 4);
+
+    // assess
+    expect(await messagesOn(sqs.client, sqs.queues.pages.url)).toBe(25);
+    const received = await drainMessages(sqs.client, sqs.queues.pages.url);
+    const groups = new Set(received.map((m) => m.Attributes?.MessageGroupId));
+    expect([...groups].every((g) => /^demo#[0-3]$/.test(g ?? ""))).toBe(true);
+    for (const message of received) {
+      const sent = JSON.parse(message.Body ?? "") as ExtractUnit;
+      expect(message.Attributes?.MessageGroupId).toBe(`demo#${unitSlot(sent.unitId, 4)}`);
+      expect(message.Attributes?.MessageDeduplicationId).toBe(`run-1:${sent.unitId}`);
+    }
+  });
+
+  it("does not deliver a unit twice when it is sent twice", async () => {
+    // act
+    const run = { runId: "run-sent-twice" };
+    await queues().sendUnits([unit("0.1", run), unit("0.2", run)], 4);
+    await queues().sendUnits([unit("0.1", run)], 4);
+
+    // assess
+    expect(await messagesOn(sqs.client, sqs.queues.pages.url)).toBe(2);
+  });
+
+  it("sends any number of load records, ten per batch", async () => {
+    // prepare
+    const records = Array.from({ length: 23 }, (_, i) => loadRecord(`sku-${i}`));
+
+    // act
+    await queues().sendLoads(records);
+
+    // assess
+    const bodies = (await drainMessages(sqs.client, sqs.queues.loads.url)).map(
+      (m) => (JSON.parse(m.Body ?? "") as LoadRecord).key,
+    );
+    expect(bodies.sort()).toEqual(records.map((r) => r.key).sort());
+  });
+});
+
+describe("unitSlot", () => {
+  it("is stable and within the tenant's concurrency", () => {
+    const slots = Array.from({ length: 200 }, (_, i) => unitSlot(`0.${i}`, 4));
+    expect(slots.every((s) => s >= 0 && s < 4)).toBe(true);
+    expect(new Set(slots).size).toBe(4);
+    expect(unitSlot("0.17", 4)).toBe(unitSlot("0.17", 4));
+  });
+});
+
+describe("SqsRedeliveryControl", () => {
+  it("makes a received message visible again after the given delay (0: at once)", async () => {
+    // prepare
+    await queues().sendLoads([loadRecord("sku-1")]);
+    const message = await receiveOne(sqs.queues.loads.url);
+    const control = new SqsRedeliveryControl(sqs.client, sqs.queueUrlOf);
+
+    // act
+    await control.retryLater(sqs.queues.loads.arn, message?.ReceiptHandle ?? "", 0);
+
+    // assess
+    const again = await receiveOne(sqs.queues.loads.url);
+    expect(again?.MessageId).toBe(message?.MessageId);
+    expect(again?.Attributes?.ApproximateReceiveCount).toBe("2");
+  });
+});
