@@ -1,0 +1,114 @@
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { mockClient } from "aws-sdk-client-mock";
+import { describe, expect, it } from "vitest";
+import { SecretsManagerCredentials } from "../../runtime/aws/secrets.js";
+import { CredentialsError } from "../../runtime/pipeline/ports.js";
+import { aTenant } from "../tenants/factories.js";
+
+const SIESA_ID = "siesa-integration/acme-staging/siesa";
+const KONG_ID = "siesa-integration/acme-staging/kong-rfid";
+const GOOD = {
+  [SIESA_ID]: JSON.stringify({ conniKey: "k3y-hex-value", conniToken: "eyJ.secret.jwt" }),
+  [KONG_ID]: JSON.stringify({ username: "apes", password: "hunter2-very-secret" }),
+};
+
+/** Secrets Manager holding `secrets` (id → SecretString; undefined = no such secret), on a clock a test moves. */
+function secretsManager(secrets: Record<string, string | undefined> = GOOD) {
+  const client = new SecretsManagerClient({ region: "us-east-1" });
+  const mock = mockClient(client);
+  mock.on(GetSecretValueCommand).callsFake(async (input: { SecretId: string }) => {
+    const value = secrets[input.SecretId];
+    if (value === undefined) {
+      throw new ResourceNotFoundException({
+        message: "Secrets Manager can't find the specified secret.",
+        $metadata: {},
+      });
+    }
+    return { SecretString: value };
+  });
+  const clock = { now: 0 };
+  const source = new SecretsManagerCredentials(client, { now: () => clock.now });
+  return { mock, source, clock, secrets };
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<CredentialsError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof CredentialsError))
+    throw new Error(`expected a CredentialsError, got ${String(error)}`);
+  return error;
+}
+
+describe("SecretsManagerCredentials", () => {
+  it("reads the tenant's Siesa and product secrets by name", async () => {
+    const { source } = secretsManager();
+
+    const credentials = await source.forTenant(aTenant());
+
+    expect(credentials).toEqual({
+      siesa: { conniKey: "k3y-hex-value", conniToken: "eyJ.secret.jwt" },
+      product: { username: "apes", password: "hunter2-very-secret" },
+    });
+  });
+
+  it("caches the values for 5 minutes, then reads them again (a rotated secret is picked up)", async () => {
+    const { mock, source, clock, secrets } = secretsManager({ ...GOOD });
+    await source.forTenant(aTenant());
+    secrets[KONG_ID] = JSON.stringify({ username: "apes", password: "rotated" });
+
+    clock.now = 4 * 60_000;
+    const cached = await source.forTenant(aTenant());
+    clock.now = 5 * 60_000 + 1;
+    const fresh = await source.forTenant(aTenant());
+
+    expect(cached.product.password).toBe("hunter2-very-secret");
+    expect(fresh.product.password).toBe("rotated");
+    expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(4);
+  });
+
+  it("names a missing secret", async () => {
+    const { source } = secretsManager({ [SIESA_ID]: GOOD[SIESA_ID] });
+
+    const error = await failureOf(source.forTenant(aTenant()));
+
+    expect(error.message).toBe(`secret ${KONG_ID} does not exist: create it with the tenant's credentials`);
+  });
+
+  it("says a secret is not JSON without quoting any of it", async () => {
+    const { source } = secretsManager({ ...GOOD, [SIESA_ID]: "conniKey=k3y-hex-value" });
+
+    const error = await failureOf(source.forTenant(aTenant()));
+
+    expect(error.message).toContain(`secret ${SIESA_ID} is not valid JSON`);
+    expect(error.message).toContain('{"conniKey": "...", "conniToken": "..."}');
+    expect(error.message).not.toContain("k3y-hex-value");
+  });
+
+  it("names the missing or empty field, never the values next to it", async () => {
+    const { source } = secretsManager({
+      ...GOOD,
+      [KONG_ID]: JSON.stringify({ username: "", pasword: "hunter2-very-secret" }),
+    });
+
+    const error = await failureOf(source.forTenant(aTenant()));
+
+    expect(error.message).toContain(`secret ${KONG_ID}: field username must be a non-empty string`);
+    expect(error.message).toContain("field password must be a non-empty string");
+    expect(error.message).not.toContain("hunter2");
+  });
+
+  it("does not cache a failure: the secret fixed by an operator is read on the next try", async () => {
+    const { source, secrets } = secretsManager({ [SIESA_ID]: GOOD[SIESA_ID] });
+    await failureOf(source.forTenant(aTenant()));
+
+    secrets[KONG_ID] = GOOD[KONG_ID];
+
+    expect((await source.forTenant(aTenant())).product.username).toBe("apes");
+  });
+});
