@@ -76,7 +76,9 @@ export function parseTokenEntries(json: string, source: string): TokenEntry[] {
 /** The issue without valibot's "Received ..." (which would quote the value). */
 function problemOf(issue: v.BaseIssue<unknown>): string {
   if (issue.kind === "validation") return issue.message;
-  return `must be ${issue.expected ?? "present"}`;
+  if (issue.expected === "never") return "is not a known field (an entry has sha256, principal, name)";
+  if (issue.received === "undefined") return "is missing";
+  return `must be ${issue.expected === "Array" ? "a JSON list" : issue.expected}`;
 }
 
 /**

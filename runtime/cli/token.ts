@@ -1,0 +1,71 @@
+/**
+ * `npm run token -- --operator [--name <who>] [--json]` or `npm run token -- --tenant <id> [--name <who>] [--json]`:
+ * makes a new API bearer token. Prints the token (shown this once, stored nowhere) and the entry to add
+ * to the token list, which holds only the token's sha256. Exit 0, or 1 with the problem on stderr.
+ */
+import { parseArgs } from "node:util";
+import type { Principal } from "../api/dependencies.js";
+import { apiTokensSecretName } from "../aws/names.js";
+import { newToken, TOKENS_ENV, tokenEntry } from "../aws/tokens.js";
+import { loadTenants } from "../tenants/registry.js";
+
+const USAGE = "usage: npm run token -- (--operator | --tenant <id>) [--name <who holds it>] [--json]";
+
+async function main(): Promise<number> {
+  let values: { operator?: boolean; tenant?: string; name?: string; json?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        operator: { type: "boolean" },
+        tenant: { type: "string" },
+        name: { type: "string" },
+        json: { type: "boolean" },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 1;
+  }
+  if (Boolean(values.operator) === (values.tenant !== undefined)) {
+    process.stderr.write(`say whose token it is: exactly one of --operator and --tenant <id>\n${USAGE}\n`);
+    return 1;
+  }
+  let principal: Principal = { kind: "operator" };
+  if (values.tenant !== undefined) {
+    const registry = await loadTenants();
+    if (!registry.get(values.tenant)) {
+      const known = registry.all().map((t) => t.id);
+      process.stderr.write(`unknown tenant "${values.tenant}" (known: ${known.join(", ")})\n`);
+      return 1;
+    }
+    principal = { kind: "tenant", tenantId: values.tenant };
+  }
+  const token = newToken();
+  const who = principal.kind === "operator" ? "operator" : `tenant ${principal.tenantId}`;
+  const entry = tokenEntry(token, principal, values.name ?? `${who}, created ${new Date().toISOString()}`);
+
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ token, entry })}\n`);
+    return 0;
+  }
+  const scope =
+    principal.kind === "operator"
+      ? "operator: every tenant, may trigger, pause, resume and check"
+      : `read-only, tenant ${principal.tenantId} only`;
+  process.stdout.write(
+    [
+      `New ${who} token (${scope}). It is shown once: only its hash is stored.`,
+      "",
+      `  ${token}`,
+      "",
+      "Add this entry to the token list: the JSON array in the Secrets Manager secret",
+      `${apiTokensSecretName("<stack>")}, or locally in ${TOKENS_ENV.json} or the file ${TOKENS_ENV.file}:`,
+      "",
+      `  ${JSON.stringify(entry)}`,
+      "",
+    ].join("\n"),
+  );
+  return 0;
+}
+
+process.exitCode = await main();
