@@ -24,4 +24,16 @@ describe("GET /health", () => {
     expect(status).toBe(503);
     expect(body.checks["sync-requests-queue"]).toBe("QueueDoesNotExist");
   });
+
+  it("answers 503 when the probe itself fails, naming only the error's kind", async () => {
+    const { call, deps } = apiUnderTest();
+    deps.health = async () => {
+      throw new TypeError("fetch failed: http://10.0.0.7:4566");
+    };
+
+    const { status, body } = await call("GET", "/health", "nobody");
+
+    expect(status).toBe(503);
+    expect(body.checks).toEqual({ health: "the health probe failed: TypeError" });
+  });
 });
