@@ -18,6 +18,10 @@ export interface RunJson {
   durationMs?: number;
   /** Why a run stopped early or failed, when it did. */
   reason?: string;
+  /** Set while a run is being stopped early. */
+  stopReason?: string;
+  /** Sync requests that arrived while this run was active: recorded here, not lost. */
+  skipped?: { trigger: string; at: string }[];
   counts: Counts;
   /** The first rejected or failed records with their reasons (at most 50). */
   errors: RecordError[];
@@ -33,6 +37,8 @@ export function runJson(run: RunView): RunJson {
     finishedAt: run.finishedAt ?? null,
     ...(run.durationMs !== undefined ? { durationMs: run.durationMs } : {}),
     ...(run.reason ? { reason: run.reason } : {}),
+    ...(run.stopReason ? { stopReason: run.stopReason } : {}),
+    ...(run.skipped?.length ? { skipped: run.skipped } : {}),
     counts: { ...zeroCounts(), ...run.counts },
     errors: (run.errors ?? []).slice(0, MAX_RUN_ERRORS),
   };

@@ -94,6 +94,18 @@ describe("GET /runs/:runId", () => {
     expect(body).toMatchObject({ runId: "run-1", tenantId: "acme-staging", status: "succeeded" });
   });
 
+  it("shows why a run failed and the sync requests it skipped while active", async () => {
+    const { call, state } = apiUnderTest();
+    const skipped = [{ trigger: "schedule" as const, at: "2025-03-10T11:30:00.000Z" }];
+    state.runs.push(
+      aRun({ runId: "stopped", status: "failed", reason: "siesa keeps answering 503", skipped }),
+    );
+
+    const { body } = await call("GET", "/runs/stopped");
+
+    expect(body).toMatchObject({ status: "failed", reason: "siesa keeps answering 503", skipped });
+  });
+
   it("shows at most the first 50 errors", async () => {
     const { call, state } = apiUnderTest();
     const errors = Array.from({ length: 60 }, (_, i) => ({
