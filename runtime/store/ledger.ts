@@ -20,8 +20,8 @@ export type { LedgerEntry };
 type LedgerItem = Omit<LedgerEntry, "key"> & { tenantId: string; recordKey: string };
 
 const toEntry = (item: Record<string, unknown>): LedgerEntry => {
-  const { recordKey, hash, productId, runId, updatedAt } = item as LedgerItem;
-  return { key: recordKey, hash, productId, runId, updatedAt };
+  const { recordKey, hash, productId, runId, updatedAt, outcome } = item as LedgerItem;
+  return { key: recordKey, hash, productId, runId, updatedAt, ...(outcome ? { outcome } : {}) };
 };
 
 export class RecordLedger {
@@ -71,8 +71,10 @@ export class RecordLedger {
     const batches = chunk([...latest.values()], BATCH_WRITE_MAX);
     await forEachConcurrent(batches, BATCH_PARALLELISM, (batch) => {
       const request: BatchWriteCommandInput["RequestItems"] = {
-        [this.tableName]: batch.map(({ key, hash, productId, runId, updatedAt }) => ({
-          PutRequest: { Item: { tenantId, recordKey: key, hash, productId, runId, updatedAt } },
+        [this.tableName]: batch.map(({ key, hash, productId, runId, updatedAt, outcome }) => ({
+          PutRequest: {
+            Item: { tenantId, recordKey: key, hash, productId, runId, updatedAt, ...(outcome ? { outcome } : {}) },
+          },
         })),
       };
       return sendUntilProcessed(

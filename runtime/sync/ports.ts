@@ -27,6 +27,8 @@ export interface LedgerEntry {
   productId: string;
   runId: string;
   updatedAt: string;
+  /** What that write was: lets a redelivered message report the outcome without writing again. */
+  outcome?: "created" | "updated";
 }
 
 export interface Ledger {

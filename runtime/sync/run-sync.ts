@@ -1,4 +1,4 @@
-import { payloadHash } from "./hash.js";
+import { diffRecords } from "./diff.js";
 import {
   type Counts,
   type Outcome,
@@ -125,28 +125,14 @@ export async function runSync(deps: SyncDependencies, options: SyncOptions): Pro
     delta.extracted = fresh.length;
     counts.extracted += fresh.length;
 
-    const mapped: { record: ProductRecord; hash: string }[] = [];
-    for (const source of fresh) {
-      const result = deps.mapper.map(source);
-      if (result.ok) mapped.push({ record: result.record, hash: payloadHash(result.record.payload) });
-      else record("rejected", { key: source.key, outcome: "rejected", reason: result.reason });
-    }
-
-    const known = await deps.ledger.getMany(
-      tenantId,
-      mapped.map((m) => m.record.key),
-    );
-    const changed = mapped.filter(({ record: r, hash }) => {
-      if (known.get(r.key)?.hash !== hash) return true;
-      record("unchanged");
-      return false;
-    });
+    const diff = await diffRecords(tenantId, fresh, deps.mapper, deps.ledger);
+    for (const rejection of diff.rejected) record("rejected", rejection);
+    for (let i = 0; i < diff.unchanged; i++) record("unchanged");
 
     const written: LedgerEntry[] = [];
     await Promise.all(
-      changed.map(({ record: r, hash }) =>
+      diff.changed.map(({ record: r, hash, previous }) =>
         writeSlot(async () => {
-          const previous = known.get(r.key);
           if (dryRun) {
             const outcome = previous ? "updated" : "created";
             changes.push({ key: r.key, externalId: r.externalId, outcome });
@@ -170,6 +156,7 @@ export async function runSync(deps: SyncDependencies, options: SyncOptions): Pro
               productId: result.productId,
               runId,
               updatedAt: now().toISOString(),
+              outcome: result.outcome,
             });
           } catch (error) {
             if (error instanceof Error && RUN_STOPPING_ERRORS.has(error.name)) {
@@ -214,7 +201,7 @@ export async function runSync(deps: SyncDependencies, options: SyncOptions): Pro
 
   const finished = now();
   const durationMs = finished.getTime() - started.getTime();
-  const status = statusOf(counts, stopReason);
+  const status = runStatus(counts, stopReason);
   if (!dryRun) {
     await journal.finish(tenantId, runId, {
       status,
@@ -235,7 +222,8 @@ export async function runSync(deps: SyncDependencies, options: SyncOptions): Pro
   };
 }
 
-function statusOf(counts: Counts, stopReason: string | undefined): Exclude<RunStatus, "running"> {
+/** How a finished run is judged, the same whether it ran in one process or through the queues. */
+export function runStatus(counts: Counts, stopReason: string | undefined): Exclude<RunStatus, "running"> {
   if (stopReason) return "failed";
   if (counts.extracted > 0 && counts.failed === counts.extracted) return "failed";
   return counts.rejected + counts.failed > 0 ? "partial" : "succeeded";

@@ -34,14 +34,14 @@ afterEach(async () => {
   await store?.close();
 });
 
-async function demoWorld(options: Partial<LocalSandboxOptions> = {}) {
+async function demoWorld(options: Partial<LocalSandboxOptions> = {}, timeoutMs?: number) {
   store = await openStore({ prefix: `e2e-${Math.random().toString(36).slice(2, 8)}` });
   const sandboxes = await startSandboxes({ product: "kong-rfid", items: 1_000, seed: 7, ...options });
   opened.push(sandboxes);
   const runs = new RunStore(store.doc, store.names.runs);
   const run = (dryRun = false) => {
     const clients = clientsFor(demo, sandboxes.credentials, {
-      policy: fastPolicy(),
+      policy: fastPolicy(timeoutMs),
       log: quiet,
       siesaUrl: sandboxes.siesaUrl,
       productUrl: sandboxes.productUrl,
@@ -131,12 +131,12 @@ describe("demo sync, end to end", () => {
   });
 
   it("keeps every record accounted for under 429s, 500s, timeouts and malformed rows", async () => {
-    const faults = { rateLimitShare: 0.08, serverErrorShare: 0.08, timeoutShare: 0.02, hangMs: 1_000 };
-    const { kong, siesa, run } = await demoWorld({
-      malformedShare: 0.02,
-      siesaFaults: { seed: 3, ...faults },
-      productFaults: { seed: 5, ...faults },
-    });
+    // A hung request is abandoned after 1.5 s: far above a normal answer even on a busy machine.
+    const faults = { rateLimitShare: 0.08, serverErrorShare: 0.08, timeoutShare: 0.02, hangMs: 6_000 };
+    const { kong, siesa, run } = await demoWorld(
+      { malformedShare: 0.02, siesaFaults: { seed: 3, ...faults }, productFaults: { seed: 5, ...faults } },
+      1_500,
+    );
     const malformed = siesa.catalogue.malformedIds;
 
     const faulty = await run();

@@ -1,0 +1,49 @@
+import { payloadHash } from "./hash.js";
+import type { ProductRecord, RecordError, SourceRecord } from "./model.js";
+import type { Ledger, LedgerEntry } from "./ports.js";
+import type { RecordMapper } from "./run-sync.js";
+
+export interface ChangedRecord {
+  record: ProductRecord;
+  hash: string;
+  /** The ledger's entry when the record was written before (an update), else undefined (a create). */
+  previous?: LedgerEntry;
+}
+
+export interface Diff {
+  rejected: RecordError[];
+  unchanged: number;
+  changed: ChangedRecord[];
+}
+
+/**
+ * Maps source records and compares each payload's hash with the ledger: what the mapping refuses is
+ * rejected, what the product already holds is unchanged, the rest must be written. The one-shot sync
+ * and the pipeline's extract step both decide this way.
+ */
+export async function diffRecords(
+  tenantId: string,
+  sources: readonly SourceRecord[],
+  mapper: RecordMapper,
+  ledger: Pick<Ledger, "getMany">,
+): Promise<Diff> {
+  const rejected: RecordError[] = [];
+  const mapped: { record: ProductRecord; hash: string }[] = [];
+  for (const source of sources) {
+    const result = mapper.map(source);
+    if (result.ok) mapped.push({ record: result.record, hash: payloadHash(result.record.payload) });
+    else rejected.push({ key: source.key, outcome: "rejected", reason: result.reason });
+  }
+  const known = await ledger.getMany(
+    tenantId,
+    mapped.map((m) => m.record.key),
+  );
+  let unchanged = 0;
+  const changed: ChangedRecord[] = [];
+  for (const { record, hash } of mapped) {
+    const previous = known.get(record.key);
+    if (previous?.hash === hash) unchanged++;
+    else changed.push(previous ? { record, hash, previous } : { record, hash });
+  }
+  return { rejected, unchanged, changed };
+}
