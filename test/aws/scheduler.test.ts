@@ -41,15 +41,13 @@ function schedulerWith(schedule: GetScheduleCommandOutput | "missing") {
   const client = new SchedulerClient({ region: "us-east-1" });
   const mock = mockClient(client);
   if (schedule === "missing") {
-    mock
-      .on(GetScheduleCommand)
-      .rejects(
-        new ResourceNotFoundException({
-          message: "Schedule not found.",
-          Message: "Schedule not found.",
-          $metadata: {},
-        }),
-      );
+    mock.on(GetScheduleCommand).rejects(
+      new ResourceNotFoundException({
+        message: "Schedule not found.",
+        Message: "Schedule not found.",
+        $metadata: {},
+      }),
+    );
   } else {
     mock.on(GetScheduleCommand).resolves(schedule);
   }
