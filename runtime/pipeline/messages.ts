@@ -23,7 +23,8 @@ export const ExtractUnitSchema = v.object({
   runId: RunId,
   /** "0" for the whole id space; a split unit's children are "<parent>.<i>". */
   unitId: v.pipe(v.string(), v.regex(/^\d+(\.\d+)*$/, "must be a unit id like 0.3.1")),
-  range: v.object({ from: v.number(), to: v.number() }),
+  /** `expected` is the splitter's size estimate for the range (it only tunes further splits). */
+  range: v.object({ from: v.number(), to: v.number(), expected: v.optional(v.number()) }),
 });
 export type ExtractUnit = v.InferOutput<typeof ExtractUnitSchema>;
 

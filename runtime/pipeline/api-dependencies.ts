@@ -1,0 +1,134 @@
+import { createTenantCheck } from "../api/check.js";
+import type { ApiDependencies, RunView, TokenVerifier } from "../api/dependencies.js";
+import { clientsFor } from "../compose.js";
+import { defaultPolicy } from "../http/policy.js";
+import { newRunId } from "../store/runs.js";
+import { zeroCounts } from "../sync/model.js";
+import type { RunRecord } from "../sync/ports.js";
+import type { WorkerDependencies } from "../workers/dependencies.js";
+import { createPipelineContext } from "./context.js";
+import { expireRun } from "./finalise.js";
+import type { ScheduleControl } from "./ports.js";
+
+export interface ApiOnlyParts {
+  schedules: ScheduleControl;
+  tokens: TokenVerifier;
+  version: string;
+  /** GET /health: one probe per table and queue; a probe that throws is reported with its message. */
+  probes: Record<string, () => Promise<void>>;
+}
+
+/** How far back the status looks for the last finished / succeeded run. */
+const HISTORY_PAGES = 5;
+
+/**
+ * The HTTP API over the same state the workers keep: run records with live counts from the run's
+ * progress shards, the tenant lease for "is a run active", and manual runs started the way the
+ * pipeline starts them. The same wiring serves AWS (runtime/aws) and the local stack (runtime/local).
+ */
+export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyParts): ApiDependencies {
+  const ctx = createPipelineContext(deps);
+
+  /** A running run's counts live in its progress shards until it finishes. */
+  const withLiveCounts = async (run: RunRecord): Promise<RunView> => {
+    if (run.status !== "running") return run;
+    const p = await ctx.progress.read(run.tenantId, run.runId);
+    const { extracted, created, updated, unchanged, rejected, failed } = p;
+    return { ...run, counts: { extracted, created, updated, unchanged, rejected, failed } };
+  };
+
+  const findFinished = async (tenantId: string, accept: (run: RunRecord) => boolean) => {
+    let cursor: string | undefined;
+    for (let page = 0; page < HISTORY_PAGES; page++) {
+      const answer = await deps.runs.list(tenantId, { limit: 100, ...(cursor ? { cursor } : {}) });
+      const found = answer.runs.find(accept);
+      if (found) return found;
+      if (!answer.cursor) return undefined;
+      cursor = answer.cursor;
+    }
+    return undefined;
+  };
+
+  return {
+    version: parts.version,
+    tenants: deps.tenants,
+    schedules: parts.schedules,
+    credentials: deps.credentials,
+    tokens: parts.tokens,
+    now: deps.now,
+    runs: {
+      async list(tenantId, options) {
+        const answer = await deps.runs.list(tenantId, options);
+        return { ...answer, runs: await Promise.all(answer.runs.map(withLiveCounts)) };
+      },
+      async get(runId) {
+        const run = await deps.runs.getById(runId);
+        return run && withLiveCounts(run);
+      },
+      async active(tenantId) {
+        const lease = await ctx.lease.current(tenantId);
+        if (!lease || Date.parse(lease.expiresAt) <= deps.now().getTime()) return undefined;
+        const run = await deps.runs.get(tenantId, lease.runId);
+        return run?.status === "running" ? withLiveCounts(run) : undefined;
+      },
+      lastFinished: (tenantId) => findFinished(tenantId, (run) => run.status !== "running"),
+      lastSucceeded: (tenantId) => findFinished(tenantId, (run) => run.status === "succeeded"),
+    },
+    async startRun(tenantId, trigger) {
+      const tenant = await deps.tenants.get(tenantId);
+      if (!tenant) throw new Error(`tenant ${tenantId} is not deployed`);
+      const now = deps.now();
+      const runId = newRunId(now);
+      // The lease is taken here, not in dispatch, so two concurrent triggers get one 202 and one 409.
+      const lease = await ctx.lease.acquire(tenantId, runId, now, tenant.sync.maxRunMinutes * 60_000);
+      if (!lease.acquired) return { started: false, activeRunId: lease.holder.runId };
+      if (lease.replaced) await expireRun(ctx, tenantId, lease.replaced.runId);
+      await deps.runs.create({
+        runId,
+        tenantId,
+        trigger,
+        status: "running",
+        startedAt: now.toISOString(),
+        counts: zeroCounts(),
+        errors: [],
+      });
+      await ctx.audit.record(tenantId, { action: "run requested", runId, detail: { trigger } }, now);
+      try {
+        await deps.queues.requestSync({ tenantId, trigger, runId });
+      } catch (error) {
+        const reason = `could not queue the run: ${error instanceof Error ? error.message : String(error)}`;
+        await deps.runs.complete(tenantId, runId, {
+          status: "failed",
+          counts: zeroCounts(),
+          finishedAt: deps.now().toISOString(),
+          durationMs: 0,
+          reason,
+        });
+        await ctx.lease.release(tenantId, runId);
+        throw error;
+      }
+      return { started: true, runId };
+    },
+    checkTenant: createTenantCheck({
+      tenants: deps.tenants,
+      credentials: deps.credentials,
+      clientsFor,
+      // The API function has 15 s: one quick attempt per API, not the sync's patient policy.
+      policy: defaultPolicy({ retryAttempts: 1, timeoutMs: 5_000, maxDelayMs: 1_000, rateLimitRetries: 1 }),
+      log: deps.log,
+    }),
+    async health() {
+      const entries = await Promise.all(
+        Object.entries(parts.probes).map(async ([name, probe]) => {
+          try {
+            await probe();
+            return [name, "ok"] as const;
+          } catch (error) {
+            return [name, error instanceof Error ? error.message : String(error)] as const;
+          }
+        }),
+      );
+      return Object.fromEntries(entries);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { TenantClients } from "../compose.js";
+import { AuditLog } from "../store/audit.js";
+import { TenantLease } from "../store/lease.js";
+import { RunProgress } from "../store/progress.js";
+import type { Tenant } from "../tenants/schema.js";
+import type { WorkerDependencies } from "../workers/dependencies.js";
+
+/** Tenant configuration, credentials and clients are reused for this long inside one container. */
+const CLIENTS_TTL_MS = 5 * 60_000;
+
+export interface TenantAndClients {
+  tenant: Tenant;
+  clients: TenantClients;
+}
+
+/** What every pipeline step works with: the worker dependencies plus the run's shared state. */
+export interface PipelineContext extends WorkerDependencies {
+  progress: RunProgress;
+  lease: TenantLease;
+  audit: AuditLog;
+  /** The tenant and its clients, cached per container (keeps Kong's token between invocations). */
+  tenantClients(tenantId: string): Promise<TenantAndClients>;
+}
+
+export class UnknownTenantError extends Error {
+  override readonly name = "UnknownTenantError";
+  constructor(readonly tenantId: string) {
+    super(`tenant ${tenantId} is not deployed (no configuration in the tenants table)`);
+  }
+}
+
+export function createPipelineContext(deps: WorkerDependencies): PipelineContext {
+  const { doc, names } = deps.store;
+  const cache = new Map<string, { at: number; value: Promise<TenantAndClients> }>();
+  return {
+    ...deps,
+    progress: new RunProgress(doc, names.runs),
+    lease: new TenantLease(doc, names.tenants),
+    audit: new AuditLog(doc, names.audit),
+    tenantClients(tenantId) {
+      const hit = cache.get(tenantId);
+      const now = deps.now().getTime();
+      if (hit && now - hit.at < CLIENTS_TTL_MS) return hit.value;
+      const value = (async () => {
+        const tenant = await deps.tenants.get(tenantId);
+        if (!tenant) throw new UnknownTenantError(tenantId);
+        return { tenant, clients: deps.clientsFor(tenant, await deps.credentials.forTenant(tenant)) };
+      })();
+      cache.set(tenantId, { at: now, value });
+      value.catch(() => cache.delete(tenantId));
+      return value;
+    },
+  };
+}

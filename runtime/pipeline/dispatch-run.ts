@@ -1,0 +1,86 @@
+import { createHash } from "node:crypto";
+import { FULL_RANGE } from "../siesa/index.js";
+import { RunAlreadyExistsError, RunNotFoundError } from "../store/errors.js";
+import { zeroCounts } from "../sync/model.js";
+import type { PipelineContext } from "./context.js";
+import { expireRun, finaliseIfComplete } from "./finalise.js";
+import type { SyncRequest } from "./messages.js";
+
+export type DispatchOutcome =
+  | { kind: "started"; runId: string }
+  | { kind: "skipped"; activeRunId: string }
+  | { kind: "unknown-tenant" };
+
+/**
+ * A run id derived from the SQS message, so a redelivered request resumes the same run instead of
+ * starting a second one. Same shape as newRunId(): time first, so runs sort by it.
+ */
+export function runIdForMessage(sentAt: Date, messageId: string): string {
+  const time = sentAt.toISOString().replace(/[-:]/g, "");
+  return `${time}-${createHash("sha256").update(messageId).digest("hex").slice(0, 12)}`;
+}
+
+/**
+ * Starts a run for a sync request: takes the tenant's lease (or records the request as skipped on
+ * the run that holds it), creates the run record and sends its first unit of Siesa work: the
+ * whole id range, which extraction splits as it goes.
+ */
+export async function dispatchRun(
+  ctx: PipelineContext,
+  request: SyncRequest,
+  delivery: { messageId: string; sentAt: Date },
+): Promise<DispatchOutcome> {
+  const tenant = await ctx.tenants.get(request.tenantId);
+  if (!tenant) {
+    // Retrying cannot help: the schedule or caller names a tenant this stack does not have.
+    ctx.log.error("sync request for an unknown tenant dropped", { tenantId: request.tenantId });
+    return { kind: "unknown-tenant" };
+  }
+  const now = ctx.now();
+  const runId = request.runId ?? runIdForMessage(delivery.sentAt, delivery.messageId);
+  const lease = await ctx.lease.acquire(tenant.id, runId, now, tenant.sync.maxRunMinutes * 60_000);
+  if (!lease.acquired) {
+    const skipped = { trigger: request.trigger, at: now.toISOString() };
+    try {
+      await ctx.runs.addSkipped(tenant.id, lease.holder.runId, skipped);
+    } catch (error) {
+      if (!(error instanceof RunNotFoundError)) throw error;
+    }
+    await ctx.audit.record(tenant.id, {
+      action: "sync request skipped",
+      runId: lease.holder.runId,
+      detail: skipped,
+    });
+    ctx.log.info("sync request skipped: a run is active", { tenantId: tenant.id, runId: lease.holder.runId });
+    return { kind: "skipped", activeRunId: lease.holder.runId };
+  }
+  if (lease.replaced) await expireRun(ctx, tenant.id, lease.replaced.runId);
+
+  try {
+    await ctx.runs.create({
+      runId,
+      tenantId: tenant.id,
+      trigger: request.trigger,
+      status: "running",
+      startedAt: now.toISOString(),
+      counts: zeroCounts(),
+      errors: [],
+    });
+    await ctx.audit.record(
+      tenant.id,
+      { action: "run started", runId, detail: { trigger: request.trigger } },
+      now,
+    );
+  } catch (error) {
+    // The API creates manual runs before queueing them; a redelivered request finds its run too.
+    if (!(error instanceof RunAlreadyExistsError)) throw error;
+  }
+  // Plan before sending: a unit must never finish before it is counted as planned.
+  await ctx.progress.apply(tenant.id, runId, "dispatch", { unitsPlanned: 1 });
+  await ctx.queues.sendUnits(
+    [{ tenantId: tenant.id, runId, unitId: "0", range: FULL_RANGE }],
+    tenant.sync.concurrency,
+  );
+  await finaliseIfComplete(ctx, tenant.id, runId);
+  return { kind: "started", runId };
+}

@@ -1,0 +1,101 @@
+import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
+import { isComplete, type Progress } from "../store/progress.js";
+import type { Counts } from "../sync/model.js";
+import { runStatus } from "../sync/run-sync.js";
+import type { PipelineContext } from "./context.js";
+
+const countsOf = (p: Progress): Counts => ({
+  extracted: p.extracted,
+  created: p.created,
+  updated: p.updated,
+  unchanged: p.unchanged,
+  rejected: p.rejected,
+  failed: p.failed,
+});
+
+/**
+ * Ends the run once every unit and record is accounted for: status, duration and final counts on the
+ * run record, lease released, an audit entry and the run's metrics. Any worker may call it after its
+ * own update; exactly one call wins. Returns true for that one.
+ */
+export async function finaliseIfComplete(
+  ctx: PipelineContext,
+  tenantId: string,
+  runId: string,
+): Promise<boolean> {
+  const progress = await ctx.progress.read(tenantId, runId);
+  if (!isComplete(progress)) return false;
+  const run = await ctx.runs.get(tenantId, runId);
+  if (!run || run.status !== "running") return false;
+
+  const counts = countsOf(progress);
+  const reason =
+    run.stopReason ??
+    (progress.unitsFailed > 0
+      ? `${progress.unitsFailed} unit(s) of Siesa work could not be read`
+      : undefined);
+  const status = runStatus(counts, reason);
+  const finished = ctx.now();
+  const durationMs = finished.getTime() - Date.parse(run.startedAt);
+  const won = await ctx.runs.complete(tenantId, runId, {
+    status,
+    counts,
+    finishedAt: finished.toISOString(),
+    durationMs,
+    ...(reason ? { reason } : {}),
+  });
+  if (!won) return false;
+
+  await ctx.lease.release(tenantId, runId);
+  await ctx.audit.record(
+    tenantId,
+    { action: "run finished", runId, detail: { status, counts, reason } },
+    finished,
+  );
+  const tenant = { [DIMENSIONS.tenant]: tenantId };
+  ctx.metrics.count(METRICS.runFinished, 1, { ...tenant, [DIMENSIONS.status]: status });
+  ctx.metrics.count(METRICS.runFailed, status === "failed" ? 1 : 0, tenant);
+  ctx.metrics.seconds(METRICS.runDuration, durationMs / 1000, tenant);
+  ctx.metrics.count(METRICS.recordsCreated, counts.created, tenant);
+  ctx.metrics.count(METRICS.recordsUpdated, counts.updated, tenant);
+  ctx.metrics.count(METRICS.recordsUnchanged, counts.unchanged, tenant);
+  ctx.metrics.count(METRICS.recordsRejected, counts.rejected, tenant);
+  ctx.metrics.count(METRICS.recordsFailed, counts.failed, tenant);
+  ctx.log.info("run finished", {
+    tenantId,
+    runId,
+    status,
+    counts,
+    durationMs,
+    ...(reason ? { reason } : {}),
+  });
+  return true;
+}
+
+/** A run whose lease expired while it was still `running`: it crashed or overran; it ends failed. */
+export async function expireRun(
+  ctx: Pick<PipelineContext, "runs" | "progress" | "audit" | "metrics" | "now">,
+  tenantId: string,
+  runId: string,
+): Promise<void> {
+  const run = await ctx.runs.get(tenantId, runId);
+  if (!run || run.status !== "running") return;
+  const progress = await ctx.progress.read(tenantId, runId);
+  const finished = ctx.now();
+  const reason = "the run did not finish within the tenant's maximum run duration (lease expired)";
+  const won = await ctx.runs.complete(tenantId, runId, {
+    status: "failed",
+    counts: countsOf(progress),
+    finishedAt: finished.toISOString(),
+    durationMs: finished.getTime() - Date.parse(run.startedAt),
+    reason,
+  });
+  if (won) {
+    await ctx.audit.record(tenantId, { action: "run expired", runId, detail: { reason } }, finished);
+    ctx.metrics.count(METRICS.runFinished, 1, {
+      [DIMENSIONS.tenant]: tenantId,
+      [DIMENSIONS.status]: "failed",
+    });
+    ctx.metrics.count(METRICS.runFailed, 1, { [DIMENSIONS.tenant]: tenantId });
+  }
+}

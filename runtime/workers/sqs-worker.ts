@@ -1,0 +1,84 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { SQSRecord } from "aws-lambda";
+import type { GenericSchema, InferOutput } from "valibot";
+import { QUEUES, type QueueName, retryDelaySeconds } from "../pipeline/config.js";
+import { MessageFormatError, parseMessage } from "../pipeline/messages.js";
+import type { QueueHandler, WorkerDependencies } from "./dependencies.js";
+
+export interface MessageDelivery {
+  messageId: string;
+  sentAt: Date;
+  receiveCount: number;
+  /** The queue moves the message to its DLQ after this delivery if it fails again. */
+  final: boolean;
+}
+
+export interface WorkerDefinition<S extends GenericSchema, B> {
+  queue: QueueName;
+  schema: S;
+  /** Shared state for one invocation's batch (e.g. reads done once per batch). */
+  startBatch(messages: InferOutput<S>[]): B;
+  handle(message: InferOutput<S>, delivery: MessageDelivery, batch: B): Promise<void>;
+  endBatch?(batch: B): Promise<void>;
+}
+
+/**
+ * An SQS-fed Lambda handler: parses every message with its schema, handles each (Powertools batch
+ * reports the failed ones as `batchItemFailures`, so only those come back), and asks SQS to deliver a
+ * failed message again after a doubling backoff instead of the whole visibility timeout.
+ */
+export function sqsWorker<S extends GenericSchema, B>(
+  deps: WorkerDependencies,
+  definition: WorkerDefinition<S, B>,
+): QueueHandler {
+  const spec = QUEUES[definition.queue];
+  return async (event) => {
+    const parsed = new Map<string, InferOutput<S> | MessageFormatError>();
+    for (const record of event.Records) {
+      try {
+        parsed.set(record.messageId, parseMessage(definition.schema, record.body, spec.suffix));
+      } catch (error) {
+        parsed.set(record.messageId, error as MessageFormatError);
+      }
+    }
+    const valid = [...parsed.values()].filter((m): m is InferOutput<S> => !(m instanceof MessageFormatError));
+    const batch = definition.startBatch(valid);
+
+    const handleRecord = async (record: SQSRecord) => {
+      const message = parsed.get(record.messageId);
+      const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
+      const delivery: MessageDelivery = {
+        messageId: record.messageId,
+        sentAt: new Date(Number(record.attributes.SentTimestamp ?? Date.now())),
+        receiveCount,
+        final: receiveCount >= spec.maxReceiveCount,
+      };
+      try {
+        // A malformed message never gets better: it fails each delivery and ends in the DLQ.
+        if (message instanceof MessageFormatError || message === undefined) throw message;
+        await definition.handle(message, delivery, batch);
+      } catch (error) {
+        deps.log.error("message failed", {
+          queue: spec.suffix,
+          messageId: record.messageId,
+          receiveCount,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        if (!delivery.final) {
+          const delay = retryDelaySeconds(receiveCount, deps.retryBaseSeconds);
+          await deps.redelivery
+            .retryLater(record.eventSourceARN, record.receiptHandle, delay)
+            .catch(() => {});
+        }
+        throw error;
+      }
+    };
+
+    const response = await processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
+      throwOnFullBatchFailure: false,
+    });
+    await definition.endBatch?.(batch);
+    deps.metrics.flush();
+    return response;
+  };
+}
