@@ -1,10 +1,37 @@
+import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { ApiDependencies } from "../api/dependencies.js";
+import { createApiDependencies } from "../pipeline/api-dependencies.js";
+import { tableNames } from "../store/tables.js";
+import { apiTokensSecretName, ENV } from "./names.js";
+import { EventBridgeScheduleControl } from "./scheduler.js";
+import { secretsManagerTokenVerifier } from "./tokens.js";
+import { awsWorkerDependencies, requiredEnv } from "./worker-dependencies.js";
 
-/**
- * PLACEHOLDER (the lead replaces it): the API's dependencies wired to AWS (DynamoDB runs and tenants,
- * SQS sync requests, EventBridgeScheduleControl, SecretsManagerCredentials, secretsManagerTokenVerifier,
- * createTenantCheck). Until then the API function refuses to start rather than run half-wired.
- */
-export function awsApiDependencies(): ApiDependencies {
-  throw new Error("awsApiDependencies: not wired yet (runtime/aws/api-dependencies.ts)");
+/** Set by the build (esbuild `define`); "dev" when running unbundled. */
+declare const __VERSION__: string | undefined;
+
+/** The API function's dependencies in AWS: the workers' state and queues, plus Scheduler and the token secret. */
+export function awsApiDependencies(env: NodeJS.ProcessEnv = process.env): ApiDependencies {
+  const workers = awsWorkerDependencies(env);
+  const stack = requiredEnv(ENV.stack, env);
+  const dynamo = new DynamoDBClient({});
+  const sqs = new SQSClient({});
+  const probes: Record<string, () => Promise<void>> = {};
+  for (const table of Object.values(tableNames(requiredEnv(ENV.tablePrefix, env)))) {
+    probes[table] = async () => void (await dynamo.send(new DescribeTableCommand({ TableName: table })));
+  }
+  for (const name of [ENV.syncRequestsQueueUrl, ENV.pagesQueueUrl, ENV.loadsQueueUrl]) {
+    const url = requiredEnv(name, env);
+    probes[url.split("/").at(-1) ?? url] = async () =>
+      void (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] })));
+  }
+  return createApiDependencies(workers, {
+    schedules: new EventBridgeScheduleControl(new SchedulerClient({}), stack),
+    tokens: secretsManagerTokenVerifier(new SecretsManagerClient({}), apiTokensSecretName(stack)),
+    version: typeof __VERSION__ === "string" ? __VERSION__ : "dev",
+    probes,
+  });
 }

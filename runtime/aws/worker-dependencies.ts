@@ -1,0 +1,61 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { clientsFor } from "../compose.js";
+import { defaultPolicy } from "../http/policy.js";
+import { logger } from "../observability/logger.js";
+import { RecordLedger } from "../store/ledger.js";
+import { RunStore } from "../store/runs.js";
+import { tableNames } from "../store/tables.js";
+import type { WorkerDependencies } from "../workers/dependencies.js";
+import { powertoolsMetrics } from "./metrics.js";
+import { ENV } from "./names.js";
+import { SecretsManagerCredentials } from "./secrets.js";
+import { SqsPipelineQueues, SqsRedeliveryControl } from "./sqs.js";
+import { DynamoTenantDirectory } from "./tenants-table.js";
+
+/** A variable the Pulumi program sets on every function; its absence is a deployment bug. */
+export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set (the Pulumi program sets it)`);
+  return value;
+}
+
+/** Outbound calls from a worker: the tenant's retries, and a timeout well inside the function's. */
+const WORKER_TIMEOUT_MS = 20_000;
+
+/**
+ * The workers' dependencies in AWS, from the environment the Pulumi program gives each function.
+ * Built once per container (module scope of the Lambda entry), so clients and caches are reused.
+ */
+export function awsWorkerDependencies(env: NodeJS.ProcessEnv = process.env): WorkerDependencies {
+  const stack = requiredEnv(ENV.stack, env);
+  const names = tableNames(requiredEnv(ENV.tablePrefix, env));
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const sqs = new SQSClient({});
+  return {
+    tenants: new DynamoTenantDirectory(doc, names.tenants),
+    credentials: new SecretsManagerCredentials(new SecretsManagerClient({})),
+    queues: new SqsPipelineQueues(sqs, {
+      syncRequests: requiredEnv(ENV.syncRequestsQueueUrl, env),
+      pages: requiredEnv(ENV.pagesQueueUrl, env),
+      loads: requiredEnv(ENV.loadsQueueUrl, env),
+    }),
+    redelivery: new SqsRedeliveryControl(sqs),
+    runs: new RunStore(doc, names.runs),
+    ledger: new RecordLedger(doc, names.ledger),
+    store: { doc, names },
+    clientsFor: (tenant, credentials) =>
+      clientsFor(tenant, credentials, {
+        policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts, timeoutMs: WORKER_TIMEOUT_MS }),
+        log: logger,
+      }),
+    log: logger,
+    metrics: powertoolsMetrics(stack),
+    retryBaseSeconds: Number(env[ENV.retryBaseSeconds] ?? 2),
+    now: () => new Date(),
+  };
+}
