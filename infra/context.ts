@@ -1,0 +1,37 @@
+import { PROJECT, resourceName } from "../runtime/aws/names.js";
+import type { StackSettings } from "./settings.js";
+
+/** What every component needs to know about the stack it is part of. */
+export interface StackContext {
+  settings: StackSettings;
+  /** `siesa-integration-<stack>-<suffix>`: every physical name carries the stack (SYSTEM.md §2). */
+  name(suffix: string): string;
+  /** Tags on every taggable resource; the stack tag also scopes the functions' access to secrets. */
+  tags(extra?: Record<string, string>): Record<string, string>;
+  /** An ARN in this stack's account and region, e.g. `arn("logs", "log-group:/aws/lambda/x")`. */
+  arn(service: string, resource: string): string;
+}
+
+/** Tag keys the program sets; STACK_TAG is what IAM conditions on secrets check. */
+export const STACK_TAG = `${PROJECT}-stack`;
+export const TENANT_TAG = `${PROJECT}-tenant`;
+
+export function stackContext(settings: StackSettings): StackContext {
+  return {
+    settings,
+    name: (suffix) => resourceName(settings.stack, suffix),
+    tags: (extra = {}) => ({
+      project: PROJECT,
+      [STACK_TAG]: settings.stack,
+      environment: settings.environment,
+      ...extra,
+    }),
+    arn: (service, resource) => `arn:aws:${service}:${settings.region}:${settings.accountId}:${resource}`,
+  };
+}
+
+/**
+ * The prefix the runtime passes to `tableNames()`: `tableNames(tablePrefix(s)).runs` is
+ * `resourceName(s, "runs")`, so the program and the functions name the same tables.
+ */
+export const tablePrefix = (stack: string): string => `${PROJECT}-${stack}`;

@@ -1,0 +1,68 @@
+import * as pulumi from "@pulumi/pulumi";
+import { scheduleGroupName } from "../runtime/aws/names.js";
+import { QUEUES, type QueueName } from "../runtime/pipeline/config.js";
+import { loadTenants } from "../runtime/tenants/registry.js";
+import { Api } from "./api.js";
+import { buildBundles, codeArchive } from "./bundles.js";
+import { stackContext } from "./context.js";
+import { Observability } from "./observability.js";
+import { Pipeline } from "./pipeline.js";
+import { Scheduling } from "./scheduling.js";
+import { parseStackSettings } from "./settings.js";
+import { Storage } from "./storage.js";
+import { TenantResources } from "./tenant.js";
+
+export interface ProgramOptions {
+  /** Where the tenant files are (default: tenants/); tests point it at a copy with one more tenant. */
+  tenantsDir?: string;
+  /**
+   * "build" (what `pulumi up` and `pulumi preview` do): bundle every function with esbuild first.
+   * "planned": name the bundle files without building them, for runs under Pulumi's mocks.
+   */
+  code?: "build" | "planned";
+}
+
+/**
+ * The whole system of SYSTEM.md in one stack: validated config, the tenants of the stack's
+ * environment, then one component per concept. Pulumi calls this default export and publishes
+ * what it returns as the stack outputs.
+ */
+export default async function siesaIntegration(options: ProgramOptions = {}) {
+  const settings = parseStackSettings(pulumi.getStack(), pulumi.runtime.allConfig());
+  const context = stackContext(settings);
+  const registry = await loadTenants(options.tenantsDir ? { dir: options.tenantsDir } : {});
+  const tenants = registry.forEnvironment(settings.environment);
+  if ((options.code ?? "build") === "build") await buildBundles();
+
+  const storage = new Storage("storage", context);
+  const pipeline = new Pipeline("pipeline", { storage, code: codeArchive }, context);
+  const scheduling = new Scheduling("scheduling", { syncRequests: pipeline.queues.syncRequests }, context);
+  const api = new Api("api", { storage, pipeline, scheduling, code: codeArchive }, context);
+  const tenantResources = tenants.map(
+    (tenant) => new TenantResources(`tenant-${tenant.id}`, { tenant, scheduling, storage }, context),
+  );
+  const queueKeys = Object.keys(QUEUES) as QueueName[];
+  const observability = new Observability(
+    "observability",
+    {
+      deadLetterQueues: Object.fromEntries(
+        queueKeys.map((key) => [QUEUES[key].suffix.replace(/\.fifo$/, ""), pipeline.queues[key].deadLetter]),
+      ),
+      functions: [...Object.values(pipeline.workers), api.handler],
+      tenantIds: tenants.map((tenant) => tenant.id),
+    },
+    context,
+  );
+
+  return {
+    environment: settings.environment,
+    apiUrl: api.url,
+    tables: storage.names,
+    queues: Object.fromEntries(queueKeys.map((key) => [key, pipeline.queues[key].queue.url])),
+    deadLetterQueues: Object.fromEntries(queueKeys.map((key) => [key, pipeline.queues[key].deadLetter.url])),
+    dashboardUrl: observability.dashboardUrl,
+    alarmTopicArn: observability.topic.arn,
+    scheduleGroup: scheduleGroupName(settings.stack),
+    schedules: Object.fromEntries(tenantResources.map((t) => [t.tenantId, t.scheduleName])),
+  };
+}

@@ -1,0 +1,175 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { StackContext } from "./context.js";
+import { dashboardBody, dashboardName, dashboardUrl } from "./dashboard.js";
+import type { ServiceFunction } from "./function.js";
+import { METRICS, NAMESPACE, stackSeries } from "./metric-series.js";
+import type { QueuePair } from "./pipeline.js";
+
+/** Dead-letter queues and Lambda health are checked over five minutes. */
+const HEALTH_PERIOD_SECONDS = 300;
+
+/**
+ * The stack's alarms, all sent to one SNS topic (prod subscribes its pager): run failure rate, run
+ * duration and API error count with the thresholds of the stack config (SYSTEM.md §2), any message
+ * in a dead-letter queue, and each function's errors and throttles. Plus the overview dashboard.
+ */
+export class Observability extends pulumi.ComponentResource {
+  readonly topic: aws.sns.Topic;
+  readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
+  readonly dashboardName: string;
+  readonly dashboardUrl: string;
+
+  constructor(
+    name: string,
+    args: {
+      deadLetterQueues: Readonly<Record<string, QueuePair["deadLetter"]>>;
+      functions: readonly ServiceFunction[];
+      tenantIds: readonly string[];
+    },
+    context: StackContext,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super("siesa-integration:infra:Observability", name, {}, opts);
+    const { settings } = context;
+    const { alarms: thresholds, stack } = settings;
+
+    this.topic = new aws.sns.Topic(
+      `${name}/topic`,
+      { name: context.name("alarms"), tags: context.tags() },
+      { parent: this },
+    );
+    settings.alertEndpoints.forEach((endpoint, i) => {
+      new aws.sns.TopicSubscription(
+        `${name}/alert-${i}`,
+        {
+          topic: this.topic.arn,
+          protocol: "https",
+          // A pager URL usually embeds its integration key: keep it out of plain-text state and logs.
+          endpoint: pulumi.secret(endpoint),
+          // Pager services confirm subscriptions themselves; without this, `pulumi up` would wait for a click.
+          endpointAutoConfirms: true,
+        },
+        { parent: this },
+      );
+    });
+
+    const alarm = (suffix: string, description: string, args: Partial<aws.cloudwatch.MetricAlarmArgs>) => {
+      const created = new aws.cloudwatch.MetricAlarm(
+        `${name}/${suffix}`,
+        {
+          name: context.name(suffix),
+          alarmDescription: description,
+          comparisonOperator: "GreaterThanThreshold",
+          evaluationPeriods: 1,
+          treatMissingData: "notBreaching",
+          alarmActions: [this.topic.arn],
+          okActions: [this.topic.arn],
+          tags: context.tags(),
+          ...args,
+        },
+        { parent: this },
+      );
+      this.alarms.push(created);
+      return created;
+    };
+
+    const windowSeconds = thresholds.failureRateWindowMinutes * 60;
+    const runMetric = (id: string, metricName: string) => ({
+      id,
+      returnData: false,
+      metric: {
+        namespace: NAMESPACE,
+        metricName,
+        dimensions: stackSeries(stack),
+        period: windowSeconds,
+        stat: "Sum",
+      },
+    });
+    alarm(
+      "run-failure-rate",
+      `More than ${thresholds.failureRatePercent}% of runs failed within ${thresholds.failureRateWindowMinutes} min`,
+      {
+        threshold: thresholds.failureRatePercent,
+        metricQueries: [
+          runMetric("failed", METRICS.runFailed),
+          runMetric("finished", METRICS.runFinished),
+          {
+            id: "rate",
+            label: "failed runs (%)",
+            expression: "IF(finished > 0, 100 * FILL(failed, 0) / finished, 0)",
+            returnData: true,
+          },
+        ],
+      },
+    );
+    alarm("run-duration", `A run took longer than ${thresholds.runDurationMinutes} min`, {
+      namespace: NAMESPACE,
+      metricName: METRICS.runDuration,
+      dimensions: stackSeries(stack),
+      statistic: "Maximum",
+      period: HEALTH_PERIOD_SECONDS,
+      threshold: thresholds.runDurationMinutes * 60,
+    });
+    alarm(
+      "external-api-errors",
+      `More than ${thresholds.errorCount} Siesa or product API errors within ${thresholds.errorWindowMinutes} min`,
+      {
+        namespace: NAMESPACE,
+        metricName: METRICS.apiErrors,
+        dimensions: stackSeries(stack),
+        statistic: "Sum",
+        period: thresholds.errorWindowMinutes * 60,
+        threshold: thresholds.errorCount,
+      },
+    );
+
+    for (const [queue, deadLetter] of Object.entries(args.deadLetterQueues)) {
+      alarm(`${queue}-dead-letters`, `A message is waiting in the ${queue} dead-letter queue`, {
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: deadLetter.name },
+        statistic: "Maximum",
+        period: HEALTH_PERIOD_SECONDS,
+        threshold: 0,
+      });
+    }
+
+    for (const fn of args.functions) {
+      for (const metricName of ["Errors", "Throttles"] as const) {
+        alarm(
+          `lambda-${fn.fn}-${metricName.toLowerCase()}`,
+          `Lambda ${fn.physicalName}: ${metricName.toLowerCase()}`,
+          {
+            namespace: "AWS/Lambda",
+            metricName,
+            dimensions: { FunctionName: fn.function.name },
+            statistic: "Sum",
+            period: HEALTH_PERIOD_SECONDS,
+            threshold: 0,
+          },
+        );
+      }
+    }
+
+    this.dashboardName = dashboardName(stack);
+    this.dashboardUrl = dashboardUrl(settings.region, stack);
+    new aws.cloudwatch.Dashboard(
+      `${name}/dashboard`,
+      {
+        dashboardName: this.dashboardName,
+        dashboardBody: pulumi.jsonStringify(
+          dashboardBody({
+            stack,
+            region: settings.region,
+            tenantIds: args.tenantIds,
+            alarmArns: this.alarms.map((a) => a.arn),
+          }),
+        ),
+      },
+      { parent: this },
+    );
+
+    this.registerOutputs({ dashboardUrl: this.dashboardUrl, topicArn: this.topic.arn });
+  }
+}

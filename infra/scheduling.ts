@@ -1,0 +1,81 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { scheduleGroupName } from "../runtime/aws/names.js";
+import type { StackContext } from "./context.js";
+import type { QueuePair } from "./pipeline.js";
+
+/**
+ * What every tenant's schedule shares: the stack's EventBridge Scheduler group, and the one role
+ * the scheduler assumes, which may only send to the sync-requests queue (and, for deliveries that
+ * keep failing, to that queue's dead-letter queue, the schedules' DLQ).
+ */
+export class Scheduling extends pulumi.ComponentResource {
+  readonly group: aws.scheduler.ScheduleGroup;
+  readonly role: aws.iam.Role;
+  readonly target: QueuePair;
+
+  constructor(
+    name: string,
+    args: { syncRequests: QueuePair },
+    context: StackContext,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super("siesa-integration:infra:Scheduling", name, {}, opts);
+    const { settings } = context;
+    this.target = args.syncRequests;
+
+    this.group = new aws.scheduler.ScheduleGroup(
+      `${name}/group`,
+      { name: scheduleGroupName(settings.stack), tags: context.tags() },
+      { parent: this },
+    );
+
+    this.role = new aws.iam.Role(
+      `${name}/role`,
+      {
+        name: context.name("scheduler"),
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "scheduler.amazonaws.com" },
+              Action: "sts:AssumeRole",
+              // Only schedules of this account may use the role (confused-deputy guard).
+              Condition: { StringEquals: { "aws:SourceAccount": settings.accountId } },
+            },
+          ],
+        }),
+        tags: context.tags(),
+      },
+      { parent: this },
+    );
+
+    new aws.iam.RolePolicy(
+      `${name}/policy`,
+      {
+        name: context.name("scheduler-send"),
+        role: this.role.name,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "SendSyncRequests",
+              Effect: "Allow",
+              Action: ["sqs:SendMessage"],
+              Resource: [args.syncRequests.queue.arn, args.syncRequests.deadLetter.arn],
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+
+    this.registerOutputs({ groupName: this.group.name });
+  }
+
+  /** ARN pattern of every schedule in this stack's group (what the API may pause and resume). */
+  schedulesArnPattern(context: StackContext): string {
+    return context.arn("scheduler", `schedule/${scheduleGroupName(context.settings.stack)}/*`);
+  }
+}

@@ -1,0 +1,189 @@
+import * as v from "valibot";
+import type { TenantEnvironment } from "../runtime/tenants/schema.js";
+
+/**
+ * The stack configuration (`Pulumi.<stack>.yaml`), validated before any resource is declared, so a
+ * missing or wrong key stops `pulumi up` with the key's name instead of half-deploying.
+ */
+
+/** The APES integration account (SYSTEM.md §1): both stacks deploy here and nowhere else. */
+export const INTEGRATION_ACCOUNT_ID = "224874703567";
+export const REGION = "us-east-1";
+/** Namespace of this project's own config keys (`siesa-integration:<key>`). */
+export const CONFIG_NAMESPACE = "siesa-integration";
+
+/** Which tenants each known stack deploys (SYSTEM.md §2). */
+export const STACK_ENVIRONMENTS: Readonly<Record<string, TenantEnvironment>> = {
+  staging: "staging",
+  prod: "production",
+};
+
+/** The retention periods CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export interface AlarmThresholds {
+  /** Alarm when more than this percentage of finished runs failed within the window. */
+  failureRatePercent: number;
+  failureRateWindowMinutes: number;
+  /** Alarm when a run took longer than this. */
+  runDurationMinutes: number;
+  /** Alarm when more than `errorCount` API errors happen within `errorWindowMinutes`. */
+  errorCount: number;
+  errorWindowMinutes: number;
+}
+
+export interface StackSettings {
+  stack: string;
+  environment: Exclude<TenantEnvironment, "local">;
+  region: string;
+  accountId: string;
+  logRetentionDays: number;
+  alarms: AlarmThresholds;
+  /** HTTPS endpoints subscribed to the alarm topic (prod: the pager). */
+  alertEndpoints: string[];
+  /** Point-in-time recovery and deletion protection on the tables (prod). */
+  dataProtection: boolean;
+  apiThrottle: { rateLimit: number; burstLimit: number };
+}
+
+const positiveInteger = (max: number) =>
+  v.pipe(
+    v.number("must be a number"),
+    v.integer("must be an integer"),
+    v.minValue(1, "must be at least 1"),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
+/** Config values arrive as strings; a YAML number (an unquoted account id) is accepted as its digits. */
+const accountId = v.pipe(
+  v.union([v.string(), v.number()], "must be a 12-digit AWS account id"),
+  v.transform(String),
+  v.regex(/^\d{12}$/, "must be a 12-digit AWS account id"),
+);
+
+const httpsUrl = v.pipe(
+  v.string("must be an https:// URL"),
+  v.check((text) => URL.canParse(text) && new URL(text).protocol === "https:", "must be an https:// URL"),
+);
+
+const ProjectConfig = v.object({
+  environment: v.picklist(["staging", "production"], "must be staging or production"),
+  logRetentionDays: v.picklist(LOG_RETENTION_DAYS, `must be one of ${LOG_RETENTION_DAYS.join(", ")}`),
+  alarms: v.strictObject(
+    {
+      failureRatePercent: v.pipe(
+        v.number("must be a number"),
+        v.minValue(0, "must be between 0 and 100"),
+        v.maxValue(100, "must be between 0 and 100"),
+      ),
+      failureRateWindowMinutes: positiveInteger(24 * 60),
+      runDurationMinutes: positiveInteger(24 * 60),
+      errorCount: v.pipe(v.number("must be a number"), v.integer("must be an integer"), v.minValue(0)),
+      errorWindowMinutes: positiveInteger(24 * 60),
+    },
+    "must be an object",
+  ),
+  alertEndpoints: v.optional(v.array(httpsUrl, "must be a list of https:// URLs"), []),
+  dataProtection: v.boolean("must be true or false"),
+  apiThrottle: v.strictObject(
+    { rateLimit: positiveInteger(10_000), burstLimit: positiveInteger(5_000) },
+    "must be an object",
+  ),
+});
+
+const AwsConfig = v.object({
+  region: v.literal(REGION, `must be ${REGION} (the integration account's region)`),
+  allowedAccountIds: v.pipe(
+    v.tuple([accountId], `must be [${INTEGRATION_ACCOUNT_ID}]`),
+    v.check(
+      ([id]) => id === INTEGRATION_ACCOUNT_ID,
+      `must be [${INTEGRATION_ACCOUNT_ID}] (the integration account)`,
+    ),
+  ),
+});
+
+export class StackConfigError extends Error {
+  override readonly name = "StackConfigError";
+  constructor(
+    readonly stackName: string,
+    readonly problems: string[],
+  ) {
+    super(
+      `Pulumi.${stackName}.yaml: ${problems.length} configuration problem${problems.length === 1 ? "" : "s"}:\n` +
+        problems.map((p) => `  ${p}`).join("\n"),
+    );
+  }
+}
+
+/**
+ * Validates the stack's flat config map (`namespace:key` → raw string, as Pulumi hands it to the
+ * program: objects and lists as JSON). Throws StackConfigError naming every bad key.
+ */
+export function parseStackSettings(stack: string, raw: Readonly<Record<string, string>>): StackSettings {
+  const problems: string[] = [];
+  const project = validate(ProjectConfig, section(raw, CONFIG_NAMESPACE), CONFIG_NAMESPACE, problems);
+  const aws = validate(AwsConfig, section(raw, "aws"), "aws", problems);
+  const expected = STACK_ENVIRONMENTS[stack];
+  if (project && expected && project.environment !== expected) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:environment: the ${stack} stack deploys the ${expected} environment (got ${project.environment})`,
+    );
+  }
+  if (problems.length > 0 || !project || !aws) throw new StackConfigError(stack, problems);
+  return {
+    stack,
+    environment: project.environment,
+    region: aws.region,
+    accountId: aws.allowedAccountIds[0],
+    logRetentionDays: project.logRetentionDays,
+    alarms: project.alarms,
+    alertEndpoints: project.alertEndpoints,
+    dataProtection: project.dataProtection,
+    apiThrottle: project.apiThrottle,
+  };
+}
+
+/** The keys of one namespace, values decoded from JSON where they are JSON (numbers, lists, objects). */
+function section(raw: Readonly<Record<string, string>>, namespace: string): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(raw)) {
+    const [space, name] = splitKey(key);
+    if (space === namespace && name) values[name] = decode(text);
+  }
+  return values;
+}
+
+/** Pulumi accepts both `ns:key` and the older `ns:config:key`. */
+function splitKey(key: string): [string, string | undefined] {
+  const parts = key.split(":");
+  const namespace = parts[0] ?? "";
+  const name = parts.length === 3 && parts[1] === "config" ? parts[2] : parts.slice(1).join(":");
+  return [namespace, name];
+}
+
+function decode(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function validate<S extends v.GenericSchema>(
+  schema: S,
+  value: unknown,
+  namespace: string,
+  problems: string[],
+): v.InferOutput<S> | undefined {
+  const result = v.safeParse(schema, value);
+  if (result.success) return result.output;
+  for (const issue of result.issues) {
+    const path = v.getDotPath(issue);
+    const key = path ? `${namespace}:${path}` : namespace;
+    const missing = issue.input === undefined && issue.kind === "schema";
+    problems.push(`${key}: ${missing ? "missing" : `${issue.message} (got ${issue.received})`}`);
+  }
+  return undefined;
+}

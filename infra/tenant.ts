@@ -1,0 +1,101 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { scheduleName, secretName } from "../runtime/aws/names.js";
+import type { SyncRequest } from "../runtime/pipeline/messages.js";
+import { TABLE_DEFINITIONS } from "../runtime/store/tables.js";
+import type { Tenant } from "../runtime/tenants/schema.js";
+import { type StackContext, TENANT_TAG } from "./context.js";
+import { flexibleWindowMinutes } from "./schedule-window.js";
+import type { Scheduling } from "./scheduling.js";
+import type { Storage } from "./storage.js";
+import { tenantItem } from "./tenant-item.js";
+
+/** How long EventBridge keeps retrying a sync request it could not deliver, and how often. */
+export const SCHEDULE_RETRY = { maximumEventAgeInSeconds: 15 * 60, maximumRetryAttempts: 3 } as const;
+
+/** The JSON shape an operator puts in each secret (SYSTEM.md §4-§6); keys only, never values. */
+export const SECRET_SHAPES: Readonly<Record<"siesa" | Tenant["product"]["type"], string>> = {
+  siesa: '{"conniKey":"…","conniToken":"…"}',
+  "kong-rfid": '{"username":"…","password":"…"}',
+  wms: '{"username":"…","password":"…"}',
+};
+
+/**
+ * Everything one tenant file adds to its stack, and nothing else: its schedule (in the stack's
+ * group, sending `{"tenantId","trigger":"schedule"}` to sync-requests), its two secrets (created
+ * empty: an operator puts the values, never this program) and its configuration item in the tenants
+ * table, which the API and workers read. Removing the file removes exactly these.
+ */
+export class TenantResources extends pulumi.ComponentResource {
+  readonly schedule: aws.scheduler.Schedule;
+  readonly secrets: Readonly<Record<"siesa" | "product", aws.secretsmanager.Secret>>;
+  readonly scheduleName: string;
+  readonly tenantId: string;
+
+  constructor(
+    name: string,
+    args: { tenant: Tenant; scheduling: Scheduling; storage: Storage },
+    context: StackContext,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super("siesa-integration:infra:Tenant", name, {}, opts);
+    const { tenant, scheduling, storage } = args;
+    this.tenantId = tenant.id;
+    const { settings } = context;
+    const tags = context.tags({ [TENANT_TAG]: tenant.id });
+
+    this.scheduleName = scheduleName(settings.stack, tenant.id);
+    const window = flexibleWindowMinutes(tenant.sync.schedule);
+    const request: SyncRequest = { tenantId: tenant.id, trigger: "schedule" };
+    this.schedule = new aws.scheduler.Schedule(
+      `${name}/schedule`,
+      {
+        name: this.scheduleName,
+        groupName: scheduling.group.name,
+        description: `Sync of tenant ${tenant.id} (tenants/${tenant.id}.ts)`,
+        scheduleExpression: tenant.sync.schedule,
+        // Tenant cron expressions are written in UTC (runtime/tenants/schedule.ts).
+        scheduleExpressionTimezone: "UTC",
+        flexibleTimeWindow:
+          window === undefined ? { mode: "OFF" } : { mode: "FLEXIBLE", maximumWindowInMinutes: window },
+        target: {
+          arn: scheduling.target.queue.arn,
+          roleArn: scheduling.role.arn,
+          input: JSON.stringify(request),
+          retryPolicy: { ...SCHEDULE_RETRY },
+          deadLetterConfig: { arn: scheduling.target.deadLetter.arn },
+        },
+      },
+      // Pausing a tenant (the API's POST /tenants/:id/pause) disables its schedule; a deploy must not undo that.
+      { parent: this, ignoreChanges: ["state"] },
+    );
+
+    const secret = (system: "siesa" | Tenant["product"]["type"], purpose: string) =>
+      new aws.secretsmanager.Secret(
+        `${name}/${system}-secret`,
+        {
+          name: secretName(tenant.id, system),
+          description: `${purpose} of tenant ${tenant.id}: ${SECRET_SHAPES[system]}`,
+          recoveryWindowInDays: settings.dataProtection ? 30 : 7,
+          tags,
+        },
+        { parent: this },
+      );
+    this.secrets = {
+      siesa: secret("siesa", "Siesa Connekta credentials"),
+      product: secret(tenant.product.type, `${tenant.product.type} credentials`),
+    };
+
+    new aws.dynamodb.TableItem(
+      `${name}/config`,
+      {
+        tableName: storage.tables.tenants.name,
+        hashKey: TABLE_DEFINITIONS.tenants.hashKey,
+        item: tenantItem(tenant),
+      },
+      { parent: this },
+    );
+
+    this.registerOutputs({ scheduleName: this.scheduleName });
+  }
+}

@@ -1,0 +1,49 @@
+import { type Plan, type PlannedResource, planStack } from "../../infra/plan/run.js";
+
+/**
+ * Plans of the real program under mocks, run once per test file (Pulumi's runtime is global to the
+ * process, so plans run one after another) and shared by its tests.
+ */
+const cache = new Map<string, Promise<Plan>>();
+let queue: Promise<unknown> = Promise.resolve();
+
+export function planOf(
+  stack: string,
+  options: { tenantsDir?: string; config?: Record<string, string> } = {},
+): Promise<Plan> {
+  const key = JSON.stringify({ stack, ...options });
+  let plan = cache.get(key);
+  if (!plan) {
+    plan = queue.then(() => planStack({ stack, ...options }));
+    queue = plan.catch(() => undefined);
+    cache.set(key, plan);
+  }
+  return plan;
+}
+
+export const ofType = (plan: Plan, type: string): PlannedResource[] =>
+  plan.resources.filter((r) => r.type === type);
+
+export const named = (plan: Plan, name: string): PlannedResource => {
+  const found = plan.resources.find((r) => r.name === name);
+  if (!found) throw new Error(`no resource named ${name} in the ${plan.stack} plan`);
+  return found;
+};
+
+/** Short type tokens used by the tests. */
+export const T = {
+  table: "aws:dynamodb/table:Table",
+  tableItem: "aws:dynamodb/tableItem:TableItem",
+  queue: "aws:sqs/queue:Queue",
+  function: "aws:lambda/function:Function",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  role: "aws:iam/role:Role",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  eventSourceMapping: "aws:lambda/eventSourceMapping:EventSourceMapping",
+  schedule: "aws:scheduler/schedule:Schedule",
+  secret: "aws:secretsmanager/secret:Secret",
+  secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  dashboard: "aws:cloudwatch/dashboard:Dashboard",
+  subscription: "aws:sns/topicSubscription:TopicSubscription",
+} as const;

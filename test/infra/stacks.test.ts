@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import { loadTenants } from "../../runtime/tenants/registry.js";
+import { named, ofType, planOf, T } from "./plans.js";
+
+const componentsOf = async (stack: string) =>
+  (await planOf(stack)).resources
+    .filter((r) => !r.custom && r.name === r.component)
+    .map((r) => `${r.type.split(":").pop()} ${r.name}`)
+    .sort();
+
+describe("each stack deploys the whole system for its own environment", () => {
+  it.each([
+    ["staging", "parchita-staging"],
+    ["prod", "parchita-prod"],
+  ])(
+    "%s has one component per concept and one Tenant per tenant file of its environment",
+    async (stack, tenantId) => {
+      expect(await componentsOf(stack)).toEqual(
+        [
+          "Api api",
+          "Observability observability",
+          "Pipeline pipeline",
+          "Scheduling scheduling",
+          "Storage storage",
+          `Tenant tenant-${tenantId}`,
+        ].sort(),
+      );
+    },
+  );
+
+  it.each(["staging", "prod"])("%s registers the expected number of each resource", async (stack) => {
+    const plan = await planOf(stack);
+    const count = (type: string) => ofType(plan, type).length;
+    expect({
+      tables: count(T.table),
+      queues: count(T.queue),
+      functions: count(T.function),
+      logGroups: count(T.logGroup),
+      roles: count(T.role),
+      eventSourceMappings: count(T.eventSourceMapping),
+      schedules: count(T.schedule),
+      secrets: count(T.secret),
+      tenantItems: count(T.tableItem),
+      dashboards: count(T.dashboard),
+    }).toEqual({
+      tables: 4,
+      queues: 6, // three queues, three dead-letter queues
+      functions: 4, // dispatch, extract, load, api
+      logGroups: 5, // one per function, plus the API's access log
+      roles: 5, // one per function, plus the scheduler's
+      eventSourceMappings: 3,
+      schedules: 1,
+      secrets: 3, // the tenant's two, plus the API's token list
+      tenantItems: 1,
+      dashboards: 1,
+    });
+  });
+
+  it("deploys no tenant of another environment", async () => {
+    const registry = await loadTenants();
+    for (const [stack, environment] of [
+      ["staging", "staging"],
+      ["prod", "production"],
+    ] as const) {
+      const plan = await planOf(stack);
+      const deployed = ofType(plan, T.tableItem).map(
+        (item) => JSON.parse(String(item.inputs.item)).tenantId.S,
+      );
+      const expected = registry.forEnvironment(environment).map((t) => t.id);
+      expect(deployed.sort()).toEqual(expected.sort());
+      const others = registry.all().filter((t) => t.environment !== environment);
+      const text = JSON.stringify(plan.resources.map((r) => r.inputs));
+      for (const other of others) expect(text).not.toContain(`"${other.id}"`);
+    }
+  });
+
+  it("names every resource after its stack", async () => {
+    for (const stack of ["staging", "prod"]) {
+      const plan = await planOf(stack);
+      const physicalNames = plan.resources
+        .filter((r) => r.custom && typeof r.inputs.name === "string")
+        .map((r) => String(r.inputs.name));
+      expect(physicalNames.length).toBeGreaterThan(30);
+      for (const name of physicalNames) {
+        // Secrets are named siesa-integration/<tenantId>/… (SYSTEM.md §3); everything else carries the stack.
+        if (name.startsWith("siesa-integration/")) continue;
+        expect(name).toMatch(new RegExp(`siesa-integration-${stack}-|^\\$default$`));
+      }
+    }
+  });
+
+  it("publishes the API URL, tables, queues, dashboard and each tenant's schedule as outputs", async () => {
+    const plan = await planOf("staging");
+    expect(plan.outputs).toMatchObject({
+      apiUrl: expect.stringMatching(/^https:\/\/.+execute-api\.us-east-1\.amazonaws\.com\/$/),
+      tables: {
+        tenants: "siesa-integration-staging-tenants",
+        runs: "siesa-integration-staging-runs",
+        ledger: "siesa-integration-staging-ledger",
+        audit: "siesa-integration-staging-audit",
+      },
+      queues: {
+        syncRequests: expect.stringContaining("siesa-integration-staging-sync-requests"),
+        pages: expect.stringContaining("siesa-integration-staging-pages.fifo"),
+        loads: expect.stringContaining("siesa-integration-staging-loads"),
+      },
+      dashboardUrl: expect.stringContaining("SiesaIntegration-Overview-staging"),
+      schedules: { "parchita-staging": "siesa-integration-staging-sync-parchita-staging" },
+    });
+    expect(named(plan, "observability/dashboard").inputs.dashboardName).toBe(
+      "SiesaIntegration-Overview-staging",
+    );
+  });
+});
