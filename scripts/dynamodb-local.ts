@@ -15,7 +15,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The suites that talk to DynamoDB: add a path here when another suite needs it. */
-const DYNAMODB_TEST_PATHS = ["test/store"];
+/** Every suite whose state lives in DynamoDB: the stores, the one-shot sync and the queued pipeline. */
+const DYNAMODB_TEST_PATHS = ["test/store", "test/e2e/demo-sync.test.ts", "test/pipeline"];
 
 const SIMULATOR = {
   name: "amplify-dynamodb-simulator",
