@@ -4,7 +4,7 @@ import { type CallContext, send } from "../http/policy.js";
 import type { ProductRecord } from "../sync/model.js";
 import { apiText, isRecord, isSuccess } from "./api-text.js";
 import { drfMessage, isDuplicateExternalId } from "./kong-errors.js";
-import { ProductAuthError } from "./product-auth-error.js";
+import { passwordLogin } from "./password-login.js";
 import { TokenSession } from "./token-session.js";
 import type { ProductClient, ProductClientOptions, WriteResult } from "./types.js";
 import { joinUrl, withTrailingSlash } from "./url.js";
@@ -63,25 +63,11 @@ export class KongClient implements ProductClient {
     );
   }
 
-  async #login(): Promise<string> {
-    const { username, password } = this.#options.credentials;
-    const response = await send<unknown>(
-      this.#loginUrl,
-      { method: "POST", body: { username, password } },
-      this.#options.policy,
-      this.#context("login"),
-    );
-    if (isSuccess(response.status)) {
-      const token = isRecord(response._data) ? response._data.auth_token : undefined;
-      if (typeof token === "string" && token !== "") return token;
-      throw new ProductAuthError(
-        SERVICE,
-        this.#options.tenantId,
-        response.status,
-        "login answered without auth_token",
-      );
-    }
-    throw new ProductAuthError(SERVICE, this.#options.tenantId, response.status, drfMessage(response._data));
+  #login(): Promise<string> {
+    return passwordLogin(SERVICE, this.#loginUrl, this.#options, {
+      tokenField: "auth_token",
+      messageOf: drfMessage,
+    });
   }
 
   async #create(record: ProductRecord): Promise<CreateAnswer> {

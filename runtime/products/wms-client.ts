@@ -3,7 +3,7 @@ import { ExternalCallError } from "../http/errors.js";
 import { type CallContext, send } from "../http/policy.js";
 import type { ProductRecord } from "../sync/model.js";
 import { apiText, isRecord, isSuccess } from "./api-text.js";
-import { ProductAuthError } from "./product-auth-error.js";
+import { passwordLogin } from "./password-login.js";
 import { TokenSession } from "./token-session.js";
 import type { ProductClient, ProductClientOptions, WriteResult } from "./types.js";
 import { joinUrl, withoutTrailingSlash } from "./url.js";
@@ -61,25 +61,11 @@ export class WmsClient implements ProductClient {
     );
   }
 
-  async #login(): Promise<string> {
-    const { username, password } = this.#options.credentials;
-    const response = await send<unknown>(
-      this.#loginUrl,
-      { method: "POST", body: { username, password } },
-      this.#options.policy,
-      this.#context("login"),
-    );
-    if (isSuccess(response.status)) {
-      const token = isRecord(response._data) ? response._data.token : undefined;
-      if (typeof token === "string" && token !== "") return token;
-      throw new ProductAuthError(
-        SERVICE,
-        this.#options.tenantId,
-        response.status,
-        "login answered without token",
-      );
-    }
-    throw new ProductAuthError(SERVICE, this.#options.tenantId, response.status, wmsMessage(response._data));
+  #login(): Promise<string> {
+    return passwordLogin(SERVICE, this.#loginUrl, this.#options, {
+      tokenField: "token",
+      messageOf: wmsMessage,
+    });
   }
 
   async #create(record: ProductRecord): Promise<CreateAnswer> {
