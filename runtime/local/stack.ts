@@ -1,0 +1,241 @@
+/**
+ * The whole deployed system on one machine (`npm start`), with no Docker and no AWS account:
+ *
+ *   local scheduler ─┐
+ *   API (Hono) ──────┴─► fauxqs sync-requests ─► poller ─► dispatch ─► pages ─► poller ─► extract ─► loads ─► poller ─► load
+ *                                                                      (embedded dynalite for runs, ledger, leases, audit)
+ *
+ * The queues, handlers and API are the deployed ones; only their surroundings are local: the
+ * sandboxes stand in for Siesa and the product, the poller for Lambda's event source mapping, the
+ * local scheduler for EventBridge Scheduler, the registry's `local` tenants for the tenants table.
+ */
+import { readFile } from "node:fs/promises";
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { createApp } from "../api/app.js";
+import type { TokenVerifier } from "../api/dependencies.js";
+import { SqsPipelineQueues, SqsRedeliveryControl } from "../aws/sqs.js";
+import { createTokenVerifier, loadTokensFromEnv, newToken, tokenEntry } from "../aws/tokens.js";
+import { clientsFor, type TenantCredentials } from "../compose.js";
+import { type CallPolicy, defaultPolicy } from "../http/policy.js";
+import { type Log, logger } from "../observability/logger.js";
+import { createApiDependencies } from "../pipeline/api-dependencies.js";
+import { QUEUES, type QueueName } from "../pipeline/config.js";
+import { RecordLedger } from "../store/ledger.js";
+import { openStore, type Store } from "../store/local.js";
+import { RunStore } from "../store/runs.js";
+import { loadTenants } from "../tenants/registry.js";
+import type { Tenant } from "../tenants/schema.js";
+import type { WorkerDependencies } from "../workers/dependencies.js";
+import { createWorkerHandlers } from "../workers/index.js";
+import { localCredentials } from "./credentials.js";
+import { serveLocally } from "./http.js";
+import { loggedMetrics } from "./metrics.js";
+import { type Poller, startPoller } from "./poller.js";
+import {
+  type SandboxMode,
+  startTenantSandboxes,
+  type TenantSandboxes,
+  type TenantSandboxOptions,
+} from "./sandboxes.js";
+import { LocalScheduler } from "./scheduler.js";
+import { type LocalSqs, startLocalSqs } from "./sqs.js";
+import { localTenantDirectory, withSandboxUrls } from "./tenants.js";
+
+export interface LocalStackOptions {
+  /** Items in each local tenant's sandbox catalogue. Default 1,000. */
+  items?: number;
+  /** Catalogue seed. Default 42. */
+  seed?: number;
+  /** API port; 0 (default) picks a free one. */
+  port?: number;
+  /** The operator token to accept; default a new random one (returned). */
+  operatorToken?: string;
+  /** Default "in-process"; see sandboxes.ts. */
+  sandboxes?: SandboxMode;
+  /** In-process sandboxes only: faults, malformed share, fixed ports. */
+  sandboxOverrides?: TenantSandboxOptions["overrides"];
+  /** The tenants to run; default the registry's `local` tenants (their URLs are replaced by the sandboxes'). */
+  tenants?: Tenant[];
+  /** Multiplies queue visibility timeouts (tests: below 1 to see failed messages again sooner). Default 1. */
+  timeScale?: number;
+  /** Backoff base of failed messages, in seconds. Default 1 (tests: 0). */
+  retryBaseSeconds?: number;
+  /** Call policy overrides for the outbound clients (tests: tiny delays). */
+  policy?: Partial<CallPolicy>;
+  /** Whether the local scheduler fires the tenants' schedules. Default true (benchmarks turn it off). */
+  scheduler?: boolean;
+  /** DynamoDB table prefix. Default `siesa-integration-local`. */
+  tablePrefix?: string;
+  log?: Log;
+}
+
+export interface LocalStack {
+  /** e.g. http://127.0.0.1:8080 */
+  apiUrl: string;
+  operatorToken: string;
+  /** The local tenants, with the sandboxes' URLs. */
+  tenants: Tenant[];
+  /** Per tenant id. */
+  sandboxes: ReadonlyMap<string, TenantSandboxes>;
+  sqs: Pick<LocalSqs, "endpoint" | "client" | "queues">;
+  store: Pick<Store, "doc" | "names">;
+  scheduler: LocalScheduler;
+  /** Stops everything: scheduler, API, pollers (after their invocations in flight), queues, store, sandboxes. */
+  close(): Promise<void>;
+}
+
+/** How long close() lets invocations in flight finish before tearing down what they use. */
+const STOP_GRACE_MS = 10_000;
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? logger;
+  const closers: { name: string; close: () => Promise<void> }[] = [];
+  const closeAll = async () => {
+    for (const { name, close } of closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        log.warn("local stack: could not stop cleanly", { component: name, error: messageOf(error) });
+      }
+    }
+  };
+
+  try {
+    const fileTenants = options.tenants ?? (await loadTenants()).forEnvironment("local");
+    if (fileTenants.length === 0)
+      throw new Error('local stack: no tenant with environment "local" in tenants/');
+
+    const sandboxes = new Map<string, TenantSandboxes>();
+    const credentials = new Map<string, TenantCredentials>();
+    const tenants: Tenant[] = [];
+    for (const tenant of fileTenants) {
+      const started = await startTenantSandboxes(tenant, {
+        mode: options.sandboxes ?? "in-process",
+        items: options.items ?? 1_000,
+        seed: options.seed ?? 42,
+        ...(options.sandboxOverrides ? { overrides: options.sandboxOverrides } : {}),
+      });
+      closers.push({ name: `sandboxes of ${tenant.id}`, close: started.close });
+      sandboxes.set(tenant.id, started);
+      credentials.set(tenant.id, started.credentials);
+      tenants.push(withSandboxUrls(tenant, started));
+    }
+
+    const store = await openStore({ prefix: options.tablePrefix ?? "siesa-integration-local" });
+    closers.push({ name: "DynamoDB (dynalite)", close: store.close });
+
+    const sqs = await startLocalSqs({ timeScale: options.timeScale ?? 1 });
+    closers.push({ name: "SQS (fauxqs)", close: sqs.close });
+    const queues = new SqsPipelineQueues(sqs.client, {
+      syncRequests: sqs.queues.syncRequests.url,
+      pages: sqs.queues.pages.url,
+      loads: sqs.queues.loads.url,
+    });
+
+    const workerDeps: WorkerDependencies = {
+      tenants: localTenantDirectory(tenants),
+      credentials: localCredentials(credentials),
+      queues,
+      redelivery: new SqsRedeliveryControl(sqs.client, sqs.queueUrlOf),
+      runs: new RunStore(store.doc, store.names.runs),
+      ledger: new RecordLedger(store.doc, store.names.ledger),
+      store: { doc: store.doc, names: store.names },
+      clientsFor: (tenant, tenantCredentials) =>
+        clientsFor(tenant, tenantCredentials, {
+          policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts, ...options.policy }),
+          log,
+        }),
+      log,
+      metrics: loggedMetrics(log),
+      retryBaseSeconds: options.retryBaseSeconds ?? 1,
+      now: () => new Date(),
+    };
+
+    const handlers = createWorkerHandlers(workerDeps);
+    const pollers: Poller[] = (Object.keys(QUEUES) as QueueName[]).map((name) =>
+      startPoller({
+        client: sqs.client,
+        queueUrl: sqs.queues[name].url,
+        queueArn: sqs.queues[name].arn,
+        mapping: QUEUES[name],
+        handler: handlers[QUEUES[name].consumer],
+        log,
+      }),
+    );
+    closers.push({
+      name: "pollers",
+      close: async () => {
+        const stopped = Promise.all(pollers.map((p) => p.stop()));
+        const timedOut = await Promise.race([
+          stopped.then(() => false),
+          sleep(STOP_GRACE_MS).then(() => true),
+        ]);
+        if (timedOut) log.warn("local stack: stopping without waiting longer for invocations in flight");
+      },
+    });
+
+    const scheduler = new LocalScheduler({ tenants, queues, log });
+    if (options.scheduler ?? true) scheduler.start();
+    closers.push({ name: "scheduler", close: async () => scheduler.stop() });
+
+    const operatorToken = options.operatorToken ?? newToken();
+    const tokens: TokenVerifier = createTokenVerifier([
+      tokenEntry(operatorToken, { kind: "operator" }, "local operator"),
+      // Further tokens (e.g. a tenant-scoped one to try 403s) from SIESA_INTEGRATION_TOKENS(_FILE).
+      ...(await loadTokensFromEnv()),
+    ]);
+    const api = createApiDependencies(workerDeps, {
+      schedules: scheduler,
+      tokens,
+      version: await packageVersion(),
+      probes: reachabilityProbes(store, sqs),
+    });
+    const server = await serveLocally(createApp(api, { log }).fetch, options.port ?? 0);
+    closers.push({ name: "API server", close: server.close });
+
+    return {
+      apiUrl: server.url,
+      operatorToken,
+      tenants,
+      sandboxes,
+      sqs: { endpoint: sqs.endpoint, client: sqs.client, queues: sqs.queues },
+      store: { doc: store.doc, names: store.names },
+      scheduler,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** GET /health's checks: every table and queue answers. */
+function reachabilityProbes(store: Store, sqs: LocalSqs): Record<string, () => Promise<void>> {
+  const probes: Record<string, () => Promise<void>> = {};
+  for (const table of Object.values(store.names)) {
+    probes[table] = async () => {
+      await store.client.send(new DescribeTableCommand({ TableName: table }));
+    };
+  }
+  for (const queue of Object.values(sqs.queues)) {
+    probes[queue.name] = async () => {
+      await sqs.client.send(
+        new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ["QueueArn"] }),
+      );
+    };
+  }
+  return probes;
+}
+
+async function packageVersion(): Promise<string> {
+  const text = await readFile(new URL("../../package.json", import.meta.url), "utf8");
+  return (JSON.parse(text) as { version?: string }).version ?? "0.0.0";
+}
+
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
