@@ -183,7 +183,7 @@ function validate<S extends v.GenericSchema>(
     const path = v.getDotPath(issue);
     const key = path ? `${namespace}:${path}` : namespace;
     const missing = issue.input === undefined && issue.kind === "schema";
-    problems.push(`${key}: ${missing ? "missing" : `${issue.message} (got ${issue.received})`}`);
+    problems.push(`${key}: ${missing ? "missing" : `${issue.message} (got ${JSON.stringify(issue.input)})`}`);
   }
   return undefined;
 }

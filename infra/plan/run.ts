@@ -44,13 +44,13 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
   pulumi.runtime.setAllConfig(config);
   let outputs: Record<string, unknown> = {};
   try {
-    outputs =
-      (await pulumi.runtime.runInPulumiStack(() =>
-        siesaIntegration({
-          code: "planned",
-          ...(options.tenantsDir ? { tenantsDir: options.tenantsDir } : {}),
-        }),
-      )) ?? {};
+    // Called directly rather than inside a Stack resource, which would leave a failing program's
+    // error as unhandled rejections; the resources are the same.
+    const exported = await siesaIntegration({
+      code: "planned",
+      ...(options.tenantsDir ? { tenantsDir: options.tenantsDir } : {}),
+    });
+    outputs = await resolved(exported);
   } finally {
     // Wait until every registration has reached the mocks (and drop the mock monitor).
     await pulumi.runtime.disconnect();
@@ -79,6 +79,16 @@ function withComponents(registered: RegisteredResource[]): PlannedResource[] {
       }
       return { ...resource, component: owner.name, componentType: owner.type };
     });
+}
+
+/** The stack outputs with every Output resolved (the mocks know every value). */
+function resolved<T extends object>(exported: T): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    pulumi.output(exported).apply((value) => {
+      resolve(value as Record<string, unknown>);
+      return value;
+    });
+  });
 }
 
 function firstAccount(json: string | undefined): string | undefined {

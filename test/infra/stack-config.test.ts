@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import { readStackConfig } from "../../infra/plan/stack-config.js";
+import { parseStackSettings, StackConfigError } from "../../infra/settings.js";
+import { named, ofType, planOf, T } from "./plans.js";
+
+/** The committed staging config with some keys replaced (undefined removes a key). */
+async function stagingConfigWith(
+  changes: Record<string, string | undefined>,
+): Promise<Record<string, string>> {
+  const config: Record<string, string> = { ...(await readStackConfig("staging")), ...changes } as Record<
+    string,
+    string
+  >;
+  for (const [key, value] of Object.entries(changes)) if (value === undefined) delete config[key];
+  return config;
+}
+
+const problemsOf = (stack: string, config: Record<string, string>): string[] => {
+  try {
+    parseStackSettings(stack, config);
+  } catch (error) {
+    if (error instanceof StackConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe("stack configuration is validated before anything is declared", () => {
+  it("the committed stack files are valid", async () => {
+    expect(problemsOf("staging", await readStackConfig("staging"))).toEqual([]);
+    expect(problemsOf("prod", await readStackConfig("prod"))).toEqual([]);
+  });
+
+  it("a missing key fails with its name", async () => {
+    const config = await stagingConfigWith({ "siesa-integration:alarms": undefined });
+    expect(problemsOf("staging", config)).toEqual(["siesa-integration:alarms: missing"]);
+  });
+
+  it("a wrong value fails with the key, what is expected and what was given", async () => {
+    const alarms = JSON.parse((await readStackConfig("staging"))["siesa-integration:alarms"] ?? "{}");
+    const config = await stagingConfigWith({
+      "siesa-integration:alarms": JSON.stringify({ ...alarms, failureRatePercent: 150 }),
+      "siesa-integration:logRetentionDays": "31",
+      "aws:allowedAccountIds": JSON.stringify(["123456789012"]),
+    });
+    expect(problemsOf("staging", config)).toEqual([
+      expect.stringMatching(/^siesa-integration:logRetentionDays: must be one of 1, 3, .* \(got 31\)$/),
+      "siesa-integration:alarms.failureRatePercent: must be between 0 and 100 (got 150)",
+      'aws:allowedAccountIds: must be [224874703567] (the integration account) (got ["123456789012"])',
+    ]);
+  });
+
+  it("a stack cannot deploy another stack's environment", async () => {
+    expect(problemsOf("prod", await readStackConfig("staging"))).toContain(
+      "siesa-integration:environment: the prod stack deploys the production environment (got staging)",
+    );
+  });
+
+  it("the error names the stack file and every problem at once", async () => {
+    const config = await stagingConfigWith({
+      "aws:region": "eu-west-1",
+      "siesa-integration:environment": undefined,
+    });
+    expect(() => parseStackSettings("staging", config)).toThrowError(
+      /^Pulumi\.staging\.yaml: 2 configuration problems:\n {2}siesa-integration:environment: missing\n {2}aws:region: must be us-east-1/,
+    );
+  });
+
+  it("the program refuses to run on a bad config, naming the key", async () => {
+    const config = await stagingConfigWith({ "siesa-integration:dataProtection": "maybe" });
+    await expect(planOf("staging", { config })).rejects.toThrow(
+      'siesa-integration:dataProtection: must be true or false (got "maybe")',
+    );
+  });
+});
+
+describe("each stack applies its environment's thresholds and protections (SYSTEM.md §2)", () => {
+  const alarm = async (stack: string, suffix: string) =>
+    named(await planOf(stack), `observability/${suffix}`).inputs;
+
+  it.each([
+    ["staging", { failurePercent: 20, durationSeconds: 60 * 60, errors: 10, errorWindowSeconds: 15 * 60 }],
+    ["prod", { failurePercent: 10, durationSeconds: 30 * 60, errors: 5, errorWindowSeconds: 5 * 60 }],
+  ])(
+    "%s alarms on run failure rate, run duration and API errors at its thresholds",
+    async (stack, expected) => {
+      expect((await alarm(stack, "run-failure-rate")).threshold).toBe(expected.failurePercent);
+      expect(await alarm(stack, "run-duration")).toMatchObject({
+        threshold: expected.durationSeconds,
+        comparisonOperator: "GreaterThanThreshold",
+      });
+      expect(await alarm(stack, "external-api-errors")).toMatchObject({
+        threshold: expected.errors,
+        period: expected.errorWindowSeconds,
+        statistic: "Sum",
+        comparisonOperator: "GreaterThanThreshold",
+      });
+    },
+  );
+
+  it.each(["staging", "prod"])(
+    "%s alarms on every dead-letter queue and on each function's errors and throttles",
+    async (stack) => {
+      const plan = await planOf(stack);
+      const alarms = ofType(plan, T.alarm);
+      const topic = `arn:aws:sns:us-east-1:224874703567:siesa-integration-${stack}-alarms`;
+      for (const a of alarms) expect(a.inputs.alarmActions).toEqual([topic]);
+      const watched = (namespace: string, metric: string) =>
+        alarms
+          .filter((a) => a.inputs.namespace === namespace && a.inputs.metricName === metric)
+          .flatMap((a) => Object.values(a.inputs.dimensions as object))
+          .sort();
+      const deadLetterQueues = ofType(plan, T.queue)
+        .filter((q) => !q.inputs.redrivePolicy)
+        .map((q) => q.inputs.name)
+        .sort();
+      const functions = ofType(plan, T.function)
+        .map((f) => f.inputs.name)
+        .sort();
+      expect(watched("AWS/SQS", "ApproximateNumberOfMessagesVisible")).toEqual(deadLetterQueues);
+      expect(watched("AWS/Lambda", "Errors")).toEqual(functions);
+      expect(watched("AWS/Lambda", "Throttles")).toEqual(functions);
+    },
+  );
+
+  it("prod pages its on-call endpoint; staging pages nobody", async () => {
+    expect(ofType(await planOf("prod"), T.subscription).map((s) => s.inputs.protocol)).toEqual(["https"]);
+    expect(ofType(await planOf("staging"), T.subscription)).toEqual([]);
+  });
+
+  it("prod tables have point-in-time recovery and deletion protection; staging tables do not", async () => {
+    for (const [stack, protectedData] of [
+      ["prod", true],
+      ["staging", false],
+    ] as const) {
+      const tables = ofType(await planOf(stack), T.table);
+      expect(tables).toHaveLength(4);
+      for (const table of tables) {
+        expect(table.inputs, String(table.inputs.name)).toMatchObject({
+          billingMode: "PAY_PER_REQUEST",
+          serverSideEncryption: { enabled: true },
+          pointInTimeRecovery: { enabled: protectedData },
+          deletionProtectionEnabled: protectedData,
+        });
+      }
+    }
+  });
+
+  it("the audit table expires its items; the others keep theirs", async () => {
+    const tables = ofType(await planOf("prod"), T.table);
+    const ttl = Object.fromEntries(tables.map((t) => [t.inputs.name, t.inputs.ttl]));
+    expect(ttl).toEqual({
+      "siesa-integration-prod-audit": { attributeName: "expiresAt", enabled: true },
+      "siesa-integration-prod-ledger": undefined,
+      "siesa-integration-prod-runs": undefined,
+      "siesa-integration-prod-tenants": undefined,
+    });
+  });
+});
