@@ -34,7 +34,11 @@ export function formatPlan(plan: Plan): string {
     const cloud = members.filter((r) => r.custom);
     out.push(`${shortType(component.type)} "${component.name}" (${cloud.length} resources)`);
     for (const resource of members) {
-      out.push(`  ${resource.custom ? "+" : "~"} ${resource.type}  ${resource.name}`);
+      out.push(
+        resource.custom
+          ? `  + ${resource.type}  ${resource.name}`
+          : `  ${shortType(resource.type)} component  ${resource.name}`,
+      );
       for (const [key, value] of describe(resource)) out.push(`      ${key}: ${value}`);
     }
     out.push("");
