@@ -1,0 +1,176 @@
+/**
+ * `npm run bench:stack`: the local stack (`npm start`) on 10,000 sandbox items. Figures, not a test:
+ *   1. a run triggered through the API, from POST /tenants/:id/runs to `succeeded` (first run: every
+ *      record created; second run: every record unchanged): records per second and seconds;
+ *   2. GET /tenants/:id/status latency, p50/p99, under 50 concurrent requests (2,000 requests, idle stack);
+ *   3. the one-shot runSync (`npm run sync`'s path) on the same catalogue, and the stack's time as a
+ *      multiple of it (first figure to beat: within 2×).
+ * The sandboxes run in a child process in both cases, so the "remote" APIs do not compete with the
+ * pipeline for this process's CPU; the stack's own parts (fauxqs, dynalite, workers, API) share it, as
+ * in `npm start`. The status clients run in a worker thread, like a monitor outside the stack.
+ * Run times are from the trigger's 202 request to the poll (every 100 ms) that sees the run finished.
+ *   npm run bench:stack [-- --items 10000 --requests 2000 --concurrency 50]
+ */
+import { once } from "node:events";
+import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
+import { clientsFor } from "../runtime/compose.js";
+import { defaultPolicy } from "../runtime/http/policy.js";
+import { startLocalStack } from "../runtime/local/stack.js";
+import { logger } from "../runtime/observability/logger.js";
+import { RecordLedger } from "../runtime/store/ledger.js";
+import { openStore } from "../runtime/store/local.js";
+import { newRunId, RunStore } from "../runtime/store/runs.js";
+import type { Counts } from "../runtime/sync/model.js";
+import { runSync } from "../runtime/sync/run-sync.js";
+import { spawnSandboxes } from "../sandbox/process.js";
+
+const { values } = parseArgs({
+  options: {
+    items: { type: "string", default: "10000" },
+    requests: { type: "string", default: "2000" },
+    concurrency: { type: "string", default: "50" },
+  },
+});
+const items = Number(values.items);
+const requests = Number(values.requests);
+const concurrency = Number(values.concurrency);
+// Per-message INFO lines would cost more than the work being measured.
+if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("WARN");
+
+interface RunFigures {
+  seconds: number;
+  extracted: number;
+  status: string;
+  counts: Partial<Counts>;
+}
+
+const POLL_MS = 100;
+const RUN_TIMEOUT_MS = 30 * 60_000;
+
+const line = (label: string, run: RunFigures) =>
+  `${label.padEnd(34)} ${String(Math.round(run.extracted / run.seconds)).padStart(7)} records/s  ${run.seconds
+    .toFixed(2)
+    .padStart(7)} s  ${run.status}  ${JSON.stringify(run.counts)}`;
+
+// --- 1. the stack ---------------------------------------------------------------------------------
+const stack = await startLocalStack({
+  items,
+  sandboxes: "child-process",
+  scheduler: false,
+  tablePrefix: "bench-stack",
+});
+const tenant = stack.tenants[0];
+if (!tenant) throw new Error("bench:stack: no local tenant");
+const auth = { authorization: `Bearer ${stack.operatorToken}` };
+console.log(`bench:stack: ${items} items, tenant ${tenant.id}, concurrency ${tenant.sync.concurrency}`);
+
+async function runThroughApi(): Promise<RunFigures> {
+  const started = performance.now();
+  const answer = await fetch(`${stack.apiUrl}/tenants/${tenant?.id}/runs`, { method: "POST", headers: auth });
+  if (answer.status !== 202) throw new Error(`trigger answered ${answer.status}: ${await answer.text()}`);
+  const { runId } = (await answer.json()) as { runId: string };
+  for (;;) {
+    const run = (await (await fetch(`${stack.apiUrl}/runs/${runId}`, { headers: auth })).json()) as {
+      status: string;
+      counts: Counts;
+    };
+    if (run.status !== "running") {
+      const seconds = (performance.now() - started) / 1000;
+      return { seconds, extracted: run.counts.extracted, status: run.status, counts: run.counts };
+    }
+    if (performance.now() - started > RUN_TIMEOUT_MS)
+      throw new Error(`run ${runId} still running after 30 min`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/**
+ * The 50 concurrent clients run in a worker thread, as a monitor would run outside `npm start`: their
+ * own HTTP work does not share the stack's event loop. Returns the sorted latencies in ms.
+ */
+async function statusLatencies(url: string, authorization: string): Promise<number[]> {
+  const worker = new Worker(
+    `
+    const { parentPort, workerData: { url, authorization, requests, concurrency } } = require("node:worker_threads");
+    (async () => {
+      const headers = { authorization };
+      await (await fetch(url, { headers })).arrayBuffer(); // warm up the connection pool
+      const latencies = [];
+      let next = 0;
+      const lane = async () => {
+        while (next++ < requests) {
+          const start = performance.now();
+          const response = await fetch(url, { headers });
+          await response.arrayBuffer();
+          if (response.status !== 200 && response.status !== 503) throw new Error("status answered " + response.status);
+          latencies.push(performance.now() - start);
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, lane));
+      parentPort.postMessage(latencies);
+    })();
+    `,
+    { eval: true, workerData: { url, authorization, requests, concurrency } },
+  );
+  const [latencies] = (await once(worker, "message")) as [number[]];
+  await worker.terminate();
+  return latencies.sort((a, b) => a - b);
+}
+
+let stackRuns: RunFigures[] = [];
+let latencies: number[] = [];
+try {
+  stackRuns = [await runThroughApi(), await runThroughApi()];
+  console.log(line("stack, first run (create)", stackRuns[0] as RunFigures));
+  console.log(line("stack, second run (unchanged)", stackRuns[1] as RunFigures));
+
+  // --- 2. status latency ----------------------------------------------------------------------------
+  latencies = await statusLatencies(`${stack.apiUrl}/tenants/${tenant.id}/status`, auth.authorization);
+  const at = (p: number) =>
+    (latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0).toFixed(1);
+  console.log(
+    `GET /tenants/${tenant.id}/status, ${latencies.length} requests, ${concurrency} concurrent: ` +
+      `p50 ${at(0.5)} ms  p99 ${at(0.99)} ms  max ${(latencies.at(-1) ?? 0).toFixed(1)} ms`,
+  );
+} finally {
+  await stack.close();
+}
+
+// --- 3. the one-shot sync on the same catalogue ---------------------------------------------------
+const sandboxes = await spawnSandboxes({ product: tenant.product.type, items, seed: 42 });
+const store = await openStore({ prefix: "bench-oneshot" });
+try {
+  const clients = clientsFor(tenant, sandboxes.credentials, {
+    policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts }),
+    log: logger,
+    siesaUrl: sandboxes.siesaUrl,
+    productUrl: sandboxes.productUrl,
+  });
+  const deps = {
+    tenantId: tenant.id,
+    source: clients.siesa,
+    mapper: clients.mapper,
+    product: clients.product,
+    ledger: new RecordLedger(store.doc, store.names.ledger),
+    journal: new RunStore(store.doc, store.names.runs),
+    concurrency: tenant.sync.concurrency,
+  };
+  for (const [i, label] of ["one-shot, first run (create)", "one-shot, second run (unchanged)"].entries()) {
+    const summary = await runSync(deps, { runId: newRunId(), trigger: "cli" });
+    const oneShot: RunFigures = {
+      seconds: summary.durationMs / 1000,
+      extracted: summary.counts.extracted,
+      status: summary.status,
+      counts: summary.counts,
+    };
+    console.log(line(label, oneShot));
+    const viaStack = stackRuns[i];
+    if (viaStack) {
+      console.log(`${"".padEnd(34)} stack / one-shot: ${(viaStack.seconds / oneShot.seconds).toFixed(2)}×`);
+    }
+  }
+} finally {
+  await store.close();
+  await sandboxes.close();
+}
