@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { DIMENSIONS, METRICS, NAMESPACE, tenantSearch } from "./metric-series.js";
+import { DIMENSIONS, METRICS, NAMESPACE, tenantSearch, tenantSeries } from "./metric-series.js";
 
 /** `SiesaIntegration-Overview-<stack>` (SYSTEM.md §9, one per stack). */
 export const dashboardName = (stack: string): string => `SiesaIntegration-Overview-${stack}`;
@@ -61,7 +61,7 @@ export function dashboardBody(args: {
       properties: { markdown: `## ${tenantId}` },
     });
     y += 1;
-    const row = tenantRow(stack, region, tenantId);
+    const row = tenantRow(region, tenantId);
     row.forEach((properties, i) => {
       widgets.push({ type: "metric", x: i * 6, y, width: 6, height: 6, properties });
     });
@@ -70,10 +70,10 @@ export function dashboardBody(args: {
   return { widgets };
 }
 
-function tenantRow(stack: string, region: string, tenantId: string): Record<string, unknown>[] {
-  const dims = [DIMENSIONS.stack, stack, DIMENSIONS.tenant, tenantId];
+function tenantRow(region: string, tenantId: string): Record<string, unknown>[] {
+  const dims = Object.entries(tenantSeries(tenantId)).flat();
   const common = { view: "timeSeries", region, period: PERIOD };
-  const finished = tenantSearch(METRICS.runFinished, stack, tenantId, [DIMENSIONS.status], "Sum", PERIOD);
+  const finished = tenantSearch(METRICS.runFinished, tenantId, [DIMENSIONS.status], "Sum", PERIOD);
   return [
     {
       ...common,
@@ -123,7 +123,6 @@ function tenantRow(stack: string, region: string, tenantId: string): Record<stri
           {
             expression: tenantSearch(
               METRICS.apiErrors,
-              stack,
               tenantId,
               [DIMENSIONS.api, DIMENSIONS.status],
               "Sum",

@@ -1,33 +1,42 @@
 import { DIMENSIONS, METRIC_NAMESPACE, METRICS } from "../runtime/observability/metric-names.js";
 
 /**
- * The dimension sets the alarms and the dashboard read, so the workers know what to emit (names from
- * runtime/observability/metric-names.ts). Each EMF record carries two sets:
- * - per stack, `{stack}`: what the stack alarms watch, so a new tenant needs no new alarm;
- * - per tenant, `{stack, tenantId}` (+ `status` on RunFinished, + `api`, `status` on ApiErrors): the
- *   dashboard's rows.
+ * The metric series the alarms and the dashboard read, as the workers emit them
+ * (runtime/aws/metrics.ts, names from runtime/observability/metric-names.ts). Each metric is emitted
+ * with two dimension sets, and Powertools adds `service` to both:
+ * - `{service, stack}`: what the stack alarms watch, so a new tenant needs no new alarm;
+ * - `{service, tenantId}` (+ `status` on RunFinished, + `api`, `status` on ApiErrors): the
+ *   dashboard's per-tenant rows (tenant ids are unique across stacks).
+ * test/infra/metrics-contract.test.ts emits through the runtime's sink and checks both sides agree.
  */
 export const NAMESPACE = METRIC_NAMESPACE;
 
-export const stackSeries = (stack: string): Record<string, string> => ({ [DIMENSIONS.stack]: stack });
+/** Powertools' default dimension: the service name runtime/aws/metrics.ts gives its Metrics. */
+export const SERVICE_DIMENSION = { service: "siesa-integration" } as const;
 
-export const tenantSeries = (stack: string, tenantId: string): Record<string, string> => ({
+export const stackSeries = (stack: string): Record<string, string> => ({
+  ...SERVICE_DIMENSION,
   [DIMENSIONS.stack]: stack,
+});
+
+export const tenantSeries = (tenantId: string): Record<string, string> => ({
+  ...SERVICE_DIMENSION,
   [DIMENSIONS.tenant]: tenantId,
 });
 
-/** A CloudWatch SEARCH over one tenant's series of a metric that also varies by `extra` dimensions. */
+/** A CloudWatch SEARCH over one tenant's series of a metric that also varies by the `extra` dimensions. */
 export function tenantSearch(
   metric: string,
-  stack: string,
   tenantId: string,
   extra: readonly string[],
   statistic: string,
   periodSeconds: number,
 ): string {
-  const schema = [NAMESPACE, ...[DIMENSIONS.stack, DIMENSIONS.tenant, ...extra].sort()].join(",");
-  const filter = `MetricName="${metric}" ${DIMENSIONS.stack}="${stack}" ${DIMENSIONS.tenant}="${tenantId}"`;
-  return `SEARCH('{${schema}} ${filter}', '${statistic}', ${periodSeconds})`;
+  const dimensions = [...Object.keys(SERVICE_DIMENSION), DIMENSIONS.tenant, ...extra].sort();
+  const filter = Object.entries(tenantSeries(tenantId))
+    .map(([key, value]) => `${key}="${value}"`)
+    .join(" ");
+  return `SEARCH('{${[NAMESPACE, ...dimensions].join(",")}} MetricName="${metric}" ${filter}', '${statistic}', ${periodSeconds})`;
 }
 
 export { DIMENSIONS, METRICS };
