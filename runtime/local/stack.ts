@@ -20,13 +20,13 @@ import { clientsFor, type TenantCredentials } from "../compose.js";
 import { type CallPolicy, defaultPolicy } from "../http/policy.js";
 import { type Log, logger } from "../observability/logger.js";
 import { createApiDependencies } from "../pipeline/api-dependencies.js";
-import { QUEUES, type QueueName } from "../pipeline/config.js";
+import { QUEUES, type QueueName, type WorkerName } from "../pipeline/config.js";
 import { RecordLedger } from "../store/ledger.js";
 import { openStore, type Store } from "../store/local.js";
 import { RunStore } from "../store/runs.js";
 import { loadTenants } from "../tenants/registry.js";
 import type { Tenant } from "../tenants/schema.js";
-import type { WorkerDependencies } from "../workers/dependencies.js";
+import type { QueueHandler, WorkerDependencies } from "../workers/dependencies.js";
 import { createWorkerHandlers } from "../workers/index.js";
 import { localCredentials } from "./credentials.js";
 import { serveLocally } from "./http.js";
@@ -68,6 +68,11 @@ export interface LocalStackOptions {
   /** DynamoDB table prefix. Default `siesa-integration-local`. */
   tablePrefix?: string;
   log?: Log;
+  /**
+   * Wraps each worker's handler (tests: deliver every event twice, crash halfway through a batch…),
+   * so the stack's behaviour under SQS's at-least-once delivery can be shown with the real handlers.
+   */
+  wrapHandlers?: (worker: WorkerName, handler: QueueHandler) => QueueHandler;
 }
 
 export interface LocalStack {
@@ -152,7 +157,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       now: () => new Date(),
     };
 
-    const handlers = createWorkerHandlers(workerDeps);
+    const real = createWorkerHandlers(workerDeps);
+    const wrap = options.wrapHandlers ?? ((_worker: WorkerName, handler: QueueHandler) => handler);
+    const handlers: Record<WorkerName, QueueHandler> = {
+      dispatch: wrap("dispatch", real.dispatch),
+      extract: wrap("extract", real.extract),
+      load: wrap("load", real.load),
+    };
     const pollers: Poller[] = (Object.keys(QUEUES) as QueueName[]).map((name) =>
       startPoller({
         client: sqs.client,

@@ -16,8 +16,9 @@ import { type LocalSandboxes, type LocalSandboxOptions, startSandboxes } from ".
 
 const quiet: Log = { debug() {}, info() {}, warn() {}, error() {} };
 // Retries and Retry-After waits are honoured, just scaled down: a test should not sleep for seconds.
-const fastPolicy = () =>
-  defaultPolicy({ baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 250, sleep: async () => {} });
+// The timeout stays generous (a loaded CI machine is slow) except where hangs are injected on purpose.
+const fastPolicy = (timeoutMs = 10_000) =>
+  defaultPolicy({ baseDelayMs: 1, maxDelayMs: 5, timeoutMs, sleep: async () => {} });
 
 const invariantHolds = (c: Counts) =>
   c.extracted === c.created + c.updated + c.unchanged + c.rejected + c.failed;

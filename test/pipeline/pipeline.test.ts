@@ -1,0 +1,152 @@
+import type { SQSEvent } from "aws-lambda";
+import { afterEach, describe, expect, it } from "vitest";
+import type { LocalStack } from "../../runtime/local/stack.js";
+import type { QueueHandler } from "../../runtime/workers/dependencies.js";
+import { api, deadLetters, testStack } from "./local-stack.js";
+
+// The deployed pipeline's behaviour on one machine: API → sync-requests → dispatch → pages →
+// extract → loads → load → Kong sandbox, through fauxqs and dynalite, with the real handlers.
+
+let stack: LocalStack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+const sandboxesOf = (s: LocalStack) => {
+  const sandboxes = s.sandboxes.get("demo")?.inProcess;
+  if (!sandboxes?.kong) throw new Error("demo runs against the in-process Kong sandbox");
+  return { siesa: sandboxes.siesa, kong: sandboxes.kong };
+};
+const kongOf = (s: LocalStack) => sandboxesOf(s).kong;
+
+describe("a manual run of the demo tenant through the queues", () => {
+  it("succeeds with exact counts, then finds everything unchanged", async () => {
+    stack = await testStack();
+    const client = api(stack);
+
+    const first = await client.triggerAndFinish("demo");
+    const second = await client.triggerAndFinish("demo");
+
+    expect(first).toMatchObject({
+      status: "succeeded",
+      trigger: "manual",
+      counts: { extracted: 300, created: 300, updated: 0, unchanged: 0, rejected: 0, failed: 0 },
+    });
+    expect(kongOf(stack).skus.size).toBe(300);
+    expect(second).toMatchObject({
+      status: "succeeded",
+      counts: { extracted: 300, created: 0, updated: 0, unchanged: 300, rejected: 0, failed: 0 },
+    });
+  });
+
+  it("gives one run and one 409 for two concurrent triggers", async () => {
+    stack = await testStack();
+    const client = api(stack);
+
+    const answers = await Promise.all([client.trigger("demo"), client.trigger("demo")]);
+
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 409]);
+    const accepted = answers.find((a) => a.status === 202);
+    const refused = answers.find((a) => a.status === 409);
+    expect(refused?.body).toMatchObject({
+      error: { code: "conflict", details: { activeRunId: accepted?.body.runId } },
+    });
+    expect((await client.finished(String(accepted?.body.runId))).status).toBe("succeeded");
+  });
+});
+
+describe("at-least-once delivery", () => {
+  it("reaches the same end state when every message is delivered twice", async () => {
+    const twice =
+      (handler: QueueHandler): QueueHandler =>
+      async (event) => {
+        await handler(event);
+        return handler(event);
+      };
+    stack = await testStack({ wrapHandlers: (_name, handler) => twice(handler) });
+    const kong = kongOf(stack);
+
+    const run = await api(stack).triggerAndFinish("demo");
+
+    expect(run).toMatchObject({
+      status: "succeeded",
+      counts: { extracted: 300, created: 300, updated: 0, unchanged: 0, rejected: 0, failed: 0 },
+    });
+    expect(kong.skus.size).toBe(300);
+    expect(kong.stats.creates).toBe(300); // nothing written twice
+  });
+
+  it("still ends with exact counts when a load handler dies halfway through a batch", async () => {
+    let crashes = 0;
+    const crashHalfway =
+      (handler: QueueHandler): QueueHandler =>
+      async (event) => {
+        if (crashes < 5 && event.Records.length > 1) {
+          crashes++;
+          const half: SQSEvent = { Records: event.Records.slice(0, Math.ceil(event.Records.length / 2)) };
+          await handler(half);
+          throw new Error("simulated crash mid-batch");
+        }
+        return handler(event);
+      };
+    stack = await testStack({
+      wrapHandlers: (name, handler) => (name === "load" ? crashHalfway(handler) : handler),
+    });
+
+    const run = await api(stack).triggerAndFinish("demo");
+
+    expect(crashes).toBe(5);
+    expect(run).toMatchObject({
+      status: "succeeded",
+      counts: { extracted: 300, created: 300, updated: 0, unchanged: 0, rejected: 0, failed: 0 },
+    });
+    expect(kongOf(stack).skus.size).toBe(300);
+  });
+});
+
+describe("failures", () => {
+  it("counts records that keep failing as failed with their reason, and keeps them in the loads DLQ", async () => {
+    stack = await testStack();
+    const client = api(stack);
+    await client.triggerAndFinish("demo");
+    const changed = sandboxesOf(stack).siesa.catalogue.changeItems(10);
+    kongOf(stack).setFaults({ serverErrorShare: 1 });
+
+    const run = await client.triggerAndFinish("demo");
+
+    expect(run).toMatchObject({
+      status: "partial",
+      counts: { extracted: 300, created: 0, updated: 0, unchanged: 290, rejected: 0, failed: 10 },
+    });
+    expect(run.errors.map((e) => Number(e.key)).sort((a, b) => a - b)).toEqual(
+      [...changed].sort((a, b) => a - b),
+    );
+    expect(run.errors[0]?.reason).toMatch(/kong-rfid .*500/);
+    await expect.poll(() => deadLetters(stack as LocalStack, "loads"), { timeout: 10_000 }).toBe(10);
+  });
+
+  it("stops early when the product refuses its credentials even after a fresh login", async () => {
+    stack = await testStack();
+    kongOf(stack).refuseTokens(true);
+
+    const run = await api(stack).triggerAndFinish("demo");
+
+    expect(run.status).toBe("failed");
+    expect(run.reason).toMatch(/kong/i);
+    const c = run.counts;
+    expect(c.extracted).toBe(c.created + c.updated + c.unchanged + c.rejected + c.failed);
+    expect(c.created).toBe(0);
+  });
+
+  it("ends failed with the reason when Siesa keeps failing", async () => {
+    stack = await testStack();
+    sandboxesOf(stack).siesa.setFaults({ serverErrorShare: 1 });
+
+    const run = await api(stack).triggerAndFinish("demo");
+
+    expect(run).toMatchObject({ status: "failed", counts: { extracted: 0 } });
+    expect(run.reason).toMatch(/could not be read/);
+    expect(run.errors[0]?.reason).toMatch(/siesa .*500/);
+  });
+});
