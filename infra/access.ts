@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../runtime/aws/names.js";
 import { QUEUES, type QueueName, type WorkerName } from "../runtime/pipeline/config.js";
-import type { TableNames } from "../runtime/store/tables.js";
+import { TABLE_DEFINITIONS, type TableNames } from "../runtime/store/tables.js";
 
 /**
  * What each function may touch: the one place to read (and review) the system's permissions.
@@ -19,34 +19,35 @@ export interface FunctionAccess {
   sendsTo: QueueName[];
   /** GetSecretValue on the secrets tagged with this stack (`siesa-integration/<tenantId>/…`). */
   tenantSecrets: boolean;
-  /** The API only: its hashed tokens, pausing and resuming schedules, and the health check's describe calls. */
+  /** The API only: its hashed tokens, pausing and resuming schedules, and GET /health's describe calls. */
   apiTokens?: boolean;
   schedules?: boolean;
   health?: boolean;
 }
 
 export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
-  // Takes the lease, records the run, fans the first units out.
+  // Takes the tenant's lease (an item of the tenants table), records the run, fans the first units out.
   dispatch: {
-    tables: { tenants: "read", runs: "write", audit: "write" },
+    tables: { tenants: "write", runs: "write", audit: "write" },
     sendsTo: ["pages"],
     tenantSecrets: false,
   },
-  // Reads Siesa (its secret), compares hashes with the ledger, splits units (pages) and sends changes (loads).
+  // Reads Siesa (its secret), splits units (pages), sends records to load (loads); may finalise the
+  // run, which releases the lease.
   extract: {
-    tables: { tenants: "read", runs: "write", ledger: "read", audit: "write" },
+    tables: { tenants: "write", runs: "write", audit: "write" },
     sendsTo: ["pages", "loads"],
     tenantSecrets: true,
   },
-  // Writes to the product (its secret), records the new hash, may finalise the run.
+  // Compares and stores record hashes (ledger), writes to the product (its secret); may finalise.
   load: {
-    tables: { tenants: "read", runs: "write", ledger: "write", audit: "write" },
+    tables: { tenants: "write", runs: "write", ledger: "write", audit: "write" },
     sendsTo: [],
     tenantSecrets: true,
   },
   // Status and history, manual runs (lease + sync request), pause/resume, connectivity checks, health.
   api: {
-    tables: { tenants: "read", runs: "write", audit: "write" },
+    tables: { tenants: "write", runs: "write", audit: "write" },
     sendsTo: ["syncRequests"],
     tenantSecrets: true,
     apiTokens: true,
@@ -181,7 +182,8 @@ export function statementsFor(fn: FunctionName, resources: AccessResources): Pol
     );
   }
   if (access.health) {
-    const tables = Object.keys(access.tables) as TableKind[];
+    // GET /health describes every table and queue of the stack.
+    const tables = Object.keys(TABLE_DEFINITIONS) as TableKind[];
     statements.push(
       {
         Sid: "DescribeTables",

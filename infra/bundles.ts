@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,12 +61,33 @@ export function checkEntries(targets: readonly BundleTarget[]): void {
   if (missing.length > 0) throw new MissingEntryError(missing);
 }
 
+/**
+ * What GET /health reports as the version (`__VERSION__`, runtime/aws/api-dependencies.ts): the
+ * package version and the commit, when built from a git checkout.
+ */
+export function buildVersion(): string {
+  const { version } = JSON.parse(readFileSync(path.join(REPOSITORY_ROOT, "package.json"), "utf8")) as {
+    version: string;
+  };
+  try {
+    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      cwd: REPOSITORY_ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+    return commit ? `${version}+${commit}` : version;
+  } catch {
+    return version;
+  }
+}
+
 /** Bundles the targets (every function by default) in parallel, after checking that every entry exists. */
 export async function buildBundles(
   targets: readonly BundleTarget[] = functionTargets(),
   options: { outDir?: string } = {},
 ): Promise<BuiltBundle[]> {
   checkEntries(targets);
+  const version = buildVersion();
   return Promise.all(
     targets.map(async (target) => {
       const file = bundleFile(target.name, options.outDir);
@@ -85,6 +107,7 @@ export async function buildBundles(
         banner: {
           js: "import{createRequire as __bundleRequire}from'node:module';const require=__bundleRequire(import.meta.url);",
         },
+        define: { __VERSION__: JSON.stringify(version) },
         legalComments: "none",
         logLevel: "silent",
       });

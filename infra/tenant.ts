@@ -66,7 +66,8 @@ export class TenantResources extends pulumi.ComponentResource {
           deadLetterConfig: { arn: scheduling.target.deadLetter.arn },
         },
       },
-      // Pausing a tenant (the API's POST /tenants/:id/pause) disables its schedule; a deploy must not undo that.
+      // Pausing a tenant (the API's POST /tenants/:id/pause) disables its schedule; a deploy that does not
+      // touch the schedule must not undo that. (An update of the schedule itself re-sends its state.)
       { parent: this, ignoreChanges: ["state"] },
     );
 
