@@ -2,6 +2,7 @@ import type { TenantClients } from "../compose.js";
 import { AuditLog } from "../store/audit.js";
 import { TenantLease } from "../store/lease.js";
 import { RunProgress } from "../store/progress.js";
+import { createLimiter } from "../sync/pool.js";
 import type { Tenant } from "../tenants/schema.js";
 import type { WorkerDependencies } from "../workers/dependencies.js";
 
@@ -20,6 +21,8 @@ export interface PipelineContext extends WorkerDependencies {
   audit: AuditLog;
   /** The tenant and its clients, cached per container (keeps Kong's token between invocations). */
   tenantClients(tenantId: string): Promise<TenantAndClients>;
+  /** Runs a product write within the tenant's `sync.concurrency` (per container). */
+  productSlot<T>(tenant: Tenant, write: () => Promise<T>): Promise<T>;
 }
 
 export class UnknownTenantError extends Error {
@@ -32,11 +35,20 @@ export class UnknownTenantError extends Error {
 export function createPipelineContext(deps: WorkerDependencies): PipelineContext {
   const { doc, names } = deps.store;
   const cache = new Map<string, { at: number; value: Promise<TenantAndClients> }>();
+  const slots = new Map<string, <T>(task: () => Promise<T>) => Promise<T>>();
   return {
     ...deps,
     progress: new RunProgress(doc, names.runs),
     lease: new TenantLease(doc, names.tenants),
     audit: new AuditLog(doc, names.audit),
+    productSlot(tenant, write) {
+      let slot = slots.get(tenant.id);
+      if (!slot) {
+        slot = createLimiter(tenant.sync.concurrency);
+        slots.set(tenant.id, slot);
+      }
+      return slot(write);
+    },
     tenantClients(tenantId) {
       const hit = cache.get(tenantId);
       const now = deps.now().getTime();

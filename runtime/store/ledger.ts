@@ -73,7 +73,15 @@ export class RecordLedger {
       const request: BatchWriteCommandInput["RequestItems"] = {
         [this.tableName]: batch.map(({ key, hash, productId, runId, updatedAt, outcome }) => ({
           PutRequest: {
-            Item: { tenantId, recordKey: key, hash, productId, runId, updatedAt, ...(outcome ? { outcome } : {}) },
+            Item: {
+              tenantId,
+              recordKey: key,
+              hash,
+              productId,
+              runId,
+              updatedAt,
+              ...(outcome ? { outcome } : {}),
+            },
           },
         })),
       };

@@ -10,7 +10,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { type Counts, zeroCounts } from "../sync/model.js";
 
-export const SHARDS = 32;
+export const SHARDS = 16;
 
 /** Units of Siesa work: planned (sent), done (finished, cancelled or given up), failed (given up). */
 export interface UnitCounts {
@@ -82,6 +82,78 @@ export class RunProgress {
           Key: { tenantId: partition(tenantId), runId: shardKey(runId, shardOf(opId)) },
           UpdateExpression: `ADD ${adds.join(", ")}`,
           ConditionExpression: "attribute_not_exists(#ops) OR NOT contains(#ops, :opId)",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Applies many operations of one run with one UpdateItem per shard they fall on (a load batch of a
+   * hundred records costs at most SHARDS writes, not a hundred). A shard whose update finds one of
+   * its operations already applied (a redelivery) falls back to applying them one by one.
+   * Returns the ids of the operations this call applied.
+   */
+  async applyMany(
+    tenantId: string,
+    runId: string,
+    ops: readonly { opId: string; delta: ProgressDelta }[],
+  ): Promise<Set<string>> {
+    const byShard = new Map<number, { opId: string; delta: ProgressDelta }[]>();
+    for (const op of new Map(ops.map((o) => [o.opId, o])).values()) {
+      const shard = shardOf(op.opId);
+      byShard.set(shard, [...(byShard.get(shard) ?? []), op]);
+    }
+    const applied = new Set<string>();
+    await Promise.all(
+      [...byShard.entries()].map(async ([shard, group]) => {
+        if (group.length === 1 || !(await this.#applyGroup(tenantId, runId, shard, group))) {
+          for (const { opId, delta } of group) {
+            if (await this.apply(tenantId, runId, opId, delta)) applied.add(opId);
+          }
+        } else {
+          for (const { opId } of group) applied.add(opId);
+        }
+      }),
+    );
+    return applied;
+  }
+
+  async #applyGroup(
+    tenantId: string,
+    runId: string,
+    shard: number,
+    group: { opId: string; delta: ProgressDelta }[],
+  ): Promise<boolean> {
+    const total: ProgressDelta = {};
+    for (const { delta } of group) {
+      for (const field of FIELDS) if (delta[field]) total[field] = (total[field] ?? 0) + (delta[field] ?? 0);
+    }
+    const names: Record<string, string> = { "#ops": "ops" };
+    const values: Record<string, unknown> = { ":ops": new Set(group.map((g) => g.opId)) };
+    const adds = ["#ops :ops"];
+    for (const field of FIELDS) {
+      if (!total[field]) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = total[field];
+      adds.push(`#${field} :${field}`);
+    }
+    const unseen = group.map(({ opId }, i) => {
+      values[`:op${i}`] = opId;
+      return `NOT contains(#ops, :op${i})`;
+    });
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { tenantId: partition(tenantId), runId: shardKey(runId, shard) },
+          UpdateExpression: `ADD ${adds.join(", ")}`,
+          ConditionExpression: `attribute_not_exists(#ops) OR (${unseen.join(" AND ")})`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),

@@ -2,7 +2,7 @@ import type { WorkerName } from "../pipeline/config.js";
 import { createPipelineContext } from "../pipeline/context.js";
 import { dispatchRun } from "../pipeline/dispatch-run.js";
 import { extractUnit } from "../pipeline/extract-unit.js";
-import { finaliseTouchedRuns, LoadBatch, loadRecord } from "../pipeline/load-record.js";
+import { finishLoadBatch, LoadBatch, loadRecord } from "../pipeline/load-record.js";
 import { ExtractUnitSchema, LoadRecordSchema, SyncRequestSchema } from "../pipeline/messages.js";
 import type { QueueHandler, WorkerDependencies } from "./dependencies.js";
 import { sqsWorker } from "./sqs-worker.js";
@@ -30,7 +30,7 @@ export function createWorkerHandlers(deps: WorkerDependencies): Record<WorkerNam
       schema: LoadRecordSchema,
       startBatch: (records) => new LoadBatch(ctx, records),
       handle: (record, delivery, batch) => loadRecord(ctx, record, delivery, batch),
-      endBatch: (batch) => finaliseTouchedRuns(ctx, batch),
+      endBatch: (batch) => finishLoadBatch(ctx, batch),
     }),
   };
 }

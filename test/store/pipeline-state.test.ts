@@ -46,6 +46,30 @@ describe("RunProgress", () => {
     expect(SHARDS).toBeGreaterThan(1);
   });
 
+  it("applies a batch of operations together, and on redelivery only those not yet applied", async () => {
+    const tenantId = aTenantId();
+    const runId = newRunId();
+    const batch = (keys: number[]) => keys.map((k) => ({ opId: `rec:${k}`, delta: { created: 1 } }));
+    await progress.apply(tenantId, runId, "rec:3", { created: 1 }); // one of them already counted
+
+    const first = await progress.applyMany(tenantId, runId, batch([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    const again = await progress.applyMany(tenantId, runId, batch([9, 10, 11]));
+
+    expect([...first].sort()).toEqual([
+      "rec:1",
+      "rec:10",
+      "rec:2",
+      "rec:4",
+      "rec:5",
+      "rec:6",
+      "rec:7",
+      "rec:8",
+      "rec:9",
+    ]);
+    expect([...again]).toEqual(["rec:11"]);
+    expect((await progress.read(tenantId, runId)).created).toBe(11);
+  });
+
   it("keeps runs and tenants apart", async () => {
     const tenantId = aTenantId();
     const [runA, runB] = [newRunId(), newRunId()];
