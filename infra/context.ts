@@ -30,8 +30,4 @@ export function stackContext(settings: StackSettings): StackContext {
   };
 }
 
-/**
- * The prefix the runtime passes to `tableNames()`: `tableNames(tablePrefix(s)).runs` is
- * `resourceName(s, "runs")`, so the program and the functions name the same tables.
- */
-export const tablePrefix = (stack: string): string => `${PROJECT}-${stack}`;
+export { tablePrefix } from "../runtime/aws/names.js";

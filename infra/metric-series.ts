@@ -1,4 +1,9 @@
-import { DIMENSIONS, METRIC_NAMESPACE, METRICS } from "../runtime/observability/metric-names.js";
+import {
+  DIMENSIONS,
+  METRIC_NAMESPACE,
+  METRICS,
+  SERVICE_NAME,
+} from "../runtime/observability/metric-names.js";
 
 /**
  * The metric series the alarms and the dashboard read, as the workers emit them
@@ -12,7 +17,7 @@ import { DIMENSIONS, METRIC_NAMESPACE, METRICS } from "../runtime/observability/
 export const NAMESPACE = METRIC_NAMESPACE;
 
 /** Powertools' default dimension: the service name runtime/aws/metrics.ts gives its Metrics. */
-export const SERVICE_DIMENSION = { service: "siesa-integration" } as const;
+export const SERVICE_DIMENSION = { service: SERVICE_NAME } as const;
 
 export const stackSeries = (stack: string): Record<string, string> => ({
   ...SERVICE_DIMENSION,

@@ -1,5 +1,5 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { DIMENSIONS, METRIC_NAMESPACE } from "../observability/metric-names.js";
+import { DIMENSIONS, METRIC_NAMESPACE, SERVICE_NAME } from "../observability/metric-names.js";
 import type { MetricsSink } from "../workers/dependencies.js";
 
 /**
@@ -8,7 +8,7 @@ import type { MetricsSink } from "../workers/dependencies.js";
  * alarms cannot add up across dimension values themselves).
  */
 export function powertoolsMetrics(stack: string): MetricsSink {
-  const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: "siesa-integration" });
+  const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
   const emit = (
     name: string,
     unit: (typeof MetricUnit)[keyof typeof MetricUnit],

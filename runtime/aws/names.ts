@@ -8,6 +8,9 @@ export const PROJECT = "siesa-integration";
 
 export const resourceName = (stack: string, suffix: string): string => `${PROJECT}-${stack}-${suffix}`;
 
+/** The prefix of the stack's DynamoDB tables: `tableNames(tablePrefix(stack))` are their names. */
+export const tablePrefix = (stack: string): string => `${PROJECT}-${stack}`;
+
 /** The stack's EventBridge Scheduler group, and one schedule per tenant in it. */
 export const scheduleGroupName = (stack: string): string => resourceName(stack, "schedules");
 export const scheduleName = (stack: string, tenantId: string): string =>

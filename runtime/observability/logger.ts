@@ -1,4 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { SERVICE_NAME } from "./metric-names.js";
 
 /**
  * The one structured logger (Powertools): JSON lines with `service`, `level`, `message` and
@@ -6,7 +7,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
  * Level comes from POWERTOOLS_LOG_LEVEL (the CLI lowers it so its own output stays readable).
  */
 export const logger = new Logger({
-  serviceName: "siesa-integration",
+  serviceName: SERVICE_NAME,
   environment: process.env.SIESA_INTEGRATION_ENV ?? "local",
 });
 

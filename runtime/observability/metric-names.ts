@@ -4,6 +4,9 @@
  */
 export const METRIC_NAMESPACE = "SiesaIntegration";
 
+/** Our name in logs and metrics (Powertools adds it to every metric's dimensions as `service`). */
+export const SERVICE_NAME = "siesa-integration";
+
 export const METRICS = {
   /** 1 per finished run; with dimension `status` (succeeded | partial | failed) beside `tenantId`. */
   runFinished: "RunFinished",
