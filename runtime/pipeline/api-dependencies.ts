@@ -9,6 +9,7 @@ import type { WorkerDependencies } from "../workers/dependencies.js";
 import { createPipelineContext } from "./context.js";
 import { expireRun } from "./finalise.js";
 import type { ScheduleControl } from "./ports.js";
+import { shortCache } from "./short-cache.js";
 
 export interface ApiOnlyParts {
   schedules: ScheduleControl;
@@ -20,6 +21,13 @@ export interface ApiOnlyParts {
 
 /** How far back the status looks for the last finished / succeeded run. */
 const HISTORY_PAGES = 5;
+/**
+ * How stale the status reads may be: a monitor polling every few seconds sees at most this much
+ * delay, and many monitors at once cost one set of reads a second per tenant.
+ */
+export const STATUS_CACHE_MS = 1_000;
+/** Schedule states change only through this API (which forgets them) or a deploy. */
+const SCHEDULE_CACHE_MS = 30_000;
 
 /**
  * The HTTP API over the same state the workers keep: run records with live counts from the run's
@@ -49,10 +57,44 @@ export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyPa
     return undefined;
   };
 
+  const clock = () => deps.now().getTime();
+  const lastFinished = shortCache(
+    (tenantId) => findFinished(tenantId, (run) => run.status !== "running"),
+    STATUS_CACHE_MS,
+    clock,
+  );
+  const lastSucceeded = shortCache(
+    (tenantId) => findFinished(tenantId, (run) => run.status === "succeeded"),
+    STATUS_CACHE_MS,
+    clock,
+  );
+  const active = shortCache(
+    async (tenantId): Promise<RunView | undefined> => {
+      const lease = await ctx.lease.current(tenantId);
+      if (!lease || Date.parse(lease.expiresAt) <= clock()) return undefined;
+      const run = await deps.runs.get(tenantId, lease.runId);
+      return run?.status === "running" ? withLiveCounts(run) : undefined;
+    },
+    STATUS_CACHE_MS,
+    clock,
+  );
+  const scheduleStates = shortCache(
+    (tenantId) => parts.schedules.getState(tenantId),
+    SCHEDULE_CACHE_MS,
+    clock,
+  );
+
   return {
     version: parts.version,
     tenants: deps.tenants,
-    schedules: parts.schedules,
+    schedules: {
+      getState: (tenantId) => scheduleStates.get(tenantId),
+      async setState(tenantId, state) {
+        scheduleStates.forget(tenantId);
+        await parts.schedules.setState(tenantId, state);
+        scheduleStates.forget(tenantId);
+      },
+    },
     credentials: deps.credentials,
     tokens: parts.tokens,
     now: deps.now,
@@ -65,14 +107,9 @@ export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyPa
         const run = await deps.runs.getById(runId);
         return run && withLiveCounts(run);
       },
-      async active(tenantId) {
-        const lease = await ctx.lease.current(tenantId);
-        if (!lease || Date.parse(lease.expiresAt) <= deps.now().getTime()) return undefined;
-        const run = await deps.runs.get(tenantId, lease.runId);
-        return run?.status === "running" ? withLiveCounts(run) : undefined;
-      },
-      lastFinished: (tenantId) => findFinished(tenantId, (run) => run.status !== "running"),
-      lastSucceeded: (tenantId) => findFinished(tenantId, (run) => run.status === "succeeded"),
+      active: (tenantId) => active.get(tenantId),
+      lastFinished: (tenantId) => lastFinished.get(tenantId),
+      lastSucceeded: (tenantId) => lastSucceeded.get(tenantId),
     },
     async startRun(tenantId, trigger) {
       const tenant = await deps.tenants.get(tenantId);
@@ -82,6 +119,7 @@ export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyPa
       // The lease is taken here, not in dispatch, so two concurrent triggers get one 202 and one 409.
       const lease = await ctx.lease.acquire(tenantId, runId, now, tenant.sync.maxRunMinutes * 60_000);
       if (!lease.acquired) return { started: false, activeRunId: lease.holder.runId };
+      active.forget(tenantId);
       if (lease.replaced) await expireRun(ctx, tenantId, lease.replaced.runId);
       await deps.runs.create({
         runId,

@@ -23,7 +23,7 @@ export async function extractUnit(
 ): Promise<void> {
   const { tenantId, runId, unitId } = unit;
   const run = await ctx.runs.get(tenantId, runId);
-  if (!run || run.status !== "running") return; // a late message of a finished run
+  if (run?.status !== "running") return; // a late message of a finished run
   const op = `unit:${unitId}`;
   if (run.stopReason) {
     await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });

@@ -26,7 +26,7 @@ export async function finaliseIfComplete(
   const progress = await ctx.progress.read(tenantId, runId);
   if (!isComplete(progress)) return false;
   const run = await ctx.runs.get(tenantId, runId);
-  if (!run || run.status !== "running") return false;
+  if (run?.status !== "running") return false;
 
   const counts = countsOf(progress);
   const reason =
@@ -79,7 +79,7 @@ export async function expireRun(
   runId: string,
 ): Promise<void> {
   const run = await ctx.runs.get(tenantId, runId);
-  if (!run || run.status !== "running") return;
+  if (run?.status !== "running") return;
   const progress = await ctx.progress.read(tenantId, runId);
   const finished = ctx.now();
   const reason = "the run did not finish within the tenant's maximum run duration (lease expired)";

@@ -105,7 +105,7 @@ export async function loadRecord(
 ): Promise<void> {
   const { tenantId, runId, key } = message;
   const run = await batch.run(tenantId, runId);
-  if (!run || run.status !== "running") return; // a late message of a finished run
+  if (run?.status !== "running") return; // a late message of a finished run
   const failed = (reason: string) =>
     batch.record({ message, delta: { failed: 1 }, error: { key, outcome: "failed", reason } });
   if (run.stopReason) return failed(`run stopped: ${run.stopReason}`);
