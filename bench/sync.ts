@@ -1,8 +1,8 @@
 /**
  * `npm run bench:sync`: the one-shot sync of 10,000 sandbox items, first run (all created) and
  * second run (all unchanged). Prints records per second and peak RSS. Figures, not a test.
- * The sandboxes (the "remote" APIs) run in a child process; the store (embedded dynalite) and the
- * sync share this one, so RSS counts both.
+ * The sandboxes (the "remote" APIs) and dynalite (the "remote" DynamoDB) run in child processes,
+ * so the figures are the sync's own: its CPU, its memory (peak RSS of this process).
  */
 import { parseArgs } from "node:util";
 import { clientsFor } from "../runtime/compose.js";
@@ -14,12 +14,15 @@ import { openStore } from "../runtime/store/local.js";
 import { newRunId, RunStore } from "../runtime/store/runs.js";
 import { runSync } from "../runtime/sync/run-sync.js";
 import { loadTenants } from "../runtime/tenants/registry.js";
+import { spawnDynalite } from "../sandbox/dynalite-process.js";
 import { spawnSandboxes } from "../sandbox/process.js";
 
 const { values } = parseArgs({ options: { items: { type: "string", default: "10000" } } });
 const items = Number(values.items);
 const tenant = (await loadTenants()).require("demo");
 const sandboxes = await spawnSandboxes({ product: tenant.product.type, items, seed: 42 });
+const dynamo = await spawnDynalite();
+process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
 const store = await openStore({ prefix: "bench" });
 const clients = clientsFor(tenant, sandboxes.credentials, {
   policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts }),
@@ -49,4 +52,5 @@ for (const label of ["first run (create)", "second run (unchanged)"]) {
   );
 }
 await store.close();
+await dynamo.close();
 await sandboxes.close();

@@ -189,7 +189,17 @@ function reportedFailures(response: unknown, event: SQSEvent): Set<string> {
   return ids;
 }
 
+/** DeleteMessageBatch takes at most 10 entries; a batch of 100 is deleted in chunks of 10. */
+const DELETE_BATCH_MAX = 10;
+
 async function deleteMessages(options: PollerOptions, records: SQSRecord[]): Promise<void> {
+  const chunks: SQSRecord[][] = [];
+  for (let i = 0; i < records.length; i += DELETE_BATCH_MAX)
+    chunks.push(records.slice(i, i + DELETE_BATCH_MAX));
+  await Promise.all(chunks.map((chunk) => deleteChunk(options, chunk)));
+}
+
+async function deleteChunk(options: PollerOptions, records: SQSRecord[]): Promise<void> {
   try {
     const answer = await options.client.send(
       new DeleteMessageBatchCommand({

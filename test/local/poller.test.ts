@@ -136,6 +136,24 @@ describe("local SQS poller (Lambda's event source mapping)", () => {
     expect(deliveriesOf("b").map((d) => d.receiveCount)).toEqual([1, 2]);
   });
 
+  it("takes batches larger than one ReceiveMessage and deletes all of them (SQS deletes 10 at a time)", async () => {
+    // prepare
+    const spec = toyQueue({ batchSize: 25, maximumBatchingWindowSeconds: 1 });
+    const bodies = Array.from({ length: 25 }, (_, i) => `m${i}`);
+    const sqs = await toyQueueWithMessages(spec, bodies, undefined, 2);
+    const { handler, deliveriesOf, invocations } = recordingHandler(() => "ok");
+
+    // act
+    poll(sqs, spec, handler);
+    await eventually(queueIsEmpty(sqs), "queue empty");
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // past the visibility timeout
+
+    // assess
+    expect(invocations.flatMap((e) => e.Records).length).toBe(25);
+    expect(Math.max(...invocations.map((e) => e.Records.length))).toBeGreaterThan(10);
+    for (const body of bodies) expect(deliveriesOf(body)).toHaveLength(1); // none came back
+  });
+
   it("deletes nothing when the handler throws: the whole batch comes back after the visibility timeout", async () => {
     // prepare
     const spec = toyQueue({ batchSize: 10 });
