@@ -1,6 +1,10 @@
-import { FetchError, type FetchOptions, type FetchResponse, ofetch } from "ofetch";
+import { createFetch, FetchError, type FetchOptions, type FetchResponse } from "ofetch";
 import type { Log } from "../observability/logger.js";
 import { ExternalCallError, type ServiceName } from "./errors.js";
+import { nodeFetch } from "./node-fetch.js";
+
+/** ofetch over node:http (see node-fetch.ts for why not the global fetch). */
+const $fetch = createFetch({ fetch: nodeFetch });
 
 /**
  * The error policy of every outbound call (SYSTEM.md §7):
@@ -98,7 +102,7 @@ export async function send<T = unknown>(
   for (;;) {
     let failure: { status: number | "timeout" | "network"; message: string; waitMs: number } | undefined;
     try {
-      const response = await ofetch.raw<T>(url, {
+      const response = await $fetch.raw<T>(url, {
         ...options,
         retry: 0,
         timeout: policy.timeoutMs,

@@ -1,0 +1,54 @@
+import { Hono } from "hono";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodeFetch } from "../../runtime/http/node-fetch.js";
+import { listen, type RunningServer } from "../../sandbox/serve.js";
+
+// The fetch our clients use (through ofetch): what they rely on must behave as the global fetch does.
+
+let server: RunningServer;
+beforeAll(async () => {
+  const app = new Hono()
+    .post("/echo", async (c) =>
+      c.json({ body: await c.req.json(), auth: c.req.header("authorization") }, 201, {
+        "x-ratelimit-remaining": "7",
+      }),
+    )
+    .delete("/gone", (c) => c.body(null, 204))
+    .get("/slow", async (c) => {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      return c.text("late");
+    });
+  server = await listen(app);
+});
+afterAll(() => server.close());
+
+describe("nodeFetch", () => {
+  it("sends method, headers and body, and reads status, headers and body back", async () => {
+    const response = await nodeFetch(`${server.url}/echo`, {
+      method: "POST",
+      headers: { authorization: "Token abc", "content-type": "application/json" },
+      body: JSON.stringify({ external_id: "REF-1" }),
+    });
+
+    expect(response.status).toBe(201);
+    expect(response.headers.get("x-ratelimit-remaining")).toBe("7");
+    expect(await response.json()).toEqual({ body: { external_id: "REF-1" }, auth: "Token abc" });
+  });
+
+  it("gives an empty body for 204", async () => {
+    const response = await nodeFetch(`${server.url}/gone`, { method: "DELETE" });
+
+    expect(response.status).toBe(204);
+    expect(await response.text()).toBe("");
+  });
+
+  it("rejects with the signal's reason when it times out, as fetch does", async () => {
+    const attempt = nodeFetch(`${server.url}/slow`, { signal: AbortSignal.timeout(50) });
+
+    await expect(attempt).rejects.toMatchObject({ name: "TimeoutError" });
+  });
+
+  it("rejects when nothing listens", async () => {
+    await expect(nodeFetch("http://127.0.0.1:1/")).rejects.toMatchObject({ code: "ECONNREFUSED" });
+  });
+});
