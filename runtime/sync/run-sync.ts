@@ -69,6 +69,8 @@ export interface RunSummary {
 const MAX_ERRORS = 50;
 /** Extracted batches being mapped, diffed and written at once, overlapping the next extractions. */
 const MAX_BATCHES_IN_FLIGHT = 4;
+/** How often a running run's counts reach the journal (what the API shows while it runs). */
+const JOURNAL_EVERY_MS = 1_000;
 
 /** Errors after which writing more records is pointless: the run stops (they are named by the clients). */
 const RUN_STOPPING_ERRORS = new Set(["ProductAuthError", "SiesaAuthError"]);
@@ -86,6 +88,15 @@ export async function runSync(deps: SyncDependencies, options: SyncOptions): Pro
   const { tenantId, journal } = deps;
   const { runId, dryRun = false } = options;
   const counts = zeroCounts();
+  /** Counts not yet in the run journal: written about once a second, not once per batch. */
+  let unjournaled: Partial<Counts> = {};
+  let lastJournaled = Date.now();
+  const journalCounts = async () => {
+    const delta = unjournaled;
+    unjournaled = {};
+    lastJournaled = Date.now();
+    if (Object.keys(delta).length > 0) await journal.addCounts(tenantId, runId, delta);
+  };
   const errors: RecordError[] = [];
   const changes: PlannedChange[] = [];
   const seen = new Set<string>();
@@ -172,7 +183,10 @@ export async function runSync(deps: SyncDependencies, options: SyncOptions): Pro
     if (!dryRun) {
       // The ledger only learns a hash after the product accepted the write.
       if (written.length > 0) await deps.ledger.putMany(tenantId, written);
-      await journal.addCounts(tenantId, runId, delta);
+      for (const [name, amount] of Object.entries(delta) as [keyof Counts, number][]) {
+        unjournaled[name] = (unjournaled[name] ?? 0) + amount;
+      }
+      if (Date.now() - lastJournaled >= JOURNAL_EVERY_MS) await journalCounts();
       if (newErrors.length > 0) await journal.addErrors(tenantId, runId, newErrors);
     }
     deps.onProgress?.(counts);
@@ -203,6 +217,7 @@ export async function runSync(deps: SyncDependencies, options: SyncOptions): Pro
   const durationMs = finished.getTime() - started.getTime();
   const status = runStatus(counts, stopReason);
   if (!dryRun) {
+    await journalCounts();
     await journal.finish(tenantId, runId, {
       status,
       finishedAt: finished.toISOString(),
