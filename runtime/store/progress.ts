@@ -10,7 +10,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { type Counts, zeroCounts } from "../sync/model.js";
 
-export const SHARDS = 16;
+export const SHARDS = 8;
 
 /** Units of Siesa work: planned (sent), done (finished, cancelled or given up), failed (given up). */
 export interface UnitCounts {
