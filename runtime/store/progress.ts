@@ -64,33 +64,8 @@ export class RunProgress {
   ) {}
 
   /** Applies `delta` unless `opId` was applied before; true when this call applied it. */
-  async apply(tenantId: string, runId: string, opId: string, delta: ProgressDelta): Promise<boolean> {
-    const names: Record<string, string> = { "#ops": "ops" };
-    const values: Record<string, unknown> = { ":op": new Set([opId]), ":opId": opId };
-    const adds = ["#ops :op"];
-    for (const field of FIELDS) {
-      const amount = delta[field];
-      if (!amount) continue;
-      names[`#${field}`] = field;
-      values[`:${field}`] = amount;
-      adds.push(`#${field} :${field}`);
-    }
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { tenantId: partition(tenantId), runId: shardKey(runId, shardOf(opId)) },
-          UpdateExpression: `ADD ${adds.join(", ")}`,
-          ConditionExpression: "attribute_not_exists(#ops) OR NOT contains(#ops, :opId)",
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  apply(tenantId: string, runId: string, opId: string, delta: ProgressDelta): Promise<boolean> {
+    return this.#applyGroup(tenantId, runId, shardOf(opId), [{ opId, delta }]);
   }
 
   /**
@@ -124,6 +99,7 @@ export class RunProgress {
     return applied;
   }
 
+  /** One conditional UpdateItem: adds the group's deltas only if none of its operations was applied. */
   async #applyGroup(
     tenantId: string,
     runId: string,
