@@ -16,7 +16,7 @@ export interface SandboxCredentials {
 
 /** Not secrets: the pair the sandbox accepts unless a test sets another. */
 export const SANDBOX_SIESA_CREDENTIALS: SandboxCredentials = {
-  conniKey: "0123456789abcdef0123456789abcdef",
+  conniKey: "sandbox-conni-key-0123456789abcdef",
   conniToken: "sandbox.eyJzdWIiOiJzYW5kYm94In0.signature",
 };
 

@@ -95,7 +95,7 @@ describe("tenant connectivity check", () => {
   });
 
   it("reports a wrong product password as the product's refusal, without the password", async () => {
-    const wrongPassword = "not-the-kong-password";
+    const wrongPassword = "fake-wrong-password";
     const { check } = await checkWorld({
       secrets: (good) => ({ ...good, product: { ...good.product, password: wrongPassword } }),
     });

@@ -13,7 +13,7 @@ const SIESA_ID = "siesa-integration/acme-staging/siesa";
 const KONG_ID = "siesa-integration/acme-staging/kong-rfid";
 const GOOD = {
   [SIESA_ID]: JSON.stringify({ conniKey: "k3y-hex-value", conniToken: "eyJ.secret.jwt" }),
-  [KONG_ID]: JSON.stringify({ username: "apes", password: "hunter2-very-secret" }),
+  [KONG_ID]: JSON.stringify({ username: "apes", password: "fake-test-password" }),
 };
 
 /** Secrets Manager holding `secrets` (id → SecretString; undefined = no such secret), on a clock a test moves. */
@@ -53,7 +53,7 @@ describe("SecretsManagerCredentials", () => {
 
     expect(credentials).toEqual({
       siesa: { conniKey: "k3y-hex-value", conniToken: "eyJ.secret.jwt" },
-      product: { username: "apes", password: "hunter2-very-secret" },
+      product: { username: "apes", password: "fake-test-password" },
     });
   });
 
@@ -67,7 +67,7 @@ describe("SecretsManagerCredentials", () => {
     clock.now = 5 * 60_000 + 1;
     const fresh = await source.forTenant(aTenant());
 
-    expect(cached.product.password).toBe("hunter2-very-secret");
+    expect(cached.product.password).toBe("fake-test-password");
     expect(fresh.product.password).toBe("rotated");
     expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(4);
   });
@@ -93,7 +93,7 @@ describe("SecretsManagerCredentials", () => {
   it("names the missing or empty field, never the values next to it", async () => {
     const { source } = secretsManager({
       ...GOOD,
-      [KONG_ID]: JSON.stringify({ username: "", pasword: "hunter2-very-secret" }),
+      [KONG_ID]: JSON.stringify({ username: "", pasword: "fake-test-password" }),
     });
 
     const error = await failureOf(source.forTenant(aTenant()));
