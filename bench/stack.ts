@@ -18,11 +18,9 @@ import { clientsFor } from "../runtime/compose.js";
 import { defaultPolicy } from "../runtime/http/policy.js";
 import { startLocalStack } from "../runtime/local/stack.js";
 import { logger } from "../runtime/observability/logger.js";
-import { RecordLedger } from "../runtime/store/ledger.js";
+import { oneShotSync } from "../runtime/one-shot.js";
 import { openStore } from "../runtime/store/local.js";
-import { newRunId, RunStore } from "../runtime/store/runs.js";
 import type { Counts } from "../runtime/sync/model.js";
-import { runSync } from "../runtime/sync/run-sync.js";
 import { spawnDynalite } from "../sandbox/dynalite-process.js";
 import { spawnSandboxes } from "../sandbox/process.js";
 
@@ -161,17 +159,9 @@ try {
     siesaUrl: sandboxes.siesaUrl,
     productUrl: sandboxes.productUrl,
   });
-  const deps = {
-    tenantId: tenant.id,
-    source: clients.siesa,
-    mapper: clients.mapper,
-    product: clients.product,
-    ledger: new RecordLedger(store.doc, store.names.ledger),
-    journal: new RunStore(store.doc, store.names.runs),
-    concurrency: tenant.sync.concurrency,
-  };
+  const run = oneShotSync(tenant, clients, store);
   for (const [i, label] of ["one-shot, first run (create)", "one-shot, second run (unchanged)"].entries()) {
-    const summary = await runSync(deps, { runId: newRunId(), trigger: "cli" });
+    const summary = await run();
     const oneShot: RunFigures = {
       seconds: summary.durationMs / 1000,
       extracted: summary.counts.extracted,

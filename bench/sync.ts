@@ -8,11 +8,8 @@ import { parseArgs } from "node:util";
 import { clientsFor } from "../runtime/compose.js";
 import { defaultPolicy } from "../runtime/http/policy.js";
 import { logger } from "../runtime/observability/logger.js";
-import { RecordLedger } from "../runtime/store/ledger.js";
-import { LedgerSnapshot } from "../runtime/store/ledger-snapshot.js";
+import { oneShotSync } from "../runtime/one-shot.js";
 import { openStore } from "../runtime/store/local.js";
-import { newRunId, RunStore } from "../runtime/store/runs.js";
-import { runSync } from "../runtime/sync/run-sync.js";
 import { loadTenants } from "../runtime/tenants/registry.js";
 import { spawnDynalite } from "../sandbox/dynalite-process.js";
 import { spawnSandboxes } from "../sandbox/process.js";
@@ -30,21 +27,12 @@ const clients = clientsFor(tenant, sandboxes.credentials, {
   siesaUrl: sandboxes.siesaUrl,
   productUrl: sandboxes.productUrl,
 });
-const deps = {
-  tenantId: tenant.id,
-  source: clients.siesa,
-  mapper: clients.mapper,
-  product: clients.product,
-  journal: new RunStore(store.doc, store.names.runs),
-  concurrency: tenant.sync.concurrency,
-};
+const run = oneShotSync(tenant, clients, store);
 
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 console.log(`bench:sync: ${items} items, tenant ${tenant.id}, concurrency ${tenant.sync.concurrency}`);
 for (const label of ["first run (create)", "second run (unchanged)"]) {
-  // A fresh snapshot per run, as the CLI makes: the second run pays for reading the ledger too.
-  const ledger = new LedgerSnapshot(new RecordLedger(store.doc, store.names.ledger), tenant.id);
-  const summary = await runSync({ ...deps, ledger }, { runId: newRunId(), trigger: "cli" });
+  const summary = await run();
   const perSecond = Math.round(summary.counts.extracted / (summary.durationMs / 1000));
   console.log(
     `${label.padEnd(24)} ${String(perSecond).padStart(7)} records/s  ${(summary.durationMs / 1000).toFixed(2)} s` +

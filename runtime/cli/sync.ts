@@ -9,12 +9,8 @@ import { startSandboxes } from "../../sandbox/local.js";
 import { clientsFor, type TenantCredentials } from "../compose.js";
 import { defaultPolicy } from "../http/policy.js";
 import { logger } from "../observability/logger.js";
-import { RecordLedger } from "../store/ledger.js";
-import { LedgerSnapshot } from "../store/ledger-snapshot.js";
+import { oneShotSync } from "../one-shot.js";
 import { openStore } from "../store/local.js";
-import { newRunId, RunStore } from "../store/runs.js";
-import type { Counts } from "../sync/model.js";
-import { type RunSummary, runSync } from "../sync/run-sync.js";
 import { loadTenants } from "../tenants/registry.js";
 import { type ProgressLine, progressLine, summaryTable } from "./report.js";
 
@@ -91,19 +87,14 @@ async function main(): Promise<number> {
     const policy = defaultPolicy({ retryAttempts: tenant.sync.retryAttempts });
     const clients = clientsFor(tenant, credentials, { policy, log: logger, siesaUrl, productUrl });
     const progress: ProgressLine = progressLine(process.stderr, tenant.id);
-    const summary: RunSummary = await runSync(
-      {
-        tenantId: tenant.id,
-        source: clients.siesa,
-        mapper: clients.mapper,
-        product: clients.product,
-        ledger: new LedgerSnapshot(new RecordLedger(store.doc, store.names.ledger), tenant.id),
-        journal: new RunStore(store.doc, store.names.runs),
-        concurrency: tenant.sync.concurrency,
-        onProgress: (counts: Readonly<Counts>) => progress.update(counts),
-      },
-      { runId: newRunId(), trigger: "cli", dryRun: args["dry-run"] },
-    );
+    const summary = await oneShotSync(
+      tenant,
+      clients,
+      store,
+    )({
+      dryRun: args["dry-run"],
+      onProgress: (counts) => progress.update(counts),
+    });
     progress.done();
 
     process.stdout.write(summaryTable(summary, { dryRun: args["dry-run"] }));
