@@ -40,25 +40,29 @@ export async function extractUnit(
     reportApiError(ctx, tenantId, runId, error);
     if (isRunStopping(error)) {
       await ctx.runs.requestStop(tenantId, runId, messageOf(error));
-    } else if (!delivery.final) {
-      throw error; // SQS delivers it again after a backoff
-    } else {
-      const streak = await ctx.runs.unitOutcome(tenantId, runId, true);
+      await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 });
+      await finaliseIfComplete(ctx, tenantId, runId);
+      return;
+    }
+    if (!delivery.final) throw error; // SQS delivers it again after a backoff
+    // Retries exhausted: the unit is given up (its records were never read, so the run cannot
+    // succeed), a streak of such units stops the run, and the message goes on to the pages DLQ.
+    const streak = await ctx.runs.unitOutcome(tenantId, runId, true);
+    if (streak >= FAILED_UNITS_BEFORE_STOP) {
+      await ctx.runs.requestStop(
+        tenantId,
+        runId,
+        `${streak} units of Siesa work failed in a row: ${messageOf(error)}`,
+      );
+    }
+    if (await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 })) {
       const where = `f120_id ${unit.range.from}..${unit.range.to}`;
       await ctx.runs.addErrors(tenantId, runId, [
         { key: `unit ${unitId} (${where})`, outcome: "failed", reason: messageOf(error) },
       ]);
-      if (streak >= FAILED_UNITS_BEFORE_STOP) {
-        await ctx.runs.requestStop(
-          tenantId,
-          runId,
-          `${streak} units of Siesa work failed in a row: ${messageOf(error)}`,
-        );
-      }
     }
-    await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 });
     await finaliseIfComplete(ctx, tenantId, runId);
-    return;
+    throw error;
   }
 
   if (result.kind === "split") {

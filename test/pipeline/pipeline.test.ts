@@ -148,5 +148,6 @@ describe("failures", () => {
     expect(run).toMatchObject({ status: "failed", counts: { extracted: 0 } });
     expect(run.reason).toMatch(/could not be read/);
     expect(run.errors[0]?.reason).toMatch(/siesa .*500/);
+    await expect.poll(() => deadLetters(stack as LocalStack, "pages"), { timeout: 10_000 }).toBe(1);
   });
 });
