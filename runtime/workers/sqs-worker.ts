@@ -5,6 +5,15 @@ import { QUEUES, type QueueName, retryDelaySeconds } from "../pipeline/config.js
 import { MessageFormatError, parseMessage } from "../pipeline/messages.js";
 import type { QueueHandler, WorkerDependencies } from "./dependencies.js";
 
+/** tenantId and runId of a parsed message, for its log lines. */
+function idsOf(message: unknown): { tenantId?: string; runId?: string } {
+  const { tenantId, runId } = message as { tenantId?: unknown; runId?: unknown };
+  return {
+    ...(typeof tenantId === "string" ? { tenantId } : {}),
+    ...(typeof runId === "string" ? { runId } : {}),
+  };
+}
+
 export interface MessageDelivery {
   messageId: string;
   sentAt: Date;
@@ -58,7 +67,9 @@ export function sqsWorker<S extends GenericSchema, B>(
         if (message instanceof MessageFormatError || message === undefined) throw message;
         await definition.handle(message, delivery, batch);
       } catch (error) {
+        const ids = message instanceof MessageFormatError || message === undefined ? {} : idsOf(message);
         deps.log.error("message failed", {
+          ...ids,
           queue: spec.suffix,
           messageId: record.messageId,
           receiveCount,
