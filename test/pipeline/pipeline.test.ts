@@ -1,3 +1,4 @@
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../runtime/local/stack.js";
@@ -53,6 +54,33 @@ describe("a manual run of the demo tenant through the queues", () => {
       error: { code: "conflict", details: { activeRunId: accepted?.body.runId } },
     });
     expect((await client.finished(String(accepted?.body.runId))).status).toBe("succeeded");
+  });
+});
+
+describe("a scheduled request while a run is active", () => {
+  it("is recorded on the active run as skipped, not lost", async () => {
+    // A slower product keeps the run active well past the scheduled request.
+    stack = await testStack({ sandboxOverrides: { productFaults: { latencyMs: 40 } } });
+    const client = api(stack);
+    const started = await client.trigger("demo");
+
+    await stack.sqs.client.send(
+      new SendMessageCommand({
+        QueueUrl: stack.sqs.queues.syncRequests.url,
+        MessageBody: JSON.stringify({ tenantId: "demo", trigger: "schedule" }),
+      }),
+    );
+    await expect
+      .poll(async () => (await client.run(String(started.body.runId))).skipped?.length ?? 0, {
+        timeout: 10_000,
+      })
+      .toBe(1);
+    const run = await client.finished(String(started.body.runId));
+
+    expect(run.status).toBe("succeeded");
+    expect(run.skipped).toEqual([{ trigger: "schedule", at: expect.any(String) }]);
+    const history = await client.call("GET", "/tenants/demo/runs");
+    expect((history.body.runs as unknown[]).length).toBe(1); // no second run was started
   });
 });
 
