@@ -5,7 +5,8 @@ import { defaultPolicy } from "../../runtime/http/policy.js";
 import { CredentialsError } from "../../runtime/pipeline/ports.js";
 import type { Tenant } from "../../runtime/tenants/schema.js";
 import { type LocalSandboxes, type LocalSandboxOptions, startSandboxes } from "../../sandbox/local.js";
-import { recordingLog, tenantNamed } from "./factories.js";
+import { recordingLog } from "../support/log.js";
+import { tenantNamed } from "./factories.js";
 
 // The connectivity check against the real Siesa and Kong sandboxes over HTTP, with the real clients.
 

@@ -1,11 +1,11 @@
 import { createApp } from "../../runtime/api/app.js";
 import type { ApiDependencies, Principal, RunView, StartRunResult } from "../../runtime/api/dependencies.js";
 import { createTokenVerifier, hashToken } from "../../runtime/aws/tokens.js";
-import type { Log } from "../../runtime/observability/logger.js";
 import type { ScheduleState } from "../../runtime/pipeline/ports.js";
 import { InvalidCursorError } from "../../runtime/store/errors.js";
 import { zeroCounts } from "../../runtime/sync/model.js";
 import type { Tenant, TenantInput } from "../../runtime/tenants/schema.js";
+import { recordingLog } from "../support/log.js";
 import { aTenant } from "../tenants/factories.js";
 
 /** A run record; tests override what they are about. */
@@ -145,15 +145,6 @@ export function fakeApi() {
     now: () => NOW,
   };
   return { deps, state };
-}
-
-/** A logger that keeps its lines, so a test can check what an error logged. */
-export function recordingLog(): Log & { lines: string[] } {
-  const lines: string[] = [];
-  const keep = (...args: unknown[]) => {
-    lines.push(JSON.stringify(args));
-  };
-  return { lines, debug: keep, info: keep, warn: keep, error: keep };
 }
 
 /** The app over the fake dependencies, and a `call` that sends a request as one of TOKENS (or none). */

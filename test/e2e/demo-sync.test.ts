@@ -1,7 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { clientsFor } from "../../runtime/compose.js";
 import { defaultPolicy } from "../../runtime/http/policy.js";
-import type { Log } from "../../runtime/observability/logger.js";
 import { RecordLedger } from "../../runtime/store/ledger.js";
 import { openStore, type Store } from "../../runtime/store/local.js";
 import { newRunId, RunStore } from "../../runtime/store/runs.js";
@@ -10,11 +9,11 @@ import { runSync } from "../../runtime/sync/run-sync.js";
 import { loadTenants } from "../../runtime/tenants/registry.js";
 import type { Tenant } from "../../runtime/tenants/schema.js";
 import { type LocalSandboxes, type LocalSandboxOptions, startSandboxes } from "../../sandbox/local.js";
+import { quietLog } from "../support/log.js";
 
 // The whole one-shot sync of the demo tenant: real Siesa and Kong sandboxes over HTTP, the real
 // clients and mapping, the record ledger and run journal in DynamoDB (embedded dynalite).
 
-const quiet: Log = { debug() {}, info() {}, warn() {}, error() {} };
 // Retries and Retry-After waits are honoured, just scaled down: a test should not sleep for seconds.
 // The timeout stays generous (a loaded CI machine is slow) except where hangs are injected on purpose.
 const fastPolicy = (timeoutMs = 10_000) =>
@@ -43,7 +42,7 @@ async function demoWorld(options: Partial<LocalSandboxOptions> = {}, timeoutMs?:
   const run = (dryRun = false) => {
     const clients = clientsFor(demo, sandboxes.credentials, {
       policy: fastPolicy(timeoutMs),
-      log: quiet,
+      log: quietLog,
       siesaUrl: sandboxes.siesaUrl,
       productUrl: sandboxes.productUrl,
     });

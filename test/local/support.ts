@@ -9,24 +9,7 @@ import {
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { LocalSqs } from "../../runtime/local/sqs.js";
 import { startLocalSqs } from "../../runtime/local/sqs.js";
-import type { Log } from "../../runtime/observability/logger.js";
 import type { QueueSpec } from "../../runtime/pipeline/config.js";
-
-export interface LogEntry {
-  level: "debug" | "info" | "warn" | "error";
-  message: string;
-  data: unknown[];
-}
-
-export function recordingLog(): Log & { entries: LogEntry[] } {
-  const entries: LogEntry[] = [];
-  const at =
-    (level: LogEntry["level"]) =>
-    (message: unknown, ...data: unknown[]) => {
-      entries.push({ level, message: String(message), data });
-    };
-  return { entries, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-}
 
 /** A toy event source mapping: tests vary one setting at a time. */
 export const toyQueue = (overrides: Partial<QueueSpec> = {}): QueueSpec => ({
@@ -154,3 +137,5 @@ export function recordingHandler(
   const deliveriesOf = (body: string) => deliveries.filter((d) => d.body === body);
   return { handler, deliveries, invocations, deliveriesOf };
 }
+
+export { type LogEntry, recordingLog } from "../support/log.js";

@@ -1,11 +1,10 @@
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../runtime/local/stack.js";
-import type { Log } from "../../runtime/observability/logger.js";
 
 // Factories for the pipeline's integration tests: the whole local stack (real handlers, fauxqs,
 // dynalite, sandboxes) with time scaled down, and an API client that reads like an operator's curl.
 
-export const quiet: Log = { debug() {}, info() {}, warn() {}, error() {} };
+import { quietLog } from "../support/log.js";
 
 export function testStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   return startLocalStack({
@@ -17,7 +16,7 @@ export function testStack(options: LocalStackOptions = {}): Promise<LocalStack> 
     retryBaseSeconds: 0,
     policy: { baseDelayMs: 1, maxDelayMs: 5, sleep: async () => {} },
     tablePrefix: `it-${Math.random().toString(36).slice(2, 8)}`,
-    log: quiet,
+    log: quietLog,
     ...options,
   });
 }

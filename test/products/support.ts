@@ -1,9 +1,9 @@
 import { afterEach } from "vitest";
 import { type CallPolicy, defaultPolicy } from "../../runtime/http/policy.js";
-import type { Log } from "../../runtime/observability/logger.js";
 import type { ProductClientOptions } from "../../runtime/products/index.js";
 import type { ProductRecord } from "../../runtime/sync/model.js";
 import { listen, type RunningServer } from "../../sandbox/serve.js";
+import { recordingLog } from "../support/log.js";
 
 /** Starts a sandbox app over real HTTP and closes it after the test. */
 const running: RunningServer[] = [];
@@ -14,15 +14,6 @@ export async function serve(app: Parameters<typeof listen>[0]): Promise<string> 
   const server = await listen(app);
   running.push(server);
   return server.url;
-}
-
-/** A logger that keeps every line so a test can read what was logged. */
-export function recordingLog(): Log & { lines: string[] } {
-  const lines: string[] = [];
-  const keep = (...args: unknown[]) => {
-    lines.push(JSON.stringify(args));
-  };
-  return { lines, debug: keep, info: keep, warn: keep, error: keep };
 }
 
 /** A policy that never really waits: it records each wait and runs `onSleep` (e.g. to lift a fault). */
@@ -93,3 +84,5 @@ export function wmsRecord(externalId: string, overrides: Record<string, unknown>
     },
   };
 }
+
+export { recordingLog };

@@ -1,6 +1,5 @@
 import { onTestFinished } from "vitest";
 import { defaultPolicy } from "../../runtime/http/policy.js";
-import type { Log } from "../../runtime/observability/logger.js";
 import { SiesaClient, type SiesaClientOptions } from "../../runtime/siesa/index.js";
 import type { SourceRecord } from "../../runtime/sync/model.js";
 import { type CatalogueOptions, generateCatalogue } from "../../sandbox/catalogue.js";
@@ -11,23 +10,7 @@ import {
   SANDBOX_SIESA_CREDENTIALS,
   type SiesaSandboxOptions,
 } from "../../sandbox/siesa.js";
-
-export interface LogEntry {
-  level: "debug" | "info" | "warn" | "error";
-  message: string;
-  data: unknown[];
-}
-
-/** A Log that keeps what it was told, so a test can read warnings (and check no secret leaked). */
-export function recordingLog(): Log & { entries: LogEntry[] } {
-  const entries: LogEntry[] = [];
-  const at =
-    (level: LogEntry["level"]) =>
-    (message: unknown, ...data: unknown[]) => {
-      entries.push({ level, message: String(message), data });
-    };
-  return { entries, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-}
+import { recordingLog } from "../support/log.js";
 
 /** A sleep that returns at once and remembers how long it was asked to wait. */
 export function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits: number[] } {
@@ -79,3 +62,5 @@ export function occurrences(records: readonly SourceRecord[]): Map<string, numbe
   for (const record of records) counts.set(record.key, (counts.get(record.key) ?? 0) + 1);
   return counts;
 }
+
+export { type LogEntry, recordingLog } from "../support/log.js";
