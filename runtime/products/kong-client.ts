@@ -1,11 +1,7 @@
-import type { FetchOptions, FetchResponse } from "ofetch";
-import { ExternalCallError } from "../http/errors.js";
-import { type CallContext, send } from "../http/policy.js";
 import type { ProductRecord } from "../sync/model.js";
-import { apiText, isRecord, isSuccess } from "./api-text.js";
+import { isRecord, isSuccess } from "./api-text.js";
 import { drfMessage, isDuplicateExternalId } from "./kong-errors.js";
-import { passwordLogin } from "./password-login.js";
-import { TokenSession } from "./token-session.js";
+import { ProductApi } from "./product-api.js";
 import type { ProductClient, ProductClientOptions, WriteResult } from "./types.js";
 import { joinUrl, withTrailingSlash } from "./url.js";
 import { type CreateAnswer, type FindAnswer, type UpdateAnswer, writeRecord } from "./write-flow.js";
@@ -30,25 +26,25 @@ export class KongClient implements ProductClient {
   readonly type = SERVICE;
   readonly #options: ProductClientOptions;
   readonly #skusUrl: string;
-  readonly #loginUrl: string;
-  readonly #session: TokenSession;
+  readonly #api: ProductApi;
 
   constructor(options: ProductClientOptions) {
     this.#options = options;
     this.#skusUrl = withTrailingSlash(joinUrl(options.baseUrl, options.endpoints.skus ?? DEFAULT_SKUS_PATH));
-    this.#loginUrl = withTrailingSlash(
-      joinUrl(options.baseUrl, options.endpoints.login ?? DEFAULT_LOGIN_PATH),
+    this.#api = new ProductApi(
+      {
+        product: SERVICE,
+        loginUrl: withTrailingSlash(joinUrl(options.baseUrl, options.endpoints.login ?? DEFAULT_LOGIN_PATH)),
+        tokenField: "auth_token",
+        scheme: "Token",
+        messageOf: drfMessage,
+      },
+      options,
     );
-    this.#session = new TokenSession({
-      product: SERVICE,
-      tenantId: options.tenantId,
-      log: options.log,
-      login: () => this.#login(),
-    });
   }
 
-  async login(): Promise<void> {
-    await this.#session.token();
+  login(): Promise<void> {
+    return this.#api.login();
   }
 
   write(record: ProductRecord, knownProductId?: string): Promise<WriteResult> {
@@ -63,23 +59,19 @@ export class KongClient implements ProductClient {
     );
   }
 
-  #login(): Promise<string> {
-    return passwordLogin(SERVICE, this.#loginUrl, this.#options, {
-      tokenField: "auth_token",
-      messageOf: drfMessage,
-    });
-  }
-
   async #create(record: ProductRecord): Promise<CreateAnswer> {
-    const response = await this.#call("create sku", this.#skusUrl, { method: "POST", body: record.payload });
-    if (isSuccess(response.status)) return { kind: "created", id: this.#idOf(response, "create sku") };
+    const response = await this.#api.call("create sku", this.#skusUrl, {
+      method: "POST",
+      body: record.payload,
+    });
+    if (isSuccess(response.status)) return { kind: "created", id: this.#api.idOf(response, "create sku") };
     if (response.status === 400 && isDuplicateExternalId(response._data)) return { kind: "duplicate" };
-    return this.#refused(response);
+    return this.#api.refused(response);
   }
 
   async #update(id: string, record: ProductRecord): Promise<UpdateAnswer> {
     const url = `${this.#skusUrl}${encodeURIComponent(id)}/`;
-    const response = await this.#call("update sku", url, { method: "PATCH", body: record.payload });
+    const response = await this.#api.call("update sku", url, { method: "PATCH", body: record.payload });
     if (isSuccess(response.status)) return { kind: "updated", id };
     if (response.status === 404) {
       this.#options.log.info("known SKU is gone from Kong, creating it again", {
@@ -90,7 +82,7 @@ export class KongClient implements ProductClient {
       });
       return { kind: "gone" };
     }
-    return this.#refused(response);
+    return this.#api.refused(response);
   }
 
   /**
@@ -106,8 +98,8 @@ export class KongClient implements ProductClient {
     const seen = new Set<string>();
     for (;;) {
       seen.add(new URLSearchParams(query).toString());
-      const response = await this.#call("find sku", this.#skusUrl, { method: "GET", query });
-      if (!isSuccess(response.status)) return this.#refused(response);
+      const response = await this.#api.call("find sku", this.#skusUrl, { method: "GET", query });
+      if (!isSuccess(response.status)) return this.#api.refused(response);
       const page = (isRecord(response._data) ? response._data : {}) as DrfPage;
       const exact = page.results?.find((sku) => String(sku.external_id) === record.externalId);
       if (exact && exact.id != null) return { kind: "found", id: String(exact.id) };
@@ -120,41 +112,5 @@ export class KongClient implements ProductClient {
       kind: "missing",
       reason: `external_id ${record.externalId} already exists in Kong but no SKU with it was found${scope}`,
     };
-  }
-
-  #call(operation: string, url: string, options: FetchOptions<"json">): Promise<FetchResponse<unknown>> {
-    return this.#session.authorized((token) =>
-      send<unknown>(
-        url,
-        { ...options, headers: { Authorization: `Token ${token}`, Accept: "application/json" } },
-        this.#options.policy,
-        this.#context(operation),
-      ),
-    );
-  }
-
-  /** 4xx other than 401 (handled by the session): the record is rejected with Kong's own words. */
-  #refused(response: FetchResponse<unknown>): { kind: "refused"; reason: string } {
-    const message = drfMessage(response._data);
-    return {
-      kind: "refused",
-      reason: response.status === 400 ? message : `HTTP ${response.status}: ${message}`,
-    };
-  }
-
-  #idOf(response: FetchResponse<unknown>, operation: string): string {
-    const id = isRecord(response._data) ? response._data.id : undefined;
-    if (typeof id === "number" || (typeof id === "string" && id !== "")) return String(id);
-    throw new ExternalCallError(
-      SERVICE,
-      operation,
-      response.status,
-      `answered without an id: ${apiText(response._data)}`,
-      false,
-    );
-  }
-
-  #context(operation: string): CallContext {
-    return { service: SERVICE, operation, tenantId: this.#options.tenantId, log: this.#options.log };
   }
 }

@@ -1,10 +1,6 @@
-import type { FetchOptions, FetchResponse } from "ofetch";
-import { ExternalCallError } from "../http/errors.js";
-import { type CallContext, send } from "../http/policy.js";
 import type { ProductRecord } from "../sync/model.js";
-import { apiText, isRecord, isSuccess } from "./api-text.js";
-import { passwordLogin } from "./password-login.js";
-import { TokenSession } from "./token-session.js";
+import { isRecord, isSuccess } from "./api-text.js";
+import { ProductApi } from "./product-api.js";
 import type { ProductClient, ProductClientOptions, WriteResult } from "./types.js";
 import { joinUrl, withoutTrailingSlash } from "./url.js";
 import { wmsMessage } from "./wms-errors.js";
@@ -28,25 +24,27 @@ export class WmsClient implements ProductClient {
   readonly type = SERVICE;
   readonly #options: ProductClientOptions;
   readonly #productsUrl: string;
-  readonly #loginUrl: string;
-  readonly #session: TokenSession;
+  readonly #api: ProductApi;
 
   constructor(options: ProductClientOptions) {
     this.#options = options;
     this.#productsUrl = withoutTrailingSlash(
       joinUrl(options.baseUrl, options.endpoints.products ?? DEFAULT_PRODUCTS_PATH),
     );
-    this.#loginUrl = joinUrl(options.baseUrl, options.endpoints.login ?? DEFAULT_LOGIN_PATH);
-    this.#session = new TokenSession({
-      product: SERVICE,
-      tenantId: options.tenantId,
-      log: options.log,
-      login: () => this.#login(),
-    });
+    this.#api = new ProductApi(
+      {
+        product: SERVICE,
+        loginUrl: joinUrl(options.baseUrl, options.endpoints.login ?? DEFAULT_LOGIN_PATH),
+        tokenField: "token",
+        scheme: "Bearer",
+        messageOf: wmsMessage,
+      },
+      options,
+    );
   }
 
-  async login(): Promise<void> {
-    await this.#session.token();
+  login(): Promise<void> {
+    return this.#api.login();
   }
 
   write(record: ProductRecord, knownProductId?: string): Promise<WriteResult> {
@@ -61,26 +59,20 @@ export class WmsClient implements ProductClient {
     );
   }
 
-  #login(): Promise<string> {
-    return passwordLogin(SERVICE, this.#loginUrl, this.#options, {
-      tokenField: "token",
-      messageOf: wmsMessage,
-    });
-  }
-
   async #create(record: ProductRecord): Promise<CreateAnswer> {
-    const response = await this.#call("create product", this.#productsUrl, {
+    const response = await this.#api.call("create product", this.#productsUrl, {
       method: "POST",
       body: record.payload,
     });
-    if (isSuccess(response.status)) return { kind: "created", id: this.#idOf(response, "create product") };
+    if (isSuccess(response.status))
+      return { kind: "created", id: this.#api.idOf(response, "create product") };
     if (response.status === 409) return { kind: "duplicate" };
-    return this.#refused(response);
+    return this.#api.refused(response);
   }
 
   async #update(id: string, record: ProductRecord): Promise<UpdateAnswer> {
     const url = `${this.#productsUrl}/${encodeURIComponent(id)}`;
-    const response = await this.#call("update product", url, { method: "PATCH", body: record.payload });
+    const response = await this.#api.call("update product", url, { method: "PATCH", body: record.payload });
     if (isSuccess(response.status)) return { kind: "updated", id };
     if (response.status === 404) {
       this.#options.log.info("known product is gone from the WMS, creating it again", {
@@ -91,7 +83,7 @@ export class WmsClient implements ProductClient {
       });
       return { kind: "gone" };
     }
-    return this.#refused(response);
+    return this.#api.refused(response);
   }
 
   /**
@@ -104,8 +96,8 @@ export class WmsClient implements ProductClient {
     do {
       const query: Record<string, string> = { external_id__eq: record.externalId };
       if (cursor) query.last_evaluated_key_id = cursor;
-      const response = await this.#call("find product", this.#productsUrl, { method: "GET", query });
-      if (!isSuccess(response.status)) return this.#refused(response);
+      const response = await this.#api.call("find product", this.#productsUrl, { method: "GET", query });
+      if (!isSuccess(response.status)) return this.#api.refused(response);
       const page = (isRecord(response._data) ? response._data : {}) as WmsPage;
       const exact = page.results?.find((p) => String(p.external_id) === record.externalId);
       if (exact && exact.id != null) return { kind: "found", id: String(exact.id) };
@@ -116,41 +108,5 @@ export class WmsClient implements ProductClient {
       kind: "missing",
       reason: `external_id ${record.externalId} already exists in the WMS but no product with it was found`,
     };
-  }
-
-  #call(operation: string, url: string, options: FetchOptions<"json">): Promise<FetchResponse<unknown>> {
-    return this.#session.authorized((token) =>
-      send<unknown>(
-        url,
-        { ...options, headers: { Authorization: `Bearer ${token}`, Accept: "application/json" } },
-        this.#options.policy,
-        this.#context(operation),
-      ),
-    );
-  }
-
-  /** 4xx other than 401 (handled by the session): the record is rejected with the WMS's own words. */
-  #refused(response: FetchResponse<unknown>): { kind: "refused"; reason: string } {
-    const message = wmsMessage(response._data);
-    return {
-      kind: "refused",
-      reason: response.status === 400 ? message : `HTTP ${response.status}: ${message}`,
-    };
-  }
-
-  #idOf(response: FetchResponse<unknown>, operation: string): string {
-    const id = isRecord(response._data) ? response._data.id : undefined;
-    if (typeof id === "number" || (typeof id === "string" && id !== "")) return String(id);
-    throw new ExternalCallError(
-      SERVICE,
-      operation,
-      response.status,
-      `answered without an id: ${apiText(response._data)}`,
-      false,
-    );
-  }
-
-  #context(operation: string): CallContext {
-    return { service: SERVICE, operation, tenantId: this.#options.tenantId, log: this.#options.log };
   }
 }
