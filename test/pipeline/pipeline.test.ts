@@ -2,6 +2,8 @@ import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../runtime/local/stack.js";
+import { TenantLease } from "../../runtime/store/lease.js";
+import { RunStore } from "../../runtime/store/runs.js";
 import type { QueueHandler } from "../../runtime/workers/dependencies.js";
 import { api, deadLetters, testStack } from "./local-stack.js";
 
@@ -81,6 +83,38 @@ describe("a scheduled request while a run is active", () => {
     expect(run.skipped).toEqual([{ trigger: "schedule", at: expect.any(String) }]);
     const history = await client.call("GET", "/tenants/demo/runs");
     expect((history.body.runs as unknown[]).length).toBe(1); // no second run was started
+  });
+});
+
+describe("a run that crashed", () => {
+  it("does not block the tenant once its lease expires: the next run starts and the old one ends failed", async () => {
+    stack = await testStack();
+    const { doc, names } = stack.store;
+    const runs = new RunStore(doc, names.runs);
+    const startedAt = new Date(Date.now() - 2 * 3_600_000);
+    await runs.create({
+      runId: "20261122T080000.000Z-crashed00000",
+      tenantId: "demo",
+      trigger: "schedule",
+      status: "running",
+      startedAt: startedAt.toISOString(),
+      counts: { extracted: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, failed: 0 },
+      errors: [],
+    });
+    // Taken two hours ago for the tenant's maximum run duration (60 minutes): long expired.
+    await new TenantLease(doc, names.tenants).acquire(
+      "demo",
+      "20261122T080000.000Z-crashed00000",
+      startedAt,
+      3_600_000,
+    );
+    const client = api(stack);
+
+    const next = await client.triggerAndFinish("demo");
+    const crashed = await client.run("20261122T080000.000Z-crashed00000");
+
+    expect(next.status).toBe("succeeded");
+    expect(crashed).toMatchObject({ status: "failed", reason: expect.stringMatching(/lease expired/) });
   });
 });
 
