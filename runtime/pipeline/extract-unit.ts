@@ -25,6 +25,11 @@ export async function extractUnit(
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return; // a late message of a finished run
   const op = `unit:${unitId}`;
+  // A redelivered unit that was already counted must not send its children or loads again.
+  if (await ctx.progress.has(tenantId, runId, op)) {
+    await finaliseIfComplete(ctx, tenantId, runId);
+    return;
+  }
   if (run.stopReason) {
     await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
     await finaliseIfComplete(ctx, tenantId, runId);

@@ -7,7 +7,7 @@
  * on dynalite and DynamoDB Local alike. Sharding keeps each item small and spreads write contention.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { type Counts, zeroCounts } from "../sync/model.js";
 
 export const SHARDS = 8;
@@ -62,6 +62,21 @@ export class RunProgress {
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
+
+  /** Whether `opId` was applied (a redelivered message can skip work already counted). */
+  async has(tenantId: string, runId: string, opId: string): Promise<boolean> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { tenantId: partition(tenantId), runId: shardKey(runId, shardOf(opId)) },
+        ProjectionExpression: "#ops",
+        ExpressionAttributeNames: { "#ops": "ops" },
+        ConsistentRead: true,
+      }),
+    );
+    const ops = Item?.ops;
+    return ops instanceof Set && ops.has(opId);
+  }
 
   /** Applies `delta` unless `opId` was applied before; true when this call applied it. */
   apply(tenantId: string, runId: string, opId: string, delta: ProgressDelta): Promise<boolean> {

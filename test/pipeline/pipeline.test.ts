@@ -137,6 +137,7 @@ describe("at-least-once delivery", () => {
     });
     expect(kong.skus.size).toBe(300);
     expect(kong.stats.creates).toBe(300); // nothing written twice
+    expect(kong.stats.patches).toBe(0);
   });
 
   it("still ends with exact counts when a load handler dies halfway through a batch", async () => {

@@ -33,6 +33,16 @@ describe("RunProgress", () => {
     expect(await progress.read(tenantId, runId)).toMatchObject({ extracted: 1, created: 1 });
   });
 
+  it("tells whether an operation was applied", async () => {
+    const tenantId = aTenantId();
+    const runId = newRunId();
+    await progress.apply(tenantId, runId, "unit:0.3", { unitsDone: 1 });
+
+    expect(await progress.has(tenantId, runId, "unit:0.3")).toBe(true);
+    expect(await progress.has(tenantId, runId, "unit:0.4")).toBe(false);
+    expect(await progress.has(tenantId, newRunId(), "unit:0.3")).toBe(false);
+  });
+
   it("sums exactly under many parallel workers, duplicates included", async () => {
     const tenantId = aTenantId();
     const runId = newRunId();
