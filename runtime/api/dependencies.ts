@@ -10,6 +10,12 @@ export interface TokenVerifier {
   verify(token: string): Promise<Principal | undefined>;
 }
 
+/**
+ * How stale status reads may be: a monitor polling every few seconds sees at most this much delay,
+ * and many monitors at once cost one set of reads (and one status body) a second per tenant.
+ */
+export const STATUS_CACHE_MS = 1_000;
+
 export type StartRunResult = { started: true; runId: string } | { started: false; activeRunId: string };
 
 /** A run as the API shows it: stored fields, with live counts while it runs. */

@@ -1,7 +1,13 @@
 import { createTenantCheck } from "../api/check.js";
-import type { ApiDependencies, RunView, TokenVerifier } from "../api/dependencies.js";
+import {
+  type ApiDependencies,
+  type RunView,
+  STATUS_CACHE_MS,
+  type TokenVerifier,
+} from "../api/dependencies.js";
 import { clientsFor } from "../compose.js";
 import { defaultPolicy } from "../http/policy.js";
+import { shortCache } from "../short-cache.js";
 import { newRunId } from "../store/runs.js";
 import { zeroCounts } from "../sync/model.js";
 import type { RunRecord } from "../sync/ports.js";
@@ -9,7 +15,6 @@ import type { WorkerDependencies } from "../workers/dependencies.js";
 import { createPipelineContext } from "./context.js";
 import { expireRun } from "./finalise.js";
 import type { ScheduleControl } from "./ports.js";
-import { shortCache } from "./short-cache.js";
 
 export interface ApiOnlyParts {
   schedules: ScheduleControl;
@@ -21,11 +26,6 @@ export interface ApiOnlyParts {
 
 /** How far back the status looks for the last finished / succeeded run. */
 const HISTORY_PAGES = 5;
-/**
- * How stale the status reads may be: a monitor polling every few seconds sees at most this much
- * delay, and many monitors at once cost one set of reads a second per tenant.
- */
-export const STATUS_CACHE_MS = 1_000;
 /** Schedule states change only through this API (which forgets them) or a deploy. */
 const SCHEDULE_CACHE_MS = 30_000;
 
