@@ -1,6 +1,9 @@
 import { ExternalCallError } from "../http/errors.js";
 import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
+import { ProductAuthError } from "../products/index.js";
+import { SiesaAuthError } from "../siesa/index.js";
 import type { PipelineContext } from "./context.js";
+import { CredentialsError } from "./ports.js";
 
 /** Errors after which the run stops early: the credentials are refused even after a fresh login. */
 const RUN_STOPPING = new Set(["SiesaAuthError", "ProductAuthError", "CredentialsError"]);
@@ -13,11 +16,19 @@ export const isRunStopping = (error: unknown): error is Error =>
 
 export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/** Which outside system an error came from, and its status, as the ApiErrors metric names them. */
+export function apiOf(error: unknown): { api: string; status: string } {
+  if (error instanceof ExternalCallError) return { api: error.service, status: String(error.status) };
+  if (error instanceof ProductAuthError)
+    return { api: error.product, status: String(error.status ?? "auth") };
+  if (error instanceof SiesaAuthError) return { api: "siesa", status: "401" };
+  if (error instanceof CredentialsError) return { api: "secrets", status: "unusable" };
+  return { api: "internal", status: error instanceof Error ? error.name : "error" };
+}
+
 /** Counts an outside API's failure in the `ApiErrors` metric (by api and status) and logs it. */
 export function reportApiError(ctx: PipelineContext, tenantId: string, runId: string, error: unknown): void {
-  const api =
-    error instanceof ExternalCallError ? error.service : error instanceof Error ? error.name : "unknown";
-  const status = error instanceof ExternalCallError ? String(error.status) : "error";
+  const { api, status } = apiOf(error);
   ctx.metrics.count(METRICS.apiErrors, 1, {
     [DIMENSIONS.tenant]: tenantId,
     [DIMENSIONS.api]: api,
