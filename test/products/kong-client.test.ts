@@ -181,7 +181,7 @@ describe("KongClient authentication", () => {
     const kong = createKongSandbox();
     const url = await serve(kong.app);
     const log = recordingLog();
-    const password = "wrong-but-secret-pw";
+    const password = "fake-wrong-password-value";
     const client = new KongClient(
       clientOptions(url, { username: SANDBOX_KONG_CREDENTIALS.username, password }, { log }),
     );

@@ -149,7 +149,7 @@ describe("WmsClient authentication", () => {
     const wms = createWmsSandbox();
     const url = await serve(wms.app);
     const log = recordingLog();
-    const password = "wrong-but-secret-pw";
+    const password = "fake-wrong-password-value";
     const client = new WmsClient(
       clientOptions(url, { username: SANDBOX_WMS_CREDENTIALS.username, password }, { log }),
     );

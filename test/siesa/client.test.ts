@@ -88,7 +88,7 @@ describe("SiesaClient authentication", () => {
   it("throws SiesaAuthError on 401 without the key or token in the message or the logs", async () => {
     const { client } = await startSiesa();
     const log = recordingLog();
-    const credentials = { conniKey: "feedfacecafebeef", conniToken: "eyJhbGciOi.secret-token.sig" };
+    const credentials = { conniKey: "fake-conni-key-value", conniToken: "fake.conni.token-value" };
 
     const failure = await client({ credentials, log })
       .ping()
