@@ -48,7 +48,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * `knobs` is read on every request, so a test can change it while the sandbox runs.
  * `body429` lets each sandbox answer throttling in its own API's shape.
  */
-export function faultInjection(
+function faultInjection(
   knobs: () => FaultKnobs,
   random: () => number,
   body429: (retryAfterSeconds: number) => unknown = () => ({ detail: "Too many requests" }),
@@ -67,5 +67,41 @@ export function faultInjection(
     edge += k.timeoutShare;
     if (draw < edge) await sleep(k.hangMs);
     await next();
+  };
+}
+
+/** A sandbox's fault knobs, changeable while it runs, and the middleware that applies them. */
+export interface FaultControl {
+  /** Merges new knob values; a new seed restarts the draws, so a test that sets one sees a repeatable sequence. */
+  set(partial: Partial<FaultKnobs>): void;
+  middleware(body429?: (retryAfterSeconds: number) => unknown): MiddlewareHandler;
+}
+
+export function faultControl(initial: Partial<FaultKnobs> = {}): FaultControl {
+  let knobs = noFaults(initial);
+  let random = seededRandom(knobs.seed);
+  return {
+    set(partial) {
+      if (partial.seed !== undefined) random = seededRandom(partial.seed);
+      knobs = { ...knobs, ...partial };
+    },
+    middleware: (body429) =>
+      faultInjection(
+        () => knobs,
+        () => random(),
+        body429,
+      ),
+  };
+}
+
+/** Counts every answer a sandbox gives, injected faults included, by HTTP status. */
+export function countAnswers(stats: {
+  requests: number;
+  byStatus: Record<number, number>;
+}): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    stats.requests++;
+    stats.byStatus[c.res.status] = (stats.byStatus[c.res.status] ?? 0) + 1;
   };
 }

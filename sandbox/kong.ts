@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type Context, Hono } from "hono";
-import { type FaultKnobs, faultInjection, noFaults, seededRandom } from "./faults.js";
+import { countAnswers, type FaultKnobs, faultControl } from "./faults.js";
 
 /**
  * A stand-in for Kong RFID's API (Django REST Framework + Djoser, SYSTEM.md §5) that answers with
@@ -248,8 +248,7 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
   const users = options.users ?? [SANDBOX_KONG_CREDENTIALS];
   const pageSize = options.pageSize ?? 20;
   const maxPageSize = options.maxPageSize ?? 100;
-  let knobs = noFaults(options.faults);
-  const random = seededRandom(knobs.seed);
+  const faults = faultControl(options.faults);
   const skus = new KongSkuStore();
   // DRF's authtoken keeps one token per user (get_or_create), so concurrent logins share it.
   const tokenOfUser = new Map<string, string>();
@@ -271,19 +270,13 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
 
   const app = new Hono();
 
-  app.use("*", async (c, next) => {
-    await next();
-    stats.requests++;
-    stats.byStatus[c.res.status] = (stats.byStatus[c.res.status] ?? 0) + 1;
-  });
+  app.use("*", countAnswers(stats));
 
   app.use(
     "*",
-    faultInjection(
-      () => knobs,
-      random,
-      (seconds) => ({ detail: `Request was throttled. Expected available in ${seconds} seconds.` }),
-    ),
+    faults.middleware((seconds) => ({
+      detail: `Request was throttled. Expected available in ${seconds} seconds.`,
+    })),
   );
 
   app.post("/auth/token/login/", async (c) => {
@@ -396,9 +389,7 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
     resetStats: () => {
       Object.assign(stats, freshStats());
     },
-    setFaults: (faults) => {
-      knobs = { ...knobs, ...faults };
-    },
+    setFaults: (partial) => faults.set(partial),
     invalidateTokens: () => {
       tokenOfUser.clear();
       userOfToken.clear();

@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import { type Catalogue, generateCatalogue, type SiesaWireRow } from "./catalogue.js";
-import { type FaultKnobs, faultInjection, noFaults, seededRandom } from "./faults.js";
+import { type FaultKnobs, faultControl, seededRandom } from "./faults.js";
 
 /**
  * A Hono app that answers like Siesa Cloud's `ejecutarconsultaestandar` (SYSTEM.md §4), quirks
@@ -229,8 +229,7 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
     seed: catalogue.seed,
     ...rest,
   };
-  let faults = initialFaults ?? noFaults();
-  let faultRandom = seededRandom(faults.seed);
+  const faults = faultControl(initialFaults);
   const orderRandom = seededRandom(settings.seed);
   const stats: SiesaSandboxStats = { total: 0, byDescripcion: {} };
 
@@ -275,11 +274,11 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
   });
   app.use(
     "*",
-    faultInjection(
-      () => faults,
-      () => faultRandom(),
-      () => ({ codigo: 429, mensaje: "Demasiadas solicitudes", detalle: "Intente más tarde" }),
-    ),
+    faults.middleware(() => ({
+      codigo: 429,
+      mensaje: "Demasiadas solicitudes",
+      detalle: "Intente más tarde",
+    })),
   );
 
   app.get("/api/siesa/v3/ejecutarconsultaestandar", (c) => {
@@ -328,11 +327,7 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
     app,
     catalogue,
     stats,
-    setFaults(partial) {
-      // A new seed restarts the fault draws, so a test that sets one sees a repeatable sequence.
-      if (partial.seed !== undefined) faultRandom = seededRandom(partial.seed);
-      faults = { ...faults, ...partial };
-    },
+    setFaults: (partial) => faults.set(partial),
     setOptions(partial) {
       settings = { ...settings, ...partial };
     },

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { type Context, Hono } from "hono";
-import { type FaultKnobs, faultInjection, noFaults, seededRandom } from "./faults.js";
+import { countAnswers, type FaultKnobs, faultControl } from "./faults.js";
 
 /**
  * A stand-in for the WMS product API (SYSTEM.md §6). The spec fixes only the routes, the Bearer
@@ -197,8 +197,7 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
   const maxPageSize = options.maxPageSize ?? 100;
   const ttlSeconds = options.tokenTtlSeconds ?? 3600;
   const now = options.now ?? Date.now;
-  let knobs = noFaults(options.faults);
-  const random = seededRandom(knobs.seed);
+  const faults = faultControl(options.faults);
   const products = new WmsProductStore();
   const tokenExpiry = new Map<string, number>();
   let refusing = false;
@@ -217,19 +216,11 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
 
   const app = new Hono();
 
-  app.use("*", async (c, next) => {
-    await next();
-    stats.requests++;
-    stats.byStatus[c.res.status] = (stats.byStatus[c.res.status] ?? 0) + 1;
-  });
+  app.use("*", countAnswers(stats));
 
   app.use(
     "*",
-    faultInjection(
-      () => knobs,
-      random,
-      () => ({ message: "Too Many Requests" }),
-    ),
+    faults.middleware(() => ({ message: "Too Many Requests" })),
   );
 
   app.post("/auth", async (c) => {
@@ -339,9 +330,7 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
     resetStats: () => {
       Object.assign(stats, freshStats());
     },
-    setFaults: (faults) => {
-      knobs = { ...knobs, ...faults };
-    },
+    setFaults: (partial) => faults.set(partial),
     invalidateTokens: () => {
       tokenExpiry.clear();
     },
