@@ -1,18 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
-
-/** A free TCP port on 127.0.0.1 (dynalite's CLI cannot be asked for port 0). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, "close");
-  return port;
-}
+import { freePort } from "./free-port.js";
 
 /**
  * dynalite in its own process, for benchmarks: DynamoDB is a remote service in AWS, so the sync

@@ -10,9 +10,9 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../sandbox/free-port.js";
 
 /** The suites that talk to DynamoDB: add a path here when another suite needs it. */
 /** Every suite whose state lives in DynamoDB: the stores, the one-shot sync and the queued pipeline. */
@@ -62,17 +62,6 @@ function ensureEmulator(): string {
     rmSync(staging, { recursive: true, force: true });
   }
   return emulator;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
 }
 
 interface Emulator {
