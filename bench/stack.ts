@@ -14,15 +14,11 @@
 import { once } from "node:events";
 import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
-import { clientsFor } from "../runtime/compose.js";
-import { defaultPolicy } from "../runtime/http/policy.js";
 import { startLocalStack } from "../runtime/local/stack.js";
 import { logger } from "../runtime/observability/logger.js";
-import { oneShotSync } from "../runtime/one-shot.js";
-import { openStore } from "../runtime/store/local.js";
 import type { Counts } from "../runtime/sync/model.js";
 import { spawnDynalite } from "../sandbox/dynalite-process.js";
-import { spawnSandboxes } from "../sandbox/process.js";
+import { oneShotBench } from "./one-shot.js";
 
 const { values } = parseArgs({
   options: {
@@ -150,32 +146,23 @@ try {
 }
 
 // --- 3. the one-shot sync on the same catalogue ---------------------------------------------------
-const sandboxes = await spawnSandboxes({ product: tenant.product.type, items, seed: 42 });
-const store = await openStore({ prefix: "bench-oneshot" });
+const oneShot = await oneShotBench(tenant, items, "bench-oneshot");
 try {
-  const clients = clientsFor(tenant, sandboxes.credentials, {
-    policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts }),
-    log: logger,
-    siesaUrl: sandboxes.siesaUrl,
-    productUrl: sandboxes.productUrl,
-  });
-  const run = oneShotSync(tenant, clients, store);
   for (const [i, label] of ["one-shot, first run (create)", "one-shot, second run (unchanged)"].entries()) {
-    const summary = await run();
-    const oneShot: RunFigures = {
+    const summary = await oneShot.run();
+    const figures: RunFigures = {
       seconds: summary.durationMs / 1000,
       extracted: summary.counts.extracted,
       status: summary.status,
       counts: summary.counts,
     };
-    console.log(line(label, oneShot));
+    console.log(line(label, figures));
     const viaStack = stackRuns[i];
     if (viaStack) {
-      console.log(`${"".padEnd(34)} stack / one-shot: ${(viaStack.seconds / oneShot.seconds).toFixed(2)}×`);
+      console.log(`${"".padEnd(34)} stack / one-shot: ${(viaStack.seconds / figures.seconds).toFixed(2)}×`);
     }
   }
 } finally {
-  await store.close();
-  await sandboxes.close();
+  await oneShot.close();
   await dynamo.close();
 }

@@ -5,29 +5,16 @@
  * so the figures are the sync's own: its CPU, its memory (peak RSS of this process).
  */
 import { parseArgs } from "node:util";
-import { clientsFor } from "../runtime/compose.js";
-import { defaultPolicy } from "../runtime/http/policy.js";
-import { logger } from "../runtime/observability/logger.js";
-import { oneShotSync } from "../runtime/one-shot.js";
-import { openStore } from "../runtime/store/local.js";
 import { loadTenants } from "../runtime/tenants/registry.js";
 import { spawnDynalite } from "../sandbox/dynalite-process.js";
-import { spawnSandboxes } from "../sandbox/process.js";
+import { oneShotBench } from "./one-shot.js";
 
 const { values } = parseArgs({ options: { items: { type: "string", default: "10000" } } });
 const items = Number(values.items);
 const tenant = (await loadTenants()).require("demo");
-const sandboxes = await spawnSandboxes({ product: tenant.product.type, items, seed: 42 });
 const dynamo = await spawnDynalite();
 process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-const store = await openStore({ prefix: "bench" });
-const clients = clientsFor(tenant, sandboxes.credentials, {
-  policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts }),
-  log: logger,
-  siesaUrl: sandboxes.siesaUrl,
-  productUrl: sandboxes.productUrl,
-});
-const run = oneShotSync(tenant, clients, store);
+const { run, close } = await oneShotBench(tenant, items, "bench");
 
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 console.log(`bench:sync: ${items} items, tenant ${tenant.id}, concurrency ${tenant.sync.concurrency}`);
@@ -39,6 +26,5 @@ for (const label of ["first run (create)", "second run (unchanged)"]) {
       `  peak RSS ${peakRssMb()} MB  ${JSON.stringify(summary.counts)}`,
   );
 }
-await store.close();
+await close();
 await dynamo.close();
-await sandboxes.close();
