@@ -2,19 +2,14 @@ import { ExternalCallError } from "../http/errors.js";
 import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
 import { ProductAuthError } from "../products/index.js";
 import { SiesaAuthError } from "../siesa/index.js";
+import { isRunStopping, messageOf } from "../sync/run-sync.js";
 import type { PipelineContext } from "./context.js";
 import { CredentialsError } from "./ports.js";
-
-/** Errors after which the run stops early: the credentials are refused even after a fresh login. */
-const RUN_STOPPING = new Set(["SiesaAuthError", "ProductAuthError", "CredentialsError"]);
 
 /** A run whose source keeps failing stops after this many units in a row gave up. */
 export const FAILED_UNITS_BEFORE_STOP = 5;
 
-export const isRunStopping = (error: unknown): error is Error =>
-  error instanceof Error && RUN_STOPPING.has(error.name);
-
-export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+export { isRunStopping, messageOf };
 
 /** Which outside system an error came from, and its status, as the ApiErrors metric names them. */
 export function apiOf(error: unknown): { api: string; status: string } {

@@ -73,9 +73,13 @@ const MAX_BATCHES_IN_FLIGHT = 4;
 const JOURNAL_EVERY_MS = 1_000;
 
 /** Errors after which writing more records is pointless: the run stops (they are named by the clients). */
-const RUN_STOPPING_ERRORS = new Set(["ProductAuthError", "SiesaAuthError"]);
+const RUN_STOPPING_ERRORS = new Set(["ProductAuthError", "SiesaAuthError", "CredentialsError"]);
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+/** Credentials refused for good (or unusable): retrying or writing more records cannot help. */
+export const isRunStopping = (error: unknown): error is Error =>
+  error instanceof Error && RUN_STOPPING_ERRORS.has(error.name);
+
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
  * One run of one tenant: extract → map → compare each payload's hash with the ledger → write
@@ -170,7 +174,7 @@ export async function runSync(deps: SyncDependencies, options: SyncOptions): Pro
               outcome: result.outcome,
             });
           } catch (error) {
-            if (error instanceof Error && RUN_STOPPING_ERRORS.has(error.name)) {
+            if (isRunStopping(error)) {
               productRefused ??= error.message;
               stopReason ??= error.message;
             }
