@@ -13,7 +13,7 @@ import { zeroCounts } from "../sync/model.js";
 import type { RunRecord } from "../sync/ports.js";
 import type { WorkerDependencies } from "../workers/dependencies.js";
 import { createPipelineContext } from "./context.js";
-import { expireRun } from "./finalise.js";
+import { countsOf, expireRun } from "./finalise.js";
 import type { ScheduleControl } from "./ports.js";
 
 export interface ApiOnlyParts {
@@ -40,9 +40,7 @@ export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyPa
   /** A running run's counts live in its progress shards until it finishes. */
   const withLiveCounts = async (run: RunRecord): Promise<RunView> => {
     if (run.status !== "running") return run;
-    const p = await ctx.progress.read(run.tenantId, run.runId);
-    const { extracted, created, updated, unchanged, rejected, failed } = p;
-    return { ...run, counts: { extracted, created, updated, unchanged, rejected, failed } };
+    return { ...run, counts: countsOf(await ctx.progress.read(run.tenantId, run.runId)) };
   };
 
   const findFinished = async (tenantId: string, accept: (run: RunRecord) => boolean) => {

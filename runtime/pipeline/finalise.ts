@@ -4,7 +4,8 @@ import type { Counts } from "../sync/model.js";
 import { runStatus } from "../sync/run-sync.js";
 import type { PipelineContext } from "./context.js";
 
-const countsOf = (p: Progress): Counts => ({
+/** The record counts of a run's progress (without its unit bookkeeping). */
+export const countsOf = (p: Progress): Counts => ({
   extracted: p.extracted,
   created: p.created,
   updated: p.updated,
