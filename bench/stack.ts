@@ -3,8 +3,8 @@
  *   1. a run triggered through the API, from POST /tenants/:id/runs to `succeeded` (first run: every
  *      record created; second run: every record unchanged): records per second and seconds;
  *   2. GET /tenants/:id/status latency, p50/p99, under 50 concurrent requests (2,000 requests, idle stack);
- *   3. the one-shot runSync (`npm run sync`'s path) on the same catalogue, and the stack's time as a
- *      multiple of it (first figure to beat: within 2×).
+ *   3. the in-process engine (`npm run sync`'s path: the same steps over in-process queues) on the same
+ *      catalogue, and the stack's time as a multiple of it (figure to beat: within 1.5×).
  * The sandboxes and dynalite run in child processes in both cases, so the "remote" APIs and database
  * do not compete with the pipeline for this process's CPU; the stack's own parts (fauxqs, workers,
  * API) share it, as in `npm start`. The status clients run in a worker thread, like a monitor outside the stack.
@@ -18,7 +18,7 @@ import { startLocalStack } from "../runtime/local/stack.js";
 import { logger } from "../runtime/observability/logger.js";
 import type { Counts } from "../runtime/sync/model.js";
 import { spawnDynalite } from "../sandbox/dynalite-process.js";
-import { oneShotBench } from "./one-shot.js";
+import { inProcessBench } from "./in-process.js";
 
 const { values } = parseArgs({
   options: {
@@ -48,7 +48,7 @@ const line = (label: string, run: RunFigures) =>
     .toFixed(2)
     .padStart(7)} s  ${run.status}  ${JSON.stringify(run.counts)}`;
 
-// DynamoDB is a remote service in AWS: both the stack and the one-shot use a dynalite in its own
+// DynamoDB is a remote service in AWS: both the stack and the in-process engine use a dynalite in its own
 // process, so neither pays for the database's CPU (openStore follows AWS_ENDPOINT_URL_DYNAMODB).
 const dynamo = await spawnDynalite();
 process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
@@ -145,11 +145,14 @@ try {
   await stack.close();
 }
 
-// --- 3. the one-shot sync on the same catalogue ---------------------------------------------------
-const oneShot = await oneShotBench(tenant, items, "bench-oneshot");
+// --- 3. the in-process engine on the same catalogue ----------------------------------------------
+const inProcess = await inProcessBench(tenant, { items, storePrefix: "bench-inprocess" });
 try {
-  for (const [i, label] of ["one-shot, first run (create)", "one-shot, second run (unchanged)"].entries()) {
-    const summary = await oneShot.run();
+  for (const [i, label] of [
+    "in-process, first run (create)",
+    "in-process, second run (unchanged)",
+  ].entries()) {
+    const summary = await inProcess.run();
     const figures: RunFigures = {
       seconds: summary.durationMs / 1000,
       extracted: summary.counts.extracted,
@@ -159,10 +162,10 @@ try {
     console.log(line(label, figures));
     const viaStack = stackRuns[i];
     if (viaStack) {
-      console.log(`${"".padEnd(34)} stack / one-shot: ${(viaStack.seconds / figures.seconds).toFixed(2)}×`);
+      console.log(`${"".padEnd(34)} stack / in-process: ${(viaStack.seconds / figures.seconds).toFixed(2)}×`);
     }
   }
 } finally {
-  await oneShot.close();
+  await inProcess.close();
   await dynamo.close();
 }

@@ -1,29 +1,52 @@
 /**
- * `npm run bench:sync`: the one-shot sync of 10,000 sandbox items, first run (all created) and
- * second run (all unchanged). Prints records per second and peak RSS. Figures, not a test.
- * The sandboxes (the "remote" APIs) and dynalite (the "remote" DynamoDB) run in child processes,
- * so the figures are the sync's own: its CPU, its memory (peak RSS of this process).
+ * `npm run bench:sync`: `npm run sync`'s engine (the pipeline's steps over in-process queues) on
+ * 10,000 sandbox items, first run (all created) and second run (all unchanged). Prints records per
+ * second and peak RSS. Figures, not a test. The sandboxes (the "remote" APIs) and dynalite (the
+ * "remote" DynamoDB) run in child processes, so the figures are the engine's own.
+ *
+ * `--latency-ms 50` makes every sandbox answer wait that long, and prints how close the first run
+ * comes to the product's limit: changed records × latency / concurrency (1.0 = the product never
+ * waited for us).
+ *   npm run bench:sync [-- --items 10000 --latency-ms 50]
  */
 import { parseArgs } from "node:util";
+import { logger } from "../runtime/observability/logger.js";
 import { loadTenants } from "../runtime/tenants/registry.js";
 import { spawnDynalite } from "../sandbox/dynalite-process.js";
-import { oneShotBench } from "./one-shot.js";
+import { inProcessBench } from "./in-process.js";
 
-const { values } = parseArgs({ options: { items: { type: "string", default: "10000" } } });
+const { values } = parseArgs({
+  options: {
+    items: { type: "string", default: "10000" },
+    "latency-ms": { type: "string", default: "0" },
+  },
+});
 const items = Number(values.items);
+const latencyMs = Number(values["latency-ms"]);
+if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("WARN");
 const tenant = (await loadTenants()).require("demo");
 const dynamo = await spawnDynalite();
 process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-const { run, close } = await oneShotBench(tenant, items, "bench");
+const { run, close } = await inProcessBench(tenant, { items, storePrefix: "bench", latencyMs });
 
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
-console.log(`bench:sync: ${items} items, tenant ${tenant.id}, concurrency ${tenant.sync.concurrency}`);
+const { concurrency } = tenant.sync;
+console.log(
+  `bench:sync: ${items} items, tenant ${tenant.id}, concurrency ${concurrency}, sandbox latency ${latencyMs} ms`,
+);
 for (const label of ["first run (create)", "second run (unchanged)"]) {
   const summary = await run();
-  const perSecond = Math.round(summary.counts.extracted / (summary.durationMs / 1000));
+  const seconds = summary.durationMs / 1000;
+  const perSecond = Math.round(summary.counts.extracted / seconds);
+  const writes = summary.counts.created + summary.counts.updated;
+  const limit = (writes * latencyMs) / 1000 / concurrency;
+  const ofLimit =
+    latencyMs > 0 && writes > 0
+      ? `  ${(seconds / limit).toFixed(2)}x the product's limit (${limit.toFixed(1)} s)`
+      : "";
   console.log(
-    `${label.padEnd(24)} ${String(perSecond).padStart(7)} records/s  ${(summary.durationMs / 1000).toFixed(2)} s` +
-      `  peak RSS ${peakRssMb()} MB  ${JSON.stringify(summary.counts)}`,
+    `${label.padEnd(24)} ${String(perSecond).padStart(7)} records/s  ${seconds.toFixed(2)} s` +
+      `  peak RSS ${peakRssMb()} MB${ofLimit}  ${summary.status} ${JSON.stringify(summary.counts)}`,
   );
 }
 await close();

@@ -4,7 +4,7 @@ import type { Log } from "./observability/logger.js";
 import { createProductClient, type ProductClient, type ProductCredentials } from "./products/index.js";
 import { SiesaClient, type SiesaCredentials } from "./siesa/index.js";
 import { compileMapping } from "./sync/mapping.js";
-import type { RecordMapper } from "./sync/run-sync.js";
+import type { RecordMapper } from "./sync/ports.js";
 import type { Tenant } from "./tenants/schema.js";
 
 export interface TenantCredentials {

@@ -3,6 +3,7 @@
  * `{"siesaUrl","productUrl","credentials"}` on stdout once they listen; stops on SIGINT/SIGTERM.
  * Benchmarks use it so the "remote" APIs do not share a CPU core with the sync being measured.
  *   tsx sandbox/cli.ts --product kong-rfid --items 10000 [--seed 42] [--siesa-port 4010] [--product-port 4020]
+ *     [--latency-ms 50] (every answer of both sandboxes waits this long) [--state-dir DIR] (keep state)
  */
 import { parseArgs } from "node:util";
 import type { ProductType } from "../runtime/sync/model.js";
@@ -15,6 +16,8 @@ const { values } = parseArgs({
     seed: { type: "string", default: "42" },
     "siesa-port": { type: "string", default: "0" },
     "product-port": { type: "string", default: "0" },
+    "latency-ms": { type: "string", default: "0" },
+    "state-dir": { type: "string" },
   },
 });
 if (values.product !== "kong-rfid" && values.product !== "wms") {
@@ -27,6 +30,13 @@ const sandboxes = await startSandboxes({
   seed: Number(values.seed),
   siesaPort: Number(values["siesa-port"]),
   productPort: Number(values["product-port"]),
+  ...(Number(values["latency-ms"]) > 0
+    ? {
+        siesaFaults: { latencyMs: Number(values["latency-ms"]) },
+        productFaults: { latencyMs: Number(values["latency-ms"]) },
+      }
+    : {}),
+  ...(values["state-dir"] ? { stateDir: values["state-dir"] } : {}),
 });
 const { siesaUrl, productUrl, credentials } = sandboxes;
 process.stdout.write(`${JSON.stringify({ siesaUrl, productUrl, credentials })}\n`);

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { countAnswers, type FaultKnobs, faultControl } from "./faults.js";
+import { RecordJournal } from "./journal.js";
 
 /**
  * A stand-in for Kong RFID's API (Django REST Framework + Djoser, SYSTEM.md §5) that answers with
@@ -53,6 +54,8 @@ export interface KongSandboxStats {
 }
 
 export interface KongSandboxOptions {
+  /** Keeps the SKUs in this file across restarts (the demo's product state); in memory when absent. */
+  stateFile?: string;
   users?: KongUser[];
   faults?: Partial<FaultKnobs>;
   /** DRF's PAGE_SIZE: results per list page when the client does not ask for `page_size`. */
@@ -89,6 +92,15 @@ export class KongSkuStore {
   readonly #idByExternalId = new Map<string, number>();
   #nextId = 1;
 
+  /** With a journal, starts from the records it holds and writes every change to it. */
+  constructor(private readonly journal?: RecordJournal<KongSku>) {
+    for (const sku of journal?.records ?? []) {
+      this.#byId.set(sku.id, sku);
+      this.#idByExternalId.set(sku.external_id, sku.id);
+      this.#nextId = Math.max(this.#nextId, sku.id + 1);
+    }
+  }
+
   get size(): number {
     return this.#byId.size;
   }
@@ -115,6 +127,7 @@ export class KongSkuStore {
     const created: KongSku = { ...DEFAULT_SKU, ...sku, id: this.#nextId++ };
     this.#byId.set(created.id, created);
     this.#idByExternalId.set(created.external_id, created.id);
+    this.journal?.put(created);
     return created;
   }
 
@@ -131,6 +144,7 @@ export class KongSkuStore {
       this.#idByExternalId.set(next.external_id, id);
     }
     this.#byId.set(id, next);
+    this.journal?.put(next);
     return next;
   }
 
@@ -140,6 +154,7 @@ export class KongSkuStore {
     if (!current) return false;
     this.#byId.delete(id);
     this.#idByExternalId.delete(current.external_id);
+    this.journal?.remove(id);
     return true;
   }
 }
@@ -249,7 +264,9 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
   const pageSize = options.pageSize ?? 20;
   const maxPageSize = options.maxPageSize ?? 100;
   const faults = faultControl(options.faults);
-  const skus = new KongSkuStore();
+  const skus = new KongSkuStore(
+    options.stateFile ? new RecordJournal<KongSku>(options.stateFile) : undefined,
+  );
   // DRF's authtoken keeps one token per user (get_or_create), so concurrent logins share it.
   const tokenOfUser = new Map<string, string>();
   const userOfToken = new Map<string, string>();

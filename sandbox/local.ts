@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { TenantCredentials } from "../runtime/compose.js";
 import type { ProductType } from "../runtime/sync/model.js";
 import { type CatalogueOptions, generateCatalogue } from "./catalogue.js";
@@ -9,9 +11,15 @@ import { createWmsSandbox, SANDBOX_WMS_CREDENTIALS, type WmsSandbox } from "./wm
 
 export interface LocalSandboxOptions {
   product: ProductType;
-  /** Items of the tenant's ERP company in the generated catalogue. */
-  items: number;
-  seed: number;
+  /** Items of the tenant's ERP company in the generated catalogue (default: as last time, or 1,000). */
+  items?: number;
+  /** Default: as last time, or 42. */
+  seed?: number;
+  /**
+   * Keeps the catalogue's size and seed and the product's records here across restarts, so the demo
+   * behaves like a real tenant (its second run finds everything unchanged). In memory when absent.
+   */
+  stateDir?: string;
   malformedShare?: CatalogueOptions["malformedShare"];
   siesaFaults?: Partial<FaultKnobs>;
   productFaults?: Partial<FaultKnobs>;
@@ -39,14 +47,15 @@ export interface LocalSandboxes {
  * benchmarks run a `local` tenant against.
  */
 export async function startSandboxes(options: LocalSandboxOptions): Promise<LocalSandboxes> {
+  const { items, seed } = catalogueParameters(options);
   const catalogue = generateCatalogue({
-    size: options.items,
-    seed: options.seed,
+    size: items,
+    seed,
     ...(options.malformedShare !== undefined ? { malformedShare: options.malformedShare } : {}),
   });
   const siesa = createSiesaSandbox({
     catalogue,
-    seed: options.seed,
+    seed,
     ...(options.siesaFaults ? { faults: noFaults(options.siesaFaults) } : {}),
   });
   const servers: RunningServer[] = [];
@@ -58,7 +67,10 @@ export async function startSandboxes(options: LocalSandboxOptions): Promise<Loca
     servers.push(siesaServer);
     const base = { siesa, siesaUrl: `${siesaServer.url}/api/siesa/v3/`, close };
     if (options.product === "kong-rfid") {
-      const kong = createKongSandbox(options.productFaults ? { faults: options.productFaults } : {});
+      const kong = createKongSandbox({
+        ...(options.productFaults ? { faults: options.productFaults } : {}),
+        ...(options.stateDir ? { stateFile: join(options.stateDir, "kong-skus.jsonl") } : {}),
+      });
       const server = await listen(kong.app, options.productPort ?? 0);
       servers.push(server);
       return {
@@ -68,7 +80,10 @@ export async function startSandboxes(options: LocalSandboxOptions): Promise<Loca
         credentials: { siesa: { ...SANDBOX_SIESA_CREDENTIALS }, product: { ...SANDBOX_KONG_CREDENTIALS } },
       };
     }
-    const wms = createWmsSandbox(options.productFaults ? { faults: options.productFaults } : {});
+    const wms = createWmsSandbox({
+      ...(options.productFaults ? { faults: options.productFaults } : {}),
+      ...(options.stateDir ? { stateFile: join(options.stateDir, "wms-products.jsonl") } : {}),
+    });
     const server = await listen(wms.app, options.productPort ?? 0);
     servers.push(server);
     return {
@@ -81,4 +96,23 @@ export async function startSandboxes(options: LocalSandboxOptions): Promise<Loca
     await close();
     throw error;
   }
+}
+
+const DEFAULT_ITEMS = 1_000;
+const DEFAULT_SEED = 42;
+
+/** The catalogue asked for, else the one kept in `stateDir`, else the defaults; kept for next time. */
+function catalogueParameters(options: LocalSandboxOptions): { items: number; seed: number } {
+  const file = options.stateDir ? join(options.stateDir, "siesa-catalogue.json") : undefined;
+  let kept: { items?: number; seed?: number } = {};
+  if (file && existsSync(file)) kept = JSON.parse(readFileSync(file, "utf8"));
+  const chosen = {
+    items: options.items ?? kept.items ?? DEFAULT_ITEMS,
+    seed: options.seed ?? kept.seed ?? DEFAULT_SEED,
+  };
+  if (file) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(chosen)}\n`);
+  }
+  return chosen;
 }

@@ -17,6 +17,10 @@ export async function spawnSandboxes(options: {
   product: ProductType;
   items: number;
   seed?: number;
+  /** Every answer of both sandboxes waits this long (a remote API's latency). */
+  latencyMs?: number;
+  /** Keeps the catalogue and product state here (see startSandboxes). */
+  stateDir?: string;
 }): Promise<SandboxProcess> {
   const cli = fileURLToPath(new URL("./cli.ts", import.meta.url));
   const child = spawn(
@@ -31,6 +35,8 @@ export async function spawnSandboxes(options: {
       String(options.items),
       "--seed",
       String(options.seed ?? 42),
+      ...(options.latencyMs ? ["--latency-ms", String(options.latencyMs)] : []),
+      ...(options.stateDir ? ["--state-dir", options.stateDir] : []),
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );

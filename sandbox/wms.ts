@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { countAnswers, type FaultKnobs, faultControl } from "./faults.js";
+import { RecordJournal } from "./journal.js";
 
 /**
  * A stand-in for the WMS product API (SYSTEM.md §6). The spec fixes only the routes, the Bearer
@@ -58,6 +59,8 @@ export interface WmsSandboxStats {
 }
 
 export interface WmsSandboxOptions {
+  /** Keeps the products in this file across restarts (the demo's product state); in memory when absent. */
+  stateFile?: string;
   users?: WmsUser[];
   faults?: Partial<FaultKnobs>;
   /** Items examined per list page when the client sends no `limit`. */
@@ -86,6 +89,14 @@ export class WmsProductStore {
   readonly #byId = new Map<string, WmsProduct>();
   readonly #idByExternalId = new Map<string, string>();
 
+  /** With a journal, starts from the records it holds and writes every change to it. */
+  constructor(private readonly journal?: RecordJournal<WmsProduct>) {
+    for (const product of journal?.records ?? []) {
+      this.#byId.set(product.id, product);
+      this.#idByExternalId.set(product.external_id, product.id);
+    }
+  }
+
   get size(): number {
     return this.#byId.size;
   }
@@ -111,6 +122,7 @@ export class WmsProductStore {
     const created: WmsProduct = { ...product, id: randomUUID() };
     this.#byId.set(created.id, created);
     this.#idByExternalId.set(created.external_id, created.id);
+    this.journal?.put(created);
     return created;
   }
 
@@ -126,6 +138,7 @@ export class WmsProductStore {
       this.#idByExternalId.set(next.external_id, id);
     }
     this.#byId.set(id, next);
+    this.journal?.put(next);
     return next;
   }
 
@@ -134,6 +147,7 @@ export class WmsProductStore {
     if (!current) return false;
     this.#byId.delete(id);
     this.#idByExternalId.delete(current.external_id);
+    this.journal?.remove(id);
     return true;
   }
 }
@@ -198,7 +212,9 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
   const ttlSeconds = options.tokenTtlSeconds ?? 3600;
   const now = options.now ?? Date.now;
   const faults = faultControl(options.faults);
-  const products = new WmsProductStore();
+  const products = new WmsProductStore(
+    options.stateFile ? new RecordJournal<WmsProduct>(options.stateFile) : undefined,
+  );
   const tokenExpiry = new Map<string, number>();
   let refusing = false;
 

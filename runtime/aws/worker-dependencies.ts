@@ -5,8 +5,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { clientsFor } from "../compose.js";
 import { defaultPolicy } from "../http/policy.js";
 import { logger } from "../observability/logger.js";
-import { RecordLedger } from "../store/ledger.js";
-import { RunStore } from "../store/runs.js";
+import { dynamoPipelineStore } from "../store/dynamo.js";
 import { tableNames } from "../store/tables.js";
 import type { WorkerDependencies } from "../workers/dependencies.js";
 import { powertoolsMetrics } from "./metrics.js";
@@ -45,9 +44,7 @@ export function awsWorkerDependencies(env: NodeJS.ProcessEnv = process.env): Wor
       loads: requiredEnv(ENV.loadsQueueUrl, env),
     }),
     redelivery: new SqsRedeliveryControl(sqs),
-    runs: new RunStore(doc, names.runs),
-    ledger: new RecordLedger(doc, names.ledger),
-    store: { doc, names },
+    ...dynamoPipelineStore(doc, names),
     clientsFor: (tenant, credentials) =>
       clientsFor(tenant, credentials, {
         policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts, timeoutMs: WORKER_TIMEOUT_MS }),

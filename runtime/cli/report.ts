@@ -1,5 +1,5 @@
+import type { RunSummary } from "../local/in-process.js";
 import type { Counts } from "../sync/model.js";
-import type { RunSummary } from "../sync/run-sync.js";
 
 const COLUMNS = ["extracted", "created", "updated", "unchanged", "rejected", "failed"] as const;
 

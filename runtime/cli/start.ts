@@ -11,6 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { startLocalStack } from "../local/stack.js";
+import { dataDir } from "../local/state.js";
 import { logger } from "../observability/logger.js";
 
 class CannotStart extends Error {}
@@ -56,7 +57,8 @@ function tokenFromEnv(): string | undefined {
 async function main(): Promise<void> {
   const args = parse();
   if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("INFO");
-  const starting = startLocalStack(args);
+  const state = dataDir();
+  const starting = startLocalStack({ ...args, dataDir: state });
 
   // Listening before the stack is up: a signal during startup still stops whatever has started.
   let stopping = false;
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
           `  run now:        curl -X POST ${auth} ${stack.apiUrl}/tenants/${first.id}/runs`,
         ]
       : []),
+    `  local state:    ${state} (kept across restarts; npm run reset clears it)`,
     "Ctrl-C stops everything.",
   ];
   process.stdout.write(`${lines.join("\n")}\n`);

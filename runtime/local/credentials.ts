@@ -3,7 +3,7 @@ import { type CredentialSource, CredentialsError } from "../pipeline/ports.js";
 import type { Tenant } from "../tenants/schema.js";
 
 /** The sandboxes' credentials per tenant: what Secrets Manager holds in AWS. They are not secrets. */
-export function localCredentials(byTenant: ReadonlyMap<string, TenantCredentials>): CredentialSource {
+export function credentialsOf(byTenant: ReadonlyMap<string, TenantCredentials>): CredentialSource {
   return {
     async forTenant(tenant: Tenant) {
       const credentials = byTenant.get(tenant.id);

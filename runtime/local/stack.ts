@@ -21,17 +21,19 @@ import { type CallPolicy, defaultPolicy } from "../http/policy.js";
 import { type Log, logger } from "../observability/logger.js";
 import { createApiDependencies } from "../pipeline/api-dependencies.js";
 import { QUEUES, type QueueName, type WorkerName } from "../pipeline/config.js";
-import { RecordLedger } from "../store/ledger.js";
+import { createPipelineContext } from "../pipeline/context.js";
+import { closeOrphanedRuns } from "../pipeline/start-run.js";
+import { dynamoPipelineStore } from "../store/dynamo.js";
 import { openStore, type Store } from "../store/local.js";
-import { RunStore } from "../store/runs.js";
 import { loadTenants } from "../tenants/registry.js";
 import type { Tenant } from "../tenants/schema.js";
 import type { QueueHandler, WorkerDependencies } from "../workers/dependencies.js";
 import { createWorkerHandlers } from "../workers/index.js";
-import { localCredentials } from "./credentials.js";
+import { credentialsOf } from "./credentials.js";
 import { serveLocally } from "./http.js";
 import { loggedMetrics } from "./metrics.js";
 import { type Poller, startPoller } from "./poller.js";
+import { processLease } from "./process-lease.js";
 import {
   type SandboxMode,
   startTenantSandboxes,
@@ -40,6 +42,7 @@ import {
 } from "./sandboxes.js";
 import { LocalScheduler } from "./scheduler.js";
 import { type LocalSqs, startLocalSqs } from "./sqs.js";
+import { dynamoDir, sandboxDir } from "./state.js";
 import { localTenantDirectory, withSandboxUrls } from "./tenants.js";
 
 export interface LocalStackOptions {
@@ -67,6 +70,12 @@ export interface LocalStackOptions {
   scheduler?: boolean;
   /** DynamoDB table prefix. Default `siesa-integration-local`. */
   tablePrefix?: string;
+  /**
+   * Keeps runs, ledger, leases and audit (dynalite on disk) and the in-process sandboxes' catalogue
+   * and product records in this directory, so a restart keeps every tenant's history. In memory when
+   * absent (tests).
+   */
+  dataDir?: string;
   log?: Log;
   /**
    * Wraps each worker's handler (tests: deliver every event twice, crash halfway through a batch…),
@@ -111,6 +120,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (fileTenants.length === 0)
       throw new Error('local stack: no tenant with environment "local" in tenants/');
 
+    // First: the data directory is claimed with it, before anything else writes there.
+    const store = await openStore({
+      ...(options.tablePrefix ? { prefix: options.tablePrefix } : {}),
+      ...(options.dataDir ? { path: dynamoDir(options.dataDir) } : {}),
+    });
+    closers.push({ name: "DynamoDB (dynalite)", close: store.close });
+
     const sandboxes = new Map<string, TenantSandboxes>();
     const credentials = new Map<string, TenantCredentials>();
     const tenants: Tenant[] = [];
@@ -119,16 +135,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         mode: options.sandboxes ?? "in-process",
         items: options.items ?? 1_000,
         seed: options.seed ?? 42,
-        ...(options.sandboxOverrides ? { overrides: options.sandboxOverrides } : {}),
+        overrides: {
+          ...options.sandboxOverrides,
+          ...(options.dataDir ? { stateDir: sandboxDir(options.dataDir, tenant.id) } : {}),
+        },
       });
       closers.push({ name: `sandboxes of ${tenant.id}`, close: started.close });
       sandboxes.set(tenant.id, started);
       credentials.set(tenant.id, started.credentials);
       tenants.push(withSandboxUrls(tenant, started));
     }
-
-    const store = await openStore({ prefix: options.tablePrefix ?? "siesa-integration-local" });
-    closers.push({ name: "DynamoDB (dynalite)", close: store.close });
 
     const sqs = await startLocalSqs({ timeScale: options.timeScale ?? 1 });
     closers.push({ name: "SQS (fauxqs)", close: sqs.close });
@@ -140,12 +156,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const workerDeps: WorkerDependencies = {
       tenants: localTenantDirectory(tenants),
-      credentials: localCredentials(credentials),
+      credentials: credentialsOf(credentials),
       queues,
       redelivery: new SqsRedeliveryControl(sqs.client, sqs.queueUrlOf),
-      runs: new RunStore(store.doc, store.names.runs),
-      ledger: new RecordLedger(store.doc, store.names.ledger),
-      store: { doc: store.doc, names: store.names },
+      ...dynamoPipelineStore(store.doc, store.names),
       clientsFor: (tenant, tenantCredentials) =>
         clientsFor(tenant, tenantCredentials, {
           policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts, ...options.policy }),
@@ -155,7 +169,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       metrics: loggedMetrics(log),
       retryBaseSeconds: options.retryBaseSeconds ?? 1,
       now: () => new Date(),
+      processLease: processLease(),
     };
+    // Runs left open by a stack or `npm run sync` that was killed end now, not at their next trigger.
+    await closeOrphanedRuns(createPipelineContext(workerDeps), tenants);
 
     const real = createWorkerHandlers(workerDeps);
     const wrap = options.wrapHandlers ?? ((_worker: WorkerName, handler: QueueHandler) => handler);

@@ -8,13 +8,12 @@ import {
 import { clientsFor } from "../compose.js";
 import { defaultPolicy } from "../http/policy.js";
 import { shortCache } from "../short-cache.js";
-import { newRunId } from "../store/runs.js";
-import { zeroCounts } from "../sync/model.js";
 import type { RunRecord } from "../sync/ports.js";
 import type { WorkerDependencies } from "../workers/dependencies.js";
 import { createPipelineContext } from "./context.js";
-import { countsOf, expireRun } from "./finalise.js";
+import { countsOf } from "./finalise.js";
 import type { ScheduleControl } from "./ports.js";
+import { startRun } from "./start-run.js";
 
 export interface ApiOnlyParts {
   schedules: ScheduleControl;
@@ -40,7 +39,7 @@ export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyPa
   /** A running run's counts live in its progress shards until it finishes. */
   const withLiveCounts = async (run: RunRecord): Promise<RunView> => {
     if (run.status !== "running") return run;
-    return { ...run, counts: countsOf(await ctx.progress.read(run.tenantId, run.runId)) };
+    return { ...run, counts: countsOf(await deps.progress.read(run.tenantId, run.runId)) };
   };
 
   const findFinished = async (tenantId: string, accept: (run: RunRecord) => boolean) => {
@@ -68,7 +67,7 @@ export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyPa
   );
   const active = shortCache(
     async (tenantId): Promise<RunView | undefined> => {
-      const lease = await ctx.lease.current(tenantId);
+      const lease = await deps.lease.current(tenantId);
       if (!lease || Date.parse(lease.expiresAt) <= clock()) return undefined;
       const run = await deps.runs.get(tenantId, lease.runId);
       return run?.status === "running" ? withLiveCounts(run) : undefined;
@@ -112,38 +111,9 @@ export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyPa
     async startRun(tenantId, trigger) {
       const tenant = await deps.tenants.get(tenantId);
       if (!tenant) throw new Error(`tenant ${tenantId} is not deployed`);
-      const now = deps.now();
-      const runId = newRunId(now);
-      // The lease is taken here, not in dispatch, so two concurrent triggers get one 202 and one 409.
-      const lease = await ctx.lease.acquire(tenantId, runId, now, tenant.sync.maxRunMinutes * 60_000);
-      if (!lease.acquired) return { started: false, activeRunId: lease.holder.runId };
+      const started = await startRun(ctx, tenant, trigger);
       active.forget(tenantId);
-      if (lease.replaced) await expireRun(ctx, tenantId, lease.replaced.runId);
-      await deps.runs.create({
-        runId,
-        tenantId,
-        trigger,
-        status: "running",
-        startedAt: now.toISOString(),
-        counts: zeroCounts(),
-        errors: [],
-      });
-      await ctx.audit.record(tenantId, { action: "run requested", runId, detail: { trigger } }, now);
-      try {
-        await deps.queues.requestSync({ tenantId, trigger, runId });
-      } catch (error) {
-        const reason = `could not queue the run: ${error instanceof Error ? error.message : String(error)}`;
-        await deps.runs.complete(tenantId, runId, {
-          status: "failed",
-          counts: zeroCounts(),
-          finishedAt: deps.now().toISOString(),
-          durationMs: 0,
-          reason,
-        });
-        await ctx.lease.release(tenantId, runId);
-        throw error;
-      }
-      return { started: true, runId };
+      return started;
     },
     checkTenant: createTenantCheck({
       tenants: deps.tenants,

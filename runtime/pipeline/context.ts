@@ -1,7 +1,4 @@
 import type { TenantClients } from "../compose.js";
-import { AuditLog } from "../store/audit.js";
-import { TenantLease } from "../store/lease.js";
-import { RunProgress } from "../store/progress.js";
 import { createLimiter } from "../sync/pool.js";
 import type { Tenant } from "../tenants/schema.js";
 import type { WorkerDependencies } from "../workers/dependencies.js";
@@ -14,11 +11,8 @@ export interface TenantAndClients {
   clients: TenantClients;
 }
 
-/** What every pipeline step works with: the worker dependencies plus the run's shared state. */
+/** What every pipeline step works with: the worker dependencies plus per-container caches. */
 export interface PipelineContext extends WorkerDependencies {
-  progress: RunProgress;
-  lease: TenantLease;
-  audit: AuditLog;
   /** The tenant and its clients, cached per container (keeps Kong's token between invocations). */
   tenantClients(tenantId: string): Promise<TenantAndClients>;
   /** Runs a product write within the tenant's `sync.concurrency` (per container). */
@@ -33,14 +27,10 @@ export class UnknownTenantError extends Error {
 }
 
 export function createPipelineContext(deps: WorkerDependencies): PipelineContext {
-  const { doc, names } = deps.store;
   const cache = new Map<string, { at: number; value: Promise<TenantAndClients> }>();
   const slots = new Map<string, <T>(task: () => Promise<T>) => Promise<T>>();
   return {
     ...deps,
-    progress: new RunProgress(doc, names.runs),
-    lease: new TenantLease(doc, names.tenants),
-    audit: new AuditLog(doc, names.audit),
     productSlot(tenant, write) {
       let slot = slots.get(tenant.id);
       if (!slot) {

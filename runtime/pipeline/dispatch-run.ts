@@ -3,8 +3,9 @@ import { FULL_RANGE } from "../siesa/index.js";
 import { RunAlreadyExistsError, RunNotFoundError } from "../store/errors.js";
 import { zeroCounts } from "../sync/model.js";
 import type { PipelineContext } from "./context.js";
-import { expireRun, finaliseIfComplete } from "./finalise.js";
+import { finaliseIfComplete } from "./finalise.js";
 import type { SyncRequest } from "./messages.js";
+import { takeLease } from "./start-run.js";
 
 export type DispatchOutcome =
   | { kind: "started"; runId: string }
@@ -38,7 +39,7 @@ export async function dispatchRun(
   }
   const now = ctx.now();
   const runId = request.runId ?? runIdForMessage(delivery.sentAt, delivery.messageId);
-  const lease = await ctx.lease.acquire(tenant.id, runId, now, tenant.sync.maxRunMinutes * 60_000);
+  const lease = await takeLease(ctx, tenant, runId, now);
   if (!lease.acquired) {
     const skipped = { trigger: request.trigger, at: now.toISOString() };
     try {
@@ -54,7 +55,6 @@ export async function dispatchRun(
     ctx.log.info("sync request skipped: a run is active", { tenantId: tenant.id, runId: lease.holder.runId });
     return { kind: "skipped", activeRunId: lease.holder.runId };
   }
-  if (lease.replaced) await expireRun(ctx, tenant.id, lease.replaced.runId);
 
   try {
     await ctx.runs.create({

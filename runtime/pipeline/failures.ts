@@ -2,14 +2,20 @@ import { ExternalCallError } from "../http/errors.js";
 import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
 import { ProductAuthError } from "../products/index.js";
 import { SiesaAuthError } from "../siesa/index.js";
-import { isRunStopping, messageOf } from "../sync/run-sync.js";
 import type { PipelineContext } from "./context.js";
 import { CredentialsError } from "./ports.js";
 
 /** A run whose source keeps failing stops after this many units in a row gave up. */
 export const FAILED_UNITS_BEFORE_STOP = 5;
 
-export { isRunStopping, messageOf };
+/** Errors after which writing more records is pointless: the run stops (they are named by the clients). */
+const RUN_STOPPING_ERRORS = new Set(["ProductAuthError", "SiesaAuthError", "CredentialsError"]);
+
+/** Credentials refused for good (or unusable): retrying or writing more records cannot help. */
+export const isRunStopping = (error: unknown): error is Error =>
+  error instanceof Error && RUN_STOPPING_ERRORS.has(error.name);
+
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Which outside system an error came from, and its status, as the ApiErrors metric names them. */
 export function apiOf(error: unknown): { api: string; status: string } {

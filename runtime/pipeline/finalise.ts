@@ -1,18 +1,13 @@
 import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
-import { isComplete, type Progress } from "../store/progress.js";
-import type { Counts } from "../sync/model.js";
-import { runStatus } from "../sync/run-sync.js";
+import { countsOf, isComplete, runStatus } from "../sync/run-status.js";
 import type { PipelineContext } from "./context.js";
 
-/** The record counts of a run's progress (without its unit bookkeeping). */
-export const countsOf = (p: Progress): Counts => ({
-  extracted: p.extracted,
-  created: p.created,
-  updated: p.updated,
-  unchanged: p.unchanged,
-  rejected: p.rejected,
-  failed: p.failed,
-});
+export { countsOf };
+
+/** Why a run whose lease was taken over ended failed. */
+export const LEASE_EXPIRED =
+  "the run did not finish within the tenant's maximum run duration (lease expired)";
+export const PROCESS_EXITED = "process exited: the process running it stopped before the run finished";
 
 /**
  * Ends the run once every unit and record is accounted for: status, duration and final counts on the
@@ -73,17 +68,20 @@ export async function finaliseIfComplete(
   return true;
 }
 
-/** A run whose lease expired while it was still `running`: it crashed or overran; it ends failed. */
+/**
+ * A run whose lease was taken over while it was still `running` (it expired, or its process is
+ * gone): it crashed or overran; it ends failed with `reason`.
+ */
 export async function expireRun(
   ctx: Pick<PipelineContext, "runs" | "progress" | "audit" | "metrics" | "now">,
   tenantId: string,
   runId: string,
+  reason: string = LEASE_EXPIRED,
 ): Promise<void> {
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return;
   const progress = await ctx.progress.read(tenantId, runId);
   const finished = ctx.now();
-  const reason = "the run did not finish within the tenant's maximum run duration (lease expired)";
   const won = await ctx.runs.complete(tenantId, runId, {
     status: "failed",
     counts: countsOf(progress),

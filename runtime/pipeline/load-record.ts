@@ -1,5 +1,4 @@
-import type { ProgressDelta } from "../store/progress.js";
-import type { RecordError } from "../sync/model.js";
+import type { ProgressDelta, RecordError } from "../sync/model.js";
 import type { LedgerEntry, RunRecord } from "../sync/ports.js";
 import type { PipelineContext } from "./context.js";
 import type { Delivery } from "./extract-unit.js";

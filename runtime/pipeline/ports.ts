@@ -1,11 +1,136 @@
 import type { TenantCredentials } from "../compose.js";
+import type { Counts, Progress, ProgressDelta, RecordError } from "../sync/model.js";
+import type { Ledger, RunRecord, RunStatus, RunTrigger } from "../sync/ports.js";
 import type { Tenant } from "../tenants/schema.js";
 import type { ExtractUnit, LoadRecord, SyncRequest } from "./messages.js";
 
 /**
- * What the workers and the API need from AWS (or its local stand-ins). Implementations:
- * runtime/aws/ (SQS, DynamoDB, Secrets Manager, EventBridge Scheduler) and runtime/local/.
+ * What the pipeline steps (dispatch, extract a unit, load records, finalise) depend on, and nothing
+ * else. Implementations: runtime/store/ (DynamoDB, and in memory), runtime/aws/ (SQS, Secrets
+ * Manager, EventBridge Scheduler) and runtime/local/ (an in-process SQS, fauxqs, the sandboxes).
  */
+
+export type { Ledger, LedgerEntry } from "../sync/ports.js";
+
+// ---- run state ---------------------------------------------------------------------------------
+
+export interface RunEnd {
+  status: RunStatus;
+  finishedAt: string;
+  durationMs: number;
+  reason?: string;
+}
+
+/** One record per run: what the API shows, and the flags the steps coordinate through. */
+export interface RunState {
+  /** Stores a new run; throws RunAlreadyExistsError rather than overwrite one. */
+  create(run: RunRecord): Promise<void>;
+  get(tenantId: string, runId: string): Promise<RunRecord | undefined>;
+  /** Finds a run by id alone (the API's GET /runs/:runId). */
+  getById(runId: string): Promise<RunRecord | undefined>;
+  /** A tenant's runs, newest first; pass `cursor` back for the next page. */
+  list(
+    tenantId: string,
+    options?: { limit?: number; cursor?: string },
+  ): Promise<{ runs: RunRecord[]; cursor?: string }>;
+  /** Keeps the first MAX_RUN_ERRORS errors of a run (the counts still count the rest). */
+  addErrors(tenantId: string, runId: string, errors: RecordError[]): Promise<void>;
+  /** Ends a running run, once: of several concurrent callers exactly one gets true. */
+  complete(tenantId: string, runId: string, end: RunEnd & { counts: Counts }): Promise<boolean>;
+  /** Asks the run's workers to stop; the first reason is kept. */
+  requestStop(tenantId: string, runId: string, reason: string): Promise<void>;
+  /** A sync request that found this run holding the lease. */
+  addSkipped(tenantId: string, runId: string, skipped: { trigger: RunTrigger; at: string }): Promise<void>;
+  /** Counts units that gave up in a row (a success resets it); returns the streak. */
+  unitOutcome(tenantId: string, runId: string, failed: boolean): Promise<number>;
+}
+
+// ---- progress ----------------------------------------------------------------------------------
+
+export type { Progress, ProgressDelta, UnitCounts } from "../sync/model.js";
+
+/**
+ * A run's counters, each operation (`unit:<id>`, `rec:<key>`, `dispatch`…) applied exactly once
+ * although messages arrive at least once.
+ */
+export interface ProgressStore {
+  has(tenantId: string, runId: string, opId: string): Promise<boolean>;
+  /** Applies `delta` unless `opId` was applied before; true when this call applied it. */
+  apply(tenantId: string, runId: string, opId: string, delta: ProgressDelta): Promise<boolean>;
+  /** Many operations of one run at once; returns the ids this call applied. */
+  applyMany(
+    tenantId: string,
+    runId: string,
+    ops: readonly { opId: string; delta: ProgressDelta }[],
+  ): Promise<Set<string>>;
+  read(tenantId: string, runId: string): Promise<Progress>;
+}
+
+// ---- lease -------------------------------------------------------------------------------------
+
+/** Which process holds a local run's lease, so a lease whose process is gone can be released. */
+export interface LeaseOwner {
+  host: string;
+  pid: number;
+}
+
+export interface Lease {
+  runId: string;
+  expiresAt: string;
+  owner?: LeaseOwner;
+}
+
+export type AcquireResult =
+  | { acquired: true /** An expired lease of another run this one replaced. */; replaced?: Lease }
+  | { acquired: false; holder: Lease };
+
+/** One run per tenant at a time (SYSTEM.md §8). */
+export interface LeaseStore {
+  /**
+   * Takes the lease for `runId` (again, for the same run). A lease held by another run is taken
+   * over when it expired, or when `isDead` says its holder is gone.
+   */
+  acquire(
+    tenantId: string,
+    runId: string,
+    now: Date,
+    durationMs: number,
+    options?: { owner?: LeaseOwner; isDead?: (lease: Lease) => boolean },
+  ): Promise<AcquireResult>;
+  release(tenantId: string, runId: string): Promise<void>;
+  /** As stored (possibly expired: compare `expiresAt` with the clock). */
+  current(tenantId: string): Promise<Lease | undefined>;
+}
+
+// ---- audit and metrics -------------------------------------------------------------------------
+
+export interface AuditEntry {
+  action: string;
+  runId?: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditTrail {
+  record(tenantId: string, entry: AuditEntry, now?: Date): Promise<void>;
+}
+
+/** Metrics the steps emit (Powertools EMF in AWS; logged locally; recorded in tests). */
+export interface MetricsSink {
+  count(name: string, value: number, dimensions: Record<string, string>): void;
+  seconds(name: string, value: number, dimensions: Record<string, string>): void;
+  flush(): void;
+}
+
+/** Everything a run's state lives in: DynamoDB in AWS and on disk locally, or memory. */
+export interface PipelineStore {
+  runs: RunState;
+  progress: ProgressStore;
+  lease: LeaseStore;
+  ledger: Ledger;
+  audit: AuditTrail;
+}
+
+// ---- queues ------------------------------------------------------------------------------------
 
 export interface PipelineQueues {
   requestSync(request: SyncRequest): Promise<void>;
@@ -13,6 +138,13 @@ export interface PipelineQueues {
   sendUnits(units: ExtractUnit[], concurrency: number): Promise<void>;
   sendLoads(records: LoadRecord[]): Promise<void>;
 }
+
+/** Lets a failed message come back after `delaySeconds` instead of the whole visibility timeout. */
+export interface RedeliveryControl {
+  retryLater(queueArn: string, receiptHandle: string, delaySeconds: number): Promise<void>;
+}
+
+// ---- tenants, credentials, schedules -----------------------------------------------------------
 
 /** The deployed tenants' configuration (the tenants table in AWS, the tenant files locally). */
 export interface TenantDirectory {
@@ -37,9 +169,4 @@ export interface ScheduleControl {
   /** undefined when the tenant has no schedule (not deployed). */
   getState(tenantId: string): Promise<ScheduleState | undefined>;
   setState(tenantId: string, state: ScheduleState): Promise<void>;
-}
-
-/** Lets a failed message come back after `delaySeconds` instead of the whole visibility timeout. */
-export interface RedeliveryControl {
-  retryLater(queueArn: string, receiptHandle: string, delaySeconds: number): Promise<void>;
 }

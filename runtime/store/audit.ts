@@ -4,16 +4,13 @@
  */
 import { randomBytes } from "node:crypto";
 import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { AuditEntry, AuditTrail } from "../pipeline/ports.js";
+
+export type { AuditEntry };
 
 export const AUDIT_RETENTION_DAYS = 400;
 
-export interface AuditEntry {
-  action: string;
-  runId?: string;
-  detail?: Record<string, unknown>;
-}
-
-export class AuditLog {
+export class AuditLog implements AuditTrail {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,

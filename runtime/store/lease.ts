@@ -1,33 +1,37 @@
 /**
  * One run per tenant at a time (SYSTEM.md §8): a lease item per tenant in the tenants table,
- * `{ tenantId: "lease#<tenant>", runId, expiresAt }`, taken with a conditional write. A lease
- * expires after the tenant's maximum run duration, so a crashed run cannot block the tenant forever.
+ * `{ tenantId: "lease#<tenant>", runId, expiresAt, owner? }`, taken with a conditional write. A lease
+ * expires after the tenant's maximum run duration, so a crashed run cannot block the tenant forever;
+ * a local run's lease also names its process, so a lease whose process is gone is taken over at once.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { AcquireResult, Lease, LeaseOwner, LeaseStore } from "../pipeline/ports.js";
 
-export interface Lease {
-  runId: string;
-  expiresAt: string;
-}
-
-export type AcquireResult =
-  | { acquired: true /** An expired lease of another run this one replaced. */; replaced?: Lease }
-  | { acquired: false; holder: Lease };
+export type { AcquireResult, Lease };
 
 const leaseKey = (tenantId: string) => ({ tenantId: `lease#${tenantId}` });
 
-export class TenantLease {
+/** Whether a lease held by another run may be taken over now. */
+export const isTakeable = (lease: Lease, now: Date, isDead?: (lease: Lease) => boolean): boolean =>
+  Date.parse(lease.expiresAt) <= now.getTime() || (isDead?.(lease) ?? false);
+
+export class TenantLease implements LeaseStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  /** Takes the lease for `runId`; taking it again for the same run succeeds (redelivered messages). */
-  async acquire(tenantId: string, runId: string, now: Date, durationMs: number): Promise<AcquireResult> {
+  async acquire(
+    tenantId: string,
+    runId: string,
+    now: Date,
+    durationMs: number,
+    options: { owner?: LeaseOwner; isDead?: (lease: Lease) => boolean } = {},
+  ): Promise<AcquireResult> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = await this.current(tenantId);
-      if (current && current.runId !== runId && Date.parse(current.expiresAt) > now.getTime()) {
+      if (current && current.runId !== runId && !isTakeable(current, now, options.isDead)) {
         return { acquired: false, holder: current };
       }
       const expiresAt = new Date(now.getTime() + durationMs).toISOString();
@@ -35,7 +39,12 @@ export class TenantLease {
         await this.doc.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { ...leaseKey(tenantId), runId, expiresAt },
+            Item: {
+              ...leaseKey(tenantId),
+              runId,
+              expiresAt,
+              ...(options.owner ? { owner: options.owner } : {}),
+            },
             // Replace only what we just read: a lease taken in between makes us read again.
             ConditionExpression: current
               ? "runId = :seenRun AND expiresAt = :seenExpiry"
@@ -53,7 +62,7 @@ export class TenantLease {
       }
     }
     const holder = await this.current(tenantId);
-    return holder ? { acquired: false, holder } : this.acquire(tenantId, runId, now, durationMs);
+    return holder ? { acquired: false, holder } : this.acquire(tenantId, runId, now, durationMs, options);
   }
 
   /** Releases the lease if `runId` still holds it. */
@@ -72,11 +81,16 @@ export class TenantLease {
     }
   }
 
-  /** The lease as stored (possibly expired: compare `expiresAt` with the clock). */
   async current(tenantId: string): Promise<Lease | undefined> {
     const { Item } = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: leaseKey(tenantId), ConsistentRead: true }),
     );
-    return Item ? { runId: String(Item.runId), expiresAt: String(Item.expiresAt) } : undefined;
+    if (!Item) return undefined;
+    const owner = Item.owner as LeaseOwner | undefined;
+    return {
+      runId: String(Item.runId),
+      expiresAt: String(Item.expiresAt),
+      ...(owner ? { owner: { host: String(owner.host), pid: Number(owner.pid) } } : {}),
+    };
   }
 }

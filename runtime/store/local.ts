@@ -3,7 +3,9 @@
  * `openStore`, which picks the endpoint. Any other endpoint (DynamoDB Local, AWS) is chosen by the
  * standard AWS variables `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL`, which SDK v3 reads itself.
  */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import {
   type AttributeDefinition,
   CreateTableCommand,
@@ -26,9 +28,21 @@ export interface RunningDynalite {
   close(): Promise<void>;
 }
 
-/** Starts an in-memory dynalite on a free port; its tables are ACTIVE as soon as they are created. */
-export function startDynalite(): Promise<RunningDynalite> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+/**
+ * Starts dynalite on a free port, in memory or, with `path`, kept on disk in that directory (LevelDB;
+ * one process at a time). Its tables are ACTIVE as soon as they are created.
+ */
+export async function startDynalite(options: { path?: string } = {}): Promise<RunningDynalite> {
+  if (options.path) {
+    await mkdir(options.path, { recursive: true });
+    await claimDirectory(options.path);
+  }
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path ? { path: options.path } : {}),
+  });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
@@ -44,6 +58,31 @@ export function startDynalite(): Promise<RunningDynalite> {
       });
     });
   });
+}
+
+/**
+ * LevelDB lets one process open a directory; a second dynalite on it would crash at its first request.
+ * A pid file says who has it, so the second process gets a clear error instead.
+ */
+async function claimDirectory(path: string): Promise<void> {
+  const file = join(path, "owner.pid");
+  const holder = Number((await readFile(file, "utf8").catch(() => "")).trim());
+  if (holder && holder !== process.pid && isAlive(holder)) {
+    throw new Error(
+      `the local DynamoDB data in ${path} is in use by process ${holder} (npm start or npm run sync); ` +
+        "stop it, or set SIESA_INTEGRATION_DATA_DIR to another directory",
+    );
+  }
+  await writeFile(file, String(process.pid));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 const TABLE_READY_TIMEOUT_MS = 120_000;
@@ -134,9 +173,14 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** The tables of `npm start` and `npm run sync` (a tenant's runs, ledger and lease are shared by both). */
+export const LOCAL_TABLE_PREFIX = "siesa-integration-local";
+
 export interface OpenStoreOptions {
   /** Table name prefix; tests use a unique one per suite. Default `siesa-integration-local`. */
   prefix?: string;
+  /** Where the embedded dynalite keeps its data; in memory when absent. Ignored for another endpoint. */
+  path?: string;
 }
 
 /** The endpoint the environment asks for, if any (the same variables the SDK reads). */
@@ -157,14 +201,15 @@ const hasCredentialSource = (env: NodeJS.ProcessEnv): boolean =>
 
 /**
  * Opens the store: the endpoint from the environment when one is set (region and credentials from the
- * environment too, with local placeholders when none are set), else a fresh embedded dynalite.
+ * environment too, with local placeholders when none are set), else the embedded dynalite (on disk
+ * under `path`, or in memory).
  * Creates the tables either way. `close()` releases the client and stops dynalite if it started one.
  */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
   const env = process.env;
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1";
   const configured = environmentEndpoint(env);
-  const embedded = configured ? undefined : await startDynalite();
+  const embedded = configured ? undefined : await startDynalite(options.path ? { path: options.path } : {});
   const config: DynamoDBClientConfig = embedded
     ? { endpoint: embedded.endpoint, region, credentials: LOCAL_CREDENTIALS }
     : { region, ...(hasCredentialSource(env) ? {} : { credentials: LOCAL_CREDENTIALS }) };
@@ -172,7 +217,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const doc = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const names = tableNames(options.prefix ?? "siesa-integration-local");
+  const names = tableNames(options.prefix ?? LOCAL_TABLE_PREFIX);
   const close = async () => {
     doc.destroy();
     client.destroy();

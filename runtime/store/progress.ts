@@ -8,19 +8,11 @@
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { type Counts, zeroCounts } from "../sync/model.js";
+import type { ProgressStore } from "../pipeline/ports.js";
+import type { Progress, ProgressDelta } from "../sync/model.js";
+import { zeroProgress } from "../sync/run-status.js";
 
 export const SHARDS = 8;
-
-/** Units of Siesa work: planned (sent), done (finished, cancelled or given up), failed (given up). */
-export interface UnitCounts {
-  unitsPlanned: number;
-  unitsDone: number;
-  unitsFailed: number;
-}
-
-export type Progress = Counts & UnitCounts;
-export type ProgressDelta = Partial<Progress>;
 
 const FIELDS: readonly (keyof Progress)[] = [
   "extracted",
@@ -34,13 +26,6 @@ const FIELDS: readonly (keyof Progress)[] = [
   "unitsFailed",
 ];
 
-export const zeroProgress = (): Progress => ({
-  ...zeroCounts(),
-  unitsPlanned: 0,
-  unitsDone: 0,
-  unitsFailed: 0,
-});
-
 /** FNV-1a: a stable, cheap spread of operation ids over shards. */
 function shardOf(opId: string): number {
   let hash = 0x811c9dc5;
@@ -51,13 +36,7 @@ function shardOf(opId: string): number {
 const partition = (tenantId: string) => `${tenantId}#progress`;
 const shardKey = (runId: string, shard: number) => `${runId}#${String(shard).padStart(2, "0")}`;
 
-/** Every count accounted for and every planned unit done: the run can be finalised. */
-export function isComplete(p: Progress): boolean {
-  const outcomes = p.created + p.updated + p.unchanged + p.rejected + p.failed;
-  return p.unitsPlanned > 0 && p.unitsDone >= p.unitsPlanned && p.extracted === outcomes;
-}
-
-export class RunProgress {
+export class RunProgress implements ProgressStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,

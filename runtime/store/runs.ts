@@ -13,20 +13,20 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { type Counts, OUTCOMES, type RecordError, zeroCounts } from "../sync/model.js";
-import type { RunRecord, RunStatus, RunTrigger } from "../sync/ports.js";
+import type { RunEnd, RunState } from "../pipeline/ports.js";
+import {
+  type Counts,
+  type RecordError,
+  type RunRecord,
+  type RunStatus,
+  type RunTrigger,
+  zeroCounts,
+} from "../sync/model.js";
 import { decodeRunsCursor, encodeRunsCursor } from "./cursor.js";
 import { RunAlreadyExistsError, RunNotFoundError } from "./errors.js";
 import { RUNS_BY_ID_INDEX } from "./tables.js";
 
-export type { RunRecord, RunStatus, RunTrigger };
-
-export interface RunEnd {
-  status: RunStatus;
-  finishedAt: string;
-  durationMs: number;
-  reason?: string;
-}
+export type { RunEnd, RunRecord, RunStatus, RunTrigger };
 
 /** A run keeps its first errors only: enough to diagnose, and the item stays far below 400 KB. */
 export const MAX_RUN_ERRORS = 50;
@@ -34,8 +34,6 @@ export const MAX_RUN_ERRORS = 50;
 export const MAX_REASON_LENGTH = 1_000;
 export const DEFAULT_RUNS_PAGE = 20;
 export const MAX_RUNS_PAGE = 100;
-
-const COUNT_NAMES = ["extracted", ...OUTCOMES] as const;
 
 /**
  * `20250131T235959.123Z-9f8e7d6c5b4a`: UTC time to the millisecond, then 48 random bits. Sorts by time as a
@@ -49,7 +47,7 @@ export function newRunId(now: Date = new Date()): string {
 const truncate = (text: string) =>
   text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 1)}…` : text;
 
-export class RunStore {
+export class RunStore implements RunState {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -72,33 +70,6 @@ export class RunStore {
       }
       throw error;
     }
-  }
-
-  /** Adds to the run's counts in one atomic update: safe from any number of parallel workers. */
-  async addCounts(tenantId: string, runId: string, delta: Partial<Counts>): Promise<void> {
-    const names: Record<string, string> = { "#counts": "counts" };
-    const values: Record<string, number> = {};
-    const additions: string[] = [];
-    for (const [name, amount] of Object.entries(delta)) {
-      if (!(COUNT_NAMES as readonly string[]).includes(name)) {
-        throw new Error(`run ${runId} of tenant ${tenantId}: unknown count "${name}"`);
-      }
-      if (!Number.isInteger(amount)) {
-        throw new Error(
-          `run ${runId} of tenant ${tenantId}: count "${name}" must be an integer, got ${amount}`,
-        );
-      }
-      if (amount === 0) continue;
-      names[`#${name}`] = name;
-      values[`:${name}`] = amount as number;
-      additions.push(`#counts.#${name} :${name}`);
-    }
-    if (additions.length === 0) return;
-    await this.update(tenantId, runId, {
-      UpdateExpression: `ADD ${additions.join(", ")}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
   }
 
   /**
@@ -133,26 +104,6 @@ export class RunStore {
       }
     }
     throw new Error(`run ${runId} of tenant ${tenantId}: could not append errors (too much contention)`);
-  }
-
-  /** Records how the run ended. */
-  async finish(tenantId: string, runId: string, end: RunEnd): Promise<void> {
-    const sets = ["#status = :status", "finishedAt = :finishedAt", "durationMs = :durationMs"];
-    const values: Record<string, unknown> = {
-      ":status": end.status,
-      ":finishedAt": end.finishedAt,
-      ":durationMs": end.durationMs,
-    };
-    if (end.reason !== undefined) {
-      sets.push("reason = :reason");
-      values[":reason"] = truncate(end.reason);
-    }
-    await this.update(tenantId, runId, {
-      UpdateExpression: `SET ${sets.join(", ")}`,
-      // `status` is a DynamoDB reserved word.
-      ExpressionAttributeNames: { "#status": "status" },
-      ExpressionAttributeValues: values,
-    });
   }
 
   /**

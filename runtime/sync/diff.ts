@@ -1,7 +1,6 @@
 import { payloadHash } from "./hash.js";
 import type { ProductRecord, RecordError, SourceRecord } from "./model.js";
-import type { Ledger, LedgerEntry } from "./ports.js";
-import type { RecordMapper } from "./run-sync.js";
+import type { Ledger, LedgerEntry, RecordMapper } from "./ports.js";
 
 export interface ChangedRecord {
   record: ProductRecord;
@@ -18,8 +17,7 @@ export interface Diff {
 
 /**
  * Maps source records and compares each payload's hash with the ledger: what the mapping refuses is
- * rejected, what the product already holds is unchanged, the rest must be written. The one-shot sync
- * and the pipeline's extract step both decide this way.
+ * rejected, what the product already holds is unchanged, the rest must be written (the extract step).
  */
 export async function diffRecords(
   tenantId: string,

@@ -20,6 +20,17 @@ export const zeroCounts = (): Counts => ({
   failed: 0,
 });
 
+/** Units of Siesa work: planned (sent), done (finished, cancelled or given up), failed (given up). */
+export interface UnitCounts {
+  unitsPlanned: number;
+  unitsDone: number;
+  unitsFailed: number;
+}
+
+/** A run's counters as its steps apply them: record outcomes plus unit bookkeeping. */
+export type Progress = Counts & UnitCounts;
+export type ProgressDelta = Partial<Progress>;
+
 /** A row as Siesa sends it, after keys and string values are trimmed. */
 export type SiesaRow = Record<string, string | number | boolean | null>;
 
@@ -67,4 +78,26 @@ export interface RecordError {
   key: string;
   outcome: "rejected" | "failed";
   reason: string;
+}
+
+export type RunStatus = "running" | "succeeded" | "partial" | "failed";
+export type RunTrigger = "schedule" | "manual" | "cli" | "retry";
+
+/** A run as recorded: what the API shows, and the flags the pipeline steps coordinate through. */
+export interface RunRecord {
+  runId: string;
+  tenantId: string;
+  trigger: RunTrigger;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs?: number;
+  counts: Counts;
+  errors: RecordError[];
+  reason?: string;
+  dryRun?: boolean;
+  /** Set while a run is being stopped early (the pipeline cancels its remaining work). */
+  stopReason?: string;
+  /** Sync requests that arrived while this run held the tenant's lease. */
+  skipped?: { trigger: RunTrigger; at: string }[];
 }

@@ -1,13 +1,17 @@
-import type { Counts, ProductRecord, RecordError, SourceRecord } from "./model.js";
+import type { ProductRecord, SourceRecord } from "./model.js";
 
 /**
- * What the sync needs from the outside world. The Siesa client, the product clients and the
- * DynamoDB stores satisfy these structurally; tests can too.
+ * What deciding a record's outcome needs from the outside world: the mapping, the product, and the
+ * ledger. The product clients and the stores satisfy these structurally; tests can too.
  */
 
-/** Every source record exactly once, in batches (the Siesa client's extraction). */
-export interface RecordSource {
-  extractAll(options: { concurrency: number }): AsyncIterable<SourceRecord[]>;
+export type { RunRecord, RunStatus, RunTrigger } from "./model.js";
+
+/** Maps one source record to the product's record, or says why it cannot be. */
+export interface RecordMapper {
+  map(
+    source: SourceRecord,
+  ): { ok: true; record: ProductRecord } | { ok: false; reason: string; fields?: Record<string, string> };
 }
 
 export type WriteResult =
@@ -34,37 +38,4 @@ export interface LedgerEntry {
 export interface Ledger {
   getMany(tenantId: string, keys: string[]): Promise<Map<string, LedgerEntry>>;
   putMany(tenantId: string, entries: LedgerEntry[]): Promise<void>;
-}
-
-export type RunStatus = "running" | "succeeded" | "partial" | "failed";
-export type RunTrigger = "schedule" | "manual" | "cli" | "retry";
-
-export interface RunRecord {
-  runId: string;
-  tenantId: string;
-  trigger: RunTrigger;
-  status: RunStatus;
-  startedAt: string;
-  finishedAt?: string;
-  durationMs?: number;
-  counts: Counts;
-  errors: RecordError[];
-  reason?: string;
-  dryRun?: boolean;
-  /** Set while a run is being stopped early (the pipeline cancels its remaining work). */
-  stopReason?: string;
-  /** Sync requests that arrived while this run held the tenant's lease. */
-  skipped?: { trigger: RunTrigger; at: string }[];
-}
-
-/** Where runs are recorded so the API can report them. */
-export interface RunJournal {
-  create(run: RunRecord): Promise<void>;
-  addCounts(tenantId: string, runId: string, delta: Partial<Counts>): Promise<void>;
-  addErrors(tenantId: string, runId: string, errors: RecordError[]): Promise<void>;
-  finish(
-    tenantId: string,
-    runId: string,
-    end: { status: RunStatus; finishedAt: string; durationMs: number; reason?: string },
-  ): Promise<void>;
 }

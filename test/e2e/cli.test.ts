@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
@@ -7,7 +10,9 @@ import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
 
 const run = promisify(execFile);
 
+/** Each call its own local state, unless a test shares one between calls on purpose. */
 async function sync(args: string[], env: Record<string, string> = {}) {
+  const dataDir = env.SIESA_INTEGRATION_DATA_DIR ?? (await mkdtemp(join(tmpdir(), "sync-cli-")));
   try {
     const { stdout, stderr } = await run(
       process.execPath,
@@ -21,6 +26,7 @@ async function sync(args: string[], env: Record<string, string> = {}) {
           PRODUCT_USERNAME: "",
           PRODUCT_PASSWORD: "",
           ...env,
+          SIESA_INTEGRATION_DATA_DIR: dataDir,
         },
         timeout: 60_000,
       },

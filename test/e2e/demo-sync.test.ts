@@ -1,23 +1,27 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { clientsFor } from "../../runtime/compose.js";
-import { defaultPolicy } from "../../runtime/http/policy.js";
-import { RecordLedger } from "../../runtime/store/ledger.js";
+import { runInProcess } from "../../runtime/local/in-process.js";
+import { withSandboxUrls } from "../../runtime/local/tenants.js";
+import { dynamoPipelineStore } from "../../runtime/store/dynamo.js";
 import { openStore, type Store } from "../../runtime/store/local.js";
-import { newRunId, RunStore } from "../../runtime/store/runs.js";
+import { RunStore } from "../../runtime/store/runs.js";
 import type { Counts } from "../../runtime/sync/model.js";
-import { runSync } from "../../runtime/sync/run-sync.js";
 import { loadTenants } from "../../runtime/tenants/registry.js";
 import type { Tenant } from "../../runtime/tenants/schema.js";
 import { type LocalSandboxes, type LocalSandboxOptions, startSandboxes } from "../../sandbox/local.js";
 import { quietLog } from "../support/log.js";
 
-// The whole one-shot sync of the demo tenant: real Siesa and Kong sandboxes over HTTP, the real
-// clients and mapping, the record ledger and run journal in DynamoDB (embedded dynalite).
+// The whole sync of the demo tenant as `npm run sync` runs it: the pipeline's steps over in-process
+// queues, real Siesa and Kong sandboxes over HTTP, the real clients and mapping, the record ledger and
+// run records in DynamoDB (embedded dynalite).
 
 // Retries and Retry-After waits are honoured, just scaled down: a test should not sleep for seconds.
 // The timeout stays generous (a loaded CI machine is slow) except where hangs are injected on purpose.
-const fastPolicy = (timeoutMs = 10_000) =>
-  defaultPolicy({ baseDelayMs: 1, maxDelayMs: 5, timeoutMs, sleep: async () => {} });
+const fastPolicy = (timeoutMs = 10_000) => ({
+  baseDelayMs: 1,
+  maxDelayMs: 5,
+  timeoutMs,
+  sleep: async () => {},
+});
 
 const invariantHolds = (c: Counts) =>
   c.extracted === c.created + c.updated + c.unchanged + c.rejected + c.failed;
@@ -39,26 +43,18 @@ async function demoWorld(options: Partial<LocalSandboxOptions> = {}, timeoutMs?:
   const sandboxes = await startSandboxes({ product: "kong-rfid", items: 1_000, seed: 7, ...options });
   opened.push(sandboxes);
   const runs = new RunStore(store.doc, store.names.runs);
-  const run = (dryRun = false) => {
-    const clients = clientsFor(demo, sandboxes.credentials, {
-      policy: fastPolicy(timeoutMs),
+  const run = (dryRun = false) =>
+    runInProcess({
+      tenant: withSandboxUrls(demo, sandboxes),
+      credentials: sandboxes.credentials,
+      store: dynamoPipelineStore(store.doc, store.names),
       log: quietLog,
-      siesaUrl: sandboxes.siesaUrl,
-      productUrl: sandboxes.productUrl,
+      dryRun,
+      policy: fastPolicy(timeoutMs),
+      // Failed messages come back at once instead of after their backoff.
+      retryBaseSeconds: 0,
+      timeScale: 0.01,
     });
-    return runSync(
-      {
-        tenantId: demo.id,
-        source: clients.siesa,
-        mapper: clients.mapper,
-        product: clients.product,
-        ledger: new RecordLedger(store.doc, store.names.ledger),
-        journal: runs,
-        concurrency: demo.sync.concurrency,
-      },
-      { runId: newRunId(), trigger: "cli", dryRun },
-    );
-  };
   const kong = sandboxes.kong;
   if (!kong) throw new Error("demo is a Kong RFID tenant");
   return { sandboxes, kong, siesa: sandboxes.siesa, runs, run };

@@ -1,5 +1,9 @@
 import { randomUUID } from "node:crypto";
+import type { PipelineStore } from "../../runtime/pipeline/ports.js";
+import { dynamoPipelineStore } from "../../runtime/store/dynamo.js";
 import type { LedgerEntry } from "../../runtime/store/ledger.js";
+import { openStore } from "../../runtime/store/local.js";
+import { memoryPipelineStore } from "../../runtime/store/memory.js";
 import { newRunId, type RunRecord } from "../../runtime/store/runs.js";
 import { type RecordError, zeroCounts } from "../../runtime/sync/model.js";
 
@@ -39,3 +43,17 @@ export const aLedgerEntry = (key: string, overrides: Partial<LedgerEntry> = {}):
 /** Entries for keys 100000, 100001, … */
 export const ledgerEntries = (count: number, overrides: Partial<LedgerEntry> = {}): LedgerEntry[] =>
   Array.from({ length: count }, (_, index) => aLedgerEntry(String(100_000 + index), overrides));
+
+/** A pipeline store to run the same contract tests on: DynamoDB (dynalite or DynamoDB Local) and memory. */
+export type OpenedStore = PipelineStore & { close(): Promise<void> };
+
+export const STORE_IMPLEMENTATIONS: [string, (suite: string) => Promise<OpenedStore>][] = [
+  [
+    "DynamoDB",
+    async (suite) => {
+      const store = await openStore({ prefix: uniquePrefix(suite) });
+      return { ...dynamoPipelineStore(store.doc, store.names), close: store.close };
+    },
+  ],
+  ["memory", async () => ({ ...memoryPipelineStore(), close: async () => {} })],
+];

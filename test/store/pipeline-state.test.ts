@@ -1,199 +1,214 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TenantLease } from "../../runtime/store/lease.js";
-import { openStore, type Store } from "../../runtime/store/local.js";
-import { isComplete, RunProgress, SHARDS, zeroProgress } from "../../runtime/store/progress.js";
-import { newRunId, RunStore } from "../../runtime/store/runs.js";
-import { aRun, aTenantId, uniquePrefix } from "./factories.js";
+import type { LeaseStore, ProgressStore, RunState } from "../../runtime/pipeline/ports.js";
+import { newRunId } from "../../runtime/store/runs.js";
+import { isComplete, zeroProgress } from "../../runtime/sync/run-status.js";
+import { aRun, aTenantId, type OpenedStore, STORE_IMPLEMENTATIONS } from "./factories.js";
 
 // The state a distributed run keeps besides its run record: the tenant lease and the counters
 // that SQS's at-least-once delivery must not inflate.
 
-let store: Store;
-let progress: RunProgress;
-let lease: TenantLease;
-let runs: RunStore;
+describe.each(STORE_IMPLEMENTATIONS)("pipeline state in %s", (_name, open) => {
+  let store: OpenedStore;
+  let progress: ProgressStore;
+  let lease: LeaseStore;
+  let runs: RunState;
 
-beforeAll(async () => {
-  store = await openStore({ prefix: uniquePrefix("pipeline") });
-  progress = new RunProgress(store.doc, store.names.runs);
-  lease = new TenantLease(store.doc, store.names.tenants);
-  runs = new RunStore(store.doc, store.names.runs);
-});
-afterAll(() => store?.close());
-
-describe("RunProgress", () => {
-  it("applies an operation once, however often it is delivered", async () => {
-    const tenantId = aTenantId();
-    const runId = newRunId();
-
-    const first = await progress.apply(tenantId, runId, "rec:42", { extracted: 1, created: 1 });
-    const again = await progress.apply(tenantId, runId, "rec:42", { extracted: 1, created: 1 });
-
-    expect([first, again]).toEqual([true, false]);
-    expect(await progress.read(tenantId, runId)).toMatchObject({ extracted: 1, created: 1 });
+  beforeAll(async () => {
+    store = await open("pipeline");
+    ({ progress, lease, runs } = store);
   });
+  afterAll(() => store?.close());
 
-  it("tells whether an operation was applied", async () => {
-    const tenantId = aTenantId();
-    const runId = newRunId();
-    await progress.apply(tenantId, runId, "unit:0.3", { unitsDone: 1 });
+  describe("RunProgress", () => {
+    it("applies an operation once, however often it is delivered", async () => {
+      const tenantId = aTenantId();
+      const runId = newRunId();
 
-    expect(await progress.has(tenantId, runId, "unit:0.3")).toBe(true);
-    expect(await progress.has(tenantId, runId, "unit:0.4")).toBe(false);
-    expect(await progress.has(tenantId, newRunId(), "unit:0.3")).toBe(false);
-  });
+      const first = await progress.apply(tenantId, runId, "rec:42", { extracted: 1, created: 1 });
+      const again = await progress.apply(tenantId, runId, "rec:42", { extracted: 1, created: 1 });
 
-  it("sums exactly under many parallel workers, duplicates included", async () => {
-    const tenantId = aTenantId();
-    const runId = newRunId();
-    const ops = Array.from({ length: 300 }, (_, i) => `rec:${i}`);
+      expect([first, again]).toEqual([true, false]);
+      expect(await progress.read(tenantId, runId)).toMatchObject({ extracted: 1, created: 1 });
+    });
 
-    // Every operation delivered twice, all at once.
-    await Promise.all([...ops, ...ops].map((op) => progress.apply(tenantId, runId, op, { updated: 1 })));
+    it("tells whether an operation was applied", async () => {
+      const tenantId = aTenantId();
+      const runId = newRunId();
+      await progress.apply(tenantId, runId, "unit:0.3", { unitsDone: 1 });
 
-    const totals = await progress.read(tenantId, runId);
-    expect(totals.updated).toBe(300);
-    expect(SHARDS).toBeGreaterThan(1);
-  });
+      expect(await progress.has(tenantId, runId, "unit:0.3")).toBe(true);
+      expect(await progress.has(tenantId, runId, "unit:0.4")).toBe(false);
+      expect(await progress.has(tenantId, newRunId(), "unit:0.3")).toBe(false);
+    });
 
-  it("applies a batch of operations together, and on redelivery only those not yet applied", async () => {
-    const tenantId = aTenantId();
-    const runId = newRunId();
-    const batch = (keys: number[]) => keys.map((k) => ({ opId: `rec:${k}`, delta: { created: 1 } }));
-    await progress.apply(tenantId, runId, "rec:3", { created: 1 }); // one of them already counted
+    it("sums exactly under many parallel workers, duplicates included", async () => {
+      const tenantId = aTenantId();
+      const runId = newRunId();
+      const ops = Array.from({ length: 300 }, (_, i) => `rec:${i}`);
 
-    const first = await progress.applyMany(tenantId, runId, batch([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
-    const again = await progress.applyMany(tenantId, runId, batch([9, 10, 11]));
+      // Every operation delivered twice, all at once.
+      await Promise.all([...ops, ...ops].map((op) => progress.apply(tenantId, runId, op, { updated: 1 })));
 
-    expect([...first].sort()).toEqual([
-      "rec:1",
-      "rec:10",
-      "rec:2",
-      "rec:4",
-      "rec:5",
-      "rec:6",
-      "rec:7",
-      "rec:8",
-      "rec:9",
-    ]);
-    expect([...again]).toEqual(["rec:11"]);
-    expect((await progress.read(tenantId, runId)).created).toBe(11);
-  });
+      const totals = await progress.read(tenantId, runId);
+      expect(totals.updated).toBe(300);
+    });
 
-  it("keeps runs and tenants apart", async () => {
-    const tenantId = aTenantId();
-    const [runA, runB] = [newRunId(), newRunId()];
-    await progress.apply(tenantId, runA, "unit:0", { unitsPlanned: 1, unitsDone: 1 });
-    await progress.apply(aTenantId(), runB, "unit:0", { unitsPlanned: 5 });
+    it("applies a batch of operations together, and on redelivery only those not yet applied", async () => {
+      const tenantId = aTenantId();
+      const runId = newRunId();
+      const batch = (keys: number[]) => keys.map((k) => ({ opId: `rec:${k}`, delta: { created: 1 } }));
+      await progress.apply(tenantId, runId, "rec:3", { created: 1 }); // one of them already counted
 
-    expect(await progress.read(tenantId, runA)).toMatchObject({ unitsPlanned: 1, unitsDone: 1 });
-    expect(await progress.read(tenantId, runB)).toEqual(zeroProgress());
-  });
+      const first = await progress.applyMany(tenantId, runId, batch([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+      const again = await progress.applyMany(tenantId, runId, batch([9, 10, 11]));
 
-  it("calls a run complete only when every unit is done and every extracted record has an outcome", () => {
-    const base = {
-      ...zeroProgress(),
-      unitsPlanned: 3,
-      unitsDone: 3,
-      extracted: 10,
-      unchanged: 4,
-      created: 6,
-    };
+      expect([...first].sort()).toEqual([
+        "rec:1",
+        "rec:10",
+        "rec:2",
+        "rec:4",
+        "rec:5",
+        "rec:6",
+        "rec:7",
+        "rec:8",
+        "rec:9",
+      ]);
+      expect([...again]).toEqual(["rec:11"]);
+      expect((await progress.read(tenantId, runId)).created).toBe(11);
+    });
 
-    expect(isComplete(base)).toBe(true);
-    expect(isComplete({ ...base, unitsDone: 2 })).toBe(false);
-    expect(isComplete({ ...base, created: 5 })).toBe(false);
-    expect(isComplete(zeroProgress())).toBe(false);
-  });
-});
+    it("keeps runs and tenants apart", async () => {
+      const tenantId = aTenantId();
+      const [runA, runB] = [newRunId(), newRunId()];
+      await progress.apply(tenantId, runA, "unit:0", { unitsPlanned: 1, unitsDone: 1 });
+      await progress.apply(aTenantId(), runB, "unit:0", { unitsPlanned: 5 });
 
-describe("TenantLease", () => {
-  const now = new Date("2026-11-22T10:00:00Z");
-  const hour = 3_600_000;
+      expect(await progress.read(tenantId, runA)).toMatchObject({ unitsPlanned: 1, unitsDone: 1 });
+      expect(await progress.read(tenantId, runB)).toEqual(zeroProgress());
+    });
 
-  it("lets one run in at a time and tells the other which run holds it", async () => {
-    const tenantId = aTenantId();
+    it("calls a run complete only when every unit is done and every extracted record has an outcome", () => {
+      const base = {
+        ...zeroProgress(),
+        unitsPlanned: 3,
+        unitsDone: 3,
+        extracted: 10,
+        unchanged: 4,
+        created: 6,
+      };
 
-    const results = await Promise.all([
-      lease.acquire(tenantId, "run-a", now, hour),
-      lease.acquire(tenantId, "run-b", now, hour),
-    ]);
-
-    const winners = results.filter((r) => r.acquired);
-    expect(winners).toHaveLength(1);
-    const loser = results.find((r) => !r.acquired);
-    expect(loser).toMatchObject({ acquired: false, holder: { runId: expect.stringMatching(/^run-[ab]$/) } });
-  });
-
-  it("is taken again by the same run (a redelivered message)", async () => {
-    const tenantId = aTenantId();
-    await lease.acquire(tenantId, "run-a", now, hour);
-
-    expect(await lease.acquire(tenantId, "run-a", now, hour)).toEqual({ acquired: true });
-  });
-
-  it("expires after the run's maximum duration, and says which run it replaced", async () => {
-    const tenantId = aTenantId();
-    await lease.acquire(tenantId, "crashed", now, hour);
-
-    const later = new Date(now.getTime() + hour + 1);
-    const result = await lease.acquire(tenantId, "next", later, hour);
-
-    expect(result).toMatchObject({ acquired: true, replaced: { runId: "crashed" } });
-  });
-
-  it("is released only by its holder", async () => {
-    const tenantId = aTenantId();
-    await lease.acquire(tenantId, "run-a", now, hour);
-
-    await lease.release(tenantId, "someone-else");
-    expect((await lease.current(tenantId))?.runId).toBe("run-a");
-    await lease.release(tenantId, "run-a");
-    expect(await lease.current(tenantId)).toBeUndefined();
-  });
-});
-
-describe("RunStore, for the pipeline", () => {
-  it("completes a running run once, with its final counts", async () => {
-    const run = aRun({ status: "running" });
-    await runs.create(run);
-    const end = {
-      status: "succeeded" as const,
-      finishedAt: "2026-11-22T10:05:00.000Z",
-      durationMs: 300_000,
-      counts: { extracted: 2, created: 2, updated: 0, unchanged: 0, rejected: 0, failed: 0 },
-    };
-
-    const outcomes = await Promise.all([
-      runs.complete(run.tenantId, run.runId, end),
-      runs.complete(run.tenantId, run.runId, end),
-    ]);
-
-    expect(outcomes.sort()).toEqual([false, true]);
-    expect(await runs.get(run.tenantId, run.runId)).toMatchObject({
-      status: "succeeded",
-      counts: end.counts,
+      expect(isComplete(base)).toBe(true);
+      expect(isComplete({ ...base, unitsDone: 2 })).toBe(false);
+      expect(isComplete({ ...base, created: 5 })).toBe(false);
+      expect(isComplete(zeroProgress())).toBe(false);
     });
   });
 
-  it("keeps the first stop reason, the skipped requests and the failed-unit streak", async () => {
-    const run = aRun({ status: "running" });
-    await runs.create(run);
+  describe("TenantLease", () => {
+    const now = new Date("2026-11-22T10:00:00Z");
+    const hour = 3_600_000;
 
-    await runs.requestStop(run.tenantId, run.runId, "siesa down");
-    await runs.requestStop(run.tenantId, run.runId, "later reason");
-    await runs.addSkipped(run.tenantId, run.runId, { trigger: "schedule", at: "2026-11-22T10:01:00.000Z" });
-    const streak = [
-      await runs.unitOutcome(run.tenantId, run.runId, true),
-      await runs.unitOutcome(run.tenantId, run.runId, true),
-      await runs.unitOutcome(run.tenantId, run.runId, false),
-      await runs.unitOutcome(run.tenantId, run.runId, true),
-    ];
+    it("lets one run in at a time and tells the other which run holds it", async () => {
+      const tenantId = aTenantId();
 
-    expect(streak).toEqual([1, 2, 0, 1]);
-    expect(await runs.get(run.tenantId, run.runId)).toMatchObject({
-      stopReason: "siesa down",
-      skipped: [{ trigger: "schedule", at: "2026-11-22T10:01:00.000Z" }],
+      const results = await Promise.all([
+        lease.acquire(tenantId, "run-a", now, hour),
+        lease.acquire(tenantId, "run-b", now, hour),
+      ]);
+
+      const winners = results.filter((r) => r.acquired);
+      expect(winners).toHaveLength(1);
+      const loser = results.find((r) => !r.acquired);
+      expect(loser).toMatchObject({
+        acquired: false,
+        holder: { runId: expect.stringMatching(/^run-[ab]$/) },
+      });
+    });
+
+    it("is taken again by the same run (a redelivered message)", async () => {
+      const tenantId = aTenantId();
+      await lease.acquire(tenantId, "run-a", now, hour);
+
+      expect(await lease.acquire(tenantId, "run-a", now, hour)).toEqual({ acquired: true });
+    });
+
+    it("expires after the run's maximum duration, and says which run it replaced", async () => {
+      const tenantId = aTenantId();
+      await lease.acquire(tenantId, "crashed", now, hour);
+
+      const later = new Date(now.getTime() + hour + 1);
+      const result = await lease.acquire(tenantId, "next", later, hour);
+
+      expect(result).toMatchObject({ acquired: true, replaced: { runId: "crashed" } });
+    });
+
+    it("is taken over at once when its holder's process is gone, not before", async () => {
+      const tenantId = aTenantId();
+      const owner = { host: "this-machine", pid: 4242 };
+      await lease.acquire(tenantId, "killed", now, hour, { owner });
+
+      const alive = await lease.acquire(tenantId, "next", now, hour, { isDead: () => false });
+      const dead = await lease.acquire(tenantId, "next", now, hour, {
+        isDead: (held) => held.owner?.pid === 4242,
+      });
+
+      expect(alive).toMatchObject({ acquired: false, holder: { runId: "killed", owner } });
+      expect(dead).toMatchObject({ acquired: true, replaced: { runId: "killed", owner } });
+    });
+
+    it("is released only by its holder", async () => {
+      const tenantId = aTenantId();
+      await lease.acquire(tenantId, "run-a", now, hour);
+
+      await lease.release(tenantId, "someone-else");
+      expect((await lease.current(tenantId))?.runId).toBe("run-a");
+      await lease.release(tenantId, "run-a");
+      expect(await lease.current(tenantId)).toBeUndefined();
+    });
+  });
+
+  describe("RunStore, for the pipeline", () => {
+    it("completes a running run once, with its final counts", async () => {
+      const run = aRun({ status: "running" });
+      await runs.create(run);
+      const end = {
+        status: "succeeded" as const,
+        finishedAt: "2026-11-22T10:05:00.000Z",
+        durationMs: 300_000,
+        counts: { extracted: 2, created: 2, updated: 0, unchanged: 0, rejected: 0, failed: 0 },
+      };
+
+      const outcomes = await Promise.all([
+        runs.complete(run.tenantId, run.runId, end),
+        runs.complete(run.tenantId, run.runId, end),
+      ]);
+
+      expect(outcomes.sort()).toEqual([false, true]);
+      expect(await runs.get(run.tenantId, run.runId)).toMatchObject({
+        status: "succeeded",
+        counts: end.counts,
+      });
+    });
+
+    it("keeps the first stop reason, the skipped requests and the failed-unit streak", async () => {
+      const run = aRun({ status: "running" });
+      await runs.create(run);
+
+      await runs.requestStop(run.tenantId, run.runId, "siesa down");
+      await runs.requestStop(run.tenantId, run.runId, "later reason");
+      await runs.addSkipped(run.tenantId, run.runId, { trigger: "schedule", at: "2026-11-22T10:01:00.000Z" });
+      const streak = [
+        await runs.unitOutcome(run.tenantId, run.runId, true),
+        await runs.unitOutcome(run.tenantId, run.runId, true),
+        await runs.unitOutcome(run.tenantId, run.runId, false),
+        await runs.unitOutcome(run.tenantId, run.runId, true),
+      ];
+
+      expect(streak).toEqual([1, 2, 0, 1]);
+      expect(await runs.get(run.tenantId, run.runId)).toMatchObject({
+        stopReason: "siesa down",
+        skipped: [{ trigger: "schedule", at: "2026-11-22T10:01:00.000Z" }],
+      });
     });
   });
 });

@@ -1,223 +1,154 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunState } from "../../runtime/pipeline/ports.js";
 import { InvalidCursorError, RunAlreadyExistsError, RunNotFoundError } from "../../runtime/store/errors.js";
-import { openStore, type Store } from "../../runtime/store/local.js";
-import { MAX_RUN_ERRORS, newRunId, type RunRecord, RunStore } from "../../runtime/store/runs.js";
-import { aRecordError, aRun, aTenantId, uniquePrefix } from "./factories.js";
+import { MAX_RUN_ERRORS, newRunId } from "../../runtime/store/runs.js";
+import { aRecordError, aRun, aTenantId, type OpenedStore, STORE_IMPLEMENTATIONS } from "./factories.js";
 
-let store: Store;
-let runs: RunStore;
+describe.each(STORE_IMPLEMENTATIONS)("run records in %s", (_name, open) => {
+  let store: OpenedStore;
+  let runs: RunState;
 
-beforeAll(async () => {
-  store = await openStore({ prefix: uniquePrefix("runs") });
-  runs = new RunStore(store.doc, store.names.runs);
-});
-afterAll(() => store?.close());
-
-const recordErrors = (prefix: string, count: number) =>
-  Array.from({ length: count }, (_, index) => aRecordError(`${prefix}-${index}`));
-
-describe("RunStore.create and get", () => {
-  it("stores a run and reads it back as it was given", async () => {
-    const run = aRun({ trigger: "schedule", dryRun: true });
-
-    await runs.create(run);
-
-    expect(await runs.get(run.tenantId, run.runId)).toEqual(run);
+  beforeAll(async () => {
+    store = await open("runs");
+    runs = store.runs;
   });
+  afterAll(() => store?.close());
 
-  it("never overwrites an existing run", async () => {
-    const run = aRun();
-    await runs.create(run);
+  const recordErrors = (prefix: string, count: number) =>
+    Array.from({ length: count }, (_, index) => aRecordError(`${prefix}-${index}`));
 
-    const again = runs.create({ ...run, status: "failed", reason: "second create" });
+  describe("runs.create and get", () => {
+    it("stores a run and reads it back as it was given", async () => {
+      const run = aRun({ trigger: "schedule", dryRun: true });
 
-    await expect(again).rejects.toBeInstanceOf(RunAlreadyExistsError);
-    expect(await runs.get(run.tenantId, run.runId)).toEqual(run);
-  });
+      await runs.create(run);
 
-  it("answers undefined for a run that does not exist", async () => {
-    expect(await runs.get(aTenantId(), newRunId())).toBeUndefined();
-  });
-});
+      expect(await runs.get(run.tenantId, run.runId)).toEqual(run);
+    });
 
-describe("RunStore.addCounts", () => {
-  it("sums exactly what 20 concurrent workers add", async () => {
-    const run = aRun();
-    await runs.create(run);
+    it("never overwrites an existing run", async () => {
+      const run = aRun();
+      await runs.create(run);
 
-    await Promise.all(
-      Array.from({ length: 20 }, () =>
-        runs.addCounts(run.tenantId, run.runId, { extracted: 5, created: 3, unchanged: 1, failed: 1 }),
-      ),
-    );
+      const again = runs.create({ ...run, status: "failed", reason: "second create" });
 
-    const stored = await runs.get(run.tenantId, run.runId);
-    expect(stored?.counts).toEqual({
-      extracted: 100,
-      created: 60,
-      updated: 0,
-      unchanged: 20,
-      rejected: 0,
-      failed: 20,
+      await expect(again).rejects.toBeInstanceOf(RunAlreadyExistsError);
+      expect(await runs.get(run.tenantId, run.runId)).toEqual(run);
+    });
+
+    it("answers undefined for a run that does not exist", async () => {
+      expect(await runs.get(aTenantId(), newRunId())).toBeUndefined();
     });
   });
 
-  it("refuses a run that does not exist instead of creating a stub", async () => {
-    const [tenantId, runId] = [aTenantId(), newRunId()];
+  describe("runs.addErrors", () => {
+    it("keeps the first errors in arrival order and drops those past 50", async () => {
+      const run = aRun();
+      await runs.create(run);
+      const first = recordErrors("a", 30);
+      const second = recordErrors("b", 30);
 
-    const adding = runs.addCounts(tenantId, runId, { created: 1 });
+      await runs.addErrors(run.tenantId, run.runId, first);
+      await runs.addErrors(run.tenantId, run.runId, second);
+      await runs.addErrors(run.tenantId, run.runId, recordErrors("c", 1));
 
-    await expect(adding).rejects.toBeInstanceOf(RunNotFoundError);
-    expect(await runs.get(tenantId, runId)).toBeUndefined();
-  });
-
-  it("refuses a count name that is not an outcome", async () => {
-    const run = aRun();
-    await runs.create(run);
-
-    const adding = runs.addCounts(run.tenantId, run.runId, { skipped: 1 } as never);
-
-    await expect(adding).rejects.toThrow(
-      `run ${run.runId} of tenant ${run.tenantId}: unknown count "skipped"`,
-    );
-  });
-});
-
-describe("RunStore.addErrors", () => {
-  it("keeps the first errors in arrival order and drops those past 50", async () => {
-    const run = aRun();
-    await runs.create(run);
-    const first = recordErrors("a", 30);
-    const second = recordErrors("b", 30);
-
-    await runs.addErrors(run.tenantId, run.runId, first);
-    await runs.addErrors(run.tenantId, run.runId, second);
-    await runs.addErrors(run.tenantId, run.runId, recordErrors("c", 1));
-
-    const stored = await runs.get(run.tenantId, run.runId);
-    expect(stored?.errors).toEqual([...first, ...second.slice(0, MAX_RUN_ERRORS - 30)]);
-  });
-
-  it("holds exactly 50 distinct errors when concurrent workers add more", async () => {
-    const run = aRun();
-    await runs.create(run);
-    const batches = Array.from({ length: 8 }, (_, worker) => recordErrors(`w${worker}`, 9));
-
-    await Promise.all(batches.map((batch) => runs.addErrors(run.tenantId, run.runId, batch)));
-
-    const keys = (await runs.get(run.tenantId, run.runId))?.errors.map((error) => error.key) ?? [];
-    expect(keys).toHaveLength(MAX_RUN_ERRORS);
-    expect(new Set(keys).size).toBe(MAX_RUN_ERRORS);
-    expect(batches.flat().map((error) => error.key)).toEqual(expect.arrayContaining(keys));
-  });
-
-  it("refuses a run that does not exist", async () => {
-    const adding = runs.addErrors(aTenantId(), newRunId(), recordErrors("x", 1));
-
-    await expect(adding).rejects.toBeInstanceOf(RunNotFoundError);
-  });
-});
-
-describe("RunStore.finish", () => {
-  it("records the end and keeps the counts and errors gathered so far", async () => {
-    const run = aRun();
-    await runs.create(run);
-    await runs.addCounts(run.tenantId, run.runId, { extracted: 2, created: 1, rejected: 1 });
-    await runs.addErrors(run.tenantId, run.runId, recordErrors("r", 1));
-
-    await runs.finish(run.tenantId, run.runId, {
-      status: "partial",
-      finishedAt: "2025-03-01T10:05:00.000Z",
-      durationMs: 300_000,
-      reason: "1 record rejected",
+      const stored = await runs.get(run.tenantId, run.runId);
+      expect(stored?.errors).toEqual([...first, ...second.slice(0, MAX_RUN_ERRORS - 30)]);
     });
 
-    expect(await runs.get(run.tenantId, run.runId)).toEqual<RunRecord>({
-      ...run,
-      status: "partial",
-      finishedAt: "2025-03-01T10:05:00.000Z",
-      durationMs: 300_000,
-      reason: "1 record rejected",
-      counts: { extracted: 2, created: 1, updated: 0, unchanged: 0, rejected: 1, failed: 0 },
-      errors: recordErrors("r", 1),
+    it("holds exactly 50 distinct errors when concurrent workers add more", async () => {
+      const run = aRun();
+      await runs.create(run);
+      const batches = Array.from({ length: 8 }, (_, worker) => recordErrors(`w${worker}`, 9));
+
+      await Promise.all(batches.map((batch) => runs.addErrors(run.tenantId, run.runId, batch)));
+
+      const keys = (await runs.get(run.tenantId, run.runId))?.errors.map((error) => error.key) ?? [];
+      expect(keys).toHaveLength(MAX_RUN_ERRORS);
+      expect(new Set(keys).size).toBe(MAX_RUN_ERRORS);
+      expect(batches.flat().map((error) => error.key)).toEqual(expect.arrayContaining(keys));
+    });
+
+    it("refuses a run that does not exist", async () => {
+      const adding = runs.addErrors(aTenantId(), newRunId(), recordErrors("x", 1));
+
+      await expect(adding).rejects.toBeInstanceOf(RunNotFoundError);
     });
   });
 
-  it("refuses a run that does not exist", async () => {
-    const end = { status: "failed", finishedAt: "2025-03-01T10:05:00.000Z", durationMs: 1 } as const;
+  describe("runs.getById", () => {
+    it("finds a run by its id alone", async () => {
+      const run = aRun();
+      await runs.create(aRun());
+      await runs.create(run);
 
-    await expect(runs.finish(aTenantId(), newRunId(), end)).rejects.toBeInstanceOf(RunNotFoundError);
-  });
-});
+      expect(await runs.getById(run.runId)).toEqual(run);
+    });
 
-describe("RunStore.getById", () => {
-  it("finds a run by its id alone", async () => {
-    const run = aRun();
-    await runs.create(aRun());
-    await runs.create(run);
-
-    expect(await runs.getById(run.runId)).toEqual(run);
+    it("answers undefined for an unknown id", async () => {
+      expect(await runs.getById(newRunId())).toBeUndefined();
+    });
   });
 
-  it("answers undefined for an unknown id", async () => {
-    expect(await runs.getById(newRunId())).toBeUndefined();
-  });
-});
+  describe("runs.list", () => {
+    const startOf = (minute: number) => new Date(Date.UTC(2025, 2, 1, 10, minute));
 
-describe("RunStore.list", () => {
-  const startOf = (minute: number) => new Date(Date.UTC(2025, 2, 1, 10, minute));
+    /** 25 runs of one tenant, a minute apart, created out of order; plus another tenant's run. */
+    async function aTenantWith25Runs(): Promise<{ tenantId: string; newestFirst: string[] }> {
+      const tenantId = aTenantId();
+      const ids = Array.from({ length: 25 }, (_, minute) => newRunId(startOf(minute)));
+      const shuffled = ids
+        .map((id, index) => ({ id, order: (index * 7) % 25 }))
+        .sort((a, b) => a.order - b.order);
+      for (const { id } of shuffled) await runs.create(aRun({ tenantId, runId: id }));
+      await runs.create(aRun({ runId: newRunId(startOf(30)) }));
+      return { tenantId, newestFirst: ids.reverse() };
+    }
 
-  /** 25 runs of one tenant, a minute apart, created out of order; plus another tenant's run. */
-  async function aTenantWith25Runs(): Promise<{ tenantId: string; newestFirst: string[] }> {
-    const tenantId = aTenantId();
-    const ids = Array.from({ length: 25 }, (_, minute) => newRunId(startOf(minute)));
-    const shuffled = ids
-      .map((id, index) => ({ id, order: (index * 7) % 25 }))
-      .sort((a, b) => a.order - b.order);
-    for (const { id } of shuffled) await runs.create(aRun({ tenantId, runId: id }));
-    await runs.create(aRun({ runId: newRunId(startOf(30)) }));
-    return { tenantId, newestFirst: ids.reverse() };
-  }
+    it("pages through a tenant's runs newest first, and the last page has no cursor", async () => {
+      const { tenantId, newestFirst } = await aTenantWith25Runs();
 
-  it("pages through a tenant's runs newest first, and the last page has no cursor", async () => {
-    const { tenantId, newestFirst } = await aTenantWith25Runs();
+      const first = await runs.list(tenantId, { limit: 10 });
+      const second = await runs.list(tenantId, { limit: 10, cursor: first.cursor });
+      const third = await runs.list(tenantId, { limit: 10, cursor: second.cursor });
 
-    const first = await runs.list(tenantId, { limit: 10 });
-    const second = await runs.list(tenantId, { limit: 10, cursor: first.cursor });
-    const third = await runs.list(tenantId, { limit: 10, cursor: second.cursor });
+      expect([first, second, third].map((page) => page.runs.length)).toEqual([10, 10, 5]);
+      expect([first, second, third].flatMap((page) => page.runs.map((run) => run.runId))).toEqual(
+        newestFirst,
+      );
+      expect(first.cursor).toBeTypeOf("string");
+      expect(third.cursor).toBeUndefined();
+    });
 
-    expect([first, second, third].map((page) => page.runs.length)).toEqual([10, 10, 5]);
-    expect([first, second, third].flatMap((page) => page.runs.map((run) => run.runId))).toEqual(newestFirst);
-    expect(first.cursor).toBeTypeOf("string");
-    expect(third.cursor).toBeUndefined();
-  });
+    it("gives no cursor when a page holds exactly the last runs", async () => {
+      const { tenantId } = await aTenantWith25Runs();
 
-  it("gives no cursor when a page holds exactly the last runs", async () => {
-    const { tenantId } = await aTenantWith25Runs();
+      const page = await runs.list(tenantId, { limit: 25 });
 
-    const page = await runs.list(tenantId, { limit: 25 });
+      expect(page.runs).toHaveLength(25);
+      expect(page.cursor).toBeUndefined();
+    });
 
-    expect(page.runs).toHaveLength(25);
-    expect(page.cursor).toBeUndefined();
-  });
+    it("returns an empty page for a tenant without runs", async () => {
+      expect(await runs.list(aTenantId())).toEqual({ runs: [] });
+    });
 
-  it("returns an empty page for a tenant without runs", async () => {
-    expect(await runs.list(aTenantId())).toEqual({ runs: [] });
-  });
+    it("refuses a cursor that is garbage or belongs to another tenant", async () => {
+      const { tenantId } = await aTenantWith25Runs();
+      const { cursor } = await runs.list(tenantId, { limit: 5 });
 
-  it("refuses a cursor that is garbage or belongs to another tenant", async () => {
-    const { tenantId } = await aTenantWith25Runs();
-    const { cursor } = await runs.list(tenantId, { limit: 5 });
+      await expect(runs.list(aTenantId(), { cursor })).rejects.toBeInstanceOf(InvalidCursorError);
+      await expect(runs.list(tenantId, { cursor: "not-a-cursor" })).rejects.toBeInstanceOf(
+        InvalidCursorError,
+      );
+    });
 
-    await expect(runs.list(aTenantId(), { cursor })).rejects.toBeInstanceOf(InvalidCursorError);
-    await expect(runs.list(tenantId, { cursor: "not-a-cursor" })).rejects.toBeInstanceOf(InvalidCursorError);
-  });
-
-  it("refuses a limit outside 1 to 100", async () => {
-    await expect(runs.list(aTenantId(), { limit: 0 })).rejects.toThrow(
-      "limit must be an integer from 1 to 100",
-    );
-    await expect(runs.list(aTenantId(), { limit: 101 })).rejects.toThrow(RangeError);
+    it("refuses a limit outside 1 to 100", async () => {
+      await expect(runs.list(aTenantId(), { limit: 0 })).rejects.toThrow(
+        "limit must be an integer from 1 to 100",
+      );
+      await expect(runs.list(aTenantId(), { limit: 101 })).rejects.toThrow(RangeError);
+    });
   });
 });
 

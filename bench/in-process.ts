@@ -1,0 +1,37 @@
+import { type RunSummary, runInProcess } from "../runtime/local/in-process.js";
+import { withSandboxUrls } from "../runtime/local/tenants.js";
+import { logger } from "../runtime/observability/logger.js";
+import { dynamoPipelineStore } from "../runtime/store/dynamo.js";
+import { openStore } from "../runtime/store/local.js";
+import type { Tenant } from "../runtime/tenants/schema.js";
+import { spawnSandboxes } from "../sandbox/process.js";
+
+/**
+ * `npm run sync`'s engine against sandboxes in a child process (the "remote" APIs), with the store
+ * wherever AWS_ENDPOINT_URL_DYNAMODB points: what the benchmarks measure as the in-process run.
+ */
+export async function inProcessBench(
+  tenant: Tenant,
+  options: { items: number; storePrefix: string; latencyMs?: number },
+): Promise<{ run(): Promise<RunSummary>; close(): Promise<void> }> {
+  const sandboxes = await spawnSandboxes({
+    product: tenant.product.type,
+    items: options.items,
+    seed: 42,
+    ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
+  });
+  const store = await openStore({ prefix: options.storePrefix });
+  return {
+    run: () =>
+      runInProcess({
+        tenant: withSandboxUrls(tenant, sandboxes),
+        credentials: sandboxes.credentials,
+        store: dynamoPipelineStore(store.doc, store.names),
+        log: logger,
+      }),
+    close: async () => {
+      await store.close();
+      await sandboxes.close();
+    },
+  };
+}

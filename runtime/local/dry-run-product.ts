@@ -1,0 +1,25 @@
+import type { ProductClient } from "../products/index.js";
+import type { ProductRecord } from "../sync/model.js";
+
+/** A change a dry run would make. */
+export interface DryRunChange {
+  key: string;
+  externalId: string;
+  outcome: "created" | "updated";
+}
+
+/**
+ * The product as a dry run sees it: every write the engine decides on is recorded, none is sent.
+ * A record the ledger knows (it has a product id) would be updated, any other created.
+ */
+export function dryRunProduct(type: ProductClient["type"], changes: DryRunChange[]): ProductClient {
+  return {
+    type,
+    login: async () => {},
+    async write(record: ProductRecord, knownProductId?: string) {
+      const outcome = knownProductId ? ("updated" as const) : ("created" as const);
+      changes.push({ key: record.key, externalId: record.externalId, outcome });
+      return { outcome, productId: knownProductId ?? `dry-run:${record.externalId}` };
+    },
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * One run of one tenant in this process (`npm run sync`, `bench:sync`): the deployed pipeline's
+ * steps and workers, fed by in-process queues with SQS's semantics instead of SQS and Lambda. Only
+ * the queue and the store differ from AWS; every outcome is decided by the same code.
+ */
+import { clientsFor, type TenantCredentials } from "../compose.js";
+import { type CallPolicy, defaultPolicy } from "../http/policy.js";
+import type { Log } from "../observability/logger.js";
+import { QUEUES, type QueueName, type WorkerName } from "../pipeline/config.js";
+import { createPipelineContext } from "../pipeline/context.js";
+import type { MetricsSink, PipelineStore } from "../pipeline/ports.js";
+import { startRun } from "../pipeline/start-run.js";
+import { DryRunLedger, memoryPipelineStore } from "../store/memory.js";
+import type { Counts, RecordError, RunStatus } from "../sync/model.js";
+import { countsOf } from "../sync/run-status.js";
+import type { Tenant } from "../tenants/schema.js";
+import type { QueueHandler, WorkerDependencies } from "../workers/dependencies.js";
+import { createWorkerHandlers } from "../workers/index.js";
+import { credentialsOf } from "./credentials.js";
+import { type DryRunChange, dryRunProduct } from "./dry-run-product.js";
+import { type MemoryEventSource, startMemoryEventSource } from "./memory-event-source.js";
+import { MemoryPipelineQueues } from "./memory-pipeline-queues.js";
+import { loggedMetrics } from "./metrics.js";
+import { processLease } from "./process-lease.js";
+import { localTenantDirectory } from "./tenants.js";
+
+export interface InProcessRunOptions {
+  /** The tenant as it should run (URLs already pointed at sandboxes or overrides). */
+  tenant: Tenant;
+  credentials: TenantCredentials;
+  store: PipelineStore;
+  log: Log;
+  metrics?: MetricsSink;
+  /** Compute every outcome but write nothing: not to the product, the ledger or the run history. */
+  dryRun?: boolean;
+  policy?: Partial<CallPolicy>;
+  /** Backoff base of failed messages, in seconds. Default 1. */
+  retryBaseSeconds?: number;
+  /** Multiplies visibility timeouts (tests: failed messages come back sooner). Default 1. */
+  timeScale?: number;
+  /** Called about twice a second with the run's counts so far. */
+  onProgress?: (counts: Readonly<Counts>) => void;
+  /** Wraps each worker's handler (tests crash or duplicate deliveries with the real handlers). */
+  wrapHandlers?: (worker: WorkerName, handler: QueueHandler) => QueueHandler;
+}
+
+export interface RunSummary {
+  tenantId: string;
+  runId: string;
+  status: Exclude<RunStatus, "running">;
+  counts: Counts;
+  durationMs: number;
+  /** The first 50 rejected or failed records with their reasons. */
+  errors: RecordError[];
+  /** Why the run ended failed, when it did. */
+  reason?: string;
+  /** Dry runs only: what would be written. */
+  changes?: DryRunChange[];
+}
+
+export class RunNotStartedError extends Error {
+  override readonly name = "RunNotStartedError";
+}
+
+const WATCH_MS = 50;
+const PROGRESS_EVERY_MS = 500;
+/** Queues empty and workers idle this long with the run still open: nothing can finish it any more. */
+const STALLED_AFTER_MS = 2_000;
+
+export async function runInProcess(options: InProcessRunOptions): Promise<RunSummary> {
+  const { tenant, log } = options;
+  const queues = new MemoryPipelineQueues({ timeScale: options.timeScale ?? 1 });
+  const changes: DryRunChange[] = [];
+  const store: PipelineStore = options.dryRun
+    ? memoryPipelineStore(new DryRunLedger(options.store.ledger))
+    : options.store;
+  const deps: WorkerDependencies = {
+    ...store,
+    tenants: localTenantDirectory([tenant]),
+    credentials: credentialsOf(new Map([[tenant.id, options.credentials]])),
+    queues,
+    redelivery: queues,
+    clientsFor: (t, credentials) => {
+      const clients = clientsFor(t, credentials, {
+        policy: defaultPolicy({ retryAttempts: t.sync.retryAttempts, ...options.policy }),
+        log,
+      });
+      return options.dryRun ? { ...clients, product: dryRunProduct(clients.product.type, changes) } : clients;
+    },
+    log,
+    metrics: options.metrics ?? loggedMetrics(log),
+    retryBaseSeconds: options.retryBaseSeconds ?? 1,
+    now: () => new Date(),
+    processLease: processLease(),
+  };
+
+  const handlers = createWorkerHandlers(deps);
+  const wrap = options.wrapHandlers ?? ((_worker: WorkerName, handler: QueueHandler) => handler);
+  const sources: MemoryEventSource[] = (Object.keys(QUEUES) as QueueName[]).map((name) =>
+    startMemoryEventSource({
+      queue: queues.queues[name].queue,
+      mapping: QUEUES[name],
+      handler: wrap(QUEUES[name].consumer, handlers[QUEUES[name].consumer]),
+      log,
+    }),
+  );
+  const ctx = createPipelineContext(deps);
+  try {
+    const started = await startRun(ctx, tenant, "cli");
+    if (!started.started) {
+      throw new RunNotStartedError(
+        `tenant ${tenant.id} has a run in progress (${started.activeRunId}); it ends by itself, or when its process is gone`,
+      );
+    }
+    const { runId } = started;
+    await watch(store, tenant.id, runId, queues, sources, options.onProgress);
+    const run = await store.runs.get(tenant.id, runId);
+    if (!run || run.status === "running") throw new Error(`run ${runId} of ${tenant.id} vanished`);
+    return {
+      tenantId: tenant.id,
+      runId,
+      status: run.status,
+      counts: run.counts,
+      durationMs: run.durationMs ?? 0,
+      errors: run.errors,
+      ...(run.reason ? { reason: run.reason } : {}),
+      ...(options.dryRun ? { changes } : {}),
+    };
+  } finally {
+    await Promise.all(sources.map((s) => s.stop()));
+    queues.close();
+  }
+}
+
+/** Waits until the run ends; reports progress; ends a run nothing can finish any more. */
+async function watch(
+  store: PipelineStore,
+  tenantId: string,
+  runId: string,
+  queues: MemoryPipelineQueues,
+  sources: readonly MemoryEventSource[],
+  onProgress: InProcessRunOptions["onProgress"],
+): Promise<void> {
+  let lastProgress = 0;
+  let idleSince: number | undefined;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, WATCH_MS));
+    const run = await store.runs.get(tenantId, runId);
+    if (run?.status !== "running") return;
+    const now = Date.now();
+    if (onProgress && now - lastProgress >= PROGRESS_EVERY_MS) {
+      lastProgress = now;
+      onProgress(countsOf(await store.progress.read(tenantId, runId)));
+    }
+    const idle = queues.pending === 0 && sources.every((s) => s.idle);
+    idleSince = idle ? (idleSince ?? now) : undefined;
+    if (idleSince !== undefined && now - idleSince >= STALLED_AFTER_MS) {
+      const progress = await store.progress.read(tenantId, runId);
+      const finished = new Date();
+      if (
+        await store.runs.complete(tenantId, runId, {
+          status: "failed",
+          counts: countsOf(progress),
+          finishedAt: finished.toISOString(),
+          durationMs: finished.getTime() - Date.parse(run.startedAt),
+          reason: "the run's queues emptied before every record had an outcome",
+        })
+      ) {
+        await store.lease.release(tenantId, runId);
+      }
+      return;
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { unitDeduplicationId, unitGroupId } from "../aws/sqs.js";
+import {
+  deadLetterSuffix,
+  QUEUES,
+  type QueueName,
+  type QueueSpec,
+  visibilityTimeoutSeconds,
+} from "../pipeline/config.js";
+import type { ExtractUnit, LoadRecord, SyncRequest } from "../pipeline/messages.js";
+import type { PipelineQueues, RedeliveryControl } from "../pipeline/ports.js";
+import { MemoryQueue } from "./memory-queue.js";
+
+export interface MemoryQueuePair {
+  queue: MemoryQueue;
+  deadLetter: MemoryQueue;
+}
+
+/**
+ * The pipeline's three queues and their dead-letter queues in this process, created as the
+ * infrastructure declares them (runtime/pipeline/config.ts): FIFO-ness, visibility, redrive count.
+ */
+export class MemoryPipelineQueues implements PipelineQueues, RedeliveryControl {
+  readonly queues: Record<QueueName, MemoryQueuePair>;
+  readonly #byArn = new Map<string, MemoryQueue>();
+
+  constructor(options: { timeScale?: number; specs?: Readonly<Record<QueueName, QueueSpec>> } = {}) {
+    const specs = options.specs ?? QUEUES;
+    const scale = options.timeScale ?? 1;
+    const pair = (spec: QueueSpec): MemoryQueuePair => {
+      const deadLetter = new MemoryQueue({
+        name: `local-${deadLetterSuffix(spec)}`,
+        fifo: spec.fifo,
+        visibilityTimeoutSeconds: visibilityTimeoutSeconds(spec) * scale,
+      });
+      const queue = new MemoryQueue({
+        name: `local-${spec.suffix}`,
+        fifo: spec.fifo,
+        visibilityTimeoutSeconds: visibilityTimeoutSeconds(spec) * scale,
+        maxReceiveCount: spec.maxReceiveCount,
+        deadLetter,
+      });
+      this.#byArn.set(queue.arn, queue);
+      this.#byArn.set(deadLetter.arn, deadLetter);
+      return { queue, deadLetter };
+    };
+    this.queues = {
+      syncRequests: pair(specs.syncRequests),
+      pages: pair(specs.pages),
+      loads: pair(specs.loads),
+    };
+  }
+
+  async requestSync(request: SyncRequest): Promise<void> {
+    this.queues.syncRequests.queue.send(JSON.stringify(request));
+  }
+
+  async sendUnits(units: ExtractUnit[], concurrency: number): Promise<void> {
+    for (const unit of units) {
+      this.queues.pages.queue.send(JSON.stringify(unit), {
+        groupId: unitGroupId(unit, concurrency),
+        deduplicationId: unitDeduplicationId(unit),
+      });
+    }
+  }
+
+  async sendLoads(records: LoadRecord[]): Promise<void> {
+    for (const record of records) this.queues.loads.queue.send(JSON.stringify(record));
+  }
+
+  async retryLater(queueArn: string, receiptHandle: string, delaySeconds: number): Promise<void> {
+    const queue = this.#byArn.get(queueArn);
+    if (!queue) throw new Error(`in-process queues: no queue with ARN ${queueArn}`);
+    queue.changeVisibility(receiptHandle, delaySeconds);
+  }
+
+  /** Messages waiting or in flight on the three queues (not their dead-letter queues). */
+  get pending(): number {
+    return Object.values(this.queues).reduce((sum, { queue }) => sum + queue.size, 0);
+  }
+
+  close(): void {
+    for (const queue of this.#byArn.values()) queue.close();
+  }
+}

@@ -1,0 +1,91 @@
+import type { Lease } from "../store/lease.js";
+import { newRunId } from "../store/runs.js";
+import { zeroCounts } from "../sync/model.js";
+import type { RunTrigger } from "../sync/ports.js";
+import type { Tenant } from "../tenants/schema.js";
+import type { PipelineContext } from "./context.js";
+import { expireRun, PROCESS_EXITED } from "./finalise.js";
+
+export type LeaseResult = { acquired: true } | { acquired: false; holder: Lease };
+
+/**
+ * Takes the tenant's lease for `runId` (one run per tenant). A lease left by a run that crashed (it
+ * expired, or locally its process is gone) is taken over, and that run ends failed with the reason.
+ */
+export async function takeLease(
+  ctx: PipelineContext,
+  tenant: Tenant,
+  runId: string,
+  now: Date,
+): Promise<LeaseResult> {
+  const local = ctx.processLease;
+  const lease = await ctx.lease.acquire(tenant.id, runId, now, tenant.sync.maxRunMinutes * 60_000, {
+    ...(local ? { owner: local.owner, isDead: local.isDead } : {}),
+  });
+  if (!lease.acquired) return lease;
+  if (lease.replaced) {
+    const expired = Date.parse(lease.replaced.expiresAt) <= now.getTime();
+    await expireRun(ctx, tenant.id, lease.replaced.runId, expired ? undefined : PROCESS_EXITED);
+  }
+  return { acquired: true };
+}
+
+export type StartResult = { started: true; runId: string } | { started: false; activeRunId: string };
+
+/**
+ * Starts a run on request (API, CLI): takes the lease before answering, so two concurrent triggers
+ * get one run and one refusal, creates the run record, and queues the sync request dispatch picks
+ * up. If queueing fails, the run ends failed and the lease is given back.
+ */
+export async function startRun(
+  ctx: PipelineContext,
+  tenant: Tenant,
+  trigger: RunTrigger,
+): Promise<StartResult> {
+  const now = ctx.now();
+  const runId = newRunId(now);
+  const lease = await takeLease(ctx, tenant, runId, now);
+  if (!lease.acquired) return { started: false, activeRunId: lease.holder.runId };
+  try {
+    await ctx.runs.create({
+      runId,
+      tenantId: tenant.id,
+      trigger,
+      status: "running",
+      startedAt: now.toISOString(),
+      counts: zeroCounts(),
+      errors: [],
+    });
+    await ctx.audit.record(tenant.id, { action: "run requested", runId, detail: { trigger } }, now);
+    await ctx.queues.requestSync({ tenantId: tenant.id, trigger, runId });
+  } catch (error) {
+    const reason = `could not start the run: ${error instanceof Error ? error.message : String(error)}`;
+    await ctx.runs
+      .complete(tenant.id, runId, {
+        status: "failed",
+        counts: zeroCounts(),
+        finishedAt: ctx.now().toISOString(),
+        durationMs: 0,
+        reason,
+      })
+      .catch(() => {});
+    await ctx.lease.release(tenant.id, runId);
+    throw error;
+  }
+  return { started: true, runId };
+}
+
+/**
+ * Ends the runs whose process is gone (locally: a killed `npm start` or `npm run sync`) and frees
+ * their tenants' leases. In AWS there is no process to check: expiry does it.
+ */
+export async function closeOrphanedRuns(ctx: PipelineContext, tenants: readonly Tenant[]): Promise<void> {
+  const local = ctx.processLease;
+  if (!local) return;
+  for (const tenant of tenants) {
+    const lease = await ctx.lease.current(tenant.id);
+    if (!lease || !local.isDead(lease)) continue;
+    await expireRun(ctx, tenant.id, lease.runId, PROCESS_EXITED);
+    await ctx.lease.release(tenant.id, lease.runId);
+  }
+}

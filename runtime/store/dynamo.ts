@@ -1,0 +1,19 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { PipelineStore } from "../pipeline/ports.js";
+import { AuditLog } from "./audit.js";
+import { TenantLease } from "./lease.js";
+import { RecordLedger } from "./ledger.js";
+import { RunProgress } from "./progress.js";
+import { RunStore } from "./runs.js";
+import type { TableNames } from "./tables.js";
+
+/** The pipeline's state in DynamoDB (AWS, DynamoDB Local, or the embedded dynalite). */
+export function dynamoPipelineStore(doc: DynamoDBDocumentClient, names: TableNames): PipelineStore {
+  return {
+    runs: new RunStore(doc, names.runs),
+    progress: new RunProgress(doc, names.runs),
+    lease: new TenantLease(doc, names.tenants),
+    ledger: new RecordLedger(doc, names.ledger),
+    audit: new AuditLog(doc, names.audit),
+  };
+}

@@ -1,0 +1,261 @@
+/**
+ * The pipeline's state in this process's memory, with the same semantics as the DynamoDB stores
+ * (conditional creates and completes, operations applied once, leases taken over only when expired or
+ * dead): the steps' unit tests run on it, and a dry run keeps its journal in it. Values are copied in
+ * and out, as a database would, so no caller can change stored state by holding a reference.
+ */
+import type {
+  AcquireResult,
+  AuditEntry,
+  AuditTrail,
+  Lease,
+  LeaseOwner,
+  LeaseStore,
+  Ledger,
+  LedgerEntry,
+  PipelineStore,
+  ProgressStore,
+  RunEnd,
+  RunState,
+} from "../pipeline/ports.js";
+import type { Counts, Progress, ProgressDelta, RecordError, RunRecord, RunTrigger } from "../sync/model.js";
+import { zeroProgress } from "../sync/run-status.js";
+import { decodeRunsCursor, encodeRunsCursor } from "./cursor.js";
+import { RunAlreadyExistsError, RunNotFoundError } from "./errors.js";
+import { isTakeable } from "./lease.js";
+import { DEFAULT_RUNS_PAGE, MAX_REASON_LENGTH, MAX_RUN_ERRORS, MAX_RUNS_PAGE } from "./runs.js";
+
+const copy = <T>(value: T): T => structuredClone(value);
+const truncate = (text: string) =>
+  text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 1)}…` : text;
+
+export class MemoryRuns implements RunState {
+  readonly #runs = new Map<string, RunRecord & { failedUnitStreak?: number }>();
+
+  async create(run: RunRecord): Promise<void> {
+    const id = `${run.tenantId}/${run.runId}`;
+    if (this.#runs.has(id)) throw new RunAlreadyExistsError(run.tenantId, run.runId);
+    this.#runs.set(id, copy({ ...run, errors: run.errors.slice(0, MAX_RUN_ERRORS) }));
+  }
+
+  async get(tenantId: string, runId: string): Promise<RunRecord | undefined> {
+    const run = this.#runs.get(`${tenantId}/${runId}`);
+    return run ? this.#view(run) : undefined;
+  }
+
+  async getById(runId: string): Promise<RunRecord | undefined> {
+    const run = [...this.#runs.values()].find((r) => r.runId === runId);
+    return run ? this.#view(run) : undefined;
+  }
+
+  async list(
+    tenantId: string,
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<{ runs: RunRecord[]; cursor?: string }> {
+    const limit = options.limit ?? DEFAULT_RUNS_PAGE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RUNS_PAGE) {
+      throw new RangeError(`runs of tenant ${tenantId}: limit must be an integer from 1 to ${MAX_RUNS_PAGE}`);
+    }
+    const after = options.cursor ? decodeRunsCursor(tenantId, options.cursor).runId : undefined;
+    const all = [...this.#runs.values()]
+      .filter((r) => r.tenantId === tenantId && (after === undefined || r.runId < after))
+      .sort((a, b) => (a.runId < b.runId ? 1 : -1));
+    const runs = all.slice(0, limit).map((r) => this.#view(r));
+    const last = runs.at(-1);
+    return all.length > limit && last ? { runs, cursor: encodeRunsCursor(tenantId, last.runId) } : { runs };
+  }
+
+  async addErrors(tenantId: string, runId: string, errors: RecordError[]): Promise<void> {
+    const run = this.#existing(tenantId, runId);
+    const room = MAX_RUN_ERRORS - run.errors.length;
+    run.errors.push(...errors.slice(0, Math.max(0, room)).map((e) => ({ ...e, reason: truncate(e.reason) })));
+  }
+
+  async complete(tenantId: string, runId: string, end: RunEnd & { counts: Counts }): Promise<boolean> {
+    const run = this.#runs.get(`${tenantId}/${runId}`);
+    if (run?.status !== "running") return false;
+    Object.assign(run, copy(end), end.reason !== undefined ? { reason: truncate(end.reason) } : {});
+    return true;
+  }
+
+  async requestStop(tenantId: string, runId: string, reason: string): Promise<void> {
+    const run = this.#runs.get(`${tenantId}/${runId}`);
+    if (run && run.stopReason === undefined) run.stopReason = truncate(reason);
+  }
+
+  async addSkipped(
+    tenantId: string,
+    runId: string,
+    skipped: { trigger: RunTrigger; at: string },
+  ): Promise<void> {
+    const run = this.#existing(tenantId, runId);
+    run.skipped = [...(run.skipped ?? []), { ...skipped }];
+  }
+
+  async unitOutcome(tenantId: string, runId: string, failed: boolean): Promise<number> {
+    const run = this.#existing(tenantId, runId);
+    run.failedUnitStreak = failed ? (run.failedUnitStreak ?? 0) + 1 : 0;
+    return run.failedUnitStreak;
+  }
+
+  #existing(tenantId: string, runId: string) {
+    const run = this.#runs.get(`${tenantId}/${runId}`);
+    if (!run) throw new RunNotFoundError(tenantId, runId);
+    return run;
+  }
+
+  #view(run: RunRecord & { failedUnitStreak?: number }): RunRecord {
+    const { failedUnitStreak: _, ...record } = copy(run);
+    return record;
+  }
+}
+
+export class MemoryProgress implements ProgressStore {
+  readonly #runs = new Map<string, { totals: Progress; ops: Set<string> }>();
+
+  async has(tenantId: string, runId: string, opId: string): Promise<boolean> {
+    return this.#run(tenantId, runId).ops.has(opId);
+  }
+
+  async apply(tenantId: string, runId: string, opId: string, delta: ProgressDelta): Promise<boolean> {
+    return (await this.applyMany(tenantId, runId, [{ opId, delta }])).has(opId);
+  }
+
+  async applyMany(
+    tenantId: string,
+    runId: string,
+    ops: readonly { opId: string; delta: ProgressDelta }[],
+  ): Promise<Set<string>> {
+    const run = this.#run(tenantId, runId);
+    const applied = new Set<string>();
+    for (const { opId, delta } of ops) {
+      if (run.ops.has(opId)) continue;
+      run.ops.add(opId);
+      applied.add(opId);
+      for (const [field, amount] of Object.entries(delta) as [keyof Progress, number][]) {
+        run.totals[field] += amount;
+      }
+    }
+    return applied;
+  }
+
+  async read(tenantId: string, runId: string): Promise<Progress> {
+    return { ...this.#run(tenantId, runId).totals };
+  }
+
+  #run(tenantId: string, runId: string) {
+    const id = `${tenantId}/${runId}`;
+    let run = this.#runs.get(id);
+    if (!run) {
+      run = { totals: zeroProgress(), ops: new Set() };
+      this.#runs.set(id, run);
+    }
+    return run;
+  }
+}
+
+export class MemoryLease implements LeaseStore {
+  readonly #leases = new Map<string, Lease>();
+
+  async acquire(
+    tenantId: string,
+    runId: string,
+    now: Date,
+    durationMs: number,
+    options: { owner?: LeaseOwner; isDead?: (lease: Lease) => boolean } = {},
+  ): Promise<AcquireResult> {
+    const current = this.#leases.get(tenantId);
+    if (current && current.runId !== runId && !isTakeable(current, now, options.isDead)) {
+      return { acquired: false, holder: copy(current) };
+    }
+    const expiresAt = new Date(now.getTime() + durationMs).toISOString();
+    this.#leases.set(tenantId, {
+      runId,
+      expiresAt,
+      ...(options.owner ? { owner: { ...options.owner } } : {}),
+    });
+    return current && current.runId !== runId
+      ? { acquired: true, replaced: copy(current) }
+      : { acquired: true };
+  }
+
+  async release(tenantId: string, runId: string): Promise<void> {
+    if (this.#leases.get(tenantId)?.runId === runId) this.#leases.delete(tenantId);
+  }
+
+  async current(tenantId: string): Promise<Lease | undefined> {
+    const lease = this.#leases.get(tenantId);
+    return lease ? copy(lease) : undefined;
+  }
+}
+
+export class MemoryLedger implements Ledger {
+  readonly #entries = new Map<string, LedgerEntry>();
+
+  async getMany(tenantId: string, keys: string[]): Promise<Map<string, LedgerEntry>> {
+    const found = new Map<string, LedgerEntry>();
+    for (const key of keys) {
+      const entry = this.#entries.get(`${tenantId}/${key}`);
+      if (entry) found.set(key, copy(entry));
+    }
+    return found;
+  }
+
+  async putMany(tenantId: string, entries: LedgerEntry[]): Promise<void> {
+    for (const entry of entries) this.#entries.set(`${tenantId}/${entry.key}`, copy(entry));
+  }
+
+  /** Every entry of a tenant (tests). */
+  all(tenantId: string): LedgerEntry[] {
+    return [...this.#entries.entries()]
+      .filter(([id]) => id.startsWith(`${tenantId}/`))
+      .map(([, e]) => copy(e));
+  }
+}
+
+export class MemoryAudit implements AuditTrail {
+  readonly entries: (AuditEntry & { tenantId: string; at: string })[] = [];
+
+  async record(tenantId: string, entry: AuditEntry, now = new Date()): Promise<void> {
+    this.entries.push({ tenantId, at: now.toISOString(), ...copy(entry) });
+  }
+}
+
+export interface MemoryPipelineStore extends PipelineStore {
+  runs: MemoryRuns;
+  progress: MemoryProgress;
+  lease: MemoryLease;
+  ledger: Ledger;
+  audit: MemoryAudit;
+}
+
+/** A fresh in-memory store; `ledger` may be another (a dry run reads the real one, see DryRunLedger). */
+export function memoryPipelineStore(ledger: Ledger = new MemoryLedger()): MemoryPipelineStore {
+  return {
+    runs: new MemoryRuns(),
+    progress: new MemoryProgress(),
+    lease: new MemoryLease(),
+    ledger,
+    audit: new MemoryAudit(),
+  };
+}
+
+/**
+ * A dry run's ledger: reads what the real ledger holds, keeps its own writes in memory, so the
+ * engine decides every outcome exactly as a real run would and nothing persistent changes.
+ */
+export class DryRunLedger implements Ledger {
+  readonly #overlay = new MemoryLedger();
+
+  constructor(private readonly real: Ledger) {}
+
+  async getMany(tenantId: string, keys: string[]): Promise<Map<string, LedgerEntry>> {
+    const found = await this.real.getMany(tenantId, keys);
+    for (const [key, entry] of await this.#overlay.getMany(tenantId, keys)) found.set(key, entry);
+    return found;
+  }
+
+  putMany(tenantId: string, entries: LedgerEntry[]): Promise<void> {
+    return this.#overlay.putMany(tenantId, entries);
+  }
+}
