@@ -9,7 +9,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { ExtractUnit, LoadRecord, SyncRequest } from "../pipeline/messages.js";
+import type { ExtractUnit, LoadChunk, SyncRequest } from "../pipeline/messages.js";
 import type { PipelineQueues, RedeliveryControl } from "../pipeline/ports.js";
 
 export interface PipelineQueueUrls {
@@ -72,8 +72,8 @@ export class SqsPipelineQueues implements PipelineQueues {
     await sendInBatches(this.client, this.urls.pages, entries);
   }
 
-  async sendLoads(records: LoadRecord[]): Promise<void> {
-    const entries = records.map((record, i) => ({ Id: String(i), MessageBody: JSON.stringify(record) }));
+  async sendLoads(chunks: LoadChunk[]): Promise<void> {
+    const entries = chunks.map((chunk, i) => ({ Id: String(i), MessageBody: JSON.stringify(chunk) }));
     await sendInBatches(this.client, this.urls.loads, entries);
   }
 }

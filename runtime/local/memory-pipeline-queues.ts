@@ -6,7 +6,7 @@ import {
   type QueueSpec,
   visibilityTimeoutSeconds,
 } from "../pipeline/config.js";
-import type { ExtractUnit, LoadRecord, SyncRequest } from "../pipeline/messages.js";
+import type { ExtractUnit, LoadChunk, SyncRequest } from "../pipeline/messages.js";
 import type { PipelineQueues, RedeliveryControl } from "../pipeline/ports.js";
 import { MemoryQueue } from "./memory-queue.js";
 
@@ -63,8 +63,8 @@ export class MemoryPipelineQueues implements PipelineQueues, RedeliveryControl {
     }
   }
 
-  async sendLoads(records: LoadRecord[]): Promise<void> {
-    for (const record of records) this.queues.loads.queue.send(JSON.stringify(record));
+  async sendLoads(chunks: LoadChunk[]): Promise<void> {
+    for (const chunk of chunks) this.queues.loads.queue.send(JSON.stringify(chunk));
   }
 
   async retryLater(queueArn: string, receiptHandle: string, delaySeconds: number): Promise<void> {

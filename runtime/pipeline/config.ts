@@ -66,9 +66,9 @@ export const QUEUES: Readonly<Record<QueueName, QueueSpec>> = {
     fifo: false,
     consumer: "load",
     maxReceiveCount: 3,
-    // A hundred records per invocation: their outcomes are stored with a few writes, not a hundred.
-    batchSize: 100,
-    maximumBatchingWindowSeconds: 1,
+    // One chunk (up to 100 records of one unit) per invocation: its outcomes are one operation.
+    batchSize: 1,
+    maximumBatchingWindowSeconds: 0,
     maximumConcurrency: 20,
   },
 };

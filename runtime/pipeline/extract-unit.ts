@@ -1,20 +1,24 @@
-import type { RangeResult } from "../siesa/index.js";
+import type { KeyRange, RangeResult } from "../siesa/index.js";
 import { diffRecords } from "../sync/diff.js";
 import type { PipelineContext, TenantAndClients } from "./context.js";
 import { FAILED_UNITS_BEFORE_STOP, isRunStopping, messageOf, reportApiError } from "./failures.js";
 import { finaliseIfComplete } from "./finalise.js";
-import type { ExtractUnit, LoadRecord } from "./messages.js";
+import { loadChunks } from "./load-chunks.js";
+import type { ExtractUnit } from "./messages.js";
 
 export interface Delivery {
   /** No more deliveries after this one: a failure now is final. */
   final: boolean;
+  /** 1 on the first delivery: only a later one can find its own earlier work to repeat or skip. */
+  receiveCount: number;
 }
 
 /**
  * One unit of Siesa work: a range of item ids. A range too big for one page is split into child
  * units (sent back to the pages queue); a range that fits is mapped and compared with the ledger,
- * its changed records sent to the loads queue, the rest counted `unchanged` or `rejected`.
- * Applied once per unit id, whatever the number of deliveries.
+ * its changed records sent to the loads queue in chunks, the rest counted `unchanged` or `rejected`.
+ * Applied once per unit id, whatever the number of deliveries, and a retry repeats the first
+ * delivery's decisions: the same children, the same chunks.
  */
 export async function extractUnit(
   ctx: PipelineContext,
@@ -25,8 +29,8 @@ export async function extractUnit(
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return; // a late message of a finished run
   const op = `unit:${unitId}`;
-  // A redelivered unit that was already counted must not send its children or loads again.
-  if (await ctx.progress.has(tenantId, runId, op)) {
+  // A duplicate that already ran is skipped (every count is conditional anyway; this saves its work).
+  if (await ctx.progress.get(tenantId, runId, op)) {
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
@@ -36,11 +40,17 @@ export async function extractUnit(
     return;
   }
 
+  // A split decided by an earlier delivery is sent again as it was: Siesa reorders rows on every
+  // request, so cutting the range anew would give other children and could lose ids between them.
+  const decided =
+    delivery.receiveCount > 1 ? await ctx.progress.get(tenantId, runId, `split:${unitId}`) : undefined;
   let result: RangeResult;
   let clients: TenantAndClients;
   try {
     clients = await ctx.tenantClients(tenantId);
-    result = await clients.clients.siesa.extractRange(unit.range);
+    result = decided
+      ? { kind: "split", ranges: decided.data?.ranges as KeyRange[] }
+      : await clients.clients.siesa.extractRange(unit.range);
   } catch (error) {
     reportApiError(ctx, tenantId, runId, error);
     if (isRunStopping(error)) {
@@ -71,34 +81,43 @@ export async function extractUnit(
   }
 
   if (result.kind === "split") {
+    let ranges = result.ranges;
     // Plan the children before sending them: a child must never finish before it is counted.
-    await ctx.progress.apply(tenantId, runId, `split:${unitId}`, { unitsPlanned: result.ranges.length });
+    if (
+      !decided &&
+      !(await ctx.progress.apply(
+        tenantId,
+        runId,
+        `split:${unitId}`,
+        { unitsPlanned: ranges.length },
+        { ranges },
+      ))
+    ) {
+      // A concurrent delivery decided first: send its children, not ours.
+      ranges =
+        ((await ctx.progress.get(tenantId, runId, `split:${unitId}`))?.data?.ranges as KeyRange[]) ?? ranges;
+    }
     await ctx.queues.sendUnits(
-      result.ranges.map((range, i) => ({ tenantId, runId, unitId: `${unitId}.${i}`, range })),
+      ranges.map((range, i) => ({ tenantId, runId, unitId: `${unitId}.${i}`, range })),
       clients.tenant.sync.concurrency,
     );
     await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
   } else {
-    const diff = await diffRecords(tenantId, result.records, clients.clients.mapper, ctx.ledger);
-    const loads: LoadRecord[] = diff.changed.map(({ record, hash, previous }) => ({
-      tenantId,
-      runId,
-      key: record.key,
-      externalId: record.externalId,
-      payload: record.payload,
-      hash,
-      ...(previous ? { knownProductId: previous.productId } : {}),
-    }));
-    // Loads go out before the unit counts: `extracted` must not be complete while loads are unsent.
-    await ctx.queues.sendLoads(loads);
+    // Records this run already wrote count as changed again, so a retry sends the same chunks.
+    const diff = await diffRecords(tenantId, result.records, clients.clients.mapper, ctx.ledger, runId);
+    const chunks = loadChunks(tenantId, runId, unitId, diff.changed);
+    // Loads go out before the unit counts them as planned: a chunk counted done before it is planned
+    // cannot complete the run, because the unit itself is not done yet.
+    await ctx.queues.sendLoads(chunks);
     const applied = await ctx.progress.apply(tenantId, runId, op, {
       unitsDone: 1,
       extracted: result.records.length,
       unchanged: diff.unchanged,
       rejected: diff.rejected.length,
+      loadsPlanned: chunks.length,
     });
     if (applied && diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
   }
-  await ctx.runs.unitOutcome(tenantId, runId, false);
+  if (run.failedUnitStreak) await ctx.runs.unitOutcome(tenantId, runId, false);
   await finaliseIfComplete(ctx, tenantId, runId);
 }

@@ -28,10 +28,8 @@ export const ExtractUnitSchema = v.object({
 });
 export type ExtractUnit = v.InferOutput<typeof ExtractUnitSchema>;
 
-/** loads: one new or changed record to write to the product. */
+/** One new or changed record to write to the product. */
 export const LoadRecordSchema = v.object({
-  tenantId: TenantId,
-  runId: RunId,
   key: v.pipe(v.string(), v.minLength(1)),
   externalId: v.pipe(v.string(), v.minLength(1)),
   payload: v.record(v.string(), v.unknown()),
@@ -40,6 +38,20 @@ export const LoadRecordSchema = v.object({
   knownProductId: v.optional(v.string()),
 });
 export type LoadRecord = v.InferOutput<typeof LoadRecordSchema>;
+
+/**
+ * loads: the new or changed records of one unit (up to LOAD_CHUNK_RECORDS of them), counted as one
+ * operation: an extract unit's records always make the same chunks, so a redelivered or re-sent
+ * chunk is recognised by its id.
+ */
+export const LoadChunkSchema = v.object({
+  tenantId: TenantId,
+  runId: RunId,
+  /** `<unitId>/<n>`. */
+  chunkId: v.pipe(v.string(), v.regex(/^\d+(\.\d+)*\/\d+$/, "must be a chunk id like 0.3/0")),
+  records: v.pipe(v.array(LoadRecordSchema), v.minLength(1)),
+});
+export type LoadChunk = v.InferOutput<typeof LoadChunkSchema>;
 
 export class MessageFormatError extends Error {
   override readonly name = "MessageFormatError";

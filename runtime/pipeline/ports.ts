@@ -2,7 +2,7 @@ import type { TenantCredentials } from "../compose.js";
 import type { Counts, Progress, ProgressDelta, RecordError } from "../sync/model.js";
 import type { Ledger, RunRecord, RunStatus, RunTrigger } from "../sync/ports.js";
 import type { Tenant } from "../tenants/schema.js";
-import type { ExtractUnit, LoadRecord, SyncRequest } from "./messages.js";
+import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
 
 /**
  * What the pipeline steps (dispatch, extract a unit, load records, finalise) depend on, and nothing
@@ -49,21 +49,35 @@ export interface RunState {
 
 export type { Progress, ProgressDelta, UnitCounts } from "../sync/model.js";
 
+/** An operation as it was applied: its counts, and what the step stored with it (a split's ranges). */
+export interface AppliedOperation {
+  delta: ProgressDelta;
+  data?: Record<string, unknown>;
+}
+
 /**
- * A run's counters, each operation (`unit:<id>`, `rec:<key>`, `dispatch`…) applied exactly once
- * although messages arrive at least once.
+ * A run's counters. Each operation (`dispatch`, `unit:<id>`, `split:<id>`, `load:<chunk>`) is applied
+ * exactly once however often its message is delivered: a marker per operation (a constant size, not
+ * growing with the run) and one counter the steps read to see whether the run is complete.
  */
 export interface ProgressStore {
-  has(tenantId: string, runId: string, opId: string): Promise<boolean>;
+  /** The operation as applied, or undefined if it was not. */
+  get(tenantId: string, runId: string, opId: string): Promise<AppliedOperation | undefined>;
   /** Applies `delta` unless `opId` was applied before; true when this call applied it. */
-  apply(tenantId: string, runId: string, opId: string, delta: ProgressDelta): Promise<boolean>;
-  /** Many operations of one run at once; returns the ids this call applied. */
-  applyMany(
+  apply(
     tenantId: string,
     runId: string,
-    ops: readonly { opId: string; delta: ProgressDelta }[],
-  ): Promise<Set<string>>;
+    opId: string,
+    delta: ProgressDelta,
+    data?: Record<string, unknown>,
+  ): Promise<boolean>;
+  /** The run's totals (one read). */
   read(tenantId: string, runId: string): Promise<Progress>;
+  /**
+   * The totals summed again from every applied operation, stored as the counter: repairs a counter
+   * that missed an operation whose worker died between its marker and its count.
+   */
+  reconcile(tenantId: string, runId: string): Promise<Progress>;
 }
 
 // ---- lease -------------------------------------------------------------------------------------
@@ -136,7 +150,7 @@ export interface PipelineQueues {
   requestSync(request: SyncRequest): Promise<void>;
   /** FIFO: MessageGroupId `<tenantId>#<slot>` with `concurrency` slots; dedup id `<runId>:<unitId>`. */
   sendUnits(units: ExtractUnit[], concurrency: number): Promise<void>;
-  sendLoads(records: LoadRecord[]): Promise<void>;
+  sendLoads(chunks: LoadChunk[]): Promise<void>;
 }
 
 /** Lets a failed message come back after `delaySeconds` instead of the whole visibility timeout. */

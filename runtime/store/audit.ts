@@ -1,14 +1,13 @@
 /**
  * The audit table: what happened to a tenant and when (runs finished, pauses, resumes, skipped
- * requests). Entries expire after AUDIT_RETENTION_DAYS through DynamoDB TTL (`expiresAt`).
+ * requests). Entries expire with the run history (retention.ts) through DynamoDB TTL (`expiresAt`).
  */
 import { randomBytes } from "node:crypto";
 import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { AuditEntry, AuditTrail } from "../pipeline/ports.js";
+import { expiresAt } from "./retention.js";
 
 export type { AuditEntry };
-
-export const AUDIT_RETENTION_DAYS = 400;
 
 export class AuditLog implements AuditTrail {
   constructor(
@@ -23,7 +22,7 @@ export class AuditLog implements AuditTrail {
         Item: {
           tenantId,
           at: `${now.toISOString()}#${randomBytes(4).toString("hex")}`,
-          expiresAt: Math.floor(now.getTime() / 1000) + AUDIT_RETENTION_DAYS * 86_400,
+          expiresAt: expiresAt(now),
           ...entry,
         },
       }),

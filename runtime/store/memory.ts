@@ -6,6 +6,7 @@
  */
 import type {
   AcquireResult,
+  AppliedOperation,
   AuditEntry,
   AuditTrail,
   Lease,
@@ -30,7 +31,7 @@ const truncate = (text: string) =>
   text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 1)}…` : text;
 
 export class MemoryRuns implements RunState {
-  readonly #runs = new Map<string, RunRecord & { failedUnitStreak?: number }>();
+  readonly #runs = new Map<string, RunRecord>();
 
   async create(run: RunRecord): Promise<void> {
     const id = `${run.tenantId}/${run.runId}`;
@@ -104,50 +105,56 @@ export class MemoryRuns implements RunState {
     return run;
   }
 
-  #view(run: RunRecord & { failedUnitStreak?: number }): RunRecord {
-    const { failedUnitStreak: _, ...record } = copy(run);
-    return record;
+  #view(run: RunRecord): RunRecord {
+    const { failedUnitStreak, ...record } = copy(run);
+    return failedUnitStreak ? { ...record, failedUnitStreak } : record;
   }
 }
 
 export class MemoryProgress implements ProgressStore {
-  readonly #runs = new Map<string, { totals: Progress; ops: Set<string> }>();
+  readonly #runs = new Map<string, { totals: Progress; ops: Map<string, AppliedOperation> }>();
 
-  async has(tenantId: string, runId: string, opId: string): Promise<boolean> {
-    return this.#run(tenantId, runId).ops.has(opId);
+  async get(tenantId: string, runId: string, opId: string): Promise<AppliedOperation | undefined> {
+    const op = this.#run(tenantId, runId).ops.get(opId);
+    return op ? copy(op) : undefined;
   }
 
-  async apply(tenantId: string, runId: string, opId: string, delta: ProgressDelta): Promise<boolean> {
-    return (await this.applyMany(tenantId, runId, [{ opId, delta }])).has(opId);
-  }
-
-  async applyMany(
+  async apply(
     tenantId: string,
     runId: string,
-    ops: readonly { opId: string; delta: ProgressDelta }[],
-  ): Promise<Set<string>> {
+    opId: string,
+    delta: ProgressDelta,
+    data?: Record<string, unknown>,
+  ): Promise<boolean> {
     const run = this.#run(tenantId, runId);
-    const applied = new Set<string>();
-    for (const { opId, delta } of ops) {
-      if (run.ops.has(opId)) continue;
-      run.ops.add(opId);
-      applied.add(opId);
-      for (const [field, amount] of Object.entries(delta) as [keyof Progress, number][]) {
-        run.totals[field] += amount;
-      }
+    if (run.ops.has(opId)) return false;
+    run.ops.set(opId, copy({ delta, ...(data ? { data } : {}) }));
+    for (const [field, amount] of Object.entries(delta) as [keyof Progress, number][]) {
+      run.totals[field] += amount;
     }
-    return applied;
+    return true;
   }
 
   async read(tenantId: string, runId: string): Promise<Progress> {
     return { ...this.#run(tenantId, runId).totals };
   }
 
+  async reconcile(tenantId: string, runId: string): Promise<Progress> {
+    const run = this.#run(tenantId, runId);
+    const totals = zeroProgress();
+    for (const { delta } of run.ops.values()) {
+      for (const [field, amount] of Object.entries(delta) as [keyof Progress, number][])
+        totals[field] += amount;
+    }
+    run.totals = totals;
+    return { ...totals };
+  }
+
   #run(tenantId: string, runId: string) {
     const id = `${tenantId}/${runId}`;
     let run = this.#runs.get(id);
     if (!run) {
-      run = { totals: zeroProgress(), ops: new Set() };
+      run = { totals: zeroProgress(), ops: new Map() };
       this.#runs.set(id, run);
     }
     return run;

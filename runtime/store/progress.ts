@@ -1,160 +1,173 @@
 /**
  * A distributed run's counters, applied exactly once per operation although SQS delivers messages
- * at least once. Each operation (`unit:<id>`, `rec:<key>`, `dispatch`) lands on one of SHARDS items
- * in the runs table, `{ tenantId: "<tenant>#progress", runId: "<runId>#<shard>" }`, and a single
- * conditional UpdateItem both adds its counts and remembers its id in the shard's `ops` set: the
- * same operation applied twice changes nothing the second time. No transactions needed, so it runs
- * on dynalite and DynamoDB Local alike. Sharding keeps each item small and spreads write contention.
+ * at least once, in the runs table under the partition `<tenant>#progress`:
+ *
+ * - a marker per operation, `runId: "<runId>#op#<opId>"`, put only if absent: the put that succeeds
+ *   is the one that counts. It holds the operation's delta (and, for a split, its ranges), so the
+ *   totals can always be summed again from the markers. Its size does not depend on the run's size.
+ * - one counter, `runId: "<runId>#total"`, to which each successful marker adds its delta: what the
+ *   steps read to decide whether the run is complete (one small GetItem).
+ *
+ * A worker that dies between the two writes leaves the counter short; `reconcile` sums the markers
+ * again (the in-process engine when its queues go idle, the sweeper in AWS). No transactions, so it
+ * behaves alike on dynalite, DynamoDB Local and DynamoDB. Every item expires with the run's history.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { ProgressStore } from "../pipeline/ports.js";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { AppliedOperation, ProgressStore } from "../pipeline/ports.js";
 import type { Progress, ProgressDelta } from "../sync/model.js";
 import { zeroProgress } from "../sync/run-status.js";
+import { expiresAt } from "./retention.js";
 
-export const SHARDS = 8;
-
-const FIELDS: readonly (keyof Progress)[] = [
-  "extracted",
-  "created",
-  "updated",
-  "unchanged",
-  "rejected",
-  "failed",
-  "unitsPlanned",
-  "unitsDone",
-  "unitsFailed",
-];
-
-/** FNV-1a: a stable, cheap spread of operation ids over shards. */
-function shardOf(opId: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < opId.length; i++) hash = Math.imul(hash ^ opId.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % SHARDS;
-}
+const FIELDS = Object.keys(zeroProgress()) as (keyof Progress)[];
 
 const partition = (tenantId: string) => `${tenantId}#progress`;
-const shardKey = (runId: string, shard: number) => `${runId}#${String(shard).padStart(2, "0")}`;
+const markerKey = (runId: string, opId: string) => `${runId}#op#${opId}`;
+const totalKey = (runId: string) => `${runId}#total`;
+
+const clean = (delta: ProgressDelta): ProgressDelta => {
+  const kept: ProgressDelta = {};
+  for (const field of FIELDS) if (delta[field]) kept[field] = delta[field];
+  return kept;
+};
 
 export class RunProgress implements ProgressStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Whether `opId` was applied (a redelivered message can skip work already counted). */
-  async has(tenantId: string, runId: string, opId: string): Promise<boolean> {
+  async get(tenantId: string, runId: string, opId: string): Promise<AppliedOperation | undefined> {
     const { Item } = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { tenantId: partition(tenantId), runId: shardKey(runId, shardOf(opId)) },
-        ProjectionExpression: "#ops",
-        ExpressionAttributeNames: { "#ops": "ops" },
+        Key: { tenantId: partition(tenantId), runId: markerKey(runId, opId) },
         ConsistentRead: true,
       }),
     );
-    const ops = Item?.ops;
-    return ops instanceof Set && ops.has(opId);
+    if (!Item) return undefined;
+    return { delta: Item.delta as ProgressDelta, ...(Item.data ? { data: Item.data } : {}) };
   }
 
-  /** Applies `delta` unless `opId` was applied before; true when this call applied it. */
-  apply(tenantId: string, runId: string, opId: string, delta: ProgressDelta): Promise<boolean> {
-    return this.#applyGroup(tenantId, runId, shardOf(opId), [{ opId, delta }]);
-  }
-
-  /**
-   * Applies many operations of one run with one UpdateItem per shard they fall on (a load batch of a
-   * hundred records costs at most SHARDS writes, not a hundred). A shard whose update finds one of
-   * its operations already applied (a redelivery) falls back to applying them one by one.
-   * Returns the ids of the operations this call applied.
-   */
-  async applyMany(
+  async apply(
     tenantId: string,
     runId: string,
-    ops: readonly { opId: string; delta: ProgressDelta }[],
-  ): Promise<Set<string>> {
-    const byShard = new Map<number, { opId: string; delta: ProgressDelta }[]>();
-    for (const op of new Map(ops.map((o) => [o.opId, o])).values()) {
-      const shard = shardOf(op.opId);
-      byShard.set(shard, [...(byShard.get(shard) ?? []), op]);
-    }
-    const applied = new Set<string>();
-    await Promise.all(
-      [...byShard.entries()].map(async ([shard, group]) => {
-        if (group.length === 1 || !(await this.#applyGroup(tenantId, runId, shard, group))) {
-          for (const { opId, delta } of group) {
-            if (await this.apply(tenantId, runId, opId, delta)) applied.add(opId);
-          }
-        } else {
-          for (const { opId } of group) applied.add(opId);
-        }
-      }),
-    );
-    return applied;
-  }
-
-  /** One conditional UpdateItem: adds the group's deltas only if none of its operations was applied. */
-  async #applyGroup(
-    tenantId: string,
-    runId: string,
-    shard: number,
-    group: { opId: string; delta: ProgressDelta }[],
+    opId: string,
+    delta: ProgressDelta,
+    data?: Record<string, unknown>,
   ): Promise<boolean> {
-    const total: ProgressDelta = {};
-    for (const { delta } of group) {
-      for (const field of FIELDS) if (delta[field]) total[field] = (total[field] ?? 0) + (delta[field] ?? 0);
-    }
-    const names: Record<string, string> = { "#ops": "ops" };
-    const values: Record<string, unknown> = { ":ops": new Set(group.map((g) => g.opId)) };
-    const adds = ["#ops :ops"];
-    for (const field of FIELDS) {
-      if (!total[field]) continue;
-      names[`#${field}`] = field;
-      values[`:${field}`] = total[field];
-      adds.push(`#${field} :${field}`);
-    }
-    const unseen = group.map(({ opId }, i) => {
-      values[`:op${i}`] = opId;
-      return `NOT contains(#ops, :op${i})`;
-    });
+    const kept = clean(delta);
     try {
       await this.doc.send(
-        new UpdateCommand({
+        new PutCommand({
           TableName: this.tableName,
-          Key: { tenantId: partition(tenantId), runId: shardKey(runId, shard) },
-          UpdateExpression: `ADD ${adds.join(", ")}`,
-          ConditionExpression: `attribute_not_exists(#ops) OR (${unseen.join(" AND ")})`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          Item: {
+            tenantId: partition(tenantId),
+            runId: markerKey(runId, opId),
+            delta: kept,
+            ...(data ? { data } : {}),
+            expiresAt: expiresAt(this.now()),
+          },
+          ConditionExpression: "attribute_not_exists(runId)",
         }),
       );
-      return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+    await this.#add(tenantId, runId, kept);
+    return true;
   }
 
-  /** The run's totals so far (strongly consistent, one Query over its shards). */
+  async #add(tenantId: string, runId: string, delta: ProgressDelta): Promise<void> {
+    const names: Record<string, string> = { "#version": "version", "#expiresAt": "expiresAt" };
+    const values: Record<string, unknown> = { ":one": 1, ":expiresAt": expiresAt(this.now()) };
+    const adds = ["#version :one"];
+    for (const field of FIELDS) {
+      if (!delta[field]) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = delta[field];
+      adds.push(`#${field} :${field}`);
+    }
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { tenantId: partition(tenantId), runId: totalKey(runId) },
+        UpdateExpression: `ADD ${adds.join(", ")} SET #expiresAt = :expiresAt`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
   async read(tenantId: string, runId: string): Promise<Progress> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { tenantId: partition(tenantId), runId: totalKey(runId) },
+        ConsistentRead: true,
+      }),
+    );
     const total = zeroProgress();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
+    for (const field of FIELDS) total[field] = Number(Item?.[field] ?? 0);
+    return total;
+  }
+
+  async reconcile(tenantId: string, runId: string): Promise<Progress> {
+    for (;;) {
+      const { Item: counter } = await this.doc.send(
+        new GetCommand({
           TableName: this.tableName,
-          KeyConditionExpression: "tenantId = :p AND begins_with(runId, :run)",
-          ExpressionAttributeValues: { ":p": partition(tenantId), ":run": `${runId}#` },
-          ProjectionExpression: FIELDS.join(", "),
+          Key: { tenantId: partition(tenantId), runId: totalKey(runId) },
           ConsistentRead: true,
-          ExclusiveStartKey: start,
         }),
       );
-      for (const item of page.Items ?? []) {
-        for (const field of FIELDS) total[field] += Number(item[field] ?? 0);
+      const total = zeroProgress();
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: "tenantId = :p AND begins_with(runId, :ops)",
+            ExpressionAttributeValues: { ":p": partition(tenantId), ":ops": `${runId}#op#` },
+            ProjectionExpression: "delta",
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const delta = (item.delta ?? {}) as ProgressDelta;
+          for (const field of FIELDS) total[field] += Number(delta[field] ?? 0);
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+      try {
+        // Only if no operation counted in between (it would be in the counter, maybe not in our sum).
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              tenantId: partition(tenantId),
+              runId: totalKey(runId),
+              ...total,
+              version: Number(counter?.version ?? 0) + 1,
+              expiresAt: expiresAt(this.now()),
+            },
+            ConditionExpression: counter ? "version = :seen" : "attribute_not_exists(runId)",
+            ...(counter ? { ExpressionAttributeValues: { ":seen": counter.version } } : {}),
+          }),
+        );
+        return total;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return total;
+    }
   }
 }

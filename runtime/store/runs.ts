@@ -24,7 +24,8 @@ import {
 } from "../sync/model.js";
 import { decodeRunsCursor, encodeRunsCursor } from "./cursor.js";
 import { RunAlreadyExistsError, RunNotFoundError } from "./errors.js";
-import { RUNS_BY_ID_INDEX } from "./tables.js";
+import { expiresAt } from "./retention.js";
+import { RUNS_BY_ID_INDEX, RUNS_BY_ID_KEY } from "./tables.js";
 
 export type { RunEnd, RunRecord, RunStatus, RunTrigger };
 
@@ -206,7 +207,7 @@ export class RunStore implements RunState {
       new QueryCommand({
         TableName: this.tableName,
         IndexName: RUNS_BY_ID_INDEX,
-        KeyConditionExpression: "runId = :runId",
+        KeyConditionExpression: `${RUNS_BY_ID_KEY} = :runId`,
         ExpressionAttributeValues: { ":runId": runId },
         Limit: 1,
       }),
@@ -287,6 +288,8 @@ function toItem(run: RunRecord): Record<string, unknown> {
   return {
     tenantId,
     runId,
+    [RUNS_BY_ID_KEY]: runId,
+    expiresAt: expiresAt(new Date(Date.parse(startedAt) || Date.now())),
     trigger,
     status,
     startedAt,
@@ -316,5 +319,6 @@ function fromItem(item: Record<string, unknown>): RunRecord {
   if (run.dryRun !== undefined) record.dryRun = run.dryRun;
   if (run.stopReason !== undefined) record.stopReason = run.stopReason;
   if (run.skipped !== undefined) record.skipped = run.skipped;
+  if (run.failedUnitStreak) record.failedUnitStreak = Number(run.failedUnitStreak);
   return record;
 }

@@ -26,17 +26,25 @@ export interface TableDefinition {
   ttlAttribute?: string;
 }
 
-/** The GSI that finds a run by its id alone (the API's GET /runs/:runId). */
-export const RUNS_BY_ID_INDEX = "byRunId";
+/**
+ * The GSI that finds a run by its id alone (the API's GET /runs/:runId). Sparse: only run records
+ * carry its key `runRef`, so the run's progress items are not copied into it.
+ */
+export const RUNS_BY_ID_INDEX = "byRunRef";
+export const RUNS_BY_ID_KEY = "runRef";
 
 export const TABLE_DEFINITIONS: Record<keyof TableNames, TableDefinition> = {
   /** One item per tenant: its deployed config (written by the Pulumi program). */
   tenants: { hashKey: "tenantId" },
-  /** One item per run; runIds sort by time, so a Query lists a tenant's runs in order. */
+  /**
+   * One item per run (runIds sort by time, so a Query lists a tenant's runs in order), and its
+   * progress items under `<tenant>#progress`. All expire with the run history.
+   */
   runs: {
     hashKey: "tenantId",
     rangeKey: "runId",
-    gsis: [{ name: RUNS_BY_ID_INDEX, hashKey: "runId", projection: "ALL" }],
+    gsis: [{ name: RUNS_BY_ID_INDEX, hashKey: RUNS_BY_ID_KEY, projection: "ALL" }],
+    ttlAttribute: "expiresAt",
   },
   /** The hash of the last successful write of each record of a tenant. */
   ledger: { hashKey: "tenantId", rangeKey: "recordKey" },

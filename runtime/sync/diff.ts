@@ -24,6 +24,8 @@ export async function diffRecords(
   sources: readonly SourceRecord[],
   mapper: RecordMapper,
   ledger: Pick<Ledger, "getMany">,
+  /** A record this run already wrote is changed (its write is being repeated), never unchanged. */
+  runId?: string,
 ): Promise<Diff> {
   const rejected: RecordError[] = [];
   const mapped: { record: ProductRecord; hash: string }[] = [];
@@ -40,7 +42,7 @@ export async function diffRecords(
   const changed: ChangedRecord[] = [];
   for (const { record, hash } of mapped) {
     const previous = known.get(record.key);
-    if (previous?.hash === hash) unchanged++;
+    if (previous?.hash === hash && (runId === undefined || previous.runId !== runId)) unchanged++;
     else changed.push(previous ? { record, hash, previous } : { record, hash });
   }
   return { rejected, unchanged, changed };

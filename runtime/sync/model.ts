@@ -20,11 +20,16 @@ export const zeroCounts = (): Counts => ({
   failed: 0,
 });
 
-/** Units of Siesa work: planned (sent), done (finished, cancelled or given up), failed (given up). */
+/**
+ * A run's work items: units of Siesa work planned (sent), done (finished, cancelled or given up) and
+ * failed (given up); chunks of records to load planned (sent) and done (every record has an outcome).
+ */
 export interface UnitCounts {
   unitsPlanned: number;
   unitsDone: number;
   unitsFailed: number;
+  loadsPlanned: number;
+  loadsDone: number;
 }
 
 /** A run's counters as its steps apply them: record outcomes plus unit bookkeeping. */
@@ -100,4 +105,6 @@ export interface RunRecord {
   stopReason?: string;
   /** Sync requests that arrived while this run held the tenant's lease. */
   skipped?: { trigger: RunTrigger; at: string }[];
+  /** Units of Siesa work that gave up in a row (a success resets it). */
+  failedUnitStreak?: number;
 }

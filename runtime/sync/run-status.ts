@@ -10,6 +10,8 @@ export const zeroProgress = (): Progress => ({
   unitsPlanned: 0,
   unitsDone: 0,
   unitsFailed: 0,
+  loadsPlanned: 0,
+  loadsDone: 0,
 });
 
 /** The record counts of a run's progress (without its unit bookkeeping). */
@@ -22,10 +24,15 @@ export const countsOf = (p: Progress): Counts => ({
   failed: p.failed,
 });
 
-/** Every planned unit done and every extracted record given an outcome: the run can be finalised. */
+/** Every planned unit and load done and every extracted record given an outcome: the run can end. */
 export function isComplete(p: Progress): boolean {
   const outcomes = p.created + p.updated + p.unchanged + p.rejected + p.failed;
-  return p.unitsPlanned > 0 && p.unitsDone >= p.unitsPlanned && p.extracted === outcomes;
+  return (
+    p.unitsPlanned > 0 &&
+    p.unitsDone >= p.unitsPlanned &&
+    p.loadsDone >= p.loadsPlanned &&
+    p.extracted === outcomes
+  );
 }
 
 /** How a finished run ended: failed when it stopped (or nothing got through), partial with losses. */

@@ -22,13 +22,10 @@ export interface MessageDelivery {
   final: boolean;
 }
 
-export interface WorkerDefinition<S extends GenericSchema, B> {
+export interface WorkerDefinition<S extends GenericSchema> {
   queue: QueueName;
   schema: S;
-  /** Shared state for one invocation's batch (e.g. reads done once per batch). */
-  startBatch(messages: InferOutput<S>[]): B;
-  handle(message: InferOutput<S>, delivery: MessageDelivery, batch: B): Promise<void>;
-  endBatch?(batch: B): Promise<void>;
+  handle(message: InferOutput<S>, delivery: MessageDelivery): Promise<void>;
 }
 
 /**
@@ -36,9 +33,9 @@ export interface WorkerDefinition<S extends GenericSchema, B> {
  * reports the failed ones as `batchItemFailures`, so only those come back), and asks SQS to deliver a
  * failed message again after a doubling backoff instead of the whole visibility timeout.
  */
-export function sqsWorker<S extends GenericSchema, B>(
-  deps: WorkerDependencies,
-  definition: WorkerDefinition<S, B>,
+export function sqsWorker<S extends GenericSchema>(
+  deps: Pick<WorkerDependencies, "log" | "metrics" | "redelivery" | "retryBaseSeconds">,
+  definition: WorkerDefinition<S>,
 ): QueueHandler {
   const spec = QUEUES[definition.queue];
   return async (event) => {
@@ -50,8 +47,6 @@ export function sqsWorker<S extends GenericSchema, B>(
         parsed.set(record.messageId, error as MessageFormatError);
       }
     }
-    const valid = [...parsed.values()].filter((m): m is InferOutput<S> => !(m instanceof MessageFormatError));
-    const batch = definition.startBatch(valid);
 
     const handleRecord = async (record: SQSRecord) => {
       const message = parsed.get(record.messageId);
@@ -65,7 +60,7 @@ export function sqsWorker<S extends GenericSchema, B>(
       try {
         // A malformed message never gets better: it fails each delivery and ends in the DLQ.
         if (message instanceof MessageFormatError || message === undefined) throw message;
-        await definition.handle(message, delivery, batch);
+        await definition.handle(message, delivery);
       } catch (error) {
         const ids = message instanceof MessageFormatError || message === undefined ? {} : idsOf(message);
         deps.log.error("message failed", {
@@ -88,7 +83,6 @@ export function sqsWorker<S extends GenericSchema, B>(
     const response = await processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
       throwOnFullBatchFailure: false,
     });
-    await definition.endBatch?.(batch);
     deps.metrics.flush();
     return response;
   };

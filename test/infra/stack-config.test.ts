@@ -146,13 +146,13 @@ describe("each stack applies its environment's thresholds and protections (SYSTE
     }
   });
 
-  it("the audit table expires its items; the others keep theirs", async () => {
+  it("run history (runs, their progress, audit) expires; the ledger and tenants keep theirs", async () => {
     const tables = ofType(await planOf("prod"), T.table);
     const ttl = Object.fromEntries(tables.map((t) => [t.inputs.name, t.inputs.ttl]));
     expect(ttl).toEqual({
       "siesa-integration-prod-audit": { attributeName: "expiresAt", enabled: true },
       "siesa-integration-prod-ledger": undefined,
-      "siesa-integration-prod-runs": undefined,
+      "siesa-integration-prod-runs": { attributeName: "expiresAt", enabled: true },
       "siesa-integration-prod-tenants": undefined,
     });
   });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SqsPipelineQueues, SqsRedeliveryControl, unitSlot } from "../../runtime/aws/sqs.js";
 import { type LocalSqs, startLocalSqs } from "../../runtime/local/sqs.js";
 import { QUEUES, type QueueName, WORKERS } from "../../runtime/pipeline/config.js";
-import type { ExtractUnit, LoadRecord } from "../../runtime/pipeline/messages.js";
+import type { ExtractUnit, LoadChunk } from "../../runtime/pipeline/messages.js";
 import { drain, drainMessages, messagesOn } from "./support.js";
 
 let sqs: LocalSqs;
@@ -33,13 +33,11 @@ const unit = (unitId: string, overrides: Partial<ExtractUnit> = {}): ExtractUnit
   ...overrides,
 });
 
-const loadRecord = (key: string): LoadRecord => ({
+const loadChunk = (chunkId: string): LoadChunk => ({
   tenantId: "demo",
   runId: "run-1",
-  key,
-  externalId: key,
-  payload: { name: `item ${key}` },
-  hash: "h",
+  chunkId,
+  records: [{ key: chunkId, externalId: chunkId, payload: { name: `item ${chunkId}` }, hash: "h" }],
 });
 
 const queues = () =>
@@ -144,18 +142,18 @@ describe("SqsPipelineQueues", () => {
     expect(await messagesOn(sqs.client, sqs.queues.pages.url)).toBe(2);
   });
 
-  it("sends any number of load records, ten per batch", async () => {
+  it("sends any number of load chunks, ten per batch", async () => {
     // prepare
-    const records = Array.from({ length: 23 }, (_, i) => loadRecord(`sku-${i}`));
+    const chunks = Array.from({ length: 23 }, (_, i) => loadChunk(`0.${i}/0`));
 
     // act
-    await queues().sendLoads(records);
+    await queues().sendLoads(chunks);
 
     // assess
     const bodies = (await drainMessages(sqs.client, sqs.queues.loads.url)).map(
-      (m) => (JSON.parse(m.Body ?? "") as LoadRecord).key,
+      (m) => (JSON.parse(m.Body ?? "") as LoadChunk).chunkId,
     );
-    expect(bodies.sort()).toEqual(records.map((r) => r.key).sort());
+    expect(bodies.sort()).toEqual(chunks.map((c) => c.chunkId).sort());
   });
 });
 
@@ -171,7 +169,7 @@ describe("unitSlot", () => {
 describe("SqsRedeliveryControl", () => {
   it("makes a received message visible again after the given delay (0: at once)", async () => {
     // prepare
-    await queues().sendLoads([loadRecord("sku-1")]);
+    await queues().sendLoads([loadChunk("0/0")]);
     const message = await receiveOne(sqs.queues.loads.url);
     const control = new SqsRedeliveryControl(sqs.client, sqs.queueUrlOf);
 

@@ -1,5 +1,6 @@
-import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../runtime/local/stack.js";
+import type { LoadChunk } from "../../runtime/pipeline/messages.js";
 
 // Factories for the pipeline's integration tests: the whole local stack (real handlers, fauxqs,
 // dynalite, sandboxes) with time scaled down, and an API client that reads like an operator's curl.
@@ -75,4 +76,21 @@ export async function deadLetters(
     }),
   );
   return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
+}
+
+/** The record keys in the loads dead-letter queue's chunks (read without removing them for long). */
+export async function deadLetterRecords(stack: LocalStack): Promise<number[]> {
+  const seen = new Map<string, LoadChunk>();
+  for (;;) {
+    const { Messages = [] } = await stack.sqs.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: stack.sqs.queues.loads.deadLetter.url,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 2,
+      }),
+    );
+    if (Messages.length === 0) break;
+    for (const m of Messages) seen.set(m.MessageId ?? "", JSON.parse(m.Body ?? "{}") as LoadChunk);
+  }
+  return [...seen.values()].flatMap((chunk) => chunk.records.map((r) => Number(r.key)));
 }

@@ -5,7 +5,7 @@ import type { LocalStack } from "../../runtime/local/stack.js";
 import { TenantLease } from "../../runtime/store/lease.js";
 import { RunStore } from "../../runtime/store/runs.js";
 import type { QueueHandler } from "../../runtime/workers/dependencies.js";
-import { api, deadLetters, testStack } from "./local-stack.js";
+import { api, deadLetterRecords, deadLetters, testStack } from "./local-stack.js";
 
 // The deployed pipeline's behaviour on one machine: API → sync-requests → dispatch → pages →
 // extract → loads → load → Kong sandbox, through fauxqs and dynalite, with the real handlers.
@@ -140,21 +140,20 @@ describe("at-least-once delivery", () => {
     expect(kong.stats.patches).toBe(0);
   });
 
-  it("still ends with exact counts when a load handler dies halfway through a batch", async () => {
+  it("still ends with exact counts when a load handler dies after its writes, before SQS hears of it", async () => {
     let crashes = 0;
-    const crashHalfway =
+    const crashAfterWork =
       (handler: QueueHandler): QueueHandler =>
       async (event) => {
-        if (crashes < 5 && event.Records.length > 1) {
+        const answer = await handler(event);
+        if (crashes < 5 && event.Records.some((r) => r.attributes.ApproximateReceiveCount === "1")) {
           crashes++;
-          const half: SQSEvent = { Records: event.Records.slice(0, Math.ceil(event.Records.length / 2)) };
-          await handler(half);
-          throw new Error("simulated crash mid-batch");
+          throw new Error("simulated crash after the writes");
         }
-        return handler(event);
+        return answer;
       };
     stack = await testStack({
-      wrapHandlers: (name, handler) => (name === "load" ? crashHalfway(handler) : handler),
+      wrapHandlers: (name, handler) => (name === "load" ? crashAfterWork(handler) : handler),
     });
 
     const run = await api(stack).triggerAndFinish("demo");
@@ -165,6 +164,7 @@ describe("at-least-once delivery", () => {
       counts: { extracted: 300, created: 300, updated: 0, unchanged: 0, rejected: 0, failed: 0 },
     });
     expect(kongOf(stack).skus.size).toBe(300);
+    expect(kongOf(stack).stats.creates).toBe(300);
   });
 });
 
@@ -186,7 +186,11 @@ describe("failures", () => {
       [...changed].sort((a, b) => a - b),
     );
     expect(run.errors[0]?.reason).toMatch(/kong-rfid .*500/);
-    await expect.poll(() => deadLetters(stack as LocalStack, "loads"), { timeout: 10_000 }).toBe(10);
+    await expect
+      .poll(async () => (await deadLetterRecords(stack as LocalStack)).sort((a, b) => a - b), {
+        timeout: 10_000,
+      })
+      .toEqual([...changed].sort((a, b) => a - b));
   });
 
   it("stops early when the product refuses its credentials even after a fresh login", async () => {

@@ -36,9 +36,9 @@ describe.each(STORE_IMPLEMENTATIONS)("pipeline state in %s", (_name, open) => {
       const runId = newRunId();
       await progress.apply(tenantId, runId, "unit:0.3", { unitsDone: 1 });
 
-      expect(await progress.has(tenantId, runId, "unit:0.3")).toBe(true);
-      expect(await progress.has(tenantId, runId, "unit:0.4")).toBe(false);
-      expect(await progress.has(tenantId, newRunId(), "unit:0.3")).toBe(false);
+      expect(await progress.get(tenantId, runId, "unit:0.3")).toEqual({ delta: { unitsDone: 1 } });
+      expect(await progress.get(tenantId, runId, "unit:0.4")).toBeUndefined();
+      expect(await progress.get(tenantId, newRunId(), "unit:0.3")).toBeUndefined();
     });
 
     it("sums exactly under many parallel workers, duplicates included", async () => {
@@ -53,28 +53,35 @@ describe.each(STORE_IMPLEMENTATIONS)("pipeline state in %s", (_name, open) => {
       expect(totals.updated).toBe(300);
     });
 
-    it("applies a batch of operations together, and on redelivery only those not yet applied", async () => {
+    it("keeps what a step stored with an operation (a split's ranges) and gives it back on retry", async () => {
       const tenantId = aTenantId();
       const runId = newRunId();
-      const batch = (keys: number[]) => keys.map((k) => ({ opId: `rec:${k}`, delta: { created: 1 } }));
-      await progress.apply(tenantId, runId, "rec:3", { created: 1 }); // one of them already counted
+      const ranges = [
+        { from: 0, to: 50 },
+        { from: 50, to: 100 },
+      ];
 
-      const first = await progress.applyMany(tenantId, runId, batch([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
-      const again = await progress.applyMany(tenantId, runId, batch([9, 10, 11]));
+      await progress.apply(tenantId, runId, "split:0", { unitsPlanned: 2 }, { ranges });
+      const retry = await progress.apply(tenantId, runId, "split:0", { unitsPlanned: 3 }, { ranges: [] });
 
-      expect([...first].sort()).toEqual([
-        "rec:1",
-        "rec:10",
-        "rec:2",
-        "rec:4",
-        "rec:5",
-        "rec:6",
-        "rec:7",
-        "rec:8",
-        "rec:9",
-      ]);
-      expect([...again]).toEqual(["rec:11"]);
-      expect((await progress.read(tenantId, runId)).created).toBe(11);
+      expect(retry).toBe(false);
+      expect(await progress.get(tenantId, runId, "split:0")).toEqual({
+        delta: { unitsPlanned: 2 },
+        data: { ranges },
+      });
+      expect((await progress.read(tenantId, runId)).unitsPlanned).toBe(2);
+    });
+
+    it("sums the totals again from the operations when asked to reconcile", async () => {
+      const tenantId = aTenantId();
+      const runId = newRunId();
+      for (let i = 0; i < 30; i++)
+        await progress.apply(tenantId, runId, `load:0.${i}/0`, { loadsDone: 1, created: 3 });
+
+      const totals = await progress.reconcile(tenantId, runId);
+
+      expect(totals).toMatchObject({ loadsDone: 30, created: 90 });
+      expect(await progress.read(tenantId, runId)).toEqual(totals);
     });
 
     it("keeps runs and tenants apart", async () => {

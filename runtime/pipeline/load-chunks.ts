@@ -1,0 +1,53 @@
+import type { ChangedRecord } from "../sync/diff.js";
+import type { LoadChunk, LoadRecord } from "./messages.js";
+
+/** Records per load message: one product write each, within the tenant's concurrency. */
+export const LOAD_CHUNK_RECORDS = 100;
+/** A load message's body stays well below SQS's 256 KiB. */
+export const LOAD_CHUNK_BYTES = 200 * 1024;
+
+/**
+ * The load messages of one unit's changed records: sorted by key and cut by count and size, so the
+ * same records always make the same chunks, and a re-sent chunk is the same operation.
+ */
+export function loadChunks(
+  tenantId: string,
+  runId: string,
+  unitId: string,
+  changed: readonly ChangedRecord[],
+): LoadChunk[] {
+  const records: LoadRecord[] = [...changed]
+    .sort((a, b) => compareKeys(a.record.key, b.record.key))
+    .map(({ record, hash, previous }) => ({
+      key: record.key,
+      externalId: record.externalId,
+      payload: record.payload,
+      hash,
+      ...(previous ? { knownProductId: previous.productId } : {}),
+    }));
+  const chunks: LoadChunk[] = [];
+  let current: LoadRecord[] = [];
+  let bytes = 0;
+  const close = () => {
+    if (current.length === 0) return;
+    chunks.push({ tenantId, runId, chunkId: `${unitId}/${chunks.length}`, records: current });
+    current = [];
+    bytes = 0;
+  };
+  for (const record of records) {
+    const size = Buffer.byteLength(JSON.stringify(record));
+    if (current.length >= LOAD_CHUNK_RECORDS || (current.length > 0 && bytes + size > LOAD_CHUNK_BYTES))
+      close();
+    current.push(record);
+    bytes += size;
+  }
+  close();
+  return chunks;
+}
+
+/** Numeric keys (f120_id) in numeric order, anything else after them as text. */
+const compareKeys = (a: string, b: string): number => {
+  const [x, y] = [Number(a), Number(b)];
+  if (Number.isFinite(x) && Number.isFinite(y)) return x - y;
+  return a < b ? -1 : a > b ? 1 : 0;
+};
