@@ -1,4 +1,5 @@
 import { createFetch, FetchError, type FetchOptions, type FetchResponse } from "ofetch";
+import { cutText } from "../observability/cut-text.js";
 import type { Log } from "../observability/logger.js";
 import { ExternalCallError, type ServiceName } from "./errors.js";
 import { nodeFetch, UnusableAnswerError } from "./node-fetch.js";
@@ -74,10 +75,10 @@ function backoffMs(policy: CallPolicy, attempt: number): number {
   return ceiling / 2 + policy.random() * (ceiling / 2);
 }
 
+/** An error answer's body for the log and the error message: outside text, so cut. */
 function apiMessage(data: unknown): string {
   if (data == null) return "";
-  if (typeof data === "string") return data.slice(0, 500);
-  return JSON.stringify(data).slice(0, 500);
+  return cutText(typeof data === "string" ? data : JSON.stringify(data));
 }
 
 /** Warn when an API says less than 20 % of its rate limit remains (directive §5.2). */
