@@ -124,6 +124,20 @@ export class Observability extends pulumi.ComponentResource {
       },
     );
 
+    // The API refuses every token 15 minutes after its token list stopped loading (runtime/aws/tokens.ts).
+    alarm(
+      "api-token-list-reload-failed",
+      "The API could not reload its token list (the secret is unreadable or invalid)",
+      {
+        namespace: NAMESPACE,
+        metricName: METRICS.tokenListReloadFailed,
+        dimensions: stackSeries(stack),
+        statistic: "Sum",
+        period: HEALTH_PERIOD_SECONDS,
+        threshold: 0,
+      },
+    );
+
     for (const [queue, deadLetter] of Object.entries(args.deadLetterQueues)) {
       alarm(`${queue}-dead-letters`, `A message is waiting in the ${queue} dead-letter queue`, {
         namespace: "AWS/SQS",

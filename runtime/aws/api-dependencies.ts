@@ -30,7 +30,10 @@ export function awsApiDependencies(env: NodeJS.ProcessEnv = process.env): ApiDep
   }
   return createApiDependencies(workers, {
     schedules: new EventBridgeScheduleControl(new SchedulerClient({}), stack),
-    tokens: secretsManagerTokenVerifier(new SecretsManagerClient({}), apiTokensSecretName(stack)),
+    tokens: secretsManagerTokenVerifier(new SecretsManagerClient({}), apiTokensSecretName(stack), {
+      log: workers.log,
+      metrics: workers.metrics,
+    }),
     version: typeof __VERSION__ === "string" ? __VERSION__ : "dev",
     probes,
   });
