@@ -15,7 +15,9 @@ export type AcquireResult =
   | { acquired: true /** An expired lease of another run this one replaced. */; replaced?: Lease }
   | { acquired: false; holder: Lease };
 
-const leaseKey = (tenantId: string) => ({ tenantId: `lease#${tenantId}` });
+/** Lease items' keys start with this; IAM lets functions write only such keys of the tenants table. */
+export const LEASE_KEY_PREFIX = "lease#";
+const leaseKey = (tenantId: string) => ({ tenantId: `${LEASE_KEY_PREFIX}${tenantId}` });
 
 export class TenantLease {
   constructor(
