@@ -106,8 +106,9 @@ export interface PolicyStatement {
 /** The ARNs a function's statements point at (outputs of this stack's resources, or patterns in its account). */
 export interface AccessResources {
   stack: string;
-  /** The table's ARN and, when it has indexes, `<arn>/index/*`. */
-  tableArns(kind: TableKind): pulumi.Input<string>[];
+  tableArn(kind: TableKind): pulumi.Input<string>;
+  /** `<table arn>/index/*` when the table has indexes, else nothing. */
+  indexArns(kind: TableKind): pulumi.Input<string>[];
   queueArn(queue: QueueName): pulumi.Input<string>;
   logGroupArn: pulumi.Input<string>;
   /** ARN pattern of one system's secret of every tenant: `…:secret:siesa-integration/<any>/<system>-??????`. */
@@ -139,18 +140,25 @@ export function statementsFor(fn: FunctionName, resources: AccessResources): Pol
       Sid: `${capitalise(level)}${capitalise(kind)}Table`,
       Effect: "Allow",
       Action: TABLE_ACTIONS[level],
-      Resource:
-        level === "append"
-          ? [resources.tableArns(kind)[0] as pulumi.Input<string>]
-          : resources.tableArns(kind),
+      Resource: [resources.tableArn(kind)],
     });
+    const indexes = resources.indexArns(kind);
+    if (level !== "append" && indexes.length > 0) {
+      // Indexes are only queried (runs by id); writes go to the table.
+      statements.push({
+        Sid: `Query${capitalise(kind)}Indexes`,
+        Effect: "Allow",
+        Action: ["dynamodb:Query"],
+        Resource: indexes,
+      });
+    }
   }
   if (access.leases) {
     statements.push({
       Sid: "TakeAndReleaseLeases",
       Effect: "Allow",
       Action: LEASE_ACTIONS,
-      Resource: [resources.tableArns("tenants")[0] as pulumi.Input<string>],
+      Resource: [resources.tableArn("tenants")],
       // Every key the request touches must be a lease's: a tenant's configuration item cannot be written.
       Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${LEASE_KEY_PREFIX}*`] } },
     });
@@ -226,7 +234,7 @@ export function statementsFor(fn: FunctionName, resources: AccessResources): Pol
         Sid: "DescribeTables",
         Effect: "Allow",
         Action: ["dynamodb:DescribeTable"],
-        Resource: tables.map((kind) => resources.tableArns(kind)[0] as pulumi.Input<string>),
+        Resource: tables.map((kind) => resources.tableArn(kind)),
       },
       {
         Sid: "DescribeQueues",

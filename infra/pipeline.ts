@@ -149,7 +149,8 @@ export function accessResources(
   const { settings } = context;
   return {
     stack: settings.stack,
-    tableArns: (kind) => storage.arnsOf(kind),
+    tableArn: (kind) => storage.tables[kind].arn,
+    indexArns: (kind) => storage.indexArnsOf(kind),
     queueArn: (queue) => queues[queue].queue.arn,
     tenantSecretArnPattern: (system) => tenantSecretArnPattern(settings.region, settings.accountId, system),
     stackTagKey: STACK_TAG,

@@ -54,7 +54,8 @@ export interface StackSettings {
   reservedConcurrency: Record<FunctionName, number>;
   /** Point-in-time recovery and deletion protection on the tables (prod). */
   dataProtection: boolean;
-  apiThrottle: { rateLimit: number; burstLimit: number };
+  /** The stage's throttle, and GET /health's own (anonymous callers get their own bucket). */
+  apiThrottle: { rateLimit: number; burstLimit: number; healthRateLimit: number; healthBurstLimit: number };
 }
 
 const positiveInteger = (max: number) =>
@@ -137,7 +138,12 @@ const ProjectConfig = v.object({
   ),
   dataProtection: v.boolean("must be true or false"),
   apiThrottle: v.strictObject(
-    { rateLimit: positiveInteger(10_000), burstLimit: positiveInteger(5_000) },
+    {
+      rateLimit: positiveInteger(10_000),
+      burstLimit: positiveInteger(5_000),
+      healthRateLimit: positiveInteger(10_000),
+      healthBurstLimit: positiveInteger(5_000),
+    },
     "must be an object",
   ),
 });

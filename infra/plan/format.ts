@@ -211,6 +211,10 @@ function describe(resource: PlannedResource): Lines {
           "throttling",
           `${text(throttle.throttlingRateLimit)} req/s, burst ${text(throttle.throttlingBurstLimit)}`,
         ],
+        ...list(i.routeSettings).map((r): [string, string] => [
+          `throttling ${text(r.routeKey)}`,
+          `${text(r.throttlingRateLimit)} req/s, burst ${text(r.throttlingBurstLimit)}`,
+        ]),
         ["accessLogs", lastPart(record(i.accessLogSettings).destinationArn)],
       ];
     }

@@ -252,6 +252,24 @@ describe.each(["staging", "prod"])("%s: permissions", (stack) => {
     }
   });
 
+  it("anonymous GET /health has its own route, throttled apart from the operators' routes", async () => {
+    const plan = await planOf(stack);
+    const throttle = JSON.parse(plan.config["siesa-integration:apiThrottle"] ?? "{}");
+
+    const routes = ofType(plan, "aws:apigatewayv2/route:Route").map((r) => r.inputs.routeKey);
+    const [stage] = ofType(plan, "aws:apigatewayv2/stage:Stage");
+
+    expect(routes.sort()).toEqual(["$default", "GET /health"]);
+    expect(stage?.inputs.routeSettings).toEqual([
+      {
+        routeKey: "GET /health",
+        throttlingRateLimit: throttle.healthRateLimit,
+        throttlingBurstLimit: throttle.healthBurstLimit,
+      },
+    ]);
+    expect(throttle.healthRateLimit).toBeLessThan(throttle.rateLimit);
+  });
+
   it("every function has reserved concurrency from the stack config", async () => {
     const plan = await planOf(stack);
     const configured = JSON.parse(plan.config["siesa-integration:reservedConcurrency"] ?? "{}");
