@@ -107,6 +107,9 @@ export const TOKEN_LIST_TTL_MS = 60_000;
 /** How long the last good list stays in use while reloads fail; after that every token is refused. */
 export const MAX_STALE_TOKEN_LIST_MS = 15 * 60_000;
 
+/** How soon a reload is tried again while no list is usable (every token is refused meanwhile). */
+export const REFUSING_RETRY_MS = 5_000;
+
 export interface TokenListOptions {
   ttlMs?: number;
   maxStaleMs?: number;
@@ -121,7 +124,8 @@ export interface TokenListOptions {
 /**
  * A verifier over a list that is reloaded at most every `ttlMs` (so a revoked token stops working within
  * a minute without a redeploy). A failed reload (a revocation put with a JSON typo, a throttled
- * read) is reported through `onReloadFailed` and tried again after another `ttlMs`; meanwhile the last
+ * read) is reported through `onReloadFailed` and tried again after another `ttlMs` (REFUSING_RETRY_MS
+ * while no list is usable); meanwhile the last
  * good list stays in use, but never longer than `maxStaleMs` after it was loaded: a revoked token must
  * not keep working because its revocation broke the list. Past that, and before any good list, every
  * token is refused until a good list loads.
@@ -155,7 +159,10 @@ export function cachedTokenVerifier(
   };
   return {
     async verify(token) {
-      if (checkedAt === undefined || now() - checkedAt >= ttlMs) await reload();
+      // While every token is refused, try again soon: a throttled read at a cold start must not lock
+      // everyone out for a whole ttl.
+      const wait = usable() ? ttlMs : Math.min(ttlMs, REFUSING_RETRY_MS);
+      if (checkedAt === undefined || now() - checkedAt >= wait) await reload();
       return good && usable() ? good.verifier.verify(token) : undefined;
     },
   };

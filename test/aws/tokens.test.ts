@@ -201,6 +201,21 @@ describe("secretsManagerTokenVerifier", () => {
     });
   });
 
+  it("while it refuses every token, tries again within seconds, not a minute", async () => {
+    const { verifier, clock, mock } = secretHolding([new Error("ThrottlingException"), [operator]]);
+    const refused = await verifier.verify("op-token");
+
+    clock.now = 4_000;
+    const tooSoon = await verifier.verify("op-token");
+    clock.now = 5_000;
+    const recovered = await verifier.verify("op-token");
+
+    expect(refused).toBeUndefined();
+    expect(tooSoon).toBeUndefined();
+    expect(recovered).toEqual({ kind: "operator" });
+    expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
   it("refuses every token, and says so, when the first load fails", async () => {
     const { verifier, log, counted } = secretHolding([
       new Error("AccessDenied: arn:aws:iam::224874703567:role/x"),
