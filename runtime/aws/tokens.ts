@@ -123,12 +123,11 @@ export interface TokenListOptions {
 
 /**
  * A verifier over a list that is reloaded at most every `ttlMs` (so a revoked token stops working within
- * a minute without a redeploy). A failed reload (a revocation put with a JSON typo, a throttled
- * read) is reported through `onReloadFailed` and tried again after another `ttlMs` (REFUSING_RETRY_MS
- * while no list is usable); meanwhile the last
- * good list stays in use, but never longer than `maxStaleMs` after it was loaded: a revoked token must
- * not keep working because its revocation broke the list. Past that, and before any good list, every
- * token is refused until a good list loads.
+ * a minute without a redeploy). A failed reload (a revocation put with a JSON typo, a throttled read)
+ * is reported through `onReloadFailed` and tried again after another `ttlMs`. Meanwhile the last good
+ * list stays in use, but never longer than `maxStaleMs` after it was loaded: a revoked token must not
+ * keep working because its revocation broke the list. Past that, and before any good list, every token
+ * is refused until a good list loads (tried every REFUSING_RETRY_MS meanwhile).
  */
 export function cachedTokenVerifier(
   load: () => Promise<TokenEntry[]>,
