@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../runtime/aws/names.js";
-import { QUEUES, type QueueName, type WorkerName } from "../runtime/pipeline/config.js";
+import { type FunctionName, SECRETS_READ, secretSystems } from "../runtime/aws/secret-access.js";
+import { QUEUES, type QueueName } from "../runtime/pipeline/config.js";
+import { LEASE_KEY_PREFIX } from "../runtime/store/lease.js";
 import { TABLE_DEFINITIONS, type TableNames } from "../runtime/store/tables.js";
 
 /**
@@ -9,47 +11,60 @@ import { TABLE_DEFINITIONS, type TableNames } from "../runtime/store/tables.js";
  * are ARNs of this stack. The runtime's AWS adapters must stay inside these lists.
  */
 
-export type FunctionName = WorkerName | "api";
+export type { FunctionName };
+
 type TableKind = keyof TableNames;
 
+/**
+ * read: GetItem, BatchGetItem, Query, Scan. write: read plus PutItem, UpdateItem, DeleteItem,
+ * BatchWriteItem, ConditionCheckItem. append: PutItem only (the audit log: entries are added, never
+ * changed or removed).
+ */
+export type TableAccess = "read" | "write" | "append";
+
 export interface FunctionAccess {
-  /** read: GetItem, BatchGetItem, Query, Scan. write: read plus PutItem, UpdateItem, DeleteItem, BatchWriteItem, ConditionCheckItem. */
-  tables: Partial<Record<TableKind, "read" | "write">>;
+  tables: Partial<Record<TableKind, TableAccess>>;
+  /**
+   * Takes or releases tenant leases: PutItem and DeleteItem on the tenants table, only on items whose
+   * key starts with `lease#` (runtime/store/lease.ts). Tenant configuration, the other items of that
+   * table, stays read-only for every function: only the Pulumi program writes it.
+   */
+  leases: boolean;
   /** Queues it sends to (SendMessage, which also covers SendMessageBatch). Consumption follows QUEUES[*].consumer. */
   sendsTo: QueueName[];
-  /** GetSecretValue on the secrets tagged with this stack (`siesa-integration/<tenantId>/…`). */
-  tenantSecrets: boolean;
   /** The API only: its hashed tokens, pausing and resuming schedules, and GET /health's describe calls. */
   apiTokens?: boolean;
   schedules?: boolean;
   health?: boolean;
 }
 
+// Which tenant secrets each function reads is SECRETS_READ (runtime/aws/secret-access.ts), shared
+// with the runtime's credential loader.
 export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
-  // Takes the tenant's lease (an item of the tenants table), records the run, fans the first units out.
+  // Takes the tenant's lease, records the run, fans the first units out; may finalise (releases the lease).
   dispatch: {
-    tables: { tenants: "write", runs: "write", audit: "write" },
+    tables: { tenants: "read", runs: "write", audit: "append" },
+    leases: true,
     sendsTo: ["pages"],
-    tenantSecrets: false,
   },
-  // Reads Siesa (its secret), splits units (pages), sends records to load (loads); may finalise the
-  // run, which releases the lease.
+  // Reads Siesa, splits units (pages), compares records with the ledger and sends the changed ones to
+  // load (loads); may finalise the run, which releases the lease.
   extract: {
-    tables: { tenants: "write", runs: "write", audit: "write" },
+    tables: { tenants: "read", runs: "write", ledger: "read", audit: "append" },
+    leases: true,
     sendsTo: ["pages", "loads"],
-    tenantSecrets: true,
   },
-  // Compares and stores record hashes (ledger), writes to the product (its secret); may finalise.
+  // Writes to the product, stores record hashes (ledger); may finalise.
   load: {
-    tables: { tenants: "write", runs: "write", ledger: "write", audit: "write" },
+    tables: { tenants: "read", runs: "write", ledger: "write", audit: "append" },
+    leases: true,
     sendsTo: [],
-    tenantSecrets: true,
   },
   // Status and history, manual runs (lease + sync request), pause/resume, connectivity checks, health.
   api: {
-    tables: { tenants: "write", runs: "write", audit: "write" },
+    tables: { tenants: "read", runs: "write", audit: "append" },
+    leases: true,
     sendsTo: ["syncRequests"],
-    tenantSecrets: true,
     apiTokens: true,
     schedules: true,
     health: true,
@@ -65,6 +80,13 @@ const WRITE = [
   "dynamodb:BatchWriteItem",
   "dynamodb:ConditionCheckItem",
 ];
+const TABLE_ACTIONS: Readonly<Record<TableAccess, string[]>> = {
+  read: READ,
+  write: WRITE,
+  append: ["dynamodb:PutItem"],
+};
+/** What TenantLease does to a lease item besides reading it. */
+const LEASE_ACTIONS = ["dynamodb:PutItem", "dynamodb:DeleteItem"];
 /** What Lambda's SQS event source mapping does with the function's role, plus ChangeMessageVisibility for retry backoff. */
 const CONSUME = [
   "sqs:ReceiveMessage",
@@ -78,18 +100,19 @@ export interface PolicyStatement {
   Effect: "Allow";
   Action: string[];
   Resource: pulumi.Input<string>[];
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 /** The ARNs a function's statements point at (outputs of this stack's resources, or patterns in its account). */
 export interface AccessResources {
   stack: string;
-  /** The table's ARN and, when it has indexes, `<arn>/index/*`. */
-  tableArns(kind: TableKind): pulumi.Input<string>[];
+  tableArn(kind: TableKind): pulumi.Input<string>;
+  /** `<table arn>/index/*` when the table has indexes, else nothing. */
+  indexArns(kind: TableKind): pulumi.Input<string>[];
   queueArn(queue: QueueName): pulumi.Input<string>;
   logGroupArn: pulumi.Input<string>;
-  /** `arn:aws:secretsmanager:<region>:<account>:secret:siesa-integration/*` */
-  secretsArnPattern: string;
+  /** ARN pattern of one system's secret of every tenant: `…:secret:siesa-integration/<any>/<system>-??????`. */
+  tenantSecretArnPattern(system: string): string;
   /** The tag key every secret of this stack carries with the stack's name. */
   stackTagKey: string;
   /** The tag key each tenant secret carries with its tenant id. */
@@ -112,12 +135,32 @@ export function statementsFor(fn: FunctionName, resources: AccessResources): Pol
     },
   ];
 
-  for (const [kind, level] of Object.entries(access.tables) as [TableKind, "read" | "write"][]) {
+  for (const [kind, level] of Object.entries(access.tables) as [TableKind, TableAccess][]) {
     statements.push({
-      Sid: `${level === "write" ? "Write" : "Read"}${capitalise(kind)}Table`,
+      Sid: `${capitalise(level)}${capitalise(kind)}Table`,
       Effect: "Allow",
-      Action: level === "write" ? WRITE : READ,
-      Resource: resources.tableArns(kind),
+      Action: TABLE_ACTIONS[level],
+      Resource: [resources.tableArn(kind)],
+    });
+    const indexes = resources.indexArns(kind);
+    if (level !== "append" && indexes.length > 0) {
+      // Indexes are only queried (runs by id); writes go to the table.
+      statements.push({
+        Sid: `Query${capitalise(kind)}Indexes`,
+        Effect: "Allow",
+        Action: ["dynamodb:Query"],
+        Resource: indexes,
+      });
+    }
+  }
+  if (access.leases) {
+    statements.push({
+      Sid: "TakeAndReleaseLeases",
+      Effect: "Allow",
+      Action: LEASE_ACTIONS,
+      Resource: [resources.tableArn("tenants")],
+      // Every key the request touches must be a lease's: a tenant's configuration item cannot be written.
+      Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${LEASE_KEY_PREFIX}*`] } },
     });
   }
 
@@ -140,14 +183,16 @@ export function statementsFor(fn: FunctionName, resources: AccessResources): Pol
     });
   }
 
-  if (access.tenantSecrets) {
-    // Tenants come and go without touching this policy: the stack tag, set on each tenant's secrets,
-    // keeps staging functions away from production secrets in the same account.
+  for (const kind of SECRETS_READ[fn]) {
+    // Tenants come and go without touching this policy: names match every tenant's secret of the
+    // kind (`siesa-integration/<tenant>/<system>-` and the six characters AWS appends), and the stack
+    // tag, set on each tenant's secrets, keeps staging functions away from production secrets in the
+    // same account.
     statements.push({
-      Sid: "ReadStackSecrets",
+      Sid: kind === "siesa" ? "ReadSiesaSecrets" : "ReadProductSecrets",
       Effect: "Allow",
       Action: ["secretsmanager:GetSecretValue"],
-      Resource: [resources.secretsArnPattern],
+      Resource: secretSystems(kind).map((system) => resources.tenantSecretArnPattern(system)),
       Condition: {
         StringEquals: { [`secretsmanager:ResourceTag/${resources.stackTagKey}`]: resources.stack },
         // Only tenant credentials (they carry the tenant tag), not the API's token list.
@@ -189,7 +234,7 @@ export function statementsFor(fn: FunctionName, resources: AccessResources): Pol
         Sid: "DescribeTables",
         Effect: "Allow",
         Action: ["dynamodb:DescribeTable"],
-        Resource: tables.map((kind) => resources.tableArns(kind)[0] as pulumi.Input<string>),
+        Resource: tables.map((kind) => resources.tableArn(kind)),
       },
       {
         Sid: "DescribeQueues",
@@ -202,9 +247,9 @@ export function statementsFor(fn: FunctionName, resources: AccessResources): Pol
   return statements;
 }
 
-/** Secrets Manager ARN pattern covering every `siesa-integration/…` secret of the account and region. */
-export const secretsArnPattern = (region: string, accountId: string): string =>
-  `arn:aws:secretsmanager:${region}:${accountId}:secret:${PROJECT}/*`;
+/** Secrets Manager ARN pattern of one system's secret of every tenant (`siesa-integration/<tenant>/<system>`). */
+export const tenantSecretArnPattern = (region: string, accountId: string, system: string): string =>
+  `arn:aws:secretsmanager:${region}:${accountId}:secret:${PROJECT}/*/${system}-??????`;
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 

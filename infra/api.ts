@@ -8,6 +8,8 @@ import { accessResources, type CodeSource, type Pipeline } from "./pipeline.js";
 import type { Scheduling } from "./scheduling.js";
 import type { Storage } from "./storage.js";
 
+const HEALTH_ROUTE = "GET /health";
+
 /** One JSON line per request in the access log. */
 const ACCESS_LOG_FORMAT = JSON.stringify({
   requestId: "$context.requestId",
@@ -91,6 +93,17 @@ export class Api extends pulumi.ComponentResource {
       { apiId: http.id, routeKey: "$default", target: pulumi.interpolate`integrations/${integration.id}` },
       { parent: this },
     );
+    // The anonymous health check is its own route with its own throttle: a flood of it cannot use up
+    // the throttle operators and monitors share on every other route.
+    const healthRoute = new aws.apigatewayv2.Route(
+      `${name}/health-route`,
+      {
+        apiId: http.id,
+        routeKey: HEALTH_ROUTE,
+        target: pulumi.interpolate`integrations/${integration.id}`,
+      },
+      { parent: this },
+    );
     const accessLogs = new aws.cloudwatch.LogGroup(
       `${name}/access-logs`,
       {
@@ -110,10 +123,17 @@ export class Api extends pulumi.ComponentResource {
           throttlingRateLimit: settings.apiThrottle.rateLimit,
           throttlingBurstLimit: settings.apiThrottle.burstLimit,
         },
+        routeSettings: [
+          {
+            routeKey: HEALTH_ROUTE,
+            throttlingRateLimit: settings.apiThrottle.healthRateLimit,
+            throttlingBurstLimit: settings.apiThrottle.healthBurstLimit,
+          },
+        ],
         accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
         tags: context.tags(),
       },
-      { parent: this, dependsOn: [route] },
+      { parent: this, dependsOn: [route, healthRoute] },
     );
     new aws.lambda.Permission(
       `${name}/invoke`,

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { ENV } from "../runtime/aws/names.js";
@@ -27,7 +28,10 @@ export interface LoadResult {
   exports: string[];
 }
 
-/** Imports a bundle in a new Node process (nothing cached) and reports how long the import took. */
+/**
+ * Imports a bundle in a new Node process (nothing cached) and reports how long the import took. The
+ * bundle is `dist/lambda/<function>/index.mjs`: the function's name is set as the program sets it.
+ */
 export async function loadInFreshProcess(file: string): Promise<LoadResult> {
   const script = [
     "const started = performance.now();",
@@ -36,7 +40,11 @@ export async function loadInFreshProcess(file: string): Promise<LoadResult> {
     "process.stdout.write(JSON.stringify({ loadMs, exports: Object.keys(module) }));",
   ].join("\n");
   const { stdout } = await run(process.execPath, ["--input-type=module", "--eval", script], {
-    env: { PATH: process.env.PATH ?? "", ...STAND_IN_ENVIRONMENT },
+    env: {
+      PATH: process.env.PATH ?? "",
+      ...STAND_IN_ENVIRONMENT,
+      [ENV.function]: path.basename(path.dirname(file)),
+    },
   });
   return JSON.parse(stdout) as LoadResult;
 }

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ENV } from "../runtime/aws/names.js";
 import type { WorkerSpec } from "../runtime/pipeline/config.js";
 import type { AccessResources, FunctionName, PolicyStatement } from "./access.js";
 import { statementsFor } from "./access.js";
@@ -92,8 +93,10 @@ export class ServiceFunction extends pulumi.ComponentResource {
         code: args.code,
         memorySize: spec.memoryMb,
         timeout: spec.timeoutSeconds,
+        reservedConcurrentExecutions: context.settings.reservedConcurrency[fn],
         role: this.role.arn,
-        environment: { variables: { ...args.environment } },
+        // ENV.function: the runtime reads only this function's kinds of tenant secret (SECRETS_READ).
+        environment: { variables: { ...args.environment, [ENV.function]: fn } },
         loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
         tags,
       },

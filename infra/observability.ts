@@ -16,6 +16,7 @@ const HEALTH_PERIOD_SECONDS = 300;
  */
 export class Observability extends pulumi.ComponentResource {
   readonly topic: aws.sns.Topic;
+  readonly key: aws.kms.Key;
   readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
   readonly dashboardName: string;
   readonly dashboardUrl: string;
@@ -34,9 +35,72 @@ export class Observability extends pulumi.ComponentResource {
     const { settings } = context;
     const { alarms: thresholds, stack } = settings;
 
+    // Alarm messages name resources and thresholds: the topic is encrypted with a key of this stack,
+    // which CloudWatch may use only for this stack's alarms (it encrypts what it publishes).
+    const alarmArns = context.arn("cloudwatch", `alarm:${context.name("*")}`);
+    const fromOwnAlarms = {
+      StringEquals: { "aws:SourceAccount": settings.accountId },
+      ArnLike: { "aws:SourceArn": alarmArns },
+    };
+    this.key = new aws.kms.Key(
+      `${name}/topic-key`,
+      {
+        description: `Encrypts the SNS topic of the ${stack} stack's alarms`,
+        enableKeyRotation: true,
+        deletionWindowInDays: settings.dataProtection ? 30 : 7,
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              // The default key policy: the account's IAM policies decide who administers the key.
+              Sid: "AccountAdministers",
+              Effect: "Allow",
+              Principal: { AWS: `arn:aws:iam::${settings.accountId}:root` },
+              Action: "kms:*",
+              Resource: "*",
+            },
+            {
+              Sid: "CloudWatchAlarmsPublish",
+              Effect: "Allow",
+              Principal: { Service: "cloudwatch.amazonaws.com" },
+              Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+              Resource: "*",
+              Condition: fromOwnAlarms,
+            },
+          ],
+        }),
+        tags: context.tags(),
+      },
+      { parent: this },
+    );
+    new aws.kms.Alias(
+      `${name}/topic-key-alias`,
+      { name: `alias/${context.name("alarms")}`, targetKeyId: this.key.keyId },
+      { parent: this },
+    );
     this.topic = new aws.sns.Topic(
       `${name}/topic`,
-      { name: context.name("alarms"), tags: context.tags() },
+      { name: context.name("alarms"), kmsMasterKeyId: this.key.arn, tags: context.tags() },
+      { parent: this },
+    );
+    new aws.sns.TopicPolicy(
+      `${name}/topic-policy`,
+      {
+        arn: this.topic.arn,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "CloudWatchAlarmsPublish",
+              Effect: "Allow",
+              Principal: { Service: "cloudwatch.amazonaws.com" },
+              Action: "sns:Publish",
+              Resource: this.topic.arn,
+              Condition: fromOwnAlarms,
+            },
+          ],
+        }),
+      },
       { parent: this },
     );
     settings.alertEndpoints.forEach((endpoint, i) => {
@@ -121,6 +185,20 @@ export class Observability extends pulumi.ComponentResource {
         statistic: "Sum",
         period: thresholds.errorWindowMinutes * 60,
         threshold: thresholds.errorCount,
+      },
+    );
+
+    // The API refuses every token 15 minutes after its token list stopped loading (runtime/aws/tokens.ts).
+    alarm(
+      "api-token-list-reload-failed",
+      "The API could not reload its token list (the secret is unreadable or invalid)",
+      {
+        namespace: NAMESPACE,
+        metricName: METRICS.tokenListReloadFailed,
+        dimensions: stackSeries(stack),
+        statistic: "Sum",
+        period: HEALTH_PERIOD_SECONDS,
+        threshold: 0,
       },
     );
 

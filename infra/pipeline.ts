@@ -11,7 +11,7 @@ import {
   WORKERS,
   type WorkerName,
 } from "../runtime/pipeline/config.js";
-import { type AccessResources, type FunctionName, secretsArnPattern } from "./access.js";
+import { type AccessResources, type FunctionName, tenantSecretArnPattern } from "./access.js";
 import { STACK_TAG, type StackContext, TENANT_TAG, tablePrefix } from "./context.js";
 import { ServiceFunction } from "./function.js";
 import type { Storage } from "./storage.js";
@@ -149,9 +149,10 @@ export function accessResources(
   const { settings } = context;
   return {
     stack: settings.stack,
-    tableArns: (kind) => storage.arnsOf(kind),
+    tableArn: (kind) => storage.tables[kind].arn,
+    indexArns: (kind) => storage.indexArnsOf(kind),
     queueArn: (queue) => queues[queue].queue.arn,
-    secretsArnPattern: secretsArnPattern(settings.region, settings.accountId),
+    tenantSecretArnPattern: (system) => tenantSecretArnPattern(settings.region, settings.accountId, system),
     stackTagKey: STACK_TAG,
     tenantTagKey: TENANT_TAG,
   };

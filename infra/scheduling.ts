@@ -41,8 +41,17 @@ export class Scheduling extends pulumi.ComponentResource {
               Effect: "Allow",
               Principal: { Service: "scheduler.amazonaws.com" },
               Action: "sts:AssumeRole",
-              // Only schedules of this account may use the role (confused-deputy guard).
-              Condition: { StringEquals: { "aws:SourceAccount": settings.accountId } },
+              // Only this stack's schedules may use the role (confused-deputy guard): not another
+              // account's, nor another group's in this account (the other stack's).
+              Condition: {
+                StringEquals: {
+                  "aws:SourceAccount": settings.accountId,
+                  "aws:SourceArn": context.arn(
+                    "scheduler",
+                    `schedule-group/${scheduleGroupName(settings.stack)}`,
+                  ),
+                },
+              },
             },
           ],
         }),

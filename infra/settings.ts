@@ -1,4 +1,6 @@
 import * as v from "valibot";
+import type { FunctionName } from "../runtime/aws/secret-access.js";
+import { QUEUES, type QueueName } from "../runtime/pipeline/config.js";
 import type { TenantEnvironment } from "../runtime/tenants/schema.js";
 
 /**
@@ -43,9 +45,17 @@ export interface StackSettings {
   alarms: AlarmThresholds;
   /** HTTPS endpoints subscribed to the alarm topic (prod: the pager). */
   alertEndpoints: string[];
+  /** The stack says explicitly that nobody is paged (production needs this or a real pager endpoint). */
+  noPager: boolean;
+  /**
+   * Lambda reserved concurrency of each function: the API cannot take the workers' concurrency (or
+   * the account's) under a flood, and a runaway worker cannot take the API's.
+   */
+  reservedConcurrency: Record<FunctionName, number>;
   /** Point-in-time recovery and deletion protection on the tables (prod). */
   dataProtection: boolean;
-  apiThrottle: { rateLimit: number; burstLimit: number };
+  /** The stage's throttle, and GET /health's own (anonymous callers get their own bucket). */
+  apiThrottle: { rateLimit: number; burstLimit: number; healthRateLimit: number; healthBurstLimit: number };
 }
 
 const positiveInteger = (max: number) =>
@@ -68,6 +78,24 @@ const httpsUrl = v.pipe(
   v.check((text) => URL.canParse(text) && new URL(text).protocol === "https:", "must be an https:// URL"),
 );
 
+/** What a committed stand-in for a pager URL looks like (the real one is set as a secret). */
+const PLACEHOLDER = /REPLACE|PLACEHOLDER|CHANGE[-_]?ME|<|>|…/i;
+
+/**
+ * A worker's reserved concurrency must cover the maximum concurrency of the queue feeding it, or
+ * Lambda throttles the event source mapping's own invocations.
+ */
+const workerConcurrency = (queue: QueueName) => {
+  const { maximumConcurrency, consumer } = QUEUES[queue];
+  return v.pipe(
+    positiveInteger(900),
+    v.minValue(
+      maximumConcurrency,
+      `must be at least ${maximumConcurrency}, the maximum concurrency of the queue feeding ${consumer}`,
+    ),
+  );
+};
+
 const ProjectConfig = v.object({
   environment: v.picklist(["staging", "production"], "must be staging or production"),
   logRetentionDays: v.picklist(LOG_RETENTION_DAYS, `must be one of ${LOG_RETENTION_DAYS.join(", ")}`),
@@ -85,10 +113,37 @@ const ProjectConfig = v.object({
     },
     "must be an object",
   ),
-  alertEndpoints: v.optional(v.array(httpsUrl, "must be a list of https:// URLs"), []),
+  alertEndpoints: v.optional(
+    v.array(
+      v.pipe(
+        httpsUrl,
+        v.check(
+          (url) => !PLACEHOLDER.test(url),
+          "is a placeholder: set the real endpoint as a secret (pulumi config set --secret --path 'siesa-integration:alertEndpoints[0]' …)",
+        ),
+      ),
+      "must be a list of https:// URLs",
+    ),
+    [],
+  ),
+  noPager: v.optional(v.boolean("must be true or false"), false),
+  reservedConcurrency: v.strictObject(
+    {
+      api: positiveInteger(900),
+      dispatch: workerConcurrency("syncRequests"),
+      extract: workerConcurrency("pages"),
+      load: workerConcurrency("loads"),
+    },
+    "must be an object with api, dispatch, extract and load",
+  ),
   dataProtection: v.boolean("must be true or false"),
   apiThrottle: v.strictObject(
-    { rateLimit: positiveInteger(10_000), burstLimit: positiveInteger(5_000) },
+    {
+      rateLimit: positiveInteger(10_000),
+      burstLimit: positiveInteger(5_000),
+      healthRateLimit: positiveInteger(10_000),
+      healthBurstLimit: positiveInteger(5_000),
+    },
     "must be an object",
   ),
 });
@@ -131,6 +186,17 @@ export function parseStackSettings(stack: string, raw: Readonly<Record<string, s
       `${CONFIG_NAMESPACE}:environment: the ${stack} stack deploys the ${expected} environment (got ${project.environment})`,
     );
   }
+  if (project?.environment === "production") {
+    if (project.noPager && project.alertEndpoints.length > 0) {
+      problems.push(
+        `${CONFIG_NAMESPACE}:noPager: true contradicts the alertEndpoints that are set: keep one of the two`,
+      );
+    } else if (!project.noPager && project.alertEndpoints.length === 0) {
+      problems.push(
+        `${CONFIG_NAMESPACE}:alertEndpoints: production pages someone: set the pager's endpoint as a secret, or set ${CONFIG_NAMESPACE}:noPager: true to deploy without one`,
+      );
+    }
+  }
   if (problems.length > 0 || !project || !aws) throw new StackConfigError(stack, problems);
   return {
     stack,
@@ -140,6 +206,8 @@ export function parseStackSettings(stack: string, raw: Readonly<Record<string, s
     logRetentionDays: project.logRetentionDays,
     alarms: project.alarms,
     alertEndpoints: project.alertEndpoints,
+    noPager: project.noPager,
+    reservedConcurrency: project.reservedConcurrency,
     dataProtection: project.dataProtection,
     apiThrottle: project.apiThrottle,
   };

@@ -44,11 +44,9 @@ export class Storage extends pulumi.ComponentResource {
     this.registerOutputs({ names: this.names });
   }
 
-  /** The table's ARN and its indexes' ARNs, for IAM statements. */
-  arnsOf(kind: TableKind): pulumi.Output<string>[] {
-    const table = this.tables[kind];
-    const indexes = TABLE_DEFINITIONS[kind].gsis?.length ? [pulumi.interpolate`${table.arn}/index/*`] : [];
-    return [table.arn, ...indexes];
+  /** The ARN pattern of the table's indexes (none when it has none), for IAM statements. */
+  indexArnsOf(kind: TableKind): pulumi.Output<string>[] {
+    return TABLE_DEFINITIONS[kind].gsis?.length ? [pulumi.interpolate`${this.tables[kind].arn}/index/*`] : [];
   }
 }
 

@@ -130,6 +130,7 @@ function describe(resource: PlannedResource): Lines {
         ["runtime", `${text(i.runtime)} ${list(i.architectures).join(",")}, handler ${text(i.handler)}`],
         ["memory", `${text(i.memorySize)} MB`],
         ["timeout", `${text(i.timeout)} s`],
+        ["reservedConcurrency", text(i.reservedConcurrentExecutions)],
         ["code", path.relative(REPOSITORY_ROOT, bundleFile(fn))],
         ["role", lastPart(i.role)],
         ["logGroup", text(record(i.loggingConfig).logGroup)],
@@ -210,6 +211,10 @@ function describe(resource: PlannedResource): Lines {
           "throttling",
           `${text(throttle.throttlingRateLimit)} req/s, burst ${text(throttle.throttlingBurstLimit)}`,
         ],
+        ...list(i.routeSettings).map((r): [string, string] => [
+          `throttling ${text(r.routeKey)}`,
+          `${text(r.throttlingRateLimit)} req/s, burst ${text(r.throttlingBurstLimit)}`,
+        ]),
         ["accessLogs", lastPart(record(i.accessLogSettings).destinationArn)],
       ];
     }
@@ -219,7 +224,19 @@ function describe(resource: PlannedResource): Lines {
         ["source", text(i.sourceArn)],
       ];
     case "aws:sns/topic:Topic":
-      return [["name", text(i.name)]];
+      return [
+        ["name", text(i.name)],
+        ["encryption", i.kmsMasterKeyId ? `KMS key ${lastPart(i.kmsMasterKeyId)}` : "none"],
+      ];
+    case "aws:sns/topicPolicy:TopicPolicy":
+      return [["topic", lastPart(i.arn)], ...policyLines(i.policy)];
+    case "aws:kms/key:Key":
+      return [
+        ["description", text(i.description)],
+        ["rotation", onOff(i.enableKeyRotation)],
+        ["deletionWindow", `${text(i.deletionWindowInDays)} days`],
+        ...policyLines(i.policy),
+      ];
     case "aws:sns/topicSubscription:TopicSubscription":
       return [
         ["topic", lastPart(i.topic)],
@@ -249,6 +266,14 @@ function describe(resource: PlannedResource): Lines {
         .filter(([key, value]) => key !== "tags" && (typeof value !== "object" || value === null))
         .map(([key, value]): [string, string] => [key, text(value)]);
   }
+}
+
+/** One line per statement of a resource policy: who may do what, under which condition. */
+function policyLines(policy: unknown): Lines {
+  return list(record(JSON.parse(text(policy))).Statement).map((s): [string, string] => [
+    `allow ${text(s.Sid)}`,
+    `${text(s.Principal)}: ${[s.Action].flat().join(", ")}${conditionText(s.Condition)}`,
+  ]);
 }
 
 function alarmCondition(i: Record<string, unknown>): string {

@@ -72,6 +72,11 @@ function mockedState(
         id: arn("secretsmanager", `secret:${name}-AbCdEf`),
         state: { arn: arn("secretsmanager", `secret:${name}-AbCdEf`) },
       };
+    case "aws:kms/key:Key": {
+      // A key's id is a UUID AWS picks; a fixed one keeps the plan stable (the stack has one key).
+      const keyId = "1234abcd-12ab-34cd-56ef-1234567890ab";
+      return { id: keyId, state: { keyId, arn: arn("kms", `key/${keyId}`) } };
+    }
     case "aws:sns/topic:Topic":
       return { id: arn("sns", name), state: { arn: arn("sns", name) } };
     case "aws:scheduler/scheduleGroup:ScheduleGroup":

@@ -5,7 +5,7 @@ import type { ApiDependencies } from "./dependencies.js";
 import type { ApiEnv } from "./env.js";
 import { ApiError, errorBody, errorResponse } from "./errors.js";
 import { controlRoutes } from "./routes/control.js";
-import { healthRoutes } from "./routes/health.js";
+import { cachedHealthProbe, healthDetailRoutes, healthRoutes } from "./routes/health.js";
 import { runRoutes } from "./routes/runs.js";
 import { tenantRoutes } from "./routes/tenants.js";
 
@@ -13,6 +13,7 @@ import { tenantRoutes } from "./routes/tenants.js";
  * The HTTP API, the same app under `hono/aws-lambda` (runtime/api/lambda.ts) and `@hono/node-server`
  * (the local stack). Everything but `GET /health` needs a bearer token; the token check runs before
  * routing, so without a valid token even an unknown path answers 401 (nothing about the API leaks).
+ * `GET /health` itself says only "ok" or "degraded"; the details need an operator token.
  */
 export function createApp(deps: ApiDependencies, options: { log?: Log } = {}): Hono<ApiEnv> {
   const log = options.log ?? logger;
@@ -23,8 +24,10 @@ export function createApp(deps: ApiDependencies, options: { log?: Log } = {}): H
     return c.json(errorBody(new ApiError(404, `no route ${method} ${path}`, { method, path })), 404);
   });
 
-  app.route("/", healthRoutes(deps));
+  const health = cachedHealthProbe(deps);
+  app.route("/", healthRoutes(health));
   app.use("*", requireToken(deps.tokens));
+  app.route("/", healthDetailRoutes(deps, health));
   app.route("/", tenantRoutes(deps));
   app.route("/", runRoutes(deps, log));
   app.route("/", controlRoutes(deps, log));

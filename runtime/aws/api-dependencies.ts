@@ -6,6 +6,7 @@ import type { ApiDependencies } from "../api/dependencies.js";
 import { createApiDependencies } from "../pipeline/api-dependencies.js";
 import { tableNames } from "../store/tables.js";
 import { apiTokensSecretName, ENV } from "./names.js";
+import { summarisedProbe } from "./probe-summary.js";
 import { EventBridgeScheduleControl } from "./scheduler.js";
 import { secretsManagerTokenVerifier } from "./tokens.js";
 import { awsWorkerDependencies, requiredEnv } from "./worker-dependencies.js";
@@ -21,16 +22,23 @@ export function awsApiDependencies(env: NodeJS.ProcessEnv = process.env): ApiDep
   const sqs = new SQSClient({});
   const probes: Record<string, () => Promise<void>> = {};
   for (const table of Object.values(tableNames(requiredEnv(ENV.tablePrefix, env)))) {
-    probes[table] = async () => void (await dynamo.send(new DescribeTableCommand({ TableName: table })));
+    probes[table] = summarisedProbe(
+      async () => void (await dynamo.send(new DescribeTableCommand({ TableName: table }))),
+    );
   }
   for (const name of [ENV.syncRequestsQueueUrl, ENV.pagesQueueUrl, ENV.loadsQueueUrl]) {
     const url = requiredEnv(name, env);
-    probes[url.split("/").at(-1) ?? url] = async () =>
-      void (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] })));
+    probes[url.split("/").at(-1) ?? url] = summarisedProbe(
+      async () =>
+        void (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }))),
+    );
   }
   return createApiDependencies(workers, {
     schedules: new EventBridgeScheduleControl(new SchedulerClient({}), stack),
-    tokens: secretsManagerTokenVerifier(new SecretsManagerClient({}), apiTokensSecretName(stack)),
+    tokens: secretsManagerTokenVerifier(new SecretsManagerClient({}), apiTokensSecretName(stack), {
+      log: workers.log,
+      metrics: workers.metrics,
+    }),
     version: typeof __VERSION__ === "string" ? __VERSION__ : "dev",
     probes,
   });

@@ -29,6 +29,8 @@ export const ENV = {
   syncRequestsQueueUrl: "SIESA_INTEGRATION_SYNC_REQUESTS_URL",
   pagesQueueUrl: "SIESA_INTEGRATION_PAGES_URL",
   loadsQueueUrl: "SIESA_INTEGRATION_LOADS_URL",
+  /** Which function this is (dispatch, extract, load, api): decides which tenant secrets it reads. */
+  function: "SIESA_INTEGRATION_FUNCTION",
   /** Base of the retry backoff of failed messages, in seconds. */
   retryBaseSeconds: "SIESA_INTEGRATION_RETRY_BASE_SECONDS",
 } as const;

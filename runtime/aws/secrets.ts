@@ -8,12 +8,15 @@ import type { TenantCredentials } from "../compose.js";
 import { type CredentialSource, CredentialsError } from "../pipeline/ports.js";
 import type { Tenant } from "../tenants/schema.js";
 import { secretName } from "./names.js";
+import type { SecretKind } from "./secret-access.js";
 
 /**
  * A tenant's credentials from Secrets Manager: `siesa-integration/<id>/siesa` holds
  * `{"conniKey","conniToken"}` and `siesa-integration/<id>/<product>` holds `{"username","password"}`.
  * Values are cached for 5 minutes (a run's many workers read them often; a rotated secret is picked up
  * within that time). Every error is a CredentialsError naming the secret and the field, never a value.
+ * A function reads only the kinds of secret it is allowed (`reads`, from SECRETS_READ): the other
+ * credentials are left unread, and using them throws a CredentialsError saying so.
  */
 
 const text = v.pipe(v.string(), v.nonEmpty());
@@ -27,18 +30,20 @@ export class SecretsManagerCredentials implements CredentialSource {
 
   constructor(
     private readonly client: SecretsManagerClient,
-    private readonly options: { ttlMs?: number; now?: () => number } = {},
+    private readonly options: { ttlMs?: number; now?: () => number; reads?: readonly SecretKind[] } = {},
   ) {}
 
   async forTenant(tenant: Tenant): Promise<TenantCredentials> {
+    const reads = this.options.reads ?? ["siesa", "product"];
     const [siesa, product] = await Promise.all([
-      this.read(secretName(tenant.id, "siesa"), SiesaSecret),
-      this.read(secretName(tenant.id, tenant.product.type), ProductSecret),
+      reads.includes("siesa")
+        ? this.read(secretName(tenant.id, "siesa"), SiesaSecret)
+        : unread(["conniKey", "conniToken"], secretName(tenant.id, "siesa")),
+      reads.includes("product")
+        ? this.read(secretName(tenant.id, tenant.product.type), ProductSecret)
+        : unread(["username", "password"], secretName(tenant.id, tenant.product.type)),
     ]);
-    return {
-      siesa: { conniKey: siesa.conniKey, conniToken: siesa.conniToken },
-      product: { username: product.username, password: product.password },
-    };
+    return { siesa, product };
   }
 
   private async read<S extends v.GenericSchema>(secretId: string, schema: S): Promise<v.InferOutput<S>> {
@@ -93,6 +98,22 @@ export class SecretsManagerCredentials implements CredentialSource {
     }
     return result.output;
   }
+}
+
+/** Credentials this function does not read: any use is a wiring bug, reported as such. */
+function unread<K extends string>(fields: K[], secretId: string): Record<K, string> {
+  const credentials = {} as Record<K, string>;
+  for (const field of fields) {
+    Object.defineProperty(credentials, field, {
+      enumerable: true,
+      get() {
+        throw new CredentialsError(
+          `this function does not read secret ${secretId} (runtime/aws/secret-access.ts)`,
+        );
+      },
+    });
+  }
+  return credentials;
 }
 
 function expectedShape(schema: v.GenericSchema): string {

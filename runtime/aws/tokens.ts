@@ -10,6 +10,9 @@ import { readFile } from "node:fs/promises";
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import * as v from "valibot";
 import type { Principal, TokenVerifier } from "../api/dependencies.js";
+import type { Log } from "../observability/logger.js";
+import { METRICS } from "../observability/metric-names.js";
+import type { MetricsSink } from "../workers/dependencies.js";
 
 export const TOKENS_ENV = {
   json: "SIESA_INTEGRATION_TOKENS",
@@ -99,40 +102,67 @@ export function createTokenVerifier(entries: TokenEntry[]): TokenVerifier {
   };
 }
 
+/** How often the list is reloaded: a revoked token stops working within this time. */
+export const TOKEN_LIST_TTL_MS = 60_000;
+/** How long the last good list stays in use while reloads fail; after that every token is refused. */
+export const MAX_STALE_TOKEN_LIST_MS = 15 * 60_000;
+
+/** How soon a reload is tried again while no list is usable (every token is refused meanwhile). */
+export const REFUSING_RETRY_MS = 5_000;
+
+export interface TokenListOptions {
+  ttlMs?: number;
+  maxStaleMs?: number;
+  now?: () => number;
+  /**
+   * Called on every failed reload (log it, count it: an alarm watches the count). `refusing` is true
+   * when there is no list young enough to use, so every token is refused.
+   */
+  onReloadFailed?: (error: unknown, refusing: boolean) => void;
+}
+
 /**
  * A verifier over a list that is reloaded at most every `ttlMs` (so a revoked token stops working within
- * a minute without a redeploy). If a reload fails, the previous list stays in use for another `ttlMs`;
- * with no previous list the error propagates (the request answers 500).
+ * a minute without a redeploy). A failed reload (a revocation put with a JSON typo, a throttled read)
+ * is reported through `onReloadFailed` and tried again after another `ttlMs`. Meanwhile the last good
+ * list stays in use, but never longer than `maxStaleMs` after it was loaded: a revoked token must not
+ * keep working because its revocation broke the list. Past that, and before any good list, every token
+ * is refused until a good list loads (tried every REFUSING_RETRY_MS meanwhile).
  */
 export function cachedTokenVerifier(
   load: () => Promise<TokenEntry[]>,
-  options: { ttlMs?: number; now?: () => number } = {},
+  options: TokenListOptions = {},
 ): TokenVerifier {
-  const ttlMs = options.ttlMs ?? 60_000;
+  const ttlMs = options.ttlMs ?? TOKEN_LIST_TTL_MS;
+  const maxStaleMs = options.maxStaleMs ?? MAX_STALE_TOKEN_LIST_MS;
   const now = options.now ?? Date.now;
-  let current: { verifier: TokenVerifier; loadedAt: number } | undefined;
-  let loading: Promise<TokenVerifier> | undefined;
+  let good: { verifier: TokenVerifier; loadedAt: number } | undefined;
+  let checkedAt: number | undefined;
+  let loading: Promise<void> | undefined;
+  const usable = () => good !== undefined && now() - good.loadedAt < maxStaleMs;
   const reload = () => {
     loading ??= load()
-      .then((entries) => {
-        current = { verifier: createTokenVerifier(entries), loadedAt: now() };
-        return current.verifier;
-      })
-      .catch((error) => {
-        if (!current) throw error;
-        current = { ...current, loadedAt: now() }; // keep the old list; try again after another ttl
-        return current.verifier;
-      })
+      .then(
+        (entries) => {
+          good = { verifier: createTokenVerifier(entries), loadedAt: now() };
+        },
+        (error: unknown) => {
+          options.onReloadFailed?.(error, !usable());
+        },
+      )
       .finally(() => {
+        checkedAt = now();
         loading = undefined;
       });
     return loading;
   };
   return {
     async verify(token) {
-      const fresh = current && now() - current.loadedAt < ttlMs;
-      const verifier = fresh && current ? current.verifier : await reload();
-      return verifier.verify(token);
+      // While every token is refused, try again soon: a throttled read at a cold start must not lock
+      // everyone out for a whole ttl.
+      const wait = usable() ? ttlMs : Math.min(ttlMs, REFUSING_RETRY_MS);
+      if (checkedAt === undefined || now() - checkedAt >= wait) await reload();
+      return good && usable() ? good.verifier.verify(token) : undefined;
     },
   };
 }
@@ -149,12 +179,33 @@ export async function loadTokensFromSecretsManager(
   return parseTokenEntries(answer.SecretString, `secret ${secretId}`);
 }
 
-/** The verifier the deployed API uses: the Secrets Manager list, cached for a minute. */
-export const secretsManagerTokenVerifier = (
+/**
+ * The verifier the deployed API uses: the Secrets Manager list, cached for a minute. A failed reload
+ * is logged as an error and counted in the TokenListReloadFailed metric (an alarm watches it).
+ */
+export function secretsManagerTokenVerifier(
   client: SecretsManagerClient,
   secretId: string,
-  options: { ttlMs?: number; now?: () => number } = {},
-): TokenVerifier => cachedTokenVerifier(() => loadTokensFromSecretsManager(client, secretId), options);
+  options: Omit<TokenListOptions, "onReloadFailed"> & { log: Log; metrics: MetricsSink },
+): TokenVerifier {
+  const { log, metrics, ...list } = options;
+  return cachedTokenVerifier(() => loadTokensFromSecretsManager(client, secretId), {
+    ...list,
+    onReloadFailed(error, refusing) {
+      log.error("API token list reload failed", {
+        secret: secretId,
+        // TokenConfigError messages name the entry and field, never a value; others only by kind.
+        error:
+          error instanceof TokenConfigError ? error.message : error instanceof Error ? error.name : "error",
+        consequence: refusing
+          ? "every token is refused until a good list loads"
+          : "the last good list stays in use for at most 15 minutes after it loaded",
+      });
+      metrics.count(METRICS.tokenListReloadFailed, 1, {});
+      metrics.flush();
+    },
+  });
+}
 
 /**
  * The token list for a local run: SIESA_INTEGRATION_TOKENS (JSON) or SIESA_INTEGRATION_TOKENS_FILE

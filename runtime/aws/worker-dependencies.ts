@@ -10,6 +10,7 @@ import { tableNames } from "../store/tables.js";
 import type { WorkerDependencies } from "../workers/dependencies.js";
 import { powertoolsMetrics } from "./metrics.js";
 import { ENV } from "./names.js";
+import { type FunctionName, SECRETS_READ } from "./secret-access.js";
 import { SecretsManagerCredentials } from "./secrets.js";
 import { SqsPipelineQueues, SqsRedeliveryControl } from "./sqs.js";
 import { DynamoTenantDirectory } from "./tenants-table.js";
@@ -19,6 +20,17 @@ export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env):
   const value = env[name];
   if (!value) throw new Error(`environment variable ${name} is not set (the Pulumi program sets it)`);
   return value;
+}
+
+/** The function the Pulumi program says this is; its role can read only that function's secrets. */
+function functionName(env: NodeJS.ProcessEnv): FunctionName {
+  const name = requiredEnv(ENV.function, env);
+  if (!Object.hasOwn(SECRETS_READ, name)) {
+    throw new Error(
+      `environment variable ${ENV.function} is ${name}: expected one of ${Object.keys(SECRETS_READ).join(", ")}`,
+    );
+  }
+  return name as FunctionName;
 }
 
 /** Outbound calls from a worker: the tenant's retries, and a timeout well inside the function's. */
@@ -37,7 +49,9 @@ export function awsWorkerDependencies(env: NodeJS.ProcessEnv = process.env): Wor
   const sqs = new SQSClient({});
   return {
     tenants: new DynamoTenantDirectory(doc, names.tenants),
-    credentials: new SecretsManagerCredentials(new SecretsManagerClient({})),
+    credentials: new SecretsManagerCredentials(new SecretsManagerClient({}), {
+      reads: SECRETS_READ[functionName(env)],
+    }),
     queues: new SqsPipelineQueues(sqs, {
       syncRequests: requiredEnv(ENV.syncRequestsQueueUrl, env),
       pages: requiredEnv(ENV.pagesQueueUrl, env),

@@ -12,7 +12,8 @@ export class ExternalCallError extends Error {
   constructor(
     readonly service: ServiceName,
     readonly operation: string,
-    readonly status: number | "timeout" | "network",
+    /** "invalid-answer": a status outside 200-599, a body too large, or a success that is not JSON. */
+    readonly status: number | "timeout" | "network" | "invalid-answer",
     readonly apiMessage: string,
     readonly retryable: boolean,
   ) {

@@ -7,11 +7,23 @@ import https from "node:https";
  * and the sync makes one request per changed record. Only what our clients send is supported:
  * string or byte bodies, an AbortSignal (ofetch's timeout), no redirects followed, no compression
  * asked for (so none has to be undone).
+ *
+ * An answer no caller can use rejects with UnusableAnswerError instead of resolving: a status
+ * outside 200-599 (`new Response` would throw inside a stream listener, an uncaught crash) or a
+ * body over MAX_ANSWER_BYTES (read no further: the connection is dropped).
  */
 const agents = {
   "http:": new http.Agent({ keepAlive: true, maxSockets: 64 }),
   "https:": new https.Agent({ keepAlive: true, maxSockets: 64 }),
 };
+
+/** No answer of Siesa or a product comes near this; a bigger one is an error, not a memory hazard. */
+export const MAX_ANSWER_BYTES = 10 * 1024 * 1024;
+
+/** The server answered, but with something that is not an HTTP answer we can read. */
+export class UnusableAnswerError extends Error {
+  override readonly name = "UnusableAnswerError";
+}
 
 export const nodeFetch: typeof fetch = (input, init = {}) =>
   new Promise<Response>((resolve, reject) => {
@@ -39,18 +51,46 @@ export const nodeFetch: typeof fetch = (input, init = {}) =>
       url,
       { method: init.method ?? "GET", headers, agent: agents[url.protocol], ...(signal ? { signal } : {}) },
       (response) => {
+        // Drops the connection (it may still be sending) and rejects with `error`.
+        const refuse = (error: Error) => {
+          reject(error);
+          response.destroy();
+          request.destroy();
+        };
+        const status = response.statusCode ?? 0;
+        if (status < 200 || status > 599) {
+          refuse(new UnusableAnswerError(`HTTP status ${status} is outside 200-599`));
+          return;
+        }
+        const declared = Number(response.headers["content-length"]);
+        if (declared > MAX_ANSWER_BYTES) {
+          refuse(new UnusableAnswerError(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`));
+          return;
+        }
         const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        let size = 0;
+        response.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_ANSWER_BYTES) {
+            refuse(new UnusableAnswerError(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`));
+            return;
+          }
+          chunks.push(chunk);
+        });
         response.on("error", (error) => reject(signal?.aborted ? signal.reason : error));
         response.on("end", () => {
-          const responseHeaders = new Headers();
-          for (const [name, value] of Object.entries(response.headers)) {
-            if (value !== undefined)
-              responseHeaders.set(name, Array.isArray(value) ? value.join(", ") : value);
+          // Nothing thrown in a listener may escape: it would be an uncaught exception.
+          try {
+            const responseHeaders = new Headers();
+            for (const [name, value] of Object.entries(response.headers)) {
+              if (value !== undefined)
+                responseHeaders.set(name, Array.isArray(value) ? value.join(", ") : value);
+            }
+            const empty = status === 204 || status === 304 || init.method === "HEAD";
+            resolve(new Response(empty ? null : Buffer.concat(chunks), { status, headers: responseHeaders }));
+          } catch (error) {
+            reject(new UnusableAnswerError(`unreadable answer (${(error as Error).name})`));
           }
-          const status = response.statusCode ?? 500;
-          const empty = status === 204 || status === 304 || init.method === "HEAD";
-          resolve(new Response(empty ? null : Buffer.concat(chunks), { status, headers: responseHeaders }));
         });
       },
     );

@@ -1,7 +1,8 @@
 import { createFetch, FetchError, type FetchOptions, type FetchResponse } from "ofetch";
+import { cutText } from "../observability/cut-text.js";
 import type { Log } from "../observability/logger.js";
 import { ExternalCallError, type ServiceName } from "./errors.js";
-import { nodeFetch } from "./node-fetch.js";
+import { nodeFetch, UnusableAnswerError } from "./node-fetch.js";
 
 /** ofetch over node:http (see node-fetch.ts for why not the global fetch). */
 const $fetch = createFetch({ fetch: nodeFetch });
@@ -18,7 +19,13 @@ const $fetch = createFetch({ fetch: nodeFetch });
  * Log lines name the outside API under `api` (Powertools reserves `service` for our own name).
  *
  * ofetch's own `retry` counts every kind of failure alike and cannot honour Retry-After, so it is
- * off (retry: 0) and this loop decides; ofetch still does JSON, query strings and timeouts.
+ * off (retry: 0) and this loop decides; ofetch still does query strings, JSON bodies and timeouts.
+ *
+ * Hostile answers are errors, never crashes: a status outside 200-599, a body over 10 MB
+ * (node-fetch.ts), a success answer that is not JSON or not valid JSON. Each becomes an
+ * ExternalCallError with status "invalid-answer" (retryable: the record or unit is `failed`, not
+ * rejected; it is not retried within the call). Error answers (4xx/5xx) may be plain text: their
+ * text is kept for the message.
  */
 export interface CallPolicy {
   retryAttempts: number;
@@ -43,6 +50,9 @@ export const defaultPolicy = (overrides: Partial<CallPolicy> = {}): CallPolicy =
   ...overrides,
 });
 
+/** What a caller says about its request; how the answer is read is up to send(). */
+export type RequestOptions = Pick<FetchOptions, "method" | "headers" | "body" | "query" | "baseURL">;
+
 export interface CallContext {
   service: ServiceName;
   operation: string;
@@ -65,10 +75,10 @@ function backoffMs(policy: CallPolicy, attempt: number): number {
   return ceiling / 2 + policy.random() * (ceiling / 2);
 }
 
+/** An error answer's body for the log and the error message: outside text, so cut. */
 function apiMessage(data: unknown): string {
   if (data == null) return "";
-  if (typeof data === "string") return data.slice(0, 500);
-  return JSON.stringify(data).slice(0, 500);
+  return cutText(typeof data === "string" ? data : JSON.stringify(data));
 }
 
 /** Warn when an API says less than 20 % of its rate limit remains (directive §5.2). */
@@ -92,7 +102,7 @@ function watchRateLimit(response: FetchResponse<unknown>, ctx: CallContext): voi
  */
 export async function send<T = unknown>(
   url: string,
-  options: FetchOptions<"json">,
+  options: RequestOptions,
   policy: CallPolicy,
   ctx: CallContext,
 ): Promise<FetchResponse<T>> {
@@ -102,12 +112,15 @@ export async function send<T = unknown>(
   for (;;) {
     let failure: { status: number | "timeout" | "network"; message: string; waitMs: number } | undefined;
     try {
-      const response = await $fetch.raw<T>(url, {
+      const raw = await $fetch.raw<string, "text">(url, {
         ...options,
         retry: 0,
         timeout: policy.timeoutMs,
         ignoreResponseError: true,
+        // The body is parsed below: ofetch's lenient parser would hand back invalid JSON as a string.
+        responseType: "text",
       });
+      const response = withParsedBody<T>(raw, ctx);
       watchRateLimit(response, ctx);
       const status = response.status;
       if (status === 429 && rateLimited < policy.rateLimitRetries) {
@@ -140,6 +153,7 @@ export async function send<T = unknown>(
     } catch (error) {
       if (error instanceof ExternalCallError) throw error;
       if (!(error instanceof FetchError)) throw error;
+      if (error.cause instanceof UnusableAnswerError) throw invalidAnswer(ctx, error.cause.message);
       const isTimeout = error.cause instanceof Error && error.cause.name === "TimeoutError";
       const status = isTimeout ? "timeout" : "network";
       const message = isTimeout ? `no answer within ${policy.timeoutMs} ms` : "could not connect";
@@ -155,6 +169,40 @@ export async function send<T = unknown>(
     logExternalError(ctx, failure.status, failure.message, `retrying in ${Math.round(failure.waitMs)} ms`);
     await policy.sleep(failure.waitMs);
   }
+}
+
+const JSON_TYPE = /^application\/(?:[\w!#$%&*.^`~-]*\+)?json$/i;
+
+/**
+ * The answer with `_data` parsed: JSON when it is JSON, the text of an error answer that is not.
+ * A success answer (below 400) with a body must be valid JSON with a JSON (or no) content type.
+ */
+function withParsedBody<T>(response: FetchResponse<unknown>, ctx: CallContext): FetchResponse<T> {
+  const text = response._data;
+  const parsed = response as FetchResponse<unknown>;
+  if (typeof text !== "string" || text === "") {
+    parsed._data = undefined;
+    return parsed as FetchResponse<T>;
+  }
+  const success = response.status < 400;
+  const type = (response.headers.get("content-type") ?? "").split(";")[0]?.trim() ?? "";
+  if (type !== "" && !JSON_TYPE.test(type)) {
+    if (success) throw invalidAnswer(ctx, `answered ${type.slice(0, 100)}, not JSON`);
+    parsed._data = text;
+    return parsed as FetchResponse<T>;
+  }
+  try {
+    parsed._data = JSON.parse(text);
+  } catch {
+    if (success) throw invalidAnswer(ctx, "answered with invalid JSON");
+    parsed._data = text;
+  }
+  return parsed as FetchResponse<T>;
+}
+
+function invalidAnswer(ctx: CallContext, message: string): ExternalCallError {
+  logExternalError(ctx, "invalid-answer", message, "giving up");
+  return new ExternalCallError(ctx.service, ctx.operation, "invalid-answer", message, true);
 }
 
 function logExternalError(ctx: CallContext, status: number | string, message: string, action: string): void {

@@ -1,3 +1,4 @@
+import { cutText } from "../observability/cut-text.js";
 import { isRecord } from "./api-text.js";
 
 /** Keys whose messages are not about one field, so they are shown without a prefix. */
@@ -7,13 +8,14 @@ const GENERAL_KEYS = new Set(["non_field_errors", "detail"]);
  * A DRF error body as one line that keeps every message:
  * `{"name":["Ensure this field has no more than 255 characters."]}` →
  * `name: Ensure this field has no more than 255 characters.`; nested fields get dotted paths.
+ * Cut at 1,000 characters (outside text).
  */
 export function drfMessage(data: unknown): string {
   if (data == null || data === "") return "no message";
-  if (typeof data === "string") return data.slice(0, 500);
+  if (typeof data === "string") return cutText(data);
   const parts: string[] = [];
   collect(data, "", parts);
-  return parts.length > 0 ? parts.join("; ") : JSON.stringify(data).slice(0, 500);
+  return cutText(parts.length > 0 ? parts.join("; ") : JSON.stringify(data));
 }
 
 function collect(value: unknown, path: string, parts: string[]): void {

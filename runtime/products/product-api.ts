@@ -1,6 +1,6 @@
-import type { FetchOptions, FetchResponse } from "ofetch";
+import type { FetchResponse } from "ofetch";
 import { ExternalCallError } from "../http/errors.js";
-import { send } from "../http/policy.js";
+import { type RequestOptions, send } from "../http/policy.js";
 import type { ProductType } from "../sync/model.js";
 import { apiText, isRecord } from "./api-text.js";
 import { passwordLogin } from "./password-login.js";
@@ -42,7 +42,7 @@ export class ProductApi {
     await this.#session.token();
   }
 
-  call(operation: string, url: string, options: FetchOptions<"json">): Promise<FetchResponse<unknown>> {
+  call(operation: string, url: string, options: RequestOptions): Promise<FetchResponse<unknown>> {
     const { product, scheme } = this.shape;
     return this.#session.authorized((token) =>
       send<unknown>(

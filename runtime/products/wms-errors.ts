@@ -1,9 +1,10 @@
+import { cutText } from "../observability/cut-text.js";
 import { apiText, isRecord } from "./api-text.js";
 
 /**
  * The WMS's error body as one line that keeps every message:
  * `{"message":"Validation failed","errors":[{"field":"name","message":"is required"}]}` →
- * `Validation failed: name is required`.
+ * `Validation failed: name is required`. Cut at 1,000 characters (outside text).
  */
 export function wmsMessage(data: unknown): string {
   if (!isRecord(data) || !Array.isArray(data.errors)) return apiText(data);
@@ -13,5 +14,5 @@ export function wmsMessage(data: unknown): string {
     )
     .filter(Boolean);
   const head = typeof data.message === "string" ? data.message : "Invalid product";
-  return details.length > 0 ? `${head}: ${details.join("; ")}` : head;
+  return cutText(details.length > 0 ? `${head}: ${details.join("; ")}` : head);
 }

@@ -10,7 +10,9 @@ import type { AcquireResult, Lease, LeaseOwner, LeaseStore } from "../pipeline/p
 
 export type { AcquireResult, Lease };
 
-const leaseKey = (tenantId: string) => ({ tenantId: `lease#${tenantId}` });
+/** Lease items' keys start with this; IAM lets functions write only such keys of the tenants table. */
+export const LEASE_KEY_PREFIX = "lease#";
+const leaseKey = (tenantId: string) => ({ tenantId: `${LEASE_KEY_PREFIX}${tenantId}` });
 
 /** Whether a lease held by another run may be taken over now. */
 export const isTakeable = (lease: Lease, now: Date, isDead?: (lease: Lease) => boolean): boolean =>

@@ -5,7 +5,9 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
+import { SECRETS_READ, type SecretKind } from "../../runtime/aws/secret-access.js";
 import { SecretsManagerCredentials } from "../../runtime/aws/secrets.js";
+import { awsWorkerDependencies } from "../../runtime/aws/worker-dependencies.js";
 import { CredentialsError } from "../../runtime/pipeline/ports.js";
 import { aTenant } from "../tenants/factories.js";
 
@@ -17,7 +19,7 @@ const GOOD = {
 };
 
 /** Secrets Manager holding `secrets` (id → SecretString; undefined = no such secret), on a clock a test moves. */
-function secretsManager(secrets: Record<string, string | undefined> = GOOD) {
+function secretsManager(secrets: Record<string, string | undefined> = GOOD, reads?: readonly SecretKind[]) {
   const client = new SecretsManagerClient({ region: "us-east-1" });
   const mock = mockClient(client);
   mock.on(GetSecretValueCommand).callsFake(async (input: { SecretId: string }) => {
@@ -31,7 +33,7 @@ function secretsManager(secrets: Record<string, string | undefined> = GOOD) {
     return { SecretString: value };
   });
   const clock = { now: 0 };
-  const source = new SecretsManagerCredentials(client, { now: () => clock.now });
+  const source = new SecretsManagerCredentials(client, { now: () => clock.now, ...(reads ? { reads } : {}) });
   return { mock, source, clock, secrets };
 }
 
@@ -110,5 +112,56 @@ describe("SecretsManagerCredentials", () => {
     secrets[KONG_ID] = GOOD[KONG_ID];
 
     expect((await source.forTenant(aTenant())).product.username).toBe("apes");
+  });
+});
+
+describe("each function reads only its own kind of secret (runtime/aws/secret-access.ts)", () => {
+  const requested = (mock: ReturnType<typeof secretsManager>["mock"]) =>
+    mock.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId);
+
+  it("extract reads the Siesa secret only; using the product login says why it is not there", async () => {
+    const { source, mock } = secretsManager(GOOD, SECRETS_READ.extract);
+
+    const credentials = await source.forTenant(aTenant());
+
+    expect(requested(mock)).toEqual([SIESA_ID]);
+    expect(credentials.siesa.conniKey).toBe("k3y-hex-value");
+    expect(() => credentials.product.password).toThrow(
+      new CredentialsError(`this function does not read secret ${KONG_ID} (runtime/aws/secret-access.ts)`),
+    );
+  });
+
+  it("load reads the product secret only", async () => {
+    const { source, mock } = secretsManager(GOOD, SECRETS_READ.load);
+
+    const credentials = await source.forTenant(aTenant());
+
+    expect(requested(mock)).toEqual([KONG_ID]);
+    expect(credentials.product.username).toBe("apes");
+    expect(() => credentials.siesa.conniToken).toThrow(CredentialsError);
+  });
+
+  it("a missing Siesa secret does not matter to load, which never asks for it", async () => {
+    const { source } = secretsManager({ [KONG_ID]: GOOD[KONG_ID] }, ["product"]);
+
+    await expect(source.forTenant(aTenant())).resolves.toBeDefined();
+  });
+
+  it("a deployed function must say which function it is", () => {
+    const env = {
+      SIESA_INTEGRATION_STACK: "staging",
+      SIESA_INTEGRATION_TABLE_PREFIX: "siesa-integration-staging",
+      SIESA_INTEGRATION_SYNC_REQUESTS_URL: "https://sqs/1/a",
+      SIESA_INTEGRATION_PAGES_URL: "https://sqs/1/b",
+      SIESA_INTEGRATION_LOADS_URL: "https://sqs/1/c",
+    };
+
+    expect(() => awsWorkerDependencies(env)).toThrow(
+      "environment variable SIESA_INTEGRATION_FUNCTION is not set (the Pulumi program sets it)",
+    );
+    expect(() => awsWorkerDependencies({ ...env, SIESA_INTEGRATION_FUNCTION: "everything" })).toThrow(
+      "environment variable SIESA_INTEGRATION_FUNCTION is everything: expected one of dispatch, extract, load, api",
+    );
+    expect(() => awsWorkerDependencies({ ...env, SIESA_INTEGRATION_FUNCTION: "extract" })).not.toThrow();
   });
 });

@@ -14,6 +14,8 @@ import {
   type TokenEntry,
   tokenEntry,
 } from "../../runtime/aws/tokens.js";
+import type { MetricsSink } from "../../runtime/workers/dependencies.js";
+import { recordingLog } from "../support/log.js";
 
 const operator = tokenEntry("op-token", { kind: "operator" }, "on-call");
 const acme = tokenEntry("acme-token", { kind: "tenant", tenantId: "acme-staging" }, "acme monitor");
@@ -109,7 +111,7 @@ describe("loadTokensFromEnv", () => {
 });
 
 describe("secretsManagerTokenVerifier", () => {
-  function secretHolding(lists: (TokenEntry[] | Error)[]) {
+  function secretHolding(lists: (TokenEntry[] | Error | string)[]) {
     const client = new SecretsManagerClient({ region: "us-east-1" });
     const mock = mockClient(client);
     let call = 0;
@@ -118,15 +120,24 @@ describe("secretsManagerTokenVerifier", () => {
       .callsFake(async () => {
         const next = lists[Math.min(call++, lists.length - 1)];
         if (next instanceof Error) throw next;
-        return { SecretString: JSON.stringify(next) };
+        return { SecretString: typeof next === "string" ? next : JSON.stringify(next) };
       });
     const clock = { now: 0 };
+    const log = recordingLog();
+    const counted: { name: string; value: number }[] = [];
+    const metrics: MetricsSink = {
+      count: (name, value) => void counted.push({ name, value }),
+      seconds: () => {},
+      flush: () => {},
+    };
     const verifier = secretsManagerTokenVerifier(client, "siesa-integration/staging/api-tokens", {
-      ttlMs: 60_000,
       now: () => clock.now,
+      log,
+      metrics,
     });
-    return { mock, verifier, clock };
+    return { mock, verifier, clock, log, counted };
   }
+  const minutes = (n: number) => n * 60_000;
 
   it("reloads the list after a minute, so a revoked token stops working without a redeploy", async () => {
     const { verifier, clock, mock } = secretHolding([[operator, acme], [operator]]);
@@ -142,18 +153,79 @@ describe("secretsManagerTokenVerifier", () => {
     expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
-  it("keeps the last good list when a reload fails", async () => {
-    const { verifier, clock } = secretHolding([[operator], new Error("throttled")]);
+  it("logs an error and counts a failed reload, and keeps the last good list meanwhile", async () => {
+    // A revocation put with a JSON typo.
+    const { verifier, clock, log, counted } = secretHolding([[operator, acme], '[{"sha256": "ab",]']);
     await verifier.verify("op-token");
 
-    clock.now = 61_000;
+    clock.now = minutes(1) + 1;
+    const principal = await verifier.verify("acme-token");
 
-    expect(await verifier.verify("op-token")).toEqual({ kind: "operator" });
+    expect(principal).toEqual({ kind: "tenant", tenantId: "acme-staging" });
+    expect(log.entries).toEqual([
+      {
+        level: "error",
+        message: "API token list reload failed",
+        data: [
+          {
+            secret: "siesa-integration/staging/api-tokens",
+            error:
+              "secret siesa-integration/staging/api-tokens is not valid JSON: expected a list of token entries",
+            consequence: "the last good list stays in use for at most 15 minutes after it loaded",
+          },
+        ],
+      },
+    ]);
+    expect(counted).toEqual([{ name: "TokenListReloadFailed", value: 1 }]);
   });
 
-  it("fails when the first load fails: there is no list to fall back on", async () => {
-    const { verifier } = secretHolding([new Error("AccessDenied")]);
+  it("refuses every token once the last good list is 15 minutes old, until a good list loads", async () => {
+    const { verifier, clock, log, counted, mock } = secretHolding([[operator, acme], new Error("throttled")]);
+    await verifier.verify("op-token");
 
-    await expect(verifier.verify("op-token")).rejects.toThrow("AccessDenied");
+    clock.now = minutes(14);
+    const late = await verifier.verify("op-token");
+    clock.now = minutes(15);
+    const stale = await verifier.verify("op-token");
+    mock.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify([operator]) });
+    clock.now = minutes(16);
+    const recovered = await verifier.verify("op-token");
+
+    expect(late).toEqual({ kind: "operator" });
+    expect(stale).toBeUndefined();
+    expect(recovered).toEqual({ kind: "operator" });
+    expect(counted).toHaveLength(2);
+    expect(log.entries.at(-1)?.data[0]).toMatchObject({
+      error: "Error",
+      consequence: "every token is refused until a good list loads",
+    });
+  });
+
+  it("while it refuses every token, tries again within seconds, not a minute", async () => {
+    const { verifier, clock, mock } = secretHolding([new Error("ThrottlingException"), [operator]]);
+    const refused = await verifier.verify("op-token");
+
+    clock.now = 4_000;
+    const tooSoon = await verifier.verify("op-token");
+    clock.now = 5_000;
+    const recovered = await verifier.verify("op-token");
+
+    expect(refused).toBeUndefined();
+    expect(tooSoon).toBeUndefined();
+    expect(recovered).toEqual({ kind: "operator" });
+    expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it("refuses every token, and says so, when the first load fails", async () => {
+    const { verifier, log, counted } = secretHolding([
+      new Error("AccessDenied: arn:aws:iam::224874703567:role/x"),
+    ]);
+
+    const principal = await verifier.verify("op-token");
+
+    expect(principal).toBeUndefined();
+    expect(counted).toHaveLength(1);
+    // Only the error's kind: an SDK message names the account and role.
+    expect(log.lines.join("\n")).not.toContain("224874703567");
   });
 });

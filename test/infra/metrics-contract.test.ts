@@ -70,6 +70,8 @@ describe("alarms and dashboard read the series the workers emit", () => {
         [DIMENSIONS.api]: "kong-rfid",
         [DIMENSIONS.status]: "500",
       });
+      // runtime/aws/tokens.ts, on a failed reload of the API's token list.
+      sink.count(METRICS.tokenListReloadFailed, 1, {});
     });
     emitted = new Set(series.map(key));
     emittedShapes = new Set(series.map((s) => `${s.metric} ${Object.keys(s.dimensions).sort().join(",")}`));
@@ -90,7 +92,13 @@ describe("alarms and dashboard read the series the workers emit", () => {
         }));
     });
     expect(watched.map((s) => s.metric).sort()).toEqual(
-      [METRICS.apiErrors, METRICS.runDuration, METRICS.runFailed, METRICS.runFinished].sort(),
+      [
+        METRICS.apiErrors,
+        METRICS.runDuration,
+        METRICS.runFailed,
+        METRICS.runFinished,
+        METRICS.tokenListReloadFailed,
+      ].sort(),
     );
     for (const series of watched) expect(emitted, key(series)).toContain(key(series));
   });

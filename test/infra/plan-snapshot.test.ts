@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatPlan } from "../../infra/plan/format.js";
 import { STACKS, snapshotFile, UPDATE_SNAPSHOTS_ENV } from "../../infra/plan/snapshots.js";
-import { planOf } from "./plans.js";
+import { planOf, prodWithPager } from "./plans.js";
 
 /**
  * The committed plans (infra/plans/<stack>.txt) are what a reviewer reads in a pull request. Any
@@ -41,7 +41,7 @@ describe("committed plan snapshots", () => {
   });
 
   it("a secret config value is shown masked", async () => {
-    const text = formatPlan(await planOf("prod"));
+    const text = formatPlan(await planOf("prod", { config: await prodWithPager() }));
     expect(text).toContain("endpoint: https [secret]");
     expect(text).not.toContain("pagerduty");
   });

@@ -1,4 +1,5 @@
 import { type Plan, type PlannedResource, planStack } from "../../infra/plan/run.js";
+import { readStackConfig, SECRET_PLACEHOLDER } from "../../infra/plan/stack-config.js";
 
 /**
  * Plans of the real program under mocks, run once per test file (Pulumi's runtime is global to the
@@ -47,3 +48,23 @@ export const T = {
   dashboard: "aws:cloudwatch/dashboard:Dashboard",
   subscription: "aws:sns/topicSubscription:TopicSubscription",
 } as const;
+
+/** A committed stack config with some keys replaced (undefined removes a key). */
+export async function configWith(
+  stack: string,
+  changes: Record<string, string | undefined>,
+): Promise<Record<string, string>> {
+  const config: Record<string, string> = { ...(await readStackConfig(stack)), ...changes } as Record<
+    string,
+    string
+  >;
+  for (const [key, value] of Object.entries(changes)) if (value === undefined) delete config[key];
+  return config;
+}
+
+/** The prod config once on-call's pager URL is set as a secret (the plan sees a stand-in URL). */
+export const prodWithPager = () =>
+  configWith("prod", {
+    "siesa-integration:noPager": undefined,
+    "siesa-integration:alertEndpoints": JSON.stringify([SECRET_PLACEHOLDER]),
+  });

@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { Plan, PlannedResource } from "../../infra/plan/run.js";
 import { INTEGRATION_ACCOUNT_ID, REGION } from "../../infra/settings.js";
+import { LEASE_KEY_PREFIX, TenantLease } from "../../runtime/store/lease.js";
+import { openStore } from "../../runtime/store/local.js";
 import { named, ofType, planOf, T } from "./plans.js";
 
 interface Statement {
   Sid: string;
   Action: string[];
   Resource: string[];
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 const statementsOf = (policy: PlannedResource): Statement[] =>
@@ -25,6 +27,15 @@ function* fields(value: unknown, key = ""): Generator<[string, unknown]> {
     }
   }
 }
+
+/** An IAM ARN pattern (`*` any characters, `?` one) as a regular expression. */
+const iamPattern = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replaceAll("*", ".*")
+      .replaceAll("?", ".")}$`,
+  );
 
 describe.each(["staging", "prod"])("%s: permissions", (stack) => {
   it("no IAM statement grants a wildcard action", async () => {
@@ -44,7 +55,7 @@ describe.each(["staging", "prod"])("%s: permissions", (stack) => {
         const [, service, region, account, rest] = arn as unknown as string[];
         expect(account).toBe(INTEGRATION_ACCOUNT_ID);
         expect(region).toBe(service === "iam" ? "" : REGION);
-        if (rest?.startsWith("secret:siesa-integration/") && rest.endsWith("/*")) {
+        if (rest?.startsWith("secret:siesa-integration/*/")) {
           // The only pattern over names without the stack: scoped to this stack's tenant secrets by tag.
           expect(statement.Condition?.StringEquals).toEqual({
             "secretsmanager:ResourceTag/siesa-integration-stack": stack,
@@ -103,10 +114,174 @@ describe.each(["staging", "prod"])("%s: permissions", (stack) => {
     }
   });
 
-  it("workers that never talk to Siesa or a product cannot read secrets", async () => {
+  it("each function reads only its own kind of tenant secret; dispatch none", async () => {
     const plan = await planOf(stack);
-    const dispatch = named(plan, "pipeline/dispatch/policy");
-    expect(statementsOf(dispatch).flatMap((s) => s.Action)).not.toContain("secretsmanager:GetSecretValue");
+    const secretsOf = (policy: string) =>
+      statementsOf(named(plan, policy))
+        .filter((s) => s.Action.includes("secretsmanager:GetSecretValue"))
+        .flatMap((s) => s.Resource.map((arn) => arn.split(":secret:")[1]))
+        .sort();
+
+    expect(secretsOf("pipeline/dispatch/policy")).toEqual([]);
+    expect(secretsOf("pipeline/extract/policy")).toEqual(["siesa-integration/*/siesa-??????"]);
+    expect(secretsOf("pipeline/load/policy")).toEqual([
+      "siesa-integration/*/kong-rfid-??????",
+      "siesa-integration/*/wms-??????",
+    ]);
+    expect(secretsOf("api/handler/policy")).toEqual([
+      "siesa-integration/*/kong-rfid-??????",
+      "siesa-integration/*/siesa-??????",
+      "siesa-integration/*/wms-??????",
+      `siesa-integration/${stack}/api-tokens-AbCdEf`,
+    ]);
+  });
+
+  it("the secret patterns match the secrets the program creates, and nothing of another kind", async () => {
+    const plan = await planOf(stack);
+    const arnsOf = (system: RegExp) =>
+      ofType(plan, T.secret)
+        .map(
+          (s) => `arn:aws:secretsmanager:${REGION}:${INTEGRATION_ACCOUNT_ID}:secret:${s.inputs.name}-AbCdEf`,
+        )
+        .filter((arn) => system.test(arn));
+    const patternsOf = (policy: string) =>
+      statementsOf(named(plan, policy))
+        .filter((s) => s.Action.includes("secretsmanager:GetSecretValue") && s.Condition)
+        .flatMap((s) => s.Resource.map(iamPattern));
+    const siesa = arnsOf(/\/siesa-AbCdEf$/);
+    const product = arnsOf(/\/(kong-rfid|wms)-AbCdEf$/);
+    expect(siesa.length).toBeGreaterThan(0);
+    expect(product.length).toBeGreaterThan(0);
+
+    const extract = patternsOf("pipeline/extract/policy");
+    const load = patternsOf("pipeline/load/policy");
+
+    for (const arn of siesa) {
+      expect(
+        extract.some((p) => p.test(arn)),
+        arn,
+      ).toBe(true);
+      expect(
+        load.some((p) => p.test(arn)),
+        arn,
+      ).toBe(false);
+    }
+    for (const arn of product) {
+      expect(
+        load.some((p) => p.test(arn)),
+        arn,
+      ).toBe(true);
+      expect(
+        extract.some((p) => p.test(arn)),
+        arn,
+      ).toBe(false);
+    }
+    const tokens = `arn:aws:secretsmanager:${REGION}:${INTEGRATION_ACCOUNT_ID}:secret:siesa-integration/${stack}/api-tokens-AbCdEf`;
+    expect([...extract, ...load].some((p) => p.test(tokens))).toBe(false);
+  });
+
+  it("no function can write tenant configuration: tenants-table writes are on lease keys only", async () => {
+    const plan = await planOf(stack);
+    const tenantsTable = `arn:aws:dynamodb:${REGION}:${INTEGRATION_ACCOUNT_ID}:table/siesa-integration-${stack}-tenants`;
+    const writes = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|PartiQL\w+)$/;
+    let leaseStatements = 0;
+    for (const statement of allStatements(plan)) {
+      if (!statement.Resource.includes(tenantsTable) || !statement.Action.some((a) => writes.test(a)))
+        continue;
+      leaseStatements++;
+      expect(statement.Action, statement.Sid).toEqual(["dynamodb:PutItem", "dynamodb:DeleteItem"]);
+      expect(statement.Resource, statement.Sid).toEqual([tenantsTable]);
+      expect(statement.Condition, statement.Sid).toEqual({
+        "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${LEASE_KEY_PREFIX}*`] },
+      });
+    }
+    // dispatch and the API take leases; finalising (any worker) releases them.
+    expect(leaseStatements).toBe(4);
+  });
+
+  it("the audit table takes new entries only: PutItem, nothing else, from every function", async () => {
+    const plan = await planOf(stack);
+    const audit = `arn:aws:dynamodb:${REGION}:${INTEGRATION_ACCOUNT_ID}:table/siesa-integration-${stack}-audit`;
+    const actions = allStatements(plan)
+      .filter((s) => s.Resource.includes(audit))
+      .flatMap((s) => s.Action)
+      .filter((a) => a !== "dynamodb:DescribeTable"); // GET /health/details
+    expect(new Set(actions)).toEqual(new Set(["dynamodb:PutItem"]));
+  });
+
+  it("the scheduler's role can be assumed only by this stack's schedule group", async () => {
+    const role = named(await planOf(stack), "scheduling/role");
+
+    const [trust] = JSON.parse(String(role.inputs.assumeRolePolicy)).Statement;
+
+    expect(trust.Condition).toEqual({
+      StringEquals: {
+        "aws:SourceAccount": INTEGRATION_ACCOUNT_ID,
+        "aws:SourceArn": `arn:aws:scheduler:${REGION}:${INTEGRATION_ACCOUNT_ID}:schedule-group/siesa-integration-${stack}-schedules`,
+      },
+    });
+  });
+
+  it("the alarm topic is encrypted with the stack's own key, which CloudWatch may use for this stack's alarms", async () => {
+    const plan = await planOf(stack);
+    const [topic] = ofType(plan, "aws:sns/topic:Topic");
+    const [key] = ofType(plan, "aws:kms/key:Key");
+
+    const statements = JSON.parse(String(key?.inputs.policy)).Statement;
+
+    expect(topic?.inputs.kmsMasterKeyId).toMatch(/^arn:aws:kms:us-east-1:224874703567:key\//);
+    expect(key?.inputs.enableKeyRotation).toBe(true);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        Condition: {
+          StringEquals: { "aws:SourceAccount": INTEGRATION_ACCOUNT_ID },
+          ArnLike: {
+            "aws:SourceArn": `arn:aws:cloudwatch:${REGION}:${INTEGRATION_ACCOUNT_ID}:alarm:siesa-integration-${stack}-*`,
+          },
+        },
+      }),
+    );
+    // The condition names this stack's alarms by prefix: every alarm must carry it.
+    for (const alarm of ofType(plan, T.alarm)) {
+      expect(
+        String(alarm.inputs.name).startsWith(`siesa-integration-${stack}-`),
+        String(alarm.inputs.name),
+      ).toBe(true);
+    }
+  });
+
+  it("anonymous GET /health has its own route, throttled apart from the operators' routes", async () => {
+    const plan = await planOf(stack);
+    const throttle = JSON.parse(plan.config["siesa-integration:apiThrottle"] ?? "{}");
+
+    const routes = ofType(plan, "aws:apigatewayv2/route:Route").map((r) => r.inputs.routeKey);
+    const [stage] = ofType(plan, "aws:apigatewayv2/stage:Stage");
+
+    expect(routes.sort()).toEqual(["$default", "GET /health"]);
+    expect(stage?.inputs.routeSettings).toEqual([
+      {
+        routeKey: "GET /health",
+        throttlingRateLimit: throttle.healthRateLimit,
+        throttlingBurstLimit: throttle.healthBurstLimit,
+      },
+    ]);
+    expect(throttle.healthRateLimit).toBeLessThan(throttle.rateLimit);
+  });
+
+  it("every function has reserved concurrency from the stack config", async () => {
+    const plan = await planOf(stack);
+    const configured = JSON.parse(plan.config["siesa-integration:reservedConcurrency"] ?? "{}");
+
+    const reserved = Object.fromEntries(
+      ofType(plan, T.function).map((fn) => [
+        String(fn.inputs.name).split(`${stack}-`)[1],
+        fn.inputs.reservedConcurrentExecutions,
+      ]),
+    );
+
+    expect(reserved).toEqual(configured);
   });
 
   it("no secret value appears in any registered input", async () => {
@@ -123,6 +298,30 @@ describe.each(["staging", "prod"])("%s: permissions", (stack) => {
     // The pager endpoint embeds an integration key: it is registered as a secret.
     for (const subscription of ofType(plan, T.subscription)) {
       expect(JSON.stringify(subscription.inputs.endpoint)).toContain("1b47061264138c4ac30d75fd1eb44270");
+    }
+  });
+});
+
+describe("the runtime stays inside the lease condition", () => {
+  it("a lease taken and released touches only keys that start with the lease prefix", async () => {
+    const store = await openStore({ prefix: `test-lease-keys-${Date.now()}` });
+    try {
+      const lease = new TenantLease(store.doc, store.names.tenants);
+      const keys: string[] = [];
+      const send = store.doc.send.bind(store.doc);
+      store.doc.send = ((command: { input: { Item?: { tenantId: string }; Key?: { tenantId: string } } }) => {
+        const key = command.input.Item?.tenantId ?? command.input.Key?.tenantId;
+        if (key) keys.push(key);
+        return send(command as never);
+      }) as typeof store.doc.send;
+
+      await lease.acquire("acme", "run-1", new Date(), 60_000);
+      await lease.release("acme", "run-1");
+
+      expect(keys.length).toBeGreaterThanOrEqual(2);
+      for (const key of keys) expect(key.startsWith(LEASE_KEY_PREFIX)).toBe(true);
+    } finally {
+      await store.close();
     }
   });
 });

@@ -1,19 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { readStackConfig } from "../../infra/plan/stack-config.js";
 import { parseStackSettings, StackConfigError } from "../../infra/settings.js";
-import { named, ofType, planOf, T } from "./plans.js";
+import { configWith, named, ofType, planOf, prodWithPager, T } from "./plans.js";
 
-/** The committed staging config with some keys replaced (undefined removes a key). */
-async function stagingConfigWith(
-  changes: Record<string, string | undefined>,
-): Promise<Record<string, string>> {
-  const config: Record<string, string> = { ...(await readStackConfig("staging")), ...changes } as Record<
-    string,
-    string
-  >;
-  for (const [key, value] of Object.entries(changes)) if (value === undefined) delete config[key];
-  return config;
-}
+const stagingConfigWith = (changes: Record<string, string | undefined>) => configWith("staging", changes);
 
 const problemsOf = (stack: string, config: Record<string, string>): string[] => {
   try {
@@ -64,6 +54,53 @@ describe("stack configuration is validated before anything is declared", () => {
     expect(() => parseStackSettings("staging", config)).toThrowError(
       /^Pulumi\.staging\.yaml: 2 configuration problems:\n {2}siesa-integration:environment: missing\n {2}aws:region: must be us-east-1/,
     );
+  });
+
+  it("prod refuses a placeholder pager endpoint, naming the key", async () => {
+    const config = await configWith("prod", {
+      "siesa-integration:noPager": undefined,
+      "siesa-integration:alertEndpoints": JSON.stringify([
+        "https://events.pagerduty.com/integration/REPLACE-WITH-INTEGRATION-KEY/enqueue",
+      ]),
+    });
+
+    expect(problemsOf("prod", config)).toEqual([
+      expect.stringMatching(
+        /^siesa-integration:alertEndpoints\.0: is a placeholder: set the real endpoint as a secret/,
+      ),
+    ]);
+  });
+
+  it("prod without a pager endpoint deploys only if its config says so explicitly", async () => {
+    const silent = await configWith("prod", { "siesa-integration:noPager": undefined });
+    const explicit = await configWith("prod", { "siesa-integration:noPager": "true" });
+    const both = await configWith("prod", {
+      "siesa-integration:noPager": "true",
+      "siesa-integration:alertEndpoints": JSON.stringify([
+        "https://events.pagerduty.com/integration/k/enqueue",
+      ]),
+    });
+
+    expect(problemsOf("prod", silent)).toEqual([
+      "siesa-integration:alertEndpoints: production pages someone: set the pager's endpoint as a secret, or set siesa-integration:noPager: true to deploy without one",
+    ]);
+    expect(problemsOf("prod", explicit)).toEqual([]);
+    expect(problemsOf("prod", await prodWithPager())).toEqual([]);
+    expect(problemsOf("prod", both)).toEqual([
+      "siesa-integration:noPager: true contradicts the alertEndpoints that are set: keep one of the two",
+    ]);
+  });
+
+  it("reserved concurrency is required for every function, and a worker's covers its queue's concurrency", async () => {
+    const missing = await stagingConfigWith({ "siesa-integration:reservedConcurrency": undefined });
+    const tooLow = await stagingConfigWith({
+      "siesa-integration:reservedConcurrency": JSON.stringify({ api: 10, dispatch: 2, extract: 5, load: 20 }),
+    });
+
+    expect(problemsOf("staging", missing)).toEqual(["siesa-integration:reservedConcurrency: missing"]);
+    expect(problemsOf("staging", tooLow)).toEqual([
+      "siesa-integration:reservedConcurrency.extract: must be at least 20, the maximum concurrency of the queue feeding extract (got 5)",
+    ]);
   });
 
   it("the program refuses to run on a bad config, naming the key", async () => {
@@ -123,8 +160,10 @@ describe("each stack applies its environment's thresholds and protections (SYSTE
     },
   );
 
-  it("prod pages its on-call endpoint; staging pages nobody", async () => {
-    expect(ofType(await planOf("prod"), T.subscription).map((s) => s.inputs.protocol)).toEqual(["https"]);
+  it("prod with a pager pages its on-call endpoint; staging pages nobody", async () => {
+    const prod = await planOf("prod", { config: await prodWithPager() });
+
+    expect(ofType(prod, T.subscription).map((s) => s.inputs.protocol)).toEqual(["https"]);
     expect(ofType(await planOf("staging"), T.subscription)).toEqual([]);
   });
 

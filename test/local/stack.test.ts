@@ -22,7 +22,7 @@ const asOperator = (path: string, init: RequestInit = {}) =>
 describe("startLocalStack", () => {
   it("serves the API on localhost with every table and every queue (and its DLQ) reachable", async () => {
     // act
-    const response = await fetch(`${stack.apiUrl}/health`);
+    const response = await asOperator("/health/details");
 
     // assess
     expect(stack.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
