@@ -23,14 +23,18 @@ export class MemoryPipelineQueues implements PipelineQueues, RedeliveryControl {
   readonly queues: Record<QueueName, MemoryQueuePair>;
   readonly #byArn = new Map<string, MemoryQueue>();
 
-  constructor(options: { timeScale?: number; specs?: Readonly<Record<QueueName, QueueSpec>> } = {}) {
+  constructor(
+    options: { timeScale?: number; specs?: Readonly<Record<QueueName, QueueSpec>>; now?: () => number } = {},
+  ) {
     const specs = options.specs ?? QUEUES;
     const scale = options.timeScale ?? 1;
+    const clock = options.now ? { now: options.now } : {};
     const pair = (spec: QueueSpec): MemoryQueuePair => {
       const deadLetter = new MemoryQueue({
         name: `local-${deadLetterSuffix(spec)}`,
         fifo: spec.fifo,
         visibilityTimeoutSeconds: visibilityTimeoutSeconds(spec) * scale,
+        ...clock,
       });
       const queue = new MemoryQueue({
         name: `local-${spec.suffix}`,
@@ -38,6 +42,7 @@ export class MemoryPipelineQueues implements PipelineQueues, RedeliveryControl {
         visibilityTimeoutSeconds: visibilityTimeoutSeconds(spec) * scale,
         maxReceiveCount: spec.maxReceiveCount,
         deadLetter,
+        ...clock,
       });
       this.#byArn.set(queue.arn, queue);
       this.#byArn.set(deadLetter.arn, deadLetter);

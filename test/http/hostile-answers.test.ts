@@ -5,8 +5,7 @@ import { ExternalCallError } from "../../runtime/http/errors.js";
 import { MAX_ANSWER_BYTES } from "../../runtime/http/node-fetch.js";
 import { defaultPolicy, send } from "../../runtime/http/policy.js";
 import { KongClient } from "../../runtime/products/kong-client.js";
-import type { SourceRecord } from "../../runtime/sync/model.js";
-import { runSync } from "../../runtime/sync/run-sync.js";
+import { drain, stepWorld } from "../pipeline/step-world.js";
 import { recordingLog } from "../support/log.js";
 
 // A hostile or broken API must cost a record (or a unit) its outcome, never the process: every
@@ -140,46 +139,15 @@ describe("a run against a product that answers 999", () => {
       tenantId: "acme",
       log: recordingLog(),
     });
-    const records: SourceRecord[] = [1, 2, 3].map((id) => ({
-      key: String(id),
-      item: { f120_id: id },
-      barcodes: [],
-    }));
+    const world = stepWorld({ items: 3, productClient: product });
 
-    // Act
-    const summary = await runSync(
-      {
-        tenantId: "acme",
-        source: {
-          async *extractAll() {
-            yield records;
-          },
-        },
-        mapper: {
-          map: (source) => ({
-            ok: true,
-            record: {
-              key: source.key,
-              externalId: `REF-${source.key}`,
-              payload: { external_id: source.key },
-            },
-          }),
-        },
-        product,
-        ledger: { getMany: async () => new Map(), putMany: async () => {} },
-        journal: {
-          create: async () => {},
-          addCounts: async () => {},
-          addErrors: async () => {},
-          finish: async () => {},
-        },
-        concurrency: 2,
-      },
-      { runId: "r1", trigger: "cli" },
-    );
+    // Act: a whole run, every message delivered until its retries run out
+    await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "manual" });
+    await drain(world);
 
     // Assess
-    expect(summary.counts).toMatchObject({ extracted: 3, failed: 3, created: 0 });
-    expect(summary.errors[0]?.reason).toMatch(/kong-rfid .* failed \(invalid-answer\): HTTP status 999/);
+    const [run] = (await world.store.runs.list(world.tenant.id)).runs;
+    expect(run).toMatchObject({ status: "failed", counts: { extracted: 3, failed: 3, created: 0 } });
+    expect(run?.errors[0]?.reason).toMatch(/kong-rfid .* failed \(invalid-answer\): HTTP status 999/);
   });
 });

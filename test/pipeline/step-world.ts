@@ -1,0 +1,228 @@
+import type { SQSEvent } from "aws-lambda";
+import type { TenantClients } from "../../runtime/compose.js";
+import { credentialsOf } from "../../runtime/local/credentials.js";
+import { toEvent } from "../../runtime/local/memory-event-source.js";
+import { MemoryPipelineQueues } from "../../runtime/local/memory-pipeline-queues.js";
+import type { MemoryQueue } from "../../runtime/local/memory-queue.js";
+import { localTenantDirectory } from "../../runtime/local/tenants.js";
+import type { QueueName, WorkerName } from "../../runtime/pipeline/config.js";
+import { QUEUES } from "../../runtime/pipeline/config.js";
+import { createPipelineContext, type PipelineContext } from "../../runtime/pipeline/context.js";
+import type { MetricsSink } from "../../runtime/pipeline/ports.js";
+import type { ProductClient } from "../../runtime/products/index.js";
+import type { KeyRange, RangeResult, SiesaClient } from "../../runtime/siesa/index.js";
+import { type MemoryPipelineStore, memoryPipelineStore } from "../../runtime/store/memory.js";
+import type { ProductRecord, SourceRecord } from "../../runtime/sync/model.js";
+import type { RecordMapper } from "../../runtime/sync/ports.js";
+import type { Tenant } from "../../runtime/tenants/schema.js";
+import type { QueueHandler } from "../../runtime/workers/dependencies.js";
+import { createWorkerHandlers } from "../../runtime/workers/index.js";
+import { quietLog } from "../support/log.js";
+import { aTenant } from "../tenants/factories.js";
+
+// Factories for the pipeline steps' unit tests: the real handlers over the in-memory store and the
+// in-process queues, a clock the test moves, and stand-ins for Siesa and the product that the test
+// scripts (as Powertools' tests build SQS events from factories).
+
+export const T0 = Date.parse("2026-11-30T10:00:00.000Z");
+
+/** A Siesa catalogue of `count` items with f120_id 1..count, served a page (`pageSize`) at a time. */
+export class FakeSiesa {
+  readonly items: SourceRecord[];
+  /** Called before each range is read: throw to make it fail. */
+  onRead: (range: KeyRange) => void = () => {};
+  reads = 0;
+
+  constructor(
+    count: number,
+    readonly pageSize = 100,
+  ) {
+    this.items = Array.from({ length: count }, (_, i) => ({
+      key: String(i + 1),
+      item: { f120_id: i + 1, name: `item ${i + 1}` },
+      barcodes: [],
+    }));
+  }
+
+  async extractRange(range: KeyRange): Promise<RangeResult> {
+    this.reads++;
+    this.onRead(range);
+    const inRange = this.items.filter((r) => Number(r.key) >= range.from && Number(r.key) < range.to);
+    if (inRange.length <= this.pageSize) return { kind: "records", records: inRange };
+    const ids = inRange.map((r) => Number(r.key));
+    const cut = ids[Math.floor(ids.length / 2)] as number;
+    return {
+      kind: "split",
+      ranges: [
+        { from: range.from, to: cut },
+        { from: cut, to: range.to },
+      ],
+    };
+  }
+}
+
+/** A product that records every write; `failWith(key)` scripts an answer per record. */
+export class FakeProduct {
+  readonly type = "kong-rfid" as const;
+  readonly writes: { record: ProductRecord; knownProductId?: string }[] = [];
+  readonly held = new Map<string, Record<string, unknown>>();
+  failWith: (record: ProductRecord) => Error | "rejected" | undefined = () => undefined;
+
+  async login(): Promise<void> {}
+
+  async write(record: ProductRecord, knownProductId?: string) {
+    this.writes.push({ record, ...(knownProductId ? { knownProductId } : {}) });
+    const failure = this.failWith(record);
+    if (failure === "rejected")
+      return { outcome: "rejected" as const, reason: `name: refused (${record.key})` };
+    if (failure) throw failure;
+    const existed = this.held.has(record.externalId);
+    this.held.set(record.externalId, record.payload);
+    return {
+      outcome: existed ? ("updated" as const) : ("created" as const),
+      productId: `p-${record.externalId}`,
+    };
+  }
+}
+
+export const identityMapper: RecordMapper = {
+  map: (source) => ({
+    ok: true,
+    record: { key: source.key, externalId: `SKU-${source.key}`, payload: { ...source.item } },
+  }),
+};
+
+export interface RecordedMetric {
+  name: string;
+  value: number;
+  dimensions: Record<string, string>;
+}
+
+export interface StepWorld {
+  tenant: Tenant;
+  store: MemoryPipelineStore;
+  queues: MemoryPipelineQueues;
+  siesa: FakeSiesa;
+  product: FakeProduct;
+  metrics: RecordedMetric[];
+  handlers: Record<WorkerName, QueueHandler>;
+  ctx: PipelineContext;
+  clock: { now: number; advance(ms: number): void };
+}
+
+export function stepWorld(
+  options: {
+    items?: number;
+    tenant?: Tenant /** A real client instead of the fake. */;
+    productClient?: ProductClient;
+  } = {},
+): StepWorld {
+  const tenant =
+    options.tenant ??
+    aTenant((t) => {
+      t.sync = { ...t.sync, concurrency: 4 };
+    });
+  const clock = {
+    now: T0,
+    advance(ms: number) {
+      clock.now += ms;
+    },
+  };
+  const store = memoryPipelineStore();
+  const queues = new MemoryPipelineQueues({ now: () => clock.now });
+  const siesa = new FakeSiesa(options.items ?? 250);
+  const product = new FakeProduct();
+  const metrics: RecordedMetric[] = [];
+  const sink: MetricsSink = {
+    count: (name, value, dimensions) => metrics.push({ name, value, dimensions }),
+    seconds: (name, value, dimensions) => metrics.push({ name, value, dimensions }),
+    flush: () => {},
+  };
+  const clients: TenantClients = {
+    siesa: siesa as unknown as SiesaClient,
+    product: options.productClient ?? (product as unknown as ProductClient),
+    mapper: identityMapper,
+  };
+  const deps = {
+    ...store,
+    tenants: localTenantDirectory([tenant]),
+    credentials: credentialsOf(
+      new Map([
+        [
+          tenant.id,
+          {
+            siesa: { conniKey: "fake", conniToken: "fake" },
+            product: { username: "fake", password: "fake" },
+          },
+        ],
+      ]),
+    ),
+    queues,
+    redelivery: queues,
+    clientsFor: () => clients,
+    log: quietLog,
+    metrics: sink,
+    retryBaseSeconds: 2,
+    now: () => new Date(clock.now),
+  };
+  return {
+    tenant,
+    store,
+    queues,
+    siesa,
+    product,
+    metrics,
+    handlers: createWorkerHandlers(deps),
+    ctx: createPipelineContext(deps),
+    clock,
+  };
+}
+
+/** Receives up to `max` messages from `queue` and builds the event Lambda would pass. */
+export function receiveEvent(queue: MemoryQueue, max = 10): SQSEvent {
+  return toEvent(queue.receive(max), queue.arn);
+}
+
+/** An event for a message that was never on a queue (a factory for a given body and receive count). */
+export function eventOf(queue: MemoryQueue, body: unknown, receiveCount = 1): SQSEvent {
+  queue.send(typeof body === "string" ? body : JSON.stringify(body), fifoOptions(queue, body));
+  const [message] = queue.receive(1);
+  if (!message) throw new Error(`queue ${queue.name}: the message was not received`);
+  return toEvent([{ ...message, receiveCount }], queue.arn);
+}
+
+const fifoOptions = (queue: MemoryQueue, body: unknown) =>
+  queue.options.fifo ? { groupId: "test", deduplicationId: JSON.stringify(body) } : {};
+
+/**
+ * What Lambda's event source mapping does, one step at a time: receives a batch, invokes the
+ * queue's worker, deletes what succeeded. Returns how many messages were handled.
+ */
+export async function deliver(world: StepWorld, queue: QueueName, max = 10): Promise<number> {
+  const pair = world.queues.queues[queue];
+  const event = receiveEvent(pair.queue, max);
+  if (event.Records.length === 0) return 0;
+  const response = await world.handlers[QUEUES[queue].consumer](event);
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  for (const record of event.Records)
+    if (!failed.has(record.messageId)) pair.queue.delete(record.receiptHandle);
+  return event.Records.length;
+}
+
+/** Delivers every visible message of every queue until none is left (each retry after its backoff). */
+export async function drain(
+  world: StepWorld,
+  options: { batch?: number; maxRounds?: number } = {},
+): Promise<void> {
+  const maxRounds = options.maxRounds ?? 1_000;
+  for (let round = 0; round < maxRounds; round++) {
+    let handled = 0;
+    for (const queue of ["syncRequests", "pages", "loads"] as const)
+      handled += await deliver(world, queue, options.batch);
+    if (handled === 0) {
+      if (world.queues.pending === 0) return;
+      world.clock.advance(60_000); // let failed messages come back
+    }
+  }
+  throw new Error(`queues not drained after ${maxRounds} rounds`);
+}

@@ -1,0 +1,242 @@
+import { describe, expect, it } from "vitest";
+import { ExternalCallError } from "../../runtime/http/errors.js";
+import { FULL_RANGE } from "../../runtime/siesa/index.js";
+import { deliver, drain, eventOf, stepWorld } from "./step-world.js";
+
+// Each pipeline step on the in-memory store, driven by SQS events as Lambda builds them: what a step
+// decides, what it sends on, what it counts, and what a redelivery changes (nothing).
+
+/** A scheduled request, dispatched; returns the new run's id. */
+const startRun = async (world: ReturnType<typeof stepWorld>) => {
+  world.clock.advance(60_000);
+  const before = new Set((await world.store.runs.list(world.tenant.id)).runs.map((r) => r.runId));
+  await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
+  await deliver(world, "syncRequests");
+  const run = (await world.store.runs.list(world.tenant.id)).runs.find((r) => !before.has(r.runId));
+  if (!run) throw new Error("dispatch created no run");
+  return run.runId;
+};
+
+const countsOf = async (world: ReturnType<typeof stepWorld>, runId: string) =>
+  (await world.store.runs.get(world.tenant.id, runId))?.counts;
+
+describe("dispatch", () => {
+  it("takes the tenant's lease, records the run and sends the whole id range as the first unit", async () => {
+    // prepare
+    const world = stepWorld();
+
+    // act
+    const runId = await startRun(world);
+
+    // assess
+    expect(await world.store.lease.current(world.tenant.id)).toMatchObject({ runId });
+    expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
+      status: "running",
+      trigger: "schedule",
+    });
+    expect(world.queues.queues.pages.queue.bodies().map((b) => JSON.parse(b))).toEqual([
+      { tenantId: world.tenant.id, runId, unitId: "0", range: FULL_RANGE },
+    ]);
+  });
+
+  it("records a request that finds a run active as skipped on that run, and starts nothing", async () => {
+    // prepare
+    const world = stepWorld();
+    const runId = await startRun(world);
+
+    // act
+    await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
+    await deliver(world, "syncRequests");
+
+    // assess
+    expect((await world.store.runs.list(world.tenant.id)).runs).toHaveLength(1);
+    expect((await world.store.runs.get(world.tenant.id, runId))?.skipped).toEqual([
+      { trigger: "schedule", at: new Date(world.clock.now).toISOString() },
+    ]);
+  });
+});
+
+describe("extract", () => {
+  it("splits a range too big for a page and stores the split before sending the children", async () => {
+    // prepare
+    const world = stepWorld({ items: 250 });
+    const runId = await startRun(world);
+
+    // act
+    await deliver(world, "pages");
+
+    // assess
+    const children = world.queues.queues.pages.queue.bodies().map((b) => JSON.parse(b).range);
+    expect(children).toHaveLength(2);
+    expect((await world.store.progress.get(world.tenant.id, runId, "split:0"))?.data).toEqual({
+      ranges: children,
+    });
+  });
+
+  it("on a retry sends the children the first delivery chose, although Siesa would now cut elsewhere", async () => {
+    // prepare: the first delivery stores its split, then dies before sending the children
+    const world = stepWorld({ items: 250 });
+    const runId = await startRun(world);
+    const unit = { tenantId: world.tenant.id, runId, unitId: "0", range: FULL_RANGE };
+    const first = [
+      { from: FULL_RANGE.from, to: 90 },
+      { from: 90, to: FULL_RANGE.to },
+    ];
+    await world.store.progress.apply(
+      world.tenant.id,
+      runId,
+      "split:0",
+      { unitsPlanned: 2 },
+      { ranges: first },
+    );
+    world.queues.queues.pages.queue.receive(10); // the first delivery's message, in flight
+
+    // act
+    await world.handlers.extract(eventOf(world.queues.queues.pages.queue, unit, 2));
+
+    // assess
+    const sent = world.queues.queues.pages.queue
+      .bodies()
+      .map((b) => JSON.parse(b))
+      .filter((u) => u.unitId !== "0");
+    expect(sent.map((u) => u.range)).toEqual(first);
+    expect((await world.store.progress.read(world.tenant.id, runId)).unitsPlanned).toBe(3);
+  });
+
+  it("counts an unchanged record without sending it, and sends changed ones in one chunk per unit", async () => {
+    // prepare: a first run wrote every item; then two items change in Siesa
+    const world = stepWorld({ items: 80 });
+    await startRun(world);
+    await drain(world);
+    (world.siesa.items[4] as { item: Record<string, unknown> }).item.name = "renamed 5";
+    (world.siesa.items[9] as { item: Record<string, unknown> }).item.name = "renamed 10";
+    const writesBefore = world.product.writes.length;
+
+    // act
+    const runId = await startRun(world);
+    await deliver(world, "pages");
+
+    // assess
+    const chunks = world.queues.queues.loads.queue.bodies().map((b) => JSON.parse(b));
+    expect(chunks.map((c) => c.records.map((r: { key: string }) => r.key))).toEqual([["5", "10"]]);
+    expect(await world.store.progress.read(world.tenant.id, runId)).toMatchObject({
+      extracted: 80,
+      unchanged: 78,
+      loadsPlanned: 1,
+    });
+    expect(world.product.writes.length).toBe(writesBefore);
+  });
+
+  it("stops the run after five units in a row exhaust their retries, cancelling the rest", async () => {
+    // prepare: Siesa answers 503 to every range but the first; every unit is on its last delivery
+    const world = stepWorld({ items: 1_000 });
+    const runId = await startRun(world);
+    await deliver(world, "pages"); // the whole range splits
+    for (let i = 0; i < 3; i++) await deliver(world, "pages", 50);
+    world.siesa.onRead = () => {
+      throw new ExternalCallError("siesa", "ejecutarconsultaestandar API_v2_Items", 503, "unavailable", true);
+    };
+
+    // act: deliver what is left, one unit at a time, until nothing is; each failure comes back after its backoff
+    await drain(world, { batch: 1 });
+
+    // assess
+    const run = await world.store.runs.get(world.tenant.id, runId);
+    expect(run?.status).toBe("failed");
+    expect(run?.reason).toMatch(/^5 units of Siesa work failed in a row: .*503/);
+    const progress = await world.store.progress.read(world.tenant.id, runId);
+    expect(progress.unitsFailed).toBe(5);
+    expect(progress.unitsDone).toBe(progress.unitsPlanned);
+    expect(world.queues.queues.pages.deadLetter.size).toBe(5);
+  });
+});
+
+describe("load", () => {
+  it("writes each record of a chunk once, records it in the ledger, and counts the chunk once", async () => {
+    // prepare
+    const world = stepWorld({ items: 30 });
+    const runId = await startRun(world);
+    await deliver(world, "pages");
+    const [chunk] = world.queues.queues.loads.queue.bodies();
+
+    // act: the chunk, then the same chunk again (SQS delivered it twice)
+    await deliver(world, "loads");
+    await world.handlers.load(eventOf(world.queues.queues.loads.queue, chunk, 2));
+
+    // assess
+    expect(world.product.writes).toHaveLength(30);
+    expect(await world.store.ledger.getMany(world.tenant.id, ["1", "30"])).toHaveProperty("size", 2);
+    expect(await countsOf(world, runId)).toEqual({
+      extracted: 30,
+      created: 30,
+      updated: 0,
+      unchanged: 0,
+      rejected: 0,
+      failed: 0,
+    });
+  });
+
+  it("brings a record that failed back after the backoff, not before, and writes only what did not go through", async () => {
+    // prepare: the product answers 500 once for record 7
+    const world = stepWorld({ items: 10 });
+    await startRun(world);
+    await deliver(world, "pages");
+    let failures = 0;
+    world.product.failWith = (record) =>
+      record.key === "7" && failures++ === 0
+        ? new ExternalCallError("kong-rfid", "POST sku", 500, "boom", true)
+        : undefined;
+
+    // act
+    await deliver(world, "loads");
+    const tooSoon = await deliver(world, "loads");
+    world.clock.advance(2_000); // retryBaseSeconds: the first retry waits 2 s
+    const onTime = await deliver(world, "loads");
+
+    // assess
+    expect([tooSoon, onTime]).toEqual([0, 1]);
+    expect(world.product.writes.map((w) => w.record.key).filter((k) => k === "7")).toHaveLength(2);
+    expect(world.product.writes).toHaveLength(11);
+  });
+
+  it("sends a malformed message to the dead-letter queue after its last delivery", async () => {
+    // prepare
+    const world = stepWorld();
+    world.queues.queues.loads.queue.send('{"tenantId":"acme-staging","records":"not a list"}');
+
+    // act
+    await drain(world);
+
+    // assess
+    expect(world.queues.queues.loads.queue.size).toBe(0);
+    expect(world.queues.queues.loads.deadLetter.bodies()).toEqual([
+      '{"tenantId":"acme-staging","records":"not a list"}',
+    ]);
+  });
+});
+
+describe("a whole run through the steps", () => {
+  it("ends succeeded with every record accounted for, and a second run writes nothing", async () => {
+    // prepare
+    const world = stepWorld({ items: 1_234 });
+
+    // act
+    const first = await startRun(world);
+    await drain(world);
+    const writes = world.product.writes.length;
+    const second = await startRun(world);
+    await drain(world);
+
+    // assess
+    expect(await world.store.runs.get(world.tenant.id, first)).toMatchObject({
+      status: "succeeded",
+      counts: { extracted: 1_234, created: 1_234, unchanged: 0 },
+    });
+    expect(await world.store.runs.get(world.tenant.id, second)).toMatchObject({
+      status: "succeeded",
+      counts: { extracted: 1_234, created: 0, unchanged: 1_234 },
+    });
+    expect(world.product.writes.length).toBe(writes);
+    expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
+  });
+});
