@@ -59,6 +59,8 @@ async function main(): Promise<void> {
   try {
     await mkdir(args.out, { recursive: true });
     const page = await browser.context.newPage();
+    // Full-page shots grow to fit the content; a short window keeps short pages short.
+    await page.setViewportSize({ width: 1280, height: 360 });
     const shoot = async (name: string) => {
       const file = path.join(args.out, `console-${name}.png`);
       await page.screenshot({ path: file, fullPage: true });

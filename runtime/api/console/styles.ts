@@ -25,6 +25,7 @@ form.sign-in input { font: inherit; padding: .35rem .5rem; margin-top: .2rem; bo
 table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid var(--line); }
 th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 caption { text-align: left; caption-side: top; padding: .2rem 0; }
+th, td code, .nowrap { white-space: nowrap; }
 th { font-size: .85rem; color: #4b5563; background: #f0f2f5; }
 table.narrow { width: auto; min-width: 20rem; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }

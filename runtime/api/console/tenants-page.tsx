@@ -56,7 +56,7 @@ export async function tenantsFragment(api: ApiReader, now: Date) {
                 </>
               )}
             </td>
-            <td>
+            <td class="nowrap">
               {tenant.product.type}
               <div class="muted">{tenant.environment}</div>
             </td>
