@@ -77,6 +77,22 @@ describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, (
     await page.close();
   });
 
+  it("Sign out forgets the token: the tab asks for it again, also after a reload", async () => {
+    // prepare
+    const page = await openConsole(browser, `${server.url}/console`, TOKENS.operator);
+    await page.getByRole("table").waitFor();
+
+    // act
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.reload();
+
+    // assess
+    await page.getByLabel("Token").waitFor();
+    expect(await page.getByRole("table").count()).toBe(0);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await page.close();
+  });
+
   it("the tenants page refreshes itself", async () => {
     // prepare
     const page = await openConsole(browser, `${server.url}/console`, TOKENS.operator);

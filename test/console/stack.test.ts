@@ -84,8 +84,11 @@ describe.skipIf(!browserAvailable)(`the operator console against npm start's sta
   });
 
   it("Run now starts a run whose progress bar fills up to succeeded", async () => {
-    // prepare
+    // prepare: a slow Siesa, so the run is seen while it runs
     const page = await openConsole(browser, consoleUrl("/tenants/demo"), stack.operatorToken);
+    await page.getByRole("region", { name: "Status" }).waitFor();
+    const siesa = stack.sandboxes.get("demo")?.inProcess?.siesa;
+    siesa?.setFaults({ latencyMs: 700 });
 
     // act
     await page.getByRole("button", { name: "Run now" }).click();
@@ -96,6 +99,12 @@ describe.skipIf(!browserAvailable)(`the operator console against npm start's sta
       .getByText(/^Run started: run /)
       .textContent();
     const runId = started?.replace("Run started: run ", "") ?? "";
+    const active = page.getByRole("region", { name: "Active run" });
+    await active.getByRole("link", { name: runId }).waitFor();
+    await active.getByText("running", { exact: true }).waitFor();
+    await active.getByRole("progressbar", { name: "Records done" }).waitFor();
+    await screenshot(page, "tenant-run-in-progress");
+    siesa?.setFaults({ latencyMs: 0 });
     const current = page.getByRole("region", { name: "Last run" });
     await current.getByRole("link", { name: runId }).waitFor({ timeout: 30_000 });
     await current.getByText("succeeded", { exact: true }).waitFor();
