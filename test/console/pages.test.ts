@@ -77,6 +77,29 @@ describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, (
     await page.close();
   });
 
+  it("an API failure shows as a message over the last data, and goes away when the API recovers", async () => {
+    // prepare
+    const page = await openConsole(browser, `${server.url}/console/tenants/globex-prod`, TOKENS.operator);
+    const status = page.getByRole("region", { name: "Status" });
+    await status.waitFor();
+
+    // act
+    api.state.explode = new Error("the tenants table is unreachable");
+
+    // assess: the API's own message (no internals), the page still there
+    const alert = page.getByRole("alert");
+    await alert.getByText("internal error: the request could not be completed, see the logs").waitFor();
+    expect(await status.isVisible()).toBe(true);
+    await screenshot(page, "api-failure");
+
+    // act
+    api.state.explode = undefined;
+
+    // assess
+    await alert.waitFor({ state: "hidden" });
+    await page.close();
+  });
+
   it("Sign out forgets the token: the tab asks for it again, also after a reload", async () => {
     // prepare
     const page = await openConsole(browser, `${server.url}/console`, TOKENS.operator);

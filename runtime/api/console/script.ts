@@ -44,11 +44,12 @@ export const CONSOLE_SCRIPT = `(() => {
         refreshError = false;
         again = !main.querySelector("[data-final]");
       } else {
-        // A 4xx (no such run, another tenant's page) will not mend itself; a 5xx may.
-        main.textContent = shown = "";
+        // A 4xx (no such run, another tenant's page) will not mend itself: nothing to show. A 5xx
+        // may: the last data stays, with the message, and the page tries again.
+        again = response.status >= 500;
+        if (!again) main.textContent = shown = "";
         refreshError = true;
         say(await errorOf(response));
-        again = response.status >= 500;
       }
     } catch (error) {
       refreshError = true;
