@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { type Log, logger } from "../observability/logger.js";
 import { requireToken } from "./auth.js";
+import { consoleRoutes } from "./console/routes.js";
 import type { ApiDependencies } from "./dependencies.js";
 import type { ApiEnv } from "./env.js";
 import { ApiError, errorBody, errorResponse } from "./errors.js";
@@ -14,6 +15,7 @@ import { tenantRoutes } from "./routes/tenants.js";
  * (the local stack). Everything but `GET /health` needs a bearer token; the token check runs before
  * routing, so without a valid token even an unknown path answers 401 (nothing about the API leaks).
  * `GET /health` itself says only "ok" or "degraded"; the details need an operator token.
+ * The operator console's pages (`/console…`) are the other exception: they are empty frames, see console/.
  */
 export function createApp(deps: ApiDependencies, options: { log?: Log } = {}): Hono<ApiEnv> {
   const log = options.log ?? logger;
@@ -26,6 +28,12 @@ export function createApp(deps: ApiDependencies, options: { log?: Log } = {}): H
 
   const health = cachedHealthProbe(deps);
   app.route("/", healthRoutes(health));
+  // The console's pages hold no data, so they come before the token check; their data is read through
+  // this same app with the caller's token (runtime/api/console/routes.tsx).
+  app.route(
+    "/",
+    consoleRoutes({ request: async (path, init) => app.request(path, init), now: () => deps.now() }),
+  );
   app.use("*", requireToken(deps.tokens));
   app.route("/", healthDetailRoutes(deps, health));
   app.route("/", tenantRoutes(deps));

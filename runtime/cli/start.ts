@@ -97,6 +97,7 @@ async function main(): Promise<void> {
     `siesa-integration local stack is running (tenants: ${stack.tenants.map((t) => t.id).join(", ")}; ${args.items} sandbox items each)`,
     `  API:            ${stack.apiUrl}`,
     `  operator token: ${stack.operatorToken}`,
+    `  console:        ${stack.apiUrl}/console (sign in with the operator token)`,
     ...(first
       ? [
           `  status:         curl ${auth} ${stack.apiUrl}/tenants/${first.id}/status`,

@@ -1,0 +1,84 @@
+import { type Context, Hono } from "hono";
+import type { Child } from "hono/jsx";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ApiEnv } from "../env.js";
+import { type ApiReader, type ApiRequest, apiReader, ConsoleApiError, segment } from "./api.js";
+import { CONSOLE_CSP, Shell } from "./layout.js";
+import { runFragment } from "./run-page.js";
+import { tenantFragment } from "./tenant-page.js";
+import { tenantsFragment } from "./tenants-page.js";
+
+/** How often each page fetches its data again, ms. */
+const REFRESH_MS = { tenants: 5_000, tenant: 2_000, run: 2_000 } as const;
+
+/**
+ * The operator console, `GET /console` and its pages, on the API itself (same function, same tokens).
+ *
+ * - `/console`, `/console/tenants/:id`, `/console/runs/:runId`: the pages. They hold no data, so they
+ *   need no token; the browser keeps the token (sessionStorage) and sends it with every call.
+ * - `/console/fragments/…`: each page's data as server-rendered HTML, read from the JSON API with the
+ *   caller's Authorization header; an error is the API's own JSON error with its status.
+ * - The buttons call the JSON API directly (`POST /tenants/:id/runs`, `/pause`, `/resume`, `/verify`).
+ */
+export function consoleRoutes(deps: { request: ApiRequest; now: () => Date }): Hono<ApiEnv> {
+  return new Hono<ApiEnv>()
+    .get("/console", (c) =>
+      page(c, <Shell title="Tenants" fragment="/console/fragments/tenants" refreshMs={REFRESH_MS.tenants} />),
+    )
+    .get("/console/tenants/:id", (c) => {
+      const id = c.req.param("id");
+      return page(
+        c,
+        <Shell
+          title={`Tenant ${id}`}
+          trail={[{ href: `/console/tenants/${segment(id)}`, label: id }]}
+          fragment={`/console/fragments/tenants/${segment(id)}`}
+          refreshMs={REFRESH_MS.tenant}
+        />,
+      );
+    })
+    .get("/console/runs/:runId", (c) => {
+      const runId = c.req.param("runId");
+      return page(
+        c,
+        <Shell
+          title={`Run ${runId}`}
+          trail={[{ href: `/console/runs/${segment(runId)}`, label: runId }]}
+          fragment={`/console/fragments/runs/${segment(runId)}`}
+          refreshMs={REFRESH_MS.run}
+        />,
+      );
+    })
+    .get("/console/fragments/tenants", (c) => fragment(c, deps, (api) => tenantsFragment(api, deps.now())))
+    .get("/console/fragments/tenants/:id", (c) =>
+      fragment(c, deps, (api) => tenantFragment(api, c.req.param("id"), deps.now())),
+    )
+    .get("/console/fragments/runs/:runId", (c) =>
+      fragment(c, deps, (api) => runFragment(api, c.req.param("runId"))),
+    );
+}
+
+/** A page: the shell, with headers that keep it from being framed, cached or fed other scripts. */
+function page(c: Context<ApiEnv>, body: Child): Response {
+  c.header("Content-Security-Policy", CONSOLE_CSP);
+  c.header("Cache-Control", "no-store");
+  c.header("X-Content-Type-Options", "nosniff");
+  return c.html(`<!doctype html>${body}`);
+}
+
+/** A page's data: the rendered HTML, or the API's error (JSON, with the API's status) for the script to show. */
+async function fragment(
+  c: Context<ApiEnv>,
+  deps: { request: ApiRequest },
+  render: (api: ApiReader) => Promise<Child>,
+): Promise<Response> {
+  c.header("Cache-Control", "no-store");
+  try {
+    const body = await render(apiReader(deps.request, c.req.header("authorization")));
+    return c.html(String(body));
+  } catch (error) {
+    if (!(error instanceof ConsoleApiError)) throw error;
+    if (error.status === 401) c.header("WWW-Authenticate", 'Bearer realm="siesa-integration"');
+    return c.json(error.body, error.status as ContentfulStatusCode);
+  }
+}

@@ -1,0 +1,107 @@
+import type { RunJson } from "../views.js";
+import type { ApiReader } from "./api.js";
+import { segment } from "./api.js";
+import { formatCount, formatDuration, formatTime } from "./format.js";
+import { ProgressBar, Word } from "./parts.js";
+
+/** A run's page: what it did, when, why it failed if it did, and its first rejected and failed records. */
+export async function runFragment(api: ApiReader, runId: string) {
+  const run = await api.get<RunJson>(`/runs/${segment(runId)}`);
+  const finished = run.status !== "running";
+  return (
+    // data-final: a finished run no longer changes, so the page stops refreshing.
+    <div {...(finished ? { "data-final": "" } : {})}>
+      <section aria-labelledby="run-summary" class="panel">
+        <h2 id="run-summary">Summary</h2>
+        <dl class="facts">
+          <dt>Status</dt>
+          <dd>
+            <Word word={run.status} />
+          </dd>
+          <dt>Tenant</dt>
+          <dd>
+            <a href={`/console/tenants/${segment(run.tenantId)}`}>{run.tenantId}</a>
+          </dd>
+          <dt>Trigger</dt>
+          <dd>{run.trigger}</dd>
+          <dt>Started</dt>
+          <dd>{formatTime(run.startedAt)}</dd>
+          <dt>Finished</dt>
+          <dd>{run.finishedAt ? formatTime(run.finishedAt) : "still running"}</dd>
+          <dt>Duration</dt>
+          <dd>{formatDuration(run.durationMs)}</dd>
+          {run.reason && (
+            <>
+              <dt>Why it failed</dt>
+              <dd>{run.reason}</dd>
+            </>
+          )}
+          {run.stopReason && (
+            <>
+              <dt>Stopping</dt>
+              <dd>{run.stopReason}</dd>
+            </>
+          )}
+          {run.skipped?.length ? (
+            <>
+              <dt>Skipped requests</dt>
+              <dd>{run.skipped.map((s) => `${s.trigger} at ${formatTime(s.at)}`).join("; ")}</dd>
+            </>
+          ) : null}
+        </dl>
+        <ProgressBar run={run} />
+      </section>
+
+      <section aria-labelledby="run-counts">
+        <h2 id="run-counts">Counts</h2>
+        <table class="narrow">
+          <thead>
+            <tr>
+              <th scope="col">Outcome</th>
+              <th scope="col" class="num">
+                Records
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {(["extracted", "created", "updated", "unchanged", "rejected", "failed"] as const).map((name) => (
+              <tr>
+                <th scope="row">{name}</th>
+                <td class="num">{formatCount(run.counts[name])}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section aria-labelledby="run-errors">
+        <h2 id="run-errors">Rejected and failed records</h2>
+        {run.errors.length === 0 ? (
+          <p class="muted">None.</p>
+        ) : (
+          <table>
+            <caption class="muted">The first {run.errors.length} with their reasons.</caption>
+            <thead>
+              <tr>
+                <th scope="col">Record</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Reason</th>
+              </tr>
+            </thead>
+            <tbody>
+              {run.errors.map((error) => (
+                <tr>
+                  <td>
+                    <code>{error.key}</code>
+                  </td>
+                  <td>{error.outcome}</td>
+                  <td>{error.reason}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,96 @@
+/**
+ * The console's only script, inline in every page: sign-in, loading and refreshing the page's data
+ * fragment, and the action buttons. The bearer token lives in sessionStorage (this tab only, gone when
+ * it closes): never in a URL or a cookie. Errors are the API's `{"error":{"message"}}`, shown as text.
+ */
+export const CONSOLE_SCRIPT = `(() => {
+  const KEY = "siesa-integration.token";
+  const $ = (id) => document.getElementById(id);
+  const main = $("content"), signIn = $("sign-in"), signOut = $("sign-out"), note = $("message");
+  let timer, shown = "", refreshError = false;
+  const token = () => sessionStorage.getItem(KEY);
+  const say = (text, kind) => {
+    note.textContent = text || "";
+    note.className = kind === "ok" ? "message ok" : "message error";
+    note.setAttribute("role", kind === "ok" ? "status" : "alert");
+    note.hidden = !text;
+  };
+  const signedIn = (yes) => { signIn.hidden = yes; signOut.hidden = !yes; main.hidden = !yes; };
+  const call = (path, init = {}) =>
+    fetch(path, { ...init, cache: "no-store", headers: { ...init.headers, authorization: "Bearer " + token() } });
+  const errorOf = async (response) => {
+    const body = await response.json().catch(() => null);
+    return (body && body.error && body.error.message) || "the API answered " + response.status;
+  };
+  const refused = (message) => {
+    sessionStorage.removeItem(KEY);
+    main.textContent = shown = "";
+    signedIn(false);
+    say("Token refused: " + message);
+  };
+  async function refresh() {
+    clearTimeout(timer);
+    if (!token()) return signedIn(false);
+    signedIn(true);
+    let again = true;
+    try {
+      const response = await call(main.dataset.fragment);
+      if (response.status === 401) return refused(await errorOf(response));
+      if (response.ok) {
+        const html = await response.text();
+        // Unchanged data leaves the page alone (and the keyboard focus where it is).
+        if (html !== shown) main.innerHTML = shown = html;
+        if (refreshError) say("");
+        refreshError = false;
+        again = !main.querySelector("[data-final]");
+      } else {
+        // A 4xx (no such run, another tenant's page) will not mend itself: nothing to show. A 5xx
+        // may: the last data stays, with the message, and the page tries again.
+        again = response.status >= 500;
+        if (!again) main.textContent = shown = "";
+        refreshError = true;
+        say(await errorOf(response));
+      }
+    } catch (error) {
+      refreshError = true;
+      say("The API did not answer: " + error.message);
+    }
+    if (again) timer = setTimeout(refresh, Number(main.dataset.refresh));
+  }
+  signIn.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const field = signIn.elements.token;
+    sessionStorage.setItem(KEY, field.value.trim());
+    field.value = "";
+    say("");
+    refresh();
+  });
+  signOut.addEventListener("click", () => {
+    sessionStorage.removeItem(KEY);
+    main.textContent = shown = "";
+    say("");
+    signedIn(false);
+  });
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    button.disabled = true;
+    try {
+      const body = button.dataset.body;
+      const response = await call(button.dataset.action, {
+        method: "POST",
+        ...(body ? { body, headers: { "content-type": "application/json" } } : {}),
+      });
+      if (response.status === 401) return refused(await errorOf(response));
+      if (!response.ok) return say(button.textContent + ": " + (await errorOf(response)));
+      const answer = await response.json().catch(() => ({}));
+      say(button.dataset.done + (answer.runId ? ": run " + answer.runId : ""), "ok");
+    } catch (error) {
+      say(button.textContent + ": the API did not answer: " + error.message);
+    } finally {
+      button.disabled = false;
+    }
+    refresh();
+  });
+  refresh();
+})();`;

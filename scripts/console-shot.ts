@@ -1,0 +1,135 @@
+/**
+ * `npm run console:shot`: screenshots of the operator console's three pages (tenants, a tenant, a run),
+ * for the README and for reviewers, taken in Debian's Chromium.
+ *
+ *   npm run console:shot                               starts a local stack, runs demo 3 times, shoots, stops
+ *   npm run console:shot -- --url http://127.0.0.1:8080 --token "$TOKEN"   a running `npm start`
+ *   ... --out DIR                                      where to write (default screenshots/)
+ *
+ * The token may also come from SIESA_INTEGRATION_TOKEN (as `npm start` takes it). With --url, a tenant
+ * that has no run yet gets one (Run now), so the run page has something to show.
+ */
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import type { Page } from "playwright-core";
+import { type LocalStack, startLocalStack } from "../runtime/local/stack.js";
+import type { Log } from "../runtime/observability/logger.js";
+import { launchChromium, SCREENSHOTS_DIR } from "./chromium.js";
+
+function parse() {
+  const { values } = parseArgs({
+    options: {
+      url: { type: "string" },
+      token: { type: "string" },
+      tenant: { type: "string" },
+      out: { type: "string", default: SCREENSHOTS_DIR },
+    },
+    strict: true,
+  });
+  const token = values.token ?? process.env.SIESA_INTEGRATION_TOKEN;
+  if (values.url && !token) {
+    throw new Error("--url needs the operator token: --token TOKEN or SIESA_INTEGRATION_TOKEN");
+  }
+  return {
+    url: values.url?.replace(/\/+$/, ""),
+    token,
+    tenant: values.tenant,
+    out: path.resolve(values.out),
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parse();
+  let stack: LocalStack | undefined;
+  if (!args.url) {
+    process.stderr.write("starting a local stack (no --url given)…\n");
+    // A few malformed catalogue rows, so the run page has rejected records and their reasons to show.
+    stack = await startLocalStack({
+      items: 500,
+      log: quietLog,
+      scheduler: false,
+      sandboxOverrides: { malformedShare: 0.02 },
+    });
+    await someHistory(stack, 3);
+  }
+  const apiUrl = args.url ?? stack?.apiUrl ?? "";
+  const token = args.token ?? stack?.operatorToken ?? "";
+  const browser = await launchChromium();
+  try {
+    await mkdir(args.out, { recursive: true });
+    const page = await browser.context.newPage();
+    // Full-page shots grow to fit the content; a short window keeps short pages short.
+    await page.setViewportSize({ width: 1280, height: 360 });
+    const shoot = async (name: string) => {
+      const file = path.join(args.out, `console-${name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      process.stdout.write(`${path.relative(process.cwd(), file)}\n`);
+    };
+
+    await page.goto(`${apiUrl}/console`);
+    await page.getByLabel("Token").fill(token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const firstTenant = page.getByRole("table").getByRole("rowheader").getByRole("link");
+    await firstTenant.first().waitFor({ timeout: 15_000 });
+    const tenant = args.tenant ?? (await firstTenant.first().textContent()) ?? "";
+
+    await page.goto(`${apiUrl}/console/tenants/${encodeURIComponent(tenant)}`);
+    const lastRun = page.getByRole("region", { name: /^(Active|Last) run$/ });
+    await lastRun.waitFor();
+    if (await lastRun.getByText("No run yet.").count()) await runOnce(page);
+    await page
+      .getByRole("region", { name: "Last run" })
+      .getByRole("progressbar")
+      .waitFor({ timeout: 60_000 });
+
+    await page.goto(`${apiUrl}/console`);
+    await page.getByRole("table").waitFor();
+    await shoot("tenants");
+
+    await page.goto(`${apiUrl}/console/tenants/${encodeURIComponent(tenant)}`);
+    const runLink = page.getByRole("region", { name: "Last run" }).getByRole("link");
+    await runLink.waitFor();
+    await shoot("tenant");
+
+    await runLink.click();
+    await page.getByRole("region", { name: "Counts" }).waitFor();
+    await shoot("run");
+  } finally {
+    await browser.close();
+    await stack?.close();
+  }
+}
+
+/** Presses Run now and waits for the run to finish (the "Last run" panel shows it). */
+async function runOnce(page: Page): Promise<void> {
+  process.stderr.write("the tenant has no run yet: pressing Run now\n");
+  await page.getByRole("button", { name: "Run now" }).click();
+  await page.getByRole("region", { name: "Last run" }).getByRole("progressbar").waitFor({ timeout: 60_000 });
+}
+
+/** The stack's JSON logs would drown the list of files written. */
+const quietLog: Log = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Log;
+
+/** A few runs through the API, so the history, its chart and a run's rejected records have something to show. */
+async function someHistory(stack: LocalStack, runs: number): Promise<void> {
+  const headers = { authorization: `Bearer ${stack.operatorToken}` };
+  for (let i = 0; i < runs; i++) {
+    const started = await fetch(`${stack.apiUrl}/tenants/demo/runs`, { method: "POST", headers });
+    const { runId } = (await started.json()) as { runId: string };
+    for (;;) {
+      const run = (await (await fetch(`${stack.apiUrl}/runs/${runId}`, { headers })).json()) as {
+        status: string;
+      };
+      if (run.status !== "running") break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`console:shot: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serveLocally } from "../../runtime/local/http.js";
+import type { Browser } from "../../scripts/chromium.js";
+import { aRun, TOKENS } from "../api/factories.js";
+import { browserAvailable, openConsole, SKIP_NOTE, screenshot, startBrowser } from "./browser.js";
+import { consoleOverFakeApi } from "./support.js";
+
+/**
+ * The console in a real browser over the API with in-memory dependencies, for what the local stack
+ * does not produce on demand: held deactivations, a failed run with rejected records.
+ */
+
+const api = consoleOverFakeApi({ "acme-staging": 600 });
+let server: Awaited<ReturnType<typeof serveLocally>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!browserAvailable) return;
+  [server, browser] = await Promise.all([serveLocally(api.app.fetch, 0), startBrowser()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, () => {
+  it("Approve sends exactly the number of deactivations held", async () => {
+    // prepare
+    const page = await openConsole(browser, `${server.url}/console/tenants/acme-staging`, TOKENS.operator);
+    const held = page.getByRole("region", { name: "Held deactivations" });
+    await held.getByText("600 deactivations are held").waitFor();
+
+    // act
+    await held.getByRole("button", { name: "Approve" }).click();
+
+    // assess
+    await page
+      .getByRole("status")
+      .getByText(/^Approved 600 deactivations/)
+      .waitFor();
+    expect(api.posts).toContainEqual({
+      path: "/tenants/acme-staging/runs",
+      body: JSON.stringify({ approveDeactivations: 600 }),
+    });
+    await screenshot(page, "held-deactivations-approved");
+    await page.close();
+  });
+
+  it("a failed run's page says why, with its rejected and failed records in a table", async () => {
+    // prepare
+    api.state.runs.push(
+      aRun({
+        runId: "r-failed",
+        status: "failed",
+        reason: "Siesa unreachable: connect ECONNREFUSED",
+        errors: [
+          { key: "17", outcome: "rejected", reason: "f120_referencia: must not be empty" },
+          { key: "23", outcome: "failed", reason: "kong-rfid answered 503 after 3 attempts" },
+        ],
+      }),
+    );
+
+    // act
+    const page = await openConsole(browser, `${server.url}/console/runs/r-failed`, TOKENS.operator);
+
+    // assess
+    const summary = page.getByRole("region", { name: "Summary" });
+    await summary.getByText("failed", { exact: true }).waitFor();
+    expect(await summary.getByText("Siesa unreachable: connect ECONNREFUSED").count()).toBe(1);
+    const records = page.getByRole("region", { name: "Rejected and failed records" }).getByRole("table");
+    expect(await records.getByRole("row").allTextContents()).toEqual([
+      "RecordOutcomeReason",
+      "17rejectedf120_referencia: must not be empty",
+      "23failedkong-rfid answered 503 after 3 attempts",
+    ]);
+    await screenshot(page, "run-failed");
+    await page.close();
+  });
+
+  it("an API failure shows as a message over the last data, and goes away when the API recovers", async () => {
+    // prepare
+    const page = await openConsole(browser, `${server.url}/console/tenants/globex-prod`, TOKENS.operator);
+    const status = page.getByRole("region", { name: "Status" });
+    await status.waitFor();
+
+    // act
+    api.state.explode = new Error("the tenants table is unreachable");
+
+    // assess: the API's own message (no internals), the page still there
+    const alert = page.getByRole("alert");
+    await alert.getByText("internal error: the request could not be completed, see the logs").waitFor();
+    expect(await status.isVisible()).toBe(true);
+    await screenshot(page, "api-failure");
+
+    // act
+    api.state.explode = undefined;
+
+    // assess
+    await alert.waitFor({ state: "hidden" });
+    await page.close();
+  });
+
+  it("Sign out forgets the token: the tab asks for it again, also after a reload", async () => {
+    // prepare
+    const page = await openConsole(browser, `${server.url}/console`, TOKENS.operator);
+    await page.getByRole("table").waitFor();
+
+    // act
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.reload();
+
+    // assess
+    await page.getByLabel("Token").waitFor();
+    expect(await page.getByRole("table").count()).toBe(0);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await page.close();
+  });
+
+  it("the tenants page refreshes itself", async () => {
+    // prepare
+    const page = await openConsole(browser, `${server.url}/console`, TOKENS.operator);
+    const row = page.getByRole("table").getByRole("row", { name: /^globex-prod / });
+    await row.waitFor();
+    expect(await row.getByText("paused", { exact: true }).count()).toBe(0);
+
+    // act: someone pauses the tenant elsewhere
+    api.state.scheduleStates.set("globex-prod", "DISABLED");
+
+    // assess: without a reload
+    await row.getByText("paused", { exact: true }).first().waitFor();
+    await page.close();
+  });
+});

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { apiUnderTest, aRun, TOKENS } from "../api/factories.js";
+import { consoleOverFakeApi } from "./support.js";
+
+/**
+ * The console's routes without a browser: what each answer holds and who may see it.
+ * (The pages in a real browser: stack.test.ts and pages.test.ts.)
+ */
+
+const bearer = (token: keyof typeof TOKENS) => ({ authorization: `Bearer ${TOKENS[token]}` });
+
+describe("the console's pages", () => {
+  it("are served without a token and hold no data, only the frame and the sign-in form", async () => {
+    const { app } = apiUnderTest();
+
+    const response = await app.request("/console");
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await response.text();
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain("<label>Token");
+    expect(html).not.toContain("acme-staging");
+  });
+
+  it("allow only their own inline script and stylesheet, and cannot be framed", async () => {
+    const { app } = apiUnderTest();
+
+    const csp = (await app.request("/console/tenants/acme-staging")).headers.get("content-security-policy");
+
+    expect(csp).toMatch(/default-src 'none'/);
+    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'(;|$)/);
+    expect(csp).toMatch(/connect-src 'self'/);
+    expect(csp).toMatch(/frame-ancestors 'none'/);
+  });
+
+  it("escape what comes from the address", async () => {
+    const { app } = apiUnderTest();
+
+    const html = await (await app.request("/console/runs/%3Cscript%3Ealert(1)%3C%2Fscript%3E")).text();
+
+    expect(html).not.toContain("<script>alert(1)</script>");
+    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+  });
+});
+
+describe("the console's data", () => {
+  it("needs the token: without one it is the API's own 401", async () => {
+    const { app } = apiUnderTest();
+
+    const response = await app.request("/console/fragments/tenants");
+
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: { code: "unauthorized" } });
+  });
+
+  it("shows a tenant token its own tenant only", async () => {
+    const { app } = apiUnderTest();
+
+    const html = await (await app.request("/console/fragments/tenants", { headers: bearer("acme") })).text();
+
+    expect(html).toContain(">acme-staging</a>");
+    expect(html).not.toContain("globex-prod");
+  });
+
+  it("answers the API's error, with its status, when the API refuses", async () => {
+    const { app } = apiUnderTest();
+
+    const response = await app.request("/console/fragments/tenants/globex-prod", { headers: bearer("acme") });
+
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({
+      error: { message: "this token may not read tenant globex-prod" },
+    });
+  });
+
+  it("lists a run's rejected records with their reasons", async () => {
+    const { app, state } = apiUnderTest();
+    state.runs.push(aRun({ runId: "r-partial", status: "partial" }));
+
+    const html = await (
+      await app.request("/console/fragments/runs/r-partial", { headers: bearer("operator") })
+    ).text();
+
+    expect(html).toContain("f120_referencia: must not be empty");
+    expect(html).toContain("data-final");
+  });
+});
+
+describe("held deactivations", () => {
+  it("show their number and an Approve button that sends exactly that number", async () => {
+    const { app } = consoleOverFakeApi({ "acme-staging": 600 });
+
+    const html = await (
+      await app.request("/console/fragments/tenants/acme-staging", { headers: bearer("operator") })
+    ).text();
+
+    expect(html).toContain("600 deactivations are held");
+    expect(html).toContain('data-body="{&quot;approveDeactivations&quot;:600}"');
+    expect(html).toMatch(/<button[^>]*>Approve<\/button>/);
+  });
+
+  it("appear in the tenants table only when the API reports them", async () => {
+    const reported = consoleOverFakeApi({ "acme-staging": 3 });
+    const silent = consoleOverFakeApi();
+
+    const withField = await (
+      await reported.app.request("/console/fragments/tenants", { headers: bearer("operator") })
+    ).text();
+    const without = await (
+      await silent.app.request("/console/fragments/tenants", { headers: bearer("operator") })
+    ).text();
+
+    expect(withField).toContain("Held deactivations");
+    expect(without).not.toContain("Held deactivations");
+    expect(without).not.toContain("Approve");
+  });
+});
