@@ -1,10 +1,11 @@
 /**
  * `npm run sync -- --tenant <id>`: one full run of one tenant, from this machine.
  * A `local` tenant (demo) runs against in-process sandboxes; any other tenant against its real
- * URLs (or --siesa-url/--product-url) with credentials from the environment.
- * Exit status: 0 succeeded, 2 finished with rejected or failed records, 1 could not run.
+ * URLs (or --siesa-url/--product-url) with credentials from the environment. For a `local` tenant,
+ * each URL flag replaces one sandbox and leaves the other in place.
+ * Exit status: 0 succeeded, 2 finished with rejected or failed records, 1 could not run (one line
+ * on stderr; --verbose adds the logs and the summary).
  */
-import { parseArgs } from "node:util";
 import { startSandboxes } from "../../sandbox/local.js";
 import { clientsFor, type TenantCredentials } from "../compose.js";
 import { defaultPolicy } from "../http/policy.js";
@@ -12,75 +13,114 @@ import { logger } from "../observability/logger.js";
 import { oneShotSync } from "../one-shot.js";
 import { openStore } from "../store/local.js";
 import { loadTenants } from "../tenants/registry.js";
+import { runCommand, UsageError } from "./args.js";
 import { type ProgressLine, progressLine, summaryTable } from "./report.js";
+
+const spec = {
+  command: "npm run sync --",
+  name: "sync",
+  summary:
+    "One full run of one tenant from this machine, without queues; a `local` tenant runs against sandboxes.",
+  synopsis: "--tenant <id> [options]",
+  options: {
+    tenant: { type: "string", value: "id", help: "the tenant to run (a file under tenants/)" },
+    "dry-run": { type: "boolean", help: "compute every outcome, write nothing; list what would change" },
+    json: { type: "boolean", help: "end stdout with the run's summary as one JSON line" },
+    "siesa-url": {
+      type: "string",
+      value: "url",
+      help: "use this Siesa instead of the tenant's (or the sandbox)",
+    },
+    "product-url": {
+      type: "string",
+      value: "url",
+      help: "use this product API instead of the tenant's (or the sandbox)",
+    },
+    items: {
+      type: "string",
+      value: "n",
+      default: "1000",
+      help: "size of a local tenant's sandbox catalogue",
+    },
+    seed: { type: "string", value: "s", default: "42", help: "seed of a local tenant's sandbox catalogue" },
+  },
+  notes: [
+    "credentials of a side that is not a sandbox come from the environment:",
+    "  Siesa: SIESA_CONNI_KEY, SIESA_CONNI_TOKEN    product: PRODUCT_USERNAME, PRODUCT_PASSWORD",
+    "exit status: 0 succeeded, 2 finished with rejected or failed records, 1 could not run",
+  ],
+  examples: ["npm run sync -- --tenant demo --items 200 --json"],
+} as const;
 
 class CannotRun extends Error {}
 
-function parse() {
-  const { values } = parseArgs({
-    options: {
-      tenant: { type: "string" },
-      "dry-run": { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-      "siesa-url": { type: "string" },
-      "product-url": { type: "string" },
-      items: { type: "string", default: "1000" },
-      seed: { type: "string", default: "42" },
-    },
-    strict: true,
-  });
-  if (!values.tenant) throw new CannotRun("missing --tenant <id>");
-  const items = Number(values.items);
-  if (!Number.isInteger(items) || items < 0)
-    throw new CannotRun(`--items must be a whole number (got ${values.items})`);
-  return { ...values, tenant: values.tenant, items, seed: Number(values.seed) };
-}
+const SIDE_VARIABLES = {
+  siesa: ["SIESA_CONNI_KEY", "SIESA_CONNI_TOKEN"],
+  product: ["PRODUCT_USERNAME", "PRODUCT_PASSWORD"],
+} as const;
 
-function credentialsFromEnv(): TenantCredentials {
-  const read = (name: string) => {
+/** One side's credentials from the environment (only that side's variables are asked for). */
+function fromEnv(side: keyof typeof SIDE_VARIABLES): [string, string] {
+  const [first, second] = SIDE_VARIABLES[side].map((name) => {
     const value = process.env[name];
     if (!value)
       throw new CannotRun(
-        `${name} is not set (credentials for a non-sandbox tenant come from the environment)`,
+        `${name} is not set (credentials of a side that is not a sandbox come from the environment)`,
       );
     return value;
-  };
-  return {
-    siesa: { conniKey: read("SIESA_CONNI_KEY"), conniToken: read("SIESA_CONNI_TOKEN") },
-    product: { username: read("PRODUCT_USERNAME"), password: read("PRODUCT_PASSWORD") },
-  };
+  });
+  return [first as string, second as string];
 }
 
-async function main(): Promise<number> {
-  const args = parse();
+const siesaFromEnv = (): TenantCredentials["siesa"] => {
+  const [conniKey, conniToken] = fromEnv("siesa");
+  return { conniKey, conniToken };
+};
+const productFromEnv = (): TenantCredentials["product"] => {
+  const [username, password] = fromEnv("product");
+  return { username, password };
+};
+
+runCommand(spec, async (values) => {
   const registry = await loadTenants();
-  const tenant = registry.get(args.tenant);
-  if (!tenant)
-    throw new CannotRun(
-      `unknown tenant "${args.tenant}" (known: ${registry
-        .all()
-        .map((t) => t.id)
-        .join(", ")})`,
-    );
+  const known = `known tenants: ${registry
+    .all()
+    .map((t) => t.id)
+    .join(", ")}`;
+  if (!values.tenant) throw new UsageError(`missing --tenant <id> (${known})`);
+  const tenant = registry.get(values.tenant);
+  if (!tenant) throw new UsageError(`unknown tenant "${values.tenant}" (${known})`);
+  const items = Number(values.items);
+  if (!Number.isInteger(items) || items < 0)
+    throw new UsageError(`--items must be a whole number (got ${values.items})`);
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer (got ${values.seed})`);
+  const args = { ...values, "dry-run": values["dry-run"] ?? false, items, seed };
+  // Retries and external errors are logged as JSON on stderr: only with --verbose, so that a run
+  // that cannot complete says so in one line.
+  logger.setLogLevel(values.verbose ? "WARN" : "SILENT");
 
   const closers: (() => Promise<void>)[] = [];
   try {
-    let credentials: TenantCredentials;
     let siesaUrl = args["siesa-url"];
     let productUrl = args["product-url"];
-    if (tenant.environment === "local" && !siesaUrl && !productUrl) {
+    // Each side is a sandbox (local tenant, no URL flag for it) or the real thing with credentials
+    // from the environment; the variables of a sandbox side are never asked for.
+    let siesa = siesaUrl || tenant.environment !== "local" ? siesaFromEnv() : undefined;
+    let product = productUrl || tenant.environment !== "local" ? productFromEnv() : undefined;
+    if (!siesa || !product) {
       const sandboxes = await startSandboxes({
         product: tenant.product.type,
         items: args.items,
         seed: args.seed,
       });
       closers.push(sandboxes.close);
-      credentials = sandboxes.credentials;
-      siesaUrl = sandboxes.siesaUrl;
-      productUrl = sandboxes.productUrl;
-    } else {
-      credentials = credentialsFromEnv();
+      siesa ??= sandboxes.credentials.siesa;
+      siesaUrl ??= sandboxes.siesaUrl;
+      product ??= sandboxes.credentials.product;
+      productUrl ??= sandboxes.productUrl;
     }
+    const credentials: TenantCredentials = { siesa, product };
 
     const store = await openStore();
     closers.push(store.close);
@@ -97,12 +137,14 @@ async function main(): Promise<number> {
     });
     progress.done();
 
-    process.stdout.write(summaryTable(summary, { dryRun: args["dry-run"] }));
+    const couldNotRun = summary.status === "failed" && summary.reason;
+    if (!couldNotRun || values.verbose)
+      process.stdout.write(summaryTable(summary, { dryRun: args["dry-run"] }));
     if (args.json) {
       const { tenantId, runId, status, counts, durationMs } = summary;
       process.stdout.write(`${JSON.stringify({ tenantId, runId, status, counts, durationMs })}\n`);
     }
-    if (summary.status === "failed" && summary.reason) {
+    if (couldNotRun) {
       process.stderr.write(`sync ${tenant.id}: could not complete: ${summary.reason}\n`);
       return 1;
     }
@@ -110,15 +152,4 @@ async function main(): Promise<number> {
   } finally {
     for (const close of closers.reverse()) await close();
   }
-}
-
-// Retries and external errors are logged as JSON on stderr; keep only warnings and worse here.
-process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`sync: ${message}\n`);
-    process.exit(1);
-  },
-);
+});

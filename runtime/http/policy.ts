@@ -142,7 +142,11 @@ export async function send<T = unknown>(
       if (!(error instanceof FetchError)) throw error;
       const isTimeout = error.cause instanceof Error && error.cause.name === "TimeoutError";
       const status = isTimeout ? "timeout" : "network";
-      const message = isTimeout ? `no answer within ${policy.timeoutMs} ms` : "could not connect";
+      // The host says which API, and which of its addresses, did not answer (an override, a typo…).
+      const host = hostOf(url);
+      const message = isTimeout
+        ? `no answer from ${host} within ${policy.timeoutMs} ms`
+        : `could not connect to ${host}`;
       const allowed = isTimeout ? timeouts < 1 : serverErrors < policy.retryAttempts;
       if (!allowed) {
         logExternalError(ctx, status, message, "giving up");
@@ -154,6 +158,15 @@ export async function send<T = unknown>(
     }
     logExternalError(ctx, failure.status, failure.message, `retrying in ${Math.round(failure.waitMs)} ms`);
     await policy.sleep(failure.waitMs);
+  }
+}
+
+/** The host and port of a URL (never its path or query, which may carry ids). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
   }
 }
 
