@@ -81,4 +81,16 @@ describe("npm run sync of a local tenant with one URL overridden", () => {
     );
     expect(stdout).toBe("");
   });
+
+  it("--verbose adds the logs and the summary to that line", async () => {
+    const { code, stdout, stderr } = await sync(
+      ["--tenant", tenantId, "--siesa-url", "http://127.0.0.1:1/", "--verbose"],
+      { SIESA_CONNI_KEY: "key", SIESA_CONNI_TOKEN: "token" },
+    );
+
+    expect(code).toBe(1);
+    expect(stderr).toContain('"message":"external call failed"');
+    expect(stderr.trimEnd().split("\n").at(-1)).toMatch(/could not connect to 127\.0\.0\.1:1$/);
+    expect(stdout).toMatch(/^Run \S+ of \S+: failed/);
+  });
 });
