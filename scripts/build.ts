@@ -13,12 +13,23 @@ import {
   functionTargets,
   MissingEntryError,
 } from "../infra/bundles.js";
+import { runCommand } from "../runtime/cli/args.js";
+
+const spec = {
+  command: "npm run build --",
+  name: "build",
+  summary:
+    "Bundles every Lambda function into dist/lambda/<function>/index.mjs (as pulumi up does) and prints each bundle's size and load time.",
+  synopsis: "",
+  options: {},
+  examples: ["npm run build"],
+} as const;
 
 const LOAD_RUNS = 3;
 /** The issue's first figures to beat. */
 const TARGETS = { bytes: 600 * 1024, loadMs: 150 };
 
-async function main(): Promise<number> {
+runCommand(spec, async () => {
   const targets = functionTargets();
   const present = targets.filter(entryExists);
   const missing = targets.filter((t) => !entryExists(t));
@@ -40,7 +51,7 @@ async function main(): Promise<number> {
     return 1;
   }
   return 0;
-}
+});
 
 async function measure(bundle: BuiltBundle): Promise<string[]> {
   const runs = [];
@@ -61,11 +72,4 @@ function printTable(rows: string[][]): void {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
   for (const row of rows)
     process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ")}\n`);
-}
-
-try {
-  process.exitCode = await main();
-} catch (error) {
-  process.stderr.write(`build failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
 }

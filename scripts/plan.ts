@@ -6,18 +6,29 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { formatPlan } from "../infra/plan/format.js";
 import { planStack } from "../infra/plan/run.js";
 import { STACKS, snapshotFile } from "../infra/plan/snapshots.js";
+import { runCommand, UsageError } from "../runtime/cli/args.js";
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { stack: { type: "string" }, update: { type: "boolean" } } });
+const spec = {
+  command: "npm run plan --",
+  name: "plan",
+  summary:
+    "Runs the Pulumi program under mocks (no cloud, no credentials) and prints every resource it would register.",
+  synopsis: `--stack ${STACKS.join("|")} [--update]`,
+  options: {
+    stack: { type: "string", value: STACKS.join("|"), help: "the stack to plan" },
+    update: { type: "boolean", help: "also rewrite the committed snapshot infra/plans/<stack>.txt" },
+  },
+  examples: ["npm run plan -- --stack staging --update"],
+} as const;
+
+runCommand(spec, async (values) => {
   const stack = values.stack;
-  if (!stack) {
-    process.stderr.write(`usage: npm run plan -- --stack ${STACKS.join("|")} [--update]\n`);
-    return 2;
-  }
+  if (!stack) throw new UsageError("missing --stack");
+  if (!(STACKS as readonly string[]).includes(stack))
+    throw new UsageError(`unknown stack "${stack}" (known: ${STACKS.join(", ")})`);
   const text = formatPlan(await planStack({ stack }));
   process.stdout.write(text);
   if (values.update) {
@@ -27,11 +38,4 @@ async function main(): Promise<number> {
     process.stderr.write(`wrote ${path.relative(process.cwd(), file)}\n`);
   }
   return 0;
-}
-
-try {
-  process.exitCode = await main();
-} catch (error) {
-  process.stderr.write(`plan failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-}
+});

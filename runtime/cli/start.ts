@@ -7,32 +7,54 @@
  *   PORT=8080 SIESA_INTEGRATION_TOKEN=... npm start      fixed port and operator token (scripts, monitors)
  *
  * Logs are the workers' and API's JSON lines on stdout/stderr (POWERTOOLS_LOG_LEVEL, default INFO).
- * Exit status: 0 after a clean stop, 1 when the stack could not start or did not stop cleanly.
+ * Exit status: 130 after Ctrl-C (SIGINT) and 143 after SIGTERM once everything has stopped (the
+ * shell's 128 + signal), 1 when the stack could not start or did not stop cleanly.
  */
-import { parseArgs } from "node:util";
 import { startLocalStack } from "../local/stack.js";
 import { dataDir } from "../local/state.js";
 import { logger } from "../observability/logger.js";
+import { oneLine, runCommand, UsageError } from "./args.js";
 
-class CannotStart extends Error {}
+const spec = {
+  command: "npm start --",
+  name: "start",
+  summary:
+    "Runs the whole system on this machine (sandboxes, embedded DynamoDB and SQS, workers, scheduler, API) until Ctrl-C.",
+  synopsis: "[--items <n>] [--seed <s>]",
+  options: {
+    items: {
+      type: "string",
+      value: "n",
+      default: "1000",
+      help: "items in each local tenant's sandbox catalogue",
+    },
+    seed: { type: "string", value: "s", default: "42", help: "seed of the sandbox catalogues" },
+  },
+  notes: [
+    "environment:",
+    "  PORT                     the API's port (default: a free one)",
+    "  SIESA_INTEGRATION_TOKEN  the operator token to accept, at least 16 characters (default: a new one)",
+  ],
+  examples: ["PORT=8080 npm start -- --items 10000"],
+} as const;
 
 /** A stop that takes longer than this is abandoned (exit 1) rather than leaving Ctrl-C unanswered. */
 const STOP_TIMEOUT_MS = 30_000;
+/**
+ * One Ctrl-C can arrive twice: the terminal signals the whole process group and `npm start` relays
+ * it to this process as well. A second signal this soon after the first is that copy, not a user
+ * insisting, and is ignored; a later one exits at once.
+ */
+const SAME_SIGNAL_MS = 1_000;
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
-function parse() {
-  const { values } = parseArgs({
-    options: {
-      items: { type: "string", default: "1000" },
-      seed: { type: "string", default: "42" },
-    },
-    strict: true,
-  });
+function parse(values: { items: string; seed: string }) {
   const items = Number(values.items);
   if (!Number.isInteger(items) || items < 0) {
-    throw new CannotStart(`--items must be a whole number (got ${values.items})`);
+    throw new UsageError(`--items must be a whole number (got ${values.items})`);
   }
   const seed = Number(values.seed);
-  if (!Number.isInteger(seed)) throw new CannotStart(`--seed must be an integer (got ${values.seed})`);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer (got ${values.seed})`);
   return { items, seed, port: portFromEnv(), operatorToken: tokenFromEnv() };
 }
 
@@ -41,7 +63,7 @@ function portFromEnv(): number {
   if (text === undefined || text === "") return 0;
   const port = Number(text);
   if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new CannotStart(`PORT must be a port number 1-65535 (got "${text}")`);
+    throw new UsageError(`PORT must be a port number 1-65535 (got "${text}")`);
   }
   return port;
 }
@@ -50,24 +72,25 @@ function tokenFromEnv(): string | undefined {
   const token = process.env.SIESA_INTEGRATION_TOKEN;
   if (token === undefined || token === "") return undefined;
   // Never echo it back: it may be a token someone also uses elsewhere.
-  if (token.length < 16) throw new CannotStart("SIESA_INTEGRATION_TOKEN must be at least 16 characters");
+  if (token.length < 16) throw new UsageError("SIESA_INTEGRATION_TOKEN must be at least 16 characters");
   return token;
 }
 
-async function main(): Promise<void> {
-  const args = parse();
+runCommand(spec, async (values) => {
+  const args = parse(values);
   if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("INFO");
   const state = dataDir();
   const starting = startLocalStack({ ...args, dataDir: state });
 
   // Listening before the stack is up: a signal during startup still stops whatever has started.
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
+  let stoppingSince: number | undefined;
+  const stop = (signal: "SIGINT" | "SIGTERM") => {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < SAME_SIGNAL_MS) return;
       process.stderr.write(`${signal} again: exiting without waiting\n`);
-      process.exit(130);
+      process.exit(SIGNAL_EXIT[signal]);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     process.stderr.write(`${signal}: stopping the local stack…\n`);
     setTimeout(() => {
       process.stderr.write(`the local stack did not stop within ${STOP_TIMEOUT_MS / 1000} s; exiting\n`);
@@ -78,10 +101,10 @@ async function main(): Promise<void> {
       .then(
         () => {
           process.stderr.write("stopped\n");
-          process.exit(0);
+          process.exit(SIGNAL_EXIT[signal]);
         },
         (error: unknown) => {
-          process.stderr.write(`could not stop cleanly: ${messageOf(error)}\n`);
+          process.stderr.write(`could not stop cleanly: ${oneLine(error)}\n`);
           process.exit(1);
         },
       );
@@ -90,29 +113,30 @@ async function main(): Promise<void> {
   process.on("SIGTERM", stop);
 
   const stack = await starting;
-  if (stopping) return;
+  if (stoppingSince !== undefined) return undefined;
+  process.stdout.write(banner(stack, args.items, state));
+  return undefined; // keeps running until a signal
+});
+
+/** What `npm start` prints once everything is up (the README quotes it). */
+function banner(stack: Awaited<ReturnType<typeof startLocalStack>>, items: number, state: string): string {
   const [first] = stack.tenants;
-  const auth = `-H "Authorization: Bearer ${stack.operatorToken}"`;
+  const { port } = new URL(stack.apiUrl);
+  const auth = '-H "Authorization: Bearer $TOKEN"';
   const lines = [
-    `siesa-integration local stack is running (tenants: ${stack.tenants.map((t) => t.id).join(", ")}; ${args.items} sandbox items each)`,
+    `siesa-integration local stack is running (tenants: ${stack.tenants.map((t) => t.id).join(", ")}; ${items} sandbox items each)`,
     `  API:            ${stack.apiUrl}`,
     `  operator token: ${stack.operatorToken}`,
     `  console:        ${stack.apiUrl}/console (sign in with the operator token)`,
+    `  in a shell:     export PORT=${port} TOKEN=${stack.operatorToken}`,
     ...(first
       ? [
-          `  status:         curl ${auth} ${stack.apiUrl}/tenants/${first.id}/status`,
-          `  run now:        curl -X POST ${auth} ${stack.apiUrl}/tenants/${first.id}/runs`,
+          `  status:         curl ${auth} http://127.0.0.1:$PORT/tenants/${first.id}/status`,
+          `  run now:        curl -X POST ${auth} http://127.0.0.1:$PORT/tenants/${first.id}/runs`,
         ]
       : []),
     `  local state:    ${state} (kept across restarts; npm run reset clears it)`,
     "Ctrl-C stops everything.",
   ];
-  process.stdout.write(`${lines.join("\n")}\n`);
+  return `${lines.join("\n")}\n`;
 }
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-main().catch((error: unknown) => {
-  process.stderr.write(`start: ${messageOf(error)}\n`);
-  process.exit(1);
-});

@@ -1,11 +1,23 @@
 /**
  * `npm run tenants:check [-- --dir <dir>]`: validates every tenant file, as CI does on a tenant
  * pull request. Prints one line per tenant and exits 0; otherwise prints every problem
- * (file: field: what is wrong) to stderr and exits 1.
+ * (file: field: what is wrong) on stdout, one line saying how many on stderr, and exits 1.
  */
-import { parseArgs } from "node:util";
 import { loadTenants, TenantConfigErrors } from "../tenants/registry.js";
 import type { Tenant } from "../tenants/schema.js";
+import { runCommand } from "./args.js";
+
+const spec = {
+  command: "npm run tenants:check --",
+  name: "tenants:check",
+  summary:
+    "Validates every tenant file (schema, mapping, file named after its id, no duplicates) and lists the tenants.",
+  synopsis: "[--dir <dir>]",
+  options: {
+    dir: { type: "string", value: "dir", help: "the tenants directory (default tenants/)" },
+  },
+  examples: ["npm run tenants:check"],
+} as const;
 
 /** One aligned line per tenant: id, environment, product, schedule, mapping (no header: easy to grep). */
 function lines(tenants: Tenant[]): string[] {
@@ -20,19 +32,16 @@ function lines(tenants: Tenant[]): string[] {
   return cells.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  "));
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { dir: { type: "string" } } });
+runCommand(spec, async (values) => {
   try {
     const registry = await loadTenants(values.dir ? { dir: values.dir } : {});
     for (const line of lines(registry.all())) process.stdout.write(`${line}\n`);
     return 0;
   } catch (error) {
     if (!(error instanceof TenantConfigErrors)) throw error;
-    for (const problem of error.errors) process.stderr.write(`${problem.message}\n`);
+    for (const problem of error.errors) process.stdout.write(`${problem.message}\n`);
     const count = error.errors.length;
-    process.stderr.write(`tenants:check failed: ${count} problem${count === 1 ? "" : "s"}\n`);
+    process.stderr.write(`tenants:check failed: ${count} problem${count === 1 ? "" : "s"} (listed above)\n`);
     return 1;
   }
-}
-
-process.exitCode = await main();
+});

@@ -3,40 +3,36 @@
  * makes a new API bearer token. Prints the token (shown this once, stored nowhere) and the entry to add
  * to the token list, which holds only the token's sha256. Exit 0, or 1 with the problem on stderr.
  */
-import { parseArgs } from "node:util";
 import type { Principal } from "../api/dependencies.js";
 import { apiTokensSecretName } from "../aws/names.js";
 import { newToken, TOKENS_ENV, tokenEntry } from "../aws/tokens.js";
 import { loadTenants } from "../tenants/registry.js";
+import { runCommand, UsageError } from "./args.js";
 
-const USAGE = "usage: npm run token -- (--operator | --tenant <id>) [--name <who holds it>] [--json]";
+const spec = {
+  command: "npm run token --",
+  name: "token",
+  summary: "Makes a new API bearer token and prints it (once) with the entry to add to the token list.",
+  synopsis: "(--operator | --tenant <id>) [--name <who holds it>] [--json]",
+  options: {
+    operator: { type: "boolean", help: "a token that may act on every tenant" },
+    tenant: { type: "string", value: "id", help: "a read-only token for this tenant only" },
+    name: { type: "string", value: "who", help: "who holds it, stored with the entry" },
+    json: { type: "boolean", help: 'print {"token","entry"} as one JSON line' },
+  },
+  examples: ["npm run token -- --operator --name ops-laptop --json"],
+} as const;
 
-async function main(): Promise<number> {
-  let values: { operator?: boolean; tenant?: string; name?: string; json?: boolean };
-  try {
-    ({ values } = parseArgs({
-      options: {
-        operator: { type: "boolean" },
-        tenant: { type: "string" },
-        name: { type: "string" },
-        json: { type: "boolean" },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 1;
-  }
+runCommand(spec, async (values) => {
   if (Boolean(values.operator) === (values.tenant !== undefined)) {
-    process.stderr.write(`say whose token it is: exactly one of --operator and --tenant <id>\n${USAGE}\n`);
-    return 1;
+    throw new UsageError("say whose token it is: exactly one of --operator and --tenant <id>");
   }
   let principal: Principal = { kind: "operator" };
   if (values.tenant !== undefined) {
     const registry = await loadTenants();
     if (!registry.get(values.tenant)) {
       const known = registry.all().map((t) => t.id);
-      process.stderr.write(`unknown tenant "${values.tenant}" (known: ${known.join(", ")})\n`);
-      return 1;
+      throw new UsageError(`unknown tenant "${values.tenant}" (known tenants: ${known.join(", ")})`);
     }
     principal = { kind: "tenant", tenantId: values.tenant };
   }
@@ -66,6 +62,4 @@ async function main(): Promise<number> {
     ].join("\n"),
   );
   return 0;
-}
-
-process.exitCode = await main();
+});

@@ -156,7 +156,11 @@ export async function send<T = unknown>(
       if (error.cause instanceof UnusableAnswerError) throw invalidAnswer(ctx, error.cause.message);
       const isTimeout = error.cause instanceof Error && error.cause.name === "TimeoutError";
       const status = isTimeout ? "timeout" : "network";
-      const message = isTimeout ? `no answer within ${policy.timeoutMs} ms` : "could not connect";
+      // The host says which API, and which of its addresses, did not answer (an override, a typo…).
+      const host = hostOf(url);
+      const message = isTimeout
+        ? `no answer from ${host} within ${policy.timeoutMs} ms`
+        : `could not connect to ${host}`;
       const allowed = isTimeout ? timeouts < 1 : serverErrors < policy.retryAttempts;
       if (!allowed) {
         logExternalError(ctx, status, message, "giving up");
@@ -203,6 +207,15 @@ function withParsedBody<T>(response: FetchResponse<unknown>, ctx: CallContext): 
 function invalidAnswer(ctx: CallContext, message: string): ExternalCallError {
   logExternalError(ctx, "invalid-answer", message, "giving up");
   return new ExternalCallError(ctx.service, ctx.operation, "invalid-answer", message, true);
+}
+
+/** The host and port of a URL (never its path or query, which may carry ids). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }
 
 function logExternalError(ctx: CallContext, status: number | string, message: string, action: string): void {

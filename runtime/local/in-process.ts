@@ -40,6 +40,12 @@ export interface InProcessRunOptions {
   timeScale?: number;
   /** Called about twice a second with the run's counts so far. */
   onProgress?: (counts: Readonly<Counts>) => void;
+  /**
+   * Before starting the run, one quick call to each side (Siesa's smallest query, the product's
+   * login): an unreachable host or refused credentials then fail at once, in one line, instead of
+   * after every unit's retries. The CLI asks for it.
+   */
+  preflight?: boolean;
   /** Wraps each worker's handler (tests crash or duplicate deliveries with the real handlers). */
   wrapHandlers?: (worker: WorkerName, handler: QueueHandler) => QueueHandler;
 }
@@ -106,6 +112,7 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
   );
   const ctx = createPipelineContext(deps);
   try {
+    if (options.preflight) await preflight(tenant, options.credentials, log);
     const started = await startRun(ctx, tenant, "cli");
     if (!started.started) {
       throw new RunNotStartedError(
@@ -131,6 +138,22 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
     queues.close();
   }
 }
+
+/** One quick attempt at each side; throws the first side's error (it names the API and host). */
+async function preflight(tenant: Tenant, credentials: TenantCredentials, log: Log): Promise<void> {
+  const quick = defaultPolicy({
+    retryAttempts: 1,
+    timeoutMs: 10_000,
+    maxDelayMs: 1_000,
+    rateLimitRetries: 1,
+  });
+  const clients = clientsFor(tenant, credentials, { policy: quick, log });
+  const [siesa, product] = await Promise.allSettled([clients.siesa.ping(), clients.product.login()]);
+  if (siesa.status === "rejected") throw new RunNotStartedError(messageOf(siesa.reason));
+  if (product.status === "rejected") throw new RunNotStartedError(messageOf(product.reason));
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Waits until the run ends; reports progress; ends a run nothing can finish any more. */
 async function watch(

@@ -91,6 +91,7 @@ export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyPa
         await parts.schedules.setState(tenantId, state);
         scheduleStates.forget(tenantId);
       },
+      ...(parts.schedules.nextFire ? { nextFire: parts.schedules.nextFire.bind(parts.schedules) } : {}),
     },
     credentials: deps.credentials,
     tokens: parts.tokens,

@@ -1,4 +1,5 @@
 import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
+import type { RecordError } from "../sync/model.js";
 import { countsOf, isComplete, runStatus } from "../sync/run-status.js";
 import type { PipelineContext } from "./context.js";
 
@@ -25,11 +26,7 @@ export async function finaliseIfComplete(
   if (run?.status !== "running") return false;
 
   const counts = countsOf(progress);
-  const reason =
-    run.stopReason ??
-    (progress.unitsFailed > 0
-      ? `${progress.unitsFailed} unit(s) of Siesa work could not be read`
-      : undefined);
+  const reason = run.stopReason ?? unreadReason(progress.unitsFailed, run.errors);
   const status = runStatus(counts, reason);
   const finished = ctx.now();
   const durationMs = finished.getTime() - Date.parse(run.startedAt);
@@ -97,4 +94,12 @@ export async function expireRun(
     });
     ctx.metrics.count(METRICS.runFailed, 1, { [DIMENSIONS.tenant]: tenantId });
   }
+}
+
+/** Why a run whose units of Siesa work gave up ends failed: the error itself, for the usual one unit. */
+function unreadReason(unitsFailed: number, errors: readonly RecordError[]): string | undefined {
+  if (unitsFailed === 0) return undefined;
+  const first = errors.find((e) => e.key.startsWith("unit "))?.reason;
+  if (unitsFailed === 1 && first) return first;
+  return `${unitsFailed} units of Siesa work could not be read${first ? `; the first: ${first}` : ""}`;
 }

@@ -183,4 +183,6 @@ export interface ScheduleControl {
   /** undefined when the tenant has no schedule (not deployed). */
   getState(tenantId: string): Promise<ScheduleState | undefined>;
   setState(tenantId: string, state: ScheduleState): Promise<void>;
+  /** When the schedule really fires next, where the scheduler can tell (the local one can; AWS's cannot). */
+  nextFire?(tenantId: string): Date | undefined;
 }

@@ -122,6 +122,16 @@ export function buildRegistry(
         new TenantConfigError(entry.file, "id", `duplicate id "${id}" (also defined in ${earlier})`),
       );
     else if (id !== undefined) fileOfId.set(id, entry.file);
+    // The file name is how a reviewer, the plan diff and `--tenant` find a tenant: it must be its id.
+    const name = path.basename(entry.file, ".ts");
+    if (id !== undefined && id !== name)
+      errors.push(
+        new TenantConfigError(
+          entry.file,
+          "id",
+          `the file is named "${name}" but the id is "${id}": a tenant file is named after its id (rename it to ${id}.ts, or set id: "${name}")`,
+        ),
+      );
   }
 
   for (const entry of entries) {

@@ -30,6 +30,8 @@ export interface StatusFacts {
   lastSucceeded: RunRecord | undefined;
   active: RunRecord | undefined;
   now: Date;
+  /** When the scheduler will really fire next, if it can say (the local scheduler); else estimated. */
+  nextFire?: Date | undefined;
 }
 
 export interface TenantStatus {
@@ -49,7 +51,7 @@ export function tenantStatus(facts: StatusFacts): TenantStatus {
   const lastSuccess = lastCompleted(facts);
   const lastSuccessAt = lastSuccess ? (lastSuccess.finishedAt ?? lastSuccess.startedAt) : undefined;
   const paused = facts.scheduleState === "DISABLED";
-  const nextRunAt = paused ? undefined : nextRun(schedule, facts)?.toISOString();
+  const nextRunAt = paused ? undefined : (facts.nextFire ?? nextRun(schedule, facts))?.toISOString();
   const status = (verdict: Verdict, reason: string): TenantStatus => ({
     verdict,
     reason,
@@ -105,7 +107,7 @@ function secondFireAfter(schedule: Schedule, since: Date): Date | undefined {
 }
 
 /**
- * The next scheduled run. rate: EventBridge keeps a rate's phase, so it is the latest run's start plus
+ * The next scheduled run, estimated when the scheduler cannot tell. rate: EventBridge keeps a rate's phase, so it is the latest run's start plus
  * whole periods until it is in the future (now + period when there was no run). cron/at: the schedule's
  * next fire time after now.
  */

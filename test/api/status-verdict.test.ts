@@ -146,6 +146,23 @@ describe("tenant status next run", () => {
     expect(tenantStatus(facts()).nextRunAt).toBe(minutesAgo(-60));
   });
 
+  it("is the scheduler's own next fire time when it can tell, rather than an estimate", () => {
+    const run = finished("succeeded", 20);
+    const firesAt = new Date(NOW.getTime() + 41 * 60_000 + 7_000);
+
+    const status = tenantStatus(facts({ lastFinished: run, lastSucceeded: run, nextFire: firesAt }));
+
+    expect(status.nextRunAt).toBe(firesAt.toISOString());
+  });
+
+  it("is none while paused, whatever the scheduler would fire", () => {
+    const status = tenantStatus(
+      facts({ scheduleState: "DISABLED", nextFire: new Date(NOW.getTime() + 60_000) }),
+    );
+
+    expect(status.nextRunAt).toBeUndefined();
+  });
+
   it("is the next cron fire time after now", () => {
     const status = tenantStatus(facts({ schedule: "cron(30 * * * ? *)" }));
 

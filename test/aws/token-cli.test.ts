@@ -1,38 +1,23 @@
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { createTokenVerifier, parseTokenEntries } from "../../runtime/aws/tokens.js";
+import { loadTenants } from "../../runtime/tenants/registry.js";
+import { runScript } from "../support/cli.js";
 
-const run = promisify(execFile);
-const repo = fileURLToPath(new URL("../../", import.meta.url));
-
-/** Runs `npm run token -- <args>` (tsx on the CLI file, as the script does); resolves with exit code and output. */
-async function tokenCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ["--import", "tsx", "runtime/cli/token.ts", ...args],
-      {
-        cwd: repo,
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+/** `npm run token -- <args>`, as package.json runs it. */
+const tokenCli = (...args: string[]) => runScript("token", args);
 
 describe("npm run token", () => {
   it("makes a tenant token whose printed entry verifies it, read-only for that tenant", async () => {
-    const { code, stdout } = await tokenCli("--tenant", "demo", "--name", "demo monitor", "--json");
+    const [tenant] = (await loadTenants()).all();
+    if (!tenant) throw new Error("no tenant under tenants/ to make a token for");
+
+    const { code, stdout } = await tokenCli("--tenant", tenant.id, "--name", "a monitor", "--json");
 
     const { token, entry } = JSON.parse(stdout);
     const verifier = createTokenVerifier(parseTokenEntries(JSON.stringify([entry]), "printed entry"));
     expect(code).toBe(0);
-    expect(entry.name).toBe("demo monitor");
-    expect(await verifier.verify(token)).toEqual({ kind: "tenant", tenantId: "demo" });
+    expect(entry.name).toBe("a monitor");
+    expect(await verifier.verify(token)).toEqual({ kind: "tenant", tenantId: tenant.id });
     expect(JSON.stringify(entry)).not.toContain(token);
   });
 
@@ -46,11 +31,14 @@ describe("npm run token", () => {
     expect(stdout).toContain('"principal":{"kind":"operator"}');
   });
 
-  it("refuses an unknown tenant, naming the known ones", async () => {
+  it("refuses an unknown tenant, naming the known ones, with the usage", async () => {
+    const known = (await loadTenants()).all().map((t) => t.id);
+
     const { code, stderr } = await tokenCli("--tenant", "no-such-tenant");
 
     expect(code).toBe(1);
-    expect(stderr).toMatch(/unknown tenant "no-such-tenant" \(known: .*demo/);
+    expect(stderr).toContain(`token: unknown tenant "no-such-tenant" (known tenants: ${known.join(", ")})`);
+    expect(stderr).toContain("usage: npm run token -- (--operator | --tenant <id>)");
   });
 
   it("refuses to guess whose token it is", async () => {
@@ -58,5 +46,6 @@ describe("npm run token", () => {
 
     expect(code).toBe(1);
     expect(stderr).toContain("exactly one of --operator and --tenant <id>");
+    expect(stderr).toContain("usage: npm run token --");
   });
 });

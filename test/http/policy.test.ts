@@ -164,6 +164,9 @@ describe("send() under the call policy", () => {
     const failure = await send(api.url, {}, policy, context()).catch((error: unknown) => error);
 
     expect(failure).toMatchObject({ name: "ExternalCallError", status: "timeout", retryable: true });
+    expect(String(failure)).toContain(
+      `kong-rfid get thing failed (timeout): no answer from ${new URL(api.url).host} within 50 ms`,
+    );
     expect(api.requests()).toBe(2);
   });
 
@@ -185,6 +188,9 @@ describe("send() under the call policy", () => {
     const failure = await send(`${server.url}/gone`, {}, policy, context()).catch((error: unknown) => error);
 
     expect(failure).toMatchObject({ name: "ExternalCallError", status: "network", retryable: true });
+    expect(String(failure)).toContain(
+      `kong-rfid get thing failed (network): could not connect to ${new URL(server.url).host}`,
+    );
     expect(waits).toEqual([750, 1_500]);
   });
 

@@ -3,7 +3,7 @@ import type { Plan } from "../../infra/plan/run.js";
 import { powertoolsMetrics } from "../../runtime/aws/metrics.js";
 import { DIMENSIONS, METRIC_NAMESPACE, METRICS } from "../../runtime/observability/metric-names.js";
 import type { MetricsSink } from "../../runtime/workers/dependencies.js";
-import { ofType, planOf, T } from "./plans.js";
+import { FIXTURE_TENANT, fixturePlanOf, ofType, T } from "./plans.js";
 
 /** One metric series as CloudWatch files it: name and exact dimension set. */
 interface Series {
@@ -12,7 +12,8 @@ interface Series {
 }
 
 const STACK = "staging";
-const TENANT = "parchita-staging";
+/** The stack's one tenant: the dashboard has a row per tenant, each reading that tenant's series. */
+const TENANT = FIXTURE_TENANT.staging;
 
 /** What the runtime's Powertools sink writes (EMF on stdout), as series. */
 function emittedBy(emit: (sink: MetricsSink) => void): Series[] {
@@ -75,7 +76,7 @@ describe("alarms and dashboard read the series the workers emit", () => {
     });
     emitted = new Set(series.map(key));
     emittedShapes = new Set(series.map((s) => `${s.metric} ${Object.keys(s.dimensions).sort().join(",")}`));
-    plan = await planOf(STACK);
+    plan = await fixturePlanOf(STACK);
   });
 
   it("every stack alarm on a worker metric watches a series that is emitted", () => {

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatPlan } from "../../infra/plan/format.js";
 import { STACKS, snapshotFile, UPDATE_SNAPSHOTS_ENV } from "../../infra/plan/snapshots.js";
-import { planOf, prodWithPager } from "./plans.js";
+import { FIXTURE_TENANT, fixturePlanOf, planOf, prodWithPager } from "./plans.js";
 
 /**
  * The committed plans (infra/plans/<stack>.txt) are what a reviewer reads in a pull request. Any
@@ -30,11 +30,11 @@ describe("committed plan snapshots", () => {
   });
 
   it("a plan names every resource's component and ends with a one-line total", async () => {
-    const text = formatPlan(await planOf("staging"));
+    const text = formatPlan(await fixturePlanOf("staging")); // one staging tenant
     const lines = text.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^Plan of stack staging \(environment staging, us-east-1\)/);
     expect(lines.at(-1)).toMatch(/^Total: \d+ AWS resources in 6 components \(storage 4, pipeline \d+, /);
-    expect(text).toContain('Tenant "tenant-parchita-staging" (4 resources)');
+    expect(text).toContain(`Tenant "tenant-${FIXTURE_TENANT.staging}" (4 resources)`);
     expect(text).toContain("expression: rate(1 hour) (UTC)");
     expect(text).toContain("redrive: after 5 receives to siesa-integration-staging-sync-requests-dlq");
     expect(text).toContain("runtime: nodejs22.x arm64, handler index.handler");

@@ -1,5 +1,14 @@
+import { fileURLToPath } from "node:url";
 import { type Plan, type PlannedResource, planStack } from "../../infra/plan/run.js";
 import { readStackConfig, SECRET_PLACEHOLDER } from "../../infra/plan/stack-config.js";
+
+/**
+ * A tenants directory that stays put when tenants/ changes: one staging, one production and one
+ * local tenant, named `zz-fixture-*`. Tests that count or name a stack's tenants plan over it, so a
+ * tenant pull request (which changes tenants/) does not break them.
+ */
+export const FIXTURE_TENANTS_DIR = fileURLToPath(new URL("../fixtures/tenants/", import.meta.url));
+export const FIXTURE_TENANT = { staging: "zz-fixture-staging", prod: "zz-fixture-prod" } as const;
 
 /**
  * Plans of the real program under mocks, run once per test file (Pulumi's runtime is global to the
@@ -21,6 +30,10 @@ export function planOf(
   }
   return plan;
 }
+
+/** The stack's plan over the fixture tenants (see FIXTURE_TENANTS_DIR). */
+export const fixturePlanOf = (stack: string): Promise<Plan> =>
+  planOf(stack, { tenantsDir: FIXTURE_TENANTS_DIR });
 
 export const ofType = (plan: Plan, type: string): PlannedResource[] =>
   plan.resources.filter((r) => r.type === type);

@@ -1,17 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { loadTenants } from "../../runtime/tenants/registry.js";
-import { named, ofType, planOf, T } from "./plans.js";
+import { FIXTURE_TENANT, fixturePlanOf, named, ofType, planOf, T } from "./plans.js";
 
 const componentsOf = async (stack: string) =>
-  (await planOf(stack)).resources
+  (await fixturePlanOf(stack)).resources
     .filter((r) => !r.custom && r.name === r.component)
     .map((r) => `${r.type.split(":").pop()} ${r.name}`)
     .sort();
 
 describe("each stack deploys the whole system for its own environment", () => {
+  // Over the fixture tenants (one per environment), so the counts do not change with tenants/.
   it.each([
-    ["staging", "parchita-staging"],
-    ["prod", "parchita-prod"],
+    ["staging", FIXTURE_TENANT.staging],
+    ["prod", FIXTURE_TENANT.prod],
   ])(
     "%s has one component per concept and one Tenant per tenant file of its environment",
     async (stack, tenantId) => {
@@ -29,7 +30,7 @@ describe("each stack deploys the whole system for its own environment", () => {
   );
 
   it.each(["staging", "prod"])("%s registers the expected number of each resource", async (stack) => {
-    const plan = await planOf(stack);
+    const plan = await fixturePlanOf(stack); // one tenant of each environment
     const count = (type: string) => ofType(plan, type).length;
     expect({
       tables: count(T.table),
@@ -90,7 +91,7 @@ describe("each stack deploys the whole system for its own environment", () => {
   });
 
   it("publishes the API URL, tables, queues, dashboard and each tenant's schedule as outputs", async () => {
-    const plan = await planOf("staging");
+    const plan = await fixturePlanOf("staging");
     expect(plan.outputs).toMatchObject({
       apiUrl: expect.stringMatching(/^https:\/\/.+execute-api\.us-east-1\.amazonaws\.com\/$/),
       tables: {
@@ -105,7 +106,7 @@ describe("each stack deploys the whole system for its own environment", () => {
         loads: expect.stringContaining("siesa-integration-staging-loads"),
       },
       dashboardUrl: expect.stringContaining("SiesaIntegration-Overview-staging"),
-      schedules: { "parchita-staging": "siesa-integration-staging-sync-parchita-staging" },
+      schedules: { [FIXTURE_TENANT.staging]: `siesa-integration-staging-sync-${FIXTURE_TENANT.staging}` },
     });
     expect(named(plan, "observability/dashboard").inputs.dashboardName).toBe(
       "SiesaIntegration-Overview-staging",

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../infra/plan/run.js";
 import { loadTenants } from "../../runtime/tenants/registry.js";
 import type { Tenant } from "../../runtime/tenants/schema.js";
-import { planOf } from "./plans.js";
+import { FIXTURE_TENANT, FIXTURE_TENANTS_DIR, planOf } from "./plans.js";
 
 /** A staging tenant file as a reviewer would see it in a pull request. */
 const newTenant = (id: string): Tenant => ({
@@ -52,8 +52,8 @@ describe("a tenant file is exactly its own resources", () => {
   const dirs: string[] = [];
   let current: Tenant[];
   let baseline: Plan;
-  /** The same tenants plus acme-staging, as a tenant pull request would add it. */
-  let withAcme: Plan;
+  /** The same tenants plus zz-new-staging, as a tenant pull request would add it. */
+  let withNew: Plan;
 
   /** Plans the staging stack over a tenants/ directory holding exactly these tenants. */
   async function planWith(tenants: readonly Tenant[]): Promise<Plan> {
@@ -63,22 +63,22 @@ describe("a tenant file is exactly its own resources", () => {
   }
 
   beforeAll(async () => {
-    current = (await loadTenants()).all();
+    current = (await loadTenants({ dir: FIXTURE_TENANTS_DIR })).all();
     baseline = await planWith(current);
-    withAcme = await planWith([...current, newTenant("acme-staging")]);
+    withNew = await planWith([...current, newTenant("zz-new-staging")]);
   });
   afterAll(async () => {
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   });
 
   it("adding one adds its schedule, its two secrets and its configuration item, and changes only the dashboard", async () => {
-    expect(diff(baseline, withAcme)).toEqual({
+    expect(diff(baseline, withNew)).toEqual({
       added: [
-        "tenant-acme-staging",
-        "tenant-acme-staging/config",
-        "tenant-acme-staging/schedule",
-        "tenant-acme-staging/siesa-secret",
-        "tenant-acme-staging/wms-secret",
+        "tenant-zz-new-staging",
+        "tenant-zz-new-staging/config",
+        "tenant-zz-new-staging/schedule",
+        "tenant-zz-new-staging/siesa-secret",
+        "tenant-zz-new-staging/wms-secret",
       ],
       removed: [],
       changed: ["observability/dashboard"], // its new row
@@ -86,39 +86,39 @@ describe("a tenant file is exactly its own resources", () => {
   });
 
   it("the added tenant's resources carry its id, schedule and product", async () => {
-    const inputs = (name: string) => withAcme.resources.find((r) => r.name === name)?.inputs ?? {};
-    expect(inputs("tenant-acme-staging/schedule")).toMatchObject({
-      name: "siesa-integration-staging-sync-acme-staging",
+    const inputs = (name: string) => withNew.resources.find((r) => r.name === name)?.inputs ?? {};
+    expect(inputs("tenant-zz-new-staging/schedule")).toMatchObject({
+      name: "siesa-integration-staging-sync-zz-new-staging",
       groupName: "siesa-integration-staging-schedules",
       scheduleExpression: "cron(0 6 * * ? *)",
-      target: { input: JSON.stringify({ tenantId: "acme-staging", trigger: "schedule" }) },
+      target: { input: JSON.stringify({ tenantId: "zz-new-staging", trigger: "schedule" }) },
     });
-    expect(inputs("tenant-acme-staging/siesa-secret").name).toBe("siesa-integration/acme-staging/siesa");
-    expect(inputs("tenant-acme-staging/wms-secret").name).toBe("siesa-integration/acme-staging/wms");
-    const item = JSON.parse(String(inputs("tenant-acme-staging/config").item));
-    expect(item.tenantId).toEqual({ S: "acme-staging" });
+    expect(inputs("tenant-zz-new-staging/siesa-secret").name).toBe("siesa-integration/zz-new-staging/siesa");
+    expect(inputs("tenant-zz-new-staging/wms-secret").name).toBe("siesa-integration/zz-new-staging/wms");
+    const item = JSON.parse(String(inputs("tenant-zz-new-staging/config").item));
+    expect(item.tenantId).toEqual({ S: "zz-new-staging" });
     expect(item.config.M.product.M.type).toEqual({ S: "wms" });
-    expect(String(inputs("observability/dashboard").dashboardBody)).toContain("acme-staging");
+    expect(String(inputs("observability/dashboard").dashboardBody)).toContain("zz-new-staging");
   });
 
   it("removing one removes exactly its resources", async () => {
-    const plan = await planWith(current.filter((t) => t.id !== "parchita-staging"));
+    const plan = await planWith(current.filter((t) => t.id !== FIXTURE_TENANT.staging));
 
     expect(diff(baseline, plan)).toEqual({
       added: [],
       removed: [
-        "tenant-parchita-staging",
-        "tenant-parchita-staging/config",
-        "tenant-parchita-staging/kong-rfid-secret",
-        "tenant-parchita-staging/schedule",
-        "tenant-parchita-staging/siesa-secret",
+        `tenant-${FIXTURE_TENANT.staging}`,
+        `tenant-${FIXTURE_TENANT.staging}/config`,
+        `tenant-${FIXTURE_TENANT.staging}/kong-rfid-secret`,
+        `tenant-${FIXTURE_TENANT.staging}/schedule`,
+        `tenant-${FIXTURE_TENANT.staging}/siesa-secret`,
       ],
       changed: ["observability/dashboard"],
     });
   });
 
   it("a tenant of the other environment adds nothing to this stack", async () => {
-    const plan = await planWith([...current, { ...newTenant("acme-prod"), environment: "production" }]);
+    const plan = await planWith([...current, { ...newTenant("zz-new-prod"), environment: "production" }]);
 
     expect(diff(baseline, plan)).toEqual({ added: [], removed: [], changed: [] });
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../runtime/local/stack.js";
+import { loadTenants } from "../../runtime/tenants/registry.js";
 import { recordingLog } from "./support.js";
 
 /**
@@ -8,9 +9,14 @@ import { recordingLog } from "./support.js";
  */
 
 let stack: LocalStack;
+/** The first of tenants/' local tenants (whichever they are), which the stack runs. */
+let tenantId: string;
 
 beforeAll(async () => {
   stack = await startLocalStack({ items: 10, tablePrefix: `stack-test-${Date.now()}`, log: recordingLog() });
+  const local = (await loadTenants()).forEnvironment("local").map((t) => t.id);
+  expect(stack.tenants.map((t) => t.id)).toEqual(local);
+  tenantId = local[0] ?? "";
 });
 afterAll(async () => {
   await stack?.close();
@@ -34,29 +40,42 @@ describe("startLocalStack", () => {
 
   it("runs the registry's local tenants against their sandboxes, not the URLs in the tenant file", () => {
     // assess
-    const demo = stack.tenants.find((t) => t.id === "demo");
-    const sandboxes = stack.sandboxes.get("demo");
-    expect(demo?.siesa.baseUrl).toBe(sandboxes?.siesaUrl);
-    expect(demo?.product.baseUrl).toBe(sandboxes?.productUrl);
+    const tenant = stack.tenants.find((t) => t.id === tenantId);
+    const sandboxes = stack.sandboxes.get(tenantId);
+    expect(tenant?.siesa.baseUrl).toBe(sandboxes?.siesaUrl);
+    expect(tenant?.product.baseUrl).toBe(sandboxes?.productUrl);
     expect(stack.tenants.every((t) => t.environment === "local")).toBe(true);
   });
 
   it("pause and resume through the API switch the local schedule off and on", async () => {
     // act
-    const paused = await asOperator("/tenants/demo/pause", { method: "POST" });
-    const stateWhilePaused = await stack.scheduler.getState("demo");
-    const resumed = await asOperator("/tenants/demo/resume", { method: "POST" });
+    const paused = await asOperator(`/tenants/${tenantId}/pause`, { method: "POST" });
+    const stateWhilePaused = await stack.scheduler.getState(tenantId);
+    const resumed = await asOperator(`/tenants/${tenantId}/resume`, { method: "POST" });
 
     // assess
     expect(paused.status).toBe(200);
     expect(stateWhilePaused).toBe("DISABLED");
     expect(resumed.status).toBe(200);
-    expect(await stack.scheduler.getState("demo")).toBe("ENABLED");
+    expect(await stack.scheduler.getState(tenantId)).toBe("ENABLED");
   });
 
   it("arms each local tenant's schedule", () => {
-    // assess: demo's rate(...) fires one period after start
-    expect(stack.scheduler.nextFire("demo")?.getTime()).toBeGreaterThan(Date.now());
+    // assess: a rate(...) fires one period after start
+    expect(stack.scheduler.nextFire(tenantId)?.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it("reports as nextRunAt when the local scheduler will really fire, also after pause and resume", async () => {
+    // prepare: time passes after the start, so an estimate from "now" would be off
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await asOperator(`/tenants/${tenantId}/pause`, { method: "POST" });
+    await asOperator(`/tenants/${tenantId}/resume`, { method: "POST" });
+
+    // act
+    const status = (await (await asOperator(`/tenants/${tenantId}/status`)).json()) as { nextRunAt: string };
+
+    // assess
+    expect(status.nextRunAt).toBe(stack.scheduler.nextFire(tenantId)?.toISOString());
   });
 
   it("accepts only the operator token it was given or made", async () => {

@@ -3,17 +3,26 @@ import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { loadTenants } from "../../runtime/tenants/registry.js";
 import { freePort } from "../../sandbox/free-port.js";
+import { REPO, scriptCommand } from "../support/cli.js";
 
 /** `npm start` as a user runs it: a real process, stopped by a real signal. */
 
-const START = fileURLToPath(new URL("../../runtime/cli/start.ts", import.meta.url));
 const children: ChildProcess[] = [];
 
 afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+  for (const child of children.splice(0)) {
+    if (child.exitCode !== null || child.pid === undefined) continue;
+    // A child started in its own process group is killed with its group.
+    try {
+      if (child.spawnargs[0] === "npm") process.kill(-child.pid, "SIGKILL");
+      else child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
 });
 
 /** Resolves true when the port can be listened on again (nothing holds it). */
@@ -25,11 +34,24 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", START, "--items", "20"], {
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+/**
+ * `npm start -- --items <n>` with this environment: the script's node command directly, or with
+ * `viaNpm`, npm itself in a process group of its own, as a terminal runs it (Ctrl-C signals the group).
+ */
+function start(env: Record<string, string>, options: { items?: number; viaNpm?: boolean } = {}) {
+  const args = ["--items", String(options.items ?? 20)];
+  const child = options.viaNpm
+    ? spawn("npm", ["start", "--", ...args], {
+        cwd: REPO,
+        env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN", ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      })
+    : spawn(process.execPath, [...scriptCommand("start"), ...args], {
+        cwd: REPO,
+        env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN", ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
   children.push(child);
   const stdout: string[] = [];
   let stderr = "";
@@ -51,6 +73,19 @@ function start(env: Record<string, string>) {
   return { child, banner, exited, stderr: () => stderr };
 }
 
+/** Resolves once the tenant's active run has extracted records (the stack is busy). */
+async function busy(statusUrl: string, headers: Record<string, string>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const status = (await (await fetch(statusUrl, { headers })).json()) as {
+      activeRun?: { counts?: { extracted?: number } };
+    };
+    if ((status.activeRun?.counts?.extracted ?? 0) > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("the run never got going");
+}
+
 /** Processes started by `pid` (Linux); undefined where /proc does not tell. */
 function childrenOf(pid: number): string[] | undefined {
   const file = `/proc/${pid}/task/${pid}/children`;
@@ -62,6 +97,7 @@ describe("npm start", () => {
   it.each(["SIGTERM", "SIGINT"] as const)(
     "serves the API on PORT with the SIESA_INTEGRATION_TOKEN operator token, and %s stops it, freeing the port",
     async (signal) => {
+      const tenantIds = (await loadTenants()).forEnvironment("local").map((t) => t.id);
       // prepare
       const port = await freePort();
       const token = "local-operator-token-for-tests";
@@ -80,18 +116,76 @@ describe("npm start", () => {
       // assess
       expect(banner.join("\n")).toContain(`API:            ${apiUrl}`);
       expect(banner.join("\n")).toContain(`operator token: ${token}`);
+      expect(banner.join("\n")).toContain(`in a shell:     export PORT=${port} TOKEN=${token}`);
       expect(banner.join("\n")).toContain(
-        `curl -X POST -H "Authorization: Bearer ${token}" ${apiUrl}/tenants/demo/runs`,
+        `curl -X POST -H "Authorization: Bearer $TOKEN" http://127.0.0.1:$PORT/tenants/${tenantIds[0]}/runs`,
       );
       expect(health.status).toBe(200);
       expect(tenants.status).toBe(200);
-      expect(JSON.stringify(await tenants.json())).toContain('"demo"');
+      expect(
+        ((await tenants.json()) as { tenants: { id: string }[] }).tenants.map((t: { id: string }) => t.id),
+      ).toEqual(tenantIds);
       expect(withoutToken.status).toBe(401);
       if (spawned) expect(spawned).toEqual([]); // one process: nothing can be left behind
-      expect(code).toBe(0);
+      expect(code).toBe(signal === "SIGINT" ? 130 : 143);
+      expect(stack.stderr()).not.toContain("ExperimentalWarning");
       expect(await portIsFree(port)).toBe(true);
     },
   );
+
+  it("stops on one Ctrl-C in the middle of a run of 10,000 items: one stopped, exit 130, port free", async () => {
+    // prepare: npm start in a process group of its own, as in a terminal, busy with a run
+    const [tenant] = (await loadTenants()).forEnvironment("local");
+    if (!tenant) throw new Error("no local tenant under tenants/ to run");
+    const port = await freePort();
+    const token = "local-operator-token-for-tests";
+    const stack = start(
+      { PORT: String(port), SIESA_INTEGRATION_TOKEN: token },
+      { items: 10_000, viaNpm: true },
+    );
+    await stack.banner();
+    const auth = { authorization: `Bearer ${token}` };
+    const run = await fetch(`http://127.0.0.1:${port}/tenants/${tenant.id}/runs`, {
+      method: "POST",
+      headers: auth,
+    });
+    expect(run.status).toBe(202);
+    await busy(`http://127.0.0.1:${port}/tenants/${tenant.id}/status`, auth);
+
+    // act: Ctrl-C signals the whole group (npm relays it to its child as well)
+    process.kill(-(stack.child.pid ?? 0), "SIGINT");
+    const [code, signal] = await stack.exited;
+
+    // assess
+    const lines = stack.stderr().split("\n");
+    expect(lines.filter((l) => l === "stopped")).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith("SIGINT"))).toEqual(["SIGINT: stopping the local stack…"]);
+    // npm waits for its child, then ends itself with the same signal: a shell shows that as 130.
+    expect({ code, signal }).toEqual({ code: null, signal: "SIGINT" });
+    expect(await portIsFree(port)).toBe(true);
+  }, 120_000);
+
+  it("takes a signal relayed right after the first as the same one", async () => {
+    // prepare
+    const port = await freePort();
+    const stack = start({ PORT: String(port) });
+    await stack.banner();
+
+    // act: what a relaying parent does
+    stack.child.kill("SIGINT");
+    stack.child.kill("SIGINT");
+    const [code] = await stack.exited;
+
+    // assess
+    expect(stack.stderr()).not.toContain("again");
+    expect(
+      stack
+        .stderr()
+        .split("\n")
+        .filter((l) => l === "stopped"),
+    ).toHaveLength(1);
+    expect(code).toBe(130);
+  });
 
   it("prints a new operator token when none is set", async () => {
     // act

@@ -28,7 +28,12 @@ export function aTenant(change: (input: TenantInput) => void = () => {}): Tenant
   return parsed.tenant;
 }
 
-/** A tenant file's entry as the registry sees it. */
-export function anEntry(value: unknown, file = "tenants/acme.ts"): TenantEntry {
+/** A tenant file's entry as the registry sees it: by default in a file named after its id. */
+export function anEntry(value: unknown, file = `tenants/${idOf(value) ?? "acme"}.ts`): TenantEntry {
   return { file, value };
 }
+
+const idOf = (value: unknown) =>
+  typeof value === "object" && value !== null && "id" in value && typeof value.id === "string"
+    ? value.id
+    : undefined;

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import kong from "../../mappings/kong.js";
 import {
   buildRegistry,
+  DEFAULT_TENANTS_DIR,
   loadTenants,
   TenantConfigErrors,
   UnknownTenantError,
@@ -31,35 +32,58 @@ function changed(change: (tenant: TenantInput & Record<string, unknown>) => void
 }
 
 describe("the shipped tenants", () => {
-  it("load, validate and are selected by environment", async () => {
+  // What is in tenants/ is data a pull request changes: these assertions hold for any tenant set.
+  it("load and validate, one tenant per file, named after its id", async () => {
+    const files = (await readdir(DEFAULT_TENANTS_DIR)).filter((f) => f.endsWith(".ts")).sort();
+
     const registry = await loadTenants();
 
-    expect(registry.all().map((t) => t.id)).toEqual(["demo", "parchita-prod", "parchita-staging"]);
-    expect(registry.forEnvironment("staging").map((t) => t.id)).toEqual(["parchita-staging"]);
-    expect(registry.forEnvironment("production").map((t) => t.id)).toEqual(["parchita-prod"]);
-    expect(registry.forEnvironment("local").map((t) => t.id)).toEqual(["demo"]);
+    expect(registry.all().map((t) => `${t.id}.ts`)).toEqual(files);
   });
 
-  it("carry the seed's values for Parchita", async () => {
+  it("are split by environment with none left over", async () => {
     const registry = await loadTenants();
 
-    const prod = registry.require("parchita-prod");
-    expect(prod).toMatchObject({
-      clientAccount: "901792597114",
-      siesa: { baseUrl: "https://servicios.siesacloud.com/api/siesa/v3/", companyId: 8585, erpCompany: 1 },
-      product: {
-        type: "kong-rfid",
-        baseUrl: "https://api.technoapes.io/",
-        endpoints: { skus: "/inventory/skus/" },
-      },
-      sync: { schedule: "rate(30 minutes)", batchSize: 100, retryAttempts: 3 },
-      mapping: "kong",
-    });
-    expect(registry.require("parchita-staging")).toMatchObject({
-      clientAccount: "555569220783",
-      siesa: { baseUrl: "https://serviciosqa.siesacloud.com/api/siesa/v3/" },
-      product: { baseUrl: "https://api-staging.technoapes.io/" },
-      sync: { schedule: "rate(1 hour)", batchSize: 100, retryAttempts: 3 },
+    const byEnvironment = (["staging", "production", "local"] as const).flatMap((environment) =>
+      registry.forEnvironment(environment).map((t) => t.id),
+    );
+
+    expect(byEnvironment.sort()).toEqual(registry.all().map((t) => t.id));
+  });
+});
+
+describe("a tenants directory", () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("loads every tenant file and selects them by environment", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "tenants-"));
+    const inputs = [
+      { ...aTenantInput("zz-fixture-staging"), environment: "staging" },
+      { ...aTenantInput("zz-fixture-prod"), environment: "production" },
+      { ...aTenantInput("zz-fixture-other-staging"), environment: "staging" },
+    ];
+    for (const input of inputs)
+      await writeFile(path.join(dir, `${input.id}.ts`), `export default ${JSON.stringify(input)};\n`);
+
+    const registry = await loadTenants({ dir });
+
+    expect(registry.all().map((t) => t.id)).toEqual([
+      "zz-fixture-other-staging",
+      "zz-fixture-prod",
+      "zz-fixture-staging",
+    ]);
+    expect(registry.forEnvironment("staging").map((t) => t.id)).toEqual([
+      "zz-fixture-other-staging",
+      "zz-fixture-staging",
+    ]);
+    expect(registry.forEnvironment("production").map((t) => t.id)).toEqual(["zz-fixture-prod"]);
+    expect(registry.forEnvironment("local")).toEqual([]);
+    expect(registry.require("zz-fixture-prod").sync).toMatchObject({
+      schedule: "rate(1 hour)",
+      batchSize: 100,
     });
   });
 });
@@ -81,10 +105,7 @@ describe("sync settings a tenant file leaves out", () => {
 });
 
 describe("looking tenants up", () => {
-  const registry = buildRegistry([
-    anEntry(aTenantInput("beta-co")),
-    anEntry(aTenantInput("acme-co"), "tenants/b.ts"),
-  ]);
+  const registry = buildRegistry([anEntry(aTenantInput("beta-co")), anEntry(aTenantInput("acme-co"))]);
 
   it("finds a tenant by id", () => {
     expect(registry.get("acme-co")?.id).toBe("acme-co");
@@ -104,119 +125,119 @@ describe("a bad tenant file is refused with file, field and problem", () => {
       (t) => {
         t.password = "hunter2";
       },
-      "tenants/acme.ts: password: unknown field (a tenant file holds only the documented fields, and never secrets)",
+      "tenants/acme-staging.ts: password: unknown field (a tenant file holds only the documented fields, and never secrets)",
     ],
     [
       "a nested unknown key",
       (t) => {
         (t.siesa as Record<string, unknown>).conniToken = "eyJ...";
       },
-      "tenants/acme.ts: siesa.conniToken: unknown field",
+      "tenants/acme-staging.ts: siesa.conniToken: unknown field",
     ],
     [
       "a credential among the product defaults",
       (t) => {
         t.product.defaults.api_key = "abc";
       },
-      "tenants/acme.ts: product.defaults.api_key: looks like a credential: secrets belong in Secrets Manager",
+      "tenants/acme-staging.ts: product.defaults.api_key: looks like a credential: secrets belong in Secrets Manager",
     ],
     [
       "a URL that is not one",
       (t) => {
         t.product.baseUrl = "api.technoapes.io";
       },
-      'tenants/acme.ts: product.baseUrl: must be an absolute URL (got "api.technoapes.io")',
+      'tenants/acme-staging.ts: product.baseUrl: must be an absolute URL (got "api.technoapes.io")',
     ],
     [
       "http outside the local environment",
       (t) => {
         t.siesa.baseUrl = "http://serviciosqa.siesacloud.com/api/siesa/v3/";
       },
-      'tenants/acme.ts: siesa.baseUrl: must use https:// outside the local environment (got "http://serviciosqa.siesacloud.com/api/siesa/v3/")',
+      'tenants/acme-staging.ts: siesa.baseUrl: must use https:// outside the local environment (got "http://serviciosqa.siesacloud.com/api/siesa/v3/")',
     ],
     [
       "credentials in a URL, without repeating them",
       (t) => {
         t.product.baseUrl = "https://admin:s3cret@api.technoapes.io/";
       },
-      "tenants/acme.ts: product.baseUrl: must not contain credentials: they belong in Secrets Manager",
+      "tenants/acme-staging.ts: product.baseUrl: must not contain credentials: they belong in Secrets Manager",
     ],
     [
       "a batch size Siesa cannot serve",
       (t) => {
         t.sync.batchSize = 500;
       },
-      "tenants/acme.ts: sync.batchSize: must be at most 100 (got 500)",
+      "tenants/acme-staging.ts: sync.batchSize: must be at most 100 (got 500)",
     ],
     [
       "a rate with a plural unit for 1",
       (t) => {
         t.sync.schedule = "rate(1 minutes)";
       },
-      "tenants/acme.ts: sync.schedule: rate(1 minutes): a rate of 1 takes a singular unit (minute)",
+      "tenants/acme-staging.ts: sync.schedule: rate(1 minutes): a rate of 1 takes a singular unit (minute)",
     ],
     [
       "a five-field cron",
       (t) => {
         t.sync.schedule = "cron(0 * * * *)";
       },
-      "tenants/acme.ts: sync.schedule: cron(0 * * * *): cron needs 6 fields (minutes hours day-of-month month day-of-week year), got 5",
+      "tenants/acme-staging.ts: sync.schedule: cron(0 * * * *): cron needs 6 fields (minutes hours day-of-month month day-of-week year), got 5",
     ],
     [
       "an unknown mapping",
       (t) => {
         t.mapping = "kongg";
       },
-      'tenants/acme.ts: mapping: unknown mapping "kongg" (known: kong, wms)',
+      'tenants/acme-staging.ts: mapping: unknown mapping "kongg" (known: kong, wms)',
     ],
     [
       "a mapping for another product",
       (t) => {
         t.mapping = "wms";
       },
-      'tenants/acme.ts: mapping: mapping "wms" is for product wms, but product.type is kong-rfid',
+      'tenants/acme-staging.ts: mapping: mapping "wms" is for product wms, but product.type is kong-rfid',
     ],
     [
       "a product default the mapping needs but the tenant lacks",
       (t) => {
         delete t.product.defaults.group_id;
       },
-      'tenants/acme.ts: product.defaults.group_id: required: missing (mapping "kong", payload.group_id)',
+      'tenants/acme-staging.ts: product.defaults.group_id: required: missing (mapping "kong", payload.group_id)',
     ],
     [
       "a product default the mapping cannot use",
       (t) => {
         t.product.defaults.type_id = "shirts";
       },
-      'tenants/acme.ts: product.defaults.type_id: must be an integer (got shirts) (mapping "kong", payload.type_id)',
+      'tenants/acme-staging.ts: product.defaults.type_id: must be an integer (got shirts) (mapping "kong", payload.type_id)',
     ],
     [
       "an id that cannot be part of a resource name",
       (t) => {
         t.id = "Acme_Staging";
       },
-      'tenants/acme.ts: id: must be lower-kebab-case (a-z, 0-9, single dashes, starting with a letter) (got "Acme_Staging")',
+      'tenants/Acme_Staging.ts: id: must be lower-kebab-case (a-z, 0-9, single dashes, starting with a letter) (got "Acme_Staging")',
     ],
     [
       "a client account that is not an AWS account id",
       (t) => {
         t.clientAccount = "5555-6922";
       },
-      'tenants/acme.ts: clientAccount: must be a 12-digit AWS account id (got "5555-6922")',
+      'tenants/acme-staging.ts: clientAccount: must be a 12-digit AWS account id (got "5555-6922")',
     ],
     [
       "an unknown environment",
       (t) => {
         (t as Record<string, unknown>).environment = "prod";
       },
-      'tenants/acme.ts: environment: must be one of "staging", "production", "local" (got "prod")',
+      'tenants/acme-staging.ts: environment: must be one of "staging", "production", "local" (got "prod")',
     ],
     [
       "a missing field",
       (t) => {
         delete (t as Partial<TenantInput>).clientAccount;
       },
-      "tenants/acme.ts: clientAccount: missing",
+      "tenants/acme-staging.ts: clientAccount: missing",
     ],
   ])("%s", (_case, change, message) => {
     expect(problemsOf(anEntry(changed(change)))).toEqual([expect.stringContaining(message)]);
@@ -237,9 +258,17 @@ describe("a bad tenant file is refused with file, field and problem", () => {
       t.sync.batchSize = 0;
     });
 
-    expect(problemsOf(anEntry(first, "tenants/a.ts"), anEntry(aTenantInput(), "tenants/b.ts"))).toEqual([
-      "tenants/a.ts: sync.batchSize: must be at least 1 (got 0)",
-      'tenants/b.ts: id: duplicate id "acme-staging" (also defined in tenants/a.ts)',
+    const copy = anEntry(aTenantInput(), "tenants/acme-staging-copy.ts");
+    expect(problemsOf(anEntry(first), copy)).toEqual([
+      'tenants/acme-staging-copy.ts: id: duplicate id "acme-staging" (also defined in tenants/acme-staging.ts)',
+      'tenants/acme-staging-copy.ts: id: the file is named "acme-staging-copy" but the id is "acme-staging": a tenant file is named after its id (rename it to acme-staging.ts, or set id: "acme-staging-copy")',
+      "tenants/acme-staging.ts: sync.batchSize: must be at least 1 (got 0)",
+    ]);
+  });
+
+  it("refuses a file whose name is not its id, naming both", () => {
+    expect(problemsOf(anEntry(aTenantInput("bar"), "tenants/foo.ts"))).toEqual([
+      'tenants/foo.ts: id: the file is named "foo" but the id is "bar": a tenant file is named after its id (rename it to bar.ts, or set id: "foo")',
     ]);
   });
 
@@ -253,12 +282,12 @@ describe("a bad tenant file is refused with file, field and problem", () => {
       t.mapping = "nope";
     });
 
-    const problems = problemsOf(anEntry(one, "tenants/one.ts"), anEntry(two, "tenants/two.ts"));
+    const problems = problemsOf(anEntry(one), anEntry(two));
 
     expect(problems).toEqual([
-      "tenants/one.ts: sync.schedule: rate(1 minutes): a rate of 1 takes a singular unit (minute)",
-      "tenants/one.ts: sync.batchSize: must be at most 100 (got 500)",
-      'tenants/two.ts: mapping: unknown mapping "nope" (known: kong, wms)',
+      "tenants/acme-staging.ts: sync.schedule: rate(1 minutes): a rate of 1 takes a singular unit (minute)",
+      "tenants/acme-staging.ts: sync.batchSize: must be at most 100 (got 500)",
+      'tenants/other-co.ts: mapping: unknown mapping "nope" (known: kong, wms)',
     ]);
   });
 
@@ -273,7 +302,7 @@ describe("a bad tenant file is refused with file, field and problem", () => {
     }
 
     expect(message).toContain(
-      'tenants/acme.ts: mapping: mapping "kong" is invalid: - payload.external_id.pipe[0]: unknown transform "trimm"',
+      'tenants/acme-staging.ts: mapping: mapping "kong" is invalid: - payload.external_id.pipe[0]: unknown transform "trimm"',
     );
   });
 });

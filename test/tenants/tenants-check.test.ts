@@ -1,32 +1,13 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
+import { loadTenants } from "../../runtime/tenants/registry.js";
+import { runScript } from "../support/cli.js";
 import { aTenantInput } from "./factories.js";
 
-const run = promisify(execFile);
-const repo = fileURLToPath(new URL("../../", import.meta.url));
-
-/** Runs `npx tsx runtime/cli/tenants-check.ts` as CI would; resolves with its exit code and output. */
-async function tenantsCheck(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    ...process.env,
-    PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH}`,
-  };
-  try {
-    const { stdout, stderr } = await run("npx", ["tsx", "runtime/cli/tenants-check.ts", ...args], {
-      cwd: repo,
-      env,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+/** `npm run tenants:check -- <args>`, as CI runs it. */
+const tenantsCheck = (...args: string[]) => runScript("tenants:check", args);
 
 describe("npm run tenants:check", () => {
   let dir: string | undefined;
@@ -34,33 +15,60 @@ describe("npm run tenants:check", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  /** A tenants directory holding these files (name → default export). */
+  async function tenantsDir(files: Record<string, unknown>): Promise<string> {
+    dir = await mkdtemp(path.join(tmpdir(), "tenants-check-"));
+    for (const [name, value] of Object.entries(files))
+      await writeFile(path.join(dir, name), `export default ${JSON.stringify(value)};\n`);
+    return dir;
+  }
+
   it("passes the shipped tenants with one line each", async () => {
+    const shipped = (await loadTenants()).all();
+
     const { code, stdout } = await tenantsCheck();
 
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split("\n");
-    expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^demo\s+local\s+kong-rfid\s+rate\(5 minutes\)\s+mapping=kong$/);
-    expect(lines[1]).toMatch(/^parchita-prod\s+production\s+kong-rfid\s+rate\(30 minutes\)\s+mapping=kong$/);
-    expect(lines[2]).toMatch(/^parchita-staging\s+staging\s+kong-rfid\s+rate\(1 hour\)\s+mapping=kong$/);
+    expect(lines.map((line) => line.split(/\s+/)[0])).toEqual(shipped.map((t) => t.id));
+  });
+
+  it("prints one aligned line per tenant: id, environment, product, schedule, mapping", async () => {
+    const staging = aTenantInput("zz-fixture-staging");
+    const prod = { ...aTenantInput("zz-fixture-prod"), environment: "production" };
+    prod.sync = { ...prod.sync, schedule: "rate(30 minutes)" };
+    const tenants = await tenantsDir({ "zz-fixture-staging.ts": staging, "zz-fixture-prod.ts": prod });
+
+    const { code, stdout } = await tenantsCheck("--dir", tenants);
+
+    expect(code).toBe(0);
+    expect(stdout.trimEnd().split("\n")).toEqual([
+      "zz-fixture-prod     production  kong-rfid  rate(30 minutes)  mapping=kong",
+      "zz-fixture-staging  staging     kong-rfid  rate(1 hour)      mapping=kong",
+    ]);
   });
 
   it("fails a bad tenant file, naming the file, the field and the problem", async () => {
-    dir = await mkdtemp(path.join(tmpdir(), "tenants-check-"));
     const bad = { ...aTenantInput("acme-co"), sync: { schedule: "rate(1 hour)", batchSize: 500 } };
-    await writeFile(path.join(dir, "acme-co.ts"), `export default ${JSON.stringify(bad)};\n`);
-    await writeFile(
-      path.join(dir, "fine-co.ts"),
-      `export default ${JSON.stringify(aTenantInput("fine-co"))};\n`,
-    );
+    const tenants = await tenantsDir({ "acme-co.ts": bad, "fine-co.ts": aTenantInput("fine-co") });
 
-    const { code, stdout, stderr } = await tenantsCheck("--dir", dir);
+    const { code, stdout, stderr } = await tenantsCheck("--dir", tenants);
 
     expect(code).toBe(1);
-    expect(stdout).toBe("");
-    expect(stderr).toContain(
-      `${path.join(dir, "acme-co.ts")}: sync.batchSize: must be at most 100 (got 500)`,
+    expect(stdout).toBe(
+      `${path.join(tenants, "acme-co.ts")}: sync.batchSize: must be at most 100 (got 500)\n`,
     );
-    expect(stderr).toContain("tenants:check failed: 1 problem");
+    expect(stderr).toBe("tenants:check failed: 1 problem (listed above)\n");
+  });
+
+  it("fails a file whose name is not its id, naming both", async () => {
+    const tenants = await tenantsDir({ "foo.ts": aTenantInput("bar") });
+
+    const { code, stdout } = await tenantsCheck("--dir", tenants);
+
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      `${path.join(tenants, "foo.ts")}: id: the file is named "foo" but the id is "bar"`,
+    );
   });
 });

@@ -31,6 +31,7 @@ export function tenantRoutes(deps: ApiDependencies): Hono<ApiEnv> {
         lastSucceeded,
         active,
         now: deps.now(),
+        nextFire: deps.schedules.nextFire?.(tenant.id),
       });
       const body = JSON.stringify({
         tenantId: tenant.id,

@@ -1,0 +1,130 @@
+/**
+ * The one way every command reads its arguments and fails (start, sync, token, tenants:check, plan,
+ * build): `--help` prints the usage (options and an example) on stdout and exits 0; a missing or
+ * wrong argument prints the problem and the usage on stderr and exits 1; any other failure prints
+ * exactly one line on stderr and exits 1, unless `--verbose` asks for the details (stack trace).
+ */
+import { type ParseArgsOptionDescriptor, parseArgs } from "node:util";
+
+/** One option: parseArgs' descriptor plus the line `--help` shows for it. */
+export type OptionSpec = ParseArgsOptionDescriptor & { help: string; value?: string };
+
+export interface CommandSpec<O extends Record<string, OptionSpec>> {
+  /** As typed, e.g. `npm run sync --`. */
+  command: string;
+  /** What stderr lines start with, e.g. `sync`. */
+  name: string;
+  /** What the command does, one sentence. */
+  summary: string;
+  /** The arguments after the command, e.g. `--tenant <id> [options]`. */
+  synopsis: string;
+  options: O;
+  examples: readonly string[];
+  /** Extra lines after the options (exit statuses, environment variables). */
+  notes?: readonly string[];
+}
+
+/** A missing or wrong argument: answered with the message and the usage. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+const COMMON = {
+  help: { type: "boolean", help: "show this help and exit" },
+  verbose: { type: "boolean", help: "on failure, print the details (logs, stack trace), not just one line" },
+} as const satisfies Record<string, OptionSpec>;
+
+type Values<O extends Record<string, OptionSpec>> = {
+  [K in keyof O]: O[K] extends { type: "boolean" }
+    ? boolean | undefined
+    : O[K] extends { default: string }
+      ? string
+      : string | undefined;
+} & { verbose?: boolean };
+
+export function usage<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>): string {
+  const all: Record<string, OptionSpec> = { ...spec.options, ...COMMON };
+  const flags = Object.entries(all).map(([name, option]) => {
+    const value = option.type === "string" ? ` <${option.value ?? "value"}>` : "";
+    return [
+      `--${name}${value}`,
+      option.help + (option.default !== undefined ? ` (default ${option.default})` : ""),
+    ];
+  });
+  const width = Math.max(...flags.map(([flag]) => flag?.length ?? 0));
+  return [
+    `usage: ${spec.command} ${spec.synopsis}`,
+    "",
+    spec.summary,
+    "",
+    "options:",
+    ...flags.map(([flag, help]) => `  ${flag?.padEnd(width)}  ${help}`),
+    ...(spec.notes ? ["", ...spec.notes] : []),
+    "",
+    spec.examples.length === 1 ? "example:" : "examples:",
+    ...spec.examples.map((example) => `  ${example}`),
+    "",
+  ].join("\n");
+}
+
+/** The parsed options, or a UsageError naming the unknown or malformed one. */
+export function parseCommand<O extends Record<string, OptionSpec>>(
+  spec: CommandSpec<O>,
+  argv: string[] = process.argv.slice(2),
+): Values<O> & { help?: boolean } {
+  const options = Object.fromEntries(
+    Object.entries<OptionSpec>({ ...spec.options, ...COMMON }).map(
+      ([name, { help: _, value: __, ...descriptor }]) => [name, descriptor],
+    ),
+  );
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Values<O>;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * Runs a command's main with the rules above and exits with its status. `main` returns the exit
+ * status (undefined: keep running, e.g. a server); it throws UsageError for bad arguments and
+ * anything else for a failure.
+ */
+export function runCommand<O extends Record<string, OptionSpec>>(
+  spec: CommandSpec<O>,
+  main: (values: Values<O>) => Promise<number | undefined>,
+  argv: string[] = process.argv.slice(2),
+): void {
+  const verbose = argv.includes("--verbose");
+  const fail = (error: unknown): number => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${spec.name}: ${error.message}\n\n${usage(spec)}`);
+    } else if (verbose && error instanceof Error && error.stack) {
+      // The details first, then the one line, so the last line says what went wrong either way.
+      process.stderr.write(`${error.stack}\n${spec.name}: ${oneLine(error)}\n`);
+    } else {
+      process.stderr.write(`${spec.name}: ${oneLine(error)}\n`);
+    }
+    return 1;
+  };
+  let values: Values<O> & { help?: boolean };
+  try {
+    values = parseCommand(spec, argv);
+  } catch (error) {
+    process.exit(fail(error));
+  }
+  if (values.help) {
+    process.stdout.write(usage(spec));
+    process.exit(0);
+  }
+  main(values).then(
+    (code) => {
+      if (code !== undefined) process.exit(code);
+    },
+    (error: unknown) => process.exit(fail(error)),
+  );
+}
+
+/** An error as one line: multi-line messages (a tool's output, a syntax error) are folded. */
+export function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ").trim();
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { loadTenants } from "../../runtime/tenants/registry.js";
+import { runScript } from "../support/cli.js";
+
+/** Every command a user runs, and one option it must list. */
+const COMMANDS = [
+  ["start", "--items <n>"],
+  ["sync", "--tenant <id>"],
+  ["token", "--operator"],
+  ["tenants:check", "--dir <dir>"],
+  ["plan", "--stack <staging|prod>"],
+  ["build", "--verbose"],
+] as const;
+
+describe("every command answers --help", () => {
+  it.each(COMMANDS)(
+    "npm run %s -- --help prints its usage, options and an example, exit 0",
+    async (script, option) => {
+      const { code, stdout, stderr } = await runScript(script, ["--help"]);
+
+      expect(code).toBe(0);
+      expect(stderr).toBe("");
+      expect(stdout).toMatch(/^usage: npm (run )?\S+ --/);
+      expect(stdout).toContain("options:");
+      expect(stdout).toContain(`  ${option}`);
+      expect(stdout).toMatch(/\nexamples?:\n {2}.*npm /);
+    },
+  );
+});
+
+describe("a missing or wrong argument", () => {
+  it.each(COMMANDS)(
+    "npm run %s -- --no-such-option prints the problem and the usage, exit 1",
+    async (script) => {
+      const { code, stdout, stderr } = await runScript(script, ["--no-such-option"]);
+
+      expect(code).toBe(1);
+      expect(stdout).toBe("");
+      expect(stderr.split("\n")[0]).toMatch(/Unknown option '--no-such-option'/);
+      expect(stderr).toMatch(/\nusage: npm (run )?\S+ --/);
+    },
+  );
+
+  it("npm run sync without --tenant lists the known tenants with the usage", async () => {
+    const known = (await loadTenants()).all().map((t) => t.id);
+
+    const { code, stderr } = await runScript("sync");
+
+    expect(code).toBe(1);
+    expect(stderr.split("\n")[0]).toBe(`sync: missing --tenant <id> (known tenants: ${known.join(", ")})`);
+    expect(stderr).toContain("usage: npm run sync -- --tenant <id> [options]");
+  });
+
+  it("npm run plan with an unknown stack names the known ones", async () => {
+    const { code, stderr } = await runScript("plan", ["--stack", "qa"]);
+
+    expect(code).toBe(1);
+    expect(stderr.split("\n")[0]).toBe('plan: unknown stack "qa" (known: staging, prod)');
+  });
+});
