@@ -8,14 +8,13 @@
  * Exit status: 0 succeeded, 2 finished with rejected or failed records, 1 could not run (one line
  * on stderr; --verbose adds the logs and the summary).
  */
-import { createHash } from "node:crypto";
 import { startSandboxes } from "../../sandbox/local.js";
 import type { TenantCredentials } from "../compose.js";
 import { runInProcess } from "../local/in-process.js";
-import { dataDir, dynamoDir, sandboxDir } from "../local/state.js";
+import { dataDir, dynamoDir, localTablePrefix, sandboxDir } from "../local/state.js";
 import { logger } from "../observability/logger.js";
 import { dynamoPipelineStore } from "../store/dynamo.js";
-import { LOCAL_TABLE_PREFIX, openStore } from "../store/local.js";
+import { openStore } from "../store/local.js";
 import { loadTenants } from "../tenants/registry.js";
 import { runCommand, UsageError } from "./args.js";
 import { type ProgressLine, progressLine, summaryTable } from "./report.js";
@@ -77,16 +76,6 @@ function fromEnv(side: keyof typeof SIDE_VARIABLES): [string, string] {
     return value;
   });
   return [first as string, second as string];
-}
-
-/**
- * The ledger says what one product holds: a run pointed at another product (--product-url) keeps its
- * own tables, so it does not take that product's records for unchanged. The demo's sandbox is the same
- * product on whatever port it gets, so it keeps the default tables.
- */
-function localTablePrefix(productUrl: string | undefined): string {
-  if (!productUrl) return LOCAL_TABLE_PREFIX;
-  return `${LOCAL_TABLE_PREFIX}-${createHash("sha256").update(productUrl).digest("hex").slice(0, 8)}`;
 }
 
 const siesaFromEnv = (): TenantCredentials["siesa"] => {
