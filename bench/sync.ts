@@ -27,7 +27,9 @@ const latencyMs = Number(values["latency-ms"]);
 if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("WARN");
 const demo = (await loadTenants()).require("demo");
 // --concurrency: the tenant's sync.concurrency (product writes and Siesa units in flight).
-const tenant = values.concurrency ? { ...demo, sync: { ...demo.sync, concurrency: Number(values.concurrency) } } : demo;
+const tenant = values.concurrency
+  ? { ...demo, sync: { ...demo.sync, concurrency: Number(values.concurrency) } }
+  : demo;
 const dynamo = await spawnDynalite();
 process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
 const { run, close } = await inProcessBench(tenant, { items, storePrefix: "bench", latencyMs });
