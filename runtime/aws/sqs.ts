@@ -9,6 +9,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { LOAD_CHUNK_RECORDS } from "../pipeline/load-chunks.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "../pipeline/messages.js";
 import type { PipelineQueues, RedeliveryControl } from "../pipeline/ports.js";
 
@@ -50,6 +51,24 @@ export const unitGroupId = (unit: ExtractUnit, concurrency: number): string =>
 /** `<runId>:<unitId>`: a unit sent twice within SQS's 5-minute window is delivered once. */
 export const unitDeduplicationId = (unit: ExtractUnit): string => `${unit.runId}:${unit.unitId}`;
 
+/**
+ * `<tenantId>#<slot>` for a load chunk: with `concurrency` slots, at most that many chunks of a tenant
+ * are written at once across every Lambda container (each chunk writes one record at a time), and a
+ * tenant's big first sync holds only its own groups, so other tenants' chunks keep flowing.
+ */
+export function chunkGroupId(chunk: LoadChunk, concurrency: number): string {
+  // Blocks of LOAD_CHUNK_RECORDS consecutive positions in the run's records take the slots in turn,
+  // so every slot gets about as many records to write, and the run's last writes end together.
+  const slot =
+    chunk.position === undefined
+      ? unitSlot(chunk.chunkId, concurrency)
+      : Math.floor(chunk.position / LOAD_CHUNK_RECORDS);
+  return `${chunk.tenantId}#${slot % Math.max(1, concurrency)}`;
+}
+
+/** `<runId>:<chunkId>`: a chunk re-sent by a retried unit within 5 minutes is delivered once. */
+export const chunkDeduplicationId = (chunk: LoadChunk): string => `${chunk.runId}:${chunk.chunkId}`;
+
 export class SqsPipelineQueues implements PipelineQueues {
   constructor(
     private readonly client: SQSClient,
@@ -72,8 +91,13 @@ export class SqsPipelineQueues implements PipelineQueues {
     await sendInBatches(this.client, this.urls.pages, entries);
   }
 
-  async sendLoads(chunks: LoadChunk[]): Promise<void> {
-    const entries = chunks.map((chunk, i) => ({ Id: String(i), MessageBody: JSON.stringify(chunk) }));
+  async sendLoads(chunks: LoadChunk[], concurrency: number): Promise<void> {
+    const entries = chunks.map((chunk, i) => ({
+      Id: String(i),
+      MessageBody: JSON.stringify(chunk),
+      MessageGroupId: chunkGroupId(chunk, concurrency),
+      MessageDeduplicationId: chunkDeduplicationId(chunk),
+    }));
     await sendInBatches(this.client, this.urls.loads, entries);
   }
 }

@@ -1,4 +1,4 @@
-import { unitDeduplicationId, unitGroupId } from "../aws/sqs.js";
+import { chunkDeduplicationId, chunkGroupId, unitDeduplicationId, unitGroupId } from "../aws/sqs.js";
 import {
   deadLetterSuffix,
   QUEUES,
@@ -68,8 +68,13 @@ export class MemoryPipelineQueues implements PipelineQueues, RedeliveryControl {
     }
   }
 
-  async sendLoads(chunks: LoadChunk[]): Promise<void> {
-    for (const chunk of chunks) this.queues.loads.queue.send(JSON.stringify(chunk));
+  async sendLoads(chunks: LoadChunk[], concurrency: number): Promise<void> {
+    for (const chunk of chunks) {
+      this.queues.loads.queue.send(JSON.stringify(chunk), {
+        groupId: chunkGroupId(chunk, concurrency),
+        deduplicationId: chunkDeduplicationId(chunk),
+      });
+    }
   }
 
   async retryLater(queueArn: string, receiptHandle: string, delaySeconds: number): Promise<void> {

@@ -62,8 +62,10 @@ export const QUEUES: Readonly<Record<QueueName, QueueSpec>> = {
     maximumConcurrency: 20,
   },
   loads: {
-    suffix: "loads",
-    fifo: false,
+    suffix: "loads.fifo",
+    // FIFO for the same reason as pages: `<tenantId>#<slot>` groups cap a tenant's chunks in flight at
+    // `sync.concurrency` across every container, and one tenant's backlog cannot hold back another's.
+    fifo: true,
     consumer: "load",
     maxReceiveCount: 3,
     // One chunk (up to 100 records of one unit) per invocation: its outcomes are one operation.

@@ -107,10 +107,18 @@ export async function extractUnit(
   } else {
     // Records this run already wrote count as changed again, so a retry sends the same chunks.
     const diff = await diffRecords(tenantId, result.records, clients.clients.mapper, ctx.ledger, runId);
-    const chunks = loadChunks(tenantId, runId, unitId, diff.changed);
+    const planned = loadChunks(tenantId, runId, unitId, diff.changed);
+    const first =
+      planned.length > 0 ? await ctx.progress.reservePositions(tenantId, runId, diff.changed.length) : 0;
+    let offset = first;
+    const chunks = planned.map((chunk) => {
+      const position = offset + Math.floor(chunk.records.length / 2);
+      offset += chunk.records.length;
+      return { ...chunk, position };
+    });
     // Loads go out before the unit counts them as planned: a chunk counted done before it is planned
     // cannot complete the run, because the unit itself is not done yet.
-    await ctx.queues.sendLoads(chunks);
+    await ctx.queues.sendLoads(chunks, clients.tenant.sync.concurrency);
     totals = await ctx.progress.apply(tenantId, runId, op, {
       unitsDone: 1,
       extracted: result.records.length,

@@ -66,38 +66,42 @@ async function writeAll(ctx: PipelineContext, chunk: LoadChunk): Promise<RecordO
   );
   const { tenant, clients } = await ctx.tenantClients(tenantId);
   let refused: string | undefined;
-  return Promise.all(
-    chunk.records.map(async (message): Promise<RecordOutcome> => {
-      const done = known.get(message.key);
-      if (done && done.runId === runId && done.hash === message.hash) {
-        return { outcome: done.outcome ?? "updated" };
+
+  const writeOne = async (message: LoadRecord): Promise<RecordOutcome> => {
+    const done = known.get(message.key);
+    if (done && done.runId === runId && done.hash === message.hash)
+      return { outcome: done.outcome ?? "updated" };
+    if (refused) return { outcome: "failed", reason: refused };
+    try {
+      const record = { key: message.key, externalId: message.externalId, payload: message.payload };
+      const result = await ctx.productSlot(tenant, () =>
+        clients.product.write(record, message.knownProductId),
+      );
+      if (result.outcome === "rejected") return { outcome: "rejected", reason: result.reason };
+      const entry: LedgerEntry = {
+        key: message.key,
+        hash: message.hash,
+        productId: result.productId,
+        runId,
+        updatedAt: ctx.now().toISOString(),
+        outcome: result.outcome,
+      };
+      return { outcome: result.outcome, entry };
+    } catch (error) {
+      reportApiError(ctx, tenantId, runId, error);
+      if (isRunStopping(error)) {
+        // Credentials refused for good: this run writes nothing more.
+        refused ??= messageOf(error);
+        await ctx.runs.requestStop(tenantId, runId, refused);
+        return { outcome: "failed", reason: refused };
       }
-      return ctx.productSlot(tenant, async (): Promise<RecordOutcome> => {
-        if (refused) return { outcome: "failed", reason: refused };
-        try {
-          const record = { key: message.key, externalId: message.externalId, payload: message.payload };
-          const result = await clients.product.write(record, message.knownProductId);
-          if (result.outcome === "rejected") return { outcome: "rejected", reason: result.reason };
-          const entry: LedgerEntry = {
-            key: message.key,
-            hash: message.hash,
-            productId: result.productId,
-            runId,
-            updatedAt: ctx.now().toISOString(),
-            outcome: result.outcome,
-          };
-          return { outcome: result.outcome, entry };
-        } catch (error) {
-          reportApiError(ctx, tenantId, runId, error);
-          if (isRunStopping(error)) {
-            // Credentials refused for good: this run writes nothing more.
-            refused ??= messageOf(error);
-            await ctx.runs.requestStop(tenantId, runId, refused);
-            return { outcome: "failed", reason: refused };
-          }
-          return { outcome: "retry", error };
-        }
-      });
-    }),
-  );
+      return { outcome: "retry", error };
+    }
+  };
+
+  // One write at a time: the chunk's message group is one of the tenant's `concurrency` slots, so the
+  // tenant has at most that many writes in flight anywhere.
+  const outcomes: RecordOutcome[] = [];
+  for (const message of chunk.records) outcomes.push(await writeOne(message));
+  return outcomes;
 }

@@ -1,8 +1,12 @@
 import type { ChangedRecord } from "../sync/diff.js";
 import type { LoadChunk, LoadRecord } from "./messages.js";
 
-/** Records per load message: one product write each, within the tenant's concurrency. */
-export const LOAD_CHUNK_RECORDS = 100;
+/**
+ * Records per load message. A chunk is written one record at a time (its message group is one of the
+ * tenant's concurrency slots), so smaller chunks spread a unit's writes over more slots and shorten
+ * the last chunk's tail; larger ones cost fewer progress writes. 25 keeps both near their best.
+ */
+export const LOAD_CHUNK_RECORDS = 25;
 /** A load message's body stays well below SQS's 256 KiB. */
 export const LOAD_CHUNK_BYTES = 200 * 1024;
 

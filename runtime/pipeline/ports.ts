@@ -78,6 +78,12 @@ export interface ProgressStore {
   /** The run's totals (one read). */
   read(tenantId: string, runId: string): Promise<Progress>;
   /**
+   * Reserves `count` consecutive positions in the run's sequence of records to load and returns the
+   * first: a load chunk takes its message group from its records' positions, so a tenant's writes
+   * spread evenly over its slots.
+   */
+  reservePositions(tenantId: string, runId: string, count: number): Promise<number>;
+  /**
    * The totals summed again from every applied operation, stored as the counter: repairs a counter
    * that missed an operation whose worker died between its marker and its count.
    */
@@ -154,7 +160,8 @@ export interface PipelineQueues {
   requestSync(request: SyncRequest): Promise<void>;
   /** FIFO: MessageGroupId `<tenantId>#<slot>` with `concurrency` slots; dedup id `<runId>:<unitId>`. */
   sendUnits(units: ExtractUnit[], concurrency: number): Promise<void>;
-  sendLoads(chunks: LoadChunk[]): Promise<void>;
+  /** FIFO: MessageGroupId `<tenantId>#<slot>` with `concurrency` slots; dedup id `<runId>:<chunkId>`. */
+  sendLoads(chunks: LoadChunk[], concurrency: number): Promise<void>;
 }
 
 /** Lets a failed message come back after `delaySeconds` instead of the whole visibility timeout. */

@@ -112,7 +112,10 @@ export class MemoryRuns implements RunState {
 }
 
 export class MemoryProgress implements ProgressStore {
-  readonly #runs = new Map<string, { totals: Progress; ops: Map<string, AppliedOperation> }>();
+  readonly #runs = new Map<
+    string,
+    { totals: Progress; ops: Map<string, AppliedOperation>; nextChunk: number }
+  >();
 
   async get(tenantId: string, runId: string, opId: string): Promise<AppliedOperation | undefined> {
     const op = this.#run(tenantId, runId).ops.get(opId);
@@ -139,6 +142,13 @@ export class MemoryProgress implements ProgressStore {
     return { ...this.#run(tenantId, runId).totals };
   }
 
+  async reservePositions(tenantId: string, runId: string, count: number): Promise<number> {
+    const run = this.#run(tenantId, runId);
+    const first = run.nextChunk;
+    run.nextChunk += count;
+    return first;
+  }
+
   async reconcile(tenantId: string, runId: string): Promise<Progress> {
     const run = this.#run(tenantId, runId);
     const totals = zeroProgress();
@@ -154,7 +164,7 @@ export class MemoryProgress implements ProgressStore {
     const id = `${tenantId}/${runId}`;
     let run = this.#runs.get(id);
     if (!run) {
-      run = { totals: zeroProgress(), ops: new Map() };
+      run = { totals: zeroProgress(), ops: new Map(), nextChunk: 0 };
       this.#runs.set(id, run);
     }
     return run;

@@ -115,6 +115,20 @@ export class RunProgress implements ProgressStore {
     return totalsOf(Attributes);
   }
 
+  async reservePositions(tenantId: string, runId: string, count: number): Promise<number> {
+    const { Attributes } = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { tenantId: partition(tenantId), runId: `${runId}#chunks` },
+        UpdateExpression: "ADD #next :count SET #expiresAt = :expiresAt",
+        ExpressionAttributeNames: { "#next": "next", "#expiresAt": "expiresAt" },
+        ExpressionAttributeValues: { ":count": count, ":expiresAt": expiresAt(this.now()) },
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+    return Number(Attributes?.next ?? count) - count;
+  }
+
   async read(tenantId: string, runId: string): Promise<Progress> {
     const { Item } = await this.doc.send(
       new GetCommand({

@@ -147,7 +147,7 @@ describe("SqsPipelineQueues", () => {
     const chunks = Array.from({ length: 23 }, (_, i) => loadChunk(`0.${i}/0`));
 
     // act
-    await queues().sendLoads(chunks);
+    await queues().sendLoads(chunks, 4);
 
     // assess
     const bodies = (await drainMessages(sqs.client, sqs.queues.loads.url)).map(
@@ -169,7 +169,7 @@ describe("unitSlot", () => {
 describe("SqsRedeliveryControl", () => {
   it("makes a received message visible again after the given delay (0: at once)", async () => {
     // prepare
-    await queues().sendLoads([loadChunk("0/0")]);
+    await queues().sendLoads([loadChunk("0/0")], 4);
     const message = await receiveOne(sqs.queues.loads.url);
     const control = new SqsRedeliveryControl(sqs.client, sqs.queueUrlOf);
 

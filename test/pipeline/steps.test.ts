@@ -203,7 +203,10 @@ describe("load", () => {
   it("sends a malformed message to the dead-letter queue after its last delivery", async () => {
     // prepare
     const world = stepWorld();
-    world.queues.queues.loads.queue.send('{"tenantId":"acme-staging","records":"not a list"}');
+    world.queues.queues.loads.queue.send('{"tenantId":"acme-staging","records":"not a list"}', {
+      groupId: "acme-staging#0",
+      deduplicationId: "malformed",
+    });
 
     // act
     await drain(world);
