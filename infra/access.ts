@@ -30,6 +30,8 @@ export interface FunctionAccess {
    * table, stays read-only for every function: only the Pulumi program writes it.
    */
   leases: boolean;
+  /** Consumes the dead-letter queues (settle). */
+  deadLetters?: boolean;
   /** Queues it sends to (SendMessage, which also covers SendMessageBatch). Consumption follows QUEUES[*].consumer. */
   sendsTo: QueueName[];
   /** The API only: its hashed tokens, pausing and resuming schedules, and GET /health's describe calls. */
@@ -59,6 +61,14 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     tables: { tenants: "read", runs: "write", ledger: "write", audit: "append" },
     leases: true,
     sendsTo: [],
+  },
+  // The dead-letter queues' consumer and the sweeper: counts what died with a worker, ends expired
+  // runs (releases their lease), recounts progress; reads the ledger to keep what was written.
+  settle: {
+    tables: { tenants: "read", runs: "write", ledger: "read", audit: "append" },
+    leases: true,
+    sendsTo: [],
+    deadLetters: true,
   },
   // Status and history, manual runs (lease + sync request), pause/resume, connectivity checks, health.
   api: {
@@ -110,6 +120,7 @@ export interface AccessResources {
   /** `<table arn>/index/*` when the table has indexes, else nothing. */
   indexArns(kind: TableKind): pulumi.Input<string>[];
   queueArn(queue: QueueName): pulumi.Input<string>;
+  deadLetterArn(queue: QueueName): pulumi.Input<string>;
   logGroupArn: pulumi.Input<string>;
   /** ARN pattern of one system's secret of every tenant: `…:secret:siesa-integration/<any>/<system>-??????`. */
   tenantSecretArnPattern(system: string): string;
@@ -173,6 +184,14 @@ export function statementsFor(fn: FunctionName, resources: AccessResources): Pol
         Resource: [resources.queueArn(queue)],
       });
     }
+  }
+  if (access.deadLetters) {
+    statements.push({
+      Sid: "ConsumeDeadLetterQueues",
+      Effect: "Allow",
+      Action: CONSUME,
+      Resource: (Object.keys(QUEUES) as QueueName[]).map((queue) => resources.deadLetterArn(queue)),
+    });
   }
   if (access.sendsTo.length > 0) {
     statements.push({

@@ -36,7 +36,11 @@ export default async function siesaIntegration(options: ProgramOptions = {}) {
 
   const storage = new Storage("storage", context);
   const pipeline = new Pipeline("pipeline", { storage, code: codeArchive }, context);
-  const scheduling = new Scheduling("scheduling", { syncRequests: pipeline.queues.syncRequests }, context);
+  const scheduling = new Scheduling(
+    "scheduling",
+    { syncRequests: pipeline.queues.syncRequests, sweeper: pipeline.workers.settle.function },
+    context,
+  );
   const api = new Api("api", { storage, pipeline, scheduling, code: codeArchive }, context);
   const tenantResources = tenants.map(
     (tenant) => new TenantResources(`tenant-${tenant.id}`, { tenant, scheduling, storage }, context),

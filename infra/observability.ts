@@ -202,6 +202,18 @@ export class Observability extends pulumi.ComponentResource {
       },
     );
 
+    // settle counts dead-lettered messages as their units or records failed and removes them, so the
+    // queues drain: this alarm says that something reached one; the depth alarms below, that settle
+    // itself could not keep up or failed.
+    alarm("dead-lettered", "A unit, chunk or sync request exhausted its deliveries (see the run's errors)", {
+      namespace: NAMESPACE,
+      metricName: METRICS.deadLettered,
+      dimensions: stackSeries(stack),
+      statistic: "Sum",
+      period: HEALTH_PERIOD_SECONDS,
+      threshold: 0,
+    });
+
     for (const [queue, deadLetter] of Object.entries(args.deadLetterQueues)) {
       alarm(`${queue}-dead-letters`, `A message is waiting in the ${queue} dead-letter queue`, {
         namespace: "AWS/SQS",

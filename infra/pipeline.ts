@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../runtime/aws/names.js";
 import { METRIC_NAMESPACE } from "../runtime/observability/metric-names.js";
 import {
+  DEAD_LETTER_MAPPING,
   deadLetterSuffix,
   QUEUES,
   type QueueName,
@@ -103,6 +104,22 @@ export class Pipeline extends pulumi.ComponentResource {
       );
     }
 
+    // What lands in a dead-letter queue is counted by settle, so every run finishes.
+    for (const [key] of entries(QUEUES)) {
+      new aws.lambda.EventSourceMapping(
+        `${name}/${key}-dlq-to-settle`,
+        {
+          eventSourceArn: queues[key].deadLetter.arn,
+          functionName: workers.settle.function.arn,
+          batchSize: DEAD_LETTER_MAPPING.batchSize,
+          functionResponseTypes: ["ReportBatchItemFailures"],
+          scalingConfig: { maximumConcurrency: DEAD_LETTER_MAPPING.maximumConcurrency },
+          tags: context.tags({ queue: `${key}-dlq` }),
+        },
+        { parent: this },
+      );
+    }
+
     this.registerOutputs({});
   }
 
@@ -113,6 +130,8 @@ export class Pipeline extends pulumi.ComponentResource {
       {
         name: context.name(deadLetterSuffix(spec)),
         ...fifo,
+        // settle consumes it (it counts what its messages left uncounted): 6× settle's timeout, as for the others.
+        visibilityTimeoutSeconds: 6 * WORKERS.settle.timeoutSeconds,
         // The longest SQS allows: time to look at what failed and redrive it.
         messageRetentionSeconds: 14 * DAY_SECONDS,
         sqsManagedSseEnabled: true,
@@ -152,6 +171,7 @@ export function accessResources(
     tableArn: (kind) => storage.tables[kind].arn,
     indexArns: (kind) => storage.indexArnsOf(kind),
     queueArn: (queue) => queues[queue].queue.arn,
+    deadLetterArn: (queue) => queues[queue].deadLetter.arn,
     tenantSecretArnPattern: (system) => tenantSecretArnPattern(settings.region, settings.accountId, system),
     stackTagKey: STACK_TAG,
     tenantTagKey: TENANT_TAG,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { scheduleGroupName } from "../runtime/aws/names.js";
+import { SWEEP_EVERY_MINUTES } from "../runtime/pipeline/config.js";
 import type { StackContext } from "./context.js";
 import type { QueuePair } from "./pipeline.js";
 
@@ -16,7 +17,7 @@ export class Scheduling extends pulumi.ComponentResource {
 
   constructor(
     name: string,
-    args: { syncRequests: QueuePair },
+    args: { syncRequests: QueuePair; sweeper: aws.lambda.Function },
     context: StackContext,
     opts?: pulumi.ComponentResourceOptions,
   ) {
@@ -74,8 +75,29 @@ export class Scheduling extends pulumi.ComponentResource {
               Action: ["sqs:SendMessage"],
               Resource: [args.syncRequests.queue.arn, args.syncRequests.deadLetter.arn],
             },
+            {
+              Sid: "InvokeSweeper",
+              Effect: "Allow",
+              Action: ["lambda:InvokeFunction"],
+              Resource: [args.sweeper.arn],
+            },
           ],
         }),
+      },
+      { parent: this },
+    );
+
+    // The sweeper ends runs whose lease expired and recounts running ones (runtime/pipeline/settle.ts).
+    // Its name cannot be a tenant's: those are `<stack>-sync-<tenant>`.
+    new aws.scheduler.Schedule(
+      `${name}/sweeper`,
+      {
+        name: context.name("sweeper"),
+        groupName: this.group.name,
+        description: "Ends runs whose lease expired; recounts running runs (settle function)",
+        scheduleExpression: `rate(${SWEEP_EVERY_MINUTES} minutes)`,
+        flexibleTimeWindow: { mode: "OFF" },
+        target: { arn: args.sweeper.arn, roleArn: this.role.arn, input: JSON.stringify({ sweep: true }) },
       },
       { parent: this },
     );

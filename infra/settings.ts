@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import type { FunctionName } from "../runtime/aws/secret-access.js";
-import { QUEUES, type QueueName } from "../runtime/pipeline/config.js";
+import { DEAD_LETTER_MAPPING, QUEUES, type QueueName } from "../runtime/pipeline/config.js";
 import type { TenantEnvironment } from "../runtime/tenants/schema.js";
 
 /**
@@ -96,6 +96,9 @@ const workerConcurrency = (queue: QueueName) => {
   );
 };
 
+/** settle reads the three dead-letter queues, each at most DEAD_LETTER_MAPPING.maximumConcurrency at once, and sweeps. */
+const SETTLE_MINIMUM = 3 * DEAD_LETTER_MAPPING.maximumConcurrency + 1;
+
 const ProjectConfig = v.object({
   environment: v.picklist(["staging", "production"], "must be staging or production"),
   logRetentionDays: v.picklist(LOG_RETENTION_DAYS, `must be one of ${LOG_RETENTION_DAYS.join(", ")}`),
@@ -133,8 +136,15 @@ const ProjectConfig = v.object({
       dispatch: workerConcurrency("syncRequests"),
       extract: workerConcurrency("pages"),
       load: workerConcurrency("loads"),
+      settle: v.pipe(
+        positiveInteger(900),
+        v.minValue(
+          SETTLE_MINIMUM,
+          `must be at least ${SETTLE_MINIMUM}: three dead-letter queues and the sweeper feed settle`,
+        ),
+      ),
     },
-    "must be an object with api, dispatch, extract and load",
+    "must be an object with api, dispatch, extract, load and settle",
   ),
   dataProtection: v.boolean("must be true or false"),
   apiThrottle: v.strictObject(

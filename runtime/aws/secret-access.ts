@@ -11,6 +11,7 @@ export type SecretKind = "siesa" | "product";
 
 export const SECRETS_READ: Readonly<Record<FunctionName, readonly SecretKind[]>> = {
   dispatch: [],
+  settle: [],
   extract: ["siesa"],
   load: ["product"],
   api: ["siesa", "product"],

@@ -6,8 +6,9 @@
 import { clientsFor, type TenantCredentials } from "../compose.js";
 import { type CallPolicy, defaultPolicy } from "../http/policy.js";
 import type { Log } from "../observability/logger.js";
-import { QUEUES, type QueueName, type WorkerName } from "../pipeline/config.js";
-import { createPipelineContext } from "../pipeline/context.js";
+import { DEAD_LETTER_MAPPING, QUEUES, type QueueName, type WorkerName } from "../pipeline/config.js";
+import { createPipelineContext, type PipelineContext } from "../pipeline/context.js";
+import { finaliseIfComplete } from "../pipeline/finalise.js";
 import type { Ledger, MetricsSink, PipelineStore } from "../pipeline/ports.js";
 import { startRun } from "../pipeline/start-run.js";
 import { LedgerSnapshot, type ListableLedger } from "../store/ledger-snapshot.js";
@@ -107,14 +108,22 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
 
   const handlers = createWorkerHandlers(deps);
   const wrap = options.wrapHandlers ?? ((_worker: WorkerName, handler: QueueHandler) => handler);
-  const sources: MemoryEventSource[] = (Object.keys(QUEUES) as QueueName[]).map((name) =>
+  const settle = wrap("settle", handlers.settle);
+  const sources: MemoryEventSource[] = (Object.keys(QUEUES) as QueueName[]).flatMap((name) => [
     startMemoryEventSource({
       queue: queues.queues[name].queue,
       mapping: QUEUES[name],
       handler: wrap(QUEUES[name].consumer, handlers[QUEUES[name].consumer]),
       log,
     }),
-  );
+    // What lands in a dead-letter queue is counted by settle, as in AWS.
+    startMemoryEventSource({
+      queue: queues.queues[name].deadLetter,
+      mapping: DEAD_LETTER_MAPPING,
+      handler: settle,
+      log,
+    }),
+  ]);
   const ctx = createPipelineContext(deps);
   try {
     if (options.preflight) await preflight(tenant, options.credentials, log);
@@ -125,7 +134,7 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
       );
     }
     const { runId } = started;
-    await watch(store, tenant.id, runId, queues, sources, options.onProgress);
+    await watch(ctx, store, tenant.id, runId, queues, sources, options.onProgress);
     const run = await store.runs.get(tenant.id, runId);
     if (!run || run.status === "running") throw new Error(`run ${runId} of ${tenant.id} vanished`);
     return {
@@ -165,6 +174,7 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 
 /** Waits until the run ends; reports progress; ends a run nothing can finish any more. */
 async function watch(
+  ctx: PipelineContext,
   store: PipelineStore,
   tenantId: string,
   runId: string,
@@ -186,7 +196,9 @@ async function watch(
     const idle = queues.pending === 0 && sources.every((s) => s.idle);
     idleSince = idle ? (idleSince ?? now) : undefined;
     if (idleSince !== undefined && now - idleSince >= STALLED_AFTER_MS) {
-      const progress = await store.progress.read(tenantId, runId);
+      // First what the sweeper does: the totals summed again from the operations may complete it.
+      const progress = await store.progress.reconcile(tenantId, runId);
+      if (await finaliseIfComplete(ctx, tenantId, runId, progress)) return;
       const finished = new Date();
       if (
         await store.runs.complete(tenantId, runId, {

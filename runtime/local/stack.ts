@@ -20,7 +20,13 @@ import { clientsFor, type TenantCredentials } from "../compose.js";
 import { type CallPolicy, defaultPolicy } from "../http/policy.js";
 import { type Log, logger } from "../observability/logger.js";
 import { createApiDependencies } from "../pipeline/api-dependencies.js";
-import { QUEUES, type QueueName, type WorkerName } from "../pipeline/config.js";
+import {
+  DEAD_LETTER_MAPPING,
+  QUEUES,
+  type QueueName,
+  SWEEP_EVERY_MINUTES,
+  type WorkerName,
+} from "../pipeline/config.js";
 import { createPipelineContext } from "../pipeline/context.js";
 import { closeOrphanedRuns } from "../pipeline/start-run.js";
 import { dynamoPipelineStore } from "../store/dynamo.js";
@@ -28,7 +34,7 @@ import { openStore, type Store } from "../store/local.js";
 import { loadTenants } from "../tenants/registry.js";
 import type { Tenant } from "../tenants/schema.js";
 import type { QueueHandler, WorkerDependencies } from "../workers/dependencies.js";
-import { createWorkerHandlers } from "../workers/index.js";
+import { createSweeper, createWorkerHandlers } from "../workers/index.js";
 import { credentialsOf } from "./credentials.js";
 import { serveLocally } from "./http.js";
 import { loggedMetrics } from "./metrics.js";
@@ -180,8 +186,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dispatch: wrap("dispatch", real.dispatch),
       extract: wrap("extract", real.extract),
       load: wrap("load", real.load),
+      settle: wrap("settle", real.settle),
     };
-    const pollers: Poller[] = (Object.keys(QUEUES) as QueueName[]).map((name) =>
+    const pollers: Poller[] = (Object.keys(QUEUES) as QueueName[]).flatMap((name) => [
       startPoller({
         client: sqs.client,
         queueUrl: sqs.queues[name].url,
@@ -190,7 +197,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         handler: handlers[QUEUES[name].consumer],
         log,
       }),
-    );
+      // What lands in a dead-letter queue is counted by settle, as in AWS.
+      startPoller({
+        client: sqs.client,
+        queueUrl: sqs.queues[name].deadLetter.url,
+        queueArn: sqs.queues[name].deadLetter.arn,
+        mapping: DEAD_LETTER_MAPPING,
+        handler: handlers.settle,
+        log,
+      }),
+    ]);
     closers.push({
       name: "pollers",
       close: async () => {
@@ -206,6 +222,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const scheduler = new LocalScheduler({ tenants, queues, log });
     if (options.scheduler ?? true) scheduler.start();
     closers.push({ name: "scheduler", close: async () => scheduler.stop() });
+    // The sweeper's schedule: ends runs whose lease expired, recounts running ones.
+    const sweep = createSweeper(workerDeps);
+    const sweeping = setInterval(() => {
+      sweep().catch((error: unknown) => log.warn("local stack: sweep failed", { error: messageOf(error) }));
+    }, SWEEP_EVERY_MINUTES * 60_000);
+    sweeping.unref();
+    closers.push({ name: "sweeper", close: async () => clearInterval(sweeping) });
 
     const operatorToken = options.operatorToken ?? newToken();
     const tokens: TokenVerifier = createTokenVerifier([

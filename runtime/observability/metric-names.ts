@@ -20,8 +20,16 @@ export const METRICS = {
   recordsFailed: "RecordsFailed",
   /** 1 per external error seen by a worker; dimensions `api` (siesa | kong-rfid | wms) and `status`. */
   apiErrors: "ApiErrors",
+  /** 1 per message the dead-letter consumer settled; dimension `queue` (syncRequests | pages | loads). */
+  deadLettered: "DeadLettered",
   /** 1 per failed reload of the API's token list (runtime/aws/tokens.ts); dimension `stack` only. */
   tokenListReloadFailed: "TokenListReloadFailed",
 } as const;
 
-export const DIMENSIONS = { tenant: "tenantId", stack: "stack", status: "status", api: "api" } as const;
+export const DIMENSIONS = {
+  tenant: "tenantId",
+  stack: "stack",
+  status: "status",
+  api: "api",
+  queue: "queue",
+} as const;

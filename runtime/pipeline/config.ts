@@ -6,7 +6,7 @@
  *   sync-requests ─► dispatch ─► pages (FIFO) ─► extract ─► loads ─► load ─► product API
  */
 
-export type WorkerName = "dispatch" | "extract" | "load";
+export type WorkerName = "dispatch" | "extract" | "load" | "settle";
 export type QueueName = "syncRequests" | "pages" | "loads";
 
 export interface WorkerSpec {
@@ -38,7 +38,22 @@ export const WORKERS: Readonly<Record<WorkerName, WorkerSpec>> = {
   dispatch: { entry: "runtime/workers/dispatch.ts", timeoutSeconds: 30, memoryMb: 256 },
   extract: { entry: "runtime/workers/extract.ts", timeoutSeconds: 120, memoryMb: 512 },
   load: { entry: "runtime/workers/load.ts", timeoutSeconds: 60, memoryMb: 256 },
+  // The dead-letter queues' consumer and, on its own schedule, the sweeper (runtime/pipeline/settle.ts).
+  settle: { entry: "runtime/workers/settle.ts", timeoutSeconds: 60, memoryMb: 256 },
 };
+
+/** How the dead-letter queues feed `settle`: small batches, few at a time (they are rare). */
+export const DEAD_LETTER_MAPPING: Pick<
+  QueueSpec,
+  "batchSize" | "maximumBatchingWindowSeconds" | "maximumConcurrency"
+> = {
+  batchSize: 10,
+  maximumBatchingWindowSeconds: 0,
+  maximumConcurrency: 2,
+};
+
+/** How often the sweeper runs (an EventBridge Scheduler schedule in AWS, a timer in `npm start`). */
+export const SWEEP_EVERY_MINUTES = 5;
 
 export const API_FUNCTION: WorkerSpec = { entry: "runtime/api/lambda.ts", timeoutSeconds: 15, memoryMb: 256 };
 

@@ -4,13 +4,24 @@ import { dispatchRun } from "../pipeline/dispatch-run.js";
 import { extractUnit } from "../pipeline/extract-unit.js";
 import { loadChunk } from "../pipeline/load-chunk.js";
 import { ExtractUnitSchema, LoadChunkSchema, SyncRequestSchema } from "../pipeline/messages.js";
+import { sweep } from "../pipeline/settle.js";
 import type { QueueHandler, WorkerDependencies } from "./dependencies.js";
+import { settleWorker } from "./settle-worker.js";
 import { sqsWorker } from "./sqs-worker.js";
 
-/** The three pipeline workers, each a thin SQS handler over one pipeline step. */
+/** The sweeper (settle's scheduled invocation): ends expired runs and recounts running ones. */
+export function createSweeper(
+  deps: WorkerDependencies,
+): () => Promise<{ expired: number; finalised: number }> {
+  const ctx = createPipelineContext(deps);
+  return () => sweep(ctx);
+}
+
+/** The pipeline workers, each a thin SQS handler over one pipeline step; `settle` reads the DLQs. */
 export function createWorkerHandlers(deps: WorkerDependencies): Record<WorkerName, QueueHandler> {
   const ctx = createPipelineContext(deps);
   return {
+    settle: settleWorker(ctx),
     dispatch: sqsWorker(deps, {
       queue: "syncRequests",
       schema: SyncRequestSchema,

@@ -160,7 +160,7 @@ describe("each function reads only its own kind of secret (runtime/aws/secret-ac
       "environment variable SIESA_INTEGRATION_FUNCTION is not set (the Pulumi program sets it)",
     );
     expect(() => awsWorkerDependencies({ ...env, SIESA_INTEGRATION_FUNCTION: "everything" })).toThrow(
-      "environment variable SIESA_INTEGRATION_FUNCTION is everything: expected one of dispatch, extract, load, api",
+      "environment variable SIESA_INTEGRATION_FUNCTION is everything: expected one of dispatch, settle, extract, load, api",
     );
     expect(() => awsWorkerDependencies({ ...env, SIESA_INTEGRATION_FUNCTION: "extract" })).not.toThrow();
   });

@@ -36,6 +36,6 @@ describe("the reviewed access list", () => {
         .map((line) => line.split("  ")[0]),
     );
 
-    expect([...roles].sort()).toEqual(["api", "dispatch", "extract", "load", "scheduler"]);
+    expect([...roles].sort()).toEqual(["api", "dispatch", "extract", "load", "scheduler", "settle"]);
   });
 });

@@ -73,6 +73,8 @@ describe("alarms and dashboard read the series the workers emit", () => {
       });
       // runtime/aws/tokens.ts, on a failed reload of the API's token list.
       sink.count(METRICS.tokenListReloadFailed, 1, {});
+      // runtime/workers/settle-worker.ts, per dead-lettered message.
+      sink.count(METRICS.deadLettered, 1, { [DIMENSIONS.queue]: "loads" });
     });
     emitted = new Set(series.map(key));
     emittedShapes = new Set(series.map((s) => `${s.metric} ${Object.keys(s.dimensions).sort().join(",")}`));
@@ -95,6 +97,7 @@ describe("alarms and dashboard read the series the workers emit", () => {
     expect(watched.map((s) => s.metric).sort()).toEqual(
       [
         METRICS.apiErrors,
+        METRICS.deadLettered,
         METRICS.runDuration,
         METRICS.runFailed,
         METRICS.runFinished,

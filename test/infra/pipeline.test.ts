@@ -35,7 +35,8 @@ describe.each(["staging", "prod"])("%s: pipeline", (stack) => {
   it("every queue's visibility timeout is at least 6× its consumer's timeout", async () => {
     const plan = await planOf(stack);
     const mappings = ofType(plan, T.eventSourceMapping);
-    expect(mappings).toHaveLength(Object.keys(QUEUES).length);
+    // Each queue to its worker, and each dead-letter queue to settle.
+    expect(mappings).toHaveLength(2 * Object.keys(QUEUES).length);
     for (const mapping of mappings) {
       const queue = ofType(plan, T.queue).find((q) => queueArn(q) === mapping.inputs.eventSourceArn);
       const consumer = functionByArnOrName(plan, mapping.inputs.functionName);

@@ -88,7 +88,7 @@ describe.each(["staging", "prod"])("%s: permissions", (stack) => {
     }
   });
 
-  it("the scheduler's role can only send to the sync-requests queue (and its dead-letter queue)", async () => {
+  it("the scheduler's role can only send to the sync-requests queue (and its dead-letter queue) and invoke the sweeper", async () => {
     const plan = await planOf(stack);
     const role = named(plan, "scheduling/role");
     expect(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement).toEqual([
@@ -104,6 +104,12 @@ describe.each(["staging", "prod"])("%s: permissions", (stack) => {
         Resource: [
           `arn:aws:sqs:${REGION}:${INTEGRATION_ACCOUNT_ID}:siesa-integration-${stack}-sync-requests`,
           `arn:aws:sqs:${REGION}:${INTEGRATION_ACCOUNT_ID}:siesa-integration-${stack}-sync-requests-dlq`,
+        ],
+      },
+      {
+        Action: ["lambda:InvokeFunction"],
+        Resource: [
+          `arn:aws:lambda:${REGION}:${INTEGRATION_ACCOUNT_ID}:function:siesa-integration-${stack}-settle`,
         ],
       },
     ]);
@@ -195,8 +201,8 @@ describe.each(["staging", "prod"])("%s: permissions", (stack) => {
         "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${LEASE_KEY_PREFIX}*`] },
       });
     }
-    // dispatch and the API take leases; finalising (any worker) releases them.
-    expect(leaseStatements).toBe(4);
+    // dispatch and the API take leases; finalising (any worker) and the sweeper release them.
+    expect(leaseStatements).toBe(5);
   });
 
   it("the audit table takes new entries only: PutItem, nothing else, from every function", async () => {

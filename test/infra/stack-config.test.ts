@@ -94,7 +94,13 @@ describe("stack configuration is validated before anything is declared", () => {
   it("reserved concurrency is required for every function, and a worker's covers its queue's concurrency", async () => {
     const missing = await stagingConfigWith({ "siesa-integration:reservedConcurrency": undefined });
     const tooLow = await stagingConfigWith({
-      "siesa-integration:reservedConcurrency": JSON.stringify({ api: 10, dispatch: 2, extract: 5, load: 20 }),
+      "siesa-integration:reservedConcurrency": JSON.stringify({
+        api: 10,
+        dispatch: 2,
+        extract: 5,
+        load: 20,
+        settle: 7,
+      }),
     });
 
     expect(problemsOf("staging", missing)).toEqual(["siesa-integration:reservedConcurrency: missing"]);

@@ -46,11 +46,12 @@ describe("each stack deploys the whole system for its own environment", () => {
     }).toEqual({
       tables: 4,
       queues: 6, // three queues, three dead-letter queues
-      functions: 4, // dispatch, extract, load, api
-      logGroups: 5, // one per function, plus the API's access log
-      roles: 5, // one per function, plus the scheduler's
-      eventSourceMappings: 3,
-      schedules: 1,
+      functions: 5, // dispatch, extract, load, settle, api
+      logGroups: 6, // one per function, plus the API's access log
+      roles: 6, // one per function, plus the scheduler's
+      eventSourceMappings: 6, // each queue to its worker, each dead-letter queue to settle
+      schedules: 2, // the tenant's, and the sweeper's
+
       secrets: 3, // the tenant's two, plus the API's token list
       tenantItems: 1,
       dashboards: 1,

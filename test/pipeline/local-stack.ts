@@ -1,6 +1,5 @@
-import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../runtime/local/stack.js";
-import type { LoadChunk } from "../../runtime/pipeline/messages.js";
 
 // Factories for the pipeline's integration tests: the whole local stack (real handlers, fauxqs,
 // dynalite, sandboxes) with time scaled down, and an API client that reads like an operator's curl.
@@ -76,43 +75,4 @@ export async function deadLetters(
     }),
   );
   return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
-}
-
-/**
- * The record keys in the loads dead-letter queue's chunks, once the loads queue itself is empty (SQS
- * moves a message there on the receive after its last delivery). Reading a FIFO queue whole means
- * deleting what was read: a group's next message comes only after the one before it is gone.
- */
-export async function deadLetterRecords(stack: LocalStack): Promise<number[]> {
-  const { client, queues } = stack.sqs;
-  for (const deadline = Date.now() + 15_000; ; ) {
-    const { Attributes } = await client.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queues.loads.url,
-        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-      }),
-    );
-    const left =
-      Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
-      Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
-    if (left === 0 || Date.now() > deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const keys: number[] = [];
-  for (;;) {
-    const { Messages = [] } = await client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queues.loads.deadLetter.url,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: 30,
-      }),
-    );
-    if (Messages.length === 0) return keys;
-    for (const m of Messages) {
-      keys.push(...(JSON.parse(m.Body ?? "{}") as LoadChunk).records.map((r) => Number(r.key)));
-      await client.send(
-        new DeleteMessageCommand({ QueueUrl: queues.loads.deadLetter.url, ReceiptHandle: m.ReceiptHandle }),
-      );
-    }
-  }
 }

@@ -15,7 +15,7 @@ import { type MemoryPipelineStore, memoryPipelineStore } from "../../runtime/sto
 import type { ProductRecord, SourceRecord } from "../../runtime/sync/model.js";
 import type { RecordMapper } from "../../runtime/sync/ports.js";
 import type { Tenant } from "../../runtime/tenants/schema.js";
-import type { QueueHandler } from "../../runtime/workers/dependencies.js";
+import type { QueueHandler, WorkerDependencies } from "../../runtime/workers/dependencies.js";
 import { createWorkerHandlers } from "../../runtime/workers/index.js";
 import { quietLog } from "../support/log.js";
 import { aTenant } from "../tenants/factories.js";
@@ -107,6 +107,7 @@ export interface StepWorld {
   metrics: RecordedMetric[];
   handlers: Record<WorkerName, QueueHandler>;
   ctx: PipelineContext;
+  deps: WorkerDependencies;
   clock: { now: number; advance(ms: number): void };
 }
 
@@ -143,7 +144,7 @@ export function stepWorld(
     product: options.productClient ?? (product as unknown as ProductClient),
     mapper: identityMapper,
   };
-  const deps = {
+  const deps: WorkerDependencies = {
     ...store,
     tenants: localTenantDirectory([tenant]),
     credentials: credentialsOf(
@@ -174,6 +175,7 @@ export function stepWorld(
     metrics,
     handlers: createWorkerHandlers(deps),
     ctx: createPipelineContext(deps),
+    deps,
     clock,
   };
 }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
 import { toEvent } from "../../runtime/local/memory-event-source.js";
+import { LEASE_EXPIRED } from "../../runtime/pipeline/finalise.js";
+import { DIED_REASON } from "../../runtime/pipeline/settle.js";
 import { FULL_RANGE } from "../../runtime/siesa/index.js";
+import { createSweeper } from "../../runtime/workers/index.js";
 import { deliver, drain, eventOf, stepWorld } from "./step-world.js";
 
 // Each pipeline step on the in-memory store, driven by SQS events as Lambda builds them: what a step
@@ -267,5 +270,79 @@ describe("dispatch, after the run ended", () => {
     expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
     expect((await world.store.runs.list(world.tenant.id)).runs).toHaveLength(1);
     expect(world.queues.queues.pages.queue.size).toBe(0);
+  });
+});
+
+describe("settle: what dies with a worker is still counted", () => {
+  /** Lets messages whose last delivery never answered reach their dead-letter queue, and settles them. */
+  const settleDeadLetters = async (world: ReturnType<typeof stepWorld>) => {
+    for (const queue of ["pages", "loads"] as const) {
+      world.clock.advance(3_600_000);
+      world.queues.queues[queue].queue.receive(10); // the receive after the last one moves them
+      const { deadLetter } = world.queues.queues[queue];
+      const event = toEvent(deadLetter.receive(10), deadLetter.arn);
+      if (event.Records.length > 0) await world.handlers.settle(event);
+    }
+  };
+  /** Receives a message and never answers: the function timed out or ran out of memory. */
+  const die = (world: ReturnType<typeof stepWorld>, queue: "pages" | "loads") => {
+    world.clock.advance(3_600_000);
+    return world.queues.queues[queue].queue.receive(1).length;
+  };
+
+  it("a unit whose every delivery died is counted failed, and the run ends", async () => {
+    // prepare: 3 deliveries of the first unit, each dying mid-way
+    const world = stepWorld({ items: 50 });
+    const runId = await startRun(world);
+    for (let i = 0; i < 3; i++) expect(die(world, "pages")).toBe(1);
+
+    // act
+    await settleDeadLetters(world);
+
+    // assess
+    const run = await world.store.runs.get(world.tenant.id, runId);
+    expect(run).toMatchObject({ status: "failed", counts: { extracted: 0 } });
+    expect(run?.errors[0]).toMatchObject({ outcome: "failed", reason: DIED_REASON });
+    expect(world.metrics.filter((m) => m.name === "DeadLettered")).toHaveLength(1);
+  });
+
+  it("a chunk whose last delivery died keeps what its records' writes reached, the rest failed", async () => {
+    // prepare: the chunk's first delivery wrote 10 records, then every delivery died
+    const world = stepWorld({ items: 20 });
+    const runId = await startRun(world);
+    await deliver(world, "pages");
+    let writes = 0;
+    world.product.failWith = () => (writes++ >= 10 ? new Error("process killed") : undefined);
+    await deliver(world, "loads"); // retried: 10 written and in the ledger, 10 to try again
+    world.product.failWith = () => undefined;
+    for (let i = 0; i < 2; i++) expect(die(world, "loads")).toBe(1);
+
+    // act
+    await settleDeadLetters(world);
+
+    // assess
+    expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
+      status: "partial",
+      counts: { extracted: 20, created: 10, failed: 10 },
+    });
+  });
+
+  it("the sweeper ends a run whose lease expired, and frees the tenant", async () => {
+    // prepare: a run whose messages were all lost
+    const world = stepWorld({ items: 20 });
+    const runId = await startRun(world);
+    world.queues.queues.pages.queue.receive(10);
+    world.clock.advance((world.tenant.sync.maxRunMinutes + 1) * 60_000);
+
+    // act
+    const swept = await createSweeper(world.deps)();
+
+    // assess
+    expect(swept).toEqual({ expired: 1, finalised: 0 });
+    expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
+      status: "failed",
+      reason: LEASE_EXPIRED,
+    });
+    expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
   });
 });

@@ -1,0 +1,109 @@
+import type { RecordError } from "../sync/model.js";
+import type { PipelineContext } from "./context.js";
+import { expireRun, finaliseIfComplete, LEASE_EXPIRED } from "./finalise.js";
+import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
+
+/**
+ * What keeps every run finishing although Lambda can die mid-message: the dead-letter queues'
+ * consumer, which counts what their messages left uncounted, and the sweeper, which ends runs
+ * whose lease expired and recounts a run's totals from its operations.
+ */
+
+/** Why a dead-lettered message's work is counted failed when its last delivery said nothing. */
+export const DIED_REASON = "its last delivery did not finish (the function timed out or crashed)";
+
+/** A unit of Siesa work in the pages DLQ: counted failed unless its last delivery counted it. */
+export async function settleUnit(ctx: PipelineContext, unit: ExtractUnit): Promise<void> {
+  const { tenantId, runId, unitId } = unit;
+  const run = await ctx.runs.get(tenantId, runId);
+  if (run?.status !== "running") return;
+  const totals = await ctx.progress.apply(tenantId, runId, `unit:${unitId}`, {
+    unitsDone: 1,
+    unitsFailed: 1,
+  });
+  if (totals) {
+    const where = `f120_id ${unit.range.from}..${unit.range.to}`;
+    await ctx.runs.addErrors(tenantId, runId, [
+      { key: `unit ${unitId} (${where})`, outcome: "failed", reason: DIED_REASON },
+    ]);
+  }
+  await finaliseIfComplete(ctx, tenantId, runId, totals);
+}
+
+/**
+ * A load chunk in the loads DLQ: the records the ledger shows written by this run keep that outcome;
+ * the others are counted failed. Nothing if its last delivery had counted it.
+ */
+export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promise<void> {
+  const { tenantId, runId, chunkId } = chunk;
+  const run = await ctx.runs.get(tenantId, runId);
+  if (run?.status !== "running") return;
+  const op = `load:${chunkId}`;
+  if (await ctx.progress.get(tenantId, runId, op)) return;
+  const written = await ctx.ledger.getMany(
+    tenantId,
+    chunk.records.map((r) => r.key),
+  );
+  const delta: Record<string, number> = { loadsDone: 1 };
+  const errors: RecordError[] = [];
+  for (const record of chunk.records) {
+    const entry = written.get(record.key);
+    const outcome =
+      entry && entry.runId === runId && entry.hash === record.hash ? (entry.outcome ?? "updated") : "failed";
+    delta[outcome] = (delta[outcome] ?? 0) + 1;
+    if (outcome === "failed") errors.push({ key: record.key, outcome, reason: DIED_REASON });
+  }
+  const totals = await ctx.progress.apply(tenantId, runId, op, delta);
+  if (totals && errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
+  await finaliseIfComplete(ctx, tenantId, runId, totals);
+}
+
+/** A sync request in its DLQ: a run the API had created for it ends failed, and its lease is given back. */
+export async function settleRequest(ctx: PipelineContext, request: SyncRequest): Promise<void> {
+  if (!request.runId) {
+    ctx.log.error("sync request could not be dispatched", {
+      tenantId: request.tenantId,
+      trigger: request.trigger,
+    });
+    return;
+  }
+  const dispatched = await ctx.progress.get(request.tenantId, request.runId, "dispatch");
+  if (dispatched) return; // the run went on: its own units and chunks end it
+  await expireRun(
+    ctx,
+    request.tenantId,
+    request.runId,
+    `the sync request could not be dispatched: ${DIED_REASON}`,
+  );
+  await ctx.lease.release(request.tenantId, request.runId);
+}
+
+/**
+ * The sweeper, on its own schedule: a run whose lease expired ends failed (its tenant is free again);
+ * a running run's totals are summed again from its operations, and the run ends if that completes it
+ * (a worker that died between an operation and its count left the counter short).
+ */
+export async function sweep(ctx: PipelineContext): Promise<{ expired: number; finalised: number }> {
+  let expired = 0;
+  let finalised = 0;
+  const now = ctx.now();
+  for (const tenant of await ctx.tenants.list()) {
+    const lease = await ctx.lease.current(tenant.id);
+    if (!lease) continue;
+    if (Date.parse(lease.expiresAt) <= now.getTime() || ctx.processLease?.isDead(lease)) {
+      await expireRun(ctx, tenant.id, lease.runId, LEASE_EXPIRED);
+      await ctx.lease.release(tenant.id, lease.runId);
+      expired++;
+      continue;
+    }
+    const run = await ctx.runs.get(tenant.id, lease.runId);
+    if (run?.status !== "running") {
+      await ctx.lease.release(tenant.id, lease.runId);
+      continue;
+    }
+    const totals = await ctx.progress.reconcile(tenant.id, lease.runId);
+    if (await finaliseIfComplete(ctx, tenant.id, lease.runId, totals)) finalised++;
+  }
+  if (expired + finalised > 0) ctx.log.info("sweep", { expired, finalised });
+  return { expired, finalised };
+}

@@ -1,0 +1,51 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { SQSRecord } from "aws-lambda";
+import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
+import { deadLetterSuffix, QUEUES, type QueueName } from "../pipeline/config.js";
+import type { PipelineContext } from "../pipeline/context.js";
+import { ExtractUnitSchema, LoadChunkSchema, parseMessage, SyncRequestSchema } from "../pipeline/messages.js";
+import { settleChunk, settleRequest, settleUnit } from "../pipeline/settle.js";
+import type { QueueHandler } from "./dependencies.js";
+
+/** Which pipeline queue a dead-letter queue's ARN belongs to. */
+export function queueOfDeadLetter(queueArn: string): QueueName | undefined {
+  const name = queueArn.slice(queueArn.lastIndexOf(":") + 1);
+  return (Object.keys(QUEUES) as QueueName[]).find((queue) => name.endsWith(deadLetterSuffix(QUEUES[queue])));
+}
+
+/**
+ * The consumer of the three dead-letter queues: counts what a message's last delivery left
+ * uncounted (see settle.ts), so every run finishes. A message it cannot read is logged and dropped:
+ * it could never be counted, and keeping it would only deliver it again.
+ */
+export function settleWorker(ctx: PipelineContext): QueueHandler {
+  const handleRecord = async (record: SQSRecord) => {
+    const queue = queueOfDeadLetter(record.eventSourceARN);
+    const where = { queueArn: record.eventSourceARN, messageId: record.messageId };
+    try {
+      if (queue === "pages")
+        return await settleUnit(ctx, parseMessage(ExtractUnitSchema, record.body, "pages DLQ"));
+      if (queue === "loads")
+        return await settleChunk(ctx, parseMessage(LoadChunkSchema, record.body, "loads DLQ"));
+      if (queue === "syncRequests") {
+        return await settleRequest(ctx, parseMessage(SyncRequestSchema, record.body, "sync-requests DLQ"));
+      }
+      ctx.log.error("dead-lettered message from an unknown queue dropped", where);
+    } catch (error) {
+      if (error instanceof Error && error.name === "MessageFormatError") {
+        ctx.log.error("unreadable dead-lettered message dropped", { ...where, error: error.message });
+        return;
+      }
+      throw error;
+    } finally {
+      ctx.metrics.count(METRICS.deadLettered, 1, { [DIMENSIONS.queue]: queue ?? "unknown" });
+    }
+  };
+  return async (event) => {
+    const response = await processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
+      throwOnFullBatchFailure: false,
+    });
+    ctx.metrics.flush();
+    return response;
+  };
+}
