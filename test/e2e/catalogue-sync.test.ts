@@ -1,7 +1,10 @@
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { MAPPINGS } from "../../mappings/index.js";
+import kongMapping from "../../mappings/kong.js";
 import { runInProcess } from "../../runtime/local/in-process.js";
 import { withSandboxUrls } from "../../runtime/local/tenants.js";
 import { dynamoPipelineStore } from "../../runtime/store/dynamo.js";
+import type { MappingDefinition } from "../../runtime/sync/mapping.js";
 import { openStore, type Store } from "../../runtime/store/local.js";
 import { loadTenants } from "../../runtime/tenants/registry.js";
 import type { Tenant } from "../../runtime/tenants/schema.js";
@@ -38,10 +41,10 @@ async function world(options: Partial<LocalSandboxOptions> = {}) {
   const sandboxes = await startSandboxes({ product: "kong-rfid", items: 600, seed: 21, ...options });
   opened.push(sandboxes);
   let ledger = await newStore();
-  const run = async (options: { forgetLedger?: boolean } = {}) => {
+  const run = async (options: { forgetLedger?: boolean; mapping?: string } = {}) => {
     if (options.forgetLedger) ledger = await newStore();
     return runInProcess({
-      tenant: withSandboxUrls(demo, sandboxes),
+      tenant: withSandboxUrls({ ...demo, mapping: options.mapping ?? demo.mapping }, sandboxes),
       credentials: sandboxes.credentials,
       store: dynamoPipelineStore(ledger.doc, ledger.names),
       log: quietLog,
@@ -112,5 +115,32 @@ describe("the catalogue as Siesa serves it, synced to Kong", () => {
     expect(kong.stats.creates).toBe(0);
     expect(kong.skus.size).toBe(before);
     for (const id of renamed) expect(kong.skus.getByExternalId(String(id))?.reference).toMatch(/-R\d+$/);
+  });
+
+  it("re-keys in place the SKUs it wrote under an older key (the reference) on the first run keyed on f120_id", async () => {
+    // An earlier mapping keyed external_id on the reference; the ledger remembers each SKU's Kong id.
+    const mappings = MAPPINGS as Record<string, MappingDefinition>;
+    mappings["kong-by-reference"] = {
+      ...kongMapping,
+      name: "kong-by-reference",
+      externalId: "sku",
+      payload: { ...kongMapping.payload, external_id: "sku" },
+    };
+    onTestFinished(() => {
+      delete mappings["kong-by-reference"];
+    });
+    const { kong, siesa, run } = await world();
+    await run({ mapping: "kong-by-reference" });
+    const before = kong.skus.size;
+    kong.resetStats();
+
+    const summary = await run();
+
+    expect(summary.counts).toMatchObject({ created: 0, updated: before });
+    expect(kong.stats.creates).toBe(0);
+    expect(kong.skus.size).toBe(before);
+    for (const id of siesa.catalogue.companyItemIds()) {
+      expect(kong.skus.getByExternalId(String(id))).toBeDefined();
+    }
   });
 });
