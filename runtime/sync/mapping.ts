@@ -197,9 +197,9 @@ export function compileMapping(definition: MappingDefinition): CompiledMapping {
       for (const rule of canonical) {
         const value = runPipeline(rule.steps, rule.read(source), tenant);
         const problem = value instanceof Rejected ? value.reason : kindProblem(rule.kind, value);
-        if (problem === undefined) {
-          if (value !== undefined) item[rule.field] = value;
-        } else {
+        // An optional field that is absent stays as an undefined key: one object shape for every record.
+        if (problem === undefined) item[rule.field] = value;
+        else {
           failed ??= {};
           failed[rule.path] = problem;
         }
