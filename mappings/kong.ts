@@ -1,14 +1,20 @@
 import { defineMapping } from "../runtime/sync/mapping.js";
 import { SIESA_ITEM_TO_CANONICAL } from "./siesa-items.js";
 
-/** Canonical item → Kong RFID SKU body (SYSTEM.md §5). Kong's ids come from the tenant's product.defaults. */
+/**
+ * Canonical item → Kong RFID SKU body (SYSTEM.md §5). Kong's ids come from the tenant's product.defaults.
+ *
+ * `external_id` is the Siesa item's `f120_id`, the record's identity (SYSTEM.md §8): Siesa renames
+ * references while keeping the id, so keying on the reference would turn a rename into a second SKU.
+ * The reference goes to `reference` (and the SKU's `name` stays the description).
+ */
 export default defineMapping({
   name: "kong",
   product: "kong-rfid",
   canonical: SIESA_ITEM_TO_CANONICAL,
-  externalId: "sku",
+  externalId: "sourceId",
   payload: {
-    external_id: "sku",
+    external_id: { from: "sourceId", pipe: ["toString"] },
     name: "name",
     type_id: { pipe: [["fromTenant", "type_id"], "toInteger", "required"] },
     group_id: { pipe: [["fromTenant", "group_id"], "toInteger", "required"] },
@@ -16,13 +22,14 @@ export default defineMapping({
     display_name: "name",
     reference: "sku",
     is_active: "active",
-    // Left out when the item has no barcode (the lowest barcode otherwise, as they are sorted).
-    ean: { from: "barcodes", pipe: ["first"] },
+    // The inventory unit's barcode; null when the item has none, so a PATCH clears one removed in Siesa.
+    ean: { from: "ean", pipe: [["default", null]] },
     properties: {
       fields: {
         description: "description",
         unit: "unit",
-        barcodes: "barcodes",
+        // Every barcode with its unit, packs included: [{ "barcode": "7701…", "unit": "UND" }, …].
+        barcodes: "barcodeUnits",
         siesa_item_id: "sourceId",
         erp_company: "erpCompany",
       },

@@ -14,6 +14,11 @@ export const SIESA_ITEM_TO_CANONICAL: MappingDefinition["canonical"] = {
   unit: { from: "f120_id_unidad_inventario", pipe: ["trim", "upper", "required", ["oneOf", ["UND", "KLS"]]] },
   // Siesa returns barcode rows in no stable order: sorting keeps the payload (and its hash) stable.
   barcodes: { from: "barcodes.f131_id", pipe: ["toString", "trim", "compact", "unique", "sort"] },
+  // The item's own barcode: the one of its inventory unit (UND, KLS), not a pack's (CAJ, PACA).
+  // Should Siesa hold several for that unit, the lowest wins, so the choice does not follow row order.
+  ean: { from: "barcodes.ofInventoryUnit", pipe: ["toString", "trim", "compact", "unique", "sort", "first"] },
+  // Every barcode with the unit it belongs to: [{ barcode, unit }], sorted by barcode.
+  barcodeUnits: { from: "barcodes.withUnit" },
   // API_v2_Items carries no status column we rely on: every catalogue item is active.
   active: { pipe: [["constant", true]] },
   erpCompany: { from: "f120_id_cia", pipe: ["toInteger", "required"] },

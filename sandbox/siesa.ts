@@ -1,12 +1,17 @@
 import { type Context, Hono } from "hono";
-import { type Catalogue, generateCatalogue, type SiesaWireRow } from "./catalogue.js";
+import { type Catalogue, generateCatalogue, itemId, type SiesaWireRow } from "./catalogue.js";
 import { type FaultKnobs, faultControl, seededRandom } from "./faults.js";
 
 /**
  * A Hono app that answers like Siesa Cloud's `ejecutarconsultaestandar` (SYSTEM.md §4), quirks
  * included: CHAR padding, every company's rows, an unstable row order (each request reshuffles),
  * rows repeated within a result, three ways to say "no more data", two envelopes, 401 on a wrong
- * ConniKey/ConniToken pair, and the all-null row when `tamPag` reaches 500.
+ * ConniKey/ConniToken pair, the all-null row when `tamPag` reaches 500, and IIS's 404 for a query
+ * string over 2,048 characters.
+ *
+ * It assumes nothing beyond §4: each query serves only the columns listed there (barcode rows have
+ * no `f120_id` and no `f120_id_cia`; item rows have no status column), and a `parametros` filter
+ * naming a column the query does not have answers "no records", the worst of what Siesa may do.
  */
 
 export interface SandboxCredentials {
@@ -59,27 +64,38 @@ export interface SiesaSandbox {
 // ---------------------------------------------------------------------------------------------
 
 export type Operator = "=" | "<>" | "<" | "<=" | ">" | ">=";
+export type Literal = number | string;
 export interface Clause {
+  kind: "compare";
   field: string;
   op: Operator;
-  value: number | string;
+  value: Literal;
 }
+export interface InList {
+  kind: "in";
+  field: string;
+  values: Literal[];
+}
+/** A parsed filter: comparisons and IN lists combined by AND (binds tighter) and OR, with parentheses. */
+export type Filter = Clause | InList | { kind: "and" | "or"; parts: Filter[] };
 
 /** A filter Siesa would refuse; the sandbox answers it as a Siesa error. */
 export class ParametrosError extends Error {
   override readonly name = "ParametrosError";
 }
 
-const TOKEN = /\s*(?:(<>|<=|>=|=|<|>)|(-?\d+)(?![\w.])|'((?:[^']|'')*)'|([A-Za-z_][A-Za-z0-9_]*))/y;
-
 /**
- * Parses `field op value [AND field op value]...`. Values are integers or 'strings' with ''
- * escaping. Fields must be among `fields` (the columns of the query being filtered).
+ * Strings travel in doubled single quotes (SYSTEM.md §4: `f150_id = ''NB1''`), because Siesa pastes
+ * `parametros` inside a SQL string literal of its own; a quote inside a value is therefore four
+ * quotes (`''O''''NEILL''`). A plain 'string' would end Siesa's literal early: a syntax error.
  */
-export function parseParametros(text: string, fields: readonly string[]): Clause[] {
-  type Token = { kind: "op" | "int" | "str" | "word"; text: string; value?: number | string };
+const TOKEN =
+  /\s*(?:(<>|<=|>=|=|<|>)|(-?\d+)(?![\w.])|''((?:[^']|'''')*)''(?!')|([(),])|([A-Za-z_][A-Za-z0-9_]*))/y;
+
+type Token = { kind: "op" | "int" | "str" | "punct" | "word"; text: string; value?: Literal };
+
+function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  TOKEN.lastIndex = 0;
   let at = 0;
   while (at < text.length) {
     if (/^\s*$/.test(text.slice(at))) break;
@@ -89,33 +105,101 @@ export function parseParametros(text: string, fields: readonly string[]): Clause
     at = TOKEN.lastIndex;
     if (m[1] !== undefined) tokens.push({ kind: "op", text: m[1] });
     else if (m[2] !== undefined) tokens.push({ kind: "int", text: m[2], value: Number(m[2]) });
-    else if (m[3] !== undefined) tokens.push({ kind: "str", text: m[0], value: m[3].replaceAll("''", "'") });
-    else tokens.push({ kind: "word", text: m[4] ?? "" });
+    else if (m[3] !== undefined)
+      tokens.push({ kind: "str", text: m[0].trim(), value: m[3].replaceAll("''''", "'") });
+    else if (m[4] !== undefined) tokens.push({ kind: "punct", text: m[4] });
+    else tokens.push({ kind: "word", text: m[5] ?? "" });
   }
-  if (tokens.length === 0) throw new ParametrosError("parametros vacío");
+  return tokens;
+}
 
-  const clauses: Clause[] = [];
+const KEYWORD = /^(and|or|in)$/i;
+
+/**
+ * Parses `field op value`, `field IN (value, ...)`, joined by AND / OR, grouped with parentheses.
+ * Values are integers or ''strings''. Which fields exist is not checked here: see `fieldsOf`.
+ */
+export function parseParametros(text: string): Filter {
+  const tokens = tokenize(text);
+  if (tokens.length === 0) throw new ParametrosError("parametros vacío");
   let i = 0;
-  for (;;) {
-    const [field, op, value] = [tokens[i], tokens[i + 1], tokens[i + 2]];
-    if (field?.kind !== "word" || /^and$/i.test(field.text)) {
-      throw new ParametrosError(`se esperaba un campo cerca de '${field?.text ?? "fin"}'`);
-    }
-    if (!fields.includes(field.text))
-      throw new ParametrosError(`nombre de columna no válido '${field.text}'`);
-    if (op?.kind !== "op") throw new ParametrosError(`se esperaba un operador después de '${field.text}'`);
-    if (value?.kind !== "int" && value?.kind !== "str") {
-      throw new ParametrosError(`se esperaba un valor después de '${field.text} ${op.text}'`);
-    }
-    clauses.push({ field: field.text, op: op.text as Operator, value: value.value as number | string });
-    i += 3;
-    if (i === tokens.length) return clauses;
-    const joiner = tokens[i];
-    if (joiner?.kind !== "word" || !/^and$/i.test(joiner.text)) {
-      throw new ParametrosError(`se esperaba AND cerca de '${joiner?.text}'`);
+  const peek = () => tokens[i];
+  const isWord = (t: Token | undefined, word: string) => t?.kind === "word" && t.text.toLowerCase() === word;
+  const isPunct = (t: Token | undefined, p: string) => t?.kind === "punct" && t.text === p;
+
+  const value = (after: string): Literal => {
+    const t = tokens[i];
+    if (t?.kind !== "int" && t?.kind !== "str") {
+      throw new ParametrosError(`se esperaba un valor después de '${after}'`);
     }
     i += 1;
+    return t.value as Literal;
+  };
+
+  const term = (): Filter => {
+    const t = peek();
+    if (isPunct(t, "(")) {
+      i += 1;
+      const inner = expression();
+      if (!isPunct(peek(), ")"))
+        throw new ParametrosError(`se esperaba ')' cerca de '${peek()?.text ?? "fin"}'`);
+      i += 1;
+      return inner;
+    }
+    if (t?.kind !== "word" || KEYWORD.test(t.text)) {
+      throw new ParametrosError(`se esperaba un campo cerca de '${t?.text ?? "fin"}'`);
+    }
+    i += 1;
+    const field = t.text;
+    if (isWord(peek(), "in")) {
+      i += 1;
+      if (!isPunct(peek(), "(")) throw new ParametrosError(`se esperaba '(' después de '${field} IN'`);
+      i += 1;
+      const values = [value(`${field} IN (`)];
+      while (isPunct(peek(), ",")) {
+        i += 1;
+        values.push(value(`${field} IN (...,`));
+      }
+      if (!isPunct(peek(), ")"))
+        throw new ParametrosError(`se esperaba ')' cerca de '${peek()?.text ?? "fin"}'`);
+      i += 1;
+      return { kind: "in", field, values };
+    }
+    const op = peek();
+    if (op?.kind !== "op") throw new ParametrosError(`se esperaba un operador después de '${field}'`);
+    i += 1;
+    return { kind: "compare", field, op: op.text as Operator, value: value(`${field} ${op.text}`) };
+  };
+
+  const conjunction = (): Filter => {
+    const parts = [term()];
+    while (isWord(peek(), "and")) {
+      i += 1;
+      parts.push(term());
+    }
+    return parts.length === 1 ? (parts[0] as Filter) : { kind: "and", parts };
+  };
+
+  function expression(): Filter {
+    const parts = [conjunction()];
+    while (isWord(peek(), "or")) {
+      i += 1;
+      parts.push(conjunction());
+    }
+    return parts.length === 1 ? (parts[0] as Filter) : { kind: "or", parts };
   }
+
+  const filter = expression();
+  if (i < tokens.length) {
+    throw new ParametrosError(`se esperaba AND u OR cerca de '${tokens[i]?.text ?? "fin"}'`);
+  }
+  return filter;
+}
+
+/** Every column a filter names. */
+export function fieldsOf(filter: Filter): string[] {
+  if (filter.kind === "compare" || filter.kind === "in") return [filter.field];
+  return filter.parts.flatMap(fieldsOf);
 }
 
 /** A row's value for a column, whether its key arrived padded or not. */
@@ -125,48 +209,55 @@ export function columnValue(row: SiesaWireRow, field: string): string | number |
   return null;
 }
 
-/** SQL semantics: NULL matches nothing; CHAR comparison ignores trailing spaces. */
-export function matches(row: SiesaWireRow, clauses: readonly Clause[]): boolean {
-  for (const { field, op, value } of clauses) {
-    const raw = columnValue(row, field);
-    if (raw === null) return false;
-    let cmp: number;
-    if (typeof value === "number") {
-      const n = typeof raw === "number" ? raw : Number(String(raw).trim());
-      if (!Number.isFinite(n)) {
-        throw new ParametrosError(
-          `error al convertir '${String(raw).trim()}' a int en la columna '${field}'`,
-        );
-      }
-      cmp = n - value;
-    } else {
-      const s = String(raw).trimEnd();
-      const v = value.trimEnd();
-      cmp = s < v ? -1 : s > v ? 1 : 0;
+/** -1, 0 or 1; SQL semantics: an int literal converts the column, CHAR comparison ignores trailing spaces. */
+function compare(raw: string | number, value: Literal, field: string): number {
+  if (typeof value === "number") {
+    const n = typeof raw === "number" ? raw : Number(String(raw).trim());
+    if (!Number.isFinite(n)) {
+      throw new ParametrosError(`error al convertir '${String(raw).trim()}' a int en la columna '${field}'`);
     }
-    const ok =
-      op === "="
-        ? cmp === 0
-        : op === "<>"
-          ? cmp !== 0
-          : op === "<"
-            ? cmp < 0
-            : op === "<="
-              ? cmp <= 0
-              : op === ">"
-                ? cmp > 0
-                : cmp >= 0;
-    if (!ok) return false;
+    return Math.sign(n - value);
   }
-  return true;
+  const s = String(raw).trimEnd();
+  const v = value.trimEnd();
+  return s < v ? -1 : s > v ? 1 : 0;
 }
 
-/** The `[lo, hi)` bounds on f120_id implied by integer clauses, to binary-search sorted rows. */
-function idBounds(clauses: readonly Clause[]): { lo: number; hi: number } {
+const OPERATORS: Record<Operator, (cmp: number) => boolean> = {
+  "=": (cmp) => cmp === 0,
+  "<>": (cmp) => cmp !== 0,
+  "<": (cmp) => cmp < 0,
+  "<=": (cmp) => cmp <= 0,
+  ">": (cmp) => cmp > 0,
+  ">=": (cmp) => cmp >= 0,
+};
+
+/** SQL semantics: NULL matches nothing; CHAR comparison ignores trailing spaces. */
+export function matches(row: SiesaWireRow, filter: Filter): boolean {
+  switch (filter.kind) {
+    case "and":
+      return filter.parts.every((part) => matches(row, part));
+    case "or":
+      return filter.parts.some((part) => matches(row, part));
+    case "in": {
+      const raw = columnValue(row, filter.field);
+      return raw !== null && filter.values.some((value) => compare(raw, value, filter.field) === 0);
+    }
+    case "compare": {
+      const raw = columnValue(row, filter.field);
+      return raw !== null && OPERATORS[filter.op](compare(raw, filter.value, filter.field));
+    }
+  }
+}
+
+/** The `[lo, hi)` bounds on f120_id implied by the filter's top-level AND, to binary-search sorted rows. */
+function idBounds(filter: Filter | undefined): { lo: number; hi: number } {
   let lo = Number.NEGATIVE_INFINITY;
   let hi = Number.POSITIVE_INFINITY;
-  for (const { field, op, value } of clauses) {
-    if (field !== "f120_id" || typeof value !== "number") continue;
+  const clauses = filter === undefined ? [] : filter.kind === "and" ? filter.parts : [filter];
+  for (const clause of clauses) {
+    if (clause.kind !== "compare" || clause.field !== "f120_id" || typeof clause.value !== "number") continue;
+    const { op, value } = clause;
     if (op === "=" || op === ">=") lo = Math.max(lo, value);
     if (op === ">") lo = Math.max(lo, value + 1);
     if (op === "=" || op === "<=") hi = Math.min(hi, value + 1);
@@ -175,13 +266,43 @@ function idBounds(clauses: readonly Clause[]): { lo: number; hi: number } {
   return { lo, hi };
 }
 
+/**
+ * The trimmed references a filter can match, when it pins `f120_referencia` to a list (an IN, `=`,
+ * or an OR of them), so the sandbox can look barcodes up instead of scanning; else undefined.
+ */
+function referencesOf(filter: Filter | undefined): Set<string> | undefined {
+  if (filter === undefined) return undefined;
+  const field = "f120_referencia";
+  if (filter.kind === "in" && filter.field === field)
+    return new Set(filter.values.map((v) => String(v).trim()));
+  if (filter.kind === "compare" && filter.field === field && filter.op === "=") {
+    return new Set([String(filter.value).trim()]);
+  }
+  if (filter.kind === "or") {
+    const all = new Set<string>();
+    for (const part of filter.parts) {
+      const some = referencesOf(part);
+      if (!some) return undefined;
+      for (const reference of some) all.add(reference);
+    }
+    return all;
+  }
+  if (filter.kind === "and") {
+    for (const part of filter.parts) {
+      const some = referencesOf(part);
+      if (some) return some;
+    }
+  }
+  return undefined;
+}
+
 /** First index whose f120_id >= id, in rows sorted by f120_id. */
 function lowerBound(rows: readonly SiesaWireRow[], id: number): number {
   let a = 0;
   let b = rows.length;
   while (a < b) {
     const mid = (a + b) >>> 1;
-    if ((rows[mid]?.f120_id as number) < id) a = mid + 1;
+    if (itemId(rows[mid] as SiesaWireRow) < id) a = mid + 1;
     else b = mid;
   }
   return a;
@@ -193,28 +314,40 @@ function lowerBound(rows: readonly SiesaWireRow[], id: number): number {
 
 interface StandardQuery {
   rows: (catalogue: Catalogue) => SiesaWireRow[];
+  /** The columns SYSTEM.md §4 lists for the query, and no others. */
   fields: readonly string[];
+  /** The order a stable sandbox serves rows in. */
+  order: (a: SiesaWireRow, b: SiesaWireRow) => number;
 }
+
+const byText = (a: unknown, b: unknown) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0);
 
 const QUERIES: Record<string, StandardQuery> = {
   API_v2_Items: {
     rows: (c) => c.items,
     fields: [
+      "f120_id_cia",
       "f120_id",
       "f120_referencia",
       "f120_descripcion",
-      "f120_id_unidad_inventario",
       "f120_id_tipo_inv_serv",
-      "f120_id_cia",
+      "f120_id_unidad_inventario",
+      "f120_id_unidad_empaque",
+      "f120_ind_tipo_item",
     ],
+    order: (a, b) => itemId(a) - itemId(b),
   },
+  // No f120_id, no f120_id_cia: barcodes name their item by reference only.
   API_v2_ItemsBarras: {
     rows: (c) => c.barcodes,
-    fields: ["f120_id", "f120_referencia", "f131_id", "f120_id_cia"],
+    fields: ["f120_referencia", "f131_id", "f131_id_unidad_medida"],
+    order: (a, b) => byText(a.f120_referencia, b.f120_referencia) || byText(a.f131_id, b.f131_id),
   },
 };
 
 const PAGINACION = /^numPag=(\d+)\|tamPag=(\d+)$/;
+/** IIS's default `maxQueryString`: a longer query string is refused (404.15) before the API sees it. */
+export const MAX_QUERY_STRING = 2_048;
 
 export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): SiesaSandbox {
   const catalogue = options.catalogue ?? generateCatalogue({ size: 100, seed: 1 });
@@ -236,16 +369,49 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
   const siesaError = (c: Context, detalle: string, codigo = 2) =>
     c.json({ codigo, mensaje: "Error al ejecutar la consulta", detalle }, 200);
 
-  /** The rows a query returns before paging: filtered, then with repeats, then (maybe) shuffled. */
-  function result(query: StandardQuery, clauses: readonly Clause[]): SiesaWireRow[] {
+  /** Barcode rows by trimmed reference, rebuilt when the catalogue changes. */
+  let referenceIndex:
+    | { version: number; rows: SiesaWireRow[]; length: number; map: Map<string, SiesaWireRow[]> }
+    | undefined;
+  function byReference(rows: SiesaWireRow[]): Map<string, SiesaWireRow[]> {
+    const fresh =
+      referenceIndex?.version === catalogue.version &&
+      referenceIndex.rows === rows &&
+      referenceIndex.length === rows.length;
+    if (!fresh || !referenceIndex) {
+      const map = new Map<string, SiesaWireRow[]>();
+      for (const row of rows) {
+        const reference = String(columnValue(row, "f120_referencia") ?? "").trim();
+        map.set(reference, [...(map.get(reference) ?? []), row]);
+      }
+      referenceIndex = { version: catalogue.version, rows, length: rows.length, map };
+    }
+    return referenceIndex.map;
+  }
+
+  /** The candidate rows a filter can match, found by id range or reference before any scan. */
+  function candidates(query: StandardQuery, filter: Filter | undefined): SiesaWireRow[] {
     const all = query.rows(catalogue);
-    const { lo, hi } = idBounds(clauses);
+    const references = query.fields.includes("f120_id") ? undefined : referencesOf(filter);
+    if (references) {
+      const index = byReference(all);
+      return [...references].flatMap((reference) => index.get(reference) ?? []);
+    }
+    if (!query.fields.includes("f120_id")) return all;
+    const { lo, hi } = idBounds(filter);
     const start = lo === Number.NEGATIVE_INFINITY ? 0 : lowerBound(all, lo);
     const end = hi === Number.POSITIVE_INFINITY ? all.length : lowerBound(all, hi);
+    return all.slice(start, end);
+  }
+
+  /** The rows a query returns before paging: filtered, then with repeats, then (maybe) shuffled. */
+  function result(query: StandardQuery, filter: Filter | undefined): SiesaWireRow[] {
+    // A filter on a column the query does not have answers "no records", the worst of what
+    // Siesa may do (SYSTEM.md §4): a client must never take that as evidence of absence.
+    if (filter && fieldsOf(filter).some((field) => !query.fields.includes(field))) return [];
     const rows: SiesaWireRow[] = [];
-    for (let i = start; i < end; i++) {
-      const row = all[i] as SiesaWireRow;
-      if (matches(row, clauses)) rows.push(row);
+    for (const row of candidates(query, filter)) {
+      if (!filter || matches(row, filter)) rows.push(row);
     }
     // Repeats are part of the result (as a join would produce them), so a short page still holds
     // the whole result. A stable order gets the same repeats every time.
@@ -260,7 +426,7 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
         [rows[i], rows[j]] = [rows[j] as SiesaWireRow, rows[i] as SiesaWireRow];
       }
     } else {
-      rows.sort((a, b) => (a.f120_id as number) - (b.f120_id as number));
+      rows.sort(query.order);
     }
     return rows;
   }
@@ -270,6 +436,16 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
     stats.total += 1;
     const descripcion = c.req.query("descripcion") ?? "";
     stats.byDescripcion[descripcion] = (stats.byDescripcion[descripcion] ?? 0) + 1;
+    await next();
+  });
+  app.use("*", async (c, next) => {
+    const search = new URL(c.req.url).search;
+    if (search.length - 1 > MAX_QUERY_STRING) {
+      return c.html(
+        "<h2>404 - File or directory not found.</h2><p>The request filtering module is configured to deny a request where the query string is too long.</p>",
+        404,
+      );
+    }
     await next();
   });
   app.use(
@@ -308,7 +484,7 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
     let rows: SiesaWireRow[];
     try {
       const parametros = c.req.query("parametros");
-      rows = result(query, parametros ? parseParametros(parametros, query.fields) : []);
+      rows = result(query, parametros ? parseParametros(parametros) : undefined);
     } catch (error) {
       if (error instanceof ParametrosError) return siesaError(c, error.message);
       throw error;

@@ -14,8 +14,11 @@ import { RecordJournal } from "./journal.js";
  *   Other keys are stored as sent. Ids are server-assigned UUID strings.
  * - Validation error → 400 `{"message":"Validation failed","errors":[{"field","message"}]}`;
  *   a body that is not a JSON object → 400 `{"message"}`.
- * - Duplicate `external_id` (create, or a PATCH that would collide) → 409 `{"message"}`.
- * - Unknown id → 404 `{"message"}`. Throttled → 429 `{"message"}` with `Retry-After`.
+ * - Duplicate `external_id`: §6 does not say the WMS refuses one, so by default this sandbox accepts
+ *   it and stores a second product (the worst case; clients look a record up before creating it).
+ *   With `duplicates: "refuse"`, a create or a PATCH that would collide → 409 `{"message"}`.
+ * - Unknown id (PATCH) → 404 `{"message"}`. Throttled → 429 `{"message"}` with `Retry-After`.
+ *   There is no `GET /products/{id}`: §6 does not list one.
  * - `GET /products?external_id__eq=&limit=&last_evaluated_key_id=` behaves like a DynamoDB Scan
  *   with a filter: `limit` caps the items *examined*, the filter applies afterwards, so a page can
  *   hold none of the matches and still carry a cursor. Clients must follow `last_evaluated_key_id`
@@ -54,7 +57,6 @@ export interface WmsSandboxStats {
   failedLogins: number;
   creates: number;
   patches: number;
-  gets: number;
   lists: number;
 }
 
@@ -70,6 +72,8 @@ export interface WmsSandboxOptions {
   tokenTtlSeconds?: number;
   /** Clock for token expiry (tests move it forward). */
   now?: () => number;
+  /** A second product with an existing `external_id`: stored (default, §6 promises nothing) or refused with 409. */
+  duplicates?: "accept" | "refuse";
 }
 
 export interface WmsSandbox {
@@ -93,7 +97,8 @@ export class WmsProductStore {
   constructor(private readonly journal?: RecordJournal<WmsProduct>) {
     for (const product of journal?.records ?? []) {
       this.#byId.set(product.id, product);
-      this.#idByExternalId.set(product.external_id, product.id);
+      if (!this.#idByExternalId.has(product.external_id))
+        this.#idByExternalId.set(product.external_id, product.id);
     }
   }
 
@@ -114,14 +119,23 @@ export class WmsProductStore {
     return id === undefined ? undefined : this.#byId.get(id);
   }
 
-  /** Adds a product without going through the API (a record that already exists in the WMS). */
-  insert(product: NewWmsProduct): WmsProduct {
-    if (this.#idByExternalId.has(product.external_id)) {
+  /** Every product holding this external id (more than one only where duplicates were accepted). */
+  allByExternalId(externalId: string): WmsProduct[] {
+    return this.list().filter((p) => p.external_id === externalId);
+  }
+
+  /**
+   * Adds a product without going through the API (a record that already exists in the WMS).
+   * A second product with the same external id needs `allowDuplicate`.
+   */
+  insert(product: NewWmsProduct, options: { allowDuplicate?: boolean } = {}): WmsProduct {
+    if (this.#idByExternalId.has(product.external_id) && !options.allowDuplicate) {
       throw new Error(`WMS sandbox: external_id "${product.external_id}" already exists`);
     }
     const created: WmsProduct = { ...product, id: randomUUID() };
     this.#byId.set(created.id, created);
-    this.#idByExternalId.set(created.external_id, created.id);
+    if (!this.#idByExternalId.has(created.external_id))
+      this.#idByExternalId.set(created.external_id, created.id);
     this.journal?.put(created);
     return created;
   }
@@ -130,14 +144,11 @@ export class WmsProductStore {
     const current = this.#byId.get(id);
     if (!current) throw new Error(`WMS sandbox: no product with id ${id}`);
     const next: WmsProduct = { ...current, ...changes, id };
-    if (next.external_id !== current.external_id) {
-      if (this.#idByExternalId.has(next.external_id)) {
-        throw new Error(`WMS sandbox: external_id "${next.external_id}" already exists`);
-      }
-      this.#idByExternalId.delete(current.external_id);
-      this.#idByExternalId.set(next.external_id, id);
-    }
     this.#byId.set(id, next);
+    if (next.external_id !== current.external_id) {
+      this.#reindex(current.external_id);
+      if (!this.#idByExternalId.has(next.external_id)) this.#idByExternalId.set(next.external_id, id);
+    }
     this.journal?.put(next);
     return next;
   }
@@ -146,9 +157,16 @@ export class WmsProductStore {
     const current = this.#byId.get(id);
     if (!current) return false;
     this.#byId.delete(id);
-    this.#idByExternalId.delete(current.external_id);
+    this.#reindex(current.external_id);
     this.journal?.remove(id);
     return true;
+  }
+
+  /** Points an external id at the first product still holding it (or at none). */
+  #reindex(externalId: string): void {
+    const first = this.list().find((p) => p.external_id === externalId);
+    if (first) this.#idByExternalId.set(externalId, first.id);
+    else this.#idByExternalId.delete(externalId);
   }
 }
 
@@ -211,6 +229,7 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
   const maxPageSize = options.maxPageSize ?? 100;
   const ttlSeconds = options.tokenTtlSeconds ?? 3600;
   const now = options.now ?? Date.now;
+  const refuseDuplicates = options.duplicates === "refuse";
   const faults = faultControl(options.faults);
   const products = new WmsProductStore(
     options.stateFile ? new RecordJournal<WmsProduct>(options.stateFile) : undefined,
@@ -225,7 +244,6 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
     failedLogins: 0,
     creates: 0,
     patches: 0,
-    gets: 0,
     lists: 0,
   });
   const stats = freshStats();
@@ -278,11 +296,11 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
     const errors = validateProduct(body.value, false);
     if (errors.length > 0) return c.json({ message: "Validation failed", errors }, 400);
     const product = body.value as NewWmsProduct;
-    if (products.getByExternalId(product.external_id)) {
+    if (refuseDuplicates && products.getByExternalId(product.external_id)) {
       return c.json({ message: `A product with external_id '${product.external_id}' already exists` }, 409);
     }
     stats.creates++;
-    return c.json(products.insert(product), 201);
+    return c.json(products.insert(product, { allowDuplicate: true }), 201);
   });
 
   app.get("/products", (c) => {
@@ -315,13 +333,6 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
     );
   });
 
-  app.get("/products/:id", (c) => {
-    const product = products.get(c.req.param("id"));
-    if (!product) return c.json({ message: `Product '${c.req.param("id")}' not found` }, 404);
-    stats.gets++;
-    return c.json(product, 200);
-  });
-
   app.patch("/products/:id", async (c) => {
     const id = c.req.param("id");
     if (!products.get(id)) return c.json({ message: `Product '${id}' not found` }, 404);
@@ -332,7 +343,7 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
     const { id: _ignored, ...changes } = body.value;
     const externalId = changes.external_id as string | undefined;
     const other = externalId === undefined ? undefined : products.getByExternalId(externalId);
-    if (other && other.id !== id) {
+    if (refuseDuplicates && other && other.id !== id) {
       return c.json({ message: `A product with external_id '${externalId}' already exists` }, 409);
     }
     stats.patches++;

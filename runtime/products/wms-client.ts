@@ -19,6 +19,10 @@ interface WmsPage {
  * The WMS (SYSTEM.md §6): `Bearer` auth from `POST /auth`, `POST /products`, `PATCH /products/{id}`,
  * and find-by-`external_id` through `GET /products?external_id__eq=` with cursor pages.
  * Every call goes through `send()` (429/5xx/timeouts per the error policy).
+ *
+ * Whether the WMS refuses a second product with the same `external_id` (a 409) is not confirmed,
+ * so a record the ledger holds no product id for is looked up before it is created: duplicate
+ * protection does not depend on that 409 (which, if it comes, still leads to find + update).
  */
 export class WmsClient implements ProductClient {
   readonly type = SERVICE;
@@ -56,6 +60,7 @@ export class WmsClient implements ProductClient {
       },
       record,
       knownProductId,
+      { findBeforeCreate: true },
     );
   }
 
@@ -89,6 +94,7 @@ export class WmsClient implements ProductClient {
   /**
    * The list filters after it pages (like a DynamoDB Scan with a filter): a page may hold none of
    * the matches and still carry a cursor, so the cursor is followed until the match or its end.
+   * Several matches (duplicates made before this lookup existed) resolve to the first one listed.
    */
   async #find(record: ProductRecord): Promise<FindAnswer> {
     const seen = new Set<string>();

@@ -15,9 +15,19 @@ export interface RecordApi {
   find(record: ProductRecord): Promise<FindAnswer>;
 }
 
+export interface WriteFlowOptions {
+  /**
+   * Look the record up by its external id before creating one the ledger does not know. For a
+   * product whose refusal of a duplicate create is not confirmed (the WMS's 409): protection from
+   * duplicates must not hang on it.
+   */
+  findBeforeCreate?: boolean;
+}
+
 /**
  * The write semantics every product shares:
  * - a known id is updated directly; if the product no longer has it (404), the record is created again;
+ * - with `findBeforeCreate`, a record without a known id is first looked up, and updated if found;
  * - a create refused as a duplicate (the record exists but the ledger lost its id) becomes find + update;
  * - anything else the product refuses is `rejected` with the product's own message.
  */
@@ -25,11 +35,21 @@ export async function writeRecord(
   api: RecordApi,
   record: ProductRecord,
   knownProductId?: string,
+  options: WriteFlowOptions = {},
 ): Promise<WriteResult> {
   if (knownProductId !== undefined) {
     const updated = await api.update(knownProductId, record);
     if (updated.kind === "updated") return { outcome: "updated", productId: updated.id };
     if (updated.kind === "refused") return { outcome: "rejected", reason: updated.reason };
+  } else if (options.findBeforeCreate) {
+    const existing = await api.find(record);
+    if (existing.kind === "refused") return { outcome: "rejected", reason: existing.reason };
+    if (existing.kind === "found") {
+      const updated = await api.update(existing.id, record);
+      if (updated.kind === "updated") return { outcome: "updated", productId: updated.id };
+      if (updated.kind === "refused") return { outcome: "rejected", reason: updated.reason };
+      // Gone between the lookup and the update: create it below.
+    }
   }
   const created = await api.create(record);
   if (created.kind === "created") return { outcome: "created", productId: created.id };

@@ -4,6 +4,7 @@ import type { Log } from "../observability/logger.js";
 import type { SiesaRow, SourceRecord } from "../sync/model.js";
 import { readAnswer, type SiesaPage } from "./answer.js";
 import { SiesaAuthError } from "./errors.js";
+import { encodeParametros, referenceGroups, referencesParametros } from "./parametros.js";
 import { FULL_RANGE, inRange, type KeyRange, rangeParametros, splitRange } from "./ranges.js";
 import { buildRecords, integerOf } from "./rows.js";
 
@@ -34,13 +35,15 @@ export type RangeResult =
 export const ITEMS_QUERY = "API_v2_Items";
 export const BARCODES_QUERY = "API_v2_ItemsBarras";
 const MAX_PAGE_SIZE = 100;
-/** Walking one id's pages (a should-not-happen fallback) stops here rather than loop forever. */
+/** Walking one id's or one reference's pages (a should-not-happen fallback) stops here rather than loop forever. */
 const MAX_WALK_PAGES = 1_000;
+/** Margin on the estimated barcode rows when choosing how many groups a full page is cut into. */
+const BARCODE_SPLIT_MARGIN = 1.25;
 
 /**
  * Reads a tenant's catalogue from Siesa Cloud's `ejecutarconsultaestandar`. Every call goes through
  * the shared call policy (`send()`); completeness despite Siesa's unstable row order comes from
- * partitioning on `f120_id` ranges (README.md).
+ * partitioning items on `f120_id` ranges and their barcodes on sets of references (README.md).
  */
 export class SiesaClient {
   private readonly pageSize: number;
@@ -80,11 +83,17 @@ export class SiesaClient {
       if (range.to - range.from > 1) {
         return { kind: "split", ranges: await this.split(ITEMS_QUERY, range, parametros, first) };
       }
-      rows = await this.walk(ITEMS_QUERY, range, parametros);
+      rows = await this.walk(ITEMS_QUERY, { f120_id: range.from }, parametros);
     }
     const items = this.keep(rows, range);
     if (items.length === 0) return { kind: "records", records: [] };
-    const barcodes = this.keep(await this.collect(BARCODES_QUERY, range), range);
+    // Barcode rows carry no f120_id and no company (SYSTEM.md §4): they are read by the references
+    // of this finished range's items, and joined to them by trimmed reference only.
+    const references = [
+      ...new Set(items.map((item) => String(item.f120_referencia ?? "")).filter((r) => r !== "")),
+    ].sort();
+    const barcodes: SiesaRow[] = [];
+    for (const group of referenceGroups(references)) barcodes.push(...(await this.barcodesOf(group)));
     return { kind: "records", records: buildRecords(items, barcodes) };
   }
 
@@ -119,15 +128,36 @@ export class SiesaClient {
     }
   }
 
-  /** All rows of a range for a query, splitting locally while pages come back full (used for barcodes). */
-  private async collect(descripcion: string, range: KeyRange): Promise<SiesaRow[]> {
-    const parametros = rangeParametros(range, this.options.erpCompany);
-    const first = await this.queryPage(descripcion, 1, parametros);
+  /**
+   * Every barcode row of these references. Like an item range, a set of references whose page
+   * comes back short is complete whatever the order; a full page splits the set into groups sized
+   * from that page (a sample of the result), each read the same way. A single reference that
+   * still fills a page (hundreds of barcodes for one item) falls back to walking its pages.
+   */
+  private async barcodesOf(references: readonly string[]): Promise<SiesaRow[]> {
+    const parametros = referencesParametros(references);
+    const first = await this.queryPage(BARCODES_QUERY, 1, parametros);
     if (first.endOfData) return first.rows;
-    if (range.to - range.from <= 1) return this.walk(descripcion, range, parametros);
+    if (references.length === 1) {
+      return this.walk(BARCODES_QUERY, { f120_referencia: references[0] }, parametros);
+    }
+    const sampled = new Set(first.rows.map((row) => String(row.f120_referencia ?? ""))).size;
+    const estimate = first.total ?? Math.ceil((references.length * first.rows.length) / Math.max(1, sampled));
+    const groups = Math.min(
+      references.length,
+      Math.max(2, Math.ceil((estimate * BARCODE_SPLIT_MARGIN) / this.pageSize)),
+    );
+    this.options.log.debug("siesa reference set split", {
+      tenantId: this.options.tenantId,
+      descripcion: BARCODES_QUERY,
+      references: references.length,
+      estimate,
+      groups,
+    });
     const rows: SiesaRow[] = [];
-    for (const piece of await this.split(descripcion, range, parametros, first)) {
-      rows.push(...(await this.collect(descripcion, piece)));
+    const size = Math.ceil(references.length / groups);
+    for (let at = 0; at < references.length; at += size) {
+      rows.push(...(await this.barcodesOf(references.slice(at, at + size))));
     }
     return rows;
   }
@@ -181,15 +211,20 @@ export class SiesaClient {
   }
 
   /**
-   * Fallback for a single id whose page is still full (should not happen: ids are unique per
-   * company). Walks the pages, de-duplicating later; with an unstable order this may miss rows, so warn.
+   * Fallback for a single id (or reference) whose page is still full (should not happen: ids are
+   * unique per company). Walks the pages, de-duplicating later; with an unstable order this may
+   * miss rows, so warn.
    */
-  private async walk(descripcion: string, range: KeyRange, parametros: string): Promise<SiesaRow[]> {
-    this.options.log.warn("siesa range of one f120_id fills a page; walking its pages instead", {
+  private async walk(
+    descripcion: string,
+    what: Record<string, unknown>,
+    parametros: string,
+  ): Promise<SiesaRow[]> {
+    this.options.log.warn("siesa filter for one key fills a page; walking its pages instead", {
       api: "siesa",
       tenantId: this.options.tenantId,
       descripcion,
-      f120_id: range.from,
+      ...what,
     });
     const rows: SiesaRow[] = [];
     for (let page = 1; page <= MAX_WALK_PAGES; page++) {
@@ -200,7 +235,7 @@ export class SiesaClient {
     return rows;
   }
 
-  /** This tenant's company rows inside the range (ids outside belong to another range's answer). */
+  /** This tenant's company items inside the range (ids outside belong to another range's answer). */
   private keep(rows: readonly SiesaRow[], range: KeyRange): SiesaRow[] {
     const { erpCompany } = this.options;
     return rows.filter((row) => {
@@ -221,7 +256,7 @@ export class SiesaClient {
       `idCompania=${encodeURIComponent(companyId)}`,
       `descripcion=${encodeURIComponent(descripcion)}`,
       `paginacion=${encodeURIComponent(`numPag=${page}|tamPag=${size}`)}`,
-      ...(parametros ? [`parametros=${encodeURIComponent(parametros)}`] : []),
+      ...(parametros ? [`parametros=${encodeParametros(parametros)}`] : []),
     ].join("&");
     const operation = `ejecutarconsultaestandar ${descripcion}`;
     const response = await send(

@@ -45,7 +45,9 @@ export function recordKey(item: SiesaRow): string {
 
 /**
  * De-duplicates items by key and barcodes by (reference, barcode), then joins barcodes to items by
- * their trimmed `f120_referencia`. Rows are expected already trimmed and of one ERP company.
+ * their trimmed `f120_referencia`, the only column the two queries share (barcode rows have no
+ * `f120_id` and no company). Rows are expected already trimmed; items of one ERP company. A barcode
+ * whose reference matches no item is joined to nothing.
  */
 export function buildRecords(items: readonly SiesaRow[], barcodes: readonly SiesaRow[]): SourceRecord[] {
   const byReference = new Map<string, Map<string, SiesaRow>>();

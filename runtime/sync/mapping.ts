@@ -1,7 +1,15 @@
 import type { Tenant } from "../tenants/schema.js";
 import { SOURCE_PATHS, type SourcePath } from "./mapping-sources.js";
 import type { CanonicalItem, ProductRecord, ProductType, SourceRecord } from "./model.js";
-import { compileStep, Rejected, type Scalar, type Step, type StepFn, type Value } from "./transforms.js";
+import {
+  compileStep,
+  type Entry,
+  Rejected,
+  type Scalar,
+  type Step,
+  type StepFn,
+  type Value,
+} from "./transforms.js";
 
 /**
  * Mappings as code: a mapping is plain data (see mappings/kong.ts) in two stages,
@@ -65,7 +73,7 @@ export class MappingDefinitionError extends Error {
   }
 }
 
-type Kind = "text" | "integer" | "boolean" | "text-list";
+type Kind = "text" | "optional-text" | "integer" | "boolean" | "text-list" | "entry-list";
 
 /** Canonical fields in the order items are built (one object shape for every record). */
 const CANONICAL: Readonly<Record<CanonicalField, Kind>> = {
@@ -75,6 +83,8 @@ const CANONICAL: Readonly<Record<CanonicalField, Kind>> = {
   description: "text",
   unit: "text",
   barcodes: "text-list",
+  ean: "optional-text",
+  barcodeUnits: "entry-list",
   active: "boolean",
   erpCompany: "integer",
 };
@@ -82,9 +92,11 @@ const CANONICAL_FIELDS = Object.keys(CANONICAL) as CanonicalField[];
 const PRODUCTS: readonly ProductType[] = ["kong-rfid", "wms"];
 
 function kindProblem(kind: Kind, value: Value): string | undefined {
+  if (kind === "optional-text" && value === undefined) return undefined;
   if (value === undefined || value === null) return "missing";
   switch (kind) {
     case "text":
+    case "optional-text":
       return typeof value === "string" ? undefined : `must be text (got ${JSON.stringify(value)})`;
     case "integer":
       return Number.isSafeInteger(value) ? undefined : `must be an integer (got ${JSON.stringify(value)})`;
@@ -94,6 +106,10 @@ function kindProblem(kind: Kind, value: Value): string | undefined {
       return Array.isArray(value) && value.every((v) => typeof v === "string")
         ? undefined
         : `must be a list of text (got ${JSON.stringify(value)})`;
+    case "entry-list":
+      return Array.isArray(value) && value.every((v) => typeof v === "object" && v !== null)
+        ? undefined
+        : `must be a list of entries (got ${JSON.stringify(value)})`;
   }
 }
 
@@ -181,6 +197,7 @@ export function compileMapping(definition: MappingDefinition): CompiledMapping {
       for (const rule of canonical) {
         const value = runPipeline(rule.steps, rule.read(source), tenant);
         const problem = value instanceof Rejected ? value.reason : kindProblem(rule.kind, value);
+        // An optional field that is absent stays as an undefined key: one object shape for every record.
         if (problem === undefined) item[rule.field] = value;
         else {
           failed ??= {};
@@ -272,8 +289,45 @@ function compileCanonical(spec: unknown, problems: string[]): CanonicalRule[] {
   return rules;
 }
 
+/** A Siesa unit code as compared: trimmed, upper-case; empty as null. */
+function unitOf(value: unknown): string | null {
+  const unit = value == null ? "" : String(value).trim().toUpperCase();
+  return unit === "" ? null : unit;
+}
+
+/** A barcode's code as kept: trimmed text, or undefined when empty. */
+function codeOf(value: unknown): string | undefined {
+  const code = value == null ? "" : String(value).trim();
+  return code === "" ? undefined : code;
+}
+
+/** Every barcode once with its unit, sorted by barcode (then unit, when Siesa repeats a code under two). */
+function barcodesWithUnit(source: SourceRecord): Entry[] {
+  const entries = new Map<string, Entry>();
+  const sorted = source.barcodes
+    .map((row) => ({ barcode: codeOf(row.f131_id), unit: unitOf(row.f131_id_unidad_medida) }))
+    .filter((entry): entry is { barcode: string; unit: string | null } => entry.barcode !== undefined)
+    .sort((a, b) => compareText(a.barcode, b.barcode) || compareText(a.unit ?? "", b.unit ?? ""));
+  for (const entry of sorted) if (!entries.has(entry.barcode)) entries.set(entry.barcode, entry);
+  return [...entries.values()];
+}
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 function sourceReader(from: string | undefined): (source: SourceRecord) => Value {
   if (from === undefined) return absent;
+  if (from === "barcodes.withUnit") return barcodesWithUnit;
+  if (from === "barcodes.ofInventoryUnit") {
+    return (source) => {
+      const unit = unitOf(source.item.f120_id_unidad_inventario);
+      const values: Scalar[] = [];
+      if (unit === null) return values;
+      for (const row of source.barcodes) {
+        if (unitOf(row.f131_id_unidad_medida) === unit) values.push(row.f131_id ?? null);
+      }
+      return values;
+    };
+  }
   if (from.startsWith("barcodes.")) {
     const column = from.slice("barcodes.".length);
     return (source) => {

@@ -58,6 +58,10 @@ export interface CanonicalItem {
   description: string;
   unit: string;
   barcodes: string[];
+  /** The barcode of the item's inventory unit; absent when it has none. */
+  ean?: string;
+  /** Every barcode with the unit it belongs to, sorted by barcode. */
+  barcodeUnits: { barcode: string; unit: string | null }[];
   active: boolean;
   erpCompany: number;
 }

@@ -8,8 +8,13 @@ import type { Tenant } from "../tenants/schema.js";
  */
 
 export type Scalar = string | number | boolean | null;
-/** What flows through a pipeline: a scalar, an absent value, or a list (e.g. barcodes). */
-export type Value = Scalar | undefined | readonly Scalar[];
+/** One entry of a list of records, e.g. a barcode with its unit: `{ barcode, unit }`. */
+export type Entry = Readonly<Record<string, Scalar>>;
+/**
+ * What flows through a pipeline: a scalar, an absent value, a list (e.g. barcode codes), or a list
+ * of entries (barcodes with their units; scalar transforms pass entries through unchanged).
+ */
+export type Value = Scalar | undefined | readonly Scalar[] | readonly Entry[];
 
 export type Step =
   | "trim"

@@ -7,6 +7,7 @@ import { RunStore } from "../../runtime/store/runs.js";
 import type { Counts } from "../../runtime/sync/model.js";
 import { loadTenants } from "../../runtime/tenants/registry.js";
 import type { Tenant } from "../../runtime/tenants/schema.js";
+import { itemId } from "../../sandbox/catalogue.js";
 import { type LocalSandboxes, type LocalSandboxOptions, startSandboxes } from "../../sandbox/local.js";
 import { quietLog } from "../support/log.js";
 
@@ -107,8 +108,8 @@ describe("demo sync, end to end", () => {
 
     expect(summary.counts).toMatchObject({ extracted: 1000, updated: 10, unchanged: 990, created: 0 });
     expect(kong.stats.patches).toBe(10);
-    const changedRow = siesa.catalogue.items.find((r) => r.f120_id === changed[0] && r.f120_id_cia === 1);
-    const sku = kong.skus.getByExternalId(String(changedRow?.f120_referencia).trim());
+    const changedRow = siesa.catalogue.items.find((r) => itemId(r) === changed[0] && r.f120_id_cia === 1);
+    const sku = kong.skus.getByExternalId(String(changed[0]));
     expect(sku?.name).toBe(String(changedRow?.f120_descripcion ?? changedRow?.["f120_descripcion  "]).trim());
   });
 

@@ -50,7 +50,9 @@ describe("compiling a mapping definition", () => {
     });
 
     expect(problemsOf(definition)).toEqual([
-      expect.stringMatching(/^canonical\.sku: unknown source field "f120_ref" \(known: f120_id, /),
+      expect.stringMatching(
+        /^canonical\.sku: unknown source field "f120_ref" \(known: f120_id_cia, f120_id, /,
+      ),
     ]);
   });
 
@@ -69,7 +71,7 @@ describe("compiling a mapping definition", () => {
     const definition = kongWith({ canonical: { ...withoutUnit, colour: { from: "f120_descripcion" } } });
 
     expect(problemsOf(definition)).toEqual([
-      "canonical.colour: unknown canonical field (known: sku, sourceId, name, description, unit, barcodes, active, erpCompany)",
+      "canonical.colour: unknown canonical field (known: sku, sourceId, name, description, unit, barcodes, ean, barcodeUnits, active, erpCompany)",
       "canonical.unit: missing (every canonical field needs a rule)",
     ]);
   });

@@ -162,6 +162,15 @@ describe("Kong sandbox listing", () => {
     });
   });
 
+  it("ignores a filter SYSTEM.md §5 does not list, as DRF ignores one it does not define: every SKU comes back", async () => {
+    const { kong, authed } = await kongSession();
+    for (const id of ["A", "B", "C"]) kong.skus.insert(skuBody(id));
+
+    const answer = await authed("GET", "/inventory/skus/?external_id=A&is_active=false");
+
+    expect(answer.body).toMatchObject({ count: 3 });
+  });
+
   it("answers 404 Invalid page past the last page", async () => {
     const { authed } = await kongSession();
 

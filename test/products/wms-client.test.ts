@@ -1,3 +1,4 @@
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
 import { ProductAuthError, WmsClient } from "../../runtime/products/index.js";
@@ -47,15 +48,45 @@ describe("WmsClient writes", () => {
     expect(wms.stats.creates).toBe(0);
   });
 
-  it("turns a 409 duplicate into find-and-patch when the caller does not know the id", async () => {
-    const { wms, client } = await wmsWithClient();
+  it("looks a record the ledger does not know up by external_id__eq and patches it, though the WMS would take a duplicate", async () => {
+    const { wms, client } = await wmsWithClient({ duplicates: "accept" });
     const existing = wms.products.insert(product("A-1"));
 
     const result = await client.write(wmsRecord("A-1", { name: "Renamed" }));
 
     expect(result).toEqual({ outcome: "updated", productId: existing.id });
-    expect(wms.products.size).toBe(1);
+    expect(wms.products.allByExternalId("A-1")).toHaveLength(1);
     expect(wms.products.get(existing.id)?.name).toBe("Renamed");
+    expect(wms.stats.creates).toBe(0);
+  });
+
+  it("writes each of 20 records the ledger does not know exactly once, however often it is written", async () => {
+    const { wms, client } = await wmsWithClient({ duplicates: "accept" });
+    const records = Array.from({ length: 20 }, (_, i) => wmsRecord(String(1000 + i)));
+
+    await Promise.all(records.map((record) => client.write(record)));
+    const again = await Promise.all(records.map((record) => client.write(record)));
+
+    expect(wms.products.size).toBe(20);
+    expect(again.every((result) => result.outcome === "updated")).toBe(true);
+  });
+
+  it("still turns a 409 into find-and-patch when the product appears between the lookup and the create", async () => {
+    const wms = createWmsSandbox({ duplicates: "refuse" });
+    let raced: { id: string } | undefined;
+    const app = new Hono();
+    app.use("/products", async (c, next) => {
+      if (c.req.method === "POST" && !raced) raced = wms.products.insert(product("A-1"));
+      await next();
+    });
+    app.route("/", wms.app);
+    const client = new WmsClient(clientOptions(await serve(app), SANDBOX_WMS_CREDENTIALS));
+
+    const result = await client.write(wmsRecord("A-1", { name: "Renamed" }));
+
+    expect(result).toEqual({ outcome: "updated", productId: raced?.id });
+    expect(wms.products.size).toBe(1);
+    expect(wms.products.get(raced?.id ?? "")?.name).toBe("Renamed");
   });
 
   it("creates the product again when the known id was deleted in the WMS", async () => {

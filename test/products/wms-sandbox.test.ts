@@ -12,7 +12,8 @@ async function wmsSession(options: WmsSandboxOptions = {}) {
       headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    return { status: response.status, body: (await response.json()) as never };
+    const json = response.headers.get("content-type")?.includes("json");
+    return { status: response.status, body: (json ? await response.json() : await response.text()) as never };
   };
   const login = await call("POST", "/auth", SANDBOX_WMS_CREDENTIALS);
   const token = (login.body as { token: string }).token;
@@ -56,14 +57,34 @@ describe("WMS sandbox", () => {
     });
   });
 
-  it("answers 409 for a second product with the same external_id", async () => {
-    const { authed } = await wmsSession();
+  it("stores a second product with the same external_id by default: SYSTEM.md §6 promises no 409", async () => {
+    const { wms, authed } = await wmsSession();
     const first = await authed("POST", "/products", { external_id: "A-1", name: "One" });
 
     const second = await authed("POST", "/products", { external_id: "A-1", name: "Again" });
 
     expect(first).toMatchObject({ status: 201, body: { id: expect.any(String), external_id: "A-1" } });
+    expect(second.status).toBe(201);
+    expect(wms.products.allByExternalId("A-1").map((p) => p.name)).toEqual(["One", "Again"]);
+  });
+
+  it("answers 409 for a second product with the same external_id when set to refuse duplicates", async () => {
+    const { authed } = await wmsSession({ duplicates: "refuse" });
+    const first = await authed("POST", "/products", { external_id: "A-1", name: "One" });
+
+    const second = await authed("POST", "/products", { external_id: "A-1", name: "Again" });
+
+    expect(first.status).toBe(201);
     expect(second.status).toBe(409);
+  });
+
+  it("has no GET /products/{id}: SYSTEM.md §6 lists only the list with its filter", async () => {
+    const { authed } = await wmsSession();
+    const created = await authed("POST", "/products", { external_id: "A-1", name: "One" });
+
+    const answer = await authed("GET", `/products/${(created.body as { id: string }).id}`);
+
+    expect(answer.status).toBe(404);
   });
 
   it("filters after paging, like a DynamoDB scan: a page may be empty yet carry a cursor", async () => {

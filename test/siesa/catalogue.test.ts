@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generateCatalogue, type SiesaWireRow } from "../../sandbox/catalogue.js";
+import { generateCatalogue, itemId, type SiesaWireRow } from "../../sandbox/catalogue.js";
 import { columnValue } from "../../sandbox/siesa.js";
 
 const companyRows = (rows: SiesaWireRow[], company = 1) => rows.filter((row) => row.f120_id_cia === company);
@@ -32,12 +32,42 @@ describe("generateCatalogue", () => {
 
     const others = catalogue.items.filter((row) => row.f120_id_cia !== 1);
     const companyIds = new Set(catalogue.companyItemIds());
-    const sharedIds = others.filter((row) => companyIds.has(row.f120_id as number));
+    const sharedIds = others.filter((row) => companyIds.has(itemId(row)));
 
     expect(others.length).toBeGreaterThan(300);
     expect(others.length).toBeLessThan(500);
     expect(sharedIds.length).toBeGreaterThan(100);
-    expect(catalogue.barcodes.some((row) => row.f120_id_cia !== 1)).toBe(true);
+    expect(catalogue.barcodes.length).toBeGreaterThan(catalogue.companyBarcodes().length);
+  });
+
+  it("serves only the columns SYSTEM.md §4 lists: no status column, barcodes without f120_id or company", () => {
+    const catalogue = generateCatalogue({ size: 500, seed: 3 });
+
+    const itemColumns = new Set(catalogue.items.flatMap((row) => Object.keys(row).map((key) => key.trim())));
+    const barcodeColumns = new Set(catalogue.barcodes.flatMap((row) => Object.keys(row)));
+
+    expect([...itemColumns].sort()).toEqual([
+      "f120_descripcion",
+      "f120_id",
+      "f120_id_cia",
+      "f120_id_tipo_inv_serv",
+      "f120_id_unidad_empaque",
+      "f120_id_unidad_inventario",
+      "f120_ind_tipo_item",
+      "f120_referencia",
+    ]);
+    expect([...barcodeColumns].sort()).toEqual(["f120_referencia", "f131_id", "f131_id_unidad_medida"]);
+  });
+
+  it("sends some f120_id as zero-padded text, still in id order", () => {
+    const catalogue = generateCatalogue({ size: 500, seed: 3 });
+
+    const texts = catalogue.items.filter((row) => typeof row.f120_id === "string");
+    const ids = catalogue.items.map(itemId);
+
+    expect(texts.length).toBeGreaterThan(10);
+    expect(texts.every((row) => /^0+\d+$/.test(String(row.f120_id)))).toBe(true);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
   });
 
   it("pads values like CHAR columns and pads some keys", () => {
@@ -52,32 +82,42 @@ describe("generateCatalogue", () => {
     expect(paddedKeys.length).toBeGreaterThan(0);
   });
 
-  it("gives each company item 0 to 2 valid EAN-13 barcodes joined by reference", () => {
+  it("gives each company item 0 to 2 barcodes under its reference: an EAN-13 of its inventory unit, then a DUN-14 of its pack", () => {
     const catalogue = generateCatalogue({ size: 500, seed: 4 });
+    const checkDigitOk = (digits: string) => {
+      const body = [...digits.slice(0, -1)].reverse();
+      const sum = body.reduce((acc, d, i) => acc + Number(d) * (i % 2 === 0 ? 3 : 1), 0);
+      return Number(digits.at(-1)) === (10 - (sum % 10)) % 10;
+    };
 
-    const perItem = new Map<number, number>();
-    for (const barcode of companyRows(catalogue.barcodes)) {
-      perItem.set(barcode.f120_id as number, (perItem.get(barcode.f120_id as number) ?? 0) + 1);
-    }
-    const references = new Map(companyRows(catalogue.items).map((row) => [row.f120_id, row.f120_referencia]));
+    const counts = companyRows(catalogue.items).map((row) => catalogue.barcodesOf(itemId(row)).length);
 
-    expect(Math.max(...perItem.values())).toBe(2);
-    expect(perItem.size).toBeLessThan(500);
-    for (const barcode of companyRows(catalogue.barcodes)) {
-      expect(barcode.f120_referencia).toBe(references.get(barcode.f120_id));
-      const digits = String(barcode.f131_id);
-      expect(digits).toMatch(/^\d{13}$/);
-      const sum = [...digits.slice(0, 12)].reduce((acc, d, i) => acc + Number(d) * (i % 2 === 0 ? 1 : 3), 0);
-      expect(Number(digits[12])).toBe((10 - (sum % 10)) % 10);
+    expect(Math.max(...counts)).toBe(2);
+    expect(counts.filter((n) => n === 0).length).toBeGreaterThan(0);
+    for (const item of companyRows(catalogue.items)) {
+      const [unit, pack] = catalogue.barcodesOf(itemId(item));
+      for (const barcode of [unit, pack]) {
+        if (barcode) expect(barcode.f120_referencia).toBe(item.f120_referencia);
+      }
+      if (unit) {
+        expect(String(unit.f131_id)).toMatch(/^\d{13} +$/);
+        expect(checkDigitOk(String(unit.f131_id).trim())).toBe(true);
+        expect(String(unit.f131_id_unidad_medida).trim()).toBe(
+          String(columnValue(item, "f120_id_unidad_inventario")).trim(),
+        );
+      }
+      if (pack) {
+        expect(String(pack.f131_id)).toMatch(/^\d{14} +$/);
+        expect(checkDigitOk(String(pack.f131_id).trim())).toBe(true);
+        expect(String(pack.f131_id_unidad_medida).trim()).toMatch(/^(CAJ|PACA)$/);
+      }
     }
   });
 
   it("marks about malformedShare of the company items malformed, each with a valid integer id", () => {
     const catalogue = generateCatalogue({ size: 2_000, seed: 8, malformedShare: 0.1 });
 
-    const malformed = companyRows(catalogue.items).filter((row) =>
-      catalogue.malformedIds.has(row.f120_id as number),
-    );
+    const malformed = companyRows(catalogue.items).filter((row) => catalogue.malformedIds.has(itemId(row)));
     const kinds = new Set(
       malformed.map((row) =>
         String(row.f120_referencia).trim() === ""
@@ -93,7 +133,7 @@ describe("generateCatalogue", () => {
     expect(malformed.length).toBeGreaterThan(150);
     expect(malformed.length).toBeLessThan(250);
     expect(kinds).toEqual(new Set(["empty reference", "null description", "unknown unit"]));
-    expect(malformed.every((row) => Number.isInteger(row.f120_id))).toBe(true);
+    expect(malformed.every((row) => Number.isInteger(itemId(row)))).toBe(true);
   });
 
   it("generates 100,000 items", () => {
@@ -114,10 +154,10 @@ describe("catalogue mutations", () => {
     expect(make().changeItems(10)).toEqual(changed);
     expect(changed).toHaveLength(10);
     const altered = catalogue.items.filter((row) => columnValue(row, "f120_descripcion") !== before.get(row));
-    expect(altered.map((row) => row.f120_id).sort()).toEqual(changed);
-    expect(
-      altered.every((row) => row.f120_id_cia === 1 && !catalogue.malformedIds.has(row.f120_id as number)),
-    ).toBe(true);
+    expect(altered.map(itemId).sort()).toEqual(changed);
+    expect(altered.every((row) => row.f120_id_cia === 1 && !catalogue.malformedIds.has(itemId(row)))).toBe(
+      true,
+    );
     expect(String(columnValue(altered[0] as SiesaWireRow, "f120_descripcion"))).toMatch(/ REV 1 +$/);
   });
 
@@ -134,7 +174,7 @@ describe("catalogue mutations", () => {
 
   it("addItems appends new company items after the highest id, and removeItems takes items and barcodes away", () => {
     const catalogue = generateCatalogue({ size: 100, seed: 14 });
-    const highest = Math.max(...catalogue.items.map((row) => row.f120_id as number));
+    const highest = Math.max(...catalogue.items.map(itemId));
 
     const added = catalogue.addItems(5);
     const removed = catalogue.companyItemIds().slice(0, 3);
@@ -144,8 +184,29 @@ describe("catalogue mutations", () => {
     expect(catalogue.companyItemIds()).toHaveLength(102);
     expect(catalogue.companyItemIds()).toEqual(expect.arrayContaining(added));
     expect(catalogue.companyItemIds().some((id) => removed.includes(id))).toBe(false);
-    expect(companyRows(catalogue.barcodes).some((row) => removed.includes(row.f120_id as number))).toBe(
-      false,
+    expect(removed.flatMap((id) => catalogue.barcodesOf(id))).toEqual([]);
+    expect(catalogue.companyBarcodes().length).toBe(
+      catalogue.companyItemIds().reduce((sum, id) => sum + catalogue.barcodesOf(id).length, 0),
     );
+  });
+
+  it("renameItems gives that many company items a new reference, their barcodes too, and keeps their f120_id", () => {
+    const catalogue = generateCatalogue({ size: 100, seed: 15 });
+    const referenceOf = (id: number) =>
+      String(companyRows(catalogue.items).find((row) => itemId(row) === id)?.f120_referencia).trim();
+    const ids = catalogue.companyItemIds();
+    const before = new Map(ids.map((id) => [id, referenceOf(id)]));
+
+    const renamed = catalogue.renameItems(3);
+
+    expect(renamed).toHaveLength(3);
+    expect(catalogue.companyItemIds()).toEqual(ids);
+    for (const id of ids) {
+      if (renamed.includes(id)) expect(referenceOf(id)).toBe(`${before.get(id)}-R1`);
+      else expect(referenceOf(id)).toBe(before.get(id));
+      for (const barcode of catalogue.barcodesOf(id)) {
+        expect(String(barcode.f120_referencia).trim()).toBe(referenceOf(id));
+      }
+    }
   });
 });

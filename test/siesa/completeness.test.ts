@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { SourceRecord } from "../../runtime/sync/model.js";
-import type { Catalogue } from "../../sandbox/catalogue.js";
+import { type Catalogue, itemId } from "../../sandbox/catalogue.js";
 import { catalogue, extractEverything, occurrences, startSiesa } from "./helpers.js";
 
-/** What a correct extraction must return: each company item once, with its company barcodes. */
+/** What a correct extraction must return: each company item once, with exactly its own barcodes. */
 function expectMatchesCatalogue(records: readonly SourceRecord[], data: Catalogue): void {
   const counts = occurrences(records);
   const companyIds = data.companyItemIds().map(String);
@@ -11,13 +11,16 @@ function expectMatchesCatalogue(records: readonly SourceRecord[], data: Catalogu
   expect([...counts.keys()].sort()).toEqual([...companyIds].sort());
   expect(records.every((r) => r.item.f120_id_cia === data.erpCompany)).toBe(true);
 
-  const barcodes = data.barcodes.filter((b) => b.f120_id_cia === data.erpCompany);
-  expect(records.reduce((sum, r) => sum + r.barcodes.length, 0)).toBe(barcodes.length);
+  const codes = (rows: readonly { f131_id?: unknown }[]) => rows.map((b) => String(b.f131_id).trim()).sort();
+  for (const record of records) {
+    expect(codes(record.barcodes)).toEqual(codes(data.barcodesOf(Number(record.key))));
+  }
+  expect(records.reduce((sum, r) => sum + r.barcodes.length, 0)).toBe(data.companyBarcodes().length);
   const descriptions = new Map(
     data.items
       .filter((row) => row.f120_id_cia === data.erpCompany)
       .map((row) => [
-        String(row.f120_id),
+        String(itemId(row)),
         Object.entries(row).find(([k]) => k.trim() === "f120_descripcion")?.[1],
       ]),
   );
@@ -35,7 +38,7 @@ describe("extraction completeness under Siesa's unstable order and repeated rows
     const seen: string[] = [];
     for (let page = 1; ; page++) {
       const answer = await siesa.queryPage("API_v2_Items", page, "f120_id_cia = 1");
-      seen.push(...answer.rows.map((row) => String(row.f120_id)));
+      seen.push(...answer.rows.map((row) => String(Number(row.f120_id))));
       if (answer.endOfData) break;
     }
 
@@ -88,8 +91,7 @@ describe("extraction completeness under Siesa's unstable order and repeated rows
       const data = catalogue({ size: 10_000, seed: 77 });
       const { client, sandbox } = await startSiesa({ catalogue: data, envelope });
       const pages = (rows: number) => Math.ceil(rows / 100);
-      const minimum =
-        pages(data.companyItemIds().length) + pages(data.barcodes.filter((b) => b.f120_id_cia === 1).length);
+      const minimum = pages(data.companyItemIds().length) + pages(data.companyBarcodes().length);
 
       await extractEverything(client(), 1);
 

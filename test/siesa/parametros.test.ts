@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
+import {
+  encodeParametros,
+  referenceGroups,
+  referencesParametros,
+  textLiteral,
+} from "../../runtime/siesa/parametros.js";
 import type { SiesaWireRow } from "../../sandbox/catalogue.js";
-import { matches, ParametrosError, parseParametros } from "../../sandbox/siesa.js";
+import { fieldsOf, matches, ParametrosError, parseParametros } from "../../sandbox/siesa.js";
 
-const FIELDS = ["f120_id", "f120_referencia", "f120_descripcion", "f120_id_cia"];
 const row = (overrides: SiesaWireRow = {}): SiesaWireRow => ({
   f120_id: 1500,
   f120_referencia: "CAM-0001500   ",
@@ -10,21 +15,23 @@ const row = (overrides: SiesaWireRow = {}): SiesaWireRow => ({
   f120_id_cia: 1,
   ...overrides,
 });
-const keeps = (filter: string, r = row()) => matches(r, parseParametros(filter, FIELDS));
+const keeps = (filter: string, r = row()) => matches(r, parseParametros(filter));
 
 describe("the sandbox's parametros filter", () => {
-  it("parses clauses joined by AND in any case, with every operator", () => {
-    const clauses = parseParametros(
-      "f120_id_cia = 1 and f120_id >= 10 AnD f120_id<20 AND f120_referencia <> 'X'",
-      FIELDS,
+  it("parses comparisons joined by AND in any case, with every operator, strings in doubled quotes", () => {
+    const filter = parseParametros(
+      "f120_id_cia = 1 and f120_id >= 10 AnD f120_id<20 AND f120_referencia <> ''X''",
     );
 
-    expect(clauses).toEqual([
-      { field: "f120_id_cia", op: "=", value: 1 },
-      { field: "f120_id", op: ">=", value: 10 },
-      { field: "f120_id", op: "<", value: 20 },
-      { field: "f120_referencia", op: "<>", value: "X" },
-    ]);
+    expect(filter).toEqual({
+      kind: "and",
+      parts: [
+        { kind: "compare", field: "f120_id_cia", op: "=", value: 1 },
+        { kind: "compare", field: "f120_id", op: ">=", value: 10 },
+        { kind: "compare", field: "f120_id", op: "<", value: 20 },
+        { kind: "compare", field: "f120_referencia", op: "<>", value: "X" },
+      ],
+    });
   });
 
   it.each([
@@ -40,28 +47,71 @@ describe("the sandbox's parametros filter", () => {
     expect(keeps(filter)).toBe(kept);
   });
 
-  it("compares strings ignoring CHAR padding, on padded keys too, with '' as an escaped quote", () => {
-    expect(keeps("f120_referencia = 'CAM-0001500'")).toBe(true);
-    expect(keeps("f120_descripcion = 'O''NEILL CAMISETA'")).toBe(true);
-    expect(keeps("f120_descripcion = 'ONEILL CAMISETA'")).toBe(false);
+  it("compares an int literal with an id that travels as zero-padded text", () => {
+    expect(keeps("f120_id = 1500", row({ f120_id: "0000001500" }))).toBe(true);
+    expect(keeps("f120_id >= 1501", row({ f120_id: "0000001500" }))).toBe(false);
+  });
+
+  it("compares strings ignoring CHAR padding, on padded keys too, with four quotes for a quote inside", () => {
+    expect(keeps("f120_referencia = ''CAM-0001500''")).toBe(true);
+    expect(keeps("f120_descripcion = ''O''''NEILL CAMISETA''")).toBe(true);
+    expect(keeps("f120_descripcion = ''ONEILL CAMISETA''")).toBe(false);
+  });
+
+  it("matches IN lists, ORs and parenthesised groups, AND binding tighter than OR", () => {
+    expect(keeps("f120_referencia IN (''A'', ''CAM-0001500'')")).toBe(true);
+    expect(keeps("f120_referencia in (''A'',''B'')")).toBe(false);
+    expect(keeps("f120_referencia = ''A'' OR f120_referencia = ''CAM-0001500''")).toBe(true);
+    expect(keeps("f120_id_cia = 2 AND f120_id = 1500 OR f120_id = 1500")).toBe(true);
+    expect(keeps("f120_id_cia = 2 AND (f120_id = 1500 OR f120_id = 1)")).toBe(false);
+    expect(
+      fieldsOf(parseParametros("f120_id_cia = 1 AND (f131_id = 1 OR f120_referencia IN (''A''))")),
+    ).toEqual(["f120_id_cia", "f131_id", "f120_referencia"]);
   });
 
   it("matches nothing on a NULL column, as SQL does", () => {
-    expect(keeps("f120_descripcion <> 'X'", row({ "f120_descripcion  ": null }))).toBe(false);
+    expect(keeps("f120_descripcion <> ''X''", row({ "f120_descripcion  ": null }))).toBe(false);
   });
 
   it.each([
-    ["an unknown field", "f999_nada = 1", /f999_nada/],
     ["a missing operator", "f120_id 5", /operador/],
     ["a missing value", "f120_id =", /valor/],
-    ["a missing AND", "f120_id = 1 f120_id_cia = 1", /AND/],
+    ["a missing AND", "f120_id = 1 f120_id_cia = 1", /AND u OR/],
     ["a dangling AND", "f120_id = 1 AND", /campo/],
-    ["an OR (not supported)", "f120_id = 1 OR f120_id = 2", /AND/],
-    ["an unterminated string", "f120_referencia = 'abc", /sintaxis/],
+    ["an unclosed IN list", "f120_referencia IN (''A''", /\)/],
+    ["a string in single quotes (it ends Siesa's own literal)", "f120_referencia = 'abc'", /sintaxis/],
+    ["an unterminated string", "f120_referencia = ''abc", /sintaxis/],
     ["a statement", "f120_id = 1; DROP TABLE t120", /sintaxis/],
     ["an empty filter", "   ", /vacío/],
   ])("refuses %s", (_, filter, message) => {
-    expect(() => parseParametros(filter, FIELDS)).toThrow(ParametrosError);
-    expect(() => parseParametros(filter, FIELDS)).toThrow(message);
+    expect(() => parseParametros(filter)).toThrow(ParametrosError);
+    expect(() => parseParametros(filter)).toThrow(message);
+  });
+});
+
+describe("the client's parametros for barcodes", () => {
+  it("quotes references in doubled single quotes, a quote inside as four, and the sandbox reads them back", () => {
+    const filter = referencesParametros(["CAM-1", "O'NEILL"]);
+
+    expect(textLiteral("CAM-1")).toBe("''CAM-1''");
+    expect(filter).toBe("f120_referencia IN (''CAM-1'',''O''''NEILL'')");
+    expect(parseParametros(filter)).toEqual({
+      kind: "in",
+      field: "f120_referencia",
+      values: ["CAM-1", "O'NEILL"],
+    });
+  });
+
+  it("cuts a large set of references into groups whose encoded filter stays under the limit, in order", () => {
+    const references = Array.from({ length: 250 }, (_, i) => `REF-${String(i).padStart(12, "0")}`);
+
+    const groups = referenceGroups(references, 600);
+
+    expect(groups.flat()).toEqual(references);
+    expect(groups.length).toBeGreaterThan(1);
+    for (const group of groups) {
+      expect(encodeParametros(referencesParametros(group)).length).toBeLessThanOrEqual(600);
+    }
+    expect(referenceGroups(["X".repeat(700)], 600)).toEqual([["X".repeat(700)]]);
   });
 });

@@ -50,14 +50,86 @@ describe("Siesa sandbox", () => {
 
     const unknown = await ask(server.url, { descripcion: "API_v2_Nada" });
     const company = await ask(server.url, { idCompania: 1 });
-    const filter = await ask(server.url, { parametros: "f120_colour = 'AZUL'" });
+    const filter = await ask(server.url, { parametros: "f120_referencia = 'AZUL'" });
 
     for (const answer of [unknown, company, filter]) {
       expect(answer.status).toBe(200);
       expect(answer.body.codigo).not.toBe(0);
     }
     expect(unknown.body.detalle).toMatch(/API_v2_Nada/);
-    expect(filter.body.detalle).toMatch(/f120_colour/);
+    expect(filter.body.detalle).toMatch(/sintaxis/);
+  });
+
+  it.each(["short", "400", "200"] as const)(
+    "answers a filter on a column the query does not have as 'no records' ('%s' end), never as an error",
+    async (endOfData) => {
+      const { server } = await startSiesa({ endOfData });
+
+      const barcodesById = await ask(server.url, {
+        descripcion: "API_v2_ItemsBarras",
+        parametros: "f120_id >= 0 AND f120_id < 100000",
+      });
+      const itemsByStatus = await ask(server.url, { parametros: "f120_ind_estado = 1" });
+
+      for (const answer of [barcodesById, itemsByStatus]) {
+        if (endOfData === "short") expect(table(answer)).toEqual([]);
+        else expect(answer.body).toMatchObject({ codigo: 1 });
+      }
+    },
+  );
+
+  it("serves barcode rows with only f120_referencia, f131_id and f131_id_unidad_medida, found by IN or OR", async () => {
+    const { server, sandbox } = await startSiesa({ repeatShare: 0 });
+    const [a, b] = sandbox.catalogue
+      .companyItemIds()
+      .filter((id) => sandbox.catalogue.barcodesOf(id).length > 0);
+    const referenceOf = (id: number | undefined) =>
+      String(sandbox.catalogue.barcodesOf(id as number)[0]?.f120_referencia).trim();
+    const expected = [a, b]
+      .flatMap((id) => sandbox.catalogue.barcodesOf(id as number).map((r) => r.f131_id))
+      .sort();
+
+    const byIn = await ask(server.url, {
+      descripcion: "API_v2_ItemsBarras",
+      parametros: `f120_referencia IN (''${referenceOf(a)}'', ''${referenceOf(b)}'')`,
+    });
+    const byOr = await ask(server.url, {
+      descripcion: "API_v2_ItemsBarras",
+      parametros: `f120_referencia = ''${referenceOf(a)}'' OR f120_referencia = ''${referenceOf(b)}''`,
+    });
+
+    for (const answer of [byIn, byOr]) {
+      expect(
+        table(answer)
+          .map((row) => row.f131_id)
+          .sort(),
+      ).toEqual(expected);
+      for (const row of table(answer)) {
+        expect(Object.keys(row).sort()).toEqual(["f120_referencia", "f131_id", "f131_id_unidad_medida"]);
+      }
+    }
+  });
+
+  it("refuses a query string over 2,048 characters as IIS does (404), before answering", async () => {
+    const { server } = await startSiesa();
+    const references = Array.from({ length: 150 }, (_, i) => `''REF-${String(i).padStart(8, "0")}''`);
+
+    const answer = await fetch(
+      `${server.url}/api/siesa/v3/ejecutarconsultaestandar?${new URLSearchParams({
+        idCompania: "8585",
+        descripcion: "API_v2_ItemsBarras",
+        paginacion: "numPag=1|tamPag=100",
+        parametros: `f120_referencia IN (${references.join(",")})`,
+      })}`,
+      {
+        headers: {
+          ConniKey: SANDBOX_SIESA_CREDENTIALS.conniKey,
+          ConniToken: SANDBOX_SIESA_CREDENTIALS.conniToken,
+        },
+      },
+    );
+
+    expect(answer.status).toBe(404);
   });
 
   it("returns every company unless parametros filters f120_id_cia, and filters before paging", async () => {
@@ -75,7 +147,7 @@ describe("Siesa sandbox", () => {
     expect(table(all)).toHaveLength(sandbox.catalogue.items.length);
     expect(
       table(filtered)
-        .map((row) => row.f120_id as number)
+        .map((row) => Number(row.f120_id))
         .sort((a, b) => a - b),
     ).toEqual(companyIds.slice(3));
   });
