@@ -86,7 +86,7 @@ export interface RecordError {
 }
 
 export type RunStatus = "running" | "succeeded" | "partial" | "failed";
-export type RunTrigger = "schedule" | "manual" | "cli" | "retry";
+export type RunTrigger = "schedule" | "manual" | "cli" | "retry" | "repair" | "verify";
 
 /** A run as recorded: what the API shows, and the flags the pipeline steps coordinate through. */
 export interface RunRecord {
