@@ -6,7 +6,7 @@
  * Exit status: 0 all ok, 2 differences found (after a repair: still there), 1 could not run.
  */
 import { writeFile } from "node:fs/promises";
-import { defaultPolicy } from "../http/policy.js";
+import { type CallPolicy, defaultPolicy } from "../http/policy.js";
 import { runInProcess } from "../local/in-process.js";
 import { dataDir } from "../local/state.js";
 import { logger } from "../observability/logger.js";
@@ -117,16 +117,22 @@ runCommand(spec, async (values) => {
   }
 });
 
+/** One quick attempt at a login, as sync's check before a run: an unreachable host fails at once. */
+const QUICK = { retryAttempts: 1, timeoutMs: 10_000, maxDelayMs: 1_000, rateLimitRetries: 1 };
+
 async function verify(sides: TenantSides): Promise<VerifyReport> {
   const { tenant, credentials } = sides;
-  const product = createProductClient(tenant.product.type, {
-    baseUrl: tenant.product.baseUrl,
-    endpoints: tenant.product.endpoints,
-    credentials: credentials.product,
-    policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts }),
-    tenantId: tenant.id,
-    log: logger,
-  });
+  const client = (policy: CallPolicy) =>
+    createProductClient(tenant.product.type, {
+      baseUrl: tenant.product.baseUrl,
+      endpoints: tenant.product.endpoints,
+      credentials: credentials.product,
+      policy,
+      tenantId: tenant.id,
+      log: logger,
+    });
+  await client(defaultPolicy(QUICK)).login();
+  const product = client(defaultPolicy({ retryAttempts: tenant.sync.retryAttempts }));
   const progress = verifyProgressLine(process.stderr, tenant.id);
   try {
     return await verifyTenant({

@@ -110,6 +110,7 @@ describe("verify against Kong RFID", () => {
     expect(await markForRepair(store.ledger, found, new Date())).toBe(5);
     const repair = await sync("repair");
 
+    expect(await store.runs.get(repair.tenantId, repair.runId)).toMatchObject({ trigger: "repair" });
     expect(repair).toMatchObject({
       status: "succeeded",
       counts: { extracted: 60, updated: 3, created: 2, unchanged: 55, rejected: 0, failed: 0 },
