@@ -42,3 +42,9 @@ export const allOk = (report: Pick<VerifyReport, "counts">): boolean =>
 export function keptReport(report: VerifyReport): VerifyReport {
   return { ...report, differences: report.differences.slice(0, MAX_KEPT_DIFFERENCES) };
 }
+
+/** What a verify run keeps (POST /tenants/:id/verify): the report, cut to its first differences. */
+export interface VerifyRunReport extends VerifyReport {
+  /** With `repair`: how many records were marked, and the run that rewrites them. */
+  repair?: { marked: number; runId?: string; reason?: string };
+}
