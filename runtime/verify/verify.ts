@@ -15,6 +15,11 @@ export interface VerifyOptions {
   /** After each page: records read so far and their counts. */
   onProgress?: (progress: { read: number; counts: Readonly<VerifyCounts> }) => void;
   now?: () => Date;
+  /**
+   * Stop with an error once reading took longer than this (the API's function has 15 s: a verify
+   * cut off by its timeout would leave its run open and the tenant's lease held).
+   */
+  budgetMs?: number;
 }
 
 /**
@@ -35,6 +40,12 @@ export async function verifyTenant(options: VerifyOptions): Promise<VerifyReport
   for await (const page of options.product.list(scopeOf(tenant))) {
     comparison.add(page);
     options.onProgress?.({ read: comparison.listed, counts: comparison.counts });
+    const elapsed = now().getTime() - started.getTime();
+    if (options.budgetMs !== undefined && elapsed > options.budgetMs) {
+      throw new Error(
+        `stopped after ${(elapsed / 1000).toFixed(1)} s with ${comparison.listed} records read: too many to verify here, use npm run verify -- --tenant ${tenant.id}`,
+      );
+    }
   }
   comparison.finish();
   return {

@@ -48,8 +48,9 @@ async function world(product: Tenant["product"]["type"], items: number) {
       timeScale: 0.01,
       ...(trigger ? { trigger } : {}),
     });
-  const verify = () =>
+  const verify = (options: Partial<Parameters<typeof verifyTenant>[0]> = {}) =>
     verifyTenant({
+      ...options,
       tenant,
       ledger: pipelineStore.ledger,
       product: createProductClient(tenant.product.type, {
@@ -175,6 +176,19 @@ describe("verify against Kong RFID", () => {
     expect((await sync()).counts.updated).toBe(4);
 
     expect((await verify()).counts).toEqual({ ok: 30, missing: 0, drifted: 0, unknown: 0 });
+  });
+});
+
+describe("verify within a time budget (the API's)", () => {
+  it("stops with an error naming the command to use once reading takes longer", async () => {
+    const { tenant, sync, verify } = await world("kong-rfid", 120);
+    await sync();
+    let clock = 0;
+    const now = () => new Date((clock += 1_000)); // every look at the clock, a second later
+
+    await expect(verify({ budgetMs: 500, now })).rejects.toThrow(
+      `stopped after 1.0 s with 100 records read: too many to verify here, use npm run verify -- --tenant ${tenant.id}`,
+    );
   });
 });
 
