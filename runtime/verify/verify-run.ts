@@ -10,8 +10,12 @@ import { markForRepair, repairable } from "./repair.js";
 import { allOk, keptReport, type VerifyReport, type VerifyRunReport } from "./report.js";
 import { verifyTenant } from "./verify.js";
 
-/** How long the API's verify may read (its function has 15 s; the rest is for the run records). */
-export const API_VERIFY_BUDGET_MS = 10_000;
+/**
+ * How long the API's verify may go on reading, and its calls' policy: the function has 15 s, so one
+ * more page (3 s, one retry) after the budget still ends in time to write the run.
+ */
+export const API_VERIFY_BUDGET_MS = 8_000;
+const API_VERIFY_POLICY = { retryAttempts: 1, timeoutMs: 3_000, maxDelayMs: 500, rateLimitRetries: 1 };
 
 export type VerifyRunResult = { started: true; run: RunRecord } | { started: false; activeRunId: string };
 
@@ -89,7 +93,7 @@ async function productReader(ctx: PipelineContext, tenant: Tenant) {
     baseUrl: tenant.product.baseUrl,
     endpoints: tenant.product.endpoints,
     credentials: credentials.product,
-    policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts }),
+    policy: defaultPolicy(API_VERIFY_POLICY),
     tenantId: tenant.id,
     log: ctx.log,
   });
