@@ -7,7 +7,7 @@
  * `--latency-ms 50` makes every sandbox answer wait that long, and prints how close the first run
  * comes to the product's limit: changed records × latency / concurrency (1.0 = the product never
  * waited for us).
- *   npm run bench:sync [-- --items 10000 --latency-ms 50]
+ *   npm run bench:sync [-- --items 10000 --latency-ms 50 --concurrency 4]
  */
 import { parseArgs } from "node:util";
 import { logger } from "../runtime/observability/logger.js";
@@ -19,12 +19,17 @@ const { values } = parseArgs({
   options: {
     items: { type: "string", default: "10000" },
     "latency-ms": { type: "string", default: "0" },
+    concurrency: { type: "string" },
   },
 });
 const items = Number(values.items);
 const latencyMs = Number(values["latency-ms"]);
 if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("WARN");
-const tenant = (await loadTenants()).require("demo");
+const demo = (await loadTenants()).require("demo");
+// --concurrency: the tenant's sync.concurrency (product writes and Siesa units in flight).
+const tenant = values.concurrency
+  ? { ...demo, sync: { ...demo.sync, concurrency: Number(values.concurrency) } }
+  : demo;
 const dynamo = await spawnDynalite();
 process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
 const { run, close } = await inProcessBench(tenant, { items, storePrefix: "bench", latencyMs });

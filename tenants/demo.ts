@@ -21,7 +21,6 @@ export default defineTenant({
   },
   sync: {
     schedule: "rate(5 minutes)",
-    batchSize: 100,
     // The sandboxes are on this machine: 16 requests in flight keep them busy without queueing.
     concurrency: 16,
   },

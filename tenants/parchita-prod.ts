@@ -19,7 +19,6 @@ export default defineTenant({
   },
   sync: {
     schedule: "rate(30 minutes)",
-    batchSize: 100,
     retryAttempts: 3,
     concurrency: 4,
     // The prod alarm fires on runs over 30 min (SYSTEM.md §2); the lease only reclaims dead runs.

@@ -19,7 +19,6 @@ export default defineTenant({
   },
   sync: {
     schedule: "rate(1 hour)",
-    batchSize: 100,
     retryAttempts: 3,
     concurrency: 4,
     maxRunMinutes: 60,

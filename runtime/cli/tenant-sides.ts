@@ -3,11 +3,10 @@
  * and each side of the tenant, Siesa and its product, as either a sandbox (a `local` tenant, no URL
  * flag for that side) or the real thing with credentials from the environment.
  */
-import { createHash } from "node:crypto";
 import { startSandboxes } from "../../sandbox/local.js";
 import type { TenantCredentials } from "../compose.js";
-import { dynamoDir, sandboxDir } from "../local/state.js";
-import { LOCAL_TABLE_PREFIX, openStore, type Store } from "../store/local.js";
+import { dynamoDir, localTablePrefix, sandboxDir } from "../local/state.js";
+import { openStore, type Store } from "../store/local.js";
 import { loadTenants } from "../tenants/registry.js";
 import type { Tenant } from "../tenants/schema.js";
 import { type OptionSpec, UsageError } from "./args.js";
@@ -89,16 +88,6 @@ const productFromEnv = (): TenantCredentials["product"] => {
   const [username, password] = fromEnv("product");
   return { username, password };
 };
-
-/**
- * The ledger says what one product holds: a run pointed at another product (--product-url) keeps its
- * own tables, so it does not take that product's records for unchanged. The demo's sandbox is the same
- * product on whatever port it gets, so it keeps the default tables.
- */
-export function localTablePrefix(productUrl: string | undefined): string {
-  if (!productUrl) return LOCAL_TABLE_PREFIX;
-  return `${LOCAL_TABLE_PREFIX}-${createHash("sha256").update(productUrl).digest("hex").slice(0, 8)}`;
-}
 
 export interface SideOptions {
   "siesa-url"?: string | undefined;

@@ -8,8 +8,9 @@ import { type CallPolicy, defaultPolicy } from "../http/policy.js";
 import type { Log } from "../observability/logger.js";
 import { QUEUES, type QueueName, type WorkerName } from "../pipeline/config.js";
 import { createPipelineContext } from "../pipeline/context.js";
-import type { MetricsSink, PipelineStore } from "../pipeline/ports.js";
+import type { Ledger, MetricsSink, PipelineStore } from "../pipeline/ports.js";
 import { startRun } from "../pipeline/start-run.js";
+import { LedgerSnapshot, type ListableLedger } from "../store/ledger-snapshot.js";
 import { DryRunLedger, memoryPipelineStore } from "../store/memory.js";
 import type { Counts, RecordError, RunStatus, RunTrigger } from "../sync/model.js";
 import { countsOf } from "../sync/run-status.js";
@@ -79,9 +80,13 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
   const { tenant, log } = options;
   const queues = new MemoryPipelineQueues({ timeScale: options.timeScale ?? 1 });
   const changes: DryRunChange[] = [];
+  // The run's ledger is read once (this process holds the tenant's lease, so it is the only writer).
+  const ledger = isListable(options.store.ledger)
+    ? new LedgerSnapshot(options.store.ledger, tenant.id)
+    : options.store.ledger;
   const store: PipelineStore = options.dryRun
-    ? memoryPipelineStore(new DryRunLedger(options.store.ledger))
-    : options.store;
+    ? memoryPipelineStore(new DryRunLedger(ledger))
+    : { ...options.store, ledger };
   const deps: WorkerDependencies = {
     ...store,
     tenants: localTenantDirectory([tenant]),
@@ -140,6 +145,9 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
     queues.close();
   }
 }
+
+const isListable = (ledger: Ledger): ledger is ListableLedger =>
+  typeof (ledger as Partial<ListableLedger>).all === "function";
 
 /** One quick attempt at each side; throws the first side's error (it names the API and host). */
 async function preflight(tenant: Tenant, credentials: TenantCredentials, log: Log): Promise<void> {

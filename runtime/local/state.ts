@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { LOCAL_TABLE_PREFIX } from "../store/local.js";
 
 /**
  * Where local state lives: the embedded DynamoDB (runs, ledger, leases, audit) and the demo
@@ -19,4 +21,14 @@ export const sandboxDir = (root: string, tenantId: string) => join(root, "sandbo
 /** Deletes every piece of local state (the next run starts from nothing). */
 export async function resetState(root: string): Promise<void> {
   await rm(root, { recursive: true, force: true });
+}
+
+/**
+ * The tables a local command uses. The ledger says what one product holds: a run pointed at another
+ * product (--product-url) keeps its own tables, so it does not take that product's records for
+ * unchanged. The demo's sandbox is the same product on whatever port it gets: the default tables.
+ */
+export function localTablePrefix(productUrlOverride: string | undefined): string {
+  if (!productUrlOverride) return LOCAL_TABLE_PREFIX;
+  return `${LOCAL_TABLE_PREFIX}-${createHash("sha256").update(productUrlOverride).digest("hex").slice(0, 8)}`;
 }

@@ -9,6 +9,7 @@ import { takeLease } from "./start-run.js";
 
 export type DispatchOutcome =
   | { kind: "started"; runId: string }
+  | { kind: "already-finished"; runId: string }
   | { kind: "skipped"; activeRunId: string }
   | { kind: "unknown-tenant" };
 
@@ -39,6 +40,14 @@ export async function dispatchRun(
   }
   const now = ctx.now();
   const runId = request.runId ?? runIdForMessage(delivery.sentAt, delivery.messageId);
+  // A request redelivered after its run ended must not take the lease back (it would block the
+  // tenant until the lease expired): it gives back a lease it finds, and starts nothing.
+  const existing = await ctx.runs.get(tenant.id, runId);
+  if (existing && existing.status !== "running") {
+    await ctx.lease.release(tenant.id, runId);
+    ctx.log.info("sync request of a finished run ignored", { tenantId: tenant.id, runId });
+    return { kind: "already-finished", runId };
+  }
   const lease = await takeLease(ctx, tenant, runId, now);
   if (!lease.acquired) {
     const skipped = { trigger: request.trigger, at: now.toISOString() };

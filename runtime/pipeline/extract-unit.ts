@@ -1,5 +1,6 @@
 import type { KeyRange, RangeResult } from "../siesa/index.js";
 import { diffRecords } from "../sync/diff.js";
+import type { Progress } from "../sync/model.js";
 import type { PipelineContext, TenantAndClients } from "./context.js";
 import { FAILED_UNITS_BEFORE_STOP, isRunStopping, messageOf, reportApiError } from "./failures.js";
 import { finaliseIfComplete } from "./finalise.js";
@@ -80,6 +81,7 @@ export async function extractUnit(
     throw error;
   }
 
+  let totals: Progress | undefined;
   if (result.kind === "split") {
     let ranges = result.ranges;
     // Plan the children before sending them: a child must never finish before it is counted.
@@ -101,7 +103,7 @@ export async function extractUnit(
       ranges.map((range, i) => ({ tenantId, runId, unitId: `${unitId}.${i}`, range })),
       clients.tenant.sync.concurrency,
     );
-    await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
+    totals = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
   } else {
     // Records this run already wrote count as changed again, so a retry sends the same chunks.
     const diff = await diffRecords(tenantId, result.records, clients.clients.mapper, ctx.ledger, runId);
@@ -109,15 +111,15 @@ export async function extractUnit(
     // Loads go out before the unit counts them as planned: a chunk counted done before it is planned
     // cannot complete the run, because the unit itself is not done yet.
     await ctx.queues.sendLoads(chunks);
-    const applied = await ctx.progress.apply(tenantId, runId, op, {
+    totals = await ctx.progress.apply(tenantId, runId, op, {
       unitsDone: 1,
       extracted: result.records.length,
       unchanged: diff.unchanged,
       rejected: diff.rejected.length,
       loadsPlanned: chunks.length,
     });
-    if (applied && diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
+    if (totals && diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
   }
   if (run.failedUnitStreak) await ctx.runs.unitOutcome(tenantId, runId, false);
-  await finaliseIfComplete(ctx, tenantId, runId);
+  await finaliseIfComplete(ctx, tenantId, runId, totals);
 }

@@ -1,5 +1,5 @@
 import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
-import type { RecordError } from "../sync/model.js";
+import type { Progress, RecordError } from "../sync/model.js";
 import { countsOf, isComplete, runStatus } from "../sync/run-status.js";
 import type { PipelineContext } from "./context.js";
 
@@ -19,8 +19,10 @@ export async function finaliseIfComplete(
   ctx: PipelineContext,
   tenantId: string,
   runId: string,
+  /** The totals an apply just returned; read when absent. */
+  known?: Progress,
 ): Promise<boolean> {
-  const progress = await ctx.progress.read(tenantId, runId);
+  const progress = known ?? (await ctx.progress.read(tenantId, runId));
   if (!isComplete(progress)) return false;
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return false;

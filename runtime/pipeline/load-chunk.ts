@@ -52,10 +52,9 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
     else if (o.outcome === "rejected" || o.outcome === "failed")
       errors.push({ key, outcome: o.outcome, reason: o.reason });
   });
-  if ((await ctx.progress.apply(tenantId, runId, op, delta)) && errors.length > 0) {
-    await ctx.runs.addErrors(tenantId, runId, errors);
-  }
-  await finaliseIfComplete(ctx, tenantId, runId);
+  const totals = await ctx.progress.apply(tenantId, runId, op, delta);
+  if (totals && errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
+  await finaliseIfComplete(ctx, tenantId, runId, totals);
   if (retry) throw retry.error; // the final delivery failed: the chunk goes on to the loads DLQ
 }
 

@@ -65,14 +65,18 @@ export interface AppliedOperation {
 export interface ProgressStore {
   /** The operation as applied, or undefined if it was not. */
   get(tenantId: string, runId: string, opId: string): Promise<AppliedOperation | undefined>;
-  /** Applies `delta` unless `opId` was applied before; true when this call applied it. */
+  /**
+   * Applies `delta` unless `opId` was applied before. Returns the run's totals right after this
+   * call applied it (so the caller can tell whether it completed the run without another read), or
+   * undefined when it had been applied already.
+   */
   apply(
     tenantId: string,
     runId: string,
     opId: string,
     delta: ProgressDelta,
     data?: Record<string, unknown>,
-  ): Promise<boolean>;
+  ): Promise<Progress | undefined>;
   /** The run's totals (one read). */
   read(tenantId: string, runId: string): Promise<Progress>;
   /**

@@ -125,14 +125,14 @@ export class MemoryProgress implements ProgressStore {
     opId: string,
     delta: ProgressDelta,
     data?: Record<string, unknown>,
-  ): Promise<boolean> {
+  ): Promise<Progress | undefined> {
     const run = this.#run(tenantId, runId);
-    if (run.ops.has(opId)) return false;
+    if (run.ops.has(opId)) return undefined;
     run.ops.set(opId, copy({ delta, ...(data ? { data } : {}) }));
     for (const [field, amount] of Object.entries(delta) as [keyof Progress, number][]) {
       run.totals[field] += amount;
     }
-    return true;
+    return { ...run.totals };
   }
 
   async read(tenantId: string, runId: string): Promise<Progress> {

@@ -31,6 +31,12 @@ const partition = (tenantId: string) => `${tenantId}#progress`;
 const markerKey = (runId: string, opId: string) => `${runId}#op#${opId}`;
 const totalKey = (runId: string) => `${runId}#total`;
 
+const totalsOf = (item: Record<string, unknown> | undefined): Progress => {
+  const total = zeroProgress();
+  for (const field of FIELDS) total[field] = Number(item?.[field] ?? 0);
+  return total;
+};
+
 const clean = (delta: ProgressDelta): ProgressDelta => {
   const kept: ProgressDelta = {};
   for (const field of FIELDS) if (delta[field]) kept[field] = delta[field];
@@ -62,7 +68,7 @@ export class RunProgress implements ProgressStore {
     opId: string,
     delta: ProgressDelta,
     data?: Record<string, unknown>,
-  ): Promise<boolean> {
+  ): Promise<Progress | undefined> {
     const kept = clean(delta);
     try {
       await this.doc.send(
@@ -79,14 +85,14 @@ export class RunProgress implements ProgressStore {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
-    await this.#add(tenantId, runId, kept);
-    return true;
+    return this.#add(tenantId, runId, kept);
   }
 
-  async #add(tenantId: string, runId: string, delta: ProgressDelta): Promise<void> {
+  /** Adds to the counter and returns it as it is after this addition. */
+  async #add(tenantId: string, runId: string, delta: ProgressDelta): Promise<Progress> {
     const names: Record<string, string> = { "#version": "version", "#expiresAt": "expiresAt" };
     const values: Record<string, unknown> = { ":one": 1, ":expiresAt": expiresAt(this.now()) };
     const adds = ["#version :one"];
@@ -96,15 +102,17 @@ export class RunProgress implements ProgressStore {
       values[`:${field}`] = delta[field];
       adds.push(`#${field} :${field}`);
     }
-    await this.doc.send(
+    const { Attributes } = await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { tenantId: partition(tenantId), runId: totalKey(runId) },
         UpdateExpression: `ADD ${adds.join(", ")} SET #expiresAt = :expiresAt`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
+        ReturnValues: "ALL_NEW",
       }),
     );
+    return totalsOf(Attributes);
   }
 
   async read(tenantId: string, runId: string): Promise<Progress> {
@@ -115,9 +123,7 @@ export class RunProgress implements ProgressStore {
         ConsistentRead: true,
       }),
     );
-    const total = zeroProgress();
-    for (const field of FIELDS) total[field] = Number(Item?.[field] ?? 0);
-    return total;
+    return totalsOf(Item);
   }
 
   async reconcile(tenantId: string, runId: string): Promise<Progress> {

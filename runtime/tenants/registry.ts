@@ -19,7 +19,7 @@ export interface TenantRegistry {
   forEnvironment(environment: TenantEnvironment): Tenant[];
 }
 
-/** One problem in one tenant file, e.g. `tenants/acme.ts: sync.batchSize: must be at most 100 (got 500)`. */
+/** One problem in one tenant file, e.g. `tenants/acme.ts: sync.concurrency: must be at most 50 (got 500)`. */
 export class TenantConfigError extends Error {
   override readonly name = "TenantConfigError";
   constructor(

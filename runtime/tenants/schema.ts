@@ -31,8 +31,6 @@ export interface Tenant {
   sync: {
     /** EventBridge Scheduler expression: rate(...), cron(...) or at(...). */
     schedule: string;
-    /** Siesa page size and product write batch: 1..100 (Siesa breaks above 100). */
-    batchSize: number;
     /** Retries of a transient failure (5xx) per call: 0..10, default 3. */
     retryAttempts: number;
     /** Units of work in flight at once: 1..50, default 4. */
@@ -137,7 +135,6 @@ const TenantObject = v.strictObject({
   }),
   sync: v.strictObject({
     schedule,
-    batchSize: integer(1, 100),
     retryAttempts: v.optional(integer(0, 10), 3),
     concurrency: v.optional(integer(1, 50), 4),
     maxRunMinutes: v.optional(integer(1, 24 * 60), 60),

@@ -38,7 +38,7 @@ describe("GET /tenants/:id", () => {
       id: "acme-staging",
       environment: "staging",
       product: { type: "kong-rfid", endpoints: { skus: "/inventory/skus/" } },
-      sync: { schedule: "rate(1 hour)", batchSize: 100 },
+      sync: { schedule: "rate(1 hour)" },
       schedule: { expression: "rate(1 hour)", state: "ENABLED" },
       paused: false,
     });

@@ -34,11 +34,13 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read the JSON answer like a client would
+type Json = any;
+
 async function asOperator(
   path: string,
   method = "GET",
   body?: unknown,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: Json }> {
   const response = await fetch(`${stack.apiUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${stack.operatorToken}`, "content-type": "application/json" },

@@ -19,7 +19,7 @@ const newTenant = (id: string): Tenant => ({
     endpoints: { products: "/products" },
     defaults: {},
   },
-  sync: { schedule: "cron(0 6 * * ? *)", batchSize: 50, retryAttempts: 3, concurrency: 2, maxRunMinutes: 45 },
+  sync: { schedule: "cron(0 6 * * ? *)", retryAttempts: 3, concurrency: 2, maxRunMinutes: 45 },
   mapping: "wms",
 });
 

@@ -33,7 +33,7 @@ function fakeClock(start: string) {
 
 const tenant = (id: string, schedule: string) => ({
   id,
-  sync: { schedule, batchSize: 100, retryAttempts: 3, concurrency: 4, maxRunMinutes: 60 },
+  sync: { schedule, retryAttempts: 3, concurrency: 4, maxRunMinutes: 60 },
 });
 
 function schedulerFor(tenants: ReturnType<typeof tenant>[], start = "2025-01-01T00:00:00Z") {

@@ -6,7 +6,7 @@ import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadTenants } from "../../runtime/tenants/registry.js";
 import { freePort } from "../../sandbox/free-port.js";
-import { REPO, scriptCommand } from "../support/cli.js";
+import { isolatedEnv, REPO, scriptCommand } from "../support/cli.js";
 
 /** `npm start` as a user runs it: a real process, stopped by a real signal. */
 
@@ -43,13 +43,13 @@ function start(env: Record<string, string>, options: { items?: number; viaNpm?: 
   const child = options.viaNpm
     ? spawn("npm", ["start", "--", ...args], {
         cwd: REPO,
-        env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN", ...env },
+        env: isolatedEnv({ ...process.env, POWERTOOLS_LOG_LEVEL: "WARN", ...env }),
         stdio: ["ignore", "pipe", "pipe"],
         detached: true,
       })
     : spawn(process.execPath, [...scriptCommand("start"), ...args], {
         cwd: REPO,
-        env: { ...process.env, POWERTOOLS_LOG_LEVEL: "WARN", ...env },
+        env: isolatedEnv({ ...process.env, POWERTOOLS_LOG_LEVEL: "WARN", ...env }),
         stdio: ["ignore", "pipe", "pipe"],
       });
   children.push(child);

@@ -80,16 +80,16 @@ export async function deadLetters(
 
 /** The record keys in the loads dead-letter queue's chunks (read without removing them for long). */
 export async function deadLetterRecords(stack: LocalStack): Promise<number[]> {
+  // Visibility 0: the messages stay in the queue for the next look; repeated receives de-duplicated.
   const seen = new Map<string, LoadChunk>();
-  for (;;) {
+  for (let i = 0; i < 20; i++) {
     const { Messages = [] } = await stack.sqs.client.send(
       new ReceiveMessageCommand({
         QueueUrl: stack.sqs.queues.loads.deadLetter.url,
         MaxNumberOfMessages: 10,
-        VisibilityTimeout: 2,
+        VisibilityTimeout: 0,
       }),
     );
-    if (Messages.length === 0) break;
     for (const m of Messages) seen.set(m.MessageId ?? "", JSON.parse(m.Body ?? "{}") as LoadChunk);
   }
   return [...seen.values()].flatMap((chunk) => chunk.records.map((r) => Number(r.key)));

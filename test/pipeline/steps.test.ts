@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
+import { toEvent } from "../../runtime/local/memory-event-source.js";
 import { FULL_RANGE } from "../../runtime/siesa/index.js";
 import { deliver, drain, eventOf, stepWorld } from "./step-world.js";
 
@@ -238,5 +239,30 @@ describe("a whole run through the steps", () => {
     });
     expect(world.product.writes.length).toBe(writes);
     expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
+  });
+});
+
+describe("dispatch, after the run ended", () => {
+  it("a sync request redelivered after its run finished gives the lease back and starts nothing", async () => {
+    // prepare: a run that went to the end, then its request comes again
+    const world = stepWorld({ items: 20 });
+    await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
+    const first = world.queues.queues.syncRequests.queue.receive(1);
+    const request = first[0];
+    if (!request) throw new Error("no request");
+    await world.handlers.dispatch(toEvent(first, world.queues.queues.syncRequests.queue.arn));
+    await drain(world);
+    const [run] = (await world.store.runs.list(world.tenant.id)).runs;
+
+    // act
+    await world.handlers.dispatch(
+      toEvent([{ ...request, receiveCount: 2 }], world.queues.queues.syncRequests.queue.arn),
+    );
+
+    // assess
+    expect(run?.status).toBe("succeeded");
+    expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
+    expect((await world.store.runs.list(world.tenant.id)).runs).toHaveLength(1);
+    expect(world.queues.queues.pages.queue.size).toBe(0);
   });
 });

@@ -14,7 +14,7 @@ export function aTenantInput(id = "acme-staging"): TenantInput {
       endpoints: { skus: "/inventory/skus/" },
       defaults: { customer_id: 17, type_id: 4, group_id: 9 },
     },
-    sync: { schedule: "rate(1 hour)", batchSize: 100 },
+    sync: { schedule: "rate(1 hour)" },
     mapping: "kong",
   };
 }

@@ -83,7 +83,6 @@ describe("a tenants directory", () => {
     expect(registry.forEnvironment("local")).toEqual([]);
     expect(registry.require("zz-fixture-prod").sync).toMatchObject({
       schedule: "rate(1 hour)",
-      batchSize: 100,
     });
   });
 });
@@ -96,7 +95,6 @@ describe("sync settings a tenant file leaves out", () => {
 
     expect(tenant.sync).toEqual({
       schedule: "rate(1 hour)",
-      batchSize: 100,
       retryAttempts: 3,
       concurrency: 4,
       maxRunMinutes: 60,
@@ -165,9 +163,9 @@ describe("a bad tenant file is refused with file, field and problem", () => {
     [
       "a batch size Siesa cannot serve",
       (t) => {
-        t.sync.batchSize = 500;
+        t.sync.concurrency = 500;
       },
-      "tenants/acme-staging.ts: sync.batchSize: must be at most 100 (got 500)",
+      "tenants/acme-staging.ts: sync.concurrency: must be at most 50 (got 500)",
     ],
     [
       "a rate with a plural unit for 1",
@@ -255,14 +253,14 @@ describe("a bad tenant file is refused with file, field and problem", () => {
 
   it("refuses a duplicate id naming both files, even when the first file has other problems", () => {
     const first = changed((t) => {
-      t.sync.batchSize = 0;
+      t.sync.concurrency = 0;
     });
 
     const copy = anEntry(aTenantInput(), "tenants/acme-staging-copy.ts");
     expect(problemsOf(anEntry(first), copy)).toEqual([
       'tenants/acme-staging-copy.ts: id: duplicate id "acme-staging" (also defined in tenants/acme-staging.ts)',
       'tenants/acme-staging-copy.ts: id: the file is named "acme-staging-copy" but the id is "acme-staging": a tenant file is named after its id (rename it to acme-staging.ts, or set id: "acme-staging-copy")',
-      "tenants/acme-staging.ts: sync.batchSize: must be at least 1 (got 0)",
+      "tenants/acme-staging.ts: sync.concurrency: must be at least 1 (got 0)",
     ]);
   });
 
@@ -274,7 +272,7 @@ describe("a bad tenant file is refused with file, field and problem", () => {
 
   it("collects every problem of every file", () => {
     const one = changed((t) => {
-      t.sync.batchSize = 500;
+      t.sync.concurrency = 500;
       t.sync.schedule = "rate(1 minutes)";
     });
     const two = changed((t) => {
@@ -286,7 +284,7 @@ describe("a bad tenant file is refused with file, field and problem", () => {
 
     expect(problems).toEqual([
       "tenants/acme-staging.ts: sync.schedule: rate(1 minutes): a rate of 1 takes a singular unit (minute)",
-      "tenants/acme-staging.ts: sync.batchSize: must be at most 100 (got 500)",
+      "tenants/acme-staging.ts: sync.concurrency: must be at most 50 (got 500)",
       'tenants/other-co.ts: mapping: unknown mapping "nope" (known: kong, wms)',
     ]);
   });
@@ -326,7 +324,7 @@ describe("tenant files on disk", () => {
     await writeFile(path.join(dir, "notes.md"), "not a tenant\n");
     await writeFile(
       path.join(dir, "bad-batch.ts"),
-      `export default ${JSON.stringify({ ...aTenantInput("bad-batch"), sync: { schedule: "rate(1 hour)", batchSize: 500 } })};\n`,
+      `export default ${JSON.stringify({ ...aTenantInput("bad-batch"), sync: { schedule: "rate(1 hour)", concurrency: 500 } })};\n`,
     );
 
     const failure = await loadTenants({ dir }).catch((error: unknown) => error);
@@ -334,7 +332,7 @@ describe("tenant files on disk", () => {
     expect(failure).toBeInstanceOf(TenantConfigErrors);
     const messages = (failure as TenantConfigErrors).errors.map((e) => e.message);
     expect(messages).toEqual([
-      `${path.join(dir, "bad-batch.ts")}: sync.batchSize: must be at most 100 (got 500)`,
+      `${path.join(dir, "bad-batch.ts")}: sync.concurrency: must be at most 50 (got 500)`,
       expect.stringMatching(new RegExp(`^${path.join(dir, "broken.ts")}: \\(file\\): cannot be loaded: `)),
       `${path.join(dir, "empty.ts")}: (file): no default export: write \`export default defineTenant({...})\``,
     ]);

@@ -49,14 +49,14 @@ describe("npm run tenants:check", () => {
   });
 
   it("fails a bad tenant file, naming the file, the field and the problem", async () => {
-    const bad = { ...aTenantInput("acme-co"), sync: { schedule: "rate(1 hour)", batchSize: 500 } };
+    const bad = { ...aTenantInput("acme-co"), sync: { schedule: "rate(1 hour)", concurrency: 500 } };
     const tenants = await tenantsDir({ "acme-co.ts": bad, "fine-co.ts": aTenantInput("fine-co") });
 
     const { code, stdout, stderr } = await tenantsCheck("--dir", tenants);
 
     expect(code).toBe(1);
     expect(stdout).toBe(
-      `${path.join(tenants, "acme-co.ts")}: sync.batchSize: must be at most 100 (got 500)\n`,
+      `${path.join(tenants, "acme-co.ts")}: sync.concurrency: must be at most 50 (got 500)\n`,
     );
     expect(stderr).toBe("tenants:check failed: 1 problem (listed above)\n");
   });

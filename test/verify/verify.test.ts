@@ -184,7 +184,10 @@ describe("verify within a time budget (the API's)", () => {
     const { tenant, sync, verify } = await world("kong-rfid", 120);
     await sync();
     let clock = 0;
-    const now = () => new Date((clock += 1_000)); // every look at the clock, a second later
+    const now = () => {
+      clock += 1_000; // every look at the clock, a second later
+      return new Date(clock);
+    };
 
     await expect(verify({ budgetMs: 500, now })).rejects.toThrow(
       `stopped after 1.0 s with 100 records read: too many to verify here, use npm run verify -- --tenant ${tenant.id}`,

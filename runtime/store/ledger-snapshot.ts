@@ -1,0 +1,55 @@
+import type { Ledger, LedgerEntry } from "../sync/ports.js";
+
+/** A ledger that can list a tenant's entries (RecordLedger in DynamoDB). */
+export interface ListableLedger extends Ledger {
+  all(tenantId: string): AsyncIterable<LedgerEntry[]>;
+}
+
+/**
+ * The ledger of one tenant read once, up front, with a Query of its whole partition: for a run in one
+ * process, which looks up every record anyway (`npm run sync`), that is a few large reads instead of
+ * one BatchGet per unit of Siesa work. Writes go straight through to DynamoDB and update the copy.
+ * Only valid while this process is the ledger's only writer: the tenant's lease makes it so.
+ */
+export class LedgerSnapshot implements Ledger {
+  readonly #entries = new Map<string, LedgerEntry>();
+  readonly #loaded: Promise<void>;
+
+  constructor(
+    private readonly ledger: ListableLedger,
+    private readonly tenantId: string,
+  ) {
+    this.#loaded = this.#load();
+    // Surfaces at the first getMany; without this an early failure would be an unhandled rejection.
+    this.#loaded.catch(() => {});
+  }
+
+  async #load(): Promise<void> {
+    for await (const page of this.ledger.all(this.tenantId)) {
+      for (const entry of page) this.#entries.set(entry.key, entry);
+    }
+  }
+
+  async getMany(tenantId: string, keys: string[]): Promise<Map<string, LedgerEntry>> {
+    this.#sameTenant(tenantId);
+    await this.#loaded;
+    const found = new Map<string, LedgerEntry>();
+    for (const key of keys) {
+      const entry = this.#entries.get(key);
+      if (entry) found.set(key, entry);
+    }
+    return found;
+  }
+
+  async putMany(tenantId: string, entries: LedgerEntry[]): Promise<void> {
+    this.#sameTenant(tenantId);
+    await this.ledger.putMany(tenantId, entries);
+    for (const entry of entries) this.#entries.set(entry.key, entry);
+  }
+
+  #sameTenant(tenantId: string): void {
+    if (tenantId !== this.tenantId) {
+      throw new Error(`ledger snapshot of tenant ${this.tenantId} asked about tenant ${tenantId}`);
+    }
+  }
+}
