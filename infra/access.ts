@@ -70,9 +70,10 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     sendsTo: [],
     deadLetters: true,
   },
-  // Status and history, manual runs (lease + sync request), pause/resume, connectivity checks, health.
+  // Status and history, manual runs (lease + sync request), pause/resume, connectivity checks, health;
+  // POST /tenants/:id/verify reads the tenant's ledger (Query) and, to repair, marks entries (BatchWriteItem).
   api: {
-    tables: { tenants: "read", runs: "write", audit: "append" },
+    tables: { tenants: "read", runs: "write", ledger: "write", audit: "append" },
     leases: true,
     sendsTo: ["syncRequests"],
     apiTokens: true,

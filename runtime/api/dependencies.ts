@@ -44,6 +44,15 @@ export interface ApiDependencies {
   /** Takes the tenant's lease, records the run and queues it; `started: false` when one is active (→ 409). */
   startRun(tenantId: string, trigger: Extract<RunTrigger, "manual">): Promise<StartRunResult>;
   /**
+   * Verify as a run (trigger `verify`, its report on the run): reads the tenant's product back and
+   * compares it with the ledger; with `repair`, starts a run with trigger `repair` for what differs.
+   * `started: false` when a run is active (→ 409).
+   */
+  verify(
+    tenantId: string,
+    options: { repair: boolean },
+  ): Promise<{ started: true; run: RunView } | { started: false; activeRunId: string }>;
+  /**
    * Connectivity check for an operator after putting a tenant's secrets: secrets exist and parse, Siesa
    * answers one small authenticated query, the product accepts a login. Writes nothing.
    */

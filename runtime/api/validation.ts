@@ -50,13 +50,19 @@ export const RunsQuery = v.strictObject(
   "is not a known query parameter (known: limit, cursor)",
 );
 
+/** POST /tenants/:id/verify: an empty body, or `{"repair": true}`. */
+export const VerifyBody = v.strictObject(
+  { repair: v.optional(v.boolean("must be true or false")) },
+  "is not a known field (known: repair)",
+);
+
 export type Issue = { field: string; problem: string };
 
 /** Parses `value` or throws a 400 naming every bad field; `where` says which part of the request it was. */
 export function parseRequest<S extends v.GenericSchema>(
   schema: S,
   value: unknown,
-  where: "path" | "query",
+  where: "path" | "query" | "body",
 ): v.InferOutput<S> {
   const result = v.safeParse(schema, value);
   if (result.success) return result.output;
@@ -66,4 +72,21 @@ export function parseRequest<S extends v.GenericSchema>(
   }));
   const message = issues.map((i) => `${i.field}: ${i.problem}`).join("; ");
   throw new ApiError(400, `invalid ${where} parameter ${message}`, { issues });
+}
+
+/** A request's JSON body checked against `schema`; no body at all reads as `{}`. */
+export async function readJsonBody<S extends v.GenericSchema>(
+  c: { req: { text(): Promise<string> } },
+  schema: S,
+): Promise<v.InferOutput<S>> {
+  const text = (await c.req.text()).trim();
+  let value: unknown = {};
+  if (text !== "") {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new ApiError(400, "the request body is not JSON");
+    }
+  }
+  return parseRequest(schema, value, "body");
 }

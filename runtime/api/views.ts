@@ -3,6 +3,7 @@ import { MAX_RUN_ERRORS } from "../store/runs.js";
 import type { RecordError } from "../sync/model.js";
 import { type Counts, zeroCounts } from "../sync/model.js";
 import type { Tenant } from "../tenants/schema.js";
+import type { VerifyRunReport } from "../verify/report.js";
 import type { RunView } from "./dependencies.js";
 
 /** The JSON shapes the API answers with, built in one place so every route shows a run or tenant alike. */
@@ -25,6 +26,8 @@ export interface RunJson {
   counts: Counts;
   /** The first rejected or failed records with their reasons (at most 50). */
   errors: RecordError[];
+  /** A verify run's report: counts per status, the first 50 differences, the repair run it started. */
+  verify?: VerifyRunReport;
 }
 
 export function runJson(run: RunView): RunJson {
@@ -41,6 +44,7 @@ export function runJson(run: RunView): RunJson {
     ...(run.skipped?.length ? { skipped: run.skipped } : {}),
     counts: { ...zeroCounts(), ...run.counts },
     errors: (run.errors ?? []).slice(0, MAX_RUN_ERRORS),
+    ...(run.verify ? { verify: run.verify } : {}),
   };
 }
 

@@ -13,7 +13,7 @@ import type { Ledger, MetricsSink, PipelineStore } from "../pipeline/ports.js";
 import { startRun } from "../pipeline/start-run.js";
 import { LedgerSnapshot, type ListableLedger } from "../store/ledger-snapshot.js";
 import { DryRunLedger, memoryPipelineStore } from "../store/memory.js";
-import type { Counts, RecordError, RunStatus } from "../sync/model.js";
+import type { Counts, RecordError, RunStatus, RunTrigger } from "../sync/model.js";
 import { countsOf } from "../sync/run-status.js";
 import type { Tenant } from "../tenants/schema.js";
 import type { QueueHandler, WorkerDependencies } from "../workers/dependencies.js";
@@ -48,6 +48,8 @@ export interface InProcessRunOptions {
    * after every unit's retries. The CLI asks for it.
    */
   preflight?: boolean;
+  /** What started the run (default `cli`; `npm run verify -- --repair` runs with `repair`). */
+  trigger?: Extract<RunTrigger, "cli" | "repair">;
   /** Wraps each worker's handler (tests crash or duplicate deliveries with the real handlers). */
   wrapHandlers?: (worker: WorkerName, handler: QueueHandler) => QueueHandler;
 }
@@ -127,7 +129,7 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
   const ctx = createPipelineContext(deps);
   try {
     if (options.preflight) await preflight(tenant, options.credentials, log);
-    const started = await startRun(ctx, tenant, "cli");
+    const started = await startRun(ctx, tenant, options.trigger ?? "cli");
     if (!started.started) {
       throw new RunNotStartedError(
         `tenant ${tenant.id} has a run in progress (${started.activeRunId}); it ends by itself, or when its process is gone`,

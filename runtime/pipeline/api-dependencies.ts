@@ -9,6 +9,7 @@ import { clientsFor } from "../compose.js";
 import { defaultPolicy } from "../http/policy.js";
 import { shortCache } from "../short-cache.js";
 import type { RunRecord } from "../sync/ports.js";
+import { runVerify } from "../verify/verify-run.js";
 import type { WorkerDependencies } from "../workers/dependencies.js";
 import { createPipelineContext } from "./context.js";
 import { countsOf } from "./finalise.js";
@@ -46,7 +47,8 @@ export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyPa
     let cursor: string | undefined;
     for (let page = 0; page < HISTORY_PAGES; page++) {
       const answer = await deps.runs.list(tenantId, { limit: 100, ...(cursor ? { cursor } : {}) });
-      const found = answer.runs.find(accept);
+      // A verify run reads the product and syncs nothing: it says nothing about the sync's health.
+      const found = answer.runs.find((run) => run.trigger !== "verify" && accept(run));
       if (found) return found;
       if (!answer.cursor) return undefined;
       cursor = answer.cursor;
@@ -115,6 +117,13 @@ export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyPa
       const started = await startRun(ctx, tenant, trigger);
       active.forget(tenantId);
       return started;
+    },
+    async verify(tenantId, options) {
+      const tenant = await deps.tenants.get(tenantId);
+      if (!tenant) throw new Error(`tenant ${tenantId} is not deployed`);
+      const result = await runVerify(ctx, tenant, options);
+      active.forget(tenantId);
+      return result;
     },
     checkTenant: createTenantCheck({
       tenants: deps.tenants,

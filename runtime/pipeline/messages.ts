@@ -11,7 +11,7 @@ const RunId = v.pipe(v.string(), v.minLength(1), v.maxLength(80));
 /** sync-requests: from EventBridge Scheduler (`{"tenantId","trigger":"schedule"}`), the API or a retry. */
 export const SyncRequestSchema = v.object({
   tenantId: TenantId,
-  trigger: v.picklist(["schedule", "manual", "cli", "retry"]),
+  trigger: v.picklist(["schedule", "manual", "cli", "retry", "repair", "verify"]),
   /** Set by the API, which creates the run (and takes the lease) before it answers 202. */
   runId: v.optional(RunId),
 });

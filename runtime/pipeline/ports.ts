@@ -19,6 +19,8 @@ export interface RunEnd {
   finishedAt: string;
   durationMs: number;
   reason?: string;
+  /** A verify run keeps its report. */
+  verify?: RunRecord["verify"];
 }
 
 /** One record per run: what the API shows, and the flags the steps coordinate through. */

@@ -1,10 +1,13 @@
 import type { ProductType } from "../sync/model.js";
 import { KongClient } from "./kong-client.js";
-import type { ProductClient, ProductClientOptions } from "./types.js";
+import type { ProductClient, ProductClientOptions, ProductReader } from "./types.js";
 import { WmsClient } from "./wms-client.js";
 
 /** The client for a tenant's product type (the tenant file's `product.type`). */
-export function createProductClient(type: ProductType, options: ProductClientOptions): ProductClient {
+export function createProductClient(
+  type: ProductType,
+  options: ProductClientOptions,
+): ProductClient & ProductReader {
   switch (type) {
     case "kong-rfid":
       return new KongClient(options);

@@ -1,8 +1,16 @@
 import type { ProductRecord } from "../sync/model.js";
 import { isRecord, isSuccess } from "./api-text.js";
 import { drfMessage, isDuplicateExternalId } from "./kong-errors.js";
+import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
-import type { ProductClient, ProductClientOptions, WriteResult } from "./types.js";
+import type {
+  ListedRecord,
+  ListScope,
+  ProductClient,
+  ProductClientOptions,
+  ProductReader,
+  WriteResult,
+} from "./types.js";
 import { joinUrl, withTrailingSlash } from "./url.js";
 import { type CreateAnswer, type FindAnswer, type UpdateAnswer, writeRecord } from "./write-flow.js";
 
@@ -19,10 +27,11 @@ interface DrfPage {
 
 /**
  * Kong RFID (Django REST Framework + Djoser, SYSTEM.md §5): `Token` auth from a Djoser login,
- * one SKU per POST, PATCH by id, and find-by-`external_id` through DRF's substring `search`.
+ * one SKU per POST, PATCH by id, find-by-`external_id` through DRF's substring `search`, and the
+ * customer's SKUs read back page by page (verify).
  * Every call goes through `send()` (429/5xx/timeouts per the error policy).
  */
-export class KongClient implements ProductClient {
+export class KongClient implements ProductClient, ProductReader {
   readonly type = SERVICE;
   readonly #options: ProductClientOptions;
   readonly #skusUrl: string;
@@ -57,6 +66,27 @@ export class KongClient implements ProductClient {
       record,
       knownProductId,
     );
+  }
+
+  /**
+   * Every SKU of the customer, page by page (DRF's `{count,next,previous,results}`). Later pages are
+   * asked from our own URL with `next`'s query, as in `#find`; a `next` seen before ends the read.
+   */
+  async *list(scope: ListScope): AsyncGenerator<ListedRecord[]> {
+    let query: Record<string, string> = { page_size: LOOKUP_PAGE_SIZE };
+    if (scope.customerId !== undefined) query.customer_id = scope.customerId;
+    const seen = new Set<string>();
+    for (;;) {
+      seen.add(new URLSearchParams(query).toString());
+      const response = await this.#api.call("list skus", this.#skusUrl, { method: "GET", query });
+      if (!isSuccess(response.status)) throw this.#api.listRefused(response, "list skus");
+      const page = isRecord(response._data) ? response._data : {};
+      yield listedRecords(SERVICE, "list skus", page.results);
+      const next = typeof page.next === "string" ? page.next : undefined;
+      const nextQuery = next ? Object.fromEntries(new URL(next).searchParams) : undefined;
+      if (!nextQuery || seen.has(new URLSearchParams(nextQuery).toString())) return;
+      query = nextQuery;
+    }
   }
 
   async #create(record: ProductRecord): Promise<CreateAnswer> {

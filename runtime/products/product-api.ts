@@ -63,6 +63,17 @@ export class ProductApi {
     };
   }
 
+  /** A list page the product refused: reading it back cannot go on, so it is an error naming the call. */
+  listRefused(response: FetchResponse<unknown>, operation: string): ExternalCallError {
+    return new ExternalCallError(
+      this.shape.product,
+      operation,
+      response.status,
+      this.shape.messageOf(response._data),
+      false,
+    );
+  }
+
   idOf(response: FetchResponse<unknown>, operation: string): string {
     const id = isRecord(response._data) ? response._data.id : undefined;
     if (typeof id === "number" || (typeof id === "string" && id !== "")) return String(id);

@@ -24,6 +24,26 @@ export interface ProductClient extends ProductWriter {
   write(record: ProductRecord, knownProductId?: string): Promise<WriteResult>;
 }
 
+/** One record as the product lists it: its id, its external id, and every field it holds. */
+export interface ListedRecord {
+  id: string;
+  externalId: string;
+  fields: Record<string, unknown>;
+}
+
+/** Which of the product's records are the tenant's: Kong filters by its `customer_id`. */
+export interface ListScope {
+  customerId?: string;
+}
+
+/**
+ * Reads every record of the tenant back from the product (verify), one page at a time, through the
+ * same call policy as the writes. Throws ExternalCallError when a page cannot be read.
+ */
+export interface ProductReader {
+  list(scope: ListScope): AsyncGenerator<ListedRecord[]>;
+}
+
 export interface ProductClientOptions {
   /** With or without a trailing slash; may carry a path prefix. */
   baseUrl: string;

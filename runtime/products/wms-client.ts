@@ -1,7 +1,15 @@
 import type { ProductRecord } from "../sync/model.js";
 import { isRecord, isSuccess } from "./api-text.js";
+import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
-import type { ProductClient, ProductClientOptions, WriteResult } from "./types.js";
+import type {
+  ListedRecord,
+  ListScope,
+  ProductClient,
+  ProductClientOptions,
+  ProductReader,
+  WriteResult,
+} from "./types.js";
 import { joinUrl, withoutTrailingSlash } from "./url.js";
 import { wmsMessage } from "./wms-errors.js";
 import { type CreateAnswer, type FindAnswer, type UpdateAnswer, writeRecord } from "./write-flow.js";
@@ -9,6 +17,8 @@ import { type CreateAnswer, type FindAnswer, type UpdateAnswer, writeRecord } fr
 const SERVICE = "wms";
 const DEFAULT_PRODUCTS_PATH = "/products";
 const DEFAULT_LOGIN_PATH = "/auth";
+/** Items per list page asked for when reading everything back. */
+const LIST_PAGE_SIZE = "100";
 
 interface WmsPage {
   results?: { id?: unknown; external_id?: unknown }[];
@@ -17,14 +27,15 @@ interface WmsPage {
 
 /**
  * The WMS (SYSTEM.md §6): `Bearer` auth from `POST /auth`, `POST /products`, `PATCH /products/{id}`,
- * and find-by-`external_id` through `GET /products?external_id__eq=` with cursor pages.
+ * find-by-`external_id` through `GET /products?external_id__eq=` with cursor pages, and every
+ * product read back by the same cursor (verify).
  * Every call goes through `send()` (429/5xx/timeouts per the error policy).
  *
  * Whether the WMS refuses a second product with the same `external_id` (a 409) is not confirmed,
  * so a record the ledger holds no product id for is looked up before it is created: duplicate
  * protection does not depend on that 409 (which, if it comes, still leads to find + update).
  */
-export class WmsClient implements ProductClient {
+export class WmsClient implements ProductClient, ProductReader {
   readonly type = SERVICE;
   readonly #options: ProductClientOptions;
   readonly #productsUrl: string;
@@ -62,6 +73,26 @@ export class WmsClient implements ProductClient {
       knownProductId,
       { findBeforeCreate: true },
     );
+  }
+
+  /**
+   * Every product, following `last_evaluated_key_id` until it is null (or repeats). The WMS has no
+   * customer: an instance serves one client account, so all of its products are the tenant's.
+   */
+  async *list(_scope: ListScope): AsyncGenerator<ListedRecord[]> {
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const query: Record<string, string> = { limit: LIST_PAGE_SIZE };
+      if (cursor) query.last_evaluated_key_id = cursor;
+      const response = await this.#api.call("list products", this.#productsUrl, { method: "GET", query });
+      if (!isSuccess(response.status)) throw this.#api.listRefused(response, "list products");
+      const page = isRecord(response._data) ? response._data : {};
+      yield listedRecords(SERVICE, "list products", page.results);
+      if (cursor) seen.add(cursor);
+      const next = page.last_evaluated_key_id;
+      cursor = typeof next === "string" && next !== "" ? next : undefined;
+    } while (cursor && !seen.has(cursor));
   }
 
   async #create(record: ProductRecord): Promise<CreateAnswer> {

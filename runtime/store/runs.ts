@@ -1,7 +1,7 @@
 /**
  * Run records: one item per run, keyed by tenant and a time-sortable runId, updated in place while the
  * run's workers progress, so the API can show a run's status, counts and first errors as it goes.
- * Item: { tenantId, runId, trigger, status, startedAt, finishedAt?, durationMs?, counts{}, errors[], reason?, dryRun? }.
+ * Item: { tenantId, runId, trigger, status, startedAt, finishedAt?, durationMs?, counts{}, errors[], reason?, dryRun?, verifyReport? }.
  */
 import { randomBytes } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
@@ -128,6 +128,10 @@ export class RunStore implements RunState {
     if (end.reason !== undefined) {
       sets.push("reason = :reason");
       values[":reason"] = truncate(end.reason);
+    }
+    if (end.verify !== undefined) {
+      sets.push("verifyReport = :verify");
+      values[":verify"] = end.verify;
     }
     try {
       await this.doc.send(
@@ -320,5 +324,7 @@ function fromItem(item: Record<string, unknown>): RunRecord {
   if (run.stopReason !== undefined) record.stopReason = run.stopReason;
   if (run.skipped !== undefined) record.skipped = run.skipped;
   if (run.failedUnitStreak) record.failedUnitStreak = Number(run.failedUnitStreak);
+  const verify = (item as { verifyReport?: RunRecord["verify"] }).verifyReport;
+  if (verify !== undefined) record.verify = verify;
   return record;
 }

@@ -73,10 +73,10 @@ export class MappingDefinitionError extends Error {
   }
 }
 
-type Kind = "text" | "optional-text" | "integer" | "boolean" | "text-list" | "entry-list";
+export type Kind = "text" | "optional-text" | "integer" | "boolean" | "text-list" | "entry-list";
 
 /** Canonical fields in the order items are built (one object shape for every record). */
-const CANONICAL: Readonly<Record<CanonicalField, Kind>> = {
+export const CANONICAL: Readonly<Record<CanonicalField, Kind>> = {
   sku: "text",
   sourceId: "integer",
   name: "text",

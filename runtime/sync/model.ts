@@ -1,6 +1,7 @@
 /**
  * The vocabulary every part of the sync shares. Pure types: no I/O lives here.
  */
+import type { VerifyRunReport } from "../verify/report.js";
 
 export type ProductType = "kong-rfid" | "wms";
 
@@ -90,7 +91,7 @@ export interface RecordError {
 }
 
 export type RunStatus = "running" | "succeeded" | "partial" | "failed";
-export type RunTrigger = "schedule" | "manual" | "cli" | "retry";
+export type RunTrigger = "schedule" | "manual" | "cli" | "retry" | "repair" | "verify";
 
 /** A run as recorded: what the API shows, and the flags the pipeline steps coordinate through. */
 export interface RunRecord {
@@ -111,4 +112,6 @@ export interface RunRecord {
   skipped?: { trigger: RunTrigger; at: string }[];
   /** Units of Siesa work that gave up in a row (a success resets it). */
   failedUnitStreak?: number;
+  /** A verify run's report (trigger `verify`): counts per status and the first differences. */
+  verify?: VerifyRunReport;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { apiUnderTest } from "./factories.js";
+import { apiUnderTest, TOKENS } from "./factories.js";
 
 describe("POST /tenants/:id/pause and /resume", () => {
   it("pauses a tenant by disabling its schedule, and answers the new state", async () => {
@@ -78,5 +78,61 @@ describe("POST /tenants/:id/check", () => {
 
     expect((await call("POST", "/tenants/no-such-tenant/check")).status).toBe(404);
     expect(state.checked).toEqual([]);
+  });
+});
+
+describe("POST /tenants/:id/verify (the answers; the verify itself: test/api/verify-stack.test.ts)", () => {
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the JSON answer like a client would
+  const json = async (response: Response): Promise<any> => response.json();
+  const post = (app: ReturnType<typeof apiUnderTest>["app"], body?: string) =>
+    app.request("/tenants/acme-staging/verify", {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKENS.operator}`, "content-type": "application/json" },
+      ...(body !== undefined ? { body } : {}),
+    });
+
+  it("answers 200 with the verify run; without a body it does not repair", async () => {
+    const { app, state } = apiUnderTest();
+
+    const response = await post(app);
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ tenantId: "acme-staging", trigger: "verify" });
+    expect(state.verified).toEqual([{ tenantId: "acme-staging", repair: false }]);
+  });
+
+  it('passes {"repair": true} on', async () => {
+    const { app, state } = apiUnderTest();
+
+    expect((await post(app, '{"repair": true}')).status).toBe(200);
+    expect(state.verified).toEqual([{ tenantId: "acme-staging", repair: true }]);
+  });
+
+  it("answers 400 naming the field for a body it does not understand, and verifies nothing", async () => {
+    const { app, state } = apiUnderTest();
+
+    const wrongType = await post(app, '{"repair": "yes"}');
+    const unknownField = await post(app, '{"fix": true}');
+
+    expect(wrongType.status).toBe(400);
+    expect((await json(wrongType)).error.message).toBe(
+      "invalid body parameter repair: must be true or false",
+    );
+    expect(unknownField.status).toBe(400);
+    expect((await json(unknownField)).error.message).toContain("fix: is not a known field (known: repair)");
+    expect(state.verified).toEqual([]);
+  });
+
+  it("answers 409 while a run is active", async () => {
+    const { app, call, state } = apiUnderTest();
+    await call("POST", "/tenants/acme-staging/runs");
+
+    const response = await post(app);
+
+    expect(response.status).toBe(409);
+    expect((await json(response)).error.details).toEqual({
+      tenantId: "acme-staging",
+      activeRunId: state.nextRunId,
+    });
   });
 });

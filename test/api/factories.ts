@@ -58,12 +58,14 @@ export function fakeApi() {
   const runs: RunView[] = [];
   const started: { tenantId: string; trigger: string }[] = [];
   const checked: string[] = [];
+  const verified: { tenantId: string; repair: boolean }[] = [];
   const state = {
     tenants,
     scheduleStates,
     runs,
     started,
     checked,
+    verified,
     health: { "runs-table": "ok", "sync-requests-queue": "ok" } as Record<string, string>,
     nextRunId: "20250310T120000.000Z-bbbbbbbbbbbb",
     /** Makes any dependency fail unexpectedly (for the 500 path). */
@@ -129,6 +131,20 @@ export function fakeApi() {
         aRun({ runId: state.nextRunId, tenantId, trigger, status: "running", startedAt: NOW.toISOString() }),
       );
       return { started: true, runId: state.nextRunId };
+    },
+    verify: async (tenantId, options) => {
+      const active = await deps.runs.active(tenantId);
+      if (active) return { started: false, activeRunId: active.runId };
+      verified.push({ tenantId, ...options });
+      const run = aRun({
+        runId: state.nextRunId,
+        tenantId,
+        trigger: "verify",
+        counts: zeroCounts(),
+        errors: [],
+      });
+      runs.push(run);
+      return { started: true, run };
     },
     checkTenant: async (tenantId) => {
       checked.push(tenantId);

@@ -6,6 +6,7 @@ import { runScript } from "../support/cli.js";
 const COMMANDS = [
   ["start", "--items <n>"],
   ["sync", "--tenant <id>"],
+  ["verify", "--repair"],
   ["token", "--operator"],
   ["tenants:check", "--dir <dir>"],
   ["plan", "--stack <staging|prod>"],

@@ -6,10 +6,14 @@ import type { ApiDependencies } from "../dependencies.js";
 import type { ApiEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import { tenantFor } from "../tenant-access.js";
+import { readJsonBody, VerifyBody } from "../validation.js";
+import { runJson } from "../views.js";
 
 /**
- * Operator actions on a tenant: `POST /tenants/:id/pause`, `/resume` (its EventBridge schedule) and
- * `/check` (connectivity with its secrets). Tenant tokens are read-only: 403.
+ * Operator actions on a tenant: `POST /tenants/:id/pause`, `/resume` (its EventBridge schedule),
+ * `/check` (connectivity with its secrets) and `/verify` (the product read back and compared with the
+ * ledger, as a run; `{"repair": true}` also starts a run that rewrites what differs). Tenant tokens
+ * are read-only: 403.
  */
 export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
   const setSchedule = (state: ScheduleState, action: string) =>
@@ -46,5 +50,25 @@ export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
       const tenant = await tenantFor(deps, principal, c.req.param());
       // 200 even when a check fails: the request succeeded and the report (ok + each check) is the answer.
       return c.json(await deps.checkTenant(tenant.id));
+    })
+    .post("/tenants/:id/verify", async (c) => {
+      const principal = c.get("principal");
+      assertOperator(principal, "verify a tenant's product");
+      const tenant = await tenantFor(deps, principal, c.req.param());
+      const { repair } = await readJsonBody(c, VerifyBody);
+      const result = await deps.verify(tenant.id, { repair: repair ?? false });
+      if (!result.started) {
+        throw new ApiError(409, `tenant ${tenant.id} has a run in progress (${result.activeRunId})`, {
+          tenantId: tenant.id,
+          activeRunId: result.activeRunId,
+        });
+      }
+      log.info("tenant verified", {
+        tenantId: tenant.id,
+        runId: result.run.runId,
+        status: result.run.status,
+      });
+      // 200 whatever the verdict: the report is the answer (the run's status says ok or not).
+      return c.json(runJson(result.run));
     });
 }

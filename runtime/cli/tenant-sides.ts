@@ -1,0 +1,165 @@
+/**
+ * What `npm run sync` and `npm run verify` share: the tenant from its file, the local state (.data/),
+ * and each side of the tenant, Siesa and its product, as either a sandbox (a `local` tenant, no URL
+ * flag for that side) or the real thing with credentials from the environment.
+ */
+import { startSandboxes } from "../../sandbox/local.js";
+import type { TenantCredentials } from "../compose.js";
+import { dynamoDir, localTablePrefix, sandboxDir } from "../local/state.js";
+import { openStore, type Store } from "../store/local.js";
+import { loadTenants } from "../tenants/registry.js";
+import type { Tenant } from "../tenants/schema.js";
+import { type OptionSpec, UsageError } from "./args.js";
+
+/** The options both commands take to point a tenant's sides elsewhere or size its sandbox. */
+export const SIDE_OPTIONS = {
+  "siesa-url": {
+    type: "string",
+    value: "url",
+    help: "use this Siesa instead of the tenant's (or the sandbox)",
+  },
+  "product-url": {
+    type: "string",
+    value: "url",
+    help: "use this product API instead of the tenant's (or the sandbox)",
+  },
+  items: {
+    type: "string",
+    value: "n",
+    help: "size of a local tenant's sandbox catalogue (default: as last time, or 1000)",
+  },
+  seed: {
+    type: "string",
+    value: "s",
+    help: "seed of a local tenant's sandbox catalogue (default: as last time, or 42)",
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export const CREDENTIAL_NOTES = [
+  "credentials of a side that is not a sandbox come from the environment:",
+  "  Siesa: SIESA_CONNI_KEY, SIESA_CONNI_TOKEN    product: PRODUCT_USERNAME, PRODUCT_PASSWORD",
+] as const;
+
+/** The tenant named by --tenant, or a UsageError listing the known ones. */
+export async function tenantNamed(name: string | undefined): Promise<Tenant> {
+  const registry = await loadTenants();
+  const known = `known tenants: ${registry
+    .all()
+    .map((t) => t.id)
+    .join(", ")}`;
+  if (!name) throw new UsageError(`missing --tenant <id> (${known})`);
+  const tenant = registry.get(name);
+  if (!tenant) throw new UsageError(`unknown tenant "${name}" (${known})`);
+  return tenant;
+}
+
+/** A whole-number flag, or a UsageError naming it. */
+export function wholeNumber(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0)
+    throw new UsageError(`--${name} must be a whole number (got ${text})`);
+  return value;
+}
+
+const SIDE_VARIABLES = {
+  siesa: ["SIESA_CONNI_KEY", "SIESA_CONNI_TOKEN"],
+  product: ["PRODUCT_USERNAME", "PRODUCT_PASSWORD"],
+} as const;
+
+/** One side's credentials from the environment (only that side's variables are asked for). */
+function fromEnv(side: keyof typeof SIDE_VARIABLES): [string, string] {
+  const [first, second] = SIDE_VARIABLES[side].map((name) => {
+    const value = process.env[name];
+    if (!value)
+      throw new Error(
+        `${name} is not set (credentials of a side that is not a sandbox come from the environment)`,
+      );
+    return value;
+  });
+  return [first as string, second as string];
+}
+
+const siesaFromEnv = (): TenantCredentials["siesa"] => {
+  const [conniKey, conniToken] = fromEnv("siesa");
+  return { conniKey, conniToken };
+};
+const productFromEnv = (): TenantCredentials["product"] => {
+  const [username, password] = fromEnv("product");
+  return { username, password };
+};
+
+export interface SideOptions {
+  "siesa-url"?: string | undefined;
+  "product-url"?: string | undefined;
+  items?: number | undefined;
+  seed?: number | undefined;
+  /** Whether Siesa is needed at all (verify reads only the product): its variables are not asked for otherwise. */
+  siesa?: boolean;
+}
+
+export interface TenantSides {
+  store: Store;
+  /** The tenant with its base URLs pointed at the sandboxes or the overrides. */
+  tenant: Tenant;
+  credentials: TenantCredentials;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the local store (first: the data directory is claimed with it, before the sandboxes write
+ * there), then each side: a sandbox, or the tenant's (or overridden) URL with the environment's
+ * credentials. The variables of a sandbox side are never asked for.
+ */
+export async function openTenantSides(
+  tenant: Tenant,
+  state: string,
+  options: SideOptions,
+): Promise<TenantSides> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer();
+  };
+  try {
+    const store = await openStore({
+      path: dynamoDir(state),
+      prefix: localTablePrefix(options["product-url"]),
+    });
+    closers.push(store.close);
+    let siesaUrl = options["siesa-url"];
+    let productUrl = options["product-url"];
+    const needSiesa = options.siesa ?? true;
+    let siesa = needSiesa && (siesaUrl || tenant.environment !== "local") ? siesaFromEnv() : undefined;
+    let product = productUrl || tenant.environment !== "local" ? productFromEnv() : undefined;
+    if ((needSiesa && !siesa) || !product) {
+      const sandboxes = await startSandboxes({
+        product: tenant.product.type,
+        ...(options.items !== undefined ? { items: options.items } : {}),
+        ...(options.seed !== undefined ? { seed: options.seed } : {}),
+        stateDir: sandboxDir(state, tenant.id),
+      });
+      closers.push(sandboxes.close);
+      if (needSiesa) {
+        siesa ??= sandboxes.credentials.siesa;
+        siesaUrl ??= sandboxes.siesaUrl;
+      }
+      product ??= sandboxes.credentials.product;
+      productUrl ??= sandboxes.productUrl;
+    }
+    // A side that is not needed keeps no credentials: nothing will call it.
+    const credentials: TenantCredentials = { siesa: siesa ?? { conniKey: "", conniToken: "" }, product };
+    return {
+      store,
+      tenant: {
+        ...tenant,
+        siesa: { ...tenant.siesa, baseUrl: siesaUrl ?? tenant.siesa.baseUrl },
+        product: { ...tenant.product, baseUrl: productUrl ?? tenant.product.baseUrl },
+      },
+      credentials,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,105 @@
+import { payloadHash } from "../sync/hash.js";
+import type { LedgerEntry } from "../sync/ports.js";
+import { type PayloadShape, type Projection, project } from "./payload-shape.js";
+import { type VerifyCounts, type VerifyDifference, zeroVerifyCounts } from "./report.js";
+
+/** With and without trimming, with and without nulls: the ways a product may hand back what we sent. */
+const PROJECTIONS: readonly Projection[] = [
+  { trim: false, dropNulls: true },
+  { trim: true, dropNulls: true },
+  { trim: false, dropNulls: false },
+  { trim: true, dropNulls: false },
+];
+
+/**
+ * Whether the product's record still holds the payload whose hash the ledger keeps: the record,
+ * reduced to the keys our payload sets and read back into their kinds, hashes like the ledger.
+ */
+export function holdsWrittenPayload(
+  fields: Record<string, unknown>,
+  shape: PayloadShape,
+  ledgerHash: string,
+): boolean {
+  return PROJECTIONS.some((how) => payloadHash(project(fields, shape, how)) === ledgerHash);
+}
+
+export interface ListedRecordLike {
+  id: string;
+  externalId: string;
+  fields: Record<string, unknown>;
+}
+
+/**
+ * Compares the product's records, page by page, with the tenant's ledger. Records are matched by the
+ * product's id the ledger remembers (not by external id, which a mapping may key differently over
+ * time). A ledger entry whose id the product never listed is `missing`; a listed record no entry
+ * knows is `unknown`.
+ */
+export class Comparison {
+  readonly counts: VerifyCounts = zeroVerifyCounts();
+  readonly differences: VerifyDifference[] = [];
+  readonly #byProductId = new Map<string, LedgerEntry>();
+  readonly #seen = new Set<string>();
+  #listed = 0;
+
+  constructor(
+    entries: Iterable<LedgerEntry>,
+    private readonly shape: PayloadShape,
+  ) {
+    for (const entry of entries) this.#byProductId.set(entry.productId, entry);
+  }
+
+  get listed(): number {
+    return this.#listed;
+  }
+
+  get ledgerSize(): number {
+    return this.#byProductId.size;
+  }
+
+  add(records: readonly ListedRecordLike[]): void {
+    for (const record of records) {
+      // A page read while someone adds or deletes records may repeat one: it counts once.
+      if (this.#seen.has(record.id)) continue;
+      this.#seen.add(record.id);
+      this.#listed++;
+      const entry = this.#byProductId.get(record.id);
+      if (!entry) {
+        this.#differ({
+          status: "unknown",
+          productId: record.id,
+          externalId: record.externalId,
+          detail: "in the product for this tenant, but not in the ledger: not written by this integration",
+        });
+      } else if (holdsWrittenPayload(record.fields, this.shape, entry.hash)) {
+        this.counts.ok++;
+      } else {
+        this.#differ({
+          status: "drifted",
+          key: entry.key,
+          productId: record.id,
+          externalId: record.externalId,
+          detail: `changed in the product since run ${entry.runId} wrote it (${entry.updatedAt})`,
+        });
+      }
+    }
+  }
+
+  /** Ends the comparison: every ledger entry the product did not list is missing. */
+  finish(): void {
+    for (const [productId, entry] of this.#byProductId) {
+      if (this.#seen.has(productId)) continue;
+      this.#differ({
+        status: "missing",
+        key: entry.key,
+        productId,
+        detail: `gone from the product since run ${entry.runId} wrote it (${entry.updatedAt})`,
+      });
+    }
+  }
+
+  #differ(difference: VerifyDifference): void {
+    this.counts[difference.status]++;
+    this.differences.push(difference);
+  }
+}

@@ -1,0 +1,218 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { defaultPolicy } from "../../runtime/http/policy.js";
+import { runInProcess } from "../../runtime/local/in-process.js";
+import { withSandboxUrls } from "../../runtime/local/tenants.js";
+import { createProductClient } from "../../runtime/products/index.js";
+import { dynamoPipelineStore } from "../../runtime/store/dynamo.js";
+import { openStore, type Store } from "../../runtime/store/local.js";
+import type { Tenant } from "../../runtime/tenants/schema.js";
+import { markForRepair } from "../../runtime/verify/repair.js";
+import { verifyTenant } from "../../runtime/verify/verify.js";
+import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
+import { quietLog } from "../support/log.js";
+import { aTenant } from "../tenants/factories.js";
+
+// Verify as an operator relies on it: a real sync into the Kong (or WMS) sandbox over HTTP, the ledger
+// in DynamoDB (dynalite), then someone edits or deletes records in the product behind our back.
+
+const fastPolicy = { baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 10_000, sleep: async () => {} };
+
+const opened: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((o) => o.close()));
+});
+
+async function world(product: Tenant["product"]["type"], items: number) {
+  const store: Store = await openStore({ prefix: `verify-${Math.random().toString(36).slice(2, 8)}` });
+  opened.push(store);
+  const sandboxes: LocalSandboxes = await startSandboxes({ product, items, seed: 5, malformedShare: 0 });
+  opened.push(sandboxes);
+  const tenant = withSandboxUrls(
+    aTenant((t) => {
+      if (product === "wms") {
+        t.product = { type: "wms", baseUrl: "https://wms.example/", endpoints: {}, defaults: {} };
+        t.mapping = "wms";
+      }
+    }),
+    sandboxes,
+  );
+  const pipelineStore = dynamoPipelineStore(store.doc, store.names);
+  const sync = (trigger?: "repair") =>
+    runInProcess({
+      tenant,
+      credentials: sandboxes.credentials,
+      store: pipelineStore,
+      log: quietLog,
+      policy: fastPolicy,
+      retryBaseSeconds: 0,
+      timeScale: 0.01,
+      ...(trigger ? { trigger } : {}),
+    });
+  const verify = (options: Partial<Parameters<typeof verifyTenant>[0]> = {}) =>
+    verifyTenant({
+      ...options,
+      tenant,
+      ledger: pipelineStore.ledger,
+      product: createProductClient(tenant.product.type, {
+        baseUrl: tenant.product.baseUrl,
+        endpoints: tenant.product.endpoints,
+        credentials: sandboxes.credentials.product,
+        policy: defaultPolicy(fastPolicy),
+        tenantId: tenant.id,
+        log: quietLog,
+      }),
+    });
+  return { tenant, sandboxes, store: pipelineStore, sync, verify };
+}
+
+describe("verify against Kong RFID", () => {
+  it("finds every record ok right after a sync, reading the customer's SKUs over several pages", async () => {
+    const { sandboxes, sync, verify } = await world("kong-rfid", 150);
+    await sync();
+    sandboxes.kong?.resetStats();
+
+    const report = await verify();
+
+    expect(report.counts).toEqual({ ok: 150, missing: 0, drifted: 0, unknown: 0 });
+    expect(report.read).toEqual({ product: 150, ledger: 150 });
+    expect(report.differences).toEqual([]);
+    expect(sandboxes.kong?.stats.lists).toBe(2); // 100 per page
+  });
+
+  it("finds 3 edited and 2 deleted SKUs, and a repair run restores them", async () => {
+    const { sandboxes, store, sync, verify } = await world("kong-rfid", 60);
+    await sync();
+    const kong = sandboxes.kong;
+    if (!kong) throw new Error("a Kong world");
+    const [a, b, c, d, e] = kong.skus.list();
+    if (!a || !b || !c || !d || !e) throw new Error("the sync wrote fewer than 5 SKUs");
+    const original = { a: a.name, b: b.ean, c: c.is_active };
+    kong.skus.edit(a.id, { name: "renamed in Kong's console" });
+    kong.skus.edit(b.id, { ean: "0000000000000" });
+    kong.skus.edit(c.id, { is_active: !c.is_active });
+    kong.skus.remove(d.id);
+    kong.skus.remove(e.id);
+
+    const found = await verify();
+
+    expect(found.counts).toEqual({ ok: 55, missing: 2, drifted: 3, unknown: 0 });
+    const byStatus = (status: string) =>
+      found.differences
+        .filter((x) => x.status === status)
+        .map((x) => x.productId)
+        .sort();
+    expect(byStatus("drifted")).toEqual([a.id, b.id, c.id].map(String).sort());
+    expect(byStatus("missing")).toEqual([d.id, e.id].map(String).sort());
+    expect(found.differences.find((x) => x.productId === String(a.id))).toMatchObject({
+      externalId: a.external_id,
+      detail: expect.stringMatching(/^changed in the product since run \S+ wrote it/),
+    });
+
+    expect(await markForRepair(store.ledger, found, new Date())).toBe(5);
+    const repair = await sync("repair");
+
+    expect(await store.runs.get(repair.tenantId, repair.runId)).toMatchObject({ trigger: "repair" });
+    expect(repair).toMatchObject({
+      status: "succeeded",
+      counts: { extracted: 60, updated: 3, created: 2, unchanged: 55, rejected: 0, failed: 0 },
+    });
+    expect(kong.skus.get(a.id)?.name).toBe(original.a);
+    expect(kong.skus.get(b.id)?.ean).toBe(original.b);
+    expect(kong.skus.get(c.id)?.is_active).toBe(original.c);
+    expect(kong.skus.getByExternalId(d.external_id)).toMatchObject({
+      name: d.name,
+      customer_id: d.customer_id,
+    });
+    expect(kong.skus.getByExternalId(e.external_id)).toMatchObject({ name: e.name });
+    expect((await verify()).counts).toEqual({ ok: 60, missing: 0, drifted: 0, unknown: 0 });
+  });
+
+  it("reports the customer's SKUs we never wrote as unknown, and ignores other customers'", async () => {
+    const { tenant, sandboxes, sync, verify } = await world("kong-rfid", 20);
+    await sync();
+    const customer = Number(tenant.product.defaults.customer_id);
+    const base = { type_id: 1, group_id: 1 };
+    const theirs = sandboxes.kong?.skus.insert({
+      ...base,
+      external_id: "HAND-1",
+      name: "made by hand",
+      customer_id: customer,
+    });
+    sandboxes.kong?.skus.insert({
+      ...base,
+      external_id: "OTHER-1",
+      name: "someone else's",
+      customer_id: customer + 1,
+    });
+
+    const report = await verify();
+
+    expect(report.counts).toEqual({ ok: 20, missing: 0, drifted: 0, unknown: 1 });
+    expect(report.differences).toEqual([
+      expect.objectContaining({ status: "unknown", productId: String(theirs?.id), externalId: "HAND-1" }),
+    ]);
+  });
+
+  it("does not take Kong's own normalising (trimmed text, its extra fields) for drift", async () => {
+    const { sandboxes, sync, verify } = await world("kong-rfid", 10);
+    await sync();
+    const [sku] = sandboxes.kong?.skus.list() ?? [];
+    if (!sku) throw new Error("no SKU written");
+    sandboxes.kong?.skus.edit(sku.id, {
+      name: `  ${sku.name}  `,
+      upc: "012345678905",
+      params: { shelf: "B4" },
+    });
+
+    const report = await verify();
+
+    expect(report.counts).toEqual({ ok: 10, missing: 0, drifted: 0, unknown: 0 });
+  });
+
+  it("counts a record the engine rewrote after a Siesa change as ok", async () => {
+    const { sandboxes, sync, verify } = await world("kong-rfid", 30);
+    await sync();
+    sandboxes.siesa.catalogue.changeItems(4);
+    expect((await sync()).counts.updated).toBe(4);
+
+    expect((await verify()).counts).toEqual({ ok: 30, missing: 0, drifted: 0, unknown: 0 });
+  });
+});
+
+describe("verify within a time budget (the API's)", () => {
+  it("stops with an error naming the command to use once reading takes longer", async () => {
+    const { tenant, sync, verify } = await world("kong-rfid", 120);
+    await sync();
+    let clock = 0;
+    const now = () => {
+      clock += 1_000; // every look at the clock, a second later
+      return new Date(clock);
+    };
+
+    await expect(verify({ budgetMs: 500, now })).rejects.toThrow(
+      `stopped after 1.0 s with 100 records read: too many to verify here, use npm run verify -- --tenant ${tenant.id}`,
+    );
+  });
+});
+
+describe("verify against the WMS", () => {
+  it("follows the cursor through every product and finds the edited and the deleted one", async () => {
+    const { sandboxes, sync, verify } = await world("wms", 130);
+    await sync();
+    const wms = sandboxes.wms;
+    if (!wms) throw new Error("a WMS world");
+    const [edited, deleted] = wms.products.list();
+    if (!edited || !deleted) throw new Error("the sync wrote fewer than 2 products");
+    wms.products.edit(edited.id, { unit: "BOX" });
+    wms.products.remove(deleted.id);
+
+    const report = await verify();
+
+    expect(report.read).toEqual({ product: 129, ledger: 130 });
+    expect(report.counts).toEqual({ ok: 128, missing: 1, drifted: 1, unknown: 0 });
+    expect(report.differences.map((x) => [x.status, x.productId])).toEqual([
+      ["drifted", edited.id],
+      ["missing", deleted.id],
+    ]);
+  });
+});
