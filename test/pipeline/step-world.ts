@@ -66,6 +66,8 @@ export class FakeProduct {
   readonly type = "kong-rfid" as const;
   readonly writes: { record: ProductRecord; knownProductId?: string }[] = [];
   readonly held = new Map<string, Record<string, unknown>>();
+  /** Creates per external id: exactly once means never 2. */
+  readonly creates = new Map<string, number>();
   failWith: (record: ProductRecord) => Error | "rejected" | undefined = () => undefined;
 
   async login(): Promise<void> {}
@@ -78,6 +80,7 @@ export class FakeProduct {
     if (failure) throw failure;
     const existed = this.held.has(record.externalId);
     this.held.set(record.externalId, record.payload);
+    if (!existed) this.creates.set(record.externalId, (this.creates.get(record.externalId) ?? 0) + 1);
     return {
       outcome: existed ? ("updated" as const) : ("created" as const),
       productId: `p-${record.externalId}`,
@@ -114,6 +117,8 @@ export interface StepWorld {
 export function stepWorld(
   options: {
     items?: number;
+    /** Rows per Siesa page (default 100): smaller means more units and splits for fewer items. */
+    pageSize?: number;
     tenant?: Tenant /** A real client instead of the fake. */;
     productClient?: ProductClient;
   } = {},
@@ -131,7 +136,7 @@ export function stepWorld(
   };
   const store = memoryPipelineStore();
   const queues = new MemoryPipelineQueues({ now: () => clock.now });
-  const siesa = new FakeSiesa(options.items ?? 250);
+  const siesa = new FakeSiesa(options.items ?? 250, options.pageSize);
   const product = new FakeProduct();
   const metrics: RecordedMetric[] = [];
   const sink: MetricsSink = {

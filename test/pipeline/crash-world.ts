@@ -1,0 +1,172 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { SQSEvent } from "aws-lambda";
+import { toEvent } from "../../runtime/local/memory-event-source.js";
+import type { MemoryQueue, QueuedMessage } from "../../runtime/local/memory-queue.js";
+import {
+  DEAD_LETTER_MAPPING,
+  QUEUES,
+  type QueueName,
+  type WorkerName,
+} from "../../runtime/pipeline/config.js";
+import type { WorkerDependencies } from "../../runtime/workers/dependencies.js";
+import { createWorkerHandlers } from "../../runtime/workers/index.js";
+import type { StepWorld } from "./step-world.js";
+
+// A process that dies: every call a step makes to the store, the queues or the product passes a
+// crash point before and after it. When the plan says so, that invocation stops dead there (its
+// promise never settles, nothing after it runs, nothing is deleted from the queue), exactly as
+// when Lambda times out or runs out of memory. The message comes back after its visibility timeout.
+
+export interface CrashPlan {
+  /** Die at these crash points, counted over the whole scenario from 0. */
+  at: ReadonlySet<number>;
+  /** Deliver every n-th message to two invocations at once (0: never). */
+  duplicateEvery: number;
+  /** How a crashed message comes back: at once, later, or after FIFO's deduplication window. */
+  redelivery: "at-once" | "after-visibility" | "after-dedup-window";
+}
+
+export class CrashController {
+  hits = 0;
+  crashed: string[] = [];
+  /** Records written to the product again although the ledger already had this run's write. */
+  rewrites: string[] = [];
+  /** The invocation a crash point belongs to (two may run at once). */
+  readonly #invocation = new AsyncLocalStorage<() => void>();
+
+  constructor(private readonly plan: CrashPlan) {}
+
+  /** Resolves at once, or never (and reports its invocation dead) when the plan crashes here. */
+  point(where: string): Promise<void> {
+    const die = this.#invocation.getStore();
+    const hit = this.hits++;
+    if (!this.plan.at.has(hit) || !die) return Promise.resolve();
+    this.crashed.push(`${hit} ${where}`);
+    die();
+    return new Promise<void>(() => {});
+  }
+
+  /** Runs one invocation; resolves "died" if it hit a crash point on the way. */
+  invoke<T>(run: () => Promise<T>): Promise<T | "died"> {
+    let die!: () => void;
+    const death = new Promise<"died">((resolve) => {
+      die = () => resolve("died");
+    });
+    return Promise.race([this.#invocation.run(die, run), death]);
+  }
+}
+
+/** Wraps every method of `target` with crash points before and after it. */
+function crashing<T extends object>(target: T, name: string, crash: CrashController): T {
+  return new Proxy(target, {
+    get(object, key, receiver) {
+      const value = Reflect.get(object, key, receiver);
+      if (typeof value !== "function") return value;
+      return async (...args: unknown[]) => {
+        await crash.point(`before ${name}.${String(key)}`);
+        const result = await value.apply(object, args);
+        await crash.point(`after ${name}.${String(key)}`);
+        return result;
+      };
+    },
+  });
+}
+
+/** The world's handlers again, over ports that crash where the plan says. */
+export function crashingHandlers(world: StepWorld, crash: CrashController) {
+  const deps: WorkerDependencies = {
+    ...world.deps,
+    runs: crashing(world.store.runs, "runs", crash),
+    progress: crashing(world.store.progress, "progress", crash),
+    lease: crashing(world.store.lease, "lease", crash),
+    ledger: crashing(world.store.ledger, "ledger", crash),
+    audit: crashing(world.store.audit, "audit", crash),
+    queues: crashing(world.queues, "queues", crash),
+    clientsFor: (tenant, credentials) => {
+      const clients = world.deps.clientsFor(tenant, credentials);
+      const product = crashing(clients.product, "product", crash);
+      return {
+        ...clients,
+        product: {
+          ...product,
+          type: clients.product.type,
+          login: () => product.login(),
+          // Each scenario is one run: a ledger entry means this run wrote the record already.
+          write: async (record, knownProductId) => {
+            const known = await world.store.ledger.getMany(tenant.id, [record.key]);
+            if (known.has(record.key)) crash.rewrites.push(record.key);
+            return product.write(record, knownProductId);
+          },
+        },
+      };
+    },
+  };
+  return createWorkerHandlers(deps);
+}
+
+/**
+ * Runs every queue (and dead-letter queue, through settle) until nothing is left, as Lambda's event
+ * source mappings would, crashing and duplicating deliveries as the plan says. Returns the number
+ * of invocations.
+ */
+export async function runToEnd(
+  world: StepWorld,
+  crash: CrashController,
+  plan: CrashPlan,
+  maxRounds = 2_000,
+): Promise<number> {
+  // A container whose invocation died is gone with what it held (its clients, its product slots):
+  // the next invocations run in a fresh one.
+  let handlers = crashingHandlers(world, crash);
+  let invocations = 0;
+  const deliver = async (queue: MemoryQueue, worker: WorkerName, batch: number): Promise<number> => {
+    const handler = handlers[worker];
+    const messages = queue.receive(batch);
+    if (messages.length === 0) return 0;
+    const event = toEvent(messages, queue.arn);
+    invocations++;
+    const twice = plan.duplicateEvery > 0 && invocations % plan.duplicateEvery === 0;
+    const runs = [crash.invoke(() => handler(event))];
+    if (twice) runs.push(crash.invoke(() => handler(copyOf(event))));
+    const answers = await Promise.all(runs);
+    const answer = answers[0];
+    if (answers.includes("died")) handlers = crashingHandlers(world, crash);
+    if (answer === undefined || answer === "died") {
+      afterDeath(world, queue, messages, plan);
+      return messages.length;
+    }
+    const failed = new Set(answer.batchItemFailures.map((f) => f.itemIdentifier));
+    for (const m of messages) if (!failed.has(m.messageId) && m.receiptHandle) queue.delete(m.receiptHandle);
+    return messages.length;
+  };
+  for (let round = 0; round < maxRounds; round++) {
+    let handled = 0;
+    for (const name of Object.keys(QUEUES) as QueueName[]) {
+      const { queue, deadLetter } = world.queues.queues[name];
+      handled += await deliver(queue, QUEUES[name].consumer, QUEUES[name].batchSize);
+      handled += await deliver(deadLetter, "settle", DEAD_LETTER_MAPPING.batchSize);
+    }
+    if (handled === 0) {
+      if (world.queues.pending === 0 && deadLettersEmpty(world)) return invocations;
+      world.clock.advance(60_000); // let messages in flight or backing off come back
+    }
+  }
+  throw new Error(`the queues did not empty in ${maxRounds} rounds (crashes: ${crash.crashed.join("; ")})`);
+}
+
+const deadLettersEmpty = (world: StepWorld) =>
+  (Object.keys(QUEUES) as QueueName[]).every((name) => world.queues.queues[name].deadLetter.size === 0);
+
+const copyOf = (event: SQSEvent): SQSEvent => JSON.parse(JSON.stringify(event));
+
+function afterDeath(world: StepWorld, queue: MemoryQueue, messages: QueuedMessage[], plan: CrashPlan) {
+  if (plan.redelivery === "after-visibility") return; // back after the queue's visibility timeout
+  for (const m of messages) {
+    try {
+      if (m.receiptHandle) queue.changeVisibility(m.receiptHandle, 0);
+    } catch {
+      // the duplicate invocation finished it and it was deleted
+    }
+  }
+  if (plan.redelivery === "after-dedup-window") world.clock.advance(6 * 60_000);
+}
