@@ -42,6 +42,8 @@ export interface SiesaSandboxOptions {
   repeatShare: number;
   /** Seeds the order and repeat draws. */
   seed: number;
+  /** Answer as if no `parametros` had been sent (a Siesa whose query ignores the filter). */
+  ignoreFilter: boolean;
   faults: FaultKnobs;
 }
 
@@ -359,6 +361,7 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
     endOfData: "short",
     unstableOrder: true,
     repeatShare: 0.02,
+    ignoreFilter: false,
     seed: catalogue.seed,
     ...rest,
   };
@@ -484,7 +487,7 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
     let rows: SiesaWireRow[];
     try {
       const parametros = c.req.query("parametros");
-      rows = result(query, parametros ? parseParametros(parametros) : undefined);
+      rows = result(query, parametros && !settings.ignoreFilter ? parseParametros(parametros) : undefined);
     } catch (error) {
       if (error instanceof ParametrosError) return siesaError(c, error.message);
       throw error;

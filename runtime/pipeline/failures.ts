@@ -9,9 +9,14 @@ import { CredentialsError } from "./ports.js";
 export const FAILED_UNITS_BEFORE_STOP = 5;
 
 /** Errors after which writing more records is pointless: the run stops (they are named by the clients). */
-const RUN_STOPPING_ERRORS = new Set(["ProductAuthError", "SiesaAuthError", "CredentialsError"]);
+const RUN_STOPPING_ERRORS = new Set([
+  "ProductAuthError",
+  "SiesaAuthError",
+  "SiesaFilterError",
+  "CredentialsError",
+]);
 
-/** Credentials refused for good (or unusable): retrying or writing more records cannot help. */
+/** Credentials refused for good (or unusable), or a Siesa that ignores its filter: retrying cannot help. */
 export const isRunStopping = (error: unknown): error is Error =>
   error instanceof Error && RUN_STOPPING_ERRORS.has(error.name);
 

@@ -3,7 +3,7 @@ import { type CallPolicy, send } from "../http/policy.js";
 import type { Log } from "../observability/logger.js";
 import type { SiesaRow, SourceRecord } from "../sync/model.js";
 import { readAnswer, type SiesaPage } from "./answer.js";
-import { SiesaAuthError } from "./errors.js";
+import { SiesaAuthError, SiesaFilterError } from "./errors.js";
 import { encodeParametros, referenceGroups, referencesParametros } from "./parametros.js";
 import { FULL_RANGE, inRange, type KeyRange, rangeParametros, splitRange } from "./ranges.js";
 import { buildRecords, integerOf } from "./rows.js";
@@ -76,8 +76,10 @@ export class SiesaClient {
    * the smaller ranges to extract instead.
    */
   async extractRange(range: KeyRange): Promise<RangeResult> {
+    if (range.from === FULL_RANGE.from && range.to === FULL_RANGE.to) await this.assertNothingOutside();
     const parametros = rangeParametros(range, this.options.erpCompany);
     const first = await this.queryPage(ITEMS_QUERY, 1, parametros);
+    this.assertFiltered(first.rows, range);
     let rows = first.rows;
     if (!first.endOfData) {
       if (range.to - range.from > 1) {
@@ -236,6 +238,33 @@ export class SiesaClient {
   }
 
   /** This tenant's company items inside the range (ids outside belong to another range's answer). */
+  /** A row of this company outside the range asked for: Siesa did not apply the filter. */
+  private assertFiltered(rows: readonly SiesaRow[], range: KeyRange): void {
+    for (const row of rows) {
+      const id = integerOf(row.f120_id);
+      if (integerOf(row.f120_id_cia) !== this.options.erpCompany || id === undefined || inRange(id, range))
+        continue;
+      throw new SiesaFilterError(
+        `Siesa ignored the parametros filter of ${ITEMS_QUERY}: f120_id ${id} came back for the range ${range.from}..${range.to} (tenant ${this.options.tenantId})`,
+      );
+    }
+  }
+
+  /** Items whose f120_id lies outside every range the extraction covers (beyond a SQL int) stop the run. */
+  private async assertNothingOutside(): Promise<void> {
+    const { erpCompany } = this.options;
+    const parametros = `f120_id_cia = ${erpCompany} AND (f120_id < ${FULL_RANGE.from} OR f120_id >= ${FULL_RANGE.to})`;
+    const [row] = (await this.request(ITEMS_QUERY, 1, 1, parametros)).rows.filter(
+      (r) => integerOf(r.f120_id_cia) === erpCompany,
+    );
+    if (!row) return;
+    const id = integerOf(row.f120_id);
+    if (id !== undefined && inRange(id, FULL_RANGE)) this.assertFiltered([row], { from: 0, to: 0 });
+    throw new SiesaFilterError(
+      `Siesa holds items outside the f120_id range ${FULL_RANGE.from}..${FULL_RANGE.to} the extraction covers (f120_id ${String(row.f120_id).trim()}, tenant ${this.options.tenantId}): they cannot be read`,
+    );
+  }
+
   private keep(rows: readonly SiesaRow[], range: KeyRange): SiesaRow[] {
     const { erpCompany } = this.options;
     return rows.filter((row) => {

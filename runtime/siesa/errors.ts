@@ -10,3 +10,12 @@ export class SiesaAuthError extends Error {
     );
   }
 }
+
+/**
+ * Siesa answered rows the `parametros` filter excludes (it ignored the filter), or holds ids outside
+ * the range the extraction covers. Completeness rests on that filter, so the run stops with this
+ * reason instead of splitting forever or losing the records silently.
+ */
+export class SiesaFilterError extends Error {
+  override readonly name = "SiesaFilterError";
+}

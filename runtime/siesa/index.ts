@@ -7,5 +7,5 @@ export {
   type SiesaClientOptions,
   type SiesaCredentials,
 } from "./client.js";
-export { SiesaAuthError } from "./errors.js";
+export { SiesaAuthError, SiesaFilterError } from "./errors.js";
 export { FULL_RANGE, type KeyRange } from "./ranges.js";
