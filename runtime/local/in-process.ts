@@ -73,6 +73,8 @@ export class RunNotStartedError extends Error {
 }
 
 const WATCH_MS = 50;
+/** Load chunks waiting before extraction pauses: far more than any tenant's concurrency can write at once. */
+const MAX_WAITING_CHUNKS = 200;
 const PROGRESS_EVERY_MS = 500;
 /** Queues empty and workers idle this long with the run still open: nothing can finish it any more. */
 const STALLED_AFTER_MS = 2_000;
@@ -111,12 +113,17 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
   const handlers = createWorkerHandlers(deps);
   const wrap = options.wrapHandlers ?? ((_worker: WorkerName, handler: QueueHandler) => handler);
   const settle = wrap("settle", handlers.settle);
+  // SQS would hold any backlog of chunks; this process holds them in memory, so extraction waits
+  // while enough are waiting to keep the product busy (memory stays flat at any catalogue size).
+  const loads = queues.queues.loads.queue;
+  const hold = { while: () => loads.size > MAX_WAITING_CHUNKS, watch: loads };
   const sources: MemoryEventSource[] = (Object.keys(QUEUES) as QueueName[]).flatMap((name) => [
     startMemoryEventSource({
       queue: queues.queues[name].queue,
       mapping: QUEUES[name],
       handler: wrap(QUEUES[name].consumer, handlers[QUEUES[name].consumer]),
       log,
+      ...(name === "pages" ? { hold } : {}),
     }),
     // What lands in a dead-letter queue is counted by settle, as in AWS.
     startMemoryEventSource({

@@ -15,6 +15,8 @@ export interface MemoryEventSourceOptions {
   mapping: Pick<QueueSpec, "batchSize" | "maximumBatchingWindowSeconds" | "maximumConcurrency">;
   handler: QueueHandler;
   log: Log;
+  /** Takes no new batch while this says so (backpressure), re-checked whenever `watch` changes. */
+  hold?: { while: () => boolean; watch: MemoryQueue };
 }
 
 export interface MemoryEventSource {
@@ -47,7 +49,7 @@ export function startMemoryEventSource(options: MemoryEventSourceOptions): Memor
   };
 
   function pump(): void {
-    while (!stopped && inFlight.size < mapping.maximumConcurrency) {
+    while (!stopped && inFlight.size < mapping.maximumConcurrency && !options.hold?.while()) {
       const wanted = mapping.batchSize - (filling?.messages.length ?? 0);
       const received = queue.receive(wanted);
       if (received.length === 0) return;
@@ -68,6 +70,7 @@ export function startMemoryEventSource(options: MemoryEventSourceOptions): Memor
   }
 
   const unsubscribe = queue.onChange(pump);
+  const unwatch = options.hold?.watch.onChange(pump);
   queueMicrotask(pump);
   return {
     get idle() {
@@ -76,6 +79,7 @@ export function startMemoryEventSource(options: MemoryEventSourceOptions): Memor
     async stop() {
       stopped = true;
       unsubscribe();
+      unwatch?.();
       if (filling) {
         clearTimeout(filling.timer);
         filling = undefined; // held messages come back after their visibility timeout, as in Lambda

@@ -131,7 +131,10 @@ export class MemoryQueue {
   /** Deletes a message in flight; a stale receipt (the message came back since) is ignored, as SQS does. */
   delete(receiptHandle: string): void {
     const message = this.#inFlight(receiptHandle);
-    if (message) this.#forget(message);
+    if (message) {
+      this.#forget(message);
+      this.#notify(); // a consumer held back by this queue's size may go on
+    }
   }
 
   changeVisibility(receiptHandle: string, seconds: number): void {

@@ -1,0 +1,92 @@
+/**
+ * `npm run bench:scale -- --items 100000`: the in-process engine (`npm run sync`'s path) against
+ * zero-latency sandboxes and dynalite in child processes, first run (all created) then unchanged.
+ * Prints records per second, peak RSS, DynamoDB write units per record (from ReturnConsumedCapacity
+ * on every write) and the largest item written. Figures, not a test. The last line is JSON:
+ * {"items","firstRecordsPerSec","unchangedRecordsPerSec","peakRssMb","writeUnitsPerRecordFirst",
+ *  "writeUnitsPerRecordUnchanged","maxItemBytes"}
+ */
+import { parseArgs } from "node:util";
+import { runInProcess } from "../runtime/local/in-process.js";
+import { withSandboxUrls } from "../runtime/local/tenants.js";
+import { logger } from "../runtime/observability/logger.js";
+import { dynamoPipelineStore } from "../runtime/store/dynamo.js";
+import { openStore } from "../runtime/store/local.js";
+import { loadTenants } from "../runtime/tenants/registry.js";
+import { spawnDynalite } from "../sandbox/dynalite-process.js";
+import { spawnSandboxes } from "../sandbox/process.js";
+
+const { values } = parseArgs({ options: { items: { type: "string", default: "100000" } } });
+const items = Number(values.items);
+if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("WARN");
+const tenant = (await loadTenants()).require("demo");
+const dynamo = await spawnDynalite();
+process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+const sandboxes = await spawnSandboxes({ product: tenant.product.type, items, seed: 42 });
+const store = await openStore({ prefix: "bench-scale" });
+
+// Every write asks DynamoDB what it cost; the largest item put is measured from its request.
+const WRITES = new Set(["PutItemCommand", "UpdateItemCommand", "DeleteItemCommand", "BatchWriteItemCommand"]);
+let writeUnits = 0;
+let maxItemBytes = 0;
+const itemBytes = (item: Record<string, unknown>) => Buffer.byteLength(JSON.stringify(item));
+store.client.middlewareStack.add(
+  (next, context) => async (args) => {
+    const input = args.input as Record<string, unknown>;
+    if (!WRITES.has(String(context.commandName))) return next(args);
+    input.ReturnConsumedCapacity = "TOTAL";
+    if (input.Item) maxItemBytes = Math.max(maxItemBytes, itemBytes(input.Item as Record<string, unknown>));
+    for (const requests of Object.values(
+      (input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item: Record<string, unknown> } }[]>,
+    )) {
+      for (const r of requests)
+        if (r.PutRequest) maxItemBytes = Math.max(maxItemBytes, itemBytes(r.PutRequest.Item));
+    }
+    const result = await next(args);
+    const consumed = (
+      result.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }
+    ).ConsumedCapacity;
+    for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : [])
+      writeUnits += c.CapacityUnits ?? 0;
+    return result;
+  },
+  { step: "initialize", name: "countWriteUnits" },
+);
+
+const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+const run = async () => {
+  writeUnits = 0;
+  const summary = await runInProcess({
+    tenant: withSandboxUrls(tenant, sandboxes),
+    credentials: sandboxes.credentials,
+    store: dynamoPipelineStore(store.doc, store.names),
+    log: logger,
+  });
+  const perSecond = Math.round(summary.counts.extracted / (summary.durationMs / 1000));
+  return { summary, perSecond, unitsPerRecord: writeUnits / Math.max(1, summary.counts.extracted) };
+};
+
+console.log(`bench:scale: ${items} items, tenant ${tenant.id}, concurrency ${tenant.sync.concurrency}`);
+const first = await run();
+console.log(
+  `first run (create)      ${first.perSecond} records/s  ${(first.summary.durationMs / 1000).toFixed(1)} s  ${first.unitsPerRecord.toFixed(3)} write units/record  peak RSS ${peakRssMb()} MB  ${first.summary.status}`,
+);
+const unchanged = await run();
+console.log(
+  `second run (unchanged)  ${unchanged.perSecond} records/s  ${(unchanged.summary.durationMs / 1000).toFixed(1)} s  ${unchanged.unitsPerRecord.toFixed(3)} write units/record  peak RSS ${peakRssMb()} MB  ${unchanged.summary.status}`,
+);
+console.log(`largest item written: ${maxItemBytes} bytes`);
+console.log(
+  JSON.stringify({
+    items,
+    firstRecordsPerSec: first.perSecond,
+    unchangedRecordsPerSec: unchanged.perSecond,
+    peakRssMb: peakRssMb(),
+    writeUnitsPerRecordFirst: Number(first.unitsPerRecord.toFixed(3)),
+    writeUnitsPerRecordUnchanged: Number(unchanged.unitsPerRecord.toFixed(3)),
+    maxItemBytes,
+  }),
+);
+await store.close();
+await sandboxes.close();
+await dynamo.close();
