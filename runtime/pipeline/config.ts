@@ -37,7 +37,9 @@ export interface QueueSpec {
 export const WORKERS: Readonly<Record<WorkerName, WorkerSpec>> = {
   dispatch: { entry: "runtime/workers/dispatch.ts", timeoutSeconds: 30, memoryMb: 256 },
   extract: { entry: "runtime/workers/extract.ts", timeoutSeconds: 120, memoryMb: 512 },
-  load: { entry: "runtime/workers/load.ts", timeoutSeconds: 60, memoryMb: 256 },
+  // A chunk of 25 writes against a slow product (or one that asks to wait) needs minutes, not seconds;
+  // the worker starts no write in its last 15 s (load-chunk.ts), so none is cut off mid-way.
+  load: { entry: "runtime/workers/load.ts", timeoutSeconds: 300, memoryMb: 256 },
   // The dead-letter queues' consumer and, on its own schedule, the sweeper (runtime/pipeline/settle.ts).
   settle: { entry: "runtime/workers/settle.ts", timeoutSeconds: 60, memoryMb: 256 },
 };

@@ -2,7 +2,7 @@ import type { KeyRange, RangeResult } from "../siesa/index.js";
 import { diffRecords } from "../sync/diff.js";
 import type { Progress } from "../sync/model.js";
 import type { PipelineContext, TenantAndClients } from "./context.js";
-import { FAILED_UNITS_BEFORE_STOP, isRunStopping, messageOf, reportApiError } from "./failures.js";
+import { FAILED_UNITS_BEFORE_STOP, givenUp, isRunStopping, messageOf, reportApiError } from "./failures.js";
 import { finaliseIfComplete } from "./finalise.js";
 import { loadChunks } from "./load-chunks.js";
 import type { ExtractUnit } from "./messages.js";
@@ -12,6 +12,8 @@ export interface Delivery {
   final: boolean;
   /** 1 on the first delivery: only a later one can find its own earlier work to repeat or skip. */
   receiveCount: number;
+  /** When the invocation will be stopped (epoch ms), if it will. */
+  deadline?: number;
 }
 
 /**
@@ -62,7 +64,7 @@ export async function extractUnit(
     }
     if (!delivery.final) throw error; // SQS delivers it again after a backoff
     // Retries exhausted: the unit is given up (its records were never read, so the run cannot
-    // succeed), a streak of such units stops the run, and the message goes on to the pages DLQ.
+    // succeed), and a streak of such units stops the run.
     const streak = await ctx.runs.unitOutcome(tenantId, runId, true);
     if (streak >= FAILED_UNITS_BEFORE_STOP) {
       await ctx.runs.requestStop(
@@ -78,7 +80,9 @@ export async function extractUnit(
       ]);
     }
     await finaliseIfComplete(ctx, tenantId, runId);
-    throw error;
+    // Counted: the message is done (the DLQ would first hold the tenant's FIFO slot a visibility timeout).
+    givenUp(ctx, "pages", tenantId, runId, messageOf(error));
+    return;
   }
 
   let totals: Progress | undefined;

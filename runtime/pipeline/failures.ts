@@ -42,3 +42,18 @@ export function reportApiError(ctx: PipelineContext, tenantId: string, runId: st
   });
   ctx.log.warn("pipeline step failed", { tenantId, runId, api, status, error: messageOf(error) });
 }
+
+/**
+ * A unit or chunk whose last delivery failed and was counted `failed`: logged, and counted in the
+ * DeadLettered metric (what the dead-letter queue's alarm would have said).
+ */
+export function givenUp(
+  ctx: PipelineContext,
+  queue: "pages" | "loads",
+  tenantId: string,
+  runId: string,
+  reason: string,
+): void {
+  ctx.metrics.count(METRICS.deadLettered, 1, { [DIMENSIONS.queue]: queue });
+  ctx.log.error("message given up after its last delivery", { queue, tenantId, runId, error: reason });
+}

@@ -2,7 +2,7 @@ import type { ProgressDelta, RecordError } from "../sync/model.js";
 import type { LedgerEntry } from "../sync/ports.js";
 import type { PipelineContext } from "./context.js";
 import type { Delivery } from "./extract-unit.js";
-import { isRunStopping, messageOf, reportApiError } from "./failures.js";
+import { givenUp, isRunStopping, messageOf, reportApiError } from "./failures.js";
 import { finaliseIfComplete } from "./finalise.js";
 import type { LoadChunk, LoadRecord } from "./messages.js";
 
@@ -31,7 +31,7 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
     ? chunk.records.map(
         (): RecordOutcome => ({ outcome: "failed", reason: `run stopped: ${run.stopReason}` }),
       )
-    : await writeAll(ctx, chunk);
+    : await writeAll(ctx, chunk, delivery.deadline);
 
   const written = outcomes.flatMap((o) => ("entry" in o && o.entry ? [o.entry] : []));
   if (written.length > 0) await ctx.ledger.putMany(tenantId, written);
@@ -55,10 +55,19 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
   const totals = await ctx.progress.apply(tenantId, runId, op, delta);
   if (totals && errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
   await finaliseIfComplete(ctx, tenantId, runId, totals);
-  if (retry) throw retry.error; // the final delivery failed: the chunk goes on to the loads DLQ
+  // The final delivery failed and its records are counted: the message is done. Sending it on to the
+  // dead-letter queue would hold the tenant's FIFO slot for a whole visibility timeout first.
+  if (retry) givenUp(ctx, "loads", tenantId, runId, messageOf(retry.error));
 }
 
-async function writeAll(ctx: PipelineContext, chunk: LoadChunk): Promise<RecordOutcome[]> {
+/** No write starts with less than this left before the function is stopped (a write may take long). */
+export const DEADLINE_MARGIN_MS = 15_000;
+
+export class DeadlineError extends Error {
+  override readonly name = "DeadlineError";
+}
+
+async function writeAll(ctx: PipelineContext, chunk: LoadChunk, deadline?: number): Promise<RecordOutcome[]> {
   const { tenantId, runId } = chunk;
   const known = await ctx.ledger.getMany(
     tenantId,
@@ -72,6 +81,14 @@ async function writeAll(ctx: PipelineContext, chunk: LoadChunk): Promise<RecordO
     if (done && done.runId === runId && done.hash === message.hash)
       return { outcome: done.outcome ?? "updated" };
     if (refused) return { outcome: "failed", reason: refused };
+    // Close to the function's deadline: this record waits for the next delivery instead of being cut
+    // off mid-write; what was written so far goes to the ledger first.
+    if (deadline !== undefined && Date.now() > deadline - DEADLINE_MARGIN_MS) {
+      return {
+        outcome: "retry",
+        error: new DeadlineError("the invocation's time ran out before this record"),
+      };
+    }
     try {
       const record = { key: message.key, externalId: message.externalId, payload: message.payload };
       const result = await ctx.productSlot(tenant, () =>

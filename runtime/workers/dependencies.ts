@@ -16,7 +16,12 @@ import type { Tenant } from "../tenants/schema.js";
 export type { MetricsSink };
 
 /** A worker as Lambda's SQS event source mapping calls it (ReportBatchItemFailures on). */
-export type QueueHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+export type QueueHandler = (event: SQSEvent, context?: InvocationContext) => Promise<SQSBatchResponse>;
+
+/** The part of Lambda's context a worker reads: how long it has left (absent locally: no deadline). */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
 
 /**
  * Everything the workers talk to: the run's state (PipelineStore), the queues, tenants, credentials.

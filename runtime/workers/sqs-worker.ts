@@ -20,6 +20,8 @@ export interface MessageDelivery {
   receiveCount: number;
   /** The queue moves the message to its DLQ after this delivery if it fails again. */
   final: boolean;
+  /** When the invocation will be stopped (epoch ms), if it will: no new work is started close to it. */
+  deadline?: number;
 }
 
 export interface WorkerDefinition<S extends GenericSchema> {
@@ -38,7 +40,8 @@ export function sqsWorker<S extends GenericSchema>(
   definition: WorkerDefinition<S>,
 ): QueueHandler {
   const spec = QUEUES[definition.queue];
-  return async (event) => {
+  return async (event, context) => {
+    const deadline = context ? Date.now() + context.getRemainingTimeInMillis() : undefined;
     const parsed = new Map<string, InferOutput<S> | MessageFormatError>();
     for (const record of event.Records) {
       try {
@@ -56,6 +59,7 @@ export function sqsWorker<S extends GenericSchema>(
         sentAt: new Date(Number(record.attributes.SentTimestamp ?? Date.now())),
         receiveCount,
         final: receiveCount >= spec.maxReceiveCount,
+        ...(deadline !== undefined ? { deadline } : {}),
       };
       try {
         // A malformed message never gets better: it fails each delivery and ends in the DLQ.

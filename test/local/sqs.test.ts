@@ -79,15 +79,15 @@ describe("startLocalSqs: the queues the infrastructure declares", () => {
   );
 
   it.each([
-    [0.5, "180"],
-    [0.001, "1"],
+    [0.5, "900"],
+    [0.0001, "1"],
   ])(
     "scales visibility timeouts by timeScale %s, in whole seconds, never below one",
     async (timeScale, expected) => {
       // act
       const scaled = await startLocalSqs({ timeScale, stack: "scaled" });
       try {
-        // assess: loads' worker times out after 60 s, so 360 s unscaled
+        // assess: loads' worker times out after 300 s, so 1800 s unscaled
         const answer = await scaled.client.send(
           new GetQueueAttributesCommand({
             QueueUrl: scaled.queues.loads.url,

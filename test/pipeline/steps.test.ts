@@ -5,7 +5,7 @@ import { LEASE_EXPIRED } from "../../runtime/pipeline/finalise.js";
 import { DIED_REASON } from "../../runtime/pipeline/settle.js";
 import { FULL_RANGE } from "../../runtime/siesa/index.js";
 import { createSweeper } from "../../runtime/workers/index.js";
-import { deliver, drain, eventOf, stepWorld } from "./step-world.js";
+import { deliver, drain, eventOf, receiveEvent, stepWorld } from "./step-world.js";
 
 // Each pipeline step on the in-memory store, driven by SQS events as Lambda builds them: what a step
 // decides, what it sends on, what it counts, and what a redelivery changes (nothing).
@@ -151,7 +151,9 @@ describe("extract", () => {
     const progress = await world.store.progress.read(world.tenant.id, runId);
     expect(progress.unitsFailed).toBe(5);
     expect(progress.unitsDone).toBe(progress.unitsPlanned);
-    expect(world.queues.queues.pages.deadLetter.size).toBe(5);
+    // Counted on their last delivery, the given-up units leave the queue (no DLQ trip holding the slot).
+    expect(world.metrics.filter((m) => m.name === "DeadLettered")).toHaveLength(5);
+    expect(world.queues.pending).toBe(0);
   });
 });
 
@@ -344,5 +346,36 @@ describe("settle: what dies with a worker is still counted", () => {
       reason: LEASE_EXPIRED,
     });
     expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
+  });
+});
+
+describe("load, near the function's deadline", () => {
+  it("starts no write in its last seconds: the records wait for the next delivery, none is counted failed", async () => {
+    // prepare: a chunk of 20 records, and a function with 10 s left (less than the margin)
+    const world = stepWorld({ items: 20 });
+    const runId = await startRun(world);
+    await deliver(world, "pages");
+    const [message] = world.queues.queues.loads.queue.receive(1);
+    if (!message) throw new Error("no chunk");
+    const event = toEvent([message], world.queues.queues.loads.queue.arn);
+
+    // act
+    const answer = await world.handlers.load(event, { getRemainingTimeInMillis: () => 10_000 });
+
+    // assess
+    expect(answer.batchItemFailures).toEqual([{ itemIdentifier: message.messageId }]);
+    expect(world.product.writes).toHaveLength(0);
+    expect(await world.store.progress.read(world.tenant.id, runId)).toMatchObject({
+      extracted: 20,
+      created: 0,
+      failed: 0,
+      loadsDone: 0,
+    });
+    // With time enough, the next delivery writes them all.
+    world.clock.advance(60_000);
+    await world.handlers.load(receiveEvent(world.queues.queues.loads.queue), {
+      getRemainingTimeInMillis: () => 300_000,
+    });
+    expect(world.product.writes).toHaveLength(20);
   });
 });
