@@ -99,7 +99,7 @@ describe("npm run sync keeps its state", () => {
 
   it("a run killed mid-way (SIGKILL) does not block the next, which ends it failed and leaves one record per item", async () => {
     const tenant = await localTenant();
-    const apis = await remoteApis(400, 15); // slow enough to kill it mid-run
+    const apis = await remoteApis(400, 40); // about 1 s of writes: slow enough to kill it mid-run
     const dir = await stateDir();
     const args = ["--tenant", tenant.id, "--siesa-url", apis.siesaUrl, "--product-url", apis.productUrl];
     const env = { ...process.env, SIESA_INTEGRATION_DATA_DIR: dir, ...credentialsEnv(apis) };
