@@ -2,7 +2,7 @@ import { type RunSummary, runInProcess } from "../runtime/local/in-process.js";
 import { withSandboxUrls } from "../runtime/local/tenants.js";
 import { logger } from "../runtime/observability/logger.js";
 import { dynamoPipelineStore } from "../runtime/store/dynamo.js";
-import { openStore } from "../runtime/store/local.js";
+import { openStore, type Store } from "../runtime/store/local.js";
 import type { Tenant } from "../runtime/tenants/schema.js";
 import { spawnSandboxes } from "../sandbox/process.js";
 
@@ -13,7 +13,7 @@ import { spawnSandboxes } from "../sandbox/process.js";
 export async function inProcessBench(
   tenant: Tenant,
   options: { items: number; storePrefix: string; latencyMs?: number },
-): Promise<{ run(): Promise<RunSummary>; close(): Promise<void> }> {
+): Promise<{ run(): Promise<RunSummary>; store: Store; close(): Promise<void> }> {
   const sandboxes = await spawnSandboxes({
     product: tenant.product.type,
     items: options.items,
@@ -22,6 +22,7 @@ export async function inProcessBench(
   });
   const store = await openStore({ prefix: options.storePrefix });
   return {
+    store,
     run: () =>
       runInProcess({
         tenant: withSandboxUrls(tenant, sandboxes),

@@ -7,14 +7,10 @@
  *  "writeUnitsPerRecordUnchanged","maxItemBytes"}
  */
 import { parseArgs } from "node:util";
-import { runInProcess } from "../runtime/local/in-process.js";
-import { withSandboxUrls } from "../runtime/local/tenants.js";
 import { logger } from "../runtime/observability/logger.js";
-import { dynamoPipelineStore } from "../runtime/store/dynamo.js";
-import { openStore } from "../runtime/store/local.js";
 import { loadTenants } from "../runtime/tenants/registry.js";
 import { spawnDynalite } from "../sandbox/dynalite-process.js";
-import { spawnSandboxes } from "../sandbox/process.js";
+import { inProcessBench } from "./in-process.js";
 
 const { values } = parseArgs({ options: { items: { type: "string", default: "100000" } } });
 const items = Number(values.items);
@@ -22,8 +18,8 @@ if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("WARN");
 const tenant = (await loadTenants()).require("demo");
 const dynamo = await spawnDynalite();
 process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-const sandboxes = await spawnSandboxes({ product: tenant.product.type, items, seed: 42 });
-const store = await openStore({ prefix: "bench-scale" });
+const bench = await inProcessBench(tenant, { items, storePrefix: "bench-scale" });
+const { store } = bench;
 
 // Every write asks DynamoDB what it cost; the largest item put is measured from its request.
 const WRITES = new Set(["PutItemCommand", "UpdateItemCommand", "DeleteItemCommand", "BatchWriteItemCommand"]);
@@ -56,12 +52,7 @@ store.client.middlewareStack.add(
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 const run = async () => {
   writeUnits = 0;
-  const summary = await runInProcess({
-    tenant: withSandboxUrls(tenant, sandboxes),
-    credentials: sandboxes.credentials,
-    store: dynamoPipelineStore(store.doc, store.names),
-    log: logger,
-  });
+  const summary = await bench.run();
   const perSecond = Math.round(summary.counts.extracted / (summary.durationMs / 1000));
   return { summary, perSecond, unitsPerRecord: writeUnits / Math.max(1, summary.counts.extracted) };
 };
@@ -87,6 +78,5 @@ console.log(
     maxItemBytes,
   }),
 );
-await store.close();
-await sandboxes.close();
+await bench.close();
 await dynamo.close();

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { Lease, LeaseOwner } from "../pipeline/ports.js";
+import { isProcessAlive } from "../store/local.js";
 
 /**
  * Local runs record their process on the tenant's lease: a `npm run sync` or `npm start` that was
@@ -17,17 +18,7 @@ export function processLease(pid: number = process.pid): {
     isDead(lease) {
       const owner = lease.owner;
       if (!owner || owner.host !== host || owner.pid === pid) return false;
-      return !isAlive(owner.pid);
+      return !isProcessAlive(owner.pid);
     },
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, owned by someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

@@ -27,8 +27,6 @@ import {
   SWEEP_EVERY_MINUTES,
   type WorkerName,
 } from "../pipeline/config.js";
-import { createPipelineContext } from "../pipeline/context.js";
-import { closeOrphanedRuns } from "../pipeline/start-run.js";
 import { dynamoPipelineStore } from "../store/dynamo.js";
 import { openStore, type Store } from "../store/local.js";
 import { loadTenants } from "../tenants/registry.js";
@@ -178,7 +176,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       processLease: processLease(),
     };
     // Runs left open by a stack or `npm run sync` that was killed end now, not at their next trigger.
-    await closeOrphanedRuns(createPipelineContext(workerDeps), tenants);
+    const sweep = createSweeper(workerDeps);
+    await sweep();
 
     const real = createWorkerHandlers(workerDeps);
     const wrap = options.wrapHandlers ?? ((_worker: WorkerName, handler: QueueHandler) => handler);
@@ -223,7 +222,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (options.scheduler ?? true) scheduler.start();
     closers.push({ name: "scheduler", close: async () => scheduler.stop() });
     // The sweeper's schedule: ends runs whose lease expired, recounts running ones.
-    const sweep = createSweeper(workerDeps);
     const sweeping = setInterval(() => {
       sweep().catch((error: unknown) => log.warn("local stack: sweep failed", { error: messageOf(error) }));
     }, SWEEP_EVERY_MINUTES * 60_000);

@@ -9,6 +9,7 @@ import { clientsFor } from "../compose.js";
 import { defaultPolicy } from "../http/policy.js";
 import { shortCache } from "../short-cache.js";
 import type { RunRecord } from "../sync/ports.js";
+import type { Tenant } from "../tenants/schema.js";
 import { runVerify } from "../verify/verify-run.js";
 import type { WorkerDependencies } from "../workers/dependencies.js";
 import { createPipelineContext } from "./context.js";
@@ -83,6 +84,15 @@ export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyPa
     clock,
   );
 
+  /** Runs what takes a deployed tenant's lease; the cached "active run" is stale after it. */
+  const takingLease = async <T>(tenantId: string, act: (tenant: Tenant) => Promise<T>): Promise<T> => {
+    const tenant = await deps.tenants.get(tenantId);
+    if (!tenant) throw new Error(`tenant ${tenantId} is not deployed`);
+    const result = await act(tenant);
+    active.forget(tenantId);
+    return result;
+  };
+
   return {
     version: parts.version,
     tenants: deps.tenants,
@@ -111,20 +121,8 @@ export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyPa
       lastFinished: (tenantId) => lastFinished.get(tenantId),
       lastSucceeded: (tenantId) => lastSucceeded.get(tenantId),
     },
-    async startRun(tenantId, trigger) {
-      const tenant = await deps.tenants.get(tenantId);
-      if (!tenant) throw new Error(`tenant ${tenantId} is not deployed`);
-      const started = await startRun(ctx, tenant, trigger);
-      active.forget(tenantId);
-      return started;
-    },
-    async verify(tenantId, options) {
-      const tenant = await deps.tenants.get(tenantId);
-      if (!tenant) throw new Error(`tenant ${tenantId} is not deployed`);
-      const result = await runVerify(ctx, tenant, options);
-      active.forget(tenantId);
-      return result;
-    },
+    startRun: (tenantId, trigger) => takingLease(tenantId, (tenant) => startRun(ctx, tenant, trigger)),
+    verify: (tenantId, options) => takingLease(tenantId, (tenant) => runVerify(ctx, tenant, options)),
     checkTenant: createTenantCheck({
       tenants: deps.tenants,
       credentials: deps.credentials,

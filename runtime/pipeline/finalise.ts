@@ -10,6 +10,10 @@ export const LEASE_EXPIRED =
   "the run did not finish within the tenant's maximum run duration (lease expired)";
 export const PROCESS_EXITED = "process exited: the process running it stopped before the run finished";
 
+/** Why the run of a lease that is being taken over ends: its lease expired, or its process is gone. */
+export const takeoverReason = (lease: { expiresAt: string }, now: Date): string =>
+  Date.parse(lease.expiresAt) <= now.getTime() ? LEASE_EXPIRED : PROCESS_EXITED;
+
 /**
  * Ends the run once every unit and record is accounted for: status, duration and final counts on the
  * run record, lease released, an audit entry and the run's metrics. Any worker may call it after its

@@ -1,6 +1,6 @@
 import type { RecordError } from "../sync/model.js";
 import type { PipelineContext } from "./context.js";
-import { expireRun, finaliseIfComplete, LEASE_EXPIRED } from "./finalise.js";
+import { expireRun, finaliseIfComplete, takeoverReason } from "./finalise.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
 
 /**
@@ -79,7 +79,8 @@ export async function settleRequest(ctx: PipelineContext, request: SyncRequest):
 }
 
 /**
- * The sweeper, on its own schedule: a run whose lease expired ends failed (its tenant is free again);
+ * The sweeper, on its own schedule: a run whose lease expired (or, locally, whose process is gone)
+ * ends failed and its tenant is free again;
  * a running run's totals are summed again from its operations, and the run ends if that completes it
  * (a worker that died between an operation and its count left the counter short).
  */
@@ -91,7 +92,7 @@ export async function sweep(ctx: PipelineContext): Promise<{ expired: number; fi
     const lease = await ctx.lease.current(tenant.id);
     if (!lease) continue;
     if (Date.parse(lease.expiresAt) <= now.getTime() || ctx.processLease?.isDead(lease)) {
-      await expireRun(ctx, tenant.id, lease.runId, LEASE_EXPIRED);
+      await expireRun(ctx, tenant.id, lease.runId, takeoverReason(lease, now));
       await ctx.lease.release(tenant.id, lease.runId);
       expired++;
       continue;

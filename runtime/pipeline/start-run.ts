@@ -4,7 +4,7 @@ import { zeroCounts } from "../sync/model.js";
 import type { RunTrigger } from "../sync/ports.js";
 import type { Tenant } from "../tenants/schema.js";
 import type { PipelineContext } from "./context.js";
-import { expireRun, PROCESS_EXITED } from "./finalise.js";
+import { expireRun, takeoverReason } from "./finalise.js";
 
 export type LeaseResult = { acquired: true } | { acquired: false; holder: Lease };
 
@@ -23,10 +23,8 @@ export async function takeLease(
     ...(local ? { owner: local.owner, isDead: local.isDead } : {}),
   });
   if (!lease.acquired) return lease;
-  if (lease.replaced) {
-    const expired = Date.parse(lease.replaced.expiresAt) <= now.getTime();
-    await expireRun(ctx, tenant.id, lease.replaced.runId, expired ? undefined : PROCESS_EXITED);
-  }
+  if (lease.replaced)
+    await expireRun(ctx, tenant.id, lease.replaced.runId, takeoverReason(lease.replaced, now));
   return { acquired: true };
 }
 
@@ -73,19 +71,4 @@ export async function startRun(
     throw error;
   }
   return { started: true, runId };
-}
-
-/**
- * Ends the runs whose process is gone (locally: a killed `npm start` or `npm run sync`) and frees
- * their tenants' leases. In AWS there is no process to check: expiry does it.
- */
-export async function closeOrphanedRuns(ctx: PipelineContext, tenants: readonly Tenant[]): Promise<void> {
-  const local = ctx.processLease;
-  if (!local) return;
-  for (const tenant of tenants) {
-    const lease = await ctx.lease.current(tenant.id);
-    if (!lease || !local.isDead(lease)) continue;
-    await expireRun(ctx, tenant.id, lease.runId, PROCESS_EXITED);
-    await ctx.lease.release(tenant.id, lease.runId);
-  }
 }

@@ -67,7 +67,7 @@ export async function startDynalite(options: { path?: string } = {}): Promise<Ru
 async function claimDirectory(path: string): Promise<void> {
   const file = join(path, "owner.pid");
   const holder = Number((await readFile(file, "utf8").catch(() => "")).trim());
-  if (holder && holder !== process.pid && isAlive(holder)) {
+  if (holder && holder !== process.pid && isProcessAlive(holder)) {
     throw new Error(
       `the local DynamoDB data in ${path} is in use by process ${holder} (npm start or npm run sync); ` +
         "stop it, or set SIESA_INTEGRATION_DATA_DIR to another directory",
@@ -76,7 +76,8 @@ async function claimDirectory(path: string): Promise<void> {
   await writeFile(file, String(process.pid));
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this machine exists (EPERM: it does, owned by someone else). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -20,15 +20,13 @@ import type {
   RunState,
 } from "../pipeline/ports.js";
 import type { Counts, Progress, ProgressDelta, RecordError, RunRecord, RunTrigger } from "../sync/model.js";
-import { zeroProgress } from "../sync/run-status.js";
+import { addDelta, zeroProgress } from "../sync/run-status.js";
 import { decodeRunsCursor, encodeRunsCursor } from "./cursor.js";
 import { RunAlreadyExistsError, RunNotFoundError } from "./errors.js";
 import { isTakeable } from "./lease.js";
-import { DEFAULT_RUNS_PAGE, MAX_REASON_LENGTH, MAX_RUN_ERRORS, MAX_RUNS_PAGE } from "./runs.js";
+import { MAX_RUN_ERRORS, runsPageLimit, truncate } from "./runs.js";
 
 const copy = <T>(value: T): T => structuredClone(value);
-const truncate = (text: string) =>
-  text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 1)}…` : text;
 
 export class MemoryRuns implements RunState {
   readonly #runs = new Map<string, RunRecord>();
@@ -53,10 +51,7 @@ export class MemoryRuns implements RunState {
     tenantId: string,
     options: { limit?: number; cursor?: string } = {},
   ): Promise<{ runs: RunRecord[]; cursor?: string }> {
-    const limit = options.limit ?? DEFAULT_RUNS_PAGE;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RUNS_PAGE) {
-      throw new RangeError(`runs of tenant ${tenantId}: limit must be an integer from 1 to ${MAX_RUNS_PAGE}`);
-    }
+    const limit = runsPageLimit(tenantId, options.limit);
     const after = options.cursor ? decodeRunsCursor(tenantId, options.cursor).runId : undefined;
     const all = [...this.#runs.values()]
       .filter((r) => r.tenantId === tenantId && (after === undefined || r.runId < after))
@@ -132,10 +127,7 @@ export class MemoryProgress implements ProgressStore {
     const run = this.#run(tenantId, runId);
     if (run.ops.has(opId)) return undefined;
     run.ops.set(opId, copy({ delta, ...(data ? { data } : {}) }));
-    for (const [field, amount] of Object.entries(delta) as [keyof Progress, number][]) {
-      run.totals[field] += amount;
-    }
-    return { ...run.totals };
+    return { ...addDelta(run.totals, delta) };
   }
 
   async read(tenantId: string, runId: string): Promise<Progress> {
@@ -152,10 +144,7 @@ export class MemoryProgress implements ProgressStore {
   async reconcile(tenantId: string, runId: string): Promise<Progress> {
     const run = this.#run(tenantId, runId);
     const totals = zeroProgress();
-    for (const { delta } of run.ops.values()) {
-      for (const [field, amount] of Object.entries(delta) as [keyof Progress, number][])
-        totals[field] += amount;
-    }
+    for (const { delta } of run.ops.values()) addDelta(totals, delta);
     run.totals = totals;
     return { ...totals };
   }

@@ -22,7 +22,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { AppliedOperation, ProgressStore } from "../pipeline/ports.js";
 import type { Progress, ProgressDelta } from "../sync/model.js";
-import { zeroProgress } from "../sync/run-status.js";
+import { addDelta, zeroProgress } from "../sync/run-status.js";
 import { expiresAt } from "./retention.js";
 
 const FIELDS = Object.keys(zeroProgress()) as (keyof Progress)[];
@@ -50,16 +50,23 @@ export class RunProgress implements ProgressStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async get(tenantId: string, runId: string, opId: string): Promise<AppliedOperation | undefined> {
+  /** One progress item of the run's partition, read strongly. */
+  async #item(tenantId: string, key: string): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { tenantId: partition(tenantId), runId: markerKey(runId, opId) },
+        Key: { tenantId: partition(tenantId), runId: key },
         ConsistentRead: true,
       }),
     );
+    return Item;
+  }
+
+  async get(tenantId: string, runId: string, opId: string): Promise<AppliedOperation | undefined> {
+    const Item = await this.#item(tenantId, markerKey(runId, opId));
     if (!Item) return undefined;
-    return { delta: Item.delta as ProgressDelta, ...(Item.data ? { data: Item.data } : {}) };
+    const data = Item.data as Record<string, unknown> | undefined;
+    return { delta: Item.delta as ProgressDelta, ...(data ? { data } : {}) };
   }
 
   async apply(
@@ -130,25 +137,12 @@ export class RunProgress implements ProgressStore {
   }
 
   async read(tenantId: string, runId: string): Promise<Progress> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { tenantId: partition(tenantId), runId: totalKey(runId) },
-        ConsistentRead: true,
-      }),
-    );
-    return totalsOf(Item);
+    return totalsOf(await this.#item(tenantId, totalKey(runId)));
   }
 
   async reconcile(tenantId: string, runId: string): Promise<Progress> {
     for (;;) {
-      const { Item: counter } = await this.doc.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { tenantId: partition(tenantId), runId: totalKey(runId) },
-          ConsistentRead: true,
-        }),
-      );
+      const counter = await this.#item(tenantId, totalKey(runId));
       const total = zeroProgress();
       let start: Record<string, unknown> | undefined;
       do {
@@ -162,10 +156,7 @@ export class RunProgress implements ProgressStore {
             ExclusiveStartKey: start,
           }),
         );
-        for (const item of page.Items ?? []) {
-          const delta = (item.delta ?? {}) as ProgressDelta;
-          for (const field of FIELDS) total[field] += Number(delta[field] ?? 0);
-        }
+        for (const item of page.Items ?? []) addDelta(total, (item.delta ?? {}) as ProgressDelta);
         start = page.LastEvaluatedKey;
       } while (start);
       try {

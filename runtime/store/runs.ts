@@ -45,7 +45,16 @@ export function newRunId(now: Date = new Date()): string {
   return `${time}-${randomBytes(6).toString("hex")}`;
 }
 
-const truncate = (text: string) =>
+/** A reason as stored: at most MAX_REASON_LENGTH characters (the in-memory store keeps the same). */
+/** The page size of a runs listing: the default, or the one asked for if it is 1 to MAX_RUNS_PAGE. */
+export function runsPageLimit(tenantId: string, limit: number = DEFAULT_RUNS_PAGE): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RUNS_PAGE) {
+    throw new RangeError(`runs of tenant ${tenantId}: limit must be an integer from 1 to ${MAX_RUNS_PAGE}`);
+  }
+  return limit;
+}
+
+export const truncate = (text: string) =>
   text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 1)}…` : text;
 
 export class RunStore implements RunState {
@@ -228,10 +237,7 @@ export class RunStore implements RunState {
     tenantId: string,
     options: { limit?: number; cursor?: string } = {},
   ): Promise<{ runs: RunRecord[]; cursor?: string }> {
-    const limit = options.limit ?? DEFAULT_RUNS_PAGE;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RUNS_PAGE) {
-      throw new RangeError(`runs of tenant ${tenantId}: limit must be an integer from 1 to ${MAX_RUNS_PAGE}`);
-    }
+    const limit = runsPageLimit(tenantId, options.limit);
     const { Items = [], LastEvaluatedKey } = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,

@@ -1,4 +1,4 @@
-import { type Counts, type Progress, type RunStatus, zeroCounts } from "./model.js";
+import { type Counts, type Progress, type ProgressDelta, type RunStatus, zeroCounts } from "./model.js";
 
 /**
  * How a run is judged, in one place: when it is complete, and how it ended. Pure: the pipeline's
@@ -13,6 +13,12 @@ export const zeroProgress = (): Progress => ({
   loadsPlanned: 0,
   loadsDone: 0,
 });
+
+/** Adds an operation's counts to a run's totals (in place): both stores sum operations this way. */
+export function addDelta(totals: Progress, delta: ProgressDelta): Progress {
+  for (const field of Object.keys(totals) as (keyof Progress)[]) totals[field] += Number(delta[field] ?? 0);
+  return totals;
+}
 
 /** The record counts of a run's progress (without its unit bookkeeping). */
 export const countsOf = (p: Progress): Counts => ({
