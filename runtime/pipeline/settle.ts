@@ -1,5 +1,7 @@
-import type { RecordError } from "../sync/model.js";
+import { RunAlreadyExistsError } from "../store/errors.js";
+import { type RecordError, zeroCounts } from "../sync/model.js";
 import type { PipelineContext } from "./context.js";
+import { runIdForMessage } from "./dispatch-run.js";
 import { expireRun, finaliseIfComplete, takeoverReason } from "./finalise.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
 
@@ -58,24 +60,40 @@ export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promi
   await finaliseIfComplete(ctx, tenantId, runId, totals);
 }
 
-/** A sync request in its DLQ: a run the API had created for it ends failed, and its lease is given back. */
-export async function settleRequest(ctx: PipelineContext, request: SyncRequest): Promise<void> {
-  if (!request.runId) {
-    ctx.log.error("sync request could not be dispatched", {
-      tenantId: request.tenantId,
+/**
+ * A sync request in its DLQ: its run (the API's, or the one dispatch derives from the message) ends
+ * failed, recorded even if dispatch never got to create it, so a scheduled sync that could not start
+ * shows in the tenant's history; a lease it took is given back.
+ */
+export async function settleRequest(
+  ctx: PipelineContext,
+  request: SyncRequest,
+  delivery: { messageId: string; sentAt: Date },
+): Promise<void> {
+  const { tenantId } = request;
+  const runId = request.runId ?? runIdForMessage(delivery.sentAt, delivery.messageId);
+  if (await ctx.progress.get(tenantId, runId, "dispatch")) return; // the run went on: its units end it
+  const reason = `the sync request could not be dispatched: ${DIED_REASON}`;
+  const now = ctx.now();
+  try {
+    await ctx.runs.create({
+      runId,
+      tenantId,
       trigger: request.trigger,
+      status: "failed",
+      startedAt: now.toISOString(),
+      finishedAt: now.toISOString(),
+      durationMs: 0,
+      counts: zeroCounts(),
+      errors: [],
+      reason,
     });
-    return;
+    await ctx.audit.record(tenantId, { action: "run expired", runId, detail: { reason } }, now);
+  } catch (error) {
+    if (!(error instanceof RunAlreadyExistsError)) throw error;
+    await expireRun(ctx, tenantId, runId, reason);
   }
-  const dispatched = await ctx.progress.get(request.tenantId, request.runId, "dispatch");
-  if (dispatched) return; // the run went on: its own units and chunks end it
-  await expireRun(
-    ctx,
-    request.tenantId,
-    request.runId,
-    `the sync request could not be dispatched: ${DIED_REASON}`,
-  );
-  await ctx.lease.release(request.tenantId, request.runId);
+  await ctx.lease.release(tenantId, runId);
 }
 
 /**

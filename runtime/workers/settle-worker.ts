@@ -28,7 +28,9 @@ export function settleWorker(ctx: PipelineContext): QueueHandler {
       if (queue === "loads")
         return await settleChunk(ctx, parseMessage(LoadChunkSchema, record.body, "loads DLQ"));
       if (queue === "syncRequests") {
-        return await settleRequest(ctx, parseMessage(SyncRequestSchema, record.body, "sync-requests DLQ"));
+        const request = parseMessage(SyncRequestSchema, record.body, "sync-requests DLQ");
+        const sentAt = new Date(Number(record.attributes.SentTimestamp ?? Date.now()));
+        return await settleRequest(ctx, request, { messageId: record.messageId, sentAt });
       }
       ctx.log.error("dead-lettered message from an unknown queue dropped", where);
     } catch (error) {

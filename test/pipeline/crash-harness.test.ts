@@ -81,6 +81,20 @@ describe("a worker killed at any boundary, its message delivered again", () => {
   });
 });
 
+describe("a sync request whose every delivery dies", () => {
+  it("still leaves its run in the history, ended failed, and the tenant free", async () => {
+    // The first crash points are dispatch's; dying at the first five is every delivery dying.
+    const plan = { at: new Set([0, 1, 2, 3, 4]), duplicateEvery: 0, redelivery: "at-once" as const };
+    const { world, runs, crash } = await scenario(plan);
+    assertExactlyOnce(world, runs, crash);
+    expect(runs[0]).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(/could not be dispatched/),
+    });
+    expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
+  });
+});
+
 describe("random schedules of crashes and duplicate deliveries (fast-check)", () => {
   it("always end with every record in exactly one outcome", async () => {
     await fc.assert(
