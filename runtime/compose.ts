@@ -49,6 +49,9 @@ export function clientsFor(
       tenantId: tenant.id,
       log,
     }),
-    mapper: { map: (source) => mapping.map(source, tenant) },
+    mapper: {
+      map: (source) => mapping.map(source, tenant),
+      ...(mapping.inactive ? { inactive: mapping.inactive } : {}),
+    },
   };
 }

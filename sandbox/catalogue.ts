@@ -55,6 +55,8 @@ export interface Catalogue {
   addItems(n: number): number[];
   /** Removes the company items with these ids, and their barcodes. */
   removeItems(ids: readonly number[]): void;
+  /** Puts removed company items back as they were, with their barcodes (an item re-enabled in Siesa). */
+  restoreItems(ids: readonly number[]): void;
   /**
    * Adds a barcode row as it would sit in Siesa: for the company item `forItem`, or (without it)
    * one that belongs to no company item, e.g. a reference that matches no item.
@@ -117,6 +119,8 @@ class GeneratedCatalogue implements Catalogue {
   version = 0;
   /** Which item (id, company) each generated barcode row belongs to: never on the wire. */
   private readonly owner = new WeakMap<SiesaWireRow, { id: number; company: number }>();
+  /** Removed company items with their barcodes, by id, for restoreItems. */
+  private readonly removed = new Map<number, { item: SiesaWireRow; barcodes: SiesaWireRow[] }>();
   private maxId = 1000;
   private nextBarcode = 0;
   private mutations = 0;
@@ -294,12 +298,30 @@ class GeneratedCatalogue implements Catalogue {
   removeItems(ids: readonly number[]): void {
     const gone = new Set(ids);
     this.version += 1;
-    this.items = this.items.filter((row) => !(this.isCompanyItem(row) && gone.has(itemId(row))));
+    this.items = this.items.filter((row) => {
+      const removed = this.isCompanyItem(row) && gone.has(itemId(row));
+      if (removed) this.removed.set(itemId(row), { item: row, barcodes: [] });
+      return !removed;
+    });
     this.barcodes = this.barcodes.filter((row) => {
       const owner = this.owner.get(row);
-      return !(owner?.company === this.erpCompany && gone.has(owner.id));
+      const removed = owner?.company === this.erpCompany && gone.has(owner.id);
+      if (removed) this.removed.get(owner.id)?.barcodes.push(row);
+      return !removed;
     });
     for (const id of ids) this.malformedIds.delete(id);
+  }
+
+  restoreItems(ids: readonly number[]): void {
+    this.version += 1;
+    for (const id of ids) {
+      const removed = this.removed.get(id);
+      if (!removed) throw new Error(`item ${id} was not removed, so it cannot be restored`);
+      this.removed.delete(id);
+      this.items.push(removed.item);
+      this.barcodes.push(...removed.barcodes);
+    }
+    this.items.sort((a, b) => itemId(a) - itemId(b) || Number(a.f120_id_cia) - Number(b.f120_id_cia));
   }
 
   addBarcode(row: { reference: string; barcode: string; unit: string }, forItem?: number): SiesaWireRow {

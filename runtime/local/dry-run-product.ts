@@ -5,7 +5,7 @@ import type { ProductRecord } from "../sync/model.js";
 export interface DryRunChange {
   key: string;
   externalId: string;
-  outcome: "created" | "updated";
+  outcome: "created" | "updated" | "deactivated";
 }
 
 /**
@@ -20,6 +20,10 @@ export function dryRunProduct(type: ProductClient["type"], changes: DryRunChange
       const outcome = knownProductId ? ("updated" as const) : ("created" as const);
       changes.push({ key: record.key, externalId: record.externalId, outcome });
       return { outcome, productId: knownProductId ?? `dry-run:${record.externalId}` };
+    },
+    async patch(_productId: string, record: ProductRecord) {
+      changes.push({ key: record.key, externalId: record.externalId, outcome: "deactivated" });
+      return { outcome: "updated" as const };
     },
   };
 }

@@ -48,6 +48,8 @@ export interface InProcessRunOptions {
    * after every unit's retries. The CLI asks for it.
    */
   preflight?: boolean;
+  /** Deactivations the operator approves for this run: must equal the number the run finds. */
+  approveDeactivations?: number;
   /** What started the run (default `cli`; `npm run verify -- --repair` runs with `repair`). */
   trigger?: Extract<RunTrigger, "cli" | "repair">;
   /** Wraps each worker's handler (tests crash or duplicate deliveries with the real handlers). */
@@ -62,8 +64,10 @@ export interface RunSummary {
   durationMs: number;
   /** The first 50 rejected or failed records with their reasons. */
   errors: RecordError[];
-  /** Why the run ended failed, when it did. */
+  /** Why the run ended failed or partial, when it says. */
   reason?: string;
+  /** Deactivations found but held for approval (more than the tenant's limit). */
+  heldDeactivations?: { count: number; limit: number };
   /** Dry runs only: what would be written. */
   changes?: DryRunChange[];
 }
@@ -136,7 +140,11 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
   const ctx = createPipelineContext(deps);
   try {
     if (options.preflight) await preflight(tenant, options.credentials, log);
-    const started = await startRun(ctx, tenant, options.trigger ?? "cli");
+    const started = await startRun(ctx, tenant, options.trigger ?? "cli", {
+      ...(options.approveDeactivations !== undefined
+        ? { approveDeactivations: options.approveDeactivations }
+        : {}),
+    });
     if (!started.started) {
       throw new RunNotStartedError(
         `tenant ${tenant.id} has a run in progress (${started.activeRunId}); it ends by itself, or when its process is gone`,
@@ -154,6 +162,7 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
       durationMs: run.durationMs ?? 0,
       errors: run.errors,
       ...(run.reason ? { reason: run.reason } : {}),
+      ...(run.heldDeactivations ? { heldDeactivations: run.heldDeactivations } : {}),
       ...(options.dryRun ? { changes } : {}),
     };
   } finally {
@@ -208,6 +217,11 @@ async function watch(
       // First what the sweeper does: the totals summed again from the operations may complete it.
       const progress = await store.progress.reconcile(tenantId, runId);
       if (await finaliseIfComplete(ctx, tenantId, runId, progress)) return;
+      // It sent more work (the deactivation pass's chunks): not stalled after all.
+      if (queues.pending > 0) {
+        idleSince = undefined;
+        continue;
+      }
       const finished = new Date();
       if (
         await store.runs.complete(tenantId, runId, {

@@ -18,6 +18,13 @@ export const METRICS = {
   recordsUnchanged: "RecordsUnchanged",
   recordsRejected: "RecordsRejected",
   recordsFailed: "RecordsFailed",
+  /** Records set inactive in the product (absent from a complete extraction), and brought back. */
+  recordsDeactivated: "RecordsDeactivated",
+  recordsReactivated: "RecordsReactivated",
+  /** Deactivations found but held for an operator's approval (more than the tenant's limit). */
+  deactivationsHeld: "DeactivationsHeld",
+  /** 1 per run that failed because most of its rows were rejected for one reason (drift). */
+  runDrift: "RunDrift",
   /** 1 per external error seen by a worker; dimensions `api` (siesa | kong-rfid | wms) and `status`. */
   apiErrors: "ApiErrors",
   /** 1 per message the dead-letter consumer settled; dimension `queue` (syncRequests | pages | loads). */

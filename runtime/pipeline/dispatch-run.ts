@@ -84,8 +84,9 @@ export async function dispatchRun(
     // The API creates manual runs before queueing them; a redelivered request finds its run too.
     if (!(error instanceof RunAlreadyExistsError)) throw error;
   }
-  // Plan before sending: a unit must never finish before it is counted as planned.
-  await ctx.progress.apply(tenant.id, runId, "dispatch", { unitsPlanned: 1 });
+  // Plan before sending: a unit must never finish before it is counted as planned. Two units: the
+  // whole id range, and the deactivation pass that follows the last of its pieces (deactivate.ts).
+  await ctx.progress.apply(tenant.id, runId, "dispatch", { unitsPlanned: 2 });
   await ctx.queues.sendUnits(
     [{ tenantId: tenant.id, runId, unitId: "0", range: FULL_RANGE }],
     tenant.sync.concurrency,

@@ -4,7 +4,7 @@ import type { Progress } from "../sync/model.js";
 import type { PipelineContext, TenantAndClients } from "./context.js";
 import { FAILED_UNITS_BEFORE_STOP, givenUp, isRunStopping, messageOf, reportApiError } from "./failures.js";
 import { finaliseIfComplete } from "./finalise.js";
-import { loadChunks } from "./load-chunks.js";
+import { loadChunks, placeChunks } from "./load-chunks.js";
 import type { ExtractUnit } from "./messages.js";
 
 export interface Delivery {
@@ -111,25 +111,29 @@ export async function extractUnit(
   } else {
     // Records this run already wrote count as changed again, so a retry sends the same chunks.
     const diff = await diffRecords(tenantId, result.records, clients.clients.mapper, ctx.ledger, runId);
-    const planned = loadChunks(tenantId, runId, unitId, diff.changed);
-    const first =
-      planned.length > 0 ? await ctx.progress.reservePositions(tenantId, runId, diff.changed.length) : 0;
-    let offset = first;
-    const chunks = planned.map((chunk) => {
-      const position = offset + Math.floor(chunk.records.length / 2);
-      offset += chunk.records.length;
-      return { ...chunk, position };
-    });
+    const chunks = await placeChunks(ctx.progress, loadChunks(tenantId, runId, unitId, diff.changed));
     // Loads go out before the unit counts them as planned: a chunk counted done before it is planned
     // cannot complete the run, because the unit itself is not done yet.
     await ctx.queues.sendLoads(chunks, clients.tenant.sync.concurrency);
-    totals = await ctx.progress.apply(tenantId, runId, op, {
-      unitsDone: 1,
-      extracted: result.records.length,
-      unchanged: diff.unchanged,
-      rejected: diff.rejected.length,
-      loadsPlanned: chunks.length,
-    });
+    // Kept with the unit: the keys it read (the deactivation pass finds what no unit returned) and
+    // the rules its rejections broke (drift). Both as big as one page at most.
+    const data = {
+      keys: result.records.map((r) => r.key).join(","),
+      ...(diff.rejected.length > 0 ? { rules: diff.rules } : {}),
+    };
+    totals = await ctx.progress.apply(
+      tenantId,
+      runId,
+      op,
+      {
+        unitsDone: 1,
+        extracted: result.records.length,
+        unchanged: diff.unchanged,
+        rejected: diff.rejected.length,
+        loadsPlanned: chunks.length,
+      },
+      data,
+    );
     if (totals && diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
   }
   if (run.failedUnitStreak) await ctx.runs.unitOutcome(tenantId, runId, false);

@@ -1,3 +1,4 @@
+import { productRule, tallyRules } from "../sync/drift.js";
 import type { ProgressDelta, RecordError } from "../sync/model.js";
 import type { LedgerEntry } from "../sync/ports.js";
 import type { PipelineContext } from "./context.js";
@@ -7,7 +8,8 @@ import { finaliseIfComplete } from "./finalise.js";
 import type { LoadChunk, LoadRecord } from "./messages.js";
 
 type RecordOutcome =
-  | { outcome: "created" | "updated"; entry?: LedgerEntry }
+  | { outcome: "created" | "updated"; entry?: LedgerEntry; reactivated?: boolean }
+  | { outcome: "deactivated"; entry?: LedgerEntry }
   | { outcome: "rejected" | "failed"; reason: string }
   | { outcome: "retry"; error: unknown };
 
@@ -16,6 +18,8 @@ type RecordOutcome =
  * counts their outcomes as one operation. The ledger learns each new hash only after the product
  * accepted it, and before the chunk is retried, so a redelivered chunk writes only what did not go
  * through: a record this run already wrote is recognised in the ledger and not written twice.
+ * A deactivation pass's chunk sets its records inactive the same way; its outcomes are tallied
+ * (`deactivated`, `deactivationsFailed`), not counted among the extracted records'.
  */
 export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery: Delivery): Promise<void> {
   const { tenantId, runId, chunkId } = chunk;
@@ -44,15 +48,31 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
   // Every record has its outcome now (retries exhausted count as failed, with their last error).
   const delta: ProgressDelta = { loadsDone: 1 };
   const errors: RecordError[] = [];
+  const refusals: string[] = [];
+  const add = (field: keyof ProgressDelta) => {
+    delta[field] = (delta[field] ?? 0) + 1;
+  };
   outcomes.forEach((o, i) => {
-    const key = (chunk.records[i] as LoadRecord).key;
+    const record = chunk.records[i] as LoadRecord;
+    const deactivation = record.action === "deactivate";
+    switch (o.outcome) {
+      case "deactivated":
+        return add("deactivated");
+      case "created":
+      case "updated":
+        add(o.outcome);
+        if (o.reactivated) add("reactivated");
+        return;
+    }
     const outcome = o.outcome === "retry" ? "failed" : o.outcome;
-    delta[outcome] = (delta[outcome] ?? 0) + 1;
-    if (o.outcome === "retry") errors.push({ key, outcome: "failed", reason: messageOf(o.error) });
-    else if (o.outcome === "rejected" || o.outcome === "failed")
-      errors.push({ key, outcome: o.outcome, reason: o.reason });
+    const reason = o.outcome === "retry" ? messageOf(o.error) : o.reason;
+    add(deactivation ? "deactivationsFailed" : outcome);
+    errors.push({ key: record.key, outcome, reason: deactivation ? `deactivation: ${reason}` : reason });
+    if (o.outcome === "rejected" && !deactivation) refusals.push(productRule(reason));
   });
-  const totals = await ctx.progress.apply(tenantId, runId, op, delta);
+  // The rules the product's refusals broke, for drift (a chunk's few rules: a small marker).
+  const data = refusals.length > 0 ? { rules: tallyRules(refusals) } : undefined;
+  const totals = await ctx.progress.apply(tenantId, runId, op, delta, data);
   if (totals && errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
   await finaliseIfComplete(ctx, tenantId, runId, totals);
   // The final delivery failed and its records are counted: the message is done. Sending it on to the
@@ -78,8 +98,13 @@ async function writeAll(ctx: PipelineContext, chunk: LoadChunk, deadline?: numbe
 
   const writeOne = async (message: LoadRecord): Promise<RecordOutcome> => {
     const done = known.get(message.key);
-    if (done && done.runId === runId && done.hash === message.hash)
-      return { outcome: done.outcome ?? "updated" };
+    const deactivation = message.action === "deactivate";
+    if (done?.runId === runId) {
+      // Written by an earlier delivery of this chunk: its outcome, without a second write.
+      if (deactivation && done.active === false) return { outcome: "deactivated" };
+      if (!deactivation && done.hash === message.hash && done.active !== false)
+        return { outcome: done.outcome ?? "updated", reactivated: done.reactivated === true };
+    }
     if (refused) return { outcome: "failed", reason: refused };
     // Close to the function's deadline: this record waits for the next delivery instead of being cut
     // off mid-write; what was written so far goes to the ledger first.
@@ -91,10 +116,26 @@ async function writeAll(ctx: PipelineContext, chunk: LoadChunk, deadline?: numbe
     }
     try {
       const record = { key: message.key, externalId: message.externalId, payload: message.payload };
+      if (deactivation) {
+        const productId = message.knownProductId ?? "";
+        const result = await ctx.productSlot(tenant, () => clients.product.patch(productId, record));
+        if (result.outcome === "rejected") return { outcome: "rejected", reason: result.reason };
+        // `gone`: deleted in the product meanwhile, so nothing of it is active there either.
+        const entry: LedgerEntry = {
+          key: message.key,
+          hash: message.hash,
+          productId,
+          runId,
+          updatedAt: ctx.now().toISOString(),
+          active: false,
+        };
+        return { outcome: "deactivated", entry };
+      }
       const result = await ctx.productSlot(tenant, () =>
         clients.product.write(record, message.knownProductId),
       );
       if (result.outcome === "rejected") return { outcome: "rejected", reason: result.reason };
+      const reactivated = done?.active === false;
       const entry: LedgerEntry = {
         key: message.key,
         hash: message.hash,
@@ -102,8 +143,9 @@ async function writeAll(ctx: PipelineContext, chunk: LoadChunk, deadline?: numbe
         runId,
         updatedAt: ctx.now().toISOString(),
         outcome: result.outcome,
+        ...(reactivated ? { reactivated: true as const } : {}),
       };
-      return { outcome: result.outcome, entry };
+      return { outcome: result.outcome, entry, reactivated };
     } catch (error) {
       reportApiError(ctx, tenantId, runId, error);
       if (isRunStopping(error)) {

@@ -1,5 +1,6 @@
 import type { ChangedRecord } from "../sync/diff.js";
 import type { LoadChunk, LoadRecord } from "./messages.js";
+import type { ProgressStore } from "./ports.js";
 
 /**
  * Records per load message. A chunk is written one record at a time (its message group is one of the
@@ -29,12 +30,22 @@ export function loadChunks(
       hash,
       ...(previous ? { knownProductId: previous.productId } : {}),
     }));
+  return cutChunks(tenantId, runId, unitId, records);
+}
+
+/** Records in a stable order cut into chunks `<prefix>/<n>` by count and size. */
+export function cutChunks(
+  tenantId: string,
+  runId: string,
+  prefix: string,
+  records: readonly LoadRecord[],
+): LoadChunk[] {
   const chunks: LoadChunk[] = [];
   let current: LoadRecord[] = [];
   let bytes = 0;
   const close = () => {
     if (current.length === 0) return;
-    chunks.push({ tenantId, runId, chunkId: `${unitId}/${chunks.length}`, records: current });
+    chunks.push({ tenantId, runId, chunkId: `${prefix}/${chunks.length}`, records: current });
     current = [];
     bytes = 0;
   };
@@ -49,8 +60,27 @@ export function loadChunks(
   return chunks;
 }
 
+/**
+ * Gives each chunk its place in the run's sequence of records to load (reserved in the run's
+ * progress), which picks its message group: the tenant's writes spread evenly over its slots.
+ */
+export async function placeChunks(
+  progress: Pick<ProgressStore, "reservePositions">,
+  chunks: readonly LoadChunk[],
+): Promise<LoadChunk[]> {
+  const [first] = chunks;
+  if (!first) return [];
+  const count = chunks.reduce((n, chunk) => n + chunk.records.length, 0);
+  let offset = await progress.reservePositions(first.tenantId, first.runId, count);
+  return chunks.map((chunk) => {
+    const position = offset + Math.floor(chunk.records.length / 2);
+    offset += chunk.records.length;
+    return { ...chunk, position };
+  });
+}
+
 /** Numeric keys (f120_id) in numeric order, anything else after them as text. */
-const compareKeys = (a: string, b: string): number => {
+export const compareKeys = (a: string, b: string): number => {
   const [x, y] = [Number(a), Number(b)];
   if (Number.isFinite(x) && Number.isFinite(y)) return x - y;
   return a < b ? -1 : a > b ? 1 : 0;

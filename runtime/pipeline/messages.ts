@@ -28,7 +28,11 @@ export const ExtractUnitSchema = v.object({
 });
 export type ExtractUnit = v.InferOutput<typeof ExtractUnitSchema>;
 
-/** One new or changed record to write to the product. */
+/**
+ * One new or changed record to write to the product, or (`action: "deactivate"`) one record absent
+ * from a complete extraction to set inactive: then `payload` is the mapping's inactive fields only,
+ * `hash` the ledger's, and `knownProductId` the record to patch.
+ */
 export const LoadRecordSchema = v.object({
   key: v.pipe(v.string(), v.minLength(1)),
   externalId: v.pipe(v.string(), v.minLength(1)),
@@ -36,6 +40,7 @@ export const LoadRecordSchema = v.object({
   hash: v.string(),
   /** The product id the ledger remembers, when the record was written before. */
   knownProductId: v.optional(v.string()),
+  action: v.optional(v.literal("deactivate")),
 });
 export type LoadRecord = v.InferOutput<typeof LoadRecordSchema>;
 
@@ -47,8 +52,11 @@ export type LoadRecord = v.InferOutput<typeof LoadRecordSchema>;
 export const LoadChunkSchema = v.object({
   tenantId: TenantId,
   runId: RunId,
-  /** `<unitId>/<n>`. */
-  chunkId: v.pipe(v.string(), v.regex(/^\d+(\.\d+)*\/\d+$/, "must be a chunk id like 0.3/0")),
+  /** `<unitId>/<n>`, or `deactivate/<n>` for the deactivation pass's chunks. */
+  chunkId: v.pipe(
+    v.string(),
+    v.regex(/^(\d+(\.\d+)*|deactivate)\/\d+$/, "must be a chunk id like 0.3/0 or deactivate/0"),
+  ),
   /**
    * The position of the chunk's middle record in the run's sequence of records to load: its message
    * group is `floor(position / LOAD_CHUNK_RECORDS)` modulo the tenant's concurrency.

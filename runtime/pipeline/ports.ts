@@ -21,6 +21,8 @@ export interface RunEnd {
   reason?: string;
   /** A verify run keeps its report. */
   verify?: RunRecord["verify"];
+  /** Deactivations found but held for an operator's approval. */
+  heldDeactivations?: RunRecord["heldDeactivations"];
 }
 
 /** One record per run: what the API shows, and the flags the steps coordinate through. */
@@ -57,6 +59,12 @@ export interface AppliedOperation {
   data?: Record<string, unknown>;
 }
 
+/** What an applied operation stored with it, by operation id. */
+export interface OperationData {
+  opId: string;
+  data: Record<string, unknown>;
+}
+
 /**
  * A run's counters. Each operation (`dispatch`, `unit:<id>`, `split:<id>`, `load:<chunk>`) is applied
  * exactly once however often its message is delivered: a marker per operation (a constant size, not
@@ -79,6 +87,11 @@ export interface ProgressStore {
   ): Promise<Progress | undefined>;
   /** The run's totals (one read). */
   read(tenantId: string, runId: string): Promise<Progress>;
+  /**
+   * The data stored with every applied operation whose id starts with `prefix`, a page at a time:
+   * the keys each unit extracted and the rules its rejections broke, read once at the end of a run.
+   */
+  operations(tenantId: string, runId: string, prefix: string): AsyncIterable<OperationData[]>;
   /**
    * Reserves `count` consecutive positions in the run's sequence of records to load and returns the
    * first: a load chunk takes its message group from its records' positions, so a tenant's writes

@@ -39,6 +39,7 @@ export async function startRun(
   ctx: PipelineContext,
   tenant: Tenant,
   trigger: RunTrigger,
+  options: { approveDeactivations?: number } = {},
 ): Promise<StartResult> {
   const now = ctx.now();
   const runId = newRunId(now);
@@ -53,8 +54,15 @@ export async function startRun(
       startedAt: now.toISOString(),
       counts: zeroCounts(),
       errors: [],
+      ...(options.approveDeactivations !== undefined
+        ? { approveDeactivations: options.approveDeactivations }
+        : {}),
     });
-    await ctx.audit.record(tenant.id, { action: "run requested", runId, detail: { trigger } }, now);
+    await ctx.audit.record(
+      tenant.id,
+      { action: "run requested", runId, detail: { trigger, ...options } },
+      now,
+    );
     await ctx.queues.requestSync({ tenantId: tenant.id, trigger, runId });
   } catch (error) {
     const reason = `could not start the run: ${error instanceof Error ? error.message : String(error)}`;

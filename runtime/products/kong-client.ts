@@ -1,4 +1,5 @@
 import type { ProductRecord } from "../sync/model.js";
+import type { PatchResult } from "../sync/ports.js";
 import { isRecord, isSuccess } from "./api-text.js";
 import { drfMessage, isDuplicateExternalId } from "./kong-errors.js";
 import { listedRecords } from "./listed-records.js";
@@ -12,7 +13,13 @@ import type {
   WriteResult,
 } from "./types.js";
 import { joinUrl, withTrailingSlash } from "./url.js";
-import { type CreateAnswer, type FindAnswer, type UpdateAnswer, writeRecord } from "./write-flow.js";
+import {
+  type CreateAnswer,
+  type FindAnswer,
+  patchRecord,
+  type UpdateAnswer,
+  writeRecord,
+} from "./write-flow.js";
 
 const SERVICE = "kong-rfid";
 const DEFAULT_SKUS_PATH = "/inventory/skus/";
@@ -68,6 +75,10 @@ export class KongClient implements ProductClient, ProductReader {
     );
   }
 
+  patch(productId: string, record: ProductRecord): Promise<PatchResult> {
+    return patchRecord({ update: (id, r) => this.#update(id, r) }, productId, record);
+  }
+
   /**
    * Every SKU of the customer, page by page (DRF's `{count,next,previous,results}`). Later pages are
    * asked from our own URL with `next`'s query, as in `#find`; a `next` seen before ends the read.
@@ -104,7 +115,7 @@ export class KongClient implements ProductClient, ProductReader {
     const response = await this.#api.call("update sku", url, { method: "PATCH", body: record.payload });
     if (isSuccess(response.status)) return { kind: "updated", id };
     if (response.status === 404) {
-      this.#options.log.info("known SKU is gone from Kong, creating it again", {
+      this.#options.log.info("known SKU is gone from Kong", {
         api: SERVICE,
         tenantId: this.#options.tenantId,
         key: record.key,

@@ -1,4 +1,5 @@
 import type { ProductRecord } from "../sync/model.js";
+import type { PatchResult } from "../sync/ports.js";
 import { isRecord, isSuccess } from "./api-text.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
@@ -12,7 +13,13 @@ import type {
 } from "./types.js";
 import { joinUrl, withoutTrailingSlash } from "./url.js";
 import { wmsMessage } from "./wms-errors.js";
-import { type CreateAnswer, type FindAnswer, type UpdateAnswer, writeRecord } from "./write-flow.js";
+import {
+  type CreateAnswer,
+  type FindAnswer,
+  patchRecord,
+  type UpdateAnswer,
+  writeRecord,
+} from "./write-flow.js";
 
 const SERVICE = "wms";
 const DEFAULT_PRODUCTS_PATH = "/products";
@@ -75,6 +82,10 @@ export class WmsClient implements ProductClient, ProductReader {
     );
   }
 
+  patch(productId: string, record: ProductRecord): Promise<PatchResult> {
+    return patchRecord({ update: (id, r) => this.#update(id, r) }, productId, record);
+  }
+
   /**
    * Every product, following `last_evaluated_key_id` until it is null (or repeats). The WMS has no
    * customer: an instance serves one client account, so all of its products are the tenant's.
@@ -111,7 +122,7 @@ export class WmsClient implements ProductClient, ProductReader {
     const response = await this.#api.call("update product", url, { method: "PATCH", body: record.payload });
     if (isSuccess(response.status)) return { kind: "updated", id };
     if (response.status === 404) {
-      this.#options.log.info("known product is gone from the WMS, creating it again", {
+      this.#options.log.info("known product is gone from the WMS", {
         api: SERVICE,
         tenantId: this.#options.tenantId,
         key: record.key,

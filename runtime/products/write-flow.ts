@@ -1,4 +1,5 @@
 import type { ProductRecord } from "../sync/model.js";
+import type { PatchResult } from "../sync/ports.js";
 import type { WriteResult } from "./types.js";
 
 /** What a product answered to one create, update or lookup, already read from its wire format. */
@@ -62,4 +63,16 @@ export async function writeRecord(
   if (updated.kind === "refused") return { outcome: "rejected", reason: updated.reason };
   // Deleted between our lookup and our update: a race worth another try on the next run, not a rejection.
   throw new Error(`external_id ${record.externalId}: product ${found.id} disappeared while being updated`);
+}
+
+/** Changes only the fields in `record.payload` of the product's record `productId` (deactivation). */
+export async function patchRecord(
+  api: Pick<RecordApi, "update">,
+  productId: string,
+  record: ProductRecord,
+): Promise<PatchResult> {
+  const answer = await api.update(productId, record);
+  if (answer.kind === "updated") return { outcome: "updated" };
+  if (answer.kind === "gone") return { outcome: "gone" };
+  return { outcome: "rejected", reason: answer.reason };
 }

@@ -47,6 +47,12 @@ export class LedgerSnapshot implements Ledger {
     for (const entry of entries) this.#entries.set(entry.key, entry);
   }
 
+  /** Read from the store itself: every write went through to it. */
+  all(tenantId: string): AsyncIterable<LedgerEntry[]> {
+    this.#sameTenant(tenantId);
+    return this.ledger.all(tenantId);
+  }
+
   #sameTenant(tenantId: string): void {
     if (tenantId !== this.tenantId) {
       throw new Error(`ledger snapshot of tenant ${this.tenantId} asked about tenant ${tenantId}`);

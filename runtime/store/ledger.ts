@@ -1,7 +1,7 @@
 /**
  * The record ledger: for each record of a tenant, the hash of the payload last written successfully to
  * the product. A record whose new hash equals the ledger's is `unchanged` and is not written again.
- * Item: { tenantId, recordKey, hash, productId, runId, updatedAt }.
+ * Item: { tenantId, recordKey, hash, productId, runId, updatedAt, outcome?, active?, reactivated? }.
  */
 import {
   BatchGetCommand,
@@ -20,8 +20,17 @@ export type { LedgerEntry };
 type LedgerItem = Omit<LedgerEntry, "key"> & { tenantId: string; recordKey: string };
 
 const toEntry = (item: Record<string, unknown>): LedgerEntry => {
-  const { recordKey, hash, productId, runId, updatedAt, outcome } = item as LedgerItem;
-  return { key: recordKey, hash, productId, runId, updatedAt, ...(outcome ? { outcome } : {}) };
+  const { recordKey, hash, productId, runId, updatedAt, outcome, active, reactivated } = item as LedgerItem;
+  return {
+    key: recordKey,
+    hash,
+    productId,
+    runId,
+    updatedAt,
+    ...(outcome ? { outcome } : {}),
+    ...(active === false ? { active } : {}),
+    ...(reactivated ? { reactivated } : {}),
+  };
 };
 
 export class RecordLedger {
@@ -71,18 +80,8 @@ export class RecordLedger {
     const batches = chunk([...latest.values()], BATCH_WRITE_MAX);
     await forEachConcurrent(batches, BATCH_PARALLELISM, (batch) => {
       const request: BatchWriteCommandInput["RequestItems"] = {
-        [this.tableName]: batch.map(({ key, hash, productId, runId, updatedAt, outcome }) => ({
-          PutRequest: {
-            Item: {
-              tenantId,
-              recordKey: key,
-              hash,
-              productId,
-              runId,
-              updatedAt,
-              ...(outcome ? { outcome } : {}),
-            },
-          },
+        [this.tableName]: batch.map(({ key, ...entry }) => ({
+          PutRequest: { Item: { tenantId, recordKey: key, ...entry } },
         })),
       };
       return sendUntilProcessed(

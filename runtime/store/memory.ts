@@ -14,6 +14,7 @@ import type {
   LeaseStore,
   Ledger,
   LedgerEntry,
+  OperationData,
   PipelineStore,
   ProgressStore,
   RunEnd,
@@ -141,6 +142,13 @@ export class MemoryProgress implements ProgressStore {
     return first;
   }
 
+  async *operations(tenantId: string, runId: string, prefix: string): AsyncGenerator<OperationData[]> {
+    const found: OperationData[] = [];
+    for (const [opId, op] of this.#run(tenantId, runId).ops)
+      if (opId.startsWith(prefix) && op.data) found.push({ opId, data: copy(op.data) });
+    yield found;
+  }
+
   async reconcile(tenantId: string, runId: string): Promise<Progress> {
     const run = this.#run(tenantId, runId);
     const totals = zeroProgress();
@@ -211,9 +219,8 @@ export class MemoryLedger implements Ledger {
     for (const entry of entries) this.#entries.set(`${tenantId}/${entry.key}`, copy(entry));
   }
 
-  /** Every entry of a tenant (tests). */
-  all(tenantId: string): LedgerEntry[] {
-    return [...this.#entries.entries()]
+  async *all(tenantId: string): AsyncGenerator<LedgerEntry[]> {
+    yield [...this.#entries.entries()]
       .filter(([id]) => id.startsWith(`${tenantId}/`))
       .map(([, e]) => copy(e));
   }
@@ -263,5 +270,15 @@ export class DryRunLedger implements Ledger {
 
   putMany(tenantId: string, entries: LedgerEntry[]): Promise<void> {
     return this.#overlay.putMany(tenantId, entries);
+  }
+
+  async *all(tenantId: string): AsyncGenerator<LedgerEntry[]> {
+    const mine = new Map<string, LedgerEntry>();
+    for await (const page of this.#overlay.all(tenantId)) for (const e of page) mine.set(e.key, e);
+    for await (const page of this.real.all(tenantId)) yield page.map((e) => mine.get(e.key) ?? e);
+    const known = new Set<string>();
+    for await (const page of this.real.all(tenantId)) for (const e of page) known.add(e.key);
+    const added = [...mine.values()].filter((e) => !known.has(e.key));
+    if (added.length > 0) yield added;
   }
 }

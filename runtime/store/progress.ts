@@ -17,10 +17,11 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { AppliedOperation, ProgressStore } from "../pipeline/ports.js";
+import type { AppliedOperation, OperationData, ProgressStore } from "../pipeline/ports.js";
 import type { Progress, ProgressDelta } from "../sync/model.js";
 import { addDelta, zeroProgress } from "../sync/run-status.js";
 import { expiresAt } from "./retention.js";
@@ -138,6 +139,29 @@ export class RunProgress implements ProgressStore {
 
   async read(tenantId: string, runId: string): Promise<Progress> {
     return totalsOf(await this.#item(tenantId, totalKey(runId)));
+  }
+
+  async *operations(tenantId: string, runId: string, prefix: string): AsyncGenerator<OperationData[]> {
+    const ops = `${runId}#op#`;
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: "tenantId = :p AND begins_with(runId, :prefix)",
+        FilterExpression: "attribute_exists(#data)",
+        ExpressionAttributeNames: { "#data": "data" },
+        ExpressionAttributeValues: { ":p": partition(tenantId), ":prefix": `${ops}${prefix}` },
+        ProjectionExpression: "runId, #data",
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      const found = (page.Items ?? []).map((item) => ({
+        opId: String(item.runId).slice(ops.length),
+        data: item.data as Record<string, unknown>,
+      }));
+      if (found.length > 0) yield found;
+    }
   }
 
   async reconcile(tenantId: string, runId: string): Promise<Progress> {

@@ -1,7 +1,7 @@
 /**
  * Run records: one item per run, keyed by tenant and a time-sortable runId, updated in place while the
  * run's workers progress, so the API can show a run's status, counts and first errors as it goes.
- * Item: { tenantId, runId, trigger, status, startedAt, finishedAt?, durationMs?, counts{}, errors[], reason?, dryRun?, verifyReport? }.
+ * Item: { tenantId, runId, trigger, status, startedAt, finishedAt?, durationMs?, counts{}, errors[], reason?, dryRun?, verifyReport?, approveDeactivations?, heldDeactivations? }.
  */
 import { randomBytes } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
@@ -141,6 +141,10 @@ export class RunStore implements RunState {
     if (end.verify !== undefined) {
       sets.push("verifyReport = :verify");
       values[":verify"] = end.verify;
+    }
+    if (end.heldDeactivations !== undefined) {
+      sets.push("heldDeactivations = :held");
+      values[":held"] = end.heldDeactivations;
     }
     try {
       await this.doc.send(
@@ -294,6 +298,7 @@ function toItem(run: RunRecord): Record<string, unknown> {
     errors,
     reason,
     dryRun,
+    approveDeactivations,
   } = run;
   return {
     tenantId,
@@ -309,6 +314,7 @@ function toItem(run: RunRecord): Record<string, unknown> {
     ...(durationMs !== undefined ? { durationMs } : {}),
     ...(reason !== undefined ? { reason: truncate(reason) } : {}),
     ...(dryRun !== undefined ? { dryRun } : {}),
+    ...(approveDeactivations !== undefined ? { approveDeactivations } : {}),
   };
 }
 
@@ -330,6 +336,11 @@ function fromItem(item: Record<string, unknown>): RunRecord {
   if (run.stopReason !== undefined) record.stopReason = run.stopReason;
   if (run.skipped !== undefined) record.skipped = run.skipped;
   if (run.failedUnitStreak) record.failedUnitStreak = Number(run.failedUnitStreak);
+  if (run.approveDeactivations !== undefined) record.approveDeactivations = Number(run.approveDeactivations);
+  if (run.heldDeactivations !== undefined) {
+    const { count, limit } = run.heldDeactivations;
+    record.heldDeactivations = { count: Number(count), limit: Number(limit) };
+  }
   const verify = (item as { verifyReport?: RunRecord["verify"] }).verifyReport;
   if (verify !== undefined) record.verify = verify;
   return record;

@@ -1,3 +1,4 @@
+import { mappingRule, type RuleTally, tallyRules } from "./drift.js";
 import { payloadHash } from "./hash.js";
 import type { ProductRecord, RecordError, SourceRecord } from "./model.js";
 import type { Ledger, LedgerEntry, RecordMapper } from "./ports.js";
@@ -11,6 +12,8 @@ export interface ChangedRecord {
 
 export interface Diff {
   rejected: RecordError[];
+  /** Which rules the rejected records broke (drift.ts). */
+  rules: RuleTally;
   unchanged: number;
   changed: ChangedRecord[];
 }
@@ -28,11 +31,18 @@ export async function diffRecords(
   runId?: string,
 ): Promise<Diff> {
   const rejected: RecordError[] = [];
+  const broken: string[] = [];
   const mapped: { record: ProductRecord; hash: string }[] = [];
   for (const source of sources) {
     const result = mapper.map(source);
-    if (result.ok) mapped.push({ record: result.record, hash: payloadHash(result.record.payload) });
-    else rejected.push({ key: source.key, outcome: "rejected", reason: result.reason });
+    if (result.ok) {
+      mapped.push({ record: result.record, hash: payloadHash(result.record.payload) });
+      continue;
+    }
+    rejected.push({ key: source.key, outcome: "rejected", reason: result.reason });
+    const fields = Object.entries(result.fields ?? {});
+    if (fields.length === 0) broken.push(result.reason);
+    for (const [field, problem] of fields) broken.push(mappingRule(field, problem));
   }
   const known = await ledger.getMany(
     tenantId,
@@ -42,8 +52,10 @@ export async function diffRecords(
   const changed: ChangedRecord[] = [];
   for (const { record, hash } of mapped) {
     const previous = known.get(record.key);
-    if (previous?.hash === hash && (runId === undefined || previous.runId !== runId)) unchanged++;
+    // A record set inactive is written again when it comes back, even with the same payload.
+    const same = previous?.hash === hash && previous.active !== false;
+    if (same && (runId === undefined || previous.runId !== runId)) unchanged++;
     else changed.push(previous ? { record, hash, previous } : { record, hash });
   }
-  return { rejected, unchanged, changed };
+  return { rejected, rules: tallyRules(broken), unchanged, changed };
 }

@@ -54,6 +54,11 @@ export interface CompiledMapping {
   /** Keys of `tenant.product.defaults` the mapping reads with `fromTenant`. */
   tenantDefaults: readonly string[];
   map(source: SourceRecord, tenant: Tenant): MapResult;
+  /**
+   * The payload that sets a record inactive: each top-level payload field written straight from the
+   * canonical `active` (Kong `is_active`, WMS `active`) set to false. Undefined when there is none.
+   */
+  inactive?: Record<string, unknown>;
   /** Problems caused by the tenant's own values (e.g. a missing or non-numeric Kong type_id), found without any record. */
   checkTenant(tenant: Tenant): { field: string; problem: string }[];
 }
@@ -187,10 +192,12 @@ export function compileMapping(definition: MappingDefinition): CompiledMapping {
   // map() is synchronous, so one scratch slot per compiled mapping collects payload failures.
   const scratch: { failed?: Record<string, string> } = {};
 
+  const inactive = inactivePayload(def.payload as PayloadSpec);
   return {
     name,
     product,
     tenantDefaults,
+    ...(inactive ? { inactive } : {}),
     map(source, tenant) {
       let failed: Record<string, string> | undefined;
       const item = {} as Record<CanonicalField, unknown>;
@@ -230,6 +237,15 @@ export function compileMapping(definition: MappingDefinition): CompiledMapping {
       return found;
     },
   };
+}
+
+function inactivePayload(payload: PayloadSpec): Record<string, unknown> | undefined {
+  const fields = Object.entries(payload).filter(
+    ([, entry]) =>
+      entry === "active" ||
+      (typeof entry === "object" && "from" in entry && entry.from === "active" && !entry.pipe?.length),
+  );
+  return fields.length > 0 ? Object.fromEntries(fields.map(([key]) => [key, false])) : undefined;
 }
 
 function rejection(fields: Record<string, string>): MapResult {

@@ -9,8 +9,15 @@ export type ProductType = "kong-rfid" | "wms";
 export const OUTCOMES = ["created", "updated", "unchanged", "rejected", "failed"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-/** Invariant: extracted = created + updated + unchanged + rejected + failed. */
-export type Counts = { extracted: number } & Record<Outcome, number>;
+/**
+ * Invariant: extracted = created + updated + unchanged + rejected + failed. `deactivated` and
+ * `reactivated` are tallies beside the outcomes, not outcomes: a deactivated record was not extracted
+ * (SYSTEM.md §8), and a reactivated one is also counted `created` or `updated`.
+ */
+export type Counts = { extracted: number } & Record<Outcome, number> & {
+    deactivated: number;
+    reactivated: number;
+  };
 
 export const zeroCounts = (): Counts => ({
   extracted: 0,
@@ -19,11 +26,14 @@ export const zeroCounts = (): Counts => ({
   unchanged: 0,
   rejected: 0,
   failed: 0,
+  deactivated: 0,
+  reactivated: 0,
 });
 
 /**
  * A run's work items: units of Siesa work planned (sent), done (finished, cancelled or given up) and
  * failed (given up); chunks of records to load planned (sent) and done (every record has an outcome).
+ * The deactivation pass is one more unit, planned with the run and done after every other unit.
  */
 export interface UnitCounts {
   unitsPlanned: number;
@@ -31,6 +41,8 @@ export interface UnitCounts {
   unitsFailed: number;
   loadsPlanned: number;
   loadsDone: number;
+  /** Deactivations the product refused or that ran out of retries (each in the run's errors). */
+  deactivationsFailed: number;
 }
 
 /** A run's counters as its steps apply them: record outcomes plus unit bookkeeping. */
@@ -114,4 +126,8 @@ export interface RunRecord {
   failedUnitStreak?: number;
   /** A verify run's report (trigger `verify`): counts per status and the first differences. */
   verify?: VerifyRunReport;
+  /** The number of deactivations an operator approved for this run (must equal what it finds). */
+  approveDeactivations?: number;
+  /** Deactivations found but held, none applied: more than the tenant's limit and not approved. */
+  heldDeactivations?: { count: number; limit: number };
 }

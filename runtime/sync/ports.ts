@@ -12,16 +12,28 @@ export interface RecordMapper {
   map(
     source: SourceRecord,
   ): { ok: true; record: ProductRecord } | { ok: false; reason: string; fields?: Record<string, string> };
+  /**
+   * The partial payload that sets a record inactive in the product (Kong `{"is_active": false}`), or
+   * undefined when the mapping writes no active flag (then nothing can be deactivated).
+   */
+  readonly inactive?: Record<string, unknown>;
 }
 
 export type WriteResult =
   | { outcome: "created" | "updated"; productId: string }
   | { outcome: "rejected"; reason: string };
 
+export type PatchResult =
+  | { outcome: "updated" }
+  | { outcome: "gone" }
+  | { outcome: "rejected"; reason: string };
+
 /** A product API: create or update one record. Throws when retries are exhausted. */
 export interface ProductWriter {
   login(): Promise<void>;
   write(record: ProductRecord, knownProductId?: string): Promise<WriteResult>;
+  /** Changes only `payload`'s fields of the product's record `productId` (deactivation); `gone` on 404. */
+  patch(productId: string, record: ProductRecord): Promise<PatchResult>;
 }
 
 /** The last successful write of a record: what the product holds and under which id. */
@@ -33,9 +45,15 @@ export interface LedgerEntry {
   updatedAt: string;
   /** What that write was: lets a redelivered message report the outcome without writing again. */
   outcome?: "created" | "updated";
+  /** Set inactive in the product (absent from a complete extraction); absent while active. */
+  active?: false;
+  /** That write brought an inactive record back (a redelivered message counts it `reactivated` again). */
+  reactivated?: true;
 }
 
 export interface Ledger {
   getMany(tenantId: string, keys: string[]): Promise<Map<string, LedgerEntry>>;
   putMany(tenantId: string, entries: LedgerEntry[]): Promise<void>;
+  /** Every entry of the tenant, a page at a time (deactivation and verify read them all). */
+  all(tenantId: string): AsyncIterable<LedgerEntry[]>;
 }

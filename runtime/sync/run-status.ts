@@ -12,6 +12,7 @@ export const zeroProgress = (): Progress => ({
   unitsFailed: 0,
   loadsPlanned: 0,
   loadsDone: 0,
+  deactivationsFailed: 0,
 });
 
 /** Adds an operation's counts to a run's totals (in place): both stores sum operations this way. */
@@ -28,22 +29,58 @@ export const countsOf = (p: Progress): Counts => ({
   unchanged: p.unchanged,
   rejected: p.rejected,
   failed: p.failed,
+  deactivated: p.deactivated,
+  reactivated: p.reactivated,
 });
+
+const outcomesOf = (p: Progress): number => p.created + p.updated + p.unchanged + p.rejected + p.failed;
 
 /** Every planned unit and load done and every extracted record given an outcome: the run can end. */
 export function isComplete(p: Progress): boolean {
-  const outcomes = p.created + p.updated + p.unchanged + p.rejected + p.failed;
   return (
     p.unitsPlanned > 0 &&
     p.unitsDone >= p.unitsPlanned &&
     p.loadsDone >= p.loadsPlanned &&
-    p.extracted === outcomes
+    p.extracted === outcomesOf(p)
   );
 }
 
-/** How a finished run ended: failed when it stopped (or nothing got through), partial with losses. */
-export function runStatus(counts: Counts, stopReason: string | undefined): Exclude<RunStatus, "running"> {
-  if (stopReason) return "failed";
-  if (counts.extracted > 0 && counts.failed === counts.extracted) return "failed";
-  return counts.rejected + counts.failed > 0 ? "partial" : "succeeded";
+/**
+ * Every unit of Siesa work and every load done, and one planned unit left: the deactivation pass,
+ * which is planned with the run and never done before the others (so no other unit can be the one).
+ */
+export function awaitsDeactivationPass(p: Progress): boolean {
+  return (
+    p.unitsPlanned > 0 &&
+    p.unitsDone + 1 === p.unitsPlanned &&
+    p.loadsDone >= p.loadsPlanned &&
+    p.extracted === outcomesOf(p)
+  );
+}
+
+/** What finalise knows about a run besides its counts. */
+export interface RunFacts {
+  /** Why the run was stopped, or why its units of Siesa work could not be read. */
+  stopReason?: string;
+  /** "drift: …" when most rows were rejected for one reason (see drift.ts). */
+  drift?: string;
+  held?: { count: number; limit: number };
+}
+
+/**
+ * How a finished run ended, and why: failed when it stopped, drifted, or nothing got through;
+ * partial with losses or with deactivations held or refused; succeeded otherwise.
+ */
+export function judgeRun(
+  p: Progress,
+  facts: RunFacts,
+): { status: Exclude<RunStatus, "running">; reason?: string } {
+  if (facts.stopReason) return { status: "failed", reason: facts.stopReason };
+  if (facts.drift) return { status: "failed", reason: facts.drift };
+  if (p.extracted > 0 && p.failed === p.extracted) return { status: "failed" };
+  const reasons: string[] = [];
+  if (facts.held) reasons.push(`held ${facts.held.count} deactivations, limit ${facts.held.limit}`);
+  if (p.deactivationsFailed > 0) reasons.push(`${p.deactivationsFailed} deactivations failed`);
+  if (reasons.length > 0) return { status: "partial", reason: reasons.join("; ") };
+  return p.rejected + p.failed > 0 ? { status: "partial" } : { status: "succeeded" };
 }

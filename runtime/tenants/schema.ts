@@ -37,6 +37,16 @@ export interface Tenant {
     concurrency: number;
     /** Lease length: a run older than this is considered dead. Default 60. */
     maxRunMinutes: number;
+    /**
+     * Most deactivations one run applies without an operator's approval; more are held. Default: the
+     * larger of 10 and 10 % of the tenant's active records.
+     */
+    maxDeactivations?: number;
+    /**
+     * When one rejection rule covers at least `share` of a run's rows, and at least `minRows`, the
+     * run fails as drift. Default 0.5 and 20.
+     */
+    drift?: { share: number; minRows: number };
   };
   /** Name of a mapping in mappings/ (e.g. "kong"). */
   mapping: string;
@@ -138,6 +148,20 @@ const TenantObject = v.strictObject({
     retryAttempts: v.optional(integer(0, 10), 3),
     concurrency: v.optional(integer(1, 50), 4),
     maxRunMinutes: v.optional(integer(1, 24 * 60), 60),
+    maxDeactivations: v.optional(integer(0, 10_000_000)),
+    drift: v.optional(
+      v.strictObject({
+        share: v.optional(
+          v.pipe(
+            v.number(),
+            v.minValue(0.01, (i) => `must be at least 0.01 ${got(i)}`),
+            v.maxValue(1, (i) => `must be at most 1 ${got(i)}`),
+          ),
+          0.5,
+        ),
+        minRows: v.optional(integer(1, 1_000_000), 20),
+      }),
+    ),
   }),
   mapping: v.pipe(v.string(), v.nonEmpty("must name a mapping in mappings/")),
 });

@@ -39,6 +39,8 @@ describe("GET /tenants/:id/runs", () => {
       unchanged: 0,
       rejected: 1,
       failed: 0,
+      deactivated: 0,
+      reactivated: 0,
     });
     expect(body.runs[0].errors).toEqual([
       { key: "17", outcome: "rejected", reason: "f120_referencia: must not be empty" },

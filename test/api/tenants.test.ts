@@ -108,7 +108,16 @@ describe("GET /tenants/:id/status", () => {
         status: "running",
         startedAt: minutesBeforeNow(1),
         finishedAt: undefined,
-        counts: { extracted: 40, created: 10, updated: 0, unchanged: 25, rejected: 1, failed: 0 },
+        counts: {
+          extracted: 40,
+          created: 10,
+          updated: 0,
+          unchanged: 25,
+          rejected: 1,
+          failed: 0,
+          deactivated: 0,
+          reactivated: 0,
+        },
       }),
     );
 

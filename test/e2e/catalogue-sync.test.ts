@@ -41,10 +41,15 @@ async function world(options: Partial<LocalSandboxOptions> = {}) {
   const sandboxes = await startSandboxes({ product: "kong-rfid", items: 600, seed: 21, ...options });
   opened.push(sandboxes);
   let ledger = await newStore();
-  const run = async (options: { forgetLedger?: boolean; mapping?: string } = {}) => {
+  const run = async (
+    options: { forgetLedger?: boolean; mapping?: string; approveDeactivations?: number } = {},
+  ) => {
     if (options.forgetLedger) ledger = await newStore();
     return runInProcess({
       tenant: withSandboxUrls({ ...demo, mapping: options.mapping ?? demo.mapping }, sandboxes),
+      ...(options.approveDeactivations !== undefined
+        ? { approveDeactivations: options.approveDeactivations }
+        : {}),
       credentials: sandboxes.credentials,
       store: dynamoPipelineStore(ledger.doc, ledger.names),
       log: quietLog,
@@ -142,5 +147,115 @@ describe("the catalogue as Siesa serves it, synced to Kong", () => {
     for (const id of siesa.catalogue.companyItemIds()) {
       expect(kong.skus.getByExternalId(String(id))).toBeDefined();
     }
+  });
+});
+
+/** Ids of the SKUs a run wrote (well-formed items: malformed ones were rejected and have none). */
+const written = (kong: { skus: { getByExternalId(id: string): unknown } }, ids: number[]) =>
+  ids.filter((id) => kong.skus.getByExternalId(String(id)) !== undefined);
+
+describe("items taken out of Siesa (SYSTEM.md §8: deactivation)", () => {
+  it("sets 4 removed items inactive in Kong, deletes nothing, and reactivates them when they come back", async () => {
+    const { kong, siesa, run } = await world();
+    await run();
+    const skus = kong.skus.size;
+    const removed = written(kong, siesa.catalogue.companyItemIds()).slice(20, 24);
+
+    siesa.catalogue.removeItems(removed);
+    const without = await run();
+
+    expect(without.status).toBe("succeeded");
+    expect(without.counts).toMatchObject({ deactivated: 4, reactivated: 0, created: 0, updated: 0 });
+    expect(kong.skus.size).toBe(skus);
+    for (const id of removed) expect(kong.skus.getByExternalId(String(id))?.is_active).toBe(false);
+    expect(kong.skus.list().filter((sku) => !sku.is_active)).toHaveLength(4);
+
+    // Nothing new to deactivate: the next run writes nothing.
+    kong.resetStats();
+    const again = await run();
+    expect(again.counts).toMatchObject({ deactivated: 0, reactivated: 0, created: 0, updated: 0 });
+    expect(kong.stats.patches).toBe(0);
+
+    siesa.catalogue.restoreItems(removed);
+    const back = await run();
+
+    expect(back.status).toBe("succeeded");
+    expect(back.counts).toMatchObject({ reactivated: 4, updated: 4, created: 0, deactivated: 0 });
+    for (const id of removed) expect(kong.skus.getByExternalId(String(id))?.is_active).toBe(true);
+    expect(kong.skus.size).toBe(skus);
+  });
+
+  it("holds 40 % removed at once (none applied), and applies exactly that number when approved", async () => {
+    const { kong, siesa, run } = await world();
+    await run();
+    const ids = written(kong, siesa.catalogue.companyItemIds());
+    const removed = ids.filter((_, i) => i % 5 < 2);
+
+    siesa.catalogue.removeItems(removed);
+    const held = await run();
+
+    expect(held.status).toBe("partial");
+    expect(held.reason).toMatch(new RegExp(`^held ${removed.length} deactivations, limit \\d+$`));
+    expect(held.heldDeactivations?.count).toBe(removed.length);
+    expect(held.counts.deactivated).toBe(0);
+    expect(kong.skus.list().every((sku) => sku.is_active)).toBe(true);
+
+    // An approval for another number is no approval: still held.
+    const wrong = await run({ approveDeactivations: removed.length - 1 });
+    expect(wrong.status).toBe("partial");
+    expect(wrong.counts.deactivated).toBe(0);
+
+    const approved = await run({ approveDeactivations: removed.length });
+
+    expect(approved.status).toBe("succeeded");
+    expect(approved.counts.deactivated).toBe(removed.length);
+    for (const id of removed) expect(kong.skus.getByExternalId(String(id))?.is_active).toBe(false);
+  });
+
+  it("deactivates nothing when the extraction was incomplete", async () => {
+    const { kong, siesa, run } = await world();
+    await run();
+    siesa.catalogue.removeItems(written(kong, siesa.catalogue.companyItemIds()).slice(0, 4));
+    // Siesa refuses every query: no unit is read, so absence proves nothing.
+    siesa.setFaults({ serverErrorShare: 1 });
+
+    const broken = await run();
+
+    expect(broken.status).toBe("failed");
+    expect(broken.counts.deactivated).toBe(0);
+    expect(kong.skus.list().every((sku) => sku.is_active)).toBe(true);
+  });
+});
+
+describe("drift (SYSTEM.md §8)", () => {
+  it("fails the run with the rule when most rows are rejected for the same reason", async () => {
+    // The client's units changed: every item now carries one the mapping does not know.
+    const mappings = MAPPINGS as Record<string, MappingDefinition>;
+    mappings["kong-kls-only"] = {
+      ...kongMapping,
+      name: "kong-kls-only",
+      canonical: {
+        ...kongMapping.canonical,
+        unit: { from: "f120_id_unidad_inventario", pipe: ["trim", "upper", "required", ["oneOf", ["KLS"]]] },
+      },
+    };
+    onTestFinished(() => {
+      delete mappings["kong-kls-only"];
+    });
+    const { run } = await world();
+
+    const summary = await run({ mapping: "kong-kls-only" });
+
+    expect(summary.status).toBe("failed");
+    expect(summary.reason).toMatch(/^drift: unit must be one of KLS in \d+ % of rows$/);
+  });
+
+  it("ends partial, not drift, when the rejections are few or for different reasons", async () => {
+    const { run } = await world({ malformedShare: 0.05 });
+
+    const summary = await run();
+
+    expect(summary.status).toBe("partial");
+    expect(summary.reason ?? "").not.toMatch(/drift/);
   });
 });

@@ -75,6 +75,8 @@ describe("demo sync, end to end", () => {
       unchanged: 0,
       rejected: 0,
       failed: 0,
+      deactivated: 0,
+      reactivated: 0,
     });
     expect(kong.skus.size).toBe(1000);
     const stored = await runs.get(demo.id, summary.runId);
@@ -95,6 +97,8 @@ describe("demo sync, end to end", () => {
       unchanged: 1000,
       rejected: 0,
       failed: 0,
+      deactivated: 0,
+      reactivated: 0,
     });
     expect(kong.stats.creates + kong.stats.patches + kong.stats.puts).toBe(0);
   });

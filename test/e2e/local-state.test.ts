@@ -78,6 +78,8 @@ describe("npm run sync keeps its state", () => {
       unchanged: 120,
       rejected: 0,
       failed: 0,
+      deactivated: 0,
+      reactivated: 0,
     });
   });
 

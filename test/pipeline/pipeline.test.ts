@@ -33,12 +33,30 @@ describe("a manual run of the demo tenant through the queues", () => {
     expect(first).toMatchObject({
       status: "succeeded",
       trigger: "manual",
-      counts: { extracted: 300, created: 300, updated: 0, unchanged: 0, rejected: 0, failed: 0 },
+      counts: {
+        extracted: 300,
+        created: 300,
+        updated: 0,
+        unchanged: 0,
+        rejected: 0,
+        failed: 0,
+        deactivated: 0,
+        reactivated: 0,
+      },
     });
     expect(kongOf(stack).skus.size).toBe(300);
     expect(second).toMatchObject({
       status: "succeeded",
-      counts: { extracted: 300, created: 0, updated: 0, unchanged: 300, rejected: 0, failed: 0 },
+      counts: {
+        extracted: 300,
+        created: 0,
+        updated: 0,
+        unchanged: 300,
+        rejected: 0,
+        failed: 0,
+        deactivated: 0,
+        reactivated: 0,
+      },
     });
   });
 
@@ -97,7 +115,16 @@ describe("a run that crashed", () => {
       trigger: "schedule",
       status: "running",
       startedAt: startedAt.toISOString(),
-      counts: { extracted: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, failed: 0 },
+      counts: {
+        extracted: 0,
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        rejected: 0,
+        failed: 0,
+        deactivated: 0,
+        reactivated: 0,
+      },
       errors: [],
     });
     // Taken two hours ago for the tenant's maximum run duration (60 minutes): long expired.
@@ -132,7 +159,16 @@ describe("at-least-once delivery", () => {
 
     expect(run).toMatchObject({
       status: "succeeded",
-      counts: { extracted: 300, created: 300, updated: 0, unchanged: 0, rejected: 0, failed: 0 },
+      counts: {
+        extracted: 300,
+        created: 300,
+        updated: 0,
+        unchanged: 0,
+        rejected: 0,
+        failed: 0,
+        deactivated: 0,
+        reactivated: 0,
+      },
     });
     expect(kong.skus.size).toBe(300);
     expect(kong.stats.creates).toBe(300); // nothing written twice
@@ -160,7 +196,16 @@ describe("at-least-once delivery", () => {
     expect(crashes).toBe(5);
     expect(run).toMatchObject({
       status: "succeeded",
-      counts: { extracted: 300, created: 300, updated: 0, unchanged: 0, rejected: 0, failed: 0 },
+      counts: {
+        extracted: 300,
+        created: 300,
+        updated: 0,
+        unchanged: 0,
+        rejected: 0,
+        failed: 0,
+        deactivated: 0,
+        reactivated: 0,
+      },
     });
     expect(kongOf(stack).skus.size).toBe(300);
     expect(kongOf(stack).stats.creates).toBe(300);
@@ -179,7 +224,16 @@ describe("failures", () => {
 
     expect(run).toMatchObject({
       status: "partial",
-      counts: { extracted: 300, created: 0, updated: 0, unchanged: 290, rejected: 0, failed: 10 },
+      counts: {
+        extracted: 300,
+        created: 0,
+        updated: 0,
+        unchanged: 290,
+        rejected: 0,
+        failed: 10,
+        deactivated: 0,
+        reactivated: 0,
+      },
     });
     expect(run.errors.map((e) => Number(e.key)).sort((a, b) => a - b)).toEqual(
       [...changed].sort((a, b) => a - b),

@@ -104,7 +104,8 @@ describe("extract", () => {
       .map((b) => JSON.parse(b))
       .filter((u) => u.unitId !== "0");
     expect(sent.map((u) => u.range)).toEqual(first);
-    expect((await world.store.progress.read(world.tenant.id, runId)).unitsPlanned).toBe(3);
+    // the whole range and the deactivation pass (dispatch), and the two children
+    expect((await world.store.progress.read(world.tenant.id, runId)).unitsPlanned).toBe(4);
   });
 
   it("counts an unchanged record without sending it, and sends changed ones in one chunk per unit", async () => {
@@ -179,6 +180,8 @@ describe("load", () => {
       unchanged: 0,
       rejected: 0,
       failed: 0,
+      deactivated: 0,
+      reactivated: 0,
     });
   });
 

@@ -183,7 +183,16 @@ describe.each(STORE_IMPLEMENTATIONS)("pipeline state in %s", (_name, open) => {
         status: "succeeded" as const,
         finishedAt: "2026-11-22T10:05:00.000Z",
         durationMs: 300_000,
-        counts: { extracted: 2, created: 2, updated: 0, unchanged: 0, rejected: 0, failed: 0 },
+        counts: {
+          extracted: 2,
+          created: 2,
+          updated: 0,
+          unchanged: 0,
+          rejected: 0,
+          failed: 0,
+          deactivated: 0,
+          reactivated: 0,
+        },
       };
 
       const outcomes = await Promise.all([
