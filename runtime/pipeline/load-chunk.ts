@@ -57,7 +57,8 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
     const deactivation = record.action === "deactivate";
     switch (o.outcome) {
       case "deactivated":
-        return add("deactivated");
+        add("deactivated");
+        return;
       case "created":
       case "updated":
         add(o.outcome);
