@@ -42,7 +42,12 @@ export interface ApiDependencies {
     lastSucceeded(tenantId: string): Promise<RunView | undefined>;
   };
   /** Takes the tenant's lease, records the run and queues it; `started: false` when one is active (→ 409). */
-  startRun(tenantId: string, trigger: Extract<RunTrigger, "manual">): Promise<StartRunResult>;
+  /** `approveDeactivations`: the number of held deactivations the operator applies with this run. */
+  startRun(
+    tenantId: string,
+    trigger: Extract<RunTrigger, "manual">,
+    options?: { approveDeactivations?: number },
+  ): Promise<StartRunResult>;
   /**
    * Verify as a run (trigger `verify`, its report on the run): reads the tenant's product back and
    * compares it with the ledger; with `repair`, starts a run with trigger `repair` for what differs.

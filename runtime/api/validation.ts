@@ -56,6 +56,20 @@ export const VerifyBody = v.strictObject(
   "is not a known field (known: repair)",
 );
 
+/** POST /tenants/:id/runs: an empty body, or `{"approveDeactivations": 600}` (the number held). */
+export const RunBody = v.strictObject(
+  {
+    approveDeactivations: v.optional(
+      v.pipe(
+        v.number((i) => `must be the number of deactivations held ${quoted(i)}`),
+        v.integer((i) => `must be a whole number ${quoted(i)}`),
+        v.minValue(1, (i) => `must be at least 1 ${quoted(i)}`),
+      ),
+    ),
+  },
+  "is not a known field (known: approveDeactivations)",
+);
+
 export type Issue = { field: string; problem: string };
 
 /** Parses `value` or throws a 400 naming every bad field; `where` says which part of the request it was. */

@@ -28,6 +28,10 @@ export interface RunJson {
   errors: RecordError[];
   /** A verify run's report: counts per status, the first 50 differences, the repair run it started. */
   verify?: VerifyRunReport;
+  /** Deactivations the run found but held (more than `limit`): approve with exactly `count`. */
+  heldDeactivations?: { count: number; limit: number };
+  /** The number of deactivations approved when the run was started. */
+  approveDeactivations?: number;
 }
 
 export function runJson(run: RunView): RunJson {
@@ -45,6 +49,8 @@ export function runJson(run: RunView): RunJson {
     counts: { ...zeroCounts(), ...run.counts },
     errors: (run.errors ?? []).slice(0, MAX_RUN_ERRORS),
     ...(run.verify ? { verify: run.verify } : {}),
+    ...(run.heldDeactivations ? { heldDeactivations: run.heldDeactivations } : {}),
+    ...(run.approveDeactivations !== undefined ? { approveDeactivations: run.approveDeactivations } : {}),
   };
 }
 

@@ -121,7 +121,8 @@ export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyPa
       lastFinished: (tenantId) => lastFinished.get(tenantId),
       lastSucceeded: (tenantId) => lastSucceeded.get(tenantId),
     },
-    startRun: (tenantId, trigger) => takingLease(tenantId, (tenant) => startRun(ctx, tenant, trigger)),
+    startRun: (tenantId, trigger, options) =>
+      takingLease(tenantId, (tenant) => startRun(ctx, tenant, trigger, options)),
     verify: (tenantId, options) => takingLease(tenantId, (tenant) => runVerify(ctx, tenant, options)),
     checkTenant: createTenantCheck({
       tenants: deps.tenants,

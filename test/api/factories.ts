@@ -56,7 +56,7 @@ export function fakeApi() {
     ["globex-prod", "ENABLED"],
   ]);
   const runs: RunView[] = [];
-  const started: { tenantId: string; trigger: string }[] = [];
+  const started: { tenantId: string; trigger: string; approveDeactivations?: number }[] = [];
   const checked: string[] = [];
   const verified: { tenantId: string; repair: boolean }[] = [];
   const state = {
@@ -123,10 +123,10 @@ export function fakeApi() {
       lastFinished: async (tenantId) => newestFirst(tenantId).find((r) => r.status !== "running"),
       lastSucceeded: async (tenantId) => newestFirst(tenantId).find((r) => r.status === "succeeded"),
     },
-    startRun: async (tenantId, trigger): Promise<StartRunResult> => {
+    startRun: async (tenantId, trigger, options = {}): Promise<StartRunResult> => {
       const active = await deps.runs.active(tenantId);
       if (active) return { started: false, activeRunId: active.runId };
-      started.push({ tenantId, trigger });
+      started.push({ tenantId, trigger, ...options });
       runs.push(
         aRun({ runId: state.nextRunId, tenantId, trigger, status: "running", startedAt: NOW.toISOString() }),
       );
@@ -173,9 +173,14 @@ export function apiUnderTest() {
     path: string,
     as: keyof typeof TOKENS | "nobody" = "operator",
     headers: Record<string, string> = {},
+    json?: unknown,
   ) => {
     const auth: Record<string, string> = as === "nobody" ? {} : { authorization: `Bearer ${TOKENS[as]}` };
-    const response = await app.request(path, { method, headers: { ...auth, ...headers } });
+    const response = await app.request(path, {
+      method,
+      headers: { ...auth, ...headers },
+      ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+    });
     // biome-ignore lint/suspicious/noExplicitAny: tests read the JSON answer like a client would
     const body: any = await response.json();
     return { status: response.status, headers: response.headers, body };

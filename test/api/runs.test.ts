@@ -168,6 +168,41 @@ describe("POST /tenants/:id/runs (manual trigger)", () => {
     expect(state.started).toEqual([{ tenantId: "acme-staging", trigger: "manual" }]);
   });
 
+  it("starts a run that applies the deactivations an operator approves, by their number", async () => {
+    const { call, state } = apiUnderTest();
+
+    const { status } = await call(
+      "POST",
+      "/tenants/acme-staging/runs",
+      "operator",
+      {},
+      { approveDeactivations: 600 },
+    );
+
+    expect(status).toBe(202);
+    expect(state.started).toEqual([
+      { tenantId: "acme-staging", trigger: "manual", approveDeactivations: 600 },
+    ]);
+  });
+
+  it("refuses an approval that is not a whole number, naming the field, and starts nothing", async () => {
+    const { call, state } = apiUnderTest();
+
+    const { status, body } = await call(
+      "POST",
+      "/tenants/acme-staging/runs",
+      "operator",
+      {},
+      { approveDeactivations: "all" },
+    );
+
+    expect(status).toBe(400);
+    expect(body.error.message).toMatch(
+      /^invalid body parameter approveDeactivations: must be the number of deactivations held/,
+    );
+    expect(state.started).toEqual([]);
+  });
+
   it("answers 409 naming the active run when one is running", async () => {
     const { call, state } = apiUnderTest();
     await call("POST", "/tenants/acme-staging/runs");

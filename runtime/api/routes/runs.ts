@@ -6,7 +6,7 @@ import type { ApiDependencies } from "../dependencies.js";
 import type { ApiEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import { tenantFor } from "../tenant-access.js";
-import { parseRequest, RunParams, RunsQuery } from "../validation.js";
+import { parseRequest, RunBody, RunParams, RunsQuery, readJsonBody } from "../validation.js";
 import { runJson } from "../views.js";
 
 /** Run history and the manual trigger: `GET /tenants/:id/runs`, `GET /runs/:runId`, `POST /tenants/:id/runs`. */
@@ -42,14 +42,23 @@ export function runRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
       const principal = c.get("principal");
       assertOperator(principal, "start a run");
       const tenant = await tenantFor(deps, principal, c.req.param());
-      const result = await deps.startRun(tenant.id, "manual");
+      const { approveDeactivations } = await readJsonBody(c, RunBody);
+      const result = await deps.startRun(
+        tenant.id,
+        "manual",
+        approveDeactivations !== undefined ? { approveDeactivations } : {},
+      );
       if (!result.started) {
         throw new ApiError(409, `tenant ${tenant.id} already has an active run ${result.activeRunId}`, {
           tenantId: tenant.id,
           activeRunId: result.activeRunId,
         });
       }
-      log.info("manual run started", { tenantId: tenant.id, runId: result.runId });
+      log.info("manual run started", {
+        tenantId: tenant.id,
+        runId: result.runId,
+        ...(approveDeactivations !== undefined ? { approveDeactivations } : {}),
+      });
       return c.json({ runId: result.runId }, 202);
     });
 }
