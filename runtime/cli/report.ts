@@ -2,6 +2,8 @@ import type { RunSummary } from "../local/in-process.js";
 import type { Counts } from "../sync/model.js";
 
 const COLUMNS = ["extracted", "created", "updated", "unchanged", "rejected", "failed"] as const;
+/** Beside the outcomes: records not extracted set inactive, and records back from inactive. */
+const TALLIES = ["deactivated", "reactivated"] as const;
 
 export interface ProgressLine {
   update(counts: Readonly<Counts>): void;
@@ -33,13 +35,23 @@ export function progressLine(stream: NodeJS.WriteStream, tenantId: string): Prog
 /** The summary printed at the end of a run: counts, status and the first errors. */
 export function summaryTable(summary: RunSummary, options: { dryRun: boolean }): string {
   const rate = Math.round(summary.counts.extracted / Math.max(0.001, summary.durationMs / 1000));
-  const width = Math.max(...COLUMNS.map((c) => c.length));
+  const width = Math.max(...[...COLUMNS, ...TALLIES].map((c) => c.length));
+  const row = (c: (typeof COLUMNS)[number] | (typeof TALLIES)[number]) =>
+    `  ${c.padEnd(width)}  ${String(summary.counts[c] ?? 0).padStart(8)}`;
   const lines = [
     `${options.dryRun ? "Dry run (nothing written)" : "Run"} ${summary.runId} of ${summary.tenantId}: ${summary.status}` +
       ` in ${(summary.durationMs / 1000).toFixed(2)} s (${rate} records/s)`,
-    ...COLUMNS.map((c) => `  ${c.padEnd(width)}  ${String(summary.counts[c]).padStart(8)}`),
+    ...COLUMNS.map(row),
+    ...TALLIES.map(row),
   ];
-  if (summary.reason) lines.push(`  stopped: ${summary.reason}`);
+  if (summary.reason) lines.push(`  ${summary.status === "failed" ? "stopped" : "note"}: ${summary.reason}`);
+  const held = summary.heldDeactivations;
+  if (held) {
+    lines.push(
+      `  ${held.count} deactivations are held (limit ${held.limit}): none applied. If the items really left ` +
+        `Siesa, apply them with --approve-deactivations ${held.count}`,
+    );
+  }
   if (summary.changes && summary.changes.length > 0) {
     lines.push("  would write:");
     for (const change of summary.changes.slice(0, 20)) {

@@ -5,13 +5,14 @@
  * A `local` tenant (demo) runs against sandboxes whose state is kept there too; any other tenant
  * against its real URLs (or --siesa-url/--product-url) with credentials from the environment. For a
  * `local` tenant, each URL flag replaces one sandbox and leaves the other in place.
- * Exit status: 0 succeeded, 2 finished with rejected or failed records, 1 could not run (one line
- * on stderr; --verbose adds the logs and the summary).
+ * Exit status: 0 succeeded, 2 finished with rejected or failed records, deactivations held or drift,
+ * 1 could not run (one line on stderr; --verbose adds the logs and the summary).
  */
 import { runInProcess } from "../local/in-process.js";
 import { dataDir } from "../local/state.js";
 import { logger } from "../observability/logger.js";
 import { dynamoPipelineStore } from "../store/dynamo.js";
+import { isDrift } from "../sync/drift.js";
 import { runCommand } from "./args.js";
 import { type ProgressLine, progressLine, summaryTable } from "./report.js";
 import { CREDENTIAL_NOTES, openTenantSides, SIDE_OPTIONS, tenantNamed, wholeNumber } from "./tenant-sides.js";
@@ -26,11 +27,16 @@ const spec = {
     tenant: { type: "string", value: "id", help: "the tenant to run (a file under tenants/)" },
     "dry-run": { type: "boolean", help: "compute every outcome, write nothing; list what would change" },
     json: { type: "boolean", help: "end stdout with the run's summary as one JSON line" },
+    "approve-deactivations": {
+      type: "string",
+      value: "n",
+      help: "apply the deactivations an earlier run held: n must be the number this run finds",
+    },
     ...SIDE_OPTIONS,
   },
   notes: [
     ...CREDENTIAL_NOTES,
-    "exit status: 0 succeeded, 2 finished with rejected or failed records, 1 could not run",
+    "exit status: 0 succeeded, 2 finished with rejected or failed records, deactivations held or drift, 1 could not run",
   ],
   examples: ["npm run sync -- --tenant demo --items 200 --json"],
 } as const;
@@ -39,6 +45,7 @@ runCommand(spec, async (values) => {
   const tenant = await tenantNamed(values.tenant);
   const items = wholeNumber("items", values.items);
   const seed = wholeNumber("seed", values.seed);
+  const approveDeactivations = wholeNumber("approve-deactivations", values["approve-deactivations"]);
   const args = { ...values, "dry-run": values["dry-run"] ?? false, items, seed };
   // Retries and external errors are logged as JSON on stderr: only with --verbose, so that a run
   // that cannot complete says so in one line.
@@ -54,17 +61,20 @@ runCommand(spec, async (values) => {
       store: dynamoPipelineStore(sides.store.doc, sides.store.names),
       log: logger,
       dryRun: args["dry-run"],
+      ...(approveDeactivations !== undefined ? { approveDeactivations } : {}),
       preflight: true,
       onProgress: (counts) => progress.update(counts),
     });
     progress.done();
 
-    const couldNotRun = summary.status === "failed" && summary.reason;
+    // Drift is a finished run whose rows were judged; any other failure with a reason could not run.
+    const couldNotRun = summary.status === "failed" && summary.reason && !isDrift(summary.reason);
     if (!couldNotRun || values.verbose)
       process.stdout.write(summaryTable(summary, { dryRun: args["dry-run"] }));
     if (args.json) {
-      const { tenantId, runId, status, counts, durationMs } = summary;
-      process.stdout.write(`${JSON.stringify({ tenantId, runId, status, counts, durationMs })}\n`);
+      const { tenantId, runId, status, counts, durationMs, reason, heldDeactivations } = summary;
+      const line = { tenantId, runId, status, counts, durationMs, reason, heldDeactivations };
+      process.stdout.write(`${JSON.stringify(line)}\n`);
     }
     if (couldNotRun) {
       process.stderr.write(`sync ${tenant.id}: could not complete: ${summary.reason}\n`);

@@ -13,6 +13,10 @@ export interface DriftSettings {
 
 export const DEFAULT_DRIFT: DriftSettings = { share: 0.5, minRows: 20 };
 
+const PREFIX = "drift: ";
+/** Whether a run's reason says it failed as drift (it finished: its rows were read and judged). */
+export const isDrift = (reason: string | undefined): boolean => reason?.startsWith(PREFIX) === true;
+
 /** How many rows each rule rejected: `{"f120_id_unidad_inventario must be one of UND, KLS": 97}`. */
 export type RuleTally = Record<string, number>;
 
@@ -66,5 +70,5 @@ export function driftReason(
   if (!top || extracted === 0) return undefined;
   const [rule, rows] = top;
   if (rows < settings.minRows || rows < settings.share * extracted) return undefined;
-  return `drift: ${rule} in ${Math.round((100 * rows) / extracted)} % of rows`;
+  return `${PREFIX}${rule} in ${Math.round((100 * rows) / extracted)} % of rows`;
 }

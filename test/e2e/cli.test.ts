@@ -88,6 +88,52 @@ describe("npm run sync", () => {
     expect(stdout).toMatch(/rejected\s+record \d+: /);
   });
 
+  it("holds deactivations above the limit (exit 2, the number in the summary) and applies them with --approve-deactivations", async () => {
+    const clean = await startSandboxes({ product: "kong-rfid", items: 60, seed: 12 });
+    try {
+      const env = {
+        SIESA_CONNI_KEY: clean.credentials.siesa.conniKey,
+        SIESA_CONNI_TOKEN: clean.credentials.siesa.conniToken,
+        PRODUCT_USERNAME: clean.credentials.product.username,
+        PRODUCT_PASSWORD: clean.credentials.product.password,
+        SIESA_INTEGRATION_DATA_DIR: await mkdtemp(join(tmpdir(), "sync-cli-")),
+      };
+      const args = [
+        "--tenant",
+        "demo",
+        "--siesa-url",
+        clean.siesaUrl,
+        "--product-url",
+        clean.productUrl,
+        "--json",
+      ];
+      expect((await sync(args, env)).code).toBe(0);
+      const ids = clean.siesa.catalogue.companyItemIds();
+      const removed = ids.slice(0, Math.ceil(ids.length * 0.4));
+      clean.siesa.catalogue.removeItems(removed);
+
+      const held = await sync(args, env);
+
+      expect(held.code).toBe(2);
+      expect(lastJsonLine(held.stdout)).toMatchObject({
+        status: "partial",
+        counts: { deactivated: 0 },
+        heldDeactivations: { count: removed.length },
+      });
+      expect(held.stdout).toContain(`--approve-deactivations ${removed.length}`);
+
+      const approved = await sync([...args, "--approve-deactivations", String(removed.length)], env);
+
+      expect(approved.code).toBe(0);
+      expect(lastJsonLine(approved.stdout)).toMatchObject({
+        status: "succeeded",
+        counts: { deactivated: removed.length },
+      });
+    } finally {
+      await clean.close();
+    }
+  });
+
   it("prints what a dry run would write", async () => {
     const { code, stdout } = await sync(["--tenant", "demo", "--items", "5", "--dry-run"]);
 
