@@ -116,6 +116,17 @@ function tenantRow(region: string, tenantId: string): Record<string, unknown>[] 
     },
     {
       ...common,
+      title: `${tenantId}: records gone from Siesa and back`,
+      metrics: (
+        [
+          [METRICS.recordsDeactivated, "deactivated"],
+          [METRICS.recordsReactivated, "reactivated"],
+          [METRICS.deactivationsHeld, "held for approval"],
+        ] as const
+      ).map(([metric, label]) => [NAMESPACE, metric, ...dims, { stat: "Sum", label }]),
+    },
+    {
+      ...common,
       title: `${tenantId}: API errors`,
       stacked: true,
       metrics: [

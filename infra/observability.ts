@@ -202,6 +202,29 @@ export class Observability extends pulumi.ComponentResource {
       },
     );
 
+    // SYSTEM.md §8: a run that held deactivations for approval, or failed because the mapping no longer
+    // fits the data (drift), needs a person; neither is an error of the service itself.
+    alarm(
+      "deactivations-held",
+      "A run found more records gone from Siesa than its tenant's limit and held their deactivation: approve the number or fix the query",
+      {
+        namespace: NAMESPACE,
+        metricName: METRICS.deactivationsHeld,
+        dimensions: stackSeries(stack),
+        statistic: "Sum",
+        period: HEALTH_PERIOD_SECONDS,
+        threshold: 0,
+      },
+    );
+    alarm("run-drift", "A run failed as drift: most of its rows were rejected for one reason (see the run)", {
+      namespace: NAMESPACE,
+      metricName: METRICS.runDrift,
+      dimensions: stackSeries(stack),
+      statistic: "Sum",
+      period: HEALTH_PERIOD_SECONDS,
+      threshold: 0,
+    });
+
     // settle counts dead-lettered messages as their units or records failed and removes them, so the
     // queues drain: this alarm says that something reached one; the depth alarms below, that settle
     // itself could not keep up or failed.

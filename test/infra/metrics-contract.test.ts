@@ -56,13 +56,18 @@ describe("alarms and dashboard read the series the workers emit", () => {
     const series = emittedBy((sink) => {
       sink.count(METRICS.runFinished, 1, { ...tenant, [DIMENSIONS.status]: "succeeded" });
       sink.count(METRICS.runFailed, 0, tenant);
+      sink.count(METRICS.runDrift, 0, tenant);
       sink.seconds(METRICS.runDuration, 42, tenant);
+      // runtime/pipeline/deactivate.ts, when a run holds its deactivations.
+      sink.count(METRICS.deactivationsHeld, 600, tenant);
       for (const records of [
         METRICS.recordsCreated,
         METRICS.recordsUpdated,
         METRICS.recordsUnchanged,
         METRICS.recordsRejected,
         METRICS.recordsFailed,
+        METRICS.recordsDeactivated,
+        METRICS.recordsReactivated,
       ]) {
         sink.count(records, 1, tenant);
       }
@@ -98,6 +103,8 @@ describe("alarms and dashboard read the series the workers emit", () => {
       [
         METRICS.apiErrors,
         METRICS.deadLettered,
+        METRICS.deactivationsHeld,
+        METRICS.runDrift,
         METRICS.runDuration,
         METRICS.runFailed,
         METRICS.runFinished,
