@@ -45,6 +45,8 @@ export class Comparison {
   constructor(
     entries: Iterable<LedgerEntry>,
     private readonly shape: PayloadShape,
+    /** The mapping's inactive fields (Kong `{"is_active": false}`): what a deactivated record holds. */
+    private readonly inactive: Record<string, unknown> = {},
   ) {
     for (const entry of entries) this.#byProductId.set(entry.productId, entry);
   }
@@ -71,6 +73,18 @@ export class Comparison {
           externalId: record.externalId,
           detail: "in the product for this tenant, but not in the ledger: not written by this integration",
         });
+      } else if (entry.active === false) {
+        // Deactivated by a run: only its inactive flag is ours to check.
+        if (Object.entries(this.inactive).every(([field, value]) => record.fields[field] === value))
+          this.counts.ok++;
+        else
+          this.#differ({
+            status: "drifted",
+            key: entry.key,
+            productId: record.id,
+            externalId: record.externalId,
+            detail: `active again in the product since run ${entry.runId} set it inactive (${entry.updatedAt})`,
+          });
       } else if (holdsWrittenPayload(record.fields, this.shape, entry.hash)) {
         this.counts.ok++;
       } else {
@@ -85,10 +99,17 @@ export class Comparison {
     }
   }
 
-  /** Ends the comparison: every ledger entry the product did not list is missing. */
+  /**
+   * Ends the comparison: every ledger entry the product did not list is missing, but for a record
+   * set inactive, which may as well be gone (nothing of it is active).
+   */
   finish(): void {
     for (const [productId, entry] of this.#byProductId) {
       if (this.#seen.has(productId)) continue;
+      if (entry.active === false) {
+        this.counts.ok++;
+        continue;
+      }
       this.#differ({
         status: "missing",
         key: entry.key,

@@ -7,7 +7,9 @@ export const REPAIR_HASH = "repair";
 /**
  * Makes the engine write the `missing` and `drifted` records again on its next run: their ledger
  * entries keep the product id but lose the hash, so the extract step finds them changed and the load
- * updates them (a missing one answers 404, and the write flow creates it again). Everything else,
+ * updates them (a missing one answers 404, and the write flow creates it again). A record set
+ * inactive that someone made active again becomes active in the ledger, so the next run's
+ * deactivation pass sets it inactive again if Siesa still lacks it. Everything else,
  * which records exist in Siesa, how they map, the outcomes, stays the engine's decision.
  * Returns how many records were marked.
  */
@@ -17,7 +19,7 @@ export async function markForRepair(ledger: Ledger, report: VerifyReport, now: D
   );
   if (keys.length === 0) return 0;
   const known = await ledger.getMany(report.tenantId, keys);
-  const marked: LedgerEntry[] = [...known.values()].map(({ outcome: _, ...entry }) => ({
+  const marked: LedgerEntry[] = [...known.values()].map(({ outcome: _, active: __, ...entry }) => ({
     ...entry,
     hash: REPAIR_HASH,
     updatedAt: now.toISOString(),

@@ -1,5 +1,6 @@
 import { MAPPINGS } from "../../mappings/index.js";
 import type { ListScope, ProductReader } from "../products/types.js";
+import { compileMapping } from "../sync/mapping.js";
 import type { Ledger } from "../sync/ports.js";
 import type { Tenant } from "../tenants/schema.js";
 import { Comparison } from "./compare.js";
@@ -36,6 +37,7 @@ export async function verifyTenant(options: VerifyOptions): Promise<VerifyReport
   const comparison = new Comparison(
     await ledgerEntries(options.ledger, tenant.id),
     payloadShape(definition.payload),
+    compileMapping(definition).inactive,
   );
   for await (const page of options.product.list(scopeOf(tenant))) {
     comparison.add(page);

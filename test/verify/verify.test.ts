@@ -127,6 +127,34 @@ describe("verify against Kong RFID", () => {
     expect((await verify()).counts).toEqual({ ok: 60, missing: 0, drifted: 0, unknown: 0 });
   });
 
+  it("counts SKUs a run set inactive as ok, and one made active again in Kong as drifted, which repair deactivates again", async () => {
+    const { sandboxes, store, sync, verify } = await world("kong-rfid", 60);
+    await sync();
+    const kong = sandboxes.kong;
+    if (!kong) throw new Error("a Kong world");
+    const gone = sandboxes.siesa.catalogue.companyItemIds().slice(0, 3);
+    sandboxes.siesa.catalogue.removeItems(gone);
+    expect((await sync()).counts.deactivated).toBe(3);
+    const [first] = gone.map((id) => kong.skus.getByExternalId(String(id)));
+    if (!first) throw new Error("no SKU for a removed item");
+
+    expect((await verify()).counts).toEqual({ ok: 60, missing: 0, drifted: 0, unknown: 0 });
+
+    kong.skus.edit(first.id, { is_active: true });
+    const found = await verify();
+
+    expect(found.counts).toEqual({ ok: 59, missing: 0, drifted: 1, unknown: 0 });
+    expect(found.differences[0]).toMatchObject({
+      productId: String(first.id),
+      detail: expect.stringMatching(/^active again in the product since run \S+ set it inactive/),
+    });
+    expect(await markForRepair(store.ledger, found, new Date())).toBe(1);
+    const repair = await sync("repair");
+    expect(repair.counts).toMatchObject({ deactivated: 1, created: 0, updated: 0 });
+    expect(kong.skus.get(first.id)?.is_active).toBe(false);
+    expect((await verify()).counts).toEqual({ ok: 60, missing: 0, drifted: 0, unknown: 0 });
+  });
+
   it("reports the customer's SKUs we never wrote as unknown, and ignores other customers'", async () => {
     const { tenant, sandboxes, sync, verify } = await world("kong-rfid", 20);
     await sync();
