@@ -101,6 +101,21 @@ describe("WmsClient writes", () => {
     expect(recreated?.id).not.toBe(deleted.id);
   });
 
+  it("sets a product inactive by patching only its active flag, and says `gone` for a deleted one", async () => {
+    const { wms, client } = await wmsWithClient();
+    const kept = wms.products.insert({ ...product("A-1"), active: true });
+    const deleted = wms.products.insert(product("A-2"));
+    wms.products.remove(deleted.id);
+    const inactive = { key: "A-1", externalId: "A-1", payload: { active: false } };
+
+    expect(await client.patch(kept.id, inactive)).toEqual({ outcome: "updated" });
+    expect(await client.patch(deleted.id, { ...inactive, key: "A-2", externalId: "A-2" })).toEqual({
+      outcome: "gone",
+    });
+    expect(wms.products.get(kept.id)).toMatchObject({ active: false, name: "Item A-1" });
+    expect(wms.stats.creates).toBe(0);
+  });
+
   it("rejects a product the WMS refuses, keeping the WMS's messages", async () => {
     const { wms, client } = await wmsWithClient();
 
