@@ -1,4 +1,4 @@
-import { productRule, tallyRules } from "../sync/drift.js";
+import { productRule, type RuleTally, tallyRules } from "../sync/drift.js";
 import type { ProgressDelta, RecordError } from "../sync/model.js";
 import type { LedgerEntry } from "../sync/ports.js";
 import type { PipelineContext } from "./context.js";
@@ -7,7 +7,7 @@ import { givenUp, isRunStopping, messageOf, reportApiError } from "./failures.js
 import { finaliseIfComplete } from "./finalise.js";
 import type { LoadChunk, LoadRecord } from "./messages.js";
 
-type RecordOutcome =
+export type RecordOutcome =
   | { outcome: "created" | "updated"; entry?: LedgerEntry; reactivated?: boolean }
   | { outcome: "deactivated"; entry?: LedgerEntry }
   | { outcome: "rejected" | "failed"; reason: string }
@@ -46,6 +46,24 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
   if (retry && !delivery.final) throw retry.error; // back after a backoff; written records are skipped then
 
   // Every record has its outcome now (retries exhausted count as failed, with their last error).
+  const { delta, errors, data } = chunkOutcome(chunk, outcomes);
+  const totals = await ctx.progress.apply(tenantId, runId, op, delta, data);
+  if (totals && errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
+  await finaliseIfComplete(ctx, tenantId, runId, totals);
+  // The final delivery failed and its records are counted: the message is done. Sending it on to the
+  // dead-letter queue would hold the tenant's FIFO slot for a whole visibility timeout first.
+  if (retry) givenUp(ctx, "loads", tenantId, runId, messageOf(retry.error));
+}
+
+/**
+ * A chunk's operation: its records' outcomes counted (a deactivation's apart: `deactivated` or
+ * `deactivationsFailed`), their errors, and the rules the product's refusals broke (for drift: a
+ * chunk's few rules, a small marker). The load step and the dead-letter consumer both count this way.
+ */
+export function chunkOutcome(
+  chunk: LoadChunk,
+  outcomes: readonly RecordOutcome[],
+): { delta: ProgressDelta; errors: RecordError[]; data?: { rules: RuleTally } } {
   const delta: ProgressDelta = { loadsDone: 1 };
   const errors: RecordError[] = [];
   const refusals: string[] = [];
@@ -71,14 +89,23 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
     errors.push({ key: record.key, outcome, reason: deactivation ? `deactivation: ${reason}` : reason });
     if (o.outcome === "rejected" && !deactivation) refusals.push(productRule(reason));
   });
-  // The rules the product's refusals broke, for drift (a chunk's few rules: a small marker).
-  const data = refusals.length > 0 ? { rules: tallyRules(refusals) } : undefined;
-  const totals = await ctx.progress.apply(tenantId, runId, op, delta, data);
-  if (totals && errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
-  await finaliseIfComplete(ctx, tenantId, runId, totals);
-  // The final delivery failed and its records are counted: the message is done. Sending it on to the
-  // dead-letter queue would hold the tenant's FIFO slot for a whole visibility timeout first.
-  if (retry) givenUp(ctx, "loads", tenantId, runId, messageOf(retry.error));
+  return { delta, errors, ...(refusals.length > 0 ? { data: { rules: tallyRules(refusals) } } : {}) };
+}
+
+/**
+ * The outcome an earlier delivery of this chunk already reached for `record`, as the ledger shows it
+ * (written by this run), or undefined: then it was not written, and may be now.
+ */
+export function earlierOutcome(
+  done: LedgerEntry | undefined,
+  record: LoadRecord,
+  runId: string,
+): RecordOutcome | undefined {
+  if (done?.runId !== runId) return undefined;
+  if (record.action === "deactivate") return done.active === false ? { outcome: "deactivated" } : undefined;
+  if (done.hash === record.hash && done.active !== false)
+    return { outcome: done.outcome ?? "updated", reactivated: done.reactivated === true };
+  return undefined;
 }
 
 /** No write starts with less than this left before the function is stopped (a write may take long). */
@@ -100,12 +127,9 @@ async function writeAll(ctx: PipelineContext, chunk: LoadChunk, deadline?: numbe
   const writeOne = async (message: LoadRecord): Promise<RecordOutcome> => {
     const done = known.get(message.key);
     const deactivation = message.action === "deactivate";
-    if (done?.runId === runId) {
-      // Written by an earlier delivery of this chunk: its outcome, without a second write.
-      if (deactivation && done.active === false) return { outcome: "deactivated" };
-      if (!deactivation && done.hash === message.hash && done.active !== false)
-        return { outcome: done.outcome ?? "updated", reactivated: done.reactivated === true };
-    }
+    // Written by an earlier delivery of this chunk: its outcome, without a second write.
+    const earlier = earlierOutcome(done, message, runId);
+    if (earlier) return earlier;
     if (refused) return { outcome: "failed", reason: refused };
     // Close to the function's deadline: this record waits for the next delivery instead of being cut
     // off mid-write; what was written so far goes to the ledger first.

@@ -1,8 +1,9 @@
 import { RunAlreadyExistsError } from "../store/errors.js";
-import { type RecordError, zeroCounts } from "../sync/model.js";
+import { zeroCounts } from "../sync/model.js";
 import type { PipelineContext } from "./context.js";
 import { runIdForMessage } from "./dispatch-run.js";
 import { expireRun, finaliseIfComplete, takeoverReason } from "./finalise.js";
+import { chunkOutcome, earlierOutcome, type RecordOutcome } from "./load-chunk.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
 
 /**
@@ -46,16 +47,12 @@ export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promi
     tenantId,
     chunk.records.map((r) => r.key),
   );
-  const delta: Record<string, number> = { loadsDone: 1 };
-  const errors: RecordError[] = [];
-  for (const record of chunk.records) {
-    const entry = written.get(record.key);
-    const outcome =
-      entry && entry.runId === runId && entry.hash === record.hash ? (entry.outcome ?? "updated") : "failed";
-    delta[outcome] = (delta[outcome] ?? 0) + 1;
-    if (outcome === "failed") errors.push({ key: record.key, outcome, reason: DIED_REASON });
-  }
-  const totals = await ctx.progress.apply(tenantId, runId, op, delta);
+  const outcomes = chunk.records.map(
+    (record): RecordOutcome =>
+      earlierOutcome(written.get(record.key), record, runId) ?? { outcome: "failed", reason: DIED_REASON },
+  );
+  const { delta, errors, data } = chunkOutcome(chunk, outcomes);
+  const totals = await ctx.progress.apply(tenantId, runId, op, delta, data);
   if (totals && errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
   await finaliseIfComplete(ctx, tenantId, runId, totals);
 }
