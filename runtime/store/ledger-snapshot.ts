@@ -47,10 +47,11 @@ export class LedgerSnapshot implements Ledger {
     for (const entry of entries) this.#entries.set(entry.key, entry);
   }
 
-  /** Read from the store itself: every write went through to it. */
-  all(tenantId: string): AsyncIterable<LedgerEntry[]> {
+  /** The copy: it holds every entry and every write of this process, the ledger's only writer. */
+  async *all(tenantId: string): AsyncGenerator<LedgerEntry[]> {
     this.#sameTenant(tenantId);
-    return this.ledger.all(tenantId);
+    await this.#loaded;
+    yield [...this.#entries.values()];
   }
 
   #sameTenant(tenantId: string): void {
