@@ -59,7 +59,7 @@ export async function deactivationPass(
   if (!inactive) return decide({ skipped: `mapping ${tenant.mapping} writes no active flag` });
 
   const extracted = new Set<string>();
-  for await (const page of ctx.progress.operations(tenantId, runId, "unit:")) {
+  for await (const page of ctx.progress.operations(tenantId, runId, "plan:")) {
     for (const { data } of page) {
       if (typeof data.keys === "string" && data.keys !== "")
         for (const key of data.keys.split(",")) extracted.add(key);

@@ -111,30 +111,38 @@ export async function extractUnit(
   } else {
     // Records this run already wrote count as changed again, so a retry sends the same chunks.
     const diff = await diffRecords(tenantId, result.records, clients.clients.mapper, ctx.ledger, runId);
-    const chunks = await placeChunks(ctx.progress, loadChunks(tenantId, runId, unitId, diff.changed));
-    // Loads go out before the unit counts them as planned: a chunk counted done before it is planned
-    // cannot complete the run, because the unit itself is not done yet.
-    await ctx.queues.sendLoads(chunks, clients.tenant.sync.concurrency);
-    // Kept with the unit: the keys it read (the deactivation pass finds what no unit returned) and
-    // the rules its rejections broke (drift). Both as big as one page at most.
-    const data = {
-      keys: result.records.map((r) => r.key).join(","),
-      ...(diff.rejected.length > 0 ? { rules: diff.rules } : {}),
-    };
-    totals = await ctx.progress.apply(
+    let chunks = await placeChunks(ctx.progress, loadChunks(tenantId, runId, unitId, diff.changed));
+    // The unit's records are counted, and its chunks planned, before the loads go out (as a split
+    // plans its children): should its last delivery die after sending them, settle finds this plan
+    // and counts the chunks that never reported, so no chunk's outcomes lack their extracted records.
+    // Kept with the plan: the keys the unit read (the deactivation pass finds what no unit
+    // returned), each chunk's size, and the rules its rejections broke (drift). One page at most.
+    const planOp = `plan:${unitId}`;
+    const planned = await ctx.progress.apply(
       tenantId,
       runId,
-      op,
+      planOp,
       {
-        unitsDone: 1,
         extracted: result.records.length,
         unchanged: diff.unchanged,
         rejected: diff.rejected.length,
         loadsPlanned: chunks.length,
       },
-      data,
+      {
+        keys: result.records.map((r) => r.key).join(","),
+        sizes: chunks.map((chunk) => chunk.records.length),
+        ...(diff.rejected.length > 0 ? { rules: diff.rules } : {}),
+      },
     );
-    if (totals && diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
+    if (planned && diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
+    if (!planned) {
+      // A retry: the first plan stands (Siesa should return the same rows; were there more now, the
+      // chunks beyond the plan would be counted nowhere, so they wait for the next run).
+      const sizes = (await ctx.progress.get(tenantId, runId, planOp))?.data?.sizes as number[] | undefined;
+      chunks = chunks.slice(0, sizes?.length ?? chunks.length);
+    }
+    await ctx.queues.sendLoads(chunks, clients.tenant.sync.concurrency);
+    totals = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
   }
   if (run.failedUnitStreak) await ctx.runs.unitOutcome(tenantId, runId, false);
   await finaliseIfComplete(ctx, tenantId, runId, totals);

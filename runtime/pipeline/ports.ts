@@ -66,7 +66,7 @@ export interface OperationData {
 }
 
 /**
- * A run's counters. Each operation (`dispatch`, `unit:<id>`, `split:<id>`, `load:<chunk>`) is applied
+ * A run's counters. Each operation (`dispatch`, `unit:<id>`, `split:<id>`, `plan:<id>`, `load:<chunk>`, `deactivation`) is applied
  * exactly once however often its message is delivered: a marker per operation (a constant size, not
  * growing with the run) and one counter the steps read to see whether the run is complete.
  */

@@ -1,5 +1,5 @@
 import { RunAlreadyExistsError } from "../store/errors.js";
-import { zeroCounts } from "../sync/model.js";
+import { type RecordError, zeroCounts } from "../sync/model.js";
 import type { PipelineContext } from "./context.js";
 import { runIdForMessage } from "./dispatch-run.js";
 import { expireRun, finaliseIfComplete, takeoverReason } from "./finalise.js";
@@ -15,11 +15,33 @@ import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
 /** Why a dead-lettered message's work is counted failed when its last delivery said nothing. */
 export const DIED_REASON = "its last delivery did not finish (the function timed out or crashed)";
 
-/** A unit of Siesa work in the pages DLQ: counted failed unless its last delivery counted it. */
+/**
+ * A unit of Siesa work in the pages DLQ, unless its last delivery counted it: when it had planned its
+ * loads (its records were read and counted), the chunks that never reported are counted failed (a
+ * copy still in flight then finds its operation taken and counts nothing); otherwise the unit failed.
+ */
 export async function settleUnit(ctx: PipelineContext, unit: ExtractUnit): Promise<void> {
   const { tenantId, runId, unitId } = unit;
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return;
+  const plan = await ctx.progress.get(tenantId, runId, `plan:${unitId}`);
+  if (plan) {
+    const sizes = (plan.data?.sizes as number[] | undefined) ?? [];
+    const errors: RecordError[] = [];
+    for (const [i, size] of sizes.entries()) {
+      const op = `load:${unitId}/${i}`;
+      if (await ctx.progress.apply(tenantId, runId, op, { loadsDone: 1, failed: size }))
+        errors.push({
+          key: `unit ${unitId}, chunk ${i} (${size} records)`,
+          outcome: "failed",
+          reason: DIED_REASON,
+        });
+    }
+    if (errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
+    const totals = await ctx.progress.apply(tenantId, runId, `unit:${unitId}`, { unitsDone: 1 });
+    await finaliseIfComplete(ctx, tenantId, runId, totals);
+    return;
+  }
   const totals = await ctx.progress.apply(tenantId, runId, `unit:${unitId}`, {
     unitsDone: 1,
     unitsFailed: 1,
@@ -35,14 +57,18 @@ export async function settleUnit(ctx: PipelineContext, unit: ExtractUnit): Promi
 
 /**
  * A load chunk in the loads DLQ: the records the ledger shows written by this run keep that outcome;
- * the others are counted failed. Nothing if its last delivery had counted it.
+ * the others are counted failed. Nothing if its last delivery had counted it, but ending the run.
  */
 export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promise<void> {
   const { tenantId, runId, chunkId } = chunk;
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return;
   const op = `load:${chunkId}`;
-  if (await ctx.progress.get(tenantId, runId, op)) return;
+  // Counted by its last delivery, which may have died before it could end the run.
+  if (await ctx.progress.get(tenantId, runId, op)) {
+    await finaliseIfComplete(ctx, tenantId, runId);
+    return;
+  }
   const written = await ctx.ledger.getMany(
     tenantId,
     chunk.records.map((r) => r.key),

@@ -62,6 +62,14 @@ function crashing<T extends object>(target: T, name: string, crash: CrashControl
     get(object, key, receiver) {
       const value = Reflect.get(object, key, receiver);
       if (typeof value !== "function") return value;
+      // A listing (ledger.all, progress.operations) is read page by page: it can die before or after.
+      if (value.constructor?.name === "AsyncGeneratorFunction") {
+        return async function* (...args: unknown[]) {
+          await crash.point(`before ${name}.${String(key)}`);
+          yield* value.apply(object, args);
+          await crash.point(`after ${name}.${String(key)}`);
+        };
+      }
       return async (...args: unknown[]) => {
         await crash.point(`before ${name}.${String(key)}`);
         const result = await value.apply(object, args);
@@ -96,6 +104,12 @@ export function crashingHandlers(world: StepWorld, crash: CrashController) {
             const known = await world.store.ledger.getMany(tenant.id, [record.key]);
             if (known.has(record.key)) crash.rewrites.push(record.key);
             return product.write(record, knownProductId);
+          },
+          // A record the ledger already shows set inactive was deactivated by this run.
+          patch: async (productId, record) => {
+            const known = await world.store.ledger.getMany(tenant.id, [record.key]);
+            if (known.get(record.key)?.active === false) crash.rewrites.push(`deactivate ${record.key}`);
+            return product.patch(productId, record);
           },
         },
       };

@@ -69,8 +69,22 @@ export class FakeProduct {
   /** Creates per external id: exactly once means never 2. */
   readonly creates = new Map<string, number>();
   failWith: (record: ProductRecord) => Error | "rejected" | undefined = () => undefined;
+  /** Patches (deactivations) per product id. */
+  readonly patches = new Map<string, number>();
 
   async login(): Promise<void> {}
+
+  async patch(productId: string, record: ProductRecord) {
+    const externalId = productId.replace(/^p-/, "");
+    this.patches.set(productId, (this.patches.get(productId) ?? 0) + 1);
+    const failure = this.failWith(record);
+    if (failure === "rejected") return { outcome: "rejected" as const, reason: `refused (${record.key})` };
+    if (failure) throw failure;
+    const held = this.held.get(externalId);
+    if (!held) return { outcome: "gone" as const };
+    this.held.set(externalId, { ...held, ...record.payload });
+    return { outcome: "updated" as const };
+  }
 
   async write(record: ProductRecord, knownProductId?: string) {
     this.writes.push({ record, ...(knownProductId ? { knownProductId } : {}) });
@@ -91,8 +105,13 @@ export class FakeProduct {
 export const identityMapper: RecordMapper = {
   map: (source) => ({
     ok: true,
-    record: { key: source.key, externalId: `SKU-${source.key}`, payload: { ...source.item } },
+    record: {
+      key: source.key,
+      externalId: `SKU-${source.key}`,
+      payload: { ...source.item, active: true },
+    },
   }),
+  inactive: { active: false },
 };
 
 export interface RecordedMetric {
