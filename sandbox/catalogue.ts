@@ -28,6 +28,12 @@ export interface CatalogueOptions {
   otherCompanyShare?: number;
   /** Share of company items a mapping must reject (empty reference, null description, unknown unit). */
   malformedShare?: number;
+  /**
+   * Company items whose `f120_id` is 2^31 or more, beyond the SQL int SYSTEM.md §4 says the column
+   * is (a Siesa that breaks that contract): after the others, alternately a number and zero-padded
+   * text, as ids travel. Default 0.
+   */
+  beyondIntIds?: number;
 }
 
 export interface Catalogue {
@@ -106,6 +112,8 @@ function withCheckDigit(digits: string): string {
 }
 /** `f120_id` of some rows travels as zero-padded text (the column is an int, some views cast it). */
 const ZERO_PADDED_ID = (id: number) => String(id).padStart(10, "0");
+/** The first id a SQL int cannot hold. */
+export const BEYOND_INT_ID = 2 ** 31;
 
 type Malformation = "empty-reference" | "null-description" | "unknown-unit";
 const MALFORMATIONS: Malformation[] = ["empty-reference", "null-description", "unknown-unit"];
@@ -159,10 +167,22 @@ class GeneratedCatalogue implements Catalogue {
         this.push(this.maxId, others[(i + 1) % 2] ?? erpCompany + 1, undefined, kind);
       }
     }
+    for (let i = 0; i < (options.beyondIntIds ?? 0); i++) {
+      // Gaps as elsewhere; every other one as text padded wider than an int's ten digits.
+      const id = BEYOND_INT_ID + i * 3;
+      this.push(id, erpCompany, undefined, undefined, i % 2 === 1 ? `00${id}` : id);
+    }
   }
 
   /** Appends one item (and its barcodes); returns its kind so a copy in another company can share it. */
-  private push(id: number, company: number, malformation?: Malformation, sameKindAs?: number): number {
+  private push(
+    id: number,
+    company: number,
+    malformation?: Malformation,
+    sameKindAs?: number,
+    /** How the id travels; drawn when absent. */
+    wireId?: number | string,
+  ): number {
     const r = this.valueRandom;
     const drawn = Math.floor(r() * KINDS.length);
     const kind = sameKindAs ?? drawn;
@@ -176,7 +196,7 @@ class GeneratedCatalogue implements Catalogue {
     const referenceValue = malformation === "empty-reference" ? PADDED_EMPTY_REFERENCE : reference;
     const keyDraw = r();
     // About one row in twelve carries its id as zero-padded text.
-    const idValue = keyDraw > 0.92 ? ZERO_PADDED_ID(id) : id;
+    const idValue = wireId ?? (keyDraw > 0.92 ? ZERO_PADDED_ID(id) : id);
     const row: SiesaWireRow = {
       f120_id_cia: company,
       f120_id: idValue,
@@ -287,11 +307,15 @@ class GeneratedCatalogue implements Catalogue {
   addItems(n: number): number[] {
     const ids: number[] = [];
     this.version += 1;
+    // Ids beyond a SQL int sort last: added items go before them.
+    const firstBeyond = this.items.findIndex((row) => itemId(row) >= BEYOND_INT_ID);
+    const beyond = firstBeyond < 0 ? [] : this.items.splice(firstBeyond);
     for (let i = 0; i < n; i++) {
       this.maxId += 1 + Math.floor(this.valueRandom() * 3);
       this.push(this.maxId, this.erpCompany);
       ids.push(this.maxId);
     }
+    this.items.push(...beyond); // still sorted by f120_id
     return ids;
   }
 

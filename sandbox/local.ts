@@ -21,6 +21,7 @@ export interface LocalSandboxOptions {
    */
   stateDir?: string;
   malformedShare?: CatalogueOptions["malformedShare"];
+  beyondIntIds?: CatalogueOptions["beyondIntIds"];
   siesaFaults?: Partial<FaultKnobs>;
   productFaults?: Partial<FaultKnobs>;
   /** Fixed ports (the local stack); 0 or absent picks free ones. */
@@ -52,6 +53,7 @@ export async function startSandboxes(options: LocalSandboxOptions): Promise<Loca
     size: items,
     seed,
     ...(options.malformedShare !== undefined ? { malformedShare: options.malformedShare } : {}),
+    ...(options.beyondIntIds !== undefined ? { beyondIntIds: options.beyondIntIds } : {}),
   });
   const siesa = createSiesaSandbox({
     catalogue,

@@ -9,6 +9,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { MAX_VISIBILITY_SECONDS } from "../pipeline/config.js";
 import { LOAD_CHUNK_RECORDS } from "../pipeline/load-chunks.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "../pipeline/messages.js";
 import type { PipelineQueues, RedeliveryControl } from "../pipeline/ports.js";
@@ -29,7 +30,6 @@ export const SEND_BATCH_MAX_BYTES = 256 * 1024;
 /** Sends of the entries SQS reports as failed for a reason on its side, before giving up. */
 const SEND_ATTEMPTS = 3;
 /** ChangeMessageVisibility's ceiling: 12 hours. */
-const MAX_VISIBILITY_SECONDS = 43_200;
 
 /**
  * A unit's FIFO slot: a stable hash of its id, so a re-sent unit lands in the same message group.

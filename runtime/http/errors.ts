@@ -16,7 +16,16 @@ export class ExternalCallError extends Error {
     readonly status: number | "timeout" | "network" | "invalid-answer",
     readonly apiMessage: string,
     readonly retryable: boolean,
+    /**
+     * How long the API asked us to stay away (a 429's Retry-After) when that is longer than the
+     * invocation can wait: whoever retries should do so after this long, not sooner.
+     */
+    readonly retryAfterMs?: number,
   ) {
     super(`${service} ${operation} failed (${status}): ${apiMessage}`);
   }
 }
+
+/** The delay an error asks its retry to wait (see ExternalCallError.retryAfterMs), if any. */
+export const retryAfterOf = (error: unknown): number | undefined =>
+  error instanceof ExternalCallError ? error.retryAfterMs : undefined;

@@ -1,6 +1,7 @@
 import { createFetch, FetchError, type FetchOptions, type FetchResponse } from "ofetch";
 import { cutText } from "../observability/cut-text.js";
 import type { Log } from "../observability/logger.js";
+import { timeLeftMs } from "./deadline.js";
 import { ExternalCallError, type ServiceName } from "./errors.js";
 import { nodeFetch, UnusableAnswerError } from "./node-fetch.js";
 
@@ -15,7 +16,10 @@ const $fetch = createFetch({ fetch: nodeFetch });
  * - timeout: one retry; network error: retried like a 5xx, with delay.
  * When retries run out an ExternalCallError with `retryable: true` is thrown.
  * A 429 is retried at most `rateLimitRetries` times and never waited on longer than `maxDelayMs`,
- * so a misbehaving Retry-After cannot hold a worker past its timeout.
+ * so a misbehaving Retry-After cannot hold a worker past its timeout. Inside a worker with a deadline
+ * (deadline.ts), a 429 whose wait and the call after it do not fit in the time left is not waited
+ * for: the ExternalCallError carries the wait (`retryAfterMs`), and the worker returns the message to
+ * its queue for that long.
  * Log lines name the outside API under `api` (Powertools reserves `service` for our own name).
  *
  * ofetch's own `retry` counts every kind of failure alike and cannot honour Retry-After, so it is
@@ -125,6 +129,12 @@ export async function send<T = unknown>(
       const status = response.status;
       if (status === 429 && rateLimited < policy.rateLimitRetries) {
         const waitMs = retryAfterMs(response.headers.get("retry-after")) ?? backoffMs(policy, rateLimited);
+        const left = timeLeftMs();
+        if (left !== undefined && waitMs + policy.timeoutMs > left) {
+          const message = apiMessage(response._data);
+          logExternalError(ctx, status, message, `coming back in ${Math.ceil(waitMs / 1000)} s`);
+          throw new ExternalCallError(ctx.service, ctx.operation, status, message, true, waitMs);
+        }
         rateLimited++;
         failure = {
           status,
@@ -136,7 +146,16 @@ export async function send<T = unknown>(
         serverErrors++;
       } else if (status >= 500 || status === 429) {
         logExternalError(ctx, status, apiMessage(response._data), "giving up");
-        throw new ExternalCallError(ctx.service, ctx.operation, status, apiMessage(response._data), true);
+        // Still throttled: the last Retry-After says when a retry of the whole step is worth it.
+        const comeBackMs = status === 429 ? retryAfterMs(response.headers.get("retry-after")) : undefined;
+        throw new ExternalCallError(
+          ctx.service,
+          ctx.operation,
+          status,
+          apiMessage(response._data),
+          true,
+          comeBackMs,
+        );
       } else {
         // Many 4xx answers are expected (Siesa's end-of-data 400, Kong's duplicate 400, a 401 before
         // re-login): the caller knows which are errors and logs those; here they are only debug.

@@ -103,3 +103,10 @@ export const deadLetterSuffix = (queue: QueueSpec): string =>
 /** How long a failed message waits before its next delivery: doubling per receive, capped. */
 export const retryDelaySeconds = (receiveCount: number, baseSeconds: number): number =>
   Math.min(900, baseSeconds * 2 ** Math.max(0, receiveCount - 1));
+
+/** SQS's longest visibility timeout (12 h): the furthest a received message can be put off. */
+export const MAX_VISIBILITY_SECONDS = 43_200;
+
+/** How long a message waits when an API asked to be left alone `retryAfterMs`: that, up to 12 h. */
+export const comeBackDelaySeconds = (retryAfterMs: number): number =>
+  Math.min(MAX_VISIBILITY_SECONDS, Math.max(1, Math.ceil(retryAfterMs / 1000)));

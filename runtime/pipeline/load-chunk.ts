@@ -1,3 +1,4 @@
+import { retryAfterOf } from "../http/errors.js";
 import { productRule, type RuleTally, tallyRules } from "../sync/drift.js";
 import type { ProgressDelta, RecordError } from "../sync/model.js";
 import type { LedgerEntry } from "../sync/ports.js";
@@ -40,9 +41,11 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
   const written = outcomes.flatMap((o) => ("entry" in o && o.entry ? [o.entry] : []));
   if (written.length > 0) await ctx.ledger.putMany(tenantId, written);
 
-  const retry = outcomes.find(
+  // A product that asked to be left alone for a while decides when the chunk comes back.
+  const retries = outcomes.filter(
     (o): o is Extract<RecordOutcome, { outcome: "retry" }> => o.outcome === "retry",
   );
+  const retry = retries.find((o) => retryAfterOf(o.error) !== undefined) ?? retries[0];
   if (retry && !delivery.final) throw retry.error; // back after a backoff; written records are skipped then
 
   // Every record has its outcome now (retries exhausted count as failed, with their last error).
@@ -123,6 +126,7 @@ async function writeAll(ctx: PipelineContext, chunk: LoadChunk, deadline?: numbe
   );
   const { tenant, clients } = await ctx.tenantClients(tenantId);
   let refused: string | undefined;
+  let throttled: unknown;
 
   const writeOne = async (message: LoadRecord): Promise<RecordOutcome> => {
     const done = known.get(message.key);
@@ -131,6 +135,7 @@ async function writeAll(ctx: PipelineContext, chunk: LoadChunk, deadline?: numbe
     const earlier = earlierOutcome(done, message, runId);
     if (earlier) return earlier;
     if (refused) return { outcome: "failed", reason: refused };
+    if (throttled) return { outcome: "retry", error: throttled }; // knocking again would only be refused
     // Close to the function's deadline: this record waits for the next delivery instead of being cut
     // off mid-write; what was written so far goes to the ledger first.
     if (deadline !== undefined && Date.now() > deadline - DEADLINE_MARGIN_MS) {
@@ -179,6 +184,7 @@ async function writeAll(ctx: PipelineContext, chunk: LoadChunk, deadline?: numbe
         await ctx.runs.requestStop(tenantId, runId, refused);
         return { outcome: "failed", reason: refused };
       }
+      if (retryAfterOf(error) !== undefined) throttled = error;
       return { outcome: "retry", error };
     }
   };

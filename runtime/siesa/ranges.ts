@@ -10,7 +10,11 @@
  */
 export type KeyRange = { from: number; to: number; expected?: number };
 
-/** f120_id is a SQL int column: this covers every value it can hold. */
+/**
+ * f120_id is a SQL int column (SYSTEM.md §4): this covers every value it can hold. Kept to that
+ * rather than widened: an id beyond it means Siesa broke the contract, so the run stops naming the
+ * id (`assertNothingOutside`) for someone to look, instead of syncing past it or losing it.
+ */
 export const FULL_RANGE: KeyRange = { from: -2_147_483_648, to: 2_147_483_648 };
 
 /** The `parametros` that select one ERP company's rows in a range. */

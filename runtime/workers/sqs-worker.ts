@@ -1,7 +1,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { SQSRecord } from "aws-lambda";
 import type { GenericSchema, InferOutput } from "valibot";
-import { QUEUES, type QueueName, retryDelaySeconds } from "../pipeline/config.js";
+import { withDeadline } from "../http/deadline.js";
+import { retryAfterOf } from "../http/errors.js";
+import { comeBackDelaySeconds, QUEUES, type QueueName, retryDelaySeconds } from "../pipeline/config.js";
 import { MessageFormatError, parseMessage } from "../pipeline/messages.js";
 import type { QueueHandler, WorkerDependencies } from "./dependencies.js";
 
@@ -33,7 +35,8 @@ export interface WorkerDefinition<S extends GenericSchema> {
 /**
  * An SQS-fed Lambda handler: parses every message with its schema, handles each (Powertools batch
  * reports the failed ones as `batchItemFailures`, so only those come back), and asks SQS to deliver a
- * failed message again after a doubling backoff instead of the whole visibility timeout.
+ * failed message again after a doubling backoff (or the delay a throttling API asked for) instead of
+ * the whole visibility timeout.
  */
 export function sqsWorker<S extends GenericSchema>(
   deps: Pick<WorkerDependencies, "log" | "metrics" | "redelivery" | "retryBaseSeconds">,
@@ -64,7 +67,8 @@ export function sqsWorker<S extends GenericSchema>(
       try {
         // A malformed message never gets better: it fails each delivery and ends in the DLQ.
         if (message instanceof MessageFormatError || message === undefined) throw message;
-        await definition.handle(message, delivery);
+        // The policy reads the deadline too: it never waits for a Retry-After past it.
+        await withDeadline(deadline, () => definition.handle(message, delivery));
       } catch (error) {
         const ids = message instanceof MessageFormatError || message === undefined ? {} : idsOf(message);
         deps.log.error("message failed", {
@@ -75,7 +79,13 @@ export function sqsWorker<S extends GenericSchema>(
           error: error instanceof Error ? error.message : String(error),
         });
         if (!delivery.final) {
-          const delay = retryDelaySeconds(receiveCount, deps.retryBaseSeconds);
+          // An API that asked to be left alone for a while (a 429 longer than this invocation could
+          // wait) gets that while; anything else the doubling backoff.
+          const comeBackMs = retryAfterOf(error);
+          const delay =
+            comeBackMs !== undefined
+              ? comeBackDelaySeconds(comeBackMs)
+              : retryDelaySeconds(receiveCount, deps.retryBaseSeconds);
           await deps.redelivery
             .retryLater(record.eventSourceARN, record.receiptHandle, delay)
             .catch(() => {});

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { withDeadline } from "../../runtime/http/deadline.js";
 import { ExternalCallError } from "../../runtime/http/errors.js";
 import { type CallPolicy, defaultPolicy, retryAfterMs, send } from "../../runtime/http/policy.js";
 import { listen } from "../../sandbox/serve.js";
@@ -107,6 +108,24 @@ describe("send() under the call policy", () => {
     expect((failure as ExternalCallError).apiMessage).toContain("throttled");
     expect(waits).toEqual([750, 10_000]);
     expect(api.requests()).toBe(3);
+  });
+
+  it("inside an invocation with a deadline, waits a Retry-After that fits and hands back one that does not", async () => {
+    // 60 s left: a 20 s wait plus a 30 s call fits; a 120 s wait does not.
+    const api = await scriptedApi(
+      { status: 429, headers: { "Retry-After": "20" } },
+      { status: 429, headers: { "Retry-After": "120" }, body: { detail: "Request was throttled." } },
+    );
+    const { policy, waits } = testPolicy({ timeoutMs: 30_000 });
+
+    const failure = await withDeadline(Date.now() + 60_000, () => send(api.url, {}, policy, context())).catch(
+      (error: unknown) => error,
+    );
+
+    expect(waits).toEqual([20_000]);
+    expect(failure).toBeInstanceOf(ExternalCallError);
+    expect(failure).toMatchObject({ status: 429, retryable: true, retryAfterMs: 120_000 });
+    expect(api.requests()).toBe(2);
   });
 
   it("retries a 5xx with exponential backoff and jitter, then succeeds", async () => {

@@ -8,6 +8,7 @@ import {
   type QueueName,
   type WorkerName,
 } from "../../runtime/pipeline/config.js";
+import type { Ledger } from "../../runtime/pipeline/ports.js";
 import type { WorkerDependencies } from "../../runtime/workers/dependencies.js";
 import { createWorkerHandlers } from "../../runtime/workers/index.js";
 import type { StepWorld } from "./step-world.js";
@@ -26,23 +27,32 @@ export interface CrashPlan {
   redelivery: "at-once" | "after-visibility" | "after-dedup-window";
 }
 
+/** One invocation of a handler: how to kill it, and when it read each record's ledger entry. */
+interface Invocation {
+  die(): void;
+  ledgerReadAt: Map<string, number>;
+}
+
 export class CrashController {
   hits = 0;
   crashed: string[] = [];
   /** Records written to the product again although the ledger already had this run's write. */
   rewrites: string[] = [];
   /** The invocation a crash point belongs to (two may run at once). */
-  readonly #invocation = new AsyncLocalStorage<() => void>();
+  readonly #invocation = new AsyncLocalStorage<Invocation>();
+  /** Orders ledger reads and writes across invocations. */
+  #tick = 0;
+  readonly #ledgerWrittenAt = new Map<string, number>();
 
   constructor(private readonly plan: CrashPlan) {}
 
   /** Resolves at once, or never (and reports its invocation dead) when the plan crashes here. */
   point(where: string): Promise<void> {
-    const die = this.#invocation.getStore();
+    const invocation = this.#invocation.getStore();
     const hit = this.hits++;
-    if (!this.plan.at.has(hit) || !die) return Promise.resolve();
+    if (!this.plan.at.has(hit) || !invocation) return Promise.resolve();
     this.crashed.push(`${hit} ${where}`);
-    die();
+    invocation.die();
     return new Promise<void>(() => {});
   }
 
@@ -52,7 +62,31 @@ export class CrashController {
     const death = new Promise<"died">((resolve) => {
       die = () => resolve("died");
     });
-    return Promise.race([this.#invocation.run(die, run), death]);
+    return Promise.race([this.#invocation.run({ die, ledgerReadAt: new Map() }, run), death]);
+  }
+
+  /** The current invocation is about to read these records' ledger entries. */
+  ledgerRead(keys: string[]): void {
+    const at = ++this.#tick;
+    for (const key of keys) this.#invocation.getStore()?.ledgerReadAt.set(key, at);
+  }
+
+  /** These records' ledger entries are stored (each scenario is one run: they are this run's). */
+  ledgerWritten(keys: string[]): void {
+    const at = ++this.#tick;
+    for (const key of keys) if (!this.#ledgerWrittenAt.has(key)) this.#ledgerWrittenAt.set(key, at);
+  }
+
+  /**
+   * The current invocation writes `key` to the product: a rewrite if the ledger held this run's
+   * write of it before the invocation read the ledger (an invocation running beside the one that
+   * wrote it, which read the ledger before that write landed, could not have known).
+   */
+  productWrite(key: string): void {
+    const written = this.#ledgerWrittenAt.get(key);
+    if (written === undefined) return;
+    const read = this.#invocation.getStore()?.ledgerReadAt.get(key);
+    if (read === undefined || written < read) this.rewrites.push(key);
   }
 }
 
@@ -80,6 +114,23 @@ function crashing<T extends object>(target: T, name: string, crash: CrashControl
   });
 }
 
+/** The ledger, telling the controller when each invocation read an entry and when one was stored. */
+function observedLedger(ledger: Ledger, crash: CrashController): Ledger {
+  return {
+    getMany: (tenantId, keys) => {
+      crash.ledgerRead(keys);
+      return ledger.getMany(tenantId, keys);
+    },
+    putMany: async (tenantId, entries) => {
+      await ledger.putMany(tenantId, entries);
+      crash.ledgerWritten(entries.map((e) => e.key));
+    },
+    all: async function* (tenantId) {
+      yield* ledger.all(tenantId);
+    },
+  };
+}
+
 /** The world's handlers again, over ports that crash where the plan says. */
 export function crashingHandlers(world: StepWorld, crash: CrashController) {
   const deps: WorkerDependencies = {
@@ -87,7 +138,7 @@ export function crashingHandlers(world: StepWorld, crash: CrashController) {
     runs: crashing(world.store.runs, "runs", crash),
     progress: crashing(world.store.progress, "progress", crash),
     lease: crashing(world.store.lease, "lease", crash),
-    ledger: crashing(world.store.ledger, "ledger", crash),
+    ledger: crashing(observedLedger(world.store.ledger, crash), "ledger", crash),
     audit: crashing(world.store.audit, "audit", crash),
     queues: crashing(world.queues, "queues", crash),
     clientsFor: (tenant, credentials) => {
@@ -99,16 +150,13 @@ export function crashingHandlers(world: StepWorld, crash: CrashController) {
           ...product,
           type: clients.product.type,
           login: () => product.login(),
-          // Each scenario is one run: a ledger entry means this run wrote the record already.
           write: async (record, knownProductId) => {
-            const known = await world.store.ledger.getMany(tenant.id, [record.key]);
-            if (known.has(record.key)) crash.rewrites.push(record.key);
+            crash.productWrite(record.key);
             return product.write(record, knownProductId);
           },
-          // A record the ledger already shows set inactive was deactivated by this run.
+          // A deactivation is a write like any other: once per record.
           patch: async (productId, record) => {
-            const known = await world.store.ledger.getMany(tenant.id, [record.key]);
-            if (known.get(record.key)?.active === false) crash.rewrites.push(`deactivate ${record.key}`);
+            crash.productWrite(record.key);
             return product.patch(productId, record);
           },
         },

@@ -13,7 +13,7 @@ const PAGE = 20;
 /** Written by an earlier run, gone from Siesa now (f120_id 61..66): under the limit of 10. */
 const GONE = ["61", "62", "63", "64", "65", "66"];
 
-function withEarlierRecords(world: StepWorld, keys: readonly string[]): void {
+async function withEarlierRecords(world: StepWorld, keys: readonly string[]): Promise<void> {
   const entries: LedgerEntry[] = keys.map((key) => ({
     key,
     hash: `h-${key}`,
@@ -21,13 +21,13 @@ function withEarlierRecords(world: StepWorld, keys: readonly string[]): void {
     runId: "earlier",
     updatedAt: new Date(T0 - 86_400_000).toISOString(),
   }));
-  void world.store.ledger.putMany(world.tenant.id, entries);
+  await world.store.ledger.putMany(world.tenant.id, entries);
   for (const key of keys) world.product.held.set(`SKU-${key}`, { f120_id: Number(key), active: true });
 }
 
 async function scenario(plan: CrashPlan, gone: readonly string[] = GONE) {
   const world = stepWorld({ items: ITEMS, pageSize: PAGE });
-  withEarlierRecords(world, gone);
+  await withEarlierRecords(world, gone);
   const crash = new CrashController(plan);
   await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
   await runToEnd(world, crash, plan);

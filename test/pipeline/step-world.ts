@@ -8,10 +8,10 @@ import { localTenantDirectory } from "../../runtime/local/tenants.js";
 import type { QueueName, WorkerName } from "../../runtime/pipeline/config.js";
 import { QUEUES } from "../../runtime/pipeline/config.js";
 import { createPipelineContext, type PipelineContext } from "../../runtime/pipeline/context.js";
-import type { MetricsSink } from "../../runtime/pipeline/ports.js";
+import type { MetricsSink, PipelineStore } from "../../runtime/pipeline/ports.js";
 import type { ProductClient } from "../../runtime/products/index.js";
 import type { KeyRange, RangeResult, SiesaClient } from "../../runtime/siesa/index.js";
-import { type MemoryPipelineStore, memoryPipelineStore } from "../../runtime/store/memory.js";
+import { memoryPipelineStore } from "../../runtime/store/memory.js";
 import type { ProductRecord, SourceRecord } from "../../runtime/sync/model.js";
 import type { RecordMapper } from "../../runtime/sync/ports.js";
 import type { Tenant } from "../../runtime/tenants/schema.js";
@@ -20,8 +20,8 @@ import { createWorkerHandlers } from "../../runtime/workers/index.js";
 import { quietLog } from "../support/log.js";
 import { aTenant } from "../tenants/factories.js";
 
-// Factories for the pipeline steps' unit tests: the real handlers over the in-memory store and the
-// in-process queues, a clock the test moves, and stand-ins for Siesa and the product that the test
+// Factories for the pipeline steps' unit tests: the real handlers over a store (the in-memory one
+// unless the test passes another, e.g. DynamoDB over dynalite) and the in-process queues, a clock the test moves, and stand-ins for Siesa and the product that the test
 // scripts (as Powertools' tests build SQS events from factories).
 
 export const T0 = Date.parse("2026-11-30T10:00:00.000Z");
@@ -122,7 +122,7 @@ export interface RecordedMetric {
 
 export interface StepWorld {
   tenant: Tenant;
-  store: MemoryPipelineStore;
+  store: PipelineStore;
   queues: MemoryPipelineQueues;
   siesa: FakeSiesa;
   product: FakeProduct;
@@ -138,8 +138,12 @@ export function stepWorld(
     items?: number;
     /** Rows per Siesa page (default 100): smaller means more units and splits for fewer items. */
     pageSize?: number;
-    tenant?: Tenant /** A real client instead of the fake. */;
+    tenant?: Tenant;
+    /** A real client instead of the fake (with a mapper that makes payloads it accepts). */
     productClient?: ProductClient;
+    mapper?: RecordMapper;
+    /** The run state: a fresh in-memory store unless given (one shared store needs a tenant per world). */
+    store?: PipelineStore;
   } = {},
 ): StepWorld {
   const tenant =
@@ -153,7 +157,7 @@ export function stepWorld(
       clock.now += ms;
     },
   };
-  const store = memoryPipelineStore();
+  const store = options.store ?? memoryPipelineStore();
   const queues = new MemoryPipelineQueues({ now: () => clock.now });
   const siesa = new FakeSiesa(options.items ?? 250, options.pageSize);
   const product = new FakeProduct();
@@ -166,7 +170,7 @@ export function stepWorld(
   const clients: TenantClients = {
     siesa: siesa as unknown as SiesaClient,
     product: options.productClient ?? (product as unknown as ProductClient),
-    mapper: identityMapper,
+    mapper: options.mapper ?? identityMapper,
   };
   const deps: WorkerDependencies = {
     ...store,

@@ -1,10 +1,15 @@
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
 import { toEvent } from "../../runtime/local/memory-event-source.js";
 import { LEASE_EXPIRED } from "../../runtime/pipeline/finalise.js";
 import { DIED_REASON } from "../../runtime/pipeline/settle.js";
+import { KongClient } from "../../runtime/products/kong-client.js";
 import { FULL_RANGE } from "../../runtime/siesa/index.js";
+import type { RecordMapper } from "../../runtime/sync/ports.js";
 import { createSweeper } from "../../runtime/workers/index.js";
+import { createKongSandbox, SANDBOX_KONG_CREDENTIALS } from "../../sandbox/kong.js";
+import { clientOptions, recordingPolicy, serve } from "../products/support.js";
 import { deliver, drain, eventOf, receiveEvent, stepWorld } from "./step-world.js";
 
 // Each pipeline step on the in-memory store, driven by SQS events as Lambda builds them: what a step
@@ -381,4 +386,75 @@ describe("load, near the function's deadline", () => {
     });
     expect(world.product.writes).toHaveLength(20);
   });
+
+  it("returns a chunk the product throttles for longer than the time left, after that delay: none failed, none written twice", async () => {
+    // prepare: Kong (its sandbox) takes 3 SKUs, then answers 429 with `Retry-After: 120`; the function
+    // has 100 s left, and the policy records any wait instead of sleeping
+    const kong = createKongSandbox();
+    let throttling = true;
+    const throttled = new Hono().all("*", (c) => {
+      if (throttling && kong.stats.creates >= 3)
+        kong.setFaults({ rateLimitShare: 1, retryAfterSeconds: 120 });
+      return kong.app.fetch(c.req.raw);
+    });
+    const policy = recordingPolicy();
+    const product = new KongClient(
+      clientOptions(await serve(throttled), SANDBOX_KONG_CREDENTIALS, { policy }),
+    );
+    const world = stepWorld({ items: 10, productClient: product, mapper: kongMapper });
+    const runId = await startRun(world);
+    await deliver(world, "pages");
+    const loads = world.queues.queues.loads.queue;
+    const [message] = loads.receive(1);
+    if (!message) throw new Error("no chunk");
+
+    // act
+    const answer = await world.handlers.load(toEvent([message], loads.arn), {
+      getRemainingTimeInMillis: () => 100_000,
+    });
+
+    // assess: the chunk is returned at once (no wait), its 3 writes kept, nothing counted
+    expect(answer.batchItemFailures).toEqual([{ itemIdentifier: message.messageId }]);
+    expect(policy.waits).toEqual([]);
+    expect(kong.stats.byStatus[429]).toBe(1); // the other 6 records did not knock again
+    expect(await world.store.ledger.getMany(world.tenant.id, ["1", "2", "3", "4"])).toHaveProperty("size", 3);
+    expect(await world.store.progress.read(world.tenant.id, runId)).toMatchObject({
+      extracted: 10,
+      created: 0,
+      failed: 0,
+      loadsDone: 0,
+    });
+    // It comes back after the 120 s Kong asked for, not before, and writes only the other 7.
+    throttling = false;
+    kong.setFaults({ rateLimitShare: 0 });
+    world.clock.advance(119_000);
+    expect(await deliver(world, "loads")).toBe(0);
+    world.clock.advance(1_000);
+    expect(await deliver(world, "loads")).toBe(1);
+    expect(kong.stats.creates).toBe(10);
+    expect(new Set(kong.skus.list().map((s) => s.external_id)).size).toBe(10);
+    expect(kong.skus.list()).toHaveLength(10);
+    expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
+      status: "succeeded",
+      counts: { extracted: 10, created: 10, failed: 0 },
+    });
+  });
 });
+
+/** Siesa items as Kong SKUs (the fields its sandbox requires). */
+const kongMapper: RecordMapper = {
+  map: (source) => ({
+    ok: true,
+    record: {
+      key: source.key,
+      externalId: `SKU-${source.key}`,
+      payload: {
+        external_id: `SKU-${source.key}`,
+        name: String(source.item.name),
+        type_id: 1,
+        group_id: 2,
+        customer_id: 7,
+      },
+    },
+  }),
+};
