@@ -1,45 +1,56 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PipelineStore } from "../../runtime/pipeline/ports.js";
 import type { LedgerEntry } from "../../runtime/sync/ports.js";
+import { aTenantId, type OpenedStore, STORE_IMPLEMENTATIONS } from "../store/factories.js";
+import { aTenant } from "../tenants/factories.js";
 import { CrashController, type CrashPlan, runToEnd } from "./crash-world.js";
 import { type StepWorld, stepWorld, T0 } from "./step-world.js";
 
 // The deactivation pass under crashes and redelivery: records an earlier run wrote that Siesa no
-// longer returns are set inactive exactly once, whatever dies where; a run that stops deactivates
-// nothing. The product and the ledger agree at the end.
+// longer returns are set inactive once each, whatever dies where; a run that stops deactivates
+// nothing; and the product, the ledger and the run's count agree at the end. On both stores, as the
+// crash harness.
 
 const ITEMS = 60;
 const PAGE = 20;
-/** Written by an earlier run, gone from Siesa now (f120_id 61..66): under the limit of 10. */
+/** Written by an earlier run, gone from Siesa now (f120_id 61..66): under the default limit of 10. */
 const GONE = ["61", "62", "63", "64", "65", "66"];
 
-async function withEarlierRecords(world: StepWorld, keys: readonly string[]): Promise<void> {
-  const entries: LedgerEntry[] = keys.map((key) => ({
+/**
+ * As in the crash harness, the DynamoDB store (~170 ms a scenario on dynalite) runs a sample: every
+ * 8th crash point redelivered at once, one in 24 for the slower redeliveries, 10 random schedules.
+ */
+const SAMPLE: Record<string, { atOnceEvery: number; slowerEvery: number; schedules: number }> = {
+  memory: { atOnceEvery: 1, slowerEvery: 3, schedules: 40 },
+  DynamoDB: { atOnceEvery: 8, slowerEvery: 24, schedules: 10 },
+};
+
+async function scenario(store: PipelineStore, plan: CrashPlan, gone: readonly string[] = GONE) {
+  const tenant = aTenant((t) => {
+    t.id = aTenantId();
+    t.sync = { ...t.sync, concurrency: 4 };
+  });
+  const world = stepWorld({ items: ITEMS, pageSize: PAGE, store, tenant });
+  const entries: LedgerEntry[] = gone.map((key) => ({
     key,
     hash: `h-${key}`,
     productId: `p-SKU-${key}`,
     runId: "earlier",
     updatedAt: new Date(T0 - 86_400_000).toISOString(),
   }));
-  await world.store.ledger.putMany(world.tenant.id, entries);
-  for (const key of keys) world.product.held.set(`SKU-${key}`, { f120_id: Number(key), active: true });
-}
-
-async function scenario(plan: CrashPlan, gone: readonly string[] = GONE) {
-  const world = stepWorld({ items: ITEMS, pageSize: PAGE });
-  await withEarlierRecords(world, gone);
+  await world.store.ledger.putMany(tenant.id, entries);
+  for (const key of gone) world.product.held.set(`SKU-${key}`, { f120_id: Number(key), active: true });
   const crash = new CrashController(plan);
-  await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
+  await world.queues.requestSync({ tenantId: tenant.id, trigger: "schedule" });
   await runToEnd(world, crash, plan);
-  const { runs } = await world.store.runs.list(world.tenant.id);
+  const { runs } = await world.store.runs.list(tenant.id);
   return { world, crash, run: runs[0] };
 }
 
-async function assertAgreed(
-  world: StepWorld,
-  crash: CrashController,
-  run: Awaited<ReturnType<typeof scenario>>["run"],
-) {
+type Scenario = Awaited<ReturnType<typeof scenario>>;
+
+async function assertAgreed({ world, crash, run }: Scenario) {
   const why = `crashes: ${crash.crashed.join("; ")}`;
   expect(run?.status, why).not.toBe("running");
   expect(crash.rewrites, why).toEqual([]);
@@ -50,11 +61,22 @@ async function assertAgreed(
   expect(inactiveInProduct, why).toEqual(inactiveInLedger);
   if (run?.status === "succeeded") expect(run.counts.deactivated, why).toBe(GONE.length);
   if (run?.status === "failed") expect(run.counts.deactivated, why).toBe(0);
+  const c = run?.counts;
+  if (c) expect(c.extracted, why).toBe(c.created + c.updated + c.unchanged + c.rejected + c.failed);
 }
 
-describe("the deactivation pass", () => {
+describe.each(STORE_IMPLEMENTATIONS)("the deactivation pass on the %s store", (storeName, open) => {
+  const sample = SAMPLE[storeName];
+  if (!sample) throw new Error(`deactivation: no sample for the ${storeName} store`);
+  let store: OpenedStore;
+  beforeAll(async () => {
+    store = await open("deactivation");
+  });
+  afterAll(() => store?.close());
+  const clean = { at: new Set<number>(), duplicateEvery: 0, redelivery: "at-once" as const };
+
   it("sets the records Siesa no longer returns inactive, once each, and leaves the others alone", async () => {
-    const { world, run } = await scenario({ at: new Set(), duplicateEvery: 0, redelivery: "at-once" });
+    const { world, run } = await scenario(store, clean);
 
     expect(run).toMatchObject({
       status: "succeeded",
@@ -66,42 +88,38 @@ describe("the deactivation pass", () => {
 
   it("holds more than the limit, and applies none", async () => {
     const many = Array.from({ length: 12 }, (_, i) => String(ITEMS + 1 + i));
-    const { world, run } = await scenario({ at: new Set(), duplicateEvery: 0, redelivery: "at-once" }, many);
+    const { world, run } = await scenario(store, clean, many);
 
     expect(run).toMatchObject({ status: "partial", reason: "held 12 deactivations, limit 10" });
     expect(run?.heldDeactivations).toEqual({ count: 12, limit: 10 });
     expect(world.product.patches.size).toBe(0);
   });
 
-  // Every crash point for a message that comes back at once; every third one (each kind its own
-  // third) for the slower redeliveries, which the crash harness already sweeps for a run's other steps.
   const sweeps = [
-    ["at-once", 1, 0],
-    ["after-visibility", 3, 1],
-    ["after-dedup-window", 3, 2],
+    ["at-once", sample.atOnceEvery, 0],
+    ["after-visibility", sample.slowerEvery, 1],
+    ["after-dedup-window", sample.slowerEvery, 2],
   ] as const;
-  for (const [redelivery, stride, offset] of sweeps) {
-    it(`ends with product and ledger agreeing at every crash point (redelivered ${redelivery}, 1 in ${stride})`, async () => {
-      const clean = await scenario({ at: new Set(), duplicateEvery: 0, redelivery });
-      for (let at = offset; at < clean.crash.hits; at += stride) {
-        const { world, crash, run } = await scenario({ at: new Set([at]), duplicateEvery: 0, redelivery });
-        await assertAgreed(world, crash, run);
+  for (const [redelivery, every, offset] of sweeps) {
+    it(`agrees at ${every === 1 ? "every crash point" : `1 crash point in ${every}`}, redelivered ${redelivery}`, async () => {
+      const points = (await scenario(store, { ...clean, redelivery })).crash.hits;
+      for (let at = offset % every; at < points; at += every) {
+        await assertAgreed(await scenario(store, { at: new Set([at]), duplicateEvery: 0, redelivery }));
       }
     }, 120_000);
   }
 
-  it("agrees under random schedules of crashes and duplicate deliveries (fast-check)", async () => {
+  it(`agrees under ${sample.schedules} random schedules of crashes and duplicate deliveries (fast-check)`, async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.uniqueArray(fc.integer({ min: 0, max: 400 }), { maxLength: 4 }),
-        fc.integer({ min: 0, max: 5 }),
+        fc.uniqueArray(fc.nat(400), { maxLength: 5 }),
+        fc.nat(4),
         fc.constantFrom("at-once" as const, "after-visibility" as const, "after-dedup-window" as const),
         async (at, duplicateEvery, redelivery) => {
-          const { world, crash, run } = await scenario({ at: new Set(at), duplicateEvery, redelivery });
-          await assertAgreed(world, crash, run);
+          await assertAgreed(await scenario(store, { at: new Set(at), duplicateEvery, redelivery }));
         },
       ),
-      { numRuns: 40 },
+      { numRuns: sample.schedules },
     );
   }, 120_000);
 });

@@ -337,6 +337,49 @@ describe("settle: what dies with a worker is still counted", () => {
     });
   });
 
+  it("a unit whose last delivery died after sending its loads keeps its records counted, and the run ends", async () => {
+    // prepare: the unit's first delivery counts its 20 records and sends their chunk, then dies;
+    // two more deliveries die early; the chunk itself is written
+    const world = stepWorld({ items: 20 });
+    const runId = await startRun(world);
+    const send = world.queues.sendLoads.bind(world.queues);
+    world.queues.sendLoads = async (chunks, concurrency) => {
+      await send(chunks, concurrency);
+      throw new Error("process killed after sending the loads");
+    };
+    await deliver(world, "pages");
+    world.queues.sendLoads = send;
+    for (let i = 0; i < 2; i++) expect(die(world, "pages")).toBe(1);
+    await deliver(world, "loads");
+
+    // act
+    await settleDeadLetters(world);
+
+    // assess: every record extracted has its outcome (it used to be counted created, never extracted)
+    expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
+      status: "succeeded",
+      counts: { extracted: 20, created: 20, failed: 0 },
+    });
+  });
+
+  it("a chunk counted by its last delivery, which died before it could end the run, ends the run from its dead-letter queue", async () => {
+    // prepare: the run's only chunk reaches its last delivery, counts its records and dies
+    const world = stepWorld({ items: 20 });
+    const runId = await startRun(world);
+    await deliver(world, "pages");
+    for (let i = 0; i < 3; i++) expect(die(world, "loads")).toBe(1);
+    await world.store.progress.apply(world.tenant.id, runId, "load:0/0", { loadsDone: 1, created: 20 });
+
+    // act
+    await settleDeadLetters(world);
+
+    // assess
+    expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
+      status: "succeeded",
+      counts: { extracted: 20, created: 20 },
+    });
+  });
+
   it("the sweeper ends a run whose lease expired, and frees the tenant", async () => {
     // prepare: a run whose messages were all lost
     const world = stepWorld({ items: 20 });
