@@ -32,8 +32,10 @@ export async function extractUnit(
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return; // a late message of a finished run
   const op = `unit:${unitId}`;
-  // A duplicate that already ran is skipped (every count is conditional anyway; this saves its work).
-  if (await ctx.progress.get(tenantId, runId, op)) {
+  // A redelivery that already ran is skipped (every count is conditional anyway; this saves its work).
+  // A first delivery seldom finds its unit done (only a re-send after FIFO's deduplication window),
+  // so it does not pay a read for it.
+  if (delivery.receiveCount > 1 && (await ctx.progress.get(tenantId, runId, op))) {
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
@@ -113,13 +115,8 @@ export async function extractUnit(
     const diff = await diffRecords(tenantId, result.records, clients.clients.mapper, ctx.ledger, runId);
     const planned = loadChunks(tenantId, runId, unitId, diff.changed);
     const first =
-      planned.length > 0 ? await ctx.progress.reservePositions(tenantId, runId, diff.changed.length) : 0;
-    let offset = first;
-    const chunks = planned.map((chunk) => {
-      const position = offset + Math.floor(chunk.records.length / 2);
-      offset += chunk.records.length;
-      return { ...chunk, position };
-    });
+      planned.length > 0 ? await ctx.progress.reservePositions(tenantId, runId, planned.length) : 0;
+    const chunks = planned.map((chunk, i) => ({ ...chunk, position: first + i }));
     // Loads go out before the unit counts them as planned: a chunk counted done before it is planned
     // cannot complete the run, because the unit itself is not done yet.
     await ctx.queues.sendLoads(chunks, clients.tenant.sync.concurrency);

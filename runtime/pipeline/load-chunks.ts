@@ -2,9 +2,9 @@ import type { ChangedRecord } from "../sync/diff.js";
 import type { LoadChunk, LoadRecord } from "./messages.js";
 
 /**
- * Records per load message. A chunk is written one record at a time (its message group is one of the
- * tenant's concurrency slots), so smaller chunks spread a unit's writes over more slots and shorten
- * the last chunk's tail; larger ones cost fewer progress writes. 25 keeps both near their best.
+ * Records per load message, at most. A chunk is written one record at a time (its message group is
+ * one of the tenant's concurrency slots), so smaller chunks spread a unit's writes over more slots and
+ * shorten the last chunk's tail; larger ones cost fewer progress writes. 25 keeps both near their best.
  */
 export const LOAD_CHUNK_RECORDS = 25;
 /** A load message's body stays well below SQS's 256 KiB. */
@@ -12,7 +12,10 @@ export const LOAD_CHUNK_BYTES = 200 * 1024;
 
 /**
  * The load messages of one unit's changed records: sorted by key and cut by count and size, so the
- * same records always make the same chunks, and a re-sent chunk is the same operation.
+ * same records always make the same chunks, and a re-sent chunk is the same operation. A unit's
+ * records are shared evenly among its chunks (57 make 19 + 19 + 19, not 25 + 25 + 7): chunks take the
+ * tenant's slots in turn, so chunks of about one size give every slot about the same work, and the
+ * slots finish together instead of one writing on alone at the end of the run.
  */
 export function loadChunks(
   tenantId: string,
@@ -29,6 +32,7 @@ export function loadChunks(
       hash,
       ...(previous ? { knownProductId: previous.productId } : {}),
     }));
+  const perChunk = Math.ceil(records.length / Math.ceil(records.length / LOAD_CHUNK_RECORDS));
   const chunks: LoadChunk[] = [];
   let current: LoadRecord[] = [];
   let bytes = 0;
@@ -40,8 +44,7 @@ export function loadChunks(
   };
   for (const record of records) {
     const size = Buffer.byteLength(JSON.stringify(record));
-    if (current.length >= LOAD_CHUNK_RECORDS || (current.length > 0 && bytes + size > LOAD_CHUNK_BYTES))
-      close();
+    if (current.length >= perChunk || (current.length > 0 && bytes + size > LOAD_CHUNK_BYTES)) close();
     current.push(record);
     bytes += size;
   }

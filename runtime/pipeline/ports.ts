@@ -80,9 +80,9 @@ export interface ProgressStore {
   /** The run's totals (one read). */
   read(tenantId: string, runId: string): Promise<Progress>;
   /**
-   * Reserves `count` consecutive positions in the run's sequence of records to load and returns the
-   * first: a load chunk takes its message group from its records' positions, so a tenant's writes
-   * spread evenly over its slots.
+   * Reserves `count` consecutive positions in the run's sequence of load chunks and returns the
+   * first: a load chunk takes its message group from its position, so a tenant's writes spread
+   * evenly over its slots.
    */
   reservePositions(tenantId: string, runId: string, count: number): Promise<number>;
   /**
