@@ -194,7 +194,8 @@ export class SiesaClient {
     let short = 0;
     let shortLength = 0;
     // ESTIMATE_PROBES pages at a time: the first range is the only one being read then, and one
-    // round trip per round instead of per page shortens the run's start (about 7 round trips to 2).
+    // round trip per round instead of per page shortens the run's start (3 round trips
+    // instead of 7 at 1,257 items).
     const probe = async (pages: number[]): Promise<number | undefined> => {
       const answers = await Promise.all(pages.map((page) => this.queryPage(descripcion, page, parametros)));
       for (const [i, answer] of answers.entries()) {
