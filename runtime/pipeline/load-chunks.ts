@@ -32,7 +32,10 @@ export function loadChunks(
       hash,
       ...(previous ? { knownProductId: previous.productId } : {}),
     }));
-  const perChunk = Math.ceil(records.length / Math.ceil(records.length / LOAD_CHUNK_RECORDS));
+  // k chunks of ⌊n/k⌋ or ⌈n/k⌉ records, the larger first.
+  const count = Math.max(1, Math.ceil(records.length / LOAD_CHUNK_RECORDS));
+  const perChunk = (index: number) =>
+    Math.floor(records.length / count) + (index < records.length % count ? 1 : 0);
   const chunks: LoadChunk[] = [];
   let current: LoadRecord[] = [];
   let bytes = 0;
@@ -44,7 +47,8 @@ export function loadChunks(
   };
   for (const record of records) {
     const size = Buffer.byteLength(JSON.stringify(record));
-    if (current.length >= perChunk || (current.length > 0 && bytes + size > LOAD_CHUNK_BYTES)) close();
+    if (current.length >= perChunk(chunks.length) || (current.length > 0 && bytes + size > LOAD_CHUNK_BYTES))
+      close();
     current.push(record);
     bytes += size;
   }
