@@ -10,7 +10,6 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { MAX_VISIBILITY_SECONDS } from "../pipeline/config.js";
-import { LOAD_CHUNK_RECORDS } from "../pipeline/load-chunks.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "../pipeline/messages.js";
 import type { PipelineQueues, RedeliveryControl } from "../pipeline/ports.js";
 
@@ -57,12 +56,9 @@ export const unitDeduplicationId = (unit: ExtractUnit): string => `${unit.runId}
  * tenant's big first sync holds only its own groups, so other tenants' chunks keep flowing.
  */
 export function chunkGroupId(chunk: LoadChunk, concurrency: number): string {
-  // Blocks of LOAD_CHUNK_RECORDS consecutive positions in the run's records take the slots in turn,
-  // so every slot gets about as many records to write, and the run's last writes end together.
-  const slot =
-    chunk.position === undefined
-      ? unitSlot(chunk.chunkId, concurrency)
-      : Math.floor(chunk.position / LOAD_CHUNK_RECORDS);
+  // The run's chunks take the slots in turn by position (chunks are of about one size), so every slot
+  // gets about as many records to write, and the run's last writes end together.
+  const slot = chunk.position ?? unitSlot(chunk.chunkId, concurrency);
   return `${chunk.tenantId}#${slot % Math.max(1, concurrency)}`;
 }
 

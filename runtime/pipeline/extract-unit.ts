@@ -32,8 +32,10 @@ export async function extractUnit(
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return; // a late message of a finished run
   const op = `unit:${unitId}`;
-  // A duplicate that already ran is skipped (every count is conditional anyway; this saves its work).
-  if (await ctx.progress.get(tenantId, runId, op)) {
+  // A redelivery that already ran is skipped (every count is conditional anyway; this saves its work).
+  // A first delivery seldom finds its unit done (only a re-send after FIFO's deduplication window),
+  // so it does not pay a read for it.
+  if (delivery.receiveCount > 1 && (await ctx.progress.get(tenantId, runId, op))) {
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }

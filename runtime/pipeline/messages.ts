@@ -58,8 +58,8 @@ export const LoadChunkSchema = v.object({
     v.regex(/^(\d+(\.\d+)*|deactivate)\/\d+$/, "must be a chunk id like 0.3/0 or deactivate/0"),
   ),
   /**
-   * The position of the chunk's middle record in the run's sequence of records to load: its message
-   * group is `floor(position / LOAD_CHUNK_RECORDS)` modulo the tenant's concurrency.
+   * The chunk's position in the run's sequence of load chunks: its message group is `position`
+   * modulo the tenant's concurrency.
    */
   position: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   records: v.pipe(v.array(LoadRecordSchema), v.minLength(1)),

@@ -93,9 +93,9 @@ export interface ProgressStore {
    */
   operations(tenantId: string, runId: string, prefix: string): AsyncIterable<OperationData[]>;
   /**
-   * Reserves `count` consecutive positions in the run's sequence of records to load and returns the
-   * first: a load chunk takes its message group from its records' positions, so a tenant's writes
-   * spread evenly over its slots.
+   * Reserves `count` consecutive positions in the run's sequence of load chunks and returns the
+   * first: a load chunk takes its message group from its position, so a tenant's writes spread
+   * evenly over its slots.
    */
   reservePositions(tenantId: string, runId: string, count: number): Promise<number>;
   /**

@@ -39,6 +39,8 @@ const MAX_PAGE_SIZE = 100;
 const MAX_WALK_PAGES = 1_000;
 /** Margin on the estimated barcode rows when choosing how many groups a full page is cut into. */
 const BARCODE_SPLIT_MARGIN = 1.25;
+/** Pages asked at once while finding the last page of the first range (see estimateRows). */
+const ESTIMATE_PROBES = 4;
 
 /**
  * Reads a tenant's catalogue from Siesa Cloud's `ejecutarconsultaestandar`. Every call goes through
@@ -181,33 +183,52 @@ export class SiesaClient {
   /**
    * Rows in a range whose first page was full. The split that made the range carries an estimate;
    * when it is missing (the first range) the last page is found by galloping then bisecting on
-   * `numPag`: the count of rows does not depend on their order, so this is exact up to repeats.
+   * `numPag`, a few pages at a time: the count of rows does not depend on their order, so this is
+   * exact up to repeats.
    */
   private async estimateRows(descripcion: string, range: KeyRange, parametros: string): Promise<number> {
     const size = this.pageSize;
     if (range.expected !== undefined) return Math.max(range.expected, Math.ceil(1.5 * size));
+    // Pages up to `full` are full, from `short` on they are not (`shortLength` rows on `short`).
     let full = 1;
     let short = 0;
     let shortLength = 0;
-    for (let page = 2; page <= 2 ** 24; page *= 2) {
-      const answer = await this.queryPage(descripcion, page, parametros);
-      if (answer.total !== undefined) return answer.total;
-      if (!answer.endOfData) full = page;
-      else {
-        short = page;
-        shortLength = answer.rows.length;
-        break;
+    // ESTIMATE_PROBES pages at a time: the first range is the only one being read then, and one
+    // round trip per round instead of per page shortens the run's start (3 round trips
+    // instead of 7 at 1,257 items).
+    const probe = async (pages: number[]): Promise<number | undefined> => {
+      const answers = await Promise.all(pages.map((page) => this.queryPage(descripcion, page, parametros)));
+      for (const [i, answer] of answers.entries()) {
+        if (answer.total !== undefined) return answer.total;
+        const page = pages[i] as number;
+        if (!answer.endOfData) full = Math.max(full, page);
+        else if (short === 0 || page < short) {
+          short = page;
+          shortLength = answer.rows.length;
+        }
       }
+      // Repeated rows could make a page after a short one full: the first short page decides.
+      if (short !== 0 && full >= short) full = Math.max(1, short - 1);
+      return undefined;
+    };
+    for (let page = 2; short === 0 && page <= 2 ** 24; ) {
+      const pages: number[] = [];
+      for (let i = 0; i < ESTIMATE_PROBES && page <= 2 ** 24; i++, page *= 2) pages.push(page);
+      const total = await probe(pages);
+      if (total !== undefined) return total;
     }
     if (short === 0) return full * size;
     while (short - full > 1) {
-      const mid = Math.floor((full + short) / 2);
-      const answer = await this.queryPage(descripcion, mid, parametros);
-      if (!answer.endOfData) full = mid;
-      else {
-        short = mid;
-        shortLength = answer.rows.length;
-      }
+      const gap = short - full;
+      const pages = [
+        ...new Set(
+          Array.from({ length: ESTIMATE_PROBES }, (_, i) =>
+            Math.round(full + (gap * (i + 1)) / (ESTIMATE_PROBES + 1)),
+          ),
+        ),
+      ].filter((page) => page > full && page < short);
+      const total = await probe(pages);
+      if (total !== undefined) return total;
     }
     return (short - 1) * size + shortLength;
   }

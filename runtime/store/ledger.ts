@@ -95,11 +95,11 @@ export class RecordLedger {
     });
   }
 
-  /** Every entry of the tenant, one DynamoDB page (up to 1 MB) at a time. */
-  async *all(tenantId: string): AsyncGenerator<LedgerEntry[]> {
+  /** Every entry of the tenant, one DynamoDB page (up to 1 MB, or `pageSize` entries) at a time. */
+  async *all(tenantId: string, options: { pageSize?: number } = {}): AsyncGenerator<LedgerEntry[]> {
     this.check(tenantId, []);
     const pages = paginateQuery(
-      { client: this.doc },
+      { client: this.doc, ...(options.pageSize ? { pageSize: options.pageSize } : {}) },
       {
         TableName: this.tableName,
         KeyConditionExpression: "tenantId = :tenantId",

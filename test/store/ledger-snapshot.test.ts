@@ -1,0 +1,90 @@
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RecordLedger } from "../../runtime/store/ledger.js";
+import { LedgerSnapshot, SNAPSHOT_PAGE_ITEMS } from "../../runtime/store/ledger-snapshot.js";
+import { openStore, type Store } from "../../runtime/store/local.js";
+import { aLedgerEntry, aTenantId, uniquePrefix } from "./factories.js";
+
+let store: Store;
+let ledger: RecordLedger;
+
+beforeAll(async () => {
+  store = await openStore({ prefix: uniquePrefix("ledger-snapshot") });
+  ledger = new RecordLedger(store.doc, store.names.ledger);
+});
+afterAll(() => store?.close());
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("base64url");
+
+describe("LedgerSnapshot (a run's ledger read once, kept compact)", () => {
+  it("answers every entry exactly as DynamoDB holds it, across several pages and runs", async () => {
+    const tenantId = aTenantId();
+    const runs = ["20250301T100000.000Z-000000000001", "20250302T100000.000Z-000000000002"];
+    const written = Array.from({ length: SNAPSHOT_PAGE_ITEMS + 300 }, (_, i) =>
+      aLedgerEntry(String(100_000 + i), {
+        hash: sha256(`payload ${i}`),
+        productId: String(5_000 + i),
+        runId: runs[i % 2] as string,
+        updatedAt: new Date(Date.UTC(2025, 2, 1, 10, 0, 0, i)).toISOString(),
+        ...(i % 3 === 0
+          ? { outcome: "created" as const }
+          : i % 3 === 1
+            ? { outcome: "updated" as const }
+            : {}),
+        // Set inactive by a deactivation pass, or written back from inactive.
+        ...(i % 5 === 0 ? { active: false as const } : {}),
+        ...(i % 7 === 0 ? { reactivated: true as const } : {}),
+      }),
+    );
+    // What does not pack (a repair mark, a time in another notation) comes back as it was written too.
+    const odd = [
+      aLedgerEntry("7", { hash: "repair", updatedAt: "2025-03-01T10:00:00Z" }),
+      aLedgerEntry("8", { hash: `${sha256("x").slice(0, 42)}_`, productId: "a-uuid-like-id" }),
+    ];
+    await ledger.putMany(tenantId, [...written, ...odd]);
+
+    const snapshot = new LedgerSnapshot(ledger, tenantId);
+    const found = await snapshot.getMany(
+      tenantId,
+      [...written, ...odd].map((entry) => entry.key).concat("999"),
+    );
+
+    expect(found.size).toBe(written.length + odd.length);
+    for (const entry of [...written, ...odd]) expect(found.get(entry.key)).toEqual(entry);
+    expect(found.has("999")).toBe(false);
+    const listed = [];
+    for await (const page of snapshot.all(tenantId)) listed.push(...page);
+    expect(listed.sort((a, b) => a.key.localeCompare(b.key))).toEqual(
+      [...written, ...odd].sort((a, b) => a.key.localeCompare(b.key)),
+    );
+  });
+
+  it("writes through to DynamoDB and answers the new entries, replacing older ones", async () => {
+    const tenantId = aTenantId();
+    await ledger.putMany(tenantId, [aLedgerEntry("1", { hash: sha256("old") })]);
+    const snapshot = new LedgerSnapshot(ledger, tenantId);
+    const rewritten = aLedgerEntry("1", { hash: sha256("new"), runId: "20250303T100000.000Z-000000000003" });
+    const added = aLedgerEntry("2", { hash: sha256("two"), outcome: "created" });
+
+    await snapshot.putMany(tenantId, [rewritten, added]);
+
+    expect(await snapshot.getMany(tenantId, ["1", "2"])).toEqual(
+      new Map([
+        ["1", rewritten],
+        ["2", added],
+      ]),
+    );
+    expect(await ledger.getMany(tenantId, ["1", "2"])).toEqual(
+      new Map([
+        ["1", rewritten],
+        ["2", added],
+      ]),
+    );
+  });
+
+  it("refuses to answer for another tenant", async () => {
+    const snapshot = new LedgerSnapshot(ledger, aTenantId());
+
+    await expect(snapshot.getMany("someone-else", ["1"])).rejects.toThrow(/asked about tenant someone-else/);
+  });
+});
