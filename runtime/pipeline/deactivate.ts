@@ -58,11 +58,14 @@ export async function deactivationPass(
   const inactive = clients.mapper.inactive;
   if (!inactive) return decide({ skipped: `mapping ${tenant.mapping} writes no active flag` });
 
+  // A unit's keys are kept with its plan, or with the unit itself when it had nothing to load.
   const extracted = new Set<string>();
-  for await (const page of ctx.progress.operations(tenantId, runId, "plan:")) {
-    for (const { data } of page) {
-      if (typeof data.keys === "string" && data.keys !== "")
-        for (const key of data.keys.split(",")) extracted.add(key);
+  for (const prefix of ["plan:", "unit:"]) {
+    for await (const page of ctx.progress.operations(tenantId, runId, prefix)) {
+      for (const { data } of page) {
+        if (typeof data.keys === "string" && data.keys !== "")
+          for (const key of data.keys.split(",")) extracted.add(key);
+      }
     }
   }
   let active = 0;

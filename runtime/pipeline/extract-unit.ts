@@ -119,32 +119,39 @@ export async function extractUnit(
     // and counts the chunks that never reported, so no chunk's outcomes lack their extracted records.
     // Kept with the plan: the keys the unit read (the deactivation pass finds what no unit
     // returned), each chunk's size, and the rules its rejections broke (drift). One page at most.
-    const planOp = `plan:${unitId}`;
-    const planned = await ctx.progress.apply(
-      tenantId,
-      runId,
-      planOp,
-      {
-        extracted: result.records.length,
-        unchanged: diff.unchanged,
-        rejected: diff.rejected.length,
-        loadsPlanned: chunks.length,
-      },
-      {
-        keys: result.records.map((r) => r.key).join(","),
-        sizes: chunks.map((chunk) => chunk.records.length),
-        ...(diff.rejected.length > 0 ? { rules: diff.rules } : {}),
-      },
-    );
-    if (planned && diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
-    if (!planned) {
-      // A retry: the first plan stands (Siesa should return the same rows; were there more now, the
-      // chunks beyond the plan would be counted nowhere, so they wait for the next run).
-      const sizes = (await ctx.progress.get(tenantId, runId, planOp))?.data?.sizes as number[] | undefined;
-      chunks = chunks.slice(0, sizes?.length ?? chunks.length);
+    const counts = {
+      extracted: result.records.length,
+      unchanged: diff.unchanged,
+      rejected: diff.rejected.length,
+    };
+    const kept = {
+      keys: result.records.map((r) => r.key).join(","),
+      ...(diff.rejected.length > 0 ? { rules: diff.rules } : {}),
+    };
+    if (chunks.length === 0 && delivery.receiveCount === 1) {
+      // Nothing to load (an unchanged catalogue): no loads to plan, so one operation counts it all.
+      // (A retry takes the plan path below, in case its first delivery had planned loads.)
+      totals = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, ...counts }, kept);
+      if (totals && diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
+    } else {
+      const planOp = `plan:${unitId}`;
+      const planned = await ctx.progress.apply(
+        tenantId,
+        runId,
+        planOp,
+        { ...counts, loadsPlanned: chunks.length },
+        { ...kept, sizes: chunks.map((chunk) => chunk.records.length) },
+      );
+      if (planned && diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
+      if (!planned) {
+        // A retry: the first plan stands (Siesa should return the same rows; were there more now,
+        // the chunks beyond the plan would be counted nowhere, so they wait for the next run).
+        const sizes = (await ctx.progress.get(tenantId, runId, planOp))?.data?.sizes as number[] | undefined;
+        chunks = chunks.slice(0, sizes?.length ?? chunks.length);
+      }
+      await ctx.queues.sendLoads(chunks, clients.tenant.sync.concurrency);
+      totals = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
     }
-    await ctx.queues.sendLoads(chunks, clients.tenant.sync.concurrency);
-    totals = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
   }
   if (run.failedUnitStreak) await ctx.runs.unitOutcome(tenantId, runId, false);
   await finaliseIfComplete(ctx, tenantId, runId, totals);

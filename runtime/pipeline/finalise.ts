@@ -112,7 +112,7 @@ async function driftOf(
   const settings = tenant?.sync.drift ?? DEFAULT_DRIFT;
   if (!mayDrift(progress.extracted, progress.rejected, settings)) return undefined;
   const tally: RuleTally = {};
-  for (const prefix of ["plan:", "load:"]) {
+  for (const prefix of ["plan:", "unit:", "load:"]) {
     for await (const page of ctx.progress.operations(tenantId, runId, prefix)) {
       for (const { data } of page) addTally(tally, data.rules as RuleTally | undefined);
     }
