@@ -56,11 +56,22 @@ export class LedgerSnapshot implements Ledger {
     for (const entry of entries) this.#entries.set(entry);
   }
 
-  /** The copy: it holds every entry and every write of this process, the ledger's only writer. */
+  /**
+   * The copy (it holds every entry and every write of this process, the ledger's only writer), in
+   * pages: the whole ledger as objects at once would cost three times the compact copy.
+   */
   async *all(tenantId: string): AsyncGenerator<LedgerEntry[]> {
     this.#sameTenant(tenantId);
     await this.#loaded;
-    yield [...this.#entries.values()];
+    let page: LedgerEntry[] = [];
+    for (const entry of this.#entries.values()) {
+      page.push(entry);
+      if (page.length === SNAPSHOT_PAGE_ITEMS) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length > 0) yield page;
   }
 
   #sameTenant(tenantId: string): void {
