@@ -229,4 +229,52 @@ describe.skipIf(!browserAvailable)(`the operator console against npm start's sta
       .waitFor();
     await page.close();
   });
+
+  // Last: it takes items out of demo's catalogue.
+  it("a run that held deactivations shows them, and Approve applies exactly that number", async () => {
+    // prepare: 40 % of demo's items leave Siesa, and the next run holds their deactivation
+    await runDemoOnce();
+    const sandboxes = stack.sandboxes.get("demo")?.inProcess;
+    if (!sandboxes) throw new Error("demo's sandboxes run in this process");
+    const ids = sandboxes.siesa.catalogue.companyItemIds();
+    const removed = ids.filter((_, i) => i % 5 < 2);
+    sandboxes.siesa.catalogue.removeItems(removed);
+    const heldRunId = await runDemoOnce();
+    const heldRun = (await (await asOperator(`/runs/${heldRunId}`)).json()) as {
+      status: string;
+      heldDeactivations?: { count: number };
+    };
+    expect(heldRun.status).toBe("partial");
+    const count = heldRun.heldDeactivations?.count ?? 0;
+    expect(count).toBeGreaterThan(0);
+    const page = await openConsole(browser, consoleUrl("/tenants/demo"), stack.operatorToken);
+    const held = page.getByRole("region", { name: "Held deactivations" });
+    await held.getByText(`${count} deactivations are held`).waitFor();
+    await page.getByText(new RegExp(`^held ${count} deactivations, limit \\d+$`)).waitFor();
+
+    // act
+    await held.getByRole("button", { name: "Approve" }).click();
+
+    // assess: the approved run deactivates exactly those, and Kong holds them inactive
+    await page
+      .getByRole("status")
+      .getByText(new RegExp(`^Approved ${count} deactivations`))
+      .waitFor();
+    const newest = async () =>
+      (
+        (await (await asOperator("/tenants/demo/runs?limit=1")).json()) as {
+          runs: { runId: string; status: string; counts: { deactivated: number } }[];
+        }
+      ).runs[0];
+    await expect.poll(async () => (await newest())?.status, { timeout: 30_000 }).toBe("succeeded");
+    expect((await newest())?.counts.deactivated).toBe(count);
+    const kong = sandboxes.kong;
+    const inactive = removed.filter((id) => kong?.skus.getByExternalId(String(id))?.is_active === false);
+    expect(inactive).toHaveLength(count);
+    // The page shows the held run's reason, and then the approved run's deactivations.
+    await page.reload();
+    await page.getByText(`deactivated ${count}`).first().waitFor();
+    await screenshot(page, "held-deactivations-approved-stack");
+    await page.close();
+  }, 60_000);
 });

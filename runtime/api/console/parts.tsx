@@ -8,14 +8,22 @@ import { formatCount, formatDuration } from "./format.js";
 export const Word = ({ word }: { word: string }) => <span class={`word ${word}`}>{word}</span>;
 
 const OUTCOMES = ["created", "updated", "unchanged", "rejected", "failed"] as const;
+/** Tallies beside the outcomes, shown only when a run has some (an older API sends none). */
+export const TALLIES = ["deactivated", "reactivated"] as const;
+const talliesOf = (counts: Counts) => TALLIES.filter((tally) => (counts[tally] ?? 0) > 0);
 
-/** "extracted 1,000 · created 990 · …" */
+/** "extracted 1,000 · created 990 · …", then "deactivated 4" when there were some. */
 export const CountList = ({ counts }: { counts: Counts }) => (
   <ul class="counts">
     <li>extracted {formatCount(counts.extracted)}</li>
     {OUTCOMES.map((outcome) => (
       <li>
         {outcome} {formatCount(counts[outcome])}
+      </li>
+    ))}
+    {talliesOf(counts).map((tally) => (
+      <li>
+        {tally} {formatCount(counts[tally])}
       </li>
     ))}
   </ul>
@@ -60,6 +68,11 @@ export function ProgressBar({ run }: { run: RunJson }) {
         {OUTCOMES.map((outcome) => (
           <li class={outcome}>
             {outcome} {formatCount(run.counts[outcome])}
+          </li>
+        ))}
+        {talliesOf(run.counts).map((tally) => (
+          <li>
+            {tally} {formatCount(run.counts[tally])}
           </li>
         ))}
       </ul>

@@ -2,7 +2,7 @@ import type { RunJson } from "../views.js";
 import type { ApiReader } from "./api.js";
 import { segment } from "./api.js";
 import { formatCount, formatDuration, formatTime } from "./format.js";
-import { ProgressBar, Word } from "./parts.js";
+import { ProgressBar, TALLIES, Word } from "./parts.js";
 
 /** A run's page: what it did, when, why it failed if it did, and its first rejected and failed records. */
 export async function runFragment(api: ApiReader, runId: string) {
@@ -64,10 +64,12 @@ export async function runFragment(api: ApiReader, runId: string) {
             </tr>
           </thead>
           <tbody>
-            {(["extracted", "created", "updated", "unchanged", "rejected", "failed"] as const).map((name) => (
+            {(
+              ["extracted", "created", "updated", "unchanged", "rejected", "failed", ...TALLIES] as const
+            ).map((name) => (
               <tr>
                 <th scope="row">{name}</th>
-                <td class="num">{formatCount(run.counts[name])}</td>
+                <td class="num">{formatCount(run.counts[name] ?? 0)}</td>
               </tr>
             ))}
           </tbody>

@@ -86,6 +86,7 @@ export async function tenantFragment(api: ApiReader, tenantId: string, now: Date
                 {current.durationMs !== undefined ? `, took ${formatDuration(current.durationMs)}` : ""}
               </span>
             </p>
+            {current.reason && <p class="muted">{current.reason}</p>}
             <ProgressBar run={current} />
           </>
         ) : (
