@@ -9,11 +9,11 @@ import { clientsFor } from "../compose.js";
 import { defaultPolicy } from "../http/policy.js";
 import { shortCache } from "../short-cache.js";
 import type { RunRecord } from "../sync/ports.js";
+import { countsOf } from "../sync/run-status.js";
 import type { Tenant } from "../tenants/schema.js";
 import { runVerify } from "../verify/verify-run.js";
 import type { WorkerDependencies } from "../workers/dependencies.js";
 import { createPipelineContext } from "./context.js";
-import { countsOf } from "./finalise.js";
 import type { ScheduleControl } from "./ports.js";
 import { startRun } from "./start-run.js";
 

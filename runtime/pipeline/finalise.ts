@@ -7,15 +7,6 @@ import { DEACTIVATION_OP, type DeactivationDecision, deactivationPass } from "./
 
 export { countsOf };
 
-/** Why a run whose lease was taken over ended failed. */
-export const LEASE_EXPIRED =
-  "the run did not finish within the tenant's maximum run duration (lease expired)";
-export const PROCESS_EXITED = "process exited: the process running it stopped before the run finished";
-
-/** Why the run of a lease that is being taken over ends: its lease expired, or its process is gone. */
-export const takeoverReason = (lease: { expiresAt: string }, now: Date): string =>
-  Date.parse(lease.expiresAt) <= now.getTime() ? LEASE_EXPIRED : PROCESS_EXITED;
-
 /**
  * Ends the run once every unit and record is accounted for: status, duration and final counts on the
  * run record, lease released, an audit entry and the run's metrics. Any worker may call it after its
@@ -118,37 +109,6 @@ async function driftOf(
     }
   }
   return driftReason(tally, progress.extracted, settings);
-}
-
-/**
- * A run whose lease was taken over while it was still `running` (it expired, or its process is
- * gone): it crashed or overran; it ends failed with `reason`.
- */
-export async function expireRun(
-  ctx: Pick<PipelineContext, "runs" | "progress" | "audit" | "metrics" | "now">,
-  tenantId: string,
-  runId: string,
-  reason: string = LEASE_EXPIRED,
-): Promise<void> {
-  const run = await ctx.runs.get(tenantId, runId);
-  if (run?.status !== "running") return;
-  const progress = await ctx.progress.read(tenantId, runId);
-  const finished = ctx.now();
-  const won = await ctx.runs.complete(tenantId, runId, {
-    status: "failed",
-    counts: countsOf(progress),
-    finishedAt: finished.toISOString(),
-    durationMs: finished.getTime() - Date.parse(run.startedAt),
-    reason,
-  });
-  if (won) {
-    await ctx.audit.record(tenantId, { action: "run expired", runId, detail: { reason } }, finished);
-    ctx.metrics.count(METRICS.runFinished, 1, {
-      [DIMENSIONS.tenant]: tenantId,
-      [DIMENSIONS.status]: "failed",
-    });
-    ctx.metrics.count(METRICS.runFailed, 1, { [DIMENSIONS.tenant]: tenantId });
-  }
 }
 
 /** Why a run whose units of Siesa work gave up ends failed: the error itself, for the usual one unit. */

@@ -2,7 +2,8 @@ import { RunAlreadyExistsError } from "../store/errors.js";
 import { type RecordError, zeroCounts } from "../sync/model.js";
 import type { PipelineContext } from "./context.js";
 import { runIdForMessage } from "./dispatch-run.js";
-import { expireRun, finaliseIfComplete, takeoverReason } from "./finalise.js";
+import { expireRun, takeoverReason } from "./expire-run.js";
+import { finaliseIfComplete } from "./finalise.js";
 import { chunkOutcome, earlierOutcome, type RecordOutcome } from "./load-chunk.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
 

@@ -4,7 +4,7 @@ import { zeroCounts } from "../sync/model.js";
 import type { RunTrigger } from "../sync/ports.js";
 import type { Tenant } from "../tenants/schema.js";
 import type { PipelineContext } from "./context.js";
-import { expireRun, takeoverReason } from "./finalise.js";
+import { expireRun, takeoverReason } from "./expire-run.js";
 
 export type LeaseResult = { acquired: true } | { acquired: false; holder: Lease };
 

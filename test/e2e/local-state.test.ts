@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startLocalStack } from "../../runtime/local/stack.js";
 import { dynamoDir, localTablePrefix } from "../../runtime/local/state.js";
-import { PROCESS_EXITED } from "../../runtime/pipeline/finalise.js";
+import { PROCESS_EXITED } from "../../runtime/pipeline/expire-run.js";
 import { openStore } from "../../runtime/store/local.js";
 import { RunStore } from "../../runtime/store/runs.js";
 import { loadTenants } from "../../runtime/tenants/registry.js";

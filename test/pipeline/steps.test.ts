@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
 import { toEvent } from "../../runtime/local/memory-event-source.js";
-import { LEASE_EXPIRED } from "../../runtime/pipeline/finalise.js";
+import { LEASE_EXPIRED } from "../../runtime/pipeline/expire-run.js";
 import { DIED_REASON } from "../../runtime/pipeline/settle.js";
 import { KongClient } from "../../runtime/products/kong-client.js";
 import { FULL_RANGE } from "../../runtime/siesa/index.js";
