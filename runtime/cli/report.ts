@@ -1,9 +1,7 @@
 import type { RunSummary } from "../local/in-process.js";
-import type { Counts } from "../sync/model.js";
+import { type Counts, TALLIES } from "../sync/model.js";
 
 const COLUMNS = ["extracted", "created", "updated", "unchanged", "rejected", "failed"] as const;
-/** Beside the outcomes: records not extracted set inactive, and records back from inactive. */
-const TALLIES = ["deactivated", "reactivated"] as const;
 
 export interface ProgressLine {
   update(counts: Readonly<Counts>): void;

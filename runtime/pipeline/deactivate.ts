@@ -5,6 +5,7 @@ import { awaitsDeactivationPass } from "../sync/run-status.js";
 import type { PipelineContext } from "./context.js";
 import { compareKeys, cutChunks, placeChunks } from "./load-chunks.js";
 import type { LoadRecord } from "./messages.js";
+import { operationData, UNIT_DATA } from "./operation-data.js";
 
 /** The pass's operation id: one more unit of the run, planned at dispatch (see dispatch-run.ts). */
 export const DEACTIVATION_OP = "deactivation";
@@ -58,15 +59,10 @@ export async function deactivationPass(
   const inactive = clients.mapper.inactive;
   if (!inactive) return decide({ skipped: `mapping ${tenant.mapping} writes no active flag` });
 
-  // A unit's keys are kept with its plan, or with the unit itself when it had nothing to load.
   const extracted = new Set<string>();
-  for (const prefix of ["plan:", "unit:"]) {
-    for await (const page of ctx.progress.operations(tenantId, runId, prefix)) {
-      for (const { data } of page) {
-        if (typeof data.keys === "string" && data.keys !== "")
-          for (const key of data.keys.split(",")) extracted.add(key);
-      }
-    }
+  for await (const data of operationData(ctx.progress, tenantId, runId, UNIT_DATA)) {
+    if (typeof data.keys === "string" && data.keys !== "")
+      for (const key of data.keys.split(",")) extracted.add(key);
   }
   let active = 0;
   const absent: LedgerEntry[] = [];

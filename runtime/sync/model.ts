@@ -9,6 +9,9 @@ export type ProductType = "kong-rfid" | "wms";
 export const OUTCOMES = ["created", "updated", "unchanged", "rejected", "failed"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
+/** Tallies a run keeps beside the outcomes (see Counts). */
+export const TALLIES = ["deactivated", "reactivated"] as const;
+
 /**
  * Invariant: extracted = created + updated + unchanged + rejected + failed. `deactivated` and
  * `reactivated` are tallies beside the outcomes, not outcomes: a deactivated record was not extracted

@@ -1,4 +1,4 @@
-import type { Counts } from "../../sync/model.js";
+import { type Counts, TALLIES } from "../../sync/model.js";
 import type { RunJson } from "../views.js";
 import { formatCount, formatDuration } from "./format.js";
 
@@ -9,7 +9,6 @@ export const Word = ({ word }: { word: string }) => <span class={`word ${word}`}
 
 const OUTCOMES = ["created", "updated", "unchanged", "rejected", "failed"] as const;
 /** Tallies beside the outcomes, shown only when a run has some (an older API sends none). */
-export const TALLIES = ["deactivated", "reactivated"] as const;
 const talliesOf = (counts: Counts) => TALLIES.filter((tally) => (counts[tally] ?? 0) > 0);
 
 /** "extracted 1,000 · created 990 · …", then "deactivated 4" when there were some. */

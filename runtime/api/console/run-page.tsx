@@ -1,8 +1,9 @@
+import { TALLIES } from "../../sync/model.js";
 import type { RunJson } from "../views.js";
 import type { ApiReader } from "./api.js";
 import { segment } from "./api.js";
 import { formatCount, formatDuration, formatTime } from "./format.js";
-import { ProgressBar, TALLIES, Word } from "./parts.js";
+import { ProgressBar, Word } from "./parts.js";
 
 /** A run's page: what it did, when, why it failed if it did, and its first rejected and failed records. */
 export async function runFragment(api: ApiReader, runId: string) {
