@@ -4,6 +4,7 @@ import type { Progress, RecordError, RunRecord } from "../sync/model.js";
 import { awaitsDeactivationPass, countsOf, isComplete, judgeRun, type RunFacts } from "../sync/run-status.js";
 import type { PipelineContext } from "./context.js";
 import { DEACTIVATION_OP, type DeactivationDecision, deactivationPass } from "./deactivate.js";
+import { operationData, UNIT_DATA } from "./operation-data.js";
 
 export { countsOf };
 
@@ -24,12 +25,12 @@ export async function finaliseIfComplete(
   if (!isComplete(seen) && !awaitsDeactivationPass(seen)) return false;
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return false;
-  if (!isComplete(seen) && !isComplete((await deactivationPass(ctx, tenantId, runId, run)) ?? seen))
-    return false;
   // The counter may be short of an operation whose worker died between marker and count (it would
-  // say complete too early): the markers' sum decides.
-  const progress = await ctx.progress.reconcile(tenantId, runId);
-  if (!isComplete(progress)) return false;
+  // say complete too early): the markers' sum decides. The pass sums them itself before it counts.
+  const progress = isComplete(seen)
+    ? await ctx.progress.reconcile(tenantId, runId)
+    : await deactivationPass(ctx, tenantId, runId, run);
+  if (!progress || !isComplete(progress)) return false;
 
   const counts = countsOf(progress);
   const facts = await runFacts(ctx, tenantId, runId, run, progress);
@@ -103,11 +104,8 @@ async function driftOf(
   const settings = tenant?.sync.drift ?? DEFAULT_DRIFT;
   if (!mayDrift(progress.extracted, progress.rejected, settings)) return undefined;
   const tally: RuleTally = {};
-  for (const prefix of ["plan:", "unit:", "load:"]) {
-    for await (const page of ctx.progress.operations(tenantId, runId, prefix)) {
-      for (const { data } of page) addTally(tally, data.rules as RuleTally | undefined);
-    }
-  }
+  for await (const data of operationData(ctx.progress, tenantId, runId, [...UNIT_DATA, "load:"]))
+    addTally(tally, data.rules as RuleTally | undefined);
   return driftReason(tally, progress.extracted, settings);
 }
 

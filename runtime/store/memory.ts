@@ -275,10 +275,14 @@ export class DryRunLedger implements Ledger {
   async *all(tenantId: string): AsyncGenerator<LedgerEntry[]> {
     const mine = new Map<string, LedgerEntry>();
     for await (const page of this.#overlay.all(tenantId)) for (const e of page) mine.set(e.key, e);
-    for await (const page of this.real.all(tenantId)) yield page.map((e) => mine.get(e.key) ?? e);
-    const known = new Set<string>();
-    for await (const page of this.real.all(tenantId)) for (const e of page) known.add(e.key);
-    const added = [...mine.values()].filter((e) => !known.has(e.key));
-    if (added.length > 0) yield added;
+    for await (const page of this.real.all(tenantId)) {
+      yield page.map((e) => {
+        const own = mine.get(e.key);
+        mine.delete(e.key);
+        return own ?? e;
+      });
+    }
+    // Written by the dry run only.
+    if (mine.size > 0) yield [...mine.values()];
   }
 }
