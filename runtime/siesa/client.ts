@@ -167,8 +167,8 @@ export class SiesaClient {
   }
 
   private async split(descripcion: string, range: KeyRange, parametros: string, first: SiesaPage) {
-    const estimate = first.total ?? (await this.estimateRows(descripcion, range, parametros));
-    const sample = first.rows.map((row) => integerOf(row.f120_id)).filter((id) => id !== undefined);
+    const sample = this.idsOf(first.rows);
+    const estimate = first.total ?? (await this.estimateRows(descripcion, range, parametros, sample));
     const pieces = splitRange(range, sample, estimate, this.pageSize);
     this.options.log.debug("siesa range split", {
       tenantId: this.options.tenantId,
@@ -184,9 +184,16 @@ export class SiesaClient {
    * Rows in a range whose first page was full. The split that made the range carries an estimate;
    * when it is missing (the first range) the last page is found by galloping then bisecting on
    * `numPag`, a few pages at a time: the count of rows does not depend on their order, so this is
-   * exact up to repeats.
+   * exact up to repeats. The ids of every page read join `sample`: cutting the first range on ten
+   * pages' ids instead of one gives pieces that mostly fit a page at once, where one page's hundred
+   * ids could only tell twenty pieces apart, each split again (57 splits at 10,000 items, now ~20).
    */
-  private async estimateRows(descripcion: string, range: KeyRange, parametros: string): Promise<number> {
+  private async estimateRows(
+    descripcion: string,
+    range: KeyRange,
+    parametros: string,
+    sample: number[],
+  ): Promise<number> {
     const size = this.pageSize;
     if (range.expected !== undefined) return Math.max(range.expected, Math.ceil(1.5 * size));
     // Pages up to `full` are full, from `short` on they are not (`shortLength` rows on `short`).
@@ -198,6 +205,7 @@ export class SiesaClient {
     // instead of 7 at 1,257 items).
     const probe = async (pages: number[]): Promise<number | undefined> => {
       const answers = await Promise.all(pages.map((page) => this.queryPage(descripcion, page, parametros)));
+      for (const answer of answers) sample.push(...this.idsOf(answer.rows));
       for (const [i, answer] of answers.entries()) {
         if (answer.total !== undefined) return answer.total;
         const page = pages[i] as number;
@@ -258,7 +266,6 @@ export class SiesaClient {
     return rows;
   }
 
-  /** This tenant's company items inside the range (ids outside belong to another range's answer). */
   /** A row of this company outside the range asked for: Siesa did not apply the filter. */
   private assertFiltered(rows: readonly SiesaRow[], range: KeyRange): void {
     for (const row of rows) {
@@ -286,6 +293,11 @@ export class SiesaClient {
     );
   }
 
+  private idsOf(rows: readonly SiesaRow[]): number[] {
+    return rows.map((row) => integerOf(row.f120_id)).filter((id) => id !== undefined);
+  }
+
+  /** This tenant's company items inside the range (ids outside belong to another range's answer). */
   private keep(rows: readonly SiesaRow[], range: KeyRange): SiesaRow[] {
     const { erpCompany } = this.options;
     return rows.filter((row) => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
 import { defaultPolicy } from "../../runtime/http/policy.js";
 import { FULL_RANGE, SiesaAuthError } from "../../runtime/siesa/index.js";
+import { inRange } from "../../runtime/siesa/ranges.js";
 import { buildRecords, recordKey } from "../../runtime/siesa/rows.js";
 import type { SiesaRow } from "../../runtime/sync/model.js";
 import { itemId, type SiesaWireRow } from "../../sandbox/catalogue.js";
@@ -320,5 +321,21 @@ describe("SiesaClient.extractRange", () => {
       expect(range.to).toBeGreaterThan(range.from);
       if (i > 0) expect(range.from).toBe(result.ranges[i - 1]?.to);
     });
+  });
+
+  it("cuts the first range on every page it read to count it, so most pieces fit one page", async () => {
+    // prepare: 5,000 items, pages of 100, in an order reshuffled on every request
+    const { client, sandbox } = await startSiesa({ catalogue: catalogue({ size: 5_000 }) });
+    const ids = sandbox.catalogue.companyItemIds();
+
+    // act
+    const result = await client().extractRange(FULL_RANGE);
+
+    // assess: one page's 100 ids could only cut 20 pieces of ~250 rows, each to be split again
+    if (result.kind !== "split") throw new Error("expected a split");
+    const rows = result.ranges.map((range) => ids.filter((id) => inRange(id, range)).length);
+    const fitting = rows.filter((n) => n < 100).length;
+    expect(result.ranges.length).toBeGreaterThan(ids.length / 100);
+    expect(fitting / rows.length).toBeGreaterThan(0.7);
   });
 });
