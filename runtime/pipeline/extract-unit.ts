@@ -1,6 +1,7 @@
 import type { KeyRange, RangeResult } from "../siesa/index.js";
 import { diffRecords } from "../sync/diff.js";
 import type { Progress } from "../sync/model.js";
+import type { Tenant } from "../tenants/schema.js";
 import type { PipelineContext, TenantAndClients } from "./context.js";
 import { FAILED_UNITS_BEFORE_STOP, givenUp, isRunStopping, messageOf, reportApiError } from "./failures.js";
 import { finaliseIfComplete } from "./finalise.js";
@@ -39,23 +40,27 @@ export async function extractUnit(
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
+  // A split decided (and counted) by an earlier delivery is sent again as it was: Siesa reorders
+  // rows on every request, so cutting the range anew would give other children and could lose ids
+  // between them.
+  const decided =
+    delivery.receiveCount > 1 ? await ctx.progress.get(tenantId, runId, splitOp(unitId)) : undefined;
+  if (decided) {
+    await sendChildren(ctx, unit, decided);
+    await finaliseIfComplete(ctx, tenantId, runId);
+    return;
+  }
   if (run.stopReason) {
     await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
 
-  // A split decided by an earlier delivery is sent again as it was: Siesa reorders rows on every
-  // request, so cutting the range anew would give other children and could lose ids between them.
-  const decided =
-    delivery.receiveCount > 1 ? await ctx.progress.get(tenantId, runId, `split:${unitId}`) : undefined;
   let result: RangeResult;
   let clients: TenantAndClients;
   try {
     clients = await ctx.tenantClients(tenantId);
-    result = decided
-      ? { kind: "split", ranges: decided.data?.ranges as KeyRange[] }
-      : await clients.clients.siesa.extractRange(unit.range);
+    result = await clients.clients.siesa.extractRange(unit.range);
   } catch (error) {
     reportApiError(ctx, tenantId, runId, error);
     if (isRunStopping(error)) {
@@ -89,27 +94,20 @@ export async function extractUnit(
 
   let totals: Progress | undefined;
   if (result.kind === "split") {
-    let ranges = result.ranges;
-    // Plan the children before sending them: a child must never finish before it is counted.
-    if (
-      !decided &&
-      !(await ctx.progress.apply(
-        tenantId,
-        runId,
-        `split:${unitId}`,
-        { unitsPlanned: ranges.length },
-        { ranges },
-      ))
-    ) {
-      // A concurrent delivery decided first: send its children, not ours.
-      ranges =
-        ((await ctx.progress.get(tenantId, runId, `split:${unitId}`))?.data?.ranges as KeyRange[]) ?? ranges;
-    }
-    await ctx.queues.sendUnits(
-      ranges.map((range, i) => ({ tenantId, runId, unitId: `${unitId}.${i}`, range })),
-      clients.tenant.sync.concurrency,
+    // One operation plans the children and counts this unit done, before the children are sent: a
+    // child must never finish before it is counted. Should this delivery die before sending them,
+    // the next one (or settle, after the last) finds the operation and sends them.
+    const { ranges } = result;
+    totals = await ctx.progress.apply(
+      tenantId,
+      runId,
+      splitOp(unitId),
+      { unitsPlanned: ranges.length, unitsDone: 1 },
+      { ranges },
     );
-    totals = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
+    // A concurrent delivery decided first: send its children, not ours.
+    const split = totals ? { data: { ranges } } : await ctx.progress.get(tenantId, runId, splitOp(unitId));
+    if (split) await sendChildren(ctx, unit, split, clients.tenant);
   } else {
     // Records this run already wrote count as changed again, so a retry sends the same chunks.
     const diff = await diffRecords(tenantId, result.records, clients.clients.mapper, ctx.ledger, runId);
@@ -155,4 +153,23 @@ export async function extractUnit(
   }
   if (run.failedUnitStreak) await ctx.runs.unitOutcome(tenantId, runId, false);
   await finaliseIfComplete(ctx, tenantId, runId, totals);
+}
+
+/** The operation of a unit that was split: its children's ranges, and the unit counted done. */
+export const splitOp = (unitId: string) => `split:${unitId}`;
+
+/** Sends a split unit's children as its operation recorded them (the same ids on every send). */
+export async function sendChildren(
+  ctx: PipelineContext,
+  unit: ExtractUnit,
+  split: { data?: Record<string, unknown> },
+  tenant?: Tenant,
+): Promise<void> {
+  const { tenantId, runId, unitId } = unit;
+  const ranges = (split.data?.ranges ?? []) as KeyRange[];
+  const { concurrency } = (tenant ?? (await ctx.tenantClients(tenantId)).tenant).sync;
+  await ctx.queues.sendUnits(
+    ranges.map((range, i) => ({ tenantId, runId, unitId: `${unitId}.${i}`, range })),
+    concurrency,
+  );
 }

@@ -3,6 +3,7 @@ import { type RecordError, zeroCounts } from "../sync/model.js";
 import type { PipelineContext } from "./context.js";
 import { runIdForMessage } from "./dispatch-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
+import { sendChildren, splitOp } from "./extract-unit.js";
 import { finaliseIfComplete } from "./finalise.js";
 import { chunkOutcome, earlierOutcome, type RecordOutcome } from "./load-chunk.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
@@ -17,14 +18,21 @@ import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
 export const DIED_REASON = "its last delivery did not finish (the function timed out or crashed)";
 
 /**
- * A unit of Siesa work in the pages DLQ, unless its last delivery counted it: when it had planned its
- * loads (its records were read and counted), the chunks that never reported are counted failed (a
+ * A unit of Siesa work in the pages DLQ, unless its last delivery counted it: a split unit sends its
+ * recorded children again (its last delivery may have died before sending them); when it had planned
+ * its loads (its records were read and counted), the chunks that never reported are counted failed (a
  * copy still in flight then finds its operation taken and counts nothing); otherwise the unit failed.
  */
 export async function settleUnit(ctx: PipelineContext, unit: ExtractUnit): Promise<void> {
   const { tenantId, runId, unitId } = unit;
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return;
+  const split = await ctx.progress.get(tenantId, runId, splitOp(unitId));
+  if (split) {
+    await sendChildren(ctx, unit, split);
+    await finaliseIfComplete(ctx, tenantId, runId);
+    return;
+  }
   const plan = await ctx.progress.get(tenantId, runId, `plan:${unitId}`);
   if (plan) {
     const sizes = (plan.data?.sizes as number[] | undefined) ?? [];

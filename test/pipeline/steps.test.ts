@@ -95,7 +95,7 @@ describe("extract", () => {
       world.tenant.id,
       runId,
       "split:0",
-      { unitsPlanned: 2 },
+      { unitsPlanned: 2, unitsDone: 1 },
       { ranges: first },
     );
     world.queues.queues.pages.queue.receive(10); // the first delivery's message, in flight
@@ -359,6 +359,30 @@ describe("settle: what dies with a worker is still counted", () => {
     expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
       status: "succeeded",
       counts: { extracted: 20, created: 20, failed: 0 },
+    });
+  });
+
+  it("a split unit whose last delivery died before sending its children has them sent, and the run ends succeeded", async () => {
+    // prepare: the first unit's delivery records its split, then dies before the children go out;
+    // two more deliveries die early
+    const world = stepWorld({ items: 250 });
+    const runId = await startRun(world);
+    const send = world.queues.sendUnits.bind(world.queues);
+    world.queues.sendUnits = async () => {
+      throw new Error("process killed before sending the children");
+    };
+    await deliver(world, "pages");
+    world.queues.sendUnits = send;
+    for (let i = 0; i < 2; i++) expect(die(world, "pages")).toBe(1);
+
+    // act
+    await settleDeadLetters(world);
+    await drain(world);
+
+    // assess: the children were read (it used to hang, the unit counted failed, until its lease expired)
+    expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
+      status: "succeeded",
+      counts: { extracted: 250, created: 250, failed: 0 },
     });
   });
 
