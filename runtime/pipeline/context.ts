@@ -2,6 +2,7 @@ import type { TenantClients } from "../compose.js";
 import { createLimiter } from "../sync/pool.js";
 import type { Tenant } from "../tenants/schema.js";
 import type { WorkerDependencies } from "../workers/dependencies.js";
+import { type RecentRuns, recentRuns } from "./recent-run.js";
 
 /** Tenant configuration, credentials and clients are reused for this long inside one container. */
 const CLIENTS_TTL_MS = 5 * 60_000;
@@ -17,6 +18,8 @@ export interface PipelineContext extends WorkerDependencies {
   tenantClients(tenantId: string): Promise<TenantAndClients>;
   /** Runs a product write within the tenant's `sync.concurrency` (per container). */
   productSlot<T>(tenant: Tenant, write: () => Promise<T>): Promise<T>;
+  /** A unit's run, as read up to a second ago in this container (recent-run.ts). */
+  recentRun: RecentRuns["recent"];
 }
 
 export class UnknownTenantError extends Error {
@@ -29,8 +32,11 @@ export class UnknownTenantError extends Error {
 export function createPipelineContext(deps: WorkerDependencies): PipelineContext {
   const cache = new Map<string, { at: number; value: Promise<TenantAndClients> }>();
   const slots = new Map<string, <T>(task: () => Promise<T>) => Promise<T>>();
+  const { recent, runs } = recentRuns(deps.runs, () => deps.now().getTime());
   return {
     ...deps,
+    runs,
+    recentRun: recent,
     productSlot(tenant, write) {
       let slot = slots.get(tenant.id);
       if (!slot) {

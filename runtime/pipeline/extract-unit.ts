@@ -30,7 +30,7 @@ export async function extractUnit(
   delivery: Delivery,
 ): Promise<void> {
   const { tenantId, runId, unitId } = unit;
-  const run = await ctx.runs.get(tenantId, runId);
+  const run = await ctx.recentRun(tenantId, runId);
   if (run?.status !== "running") return; // a late message of a finished run
   const op = `unit:${unitId}`;
   // A redelivery that already ran is skipped (every count is conditional anyway; this saves its work).
