@@ -18,7 +18,7 @@ export interface PipelineContext extends WorkerDependencies {
   tenantClients(tenantId: string): Promise<TenantAndClients>;
   /** Runs a product write within the tenant's `sync.concurrency` (per container). */
   productSlot<T>(tenant: Tenant, write: () => Promise<T>): Promise<T>;
-  /** A unit's run, as read up to a second ago in this container (recent-run.ts). */
+  /** The run of a unit or chunk, as read up to a second ago in this container (recent-run.ts). */
   recentRun: RecentRuns["recent"];
 }
 

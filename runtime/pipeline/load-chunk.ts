@@ -24,7 +24,7 @@ export type RecordOutcome =
  */
 export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery: Delivery): Promise<void> {
   const { tenantId, runId, chunkId } = chunk;
-  const run = await ctx.runs.get(tenantId, runId);
+  const run = await ctx.recentRun(tenantId, runId);
   if (run?.status !== "running") return; // a late message of a finished run
   const op = `load:${chunkId}`;
   if (await ctx.progress.get(tenantId, runId, op)) {

@@ -2,8 +2,8 @@ import type { RunRecord } from "../sync/ports.js";
 import type { RunState } from "./ports.js";
 
 /**
- * How old a unit's reading of its run may be. Reading the run is a DynamoDB call per unit, as many as
- * counting the unit; one this old is as good, because any read can be overtaken the moment it
+ * How old a unit's or chunk's reading of its run may be. Reading it is a DynamoDB call per message, as
+ * many as counting it; one this old is as good, because any read can be overtaken the moment it
  * returns: the late messages of a finished run are repeats its markers and the ledger make harmless,
  * and a stop reaches every container within this time (at once in the container that asked for it).
  */
