@@ -13,6 +13,7 @@
  *   `maxReceiveCount` receives.
  */
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   type Message,
   type MessageAttributeValue,
@@ -71,16 +72,24 @@ export function startPoller(options: PollerOptions): Poller {
 /**
  * One receiver per queue forms batches while an invocation slot is free. (One long poll per slot would
  * also cap concurrency, but every message arriving on an idle queue would wake all of them at once.)
+ * Without a batching window, one ReceiveMessage takes enough messages for every free slot (up to 10),
+ * as Lambda's pollers do: a busy queue then costs one round trip per few invocations, not one each,
+ * and slots freed together are filled together.
  */
 async function receiveLoop(options: PollerOptions, signal: AbortSignal, inFlight: Set<Promise<void>>) {
+  const { mapping } = options;
   while (!signal.aborted) {
-    if (inFlight.size >= options.mapping.maximumConcurrency) {
+    const free = mapping.maximumConcurrency - inFlight.size;
+    if (free <= 0) {
       await Promise.race(inFlight);
       continue;
     }
-    let messages: Message[];
+    let batches: Message[][];
     try {
-      messages = await receiveBatch(options, signal);
+      batches =
+        mapping.maximumBatchingWindowSeconds > 0
+          ? [await fillBatch(options, signal)]
+          : await receiveBatches(options, free, signal);
     } catch (error) {
       if (signal.aborted) return;
       options.log.warn("local poller: ReceiveMessage failed, retrying", {
@@ -91,14 +100,63 @@ async function receiveLoop(options: PollerOptions, signal: AbortSignal, inFlight
       continue;
     }
     // A batch received just before a stop is still handled: it is in flight and must not be dropped.
-    if (messages.length === 0) continue;
-    const invocation: Promise<void> = invoke(options, messages).finally(() => inFlight.delete(invocation));
-    inFlight.add(invocation);
+    launch(options, batches, inFlight);
   }
 }
 
-/** Long-polls for a first message, then fills the batch for up to the batching window. */
-async function receiveBatch(options: PollerOptions, signal: AbortSignal): Promise<Message[]> {
+/** Up to `slots` batches of at most batchSize from one ReceiveMessage (long-polling an idle queue). */
+async function receiveBatches(
+  options: PollerOptions,
+  slots: number,
+  signal: AbortSignal,
+): Promise<Message[][]> {
+  const { batchSize } = options.mapping;
+  const received = await receive(
+    options,
+    Math.min(RECEIVE_MAX, slots * batchSize),
+    options.waitTimeSeconds ?? 20,
+    signal,
+  );
+  const batches: Message[][] = [];
+  for (let i = 0; i < received.length; i += batchSize) batches.push(received.slice(i, i + batchSize));
+  return batches;
+}
+
+/**
+ * Invokes each batch. A FIFO message group is handed one batch at a time, in order, as Lambda does:
+ * should one ReceiveMessage return several messages of a group (SQS may; fauxqs returns one per
+ * group), a later batch waits for the earlier one, and if that one left a message of the group on the
+ * queue (it failed), the later batch is not handled now but made visible again behind it.
+ */
+function launch(options: PollerOptions, batches: Message[][], inFlight: Set<Promise<void>>): void {
+  const lastOfGroup = new Map<string, Promise<Set<string>>>();
+  for (const batch of batches) {
+    if (batch.length === 0) continue;
+    const groups = new Set(batch.flatMap((m) => groupOf(m) ?? []));
+    const before = [...groups].flatMap((g) => lastOfGroup.get(g) ?? []);
+    const run = async (): Promise<Set<string>> => {
+      const leftBehind = await Promise.all(before);
+      if (leftBehind.some((left) => [...groups].some((g) => left.has(g)))) {
+        await makeVisible(options, batch);
+        return groups;
+      }
+      return invoke(options, batch);
+    };
+    const result = run();
+    for (const group of groups) lastOfGroup.set(group, result);
+    const invocation: Promise<void> = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    const tracked = invocation.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+  }
+}
+
+const groupOf = (message: Message): string | undefined => message.Attributes?.MessageGroupId;
+
+/** Fills one batch: a first message (long poll), then more for up to the batching window. */
+async function fillBatch(options: PollerOptions, signal: AbortSignal): Promise<Message[]> {
   const { batchSize, maximumBatchingWindowSeconds } = options.mapping;
   const first = await receive(
     options,
@@ -106,7 +164,7 @@ async function receiveBatch(options: PollerOptions, signal: AbortSignal): Promis
     options.waitTimeSeconds ?? 20,
     signal,
   );
-  if (first.length === 0 || maximumBatchingWindowSeconds <= 0) return first;
+  if (first.length === 0) return first;
   // By message id: should a held message's visibility run out within the window, its new receipt wins.
   const batch = new Map(first.map((m) => [m.MessageId, m]));
   const deadline = Date.now() + maximumBatchingWindowSeconds * 1000;
@@ -152,7 +210,8 @@ async function receive(
   return answer.Messages ?? [];
 }
 
-async function invoke(options: PollerOptions, messages: Message[]): Promise<void> {
+/** Runs the handler on a batch and deletes what succeeded; returns the message groups it left messages of. */
+async function invoke(options: PollerOptions, messages: Message[]): Promise<Set<string>> {
   const event = toSqsEvent(messages, options.queueArn);
   let failedIds: Set<string>;
   try {
@@ -164,10 +223,40 @@ async function invoke(options: PollerOptions, messages: Message[]): Promise<void
       messages: messages.length,
       error: messageOf(error),
     });
-    return;
+    failedIds = new Set(event.Records.map((r) => r.messageId));
   }
   const done = event.Records.filter((record) => !failedIds.has(record.messageId));
   if (done.length > 0) await deleteMessages(options, done);
+  return new Set(
+    messages.flatMap((m) => (m.MessageId && failedIds.has(m.MessageId) ? (groupOf(m) ?? []) : [])),
+  );
+}
+
+/** Gives received messages back to the queue at once (their receive is not handled). */
+async function makeVisible(options: PollerOptions, messages: Message[]): Promise<void> {
+  for (const chunk of tens(messages)) {
+    try {
+      await options.client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: options.queueUrl,
+          Entries: chunk.map((m, i) => ({
+            Id: String(i),
+            ReceiptHandle: m.ReceiptHandle,
+            VisibilityTimeout: 0,
+          })),
+        }),
+      );
+    } catch (error) {
+      // They come back after their visibility timeout instead.
+      options.log.warn(
+        "local poller: could not give messages back; they return after their visibility timeout",
+        {
+          queueArn: options.queueArn,
+          error: messageOf(error),
+        },
+      );
+    }
+  }
 }
 
 /**
@@ -189,14 +278,18 @@ function reportedFailures(response: unknown, event: SQSEvent): Set<string> {
   return ids;
 }
 
-/** DeleteMessageBatch takes at most 10 entries; a batch of 100 is deleted in chunks of 10. */
-const DELETE_BATCH_MAX = 10;
+/** SQS's batch calls (DeleteMessageBatch, ChangeMessageVisibilityBatch) take at most 10 entries. */
+const SQS_BATCH_MAX = 10;
 
+const tens = <T>(items: T[]): T[][] => {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += SQS_BATCH_MAX) chunks.push(items.slice(i, i + SQS_BATCH_MAX));
+  return chunks;
+};
+
+/** A batch of 100 is deleted in chunks of 10. */
 async function deleteMessages(options: PollerOptions, records: SQSRecord[]): Promise<void> {
-  const chunks: SQSRecord[][] = [];
-  for (let i = 0; i < records.length; i += DELETE_BATCH_MAX)
-    chunks.push(records.slice(i, i + DELETE_BATCH_MAX));
-  await Promise.all(chunks.map((chunk) => deleteChunk(options, chunk)));
+  await Promise.all(tens(records).map((chunk) => deleteChunk(options, chunk)));
 }
 
 async function deleteChunk(options: PollerOptions, records: SQSRecord[]): Promise<void> {

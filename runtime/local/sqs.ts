@@ -3,9 +3,8 @@
  * exactly as the infrastructure declares them (runtime/pipeline/config.ts): same names, FIFO-ness,
  * visibility timeouts, dead-letter queues and redrive counts.
  */
-import { Agent } from "node:http";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { startFauxqs } from "fauxqs";
+import { buildApp } from "fauxqs";
 import { resourceName } from "../aws/names.js";
 import {
   deadLetterSuffix,
@@ -14,6 +13,7 @@ import {
   type QueueSpec,
   visibilityTimeoutSeconds,
 } from "../pipeline/config.js";
+import { type Injectable, injectTransport } from "./inject-transport.js";
 
 export interface LocalQueue {
   name: string;
@@ -53,21 +53,26 @@ const REGION = "us-east-1";
 /** Placeholders: fauxqs accepts any signature, and the SDK must not look for real credentials. */
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 /**
- * Every poller lane keeps a long poll open; the SDK's default of 50 sockets would make sends wait
- * behind them for up to 20 s.
+ * fauxqs checks no signature, so this process's own client does not compute one (SigV4 hashes every
+ * request: about a fifth of a local call's CPU). Requests are otherwise the SDK's own.
  */
-const MAX_SOCKETS = 512;
+const UNSIGNED = { sign: async <R>(request: R): Promise<R> => request };
 
-export function localSqsClient(endpoint: string): SQSClient {
+/** A client of the fauxqs in this process: requests go straight to its app, not through a socket. */
+export function localSqsClient(endpoint: string, app: Injectable): SQSClient {
   return new SQSClient({
     endpoint,
     region: REGION,
     credentials: LOCAL_CREDENTIALS,
-    requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }) },
+    signer: UNSIGNED,
+    requestHandler: injectTransport(app),
   });
 }
 
-/** Starts fauxqs on a free port and creates every queue with its dead-letter queue. */
+/**
+ * Starts fauxqs on a free port and creates every queue with its dead-letter queue. The port serves
+ * other clients (tools, a second SDK client); `client` talks to the same app in-process.
+ */
 export async function startLocalSqs<Q extends string = QueueName>(
   options: LocalSqsOptions<Q> = {},
 ): Promise<LocalSqs<Q>> {
@@ -77,12 +82,14 @@ export async function startLocalSqs<Q extends string = QueueName>(
   if (!(scale > 0)) throw new Error(`local SQS: timeScale must be above 0 (got ${scale})`);
   const baseTimeout = options.visibilityTimeoutSeconds ?? visibilityTimeoutSeconds;
 
-  const server = await startFauxqs({ port: 0, logger: false, host: "localhost", defaultRegion: REGION });
-  const endpoint = `http://127.0.0.1:${server.port}`;
-  const client = localSqsClient(endpoint);
+  // What startFauxqs does without persistence or spies, keeping the app for the in-process client.
+  const app = buildApp({ logger: false, host: "localhost", defaultRegion: REGION });
+  const address = await app.listen({ port: 0, host: "127.0.0.1" });
+  const endpoint = `http://127.0.0.1:${new URL(address).port}`;
+  const client = localSqsClient(endpoint, app);
   const close = async () => {
     client.destroy();
-    await server.stop();
+    await app.close();
   };
   try {
     const queues = {} as Record<Q, LocalQueue>;

@@ -1,4 +1,9 @@
-import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SqsPipelineQueues, SqsRedeliveryControl, unitSlot } from "../../runtime/aws/sqs.js";
 import { type LocalSqs, startLocalSqs } from "../../runtime/local/sqs.js";
@@ -101,6 +106,52 @@ describe("startLocalSqs: the queues the infrastructure declares", () => {
       }
     },
   );
+});
+
+describe("startLocalSqs: one SQS for this process and for others", () => {
+  it("serves the same queues on its port: what a client over HTTP sends, the stack's own client receives", async () => {
+    // prepare: a client as a tool outside the process would make it (plain SDK, real HTTP, signed)
+    const outside = new SQSClient({
+      endpoint: sqs.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "tool", secretAccessKey: "tool" },
+    });
+
+    // act
+    try {
+      await outside.send(
+        new SendMessageCommand({ QueueUrl: sqs.queues.syncRequests.url, MessageBody: "from outside" }),
+      );
+    } finally {
+      outside.destroy();
+    }
+
+    // assess
+    const [message] = await drainMessages(sqs.client, sqs.queues.syncRequests.url);
+    expect(message?.Body).toBe("from outside");
+  });
+
+  it("gives up a long poll at once when its caller aborts it (a poller stopping)", async () => {
+    // prepare: an SQS of its own (the emulator keeps the abandoned poll until a message comes), a 20 s long poll
+    const own = await startLocalSqs({ stack: "abort" });
+    try {
+      const abort = new AbortController();
+      const started = Date.now();
+      const receiving = own.client.send(
+        new ReceiveMessageCommand({ QueueUrl: own.queues.pages.url, WaitTimeSeconds: 20 }),
+        { abortSignal: abort.signal },
+      );
+
+      // act
+      setTimeout(() => abort.abort(), 50);
+
+      // assess
+      await expect(receiving).rejects.toThrow(/abort/i);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await own.close();
+    }
+  });
 });
 
 describe("SqsPipelineQueues", () => {
