@@ -27,6 +27,12 @@ export const inRange = (id: number, range: KeyRange) => id >= range.from && id <
 /** At least this many sampled ids per piece, or the quantiles are too noisy to cut on. */
 const MIN_SAMPLES_PER_PIECE = 5;
 /**
+ * Pieces of one split, at most: the split's operation stores their ranges (about 45 bytes each), and
+ * no stored item may grow with the catalogue. 128 pieces keep it under 6 KB; a larger catalogue's
+ * first range is split again below, one level more.
+ */
+export const MAX_SPLIT_PIECES = 128;
+/**
  * Margin, in standard deviations of that noise. One was cheapest when measured: fewer pieces
  * outweigh the ~16 % that overflow and split once more (correctness never depends on it).
  */
@@ -37,7 +43,7 @@ const Z = 1;
  * (a piece holding share p of m sampled ids holds p ± sqrt(p(1-p)/m) of the rows), fits in a page.
  */
 function piecesFor(estimate: number, samples: number, pageSize: number): number {
-  const most = Math.max(2, Math.floor(samples / MIN_SAMPLES_PER_PIECE));
+  const most = Math.min(MAX_SPLIT_PIECES, Math.max(2, Math.floor(samples / MIN_SAMPLES_PER_PIECE)));
   for (let k = 2; k < most; k++) {
     const p = 1 / k;
     const margin = samples > 0 ? Z * Math.sqrt((p * (1 - p)) / samples) : p;
