@@ -5,7 +5,7 @@ import type { Tenant } from "../tenants/schema.js";
 import type { PipelineContext, TenantAndClients } from "./context.js";
 import { FAILED_UNITS_BEFORE_STOP, givenUp, isRunStopping, messageOf, reportApiError } from "./failures.js";
 import { finaliseIfComplete } from "./finalise.js";
-import { loadChunks, placeChunks } from "./load-chunks.js";
+import { loadChunks, placeChunks, recut } from "./load-chunks.js";
 import type { ExtractUnit } from "./messages.js";
 
 export interface Delivery {
@@ -111,7 +111,11 @@ export async function extractUnit(
   } else {
     // Records this run already wrote count as changed again, so a retry sends the same chunks.
     const diff = await diffRecords(tenantId, result.records, clients.clients.mapper, ctx.ledger, runId);
-    let chunks = await placeChunks(ctx.progress, loadChunks(tenantId, runId, unitId, diff.changed));
+    const { concurrency } = clients.tenant.sync;
+    let chunks = await placeChunks(
+      ctx.progress,
+      loadChunks(tenantId, runId, unitId, diff.changed, concurrency),
+    );
     // The unit's records are counted, and its chunks planned, before the loads go out (as a split
     // plans its children): should its last delivery die after sending them, settle finds this plan
     // and counts the chunks that never reported, so no chunk's outcomes lack their extracted records.
@@ -142,10 +146,10 @@ export async function extractUnit(
       );
       if (planned && diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
       if (!planned) {
-        // A retry: the first plan stands (Siesa should return the same rows; were there more now,
-        // the chunks beyond the plan would be counted nowhere, so they wait for the next run).
+        // A retry: the first plan stands, cut as it was (Siesa should return the same rows; were
+        // there more now, those beyond the plan would be counted nowhere, so they wait for the next run).
         const sizes = (await ctx.progress.get(tenantId, runId, planOp))?.data?.sizes as number[] | undefined;
-        chunks = chunks.slice(0, sizes?.length ?? chunks.length);
+        if (sizes) chunks = recut(chunks, sizes);
       }
       await ctx.queues.sendLoads(chunks, clients.tenant.sync.concurrency);
       totals = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });

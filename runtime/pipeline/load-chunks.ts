@@ -10,19 +10,24 @@ import type { ProgressStore } from "./ports.js";
 export const LOAD_CHUNK_RECORDS = 25;
 /** A load message's body stays well below SQS's 256 KiB. */
 export const LOAD_CHUNK_BYTES = 200 * 1024;
+/** A unit gives every slot a chunk only when each gets at least this many records. */
+export const MIN_SLOT_SHARE = 8;
 
 /**
  * The load messages of one unit's changed records: sorted by key and cut by count and size, so the
  * same records always make the same chunks, and a re-sent chunk is the same operation. A unit's
- * records are shared evenly among its chunks (57 make 19 + 19 + 19, not 25 + 25 + 7): chunks take the
- * tenant's slots in turn, so chunks of about one size give every slot about the same work, and the
- * slots finish together instead of one writing on alone at the end of the run.
+ * records are shared evenly among its chunks (57 make 19 + 19 + 19, not 25 + 25 + 7), and a unit
+ * with enough records for it cuts as many chunks as the tenant has slots, or a multiple (57 make
+ * 15 + 14 + 14 + 14 for 4 slots): chunks take the slots in turn, so every slot gets a share of every
+ * unit and the slots finish together. With 3 chunks a unit, one slot in four was a chunk behind at
+ * the end and wrote on alone for about a second.
  */
 export function loadChunks(
   tenantId: string,
   runId: string,
   unitId: string,
   changed: readonly ChangedRecord[],
+  slots: number,
 ): LoadChunk[] {
   const records: LoadRecord[] = [...changed]
     .sort((a, b) => compareKeys(a.record.key, b.record.key))
@@ -33,20 +38,29 @@ export function loadChunks(
       hash,
       ...(previous ? { knownProductId: previous.productId } : {}),
     }));
-  return cutChunks(tenantId, runId, unitId, records);
+  return cutChunks(tenantId, runId, unitId, records, { slots });
 }
 
-/** Records in a stable order cut into chunks `<prefix>/<n>`, shared evenly, within the size limit. */
+/**
+ * Records in a stable order cut into chunks `<prefix>/<n>`, shared evenly, within the size limit;
+ * or, given `sizes` (a plan's), cut into chunks of exactly those sizes, as they were cut before.
+ */
 export function cutChunks(
   tenantId: string,
   runId: string,
   prefix: string,
   records: readonly LoadRecord[],
+  cut: { slots: number } | { sizes: readonly number[] },
 ): LoadChunk[] {
+  const n = records.length;
+  let count = Math.max(1, Math.ceil(n / LOAD_CHUNK_RECORDS));
+  if ("slots" in cut && cut.slots > 1 && n >= cut.slots * MIN_SLOT_SHARE)
+    count = cut.slots * Math.ceil(count / cut.slots);
   // k chunks of ⌊n/k⌋ or ⌈n/k⌉ records, the larger first.
-  const count = Math.max(1, Math.ceil(records.length / LOAD_CHUNK_RECORDS));
   const perChunk = (index: number) =>
-    Math.floor(records.length / count) + (index < records.length % count ? 1 : 0);
+    "sizes" in cut
+      ? (cut.sizes[index] ?? Number.POSITIVE_INFINITY)
+      : Math.floor(n / count) + (index < n % count ? 1 : 0);
   const chunks: LoadChunk[] = [];
   let current: LoadRecord[] = [];
   let bytes = 0;
@@ -58,8 +72,8 @@ export function cutChunks(
   };
   for (const record of records) {
     const size = Buffer.byteLength(JSON.stringify(record));
-    if (current.length >= perChunk(chunks.length) || (current.length > 0 && bytes + size > LOAD_CHUNK_BYTES))
-      close();
+    const full = current.length >= perChunk(chunks.length);
+    if (full || ("slots" in cut && current.length > 0 && bytes + size > LOAD_CHUNK_BYTES)) close();
     current.push(record);
     bytes += size;
   }
@@ -67,9 +81,22 @@ export function cutChunks(
   return chunks;
 }
 
+/** Placed chunks cut again into a plan's sizes, keeping their positions in the run, beyond it dropped. */
+export function recut(chunks: readonly LoadChunk[], sizes: readonly number[]): LoadChunk[] {
+  const [first] = chunks;
+  if (!first) return [];
+  const prefix = first.chunkId.slice(0, first.chunkId.lastIndexOf("/"));
+  const records = chunks.flatMap((chunk) => chunk.records);
+  const cut = cutChunks(first.tenantId, first.runId, prefix, records, { sizes }).slice(0, sizes.length);
+  const start = first.position ?? 0;
+  return cut.map((chunk, i) => ({ ...chunk, position: start + i }));
+}
+
 /**
  * Gives each chunk its place in the run's sequence of load chunks (reserved in the run's progress),
- * which picks its message group: chunks take the tenant's slots in turn.
+ * which picks its message group: chunks take the tenant's slots in turn. An even cut puts a unit's
+ * larger chunks first; they are turned to begin at a chunk that moves on with each unit, so that no
+ * slot collects every unit's extra record (one slot was 14 records, 0.7 s, behind at 1,257 items).
  */
 export async function placeChunks(
   progress: Pick<ProgressStore, "reservePositions">,
@@ -78,7 +105,16 @@ export async function placeChunks(
   const [first] = chunks;
   if (!first) return [];
   const start = await progress.reservePositions(first.tenantId, first.runId, chunks.length);
-  return chunks.map((chunk, i) => ({ ...chunk, position: start + i }));
+  const placed = chunks.map((chunk, i) => ({ ...chunk, position: start + i }));
+  const sizes = chunks.map((chunk) => chunk.records.length);
+  const count = sizes.length;
+  // Cut by bytes (huge records), the sizes are not interchangeable: they stay as they are.
+  if (count === 1 || Math.max(...sizes) - Math.min(...sizes) > 1) return placed;
+  const turn = Math.floor(start / count) % count;
+  return recut(
+    placed,
+    sizes.map((_, i) => sizes[(i - turn + count) % count] as number),
+  );
 }
 
 /** Numeric keys (f120_id) in numeric order, anything else after them as text. */

@@ -5,7 +5,7 @@ import type { LedgerEntry } from "../../runtime/sync/ports.js";
 import { aTenantId, type OpenedStore, STORE_IMPLEMENTATIONS } from "../store/factories.js";
 import { aTenant } from "../tenants/factories.js";
 import { CrashController, type CrashPlan, runToEnd } from "./crash-world.js";
-import { type StepWorld, stepWorld, T0 } from "./step-world.js";
+import { stepWorld, T0 } from "./step-world.js";
 
 // The deactivation pass under crashes and redelivery: records an earlier run wrote that Siesa no
 // longer returns are set inactive once each, whatever dies where; a run that stops deactivates

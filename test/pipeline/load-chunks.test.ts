@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { chunkGroupId } from "../../runtime/aws/sqs.js";
-import { LOAD_CHUNK_RECORDS, loadChunks } from "../../runtime/pipeline/load-chunks.js";
+import { LOAD_CHUNK_RECORDS, loadChunks, placeChunks, recut } from "../../runtime/pipeline/load-chunks.js";
 import type { ChangedRecord } from "../../runtime/sync/diff.js";
 
 const changed = (count: number): ChangedRecord[] =>
@@ -9,8 +9,8 @@ const changed = (count: number): ChangedRecord[] =>
     return { record: { key, externalId: key, payload: { name: `item ${key}` } }, hash: `hash-${key}` };
   });
 
-const sizes = (count: number) =>
-  loadChunks("demo", "run-1", "0.3", changed(count)).map((c) => c.records.length);
+const sizes = (count: number, slots = 1) =>
+  loadChunks("demo", "run-1", "0.3", changed(count), slots).map((c) => c.records.length);
 
 describe("a unit's load chunks", () => {
   it("share the unit's changed records evenly, at most LOAD_CHUNK_RECORDS each", () => {
@@ -21,9 +21,35 @@ describe("a unit's load chunks", () => {
     expect(sizes(101)).toEqual([21, 20, 20, 20, 20]);
   });
 
+  it("give each of the tenant's slots a share when the unit has enough records for it", () => {
+    expect(sizes(57, 4)).toEqual([15, 14, 14, 14]);
+    expect(sizes(101, 4)).toEqual([13, 13, 13, 13, 13, 12, 12, 12]);
+    expect(sizes(31, 4)).toEqual([16, 15]); // fewer than 8 a slot: as few chunks as the size allows
+    expect(sizes(57, 16)).toEqual([19, 19, 19]);
+  });
+
+  it("on a retry are cut as the unit's plan cut them, whatever the tenant's slots are now", () => {
+    const planned = loadChunks("demo", "run-1", "0.3", changed(57), 4).map((c, i) => ({
+      ...c,
+      position: 8 + i,
+    }));
+    const now = loadChunks("demo", "run-1", "0.3", changed(57), 2).map((c, i) => ({
+      ...c,
+      position: 20 + i,
+    }));
+
+    const again = recut(
+      now,
+      planned.map((c) => c.records.length),
+    );
+
+    expect(again.map((c) => c.records)).toEqual(planned.map((c) => c.records));
+    expect(again.map((c) => c.chunkId)).toEqual(planned.map((c) => c.chunkId));
+  });
+
   it("are the same chunks, in key order, however often the unit is extracted", () => {
-    const first = loadChunks("demo", "run-1", "0.3", changed(57));
-    const again = loadChunks("demo", "run-1", "0.3", [...changed(57)].reverse());
+    const first = loadChunks("demo", "run-1", "0.3", changed(57), 1);
+    const again = loadChunks("demo", "run-1", "0.3", [...changed(57)].reverse(), 1);
 
     expect(again).toEqual(first);
     expect(first.map((c) => c.chunkId)).toEqual(["0.3/0", "0.3/1", "0.3/2"]);
@@ -32,11 +58,33 @@ describe("a unit's load chunks", () => {
   });
 
   it("take the tenant's slots in turn by their position in the run, so every slot gets as many", () => {
-    const [chunk] = loadChunks("demo", "run-1", "0.3", changed(10));
+    const [chunk] = loadChunks("demo", "run-1", "0.3", changed(10), 4);
     const groups = Array.from({ length: 12 }, (_, position) =>
       chunkGroupId({ ...(chunk as NonNullable<typeof chunk>), position }, 4),
     );
 
     expect(groups).toEqual([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3].map((slot) => `demo#${slot}`));
+  });
+
+  it("give every slot the same number of records over a run's units, the larger chunks taking turns", async () => {
+    // prepare: the run's sequence of positions, as the progress store reserves them
+    let next = 0;
+    const positions = {
+      reservePositions: async (_tenantId: string, _runId: string, count: number) => {
+        next += count;
+        return next - count;
+      },
+    };
+
+    // act: 8 units of 57 changed records, 4 slots (each unit cuts 15 + 14 + 14 + 14)
+    const perSlot = new Map<number, number>();
+    for (let unit = 0; unit < 8; unit++) {
+      const chunks = loadChunks("demo", "run-1", `0.${unit}`, changed(57), 4);
+      for (const { position = 0, records } of await placeChunks(positions, chunks))
+        perSlot.set(position % 4, (perSlot.get(position % 4) ?? 0) + records.length);
+    }
+
+    // assess: 114 each (every slot got two of the eight larger chunks)
+    expect([0, 1, 2, 3].map((slot) => perSlot.get(slot))).toEqual([114, 114, 114, 114]);
   });
 });
