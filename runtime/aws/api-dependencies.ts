@@ -8,6 +8,7 @@ import { tableNames } from "../store/tables.js";
 import { apiTokensSecretName, ENV } from "./names.js";
 import { summarisedProbe } from "./probe-summary.js";
 import { EventBridgeScheduleControl } from "./scheduler.js";
+import { withoutSdkLogger } from "./sdk-logger.js";
 import { secretsManagerTokenVerifier } from "./tokens.js";
 import { awsWorkerDependencies, requiredEnv } from "./worker-dependencies.js";
 
@@ -18,8 +19,8 @@ declare const __VERSION__: string | undefined;
 export function awsApiDependencies(env: NodeJS.ProcessEnv = process.env): ApiDependencies {
   const workers = awsWorkerDependencies(env);
   const stack = requiredEnv(ENV.stack, env);
-  const dynamo = new DynamoDBClient({});
-  const sqs = new SQSClient({});
+  const dynamo = withoutSdkLogger(new DynamoDBClient({}));
+  const sqs = withoutSdkLogger(new SQSClient({}));
   const probes: Record<string, () => Promise<void>> = {};
   for (const table of Object.values(tableNames(requiredEnv(ENV.tablePrefix, env)))) {
     probes[table] = summarisedProbe(

@@ -10,6 +10,7 @@ import { tableNames } from "../store/tables.js";
 import type { WorkerDependencies } from "../workers/dependencies.js";
 import { powertoolsMetrics } from "./metrics.js";
 import { ENV } from "./names.js";
+import { withoutSdkLogger } from "./sdk-logger.js";
 import { type FunctionName, SECRETS_READ } from "./secret-access.js";
 import { SecretsManagerCredentials } from "./secrets.js";
 import { SqsPipelineQueues, SqsRedeliveryControl } from "./sqs.js";
@@ -43,10 +44,10 @@ const WORKER_TIMEOUT_MS = 20_000;
 export function awsWorkerDependencies(env: NodeJS.ProcessEnv = process.env): WorkerDependencies {
   const stack = requiredEnv(ENV.stack, env);
   const names = tableNames(requiredEnv(ENV.tablePrefix, env));
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  const doc = DynamoDBDocumentClient.from(withoutSdkLogger(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const sqs = new SQSClient({});
+  const sqs = withoutSdkLogger(new SQSClient({}));
   return {
     tenants: new DynamoTenantDirectory(doc, names.tenants),
     credentials: new SecretsManagerCredentials(new SecretsManagerClient({}), {

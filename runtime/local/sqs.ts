@@ -6,6 +6,7 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { buildApp } from "fauxqs";
 import { resourceName } from "../aws/names.js";
+import { withoutSdkLogger } from "../aws/sdk-logger.js";
 import {
   deadLetterSuffix,
   QUEUES,
@@ -60,13 +61,15 @@ const UNSIGNED = { sign: async <R>(request: R): Promise<R> => request };
 
 /** A client of the fauxqs in this process: requests go straight to its app, not through a socket. */
 export function localSqsClient(endpoint: string, app: Injectable): SQSClient {
-  return new SQSClient({
-    endpoint,
-    region: REGION,
-    credentials: LOCAL_CREDENTIALS,
-    signer: UNSIGNED,
-    requestHandler: injectTransport(app),
-  });
+  return withoutSdkLogger(
+    new SQSClient({
+      endpoint,
+      region: REGION,
+      credentials: LOCAL_CREDENTIALS,
+      signer: UNSIGNED,
+      requestHandler: injectTransport(app),
+    }),
+  );
 }
 
 /**

@@ -20,6 +20,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
+import { withoutSdkLogger } from "../aws/sdk-logger.js";
 import { TABLE_DEFINITIONS, type TableDefinition, type TableNames, tableNames } from "./tables.js";
 
 export interface RunningDynalite {
@@ -214,7 +215,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const config: DynamoDBClientConfig = embedded
     ? { endpoint: embedded.endpoint, region, credentials: LOCAL_CREDENTIALS }
     : { region, ...(hasCredentialSource(env) ? {} : { credentials: LOCAL_CREDENTIALS }) };
-  const client = new DynamoDBClient(config);
+  const client = withoutSdkLogger(new DynamoDBClient(config));
   const doc = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
