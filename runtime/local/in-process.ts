@@ -215,7 +215,7 @@ async function watch(
     idleSince = idle ? (idleSince ?? now) : undefined;
     if (idleSince !== undefined && now - idleSince >= STALLED_AFTER_MS) {
       // First what the sweeper does: the totals summed again from the operations may complete it.
-      const progress = await store.progress.reconcile(tenantId, runId);
+      const progress = await store.progress.sum(tenantId, runId);
       if (await finaliseIfComplete(ctx, tenantId, runId, progress)) return;
       // It sent more work (the deactivation pass's chunks): not stalled after all.
       if (queues.pending > 0) {

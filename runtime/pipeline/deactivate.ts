@@ -42,7 +42,7 @@ export async function deactivationPass(
   if (await ctx.progress.get(tenantId, runId, DEACTIVATION_OP)) return undefined;
   // A worker that died between an operation's marker and its count leaves the counter short; only
   // the markers' sum can say that no unit is left to read (a missed unit would be all deactivated).
-  const exact = await ctx.progress.reconcile(tenantId, runId);
+  const exact = await ctx.progress.sum(tenantId, runId);
   if (!awaitsDeactivationPass(exact)) return undefined;
 
   const decide = (decision: DeactivationDecision, loadsPlanned = 0) =>

@@ -28,7 +28,7 @@ export async function finaliseIfComplete(
   // The counter may be short of an operation whose worker died between marker and count (it would
   // say complete too early): the markers' sum decides. The pass sums them itself before it counts.
   const progress = isComplete(seen)
-    ? await ctx.progress.reconcile(tenantId, runId)
+    ? await ctx.progress.sum(tenantId, runId)
     : await deactivationPass(ctx, tenantId, runId, run);
   if (!progress || !isComplete(progress)) return false;
 

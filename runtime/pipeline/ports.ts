@@ -99,10 +99,11 @@ export interface ProgressStore {
    */
   reservePositions(tenantId: string, runId: string, count: number): Promise<number>;
   /**
-   * The totals summed again from every applied operation, stored as the counter: repairs a counter
-   * that missed an operation whose worker died between its marker and its count.
+   * The totals summed from every applied operation's marker: exact even when the counter missed an
+   * operation whose worker died between its marker and its count. Never written to the counter (an
+   * addition still in flight would land on top and count its operation twice).
    */
-  reconcile(tenantId: string, runId: string): Promise<Progress>;
+  sum(tenantId: string, runId: string): Promise<Progress>;
 }
 
 // ---- lease -------------------------------------------------------------------------------------

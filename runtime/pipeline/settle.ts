@@ -152,7 +152,7 @@ export async function sweep(ctx: PipelineContext): Promise<{ expired: number; fi
       await ctx.lease.release(tenant.id, lease.runId);
       continue;
     }
-    const totals = await ctx.progress.reconcile(tenant.id, lease.runId);
+    const totals = await ctx.progress.sum(tenant.id, lease.runId);
     if (await finaliseIfComplete(ctx, tenant.id, lease.runId, totals)) finalised++;
   }
   if (expired + finalised > 0) ctx.log.info("sweep", { expired, finalised });

@@ -149,12 +149,10 @@ export class MemoryProgress implements ProgressStore {
     yield found;
   }
 
-  async reconcile(tenantId: string, runId: string): Promise<Progress> {
-    const run = this.#run(tenantId, runId);
+  async sum(tenantId: string, runId: string): Promise<Progress> {
     const totals = zeroProgress();
-    for (const { delta } of run.ops.values()) addDelta(totals, delta);
-    run.totals = totals;
-    return { ...totals };
+    for (const { delta } of this.#run(tenantId, runId).ops.values()) addDelta(totals, delta);
+    return totals;
   }
 
   #run(tenantId: string, runId: string) {

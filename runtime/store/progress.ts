@@ -8,9 +8,11 @@
  * - one counter, `runId: "<runId>#total"`, to which each successful marker adds its delta: what the
  *   steps read to decide whether the run is complete (one small GetItem).
  *
- * A worker that dies between the two writes leaves the counter short; `reconcile` sums the markers
- * again (the in-process engine when its queues go idle, the sweeper in AWS). No transactions, so it
- * behaves alike on dynalite, DynamoDB Local and DynamoDB. Every item expires with the run's history.
+ * A worker that dies between the two writes leaves the counter short; `sum` adds up the markers
+ * (the in-process engine when its queues go idle, the sweeper in AWS), and that sum, not the counter,
+ * decides and ends the run. The sum is never written to the counter: an addition still in flight
+ * would land on top of it and count its operation twice. No transactions, so it behaves alike on
+ * dynalite, DynamoDB Local and DynamoDB. Every item expires with the run's history.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
@@ -101,9 +103,9 @@ export class RunProgress implements ProgressStore {
 
   /** Adds to the counter and returns it as it is after this addition. */
   async #add(tenantId: string, runId: string, delta: ProgressDelta): Promise<Progress> {
-    const names: Record<string, string> = { "#version": "version", "#expiresAt": "expiresAt" };
-    const values: Record<string, unknown> = { ":one": 1, ":expiresAt": expiresAt(this.now()) };
-    const adds = ["#version :one"];
+    const names: Record<string, string> = { "#expiresAt": "expiresAt" };
+    const values: Record<string, unknown> = { ":expiresAt": expiresAt(this.now()) };
+    const adds: string[] = [];
     for (const field of FIELDS) {
       if (!delta[field]) continue;
       names[`#${field}`] = field;
@@ -114,7 +116,7 @@ export class RunProgress implements ProgressStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { tenantId: partition(tenantId), runId: totalKey(runId) },
-        UpdateExpression: `ADD ${adds.join(", ")} SET #expiresAt = :expiresAt`,
+        UpdateExpression: `${adds.length > 0 ? `ADD ${adds.join(", ")} ` : ""}SET #expiresAt = :expiresAt`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnValues: "ALL_NEW",
@@ -164,45 +166,23 @@ export class RunProgress implements ProgressStore {
     }
   }
 
-  async reconcile(tenantId: string, runId: string): Promise<Progress> {
-    for (;;) {
-      const counter = await this.#item(tenantId, totalKey(runId));
-      const total = zeroProgress();
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: "tenantId = :p AND begins_with(runId, :ops)",
-            ExpressionAttributeValues: { ":p": partition(tenantId), ":ops": `${runId}#op#` },
-            ProjectionExpression: "delta",
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of page.Items ?? []) addDelta(total, (item.delta ?? {}) as ProgressDelta);
-        start = page.LastEvaluatedKey;
-      } while (start);
-      try {
-        // Only if no operation counted in between (it would be in the counter, maybe not in our sum).
-        await this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: {
-              tenantId: partition(tenantId),
-              runId: totalKey(runId),
-              ...total,
-              version: Number(counter?.version ?? 0) + 1,
-              expiresAt: expiresAt(this.now()),
-            },
-            ConditionExpression: counter ? "version = :seen" : "attribute_not_exists(runId)",
-            ...(counter ? { ExpressionAttributeValues: { ":seen": counter.version } } : {}),
-          }),
-        );
-        return total;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-    }
+  async sum(tenantId: string, runId: string): Promise<Progress> {
+    const total = zeroProgress();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "tenantId = :p AND begins_with(runId, :ops)",
+          ExpressionAttributeValues: { ":p": partition(tenantId), ":ops": `${runId}#op#` },
+          ProjectionExpression: "delta",
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) addDelta(total, (item.delta ?? {}) as ProgressDelta);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return total;
   }
 }
