@@ -13,7 +13,6 @@ import { countsOf } from "../sync/run-status.js";
 import type { Tenant } from "../tenants/schema.js";
 import { runVerify } from "../verify/verify-run.js";
 import type { WorkerDependencies } from "../workers/dependencies.js";
-import { createPipelineContext } from "./context.js";
 import type { ScheduleControl } from "./ports.js";
 import { startRun } from "./start-run.js";
 
@@ -36,8 +35,6 @@ const SCHEDULE_CACHE_MS = 30_000;
  * pipeline starts them. The same wiring serves AWS (runtime/aws) and the local stack (runtime/local).
  */
 export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyParts): ApiDependencies {
-  const ctx = createPipelineContext(deps);
-
   /** A running run's counts live in its progress shards until it finishes. */
   const withLiveCounts = async (run: RunRecord): Promise<RunView> => {
     if (run.status !== "running") return run;
@@ -122,8 +119,8 @@ export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyPa
       lastSucceeded: (tenantId) => lastSucceeded.get(tenantId),
     },
     startRun: (tenantId, trigger, options) =>
-      takingLease(tenantId, (tenant) => startRun(ctx, tenant, trigger, options)),
-    verify: (tenantId, options) => takingLease(tenantId, (tenant) => runVerify(ctx, tenant, options)),
+      takingLease(tenantId, (tenant) => startRun(deps, tenant, trigger, options)),
+    verify: (tenantId, options) => takingLease(tenantId, (tenant) => runVerify(deps, tenant, options)),
     checkTenant: createTenantCheck({
       tenants: deps.tenants,
       credentials: deps.credentials,

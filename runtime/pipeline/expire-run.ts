@@ -1,6 +1,6 @@
 import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
 import { countsOf } from "../sync/run-status.js";
-import type { PipelineContext } from "./context.js";
+import type { WorkerDependencies } from "../workers/dependencies.js";
 
 /** Why a run whose lease was taken over ended failed. */
 export const LEASE_EXPIRED =
@@ -16,7 +16,7 @@ export const takeoverReason = (lease: { expiresAt: string }, now: Date): string 
  * gone): it crashed or overran; it ends failed with `reason`.
  */
 export async function expireRun(
-  ctx: Pick<PipelineContext, "runs" | "progress" | "audit" | "metrics" | "now">,
+  ctx: Pick<WorkerDependencies, "runs" | "progress" | "audit" | "metrics" | "now">,
   tenantId: string,
   runId: string,
   reason: string = LEASE_EXPIRED,
