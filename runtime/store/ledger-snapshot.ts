@@ -53,6 +53,8 @@ export class LedgerSnapshot implements Ledger {
   async putMany(tenantId: string, entries: LedgerEntry[]): Promise<void> {
     this.#sameTenant(tenantId);
     await this.ledger.putMany(tenantId, entries);
+    // A copy still being read may hold a page read before this write: it lands first, then this.
+    await this.#loaded.catch(() => {}); // a failed read surfaces at the next getMany
     for (const entry of entries) this.#entries.set(entry);
   }
 

@@ -82,6 +82,38 @@ describe("LedgerSnapshot (a run's ledger read once, kept compact)", () => {
     );
   });
 
+  it("keeps a write made while its copy is still being read, not the older page read before it", async () => {
+    // prepare: the copy's read has its page (the old entry) but has not kept it yet
+    const tenantId = aTenantId();
+    const old = aLedgerEntry("1", { hash: sha256("old") });
+    await ledger.putMany(tenantId, [old]);
+    let written!: () => void;
+    const afterWrite = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    const slowReader = {
+      getMany: ledger.getMany.bind(ledger),
+      all: async function* (id: string, options?: { pageSize?: number }) {
+        for await (const page of ledger.all(id, options)) {
+          await afterWrite;
+          yield page;
+        }
+      },
+      putMany: async (id: string, entries: Parameters<RecordLedger["putMany"]>[1]) => {
+        await ledger.putMany(id, entries);
+        written();
+      },
+    };
+    const snapshot = new LedgerSnapshot(slowReader, tenantId);
+    const rewritten = aLedgerEntry("1", { hash: sha256("new"), runId: "20250303T100000.000Z-000000000003" });
+
+    // act
+    await snapshot.putMany(tenantId, [rewritten]);
+
+    // assess
+    expect(await snapshot.getMany(tenantId, ["1"])).toEqual(new Map([["1", rewritten]]));
+  });
+
   it("refuses to answer for another tenant", async () => {
     const snapshot = new LedgerSnapshot(ledger, aTenantId());
 
