@@ -23,6 +23,7 @@ import {
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from "aws-lambda";
 import type { Log } from "../observability/logger.js";
 import type { QueueSpec } from "../pipeline/config.js";
+import { chunk } from "../store/batch.js";
 import type { QueueHandler } from "../workers/dependencies.js";
 
 export interface PollerOptions {
@@ -117,9 +118,7 @@ async function receiveBatches(
     options.waitTimeSeconds ?? 20,
     signal,
   );
-  const batches: Message[][] = [];
-  for (let i = 0; i < received.length; i += batchSize) batches.push(received.slice(i, i + batchSize));
-  return batches;
+  return chunk(received, batchSize);
 }
 
 /**
@@ -234,12 +233,12 @@ async function invoke(options: PollerOptions, messages: Message[]): Promise<Set<
 
 /** Gives received messages back to the queue at once (their receive is not handled). */
 async function makeVisible(options: PollerOptions, messages: Message[]): Promise<void> {
-  for (const chunk of tens(messages)) {
+  for (const entries of chunk(messages, SQS_BATCH_MAX)) {
     try {
       await options.client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: options.queueUrl,
-          Entries: chunk.map((m, i) => ({
+          Entries: entries.map((m, i) => ({
             Id: String(i),
             ReceiptHandle: m.ReceiptHandle,
             VisibilityTimeout: 0,
@@ -281,15 +280,9 @@ function reportedFailures(response: unknown, event: SQSEvent): Set<string> {
 /** SQS's batch calls (DeleteMessageBatch, ChangeMessageVisibilityBatch) take at most 10 entries. */
 const SQS_BATCH_MAX = 10;
 
-const tens = <T>(items: T[]): T[][] => {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += SQS_BATCH_MAX) chunks.push(items.slice(i, i + SQS_BATCH_MAX));
-  return chunks;
-};
-
 /** A batch of 100 is deleted in chunks of 10. */
 async function deleteMessages(options: PollerOptions, records: SQSRecord[]): Promise<void> {
-  await Promise.all(tens(records).map((chunk) => deleteChunk(options, chunk)));
+  await Promise.all(chunk(records, SQS_BATCH_MAX).map((part) => deleteChunk(options, part)));
 }
 
 async function deleteChunk(options: PollerOptions, records: SQSRecord[]): Promise<void> {
