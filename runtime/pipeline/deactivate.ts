@@ -107,7 +107,7 @@ export async function deactivationPass(
       knownProductId: entry.productId,
       action: "deactivate" as const,
     }));
-  const cut = cutChunks(tenantId, runId, "deactivate", records, { slots: tenant.sync.concurrency });
+  const cut = cutChunks(tenantId, runId, "deactivate", records, tenant.sync.concurrency);
   const chunks = await placeChunks(ctx.progress, cut);
   // Sent before the pass counts them as planned, like a unit's loads (see extract-unit.ts).
   await ctx.queues.sendLoads(chunks, tenant.sync.concurrency);

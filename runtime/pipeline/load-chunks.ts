@@ -38,29 +38,25 @@ export function loadChunks(
       hash,
       ...(previous ? { knownProductId: previous.productId } : {}),
     }));
-  return cutChunks(tenantId, runId, unitId, records, { slots });
+  return cutChunks(tenantId, runId, unitId, records, slots);
 }
 
 /**
- * Records in a stable order cut into chunks `<prefix>/<n>`, shared evenly, within the size limit;
- * or, given `sizes` (a plan's), cut into chunks of exactly those sizes, as they were cut before.
+ * Records in a stable order cut into chunks `<prefix>/<n>`, shared evenly (in a multiple of `slots`
+ * when each slot gets at least MIN_SLOT_SHARE records), within the size limit.
  */
 export function cutChunks(
   tenantId: string,
   runId: string,
   prefix: string,
   records: readonly LoadRecord[],
-  cut: { slots: number } | { sizes: readonly number[] },
+  slots: number,
 ): LoadChunk[] {
   const n = records.length;
   let count = Math.max(1, Math.ceil(n / LOAD_CHUNK_RECORDS));
-  if ("slots" in cut && cut.slots > 1 && n >= cut.slots * MIN_SLOT_SHARE)
-    count = cut.slots * Math.ceil(count / cut.slots);
+  if (slots > 1 && n >= slots * MIN_SLOT_SHARE) count = slots * Math.ceil(count / slots);
   // k chunks of ⌊n/k⌋ or ⌈n/k⌉ records, the larger first.
-  const perChunk = (index: number) =>
-    "sizes" in cut
-      ? (cut.sizes[index] ?? Number.POSITIVE_INFINITY)
-      : Math.floor(n / count) + (index < n % count ? 1 : 0);
+  const perChunk = (index: number) => Math.floor(n / count) + (index < n % count ? 1 : 0);
   const chunks: LoadChunk[] = [];
   let current: LoadRecord[] = [];
   let bytes = 0;
@@ -72,8 +68,8 @@ export function cutChunks(
   };
   for (const record of records) {
     const size = Buffer.byteLength(JSON.stringify(record));
-    const full = current.length >= perChunk(chunks.length);
-    if (full || ("slots" in cut && current.length > 0 && bytes + size > LOAD_CHUNK_BYTES)) close();
+    if (current.length >= perChunk(chunks.length) || (current.length > 0 && bytes + size > LOAD_CHUNK_BYTES))
+      close();
     current.push(record);
     bytes += size;
   }
@@ -81,15 +77,26 @@ export function cutChunks(
   return chunks;
 }
 
-/** Placed chunks cut again into a plan's sizes, keeping their positions in the run, beyond it dropped. */
+/**
+ * Placed chunks cut again into exactly these sizes (a plan's, or the same sizes turned), keeping
+ * their positions in the run; records beyond the sizes are dropped.
+ */
 export function recut(chunks: readonly LoadChunk[], sizes: readonly number[]): LoadChunk[] {
   const [first] = chunks;
   if (!first) return [];
+  const { tenantId, runId } = first;
   const prefix = first.chunkId.slice(0, first.chunkId.lastIndexOf("/"));
   const records = chunks.flatMap((chunk) => chunk.records);
-  const cut = cutChunks(first.tenantId, first.runId, prefix, records, { sizes }).slice(0, sizes.length);
   const start = first.position ?? 0;
-  return cut.map((chunk, i) => ({ ...chunk, position: start + i }));
+  const cut: LoadChunk[] = [];
+  let at = 0;
+  for (const [i, size] of sizes.entries()) {
+    if (at >= records.length) break;
+    const part = records.slice(at, at + size);
+    cut.push({ tenantId, runId, chunkId: `${prefix}/${i}`, records: part, position: start + i });
+    at += size;
+  }
+  return cut;
 }
 
 /**
