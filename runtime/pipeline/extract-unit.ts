@@ -7,6 +7,7 @@ import { FAILED_UNITS_BEFORE_STOP, givenUp, isRunStopping, messageOf, reportApiE
 import { finaliseIfComplete } from "./finalise.js";
 import { loadChunks, placeChunks, recut } from "./load-chunks.js";
 import type { ExtractUnit } from "./messages.js";
+import type { AppliedOperation } from "./ports.js";
 
 export interface Delivery {
   /** No more deliveries after this one: a failure now is final. */
@@ -46,7 +47,7 @@ export async function extractUnit(
   const decided =
     delivery.receiveCount > 1 ? await ctx.progress.get(tenantId, runId, splitOp(unitId)) : undefined;
   if (decided) {
-    await sendChildren(ctx, unit, decided);
+    await sendChildren(ctx, unit, rangesOf(decided));
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
@@ -106,8 +107,8 @@ export async function extractUnit(
       { ranges },
     );
     // A concurrent delivery decided first: send its children, not ours.
-    const split = totals ? { data: { ranges } } : await ctx.progress.get(tenantId, runId, splitOp(unitId));
-    if (split) await sendChildren(ctx, unit, split, clients.tenant);
+    const children = totals ? ranges : rangesOf(await ctx.progress.get(tenantId, runId, splitOp(unitId)));
+    await sendChildren(ctx, unit, children, clients.tenant);
   } else {
     // Records this run already wrote count as changed again, so a retry sends the same chunks.
     const diff = await diffRecords(tenantId, result.records, clients.clients.mapper, ctx.ledger, runId);
@@ -162,15 +163,18 @@ export async function extractUnit(
 /** The operation of a unit that was split: its children's ranges, and the unit counted done. */
 export const splitOp = (unitId: string) => `split:${unitId}`;
 
-/** Sends a split unit's children as its operation recorded them (the same ids on every send). */
+/** The children's ranges a split operation recorded. */
+export const rangesOf = (split: AppliedOperation | undefined): KeyRange[] =>
+  (split?.data?.ranges ?? []) as KeyRange[];
+
+/** Sends a split unit's children (the same ids on every send). */
 export async function sendChildren(
   ctx: PipelineContext,
   unit: ExtractUnit,
-  split: { data?: Record<string, unknown> },
+  ranges: readonly KeyRange[],
   tenant?: Tenant,
 ): Promise<void> {
   const { tenantId, runId, unitId } = unit;
-  const ranges = (split.data?.ranges ?? []) as KeyRange[];
   const { concurrency } = (tenant ?? (await ctx.tenantClients(tenantId)).tenant).sync;
   await ctx.queues.sendUnits(
     ranges.map((range, i) => ({ tenantId, runId, unitId: `${unitId}.${i}`, range })),

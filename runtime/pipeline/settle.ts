@@ -3,7 +3,7 @@ import { type RecordError, zeroCounts } from "../sync/model.js";
 import type { PipelineContext } from "./context.js";
 import { runIdForMessage } from "./dispatch-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
-import { sendChildren, splitOp } from "./extract-unit.js";
+import { rangesOf, sendChildren, splitOp } from "./extract-unit.js";
 import { finaliseIfComplete } from "./finalise.js";
 import { chunkOutcome, earlierOutcome, type RecordOutcome } from "./load-chunk.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
@@ -29,7 +29,7 @@ export async function settleUnit(ctx: PipelineContext, unit: ExtractUnit): Promi
   if (run?.status !== "running") return;
   const split = await ctx.progress.get(tenantId, runId, splitOp(unitId));
   if (split) {
-    await sendChildren(ctx, unit, split);
+    await sendChildren(ctx, unit, rangesOf(split));
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
