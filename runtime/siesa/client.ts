@@ -88,7 +88,7 @@ export class SiesaClient {
     const [first, , counting] = await Promise.all([
       this.queryPage(ITEMS_QUERY, 1, parametros),
       whole ? this.assertNothingOutside() : undefined,
-      whole ? this.probe(ITEMS_QUERY, GALLOP_FIRST_PAGES, parametros) : undefined,
+      whole ? this.queryPages(ITEMS_QUERY, GALLOP_FIRST_PAGES, parametros) : undefined,
     ]);
     this.assertFiltered(first.rows, range);
     let rows = first.rows;
@@ -223,7 +223,7 @@ export class SiesaClient {
     // round trip per round instead of per page shortens the run's start (2 round trips, the first
     // with the first page, instead of 7 at 1,257 items).
     const probe = async (pages: number[], asked?: SiesaPage[]): Promise<number | undefined> => {
-      const answers = asked ?? (await this.probe(descripcion, pages, parametros));
+      const answers = asked ?? (await this.queryPages(descripcion, pages, parametros));
       for (const answer of answers) sample.push(...this.idsOf(answer.rows));
       for (const [i, answer] of answers.entries()) {
         if (answer.total !== undefined) return answer.total;
@@ -238,16 +238,13 @@ export class SiesaClient {
       if (short !== 0 && full >= short) full = Math.max(1, short - 1);
       return undefined;
     };
-    let page = 2;
-    if (counting) {
-      const total = await probe(GALLOP_FIRST_PAGES, counting);
-      if (total !== undefined) return total;
-      page = 2 ** (GALLOP_FIRST_PAGES.length + 1);
-    }
-    while (short === 0 && page <= 2 ** 24) {
+    // The gallop's first round is GALLOP_FIRST_PAGES: answered already when `counting` is given.
+    let asked = counting;
+    for (let page = 2; short === 0 && page <= 2 ** 24; ) {
       const pages: number[] = [];
       for (let i = 0; i < ESTIMATE_PROBES && page <= 2 ** 24; i++, page *= 2) pages.push(page);
-      const total = await probe(pages);
+      const total = await probe(pages, asked);
+      asked = undefined;
       if (total !== undefined) return total;
     }
     if (short === 0) return full * size;
@@ -267,7 +264,11 @@ export class SiesaClient {
   }
 
   /** These pages of one query, asked at once. */
-  private probe(descripcion: string, pages: readonly number[], parametros: string): Promise<SiesaPage[]> {
+  private queryPages(
+    descripcion: string,
+    pages: readonly number[],
+    parametros: string,
+  ): Promise<SiesaPage[]> {
     return Promise.all(pages.map((page) => this.queryPage(descripcion, page, parametros)));
   }
 
