@@ -118,7 +118,12 @@ export class DeadlineError extends Error {
   override readonly name = "DeadlineError";
 }
 
-async function writeAll(ctx: PipelineContext, chunk: LoadChunk, deadline?: number): Promise<RecordOutcome[]> {
+/** Writes a chunk's records one at a time, skipping what the ledger shows this run already wrote. */
+export async function writeAll(
+  ctx: PipelineContext,
+  chunk: LoadChunk,
+  deadline?: number,
+): Promise<RecordOutcome[]> {
   const { tenantId, runId } = chunk;
   const known = await ctx.ledger.getMany(
     tenantId,

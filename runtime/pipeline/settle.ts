@@ -5,7 +5,7 @@ import { runIdForMessage } from "./dispatch-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
 import { rangesOf, sendChildren, splitOp } from "./extract-unit.js";
 import { finaliseIfComplete } from "./finalise.js";
-import { chunkOutcome, earlierOutcome, type RecordOutcome } from "./load-chunk.js";
+import { chunkOutcome, earlierOutcome, type RecordOutcome, writeAll } from "./load-chunk.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
 
 /**
@@ -78,18 +78,31 @@ export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promi
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
-  const written = await ctx.ledger.getMany(
-    tenantId,
-    chunk.records.map((r) => r.key),
-  );
-  const outcomes = chunk.records.map(
-    (record): RecordOutcome =>
-      earlierOutcome(written.get(record.key), record, runId) ?? { outcome: "failed", reason: DIED_REASON },
-  );
+  // A deactivation is a PATCH that is safe to repeat: a dead delivery may have patched the product
+  // without telling the ledger, so settle finishes the chunk's patches once more, and the product
+  // and the ledger agree. A create or update cannot be repeated blind: what the ledger does not show
+  // written is counted failed, and the next run writes it.
+  const repeatable = chunk.records.every((record) => record.action === "deactivate");
+  const outcomes = repeatable ? await writeAll(ctx, chunk) : await reachedOutcomes(ctx, chunk);
+  const entries = outcomes.flatMap((o) => ("entry" in o && o.entry ? [o.entry] : []));
+  if (entries.length > 0) await ctx.ledger.putMany(tenantId, entries);
   const { delta, errors, data } = chunkOutcome(chunk, outcomes);
   const totals = await ctx.progress.apply(tenantId, runId, op, delta, data);
   if (totals && errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
   await finaliseIfComplete(ctx, tenantId, runId, totals);
+}
+
+/** What the ledger shows each record of a dead chunk reached; the rest failed. */
+async function reachedOutcomes(ctx: PipelineContext, chunk: LoadChunk): Promise<RecordOutcome[]> {
+  const { tenantId, runId } = chunk;
+  const written = await ctx.ledger.getMany(
+    tenantId,
+    chunk.records.map((r) => r.key),
+  );
+  return chunk.records.map(
+    (record): RecordOutcome =>
+      earlierOutcome(written.get(record.key), record, runId) ?? { outcome: "failed", reason: DIED_REASON },
+  );
 }
 
 /**

@@ -110,6 +110,16 @@ describe.each(STORE_IMPLEMENTATIONS)("the deactivation pass on the %s store", (s
     }, 120_000);
   }
 
+  it("agrees when every delivery of a deactivation chunk died, the last after its patch (a schedule fast-check found)", async () => {
+    // The chunk's three deliveries die: before its marker read, before its run read, after the
+    // product's PATCH and before the ledger heard of it. Settle finishes the patches once more.
+    const plan = { at: new Set([238, 239, 247]), duplicateEvery: 0, redelivery: "at-once" as const };
+
+    const result = await scenario(store, plan);
+
+    await assertAgreed(result);
+  });
+
   it(`agrees under ${sample.schedules} random schedules of crashes and duplicate deliveries (fast-check)`, async () => {
     await fc.assert(
       fc.asyncProperty(
