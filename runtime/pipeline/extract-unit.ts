@@ -19,7 +19,7 @@ export interface Delivery {
 }
 
 /**
- * One unit of Siesa work: a range of item ids. A range too big for one page is split into child
+ * One unit of Siesa work: a range of item ids. A range too big for a few pages is split into child
  * units (sent back to the pages queue); a range that fits is mapped and compared with the ledger,
  * its changed records sent to the loads queue in chunks, the rest counted `unchanged` or `rejected`.
  * Applied once per unit id, whatever the number of deliveries, and a retry repeats the first

@@ -37,6 +37,11 @@ export const BARCODES_QUERY = "API_v2_ItemsBarras";
 const MAX_PAGE_SIZE = 100;
 /** Walking one id's or one reference's pages (a should-not-happen fallback) stops here rather than loop forever. */
 const MAX_WALK_PAGES = 1_000;
+/**
+ * Item pages one unit reads at most when its range overflowed its page: a few more are cheaper than
+ * a split (an operation, a message and a unit for each piece), many more belong in parallel units.
+ */
+const MAX_UNIT_PAGES = 4;
 /** Margin on the estimated barcode rows when choosing how many groups a full page is cut into. */
 const BARCODE_SPLIT_MARGIN = 1.25;
 /** Pages asked at once while finding the last page of the first range (see estimateRows). */
@@ -95,9 +100,12 @@ export class SiesaClient {
     if (!first.endOfData) {
       if (range.to - range.from > 1) {
         const ranges = await this.split(ITEMS_QUERY, range, parametros, first, counting);
-        return { kind: "split", ranges };
-      }
-      rows = await this.walk(ITEMS_QUERY, { f120_id: range.from }, parametros);
+        // The first range fans out; a later one that overflowed its page a little is read here,
+        // piece by piece: one unit of work instead of a split and its children.
+        const pieces = whole ? undefined : await this.readPieces(ranges);
+        if (!pieces) return { kind: "split", ranges };
+        rows = pieces;
+      } else rows = await this.walk(ITEMS_QUERY, { f120_id: range.from }, parametros);
     }
     const items = this.keep(rows, range);
     if (items.length === 0) return { kind: "records", records: [] };
@@ -109,6 +117,30 @@ export class SiesaClient {
     const barcodes: SiesaRow[] = [];
     for (const group of referenceGroups(references)) barcodes.push(...(await this.barcodesOf(group)));
     return { kind: "records", records: buildRecords(items, barcodes) };
+  }
+
+  /**
+   * The item rows of these pieces of a range, each read whole (a piece whose page is full again is
+   * cut again, on its own page's ids). Every piece is read afresh, so a unit read again after a
+   * crash covers its range whatever Siesa's order. Undefined when the pieces hold more than
+   * MAX_UNIT_PAGES pages: they are then split off as units of their own, to be read in parallel.
+   */
+  private async readPieces(ranges: readonly KeyRange[]): Promise<SiesaRow[] | undefined> {
+    const most = MAX_UNIT_PAGES * this.pageSize;
+    if (ranges.reduce((sum, range) => sum + (range.expected ?? this.pageSize), 0) > most) return undefined;
+    const rows: SiesaRow[] = [];
+    const pending = [...ranges];
+    for (let piece = pending.shift(); piece; piece = pending.shift()) {
+      const parametros = rangeParametros(piece, this.options.erpCompany);
+      const page = await this.queryPage(ITEMS_QUERY, 1, parametros);
+      this.assertFiltered(page.rows, piece);
+      if (page.endOfData) rows.push(...this.keep(page.rows, piece));
+      else if (piece.to - piece.from > 1)
+        pending.unshift(...(await this.split(ITEMS_QUERY, piece, parametros, page)));
+      else rows.push(...this.keep(await this.walk(ITEMS_QUERY, { f120_id: piece.from }, parametros), piece));
+      if (rows.length > most) return undefined;
+    }
+    return rows;
   }
 
   /**

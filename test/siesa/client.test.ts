@@ -323,6 +323,49 @@ describe("SiesaClient.extractRange", () => {
     });
   });
 
+  it("reads a later range that overflowed its page in pieces, as one unit of work", async () => {
+    // prepare: a piece of the first range's split that holds 150 rows, not the 100 a page holds
+    const { client, sandbox } = await startSiesa({ catalogue: catalogue({ size: 1_000 }) });
+    const ids = sandbox.catalogue.companyItemIds().sort((a, b) => a - b);
+    const range = { from: ids[100] as number, to: ids[250] as number, expected: 90 };
+
+    // act
+    const result = await client().extractRange(range);
+
+    // assess: every id of the range, once, and no child units to send
+    if (result.kind !== "records") throw new Error(`expected records, got a ${result.kind}`);
+    expect(result.records.map((r) => Number(r.key)).sort((a, b) => a - b)).toEqual(ids.slice(100, 250));
+  });
+
+  it("still splits a later range that holds many pages, so its pieces are read in parallel", async () => {
+    const { client, sandbox } = await startSiesa({ catalogue: catalogue({ size: 1_000 }) });
+    const ids = sandbox.catalogue.companyItemIds().sort((a, b) => a - b);
+
+    const result = await client().extractRange({
+      from: ids[0] as number,
+      to: FULL_RANGE.to,
+      expected: 1_000,
+    });
+
+    if (result.kind !== "split") throw new Error(`expected a split, got ${result.kind}`);
+    expect(result.ranges.length).toBeGreaterThan(4);
+  });
+
+  it("splits a later range after all when it holds far more than its estimate said", async () => {
+    // prepare: a range said to hold 90 rows that holds 1,000
+    const { client, sandbox } = await startSiesa({ catalogue: catalogue({ size: 1_000 }) });
+    const ids = sandbox.catalogue.companyItemIds().sort((a, b) => a - b);
+    const range = { from: ids[0] as number, to: FULL_RANGE.to, expected: 90 };
+
+    // act
+    const result = await client().extractRange(range);
+
+    // assess: pieces to send as units, covering the range
+    if (result.kind !== "split") throw new Error(`expected a split, got ${result.kind}`);
+    expect(result.ranges[0]?.from).toBe(range.from);
+    expect(result.ranges.at(-1)?.to).toBe(range.to);
+  });
+
   it("cuts the first range on every page it read to count it, so most pieces fit one page", async () => {
     // prepare: 5,000 items, pages of 100, in an order reshuffled on every request
     const { client, sandbox } = await startSiesa({ catalogue: catalogue({ size: 5_000 }) });
