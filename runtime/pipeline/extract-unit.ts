@@ -121,7 +121,7 @@ export async function extractUnit(
     // plans its children): should its last delivery die after sending them, settle finds this plan
     // and counts the chunks that never reported, so no chunk's outcomes lack their extracted records.
     // Kept with the plan: the keys the unit read (the deactivation pass finds what no unit
-    // returned), each chunk's size, and the rules its rejections broke (drift). One page at most.
+    // returned), each chunk's size, and the rules its rejections broke (drift). A few pages at most.
     const counts = {
       extracted: result.records.length,
       unchanged: diff.unchanged,
