@@ -6,7 +6,8 @@
  *   is the one that counts. It holds the operation's delta (and, for a split, its ranges), so the
  *   totals can always be summed again from the markers. Its size does not depend on the run's size.
  * - one counter, `runId: "<runId>#total"`, to which each successful marker adds its delta: what the
- *   steps read to decide whether the run is complete (one small GetItem).
+ *   steps read to decide whether the run is complete (one small GetItem). Deltas of one process
+ *   that arrive while an addition to the counter is in flight go out together in the next one.
  *
  * A worker that dies between the two writes leaves the counter short; `sum` adds up the markers
  * (the in-process engine when its queues go idle, the sweeper in AWS), and that sum, not the counter,
@@ -45,6 +46,8 @@ const clean = (delta: ProgressDelta): ProgressDelta => {
   for (const field of FIELDS) if (delta[field]) kept[field] = delta[field];
   return kept;
 };
+
+type Addition = { delta: ProgressDelta; resolve(totals: Progress): void; reject(error: unknown): void };
 
 export class RunProgress implements ProgressStore {
   constructor(
@@ -101,8 +104,48 @@ export class RunProgress implements ProgressStore {
     return this.#add(tenantId, runId, kept);
   }
 
-  /** Adds to the counter and returns it as it is after this addition. */
-  async #add(tenantId: string, runId: string, delta: ProgressDelta): Promise<Progress> {
+  /**
+   * Adds to the counter and returns it as it is after this addition. Additions made while one to
+   * the same counter is in flight go out together in the next (one write for many operations);
+   * each caller still gets the counter as if its own addition had been the last.
+   */
+  #add(tenantId: string, runId: string, delta: ProgressDelta): Promise<Progress> {
+    const key = `${tenantId}\n${runId}`;
+    return new Promise((resolve, reject) => {
+      const waiting = this.#waiting.get(key) ?? [];
+      this.#waiting.set(key, waiting);
+      waiting.push({ delta, resolve, reject });
+      if (!this.#adding.has(key)) void this.#addWaiting(key, tenantId, runId);
+    });
+  }
+
+  readonly #waiting = new Map<string, Addition[]>();
+  readonly #adding = new Set<string>();
+
+  async #addWaiting(key: string, tenantId: string, runId: string): Promise<void> {
+    const batch = this.#waiting.get(key) ?? [];
+    this.#waiting.delete(key);
+    this.#adding.add(key);
+    try {
+      const sum: ProgressDelta = {};
+      for (const { delta } of batch)
+        for (const field of FIELDS) if (delta[field]) sum[field] = (sum[field] ?? 0) + (delta[field] ?? 0);
+      const after = await this.#send(tenantId, runId, sum);
+      // The last caller sees the counter as written; each earlier one, without those after it.
+      for (let i = batch.length - 1; i >= 0; i--) {
+        const { delta, resolve } = batch[i] as Addition;
+        resolve({ ...after });
+        for (const field of FIELDS) after[field] -= delta[field] ?? 0;
+      }
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+    } finally {
+      this.#adding.delete(key);
+      if (this.#waiting.has(key)) void this.#addWaiting(key, tenantId, runId);
+    }
+  }
+
+  async #send(tenantId: string, runId: string, delta: ProgressDelta): Promise<Progress> {
     const names: Record<string, string> = { "#expiresAt": "expiresAt" };
     const values: Record<string, unknown> = { ":expiresAt": expiresAt(this.now()) };
     const adds: string[] = [];
