@@ -27,7 +27,10 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
   const run = await ctx.recentRun(tenantId, runId);
   if (run?.status !== "running") return; // a late message of a finished run
   const op = `load:${chunkId}`;
-  if (await ctx.progress.get(tenantId, runId, op)) {
+  // A redelivery whose chunk was counted already is done. A first delivery seldom is (only a re-send
+  // after FIFO's deduplication window), so it does not pay a read for it: the ledger shows what it
+  // wrote, and its count is conditional.
+  if (delivery.receiveCount > 1 && (await ctx.progress.get(tenantId, runId, op))) {
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
