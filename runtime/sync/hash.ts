@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /**
  * JSON with object keys sorted at every level, so equal payloads always serialise alike. (Loops
@@ -27,5 +27,6 @@ export function canonicalJson(value: unknown): string {
  * exactly this payload, so the record is `unchanged` and nothing is written.
  */
 export function payloadHash(payload: unknown): string {
-  return createHash("sha256").update(canonicalJson(payload)).digest("base64url");
+  // The one-shot form: no Hash object per record (half the time of createHash().update().digest()).
+  return hash("sha256", canonicalJson(payload), "base64url");
 }
