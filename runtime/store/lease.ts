@@ -31,22 +31,38 @@ export class TenantLease implements LeaseStore {
     durationMs: number,
     options: { owner?: LeaseOwner; isDead?: (lease: Lease) => boolean } = {},
   ): Promise<AcquireResult> {
+    const expiresAt = new Date(now.getTime() + durationMs).toISOString();
+    const item = {
+      ...leaseKey(tenantId),
+      runId,
+      expiresAt,
+      ...(options.owner ? { owner: options.owner } : {}),
+    };
+    // The usual cases in one write, without reading first: no lease, or this run's own (a redelivered
+    // message takes it again). Only a lease held by another run needs reading, to judge it.
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: "attribute_not_exists(tenantId) OR runId = :runId",
+          ExpressionAttributeValues: { ":runId": runId },
+        }),
+      );
+      return { acquired: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = await this.current(tenantId);
       if (current && current.runId !== runId && !isTakeable(current, now, options.isDead)) {
         return { acquired: false, holder: current };
       }
-      const expiresAt = new Date(now.getTime() + durationMs).toISOString();
       try {
         await this.doc.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: {
-              ...leaseKey(tenantId),
-              runId,
-              expiresAt,
-              ...(options.owner ? { owner: options.owner } : {}),
-            },
+            Item: item,
             // Replace only what we just read: a lease taken in between makes us read again.
             ConditionExpression: current
               ? "runId = :seenRun AND expiresAt = :seenExpiry"
