@@ -65,32 +65,35 @@ export async function dispatchRun(
     return { kind: "skipped", activeRunId: lease.holder.runId };
   }
 
-  try {
-    await ctx.runs.create({
-      runId,
-      tenantId: tenant.id,
-      trigger: request.trigger,
-      status: "running",
-      startedAt: now.toISOString(),
-      counts: zeroCounts(),
-      errors: [],
-    });
-    await ctx.audit.record(
-      tenant.id,
-      { action: "run started", runId, detail: { trigger: request.trigger } },
-      now,
-    );
-  } catch (error) {
-    // The API creates manual runs before queueing them; a redelivered request finds its run too.
-    if (!(error instanceof RunAlreadyExistsError)) throw error;
+  // The API and `npm run sync` create the run before queueing it; a redelivered request finds its own.
+  if (!existing) {
+    try {
+      await ctx.runs.create({
+        runId,
+        tenantId: tenant.id,
+        trigger: request.trigger,
+        status: "running",
+        startedAt: now.toISOString(),
+        counts: zeroCounts(),
+        errors: [],
+      });
+      await ctx.audit.record(
+        tenant.id,
+        { action: "run started", runId, detail: { trigger: request.trigger } },
+        now,
+      );
+    } catch (error) {
+      // A concurrent delivery of the same request created it first.
+      if (!(error instanceof RunAlreadyExistsError)) throw error;
+    }
   }
   // Plan before sending: a unit must never finish before it is counted as planned. Two units: the
   // whole id range, and the deactivation pass that follows the last of its pieces (deactivate.ts).
-  await ctx.progress.apply(tenant.id, runId, "dispatch", { unitsPlanned: 2 });
+  const totals = await ctx.progress.apply(tenant.id, runId, "dispatch", { unitsPlanned: 2 });
   await ctx.queues.sendUnits(
     [{ tenantId: tenant.id, runId, unitId: "0", range: FULL_RANGE }],
     tenant.sync.concurrency,
   );
-  await finaliseIfComplete(ctx, tenant.id, runId);
+  await finaliseIfComplete(ctx, tenant.id, runId, totals);
   return { kind: "started", runId };
 }
