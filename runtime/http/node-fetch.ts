@@ -8,6 +8,9 @@ import https from "node:https";
  * string or byte bodies, an AbortSignal (ofetch's timeout), no redirects followed, no compression
  * asked for (so none has to be undone).
  *
+ * The answer is read whole before it resolves (ReadResponse): its body is handed over as the bytes
+ * read, not through a stream.
+ *
  * An answer no caller can use rejects with UnusableAnswerError instead of resolving: a status
  * outside 200-599 (`new Response` would throw inside a stream listener, an uncaught crash) or a
  * body over MAX_ANSWER_BYTES (read no further: the connection is dropped).
@@ -87,7 +90,9 @@ export const nodeFetch: typeof fetch = (input, init = {}) =>
                 responseHeaders.set(name, Array.isArray(value) ? value.join(", ") : value);
             }
             const empty = status === 204 || status === 304 || init.method === "HEAD";
-            resolve(new Response(empty ? null : Buffer.concat(chunks), { status, headers: responseHeaders }));
+            resolve(
+              new ReadResponse(empty ? null : Buffer.concat(chunks), { status, headers: responseHeaders }),
+            );
           } catch (error) {
             reject(new UnusableAnswerError(`unreadable answer (${(error as Error).name})`));
           }
@@ -98,3 +103,28 @@ export const nodeFetch: typeof fetch = (input, init = {}) =>
     request.on("error", (error) => reject(signal?.aborted ? signal.reason : error));
     request.end(body ?? undefined);
   });
+
+/**
+ * A Response whose body was read already: `text()`, `json()` and `arrayBuffer()` return the bytes
+ * without a body stream (undici's stream machinery cost as much CPU as the rest of the request: 0.68
+ * against 0.37 ms per Siesa page of 100 rows). `body` is null; ofetch finds the bytes as
+ * `_bodyInit`, the name it checks for responses that carry their body that way.
+ */
+export class ReadResponse extends Response {
+  readonly _bodyInit: Buffer | null;
+
+  constructor(bytes: Buffer | null, init: ResponseInit) {
+    super(null, init);
+    this._bodyInit = bytes;
+  }
+
+  // Properties, as the DOM typings declare them (they shadow Response's prototype methods).
+  override text = async (): Promise<string> => this._bodyInit?.toString("utf8") ?? "";
+
+  override json = async (): Promise<unknown> => JSON.parse(await this.text());
+
+  override arrayBuffer = async (): Promise<ArrayBuffer> => {
+    const bytes = this._bodyInit ?? Buffer.alloc(0);
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  };
+}

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { createFetch } from "ofetch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeFetch } from "../../runtime/http/node-fetch.js";
 import { listen, type RunningServer } from "../../sandbox/serve.js";
@@ -33,6 +34,18 @@ describe("nodeFetch", () => {
     expect(response.status).toBe(201);
     expect(response.headers.get("x-ratelimit-remaining")).toBe("7");
     expect(await response.json()).toEqual({ body: { external_id: "REF-1" }, auth: "Token abc" });
+  });
+
+  it("hands ofetch the body it read, as text or bytes", async () => {
+    const $fetch = createFetch({ fetch: nodeFetch });
+    const request = { method: "POST", body: { external_id: "REF-2" }, headers: { authorization: "Token t" } };
+
+    const text = await $fetch.raw<string, "text">(`${server.url}/echo`, { ...request, responseType: "text" });
+    const bytes = await $fetch(`${server.url}/echo`, { ...request, responseType: "arrayBuffer" });
+
+    const expected = { body: { external_id: "REF-2" }, auth: "Token t" };
+    expect(JSON.parse(text._data ?? "")).toEqual(expected);
+    expect(JSON.parse(Buffer.from(bytes).toString("utf8"))).toEqual(expected);
   });
 
   it("gives an empty body for 204", async () => {
