@@ -2,7 +2,12 @@ import { MAPPINGS } from "../mappings/index.js";
 import type { CallPolicy } from "./http/policy.js";
 import type { Log } from "./observability/logger.js";
 import { createProductClient, type ProductClient, type ProductCredentials } from "./products/index.js";
-import { SiesaClient, type SiesaCredentials } from "./siesa/index.js";
+import {
+  SiesaClient,
+  type SiesaClientOptions,
+  SiesaConnection,
+  type SiesaCredentials,
+} from "./siesa/index.js";
 import { compileMapping } from "./sync/mapping.js";
 import type { RecordMapper } from "./sync/ports.js";
 import type { Tenant } from "./tenants/schema.js";
@@ -18,6 +23,14 @@ export interface TenantClients {
   mapper: RecordMapper;
 }
 
+type ClientOptions = { policy: CallPolicy; log: Log; siesaUrl?: string; productUrl?: string };
+
+/** Siesa access and the product's client: what a check of the tenant's two sides calls. */
+export interface TenantConnections {
+  siesa: SiesaConnection;
+  product: ProductClient;
+}
+
 /**
  * Builds the clients one tenant's run talks to. Base URLs can be overridden (the CLI's
  * --siesa-url/--product-url, the local stack's sandboxes); everything else is the tenant's file.
@@ -25,33 +38,63 @@ export interface TenantClients {
 export function clientsFor(
   tenant: Tenant,
   credentials: TenantCredentials,
-  options: { policy: CallPolicy; log: Log; siesaUrl?: string; productUrl?: string },
+  options: ClientOptions,
 ): TenantClients {
-  const { policy, log } = options;
   const definition = MAPPINGS[tenant.mapping];
   if (!definition) throw new Error(`tenant ${tenant.id}: mapping "${tenant.mapping}" does not exist`);
   const mapping = compileMapping(definition);
   return {
-    siesa: new SiesaClient({
-      baseUrl: options.siesaUrl ?? tenant.siesa.baseUrl,
-      companyId: tenant.siesa.companyId,
-      erpCompany: tenant.siesa.erpCompany,
-      credentials: credentials.siesa,
-      policy,
-      tenantId: tenant.id,
-      log,
-    }),
-    product: createProductClient(tenant.product.type, {
-      baseUrl: options.productUrl ?? tenant.product.baseUrl,
-      endpoints: tenant.product.endpoints,
-      credentials: credentials.product,
-      policy,
-      tenantId: tenant.id,
-      log,
-    }),
+    siesa: new SiesaClient(siesaOptions(tenant, credentials, options)),
+    product: productClient(tenant, credentials, options),
     mapper: {
       map: (source) => mapping.map(source, tenant),
       ...(mapping.inactive ? { inactive: mapping.inactive } : {}),
     },
   };
+}
+
+/**
+ * The tenant's two sides without what a run reads and maps with: the API checks them with this, and
+ * so its bundle carries neither the Siesa extraction nor the mappings.
+ */
+export function connectionsFor(
+  tenant: Tenant,
+  credentials: TenantCredentials,
+  options: ClientOptions,
+): TenantConnections {
+  return {
+    siesa: new SiesaConnection(siesaOptions(tenant, credentials, options)),
+    product: productClient(tenant, credentials, options),
+  };
+}
+
+function siesaOptions(
+  tenant: Tenant,
+  credentials: TenantCredentials,
+  options: ClientOptions,
+): SiesaClientOptions {
+  return {
+    baseUrl: options.siesaUrl ?? tenant.siesa.baseUrl,
+    companyId: tenant.siesa.companyId,
+    erpCompany: tenant.siesa.erpCompany,
+    credentials: credentials.siesa,
+    policy: options.policy,
+    tenantId: tenant.id,
+    log: options.log,
+  };
+}
+
+function productClient(
+  tenant: Tenant,
+  credentials: TenantCredentials,
+  options: ClientOptions,
+): ProductClient {
+  return createProductClient(tenant.product.type, {
+    baseUrl: options.productUrl ?? tenant.product.baseUrl,
+    endpoints: tenant.product.endpoints,
+    credentials: credentials.product,
+    policy: options.policy,
+    tenantId: tenant.id,
+    log: options.log,
+  });
 }

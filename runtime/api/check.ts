@@ -25,7 +25,7 @@ export interface CheckResult {
 }
 export type TenantCheck = ApiDependencies["checkTenant"];
 
-/** The part of the clients the check needs; `clientsFor` from runtime/compose.ts fits. */
+/** The part of the clients the check needs; `connectionsFor` from runtime/compose.ts fits. */
 export type CheckClients = (
   tenant: Tenant,
   credentials: TenantCredentials,

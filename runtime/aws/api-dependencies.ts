@@ -7,17 +7,17 @@ import { createApiDependencies } from "../pipeline/api-dependencies.js";
 import { tableNames } from "../store/tables.js";
 import { apiTokensSecretName, ENV } from "./names.js";
 import { summarisedProbe } from "./probe-summary.js";
+import { awsRunDependencies, requiredEnv } from "./run-dependencies.js";
 import { EventBridgeScheduleControl } from "./scheduler.js";
 import { withoutSdkLogger } from "./sdk-logger.js";
 import { secretsManagerTokenVerifier } from "./tokens.js";
-import { awsWorkerDependencies, requiredEnv } from "./worker-dependencies.js";
 
 /** Set by the build (esbuild `define`); "dev" when running unbundled. */
 declare const __VERSION__: string | undefined;
 
 /** The API function's dependencies in AWS: the workers' state and queues, plus Scheduler and the token secret. */
 export function awsApiDependencies(env: NodeJS.ProcessEnv = process.env): ApiDependencies {
-  const workers = awsWorkerDependencies(env);
+  const workers = awsRunDependencies(env);
   const stack = requiredEnv(ENV.stack, env);
   const dynamo = withoutSdkLogger(new DynamoDBClient({}));
   const sqs = withoutSdkLogger(new SQSClient({}));

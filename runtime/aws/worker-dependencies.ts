@@ -1,73 +1,23 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { clientsFor } from "../compose.js";
 import { defaultPolicy } from "../http/policy.js";
 import { logger } from "../observability/logger.js";
-import { dynamoPipelineStore } from "../store/dynamo.js";
-import { tableNames } from "../store/tables.js";
 import type { WorkerDependencies } from "../workers/dependencies.js";
-import { powertoolsMetrics } from "./metrics.js";
-import { ENV } from "./names.js";
-import { withoutSdkLogger } from "./sdk-logger.js";
-import { type FunctionName, SECRETS_READ } from "./secret-access.js";
-import { SecretsManagerCredentials } from "./secrets.js";
-import { SqsPipelineQueues, SqsRedeliveryControl } from "./sqs.js";
-import { DynamoTenantDirectory } from "./tenants-table.js";
-
-/** A variable the Pulumi program sets on every function; its absence is a deployment bug. */
-export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  const value = env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set (the Pulumi program sets it)`);
-  return value;
-}
-
-/** The function the Pulumi program says this is; its role can read only that function's secrets. */
-function functionName(env: NodeJS.ProcessEnv): FunctionName {
-  const name = requiredEnv(ENV.function, env);
-  if (!Object.hasOwn(SECRETS_READ, name)) {
-    throw new Error(
-      `environment variable ${ENV.function} is ${name}: expected one of ${Object.keys(SECRETS_READ).join(", ")}`,
-    );
-  }
-  return name as FunctionName;
-}
+import { awsRunDependencies } from "./run-dependencies.js";
 
 /** Outbound calls from a worker: the tenant's retries, and a timeout well inside the function's. */
 const WORKER_TIMEOUT_MS = 20_000;
 
 /**
- * The workers' dependencies in AWS, from the environment the Pulumi program gives each function.
- * Built once per container (module scope of the Lambda entry), so clients and caches are reused.
+ * The workers' dependencies in AWS: what runs need, and each tenant's Siesa and product clients
+ * (kept out of the API's, whose bundle then carries no extraction or mapping code).
  */
 export function awsWorkerDependencies(env: NodeJS.ProcessEnv = process.env): WorkerDependencies {
-  const stack = requiredEnv(ENV.stack, env);
-  const names = tableNames(requiredEnv(ENV.tablePrefix, env));
-  const doc = DynamoDBDocumentClient.from(withoutSdkLogger(new DynamoDBClient({})), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  const sqs = withoutSdkLogger(new SQSClient({}));
   return {
-    tenants: new DynamoTenantDirectory(doc, names.tenants),
-    credentials: new SecretsManagerCredentials(new SecretsManagerClient({}), {
-      reads: SECRETS_READ[functionName(env)],
-    }),
-    queues: new SqsPipelineQueues(sqs, {
-      syncRequests: requiredEnv(ENV.syncRequestsQueueUrl, env),
-      pages: requiredEnv(ENV.pagesQueueUrl, env),
-      loads: requiredEnv(ENV.loadsQueueUrl, env),
-    }),
-    redelivery: new SqsRedeliveryControl(sqs),
-    ...dynamoPipelineStore(doc, names),
+    ...awsRunDependencies(env),
     clientsFor: (tenant, credentials) =>
       clientsFor(tenant, credentials, {
         policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts, timeoutMs: WORKER_TIMEOUT_MS }),
         log: logger,
       }),
-    log: logger,
-    metrics: powertoolsMetrics(stack),
-    retryBaseSeconds: Number(env[ENV.retryBaseSeconds] ?? 2),
-    now: () => new Date(),
   };
 }

@@ -3,7 +3,7 @@
  * steps and workers, fed by in-process queues with SQS's semantics instead of SQS and Lambda. Only
  * the queue and the store differ from AWS; every outcome is decided by the same code.
  */
-import { clientsFor, type TenantCredentials } from "../compose.js";
+import { clientsFor, connectionsFor, type TenantCredentials } from "../compose.js";
 import { type CallPolicy, defaultPolicy } from "../http/policy.js";
 import type { Log } from "../observability/logger.js";
 import { DEAD_LETTER_MAPPING, QUEUES, type QueueName, type WorkerName } from "../pipeline/config.js";
@@ -182,7 +182,7 @@ async function preflight(tenant: Tenant, credentials: TenantCredentials, log: Lo
     maxDelayMs: 1_000,
     rateLimitRetries: 1,
   });
-  const clients = clientsFor(tenant, credentials, { policy: quick, log });
+  const clients = connectionsFor(tenant, credentials, { policy: quick, log });
   const [siesa, product] = await Promise.allSettled([clients.siesa.ping(), clients.product.login()]);
   if (siesa.status === "rejected") throw new RunNotStartedError(messageOf(siesa.reason));
   if (product.status === "rejected") throw new RunNotStartedError(messageOf(product.reason));

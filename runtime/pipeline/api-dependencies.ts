@@ -5,14 +5,14 @@ import {
   STATUS_CACHE_MS,
   type TokenVerifier,
 } from "../api/dependencies.js";
-import { clientsFor } from "../compose.js";
+import { connectionsFor } from "../compose.js";
 import { defaultPolicy } from "../http/policy.js";
 import { shortCache } from "../short-cache.js";
 import type { RunRecord } from "../sync/ports.js";
 import { countsOf } from "../sync/run-status.js";
 import type { Tenant } from "../tenants/schema.js";
 import { runVerify } from "../verify/verify-run.js";
-import type { WorkerDependencies } from "../workers/dependencies.js";
+import type { RunDependencies } from "../workers/dependencies.js";
 import type { ScheduleControl } from "./ports.js";
 import { startRun } from "./start-run.js";
 
@@ -34,7 +34,7 @@ const SCHEDULE_CACHE_MS = 30_000;
  * progress shards, the tenant lease for "is a run active", and manual runs started the way the
  * pipeline starts them. The same wiring serves AWS (runtime/aws) and the local stack (runtime/local).
  */
-export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyParts): ApiDependencies {
+export function createApiDependencies(deps: RunDependencies, parts: ApiOnlyParts): ApiDependencies {
   /** A running run's counts live in its progress shards until it finishes. */
   const withLiveCounts = async (run: RunRecord): Promise<RunView> => {
     if (run.status !== "running") return run;
@@ -124,7 +124,7 @@ export function createApiDependencies(deps: WorkerDependencies, parts: ApiOnlyPa
     checkTenant: createTenantCheck({
       tenants: deps.tenants,
       credentials: deps.credentials,
-      clientsFor,
+      clientsFor: connectionsFor,
       // The API function has 15 s: one quick attempt per API, not the sync's patient policy.
       policy: defaultPolicy({ retryAttempts: 1, timeoutMs: 5_000, maxDelayMs: 1_000, rateLimitRetries: 1 }),
       log: deps.log,

@@ -3,7 +3,7 @@ import { newRunId } from "../store/runs.js";
 import { zeroCounts } from "../sync/model.js";
 import type { RunTrigger } from "../sync/ports.js";
 import type { Tenant } from "../tenants/schema.js";
-import type { WorkerDependencies } from "../workers/dependencies.js";
+import type { RunDependencies } from "../workers/dependencies.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
 
 export type LeaseResult = { acquired: true } | { acquired: false; holder: Lease };
@@ -13,7 +13,7 @@ export type LeaseResult = { acquired: true } | { acquired: false; holder: Lease 
  * expired, or locally its process is gone) is taken over, and that run ends failed with the reason.
  */
 export async function takeLease(
-  ctx: WorkerDependencies,
+  ctx: RunDependencies,
   tenant: Tenant,
   runId: string,
   now: Date,
@@ -36,7 +36,7 @@ export type StartResult = { started: true; runId: string } | { started: false; a
  * up. If queueing fails, the run ends failed and the lease is given back.
  */
 export async function startRun(
-  ctx: WorkerDependencies,
+  ctx: RunDependencies,
   tenant: Tenant,
   trigger: RunTrigger,
   options: { approveDeactivations?: number } = {},

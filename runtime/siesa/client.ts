@@ -1,40 +1,15 @@
-import { ExternalCallError } from "../http/errors.js";
-import { type CallPolicy, send } from "../http/policy.js";
-import type { Log } from "../observability/logger.js";
 import type { SiesaRow, SourceRecord } from "../sync/model.js";
-import { readAnswer, type SiesaPage } from "./answer.js";
-import { SiesaAuthError, SiesaFilterError } from "./errors.js";
-import { encodeParametros, referenceGroups, referencesParametros } from "./parametros.js";
+import type { SiesaPage } from "./answer.js";
+import { BARCODES_QUERY, ITEMS_QUERY, SiesaConnection } from "./connection.js";
+import { SiesaFilterError } from "./errors.js";
+import { referenceGroups, referencesParametros } from "./parametros.js";
 import { FULL_RANGE, inRange, type KeyRange, rangeParametros, splitRange } from "./ranges.js";
 import { buildRecords, integerOf } from "./rows.js";
-
-export interface SiesaCredentials {
-  conniKey: string;
-  conniToken: string;
-}
-
-export interface SiesaClientOptions {
-  /** e.g. https://serviciosqa.siesacloud.com/api/siesa/v3/ */
-  baseUrl: string;
-  /** Connekta tenant id: the `idCompania` query parameter. */
-  companyId: number;
-  /** The ERP company (`f120_id_cia`) whose rows this tenant syncs. */
-  erpCompany: number;
-  credentials: SiesaCredentials;
-  policy: CallPolicy;
-  tenantId: string;
-  log: Log;
-  /** `tamPag`: at most 100 (Siesa answers 500+ with a row of nulls). Default 100. */
-  pageSize?: number;
-}
 
 export type RangeResult =
   | { kind: "records"; records: SourceRecord[] }
   | { kind: "split"; ranges: KeyRange[] };
 
-export const ITEMS_QUERY = "API_v2_Items";
-export const BARCODES_QUERY = "API_v2_ItemsBarras";
-const MAX_PAGE_SIZE = 100;
 /** Walking one id's or one reference's pages (a should-not-happen fallback) stops here rather than loop forever. */
 const MAX_WALK_PAGES = 1_000;
 /**
@@ -51,35 +26,11 @@ const GALLOP_FIRST_PAGES = Array.from({ length: ESTIMATE_PROBES }, (_, i) => 2 *
 
 /**
  * Reads a tenant's catalogue from Siesa Cloud's `ejecutarconsultaestandar`. Every call goes through
- * the shared call policy (`send()`); completeness despite Siesa's unstable row order comes from
- * partitioning items on `f120_id` ranges and their barcodes on sets of references (README.md).
+ * the shared call policy (`send()`, in SiesaConnection); completeness despite Siesa's unstable row
+ * order comes from partitioning items on `f120_id` ranges and their barcodes on sets of references
+ * (README.md).
  */
-export class SiesaClient {
-  private readonly pageSize: number;
-  private readonly endpoint: string;
-
-  constructor(private readonly options: SiesaClientOptions) {
-    const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      throw new Error(
-        `Siesa pageSize of tenant '${options.tenantId}' must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`,
-      );
-    }
-    this.pageSize = pageSize;
-    const base = options.baseUrl.endsWith("/") ? options.baseUrl : `${options.baseUrl}/`;
-    this.endpoint = new URL("ejecutarconsultaestandar", base).toString();
-  }
-
-  /** One page of a standard query: rows trimmed, every company (filter with `parametros`). */
-  queryPage(descripcion: string, page: number, parametros?: string): Promise<SiesaPage> {
-    return this.request(descripcion, page, this.pageSize, parametros);
-  }
-
-  /** The smallest authenticated query: throws SiesaAuthError or ExternalCallError if Siesa is not usable. */
-  async ping(): Promise<void> {
-    await this.request(ITEMS_QUERY, 1, 1, `f120_id_cia = ${this.options.erpCompany}`);
-  }
-
+export class SiesaClient extends SiesaConnection {
   /**
    * One unit of work: the complete records of a range, or (when one page cannot hold the range)
    * the smaller ranges to extract instead.
@@ -372,47 +323,5 @@ export class SiesaClient {
       const id = integerOf(row.f120_id);
       return id === undefined || inRange(id, range);
     });
-  }
-
-  private async request(
-    descripcion: string,
-    page: number,
-    size: number,
-    parametros?: string,
-  ): Promise<SiesaPage> {
-    const { companyId, credentials, policy, tenantId, log } = this.options;
-    const query = [
-      `idCompania=${encodeURIComponent(companyId)}`,
-      `descripcion=${encodeURIComponent(descripcion)}`,
-      `paginacion=${encodeURIComponent(`numPag=${page}|tamPag=${size}`)}`,
-      ...(parametros ? [`parametros=${encodeParametros(parametros)}`] : []),
-    ].join("&");
-    const operation = `ejecutarconsultaestandar ${descripcion}`;
-    const response = await send(
-      `${this.endpoint}?${query}`,
-      { method: "GET", headers: { ConniKey: credentials.conniKey, ConniToken: credentials.conniToken } },
-      policy,
-      { service: "siesa", operation, tenantId, log },
-    );
-    if (response.status === 401) {
-      log.warn("external call failed", {
-        api: "siesa",
-        operation,
-        tenantId,
-        status: 401,
-        action: "credentials refused",
-      });
-      throw new SiesaAuthError(tenantId);
-    }
-    const answer = readAnswer(response.status, response._data, size);
-    if (answer.kind === "page") return answer.page;
-    log.warn("external call failed", {
-      api: "siesa",
-      operation,
-      tenantId,
-      status: response.status,
-      apiMessage: answer.message,
-    });
-    throw new ExternalCallError("siesa", operation, response.status, answer.message, false);
   }
 }

@@ -1,11 +1,11 @@
 export type { SiesaAnswer, SiesaPage } from "./answer.js";
+export { type RangeResult, SiesaClient } from "./client.js";
 export {
   BARCODES_QUERY,
   ITEMS_QUERY,
-  type RangeResult,
-  SiesaClient,
   type SiesaClientOptions,
+  SiesaConnection,
   type SiesaCredentials,
-} from "./client.js";
+} from "./connection.js";
 export { SiesaAuthError, SiesaFilterError } from "./errors.js";
 export { FULL_RANGE, type KeyRange } from "./ranges.js";

@@ -5,7 +5,7 @@ import { createProductClient } from "../products/index.js";
 import { newRunId } from "../store/runs.js";
 import { type RunRecord, zeroCounts } from "../sync/model.js";
 import type { Tenant } from "../tenants/schema.js";
-import type { WorkerDependencies } from "../workers/dependencies.js";
+import type { RunDependencies } from "../workers/dependencies.js";
 import { markForRepair, repairable } from "./repair.js";
 import { allOk, keptReport, type VerifyReport, type VerifyRunReport } from "./report.js";
 import { verifyTenant } from "./verify.js";
@@ -29,7 +29,7 @@ export type VerifyRunResult = { started: true; run: RunRecord } | { started: fal
  * ends the run `failed` with a reason that says to use `npm run verify`.
  */
 export async function runVerify(
-  ctx: WorkerDependencies,
+  ctx: RunDependencies,
   tenant: Tenant,
   options: { repair: boolean; budgetMs?: number },
 ): Promise<VerifyRunResult> {
@@ -87,7 +87,7 @@ export async function runVerify(
   return { started: true, run };
 }
 
-async function productReader(ctx: WorkerDependencies, tenant: Tenant) {
+async function productReader(ctx: RunDependencies, tenant: Tenant) {
   const credentials = await ctx.credentials.forTenant(tenant);
   return createProductClient(tenant.product.type, {
     baseUrl: tenant.product.baseUrl,
@@ -114,7 +114,7 @@ function ending(report: VerifyReport, started: Date, finished: Date): RunEnd {
 
 /** The repair run, once the verify gave the lease back; a run that took it meanwhile repairs them too. */
 async function startRepair(
-  ctx: WorkerDependencies,
+  ctx: RunDependencies,
   tenant: Tenant,
   marked: number,
 ): Promise<NonNullable<VerifyRunReport["repair"]>> {

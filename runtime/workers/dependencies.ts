@@ -24,15 +24,15 @@ export interface InvocationContext {
 }
 
 /**
- * Everything the workers talk to: the run's state (PipelineStore), the queues, tenants, credentials.
- * runtime/aws/ builds it from the environment; runtime/local/ for `npm start` and `npm run sync`.
+ * What starting and ending runs needs: the run's state (PipelineStore), the queues, tenants and
+ * credentials, but no Siesa or product clients. The API has this much (it starts runs and verifies);
+ * runtime/aws/ builds it from the environment, runtime/local/ for `npm start` and `npm run sync`.
  */
-export interface WorkerDependencies extends PipelineStore {
+export interface RunDependencies extends PipelineStore {
   tenants: TenantDirectory;
   credentials: CredentialSource;
   queues: PipelineQueues;
   redelivery: RedeliveryControl;
-  clientsFor(tenant: Tenant, credentials: TenantCredentials): TenantClients;
   log: Log;
   metrics: MetricsSink;
   /** Base of the retry backoff of failed messages, in seconds (0 locally in tests: retry at once). */
@@ -43,4 +43,9 @@ export interface WorkerDependencies extends PipelineStore {
    * lease's process is gone (so a killed `npm run sync` does not block the tenant until expiry).
    */
   processLease?: { owner: LeaseOwner; isDead(lease: Lease): boolean };
+}
+
+/** Everything the workers talk to: what runs need, and each tenant's Siesa and product clients. */
+export interface WorkerDependencies extends RunDependencies {
+  clientsFor(tenant: Tenant, credentials: TenantCredentials): TenantClients;
 }

@@ -59,5 +59,9 @@ describe("Lambda bundles", () => {
     const loaded = await Promise.all(bundles.map((bundle) => loadInFreshProcess(bundle.file)));
     expect(bundles.map((b) => b.name).sort()).toEqual(["api", "dispatch", "extract", "load", "settle"]);
     expect(loaded.map((l) => l.exports.includes("handler"))).toEqual(bundles.map(() => true));
+    // The API only checks Siesa access: the catalogue's extraction stays in the workers' bundles.
+    const code = async (name: string) => readFile(bundles.find((b) => b.name === name)?.file ?? "", "utf8");
+    expect(await code("extract")).toContain("siesa range split");
+    expect(await code("api")).not.toContain("siesa range split");
   });
 });
