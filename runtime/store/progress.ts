@@ -50,6 +50,10 @@ const clean = (delta: ProgressDelta): ProgressDelta => {
 type Addition = { delta: ProgressDelta; resolve(totals: Progress): void; reject(error: unknown): void };
 
 export class RunProgress implements ProgressStore {
+  /** Per run's counter: the additions waiting for the next write, and whether one is in flight. */
+  readonly #waiting = new Map<string, Addition[]>();
+  readonly #adding = new Set<string>();
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -118,9 +122,6 @@ export class RunProgress implements ProgressStore {
       if (!this.#adding.has(key)) void this.#addWaiting(key, tenantId, runId);
     });
   }
-
-  readonly #waiting = new Map<string, Addition[]>();
-  readonly #adding = new Set<string>();
 
   async #addWaiting(key: string, tenantId: string, runId: string): Promise<void> {
     const batch = this.#waiting.get(key) ?? [];
