@@ -28,11 +28,6 @@ export function recentRuns(runs: RunState, now: () => number): RecentRuns {
         seen.delete(key(tenantId, runId));
       }
     };
-  const remember = (id: string, at: number, run: RunRecord | undefined) => {
-    if (seen.size >= 64)
-      for (const [other, { at: read }] of seen) if (at - read >= RECENT_RUN_MS) seen.delete(other);
-    seen.set(id, { at, run });
-  };
   return {
     // Only answers are kept, not reads in flight: a read that never returns holds up its own caller only.
     async recent(tenantId, runId) {
@@ -41,22 +36,14 @@ export function recentRuns(runs: RunState, now: () => number): RecentRuns {
       if (last && now() - last.at < RECENT_RUN_MS) return last.run;
       const at = now();
       const run = await runs.get(tenantId, runId);
-      remember(id, at, run);
+      if (seen.size >= 64)
+        for (const [other, { at: read }] of seen) if (at - read >= RECENT_RUN_MS) seen.delete(other);
+      seen.set(id, { at, run });
       return run;
     },
-    // What this container reads or creates of a run is a fresh reading too (dispatch's, for the first unit).
     runs: {
-      create: async (run) => {
-        const at = now();
-        await runs.create(run);
-        remember(key(run.tenantId, run.runId), at, run);
-      },
-      get: async (tenantId, runId) => {
-        const at = now();
-        const run = await runs.get(tenantId, runId);
-        remember(key(tenantId, runId), at, run);
-        return run;
-      },
+      create: (run) => runs.create(run),
+      get: (tenantId, runId) => runs.get(tenantId, runId),
       getById: (runId) => runs.getById(runId),
       list: (tenantId, options) => runs.list(tenantId, options),
       addErrors: (tenantId, runId, errors) => runs.addErrors(tenantId, runId, errors),

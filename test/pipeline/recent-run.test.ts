@@ -103,24 +103,4 @@ describe("a run as its units read it", () => {
     expect(streak).toBe(1);
     expect((await w.here.recent(TENANT, RUN))?.status).toBe("succeeded");
   });
-
-  it("needs no read for the first unit of a run this container just started or read (dispatch)", async () => {
-    // prepare: dispatch reads the run the API created, or creates it
-    const w = world();
-    await w.start();
-    await w.here.runs.get(TENANT, RUN);
-    const created = { ...(await w.store.get(TENANT, RUN)), runId: `${RUN}-2` } as Parameters<
-      typeof w.store.create
-    >[0];
-    await w.here.runs.create(created);
-    const readsBefore = w.reads();
-
-    // act: the first units of both
-    const first = await w.here.recent(TENANT, RUN);
-    const second = await w.here.recent(TENANT, created.runId);
-
-    // assess
-    expect(w.reads()).toBe(readsBefore);
-    expect([first?.status, second?.runId]).toEqual(["running", created.runId]);
-  });
 });
