@@ -27,10 +27,10 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
   const run = await ctx.recentRun(tenantId, runId);
   if (run?.status !== "running") return; // a late message of a finished run
   const op = `load:${chunkId}`;
-  // A redelivery whose chunk was counted already is done. A first delivery seldom is (only a re-send
-  // after FIFO's deduplication window), so it does not pay a read for it: the ledger shows what it
-  // wrote, and its count is conditional.
-  if (delivery.receiveCount > 1 && (await ctx.progress.get(tenantId, runId, op))) {
+  // A chunk counted already is done, on any delivery: a unit retried after FIFO's deduplication
+  // window sends its chunks anew, and the ledger does not show the records a chunk counted failed
+  // or rejected, so without this read they would be written again.
+  if (await ctx.progress.get(tenantId, runId, op)) {
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }

@@ -213,6 +213,32 @@ describe("load", () => {
     expect(world.product.writes).toHaveLength(11);
   });
 
+  it("writes nothing again when a counted chunk is sent anew after the deduplication window, a record it counted failed included", async () => {
+    // prepare: a run of several chunks; the first one's last delivery gives up on one record
+    // (counted failed), then the product recovers
+    const world = stepWorld({ items: 60 });
+    const runId = await startRun(world);
+    await deliver(world, "pages");
+    const loads = world.queues.queues.loads.queue;
+    const [message] = loads.receive(1);
+    if (!message) throw new Error("no chunk was sent");
+    const { records } = JSON.parse(message.body) as { records: { key: string }[] };
+    const failing = records[0]?.key;
+    world.product.failWith = (record) =>
+      record.key === failing ? new ExternalCallError("kong-rfid", "POST sku", 500, "boom", true) : undefined;
+    await world.handlers.load(toEvent([{ ...message, receiveCount: 3 }], loads.arn));
+    world.product.failWith = () => undefined;
+
+    // act: its unit, retried more than 5 minutes later, sends the chunk again: a first delivery
+    await world.handlers.load(toEvent([{ ...message, messageId: "sent-again", receiveCount: 1 }], loads.arn));
+
+    // assess
+    expect(world.product.writes.filter((w) => w.record.key === failing)).toHaveLength(1);
+    expect(world.product.writes).toHaveLength(records.length);
+    await drain(world);
+    expect(await countsOf(world, runId)).toMatchObject({ extracted: 60, created: 59, failed: 1 });
+  });
+
   it("sends a malformed message to the dead-letter queue after its last delivery", async () => {
     // prepare
     const world = stepWorld();
