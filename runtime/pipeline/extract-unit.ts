@@ -51,6 +51,10 @@ export async function extractUnit(
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
+  // Likewise a unit whose records an earlier delivery planned is read whole now: were it split, its
+  // children would extract and count those records a second time.
+  const planned =
+    delivery.receiveCount > 1 ? await ctx.progress.get(tenantId, runId, planOp(unitId)) : undefined;
   if (run.stopReason) {
     await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
     await finaliseIfComplete(ctx, tenantId, runId);
@@ -61,7 +65,7 @@ export async function extractUnit(
   let clients: TenantAndClients;
   try {
     clients = await ctx.tenantClients(tenantId);
-    result = await clients.clients.siesa.extractRange(unit.range);
+    result = await clients.clients.siesa.extractRange(unit.range, planned ? { split: false } : {});
   } catch (error) {
     reportApiError(ctx, tenantId, runId, error);
     if (isRunStopping(error)) {
@@ -137,19 +141,20 @@ export async function extractUnit(
       totals = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, ...counts }, kept);
       if (totals && diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
     } else {
-      const planOp = `plan:${unitId}`;
-      const planned = await ctx.progress.apply(
+      const planOnce = await ctx.progress.apply(
         tenantId,
         runId,
-        planOp,
+        planOp(unitId),
         { ...counts, loadsPlanned: chunks.length },
         { ...kept, sizes: chunks.map((chunk) => chunk.records.length) },
       );
-      if (planned && diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
-      if (!planned) {
+      if (planOnce && diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
+      if (!planOnce) {
         // A retry: the first plan stands, cut as it was (Siesa should return the same rows; were
         // there more now, those beyond the plan would be counted nowhere, so they wait for the next run).
-        const sizes = (await ctx.progress.get(tenantId, runId, planOp))?.data?.sizes as number[] | undefined;
+        const sizes = (planned ?? (await ctx.progress.get(tenantId, runId, planOp(unitId))))?.data?.sizes as
+          | number[]
+          | undefined;
         if (sizes) chunks = recut(chunks, sizes);
       }
       await ctx.queues.sendLoads(chunks, clients.tenant.sync.concurrency);
@@ -162,6 +167,9 @@ export async function extractUnit(
 
 /** The operation of a unit that was split: its children's ranges, and the unit counted done. */
 export const splitOp = (unitId: string) => `split:${unitId}`;
+
+/** The operation that counts a unit's records and plans its chunks, before they are sent. */
+export const planOp = (unitId: string) => `plan:${unitId}`;
 
 /** The children's ranges a split operation recorded. */
 export const rangesOf = (split: AppliedOperation | undefined): KeyRange[] =>

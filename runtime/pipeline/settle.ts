@@ -3,7 +3,7 @@ import { type RecordError, zeroCounts } from "../sync/model.js";
 import type { PipelineContext } from "./context.js";
 import { runIdForMessage } from "./dispatch-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
-import { rangesOf, sendChildren, splitOp } from "./extract-unit.js";
+import { planOp, rangesOf, sendChildren, splitOp } from "./extract-unit.js";
 import { finaliseIfComplete } from "./finalise.js";
 import { chunkOutcome, earlierOutcome, type RecordOutcome, writeAll } from "./load-chunk.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
@@ -33,7 +33,7 @@ export async function settleUnit(ctx: PipelineContext, unit: ExtractUnit): Promi
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
-  const plan = await ctx.progress.get(tenantId, runId, `plan:${unitId}`);
+  const plan = await ctx.progress.get(tenantId, runId, planOp(unitId));
   if (plan) {
     const sizes = (plan.data?.sizes as number[] | undefined) ?? [];
     const errors: RecordError[] = [];

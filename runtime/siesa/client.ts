@@ -32,10 +32,10 @@ const GALLOP_FIRST_PAGES = Array.from({ length: ESTIMATE_PROBES }, (_, i) => 2 *
  */
 export class SiesaClient extends SiesaConnection {
   /**
-   * One unit of work: the complete records of a range, or (when one page cannot hold the range)
-   * the smaller ranges to extract instead.
+   * One unit of work: the complete records of a range, or (when a few pages cannot hold the range)
+   * the smaller ranges to extract instead; with `split: false`, always the records.
    */
-  async extractRange(range: KeyRange): Promise<RangeResult> {
+  async extractRange(range: KeyRange, options: { split?: boolean } = {}): Promise<RangeResult> {
     const parametros = rangeParametros(range, this.options.erpCompany);
     // The whole range is the run's first request, with nothing else in flight: in the same round
     // trip it asks whether any id lies beyond it, and the first pages that count it (a catalogue of
@@ -52,8 +52,10 @@ export class SiesaClient extends SiesaConnection {
       if (range.to - range.from > 1) {
         const ranges = await this.split(ITEMS_QUERY, range, parametros, first, counting);
         // The first range fans out; a later one that overflowed its page a little is read here,
-        // piece by piece: one unit of work instead of a split and its children.
-        const pieces = whole ? undefined : await this.readPieces(ranges);
+        // piece by piece: one unit of work instead of a split and its children. `split: false`
+        // reads any range here (a retried unit whose records were planned must not split now).
+        const most = options.split === false ? Number.POSITIVE_INFINITY : MAX_UNIT_PAGES * this.pageSize;
+        const pieces = whole && options.split !== false ? undefined : await this.readPieces(ranges, most);
         if (!pieces) return { kind: "split", ranges };
         rows = pieces;
       } else rows = await this.walk(ITEMS_QUERY, { f120_id: range.from }, parametros);
@@ -73,11 +75,10 @@ export class SiesaClient extends SiesaConnection {
   /**
    * The item rows of these pieces of a range, each read whole (a piece whose page is full again is
    * cut again, on its own page's ids). Every piece is read afresh, so a unit read again after a
-   * crash covers its range whatever Siesa's order. Undefined when the pieces hold more than
-   * MAX_UNIT_PAGES pages: they are then split off as units of their own, to be read in parallel.
+   * crash covers its range whatever Siesa's order. Undefined when the pieces hold more than `most`
+   * rows: they are then split off as units of their own, to be read in parallel.
    */
-  private async readPieces(ranges: readonly KeyRange[]): Promise<SiesaRow[] | undefined> {
-    const most = MAX_UNIT_PAGES * this.pageSize;
+  private async readPieces(ranges: readonly KeyRange[], most: number): Promise<SiesaRow[] | undefined> {
     if (ranges.reduce((sum, range) => sum + (range.expected ?? this.pageSize), 0) > most) return undefined;
     const rows: SiesaRow[] = [];
     const pending = [...ranges];

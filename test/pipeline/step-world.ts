@@ -44,11 +44,12 @@ export class FakeSiesa {
     }));
   }
 
-  async extractRange(range: KeyRange): Promise<RangeResult> {
+  async extractRange(range: KeyRange, options: { split?: boolean } = {}): Promise<RangeResult> {
     this.reads++;
     this.onRead(range);
     const inRange = this.items.filter((r) => Number(r.key) >= range.from && Number(r.key) < range.to);
-    if (inRange.length <= this.pageSize) return { kind: "records", records: inRange };
+    if (inRange.length <= this.pageSize || options.split === false)
+      return { kind: "records", records: inRange };
     const ids = inRange.map((r) => Number(r.key));
     const cut = ids[Math.floor(ids.length / 2)] as number;
     return {

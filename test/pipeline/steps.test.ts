@@ -113,6 +113,36 @@ describe("extract", () => {
     expect((await world.store.progress.read(world.tenant.id, runId)).unitsPlanned).toBe(4);
   });
 
+  it("on a retry reads whole a unit whose records the first delivery planned, although Siesa would now split it", async () => {
+    // prepare: the first delivery of the whole range read 250 records (Siesa answered short then),
+    // planned 10 chunks and sent them, then died; now the range's first page comes back full
+    const world = stepWorld({ items: 250 });
+    const runId = await startRun(world);
+    const unit = { tenantId: world.tenant.id, runId, unitId: "0", range: FULL_RANGE };
+    await world.store.progress.apply(
+      world.tenant.id,
+      runId,
+      "plan:0",
+      { extracted: 250, loadsPlanned: 10 },
+      { sizes: Array.from({ length: 10 }, () => 25) },
+    );
+    world.queues.queues.pages.queue.receive(10); // the first delivery's message, in flight
+
+    // act
+    await world.handlers.extract(eventOf(world.queues.queues.pages.queue, unit, 2));
+
+    // assess: no split, no children; the planned chunks, and the unit counted done once
+    expect(await world.store.progress.get(world.tenant.id, runId, "split:0")).toBeUndefined();
+    const children = world.queues.queues.pages.queue.bodies().filter((b) => JSON.parse(b).unitId !== "0");
+    expect(children).toEqual([]);
+    expect(world.queues.queues.loads.queue.size).toBe(10);
+    expect(await world.store.progress.read(world.tenant.id, runId)).toMatchObject({
+      unitsPlanned: 2,
+      unitsDone: 1,
+      extracted: 250,
+    });
+  });
+
   it("counts an unchanged record without sending it, and sends changed ones in one chunk per unit", async () => {
     // prepare: a first run wrote every item; then two items change in Siesa
     const world = stepWorld({ items: 80 });

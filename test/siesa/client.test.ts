@@ -366,6 +366,19 @@ describe("SiesaClient.extractRange", () => {
     expect(result.ranges.at(-1)?.to).toBe(range.to);
   });
 
+  it("reads a range whole when asked not to split it (a retried unit whose records were planned)", async () => {
+    const { client, sandbox } = await startSiesa({ catalogue: catalogue({ size: 1_000 }) });
+    const ids = sandbox.catalogue.companyItemIds().sort((a, b) => a - b);
+
+    const result = await client().extractRange(
+      { from: ids[0] as number, to: FULL_RANGE.to, expected: 90 },
+      { split: false },
+    );
+
+    if (result.kind !== "records") throw new Error(`expected records, got a ${result.kind}`);
+    expect(result.records.map((r) => Number(r.key)).sort((a, b) => a - b)).toEqual(ids);
+  });
+
   it("cuts the first range on every page it read to count it, so most pieces fit one page", async () => {
     // prepare: 5,000 items, pages of 100, in an order reshuffled on every request
     const { client, sandbox } = await startSiesa({ catalogue: catalogue({ size: 5_000 }) });
