@@ -110,6 +110,8 @@ export const nodeFetch: typeof fetch = (input, init = {}) =>
  * against 0.37 ms per Siesa page of 100 rows). `body` is null; ofetch finds the bytes as
  * `_bodyInit`, the name it checks for responses that carry their body that way.
  */
+const UTF8 = new TextDecoder();
+
 export class ReadResponse extends Response {
   readonly _bodyInit: Buffer | null;
 
@@ -119,7 +121,8 @@ export class ReadResponse extends Response {
   }
 
   // Properties, as the DOM typings declare them (they shadow Response's prototype methods).
-  override text = async (): Promise<string> => this._bodyInit?.toString("utf8") ?? "";
+  // Decoded as Response.text() does: UTF-8, a leading byte order mark dropped.
+  override text = async (): Promise<string> => (this._bodyInit ? UTF8.decode(this._bodyInit) : "");
 
   override json = async (): Promise<unknown> => JSON.parse(await this.text());
 

@@ -15,6 +15,9 @@ beforeAll(async () => {
       }),
     )
     .delete("/gone", (c) => c.body(null, 204))
+    .get("/bom", (c) =>
+      c.body(Buffer.from('\uFEFF{"ok":true}', "utf8"), 200, { "content-type": "application/json" }),
+    )
     .get("/slow", async (c) => {
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       return c.text("late");
@@ -46,6 +49,12 @@ describe("nodeFetch", () => {
     const expected = { body: { external_id: "REF-2" }, auth: "Token t" };
     expect(JSON.parse(text._data ?? "")).toEqual(expected);
     expect(JSON.parse(Buffer.from(bytes).toString("utf8"))).toEqual(expected);
+  });
+
+  it("drops a leading byte order mark, as fetch does", async () => {
+    const response = await nodeFetch(`${server.url}/bom`);
+
+    expect(await response.json()).toEqual({ ok: true });
   });
 
   it("gives an empty body for 204", async () => {
