@@ -46,21 +46,18 @@ export class SiesaClient extends SiesaConnection {
       whole ? this.assertNothingOutside() : undefined,
       whole ? this.queryPages(ITEMS_QUERY, GALLOP_FIRST_PAGES, parametros) : undefined,
     ]);
-    this.assertFiltered(first.rows, range);
-    let rows = first.rows;
-    if (!first.endOfData) {
-      if (range.to - range.from > 1) {
-        const ranges = await this.split(ITEMS_QUERY, range, parametros, first, counting);
-        // The first range fans out; a later one that overflowed its page a little is read here,
-        // piece by piece: one unit of work instead of a split and its children. `split: false`
-        // reads any range here (a retried unit whose records were planned must not split now).
-        const most = options.split === false ? Number.POSITIVE_INFINITY : MAX_UNIT_PAGES * this.pageSize;
-        const pieces = whole && options.split !== false ? undefined : await this.readPieces(ranges, most);
-        if (!pieces) return { kind: "split", ranges };
-        rows = pieces;
-      } else rows = await this.walk(ITEMS_QUERY, { f120_id: range.from }, parametros);
+    const read = await this.fromFirstPage(range, parametros, first, counting);
+    let items: SiesaRow[];
+    if ("rows" in read) items = read.rows;
+    else {
+      // The first range fans out; a later one that overflowed its page a little is read here,
+      // piece by piece: one unit of work instead of a split and its children. `split: false`
+      // reads any range here (a retried unit whose records were planned must not split now).
+      const most = options.split === false ? Number.POSITIVE_INFINITY : MAX_UNIT_PAGES * this.pageSize;
+      const pieces = whole && options.split !== false ? undefined : await this.readPieces(read.pieces, most);
+      if (!pieces) return { kind: "split", ranges: read.pieces };
+      items = pieces;
     }
-    const items = this.keep(rows, range);
     if (items.length === 0) return { kind: "records", records: [] };
     // Barcode rows carry no f120_id and no company (SYSTEM.md §4): they are read by the references
     // of this finished range's items, and joined to them by trimmed reference only.
@@ -84,15 +81,34 @@ export class SiesaClient extends SiesaConnection {
     const pending = [...ranges];
     for (let piece = pending.shift(); piece; piece = pending.shift()) {
       const parametros = rangeParametros(piece, this.options.erpCompany);
-      const page = await this.queryPage(ITEMS_QUERY, 1, parametros);
-      this.assertFiltered(page.rows, piece);
-      if (page.endOfData) rows.push(...this.keep(page.rows, piece));
-      else if (piece.to - piece.from > 1)
-        pending.unshift(...(await this.split(ITEMS_QUERY, piece, parametros, page)));
-      else rows.push(...this.keep(await this.walk(ITEMS_QUERY, { f120_id: piece.from }, parametros), piece));
+      const read = await this.fromFirstPage(
+        piece,
+        parametros,
+        await this.queryPage(ITEMS_QUERY, 1, parametros),
+      );
+      if ("rows" in read) rows.push(...read.rows);
+      else pending.unshift(...read.pieces);
       if (rows.length > most) return undefined;
     }
     return rows;
+  }
+
+  /**
+   * What a range's first page says: a short page is all of the range's rows (this company's, inside
+   * it); a full one gives the pieces to read instead, cut on its ids; a single id that fills a page
+   * is walked.
+   */
+  private async fromFirstPage(
+    range: KeyRange,
+    parametros: string,
+    first: SiesaPage,
+    counting?: SiesaPage[],
+  ): Promise<{ rows: SiesaRow[] } | { pieces: KeyRange[] }> {
+    this.assertFiltered(first.rows, range);
+    if (first.endOfData) return { rows: this.keep(first.rows, range) };
+    if (range.to - range.from > 1)
+      return { pieces: await this.split(ITEMS_QUERY, range, parametros, first, counting) };
+    return { rows: this.keep(await this.walk(ITEMS_QUERY, { f120_id: range.from }, parametros), range) };
   }
 
   /**
