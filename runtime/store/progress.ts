@@ -21,7 +21,6 @@ import {
   GetCommand,
   PutCommand,
   paginateQuery,
-  QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { AppliedOperation, OperationData, ProgressStore } from "../pipeline/ports.js";
@@ -128,9 +127,8 @@ export class RunProgress implements ProgressStore {
     this.#waiting.delete(key);
     this.#adding.add(key);
     try {
-      const sum: ProgressDelta = {};
-      for (const { delta } of batch)
-        for (const field of FIELDS) if (delta[field]) sum[field] = (sum[field] ?? 0) + (delta[field] ?? 0);
+      const sum = zeroProgress();
+      for (const { delta } of batch) addDelta(sum, delta);
       const after = await this.#send(tenantId, runId, sum);
       // The last caller sees the counter as written; each earlier one, without those after it.
       for (let i = batch.length - 1; i >= 0; i--) {
@@ -212,21 +210,18 @@ export class RunProgress implements ProgressStore {
 
   async sum(tenantId: string, runId: string): Promise<Progress> {
     const total = zeroProgress();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "tenantId = :p AND begins_with(runId, :ops)",
-          ExpressionAttributeValues: { ":p": partition(tenantId), ":ops": `${runId}#op#` },
-          ProjectionExpression: "delta",
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: "tenantId = :p AND begins_with(runId, :ops)",
+        ExpressionAttributeValues: { ":p": partition(tenantId), ":ops": `${runId}#op#` },
+        ProjectionExpression: "delta",
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages)
       for (const item of page.Items ?? []) addDelta(total, (item.delta ?? {}) as ProgressDelta);
-      start = page.LastEvaluatedKey;
-    } while (start);
     return total;
   }
 }
