@@ -40,47 +40,51 @@ export class TenantLease implements LeaseStore {
     };
     // The usual cases in one write, without reading first: no lease, or this run's own (a redelivered
     // message takes it again). Only a lease held by another run needs reading, to judge it.
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: "attribute_not_exists(tenantId) OR runId = :runId",
-          ExpressionAttributeValues: { ":runId": runId },
-        }),
-      );
+    if (await this.#putIf(item, "attribute_not_exists(tenantId) OR runId = :runId", { ":runId": runId })) {
       return { acquired: true };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = await this.current(tenantId);
       if (current && current.runId !== runId && !isTakeable(current, now, options.isDead)) {
         return { acquired: false, holder: current };
       }
-      try {
-        await this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: item,
-            // Replace only what we just read: a lease taken in between makes us read again.
-            ConditionExpression: current
-              ? "runId = :seenRun AND expiresAt = :seenExpiry"
-              : "attribute_not_exists(tenantId)",
-            ...(current
-              ? { ExpressionAttributeValues: { ":seenRun": current.runId, ":seenExpiry": current.expiresAt } }
-              : {}),
-          }),
-        );
+      // Replace only what we just read: a lease taken in between makes us read again.
+      const replaced = current
+        ? await this.#putIf(item, "runId = :seenRun AND expiresAt = :seenExpiry", {
+            ":seenRun": current.runId,
+            ":seenExpiry": current.expiresAt,
+          })
+        : await this.#putIf(item, "attribute_not_exists(tenantId)");
+      if (replaced) {
         return current && current.runId !== runId
           ? { acquired: true, replaced: current }
           : { acquired: true };
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
     }
     const holder = await this.current(tenantId);
     return holder ? { acquired: false, holder } : this.acquire(tenantId, runId, now, durationMs, options);
+  }
+
+  /** Writes the lease item if `condition` holds; false when it does not. */
+  async #putIf(
+    item: Record<string, unknown>,
+    condition: string,
+    values?: Record<string, unknown>,
+  ): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: condition,
+          ...(values ? { ExpressionAttributeValues: values } : {}),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /** Releases the lease if `runId` still holds it. */
