@@ -26,11 +26,10 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
   const { tenantId, runId, chunkId } = chunk;
   const run = await ctx.recentRun(tenantId, runId);
   if (run?.status !== "running") return; // a late message of a finished run
-  const op = `load:${chunkId}`;
   // A chunk counted already is done, on any delivery: a unit retried after FIFO's deduplication
   // window sends its chunks anew, and the ledger does not show the records a chunk counted failed
   // or rejected, so without this read they would be written again.
-  if (await ctx.progress.get(tenantId, runId, op)) {
+  if (await ctx.progress.get(tenantId, runId, loadOp(chunkId))) {
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
@@ -41,8 +40,7 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
       )
     : await writeAll(ctx, chunk, delivery.deadline);
 
-  const written = outcomes.flatMap((o) => ("entry" in o && o.entry ? [o.entry] : []));
-  if (written.length > 0) await ctx.ledger.putMany(tenantId, written);
+  await keepWritten(ctx, chunk, outcomes);
 
   // A product that asked to be left alone for a while decides when the chunk comes back.
   const retries = outcomes.filter(
@@ -52,14 +50,29 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
   if (retry && !delivery.final) throw retry.error; // back after a backoff; written records are skipped then
 
   // Every record has its outcome now (retries exhausted count as failed, with their last error).
-  const { delta, errors, data } = chunkOutcome(chunk, outcomes);
-  const totals = await ctx.progress.apply(tenantId, runId, op, delta, data);
-  if (totals && errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
-  await finaliseIfComplete(ctx, tenantId, runId, totals);
+  await countChunk(ctx, chunk, outcomes);
   // The final delivery failed and its records are counted: the message is done. Sending it on to the
   // dead-letter queue would hold the tenant's FIFO slot for a whole visibility timeout first.
   if (retry) givenUp(ctx, "loads", tenantId, runId, messageOf(retry.error));
 }
+
+/** Tells the ledger what the product accepted (a chunk's written records). */
+export async function keepWritten(ctx: PipelineContext, chunk: LoadChunk, outcomes: RecordOutcome[]) {
+  const written = outcomes.flatMap((o) => ("entry" in o && o.entry ? [o.entry] : []));
+  if (written.length > 0) await ctx.ledger.putMany(chunk.tenantId, written);
+}
+
+/** Counts a chunk's outcomes as its one operation, with its errors, and ends the run if it was the last. */
+export async function countChunk(ctx: PipelineContext, chunk: LoadChunk, outcomes: RecordOutcome[]) {
+  const { tenantId, runId, chunkId } = chunk;
+  const { delta, errors, data } = chunkOutcome(chunk, outcomes);
+  const totals = await ctx.progress.apply(tenantId, runId, loadOp(chunkId), delta, data);
+  if (totals && errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
+  await finaliseIfComplete(ctx, tenantId, runId, totals);
+}
+
+/** The operation that counts a load chunk's outcomes. */
+export const loadOp = (chunkId: string) => `load:${chunkId}`;
 
 /**
  * A chunk's operation: its records' outcomes counted (a deactivation's apart: `deactivated` or

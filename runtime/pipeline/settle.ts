@@ -5,7 +5,14 @@ import { runIdForMessage } from "./dispatch-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
 import { planOp, rangesOf, sendChildren, splitOp } from "./extract-unit.js";
 import { finaliseIfComplete } from "./finalise.js";
-import { chunkOutcome, earlierOutcome, type RecordOutcome, writeAll } from "./load-chunk.js";
+import {
+  countChunk,
+  earlierOutcome,
+  keepWritten,
+  loadOp,
+  type RecordOutcome,
+  writeAll,
+} from "./load-chunk.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
 
 /**
@@ -38,7 +45,7 @@ export async function settleUnit(ctx: PipelineContext, unit: ExtractUnit): Promi
     const sizes = (plan.data?.sizes as number[] | undefined) ?? [];
     const errors: RecordError[] = [];
     for (const [i, size] of sizes.entries()) {
-      const op = `load:${unitId}/${i}`;
+      const op = loadOp(`${unitId}/${i}`);
       if (await ctx.progress.apply(tenantId, runId, op, { loadsDone: 1, failed: size }))
         errors.push({
           key: `unit ${unitId}, chunk ${i} (${size} records)`,
@@ -72,9 +79,8 @@ export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promi
   const { tenantId, runId, chunkId } = chunk;
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return;
-  const op = `load:${chunkId}`;
   // Counted by its last delivery, which may have died before it could end the run.
-  if (await ctx.progress.get(tenantId, runId, op)) {
+  if (await ctx.progress.get(tenantId, runId, loadOp(chunkId))) {
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
@@ -84,12 +90,8 @@ export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promi
   // written is counted failed, and the next run writes it.
   const repeatable = chunk.records.every((record) => record.action === "deactivate");
   const outcomes = repeatable ? await writeAll(ctx, chunk) : await reachedOutcomes(ctx, chunk);
-  const entries = outcomes.flatMap((o) => ("entry" in o && o.entry ? [o.entry] : []));
-  if (entries.length > 0) await ctx.ledger.putMany(tenantId, entries);
-  const { delta, errors, data } = chunkOutcome(chunk, outcomes);
-  const totals = await ctx.progress.apply(tenantId, runId, op, delta, data);
-  if (totals && errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
-  await finaliseIfComplete(ctx, tenantId, runId, totals);
+  await keepWritten(ctx, chunk, outcomes);
+  await countChunk(ctx, chunk, outcomes);
 }
 
 /** What the ledger shows each record of a dead chunk reached; the rest failed. */
