@@ -33,7 +33,7 @@ export async function extractUnit(
   const { tenantId, runId, unitId } = unit;
   const run = await ctx.recentRun(tenantId, runId);
   if (run?.status !== "running") return; // a late message of a finished run
-  const op = `unit:${unitId}`;
+  const op = unitOp(unitId);
   // A redelivery that already ran is skipped (every count is conditional anyway; this saves its work).
   // A first delivery seldom finds its unit done (only a re-send after FIFO's deduplication window),
   // so it does not pay a read for it.
@@ -164,6 +164,9 @@ export async function extractUnit(
   if (run.failedUnitStreak) await ctx.runs.unitOutcome(tenantId, runId, false);
   await finaliseIfComplete(ctx, tenantId, runId, totals);
 }
+
+/** The operation that counts a unit done (and, with nothing to load, its records). */
+export const unitOp = (unitId: string) => `unit:${unitId}`;
 
 /** The operation of a unit that was split: its children's ranges, and the unit counted done. */
 export const splitOp = (unitId: string) => `split:${unitId}`;

@@ -3,7 +3,7 @@ import { type RecordError, zeroCounts } from "../sync/model.js";
 import type { PipelineContext } from "./context.js";
 import { runIdForMessage } from "./dispatch-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
-import { planOp, rangesOf, sendChildren, splitOp } from "./extract-unit.js";
+import { planOp, rangesOf, sendChildren, splitOp, unitOp } from "./extract-unit.js";
 import { finaliseIfComplete } from "./finalise.js";
 import {
   countChunk,
@@ -54,11 +54,11 @@ export async function settleUnit(ctx: PipelineContext, unit: ExtractUnit): Promi
         });
     }
     if (errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
-    const totals = await ctx.progress.apply(tenantId, runId, `unit:${unitId}`, { unitsDone: 1 });
+    const totals = await ctx.progress.apply(tenantId, runId, unitOp(unitId), { unitsDone: 1 });
     await finaliseIfComplete(ctx, tenantId, runId, totals);
     return;
   }
-  const totals = await ctx.progress.apply(tenantId, runId, `unit:${unitId}`, {
+  const totals = await ctx.progress.apply(tenantId, runId, unitOp(unitId), {
     unitsDone: 1,
     unitsFailed: 1,
   });
