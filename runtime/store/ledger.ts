@@ -4,8 +4,6 @@
  * Item: { tenantId, recordKey, hash, productId, runId, updatedAt, outcome?, active?, reactivated? }.
  */
 import {
-  BatchGetCommand,
-  type BatchGetCommandInput,
   BatchWriteCommand,
   type BatchWriteCommandInput,
   type DynamoDBDocumentClient,
@@ -13,7 +11,8 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { forEachConcurrent } from "../sync/pool.js";
 import type { LedgerEntry } from "../sync/ports.js";
-import { BATCH_GET_MAX, BATCH_PARALLELISM, BATCH_WRITE_MAX, chunk, sendUntilProcessed } from "./batch.js";
+import { BATCH_PARALLELISM, BATCH_WRITE_MAX, chunk, sendUntilProcessed } from "./batch.js";
+import { ReadBatch } from "./read-batch.js";
 
 export type { LedgerEntry };
 
@@ -37,35 +36,24 @@ export class RecordLedger {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Shared with the other stores of `doc`, so that reads asked for together go out together. */
+    private readonly reads = new ReadBatch(doc),
   ) {}
 
   /** The ledger entries of `keys` that exist; keys never written are absent from the map. */
   async getMany(tenantId: string, keys: string[]): Promise<Map<string, LedgerEntry>> {
     this.check(tenantId, keys);
+    // Read strongly: a redelivered message may read right after the write it repeats.
+    const items = await this.reads.getMany(
+      this.tableName,
+      keys.map((recordKey) => ({ tenantId, recordKey })),
+    );
     const found = new Map<string, LedgerEntry>();
-    // BatchGetItem refuses a request that names the same key twice.
-    const batches = chunk([...new Set(keys)], BATCH_GET_MAX);
-    await forEachConcurrent(batches, BATCH_PARALLELISM, (batch) => {
-      const request: BatchGetCommandInput["RequestItems"] = {
-        [this.tableName]: {
-          Keys: batch.map((recordKey) => ({ tenantId, recordKey })),
-          // A redelivered message may read right after the write it repeats: read what was written.
-          ConsistentRead: true,
-        },
-      };
-      return sendUntilProcessed(
-        request,
-        async (RequestItems) => {
-          const answer = await this.doc.send(new BatchGetCommand({ RequestItems }));
-          for (const item of answer.Responses?.[this.tableName] ?? []) {
-            const entry = toEntry(item);
-            found.set(entry.key, entry);
-          }
-          return answer.UnprocessedKeys?.[this.tableName]?.Keys?.length ? answer.UnprocessedKeys : undefined;
-        },
-        `ledger ${this.tableName}, tenant ${tenantId}: reading ${batch.length} records`,
-      );
-    });
+    for (const item of items) {
+      if (!item) continue;
+      const entry = toEntry(item);
+      found.set(entry.key, entry);
+    }
     return found;
   }
 

@@ -16,16 +16,11 @@
  * dynalite, DynamoDB Local and DynamoDB. Every item expires with the run's history.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  paginateQuery,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { AppliedOperation, OperationData, ProgressStore } from "../pipeline/ports.js";
 import type { Progress, ProgressDelta } from "../sync/model.js";
 import { addDelta, zeroProgress } from "../sync/run-status.js";
+import { ReadBatch } from "./read-batch.js";
 import { expiresAt } from "./retention.js";
 
 const FIELDS = Object.keys(zeroProgress()) as (keyof Progress)[];
@@ -56,19 +51,14 @@ export class RunProgress implements ProgressStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Shared with the other stores of `doc`, so that reads asked for together go out together. */
+    private readonly reads = new ReadBatch(doc),
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** One progress item of the run's partition, read strongly. */
-  async #item(tenantId: string, key: string): Promise<Record<string, unknown> | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { tenantId: partition(tenantId), runId: key },
-        ConsistentRead: true,
-      }),
-    );
-    return Item;
+  /** One progress item of the run's partition, read strongly (with other reads asked for at once). */
+  #item(tenantId: string, key: string): Promise<Record<string, unknown> | undefined> {
+    return this.reads.get(this.tableName, { tenantId: partition(tenantId), runId: key });
   }
 
   async get(tenantId: string, runId: string, opId: string): Promise<AppliedOperation | undefined> {

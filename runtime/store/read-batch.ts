@@ -1,0 +1,98 @@
+/**
+ * Strongly consistent reads of items, from any of the store's tables, that are asked for in the same
+ * turn of the event loop go to DynamoDB together: one BatchGetItem per 100 keys instead of a request
+ * each. The load step asks whether a chunk was counted and what the ledger holds of its records at
+ * once, so a delivery costs one round trip before it writes, not two.
+ */
+import { BatchGetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { forEachConcurrent } from "../sync/pool.js";
+import { BATCH_GET_MAX, BATCH_PARALLELISM, chunk, sendUntilProcessed } from "./batch.js";
+
+type Key = Record<string, string>;
+type Item = Record<string, unknown>;
+type RequestItems = Record<string, { Keys: Key[]; ConsistentRead: true }>;
+
+/** One caller's keys of one table, answered together. */
+interface Ask {
+  table: string;
+  keys: readonly Key[];
+  resolve(items: (Item | undefined)[]): void;
+  reject(error: unknown): void;
+}
+
+export class ReadBatch {
+  #asks: Ask[] = [];
+
+  constructor(private readonly doc: DynamoDBDocumentClient) {}
+
+  /** The item with `key` in `table`, or undefined when there is none. */
+  async get(table: string, key: Key): Promise<Item | undefined> {
+    const [item] = await this.getMany(table, [key]);
+    return item;
+  }
+
+  /** The items of `keys` in `table`, in the order of `keys`: undefined where there is none. */
+  getMany(table: string, keys: readonly Key[]): Promise<(Item | undefined)[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      if (this.#asks.length === 0) queueMicrotask(() => void this.#flush());
+      this.#asks.push({ table, keys, resolve, reject });
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const asks = this.#asks;
+    this.#asks = [];
+    // BatchGetItem refuses a request that names the same key twice: each key is read once.
+    const keys = new Map<string, { table: string; key: Key }>();
+    for (const { table, keys: asked } of asks) {
+      for (const key of asked) keys.set(idOf(table, key), { table, key });
+    }
+    const found = new Map<string, Item>();
+    const failures: unknown[] = [];
+    await forEachConcurrent(chunk([...keys.values()], BATCH_GET_MAX), BATCH_PARALLELISM, async (batch) => {
+      try {
+        await this.#read(batch, found);
+      } catch (error) {
+        failures.push(error);
+      }
+    });
+    for (const ask of asks) {
+      // A failed request fails every caller: the caller cannot know which of its keys it held.
+      if (failures.length > 0) ask.reject(failures[0]);
+      else ask.resolve(ask.keys.map((key) => found.get(idOf(ask.table, key))));
+    }
+  }
+
+  /** One BatchGetItem, and its resends of what DynamoDB left unprocessed. */
+  async #read(batch: { table: string; key: Key }[], found: Map<string, Item>): Promise<void> {
+    const request: RequestItems = {};
+    for (const { table, key } of batch) {
+      request[table] ??= { Keys: [], ConsistentRead: true };
+      request[table].Keys.push(key);
+    }
+    await sendUntilProcessed(
+      request,
+      async (RequestItems) => {
+        const answer = await this.doc.send(new BatchGetCommand({ RequestItems }));
+        for (const [table, items] of Object.entries(answer.Responses ?? {})) {
+          const names = Object.keys(request[table]?.Keys[0] ?? {}).sort();
+          for (const item of items) found.set(idOf(table, item, names), item);
+        }
+        const left = Object.values(answer.UnprocessedKeys ?? {}).some((t) => (t.Keys?.length ?? 0) > 0);
+        return left ? (answer.UnprocessedKeys as RequestItems) : undefined;
+      },
+      `reading ${batch.length} items of ${Object.keys(request).join(", ")}`,
+    );
+  }
+}
+
+/**
+ * A key's identity: its table, then its attributes' values in the order of their names (`names`: the
+ * key's, sorted; an item's are those of a key of its table).
+ */
+const idOf = (table: string, item: Record<string, unknown>, names = Object.keys(item).sort()): string => {
+  let id = table;
+  for (const name of names) id += `\u0000${String(item[name])}`;
+  return id;
+};
