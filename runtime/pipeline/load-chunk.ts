@@ -23,13 +23,14 @@ export type RecordOutcome =
  * (`deactivated`, `deactivationsFailed`), not counted among the extracted records'.
  */
 export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery: Delivery): Promise<void> {
-  const { tenantId, runId, chunkId } = chunk;
+  const { tenantId, runId } = chunk;
   const run = await ctx.recentRun(tenantId, runId);
   if (run?.status !== "running") return; // a late message of a finished run
   // A chunk counted already is done, on any delivery: a unit retried after FIFO's deduplication
   // window sends its chunks anew, and the ledger does not show the records a chunk counted failed
   // or rejected, so without this read they would be written again.
-  if (await ctx.progress.get(tenantId, runId, loadOp(chunkId))) {
+  const earlier = await earlierDeliveries(ctx, chunk);
+  if (earlier.counted) {
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
@@ -38,7 +39,7 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
     ? chunk.records.map(
         (): RecordOutcome => ({ outcome: "failed", reason: `run stopped: ${run.stopReason}` }),
       )
-    : await writeAll(ctx, chunk, delivery.deadline);
+    : await writeAll(ctx, chunk, earlier.written, delivery.deadline);
 
   await keepWritten(ctx, chunk, outcomes);
 
@@ -54,6 +55,25 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
   // The final delivery failed and its records are counted: the message is done. Sending it on to the
   // dead-letter queue would hold the tenant's FIFO slot for a whole visibility timeout first.
   if (retry) givenUp(ctx, "loads", tenantId, runId, messageOf(retry.error));
+}
+
+/**
+ * What earlier deliveries of a chunk left: whether one counted it, and the ledger's entries of its
+ * records (what they wrote). Both are asked for at once: on DynamoDB they are one request.
+ */
+export async function earlierDeliveries(
+  ctx: PipelineContext,
+  chunk: LoadChunk,
+): Promise<{ counted: boolean; written: Map<string, LedgerEntry> }> {
+  const { tenantId, runId, chunkId } = chunk;
+  const [marker, written] = await Promise.all([
+    ctx.progress.get(tenantId, runId, loadOp(chunkId)),
+    ctx.ledger.getMany(
+      tenantId,
+      chunk.records.map((r) => r.key),
+    ),
+  ]);
+  return { counted: marker !== undefined, written };
 }
 
 /** Tells the ledger what the product accepted (a chunk's written records). */
@@ -134,17 +154,17 @@ export class DeadlineError extends Error {
   override readonly name = "DeadlineError";
 }
 
-/** Writes a chunk's records one at a time, skipping what the ledger shows this run already wrote. */
+/**
+ * Writes a chunk's records one at a time, skipping what the ledger (`known`: its entries of the
+ * chunk's records) shows this run already wrote.
+ */
 export async function writeAll(
   ctx: PipelineContext,
   chunk: LoadChunk,
+  known: Map<string, LedgerEntry>,
   deadline?: number,
 ): Promise<RecordOutcome[]> {
   const { tenantId, runId } = chunk;
-  const known = await ctx.ledger.getMany(
-    tenantId,
-    chunk.records.map((r) => r.key),
-  );
   const { tenant, clients } = await ctx.tenantClients(tenantId);
   let refused: string | undefined;
   let throttled: unknown;

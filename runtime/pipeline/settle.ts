@@ -1,5 +1,6 @@
 import { RunAlreadyExistsError } from "../store/errors.js";
 import { type RecordError, zeroCounts } from "../sync/model.js";
+import type { LedgerEntry } from "../sync/ports.js";
 import type { PipelineContext } from "./context.js";
 import { runIdForMessage } from "./dispatch-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
@@ -7,6 +8,7 @@ import { planOp, rangesOf, sendChildren, splitOp, unitOp } from "./extract-unit.
 import { finaliseIfComplete } from "./finalise.js";
 import {
   countChunk,
+  earlierDeliveries,
   earlierOutcome,
   keepWritten,
   loadOp,
@@ -76,11 +78,12 @@ export async function settleUnit(ctx: PipelineContext, unit: ExtractUnit): Promi
  * the others are counted failed. Nothing if its last delivery had counted it, but ending the run.
  */
 export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promise<void> {
-  const { tenantId, runId, chunkId } = chunk;
+  const { tenantId, runId } = chunk;
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return;
   // Counted by its last delivery, which may have died before it could end the run.
-  if (await ctx.progress.get(tenantId, runId, loadOp(chunkId))) {
+  const earlier = await earlierDeliveries(ctx, chunk);
+  if (earlier.counted) {
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
@@ -89,21 +92,21 @@ export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promi
   // and the ledger agree. A create or update cannot be repeated blind: what the ledger does not show
   // written is counted failed, and the next run writes it.
   const repeatable = chunk.records.every((record) => record.action === "deactivate");
-  const outcomes = repeatable ? await writeAll(ctx, chunk) : await reachedOutcomes(ctx, chunk);
+  const outcomes = repeatable
+    ? await writeAll(ctx, chunk, earlier.written)
+    : reachedOutcomes(chunk, earlier.written);
   await keepWritten(ctx, chunk, outcomes);
   await countChunk(ctx, chunk, outcomes);
 }
 
-/** What the ledger shows each record of a dead chunk reached; the rest failed. */
-async function reachedOutcomes(ctx: PipelineContext, chunk: LoadChunk): Promise<RecordOutcome[]> {
-  const { tenantId, runId } = chunk;
-  const written = await ctx.ledger.getMany(
-    tenantId,
-    chunk.records.map((r) => r.key),
-  );
+/** What the ledger (`written`) shows each record of a dead chunk reached; the rest failed. */
+function reachedOutcomes(chunk: LoadChunk, written: Map<string, LedgerEntry>): RecordOutcome[] {
   return chunk.records.map(
     (record): RecordOutcome =>
-      earlierOutcome(written.get(record.key), record, runId) ?? { outcome: "failed", reason: DIED_REASON },
+      earlierOutcome(written.get(record.key), record, chunk.runId) ?? {
+        outcome: "failed",
+        reason: DIED_REASON,
+      },
   );
 }
 

@@ -6,6 +6,8 @@ import { LEASE_EXPIRED } from "../../runtime/pipeline/expire-run.js";
 import { DIED_REASON } from "../../runtime/pipeline/settle.js";
 import { KongClient } from "../../runtime/products/kong-client.js";
 import { FULL_RANGE } from "../../runtime/siesa/index.js";
+import { dynamoPipelineStore } from "../../runtime/store/dynamo.js";
+import { openStore } from "../../runtime/store/local.js";
 import type { RecordMapper } from "../../runtime/sync/ports.js";
 import { createSweeper } from "../../runtime/workers/index.js";
 import { createKongSandbox, SANDBOX_KONG_CREDENTIALS } from "../../sandbox/kong.js";
@@ -267,6 +269,35 @@ describe("load", () => {
     expect(world.product.writes).toHaveLength(records.length);
     await drain(world);
     expect(await countsOf(world, runId)).toMatchObject({ extracted: 60, created: 59, failed: 1 });
+  });
+
+  it("on DynamoDB, reads whether a chunk was counted and what the ledger holds of its records in one request", async () => {
+    // prepare: the steps over DynamoDB (dynalite), every command the store sends recorded
+    const opened = await openStore({ prefix: `steps-reads-${process.pid}` });
+    try {
+      const world = stepWorld({ items: 20, store: dynamoPipelineStore(opened.doc, opened.names) });
+      await startRun(world);
+      await deliver(world, "pages");
+      const commands: string[] = [];
+      opened.client.middlewareStack.add(
+        (next, context) => async (args) => {
+          commands.push(context.commandName as string);
+          return next(args);
+        },
+        { step: "initialize", name: "recordCommands" },
+      );
+
+      // act
+      await deliver(world, "loads");
+
+      // assess: the one chunk's reads before its writes (the run, its marker, its records' ledger
+      // entries) are one BatchGetItem
+      expect(world.product.writes).toHaveLength(20);
+      const firstWrite = commands.findIndex((c) => /Put|Write|Update/.test(c));
+      expect(commands.slice(0, firstWrite)).toEqual(["BatchGetItemCommand"]);
+    } finally {
+      await opened.close();
+    }
   });
 
   it("sends a malformed message to the dead-letter queue after its last delivery", async () => {
