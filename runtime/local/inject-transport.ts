@@ -85,7 +85,7 @@ function flatHeaders(headers: Record<string, unknown>): Record<string, string> {
 }
 
 /** A long poll given up by its caller (a poller stopping) ends at once, as a closed socket would end it. */
-function untilAborted<T>(answer: Promise<T>, signal: AbortSignal): Promise<T> {
+export function untilAborted<T>(answer: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(abortError());
     signal.addEventListener("abort", onAbort, { once: true });

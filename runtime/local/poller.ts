@@ -12,22 +12,17 @@
  *   (or sooner if the handler changed it) and SQS's redrive moves them to the dead-letter queue after
  *   `maxReceiveCount` receives.
  */
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  type Message,
-  type MessageAttributeValue,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
+import type { BatchResultErrorEntry, Message, MessageAttributeValue } from "@aws-sdk/client-sqs";
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from "aws-lambda";
 import type { Log } from "../observability/logger.js";
 import type { QueueSpec } from "../pipeline/config.js";
 import { chunk } from "../store/batch.js";
 import type { QueueHandler } from "../workers/dependencies.js";
+import type { EventSourceSqs } from "./event-source-sqs.js";
 
 export interface PollerOptions {
-  client: SQSClient;
+  /** The calls Lambda makes on its side (LocalSqs.eventSource). */
+  sqs: EventSourceSqs;
   queueUrl: string;
   queueArn: string;
   /** The event source mapping's settings (QUEUES[name] in the pipeline). */
@@ -196,17 +191,7 @@ async function receive(
   waitSeconds: number,
   signal: AbortSignal,
 ): Promise<Message[]> {
-  const answer = await options.client.send(
-    new ReceiveMessageCommand({
-      QueueUrl: options.queueUrl,
-      MaxNumberOfMessages: maxMessages,
-      WaitTimeSeconds: Math.min(20, Math.max(0, waitSeconds)),
-      MessageSystemAttributeNames: ["All"],
-      MessageAttributeNames: ["All"],
-    }),
-    { abortSignal: signal },
-  );
-  return answer.Messages ?? [];
+  return options.sqs.receive(options.queueUrl, maxMessages, Math.min(20, Math.max(0, waitSeconds)), signal);
 }
 
 /** Runs the handler on a batch and deletes what succeeded; returns the message groups it left messages of. */
@@ -234,24 +219,23 @@ async function invoke(options: PollerOptions, messages: Message[]): Promise<Set<
 /** Gives received messages back to the queue at once (their receive is not handled). */
 async function makeVisible(options: PollerOptions, messages: Message[]): Promise<void> {
   for (const entries of chunk(messages, SQS_BATCH_MAX)) {
+    let problem: string | undefined;
     try {
-      await options.client.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: options.queueUrl,
-          Entries: entries.map((m, i) => ({
-            Id: String(i),
-            ReceiptHandle: m.ReceiptHandle,
-            VisibilityTimeout: 0,
-          })),
-        }),
+      const failed = await options.sqs.changeVisibilityBatch(
+        options.queueUrl,
+        entries.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
       );
+      if (failed.length > 0) problem = failures(failed).join("; ");
     } catch (error) {
-      // They come back after their visibility timeout instead.
+      problem = messageOf(error);
+    }
+    // They come back after their visibility timeout instead.
+    if (problem) {
       options.log.warn(
         "local poller: could not give messages back; they return after their visibility timeout",
         {
           queueArn: options.queueArn,
-          error: messageOf(error),
+          error: problem,
         },
       );
     }
@@ -287,16 +271,14 @@ async function deleteMessages(options: PollerOptions, records: SQSRecord[]): Pro
 
 async function deleteChunk(options: PollerOptions, records: SQSRecord[]): Promise<void> {
   try {
-    const answer = await options.client.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: options.queueUrl,
-        Entries: records.map((record, i) => ({ Id: String(i), ReceiptHandle: record.receiptHandle })),
-      }),
+    const failed = await options.sqs.deleteBatch(
+      options.queueUrl,
+      records.map((record, i) => ({ Id: String(i), ReceiptHandle: record.receiptHandle })),
     );
-    if (answer.Failed?.length) {
+    if (failed.length > 0) {
       options.log.warn("local poller: some handled messages could not be deleted and will be redelivered", {
         queueArn: options.queueArn,
-        failed: answer.Failed.map((f) => `${f.Code ?? "error"} ${f.Message ?? ""}`.trim()),
+        failed: failures(failed),
       });
     }
   } catch (error) {
@@ -360,6 +342,9 @@ function toLambdaAttributes(
 
 const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+
+const failures = (failed: BatchResultErrorEntry[]) =>
+  failed.map((f) => `${f.Code ?? "error"} ${f.Message ?? ""}`.trim());
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 

@@ -14,6 +14,7 @@ import {
   type QueueSpec,
   visibilityTimeoutSeconds,
 } from "../pipeline/config.js";
+import { type EventSourceSqs, eventSourceSqs } from "./event-source-sqs.js";
 import { type Injectable, injectTransport } from "./inject-transport.js";
 
 export interface LocalQueue {
@@ -30,6 +31,8 @@ export interface LocalSqs<Q extends string = QueueName> {
   endpoint: string;
   region: string;
   client: SQSClient;
+  /** The calls Lambda's event source mappings make, for the local pollers. */
+  eventSource: EventSourceSqs;
   queues: Record<Q, LocalQueue>;
   /** The URL of a queue (or dead-letter queue) by its ARN, for ChangeMessageVisibility. */
   queueUrlOf(queueArn: string): string;
@@ -111,7 +114,8 @@ export async function startLocalSqs<Q extends string = QueueName>(
       if (!url) throw new Error(`local SQS: no queue with ARN ${queueArn}`);
       return url;
     };
-    return { endpoint, region: REGION, client, queues, queueUrlOf, close };
+    const eventSource = eventSourceSqs(app, endpoint);
+    return { endpoint, region: REGION, client, eventSource, queues, queueUrlOf, close };
   } catch (error) {
     await close();
     throw error;

@@ -189,7 +189,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     const pollers: Poller[] = (Object.keys(QUEUES) as QueueName[]).flatMap((name) => [
       startPoller({
-        client: sqs.client,
+        sqs: sqs.eventSource,
         queueUrl: sqs.queues[name].url,
         queueArn: sqs.queues[name].arn,
         mapping: QUEUES[name],
@@ -198,7 +198,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
       // What lands in a dead-letter queue is counted by settle, as in AWS.
       startPoller({
-        client: sqs.client,
+        sqs: sqs.eventSource,
         queueUrl: sqs.queues[name].deadLetter.url,
         queueArn: sqs.queues[name].deadLetter.arn,
         mapping: DEAD_LETTER_MAPPING,

@@ -44,7 +44,7 @@ async function toyQueueWithMessages(
 
 function poll(sqs: LocalSqs<"toy">, spec: QueueSpec, handler: QueueHandler, log = recordingLog()) {
   const poller = startPoller({
-    client: sqs.client,
+    sqs: sqs.eventSource,
     queueUrl: sqs.queues.toy.url,
     queueArn: sqs.queues.toy.arn,
     mapping: spec,
@@ -100,7 +100,10 @@ describe("local SQS poller (Lambda's event source mapping)", () => {
       new SendMessageCommand({
         QueueUrl: sqs.queues.toy.url,
         MessageBody: "with attributes",
-        MessageAttributes: { traceId: { DataType: "String", StringValue: "abc" } },
+        MessageAttributes: {
+          traceId: { DataType: "String", StringValue: "abc" },
+          digest: { DataType: "Binary", BinaryValue: Buffer.from([0, 1, 254, 255]) },
+        },
       }),
     );
     const { handler, deliveries } = recordingHandler();
@@ -112,6 +115,8 @@ describe("local SQS poller (Lambda's event source mapping)", () => {
     // assess
     expect(deliveries[0]?.record.messageAttributes).toEqual({
       traceId: { dataType: "String", stringValue: "abc", stringListValues: [], binaryListValues: [] },
+      // Lambda hands binary values over base64-encoded.
+      digest: { dataType: "Binary", binaryValue: "AAH+/w==", stringListValues: [], binaryListValues: [] },
     });
     expect(deliveries[0]?.record.md5OfMessageAttributes).toMatch(/^[0-9a-f]{32}$/);
   });
