@@ -16,6 +16,8 @@ type RequestItems = Record<string, { Keys: Key[]; ConsistentRead: true }>;
 interface Ask {
   table: string;
   keys: readonly Key[];
+  /** Each key's identity (idOf), in the order of `keys`. */
+  ids: string[];
   resolve(items: (Item | undefined)[]): void;
   reject(error: unknown): void;
 }
@@ -36,31 +38,39 @@ export class ReadBatch {
     if (keys.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       if (this.#asks.length === 0) queueMicrotask(() => void this.#flush());
-      this.#asks.push({ table, keys, resolve, reject });
+      this.#asks.push({ table, keys, ids: keys.map((key) => idOf(table, key)), resolve, reject });
     });
   }
 
   async #flush(): Promise<void> {
     const asks = this.#asks;
     this.#asks = [];
-    // BatchGetItem refuses a request that names the same key twice: each key is read once.
-    const keys = new Map<string, { table: string; key: Key }>();
-    for (const { table, keys: asked } of asks) {
-      for (const key of asked) keys.set(idOf(table, key), { table, key });
-    }
-    const found = new Map<string, Item>();
-    const failures: unknown[] = [];
-    await forEachConcurrent(chunk([...keys.values()], BATCH_GET_MAX), BATCH_PARALLELISM, async (batch) => {
-      try {
-        await this.#read(batch, found);
-      } catch (error) {
-        failures.push(error);
+    try {
+      // BatchGetItem refuses a request that names the same key twice: each key is read once.
+      const keys = new Map<string, { table: string; key: Key }>();
+      for (const { table, keys: asked, ids } of asks) {
+        for (const [i, key] of asked.entries()) keys.set(ids[i] as string, { table, key });
       }
-    });
-    for (const ask of asks) {
-      // A failed request fails every caller: the caller cannot know which of its keys it held.
-      if (failures.length > 0) ask.reject(failures[0]);
-      else ask.resolve(ask.keys.map((key) => found.get(idOf(ask.table, key))));
+      const found = new Map<string, Item>();
+      // The error of each key whose request failed: only its callers fail, the others were answered.
+      const failed = new Map<string, unknown>();
+      await forEachConcurrent(chunk([...keys], BATCH_GET_MAX), BATCH_PARALLELISM, async (batch) => {
+        try {
+          await this.#read(
+            batch.map(([, wanted]) => wanted),
+            found,
+          );
+        } catch (error) {
+          for (const [id] of batch) failed.set(id, error);
+        }
+      });
+      for (const ask of asks) {
+        const failure = ask.ids.find((id) => failed.has(id));
+        if (failure !== undefined) ask.reject(failed.get(failure));
+        else ask.resolve(ask.ids.map((id) => found.get(id)));
+      }
+    } catch (error) {
+      for (const ask of asks) ask.reject(error); // settled already: no effect
     }
   }
 
@@ -80,7 +90,14 @@ export class ReadBatch {
           for (const item of items) found.set(idOf(table, item, names), item);
         }
         const left = Object.values(answer.UnprocessedKeys ?? {}).some((t) => (t.Keys?.length ?? 0) > 0);
-        return left ? (answer.UnprocessedKeys as RequestItems) : undefined;
+        if (!left) return undefined;
+        // Resent as strongly consistent reads, whatever DynamoDB echoed back.
+        const again: RequestItems = {};
+        for (const [table, unprocessed] of Object.entries(answer.UnprocessedKeys ?? {})) {
+          const tableKeys = (unprocessed.Keys ?? []) as Key[];
+          if (tableKeys.length > 0) again[table] = { Keys: tableKeys, ConsistentRead: true };
+        }
+        return again;
       },
       `reading ${batch.length} items of ${Object.keys(request).join(", ")}`,
     );

@@ -101,6 +101,36 @@ describe("reads asked for together", () => {
   });
 });
 
+describe("a request DynamoDB refuses, among several", () => {
+  it("fails only the callers with a key in it: the others were answered", async () => {
+    // prepare: a client that refuses any request naming the key "bad"; 100 good keys fill the
+    // first request, so "bad" goes out in a second one
+    const doc = {
+      send: async (command: { input: { RequestItems: Record<string, { Keys: { k: string }[] }> } }) => {
+        const keys = command.input.RequestItems.table?.Keys ?? [];
+        if (keys.some((key) => key.k === "bad")) throw new Error("ValidationException: bad key");
+        return { Responses: { table: keys.map((key) => ({ ...key, v: 1 })) } };
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const reads = new ReadBatch(doc);
+    const good = Array.from({ length: 100 }, (_, i) => ({ k: `good-${i}` }));
+
+    // act
+    const [answered, refused] = await Promise.allSettled([
+      reads.getMany("table", good),
+      reads.getMany("table", [{ k: "bad" }]),
+    ]);
+
+    // assess
+    expect(answered.status).toBe("fulfilled");
+    expect(answered.status === "fulfilled" && answered.value).toHaveLength(100);
+    expect(refused).toMatchObject({
+      status: "rejected",
+      reason: { message: "ValidationException: bad key" },
+    });
+  });
+});
+
 describe("keys DynamoDB leaves unprocessed", () => {
   it("are asked for again until answered (DynamoDB does so under throttling; no emulator does)", async () => {
     // prepare: a client that leaves the second key unprocessed the first time
