@@ -36,6 +36,8 @@ export function eventSourceSqs(app: Injectable, endpoint: string): EventSourceSq
     input: object,
     signal?: AbortSignal,
   ): Promise<Record<string, unknown>> => {
+    // A stopped poller's call never reaches SQS: a receive would take messages nobody handles.
+    signal?.throwIfAborted();
     const answer = app.inject({
       method: "POST",
       url: "/",
@@ -47,13 +49,16 @@ export function eventSourceSqs(app: Injectable, endpoint: string): EventSourceSq
       payload: JSON.stringify(input),
     });
     const response = await (signal ? untilAborted(answer, signal) : answer);
-    const body = response.rawPayload.length > 0 ? JSON.parse(response.rawPayload.toString("utf8")) : {};
+    const text = response.rawPayload.toString("utf8");
     if (response.statusCode >= 300) {
-      const { __type: type, message } = body as { __type?: string; message?: string };
+      const { __type: type, message } = parsed(text) ?? {};
       throw new Error(
-        `SQS ${action} at ${endpoint} answered ${response.statusCode}: ${type ?? "error"}: ${message ?? ""}`.trim(),
+        `SQS ${action} at ${endpoint} answered ${response.statusCode}: ${type ?? "error"}: ${message ?? text}`.trim(),
       );
     }
+    const body = parsed(text);
+    if (!body)
+      throw new Error(`SQS ${action} at ${endpoint} answered ${response.statusCode} with no JSON body`);
     return body as Record<string, unknown>;
   };
 
@@ -81,6 +86,15 @@ export function eventSourceSqs(app: Injectable, endpoint: string): EventSourceSq
       return (answer.Failed as BatchResultErrorEntry[] | undefined) ?? [];
     },
   };
+}
+
+function parsed(text: string): { __type?: string; message?: string } | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The JSON protocol carries binary attribute values as base64; the SDK's `Message` holds bytes. */

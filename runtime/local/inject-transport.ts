@@ -87,6 +87,7 @@ function flatHeaders(headers: Record<string, unknown>): Record<string, string> {
 /** A long poll given up by its caller (a poller stopping) ends at once, as a closed socket would end it. */
 export function untilAborted<T>(answer: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(abortError());
     const onAbort = () => reject(abortError());
     signal.addEventListener("abort", onAbort, { once: true });
     answer.then(
