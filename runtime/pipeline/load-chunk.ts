@@ -35,9 +35,14 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
     return;
   }
 
+  // A stopping run writes nothing more; what an earlier delivery wrote keeps its outcome.
   const outcomes = run.stopReason
     ? chunk.records.map(
-        (): RecordOutcome => ({ outcome: "failed", reason: `run stopped: ${run.stopReason}` }),
+        (record): RecordOutcome =>
+          earlierOutcome(earlier.written.get(record.key), record, runId) ?? {
+            outcome: "failed",
+            reason: `run stopped: ${run.stopReason}`,
+          },
       )
     : await writeAll(ctx, chunk, earlier.written, delivery.deadline);
 

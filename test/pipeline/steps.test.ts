@@ -245,6 +245,27 @@ describe("load", () => {
     expect(world.product.writes).toHaveLength(11);
   });
 
+  it("counts what an earlier delivery wrote as written when the run stopped before the retry, the rest failed", async () => {
+    // prepare: a chunk's first delivery writes 9 of its 10 records, and record 7 waits for a retry;
+    // an operator stops the run meanwhile
+    const world = stepWorld({ items: 10 });
+    const runId = await startRun(world);
+    await deliver(world, "pages");
+    world.product.failWith = (record) =>
+      record.key === "7" ? new ExternalCallError("kong-rfid", "POST sku", 500, "boom", true) : undefined;
+    await deliver(world, "loads");
+    await world.store.runs.requestStop(world.tenant.id, runId, "stopped by an operator");
+
+    // act
+    world.clock.advance(2_000); // the retry's backoff
+    await drain(world);
+
+    // assess: the 9 records are in the product, none written twice, and they are counted so
+    expect(world.product.held.size).toBe(9);
+    expect(world.product.writes).toHaveLength(10); // record 7's one refused attempt included
+    expect(await countsOf(world, runId)).toMatchObject({ extracted: 10, created: 9, failed: 1 });
+  });
+
   it("writes nothing again when a counted chunk is sent anew after the deduplication window, a record it counted failed included", async () => {
     // prepare: a run of several chunks; the first one's last delivery gives up on one record
     // (counted failed), then the product recovers
