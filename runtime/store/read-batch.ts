@@ -38,7 +38,9 @@ export class ReadBatch {
     if (keys.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       if (this.#asks.length === 0) queueMicrotask(() => void this.#flush());
-      this.#asks.push({ table, keys, ids: keys.map((key) => idOf(table, key)), resolve, reject });
+      // A caller's keys are of one table: they share their attribute names.
+      const names = Object.keys(keys[0] ?? {}).sort();
+      this.#asks.push({ table, keys, ids: keys.map((key) => idOf(table, key, names)), resolve, reject });
     });
   }
 
@@ -108,7 +110,7 @@ export class ReadBatch {
  * A key's identity: its table, then its attributes' values in the order of their names (`names`: the
  * key's, sorted; an item's are those of a key of its table).
  */
-const idOf = (table: string, item: Record<string, unknown>, names = Object.keys(item).sort()): string => {
+const idOf = (table: string, item: Record<string, unknown>, names: readonly string[]): string => {
   let id = table;
   for (const name of names) id += `\u0000${String(item[name])}`;
   return id;
