@@ -4,7 +4,7 @@
  * each. The load step asks whether a chunk was counted and what the ledger holds of its records at
  * once, so a delivery costs one round trip before it writes, not two.
  */
-import { BatchGetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { forEachConcurrent } from "../sync/pool.js";
 import { BATCH_GET_MAX, BATCH_PARALLELISM, chunk, sendUntilProcessed } from "./batch.js";
 
@@ -76,8 +76,17 @@ export class ReadBatch {
     }
   }
 
-  /** One BatchGetItem, and its resends of what DynamoDB left unprocessed. */
+  /** One BatchGetItem, and its resends of what DynamoDB left unprocessed (a lone key: a GetItem). */
   async #read(batch: { table: string; key: Key }[], found: Map<string, Item>): Promise<void> {
+    const [only] = batch;
+    if (only && batch.length === 1) {
+      const { table, key } = only;
+      const { Item } = await this.doc.send(
+        new GetCommand({ TableName: table, Key: key, ConsistentRead: true }),
+      );
+      if (Item) found.set(idOf(table, Item, Object.keys(key).sort()), Item);
+      return;
+    }
     const request: RequestItems = {};
     for (const { table, key } of batch) {
       request[table] ??= { Keys: [], ConsistentRead: true };

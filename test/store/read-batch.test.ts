@@ -52,6 +52,18 @@ describe("reads asked for together", () => {
     expect([...entries.keys()].sort()).toEqual(["100000", "100002"]);
   });
 
+  it("go out as a GetItem when they are one key", async () => {
+    const progress = new RunProgress(store.doc, store.names.runs);
+    const [tenantId, runId] = [aTenantId(), newRunId()];
+    await progress.apply(tenantId, runId, "unit:0", { unitsDone: 1 });
+    calls.length = 0;
+
+    const marker = await progress.get(tenantId, runId, "unit:0");
+
+    expect(marker?.delta).toEqual({ unitsDone: 1 });
+    expect(calls).toEqual([{ command: "GetItemCommand", keys: 0 }]);
+  });
+
   it("read a key two callers ask for once, and answer both", async () => {
     const ledger = new RecordLedger(store.doc, store.names.ledger);
     const tenantId = aTenantId();
@@ -118,7 +130,7 @@ describe("a request DynamoDB refuses, among several", () => {
     // act
     const [answered, refused] = await Promise.allSettled([
       reads.getMany("table", good),
-      reads.getMany("table", [{ k: "bad" }]),
+      reads.getMany("table", [{ k: "bad" }, { k: "other" }]),
     ]);
 
     // assess
