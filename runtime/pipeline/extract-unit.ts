@@ -5,7 +5,6 @@ import type { Tenant } from "../tenants/schema.js";
 import type { PipelineContext, TenantAndClients } from "./context.js";
 import { FAILED_UNITS_BEFORE_STOP, givenUp, isRunStopping, messageOf, reportApiError } from "./failures.js";
 import { finaliseIfComplete } from "./finalise.js";
-import { ledgerReadAhead } from "./ledger-read-ahead.js";
 import { loadChunks, placeChunks, recut } from "./load-chunks.js";
 import type { ExtractUnit } from "./messages.js";
 import type { AppliedOperation } from "./ports.js";
@@ -64,13 +63,9 @@ export async function extractUnit(
 
   let result: RangeResult;
   let clients: TenantAndClients;
-  const readAhead = ledgerReadAhead(ctx.ledger, tenantId);
   try {
     clients = await ctx.tenantClients(tenantId);
-    result = await clients.clients.siesa.extractRange(unit.range, {
-      ...(planned ? { split: false } : {}),
-      onKeys: readAhead.start,
-    });
+    result = await clients.clients.siesa.extractRange(unit.range, planned ? { split: false } : {});
   } catch (error) {
     reportApiError(ctx, tenantId, runId, error);
     if (isRunStopping(error)) {
@@ -120,7 +115,7 @@ export async function extractUnit(
     await sendChildren(ctx, unit, children, clients.tenant);
   } else {
     // Records this run already wrote count as changed again, so a retry sends the same chunks.
-    const diff = await diffRecords(tenantId, result.records, clients.clients.mapper, readAhead.ledger, runId);
+    const diff = await diffRecords(tenantId, result.records, clients.clients.mapper, ctx.ledger, runId);
     const { concurrency } = clients.tenant.sync;
     let chunks = await placeChunks(
       ctx.progress,
