@@ -4,17 +4,7 @@ import { BARCODES_QUERY, ITEMS_QUERY, SiesaConnection } from "./connection.js";
 import { SiesaFilterError } from "./errors.js";
 import { referenceGroups, referencesParametros } from "./parametros.js";
 import { FULL_RANGE, inRange, type KeyRange, rangeParametros, splitRange } from "./ranges.js";
-import { buildRecords, integerOf, recordKey } from "./rows.js";
-
-export interface ExtractOptions {
-  /** false: the range's records, however many pages they take (a retried unit whose records were planned). */
-  split?: boolean;
-  /**
-   * Told the keys of the range's records once its item rows are read, before their barcodes are:
-   * what needs only the keys (the ledger read) can go on meanwhile.
-   */
-  onKeys?: (keys: string[]) => void;
-}
+import { buildRecords, integerOf } from "./rows.js";
 
 export type RangeResult =
   | { kind: "records"; records: SourceRecord[] }
@@ -45,7 +35,7 @@ export class SiesaClient extends SiesaConnection {
    * One unit of work: the complete records of a range, or (when a few pages cannot hold the range)
    * the smaller ranges to extract instead; with `split: false`, always the records.
    */
-  async extractRange(range: KeyRange, options: ExtractOptions = {}): Promise<RangeResult> {
+  async extractRange(range: KeyRange, options: { split?: boolean } = {}): Promise<RangeResult> {
     const parametros = rangeParametros(range, this.options.erpCompany);
     // The whole range is the run's first request, with nothing else in flight: in the same round
     // trip it asks whether any id lies beyond it, and the first pages that count it (a catalogue of
@@ -69,7 +59,6 @@ export class SiesaClient extends SiesaConnection {
       items = pieces;
     }
     if (items.length === 0) return { kind: "records", records: [] };
-    options.onKeys?.([...new Set(items.map(recordKey))]);
     // Barcode rows carry no f120_id and no company (SYSTEM.md §4): they are read by the references
     // of this finished range's items, and joined to them by trimmed reference only.
     const references = [

@@ -1,5 +1,5 @@
 export type { SiesaAnswer, SiesaPage } from "./answer.js";
-export { type ExtractOptions, type RangeResult, SiesaClient } from "./client.js";
+export { type RangeResult, SiesaClient } from "./client.js";
 export {
   BARCODES_QUERY,
   ITEMS_QUERY,

@@ -308,33 +308,6 @@ describe("SiesaClient.extractRange", () => {
     );
   });
 
-  it("names the range's records before it reads their barcodes, so the ledger can be read meanwhile", async () => {
-    // prepare: every query the client makes, and when it names the keys
-    const { client } = await startSiesa({ catalogue: catalogue({ size: 40 }) });
-    const siesa = client();
-    const events: string[] = [];
-    const queryPage = siesa.queryPage.bind(siesa);
-    siesa.queryPage = (query, ...rest) => {
-      events.push(query);
-      return queryPage(query, ...rest);
-    };
-    let named: string[] = [];
-
-    // act
-    const result = await siesa.extractRange(FULL_RANGE, {
-      onKeys: (keys) => {
-        events.push("keys");
-        named = keys;
-      },
-    });
-
-    // assess
-    const records = result.kind === "records" ? result.records : [];
-    expect(named.sort()).toEqual(records.map((r) => r.key).sort());
-    expect(events.indexOf("keys")).toBeLessThan(events.indexOf("API_v2_ItemsBarras"));
-    expect(events.indexOf("keys")).toBeGreaterThan(events.lastIndexOf("API_v2_Items"));
-  });
-
   it("splits a range that does not fit into disjoint pieces that cover it exactly", async () => {
     const { client } = await startSiesa({ catalogue: catalogue({ size: 1_000 }) });
 
