@@ -104,7 +104,7 @@ export const loadOp = (chunkId: string) => `load:${chunkId}`;
  * `deactivationsFailed`), their errors, and the rules the product's refusals broke (for drift: a
  * chunk's few rules, a small marker). The load step and the dead-letter consumer both count this way.
  */
-export function chunkOutcome(
+function chunkOutcome(
   chunk: LoadChunk,
   outcomes: readonly RecordOutcome[],
 ): { delta: ProgressDelta; errors: RecordError[]; data?: { rules: RuleTally } } {
