@@ -44,8 +44,11 @@ export function settleWorker(ctx: PipelineContext): QueueHandler {
     }
   };
   return async (event) => {
+    // One message at a time: two dead copies of one chunk (a re-send after FIFO's deduplication
+    // window) must not both find it uncounted and both patch its records. Dead letters are few.
     const response = await processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
       throwOnFullBatchFailure: false,
+      processInParallel: false,
     });
     ctx.metrics.flush();
     return response;

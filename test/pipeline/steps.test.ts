@@ -408,6 +408,35 @@ describe("settle: what dies with a worker is still counted", () => {
     return world.queues.queues[queue].queue.receive(1).length;
   };
 
+  it("two dead copies of a deactivation chunk in one batch patch each record once", async () => {
+    // prepare: a running run, and a deactivation chunk whose re-sent copy died as well
+    const world = stepWorld({ items: 10 });
+    const runId = await startRun(world);
+    const chunk = {
+      tenantId: world.tenant.id,
+      runId,
+      chunkId: "deactivate/0",
+      records: [
+        {
+          key: "9001",
+          externalId: "SKU-9001",
+          payload: { active: false },
+          hash: "hash-of-9001",
+          knownProductId: "p-SKU-9001",
+          action: "deactivate",
+        },
+      ],
+    };
+    const [dead] = eventOf(world.queues.queues.loads.deadLetter, chunk).Records;
+    if (!dead) throw new Error("no dead-lettered message");
+
+    // act
+    await world.handlers.settle({ Records: [dead, { ...dead, messageId: `${dead.messageId}-copy` }] });
+
+    // assess
+    expect(world.product.patches.get("p-SKU-9001")).toBe(1);
+  });
+
   it("a unit whose every delivery died is counted failed, and the run ends", async () => {
     // prepare: 3 deliveries of the first unit, each dying mid-way
     const world = stepWorld({ items: 50 });
