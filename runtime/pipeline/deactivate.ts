@@ -30,8 +30,8 @@ export const defaultDeactivationLimit = (active: number): number => Math.max(10,
  *
  * Any number of steps may run it at once or again after a crash: the set it finds is the same each
  * time (a record this run already set inactive still counts), so the chunks are the same operations,
- * and the first to count the pass wins. Returns the run's totals after the pass counted, or
- * undefined when another call counted it or the run is not at that point.
+ * and the first to count the pass wins. Returns the run's totals after the pass counted (by this
+ * call or an earlier one), or undefined when the run is not at that point.
  */
 export async function deactivationPass(
   ctx: PipelineContext,
@@ -39,7 +39,9 @@ export async function deactivationPass(
   runId: string,
   run: RunRecord,
 ): Promise<Progress | undefined> {
-  if (await ctx.progress.get(tenantId, runId, DEACTIVATION_OP)) return undefined;
+  // Decided by another step already: the run's exact totals, so that this caller ends the run
+  // should that step die before it could (once its chunks, if any, are done).
+  if (await ctx.progress.get(tenantId, runId, DEACTIVATION_OP)) return ctx.progress.sum(tenantId, runId);
   // A worker that died between an operation's marker and its count leaves the counter short; only
   // the markers' sum can say that no unit is left to read (a missed unit would be all deactivated).
   const exact = await ctx.progress.sum(tenantId, runId);

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
 import { toEvent } from "../../runtime/local/memory-event-source.js";
 import { LEASE_EXPIRED } from "../../runtime/pipeline/expire-run.js";
+import { finaliseIfComplete } from "../../runtime/pipeline/finalise.js";
 import { DIED_REASON } from "../../runtime/pipeline/settle.js";
 import { KongClient } from "../../runtime/products/kong-client.js";
 import { FULL_RANGE } from "../../runtime/siesa/index.js";
@@ -407,6 +408,30 @@ describe("settle: what dies with a worker is still counted", () => {
     world.clock.advance(3_600_000);
     return world.queues.queues[queue].queue.receive(1).length;
   };
+
+  it("a step that finds the deactivation pass decided ends the run, when the step that decided it died first", async () => {
+    // prepare: the last chunk's delivery decides the deactivation pass, then dies before it can end
+    // the run; a second invocation of the same message had read the totals just before the pass
+    const world = stepWorld({ items: 10 });
+    const runId = await startRun(world);
+    await deliver(world, "pages");
+    const complete = world.store.runs.complete.bind(world.store.runs);
+    let deaths = 1;
+    world.store.runs.complete = async (...args) => {
+      if (deaths-- > 0) throw new Error("the invocation died");
+      return complete(...args);
+    };
+    await deliver(world, "loads");
+    const totals = await world.store.progress.read(world.tenant.id, runId);
+    const beforeThePass = { ...totals, unitsDone: totals.unitsDone - 1 };
+
+    // act: the second invocation goes on from the totals it read (its message is then deleted)
+    const ended = await finaliseIfComplete(world.ctx, world.tenant.id, runId, beforeThePass);
+
+    // assess
+    expect(ended).toBe(true);
+    expect((await world.store.runs.get(world.tenant.id, runId))?.status).toBe("succeeded");
+  });
 
   it("two dead copies of a deactivation chunk in one batch patch each record once", async () => {
     // prepare: a running run, and a deactivation chunk whose re-sent copy died as well
