@@ -37,13 +37,7 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
 
   // A stopping run writes nothing more; what an earlier delivery wrote keeps its outcome.
   const outcomes = run.stopReason
-    ? chunk.records.map(
-        (record): RecordOutcome =>
-          earlierOutcome(earlier.written.get(record.key), record, runId) ?? {
-            outcome: "failed",
-            reason: `run stopped: ${run.stopReason}`,
-          },
-      )
+    ? reachedOutcomes(chunk, earlier.written, `run stopped: ${run.stopReason}`)
     : await writeAll(ctx, chunk, earlier.written, delivery.deadline);
 
   await keepWritten(ctx, chunk, outcomes);
@@ -150,6 +144,18 @@ export function earlierOutcome(
   if (done.hash === record.hash && done.active !== false)
     return { outcome: done.outcome ?? "updated", reactivated: done.reactivated === true };
   return undefined;
+}
+
+/** What the ledger (`written`) shows each record of a chunk reached; the rest failed for `reason`. */
+export function reachedOutcomes(
+  chunk: LoadChunk,
+  written: Map<string, LedgerEntry>,
+  reason: string,
+): RecordOutcome[] {
+  return chunk.records.map(
+    (record): RecordOutcome =>
+      earlierOutcome(written.get(record.key), record, chunk.runId) ?? { outcome: "failed", reason },
+  );
 }
 
 /** No write starts with less than this left before the function is stopped (a write may take long). */

@@ -1,6 +1,5 @@
 import { RunAlreadyExistsError } from "../store/errors.js";
 import { type RecordError, zeroCounts } from "../sync/model.js";
-import type { LedgerEntry } from "../sync/ports.js";
 import type { PipelineContext } from "./context.js";
 import { runIdForMessage } from "./dispatch-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
@@ -9,10 +8,9 @@ import { finaliseIfComplete } from "./finalise.js";
 import {
   countChunk,
   earlierDeliveries,
-  earlierOutcome,
   keepWritten,
   loadOp,
-  type RecordOutcome,
+  reachedOutcomes,
   writeAll,
 } from "./load-chunk.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
@@ -94,20 +92,9 @@ export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promi
   const repeatable = chunk.records.every((record) => record.action === "deactivate");
   const outcomes = repeatable
     ? await writeAll(ctx, chunk, earlier.written)
-    : reachedOutcomes(chunk, earlier.written);
+    : reachedOutcomes(chunk, earlier.written, DIED_REASON);
   await keepWritten(ctx, chunk, outcomes);
   await countChunk(ctx, chunk, outcomes);
-}
-
-/** What the ledger (`written`) shows each record of a dead chunk reached; the rest failed. */
-function reachedOutcomes(chunk: LoadChunk, written: Map<string, LedgerEntry>): RecordOutcome[] {
-  return chunk.records.map(
-    (record): RecordOutcome =>
-      earlierOutcome(written.get(record.key), record, chunk.runId) ?? {
-        outcome: "failed",
-        reason: DIED_REASON,
-      },
-  );
 }
 
 /**
