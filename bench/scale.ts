@@ -1,8 +1,8 @@
 /**
  * `npm run bench:scale -- --items 100000`: the in-process engine (`npm run sync`'s path) against
  * zero-latency sandboxes and dynalite in child processes, first run (all created) then unchanged.
- * Prints records per second, peak RSS, DynamoDB write units per record (from ReturnConsumedCapacity
- * on every write) and the largest item written. Figures, not a test. The last line is JSON:
+ * Prints records per second, peak RSS, DynamoDB write units per record (from ReturnConsumedCapacity,
+ * bench/capacity.ts) and the largest item written. Figures, not a test. The last line is JSON:
  * {"items","firstRecordsPerSec","unchangedRecordsPerSec","peakRssMb","writeUnitsPerRecordFirst",
  *  "writeUnitsPerRecordUnchanged","maxItemBytes"}
  */
@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { logger } from "../runtime/observability/logger.js";
 import { loadTenants } from "../runtime/tenants/registry.js";
 import { spawnDynalite } from "../sandbox/dynalite-process.js";
+import { countCapacity } from "./capacity.js";
 import { inProcessBench } from "./in-process.js";
 
 const { values } = parseArgs({ options: { items: { type: "string", default: "100000" } } });
@@ -21,40 +22,25 @@ process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
 const bench = await inProcessBench(tenant, { items, storePrefix: "bench-scale" });
 const { store } = bench;
 
-// Every write asks DynamoDB what it cost; the largest item put is measured from its request.
-const WRITES = new Set(["PutItemCommand", "UpdateItemCommand", "DeleteItemCommand", "BatchWriteItemCommand"]);
-let writeUnits = 0;
+// Every read and write asks DynamoDB what it cost; the largest item put is measured from its request.
 let maxItemBytes = 0;
 const itemBytes = (item: Record<string, unknown>) => Buffer.byteLength(JSON.stringify(item));
-store.client.middlewareStack.add(
-  (next, context) => async (args) => {
-    const input = args.input as Record<string, unknown>;
-    if (!WRITES.has(String(context.commandName))) return next(args);
-    input.ReturnConsumedCapacity = "TOTAL";
-    if (input.Item) maxItemBytes = Math.max(maxItemBytes, itemBytes(input.Item as Record<string, unknown>));
-    for (const requests of Object.values(
-      (input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item: Record<string, unknown> } }[]>,
-    )) {
-      for (const r of requests)
-        if (r.PutRequest) maxItemBytes = Math.max(maxItemBytes, itemBytes(r.PutRequest.Item));
-    }
-    const result = await next(args);
-    const consumed = (
-      result.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }
-    ).ConsumedCapacity;
-    for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : [])
-      writeUnits += c.CapacityUnits ?? 0;
-    return result;
-  },
-  { step: "initialize", name: "countWriteUnits" },
-);
+const capacity = countCapacity(store.client, (input) => {
+  if (input.Item) maxItemBytes = Math.max(maxItemBytes, itemBytes(input.Item as Record<string, unknown>));
+  for (const requests of Object.values(
+    (input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item: Record<string, unknown> } }[]>,
+  )) {
+    for (const r of requests)
+      if (r.PutRequest) maxItemBytes = Math.max(maxItemBytes, itemBytes(r.PutRequest.Item));
+  }
+});
 
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 const run = async () => {
-  writeUnits = 0;
+  capacity.reset();
   const summary = await bench.run();
   const perSecond = Math.round(summary.counts.extracted / (summary.durationMs / 1000));
-  return { summary, perSecond, unitsPerRecord: writeUnits / Math.max(1, summary.counts.extracted) };
+  return { summary, perSecond, unitsPerRecord: capacity.write / Math.max(1, summary.counts.extracted) };
 };
 
 console.log(`bench:scale: ${items} items, tenant ${tenant.id}, concurrency ${tenant.sync.concurrency}`);

@@ -5,6 +5,9 @@
  *   2. GET /tenants/:id/status latency, p50/p99, under 50 concurrent requests (2,000 requests, idle stack);
  *   3. the in-process engine (`npm run sync`'s path: the same steps over in-process queues) on the same
  *      catalogue, and the stack's time as a multiple of it (figure to beat: within 1.5×).
+ * Each run also prints the DynamoDB read and write units it consumed per record (ReturnConsumedCapacity,
+ * as DynamoDB would bill them): the stack's are the deployed workers', the in-process engine's those
+ * of `npm run sync`, which reads the ledger once.
  * Both engines first run once (create, then unchanged) on a small catalogue of their own, not measured:
  * V8 compiles and optimises code on its first use, and most of it (the steps, the SDK, the clients, the
  * mapping) is shared, so whichever engine ran first would pay that warm-up for both (about 1.5 s of
@@ -24,6 +27,7 @@ import { type LocalStack, startLocalStack } from "../runtime/local/stack.js";
 import { logger } from "../runtime/observability/logger.js";
 import type { Counts } from "../runtime/sync/model.js";
 import { spawnDynalite } from "../sandbox/dynalite-process.js";
+import { type CapacityCount, countCapacity } from "./capacity.js";
 import { inProcessBench } from "./in-process.js";
 
 const { values } = parseArgs({
@@ -46,6 +50,8 @@ interface RunFigures {
   extracted: number;
   status: string;
   counts: Partial<Counts>;
+  /** DynamoDB capacity units the run consumed, per record extracted. */
+  units?: { read: number; write: number };
 }
 
 const POLL_MS = 100;
@@ -54,7 +60,17 @@ const RUN_TIMEOUT_MS = 30 * 60_000;
 const line = (label: string, run: RunFigures) =>
   `${label.padEnd(34)} ${String(Math.round(run.extracted / run.seconds)).padStart(7)} records/s  ${run.seconds
     .toFixed(2)
-    .padStart(7)} s  ${run.status}  ${JSON.stringify(run.counts)}`;
+    .padStart(7)} s  ${run.status}  ${JSON.stringify(run.counts)}${
+    run.units
+      ? `  DynamoDB units a record: ${run.units.read.toFixed(3)} read, ${run.units.write.toFixed(3)} write`
+      : ""
+  }`;
+
+/** What `capacity` counted since its reset, per record extracted. */
+const unitsOf = (capacity: CapacityCount, extracted: number) => ({
+  read: capacity.read / Math.max(1, extracted),
+  write: capacity.write / Math.max(1, extracted),
+});
 
 // DynamoDB is a remote service in AWS: both the stack and the in-process engine use a dynalite in its own
 // process, so neither pays for the database's CPU (openStore follows AWS_ENDPOINT_URL_DYNAMODB).
@@ -125,6 +141,13 @@ const stack = await startLocalStack({
 const tenant = stack.tenants[0];
 if (!tenant) throw new Error("bench:stack: no local tenant");
 const auth = { authorization: `Bearer ${stack.operatorToken}` };
+// The stack's reads include the benchmark's own polls of the run (a GetItem every 100 ms).
+const stackCapacity = countCapacity(stack.store.doc);
+const measured = async (): Promise<RunFigures> => {
+  stackCapacity.reset();
+  const run = await runThroughApi(stack, tenant.id);
+  return { ...run, units: unitsOf(stackCapacity, run.extracted) };
+};
 console.log(`bench:stack: ${items} items, tenant ${tenant.id}, concurrency ${tenant.sync.concurrency}`);
 
 /**
@@ -171,7 +194,7 @@ async function statusLatencies(url: string, authorization: string): Promise<numb
 let stackRuns: RunFigures[] = [];
 let latencies: number[] = [];
 try {
-  stackRuns = [await runThroughApi(stack, tenant.id), await runThroughApi(stack, tenant.id)];
+  stackRuns = [await measured(), await measured()];
   console.log(line("stack, first run (create)", stackRuns[0] as RunFigures));
   console.log(line("stack, second run (unchanged)", stackRuns[1] as RunFigures));
 
@@ -189,17 +212,20 @@ try {
 
 // --- 3. the in-process engine on the same catalogue ----------------------------------------------
 const inProcess = await inProcessBench(tenant, { items, storePrefix: "bench-inprocess" });
+const inProcessCapacity = countCapacity(inProcess.store.client);
 try {
   for (const [i, label] of [
     "in-process, first run (create)",
     "in-process, second run (unchanged)",
   ].entries()) {
+    inProcessCapacity.reset();
     const summary = await inProcess.run();
     const figures: RunFigures = {
       seconds: summary.durationMs / 1000,
       extracted: summary.counts.extracted,
       status: summary.status,
       counts: summary.counts,
+      units: unitsOf(inProcessCapacity, summary.counts.extracted),
     };
     console.log(line(label, figures));
     const viaStack = stackRuns[i];
