@@ -1,16 +1,44 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RecordLedger } from "../../runtime/store/ledger.js";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import fc from "fast-check";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  keyOfSortKey,
+  RecordLedger,
+  SPAN_READ_MIN,
+  SPAN_READ_SLACK,
+  sortKeyOf,
+} from "../../runtime/store/ledger.js";
 import { openStore, type Store } from "../../runtime/store/local.js";
 import { aLedgerEntry, aTenantId, ledgerEntries, uniquePrefix } from "./factories.js";
 
 let store: Store;
 let ledger: RecordLedger;
+/** The ledger's reads as they went to DynamoDB: the command, and the keys or items it read. */
+const reads: { command: string; keys?: number; items?: number }[] = [];
 
 beforeAll(async () => {
   store = await openStore({ prefix: uniquePrefix("ledger") });
   ledger = new RecordLedger(store.doc, store.names.ledger);
+  store.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = context.commandName as string;
+      const result = await next(args);
+      if (command === "QueryCommand") {
+        reads.push({ command, items: (result.output as { Count?: number }).Count ?? 0 });
+      } else if (command === "BatchGetItemCommand" || command === "GetItemCommand") {
+        const input = args.input as { RequestItems?: Record<string, { Keys?: unknown[] }> };
+        const keys = Object.values(input.RequestItems ?? {}).reduce((n, t) => n + (t.Keys?.length ?? 1), 0);
+        reads.push({ command, keys: keys || 1 });
+      }
+      return result;
+    },
+    { step: "initialize", name: "recordLedgerReads" },
+  );
 });
 afterAll(() => store?.close());
+beforeEach(() => {
+  reads.length = 0;
+});
 
 describe("RecordLedger", () => {
   it("returns every written entry of 1,200 and leaves unknown keys out of the map", async () => {
@@ -72,6 +100,85 @@ describe("RecordLedger", () => {
     expect(read).toEqual(new Map(written.map((entry) => [entry.key, entry])));
   });
 
+  it("reads a unit's records, ids side by side, with one Query instead of a BatchGet of each", async () => {
+    // prepare: a unit's 75 records, and the entries of the units on either side
+    const tenantId = aTenantId();
+    const written = ledgerEntries(300);
+    await ledger.putMany(tenantId, written);
+    const unit = written.slice(100, 175);
+    reads.length = 0;
+
+    // act: Siesa returns a unit's rows in any order
+    const found = await ledger.getMany(tenantId, unit.map((entry) => entry.key).reverse());
+
+    // assess: one request, which read the unit's entries and nothing else
+    expect(reads).toEqual([{ command: "QueryCommand", items: 75 }]);
+    expect(found).toEqual(new Map(unit.map((entry) => [entry.key, entry])));
+  });
+
+  it("finds ids of either sign and keys that are not ids, and leaves unknown keys out", async () => {
+    // prepare: enough ids to be read as a span, and keys at every edge of the sort key's form
+    const tenantId = aTenantId();
+    const edges = ["-2147483648", "-1", "0", "7", "2147483647", "2147483648", "007", "row:9f2c", "sku-1"];
+    const entries = [...edges.map((key) => aLedgerEntry(key)), ...ledgerEntries(SPAN_READ_MIN)];
+    await ledger.putMany(tenantId, entries);
+    const unknown = ["-5", "8", "2147483646", "row:0000", "99999999999"];
+
+    // act
+    const found = await ledger.getMany(tenantId, [...unknown, ...entries.map((entry) => entry.key)]);
+
+    // assess
+    expect(found).toEqual(new Map(entries.map((entry) => [entry.key, entry])));
+    const listed = [];
+    for await (const page of ledger.all(tenantId)) listed.push(...page);
+    expect(new Set(listed.map((entry) => entry.key))).toEqual(new Set(entries.map((entry) => entry.key)));
+  });
+
+  it("passes over a bounded number of other entries for ids far apart, and reads the rest by key", async () => {
+    // prepare: 2,000 entries, of which 40 ids one in 50 apart are asked for
+    const tenantId = aTenantId();
+    const written = ledgerEntries(2_000);
+    await ledger.putMany(tenantId, written);
+    const asked = written.filter((_, index) => index % 50 === 0);
+    reads.length = 0;
+
+    // act
+    const found = await ledger.getMany(
+      tenantId,
+      asked.map((entry) => entry.key),
+    );
+
+    // assess: the Query stopped at its bound, and the ids beyond it went by BatchGet
+    expect(found).toEqual(new Map(asked.map((entry) => [entry.key, entry])));
+    const passedOver = reads
+      .filter((r) => r.command === "QueryCommand")
+      .reduce((n, r) => n + (r.items ?? 0), 0);
+    expect(passedOver).toBe(asked.length * (1 + SPAN_READ_SLACK));
+    const byKey = reads
+      .filter((r) => r.command === "BatchGetItemCommand")
+      .reduce((n, r) => n + (r.keys ?? 0), 0);
+    expect(byKey).toBe(asked.filter((_, index) => index * 50 >= passedOver).length);
+  });
+
+  it("does not take an item written before record keys had a form for an entry", async () => {
+    // prepare: an item keyed by the bare record key, as the ledger wrote them before 2026-12-02
+    const tenantId = aTenantId();
+    const { key, ...rest } = aLedgerEntry("123");
+    await store.doc.send(
+      new PutCommand({ TableName: store.names.ledger, Item: { tenantId, recordKey: key, ...rest } }),
+    );
+
+    // act
+    const found = await ledger.getMany(tenantId, ["123"]);
+    const listed = [];
+    for await (const page of ledger.all(tenantId)) listed.push(...page);
+
+    // assess: the record reads as never written (written once more, then in the ledger's form), and
+    // the deactivation pass never lists the old item, so it cannot deactivate it a second time
+    expect(found.size).toBe(0);
+    expect(listed).toEqual([]);
+  });
+
   it("refuses an empty record key with an error naming the tenant", async () => {
     const tenantId = aTenantId();
 
@@ -85,5 +192,29 @@ describe("RecordLedger", () => {
     await ledger.putMany(aTenantId(), []);
 
     expect(found.size).toBe(0);
+  });
+});
+
+describe("the ledger's sort key", () => {
+  const int32 = fc.integer({ min: -2_147_483_648, max: 2_147_483_647 });
+
+  it("orders ids as numbers, so that a range of ids is a span of the ledger", () => {
+    fc.assert(
+      fc.property(int32, int32, (a, b) => {
+        const [sa, sb] = [sortKeyOf(String(a)), sortKeyOf(String(b))];
+        expect(sa < sb).toBe(a < b);
+      }),
+    );
+  });
+
+  it("gives back every key it was made from", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ minLength: 1 }), int32.map(String), fc.bigInt().map(String)),
+        (key) => {
+          expect(keyOfSortKey(sortKeyOf(key))).toBe(key);
+        },
+      ),
+    );
   });
 });
