@@ -21,6 +21,7 @@ import {
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
 import { withoutSdkLogger } from "../aws/sdk-logger.js";
+import { upgradeLedgerKeys } from "./ledger-upgrade.js";
 import { TABLE_DEFINITIONS, type TableDefinition, type TableNames, tableNames } from "./tables.js";
 
 export interface RunningDynalite {
@@ -205,7 +206,8 @@ const hasCredentialSource = (env: NodeJS.ProcessEnv): boolean =>
  * Opens the store: the endpoint from the environment when one is set (region and credentials from the
  * environment too, with local placeholders when none are set), else the embedded dynalite (on disk
  * under `path`, or in memory).
- * Creates the tables either way. `close()` releases the client and stops dynalite if it started one.
+ * Creates the tables either way, and on disk rekeys ledger items of an earlier format (ledger-upgrade.ts).
+ * `close()` releases the client and stops dynalite if it started one.
  */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
   const env = process.env;
@@ -237,6 +239,17 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
         cause: error,
       },
     );
+  }
+  if (embedded && options.path) {
+    try {
+      await upgradeLedgerKeys(doc, names.ledger);
+    } catch (error) {
+      await close();
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`local DynamoDB data in ${options.path}: could not rekey the ledger: ${reason}`, {
+        cause: error,
+      });
+    }
   }
   return { doc, client, names, close };
 }
