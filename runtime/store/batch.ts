@@ -1,3 +1,9 @@
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  type DynamoDBDocumentClient,
+} from "@aws-sdk/lib-dynamodb";
+
 /**
  * Helpers for DynamoDB's batch operations: split into the API's maximum batch sizes, run a few batches
  * at a time, and resend what DynamoDB left unprocessed (it does so under throttling, not as an error).
@@ -46,4 +52,21 @@ export async function sendUntilProcessed<R>(
     }
     pending = await send(pending);
   }
+}
+
+/** One BatchWriteItem's requests of `table` (at most BATCH_WRITE_MAX), resent until all are processed. */
+export function writeUntilProcessed(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  requests: NonNullable<BatchWriteCommandInput["RequestItems"]>[string],
+  what: string,
+): Promise<void> {
+  return sendUntilProcessed<NonNullable<BatchWriteCommandInput["RequestItems"]>>(
+    { [table]: requests },
+    async (RequestItems) => {
+      const answer = await doc.send(new BatchWriteCommand({ RequestItems }));
+      return answer.UnprocessedItems?.[table]?.length ? answer.UnprocessedItems : undefined;
+    },
+    what,
+  );
 }

@@ -6,15 +6,8 @@
  * from Siesa is still found by the deactivation pass, a redelivered write is still seen as done).
  * A marker item says the table is done, so later opens cost one read.
  */
-import {
-  BatchWriteCommand,
-  type BatchWriteCommandInput,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  paginateScan,
-} from "@aws-sdk/lib-dynamodb";
-import { BATCH_WRITE_MAX, chunk, sendUntilProcessed } from "./batch.js";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateScan } from "@aws-sdk/lib-dynamodb";
+import { BATCH_WRITE_MAX, chunk, writeUntilProcessed } from "./batch.js";
 import { keyOfSortKey, sortKeyOf } from "./ledger.js";
 
 /** Not a tenant id (those are kebab-case): the item never shows in a tenant's ledger. */
@@ -30,18 +23,15 @@ export async function upgradeLedgerKeys(doc: DynamoDBDocumentClient, table: stri
       (item) => item.tenantId !== MARKER.tenantId && keyOfSortKey(String(item.recordKey)) === undefined,
     );
     // A put of the new key and a delete of the old one: two keys, so one batch may hold both.
-    type Requests = NonNullable<BatchWriteCommandInput["RequestItems"]>;
-    const requests: Requests[string] = old.flatMap((item) => [
+    const requests = old.flatMap((item) => [
       { PutRequest: { Item: { ...item, recordKey: sortKeyOf(String(item.recordKey)) } } },
       { DeleteRequest: { Key: { tenantId: item.tenantId, recordKey: item.recordKey } } },
     ]);
     for (const batch of chunk(requests, BATCH_WRITE_MAX)) {
-      await sendUntilProcessed<Requests>(
-        { [table]: batch },
-        async (RequestItems) => {
-          const answer = await doc.send(new BatchWriteCommand({ RequestItems }));
-          return answer.UnprocessedItems?.[table]?.length ? answer.UnprocessedItems : undefined;
-        },
+      await writeUntilProcessed(
+        doc,
+        table,
+        batch,
         `ledger ${table}: rekeying entries written before 2026-12-02 (${batch.length} writes)`,
       );
     }

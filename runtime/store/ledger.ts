@@ -4,16 +4,10 @@
  * Item: { tenantId, recordKey, hash, productId, runId, updatedAt, outcome?, active?, reactivated? },
  * `recordKey` being the record's key in the sort key's form (`sortKeyOf`).
  */
-import {
-  BatchWriteCommand,
-  type BatchWriteCommandInput,
-  type DynamoDBDocumentClient,
-  paginateQuery,
-  QueryCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, paginateQuery, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { forEachConcurrent } from "../sync/pool.js";
 import type { LedgerEntry } from "../sync/ports.js";
-import { BATCH_PARALLELISM, BATCH_WRITE_MAX, chunk, sendUntilProcessed } from "./batch.js";
+import { BATCH_PARALLELISM, BATCH_WRITE_MAX, chunk, writeUntilProcessed } from "./batch.js";
 import { ReadBatch } from "./read-batch.js";
 
 export type { LedgerEntry };
@@ -158,21 +152,16 @@ export class RecordLedger {
     // BatchWriteItem refuses a request that names the same key twice.
     const latest = new Map(entries.map((entry) => [entry.key, entry]));
     const batches = chunk([...latest.values()], BATCH_WRITE_MAX);
-    await forEachConcurrent(batches, BATCH_PARALLELISM, (batch) => {
-      const request: BatchWriteCommandInput["RequestItems"] = {
-        [this.tableName]: batch.map(({ key, ...entry }) => ({
+    await forEachConcurrent(batches, BATCH_PARALLELISM, (batch) =>
+      writeUntilProcessed(
+        this.doc,
+        this.tableName,
+        batch.map(({ key, ...entry }) => ({
           PutRequest: { Item: { tenantId, recordKey: sortKeyOf(key), ...entry } },
         })),
-      };
-      return sendUntilProcessed(
-        request,
-        async (RequestItems) => {
-          const answer = await this.doc.send(new BatchWriteCommand({ RequestItems }));
-          return answer.UnprocessedItems?.[this.tableName]?.length ? answer.UnprocessedItems : undefined;
-        },
         `ledger ${this.tableName}, tenant ${tenantId}: writing ${batch.length} records`,
-      );
-    });
+      ),
+    );
   }
 
   /** Every entry of the tenant, one DynamoDB page (up to 1 MB, or `pageSize` entries) at a time. */
