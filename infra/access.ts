@@ -70,12 +70,19 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     sendsTo: [],
     deadLetters: true,
   },
-  // Status and history, manual runs (lease + sync request), pause/resume, connectivity checks, health;
-  // POST /tenants/:id/verify reads the tenant's ledger (Query) and, to repair, marks entries (BatchWriteItem).
-  api: {
+  // POST /tenants/:id/verify's run: reads the tenant's ledger and product, marks the entries to repair,
+  // ends the run (releases the lease) and, to repair, starts a run (lease + sync request).
+  verify: {
     tables: { tenants: "read", runs: "write", ledger: "write", audit: "append" },
     leases: true,
     sendsTo: ["syncRequests"],
+  },
+  // Status and history, manual runs (lease + sync request), verify runs (lease + verify request),
+  // pause/resume, connectivity checks, health. It never touches the ledger: the verify worker does.
+  api: {
+    tables: { tenants: "read", runs: "write", audit: "append" },
+    leases: true,
+    sendsTo: ["syncRequests", "verifyRequests"],
     apiTokens: true,
     schedules: true,
     health: true,

@@ -49,14 +49,12 @@ export interface ApiDependencies {
     options?: { approveDeactivations?: number },
   ): Promise<StartRunResult>;
   /**
-   * Verify as a run (trigger `verify`, its report on the run): reads the tenant's product back and
-   * compares it with the ledger; with `repair`, starts a run with trigger `repair` for what differs.
+   * Starts a verify run (trigger `verify`): takes the tenant's lease, records the run and queues it for
+   * the verify worker, which reads the product back, compares it with the ledger and keeps its report
+   * on the run; with `repair`, it starts a run with trigger `repair` for what differs.
    * `started: false` when a run is active (→ 409).
    */
-  verify(
-    tenantId: string,
-    options: { repair: boolean },
-  ): Promise<{ started: true; run: RunView } | { started: false; activeRunId: string }>;
+  verify(tenantId: string, options: { repair: boolean }): Promise<StartRunResult>;
   /**
    * Connectivity check for an operator after putting a tenant's secrets: secrets exist and parse, Siesa
    * answers one small authenticated query, the product accepts a login. Writes nothing.

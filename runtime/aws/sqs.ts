@@ -9,15 +9,11 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { MAX_VISIBILITY_SECONDS } from "../pipeline/config.js";
-import type { ExtractUnit, LoadChunk, SyncRequest } from "../pipeline/messages.js";
+import { MAX_VISIBILITY_SECONDS, type QueueName } from "../pipeline/config.js";
+import type { ExtractUnit, LoadChunk, SyncRequest, VerifyRequest } from "../pipeline/messages.js";
 import type { PipelineQueues, RedeliveryControl } from "../pipeline/ports.js";
 
-export interface PipelineQueueUrls {
-  syncRequests: string;
-  pages: string;
-  loads: string;
-}
+export type PipelineQueueUrls = Readonly<Record<QueueName, string>>;
 
 /** SendMessageBatch takes at most 10 entries. */
 export const SEND_BATCH_MAX_ENTRIES = 10;
@@ -74,6 +70,12 @@ export class SqsPipelineQueues implements PipelineQueues {
   async requestSync(request: SyncRequest): Promise<void> {
     await this.client.send(
       new SendMessageCommand({ QueueUrl: this.urls.syncRequests, MessageBody: JSON.stringify(request) }),
+    );
+  }
+
+  async requestVerify(request: VerifyRequest): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({ QueueUrl: this.urls.verifyRequests, MessageBody: JSON.stringify(request) }),
     );
   }
 

@@ -247,3 +247,15 @@ function logExternalError(ctx: CallContext, status: number | string, message: st
     action,
   });
 }
+
+/**
+ * The longest one `send` can take under `policy`: each attempt its timeout, and a wait of at most
+ * `maxDelayMs` between attempts: the first, `retryAttempts` after 5xx or network errors, one after a
+ * timeout, `rateLimitRetries` after 429s. A caller with a deadline starts a call only when this fits.
+ */
+export function longestCallMs(
+  policy: Pick<CallPolicy, "retryAttempts" | "timeoutMs" | "maxDelayMs" | "rateLimitRetries">,
+): number {
+  const attempts = 1 + policy.retryAttempts + 1 + policy.rateLimitRetries;
+  return attempts * policy.timeoutMs + (attempts - 1) * policy.maxDelayMs;
+}

@@ -6,7 +6,7 @@ import {
   type QueueSpec,
   visibilityTimeoutSeconds,
 } from "../pipeline/config.js";
-import type { ExtractUnit, LoadChunk, SyncRequest } from "../pipeline/messages.js";
+import type { ExtractUnit, LoadChunk, SyncRequest, VerifyRequest } from "../pipeline/messages.js";
 import type { PipelineQueues, RedeliveryControl } from "../pipeline/ports.js";
 import { MemoryQueue } from "./memory-queue.js";
 
@@ -16,7 +16,7 @@ export interface MemoryQueuePair {
 }
 
 /**
- * The pipeline's three queues and their dead-letter queues in this process, created as the
+ * The pipeline's queues and their dead-letter queues in this process, created as the
  * infrastructure declares them (runtime/pipeline/config.ts): FIFO-ness, visibility, redrive count.
  */
 export class MemoryPipelineQueues implements PipelineQueues, RedeliveryControl {
@@ -48,15 +48,17 @@ export class MemoryPipelineQueues implements PipelineQueues, RedeliveryControl {
       this.#byArn.set(deadLetter.arn, deadLetter);
       return { queue, deadLetter };
     };
-    this.queues = {
-      syncRequests: pair(specs.syncRequests),
-      pages: pair(specs.pages),
-      loads: pair(specs.loads),
-    };
+    const queues = {} as Record<QueueName, MemoryQueuePair>;
+    for (const name of Object.keys(specs) as QueueName[]) queues[name] = pair(specs[name]);
+    this.queues = queues;
   }
 
   async requestSync(request: SyncRequest): Promise<void> {
     this.queues.syncRequests.queue.send(JSON.stringify(request));
+  }
+
+  async requestVerify(request: VerifyRequest): Promise<void> {
+    this.queues.verifyRequests.queue.send(JSON.stringify(request));
   }
 
   async sendUnits(units: ExtractUnit[], concurrency: number): Promise<void> {
@@ -83,7 +85,7 @@ export class MemoryPipelineQueues implements PipelineQueues, RedeliveryControl {
     queue.changeVisibility(receiptHandle, delaySeconds);
   }
 
-  /** Messages waiting or in flight on the three queues (not their dead-letter queues). */
+  /** Messages waiting or in flight on the queues (not their dead-letter queues). */
   get pending(): number {
     return Object.values(this.queues).reduce((sum, { queue }) => sum + queue.size, 0);
   }

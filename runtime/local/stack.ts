@@ -152,11 +152,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const sqs = await startLocalSqs({ timeScale: options.timeScale ?? 1 });
     closers.push({ name: "SQS (fauxqs)", close: sqs.close });
-    const queues = new SqsPipelineQueues(sqs.client, {
-      syncRequests: sqs.queues.syncRequests.url,
-      pages: sqs.queues.pages.url,
-      loads: sqs.queues.loads.url,
-    });
+    const urls = {} as Record<QueueName, string>;
+    for (const name of Object.keys(QUEUES) as QueueName[]) urls[name] = sqs.queues[name].url;
+    const queues = new SqsPipelineQueues(sqs.client, urls);
 
     const workerDeps: WorkerDependencies = {
       tenants: localTenantDirectory(tenants),
@@ -181,12 +179,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const real = createWorkerHandlers(workerDeps);
     const wrap = options.wrapHandlers ?? ((_worker: WorkerName, handler: QueueHandler) => handler);
-    const handlers: Record<WorkerName, QueueHandler> = {
-      dispatch: wrap("dispatch", real.dispatch),
-      extract: wrap("extract", real.extract),
-      load: wrap("load", real.load),
-      settle: wrap("settle", real.settle),
-    };
+    const handlers = {} as Record<WorkerName, QueueHandler>;
+    for (const worker of Object.keys(real) as WorkerName[]) handlers[worker] = wrap(worker, real[worker]);
     const pollers: Poller[] = (Object.keys(QUEUES) as QueueName[]).flatMap((name) => [
       startPoller({
         sqs: sqs.eventSource,

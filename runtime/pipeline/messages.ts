@@ -17,6 +17,15 @@ export const SyncRequestSchema = v.object({
 });
 export type SyncRequest = v.InferOutput<typeof SyncRequestSchema>;
 
+/** verify-requests: a verify run the API created (it holds the tenant's lease), for the verify worker. */
+export const VerifyRequestSchema = v.object({
+  tenantId: TenantId,
+  runId: RunId,
+  /** Mark what differs in the ledger and start a run with trigger `repair` that rewrites it. */
+  repair: v.boolean(),
+});
+export type VerifyRequest = v.InferOutput<typeof VerifyRequestSchema>;
+
 /** pages: one unit of Siesa work, a range of item ids [from, to). */
 export const ExtractUnitSchema = v.object({
   tenantId: TenantId,

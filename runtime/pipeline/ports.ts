@@ -2,7 +2,7 @@ import type { TenantCredentials } from "../compose.js";
 import type { Counts, Progress, ProgressDelta, RecordError } from "../sync/model.js";
 import type { Ledger, RunRecord, RunStatus, RunTrigger } from "../sync/ports.js";
 import type { Tenant } from "../tenants/schema.js";
-import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
+import type { ExtractUnit, LoadChunk, SyncRequest, VerifyRequest } from "./messages.js";
 
 /**
  * What the pipeline steps (dispatch, extract a unit, load records, finalise) depend on, and nothing
@@ -174,6 +174,7 @@ export interface PipelineStore {
 
 export interface PipelineQueues {
   requestSync(request: SyncRequest): Promise<void>;
+  requestVerify(request: VerifyRequest): Promise<void>;
   /** FIFO: MessageGroupId `<tenantId>#<slot>` with `concurrency` slots; dedup id `<runId>:<unitId>`. */
   sendUnits(units: ExtractUnit[], concurrency: number): Promise<void>;
   /** FIFO: MessageGroupId `<tenantId>#<slot>` with `concurrency` slots; dedup id `<runId>:<chunkId>`. */

@@ -3,8 +3,14 @@ import { createPipelineContext } from "../pipeline/context.js";
 import { dispatchRun } from "../pipeline/dispatch-run.js";
 import { extractUnit } from "../pipeline/extract-unit.js";
 import { loadChunk } from "../pipeline/load-chunk.js";
-import { ExtractUnitSchema, LoadChunkSchema, SyncRequestSchema } from "../pipeline/messages.js";
+import {
+  ExtractUnitSchema,
+  LoadChunkSchema,
+  SyncRequestSchema,
+  VerifyRequestSchema,
+} from "../pipeline/messages.js";
 import { sweep } from "../pipeline/settle.js";
+import { productReader, verifyRun } from "../verify/verify-run.js";
 import type { QueueHandler, WorkerDependencies } from "./dependencies.js";
 import { settleWorker } from "./settle-worker.js";
 import { sqsWorker } from "./sqs-worker.js";
@@ -17,7 +23,10 @@ export function createSweeper(
   return () => sweep(ctx);
 }
 
-/** The pipeline workers, each a thin SQS handler over one pipeline step; `settle` reads the DLQs. */
+/**
+ * The pipeline workers, each a thin SQS handler over one pipeline step; `settle` reads the DLQs,
+ * `verify` runs the verify runs the API queues.
+ */
 export function createWorkerHandlers(deps: WorkerDependencies): Record<WorkerName, QueueHandler> {
   const ctx = createPipelineContext(deps);
   return {
@@ -38,6 +47,11 @@ export function createWorkerHandlers(deps: WorkerDependencies): Record<WorkerNam
       queue: "loads",
       schema: LoadChunkSchema,
       handle: (chunk, delivery) => loadChunk(ctx, chunk, delivery),
+    }),
+    verify: sqsWorker(deps, {
+      queue: "verifyRequests",
+      schema: VerifyRequestSchema,
+      handle: (request, delivery) => verifyRun(ctx, request, delivery, deps.verifyReader ?? productReader),
     }),
   };
 }

@@ -3,8 +3,15 @@ import type { SQSRecord } from "aws-lambda";
 import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
 import { deadLetterSuffix, QUEUES, type QueueName } from "../pipeline/config.js";
 import type { PipelineContext } from "../pipeline/context.js";
-import { ExtractUnitSchema, LoadChunkSchema, parseMessage, SyncRequestSchema } from "../pipeline/messages.js";
+import {
+  ExtractUnitSchema,
+  LoadChunkSchema,
+  parseMessage,
+  SyncRequestSchema,
+  VerifyRequestSchema,
+} from "../pipeline/messages.js";
 import { settleChunk, settleRequest, settleUnit } from "../pipeline/settle.js";
+import { settleVerify } from "../verify/verify-run.js";
 import type { QueueHandler } from "./dependencies.js";
 
 /** Which pipeline queue a dead-letter queue's ARN belongs to. */
@@ -14,7 +21,7 @@ export function queueOfDeadLetter(queueArn: string): QueueName | undefined {
 }
 
 /**
- * The consumer of the three dead-letter queues: counts what a message's last delivery left
+ * The consumer of the dead-letter queues: counts what a message's last delivery left
  * uncounted (see settle.ts), so every run finishes. A message it cannot read is logged and dropped:
  * it could never be counted, and keeping it would only deliver it again.
  */
@@ -32,6 +39,8 @@ export function settleWorker(ctx: PipelineContext): QueueHandler {
         const sentAt = new Date(Number(record.attributes.SentTimestamp ?? Date.now()));
         return await settleRequest(ctx, request, { messageId: record.messageId, sentAt });
       }
+      if (queue === "verifyRequests")
+        return await settleVerify(ctx, parseMessage(VerifyRequestSchema, record.body, "verify-requests DLQ"));
       ctx.log.error("dead-lettered message from an unknown queue dropped", where);
     } catch (error) {
       if (error instanceof Error && error.name === "MessageFormatError") {

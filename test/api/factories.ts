@@ -136,15 +136,18 @@ export function fakeApi() {
       const active = await deps.runs.active(tenantId);
       if (active) return { started: false, activeRunId: active.runId };
       verified.push({ tenantId, ...options });
-      const run = aRun({
-        runId: state.nextRunId,
-        tenantId,
-        trigger: "verify",
-        counts: zeroCounts(),
-        errors: [],
-      });
-      runs.push(run);
-      return { started: true, run };
+      runs.push(
+        aRun({
+          runId: state.nextRunId,
+          tenantId,
+          trigger: "verify",
+          status: "running",
+          startedAt: NOW.toISOString(),
+          counts: zeroCounts(),
+          errors: [],
+        }),
+      );
+      return { started: true, runId: state.nextRunId };
     },
     checkTenant: async (tenantId) => {
       checked.push(tenantId);

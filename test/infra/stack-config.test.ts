@@ -99,7 +99,8 @@ describe("stack configuration is validated before anything is declared", () => {
         dispatch: 2,
         extract: 5,
         load: 20,
-        settle: 7,
+        settle: 9,
+        verify: 2,
       }),
     });
 

@@ -229,11 +229,17 @@ const fifoOptions = (queue: MemoryQueue, body: unknown) =>
  * What Lambda's event source mapping does, one step at a time: receives a batch, invokes the
  * queue's worker, deletes what succeeded. Returns how many messages were handled.
  */
-export async function deliver(world: StepWorld, queue: QueueName, max = 10): Promise<number> {
+export async function deliver(
+  world: StepWorld,
+  queue: QueueName,
+  max = 10,
+  /** Lambda's context: the time left of the invocation (none by default: no deadline). */
+  context?: { getRemainingTimeInMillis(): number },
+): Promise<number> {
   const pair = world.queues.queues[queue];
   const event = receiveEvent(pair.queue, max);
   if (event.Records.length === 0) return 0;
-  const response = await world.handlers[QUEUES[queue].consumer](event);
+  const response = await world.handlers[QUEUES[queue].consumer](event, context);
   const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
   for (const record of event.Records)
     if (!failed.has(record.messageId)) pair.queue.delete(record.receiptHandle);
@@ -248,7 +254,7 @@ export async function drain(
   const maxRounds = options.maxRounds ?? 1_000;
   for (let round = 0; round < maxRounds; round++) {
     let handled = 0;
-    for (const queue of ["syncRequests", "pages", "loads"] as const)
+    for (const queue of ["syncRequests", "pages", "loads", "verifyRequests"] as const)
       handled += await deliver(world, queue, options.batch);
     if (handled === 0) {
       if (world.queues.pending === 0) return;

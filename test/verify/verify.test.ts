@@ -207,8 +207,8 @@ describe("verify against Kong RFID", () => {
   });
 });
 
-describe("verify within a time budget (the API's)", () => {
-  it("stops with an error naming the command to use once reading takes longer", async () => {
+describe("verify before a deadline (the verify worker's)", () => {
+  it("asks for no page that might end after it, and stops with an error naming the command to use", async () => {
     const { tenant, sync, verify } = await world("kong-rfid", 120);
     await sync();
     let clock = 0;
@@ -217,8 +217,9 @@ describe("verify within a time budget (the API's)", () => {
       return new Date(clock);
     };
 
-    await expect(verify({ budgetMs: 500, now })).rejects.toThrow(
-      `stopped after 1.0 s with 100 records read: too many to verify here, use npm run verify -- --tenant ${tenant.id}`,
+    // The first page fits (asked at 2 s, may take 1 s), the second would not (asked at 3 s).
+    await expect(verify({ deadline: { at: 3_500, pageMs: 1_000 }, now })).rejects.toThrow(
+      `stopped with 100 records read, 0 s before its time ran out (a page may take 1 s): too many to verify here, use npm run verify -- --tenant ${tenant.id}`,
     );
   });
 });
