@@ -34,14 +34,8 @@ export const END_RESERVE_MS = 20_000;
 export const VERIFY_DIED =
   "the verify's worker stopped before it ended the run (the function timed out or crashed)";
 
-/** How the verify worker reads a tenant's product (tests pass their own). */
-export type VerifyReader = (
-  tenant: Tenant,
-  credentials: TenantCredentials,
-  ctx: RunDependencies,
-) => ProductReader;
-
-export const productReader: VerifyReader = (tenant, credentials, ctx) =>
+/** The tenant's product client under the verify's call policy. */
+const productReader = (tenant: Tenant, credentials: TenantCredentials, ctx: RunDependencies): ProductReader =>
   createProductClient(tenant.product.type, {
     baseUrl: tenant.product.baseUrl,
     endpoints: tenant.product.endpoints,
@@ -61,7 +55,6 @@ export async function verifyRun(
   ctx: RunDependencies,
   request: VerifyRequest,
   delivery: { deadline?: number },
-  reader: VerifyReader = productReader,
 ): Promise<void> {
   const { tenantId, runId } = request;
   const run = await ctx.runs.get(tenantId, runId);
@@ -92,7 +85,7 @@ export async function verifyRun(
     const credentials = await ctx.credentials.forTenant(tenant);
     const report = await verifyTenant({
       tenant,
-      product: reader(tenant, credentials, ctx),
+      product: productReader(tenant, credentials, ctx),
       ledger: ctx.ledger,
       now: ctx.now,
       ...(Number.isFinite(endBy) ? { deadline: { at: endBy - END_RESERVE_MS, pageMs: PAGE_WORST_MS } } : {}),

@@ -12,7 +12,6 @@ import type {
   TenantDirectory,
 } from "../pipeline/ports.js";
 import type { Tenant } from "../tenants/schema.js";
-import type { VerifyReader } from "../verify/verify-run.js";
 
 export type { MetricsSink };
 
@@ -49,6 +48,4 @@ export interface RunDependencies extends PipelineStore {
 /** Everything the workers talk to: what runs need, and each tenant's Siesa and product clients. */
 export interface WorkerDependencies extends RunDependencies {
   clientsFor(tenant: Tenant, credentials: TenantCredentials): TenantClients;
-  /** How the verify worker reads a tenant's product; default its product client under the verify's policy. */
-  verifyReader?: VerifyReader;
 }

@@ -10,7 +10,7 @@ import {
   VerifyRequestSchema,
 } from "../pipeline/messages.js";
 import { sweep } from "../pipeline/settle.js";
-import { productReader, verifyRun } from "../verify/verify-run.js";
+import { verifyRun } from "../verify/verify-run.js";
 import type { QueueHandler, WorkerDependencies } from "./dependencies.js";
 import { settleWorker } from "./settle-worker.js";
 import { sqsWorker } from "./sqs-worker.js";
@@ -51,7 +51,7 @@ export function createWorkerHandlers(deps: WorkerDependencies): Record<WorkerNam
     verify: sqsWorker(deps, {
       queue: "verifyRequests",
       schema: VerifyRequestSchema,
-      handle: (request, delivery) => verifyRun(ctx, request, delivery, deps.verifyReader ?? productReader),
+      handle: (request, delivery) => verifyRun(ctx, request, delivery),
     }),
   };
 }
