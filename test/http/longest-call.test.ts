@@ -32,7 +32,8 @@ describe("longestCallMs", () => {
     const policy = defaultPolicy({
       retryAttempts: 2,
       rateLimitRetries: 2,
-      timeoutMs: 100,
+      // Long enough that only the silent answer times out, on a busy machine too.
+      timeoutMs: 2_000,
       maxDelayMs: 40,
       baseDelayMs: 1_000,
       random: () => 1,
@@ -44,7 +45,7 @@ describe("longestCallMs", () => {
     const api = await scriptedApi([
       { status: 429, retryAfter: "3600" },
       { status: 429, retryAfter: "3600" },
-      { status: 200, hangMs: 300 },
+      { status: 200, hangMs: 4_000 },
       { status: 503 },
     ]);
 
