@@ -17,6 +17,16 @@ describe("a verify asked of the API", () => {
     expect(world.clock.now - asked).toBeLessThan(API_FUNCTION.timeoutSeconds * 1000);
     expect(kong.stats.requests).toBe(0);
   });
+
+  it("touches no ledger: the API's role has none", async () => {
+    const verify = await verifyWorld({ skus: 3, apiWithoutLedger: true });
+    const { world, tenant } = verify;
+
+    const runId = await startVerify(verify, true);
+    await deliverVerify(world);
+
+    expect(await world.store.runs.get(tenant.id, runId)).toMatchObject({ status: "partial" });
+  });
 });
 
 describe("a verify in its worker", () => {

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { afterEach } from "vitest";
 import { createApiDependencies } from "../../runtime/pipeline/api-dependencies.js";
 import { WORKERS } from "../../runtime/pipeline/config.js";
+import type { Ledger } from "../../runtime/sync/ports.js";
 import type { Tenant } from "../../runtime/tenants/schema.js";
 import { createKongSandbox, type KongSandbox } from "../../sandbox/kong.js";
 import { listen, type RunningServer } from "../../sandbox/serve.js";
@@ -25,7 +26,14 @@ export interface VerifyWorld {
 }
 
 export async function verifyWorld(
-  options: { skus?: number; answerMs?: number; pageSize?: number; baseUrl?: string } = {},
+  options: {
+    skus?: number;
+    answerMs?: number;
+    pageSize?: number;
+    baseUrl?: string;
+    /** The API's dependencies without the ledger, as its role is (infra/access.ts): a use of it throws. */
+    apiWithoutLedger?: boolean;
+  } = {},
 ): Promise<VerifyWorld> {
   let world: StepWorld | undefined;
   const kong = createKongSandbox({
@@ -53,13 +61,25 @@ export async function verifyWorld(
   // A tenant file refuses http:// outside `local`; the URL is replaced after validation.
   const tenant = { ...base, product: { ...base.product, baseUrl: options.baseUrl ?? `${server.url}/` } };
   world = stepWorld({ tenant });
-  const api = createApiDependencies(world.deps, {
-    schedules: { getState: async () => "ENABLED", setState: async () => {} },
-    tokens: { verify: async () => undefined },
-    version: "test",
-    probes: {},
-  });
+  const noLedger: Ledger = {
+    getMany: refuse,
+    putMany: refuse,
+    all: () => ({ [Symbol.asyncIterator]: refuse }),
+  };
+  const api = createApiDependencies(
+    options.apiWithoutLedger ? { ...world.deps, ledger: noLedger } : world.deps,
+    {
+      schedules: { getState: async () => "ENABLED", setState: async () => {} },
+      tokens: { verify: async () => undefined },
+      version: "test",
+      probes: {},
+    },
+  );
   return { world, api, kong, tenant };
+}
+
+function refuse(): never {
+  throw new Error("the API touched the ledger, which its role may not");
 }
 
 /** The verify worker's invocation, as Lambda gives it: `remainingMs` of its time left (default all of it). */
