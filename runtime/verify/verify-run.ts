@@ -29,6 +29,8 @@ export const VERIFY_POLICY = { retryAttempts: 1, timeoutMs: 10_000, maxDelayMs: 
 export const PAGE_WORST_MS = 4 * longestCallMs(VERIFY_POLICY);
 /** Kept at the end of the worker's time: marking what to repair, ending the run, the lease, the repair run. */
 export const END_RESERVE_MS = 20_000;
+/** The most records one verify marks for repair, so that its ledger reads and writes stay well inside END_RESERVE_MS. */
+export const MAX_REPAIR_MARKS = 10_000;
 
 /** Why a verify run whose worker stopped (timed out, crashed) before ending it is ended by another. */
 export const VERIFY_DIED =
@@ -90,7 +92,7 @@ export async function verifyRun(
       now: ctx.now,
       ...(Number.isFinite(endBy) ? { deadline: { at: endBy - END_RESERVE_MS, pageMs: PAGE_WORST_MS } } : {}),
     });
-    if (request.repair && repairable(report) > 0) marked = await markForRepair(ctx.ledger, report, ctx.now());
+    if (request.repair && repairable(report) > 0) marked = await markSome(ctx, report);
     end = ending(report, new Date(run.startedAt), ctx.now());
   } catch (error) {
     const finished = ctx.now();
@@ -108,7 +110,16 @@ export async function verifyRun(
     await ctx.lease.release(tenant.id, runId);
   }
 
-  if (end.verify && request.repair) end.verify.repair = await startRepair(ctx, tenant, marked);
+  if (end.verify && request.repair) {
+    const repair = await startRepair(ctx, tenant, marked);
+    const left = end.verify.counts.missing + end.verify.counts.drifted - marked;
+    const partly =
+      left > 0 && marked > 0
+        ? `marked the first ${marked}: verify with repair again for the other ${left}`
+        : undefined;
+    const reason = [repair.reason, partly].filter(Boolean).join("; ");
+    end.verify.repair = { ...repair, ...(reason ? { reason } : {}) };
+  }
   await ctx.runs.complete(tenant.id, runId, { ...end, counts: zeroCounts() });
   await ctx.audit.record(tenant.id, {
     action: "verified",
@@ -116,6 +127,17 @@ export async function verifyRun(
     detail: { status: end.status, ...(end.verify ? { counts: end.verify.counts } : {}) },
   });
   ctx.log.info("tenant verified", { tenantId, runId, status: end.status });
+}
+
+/** Marks the first MAX_REPAIR_MARKS records to repair (a bigger mismatch is repaired over several verifies). */
+function markSome(ctx: RunDependencies, report: VerifyReport): Promise<number> {
+  const toRepair = report.differences.filter((d) => d.status === "missing" || d.status === "drifted");
+  const first = new Set(toRepair.slice(0, MAX_REPAIR_MARKS));
+  return markForRepair(
+    ctx.ledger,
+    { ...report, differences: report.differences.filter((d) => first.has(d)) },
+    ctx.now(),
+  );
 }
 
 /** A verify request in its dead-letter queue: its run ends failed and its lease is given back. */

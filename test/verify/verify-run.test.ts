@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { startRun } from "../../runtime/pipeline/start-run.js";
 import { REPAIR_HASH } from "../../runtime/verify/repair.js";
-import { VERIFY_DIED } from "../../runtime/verify/verify-run.js";
+import { MAX_REPAIR_MARKS, VERIFY_DIED } from "../../runtime/verify/verify-run.js";
 import { eventOf } from "../pipeline/step-world.js";
 import { deliverVerify, startVerify, verifyWorld } from "./verify-world.js";
 
@@ -43,6 +43,32 @@ describe("a verify run", () => {
       trigger: "repair",
       runId: repair?.runId,
     });
+  });
+
+  it("marks at most MAX_REPAIR_MARKS records, so its ledger writes fit in its time, and says how many are left", async () => {
+    const verify = await verifyWorld();
+    const { world, tenant } = verify;
+    const gone = Array.from({ length: MAX_REPAIR_MARKS + 1 }, (_, i) =>
+      ledgerEntry(String(i + 1), `${900_000 + i}`),
+    );
+    await world.store.ledger.putMany(tenant.id, gone);
+    const runId = await startVerify(verify, true);
+
+    await deliverVerify(world);
+
+    const run = await world.store.runs.get(tenant.id, runId);
+    expect(run?.verify?.counts.missing).toBe(MAX_REPAIR_MARKS + 1);
+    expect(run?.verify?.repair).toMatchObject({
+      marked: MAX_REPAIR_MARKS,
+      reason: `marked the first ${MAX_REPAIR_MARKS}: verify with repair again for the other 1`,
+    });
+    const entries = await world.store.ledger.getMany(
+      tenant.id,
+      gone.map((entry) => entry.key),
+    );
+    expect([...entries.values()].filter((entry) => entry.hash === REPAIR_HASH)).toHaveLength(
+      MAX_REPAIR_MARKS,
+    );
   });
 
   it("that cannot reach the product ends failed, naming the host, and frees the tenant's lease", async () => {
