@@ -2,8 +2,8 @@ import { defineMapping } from "../runtime/sync/mapping.js";
 import { SIESA_ITEM_TO_CANONICAL } from "./siesa-items.js";
 
 /**
- * Canonical item → WMS product body (SYSTEM.md §6). `external_id` is the Siesa item's `f120_id`
- * (its identity: a renamed reference updates the same product); the reference goes to `sku`.
+ * Canonical item → WMS product body (docs/integrations/INT-003-wms.md). `external_id` is the Siesa item's
+ * `f120_id` (its identity: a renamed reference updates the same product); the reference goes to `sku`.
  */
 export default defineMapping({
   name: "wms",

@@ -4,10 +4,10 @@ import { countAnswers, type FaultKnobs, faultControl } from "./faults.js";
 import { RecordJournal } from "./journal.js";
 
 /**
- * A stand-in for Kong RFID's API (Django REST Framework + Djoser, SYSTEM.md §5) that answers with
- * DRF's status codes and error shapes: token login, one SKU per POST, unique `external_id`,
- * field-level 400s, page-number pagination with absolute `next` links, and SearchFilter's
- * case-insensitive substring `search` (the trap that makes a client keep only the exact match).
+ * A stand-in for Kong RFID's API (Django REST Framework + Djoser, docs/integrations/INT-002-kong-rfid.md)
+ * that answers with DRF's status codes and error shapes: token login, one SKU per POST, unique `external_id`,
+ * field-level 400s, page-number pagination with absolute `next` links, and SearchFilter's case-insensitive
+ * substring `search` (the trap that makes a client keep only the exact match).
  */
 
 export const SANDBOX_KONG_CREDENTIALS = {

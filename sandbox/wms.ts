@@ -4,8 +4,8 @@ import { countAnswers, type FaultKnobs, faultControl } from "./faults.js";
 import { RecordJournal } from "./journal.js";
 
 /**
- * A stand-in for the WMS product API (SYSTEM.md §6). The spec fixes only the routes, the Bearer
- * login and the cursor page shape; the rest is this sandbox's documented choice:
+ * A stand-in for the WMS product API (docs/integrations/INT-003-wms.md). The WMS team's collection fixes only
+ * the routes, the Bearer login and the cursor page shape; the rest is this sandbox's documented choice:
  *
  * - `POST /auth` `{username,password}` → 200 `{"token","expires_in"}`; bad → 401 `{"message"}`.
  *   Tokens expire after `tokenTtlSeconds`; an expired or unknown token → 401 `{"message":"Unauthorized"}`.
@@ -14,11 +14,11 @@ import { RecordJournal } from "./journal.js";
  *   Other keys are stored as sent. Ids are server-assigned UUID strings.
  * - Validation error → 400 `{"message":"Validation failed","errors":[{"field","message"}]}`;
  *   a body that is not a JSON object → 400 `{"message"}`.
- * - Duplicate `external_id`: §6 does not say the WMS refuses one, so by default this sandbox accepts
+ * - Duplicate `external_id`: INT-003 does not say the WMS refuses one, so by default this sandbox accepts
  *   it and stores a second product (the worst case; clients look a record up before creating it).
  *   With `duplicates: "refuse"`, a create or a PATCH that would collide → 409 `{"message"}`.
  * - Unknown id (PATCH) → 404 `{"message"}`. Throttled → 429 `{"message"}` with `Retry-After`.
- *   There is no `GET /products/{id}`: §6 does not list one.
+ *   There is no `GET /products/{id}`: INT-003 lists none.
  * - `GET /products?external_id__eq=&limit=&last_evaluated_key_id=` behaves like a DynamoDB Scan
  *   with a filter: `limit` caps the items *examined*, the filter applies afterwards, so a page can
  *   hold none of the matches and still carry a cursor. Clients must follow `last_evaluated_key_id`
@@ -72,7 +72,7 @@ export interface WmsSandboxOptions {
   tokenTtlSeconds?: number;
   /** Clock for token expiry (tests move it forward). */
   now?: () => number;
-  /** A second product with an existing `external_id`: stored (default, §6 promises nothing) or refused with 409. */
+  /** A second product with an existing `external_id`: stored (default, INT-003 promises nothing) or refused with 409. */
   duplicates?: "accept" | "refuse";
 }
 

@@ -1,6 +1,6 @@
 /**
  * `npm run console:shot`: screenshots of the operator console's three pages (tenants, a tenant, a run),
- * for the README and for reviewers, taken in Debian's Chromium.
+ * for docs/api.md and for reviewers, taken in Debian's Chromium.
  *
  *   npm run console:shot                               starts a local stack, runs demo 3 times, shoots, stops
  *   npm run console:shot -- --url http://127.0.0.1:8080 --token "$TOKEN"   a running `npm start`

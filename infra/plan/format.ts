@@ -182,7 +182,7 @@ function describe(resource: PlannedResource): Lines {
         ["name", text(i.name)],
         ["description", text(i.description)],
         ["recoveryWindow", `${text(i.recoveryWindowInDays)} days`],
-        ["value", "none: an operator puts it (README, Deploy)"],
+        ["value", "none: an operator puts it (docs/operations.md, Secrets)"],
       ];
     case "aws:dynamodb/tableItem:TableItem": {
       const item = record(JSON.parse(text(i.item)));

@@ -9,7 +9,7 @@ import { nodeFetch, UnusableAnswerError } from "./node-fetch.js";
 const $fetch = createFetch({ fetch: nodeFetch });
 
 /**
- * The error policy of every outbound call (SYSTEM.md §7):
+ * The error policy of every outbound call (docs/integrations/README.md):
  * - 2xx/3xx and 4xx other than 429 come back to the caller, who knows what a 400 or 401 means there;
  * - 429: wait for `Retry-After` (seconds or HTTP date), else backoff; at most `rateLimitRetries` times;
  * - 5xx: up to `retryAttempts` retries, exponential 1 s, 2 s, 4 s… with jitter (half to the full step);

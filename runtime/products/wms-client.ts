@@ -33,10 +33,10 @@ interface WmsPage {
 }
 
 /**
- * The WMS (SYSTEM.md §6): `Bearer` auth from `POST /auth`, `POST /products`, `PATCH /products/{id}`,
- * find-by-`external_id` through `GET /products?external_id__eq=` with cursor pages, and every
- * product read back by the same cursor (verify).
- * Every call goes through `send()` (429/5xx/timeouts per the error policy).
+ * The WMS (docs/integrations/INT-003-wms.md): `Bearer` auth from `POST /auth`, `POST /products`, `PATCH
+ * /products/{id}`, find-by-`external_id` through `GET /products?external_id__eq=` with cursor pages, and
+ * every product read back by the same cursor (verify). Every call goes through `send()` (429/5xx/timeouts per
+ * the error policy).
  *
  * Whether the WMS refuses a second product with the same `external_id` (a 409) is not confirmed,
  * so a record the ledger holds no product id for is looked up before it is created: duplicate

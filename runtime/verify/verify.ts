@@ -24,8 +24,8 @@ export interface VerifyOptions {
 }
 
 /**
- * Reads every record of the tenant back from its product and compares it with the ledger (SYSTEM.md
- * §8, "Verify"): `ok`, `missing` (we wrote it, it is gone), `drifted` (changed by someone else since
+ * Reads every record of the tenant back from its product and compares it with the ledger (docs/operations.md,
+ * `npm run verify`): `ok`, `missing` (we wrote it, it is gone), `drifted` (changed by someone else since
  * our write), `unknown` (the tenant's, in the product, never written by us). Writes nothing.
  */
 export async function verifyTenant(options: VerifyOptions): Promise<VerifyReport> {

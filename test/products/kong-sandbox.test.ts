@@ -162,7 +162,7 @@ describe("Kong sandbox listing", () => {
     });
   });
 
-  it("ignores a filter SYSTEM.md §5 does not list, as DRF ignores one it does not define: every SKU comes back", async () => {
+  it("ignores a filter INT-002 does not list, as DRF does: every SKU comes back", async () => {
     const { kong, authed } = await kongSession();
     for (const id of ["A", "B", "C"]) kong.skus.insert(skuBody(id));
 

@@ -57,7 +57,7 @@ describe("WMS sandbox", () => {
     });
   });
 
-  it("stores a second product with the same external_id by default: SYSTEM.md §6 promises no 409", async () => {
+  it("stores a second product with the same external_id by default: INT-003 promises no 409", async () => {
     const { wms, authed } = await wmsSession();
     const first = await authed("POST", "/products", { external_id: "A-1", name: "One" });
 
@@ -78,7 +78,7 @@ describe("WMS sandbox", () => {
     expect(second.status).toBe(409);
   });
 
-  it("has no GET /products/{id}: SYSTEM.md §6 lists only the list with its filter", async () => {
+  it("has no GET /products/{id}: INT-003 lists only the list with its filter", async () => {
     const { authed } = await wmsSession();
     const created = await authed("POST", "/products", { external_id: "A-1", name: "One" });
 
