@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
-import { SWEEP_EVERY_MINUTES } from "../../runtime/pipeline/config.js";
+import type { QueueName } from "../../runtime/pipeline/config.js";
+import { QUEUES, SWEEP_EVERY_MINUTES, WORKERS } from "../../runtime/pipeline/config.js";
+import { KongClient } from "../../runtime/products/kong-client.js";
+import type { RecordMapper } from "../../runtime/sync/ports.js";
 import { createSweeper } from "../../runtime/workers/index.js";
-import { deliver, type StepWorld, stepWorld } from "./step-world.js";
+import { createKongSandbox, SANDBOX_KONG_CREDENTIALS } from "../../sandbox/kong.js";
+import { clientOptions, serve } from "../products/support.js";
+import { deliver, receiveEvent, type StepWorld, stepWorld } from "./step-world.js";
 
 // An API that asks to be left alone longer than a run has left: the run gives up what it asked about
 // and ends on time, instead of parking a message in its tenant's FIFO group past the run's end (where
@@ -22,6 +27,23 @@ async function startRun(world: StepWorld): Promise<string> {
 }
 
 /**
+ * What Lambda's event source mapping does with one batch of `queue`: the worker runs with its
+ * function's whole timeout ahead (the call policy waits in-process only what fits in it).
+ */
+async function invoke(world: StepWorld, queue: QueueName): Promise<number> {
+  const pair = world.queues.queues[queue];
+  const event = receiveEvent(pair.queue);
+  if (event.Records.length === 0) return 0;
+  const consumer = QUEUES[queue].consumer;
+  const timeoutMs = WORKERS[consumer].timeoutSeconds * 1000;
+  const response = await world.handlers[consumer](event, { getRemainingTimeInMillis: () => timeoutMs });
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  for (const record of event.Records)
+    if (!failed.has(record.messageId)) pair.queue.delete(record.receiptHandle);
+  return event.Records.length;
+}
+
+/**
  * What the deployed stack does, a minute of fake time at a step: every visible message is delivered,
  * failed ones come back when their queue makes them visible, and the sweeper runs on its schedule.
  * Stops once the run has ended (or after a day, which no run should reach).
@@ -31,7 +53,7 @@ async function runToItsEnd(world: StepWorld, runId: string) {
   for (let minute = 0; minute < 24 * 60; minute++) {
     for (;;) {
       let handled = 0;
-      for (const queue of ["syncRequests", "pages", "loads"] as const) handled += await deliver(world, queue);
+      for (const queue of ["syncRequests", "pages", "loads"] as const) handled += await invoke(world, queue);
       if (handled === 0) break;
     }
     if (minute % SWEEP_EVERY_MINUTES === 0) await sweeper();
@@ -133,6 +155,54 @@ describe("a Retry-After longer than the run has left", () => {
     expect(run?.durationMs).toBeGreaterThanOrEqual(120_000);
   });
 });
+
+describe("a Retry-After longer than the run has left, through Kong's client and sandbox", () => {
+  it("fails the record Kong throttles for 12 hours now; the next run writes it, one SKU per record", async () => {
+    // prepare: Kong answers SKU-5's first POST with 429, Retry-After 12 h
+    const kong = createKongSandbox();
+    kong.throttleSku("SKU-5", 43_200);
+    const url = await serve(kong.app);
+    const product = new KongClient(clientOptions(url, SANDBOX_KONG_CREDENTIALS));
+    const world = stepWorld({ items: 10, productClient: product, mapper: kongMapper });
+    const reason = `${new URL(url).host} answered 429 and asked to wait 43200 s, beyond this run's end`;
+
+    // act
+    const first = await runToItsEnd(world, await startRun(world));
+
+    // assess: SKU-5 and the records behind it in its chunk failed with the reason, within minutes
+    expect(first).toMatchObject({ status: "partial", counts: { extracted: 10, created: 4, failed: 6 } });
+    expect(first?.durationMs).toBeLessThanOrEqual(5 * 60_000);
+    expect(first?.errors).toContainEqual({ key: "5", outcome: "failed", reason });
+    expect(kong.stats.byStatus[429]).toBe(1);
+
+    // act: the next scheduled run
+    const second = await runToItsEnd(world, await startRun(world));
+
+    // assess
+    expect(second).toMatchObject({ status: "succeeded", counts: { unchanged: 4, created: 6, failed: 0 } });
+    const skus = kong.skus.list().map((sku) => sku.external_id);
+    expect(skus).toHaveLength(10);
+    expect(new Set(skus).size).toBe(10);
+  });
+});
+
+/** Siesa items as Kong SKUs (the fields its sandbox requires). */
+const kongMapper: RecordMapper = {
+  map: (source) => ({
+    ok: true,
+    record: {
+      key: source.key,
+      externalId: `SKU-${source.key}`,
+      payload: {
+        external_id: `SKU-${source.key}`,
+        name: String(source.item.name),
+        type_id: 1,
+        group_id: 2,
+        customer_id: 7,
+      },
+    },
+  }),
+};
 
 describe("a backoff longer than the run has left", () => {
   it("brings the message back before the run's end, with a whole invocation left to write it", async () => {
