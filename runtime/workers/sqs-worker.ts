@@ -90,7 +90,8 @@ export function sqsWorker<S extends GenericSchema>(
             comeBackMs !== undefined
               ? comeBackDelaySeconds(comeBackMs)
               : retryDelaySeconds(receiveCount, deps.retryBaseSeconds);
-          // The step gave up what would not fit in its run; the rest comes back within it.
+          // Never after its run allows: the step already gave up a wait that would not fit, and our
+          // own backoff is shortened to fit.
           const by =
             valid === undefined ? undefined : await definition.returnBy?.(valid).catch(() => undefined);
           const delay =
