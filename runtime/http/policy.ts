@@ -133,7 +133,7 @@ export async function send<T = unknown>(
         if (left !== undefined && waitMs + policy.timeoutMs > left) {
           const message = apiMessage(response._data);
           logExternalError(ctx, status, message, `coming back in ${Math.ceil(waitMs / 1000)} s`);
-          throw new ExternalCallError(ctx.service, ctx.operation, status, message, true, waitMs);
+          throw new ExternalCallError(ctx.service, ctx.operation, status, message, true, waitMs, hostOf(url));
         }
         rateLimited++;
         failure = {
@@ -155,6 +155,7 @@ export async function send<T = unknown>(
           apiMessage(response._data),
           true,
           comeBackMs,
+          hostOf(url),
         );
       } else {
         // Many 4xx answers are expected (Siesa's end-of-data 400, Kong's duplicate 400, a 401 before
@@ -183,7 +184,7 @@ export async function send<T = unknown>(
       const allowed = isTimeout ? timeouts < 1 : serverErrors < policy.retryAttempts;
       if (!allowed) {
         logExternalError(ctx, status, message, "giving up");
-        throw new ExternalCallError(ctx.service, ctx.operation, status, message, true);
+        throw new ExternalCallError(ctx.service, ctx.operation, status, message, true, undefined, host);
       }
       failure = { status, message, waitMs: backoffMs(policy, isTimeout ? timeouts : serverErrors) };
       if (isTimeout) timeouts++;

@@ -4,6 +4,7 @@ import { dispatchRun } from "../pipeline/dispatch-run.js";
 import { extractUnit } from "../pipeline/extract-unit.js";
 import { loadChunk } from "../pipeline/load-chunk.js";
 import { ExtractUnitSchema, LoadChunkSchema, SyncRequestSchema } from "../pipeline/messages.js";
+import { returnByOf } from "../pipeline/run-end.js";
 import { sweep } from "../pipeline/settle.js";
 import type { QueueHandler, WorkerDependencies } from "./dependencies.js";
 import { settleWorker } from "./settle-worker.js";
@@ -33,11 +34,13 @@ export function createWorkerHandlers(deps: WorkerDependencies): Record<WorkerNam
       queue: "pages",
       schema: ExtractUnitSchema,
       handle: (unit, delivery) => extractUnit(ctx, unit, delivery),
+      returnBy: (unit) => returnByOf(ctx, unit.tenantId, unit.runId, "extract"),
     }),
     load: sqsWorker(deps, {
       queue: "loads",
       schema: LoadChunkSchema,
       handle: (chunk, delivery) => loadChunk(ctx, chunk, delivery),
+      returnBy: (chunk) => returnByOf(ctx, chunk.tenantId, chunk.runId, "load"),
     }),
   };
 }
