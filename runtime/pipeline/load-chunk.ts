@@ -1,5 +1,6 @@
 import { retryAfterOf } from "../http/errors.js";
 import { productRule, type RuleTally, tallyRules } from "../sync/drift.js";
+import { listedHash } from "../sync/hash.js";
 import type { ProgressDelta, RecordError } from "../sync/model.js";
 import type { LedgerEntry } from "../sync/ports.js";
 import type { PipelineContext } from "./context.js";
@@ -241,6 +242,7 @@ export async function writeAll(
         updatedAt: ctx.now().toISOString(),
         outcome: result.outcome,
         ...(reactivated ? { reactivated: true as const } : {}),
+        ...(clients.mapper.listed ? { listedHash: listedHash(message.payload, clients.mapper.listed) } : {}),
       };
       return { outcome: result.outcome, entry, reactivated };
     } catch (error) {

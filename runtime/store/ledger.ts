@@ -1,7 +1,7 @@
 /**
  * The record ledger: for each record of a tenant, the hash of the payload last written successfully to
  * the product. A record whose new hash equals the ledger's is `unchanged` and is not written again.
- * Item: { tenantId, recordKey, hash, productId, runId, updatedAt, outcome?, active?, reactivated? },
+ * Item: { tenantId, recordKey, hash, productId, runId, updatedAt, outcome?, active?, reactivated?, listedHash? },
  * `recordKey` being the record's key in the sort key's form (`sortKeyOf`).
  */
 import { type DynamoDBDocumentClient, paginateQuery, QueryCommand } from "@aws-sdk/lib-dynamodb";
@@ -58,7 +58,8 @@ export const SPAN_READ_MIN = 32;
 export const SPAN_READ_SLACK = 2;
 
 const toEntry = (item: Record<string, unknown>): LedgerEntry | undefined => {
-  const { recordKey, hash, productId, runId, updatedAt, outcome, active, reactivated } = item as LedgerItem;
+  const { recordKey, hash, productId, runId, updatedAt, outcome, active, reactivated, listedHash } =
+    item as LedgerItem;
   const key = keyOfSortKey(recordKey);
   if (key === undefined) return undefined;
   return {
@@ -70,6 +71,7 @@ const toEntry = (item: Record<string, unknown>): LedgerEntry | undefined => {
     ...(outcome ? { outcome } : {}),
     ...(active === false ? { active } : {}),
     ...(reactivated ? { reactivated } : {}),
+    ...(listedHash ? { listedHash } : {}),
   };
 };
 

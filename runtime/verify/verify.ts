@@ -34,10 +34,12 @@ export async function verifyTenant(options: VerifyOptions): Promise<VerifyReport
   const started = now();
   const definition = MAPPINGS[tenant.mapping];
   if (!definition) throw new Error(`tenant ${tenant.id}: mapping "${tenant.mapping}" does not exist`);
+  const mapping = compileMapping(definition);
   const comparison = new Comparison(
     await ledgerEntries(options.ledger, tenant.id),
     payloadShape(definition.payload),
-    compileMapping(definition).inactive,
+    mapping.inactive,
+    mapping.listed,
   );
   for await (const page of options.product.list(scopeOf(tenant))) {
     comparison.add(page);
