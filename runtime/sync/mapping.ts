@@ -174,7 +174,9 @@ export function compileMapping(definition: MappingDefinition): CompiledMapping {
   }
   for (const key of Object.keys(def)) {
     if (!["name", "product", "canonical", "payload", "externalId", "listed"].includes(key)) {
-      problems.push(`${key}: unknown key (a mapping has name, product, canonical, payload, externalId, listed)`);
+      problems.push(
+        `${key}: unknown key (a mapping has name, product, canonical, payload, externalId, listed)`,
+      );
     }
   }
 
@@ -194,7 +196,8 @@ export function compileMapping(definition: MappingDefinition): CompiledMapping {
 
   const listed = def.listed as readonly string[] | undefined;
   if (listed !== undefined) {
-    if (!Array.isArray(listed) || listed.length === 0) problems.push("listed: must be a list of payload fields");
+    if (!Array.isArray(listed) || listed.length === 0)
+      problems.push("listed: must be a list of payload fields");
     else
       for (const field of listed)
         if (!isObject(def.payload) || !Object.hasOwn(def.payload, field))
