@@ -10,7 +10,11 @@ const $fetch = createFetch({ fetch: nodeFetch });
 
 /**
  * The error policy of every outbound call (docs/integrations/README.md):
- * - 2xx/3xx and 4xx other than 429 come back to the caller, who knows what a 400 or 401 means there;
+ * - 2xx and 4xx other than 429 come back to the caller, who knows what a 400 or 401 means there;
+ * - 3xx: never followed (a POST or PATCH sent on to another address could land anywhere, and a
+ *   load balancer's redirect to its login page is not the API's answer): an ExternalCallError naming
+ *   the status and where it pointed, retryable (the record is `failed`, not rejected), not retried
+ *   within the call;
  * - 429: wait for `Retry-After` (seconds or HTTP date), else backoff; at most `rateLimitRetries` times;
  * - 5xx: up to `retryAttempts` retries, exponential 1 s, 2 s, 4 s… with jitter (half to the full step);
  * - timeout: one retry; network error: retried like a 5xx, with delay.
@@ -123,7 +127,10 @@ export async function send<T = unknown>(
         ignoreResponseError: true,
         // The body is parsed below: ofetch's lenient parser would hand back invalid JSON as a string.
         responseType: "text",
+        // nodeFetch never follows one; this keeps it so if another fetch is ever plugged in.
+        redirect: "manual",
       });
+      if (raw.status >= 300 && raw.status < 400) throw redirected(ctx, url, raw);
       const response = withParsedBody<T>(raw, ctx);
       watchRateLimit(response, ctx);
       const status = response.status;
@@ -222,6 +229,34 @@ function withParsedBody<T>(response: FetchResponse<unknown>, ctx: CallContext): 
     parsed._data = text;
   }
   return parsed as FetchResponse<T>;
+}
+
+/**
+ * A redirect as a failure. Where it pointed is named without its query and fragment: a login page's
+ * Location often carries a ticket or a return address with ids.
+ */
+function redirected(ctx: CallContext, url: string, response: FetchResponse<unknown>): ExternalCallError {
+  const location = response.headers.get("location");
+  let target = "no Location";
+  if (location) {
+    try {
+      const resolved = new URL(location, url);
+      target = `to ${resolved.origin}${resolved.pathname}`;
+    } catch {
+      target = "to an unreadable Location";
+    }
+  }
+  const message = cutText(`HTTP ${response.status} redirect ${target}, not followed`);
+  logExternalError(ctx, response.status, message, "giving up");
+  return new ExternalCallError(
+    ctx.service,
+    ctx.operation,
+    response.status,
+    message,
+    true,
+    undefined,
+    hostOf(url),
+  );
 }
 
 function invalidAnswer(ctx: CallContext, message: string): ExternalCallError {
