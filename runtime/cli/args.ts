@@ -1,6 +1,6 @@
 /**
  * The one way every command reads its arguments and fails (start, sync, token, tenants:check, plan,
- * build): `--help` prints the usage (options and an example) on stdout and exits 0; a missing or
+ * build, reset): `--help` prints the usage (options and an example) on stdout and exits 0; a missing or
  * wrong argument prints the problem and the usage on stderr and exits 1; any other failure prints
  * exactly one line on stderr and exits 1, unless `--verbose` asks for the details (stack trace).
  */

@@ -24,7 +24,8 @@ export interface ProcessIdentity {
   command?: string;
 }
 
-const OWNER_DIR = "owner";
+/** The claims' folder inside the claimed directory (what a reset of the directory keeps). */
+export const OWNER_DIR = "owner";
 /** Claims change hands in microseconds; this many looks without settling means something is wrong. */
 const MAX_LOOKS = 100;
 const HAS_PROC = existsSync("/proc/self/stat");
@@ -44,15 +45,16 @@ function procStat(pid: number): { state: string; startTime: string } | undefined
 
 /** This process (or `pid`, for tests), as a claim records it. */
 export function processIdentity(pid: number = process.pid): ProcessIdentity {
-  const event = process.env.npm_lifecycle_event;
-  const script = process.argv[1];
   const startTime = procStat(pid)?.startTime;
-  return {
-    pid,
-    ...(startTime ? { startTime } : {}),
-    host: hostname(),
-    command: event ? `npm run ${event}` : script ? `node ${relative(process.cwd(), script)}` : "node",
-  };
+  return { pid, ...(startTime ? { startTime } : {}), host: hostname(), command: commandOf() };
+}
+
+/** `npm run <script>` when npm started this very script (its variables are inherited further), else `node <script>`. */
+function commandOf(): string {
+  const script = process.argv[1] ? relative(process.cwd(), process.argv[1]) : "";
+  const event = process.env.npm_lifecycle_event;
+  if (event && script && process.env.npm_lifecycle_script?.includes(script)) return `npm run ${event}`;
+  return script ? `node ${script}` : "node";
 }
 
 /** Whether a pid exists at all (EPERM: it does, owned by someone else). */

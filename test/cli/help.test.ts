@@ -11,6 +11,7 @@ const COMMANDS = [
   ["tenants:check", "--dir <dir>"],
   ["plan", "--stack <staging|prod>"],
   ["build", "--verbose"],
+  ["reset", "--verbose"],
 ] as const;
 
 describe("every command answers --help", () => {
