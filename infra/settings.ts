@@ -8,13 +8,13 @@ import type { TenantEnvironment } from "../runtime/tenants/schema.js";
  * missing or wrong key stops `pulumi up` with the key's name instead of half-deploying.
  */
 
-/** The APES integration account (SYSTEM.md §1): both stacks deploy here and nowhere else. */
+/** The APES integration account (docs/operations.md): both stacks deploy here and nowhere else. */
 export const INTEGRATION_ACCOUNT_ID = "224874703567";
 export const REGION = "us-east-1";
 /** Namespace of this project's own config keys (`siesa-integration:<key>`). */
 export const CONFIG_NAMESPACE = "siesa-integration";
 
-/** Which tenants each known stack deploys (SYSTEM.md §2). */
+/** Which tenants each known stack deploys (docs/operations.md). */
 export const STACK_ENVIRONMENTS: Readonly<Record<string, TenantEnvironment>> = {
   staging: "staging",
   prod: "production",

@@ -23,7 +23,7 @@ export interface DeactivationDecision {
 export const defaultDeactivationLimit = (active: number): number => Math.max(10, Math.floor(active * 0.1));
 
 /**
- * The deactivation pass (SYSTEM.md §8), run by whichever step finds every unit of Siesa work and
+ * The deactivation pass (docs/architecture.md), run by whichever step finds every unit of Siesa work and
  * every load of the run done. After a complete extraction, every record the ledger holds as active
  * that no unit returned is set inactive in the product, in load chunks `deactivate/<n>`; more than the
  * tenant's limit are held (none applied) unless the run was started with that exact number approved.

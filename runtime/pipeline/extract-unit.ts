@@ -8,6 +8,7 @@ import { finaliseIfComplete } from "./finalise.js";
 import { loadChunks, placeChunks, recut } from "./load-chunks.js";
 import type { ExtractUnit } from "./messages.js";
 import type { AppliedOperation } from "./ports.js";
+import { giveUpReason, returnByOf } from "./run-end.js";
 
 export interface Delivery {
   /** No more deliveries after this one: a failure now is final. */
@@ -74,26 +75,25 @@ export async function extractUnit(
       await finaliseIfComplete(ctx, tenantId, runId);
       return;
     }
-    if (!delivery.final) throw error; // SQS delivers it again after a backoff
-    // Retries exhausted: the unit is given up (its records were never read, so the run cannot
-    // succeed), and a streak of such units stops the run.
+    // SQS delivers it again after a backoff, within the run; a wait that would outlive it is not waited for.
+    const by = await returnByOf(ctx, tenantId, runId, "extract");
+    const reason = giveUpReason(error, delivery, by, ctx.now().getTime());
+    if (reason === undefined) throw error;
+    // Retries exhausted (or no time for them): the unit is given up (its records were never read, so
+    // the run cannot succeed), and a streak of such units stops the run.
     const streak = await ctx.runs.unitOutcome(tenantId, runId, true);
     if (streak >= FAILED_UNITS_BEFORE_STOP) {
-      await ctx.runs.requestStop(
-        tenantId,
-        runId,
-        `${streak} units of Siesa work failed in a row: ${messageOf(error)}`,
-      );
+      await ctx.runs.requestStop(tenantId, runId, `${streak} units of Siesa work failed in a row: ${reason}`);
     }
     if (await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 })) {
       const where = `f120_id ${unit.range.from}..${unit.range.to}`;
       await ctx.runs.addErrors(tenantId, runId, [
-        { key: `unit ${unitId} (${where})`, outcome: "failed", reason: messageOf(error) },
+        { key: `unit ${unitId} (${where})`, outcome: "failed", reason },
       ]);
     }
     await finaliseIfComplete(ctx, tenantId, runId);
     // Counted: the message is done (the DLQ would first hold the tenant's FIFO slot a visibility timeout).
-    givenUp(ctx, "pages", tenantId, runId, messageOf(error));
+    givenUp(ctx, "pages", tenantId, runId, reason);
     return;
   }
 

@@ -124,7 +124,7 @@ export type AcquireResult =
   | { acquired: true /** An expired lease of another run this one replaced. */; replaced?: Lease }
   | { acquired: false; holder: Lease };
 
-/** One run per tenant at a time (SYSTEM.md §8). */
+/** One run per tenant at a time (docs/architecture.md). */
 export interface LeaseStore {
   /**
    * Takes the lease for `runId` (again, for the same run). A lease held by another run is taken

@@ -59,8 +59,8 @@ export class SiesaClient extends SiesaConnection {
       items = pieces;
     }
     if (items.length === 0) return { kind: "records", records: [] };
-    // Barcode rows carry no f120_id and no company (SYSTEM.md §4): they are read by the references
-    // of this finished range's items, and joined to them by trimmed reference only.
+    // Barcode rows carry no f120_id and no company (docs/integrations/INT-001-siesa.md): they are read by the
+    // references of this finished range's items, and joined to them by trimmed reference only.
     const references = [
       ...new Set(items.map((item) => String(item.f120_referencia ?? "")).filter((r) => r !== "")),
     ].sort();

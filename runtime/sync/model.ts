@@ -5,7 +5,7 @@ import type { VerifyRunReport } from "../verify/report.js";
 
 export type ProductType = "kong-rfid" | "wms";
 
-/** What became of one source record in one run (SYSTEM.md §8). */
+/** What became of one source record in one run (docs/architecture.md). */
 export const OUTCOMES = ["created", "updated", "unchanged", "rejected", "failed"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
@@ -15,7 +15,7 @@ export const TALLIES = ["deactivated", "reactivated"] as const;
 /**
  * Invariant: extracted = created + updated + unchanged + rejected + failed. `deactivated` and
  * `reactivated` are tallies beside the outcomes, not outcomes: a deactivated record was not extracted
- * (SYSTEM.md §8), and a reactivated one is also counted `created` or `updated`.
+ * (docs/architecture.md), and a reactivated one is also counted `created` or `updated`.
  */
 export type Counts = { extracted: number } & Record<Outcome, number> & {
     deactivated: number;

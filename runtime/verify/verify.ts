@@ -31,8 +31,8 @@ export class VerifyOutOfTimeError extends Error {
 }
 
 /**
- * Reads every record of the tenant back from its product and compares it with the ledger (SYSTEM.md
- * §8, "Verify"): `ok`, `missing` (we wrote it, it is gone), `drifted` (changed by someone else since
+ * Reads every record of the tenant back from its product and compares it with the ledger (docs/operations.md,
+ * `npm run verify`): `ok`, `missing` (we wrote it, it is gone), `drifted` (changed by someone else since
  * our write), `unknown` (the tenant's, in the product, never written by us). Writes nothing.
  */
 export async function verifyTenant(options: VerifyOptions): Promise<VerifyReport> {
@@ -41,10 +41,12 @@ export async function verifyTenant(options: VerifyOptions): Promise<VerifyReport
   const started = now();
   const definition = MAPPINGS[tenant.mapping];
   if (!definition) throw new Error(`tenant ${tenant.id}: mapping "${tenant.mapping}" does not exist`);
+  const mapping = compileMapping(definition);
   const comparison = new Comparison(
     await ledgerEntries(options.ledger, tenant.id),
     payloadShape(definition.payload),
-    compileMapping(definition).inactive,
+    mapping.inactive,
+    mapping.listed,
   );
   const pages = options.product.list(scopeOf(tenant));
   for (;;) {

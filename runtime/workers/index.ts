@@ -9,6 +9,7 @@ import {
   SyncRequestSchema,
   VerifyRequestSchema,
 } from "../pipeline/messages.js";
+import { returnByOf } from "../pipeline/run-end.js";
 import { sweep } from "../pipeline/settle.js";
 import { verifyRun } from "../verify/verify-run.js";
 import type { QueueHandler, WorkerDependencies } from "./dependencies.js";
@@ -42,11 +43,13 @@ export function createWorkerHandlers(deps: WorkerDependencies): Record<WorkerNam
       queue: "pages",
       schema: ExtractUnitSchema,
       handle: (unit, delivery) => extractUnit(ctx, unit, delivery),
+      returnBy: (unit) => returnByOf(ctx, unit.tenantId, unit.runId, "extract"),
     }),
     load: sqsWorker(deps, {
       queue: "loads",
       schema: LoadChunkSchema,
       handle: (chunk, delivery) => loadChunk(ctx, chunk, delivery),
+      returnBy: (chunk) => returnByOf(ctx, chunk.tenantId, chunk.runId, "load"),
     }),
     verify: sqsWorker(deps, {
       queue: "verifyRequests",

@@ -11,9 +11,9 @@ import type { Tenant } from "../../runtime/tenants/schema.js";
 import { type LocalSandboxes, type LocalSandboxOptions, startSandboxes } from "../../sandbox/local.js";
 import { quietLog } from "../support/log.js";
 
-// The catalogue as Siesa really serves it (SYSTEM.md §4), synced by the one engine against the
-// sandboxes: barcodes joined by reference reach Kong as ean and properties, and a record's identity
-// is its f120_id, so a renamed reference updates the SKU it already has.
+// The catalogue as Siesa really serves it (docs/integrations/INT-001-siesa.md), synced by the one engine
+// against the sandboxes: barcodes joined by reference reach Kong as ean and properties, and a record's
+// identity is its f120_id, so a renamed reference updates the SKU it already has.
 
 let demo: Tenant;
 const opened: LocalSandboxes[] = [];
@@ -168,7 +168,7 @@ describe("the catalogue as Siesa serves it, synced to Kong", () => {
 const written = (kong: { skus: { getByExternalId(id: string): unknown } }, ids: number[]) =>
   ids.filter((id) => kong.skus.getByExternalId(String(id)) !== undefined);
 
-describe("items taken out of Siesa (SYSTEM.md §8: deactivation)", () => {
+describe("items taken out of Siesa (deactivation)", () => {
   it("sets 4 removed items inactive in Kong, deletes nothing, and reactivates them when they come back", async () => {
     const { kong, siesa, run } = await world();
     await run();
@@ -241,7 +241,7 @@ describe("items taken out of Siesa (SYSTEM.md §8: deactivation)", () => {
   });
 });
 
-describe("drift (SYSTEM.md §8)", () => {
+describe("drift", () => {
   it("fails the run with the rule when most rows are rejected for the same reason", async () => {
     // The client's units changed: every item now carries one the mapping does not know.
     const mappings = MAPPINGS as Record<string, MappingDefinition>;

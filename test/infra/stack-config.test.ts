@@ -118,7 +118,7 @@ describe("stack configuration is validated before anything is declared", () => {
   });
 });
 
-describe("each stack applies its environment's thresholds and protections (SYSTEM.md §2)", () => {
+describe("each stack applies its environment's thresholds and protections (docs/operations.md)", () => {
   const alarm = async (stack: string, suffix: string) =>
     named(await planOf(stack), `observability/${suffix}`).inputs;
 

@@ -84,7 +84,8 @@ describe("each stack deploys the whole system for its own environment", () => {
         .map((r) => String(r.inputs.name));
       expect(physicalNames.length).toBeGreaterThan(30);
       for (const name of physicalNames) {
-        // Secrets are named siesa-integration/<tenantId>/… (SYSTEM.md §3); everything else carries the stack.
+        // Secrets are named siesa-integration/<tenantId>/… (docs/operations.md); everything else carries the
+        // stack.
         if (name.startsWith("siesa-integration/")) continue;
         expect(name).toMatch(new RegExp(`siesa-integration-${stack}-|^\\$default$`));
       }

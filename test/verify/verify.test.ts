@@ -30,7 +30,13 @@ async function world(product: Tenant["product"]["type"], items: number) {
   const tenant = withSandboxUrls(
     aTenant((t) => {
       if (product === "wms") {
-        t.product = { type: "wms", baseUrl: "https://wms.example/", endpoints: {}, defaults: {} };
+        // The sandbox catalogue has KLS items too: the tenant's unit map names the WMS's unit for them.
+        t.product = {
+          type: "wms",
+          baseUrl: "https://wms.example/",
+          endpoints: {},
+          defaults: { "inventory_unit.KLS": "KILOGRAM" },
+        };
         t.mapping = "wms";
       }
     }),
@@ -225,14 +231,14 @@ describe("verify before a deadline (the verify worker's)", () => {
 });
 
 describe("verify against the WMS", () => {
-  it("follows the cursor through every product and finds the edited and the deleted one", async () => {
+  it("follows the cursor through every product and finds the edited and the deleted one, comparing what the list shows", async () => {
     const { sandboxes, sync, verify } = await world("wms", 130);
     await sync();
     const wms = sandboxes.wms;
     if (!wms) throw new Error("a WMS world");
     const [edited, deleted] = wms.products.list();
     if (!edited || !deleted) throw new Error("the sync wrote fewer than 2 products");
-    wms.products.edit(edited.id, { unit: "BOX" });
+    wms.products.edit(edited.id, { name: "RENAMED IN THE WMS" });
     wms.products.remove(deleted.id);
 
     const report = await verify();

@@ -2,7 +2,7 @@ import type { RunJson } from "../views.js";
 import type { StatusJson } from "./api.js";
 
 /**
- * Deactivations held for an operator's approval (SYSTEM.md §8), when the API reports them. The field
+ * Deactivations held for an operator's approval (docs/architecture.md), when the API reports them. The field
  * is newer than this console's first version, so its shape is read leniently: a number, a list of
  * held records, or an object with a `count`; on the status or on its last run. undefined when the
  * API says nothing about held deactivations (then the console shows nothing about them either).
