@@ -57,6 +57,16 @@ export async function extractUnit(
   const planned =
     delivery.receiveCount > 1 ? await ctx.progress.get(tenantId, runId, planOp(unitId)) : undefined;
   if (run.stopReason) {
+    // Chunks an earlier delivery planned but may not have sent are counted failed here, or the run
+    // would wait for them until its lease expired.
+    if (planned)
+      await countUnreported(
+        ctx,
+        tenantId,
+        runId,
+        plannedChunks(unitId, planned),
+        `run stopped: ${run.stopReason}`,
+      );
     await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
     await finaliseIfComplete(ctx, tenantId, runId);
     return;

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { toEvent } from "../../runtime/local/memory-event-source.js";
+import { SIZES_ONLY_REASON } from "../../runtime/pipeline/extract-unit.js";
+import { LoadChunkSchema, parseMessage } from "../../runtime/pipeline/messages.js";
+import { DIED_REASON } from "../../runtime/pipeline/settle.js";
+import { VANISHED_REASON } from "../../runtime/pipeline/unit-plan.js";
+import { FULL_RANGE } from "../../runtime/siesa/index.js";
 import { payloadHash } from "../../runtime/sync/hash.js";
-import { deliver, drain, identityMapper, type StepWorld, stepWorld } from "./step-world.js";
+import { aTenant } from "../tenants/factories.js";
+import { deliver, drain, eventOf, identityMapper, type StepWorld, stepWorld } from "./step-world.js";
 
 // A unit retried after its first delivery planned its chunks (here: the SendMessageBatch of its
 // loads failed) repeats that plan, whatever Siesa answers on the retry: the same chunks with the
@@ -42,6 +49,21 @@ const failFirstSendOfLoads = (world: StepWorld) => {
 /** The keys the product was asked to write since `from` (its writes' index). */
 const writtenSince = (world: StepWorld, from: number) =>
   world.product.writes.slice(from).map((w) => Number(w.record.key));
+
+/**
+ * A second run whose unit plans items 21-60 as 4 chunks of 10 (their edits since the first run),
+ * and whose SendMessageBatch of them fails, so the unit comes back; returns the second run's id.
+ */
+const planThenFailToSend = async (world: StepWorld) => {
+  await startRun(world);
+  await drain(world);
+  rename(world, range(21, 60), (key) => `edited ${key}`);
+  const runId = await startRun(world);
+  failFirstSendOfLoads(world);
+  await deliver(world, "pages");
+  expect(world.queues.queues.loads.queue.size).toBe(0);
+  return runId;
+};
 
 /**
  * What verify and a user both check: every item Siesa holds is in the product with its current
@@ -121,5 +143,158 @@ describe("a unit retried after Siesa changed repeats its first delivery's plan",
     });
     expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
     await expectProductMatchesSiesa(world);
+  });
+});
+
+describe("a retried unit's planned records that Siesa no longer returns, and records new since", () => {
+  it("counts a vanished planned record failed, counts a planned chunk none of whose records remain, and leaves a new record to the next run", async () => {
+    // prepare: the plan's chunks are 21-30, 31-40, 41-50 and 51-60; before the retry, item 25 and
+    // items 51-60 are deleted in Siesa and item 61 is created
+    const world = stepWorld({
+      items: 60,
+      tenant: aTenant((t) => {
+        t.sync = { ...t.sync, concurrency: 4, maxDeactivations: 20 };
+      }),
+    });
+    const runId = await planThenFailToSend(world);
+    const gone = [25, ...range(51, 60)];
+    world.siesa.items.splice(
+      0,
+      world.siesa.items.length,
+      ...world.siesa.items.filter((r) => !gone.includes(Number(r.key))),
+    );
+    world.siesa.items.push({ key: "61", item: { f120_id: 61, name: "item 61" }, barcodes: [] });
+    const before = world.product.writes.length;
+
+    // act
+    await drain(world);
+
+    // assess: the 4 planned chunks done, each planned key counted once; item 61 not part of this run
+    expect(writtenSince(world, before).sort((a, b) => a - b)).toEqual(range(21, 50).filter((k) => k !== 25));
+    const run = await runOf(world, runId);
+    expect(run).toMatchObject({
+      status: "partial",
+      counts: { extracted: 60, updated: 29, unchanged: 20, failed: 11, created: 0 },
+    });
+    expect(await world.store.progress.read(world.tenant.id, runId)).toMatchObject({
+      loadsPlanned: 4,
+      loadsDone: 4,
+    });
+    expect(
+      run?.errors
+        .filter((e) => e.reason === VANISHED_REASON)
+        .map((e) => Number(e.key))
+        .sort((a, b) => a - b),
+    ).toEqual(gone);
+    // The next run creates item 61 and sets the deleted items inactive.
+    await startRun(world);
+    await drain(world);
+    await expectProductMatchesSiesa(world);
+    expect(world.product.held.get("SKU-61")).toMatchObject({ name: "item 61" });
+    for (const key of gone) expect(world.product.held.get(`SKU-${key}`)).toMatchObject({ active: false });
+  });
+
+  it("ends a run stopped before the retry: the chunks it never sent are counted failed", async () => {
+    // prepare: the unit's plan, its send failed; an operator stops the run before the retry
+    const world = stepWorld({ items: 60 });
+    const runId = await planThenFailToSend(world);
+    await world.store.runs.requestStop(world.tenant.id, runId, "stopped by an operator");
+
+    // act
+    await drain(world);
+
+    // assess
+    expect(await runOf(world, runId)).toMatchObject({
+      status: "failed",
+      counts: { extracted: 60, unchanged: 20, failed: 40 },
+    });
+    expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
+  });
+
+  it("counts failed the chunks of a plan stored before plans named their records, and the next run writes them", async () => {
+    // prepare: a plan of the old form (each chunk's size only) for items 21-60, then its unit's retry
+    const world = stepWorld({ items: 60 });
+    await startRun(world);
+    await drain(world);
+    rename(world, range(21, 60), (key) => `edited ${key}`);
+    const runId = await startRun(world);
+    world.queues.queues.pages.queue.receive(10); // the first delivery's message, in flight
+    await world.store.progress.apply(
+      world.tenant.id,
+      runId,
+      "plan:0",
+      { extracted: 60, unchanged: 20, loadsPlanned: 4 },
+      { keys: range(1, 60).join(","), sizes: [10, 10, 10, 10] },
+    );
+    const unit = { tenantId: world.tenant.id, runId, unitId: "0", range: FULL_RANGE };
+
+    // act
+    await world.handlers.extract(eventOf(world.queues.queues.pages.queue, unit, 2));
+    await drain(world);
+
+    // assess: the run ends (it used to wait for its lease when Siesa's answer no longer cut the same)
+    const run = await runOf(world, runId);
+    expect(run).toMatchObject({ status: "partial", counts: { extracted: 60, unchanged: 20, failed: 40 } });
+    expect(run?.errors[0]).toMatchObject({ key: "chunk 0/0 (10 records)", reason: SIZES_ONLY_REASON });
+    await startRun(world);
+    await drain(world);
+    await expectProductMatchesSiesa(world);
+  });
+});
+
+describe("settle, for a unit whose every delivery died after planning its chunks", () => {
+  it("counts each planned chunk that never reported failed, naming its records, and the run ends", async () => {
+    // prepare: the unit's first delivery plans 4 chunks and dies before they are sent; its two
+    // other deliveries die early; one chunk of the plan had been sent and is loaded
+    const world = stepWorld({ items: 60 });
+    await startRun(world);
+    await drain(world);
+    rename(world, range(21, 60), (key) => `edited ${key}`);
+    const runId = await startRun(world);
+    const send = world.queues.sendLoads.bind(world.queues);
+    world.queues.sendLoads = async (chunks, concurrency) => {
+      await send(chunks.slice(0, 1), concurrency);
+      throw new Error("process killed while sending the loads");
+    };
+    await deliver(world, "pages");
+    world.queues.sendLoads = send;
+    for (let i = 0; i < 2; i++) {
+      world.clock.advance(3_600_000);
+      expect(world.queues.queues.pages.queue.receive(1)).toHaveLength(1);
+    }
+    const before = world.product.writes.length;
+    await deliver(world, "loads");
+
+    // act: the dead unit reaches its dead-letter queue and is settled
+    world.clock.advance(3_600_000);
+    world.queues.queues.pages.queue.receive(10);
+    const { deadLetter } = world.queues.queues.pages;
+    await world.handlers.settle(toEvent(deadLetter.receive(10), deadLetter.arn));
+
+    // assess: the sent chunk keeps its outcomes, the other 3 are failed record by record
+    const run = await runOf(world, runId);
+    expect(run).toMatchObject({
+      status: "partial",
+      counts: { extracted: 60, unchanged: 20, updated: 10, failed: 30 },
+    });
+    const failed = run?.errors.filter((e) => e.reason === DIED_REASON).map((e) => Number(e.key));
+    expect(failed).toHaveLength(30);
+    expect([...(failed ?? []), ...writtenSince(world, before)].sort((a, b) => a - b)).toEqual(range(21, 60));
+  });
+});
+
+describe("load chunk messages across a deploy", () => {
+  it("a chunk without the new unsent field is read as before; one naming no record is refused", () => {
+    const chunk = {
+      tenantId: "acme-staging",
+      runId: "run-1",
+      chunkId: "0/0",
+      records: [{ key: "1", externalId: "SKU-1", payload: { name: "item 1" }, hash: "h1" }],
+    };
+
+    expect(parseMessage(LoadChunkSchema, JSON.stringify(chunk), "loads")).toEqual(chunk);
+    expect(() => parseMessage(LoadChunkSchema, JSON.stringify({ ...chunk, records: [] }), "loads")).toThrow(
+      /loads message is invalid: .*at least one record/,
+    );
   });
 });
