@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { toEvent } from "../../runtime/local/memory-event-source.js";
 import { SIZES_ONLY_REASON } from "../../runtime/pipeline/extract-unit.js";
@@ -295,6 +296,94 @@ describe("load chunk messages across a deploy", () => {
     expect(parseMessage(LoadChunkSchema, JSON.stringify(chunk), "loads")).toEqual(chunk);
     expect(() => parseMessage(LoadChunkSchema, JSON.stringify({ ...chunk, records: [] }), "loads")).toThrow(
       /loads message is invalid: .*at least one record/,
+    );
+  });
+});
+
+/** A change to Siesa between a unit's first delivery and its retry. */
+type Change = { kind: "edit" | "undo" | "delete" | "insert"; key: number };
+
+describe("a retried unit, whatever Siesa did between its deliveries (fast-check)", () => {
+  const ITEMS = 40;
+
+  /** Applies a change to the fake Siesa: `undo` restores the first run's name, `insert` (re)creates. */
+  const apply = (world: StepWorld, { kind, key }: Change, n: number) => {
+    const items = world.siesa.items;
+    const at = items.findIndex((r) => r.key === String(key));
+    if (kind === "delete" && at >= 0) items.splice(at, 1);
+    else if (kind === "insert" && at < 0)
+      items.push({ key: String(key), item: { f120_id: key, name: `inserted ${key}` }, barcodes: [] });
+    else if (at >= 0) {
+      const source = items[at] as (typeof items)[number];
+      source.item = { ...source.item, name: kind === "edit" ? `edit ${n} of ${key}` : `item ${key}` };
+    }
+  };
+
+  it("every planned key counted once, the run ends, and the next run leaves the product as Siesa is", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 1, max: ITEMS }), { minLength: 1, maxLength: ITEMS }),
+        fc.array(
+          fc.record({
+            kind: fc.constantFrom("edit" as const, "undo" as const, "delete" as const, "insert" as const),
+            key: fc.integer({ min: 1, max: ITEMS + 10 }),
+          }),
+          { maxLength: 30 },
+        ),
+        fc.constantFrom(20, 100),
+        async (edited, changes, pageSize) => {
+          // prepare: a first run; then some items edited; the second run's first unit to plan loads
+          // fails to send them, and Siesa changes before that unit's retry
+          const world = stepWorld({
+            items: ITEMS,
+            pageSize,
+            tenant: aTenant((t) => {
+              t.sync = { ...t.sync, concurrency: 4, maxDeactivations: 1_000 };
+            }),
+          });
+          await startRun(world);
+          await drain(world);
+          rename(world, edited, (key) => `edited ${key}`);
+          const runId = await startRun(world);
+          let failed = false;
+          const send = world.queues.sendLoads.bind(world.queues);
+          world.queues.sendLoads = async (chunks, concurrency) => {
+            if (failed) return send(chunks, concurrency);
+            failed = true;
+            throw new Error("SendMessageBatch failed");
+          };
+          while (!failed && (await deliver(world, "pages", 1)) > 0);
+          expect(failed).toBe(true);
+          for (const [n, change] of changes.entries()) apply(world, change, n);
+          const before = world.product.writes.length;
+
+          // act
+          await drain(world);
+
+          // assess: the run ended; no record written twice; every record counted written or failed
+          // was written or failed exactly once
+          const run = await runOf(world, runId);
+          expect(run?.status).not.toBe("running");
+          expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
+          const written = writtenSince(world, before);
+          expect(new Set(written).size).toBe(written.length);
+          const vanished = (run?.errors ?? [])
+            .filter((e) => e.reason === VANISHED_REASON)
+            .map((e) => Number(e.key));
+          expect(written.filter((key) => vanished.includes(key))).toEqual([]);
+          const counts = run?.counts;
+          expect(counts && counts.created + counts.updated).toBe(written.length);
+          expect(counts?.failed).toBe(vanished.length);
+          // The next run brings the product to what Siesa holds now.
+          await startRun(world);
+          await drain(world);
+          await expectProductMatchesSiesa(world);
+          const present = new Set(world.siesa.items.map((r) => `SKU-${r.key}`));
+          for (const [externalId, payload] of world.product.held)
+            if (!present.has(externalId)) expect(payload, externalId).toMatchObject({ active: false });
+        },
+      ),
+      { numRuns: 40 },
     );
   });
 });
