@@ -72,7 +72,8 @@ export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promi
   // without telling the ledger, so settle finishes the chunk's patches once more, and the product
   // and the ledger agree. A create or update cannot be repeated blind: what the ledger does not show
   // written is counted failed, and the next run writes it.
-  const repeatable = chunk.records.every((record) => record.action === "deactivate");
+  const repeatable =
+    chunk.records.length > 0 && chunk.records.every((record) => record.action === "deactivate");
   const outcomes = repeatable
     ? await writeAll(ctx, chunk, earlier.written)
     : reachedOutcomes(chunk, earlier.written, DIED_REASON);

@@ -284,6 +284,37 @@ describe("settle, for a unit whose every delivery died after planning its chunks
   });
 });
 
+describe("settle, for a dead chunk whose records all vanished before its unit's retry", () => {
+  it("counts the chunk's records failed without asking for the tenant's credentials (its role reads none)", async () => {
+    // prepare: a running run, and a dead-lettered chunk of only unsent records
+    const world = stepWorld({ items: 10 });
+    const runId = await startRun(world);
+    world.deps.credentials = {
+      forTenant: async () => {
+        throw new Error("settle may not read the tenant's credentials");
+      },
+    };
+    const chunk = {
+      tenantId: world.tenant.id,
+      runId,
+      chunkId: "0/3",
+      records: [],
+      unsent: [{ key: "55", reason: VANISHED_REASON }],
+    };
+    const { deadLetter } = world.queues.queues.loads;
+
+    // act
+    const answer = await world.handlers.settle(eventOf(deadLetter, chunk));
+
+    // assess
+    expect(answer.batchItemFailures).toEqual([]);
+    expect(await world.store.progress.read(world.tenant.id, runId)).toMatchObject({
+      loadsDone: 1,
+      failed: 1,
+    });
+  });
+});
+
 describe("load chunk messages across a deploy", () => {
   it("a chunk without the new unsent field is read as before; one naming no record is refused", () => {
     const chunk = {
