@@ -6,6 +6,8 @@ import { LoadChunkSchema, parseMessage } from "../../runtime/pipeline/messages.j
 import { DIED_REASON } from "../../runtime/pipeline/settle.js";
 import { VANISHED_REASON } from "../../runtime/pipeline/unit-plan.js";
 import { FULL_RANGE } from "../../runtime/siesa/index.js";
+import { dynamoPipelineStore } from "../../runtime/store/dynamo.js";
+import { openStore } from "../../runtime/store/local.js";
 import { payloadHash } from "../../runtime/sync/hash.js";
 import { aTenant } from "../tenants/factories.js";
 import { deliver, drain, eventOf, identityMapper, type StepWorld, stepWorld } from "./step-world.js";
@@ -144,6 +146,33 @@ describe("a unit retried after Siesa changed repeats its first delivery's plan",
     });
     expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
     await expectProductMatchesSiesa(world);
+  });
+});
+
+describe("a retried unit on DynamoDB", () => {
+  it("reads back the plan its first delivery stored and sends the same chunks", async () => {
+    // prepare: the steps over DynamoDB (dynalite); items 21-60 planned, the send failed, item 60
+    // edited again
+    const opened = await openStore({ prefix: `retry-plan-${process.pid}` });
+    try {
+      const world = stepWorld({ items: 60, store: dynamoPipelineStore(opened.doc, opened.names) });
+      const runId = await planThenFailToSend(world);
+      rename(world, [60], (key) => `edited again ${key}`);
+      const before = world.product.writes.length;
+
+      // act
+      await drain(world);
+
+      // assess
+      expect(writtenSince(world, before).sort((a, b) => a - b)).toEqual(range(21, 60));
+      expect(await runOf(world, runId)).toMatchObject({
+        status: "succeeded",
+        counts: { extracted: 60, updated: 40, unchanged: 20 },
+      });
+      await expectProductMatchesSiesa(world);
+    } finally {
+      await opened.close();
+    }
   });
 });
 
