@@ -4,11 +4,12 @@ import { toEvent } from "../../runtime/local/memory-event-source.js";
 import { SIZES_ONLY_REASON } from "../../runtime/pipeline/extract-unit.js";
 import { LoadChunkSchema, parseMessage } from "../../runtime/pipeline/messages.js";
 import { DIED_REASON } from "../../runtime/pipeline/settle.js";
-import { VANISHED_REASON } from "../../runtime/pipeline/unit-plan.js";
+import { unmappableReason, VANISHED_REASON } from "../../runtime/pipeline/unit-plan.js";
 import { FULL_RANGE } from "../../runtime/siesa/index.js";
 import { dynamoPipelineStore } from "../../runtime/store/dynamo.js";
 import { openStore } from "../../runtime/store/local.js";
 import { payloadHash } from "../../runtime/sync/hash.js";
+import type { RecordMapper } from "../../runtime/sync/ports.js";
 import { aTenant } from "../tenants/factories.js";
 import { deliver, drain, eventOf, identityMapper, type StepWorld, stepWorld } from "./step-world.js";
 
@@ -222,6 +223,32 @@ describe("a retried unit's planned records that Siesa no longer returns, and rec
     await expectProductMatchesSiesa(world);
     expect(world.product.held.get("SKU-61")).toMatchObject({ name: "item 61" });
     for (const key of gone) expect(world.product.held.get(`SKU-${key}`)).toMatchObject({ active: false });
+  });
+
+  it("counts failed a planned record that the mapping refuses by the retry, with the mapping's reason", async () => {
+    // prepare: a mapping that refuses an item named "" (its rule: a name is required); item 30 is
+    // planned, then its name is emptied in Siesa before the retry
+    const mapper: RecordMapper = {
+      ...identityMapper,
+      map: (source) =>
+        source.item.name === "" ? { ok: false, reason: "name: required" } : identityMapper.map(source),
+    };
+    const world = stepWorld({ items: 60, mapper });
+    const runId = await planThenFailToSend(world);
+    rename(world, [30], () => "");
+
+    // act
+    await drain(world);
+
+    // assess: the other 39 written, item 30 failed for the mapping's reason, the run ended
+    const run = await runOf(world, runId);
+    expect(run).toMatchObject({
+      status: "partial",
+      counts: { extracted: 60, updated: 39, unchanged: 20, failed: 1 },
+    });
+    expect(run?.errors).toEqual([
+      { key: "30", outcome: "failed", reason: unmappableReason("name: required") },
+    ]);
   });
 
   it("ends a run stopped before the retry: the chunks it never sent are counted failed", async () => {
