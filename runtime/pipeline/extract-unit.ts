@@ -56,17 +56,14 @@ export async function extractUnit(
   // children would extract and count those records a second time.
   const planned =
     delivery.receiveCount > 1 ? await ctx.progress.get(tenantId, runId, planOp(unitId)) : undefined;
+  // A retry that ends its unit without sending the chunks an earlier delivery planned (and may not
+  // have sent) counts those that never reported failed, or the run would wait for them until its
+  // lease expired.
+  const endPlan = async (reason: string) => {
+    if (planned) await countUnreported(ctx, tenantId, runId, plannedChunks(unitId, planned), reason);
+  };
   if (run.stopReason) {
-    // Chunks an earlier delivery planned but may not have sent are counted failed here, or the run
-    // would wait for them until its lease expired.
-    if (planned)
-      await countUnreported(
-        ctx,
-        tenantId,
-        runId,
-        plannedChunks(unitId, planned),
-        `run stopped: ${run.stopReason}`,
-      );
+    await endPlan(`run stopped: ${run.stopReason}`);
     await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
@@ -81,6 +78,7 @@ export async function extractUnit(
     reportApiError(ctx, tenantId, runId, error);
     if (isRunStopping(error)) {
       await ctx.runs.requestStop(tenantId, runId, messageOf(error));
+      await endPlan(messageOf(error));
       await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 });
       await finaliseIfComplete(ctx, tenantId, runId);
       return;
@@ -96,6 +94,7 @@ export async function extractUnit(
         `${streak} units of Siesa work failed in a row: ${messageOf(error)}`,
       );
     }
+    await endPlan(messageOf(error));
     if (await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 })) {
       const where = `f120_id ${unit.range.from}..${unit.range.to}`;
       await ctx.runs.addErrors(tenantId, runId, [

@@ -1,10 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ExternalCallError } from "../../runtime/http/errors.js";
 import { toEvent } from "../../runtime/local/memory-event-source.js";
 import { SIZES_ONLY_REASON } from "../../runtime/pipeline/extract-unit.js";
 import { LoadChunkSchema, parseMessage } from "../../runtime/pipeline/messages.js";
 import { DIED_REASON } from "../../runtime/pipeline/settle.js";
 import { unmappableReason, VANISHED_REASON } from "../../runtime/pipeline/unit-plan.js";
+import { SiesaAuthError } from "../../runtime/siesa/errors.js";
 import { FULL_RANGE } from "../../runtime/siesa/index.js";
 import { dynamoPipelineStore } from "../../runtime/store/dynamo.js";
 import { openStore } from "../../runtime/store/local.js";
@@ -256,6 +258,46 @@ describe("a retried unit's planned records that Siesa no longer returns, and rec
     const world = stepWorld({ items: 60 });
     const runId = await planThenFailToSend(world);
     await world.store.runs.requestStop(world.tenant.id, runId, "stopped by an operator");
+
+    // act
+    await drain(world);
+
+    // assess
+    expect(await runOf(world, runId)).toMatchObject({
+      status: "failed",
+      counts: { extracted: 60, unchanged: 20, failed: 40 },
+    });
+    expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
+  });
+
+  it("ends the run when Siesa cannot be read on any retry: the planned chunks are counted failed with Siesa's error", async () => {
+    // prepare: the unit's plan, its send failed; Siesa answers 503 from then on
+    const world = stepWorld({ items: 60 });
+    const runId = await planThenFailToSend(world);
+    world.siesa.onRead = () => {
+      throw new ExternalCallError("siesa", "ejecutarconsultaestandar API_v2_Items", 503, "unavailable", true);
+    };
+
+    // act: the retries, until the last one gives up
+    await drain(world);
+
+    // assess: every planned record has its outcome, the run ended (failed: a unit could not be
+    // read) and gave its lease back
+    const run = await runOf(world, runId);
+    expect(run).toMatchObject({ status: "failed", counts: { extracted: 60, unchanged: 20, failed: 40 } });
+    const records = run?.errors.filter((e) => /^\d+$/.test(e.key));
+    expect(records?.map((e) => Number(e.key)).sort((a, b) => a - b)).toEqual(range(21, 60));
+    expect(records?.[0]?.reason).toMatch(/503/);
+    expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
+  });
+
+  it("ends the run when Siesa refuses the tenant's credentials on the retry", async () => {
+    // prepare: the unit's plan, its send failed; then Siesa refuses the ConniKey
+    const world = stepWorld({ items: 60 });
+    const runId = await planThenFailToSend(world);
+    world.siesa.onRead = () => {
+      throw new SiesaAuthError(world.tenant.id);
+    };
 
     // act
     await drain(world);
