@@ -95,13 +95,7 @@ describe("a unit retried after Siesa changed repeats its first delivery's plan",
     // prepare: a first run writes items 1-60; items 21-60 are edited (4 chunks of 10 for 4 slots);
     // the second run's unit plans them, its SendMessageBatch fails; then item 5 is edited too
     const world = stepWorld({ items: 60 });
-    await startRun(world);
-    await drain(world);
-    rename(world, range(21, 60), (key) => `edited ${key}`);
-    const runId = await startRun(world);
-    failFirstSendOfLoads(world);
-    await deliver(world, "pages");
-    expect(world.queues.queues.loads.queue.size).toBe(0);
+    const runId = await planThenFailToSend(world);
     rename(world, [5, 60], (key) => `edited again ${key}`);
     const before = world.product.writes.length;
 
@@ -127,12 +121,7 @@ describe("a unit retried after Siesa changed repeats its first delivery's plan",
   it("sends every planned chunk when the edits were undone before the retry, so the run ends", async () => {
     // prepare: 40 items edited and planned as 4 chunks, the send fails, then the edits are undone
     const world = stepWorld({ items: 60 });
-    await startRun(world);
-    await drain(world);
-    rename(world, range(21, 60), (key) => `edited ${key}`);
-    const runId = await startRun(world);
-    failFirstSendOfLoads(world);
-    await deliver(world, "pages");
+    const runId = await planThenFailToSend(world);
     rename(world, range(21, 60), (key) => `item ${key}`);
 
     // act
