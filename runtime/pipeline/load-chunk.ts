@@ -143,6 +143,11 @@ function chunkOutcome(
     errors.push({ key: record.key, outcome, reason: deactivation ? `deactivation: ${reason}` : reason });
     if (o.outcome === "rejected" && !deactivation) refusals.push(productRule(reason));
   });
+  // Named by the unit's plan, but no longer there to send when the unit was retried.
+  for (const { key, reason } of chunk.unsent ?? []) {
+    add("failed");
+    errors.push({ key, outcome: "failed", reason });
+  }
   return { delta, errors, ...(refusals.length > 0 ? { data: { rules: tallyRules(refusals) } } : {}) };
 }
 

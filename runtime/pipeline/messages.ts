@@ -58,7 +58,7 @@ export type LoadRecord = v.InferOutput<typeof LoadRecordSchema>;
  * operation: an extract unit's records always make the same chunks, so a redelivered or re-sent
  * chunk is recognised by its id.
  */
-export const LoadChunkSchema = v.object({
+const LoadChunkFields = v.object({
   tenantId: TenantId,
   runId: RunId,
   /** `<unitId>/<n>`, or `deactivate/<n>` for the deactivation pass's chunks. */
@@ -71,8 +71,21 @@ export const LoadChunkSchema = v.object({
    * modulo the tenant's concurrency.
    */
   position: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
-  records: v.pipe(v.array(LoadRecordSchema), v.minLength(1)),
+  records: v.array(LoadRecordSchema),
+  /**
+   * Records the unit's plan named for this chunk that its retry could not send (Siesa no longer
+   * returned them, or the mapping refused them then): counted failed with the chunk, for `reason`.
+   * Absent from the chunks of a unit's first delivery.
+   */
+  unsent: v.optional(v.array(v.object({ key: v.pipe(v.string(), v.minLength(1)), reason: v.string() }))),
 });
+export const LoadChunkSchema = v.pipe(
+  LoadChunkFields,
+  v.check(
+    (chunk) => chunk.records.length + (chunk.unsent?.length ?? 0) > 0,
+    "must name at least one record (in records or unsent)",
+  ),
+);
 export type LoadChunk = v.InferOutput<typeof LoadChunkSchema>;
 
 export class MessageFormatError extends Error {

@@ -1,19 +1,13 @@
 import { RunAlreadyExistsError } from "../store/errors.js";
-import { type RecordError, zeroCounts } from "../sync/model.js";
+import { zeroCounts } from "../sync/model.js";
 import type { PipelineContext } from "./context.js";
 import { runIdForMessage } from "./dispatch-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
 import { planOp, rangesOf, sendChildren, splitOp, unitOp } from "./extract-unit.js";
 import { finaliseIfComplete } from "./finalise.js";
-import {
-  countChunk,
-  earlierDeliveries,
-  keepWritten,
-  loadOp,
-  reachedOutcomes,
-  writeAll,
-} from "./load-chunk.js";
+import { countChunk, earlierDeliveries, keepWritten, reachedOutcomes, writeAll } from "./load-chunk.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
+import { countUnreported, plannedChunks } from "./unit-plan.js";
 
 /**
  * What keeps every run finishing although Lambda can die mid-message: the dead-letter queues'
@@ -42,18 +36,7 @@ export async function settleUnit(ctx: PipelineContext, unit: ExtractUnit): Promi
   }
   const plan = await ctx.progress.get(tenantId, runId, planOp(unitId));
   if (plan) {
-    const sizes = (plan.data?.sizes as number[] | undefined) ?? [];
-    const errors: RecordError[] = [];
-    for (const [i, size] of sizes.entries()) {
-      const op = loadOp(`${unitId}/${i}`);
-      if (await ctx.progress.apply(tenantId, runId, op, { loadsDone: 1, failed: size }))
-        errors.push({
-          key: `unit ${unitId}, chunk ${i} (${size} records)`,
-          outcome: "failed",
-          reason: DIED_REASON,
-        });
-    }
-    if (errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
+    await countUnreported(ctx, tenantId, runId, plannedChunks(unitId, plan), DIED_REASON);
     const totals = await ctx.progress.apply(tenantId, runId, unitOp(unitId), { unitsDone: 1 });
     await finaliseIfComplete(ctx, tenantId, runId, totals);
     return;
@@ -89,7 +72,8 @@ export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promi
   // without telling the ledger, so settle finishes the chunk's patches once more, and the product
   // and the ledger agree. A create or update cannot be repeated blind: what the ledger does not show
   // written is counted failed, and the next run writes it.
-  const repeatable = chunk.records.every((record) => record.action === "deactivate");
+  const repeatable =
+    chunk.records.length > 0 && chunk.records.every((record) => record.action === "deactivate");
   const outcomes = repeatable
     ? await writeAll(ctx, chunk, earlier.written)
     : reachedOutcomes(chunk, earlier.written, DIED_REASON);

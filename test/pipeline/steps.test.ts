@@ -127,7 +127,11 @@ describe("extract", () => {
       runId,
       "plan:0",
       { extracted: 250, loadsPlanned: 10 },
-      { sizes: Array.from({ length: 10 }, () => 25) },
+      {
+        chunks: Array.from({ length: 10 }, (_, c) =>
+          Array.from({ length: 25 }, (_, i) => String(c * 25 + i + 1)).join(","),
+        ),
+      },
     );
     world.queues.queues.pages.queue.receive(10); // the first delivery's message, in flight
 
