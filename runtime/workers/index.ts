@@ -17,27 +17,36 @@ export function createSweeper(
   return () => sweep(ctx);
 }
 
-/** The pipeline workers, each a thin SQS handler over one pipeline step; `settle` reads the DLQs. */
-export function createWorkerHandlers(deps: WorkerDependencies): Record<WorkerName, QueueHandler> {
-  const ctx = createPipelineContext(deps);
+/**
+ * The pipeline workers, each a thin SQS handler over one pipeline step; `settle` reads the DLQs.
+ * `deps` is one bag for all (a Lambda, which is one function), or each function's own (the local
+ * stack and the tests give each only what its role grants: runtime/local/role-scope.ts).
+ */
+export function createWorkerHandlers(
+  deps: WorkerDependencies | ((worker: WorkerName) => WorkerDependencies),
+): Record<WorkerName, QueueHandler> {
+  const depsOf = typeof deps === "function" ? deps : () => deps;
+  const dispatch = createPipelineContext(depsOf("dispatch"));
+  const extract = createPipelineContext(depsOf("extract"));
+  const load = createPipelineContext(depsOf("load"));
   return {
-    settle: settleWorker(ctx),
-    dispatch: sqsWorker(deps, {
+    settle: settleWorker(createPipelineContext(depsOf("settle"))),
+    dispatch: sqsWorker(dispatch, {
       queue: "syncRequests",
       schema: SyncRequestSchema,
       handle: async (request, delivery) => {
-        await dispatchRun(ctx, request, delivery);
+        await dispatchRun(dispatch, request, delivery);
       },
     }),
-    extract: sqsWorker(deps, {
+    extract: sqsWorker(extract, {
       queue: "pages",
       schema: ExtractUnitSchema,
-      handle: (unit, delivery) => extractUnit(ctx, unit, delivery),
+      handle: (unit, delivery) => extractUnit(extract, unit, delivery),
     }),
-    load: sqsWorker(deps, {
+    load: sqsWorker(load, {
       queue: "loads",
       schema: LoadChunkSchema,
-      handle: (chunk, delivery) => loadChunk(ctx, chunk, delivery),
+      handle: (chunk, delivery) => loadChunk(load, chunk, delivery),
     }),
   };
 }
