@@ -2,6 +2,7 @@ import { FUNCTION_ACCESS, type FunctionAccess, LEASE_ACTIONS, TABLE_ACTIONS } fr
 import { secretName } from "../aws/names.js";
 import { type FunctionName, SECRETS_READ, type SecretKind } from "../aws/secret-access.js";
 import type { TenantCredentials } from "../compose.js";
+import type { Log } from "../observability/logger.js";
 import { deadLetterSuffix, QUEUES, type QueueName } from "../pipeline/config.js";
 import type {
   AuditTrail,
@@ -80,13 +81,16 @@ const SENDS: Record<keyof PipelineQueues, QueueName> = {
   sendLoads: "loads",
 };
 
+/** The API's RunDependencies, or a worker's (with the tenants' clients). */
+export type ScopableDependencies = RunDependencies & Partial<Pick<WorkerDependencies, "clientsFor">>;
+
 /** Options: `onDenied` hears of every refusal (a test fails on one even when a retry swallowed it). */
 export interface RoleScopeOptions {
   onDenied?: (error: AccessDeniedError) => void;
 }
 
 /** `deps` as function `fn`'s role sees it (the API's RunDependencies, or a worker's). */
-export function scopeToRole<D extends RunDependencies & Partial<Pick<WorkerDependencies, "clientsFor">>>(
+export function scopeToRole<D extends ScopableDependencies>(
   fn: FunctionName,
   deps: D,
   options: RoleScopeOptions = {},
@@ -164,6 +168,18 @@ export function scopeToRole<D extends RunDependencies & Partial<Pick<WorkerDepen
     };
   }
   return scoped;
+}
+
+/** `scopeToRole` for the local stack: each refusal is also logged, naming what the role lacks. */
+export function roleScope(log: Log) {
+  const onDenied = (error: AccessDeniedError) =>
+    log.error("refused: the function's role does not grant this", {
+      function: error.fn,
+      action: error.action,
+      resource: error.resource,
+    });
+  return <D extends ScopableDependencies>(fn: FunctionName, deps: D): D =>
+    scopeToRole(fn, deps, { onDenied });
 }
 
 /** Calls of `actions`' methods pass `check` first; any other method of the port is refused outright. */

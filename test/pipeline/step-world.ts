@@ -1,4 +1,5 @@
 import type { SQSEvent } from "aws-lambda";
+import type { FunctionName } from "../../runtime/aws/secret-access.js";
 import type { TenantClients } from "../../runtime/compose.js";
 import { credentialsOf } from "../../runtime/local/credentials.js";
 import { toEvent } from "../../runtime/local/memory-event-source.js";
@@ -135,7 +136,7 @@ export interface StepWorld {
   ctx: PipelineContext;
   deps: WorkerDependencies;
   /** `deps` (or the given bag) as function `fn`'s role sees it; refusals are kept in `denied`. */
-  scoped(fn: WorkerName, deps?: WorkerDependencies): WorkerDependencies;
+  scoped(fn: FunctionName, deps?: WorkerDependencies): WorkerDependencies;
   /** The workers over another bag (a test's wrapped ports), each scoped to its role like `handlers`. */
   handlersOver(deps: WorkerDependencies): Record<WorkerName, QueueHandler>;
   /** Every refusal so far: a step that needed more than its role grants. */
@@ -205,7 +206,7 @@ export function stepWorld(
     now: () => new Date(clock.now),
   };
   const denied: AccessDeniedError[] = [];
-  const scoped = (fn: WorkerName, bag: WorkerDependencies = deps) =>
+  const scoped = (fn: FunctionName, bag: WorkerDependencies = deps) =>
     scopeToRole(fn, bag, { onDenied: (error) => denied.push(error) });
   const handlersOver = (bag: WorkerDependencies) =>
     failingOnDenial(
