@@ -115,16 +115,16 @@ export function scopeToRole<D extends ScopableDependencies>(
     const allowed = LEASE_ACTIONS.includes(action) ? access.leases : tableAllows("tenants", action);
     if (!allowed) deny(action, "table tenants, lease# items");
   });
+  const sending = (method: keyof PipelineQueues, send: () => Promise<void>) => {
+    const queue = SENDS[method];
+    if (!access.sendsTo.includes(queue)) deny("sqs:SendMessage", `queue ${QUEUES[queue].suffix}`);
+    return send();
+  };
   const queues: PipelineQueues = {
     requestSync: (request) => sending("requestSync", () => deps.queues.requestSync(request)),
     sendUnits: (units, concurrency) => sending("sendUnits", () => deps.queues.sendUnits(units, concurrency)),
     sendLoads: (chunks, concurrency) =>
       sending("sendLoads", () => deps.queues.sendLoads(chunks, concurrency)),
-  };
-  const sending = (method: keyof PipelineQueues, send: () => Promise<void>) => {
-    const queue = SENDS[method];
-    if (!access.sendsTo.includes(queue)) deny("sqs:SendMessage", `queue ${QUEUES[queue].suffix}`);
-    return send();
   };
   const secrets = SECRETS_READ[fn];
 
@@ -145,10 +145,14 @@ export function scopeToRole<D extends ScopableDependencies>(
     },
     credentials: {
       forTenant: async (tenant) => {
-        const credentials = await deps.credentials.forTenant(tenant);
+        // A function that reads no secret asks for none (as runtime/aws/secrets.ts).
+        const credentials = secrets.length > 0 ? await deps.credentials.forTenant(tenant) : undefined;
         return {
-          siesa: secrets.includes("siesa") ? credentials.siesa : unread(tenant, "siesa", deny),
-          product: secrets.includes("product") ? credentials.product : unread(tenant, "product", deny),
+          siesa: credentials && secrets.includes("siesa") ? credentials.siesa : unread(tenant, "siesa", deny),
+          product:
+            credentials && secrets.includes("product")
+              ? credentials.product
+              : unread(tenant, "product", deny),
         } as TenantCredentials;
       },
     },

@@ -1,9 +1,15 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { FUNCTION_ACCESS, TABLE_ACTIONS } from "../../infra/access.js";
 import type { FunctionName } from "../../runtime/aws/secret-access.js";
+import { runInProcess } from "../../runtime/local/in-process.js";
 import { AccessDeniedError } from "../../runtime/local/role-scope.js";
+import { withSandboxUrls } from "../../runtime/local/tenants.js";
 import { FULL_RANGE } from "../../runtime/siesa/index.js";
+import { memoryPipelineStore } from "../../runtime/store/memory.js";
+import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
 import { stepWorld } from "../pipeline/step-world.js";
+import { recordingLog } from "../support/log.js";
+import { aTenant } from "../tenants/factories.js";
 
 // What each function may touch, as the local stack and the step tests give it: exactly what
 // infra/access.ts and SECRETS_READ grant, the rest refused as AWS refuses it.
@@ -146,5 +152,42 @@ describe("a function's world, scoped to its role", () => {
         }
       }
     }
+  });
+});
+
+describe("npm run sync, each function over its role", () => {
+  const opened: LocalSandboxes[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.close()));
+  });
+
+  it("deactivates an item taken out of Siesa with no step refused (here load runs the pass: it counts the run's last load)", async () => {
+    // prepare: a first run writes the catalogue; then one item changes and another leaves Siesa
+    const sandboxes = await startSandboxes({ product: "kong-rfid", items: 40, seed: 5, malformedShare: 0 });
+    opened.push(sandboxes);
+    const store = memoryPipelineStore();
+    const log = recordingLog();
+    const sync = () =>
+      runInProcess({
+        tenant: withSandboxUrls(aTenant(), sandboxes),
+        credentials: sandboxes.credentials,
+        store,
+        log,
+        policy: { baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 10_000, sleep: async () => {} },
+        retryBaseSeconds: 0,
+        timeScale: 0.01,
+      });
+    await sync();
+    const changed = sandboxes.siesa.catalogue.changeItems(1);
+    const removed = sandboxes.siesa.catalogue.companyItemIds().find((id) => !changed.includes(id));
+    if (removed === undefined) throw new Error("an empty catalogue");
+    sandboxes.siesa.catalogue.removeItems([removed]);
+
+    // act
+    const summary = await sync();
+
+    // assess
+    expect(summary).toMatchObject({ status: "succeeded", counts: { updated: 1, deactivated: 1 } });
+    expect(log.entries.filter((e) => e.message.startsWith("refused"))).toEqual([]);
   });
 });
