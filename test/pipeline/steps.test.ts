@@ -68,6 +68,29 @@ describe("dispatch", () => {
   });
 });
 
+describe("dispatch, its request delivered again late", () => {
+  it("leaves a run that awaits its deactivation pass to a function whose role reads the ledger: the sweeper ends it", async () => {
+    // prepare: the run's records are counted by a load whose step died before the pass
+    const world = stepWorld({ items: 10 });
+    const runId = await startRun(world);
+    await deliver(world, "pages");
+    world.queues.queues.loads.queue.receive(1);
+    await world.store.progress.apply(world.tenant.id, runId, "load:0/0", { loadsDone: 1, created: 10 });
+    const request = { tenantId: world.tenant.id, trigger: "schedule", runId };
+
+    // act: a copy of the run's sync request (SQS standard queues deliver at least once)
+    await world.handlers.dispatch(eventOf(world.queues.queues.syncRequests.queue, request, 2));
+    const swept = await createSweeper(world.scoped("settle"))();
+
+    // assess
+    expect(swept).toEqual({ expired: 0, finalised: 1 });
+    expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
+      status: "succeeded",
+      counts: { created: 10 },
+    });
+  });
+});
+
 describe("extract", () => {
   it("splits a range too big for a page and stores the split before sending the children", async () => {
     // prepare
