@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
 import { toEvent } from "../../runtime/local/memory-event-source.js";
+import { createPipelineContext } from "../../runtime/pipeline/context.js";
 import { LEASE_EXPIRED } from "../../runtime/pipeline/expire-run.js";
 import { finaliseIfComplete } from "../../runtime/pipeline/finalise.js";
 import { DIED_REASON } from "../../runtime/pipeline/settle.js";
@@ -458,7 +459,8 @@ describe("settle: what dies with a worker is still counted", () => {
     const beforeThePass = { ...totals, unitsDone: totals.unitsDone - 1 };
 
     // act: the second invocation goes on from the totals it read (its message is then deleted)
-    const ended = await finaliseIfComplete(world.ctx, world.tenant.id, runId, beforeThePass);
+    const load = createPipelineContext(world.scoped("load"));
+    const ended = await finaliseIfComplete(load, world.tenant.id, runId, beforeThePass);
 
     // assess
     expect(ended).toBe(true);
