@@ -1,4 +1,5 @@
-import * as pulumi from "@pulumi/pulumi";
+// Types only: the local stack and the test worlds read FUNCTION_ACCESS without loading Pulumi.
+import type * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../runtime/aws/names.js";
 import { type FunctionName, SECRETS_READ, secretSystems } from "../runtime/aws/secret-access.js";
 import { QUEUES, type QueueName } from "../runtime/pipeline/config.js";
@@ -56,18 +57,21 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     leases: true,
     sendsTo: ["pages", "loads"],
   },
-  // Writes to the product, stores record hashes (ledger); may finalise.
+  // Writes to the product, stores record hashes (ledger); may finalise. The step that finishes a
+  // run's last load runs its deactivation pass, which sends the pass's chunks (loads).
   load: {
     tables: { tenants: "read", runs: "write", ledger: "write", audit: "append" },
     leases: true,
-    sendsTo: [],
+    sendsTo: ["loads"],
   },
   // The dead-letter queues' consumer and the sweeper: counts what died with a worker, ends expired
-  // runs (releases their lease), recounts progress; reads the ledger to keep what was written.
+  // runs (releases their lease), recounts progress; reads the ledger to keep what was written. It
+  // re-sends a dead split unit's children (pages) and, like load, may count a run's last load and so
+  // run the deactivation pass (loads).
   settle: {
     tables: { tenants: "read", runs: "write", ledger: "read", audit: "append" },
     leases: true,
-    sendsTo: [],
+    sendsTo: ["pages", "loads"],
     deadLetters: true,
   },
   // POST /tenants/:id/verify's run: reads the tenant's ledger and product, marks the entries to repair,
@@ -98,13 +102,13 @@ const WRITE = [
   "dynamodb:BatchWriteItem",
   "dynamodb:ConditionCheckItem",
 ];
-const TABLE_ACTIONS: Readonly<Record<TableAccess, string[]>> = {
+export const TABLE_ACTIONS: Readonly<Record<TableAccess, string[]>> = {
   read: READ,
   write: WRITE,
   append: ["dynamodb:PutItem"],
 };
 /** What TenantLease does to a lease item besides reading it. */
-const LEASE_ACTIONS = ["dynamodb:PutItem", "dynamodb:DeleteItem"];
+export const LEASE_ACTIONS = ["dynamodb:PutItem", "dynamodb:DeleteItem"];
 /** What Lambda's SQS event source mapping does with the function's role, plus ChangeMessageVisibility for retry backoff. */
 const CONSUME = [
   "sqs:ReceiveMessage",
@@ -129,7 +133,8 @@ export interface AccessResources {
   indexArns(kind: TableKind): pulumi.Input<string>[];
   queueArn(queue: QueueName): pulumi.Input<string>;
   deadLetterArn(queue: QueueName): pulumi.Input<string>;
-  logGroupArn: pulumi.Input<string>;
+  /** The function's own log streams: `<log group arn>:*`. */
+  logStreamsArn: pulumi.Input<string>;
   /** ARN pattern of one system's secret of every tenant: `…:secret:siesa-integration/<any>/<system>-??????`. */
   tenantSecretArnPattern(system: string): string;
   /** The tag key every secret of this stack carries with the stack's name. */
@@ -150,7 +155,7 @@ export function statementsFor(fn: FunctionName, resources: AccessResources): Pol
       Sid: "OwnLogs",
       Effect: "Allow",
       Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: [pulumi.interpolate`${resources.logGroupArn}:*`],
+      Resource: [resources.logStreamsArn],
     },
   ];
 

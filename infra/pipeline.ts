@@ -162,7 +162,7 @@ export function accessResources(
   context: StackContext,
   storage: Storage,
   queues: Readonly<Record<QueueName, QueuePair>>,
-): Omit<AccessResources, "logGroupArn"> {
+): Omit<AccessResources, "logStreamsArn"> {
   const { settings } = context;
   return {
     stack: settings.stack,

@@ -24,6 +24,7 @@ import { type MemoryEventSource, startMemoryEventSource } from "./memory-event-s
 import { MemoryPipelineQueues } from "./memory-pipeline-queues.js";
 import { loggedMetrics } from "./metrics.js";
 import { processLease } from "./process-lease.js";
+import { roleScope } from "./role-scope.js";
 import { localTenantDirectory } from "./tenants.js";
 
 export interface InProcessRunOptions {
@@ -114,7 +115,9 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
     processLease: processLease(),
   };
 
-  const handlers = createWorkerHandlers(deps);
+  // Each function gets only what its role grants in AWS, so a step that needs more fails here too.
+  const asRole = roleScope(log);
+  const handlers = createWorkerHandlers((worker) => asRole(worker, deps));
   const wrap = options.wrapHandlers ?? ((_worker: WorkerName, handler: QueueHandler) => handler);
   const settle = wrap("settle", handlers.settle);
   // SQS would hold any backlog of chunks; this process holds them in memory, so extraction waits
@@ -137,10 +140,10 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
       log,
     }),
   ]);
-  const ctx = createPipelineContext(deps);
   try {
     if (options.preflight) await preflight(tenant, options.credentials, log);
-    const started = await startRun(ctx, tenant, options.trigger ?? "cli", {
+    // Started as the API starts a manual run; watched as the sweeper watches one.
+    const started = await startRun(asRole("api", deps), tenant, options.trigger ?? "cli", {
       ...(options.approveDeactivations !== undefined
         ? { approveDeactivations: options.approveDeactivations }
         : {}),
@@ -151,6 +154,7 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
       );
     }
     const { runId } = started;
+    const ctx = createPipelineContext(asRole("settle", deps));
     await watch(ctx, store, tenant.id, runId, queues, sources, options.onProgress);
     const run = await store.runs.get(tenant.id, runId);
     if (!run || run.status === "running") throw new Error(`run ${runId} of ${tenant.id} vanished`);

@@ -38,6 +38,7 @@ import { serveLocally } from "./http.js";
 import { loggedMetrics } from "./metrics.js";
 import { type Poller, startPoller } from "./poller.js";
 import { processLease } from "./process-lease.js";
+import { roleScope } from "./role-scope.js";
 import {
   type SandboxMode,
   startTenantSandboxes,
@@ -173,11 +174,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       now: () => new Date(),
       processLease: processLease(),
     };
+    // Each function gets only what its role grants in AWS, so a step that needs more fails here too.
+    const asRole = roleScope(log);
     // Runs left open by a stack or `npm run sync` that was killed end now, not at their next trigger.
-    const sweep = createSweeper(workerDeps);
+    const sweep = createSweeper(asRole("settle", workerDeps));
     await sweep();
 
-    const real = createWorkerHandlers(workerDeps);
+    const real = createWorkerHandlers((worker) => asRole(worker, workerDeps));
     const wrap = options.wrapHandlers ?? ((_worker: WorkerName, handler: QueueHandler) => handler);
     const handlers = {} as Record<WorkerName, QueueHandler>;
     for (const worker of Object.keys(real) as WorkerName[]) handlers[worker] = wrap(worker, real[worker]);
@@ -228,7 +231,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Further tokens (e.g. a tenant-scoped one to try 403s) from SIESA_INTEGRATION_TOKENS(_FILE).
       ...(await loadTokensFromEnv()),
     ]);
-    const api = createApiDependencies(workerDeps, {
+    const api = createApiDependencies(asRole("api", workerDeps), {
       schedules: scheduler,
       tokens,
       version: await packageVersion(),

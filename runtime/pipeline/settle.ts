@@ -5,7 +5,7 @@ import { runIdForMessage } from "./dispatch-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
 import { planOp, rangesOf, sendChildren, splitOp, unitOp } from "./extract-unit.js";
 import { finaliseIfComplete } from "./finalise.js";
-import { countChunk, earlierDeliveries, keepWritten, reachedOutcomes, writeAll } from "./load-chunk.js";
+import { countChunk, earlierDeliveries, reachedOutcomes } from "./load-chunk.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
 import { countUnreported, plannedChunks } from "./unit-plan.js";
 
@@ -56,7 +56,11 @@ export async function settleUnit(ctx: PipelineContext, unit: ExtractUnit): Promi
 
 /**
  * A load chunk in the loads DLQ: the records the ledger shows written by this run keep that outcome;
- * the others are counted failed. Nothing if its last delivery had counted it, but ending the run.
+ * the others are counted failed (a deactivation's `deactivationsFailed`). Nothing if its last delivery
+ * had counted it, but ending the run. Settle writes to neither the product nor the ledger (its role
+ * has no product secret and reads the ledger only): a create or update cannot be repeated blind, and
+ * a deactivation the ledger does not show leaves the record active there, so the next run's pass sets
+ * it inactive again (a PATCH is safe to repeat).
  */
 export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promise<void> {
   const { tenantId, runId } = chunk;
@@ -68,17 +72,7 @@ export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promi
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
-  // A deactivation is a PATCH that is safe to repeat: a dead delivery may have patched the product
-  // without telling the ledger, so settle finishes the chunk's patches once more, and the product
-  // and the ledger agree. A create or update cannot be repeated blind: what the ledger does not show
-  // written is counted failed, and the next run writes it.
-  const repeatable =
-    chunk.records.length > 0 && chunk.records.every((record) => record.action === "deactivate");
-  const outcomes = repeatable
-    ? await writeAll(ctx, chunk, earlier.written)
-    : reachedOutcomes(chunk, earlier.written, DIED_REASON);
-  await keepWritten(ctx, chunk, outcomes);
-  await countChunk(ctx, chunk, outcomes);
+  await countChunk(ctx, chunk, reachedOutcomes(chunk, earlier.written, DIED_REASON));
 }
 
 /**

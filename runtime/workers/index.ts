@@ -26,35 +26,43 @@ export function createSweeper(
 
 /**
  * The pipeline workers, each a thin SQS handler over one pipeline step; `settle` reads the DLQs,
- * `verify` runs the verify runs the API queues.
+ * `verify` runs the verify runs the API queues. `deps` is one bag for all (a Lambda, which is one
+ * function), or each function's own (the local stack and the tests give each only what its role
+ * grants: runtime/local/role-scope.ts).
  */
-export function createWorkerHandlers(deps: WorkerDependencies): Record<WorkerName, QueueHandler> {
-  const ctx = createPipelineContext(deps);
+export function createWorkerHandlers(
+  deps: WorkerDependencies | ((worker: WorkerName) => WorkerDependencies),
+): Record<WorkerName, QueueHandler> {
+  const depsOf = typeof deps === "function" ? deps : () => deps;
+  const dispatch = createPipelineContext(depsOf("dispatch"));
+  const extract = createPipelineContext(depsOf("extract"));
+  const load = createPipelineContext(depsOf("load"));
+  const verify = createPipelineContext(depsOf("verify"));
   return {
-    settle: settleWorker(ctx),
-    dispatch: sqsWorker(deps, {
+    settle: settleWorker(createPipelineContext(depsOf("settle"))),
+    dispatch: sqsWorker(dispatch, {
       queue: "syncRequests",
       schema: SyncRequestSchema,
       handle: async (request, delivery) => {
-        await dispatchRun(ctx, request, delivery);
+        await dispatchRun(dispatch, request, delivery);
       },
     }),
-    extract: sqsWorker(deps, {
+    extract: sqsWorker(extract, {
       queue: "pages",
       schema: ExtractUnitSchema,
-      handle: (unit, delivery) => extractUnit(ctx, unit, delivery),
-      returnBy: (unit) => returnByOf(ctx, unit.tenantId, unit.runId, "extract"),
+      handle: (unit, delivery) => extractUnit(extract, unit, delivery),
+      returnBy: (unit) => returnByOf(extract, unit.tenantId, unit.runId, "extract"),
     }),
-    load: sqsWorker(deps, {
+    load: sqsWorker(load, {
       queue: "loads",
       schema: LoadChunkSchema,
-      handle: (chunk, delivery) => loadChunk(ctx, chunk, delivery),
-      returnBy: (chunk) => returnByOf(ctx, chunk.tenantId, chunk.runId, "load"),
+      handle: (chunk, delivery) => loadChunk(load, chunk, delivery),
+      returnBy: (chunk) => returnByOf(load, chunk.tenantId, chunk.runId, "load"),
     }),
-    verify: sqsWorker(deps, {
+    verify: sqsWorker(verify, {
       queue: "verifyRequests",
       schema: VerifyRequestSchema,
-      handle: (request, delivery) => verifyRun(ctx, request, delivery),
+      handle: (request, delivery) => verifyRun(verify, request, delivery),
     }),
   };
 }

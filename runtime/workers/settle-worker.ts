@@ -53,8 +53,8 @@ export function settleWorker(ctx: PipelineContext): QueueHandler {
     }
   };
   return async (event) => {
-    // One message at a time: two dead copies of one chunk (a re-send after FIFO's deduplication
-    // window) must not both find it uncounted and both patch its records. Dead letters are few.
+    // One message at a time (dead letters are few): two dead copies of one chunk (a re-send after
+    // FIFO's deduplication window) are settled one after the other, and the second finds it counted.
     const response = await processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
       throwOnFullBatchFailure: false,
       processInParallel: false,

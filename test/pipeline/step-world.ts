@@ -1,9 +1,11 @@
 import type { SQSEvent } from "aws-lambda";
+import type { FunctionName } from "../../runtime/aws/secret-access.js";
 import type { TenantClients } from "../../runtime/compose.js";
 import { credentialsOf } from "../../runtime/local/credentials.js";
 import { toEvent } from "../../runtime/local/memory-event-source.js";
 import { MemoryPipelineQueues } from "../../runtime/local/memory-pipeline-queues.js";
 import type { MemoryQueue } from "../../runtime/local/memory-queue.js";
+import { type AccessDeniedError, scopeToRole } from "../../runtime/local/role-scope.js";
 import { localTenantDirectory } from "../../runtime/local/tenants.js";
 import type { QueueName, WorkerName } from "../../runtime/pipeline/config.js";
 import { QUEUES } from "../../runtime/pipeline/config.js";
@@ -128,9 +130,17 @@ export interface StepWorld {
   siesa: FakeSiesa;
   product: FakeProduct;
   metrics: RecordedMetric[];
+  /** Each worker over what its role grants; a call that uses more throws the refusal. */
   handlers: Record<WorkerName, QueueHandler>;
+  /** Everything, for a test's own setup and checks (not what any function has). */
   ctx: PipelineContext;
   deps: WorkerDependencies;
+  /** `deps` (or the given bag) as function `fn`'s role sees it; refusals are kept in `denied`. */
+  scoped(fn: FunctionName, deps?: WorkerDependencies): WorkerDependencies;
+  /** The workers over another bag (a test's wrapped ports), each scoped to its role like `handlers`. */
+  handlersOver(deps: WorkerDependencies): Record<WorkerName, QueueHandler>;
+  /** Every refusal so far: a step that needed more than its role grants. */
+  denied: AccessDeniedError[];
   clock: { now: number; advance(ms: number): void };
 }
 
@@ -195,6 +205,14 @@ export function stepWorld(
     retryBaseSeconds: 2,
     now: () => new Date(clock.now),
   };
+  const denied: AccessDeniedError[] = [];
+  const scoped = (fn: FunctionName, bag: WorkerDependencies = deps) =>
+    scopeToRole(fn, bag, { onDenied: (error) => denied.push(error) });
+  const handlersOver = (bag: WorkerDependencies) =>
+    failingOnDenial(
+      createWorkerHandlers((fn) => scoped(fn, bag)),
+      denied,
+    );
   return {
     tenant,
     store,
@@ -202,10 +220,39 @@ export function stepWorld(
     siesa,
     product,
     metrics,
-    handlers: createWorkerHandlers(deps),
+    handlers: handlersOver(deps),
     ctx: createPipelineContext(deps),
     deps,
+    scoped,
+    handlersOver,
+    denied,
     clock,
+  };
+}
+
+/**
+ * A refusal inside a handler is caught there like any error (the message is retried): the test sees
+ * it anyway, as the error of the handler's call.
+ */
+function failingOnDenial(
+  handlers: Record<WorkerName, QueueHandler>,
+  denied: readonly AccessDeniedError[],
+): Record<WorkerName, QueueHandler> {
+  const failing = (handler: QueueHandler): QueueHandler => {
+    return async (event, context) => {
+      const before = denied.length;
+      const answer = await handler(event, context);
+      const refused = denied[before];
+      if (refused) throw refused;
+      return answer;
+    };
+  };
+  return {
+    dispatch: failing(handlers.dispatch),
+    extract: failing(handlers.extract),
+    load: failing(handlers.load),
+    settle: failing(handlers.settle),
+    verify: failing(handlers.verify),
   };
 }
 
