@@ -56,18 +56,20 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     leases: true,
     sendsTo: ["pages", "loads"],
   },
-  // Writes to the product, stores record hashes (ledger); may finalise.
+  // Writes to the product, stores record hashes (ledger); may finalise, or ask extract for the run's
+  // deactivation pass (pages), which confirms absences with Siesa.
   load: {
     tables: { tenants: "read", runs: "write", ledger: "write", audit: "append" },
     leases: true,
-    sendsTo: [],
+    sendsTo: ["pages"],
   },
   // The dead-letter queues' consumer and the sweeper: counts what died with a worker, ends expired
-  // runs (releases their lease), recounts progress; reads the ledger to keep what was written.
+  // runs (releases their lease), recounts progress; reads the ledger to keep what was written; asks
+  // extract for a run's deactivation pass (pages) when it finds the run's other work done.
   settle: {
     tables: { tenants: "read", runs: "write", ledger: "read", audit: "append" },
     leases: true,
-    sendsTo: [],
+    sendsTo: ["pages"],
     deadLetters: true,
   },
   // Status and history, manual runs (lease + sync request), pause/resume, connectivity checks, health;

@@ -30,8 +30,8 @@ export interface RunJson {
   verify?: VerifyRunReport;
   /** Deactivations the run found but held (more than `limit`): approve with exactly `count`. */
   heldDeactivations?: { count: number; limit: number };
-  /** The number of deactivations approved when the run was started. */
-  approveDeactivations?: number;
+  /** The run whose held deactivations were approved when this run was started. */
+  approveDeactivationsOf?: string;
 }
 
 export function runJson(run: RunView): RunJson {
@@ -50,7 +50,9 @@ export function runJson(run: RunView): RunJson {
     errors: (run.errors ?? []).slice(0, MAX_RUN_ERRORS),
     ...(run.verify ? { verify: run.verify } : {}),
     ...(run.heldDeactivations ? { heldDeactivations: run.heldDeactivations } : {}),
-    ...(run.approveDeactivations !== undefined ? { approveDeactivations: run.approveDeactivations } : {}),
+    ...(run.approveDeactivationsOf !== undefined
+      ? { approveDeactivationsOf: run.approveDeactivationsOf }
+      : {}),
   };
 }
 

@@ -1,9 +1,10 @@
 import type { WorkerName } from "../pipeline/config.js";
 import { createPipelineContext } from "../pipeline/context.js";
+import { deactivationStep } from "../pipeline/deactivate.js";
 import { dispatchRun } from "../pipeline/dispatch-run.js";
 import { extractUnit } from "../pipeline/extract-unit.js";
 import { loadChunk } from "../pipeline/load-chunk.js";
-import { ExtractUnitSchema, LoadChunkSchema, SyncRequestSchema } from "../pipeline/messages.js";
+import { LoadChunkSchema, PagesMessageSchema, SyncRequestSchema } from "../pipeline/messages.js";
 import { returnByOf } from "../pipeline/run-end.js";
 import { sweep } from "../pipeline/settle.js";
 import type { QueueHandler, WorkerDependencies } from "./dependencies.js";
@@ -32,9 +33,11 @@ export function createWorkerHandlers(deps: WorkerDependencies): Record<WorkerNam
     }),
     extract: sqsWorker(deps, {
       queue: "pages",
-      schema: ExtractUnitSchema,
-      handle: (unit, delivery) => extractUnit(ctx, unit, delivery),
-      returnBy: (unit) => returnByOf(ctx, unit.tenantId, unit.runId, "extract"),
+      schema: PagesMessageSchema,
+      // The deactivation pass runs here: confirming an absence asks Siesa, and only extract may.
+      handle: (message, delivery) =>
+        "pass" in message ? deactivationStep(ctx, message, delivery) : extractUnit(ctx, message, delivery),
+      returnBy: (message) => returnByOf(ctx, message.tenantId, message.runId, "extract"),
     }),
     load: sqsWorker(deps, {
       queue: "loads",

@@ -92,7 +92,7 @@ describe.each(STORE_IMPLEMENTATIONS)("the deactivation pass on the %s store", (s
     const { world, run } = await scenario(store, clean, many);
 
     expect(run).toMatchObject({ status: "partial", reason: "held 12 deactivations, limit 10" });
-    expect(run?.heldDeactivations).toEqual({ count: 12, limit: 10 });
+    expect(run?.heldDeactivations).toMatchObject({ count: 12, limit: 10, keys: many });
     expect(world.product.patches.size).toBe(0);
   });
 
@@ -112,8 +112,9 @@ describe.each(STORE_IMPLEMENTATIONS)("the deactivation pass on the %s store", (s
 
   it("agrees when every delivery of a deactivation chunk died, the last after its patch (a schedule fast-check found)", async () => {
     // The chunk's three deliveries die: before its marker read, before its run read, after the
-    // product's PATCH and before the ledger heard of it. Settle finishes the patches once more.
-    const plan = { at: new Set([238, 239, 247]), duplicateEvery: 0, redelivery: "at-once" as const };
+    // product's last PATCH and before the ledger heard of it (the points on the memory store; the
+    // deactivation pass is a pages message of its own). Settle finishes the patches once more.
+    const plan = { at: new Set([244, 247, 265]), duplicateEvery: 0, redelivery: "at-once" as const };
 
     const result = await scenario(store, plan);
 

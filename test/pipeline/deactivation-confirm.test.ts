@@ -1,0 +1,154 @@
+import { describe, expect, it } from "vitest";
+import type { KeyRange } from "../../runtime/siesa/index.js";
+import { SiesaUnconfirmedError } from "../../runtime/siesa/index.js";
+import { deliver, drain, type StepWorld, stepWorld } from "./step-world.js";
+
+// The deactivation pass asks Siesa again, by id, for what a complete extraction did not return, and
+// deactivates only what is still absent: Siesa answers "no records" for transient and filter problems
+// too (SYSTEM.md §4), so one empty answer must never empty a part of the product.
+
+const ITEMS = 60;
+/** Small pages: the catalogue splits into ranges of at most 10 records, under the default limit of 10. */
+const PAGE = 10;
+
+/** Runs a scheduled sync to its end; returns the run as recorded. */
+async function runToEnd(world: StepWorld) {
+  world.clock.advance(60 * 60_000);
+  const before = new Set((await world.store.runs.list(world.tenant.id)).runs.map((r) => r.runId));
+  await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
+  await drain(world);
+  const run = (await world.store.runs.list(world.tenant.id)).runs.find((r) => !before.has(r.runId));
+  if (!run) throw new Error("no run was started");
+  return run;
+}
+
+/** A world whose catalogue an earlier run wrote in full (every record active in the product). */
+async function syncedWorld(items = ITEMS) {
+  const world = stepWorld({ items, pageSize: PAGE });
+  const first = await runToEnd(world);
+  expect(first.status).toBe("succeeded");
+  return world;
+}
+
+/** Siesa answers "no records" once, to the first range it is asked that holds `id` and fits a page. */
+function noRecordsOnceFor(world: StepWorld, id: number): KeyRange[] {
+  const glitched: KeyRange[] = [];
+  world.siesa.onRead = (range) => {
+    const inside = world.siesa.items.filter((r) => Number(r.key) >= range.from && Number(r.key) < range.to);
+    if (glitched.length > 0 || id < range.from || id >= range.to || inside.length > PAGE) return undefined;
+    glitched.push(range);
+    return "no records";
+  };
+  return glitched;
+}
+
+const inactiveKeys = async (world: StepWorld) => {
+  const inactive: string[] = [];
+  for await (const page of world.store.ledger.all(world.tenant.id))
+    for (const entry of page) if (entry.active === false) inactive.push(entry.key);
+  return inactive;
+};
+
+describe("the deactivation pass confirms an absence before it deactivates", () => {
+  it("deactivates nothing when Siesa answered one range with no records once, and a later run still has every record active", async () => {
+    // prepare: every record written; then one range's answer comes back empty, once
+    const world = await syncedWorld();
+    const glitched = noRecordsOnceFor(world, 45);
+
+    // act
+    const glitchedRun = await runToEnd(world);
+    world.siesa.onRead = () => undefined;
+    const later = await runToEnd(world);
+
+    // assess: the missing records were asked for again, found, and kept active
+    expect(glitched).toHaveLength(1);
+    expect(glitchedRun.counts.deactivated).toBe(0);
+    expect(world.siesa.confirmed.flat()).toContain(45);
+    expect(world.product.patches.size).toBe(0);
+    expect(later).toMatchObject({ status: "succeeded", counts: { deactivated: 0 } });
+    expect(await inactiveKeys(world)).toEqual([]);
+    for (const record of world.siesa.items)
+      expect(world.product.held.get(`SKU-${record.key}`)?.active, record.key).toBe(true);
+  });
+
+  it("still deactivates a record really deleted in Siesa, and only it", async () => {
+    // prepare: item 7 deleted in Siesa after the first run; item 45's range answers empty once
+    const world = await syncedWorld();
+    world.siesa.items.splice(
+      world.siesa.items.findIndex((r) => r.key === "7"),
+      1,
+    );
+    noRecordsOnceFor(world, 45);
+
+    // act
+    const run = await runToEnd(world);
+
+    // assess
+    expect(run).toMatchObject({ status: "succeeded", counts: { deactivated: 1 } });
+    expect([...world.product.patches.keys()]).toEqual(["p-SKU-7"]);
+    expect(world.product.held.get("SKU-7")?.active).toBe(false);
+    expect(await inactiveKeys(world)).toEqual(["7"]);
+  });
+
+  it("deactivates nothing when the confirming read cannot be trusted on any delivery, and says why", async () => {
+    // prepare: item 7 deleted; every confirming read lacks a record the run had read
+    const world = await syncedWorld();
+    world.siesa.items.splice(
+      world.siesa.items.findIndex((r) => r.key === "7"),
+      1,
+    );
+    world.siesa.onConfirm = () => {
+      throw new SiesaUnconfirmedError(
+        "Siesa's answer for f120_id 7..8 lacked f120_id 8, which this run read",
+      );
+    };
+
+    // act
+    const run = await runToEnd(world);
+
+    // assess: the run ends (no deactivation) after the pass's retries; the next run deactivates
+    expect(run.status).toBe("partial");
+    expect(run.reason).toMatch(/^the absence of 1 records could not be confirmed: .*lacked f120_id 8/);
+    expect(run.counts.deactivated).toBe(0);
+    expect(world.product.patches.size).toBe(0);
+    world.siesa.onConfirm = () => {};
+    expect((await runToEnd(world)).counts.deactivated).toBe(1);
+  });
+
+  it("holds every absence for approval when the extraction returned no record at all to witness a confirming read", async () => {
+    // prepare: five records written; then Siesa answers every range with no records
+    const world = await syncedWorld(5);
+    world.siesa.onRead = () => "no records";
+
+    // act
+    const run = await runToEnd(world);
+
+    // assess: under the limit, and still held: nothing could confirm these absences
+    expect(run).toMatchObject({
+      status: "partial",
+      reason: "held 5 deactivations: Siesa returned no record to confirm their absence against",
+      heldDeactivations: { count: 5, keys: ["1", "2", "3", "4", "5"] },
+    });
+    expect(world.product.patches.size).toBe(0);
+  });
+
+  it("runs in the extract worker, as a message of its own on the pages queue", async () => {
+    // prepare: a synced world; the run's units and loads are done
+    const world = await syncedWorld();
+    world.clock.advance(60 * 60_000);
+    await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
+    for (let round = 0; round < 50; round++) {
+      const bodies = world.queues.queues.pages.queue.bodies().map((b) => JSON.parse(b));
+      if (bodies.some((b) => b.pass === "deactivation")) break;
+      await deliver(world, "syncRequests");
+      await deliver(world, "pages");
+      await deliver(world, "loads");
+    }
+
+    // assess: the pass waits on the pages queue, deduplicated by its run
+    const { runs } = await world.store.runs.list(world.tenant.id);
+    const runId = runs[0]?.runId;
+    const passes = world.queues.queues.pages.queue.bodies().map((b) => JSON.parse(b));
+    expect(passes).toEqual([{ tenantId: world.tenant.id, runId, pass: "deactivation" }]);
+  });
+});
