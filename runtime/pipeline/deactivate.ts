@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
-import type { Progress, RunRecord } from "../sync/model.js";
+import { HELD_KEYS_SHOWN, type Progress, type RunRecord } from "../sync/model.js";
 import type { LedgerEntry } from "../sync/ports.js";
 import { awaitsDeactivationPass } from "../sync/run-status.js";
 import type { PipelineContext } from "./context.js";
@@ -18,8 +18,6 @@ export const DEACTIVATION_OP = "deactivation";
 /** Why a deactivation chunk is counted failed when the pass that planned it died before sending it. */
 const DIED_REASON = "the deactivation pass's last delivery did not finish before sending this chunk";
 
-/** Keys of the set a pass decided on, shown on the run and kept with its decision. */
-export const SHOWN_KEYS = 50;
 /** Keys per stored page of that set: a few KB per item, whatever the set's size. */
 const KEYS_PER_PAGE = 1_000;
 
@@ -40,7 +38,7 @@ export interface DeactivationDecision {
   unconfirmed?: boolean;
   /** Absent from the extraction but returned when asked for again: kept active. */
   returned?: number;
-  /** The set's fingerprint (its stored pages' prefix) and its first SHOWN_KEYS keys. */
+  /** The set's fingerprint (its stored pages' prefix) and its first HELD_KEYS_SHOWN keys. */
   fingerprint?: string;
   keys?: string[];
   /** The run whose held set approved this one. */
@@ -240,7 +238,7 @@ async function decide(
 
   const fingerprint = fingerprintOf(keys);
   await storeSet(ctx, tenantId, runId, fingerprint, keys);
-  const shown = { found, limit, returned, fingerprint, keys: keys.slice(0, SHOWN_KEYS) };
+  const shown = { found, limit, returned, fingerprint, keys: keys.slice(0, HELD_KEYS_SHOWN) };
   const approval = found > limit || unconfirmed ? await approvedBy(ctx, run, keys) : undefined;
   const dimensions = { [DIMENSIONS.tenant]: tenantId };
   if ((found > limit || unconfirmed) && !approval) {

@@ -108,6 +108,9 @@ export interface RecordError {
 export type RunStatus = "running" | "succeeded" | "partial" | "failed";
 export type RunTrigger = "schedule" | "manual" | "cli" | "retry" | "repair" | "verify";
 
+/** Keys of a held set shown on its run (the API, the console, the CLI), and kept with the pass's decision. */
+export const HELD_KEYS_SHOWN = 50;
+
 /** What a run held for approval: how many, the limit, the set's fingerprint and its first keys. */
 export interface HeldDeactivations {
   count: number;

@@ -42,13 +42,13 @@ async function world(options: Partial<LocalSandboxOptions> = {}) {
   opened.push(sandboxes);
   let ledger = await newStore();
   const run = async (
-    options: { forgetLedger?: boolean; mapping?: string; approveDeactivations?: number } = {},
+    options: { forgetLedger?: boolean; mapping?: string; approveDeactivationsOf?: string } = {},
   ) => {
     if (options.forgetLedger) ledger = await newStore();
     return runInProcess({
       tenant: withSandboxUrls({ ...demo, mapping: options.mapping ?? demo.mapping }, sandboxes),
-      ...(options.approveDeactivations !== undefined
-        ? { approveDeactivations: options.approveDeactivations }
+      ...(options.approveDeactivationsOf !== undefined
+        ? { approveDeactivationsOf: options.approveDeactivationsOf }
         : {}),
       credentials: sandboxes.credentials,
       store: dynamoPipelineStore(ledger.doc, ledger.names),
@@ -199,7 +199,7 @@ describe("items taken out of Siesa (deactivation)", () => {
     expect(kong.skus.size).toBe(skus);
   });
 
-  it("holds 40 % removed at once (none applied), and applies exactly that number when approved", async () => {
+  it("holds 40 % removed at once (none applied), and applies that set when the run that held it is approved", async () => {
     const { kong, siesa, run } = await world();
     await run();
     const ids = written(kong, siesa.catalogue.companyItemIds());
@@ -211,15 +211,19 @@ describe("items taken out of Siesa (deactivation)", () => {
     expect(held.status).toBe("partial");
     expect(held.reason).toMatch(new RegExp(`^held ${removed.length} deactivations, limit \\d+$`));
     expect(held.heldDeactivations?.count).toBe(removed.length);
+    expect(held.heldDeactivations?.keys).toEqual(removed.slice(0, 50).map(String));
     expect(held.counts.deactivated).toBe(0);
     expect(kong.skus.list().every((sku) => sku.is_active)).toBe(true);
 
-    // An approval for another number is no approval: still held.
-    const wrong = await run({ approveDeactivations: removed.length - 1 });
-    expect(wrong.status).toBe("partial");
-    expect(wrong.counts.deactivated).toBe(0);
+    // An approval of a set that lacks what this run finds is no approval: held again.
+    const more = ids.find((id) => !removed.includes(id)) as number;
+    siesa.catalogue.removeItems([more]);
+    const wider = await run({ approveDeactivationsOf: held.runId });
+    expect(wider.status).toBe("partial");
+    expect(wider.counts.deactivated).toBe(0);
+    siesa.catalogue.restoreItems([more]);
 
-    const approved = await run({ approveDeactivations: removed.length });
+    const approved = await run({ approveDeactivationsOf: held.runId });
 
     expect(approved.status).toBe("succeeded");
     expect(approved.counts.deactivated).toBe(removed.length);

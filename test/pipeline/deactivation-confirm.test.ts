@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { startRun } from "../../runtime/pipeline/start-run.js";
 import type { KeyRange } from "../../runtime/siesa/index.js";
 import { SiesaUnconfirmedError } from "../../runtime/siesa/index.js";
 import { deliver, drain, type StepWorld, stepWorld } from "./step-world.js";
@@ -150,5 +151,74 @@ describe("the deactivation pass confirms an absence before it deactivates", () =
     const runId = runs[0]?.runId;
     const passes = world.queues.queues.pages.queue.bodies().map((b) => JSON.parse(b));
     expect(passes).toEqual([{ tenantId: world.tenant.id, runId, pass: "deactivation" }]);
+  });
+});
+
+describe("approving held deactivations names the run that held them", () => {
+  /** 12 records deleted in Siesa after the first run: over the default limit of 10, so held. */
+  async function heldWorld() {
+    const world = await syncedWorld();
+    const deleted = world.siesa.items.filter((r) => Number(r.key) > 40 && Number(r.key) <= 52);
+    for (const record of deleted) world.siesa.items.splice(world.siesa.items.indexOf(record), 1);
+    const held = await runToEnd(world);
+    expect(held).toMatchObject({ status: "partial", reason: "held 12 deactivations, limit 10" });
+    return { world, held, deleted: deleted.map((r) => r.key) };
+  }
+
+  /** A manual run started as the API starts it, approving what `heldBy` held; run to its end. */
+  async function approvedRun(world: StepWorld, heldBy: string) {
+    world.clock.advance(60 * 60_000);
+    const started = await startRun(world.ctx, world.tenant, "manual", { approveDeactivationsOf: heldBy });
+    if (!started.started) throw new Error("the approved run did not start");
+    await drain(world);
+    return world.store.runs.get(world.tenant.id, started.runId);
+  }
+
+  it("shows the held records on the run: their count and first keys", async () => {
+    const { held, deleted } = await heldWorld();
+
+    expect(held.heldDeactivations).toMatchObject({ count: 12, limit: 10, keys: deleted });
+  });
+
+  it("applies the held set when the approved run finds exactly it", async () => {
+    const { world, held, deleted } = await heldWorld();
+
+    const run = await approvedRun(world, held.runId);
+
+    expect(run).toMatchObject({ status: "succeeded", counts: { deactivated: 12 } });
+    expect((await inactiveKeys(world)).sort()).toEqual([...deleted].sort());
+  });
+
+  it("applies a part of the held set (a record came back meanwhile)", async () => {
+    const { world, held } = await heldWorld();
+    world.siesa.items.push({ key: "45", item: { f120_id: 45, name: "item 45" }, barcodes: [] });
+
+    const run = await approvedRun(world, held.runId);
+
+    expect(run).toMatchObject({ status: "succeeded", counts: { deactivated: 11 } });
+    expect(await inactiveKeys(world)).not.toContain("45");
+  });
+
+  it("holds again, applying nothing, when the approved run finds a record the held run did not", async () => {
+    const { world, held } = await heldWorld();
+    world.siesa.items.splice(
+      world.siesa.items.findIndex((r) => r.key === "3"),
+      1,
+    );
+
+    const run = await approvedRun(world, held.runId);
+
+    expect(run).toMatchObject({ status: "partial", heldDeactivations: { count: 13 } });
+    expect(world.product.patches.size).toBe(0);
+  });
+
+  it("refuses to start a run approving a run that held nothing, naming it", async () => {
+    const world = await syncedWorld();
+    const { runs } = await world.store.runs.list(world.tenant.id);
+    const clean = runs[0]?.runId as string;
+
+    await expect(
+      startRun(world.ctx, world.tenant, "manual", { approveDeactivationsOf: clean }),
+    ).rejects.toThrow(`run ${clean} of tenant ${world.tenant.id} held no deactivations`);
   });
 });
