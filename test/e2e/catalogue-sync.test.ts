@@ -230,6 +230,36 @@ describe("items taken out of Siesa (deactivation)", () => {
     for (const id of removed) expect(kong.skus.getByExternalId(String(id))?.is_active).toBe(false);
   });
 
+  it("deactivates nothing when Siesa answers one range 'no records' once, and still deactivates 4 removed items", async () => {
+    const { kong, siesa, run } = await world();
+    await run();
+    const removed = written(kong, siesa.catalogue.companyItemIds()).slice(10, 14);
+    siesa.catalogue.removeItems(removed);
+    // Siesa's "no records" for a transient problem (SYSTEM.md §4), once, to the first range of
+    // items asked after the whole catalogue's: the extraction misses that range's records.
+    let glitched = 0;
+    siesa.setOptions({
+      noRecords: ({ descripcion, parametros }) => {
+        const range = /^f120_id_cia = \d+ AND f120_id >= (-?\d+) AND f120_id < -?\d+$/.exec(parametros ?? "");
+        if (descripcion !== "API_v2_Items" || !range || range[1] === "-2147483648" || glitched > 0)
+          return false;
+        glitched++;
+        return true;
+      },
+    });
+
+    const summary = await run();
+
+    expect(glitched).toBe(1);
+    expect(summary.status).toBe("succeeded");
+    expect(summary.counts.deactivated).toBe(removed.length);
+    const inactive = kong.skus
+      .list()
+      .filter((sku) => !sku.is_active)
+      .map((sku) => Number(sku.external_id));
+    expect(inactive.sort((a, b) => a - b)).toEqual(removed);
+  });
+
   it("deactivates nothing when the extraction was incomplete", async () => {
     const { kong, siesa, run } = await world();
     await run();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { toEvent } from "../../runtime/local/memory-event-source.js";
 import { startRun } from "../../runtime/pipeline/start-run.js";
 import type { KeyRange } from "../../runtime/siesa/index.js";
 import { SiesaUnconfirmedError } from "../../runtime/siesa/index.js";
@@ -220,5 +221,73 @@ describe("approving held deactivations names the run that held them", () => {
     await expect(
       startRun(world.ctx, world.tenant, "manual", { approveDeactivationsOf: clean }),
     ).rejects.toThrow(`run ${clean} of tenant ${world.tenant.id} held no deactivations`);
+  });
+});
+
+describe("the deactivation pass under redelivery and death", () => {
+  /** A synced world whose items 7 and 9 are deleted in Siesa, with the next run's units and loads done. */
+  async function awaitingPass() {
+    const world = await syncedWorld();
+    for (const key of ["7", "9"])
+      world.siesa.items.splice(
+        world.siesa.items.findIndex((r) => r.key === key),
+        1,
+      );
+    world.clock.advance(60 * 60_000);
+    await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
+    const isPass = (body: string) => JSON.parse(body).pass === "deactivation";
+    for (let round = 0; round < 100; round++) {
+      if (world.queues.queues.pages.queue.bodies().some(isPass)) break;
+      await deliver(world, "syncRequests");
+      await deliver(world, "pages");
+      await deliver(world, "loads");
+    }
+    const runId = (await world.store.runs.list(world.tenant.id)).runs[0]?.runId as string;
+    return { world, runId };
+  }
+
+  it("a pass that decided and died before sending its chunks sends that decision's chunks on redelivery, whatever Siesa answers now", async () => {
+    // prepare: the pass's first delivery decides (7 and 9 gone), then dies sending its chunks
+    const { world, runId } = await awaitingPass();
+    const send = world.queues.sendLoads.bind(world.queues);
+    world.queues.sendLoads = async () => {
+      throw new Error("process killed before sending the chunks");
+    };
+    await deliver(world, "pages");
+    world.queues.sendLoads = send;
+    // item 9 comes back before the redelivery: a new confirming read would find only 7
+    world.siesa.items.push({ key: "9", item: { f120_id: 9, name: "item 9" }, barcodes: [] });
+
+    // act
+    await drain(world);
+
+    // assess: the decision stands, each of its records patched once, and the run ends
+    const run = await world.store.runs.get(world.tenant.id, runId);
+    expect(run).toMatchObject({ status: "succeeded", counts: { deactivated: 2 } });
+    expect(Object.fromEntries(world.product.patches)).toEqual({ "p-SKU-7": 1, "p-SKU-9": 1 });
+  });
+
+  it("a pass whose every delivery died before deciding is settled: nothing deactivated, and the run ends partial saying why", async () => {
+    // prepare: every delivery of the pass dies (the function timed out)
+    const { world, runId } = await awaitingPass();
+    const pages = world.queues.queues.pages;
+    for (let i = 0; i < 3; i++) {
+      world.clock.advance(3_600_000);
+      expect(pages.queue.receive(1)).toHaveLength(1);
+    }
+    world.clock.advance(3_600_000);
+    pages.queue.receive(1); // the receive after the last one moves it to the DLQ
+
+    // act
+    await world.handlers.settle(toEvent(pages.deadLetter.receive(10), pages.deadLetter.arn));
+
+    // assess
+    const run = await world.store.runs.get(world.tenant.id, runId);
+    expect(run).toMatchObject({
+      status: "partial",
+      reason: "the deactivation pass's last delivery did not finish: nothing is deactivated",
+      counts: { deactivated: 0 },
+    });
+    expect(world.product.patches.size).toBe(0);
   });
 });
