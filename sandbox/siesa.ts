@@ -45,7 +45,7 @@ export interface SiesaSandboxOptions {
   /** Answer as if no `parametros` had been sent (a Siesa whose query ignores the filter). */
   ignoreFilter: boolean;
   /**
-   * Siesa's "no records" for transient and filter problems (SYSTEM.md §4): a request this returns
+   * Siesa's "no records" for transient and filter problems (docs/integrations/INT-001-siesa.md): a request this returns
    * true for is answered with no rows, whatever it matches. Unset: never.
    */
   noRecords?: (request: { descripcion: string; parametros?: string }) => boolean;

@@ -77,7 +77,7 @@ export async function requestDeactivationPass(
 }
 
 /**
- * The deactivation pass (SYSTEM.md §8), in the extract worker. After a complete extraction, the
+ * The deactivation pass (docs/architecture.md, Deactivation), in the extract worker. After a complete extraction, the
  * records the ledger holds as active that no unit returned are asked for again by id; those Siesa
  * still lacks are set inactive in the product, in load chunks `deactivate/<n>`. More than the
  * tenant's limit are held (none applied) unless the run was started approving the set another run

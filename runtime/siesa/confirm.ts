@@ -1,8 +1,9 @@
 /**
- * Asking Siesa again, by id, for records a complete extraction did not return (SYSTEM.md §8: a
- * record is deactivated only when it is still absent). Siesa answers "no records" for transient and
- * filter problems too (§4), so an empty answer proves nothing on its own: every confirming request
- * also names a witness, a record this run read, and an answer without its witness is not believed.
+ * Asking Siesa again, by id, for records a complete extraction did not return: a record is
+ * deactivated only when it is still absent (docs/architecture.md, Deactivation). Siesa answers "no
+ * records" for transient and filter problems too (docs/integrations/INT-001-siesa.md), so an empty
+ * answer proves nothing on its own: every confirming request also names a witness, a record this run
+ * read, and an answer without its witness is not believed.
  */
 import { type KeyRange, rangeParametros } from "./ranges.js";
 

@@ -235,7 +235,7 @@ describe("items taken out of Siesa (deactivation)", () => {
     await run();
     const removed = written(kong, siesa.catalogue.companyItemIds()).slice(10, 14);
     siesa.catalogue.removeItems(removed);
-    // Siesa's "no records" for a transient problem (SYSTEM.md §4), once, to the first range of
+    // Siesa's "no records" for a transient problem (docs/integrations/INT-001-siesa.md), once, to the first range of
     // items asked after the whole catalogue's: the extraction misses that range's records.
     let glitched = 0;
     siesa.setOptions({

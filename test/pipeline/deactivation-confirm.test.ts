@@ -7,7 +7,7 @@ import { deliver, drain, type StepWorld, stepWorld } from "./step-world.js";
 
 // The deactivation pass asks Siesa again, by id, for what a complete extraction did not return, and
 // deactivates only what is still absent: Siesa answers "no records" for transient and filter problems
-// too (SYSTEM.md §4), so one empty answer must never empty a part of the product.
+// too (docs/integrations/INT-001-siesa.md), so one empty answer must never empty a part of the product.
 
 const ITEMS = 60;
 /** Small pages: the catalogue splits into ranges of at most 10 records, under the default limit of 10. */

@@ -3,7 +3,7 @@ import { SiesaUnconfirmedError } from "../../runtime/siesa/index.js";
 import { catalogue, startSiesa } from "./helpers.js";
 
 // SiesaClient.stillAbsent: the ids a complete extraction did not return, asked for again by id.
-// Siesa answers "no records" for transient and filter problems too (SYSTEM.md §4), so each request
+// Siesa answers "no records" for transient and filter problems too (docs/integrations/INT-001-siesa.md), so each request
 // also names a record the run read (a witness), and an answer without it proves nothing.
 
 /** A sandbox of 200 company items; `gone` of them deleted after the extraction read the rest. */
