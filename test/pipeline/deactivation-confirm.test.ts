@@ -267,6 +267,33 @@ describe("the deactivation pass under redelivery and death", () => {
     expect(Object.fromEntries(world.product.patches)).toEqual({ "p-SKU-7": 1, "p-SKU-9": 1 });
   });
 
+  it("a pass that decided but could never send its chunks is settled: its deactivations count failed, and the run ends", async () => {
+    // prepare: every delivery of the pass fails sending its chunks (the first after deciding)
+    const { world, runId } = await awaitingPass();
+    world.queues.sendLoads = async () => {
+      throw new Error("SQS refused the batch");
+    };
+    const pages = world.queues.queues.pages;
+    for (let i = 0; i < 3; i++) {
+      expect(await deliver(world, "pages")).toBe(1);
+      world.clock.advance(3_600_000);
+    }
+    pages.queue.receive(1); // the receive after the last one moves it to the DLQ
+
+    // act
+    await world.handlers.settle(toEvent(pages.deadLetter.receive(10), pages.deadLetter.arn));
+
+    // assess
+    const run = await world.store.runs.get(world.tenant.id, runId);
+    expect(run).toMatchObject({
+      status: "partial",
+      reason: "2 deactivations failed",
+      counts: { deactivated: 0 },
+    });
+    expect(run?.errors).toContainEqual(expect.objectContaining({ key: "deactivation chunk 0 (2 records)" }));
+    expect(world.product.patches.size).toBe(0);
+  });
+
   it("a pass whose every delivery died before deciding is settled: nothing deactivated, and the run ends partial saying why", async () => {
     // prepare: every delivery of the pass dies (the function timed out)
     const { world, runId } = await awaitingPass();
