@@ -28,7 +28,10 @@ const setPrefix = (fingerprint: string) => `${DEACTIVATION_OP}:${fingerprint}/`;
 export interface DeactivationDecision {
   /** Why nothing was looked for (an incomplete extraction, a mapping without an active flag). */
   skipped?: string;
-  /** Why the pass could not do its work (an absence Siesa would not confirm, a pass that died): the run ends partial. */
+  /**
+   * Why the pass could not do its work (an absence Siesa would not confirm, a pass that died): the
+   * run ends partial, nothing deactivated.
+   */
   failed?: string;
   /** Records absent from the extraction and still absent when asked for again. */
   found?: number;
@@ -77,9 +80,10 @@ export async function requestDeactivationPass(
 }
 
 /**
- * The deactivation pass (docs/architecture.md, Deactivation), in the extract worker. After a complete extraction, the
- * records the ledger holds as active that no unit returned are asked for again by id; those Siesa
- * still lacks are set inactive in the product, in load chunks `deactivate/<n>`. More than the
+ * The deactivation pass (docs/architecture.md, Deactivation), in the extract worker. After a
+ * complete extraction, the records the ledger holds as active that no unit returned are asked for
+ * again by id; those Siesa still lacks are set inactive in the product, in load chunks
+ * `deactivate/<n>`. More than the
  * tenant's limit are held (none applied) unless the run was started approving the set another run
  * held (`approveDeactivationsOf`) and what this run found is that set or a part of it.
  *
