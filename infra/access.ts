@@ -57,21 +57,20 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     leases: true,
     sendsTo: ["pages", "loads"],
   },
-  // Writes to the product, stores record hashes (ledger); may finalise. The step that finishes a
-  // run's last load runs its deactivation pass, which sends the pass's chunks (loads).
+  // Writes to the product, stores record hashes (ledger); may finalise, or ask extract for the run's
+  // deactivation pass (pages), which confirms absences with Siesa.
   load: {
     tables: { tenants: "read", runs: "write", ledger: "write", audit: "append" },
     leases: true,
-    sendsTo: ["loads"],
+    sendsTo: ["pages"],
   },
   // The dead-letter queues' consumer and the sweeper: counts what died with a worker, ends expired
-  // runs (releases their lease), recounts progress; reads the ledger to keep what was written. It
-  // re-sends a dead split unit's children (pages) and, like load, may count a run's last load and so
-  // run the deactivation pass (loads).
+  // runs (releases their lease), recounts progress; reads the ledger to keep what was written; asks
+  // extract for a run's deactivation pass (pages) when it finds the run's other work done.
   settle: {
     tables: { tenants: "read", runs: "write", ledger: "read", audit: "append" },
     leases: true,
-    sendsTo: ["pages", "loads"],
+    sendsTo: ["pages"],
     deadLetters: true,
   },
   // POST /tenants/:id/verify's run: reads the tenant's ledger and product, marks the entries to repair,

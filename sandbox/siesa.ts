@@ -44,6 +44,11 @@ export interface SiesaSandboxOptions {
   seed: number;
   /** Answer as if no `parametros` had been sent (a Siesa whose query ignores the filter). */
   ignoreFilter: boolean;
+  /**
+   * Siesa's "no records" for transient and filter problems (docs/integrations/INT-001-siesa.md): a request this returns
+   * true for is answered with no rows, whatever it matches. Unset: never.
+   */
+  noRecords?: (request: { descripcion: string; parametros?: string }) => boolean;
   faults: FaultKnobs;
 }
 
@@ -487,6 +492,8 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
     let rows: SiesaWireRow[];
     try {
       const parametros = c.req.query("parametros");
+      if (settings.noRecords?.({ descripcion, ...(parametros !== undefined ? { parametros } : {}) }))
+        return c.json({ codigo: 1, mensaje: "Error", detalle: "No se encontraron registros" }, 400);
       rows = result(query, parametros && !settings.ignoreFilter ? parseParametros(parametros) : undefined);
     } catch (error) {
       if (error instanceof ParametrosError) return siesaError(c, error.message);

@@ -42,11 +42,14 @@ export interface ApiDependencies {
     lastSucceeded(tenantId: string): Promise<RunView | undefined>;
   };
   /** Takes the tenant's lease, records the run and queues it; `started: false` when one is active (→ 409). */
-  /** `approveDeactivations`: the number of held deactivations the operator applies with this run. */
+  /**
+   * `approveDeactivationsOf`: the run whose held deactivations the operator applies with this one
+   * (ApprovalError from runtime/pipeline/start-run.ts when that run held none).
+   */
   startRun(
     tenantId: string,
     trigger: Extract<RunTrigger, "manual">,
-    options?: { approveDeactivations?: number },
+    options?: { approveDeactivationsOf?: string },
   ): Promise<StartRunResult>;
   /**
    * Starts a verify run (trigger `verify`): takes the tenant's lease, records the run and queues it for

@@ -13,7 +13,7 @@ import type { Ledger, MetricsSink, PipelineStore } from "../pipeline/ports.js";
 import { startRun } from "../pipeline/start-run.js";
 import { LedgerSnapshot, type ListableLedger } from "../store/ledger-snapshot.js";
 import { DryRunLedger, memoryPipelineStore } from "../store/memory.js";
-import type { Counts, RecordError, RunStatus, RunTrigger } from "../sync/model.js";
+import type { Counts, HeldDeactivations, RecordError, RunStatus, RunTrigger } from "../sync/model.js";
 import { countsOf } from "../sync/run-status.js";
 import type { Tenant } from "../tenants/schema.js";
 import type { QueueHandler, WorkerDependencies } from "../workers/dependencies.js";
@@ -49,8 +49,8 @@ export interface InProcessRunOptions {
    * after every unit's retries. The CLI asks for it.
    */
   preflight?: boolean;
-  /** Deactivations the operator approves for this run: must equal the number the run finds. */
-  approveDeactivations?: number;
+  /** The run whose held deactivations the operator approves for this one (start-run.ts). */
+  approveDeactivationsOf?: string;
   /** What started the run (default `cli`; `npm run verify -- --repair` runs with `repair`). */
   trigger?: Extract<RunTrigger, "cli" | "repair">;
   /** Wraps each worker's handler (tests crash or duplicate deliveries with the real handlers). */
@@ -68,7 +68,7 @@ export interface RunSummary {
   /** Why the run ended failed or partial, when it says. */
   reason?: string;
   /** Deactivations found but held for approval (more than the tenant's limit). */
-  heldDeactivations?: { count: number; limit: number };
+  heldDeactivations?: HeldDeactivations;
   /** Dry runs only: what would be written. */
   changes?: DryRunChange[];
 }
@@ -144,8 +144,8 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
     if (options.preflight) await preflight(tenant, options.credentials, log);
     // Started as the API starts a manual run; watched as the sweeper watches one.
     const started = await startRun(asRole("api", deps), tenant, options.trigger ?? "cli", {
-      ...(options.approveDeactivations !== undefined
-        ? { approveDeactivations: options.approveDeactivations }
+      ...(options.approveDeactivationsOf !== undefined
+        ? { approveDeactivationsOf: options.approveDeactivationsOf }
         : {}),
     });
     if (!started.started) {

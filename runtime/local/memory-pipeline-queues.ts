@@ -1,4 +1,11 @@
-import { chunkDeduplicationId, chunkGroupId, unitDeduplicationId, unitGroupId } from "../aws/sqs.js";
+import {
+  chunkDeduplicationId,
+  chunkGroupId,
+  passDeduplicationId,
+  passGroupId,
+  unitDeduplicationId,
+  unitGroupId,
+} from "../aws/sqs.js";
 import {
   deadLetterSuffix,
   QUEUES,
@@ -6,7 +13,13 @@ import {
   type QueueSpec,
   visibilityTimeoutSeconds,
 } from "../pipeline/config.js";
-import type { ExtractUnit, LoadChunk, SyncRequest, VerifyRequest } from "../pipeline/messages.js";
+import type {
+  DeactivationPass,
+  ExtractUnit,
+  LoadChunk,
+  SyncRequest,
+  VerifyRequest,
+} from "../pipeline/messages.js";
 import type { PipelineQueues, RedeliveryControl } from "../pipeline/ports.js";
 import { MemoryQueue } from "./memory-queue.js";
 
@@ -77,6 +90,13 @@ export class MemoryPipelineQueues implements PipelineQueues, RedeliveryControl {
         deduplicationId: chunkDeduplicationId(chunk),
       });
     }
+  }
+
+  async sendDeactivationPass(pass: DeactivationPass, concurrency: number): Promise<void> {
+    this.queues.pages.queue.send(JSON.stringify(pass), {
+      groupId: passGroupId(pass, concurrency),
+      deduplicationId: passDeduplicationId(pass),
+    });
   }
 
   async retryLater(queueArn: string, receiptHandle: string, delaySeconds: number): Promise<void> {

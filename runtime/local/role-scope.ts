@@ -80,6 +80,7 @@ const SENDS: Record<keyof PipelineQueues, QueueName> = {
   sendUnits: "pages",
   sendLoads: "loads",
   requestVerify: "verifyRequests",
+  sendDeactivationPass: "pages",
 };
 
 /** The API's RunDependencies, or a worker's (with the tenants' clients). */
@@ -127,6 +128,8 @@ export function scopeToRole<D extends ScopableDependencies>(
     sendLoads: (chunks, concurrency) =>
       sending("sendLoads", () => deps.queues.sendLoads(chunks, concurrency)),
     requestVerify: (request) => sending("requestVerify", () => deps.queues.requestVerify(request)),
+    sendDeactivationPass: (pass, concurrency) =>
+      sending("sendDeactivationPass", () => deps.queues.sendDeactivationPass(pass, concurrency)),
   };
   const secrets = SECRETS_READ[fn];
 

@@ -38,6 +38,22 @@ export const ExtractUnitSchema = v.object({
 export type ExtractUnit = v.InferOutput<typeof ExtractUnitSchema>;
 
 /**
+ * pages: the run's deactivation pass (deactivate.ts), sent by whichever step finds every unit and
+ * load of the run done. Handled by the extract worker: confirming an absence asks Siesa, and only
+ * extract holds the tenant's Siesa credentials.
+ */
+export const DeactivationPassSchema = v.object({
+  tenantId: TenantId,
+  runId: RunId,
+  pass: v.literal("deactivation"),
+});
+export type DeactivationPass = v.InferOutput<typeof DeactivationPassSchema>;
+
+/** Everything the pages queue carries: a unit of Siesa work, or the run's deactivation pass. */
+export const PagesMessageSchema = v.union([DeactivationPassSchema, ExtractUnitSchema]);
+export type PagesMessage = v.InferOutput<typeof PagesMessageSchema>;
+
+/**
  * One new or changed record to write to the product, or (`action: "deactivate"`) one record absent
  * from a complete extraction to set inactive: then `payload` is the mapping's inactive fields only,
  * `hash` the ledger's, and `knownProductId` the record to patch.

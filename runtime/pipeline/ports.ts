@@ -2,7 +2,7 @@ import type { TenantCredentials } from "../compose.js";
 import type { Counts, Progress, ProgressDelta, RecordError } from "../sync/model.js";
 import type { Ledger, RunRecord, RunStatus, RunTrigger } from "../sync/ports.js";
 import type { Tenant } from "../tenants/schema.js";
-import type { ExtractUnit, LoadChunk, SyncRequest, VerifyRequest } from "./messages.js";
+import type { DeactivationPass, ExtractUnit, LoadChunk, SyncRequest, VerifyRequest } from "./messages.js";
 
 /**
  * What the pipeline steps (dispatch, extract a unit, load records, finalise) depend on, and nothing
@@ -179,6 +179,8 @@ export interface PipelineQueues {
   sendUnits(units: ExtractUnit[], concurrency: number): Promise<void>;
   /** FIFO: MessageGroupId `<tenantId>#<slot>` with `concurrency` slots; dedup id `<runId>:<chunkId>`. */
   sendLoads(chunks: LoadChunk[], concurrency: number): Promise<void>;
+  /** On the pages queue, FIFO: MessageGroupId `<tenantId>#<slot>`; dedup id `<runId>:deactivation`. */
+  sendDeactivationPass(pass: DeactivationPass, concurrency: number): Promise<void>;
 }
 
 /** Lets a failed message come back after `delaySeconds` instead of the whole visibility timeout. */

@@ -1,11 +1,12 @@
 import type { WorkerName } from "../pipeline/config.js";
 import { createPipelineContext } from "../pipeline/context.js";
+import { deactivationStep } from "../pipeline/deactivate.js";
 import { dispatchRun } from "../pipeline/dispatch-run.js";
 import { extractUnit } from "../pipeline/extract-unit.js";
 import { loadChunk } from "../pipeline/load-chunk.js";
 import {
-  ExtractUnitSchema,
   LoadChunkSchema,
+  PagesMessageSchema,
   SyncRequestSchema,
   VerifyRequestSchema,
 } from "../pipeline/messages.js";
@@ -49,9 +50,13 @@ export function createWorkerHandlers(
     }),
     extract: sqsWorker(extract, {
       queue: "pages",
-      schema: ExtractUnitSchema,
-      handle: (unit, delivery) => extractUnit(extract, unit, delivery),
-      returnBy: (unit) => returnByOf(extract, unit.tenantId, unit.runId, "extract"),
+      schema: PagesMessageSchema,
+      // The deactivation pass runs here: confirming an absence asks Siesa, and only extract may.
+      handle: (message, delivery) =>
+        "pass" in message
+          ? deactivationStep(extract, message, delivery)
+          : extractUnit(extract, message, delivery),
+      returnBy: (message) => returnByOf(extract, message.tenantId, message.runId, "extract"),
     }),
     load: sqsWorker(load, {
       queue: "loads",

@@ -3,9 +3,10 @@ import type { SQSRecord } from "aws-lambda";
 import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
 import { deadLetterSuffix, QUEUES, type QueueName } from "../pipeline/config.js";
 import type { PipelineContext } from "../pipeline/context.js";
+import { settleDeactivationPass } from "../pipeline/deactivate.js";
 import {
-  ExtractUnitSchema,
   LoadChunkSchema,
+  PagesMessageSchema,
   parseMessage,
   SyncRequestSchema,
   VerifyRequestSchema,
@@ -30,8 +31,10 @@ export function settleWorker(ctx: PipelineContext): QueueHandler {
     const queue = queueOfDeadLetter(record.eventSourceARN);
     const where = { queueArn: record.eventSourceARN, messageId: record.messageId };
     try {
-      if (queue === "pages")
-        return await settleUnit(ctx, parseMessage(ExtractUnitSchema, record.body, "pages DLQ"));
+      if (queue === "pages") {
+        const message = parseMessage(PagesMessageSchema, record.body, "pages DLQ");
+        return await ("pass" in message ? settleDeactivationPass(ctx, message) : settleUnit(ctx, message));
+      }
       if (queue === "loads")
         return await settleChunk(ctx, parseMessage(LoadChunkSchema, record.body, "loads DLQ"));
       if (queue === "syncRequests") {

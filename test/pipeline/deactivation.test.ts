@@ -146,7 +146,7 @@ describe.each(STORE_IMPLEMENTATIONS)("the deactivation pass on the %s store", (s
     const { world, run } = await scenario(store, clean, many);
 
     expect(run).toMatchObject({ status: "partial", reason: "held 12 deactivations, limit 10" });
-    expect(run?.heldDeactivations).toEqual({ count: 12, limit: 10 });
+    expect(run?.heldDeactivations).toMatchObject({ count: 12, limit: 10, keys: many });
     expect(world.product.patches.size).toBe(0);
   });
 

@@ -12,7 +12,12 @@ import { QUEUES } from "../../runtime/pipeline/config.js";
 import { createPipelineContext, type PipelineContext } from "../../runtime/pipeline/context.js";
 import type { MetricsSink, PipelineStore } from "../../runtime/pipeline/ports.js";
 import type { ProductClient } from "../../runtime/products/index.js";
-import type { KeyRange, RangeResult, SiesaClient } from "../../runtime/siesa/index.js";
+import {
+  type KeyRange,
+  type RangeResult,
+  type SiesaClient,
+  SiesaUnconfirmedError,
+} from "../../runtime/siesa/index.js";
 import { memoryPipelineStore } from "../../runtime/store/memory.js";
 import type { ProductRecord, SourceRecord } from "../../runtime/sync/model.js";
 import type { RecordMapper } from "../../runtime/sync/ports.js";
@@ -31,9 +36,13 @@ export const T0 = Date.parse("2026-11-30T10:00:00.000Z");
 /** A Siesa catalogue of `count` items with f120_id 1..count, served a page (`pageSize`) at a time. */
 export class FakeSiesa {
   readonly items: SourceRecord[];
-  /** Called before each range is read: throw to make it fail. */
-  onRead: (range: KeyRange) => void = () => {};
+  /** Called before each range is read: throw to make it fail, return "no records" to answer none. */
+  onRead: (range: KeyRange) => undefined | "no records" = () => undefined;
+  /** Called before absent ids are asked for again: throw to make it fail. */
+  onConfirm: (absent: readonly number[]) => void = () => {};
   reads = 0;
+  /** The ids each confirming read asked for. */
+  readonly confirmed: number[][] = [];
 
   constructor(
     count: number,
@@ -48,7 +57,7 @@ export class FakeSiesa {
 
   async extractRange(range: KeyRange, options: { split?: boolean } = {}): Promise<RangeResult> {
     this.reads++;
-    this.onRead(range);
+    if (this.onRead(range) === "no records") return { kind: "records", records: [] };
     const inRange = this.items.filter((r) => Number(r.key) >= range.from && Number(r.key) < range.to);
     if (inRange.length <= this.pageSize || options.split === false)
       return { kind: "records", records: inRange };
@@ -61,6 +70,15 @@ export class FakeSiesa {
         { from: cut, to: range.to },
       ],
     };
+  }
+
+  /** As strict as SiesaClient.stillAbsent: without a record read to witness the answer, it refuses. */
+  async stillAbsent(absent: readonly number[], seen: readonly number[]): Promise<number[]> {
+    if (seen.length === 0) throw new SiesaUnconfirmedError("no record read to witness a confirming read");
+    this.confirmed.push([...absent]);
+    this.onConfirm(absent);
+    const present = new Set(this.items.map((r) => Number(r.key)));
+    return absent.filter((id) => !present.has(id));
   }
 }
 

@@ -235,6 +235,7 @@ describe("load", () => {
     // act: the chunk, then the same chunk again (SQS delivered it twice)
     await deliver(world, "loads");
     await world.handlers.load(eventOf(world.queues.queues.loads.queue, chunk, 2));
+    await deliver(world, "pages"); // the deactivation pass, which ends the run
 
     // assess
     expect(world.product.writes).toHaveLength(30);
@@ -447,8 +448,8 @@ describe("settle: what dies with a worker is still counted", () => {
   };
 
   it("a step that finds the deactivation pass decided ends the run, when the step that decided it died first", async () => {
-    // prepare: the last chunk's delivery decides the deactivation pass, then dies before it can end
-    // the run; a second invocation of the same message had read the totals just before the pass
+    // prepare: the deactivation pass's delivery decides, then dies before it can end the run; a
+    // second invocation of the run's last chunk had read the totals just before the pass
     const world = stepWorld({ items: 10 });
     const runId = await startRun(world);
     await deliver(world, "pages");
@@ -459,6 +460,7 @@ describe("settle: what dies with a worker is still counted", () => {
       return complete(...args);
     };
     await deliver(world, "loads");
+    await deliver(world, "pages");
     const totals = await world.store.progress.read(world.tenant.id, runId);
     const beforeThePass = { ...totals, unitsDone: totals.unitsDone - 1 };
 
@@ -575,6 +577,7 @@ describe("settle: what dies with a worker is still counted", () => {
 
     // act
     await settleDeadLetters(world);
+    await deliver(world, "pages"); // the deactivation pass settle asked for, which ends the run
 
     // assess
     const run = await world.store.runs.get(world.tenant.id, runId);
@@ -596,6 +599,7 @@ describe("settle: what dies with a worker is still counted", () => {
 
     // act
     await settleDeadLetters(world);
+    await deliver(world, "pages"); // the deactivation pass settle asked for, which ends the run
 
     // assess
     expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
@@ -621,6 +625,7 @@ describe("settle: what dies with a worker is still counted", () => {
 
     // act
     await settleDeadLetters(world);
+    await deliver(world, "pages"); // the deactivation pass settle asked for, which ends the run
 
     // assess: every record extracted has its outcome (it used to be counted created, never extracted)
     expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
@@ -663,6 +668,7 @@ describe("settle: what dies with a worker is still counted", () => {
 
     // act
     await settleDeadLetters(world);
+    await deliver(world, "pages"); // the deactivation pass settle asked for, which ends the run
 
     // assess
     expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
@@ -765,6 +771,7 @@ describe("load, near the function's deadline", () => {
     expect(await deliver(world, "loads")).toBe(0);
     world.clock.advance(1_000);
     expect(await deliver(world, "loads")).toBe(1);
+    await deliver(world, "pages"); // the deactivation pass, which ends the run
     expect(kong.stats.creates).toBe(10);
     expect(new Set(kong.skus.list().map((s) => s.external_id)).size).toBe(10);
     expect(kong.skus.list()).toHaveLength(10);

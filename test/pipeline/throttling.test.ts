@@ -223,6 +223,7 @@ describe("a backoff longer than the run has left", () => {
     // act: 5 minutes on, the run's end less the load function's timeout
     world.clock.advance(5 * 60_000);
     const delivered = await deliver(world, "loads");
+    await deliver(world, "pages"); // the deactivation pass, which ends the run
 
     // assess: it came back (not 10 minutes on, past the run's end) and the run succeeded in time
     expect(delivered).toBe(1);
@@ -243,6 +244,7 @@ describe("a backoff longer than the run has left", () => {
 
     // act
     await deliver(world, "loads");
+    await deliver(world, "pages"); // the deactivation pass, which ends the run
 
     // assess
     const run = await world.store.runs.get(world.tenant.id, runId);
