@@ -358,6 +358,7 @@ describe("settle, for a unit whose every delivery died after planning its chunks
     world.queues.queues.pages.queue.receive(10);
     const { deadLetter } = world.queues.queues.pages;
     await world.handlers.settle(toEvent(deadLetter.receive(10), deadLetter.arn));
+    await drain(world); // the run's deactivation pass, which settle asked for
 
     // assess: the sent chunk keeps its outcomes, the other 3 are failed record by record
     const run = await runOf(world, runId);
