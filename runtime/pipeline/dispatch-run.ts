@@ -88,9 +88,19 @@ export async function dispatchRun(
   }
   // Plan before sending: a unit must never finish before it is counted as planned. Two units: the
   // whole id range, and the deactivation pass that follows the last of its pieces (deactivate.ts).
-  await ctx.progress.apply(tenant.id, runId, "dispatch", { unitsPlanned: 2 });
+  const first = await ctx.progress.apply(tenant.id, runId, "dispatch", { unitsPlanned: 2 });
+  // A delivery that finds the run planned sends its first unit again: marked, as its copy may
+  // arrive after FIFO's deduplication window and find an earlier copy's work.
   await ctx.queues.sendUnits(
-    [{ tenantId: tenant.id, runId, unitId: "0", range: FULL_RANGE }],
+    [
+      {
+        tenantId: tenant.id,
+        runId,
+        unitId: "0",
+        range: FULL_RANGE,
+        ...(first ? {} : { resent: true as const }),
+      },
+    ],
     tenant.sync.concurrency,
   );
   // Dispatch never ends a run: its own count cannot complete one, and a late copy of the request that

@@ -36,27 +36,26 @@ export async function extractUnit(
   const run = await ctx.recentRun(tenantId, runId);
   if (run?.status !== "running") return; // a late message of a finished run
   const op = unitOp(unitId);
+  // Only a redelivery, or a copy its sender sent again, can find an earlier copy's work: the first
+  // delivery of a first send does not pay the reads for it.
+  const again = delivery.receiveCount > 1 || unit.resent === true;
   // A redelivery that already ran is skipped (every count is conditional anyway; this saves its work).
-  // A first delivery seldom finds its unit done (only a re-send after FIFO's deduplication window),
-  // so it does not pay a read for it.
-  if (delivery.receiveCount > 1 && (await ctx.progress.get(tenantId, runId, op))) {
+  if (again && (await ctx.progress.get(tenantId, runId, op))) {
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
   // A split decided (and counted) by an earlier delivery is sent again as it was: Siesa reorders
   // rows on every request, so cutting the range anew would give other children and could lose ids
   // between them.
-  const decided =
-    delivery.receiveCount > 1 ? await ctx.progress.get(tenantId, runId, splitOp(unitId)) : undefined;
+  const decided = again ? await ctx.progress.get(tenantId, runId, splitOp(unitId)) : undefined;
   if (decided) {
-    await sendChildren(ctx, unit, rangesOf(decided));
+    await sendChildren(ctx, unit, rangesOf(decided), { resent: true });
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
   // Likewise a unit whose records an earlier delivery planned is read whole now: were it split, its
   // children would extract and count those records a second time.
-  const planned =
-    delivery.receiveCount > 1 ? await ctx.progress.get(tenantId, runId, planOp(unitId)) : undefined;
+  const planned = again ? await ctx.progress.get(tenantId, runId, planOp(unitId)) : undefined;
   // A retry that ends its unit without sending the chunks an earlier delivery planned (and may not
   // have sent) counts those that never reported failed, or the run would wait for them until its
   // lease expired.
@@ -122,7 +121,7 @@ export async function extractUnit(
     );
     // A concurrent delivery decided first: send its children, not ours.
     const children = totals ? ranges : rangesOf(await ctx.progress.get(tenantId, runId, splitOp(unitId)));
-    await sendChildren(ctx, unit, children, clients.tenant);
+    await sendChildren(ctx, unit, children, { tenant: clients.tenant, resent: again || !totals });
   } else if (planned) {
     totals = await repeatPlan(ctx, unit, planned, result.records, clients);
   } else {
@@ -148,7 +147,7 @@ export async function extractUnit(
       keys: result.records.map((r) => r.key).join(","),
       ...(diff.rejected.length > 0 ? { rules: diff.rules } : {}),
     };
-    if (chunks.length === 0 && delivery.receiveCount === 1) {
+    if (chunks.length === 0 && !again) {
       // Nothing to load (an unchanged catalogue): no loads to plan, so one operation counts it all.
       // (A retry takes the plan path below, in case its first delivery had planned loads.)
       totals = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, ...counts }, kept);
@@ -218,17 +217,26 @@ export const planOp = (unitId: string) => `plan:${unitId}`;
 export const rangesOf = (split: AppliedOperation | undefined): KeyRange[] =>
   (split?.data?.ranges ?? []) as KeyRange[];
 
-/** Sends a split unit's children (the same ids on every send). */
+/**
+ * Sends a split unit's children (the same ids on every send); `resent` when an earlier send of them
+ * may have happened (a retry, settle).
+ */
 export async function sendChildren(
   ctx: PipelineContext,
   unit: ExtractUnit,
   ranges: readonly KeyRange[],
-  tenant?: Tenant,
+  options: { tenant?: Tenant; resent: boolean },
 ): Promise<void> {
   const { tenantId, runId, unitId } = unit;
-  const { concurrency } = (tenant ?? (await ctx.tenantClients(tenantId)).tenant).sync;
+  const { concurrency } = (options.tenant ?? (await ctx.tenantClients(tenantId)).tenant).sync;
   await ctx.queues.sendUnits(
-    ranges.map((range, i) => ({ tenantId, runId, unitId: `${unitId}.${i}`, range })),
+    ranges.map((range, i) => ({
+      tenantId,
+      runId,
+      unitId: `${unitId}.${i}`,
+      range,
+      ...(options.resent ? { resent: true as const } : {}),
+    })),
     concurrency,
   );
 }

@@ -34,6 +34,11 @@ export const ExtractUnitSchema = v.object({
   unitId: v.pipe(v.string(), v.regex(/^\d+(\.\d+)*$/, "must be a unit id like 0.3.1")),
   /** `expected` is the splitter's size estimate for the range (it only tunes further splits). */
   range: v.object({ from: v.number(), to: v.number(), expected: v.optional(v.number()) }),
+  /**
+   * Sent again by a retry of its sender (or by settle): a copy that arrives after FIFO's
+   * deduplication window is a first delivery, yet an earlier copy may have planned or split it.
+   */
+  resent: v.optional(v.literal(true)),
 });
 export type ExtractUnit = v.InferOutput<typeof ExtractUnitSchema>;
 

@@ -30,7 +30,7 @@ export async function settleUnit(ctx: PipelineContext, unit: ExtractUnit): Promi
   if (run?.status !== "running") return;
   const split = await ctx.progress.get(tenantId, runId, splitOp(unitId));
   if (split) {
-    await sendChildren(ctx, unit, rangesOf(split));
+    await sendChildren(ctx, unit, rangesOf(split), { resent: true });
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }

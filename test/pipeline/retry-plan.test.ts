@@ -506,3 +506,26 @@ describe("a retried unit, whatever Siesa did between its deliveries (fast-check)
     );
   });
 });
+
+describe("a copy of a unit sent anew after FIFO's deduplication window (a first delivery)", () => {
+  it("repeats the plan an earlier copy made, though Siesa now shows nothing to load, and counts each key once", async () => {
+    // prepare: the unit's first delivery plans items 21-60 and dies sending them; the dispatch that
+    // sent the unit is retried after the deduplication window, so a second copy of the unit arrives
+    // as a first delivery; meanwhile the edits are undone in Siesa
+    const world = stepWorld({ items: 60 });
+    const runId = await planThenFailToSend(world);
+    rename(world, range(21, 60), (key) => `item ${key}`);
+    const unit = { tenantId: world.tenant.id, runId, unitId: "0", range: FULL_RANGE, resent: true };
+
+    // act: the copy sent anew, then everything else (the original's retry included)
+    const { pages } = world.queues.queues;
+    await world.handlers.extract(eventOf(pages.queue, unit, 1));
+    await drain(world);
+
+    // assess: the run ends with its 60 records counted once, the 40 planned ones written
+    expect(await runOf(world, runId)).toMatchObject({
+      status: "succeeded",
+      counts: { extracted: 60, unchanged: 20, updated: 40 },
+    });
+  });
+});
