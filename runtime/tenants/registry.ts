@@ -198,7 +198,9 @@ function overlaps(tenants: readonly Tenant[], fileOfId: ReadonlyMap<string, stri
   const found: TenantConfigError[] = [];
   for (const { field, what, key } of SHARED) {
     const first = new Map<string, Tenant>();
-    for (const tenant of [...tenants].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    // Local tenants point at the sandboxes on this machine, whose accounts are everyone's.
+    const deployed = tenants.filter((t) => t.environment !== "local");
+    for (const tenant of deployed.sort((a, b) => (a.id < b.id ? -1 : 1))) {
       const value = key(tenant);
       if (value === undefined) continue;
       const other = first.get(value);

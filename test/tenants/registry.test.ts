@@ -407,3 +407,18 @@ describe("a tenant that points at another tenant's client", () => {
     );
   });
 });
+
+describe("local tenants", () => {
+  it("may share the sandboxes' accounts: they are this machine's, not a client's", () => {
+    const local = (id: string) => ({
+      ...aTenantInput(id),
+      environment: "local",
+      siesa: { baseUrl: "http://127.0.0.1:4010/api/siesa/v3/", companyId: 8585, erpCompany: 1 },
+      product: { ...aTenantInput(id).product, baseUrl: "http://127.0.0.1:4020/" },
+    });
+
+    const registry = buildRegistry([anEntry(local("demo")), anEntry(local("demo-two"))]);
+
+    expect(registry.forEnvironment("local").map((t) => t.id)).toEqual(["demo", "demo-two"]);
+  });
+});
