@@ -10,7 +10,7 @@ import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
  * Manager, EventBridge Scheduler) and runtime/local/ (an in-process SQS, fauxqs, the sandboxes).
  */
 
-export type { Ledger, LedgerEntry } from "../sync/ports.js";
+export type { Ledger, LedgerEntry, LedgerPutResult } from "../sync/ports.js";
 
 // ---- run state ---------------------------------------------------------------------------------
 

@@ -122,8 +122,10 @@ function observedLedger(ledger: Ledger, crash: CrashController): Ledger {
       return ledger.getMany(tenantId, keys);
     },
     putMany: async (tenantId, entries) => {
-      await ledger.putMany(tenantId, entries);
-      crash.ledgerWritten(entries.map((e) => e.key));
+      const result = await ledger.putMany(tenantId, entries);
+      const refused = new Set(result.refused);
+      crash.ledgerWritten(entries.flatMap((e) => (refused.has(e.key) ? [] : [e.key])));
+      return result;
     },
     all: async function* (tenantId) {
       yield* ledger.all(tenantId);
