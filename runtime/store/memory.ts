@@ -9,6 +9,8 @@ import type {
   AppliedOperation,
   AuditEntry,
   AuditTrail,
+  ChunkClaim,
+  ClaimResult,
   Lease,
   LeaseOwner,
   LeaseStore,
@@ -110,6 +112,26 @@ export class MemoryRuns implements RunState {
 }
 
 export class MemoryProgress implements ProgressStore {
+  readonly #claims = new Map<string, ChunkClaim>();
+
+  async claim(
+    tenantId: string,
+    runId: string,
+    chunkId: string,
+    claim: ChunkClaim,
+    now: number,
+  ): Promise<ClaimResult> {
+    const id = `${tenantId}/${runId}/${chunkId}`;
+    const held = this.#claims.get(id);
+    const over =
+      !held ||
+      held.until <= now ||
+      (held.messageId === claim.messageId && held.receiveCount < claim.receiveCount);
+    if (!over) return { claimed: false, holder: copy(held) };
+    this.#claims.set(id, copy(claim));
+    return { claimed: true };
+  }
+
   readonly #runs = new Map<
     string,
     { totals: Progress; ops: Map<string, AppliedOperation>; nextChunk: number }

@@ -25,6 +25,10 @@ export interface CrashPlan {
   duplicateEvery: number;
   /** How a crashed message comes back: at once, later, or after FIFO's deduplication window. */
   redelivery: "at-once" | "after-visibility" | "after-dedup-window";
+  /** Called after each invocation that died, before its message comes back (Siesa changing meanwhile). */
+  onDeath?: (world: StepWorld, deaths: number) => void;
+  /** Loads of different message groups run at the same time, as Lambda runs them (default: one by one). */
+  parallelLoads?: boolean;
 }
 
 /** One invocation of a handler: how to kill it, and when it read each record's ledger entry. */
@@ -185,7 +189,21 @@ export async function runToEnd(
   let invocations = 0;
   const deliver = async (queue: MemoryQueue, worker: WorkerName, batch: number): Promise<number> => {
     const handler = handlers[worker];
+    if (plan.parallelLoads && worker === "load") {
+      // One invocation per message received at once: FIFO hands out one message per group.
+      const received = queue.receive(10);
+      await Promise.all(received.map((message) => deliverOne(queue, handler, [message])));
+      return received.length;
+    }
     const messages = queue.receive(batch);
+    return deliverOne(queue, handler, messages);
+  };
+  let deaths = 0;
+  const deliverOne = async (
+    queue: MemoryQueue,
+    handler: (typeof handlers)[WorkerName],
+    messages: QueuedMessage[],
+  ): Promise<number> => {
     if (messages.length === 0) return 0;
     const event = toEvent(messages, queue.arn);
     invocations++;
@@ -196,6 +214,7 @@ export async function runToEnd(
     const answer = answers[0];
     if (answers.includes("died")) handlers = crashingHandlers(world, crash);
     if (answer === undefined || answer === "died") {
+      plan.onDeath?.(world, ++deaths);
       afterDeath(world, queue, messages, plan);
       return messages.length;
     }
