@@ -31,7 +31,6 @@ export async function loadChunk(
   const { tenantId, runId } = chunk;
   const run = await ctx.recentRun(tenantId, runId);
   if (run?.status !== "running") return; // a late message of a finished run
-  if (!(await claimChunk(ctx, chunk, delivery))) return;
   // A chunk counted already is done, on any delivery: a unit retried after FIFO's deduplication
   // window sends its chunks anew, and the ledger does not show the records a chunk counted failed
   // or rejected, so without this read they would be written again.
@@ -40,6 +39,9 @@ export async function loadChunk(
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
+  // What the ledger showed stays true while this delivery writes: a claim is held until its holder can
+  // no longer write, so no other delivery wrote after that read and none writes beside this one.
+  if (!(await claimChunk(ctx, chunk, delivery))) return;
 
   // A stopping run writes nothing more; what an earlier delivery wrote keeps its outcome.
   const outcomes = run.stopReason
@@ -70,8 +72,7 @@ export class ChunkBusyError extends Error {
 }
 
 /**
- * Makes this delivery the chunk's only writer until its invocation ends, before it reads what
- * earlier ones wrote: two copies of a chunk at once (one re-sent after FIFO's deduplication window
+ * Makes this delivery the chunk's only writer until its invocation ends: two copies of a chunk at once (one re-sent after FIFO's deduplication window
  * lands in another group) would both find a record unwritten and both create it, and a product that
  * accepts a second object with one external id (the WMS) keeps both. Another copy that holds it
  * makes this one come back later (it finds the chunk counted then); on its last delivery it leaves

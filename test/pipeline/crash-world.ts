@@ -8,7 +8,7 @@ import {
   type QueueName,
   type WorkerName,
 } from "../../runtime/pipeline/config.js";
-import type { Ledger } from "../../runtime/pipeline/ports.js";
+import type { Ledger, RunState } from "../../runtime/pipeline/ports.js";
 import type { WorkerDependencies } from "../../runtime/workers/dependencies.js";
 import { createWorkerHandlers } from "../../runtime/workers/index.js";
 import type { StepWorld } from "./step-world.js";
@@ -42,6 +42,9 @@ export class CrashController {
   crashed: string[] = [];
   /** Records written to the product again although the ledger already had this run's write. */
   rewrites: string[] = [];
+  /** Records written to the product after their chunk was counted with them failed or rejected. */
+  writesAfterCount: string[] = [];
+  readonly #counted = new Set<string>();
   /** The invocation a crash point belongs to (two may run at once). */
   readonly #invocation = new AsyncLocalStorage<Invocation>();
   /** Orders ledger reads and writes across invocations. */
@@ -81,12 +84,18 @@ export class CrashController {
     for (const key of keys) if (!this.#ledgerWrittenAt.has(key)) this.#ledgerWrittenAt.set(key, at);
   }
 
+  /** These records' outcomes were counted failed or rejected (their chunk's errors were added). */
+  outcomesCounted(keys: string[]): void {
+    for (const key of keys) this.#counted.add(key);
+  }
+
   /**
    * The current invocation writes `key` to the product: a rewrite if the ledger held this run's
    * write of it before the invocation read the ledger (an invocation running beside the one that
    * wrote it, which read the ledger before that write landed, could not have known).
    */
   productWrite(key: string): void {
+    if (this.#counted.has(key)) this.writesAfterCount.push(key);
     const written = this.#ledgerWrittenAt.get(key);
     if (written === undefined) return;
     const read = this.#invocation.getStore()?.ledgerReadAt.get(key);
@@ -137,11 +146,26 @@ function observedLedger(ledger: Ledger, crash: CrashController): Ledger {
   };
 }
 
+/** The run state, telling the controller which records a counted chunk reported failed or rejected. */
+function observedRuns(runs: RunState, crash: CrashController): RunState {
+  return new Proxy(runs, {
+    get(object, key, receiver) {
+      const value = Reflect.get(object, key, receiver);
+      // Called on the store itself: its methods use its private fields.
+      if (key !== "addErrors") return typeof value === "function" ? value.bind(object) : value;
+      return async (...args: Parameters<RunState["addErrors"]>) => {
+        await object.addErrors(...args);
+        crash.outcomesCounted(args[2].map((e) => e.key));
+      };
+    },
+  });
+}
+
 /** The world's handlers again, over ports that crash where the plan says. */
 export function crashingHandlers(world: StepWorld, crash: CrashController) {
   const deps: WorkerDependencies = {
     ...world.deps,
-    runs: crashing(world.store.runs, "runs", crash),
+    runs: crashing(observedRuns(world.store.runs, crash), "runs", crash),
     progress: crashing(world.store.progress, "progress", crash),
     lease: crashing(world.store.lease, "lease", crash),
     ledger: crashing(observedLedger(world.store.ledger, crash), "ledger", crash),

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
 import { toEvent } from "../../runtime/local/memory-event-source.js";
+import { QUEUES, visibilityTimeoutSeconds } from "../../runtime/pipeline/config.js";
 import { LEASE_EXPIRED } from "../../runtime/pipeline/expire-run.js";
 import { finaliseIfComplete } from "../../runtime/pipeline/finalise.js";
 import { DIED_REASON } from "../../runtime/pipeline/settle.js";
@@ -396,16 +397,21 @@ describe("settle: what dies with a worker is still counted", () => {
   /** Lets messages whose last delivery never answered reach their dead-letter queue, and settles them. */
   const settleDeadLetters = async (world: ReturnType<typeof stepWorld>) => {
     for (const queue of ["pages", "loads"] as const) {
-      world.clock.advance(3_600_000);
+      if (world.queues.queues[queue].queue.size === 0) continue; // nothing of it died
+      world.clock.advance(visibilityTimeoutSeconds(QUEUES[queue]) * 1000);
       world.queues.queues[queue].queue.receive(10); // the receive after the last one moves them
       const { deadLetter } = world.queues.queues[queue];
       const event = toEvent(deadLetter.receive(10), deadLetter.arn);
       if (event.Records.length > 0) await world.handlers.settle(event);
     }
   };
-  /** Receives a message and never answers: the function timed out or ran out of memory. */
+  /**
+   * Receives a message and never answers: the function timed out or ran out of memory. The message
+   * comes back after the queue's visibility timeout (within the run's lease: past it a load writes
+   * nothing).
+   */
   const die = (world: ReturnType<typeof stepWorld>, queue: "pages" | "loads") => {
-    world.clock.advance(3_600_000);
+    world.clock.advance(visibilityTimeoutSeconds(QUEUES[queue]) * 1000);
     return world.queues.queues[queue].queue.receive(1).length;
   };
 
