@@ -6,15 +6,25 @@
  * {"items","firstRecordsPerSec","unchangedRecordsPerSec","peakRssMb","writeUnitsPerRecordFirst",
  *  "writeUnitsPerRecordUnchanged","maxItemBytes"}
  */
-import { parseArgs } from "node:util";
+import { parseOrExit, wholeNumber } from "../runtime/cli/args.js";
 import { logger } from "../runtime/observability/logger.js";
 import { loadTenants } from "../runtime/tenants/registry.js";
 import { spawnDynalite } from "../sandbox/dynalite-process.js";
 import { countCapacity } from "./capacity.js";
 import { inProcessBench } from "./in-process.js";
 
-const { values } = parseArgs({ options: { items: { type: "string", default: "100000" } } });
-const items = Number(values.items);
+const items = parseOrExit(
+  {
+    command: "npm run bench:scale --",
+    name: "bench:scale",
+    summary:
+      "Times npm run sync's in-process run at scale (first run, then unchanged): records per second, peak memory, DynamoDB write units a record, the largest item.",
+    synopsis: "[--items <n>]",
+    options: { items: { type: "string", default: "100000", value: "n", help: "sandbox catalogue size" } },
+    examples: ["npm run bench:scale", "npm run bench:scale -- --items 10000"],
+  },
+  (values) => wholeNumber("items", values.items),
+);
 if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("WARN");
 const tenant = (await loadTenants()).require("demo");
 const dynamo = await spawnDynalite();

@@ -21,8 +21,8 @@
  *   npm run bench:stack [-- --items 10000 --requests 2000 --concurrency 50 --warm-up 2000]
  */
 import { once } from "node:events";
-import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
+import { parseOrExit, wholeNumber } from "../runtime/cli/args.js";
 import { type LocalStack, startLocalStack } from "../runtime/local/stack.js";
 import { logger } from "../runtime/observability/logger.js";
 import type { Counts } from "../runtime/sync/model.js";
@@ -30,18 +30,38 @@ import { spawnDynalite } from "../sandbox/dynalite-process.js";
 import { type CapacityCount, countCapacity } from "./capacity.js";
 import { inProcessBench } from "./in-process.js";
 
-const { values } = parseArgs({
-  options: {
-    items: { type: "string", default: "10000" },
-    requests: { type: "string", default: "2000" },
-    concurrency: { type: "string", default: "50" },
-    "warm-up": { type: "string", default: "2000" },
+const { items, requests, concurrency, warmUpItems } = parseOrExit(
+  {
+    command: "npm run bench:stack --",
+    name: "bench:stack",
+    summary:
+      "Times runs through npm start's local stack (triggered by the API) against the in-process run, and the status route's latency under concurrent clients.",
+    synopsis: "[--items <n>] [--requests <n>] [--concurrency <n>] [--warm-up <n>]",
+    options: {
+      items: { type: "string", default: "10000", value: "n", help: "sandbox catalogue size" },
+      requests: {
+        type: "string",
+        default: "2000",
+        value: "n",
+        help: "status requests for the latency figure",
+      },
+      concurrency: { type: "string", default: "50", value: "n", help: "status clients at once" },
+      "warm-up": {
+        type: "string",
+        default: "2000",
+        value: "n",
+        help: "items of the unmeasured warm-up runs (0: none, measure cold)",
+      },
+    },
+    examples: ["npm run bench:stack", "npm run bench:stack -- --items 2000 --warm-up 0"],
   },
-});
-const items = Number(values.items);
-const requests = Number(values.requests);
-const concurrency = Number(values.concurrency);
-const warmUpItems = Number(values["warm-up"]);
+  (values) => ({
+    items: wholeNumber("items", values.items),
+    requests: wholeNumber("requests", values.requests),
+    concurrency: wholeNumber("concurrency", values.concurrency),
+    warmUpItems: wholeNumber("warm-up", values["warm-up"], 0),
+  }),
+);
 // Per-message INFO lines would cost more than the work being measured.
 if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("WARN");
 

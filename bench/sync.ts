@@ -9,27 +9,45 @@
  * waited for us).
  *   npm run bench:sync [-- --items 10000 --latency-ms 50 --concurrency 4]
  */
-import { parseArgs } from "node:util";
+import { parseOrExit, wholeNumber } from "../runtime/cli/args.js";
 import { logger } from "../runtime/observability/logger.js";
 import { loadTenants } from "../runtime/tenants/registry.js";
 import { spawnDynalite } from "../sandbox/dynalite-process.js";
 import { inProcessBench } from "./in-process.js";
 
-const { values } = parseArgs({
-  options: {
-    items: { type: "string", default: "10000" },
-    "latency-ms": { type: "string", default: "0" },
-    concurrency: { type: "string" },
+const { items, latencyMs, slots } = parseOrExit(
+  {
+    command: "npm run bench:sync --",
+    name: "bench:sync",
+    summary:
+      "Times npm run sync's in-process run on a generated catalogue: a first run (every record created), then an unchanged one.",
+    synopsis: "[--items <n>] [--latency-ms <ms>] [--concurrency <n>]",
+    options: {
+      items: { type: "string", default: "10000", value: "n", help: "sandbox catalogue size" },
+      "latency-ms": {
+        type: "string",
+        default: "0",
+        value: "ms",
+        help: "the sandboxes answer after this long (the run's time is then shown against the product's limit)",
+      },
+      concurrency: {
+        type: "string",
+        value: "n",
+        help: "the tenant's sync.concurrency (default: the demo tenant's)",
+      },
+    },
+    examples: ["npm run bench:sync", "npm run bench:sync -- --items 1257 --latency-ms 50 --concurrency 4"],
   },
-});
-const items = Number(values.items);
-const latencyMs = Number(values["latency-ms"]);
+  (values) => ({
+    items: wholeNumber("items", values.items),
+    latencyMs: wholeNumber("latency-ms", values["latency-ms"], 0),
+    slots: values.concurrency === undefined ? undefined : wholeNumber("concurrency", values.concurrency),
+  }),
+);
 if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("WARN");
 const demo = (await loadTenants()).require("demo");
 // --concurrency: the tenant's sync.concurrency (product writes and Siesa units in flight).
-const tenant = values.concurrency
-  ? { ...demo, sync: { ...demo.sync, concurrency: Number(values.concurrency) } }
-  : demo;
+const tenant = slots ? { ...demo, sync: { ...demo.sync, concurrency: slots } } : demo;
 const dynamo = await spawnDynalite();
 process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
 const { run, close } = await inProcessBench(tenant, { items, storePrefix: "bench", latencyMs });

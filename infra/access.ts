@@ -1,4 +1,5 @@
-import * as pulumi from "@pulumi/pulumi";
+// Types only: the local stack and the test worlds read FUNCTION_ACCESS without loading Pulumi.
+import type * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../runtime/aws/names.js";
 import { type FunctionName, SECRETS_READ, secretSystems } from "../runtime/aws/secret-access.js";
 import { QUEUES, type QueueName } from "../runtime/pipeline/config.js";
@@ -56,26 +57,35 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     leases: true,
     sendsTo: ["pages", "loads"],
   },
-  // Writes to the product, stores record hashes (ledger); may finalise.
+  // Writes to the product, stores record hashes (ledger); may finalise, or ask extract for the run's
+  // deactivation pass (pages), which confirms absences with Siesa.
   load: {
     tables: { tenants: "read", runs: "write", ledger: "write", audit: "append" },
     leases: true,
-    sendsTo: [],
+    sendsTo: ["pages"],
   },
   // The dead-letter queues' consumer and the sweeper: counts what died with a worker, ends expired
-  // runs (releases their lease), recounts progress; reads the ledger to keep what was written.
+  // runs (releases their lease), recounts progress; reads the ledger to keep what was written; asks
+  // extract for a run's deactivation pass (pages) when it finds the run's other work done.
   settle: {
     tables: { tenants: "read", runs: "write", ledger: "read", audit: "append" },
     leases: true,
-    sendsTo: [],
+    sendsTo: ["pages"],
     deadLetters: true,
   },
-  // Status and history, manual runs (lease + sync request), pause/resume, connectivity checks, health;
-  // POST /tenants/:id/verify reads the tenant's ledger (Query) and, to repair, marks entries (BatchWriteItem).
-  api: {
+  // POST /tenants/:id/verify's run: reads the tenant's ledger and product, marks the entries to repair,
+  // ends the run (releases the lease) and, to repair, starts a run (lease + sync request).
+  verify: {
     tables: { tenants: "read", runs: "write", ledger: "write", audit: "append" },
     leases: true,
     sendsTo: ["syncRequests"],
+  },
+  // Status and history, manual runs (lease + sync request), verify runs (lease + verify request),
+  // pause/resume, connectivity checks, health. It never touches the ledger: the verify worker does.
+  api: {
+    tables: { tenants: "read", runs: "write", audit: "append" },
+    leases: true,
+    sendsTo: ["syncRequests", "verifyRequests"],
     apiTokens: true,
     schedules: true,
     health: true,
@@ -91,13 +101,13 @@ const WRITE = [
   "dynamodb:BatchWriteItem",
   "dynamodb:ConditionCheckItem",
 ];
-const TABLE_ACTIONS: Readonly<Record<TableAccess, string[]>> = {
+export const TABLE_ACTIONS: Readonly<Record<TableAccess, string[]>> = {
   read: READ,
   write: WRITE,
   append: ["dynamodb:PutItem"],
 };
 /** What TenantLease does to a lease item besides reading it. */
-const LEASE_ACTIONS = ["dynamodb:PutItem", "dynamodb:DeleteItem"];
+export const LEASE_ACTIONS = ["dynamodb:PutItem", "dynamodb:DeleteItem"];
 /** What Lambda's SQS event source mapping does with the function's role, plus ChangeMessageVisibility for retry backoff. */
 const CONSUME = [
   "sqs:ReceiveMessage",
@@ -122,7 +132,8 @@ export interface AccessResources {
   indexArns(kind: TableKind): pulumi.Input<string>[];
   queueArn(queue: QueueName): pulumi.Input<string>;
   deadLetterArn(queue: QueueName): pulumi.Input<string>;
-  logGroupArn: pulumi.Input<string>;
+  /** The function's own log streams: `<log group arn>:*`. */
+  logStreamsArn: pulumi.Input<string>;
   /** ARN pattern of one system's secret of every tenant: `…:secret:siesa-integration/<any>/<system>-??????`. */
   tenantSecretArnPattern(system: string): string;
   /** The tag key every secret of this stack carries with the stack's name. */
@@ -143,7 +154,7 @@ export function statementsFor(fn: FunctionName, resources: AccessResources): Pol
       Sid: "OwnLogs",
       Effect: "Allow",
       Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: [pulumi.interpolate`${resources.logGroupArn}:*`],
+      Resource: [resources.logStreamsArn],
     },
   ];
 

@@ -4,7 +4,7 @@ import type { StackSettings } from "./settings.js";
 /** What every component needs to know about the stack it is part of. */
 export interface StackContext {
   settings: StackSettings;
-  /** `siesa-integration-<stack>-<suffix>`: every physical name carries the stack (SYSTEM.md §2). */
+  /** `siesa-integration-<stack>-<suffix>`: every physical name carries the stack (docs/operations.md). */
   name(suffix: string): string;
   /** Tags on every taggable resource; the stack tag also scopes the functions' access to secrets. */
   tags(extra?: Record<string, string>): Record<string, string>;

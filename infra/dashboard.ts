@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { DIMENSIONS, METRICS, NAMESPACE, tenantSearch, tenantSeries } from "./metric-series.js";
 
-/** `SiesaIntegration-Overview-<stack>` (SYSTEM.md §9, one per stack). */
+/** `SiesaIntegration-Overview-<stack>` (one per stack, docs/operations.md). */
 export const dashboardName = (stack: string): string => `SiesaIntegration-Overview-${stack}`;
 
 export const dashboardUrl = (region: string, stack: string): string =>

@@ -13,7 +13,7 @@ export interface ServiceFunctionArgs {
   code: pulumi.asset.Archive;
   environment: Readonly<Record<string, pulumi.Input<string>>>;
   /** Everything but the log group, which this component creates. */
-  access: Omit<AccessResources, "logGroupArn">;
+  access: Omit<AccessResources, "logStreamsArn">;
 }
 
 /**
@@ -71,7 +71,7 @@ export class ServiceFunction extends pulumi.ComponentResource {
 
     const statements: PolicyStatement[] = statementsFor(fn, {
       ...args.access,
-      logGroupArn: this.logGroup.arn,
+      logStreamsArn: pulumi.interpolate`${this.logGroup.arn}:*`,
     });
     const policy = new aws.iam.RolePolicy(
       `${name}/policy`,

@@ -23,7 +23,7 @@ export interface ProgramOptions {
 }
 
 /**
- * The whole system of SYSTEM.md in one stack: validated config, the tenants of the stack's
+ * The whole system (docs/architecture.md) in one stack: validated config, the tenants of the stack's
  * environment, then one component per concept. Pulumi calls this default export and publishes
  * what it returns as the stack outputs.
  */

@@ -11,8 +11,9 @@ const HEALTH_PERIOD_SECONDS = 300;
 
 /**
  * The stack's alarms, all sent to one SNS topic (prod subscribes its pager): run failure rate, run
- * duration and API error count with the thresholds of the stack config (SYSTEM.md §2), any message
- * in a dead-letter queue, and each function's errors and throttles. Plus the overview dashboard.
+ * duration and API error count with the thresholds of the stack config, any message in a dead-letter
+ * queue, and each function's errors and throttles. Plus the overview dashboard. What each alarm means
+ * and what to do: docs/operations.md, Runbook (a section per alarm: keep it in step).
  */
 export class Observability extends pulumi.ComponentResource {
   readonly topic: aws.sns.Topic;
@@ -202,8 +203,8 @@ export class Observability extends pulumi.ComponentResource {
       },
     );
 
-    // SYSTEM.md §8: a run that held deactivations for approval, or failed because the mapping no longer
-    // fits the data (drift), needs a person; neither is an error of the service itself.
+    // A run that held deactivations for approval, or failed because the mapping no longer fits the
+    // data (drift), needs a person; neither is an error of the service itself (docs/architecture.md).
     alarm(
       "deactivations-held",
       "A run found more records gone from Siesa than its tenant's limit and held their deactivation: approve the number or fix the query",

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV } from "../runtime/aws/names.js";
+import { ENV, QUEUE_URL_ENV } from "../runtime/aws/names.js";
 import { METRIC_NAMESPACE } from "../runtime/observability/metric-names.js";
 import {
   DEAD_LETTER_MAPPING,
@@ -58,9 +58,7 @@ export class Pipeline extends pulumi.ComponentResource {
     this.environment = {
       [ENV.stack]: settings.stack,
       [ENV.tablePrefix]: tablePrefix(settings.stack),
-      [ENV.syncRequestsQueueUrl]: queues.syncRequests.queue.url,
-      [ENV.pagesQueueUrl]: queues.pages.queue.url,
-      [ENV.loadsQueueUrl]: queues.loads.queue.url,
+      ...Object.fromEntries(entries(queues).map(([key, pair]) => [QUEUE_URL_ENV[key], pair.queue.url])),
       [ENV.retryBaseSeconds]: String(RETRY_BASE_SECONDS),
       // Read by runtime/observability/logger.ts and Powertools Metrics.
       SIESA_INTEGRATION_ENV: settings.environment,
@@ -164,7 +162,7 @@ export function accessResources(
   context: StackContext,
   storage: Storage,
   queues: Readonly<Record<QueueName, QueuePair>>,
-): Omit<AccessResources, "logGroupArn"> {
+): Omit<AccessResources, "logStreamsArn"> {
   const { settings } = context;
   return {
     stack: settings.stack,

@@ -8,13 +8,13 @@ import type { TenantEnvironment } from "../runtime/tenants/schema.js";
  * missing or wrong key stops `pulumi up` with the key's name instead of half-deploying.
  */
 
-/** The APES integration account (SYSTEM.md §1): both stacks deploy here and nowhere else. */
+/** The APES integration account (docs/operations.md): both stacks deploy here and nowhere else. */
 export const INTEGRATION_ACCOUNT_ID = "224874703567";
 export const REGION = "us-east-1";
 /** Namespace of this project's own config keys (`siesa-integration:<key>`). */
 export const CONFIG_NAMESPACE = "siesa-integration";
 
-/** Which tenants each known stack deploys (SYSTEM.md §2). */
+/** Which tenants each known stack deploys (docs/operations.md). */
 export const STACK_ENVIRONMENTS: Readonly<Record<string, TenantEnvironment>> = {
   staging: "staging",
   prod: "production",
@@ -96,8 +96,9 @@ const workerConcurrency = (queue: QueueName) => {
   );
 };
 
-/** settle reads the three dead-letter queues, each at most DEAD_LETTER_MAPPING.maximumConcurrency at once, and sweeps. */
-const SETTLE_MINIMUM = 3 * DEAD_LETTER_MAPPING.maximumConcurrency + 1;
+/** settle reads every dead-letter queue, each at most DEAD_LETTER_MAPPING.maximumConcurrency at once, and sweeps. */
+const DEAD_LETTER_QUEUES = Object.keys(QUEUES).length;
+const SETTLE_MINIMUM = DEAD_LETTER_QUEUES * DEAD_LETTER_MAPPING.maximumConcurrency + 1;
 
 const ProjectConfig = v.object({
   environment: v.picklist(["staging", "production"], "must be staging or production"),
@@ -136,15 +137,16 @@ const ProjectConfig = v.object({
       dispatch: workerConcurrency("syncRequests"),
       extract: workerConcurrency("pages"),
       load: workerConcurrency("loads"),
+      verify: workerConcurrency("verifyRequests"),
       settle: v.pipe(
         positiveInteger(900),
         v.minValue(
           SETTLE_MINIMUM,
-          `must be at least ${SETTLE_MINIMUM}: three dead-letter queues and the sweeper feed settle`,
+          `must be at least ${SETTLE_MINIMUM}: ${DEAD_LETTER_QUEUES} dead-letter queues and the sweeper feed settle`,
         ),
       ),
     },
-    "must be an object with api, dispatch, extract, load and settle",
+    "must be an object with api, dispatch, extract, load, settle and verify",
   ),
   dataProtection: v.boolean("must be true or false"),
   apiThrottle: v.strictObject(

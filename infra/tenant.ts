@@ -13,7 +13,7 @@ import { tenantItem } from "./tenant-item.js";
 /** How long EventBridge keeps retrying a sync request it could not deliver, and how often. */
 export const SCHEDULE_RETRY = { maximumEventAgeInSeconds: 15 * 60, maximumRetryAttempts: 3 } as const;
 
-/** The JSON shape an operator puts in each secret (SYSTEM.md §4-§6); keys only, never values. */
+/** The JSON shape an operator puts in each secret (docs/integrations/); keys only, never values. */
 export const SECRET_SHAPES: Readonly<Record<"siesa" | Tenant["product"]["type"], string>> = {
   siesa: '{"conniKey":"…","conniToken":"…"}',
   "kong-rfid": '{"username":"…","password":"…"}',

@@ -2,9 +2,10 @@ import { defineMapping } from "../runtime/sync/mapping.js";
 import { SIESA_ITEM_TO_CANONICAL } from "./siesa-items.js";
 
 /**
- * Canonical item → Kong RFID SKU body (SYSTEM.md §5). Kong's ids come from the tenant's product.defaults.
+ * Canonical item → Kong RFID SKU body (docs/integrations/INT-002-kong-rfid.md). Kong's ids come from the
+ * tenant's product.defaults.
  *
- * `external_id` is the Siesa item's `f120_id`, the record's identity (SYSTEM.md §8): Siesa renames
+ * `external_id` is the Siesa item's `f120_id`, the record's identity (docs/architecture.md): Siesa renames
  * references while keeping the id, so keying on the reference would turn a rename into a second SKU.
  * The reference goes to `reference` (and the SKU's `name` stays the description).
  */

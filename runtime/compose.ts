@@ -49,6 +49,7 @@ export function clientsFor(
     mapper: {
       map: (source) => mapping.map(source, tenant),
       ...(mapping.inactive ? { inactive: mapping.inactive } : {}),
+      ...(mapping.listed ? { listed: mapping.listed } : {}),
     },
   };
 }

@@ -2,9 +2,9 @@ import { seededRandom } from "./faults.js";
 
 /**
  * Deterministic Siesa catalogues for the sandbox: the rows of `API_v2_Items` and
- * `API_v2_ItemsBarras` exactly as Siesa sends them, with only the columns SYSTEM.md §4 lists
- * (CHAR-padded values, a few padded keys, some `f120_id` as zero-padded text, several ERP
- * companies), generated from a seed so every test sees the same data.
+ * `API_v2_ItemsBarras` exactly as Siesa sends them, with only the columns docs/integrations/INT-001-siesa.md
+ * lists (CHAR-padded values, a few padded keys, some `f120_id` as zero-padded text, several ERP companies),
+ * generated from a seed so every test sees the same data.
  *
  * Barcode rows carry no `f120_id` and no `f120_id_cia` (as the real query): they name their item
  * by `f120_referencia` only. Which item a barcode was generated for is kept beside the rows (never
@@ -29,7 +29,7 @@ export interface CatalogueOptions {
   /** Share of company items a mapping must reject (empty reference, null description, unknown unit). */
   malformedShare?: number;
   /**
-   * Company items whose `f120_id` is 2^31 or more, beyond the SQL int SYSTEM.md §4 says the column
+   * Company items whose `f120_id` is 2^31 or more, beyond the SQL int INT-001 says the column
    * is (a Siesa that breaks that contract): after the others, alternately a number and zero-padded
    * text, as ids travel. Default 0.
    */

@@ -94,6 +94,26 @@ export function faultControl(initial: Partial<FaultKnobs> = {}): FaultControl {
   };
 }
 
+/**
+ * 429s scripted for one record at a time (the shares above draw per request, whatever it is about):
+ * the next `times` writes of a record are refused with `Retry-After: retryAfterSeconds`.
+ */
+export class RecordThrottle {
+  readonly #scripted = new Map<string, { retryAfterSeconds: number; times: number }>();
+
+  set(key: string, retryAfterSeconds: number, times = 1): void {
+    this.#scripted.set(key, { retryAfterSeconds, times });
+  }
+
+  /** The Retry-After (seconds) to answer this write of `key` with, or undefined to let it through. */
+  take(key: string): number | undefined {
+    const scripted = this.#scripted.get(key);
+    if (!scripted) return undefined;
+    if (--scripted.times <= 0) this.#scripted.delete(key);
+    return scripted.retryAfterSeconds;
+  }
+}
+
 /** Counts every answer a sandbox gives, injected faults included, by HTTP status. */
 export function countAnswers(stats: {
   requests: number;

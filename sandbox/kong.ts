@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { type Context, Hono } from "hono";
-import { countAnswers, type FaultKnobs, faultControl } from "./faults.js";
+import { countAnswers, type FaultKnobs, faultControl, RecordThrottle } from "./faults.js";
 import { RecordJournal } from "./journal.js";
 
 /**
- * A stand-in for Kong RFID's API (Django REST Framework + Djoser, SYSTEM.md §5) that answers with
- * DRF's status codes and error shapes: token login, one SKU per POST, unique `external_id`,
- * field-level 400s, page-number pagination with absolute `next` links, and SearchFilter's
- * case-insensitive substring `search` (the trap that makes a client keep only the exact match).
+ * A stand-in for Kong RFID's API (Django REST Framework + Djoser, docs/integrations/INT-002-kong-rfid.md)
+ * that answers with DRF's status codes and error shapes: token login, one SKU per POST, unique `external_id`,
+ * field-level 400s, page-number pagination with absolute `next` links, and SearchFilter's case-insensitive
+ * substring `search` (the trap that makes a client keep only the exact match).
  */
 
 export const SANDBOX_KONG_CREDENTIALS = {
@@ -74,6 +74,8 @@ export interface KongSandbox {
   invalidateTokens(): void;
   /** While on, every token is refused with 401 even right after login (a disabled account). */
   refuseTokens(on: boolean): void;
+  /** The next `times` writes (POST, PUT, PATCH) of the SKU `externalId` answer 429 with `Retry-After: seconds`. */
+  throttleSku(externalId: string, retryAfterSeconds: number, times?: number): void;
 }
 
 const DEFAULT_SKU = {
@@ -286,15 +288,21 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
   const stats = freshStats();
 
   const app = new Hono();
+  const throttledBody = (seconds: number) => ({
+    detail: `Request was throttled. Expected available in ${seconds} seconds.`,
+  });
+  const skuThrottle = new RecordThrottle();
+  /** A write of `externalId` the test scripted a 429 for: that answer, else undefined. */
+  const throttledWrite = (c: Context, externalId: unknown) => {
+    const seconds = typeof externalId === "string" ? skuThrottle.take(externalId) : undefined;
+    if (seconds === undefined) return undefined;
+    c.header("Retry-After", String(seconds));
+    return c.json(throttledBody(seconds), 429);
+  };
 
   app.use("*", countAnswers(stats));
 
-  app.use(
-    "*",
-    faults.middleware((seconds) => ({
-      detail: `Request was throttled. Expected available in ${seconds} seconds.`,
-    })),
-  );
+  app.use("*", faults.middleware(throttledBody));
 
   app.post("/auth/token/login/", async (c) => {
     const body = await readJson(c);
@@ -330,6 +338,8 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
   app.post("/inventory/skus/", async (c) => {
     const body = await readJson(c);
     if (!body.ok) return c.json({ detail: body.detail }, 400);
+    const throttled = throttledWrite(c, (body.value as { external_id?: unknown } | null)?.external_id);
+    if (throttled) return throttled;
     const valid = validateSku(body.value, false);
     if (!valid.ok) return c.json(valid.errors, 400);
     const data = valid.data as NewKongSku;
@@ -382,6 +392,8 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
   const update = (partial: boolean) => async (c: Context) => {
     const sku = findById(c.req.param("id") ?? "");
     if (!sku) return c.json({ detail: "Not found." }, 404);
+    const throttled = throttledWrite(c, sku.external_id);
+    if (throttled) return throttled;
     const body = await readJson(c);
     if (!body.ok) return c.json({ detail: body.detail }, 400);
     const valid = validateSku(body.value, partial);
@@ -414,6 +426,8 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
     refuseTokens: (on) => {
       refusing = on;
     },
+    throttleSku: (externalId, retryAfterSeconds, times) =>
+      skuThrottle.set(externalId, retryAfterSeconds, times),
   };
 }
 

@@ -3,13 +3,13 @@ import { type Catalogue, generateCatalogue, itemId, type SiesaWireRow } from "./
 import { type FaultKnobs, faultControl, seededRandom } from "./faults.js";
 
 /**
- * A Hono app that answers like Siesa Cloud's `ejecutarconsultaestandar` (SYSTEM.md §4), quirks
- * included: CHAR padding, every company's rows, an unstable row order (each request reshuffles),
- * rows repeated within a result, three ways to say "no more data", two envelopes, 401 on a wrong
- * ConniKey/ConniToken pair, the all-null row when `tamPag` reaches 500, and IIS's 404 for a query
- * string over 2,048 characters.
+ * A Hono app that answers like Siesa Cloud's `ejecutarconsultaestandar` (docs/integrations/INT-001-siesa.md),
+ * quirks included: CHAR padding, every company's rows, an unstable row order (each request reshuffles), rows
+ * repeated within a result, three ways to say "no more data", two envelopes, 401 on a wrong
+ * ConniKey/ConniToken pair, the all-null row when `tamPag` reaches 500, and IIS's 404 for a query string over
+ * 2,048 characters.
  *
- * It assumes nothing beyond §4: each query serves only the columns listed there (barcode rows have
+ * It assumes nothing beyond INT-001: each query serves only the columns listed there (barcode rows have
  * no `f120_id` and no `f120_id_cia`; item rows have no status column), and a `parametros` filter
  * naming a column the query does not have answers "no records", the worst of what Siesa may do.
  */
@@ -44,6 +44,11 @@ export interface SiesaSandboxOptions {
   seed: number;
   /** Answer as if no `parametros` had been sent (a Siesa whose query ignores the filter). */
   ignoreFilter: boolean;
+  /**
+   * Siesa's "no records" for transient and filter problems (docs/integrations/INT-001-siesa.md): a request this returns
+   * true for is answered with no rows, whatever it matches. Unset: never.
+   */
+  noRecords?: (request: { descripcion: string; parametros?: string }) => boolean;
   faults: FaultKnobs;
 }
 
@@ -87,7 +92,7 @@ export class ParametrosError extends Error {
 }
 
 /**
- * Strings travel in doubled single quotes (SYSTEM.md §4: `f150_id = ''NB1''`), because Siesa pastes
+ * Strings travel in doubled single quotes (INT-001: `f150_id = ''NB1''`), because Siesa pastes
  * `parametros` inside a SQL string literal of its own; a quote inside a value is therefore four
  * quotes (`''O''''NEILL''`). A plain 'string' would end Siesa's literal early: a syntax error.
  */
@@ -316,7 +321,7 @@ function lowerBound(rows: readonly SiesaWireRow[], id: number): number {
 
 interface StandardQuery {
   rows: (catalogue: Catalogue) => SiesaWireRow[];
-  /** The columns SYSTEM.md §4 lists for the query, and no others. */
+  /** The columns INT-001 lists for the query, and no others. */
   fields: readonly string[];
   /** The order a stable sandbox serves rows in. */
   order: (a: SiesaWireRow, b: SiesaWireRow) => number;
@@ -410,7 +415,7 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
   /** The rows a query returns before paging: filtered, then with repeats, then (maybe) shuffled. */
   function result(query: StandardQuery, filter: Filter | undefined): SiesaWireRow[] {
     // A filter on a column the query does not have answers "no records", the worst of what
-    // Siesa may do (SYSTEM.md §4): a client must never take that as evidence of absence.
+    // Siesa may do (INT-001): a client must never take that as evidence of absence.
     if (filter && fieldsOf(filter).some((field) => !query.fields.includes(field))) return [];
     const rows: SiesaWireRow[] = [];
     for (const row of candidates(query, filter)) {
@@ -487,6 +492,8 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
     let rows: SiesaWireRow[];
     try {
       const parametros = c.req.query("parametros");
+      if (settings.noRecords?.({ descripcion, ...(parametros !== undefined ? { parametros } : {}) }))
+        return c.json({ codigo: 1, mensaje: "Error", detalle: "No se encontraron registros" }, 400);
       rows = result(query, parametros && !settings.ignoreFilter ? parseParametros(parametros) : undefined);
     } catch (error) {
       if (error instanceof ParametrosError) return siesaError(c, error.message);

@@ -1,11 +1,12 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { countAnswers, type FaultKnobs, faultControl } from "./faults.js";
 import { RecordJournal } from "./journal.js";
 
 /**
- * A stand-in for the WMS product API (SYSTEM.md §6). The spec fixes only the routes, the Bearer
- * login and the cursor page shape; the rest is this sandbox's documented choice:
+<<<<<<< HEAD
+ * A stand-in for the WMS product API (docs/integrations/INT-003-wms.md). The WMS team's collection fixes only
+ * the routes, the Bearer login and the cursor page shape; the rest is this sandbox's documented choice:
  *
  * - `POST /auth` `{username,password}` → 200 `{"token","expires_in"}`; bad → 401 `{"message"}`.
  *   Tokens expire after `tokenTtlSeconds`; an expired or unknown token → 401 `{"message":"Unauthorized"}`.
@@ -14,15 +15,43 @@ import { RecordJournal } from "./journal.js";
  *   Other keys are stored as sent. Ids are server-assigned UUID strings.
  * - Validation error → 400 `{"message":"Validation failed","errors":[{"field","message"}]}`;
  *   a body that is not a JSON object → 400 `{"message"}`.
- * - Duplicate `external_id`: §6 does not say the WMS refuses one, so by default this sandbox accepts
+ * - Duplicate `external_id`: INT-003 does not say the WMS refuses one, so by default this sandbox accepts
  *   it and stores a second product (the worst case; clients look a record up before creating it).
  *   With `duplicates: "refuse"`, a create or a PATCH that would collide → 409 `{"message"}`.
  * - Unknown id (PATCH) → 404 `{"message"}`. Throttled → 429 `{"message"}` with `Retry-After`.
- *   There is no `GET /products/{id}`: §6 does not list one.
+ *   There is no `GET /products/{id}`: INT-003 lists none.
  * - `GET /products?external_id__eq=&limit=&last_evaluated_key_id=` behaves like a DynamoDB Scan
  *   with a filter: `limit` caps the items *examined*, the filter applies afterwards, so a page can
  *   hold none of the matches and still carry a cursor. Clients must follow `last_evaluated_key_id`
  *   until it is null. `count` is the number of results on the page.
+=======
+ * A stand-in for the WMS product API, answering as the WMS team's own collection shows it
+ * (docs/integrations/INT-003-wms.md); where the collection is silent, the choice is this sandbox's
+ * and says so:
+ *
+ * - `POST /auth` `{username,password}` → 200 `{"token","attributes_user":[…]}`; bad → 401 `{"message"}`.
+ *   Tokens expire after `tokenTtlSeconds` (sandbox choice); an expired or unknown token → 401.
+ * - A product body holds only the documented fields: `name` and `external_id` (required, non-empty),
+ *   `display_name`, `reference_id`, `reception_type`, `barcode_type`, `barcode`, `status`
+ *   (`ACTIVE` | `INACTIVE`), `sale_price`, `sale_coin`, `purchase_price`, `purchase_coin`,
+ *   `product_image`, `inventory_unit`, `presentation`, `properties` (object), `groups` (list of
+ *   `{group_external_id, group_name, group_parent_id, group_type: category|group|type}`). Any other
+ *   field (`active`, `sku`, …) is refused (sandbox choice: stricter than the real API may be).
+ * - `POST /products` → **200** with the whole product, its `id` (32 hex) and the fields the WMS adds.
+ * - `PATCH /products/{id}`: the same fields, partial; **`external_id` is required in every body**.
+ *   Unknown id → 404 `{"message"}`.
+ * - Validation error → 400 `{"message":"Validation failed","errors":[{"field","message"}]}`.
+ * - Duplicate `external_id`: nothing says the WMS refuses one, so by default a second product is
+ *   stored (the worst case; clients look a record up before creating it). With
+ *   `duplicates: "refuse"`, a create or a PATCH that would collide → 409 `{"message"}`.
+ * - `GET /products?external_id__eq=&status__eq=&limit=&last_evaluated_key_id=` → `{"results":
+ *   [{"variant_id","name","barcode","status","external_id"}],"count","warnings":[],"limit",
+ *   "last_evaluated_key_id"}`. A row names its product `variant_id`; here it equals the product's
+ *   `id` that PATCH takes (sandbox assumption: the collection does not say). It behaves like a
+ *   DynamoDB Scan with a filter: `limit` caps the items *examined*, so a page can hold none of the
+ *   matches and still carry a cursor (opaque; null at the end).
+ * - Throttled → 429 `{"message"}` with `Retry-After`.
+>>>>>>> wms
  */
 
 export const SANDBOX_WMS_CREDENTIALS = { username: "apes-sandbox", password: "wms-sandbox-secret" } as const;
@@ -32,18 +61,15 @@ export interface WmsUser {
   password: string;
 }
 
-/** A product as sent; keys beyond the known ones are stored as they came. */
+/** A product as sent: the documented fields (validated on the way in). */
 export interface NewWmsProduct {
   external_id: string;
   name: string;
-  sku?: string | null;
-  description?: string | null;
-  unit?: string | null;
-  barcodes?: string[];
-  active?: boolean;
-  attributes?: Record<string, unknown>;
-  [extra: string]: unknown;
+  status?: WmsStatus;
+  [field: string]: unknown;
 }
+
+export type WmsStatus = "ACTIVE" | "INACTIVE";
 
 export interface WmsProduct extends NewWmsProduct {
   id: string;
@@ -72,7 +98,7 @@ export interface WmsSandboxOptions {
   tokenTtlSeconds?: number;
   /** Clock for token expiry (tests move it forward). */
   now?: () => number;
-  /** A second product with an existing `external_id`: stored (default, §6 promises nothing) or refused with 409. */
+  /** A second product with an existing `external_id`: stored (default, INT-003 promises nothing) or refused with 409. */
   duplicates?: "accept" | "refuse";
 }
 
@@ -132,7 +158,7 @@ export class WmsProductStore {
     if (this.#idByExternalId.has(product.external_id) && !options.allowDuplicate) {
       throw new Error(`WMS sandbox: external_id "${product.external_id}" already exists`);
     }
-    const created: WmsProduct = { ...product, id: randomUUID() };
+    const created: WmsProduct = { ...product, id: randomBytes(16).toString("hex") };
     this.#byId.set(created.id, created);
     if (!this.#idByExternalId.has(created.external_id))
       this.#idByExternalId.set(created.external_id, created.id);
@@ -188,19 +214,38 @@ const text =
     return value.length > maxLength ? `must be at most ${maxLength} characters` : undefined;
   };
 
+const oneOf =
+  (...allowed: string[]): Check =>
+  (value) =>
+    typeof value === "string" && allowed.includes(value) ? undefined : `must be one of ${allowed.join(", ")}`;
+const price: Check = (value) =>
+  value === null || (typeof value === "number" && Number.isFinite(value)) ? undefined : "must be a number";
+const group: Check = (value) => {
+  if (!isObject(value)) return "must be an object";
+  if (typeof value.group_external_id !== "string") return "group_external_id must be a string";
+  return oneOf("category", "group", "type")(value.group_type);
+};
+
 const PRODUCT_FIELDS: Record<string, { required?: boolean; check: Check }> = {
-  external_id: { required: true, check: text(255, { nonEmpty: true }) },
   name: { required: true, check: text(255, { nonEmpty: true }) },
-  sku: { check: text(255, { nullable: true }) },
-  description: { check: text(2000, { nullable: true }) },
-  unit: { check: text(16, { nullable: true }) },
-  barcodes: {
+  display_name: { check: text(255, { nullable: true }) },
+  external_id: { required: true, check: text(255, { nonEmpty: true }) },
+  reference_id: { check: text(255, { nullable: true }) },
+  reception_type: { check: text(32) },
+  barcode_type: { check: text(32) },
+  barcode: { check: text(64, { nullable: true }) },
+  status: { check: oneOf("ACTIVE", "INACTIVE") },
+  sale_price: { check: price },
+  sale_coin: { check: text(8, { nullable: true }) },
+  purchase_price: { check: price },
+  purchase_coin: { check: text(8, { nullable: true }) },
+  product_image: { check: text(2000, { nullable: true }) },
+  inventory_unit: { check: text(32) },
+  presentation: { check: text(255, { nullable: true }) },
+  properties: { check: (v) => (isObject(v) ? undefined : "must be an object") },
+  groups: {
     check: (v) =>
-      Array.isArray(v) && v.every((b) => typeof b === "string") ? undefined : "must be an array of strings",
-  },
-  active: { check: (v) => (typeof v === "boolean" ? undefined : "must be a boolean") },
-  attributes: {
-    check: (v) => (isObject(v) ? undefined : "must be an object"),
+      Array.isArray(v) ? v.map(group).find((problem) => problem !== undefined) : "must be a list of groups",
   },
 };
 
@@ -209,10 +254,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function validateProduct(body: Record<string, unknown>, partial: boolean): FieldError[] {
-  const errors: FieldError[] = [];
+  const errors: FieldError[] = Object.keys(body)
+    .filter((field) => !Object.hasOwn(PRODUCT_FIELDS, field))
+    .map((field) => ({ field, message: "is not a field of a product" }));
   for (const [field, rule] of Object.entries(PRODUCT_FIELDS)) {
     if (body[field] === undefined) {
-      if (rule.required && !partial) errors.push({ field, message: "is required" });
+      // A PATCH may leave fields out, but never external_id.
+      if (rule.required && (!partial || field === "external_id"))
+        errors.push({ field, message: "is required" });
       continue;
     }
     const message = rule.check(body[field]);
@@ -274,7 +323,7 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
     const token = randomBytes(32).toString("base64url");
     tokenExpiry.set(token, now() + ttlSeconds * 1000);
     stats.logins++;
-    return c.json({ token, expires_in: ttlSeconds }, 200);
+    return c.json({ token, attributes_user: [{ Name: "preferred_username", Value: username }] }, 200);
   });
 
   app.use("/products", authenticate);
@@ -300,7 +349,19 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
       return c.json({ message: `A product with external_id '${product.external_id}' already exists` }, 409);
     }
     stats.creates++;
-    return c.json(products.insert(product, { allowDuplicate: true }), 201);
+    const at = new Date(now()).toISOString();
+    return c.json(
+      {
+        ...products.insert(product, { allowDuplicate: true }),
+        measure_unit: null,
+        substitute_ids: [],
+        created: at,
+        modified: at,
+        created_by_username: "apes-sandbox",
+        modified_by_username: "apes-sandbox",
+      },
+      200,
+    );
   });
 
   app.get("/products", (c) => {
@@ -319,13 +380,26 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
     }
     const examined = all.slice(start, start + limit);
     const wanted = c.req.query("external_id__eq");
-    const results = wanted === undefined ? examined : examined.filter((p) => p.external_id === wanted);
+    const status = c.req.query("status__eq");
+    const results = examined
+      .filter(
+        (p) =>
+          (wanted === undefined || p.external_id === wanted) && (status === undefined || p.status === status),
+      )
+      .map((p) => ({
+        variant_id: p.id,
+        name: p.name,
+        barcode: p.barcode ?? null,
+        status: p.status ?? "ACTIVE",
+        external_id: p.external_id,
+      }));
     const more = start + limit < all.length;
     stats.lists++;
     return c.json(
       {
         results,
         count: results.length,
+        warnings: [],
         limit,
         last_evaluated_key_id: more ? (examined.at(-1)?.id ?? null) : null,
       },

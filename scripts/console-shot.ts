@@ -1,6 +1,6 @@
 /**
  * `npm run console:shot`: screenshots of the operator console's three pages (tenants, a tenant, a run),
- * for the README and for reviewers, taken in Debian's Chromium.
+ * for docs/api.md and for reviewers, taken in Debian's Chromium.
  *
  *   npm run console:shot                               starts a local stack, runs demo 3 times, shoots, stops
  *   npm run console:shot -- --url http://127.0.0.1:8080 --token "$TOKEN"   a running `npm start`
@@ -11,32 +11,39 @@
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import type { Page } from "playwright-core";
+import { parseOrExit, UsageError } from "../runtime/cli/args.js";
 import { type LocalStack, startLocalStack } from "../runtime/local/stack.js";
 import type { Log } from "../runtime/observability/logger.js";
 import { launchChromium, SCREENSHOTS_DIR } from "./chromium.js";
 
+const spec = {
+  command: "npm run console:shot --",
+  name: "console:shot",
+  summary:
+    "Screenshots of the operator console's three pages (tenants, a tenant, a run), taken in Debian's Chromium: of a local stack it starts, or of a running npm start.",
+  synopsis: "[--url <url> --token <token>] [--tenant <id>] [--out <dir>]",
+  options: {
+    url: { type: "string", value: "url", help: "a running npm start's API (default: start a local stack)" },
+    token: { type: "string", value: "token", help: "its operator token (or SIESA_INTEGRATION_TOKEN)" },
+    tenant: { type: "string", value: "id", help: "the tenant to show (default: the first)" },
+    out: { type: "string", default: SCREENSHOTS_DIR, value: "dir", help: "where to write the PNGs" },
+  },
+  examples: ["npm run console:shot", 'npm run console:shot -- --url http://127.0.0.1:8080 --token "$TOKEN"'],
+} as const;
+
 function parse() {
-  const { values } = parseArgs({
-    options: {
-      url: { type: "string" },
-      token: { type: "string" },
-      tenant: { type: "string" },
-      out: { type: "string", default: SCREENSHOTS_DIR },
-    },
-    strict: true,
+  return parseOrExit(spec, (values) => {
+    const token = values.token ?? process.env.SIESA_INTEGRATION_TOKEN;
+    if (values.url && !token)
+      throw new UsageError("--url needs the operator token: --token TOKEN or SIESA_INTEGRATION_TOKEN");
+    return {
+      url: values.url?.replace(/\/+$/, ""),
+      token,
+      tenant: values.tenant,
+      out: path.resolve(values.out),
+    };
   });
-  const token = values.token ?? process.env.SIESA_INTEGRATION_TOKEN;
-  if (values.url && !token) {
-    throw new Error("--url needs the operator token: --token TOKEN or SIESA_INTEGRATION_TOKEN");
-  }
-  return {
-    url: values.url?.replace(/\/+$/, ""),
-    token,
-    tenant: values.tenant,
-    out: path.resolve(values.out),
-  };
 }
 
 async function main(): Promise<void> {

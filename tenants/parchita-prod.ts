@@ -1,6 +1,6 @@
 import { defineTenant } from "../runtime/tenants/define.js";
 
-/** Parchita on Kong RFID, production (SYSTEM.md §3). Credentials: Secrets Manager, never here. */
+/** Parchita on Kong RFID, production (docs/operations.md). Credentials: Secrets Manager, never here. */
 export default defineTenant({
   id: "parchita-prod",
   environment: "production",
@@ -21,7 +21,7 @@ export default defineTenant({
     schedule: "rate(30 minutes)",
     retryAttempts: 3,
     concurrency: 4,
-    // The prod alarm fires on runs over 30 min (SYSTEM.md §2); the lease only reclaims dead runs.
+    // The prod alarm fires on runs over 30 min (docs/operations.md); the lease only reclaims dead runs.
     maxRunMinutes: 60,
   },
   mapping: "kong",

@@ -1,6 +1,6 @@
 import { defineTenant } from "../runtime/tenants/define.js";
 
-/** Parchita on Kong RFID, staging (SYSTEM.md §3). Credentials: Secrets Manager, never here. */
+/** Parchita on Kong RFID, staging (docs/operations.md). Credentials: Secrets Manager, never here. */
 export default defineTenant({
   id: "parchita-staging",
   environment: "staging",

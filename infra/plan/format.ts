@@ -182,14 +182,12 @@ function describe(resource: PlannedResource): Lines {
         ["name", text(i.name)],
         ["description", text(i.description)],
         ["recoveryWindow", `${text(i.recoveryWindowInDays)} days`],
-        ["value", "none: an operator puts it (README, Deploy)"],
+        ["value", "none: an operator puts it (docs/operations.md, Secrets)"],
       ];
     case "aws:dynamodb/tableItem:TableItem": {
       const item = record(JSON.parse(text(i.item)));
-      return [
-        ["table", text(i.tableName)],
-        ...Object.entries(item).map(([key, value]): [string, string] => [key, JSON.stringify(plain(value))]),
-      ];
+      const fields = Object.fromEntries(Object.entries(item).map(([key, value]) => [key, plain(value)]));
+      return [["table", text(i.tableName)], ...fieldLines("", fields)];
     }
     case "aws:apigatewayv2/api:Api":
       return [
@@ -295,6 +293,18 @@ function metricText(m: Record<string, unknown>): string {
     .map(([key, value]) => `${key}=${text(value)}`)
     .join(",");
   return `${text(m.stat)} of ${text(m.namespace)}/${text(m.metricName)} {${dimensions}} per ${text(m.period)} s`;
+}
+
+/**
+ * An item's fields one per line, nested objects as dotted paths (`config.siesa.companyId: 8585`), so
+ * a one-field change of a tenant file reads as one changed line in review.
+ */
+function fieldLines(prefix: string, value: unknown): [string, string][] {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || Object.keys(value).length === 0)
+    return [[prefix, JSON.stringify(value)]];
+  return Object.entries(value).flatMap(([key, inner]) =>
+    fieldLines(prefix ? `${prefix}.${key}` : key, inner),
+  );
 }
 
 const conditionText = (condition: unknown): string => (condition ? ` if ${JSON.stringify(condition)}` : "");

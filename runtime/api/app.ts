@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { type Log, logger } from "../observability/logger.js";
 import { requireToken } from "./auth.js";
 import { consoleRoutes } from "./console/routes.js";
@@ -17,6 +18,9 @@ import { tenantRoutes } from "./routes/tenants.js";
  * `GET /health` itself says only "ok" or "degraded"; the details need an operator token.
  * The operator console's pages (`/console…`) are the other exception: they are empty frames, see console/.
  */
+/** The largest request body any route reads: its bodies are a few small fields. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
 export function createApp(deps: ApiDependencies, options: { log?: Log } = {}): Hono<ApiEnv> {
   const log = options.log ?? logger;
   const app = new Hono<ApiEnv>();
@@ -35,6 +39,20 @@ export function createApp(deps: ApiDependencies, options: { log?: Log } = {}): H
     consoleRoutes({ request: async (path, init) => app.request(path, init), now: () => deps.now() }),
   );
   app.use("*", requireToken(deps.tokens));
+  // Before any route reads it: a body over the limit is refused from its Content-Length, or, sent
+  // without one, once the part read passes the limit (the rest is never read). The console's pages
+  // above take no body.
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, `the request body is over ${MAX_BODY_BYTES} bytes`, {
+          limitBytes: MAX_BODY_BYTES,
+        });
+      },
+    }),
+  );
   app.route("/", healthDetailRoutes(deps, health));
   app.route("/", tenantRoutes(deps));
   app.route("/", runRoutes(deps, log));

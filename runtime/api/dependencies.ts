@@ -42,21 +42,22 @@ export interface ApiDependencies {
     lastSucceeded(tenantId: string): Promise<RunView | undefined>;
   };
   /** Takes the tenant's lease, records the run and queues it; `started: false` when one is active (→ 409). */
-  /** `approveDeactivations`: the number of held deactivations the operator applies with this run. */
+  /**
+   * `approveDeactivationsOf`: the run whose held deactivations the operator applies with this one
+   * (ApprovalError from runtime/pipeline/start-run.ts when that run held none).
+   */
   startRun(
     tenantId: string,
     trigger: Extract<RunTrigger, "manual">,
-    options?: { approveDeactivations?: number },
+    options?: { approveDeactivationsOf?: string },
   ): Promise<StartRunResult>;
   /**
-   * Verify as a run (trigger `verify`, its report on the run): reads the tenant's product back and
-   * compares it with the ledger; with `repair`, starts a run with trigger `repair` for what differs.
+   * Starts a verify run (trigger `verify`): takes the tenant's lease, records the run and queues it for
+   * the verify worker, which reads the product back, compares it with the ledger and keeps its report
+   * on the run; with `repair`, it starts a run with trigger `repair` for what differs.
    * `started: false` when a run is active (→ 409).
    */
-  verify(
-    tenantId: string,
-    options: { repair: boolean },
-  ): Promise<{ started: true; run: RunView } | { started: false; activeRunId: string }>;
+  verify(tenantId: string, options: { repair: boolean }): Promise<StartRunResult>;
   /**
    * Connectivity check for an operator after putting a tenant's secrets: secrets exist and parse, Siesa
    * answers one small authenticated query, the product accepts a login. Writes nothing.

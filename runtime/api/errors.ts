@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   403: "forbidden",
   404: "not_found",
   409: "conflict",
+  413: "payload_too_large",
   500: "internal_error",
 } as const;
 

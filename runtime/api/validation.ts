@@ -56,18 +56,23 @@ export const VerifyBody = v.strictObject(
   "is not a known field (known: repair)",
 );
 
-/** POST /tenants/:id/runs: an empty body, or `{"approveDeactivations": 600}` (the number held). */
+/**
+ * POST /tenants/:id/runs: an empty body, or `{"approveDeactivationsOf": "<runId>"}`, the run whose
+ * held deactivations this run applies. The older `approveDeactivations` (a count) approved any set of
+ * that size: it is refused, whatever its value, with the field to use instead.
+ */
 export const RunBody = v.strictObject(
   {
+    approveDeactivationsOf: v.optional(runId),
     approveDeactivations: v.optional(
-      v.pipe(
-        v.number((i) => `must be the number of deactivations held ${quoted(i)}`),
-        v.integer((i) => `must be a whole number ${quoted(i)}`),
-        v.minValue(1, (i) => `must be at least 1 ${quoted(i)}`),
+      v.custom<never>(
+        () => false,
+        (i) =>
+          `is no longer accepted: a count approves any set of that size; name the run that held the deactivations with approveDeactivationsOf ${quoted(i)}`,
       ),
     ),
   },
-  "is not a known field (known: approveDeactivations)",
+  "is not a known field (known: approveDeactivationsOf)",
 );
 
 export type Issue = { field: string; problem: string };

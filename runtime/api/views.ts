@@ -1,7 +1,12 @@
 import type { ScheduleState } from "../pipeline/ports.js";
 import { MAX_RUN_ERRORS } from "../store/runs.js";
-import type { RecordError } from "../sync/model.js";
-import { type Counts, zeroCounts } from "../sync/model.js";
+import {
+  type Counts,
+  HELD_KEYS_SHOWN,
+  type HeldDeactivations,
+  type RecordError,
+  zeroCounts,
+} from "../sync/model.js";
 import type { Tenant } from "../tenants/schema.js";
 import type { VerifyRunReport } from "../verify/report.js";
 import type { RunView } from "./dependencies.js";
@@ -28,10 +33,13 @@ export interface RunJson {
   errors: RecordError[];
   /** A verify run's report: counts per status, the first 50 differences, the repair run it started. */
   verify?: VerifyRunReport;
-  /** Deactivations the run found but held (more than `limit`): approve with exactly `count`. */
-  heldDeactivations?: { count: number; limit: number };
-  /** The number of deactivations approved when the run was started. */
-  approveDeactivations?: number;
+  /**
+   * Deactivations the run found but held (more than `limit`, or `unconfirmed`): how many, and the
+   * first 50 keys (f120_id). Approve them by starting a run with `approveDeactivationsOf` this run's id.
+   */
+  heldDeactivations?: { count: number; limit: number; keys: string[]; unconfirmed?: true };
+  /** The run whose held deactivations were approved when this run was started. */
+  approveDeactivationsOf?: string;
 }
 
 export function runJson(run: RunView): RunJson {
@@ -49,8 +57,20 @@ export function runJson(run: RunView): RunJson {
     counts: { ...zeroCounts(), ...run.counts },
     errors: (run.errors ?? []).slice(0, MAX_RUN_ERRORS),
     ...(run.verify ? { verify: run.verify } : {}),
-    ...(run.heldDeactivations ? { heldDeactivations: run.heldDeactivations } : {}),
-    ...(run.approveDeactivations !== undefined ? { approveDeactivations: run.approveDeactivations } : {}),
+    ...(run.heldDeactivations ? { heldDeactivations: heldJson(run.heldDeactivations) } : {}),
+    ...(run.approveDeactivationsOf !== undefined
+      ? { approveDeactivationsOf: run.approveDeactivationsOf }
+      : {}),
+  };
+}
+
+/** What a run held, as the API shows it (the set's fingerprint stays inside). */
+function heldJson(held: HeldDeactivations): NonNullable<RunJson["heldDeactivations"]> {
+  return {
+    count: held.count,
+    limit: held.limit,
+    keys: (held.keys ?? []).slice(0, HELD_KEYS_SHOWN),
+    ...(held.unconfirmed ? { unconfirmed: true as const } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import { createApiDependencies } from "../pipeline/api-dependencies.js";
 import { tableNames } from "../store/tables.js";
 import { apiTokensSecretName, ENV } from "./names.js";
 import { summarisedProbe } from "./probe-summary.js";
-import { awsRunDependencies, requiredEnv } from "./run-dependencies.js";
+import { awsRunDependencies, queueUrls, requiredEnv } from "./run-dependencies.js";
 import { EventBridgeScheduleControl } from "./scheduler.js";
 import { withoutSdkLogger } from "./sdk-logger.js";
 import { secretsManagerTokenVerifier } from "./tokens.js";
@@ -27,8 +27,7 @@ export function awsApiDependencies(env: NodeJS.ProcessEnv = process.env): ApiDep
       async () => void (await dynamo.send(new DescribeTableCommand({ TableName: table }))),
     );
   }
-  for (const name of [ENV.syncRequestsQueueUrl, ENV.pagesQueueUrl, ENV.loadsQueueUrl]) {
-    const url = requiredEnv(name, env);
+  for (const url of Object.values(queueUrls(env))) {
     probes[url.split("/").at(-1) ?? url] = summarisedProbe(
       async () =>
         void (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }))),

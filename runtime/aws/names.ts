@@ -1,8 +1,9 @@
+import type { QueueName } from "../pipeline/config.js";
 import type { ProductType } from "../sync/model.js";
 
 /**
  * Resource names shared by the Pulumi program and the runtime, so both always agree.
- * Every name carries the stack (SYSTEM.md §2): `siesa-integration-<stack>-…`.
+ * Every name carries the stack (docs/operations.md, Deploy): `siesa-integration-<stack>-…`.
  */
 export const PROJECT = "siesa-integration";
 
@@ -29,8 +30,17 @@ export const ENV = {
   syncRequestsQueueUrl: "SIESA_INTEGRATION_SYNC_REQUESTS_URL",
   pagesQueueUrl: "SIESA_INTEGRATION_PAGES_URL",
   loadsQueueUrl: "SIESA_INTEGRATION_LOADS_URL",
+  verifyRequestsQueueUrl: "SIESA_INTEGRATION_VERIFY_REQUESTS_URL",
   /** Which function this is (dispatch, extract, load, api): decides which tenant secrets it reads. */
   function: "SIESA_INTEGRATION_FUNCTION",
   /** Base of the retry backoff of failed messages, in seconds. */
   retryBaseSeconds: "SIESA_INTEGRATION_RETRY_BASE_SECONDS",
 } as const;
+
+/** The variable that carries each pipeline queue's URL. */
+export const QUEUE_URL_ENV: Readonly<Record<QueueName, string>> = {
+  syncRequests: ENV.syncRequestsQueueUrl,
+  pages: ENV.pagesQueueUrl,
+  loads: ENV.loadsQueueUrl,
+  verifyRequests: ENV.verifyRequestsQueueUrl,
+};

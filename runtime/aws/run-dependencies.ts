@@ -3,15 +3,16 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { logger } from "../observability/logger.js";
+import { QUEUES, type QueueName } from "../pipeline/config.js";
 import { dynamoPipelineStore } from "../store/dynamo.js";
 import { tableNames } from "../store/tables.js";
 import type { RunDependencies } from "../workers/dependencies.js";
 import { powertoolsMetrics } from "./metrics.js";
-import { ENV } from "./names.js";
+import { ENV, QUEUE_URL_ENV } from "./names.js";
 import { withoutSdkLogger } from "./sdk-logger.js";
 import { type FunctionName, SECRETS_READ } from "./secret-access.js";
 import { SecretsManagerCredentials } from "./secrets.js";
-import { SqsPipelineQueues, SqsRedeliveryControl } from "./sqs.js";
+import { type PipelineQueueUrls, SqsPipelineQueues, SqsRedeliveryControl } from "./sqs.js";
 import { DynamoTenantDirectory } from "./tenants-table.js";
 
 /** A variable the Pulumi program sets on every function; its absence is a deployment bug. */
@@ -19,6 +20,14 @@ export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env):
   const value = env[name];
   if (!value) throw new Error(`environment variable ${name} is not set (the Pulumi program sets it)`);
   return value;
+}
+
+/** Every pipeline queue's URL, from the variables the Pulumi program sets. */
+export function queueUrls(env: NodeJS.ProcessEnv = process.env): PipelineQueueUrls {
+  const urls = {} as Record<QueueName, string>;
+  for (const queue of Object.keys(QUEUES) as QueueName[])
+    urls[queue] = requiredEnv(QUEUE_URL_ENV[queue], env);
+  return urls;
 }
 
 /** The function the Pulumi program says this is; its role can read only that function's secrets. */
@@ -49,11 +58,7 @@ export function awsRunDependencies(env: NodeJS.ProcessEnv = process.env): RunDep
     credentials: new SecretsManagerCredentials(new SecretsManagerClient({}), {
       reads: SECRETS_READ[functionName(env)],
     }),
-    queues: new SqsPipelineQueues(sqs, {
-      syncRequests: requiredEnv(ENV.syncRequestsQueueUrl, env),
-      pages: requiredEnv(ENV.pagesQueueUrl, env),
-      loads: requiredEnv(ENV.loadsQueueUrl, env),
-    }),
+    queues: new SqsPipelineQueues(sqs, queueUrls(env)),
     redelivery: new SqsRedeliveryControl(sqs),
     ...dynamoPipelineStore(doc, names),
     log: logger,

@@ -4,7 +4,7 @@ import type { ProductType } from "../sync/model.js";
 /**
  * Which tenant secrets each function reads, declared once: the Pulumi program grants exactly these
  * (infra/access.ts) and each function's credential loader reads only these (runtime/aws/secrets.ts).
- * Extract talks to Siesa, load to the product, the API's check route to both; dispatch to neither.
+ * Extract talks to Siesa, load and verify to the product, the API's check route to both; dispatch to neither.
  */
 export type FunctionName = WorkerName | "api";
 export type SecretKind = "siesa" | "product";
@@ -14,6 +14,7 @@ export const SECRETS_READ: Readonly<Record<FunctionName, readonly SecretKind[]>>
   settle: [],
   extract: ["siesa"],
   load: ["product"],
+  verify: ["product"],
   api: ["siesa", "product"],
 };
 

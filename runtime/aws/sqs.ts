@@ -9,15 +9,17 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { MAX_VISIBILITY_SECONDS } from "../pipeline/config.js";
-import type { ExtractUnit, LoadChunk, SyncRequest } from "../pipeline/messages.js";
+import { MAX_VISIBILITY_SECONDS, type QueueName } from "../pipeline/config.js";
+import type {
+  DeactivationPass,
+  ExtractUnit,
+  LoadChunk,
+  SyncRequest,
+  VerifyRequest,
+} from "../pipeline/messages.js";
 import type { PipelineQueues, RedeliveryControl } from "../pipeline/ports.js";
 
-export interface PipelineQueueUrls {
-  syncRequests: string;
-  pages: string;
-  loads: string;
-}
+export type PipelineQueueUrls = Readonly<Record<QueueName, string>>;
 
 /** SendMessageBatch takes at most 10 entries. */
 export const SEND_BATCH_MAX_ENTRIES = 10;
@@ -50,6 +52,13 @@ export const unitGroupId = (unit: ExtractUnit, concurrency: number): string =>
 /** `<runId>:<unitId>`: a unit sent twice within SQS's 5-minute window is delivered once. */
 export const unitDeduplicationId = (unit: ExtractUnit): string => `${unit.runId}:${unit.unitId}`;
 
+/** The deactivation pass's group: a slot of the tenant's units, by the pass's name. */
+export const passGroupId = (pass: DeactivationPass, concurrency: number): string =>
+  `${pass.tenantId}#${unitSlot(pass.pass, concurrency)}`;
+
+/** `<runId>:deactivation`: the pass asked for by several steps within 5 minutes is delivered once. */
+export const passDeduplicationId = (pass: DeactivationPass): string => `${pass.runId}:${pass.pass}`;
+
 /**
  * `<tenantId>#<slot>` for a load chunk: with `concurrency` slots, at most that many chunks of a tenant
  * are written at once across every Lambda container (each chunk writes one record at a time), and a
@@ -77,6 +86,12 @@ export class SqsPipelineQueues implements PipelineQueues {
     );
   }
 
+  async requestVerify(request: VerifyRequest): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({ QueueUrl: this.urls.verifyRequests, MessageBody: JSON.stringify(request) }),
+    );
+  }
+
   async sendUnits(units: ExtractUnit[], concurrency: number): Promise<void> {
     const entries = units.map((unit, i) => ({
       Id: String(i),
@@ -95,6 +110,17 @@ export class SqsPipelineQueues implements PipelineQueues {
       MessageDeduplicationId: chunkDeduplicationId(chunk),
     }));
     await sendInBatches(this.client, this.urls.loads, entries);
+  }
+
+  async sendDeactivationPass(pass: DeactivationPass, concurrency: number): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.urls.pages,
+        MessageBody: JSON.stringify(pass),
+        MessageGroupId: passGroupId(pass, concurrency),
+        MessageDeduplicationId: passDeduplicationId(pass),
+      }),
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The one way every command reads its arguments and fails (start, sync, token, tenants:check, plan,
- * build): `--help` prints the usage (options and an example) on stdout and exits 0; a missing or
+ * build, reset): `--help` prints the usage (options and an example) on stdout and exits 0; a missing or
  * wrong argument prints the problem and the usage on stderr and exits 1; any other failure prints
  * exactly one line on stderr and exits 1, unless `--verbose` asks for the details (stack trace).
  */
@@ -122,6 +122,38 @@ export function runCommand<O extends Record<string, OptionSpec>>(
     },
     (error: unknown) => process.exit(fail(error)),
   );
+}
+
+/**
+ * For scripts that run top to bottom (the benches): the same parsing, `--help` and usage errors as
+ * runCommand, answered before the script starts anything (a child process it would leave behind);
+ * `read` turns the values into what the script uses and throws UsageError for a bad one.
+ */
+export function parseOrExit<O extends Record<string, OptionSpec>, T>(
+  spec: CommandSpec<O>,
+  read: (values: Values<O>) => T,
+  argv: string[] = process.argv.slice(2),
+): T {
+  try {
+    const values = parseCommand(spec, argv);
+    if (values.help) {
+      process.stdout.write(usage(spec));
+      process.exit(0);
+    }
+    return read(values);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${spec.name}: ${error.message}\n\n${usage(spec)}`);
+    process.exit(1);
+  }
+}
+
+/** `--<name>`'s value as a whole number of at least `min`, or a UsageError naming the option. */
+export function wholeNumber(name: string, text: string | undefined, min = 1): number {
+  const value = Number(text);
+  if (text === undefined || !/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min)
+    throw new UsageError(`--${name} must be a whole number of at least ${min} (got ${JSON.stringify(text)})`);
+  return value;
 }
 
 /** An error as one line: multi-line messages (a tool's output, a syntax error) are folded. */

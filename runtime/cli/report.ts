@@ -45,9 +45,12 @@ export function summaryTable(summary: RunSummary, options: { dryRun: boolean }):
   if (summary.reason) lines.push(`  ${summary.status === "failed" ? "stopped" : "note"}: ${summary.reason}`);
   const held = summary.heldDeactivations;
   if (held) {
+    const keys = held.keys ?? [];
+    const more = held.count > keys.length ? ` and ${held.count - keys.length} more` : "";
     lines.push(
-      `  ${held.count} deactivations are held (limit ${held.limit}): none applied. If the items really left ` +
-        `Siesa, apply them with --approve-deactivations ${held.count}`,
+      `  ${held.count} deactivations are held (${held.unconfirmed ? "no record read to confirm their absence" : `limit ${held.limit}`}): none applied.`,
+      ...(keys.length > 0 ? [`    f120_id ${keys.join(", ")}${more}`] : []),
+      `  If these items really left Siesa, apply them with --approve-deactivations-of ${summary.runId}`,
     );
   }
   if (summary.changes && summary.changes.length > 0) {

@@ -27,10 +27,10 @@ const spec = {
     tenant: { type: "string", value: "id", help: "the tenant to run (a file under tenants/)" },
     "dry-run": { type: "boolean", help: "compute every outcome, write nothing; list what would change" },
     json: { type: "boolean", help: "end stdout with the run's summary as one JSON line" },
-    "approve-deactivations": {
+    "approve-deactivations-of": {
       type: "string",
-      value: "n",
-      help: "apply the deactivations an earlier run held: n must be the number this run finds",
+      value: "run-id",
+      help: "apply the deactivations that run held: only if what this run finds is that set or part of it",
     },
     ...SIDE_OPTIONS,
   },
@@ -45,7 +45,7 @@ runCommand(spec, async (values) => {
   const tenant = await tenantNamed(values.tenant);
   const items = wholeNumber("items", values.items);
   const seed = wholeNumber("seed", values.seed);
-  const approveDeactivations = wholeNumber("approve-deactivations", values["approve-deactivations"]);
+  const approveDeactivationsOf = values["approve-deactivations-of"];
   const args = { ...values, "dry-run": values["dry-run"] ?? false, items, seed };
   // Retries and external errors are logged as JSON on stderr: only with --verbose, so that a run
   // that cannot complete says so in one line.
@@ -61,7 +61,7 @@ runCommand(spec, async (values) => {
       store: dynamoPipelineStore(sides.store.doc, sides.store.names),
       log: logger,
       dryRun: args["dry-run"],
-      ...(approveDeactivations !== undefined ? { approveDeactivations } : {}),
+      ...(approveDeactivationsOf !== undefined ? { approveDeactivationsOf } : {}),
       preflight: true,
       onProgress: (counts) => progress.update(counts),
     });

@@ -21,6 +21,8 @@ export class ExternalCallError extends Error {
      * invocation can wait: whoever retries should do so after this long, not sooner.
      */
     readonly retryAfterMs?: number,
+    /** The host that answered (or did not), to name it where the error is reported. */
+    readonly host?: string,
   ) {
     super(`${service} ${operation} failed (${status}): ${apiMessage}`);
   }

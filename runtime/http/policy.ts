@@ -9,8 +9,12 @@ import { nodeFetch, UnusableAnswerError } from "./node-fetch.js";
 const $fetch = createFetch({ fetch: nodeFetch });
 
 /**
- * The error policy of every outbound call (SYSTEM.md §7):
- * - 2xx/3xx and 4xx other than 429 come back to the caller, who knows what a 400 or 401 means there;
+ * The error policy of every outbound call (docs/integrations/README.md):
+ * - 2xx and 4xx other than 429 come back to the caller, who knows what a 400 or 401 means there;
+ * - 3xx: never followed (a POST or PATCH sent on to another address could land anywhere, and a
+ *   load balancer's redirect to its login page is not the API's answer): an ExternalCallError naming
+ *   the status and where it pointed, retryable (the record is `failed`, not rejected), not retried
+ *   within the call;
  * - 429: wait for `Retry-After` (seconds or HTTP date), else backoff; at most `rateLimitRetries` times;
  * - 5xx: up to `retryAttempts` retries, exponential 1 s, 2 s, 4 s… with jitter (half to the full step);
  * - timeout: one retry; network error: retried like a 5xx, with delay.
@@ -123,7 +127,10 @@ export async function send<T = unknown>(
         ignoreResponseError: true,
         // The body is parsed below: ofetch's lenient parser would hand back invalid JSON as a string.
         responseType: "text",
+        // nodeFetch never follows one; this keeps it so if another fetch is ever plugged in.
+        redirect: "manual",
       });
+      if (raw.status >= 300 && raw.status < 400) throw redirected(ctx, url, raw);
       const response = withParsedBody<T>(raw, ctx);
       watchRateLimit(response, ctx);
       const status = response.status;
@@ -133,7 +140,7 @@ export async function send<T = unknown>(
         if (left !== undefined && waitMs + policy.timeoutMs > left) {
           const message = apiMessage(response._data);
           logExternalError(ctx, status, message, `coming back in ${Math.ceil(waitMs / 1000)} s`);
-          throw new ExternalCallError(ctx.service, ctx.operation, status, message, true, waitMs);
+          throw new ExternalCallError(ctx.service, ctx.operation, status, message, true, waitMs, hostOf(url));
         }
         rateLimited++;
         failure = {
@@ -155,6 +162,7 @@ export async function send<T = unknown>(
           apiMessage(response._data),
           true,
           comeBackMs,
+          hostOf(url),
         );
       } else {
         // Many 4xx answers are expected (Siesa's end-of-data 400, Kong's duplicate 400, a 401 before
@@ -183,7 +191,7 @@ export async function send<T = unknown>(
       const allowed = isTimeout ? timeouts < 1 : serverErrors < policy.retryAttempts;
       if (!allowed) {
         logExternalError(ctx, status, message, "giving up");
-        throw new ExternalCallError(ctx.service, ctx.operation, status, message, true);
+        throw new ExternalCallError(ctx.service, ctx.operation, status, message, true, undefined, host);
       }
       failure = { status, message, waitMs: backoffMs(policy, isTimeout ? timeouts : serverErrors) };
       if (isTimeout) timeouts++;
@@ -223,6 +231,34 @@ function withParsedBody<T>(response: FetchResponse<unknown>, ctx: CallContext): 
   return parsed as FetchResponse<T>;
 }
 
+/**
+ * A redirect as a failure. Where it pointed is named without its query and fragment: a login page's
+ * Location often carries a ticket or a return address with ids.
+ */
+function redirected(ctx: CallContext, url: string, response: FetchResponse<unknown>): ExternalCallError {
+  const location = response.headers.get("location");
+  let target = "no Location";
+  if (location) {
+    try {
+      const resolved = new URL(location, url);
+      target = `to ${resolved.origin}${resolved.pathname}`;
+    } catch {
+      target = "to an unreadable Location";
+    }
+  }
+  const message = cutText(`HTTP ${response.status} redirect ${target}, not followed`);
+  logExternalError(ctx, response.status, message, "giving up");
+  return new ExternalCallError(
+    ctx.service,
+    ctx.operation,
+    response.status,
+    message,
+    true,
+    undefined,
+    hostOf(url),
+  );
+}
+
 function invalidAnswer(ctx: CallContext, message: string): ExternalCallError {
   logExternalError(ctx, "invalid-answer", message, "giving up");
   return new ExternalCallError(ctx.service, ctx.operation, "invalid-answer", message, true);
@@ -246,4 +282,16 @@ function logExternalError(ctx: CallContext, status: number | string, message: st
     apiMessage: message,
     action,
   });
+}
+
+/**
+ * The longest one `send` can take under `policy`: each attempt its timeout, and a wait of at most
+ * `maxDelayMs` between attempts: the first, `retryAttempts` after 5xx or network errors, one after a
+ * timeout, `rateLimitRetries` after 429s. A caller with a deadline starts a call only when this fits.
+ */
+export function longestCallMs(
+  policy: Pick<CallPolicy, "retryAttempts" | "timeoutMs" | "maxDelayMs" | "rateLimitRetries">,
+): number {
+  const attempts = 1 + policy.retryAttempts + 1 + policy.rateLimitRetries;
+  return attempts * policy.timeoutMs + (attempts - 1) * policy.maxDelayMs;
 }

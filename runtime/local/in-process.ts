@@ -13,7 +13,7 @@ import type { Ledger, MetricsSink, PipelineStore } from "../pipeline/ports.js";
 import { startRun } from "../pipeline/start-run.js";
 import { LedgerSnapshot, type ListableLedger } from "../store/ledger-snapshot.js";
 import { DryRunLedger, memoryPipelineStore } from "../store/memory.js";
-import type { Counts, RecordError, RunStatus, RunTrigger } from "../sync/model.js";
+import type { Counts, HeldDeactivations, RecordError, RunStatus, RunTrigger } from "../sync/model.js";
 import { countsOf } from "../sync/run-status.js";
 import type { Tenant } from "../tenants/schema.js";
 import type { QueueHandler, WorkerDependencies } from "../workers/dependencies.js";
@@ -24,6 +24,7 @@ import { type MemoryEventSource, startMemoryEventSource } from "./memory-event-s
 import { MemoryPipelineQueues } from "./memory-pipeline-queues.js";
 import { loggedMetrics } from "./metrics.js";
 import { processLease } from "./process-lease.js";
+import { roleScope } from "./role-scope.js";
 import { localTenantDirectory } from "./tenants.js";
 
 export interface InProcessRunOptions {
@@ -48,8 +49,8 @@ export interface InProcessRunOptions {
    * after every unit's retries. The CLI asks for it.
    */
   preflight?: boolean;
-  /** Deactivations the operator approves for this run: must equal the number the run finds. */
-  approveDeactivations?: number;
+  /** The run whose held deactivations the operator approves for this one (start-run.ts). */
+  approveDeactivationsOf?: string;
   /** What started the run (default `cli`; `npm run verify -- --repair` runs with `repair`). */
   trigger?: Extract<RunTrigger, "cli" | "repair">;
   /** Wraps each worker's handler (tests crash or duplicate deliveries with the real handlers). */
@@ -67,7 +68,7 @@ export interface RunSummary {
   /** Why the run ended failed or partial, when it says. */
   reason?: string;
   /** Deactivations found but held for approval (more than the tenant's limit). */
-  heldDeactivations?: { count: number; limit: number };
+  heldDeactivations?: HeldDeactivations;
   /** Dry runs only: what would be written. */
   changes?: DryRunChange[];
 }
@@ -114,7 +115,9 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
     processLease: processLease(),
   };
 
-  const handlers = createWorkerHandlers(deps);
+  // Each function gets only what its role grants in AWS, so a step that needs more fails here too.
+  const asRole = roleScope(log);
+  const handlers = createWorkerHandlers((worker) => asRole(worker, deps));
   const wrap = options.wrapHandlers ?? ((_worker: WorkerName, handler: QueueHandler) => handler);
   const settle = wrap("settle", handlers.settle);
   // SQS would hold any backlog of chunks; this process holds them in memory, so extraction waits
@@ -137,12 +140,12 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
       log,
     }),
   ]);
-  const ctx = createPipelineContext(deps);
   try {
     if (options.preflight) await preflight(tenant, options.credentials, log);
-    const started = await startRun(ctx, tenant, options.trigger ?? "cli", {
-      ...(options.approveDeactivations !== undefined
-        ? { approveDeactivations: options.approveDeactivations }
+    // Started as the API starts a manual run; watched as the sweeper watches one.
+    const started = await startRun(asRole("api", deps), tenant, options.trigger ?? "cli", {
+      ...(options.approveDeactivationsOf !== undefined
+        ? { approveDeactivationsOf: options.approveDeactivationsOf }
         : {}),
     });
     if (!started.started) {
@@ -151,6 +154,7 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
       );
     }
     const { runId } = started;
+    const ctx = createPipelineContext(asRole("settle", deps));
     await watch(ctx, store, tenant.id, runId, queues, sources, options.onProgress);
     const run = await store.runs.get(tenant.id, runId);
     if (!run || run.status === "running") throw new Error(`run ${runId} of ${tenant.id} vanished`);

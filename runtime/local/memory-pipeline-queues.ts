@@ -1,4 +1,11 @@
-import { chunkDeduplicationId, chunkGroupId, unitDeduplicationId, unitGroupId } from "../aws/sqs.js";
+import {
+  chunkDeduplicationId,
+  chunkGroupId,
+  passDeduplicationId,
+  passGroupId,
+  unitDeduplicationId,
+  unitGroupId,
+} from "../aws/sqs.js";
 import {
   deadLetterSuffix,
   QUEUES,
@@ -6,7 +13,13 @@ import {
   type QueueSpec,
   visibilityTimeoutSeconds,
 } from "../pipeline/config.js";
-import type { ExtractUnit, LoadChunk, SyncRequest } from "../pipeline/messages.js";
+import type {
+  DeactivationPass,
+  ExtractUnit,
+  LoadChunk,
+  SyncRequest,
+  VerifyRequest,
+} from "../pipeline/messages.js";
 import type { PipelineQueues, RedeliveryControl } from "../pipeline/ports.js";
 import { MemoryQueue } from "./memory-queue.js";
 
@@ -16,7 +29,7 @@ export interface MemoryQueuePair {
 }
 
 /**
- * The pipeline's three queues and their dead-letter queues in this process, created as the
+ * The pipeline's queues and their dead-letter queues in this process, created as the
  * infrastructure declares them (runtime/pipeline/config.ts): FIFO-ness, visibility, redrive count.
  */
 export class MemoryPipelineQueues implements PipelineQueues, RedeliveryControl {
@@ -48,15 +61,17 @@ export class MemoryPipelineQueues implements PipelineQueues, RedeliveryControl {
       this.#byArn.set(deadLetter.arn, deadLetter);
       return { queue, deadLetter };
     };
-    this.queues = {
-      syncRequests: pair(specs.syncRequests),
-      pages: pair(specs.pages),
-      loads: pair(specs.loads),
-    };
+    const queues = {} as Record<QueueName, MemoryQueuePair>;
+    for (const name of Object.keys(specs) as QueueName[]) queues[name] = pair(specs[name]);
+    this.queues = queues;
   }
 
   async requestSync(request: SyncRequest): Promise<void> {
     this.queues.syncRequests.queue.send(JSON.stringify(request));
+  }
+
+  async requestVerify(request: VerifyRequest): Promise<void> {
+    this.queues.verifyRequests.queue.send(JSON.stringify(request));
   }
 
   async sendUnits(units: ExtractUnit[], concurrency: number): Promise<void> {
@@ -77,13 +92,20 @@ export class MemoryPipelineQueues implements PipelineQueues, RedeliveryControl {
     }
   }
 
+  async sendDeactivationPass(pass: DeactivationPass, concurrency: number): Promise<void> {
+    this.queues.pages.queue.send(JSON.stringify(pass), {
+      groupId: passGroupId(pass, concurrency),
+      deduplicationId: passDeduplicationId(pass),
+    });
+  }
+
   async retryLater(queueArn: string, receiptHandle: string, delaySeconds: number): Promise<void> {
     const queue = this.#byArn.get(queueArn);
     if (!queue) throw new Error(`in-process queues: no queue with ARN ${queueArn}`);
     queue.changeVisibility(receiptHandle, delaySeconds);
   }
 
-  /** Messages waiting or in flight on the three queues (not their dead-letter queues). */
+  /** Messages waiting or in flight on the queues (not their dead-letter queues). */
   get pending(): number {
     return Object.values(this.queues).reduce((sum, { queue }) => sum + queue.size, 0);
   }

@@ -1,10 +1,10 @@
 import { hostname } from "node:os";
 import type { Lease, LeaseOwner } from "../pipeline/ports.js";
-import { isProcessAlive } from "../store/local.js";
+import { isProcessGone } from "../store/directory-claim.js";
 
 /**
  * Local runs record their process on the tenant's lease: a `npm run sync` or `npm start` that was
- * killed leaves a lease whose process is gone, and the next run takes it over at once instead of
+ * killed leaves a lease whose process is gone (or a zombie), and the next run takes it over at once instead of
  * waiting for it to expire. Only a process on this machine can be checked; any other holder is
  * left to the lease's expiry, as in AWS.
  */
@@ -18,7 +18,7 @@ export function processLease(pid: number = process.pid): {
     isDead(lease) {
       const owner = lease.owner;
       if (!owner || owner.host !== host || owner.pid === pid) return false;
-      return !isProcessAlive(owner.pid);
+      return isProcessGone({ pid: owner.pid });
     },
   };
 }

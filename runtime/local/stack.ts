@@ -38,6 +38,7 @@ import { serveLocally } from "./http.js";
 import { loggedMetrics } from "./metrics.js";
 import { type Poller, startPoller } from "./poller.js";
 import { processLease } from "./process-lease.js";
+import { roleScope } from "./role-scope.js";
 import {
   type SandboxMode,
   startTenantSandboxes,
@@ -152,11 +153,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const sqs = await startLocalSqs({ timeScale: options.timeScale ?? 1 });
     closers.push({ name: "SQS (fauxqs)", close: sqs.close });
-    const queues = new SqsPipelineQueues(sqs.client, {
-      syncRequests: sqs.queues.syncRequests.url,
-      pages: sqs.queues.pages.url,
-      loads: sqs.queues.loads.url,
-    });
+    const urls = {} as Record<QueueName, string>;
+    for (const name of Object.keys(QUEUES) as QueueName[]) urls[name] = sqs.queues[name].url;
+    const queues = new SqsPipelineQueues(sqs.client, urls);
 
     const workerDeps: WorkerDependencies = {
       tenants: localTenantDirectory(tenants),
@@ -175,18 +174,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       now: () => new Date(),
       processLease: processLease(),
     };
+    // Each function gets only what its role grants in AWS, so a step that needs more fails here too.
+    const asRole = roleScope(log);
     // Runs left open by a stack or `npm run sync` that was killed end now, not at their next trigger.
-    const sweep = createSweeper(workerDeps);
+    const sweep = createSweeper(asRole("settle", workerDeps));
     await sweep();
 
-    const real = createWorkerHandlers(workerDeps);
+    const real = createWorkerHandlers((worker) => asRole(worker, workerDeps));
     const wrap = options.wrapHandlers ?? ((_worker: WorkerName, handler: QueueHandler) => handler);
-    const handlers: Record<WorkerName, QueueHandler> = {
-      dispatch: wrap("dispatch", real.dispatch),
-      extract: wrap("extract", real.extract),
-      load: wrap("load", real.load),
-      settle: wrap("settle", real.settle),
-    };
+    const handlers = {} as Record<WorkerName, QueueHandler>;
+    for (const worker of Object.keys(real) as WorkerName[]) handlers[worker] = wrap(worker, real[worker]);
     const pollers: Poller[] = (Object.keys(QUEUES) as QueueName[]).flatMap((name) => [
       startPoller({
         sqs: sqs.eventSource,
@@ -234,7 +231,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Further tokens (e.g. a tenant-scoped one to try 403s) from SIESA_INTEGRATION_TOKENS(_FILE).
       ...(await loadTokensFromEnv()),
     ]);
-    const api = createApiDependencies(workerDeps, {
+    const api = createApiDependencies(asRole("api", workerDeps), {
       schedules: scheduler,
       tokens,
       version: await packageVersion(),

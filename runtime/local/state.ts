@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { claimDirectory, OWNER_DIR } from "../store/directory-claim.js";
 import { LOCAL_TABLE_PREFIX } from "../store/local.js";
 
 /**
@@ -18,9 +19,29 @@ export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
 export const dynamoDir = (root: string) => join(root, "dynamodb");
 export const sandboxDir = (root: string, tenantId: string) => join(root, "sandboxes", tenantId);
 
-/** Deletes every piece of local state (the next run starts from nothing). */
-export async function resetState(root: string): Promise<void> {
-  await rm(root, { recursive: true, force: true });
+/**
+ * Deletes every piece of local state (the next run starts from nothing): "nothing" when there is
+ * none. It first claims the data directory as `npm start` and `npm run sync` do, so none of them can
+ * be using it (or start to) while it is deleted; while one of them holds it, it refuses and deletes
+ * nothing. The claims' folder stays: the claim is reset's own, and gone once reset has ended.
+ */
+export function resetState(root: string): "cleared" | "nothing" {
+  if (!existsSync(root)) return "nothing";
+  const dynamo = dynamoDir(root);
+  const holder = claimDirectory(dynamo);
+  if (holder) {
+    throw new Error(
+      `the local state in ${root} is in use by process ${holder.pid} (${holder.command ?? "command unknown"}); ` +
+        "stop it first (nothing was deleted)",
+    );
+  }
+  for (const name of readdirSync(root)) {
+    if (name !== basename(dynamo)) rmSync(join(root, name), { recursive: true, force: true });
+  }
+  for (const name of readdirSync(dynamo)) {
+    if (name !== OWNER_DIR) rmSync(join(dynamo, name), { recursive: true, force: true });
+  }
+  return "cleared";
 }
 
 /**

@@ -11,7 +11,7 @@ import { shortCache } from "../short-cache.js";
 import type { RunRecord } from "../sync/ports.js";
 import { countsOf } from "../sync/run-status.js";
 import type { Tenant } from "../tenants/schema.js";
-import { runVerify } from "../verify/verify-run.js";
+import { requestVerify } from "../verify/request-verify.js";
 import type { RunDependencies } from "../workers/dependencies.js";
 import type { ScheduleControl } from "./ports.js";
 import { startRun } from "./start-run.js";
@@ -120,7 +120,7 @@ export function createApiDependencies(deps: RunDependencies, parts: ApiOnlyParts
     },
     startRun: (tenantId, trigger, options) =>
       takingLease(tenantId, (tenant) => startRun(deps, tenant, trigger, options)),
-    verify: (tenantId, options) => takingLease(tenantId, (tenant) => runVerify(deps, tenant, options)),
+    verify: (tenantId, options) => takingLease(tenantId, (tenant) => requestVerify(deps, tenant, options)),
     checkTenant: createTenantCheck({
       tenants: deps.tenants,
       credentials: deps.credentials,

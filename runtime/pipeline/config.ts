@@ -4,10 +4,11 @@
  * same handlers with the same batch sizes, visibility timeouts and redrive counts.
  *
  *   sync-requests ─► dispatch ─► pages (FIFO) ─► extract ─► loads ─► load ─► product API
+ *   verify-requests ─► verify ─► product API (read back; with repair, a sync request)
  */
 
-export type WorkerName = "dispatch" | "extract" | "load" | "settle";
-export type QueueName = "syncRequests" | "pages" | "loads";
+export type WorkerName = "dispatch" | "extract" | "load" | "settle" | "verify";
+export type QueueName = "syncRequests" | "pages" | "loads" | "verifyRequests";
 
 export interface WorkerSpec {
   /** Lambda entry file, relative to the repository root; it exports `handler`. */
@@ -42,6 +43,10 @@ export const WORKERS: Readonly<Record<WorkerName, WorkerSpec>> = {
   load: { entry: "runtime/workers/load.ts", timeoutSeconds: 300, memoryMb: 256 },
   // The dead-letter queues' consumer and, on its own schedule, the sweeper (runtime/pipeline/settle.ts).
   settle: { entry: "runtime/workers/settle.ts", timeoutSeconds: 60, memoryMb: 256 },
+  // POST /tenants/:id/verify's run: reads every record of the product back, holding the whole ledger
+  // of the tenant to compare; Lambda's longest timeout, and it stops reading while it can still end
+  // its run and give the lease back (runtime/verify/verify-run.ts).
+  verify: { entry: "runtime/workers/verify.ts", timeoutSeconds: 900, memoryMb: 512 },
 };
 
 /** How the dead-letter queues feed `settle`: small batches, few at a time (they are rare). */
@@ -89,6 +94,17 @@ export const QUEUES: Readonly<Record<QueueName, QueueSpec>> = {
     batchSize: 1,
     maximumBatchingWindowSeconds: 0,
     maximumConcurrency: 20,
+  },
+  verifyRequests: {
+    suffix: "verify-requests",
+    fifo: false,
+    consumer: "verify",
+    // A verify that failed on its own is ended by its worker; one whose worker died is read once more,
+    // then ended by settle from the dead-letter queue.
+    maxReceiveCount: 2,
+    batchSize: 1,
+    maximumBatchingWindowSeconds: 0,
+    maximumConcurrency: 2,
   },
 };
 

@@ -3,7 +3,6 @@ import { FULL_RANGE } from "../siesa/index.js";
 import { RunAlreadyExistsError, RunNotFoundError } from "../store/errors.js";
 import { zeroCounts } from "../sync/model.js";
 import type { PipelineContext } from "./context.js";
-import { finaliseIfComplete } from "./finalise.js";
 import type { SyncRequest } from "./messages.js";
 import { takeLease } from "./start-run.js";
 
@@ -89,11 +88,13 @@ export async function dispatchRun(
   }
   // Plan before sending: a unit must never finish before it is counted as planned. Two units: the
   // whole id range, and the deactivation pass that follows the last of its pieces (deactivate.ts).
-  const totals = await ctx.progress.apply(tenant.id, runId, "dispatch", { unitsPlanned: 2 });
+  await ctx.progress.apply(tenant.id, runId, "dispatch", { unitsPlanned: 2 });
   await ctx.queues.sendUnits(
     [{ tenantId: tenant.id, runId, unitId: "0", range: FULL_RANGE }],
     tenant.sync.concurrency,
   );
-  await finaliseIfComplete(ctx, tenant.id, runId, totals);
+  // Dispatch never ends a run: its own count cannot complete one, and a late copy of the request that
+  // finds the run awaiting its deactivation pass leaves the pass to the steps and the sweeper, whose
+  // roles read the ledger (dispatch's does not).
   return { kind: "started", runId };
 }

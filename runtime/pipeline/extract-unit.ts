@@ -1,13 +1,15 @@
 import type { KeyRange, RangeResult } from "../siesa/index.js";
 import { diffRecords } from "../sync/diff.js";
-import type { Progress } from "../sync/model.js";
+import type { Progress, SourceRecord } from "../sync/model.js";
 import type { Tenant } from "../tenants/schema.js";
 import type { PipelineContext, TenantAndClients } from "./context.js";
 import { FAILED_UNITS_BEFORE_STOP, givenUp, isRunStopping, messageOf, reportApiError } from "./failures.js";
 import { finaliseIfComplete } from "./finalise.js";
-import { loadChunks, placeChunks, recut } from "./load-chunks.js";
+import { loadChunks, placeChunks } from "./load-chunks.js";
 import type { ExtractUnit } from "./messages.js";
 import type { AppliedOperation } from "./ports.js";
+import { giveUpReason, returnByOf } from "./run-end.js";
+import { countUnreported, planData, plannedChunks, repeatChunks } from "./unit-plan.js";
 
 export interface Delivery {
   /** No more deliveries after this one: a failure now is final. */
@@ -55,7 +57,14 @@ export async function extractUnit(
   // children would extract and count those records a second time.
   const planned =
     delivery.receiveCount > 1 ? await ctx.progress.get(tenantId, runId, planOp(unitId)) : undefined;
+  // A retry that ends its unit without sending the chunks an earlier delivery planned (and may not
+  // have sent) counts those that never reported failed, or the run would wait for them until its
+  // lease expired.
+  const endPlan = async (reason: string) => {
+    if (planned) await countUnreported(ctx, tenantId, runId, plannedChunks(unitId, planned), reason);
+  };
   if (run.stopReason) {
+    await endPlan(`run stopped: ${run.stopReason}`);
     await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
@@ -70,30 +79,31 @@ export async function extractUnit(
     reportApiError(ctx, tenantId, runId, error);
     if (isRunStopping(error)) {
       await ctx.runs.requestStop(tenantId, runId, messageOf(error));
+      await endPlan(messageOf(error));
       await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 });
       await finaliseIfComplete(ctx, tenantId, runId);
       return;
     }
-    if (!delivery.final) throw error; // SQS delivers it again after a backoff
-    // Retries exhausted: the unit is given up (its records were never read, so the run cannot
-    // succeed), and a streak of such units stops the run.
+    // SQS delivers it again after a backoff, within the run; a wait that would outlive it is not waited for.
+    const by = await returnByOf(ctx, tenantId, runId, "extract");
+    const reason = giveUpReason(error, delivery, by, ctx.now().getTime());
+    if (reason === undefined) throw error;
+    // Retries exhausted (or no time for them): the unit is given up (its records were never read, so
+    // the run cannot succeed), and a streak of such units stops the run.
     const streak = await ctx.runs.unitOutcome(tenantId, runId, true);
     if (streak >= FAILED_UNITS_BEFORE_STOP) {
-      await ctx.runs.requestStop(
-        tenantId,
-        runId,
-        `${streak} units of Siesa work failed in a row: ${messageOf(error)}`,
-      );
+      await ctx.runs.requestStop(tenantId, runId, `${streak} units of Siesa work failed in a row: ${reason}`);
     }
+    await endPlan(reason);
     if (await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 })) {
       const where = `f120_id ${unit.range.from}..${unit.range.to}`;
       await ctx.runs.addErrors(tenantId, runId, [
-        { key: `unit ${unitId} (${where})`, outcome: "failed", reason: messageOf(error) },
+        { key: `unit ${unitId} (${where})`, outcome: "failed", reason },
       ]);
     }
     await finaliseIfComplete(ctx, tenantId, runId);
     // Counted: the message is done (the DLQ would first hold the tenant's FIFO slot a visibility timeout).
-    givenUp(ctx, "pages", tenantId, runId, messageOf(error));
+    givenUp(ctx, "pages", tenantId, runId, reason);
     return;
   }
 
@@ -113,11 +123,13 @@ export async function extractUnit(
     // A concurrent delivery decided first: send its children, not ours.
     const children = totals ? ranges : rangesOf(await ctx.progress.get(tenantId, runId, splitOp(unitId)));
     await sendChildren(ctx, unit, children, clients.tenant);
+  } else if (planned) {
+    totals = await repeatPlan(ctx, unit, planned, result.records, clients);
   } else {
     // Records this run already wrote count as changed again, so a retry sends the same chunks.
     const diff = await diffRecords(tenantId, result.records, clients.clients.mapper, ctx.ledger, runId);
     const { concurrency } = clients.tenant.sync;
-    let chunks = await placeChunks(
+    const chunks = await placeChunks(
       ctx.progress,
       loadChunks(tenantId, runId, unitId, diff.changed, concurrency),
     );
@@ -125,7 +137,8 @@ export async function extractUnit(
     // plans its children): should its last delivery die after sending them, settle finds this plan
     // and counts the chunks that never reported, so no chunk's outcomes lack their extracted records.
     // Kept with the plan: the keys the unit read (the deactivation pass finds what no unit
-    // returned), each chunk's size, and the rules its rejections broke (drift). A few pages at most.
+    // returned), each chunk's keys (a retry sends them again), and the rules its rejections broke
+    // (drift). A few pages at most.
     const counts = {
       extracted: result.records.length,
       unchanged: diff.unchanged,
@@ -146,23 +159,50 @@ export async function extractUnit(
         runId,
         planOp(unitId),
         { ...counts, loadsPlanned: chunks.length },
-        { ...kept, sizes: chunks.map((chunk) => chunk.records.length) },
+        { ...kept, ...planData(chunks) },
       );
-      if (planOnce && diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
-      if (!planOnce) {
-        // A retry: the first plan stands, cut as it was (Siesa should return the same rows; were
-        // there more now, those beyond the plan would be counted nowhere, so they wait for the next run).
-        const sizes = (planned ?? (await ctx.progress.get(tenantId, runId, planOp(unitId))))?.data?.sizes as
-          | number[]
-          | undefined;
-        if (sizes) chunks = recut(chunks, sizes);
+      if (planOnce) {
+        if (diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
+        await ctx.queues.sendLoads(chunks, concurrency);
+        totals = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
+      } else {
+        // A concurrent delivery planned first: its plan stands.
+        const plan = await ctx.progress.get(tenantId, runId, planOp(unitId));
+        totals = await repeatPlan(ctx, unit, plan, result.records, clients);
       }
-      await ctx.queues.sendLoads(chunks, clients.tenant.sync.concurrency);
-      totals = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
     }
   }
   if (run.failedUnitStreak) await ctx.runs.unitOutcome(tenantId, runId, false);
   await finaliseIfComplete(ctx, tenantId, runId, totals);
+}
+
+/** Why a retry counts failed the chunks of a plan that stored their sizes only. */
+export const SIZES_ONLY_REASON =
+  "its unit was retried, and its plan (from before plans named their records) cannot say which records to send again; the next run decides";
+
+/**
+ * A retry of a unit whose first delivery planned its chunks: the plan's decision stands, whatever
+ * Siesa answers now (`records`). Each planned chunk is sent again (the same operation, so it is
+ * counted once whichever copy arrives first) with exactly the records it named, read again for their
+ * current payload; a named record Siesa no longer returns is counted failed with its chunk; a record
+ * the plan does not name (new since, or counted unchanged or rejected then) waits for the next run.
+ */
+async function repeatPlan(
+  ctx: PipelineContext,
+  unit: ExtractUnit,
+  plan: AppliedOperation | undefined,
+  records: readonly SourceRecord[],
+  { tenant, clients }: TenantAndClients,
+): Promise<Progress | undefined> {
+  const { tenantId, runId, unitId } = unit;
+  const planned = plannedChunks(unitId, plan);
+  if (planned.every((chunk) => chunk.keys)) {
+    const chunks = await repeatChunks(tenantId, runId, planned, records, clients.mapper, ctx.ledger);
+    await ctx.queues.sendLoads(chunks, tenant.sync.concurrency);
+  } else {
+    await countUnreported(ctx, tenantId, runId, planned, SIZES_ONLY_REASON);
+  }
+  return ctx.progress.apply(tenantId, runId, unitOp(unitId), { unitsDone: 1 });
 }
 
 /** The operation that counts a unit done (and, with nothing to load, its records). */

@@ -3,7 +3,7 @@ import { addTally, DEFAULT_DRIFT, driftReason, mayDrift, type RuleTally } from "
 import type { Progress, RecordError, RunRecord } from "../sync/model.js";
 import { awaitsDeactivationPass, countsOf, isComplete, judgeRun, type RunFacts } from "../sync/run-status.js";
 import type { PipelineContext } from "./context.js";
-import { DEACTIVATION_OP, type DeactivationDecision, deactivationPass } from "./deactivate.js";
+import { DEACTIVATION_OP, type DeactivationDecision, requestDeactivationPass } from "./deactivate.js";
 import { operationData, UNIT_DATA } from "./operation-data.js";
 
 export { countsOf };
@@ -12,7 +12,8 @@ export { countsOf };
  * Ends the run once every unit and record is accounted for: status, duration and final counts on the
  * run record, lease released, an audit entry and the run's metrics. Any worker may call it after its
  * own update; exactly one call wins. Returns true for that one. A run whose extraction and loads are
- * done goes through the deactivation pass first (its chunks then end the run).
+ * done goes through the deactivation pass first: a message to the extract worker, the one function
+ * that may ask Siesa to confirm an absence (its chunks, or the pass itself, then end the run).
  */
 export async function finaliseIfComplete(
   ctx: PipelineContext,
@@ -29,7 +30,7 @@ export async function finaliseIfComplete(
   // say complete too early): the markers' sum decides. The pass sums them itself before it counts.
   const progress = isComplete(seen)
     ? await ctx.progress.sum(tenantId, runId)
-    : await deactivationPass(ctx, tenantId, runId, run);
+    : await requestDeactivationPass(ctx, tenantId, runId);
   if (!progress || !isComplete(progress)) return false;
 
   const counts = countsOf(progress);
@@ -88,9 +89,22 @@ async function runFacts(
   const pass = (await ctx.progress.get(tenantId, runId, DEACTIVATION_OP))?.data as
     | DeactivationDecision
     | undefined;
-  const held = pass?.held ? { count: Number(pass.found), limit: Number(pass.limit) } : undefined;
+  const held = pass?.held
+    ? {
+        count: Number(pass.found),
+        limit: Number(pass.limit),
+        ...(pass.fingerprint ? { fingerprint: pass.fingerprint } : {}),
+        keys: pass.keys ?? [],
+        ...(pass.unconfirmed ? { unconfirmed: true } : {}),
+      }
+    : undefined;
   const drift = await driftOf(ctx, tenantId, runId, progress);
-  return { ...(stopReason ? { stopReason } : {}), ...(drift ? { drift } : {}), ...(held ? { held } : {}) };
+  return {
+    ...(stopReason ? { stopReason } : {}),
+    ...(drift ? { drift } : {}),
+    ...(held ? { held } : {}),
+    ...(pass?.failed ? { deactivationFailed: pass.failed } : {}),
+  };
 }
 
 /** "drift: …" when one rule rejected most rows; the units' and chunks' tallies are read only then. */

@@ -1,5 +1,6 @@
 import { retryAfterOf } from "../http/errors.js";
 import { productRule, type RuleTally, tallyRules } from "../sync/drift.js";
+import { listedHash } from "../sync/hash.js";
 import type { ProgressDelta, RecordError } from "../sync/model.js";
 import type { LedgerEntry } from "../sync/ports.js";
 import { WORKERS } from "./config.js";
@@ -8,6 +9,7 @@ import type { Delivery } from "./extract-unit.js";
 import { givenUp, isRunStopping, messageOf, reportApiError } from "./failures.js";
 import { finaliseIfComplete } from "./finalise.js";
 import type { LoadChunk, LoadRecord } from "./messages.js";
+import { giveUpReason, returnByOf } from "./run-end.js";
 
 export type RecordOutcome =
   | { outcome: "created" | "updated"; entry?: LedgerEntry; reactivated?: boolean }
@@ -55,13 +57,27 @@ export async function loadChunk(
     (o): o is Extract<RecordOutcome, { outcome: "retry" }> => o.outcome === "retry",
   );
   const retry = retries.find((o) => retryAfterOf(o.error) !== undefined) ?? retries[0];
-  if (retry && !delivery.final) throw retry.error; // back after a backoff; written records are skipped then
+  if (!retry) return countChunk(ctx, chunk, outcomes);
+  // Back after a backoff, within the run (written records are skipped then); a wait that would
+  // outlive the run is not waited for.
+  const by = await returnByOf(ctx, tenantId, runId, "load");
+  const now = ctx.now().getTime();
+  const reason = giveUpReason(retry.error, delivery, by, now);
+  if (reason === undefined) throw retry.error;
 
-  // Every record has its outcome now (retries exhausted count as failed, with their last error).
-  await countChunk(ctx, chunk, outcomes);
-  // The final delivery failed and its records are counted: the message is done. Sending it on to the
+  // Every record has its outcome now: those left to retry fail, each with why it is not retried.
+  await countChunk(
+    ctx,
+    chunk,
+    outcomes.map((o) =>
+      o.outcome === "retry"
+        ? { outcome: "failed", reason: giveUpReason(o.error, delivery, by, now) ?? messageOf(o.error) }
+        : o,
+    ),
+  );
+  // The chunk failed for good and its records are counted: the message is done. Sending it on to the
   // dead-letter queue would hold the tenant's FIFO slot for a whole visibility timeout first.
-  if (retry) givenUp(ctx, "loads", tenantId, runId, messageOf(retry.error));
+  givenUp(ctx, "loads", tenantId, runId, reason);
 }
 
 /** How long a delivery without a deadline (in-process) holds its chunk: the load function's time. */
@@ -169,6 +185,11 @@ function chunkOutcome(
     errors.push({ key: record.key, outcome, reason: deactivation ? `deactivation: ${reason}` : reason });
     if (o.outcome === "rejected" && !deactivation) refusals.push(productRule(reason));
   });
+  // Named by the unit's plan, but no longer there to send when the unit was retried.
+  for (const { key, reason } of chunk.unsent ?? []) {
+    add("failed");
+    errors.push({ key, outcome: "failed", reason });
+  }
   return { delta, errors, ...(refusals.length > 0 ? { data: { rules: tallyRules(refusals) } } : {}) };
 }
 
@@ -290,6 +311,7 @@ export async function writeAll(
         updatedAt: ctx.now().toISOString(),
         outcome: result.outcome,
         ...(reactivated ? { reactivated: true as const } : {}),
+        ...(clients.mapper.listed ? { listedHash: listedHash(message.payload, clients.mapper.listed) } : {}),
       };
       return { outcome: result.outcome, entry, reactivated };
     } catch (error) {

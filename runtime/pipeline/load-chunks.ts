@@ -78,8 +78,8 @@ export function cutChunks(
 }
 
 /**
- * Placed chunks cut again into exactly these sizes (a plan's, or the same sizes turned), keeping
- * their positions in the run; records beyond the sizes are dropped.
+ * Placed chunks cut again into exactly these sizes (the same sizes turned), keeping their positions
+ * in the run. A retried unit never recuts: it repeats its plan's chunks (unit-plan.ts).
  */
 export function recut(chunks: readonly LoadChunk[], sizes: readonly number[]): LoadChunk[] {
   const [first] = chunks;

@@ -17,6 +17,15 @@ export const SyncRequestSchema = v.object({
 });
 export type SyncRequest = v.InferOutput<typeof SyncRequestSchema>;
 
+/** verify-requests: a verify run the API created (it holds the tenant's lease), for the verify worker. */
+export const VerifyRequestSchema = v.object({
+  tenantId: TenantId,
+  runId: RunId,
+  /** Mark what differs in the ledger and start a run with trigger `repair` that rewrites it. */
+  repair: v.boolean(),
+});
+export type VerifyRequest = v.InferOutput<typeof VerifyRequestSchema>;
+
 /** pages: one unit of Siesa work, a range of item ids [from, to). */
 export const ExtractUnitSchema = v.object({
   tenantId: TenantId,
@@ -27,6 +36,22 @@ export const ExtractUnitSchema = v.object({
   range: v.object({ from: v.number(), to: v.number(), expected: v.optional(v.number()) }),
 });
 export type ExtractUnit = v.InferOutput<typeof ExtractUnitSchema>;
+
+/**
+ * pages: the run's deactivation pass (deactivate.ts), sent by whichever step finds every unit and
+ * load of the run done. Handled by the extract worker: confirming an absence asks Siesa, and only
+ * extract holds the tenant's Siesa credentials.
+ */
+export const DeactivationPassSchema = v.object({
+  tenantId: TenantId,
+  runId: RunId,
+  pass: v.literal("deactivation"),
+});
+export type DeactivationPass = v.InferOutput<typeof DeactivationPassSchema>;
+
+/** Everything the pages queue carries: a unit of Siesa work, or the run's deactivation pass. */
+export const PagesMessageSchema = v.union([DeactivationPassSchema, ExtractUnitSchema]);
+export type PagesMessage = v.InferOutput<typeof PagesMessageSchema>;
 
 /**
  * One new or changed record to write to the product, or (`action: "deactivate"`) one record absent
@@ -49,7 +74,7 @@ export type LoadRecord = v.InferOutput<typeof LoadRecordSchema>;
  * operation: an extract unit's records always make the same chunks, so a redelivered or re-sent
  * chunk is recognised by its id.
  */
-export const LoadChunkSchema = v.object({
+const LoadChunkFields = v.object({
   tenantId: TenantId,
   runId: RunId,
   /** `<unitId>/<n>`, or `deactivate/<n>` for the deactivation pass's chunks. */
@@ -62,8 +87,21 @@ export const LoadChunkSchema = v.object({
    * modulo the tenant's concurrency.
    */
   position: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
-  records: v.pipe(v.array(LoadRecordSchema), v.minLength(1)),
+  records: v.array(LoadRecordSchema),
+  /**
+   * Records the unit's plan named for this chunk that its retry could not send (Siesa no longer
+   * returned them, or the mapping refused them then): counted failed with the chunk, for `reason`.
+   * Absent from the chunks of a unit's first delivery.
+   */
+  unsent: v.optional(v.array(v.object({ key: v.pipe(v.string(), v.minLength(1)), reason: v.string() }))),
 });
+export const LoadChunkSchema = v.pipe(
+  LoadChunkFields,
+  v.check(
+    (chunk) => chunk.records.length + (chunk.unsent?.length ?? 0) > 0,
+    "must name at least one record (in records or unsent)",
+  ),
+);
 export type LoadChunk = v.InferOutput<typeof LoadChunkSchema>;
 
 export class MessageFormatError extends Error {

@@ -2,7 +2,7 @@ import type { TenantCredentials } from "../compose.js";
 import type { Counts, Progress, ProgressDelta, RecordError } from "../sync/model.js";
 import type { Ledger, RunRecord, RunStatus, RunTrigger } from "../sync/ports.js";
 import type { Tenant } from "../tenants/schema.js";
-import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
+import type { DeactivationPass, ExtractUnit, LoadChunk, SyncRequest, VerifyRequest } from "./messages.js";
 
 /**
  * What the pipeline steps (dispatch, extract a unit, load records, finalise) depend on, and nothing
@@ -146,7 +146,7 @@ export type AcquireResult =
   | { acquired: true /** An expired lease of another run this one replaced. */; replaced?: Lease }
   | { acquired: false; holder: Lease };
 
-/** One run per tenant at a time (SYSTEM.md §8). */
+/** One run per tenant at a time (docs/architecture.md). */
 export interface LeaseStore {
   /**
    * Takes the lease for `runId` (again, for the same run). A lease held by another run is taken
@@ -196,10 +196,13 @@ export interface PipelineStore {
 
 export interface PipelineQueues {
   requestSync(request: SyncRequest): Promise<void>;
+  requestVerify(request: VerifyRequest): Promise<void>;
   /** FIFO: MessageGroupId `<tenantId>#<slot>` with `concurrency` slots; dedup id `<runId>:<unitId>`. */
   sendUnits(units: ExtractUnit[], concurrency: number): Promise<void>;
   /** FIFO: MessageGroupId `<tenantId>#<slot>` with `concurrency` slots; dedup id `<runId>:<chunkId>`. */
   sendLoads(chunks: LoadChunk[], concurrency: number): Promise<void>;
+  /** On the pages queue, FIFO: MessageGroupId `<tenantId>#<slot>`; dedup id `<runId>:deactivation`. */
+  sendDeactivationPass(pass: DeactivationPass, concurrency: number): Promise<void>;
 }
 
 /** Lets a failed message come back after `delaySeconds` instead of the whole visibility timeout. */

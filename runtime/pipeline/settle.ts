@@ -1,19 +1,13 @@
 import { RunAlreadyExistsError } from "../store/errors.js";
-import { type RecordError, zeroCounts } from "../sync/model.js";
+import { zeroCounts } from "../sync/model.js";
 import type { PipelineContext } from "./context.js";
 import { runIdForMessage } from "./dispatch-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
 import { planOp, rangesOf, sendChildren, splitOp, unitOp } from "./extract-unit.js";
 import { finaliseIfComplete } from "./finalise.js";
-import {
-  countChunk,
-  earlierDeliveries,
-  keepWritten,
-  loadOp,
-  reachedOutcomes,
-  writeAll,
-} from "./load-chunk.js";
+import { countChunk, earlierDeliveries, reachedOutcomes } from "./load-chunk.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
+import { countUnreported, plannedChunks } from "./unit-plan.js";
 
 /**
  * What keeps every run finishing although Lambda can die mid-message: the dead-letter queues'
@@ -42,18 +36,7 @@ export async function settleUnit(ctx: PipelineContext, unit: ExtractUnit): Promi
   }
   const plan = await ctx.progress.get(tenantId, runId, planOp(unitId));
   if (plan) {
-    const sizes = (plan.data?.sizes as number[] | undefined) ?? [];
-    const errors: RecordError[] = [];
-    for (const [i, size] of sizes.entries()) {
-      const op = loadOp(`${unitId}/${i}`);
-      if (await ctx.progress.apply(tenantId, runId, op, { loadsDone: 1, failed: size }))
-        errors.push({
-          key: `unit ${unitId}, chunk ${i} (${size} records)`,
-          outcome: "failed",
-          reason: DIED_REASON,
-        });
-    }
-    if (errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
+    await countUnreported(ctx, tenantId, runId, plannedChunks(unitId, plan), DIED_REASON);
     const totals = await ctx.progress.apply(tenantId, runId, unitOp(unitId), { unitsDone: 1 });
     await finaliseIfComplete(ctx, tenantId, runId, totals);
     return;
@@ -73,7 +56,11 @@ export async function settleUnit(ctx: PipelineContext, unit: ExtractUnit): Promi
 
 /**
  * A load chunk in the loads DLQ: the records the ledger shows written by this run keep that outcome;
- * the others are counted failed. Nothing if its last delivery had counted it, but ending the run.
+ * the others are counted failed (a deactivation's `deactivationsFailed`). Nothing if its last delivery
+ * had counted it, but ending the run. Settle writes to neither the product nor the ledger (its role
+ * has no product secret and reads the ledger only): a create or update cannot be repeated blind, and
+ * a deactivation the ledger does not show leaves the record active there, so the next run's pass sets
+ * it inactive again (a PATCH is safe to repeat).
  */
 export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promise<void> {
   const { tenantId, runId } = chunk;
@@ -85,16 +72,7 @@ export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promi
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
-  // A deactivation is a PATCH that is safe to repeat: a dead delivery may have patched the product
-  // without telling the ledger, so settle finishes the chunk's patches once more, and the product
-  // and the ledger agree. A create or update cannot be repeated blind: what the ledger does not show
-  // written is counted failed, and the next run writes it.
-  const repeatable = chunk.records.every((record) => record.action === "deactivate");
-  const outcomes = repeatable
-    ? await writeAll(ctx, chunk, earlier.written)
-    : reachedOutcomes(chunk, earlier.written, DIED_REASON);
-  await keepWritten(ctx, chunk, outcomes);
-  await countChunk(ctx, chunk, outcomes);
+  await countChunk(ctx, chunk, reachedOutcomes(chunk, earlier.written, DIED_REASON));
 }
 
 /**

@@ -39,8 +39,10 @@ export async function startRun(
   ctx: RunDependencies,
   tenant: Tenant,
   trigger: RunTrigger,
-  options: { approveDeactivations?: number } = {},
+  options: { approveDeactivationsOf?: string } = {},
 ): Promise<StartResult> {
+  if (options.approveDeactivationsOf !== undefined)
+    await assertHeld(ctx, tenant, options.approveDeactivationsOf);
   const now = ctx.now();
   const runId = newRunId(now);
   const lease = await takeLease(ctx, tenant, runId, now);
@@ -54,8 +56,8 @@ export async function startRun(
       startedAt: now.toISOString(),
       counts: zeroCounts(),
       errors: [],
-      ...(options.approveDeactivations !== undefined
-        ? { approveDeactivations: options.approveDeactivations }
+      ...(options.approveDeactivationsOf !== undefined
+        ? { approveDeactivationsOf: options.approveDeactivationsOf }
         : {}),
     });
     await ctx.audit.record(
@@ -79,4 +81,22 @@ export async function startRun(
     throw error;
   }
   return { started: true, runId };
+}
+
+/** An approval that names no set: the run does not exist for this tenant, or held nothing. */
+export class ApprovalError extends Error {
+  override readonly name = "ApprovalError";
+}
+
+/**
+ * The run an approval names must be this tenant's and have held deactivations: the new run then
+ * applies what it finds only if that is the held set or part of it (deactivate.ts).
+ */
+async function assertHeld(ctx: RunDependencies, tenant: Tenant, runId: string): Promise<void> {
+  const run = await ctx.runs.get(tenant.id, runId);
+  if (!run) throw new ApprovalError(`run ${runId} of tenant ${tenant.id} does not exist`);
+  if (!run.heldDeactivations?.fingerprint)
+    throw new ApprovalError(
+      `run ${runId} of tenant ${tenant.id} held no deactivations${run.status === "running" ? " (it is still running)" : ""}`,
+    );
 }

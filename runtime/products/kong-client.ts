@@ -36,10 +36,10 @@ interface DrfPage {
 }
 
 /**
- * Kong RFID (Django REST Framework + Djoser, SYSTEM.md §5): `Token` auth from a Djoser login,
- * one SKU per POST, PATCH by id, find-by-`external_id` through DRF's substring `search`, and the
- * customer's SKUs read back page by page (verify).
- * Every call goes through `send()` (429/5xx/timeouts per the error policy).
+ * Kong RFID (Django REST Framework + Djoser, docs/integrations/INT-002-kong-rfid.md): `Token` auth from a
+ * Djoser login, one SKU per POST, PATCH by id, find-by-`external_id` through DRF's substring `search`, and
+ * the customer's SKUs read back page by page (verify). Every call goes through `send()` (429/5xx/timeouts per
+ * the error policy).
  */
 export class KongClient implements ProductClient, ProductReader {
   readonly type = SERVICE;

@@ -39,7 +39,7 @@ function collect(value: unknown, path: string, parts: string[]): void {
   }
 }
 
-/** Kong's answer to a create whose `external_id` is taken (SYSTEM.md §5). */
+/** Kong's answer to a create whose `external_id` is taken (docs/integrations/INT-002-kong-rfid.md). */
 export function isDuplicateExternalId(data: unknown): boolean {
   if (!isRecord(data) || !Array.isArray(data.external_id)) return false;
   return data.external_id.some((m) => typeof m === "string" && /already exists/i.test(m));

@@ -3,7 +3,8 @@ import { apiText, isRecord } from "./api-text.js";
 import type { ListedRecord } from "./types.js";
 
 /**
- * A list page's `results` as records. A page without a results list, or a result without an id, is
+ * A list page's `results` as records, each named by its `id` (Kong) or `variant_id` (the WMS's list
+ * rows). A page without a results list, or a result without an id, is
  * an answer we cannot read: an error naming the call, never records silently skipped (verify would
  * report them as missing).
  */
@@ -18,7 +19,7 @@ export function listedRecords(service: ServiceName, operation: string, results: 
     );
   }
   return results.map((result) => {
-    const id = isRecord(result) ? result.id : undefined;
+    const id = isRecord(result) ? (result.id ?? result.variant_id) : undefined;
     if (!isRecord(result) || (typeof id !== "number" && (typeof id !== "string" || id === ""))) {
       throw new ExternalCallError(
         service,

@@ -1,6 +1,7 @@
+import { ExternalCallError } from "../http/errors.js";
 import type { ProductRecord } from "../sync/model.js";
 import type { PatchResult } from "../sync/ports.js";
-import { isRecord, isSuccess } from "./api-text.js";
+import { apiText, isRecord, isSuccess } from "./api-text.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
 import type {
@@ -31,14 +32,15 @@ const DEFAULT_LOGIN_PATH = "/auth";
 const LIST_PAGE_SIZE = "100";
 
 interface WmsPage {
-  results?: { id?: unknown; external_id?: unknown }[];
+  results?: { variant_id?: unknown; id?: unknown; external_id?: unknown }[];
   last_evaluated_key_id?: string | null;
 }
 
 /**
- * The WMS (SYSTEM.md §6): `Bearer` auth from `POST /auth`, `POST /products`, `PATCH /products/{id}`,
- * find-by-`external_id` through `GET /products?external_id__eq=` with cursor pages, and every
- * product read back by the same cursor (verify).
+ * The WMS (docs/integrations/INT-003-wms.md): `Bearer` auth from `POST /auth`, `POST /products` (200
+ * with the product), `PATCH /products/{id}` (every body carries `external_id`), find-by-`external_id`
+ * through `GET /products?external_id__eq=` with cursor pages, and every product read back by the
+ * same cursor (verify). A list row names its record `variant_id` (`id` is read where a row has it).
  * Every call goes through `send()` (429/5xx/timeouts per the error policy).
  *
  * Whether the WMS refuses a second product with the same `external_id` (a 409) is not confirmed,
@@ -122,7 +124,9 @@ export class WmsClient implements ProductClient, ProductReader {
 
   async #update(id: string, record: ProductRecord): Promise<UpdateAnswer> {
     const url = `${this.#productsUrl}/${encodeURIComponent(id)}`;
-    const response = await this.#api.call("update product", url, { method: "PATCH", body: record.payload });
+    // The WMS requires `external_id` in every PATCH body, a deactivation's `{status}` included.
+    const body = { ...record.payload, external_id: record.externalId };
+    const response = await this.#api.call("update product", url, { method: "PATCH", body });
     if (isSuccess(response.status)) return { kind: "updated", id };
     if (response.status === 404) {
       this.#options.log.info("known product is gone from the WMS", {
@@ -140,6 +144,7 @@ export class WmsClient implements ProductClient, ProductReader {
    * The list filters after it pages (like a DynamoDB Scan with a filter): a page may hold none of
    * the matches and still carry a cursor, so the cursor is followed until the match or its end.
    * Several matches (duplicates made before this lookup existed) resolve to the first one listed.
+   * A match whose row names no id is an answer we cannot read: an error, never a create.
    */
   async #find(record: ProductRecord): Promise<FindAnswer> {
     const seen = new Set<string>();
@@ -151,7 +156,18 @@ export class WmsClient implements ProductClient, ProductReader {
       if (!isSuccess(response.status)) return this.#api.refused(response);
       const page = (isRecord(response._data) ? response._data : {}) as WmsPage;
       const exact = page.results?.find((p) => String(p.external_id) === record.externalId);
-      if (exact && exact.id != null) return { kind: "found", id: String(exact.id) };
+      if (exact) {
+        const id = exact.variant_id ?? exact.id;
+        if ((typeof id === "string" && id !== "") || typeof id === "number")
+          return { kind: "found", id: String(id) };
+        throw new ExternalCallError(
+          SERVICE,
+          "find product",
+          "invalid-answer",
+          `external_id ${record.externalId} is listed without a variant_id: ${apiText(exact)}`,
+          false,
+        );
+      }
       if (cursor) seen.add(cursor);
       cursor = page.last_evaluated_key_id ?? undefined;
     } while (cursor && !seen.has(cursor));

@@ -1,7 +1,8 @@
 import type { SiesaRow, SourceRecord } from "../sync/model.js";
 import type { SiesaPage } from "./answer.js";
+import { type Confirmation, confirmation, confirmationParametros, confirmations } from "./confirm.js";
 import { BARCODES_QUERY, ITEMS_QUERY, SiesaConnection } from "./connection.js";
-import { SiesaFilterError } from "./errors.js";
+import { SiesaFilterError, SiesaUnconfirmedError } from "./errors.js";
 import { referenceGroups, referencesParametros } from "./parametros.js";
 import { FULL_RANGE, inRange, type KeyRange, rangeParametros, splitRange } from "./ranges.js";
 import { buildRecords, integerOf } from "./rows.js";
@@ -59,14 +60,75 @@ export class SiesaClient extends SiesaConnection {
       items = pieces;
     }
     if (items.length === 0) return { kind: "records", records: [] };
-    // Barcode rows carry no f120_id and no company (SYSTEM.md §4): they are read by the references
-    // of this finished range's items, and joined to them by trimmed reference only.
+    // Barcode rows carry no f120_id and no company (docs/integrations/INT-001-siesa.md): they are read by the
+    // references of this finished range's items, and joined to them by trimmed reference only.
     const references = [
       ...new Set(items.map((item) => String(item.f120_referencia ?? "")).filter((r) => r !== "")),
     ].sort();
     const barcodes: SiesaRow[] = [];
     for (const group of referenceGroups(references)) barcodes.push(...(await this.barcodesOf(group)));
     return { kind: "records", records: buildRecords(items, barcodes) };
+  }
+
+  /**
+   * Of these ids, which a complete extraction did not return, those Siesa still lacks when asked
+   * again by id (confirm.ts): ranges of them, each request naming a witness from `seen` (the ids
+   * the extraction returned). An answer that lacks a returned id it should hold is not believed:
+   * SiesaUnconfirmedError, as when nothing was returned at all (no witness to ask for).
+   */
+  async stillAbsent(absent: readonly number[], seen: readonly number[]): Promise<number[]> {
+    const sorted = (ids: readonly number[]) => [...new Set(ids)].sort((a, b) => a - b);
+    const known = sorted(seen);
+    // Each answer must fit one short page: its absent ids, the returned ids among them, the witness.
+    const checks = confirmations(sorted(absent), known, Math.floor(this.pageSize / 2) - 1);
+    if (!checks) {
+      throw new SiesaUnconfirmedError(
+        `the extraction returned no record of tenant ${this.options.tenantId} to witness a confirming read: the absence of ${absent.length} records cannot be confirmed`,
+      );
+    }
+    const gone: number[] = [];
+    const pending: Confirmation[] = [...checks];
+    for (let check = pending.shift(); check; check = pending.shift()) {
+      const { erpCompany, tenantId } = this.options;
+      const page = await this.queryPage(ITEMS_QUERY, 1, confirmationParametros(check, erpCompany));
+      if (!page.endOfData) {
+        // More rows than expected (records created since the extraction): ask in halves.
+        const [first] = check.absent;
+        if (check.absent.length === 1 || first === undefined) {
+          throw new SiesaUnconfirmedError(
+            `Siesa's answer for f120_id ${first} and its witness filled a page of ${this.pageSize} rows (tenant ${tenantId}): its absence cannot be confirmed`,
+          );
+        }
+        const half = Math.ceil(check.absent.length / 2);
+        const halves = [check.absent.slice(0, half), check.absent.slice(half)];
+        pending.unshift(
+          ...halves.map((ids) =>
+            confirmation({ from: ids[0] as number, to: (ids.at(-1) as number) + 1 }, ids, known),
+          ),
+        );
+        continue;
+      }
+      const ids = new Set<number>();
+      for (const row of page.rows) {
+        const id = integerOf(row.f120_id);
+        if (integerOf(row.f120_id_cia) !== erpCompany || id === undefined) continue;
+        if (!inRange(id, check.range) && id !== check.witness) {
+          throw new SiesaFilterError(
+            `Siesa ignored the parametros filter of ${ITEMS_QUERY}: f120_id ${id} came back when asked for f120_id ${check.range.from}..${check.range.to} (tenant ${tenantId})`,
+          );
+        }
+        ids.add(id);
+      }
+      const witnesses = check.witness === undefined ? check.seenInside : [...check.seenInside, check.witness];
+      const lacking = witnesses.filter((id) => !ids.has(id));
+      if (lacking.length > 0) {
+        throw new SiesaUnconfirmedError(
+          `Siesa's answer for f120_id ${check.range.from}..${check.range.to} lacked f120_id ${lacking[0]}, which this run read${lacking.length > 1 ? ` (and ${lacking.length - 1} more)` : ""}: it is no evidence that any record is gone (tenant ${tenantId})`,
+        );
+      }
+      for (const id of check.absent) if (!ids.has(id)) gone.push(id);
+    }
+    return gone;
   }
 
   /**

@@ -19,3 +19,11 @@ export class SiesaAuthError extends Error {
 export class SiesaFilterError extends Error {
   override readonly name = "SiesaFilterError";
 }
+
+/**
+ * A confirming read (SiesaClient.stillAbsent) lacked a record this run had just read: Siesa's
+ * answer was empty or short for a reason of its own, so it is no evidence that anything is gone.
+ */
+export class SiesaUnconfirmedError extends Error {
+  override readonly name = "SiesaUnconfirmedError";
+}

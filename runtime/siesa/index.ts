@@ -7,5 +7,5 @@ export {
   SiesaConnection,
   type SiesaCredentials,
 } from "./connection.js";
-export { SiesaAuthError, SiesaFilterError } from "./errors.js";
+export { SiesaAuthError, SiesaFilterError, SiesaUnconfirmedError } from "./errors.js";
 export { FULL_RANGE, type KeyRange } from "./ranges.js";

@@ -1,6 +1,6 @@
 /**
- * Building Siesa's `parametros` filters (SYSTEM.md §4): SQL-like, without `WHERE`, strings in
- * doubled single quotes (`f150_id = ''NB1''`) because Siesa pastes the filter inside a string
+ * Building Siesa's `parametros` filters (docs/integrations/INT-001-siesa.md): SQL-like, without `WHERE`,
+ * strings in doubled single quotes (`f150_id = ''NB1''`) because Siesa pastes the filter inside a string
  * literal of its own; a quote inside a value is therefore written as four quotes.
  */
 

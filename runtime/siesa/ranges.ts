@@ -11,9 +11,9 @@
 export type KeyRange = { from: number; to: number; expected?: number };
 
 /**
- * f120_id is a SQL int column (SYSTEM.md §4): this covers every value it can hold. Kept to that
- * rather than widened: an id beyond it means Siesa broke the contract, so the run stops naming the
- * id (`assertNothingOutside`) for someone to look, instead of syncing past it or losing it.
+ * f120_id is a SQL int column (docs/integrations/INT-001-siesa.md): this covers every value it can hold. Kept
+ * to that rather than widened: an id beyond it means Siesa broke the contract, so the run stops naming the id
+ * (`assertNothingOutside`) for someone to look, instead of syncing past it or losing it.
  */
 export const FULL_RANGE: KeyRange = { from: -2_147_483_648, to: 2_147_483_648 };
 

@@ -1,7 +1,7 @@
 /**
  * The record ledger: for each record of a tenant, the hash of the payload last written successfully to
  * the product. A record whose new hash equals the ledger's is `unchanged` and is not written again.
- * Item: { tenantId, recordKey, hash, productId, runId, updatedAt, outcome?, active?, reactivated? },
+ * Item: { tenantId, recordKey, hash, productId, runId, updatedAt, outcome?, active?, reactivated?, listedHash? },
  * `recordKey` being the record's key in the sort key's form (`sortKeyOf`).
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
@@ -22,7 +22,7 @@ const INT32_MAX = 2_147_483_647;
 const INTEGER = /^-?[0-9]{1,10}$/;
 
 /**
- * The sort key of a record: a key that is an `f120_id` (an SQL int, SYSTEM.md §4) as `n:` and its
+ * The sort key of a record: a key that is an `f120_id` (an SQL int, INT-001) as `n:` and its
  * offset from the smallest int in 10 digits, so that the ledger holds a unit's records side by side,
  * in the order of its range, and reads them with one Query; any other key as `k:` and itself.
  */
@@ -36,7 +36,9 @@ export function sortKeyOf(key: string): string {
   return `k:${key}`;
 }
 
-/** The record key of a sort key; undefined for an item written before keys had a form (see README). */
+/**
+ * The record key of a sort key; undefined for an item written before keys had a form (docs/architecture.md).
+ */
 export function keyOfSortKey(sortKey: string): string | undefined {
   if (sortKey.startsWith("n:")) return String(Number(sortKey.slice(2)) + INT32_MIN);
   if (sortKey.startsWith("k:")) return sortKey.slice(2);
@@ -59,7 +61,8 @@ export const SPAN_READ_MIN = 32;
 export const SPAN_READ_SLACK = 2;
 
 const toEntry = (item: Record<string, unknown>): LedgerEntry | undefined => {
-  const { recordKey, hash, productId, runId, updatedAt, outcome, active, reactivated } = item as LedgerItem;
+  const { recordKey, hash, productId, runId, updatedAt, outcome, active, reactivated, listedHash } =
+    item as LedgerItem;
   const key = keyOfSortKey(recordKey);
   if (key === undefined) return undefined;
   return {
@@ -71,6 +74,7 @@ const toEntry = (item: Record<string, unknown>): LedgerEntry | undefined => {
     ...(outcome ? { outcome } : {}),
     ...(active === false ? { active } : {}),
     ...(reactivated ? { reactivated } : {}),
+    ...(listedHash ? { listedHash } : {}),
   };
 };
 

@@ -3,9 +3,8 @@
  * `openStore`, which picks the endpoint. Any other endpoint (DynamoDB Local, AWS) is chosen by the
  * standard AWS variables `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL`, which SDK v3 reads itself.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import {
   type AttributeDefinition,
   CreateTableCommand,
@@ -21,6 +20,7 @@ import {
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
 import { withoutSdkLogger } from "../aws/sdk-logger.js";
+import { claimDirectory } from "./directory-claim.js";
 import { upgradeLedgerKeys } from "./ledger-upgrade.js";
 import { TABLE_DEFINITIONS, type TableDefinition, type TableNames, tableNames } from "./tables.js";
 
@@ -37,7 +37,7 @@ export interface RunningDynalite {
 export async function startDynalite(options: { path?: string } = {}): Promise<RunningDynalite> {
   if (options.path) {
     await mkdir(options.path, { recursive: true });
-    await claimDirectory(options.path);
+    claimOrRefuse(options.path);
   }
   const server = dynalite({
     createTableMs: 0,
@@ -64,27 +64,15 @@ export async function startDynalite(options: { path?: string } = {}): Promise<Ru
 
 /**
  * LevelDB lets one process open a directory; a second dynalite on it would crash at its first request.
- * A pid file says who has it, so the second process gets a clear error instead.
+ * The directory's claim (directory-claim.ts) says who has it, so the second process gets a clear error.
  */
-async function claimDirectory(path: string): Promise<void> {
-  const file = join(path, "owner.pid");
-  const holder = Number((await readFile(file, "utf8").catch(() => "")).trim());
-  if (holder && holder !== process.pid && isProcessAlive(holder)) {
+function claimOrRefuse(path: string): void {
+  const holder = claimDirectory(path);
+  if (holder) {
     throw new Error(
-      `the local DynamoDB data in ${path} is in use by process ${holder} (npm start or npm run sync); ` +
+      `the local DynamoDB data in ${path} is in use by process ${holder.pid} (npm start or npm run sync); ` +
         "stop it, or set SIESA_INTEGRATION_DATA_DIR to another directory",
     );
-  }
-  await writeFile(file, String(process.pid));
-}
-
-/** Whether a process of this machine exists (EPERM: it does, owned by someone else). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

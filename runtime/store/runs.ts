@@ -1,7 +1,7 @@
 /**
  * Run records: one item per run, keyed by tenant and a time-sortable runId, updated in place while the
  * run's workers progress, so the API can show a run's status, counts and first errors as it goes.
- * Item: { tenantId, runId, trigger, status, startedAt, finishedAt?, durationMs?, counts{}, errors[], reason?, dryRun?, verifyReport?, approveDeactivations?, heldDeactivations? }.
+ * Item: { tenantId, runId, trigger, status, startedAt, finishedAt?, durationMs?, counts{}, errors[], reason?, dryRun?, verifyReport?, approveDeactivationsOf?, heldDeactivations? }.
  */
 import { randomBytes } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
@@ -298,7 +298,7 @@ function toItem(run: RunRecord): Record<string, unknown> {
     errors,
     reason,
     dryRun,
-    approveDeactivations,
+    approveDeactivationsOf,
   } = run;
   return {
     tenantId,
@@ -314,7 +314,7 @@ function toItem(run: RunRecord): Record<string, unknown> {
     ...(durationMs !== undefined ? { durationMs } : {}),
     ...(reason !== undefined ? { reason: truncate(reason) } : {}),
     ...(dryRun !== undefined ? { dryRun } : {}),
-    ...(approveDeactivations !== undefined ? { approveDeactivations } : {}),
+    ...(approveDeactivationsOf !== undefined ? { approveDeactivationsOf } : {}),
   };
 }
 
@@ -336,10 +336,17 @@ function fromItem(item: Record<string, unknown>): RunRecord {
   if (run.stopReason !== undefined) record.stopReason = run.stopReason;
   if (run.skipped !== undefined) record.skipped = run.skipped;
   if (run.failedUnitStreak) record.failedUnitStreak = Number(run.failedUnitStreak);
-  if (run.approveDeactivations !== undefined) record.approveDeactivations = Number(run.approveDeactivations);
+  if (run.approveDeactivationsOf !== undefined)
+    record.approveDeactivationsOf = String(run.approveDeactivationsOf);
   if (run.heldDeactivations !== undefined) {
-    const { count, limit } = run.heldDeactivations;
-    record.heldDeactivations = { count: Number(count), limit: Number(limit) };
+    const { count, limit, fingerprint, keys, unconfirmed } = run.heldDeactivations;
+    record.heldDeactivations = {
+      count: Number(count),
+      limit: Number(limit),
+      ...(fingerprint !== undefined ? { fingerprint: String(fingerprint) } : {}),
+      keys: Array.isArray(keys) ? keys.map(String) : [],
+      ...(unconfirmed ? { unconfirmed: true } : {}),
+    };
   }
   const verify = (item as { verifyReport?: RunRecord["verify"] }).verifyReport;
   if (verify !== undefined) record.verify = verify;

@@ -1,5 +1,5 @@
 /**
- * Drift (SYSTEM.md §8): when most rows of a run are rejected for the same reason (a column renamed in
+ * Drift (docs/architecture.md): when most rows of a run are rejected for the same reason (a column renamed in
  * Siesa, a unit the mapping does not know, a field the product now refuses), the mapping no longer fits
  * the data, and the run fails with that reason instead of ending `partial` like any run with a few bad
  * rows. Pure: the steps tally rules per unit and chunk, finalise judges the run's sum.

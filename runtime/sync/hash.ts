@@ -30,3 +30,13 @@ export function payloadHash(payload: unknown): string {
   // The one-shot form: no Hash object per record (half the time of createHash().update().digest()).
   return hash("sha256", canonicalJson(payload), "base64url");
 }
+
+/**
+ * The fingerprint of the payload's fields a product lists (`listed`, in that order; absent ones left
+ * out): for a product whose list shows only some of what we write, it is what verify can compare.
+ */
+export function listedHash(payload: Record<string, unknown>, listed: readonly string[]): string {
+  const shown: Record<string, unknown> = {};
+  for (const field of listed) if (payload[field] !== undefined) shown[field] = payload[field];
+  return payloadHash(shown);
+}

@@ -1,7 +1,7 @@
 /**
- * The Siesa fields a mapping may read (SYSTEM.md §4). Listing them lets a mapping that names a
- * misspelt field be refused when it is compiled instead of quietly producing empty values.
- * Reading a new Siesa column means adding it here, in the same reviewed change as the mapping.
+ * The Siesa fields a mapping may read (docs/integrations/INT-001-siesa.md). Listing them lets a mapping that
+ * names a misspelt field be refused when it is compiled instead of quietly producing empty values. Reading a
+ * new Siesa column means adding it here, in the same reviewed change as the mapping.
  */
 
 /** Columns of `API_v2_Items`, read from `SourceRecord.item`. */

@@ -42,6 +42,12 @@ export interface MappingDefinition {
   payload: PayloadSpec;
   /** Canonical field that identifies the record in the product (default `sku`). */
   externalId?: CanonicalField;
+  /**
+   * The top-level payload fields the product's list answers with, when that is fewer than the
+   * payload (the WMS lists `name`, `barcode`, `status`, `external_id`): verify can compare only
+   * those, against a hash of them the ledger keeps beside the payload's.
+   */
+  listed?: readonly string[];
 }
 
 export type MapResult =
@@ -59,6 +65,8 @@ export interface CompiledMapping {
    * canonical `active` (Kong `is_active`, WMS `active`) set to false. Undefined when there is none.
    */
   inactive?: Record<string, unknown>;
+  /** The payload fields the product's list answers with, when fewer than the payload (see MappingDefinition). */
+  listed?: readonly string[];
   /** Problems caused by the tenant's own values (e.g. a missing or non-numeric Kong type_id), found without any record. */
   checkTenant(tenant: Tenant): { field: string; problem: string }[];
 }
@@ -165,8 +173,10 @@ export function compileMapping(definition: MappingDefinition): CompiledMapping {
     problems.push(`product: must be one of ${PRODUCTS.join(", ")} (got ${JSON.stringify(def.product)})`);
   }
   for (const key of Object.keys(def)) {
-    if (!["name", "product", "canonical", "payload", "externalId"].includes(key)) {
-      problems.push(`${key}: unknown key (a mapping has name, product, canonical, payload, externalId)`);
+    if (!["name", "product", "canonical", "payload", "externalId", "listed"].includes(key)) {
+      problems.push(
+        `${key}: unknown key (a mapping has name, product, canonical, payload, externalId, listed)`,
+      );
     }
   }
 
@@ -184,6 +194,16 @@ export function compileMapping(definition: MappingDefinition): CompiledMapping {
     problems.push(`externalId: ${externalId} is a ${CANONICAL[externalId]}, not text or an integer`);
   }
 
+  const listed = def.listed as readonly string[] | undefined;
+  if (listed !== undefined) {
+    if (!Array.isArray(listed) || listed.length === 0)
+      problems.push("listed: must be a list of payload fields");
+    else
+      for (const field of listed)
+        if (!isObject(def.payload) || !Object.hasOwn(def.payload, field))
+          problems.push(`listed: ${JSON.stringify(field)} is not a top-level payload field`);
+  }
+
   if (problems.length > 0) throw new MappingDefinitionError(name, problems);
 
   const pipelines: Pipeline[] = [...canonical, ...leaves(payload)];
@@ -198,6 +218,7 @@ export function compileMapping(definition: MappingDefinition): CompiledMapping {
     product,
     tenantDefaults,
     ...(inactive ? { inactive } : {}),
+    ...(listed ? { listed } : {}),
     map(source, tenant) {
       let failed: Record<string, string> | undefined;
       const item = {} as Record<CanonicalField, unknown>;
@@ -239,13 +260,23 @@ export function compileMapping(definition: MappingDefinition): CompiledMapping {
   };
 }
 
+/**
+ * Each top-level payload field written from the canonical `active` (Kong `is_active`, the WMS's
+ * `status` through its table), as it reads for an inactive record. A field whose pipe needs the
+ * tenant or refuses `false` is not one a deactivation can send.
+ */
 function inactivePayload(payload: PayloadSpec): Record<string, unknown> | undefined {
-  const fields = Object.entries(payload).filter(
-    ([, entry]) =>
-      entry === "active" ||
-      (typeof entry === "object" && "from" in entry && entry.from === "active" && !entry.pipe?.length),
-  );
-  return fields.length > 0 ? Object.fromEntries(fields.map(([key]) => [key, false])) : undefined;
+  const noTenant = { product: { defaults: {} } } as unknown as Tenant;
+  const fields: [string, unknown][] = [];
+  for (const [key, entry] of Object.entries(payload)) {
+    if (entry === "active") fields.push([key, false]);
+    if (typeof entry !== "object" || !("from" in entry) || entry.from !== "active") continue;
+    const steps = (entry.pipe ?? []).map((step) => compileStep(step, { trimmed: false }));
+    if (steps.some((step) => typeof step === "string")) continue;
+    const value = runPipeline(steps as StepFn[], false, noTenant);
+    if (!(value instanceof Rejected) && value !== undefined) fields.push([key, value]);
+  }
+  return fields.length > 0 ? Object.fromEntries(fields) : undefined;
 }
 
 function rejection(fields: Record<string, string>): MapResult {

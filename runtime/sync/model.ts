@@ -5,7 +5,7 @@ import type { VerifyRunReport } from "../verify/report.js";
 
 export type ProductType = "kong-rfid" | "wms";
 
-/** What became of one source record in one run (SYSTEM.md §8). */
+/** What became of one source record in one run (docs/architecture.md). */
 export const OUTCOMES = ["created", "updated", "unchanged", "rejected", "failed"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
@@ -15,7 +15,7 @@ export const TALLIES = ["deactivated", "reactivated"] as const;
 /**
  * Invariant: extracted = created + updated + unchanged + rejected + failed. `deactivated` and
  * `reactivated` are tallies beside the outcomes, not outcomes: a deactivated record was not extracted
- * (SYSTEM.md §8), and a reactivated one is also counted `created` or `updated`.
+ * (docs/architecture.md), and a reactivated one is also counted `created` or `updated`.
  */
 export type Counts = { extracted: number } & Record<Outcome, number> & {
     deactivated: number;
@@ -108,6 +108,21 @@ export interface RecordError {
 export type RunStatus = "running" | "succeeded" | "partial" | "failed";
 export type RunTrigger = "schedule" | "manual" | "cli" | "retry" | "repair" | "verify";
 
+/** Keys of a held set shown on its run (the API, the console, the CLI), and kept with the pass's decision. */
+export const HELD_KEYS_SHOWN = 50;
+
+/** What a run held for approval: how many, the limit, the set's fingerprint and its first keys. */
+export interface HeldDeactivations {
+  count: number;
+  limit: number;
+  /** Of the whole set (deactivate.ts): an approval names the run, the pass compares sets. */
+  fingerprint?: string;
+  /** The first 50 keys (f120_id), in key order. */
+  keys?: string[];
+  /** Held whatever the limit: the extraction returned no record that could witness a confirming read. */
+  unconfirmed?: boolean;
+}
+
 /** A run as recorded: what the API shows, and the flags the pipeline steps coordinate through. */
 export interface RunRecord {
   runId: string;
@@ -129,8 +144,11 @@ export interface RunRecord {
   failedUnitStreak?: number;
   /** A verify run's report (trigger `verify`): counts per status and the first differences. */
   verify?: VerifyRunReport;
-  /** The number of deactivations an operator approved for this run (must equal what it finds). */
-  approveDeactivations?: number;
+  /**
+   * The run whose held deactivations an operator approved for this one: this run applies what it
+   * finds only if that is the held set or part of it.
+   */
+  approveDeactivationsOf?: string;
   /** Deactivations found but held, none applied: more than the tenant's limit and not approved. */
-  heldDeactivations?: { count: number; limit: number };
+  heldDeactivations?: HeldDeactivations;
 }

@@ -17,6 +17,8 @@ export interface RecordMapper {
    * undefined when the mapping writes no active flag (then nothing can be deactivated).
    */
   readonly inactive?: Record<string, unknown>;
+  /** The payload fields the product's list shows, when fewer than the payload (the WMS's). */
+  readonly listed?: readonly string[];
 }
 
 export type WriteResult =
@@ -49,6 +51,8 @@ export interface LedgerEntry {
   active?: false;
   /** That write brought an inactive record back (a redelivered message counts it `reactivated` again). */
   reactivated?: true;
+  /** For a product that lists only some fields: the hash of those (`listedHash`), what verify compares. */
+  listedHash?: string;
 }
 
 /** What a ledger write did: the keys it left as they were, because a later run's entry is stored. */

@@ -64,7 +64,9 @@ export interface RunFacts {
   stopReason?: string;
   /** "drift: …" when most rows were rejected for one reason (see drift.ts). */
   drift?: string;
-  held?: { count: number; limit: number };
+  held?: { count: number; limit: number; unconfirmed?: boolean };
+  /** Why the deactivation pass could not do its work (nothing was deactivated). */
+  deactivationFailed?: string;
 }
 
 /**
@@ -79,7 +81,12 @@ export function judgeRun(
   if (facts.drift) return { status: "failed", reason: facts.drift };
   if (p.extracted > 0 && p.failed === p.extracted) return { status: "failed" };
   const reasons: string[] = [];
-  if (facts.held) reasons.push(`held ${facts.held.count} deactivations, limit ${facts.held.limit}`);
+  if (facts.held?.unconfirmed)
+    reasons.push(
+      `held ${facts.held.count} deactivations: Siesa returned no record to confirm their absence against`,
+    );
+  else if (facts.held) reasons.push(`held ${facts.held.count} deactivations, limit ${facts.held.limit}`);
+  if (facts.deactivationFailed) reasons.push(facts.deactivationFailed);
   if (p.deactivationsFailed > 0) reasons.push(`${p.deactivationsFailed} deactivations failed`);
   if (reasons.length > 0) return { status: "partial", reason: reasons.join("; ") };
   return p.rejected + p.failed > 0 ? { status: "partial" } : { status: "succeeded" };

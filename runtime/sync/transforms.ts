@@ -33,11 +33,23 @@ export type Step =
   | readonly ["default", Scalar]
   | readonly ["constant", Scalar | readonly Scalar[]]
   | readonly ["fromTenant", string]
+  | readonly ["ifPresent", Scalar]
+  | readonly ["mapThrough", MapThrough]
   | readonly ["oneOf", readonly Scalar[]]
   | readonly ["maxLength", number]
   | readonly ["truncate", number];
 
 export type TransformName = Extract<Step, string> | Extract<Step, readonly unknown[]>[0];
+
+/**
+ * A value translated through a table (`{ "true": "ACTIVE", "false": "INACTIVE" }`), the tenant's own
+ * entries first when `tenantKey` is set: `product.defaults["<tenantKey>.<value>"]` (a per-tenant unit
+ * map, `inventory_unit.UND`). A value neither has is refused, naming the key that would translate it.
+ */
+export interface MapThrough {
+  table: Readonly<Record<string, Scalar>>;
+  tenantKey?: string;
+}
 
 /** Why a value was refused, e.g. "must be one of UND, KLS (got ???)". */
 export class Rejected {
@@ -185,6 +197,35 @@ const TRANSFORMS: Record<TransformName, TransformSpec> = {
         ? undefined
         : "needs the name of a key in tenant product.defaults",
     make: (arg) => (_value, tenant) => tenant.product.defaults[arg as string],
+  },
+  ifPresent: {
+    checkArg: (arg) => (isScalar(arg) ? undefined : "needs a string, number, boolean or null"),
+    make: (arg) => (value) => (isAbsent(value) ? undefined : (arg as Scalar)),
+  },
+  mapThrough: {
+    checkArg: (arg) => {
+      const spec = arg as Partial<MapThrough> | null;
+      if (typeof spec !== "object" || spec === null || typeof spec.table !== "object" || spec.table === null)
+        return 'needs { "table": { "<value>": <result>, … } } and optionally "tenantKey"';
+      if (!Object.values(spec.table).every(isScalar)) return "needs scalar results in its table";
+      if (spec.tenantKey !== undefined && (typeof spec.tenantKey !== "string" || spec.tenantKey === ""))
+        return "needs tenantKey to name a key prefix of tenant product.defaults";
+      return undefined;
+    },
+    make: (arg) => {
+      const { table, tenantKey } = arg as MapThrough;
+      const known = Object.keys(table).join(", ");
+      return (value, tenant) =>
+        eachItem((item) => {
+          if (item === null || item === "") return undefined;
+          const key = String(item);
+          const own = tenantKey === undefined ? undefined : tenant.product.defaults[`${tenantKey}.${key}`];
+          if (own !== undefined) return own;
+          if (Object.hasOwn(table, key)) return table[key] as Scalar;
+          const hint = tenantKey ? ` or product.defaults["${tenantKey}.${key}"] in the tenant file` : "";
+          return new Rejected(`has no translation for ${show(item)} (known: ${known}${hint})`);
+        })(value);
+    },
   },
   oneOf: {
     checkArg: (arg) =>

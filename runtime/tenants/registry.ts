@@ -161,12 +161,76 @@ export function buildRegistry(
     tenants.push(tenant);
   }
 
+  errors.push(...overlaps(tenants, fileOfId));
+
   if (errors.length > 0) {
     errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)); // stable: a file's problems stay in order
     throw new TenantConfigErrors(errors);
   }
   return registryOf(tenants);
 }
+
+/**
+ * What no two tenants may share without saying why: a copied tenant file with only its id changed
+ * would otherwise pass review pointing at another client's account, ERP company and product
+ * customer, and two runs would write each other's records.
+ */
+const SHARED: readonly { field: string; what: string; key: (t: Tenant) => string | undefined }[] = [
+  { field: "clientAccount", what: "client account", key: (t) => t.clientAccount },
+  {
+    field: "siesa",
+    what: "Siesa company",
+    key: (t) => `${hostOf(t.siesa.baseUrl)} company ${t.siesa.companyId}, ERP company ${t.siesa.erpCompany}`,
+  },
+  {
+    field: "product",
+    what: "product customer",
+    // A WMS instance serves one client: its host is the customer. Kong's customers share a host.
+    key: (t) =>
+      t.product.type === "wms"
+        ? `${hostOf(t.product.baseUrl)}`
+        : `${hostOf(t.product.baseUrl)} customer ${String(t.product.defaults.customer_id)}`,
+  },
+];
+
+/** Each pair of tenants sharing one of SHARED, unless either file's `sharedWith` names the other. */
+function overlaps(tenants: readonly Tenant[], fileOfId: ReadonlyMap<string, string>): TenantConfigError[] {
+  const found: TenantConfigError[] = [];
+  for (const { field, what, key } of SHARED) {
+    const first = new Map<string, Tenant>();
+    for (const tenant of [...tenants].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      const value = key(tenant);
+      if (value === undefined) continue;
+      const other = first.get(value);
+      if (!other) {
+        first.set(value, tenant);
+        continue;
+      }
+      if (tenant.sharedWith?.[other.id] || other.sharedWith?.[tenant.id]) continue;
+      // Which of the two is the copy is the reviewer's call: both files are named.
+      for (const [self, them] of [
+        [other, tenant],
+        [tenant, other],
+      ] as const)
+        found.push(
+          new TenantConfigError(
+            fileOfId.get(self.id) ?? self.id,
+            field,
+            `shares its ${what} (${value}) with ${them.id} (${fileOfId.get(them.id) ?? them.id}): two tenants must not point at the same ${what} unless one of their files says why, with sharedWith: { "${them.id}": "<why>" }`,
+          ),
+        );
+    }
+  }
+  return found;
+}
+
+const hostOf = (url: string): string => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+};
 
 /** The compiled mapping a tenant names, or why there is none. Compiles each mapping once. */
 function compiledMapping(

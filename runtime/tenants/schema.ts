@@ -50,6 +50,11 @@ export interface Tenant {
   };
   /** Name of a mapping in mappings/ (e.g. "kong"). */
   mapping: string;
+  /**
+   * Other tenants this one shares its client account, Siesa company or product customer with, each
+   * with why (reviewed in the pull request): without it, tenants:check refuses the overlap.
+   */
+  sharedWith?: Record<string, string>;
 }
 
 export const ENVIRONMENTS = ["staging", "production", "local"] as const;
@@ -164,6 +169,12 @@ const TenantObject = v.strictObject({
     ),
   }),
   mapping: v.pipe(v.string(), v.nonEmpty("must name a mapping in mappings/")),
+  sharedWith: v.optional(
+    v.record(
+      v.string(),
+      v.pipe(v.string(), v.minLength(10, "must say why the two tenants share it (at least 10 characters)")),
+    ),
+  ),
 });
 type TenantShape = v.InferOutput<typeof TenantObject>;
 

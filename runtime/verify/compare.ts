@@ -42,13 +42,29 @@ export class Comparison {
   readonly #seen = new Set<string>();
   #listed = 0;
 
+  /** The shape of the fields the product lists, when it lists fewer than the payload. */
+  readonly #listedShape?: PayloadShape;
+
   constructor(
     entries: Iterable<LedgerEntry>,
     private readonly shape: PayloadShape,
     /** The mapping's inactive fields (Kong `{"is_active": false}`): what a deactivated record holds. */
     private readonly inactive: Record<string, unknown> = {},
+    /** The payload fields the product's list shows (the WMS's), when fewer than the payload. */
+    listed?: readonly string[],
   ) {
     for (const entry of entries) this.#byProductId.set(entry.productId, entry);
+    if (listed)
+      this.#listedShape = Object.fromEntries(
+        listed.flatMap((field) => (shape[field] === undefined ? [] : [[field, shape[field]]])),
+      ) as PayloadShape;
+  }
+
+  /** What the ledger says we wrote, compared on what the product shows of it. */
+  #holdsWritten(fields: Record<string, unknown>, entry: LedgerEntry): boolean {
+    if (this.#listedShape && entry.listedHash)
+      return holdsWrittenPayload(fields, this.#listedShape, entry.listedHash);
+    return holdsWrittenPayload(fields, this.shape, entry.hash);
   }
 
   get listed(): number {
@@ -85,7 +101,7 @@ export class Comparison {
             externalId: record.externalId,
             detail: `active again in the product since run ${entry.runId} set it inactive (${entry.updatedAt})`,
           });
-      } else if (holdsWrittenPayload(record.fields, this.shape, entry.hash)) {
+      } else if (this.#holdsWritten(record.fields, entry)) {
         this.counts.ok++;
       } else {
         this.#differ({

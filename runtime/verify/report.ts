@@ -1,6 +1,6 @@
 import type { ProductType } from "../sync/model.js";
 
-/** What verify finds for each record (SYSTEM.md §8, "Verify"). */
+/** What verify finds for each record (docs/operations.md, `npm run verify`). */
 export const VERIFY_STATUSES = ["ok", "missing", "drifted", "unknown"] as const;
 export type VerifyStatus = (typeof VERIFY_STATUSES)[number];
 export type VerifyCounts = Record<VerifyStatus, number>;

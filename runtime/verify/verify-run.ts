@@ -1,102 +1,149 @@
-import { defaultPolicy } from "../http/policy.js";
+import type { TenantCredentials } from "../compose.js";
+import { defaultPolicy, longestCallMs } from "../http/policy.js";
+import { expireRun } from "../pipeline/expire-run.js";
+import type { VerifyRequest } from "../pipeline/messages.js";
 import type { RunEnd } from "../pipeline/ports.js";
-import { startRun, takeLease } from "../pipeline/start-run.js";
+import { startRun } from "../pipeline/start-run.js";
 import { createProductClient } from "../products/index.js";
-import { newRunId } from "../store/runs.js";
-import { type RunRecord, zeroCounts } from "../sync/model.js";
+import type { ProductReader } from "../products/types.js";
+import { zeroCounts } from "../sync/model.js";
 import type { Tenant } from "../tenants/schema.js";
 import type { RunDependencies } from "../workers/dependencies.js";
 import { markForRepair, repairable } from "./repair.js";
 import { allOk, keptReport, type VerifyReport, type VerifyRunReport } from "./report.js";
-import { verifyTenant } from "./verify.js";
+import { VerifyOutOfTimeError, verifyTenant } from "./verify.js";
 
 /**
- * How long the API's verify may go on reading, and its calls' policy: the function has 15 s, so one
- * more page (3 s, one retry) after the budget still ends in time to write the run.
+ * A verify as a run (POST /tenants/:id/verify): the API takes the tenant's lease, records the run
+ * (trigger `verify`) and queues it (request-verify.ts), answering at once; the verify worker reads the
+ * product back and compares it with the ledger (`verifyRun`), holding the lease so no sync writes
+ * meanwhile (its writes would read as drift), and ends the run with its report: `succeeded` when every
+ * record is ok, `partial` with differences, `failed` when it could not read or ran out of time. With
+ * `repair`, the missing and drifted records are marked in the ledger and a normal run with trigger
+ * `repair` is started once the lease is free; the report names that run.
  */
-export const API_VERIFY_BUDGET_MS = 8_000;
-const API_VERIFY_POLICY = { retryAttempts: 1, timeoutMs: 3_000, maxDelayMs: 500, rateLimitRetries: 1 };
 
-export type VerifyRunResult = { started: true; run: RunRecord } | { started: false; activeRunId: string };
+/** The verify's product calls: quick to give up, so that one page's longest time stays short. */
+export const VERIFY_POLICY = { retryAttempts: 1, timeoutMs: 10_000, maxDelayMs: 1_000, rateLimitRetries: 1 };
+/** The longest one list page can take: a login, the page, and after a 401 a new login and the page again. */
+export const PAGE_WORST_MS = 4 * longestCallMs(VERIFY_POLICY);
+/** Kept at the end of the worker's time: marking what to repair, ending the run, the lease, the repair run. */
+export const END_RESERVE_MS = 20_000;
+/** The most records one verify marks for repair, so that its ledger reads and writes stay well inside END_RESERVE_MS. */
+export const MAX_REPAIR_MARKS = 10_000;
+
+/** Why a verify run whose worker stopped (timed out, crashed) before ending it is ended by another. */
+export const VERIFY_DIED =
+  "the verify's worker stopped before it ended the run (the function timed out or crashed)";
+
+/** The tenant's product client under the verify's call policy. */
+const productReader = (tenant: Tenant, credentials: TenantCredentials, ctx: RunDependencies): ProductReader =>
+  createProductClient(tenant.product.type, {
+    baseUrl: tenant.product.baseUrl,
+    endpoints: tenant.product.endpoints,
+    credentials: credentials.product,
+    policy: defaultPolicy(VERIFY_POLICY),
+    tenantId: tenant.id,
+    log: ctx.log,
+  });
 
 /**
- * A verify as a run (POST /tenants/:id/verify): it holds the tenant's lease while it reads, so no sync
- * writes meanwhile (its writes would read as drift), and ends with its report on the run record, trigger
- * `verify`: `succeeded` when every record is ok, `partial` with differences, `failed` when it could not
- * read. With `repair`, the missing and drifted records are marked in the ledger and a normal run with
- * trigger `repair` is started through the queues once the lease is free; the report names that run.
- * It reads synchronously, one list call per 100 records, for at most `budgetMs`: a bigger catalogue
- * ends the run `failed` with a reason that says to use `npm run verify`.
+ * The verify worker's part, for one verify request. It reads while a page still fits before the
+ * earlier of the invocation's deadline and the lease's expiry, less END_RESERVE_MS, so it always ends
+ * its run and gives the lease back itself. A request whose run ended is dropped; one whose run lost
+ * its lease (an earlier delivery died after giving it back, or it expired) ends the run failed.
  */
-export async function runVerify(
+export async function verifyRun(
   ctx: RunDependencies,
-  tenant: Tenant,
-  options: { repair: boolean; budgetMs?: number },
-): Promise<VerifyRunResult> {
-  const started = ctx.now();
-  const runId = newRunId(started);
-  const lease = await takeLease(ctx, tenant, runId, started);
-  if (!lease.acquired) return { started: false, activeRunId: lease.holder.runId };
-  try {
-    await ctx.runs.create({
-      runId,
-      tenantId: tenant.id,
-      trigger: "verify",
-      status: "running",
-      startedAt: started.toISOString(),
-      counts: zeroCounts(),
-      errors: [],
-    });
-  } catch (error) {
-    await ctx.lease.release(tenant.id, runId);
-    throw error;
+  request: VerifyRequest,
+  delivery: { deadline?: number },
+): Promise<void> {
+  const { tenantId, runId } = request;
+  const run = await ctx.runs.get(tenantId, runId);
+  if (run?.status !== "running") {
+    await ctx.lease.release(tenantId, runId);
+    ctx.log.info("verify request of a finished run ignored", { tenantId, runId });
+    return;
   }
+  const lease = await ctx.lease.current(tenantId);
+  const tenant = await ctx.tenants.get(tenantId);
+  if (lease?.runId !== runId || !tenant) {
+    await expireRun(ctx, tenantId, runId, tenant ? VERIFY_DIED : `tenant ${tenantId} is not deployed`);
+    if (lease?.runId === runId) await ctx.lease.release(tenantId, runId);
+    return;
+  }
+
+  const started = ctx.now();
+  // The invocation's deadline is on the process clock; what is left of it is counted on ctx's.
+  const endBy = Math.min(
+    delivery.deadline === undefined
+      ? Number.POSITIVE_INFINITY
+      : started.getTime() + delivery.deadline - Date.now(),
+    Date.parse(lease.expiresAt),
+  );
   let end: RunEnd;
   let marked = 0;
   try {
+    const credentials = await ctx.credentials.forTenant(tenant);
     const report = await verifyTenant({
       tenant,
-      product: await productReader(ctx, tenant),
+      product: productReader(tenant, credentials, ctx),
       ledger: ctx.ledger,
       now: ctx.now,
-      budgetMs: options.budgetMs ?? API_VERIFY_BUDGET_MS,
+      ...(Number.isFinite(endBy) ? { deadline: { at: endBy - END_RESERVE_MS, pageMs: PAGE_WORST_MS } } : {}),
     });
-    if (options.repair && repairable(report) > 0) marked = await markForRepair(ctx.ledger, report, ctx.now());
-    end = ending(report, started, ctx.now());
+    if (request.repair && repairable(report) > 0) marked = await markSome(ctx, report);
+    end = ending(report, new Date(run.startedAt), ctx.now());
   } catch (error) {
     const finished = ctx.now();
+    const message = error instanceof Error ? error.message : String(error);
     end = {
       status: "failed",
       finishedAt: finished.toISOString(),
-      durationMs: finished.getTime() - started.getTime(),
-      reason: `verify could not read the product: ${error instanceof Error ? error.message : String(error)}`,
+      durationMs: finished.getTime() - Date.parse(run.startedAt),
+      reason:
+        error instanceof VerifyOutOfTimeError
+          ? `verify ran out of time: ${message}`
+          : `verify could not read the product: ${message}`,
     };
   } finally {
     await ctx.lease.release(tenant.id, runId);
   }
 
-  if (end.verify && options.repair) end.verify.repair = await startRepair(ctx, tenant, marked);
+  if (end.verify && request.repair) {
+    const repair = await startRepair(ctx, tenant, marked);
+    const left = end.verify.counts.missing + end.verify.counts.drifted - marked;
+    const partly =
+      left > 0 && marked > 0
+        ? `marked the first ${marked}: verify with repair again for the other ${left}`
+        : undefined;
+    const reason = [repair.reason, partly].filter(Boolean).join("; ");
+    end.verify.repair = { ...repair, ...(reason ? { reason } : {}) };
+  }
   await ctx.runs.complete(tenant.id, runId, { ...end, counts: zeroCounts() });
   await ctx.audit.record(tenant.id, {
     action: "verified",
     runId,
     detail: { status: end.status, ...(end.verify ? { counts: end.verify.counts } : {}) },
   });
-  const run = await ctx.runs.get(tenant.id, runId);
-  if (!run) throw new Error(`verify run ${runId} of ${tenant.id} vanished`);
-  return { started: true, run };
+  ctx.log.info("tenant verified", { tenantId, runId, status: end.status });
 }
 
-async function productReader(ctx: RunDependencies, tenant: Tenant) {
-  const credentials = await ctx.credentials.forTenant(tenant);
-  return createProductClient(tenant.product.type, {
-    baseUrl: tenant.product.baseUrl,
-    endpoints: tenant.product.endpoints,
-    credentials: credentials.product,
-    policy: defaultPolicy(API_VERIFY_POLICY),
-    tenantId: tenant.id,
-    log: ctx.log,
-  });
+/** Marks the first MAX_REPAIR_MARKS records to repair (a bigger mismatch is repaired over several verifies). */
+function markSome(ctx: RunDependencies, report: VerifyReport): Promise<number> {
+  const toRepair = report.differences.filter((d) => d.status === "missing" || d.status === "drifted");
+  const first = new Set(toRepair.slice(0, MAX_REPAIR_MARKS));
+  return markForRepair(
+    ctx.ledger,
+    { ...report, differences: report.differences.filter((d) => first.has(d)) },
+    ctx.now(),
+  );
+}
+
+/** A verify request in its dead-letter queue: its run ends failed and its lease is given back. */
+export async function settleVerify(ctx: RunDependencies, request: VerifyRequest): Promise<void> {
+  await expireRun(ctx, request.tenantId, request.runId, VERIFY_DIED);
+  await ctx.lease.release(request.tenantId, request.runId);
 }
 
 function ending(report: VerifyReport, started: Date, finished: Date): RunEnd {

@@ -17,15 +17,22 @@ export interface VerifyOptions {
   onProgress?: (progress: { read: number; counts: Readonly<VerifyCounts> }) => void;
   now?: () => Date;
   /**
-   * Stop with an error once reading took longer than this (the API's function has 15 s: a verify
-   * cut off by its timeout would leave its run open and the tenant's lease held).
+   * When reading must be over (epoch ms, on `now`'s clock), and the longest one page can take: a
+   * page that might not be read by then is not asked for, and the verify stops with
+   * VerifyOutOfTimeError (a verify cut off by its function's timeout would leave its run open and
+   * the tenant's lease held).
    */
-  budgetMs?: number;
+  deadline?: { at: number; pageMs: number };
+}
+
+/** The verify stopped before a page that might not have been read in the time left. */
+export class VerifyOutOfTimeError extends Error {
+  override readonly name = "VerifyOutOfTimeError";
 }
 
 /**
- * Reads every record of the tenant back from its product and compares it with the ledger (SYSTEM.md
- * §8, "Verify"): `ok`, `missing` (we wrote it, it is gone), `drifted` (changed by someone else since
+ * Reads every record of the tenant back from its product and compares it with the ledger (docs/operations.md,
+ * `npm run verify`): `ok`, `missing` (we wrote it, it is gone), `drifted` (changed by someone else since
  * our write), `unknown` (the tenant's, in the product, never written by us). Writes nothing.
  */
 export async function verifyTenant(options: VerifyOptions): Promise<VerifyReport> {
@@ -34,20 +41,27 @@ export async function verifyTenant(options: VerifyOptions): Promise<VerifyReport
   const started = now();
   const definition = MAPPINGS[tenant.mapping];
   if (!definition) throw new Error(`tenant ${tenant.id}: mapping "${tenant.mapping}" does not exist`);
+  const mapping = compileMapping(definition);
   const comparison = new Comparison(
     await ledgerEntries(options.ledger, tenant.id),
     payloadShape(definition.payload),
-    compileMapping(definition).inactive,
+    mapping.inactive,
+    mapping.listed,
   );
-  for await (const page of options.product.list(scopeOf(tenant))) {
-    comparison.add(page);
-    options.onProgress?.({ read: comparison.listed, counts: comparison.counts });
-    const elapsed = now().getTime() - started.getTime();
-    if (options.budgetMs !== undefined && elapsed > options.budgetMs) {
-      throw new Error(
-        `stopped after ${(elapsed / 1000).toFixed(1)} s with ${comparison.listed} records read: too many to verify here, use npm run verify -- --tenant ${tenant.id}`,
+  const pages = options.product.list(scopeOf(tenant));
+  for (;;) {
+    const { deadline } = options;
+    if (deadline && now().getTime() + deadline.pageMs > deadline.at) {
+      await pages.return(undefined);
+      const left = Math.max(0, deadline.at - now().getTime());
+      throw new VerifyOutOfTimeError(
+        `stopped with ${comparison.listed} records read, ${Math.floor(left / 1000)} s before its time ran out (a page may take ${deadline.pageMs / 1000} s): too many to verify here, use npm run verify -- --tenant ${tenant.id}`,
       );
     }
+    const next = await pages.next();
+    if (next.done) break;
+    comparison.add(next.value);
+    options.onProgress?.({ read: comparison.listed, counts: comparison.counts });
   }
   comparison.finish();
   return {

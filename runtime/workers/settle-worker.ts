@@ -3,8 +3,16 @@ import type { SQSRecord } from "aws-lambda";
 import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
 import { deadLetterSuffix, QUEUES, type QueueName } from "../pipeline/config.js";
 import type { PipelineContext } from "../pipeline/context.js";
-import { ExtractUnitSchema, LoadChunkSchema, parseMessage, SyncRequestSchema } from "../pipeline/messages.js";
+import { settleDeactivationPass } from "../pipeline/deactivate.js";
+import {
+  LoadChunkSchema,
+  PagesMessageSchema,
+  parseMessage,
+  SyncRequestSchema,
+  VerifyRequestSchema,
+} from "../pipeline/messages.js";
 import { settleChunk, settleRequest, settleUnit } from "../pipeline/settle.js";
+import { settleVerify } from "../verify/verify-run.js";
 import type { QueueHandler } from "./dependencies.js";
 
 /** Which pipeline queue a dead-letter queue's ARN belongs to. */
@@ -14,7 +22,7 @@ export function queueOfDeadLetter(queueArn: string): QueueName | undefined {
 }
 
 /**
- * The consumer of the three dead-letter queues: counts what a message's last delivery left
+ * The consumer of the dead-letter queues: counts what a message's last delivery left
  * uncounted (see settle.ts), so every run finishes. A message it cannot read is logged and dropped:
  * it could never be counted, and keeping it would only deliver it again.
  */
@@ -23,8 +31,10 @@ export function settleWorker(ctx: PipelineContext): QueueHandler {
     const queue = queueOfDeadLetter(record.eventSourceARN);
     const where = { queueArn: record.eventSourceARN, messageId: record.messageId };
     try {
-      if (queue === "pages")
-        return await settleUnit(ctx, parseMessage(ExtractUnitSchema, record.body, "pages DLQ"));
+      if (queue === "pages") {
+        const message = parseMessage(PagesMessageSchema, record.body, "pages DLQ");
+        return await ("pass" in message ? settleDeactivationPass(ctx, message) : settleUnit(ctx, message));
+      }
       if (queue === "loads")
         return await settleChunk(ctx, parseMessage(LoadChunkSchema, record.body, "loads DLQ"));
       if (queue === "syncRequests") {
@@ -32,6 +42,8 @@ export function settleWorker(ctx: PipelineContext): QueueHandler {
         const sentAt = new Date(Number(record.attributes.SentTimestamp ?? Date.now()));
         return await settleRequest(ctx, request, { messageId: record.messageId, sentAt });
       }
+      if (queue === "verifyRequests")
+        return await settleVerify(ctx, parseMessage(VerifyRequestSchema, record.body, "verify-requests DLQ"));
       ctx.log.error("dead-lettered message from an unknown queue dropped", where);
     } catch (error) {
       if (error instanceof Error && error.name === "MessageFormatError") {
@@ -44,8 +56,8 @@ export function settleWorker(ctx: PipelineContext): QueueHandler {
     }
   };
   return async (event) => {
-    // One message at a time: two dead copies of one chunk (a re-send after FIFO's deduplication
-    // window) must not both find it uncounted and both patch its records. Dead letters are few.
+    // One message at a time (dead letters are few): two dead copies of one chunk (a re-send after
+    // FIFO's deduplication window) are settled one after the other, and the second finds it counted.
     const response = await processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
       throwOnFullBatchFailure: false,
       processInParallel: false,

@@ -30,16 +30,19 @@ export interface WorkerDefinition<S extends GenericSchema> {
   queue: QueueName;
   schema: S;
   handle(message: InferOutput<S>, delivery: MessageDelivery): Promise<void>;
+  /** The latest (epoch ms) a failed message may come back, if its run sets one (pipeline/run-end.ts). */
+  returnBy?(message: InferOutput<S>): Promise<number | undefined>;
 }
 
 /**
  * An SQS-fed Lambda handler: parses every message with its schema, handles each (Powertools batch
  * reports the failed ones as `batchItemFailures`, so only those come back), and asks SQS to deliver a
  * failed message again after a doubling backoff (or the delay a throttling API asked for) instead of
- * the whole visibility timeout.
+ * the whole visibility timeout. Never later than the message's run allows (`returnBy`): a message put
+ * off past its run's end would hold back its FIFO group, the next run's messages too.
  */
 export function sqsWorker<S extends GenericSchema>(
-  deps: Pick<WorkerDependencies, "log" | "metrics" | "redelivery" | "retryBaseSeconds">,
+  deps: Pick<WorkerDependencies, "log" | "metrics" | "redelivery" | "retryBaseSeconds" | "now">,
   definition: WorkerDefinition<S>,
 ): QueueHandler {
   const spec = QUEUES[definition.queue];
@@ -70,7 +73,8 @@ export function sqsWorker<S extends GenericSchema>(
         // The policy reads the deadline too: it never waits for a Retry-After past it.
         await withDeadline(deadline, () => definition.handle(message, delivery));
       } catch (error) {
-        const ids = message instanceof MessageFormatError || message === undefined ? {} : idsOf(message);
+        const valid = message instanceof MessageFormatError || message === undefined ? undefined : message;
+        const ids = valid === undefined ? {} : idsOf(valid);
         deps.log.error("message failed", {
           ...ids,
           queue: spec.suffix,
@@ -82,10 +86,18 @@ export function sqsWorker<S extends GenericSchema>(
           // An API that asked to be left alone for a while (a 429 longer than this invocation could
           // wait) gets that while; anything else the doubling backoff.
           const comeBackMs = retryAfterOf(error);
-          const delay =
+          const wanted =
             comeBackMs !== undefined
               ? comeBackDelaySeconds(comeBackMs)
               : retryDelaySeconds(receiveCount, deps.retryBaseSeconds);
+          // Never after its run allows: the step already gave up a wait that would not fit, and our
+          // own backoff is shortened to fit.
+          const by =
+            valid === undefined ? undefined : await definition.returnBy?.(valid).catch(() => undefined);
+          const delay =
+            by === undefined
+              ? wanted
+              : Math.min(wanted, Math.max(0, Math.floor((by - deps.now().getTime()) / 1000)));
           await deps.redelivery
             .retryLater(record.eventSourceARN, record.receiptHandle, delay)
             .catch(() => {});

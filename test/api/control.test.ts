@@ -91,20 +91,20 @@ describe("POST /tenants/:id/verify (the answers; the verify itself: test/api/ver
       ...(body !== undefined ? { body } : {}),
     });
 
-  it("answers 200 with the verify run; without a body it does not repair", async () => {
+  it("answers 202 with the verify run's id at once; without a body it does not repair", async () => {
     const { app, state } = apiUnderTest();
 
     const response = await post(app);
 
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ tenantId: "acme-staging", trigger: "verify" });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ runId: state.nextRunId });
     expect(state.verified).toEqual([{ tenantId: "acme-staging", repair: false }]);
   });
 
   it('passes {"repair": true} on', async () => {
     const { app, state } = apiUnderTest();
 
-    expect((await post(app, '{"repair": true}')).status).toBe(200);
+    expect((await post(app, '{"repair": true}')).status).toBe(202);
     expect(state.verified).toEqual([{ tenantId: "acme-staging", repair: true }]);
   });
 

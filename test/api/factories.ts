@@ -2,6 +2,7 @@ import { createApp } from "../../runtime/api/app.js";
 import type { ApiDependencies, Principal, RunView, StartRunResult } from "../../runtime/api/dependencies.js";
 import { createTokenVerifier, hashToken } from "../../runtime/aws/tokens.js";
 import type { ScheduleState } from "../../runtime/pipeline/ports.js";
+import { ApprovalError } from "../../runtime/pipeline/start-run.js";
 import { InvalidCursorError } from "../../runtime/store/errors.js";
 import { zeroCounts } from "../../runtime/sync/model.js";
 import type { Tenant, TenantInput } from "../../runtime/tenants/schema.js";
@@ -56,7 +57,7 @@ export function fakeApi() {
     ["globex-prod", "ENABLED"],
   ]);
   const runs: RunView[] = [];
-  const started: { tenantId: string; trigger: string; approveDeactivations?: number }[] = [];
+  const started: { tenantId: string; trigger: string; approveDeactivationsOf?: string }[] = [];
   const checked: string[] = [];
   const verified: { tenantId: string; repair: boolean }[] = [];
   const state = {
@@ -126,6 +127,13 @@ export function fakeApi() {
     startRun: async (tenantId, trigger, options = {}): Promise<StartRunResult> => {
       const active = await deps.runs.active(tenantId);
       if (active) return { started: false, activeRunId: active.runId };
+      // As strict as start-run.ts: an approval names a run of this tenant that held deactivations.
+      const approved = options.approveDeactivationsOf;
+      if (approved !== undefined) {
+        const held = runs.find((r) => r.runId === approved && r.tenantId === tenantId)?.heldDeactivations;
+        if (!held?.fingerprint)
+          throw new ApprovalError(`run ${approved} of tenant ${tenantId} held no deactivations`);
+      }
       started.push({ tenantId, trigger, ...options });
       runs.push(
         aRun({ runId: state.nextRunId, tenantId, trigger, status: "running", startedAt: NOW.toISOString() }),
@@ -136,15 +144,18 @@ export function fakeApi() {
       const active = await deps.runs.active(tenantId);
       if (active) return { started: false, activeRunId: active.runId };
       verified.push({ tenantId, ...options });
-      const run = aRun({
-        runId: state.nextRunId,
-        tenantId,
-        trigger: "verify",
-        counts: zeroCounts(),
-        errors: [],
-      });
-      runs.push(run);
-      return { started: true, run };
+      runs.push(
+        aRun({
+          runId: state.nextRunId,
+          tenantId,
+          trigger: "verify",
+          status: "running",
+          startedAt: NOW.toISOString(),
+          counts: zeroCounts(),
+          errors: [],
+        }),
+      );
+      return { started: true, runId: state.nextRunId };
     },
     checkTenant: async (tenantId) => {
       checked.push(tenantId);

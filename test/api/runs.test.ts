@@ -168,39 +168,116 @@ describe("POST /tenants/:id/runs (manual trigger)", () => {
     expect(state.started).toEqual([{ tenantId: "acme-staging", trigger: "manual" }]);
   });
 
-  it("starts a run that applies the deactivations an operator approves, by their number", async () => {
-    const { call, state } = apiUnderTest();
+  /** A finished run that held `count` deactivations (the first 50 keys kept), and the API over it. */
+  const withHeldRun = (count = 600) => {
+    const api = apiUnderTest();
+    const keys = Array.from({ length: Math.min(count, 50) }, (_, i) => String(1_000 + i));
+    const held = aRun({
+      runId: "20250310T100000.000Z-hhhhhhhhhhhh",
+      status: "partial",
+      reason: `held ${count} deactivations, limit 125`,
+      heldDeactivations: { count, limit: 125, fingerprint: "f".repeat(32), keys },
+    });
+    api.state.runs.push(held);
+    return { ...api, held, keys };
+  };
+
+  it("starts a run that applies the deactivations a named run held", async () => {
+    const { call, state, held } = withHeldRun();
 
     const { status } = await call(
       "POST",
       "/tenants/acme-staging/runs",
       "operator",
       {},
-      { approveDeactivations: 600 },
+      { approveDeactivationsOf: held.runId },
     );
 
     expect(status).toBe(202);
     expect(state.started).toEqual([
-      { tenantId: "acme-staging", trigger: "manual", approveDeactivations: 600 },
+      { tenantId: "acme-staging", trigger: "manual", approveDeactivationsOf: held.runId },
     ]);
   });
 
-  it("refuses an approval that is not a whole number, naming the field, and starts nothing", async () => {
-    const { call, state } = apiUnderTest();
+  it("refuses an approval naming a run that held nothing, naming the field, and starts nothing", async () => {
+    const { call, state } = withHeldRun();
+    state.runs.push(aRun({ runId: "20250310T090000.000Z-nnnnnnnnnnnn" }));
 
     const { status, body } = await call(
       "POST",
       "/tenants/acme-staging/runs",
       "operator",
       {},
-      { approveDeactivations: "all" },
+      { approveDeactivationsOf: "20250310T090000.000Z-nnnnnnnnnnnn" },
     );
 
     expect(status).toBe(400);
-    expect(body.error.message).toMatch(
-      /^invalid body parameter approveDeactivations: must be the number of deactivations held/,
+    expect(body.error.message).toBe(
+      "invalid body parameter approveDeactivationsOf: run 20250310T090000.000Z-nnnnnnnnnnnn of tenant acme-staging held no deactivations",
     );
     expect(state.started).toEqual([]);
+  });
+
+  it("refuses an approval naming another tenant's held run", async () => {
+    const { call, state, held } = withHeldRun();
+
+    const { status } = await call(
+      "POST",
+      "/tenants/globex-prod/runs",
+      "operator",
+      {},
+      { approveDeactivationsOf: held.runId },
+    );
+
+    expect(status).toBe(400);
+    expect(state.started).toEqual([]);
+  });
+
+  it.each([600, 1e20, "all", -1])(
+    "refuses the older count approval (%s) with a 400 naming it and the field to use, and starts nothing",
+    async (count) => {
+      const { call, state } = withHeldRun();
+
+      const { status, body } = await call(
+        "POST",
+        "/tenants/acme-staging/runs",
+        "operator",
+        {},
+        { approveDeactivations: count },
+      );
+
+      expect(status).toBe(400);
+      expect(body.error.message).toMatch(
+        /^invalid body parameter approveDeactivations: is no longer accepted: .*approveDeactivationsOf/,
+      );
+      expect(body.error.details.issues[0].field).toBe("approveDeactivations");
+      expect(state.started).toEqual([]);
+    },
+  );
+
+  it("refuses an approval that is not a run id, naming the field", async () => {
+    const { call } = withHeldRun();
+
+    const { status, body } = await call(
+      "POST",
+      "/tenants/acme-staging/runs",
+      "operator",
+      {},
+      { approveDeactivationsOf: 600 },
+    );
+
+    expect(status).toBe(400);
+    expect(body.error.details.issues[0].field).toBe("approveDeactivationsOf");
+  });
+
+  it("shows what a run held on GET /runs/:id: the count, the limit and the first 50 keys, never the set's fingerprint", async () => {
+    const { call, held, keys } = withHeldRun(600);
+
+    const { status, body } = await call("GET", `/runs/${held.runId}`);
+
+    expect(status).toBe(200);
+    expect(body.heldDeactivations).toEqual({ count: 600, limit: 125, keys });
+    expect(body.heldDeactivations.keys).toHaveLength(50);
   });
 
   it("answers 409 naming the active run when one is running", async () => {

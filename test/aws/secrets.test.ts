@@ -154,13 +154,14 @@ describe("each function reads only its own kind of secret (runtime/aws/secret-ac
       SIESA_INTEGRATION_SYNC_REQUESTS_URL: "https://sqs/1/a",
       SIESA_INTEGRATION_PAGES_URL: "https://sqs/1/b",
       SIESA_INTEGRATION_LOADS_URL: "https://sqs/1/c",
+      SIESA_INTEGRATION_VERIFY_REQUESTS_URL: "https://sqs/1/d",
     };
 
     expect(() => awsWorkerDependencies(env)).toThrow(
       "environment variable SIESA_INTEGRATION_FUNCTION is not set (the Pulumi program sets it)",
     );
     expect(() => awsWorkerDependencies({ ...env, SIESA_INTEGRATION_FUNCTION: "everything" })).toThrow(
-      "environment variable SIESA_INTEGRATION_FUNCTION is everything: expected one of dispatch, settle, extract, load, api",
+      "environment variable SIESA_INTEGRATION_FUNCTION is everything: expected one of dispatch, settle, extract, load, verify, api",
     );
     expect(() => awsWorkerDependencies({ ...env, SIESA_INTEGRATION_FUNCTION: "extract" })).not.toThrow();
   });

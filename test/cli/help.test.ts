@@ -11,6 +11,11 @@ const COMMANDS = [
   ["tenants:check", "--dir <dir>"],
   ["plan", "--stack <staging|prod>"],
   ["build", "--verbose"],
+  ["reset", "--verbose"],
+  ["bench:sync", "--latency-ms <ms>"],
+  ["bench:scale", "--items <n>"],
+  ["bench:stack", "--warm-up <n>"],
+  ["console:shot", "--url <url>"],
 ] as const;
 
 describe("every command answers --help", () => {
@@ -51,6 +56,24 @@ describe("a missing or wrong argument", () => {
     expect(stderr.split("\n")[0]).toBe(`sync: missing --tenant <id> (known tenants: ${known.join(", ")})`);
     expect(stderr).toContain("usage: npm run sync -- --tenant <id> [options]");
   });
+
+  it.each([
+    ["bench:sync", "--items", "abc"],
+    ["bench:scale", "--items", "0"],
+    ["bench:stack", "--requests", "2.5"],
+  ])(
+    "npm run %s -- %s %s names the option and its value, before anything is started",
+    async (script, option, value) => {
+      const { code, stdout, stderr } = await runScript(script, [option, value]);
+
+      expect(code).toBe(1);
+      expect(stdout).toBe("");
+      expect(stderr.split("\n")[0]).toMatch(
+        new RegExp(`^${script}: ${option} must be a whole number of at least [01] \\(got "${value}"\\)$`),
+      );
+      expect(stderr).toContain(`usage: npm run ${script} --`);
+    },
+  );
 
   it("npm run plan with an unknown stack names the known ones", async () => {
     const { code, stderr } = await runScript("plan", ["--stack", "qa"]);

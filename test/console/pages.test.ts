@@ -3,14 +3,16 @@ import { serveLocally } from "../../runtime/local/http.js";
 import type { Browser } from "../../scripts/chromium.js";
 import { aRun, TOKENS } from "../api/factories.js";
 import { browserAvailable, openConsole, SKIP_NOTE, screenshot, startBrowser } from "./browser.js";
-import { consoleOverFakeApi } from "./support.js";
+import { aHeldRun, consoleOverFakeApi } from "./support.js";
 
 /**
  * The console in a real browser over the API with in-memory dependencies, for what the local stack
  * does not produce on demand: held deactivations, a failed run with rejected records.
  */
 
-const api = consoleOverFakeApi({ "acme-staging": 600 });
+const api = consoleOverFakeApi();
+const heldRun = aHeldRun(600);
+api.state.runs.push(heldRun);
 let server: Awaited<ReturnType<typeof serveLocally>>;
 let browser: Browser;
 
@@ -24,7 +26,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, () => {
-  it("Approve sends exactly the number of deactivations held", async () => {
+  it("Approve names the run that held the deactivations", async () => {
     // prepare
     const page = await openConsole(browser, `${server.url}/console/tenants/acme-staging`, TOKENS.operator);
     const held = page.getByRole("region", { name: "Held deactivations" });
@@ -36,11 +38,11 @@ describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, (
     // assess
     await page
       .getByRole("status")
-      .getByText(/^Approved 600 deactivations/)
+      .getByText(/^Approved the deactivations run \S+ held/)
       .waitFor();
     expect(api.posts).toContainEqual({
       path: "/tenants/acme-staging/runs",
-      body: JSON.stringify({ approveDeactivations: 600 }),
+      body: JSON.stringify({ approveDeactivationsOf: heldRun.runId }),
     });
     await screenshot(page, "held-deactivations-approved");
     await page.close();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { apiUnderTest, aRun, TOKENS } from "../api/factories.js";
-import { consoleOverFakeApi } from "./support.js";
+import { aHeldRun, consoleOverFakeApi } from "./support.js";
 
 /**
  * The console's routes without a browser: what each answer holds and who may see it.
@@ -88,16 +88,35 @@ describe("the console's data", () => {
 });
 
 describe("held deactivations", () => {
-  it("show their number and an Approve button that sends exactly that number", async () => {
-    const { app } = consoleOverFakeApi({ "acme-staging": 600 });
+  it("show their number, the first keys, and an Approve button that names the run that held them", async () => {
+    const { app, state } = consoleOverFakeApi();
+    const held = aHeldRun(600);
+    state.runs.push(held);
 
     const html = await (
       await app.request("/console/fragments/tenants/acme-staging", { headers: bearer("operator") })
     ).text();
 
     expect(html).toContain("600 deactivations are held");
-    expect(html).toContain('data-body="{&quot;approveDeactivations&quot;:600}"');
+    expect(html).toContain("f120_id <code>7001, 7002, 7003");
+    expect(html).toContain("7050</code> and 550 more");
+    expect(html).toContain(`data-body="{&quot;approveDeactivationsOf&quot;:&quot;${held.runId}&quot;}"`);
     expect(html).toMatch(/<button[^>]*>Approve<\/button>/);
+  });
+
+  it("are listed on the page of the run that held them", async () => {
+    const { app, state } = consoleOverFakeApi();
+    const held = aHeldRun(12);
+    state.runs.push(held);
+
+    const html = await (
+      await app.request(`/console/fragments/runs/${held.runId}`, { headers: bearer("operator") })
+    ).text();
+
+    expect(html).toContain("12 deactivations held (limit 125)");
+    expect(html).toContain(
+      "f120_id <code>7001, 7002, 7003, 7004, 7005, 7006, 7007, 7008, 7009, 7010, 7011, 7012</code>",
+    );
   });
 
   it("appear in the tenants table only when the API reports them", async () => {

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { createApp } from "../../runtime/api/app.js";
 import { consoleRoutes } from "../../runtime/api/console/routes.js";
-import { fakeApi } from "../api/factories.js";
+import type { RunView } from "../../runtime/api/dependencies.js";
+import { aRun, fakeApi } from "../api/factories.js";
 import { recordingLog } from "../support/log.js";
 
 /**
@@ -28,4 +29,15 @@ export function consoleOverFakeApi(held: Record<string, number> = {}) {
     })
     .all("*", (c) => api.fetch(c.req.raw));
   return { app, deps, state, posts };
+}
+
+/** A finished run of acme-staging that held `count` deactivations, the API keeping the first 50 keys. */
+export function aHeldRun(count: number): RunView {
+  const keys = Array.from({ length: Math.min(count, 50) }, (_, i) => String(7_001 + i));
+  return aRun({
+    runId: "20250310T100000.000Z-hhhhhhhhhhhh",
+    status: "partial",
+    reason: `held ${count} deactivations, limit 125`,
+    heldDeactivations: { count, limit: 125, fingerprint: "f".repeat(32), keys },
+  });
 }

@@ -11,9 +11,9 @@ import type { Tenant } from "../../runtime/tenants/schema.js";
 import { type LocalSandboxes, type LocalSandboxOptions, startSandboxes } from "../../sandbox/local.js";
 import { quietLog } from "../support/log.js";
 
-// The catalogue as Siesa really serves it (SYSTEM.md §4), synced by the one engine against the
-// sandboxes: barcodes joined by reference reach Kong as ean and properties, and a record's identity
-// is its f120_id, so a renamed reference updates the SKU it already has.
+// The catalogue as Siesa really serves it (docs/integrations/INT-001-siesa.md), synced by the one engine
+// against the sandboxes: barcodes joined by reference reach Kong as ean and properties, and a record's
+// identity is its f120_id, so a renamed reference updates the SKU it already has.
 
 let demo: Tenant;
 const opened: LocalSandboxes[] = [];
@@ -42,13 +42,13 @@ async function world(options: Partial<LocalSandboxOptions> = {}) {
   opened.push(sandboxes);
   let ledger = await newStore();
   const run = async (
-    options: { forgetLedger?: boolean; mapping?: string; approveDeactivations?: number } = {},
+    options: { forgetLedger?: boolean; mapping?: string; approveDeactivationsOf?: string } = {},
   ) => {
     if (options.forgetLedger) ledger = await newStore();
     return runInProcess({
       tenant: withSandboxUrls({ ...demo, mapping: options.mapping ?? demo.mapping }, sandboxes),
-      ...(options.approveDeactivations !== undefined
-        ? { approveDeactivations: options.approveDeactivations }
+      ...(options.approveDeactivationsOf !== undefined
+        ? { approveDeactivationsOf: options.approveDeactivationsOf }
         : {}),
       credentials: sandboxes.credentials,
       store: dynamoPipelineStore(ledger.doc, ledger.names),
@@ -168,7 +168,7 @@ describe("the catalogue as Siesa serves it, synced to Kong", () => {
 const written = (kong: { skus: { getByExternalId(id: string): unknown } }, ids: number[]) =>
   ids.filter((id) => kong.skus.getByExternalId(String(id)) !== undefined);
 
-describe("items taken out of Siesa (SYSTEM.md §8: deactivation)", () => {
+describe("items taken out of Siesa (deactivation)", () => {
   it("sets 4 removed items inactive in Kong, deletes nothing, and reactivates them when they come back", async () => {
     const { kong, siesa, run } = await world();
     await run();
@@ -199,7 +199,7 @@ describe("items taken out of Siesa (SYSTEM.md §8: deactivation)", () => {
     expect(kong.skus.size).toBe(skus);
   });
 
-  it("holds 40 % removed at once (none applied), and applies exactly that number when approved", async () => {
+  it("holds 40 % removed at once (none applied), and applies that set when the run that held it is approved", async () => {
     const { kong, siesa, run } = await world();
     await run();
     const ids = written(kong, siesa.catalogue.companyItemIds());
@@ -211,19 +211,53 @@ describe("items taken out of Siesa (SYSTEM.md §8: deactivation)", () => {
     expect(held.status).toBe("partial");
     expect(held.reason).toMatch(new RegExp(`^held ${removed.length} deactivations, limit \\d+$`));
     expect(held.heldDeactivations?.count).toBe(removed.length);
+    expect(held.heldDeactivations?.keys).toEqual(removed.slice(0, 50).map(String));
     expect(held.counts.deactivated).toBe(0);
     expect(kong.skus.list().every((sku) => sku.is_active)).toBe(true);
 
-    // An approval for another number is no approval: still held.
-    const wrong = await run({ approveDeactivations: removed.length - 1 });
-    expect(wrong.status).toBe("partial");
-    expect(wrong.counts.deactivated).toBe(0);
+    // An approval of a set that lacks what this run finds is no approval: held again.
+    const more = ids.find((id) => !removed.includes(id)) as number;
+    siesa.catalogue.removeItems([more]);
+    const wider = await run({ approveDeactivationsOf: held.runId });
+    expect(wider.status).toBe("partial");
+    expect(wider.counts.deactivated).toBe(0);
+    siesa.catalogue.restoreItems([more]);
 
-    const approved = await run({ approveDeactivations: removed.length });
+    const approved = await run({ approveDeactivationsOf: held.runId });
 
     expect(approved.status).toBe("succeeded");
     expect(approved.counts.deactivated).toBe(removed.length);
     for (const id of removed) expect(kong.skus.getByExternalId(String(id))?.is_active).toBe(false);
+  });
+
+  it("deactivates nothing when Siesa answers one range 'no records' once, and still deactivates 4 removed items", async () => {
+    const { kong, siesa, run } = await world();
+    await run();
+    const removed = written(kong, siesa.catalogue.companyItemIds()).slice(10, 14);
+    siesa.catalogue.removeItems(removed);
+    // Siesa's "no records" for a transient problem (docs/integrations/INT-001-siesa.md), once, to the first range of
+    // items asked after the whole catalogue's: the extraction misses that range's records.
+    let glitched = 0;
+    siesa.setOptions({
+      noRecords: ({ descripcion, parametros }) => {
+        const range = /^f120_id_cia = \d+ AND f120_id >= (-?\d+) AND f120_id < -?\d+$/.exec(parametros ?? "");
+        if (descripcion !== "API_v2_Items" || !range || range[1] === "-2147483648" || glitched > 0)
+          return false;
+        glitched++;
+        return true;
+      },
+    });
+
+    const summary = await run();
+
+    expect(glitched).toBe(1);
+    expect(summary.status).toBe("succeeded");
+    expect(summary.counts.deactivated).toBe(removed.length);
+    const inactive = kong.skus
+      .list()
+      .filter((sku) => !sku.is_active)
+      .map((sku) => Number(sku.external_id));
+    expect(inactive.sort((a, b) => a - b)).toEqual(removed);
   });
 
   it("deactivates nothing when the extraction was incomplete", async () => {
@@ -241,7 +275,7 @@ describe("items taken out of Siesa (SYSTEM.md §8: deactivation)", () => {
   });
 });
 
-describe("drift (SYSTEM.md §8)", () => {
+describe("drift", () => {
   it("fails the run with the rule when most rows are rejected for the same reason", async () => {
     // The client's units changed: every item now carries one the mapping does not know.
     const mappings = MAPPINGS as Record<string, MappingDefinition>;

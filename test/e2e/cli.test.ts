@@ -88,7 +88,7 @@ describe("npm run sync", () => {
     expect(stdout).toMatch(/rejected\s+record \d+: /);
   });
 
-  it("holds deactivations above the limit (exit 2, the number in the summary) and applies them with --approve-deactivations", async () => {
+  it("holds deactivations above the limit (exit 2, the number in the summary) and applies them with --approve-deactivations-of the run that held them", async () => {
     const clean = await startSandboxes({ product: "kong-rfid", items: 60, seed: 12 });
     try {
       const env = {
@@ -120,9 +120,11 @@ describe("npm run sync", () => {
         counts: { deactivated: 0 },
         heldDeactivations: { count: removed.length },
       });
-      expect(held.stdout).toContain(`--approve-deactivations ${removed.length}`);
+      const heldRun = lastJsonLine(held.stdout).runId as string;
+      expect(held.stdout).toContain(`--approve-deactivations-of ${heldRun}`);
+      expect(held.stdout).toContain(`f120_id ${removed.join(", ")}\n`);
 
-      const approved = await sync([...args, "--approve-deactivations", String(removed.length)], env);
+      const approved = await sync([...args, "--approve-deactivations-of", heldRun], env);
 
       expect(approved.code).toBe(0);
       expect(lastJsonLine(approved.stdout)).toMatchObject({

@@ -124,7 +124,13 @@ describe("send() under the call policy", () => {
 
     expect(waits).toEqual([20_000]);
     expect(failure).toBeInstanceOf(ExternalCallError);
-    expect(failure).toMatchObject({ status: 429, retryable: true, retryAfterMs: 120_000 });
+    // It names the host that asked, for the record's reason should the wait outlast the run.
+    expect(failure).toMatchObject({
+      status: 429,
+      retryable: true,
+      retryAfterMs: 120_000,
+      host: new URL(api.url).host,
+    });
     expect(api.requests()).toBe(2);
   });
 

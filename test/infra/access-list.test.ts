@@ -36,6 +36,14 @@ describe("the reviewed access list", () => {
         .map((line) => line.split("  ")[0]),
     );
 
-    expect([...roles].sort()).toEqual(["api", "dispatch", "extract", "load", "scheduler", "settle"]);
+    expect([...roles].sort()).toEqual([
+      "api",
+      "dispatch",
+      "extract",
+      "load",
+      "scheduler",
+      "settle",
+      "verify",
+    ]);
   });
 });

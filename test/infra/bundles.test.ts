@@ -47,7 +47,7 @@ describe("Lambda bundles", () => {
 
   it("every function the stack deploys has a bundle target named after it", () => {
     expect(functionTargets().map((t) => t.name)).toEqual(FUNCTION_NAMES);
-    expect([...FUNCTION_NAMES].sort()).toEqual(["api", "dispatch", "extract", "load", "settle"]);
+    expect([...FUNCTION_NAMES].sort()).toEqual(["api", "dispatch", "extract", "load", "settle", "verify"]);
   });
 
   // The real entries: a few seconds for the four.
@@ -57,7 +57,14 @@ describe("Lambda bundles", () => {
     const bundles = await buildBundles(functionTargets(), { outDir });
 
     const loaded = await Promise.all(bundles.map((bundle) => loadInFreshProcess(bundle.file)));
-    expect(bundles.map((b) => b.name).sort()).toEqual(["api", "dispatch", "extract", "load", "settle"]);
+    expect(bundles.map((b) => b.name).sort()).toEqual([
+      "api",
+      "dispatch",
+      "extract",
+      "load",
+      "settle",
+      "verify",
+    ]);
     expect(loaded.map((l) => l.exports.includes("handler"))).toEqual(bundles.map(() => true));
     // The API only checks Siesa access: the catalogue's extraction stays in the workers' bundles.
     const code = async (name: string) => readFile(bundles.find((b) => b.name === name)?.file ?? "", "utf8");

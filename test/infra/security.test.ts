@@ -201,8 +201,24 @@ describe.each(["staging", "prod"])("%s: permissions", (stack) => {
         "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${LEASE_KEY_PREFIX}*`] },
       });
     }
-    // dispatch and the API take leases; finalising (any worker) and the sweeper release them.
-    expect(leaseStatements).toBe(5);
+    // dispatch, verify and the API take leases; finalising (any worker) and the sweeper release them.
+    expect(leaseStatements).toBe(6);
+  });
+
+  it("the internet-facing API's role cannot touch the ledger; only load and verify may write it", async () => {
+    const plan = await planOf(stack);
+    const ledger = `arn:aws:dynamodb:${REGION}:${INTEGRATION_ACCOUNT_ID}:table/siesa-integration-${stack}-ledger`;
+    const ledgerActions = (policy: string) =>
+      statementsOf(named(plan, policy))
+        .filter((s) => s.Resource.includes(ledger))
+        .flatMap((s) => s.Action)
+        .filter((a) => a !== "dynamodb:DescribeTable"); // GET /health/details
+    const writers = ["dispatch", "extract", "load", "settle", "verify"].filter((fn) =>
+      ledgerActions(`pipeline/${fn}/policy`).includes("dynamodb:PutItem"),
+    );
+
+    expect(ledgerActions("api/handler/policy")).toEqual([]);
+    expect(writers).toEqual(["load", "verify"]);
   });
 
   it("the audit table takes new entries only: PutItem, nothing else, from every function", async () => {

@@ -99,7 +99,8 @@ describe("stack configuration is validated before anything is declared", () => {
         dispatch: 2,
         extract: 5,
         load: 20,
-        settle: 7,
+        settle: 9,
+        verify: 2,
       }),
     });
 
@@ -117,7 +118,7 @@ describe("stack configuration is validated before anything is declared", () => {
   });
 });
 
-describe("each stack applies its environment's thresholds and protections (SYSTEM.md §2)", () => {
+describe("each stack applies its environment's thresholds and protections (docs/operations.md)", () => {
   const alarm = async (stack: string, suffix: string) =>
     named(await planOf(stack), `observability/${suffix}`).inputs;
 

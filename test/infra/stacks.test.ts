@@ -45,11 +45,11 @@ describe("each stack deploys the whole system for its own environment", () => {
       dashboards: count(T.dashboard),
     }).toEqual({
       tables: 4,
-      queues: 6, // three queues, three dead-letter queues
-      functions: 5, // dispatch, extract, load, settle, api
-      logGroups: 6, // one per function, plus the API's access log
-      roles: 6, // one per function, plus the scheduler's
-      eventSourceMappings: 6, // each queue to its worker, each dead-letter queue to settle
+      queues: 8, // four queues, four dead-letter queues
+      functions: 6, // dispatch, extract, load, settle, verify, api
+      logGroups: 7, // one per function, plus the API's access log
+      roles: 7, // one per function, plus the scheduler's
+      eventSourceMappings: 8, // each queue to its worker, each dead-letter queue to settle
       schedules: 2, // the tenant's, and the sweeper's
 
       secrets: 3, // the tenant's two, plus the API's token list
@@ -84,7 +84,8 @@ describe("each stack deploys the whole system for its own environment", () => {
         .map((r) => String(r.inputs.name));
       expect(physicalNames.length).toBeGreaterThan(30);
       for (const name of physicalNames) {
-        // Secrets are named siesa-integration/<tenantId>/… (SYSTEM.md §3); everything else carries the stack.
+        // Secrets are named siesa-integration/<tenantId>/… (docs/operations.md); everything else carries the
+        // stack.
         if (name.startsWith("siesa-integration/")) continue;
         expect(name).toMatch(new RegExp(`siesa-integration-${stack}-|^\\$default$`));
       }

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatPlan } from "../../infra/plan/format.js";
 import type { Plan } from "../../infra/plan/run.js";
 import { loadTenants } from "../../runtime/tenants/registry.js";
 import type { Tenant } from "../../runtime/tenants/schema.js";
@@ -115,6 +116,20 @@ describe("a tenant file is exactly its own resources", () => {
       ],
       changed: ["observability/dashboard"],
     });
+  });
+
+  it("a one-field change of a tenant file reads as one changed line of the plan", async () => {
+    const edited = current.map((t) =>
+      t.id === FIXTURE_TENANT.staging ? { ...t, siesa: { ...t.siesa, companyId: 4242 } } : t,
+    );
+    const before = formatPlan(baseline).split("\n");
+    const after = formatPlan(await planWith(edited)).split("\n");
+
+    const gone = before.filter((line) => !after.includes(line));
+    const added = after.filter((line) => !before.includes(line));
+
+    expect(gone).toEqual([expect.stringMatching(/^ +config\.siesa\.companyId: \d+$/)]);
+    expect(added).toEqual(["      config.siesa.companyId: 4242"]);
   });
 
   it("a tenant of the other environment adds nothing to this stack", async () => {

@@ -50,6 +50,7 @@ const queues = () =>
     syncRequests: sqs.queues.syncRequests.url,
     pages: sqs.queues.pages.url,
     loads: sqs.queues.loads.url,
+    verifyRequests: sqs.queues.verifyRequests.url,
   });
 
 async function receiveOne(url: string) {

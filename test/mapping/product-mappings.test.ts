@@ -192,34 +192,70 @@ describe("the mappings index", () => {
 });
 
 describe("the WMS mapping", () => {
-  it("turns a Siesa item into the WMS product body, keyed on f120_id with the reference as sku", () => {
+  it("writes the WMS collection's product body, keyed on f120_id, and nothing it does not document", () => {
     const { record } = accepted(wms.map(aSourceRecord(), wmsTenant));
 
+    expect(record.externalId).toBe("1042");
     expect(JSON.stringify(record.payload)).toBe(
       JSON.stringify({
-        external_id: "1042",
-        sku: "CAM-0001042",
         name: "CAMISETA NEGRO",
-        description: "CAMISETA NEGRO",
-        unit: "UND",
-        barcodes: ["17701234567892", "7701234567895"],
-        active: true,
-        attributes: {
-          ean: "7701234567895",
-          barcodes: [
-            { barcode: "17701234567892", unit: "CAJ" },
-            { barcode: "7701234567895", unit: "UND" },
-          ],
-        },
+        display_name: "CAMISETA NEGRO",
+        external_id: "1042",
+        reference_id: "CAM-0001042",
+        barcode_type: "EAN",
+        barcode: "7701234567895",
+        status: "ACTIVE",
+        inventory_unit: "UNIT",
       }),
     );
-    expect(record.externalId).toBe("1042");
   });
 
-  it("is for the wms product and reads no tenant defaults", () => {
-    expect(wms.product).toBe("wms");
-    expect(wms.tenantDefaults).toEqual([]);
-    expect(kong.product).toBe("kong-rfid");
-    expect(kong.tenantDefaults).toEqual(["type_id", "group_id", "customer_id"]);
+  it("sends neither barcode nor barcode_type for an item without a barcode of its inventory unit", () => {
+    const source = aSourceRecord({}, [{ code: "17701234567892", unit: "CAJ" }]);
+
+    const { record } = accepted(wms.map(source, wmsTenant));
+
+    expect(record.payload).not.toHaveProperty("barcode");
+    expect(record.payload).not.toHaveProperty("barcode_type");
+  });
+
+  it("translates the Siesa unit through the tenant's unit map first, and refuses a unit neither knows, naming the key to add", () => {
+    const kilos = aSourceRecord({ f120_id_unidad_inventario: "KLS" }, ["7701234567895"]);
+    const withMap = aTenant((t) => {
+      t.product = {
+        ...wmsTenant.product,
+        defaults: { "inventory_unit.KLS": "KG", "inventory_unit.UND": "EA" },
+      };
+      t.mapping = "wms";
+    });
+
+    const mapped = accepted(wms.map(kilos, withMap));
+    const unmapped = wms.map(kilos, wmsTenant);
+
+    expect(mapped.record.payload.inventory_unit).toBe("KG");
+    expect(accepted(wms.map(aSourceRecord(), withMap)).record.payload.inventory_unit).toBe("EA");
+    expect(unmapped).toMatchObject({
+      ok: false,
+      fields: {
+        "payload.inventory_unit":
+          'has no translation for KLS (known: UND or product.defaults["inventory_unit.KLS"] in the tenant file)',
+      },
+    });
+  });
+
+  it("takes what Siesa cannot supply from the tenant's defaults when it sets them", () => {
+    const withDefaults = aTenant((t) => {
+      t.product = { ...wmsTenant.product, defaults: { reception_type: "GENERAL", presentation: "UNIDAD" } };
+      t.mapping = "wms";
+    });
+
+    const { record } = accepted(wms.map(aSourceRecord(), withDefaults));
+
+    expect(record.payload).toMatchObject({ reception_type: "GENERAL", presentation: "UNIDAD" });
+  });
+
+  it("deactivates with status INACTIVE", () => {
+    expect(wms.inactive).toEqual({ status: "INACTIVE" });
+    expect(kong.inactive).toEqual({ is_active: false });
   });
 });

@@ -3,7 +3,7 @@ import { compileStep, Rejected, type Step, type Value } from "../../runtime/sync
 import { aTenant } from "../tenants/factories.js";
 
 const tenant = aTenant((t) => {
-  t.product.defaults = { customer_id: 17, type_id: "4", active_flag: true };
+  t.product.defaults = { customer_id: 17, type_id: "4", active_flag: true, "unit.KLS": "KG" };
 });
 
 /** Runs `steps` over `value` as a mapping pipeline would: the result, or `{ rejected: reason }`. */
@@ -63,6 +63,36 @@ describe("transforms", () => {
     ["fromTenant reads product.defaults", [["fromTenant", "customer_id"]], undefined, 17],
     ["fromTenant of a key the tenant lacks is absent", [["fromTenant", "nope"]], undefined, undefined],
     ["oneOf passes a listed value", [["oneOf", ["UND", "KLS"]]], "KLS", "KLS"],
+    ["ifPresent replaces a present value", [["ifPresent", "EAN"]], "7701", "EAN"],
+    ["ifPresent keeps an absent value absent", [["ifPresent", "EAN"]], undefined, undefined],
+    ["ifPresent takes an empty text for absent", [["ifPresent", "EAN"]], "", undefined],
+    [
+      "mapThrough translates through its table",
+      [["mapThrough", { table: { true: "ACTIVE", false: "INACTIVE" } }]],
+      false,
+      "INACTIVE",
+    ],
+    [
+      "mapThrough takes the tenant's own entry first",
+      [["mapThrough", { table: { UND: "UNIT", KLS: "KILO" }, tenantKey: "unit" }]],
+      "KLS",
+      "KG",
+    ],
+    [
+      "mapThrough falls back to its table where the tenant has no entry",
+      [["mapThrough", { table: { UND: "UNIT" }, tenantKey: "unit" }]],
+      "UND",
+      "UNIT",
+    ],
+    [
+      "mapThrough refuses a value neither knows, naming the tenant key that would translate it",
+      [["mapThrough", { table: { UND: "UNIT" }, tenantKey: "unit" }]],
+      "CAJ",
+      {
+        rejected:
+          'has no translation for CAJ (known: UND or product.defaults["unit.CAJ"] in the tenant file)',
+      },
+    ],
     [
       "oneOf refuses others",
       [["oneOf", ["UND", "KLS"]]],

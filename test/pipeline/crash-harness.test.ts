@@ -145,8 +145,7 @@ describe.each(STORE_IMPLEMENTATIONS)("on the %s store", (storeName, open) => {
       },
     );
 
-    // enabled when retry plans land (branch retry-plan)
-    it.skip.each(FAULT_PRODUCTS)(
+    it.each(FAULT_PRODUCTS)(
       "writes every edit and counts each key once when a unit is retried after Siesa changed (%s)",
       async (productType) => {
         // prepare: a first run wrote everything; items 21-60 are edited; the next run's first send

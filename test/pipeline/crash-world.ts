@@ -10,7 +10,6 @@ import {
 } from "../../runtime/pipeline/config.js";
 import type { Ledger, RunState } from "../../runtime/pipeline/ports.js";
 import type { WorkerDependencies } from "../../runtime/workers/dependencies.js";
-import { createWorkerHandlers } from "../../runtime/workers/index.js";
 import type { StepWorld } from "./step-world.js";
 
 // A process that dies: every call a step makes to the store, the queues or the product passes a
@@ -193,7 +192,7 @@ export function crashingHandlers(world: StepWorld, crash: CrashController) {
       };
     },
   };
-  return createWorkerHandlers(deps);
+  return world.handlersOver(deps);
 }
 
 /**

@@ -44,23 +44,77 @@ async function scenario(store: PipelineStore, plan: CrashPlan, gone: readonly st
   await world.store.ledger.putMany(tenant.id, entries);
   for (const key of gone) world.product.held.set(`SKU-${key}`, { f120_id: Number(key), active: true });
   const crash = new CrashController(plan);
+  const points: string[] = [];
+  const point = crash.point.bind(crash);
+  crash.point = (where) => {
+    points.push(where);
+    return point(where);
+  };
   await world.queues.requestSync({ tenantId: tenant.id, trigger: "schedule" });
   await runToEnd(world, crash, plan);
   const { runs } = await world.store.runs.list(tenant.id);
-  return { world, crash, run: runs[0] };
+  return { world, crash, run: runs[0], points };
+}
+
+/**
+ * A schedule that kills each delivery of the pass's chunk: the first before its marker read, the
+ * second (a fresh container) before its run read, the last after the product's first PATCH and
+ * before the ledger hears of it. Found from the crash points each schedule passes, on either store.
+ */
+async function everyDeliveryOfTheChunkDies(store: PipelineStore): Promise<CrashPlan> {
+  const plan = (at: number[]) => ({ at: new Set(at), duplicateEvery: 0, redelivery: "at-once" as const });
+  const next = (points: string[], from: number, where: string) => {
+    const found = points.indexOf(where, from);
+    if (found < 0) throw new Error(`no crash point "${where}" after ${from}`);
+    return found;
+  };
+  const clean = (await scenario(store, plan([]))).points;
+  const firstPatch = next(clean, 0, "before product.patch");
+  const markerRead = clean.lastIndexOf("before progress.get", firstPatch);
+  const second = (await scenario(store, plan([markerRead]))).points;
+  const runRead = next(second, markerRead + 1, "before runs.get");
+  const third = (await scenario(store, plan([markerRead, runRead]))).points;
+  return plan([markerRead, runRead, next(third, runRead + 1, "after product.patch")]);
 }
 
 type Scenario = Awaited<ReturnType<typeof scenario>>;
+
+/** The gone records inactive in the ledger, and in the product. */
+async function inactive(world: Scenario["world"]) {
+  const ledger = await world.store.ledger.getMany(world.tenant.id, GONE);
+  return {
+    inLedger: GONE.filter((key) => ledger.get(key)?.active === false),
+    inProduct: GONE.filter((key) => world.product.held.get(`SKU-${key}`)?.active === false),
+  };
+}
+
+/** Another run of the same world, nothing crashing. */
+async function nextRun(world: Scenario["world"]) {
+  const clean = { at: new Set<number>(), duplicateEvery: 0, redelivery: "at-once" as const };
+  world.clock.advance(60_000);
+  await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
+  await runToEnd(world, new CrashController(clean), clean);
+}
 
 async function assertAgreed({ world, crash, run }: Scenario) {
   const why = `crashes: ${crash.crashed.join("; ")}`;
   expect(run?.status, why).not.toBe("running");
   expect(crash.rewrites, why).toEqual([]);
-  const ledger = await world.store.ledger.getMany(world.tenant.id, GONE);
-  const inactiveInLedger = GONE.filter((key) => ledger.get(key)?.active === false);
-  const inactiveInProduct = GONE.filter((key) => world.product.held.get(`SKU-${key}`)?.active === false);
-  // What the product holds matches the ledger, and the run's count says the same.
-  expect(inactiveInProduct, why).toEqual(inactiveInLedger);
+  // What the ledger holds inactive is inactive in the product. A deactivation whose every delivery
+  // died may have reached the product without the ledger hearing of it: settle counts it failed (its
+  // role writes neither), and the next run's pass sets it inactive again; then both agree.
+  const { inLedger, inProduct } = await inactive(world);
+  expect(
+    inLedger.filter((key) => !inProduct.includes(key)),
+    why,
+  ).toEqual([]);
+  if (inProduct.length > inLedger.length) {
+    expect(run?.status, why).toBe("partial");
+    await nextRun(world);
+    const after = await inactive(world);
+    expect(after.inProduct, why).toEqual(GONE);
+    expect(after.inLedger, why).toEqual(GONE);
+  }
   if (run?.status === "succeeded") expect(run.counts.deactivated, why).toBe(GONE.length);
   if (run?.status === "failed") expect(run.counts.deactivated, why).toBe(0);
   const c = run?.counts;
@@ -93,7 +147,7 @@ describe.each(STORE_IMPLEMENTATIONS)("the deactivation pass on the %s store", (s
     const { world, run } = await scenario(store, clean, many);
 
     expect(run).toMatchObject({ status: "partial", reason: "held 12 deactivations, limit 10" });
-    expect(run?.heldDeactivations).toEqual({ count: 12, limit: 10 });
+    expect(run?.heldDeactivations).toMatchObject({ count: 12, limit: 10, keys: many });
     expect(world.product.patches.size).toBe(0);
   });
 
@@ -111,13 +165,17 @@ describe.each(STORE_IMPLEMENTATIONS)("the deactivation pass on the %s store", (s
     }, 120_000);
   }
 
-  it("agrees when every delivery of a deactivation chunk died, the last after its patch (a schedule fast-check found)", async () => {
+  it("agrees when every delivery of a deactivation chunk died, the last after its patch", async () => {
     // The chunk's three deliveries die: before its marker read, before its run read, after the
-    // product's PATCH and before the ledger heard of it. Settle finishes the patches once more.
-    const plan = { at: new Set([238, 239, 247]), duplicateEvery: 0, redelivery: "at-once" as const };
+    // product's first PATCH and before the ledger heard of it. Settle counts the chunk from the
+    // ledger (its records' deactivations failed); the next run's pass sets them inactive.
+    const plan = await everyDeliveryOfTheChunkDies(store);
 
     const result = await scenario(store, plan);
 
+    expect(result.crash.crashed).toHaveLength(3);
+    expect(result.run).toMatchObject({ status: "partial", counts: { deactivated: 0 } });
+    expect((await inactive(result.world)).inProduct).toEqual(["61"]);
     await assertAgreed(result);
   });
 

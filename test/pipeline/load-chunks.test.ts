@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { chunkGroupId } from "../../runtime/aws/sqs.js";
-import { LOAD_CHUNK_RECORDS, loadChunks, placeChunks, recut } from "../../runtime/pipeline/load-chunks.js";
+import { LOAD_CHUNK_RECORDS, loadChunks, placeChunks } from "../../runtime/pipeline/load-chunks.js";
 import type { ChangedRecord } from "../../runtime/sync/diff.js";
 
 const changed = (count: number): ChangedRecord[] =>
@@ -26,25 +26,6 @@ describe("a unit's load chunks", () => {
     expect(sizes(101, 4)).toEqual([13, 13, 13, 13, 13, 12, 12, 12]);
     expect(sizes(31, 4)).toEqual([16, 15]); // fewer than 8 a slot: as few chunks as the size allows
     expect(sizes(57, 16)).toEqual([19, 19, 19]);
-  });
-
-  it("on a retry are cut as the unit's plan cut them, whatever the tenant's slots are now", () => {
-    const planned = loadChunks("demo", "run-1", "0.3", changed(57), 4).map((c, i) => ({
-      ...c,
-      position: 8 + i,
-    }));
-    const now = loadChunks("demo", "run-1", "0.3", changed(57), 2).map((c, i) => ({
-      ...c,
-      position: 20 + i,
-    }));
-
-    const again = recut(
-      now,
-      planned.map((c) => c.records.length),
-    );
-
-    expect(again.map((c) => c.records)).toEqual(planned.map((c) => c.records));
-    expect(again.map((c) => c.chunkId)).toEqual(planned.map((c) => c.chunkId));
   });
 
   it("are the same chunks, in key order, however often the unit is extracted", () => {

@@ -1,16 +1,23 @@
 import type { SQSEvent } from "aws-lambda";
+import type { FunctionName } from "../../runtime/aws/secret-access.js";
 import type { TenantClients } from "../../runtime/compose.js";
 import { credentialsOf } from "../../runtime/local/credentials.js";
 import { toEvent } from "../../runtime/local/memory-event-source.js";
 import { MemoryPipelineQueues } from "../../runtime/local/memory-pipeline-queues.js";
 import type { MemoryQueue } from "../../runtime/local/memory-queue.js";
+import { type AccessDeniedError, scopeToRole } from "../../runtime/local/role-scope.js";
 import { localTenantDirectory } from "../../runtime/local/tenants.js";
 import type { QueueName, WorkerName } from "../../runtime/pipeline/config.js";
 import { QUEUES } from "../../runtime/pipeline/config.js";
 import { createPipelineContext, type PipelineContext } from "../../runtime/pipeline/context.js";
 import type { MetricsSink, PipelineStore } from "../../runtime/pipeline/ports.js";
 import type { ProductClient } from "../../runtime/products/index.js";
-import type { KeyRange, RangeResult, SiesaClient } from "../../runtime/siesa/index.js";
+import {
+  type KeyRange,
+  type RangeResult,
+  type SiesaClient,
+  SiesaUnconfirmedError,
+} from "../../runtime/siesa/index.js";
 import { memoryPipelineStore } from "../../runtime/store/memory.js";
 import type { ProductRecord, SourceRecord } from "../../runtime/sync/model.js";
 import type { RecordMapper } from "../../runtime/sync/ports.js";
@@ -29,9 +36,13 @@ export const T0 = Date.parse("2026-11-30T10:00:00.000Z");
 /** A Siesa catalogue of `count` items with f120_id 1..count, served a page (`pageSize`) at a time. */
 export class FakeSiesa {
   readonly items: SourceRecord[];
-  /** Called before each range is read: throw to make it fail. */
-  onRead: (range: KeyRange) => void = () => {};
+  /** Called before each range is read: throw to make it fail, return "no records" to answer none. */
+  onRead: (range: KeyRange) => undefined | "no records" = () => undefined;
+  /** Called before absent ids are asked for again: throw to make it fail. */
+  onConfirm: (absent: readonly number[]) => void = () => {};
   reads = 0;
+  /** The ids each confirming read asked for. */
+  readonly confirmed: number[][] = [];
 
   constructor(
     count: number,
@@ -46,7 +57,7 @@ export class FakeSiesa {
 
   async extractRange(range: KeyRange, options: { split?: boolean } = {}): Promise<RangeResult> {
     this.reads++;
-    this.onRead(range);
+    if (this.onRead(range) === "no records") return { kind: "records", records: [] };
     const inRange = this.items.filter((r) => Number(r.key) >= range.from && Number(r.key) < range.to);
     if (inRange.length <= this.pageSize || options.split === false)
       return { kind: "records", records: inRange };
@@ -59,6 +70,15 @@ export class FakeSiesa {
         { from: cut, to: range.to },
       ],
     };
+  }
+
+  /** As strict as SiesaClient.stillAbsent: without a record read to witness the answer, it refuses. */
+  async stillAbsent(absent: readonly number[], seen: readonly number[]): Promise<number[]> {
+    if (seen.length === 0) throw new SiesaUnconfirmedError("no record read to witness a confirming read");
+    this.confirmed.push([...absent]);
+    this.onConfirm(absent);
+    const present = new Set(this.items.map((r) => Number(r.key)));
+    return absent.filter((id) => !present.has(id));
   }
 }
 
@@ -128,9 +148,17 @@ export interface StepWorld {
   siesa: FakeSiesa;
   product: FakeProduct;
   metrics: RecordedMetric[];
+  /** Each worker over what its role grants; a call that uses more throws the refusal. */
   handlers: Record<WorkerName, QueueHandler>;
+  /** Everything, for a test's own setup and checks (not what any function has). */
   ctx: PipelineContext;
   deps: WorkerDependencies;
+  /** `deps` (or the given bag) as function `fn`'s role sees it; refusals are kept in `denied`. */
+  scoped(fn: FunctionName, deps?: WorkerDependencies): WorkerDependencies;
+  /** The workers over another bag (a test's wrapped ports), each scoped to its role like `handlers`. */
+  handlersOver(deps: WorkerDependencies): Record<WorkerName, QueueHandler>;
+  /** Every refusal so far: a step that needed more than its role grants. */
+  denied: AccessDeniedError[];
   clock: { now: number; advance(ms: number): void };
 }
 
@@ -195,6 +223,14 @@ export function stepWorld(
     retryBaseSeconds: 2,
     now: () => new Date(clock.now),
   };
+  const denied: AccessDeniedError[] = [];
+  const scoped = (fn: FunctionName, bag: WorkerDependencies = deps) =>
+    scopeToRole(fn, bag, { onDenied: (error) => denied.push(error) });
+  const handlersOver = (bag: WorkerDependencies) =>
+    failingOnDenial(
+      createWorkerHandlers((fn) => scoped(fn, bag)),
+      denied,
+    );
   return {
     tenant,
     store,
@@ -202,10 +238,39 @@ export function stepWorld(
     siesa,
     product,
     metrics,
-    handlers: createWorkerHandlers(deps),
+    handlers: handlersOver(deps),
     ctx: createPipelineContext(deps),
     deps,
+    scoped,
+    handlersOver,
+    denied,
     clock,
+  };
+}
+
+/**
+ * A refusal inside a handler is caught there like any error (the message is retried): the test sees
+ * it anyway, as the error of the handler's call.
+ */
+function failingOnDenial(
+  handlers: Record<WorkerName, QueueHandler>,
+  denied: readonly AccessDeniedError[],
+): Record<WorkerName, QueueHandler> {
+  const failing = (handler: QueueHandler): QueueHandler => {
+    return async (event, context) => {
+      const before = denied.length;
+      const answer = await handler(event, context);
+      const refused = denied[before];
+      if (refused) throw refused;
+      return answer;
+    };
+  };
+  return {
+    dispatch: failing(handlers.dispatch),
+    extract: failing(handlers.extract),
+    load: failing(handlers.load),
+    settle: failing(handlers.settle),
+    verify: failing(handlers.verify),
   };
 }
 
@@ -229,11 +294,17 @@ const fifoOptions = (queue: MemoryQueue, body: unknown) =>
  * What Lambda's event source mapping does, one step at a time: receives a batch, invokes the
  * queue's worker, deletes what succeeded. Returns how many messages were handled.
  */
-export async function deliver(world: StepWorld, queue: QueueName, max = 10): Promise<number> {
+export async function deliver(
+  world: StepWorld,
+  queue: QueueName,
+  max = 10,
+  /** Lambda's context: the time left of the invocation (none by default: no deadline). */
+  context?: { getRemainingTimeInMillis(): number },
+): Promise<number> {
   const pair = world.queues.queues[queue];
   const event = receiveEvent(pair.queue, max);
   if (event.Records.length === 0) return 0;
-  const response = await world.handlers[QUEUES[queue].consumer](event);
+  const response = await world.handlers[QUEUES[queue].consumer](event, context);
   const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
   for (const record of event.Records)
     if (!failed.has(record.messageId)) pair.queue.delete(record.receiptHandle);
@@ -248,7 +319,7 @@ export async function drain(
   const maxRounds = options.maxRounds ?? 1_000;
   for (let round = 0; round < maxRounds; round++) {
     let handled = 0;
-    for (const queue of ["syncRequests", "pages", "loads"] as const)
+    for (const queue of ["syncRequests", "pages", "loads", "verifyRequests"] as const)
       handled += await deliver(world, queue, options.batch);
     if (handled === 0) {
       if (world.queues.pending === 0) return;

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
 import { toEvent } from "../../runtime/local/memory-event-source.js";
 import { QUEUES, visibilityTimeoutSeconds } from "../../runtime/pipeline/config.js";
+import { createPipelineContext } from "../../runtime/pipeline/context.js";
 import { LEASE_EXPIRED } from "../../runtime/pipeline/expire-run.js";
 import { finaliseIfComplete } from "../../runtime/pipeline/finalise.js";
 import { DIED_REASON } from "../../runtime/pipeline/settle.js";
@@ -10,11 +11,13 @@ import { KongClient } from "../../runtime/products/kong-client.js";
 import { FULL_RANGE } from "../../runtime/siesa/index.js";
 import { dynamoPipelineStore } from "../../runtime/store/dynamo.js";
 import { openStore } from "../../runtime/store/local.js";
+import { newRunId } from "../../runtime/store/runs.js";
 import type { RecordMapper } from "../../runtime/sync/ports.js";
 import { createSweeper } from "../../runtime/workers/index.js";
 import { createKongSandbox, SANDBOX_KONG_CREDENTIALS } from "../../sandbox/kong.js";
 import { clientOptions, recordingPolicy, serve } from "../products/support.js";
-import { deliver, drain, eventOf, receiveEvent, stepWorld } from "./step-world.js";
+import { aTenant } from "../tenants/factories.js";
+import { deliver, drain, eventOf, receiveEvent, stepWorld, T0 } from "./step-world.js";
 
 // Each pipeline step on the in-memory store, driven by SQS events as Lambda builds them: what a step
 // decides, what it sends on, what it counts, and what a redelivery changes (nothing).
@@ -66,6 +69,30 @@ describe("dispatch", () => {
     expect((await world.store.runs.get(world.tenant.id, runId))?.skipped).toEqual([
       { trigger: "schedule", at: new Date(world.clock.now).toISOString() },
     ]);
+  });
+});
+
+describe("dispatch, its request delivered again late", () => {
+  it("leaves a run that awaits its deactivation pass to the steps: the sweeper asks extract for it, which ends the run", async () => {
+    // prepare: the run's records are counted by a load whose step died before the pass
+    const world = stepWorld({ items: 10 });
+    const runId = await startRun(world);
+    await deliver(world, "pages");
+    world.queues.queues.loads.queue.receive(1);
+    await world.store.progress.apply(world.tenant.id, runId, "load:0/0", { loadsDone: 1, created: 10 });
+    const request = { tenantId: world.tenant.id, trigger: "schedule", runId };
+
+    // act: a copy of the run's sync request (SQS standard queues deliver at least once)
+    await world.handlers.dispatch(eventOf(world.queues.queues.syncRequests.queue, request, 2));
+    const swept = await createSweeper(world.scoped("settle"))();
+    await deliver(world, "pages");
+
+    // assess
+    expect(swept).toEqual({ expired: 0, finalised: 0 });
+    expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
+      status: "succeeded",
+      counts: { created: 10 },
+    });
   });
 });
 
@@ -128,7 +155,11 @@ describe("extract", () => {
       runId,
       "plan:0",
       { extracted: 250, loadsPlanned: 10 },
-      { sizes: Array.from({ length: 10 }, () => 25) },
+      {
+        chunks: Array.from({ length: 10 }, (_, c) =>
+          Array.from({ length: 25 }, (_, i) => String(c * 25 + i + 1)).join(","),
+        ),
+      },
     );
     world.queues.queues.pages.queue.receive(10); // the first delivery's message, in flight
 
@@ -208,6 +239,7 @@ describe("load", () => {
     // act: the chunk, then the same chunk again (SQS delivered it twice)
     await deliver(world, "loads");
     await world.handlers.load(eventOf(world.queues.queues.loads.queue, chunk, 2));
+    await deliver(world, "pages"); // the deactivation pass, which ends the run
 
     // assess
     expect(world.product.writes).toHaveLength(30);
@@ -313,11 +345,12 @@ describe("load", () => {
       // act
       await deliver(world, "loads");
 
-      // assess: the one chunk's reads before its writes (the run, its marker, its records' ledger
-      // entries) are one BatchGetItem
+      // assess: the one chunk's reads before its writes are the run (the load function's first read
+      // of it: extract's read of it is another function's) and one BatchGetItem for its marker and its
+      // records' ledger entries
       expect(world.product.writes).toHaveLength(20);
       const firstWrite = commands.findIndex((c) => /Put|Write|Update/.test(c));
-      expect(commands.slice(0, firstWrite)).toEqual(["BatchGetItemCommand"]);
+      expect(commands.slice(0, firstWrite)).toEqual(["GetItemCommand", "BatchGetItemCommand"]);
     } finally {
       await opened.close();
     }
@@ -405,6 +438,14 @@ describe("settle: what dies with a worker is still counted", () => {
       if (event.Records.length > 0) await world.handlers.settle(event);
     }
   };
+  /** A ledger entry an earlier run wrote (record `key`, active); run ids sort by time. */
+  const earlierEntry = (key: string) => ({
+    key,
+    hash: `h-${key}`,
+    productId: `p-SKU-${key}`,
+    runId: newRunId(new Date(T0 - 86_400_000)),
+    updatedAt: new Date(T0 - 86_400_000).toISOString(),
+  });
   /**
    * Receives a message and never answers: the function timed out or ran out of memory. The message
    * comes back after the queue's visibility timeout (within the run's lease: past it a load writes
@@ -416,8 +457,8 @@ describe("settle: what dies with a worker is still counted", () => {
   };
 
   it("a step that finds the deactivation pass decided ends the run, when the step that decided it died first", async () => {
-    // prepare: the last chunk's delivery decides the deactivation pass, then dies before it can end
-    // the run; a second invocation of the same message had read the totals just before the pass
+    // prepare: the deactivation pass's delivery decides, then dies before it can end the run; a
+    // second invocation of the run's last chunk had read the totals just before the pass
     const world = stepWorld({ items: 10 });
     const runId = await startRun(world);
     await deliver(world, "pages");
@@ -428,18 +469,90 @@ describe("settle: what dies with a worker is still counted", () => {
       return complete(...args);
     };
     await deliver(world, "loads");
+    await deliver(world, "pages");
     const totals = await world.store.progress.read(world.tenant.id, runId);
     const beforeThePass = { ...totals, unitsDone: totals.unitsDone - 1 };
 
     // act: the second invocation goes on from the totals it read (its message is then deleted)
-    const ended = await finaliseIfComplete(world.ctx, world.tenant.id, runId, beforeThePass);
+    const load = createPipelineContext(world.scoped("load"));
+    const ended = await finaliseIfComplete(load, world.tenant.id, runId, beforeThePass);
 
     // assess
     expect(ended).toBe(true);
     expect((await world.store.runs.get(world.tenant.id, runId))?.status).toBe("succeeded");
   });
 
-  it("two dead copies of a deactivation chunk in one batch patch each record once", async () => {
+  it("a deactivation chunk whose every delivery died is counted from what the ledger shows reached; the next run sets the rest inactive", async () => {
+    // prepare: records 11 and 12, written by an earlier run, are gone from Siesa; the pass's chunk
+    // that sets them inactive dies on every delivery (record 12's patch reached the ledger)
+    const world = stepWorld({ items: 10 });
+    await world.store.ledger.putMany(world.tenant.id, [earlierEntry("11"), earlierEntry("12")]);
+    for (const key of ["11", "12"])
+      world.product.held.set(`SKU-${key}`, { f120_id: Number(key), active: true });
+    const runId = await startRun(world);
+    await deliver(world, "pages");
+    await deliver(world, "loads"); // the last chunk of records: its step asks for the pass
+    await deliver(world, "pages"); // the pass, in extract: it confirms 11 and 12 absent
+    expect(world.queues.queues.loads.queue.size).toBe(1);
+    for (let i = 0; i < 3; i++) expect(die(world, "loads")).toBe(1);
+    world.product.held.set("SKU-12", { f120_id: 12, active: false });
+    await world.store.ledger.putMany(world.tenant.id, [
+      { ...earlierEntry("12"), runId, active: false, updatedAt: new Date(world.clock.now).toISOString() },
+    ]);
+
+    // act: settle, with only what its role grants (no product secret, no ledger write)
+    await settleDeadLetters(world);
+
+    // assess: 12 stays deactivated, 11 failed with the reason; settle wrote nothing anywhere
+    const run = await world.store.runs.get(world.tenant.id, runId);
+    expect(run).toMatchObject({ status: "partial", counts: { created: 10, deactivated: 1 } });
+    expect(run?.errors).toContainEqual({
+      key: "11",
+      outcome: "failed",
+      reason: `deactivation: ${DIED_REASON}`,
+    });
+    expect(world.product.patches.size).toBe(0);
+    expect((await world.store.ledger.getMany(world.tenant.id, ["11"])).get("11")?.active).toBeUndefined();
+
+    // act: the next run's pass finds 11 still active in the ledger and sets it inactive
+    const next = await startRun(world);
+    await drain(world);
+
+    // assess
+    expect(await world.store.runs.get(world.tenant.id, next)).toMatchObject({
+      status: "succeeded",
+      counts: { deactivated: 1 },
+    });
+    expect(world.product.held.get("SKU-11")).toMatchObject({ active: false });
+    expect((await world.store.ledger.getMany(world.tenant.id, ["11"])).get("11")?.active).toBe(false);
+  });
+
+  it("a dead chunk that was the run's last load runs the deactivation pass from settle", async () => {
+    // prepare: record 11, written by an earlier run, is gone from Siesa; the only chunk of records
+    // dies on every delivery (three visibility timeouts: the tenant's runs may take 3 hours)
+    const tenant = aTenant((t) => {
+      t.sync = { ...t.sync, concurrency: 4, maxRunMinutes: 180 };
+    });
+    const world = stepWorld({ items: 10, tenant });
+    await world.store.ledger.putMany(world.tenant.id, [earlierEntry("11")]);
+    world.product.held.set("SKU-11", { f120_id: 11, active: true });
+    const runId = await startRun(world);
+    await deliver(world, "pages");
+    for (let i = 0; i < 3; i++) expect(die(world, "loads")).toBe(1);
+
+    // act: settle counts the chunk, which completes the extraction's loads: it runs the pass
+    await settleDeadLetters(world);
+    await drain(world);
+
+    // assess
+    expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
+      status: "failed",
+      counts: { extracted: 10, failed: 10, deactivated: 1 },
+    });
+    expect(world.product.held.get("SKU-11")).toMatchObject({ active: false });
+  });
+
+  it("two dead copies of a deactivation chunk in one batch count it once", async () => {
     // prepare: a running run, and a deactivation chunk whose re-sent copy died as well
     const world = stepWorld({ items: 10 });
     const runId = await startRun(world);
@@ -465,7 +578,8 @@ describe("settle: what dies with a worker is still counted", () => {
     await world.handlers.settle({ Records: [dead, { ...dead, messageId: `${dead.messageId}-copy` }] });
 
     // assess
-    expect(world.product.patches.get("p-SKU-9001")).toBe(1);
+    const progress = await world.store.progress.read(world.tenant.id, runId);
+    expect(progress.deactivationsFailed).toBe(1);
   });
 
   it("a unit whose every delivery died is counted failed, and the run ends", async () => {
@@ -476,6 +590,7 @@ describe("settle: what dies with a worker is still counted", () => {
 
     // act
     await settleDeadLetters(world);
+    await deliver(world, "pages"); // the deactivation pass settle asked for, which ends the run
 
     // assess
     const run = await world.store.runs.get(world.tenant.id, runId);
@@ -497,6 +612,7 @@ describe("settle: what dies with a worker is still counted", () => {
 
     // act
     await settleDeadLetters(world);
+    await deliver(world, "pages"); // the deactivation pass settle asked for, which ends the run
 
     // assess
     expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
@@ -522,6 +638,7 @@ describe("settle: what dies with a worker is still counted", () => {
 
     // act
     await settleDeadLetters(world);
+    await deliver(world, "pages"); // the deactivation pass settle asked for, which ends the run
 
     // assess: every record extracted has its outcome (it used to be counted created, never extracted)
     expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
@@ -564,6 +681,7 @@ describe("settle: what dies with a worker is still counted", () => {
 
     // act
     await settleDeadLetters(world);
+    await deliver(world, "pages"); // the deactivation pass settle asked for, which ends the run
 
     // assess
     expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
@@ -580,7 +698,7 @@ describe("settle: what dies with a worker is still counted", () => {
     world.clock.advance((world.tenant.sync.maxRunMinutes + 1) * 60_000);
 
     // act
-    const swept = await createSweeper(world.deps)();
+    const swept = await createSweeper(world.scoped("settle"))();
 
     // assess
     expect(swept).toEqual({ expired: 1, finalised: 0 });
@@ -666,6 +784,7 @@ describe("load, near the function's deadline", () => {
     expect(await deliver(world, "loads")).toBe(0);
     world.clock.advance(1_000);
     expect(await deliver(world, "loads")).toBe(1);
+    await deliver(world, "pages"); // the deactivation pass, which ends the run
     expect(kong.stats.creates).toBe(10);
     expect(new Set(kong.skus.list().map((s) => s.external_id)).size).toBe(10);
     expect(kong.skus.list()).toHaveLength(10);

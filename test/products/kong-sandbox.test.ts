@@ -162,7 +162,7 @@ describe("Kong sandbox listing", () => {
     });
   });
 
-  it("ignores a filter SYSTEM.md §5 does not list, as DRF ignores one it does not define: every SKU comes back", async () => {
+  it("ignores a filter INT-002 does not list, as DRF does: every SKU comes back", async () => {
     const { kong, authed } = await kongSession();
     for (const id of ["A", "B", "C"]) kong.skus.insert(skuBody(id));
 
@@ -191,5 +191,30 @@ describe("Kong sandbox faults", () => {
     expect(answer.headers.get("retry-after")).toBe("9");
     expect(answer.body).toEqual({ detail: "Request was throttled. Expected available in 9 seconds." });
     expect(kong.stats.byStatus).toEqual({ 200: 1, 429: 1 });
+  });
+
+  it("throttles the writes of one SKU as often as asked, and no other request", async () => {
+    // prepare: SKU-5's next write is throttled for 12 h; SKU-6 exists
+    const { kong, authed } = await kongSession();
+    const six = await authed("POST", "/inventory/skus/", skuBody("SKU-6"));
+    kong.throttleSku("SKU-5", 43_200);
+    kong.throttleSku("SKU-6", 30, 2);
+
+    // act
+    const first = await authed("POST", "/inventory/skus/", skuBody("SKU-5"));
+    const second = await authed("POST", "/inventory/skus/", skuBody("SKU-5"));
+    const sixPatches = [1, 2, 3].map(() =>
+      authed("PATCH", `/inventory/skus/${(six.body as { id: number }).id}/`, { name: "renamed" }),
+    );
+    const others = await authed("POST", "/inventory/skus/", skuBody("SKU-7"));
+
+    // assess
+    expect(first.status).toBe(429);
+    expect(first.headers.get("retry-after")).toBe("43200");
+    expect(first.body).toEqual({ detail: "Request was throttled. Expected available in 43200 seconds." });
+    expect(second.status).toBe(201);
+    expect((await Promise.all(sixPatches)).map((a) => a.status).sort()).toEqual([200, 429, 429]);
+    expect(others.status).toBe(201);
+    expect(kong.skus.list().map((s) => s.external_id)).toEqual(["SKU-6", "SKU-5", "SKU-7"]);
   });
 });

@@ -73,13 +73,16 @@ export function wmsRecord(externalId: string, overrides: Record<string, unknown>
   return {
     key: externalId,
     externalId,
+    // The body the WMS mapping writes (mappings/wms.ts).
     payload: {
-      external_id: externalId,
       name: `Item ${externalId}`,
-      sku: `REF-${externalId}`,
-      unit: "UND",
-      barcodes: [`770${externalId.padStart(10, "0")}`],
-      active: true,
+      display_name: `Item ${externalId}`,
+      external_id: externalId,
+      reference_id: `REF-${externalId}`,
+      barcode_type: "EAN",
+      barcode: `770${externalId.padStart(10, "0")}`,
+      status: "ACTIVE",
+      inventory_unit: "UNIT",
       ...overrides,
     },
   };

@@ -22,7 +22,12 @@ describe("WmsClient writes", () => {
 
     const stored = wms.products.getByExternalId("A-1");
     expect(result).toEqual({ outcome: "created", productId: stored?.id });
-    expect(stored).toMatchObject({ name: "Item A-1", sku: "REF-A-1", unit: "UND", active: true });
+    expect(stored).toMatchObject({
+      name: "Item A-1",
+      reference_id: "REF-A-1",
+      inventory_unit: "UNIT",
+      status: "ACTIVE",
+    });
   });
 
   it.each(["", "/"])("joins the base URL safely when it ends with %j", async (suffix) => {
@@ -71,6 +76,26 @@ describe("WmsClient writes", () => {
     expect(again.every((result) => result.outcome === "updated")).toBe(true);
   });
 
+  it("never creates when the lookup's matching row names no product: the write fails, nothing is created", async () => {
+    const wms = createWmsSandbox({ duplicates: "accept" });
+    wms.products.insert(product("A-1"));
+    const app = new Hono();
+    app.get("/products", async (c) => {
+      const answer = await wms.app.request(c.req.raw);
+      const page = (await answer.json()) as { results: Record<string, unknown>[] };
+      return c.json({ ...page, results: page.results.map(({ variant_id: _, ...row }) => row) });
+    });
+    app.route("/", wms.app);
+    const client = new WmsClient(clientOptions(await serve(app), SANDBOX_WMS_CREDENTIALS));
+
+    const error = await client.write(wmsRecord("A-1")).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ExternalCallError);
+    expect(String((error as Error).message)).toContain("external_id A-1 is listed without a variant_id");
+    expect(wms.stats.creates).toBe(0);
+    expect(wms.products.allByExternalId("A-1")).toHaveLength(1);
+  });
+
   it("still turns a 409 into find-and-patch when the product appears between the lookup and the create", async () => {
     const wms = createWmsSandbox({ duplicates: "refuse" });
     let raced: { id: string } | undefined;
@@ -101,29 +126,29 @@ describe("WmsClient writes", () => {
     expect(recreated?.id).not.toBe(deleted.id);
   });
 
-  it("sets a product inactive by patching only its active flag, and says `gone` for a deleted one", async () => {
+  it("sets a product inactive by patching its status with its external_id, and says `gone` for a deleted one", async () => {
     const { wms, client } = await wmsWithClient();
-    const kept = wms.products.insert({ ...product("A-1"), active: true });
+    const kept = wms.products.insert({ ...product("A-1"), status: "ACTIVE" });
     const deleted = wms.products.insert(product("A-2"));
     wms.products.remove(deleted.id);
-    const inactive = { key: "A-1", externalId: "A-1", payload: { active: false } };
+    const inactive = { key: "A-1", externalId: "A-1", payload: { status: "INACTIVE" } };
 
     expect(await client.patch(kept.id, inactive)).toEqual({ outcome: "updated" });
     expect(await client.patch(deleted.id, { ...inactive, key: "A-2", externalId: "A-2" })).toEqual({
       outcome: "gone",
     });
-    expect(wms.products.get(kept.id)).toMatchObject({ active: false, name: "Item A-1" });
+    expect(wms.products.get(kept.id)).toMatchObject({ status: "INACTIVE", name: "Item A-1" });
     expect(wms.stats.creates).toBe(0);
   });
 
   it("rejects a product the WMS refuses, keeping the WMS's messages", async () => {
     const { wms, client } = await wmsWithClient();
 
-    const result = await client.write(wmsRecord("A-1", { name: "", unit: "UNIDADES-DE-INVENTARIO" }));
+    const result = await client.write(wmsRecord("A-1", { name: "", status: "GONE" }));
 
     expect(result).toEqual({
       outcome: "rejected",
-      reason: "Validation failed: name must not be empty; unit must be at most 16 characters",
+      reason: "Validation failed: name must not be empty; status must be one of ACTIVE, INACTIVE",
     });
     expect(wms.products.size).toBe(0);
   });

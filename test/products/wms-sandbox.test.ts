@@ -22,10 +22,16 @@ async function wmsSession(options: WmsSandboxOptions = {}) {
 }
 
 describe("WMS sandbox", () => {
-  it("logs in with a Bearer token and its lifetime", async () => {
+  it("logs in with a Bearer token and the user's attributes, as the collection shows", async () => {
     const { login } = await wmsSession({ tokenTtlSeconds: 900 });
 
-    expect(login).toMatchObject({ status: 200, body: { token: expect.any(String), expires_in: 900 } });
+    expect(login).toMatchObject({
+      status: 200,
+      body: {
+        token: expect.any(String),
+        attributes_user: [{ Name: expect.any(String), Value: "apes-sandbox" }],
+      },
+    });
   });
 
   it("answers 401 for bad credentials and for an expired token", async () => {
@@ -40,31 +46,92 @@ describe("WMS sandbox", () => {
     expect(expired).toMatchObject({ status: 401, body: { message: "Unauthorized" } });
   });
 
-  it("lists each invalid field of a product", async () => {
+  it("lists each invalid field of a product, and refuses fields the collection does not document", async () => {
     const { authed } = await wmsSession();
 
-    const answer = await authed("POST", "/products", { external_id: "A-1", barcodes: "770" });
+    const answer = await authed("POST", "/products", { external_id: "A-1", status: "active", active: true });
 
     expect(answer).toMatchObject({
       status: 400,
       body: {
         message: "Validation failed",
         errors: [
+          { field: "active", message: "is not a field of a product" },
           { field: "name", message: "is required" },
-          { field: "barcodes", message: "must be an array of strings" },
+          { field: "status", message: "must be one of ACTIVE, INACTIVE" },
         ],
       },
     });
   });
 
-  it("stores a second product with the same external_id by default: SYSTEM.md §6 promises no 409", async () => {
+  it("creates with 200 and the whole product, its id 32 hex characters", async () => {
+    const { authed } = await wmsSession();
+
+    const created = await authed("POST", "/products", { external_id: "A-1", name: "One", status: "ACTIVE" });
+
+    expect(created).toMatchObject({
+      status: 200,
+      body: {
+        id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        external_id: "A-1",
+        name: "One",
+        status: "ACTIVE",
+      },
+    });
+  });
+
+  it("refuses a PATCH without external_id in its body", async () => {
+    const { authed } = await wmsSession();
+    const created = await authed("POST", "/products", { external_id: "A-1", name: "One", status: "ACTIVE" });
+    const id = (created.body as { id: string }).id;
+
+    const without = await authed("PATCH", `/products/${id}`, { status: "INACTIVE" });
+    const withIt = await authed("PATCH", `/products/${id}`, { status: "INACTIVE", external_id: "A-1" });
+
+    expect(without).toMatchObject({
+      status: 400,
+      body: { errors: [{ field: "external_id", message: "is required" }] },
+    });
+    expect(withIt).toMatchObject({ status: 200, body: { status: "INACTIVE" } });
+  });
+
+  it("names a listed product variant_id, with only the list's fields", async () => {
+    const { authed } = await wmsSession();
+    const created = await authed("POST", "/products", {
+      external_id: "A-1",
+      name: "One",
+      status: "ACTIVE",
+      barcode: "7701",
+      inventory_unit: "UNIT",
+    });
+
+    const listed = await authed("GET", "/products?external_id__eq=A-1");
+
+    expect(listed.body).toEqual({
+      results: [
+        {
+          variant_id: (created.body as { id: string }).id,
+          name: "One",
+          barcode: "7701",
+          status: "ACTIVE",
+          external_id: "A-1",
+        },
+      ],
+      count: 1,
+      warnings: [],
+      limit: 50,
+      last_evaluated_key_id: null,
+    });
+  });
+
+  it("stores a second product with the same external_id by default: the collection promises no 409", async () => {
     const { wms, authed } = await wmsSession();
     const first = await authed("POST", "/products", { external_id: "A-1", name: "One" });
 
     const second = await authed("POST", "/products", { external_id: "A-1", name: "Again" });
 
-    expect(first).toMatchObject({ status: 201, body: { id: expect.any(String), external_id: "A-1" } });
-    expect(second.status).toBe(201);
+    expect(first).toMatchObject({ status: 200, body: { id: expect.any(String), external_id: "A-1" } });
+    expect(second.status).toBe(200);
     expect(wms.products.allByExternalId("A-1").map((p) => p.name)).toEqual(["One", "Again"]);
   });
 
@@ -74,11 +141,11 @@ describe("WMS sandbox", () => {
 
     const second = await authed("POST", "/products", { external_id: "A-1", name: "Again" });
 
-    expect(first.status).toBe(201);
+    expect(first.status).toBe(200);
     expect(second.status).toBe(409);
   });
 
-  it("has no GET /products/{id}: SYSTEM.md §6 lists only the list with its filter", async () => {
+  it("has no GET /products/{id}: the collection lists only the list with its filter", async () => {
     const { authed } = await wmsSession();
     const created = await authed("POST", "/products", { external_id: "A-1", name: "One" });
 
@@ -94,7 +161,13 @@ describe("WMS sandbox", () => {
     const first = await authed("GET", "/products?external_id__eq=C");
     const second = await authed("GET", `/products?external_id__eq=C&last_evaluated_key_id=${b?.id}`);
 
-    expect(first.body).toEqual({ results: [], count: 0, limit: 2, last_evaluated_key_id: b?.id });
+    expect(first.body).toEqual({
+      results: [],
+      count: 0,
+      warnings: [],
+      limit: 2,
+      last_evaluated_key_id: b?.id,
+    });
     expect(second.body).toMatchObject({
       results: [{ external_id: "C" }],
       count: 1,

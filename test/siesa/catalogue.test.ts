@@ -40,7 +40,7 @@ describe("generateCatalogue", () => {
     expect(catalogue.barcodes.length).toBeGreaterThan(catalogue.companyBarcodes().length);
   });
 
-  it("serves only the columns SYSTEM.md §4 lists: no status column, barcodes without f120_id or company", () => {
+  it("serves only the columns INT-001 lists: no status column, barcodes without f120_id or company", () => {
     const catalogue = generateCatalogue({ size: 500, seed: 3 });
 
     const itemColumns = new Set(catalogue.items.flatMap((row) => Object.keys(row).map((key) => key.trim())));

@@ -13,15 +13,16 @@ export interface CliResult {
 }
 
 /**
- * The command line of `npm run <script>` as package.json declares it (`node --import tsx … <entry>`),
+ * The node command of `npm run <script>` as package.json declares it (`node --import tsx … <entry>`),
  * with this test's Node, so a test runs exactly what a user runs, without npm in between.
  */
 export function scriptCommand(script: string, cwd = REPO): string[] {
   const scripts = JSON.parse(readFileSync(`${cwd}/package.json`, "utf8")).scripts as Record<string, string>;
   const line = scripts[script];
   if (!line) throw new Error(`package.json has no script "${script}"`);
-  const [program, ...args] = line.split(/\s+/);
-  if (program !== "node") throw new Error(`script "${script}" does not start with node: ${line}`);
+  // Every script first sources scripts/setup.sh (Node 22 and dependencies); the tests have both.
+  const [program, ...args] = (line.split("&&").at(-1) ?? line).trim().split(/\s+/);
+  if (program !== "node") throw new Error(`script "${script}" does not run node last: ${line}`);
   return args;
 }
 

@@ -19,6 +19,19 @@ export function aTenantInput(id = "acme-staging"): TenantInput {
   };
 }
 
+/**
+ * The same tenant as another client's: its own client account, ERP company and product customer
+ * (tenants:check refuses two tenants sharing any of them without a reason). `n` tells clients apart.
+ */
+export function ofAnotherClient(input: TenantInput, n: number): TenantInput {
+  return {
+    ...input,
+    clientAccount: String(555569220783 + n),
+    siesa: { ...input.siesa, erpCompany: input.siesa.erpCompany + n },
+    product: { ...input.product, defaults: { ...input.product.defaults, customer_id: 17 + n } },
+  };
+}
+
 /** The same tenant after validation (defaults filled in), for code that takes a Tenant. */
 export function aTenant(change: (input: TenantInput) => void = () => {}): Tenant {
   const input = aTenantInput();

@@ -12,7 +12,7 @@ import {
   UnknownTenantError,
 } from "../../runtime/tenants/registry.js";
 import type { TenantInput } from "../../runtime/tenants/schema.js";
-import { anEntry, aTenantInput } from "./factories.js";
+import { anEntry, aTenantInput, ofAnotherClient } from "./factories.js";
 
 /** The messages buildRegistry refuses the entries with (fails the test if it accepts them). */
 function problemsOf(...entries: ReturnType<typeof anEntry>[]): string[] {
@@ -62,8 +62,8 @@ describe("a tenants directory", () => {
     dir = await mkdtemp(path.join(tmpdir(), "tenants-"));
     const inputs = [
       { ...aTenantInput("zz-fixture-staging"), environment: "staging" },
-      { ...aTenantInput("zz-fixture-prod"), environment: "production" },
-      { ...aTenantInput("zz-fixture-other-staging"), environment: "staging" },
+      { ...ofAnotherClient(aTenantInput("zz-fixture-prod"), 1), environment: "production" },
+      { ...ofAnotherClient(aTenantInput("zz-fixture-other-staging"), 2), environment: "staging" },
     ];
     for (const input of inputs)
       await writeFile(path.join(dir, `${input.id}.ts`), `export default ${JSON.stringify(input)};\n`);
@@ -103,7 +103,10 @@ describe("sync settings a tenant file leaves out", () => {
 });
 
 describe("looking tenants up", () => {
-  const registry = buildRegistry([anEntry(aTenantInput("beta-co")), anEntry(aTenantInput("acme-co"))]);
+  const registry = buildRegistry([
+    anEntry(aTenantInput("beta-co")),
+    anEntry(ofAnotherClient(aTenantInput("acme-co"), 1)),
+  ]);
 
   it("finds a tenant by id", () => {
     expect(registry.get("acme-co")?.id).toBe("acme-co");
@@ -336,5 +339,71 @@ describe("tenant files on disk", () => {
       expect.stringMatching(new RegExp(`^${path.join(dir, "broken.ts")}: \\(file\\): cannot be loaded: `)),
       `${path.join(dir, "empty.ts")}: (file): no default export: write \`export default defineTenant({...})\``,
     ]);
+  });
+});
+
+describe("a tenant that points at another tenant's client", () => {
+  // As a new user tried it: parchita-staging.ts copied, only its id changed.
+  const original = aTenantInput("parchita-staging");
+  const copy = aTenantInput("acme-staging");
+
+  it("is refused for each thing it shares, naming the other tenant and how to say why", () => {
+    const problems = problemsOf(
+      anEntry(original, "tenants/parchita-staging.ts"),
+      anEntry(copy, "tenants/acme-staging.ts"),
+    );
+
+    const why = (other: string) =>
+      `two tenants must not point at the same %s unless one of their files says why, with sharedWith: { "${other}": "<why>" }`;
+    const line = (file: string, field: string, what: string, value: string, other: string) =>
+      `tenants/${file}.ts: ${field}: shares its ${what} (${value}) with ${other} (tenants/${other}.ts): ${why(other).replace("%s", what)}`;
+    const shared = [
+      ["clientAccount", "client account", "555569220783"],
+      ["siesa", "Siesa company", "serviciosqa.siesacloud.com company 8585, ERP company 1"],
+      ["product", "product customer", "api-staging.technoapes.io customer 17"],
+    ] as const;
+    // Both files are named (which one is the copy is the reviewer's call), each file's lines together.
+    expect(problems).toEqual([
+      ...shared.map(([field, what, value]) => line("acme-staging", field, what, value, "parchita-staging")),
+      ...shared.map(([field, what, value]) => line("parchita-staging", field, what, value, "acme-staging")),
+    ]);
+  });
+
+  it("is accepted when its file says why, and another client of the same hosts needs no reason", () => {
+    const explained = {
+      ...copy,
+      sharedWith: { "parchita-staging": "Parchita's second store: same account, ERP and Kong customer" },
+    };
+    const other = ofAnotherClient(aTenantInput("beta-staging"), 1);
+
+    const registry = buildRegistry([anEntry(original), anEntry(explained), anEntry(other)]);
+
+    expect(registry.all().map((t) => t.id)).toEqual(["acme-staging", "beta-staging", "parchita-staging"]);
+  });
+
+  it("refuses a reason too short to say anything", () => {
+    const terse = { ...copy, sharedWith: { "parchita-staging": "ok" } };
+
+    expect(problemsOf(anEntry(original), anEntry(terse))).toContain(
+      "tenants/acme-staging.ts: sharedWith.parchita-staging: must say why the two tenants share it (at least 10 characters)",
+    );
+  });
+
+  it("shares a WMS instance only with a reason: its host is the customer", () => {
+    const wms = (id: string, n: number) => {
+      const input = ofAnotherClient(aTenantInput(id), n);
+      return {
+        ...input,
+        product: { type: "wms" as const, baseUrl: "https://wms.acme.example/", endpoints: {}, defaults: {} },
+        mapping: "wms",
+      };
+    };
+
+    const problems = problemsOf(anEntry(wms("acme-staging", 1)), anEntry(wms("acme-two-staging", 2)));
+
+    expect(problems).toHaveLength(2);
+    expect(problems[1]).toBe(
+      'tenants/acme-two-staging.ts: product: shares its product customer (wms.acme.example) with acme-staging (tenants/acme-staging.ts): two tenants must not point at the same product customer unless one of their files says why, with sharedWith: { "acme-staging": "<why>" }',
+    );
   });
 });

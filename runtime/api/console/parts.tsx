@@ -1,6 +1,7 @@
 import { type Counts, TALLIES } from "../../sync/model.js";
 import type { RunJson } from "../views.js";
 import { formatCount, formatDuration } from "./format.js";
+import type { Held } from "./held.js";
 
 /** Small pieces the three pages share. Colours always come with the word, for people and for tests. */
 
@@ -110,5 +111,17 @@ export function DurationChart({ runs }: { runs: RunJson[] }) {
       </svg>
       <figcaption>{label} (oldest on the left)</figcaption>
     </figure>
+  );
+}
+
+/** The held set's first keys (f120_id), and how many more there are. */
+export function HeldKeys({ held }: { held: Held }) {
+  if (held.keys.length === 0) return null;
+  const more = held.count - held.keys.length;
+  return (
+    <p>
+      f120_id <code>{held.keys.join(", ")}</code>
+      {more > 0 ? ` and ${more} more` : ""}
+    </p>
   );
 }

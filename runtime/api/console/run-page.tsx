@@ -3,12 +3,14 @@ import type { RunJson } from "../views.js";
 import type { ApiReader } from "./api.js";
 import { segment } from "./api.js";
 import { formatCount, formatDuration, formatTime } from "./format.js";
-import { ProgressBar, Word } from "./parts.js";
+import { heldOf } from "./held.js";
+import { HeldKeys, ProgressBar, Word } from "./parts.js";
 
 /** A run's page: what it did, when, why it failed if it did, and its first rejected and failed records. */
 export async function runFragment(api: ApiReader, runId: string) {
   const run = await api.get<RunJson>(`/runs/${segment(runId)}`);
   const finished = run.status !== "running";
+  const held = heldOf(run.heldDeactivations);
   return (
     // data-final: a finished run no longer changes, so the page stops refreshing.
     <div {...(finished ? { "data-final": "" } : {})}>
@@ -52,6 +54,21 @@ export async function runFragment(api: ApiReader, runId: string) {
         </dl>
         <ProgressBar run={run} />
       </section>
+
+      {held && (
+        <section aria-labelledby="run-held" class="panel">
+          <h2 id="run-held">Held deactivations</h2>
+          <p>
+            {held.count} deactivations held
+            {run.heldDeactivations?.unconfirmed
+              ? ": the extraction read no record to confirm their absence against"
+              : ` (limit ${run.heldDeactivations?.limit})`}
+            , none applied. A run started with <code>{`{"approveDeactivationsOf": "${run.runId}"}`}</code>{" "}
+            applies them if what it finds is this set or part of it.
+          </p>
+          <HeldKeys held={held} />
+        </section>
+      )}
 
       <section aria-labelledby="run-counts">
         <h2 id="run-counts">Counts</h2>

@@ -3,7 +3,7 @@ import type { ApiReader, StatusJson, TenantJson } from "./api.js";
 import { segment } from "./api.js";
 import { formatDuration, formatRelative, formatTime } from "./format.js";
 import { heldDeactivations } from "./held.js";
-import { CountList, DurationChart, HISTORY_RUNS, ProgressBar, Word } from "./parts.js";
+import { CountList, DurationChart, HeldKeys, HISTORY_RUNS, ProgressBar, Word } from "./parts.js";
 
 /** A tenant's page: its run now (or last), the operator's buttons, held decisions, and its history. */
 export async function tenantFragment(api: ApiReader, tenantId: string, now: Date) {
@@ -56,21 +56,27 @@ export async function tenantFragment(api: ApiReader, tenantId: string, now: Date
         </div>
       </section>
 
-      {held !== undefined && held > 0 && (
+      {held !== undefined && held.count > 0 && (
         <section aria-labelledby="held" class="panel">
           <h2 id="held">Held deactivations</h2>
           <p>
-            {held} deactivations are held for approval: they were not applied because there were too many at
-            once. Approve them only if these items really left the catalogue.
+            {held.count} deactivations are held for approval: they were not applied because there were too
+            many at once, or nothing could confirm them. Approve them only if these items really left the
+            catalogue.
           </p>
-          <button
-            type="button"
-            data-action={`${base}/runs`}
-            data-body={JSON.stringify({ approveDeactivations: held })}
-            data-done={`Approved ${held} deactivations`}
-          >
-            Approve
-          </button>
+          <HeldKeys held={held} />
+          {held.runId ? (
+            <button
+              type="button"
+              data-action={`${base}/runs`}
+              data-body={JSON.stringify({ approveDeactivationsOf: held.runId })}
+              data-done={`Approved the deactivations run ${held.runId} held`}
+            >
+              Approve
+            </button>
+          ) : (
+            <p class="muted">Open the run that held them to approve them.</p>
+          )}
         </section>
       )}
 

@@ -72,7 +72,7 @@ export async function tenantsFragment(api: ApiReader, now: Date) {
                 <span title={formatTime(status.nextRunAt)}>{formatRelative(status.nextRunAt, now)}</span>
               )}
             </td>
-            {showHeld && <td class="num">{held[i] ?? ""}</td>}
+            {showHeld && <td class="num">{held[i]?.count ?? ""}</td>}
           </tr>
         ))}
       </tbody>

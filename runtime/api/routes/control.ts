@@ -7,13 +7,12 @@ import type { ApiEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import { tenantFor } from "../tenant-access.js";
 import { readJsonBody, VerifyBody } from "../validation.js";
-import { runJson } from "../views.js";
 
 /**
  * Operator actions on a tenant: `POST /tenants/:id/pause`, `/resume` (its EventBridge schedule),
- * `/check` (connectivity with its secrets) and `/verify` (the product read back and compared with the
- * ledger, as a run; `{"repair": true}` also starts a run that rewrites what differs). Tenant tokens
- * are read-only: 403.
+ * `/check` (connectivity with its secrets) and `/verify` (starts a run that reads the product back and
+ * compares it with the ledger, answering 202 with its id; `{"repair": true}` also starts a run that
+ * rewrites what differs). Tenant tokens are read-only: 403.
  */
 export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
   const setSchedule = (state: ScheduleState, action: string) =>
@@ -63,12 +62,8 @@ export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
           activeRunId: result.activeRunId,
         });
       }
-      log.info("tenant verified", {
-        tenantId: tenant.id,
-        runId: result.run.runId,
-        status: result.run.status,
-      });
-      // 200 whatever the verdict: the report is the answer (the run's status says ok or not).
-      return c.json(runJson(result.run));
+      log.info("verify started", { tenantId: tenant.id, runId: result.runId, repair: repair ?? false });
+      // The verify worker reads the product: its report is on GET /runs/:runId once the run ends.
+      return c.json({ runId: result.runId }, 202);
     });
 }

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { Log } from "../../observability/logger.js";
+import { ApprovalError } from "../../pipeline/start-run.js";
 import { InvalidCursorError } from "../../store/errors.js";
 import { assertOperator, canRead } from "../auth.js";
 import type { ApiDependencies } from "../dependencies.js";
@@ -42,12 +43,17 @@ export function runRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
       const principal = c.get("principal");
       assertOperator(principal, "start a run");
       const tenant = await tenantFor(deps, principal, c.req.param());
-      const { approveDeactivations } = await readJsonBody(c, RunBody);
-      const result = await deps.startRun(
-        tenant.id,
-        "manual",
-        approveDeactivations !== undefined ? { approveDeactivations } : {},
-      );
+      const { approveDeactivationsOf } = await readJsonBody(c, RunBody);
+      const approval = approveDeactivationsOf !== undefined ? { approveDeactivationsOf } : {};
+      let result: Awaited<ReturnType<typeof deps.startRun>>;
+      try {
+        result = await deps.startRun(tenant.id, "manual", approval);
+      } catch (error) {
+        if (!(error instanceof ApprovalError)) throw error;
+        throw new ApiError(400, `invalid body parameter approveDeactivationsOf: ${error.message}`, {
+          issues: [{ field: "approveDeactivationsOf", problem: error.message }],
+        });
+      }
       if (!result.started) {
         throw new ApiError(409, `tenant ${tenant.id} already has an active run ${result.activeRunId}`, {
           tenantId: tenant.id,
@@ -57,7 +63,7 @@ export function runRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
       log.info("manual run started", {
         tenantId: tenant.id,
         runId: result.runId,
-        ...(approveDeactivations !== undefined ? { approveDeactivations } : {}),
+        ...approval,
       });
       return c.json({ runId: result.runId }, 202);
     });
