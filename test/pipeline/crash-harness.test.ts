@@ -184,6 +184,30 @@ describe.each(STORE_IMPLEMENTATIONS)("on the %s store", (storeName, open) => {
     );
 
     it.each(FAULT_PRODUCTS)(
+      "does not write again a record its chunk was counted with (rejected), when the chunk's message comes back (%s)",
+      async (productType) => {
+        // prepare: the product refuses record 1; each load's message dies right after its chunk
+        // was counted (its errors added), and comes back at once
+        const refuseOne = (_: StepWorld, p: StrictProduct) => {
+          p.failWith = (record) => (record.key === "1" ? "rejected" : undefined);
+        };
+        const { crash: first } = await scenario(clean, productType, refuseOne);
+        const counted = first.passed.flatMap((where, at) => (where === "after runs.addErrors" ? [at] : []));
+        expect(counted.length).toBeGreaterThan(0);
+
+        for (const at of counted) {
+          // act
+          const plan: CrashPlan = { ...clean, at: new Set([at]) };
+          const { product, runs, crash } = await scenario(plan, productType, refuseOne);
+
+          // assess: record 1 was sent to the product once, and is counted rejected
+          assertExactlyOnce(product, runs, crash);
+          expect(runs[0]?.counts.rejected, crash.crashed.join("; ")).toBe(1);
+        }
+      },
+    );
+
+    it.each(FAULT_PRODUCTS)(
       "stops writing when its run's lease expires with loads in flight, and leaves the next run's writes (%s)",
       async (productType) => {
         // prepare: one load invocation stalls after the 20th write (mid-chunk), past the run's lease; Siesa is

@@ -39,6 +39,8 @@ interface Invocation {
 export class CrashController {
   hits = 0;
   crashed: string[] = [];
+  /** Every crash point passed, in order (a crash point's number is its index). */
+  passed: string[] = [];
   /** Records written to the product again although the ledger already had this run's write. */
   rewrites: string[] = [];
   /** Records written to the product after their chunk was counted with them failed or rejected. */
@@ -56,6 +58,7 @@ export class CrashController {
   point(where: string): Promise<void> {
     const invocation = this.#invocation.getStore();
     const hit = this.hits++;
+    this.passed.push(where);
     if (!this.plan.at.has(hit) || !invocation) return Promise.resolve();
     this.crashed.push(`${hit} ${where}`);
     invocation.die();
