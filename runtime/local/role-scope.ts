@@ -61,10 +61,11 @@ const PROGRESS: Record<keyof ProgressStore, string> = {
   operations: "dynamodb:Query",
   reservePositions: "dynamodb:UpdateItem",
   sum: "dynamodb:Query",
+  claim: "dynamodb:PutItem",
 };
 const LEDGER: Record<keyof Ledger, string> = {
   getMany: "dynamodb:BatchGetItem",
-  putMany: "dynamodb:BatchWriteItem",
+  putMany: "dynamodb:PutItem",
   all: "dynamodb:Query",
 };
 const AUDIT: Record<keyof AuditTrail, string> = { record: "dynamodb:PutItem" };

@@ -3,6 +3,7 @@ import { productRule, type RuleTally, tallyRules } from "../sync/drift.js";
 import { listedHash } from "../sync/hash.js";
 import type { ProgressDelta, RecordError } from "../sync/model.js";
 import type { LedgerEntry } from "../sync/ports.js";
+import { WORKERS } from "./config.js";
 import type { PipelineContext } from "./context.js";
 import type { Delivery } from "./extract-unit.js";
 import { givenUp, isRunStopping, messageOf, reportApiError } from "./failures.js";
@@ -24,7 +25,11 @@ export type RecordOutcome =
  * A deactivation pass's chunk sets its records inactive the same way; its outcomes are tallied
  * (`deactivated`, `deactivationsFailed`), not counted among the extracted records'.
  */
-export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery: Delivery): Promise<void> {
+export async function loadChunk(
+  ctx: PipelineContext,
+  chunk: LoadChunk,
+  delivery: Delivery & { messageId?: string },
+): Promise<void> {
   const { tenantId, runId } = chunk;
   const run = await ctx.recentRun(tenantId, runId);
   if (run?.status !== "running") return; // a late message of a finished run
@@ -36,6 +41,9 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
     await finaliseIfComplete(ctx, tenantId, runId);
     return;
   }
+  // What the ledger showed stays true while this delivery writes: a claim is held until its holder can
+  // no longer write, so no other delivery wrote after that read and none writes beside this one.
+  if (!(await claimChunk(ctx, chunk, delivery))) return;
 
   // A stopping run writes nothing more; what an earlier delivery wrote keeps its outcome.
   const outcomes = run.stopReason
@@ -70,6 +78,40 @@ export async function loadChunk(ctx: PipelineContext, chunk: LoadChunk, delivery
   // The chunk failed for good and its records are counted: the message is done. Sending it on to the
   // dead-letter queue would hold the tenant's FIFO slot for a whole visibility timeout first.
   givenUp(ctx, "loads", tenantId, runId, reason);
+}
+
+/** How long a delivery without a deadline (in-process) holds its chunk: the load function's time. */
+const CLAIM_WITHOUT_DEADLINE_MS = WORKERS.load.timeoutSeconds * 1000;
+
+export class ChunkBusyError extends Error {
+  override readonly name = "ChunkBusyError";
+}
+
+/**
+ * Makes this delivery the chunk's only writer until its invocation ends: two copies of a chunk at once (one re-sent after FIFO's deduplication window
+ * lands in another group) would both find a record unwritten and both create it, and a product that
+ * accepts a second object with one external id (the WMS) keeps both. Another copy that holds it
+ * makes this one come back later (it finds the chunk counted then); on its last delivery it leaves
+ * the chunk to that copy's message, which finishes it or comes back itself. Returns whether to go on.
+ */
+async function claimChunk(
+  ctx: PipelineContext,
+  chunk: LoadChunk,
+  delivery: Delivery & { messageId?: string },
+): Promise<boolean> {
+  const now = ctx.now().getTime();
+  const messageId = delivery.messageId ?? chunk.chunkId;
+  const claim = {
+    messageId,
+    receiveCount: delivery.receiveCount,
+    until: delivery.deadline ?? now + CLAIM_WITHOUT_DEADLINE_MS,
+  };
+  const result = await ctx.progress.claim(chunk.tenantId, chunk.runId, chunk.chunkId, claim, now);
+  if (result.claimed) return true;
+  if (delivery.final && result.holder.messageId !== messageId) return false;
+  throw new ChunkBusyError(
+    `load chunk ${chunk.chunkId} of run ${chunk.runId} is being written by another delivery until ${new Date(result.holder.until).toISOString()}`,
+  );
 }
 
 /**
@@ -179,6 +221,23 @@ export function reachedOutcomes(
   );
 }
 
+export const LEASE_PASSED = "the run's lease expired before this record was written";
+
+/**
+ * When the run's lease ends at the earliest: it was taken when the run started, for the tenant's
+ * maximum run duration (taken again by a redelivered request, it only lasts longer).
+ */
+async function leaseEndOf(
+  ctx: PipelineContext,
+  maxRunMinutes: number,
+  tenantId: string,
+  runId: string,
+): Promise<number> {
+  const run = await ctx.recentRun(tenantId, runId);
+  const started = run ? Date.parse(run.startedAt) : Number.NaN;
+  return Number.isFinite(started) ? started + maxRunMinutes * 60_000 : Number.POSITIVE_INFINITY;
+}
+
 /** No write starts with less than this left before the function is stopped (a write may take long). */
 export const DEADLINE_MARGIN_MS = 15_000;
 
@@ -198,6 +257,7 @@ export async function writeAll(
 ): Promise<RecordOutcome[]> {
   const { tenantId, runId } = chunk;
   const { tenant, clients } = await ctx.tenantClients(tenantId);
+  const leaseEnds = await leaseEndOf(ctx, tenant.sync.maxRunMinutes, tenantId, runId);
   let refused: string | undefined;
   let throttled: unknown;
 
@@ -209,6 +269,10 @@ export async function writeAll(
     if (earlier) return earlier;
     if (refused) return { outcome: "failed", reason: refused };
     if (throttled) return { outcome: "retry", error: throttled }; // knocking again would only be refused
+    // Past its lease, a run writes nothing: the next run may be writing these records already, and
+    // a write landing after that run's would leave the product behind the ledger.
+    if (ctx.now().getTime() > leaseEnds - DEADLINE_MARGIN_MS)
+      return { outcome: "failed", reason: LEASE_PASSED };
     // Close to the function's deadline: this record waits for the next delivery instead of being cut
     // off mid-write; what was written so far goes to the ledger first.
     if (deadline !== undefined && Date.now() > deadline - DEADLINE_MARGIN_MS) {

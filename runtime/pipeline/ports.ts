@@ -10,7 +10,7 @@ import type { DeactivationPass, ExtractUnit, LoadChunk, SyncRequest, VerifyReque
  * Manager, EventBridge Scheduler) and runtime/local/ (an in-process SQS, fauxqs, the sandboxes).
  */
 
-export type { Ledger, LedgerEntry } from "../sync/ports.js";
+export type { Ledger, LedgerEntry, LedgerPutResult } from "../sync/ports.js";
 
 // ---- run state ---------------------------------------------------------------------------------
 
@@ -70,6 +70,15 @@ export interface OperationData {
  * exactly once however often its message is delivered: a marker per operation (a constant size, not
  * growing with the run) and one counter the steps read to see whether the run is complete.
  */
+/** One delivery writing a load chunk: its message, which delivery of it, and until when (epoch ms). */
+export interface ChunkClaim {
+  messageId: string;
+  receiveCount: number;
+  until: number;
+}
+
+export type ClaimResult = { claimed: true } | { claimed: false; holder: ChunkClaim };
+
 export interface ProgressStore {
   /** The operation as applied, or undefined if it was not. */
   get(tenantId: string, runId: string, opId: string): Promise<AppliedOperation | undefined>;
@@ -104,6 +113,19 @@ export interface ProgressStore {
    * addition still in flight would land on top and count its operation twice).
    */
   sum(tenantId: string, runId: string): Promise<Progress>;
+  /**
+   * Claims the writing of a load chunk for one delivery, so two copies of a chunk never write at
+   * once. Granted when no claim is held, the one held has ended (`until` is not after `now`), or it
+   * is an earlier delivery of the same message (SQS delivers a message again only once its earlier
+   * delivery is over). Otherwise answers the claim that holds it.
+   */
+  claim(
+    tenantId: string,
+    runId: string,
+    chunkId: string,
+    claim: ChunkClaim,
+    now: number,
+  ): Promise<ClaimResult>;
 }
 
 // ---- lease -------------------------------------------------------------------------------------

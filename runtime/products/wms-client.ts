@@ -19,10 +19,13 @@ import {
   type FindAnswer,
   patchRecord,
   type UpdateAnswer,
+  type WriteFlowOptions,
   writeRecord,
 } from "./write-flow.js";
 
 const SERVICE = "wms";
+/** The WMS may accept a second product with one external id (SYSTEM.md §6): look up before creating. */
+export const WMS_WRITE_FLOW: WriteFlowOptions = { findBeforeCreate: true };
 const DEFAULT_PRODUCTS_PATH = "/products";
 const DEFAULT_LOGIN_PATH = "/auth";
 /** Items per list page asked for when reading everything back. */
@@ -80,7 +83,7 @@ export class WmsClient implements ProductClient, ProductReader {
       },
       record,
       knownProductId,
-      { findBeforeCreate: true },
+      WMS_WRITE_FLOW,
     );
   }
 

@@ -1,4 +1,4 @@
-import type { Ledger, LedgerEntry } from "../sync/ports.js";
+import type { Ledger, LedgerEntry, LedgerPutResult } from "../sync/ports.js";
 import { CompactEntries } from "./compact-entries.js";
 
 /** A ledger that can list a tenant's entries (RecordLedger in DynamoDB). */
@@ -50,12 +50,14 @@ export class LedgerSnapshot implements Ledger {
     return found;
   }
 
-  async putMany(tenantId: string, entries: LedgerEntry[]): Promise<void> {
+  async putMany(tenantId: string, entries: LedgerEntry[]): Promise<LedgerPutResult> {
     this.#sameTenant(tenantId);
-    await this.ledger.putMany(tenantId, entries);
+    const result = await this.ledger.putMany(tenantId, entries);
     // A copy still being read may hold a page read before this write: it lands first, then this.
     await this.#loaded.catch(() => {}); // a failed read surfaces at the next getMany
-    for (const entry of entries) this.#entries.set(entry);
+    const refused = new Set(result.refused);
+    for (const entry of entries) if (!refused.has(entry.key)) this.#entries.set(entry);
+    return result;
   }
 
   /**

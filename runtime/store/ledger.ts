@@ -4,13 +4,16 @@
  * Item: { tenantId, recordKey, hash, productId, runId, updatedAt, outcome?, active?, reactivated?, listedHash? },
  * `recordKey` being the record's key in the sort key's form (`sortKeyOf`).
  */
-import { type DynamoDBDocumentClient, paginateQuery, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand, paginateQuery, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { forEachConcurrent } from "../sync/pool.js";
-import type { LedgerEntry } from "../sync/ports.js";
-import { BATCH_PARALLELISM, BATCH_WRITE_MAX, chunk, writeUntilProcessed } from "./batch.js";
+import type { LedgerEntry, LedgerPutResult } from "../sync/ports.js";
 import { ReadBatch } from "./read-batch.js";
 
-export type { LedgerEntry };
+export type { LedgerEntry, LedgerPutResult };
+
+/** Conditional puts in flight at once per call: a load chunk's (up to 25) go out together. */
+export const PUT_PARALLELISM = 25;
 
 type LedgerItem = Omit<LedgerEntry, "key"> & { tenantId: string; recordKey: string };
 
@@ -147,25 +150,37 @@ export class RecordLedger {
     return items;
   }
 
-  /** Writes (replaces) the entries; when a key appears twice, the last entry wins. */
-  async putMany(tenantId: string, entries: LedgerEntry[]): Promise<void> {
+  /**
+   * Writes each entry unless its record's stored entry is a later run's (`mayReplace`), with one
+   * conditional PutItem per entry: BatchWriteItem cannot carry a condition. It costs the same write
+   * units (one per item up to 1 KB, a refused one too), in more requests, a few at a time. When a
+   * key appears twice, the last entry is the one written.
+   */
+  async putMany(tenantId: string, entries: LedgerEntry[]): Promise<LedgerPutResult> {
     this.check(
       tenantId,
       entries.map((entry) => entry.key),
     );
-    // BatchWriteItem refuses a request that names the same key twice.
     const latest = new Map(entries.map((entry) => [entry.key, entry]));
-    const batches = chunk([...latest.values()], BATCH_WRITE_MAX);
-    await forEachConcurrent(batches, BATCH_PARALLELISM, (batch) =>
-      writeUntilProcessed(
-        this.doc,
-        this.tableName,
-        batch.map(({ key, ...entry }) => ({
-          PutRequest: { Item: { tenantId, recordKey: sortKeyOf(key), ...entry } },
-        })),
-        `ledger ${this.tableName}, tenant ${tenantId}: writing ${batch.length} records`,
-      ),
-    );
+    const refused: string[] = [];
+    await forEachConcurrent([...latest.values()], PUT_PARALLELISM, async ({ key, ...entry }) => {
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { tenantId, recordKey: sortKeyOf(key), ...entry },
+            // mayReplace: no entry (or one without a run), or one of this run or an earlier one.
+            ConditionExpression: "attribute_not_exists(#runId) OR #runId <= :runId",
+            ExpressionAttributeNames: { "#runId": "runId" },
+            ExpressionAttributeValues: { ":runId": entry.runId },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        refused.push(key);
+      }
+    });
+    return { refused };
   }
 
   /** Every entry of the tenant, one DynamoDB page (up to 1 MB, or `pageSize` entries) at a time. */

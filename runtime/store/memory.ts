@@ -9,17 +9,21 @@ import type {
   AppliedOperation,
   AuditEntry,
   AuditTrail,
+  ChunkClaim,
+  ClaimResult,
   Lease,
   LeaseOwner,
   LeaseStore,
   Ledger,
   LedgerEntry,
+  LedgerPutResult,
   OperationData,
   PipelineStore,
   ProgressStore,
   RunEnd,
   RunState,
 } from "../pipeline/ports.js";
+import { mayReplace } from "../sync/ledger-order.js";
 import type { Counts, Progress, ProgressDelta, RecordError, RunRecord, RunTrigger } from "../sync/model.js";
 import { addDelta, zeroProgress } from "../sync/run-status.js";
 import { decodeRunsCursor, encodeRunsCursor } from "./cursor.js";
@@ -108,6 +112,26 @@ export class MemoryRuns implements RunState {
 }
 
 export class MemoryProgress implements ProgressStore {
+  readonly #claims = new Map<string, ChunkClaim>();
+
+  async claim(
+    tenantId: string,
+    runId: string,
+    chunkId: string,
+    claim: ChunkClaim,
+    now: number,
+  ): Promise<ClaimResult> {
+    const id = `${tenantId}/${runId}/${chunkId}`;
+    const held = this.#claims.get(id);
+    const over =
+      !held ||
+      held.until <= now ||
+      (held.messageId === claim.messageId && held.receiveCount < claim.receiveCount);
+    if (!over) return { claimed: false, holder: copy(held) };
+    this.#claims.set(id, copy(claim));
+    return { claimed: true };
+  }
+
   readonly #runs = new Map<
     string,
     { totals: Progress; ops: Map<string, AppliedOperation>; nextChunk: number }
@@ -213,8 +237,14 @@ export class MemoryLedger implements Ledger {
     return found;
   }
 
-  async putMany(tenantId: string, entries: LedgerEntry[]): Promise<void> {
-    for (const entry of entries) this.#entries.set(`${tenantId}/${entry.key}`, copy(entry));
+  async putMany(tenantId: string, entries: LedgerEntry[]): Promise<LedgerPutResult> {
+    const refused: string[] = [];
+    for (const entry of new Map(entries.map((e) => [e.key, e])).values()) {
+      const id = `${tenantId}/${entry.key}`;
+      if (mayReplace(this.#entries.get(id), entry)) this.#entries.set(id, copy(entry));
+      else refused.push(entry.key);
+    }
+    return { refused };
   }
 
   async *all(tenantId: string): AsyncGenerator<LedgerEntry[]> {
@@ -266,7 +296,7 @@ export class DryRunLedger implements Ledger {
     return found;
   }
 
-  putMany(tenantId: string, entries: LedgerEntry[]): Promise<void> {
+  putMany(tenantId: string, entries: LedgerEntry[]): Promise<LedgerPutResult> {
     return this.#overlay.putMany(tenantId, entries);
   }
 

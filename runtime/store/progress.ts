@@ -16,8 +16,20 @@
  * dynalite, DynamoDB Local and DynamoDB. Every item expires with the run's history.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, PutCommand, paginateQuery, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { AppliedOperation, OperationData, ProgressStore } from "../pipeline/ports.js";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type {
+  AppliedOperation,
+  ChunkClaim,
+  ClaimResult,
+  OperationData,
+  ProgressStore,
+} from "../pipeline/ports.js";
 import type { Progress, ProgressDelta } from "../sync/model.js";
 import { addDelta, zeroProgress } from "../sync/run-status.js";
 import { ReadBatch } from "./read-batch.js";
@@ -28,6 +40,8 @@ const FIELDS = Object.keys(zeroProgress()) as (keyof Progress)[];
 const partition = (tenantId: string) => `${tenantId}#progress`;
 const markerKey = (runId: string, opId: string) => `${runId}#op#${opId}`;
 const totalKey = (runId: string) => `${runId}#total`;
+/** Outside the `#op#` markers: a claim is no operation, and `sum` and `operations` never see it. */
+const claimKey = (runId: string, chunkId: string) => `${runId}#claim#${chunkId}`;
 
 const totalsOf = (item: Record<string, unknown> | undefined): Progress => {
   const total = zeroProgress();
@@ -213,5 +227,50 @@ export class RunProgress implements ProgressStore {
     for await (const page of pages)
       for (const item of page.Items ?? []) addDelta(total, (item.delta ?? {}) as ProgressDelta);
     return total;
+  }
+
+  /** One conditional PutItem (a write unit); a refused claim reads the one that holds the chunk. */
+  async claim(
+    tenantId: string,
+    runId: string,
+    chunkId: string,
+    claim: ChunkClaim,
+    now: number,
+  ): Promise<ClaimResult> {
+    const Key = { tenantId: partition(tenantId), runId: claimKey(runId, chunkId) };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...Key, ...claim, expiresAt: expiresAt(this.now()) },
+          ConditionExpression:
+            "attribute_not_exists(runId) OR #until <= :now OR (#messageId = :messageId AND #receiveCount < :receiveCount)",
+          ExpressionAttributeNames: {
+            "#until": "until",
+            "#messageId": "messageId",
+            "#receiveCount": "receiveCount",
+          },
+          ExpressionAttributeValues: {
+            ":now": now,
+            ":messageId": claim.messageId,
+            ":receiveCount": claim.receiveCount,
+          },
+        }),
+      );
+      return { claimed: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
+    );
+    return {
+      claimed: false,
+      holder: {
+        messageId: String(Item?.messageId ?? ""),
+        receiveCount: Number(Item?.receiveCount ?? 0),
+        until: Number(Item?.until ?? 0),
+      },
+    };
   }
 }

@@ -55,9 +55,19 @@ export interface LedgerEntry {
   listedHash?: string;
 }
 
+/** What a ledger write did: the keys it left as they were, because a later run's entry is stored. */
+export interface LedgerPutResult {
+  refused: string[];
+}
+
 export interface Ledger {
   getMany(tenantId: string, keys: string[]): Promise<Map<string, LedgerEntry>>;
-  putMany(tenantId: string, entries: LedgerEntry[]): Promise<void>;
+  /**
+   * Stores each entry unless the record's stored entry is a later run's (`mayReplace`): a late
+   * delivery of an older run never undoes a newer one. A refusal is not an error: a newer run owns
+   * the record. When a key appears twice, the last entry is the one written.
+   */
+  putMany(tenantId: string, entries: LedgerEntry[]): Promise<LedgerPutResult>;
   /** Every entry of the tenant, a page at a time (deactivation and verify read them all). */
   all(tenantId: string): AsyncIterable<LedgerEntry[]>;
 }

@@ -11,6 +11,8 @@ export const REPAIR_HASH = "repair";
  * inactive that someone made active again becomes active in the ledger, so the next run's
  * deactivation pass sets it inactive again if Siesa still lacks it. Everything else,
  * which records exist in Siesa, how they map, the outcomes, stays the engine's decision.
+ * A mark keeps the run id of the entry it read, so a run that wrote the record since (after this
+ * verify read the product) keeps its entry: the ledger refuses the older mark (mayReplace).
  * Returns how many records were marked.
  */
 export async function markForRepair(ledger: Ledger, report: VerifyReport, now: Date): Promise<number> {
@@ -24,8 +26,8 @@ export async function markForRepair(ledger: Ledger, report: VerifyReport, now: D
     hash: REPAIR_HASH,
     updatedAt: now.toISOString(),
   }));
-  await ledger.putMany(report.tenantId, marked);
-  return marked.length;
+  const { refused } = await ledger.putMany(report.tenantId, marked);
+  return marked.length - refused.length;
 }
 
 /** Records the report found that a repair rewrites. */

@@ -150,7 +150,7 @@ describe("a WMS tenant", () => {
       all: (tenantId) => real.all(tenantId),
       putMany: async (tenantId, entries) => {
         if (failures-- > 0) throw new Error("DynamoDB: the connection was reset");
-        await real.putMany(tenantId, entries);
+        return real.putMany(tenantId, entries);
       },
     };
 

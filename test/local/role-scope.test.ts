@@ -40,7 +40,7 @@ describe("a function's world, scoped to its role", () => {
     // assess
     expect(read).toBeUndefined();
     expect(write?.message).toBe(
-      "function settle is not authorized to perform dynamodb:BatchWriteItem on table ledger (its role: infra/access.ts, runtime/aws/secret-access.ts)",
+      "function settle is not authorized to perform dynamodb:PutItem on table ledger (its role: infra/access.ts, runtime/aws/secret-access.ts)",
     );
     expect(world.denied).toEqual([write]);
   });
@@ -125,7 +125,7 @@ describe("a function's world, scoped to its role", () => {
     const calls = {
       ledger: {
         "dynamodb:BatchGetItem": (fn: FunctionName) => world.scoped(fn).ledger.getMany(tenantId, ["1"]),
-        "dynamodb:BatchWriteItem": (fn: FunctionName) => world.scoped(fn).ledger.putMany(tenantId, []),
+        "dynamodb:PutItem": (fn: FunctionName) => world.scoped(fn).ledger.putMany(tenantId, []),
       },
       runs: {
         "dynamodb:GetItem": (fn: FunctionName) => world.scoped(fn).runs.get(tenantId, "r"),

@@ -8,7 +8,7 @@ import {
   type QueueName,
   type WorkerName,
 } from "../../runtime/pipeline/config.js";
-import type { Ledger } from "../../runtime/pipeline/ports.js";
+import type { Ledger, RunState } from "../../runtime/pipeline/ports.js";
 import type { WorkerDependencies } from "../../runtime/workers/dependencies.js";
 import type { StepWorld } from "./step-world.js";
 
@@ -24,6 +24,10 @@ export interface CrashPlan {
   duplicateEvery: number;
   /** How a crashed message comes back: at once, later, or after FIFO's deduplication window. */
   redelivery: "at-once" | "after-visibility" | "after-dedup-window";
+  /** Called after each invocation that died, before its message comes back (Siesa changing meanwhile). */
+  onDeath?: (world: StepWorld, deaths: number) => void;
+  /** Loads of different message groups run at the same time, as Lambda runs them (default: one by one). */
+  parallelLoads?: boolean;
 }
 
 /** One invocation of a handler: how to kill it, and when it read each record's ledger entry. */
@@ -35,8 +39,13 @@ interface Invocation {
 export class CrashController {
   hits = 0;
   crashed: string[] = [];
+  /** Every crash point passed, in order (a crash point's number is its index). */
+  passed: string[] = [];
   /** Records written to the product again although the ledger already had this run's write. */
   rewrites: string[] = [];
+  /** Records written to the product after their chunk was counted with them failed or rejected. */
+  writesAfterCount: string[] = [];
+  readonly #counted = new Set<string>();
   /** The invocation a crash point belongs to (two may run at once). */
   readonly #invocation = new AsyncLocalStorage<Invocation>();
   /** Orders ledger reads and writes across invocations. */
@@ -49,6 +58,7 @@ export class CrashController {
   point(where: string): Promise<void> {
     const invocation = this.#invocation.getStore();
     const hit = this.hits++;
+    this.passed.push(where);
     if (!this.plan.at.has(hit) || !invocation) return Promise.resolve();
     this.crashed.push(`${hit} ${where}`);
     invocation.die();
@@ -76,12 +86,18 @@ export class CrashController {
     for (const key of keys) if (!this.#ledgerWrittenAt.has(key)) this.#ledgerWrittenAt.set(key, at);
   }
 
+  /** These records' outcomes were counted failed or rejected (their chunk's errors were added). */
+  outcomesCounted(keys: string[]): void {
+    for (const key of keys) this.#counted.add(key);
+  }
+
   /**
    * The current invocation writes `key` to the product: a rewrite if the ledger held this run's
    * write of it before the invocation read the ledger (an invocation running beside the one that
    * wrote it, which read the ledger before that write landed, could not have known).
    */
   productWrite(key: string): void {
+    if (this.#counted.has(key)) this.writesAfterCount.push(key);
     const written = this.#ledgerWrittenAt.get(key);
     if (written === undefined) return;
     const read = this.#invocation.getStore()?.ledgerReadAt.get(key);
@@ -121,8 +137,10 @@ function observedLedger(ledger: Ledger, crash: CrashController): Ledger {
       return ledger.getMany(tenantId, keys);
     },
     putMany: async (tenantId, entries) => {
-      await ledger.putMany(tenantId, entries);
-      crash.ledgerWritten(entries.map((e) => e.key));
+      const result = await ledger.putMany(tenantId, entries);
+      const refused = new Set(result.refused);
+      crash.ledgerWritten(entries.flatMap((e) => (refused.has(e.key) ? [] : [e.key])));
+      return result;
     },
     all: async function* (tenantId) {
       yield* ledger.all(tenantId);
@@ -130,11 +148,26 @@ function observedLedger(ledger: Ledger, crash: CrashController): Ledger {
   };
 }
 
+/** The run state, telling the controller which records a counted chunk reported failed or rejected. */
+function observedRuns(runs: RunState, crash: CrashController): RunState {
+  return new Proxy(runs, {
+    get(object, key, receiver) {
+      const value = Reflect.get(object, key, receiver);
+      // Called on the store itself: its methods use its private fields.
+      if (key !== "addErrors") return typeof value === "function" ? value.bind(object) : value;
+      return async (...args: Parameters<RunState["addErrors"]>) => {
+        await object.addErrors(...args);
+        crash.outcomesCounted(args[2].map((e) => e.key));
+      };
+    },
+  });
+}
+
 /** The world's handlers again, over ports that crash where the plan says. */
 export function crashingHandlers(world: StepWorld, crash: CrashController) {
   const deps: WorkerDependencies = {
     ...world.deps,
-    runs: crashing(world.store.runs, "runs", crash),
+    runs: crashing(observedRuns(world.store.runs, crash), "runs", crash),
     progress: crashing(world.store.progress, "progress", crash),
     lease: crashing(world.store.lease, "lease", crash),
     ledger: crashing(observedLedger(world.store.ledger, crash), "ledger", crash),
@@ -182,7 +215,21 @@ export async function runToEnd(
   let invocations = 0;
   const deliver = async (queue: MemoryQueue, worker: WorkerName, batch: number): Promise<number> => {
     const handler = handlers[worker];
+    if (plan.parallelLoads && worker === "load") {
+      // One invocation per message received at once: FIFO hands out one message per group.
+      const received = queue.receive(10);
+      await Promise.all(received.map((message) => deliverOne(queue, handler, [message])));
+      return received.length;
+    }
     const messages = queue.receive(batch);
+    return deliverOne(queue, handler, messages);
+  };
+  let deaths = 0;
+  const deliverOne = async (
+    queue: MemoryQueue,
+    handler: (typeof handlers)[WorkerName],
+    messages: QueuedMessage[],
+  ): Promise<number> => {
     if (messages.length === 0) return 0;
     const event = toEvent(messages, queue.arn);
     invocations++;
@@ -193,6 +240,7 @@ export async function runToEnd(
     const answer = answers[0];
     if (answers.includes("died")) handlers = crashingHandlers(world, crash);
     if (answer === undefined || answer === "died") {
+      plan.onDeath?.(world, ++deaths);
       afterDeath(world, queue, messages, plan);
       return messages.length;
     }

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PipelineStore } from "../../runtime/pipeline/ports.js";
+import { newRunId } from "../../runtime/store/runs.js";
 import type { LedgerEntry } from "../../runtime/sync/ports.js";
 import { aTenantId, type OpenedStore, STORE_IMPLEMENTATIONS } from "../store/factories.js";
 import { aTenant } from "../tenants/factories.js";
@@ -37,7 +38,7 @@ async function scenario(store: PipelineStore, plan: CrashPlan, gone: readonly st
     key,
     hash: `h-${key}`,
     productId: `p-SKU-${key}`,
-    runId: "earlier",
+    runId: newRunId(new Date(T0 - 86_400_000)), // a day before this run: ledger writes keep run order
     updatedAt: new Date(T0 - 86_400_000).toISOString(),
   }));
   await world.store.ledger.putMany(tenant.id, entries);

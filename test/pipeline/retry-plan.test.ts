@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
 import { toEvent } from "../../runtime/local/memory-event-source.js";
+import { QUEUES, visibilityTimeoutSeconds } from "../../runtime/pipeline/config.js";
 import { SIZES_ONLY_REASON } from "../../runtime/pipeline/extract-unit.js";
 import { LoadChunkSchema, parseMessage } from "../../runtime/pipeline/messages.js";
 import { DIED_REASON } from "../../runtime/pipeline/settle.js";
@@ -346,15 +347,17 @@ describe("settle, for a unit whose every delivery died after planning its chunks
     };
     await deliver(world, "pages");
     world.queues.sendLoads = send;
+    // Each dead delivery comes back after the queue's visibility timeout, within the run's lease.
+    const visibility = visibilityTimeoutSeconds(QUEUES.pages) * 1000;
     for (let i = 0; i < 2; i++) {
-      world.clock.advance(3_600_000);
+      world.clock.advance(visibility);
       expect(world.queues.queues.pages.queue.receive(1)).toHaveLength(1);
     }
     const before = world.product.writes.length;
     await deliver(world, "loads");
 
     // act: the dead unit reaches its dead-letter queue and is settled
-    world.clock.advance(3_600_000);
+    world.clock.advance(visibility);
     world.queues.queues.pages.queue.receive(10);
     const { deadLetter } = world.queues.queues.pages;
     await world.handlers.settle(toEvent(deadLetter.receive(10), deadLetter.arn));

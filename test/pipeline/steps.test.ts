@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
 import { toEvent } from "../../runtime/local/memory-event-source.js";
+import { QUEUES, visibilityTimeoutSeconds } from "../../runtime/pipeline/config.js";
 import { createPipelineContext } from "../../runtime/pipeline/context.js";
 import { LEASE_EXPIRED } from "../../runtime/pipeline/expire-run.js";
 import { finaliseIfComplete } from "../../runtime/pipeline/finalise.js";
@@ -10,10 +11,12 @@ import { KongClient } from "../../runtime/products/kong-client.js";
 import { FULL_RANGE } from "../../runtime/siesa/index.js";
 import { dynamoPipelineStore } from "../../runtime/store/dynamo.js";
 import { openStore } from "../../runtime/store/local.js";
+import { newRunId } from "../../runtime/store/runs.js";
 import type { RecordMapper } from "../../runtime/sync/ports.js";
 import { createSweeper } from "../../runtime/workers/index.js";
 import { createKongSandbox, SANDBOX_KONG_CREDENTIALS } from "../../sandbox/kong.js";
 import { clientOptions, recordingPolicy, serve } from "../products/support.js";
+import { aTenant } from "../tenants/factories.js";
 import { deliver, drain, eventOf, receiveEvent, stepWorld, T0 } from "./step-world.js";
 
 // Each pipeline step on the in-memory store, driven by SQS events as Lambda builds them: what a step
@@ -427,24 +430,29 @@ describe("settle: what dies with a worker is still counted", () => {
   /** Lets messages whose last delivery never answered reach their dead-letter queue, and settles them. */
   const settleDeadLetters = async (world: ReturnType<typeof stepWorld>) => {
     for (const queue of ["pages", "loads"] as const) {
-      world.clock.advance(3_600_000);
+      if (world.queues.queues[queue].queue.size === 0) continue; // nothing of it died
+      world.clock.advance(visibilityTimeoutSeconds(QUEUES[queue]) * 1000);
       world.queues.queues[queue].queue.receive(10); // the receive after the last one moves them
       const { deadLetter } = world.queues.queues[queue];
       const event = toEvent(deadLetter.receive(10), deadLetter.arn);
       if (event.Records.length > 0) await world.handlers.settle(event);
     }
   };
-  /** A ledger entry an earlier run wrote (record `key`, active). */
+  /** A ledger entry an earlier run wrote (record `key`, active); run ids sort by time. */
   const earlierEntry = (key: string) => ({
     key,
     hash: `h-${key}`,
     productId: `p-SKU-${key}`,
-    runId: "earlier",
+    runId: newRunId(new Date(T0 - 86_400_000)),
     updatedAt: new Date(T0 - 86_400_000).toISOString(),
   });
-  /** Receives a message and never answers: the function timed out or ran out of memory. */
+  /**
+   * Receives a message and never answers: the function timed out or ran out of memory. The message
+   * comes back after the queue's visibility timeout (within the run's lease: past it a load writes
+   * nothing).
+   */
   const die = (world: ReturnType<typeof stepWorld>, queue: "pages" | "loads") => {
-    world.clock.advance(3_600_000);
+    world.clock.advance(visibilityTimeoutSeconds(QUEUES[queue]) * 1000);
     return world.queues.queues[queue].queue.receive(1).length;
   };
 
@@ -521,8 +529,11 @@ describe("settle: what dies with a worker is still counted", () => {
 
   it("a dead chunk that was the run's last load runs the deactivation pass from settle", async () => {
     // prepare: record 11, written by an earlier run, is gone from Siesa; the only chunk of records
-    // dies on every delivery
-    const world = stepWorld({ items: 10 });
+    // dies on every delivery (three visibility timeouts: the tenant's runs may take 3 hours)
+    const tenant = aTenant((t) => {
+      t.sync = { ...t.sync, concurrency: 4, maxRunMinutes: 180 };
+    });
+    const world = stepWorld({ items: 10, tenant });
     await world.store.ledger.putMany(world.tenant.id, [earlierEntry("11")]);
     world.product.held.set("SKU-11", { f120_id: 11, active: true });
     const runId = await startRun(world);

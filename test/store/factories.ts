@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { PipelineStore } from "../../runtime/pipeline/ports.js";
+import { BATCH_WRITE_MAX, chunk, writeUntilProcessed } from "../../runtime/store/batch.js";
 import { dynamoPipelineStore } from "../../runtime/store/dynamo.js";
-import type { LedgerEntry } from "../../runtime/store/ledger.js";
+import { type LedgerEntry, sortKeyOf } from "../../runtime/store/ledger.js";
 import { openStore } from "../../runtime/store/local.js";
 import { memoryPipelineStore } from "../../runtime/store/memory.js";
 import { newRunId, type RunRecord } from "../../runtime/store/runs.js";
@@ -57,3 +59,25 @@ export const STORE_IMPLEMENTATIONS: [string, (suite: string) => Promise<OpenedSt
   ],
   ["memory", async () => ({ ...memoryPipelineStore(), close: async () => {} })],
 ];
+
+/**
+ * Stores ledger entries as they are, with BatchWriteItem (25 a request, no condition): for tests that
+ * need a large ledger to read. The ledger's own writes go one conditional PutItem at a time.
+ */
+export async function seedLedger(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  tenantId: string,
+  entries: readonly LedgerEntry[],
+): Promise<void> {
+  for (const batch of chunk(entries, BATCH_WRITE_MAX)) {
+    await writeUntilProcessed(
+      doc,
+      table,
+      batch.map(({ key, ...entry }) => ({
+        PutRequest: { Item: { tenantId, recordKey: sortKeyOf(key), ...entry } },
+      })),
+      `seeding ledger ${table}`,
+    );
+  }
+}

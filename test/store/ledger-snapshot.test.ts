@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecordLedger } from "../../runtime/store/ledger.js";
 import { LedgerSnapshot, SNAPSHOT_PAGE_ITEMS } from "../../runtime/store/ledger-snapshot.js";
 import { openStore, type Store } from "../../runtime/store/local.js";
-import { aLedgerEntry, aTenantId, uniquePrefix } from "./factories.js";
+import { aLedgerEntry, aTenantId, seedLedger, uniquePrefix } from "./factories.js";
 
 let store: Store;
 let ledger: RecordLedger;
@@ -41,7 +41,7 @@ describe("LedgerSnapshot (a run's ledger read once, kept compact)", () => {
       aLedgerEntry("7", { hash: "repair", updatedAt: "2025-03-01T10:00:00Z" }),
       aLedgerEntry("8", { hash: `${sha256("x").slice(0, 42)}_`, productId: "a-uuid-like-id" }),
     ];
-    await ledger.putMany(tenantId, [...written, ...odd]);
+    await seedLedger(store.doc, store.names.ledger, tenantId, [...written, ...odd]);
 
     const snapshot = new LedgerSnapshot(ledger, tenantId);
     const found = await snapshot.getMany(
@@ -100,8 +100,9 @@ describe("LedgerSnapshot (a run's ledger read once, kept compact)", () => {
         }
       },
       putMany: async (id: string, entries: Parameters<RecordLedger["putMany"]>[1]) => {
-        await ledger.putMany(id, entries);
+        const result = await ledger.putMany(id, entries);
         written();
+        return result;
       },
     };
     const snapshot = new LedgerSnapshot(slowReader, tenantId);

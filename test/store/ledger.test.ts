@@ -9,7 +9,9 @@ import {
   sortKeyOf,
 } from "../../runtime/store/ledger.js";
 import { openStore, type Store } from "../../runtime/store/local.js";
-import { aLedgerEntry, aTenantId, ledgerEntries, uniquePrefix } from "./factories.js";
+import { MemoryLedger } from "../../runtime/store/memory.js";
+import type { Ledger, LedgerEntry } from "../../runtime/sync/ports.js";
+import { aLedgerEntry, aTenantId, ledgerEntries, seedLedger, uniquePrefix } from "./factories.js";
 
 let store: Store;
 let ledger: RecordLedger;
@@ -36,20 +38,23 @@ beforeAll(async () => {
   );
 });
 afterAll(() => store?.close());
+/** A large ledger to read, stored without the ledger's one-request-an-entry writes. */
+const seed = (tenantId: string, entries: LedgerEntry[]) =>
+  seedLedger(store.doc, store.names.ledger, tenantId, entries);
 beforeEach(() => {
   reads.length = 0;
 });
 
 describe("RecordLedger", () => {
-  it("returns every written entry of 1,200 and leaves unknown keys out of the map", async () => {
+  it("returns every written entry of 120 and leaves unknown keys out of the map", async () => {
     const tenantId = aTenantId();
-    const written = ledgerEntries(1_200);
+    const written = ledgerEntries(120);
     const unknownKeys = ["999999", "999998"];
 
     await ledger.putMany(tenantId, written);
     const found = await ledger.getMany(tenantId, [...written.map((entry) => entry.key), ...unknownKeys]);
 
-    expect(found.size).toBe(1_200);
+    expect(found.size).toBe(120);
     for (const entry of written) expect(found.get(entry.key)).toEqual(entry);
     for (const key of unknownKeys) expect(found.has(key)).toBe(false);
   });
@@ -86,8 +91,8 @@ describe("RecordLedger", () => {
     const tenantId = aTenantId();
     // 2 KB hashes push 700 entries past DynamoDB's 1 MB page, so the read takes more than one page.
     const written = ledgerEntries(700).map((entry) => ({ ...entry, hash: entry.hash.padEnd(2_000, "0") }));
-    await ledger.putMany(tenantId, written);
-    await ledger.putMany(aTenantId(), ledgerEntries(10));
+    await seed(tenantId, written);
+    await seed(aTenantId(), ledgerEntries(10));
 
     const pages: number[] = [];
     const read = new Map<string, unknown>();
@@ -104,7 +109,7 @@ describe("RecordLedger", () => {
     // prepare: a unit's 75 records, and the entries of the units on either side
     const tenantId = aTenantId();
     const written = ledgerEntries(300);
-    await ledger.putMany(tenantId, written);
+    await seed(tenantId, written);
     const unit = written.slice(100, 175);
     reads.length = 0;
 
@@ -138,7 +143,7 @@ describe("RecordLedger", () => {
     // prepare: 2,000 entries, of which 40 ids one in 50 apart are asked for
     const tenantId = aTenantId();
     const written = ledgerEntries(2_000);
-    await ledger.putMany(tenantId, written);
+    await seed(tenantId, written);
     const asked = written.filter((_, index) => index % 50 === 0);
     reads.length = 0;
 
@@ -164,7 +169,7 @@ describe("RecordLedger", () => {
     // prepare: 2 KB hashes put 700 entries past DynamoDB's 1 MB page
     const tenantId = aTenantId();
     const written = ledgerEntries(700).map((entry) => ({ ...entry, hash: entry.hash.padEnd(2_000, "0") }));
-    await ledger.putMany(tenantId, written);
+    await seed(tenantId, written);
     reads.length = 0;
 
     // act
@@ -209,6 +214,83 @@ describe("RecordLedger", () => {
     await ledger.putMany(aTenantId(), []);
 
     expect(found.size).toBe(0);
+  });
+});
+
+/** Run ids as runs make them: their start time first, so a later run's sorts after an earlier one's. */
+const RUN_1 = "20250301T100000.000Z-aaaaaaaaaaaa";
+const RUN_2 = "20250301T110000.000Z-000000000000";
+const RUN_3 = "20250302T090000.000Z-555555555555";
+
+describe.each([
+  ["DynamoDB", () => ledger],
+  ["memory", () => new MemoryLedger()],
+] as [string, () => Ledger][])("the %s ledger's writes in run order", (_, ledgerOf) => {
+  it("leaves a later run's entry when an earlier run's write lands after it, and names the key it left", async () => {
+    // prepare: run 2 wrote the record; run 1's delivery, late (its lease expired), comes after
+    const writes = ledgerOf();
+    const tenantId = aTenantId();
+    const newer = aLedgerEntry("7", { hash: "edited", runId: RUN_2 });
+    await writes.putMany(tenantId, [newer]);
+
+    // act
+    const late = await writes.putMany(tenantId, [
+      aLedgerEntry("7", { hash: "before the edit", runId: RUN_1 }),
+    ]);
+
+    // assess: not an error, the newer entry stays
+    expect(late.refused).toEqual(["7"]);
+    expect((await writes.getMany(tenantId, ["7"])).get("7")).toEqual(newer);
+  });
+
+  it("lets a later run, or the same run again, replace an entry", async () => {
+    const writes = ledgerOf();
+    const tenantId = aTenantId();
+    await writes.putMany(tenantId, [
+      aLedgerEntry("1", { runId: RUN_1 }),
+      aLedgerEntry("2", { runId: RUN_1 }),
+    ]);
+    const sameRun = aLedgerEntry("1", { hash: "written again", runId: RUN_1 });
+    const laterRun = aLedgerEntry("2", { hash: "edited", runId: RUN_2 });
+
+    const result = await writes.putMany(tenantId, [sameRun, laterRun]);
+
+    expect(result.refused).toEqual([]);
+    expect(await writes.getMany(tenantId, ["1", "2"])).toEqual(
+      new Map([
+        ["1", sameRun],
+        ["2", laterRun],
+      ]),
+    );
+  });
+
+  it("writes the rest of a call when some of its entries are refused", async () => {
+    const writes = ledgerOf();
+    const tenantId = aTenantId();
+    await writes.putMany(tenantId, [aLedgerEntry("2", { runId: RUN_3 })]);
+    const entries = ["1", "2", "3"].map((key) => aLedgerEntry(key, { runId: RUN_2 }));
+
+    const result = await writes.putMany(tenantId, entries);
+
+    expect(result.refused).toEqual(["2"]);
+    const found = await writes.getMany(tenantId, ["1", "2", "3"]);
+    expect([...found.values()].map((e) => e.runId)).toEqual([RUN_2, RUN_3, RUN_2]);
+  });
+
+  it("ends with the latest run's entry whatever order the runs' writes land in", async () => {
+    const writes = ledgerOf();
+    await fc.assert(
+      fc.asyncProperty(fc.shuffledSubarray([RUN_1, RUN_2, RUN_3], { minLength: 1 }), async (order) => {
+        const tenantId = aTenantId();
+        for (const runId of order)
+          await writes.putMany(tenantId, [aLedgerEntry("5", { hash: runId, runId })]);
+
+        const kept = (await writes.getMany(tenantId, ["5"])).get("5");
+
+        expect(kept?.runId).toBe([...order].sort().at(-1));
+      }),
+      { numRuns: 15 },
+    );
   });
 });
 

@@ -85,6 +85,30 @@ describe.each(STORE_IMPLEMENTATIONS)("pipeline state in %s", (_name, open) => {
       expect(await progress.read(tenantId, runId)).toEqual(totals);
     });
 
+    it("lets one delivery at a time write a load chunk, until its time ends or its message comes back", async () => {
+      // prepare: message m-1 holds chunk 0/0 until t=1000
+      const tenantId = aTenantId();
+      const runId = newRunId();
+      const holder = { messageId: "m-1", receiveCount: 1, until: 1_000 };
+      expect(await progress.claim(tenantId, runId, "0/0", holder, 0)).toEqual({ claimed: true });
+
+      // act: a copy (another message), the same delivery at once, the message delivered again, and
+      // a copy once the holder's time is over
+      const copy = await progress.claim(tenantId, runId, "0/0", { ...holder, messageId: "m-2" }, 500);
+      const sameAtOnce = await progress.claim(tenantId, runId, "0/0", holder, 500);
+      const otherChunk = await progress.claim(tenantId, runId, "0/1", { ...holder, messageId: "m-2" }, 500);
+      const redelivered = await progress.claim(tenantId, runId, "0/0", { ...holder, receiveCount: 2 }, 500);
+      const later = await progress.claim(tenantId, runId, "0/0", { ...holder, messageId: "m-2" }, 1_000);
+
+      // assess
+      expect(copy).toEqual({ claimed: false, holder });
+      expect(sameAtOnce).toEqual({ claimed: false, holder });
+      expect(otherChunk).toEqual({ claimed: true });
+      expect(redelivered).toEqual({ claimed: true });
+      expect(later).toEqual({ claimed: true });
+      expect(await progress.sum(tenantId, runId)).toEqual(zeroProgress()); // a claim counts nothing
+    });
+
     it("keeps runs and tenants apart", async () => {
       const tenantId = aTenantId();
       const [runA, runB] = [newRunId(), newRunId()];
