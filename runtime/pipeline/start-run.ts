@@ -10,7 +10,8 @@ export type LeaseResult = { acquired: true } | { acquired: false; holder: Lease 
 
 /**
  * Takes the tenant's lease for `runId` (one run per tenant). A lease left by a run that crashed (it
- * expired, or locally its process is gone) is taken over, and that run ends failed with the reason.
+ * expired, or locally its process is gone) is taken over, and that run ends failed with the reason;
+ * one left by a run that had ended is given back first.
  */
 export async function takeLease(
   ctx: RunDependencies,
@@ -19,9 +20,20 @@ export async function takeLease(
   now: Date,
 ): Promise<LeaseResult> {
   const local = ctx.processLease;
-  const lease = await ctx.lease.acquire(tenant.id, runId, now, tenant.sync.maxRunMinutes * 60_000, {
-    ...(local ? { owner: local.owner, isDead: local.isDead } : {}),
-  });
+  const acquire = () =>
+    ctx.lease.acquire(tenant.id, runId, now, tenant.sync.maxRunMinutes * 60_000, {
+      ...(local ? { owner: local.owner, isDead: local.isDead } : {}),
+    });
+  let lease = await acquire();
+  // A run that ended holds nothing: the step that ended it may have died before giving its lease
+  // back, and the tenant must not wait for the lease to expire (or for the sweeper).
+  if (!lease.acquired && lease.holder.runId !== runId) {
+    const holder = await ctx.runs.get(tenant.id, lease.holder.runId);
+    if (holder && holder.status !== "running") {
+      await ctx.lease.release(tenant.id, lease.holder.runId);
+      lease = await acquire();
+    }
+  }
   if (!lease.acquired) return lease;
   if (lease.replaced)
     await expireRun(ctx, tenant.id, lease.replaced.runId, takeoverReason(lease.replaced, now));

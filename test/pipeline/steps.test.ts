@@ -55,6 +55,25 @@ describe("dispatch", () => {
     ]);
   });
 
+  it("takes over at once a lease its finished run did not give back (its step died after ending it)", async () => {
+    // prepare: a run ended, and the step that ended it died before releasing the lease
+    const world = stepWorld({ items: 10 });
+    const ended = await startRun(world);
+    await world.store.runs.complete(world.tenant.id, ended, {
+      status: "succeeded",
+      counts: (await countsOf(world, ended)) ?? expect.fail("no counts"),
+      finishedAt: new Date(world.clock.now).toISOString(),
+      durationMs: 1,
+    });
+
+    // act: the next scheduled run, minutes later, long before the lease would expire
+    const next = await startRun(world);
+
+    // assess
+    expect(next).not.toBe(ended);
+    expect(await world.store.lease.current(world.tenant.id)).toMatchObject({ runId: next });
+  });
+
   it("records a request that finds a run active as skipped on that run, and starts nothing", async () => {
     // prepare
     const world = stepWorld();
