@@ -1,7 +1,7 @@
 import type { Lease } from "../store/lease.js";
 import { newRunId } from "../store/runs.js";
 import { zeroCounts } from "../sync/model.js";
-import type { RunTrigger } from "../sync/ports.js";
+import type { RunRecord, RunTrigger } from "../sync/ports.js";
 import type { Tenant } from "../tenants/schema.js";
 import type { RunDependencies } from "../workers/dependencies.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
@@ -55,6 +55,34 @@ export async function startRun(
 ): Promise<StartResult> {
   if (options.approveDeactivationsOf !== undefined)
     await assertHeld(ctx, tenant, options.approveDeactivationsOf);
+  return openRun(ctx, tenant, {
+    trigger,
+    what: "run",
+    ...(options.approveDeactivationsOf !== undefined
+      ? { record: { approveDeactivationsOf: options.approveDeactivationsOf } }
+      : {}),
+    detail: { trigger, ...options },
+    send: (runId) => ctx.queues.requestSync({ tenantId: tenant.id, trigger, runId }),
+  });
+}
+
+/**
+ * A run's start on request, whatever runs it (a sync through dispatch, a verify through its worker):
+ * the lease, the run record and its audit line, then `send` queues the work. If queueing fails, the
+ * run ends failed (the reason says `could not start the <what>`) and the lease is given back.
+ */
+export async function openRun(
+  ctx: RunDependencies,
+  tenant: Tenant,
+  start: {
+    trigger: RunTrigger;
+    what: string;
+    /** Fields of the run record beyond the usual ones. */
+    record?: Partial<RunRecord>;
+    detail: Record<string, unknown>;
+    send(runId: string): Promise<void>;
+  },
+): Promise<StartResult> {
   const now = ctx.now();
   const runId = newRunId(now);
   const lease = await takeLease(ctx, tenant, runId, now);
@@ -63,23 +91,17 @@ export async function startRun(
     await ctx.runs.create({
       runId,
       tenantId: tenant.id,
-      trigger,
+      trigger: start.trigger,
       status: "running",
       startedAt: now.toISOString(),
       counts: zeroCounts(),
       errors: [],
-      ...(options.approveDeactivationsOf !== undefined
-        ? { approveDeactivationsOf: options.approveDeactivationsOf }
-        : {}),
+      ...start.record,
     });
-    await ctx.audit.record(
-      tenant.id,
-      { action: "run requested", runId, detail: { trigger, ...options } },
-      now,
-    );
-    await ctx.queues.requestSync({ tenantId: tenant.id, trigger, runId });
+    await ctx.audit.record(tenant.id, { action: "run requested", runId, detail: start.detail }, now);
+    await start.send(runId);
   } catch (error) {
-    const reason = `could not start the run: ${error instanceof Error ? error.message : String(error)}`;
+    const reason = `could not start the ${start.what}: ${error instanceof Error ? error.message : String(error)}`;
     await ctx.runs
       .complete(tenant.id, runId, {
         status: "failed",
