@@ -14,23 +14,20 @@ import { openStore } from "../../runtime/store/local.js";
 import { payloadHash } from "../../runtime/sync/hash.js";
 import type { RecordMapper } from "../../runtime/sync/ports.js";
 import { aTenant } from "../tenants/factories.js";
-import { deliver, drain, eventOf, identityMapper, type StepWorld, stepWorld } from "./step-world.js";
+import {
+  deliver,
+  drain,
+  eventOf,
+  identityMapper,
+  type StepWorld,
+  startScheduledRun,
+  stepWorld,
+} from "./step-world.js";
 
 // A unit retried after its first delivery planned its chunks (here: the SendMessageBatch of its
 // loads failed) repeats that plan, whatever Siesa answers on the retry: the same chunks with the
 // same records, read again for their current payload; a planned record Siesa no longer returns is
 // counted failed, a record that appeared since waits for the next run.
-
-/** A scheduled request, dispatched; returns the new run's id. */
-const startRun = async (world: StepWorld) => {
-  world.clock.advance(60_000);
-  const before = new Set((await world.store.runs.list(world.tenant.id)).runs.map((r) => r.runId));
-  await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
-  await deliver(world, "syncRequests");
-  const run = (await world.store.runs.list(world.tenant.id)).runs.find((r) => !before.has(r.runId));
-  if (!run) throw new Error("dispatch created no run");
-  return run.runId;
-};
 
 const runOf = (world: StepWorld, runId: string) => world.store.runs.get(world.tenant.id, runId);
 
@@ -62,10 +59,10 @@ const writtenSince = (world: StepWorld, from: number) =>
  * and whose SendMessageBatch of them fails, so the unit comes back; returns the second run's id.
  */
 const planThenFailToSend = async (world: StepWorld) => {
-  await startRun(world);
+  await startScheduledRun(world);
   await drain(world);
   rename(world, range(21, 60), (key) => `edited ${key}`);
-  const runId = await startRun(world);
+  const runId = await startScheduledRun(world);
   failFirstSendOfLoads(world);
   await deliver(world, "pages");
   expect(world.queues.queues.loads.queue.size).toBe(0);
@@ -113,7 +110,7 @@ describe("a unit retried after Siesa changed repeats its first delivery's plan",
     });
     // The next run writes item 5's edit, and nothing else.
     const next = world.product.writes.length;
-    await startRun(world);
+    await startScheduledRun(world);
     await drain(world);
     expect(writtenSince(world, next)).toEqual([5]);
     await expectProductMatchesSiesa(world);
@@ -210,7 +207,7 @@ describe("a retried unit's planned records that Siesa no longer returns, and rec
         .sort((a, b) => a - b),
     ).toEqual(gone);
     // The next run creates item 61 and sets the deleted items inactive.
-    await startRun(world);
+    await startScheduledRun(world);
     await drain(world);
     await expectProductMatchesSiesa(world);
     expect(world.product.held.get("SKU-61")).toMatchObject({ name: "item 61" });
@@ -303,10 +300,10 @@ describe("a retried unit's planned records that Siesa no longer returns, and rec
   it("counts failed the chunks of a plan stored before plans named their records, and the next run writes them", async () => {
     // prepare: a plan of the old form (each chunk's size only) for items 21-60, then its unit's retry
     const world = stepWorld({ items: 60 });
-    await startRun(world);
+    await startScheduledRun(world);
     await drain(world);
     rename(world, range(21, 60), (key) => `edited ${key}`);
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     world.queues.queues.pages.queue.receive(10); // the first delivery's message, in flight
     await world.store.progress.apply(
       world.tenant.id,
@@ -325,7 +322,7 @@ describe("a retried unit's planned records that Siesa no longer returns, and rec
     const run = await runOf(world, runId);
     expect(run).toMatchObject({ status: "partial", counts: { extracted: 60, unchanged: 20, failed: 40 } });
     expect(run?.errors[0]).toMatchObject({ key: "chunk 0/0 (10 records)", reason: SIZES_ONLY_REASON });
-    await startRun(world);
+    await startScheduledRun(world);
     await drain(world);
     await expectProductMatchesSiesa(world);
   });
@@ -336,10 +333,10 @@ describe("settle, for a unit whose every delivery died after planning its chunks
     // prepare: the unit's first delivery plans 4 chunks and dies before they are sent; its two
     // other deliveries die early; one chunk of the plan had been sent and is loaded
     const world = stepWorld({ items: 60 });
-    await startRun(world);
+    await startScheduledRun(world);
     await drain(world);
     rename(world, range(21, 60), (key) => `edited ${key}`);
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     const send = world.queues.sendLoads.bind(world.queues);
     world.queues.sendLoads = async (chunks, concurrency) => {
       await send(chunks.slice(0, 1), concurrency);
@@ -379,7 +376,7 @@ describe("settle, for a dead chunk whose records all vanished before its unit's 
   it("counts the chunk's records failed without asking for the tenant's credentials (its role reads none)", async () => {
     // prepare: a running run, and a dead-lettered chunk of only unsent records
     const world = stepWorld({ items: 10 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     world.deps.credentials = {
       forTenant: async () => {
         throw new Error("settle may not read the tenant's credentials");
@@ -463,10 +460,10 @@ describe("a retried unit, whatever Siesa did between its deliveries (fast-check)
               t.sync = { ...t.sync, concurrency: 4, maxDeactivations: 1_000 };
             }),
           });
-          await startRun(world);
+          await startScheduledRun(world);
           await drain(world);
           rename(world, edited, (key) => `edited ${key}`);
-          const runId = await startRun(world);
+          const runId = await startScheduledRun(world);
           let failed = false;
           const send = world.queues.sendLoads.bind(world.queues);
           world.queues.sendLoads = async (chunks, concurrency) => {
@@ -497,7 +494,7 @@ describe("a retried unit, whatever Siesa did between its deliveries (fast-check)
           expect(counts && counts.created + counts.updated).toBe(written.length);
           expect(counts?.failed).toBe(vanished.length);
           // The next run brings the product to what Siesa holds now.
-          await startRun(world);
+          await startScheduledRun(world);
           await drain(world);
           await expectProductMatchesSiesa(world);
           const present = new Set(world.siesa.items.map((r) => `SKU-${r.key}`));

@@ -135,6 +135,24 @@ export const identityMapper: RecordMapper = {
   inactive: { active: false },
 };
 
+/** Siesa items as Kong SKUs (the fields its sandbox requires), for worlds over Kong's real client. */
+export const kongMapper: RecordMapper = {
+  map: (source) => ({
+    ok: true,
+    record: {
+      key: source.key,
+      externalId: `SKU-${source.key}`,
+      payload: {
+        external_id: `SKU-${source.key}`,
+        name: String(source.item.name),
+        type_id: 1,
+        group_id: 2,
+        customer_id: 7,
+      },
+    },
+  }),
+};
+
 export interface RecordedMetric {
   name: string;
   value: number;
@@ -327,4 +345,15 @@ export async function drain(
     }
   }
   throw new Error(`queues not drained after ${maxRounds} rounds`);
+}
+
+/** A scheduled request a minute later, dispatched; returns the new run's id. */
+export async function startScheduledRun(world: StepWorld): Promise<string> {
+  world.clock.advance(60_000);
+  const before = new Set((await world.store.runs.list(world.tenant.id)).runs.map((r) => r.runId));
+  await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
+  await deliver(world, "syncRequests");
+  const run = (await world.store.runs.list(world.tenant.id)).runs.find((r) => !before.has(r.runId));
+  if (!run) throw new Error("dispatch created no run (skipped: an earlier run still holds the lease?)");
+  return run.runId;
 }

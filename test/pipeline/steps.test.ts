@@ -12,26 +12,23 @@ import { FULL_RANGE } from "../../runtime/siesa/index.js";
 import { dynamoPipelineStore } from "../../runtime/store/dynamo.js";
 import { openStore } from "../../runtime/store/local.js";
 import { newRunId } from "../../runtime/store/runs.js";
-import type { RecordMapper } from "../../runtime/sync/ports.js";
 import { createSweeper } from "../../runtime/workers/index.js";
 import { createKongSandbox, SANDBOX_KONG_CREDENTIALS } from "../../sandbox/kong.js";
 import { clientOptions, recordingPolicy, serve } from "../products/support.js";
 import { aTenant } from "../tenants/factories.js";
-import { deliver, drain, eventOf, receiveEvent, stepWorld, T0 } from "./step-world.js";
+import {
+  deliver,
+  drain,
+  eventOf,
+  kongMapper,
+  receiveEvent,
+  startScheduledRun,
+  stepWorld,
+  T0,
+} from "./step-world.js";
 
 // Each pipeline step on the in-memory store, driven by SQS events as Lambda builds them: what a step
 // decides, what it sends on, what it counts, and what a redelivery changes (nothing).
-
-/** A scheduled request, dispatched; returns the new run's id. */
-const startRun = async (world: ReturnType<typeof stepWorld>) => {
-  world.clock.advance(60_000);
-  const before = new Set((await world.store.runs.list(world.tenant.id)).runs.map((r) => r.runId));
-  await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
-  await deliver(world, "syncRequests");
-  const run = (await world.store.runs.list(world.tenant.id)).runs.find((r) => !before.has(r.runId));
-  if (!run) throw new Error("dispatch created no run");
-  return run.runId;
-};
 
 const countsOf = async (world: ReturnType<typeof stepWorld>, runId: string) =>
   (await world.store.runs.get(world.tenant.id, runId))?.counts;
@@ -42,7 +39,7 @@ describe("dispatch", () => {
     const world = stepWorld();
 
     // act
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
 
     // assess
     expect(await world.store.lease.current(world.tenant.id)).toMatchObject({ runId });
@@ -58,7 +55,7 @@ describe("dispatch", () => {
   it("takes over at once a lease its finished run did not give back (its step died after ending it)", async () => {
     // prepare: a run ended, and the step that ended it died before releasing the lease
     const world = stepWorld({ items: 10 });
-    const ended = await startRun(world);
+    const ended = await startScheduledRun(world);
     await world.store.runs.complete(world.tenant.id, ended, {
       status: "succeeded",
       counts: (await countsOf(world, ended)) ?? expect.fail("no counts"),
@@ -67,7 +64,7 @@ describe("dispatch", () => {
     });
 
     // act: the next scheduled run, minutes later, long before the lease would expire
-    const next = await startRun(world);
+    const next = await startScheduledRun(world);
 
     // assess
     expect(next).not.toBe(ended);
@@ -77,7 +74,7 @@ describe("dispatch", () => {
   it("records a request that finds a run active as skipped on that run, and starts nothing", async () => {
     // prepare
     const world = stepWorld();
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
 
     // act
     await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
@@ -95,7 +92,7 @@ describe("dispatch, its request delivered again late", () => {
   it("leaves a run that awaits its deactivation pass to the steps: the sweeper asks extract for it, which ends the run", async () => {
     // prepare: the run's records are counted by a load whose step died before the pass
     const world = stepWorld({ items: 10 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     await deliver(world, "pages");
     world.queues.queues.loads.queue.receive(1);
     await world.store.progress.apply(world.tenant.id, runId, "load:0/0", { loadsDone: 1, created: 10 });
@@ -119,7 +116,7 @@ describe("extract", () => {
   it("splits a range too big for a page and stores the split before sending the children", async () => {
     // prepare
     const world = stepWorld({ items: 250 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
 
     // act
     await deliver(world, "pages");
@@ -135,7 +132,7 @@ describe("extract", () => {
   it("on a retry sends the children the first delivery chose, although Siesa would now cut elsewhere", async () => {
     // prepare: the first delivery stores its split, then dies before sending the children
     const world = stepWorld({ items: 250 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     const unit = { tenantId: world.tenant.id, runId, unitId: "0", range: FULL_RANGE };
     const first = [
       { from: FULL_RANGE.from, to: 90 },
@@ -167,7 +164,7 @@ describe("extract", () => {
     // prepare: the first delivery of the whole range read 250 records (Siesa answered short then),
     // planned 10 chunks and sent them, then died; now the range's first page comes back full
     const world = stepWorld({ items: 250 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     const unit = { tenantId: world.tenant.id, runId, unitId: "0", range: FULL_RANGE };
     await world.store.progress.apply(
       world.tenant.id,
@@ -200,14 +197,14 @@ describe("extract", () => {
   it("counts an unchanged record without sending it, and sends changed ones in one chunk per unit", async () => {
     // prepare: a first run wrote every item; then two items change in Siesa
     const world = stepWorld({ items: 80 });
-    await startRun(world);
+    await startScheduledRun(world);
     await drain(world);
     (world.siesa.items[4] as { item: Record<string, unknown> }).item.name = "renamed 5";
     (world.siesa.items[9] as { item: Record<string, unknown> }).item.name = "renamed 10";
     const writesBefore = world.product.writes.length;
 
     // act
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     await deliver(world, "pages");
 
     // assess
@@ -224,7 +221,7 @@ describe("extract", () => {
   it("stops the run after five units in a row exhaust their retries, cancelling the rest", async () => {
     // prepare: Siesa answers 503 to every range but the first; every unit is on its last delivery
     const world = stepWorld({ items: 1_000 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     await deliver(world, "pages"); // the whole range splits
     for (let i = 0; i < 3; i++) await deliver(world, "pages", 50);
     world.siesa.onRead = () => {
@@ -251,7 +248,7 @@ describe("load", () => {
   it("writes each record of a chunk once, records it in the ledger, and counts the chunk once", async () => {
     // prepare
     const world = stepWorld({ items: 30 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     await deliver(world, "pages");
     const [chunk] = world.queues.queues.loads.queue.bodies();
 
@@ -278,7 +275,7 @@ describe("load", () => {
   it("brings a record that failed back after the backoff, not before, and writes only what did not go through", async () => {
     // prepare: the product answers 500 once for record 7
     const world = stepWorld({ items: 10 });
-    await startRun(world);
+    await startScheduledRun(world);
     await deliver(world, "pages");
     let failures = 0;
     world.product.failWith = (record) =>
@@ -302,7 +299,7 @@ describe("load", () => {
     // prepare: a chunk's first delivery writes 9 of its 10 records, and record 7 waits for a retry;
     // an operator stops the run meanwhile
     const world = stepWorld({ items: 10 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     await deliver(world, "pages");
     world.product.failWith = (record) =>
       record.key === "7" ? new ExternalCallError("kong-rfid", "POST sku", 500, "boom", true) : undefined;
@@ -323,7 +320,7 @@ describe("load", () => {
     // prepare: a run of several chunks; the first one's last delivery gives up on one record
     // (counted failed), then the product recovers
     const world = stepWorld({ items: 60 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     await deliver(world, "pages");
     const loads = world.queues.queues.loads.queue;
     const [message] = loads.receive(1);
@@ -350,7 +347,7 @@ describe("load", () => {
     const opened = await openStore({ prefix: `steps-reads-${process.pid}` });
     try {
       const world = stepWorld({ items: 20, store: dynamoPipelineStore(opened.doc, opened.names) });
-      await startRun(world);
+      await startScheduledRun(world);
       await deliver(world, "pages");
       const commands: string[] = [];
       opened.client.middlewareStack.add(
@@ -400,10 +397,10 @@ describe("a whole run through the steps", () => {
     const world = stepWorld({ items: 1_234 });
 
     // act
-    const first = await startRun(world);
+    const first = await startScheduledRun(world);
     await drain(world);
     const writes = world.product.writes.length;
-    const second = await startRun(world);
+    const second = await startScheduledRun(world);
     await drain(world);
 
     // assess
@@ -479,7 +476,7 @@ describe("settle: what dies with a worker is still counted", () => {
     // prepare: the deactivation pass's delivery decides, then dies before it can end the run; a
     // second invocation of the run's last chunk had read the totals just before the pass
     const world = stepWorld({ items: 10 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     await deliver(world, "pages");
     const complete = world.store.runs.complete.bind(world.store.runs);
     let deaths = 1;
@@ -508,7 +505,7 @@ describe("settle: what dies with a worker is still counted", () => {
     await world.store.ledger.putMany(world.tenant.id, [earlierEntry("11"), earlierEntry("12")]);
     for (const key of ["11", "12"])
       world.product.held.set(`SKU-${key}`, { f120_id: Number(key), active: true });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     await deliver(world, "pages");
     await deliver(world, "loads"); // the last chunk of records: its step asks for the pass
     await deliver(world, "pages"); // the pass, in extract: it confirms 11 and 12 absent
@@ -534,7 +531,7 @@ describe("settle: what dies with a worker is still counted", () => {
     expect((await world.store.ledger.getMany(world.tenant.id, ["11"])).get("11")?.active).toBeUndefined();
 
     // act: the next run's pass finds 11 still active in the ledger and sets it inactive
-    const next = await startRun(world);
+    const next = await startScheduledRun(world);
     await drain(world);
 
     // assess
@@ -555,7 +552,7 @@ describe("settle: what dies with a worker is still counted", () => {
     const world = stepWorld({ items: 10, tenant });
     await world.store.ledger.putMany(world.tenant.id, [earlierEntry("11")]);
     world.product.held.set("SKU-11", { f120_id: 11, active: true });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     await deliver(world, "pages");
     for (let i = 0; i < 3; i++) expect(die(world, "loads")).toBe(1);
 
@@ -574,7 +571,7 @@ describe("settle: what dies with a worker is still counted", () => {
   it("two dead copies of a deactivation chunk in one batch count it once", async () => {
     // prepare: a running run, and a deactivation chunk whose re-sent copy died as well
     const world = stepWorld({ items: 10 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     const chunk = {
       tenantId: world.tenant.id,
       runId,
@@ -604,7 +601,7 @@ describe("settle: what dies with a worker is still counted", () => {
   it("a unit whose every delivery died is counted failed, and the run ends", async () => {
     // prepare: 3 deliveries of the first unit, each dying mid-way
     const world = stepWorld({ items: 50 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     for (let i = 0; i < 3; i++) expect(die(world, "pages")).toBe(1);
 
     // act
@@ -621,7 +618,7 @@ describe("settle: what dies with a worker is still counted", () => {
   it("a chunk whose last delivery died keeps what its records' writes reached, the rest failed", async () => {
     // prepare: the chunk's first delivery wrote 10 records, then every delivery died
     const world = stepWorld({ items: 20 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     await deliver(world, "pages");
     let writes = 0;
     world.product.failWith = () => (writes++ >= 10 ? new Error("process killed") : undefined);
@@ -644,7 +641,7 @@ describe("settle: what dies with a worker is still counted", () => {
     // prepare: the unit's first delivery counts its 20 records and sends their chunk, then dies;
     // two more deliveries die early; the chunk itself is written
     const world = stepWorld({ items: 20 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     const send = world.queues.sendLoads.bind(world.queues);
     world.queues.sendLoads = async (chunks, concurrency) => {
       await send(chunks, concurrency);
@@ -670,7 +667,7 @@ describe("settle: what dies with a worker is still counted", () => {
     // prepare: the first unit's delivery records its split, then dies before the children go out;
     // two more deliveries die early
     const world = stepWorld({ items: 250 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     const send = world.queues.sendUnits.bind(world.queues);
     world.queues.sendUnits = async () => {
       throw new Error("process killed before sending the children");
@@ -693,7 +690,7 @@ describe("settle: what dies with a worker is still counted", () => {
   it("a chunk counted by its last delivery, which died before it could end the run, ends the run from its dead-letter queue", async () => {
     // prepare: the run's only chunk reaches its last delivery, counts its records and dies
     const world = stepWorld({ items: 20 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     await deliver(world, "pages");
     for (let i = 0; i < 3; i++) expect(die(world, "loads")).toBe(1);
     await world.store.progress.apply(world.tenant.id, runId, "load:0/0", { loadsDone: 1, created: 20 });
@@ -712,7 +709,7 @@ describe("settle: what dies with a worker is still counted", () => {
   it("the sweeper ends a run whose lease expired, and frees the tenant", async () => {
     // prepare: a run whose messages were all lost
     const world = stepWorld({ items: 20 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     world.queues.queues.pages.queue.receive(10);
     world.clock.advance((world.tenant.sync.maxRunMinutes + 1) * 60_000);
 
@@ -733,7 +730,7 @@ describe("load, near the function's deadline", () => {
   it("starts no write in its last seconds: the records wait for the next delivery, none is counted failed", async () => {
     // prepare: a chunk of 20 records, and a function with 10 s left (less than the margin)
     const world = stepWorld({ items: 20 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     await deliver(world, "pages");
     const [message] = world.queues.queues.loads.queue.receive(1);
     if (!message) throw new Error("no chunk");
@@ -774,7 +771,7 @@ describe("load, near the function's deadline", () => {
       clientOptions(await serve(throttled), SANDBOX_KONG_CREDENTIALS, { policy }),
     );
     const world = stepWorld({ items: 10, productClient: product, mapper: kongMapper });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     await deliver(world, "pages");
     const loads = world.queues.queues.loads.queue;
     const [message] = loads.receive(1);
@@ -813,21 +810,3 @@ describe("load, near the function's deadline", () => {
     });
   });
 });
-
-/** Siesa items as Kong SKUs (the fields its sandbox requires). */
-const kongMapper: RecordMapper = {
-  map: (source) => ({
-    ok: true,
-    record: {
-      key: source.key,
-      externalId: `SKU-${source.key}`,
-      payload: {
-        external_id: `SKU-${source.key}`,
-        name: String(source.item.name),
-        type_id: 1,
-        group_id: 2,
-        customer_id: 7,
-      },
-    },
-  }),
-};

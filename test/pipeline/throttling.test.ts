@@ -3,28 +3,23 @@ import { ExternalCallError } from "../../runtime/http/errors.js";
 import type { QueueName } from "../../runtime/pipeline/config.js";
 import { QUEUES, SWEEP_EVERY_MINUTES, WORKERS } from "../../runtime/pipeline/config.js";
 import { KongClient } from "../../runtime/products/kong-client.js";
-import type { RecordMapper } from "../../runtime/sync/ports.js";
 import { createSweeper } from "../../runtime/workers/index.js";
 import { createKongSandbox, SANDBOX_KONG_CREDENTIALS } from "../../sandbox/kong.js";
 import { clientOptions, serve } from "../products/support.js";
-import { deliver, receiveEvent, type StepWorld, stepWorld } from "./step-world.js";
+import {
+  deliver,
+  kongMapper,
+  receiveEvent,
+  type StepWorld,
+  startScheduledRun,
+  stepWorld,
+} from "./step-world.js";
 
 // An API that asks to be left alone longer than a run has left: the run gives up what it asked about
 // and ends on time, instead of parking a message in its tenant's FIFO group past the run's end (where
 // it would hold back the next run's messages too).
 
 const TWELVE_HOURS_MS = 43_200_000;
-
-/** A scheduled request, dispatched; returns the new run's id. */
-async function startRun(world: StepWorld): Promise<string> {
-  world.clock.advance(60_000);
-  const before = new Set((await world.store.runs.list(world.tenant.id)).runs.map((r) => r.runId));
-  await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
-  await deliver(world, "syncRequests");
-  const run = (await world.store.runs.list(world.tenant.id)).runs.find((r) => !before.has(r.runId));
-  if (!run) throw new Error("dispatch created no run (skipped: an earlier run still holds the lease?)");
-  return run.runId;
-}
 
 /**
  * What Lambda's event source mapping does with one batch of `queue`: the worker runs with its
@@ -81,7 +76,7 @@ describe("a Retry-After longer than the run has left", () => {
     const reason = "kong.example.com answered 429 and asked to wait 43200 s, beyond this run's end";
 
     // act
-    const firstId = await startRun(world);
+    const firstId = await startScheduledRun(world);
     const first = await runToItsEnd(world, firstId);
 
     // assess: records 1-4 written; 5 (and 6-10 behind it in its chunk, not knocked for again) failed
@@ -92,7 +87,7 @@ describe("a Retry-After longer than the run has left", () => {
     expect(world.queues.pending).toBe(0); // nothing of this run is left to hold a message group
 
     // act: the next scheduled run
-    const secondId = await startRun(world);
+    const secondId = await startScheduledRun(world);
     const second = await runToItsEnd(world, secondId);
 
     // assess: it writes the 6, and the product holds one object per record
@@ -116,7 +111,7 @@ describe("a Retry-After longer than the run has left", () => {
     const reason = "siesa.example.com answered 429 and asked to wait 43200 s, beyond this run's end";
 
     // act
-    const firstId = await startRun(world);
+    const firstId = await startScheduledRun(world);
     const first = await runToItsEnd(world, firstId);
 
     // assess
@@ -128,7 +123,7 @@ describe("a Retry-After longer than the run has left", () => {
     expect(world.queues.pending).toBe(0);
 
     // act: the next scheduled run
-    const secondId = await startRun(world);
+    const secondId = await startScheduledRun(world);
     const second = await runToItsEnd(world, secondId);
 
     // assess
@@ -147,7 +142,7 @@ describe("a Retry-After longer than the run has left", () => {
     };
 
     // act
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     const run = await runToItsEnd(world, runId);
 
     // assess: nothing failed, and the run waited for the product
@@ -167,7 +162,7 @@ describe("a Retry-After longer than the run has left, through Kong's client and 
     const reason = `${new URL(url).host} answered 429 and asked to wait 43200 s, beyond this run's end`;
 
     // act
-    const first = await runToItsEnd(world, await startRun(world));
+    const first = await runToItsEnd(world, await startScheduledRun(world));
 
     // assess: SKU-5 and the records behind it in its chunk failed with the reason, within minutes
     expect(first).toMatchObject({ status: "partial", counts: { extracted: 10, created: 4, failed: 6 } });
@@ -176,7 +171,7 @@ describe("a Retry-After longer than the run has left, through Kong's client and 
     expect(kong.stats.byStatus[429]).toBe(1);
 
     // act: the next scheduled run
-    const second = await runToItsEnd(world, await startRun(world));
+    const second = await runToItsEnd(world, await startScheduledRun(world));
 
     // assess
     expect(second).toMatchObject({ status: "succeeded", counts: { unchanged: 4, created: 6, failed: 0 } });
@@ -186,30 +181,12 @@ describe("a Retry-After longer than the run has left, through Kong's client and 
   });
 });
 
-/** Siesa items as Kong SKUs (the fields its sandbox requires). */
-const kongMapper: RecordMapper = {
-  map: (source) => ({
-    ok: true,
-    record: {
-      key: source.key,
-      externalId: `SKU-${source.key}`,
-      payload: {
-        external_id: `SKU-${source.key}`,
-        name: String(source.item.name),
-        type_id: 1,
-        group_id: 2,
-        customer_id: 7,
-      },
-    },
-  }),
-};
-
 describe("a backoff longer than the run has left", () => {
   it("brings the message back before the run's end, with a whole invocation left to write it", async () => {
     // prepare: a 10-minute backoff; the run is 50 of its 60 minutes old when a write fails with a 500
     const world = stepWorld({ items: 10 });
     world.deps.retryBaseSeconds = 600;
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     await deliver(world, "pages");
     world.clock.advance(50 * 60_000);
     let failedOnce = false;
@@ -236,7 +213,7 @@ describe("a backoff longer than the run has left", () => {
   it("fails the records now when no time is left in the run to try again", async () => {
     // prepare: the run is 57 of its 60 minutes old (less than the load function's timeout left) when a write fails
     const world = stepWorld({ items: 10 });
-    const runId = await startRun(world);
+    const runId = await startScheduledRun(world);
     await deliver(world, "pages");
     world.clock.advance(57 * 60_000);
     world.product.failWith = (record) =>
