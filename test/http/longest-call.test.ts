@@ -1,30 +1,11 @@
-import { Hono } from "hono";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
 import { defaultPolicy, longestCallMs, send } from "../../runtime/http/policy.js";
-import { listen } from "../../sandbox/serve.js";
 import { recordingLog } from "../siesa/helpers.js";
+import { scriptedApi } from "./scripted-api.js";
 
 // longestCallMs bounds one send() (the verify worker asks for a page only when that bound fits): every
 // kind of retry the policy allows, each attempt at most its timeout, each wait at most maxDelayMs.
-
-type Scripted = { status: number; hangMs?: number; retryAfter?: string };
-
-/** An API answering each request with the next scripted answer (the last one repeats). */
-async function scriptedApi(script: Scripted[]) {
-  let requests = 0;
-  const app = new Hono();
-  app.all("*", async (c) => {
-    const answer = script[Math.min(requests, script.length - 1)] as Scripted;
-    requests++;
-    if (answer.hangMs) await new Promise((resolve) => setTimeout(resolve, answer.hangMs));
-    if (answer.retryAfter) c.header("Retry-After", answer.retryAfter);
-    return c.json({ detail: "scripted" }, answer.status as 200);
-  });
-  const server = await listen(app);
-  onTestFinished(() => server.close());
-  return { url: `${server.url}/thing`, requests: () => requests };
-}
 
 describe("longestCallMs", () => {
   it("covers the worst send the policy allows: every 429, 5xx and timeout retry, each wait capped", async () => {
@@ -42,12 +23,12 @@ describe("longestCallMs", () => {
       },
     });
     // Throttled (asking for an hour), then silent, then failing: each kind of retry used up.
-    const api = await scriptedApi([
-      { status: 429, retryAfter: "3600" },
-      { status: 429, retryAfter: "3600" },
+    const api = await scriptedApi(
+      { status: 429, headers: { "Retry-After": "3600" } },
+      { status: 429, headers: { "Retry-After": "3600" } },
       { status: 200, hangMs: 4_000 },
       { status: 503 },
-    ]);
+    );
 
     await expect(
       send(api.url, { method: "GET" }, policy, {
