@@ -9,7 +9,7 @@ import type { Delivery } from "./extract-unit.js";
 import { givenUp, isRunStopping, messageOf, reportApiError } from "./failures.js";
 import { finaliseIfComplete } from "./finalise.js";
 import type { LoadChunk, LoadRecord } from "./messages.js";
-import { giveUpReason, returnByOf } from "./run-end.js";
+import { giveUpReason, returnByOf, runEnd } from "./run-end.js";
 
 export type RecordOutcome =
   | { outcome: "created" | "updated"; entry?: LedgerEntry; reactivated?: boolean }
@@ -223,21 +223,6 @@ export function reachedOutcomes(
 
 export const LEASE_PASSED = "the run's lease expired before this record was written";
 
-/**
- * When the run's lease ends at the earliest: it was taken when the run started, for the tenant's
- * maximum run duration (taken again by a redelivered request, it only lasts longer).
- */
-async function leaseEndOf(
-  ctx: PipelineContext,
-  maxRunMinutes: number,
-  tenantId: string,
-  runId: string,
-): Promise<number> {
-  const run = await ctx.recentRun(tenantId, runId);
-  const started = run ? Date.parse(run.startedAt) : Number.NaN;
-  return Number.isFinite(started) ? started + maxRunMinutes * 60_000 : Number.POSITIVE_INFINITY;
-}
-
 /** No write starts with less than this left before the function is stopped (a write may take long). */
 export const DEADLINE_MARGIN_MS = 15_000;
 
@@ -257,7 +242,10 @@ export async function writeAll(
 ): Promise<RecordOutcome[]> {
   const { tenantId, runId } = chunk;
   const { tenant, clients } = await ctx.tenantClients(tenantId);
-  const leaseEnds = await leaseEndOf(ctx, tenant.sync.maxRunMinutes, tenantId, runId);
+  // When the run's lease ends at the earliest: taken when the run started, for the tenant's longest
+  // run (taken again by a redelivered request, it only lasts longer).
+  const run = await ctx.recentRun(tenantId, runId);
+  const leaseEnds = run ? runEnd(run, tenant) : Number.POSITIVE_INFINITY;
   let refused: string | undefined;
   let throttled: unknown;
 

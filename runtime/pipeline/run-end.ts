@@ -15,8 +15,11 @@ export const returnBy = (
   run: Pick<RunRecord, "startedAt">,
   tenant: Pick<Tenant, "sync">,
   worker: WorkerName,
-): number =>
-  Date.parse(run.startedAt) + tenant.sync.maxRunMinutes * 60_000 - WORKERS[worker].timeoutSeconds * 1000;
+): number => runEnd(run, tenant) - WORKERS[worker].timeoutSeconds * 1000;
+
+/** When the run's lease expires: its start plus the tenant's maxRunMinutes. */
+export const runEnd = (run: Pick<RunRecord, "startedAt">, tenant: Pick<Tenant, "sync">): number =>
+  Date.parse(run.startedAt) + tenant.sync.maxRunMinutes * 60_000;
 
 /** returnBy for a run still running (read through the context's caches); undefined otherwise or unreadable. */
 export async function returnByOf(
