@@ -8,7 +8,7 @@ import type { Delivery } from "./extract-unit.js";
 import { isRunStopping, messageOf, reportApiError } from "./failures.js";
 import { finaliseIfComplete } from "./finalise.js";
 import { loadOp } from "./load-chunk.js";
-import { compareKeys, cutChunks, recut } from "./load-chunks.js";
+import { compareKeys, cutChunks, positionChunks, recut } from "./load-chunks.js";
 import type { DeactivationPass, LoadChunk, LoadRecord } from "./messages.js";
 import { operationData, UNIT_DATA } from "./operation-data.js";
 
@@ -276,7 +276,7 @@ async function decide(
       runId,
       detail: { found, limit, fingerprint, approvedBy: approval },
     });
-  return { totals, chunks: await positioned(ctx, cut), concurrency };
+  return { totals, chunks: await positionChunks(ctx.progress, cut), concurrency };
 }
 
 /** A ledger entry as the load record that sets it inactive. */
@@ -288,14 +288,6 @@ const deactivationRecord = (entry: LedgerEntry, inactive: Record<string, unknown
   ...(entry.productId ? { knownProductId: entry.productId } : {}),
   action: "deactivate" as const,
 });
-
-/** Chunks in the run's sequence of loads (their positions pick their message groups). */
-async function positioned(ctx: PipelineContext, chunks: LoadChunk[]): Promise<LoadChunk[]> {
-  const [first] = chunks;
-  if (!first) return [];
-  const start = await ctx.progress.reservePositions(first.tenantId, first.runId, chunks.length);
-  return chunks.map((chunk, i) => ({ ...chunk, position: start + i }));
-}
 
 /** The set, in pages of its own operations (counting nothing), before the decision names it. */
 async function storeSet(
@@ -365,5 +357,5 @@ async function sendDecidedChunks(
   const unreported: LoadChunk[] = [];
   for (const chunk of cut)
     if (!(await ctx.progress.get(tenantId, runId, loadOp(chunk.chunkId)))) unreported.push(chunk);
-  await ctx.queues.sendLoads(await positioned(ctx, unreported), tenant.sync.concurrency);
+  await ctx.queues.sendLoads(await positionChunks(ctx.progress, unreported), tenant.sync.concurrency);
 }

@@ -109,10 +109,9 @@ export async function placeChunks(
   progress: Pick<ProgressStore, "reservePositions">,
   chunks: readonly LoadChunk[],
 ): Promise<LoadChunk[]> {
-  const [first] = chunks;
-  if (!first) return [];
-  const start = await progress.reservePositions(first.tenantId, first.runId, chunks.length);
-  const placed = chunks.map((chunk, i) => ({ ...chunk, position: start + i }));
+  const placed = await positionChunks(progress, chunks);
+  const start = placed[0]?.position;
+  if (start === undefined) return placed;
   const sizes = chunks.map((chunk) => chunk.records.length);
   const count = sizes.length;
   // Cut by bytes (huge records), the sizes are not interchangeable: they stay as they are.
@@ -122,6 +121,20 @@ export async function placeChunks(
     placed,
     sizes.map((_, i) => sizes[(i - turn + count) % count] as number),
   );
+}
+
+/**
+ * Chunks given the next consecutive places in the run's sequence of loads, as they are (their places
+ * pick their message groups); placeChunks also turns an even cut's sizes.
+ */
+export async function positionChunks(
+  progress: Pick<ProgressStore, "reservePositions">,
+  chunks: readonly LoadChunk[],
+): Promise<LoadChunk[]> {
+  const [first] = chunks;
+  if (!first) return [];
+  const start = await progress.reservePositions(first.tenantId, first.runId, chunks.length);
+  return chunks.map((chunk, i) => ({ ...chunk, position: start + i }));
 }
 
 /** Numeric keys (f120_id) in numeric order, anything else after them as text. */
