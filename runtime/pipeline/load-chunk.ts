@@ -134,7 +134,7 @@ export async function earlierDeliveries(
 }
 
 /** Tells the ledger what the product accepted (a chunk's written records). */
-export async function keepWritten(ctx: PipelineContext, chunk: LoadChunk, outcomes: RecordOutcome[]) {
+async function keepWritten(ctx: PipelineContext, chunk: LoadChunk, outcomes: RecordOutcome[]) {
   const written = outcomes.flatMap((o) => ("entry" in o && o.entry ? [o.entry] : []));
   if (written.length > 0) await ctx.ledger.putMany(chunk.tenantId, written);
 }
