@@ -44,7 +44,7 @@ async function toyQueueWithMessages(
 
 function poll(sqs: LocalSqs<"toy">, spec: QueueSpec, handler: QueueHandler, log = recordingLog()) {
   const poller = startPoller({
-    sqs: sqs.eventSource,
+    sqs: sqs.client,
     queueUrl: sqs.queues.toy.url,
     queueArn: sqs.queues.toy.arn,
     mapping: spec,
