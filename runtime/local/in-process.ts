@@ -88,7 +88,6 @@ const PROGRESS_EVERY_MS = 500;
 const STALLED_AFTER_MS = 2_000;
 
 export async function runInProcess(options: InProcessRunOptions): Promise<RunSummary> {
-  const { tenant, log } = options;
   const sqs = await startLocalSqs({ timeScale: options.timeScale ?? 1, stack: "sync" });
   try {
     return await runOn(sqs, options);
