@@ -1,7 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { SQSEvent } from "aws-lambda";
-import { toEvent } from "../../runtime/local/memory-event-source.js";
-import type { MemoryQueue, QueuedMessage } from "../../runtime/local/memory-queue.js";
 import {
   DEAD_LETTER_MAPPING,
   QUEUES,
@@ -10,6 +8,7 @@ import {
 } from "../../runtime/pipeline/config.js";
 import type { Ledger, RunState } from "../../runtime/pipeline/ports.js";
 import type { WorkerDependencies } from "../../runtime/workers/dependencies.js";
+import { type StepMessage, type StepQueue, toEvent } from "./step-queues.js";
 import type { StepWorld } from "./step-world.js";
 
 // A process that dies: every call a step makes to the store, the queues or the product passes a
@@ -213,7 +212,7 @@ export async function runToEnd(
   // the next invocations run in a fresh one.
   let handlers = crashingHandlers(world, crash);
   let invocations = 0;
-  const deliver = async (queue: MemoryQueue, worker: WorkerName, batch: number): Promise<number> => {
+  const deliver = async (queue: StepQueue, worker: WorkerName, batch: number): Promise<number> => {
     const handler = handlers[worker];
     if (plan.parallelLoads && worker === "load") {
       // One invocation per message received at once: FIFO hands out one message per group.
@@ -226,9 +225,9 @@ export async function runToEnd(
   };
   let deaths = 0;
   const deliverOne = async (
-    queue: MemoryQueue,
+    queue: StepQueue,
     handler: (typeof handlers)[WorkerName],
-    messages: QueuedMessage[],
+    messages: StepMessage[],
   ): Promise<number> => {
     if (messages.length === 0) return 0;
     const event = toEvent(messages, queue.arn);
@@ -268,7 +267,7 @@ const deadLettersEmpty = (world: StepWorld) =>
 
 const copyOf = (event: SQSEvent): SQSEvent => JSON.parse(JSON.stringify(event));
 
-function afterDeath(world: StepWorld, queue: MemoryQueue, messages: QueuedMessage[], plan: CrashPlan) {
+function afterDeath(world: StepWorld, queue: StepQueue, messages: StepMessage[], plan: CrashPlan) {
   if (plan.redelivery === "after-visibility") return; // back after the queue's visibility timeout
   for (const m of messages) {
     try {

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
-import { toEvent } from "../../runtime/local/memory-event-source.js";
 import { QUEUES, visibilityTimeoutSeconds } from "../../runtime/pipeline/config.js";
 import { createPipelineContext } from "../../runtime/pipeline/context.js";
 import { LEASE_EXPIRED } from "../../runtime/pipeline/expire-run.js";
@@ -16,6 +15,7 @@ import { createSweeper } from "../../runtime/workers/index.js";
 import { createKongSandbox, SANDBOX_KONG_CREDENTIALS } from "../../sandbox/kong.js";
 import { clientOptions, recordingPolicy, serve } from "../products/support.js";
 import { aTenant } from "../tenants/factories.js";
+import { toEvent } from "./step-queues.js";
 import {
   deliver,
   drain,
