@@ -88,6 +88,7 @@ const PROGRESS_EVERY_MS = 500;
 const STALLED_AFTER_MS = 2_000;
 
 export async function runInProcess(options: InProcessRunOptions): Promise<RunSummary> {
+  if (options.preflight) await preflight(options.tenant, options.credentials, options.log);
   const sqs = await startLocalSqs({ timeScale: options.timeScale ?? 1, stack: "sync" });
   try {
     return await runOn(sqs, options);
@@ -159,7 +160,6 @@ async function runOn(sqs: LocalSqs, options: InProcessRunOptions): Promise<RunSu
   ]);
   const pending = () => pendingOn(sqs);
   try {
-    if (options.preflight) await preflight(tenant, options.credentials, log);
     // Started as the API starts a manual run; watched as the sweeper watches one.
     const started = await startRun(asRole("api", deps), tenant, options.trigger ?? "cli", {
       ...(options.approveDeactivationsOf !== undefined

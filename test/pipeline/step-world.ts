@@ -7,7 +7,12 @@ import { localTenantDirectory } from "../../runtime/local/tenants.js";
 import type { QueueName, WorkerName } from "../../runtime/pipeline/config.js";
 import { QUEUES } from "../../runtime/pipeline/config.js";
 import { createPipelineContext, type PipelineContext } from "../../runtime/pipeline/context.js";
-import type { MetricsSink, PipelineStore } from "../../runtime/pipeline/ports.js";
+import type {
+  MetricsSink,
+  PipelineQueues,
+  PipelineStore,
+  RedeliveryControl,
+} from "../../runtime/pipeline/ports.js";
 import type { ProductClient } from "../../runtime/products/index.js";
 import {
   type KeyRange,
@@ -157,10 +162,14 @@ export interface RecordedMetric {
   dimensions: Record<string, string>;
 }
 
-export interface StepWorld {
+/** What the workers need of the queues: sending, and changing a received message's visibility. */
+export type QueuePort = PipelineQueues & RedeliveryControl;
+
+export interface StepWorld<Q extends QueuePort = StepQueues> {
   tenant: Tenant;
   store: PipelineStore;
-  queues: StepQueues;
+  /** The step queues unless the world was given others (the crash harness: the local SQS). */
+  queues: Q;
   siesa: FakeSiesa;
   product: FakeProduct;
   metrics: RecordedMetric[];
@@ -178,7 +187,7 @@ export interface StepWorld {
   clock: { now: number; advance(ms: number): void };
 }
 
-export function stepWorld(
+export function stepWorld<Q extends QueuePort = StepQueues>(
   options: {
     items?: number;
     /** Rows per Siesa page (default 100): smaller means more units and splits for fewer items. */
@@ -189,8 +198,10 @@ export function stepWorld(
     mapper?: RecordMapper;
     /** The run state: a fresh in-memory store unless given (one shared store needs a tenant per world). */
     store?: PipelineStore;
+    /** Other queues than the step queues, given the world's clock. */
+    queues?: (now: () => number) => Q;
   } = {},
-): StepWorld {
+): StepWorld<Q> {
   const tenant =
     options.tenant ??
     aTenant((t) => {
@@ -203,7 +214,7 @@ export function stepWorld(
     },
   };
   const store = options.store ?? memoryPipelineStore();
-  const queues = new StepQueues(() => clock.now);
+  const queues = (options.queues?.(() => clock.now) ?? new StepQueues(() => clock.now)) as Q;
   const siesa = new FakeSiesa(options.items ?? 250, options.pageSize);
   const product = new FakeProduct();
   const metrics: RecordedMetric[] = [];

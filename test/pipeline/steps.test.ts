@@ -22,6 +22,7 @@ import {
   eventOf,
   kongMapper,
   receiveEvent,
+  type StepWorld,
   startScheduledRun,
   stepWorld,
   T0,
@@ -30,7 +31,7 @@ import {
 // Each pipeline step on the in-memory store, driven by SQS events as Lambda builds them: what a step
 // decides, what it sends on, what it counts, and what a redelivery changes (nothing).
 
-const countsOf = async (world: ReturnType<typeof stepWorld>, runId: string) =>
+const countsOf = async (world: StepWorld, runId: string) =>
   (await world.store.runs.get(world.tenant.id, runId))?.counts;
 
 describe("dispatch", () => {
@@ -444,7 +445,7 @@ describe("dispatch, after the run ended", () => {
 
 describe("settle: what dies with a worker is still counted", () => {
   /** Lets messages whose last delivery never answered reach their dead-letter queue, and settles them. */
-  const settleDeadLetters = async (world: ReturnType<typeof stepWorld>) => {
+  const settleDeadLetters = async (world: StepWorld) => {
     for (const queue of ["pages", "loads"] as const) {
       if (world.queues.queues[queue].queue.size === 0) continue; // nothing of it died
       world.clock.advance(visibilityTimeoutSeconds(QUEUES[queue]) * 1000);
@@ -467,7 +468,7 @@ describe("settle: what dies with a worker is still counted", () => {
    * comes back after the queue's visibility timeout (within the run's lease: past it a load writes
    * nothing).
    */
-  const die = (world: ReturnType<typeof stepWorld>, queue: "pages" | "loads") => {
+  const die = (world: StepWorld, queue: "pages" | "loads") => {
     world.clock.advance(visibilityTimeoutSeconds(QUEUES[queue]) * 1000);
     return world.queues.queues[queue].queue.receive(1).length;
   };
