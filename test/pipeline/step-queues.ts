@@ -27,10 +27,11 @@ import type { PipelineQueues, RedeliveryControl } from "../../runtime/pipeline/p
 // The queue port of the step tests, which deliver messages one step at a time on a clock they move:
 // an array of messages per queue, each visible from a time on that clock. A received message is
 // hidden for the queue's visibility timeout, a message received more often than the queue's
-// maxReceiveCount moves to its dead-letter queue on the next receive, and a FIFO group hands out
-// one message at a time. No deduplication: every message sent is delivered, which is stricter than
-// SQS. What SQS itself does (and `npm start`, `npm run sync` and the crash harness run on) is the
-// local SQS, fauxqs (runtime/local/sqs.ts).
+// maxReceiveCount moves to its dead-letter queue on the next receive, a FIFO group hands out one
+// message at a time, and a FIFO message whose deduplication id was sent within five minutes is
+// dropped (the pipeline relies on it: the deactivation pass is asked for by several steps). What
+// SQS itself does (and `npm start`, `npm run sync` and the crash harness's DynamoDB scenarios run
+// on) is the local SQS, fauxqs (runtime/local/sqs.ts).
 
 export interface StepMessage {
   messageId: string;
@@ -44,9 +45,17 @@ export interface StepMessage {
   receiptHandle?: string;
 }
 
+/** SQS drops a FIFO message whose deduplication id it accepted within this long. */
+const DEDUPLICATION_WINDOW_MS = 5 * 60_000;
+
 export class StepQueue {
   readonly arn: string;
-  #messages: StepMessage[] = [];
+  /** By message id, in sending order. */
+  readonly #messages = new Map<string, StepMessage>();
+  /** The message id of each message's last receipt handle (an earlier one is stale). */
+  readonly #receipts = new Map<string, string>();
+  /** When each FIFO deduplication id was last accepted. */
+  readonly #deduplicated = new Map<string, number>();
 
   constructor(
     readonly name: string,
@@ -60,18 +69,25 @@ export class StepQueue {
 
   /** Messages on the queue, visible or in flight. */
   get size(): number {
-    return this.#messages.length;
+    return this.#messages.size;
   }
 
   bodies(): string[] {
-    return this.#messages.map((m) => m.body);
+    return [...this.#messages.values()].map((m) => m.body);
   }
 
   send(body: string, options: { groupId?: string; deduplicationId?: string } = {}): void {
     if (this.fifo && !options.groupId) throw new Error(`queue ${this.name}: a FIFO message needs a group id`);
     const now = this.now();
-    this.#messages.push({
-      messageId: randomUUID(),
+    const dedup = this.fifo ? options.deduplicationId : undefined;
+    if (dedup !== undefined) {
+      const at = this.#deduplicated.get(dedup);
+      if (at !== undefined && now - at < DEDUPLICATION_WINDOW_MS) return;
+      this.#deduplicated.set(dedup, now);
+    }
+    const messageId = randomUUID();
+    this.#messages.set(messageId, {
+      messageId,
       body,
       ...options,
       sentAt: now,
@@ -85,7 +101,7 @@ export class StepQueue {
     const now = this.now();
     const taken: StepMessage[] = [];
     const busyGroups = new Set<string>();
-    for (const message of [...this.#messages]) {
+    for (const message of this.#messages.values()) {
       if (taken.length >= max) break;
       const group = message.groupId;
       if (message.visibleAt > now) {
@@ -97,11 +113,13 @@ export class StepQueue {
       if (this.redrive && message.receiveCount >= this.redrive.maxReceiveCount) {
         this.#remove(message);
         const { receiptHandle: _, ...rest } = message;
-        this.redrive.deadLetter.#messages.push({ ...rest, visibleAt: now });
+        this.redrive.deadLetter.#messages.set(message.messageId, { ...rest, visibleAt: now });
         continue;
       }
+      if (message.receiptHandle) this.#receipts.delete(message.receiptHandle);
       message.receiveCount++;
       message.receiptHandle = randomUUID();
+      this.#receipts.set(message.receiptHandle, message.messageId);
       message.visibleAt = now + this.visibilitySeconds * 1000;
       if (group !== undefined) busyGroups.add(group);
       taken.push({ ...message });
@@ -122,11 +140,14 @@ export class StepQueue {
   }
 
   #inFlight(receiptHandle: string): StepMessage | undefined {
-    return this.#messages.find((m) => m.receiptHandle === receiptHandle && m.visibleAt > this.now());
+    const id = this.#receipts.get(receiptHandle);
+    const message = id === undefined ? undefined : this.#messages.get(id);
+    return message?.receiptHandle === receiptHandle ? message : undefined;
   }
 
   #remove(message: StepMessage): void {
-    this.#messages = this.#messages.filter((m) => m.messageId !== message.messageId);
+    this.#messages.delete(message.messageId);
+    if (message.receiptHandle) this.#receipts.delete(message.receiptHandle);
   }
 }
 
