@@ -238,3 +238,15 @@ export interface ScheduleControl {
   /** When the schedule really fires next, where the scheduler can tell (the local one can; AWS's cannot). */
   nextFire?(tenantId: string): Date | undefined;
 }
+
+// ---- deliveries --------------------------------------------------------------------------------
+
+/** What a step knows of the delivery of its message. */
+export interface Delivery {
+  /** No more deliveries after this one: a failure now is final. */
+  final: boolean;
+  /** 1 on the first delivery: only a later one can find its own earlier work to repeat or skip. */
+  receiveCount: number;
+  /** When the invocation will be stopped (epoch ms), if it will. */
+  deadline?: number;
+}
