@@ -221,7 +221,7 @@ async function watch(
     if (idleSince !== undefined && now - idleSince >= STALLED_AFTER_MS) {
       // First what the sweeper does: the totals summed again from the operations may complete it.
       const progress = await store.progress.sum(tenantId, runId);
-      if (await afterProgress(ctx, tenantId, runId, progress, { repeat: true })) return;
+      if (await afterProgress(ctx, tenantId, runId, progress)) return;
       // It sent more work (the deactivation pass's chunks): not stalled after all.
       if (queues.pending > 0) {
         idleSince = undefined;

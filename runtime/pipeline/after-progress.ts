@@ -4,7 +4,7 @@ import type { Progress, RecordError, RunRecord } from "../sync/model.js";
 import { awaitsDeactivationPass, countsOf, isComplete, judgeRun, type RunFacts } from "../sync/run-status.js";
 import { closeRun } from "./close-run.js";
 import type { PipelineContext } from "./context.js";
-import { DEACTIVATION_OP, decisionOf, PASS_REQUEST_OP } from "./deactivation-decision.js";
+import { DEACTIVATION_OP, decisionOf } from "./deactivation-decision.js";
 import { operationData, UNIT_DATA } from "./operation-data.js";
 
 /**
@@ -14,23 +14,29 @@ import { operationData, UNIT_DATA } from "./operation-data.js";
  * the run is closed with the status its totals judge (close-run.ts). Steps report progress only;
  * this is the one place that moves a run on. Returns true when this call ended the run.
  *
- * `totals` are what this step's own operation just returned. Without them (it applied nothing: a
- * repeat, which may make up for a delivery that died before it got here) the counter is read, and
- * a requested pass is sent again. The sweeper passes the markers' sum and `repeat`.
+ * `totals` are what the step's own operation just returned (read from the counter when absent).
+ * Each operation gets the totals of its own addition, so exactly one step sees the work done and
+ * requests the pass; a repeat (a redelivery, settle, the sweeper) that finds the pass undecided
+ * requests it again, since the step that requested it may have died first: the pass's message has
+ * one deduplication id per run, and its decision is one operation.
  */
 export async function afterProgress(
   ctx: PipelineContext,
   tenantId: string,
   runId: string,
   totals?: Progress,
-  options: { repeat?: boolean } = {},
 ): Promise<boolean> {
   const seen = totals ?? (await ctx.progress.read(tenantId, runId));
   if (!isComplete(seen) && !awaitsDeactivationPass(seen)) return false;
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return false;
   if (!isComplete(seen) && !(await ctx.progress.get(tenantId, runId, DEACTIVATION_OP))) {
-    await requestDeactivationPass(ctx, tenantId, runId, options.repeat ?? totals === undefined);
+    // The pass asks Siesa, which only the extract worker may: a message of its own on the pages queue.
+    const tenant = await ctx.tenants.get(tenantId);
+    await ctx.queues.sendDeactivationPass(
+      { tenantId, runId, pass: "deactivation" },
+      tenant?.sync.concurrency ?? 1,
+    );
     return false;
   }
   // The counter may be short of an operation whose worker died between marker and count (it would
@@ -39,26 +45,6 @@ export async function afterProgress(
   const progress = await ctx.progress.sum(tenantId, runId);
   if (!isComplete(progress)) return false;
   return endRun(ctx, run, progress);
-}
-
-/**
- * Asks for the deactivation pass, once: the pass asks Siesa, which only the extract worker may, so
- * it is a message of its own on the pages queue. The step whose operation completed the work sends
- * it; a repeat sends it again (the pass is idempotent: its decision is one operation).
- */
-async function requestDeactivationPass(
-  ctx: PipelineContext,
-  tenantId: string,
-  runId: string,
-  repeat: boolean,
-): Promise<void> {
-  const first = await ctx.progress.apply(tenantId, runId, PASS_REQUEST_OP, {});
-  if (!first && !repeat) return;
-  const tenant = await ctx.tenants.get(tenantId);
-  await ctx.queues.sendDeactivationPass(
-    { tenantId, runId, pass: "deactivation" },
-    tenant?.sync.concurrency ?? 1,
-  );
 }
 
 /** A complete run, judged by its totals and facts, closed, and its metrics counted. */

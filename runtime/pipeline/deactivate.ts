@@ -32,8 +32,9 @@ export function fingerprintOf(keys: readonly string[]): string {
 }
 
 /**
- * The deactivation pass (docs/architecture.md, Deactivation), in the extract worker. After a
- * complete extraction, the records the ledger holds as active that no unit returned are asked for
+ * The deactivation pass (docs/architecture.md, Deactivation): a step of its own, in the extract
+ * worker, requested by afterProgress once every unit and load is done. After a complete
+ * extraction, the records the ledger holds as active that no unit returned are asked for
  * again by id; those Siesa still lacks are set inactive in the product, in load chunks
  * `deactivate/<n>`. More than the
  * tenant's limit are held (none applied) unless the run was started approving the set another run
@@ -61,7 +62,7 @@ export async function deactivationStep(
   // A worker that died between an operation's marker and its count leaves the counter short; only
   // the markers' sum can say that no unit is left to read (a missed unit would be all deactivated).
   const exact = await ctx.progress.sum(tenantId, runId);
-  if (!awaitsDeactivationPass(exact)) return; // asked too early: the step that ends the work asks again
+  if (!awaitsDeactivationPass(exact)) return; // asked too early: the step that completes the work asks again
   const decided = await decide(ctx, run, exact, delivery);
   if (decided.chunks) await ctx.queues.sendLoads(decided.chunks, decided.concurrency);
   await afterProgress(ctx, tenantId, runId, decided.totals);

@@ -34,6 +34,3 @@ export interface DeactivationDecision {
 
 export const decisionOf = (data: Record<string, unknown> | undefined): DeactivationDecision =>
   (data ?? {}) as DeactivationDecision;
-
-/** The operation of the pass's request: whoever applies it sends the pass (after-progress.ts). */
-export const PASS_REQUEST_OP = "deactivation-request";

@@ -5,7 +5,7 @@ import type { Tenant } from "../tenants/schema.js";
 import type { DeactivationPass, ExtractUnit, LoadChunk, SyncRequest, VerifyRequest } from "./messages.js";
 
 /**
- * What the pipeline steps (dispatch, extract a unit, load records, finalise) depend on, and nothing
+ * What the pipeline steps (start, dispatch, extract a unit, load records, the deactivation pass, the end) depend on, and nothing
  * else. Implementations: runtime/store/ (DynamoDB, and in memory), runtime/aws/ (SQS, Secrets
  * Manager, EventBridge Scheduler) and runtime/local/ (an in-process SQS, fauxqs, the sandboxes).
  */

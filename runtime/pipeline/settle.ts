@@ -126,7 +126,7 @@ export async function sweep(ctx: PipelineContext): Promise<{ expired: number; fi
       continue;
     }
     const totals = await ctx.progress.sum(tenant.id, lease.runId);
-    if (await afterProgress(ctx, tenant.id, lease.runId, totals, { repeat: true })) finalised++;
+    if (await afterProgress(ctx, tenant.id, lease.runId, totals)) finalised++;
   }
   if (expired + finalised > 0) ctx.log.info("sweep", { expired, finalised });
   return { expired, finalised };
