@@ -8,14 +8,14 @@ import type { RunDependencies } from "../workers/dependencies.js";
 import { closeRun } from "./close-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
 
-export type LeaseResult = { acquired: true } | { acquired: false; holder: Lease };
+type LeaseResult = { acquired: true } | { acquired: false; holder: Lease };
 
 /**
  * Takes the tenant's lease for `runId` (one run per tenant). A lease left by a run that crashed (it
  * expired, or locally its process is gone) is taken over, and that run ends failed with the reason;
  * one left by a run that had ended is given back first.
  */
-export async function takeLease(
+async function takeLease(
   ctx: RunDependencies,
   tenant: Tenant,
   runId: string,
