@@ -6,9 +6,10 @@
 import { clientsFor, connectionsFor, type TenantCredentials } from "../compose.js";
 import { type CallPolicy, defaultPolicy } from "../http/policy.js";
 import type { Log } from "../observability/logger.js";
+import { afterProgress } from "../pipeline/after-progress.js";
 import { DEAD_LETTER_MAPPING, QUEUES, type QueueName, type WorkerName } from "../pipeline/config.js";
 import { createPipelineContext, type PipelineContext } from "../pipeline/context.js";
-import { finaliseIfComplete } from "../pipeline/finalise.js";
+import { expireRun } from "../pipeline/expire-run.js";
 import type { Ledger, MetricsSink, PipelineStore } from "../pipeline/ports.js";
 import { startRun } from "../pipeline/start-run.js";
 import { LedgerSnapshot, type ListableLedger } from "../store/ledger-snapshot.js";
@@ -220,24 +221,13 @@ async function watch(
     if (idleSince !== undefined && now - idleSince >= STALLED_AFTER_MS) {
       // First what the sweeper does: the totals summed again from the operations may complete it.
       const progress = await store.progress.sum(tenantId, runId);
-      if (await finaliseIfComplete(ctx, tenantId, runId, progress)) return;
+      if (await afterProgress(ctx, tenantId, runId, progress)) return;
       // It sent more work (the deactivation pass's chunks): not stalled after all.
       if (queues.pending > 0) {
         idleSince = undefined;
         continue;
       }
-      const finished = new Date();
-      if (
-        await store.runs.complete(tenantId, runId, {
-          status: "failed",
-          counts: countsOf(progress),
-          finishedAt: finished.toISOString(),
-          durationMs: finished.getTime() - Date.parse(run.startedAt),
-          reason: "the run's queues emptied before every record had an outcome",
-        })
-      ) {
-        await store.lease.release(tenantId, runId);
-      }
+      await expireRun(ctx, tenantId, runId, "the run's queues emptied before every record had an outcome");
       return;
     }
   }

@@ -2,23 +2,14 @@ import type { KeyRange, RangeResult } from "../siesa/index.js";
 import { diffRecords } from "../sync/diff.js";
 import type { Progress, SourceRecord } from "../sync/model.js";
 import type { Tenant } from "../tenants/schema.js";
+import { afterProgress } from "./after-progress.js";
 import type { PipelineContext, TenantAndClients } from "./context.js";
 import { FAILED_UNITS_BEFORE_STOP, givenUp, isRunStopping, messageOf, reportApiError } from "./failures.js";
-import { finaliseIfComplete } from "./finalise.js";
 import { loadChunks, placeChunks } from "./load-chunks.js";
 import type { ExtractUnit } from "./messages.js";
-import type { AppliedOperation } from "./ports.js";
+import type { AppliedOperation, Delivery } from "./ports.js";
 import { giveUpReason, returnByOf } from "./run-end.js";
 import { countUnreported, planData, plannedChunks, repeatChunks } from "./unit-plan.js";
-
-export interface Delivery {
-  /** No more deliveries after this one: a failure now is final. */
-  final: boolean;
-  /** 1 on the first delivery: only a later one can find its own earlier work to repeat or skip. */
-  receiveCount: number;
-  /** When the invocation will be stopped (epoch ms), if it will. */
-  deadline?: number;
-}
 
 /**
  * One unit of Siesa work: a range of item ids. A range too big for a few pages is split into child
@@ -41,7 +32,7 @@ export async function extractUnit(
   const again = delivery.receiveCount > 1 || unit.resent === true;
   // A redelivery that already ran is skipped (every count is conditional anyway; this saves its work).
   if (again && (await ctx.progress.get(tenantId, runId, op))) {
-    await finaliseIfComplete(ctx, tenantId, runId);
+    await afterProgress(ctx, tenantId, runId);
     return;
   }
   // A split decided (and counted) by an earlier delivery is sent again as it was: Siesa reorders
@@ -50,7 +41,7 @@ export async function extractUnit(
   const decided = again ? await ctx.progress.get(tenantId, runId, splitOp(unitId)) : undefined;
   if (decided) {
     await sendChildren(ctx, unit, rangesOf(decided), { resent: true });
-    await finaliseIfComplete(ctx, tenantId, runId);
+    await afterProgress(ctx, tenantId, runId);
     return;
   }
   // Likewise a unit whose records an earlier delivery planned is read whole now: were it split, its
@@ -64,8 +55,12 @@ export async function extractUnit(
   };
   if (run.stopReason) {
     await endPlan(`run stopped: ${run.stopReason}`);
-    await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
-    await finaliseIfComplete(ctx, tenantId, runId);
+    await afterProgress(
+      ctx,
+      tenantId,
+      runId,
+      await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 }),
+    );
     return;
   }
 
@@ -79,8 +74,8 @@ export async function extractUnit(
     if (isRunStopping(error)) {
       await ctx.runs.requestStop(tenantId, runId, messageOf(error));
       await endPlan(messageOf(error));
-      await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 });
-      await finaliseIfComplete(ctx, tenantId, runId);
+      const stopped = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 });
+      await afterProgress(ctx, tenantId, runId, stopped);
       return;
     }
     // SQS delivers it again after a backoff, within the run; a wait that would outlive it is not waited for.
@@ -94,13 +89,14 @@ export async function extractUnit(
       await ctx.runs.requestStop(tenantId, runId, `${streak} units of Siesa work failed in a row: ${reason}`);
     }
     await endPlan(reason);
-    if (await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 })) {
+    const failed = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 });
+    if (failed) {
       const where = `f120_id ${unit.range.from}..${unit.range.to}`;
       await ctx.runs.addErrors(tenantId, runId, [
         { key: `unit ${unitId} (${where})`, outcome: "failed", reason },
       ]);
     }
-    await finaliseIfComplete(ctx, tenantId, runId);
+    await afterProgress(ctx, tenantId, runId, failed);
     // Counted: the message is done (the DLQ would first hold the tenant's FIFO slot a visibility timeout).
     givenUp(ctx, "pages", tenantId, runId, reason);
     return;
@@ -172,7 +168,7 @@ export async function extractUnit(
     }
   }
   if (run.failedUnitStreak) await ctx.runs.unitOutcome(tenantId, runId, false);
-  await finaliseIfComplete(ctx, tenantId, runId, totals);
+  await afterProgress(ctx, tenantId, runId, totals);
 }
 
 /** Why a retry counts failed the chunks of a plan that stored their sizes only. */

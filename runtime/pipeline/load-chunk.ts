@@ -3,12 +3,12 @@ import { productRule, type RuleTally, tallyRules } from "../sync/drift.js";
 import { listedHash } from "../sync/hash.js";
 import type { ProgressDelta, RecordError } from "../sync/model.js";
 import type { LedgerEntry } from "../sync/ports.js";
+import { afterProgress } from "./after-progress.js";
 import { WORKERS } from "./config.js";
 import type { PipelineContext } from "./context.js";
-import type { Delivery } from "./extract-unit.js";
 import { givenUp, isRunStopping, messageOf, reportApiError } from "./failures.js";
-import { finaliseIfComplete } from "./finalise.js";
 import type { LoadChunk, LoadRecord } from "./messages.js";
+import type { Delivery } from "./ports.js";
 import { giveUpReason, returnByOf, runEnd } from "./run-end.js";
 
 export type RecordOutcome =
@@ -38,7 +38,7 @@ export async function loadChunk(
   // or rejected, so without this read they would be written again.
   const earlier = await earlierDeliveries(ctx, chunk);
   if (earlier.counted) {
-    await finaliseIfComplete(ctx, tenantId, runId);
+    await afterProgress(ctx, tenantId, runId);
     return;
   }
   // What the ledger showed stays true while this delivery writes: a claim is held until its holder can
@@ -145,7 +145,7 @@ export async function countChunk(ctx: PipelineContext, chunk: LoadChunk, outcome
   const { delta, errors, data } = chunkOutcome(chunk, outcomes);
   const totals = await ctx.progress.apply(tenantId, runId, loadOp(chunkId), delta, data);
   if (totals && errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
-  await finaliseIfComplete(ctx, tenantId, runId, totals);
+  await afterProgress(ctx, tenantId, runId, totals);
 }
 
 /** The operation that counts a load chunk's outcomes. */

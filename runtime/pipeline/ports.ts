@@ -5,7 +5,7 @@ import type { Tenant } from "../tenants/schema.js";
 import type { DeactivationPass, ExtractUnit, LoadChunk, SyncRequest, VerifyRequest } from "./messages.js";
 
 /**
- * What the pipeline steps (dispatch, extract a unit, load records, finalise) depend on, and nothing
+ * What the pipeline steps (start, dispatch, extract a unit, load records, the deactivation pass, the end) depend on, and nothing
  * else. Implementations: runtime/store/ (DynamoDB, and in memory), runtime/aws/ (SQS, Secrets
  * Manager, EventBridge Scheduler) and runtime/local/ (an in-process SQS, fauxqs, the sandboxes).
  */
@@ -237,4 +237,16 @@ export interface ScheduleControl {
   setState(tenantId: string, state: ScheduleState): Promise<void>;
   /** When the schedule really fires next, where the scheduler can tell (the local one can; AWS's cannot). */
   nextFire?(tenantId: string): Date | undefined;
+}
+
+// ---- deliveries --------------------------------------------------------------------------------
+
+/** What a step knows of the delivery of its message. */
+export interface Delivery {
+  /** No more deliveries after this one: a failure now is final. */
+  final: boolean;
+  /** 1 on the first delivery: only a later one can find its own earlier work to repeat or skip. */
+  receiveCount: number;
+  /** When the invocation will be stopped (epoch ms), if it will. */
+  deadline?: number;
 }
