@@ -97,7 +97,7 @@ export async function extractUnit(
     if (await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 })) {
       const where = `f120_id ${unit.range.from}..${unit.range.to}`;
       await ctx.runs.addErrors(tenantId, runId, [
-        { key: `unit ${unitId} (${where})`, outcome: "failed", reason },
+        { key: `unit ${unitId} (${where})`, outcome: "failed", reason, step: "extract" },
       ]);
     }
     await finaliseIfComplete(ctx, tenantId, runId);

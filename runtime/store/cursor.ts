@@ -26,3 +26,33 @@ export function decodeRunsCursor(tenantId: string, cursor: string): RunsKey {
   }
   return { tenantId, runId };
 }
+
+/**
+ * The opaque paging cursor of a run's exceptions: base64url of the sort key to continue after, which
+ * must be one of that run's (exceptions.ts).
+ */
+export const encodeExceptionsCursor = (runId: string, after: string): string =>
+  Buffer.from(JSON.stringify({ runId, after })).toString("base64url");
+
+export function decodeExceptionsCursor(runId: string, cursor: string): string {
+  const refused = new InvalidCursorError(
+    "",
+    `the exceptions cursor is not one this service issued for run ${runId}`,
+  );
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw refused;
+  }
+  const { runId: owner, after, ...rest } = (key ?? {}) as { runId?: unknown; after?: unknown };
+  if (
+    owner !== runId ||
+    typeof after !== "string" ||
+    !after.startsWith(`${runId}#`) ||
+    Object.keys(rest).length > 0
+  ) {
+    throw refused;
+  }
+  return after;
+}

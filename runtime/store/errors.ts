@@ -22,7 +22,10 @@ export class RunAlreadyExistsError extends Error {
 
 export class InvalidCursorError extends Error {
   override name = "InvalidCursorError";
-  constructor(tenantId: string) {
-    super(`the runs cursor is not one this service issued for tenant ${tenantId}`);
+  constructor(
+    tenantId: string,
+    message = `the runs cursor is not one this service issued for tenant ${tenantId}`,
+  ) {
+    super(message);
   }
 }
