@@ -18,11 +18,11 @@ export function decodeRunsCursor(tenantId: string, cursor: string): RunsKey {
   try {
     key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
-    throw new InvalidCursorError(tenantId);
+    throw new InvalidCursorError({ list: "runs", of: `tenant ${tenantId}` });
   }
   const { tenantId: owner, runId, ...rest } = (key ?? {}) as Partial<RunsKey>;
   if (owner !== tenantId || typeof runId !== "string" || runId === "" || Object.keys(rest).length > 0) {
-    throw new InvalidCursorError(tenantId);
+    throw new InvalidCursorError({ list: "runs", of: `tenant ${tenantId}` });
   }
   return { tenantId, runId };
 }
@@ -35,10 +35,7 @@ export const encodeExceptionsCursor = (runId: string, after: string): string =>
   Buffer.from(JSON.stringify({ runId, after })).toString("base64url");
 
 export function decodeExceptionsCursor(runId: string, cursor: string): string {
-  const refused = new InvalidCursorError(
-    "",
-    `the exceptions cursor is not one this service issued for run ${runId}`,
-  );
+  const refused = new InvalidCursorError({ list: "exceptions", of: `run ${runId}` });
   let key: unknown;
   try {
     key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));

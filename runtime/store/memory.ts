@@ -33,9 +33,9 @@ import {
   encodeRunsCursor,
 } from "./cursor.js";
 import { RunAlreadyExistsError, RunNotFoundError } from "./errors.js";
-import { exceptionSortKey, exceptionsPageLimit, keptException } from "./exceptions.js";
+import { exceptionSortKey, exceptionsPageLimit, keptException, truncate } from "./exceptions.js";
 import { isTakeable } from "./lease.js";
-import { MAX_RUN_ERRORS, runsPageLimit, truncate } from "./runs.js";
+import { MAX_RUN_ERRORS, runsPageLimit } from "./runs.js";
 
 const copy = <T>(value: T): T => structuredClone(value);
 

@@ -24,18 +24,11 @@ import {
 } from "../sync/model.js";
 import { decodeRunsCursor, encodeRunsCursor } from "./cursor.js";
 import { RunAlreadyExistsError, RunNotFoundError } from "./errors.js";
-import {
-  type ExceptionsPage,
-  keptException,
-  MAX_REASON_LENGTH,
-  RunExceptions,
-  truncate,
-} from "./exceptions.js";
+import { type ExceptionsPage, keptException, RunExceptions, truncate } from "./exceptions.js";
 import { expiresAt } from "./retention.js";
 import { RUNS_BY_ID_INDEX, RUNS_BY_ID_KEY } from "./tables.js";
 
 export type { RunEnd, RunRecord, RunStatus, RunTrigger };
-export { MAX_REASON_LENGTH, truncate };
 
 /** A run keeps its first errors only: enough to diagnose, and the item stays far below 400 KB. */
 export const MAX_RUN_ERRORS = 50;

@@ -122,7 +122,7 @@ export function fakeApi() {
     runs: {
       list: async (tenantId, { limit = 20, cursor }) => {
         if (cursor !== undefined && !cursor.startsWith(`${tenantId}:`)) {
-          throw new InvalidCursorError(tenantId);
+          throw new InvalidCursorError({ list: "runs", of: `tenant ${tenantId}` });
         }
         const all = newestFirst(tenantId);
         const from = cursor ? Number(cursor.split(":")[1]) : 0;
