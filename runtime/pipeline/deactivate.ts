@@ -94,7 +94,12 @@ export async function settleDeactivationPass(ctx: PipelineContext, pass: Deactiv
       })
     )
       await ctx.runs.addErrors(tenantId, runId, [
-        { key: `deactivation chunk ${i} (${size} records)`, outcome: "failed", reason: DIED_REASON },
+        {
+          key: `deactivation chunk ${i} (${size} records)`,
+          outcome: "failed",
+          reason: DIED_REASON,
+          step: "deactivation",
+        },
       ]);
   await afterProgress(ctx, tenantId, runId);
 }

@@ -93,7 +93,7 @@ export async function extractUnit(
     if (failed) {
       const where = `f120_id ${unit.range.from}..${unit.range.to}`;
       await ctx.runs.addErrors(tenantId, runId, [
-        { key: `unit ${unitId} (${where})`, outcome: "failed", reason },
+        { key: `unit ${unitId} (${where})`, outcome: "failed", reason, step: "extract" },
       ]);
     }
     await afterProgress(ctx, tenantId, runId, failed);

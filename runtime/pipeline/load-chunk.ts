@@ -182,13 +182,19 @@ function chunkOutcome(
     const outcome = o.outcome === "retry" ? "failed" : o.outcome;
     const reason = o.outcome === "retry" ? messageOf(o.error) : o.reason;
     add(deactivation ? "deactivationsFailed" : outcome);
-    errors.push({ key: record.key, outcome, reason: deactivation ? `deactivation: ${reason}` : reason });
+    errors.push({
+      key: record.key,
+      outcome,
+      reason: deactivation ? `deactivation: ${reason}` : reason,
+      step: deactivation ? "deactivation" : "write",
+      ...(record.reference ? { reference: record.reference } : {}),
+    });
     if (o.outcome === "rejected" && !deactivation) refusals.push(productRule(reason));
   });
   // Named by the unit's plan, but no longer there to send when the unit was retried.
   for (const { key, reason } of chunk.unsent ?? []) {
     add("failed");
-    errors.push({ key, outcome: "failed", reason });
+    errors.push({ key, outcome: "failed", reason, step: "extract" });
   }
   return { delta, errors, ...(refusals.length > 0 ? { data: { rules: tallyRules(refusals) } } : {}) };
 }

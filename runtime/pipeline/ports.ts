@@ -37,8 +37,17 @@ export interface RunState {
     tenantId: string,
     options?: { limit?: number; cursor?: string },
   ): Promise<{ runs: RunRecord[]; cursor?: string }>;
-  /** Keeps the first MAX_RUN_ERRORS errors of a run (the counts still count the rest). */
+  /**
+   * Keeps every error as one of the run's exceptions (one per record: a record's again replaces its
+   * first), and the first MAX_RUN_ERRORS on the run itself.
+   */
   addErrors(tenantId: string, runId: string, errors: RecordError[]): Promise<void>;
+  /** One page of a run's exceptions in record order; pass `cursor` back for the next page. */
+  exceptions(
+    tenantId: string,
+    runId: string,
+    options?: { limit?: number; cursor?: string },
+  ): Promise<{ exceptions: RecordError[]; cursor?: string }>;
   /** Ends a running run, once: of several concurrent callers exactly one gets true. */
   complete(tenantId: string, runId: string, end: RunEnd & { counts: Counts }): Promise<boolean>;
   /** Asks the run's workers to stop; the first reason is kept. */

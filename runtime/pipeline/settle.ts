@@ -48,7 +48,7 @@ export async function settleUnit(ctx: PipelineContext, unit: ExtractUnit): Promi
   if (totals) {
     const where = `f120_id ${unit.range.from}..${unit.range.to}`;
     await ctx.runs.addErrors(tenantId, runId, [
-      { key: `unit ${unitId} (${where})`, outcome: "failed", reason: DIED_REASON },
+      { key: `unit ${unitId} (${where})`, outcome: "failed", reason: DIED_REASON, step: "extract" },
     ]);
   }
   await afterProgress(ctx, tenantId, runId, totals);

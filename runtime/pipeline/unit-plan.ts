@@ -125,8 +125,9 @@ export async function countUnreported(
   for (const { chunkId, size, keys } of planned) {
     if (!(await ctx.progress.apply(tenantId, runId, loadOp(chunkId), { loadsDone: 1, failed: size })))
       continue;
-    if (keys) errors.push(...keys.map((key) => ({ key, outcome: "failed" as const, reason })));
-    else errors.push({ key: `chunk ${chunkId} (${size} records)`, outcome: "failed", reason });
+    if (keys)
+      errors.push(...keys.map((key) => ({ key, outcome: "failed" as const, reason, step: "load" as const })));
+    else errors.push({ key: `chunk ${chunkId} (${size} records)`, outcome: "failed", reason, step: "load" });
   }
   if (errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
 }

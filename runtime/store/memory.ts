@@ -26,15 +26,23 @@ import type {
 import { mayReplace } from "../sync/ledger-order.js";
 import type { Counts, Progress, ProgressDelta, RecordError, RunRecord, RunTrigger } from "../sync/model.js";
 import { addDelta, zeroProgress } from "../sync/run-status.js";
-import { decodeRunsCursor, encodeRunsCursor } from "./cursor.js";
+import {
+  decodeExceptionsCursor,
+  decodeRunsCursor,
+  encodeExceptionsCursor,
+  encodeRunsCursor,
+} from "./cursor.js";
 import { RunAlreadyExistsError, RunNotFoundError } from "./errors.js";
+import { exceptionSortKey, exceptionsPageLimit, keptException, truncate } from "./exceptions.js";
 import { isTakeable } from "./lease.js";
-import { MAX_RUN_ERRORS, runsPageLimit, truncate } from "./runs.js";
+import { MAX_RUN_ERRORS, runsPageLimit } from "./runs.js";
 
 const copy = <T>(value: T): T => structuredClone(value);
 
 export class MemoryRuns implements RunState {
   readonly #runs = new Map<string, RunRecord>();
+  /** Each run's exceptions by their sort key (exceptions.ts), as the runs table keeps them. */
+  readonly #exceptions = new Map<string, Map<string, RecordError>>();
 
   async create(run: RunRecord): Promise<void> {
     const id = `${run.tenantId}/${run.runId}`;
@@ -67,9 +75,31 @@ export class MemoryRuns implements RunState {
   }
 
   async addErrors(tenantId: string, runId: string, errors: RecordError[]): Promise<void> {
+    const id = `${tenantId}/${runId}`;
+    const kept = this.#exceptions.get(id) ?? new Map<string, RecordError>();
+    this.#exceptions.set(id, kept);
+    for (const error of errors) kept.set(exceptionSortKey(runId, error.key), keptException(error));
     const run = this.#existing(tenantId, runId);
     const room = MAX_RUN_ERRORS - run.errors.length;
-    run.errors.push(...errors.slice(0, Math.max(0, room)).map((e) => ({ ...e, reason: truncate(e.reason) })));
+    run.errors.push(...errors.slice(0, Math.max(0, room)).map(keptException));
+  }
+
+  async exceptions(
+    tenantId: string,
+    runId: string,
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<{ exceptions: RecordError[]; cursor?: string }> {
+    const limit = exceptionsPageLimit(runId, options.limit);
+    const after = options.cursor ? decodeExceptionsCursor(runId, options.cursor) : undefined;
+    const rest = [...(this.#exceptions.get(`${tenantId}/${runId}`) ?? new Map<string, RecordError>())]
+      .filter(([sortKey]) => after === undefined || sortKey > after)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    const page = rest.slice(0, limit);
+    const exceptions = page.map(([, error]) => copy(error));
+    const last = page.at(-1);
+    return rest.length > limit && last
+      ? { exceptions, cursor: encodeExceptionsCursor(runId, last[0]) }
+      : { exceptions };
   }
 
   async complete(tenantId: string, runId: string, end: RunEnd & { counts: Counts }): Promise<boolean> {

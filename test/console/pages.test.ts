@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveLocally } from "../../runtime/local/http.js";
 import type { Browser } from "../../scripts/chromium.js";
@@ -76,6 +77,32 @@ describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, (
       "23failedkong-rfid answered 503 after 3 attempts",
     ]);
     await screenshot(page, "run-failed");
+    await page.close();
+  });
+
+  it("Download exceptions saves every exception of the run as CSV, with the tab's token", async () => {
+    // prepare: a run with more exceptions than its page shows
+    const errors = Array.from({ length: 60 }, (_, i) => ({
+      key: String(i + 1),
+      outcome: "rejected" as const,
+      reason: `kong-rfid refused: name, too long (${i + 1})`,
+      step: "write" as const,
+    }));
+    api.state.runs.push(aRun({ runId: "r-noisy", status: "partial", errors: errors.slice(0, 50) }));
+    await api.state.addErrors("r-noisy", errors);
+    const page = await openConsole(browser, `${server.url}/console/runs/r-noisy`, TOKENS.acme);
+    const button = page.getByRole("button", { name: "Download exceptions (CSV)" });
+    await button.waitFor();
+
+    // act
+    const [download] = await Promise.all([page.waitForEvent("download"), button.click()]);
+
+    // assess
+    expect(download.suggestedFilename()).toBe("exceptions-r-noisy.csv");
+    const lines = (await readFile(await download.path(), "utf8")).trimEnd().split("\r\n");
+    expect(lines).toHaveLength(61);
+    expect(lines[0]).toBe("f120_id,reference,outcome,step,field,reason");
+    expect(lines[60]).toBe('60,,rejected,write,,"kong-rfid refused: name, too long (60)"');
     await page.close();
   });
 

@@ -623,6 +623,7 @@ describe("settle: what dies with a worker is still counted", () => {
       key: "11",
       outcome: "failed",
       reason: `deactivation: ${DIED_REASON}`,
+      step: "deactivation",
     });
     expect(world.product.patches.size).toBe(0);
     expect((await world.store.ledger.getMany(world.tenant.id, ["11"])).get("11")?.active).toBeUndefined();

@@ -1,7 +1,7 @@
 /**
  * The console's only script, inline in every page: sign-in, loading and refreshing the page's data
- * fragment, and the action buttons. The bearer token lives in sessionStorage (this tab only, gone when
- * it closes): never in a URL or a cookie. Errors are the API's `{"error":{"message"}}`, shown as text.
+ * fragment, the action buttons and downloads. The bearer token lives in sessionStorage (this tab
+ * only, gone when it closes): never in a URL or a cookie. Errors are the API's `{"error":{"message"}}`, shown as text.
  */
 export const CONSOLE_SCRIPT = `(() => {
   const KEY = "siesa-integration.token";
@@ -91,6 +91,26 @@ export const CONSOLE_SCRIPT = `(() => {
       button.disabled = false;
     }
     refresh();
+  });
+  // A download (a run's exceptions as CSV) is fetched with the token, then saved from memory.
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-download]");
+    if (!button) return;
+    button.disabled = true;
+    try {
+      const response = await call(button.dataset.download, { headers: { accept: "text/csv" } });
+      if (response.status === 401) return refused(await errorOf(response));
+      if (!response.ok) return say(button.textContent + ": " + (await errorOf(response)));
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(await response.blob());
+      link.download = button.dataset.filename;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+    } catch (error) {
+      say(button.textContent + ": the API did not answer: " + error.message);
+    } finally {
+      button.disabled = false;
+    }
   });
   refresh();
 })();`;

@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import type { RecordError } from "../../runtime/sync/model.js";
+import type { RecordMapper } from "../../runtime/sync/ports.js";
+import { drain, identityMapper, type StepWorld, startScheduledRun, stepWorld } from "./step-world.js";
+
+// What the steps record of each rejected or failed record: every one of them, with what an operator
+// needs to find and fix it (its f120_id and reference, where it was refused, and why).
+
+async function exceptionsOf(world: StepWorld, runId: string): Promise<RecordError[]> {
+  const found: RecordError[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await world.store.runs.exceptions(world.tenant.id, runId, {
+      limit: 7,
+      ...(cursor ? { cursor } : {}),
+    });
+    found.push(...page.exceptions);
+    cursor = page.cursor;
+  } while (cursor);
+  return found;
+}
+
+/** Items whose reference is REF-<f120_id>, as Siesa sends it. */
+function withReferences(world: StepWorld): StepWorld {
+  for (const source of world.siesa.items)
+    source.item = { ...source.item, f120_referencia: `REF-${source.key}` };
+  return world;
+}
+
+describe("a run's exceptions, as the steps record them", () => {
+  it("keeps every record the product refused, past the run's first 50, with its reference and the product's answer", async () => {
+    // prepare: the product refuses every record
+    const world = withReferences(stepWorld({ items: 80 }));
+    world.product.failWith = () => "rejected";
+
+    // act
+    const runId = await startScheduledRun(world);
+    await drain(world);
+
+    // assess: the run shows 50, its exceptions hold all 80, once each
+    const run = await world.store.runs.get(world.tenant.id, runId);
+    expect(run).toMatchObject({ status: "partial", counts: { extracted: 80, rejected: 80 } });
+    expect(run?.errors).toHaveLength(50);
+    const exceptions = await exceptionsOf(world, runId);
+    expect(exceptions.map((e) => e.key)).toEqual(Array.from({ length: 80 }, (_, i) => String(i + 1)));
+    expect(exceptions[64]).toEqual({
+      key: "65",
+      outcome: "rejected",
+      reason: "name: refused (65)",
+      reference: "REF-65",
+      step: "write",
+    });
+  });
+
+  it("names the fields a mapping refused, and the mapping as the step", async () => {
+    // prepare: a mapping that refuses items without a name
+    const world = withReferences(
+      stepWorld({
+        items: 5,
+        mapper: {
+          ...identityMapper,
+          map: (source) =>
+            source.key === "3"
+              ? {
+                  ok: false as const,
+                  reason: "name: required; sku: too long",
+                  fields: { name: "required", sku: "too long" },
+                }
+              : identityMapper.map(source),
+        } satisfies RecordMapper,
+      }),
+    );
+
+    // act
+    const runId = await startScheduledRun(world);
+    await drain(world);
+
+    // assess
+    expect(await exceptionsOf(world, runId)).toEqual([
+      {
+        key: "3",
+        outcome: "rejected",
+        reason: "name: required; sku: too long",
+        reference: "REF-3",
+        step: "mapping",
+        field: "name, sku",
+      },
+    ]);
+  });
+});
