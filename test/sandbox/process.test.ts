@@ -1,3 +1,6 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SandboxProcess, spawnSandboxes } from "../../sandbox/process.js";
 import { SANDBOX_SIESA_COMPANY_ID, SANDBOX_SIESA_CREDENTIALS } from "../../sandbox/siesa.js";
@@ -53,5 +56,39 @@ describe("the sandboxes in a child process answer the benchmark over their IPC c
     const after = await descriptions();
     const changed = [...after].filter(([id, text]) => before.get(id) !== text);
     expect(changed).toHaveLength(3);
+  });
+});
+
+describe("a parent that dies without stopping its sandboxes", () => {
+  it("leaves no sandbox process behind: the sandboxes stop when their IPC channel closes", async () => {
+    const parent = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        `const { spawnSandboxes } = await import("./sandbox/process.ts");
+         const sandboxes = await spawnSandboxes({ product: "kong-rfid", items: 10 });
+         console.log(sandboxes.siesaUrl);`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const [siesaUrl] = (await once(createInterface({ input: parent.stdout }), "line")) as [string];
+    expect((await fetch(siesaUrl)).status).toBeGreaterThan(0);
+
+    parent.kill("SIGKILL");
+    await once(parent, "exit");
+
+    await expect
+      .poll(
+        () =>
+          fetch(siesaUrl).then(
+            () => "listening",
+            () => "gone",
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe("gone");
   });
 });
