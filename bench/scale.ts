@@ -13,7 +13,7 @@
 import { parseOrExit, wholeNumber } from "../runtime/cli/args.js";
 import type { RunSummary } from "../runtime/local/in-process.js";
 import { logger } from "../runtime/observability/logger.js";
-import { MAX_PAGE_SIZE } from "../runtime/siesa/connection.js";
+import { BARCODES_QUERY, ITEMS_QUERY, MAX_PAGE_SIZE } from "../runtime/siesa/connection.js";
 import { loadTenants } from "../runtime/tenants/registry.js";
 import { spawnDynalite } from "../sandbox/dynalite-process.js";
 import { countCapacity } from "./capacity.js";
@@ -98,7 +98,9 @@ const capacity = countCapacity(store.client, (input) => {
 // Every run reads the whole catalogue: at least one request per page of each query's rows.
 const catalogue = await sandboxes.siesaState();
 const pages = (rows: number) => Math.ceil(rows / MAX_PAGE_SIZE);
-const siesaMinimum = pages(catalogue.itemRows) + pages(catalogue.barcodeRows);
+const itemPages = pages(catalogue.itemRows);
+const barcodePages = pages(catalogue.barcodeRows);
+const siesaMinimum = itemPages + barcodePages;
 
 interface Measured {
   label: string;
@@ -107,6 +109,8 @@ interface Measured {
   perSecond: number;
   writeUnitsPerRecord: number;
   siesaRequests: number;
+  siesaItemRequests: number;
+  siesaBarcodeRequests: number;
   ofLimit?: number;
   usage: RunUsage;
   cost: RunCost;
@@ -116,9 +120,12 @@ const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 const run = async (label: string): Promise<Measured> => {
   capacity.reset();
   usage.take({ read: 0, write: 0 });
-  const siesaBefore = (await sandboxes.siesaState()).siesaRequests;
+  const siesaBefore = await sandboxes.siesaState();
   const summary = await bench.run();
-  const siesaRequests = (await sandboxes.siesaState()).siesaRequests - siesaBefore;
+  const siesaAfter = await sandboxes.siesaState();
+  const siesaRequests = siesaAfter.siesaRequests - siesaBefore.siesaRequests;
+  const ofQuery = (query: string) =>
+    (siesaAfter.siesaRequestsByQuery[query] ?? 0) - (siesaBefore.siesaRequestsByQuery[query] ?? 0);
   const seconds = summary.durationMs / 1000;
   const writes = summary.counts.created + summary.counts.updated;
   const limit = (writes * latencyMs) / 1000 / concurrency;
@@ -130,14 +137,17 @@ const run = async (label: string): Promise<Measured> => {
     perSecond: Math.round(summary.counts.extracted / seconds),
     writeUnitsPerRecord: capacity.write / Math.max(1, summary.counts.extracted),
     siesaRequests,
+    siesaItemRequests: ofQuery(ITEMS_QUERY),
+    siesaBarcodeRequests: ofQuery(BARCODES_QUERY),
     ...(limit > 0 ? { ofLimit: seconds / limit } : {}),
     usage: counted,
     cost: costOf(counted),
   };
 };
 
-const dollars = (n: number) => (n < 0.01 ? `$${n.toFixed(5)}` : `$${n.toFixed(2)}`);
-const report = (m: Measured) => {
+const dollars = (n: number) => (n >= 1 ? `$${n.toFixed(2)}` : `$${n.toPrecision(3)}`);
+/** `monthly`: a run like this one is what a tenant's hourly schedule repeats (not the first sync). */
+const report = (m: Measured, monthly: boolean) => {
   const limit = m.ofLimit
     ? `  ${m.ofLimit.toFixed(2)}x the product's limit (${((m.seconds / m.ofLimit) as number).toFixed(1)} s)`
     : "";
@@ -148,10 +158,11 @@ const report = (m: Measured) => {
       `${m.summary.status} ${JSON.stringify(m.summary.counts)}`,
   );
   console.log(
-    `${"".padEnd(24)} Siesa requests ${m.siesaRequests} (minimum ${siesaMinimum}: ${(m.siesaRequests / siesaMinimum).toFixed(2)}x)`,
+    `${"".padEnd(24)} Siesa requests ${m.siesaRequests} (minimum ${siesaMinimum}: ${(m.siesaRequests / siesaMinimum).toFixed(2)}x): ` +
+      `items ${m.siesaItemRequests} (minimum ${itemPages}), barcodes ${m.siesaBarcodeRequests} (minimum ${barcodePages})`,
   );
   console.log(
-    `${"".padEnd(24)} AWS ${dollars(cost.total)} a run, ${dollars(perTenantMonth(cost))} a tenant-month at one run an hour: ` +
+    `${"".padEnd(24)} AWS ${dollars(cost.total)} a run${monthly ? `, ${dollars(perTenantMonth(cost))} a tenant-month at one run an hour` : " (once a tenant)"}: ` +
       `Lambda ${dollars(cost.lambda)} (${cost.lambdaRequests} invocations, ${cost.gbSeconds.toFixed(1)} GB-s), ` +
       `SQS ${dollars(cost.sqs)} (${u.sqs.standard} standard + ${u.sqs.fifo} FIFO requests), ` +
       `DynamoDB ${dollars(cost.dynamodb)} (${u.dynamodb.read.toFixed(0)} read + ${u.dynamodb.write.toFixed(0)} write units), ` +
@@ -170,7 +181,7 @@ try {
     if (runs.length === 2) await sandboxes.changeItems(changed);
     const measured = await run(label);
     runs.push(measured);
-    report(measured);
+    report(measured, runs.length > 1);
   }
   console.log(`largest item written: ${maxItemBytes} bytes`);
   const [first, unchanged] = runs as [Measured, Measured, Measured];
@@ -186,18 +197,21 @@ try {
       writeUnitsPerRecordUnchanged: Number(unchanged.writeUnitsPerRecord.toFixed(3)),
       maxItemBytes,
       siesaRequestsMinimum: siesaMinimum,
-      runs: runs.map((m) => ({
+      runs: runs.map((m, i) => ({
         run: m.label,
         status: m.summary.status,
         seconds: Number(m.seconds.toFixed(2)),
         ofLimit: m.ofLimit === undefined ? null : Number(m.ofLimit.toFixed(3)),
         siesaRequests: m.siesaRequests,
+        siesaItemRequests: m.siesaItemRequests,
+        siesaBarcodeRequests: m.siesaBarcodeRequests,
         lambdaInvocations: m.cost.lambdaRequests,
         lambdaGbSeconds: Number(m.cost.gbSeconds.toFixed(2)),
         sqsRequests: m.usage.sqs,
         dynamodbUnits: m.usage.dynamodb,
         dollarsPerRun: Number(m.cost.total.toPrecision(3)),
-        dollarsPerTenantMonth: Number(perTenantMonth(m.cost).toPrecision(3)),
+        // The first sync happens once; the hourly schedule repeats the others.
+        dollarsPerTenantMonth: i === 0 ? null : Number(perTenantMonth(m.cost).toPrecision(3)),
       })),
       prices: PRICES,
     }),

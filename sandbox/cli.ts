@@ -52,6 +52,7 @@ if (process.send) {
     if (request.type === "change") siesa.catalogue.changeItems(request.count);
     const answer: SandboxAnswer = {
       siesaRequests: siesa.stats.total,
+      siesaRequestsByQuery: { ...siesa.stats.byDescripcion },
       itemRows: siesa.catalogue.companyItemIds().length,
       barcodeRows: siesa.catalogue.companyBarcodes().length,
     };

@@ -20,8 +20,9 @@ export interface SandboxProcess {
 export type SandboxRequest = { type: "state" } | { type: "change"; count: number };
 
 export interface SandboxAnswer {
-  /** Every request the Siesa sandbox answered since it started. */
+  /** Every request the Siesa sandbox answered since it started, and by query (`descripcion`). */
   siesaRequests: number;
+  siesaRequestsByQuery: Record<string, number>;
   /** The tenant's company item rows and their barcode rows in the catalogue. */
   itemRows: number;
   barcodeRows: number;

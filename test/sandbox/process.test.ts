@@ -38,6 +38,8 @@ describe("the sandboxes in a child process answer the benchmark over their IPC c
 
     const after = await sandboxes.siesaState();
     expect(after.siesaRequests - before.siesaRequests).toBe(2);
+    const items = (state: typeof before) => state.siesaRequestsByQuery.API_v2_Items ?? 0;
+    expect(items(after) - items(before)).toBe(2);
     expect(after.itemRows).toBe(50);
     expect(after.barcodeRows).toBeGreaterThan(0);
   });
