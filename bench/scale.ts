@@ -5,7 +5,7 @@
  * records per second, DynamoDB write units per record (ReturnConsumedCapacity, bench/capacity.ts),
  * Siesa requests against the minimum (one per page of rows of each query the run needs), and an
  * estimated AWS cost per run and per tenant-month (bench/usage.ts, at bench/prices.ts). With
- * `--latency-ms`, a run that writes is also shown against the product's own limit. The last line is
+ * `--latency-ms`, the first sync is also shown against the product's own limit. The last line is
  * JSON: {"items","latencyMs","concurrency","firstRecordsPerSec","unchangedRecordsPerSec","peakRssMb",
  * "writeUnitsPerRecordFirst","writeUnitsPerRecordUnchanged","maxItemBytes","siesaRequestsMinimum",
  * "runs":[{"run","seconds","ofLimit","siesaRequests","dollarsPerRun","dollarsPerTenantMonth",…}],"prices"}
@@ -39,7 +39,7 @@ const options = parseOrExit(
         type: "string",
         default: "0",
         value: "ms",
-        help: "the sandboxes answer after this long (runs that write are then shown against the product's limit)",
+        help: "the sandboxes answer after this long (the first sync is then shown against the product's limit)",
       },
       concurrency: {
         type: "string",
@@ -117,7 +117,8 @@ interface Measured {
 }
 
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
-const run = async (label: string): Promise<Measured> => {
+/** `firstSync`: the run whose time is set against the product's limit (a small change is mostly reading). */
+const run = async (label: string, firstSync: boolean): Promise<Measured> => {
   capacity.reset();
   usage.take({ read: 0, write: 0 });
   const siesaBefore = await sandboxes.siesaState();
@@ -139,7 +140,7 @@ const run = async (label: string): Promise<Measured> => {
     siesaRequests,
     siesaItemRequests: ofQuery(ITEMS_QUERY),
     siesaBarcodeRequests: ofQuery(BARCODES_QUERY),
-    ...(limit > 0 ? { ofLimit: seconds / limit } : {}),
+    ...(firstSync && limit > 0 ? { ofLimit: seconds / limit } : {}),
     usage: counted,
     cost: costOf(counted),
   };
@@ -179,7 +180,7 @@ const runs: Measured[] = [];
 try {
   for (const label of ["first run (create)", "second run (unchanged)", `small change (${changed} items)`]) {
     if (runs.length === 2) await sandboxes.changeItems(changed);
-    const measured = await run(label);
+    const measured = await run(label, runs.length === 0);
     runs.push(measured);
     report(measured, runs.length > 1);
   }
