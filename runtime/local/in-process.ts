@@ -10,7 +10,13 @@ import { afterProgress } from "../pipeline/after-progress.js";
 import { DEAD_LETTER_MAPPING, QUEUES, type QueueName, type WorkerName } from "../pipeline/config.js";
 import { createPipelineContext, type PipelineContext } from "../pipeline/context.js";
 import { expireRun } from "../pipeline/expire-run.js";
-import type { Ledger, MetricsSink, PipelineStore } from "../pipeline/ports.js";
+import type {
+  Ledger,
+  MetricsSink,
+  PipelineQueues,
+  PipelineStore,
+  RedeliveryControl,
+} from "../pipeline/ports.js";
 import { startRun } from "../pipeline/start-run.js";
 import { LedgerSnapshot, type ListableLedger } from "../store/ledger-snapshot.js";
 import { DryRunLedger, memoryPipelineStore } from "../store/memory.js";
@@ -56,6 +62,8 @@ export interface InProcessRunOptions {
   trigger?: Extract<RunTrigger, "cli" | "repair">;
   /** Wraps each worker's handler (tests crash or duplicate deliveries with the real handlers). */
   wrapHandlers?: (worker: WorkerName, handler: QueueHandler) => QueueHandler;
+  /** Wraps the queues the steps send to and put messages off through (bench:scale counts SQS requests). */
+  wrapQueues?: (queues: PipelineQueues & RedeliveryControl) => PipelineQueues & RedeliveryControl;
 }
 
 export interface RunSummary {
@@ -96,12 +104,13 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
   const store: PipelineStore = options.dryRun
     ? memoryPipelineStore(new DryRunLedger(ledger))
     : { ...options.store, ledger };
+  const sent = options.wrapQueues ? options.wrapQueues(queues) : queues;
   const deps: WorkerDependencies = {
     ...store,
     tenants: localTenantDirectory([tenant]),
     credentials: credentialsOf(new Map([[tenant.id, options.credentials]])),
-    queues,
-    redelivery: queues,
+    queues: sent,
+    redelivery: sent,
     clientsFor: (t, credentials) => {
       const clients = clientsFor(t, credentials, {
         policy: defaultPolicy({ retryAttempts: t.sync.retryAttempts, ...options.policy }),
