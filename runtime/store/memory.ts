@@ -25,6 +25,7 @@ import type {
 } from "../pipeline/ports.js";
 import { mayReplace } from "../sync/ledger-order.js";
 import type { Counts, Progress, ProgressDelta, RecordError, RunRecord, RunTrigger } from "../sync/model.js";
+import { recordIdOf } from "../sync/record-id.js";
 import { addDelta, zeroProgress } from "../sync/run-status.js";
 import {
   decodeExceptionsCursor,
@@ -259,6 +260,7 @@ export class MemoryLedger implements Ledger {
   readonly #entries = new Map<string, LedgerEntry>();
 
   async getMany(tenantId: string, keys: string[]): Promise<Map<string, LedgerEntry>> {
+    checkKeys(tenantId, keys);
     const found = new Map<string, LedgerEntry>();
     for (const key of keys) {
       const entry = this.#entries.get(`${tenantId}/${key}`);
@@ -268,6 +270,10 @@ export class MemoryLedger implements Ledger {
   }
 
   async putMany(tenantId: string, entries: LedgerEntry[]): Promise<LedgerPutResult> {
+    checkKeys(
+      tenantId,
+      entries.map((entry) => entry.key),
+    );
     const refused: string[] = [];
     for (const entry of new Map(entries.map((e) => [e.key, e])).values()) {
       const id = `${tenantId}/${entry.key}`;
@@ -282,6 +288,11 @@ export class MemoryLedger implements Ledger {
       .filter(([id]) => id.startsWith(`${tenantId}/`))
       .map(([, e]) => copy(e));
   }
+}
+
+/** As strict as DynamoDB's ledger: its keys are f120_ids. */
+function checkKeys(tenantId: string, keys: readonly string[]): void {
+  for (const key of keys) recordIdOf(key, `ledger (in memory), tenant ${tenantId}`);
 }
 
 export class MemoryAudit implements AuditTrail {
