@@ -89,13 +89,17 @@ export async function extractUnit(
       await ctx.runs.requestStop(tenantId, runId, `${streak} units of Siesa work failed in a row: ${reason}`);
     }
     await endPlan(reason);
+    const where = `f120_id ${unit.range.from}..${unit.range.to}`;
+    const gaveUp = {
+      key: `unit ${unitId} (${where})`,
+      outcome: "failed" as const,
+      reason,
+      step: "extract" as const,
+    };
+    // Stored before the count, as every exception: a death after counting leaves it stored.
+    await ctx.runs.putExceptions(tenantId, runId, [gaveUp]);
     const failed = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 });
-    if (failed) {
-      const where = `f120_id ${unit.range.from}..${unit.range.to}`;
-      await ctx.runs.addErrors(tenantId, runId, [
-        { key: `unit ${unitId} (${where})`, outcome: "failed", reason, step: "extract" },
-      ]);
-    }
+    if (failed) await ctx.runs.addErrors(tenantId, runId, [gaveUp]);
     await afterProgress(ctx, tenantId, runId, failed);
     // Counted: the message is done (the DLQ would first hold the tenant's FIFO slot a visibility timeout).
     givenUp(ctx, "pages", tenantId, runId, reason);
@@ -143,6 +147,8 @@ export async function extractUnit(
       keys: result.records.map((r) => r.key).join(","),
       ...(diff.rejected.length > 0 ? { rules: diff.rules } : {}),
     };
+    // The rejected records are stored before they are counted: a death after counting leaves them stored.
+    if (diff.rejected.length > 0) await ctx.runs.putExceptions(tenantId, runId, diff.rejected);
     if (chunks.length === 0 && !again) {
       // Nothing to load (an unchanged catalogue): no loads to plan, so one operation counts it all.
       // (A retry takes the plan path below, in case its first delivery had planned loads.)

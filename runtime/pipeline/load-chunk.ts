@@ -139,10 +139,15 @@ async function keepWritten(ctx: PipelineContext, chunk: LoadChunk, outcomes: Rec
   if (written.length > 0) await ctx.ledger.putMany(chunk.tenantId, written);
 }
 
-/** Counts a chunk's outcomes as its one operation, with its errors, and ends the run if it was the last. */
+/**
+ * Counts a chunk's outcomes as its one operation, with its errors, and ends the run if it was the
+ * last. The errors are stored as exceptions before the count: a delivery that dies after counting
+ * leaves them stored, as its redelivery finds the chunk counted and records nothing.
+ */
 export async function countChunk(ctx: PipelineContext, chunk: LoadChunk, outcomes: RecordOutcome[]) {
   const { tenantId, runId, chunkId } = chunk;
   const { delta, errors, data } = chunkOutcome(chunk, outcomes);
+  if (errors.length > 0) await ctx.runs.putExceptions(tenantId, runId, errors);
   const totals = await ctx.progress.apply(tenantId, runId, loadOp(chunkId), delta, data);
   if (totals && errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
   await afterProgress(ctx, tenantId, runId, totals);

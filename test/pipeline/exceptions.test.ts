@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { RunState } from "../../runtime/pipeline/ports.js";
 import type { RecordError } from "../../runtime/sync/model.js";
 import type { RecordMapper } from "../../runtime/sync/ports.js";
 import { drain, identityMapper, type StepWorld, startScheduledRun, stepWorld } from "./step-world.js";
@@ -85,6 +86,60 @@ describe("a run's exceptions, as the steps record them", () => {
         step: "mapping",
         field: "name, sku",
       },
+    ]);
+  });
+});
+
+describe("a run's exceptions, when a worker dies after counting", () => {
+  it("keeps every refused record once when each step dies between counting its records and adding them to the run's first errors", async () => {
+    // prepare: the mapping refuses item 3, the product refuses the even items; each delivery that
+    // counted records dies right after (its first call adding errors to the run throws), and its
+    // message comes back to a step that finds the operation counted
+    const world = stepWorld({
+      items: 12,
+      mapper: {
+        ...identityMapper,
+        map: (source) =>
+          source.key === "3"
+            ? { ok: false as const, reason: "name: required", fields: { name: "required" } }
+            : identityMapper.map(source),
+      } satisfies RecordMapper,
+    });
+    world.product.failWith = (record) => (Number(record.key) % 2 === 0 ? "rejected" : undefined);
+    const died = new Set<string>();
+    const runs = new Proxy(world.store.runs, {
+      get(object, key) {
+        const value = Reflect.get(object, key);
+        if (key !== "addErrors") return typeof value === "function" ? value.bind(object) : value;
+        return async (...args: Parameters<RunState["addErrors"]>) => {
+          const first = args[2][0]?.key ?? "";
+          if (!died.has(first)) {
+            died.add(first);
+            throw new Error("the worker died");
+          }
+          return object.addErrors(...args);
+        };
+      },
+    });
+    world.handlers = world.handlersOver({ ...world.deps, runs });
+
+    // act
+    const runId = await startScheduledRun(world);
+    await drain(world);
+
+    // assess: the deaths happened, and every refused record is an exception once
+    expect(died.size).toBeGreaterThan(1);
+    const run = await world.store.runs.get(world.tenant.id, runId);
+    expect(run?.counts).toMatchObject({ extracted: 12, rejected: 7 });
+    const exceptions = await exceptionsOf(world, runId);
+    expect(exceptions.map((e) => `${e.key} ${e.step}`)).toEqual([
+      "2 write",
+      "3 mapping",
+      "4 write",
+      "6 write",
+      "8 write",
+      "10 write",
+      "12 write",
     ]);
   });
 });
