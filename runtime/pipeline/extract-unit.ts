@@ -1,6 +1,6 @@
 import type { KeyRange, RangeResult } from "../siesa/index.js";
 import { diffRecords } from "../sync/diff.js";
-import type { Progress, SourceRecord } from "../sync/model.js";
+import type { Progress, RecordError, SourceRecord } from "../sync/model.js";
 import type { Tenant } from "../tenants/schema.js";
 import { afterProgress } from "./after-progress.js";
 import type { PipelineContext, TenantAndClients } from "./context.js";
@@ -164,6 +164,7 @@ export async function extractUnit(
       );
       if (planOnce) {
         if (diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
+        if (again) await clearAccepted(ctx, unit, result.records, diff.rejected);
         await ctx.queues.sendLoads(chunks, concurrency);
         totals = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
       } else {
@@ -175,6 +176,22 @@ export async function extractUnit(
   }
   if (run.failedUnitStreak) await ctx.runs.unitOutcome(tenantId, runId, false);
   await afterProgress(ctx, tenantId, runId, totals);
+}
+
+/**
+ * A retried unit whose plan this delivery decided: an earlier delivery that died before planning may
+ * have stored exceptions of records no longer rejected (Siesa edited them since), which go. After the
+ * plan, not before: until then another copy's plan may stand, and its loads' exceptions with it.
+ */
+async function clearAccepted(
+  ctx: PipelineContext,
+  unit: ExtractUnit,
+  records: readonly SourceRecord[],
+  rejected: readonly RecordError[],
+): Promise<void> {
+  const refused = new Set(rejected.map((e) => e.key));
+  const cleared = records.map((r) => r.key).filter((key) => !refused.has(key));
+  if (cleared.length > 0) await ctx.runs.putExceptions(unit.tenantId, unit.runId, [], cleared);
 }
 
 /** Why a retry counts failed the chunks of a plan that stored their sizes only. */

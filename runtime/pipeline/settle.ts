@@ -80,7 +80,7 @@ export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promi
     await afterProgress(ctx, tenantId, runId);
     return;
   }
-  await countChunk(ctx, chunk, reachedOutcomes(chunk, earlier.written, DIED_REASON));
+  await countChunk(ctx, chunk, reachedOutcomes(chunk, earlier.written, DIED_REASON), true);
 }
 
 /**

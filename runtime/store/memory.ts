@@ -74,10 +74,16 @@ export class MemoryRuns implements RunState {
     return all.length > limit && last ? { runs, cursor: encodeRunsCursor(tenantId, last.runId) } : { runs };
   }
 
-  async putExceptions(tenantId: string, runId: string, errors: RecordError[]): Promise<void> {
+  async putExceptions(
+    tenantId: string,
+    runId: string,
+    errors: RecordError[],
+    cleared: readonly string[] = [],
+  ): Promise<void> {
     const id = `${tenantId}/${runId}`;
     const kept = this.#exceptions.get(id) ?? new Map<string, RecordError>();
     this.#exceptions.set(id, kept);
+    for (const key of cleared) kept.delete(exceptionSortKey(runId, key));
     for (const error of errors) kept.set(exceptionSortKey(runId, error.key), keptException(error));
   }
 

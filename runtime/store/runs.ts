@@ -81,9 +81,17 @@ export class RunStore implements RunState {
     }
   }
 
-  /** Stores every error as one of the run's exceptions (exceptions.ts), replacing a record's earlier one. */
-  putExceptions(tenantId: string, runId: string, errors: RecordError[]): Promise<void> {
-    return this.#exceptions.put(tenantId, runId, errors);
+  /**
+   * Stores every error as one of the run's exceptions (exceptions.ts), replacing a record's earlier
+   * one, and removes those of the `cleared` records.
+   */
+  putExceptions(
+    tenantId: string,
+    runId: string,
+    errors: RecordError[],
+    cleared: readonly string[] = [],
+  ): Promise<void> {
+    return this.#exceptions.put(tenantId, runId, errors, cleared);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RunState } from "../../runtime/pipeline/ports.js";
+import type { ProgressStore, RunState } from "../../runtime/pipeline/ports.js";
 import type { RecordError } from "../../runtime/sync/model.js";
 import type { RecordMapper } from "../../runtime/sync/ports.js";
 import { drain, identityMapper, type StepWorld, startScheduledRun, stepWorld } from "./step-world.js";
@@ -141,5 +141,84 @@ describe("a run's exceptions, when a worker dies after counting", () => {
       "10 write",
       "12 write",
     ]);
+  });
+});
+
+describe("a run's exceptions, when a worker dies before counting", () => {
+  it("keeps no exception for a record the product refused, then accepted when the chunk came back", async () => {
+    // prepare: the product refuses record 4 once; the first delivery of each load chunk dies after
+    // storing its exceptions, before counting them
+    const world = stepWorld({ items: 8 });
+    let refusals = 1;
+    world.product.failWith = (record) => (record.key === "4" && refusals-- > 0 ? "rejected" : undefined);
+    const died = new Set<string>();
+    const progress = new Proxy(world.store.progress, {
+      get(object, key) {
+        const value = Reflect.get(object, key);
+        if (key !== "apply") return typeof value === "function" ? value.bind(object) : value;
+        return async (...args: Parameters<ProgressStore["apply"]>) => {
+          const opId = args[2];
+          if (opId.startsWith("load:") && !died.has(opId)) {
+            died.add(opId);
+            throw new Error("the worker died");
+          }
+          return object.apply(...args);
+        };
+      },
+    });
+    world.handlers = world.handlersOver({ ...world.deps, progress });
+
+    // act
+    const runId = await startScheduledRun(world);
+    await drain(world);
+
+    // assess: record 4 was written on the chunk's second delivery, and is no exception
+    expect(refusals).toBeLessThan(1);
+    const run = await world.store.runs.get(world.tenant.id, runId);
+    expect(run).toMatchObject({ status: "succeeded", counts: { extracted: 8, created: 8, rejected: 0 } });
+    expect(await exceptionsOf(world, runId)).toEqual([]);
+  });
+
+  it("keeps no exception for a record the mapping refused, then accepted when the unit came back after Siesa's edit", async () => {
+    // prepare: the mapping refuses item 3 while it has no name; the unit's first delivery dies
+    // after storing that, before planning its loads, and item 3 is named before it comes back
+    const world = stepWorld({
+      items: 5,
+      mapper: {
+        ...identityMapper,
+        map: (source) =>
+          source.item.name === ""
+            ? { ok: false as const, reason: "name: required", fields: { name: "required" } }
+            : identityMapper.map(source),
+      } satisfies RecordMapper,
+    });
+    const third = world.siesa.items[2];
+    if (third) third.item = { ...third.item, name: "" };
+    let died = false;
+    const progress = new Proxy(world.store.progress, {
+      get(object, key) {
+        const value = Reflect.get(object, key);
+        if (key !== "apply") return typeof value === "function" ? value.bind(object) : value;
+        return async (...args: Parameters<ProgressStore["apply"]>) => {
+          if (args[2].startsWith("plan:") && !died) {
+            died = true;
+            if (third) third.item = { ...third.item, name: "item 3" };
+            throw new Error("the worker died");
+          }
+          return object.apply(...args);
+        };
+      },
+    });
+    world.handlers = world.handlersOver({ ...world.deps, progress });
+
+    // act
+    const runId = await startScheduledRun(world);
+    await drain(world);
+
+    // assess: item 3 was written on the unit's second delivery, and is no exception
+    expect(died).toBe(true);
+    const run = await world.store.runs.get(world.tenant.id, runId);
+    expect(run).toMatchObject({ status: "succeeded", counts: { extracted: 5, created: 5, rejected: 0 } });
+    expect(await exceptionsOf(world, runId)).toEqual([]);
   });
 });

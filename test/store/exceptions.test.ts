@@ -59,6 +59,25 @@ describe.each(STORE_IMPLEMENTATIONS)("a run's exceptions in %s", (_name, open) =
     ]);
   });
 
+  it("removes the exceptions of the records cleared (written since an earlier delivery refused them)", async () => {
+    const run = aRun();
+    await runs.create(run);
+    await runs.putExceptions(run.tenantId, run.runId, errorsFor(1, 4));
+
+    await runs.putExceptions(
+      run.tenantId,
+      run.runId,
+      [aRecordError("3", { reason: "refused again" })],
+      ["1", "2", "9"],
+    );
+
+    const { exceptions } = await runs.exceptions(run.tenantId, run.runId);
+    expect(exceptions.map((e) => [e.key, e.reason])).toEqual([
+      ["3", "refused again"],
+      ["4", "name: required (record 4)"],
+    ]);
+  });
+
   it("lists records by f120_id, then the units and chunks that stand for records never read", async () => {
     const run = aRun();
     await runs.create(run);
