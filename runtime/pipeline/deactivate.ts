@@ -86,21 +86,21 @@ export async function settleDeactivationPass(ctx: PipelineContext, pass: Deactiv
     return;
   }
   const sizes = decisionOf(earlier.data).sizes ?? [];
-  for (const [i, size] of sizes.entries())
-    if (
-      await ctx.progress.apply(tenantId, runId, loadOp(`deactivate/${i}`), {
-        loadsDone: 1,
-        deactivationsFailed: size,
-      })
-    )
-      await ctx.runs.addErrors(tenantId, runId, [
-        {
-          key: `deactivation chunk ${i} (${size} records)`,
-          outcome: "failed",
-          reason: DIED_REASON,
-          step: "deactivation",
-        },
-      ]);
+  for (const [i, size] of sizes.entries()) {
+    const op = loadOp(`deactivate/${i}`);
+    // A chunk that reported keeps its outcomes; only the others get this exception.
+    if (await ctx.progress.get(tenantId, runId, op)) continue;
+    const error = {
+      key: `deactivation chunk ${i} (${size} records)`,
+      outcome: "failed" as const,
+      reason: DIED_REASON,
+      step: "deactivation" as const,
+    };
+    // Stored before the count: a death after counting leaves it stored.
+    await ctx.runs.putExceptions(tenantId, runId, [error]);
+    if (await ctx.progress.apply(tenantId, runId, op, { loadsDone: 1, deactivationsFailed: size }))
+      await ctx.runs.addErrors(tenantId, runId, [error]);
+  }
   await afterProgress(ctx, tenantId, runId);
 }
 

@@ -1,6 +1,6 @@
 import type { KeyRange, RangeResult } from "../siesa/index.js";
 import { diffRecords } from "../sync/diff.js";
-import type { Progress, SourceRecord } from "../sync/model.js";
+import type { Progress, RecordError, SourceRecord } from "../sync/model.js";
 import type { Tenant } from "../tenants/schema.js";
 import { afterProgress } from "./after-progress.js";
 import type { PipelineContext, TenantAndClients } from "./context.js";
@@ -89,13 +89,17 @@ export async function extractUnit(
       await ctx.runs.requestStop(tenantId, runId, `${streak} units of Siesa work failed in a row: ${reason}`);
     }
     await endPlan(reason);
+    const where = `f120_id ${unit.range.from}..${unit.range.to}`;
+    const gaveUp = {
+      key: `unit ${unitId} (${where})`,
+      outcome: "failed" as const,
+      reason,
+      step: "extract" as const,
+    };
+    // Stored before the count, as every exception: a death after counting leaves it stored.
+    await ctx.runs.putExceptions(tenantId, runId, [gaveUp]);
     const failed = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 });
-    if (failed) {
-      const where = `f120_id ${unit.range.from}..${unit.range.to}`;
-      await ctx.runs.addErrors(tenantId, runId, [
-        { key: `unit ${unitId} (${where})`, outcome: "failed", reason, step: "extract" },
-      ]);
-    }
+    if (failed) await ctx.runs.addErrors(tenantId, runId, [gaveUp]);
     await afterProgress(ctx, tenantId, runId, failed);
     // Counted: the message is done (the DLQ would first hold the tenant's FIFO slot a visibility timeout).
     givenUp(ctx, "pages", tenantId, runId, reason);
@@ -143,6 +147,8 @@ export async function extractUnit(
       keys: result.records.map((r) => r.key).join(","),
       ...(diff.rejected.length > 0 ? { rules: diff.rules } : {}),
     };
+    // The rejected records are stored before they are counted: a death after counting leaves them stored.
+    if (diff.rejected.length > 0) await ctx.runs.putExceptions(tenantId, runId, diff.rejected);
     if (chunks.length === 0 && !again) {
       // Nothing to load (an unchanged catalogue): no loads to plan, so one operation counts it all.
       // (A retry takes the plan path below, in case its first delivery had planned loads.)
@@ -158,6 +164,7 @@ export async function extractUnit(
       );
       if (planOnce) {
         if (diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
+        if (again) await clearAccepted(ctx, unit, result.records, diff.rejected);
         await ctx.queues.sendLoads(chunks, concurrency);
         totals = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
       } else {
@@ -169,6 +176,22 @@ export async function extractUnit(
   }
   if (run.failedUnitStreak) await ctx.runs.unitOutcome(tenantId, runId, false);
   await afterProgress(ctx, tenantId, runId, totals);
+}
+
+/**
+ * A retried unit whose plan this delivery decided: an earlier delivery that died before planning may
+ * have stored exceptions of records no longer rejected (Siesa edited them since), which go. After the
+ * plan, not before: until then another copy's plan may stand, and its loads' exceptions with it.
+ */
+async function clearAccepted(
+  ctx: PipelineContext,
+  unit: ExtractUnit,
+  records: readonly SourceRecord[],
+  rejected: readonly RecordError[],
+): Promise<void> {
+  const refused = new Set(rejected.map((e) => e.key));
+  const cleared = records.map((r) => r.key).filter((key) => !refused.has(key));
+  if (cleared.length > 0) await ctx.runs.putExceptions(unit.tenantId, unit.runId, [], cleared);
 }
 
 /** Why a retry counts failed the chunks of a plan that stored their sizes only. */

@@ -57,7 +57,8 @@ export async function loadChunk(
     (o): o is Extract<RecordOutcome, { outcome: "retry" }> => o.outcome === "retry",
   );
   const retry = retries.find((o) => retryAfterOf(o.error) !== undefined) ?? retries[0];
-  if (!retry) return countChunk(ctx, chunk, outcomes);
+  const again = delivery.receiveCount > 1;
+  if (!retry) return countChunk(ctx, chunk, outcomes, again);
   // Back after a backoff, within the run (written records are skipped then); a wait that would
   // outlive the run is not waited for.
   const by = await returnByOf(ctx, tenantId, runId, "load");
@@ -74,6 +75,7 @@ export async function loadChunk(
         ? { outcome: "failed", reason: giveUpReason(o.error, delivery, by, now) ?? messageOf(o.error) }
         : o,
     ),
+    again,
   );
   // The chunk failed for good and its records are counted: the message is done. Sending it on to the
   // dead-letter queue would hold the tenant's FIFO slot for a whole visibility timeout first.
@@ -139,10 +141,24 @@ async function keepWritten(ctx: PipelineContext, chunk: LoadChunk, outcomes: Rec
   if (written.length > 0) await ctx.ledger.putMany(chunk.tenantId, written);
 }
 
-/** Counts a chunk's outcomes as its one operation, with its errors, and ends the run if it was the last. */
-export async function countChunk(ctx: PipelineContext, chunk: LoadChunk, outcomes: RecordOutcome[]) {
+/**
+ * Counts a chunk's outcomes as its one operation, with its errors, and ends the run if it was the
+ * last. The errors are stored as exceptions before the count: a delivery that dies after counting
+ * leaves them stored, as its redelivery finds the chunk counted and records nothing. `again`: an
+ * earlier delivery may have stored exceptions and died before counting; those of records written
+ * since are removed.
+ */
+export async function countChunk(
+  ctx: PipelineContext,
+  chunk: LoadChunk,
+  outcomes: RecordOutcome[],
+  again: boolean,
+) {
   const { tenantId, runId, chunkId } = chunk;
   const { delta, errors, data } = chunkOutcome(chunk, outcomes);
+  const refused = new Set(errors.map((e) => e.key));
+  const cleared = again ? chunk.records.map((r) => r.key).filter((key) => !refused.has(key)) : [];
+  if (errors.length > 0 || cleared.length > 0) await ctx.runs.putExceptions(tenantId, runId, errors, cleared);
   const totals = await ctx.progress.apply(tenantId, runId, loadOp(chunkId), delta, data);
   if (totals && errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
   await afterProgress(ctx, tenantId, runId, totals);

@@ -38,8 +38,20 @@ export interface RunState {
     options?: { limit?: number; cursor?: string },
   ): Promise<{ runs: RunRecord[]; cursor?: string }>;
   /**
-   * Keeps every error as one of the run's exceptions (one per record: a record's again replaces its
-   * first), and the first MAX_RUN_ERRORS on the run itself.
+   * Keeps every error as one of the run's exceptions, one per record: a record's again replaces its
+   * first. Steps call it before counting the errors' operation, on every delivery, so a worker that
+   * dies after counting leaves them stored. `cleared`: records whose outcome is no exception now;
+   * one an earlier delivery stored (it died before counting, and the record was written since) goes.
+   */
+  putExceptions(
+    tenantId: string,
+    runId: string,
+    errors: RecordError[],
+    cleared?: readonly string[],
+  ): Promise<void>;
+  /**
+   * Appends errors to the run's first MAX_RUN_ERRORS (what the run itself shows); steps call it
+   * after counting, only when their delivery counted the operation, so none is listed twice.
    */
   addErrors(tenantId: string, runId: string, errors: RecordError[]): Promise<void>;
   /** One page of a run's exceptions in record order; pass `cursor` back for the next page. */

@@ -41,16 +41,24 @@ export async function settleUnit(ctx: PipelineContext, unit: ExtractUnit): Promi
     await afterProgress(ctx, tenantId, runId, totals);
     return;
   }
+  // Counted by its last delivery, which died before its message was deleted: its outcome stands.
+  if (await ctx.progress.get(tenantId, runId, unitOp(unitId))) {
+    await afterProgress(ctx, tenantId, runId);
+    return;
+  }
+  const where = `f120_id ${unit.range.from}..${unit.range.to}`;
+  const error = {
+    key: `unit ${unitId} (${where})`,
+    outcome: "failed" as const,
+    reason: DIED_REASON,
+    step: "extract" as const,
+  };
+  await ctx.runs.putExceptions(tenantId, runId, [error]);
   const totals = await ctx.progress.apply(tenantId, runId, unitOp(unitId), {
     unitsDone: 1,
     unitsFailed: 1,
   });
-  if (totals) {
-    const where = `f120_id ${unit.range.from}..${unit.range.to}`;
-    await ctx.runs.addErrors(tenantId, runId, [
-      { key: `unit ${unitId} (${where})`, outcome: "failed", reason: DIED_REASON, step: "extract" },
-    ]);
-  }
+  if (totals) await ctx.runs.addErrors(tenantId, runId, [error]);
   await afterProgress(ctx, tenantId, runId, totals);
 }
 
@@ -72,7 +80,7 @@ export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promi
     await afterProgress(ctx, tenantId, runId);
     return;
   }
-  await countChunk(ctx, chunk, reachedOutcomes(chunk, earlier.written, DIED_REASON));
+  await countChunk(ctx, chunk, reachedOutcomes(chunk, earlier.written, DIED_REASON), true);
 }
 
 /**

@@ -5,11 +5,17 @@
  * the record, so writing it again (a redelivered message) replaces it instead of adding a second.
  * Item: { tenantId, runId, key, outcome, reason, reference?, step?, field?, expiresAt }.
  */
-import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type BatchWriteCommandInput,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { RecordError } from "../sync/model.js";
 import { BATCH_WRITE_MAX, chunk, writeUntilProcessed } from "./batch.js";
 import { decodeExceptionsCursor, encodeExceptionsCursor } from "./cursor.js";
 import { expiresAt } from "./retention.js";
+
+type WriteRequest = NonNullable<BatchWriteCommandInput["RequestItems"]>[string][number];
 
 export const DEFAULT_EXCEPTIONS_PAGE = 100;
 export const MAX_EXCEPTIONS_PAGE = 1_000;
@@ -64,24 +70,37 @@ export class RunExceptions {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Stores each exception under its run and record, replacing what an earlier write stored for it. */
-  async put(tenantId: string, runId: string, errors: readonly RecordError[]): Promise<void> {
-    // One item per record: of two exceptions of one record in a call, the later is kept.
-    const items = new Map<string, Record<string, unknown>>();
+  /**
+   * Stores each exception under its run and record, replacing what an earlier write stored for it,
+   * and removes the exceptions of the `cleared` records (those without one in `errors`).
+   */
+  async put(
+    tenantId: string,
+    runId: string,
+    errors: readonly RecordError[],
+    cleared: readonly string[] = [],
+  ): Promise<void> {
+    // One request per record: of two exceptions of one record in a call, the later is kept.
+    const requests = new Map<string, WriteRequest>();
+    for (const key of cleared) {
+      const runKey = exceptionSortKey(runId, key);
+      requests.set(runKey, { DeleteRequest: { Key: { tenantId: partition(tenantId), runId: runKey } } });
+    }
     for (const error of errors) {
       const runKey = exceptionSortKey(runId, error.key);
-      items.set(runKey, {
+      const Item = {
         tenantId: partition(tenantId),
         runId: runKey,
         ...keptException(error),
         expiresAt: expiresAt(this.now()),
-      });
+      };
+      requests.set(runKey, { PutRequest: { Item } });
     }
-    for (const batch of chunk([...items.values()], BATCH_WRITE_MAX)) {
+    for (const batch of chunk([...requests.values()], BATCH_WRITE_MAX)) {
       await writeUntilProcessed(
         this.doc,
         this.tableName,
-        batch.map((Item) => ({ PutRequest: { Item } })),
+        batch,
         `exceptions of run ${runId} of tenant ${tenantId}`,
       );
     }

@@ -75,11 +75,20 @@ export class MemoryRuns implements RunState {
     return all.length > limit && last ? { runs, cursor: encodeRunsCursor(tenantId, last.runId) } : { runs };
   }
 
-  async addErrors(tenantId: string, runId: string, errors: RecordError[]): Promise<void> {
+  async putExceptions(
+    tenantId: string,
+    runId: string,
+    errors: RecordError[],
+    cleared: readonly string[] = [],
+  ): Promise<void> {
     const id = `${tenantId}/${runId}`;
     const kept = this.#exceptions.get(id) ?? new Map<string, RecordError>();
     this.#exceptions.set(id, kept);
+    for (const key of cleared) kept.delete(exceptionSortKey(runId, key));
     for (const error of errors) kept.set(exceptionSortKey(runId, error.key), keptException(error));
+  }
+
+  async addErrors(tenantId: string, runId: string, errors: RecordError[]): Promise<void> {
     const run = this.#existing(tenantId, runId);
     const room = MAX_RUN_ERRORS - run.errors.length;
     run.errors.push(...errors.slice(0, Math.max(0, room)).map(keptException));

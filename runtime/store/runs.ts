@@ -82,13 +82,24 @@ export class RunStore implements RunState {
   }
 
   /**
-   * Stores every error as one of the run's exceptions (exceptions.ts), and appends them to the run's
-   * first errors while it holds fewer than MAX_RUN_ERRORS. Optimistic: the append is conditional on
-   * the list's size, and on a race it re-reads the size and appends only what still fits.
+   * Stores every error as one of the run's exceptions (exceptions.ts), replacing a record's earlier
+   * one, and removes those of the `cleared` records.
+   */
+  putExceptions(
+    tenantId: string,
+    runId: string,
+    errors: RecordError[],
+    cleared: readonly string[] = [],
+  ): Promise<void> {
+    return this.#exceptions.put(tenantId, runId, errors, cleared);
+  }
+
+  /**
+   * Appends errors to the run's first errors while it holds fewer than MAX_RUN_ERRORS. Optimistic:
+   * the append is conditional on the list's size, and on a race it re-reads the size and appends
+   * only what still fits.
    */
   async addErrors(tenantId: string, runId: string, errors: RecordError[]): Promise<void> {
-    // First, so that however the append ends, none of them is missing from the exceptions.
-    await this.#exceptions.put(tenantId, runId, errors);
     const kept = errors.map(keptException);
     let room = MAX_RUN_ERRORS;
     // Each retry follows another writer's append, and the list only grows to MAX_RUN_ERRORS.

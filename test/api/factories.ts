@@ -80,6 +80,7 @@ export function fakeApi() {
       if (!run) throw new Error(`no run ${runId} in the fake API`);
       if (!(await exceptionStore.get(run.tenantId, runId)))
         await exceptionStore.create({ ...run, errors: [] });
+      await exceptionStore.putExceptions(run.tenantId, runId, errors);
       await exceptionStore.addErrors(run.tenantId, runId, errors);
     },
   };

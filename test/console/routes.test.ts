@@ -95,7 +95,7 @@ describe("the console's data", () => {
     ).text();
 
     expect(html).toContain(
-      '<button type="button" data-download="/runs/r-partial/exceptions" data-filename="exceptions-r-partial.csv">Download exceptions (CSV)</button>',
+      '<button type="button" data-download="/runs/r-partial/exceptions?limit=1000" data-filename="exceptions-r-partial.csv">Download exceptions (CSV)</button>',
     );
   });
 });

@@ -32,25 +32,24 @@ describe.each(STORE_IMPLEMENTATIONS)("a run's exceptions in %s", (_name, open) =
   });
   afterAll(() => store?.close());
 
-  it("keeps every error added to a run, in f120_id order, a page at a time, each exactly once", async () => {
+  it("keeps every exception put for a run, in f120_id order, a page at a time, each exactly once", async () => {
     const run = aRun();
     await runs.create(run);
-    await runs.addErrors(run.tenantId, run.runId, errorsFor(61, 120));
-    await runs.addErrors(run.tenantId, run.runId, errorsFor(1, 60));
+    await runs.putExceptions(run.tenantId, run.runId, errorsFor(61, 120));
+    await runs.putExceptions(run.tenantId, run.runId, errorsFor(1, 60));
 
     const pages = await everyPage(runs, run.tenantId, run.runId, 25);
 
     expect(pages.map((page) => page.length)).toEqual([25, 25, 25, 25, 20]);
     expect(pages.flat().map((e) => e.key)).toEqual(Array.from({ length: 120 }, (_, i) => String(i + 1)));
-    expect((await runs.get(run.tenantId, run.runId))?.errors).toHaveLength(50);
   });
 
   it("keeps one exception per record: the record's error added again replaces it (a redelivered chunk)", async () => {
     const run = aRun();
     await runs.create(run);
-    await runs.addErrors(run.tenantId, run.runId, errorsFor(1, 3));
+    await runs.putExceptions(run.tenantId, run.runId, errorsFor(1, 3));
 
-    await runs.addErrors(run.tenantId, run.runId, [aRecordError("2", { reason: "refused again" })]);
+    await runs.putExceptions(run.tenantId, run.runId, [aRecordError("2", { reason: "refused again" })]);
 
     const { exceptions } = await runs.exceptions(run.tenantId, run.runId);
     expect(exceptions.map((e) => [e.key, e.reason])).toEqual([
@@ -60,12 +59,31 @@ describe.each(STORE_IMPLEMENTATIONS)("a run's exceptions in %s", (_name, open) =
     ]);
   });
 
+  it("removes the exceptions of the records cleared (written since an earlier delivery refused them)", async () => {
+    const run = aRun();
+    await runs.create(run);
+    await runs.putExceptions(run.tenantId, run.runId, errorsFor(1, 4));
+
+    await runs.putExceptions(
+      run.tenantId,
+      run.runId,
+      [aRecordError("3", { reason: "refused again" })],
+      ["1", "2", "9"],
+    );
+
+    const { exceptions } = await runs.exceptions(run.tenantId, run.runId);
+    expect(exceptions.map((e) => [e.key, e.reason])).toEqual([
+      ["3", "refused again"],
+      ["4", "name: required (record 4)"],
+    ]);
+  });
+
   it("lists records by f120_id, then the units and chunks that stand for records never read", async () => {
     const run = aRun();
     await runs.create(run);
     const unit = aRecordError("unit 0.1 (f120_id 1..99)", { outcome: "failed", step: "extract" });
 
-    await runs.addErrors(run.tenantId, run.runId, [unit, aRecordError("10"), aRecordError("9")]);
+    await runs.putExceptions(run.tenantId, run.runId, [unit, aRecordError("10"), aRecordError("9")]);
 
     const { exceptions } = await runs.exceptions(run.tenantId, run.runId);
     expect(exceptions).toEqual([aRecordError("9"), aRecordError("10"), unit]);
@@ -83,7 +101,7 @@ describe.each(STORE_IMPLEMENTATIONS)("a run's exceptions in %s", (_name, open) =
       field: "sku, payload.type_id",
     };
 
-    await runs.addErrors(run.tenantId, run.runId, [error]);
+    await runs.putExceptions(run.tenantId, run.runId, [error]);
 
     const [stored] = (await runs.exceptions(run.tenantId, run.runId)).exceptions;
     expect(stored).toEqual({ ...error, reason: `${"y".repeat(999)}…` });
@@ -95,8 +113,8 @@ describe.each(STORE_IMPLEMENTATIONS)("a run's exceptions in %s", (_name, open) =
     await runs.create(first);
     await runs.create(second);
 
-    await runs.addErrors(first.tenantId, first.runId, errorsFor(1, 2));
-    await runs.addErrors(second.tenantId, second.runId, errorsFor(3, 3));
+    await runs.putExceptions(first.tenantId, first.runId, errorsFor(1, 2));
+    await runs.putExceptions(second.tenantId, second.runId, errorsFor(3, 3));
 
     expect((await runs.exceptions(first.tenantId, first.runId)).exceptions.map((e) => e.key)).toEqual([
       "1",
@@ -120,7 +138,7 @@ describe.each(STORE_IMPLEMENTATIONS)("a run's exceptions in %s", (_name, open) =
     const other = aRun({ tenantId: run.tenantId });
     await runs.create(run);
     await runs.create(other);
-    await runs.addErrors(other.tenantId, other.runId, errorsFor(1, 3));
+    await runs.putExceptions(other.tenantId, other.runId, errorsFor(1, 3));
     const { cursor } = await runs.exceptions(other.tenantId, other.runId, { limit: 1 });
 
     await expect(runs.exceptions(run.tenantId, run.runId, { cursor })).rejects.toBeInstanceOf(
@@ -159,7 +177,7 @@ describe("a run's exceptions in DynamoDB, read a page at a time", () => {
     const runs = new RunStore(counting, opened.names.runs);
     const run = aRun();
     await runs.create(run);
-    await runs.addErrors(run.tenantId, run.runId, errorsFor(1, 200));
+    await runs.putExceptions(run.tenantId, run.runId, errorsFor(1, 200));
 
     const pages = await everyPage(runs, run.tenantId, run.runId, 20);
 

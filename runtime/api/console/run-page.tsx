@@ -1,3 +1,4 @@
+import { MAX_EXCEPTIONS_PAGE } from "../../store/exceptions.js";
 import { TALLIES } from "../../sync/model.js";
 import type { RunJson } from "../views.js";
 import type { ApiReader } from "./api.js";
@@ -101,10 +102,11 @@ export async function runFragment(api: ApiReader, runId: string) {
         <h2 id="run-errors">Rejected and failed records</h2>
         {run.errors.length > 0 && (
           <p>
-            {/* The script fetches it with the tab's token (a plain link would carry none). */}
+            {/* The script fetches it with the tab's token (a plain link would carry none), from
+                its first page following each page's link to the next. */}
             <button
               type="button"
-              data-download={`/runs/${segment(run.runId)}/exceptions`}
+              data-download={`/runs/${segment(run.runId)}/exceptions?limit=${MAX_EXCEPTIONS_PAGE}`}
               data-filename={`exceptions-${run.runId}.csv`}
             >
               Download exceptions (CSV)
