@@ -7,7 +7,7 @@ const WRITES = new Set(["PutItemCommand", "UpdateItemCommand", "DeleteItemComman
 export interface CapacityCount {
   /** Read units since the last reset: what DynamoDB would bill (strongly consistent: 1 per 4 KB read). */
   readonly read: number;
-  /** Write units since the last reset (1 per 1 KB written). */
+  /** Write units since the last reset (1 per 1 KB written; 1 for each refused conditional write). */
   readonly write: number;
   reset(): void;
 }
@@ -30,7 +30,14 @@ export function countCapacity(
       const input = args.input as Record<string, unknown>;
       input.ReturnConsumedCapacity = "TOTAL";
       if (kind === "write") inspect?.(input);
-      const result = await next(args);
+      let result: Awaited<ReturnType<typeof next>>;
+      try {
+        result = await next(args);
+      } catch (error) {
+        // A refused conditional write is billed too: at least one unit (item sizes are not known here).
+        if (kind === "write" && (error as Error).name === "ConditionalCheckFailedException") count.write += 1;
+        throw error;
+      }
       const consumed = (
         result.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }
       ).ConsumedCapacity;

@@ -1,10 +1,10 @@
-import { type RunSummary, runInProcess } from "../runtime/local/in-process.js";
+import { type InProcessRunOptions, type RunSummary, runInProcess } from "../runtime/local/in-process.js";
 import { withSandboxUrls } from "../runtime/local/tenants.js";
 import { logger } from "../runtime/observability/logger.js";
 import { dynamoPipelineStore } from "../runtime/store/dynamo.js";
 import { openStore, type Store } from "../runtime/store/local.js";
 import type { Tenant } from "../runtime/tenants/schema.js";
-import { spawnSandboxes } from "../sandbox/process.js";
+import { type SandboxProcess, spawnSandboxes } from "../sandbox/process.js";
 
 /**
  * `npm run sync`'s engine against sandboxes in a child process (the "remote" APIs), with the store
@@ -12,8 +12,14 @@ import { spawnSandboxes } from "../sandbox/process.js";
  */
 export async function inProcessBench(
   tenant: Tenant,
-  options: { items: number; storePrefix: string; latencyMs?: number },
-): Promise<{ run(): Promise<RunSummary>; store: Store; close(): Promise<void> }> {
+  options: {
+    items: number;
+    storePrefix: string;
+    latencyMs?: number;
+    /** Counting seams (bench:scale): passed to every run. */
+    wrap?: Pick<InProcessRunOptions, "wrapHandlers" | "wrapQueues">;
+  },
+): Promise<{ run(): Promise<RunSummary>; store: Store; sandboxes: SandboxProcess; close(): Promise<void> }> {
   const sandboxes = await spawnSandboxes({
     product: tenant.product.type,
     items: options.items,
@@ -23,12 +29,14 @@ export async function inProcessBench(
   const store = await openStore({ prefix: options.storePrefix });
   return {
     store,
+    sandboxes,
     run: () =>
       runInProcess({
         tenant: withSandboxUrls(tenant, sandboxes),
         credentials: sandboxes.credentials,
         store: dynamoPipelineStore(store.doc, store.names),
         log: logger,
+        ...options.wrap,
       }),
     close: async () => {
       await store.close();

@@ -1,36 +1,86 @@
 /**
  * `npm run bench:scale -- --items 100000`: the in-process engine (`npm run sync`'s path) against
- * zero-latency sandboxes and dynalite in child processes, first run (all created) then unchanged.
- * Prints records per second, peak RSS, DynamoDB write units per record (from ReturnConsumedCapacity,
- * bench/capacity.ts) and the largest item written. Figures, not a test. The last line is JSON:
- * {"items","firstRecordsPerSec","unchangedRecordsPerSec","peakRssMb","writeUnitsPerRecordFirst",
- *  "writeUnitsPerRecordUnchanged","maxItemBytes"}
+ * sandboxes and dynalite in child processes: a first run (all created), an unchanged run, and a small
+ * change (`--changed` descriptions edited in Siesa). Figures, not a test. For each run it prints
+ * records per second, DynamoDB write units per record (ReturnConsumedCapacity, bench/capacity.ts),
+ * Siesa requests against the minimum (one per page of rows of each query the run needs), and an
+ * estimated AWS cost per run and per tenant-month (bench/usage.ts, at bench/prices.ts). With
+ * `--latency-ms`, the first sync is also shown against the product's own limit. The last line is
+ * JSON: {"items","latencyMs","concurrency","firstRecordsPerSec","unchangedRecordsPerSec","peakRssMb",
+ * "writeUnitsPerRecordFirst","writeUnitsPerRecordUnchanged","maxItemBytes","siesaRequestsMinimum",
+ * "runs":[{"run","seconds","ofLimit","siesaRequests","dollarsPerRun","dollarsPerTenantMonth",…}],"prices"}
  */
 import { parseOrExit, wholeNumber } from "../runtime/cli/args.js";
+import type { RunSummary } from "../runtime/local/in-process.js";
 import { logger } from "../runtime/observability/logger.js";
+import { BARCODES_QUERY, ITEMS_QUERY, MAX_PAGE_SIZE } from "../runtime/siesa/connection.js";
 import { loadTenants } from "../runtime/tenants/registry.js";
 import { spawnDynalite } from "../sandbox/dynalite-process.js";
 import { countCapacity } from "./capacity.js";
 import { inProcessBench } from "./in-process.js";
+import { HOURS_A_MONTH, PRICES } from "./prices.js";
+import { costOf, perTenantMonth, type RunCost, type RunUsage, usageCounter } from "./usage.js";
 
-const items = parseOrExit(
+const options = parseOrExit(
   {
     command: "npm run bench:scale --",
     name: "bench:scale",
     summary:
-      "Times npm run sync's in-process run at scale (first run, then unchanged): records per second, peak memory, DynamoDB write units a record, the largest item.",
-    synopsis: "[--items <n>]",
-    options: { items: { type: "string", default: "100000", value: "n", help: "sandbox catalogue size" } },
-    examples: ["npm run bench:scale", "npm run bench:scale -- --items 10000"],
+      "Times npm run sync's in-process run at scale (first run, unchanged, small change): records per second, peak memory, DynamoDB units, Siesa requests against the minimum, and the AWS cost of a run.",
+    synopsis: "[--items <n>] [--changed <n>] [--latency-ms <ms>] [--concurrency <n>]",
+    options: {
+      items: { type: "string", default: "100000", value: "n", help: "sandbox catalogue size" },
+      changed: {
+        type: "string",
+        value: "n",
+        help: "items whose description changes before the third run (default: 1 % of --items)",
+      },
+      "latency-ms": {
+        type: "string",
+        default: "0",
+        value: "ms",
+        help: "the sandboxes answer after this long (the first sync is then shown against the product's limit)",
+      },
+      concurrency: {
+        type: "string",
+        value: "n",
+        help: "the tenant's sync.concurrency (default: the demo tenant's)",
+      },
+    },
+    examples: [
+      "npm run bench:scale",
+      "npm run bench:scale -- --items 10000",
+      "npm run bench:scale -- --items 2000 --latency-ms 50 --concurrency 4",
+    ],
   },
-  (values) => wholeNumber("items", values.items),
+  (values) => {
+    const items = wholeNumber("items", values.items);
+    return {
+      items,
+      changed:
+        values.changed === undefined
+          ? Math.max(1, Math.round(items / 100))
+          : wholeNumber("changed", values.changed, 0),
+      latencyMs: wholeNumber("latency-ms", values["latency-ms"], 0),
+      slots: values.concurrency === undefined ? undefined : wholeNumber("concurrency", values.concurrency),
+    };
+  },
 );
+const { items, changed, latencyMs, slots } = options;
 if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("WARN");
-const tenant = (await loadTenants()).require("demo");
+const demo = (await loadTenants()).require("demo");
+const tenant = slots ? { ...demo, sync: { ...demo.sync, concurrency: slots } } : demo;
+const { concurrency } = tenant.sync;
 const dynamo = await spawnDynalite();
 process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-const bench = await inProcessBench(tenant, { items, storePrefix: "bench-scale" });
-const { store } = bench;
+const usage = usageCounter();
+const bench = await inProcessBench(tenant, {
+  items,
+  storePrefix: "bench-scale",
+  latencyMs,
+  wrap: { wrapHandlers: usage.wrapHandler, wrapQueues: usage.wrapQueues },
+});
+const { store, sandboxes } = bench;
 
 // Every read and write asks DynamoDB what it cost; the largest item put is measured from its request.
 let maxItemBytes = 0;
@@ -45,34 +95,129 @@ const capacity = countCapacity(store.client, (input) => {
   }
 });
 
+// Every run reads the whole catalogue: at least one request per page of each query's rows.
+const catalogue = await sandboxes.siesaState();
+const pages = (rows: number) => Math.ceil(rows / MAX_PAGE_SIZE);
+const itemPages = pages(catalogue.itemRows);
+const barcodePages = pages(catalogue.barcodeRows);
+const siesaMinimum = itemPages + barcodePages;
+
+interface Measured {
+  label: string;
+  summary: RunSummary;
+  seconds: number;
+  perSecond: number;
+  writeUnitsPerRecord: number;
+  siesaRequests: number;
+  siesaItemRequests: number;
+  siesaBarcodeRequests: number;
+  ofLimit?: number;
+  usage: RunUsage;
+  cost: RunCost;
+}
+
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
-const run = async () => {
+/** `firstSync`: the run whose time is set against the product's limit (a small change is mostly reading). */
+const run = async (label: string, firstSync: boolean): Promise<Measured> => {
   capacity.reset();
+  usage.take({ read: 0, write: 0 });
+  const siesaBefore = await sandboxes.siesaState();
   const summary = await bench.run();
-  const perSecond = Math.round(summary.counts.extracted / (summary.durationMs / 1000));
-  return { summary, perSecond, unitsPerRecord: capacity.write / Math.max(1, summary.counts.extracted) };
+  const siesaAfter = await sandboxes.siesaState();
+  const siesaRequests = siesaAfter.siesaRequests - siesaBefore.siesaRequests;
+  const ofQuery = (query: string) =>
+    (siesaAfter.siesaRequestsByQuery[query] ?? 0) - (siesaBefore.siesaRequestsByQuery[query] ?? 0);
+  const seconds = summary.durationMs / 1000;
+  const writes = summary.counts.created + summary.counts.updated;
+  const limit = (writes * latencyMs) / 1000 / concurrency;
+  const counted = usage.take({ read: capacity.read, write: capacity.write });
+  return {
+    label,
+    summary,
+    seconds,
+    perSecond: Math.round(summary.counts.extracted / seconds),
+    writeUnitsPerRecord: capacity.write / Math.max(1, summary.counts.extracted),
+    siesaRequests,
+    siesaItemRequests: ofQuery(ITEMS_QUERY),
+    siesaBarcodeRequests: ofQuery(BARCODES_QUERY),
+    ...(firstSync && limit > 0 ? { ofLimit: seconds / limit } : {}),
+    usage: counted,
+    cost: costOf(counted),
+  };
 };
 
-console.log(`bench:scale: ${items} items, tenant ${tenant.id}, concurrency ${tenant.sync.concurrency}`);
-const first = await run();
+const dollars = (n: number) => (n >= 1 ? `$${n.toFixed(2)}` : `$${n.toPrecision(3)}`);
+/** `monthly`: a run like this one is what a tenant's hourly schedule repeats (not the first sync). */
+const report = (m: Measured, monthly: boolean) => {
+  const limit = m.ofLimit
+    ? `  ${m.ofLimit.toFixed(2)}x the product's limit (${((m.seconds / m.ofLimit) as number).toFixed(1)} s)`
+    : "";
+  const { cost, usage: u } = m;
+  console.log(
+    `${m.label.padEnd(24)} ${String(m.perSecond).padStart(7)} records/s  ${m.seconds.toFixed(1)} s  ` +
+      `${m.writeUnitsPerRecord.toFixed(3)} write units/record  peak RSS ${peakRssMb()} MB${limit}  ` +
+      `${m.summary.status} ${JSON.stringify(m.summary.counts)}`,
+  );
+  console.log(
+    `${"".padEnd(24)} Siesa requests ${m.siesaRequests} (minimum ${siesaMinimum}: ${(m.siesaRequests / siesaMinimum).toFixed(2)}x): ` +
+      `items ${m.siesaItemRequests} (minimum ${itemPages}), barcodes ${m.siesaBarcodeRequests} (minimum ${barcodePages})`,
+  );
+  console.log(
+    `${"".padEnd(24)} AWS ${dollars(cost.total)} a run${monthly ? `, ${dollars(perTenantMonth(cost))} a tenant-month at one run an hour` : " (once a tenant)"}: ` +
+      `Lambda ${dollars(cost.lambda)} (${cost.lambdaRequests} invocations, ${cost.gbSeconds.toFixed(1)} GB-s), ` +
+      `SQS ${dollars(cost.sqs)} (${u.sqs.standard} standard + ${u.sqs.fifo} FIFO requests), ` +
+      `DynamoDB ${dollars(cost.dynamodb)} (${u.dynamodb.read.toFixed(0)} read + ${u.dynamodb.write.toFixed(0)} write units), ` +
+      `Scheduler ${dollars(cost.scheduler)}`,
+  );
+};
+
 console.log(
-  `first run (create)      ${first.perSecond} records/s  ${(first.summary.durationMs / 1000).toFixed(1)} s  ${first.unitsPerRecord.toFixed(3)} write units/record  peak RSS ${peakRssMb()} MB  ${first.summary.status}`,
+  `bench:scale: ${items} items, tenant ${tenant.id}, concurrency ${concurrency}, sandbox latency ${latencyMs} ms; ` +
+    `Siesa minimum ${siesaMinimum} requests (${catalogue.itemRows} item rows, ${catalogue.barcodeRows} barcode rows, pages of ${MAX_PAGE_SIZE}); ` +
+    `AWS ${PRICES.region} on-demand prices as published on ${PRICES.asOf}, ${HOURS_A_MONTH} runs a tenant-month`,
 );
-const unchanged = await run();
-console.log(
-  `second run (unchanged)  ${unchanged.perSecond} records/s  ${(unchanged.summary.durationMs / 1000).toFixed(1)} s  ${unchanged.unitsPerRecord.toFixed(3)} write units/record  peak RSS ${peakRssMb()} MB  ${unchanged.summary.status}`,
-);
-console.log(`largest item written: ${maxItemBytes} bytes`);
-console.log(
-  JSON.stringify({
-    items,
-    firstRecordsPerSec: first.perSecond,
-    unchangedRecordsPerSec: unchanged.perSecond,
-    peakRssMb: peakRssMb(),
-    writeUnitsPerRecordFirst: Number(first.unitsPerRecord.toFixed(3)),
-    writeUnitsPerRecordUnchanged: Number(unchanged.unitsPerRecord.toFixed(3)),
-    maxItemBytes,
-  }),
-);
-await bench.close();
-await dynamo.close();
+const runs: Measured[] = [];
+try {
+  for (const label of ["first run (create)", "second run (unchanged)", `small change (${changed} items)`]) {
+    if (runs.length === 2) await sandboxes.changeItems(changed);
+    const measured = await run(label, runs.length === 0);
+    runs.push(measured);
+    report(measured, runs.length > 1);
+  }
+  console.log(`largest item written: ${maxItemBytes} bytes`);
+  const [first, unchanged] = runs as [Measured, Measured, Measured];
+  console.log(
+    JSON.stringify({
+      items,
+      latencyMs,
+      concurrency,
+      firstRecordsPerSec: first.perSecond,
+      unchangedRecordsPerSec: unchanged.perSecond,
+      peakRssMb: peakRssMb(),
+      writeUnitsPerRecordFirst: Number(first.writeUnitsPerRecord.toFixed(3)),
+      writeUnitsPerRecordUnchanged: Number(unchanged.writeUnitsPerRecord.toFixed(3)),
+      maxItemBytes,
+      siesaRequestsMinimum: siesaMinimum,
+      runs: runs.map((m, i) => ({
+        run: m.label,
+        status: m.summary.status,
+        seconds: Number(m.seconds.toFixed(2)),
+        ofLimit: m.ofLimit === undefined ? null : Number(m.ofLimit.toFixed(3)),
+        siesaRequests: m.siesaRequests,
+        siesaItemRequests: m.siesaItemRequests,
+        siesaBarcodeRequests: m.siesaBarcodeRequests,
+        lambdaInvocations: m.cost.lambdaRequests,
+        lambdaGbSeconds: Number(m.cost.gbSeconds.toFixed(2)),
+        sqsRequests: m.usage.sqs,
+        dynamodbUnits: m.usage.dynamodb,
+        dollarsPerRun: Number(m.cost.total.toPrecision(3)),
+        // The first sync happens once; the hourly schedule repeats the others.
+        dollarsPerTenantMonth: i === 0 ? null : Number(perTenantMonth(m.cost).toPrecision(3)),
+      })),
+      prices: PRICES,
+    }),
+  );
+} finally {
+  await bench.close();
+  await dynamo.close();
+}

@@ -44,20 +44,21 @@ export interface FunctionAccess {
 // Which tenant secrets each function reads is SECRETS_READ (runtime/aws/secret-access.ts), shared
 // with the runtime's credential loader.
 export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
-  // Takes the tenant's lease, records the run, fans the first units out; may finalise (releases the lease).
+  // Opens the schedule's runs (the tenant's lease, the run record) and fans the first units out; ends a
+  // run whose lease it takes over (releases nothing else).
   dispatch: {
     tables: { tenants: "read", runs: "write", audit: "append" },
     leases: true,
     sendsTo: ["pages"],
   },
   // Reads Siesa, splits units (pages), compares records with the ledger and sends the changed ones to
-  // load (loads); may finalise the run, which releases the lease.
+  // load (loads); may end the run, which releases the lease.
   extract: {
     tables: { tenants: "read", runs: "write", ledger: "read", audit: "append" },
     leases: true,
     sendsTo: ["pages", "loads"],
   },
-  // Writes to the product, stores record hashes (ledger); may finalise, or ask extract for the run's
+  // Writes to the product, stores record hashes (ledger); may end the run, or ask extract for the run's
   // deactivation pass (pages), which confirms absences with Siesa.
   load: {
     tables: { tenants: "read", runs: "write", ledger: "write", audit: "append" },

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  keyType,
   TABLE_DEFINITIONS,
   type TableDefinition,
   type TableNames,
@@ -63,8 +64,10 @@ export function keyShape(
   return {
     hashKey: definition.hashKey,
     ...(definition.rangeKey ? { rangeKey: definition.rangeKey } : {}),
-    // Every key attribute is a string (tables.ts).
-    attributes: [...attributes].map((attribute) => ({ name: attribute, type: "S" })),
+    attributes: [...attributes].map((attribute) => ({
+      name: attribute,
+      type: keyType(definition, attribute),
+    })),
     ...(definition.gsis?.length
       ? {
           globalSecondaryIndexes: definition.gsis.map((gsi) => ({

@@ -2,12 +2,15 @@
  * Runs the sandboxes of a local tenant in their own process and prints one JSON line
  * `{"siesaUrl","productUrl","credentials"}` on stdout once they listen; stops on SIGINT/SIGTERM.
  * Benchmarks use it so the "remote" APIs do not share a CPU core with the sync being measured.
+ * Started with an IPC channel (sandbox/process.ts), it answers `SandboxRequest`s on it (what Siesa
+ * was asked, a change to the catalogue) and stops when its parent goes away.
  *   tsx sandbox/cli.ts --product kong-rfid --items 10000 [--seed 42] [--siesa-port 4010] [--product-port 4020]
  *     [--latency-ms 50] (every answer of both sandboxes waits this long) [--state-dir DIR] (keep state)
  */
 import { parseArgs } from "node:util";
 import type { ProductType } from "../runtime/sync/model.js";
 import { startSandboxes } from "./local.js";
+import type { SandboxAnswer, SandboxRequest } from "./process.js";
 
 const { values } = parseArgs({
   options: {
@@ -43,3 +46,18 @@ process.stdout.write(`${JSON.stringify({ siesaUrl, productUrl, credentials })}\n
 const stop = () => void sandboxes.close().then(() => process.exit(0));
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
+if (process.send) {
+  const { siesa } = sandboxes;
+  process.on("message", (request: SandboxRequest) => {
+    if (request.type === "change") siesa.catalogue.changeItems(request.count);
+    const answer: SandboxAnswer = {
+      siesaRequests: siesa.stats.total,
+      siesaRequestsByQuery: { ...siesa.stats.byDescripcion },
+      itemRows: siesa.catalogue.companyItemIds().length,
+      barcodeRows: siesa.catalogue.companyBarcodes().length,
+    };
+    process.send?.(answer);
+  });
+  // A parent that died without stopping us (a crash, a kill) leaves no sandbox behind.
+  process.on("disconnect", stop);
+}

@@ -9,7 +9,23 @@ export interface SandboxProcess {
   siesaUrl: string;
   productUrl: string;
   credentials: TenantCredentials;
+  /** The Siesa requests served so far and the tenant's rows (benchmarks count requests per run). */
+  siesaState(): Promise<SandboxAnswer>;
+  /** Changes the description of `count` company items in the Siesa catalogue (a small change). */
+  changeItems(count: number): Promise<SandboxAnswer>;
   close(): Promise<void>;
+}
+
+/** What the parent asks the sandbox process over its IPC channel. */
+export type SandboxRequest = { type: "state" } | { type: "change"; count: number };
+
+export interface SandboxAnswer {
+  /** Every request the Siesa sandbox answered since it started, and by query (`descripcion`). */
+  siesaRequests: number;
+  siesaRequestsByQuery: Record<string, number>;
+  /** The tenant's company item rows and their barcode rows in the catalogue. */
+  itemRows: number;
+  barcodeRows: number;
 }
 
 /** Starts `sandbox/cli.ts` in a child process and resolves once it prints its URLs. */
@@ -38,17 +54,31 @@ export async function spawnSandboxes(options: {
       ...(options.latencyMs ? ["--latency-ms", String(options.latencyMs)] : []),
       ...(options.stateDir ? ["--state-dir", options.stateDir] : []),
     ],
-    { stdio: ["ignore", "pipe", "inherit"] },
+    { stdio: ["ignore", "pipe", "inherit", "ipc"] },
   );
   const exited = once(child, "exit");
-  const lines = createInterface({ input: child.stdout });
+  // stdio[1] is a pipe, so stdout is set; the IPC channel's typing loses that.
+  const lines = createInterface({ input: child.stdout as NonNullable<typeof child.stdout> });
   const [first] = (await Promise.race([once(lines, "line"), exited.then(() => [undefined])])) as [
     string | undefined,
   ];
   if (!first) throw new Error("sandbox process exited before it was ready");
-  const ready = JSON.parse(first) as Omit<SandboxProcess, "close">;
+  const ready = JSON.parse(first) as Pick<SandboxProcess, "siesaUrl" | "productUrl" | "credentials">;
+  // One request at a time: each answer belongs to the request before it.
+  let asked: Promise<unknown> = Promise.resolve();
+  const ask = (request: SandboxRequest): Promise<SandboxAnswer> => {
+    const answer = asked.then(async () => {
+      const reply = once(child, "message") as Promise<[SandboxAnswer]>;
+      child.send(request);
+      return (await reply)[0];
+    });
+    asked = answer.catch(() => undefined);
+    return answer;
+  };
   return {
     ...ready,
+    siesaState: () => ask({ type: "state" }),
+    changeItems: (count) => ask({ type: "change", count }),
     close: async () => {
       if (child.exitCode === null) {
         child.kill("SIGTERM");

@@ -52,6 +52,12 @@ export function formatPlan(plan: Plan): string {
   return `${out.join("\n")}\n`;
 }
 
+/** A table's key attribute, with its type when it is not a string. */
+function keyName(inputs: Record<string, unknown>, name: unknown): string {
+  const attribute = list(inputs.attributes).find((a) => a.name === name);
+  return attribute?.type === "N" ? `${text(name)}: number` : text(name);
+}
+
 function describe(resource: PlannedResource): Lines {
   const i = resource.inputs;
   switch (resource.type) {
@@ -61,7 +67,7 @@ function describe(resource: PlannedResource): Lines {
         ["billing", text(i.billingMode)],
         [
           "keys",
-          [i.hashKey && `${text(i.hashKey)} (hash)`, i.rangeKey && `${text(i.rangeKey)} (range)`]
+          [i.hashKey && `${keyName(i, i.hashKey)} (hash)`, i.rangeKey && `${keyName(i, i.rangeKey)} (range)`]
             .filter(Boolean)
             .join(", "),
         ],

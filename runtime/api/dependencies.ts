@@ -1,5 +1,5 @@
 import type { CredentialSource, ScheduleControl, TenantDirectory } from "../pipeline/ports.js";
-import type { Counts } from "../sync/model.js";
+import type { Counts, RecordError } from "../sync/model.js";
 import type { RunRecord, RunTrigger } from "../sync/ports.js";
 
 /** Who a bearer token belongs to: an operator (every tenant, may act) or a read-only tenant scope. */
@@ -35,6 +35,15 @@ export interface ApiDependencies {
       options: { limit?: number; cursor?: string },
     ): Promise<{ runs: RunView[]; cursor?: string }>;
     get(runId: string): Promise<RunView | undefined>;
+    /**
+     * One page of a run's exceptions (every rejected and failed record), in record order; cursor is
+     * opaque (InvalidCursorError when bad).
+     */
+    exceptions(
+      tenantId: string,
+      runId: string,
+      options: { limit?: number; cursor?: string },
+    ): Promise<{ exceptions: RecordError[]; cursor?: string }>;
     /** The tenant's active run (holding the lease), with live counts. */
     active(tenantId: string): Promise<RunView | undefined>;
     /** The newest finished run, and the newest that succeeded. */

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { MAX_EXCEPTIONS_PAGE } from "../store/exceptions.js";
 import { MAX_RUNS_PAGE } from "../store/runs.js";
 import { ApiError } from "./errors.js";
 
@@ -23,32 +24,36 @@ const runId = v.pipe(
   v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, (i) => `must be a run id ${quoted(i)}`),
 );
 
-const limitMessage = (i: v.BaseIssue<unknown>) =>
-  `must be an integer from 1 to ${MAX_RUNS_PAGE} ${quoted(i)}`;
+/** A page's `limit` (1 to `max`) and the previous page's `cursor`, both optional. */
+const pageQuery = (max: number) => {
+  const limitMessage = (i: v.BaseIssue<unknown>) => `must be an integer from 1 to ${max} ${quoted(i)}`;
+  return v.strictObject(
+    {
+      limit: v.optional(
+        v.pipe(
+          v.string(),
+          v.regex(/^[0-9]{1,4}$/, limitMessage),
+          v.transform(Number),
+          v.minValue(1, limitMessage),
+          v.maxValue(max, limitMessage),
+        ),
+      ),
+      cursor: v.optional(
+        v.pipe(
+          v.string(),
+          v.minLength(1, "must not be empty: pass the cursor of the previous page, or leave it out"),
+          v.maxLength(2048, "is too long to be a cursor this service issued"),
+        ),
+      ),
+    },
+    "is not a known query parameter (known: limit, cursor)",
+  );
+};
 
 export const TenantParams = v.object({ id: tenantId });
 export const RunParams = v.object({ runId });
-export const RunsQuery = v.strictObject(
-  {
-    limit: v.optional(
-      v.pipe(
-        v.string(),
-        v.regex(/^[0-9]{1,4}$/, limitMessage),
-        v.transform(Number),
-        v.minValue(1, limitMessage),
-        v.maxValue(MAX_RUNS_PAGE, limitMessage),
-      ),
-    ),
-    cursor: v.optional(
-      v.pipe(
-        v.string(),
-        v.minLength(1, "must not be empty: pass the cursor of the previous page, or leave it out"),
-        v.maxLength(2048, "is too long to be a cursor this service issued"),
-      ),
-    ),
-  },
-  "is not a known query parameter (known: limit, cursor)",
-);
+export const RunsQuery = pageQuery(MAX_RUNS_PAGE);
+export const ExceptionsQuery = pageQuery(MAX_EXCEPTIONS_PAGE);
 
 /** POST /tenants/:id/verify: an empty body, or `{"repair": true}`. */
 export const VerifyBody = v.strictObject(

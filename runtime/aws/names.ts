@@ -3,7 +3,7 @@ import type { ProductType } from "../sync/model.js";
 
 /**
  * Resource names shared by the Pulumi program and the runtime, so both always agree.
- * Every name carries the stack (docs/operations.md, Deploy): `siesa-integration-<stack>-…`.
+ * Every name carries the stack (docs/deploy.md): `siesa-integration-<stack>-…`.
  */
 export const PROJECT = "siesa-integration";
 

@@ -1,12 +1,12 @@
 import { createFetch, FetchError, type FetchOptions, type FetchResponse } from "ofetch";
 import { cutText } from "../observability/cut-text.js";
 import type { Log } from "../observability/logger.js";
+import { boundedFetch, UnusableAnswerError } from "./bounded-fetch.js";
 import { timeLeftMs } from "./deadline.js";
 import { ExternalCallError, type ServiceName } from "./errors.js";
-import { nodeFetch, UnusableAnswerError } from "./node-fetch.js";
 
-/** ofetch over node:http (see node-fetch.ts for why not the global fetch). */
-const $fetch = createFetch({ fetch: nodeFetch });
+/** ofetch over Node's fetch, the answer read within bounds (bounded-fetch.ts). */
+const $fetch = createFetch({ fetch: boundedFetch });
 
 /**
  * The error policy of every outbound call (docs/integrations/README.md):
@@ -30,7 +30,7 @@ const $fetch = createFetch({ fetch: nodeFetch });
  * off (retry: 0) and this loop decides; ofetch still does query strings, JSON bodies and timeouts.
  *
  * Hostile answers are errors, never crashes: a status outside 200-599, a body over 10 MB
- * (node-fetch.ts), a success answer that is not JSON or not valid JSON. Each becomes an
+ * (bounded-fetch.ts), a success answer that is not JSON or not valid JSON. Each becomes an
  * ExternalCallError with status "invalid-answer" (retryable: the record or unit is `failed`, not
  * rejected; it is not retried within the call). Error answers (4xx/5xx) may be plain text: their
  * text is kept for the message.
@@ -127,7 +127,7 @@ export async function send<T = unknown>(
         ignoreResponseError: true,
         // The body is parsed below: ofetch's lenient parser would hand back invalid JSON as a string.
         responseType: "text",
-        // nodeFetch never follows one; this keeps it so if another fetch is ever plugged in.
+        // A 3xx comes back as it is (failed below), never followed.
         redirect: "manual",
       });
       if (raw.status >= 300 && raw.status < 400) throw redirected(ctx, url, raw);

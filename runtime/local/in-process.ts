@@ -9,10 +9,17 @@ import { SqsPipelineQueues, SqsRedeliveryControl } from "../aws/sqs.js";
 import { clientsFor, connectionsFor, type TenantCredentials } from "../compose.js";
 import { type CallPolicy, defaultPolicy } from "../http/policy.js";
 import type { Log } from "../observability/logger.js";
+import { afterProgress } from "../pipeline/after-progress.js";
 import { DEAD_LETTER_MAPPING, QUEUES, type QueueName, type WorkerName } from "../pipeline/config.js";
 import { createPipelineContext, type PipelineContext } from "../pipeline/context.js";
-import { finaliseIfComplete } from "../pipeline/finalise.js";
-import type { Ledger, MetricsSink, PipelineStore } from "../pipeline/ports.js";
+import { expireRun } from "../pipeline/expire-run.js";
+import type {
+  Ledger,
+  MetricsSink,
+  PipelineQueues,
+  PipelineStore,
+  RedeliveryControl,
+} from "../pipeline/ports.js";
 import { startRun } from "../pipeline/start-run.js";
 import { LedgerSnapshot, type ListableLedger } from "../store/ledger-snapshot.js";
 import { DryRunLedger, memoryPipelineStore } from "../store/memory.js";
@@ -58,6 +65,8 @@ export interface InProcessRunOptions {
   trigger?: Extract<RunTrigger, "cli" | "repair">;
   /** Wraps each worker's handler (tests crash or duplicate deliveries with the real handlers). */
   wrapHandlers?: (worker: WorkerName, handler: QueueHandler) => QueueHandler;
+  /** Wraps the queues the steps send to and put messages off through (bench:scale counts SQS requests). */
+  wrapQueues?: (queues: PipelineQueues & RedeliveryControl) => PipelineQueues & RedeliveryControl;
 }
 
 export interface RunSummary {
@@ -109,12 +118,18 @@ async function runOn(sqs: LocalSqs, options: InProcessRunOptions): Promise<RunSu
   const store: PipelineStore = options.dryRun
     ? memoryPipelineStore(new DryRunLedger(ledger))
     : { ...options.store, ledger };
+  // The workers send, and put messages off, through the same adapter as in AWS.
+  const redelivery = new SqsRedeliveryControl(sqs.client, sqs.queueUrlOf);
+  const queues: PipelineQueues & RedeliveryControl = Object.assign(new SqsPipelineQueues(sqs.client, urls), {
+    retryLater: redelivery.retryLater.bind(redelivery),
+  });
+  const sent = options.wrapQueues ? options.wrapQueues(queues) : queues;
   const deps: WorkerDependencies = {
     ...store,
     tenants: localTenantDirectory([tenant]),
     credentials: credentialsOf(new Map([[tenant.id, options.credentials]])),
-    queues: new SqsPipelineQueues(sqs.client, urls),
-    redelivery: new SqsRedeliveryControl(sqs.client, sqs.queueUrlOf),
+    queues: sent,
+    redelivery: sent,
     clientsFor: (t, credentials) => {
       const clients = clientsFor(t, credentials, {
         policy: defaultPolicy({ retryAttempts: t.sync.retryAttempts, ...options.policy }),
@@ -260,24 +275,13 @@ async function watch(
     if (idleSince !== undefined && now - idleSince >= STALLED_AFTER_MS) {
       // First what the sweeper does: the totals summed again from the operations may complete it.
       const progress = await store.progress.sum(tenantId, runId);
-      if (await finaliseIfComplete(ctx, tenantId, runId, progress)) return;
+      if (await afterProgress(ctx, tenantId, runId, progress)) return;
       // It sent more work (the deactivation pass's chunks): not stalled after all.
       if ((await pending()) > 0) {
         idleSince = undefined;
         continue;
       }
-      const finished = new Date();
-      if (
-        await store.runs.complete(tenantId, runId, {
-          status: "failed",
-          counts: countsOf(progress),
-          finishedAt: finished.toISOString(),
-          durationMs: finished.getTime() - Date.parse(run.startedAt),
-          reason: "the run's queues emptied before every record had an outcome",
-        })
-      ) {
-        await store.lease.release(tenantId, runId);
-      }
+      await expireRun(ctx, tenantId, runId, "the run's queues emptied before every record had an outcome");
       return;
     }
   }

@@ -114,6 +114,7 @@ export function createApiDependencies(deps: RunDependencies, parts: ApiOnlyParts
         const run = await deps.runs.getById(runId);
         return run && withLiveCounts(run);
       },
+      exceptions: (tenantId, runId, options) => deps.runs.exceptions(tenantId, runId, options),
       active: (tenantId) => active.get(tenantId),
       lastFinished: (tenantId) => lastFinished.get(tenantId),
       lastSucceeded: (tenantId) => lastSucceeded.get(tenantId),

@@ -3,17 +3,15 @@ import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
 import { HELD_KEYS_SHOWN, type Progress, type RunRecord } from "../sync/model.js";
 import type { LedgerEntry } from "../sync/ports.js";
 import { awaitsDeactivationPass } from "../sync/run-status.js";
+import { afterProgress } from "./after-progress.js";
 import type { PipelineContext } from "./context.js";
-import type { Delivery } from "./extract-unit.js";
+import { DEACTIVATION_OP, type DeactivationDecision, decisionOf } from "./deactivation-decision.js";
 import { isRunStopping, messageOf, reportApiError } from "./failures.js";
-import { finaliseIfComplete } from "./finalise.js";
 import { loadOp } from "./load-chunk.js";
 import { compareKeys, cutChunks, positionChunks, recut } from "./load-chunks.js";
 import type { DeactivationPass, LoadChunk, LoadRecord } from "./messages.js";
 import { operationData, UNIT_DATA } from "./operation-data.js";
-
-/** The pass's operation id: one more unit of the run, planned at dispatch (see dispatch-run.ts). */
-export const DEACTIVATION_OP = "deactivation";
+import type { Delivery } from "./ports.js";
 
 /** Why a deactivation chunk is counted failed when the pass that planned it died before sending it. */
 const DIED_REASON = "the deactivation pass's last delivery did not finish before sending this chunk";
@@ -23,32 +21,6 @@ const KEYS_PER_PAGE = 1_000;
 
 /** The pages holding a decided set: `deactivation:<fingerprint>/<n>`, written before the decision. */
 const setPrefix = (fingerprint: string) => `${DEACTIVATION_OP}:${fingerprint}/`;
-
-/** What the pass stored with its operation: what it found, and whether it held it. */
-export interface DeactivationDecision {
-  /** Why nothing was looked for (an incomplete extraction, a mapping without an active flag). */
-  skipped?: string;
-  /**
-   * Why the pass could not do its work (an absence Siesa would not confirm, a pass that died): the
-   * run ends partial, nothing deactivated.
-   */
-  failed?: string;
-  /** Records absent from the extraction and still absent when asked for again. */
-  found?: number;
-  limit?: number;
-  held?: boolean;
-  /** Held whatever the limit: the extraction returned no record to witness a confirming read. */
-  unconfirmed?: boolean;
-  /** Absent from the extraction but returned when asked for again: kept active. */
-  returned?: number;
-  /** The set's fingerprint (its stored pages' prefix) and its first HELD_KEYS_SHOWN keys. */
-  fingerprint?: string;
-  keys?: string[];
-  /** The run whose held set approved this one. */
-  approvedBy?: string;
-  /** The deactivation chunks' sizes, when the set is applied. */
-  sizes?: number[];
-}
 
 /** Without a tenant setting: the larger of 10 and 10 % of the tenant's active records. */
 export const defaultDeactivationLimit = (active: number): number => Math.max(10, Math.floor(active * 0.1));
@@ -60,28 +32,9 @@ export function fingerprintOf(keys: readonly string[]): string {
 }
 
 /**
- * Called by finalise when every unit of Siesa work and every load of the run is done: the pass asks
- * Siesa, which only the extract worker may, so it is a message of its own on the pages queue. Returns
- * the run's exact totals when the pass was decided already (the caller may then end the run, should
- * the step that decided it have died before it could), else undefined.
- */
-export async function requestDeactivationPass(
-  ctx: PipelineContext,
-  tenantId: string,
-  runId: string,
-): Promise<Progress | undefined> {
-  if (await ctx.progress.get(tenantId, runId, DEACTIVATION_OP)) return ctx.progress.sum(tenantId, runId);
-  const tenant = await ctx.tenants.get(tenantId);
-  await ctx.queues.sendDeactivationPass(
-    { tenantId, runId, pass: "deactivation" },
-    tenant?.sync.concurrency ?? 1,
-  );
-  return undefined;
-}
-
-/**
- * The deactivation pass (docs/architecture.md, Deactivation), in the extract worker. After a
- * complete extraction, the records the ledger holds as active that no unit returned are asked for
+ * The deactivation pass (docs/architecture.md, Deactivation): a step of its own, in the extract
+ * worker, requested by afterProgress once every unit and load is done. After a complete
+ * extraction, the records the ledger holds as active that no unit returned are asked for
  * again by id; those Siesa still lacks are set inactive in the product, in load chunks
  * `deactivate/<n>`. More than the
  * tenant's limit are held (none applied) unless the run was started approving the set another run
@@ -103,16 +56,16 @@ export async function deactivationStep(
   if (earlier) {
     // Decided by an earlier delivery, which may have died before sending its chunks.
     if (delivery.receiveCount > 1) await sendDecidedChunks(ctx, tenantId, runId, decisionOf(earlier.data));
-    await finaliseIfComplete(ctx, tenantId, runId);
+    await afterProgress(ctx, tenantId, runId);
     return;
   }
   // A worker that died between an operation's marker and its count leaves the counter short; only
   // the markers' sum can say that no unit is left to read (a missed unit would be all deactivated).
   const exact = await ctx.progress.sum(tenantId, runId);
-  if (!awaitsDeactivationPass(exact)) return; // asked too early: the step that ends the work asks again
+  if (!awaitsDeactivationPass(exact)) return; // asked too early: the step that completes the work asks again
   const decided = await decide(ctx, run, exact, delivery);
   if (decided.chunks) await ctx.queues.sendLoads(decided.chunks, decided.concurrency);
-  await finaliseIfComplete(ctx, tenantId, runId, decided.totals);
+  await afterProgress(ctx, tenantId, runId, decided.totals);
 }
 
 /**
@@ -129,25 +82,27 @@ export async function settleDeactivationPass(ctx: PipelineContext, pass: Deactiv
     if (!awaitsDeactivationPass(await ctx.progress.sum(tenantId, runId))) return;
     const failed = "the deactivation pass's last delivery did not finish: nothing is deactivated";
     const totals = await ctx.progress.apply(tenantId, runId, DEACTIVATION_OP, { unitsDone: 1 }, { failed });
-    await finaliseIfComplete(ctx, tenantId, runId, totals);
+    await afterProgress(ctx, tenantId, runId, totals);
     return;
   }
   const sizes = decisionOf(earlier.data).sizes ?? [];
-  for (const [i, size] of sizes.entries())
-    if (
-      await ctx.progress.apply(tenantId, runId, loadOp(`deactivate/${i}`), {
-        loadsDone: 1,
-        deactivationsFailed: size,
-      })
-    )
-      await ctx.runs.addErrors(tenantId, runId, [
-        { key: `deactivation chunk ${i} (${size} records)`, outcome: "failed", reason: DIED_REASON },
-      ]);
-  await finaliseIfComplete(ctx, tenantId, runId);
+  for (const [i, size] of sizes.entries()) {
+    const op = loadOp(`deactivate/${i}`);
+    // A chunk that reported keeps its outcomes; only the others get this exception.
+    if (await ctx.progress.get(tenantId, runId, op)) continue;
+    const error = {
+      key: `deactivation chunk ${i} (${size} records)`,
+      outcome: "failed" as const,
+      reason: DIED_REASON,
+      step: "deactivation" as const,
+    };
+    // Stored before the count: a death after counting leaves it stored.
+    await ctx.runs.putExceptions(tenantId, runId, [error]);
+    if (await ctx.progress.apply(tenantId, runId, op, { loadsDone: 1, deactivationsFailed: size }))
+      await ctx.runs.addErrors(tenantId, runId, [error]);
+  }
+  await afterProgress(ctx, tenantId, runId);
 }
-
-const decisionOf = (data: Record<string, unknown> | undefined): DeactivationDecision =>
-  (data ?? {}) as DeactivationDecision;
 
 interface Decided {
   totals?: Progress;

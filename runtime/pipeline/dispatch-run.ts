@@ -1,14 +1,15 @@
 import { createHash } from "node:crypto";
 import { FULL_RANGE } from "../siesa/index.js";
-import { RunAlreadyExistsError, RunNotFoundError } from "../store/errors.js";
-import { zeroCounts } from "../sync/model.js";
+import { RunNotFoundError } from "../store/errors.js";
+import type { Tenant } from "../tenants/schema.js";
 import type { PipelineContext } from "./context.js";
 import type { SyncRequest } from "./messages.js";
-import { takeLease } from "./start-run.js";
+import { openRun } from "./start-run.js";
 
 export type DispatchOutcome =
   | { kind: "started"; runId: string }
   | { kind: "already-finished"; runId: string }
+  | { kind: "unknown-run"; runId: string }
   | { kind: "skipped"; activeRunId: string }
   | { kind: "unknown-tenant" };
 
@@ -22,9 +23,12 @@ export function runIdForMessage(sentAt: Date, messageId: string): string {
 }
 
 /**
- * Starts a run for a sync request: takes the tenant's lease (or records the request as skipped on
- * the run that holds it), creates the run record and sends its first unit of Siesa work: the
- * whole id range, which extraction splits as it goes.
+ * The dispatch worker's part of a sync request: a run's first unit of Siesa work, the whole id
+ * range, which extraction splits as it goes. The API, the CLI and a repair open their run before
+ * they queue its request (start-run.ts); the schedule's request names no run, so dispatch opens it
+ * here, through the same start (or records the request as skipped on the run that holds the
+ * lease). Dispatch takes no lease and creates no run of its own: a request naming a run that does
+ * not exist is dropped.
  */
 export async function dispatchRun(
   ctx: PipelineContext,
@@ -37,57 +41,56 @@ export async function dispatchRun(
     ctx.log.error("sync request for an unknown tenant dropped", { tenantId: request.tenantId });
     return { kind: "unknown-tenant" };
   }
-  const now = ctx.now();
   const runId = request.runId ?? runIdForMessage(delivery.sentAt, delivery.messageId);
-  // A request redelivered after its run ended must not take the lease back (it would block the
-  // tenant until the lease expired): it gives back a lease it finds, and starts nothing.
-  const existing = await ctx.runs.get(tenant.id, runId);
-  if (existing && existing.status !== "running") {
-    await ctx.lease.release(tenant.id, runId);
+  const run = await ctx.runs.get(tenant.id, runId);
+  if (!run && request.runId !== undefined) {
+    // Retrying cannot help either: whoever sent it opens its run before sending.
+    ctx.log.error("sync request for a run that does not exist dropped", { tenantId: tenant.id, runId });
+    return { kind: "unknown-run", runId };
+  }
+  if (run && run.status !== "running") {
     ctx.log.info("sync request of a finished run ignored", { tenantId: tenant.id, runId });
     return { kind: "already-finished", runId };
   }
-  const lease = await takeLease(ctx, tenant, runId, now);
-  if (!lease.acquired) {
-    const skipped = { trigger: request.trigger, at: now.toISOString() };
-    try {
-      await ctx.runs.addSkipped(tenant.id, lease.holder.runId, skipped);
-    } catch (error) {
-      if (!(error instanceof RunNotFoundError)) throw error;
-    }
-    await ctx.audit.record(tenant.id, {
-      action: "sync request skipped",
-      runId: lease.holder.runId,
-      detail: skipped,
-    });
-    ctx.log.info("sync request skipped: a run is active", { tenantId: tenant.id, runId: lease.holder.runId });
-    return { kind: "skipped", activeRunId: lease.holder.runId };
+  if (run) {
+    await sendFirstUnit(ctx, tenant, runId);
+    return { kind: "started", runId };
   }
+  const opened = await openRun(ctx, tenant, {
+    trigger: request.trigger,
+    what: "run",
+    runId,
+    detail: { trigger: request.trigger },
+    send: (id) => sendFirstUnit(ctx, tenant, id),
+  });
+  if (opened.started) return { kind: "started", runId };
+  await recordSkipped(ctx, tenant.id, opened.activeRunId, request.trigger);
+  return { kind: "skipped", activeRunId: opened.activeRunId };
+}
 
-  // The API and `npm run sync` create the run before queueing it; a redelivered request finds its own.
-  if (!existing) {
-    try {
-      await ctx.runs.create({
-        runId,
-        tenantId: tenant.id,
-        trigger: request.trigger,
-        status: "running",
-        startedAt: now.toISOString(),
-        counts: zeroCounts(),
-        errors: [],
-      });
-      await ctx.audit.record(
-        tenant.id,
-        { action: "run started", runId, detail: { trigger: request.trigger } },
-        now,
-      );
-    } catch (error) {
-      // A concurrent delivery of the same request created it first.
-      if (!(error instanceof RunAlreadyExistsError)) throw error;
-    }
+/** A request that finds another run holding the lease: noted on that run, nothing started. */
+async function recordSkipped(
+  ctx: PipelineContext,
+  tenantId: string,
+  activeRunId: string,
+  trigger: SyncRequest["trigger"],
+): Promise<void> {
+  const skipped = { trigger, at: ctx.now().toISOString() };
+  try {
+    await ctx.runs.addSkipped(tenantId, activeRunId, skipped);
+  } catch (error) {
+    if (!(error instanceof RunNotFoundError)) throw error;
   }
-  // Plan before sending: a unit must never finish before it is counted as planned. Two units: the
-  // whole id range, and the deactivation pass that follows the last of its pieces (deactivate.ts).
+  await ctx.audit.record(tenantId, { action: "sync request skipped", runId: activeRunId, detail: skipped });
+  ctx.log.info("sync request skipped: a run is active", { tenantId, runId: activeRunId });
+}
+
+/**
+ * Plans and sends the run's first unit. Planned before it is sent: a unit must never finish before
+ * it is counted as planned. Two units: the whole id range, and the deactivation pass that follows
+ * the last of its pieces (deactivate.ts).
+ */
+async function sendFirstUnit(ctx: PipelineContext, tenant: Tenant, runId: string): Promise<void> {
   const first = await ctx.progress.apply(tenant.id, runId, "dispatch", { unitsPlanned: 2 });
   // A delivery that finds the run planned sends its first unit again: marked, as its copy may
   // arrive after FIFO's deduplication window and find an earlier copy's work.
@@ -106,5 +109,4 @@ export async function dispatchRun(
   // Dispatch never ends a run: its own count cannot complete one, and a late copy of the request that
   // finds the run awaiting its deactivation pass leaves the pass to the steps and the sweeper, whose
   // roles read the ledger (dispatch's does not).
-  return { kind: "started", runId };
 }

@@ -1,6 +1,7 @@
 import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
 import { countsOf } from "../sync/run-status.js";
 import type { WorkerDependencies } from "../workers/dependencies.js";
+import { closeRun } from "./close-run.js";
 
 /** Why a run whose lease was taken over ended failed. */
 export const LEASE_EXPIRED =
@@ -12,32 +13,31 @@ export const takeoverReason = (lease: { expiresAt: string }, now: Date): string 
   Date.parse(lease.expiresAt) <= now.getTime() ? LEASE_EXPIRED : PROCESS_EXITED;
 
 /**
- * A run whose lease was taken over while it was still `running` (it expired, or its process is
- * gone): it crashed or overran; it ends failed with `reason`.
+ * A run that ends failed with `reason` before its work did (its lease was taken over or expired, its
+ * request or verify died): its counts are what its operations reached. Returns whether this call
+ * ended it.
  */
 export async function expireRun(
-  ctx: Pick<WorkerDependencies, "runs" | "progress" | "audit" | "metrics" | "now">,
+  ctx: Pick<WorkerDependencies, "runs" | "progress" | "lease" | "audit" | "metrics" | "log" | "now">,
   tenantId: string,
   runId: string,
   reason: string = LEASE_EXPIRED,
-): Promise<void> {
+): Promise<boolean> {
   const run = await ctx.runs.get(tenantId, runId);
-  if (run?.status !== "running") return;
+  if (run?.status !== "running") return false;
   const progress = await ctx.progress.read(tenantId, runId);
-  const finished = ctx.now();
-  const won = await ctx.runs.complete(tenantId, runId, {
+  const won = await closeRun(ctx, run, {
     status: "failed",
     counts: countsOf(progress),
-    finishedAt: finished.toISOString(),
-    durationMs: finished.getTime() - Date.parse(run.startedAt),
     reason,
+    audit: { action: "run expired", detail: { reason } },
   });
   if (won) {
-    await ctx.audit.record(tenantId, { action: "run expired", runId, detail: { reason } }, finished);
     ctx.metrics.count(METRICS.runFinished, 1, {
       [DIMENSIONS.tenant]: tenantId,
       [DIMENSIONS.status]: "failed",
     });
     ctx.metrics.count(METRICS.runFailed, 1, { [DIMENSIONS.tenant]: tenantId });
   }
+  return won;
 }

@@ -1,24 +1,15 @@
 import type { KeyRange, RangeResult } from "../siesa/index.js";
 import { diffRecords } from "../sync/diff.js";
-import type { Progress, SourceRecord } from "../sync/model.js";
+import type { Progress, RecordError, SourceRecord } from "../sync/model.js";
 import type { Tenant } from "../tenants/schema.js";
+import { afterProgress } from "./after-progress.js";
 import type { PipelineContext, TenantAndClients } from "./context.js";
 import { FAILED_UNITS_BEFORE_STOP, givenUp, isRunStopping, messageOf, reportApiError } from "./failures.js";
-import { finaliseIfComplete } from "./finalise.js";
 import { loadChunks, placeChunks } from "./load-chunks.js";
 import type { ExtractUnit } from "./messages.js";
-import type { AppliedOperation } from "./ports.js";
+import type { AppliedOperation, Delivery } from "./ports.js";
 import { giveUpReason, returnByOf } from "./run-end.js";
 import { countUnreported, planData, plannedChunks, repeatChunks } from "./unit-plan.js";
-
-export interface Delivery {
-  /** No more deliveries after this one: a failure now is final. */
-  final: boolean;
-  /** 1 on the first delivery: only a later one can find its own earlier work to repeat or skip. */
-  receiveCount: number;
-  /** When the invocation will be stopped (epoch ms), if it will. */
-  deadline?: number;
-}
 
 /**
  * One unit of Siesa work: a range of item ids. A range too big for a few pages is split into child
@@ -41,7 +32,7 @@ export async function extractUnit(
   const again = delivery.receiveCount > 1 || unit.resent === true;
   // A redelivery that already ran is skipped (every count is conditional anyway; this saves its work).
   if (again && (await ctx.progress.get(tenantId, runId, op))) {
-    await finaliseIfComplete(ctx, tenantId, runId);
+    await afterProgress(ctx, tenantId, runId);
     return;
   }
   // A split decided (and counted) by an earlier delivery is sent again as it was: Siesa reorders
@@ -50,7 +41,7 @@ export async function extractUnit(
   const decided = again ? await ctx.progress.get(tenantId, runId, splitOp(unitId)) : undefined;
   if (decided) {
     await sendChildren(ctx, unit, rangesOf(decided), { resent: true });
-    await finaliseIfComplete(ctx, tenantId, runId);
+    await afterProgress(ctx, tenantId, runId);
     return;
   }
   // Likewise a unit whose records an earlier delivery planned is read whole now: were it split, its
@@ -64,8 +55,12 @@ export async function extractUnit(
   };
   if (run.stopReason) {
     await endPlan(`run stopped: ${run.stopReason}`);
-    await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
-    await finaliseIfComplete(ctx, tenantId, runId);
+    await afterProgress(
+      ctx,
+      tenantId,
+      runId,
+      await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 }),
+    );
     return;
   }
 
@@ -79,8 +74,8 @@ export async function extractUnit(
     if (isRunStopping(error)) {
       await ctx.runs.requestStop(tenantId, runId, messageOf(error));
       await endPlan(messageOf(error));
-      await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 });
-      await finaliseIfComplete(ctx, tenantId, runId);
+      const stopped = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 });
+      await afterProgress(ctx, tenantId, runId, stopped);
       return;
     }
     // SQS delivers it again after a backoff, within the run; a wait that would outlive it is not waited for.
@@ -94,13 +89,18 @@ export async function extractUnit(
       await ctx.runs.requestStop(tenantId, runId, `${streak} units of Siesa work failed in a row: ${reason}`);
     }
     await endPlan(reason);
-    if (await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 })) {
-      const where = `f120_id ${unit.range.from}..${unit.range.to}`;
-      await ctx.runs.addErrors(tenantId, runId, [
-        { key: `unit ${unitId} (${where})`, outcome: "failed", reason },
-      ]);
-    }
-    await finaliseIfComplete(ctx, tenantId, runId);
+    const where = `f120_id ${unit.range.from}..${unit.range.to}`;
+    const gaveUp = {
+      key: `unit ${unitId} (${where})`,
+      outcome: "failed" as const,
+      reason,
+      step: "extract" as const,
+    };
+    // Stored before the count, as every exception: a death after counting leaves it stored.
+    await ctx.runs.putExceptions(tenantId, runId, [gaveUp]);
+    const failed = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1, unitsFailed: 1 });
+    if (failed) await ctx.runs.addErrors(tenantId, runId, [gaveUp]);
+    await afterProgress(ctx, tenantId, runId, failed);
     // Counted: the message is done (the DLQ would first hold the tenant's FIFO slot a visibility timeout).
     givenUp(ctx, "pages", tenantId, runId, reason);
     return;
@@ -147,6 +147,8 @@ export async function extractUnit(
       keys: result.records.map((r) => r.key).join(","),
       ...(diff.rejected.length > 0 ? { rules: diff.rules } : {}),
     };
+    // The rejected records are stored before they are counted: a death after counting leaves them stored.
+    if (diff.rejected.length > 0) await ctx.runs.putExceptions(tenantId, runId, diff.rejected);
     if (chunks.length === 0 && !again) {
       // Nothing to load (an unchanged catalogue): no loads to plan, so one operation counts it all.
       // (A retry takes the plan path below, in case its first delivery had planned loads.)
@@ -162,6 +164,7 @@ export async function extractUnit(
       );
       if (planOnce) {
         if (diff.rejected.length > 0) await ctx.runs.addErrors(tenantId, runId, diff.rejected);
+        if (again) await clearAccepted(ctx, unit, result.records, diff.rejected);
         await ctx.queues.sendLoads(chunks, concurrency);
         totals = await ctx.progress.apply(tenantId, runId, op, { unitsDone: 1 });
       } else {
@@ -172,7 +175,23 @@ export async function extractUnit(
     }
   }
   if (run.failedUnitStreak) await ctx.runs.unitOutcome(tenantId, runId, false);
-  await finaliseIfComplete(ctx, tenantId, runId, totals);
+  await afterProgress(ctx, tenantId, runId, totals);
+}
+
+/**
+ * A retried unit whose plan this delivery decided: an earlier delivery that died before planning may
+ * have stored exceptions of records no longer rejected (Siesa edited them since), which go. After the
+ * plan, not before: until then another copy's plan may stand, and its loads' exceptions with it.
+ */
+async function clearAccepted(
+  ctx: PipelineContext,
+  unit: ExtractUnit,
+  records: readonly SourceRecord[],
+  rejected: readonly RecordError[],
+): Promise<void> {
+  const refused = new Set(rejected.map((e) => e.key));
+  const cleared = records.map((r) => r.key).filter((key) => !refused.has(key));
+  if (cleared.length > 0) await ctx.runs.putExceptions(unit.tenantId, unit.runId, [], cleared);
 }
 
 /** Why a retry counts failed the chunks of a plan that stored their sizes only. */

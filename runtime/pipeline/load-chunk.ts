@@ -3,12 +3,12 @@ import { productRule, type RuleTally, tallyRules } from "../sync/drift.js";
 import { listedHash } from "../sync/hash.js";
 import type { ProgressDelta, RecordError } from "../sync/model.js";
 import type { LedgerEntry } from "../sync/ports.js";
+import { afterProgress } from "./after-progress.js";
 import { WORKERS } from "./config.js";
 import type { PipelineContext } from "./context.js";
-import type { Delivery } from "./extract-unit.js";
 import { givenUp, isRunStopping, messageOf, reportApiError } from "./failures.js";
-import { finaliseIfComplete } from "./finalise.js";
 import type { LoadChunk, LoadRecord } from "./messages.js";
+import type { Delivery } from "./ports.js";
 import { giveUpReason, returnByOf, runEnd } from "./run-end.js";
 
 export type RecordOutcome =
@@ -38,7 +38,7 @@ export async function loadChunk(
   // or rejected, so without this read they would be written again.
   const earlier = await earlierDeliveries(ctx, chunk);
   if (earlier.counted) {
-    await finaliseIfComplete(ctx, tenantId, runId);
+    await afterProgress(ctx, tenantId, runId);
     return;
   }
   // What the ledger showed stays true while this delivery writes: a claim is held until its holder can
@@ -57,7 +57,8 @@ export async function loadChunk(
     (o): o is Extract<RecordOutcome, { outcome: "retry" }> => o.outcome === "retry",
   );
   const retry = retries.find((o) => retryAfterOf(o.error) !== undefined) ?? retries[0];
-  if (!retry) return countChunk(ctx, chunk, outcomes);
+  const again = delivery.receiveCount > 1;
+  if (!retry) return countChunk(ctx, chunk, outcomes, again);
   // Back after a backoff, within the run (written records are skipped then); a wait that would
   // outlive the run is not waited for.
   const by = await returnByOf(ctx, tenantId, runId, "load");
@@ -74,6 +75,7 @@ export async function loadChunk(
         ? { outcome: "failed", reason: giveUpReason(o.error, delivery, by, now) ?? messageOf(o.error) }
         : o,
     ),
+    again,
   );
   // The chunk failed for good and its records are counted: the message is done. Sending it on to the
   // dead-letter queue would hold the tenant's FIFO slot for a whole visibility timeout first.
@@ -139,13 +141,27 @@ async function keepWritten(ctx: PipelineContext, chunk: LoadChunk, outcomes: Rec
   if (written.length > 0) await ctx.ledger.putMany(chunk.tenantId, written);
 }
 
-/** Counts a chunk's outcomes as its one operation, with its errors, and ends the run if it was the last. */
-export async function countChunk(ctx: PipelineContext, chunk: LoadChunk, outcomes: RecordOutcome[]) {
+/**
+ * Counts a chunk's outcomes as its one operation, with its errors, and ends the run if it was the
+ * last. The errors are stored as exceptions before the count: a delivery that dies after counting
+ * leaves them stored, as its redelivery finds the chunk counted and records nothing. `again`: an
+ * earlier delivery may have stored exceptions and died before counting; those of records written
+ * since are removed.
+ */
+export async function countChunk(
+  ctx: PipelineContext,
+  chunk: LoadChunk,
+  outcomes: RecordOutcome[],
+  again: boolean,
+) {
   const { tenantId, runId, chunkId } = chunk;
   const { delta, errors, data } = chunkOutcome(chunk, outcomes);
+  const refused = new Set(errors.map((e) => e.key));
+  const cleared = again ? chunk.records.map((r) => r.key).filter((key) => !refused.has(key)) : [];
+  if (errors.length > 0 || cleared.length > 0) await ctx.runs.putExceptions(tenantId, runId, errors, cleared);
   const totals = await ctx.progress.apply(tenantId, runId, loadOp(chunkId), delta, data);
   if (totals && errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
-  await finaliseIfComplete(ctx, tenantId, runId, totals);
+  await afterProgress(ctx, tenantId, runId, totals);
 }
 
 /** The operation that counts a load chunk's outcomes. */
@@ -182,13 +198,19 @@ function chunkOutcome(
     const outcome = o.outcome === "retry" ? "failed" : o.outcome;
     const reason = o.outcome === "retry" ? messageOf(o.error) : o.reason;
     add(deactivation ? "deactivationsFailed" : outcome);
-    errors.push({ key: record.key, outcome, reason: deactivation ? `deactivation: ${reason}` : reason });
+    errors.push({
+      key: record.key,
+      outcome,
+      reason: deactivation ? `deactivation: ${reason}` : reason,
+      step: deactivation ? "deactivation" : "write",
+      ...(record.reference ? { reference: record.reference } : {}),
+    });
     if (o.outcome === "rejected" && !deactivation) refusals.push(productRule(reason));
   });
   // Named by the unit's plan, but no longer there to send when the unit was retried.
   for (const { key, reason } of chunk.unsent ?? []) {
     add("failed");
-    errors.push({ key, outcome: "failed", reason });
+    errors.push({ key, outcome: "failed", reason, step: "extract" });
   }
   return { delta, errors, ...(refusals.length > 0 ? { data: { rules: tallyRules(refusals) } } : {}) };
 }

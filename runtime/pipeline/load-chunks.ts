@@ -31,12 +31,13 @@ export function loadChunks(
 ): LoadChunk[] {
   const records: LoadRecord[] = [...changed]
     .sort((a, b) => compareKeys(a.record.key, b.record.key))
-    .map(({ record, hash, previous }) => ({
+    .map(({ record, hash, previous, reference }) => ({
       key: record.key,
       externalId: record.externalId,
       payload: record.payload,
       hash,
       ...(previous ? { knownProductId: previous.productId } : {}),
+      ...(reference ? { reference } : {}),
     }));
   return cutChunks(tenantId, runId, unitId, records, slots);
 }

@@ -71,6 +71,8 @@ export const LoadRecordSchema = v.object({
   /** The product id the ledger remembers, when the record was written before. */
   knownProductId: v.optional(v.string()),
   action: v.optional(v.literal("deactivate")),
+  /** The item's reference, named in its exception should the write fail. */
+  reference: v.optional(v.string()),
 });
 export type LoadRecord = v.InferOutput<typeof LoadRecordSchema>;
 

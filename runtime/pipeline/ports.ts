@@ -5,7 +5,7 @@ import type { Tenant } from "../tenants/schema.js";
 import type { DeactivationPass, ExtractUnit, LoadChunk, SyncRequest, VerifyRequest } from "./messages.js";
 
 /**
- * What the pipeline steps (dispatch, extract a unit, load records, finalise) depend on, and nothing
+ * What the pipeline steps (start, dispatch, extract a unit, load records, the deactivation pass, the end) depend on, and nothing
  * else. Implementations: runtime/store/ (DynamoDB, and in memory), runtime/aws/ (SQS, Secrets
  * Manager, EventBridge Scheduler) and runtime/local/ (an in-process SQS, fauxqs, the sandboxes).
  */
@@ -37,8 +37,29 @@ export interface RunState {
     tenantId: string,
     options?: { limit?: number; cursor?: string },
   ): Promise<{ runs: RunRecord[]; cursor?: string }>;
-  /** Keeps the first MAX_RUN_ERRORS errors of a run (the counts still count the rest). */
+  /**
+   * Keeps every error as one of the run's exceptions, one per record: a record's again replaces its
+   * first. Steps call it before counting the errors' operation, on every delivery, so a worker that
+   * dies after counting leaves them stored. `cleared`: records whose outcome is no exception now;
+   * one an earlier delivery stored (it died before counting, and the record was written since) goes.
+   */
+  putExceptions(
+    tenantId: string,
+    runId: string,
+    errors: RecordError[],
+    cleared?: readonly string[],
+  ): Promise<void>;
+  /**
+   * Appends errors to the run's first MAX_RUN_ERRORS (what the run itself shows); steps call it
+   * after counting, only when their delivery counted the operation, so none is listed twice.
+   */
   addErrors(tenantId: string, runId: string, errors: RecordError[]): Promise<void>;
+  /** One page of a run's exceptions in record order; pass `cursor` back for the next page. */
+  exceptions(
+    tenantId: string,
+    runId: string,
+    options?: { limit?: number; cursor?: string },
+  ): Promise<{ exceptions: RecordError[]; cursor?: string }>;
   /** Ends a running run, once: of several concurrent callers exactly one gets true. */
   complete(tenantId: string, runId: string, end: RunEnd & { counts: Counts }): Promise<boolean>;
   /** Asks the run's workers to stop; the first reason is kept. */
@@ -237,4 +258,16 @@ export interface ScheduleControl {
   setState(tenantId: string, state: ScheduleState): Promise<void>;
   /** When the schedule really fires next, where the scheduler can tell (the local one can; AWS's cannot). */
   nextFire?(tenantId: string): Date | undefined;
+}
+
+// ---- deliveries --------------------------------------------------------------------------------
+
+/** What a step knows of the delivery of its message. */
+export interface Delivery {
+  /** No more deliveries after this one: a failure now is final. */
+  final: boolean;
+  /** 1 on the first delivery: only a later one can find its own earlier work to repeat or skip. */
+  receiveCount: number;
+  /** When the invocation will be stopped (epoch ms), if it will. */
+  deadline?: number;
 }

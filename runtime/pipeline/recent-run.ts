@@ -46,7 +46,10 @@ export function recentRuns(runs: RunState, now: () => number): RecentRuns {
       get: (tenantId, runId) => runs.get(tenantId, runId),
       getById: (runId) => runs.getById(runId),
       list: (tenantId, options) => runs.list(tenantId, options),
+      putExceptions: (tenantId, runId, errors, cleared) =>
+        runs.putExceptions(tenantId, runId, errors, cleared),
       addErrors: (tenantId, runId, errors) => runs.addErrors(tenantId, runId, errors),
+      exceptions: (tenantId, runId, options) => runs.exceptions(tenantId, runId, options),
       addSkipped: (tenantId, runId, skipped) => runs.addSkipped(tenantId, runId, skipped),
       complete: forgetting((tenantId, runId, end: Parameters<RunState["complete"]>[2]) =>
         runs.complete(tenantId, runId, end),

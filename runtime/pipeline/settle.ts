@@ -1,12 +1,12 @@
 import { RunAlreadyExistsError } from "../store/errors.js";
-import { zeroCounts } from "../sync/model.js";
+import { afterProgress } from "./after-progress.js";
 import type { PipelineContext } from "./context.js";
 import { runIdForMessage } from "./dispatch-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
 import { planOp, rangesOf, sendChildren, splitOp, unitOp } from "./extract-unit.js";
-import { finaliseIfComplete } from "./finalise.js";
 import { countChunk, earlierDeliveries, reachedOutcomes } from "./load-chunk.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "./messages.js";
+import { recordUnstartedRun } from "./start-run.js";
 import { countUnreported, plannedChunks } from "./unit-plan.js";
 
 /**
@@ -31,27 +31,35 @@ export async function settleUnit(ctx: PipelineContext, unit: ExtractUnit): Promi
   const split = await ctx.progress.get(tenantId, runId, splitOp(unitId));
   if (split) {
     await sendChildren(ctx, unit, rangesOf(split), { resent: true });
-    await finaliseIfComplete(ctx, tenantId, runId);
+    await afterProgress(ctx, tenantId, runId);
     return;
   }
   const plan = await ctx.progress.get(tenantId, runId, planOp(unitId));
   if (plan) {
     await countUnreported(ctx, tenantId, runId, plannedChunks(unitId, plan), DIED_REASON);
     const totals = await ctx.progress.apply(tenantId, runId, unitOp(unitId), { unitsDone: 1 });
-    await finaliseIfComplete(ctx, tenantId, runId, totals);
+    await afterProgress(ctx, tenantId, runId, totals);
     return;
   }
+  // Counted by its last delivery, which died before its message was deleted: its outcome stands.
+  if (await ctx.progress.get(tenantId, runId, unitOp(unitId))) {
+    await afterProgress(ctx, tenantId, runId);
+    return;
+  }
+  const where = `f120_id ${unit.range.from}..${unit.range.to}`;
+  const error = {
+    key: `unit ${unitId} (${where})`,
+    outcome: "failed" as const,
+    reason: DIED_REASON,
+    step: "extract" as const,
+  };
+  await ctx.runs.putExceptions(tenantId, runId, [error]);
   const totals = await ctx.progress.apply(tenantId, runId, unitOp(unitId), {
     unitsDone: 1,
     unitsFailed: 1,
   });
-  if (totals) {
-    const where = `f120_id ${unit.range.from}..${unit.range.to}`;
-    await ctx.runs.addErrors(tenantId, runId, [
-      { key: `unit ${unitId} (${where})`, outcome: "failed", reason: DIED_REASON },
-    ]);
-  }
-  await finaliseIfComplete(ctx, tenantId, runId, totals);
+  if (totals) await ctx.runs.addErrors(tenantId, runId, [error]);
+  await afterProgress(ctx, tenantId, runId, totals);
 }
 
 /**
@@ -69,16 +77,16 @@ export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promi
   // Counted by its last delivery, which may have died before it could end the run.
   const earlier = await earlierDeliveries(ctx, chunk);
   if (earlier.counted) {
-    await finaliseIfComplete(ctx, tenantId, runId);
+    await afterProgress(ctx, tenantId, runId);
     return;
   }
-  await countChunk(ctx, chunk, reachedOutcomes(chunk, earlier.written, DIED_REASON));
+  await countChunk(ctx, chunk, reachedOutcomes(chunk, earlier.written, DIED_REASON), true);
 }
 
 /**
- * A sync request in its DLQ: its run (the API's, or the one dispatch derives from the message) ends
- * failed, recorded even if dispatch never got to create it, so a scheduled sync that could not start
- * shows in the tenant's history; a lease it took is given back.
+ * A sync request in its DLQ: its run (the API's, or the one the schedule's request would have
+ * opened) ends failed, recorded even if the start never got to create it, so a scheduled sync that
+ * could not start shows in the tenant's history; a lease it took is given back.
  */
 export async function settleRequest(
   ctx: PipelineContext,
@@ -89,25 +97,15 @@ export async function settleRequest(
   const runId = request.runId ?? runIdForMessage(delivery.sentAt, delivery.messageId);
   if (await ctx.progress.get(tenantId, runId, "dispatch")) return; // the run went on: its units end it
   const reason = `the sync request could not be dispatched: ${DIED_REASON}`;
-  const now = ctx.now();
-  try {
-    await ctx.runs.create({
-      runId,
-      tenantId,
-      trigger: request.trigger,
-      status: "failed",
-      startedAt: now.toISOString(),
-      finishedAt: now.toISOString(),
-      durationMs: 0,
-      counts: zeroCounts(),
-      errors: [],
-      reason,
-    });
-    await ctx.audit.record(tenantId, { action: "run expired", runId, detail: { reason } }, now);
-  } catch (error) {
-    if (!(error instanceof RunAlreadyExistsError)) throw error;
-    await expireRun(ctx, tenantId, runId, reason);
-  }
+  if (await ctx.runs.get(tenantId, runId)) await expireRun(ctx, tenantId, runId, reason);
+  else if (request.runId === undefined)
+    try {
+      await recordUnstartedRun(ctx, { tenantId, runId, trigger: request.trigger }, reason);
+    } catch (error) {
+      // Its last delivery opened the run after all, just now: it ends as any other.
+      if (!(error instanceof RunAlreadyExistsError)) throw error;
+      await expireRun(ctx, tenantId, runId, reason);
+    }
   await ctx.lease.release(tenantId, runId);
 }
 
@@ -136,7 +134,7 @@ export async function sweep(ctx: PipelineContext): Promise<{ expired: number; fi
       continue;
     }
     const totals = await ctx.progress.sum(tenant.id, lease.runId);
-    if (await finaliseIfComplete(ctx, tenant.id, lease.runId, totals)) finalised++;
+    if (await afterProgress(ctx, tenant.id, lease.runId, totals)) finalised++;
   }
   if (expired + finalised > 0) ctx.log.info("sweep", { expired, finalised });
   return { expired, finalised };

@@ -1,19 +1,21 @@
+import { RunAlreadyExistsError } from "../store/errors.js";
 import type { Lease } from "../store/lease.js";
 import { newRunId } from "../store/runs.js";
 import { zeroCounts } from "../sync/model.js";
 import type { RunRecord, RunTrigger } from "../sync/ports.js";
 import type { Tenant } from "../tenants/schema.js";
 import type { RunDependencies } from "../workers/dependencies.js";
+import { closeRun } from "./close-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
 
-export type LeaseResult = { acquired: true } | { acquired: false; holder: Lease };
+type LeaseResult = { acquired: true } | { acquired: false; holder: Lease };
 
 /**
  * Takes the tenant's lease for `runId` (one run per tenant). A lease left by a run that crashed (it
  * expired, or locally its process is gone) is taken over, and that run ends failed with the reason;
  * one left by a run that had ended is given back first.
  */
-export async function takeLease(
+async function takeLease(
   ctx: RunDependencies,
   tenant: Tenant,
   runId: string,
@@ -67,9 +69,15 @@ export async function startRun(
 }
 
 /**
- * A run's start on request, whatever runs it (a sync through dispatch, a verify through its worker):
- * the lease, the run record and its audit line, then `send` queues the work. If queueing fails, the
- * run ends failed (the reason says `could not start the <what>`) and the lease is given back.
+ * The start of every run, whatever triggers it (the schedule through dispatch, the API, the CLI, a
+ * verify, a repair): takes the tenant's lease (one run per tenant), creates the run record and its
+ * audit entry, then `send` queues the run's first work. Nothing else creates a run or takes a lease.
+ *
+ * A start on request gets a new run id; if queueing fails, the run ends failed (the reason says
+ * `could not start the <what>`) and the error is thrown. A start whose message SQS may deliver again
+ * (the schedule's) passes the id it derives from that message: a later delivery, or a copy at the
+ * same time, opens the same run and sends its work again, so a failure is left to that delivery
+ * (and to settle after the last).
  */
 export async function openRun(
   ctx: RunDependencies,
@@ -77,6 +85,8 @@ export async function openRun(
   start: {
     trigger: RunTrigger;
     what: string;
+    /** The id a redelivered message derives again; a new one when absent. */
+    runId?: string;
     /** Fields of the run record beyond the usual ones. */
     record?: Partial<RunRecord>;
     detail: Record<string, unknown>;
@@ -84,37 +94,79 @@ export async function openRun(
   },
 ): Promise<StartResult> {
   const now = ctx.now();
-  const runId = newRunId(now);
+  const runId = start.runId ?? newRunId(now);
   const lease = await takeLease(ctx, tenant, runId, now);
   if (!lease.acquired) return { started: false, activeRunId: lease.holder.runId };
+  const run: RunRecord = {
+    runId,
+    tenantId: tenant.id,
+    trigger: start.trigger,
+    status: "running",
+    startedAt: now.toISOString(),
+    counts: zeroCounts(),
+    errors: [],
+    ...start.record,
+  };
+  if (start.runId !== undefined) {
+    await createOnce(ctx, run, start.detail);
+    await start.send(runId);
+    return { started: true, runId };
+  }
   try {
-    await ctx.runs.create({
-      runId,
-      tenantId: tenant.id,
-      trigger: start.trigger,
-      status: "running",
-      startedAt: now.toISOString(),
-      counts: zeroCounts(),
-      errors: [],
-      ...start.record,
-    });
+    await ctx.runs.create(run);
     await ctx.audit.record(tenant.id, { action: "run requested", runId, detail: start.detail }, now);
     await start.send(runId);
   } catch (error) {
     const reason = `could not start the ${start.what}: ${error instanceof Error ? error.message : String(error)}`;
-    await ctx.runs
-      .complete(tenant.id, runId, {
-        status: "failed",
-        counts: zeroCounts(),
-        finishedAt: ctx.now().toISOString(),
-        durationMs: 0,
-        reason,
-      })
-      .catch(() => {});
+    await closeRun(ctx, run, {
+      status: "failed",
+      counts: zeroCounts(),
+      reason,
+      audit: { action: "run not started", detail: { reason } },
+    }).catch(() => {});
     await ctx.lease.release(tenant.id, runId);
     throw error;
   }
   return { started: true, runId };
+}
+
+/** Creates a run a redelivered message may have created already (or a copy of it, at the same time). */
+async function createOnce(ctx: RunDependencies, run: RunRecord, detail: Record<string, unknown>) {
+  try {
+    await ctx.runs.create(run);
+  } catch (error) {
+    if (error instanceof RunAlreadyExistsError) return;
+    throw error;
+  }
+  await ctx.audit.record(
+    run.tenantId,
+    { action: "run started", runId: run.runId, detail },
+    new Date(run.startedAt),
+  );
+}
+
+/**
+ * A run whose start never happened: the sync request whose every delivery died before it opened the
+ * run (settle.ts). It is recorded ended failed, so a scheduled sync that could not start shows in
+ * the tenant's history; it takes no lease.
+ */
+export async function recordUnstartedRun(
+  ctx: Pick<RunDependencies, "runs" | "audit" | "now">,
+  start: { tenantId: string; runId: string; trigger: RunTrigger },
+  reason: string,
+): Promise<void> {
+  const now = ctx.now().toISOString();
+  await ctx.runs.create({
+    ...start,
+    status: "failed",
+    startedAt: now,
+    finishedAt: now,
+    durationMs: 0,
+    counts: zeroCounts(),
+    errors: [],
+    reason,
+  });
+  await ctx.audit.record(start.tenantId, { action: "run expired", runId: start.runId, detail: { reason } });
 }
 
 /** An approval that names no set: the run does not exist for this tenant, or held nothing. */

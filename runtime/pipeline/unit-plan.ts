@@ -121,12 +121,18 @@ export async function countUnreported(
   planned: readonly PlannedChunk[],
   reason: string,
 ): Promise<void> {
-  const errors: RecordError[] = [];
+  const counted: RecordError[] = [];
   for (const { chunkId, size, keys } of planned) {
-    if (!(await ctx.progress.apply(tenantId, runId, loadOp(chunkId), { loadsDone: 1, failed: size })))
-      continue;
-    if (keys) errors.push(...keys.map((key) => ({ key, outcome: "failed" as const, reason })));
-    else errors.push({ key: `chunk ${chunkId} (${size} records)`, outcome: "failed", reason });
+    const op = loadOp(chunkId);
+    // A chunk that reported keeps its outcomes (and its exceptions); only the others are failed here.
+    if (await ctx.progress.get(tenantId, runId, op)) continue;
+    const errors: RecordError[] = keys
+      ? keys.map((key) => ({ key, outcome: "failed" as const, reason, step: "load" as const }))
+      : [{ key: `chunk ${chunkId} (${size} records)`, outcome: "failed", reason, step: "load" }];
+    // Stored before the count: a death after counting leaves them stored.
+    await ctx.runs.putExceptions(tenantId, runId, errors);
+    if (await ctx.progress.apply(tenantId, runId, op, { loadsDone: 1, failed: size }))
+      counted.push(...errors);
   }
-  if (errors.length > 0) await ctx.runs.addErrors(tenantId, runId, errors);
+  if (counted.length > 0) await ctx.runs.addErrors(tenantId, runId, counted);
 }

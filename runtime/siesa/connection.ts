@@ -27,7 +27,7 @@ export interface SiesaClientOptions {
 
 export const ITEMS_QUERY = "API_v2_Items";
 export const BARCODES_QUERY = "API_v2_ItemsBarras";
-const MAX_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 100;
 
 /**
  * One tenant's access to Siesa Cloud's `ejecutarconsultaestandar`: a page of a standard query, and

@@ -17,11 +17,14 @@ export function trimRow(raw: Record<string, unknown>): SiesaRow {
   return row;
 }
 
-/** An integer column, whether it came as a number or as a (trimmed) numeric string. */
+/**
+ * An integer column, whether it came as a number or as a numeric string: read as the mapping's
+ * `toInteger` reads it, so that a row whose f120_id maps has that id as its key.
+ */
 export function integerOf(value: SiesaRow[string] | undefined): number | undefined {
   if (typeof value === "number") return Number.isSafeInteger(value) ? value : undefined;
-  if (typeof value === "string" && /^-?\d+$/.test(value)) {
-    const n = Number(value);
+  if (typeof value === "string" && /^[+-]?\d+$/.test(value.trim())) {
+    const n = Number(value.trim());
     return Number.isSafeInteger(n) ? n : undefined;
   }
   return undefined;

@@ -18,11 +18,38 @@ export function decodeRunsCursor(tenantId: string, cursor: string): RunsKey {
   try {
     key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
-    throw new InvalidCursorError(tenantId);
+    throw new InvalidCursorError({ list: "runs", of: `tenant ${tenantId}` });
   }
   const { tenantId: owner, runId, ...rest } = (key ?? {}) as Partial<RunsKey>;
   if (owner !== tenantId || typeof runId !== "string" || runId === "" || Object.keys(rest).length > 0) {
-    throw new InvalidCursorError(tenantId);
+    throw new InvalidCursorError({ list: "runs", of: `tenant ${tenantId}` });
   }
   return { tenantId, runId };
+}
+
+/**
+ * The opaque paging cursor of a run's exceptions: base64url of the sort key to continue after, which
+ * must be one of that run's (exceptions.ts).
+ */
+export const encodeExceptionsCursor = (runId: string, after: string): string =>
+  Buffer.from(JSON.stringify({ runId, after })).toString("base64url");
+
+export function decodeExceptionsCursor(runId: string, cursor: string): string {
+  const refused = new InvalidCursorError({ list: "exceptions", of: `run ${runId}` });
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw refused;
+  }
+  const { runId: owner, after, ...rest } = (key ?? {}) as { runId?: unknown; after?: unknown };
+  if (
+    owner !== runId ||
+    typeof after !== "string" ||
+    !after.startsWith(`${runId}#`) ||
+    Object.keys(rest).length > 0
+  ) {
+    throw refused;
+  }
+  return after;
 }

@@ -22,7 +22,8 @@ export class RunAlreadyExistsError extends Error {
 
 export class InvalidCursorError extends Error {
   override name = "InvalidCursorError";
-  constructor(tenantId: string) {
-    super(`the runs cursor is not one this service issued for tenant ${tenantId}`);
+  /** Which list's cursor it claims to be, and whose: the runs of a tenant, the exceptions of a run. */
+  constructor(what: { list: "runs" | "exceptions"; of: string }) {
+    super(`the ${what.list} cursor is not one this service issued for ${what.of}`);
   }
 }

@@ -1,27 +1,22 @@
 import type { Ledger, LedgerEntry, LedgerPutResult } from "../sync/ports.js";
-import { CompactEntries } from "./compact-entries.js";
 
 /** A ledger that can list a tenant's entries (RecordLedger in DynamoDB). */
 export interface ListableLedger extends Ledger {
   all(tenantId: string, options?: { pageSize?: number }): AsyncIterable<LedgerEntry[]>;
 }
 
-/**
- * Entries per Query page while the snapshot loads: each page is parsed whole before it is kept in
- * compact form, so a bounded page keeps that passing memory small at any ledger size.
- */
+/** Entries per Query page while the snapshot loads, and per page it lists. */
 export const SNAPSHOT_PAGE_ITEMS = 2_000;
 
 /**
  * The ledger of one tenant read once, up front, with a Query of its whole partition: for a run in one
  * process, which looks up every record anyway (`npm run sync`), that is a few large reads instead of
  * one BatchGet per unit of Siesa work. Writes go straight through to DynamoDB and update the copy.
- * The copy is kept compact (CompactEntries: about 110 bytes an entry instead of about 340 as
- * objects), so 100,000 records cost about 11 MB. Only valid while this process is the ledger's only
- * writer: the tenant's lease makes it so.
+ * Only valid while this process is the ledger's only writer: the tenant's lease makes it so.
  */
 export class LedgerSnapshot implements Ledger {
-  readonly #entries = new CompactEntries();
+  /** Copies in and out, as a database would: no caller changes the copy by holding an entry. */
+  readonly #entries = new Map<string, LedgerEntry>();
   readonly #loaded: Promise<void>;
 
   constructor(
@@ -35,7 +30,7 @@ export class LedgerSnapshot implements Ledger {
 
   async #load(): Promise<void> {
     for await (const page of this.ledger.all(this.tenantId, { pageSize: SNAPSHOT_PAGE_ITEMS })) {
-      for (const entry of page) this.#entries.set(entry);
+      for (const entry of page) this.#entries.set(entry.key, entry);
     }
   }
 
@@ -45,7 +40,7 @@ export class LedgerSnapshot implements Ledger {
     const found = new Map<string, LedgerEntry>();
     for (const key of keys) {
       const entry = this.#entries.get(key);
-      if (entry) found.set(key, entry);
+      if (entry) found.set(key, { ...entry });
     }
     return found;
   }
@@ -56,20 +51,17 @@ export class LedgerSnapshot implements Ledger {
     // A copy still being read may hold a page read before this write: it lands first, then this.
     await this.#loaded.catch(() => {}); // a failed read surfaces at the next getMany
     const refused = new Set(result.refused);
-    for (const entry of entries) if (!refused.has(entry.key)) this.#entries.set(entry);
+    for (const entry of entries) if (!refused.has(entry.key)) this.#entries.set(entry.key, { ...entry });
     return result;
   }
 
-  /**
-   * The copy (it holds every entry and every write of this process, the ledger's only writer), in
-   * pages: the whole ledger as objects at once would cost three times the compact copy.
-   */
+  /** The copy (it holds every entry and every write of this process, the ledger's only writer), in pages. */
   async *all(tenantId: string): AsyncGenerator<LedgerEntry[]> {
     this.#sameTenant(tenantId);
     await this.#loaded;
     let page: LedgerEntry[] = [];
     for (const entry of this.#entries.values()) {
-      page.push(entry);
+      page.push({ ...entry });
       if (page.length === SNAPSHOT_PAGE_ITEMS) {
         yield page;
         page = [];

@@ -2,12 +2,14 @@
  * The record ledger: for each record of a tenant, the hash of the payload last written successfully to
  * the product. A record whose new hash equals the ledger's is `unchanged` and is not written again.
  * Item: { tenantId, recordKey, hash, productId, runId, updatedAt, outcome?, active?, reactivated?, listedHash? },
- * `recordKey` being the record's key in the sort key's form (`sortKeyOf`).
+ * `recordKey` being the record's f120_id as a DynamoDB number, so that the ledger holds a unit's
+ * records side by side, in the order of its range, and reads them with one Query.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, PutCommand, paginateQuery, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { forEachConcurrent } from "../sync/pool.js";
 import type { LedgerEntry, LedgerPutResult } from "../sync/ports.js";
+import { recordIdOf } from "../sync/record-id.js";
 import { ReadBatch } from "./read-batch.js";
 
 export type { LedgerEntry, LedgerPutResult };
@@ -15,35 +17,7 @@ export type { LedgerEntry, LedgerPutResult };
 /** Conditional puts in flight at once per call: a load chunk's (up to 25) go out together. */
 export const PUT_PARALLELISM = 25;
 
-type LedgerItem = Omit<LedgerEntry, "key"> & { tenantId: string; recordKey: string };
-
-const INT32_MIN = -2_147_483_648;
-const INT32_MAX = 2_147_483_647;
-const INTEGER = /^-?[0-9]{1,10}$/;
-
-/**
- * The sort key of a record: a key that is an `f120_id` (an SQL int, INT-001) as `n:` and its
- * offset from the smallest int in 10 digits, so that the ledger holds a unit's records side by side,
- * in the order of its range, and reads them with one Query; any other key as `k:` and itself.
- */
-export function sortKeyOf(key: string): string {
-  if (INTEGER.test(key)) {
-    const id = Number(key);
-    if (id >= INT32_MIN && id <= INT32_MAX && String(id) === key) {
-      return `n:${String(id - INT32_MIN).padStart(10, "0")}`;
-    }
-  }
-  return `k:${key}`;
-}
-
-/**
- * The record key of a sort key; undefined for an item written before keys had a form (docs/architecture.md).
- */
-export function keyOfSortKey(sortKey: string): string | undefined {
-  if (sortKey.startsWith("n:")) return String(Number(sortKey.slice(2)) + INT32_MIN);
-  if (sortKey.startsWith("k:")) return sortKey.slice(2);
-  return undefined;
-}
+type LedgerItem = Omit<LedgerEntry, "key"> & { tenantId: string; recordKey: number };
 
 /**
  * A read of at least this many ids is one Query over their span of the sort key instead of
@@ -60,13 +34,11 @@ export const SPAN_READ_MIN = 32;
  */
 export const SPAN_READ_SLACK = 2;
 
-const toEntry = (item: Record<string, unknown>): LedgerEntry | undefined => {
+const toEntry = (item: Record<string, unknown>): LedgerEntry => {
   const { recordKey, hash, productId, runId, updatedAt, outcome, active, reactivated, listedHash } =
     item as LedgerItem;
-  const key = keyOfSortKey(recordKey);
-  if (key === undefined) return undefined;
   return {
-    key,
+    key: String(recordKey),
     hash,
     productId,
     runId,
@@ -88,41 +60,34 @@ export class RecordLedger {
 
   /** The ledger entries of `keys` that exist; keys never written are absent from the map. */
   async getMany(tenantId: string, keys: string[]): Promise<Map<string, LedgerEntry>> {
-    this.check(tenantId, keys);
-    const wanted = new Set(keys);
-    const ids: string[] = [];
-    const others: string[] = [];
-    for (const key of wanted) {
-      const sortKey = sortKeyOf(key);
-      (sortKey.startsWith("n:") ? ids : others).push(sortKey);
-    }
-    if (ids.length < SPAN_READ_MIN) others.push(...ids.splice(0));
+    const ids = [...new Set(this.idsOf(tenantId, keys))].sort((a, b) => a - b);
     // Read strongly: a redelivered message may read right after the write it repeats.
-    const [spanned, got] = await Promise.all([
-      this.#readSpan(tenantId, ids.sort()),
-      this.reads.getMany(
-        this.tableName,
-        others.map((recordKey) => ({ tenantId, recordKey })),
-      ),
-    ]);
+    const items =
+      ids.length < SPAN_READ_MIN ? await this.#readByKey(tenantId, ids) : await this.#readSpan(tenantId, ids);
+    const wanted = new Set(keys);
     const found = new Map<string, LedgerEntry>();
-    for (const item of [...spanned, ...got]) {
-      const entry = item && toEntry(item);
-      if (entry && wanted.has(entry.key)) found.set(entry.key, entry);
+    for (const item of items) {
+      const entry = toEntry(item);
+      if (wanted.has(entry.key)) found.set(entry.key, entry);
     }
     return found;
   }
 
+  async #readByKey(tenantId: string, ids: number[]): Promise<Record<string, unknown>[]> {
+    const items = await this.reads.getMany(
+      this.tableName,
+      ids.map((recordKey) => ({ tenantId, recordKey })),
+    );
+    return items.filter((item) => item !== undefined);
+  }
+
   /**
-   * The items of `sortKeys` (sorted) and of the other entries between them, read with a strongly
+   * The items of `ids` (sorted) and of the other entries between them, read with a strongly
    * consistent Query from the first to the last; once it has passed over SPAN_READ_SLACK entries per
-   * key, the keys it has not reached are read by BatchGet.
+   * id, the ids it has not reached are read by BatchGet.
    */
-  async #readSpan(tenantId: string, sortKeys: string[]): Promise<Record<string, unknown>[]> {
-    const first = sortKeys[0];
-    const last = sortKeys.at(-1);
-    if (first === undefined || last === undefined) return [];
-    const budget = sortKeys.length * (1 + SPAN_READ_SLACK);
+  async #readSpan(tenantId: string, ids: number[]): Promise<Record<string, unknown>[]> {
+    const budget = ids.length * (1 + SPAN_READ_SLACK);
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -130,7 +95,7 @@ export class RecordLedger {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: "tenantId = :tenantId AND recordKey BETWEEN :first AND :last",
-          ExpressionAttributeValues: { ":tenantId": tenantId, ":first": first, ":last": last },
+          ExpressionAttributeValues: { ":tenantId": tenantId, ":first": ids[0], ":last": ids.at(-1) },
           ConsistentRead: true,
           Limit: budget - items.length,
           ...(start ? { ExclusiveStartKey: start } : {}),
@@ -140,13 +105,13 @@ export class RecordLedger {
       start = page.LastEvaluatedKey;
     } while (start && items.length < budget);
     if (!start) return items;
-    const reached = start.recordKey as string;
-    const rest = sortKeys.filter((sortKey) => sortKey > reached);
-    const got = await this.reads.getMany(
-      this.tableName,
-      rest.map((recordKey) => ({ tenantId, recordKey })),
+    const reached = start.recordKey as number;
+    items.push(
+      ...(await this.#readByKey(
+        tenantId,
+        ids.filter((id) => id > reached),
+      )),
     );
-    for (const item of got) if (item) items.push(item);
     return items;
   }
 
@@ -157,7 +122,7 @@ export class RecordLedger {
    * key appears twice, the last entry is the one written.
    */
   async putMany(tenantId: string, entries: LedgerEntry[]): Promise<LedgerPutResult> {
-    this.check(
+    this.idsOf(
       tenantId,
       entries.map((entry) => entry.key),
     );
@@ -168,7 +133,7 @@ export class RecordLedger {
         await this.doc.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { tenantId, recordKey: sortKeyOf(key), ...entry },
+            Item: { tenantId, recordKey: Number(key), ...entry },
             // mayReplace: no entry (or one without a run), or one of this run or an earlier one.
             ConditionExpression: "attribute_not_exists(#runId) OR #runId <= :runId",
             ExpressionAttributeNames: { "#runId": "runId" },
@@ -185,7 +150,7 @@ export class RecordLedger {
 
   /** Every entry of the tenant, one DynamoDB page (up to 1 MB, or `pageSize` entries) at a time. */
   async *all(tenantId: string, options: { pageSize?: number } = {}): AsyncGenerator<LedgerEntry[]> {
-    this.check(tenantId, []);
+    this.idsOf(tenantId, []);
     const pages = paginateQuery(
       { client: this.doc, ...(options.pageSize ? { pageSize: options.pageSize } : {}) },
       {
@@ -196,18 +161,14 @@ export class RecordLedger {
       },
     );
     for await (const page of pages) {
-      const entries = (page.Items ?? []).map(toEntry).filter((entry) => entry !== undefined);
+      const entries = (page.Items ?? []).map(toEntry);
       if (entries.length > 0) yield entries;
     }
   }
 
-  /** DynamoDB refuses empty key strings with a message that names neither tenant nor record. */
-  private check(tenantId: string, keys: string[]): void {
+  /** The ids of `keys`; DynamoDB's own refusal of a bad key would name neither tenant nor record. */
+  private idsOf(tenantId: string, keys: string[]): number[] {
     if (!tenantId) throw new Error(`ledger ${this.tableName}: tenantId must be a non-empty string`);
-    if (keys.some((key) => typeof key !== "string" || key === "")) {
-      throw new Error(
-        `ledger ${this.tableName}, tenant ${tenantId}: every record key must be a non-empty string`,
-      );
-    }
+    return keys.map((key) => recordIdOf(key, `ledger ${this.tableName}, tenant ${tenantId}`));
   }
 }

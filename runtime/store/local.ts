@@ -21,8 +21,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
 import { withoutSdkLogger } from "../aws/sdk-logger.js";
 import { claimDirectory } from "./directory-claim.js";
-import { upgradeLedgerKeys } from "./ledger-upgrade.js";
-import { TABLE_DEFINITIONS, type TableDefinition, type TableNames, tableNames } from "./tables.js";
+import { keyType, TABLE_DEFINITIONS, type TableDefinition, type TableNames, tableNames } from "./tables.js";
 
 export interface RunningDynalite {
   /** e.g. http://127.0.0.1:40123 */
@@ -86,7 +85,9 @@ export async function createTables(client: DynamoDBClient, names: TableNames): P
 }
 
 async function ensureTable(client: DynamoDBClient, name: string, definition: TableDefinition): Promise<void> {
-  if (!(await describe(client, name))) {
+  const existing = await describe(client, name);
+  if (existing) refuseOtherKeyTypes(existing, name, definition);
+  else {
     try {
       await client.send(new CreateTableCommand(createTableInput(name, definition)));
     } catch (error) {
@@ -95,6 +96,20 @@ async function ensureTable(client: DynamoDBClient, name: string, definition: Tab
     }
   }
   await waitUntilActive(client, name);
+}
+
+/**
+ * A table of an earlier version whose keys have another type would refuse every write with a type
+ * mismatch that names no table: said here, once, with the way out.
+ */
+function refuseOtherKeyTypes(table: TableDescription, name: string, definition: TableDefinition): void {
+  for (const { AttributeName, AttributeType } of table.AttributeDefinitions ?? []) {
+    if (!AttributeName || AttributeType === keyType(definition, AttributeName)) continue;
+    throw new Error(
+      `table ${name} keeps ${AttributeName} as ${AttributeType}, not ${keyType(definition, AttributeName)}: ` +
+        "it was made by an earlier version; npm run reset deletes the local state",
+    );
+  }
 }
 
 /**
@@ -119,7 +134,7 @@ export function createTableInput(name: string, definition: TableDefinition): Cre
   }));
   const attributeDefinitions: AttributeDefinition[] = [...attributes].map((attribute) => ({
     AttributeName: attribute,
-    AttributeType: "S",
+    AttributeType: keyType(definition, attribute),
   }));
   return {
     TableName: name,
@@ -194,7 +209,7 @@ const hasCredentialSource = (env: NodeJS.ProcessEnv): boolean =>
  * Opens the store: the endpoint from the environment when one is set (region and credentials from the
  * environment too, with local placeholders when none are set), else the embedded dynalite (on disk
  * under `path`, or in memory).
- * Creates the tables either way, and on disk rekeys ledger items of an earlier format (ledger-upgrade.ts).
+ * Creates the tables either way.
  * `close()` releases the client and stops dynalite if it started one.
  */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
@@ -227,17 +242,6 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
         cause: error,
       },
     );
-  }
-  if (embedded && options.path) {
-    try {
-      await upgradeLedgerKeys(doc, names.ledger);
-    } catch (error) {
-      await close();
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`local DynamoDB data in ${options.path}: could not rekey the ledger: ${reason}`, {
-        cause: error,
-      });
-    }
   }
   return { doc, client, names, close };
 }

@@ -25,16 +25,25 @@ import type {
 } from "../pipeline/ports.js";
 import { mayReplace } from "../sync/ledger-order.js";
 import type { Counts, Progress, ProgressDelta, RecordError, RunRecord, RunTrigger } from "../sync/model.js";
+import { recordIdOf } from "../sync/record-id.js";
 import { addDelta, zeroProgress } from "../sync/run-status.js";
-import { decodeRunsCursor, encodeRunsCursor } from "./cursor.js";
+import {
+  decodeExceptionsCursor,
+  decodeRunsCursor,
+  encodeExceptionsCursor,
+  encodeRunsCursor,
+} from "./cursor.js";
 import { RunAlreadyExistsError, RunNotFoundError } from "./errors.js";
+import { exceptionSortKey, exceptionsPageLimit, keptException, truncate } from "./exceptions.js";
 import { isTakeable } from "./lease.js";
-import { MAX_RUN_ERRORS, runsPageLimit, truncate } from "./runs.js";
+import { MAX_RUN_ERRORS, runsPageLimit } from "./runs.js";
 
 const copy = <T>(value: T): T => structuredClone(value);
 
 export class MemoryRuns implements RunState {
   readonly #runs = new Map<string, RunRecord>();
+  /** Each run's exceptions by their sort key (exceptions.ts), as the runs table keeps them. */
+  readonly #exceptions = new Map<string, Map<string, RecordError>>();
 
   async create(run: RunRecord): Promise<void> {
     const id = `${run.tenantId}/${run.runId}`;
@@ -66,10 +75,41 @@ export class MemoryRuns implements RunState {
     return all.length > limit && last ? { runs, cursor: encodeRunsCursor(tenantId, last.runId) } : { runs };
   }
 
+  async putExceptions(
+    tenantId: string,
+    runId: string,
+    errors: RecordError[],
+    cleared: readonly string[] = [],
+  ): Promise<void> {
+    const id = `${tenantId}/${runId}`;
+    const kept = this.#exceptions.get(id) ?? new Map<string, RecordError>();
+    this.#exceptions.set(id, kept);
+    for (const key of cleared) kept.delete(exceptionSortKey(runId, key));
+    for (const error of errors) kept.set(exceptionSortKey(runId, error.key), keptException(error));
+  }
+
   async addErrors(tenantId: string, runId: string, errors: RecordError[]): Promise<void> {
     const run = this.#existing(tenantId, runId);
     const room = MAX_RUN_ERRORS - run.errors.length;
-    run.errors.push(...errors.slice(0, Math.max(0, room)).map((e) => ({ ...e, reason: truncate(e.reason) })));
+    run.errors.push(...errors.slice(0, Math.max(0, room)).map(keptException));
+  }
+
+  async exceptions(
+    tenantId: string,
+    runId: string,
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<{ exceptions: RecordError[]; cursor?: string }> {
+    const limit = exceptionsPageLimit(runId, options.limit);
+    const after = options.cursor ? decodeExceptionsCursor(runId, options.cursor) : undefined;
+    const rest = [...(this.#exceptions.get(`${tenantId}/${runId}`) ?? new Map<string, RecordError>())]
+      .filter(([sortKey]) => after === undefined || sortKey > after)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    const page = rest.slice(0, limit);
+    const exceptions = page.map(([, error]) => copy(error));
+    const last = page.at(-1);
+    return rest.length > limit && last
+      ? { exceptions, cursor: encodeExceptionsCursor(runId, last[0]) }
+      : { exceptions };
   }
 
   async complete(tenantId: string, runId: string, end: RunEnd & { counts: Counts }): Promise<boolean> {
@@ -229,6 +269,7 @@ export class MemoryLedger implements Ledger {
   readonly #entries = new Map<string, LedgerEntry>();
 
   async getMany(tenantId: string, keys: string[]): Promise<Map<string, LedgerEntry>> {
+    checkKeys(tenantId, keys);
     const found = new Map<string, LedgerEntry>();
     for (const key of keys) {
       const entry = this.#entries.get(`${tenantId}/${key}`);
@@ -238,6 +279,10 @@ export class MemoryLedger implements Ledger {
   }
 
   async putMany(tenantId: string, entries: LedgerEntry[]): Promise<LedgerPutResult> {
+    checkKeys(
+      tenantId,
+      entries.map((entry) => entry.key),
+    );
     const refused: string[] = [];
     for (const entry of new Map(entries.map((e) => [e.key, e])).values()) {
       const id = `${tenantId}/${entry.key}`;
@@ -252,6 +297,11 @@ export class MemoryLedger implements Ledger {
       .filter(([id]) => id.startsWith(`${tenantId}/`))
       .map(([, e]) => copy(e));
   }
+}
+
+/** As strict as DynamoDB's ledger: its keys are f120_ids. */
+function checkKeys(tenantId: string, keys: readonly string[]): void {
+  for (const key of keys) recordIdOf(key, `ledger (in memory), tenant ${tenantId}`);
 }
 
 export class MemoryAudit implements AuditTrail {

@@ -8,7 +8,7 @@ import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand } from "@aws-s
 import { forEachConcurrent } from "../sync/pool.js";
 import { BATCH_GET_MAX, BATCH_PARALLELISM, chunk, sendUntilProcessed } from "./batch.js";
 
-type Key = Record<string, string>;
+type Key = Record<string, string | number>;
 type Item = Record<string, unknown>;
 type RequestItems = Record<string, { Keys: Key[]; ConsistentRead: true }>;
 

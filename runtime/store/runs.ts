@@ -24,6 +24,7 @@ import {
 } from "../sync/model.js";
 import { decodeRunsCursor, encodeRunsCursor } from "./cursor.js";
 import { RunAlreadyExistsError, RunNotFoundError } from "./errors.js";
+import { type ExceptionsPage, keptException, RunExceptions, truncate } from "./exceptions.js";
 import { expiresAt } from "./retention.js";
 import { RUNS_BY_ID_INDEX, RUNS_BY_ID_KEY } from "./tables.js";
 
@@ -31,8 +32,6 @@ export type { RunEnd, RunRecord, RunStatus, RunTrigger };
 
 /** A run keeps its first errors only: enough to diagnose, and the item stays far below 400 KB. */
 export const MAX_RUN_ERRORS = 50;
-/** Longest error reason kept (a product may answer with a whole HTML page). */
-export const MAX_REASON_LENGTH = 1_000;
 export const DEFAULT_RUNS_PAGE = 20;
 export const MAX_RUNS_PAGE = 100;
 
@@ -45,7 +44,6 @@ export function newRunId(now: Date = new Date()): string {
   return `${time}-${randomBytes(6).toString("hex")}`;
 }
 
-/** A reason as stored: at most MAX_REASON_LENGTH characters (the in-memory store keeps the same). */
 /** The page size of a runs listing: the default, or the one asked for if it is 1 to MAX_RUNS_PAGE. */
 export function runsPageLimit(tenantId: string, limit: number = DEFAULT_RUNS_PAGE): number {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RUNS_PAGE) {
@@ -54,14 +52,15 @@ export function runsPageLimit(tenantId: string, limit: number = DEFAULT_RUNS_PAG
   return limit;
 }
 
-export const truncate = (text: string) =>
-  text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 1)}…` : text;
-
 export class RunStore implements RunState {
+  readonly #exceptions: RunExceptions;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.#exceptions = new RunExceptions(doc, tableName);
+  }
 
   /** Stores a new run; throws RunAlreadyExistsError rather than overwrite one. */
   async create(run: RunRecord): Promise<void> {
@@ -83,12 +82,25 @@ export class RunStore implements RunState {
   }
 
   /**
-   * Appends errors while the run holds fewer than MAX_RUN_ERRORS; the rest are dropped (the counts
-   * still count them). Optimistic: the append is conditional on the list's size, and on a race it
-   * re-reads the size and appends only what still fits.
+   * Stores every error as one of the run's exceptions (exceptions.ts), replacing a record's earlier
+   * one, and removes those of the `cleared` records.
+   */
+  putExceptions(
+    tenantId: string,
+    runId: string,
+    errors: RecordError[],
+    cleared: readonly string[] = [],
+  ): Promise<void> {
+    return this.#exceptions.put(tenantId, runId, errors, cleared);
+  }
+
+  /**
+   * Appends errors to the run's first errors while it holds fewer than MAX_RUN_ERRORS. Optimistic:
+   * the append is conditional on the list's size, and on a race it re-reads the size and appends
+   * only what still fits.
    */
   async addErrors(tenantId: string, runId: string, errors: RecordError[]): Promise<void> {
-    const kept = errors.map((error) => ({ ...error, reason: truncate(error.reason) }));
+    const kept = errors.map(keptException);
     let room = MAX_RUN_ERRORS;
     // Each retry follows another writer's append, and the list only grows to MAX_RUN_ERRORS.
     for (let attempt = 0; attempt <= MAX_RUN_ERRORS + 1; attempt++) {
@@ -114,6 +126,15 @@ export class RunStore implements RunState {
       }
     }
     throw new Error(`run ${runId} of tenant ${tenantId}: could not append errors (too much contention)`);
+  }
+
+  /** One page of the run's exceptions, in record order (exceptions.ts). */
+  exceptions(
+    tenantId: string,
+    runId: string,
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<ExceptionsPage> {
+    return this.#exceptions.page(tenantId, runId, options);
   }
 
   /**
@@ -309,7 +330,7 @@ function toItem(run: RunRecord): Record<string, unknown> {
     status,
     startedAt,
     counts,
-    errors: errors.slice(0, MAX_RUN_ERRORS).map((error) => ({ ...error, reason: truncate(error.reason) })),
+    errors: errors.slice(0, MAX_RUN_ERRORS).map(keptException),
     ...(finishedAt !== undefined ? { finishedAt } : {}),
     ...(durationMs !== undefined ? { durationMs } : {}),
     ...(reason !== undefined ? { reason: truncate(reason) } : {}),

@@ -1,6 +1,7 @@
 /**
  * The single source of truth for the DynamoDB tables' shapes: `createTables` (local) builds them from
- * here, and the Pulumi program will too, so the two cannot drift. Every key attribute is a string.
+ * here, and the Pulumi program will too, so the two cannot drift. Key attributes are strings, but for
+ * a `numericRangeKey`.
  */
 
 export interface TableNames {
@@ -21,6 +22,8 @@ export interface GlobalSecondaryIndex {
 export interface TableDefinition {
   hashKey: string;
   rangeKey?: string;
+  /** The range key is a number (N), sorted as one; every other key attribute is a string (S). */
+  numericRangeKey?: true;
   gsis?: GlobalSecondaryIndex[];
   /** Attribute holding an epoch-seconds expiry; DynamoDB deletes the item after it. */
   ttlAttribute?: string;
@@ -46,11 +49,15 @@ export const TABLE_DEFINITIONS: Record<keyof TableNames, TableDefinition> = {
     gsis: [{ name: RUNS_BY_ID_INDEX, hashKey: RUNS_BY_ID_KEY, projection: "ALL" }],
     ttlAttribute: "expiresAt",
   },
-  /** The hash of the last successful write of each record of a tenant. */
-  ledger: { hashKey: "tenantId", rangeKey: "recordKey" },
+  /** The hash of the last successful write of each record of a tenant, by its f120_id. */
+  ledger: { hashKey: "tenantId", rangeKey: "recordKey", numericRangeKey: true },
   /** Who did what and when; `at` is `<ISO timestamp>#<id>`, so entries sort by time. */
   audit: { hashKey: "tenantId", rangeKey: "at", ttlAttribute: "expiresAt" },
 };
+
+/** The DynamoDB type of one of a table's key attributes. */
+export const keyType = (definition: TableDefinition, attribute: string): "S" | "N" =>
+  definition.numericRangeKey && attribute === definition.rangeKey ? "N" : "S";
 
 export const tableNames = (prefix: string): TableNames => ({
   tenants: `${prefix}-tenants`,

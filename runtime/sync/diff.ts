@@ -8,6 +8,8 @@ export interface ChangedRecord {
   hash: string;
   /** The ledger's entry when the record was written before (an update), else undefined (a create). */
   previous?: LedgerEntry;
+  /** The item's reference, for its exception should the product refuse it. */
+  reference?: string;
 }
 
 export interface Diff {
@@ -32,15 +34,24 @@ export async function diffRecords(
 ): Promise<Diff> {
   const rejected: RecordError[] = [];
   const broken: string[] = [];
-  const mapped: { record: ProductRecord; hash: string }[] = [];
+  const mapped: { record: ProductRecord; hash: string; reference: string }[] = [];
   for (const source of sources) {
     const result = mapper.map(source);
+    // As Siesa sends it (trimmed): what the people who fix the item know it by.
+    const reference = String(source.item.f120_referencia ?? "");
     if (result.ok) {
-      mapped.push({ record: result.record, hash: payloadHash(result.record.payload) });
+      mapped.push({ record: result.record, hash: payloadHash(result.record.payload), reference });
       continue;
     }
-    rejected.push({ key: source.key, outcome: "rejected", reason: result.reason });
     const fields = Object.entries(result.fields ?? {});
+    rejected.push({
+      key: source.key,
+      outcome: "rejected",
+      reason: result.reason,
+      step: "mapping",
+      ...(reference ? { reference } : {}),
+      ...(fields.length > 0 ? { field: fields.map(([field]) => field).join(", ") } : {}),
+    });
     if (fields.length === 0) broken.push(result.reason);
     for (const [field, problem] of fields) broken.push(mappingRule(field, problem));
   }
@@ -50,12 +61,13 @@ export async function diffRecords(
   );
   let unchanged = 0;
   const changed: ChangedRecord[] = [];
-  for (const { record, hash } of mapped) {
+  for (const { record, hash, reference } of mapped) {
     const previous = known.get(record.key);
     // A record set inactive is written again when it comes back, even with the same payload.
     const same = previous?.hash === hash && previous.active !== false;
     if (same && (runId === undefined || previous.runId !== runId)) unchanged++;
-    else changed.push(previous ? { record, hash, previous } : { record, hash });
+    else
+      changed.push({ record, hash, ...(previous ? { previous } : {}), ...(reference ? { reference } : {}) });
   }
   return { rejected, rules: tallyRules(broken), unchanged, changed };
 }

@@ -2,7 +2,7 @@
  * Drift (docs/architecture.md): when most rows of a run are rejected for the same reason (a column renamed in
  * Siesa, a unit the mapping does not know, a field the product now refuses), the mapping no longer fits
  * the data, and the run fails with that reason instead of ending `partial` like any run with a few bad
- * rows. Pure: the steps tally rules per unit and chunk, finalise judges the run's sum.
+ * rows. Pure: the steps tally rules per unit and chunk, the end of the run judges their sum.
  */
 
 /** A tenant's threshold (`sync.drift`): at least `share` of the extracted rows, and at least `minRows`. */

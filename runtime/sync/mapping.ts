@@ -331,6 +331,13 @@ function compileCanonical(spec: unknown, problems: string[]): CanonicalRule[] {
     const pipeline = compileRule(rule, `canonical.${field}`, SOURCE_PATHS, "source field", problems);
     if (!pipeline) continue;
     const from = (rule as FieldRule<string>).from;
+    // A record's key is its f120_id (runtime/siesa/rows.ts): a record that maps has it as its key.
+    if (field === "sourceId" && from !== "f120_id") {
+      problems.push(
+        `canonical.sourceId: must come from f120_id, the record's key (got ${JSON.stringify(from)})`,
+      );
+      continue;
+    }
     rules.push({ ...pipeline, path: field, field, kind: CANONICAL[field], read: sourceReader(from) });
   }
   return rules;

@@ -98,11 +98,27 @@ export interface Rejection {
   fields?: Record<string, string>;
 }
 
-/** The per-record result kept in a run's first errors. */
+/**
+ * Where a record's exception arose: the mapping refused it, the product refused or never took its
+ * write or deactivation, or its unit of Siesa work or its load chunk was given up.
+ */
+export type ExceptionStep = "mapping" | "write" | "deactivation" | "extract" | "load";
+
+/**
+ * A rejected or failed record of a run (an exception): `key` is its f120_id, or names the unit or
+ * chunk whose records it stands for when they were never read. The run keeps its first ones; the
+ * runs table keeps every one (GET /runs/:runId/exceptions).
+ */
 export interface RecordError {
   key: string;
   outcome: "rejected" | "failed";
+  /** Why; for a product's refusal, the product's own answer (cut to 1,000 characters when stored). */
   reason: string;
+  /** The item's reference (f120_referencia), when known. */
+  reference?: string;
+  step?: ExceptionStep;
+  /** The fields a mapping refused, comma-separated. */
+  field?: string;
 }
 
 export type RunStatus = "running" | "succeeded" | "partial" | "failed";

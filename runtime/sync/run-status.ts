@@ -2,7 +2,7 @@ import { type Counts, type Progress, type ProgressDelta, type RunStatus, zeroCou
 
 /**
  * How a run is judged, in one place: when it is complete, and how it ended. Pure: the pipeline's
- * finalise applies it whether the run went through Lambda or the local poller.
+ * afterProgress applies it whether the run went through Lambda or the local poller.
  */
 
 export const zeroProgress = (): Progress => ({
@@ -58,7 +58,7 @@ export function awaitsDeactivationPass(p: Progress): boolean {
   );
 }
 
-/** What finalise knows about a run besides its counts. */
+/** What the end of a run knows about it besides its counts. */
 export interface RunFacts {
   /** Why the run was stopped, or why its units of Siesa work could not be read. */
   stopReason?: string;

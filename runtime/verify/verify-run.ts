@@ -1,5 +1,6 @@
 import type { TenantCredentials } from "../compose.js";
 import { defaultPolicy, longestCallMs } from "../http/policy.js";
+import { closeRun } from "../pipeline/close-run.js";
 import { expireRun } from "../pipeline/expire-run.js";
 import type { VerifyRequest } from "../pipeline/messages.js";
 import type { RunEnd } from "../pipeline/ports.js";
@@ -81,7 +82,7 @@ export async function verifyRun(
       : started.getTime() + delivery.deadline - Date.now(),
     Date.parse(lease.expiresAt),
   );
-  let end: RunEnd;
+  let end: VerifyEnd;
   let marked = 0;
   try {
     const credentials = await ctx.credentials.forTenant(tenant);
@@ -93,14 +94,11 @@ export async function verifyRun(
       ...(Number.isFinite(endBy) ? { deadline: { at: endBy - END_RESERVE_MS, pageMs: PAGE_WORST_MS } } : {}),
     });
     if (request.repair && repairable(report) > 0) marked = await markSome(ctx, report);
-    end = ending(report, new Date(run.startedAt), ctx.now());
+    end = ending(report);
   } catch (error) {
-    const finished = ctx.now();
     const message = error instanceof Error ? error.message : String(error);
     end = {
       status: "failed",
-      finishedAt: finished.toISOString(),
-      durationMs: finished.getTime() - Date.parse(run.startedAt),
       reason:
         error instanceof VerifyOutOfTimeError
           ? `verify ran out of time: ${message}`
@@ -120,13 +118,14 @@ export async function verifyRun(
     const reason = [repair.reason, partly].filter(Boolean).join("; ");
     end.verify.repair = { ...repair, ...(reason ? { reason } : {}) };
   }
-  await ctx.runs.complete(tenant.id, runId, { ...end, counts: zeroCounts() });
-  await ctx.audit.record(tenant.id, {
-    action: "verified",
-    runId,
-    detail: { status: end.status, ...(end.verify ? { counts: end.verify.counts } : {}) },
+  await closeRun(ctx, run, {
+    ...end,
+    counts: zeroCounts(),
+    audit: {
+      action: "verified",
+      detail: { status: end.status, ...(end.verify ? { counts: end.verify.counts } : {}) },
+    },
   });
-  ctx.log.info("tenant verified", { tenantId, runId, status: end.status });
 }
 
 /** Marks the first MAX_REPAIR_MARKS records to repair (a bigger mismatch is repaired over several verifies). */
@@ -146,12 +145,13 @@ export async function settleVerify(ctx: RunDependencies, request: VerifyRequest)
   await ctx.lease.release(request.tenantId, request.runId);
 }
 
-function ending(report: VerifyReport, started: Date, finished: Date): RunEnd {
+/** How a verify run ends, but for its time (the end of the run sets it). */
+type VerifyEnd = Omit<RunEnd, "finishedAt" | "durationMs">;
+
+function ending(report: VerifyReport): VerifyEnd {
   const { missing, drifted, unknown } = report.counts;
   return {
     status: allOk(report) ? "succeeded" : "partial",
-    finishedAt: finished.toISOString(),
-    durationMs: finished.getTime() - started.getTime(),
     ...(allOk(report)
       ? {}
       : { reason: `not ok: ${missing} missing, ${drifted} drifted, ${unknown} unknown` }),

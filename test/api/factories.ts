@@ -4,7 +4,8 @@ import { createTokenVerifier, hashToken } from "../../runtime/aws/tokens.js";
 import type { ScheduleState } from "../../runtime/pipeline/ports.js";
 import { ApprovalError } from "../../runtime/pipeline/start-run.js";
 import { InvalidCursorError } from "../../runtime/store/errors.js";
-import { zeroCounts } from "../../runtime/sync/model.js";
+import { MemoryRuns } from "../../runtime/store/memory.js";
+import { type RecordError, zeroCounts } from "../../runtime/sync/model.js";
 import type { Tenant, TenantInput } from "../../runtime/tenants/schema.js";
 import { recordingLog } from "../support/log.js";
 import { aTenant } from "../tenants/factories.js";
@@ -60,6 +61,8 @@ export function fakeApi() {
   const started: { tenantId: string; trigger: string; approveDeactivationsOf?: string }[] = [];
   const checked: string[] = [];
   const verified: { tenantId: string; repair: boolean }[] = [];
+  // Exceptions as the pipeline's store keeps them: one per record, paged by the store's own cursor.
+  const exceptionStore = new MemoryRuns();
   const state = {
     tenants,
     scheduleStates,
@@ -71,6 +74,15 @@ export function fakeApi() {
     nextRunId: "20250310T120000.000Z-bbbbbbbbbbbb",
     /** Makes any dependency fail unexpectedly (for the 500 path). */
     explode: undefined as Error | undefined,
+    /** Records `errors` of the run `runId` (one of `runs`) as a pipeline step does. */
+    async addErrors(runId: string, errors: RecordError[]) {
+      const run = runs.find((r) => r.runId === runId);
+      if (!run) throw new Error(`no run ${runId} in the fake API`);
+      if (!(await exceptionStore.get(run.tenantId, runId)))
+        await exceptionStore.create({ ...run, errors: [] });
+      await exceptionStore.putExceptions(run.tenantId, runId, errors);
+      await exceptionStore.addErrors(run.tenantId, runId, errors);
+    },
   };
   const guard = () => {
     if (state.explode) throw state.explode;
@@ -111,7 +123,7 @@ export function fakeApi() {
     runs: {
       list: async (tenantId, { limit = 20, cursor }) => {
         if (cursor !== undefined && !cursor.startsWith(`${tenantId}:`)) {
-          throw new InvalidCursorError(tenantId);
+          throw new InvalidCursorError({ list: "runs", of: `tenant ${tenantId}` });
         }
         const all = newestFirst(tenantId);
         const from = cursor ? Number(cursor.split(":")[1]) : 0;
@@ -120,6 +132,10 @@ export function fakeApi() {
         return { runs: page, ...(more ? { cursor: `${tenantId}:${from + limit}` } : {}) };
       },
       get: async (runId) => runs.find((r) => r.runId === runId),
+      exceptions: async (tenantId, runId, options) => {
+        guard();
+        return exceptionStore.exceptions(tenantId, runId, options);
+      },
       active: async (tenantId) => newestFirst(tenantId).find((r) => r.status === "running"),
       lastFinished: async (tenantId) => newestFirst(tenantId).find((r) => r.status !== "running"),
       lastSucceeded: async (tenantId) => newestFirst(tenantId).find((r) => r.status === "succeeded"),

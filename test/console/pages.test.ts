@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveLocally } from "../../runtime/local/http.js";
 import type { Browser } from "../../scripts/chromium.js";
@@ -76,6 +77,36 @@ describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, (
       "23failedkong-rfid answered 503 after 3 attempts",
     ]);
     await screenshot(page, "run-failed");
+    await page.close();
+  });
+
+  it("Download exceptions saves every exception of the run as one CSV, read a page at a time with the tab's token", async () => {
+    // prepare: a run with more exceptions than its page shows, downloaded in pages of 7 (9 pages)
+    const errors = Array.from({ length: 60 }, (_, i) => ({
+      key: String(i + 1),
+      outcome: "rejected" as const,
+      reason: `kong-rfid refused: name, too long (${i + 1})`,
+      step: "write" as const,
+    }));
+    api.state.runs.push(aRun({ runId: "r-noisy", status: "partial", errors: errors.slice(0, 50) }));
+    await api.state.addErrors("r-noisy", errors);
+    const page = await openConsole(browser, `${server.url}/console/runs/r-noisy`, TOKENS.acme);
+    const button = page.getByRole("button", { name: "Download exceptions (CSV)" });
+    await button.waitFor();
+    // The page asks for pages of 1,000; pages of 7 make this run's 60 a download of 9 pages.
+    expect(await button.getAttribute("data-download")).toBe("/runs/r-noisy/exceptions?limit=1000");
+    await button.evaluate((b) => b.setAttribute("data-download", "/runs/r-noisy/exceptions?limit=7"));
+
+    // act
+    const [download] = await Promise.all([page.waitForEvent("download"), button.click()]);
+
+    // assess
+    expect(download.suggestedFilename()).toBe("exceptions-r-noisy.csv");
+    const lines = (await readFile(await download.path(), "utf8")).trimEnd().split("\r\n");
+    expect(lines[0]).toBe("f120_id,reference,outcome,step,field,reason");
+    expect(lines.slice(1)).toEqual(
+      errors.map((e) => `${e.key},,rejected,write,,"kong-rfid refused: name, too long (${e.key})"`),
+    );
     await page.close();
   });
 

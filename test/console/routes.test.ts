@@ -85,6 +85,19 @@ describe("the console's data", () => {
     expect(html).toContain("f120_referencia: must not be empty");
     expect(html).toContain("data-final");
   });
+
+  it("offers a run's exceptions as a CSV download, read from the API", async () => {
+    const { app, state } = apiUnderTest();
+    state.runs.push(aRun({ runId: "r-partial", status: "partial" }));
+
+    const html = await (
+      await app.request("/console/fragments/runs/r-partial", { headers: bearer("operator") })
+    ).text();
+
+    expect(html).toContain(
+      '<button type="button" data-download="/runs/r-partial/exceptions?limit=1000" data-filename="exceptions-r-partial.csv">Download exceptions (CSV)</button>',
+    );
+  });
 });
 
 describe("held deactivations", () => {

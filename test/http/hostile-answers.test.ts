@@ -1,8 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_ANSWER_BYTES } from "../../runtime/http/bounded-fetch.js";
 import { ExternalCallError } from "../../runtime/http/errors.js";
-import { MAX_ANSWER_BYTES } from "../../runtime/http/node-fetch.js";
 import { defaultPolicy, send } from "../../runtime/http/policy.js";
 import { KongClient } from "../../runtime/products/kong-client.js";
 import { drain, stepWorld } from "../pipeline/step-world.js";
@@ -42,6 +42,21 @@ const ANSWERS: Record<string, Answer> = {
     response.on("error", () => {});
     more();
   },
+  "/endless": (response) => {
+    // A body that only stops when the client hangs up (or, if the client never does, far past the cap).
+    response.writeHead(200, { "content-type": "application/json" });
+    const chunk = Buffer.alloc(1024 * 1024, " ");
+    endlessSent = 0;
+    const more = () => {
+      while (!response.destroyed) {
+        if (endlessSent > 5 * MAX_ANSWER_BYTES) return void response.destroy();
+        endlessSent += chunk.length;
+        if (!response.write(chunk)) return void response.once("drain", more);
+      }
+    };
+    response.on("error", () => {});
+    more();
+  },
   "/declared-too-large": (response) => {
     response.writeHead(200, {
       "content-type": "application/json",
@@ -56,6 +71,8 @@ const ANSWERS: Record<string, Answer> = {
   "/no-answer": () => {},
 };
 
+/** Bytes the endless answer sent before the client hung up. */
+let endlessSent = 0;
 let server: http.Server;
 let base: string;
 beforeAll(async () => {
@@ -104,6 +121,16 @@ describe("send() turns a hostile answer into an ExternalCallError naming the API
       level: "warn",
       data: [expect.objectContaining({ api: "kong-rfid", action: "giving up" })],
     });
+  });
+
+  it("stops reading a body that never ends once it passes the cap", async () => {
+    const patient = { ...policy, timeoutMs: 10_000 };
+
+    const error = await send(`${base}/endless`, {}, patient, context()).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ status: "invalid-answer", message: expect.stringMatching(/larger than/) });
+    // What the socket buffers held besides the cap, never the rest of the answer.
+    expect(endlessSent).toBeLessThan(3 * MAX_ANSWER_BYTES);
   });
 
   it("keeps serving after each of them", async () => {

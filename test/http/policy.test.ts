@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { withDeadline } from "../../runtime/http/deadline.js";
 import { ExternalCallError } from "../../runtime/http/errors.js";
 import { type CallPolicy, defaultPolicy, retryAfterMs, send } from "../../runtime/http/policy.js";
@@ -225,6 +225,56 @@ describe("send() under the call policy", () => {
 
     expect(log.entries.length).toBeGreaterThan(0);
     expect(JSON.stringify(log.entries)).not.toContain("0123456789abcdef");
+  });
+});
+
+describe("send() speaks HTTP as fetch does", () => {
+  async function echoApi() {
+    const app = new Hono()
+      .post("/echo", async (c) =>
+        c.json({ body: await c.req.json(), auth: c.req.header("authorization") }, 201, {
+          "x-request-id": "r-7",
+        }),
+      )
+      .delete("/gone", (c) => c.body(null, 204))
+      .get("/bom", (c) =>
+        c.body(Buffer.from('\uFEFF{"ok":true}', "utf8"), 200, { "content-type": "application/json" }),
+      );
+    const server = await listen(app);
+    onTestFinished(() => server.close());
+    return server.url;
+  }
+
+  it("sends method, headers and a JSON body, and reads status, headers and body back", async () => {
+    const url = await echoApi();
+    const request = {
+      method: "POST",
+      headers: { authorization: "Token abc" },
+      body: { external_id: "REF-1" },
+    };
+
+    const response = await send(`${url}/echo`, request, testPolicy().policy, context());
+
+    expect(response.status).toBe(201);
+    expect(response.headers.get("x-request-id")).toBe("r-7");
+    expect(response._data).toEqual({ body: { external_id: "REF-1" }, auth: "Token abc" });
+  });
+
+  it("drops a leading byte order mark before parsing", async () => {
+    const url = await echoApi();
+
+    const response = await send(`${url}/bom`, {}, testPolicy().policy, context());
+
+    expect(response._data).toEqual({ ok: true });
+  });
+
+  it("gives no body for a 204", async () => {
+    const url = await echoApi();
+
+    const response = await send(`${url}/gone`, { method: "DELETE" }, testPolicy().policy, context());
+
+    expect(response.status).toBe(204);
+    expect(response._data).toBeUndefined();
   });
 });
 

@@ -51,7 +51,7 @@ describe("alarms and dashboard read the series the workers emit", () => {
   let plan: Plan;
 
   beforeAll(async () => {
-    // The dimensions of runtime/pipeline/finalise.ts and failures.ts.
+    // The dimensions of runtime/pipeline/after-progress.ts and failures.ts.
     const tenant = { [DIMENSIONS.tenant]: TENANT };
     const series = emittedBy((sink) => {
       sink.count(METRICS.runFinished, 1, { ...tenant, [DIMENSIONS.status]: "succeeded" });

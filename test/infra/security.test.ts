@@ -201,7 +201,7 @@ describe.each(["staging", "prod"])("%s: permissions", (stack) => {
         "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${LEASE_KEY_PREFIX}*`] },
       });
     }
-    // dispatch, verify and the API take leases; finalising (any worker) and the sweeper release them.
+    // dispatch, verify and the API take leases; ending a run (any worker) and the sweeper release them.
     expect(leaseStatements).toBe(6);
   });
 

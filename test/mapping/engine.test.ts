@@ -56,6 +56,16 @@ describe("compiling a mapping definition", () => {
     ]);
   });
 
+  it("refuses a sourceId read from another column than f120_id, the record's key", () => {
+    const definition = kongWith({
+      canonical: { ...kong.canonical, sourceId: { from: "f120_id_cia", pipe: ["toInteger", "required"] } },
+    });
+
+    expect(problemsOf(definition)).toEqual([
+      'canonical.sourceId: must come from f120_id, the record\'s key (got "f120_id_cia")',
+    ]);
+  });
+
   it("refuses an unknown barcode column", () => {
     const definition = kongWith({
       canonical: { ...kong.canonical, barcodes: { from: "barcodes.f131_codigo" } },

@@ -1,8 +1,11 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAPPINGS } from "../../mappings/index.js";
 import kongDefinition from "../../mappings/kong.js";
 import wmsDefinition from "../../mappings/wms.js";
+import { buildRecords } from "../../runtime/siesa/rows.js";
 import { compileMapping, type MapResult } from "../../runtime/sync/mapping.js";
+import { recordIdOf } from "../../runtime/sync/record-id.js";
 import { aTenant } from "../tenants/factories.js";
 import { aSourceRecord } from "./factories.js";
 
@@ -257,5 +260,38 @@ describe("the WMS mapping", () => {
   it("deactivates with status INACTIVE", () => {
     expect(wms.inactive).toEqual({ status: "INACTIVE" });
     expect(kong.inactive).toEqual({ is_active: false });
+  });
+});
+
+describe("every record a mapping accepts", () => {
+  it("is keyed by its sourceId, an f120_id the ledger keeps as a number", () => {
+    const integers = fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.bigInt().map(String));
+    const f120Id = fc.oneof(
+      integers,
+      integers.map(String),
+      fc.tuple(fc.constantFrom("+", "-", "0", "00"), fc.nat()).map(([prefix, n]) => `${prefix}${n}`),
+      fc.double().map(String),
+      fc.double(),
+      fc.string(),
+      fc.constantFrom(null, true, "", "-0", "1e3", "0x10", " 12"),
+    );
+    fc.assert(
+      fc.property(f120Id, (id) => {
+        const [source] = buildRecords(
+          [{ ...aSourceRecord().item, f120_id: id as string | number | null }],
+          [],
+        );
+        for (const [mapping, tenant] of [
+          [kong, kongTenant],
+          [wms, wmsTenant],
+        ] as const) {
+          const result = mapping.map(source as NonNullable<typeof source>, tenant);
+          if (!result.ok) continue;
+          // === and not toBe: Siesa's "-0" is the id 0.
+          expect(recordIdOf(result.record.key, "test") === result.item.sourceId).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

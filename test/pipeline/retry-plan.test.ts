@@ -236,7 +236,7 @@ describe("a retried unit's planned records that Siesa no longer returns, and rec
       counts: { extracted: 60, updated: 39, unchanged: 20, failed: 1 },
     });
     expect(run?.errors).toEqual([
-      { key: "30", outcome: "failed", reason: unmappableReason("name: required") },
+      { key: "30", outcome: "failed", reason: unmappableReason("name: required"), step: "extract" },
     ]);
   });
 

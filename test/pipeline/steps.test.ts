@@ -1,10 +1,11 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
+import { METRICS } from "../../runtime/observability/metric-names.js";
+import { afterProgress } from "../../runtime/pipeline/after-progress.js";
 import { QUEUES, visibilityTimeoutSeconds } from "../../runtime/pipeline/config.js";
 import { createPipelineContext } from "../../runtime/pipeline/context.js";
 import { LEASE_EXPIRED } from "../../runtime/pipeline/expire-run.js";
-import { finaliseIfComplete } from "../../runtime/pipeline/finalise.js";
 import { DIED_REASON } from "../../runtime/pipeline/settle.js";
 import { KongClient } from "../../runtime/products/kong-client.js";
 import { FULL_RANGE } from "../../runtime/siesa/index.js";
@@ -86,6 +87,35 @@ describe("dispatch", () => {
     expect((await world.store.runs.get(world.tenant.id, runId))?.skipped).toEqual([
       { trigger: "schedule", at: new Date(world.clock.now).toISOString() },
     ]);
+  });
+});
+
+describe("dispatch, a request naming a run that does not exist", () => {
+  it("acknowledges it and creates no run, takes no lease and sends no work", async () => {
+    // prepare: a request for a run nobody opened (the API and the CLI open theirs before sending)
+    const world = stepWorld();
+    const request = { tenantId: world.tenant.id, trigger: "manual", runId: newRunId(new Date(T0)) };
+
+    // act
+    const answer = await world.handlers.dispatch(eventOf(world.queues.queues.syncRequests.queue, request));
+
+    // assess
+    expect(answer.batchItemFailures).toEqual([]);
+    expect((await world.store.runs.list(world.tenant.id)).runs).toEqual([]);
+    expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
+    expect(world.queues.queues.pages.queue.size).toBe(0);
+  });
+
+  it("creates no run from its dead-letter queue either", async () => {
+    // prepare
+    const world = stepWorld();
+    const request = { tenantId: world.tenant.id, trigger: "manual", runId: newRunId(new Date(T0)) };
+
+    // act
+    await world.handlers.settle(eventOf(world.queues.queues.syncRequests.deadLetter, request, 5));
+
+    // assess
+    expect((await world.store.runs.list(world.tenant.id)).runs).toEqual([]);
   });
 });
 
@@ -443,6 +473,72 @@ describe("dispatch, after the run ended", () => {
   });
 });
 
+describe("the end of a run", () => {
+  /** How often the run ended: one RunFinished metric per end. */
+  const ends = (world: StepWorld) => world.metrics.filter((m) => m.name === METRICS.runFinished).length;
+  /** The deactivation passes sent, counted at the send (the queue drops a copy it saw). */
+  const countingPasses = (world: StepWorld) => {
+    const sent: string[] = [];
+    const send = world.queues.sendDeactivationPass.bind(world.queues);
+    world.queues.sendDeactivationPass = async (pass, concurrency) => {
+      sent.push(pass.runId);
+      return send(pass, concurrency);
+    };
+    return sent;
+  };
+
+  it("asks for the deactivation pass once, and is decided once, when the run's last chunks report at the same time", async () => {
+    // prepare: one unit whose 40 changed records go out in four chunks, one per slot
+    const world = stepWorld({ items: 40 });
+    const runId = await startScheduledRun(world);
+    await deliver(world, "pages");
+    const passes = countingPasses(world);
+    const loads = world.queues.queues.loads.queue;
+    const chunks = loads.receive(10);
+    expect(chunks).toHaveLength(4);
+
+    // act: each chunk in an invocation of its own, both at once; then the pass
+    await Promise.all(chunks.map((chunk) => world.handlers.load(toEvent([chunk], loads.arn))));
+    await drain(world);
+
+    // assess
+    expect(passes).toEqual([runId]);
+    expect(ends(world)).toBe(1);
+    expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
+      status: "succeeded",
+      counts: { created: 40 },
+    });
+  });
+
+  it("is decided once when two steps find the work done at once (a redelivered step and the sweeper)", async () => {
+    // prepare: the pass decided, and its delivery died before it could end the run
+    const world = stepWorld({ items: 10 });
+    const runId = await startScheduledRun(world);
+    await deliver(world, "pages");
+    await deliver(world, "loads");
+    const complete = world.store.runs.complete.bind(world.store.runs);
+    let deaths = 1;
+    world.store.runs.complete = async (...args) => {
+      if (deaths-- > 0) throw new Error("the invocation died");
+      return complete(...args);
+    };
+    await deliver(world, "pages");
+    const done = await world.store.progress.sum(world.tenant.id, runId);
+    const step = (fn: "load" | "settle") => createPipelineContext(world.scoped(fn));
+
+    // act
+    const ended = await Promise.all([
+      afterProgress(step("load"), world.tenant.id, runId),
+      afterProgress(step("settle"), world.tenant.id, runId, done),
+    ]);
+
+    // assess
+    expect(ended.filter(Boolean)).toHaveLength(1);
+    expect(ends(world)).toBe(1);
+    expect((await world.store.runs.get(world.tenant.id, runId))?.status).toBe("succeeded");
+  });
+});
+
 describe("settle: what dies with a worker is still counted", () => {
   /** Lets messages whose last delivery never answered reach their dead-letter queue, and settles them. */
   const settleDeadLetters = async (world: StepWorld) => {
@@ -492,7 +588,7 @@ describe("settle: what dies with a worker is still counted", () => {
 
     // act: the second invocation goes on from the totals it read (its message is then deleted)
     const load = createPipelineContext(world.scoped("load"));
-    const ended = await finaliseIfComplete(load, world.tenant.id, runId, beforeThePass);
+    const ended = await afterProgress(load, world.tenant.id, runId, beforeThePass);
 
     // assess
     expect(ended).toBe(true);
@@ -527,6 +623,7 @@ describe("settle: what dies with a worker is still counted", () => {
       key: "11",
       outcome: "failed",
       reason: `deactivation: ${DIED_REASON}`,
+      step: "deactivation",
     });
     expect(world.product.patches.size).toBe(0);
     expect((await world.store.ledger.getMany(world.tenant.id, ["11"])).get("11")?.active).toBeUndefined();

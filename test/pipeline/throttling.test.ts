@@ -82,7 +82,9 @@ describe("a Retry-After longer than the run has left", () => {
     // assess: records 1-4 written; 5 (and 6-10 behind it in its chunk, not knocked for again) failed
     expect(first).toMatchObject({ status: "partial", counts: { extracted: 10, created: 4, failed: 6 } });
     expect(first?.durationMs).toBeLessThanOrEqual(5 * 60_000);
-    expect(first?.errors).toContainEqual({ key: "5", outcome: "failed", reason });
+    expect(first?.errors).toContainEqual(
+      expect.objectContaining({ key: "5", outcome: "failed", reason, step: "write" }),
+    );
     expect(first?.errors.map((e) => e.reason)).toEqual(Array(6).fill(reason));
     expect(world.queues.pending).toBe(0); // nothing of this run is left to hold a message group
 
@@ -118,7 +120,9 @@ describe("a Retry-After longer than the run has left", () => {
     expect(first?.status).toBe("failed");
     expect(first?.reason).toContain(reason);
     expect(first?.durationMs).toBeLessThanOrEqual(5 * 60_000);
-    expect(first?.errors).toEqual([{ key: expect.stringMatching(/^unit 0 /), outcome: "failed", reason }]);
+    expect(first?.errors).toEqual([
+      { key: expect.stringMatching(/^unit 0 /), outcome: "failed", reason, step: "extract" },
+    ]);
     expect(await world.store.progress.read(world.tenant.id, firstId)).toMatchObject({ unitsFailed: 1 });
     expect(world.queues.pending).toBe(0);
 
@@ -167,7 +171,9 @@ describe("a Retry-After longer than the run has left, through Kong's client and 
     // assess: SKU-5 and the records behind it in its chunk failed with the reason, within minutes
     expect(first).toMatchObject({ status: "partial", counts: { extracted: 10, created: 4, failed: 6 } });
     expect(first?.durationMs).toBeLessThanOrEqual(5 * 60_000);
-    expect(first?.errors).toContainEqual({ key: "5", outcome: "failed", reason });
+    expect(first?.errors).toContainEqual(
+      expect.objectContaining({ key: "5", outcome: "failed", reason, step: "write" }),
+    );
     expect(kong.stats.byStatus[429]).toBe(1);
 
     // act: the next scheduled run
@@ -227,11 +233,12 @@ describe("a backoff longer than the run has left", () => {
     const run = await world.store.runs.get(world.tenant.id, runId);
     expect(run).toMatchObject({ status: "partial", counts: { extracted: 10, created: 9, failed: 1 } });
     expect(run?.errors).toEqual([
-      {
+      expect.objectContaining({
         key: "1",
         outcome: "failed",
         reason: "kong-rfid POST sku failed (500): boom; no time left in this run to try again",
-      },
+        step: "write",
+      }),
     ]);
     expect(world.queues.pending).toBe(0);
   });

@@ -3,7 +3,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { PipelineStore } from "../../runtime/pipeline/ports.js";
 import { BATCH_WRITE_MAX, chunk, writeUntilProcessed } from "../../runtime/store/batch.js";
 import { dynamoPipelineStore } from "../../runtime/store/dynamo.js";
-import { type LedgerEntry, sortKeyOf } from "../../runtime/store/ledger.js";
+import type { LedgerEntry } from "../../runtime/store/ledger.js";
 import { openStore } from "../../runtime/store/local.js";
 import { memoryPipelineStore } from "../../runtime/store/memory.js";
 import { newRunId, type RunRecord } from "../../runtime/store/runs.js";
@@ -75,7 +75,7 @@ export async function seedLedger(
       doc,
       table,
       batch.map(({ key, ...entry }) => ({
-        PutRequest: { Item: { tenantId, recordKey: sortKeyOf(key), ...entry } },
+        PutRequest: { Item: { tenantId, recordKey: Number(key), ...entry } },
       })),
       `seeding ledger ${table}`,
     );

@@ -16,7 +16,7 @@ afterAll(() => store?.close());
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("base64url");
 
-describe("LedgerSnapshot (a run's ledger read once, kept compact)", () => {
+describe("LedgerSnapshot (a run's ledger read once)", () => {
   it("answers every entry exactly as DynamoDB holds it, across several pages and runs", async () => {
     const tenantId = aTenantId();
     const runs = ["20250301T100000.000Z-000000000001", "20250302T100000.000Z-000000000002"];

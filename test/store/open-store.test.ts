@@ -1,4 +1,9 @@
-import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+} from "@aws-sdk/client-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTables, openStore, type RunningDynalite, startDynalite } from "../../runtime/store/local.js";
 import { RUNS_BY_ID_INDEX } from "../../runtime/store/tables.js";
@@ -81,6 +86,35 @@ describe("openStore", () => {
     } finally {
       await store.close();
     }
+  });
+
+  it("refuses a ledger table whose record keys are strings, and says how to start afresh", async () => {
+    // prepare: the ledger table as versions before the numeric sort key created it on disk
+    elsewhere = await startDynalite();
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = elsewhere.endpoint;
+    const prefix = uniquePrefix("string-keys");
+    const ledgerTable = `${prefix}-ledger`;
+    await clientFor(elsewhere.endpoint).send(
+      new CreateTableCommand({
+        TableName: ledgerTable,
+        BillingMode: "PAY_PER_REQUEST",
+        KeySchema: [
+          { AttributeName: "tenantId", KeyType: "HASH" },
+          { AttributeName: "recordKey", KeyType: "RANGE" },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: "tenantId", AttributeType: "S" },
+          { AttributeName: "recordKey", AttributeType: "S" },
+        ],
+      }),
+    );
+
+    const opening = openStore({ prefix });
+
+    await expect(opening).rejects.toThrow(
+      `table ${ledgerTable} keeps recordKey as S, not N: it was made by an earlier version; ` +
+        "npm run reset deletes the local state",
+    );
   });
 
   it("names the endpoint when it cannot reach it", async () => {

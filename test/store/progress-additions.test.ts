@@ -44,7 +44,7 @@ describe("additions to a run's counter made at the same time", () => {
       ),
     );
 
-    // assess: one operation saw all 40 done (it alone goes on to finalise), each another number
+    // assess: one operation saw all 40 done (it alone moves the run to its next phase), each another number
     expect(additions).toBeLessThan(40);
     expect(seen.map((totals) => totals?.unitsDone).sort((a = 0, b = 0) => a - b)).toEqual(
       Array.from({ length: 40 }, (_, i) => i + 1),

@@ -1,3 +1,4 @@
+import { MAX_EXCEPTIONS_PAGE } from "../../store/exceptions.js";
 import { TALLIES } from "../../sync/model.js";
 import type { RunJson } from "../views.js";
 import type { ApiReader } from "./api.js";
@@ -6,7 +7,10 @@ import { formatCount, formatDuration, formatTime } from "./format.js";
 import { heldOf } from "./held.js";
 import { HeldKeys, ProgressBar, Word } from "./parts.js";
 
-/** A run's page: what it did, when, why it failed if it did, and its first rejected and failed records. */
+/**
+ * A run's page: what it did, when, why it failed if it did, its first rejected and failed records,
+ * and every one of them as a CSV download.
+ */
 export async function runFragment(api: ApiReader, runId: string) {
   const run = await api.get<RunJson>(`/runs/${segment(runId)}`);
   const finished = run.status !== "running";
@@ -96,11 +100,26 @@ export async function runFragment(api: ApiReader, runId: string) {
 
       <section aria-labelledby="run-errors">
         <h2 id="run-errors">Rejected and failed records</h2>
+        {run.errors.length > 0 && (
+          <p>
+            {/* The script fetches it with the tab's token (a plain link would carry none), from
+                its first page following each page's link to the next. */}
+            <button
+              type="button"
+              data-download={`/runs/${segment(run.runId)}/exceptions?limit=${MAX_EXCEPTIONS_PAGE}`}
+              data-filename={`exceptions-${run.runId}.csv`}
+            >
+              Download exceptions (CSV)
+            </button>
+          </p>
+        )}
         {run.errors.length === 0 ? (
           <p class="muted">None.</p>
         ) : (
           <table>
-            <caption class="muted">The first {run.errors.length} with their reasons.</caption>
+            <caption class="muted">
+              The first {run.errors.length} with their reasons; the download holds every one.
+            </caption>
             <thead>
               <tr>
                 <th scope="col">Record</th>

@@ -1,7 +1,7 @@
 /**
  * The console's only script, inline in every page: sign-in, loading and refreshing the page's data
- * fragment, and the action buttons. The bearer token lives in sessionStorage (this tab only, gone when
- * it closes): never in a URL or a cookie. Errors are the API's `{"error":{"message"}}`, shown as text.
+ * fragment, the action buttons and downloads. The bearer token lives in sessionStorage (this tab
+ * only, gone when it closes): never in a URL or a cookie. Errors are the API's `{"error":{"message"}}`, shown as text.
  */
 export const CONSOLE_SCRIPT = `(() => {
   const KEY = "siesa-integration.token";
@@ -91,6 +91,40 @@ export const CONSOLE_SCRIPT = `(() => {
       button.disabled = false;
     }
     refresh();
+  });
+  // The next page of a paged answer: its Link header's rel="next", if any.
+  const nextOf = (response) => {
+    const next = /<([^>]+)>;\\s*rel="next"/.exec(response.headers.get("link") || "");
+    return next && next[1];
+  };
+  // A download (a run's exceptions as CSV) is fetched with the token a page at a time, following
+  // each page's link to the next (one response deployed holds at most 6 MB), and saved from memory
+  // as one file: the first page's header row, then every page's rows.
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-download]");
+    if (!button) return;
+    button.disabled = true;
+    try {
+      const parts = [];
+      for (let path = button.dataset.download; path; ) {
+        const response = await call(path, { headers: { accept: "text/csv" } });
+        if (response.status === 401) return refused(await errorOf(response));
+        if (!response.ok) return say(button.textContent + ": " + (await errorOf(response)));
+        const text = await response.text();
+        // The header row has no line break of its own: it ends at the first one.
+        parts.push(parts.length === 0 ? text : text.slice(text.indexOf("\\r\\n") + 2));
+        path = nextOf(response);
+      }
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(new Blob(parts, { type: "text/csv;charset=utf-8" }));
+      link.download = button.dataset.filename;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+    } catch (error) {
+      say(button.textContent + ": the API did not answer: " + error.message);
+    } finally {
+      button.disabled = false;
+    }
   });
   refresh();
 })();`;

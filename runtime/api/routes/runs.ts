@@ -1,43 +1,54 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { Log } from "../../observability/logger.js";
 import { ApprovalError } from "../../pipeline/start-run.js";
 import { InvalidCursorError } from "../../store/errors.js";
+import { DEFAULT_EXCEPTIONS_PAGE } from "../../store/exceptions.js";
 import { assertOperator, canRead } from "../auth.js";
 import type { ApiDependencies } from "../dependencies.js";
 import type { ApiEnv } from "../env.js";
 import { ApiError } from "../errors.js";
+import { csvHeader, csvRows } from "../exceptions-csv.js";
 import { tenantFor } from "../tenant-access.js";
-import { parseRequest, RunBody, RunParams, RunsQuery, readJsonBody } from "../validation.js";
+import { ExceptionsQuery, parseRequest, RunBody, RunParams, RunsQuery, readJsonBody } from "../validation.js";
 import { runJson } from "../views.js";
 
-/** Run history and the manual trigger: `GET /tenants/:id/runs`, `GET /runs/:runId`, `POST /tenants/:id/runs`. */
+/**
+ * Run history and the manual trigger: `GET /tenants/:id/runs`, `GET /runs/:runId`,
+ * `GET /runs/:runId/exceptions`, `POST /tenants/:id/runs`.
+ */
 export function runRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
   return new Hono<ApiEnv>()
     .get("/tenants/:id/runs", async (c) => {
       const tenant = await tenantFor(deps, c.get("principal"), c.req.param());
       const query = parseRequest(RunsQuery, c.req.query(), "query");
-      try {
-        const page = await deps.runs.list(tenant.id, query);
-        return c.json({ runs: page.runs.map(runJson), ...(page.cursor ? { cursor: page.cursor } : {}) });
-      } catch (error) {
-        if (error instanceof InvalidCursorError) {
-          const problem =
-            "is not a cursor this service issued for this tenant: pass the previous page's cursor";
-          throw new ApiError(400, `invalid query parameter cursor: ${problem}`, {
-            issues: [{ field: "cursor", problem }],
-          });
-        }
-        throw error;
-      }
+      const page = await pageOf("this tenant", () => deps.runs.list(tenant.id, query));
+      return c.json({ runs: page.runs.map(runJson), ...(page.cursor ? { cursor: page.cursor } : {}) });
     })
     .get("/runs/:runId", async (c) => {
-      const { runId } = parseRequest(RunParams, c.req.param(), "path");
-      const run = await deps.runs.get(runId);
-      // Another tenant's run answers exactly like a missing one, so a tenant token cannot probe run ids.
-      if (!run || !canRead(c.get("principal"), run.tenantId)) {
-        throw new ApiError(404, `run ${runId} does not exist`, { runId });
+      return c.json(runJson(await readableRun(deps, c)));
+    })
+    .get("/runs/:runId/exceptions", async (c) => {
+      const run = await readableRun(deps, c);
+      const query = parseRequest(ExceptionsQuery, c.req.query(), "query");
+      const page = await pageOf("this run", () => deps.runs.exceptions(run.tenantId, run.runId, query));
+      const csv = (c.req.header("accept") ?? "").includes("text/csv");
+      if (!csv) {
+        return c.json({
+          runId: run.runId,
+          exceptions: page.exceptions,
+          ...(page.cursor ? { cursor: page.cursor } : {}),
+        });
       }
-      return c.json(runJson(run));
+      c.header("Content-Type", "text/csv; charset=utf-8");
+      c.header("Content-Disposition", `attachment; filename="exceptions-${run.runId}.csv"`);
+      c.header("Cache-Control", "no-store");
+      // One page, as JSON's, and the next one linked: a response deployed is cut at 6 MB, so a
+      // whole run's CSV is put together from pages by whoever downloads it (the console does).
+      if (page.cursor) {
+        const limit = query.limit ?? DEFAULT_EXCEPTIONS_PAGE;
+        c.header("Link", `<${nextPage(run.runId, limit, page.cursor)}>; rel="next"`);
+      }
+      return c.body(csvHeader() + csvRows(page.exceptions));
     })
     .post("/tenants/:id/runs", async (c) => {
       const principal = c.get("principal");
@@ -68,3 +79,30 @@ export function runRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
       return c.json({ runId: result.runId }, 202);
     });
 }
+
+/** The run of the path, if the caller may read it; another tenant's answers exactly like a missing one. */
+async function readableRun(deps: ApiDependencies, c: Context<ApiEnv>) {
+  const { runId } = parseRequest(RunParams, c.req.param(), "path");
+  const run = await deps.runs.get(runId);
+  // So a tenant token cannot probe run ids.
+  if (!run || !canRead(c.get("principal"), run.tenantId)) {
+    throw new ApiError(404, `run ${runId} does not exist`, { runId });
+  }
+  return run;
+}
+
+/** A page read, with a cursor this service did not issue for `owner` answered 400. */
+async function pageOf<T>(owner: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof InvalidCursorError)) throw error;
+    const problem = `is not a cursor this service issued for ${owner}: pass the previous page's cursor`;
+    throw new ApiError(400, `invalid query parameter cursor: ${problem}`, {
+      issues: [{ field: "cursor", problem }],
+    });
+  }
+}
+
+const nextPage = (runId: string, limit: number, cursor: string) =>
+  `/runs/${encodeURIComponent(runId)}/exceptions?limit=${limit}&cursor=${encodeURIComponent(cursor)}`;

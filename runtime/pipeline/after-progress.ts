@@ -2,58 +2,66 @@ import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
 import { addTally, DEFAULT_DRIFT, driftReason, mayDrift, type RuleTally } from "../sync/drift.js";
 import type { Progress, RecordError, RunRecord } from "../sync/model.js";
 import { awaitsDeactivationPass, countsOf, isComplete, judgeRun, type RunFacts } from "../sync/run-status.js";
+import { closeRun } from "./close-run.js";
 import type { PipelineContext } from "./context.js";
-import { DEACTIVATION_OP, type DeactivationDecision, requestDeactivationPass } from "./deactivate.js";
+import { DEACTIVATION_OP, decisionOf } from "./deactivation-decision.js";
 import { operationData, UNIT_DATA } from "./operation-data.js";
 
-export { countsOf };
-
 /**
- * Ends the run once every unit and record is accounted for: status, duration and final counts on the
- * run record, lease released, an audit entry and the run's metrics. Any worker may call it after its
- * own update; exactly one call wins. Returns true for that one. A run whose extraction and loads are
- * done goes through the deactivation pass first: a message to the extract worker, the one function
- * that may ask Siesa to confirm an absence (its chunks, or the pass itself, then end the run).
+ * What every step of a run calls once it has counted its operation (or found it counted): is the
+ * run's work done, and if so its next phase. The phases: every unit of Siesa work and every load
+ * done, the deactivation pass is requested (deactivate.ts); the pass decided and its chunks done,
+ * the run is closed with the status its totals judge (close-run.ts). Steps report progress only;
+ * this is the one place that moves a run on. Returns true when this call ended the run.
+ *
+ * `totals` are what the step's own operation just returned (read from the counter when absent).
+ * Each operation gets the totals of its own addition, so exactly one step sees the work done and
+ * requests the pass; a repeat (a redelivery, settle, the sweeper) that finds the pass undecided
+ * requests it again, since the step that requested it may have died first: the pass's message has
+ * one deduplication id per run, and its decision is one operation.
  */
-export async function finaliseIfComplete(
+export async function afterProgress(
   ctx: PipelineContext,
   tenantId: string,
   runId: string,
-  /** The totals an apply just returned; read when absent. */
-  known?: Progress,
+  totals?: Progress,
 ): Promise<boolean> {
-  const seen = known ?? (await ctx.progress.read(tenantId, runId));
+  const seen = totals ?? (await ctx.progress.read(tenantId, runId));
   if (!isComplete(seen) && !awaitsDeactivationPass(seen)) return false;
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return false;
+  if (!isComplete(seen) && !(await ctx.progress.get(tenantId, runId, DEACTIVATION_OP))) {
+    // The pass asks Siesa, which only the extract worker may: a message of its own on the pages queue.
+    const tenant = await ctx.tenants.get(tenantId);
+    await ctx.queues.sendDeactivationPass(
+      { tenantId, runId, pass: "deactivation" },
+      tenant?.sync.concurrency ?? 1,
+    );
+    return false;
+  }
   // The counter may be short of an operation whose worker died between marker and count (it would
-  // say complete too early): the markers' sum decides. The pass sums them itself before it counts.
-  const progress = isComplete(seen)
-    ? await ctx.progress.sum(tenantId, runId)
-    : await requestDeactivationPass(ctx, tenantId, runId);
-  if (!progress || !isComplete(progress)) return false;
+  // say complete too early): the markers' sum decides. (A pass decided already may have died before
+  // it could end the run.)
+  const progress = await ctx.progress.sum(tenantId, runId);
+  if (!isComplete(progress)) return false;
+  return endRun(ctx, run, progress);
+}
 
+/** A complete run, judged by its totals and facts, closed, and its metrics counted. */
+async function endRun(ctx: PipelineContext, run: RunRecord, progress: Progress): Promise<boolean> {
+  const { tenantId, runId } = run;
   const counts = countsOf(progress);
   const facts = await runFacts(ctx, tenantId, runId, run, progress);
   const { status, reason } = judgeRun(progress, facts);
-  const finished = ctx.now();
-  const durationMs = finished.getTime() - Date.parse(run.startedAt);
-  const won = await ctx.runs.complete(tenantId, runId, {
+  const won = await closeRun(ctx, run, {
     status,
     counts,
-    finishedAt: finished.toISOString(),
-    durationMs,
     ...(reason ? { reason } : {}),
     ...(facts.held ? { heldDeactivations: facts.held } : {}),
+    audit: { action: "run finished", detail: { status, counts, reason } },
   });
   if (!won) return false;
-
-  await ctx.lease.release(tenantId, runId);
-  await ctx.audit.record(
-    tenantId,
-    { action: "run finished", runId, detail: { status, counts, reason } },
-    finished,
-  );
+  const durationMs = ctx.now().getTime() - Date.parse(run.startedAt);
   const tenant = { [DIMENSIONS.tenant]: tenantId };
   ctx.metrics.count(METRICS.runFinished, 1, { ...tenant, [DIMENSIONS.status]: status });
   ctx.metrics.count(METRICS.runFailed, status === "failed" ? 1 : 0, tenant);
@@ -66,14 +74,6 @@ export async function finaliseIfComplete(
   ctx.metrics.count(METRICS.recordsFailed, counts.failed, tenant);
   ctx.metrics.count(METRICS.recordsDeactivated, counts.deactivated, tenant);
   ctx.metrics.count(METRICS.recordsReactivated, counts.reactivated, tenant);
-  ctx.log.info("run finished", {
-    tenantId,
-    runId,
-    status,
-    counts,
-    durationMs,
-    ...(reason ? { reason } : {}),
-  });
   return true;
 }
 
@@ -86,10 +86,8 @@ async function runFacts(
   progress: Progress,
 ): Promise<RunFacts> {
   const stopReason = run.stopReason ?? unreadReason(progress.unitsFailed, run.errors);
-  const pass = (await ctx.progress.get(tenantId, runId, DEACTIVATION_OP))?.data as
-    | DeactivationDecision
-    | undefined;
-  const held = pass?.held
+  const pass = decisionOf((await ctx.progress.get(tenantId, runId, DEACTIVATION_OP))?.data);
+  const held = pass.held
     ? {
         count: Number(pass.found),
         limit: Number(pass.limit),
@@ -103,7 +101,7 @@ async function runFacts(
     ...(stopReason ? { stopReason } : {}),
     ...(drift ? { drift } : {}),
     ...(held ? { held } : {}),
-    ...(pass?.failed ? { deactivationFailed: pass.failed } : {}),
+    ...(pass.failed ? { deactivationFailed: pass.failed } : {}),
   };
 }
 
