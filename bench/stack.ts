@@ -3,7 +3,7 @@
  *   1. a run triggered through the API, from POST /tenants/:id/runs to `succeeded` (first run: every
  *      record created; second run: every record unchanged): records per second and seconds;
  *   2. GET /tenants/:id/status latency, p50/p99, under 50 concurrent requests (2,000 requests, idle stack);
- *   3. the in-process engine (`npm run sync`'s path: the same steps over in-process queues) on the same
+ *   3. the in-process engine (`npm run sync`'s path: the same steps, pollers of its own) on the same
  *      catalogue, and the stack's time as a multiple of it (figure to beat: within 1.5×).
  * Each run also prints the DynamoDB read and write units it consumed per record (ReturnConsumedCapacity,
  * as DynamoDB would bill them): the stack's are the deployed workers', the in-process engine's those

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:sync`: `npm run sync`'s engine (the pipeline's steps over in-process queues) on
+ * `npm run bench:sync`: `npm run sync`'s engine (the pipeline's steps over the local SQS) on
  * 10,000 sandbox items, first run (all created) and second run (all unchanged). Prints records per
  * second and peak RSS. Figures, not a test. The sandboxes (the "remote" APIs) and dynalite (the
  * "remote" DynamoDB) run in child processes, so the figures are the engine's own.

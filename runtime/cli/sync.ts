@@ -1,6 +1,6 @@
 /**
  * `npm run sync -- --tenant <id>`: one full run of one tenant, from this machine, through the
- * deployed pipeline's steps (in-process queues instead of SQS). State (runs, ledger, leases) is kept
+ * deployed pipeline's steps (on the local SQS, fauxqs, instead of AWS's). State (runs, ledger, leases) is kept
  * in the local data directory, so a second run of an unchanged catalogue writes nothing.
  * A `local` tenant (demo) runs against sandboxes whose state is kept there too; any other tenant
  * against its real URLs (or --siesa-url/--product-url) with credentials from the environment. For a
@@ -21,7 +21,7 @@ const spec = {
   command: "npm run sync --",
   name: "sync",
   summary:
-    "One full run of one tenant from this machine, through the pipeline's steps on in-process queues; state is kept in .data/ (npm run reset clears it); a `local` tenant runs against sandboxes.",
+    "One full run of one tenant from this machine, through the pipeline's steps on a local SQS (fauxqs); state is kept in .data/ (npm run reset clears it); a `local` tenant runs against sandboxes.",
   synopsis: "--tenant <id> [options]",
   options: {
     tenant: { type: "string", value: "id", help: "the tenant to run (a file under tenants/)" },

@@ -1,8 +1,11 @@
 /**
  * One run of one tenant in this process (`npm run sync`, `bench:sync`): the deployed pipeline's
- * steps and workers, fed by in-process queues with SQS's semantics instead of SQS and Lambda. Only
- * the queue and the store differ from AWS; every outcome is decided by the same code.
+ * steps and workers, fed through the same SQS adapter and the same event source (the local poller)
+ * as `npm start`, against the local SQS (fauxqs). Only the store and the Lambda runtime differ from
+ * AWS; every outcome is decided by the same code.
  */
+import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { SqsPipelineQueues, SqsRedeliveryControl } from "../aws/sqs.js";
 import { clientsFor, connectionsFor, type TenantCredentials } from "../compose.js";
 import { type CallPolicy, defaultPolicy } from "../http/policy.js";
 import type { Log } from "../observability/logger.js";
@@ -27,11 +30,11 @@ import type { QueueHandler, WorkerDependencies } from "../workers/dependencies.j
 import { createWorkerHandlers } from "../workers/index.js";
 import { credentialsOf } from "./credentials.js";
 import { type DryRunChange, dryRunProduct } from "./dry-run-product.js";
-import { type MemoryEventSource, startMemoryEventSource } from "./memory-event-source.js";
-import { MemoryPipelineQueues } from "./memory-pipeline-queues.js";
 import { loggedMetrics } from "./metrics.js";
+import { type Poller, startPoller } from "./poller.js";
 import { processLease } from "./process-lease.js";
 import { roleScope } from "./role-scope.js";
+import { type LocalSqs, startLocalSqs } from "./sqs.js";
 import { localTenantDirectory } from "./tenants.js";
 
 export interface InProcessRunOptions {
@@ -94,8 +97,19 @@ const PROGRESS_EVERY_MS = 500;
 const STALLED_AFTER_MS = 2_000;
 
 export async function runInProcess(options: InProcessRunOptions): Promise<RunSummary> {
+  if (options.preflight) await preflight(options.tenant, options.credentials, options.log);
+  const sqs = await startLocalSqs({ timeScale: options.timeScale ?? 1, stack: "sync" });
+  try {
+    return await runOn(sqs, options);
+  } finally {
+    await sqs.close();
+  }
+}
+
+async function runOn(sqs: LocalSqs, options: InProcessRunOptions): Promise<RunSummary> {
   const { tenant, log } = options;
-  const queues = new MemoryPipelineQueues({ timeScale: options.timeScale ?? 1 });
+  const urls = {} as Record<QueueName, string>;
+  for (const name of Object.keys(QUEUES) as QueueName[]) urls[name] = sqs.queues[name].url;
   const changes: DryRunChange[] = [];
   // The run's ledger is read once (this process holds the tenant's lease, so it is the only writer).
   const ledger = isListable(options.store.ledger)
@@ -104,6 +118,11 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
   const store: PipelineStore = options.dryRun
     ? memoryPipelineStore(new DryRunLedger(ledger))
     : { ...options.store, ledger };
+  // The workers send, and put messages off, through the same adapter as in AWS.
+  const redelivery = new SqsRedeliveryControl(sqs.client, sqs.queueUrlOf);
+  const queues: PipelineQueues & RedeliveryControl = Object.assign(new SqsPipelineQueues(sqs.client, urls), {
+    retryLater: redelivery.retryLater.bind(redelivery),
+  });
   const sent = options.wrapQueues ? options.wrapQueues(queues) : queues;
   const deps: WorkerDependencies = {
     ...store,
@@ -130,28 +149,32 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
   const handlers = createWorkerHandlers((worker) => asRole(worker, deps));
   const wrap = options.wrapHandlers ?? ((_worker: WorkerName, handler: QueueHandler) => handler);
   const settle = wrap("settle", handlers.settle);
-  // SQS would hold any backlog of chunks; this process holds them in memory, so extraction waits
-  // while enough are waiting to keep the product busy (memory stays flat at any catalogue size).
-  const loads = queues.queues.loads.queue;
-  const hold = { while: () => loads.size > MAX_WAITING_CHUNKS, watch: loads };
-  const sources: MemoryEventSource[] = (Object.keys(QUEUES) as QueueName[]).flatMap((name) => [
-    startMemoryEventSource({
-      queue: queues.queues[name].queue,
+  // SQS would hold any backlog of chunks; the local SQS holds them in this process's memory, so
+  // extraction waits while enough are waiting to keep the product busy (memory stays flat at any
+  // catalogue size).
+  const holdWhile = async () => (await messagesOn(sqs.client, urls.loads)) > MAX_WAITING_CHUNKS;
+  const pollers: Poller[] = (Object.keys(QUEUES) as QueueName[]).flatMap((name) => [
+    startPoller({
+      sqs: sqs.client,
+      queueUrl: sqs.queues[name].url,
+      queueArn: sqs.queues[name].arn,
       mapping: QUEUES[name],
       handler: wrap(QUEUES[name].consumer, handlers[QUEUES[name].consumer]),
       log,
-      ...(name === "pages" ? { hold } : {}),
+      ...(name === "pages" ? { holdWhile } : {}),
     }),
     // What lands in a dead-letter queue is counted by settle, as in AWS.
-    startMemoryEventSource({
-      queue: queues.queues[name].deadLetter,
+    startPoller({
+      sqs: sqs.client,
+      queueUrl: sqs.queues[name].deadLetter.url,
+      queueArn: sqs.queues[name].deadLetter.arn,
       mapping: DEAD_LETTER_MAPPING,
       handler: settle,
       log,
     }),
   ]);
+  const pending = () => pendingOn(sqs);
   try {
-    if (options.preflight) await preflight(tenant, options.credentials, log);
     // Started as the API starts a manual run; watched as the sweeper watches one.
     const started = await startRun(asRole("api", deps), tenant, options.trigger ?? "cli", {
       ...(options.approveDeactivationsOf !== undefined
@@ -165,7 +188,7 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
     }
     const { runId } = started;
     const ctx = createPipelineContext(asRole("settle", deps));
-    await watch(ctx, store, tenant.id, runId, queues, sources, options.onProgress);
+    await watch(ctx, store, tenant.id, runId, pending, pollers, options.onProgress);
     const run = await store.runs.get(tenant.id, runId);
     if (!run || run.status === "running") throw new Error(`run ${runId} of ${tenant.id} vanished`);
     return {
@@ -180,9 +203,31 @@ export async function runInProcess(options: InProcessRunOptions): Promise<RunSum
       ...(options.dryRun ? { changes } : {}),
     };
   } finally {
-    await Promise.all(sources.map((s) => s.stop()));
-    queues.close();
+    await Promise.all(pollers.map((p) => p.stop()));
   }
+}
+
+/** Messages on a queue: waiting, delayed or in flight. */
+async function messagesOn(client: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes: counts = {} } = await client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+      ],
+    }),
+  );
+  return Object.values(counts).reduce((sum, count) => sum + Number(count), 0);
+}
+
+/** Messages on the run's queues (not their dead-letter queues, which settle empties as they come). */
+async function pendingOn(sqs: LocalSqs): Promise<number> {
+  const counts = await Promise.all(
+    Object.values(sqs.queues).map((queue) => messagesOn(sqs.client, queue.url)),
+  );
+  return counts.reduce((sum, count) => sum + count, 0);
 }
 
 const isListable = (ledger: Ledger): ledger is ListableLedger =>
@@ -210,8 +255,8 @@ async function watch(
   store: PipelineStore,
   tenantId: string,
   runId: string,
-  queues: MemoryPipelineQueues,
-  sources: readonly MemoryEventSource[],
+  pending: () => Promise<number>,
+  pollers: readonly Poller[],
   onProgress: InProcessRunOptions["onProgress"],
 ): Promise<void> {
   let lastProgress = 0;
@@ -225,14 +270,14 @@ async function watch(
       lastProgress = now;
       onProgress(countsOf(await store.progress.read(tenantId, runId)));
     }
-    const idle = queues.pending === 0 && sources.every((s) => s.idle);
+    const idle = pollers.every((p) => p.idle) && (await pending()) === 0;
     idleSince = idle ? (idleSince ?? now) : undefined;
     if (idleSince !== undefined && now - idleSince >= STALLED_AFTER_MS) {
       // First what the sweeper does: the totals summed again from the operations may complete it.
       const progress = await store.progress.sum(tenantId, runId);
       if (await afterProgress(ctx, tenantId, runId, progress)) return;
       // It sent more work (the deactivation pass's chunks): not stalled after all.
-      if (queues.pending > 0) {
+      if ((await pending()) > 0) {
         idleSince = undefined;
         continue;
       }

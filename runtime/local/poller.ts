@@ -1,5 +1,6 @@
 /**
- * What Lambda's SQS event source mapping does, for the local stack: receive batches from a queue,
+ * What Lambda's SQS event source mapping does, for `npm start` and `npm run sync`: receive batches
+ * from a queue of the local SQS through the SDK client (Lambda makes these calls on its side),
  * hand them to the handler as a real-shaped SQSEvent, delete what succeeded.
  *
  * - Up to `batchSize` messages per invocation; when `maximumBatchingWindowSeconds` > 0, keeps receiving
@@ -12,17 +13,24 @@
  *   (or sooner if the handler changed it) and SQS's redrive moves them to the dead-letter queue after
  *   `maxReceiveCount` receives.
  */
-import type { BatchResultErrorEntry, Message, MessageAttributeValue } from "@aws-sdk/client-sqs";
+import {
+  type BatchResultErrorEntry,
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  type Message,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from "aws-lambda";
 import type { Log } from "../observability/logger.js";
 import type { QueueSpec } from "../pipeline/config.js";
 import { chunk } from "../store/batch.js";
 import type { QueueHandler } from "../workers/dependencies.js";
-import type { EventSourceSqs } from "./event-source-sqs.js";
 
 export interface PollerOptions {
-  /** The calls Lambda makes on its side (LocalSqs.eventSource). */
-  sqs: EventSourceSqs;
+  /** A client of the local SQS (LocalSqs.client). */
+  sqs: SQSClient;
   queueUrl: string;
   queueArn: string;
   /** The event source mapping's settings (QUEUES[name] in the pipeline). */
@@ -33,12 +41,21 @@ export interface PollerOptions {
   waitTimeSeconds?: number;
   /** Pause after a failed ReceiveMessage (emulator restarting, socket error) before trying again. */
   receiveErrorDelayMs?: number;
+  /**
+   * Takes no new batch while this answers true, asking again every `HOLD_RECHECK_MS` (`npm run sync`
+   * holds extraction while enough load chunks wait, so its memory stays flat).
+   */
+  holdWhile?: () => Promise<boolean>;
 }
 
 export interface Poller {
+  /** No invocation in flight and no batch being filled (a long poll may be waiting). */
+  readonly idle: boolean;
   /** Stops receiving, waits for the invocations in flight to finish (and their deletes), then resolves. */
   stop(): Promise<void>;
 }
+
+const HOLD_RECHECK_MS = 20;
 
 /** SQS hands out at most 10 messages per ReceiveMessage. */
 const RECEIVE_MAX = 10;
@@ -51,9 +68,13 @@ export function startPoller(options: PollerOptions): Poller {
   }
   const abort = new AbortController();
   const inFlight = new Set<Promise<void>>();
-  const receiving = receiveLoop(options, abort.signal, inFlight);
+  const state = { filling: false };
+  const receiving = receiveLoop(options, abort.signal, inFlight, state);
   let stopped: Promise<void> | undefined;
   return {
+    get idle() {
+      return !state.filling && inFlight.size === 0;
+    },
     stop() {
       stopped ??= (async () => {
         abort.abort();
@@ -72,7 +93,12 @@ export function startPoller(options: PollerOptions): Poller {
  * as Lambda's pollers do: a busy queue then costs one round trip per few invocations, not one each,
  * and slots freed together are filled together.
  */
-async function receiveLoop(options: PollerOptions, signal: AbortSignal, inFlight: Set<Promise<void>>) {
+async function receiveLoop(
+  options: PollerOptions,
+  signal: AbortSignal,
+  inFlight: Set<Promise<void>>,
+  state: { filling: boolean },
+) {
   const { mapping } = options;
   while (!signal.aborted) {
     const free = mapping.maximumConcurrency - inFlight.size;
@@ -82,10 +108,22 @@ async function receiveLoop(options: PollerOptions, signal: AbortSignal, inFlight
     }
     let batches: Message[][];
     try {
-      batches =
-        mapping.maximumBatchingWindowSeconds > 0
-          ? [await fillBatch(options, signal)]
-          : await receiveBatches(options, free, signal);
+      if (options.holdWhile && (await options.holdWhile())) {
+        await delay(HOLD_RECHECK_MS, signal);
+        continue;
+      }
+      if (mapping.maximumBatchingWindowSeconds > 0) {
+        const first = await receive(
+          options,
+          Math.min(RECEIVE_MAX, mapping.batchSize),
+          longPoll(options),
+          signal,
+        );
+        state.filling = first.length > 0;
+        batches = [await fillBatch(options, first, signal)];
+      } else {
+        batches = await receiveBatches(options, free, signal);
+      }
     } catch (error) {
       if (signal.aborted) return;
       options.log.warn("local poller: ReceiveMessage failed, retrying", {
@@ -97,8 +135,11 @@ async function receiveLoop(options: PollerOptions, signal: AbortSignal, inFlight
     }
     // A batch received just before a stop is still handled: it is in flight and must not be dropped.
     launch(options, batches, inFlight);
+    state.filling = false;
   }
 }
+
+const longPoll = (options: PollerOptions) => options.waitTimeSeconds ?? 20;
 
 /** Up to `slots` batches of at most batchSize from one ReceiveMessage (long-polling an idle queue). */
 async function receiveBatches(
@@ -110,7 +151,7 @@ async function receiveBatches(
   const received = await receive(
     options,
     Math.min(RECEIVE_MAX, slots * batchSize),
-    options.waitTimeSeconds ?? 20,
+    longPoll(options),
     signal,
   );
   return chunk(received, batchSize);
@@ -149,15 +190,9 @@ function launch(options: PollerOptions, batches: Message[][], inFlight: Set<Prom
 
 const groupOf = (message: Message): string | undefined => message.Attributes?.MessageGroupId;
 
-/** Fills one batch: a first message (long poll), then more for up to the batching window. */
-async function fillBatch(options: PollerOptions, signal: AbortSignal): Promise<Message[]> {
+/** Fills one batch from its first messages: more for up to the batching window. */
+async function fillBatch(options: PollerOptions, first: Message[], signal: AbortSignal): Promise<Message[]> {
   const { batchSize, maximumBatchingWindowSeconds } = options.mapping;
-  const first = await receive(
-    options,
-    Math.min(RECEIVE_MAX, batchSize),
-    options.waitTimeSeconds ?? 20,
-    signal,
-  );
   if (first.length === 0) return first;
   // By message id: should a held message's visibility run out within the window, its new receipt wins.
   const batch = new Map(first.map((m) => [m.MessageId, m]));
@@ -191,7 +226,19 @@ async function receive(
   waitSeconds: number,
   signal: AbortSignal,
 ): Promise<Message[]> {
-  return options.sqs.receive(options.queueUrl, maxMessages, Math.min(20, Math.max(0, waitSeconds)), signal);
+  // A stopped poller's call never reaches SQS: a receive would take messages nobody handles.
+  signal.throwIfAborted();
+  const answer = await options.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: options.queueUrl,
+      MaxNumberOfMessages: maxMessages,
+      WaitTimeSeconds: Math.min(20, Math.max(0, waitSeconds)),
+      MessageSystemAttributeNames: ["All"],
+      MessageAttributeNames: ["All"],
+    }),
+    { abortSignal: signal },
+  );
+  return answer.Messages ?? [];
 }
 
 /** Runs the handler on a batch and deletes what succeeded; returns the message groups it left messages of. */
@@ -221,10 +268,17 @@ async function makeVisible(options: PollerOptions, messages: Message[]): Promise
   for (const entries of chunk(messages, SQS_BATCH_MAX)) {
     let problem: string | undefined;
     try {
-      const failed = await options.sqs.changeVisibilityBatch(
-        options.queueUrl,
-        entries.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
+      const answer = await options.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: options.queueUrl,
+          Entries: entries.map((m, i) => ({
+            Id: String(i),
+            ReceiptHandle: m.ReceiptHandle,
+            VisibilityTimeout: 0,
+          })),
+        }),
       );
+      const failed = answer.Failed ?? [];
       if (failed.length > 0) problem = failures(failed).join("; ");
     } catch (error) {
       problem = messageOf(error);
@@ -271,10 +325,13 @@ async function deleteMessages(options: PollerOptions, records: SQSRecord[]): Pro
 
 async function deleteChunk(options: PollerOptions, records: SQSRecord[]): Promise<void> {
   try {
-    const failed = await options.sqs.deleteBatch(
-      options.queueUrl,
-      records.map((record, i) => ({ Id: String(i), ReceiptHandle: record.receiptHandle })),
+    const answer = await options.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: options.queueUrl,
+        Entries: records.map((record, i) => ({ Id: String(i), ReceiptHandle: record.receiptHandle })),
+      }),
     );
+    const failed = answer.Failed ?? [];
     if (failed.length > 0) {
       options.log.warn("local poller: some handled messages could not be deleted and will be redelivered", {
         queueArn: options.queueArn,

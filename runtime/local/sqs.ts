@@ -1,7 +1,8 @@
 /**
- * The embedded SQS of the local stack: fauxqs in this process, with the pipeline's queues created
- * exactly as the infrastructure declares them (runtime/pipeline/config.ts): same names, FIFO-ness,
- * visibility timeouts, dead-letter queues and redrive counts.
+ * The local SQS: fauxqs (an SQS emulator) serving on a loopback port, reached by the ordinary SDK
+ * client as AWS's SQS is, with the pipeline's queues created exactly as the infrastructure declares
+ * them (runtime/pipeline/config.ts): same names, FIFO-ness, visibility timeouts, dead-letter queues
+ * and redrive counts. `npm start`, `npm run sync` and the tests that need a queue all use it.
  */
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { buildApp } from "fauxqs";
@@ -14,8 +15,6 @@ import {
   type QueueSpec,
   visibilityTimeoutSeconds,
 } from "../pipeline/config.js";
-import { type EventSourceSqs, eventSourceSqs } from "./event-source-sqs.js";
-import { type Injectable, injectTransport } from "./inject-transport.js";
 
 export interface LocalQueue {
   name: string;
@@ -31,8 +30,6 @@ export interface LocalSqs<Q extends string = QueueName> {
   endpoint: string;
   region: string;
   client: SQSClient;
-  /** The calls Lambda's event source mappings make, for the local pollers. */
-  eventSource: EventSourceSqs;
   queues: Record<Q, LocalQueue>;
   /** The URL of a queue (or dead-letter queue) by its ARN, for ChangeMessageVisibility. */
   queueUrlOf(queueArn: string): string;
@@ -56,29 +53,13 @@ export interface LocalSqsOptions<Q extends string> {
 const REGION = "us-east-1";
 /** Placeholders: fauxqs accepts any signature, and the SDK must not look for real credentials. */
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
-/**
- * fauxqs checks no signature, so this process's own client does not compute one (SigV4 hashes every
- * request: about a fifth of a local call's CPU). Requests are otherwise the SDK's own.
- */
-const UNSIGNED = { sign: async <R>(request: R): Promise<R> => request };
 
-/** A client of the fauxqs in this process: requests go straight to its app, not through a socket. */
-export function localSqsClient(endpoint: string, app: Injectable): SQSClient {
-  return withoutSdkLogger(
-    new SQSClient({
-      endpoint,
-      region: REGION,
-      credentials: LOCAL_CREDENTIALS,
-      signer: UNSIGNED,
-      requestHandler: injectTransport(app),
-    }),
-  );
+/** An SDK client of the local SQS, as the workers' client of SQS in AWS. */
+export function localSqsClient(endpoint: string): SQSClient {
+  return withoutSdkLogger(new SQSClient({ endpoint, region: REGION, credentials: LOCAL_CREDENTIALS }));
 }
 
-/**
- * Starts fauxqs on a free port and creates every queue with its dead-letter queue. The port serves
- * other clients (tools, a second SDK client); `client` talks to the same app in-process.
- */
+/** Starts fauxqs on a free loopback port and creates every queue with its dead-letter queue. */
 export async function startLocalSqs<Q extends string = QueueName>(
   options: LocalSqsOptions<Q> = {},
 ): Promise<LocalSqs<Q>> {
@@ -88,11 +69,10 @@ export async function startLocalSqs<Q extends string = QueueName>(
   if (!(scale > 0)) throw new Error(`local SQS: timeScale must be above 0 (got ${scale})`);
   const baseTimeout = options.visibilityTimeoutSeconds ?? visibilityTimeoutSeconds;
 
-  // What startFauxqs does without persistence or spies, keeping the app for the in-process client.
   const app = buildApp({ logger: false, host: "localhost", defaultRegion: REGION });
   const address = await app.listen({ port: 0, host: "127.0.0.1" });
   const endpoint = `http://127.0.0.1:${new URL(address).port}`;
-  const client = localSqsClient(endpoint, app);
+  const client = localSqsClient(endpoint);
   const close = async () => {
     client.destroy();
     await app.close();
@@ -114,8 +94,7 @@ export async function startLocalSqs<Q extends string = QueueName>(
       if (!url) throw new Error(`local SQS: no queue with ARN ${queueArn}`);
       return url;
     };
-    const eventSource = eventSourceSqs(app, endpoint);
-    return { endpoint, region: REGION, client, eventSource, queues, queueUrlOf, close };
+    return { endpoint, region: REGION, client, queues, queueUrlOf, close };
   } catch (error) {
     await close();
     throw error;

@@ -186,7 +186,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const worker of Object.keys(real) as WorkerName[]) handlers[worker] = wrap(worker, real[worker]);
     const pollers: Poller[] = (Object.keys(QUEUES) as QueueName[]).flatMap((name) => [
       startPoller({
-        sqs: sqs.eventSource,
+        sqs: sqs.client,
         queueUrl: sqs.queues[name].url,
         queueArn: sqs.queues[name].arn,
         mapping: QUEUES[name],
@@ -195,7 +195,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
       // What lands in a dead-letter queue is counted by settle, as in AWS.
       startPoller({
-        sqs: sqs.eventSource,
+        sqs: sqs.client,
         queueUrl: sqs.queues[name].deadLetter.url,
         queueArn: sqs.queues[name].deadLetter.arn,
         mapping: DEAD_LETTER_MAPPING,

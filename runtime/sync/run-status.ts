@@ -2,7 +2,7 @@ import { type Counts, type Progress, type ProgressDelta, type RunStatus, zeroCou
 
 /**
  * How a run is judged, in one place: when it is complete, and how it ended. Pure: the pipeline's
- * afterProgress applies it whether the run went through Lambda, fauxqs or the in-process queue.
+ * afterProgress applies it whether the run went through Lambda or the local poller.
  */
 
 export const zeroProgress = (): Progress => ({

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTenants } from "../../runtime/tenants/registry.js";
 import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
+import { scriptCommand } from "../support/cli.js";
 
 // `npm run sync` as an operator runs it: a child process, its stdout, stderr and exit status.
 
@@ -15,23 +16,19 @@ const run = promisify(execFile);
 async function sync(args: string[], env: Record<string, string> = {}) {
   const dataDir = env.SIESA_INTEGRATION_DATA_DIR ?? (await mkdtemp(join(tmpdir(), "sync-cli-")));
   try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ["--import", "tsx", "runtime/cli/sync.ts", ...args],
-      {
-        // Credentials only from what the test passes, never from the developer's shell.
-        env: {
-          ...process.env,
-          SIESA_CONNI_KEY: "",
-          SIESA_CONNI_TOKEN: "",
-          PRODUCT_USERNAME: "",
-          PRODUCT_PASSWORD: "",
-          ...env,
-          SIESA_INTEGRATION_DATA_DIR: dataDir,
-        },
-        timeout: 60_000,
+    const { stdout, stderr } = await run(process.execPath, [...scriptCommand("sync"), ...args], {
+      // Credentials only from what the test passes, never from the developer's shell.
+      env: {
+        ...process.env,
+        SIESA_CONNI_KEY: "",
+        SIESA_CONNI_TOKEN: "",
+        PRODUCT_USERNAME: "",
+        PRODUCT_PASSWORD: "",
+        ...env,
+        SIESA_INTEGRATION_DATA_DIR: dataDir,
       },
-    );
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

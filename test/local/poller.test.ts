@@ -42,9 +42,16 @@ async function toyQueueWithMessages(
   return sqs;
 }
 
-function poll(sqs: LocalSqs<"toy">, spec: QueueSpec, handler: QueueHandler, log = recordingLog()) {
+function poll(
+  sqs: LocalSqs<"toy">,
+  spec: QueueSpec,
+  handler: QueueHandler,
+  log = recordingLog(),
+  holdWhile?: () => Promise<boolean>,
+) {
   const poller = startPoller({
-    sqs: sqs.eventSource,
+    ...(holdWhile ? { holdWhile } : {}),
+    sqs: sqs.client,
     queueUrl: sqs.queues.toy.url,
     queueArn: sqs.queues.toy.arn,
     mapping: spec,
@@ -309,6 +316,27 @@ describe("local SQS poller (Lambda's event source mapping)", () => {
 
     // assess
     expect(invocations.map((i) => i.Records.map((r) => r.body))).toEqual([["first", "second", "third"]]);
+  });
+
+  it("takes no batch while told to hold (npm run sync's backpressure), and takes it once the hold ends", async () => {
+    // prepare
+    const spec = toyQueue({ batchSize: 1 });
+    const sqs = await toyQueueWithMessages(spec, ["waiting"]);
+    const { handler, deliveries } = recordingHandler();
+    let holding = true;
+
+    // act: hold for a while, then let go
+    const poller = poll(sqs, spec, handler, recordingLog(), async () => holding);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const deliveredWhileHeld = deliveries.length;
+    const idleWhileHeld = poller.idle;
+    holding = false;
+    await eventually(() => deliveries.length === 1, "the delivery after the hold");
+
+    // assess
+    expect(deliveredWhileHeld).toBe(0);
+    expect(idleWhileHeld).toBe(true);
+    expect(await messagesOn(sqs.client, sqs.queues.toy.url)).toBe(0);
   });
 
   it("stop() waits for the invocation in flight and its delete, then receives nothing more", async () => {

@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type LocalSqs, startLocalSqs } from "../../runtime/local/sqs.js";
 import type { Ledger, PipelineStore } from "../../runtime/pipeline/ports.js";
 import type { ProductClient } from "../../runtime/products/index.js";
 import { payloadHash } from "../../runtime/sync/hash.js";
@@ -8,8 +9,8 @@ import { markForRepair, REPAIR_HASH } from "../../runtime/verify/repair.js";
 import type { VerifyReport } from "../../runtime/verify/report.js";
 import { aTenantId, type OpenedStore, STORE_IMPLEMENTATIONS } from "../store/factories.js";
 import { aTenant } from "../tenants/factories.js";
-import { CrashController, type CrashPlan, runToEnd } from "./crash-world.js";
-import { type StepWorld, stepWorld } from "./step-world.js";
+import { CrashController, type CrashPlan, LocalSqsQueues, onLocalSqs, runToEnd } from "./crash-world.js";
+import { type QueuePort, type StepWorld, stepWorld } from "./step-world.js";
 import { StrictProduct } from "./strict-products.js";
 
 // Exactly once, proven by crashing: a run is killed at every boundary a step has (before and after
@@ -22,6 +23,10 @@ import { StrictProduct } from "./strict-products.js";
 // sandbox accepts it and mints a second object, so a second create is seen, never absorbed.
 // All of it runs on both stores: the in-memory one, and DynamoDB (dynalite in `npm test`,
 // DynamoDB Local in `npm run test:dynamodb-local`), whose conditional writes are what AWS relies on.
+// On DynamoDB the messages are on the local SQS (fauxqs) too, sent through the same adapter as in
+// AWS: when and in which order a crashed message comes back, with which receive count, and when it
+// goes to its dead-letter queue, is the emulator's. On the memory store they are on the step queues,
+// fast enough to crash at every point.
 
 // Pages of 20 rows: 60 items make a split into several units, and chunks of up to 25 records.
 const ITEMS = 60;
@@ -29,17 +34,23 @@ const PAGE = 20;
 /** A page that holds every item: one unit, whose records make a chunk for each of the 4 slots. */
 const ONE_UNIT = ITEMS;
 
+/** Where each store's scenarios keep their messages. */
+const QUEUES_OF: Record<string, "step queues" | "local SQS"> = {
+  memory: "step queues",
+  DynamoDB: "local SQS",
+};
+
 /**
  * How much of the harness each store runs. A scenario takes a few ms in memory and a few hundred
- * on dynalite (every store call goes over HTTP, and the ledger writes one request per entry), so to
- * keep `npm test` quick the DynamoDB store crashes at one point in 10 when the message comes back at
- * once and one in 30 for each slower redelivery, and fast-check draws 8 schedules there instead of
- * 100. The memory store runs everything; the DynamoDB store proves the same code holds on
- * conditional writes over the wire.
+ * on dynalite with the local SQS (every store and queue call goes over HTTP, and the ledger writes
+ * one request per entry), so to keep `npm test` quick the DynamoDB store crashes at one point in 15
+ * when the message comes back at once and one in 45 for each slower redelivery, and fast-check draws
+ * 5 schedules there instead of 100. The memory store runs everything; the DynamoDB store proves the
+ * same code holds on conditional writes over the wire and on the emulator's redelivery.
  */
 const HARNESS: Record<string, { atOnceEvery: number; slowerEvery: number; schedules: number }> = {
   memory: { atOnceEvery: 1, slowerEvery: 3, schedules: 100 },
-  DynamoDB: { atOnceEvery: 10, slowerEvery: 30, schedules: 8 },
+  DynamoDB: { atOnceEvery: 15, slowerEvery: 45, schedules: 5 },
 };
 
 /**
@@ -57,17 +68,27 @@ describe.each(STORE_IMPLEMENTATIONS)("on the %s store", (storeName, open) => {
   const harness = HARNESS[storeName];
   if (!harness) throw new Error(`crash harness: no settings for the ${storeName} store`);
   let store: OpenedStore;
+  let sqs: LocalSqs | undefined;
   beforeAll(async () => {
     store = await open("crash-harness");
+    if (QUEUES_OF[storeName] === "local SQS") {
+      sqs = await startLocalSqs({ stack: "crash-harness" });
+      // The scenarios' clock is the process's Date, which fauxqs times visibility and deduplication by.
+      vi.useFakeTimers({ toFake: ["Date"] });
+    }
   });
-  afterAll(() => store?.close());
+  afterAll(async () => {
+    vi.useRealTimers();
+    await sqs?.close();
+    await store?.close();
+  });
 
   const scenario = (
     plan: CrashPlan,
     product: ProductType,
-    prepare?: (world: StepWorld, product: StrictProduct) => void,
+    prepare?: (world: HarnessWorld, product: StrictProduct) => void,
     pageSize?: number,
-  ) => runScenario(store, plan, product, prepare, pageSize);
+  ) => runScenario(store, sqs, plan, product, prepare, pageSize);
   /** How many crash points a clean run passes: each is one place to die. */
   async function crashPointsOfACleanRun(product: ProductType): Promise<number> {
     const { crash } = await scenario({ at: new Set(), duplicateEvery: 0, redelivery: "at-once" }, product);
@@ -188,7 +209,7 @@ describe.each(STORE_IMPLEMENTATIONS)("on the %s store", (storeName, open) => {
       async (productType) => {
         // prepare: the product refuses record 1; each load's message dies right after its chunk
         // was counted (its errors added), and comes back at once
-        const refuseOne = (_: StepWorld, p: StrictProduct) => {
+        const refuseOne = (_: HarnessWorld, p: StrictProduct) => {
           p.failWith = (record) => (record.key === "1" ? "rejected" : undefined);
         };
         const { crash: first } = await scenario(clean, productType, refuseOne);
@@ -398,12 +419,18 @@ describe.each(STORE_IMPLEMENTATIONS)("on the %s store", (storeName, open) => {
   });
 });
 
-/** One run of a fresh tenant (its own lease, runs and ledger in the shared store) under `plan`. */
+type HarnessWorld = StepWorld<QueuePort>;
+
+/**
+ * One run of a fresh tenant (its own lease, runs and ledger in the shared store) under `plan`, its
+ * messages on the local SQS when given, else on the step queues.
+ */
 async function runScenario(
   store: PipelineStore,
+  sqs: LocalSqs | undefined,
   plan: CrashPlan,
   productType: ProductType,
-  prepare?: (world: StepWorld, product: StrictProduct) => void,
+  prepare?: (world: HarnessWorld, product: StrictProduct) => void,
   pageSize = PAGE,
 ) {
   const tenant = aTenant((t) => {
@@ -412,7 +439,12 @@ async function runScenario(
   });
   const product = new StrictProduct(productType);
   const productClient = product as unknown as ProductClient;
-  const world = stepWorld({ items: ITEMS, pageSize, store, tenant, productClient });
+  const options = { items: ITEMS, pageSize, store, tenant, productClient };
+  const world: HarnessWorld = sqs
+    ? onLocalSqs(stepWorld({ ...options, queues: () => new LocalSqsQueues(sqs) }), (now) =>
+        vi.setSystemTime(now),
+      )
+    : stepWorld(options);
   prepare?.(world, product);
   const crash = new CrashController(plan);
   await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
@@ -424,7 +456,7 @@ async function runScenario(
 type ScenarioRuns = Awaited<ReturnType<typeof runScenario>>["runs"];
 
 /** Every ledger entry names an object of the product that holds the payload it hashes. */
-async function assertProductMatchesLedger(world: StepWorld, product: StrictProduct) {
+async function assertProductMatchesLedger(world: HarnessWorld, product: StrictProduct) {
   const ledger = await world.store.ledger.getMany(world.tenant.id, keysOf(world));
   for (const entry of ledger.values()) {
     const object = product.objects.get(entry.productId);
@@ -433,10 +465,10 @@ async function assertProductMatchesLedger(world: StepWorld, product: StrictProdu
 }
 
 /** The keys Siesa holds now. */
-const keysOf = (world: StepWorld) => world.siesa.items.map((r) => r.key);
+const keysOf = (world: HarnessWorld) => world.siesa.items.map((r) => r.key);
 
 /** Siesa between two deliveries: a record added, edited, an edit undone, a record deleted. */
-function changeSiesa(world: StepWorld, change: "insert" | "edit" | "undo" | "delete", deaths: number) {
+function changeSiesa(world: HarnessWorld, change: "insert" | "edit" | "undo" | "delete", deaths: number) {
   const items = world.siesa.items;
   const item = (key: string) => items.find((r) => r.key === key);
   if (change === "insert" && deaths === 1)

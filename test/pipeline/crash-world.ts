@@ -1,21 +1,33 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { SQSEvent } from "aws-lambda";
-import { toEvent } from "../../runtime/local/memory-event-source.js";
-import type { MemoryQueue, QueuedMessage } from "../../runtime/local/memory-queue.js";
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+} from "@aws-sdk/client-sqs";
+import type { SQSEvent, SQSRecord } from "aws-lambda";
+import { SqsPipelineQueues, SqsRedeliveryControl } from "../../runtime/aws/sqs.js";
+import { toSqsEvent } from "../../runtime/local/poller.js";
+import type { LocalSqs } from "../../runtime/local/sqs.js";
 import {
   DEAD_LETTER_MAPPING,
   QUEUES,
   type QueueName,
   type WorkerName,
 } from "../../runtime/pipeline/config.js";
-import type { Ledger, RunState } from "../../runtime/pipeline/ports.js";
+import type { Ledger, RedeliveryControl, RunState } from "../../runtime/pipeline/ports.js";
 import type { WorkerDependencies } from "../../runtime/workers/dependencies.js";
-import type { StepWorld } from "./step-world.js";
+import { type StepQueue, StepQueues, toEvent } from "./step-queues.js";
+import type { QueuePort, StepWorld } from "./step-world.js";
 
 // A process that dies: every call a step makes to the store, the queues or the product passes a
 // crash point before and after it. When the plan says so, that invocation stops dead there (its
 // promise never settles, nothing after it runs, nothing is deleted from the queue), exactly as
 // when Lambda times out or runs out of memory. The message comes back after its visibility timeout.
+// The messages live on the step queues (step-queues.ts) or on the local SQS (fauxqs): there, what
+// comes back when, in which order and with which receive count, and when a message goes to its
+// dead-letter queue, is the emulator's; the scenario's clock is the process's Date, which the test
+// moves (\`onLocalSqs\`).
 
 export interface CrashPlan {
   /** Die at these crash points, counted over the whole scenario from 0. */
@@ -25,7 +37,7 @@ export interface CrashPlan {
   /** How a crashed message comes back: at once, later, or after FIFO's deduplication window. */
   redelivery: "at-once" | "after-visibility" | "after-dedup-window";
   /** Called after each invocation that died, before its message comes back (Siesa changing meanwhile). */
-  onDeath?: (world: StepWorld, deaths: number) => void;
+  onDeath?: (world: StepWorld<QueuePort>, deaths: number) => void;
   /** Loads of different message groups run at the same time, as Lambda runs them (default: one by one). */
   parallelLoads?: boolean;
 }
@@ -164,7 +176,7 @@ function observedRuns(runs: RunState, crash: CrashController): RunState {
 }
 
 /** The world's handlers again, over ports that crash where the plan says. */
-export function crashingHandlers(world: StepWorld, crash: CrashController) {
+export function crashingHandlers(world: StepWorld<QueuePort>, crash: CrashController) {
   const deps: WorkerDependencies = {
     ...world.deps,
     runs: crashing(observedRuns(world.store.runs, crash), "runs", crash),
@@ -198,40 +210,171 @@ export function crashingHandlers(world: StepWorld, crash: CrashController) {
   return world.handlersOver(deps);
 }
 
+/** One queue as the harness's event source sees it. */
+interface HarnessQueue {
+  readonly arn: string;
+  /** Up to `max` messages, now in flight, as the records of the event Lambda builds. */
+  receive(max: number): Promise<SQSRecord[]>;
+  delete(receiptHandle: string): Promise<void>;
+  /** Visible again at once; throws when the message is no longer in flight. */
+  makeVisible(receiptHandle: string): Promise<void>;
+}
+
+interface HarnessQueues {
+  queue(name: QueueName): HarnessQueue;
+  deadLetter(name: QueueName): HarnessQueue;
+  /** Nothing waiting or in flight on any queue or dead-letter queue. */
+  empty(): Promise<boolean>;
+}
+
+function stepHarness(queues: StepQueues): HarnessQueues {
+  const of = (queue: StepQueue): HarnessQueue => ({
+    arn: queue.arn,
+    receive: async (max) => toEvent(queue.receive(max), queue.arn).Records,
+    delete: async (handle) => queue.delete(handle),
+    makeVisible: async (handle) => queue.changeVisibility(handle, 0),
+  });
+  return {
+    queue: (name) => of(queues.queues[name].queue),
+    deadLetter: (name) => of(queues.queues[name].deadLetter),
+    empty: async () => Object.values(queues.queues).every((q) => q.queue.size + q.deadLetter.size === 0),
+  };
+}
+
+/**
+ * The pipeline's queues on the local SQS, through the same adapter as in AWS (SqsPipelineQueues,
+ * SqsRedeliveryControl), and the calls Lambda's event source makes, for the harness.
+ */
+export class LocalSqsQueues extends SqsPipelineQueues implements RedeliveryControl, HarnessQueues {
+  readonly #redelivery: SqsRedeliveryControl;
+
+  constructor(private readonly sqs: LocalSqs) {
+    const urls = {} as Record<QueueName, string>;
+    for (const name of Object.keys(QUEUES) as QueueName[]) urls[name] = sqs.queues[name].url;
+    super(sqs.client, urls);
+    this.#redelivery = new SqsRedeliveryControl(sqs.client, sqs.queueUrlOf);
+  }
+
+  retryLater(queueArn: string, receiptHandle: string, delaySeconds: number): Promise<void> {
+    return this.#redelivery.retryLater(queueArn, receiptHandle, delaySeconds);
+  }
+
+  queue(name: QueueName): HarnessQueue {
+    return this.#of(this.sqs.queues[name]);
+  }
+
+  deadLetter(name: QueueName): HarnessQueue {
+    return this.#of(this.sqs.queues[name].deadLetter);
+  }
+
+  async empty(): Promise<boolean> {
+    const urls = Object.values(this.sqs.queues).flatMap((q) => [q.url, q.deadLetter.url]);
+    for (const url of urls) {
+      const { Attributes: counts = {} } = await this.sqs.client.send(
+        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["All"] }),
+      );
+      const on =
+        Number(counts.ApproximateNumberOfMessages) +
+        Number(counts.ApproximateNumberOfMessagesNotVisible) +
+        Number(counts.ApproximateNumberOfMessagesDelayed);
+      if (on > 0) return false;
+    }
+    return true;
+  }
+
+  #of(queue: { url: string; arn: string }): HarnessQueue {
+    const { client } = this.sqs;
+    return {
+      arn: queue.arn,
+      receive: async (max) => {
+        const { Messages: messages = [] } = await client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queue.url,
+            MaxNumberOfMessages: Math.min(10, max),
+            WaitTimeSeconds: 0,
+            MessageSystemAttributeNames: ["All"],
+          }),
+        );
+        return toSqsEvent(messages, queue.arn).Records;
+      },
+      delete: async (handle) => {
+        await client.send(new DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: handle }));
+      },
+      makeVisible: async (handle) => {
+        await client.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: queue.url,
+            ReceiptHandle: handle,
+            VisibilityTimeout: 0,
+          }),
+        );
+      },
+    };
+  }
+}
+
+/**
+ * A world on the local SQS: its clock is the process's Date (fauxqs times visibility and FIFO
+ * deduplication by it), which must be faked (`vi.useFakeTimers({ toFake: ["Date"] })`).
+ */
+export function onLocalSqs<W extends StepWorld<QueuePort>>(
+  world: W,
+  setSystemTime: (now: number) => void,
+): W {
+  setSystemTime(world.clock.now);
+  const advance = world.clock.advance.bind(world.clock);
+  world.clock.advance = (ms) => {
+    advance(ms);
+    setSystemTime(world.clock.now);
+  };
+  return world;
+}
+
+function harnessOf(queues: QueuePort): HarnessQueues {
+  if (queues instanceof StepQueues) return stepHarness(queues);
+  if (queues instanceof LocalSqsQueues) return queues;
+  throw new Error("crash harness: the world's queues are neither the step queues nor the local SQS");
+}
+
 /**
  * Runs every queue (and dead-letter queue, through settle) until nothing is left, as Lambda's event
  * source mappings would, crashing and duplicating deliveries as the plan says. Returns the number
  * of invocations.
  */
 export async function runToEnd(
-  world: StepWorld,
+  world: StepWorld<QueuePort>,
   crash: CrashController,
   plan: CrashPlan,
   maxRounds = 2_000,
 ): Promise<number> {
+  const queues = harnessOf(world.queues);
   // A container whose invocation died is gone with what it held (its clients, its product slots):
   // the next invocations run in a fresh one.
   let handlers = crashingHandlers(world, crash);
   let invocations = 0;
-  const deliver = async (queue: MemoryQueue, worker: WorkerName, batch: number): Promise<number> => {
+  const deliver = async (queue: HarnessQueue, worker: WorkerName, batch: number): Promise<number> => {
     const handler = handlers[worker];
     if (plan.parallelLoads && worker === "load") {
-      // One invocation per message received at once: FIFO hands out one message per group.
-      const received = queue.receive(10);
-      await Promise.all(received.map((message) => deliverOne(queue, handler, [message])));
+      // Messages of different groups run at once; a group's messages in order, in one invocation.
+      const received = await queue.receive(10);
+      const groups = new Map<string, SQSRecord[]>();
+      for (const record of received) {
+        const group = record.attributes.MessageGroupId ?? record.messageId;
+        groups.set(group, [...(groups.get(group) ?? []), record]);
+      }
+      await Promise.all([...groups.values()].map((records) => deliverOne(queue, handler, records)));
       return received.length;
     }
-    const messages = queue.receive(batch);
-    return deliverOne(queue, handler, messages);
+    return deliverOne(queue, handler, await queue.receive(batch));
   };
   let deaths = 0;
   const deliverOne = async (
-    queue: MemoryQueue,
+    queue: HarnessQueue,
     handler: (typeof handlers)[WorkerName],
-    messages: QueuedMessage[],
+    records: SQSRecord[],
   ): Promise<number> => {
-    if (messages.length === 0) return 0;
-    const event = toEvent(messages, queue.arn);
+    if (records.length === 0) return 0;
+    const event: SQSEvent = { Records: records };
     invocations++;
     const twice = plan.duplicateEvery > 0 && invocations % plan.duplicateEvery === 0;
     const runs = [crash.invoke(() => handler(event))];
@@ -241,38 +384,39 @@ export async function runToEnd(
     if (answers.includes("died")) handlers = crashingHandlers(world, crash);
     if (answer === undefined || answer === "died") {
       plan.onDeath?.(world, ++deaths);
-      afterDeath(world, queue, messages, plan);
-      return messages.length;
+      await afterDeath(world, queue, records, plan);
+      return records.length;
     }
     const failed = new Set(answer.batchItemFailures.map((f) => f.itemIdentifier));
-    for (const m of messages) if (!failed.has(m.messageId) && m.receiptHandle) queue.delete(m.receiptHandle);
-    return messages.length;
+    for (const r of records) if (!failed.has(r.messageId)) await queue.delete(r.receiptHandle);
+    return records.length;
   };
   for (let round = 0; round < maxRounds; round++) {
     let handled = 0;
     for (const name of Object.keys(QUEUES) as QueueName[]) {
-      const { queue, deadLetter } = world.queues.queues[name];
-      handled += await deliver(queue, QUEUES[name].consumer, QUEUES[name].batchSize);
-      handled += await deliver(deadLetter, "settle", DEAD_LETTER_MAPPING.batchSize);
+      handled += await deliver(queues.queue(name), QUEUES[name].consumer, QUEUES[name].batchSize);
+      handled += await deliver(queues.deadLetter(name), "settle", DEAD_LETTER_MAPPING.batchSize);
     }
     if (handled === 0) {
-      if (world.queues.pending === 0 && deadLettersEmpty(world)) return invocations;
+      if (await queues.empty()) return invocations;
       world.clock.advance(60_000); // let messages in flight or backing off come back
     }
   }
   throw new Error(`the queues did not empty in ${maxRounds} rounds (crashes: ${crash.crashed.join("; ")})`);
 }
 
-const deadLettersEmpty = (world: StepWorld) =>
-  (Object.keys(QUEUES) as QueueName[]).every((name) => world.queues.queues[name].deadLetter.size === 0);
-
 const copyOf = (event: SQSEvent): SQSEvent => JSON.parse(JSON.stringify(event));
 
-function afterDeath(world: StepWorld, queue: MemoryQueue, messages: QueuedMessage[], plan: CrashPlan) {
+async function afterDeath(
+  world: StepWorld<QueuePort>,
+  queue: HarnessQueue,
+  records: SQSRecord[],
+  plan: CrashPlan,
+) {
   if (plan.redelivery === "after-visibility") return; // back after the queue's visibility timeout
-  for (const m of messages) {
+  for (const r of records) {
     try {
-      if (m.receiptHandle) queue.changeVisibility(m.receiptHandle, 0);
+      await queue.makeVisible(r.receiptHandle);
     } catch {
       // the duplicate invocation finished it and it was deleted
     }

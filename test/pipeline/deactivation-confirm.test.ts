@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { toEvent } from "../../runtime/local/memory-event-source.js";
 import { startRun } from "../../runtime/pipeline/start-run.js";
 import type { KeyRange } from "../../runtime/siesa/index.js";
 import { SiesaUnconfirmedError } from "../../runtime/siesa/index.js";
+import { toEvent } from "./step-queues.js";
 import { deliver, drain, type StepWorld, stepWorld } from "./step-world.js";
 
 // The deactivation pass asks Siesa again, by id, for what a complete extraction did not return, and

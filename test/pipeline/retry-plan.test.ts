@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
-import { toEvent } from "../../runtime/local/memory-event-source.js";
 import { QUEUES, visibilityTimeoutSeconds } from "../../runtime/pipeline/config.js";
 import { SIZES_ONLY_REASON } from "../../runtime/pipeline/extract-unit.js";
 import { LoadChunkSchema, parseMessage } from "../../runtime/pipeline/messages.js";
@@ -14,6 +13,7 @@ import { openStore } from "../../runtime/store/local.js";
 import { payloadHash } from "../../runtime/sync/hash.js";
 import type { RecordMapper } from "../../runtime/sync/ports.js";
 import { aTenant } from "../tenants/factories.js";
+import { toEvent } from "./step-queues.js";
 import {
   deliver,
   drain,

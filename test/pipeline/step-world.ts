@@ -2,15 +2,17 @@ import type { SQSEvent } from "aws-lambda";
 import type { FunctionName } from "../../runtime/aws/secret-access.js";
 import type { TenantClients } from "../../runtime/compose.js";
 import { credentialsOf } from "../../runtime/local/credentials.js";
-import { toEvent } from "../../runtime/local/memory-event-source.js";
-import { MemoryPipelineQueues } from "../../runtime/local/memory-pipeline-queues.js";
-import type { MemoryQueue } from "../../runtime/local/memory-queue.js";
 import { type AccessDeniedError, scopeToRole } from "../../runtime/local/role-scope.js";
 import { localTenantDirectory } from "../../runtime/local/tenants.js";
 import type { QueueName, WorkerName } from "../../runtime/pipeline/config.js";
 import { QUEUES } from "../../runtime/pipeline/config.js";
 import { createPipelineContext, type PipelineContext } from "../../runtime/pipeline/context.js";
-import type { MetricsSink, PipelineStore } from "../../runtime/pipeline/ports.js";
+import type {
+  MetricsSink,
+  PipelineQueues,
+  PipelineStore,
+  RedeliveryControl,
+} from "../../runtime/pipeline/ports.js";
 import type { ProductClient } from "../../runtime/products/index.js";
 import {
   type KeyRange,
@@ -26,9 +28,10 @@ import type { QueueHandler, WorkerDependencies } from "../../runtime/workers/dep
 import { createWorkerHandlers } from "../../runtime/workers/index.js";
 import { quietLog } from "../support/log.js";
 import { aTenant } from "../tenants/factories.js";
+import { type StepQueue, StepQueues, toEvent } from "./step-queues.js";
 
 // Factories for the pipeline steps' unit tests: the real handlers over a store (the in-memory one
-// unless the test passes another, e.g. DynamoDB over dynalite) and the in-process queues, a clock the test moves, and stand-ins for Siesa and the product that the test
+// unless the test passes another, e.g. DynamoDB over dynalite) and the step queues (step-queues.ts), a clock the test moves, and stand-ins for Siesa and the product that the test
 // scripts (as Powertools' tests build SQS events from factories).
 
 export const T0 = Date.parse("2026-11-30T10:00:00.000Z");
@@ -159,10 +162,14 @@ export interface RecordedMetric {
   dimensions: Record<string, string>;
 }
 
-export interface StepWorld {
+/** What the workers need of the queues: sending, and changing a received message's visibility. */
+export type QueuePort = PipelineQueues & RedeliveryControl;
+
+export interface StepWorld<Q extends QueuePort = StepQueues> {
   tenant: Tenant;
   store: PipelineStore;
-  queues: MemoryPipelineQueues;
+  /** The step queues unless the world was given others (the crash harness: the local SQS). */
+  queues: Q;
   siesa: FakeSiesa;
   product: FakeProduct;
   metrics: RecordedMetric[];
@@ -180,7 +187,7 @@ export interface StepWorld {
   clock: { now: number; advance(ms: number): void };
 }
 
-export function stepWorld(
+export function stepWorld<Q extends QueuePort = StepQueues>(
   options: {
     items?: number;
     /** Rows per Siesa page (default 100): smaller means more units and splits for fewer items. */
@@ -191,8 +198,10 @@ export function stepWorld(
     mapper?: RecordMapper;
     /** The run state: a fresh in-memory store unless given (one shared store needs a tenant per world). */
     store?: PipelineStore;
+    /** Other queues than the step queues, given the world's clock. */
+    queues?: (now: () => number) => Q;
   } = {},
-): StepWorld {
+): StepWorld<Q> {
   const tenant =
     options.tenant ??
     aTenant((t) => {
@@ -205,7 +214,7 @@ export function stepWorld(
     },
   };
   const store = options.store ?? memoryPipelineStore();
-  const queues = new MemoryPipelineQueues({ now: () => clock.now });
+  const queues = (options.queues?.(() => clock.now) ?? new StepQueues(() => clock.now)) as Q;
   const siesa = new FakeSiesa(options.items ?? 250, options.pageSize);
   const product = new FakeProduct();
   const metrics: RecordedMetric[] = [];
@@ -293,20 +302,20 @@ function failingOnDenial(
 }
 
 /** Receives up to `max` messages from `queue` and builds the event Lambda would pass. */
-export function receiveEvent(queue: MemoryQueue, max = 10): SQSEvent {
+export function receiveEvent(queue: StepQueue, max = 10): SQSEvent {
   return toEvent(queue.receive(max), queue.arn);
 }
 
 /** An event for a message that was never on a queue (a factory for a given body and receive count). */
-export function eventOf(queue: MemoryQueue, body: unknown, receiveCount = 1): SQSEvent {
+export function eventOf(queue: StepQueue, body: unknown, receiveCount = 1): SQSEvent {
   queue.send(typeof body === "string" ? body : JSON.stringify(body), fifoOptions(queue, body));
   const [message] = queue.receive(1);
   if (!message) throw new Error(`queue ${queue.name}: the message was not received`);
   return toEvent([{ ...message, receiveCount }], queue.arn);
 }
 
-const fifoOptions = (queue: MemoryQueue, body: unknown) =>
-  queue.options.fifo ? { groupId: "test", deduplicationId: JSON.stringify(body) } : {};
+const fifoOptions = (queue: StepQueue, body: unknown) =>
+  queue.fifo ? { groupId: "test", deduplicationId: JSON.stringify(body) } : {};
 
 /**
  * What Lambda's event source mapping does, one step at a time: receives a batch, invokes the

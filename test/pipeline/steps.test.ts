@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/http/errors.js";
-import { toEvent } from "../../runtime/local/memory-event-source.js";
 import { METRICS } from "../../runtime/observability/metric-names.js";
 import { afterProgress } from "../../runtime/pipeline/after-progress.js";
 import { QUEUES, visibilityTimeoutSeconds } from "../../runtime/pipeline/config.js";
@@ -17,12 +16,14 @@ import { createSweeper } from "../../runtime/workers/index.js";
 import { createKongSandbox, SANDBOX_KONG_CREDENTIALS } from "../../sandbox/kong.js";
 import { clientOptions, recordingPolicy, serve } from "../products/support.js";
 import { aTenant } from "../tenants/factories.js";
+import { toEvent } from "./step-queues.js";
 import {
   deliver,
   drain,
   eventOf,
   kongMapper,
   receiveEvent,
+  type StepWorld,
   startScheduledRun,
   stepWorld,
   T0,
@@ -31,7 +32,7 @@ import {
 // Each pipeline step on the in-memory store, driven by SQS events as Lambda builds them: what a step
 // decides, what it sends on, what it counts, and what a redelivery changes (nothing).
 
-const countsOf = async (world: ReturnType<typeof stepWorld>, runId: string) =>
+const countsOf = async (world: StepWorld, runId: string) =>
   (await world.store.runs.get(world.tenant.id, runId))?.counts;
 
 describe("dispatch", () => {
@@ -474,10 +475,9 @@ describe("dispatch, after the run ended", () => {
 
 describe("the end of a run", () => {
   /** How often the run ended: one RunFinished metric per end. */
-  const ends = (world: ReturnType<typeof stepWorld>) =>
-    world.metrics.filter((m) => m.name === METRICS.runFinished).length;
+  const ends = (world: StepWorld) => world.metrics.filter((m) => m.name === METRICS.runFinished).length;
   /** The deactivation passes sent, counted at the send (the queue drops a copy it saw). */
-  const countingPasses = (world: ReturnType<typeof stepWorld>) => {
+  const countingPasses = (world: StepWorld) => {
     const sent: string[] = [];
     const send = world.queues.sendDeactivationPass.bind(world.queues);
     world.queues.sendDeactivationPass = async (pass, concurrency) => {
@@ -541,7 +541,7 @@ describe("the end of a run", () => {
 
 describe("settle: what dies with a worker is still counted", () => {
   /** Lets messages whose last delivery never answered reach their dead-letter queue, and settles them. */
-  const settleDeadLetters = async (world: ReturnType<typeof stepWorld>) => {
+  const settleDeadLetters = async (world: StepWorld) => {
     for (const queue of ["pages", "loads"] as const) {
       if (world.queues.queues[queue].queue.size === 0) continue; // nothing of it died
       world.clock.advance(visibilityTimeoutSeconds(QUEUES[queue]) * 1000);
@@ -564,7 +564,7 @@ describe("settle: what dies with a worker is still counted", () => {
    * comes back after the queue's visibility timeout (within the run's lease: past it a load writes
    * nothing).
    */
-  const die = (world: ReturnType<typeof stepWorld>, queue: "pages" | "loads") => {
+  const die = (world: StepWorld, queue: "pages" | "loads") => {
     world.clock.advance(visibilityTimeoutSeconds(QUEUES[queue]) * 1000);
     return world.queues.queues[queue].queue.receive(1).length;
   };

@@ -10,7 +10,7 @@ import { deliver, type StepWorld, stepWorld } from "../pipeline/step-world.js";
 import { aTenant } from "../tenants/factories.js";
 
 // The verify run on the in-memory ports (test/pipeline/step-world.ts): the API's dependencies and the
-// real workers over one store and the in-process queues, and a Kong sandbox over HTTP whose every
+// real workers over one store and the step queues, and a Kong sandbox over HTTP whose every
 // answer takes `answerMs` of the world's clock, so the functions' time is checked without waiting.
 
 const servers: RunningServer[] = [];
