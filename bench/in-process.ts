@@ -1,9 +1,9 @@
-import { type InProcessRunOptions, type RunSummary, runInProcess } from "../runtime/local/in-process.js";
-import { withSandboxUrls } from "../runtime/local/tenants.js";
-import { logger } from "../runtime/observability/logger.js";
-import { dynamoPipelineStore } from "../runtime/store/dynamo.js";
-import { openStore, type Store } from "../runtime/store/local.js";
-import type { Tenant } from "../runtime/tenants/schema.js";
+import { type InProcessRunOptions, type RunSummary, runInProcess } from "../runtime/cli/in-process.js";
+import type { Tenant } from "../runtime/core/domain/tenant.js";
+import { logger } from "../runtime/core/observability/logger.js";
+import { withSandboxUrls } from "../runtime/edges/local/tenants.js";
+import { dynamoPipelineStore } from "../runtime/edges/store/dynamo.js";
+import { openStore, type Store } from "../runtime/wiring/local-store.js";
 import { type SandboxProcess, spawnSandboxes } from "../sandbox/process.js";
 
 /**

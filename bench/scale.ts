@@ -11,10 +11,10 @@
  * "runs":[{"run","seconds","ofLimit","siesaRequests","dollarsPerRun","dollarsPerTenantMonth",…}],"prices"}
  */
 import { parseOrExit, wholeNumber } from "../runtime/cli/args.js";
-import type { RunSummary } from "../runtime/local/in-process.js";
-import { logger } from "../runtime/observability/logger.js";
-import { BARCODES_QUERY, ITEMS_QUERY, MAX_PAGE_SIZE } from "../runtime/siesa/connection.js";
-import { loadTenants } from "../runtime/tenants/registry.js";
+import type { RunSummary } from "../runtime/cli/in-process.js";
+import { logger } from "../runtime/core/observability/logger.js";
+import { BARCODES_QUERY, ITEMS_QUERY, MAX_PAGE_SIZE } from "../runtime/edges/http/siesa/connection.js";
+import { loadTenants } from "../runtime/wiring/tenant-registry.js";
 import { spawnDynalite } from "../sandbox/dynalite-process.js";
 import { countCapacity } from "./capacity.js";
 import { inProcessBench } from "./in-process.js";

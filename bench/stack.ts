@@ -23,9 +23,9 @@
 import { once } from "node:events";
 import { Worker } from "node:worker_threads";
 import { parseOrExit, wholeNumber } from "../runtime/cli/args.js";
-import { type LocalStack, startLocalStack } from "../runtime/local/stack.js";
-import { logger } from "../runtime/observability/logger.js";
-import type { Counts } from "../runtime/sync/model.js";
+import { type LocalStack, startLocalStack } from "../runtime/cli/stack.js";
+import type { Counts } from "../runtime/core/domain/model.js";
+import { logger } from "../runtime/core/observability/logger.js";
 import { spawnDynalite } from "../sandbox/dynalite-process.js";
 import { type CapacityCount, countCapacity } from "./capacity.js";
 import { inProcessBench } from "./in-process.js";

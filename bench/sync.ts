@@ -10,8 +10,8 @@
  *   npm run bench:sync [-- --items 10000 --latency-ms 50 --concurrency 4]
  */
 import { parseOrExit, wholeNumber } from "../runtime/cli/args.js";
-import { logger } from "../runtime/observability/logger.js";
-import { loadTenants } from "../runtime/tenants/registry.js";
+import { logger } from "../runtime/core/observability/logger.js";
+import { loadTenants } from "../runtime/wiring/tenant-registry.js";
 import { spawnDynalite } from "../sandbox/dynalite-process.js";
 import { inProcessBench } from "./in-process.js";
 

@@ -1,9 +1,9 @@
 import type { SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { batchesWithinLimits } from "../runtime/aws/sqs.js";
-import { WORKERS, type WorkerName } from "../runtime/pipeline/config.js";
-import type { PipelineQueues, RedeliveryControl } from "../runtime/pipeline/ports.js";
-import type { QueueHandler } from "../runtime/workers/dependencies.js";
+import { WORKERS, type WorkerName } from "../runtime/core/domain/pipeline-config.js";
+import type { QueueHandler } from "../runtime/core/ports/dependencies.js";
+import type { PipelineQueues, RedeliveryControl } from "../runtime/core/ports/pipeline.js";
+import { batchesWithinLimits } from "../runtime/edges/aws/sqs.js";
 import { HOURS_A_MONTH, PRICES, SQS_BILLED_CHUNK_BYTES } from "./prices.js";
 
 /** What one run used of what AWS bills, as counted at the handlers and the queue port. */
@@ -115,7 +115,7 @@ export interface RunCost {
   dynamodb: number;
   scheduler: number;
   total: number;
-  /** Lambda GB-seconds at each function's declared memory (runtime/pipeline/config.ts). */
+  /** Lambda GB-seconds at each function's declared memory (runtime/core/domain/pipeline-config.ts). */
   gbSeconds: number;
   lambdaRequests: number;
   sqsRequests: number;

@@ -1,10 +1,10 @@
 // Types only: the local stack and the test worlds read FUNCTION_ACCESS without loading Pulumi.
 import type * as pulumi from "@pulumi/pulumi";
-import { PROJECT } from "../runtime/aws/names.js";
-import { type FunctionName, SECRETS_READ, secretSystems } from "../runtime/aws/secret-access.js";
-import { QUEUES, type QueueName } from "../runtime/pipeline/config.js";
-import { LEASE_KEY_PREFIX } from "../runtime/store/lease.js";
-import { TABLE_DEFINITIONS, type TableNames } from "../runtime/store/tables.js";
+import { QUEUES, type QueueName } from "../runtime/core/domain/pipeline-config.js";
+import { PROJECT } from "../runtime/core/domain/resource-names.js";
+import { type FunctionName, SECRETS_READ, secretSystems } from "../runtime/core/domain/secret-access.js";
+import { LEASE_KEY_PREFIX } from "../runtime/edges/store/lease.js";
+import { TABLE_DEFINITIONS, type TableNames } from "../runtime/edges/store/tables.js";
 
 /**
  * What each function may touch: the one place to read (and review) the system's permissions.
@@ -27,7 +27,7 @@ export interface FunctionAccess {
   tables: Partial<Record<TableKind, TableAccess>>;
   /**
    * Takes or releases tenant leases: PutItem and DeleteItem on the tenants table, only on items whose
-   * key starts with `lease#` (runtime/store/lease.ts). Tenant configuration, the other items of that
+   * key starts with `lease#` (runtime/edges/store/lease.ts). Tenant configuration, the other items of that
    * table, stays read-only for every function: only the Pulumi program writes it.
    */
   leases: boolean;
@@ -41,7 +41,7 @@ export interface FunctionAccess {
   health?: boolean;
 }
 
-// Which tenant secrets each function reads is SECRETS_READ (runtime/aws/secret-access.ts), shared
+// Which tenant secrets each function reads is SECRETS_READ (runtime/core/domain/secret-access.ts), shared
 // with the runtime's credential loader.
 export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
   // Opens the schedule's runs (the tenant's lease, the run record) and fans the first units out; ends a

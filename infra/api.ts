@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { apiTokensSecretName } from "../runtime/aws/names.js";
-import { API_FUNCTION } from "../runtime/pipeline/config.js";
+import { API_FUNCTION } from "../runtime/core/domain/pipeline-config.js";
+import { apiTokensSecretName } from "../runtime/core/domain/resource-names.js";
 import type { StackContext } from "./context.js";
 import { ServiceFunction } from "./function.js";
 import { accessResources, type CodeSource, type Pipeline } from "./pipeline.js";
@@ -48,7 +48,7 @@ export class Api extends pulumi.ComponentResource {
       {
         name: apiTokensSecretName(settings.stack),
         description:
-          'Hashed API tokens (runtime/aws/tokens.ts): [{"sha256":"…","principal":{"kind":"operator"},"name":"…"}]',
+          'Hashed API tokens (runtime/edges/aws/tokens.ts): [{"sha256":"…","principal":{"kind":"operator"},"name":"…"}]',
         recoveryWindowInDays: settings.dataProtection ? 30 : 7,
         tags: context.tags(),
       },

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { ENV } from "../runtime/aws/names.js";
+import { ENV } from "../runtime/core/domain/resource-names.js";
 
 const run = promisify(execFile);
 

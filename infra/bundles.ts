@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { build } from "esbuild";
-import { API_FUNCTION, WORKERS, type WorkerSpec } from "../runtime/pipeline/config.js";
+import { API_FUNCTION, WORKERS, type WorkerSpec } from "../runtime/core/domain/pipeline-config.js";
 import type { FunctionName } from "./access.js";
 
 /**
@@ -17,7 +17,7 @@ import type { FunctionName } from "./access.js";
 export const REPOSITORY_ROOT = fileURLToPath(new URL("../", import.meta.url));
 const DIST = path.join(REPOSITORY_ROOT, "dist", "lambda");
 
-/** Every function the stack deploys, with its entry, timeout and memory (runtime/pipeline/config.ts). */
+/** Every function the stack deploys, with its entry, timeout and memory (runtime/core/domain/pipeline-config.ts). */
 export const FUNCTIONS: Readonly<Record<FunctionName, WorkerSpec>> = { ...WORKERS, api: API_FUNCTION };
 export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 
@@ -47,7 +47,7 @@ export class MissingEntryError extends Error {
   constructor(readonly missing: BundleTarget[]) {
     const lines = missing.map((t) => `  ${t.name}: ${t.entry} does not exist`);
     super(
-      `cannot bundle ${missing.length === 1 ? "a Lambda function" : `${missing.length} Lambda functions`} (entries are declared in runtime/pipeline/config.ts):\n${lines.join("\n")}`,
+      `cannot bundle ${missing.length === 1 ? "a Lambda function" : `${missing.length} Lambda functions`} (entries are declared in runtime/core/domain/pipeline-config.ts):\n${lines.join("\n")}`,
     );
   }
 }
@@ -62,7 +62,7 @@ export function checkEntries(targets: readonly BundleTarget[]): void {
 }
 
 /**
- * What GET /health reports as the version (`__VERSION__`, runtime/aws/api-dependencies.ts): the
+ * What GET /health reports as the version (`__VERSION__`, runtime/wiring/aws-api-dependencies.ts): the
  * package version and the commit, when built from a git checkout.
  */
 export function buildVersion(): string {

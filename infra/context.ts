@@ -1,4 +1,4 @@
-import { PROJECT, resourceName } from "../runtime/aws/names.js";
+import { PROJECT, resourceName } from "../runtime/core/domain/resource-names.js";
 import type { StackSettings } from "./settings.js";
 
 /** What every component needs to know about the stack it is part of. */
@@ -30,4 +30,4 @@ export function stackContext(settings: StackSettings): StackContext {
   };
 }
 
-export { tablePrefix } from "../runtime/aws/names.js";
+export { tablePrefix } from "../runtime/core/domain/resource-names.js";

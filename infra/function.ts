@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV } from "../runtime/aws/names.js";
-import type { WorkerSpec } from "../runtime/pipeline/config.js";
+import type { WorkerSpec } from "../runtime/core/domain/pipeline-config.js";
+import { ENV } from "../runtime/core/domain/resource-names.js";
 import type { AccessResources, FunctionName, PolicyStatement } from "./access.js";
 import { statementsFor } from "./access.js";
 import { HANDLER } from "./bundles.js";

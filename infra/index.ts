@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { scheduleGroupName } from "../runtime/aws/names.js";
-import { QUEUES, type QueueName } from "../runtime/pipeline/config.js";
-import { loadTenants } from "../runtime/tenants/registry.js";
+import { QUEUES, type QueueName } from "../runtime/core/domain/pipeline-config.js";
+import { scheduleGroupName } from "../runtime/core/domain/resource-names.js";
+import { loadTenants } from "../runtime/wiring/tenant-registry.js";
 import { Api } from "./api.js";
 import { buildBundles, codeArchive } from "./bundles.js";
 import { stackContext } from "./context.js";

@@ -3,11 +3,11 @@ import {
   METRIC_NAMESPACE,
   METRICS,
   SERVICE_NAME,
-} from "../runtime/observability/metric-names.js";
+} from "../runtime/core/observability/metric-names.js";
 
 /**
  * The metric series the alarms and the dashboard read, as the workers emit them
- * (runtime/aws/metrics.ts, names from runtime/observability/metric-names.ts). Each metric is emitted
+ * (runtime/edges/aws/metrics.ts, names from runtime/core/observability/metric-names.ts). Each metric is emitted
  * with two dimension sets, and Powertools adds `service` to both:
  * - `{service, stack}`: what the stack alarms watch, so a new tenant needs no new alarm;
  * - `{service, tenantId}` (+ `status` on RunFinished, + `api`, `status` on ApiErrors): the
@@ -16,7 +16,7 @@ import {
  */
 export const NAMESPACE = METRIC_NAMESPACE;
 
-/** Powertools' default dimension: the service name runtime/aws/metrics.ts gives its Metrics. */
+/** Powertools' default dimension: the service name runtime/edges/aws/metrics.ts gives its Metrics. */
 export const SERVICE_DIMENSION = { service: SERVICE_NAME } as const;
 
 export const stackSeries = (stack: string): Record<string, string> => ({

@@ -189,7 +189,7 @@ export class Observability extends pulumi.ComponentResource {
       },
     );
 
-    // The API refuses every token 15 minutes after its token list stopped loading (runtime/aws/tokens.ts).
+    // The API refuses every token 15 minutes after its token list stopped loading (runtime/edges/aws/tokens.ts).
     alarm(
       "api-token-list-reload-failed",
       "The API could not reload its token list (the secret is unreadable or invalid)",

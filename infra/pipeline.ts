@@ -1,7 +1,5 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV, QUEUE_URL_ENV } from "../runtime/aws/names.js";
-import { METRIC_NAMESPACE } from "../runtime/observability/metric-names.js";
 import {
   DEAD_LETTER_MAPPING,
   deadLetterSuffix,
@@ -11,13 +9,15 @@ import {
   visibilityTimeoutSeconds,
   WORKERS,
   type WorkerName,
-} from "../runtime/pipeline/config.js";
+} from "../runtime/core/domain/pipeline-config.js";
+import { ENV, QUEUE_URL_ENV } from "../runtime/core/domain/resource-names.js";
+import { METRIC_NAMESPACE } from "../runtime/core/observability/metric-names.js";
 import { type AccessResources, type FunctionName, tenantSecretArnPattern } from "./access.js";
 import { STACK_TAG, type StackContext, TENANT_TAG, tablePrefix } from "./context.js";
 import { ServiceFunction } from "./function.js";
 import type { Storage } from "./storage.js";
 
-/** Base of the retry backoff of failed messages (runtime/pipeline/config.ts retryDelaySeconds). */
+/** Base of the retry backoff of failed messages (runtime/core/domain/pipeline-config.ts retryDelaySeconds). */
 export const RETRY_BASE_SECONDS = 30;
 const DAY_SECONDS = 24 * 60 * 60;
 
@@ -30,7 +30,7 @@ export interface QueuePair {
 export type CodeSource = (fn: FunctionName) => pulumi.asset.Archive;
 
 /**
- * sync-requests → dispatch → pages → extract → loads → load, as runtime/pipeline/config.ts declares
+ * sync-requests → dispatch → pages → extract → loads → load, as runtime/core/domain/pipeline-config.ts declares
  * it: each queue with its dead-letter queue and redrive count, visibility 6× its consumer's timeout,
  * SQS-managed encryption; one function per worker; one event source mapping per queue with the
  * batch size, batching window and maximum concurrency the runtime expects, reporting partial batch
@@ -39,7 +39,7 @@ export type CodeSource = (fn: FunctionName) => pulumi.asset.Archive;
 export class Pipeline extends pulumi.ComponentResource {
   readonly queues: Readonly<Record<QueueName, QueuePair>>;
   readonly workers: Readonly<Record<WorkerName, ServiceFunction>>;
-  /** The environment every function (workers and API) reads its wiring from (ENV in runtime/aws/names.ts). */
+  /** The environment every function (workers and API) reads its wiring from (ENV in runtime/core/domain/resource-names.ts). */
   readonly environment: Readonly<Record<string, pulumi.Input<string>>>;
 
   constructor(
@@ -60,7 +60,7 @@ export class Pipeline extends pulumi.ComponentResource {
       [ENV.tablePrefix]: tablePrefix(settings.stack),
       ...Object.fromEntries(entries(queues).map(([key, pair]) => [QUEUE_URL_ENV[key], pair.queue.url])),
       [ENV.retryBaseSeconds]: String(RETRY_BASE_SECONDS),
-      // Read by runtime/observability/logger.ts and Powertools Metrics.
+      // Read by runtime/core/observability/logger.ts and Powertools Metrics.
       SIESA_INTEGRATION_ENV: settings.environment,
       POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
     };

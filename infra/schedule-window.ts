@@ -1,4 +1,4 @@
-import { parseSchedule } from "../runtime/tenants/schedule.js";
+import { parseSchedule } from "../runtime/core/domain/schedule.js";
 
 /**
  * The flexible time window of a tenant's schedule: EventBridge may start the sync anywhere inside

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { scheduleGroupName } from "../runtime/aws/names.js";
-import { SWEEP_EVERY_MINUTES } from "../runtime/pipeline/config.js";
+import { SWEEP_EVERY_MINUTES } from "../runtime/core/domain/pipeline-config.js";
+import { scheduleGroupName } from "../runtime/core/domain/resource-names.js";
 import type { StackContext } from "./context.js";
 import type { QueuePair } from "./pipeline.js";
 
@@ -87,7 +87,7 @@ export class Scheduling extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // The sweeper ends runs whose lease expired and recounts running ones (runtime/pipeline/settle.ts).
+    // The sweeper ends runs whose lease expired and recounts running ones (runtime/core/steps/settle.ts).
     // Its name cannot be a tenant's: those are `<stack>-sync-<tenant>`.
     new aws.scheduler.Schedule(
       `${name}/sweeper`,

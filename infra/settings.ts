@@ -1,7 +1,7 @@
 import * as v from "valibot";
-import type { FunctionName } from "../runtime/aws/secret-access.js";
-import { DEAD_LETTER_MAPPING, QUEUES, type QueueName } from "../runtime/pipeline/config.js";
-import type { TenantEnvironment } from "../runtime/tenants/schema.js";
+import { DEAD_LETTER_MAPPING, QUEUES, type QueueName } from "../runtime/core/domain/pipeline-config.js";
+import type { FunctionName } from "../runtime/core/domain/secret-access.js";
+import type { TenantEnvironment } from "../runtime/core/domain/tenant.js";
 
 /**
  * The stack configuration (`Pulumi.<stack>.yaml`), validated before any resource is declared, so a

@@ -6,7 +6,7 @@ import {
   type TableDefinition,
   type TableNames,
   tableNames,
-} from "../runtime/store/tables.js";
+} from "../runtime/edges/store/tables.js";
 import { type StackContext, tablePrefix } from "./context.js";
 
 export type TableKind = keyof TableNames;

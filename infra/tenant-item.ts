@@ -1,5 +1,5 @@
-import { TABLE_DEFINITIONS } from "../runtime/store/tables.js";
-import type { Tenant } from "../runtime/tenants/schema.js";
+import type { Tenant } from "../runtime/core/domain/tenant.js";
+import { TABLE_DEFINITIONS } from "../runtime/edges/store/tables.js";
 
 /**
  * The tenants table item the program writes for each tenant, in DynamoDB's attribute-value JSON

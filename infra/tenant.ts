@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { scheduleName, secretName } from "../runtime/aws/names.js";
-import type { SyncRequest } from "../runtime/pipeline/messages.js";
-import { TABLE_DEFINITIONS } from "../runtime/store/tables.js";
-import type { Tenant } from "../runtime/tenants/schema.js";
+import { scheduleName, secretName } from "../runtime/core/domain/resource-names.js";
+import type { Tenant } from "../runtime/core/domain/tenant.js";
+import type { SyncRequest } from "../runtime/core/ports/messages.js";
+import { TABLE_DEFINITIONS } from "../runtime/edges/store/tables.js";
 import { type StackContext, TENANT_TAG } from "./context.js";
 import { flexibleWindowMinutes } from "./schedule-window.js";
 import type { Scheduling } from "./scheduling.js";
@@ -54,7 +54,7 @@ export class TenantResources extends pulumi.ComponentResource {
         groupName: scheduling.group.name,
         description: `Sync of tenant ${tenant.id} (tenants/${tenant.id}.ts)`,
         scheduleExpression: tenant.sync.schedule,
-        // Tenant cron expressions are written in UTC (runtime/tenants/schedule.ts).
+        // Tenant cron expressions are written in UTC (runtime/core/domain/schedule.ts).
         scheduleExpressionTimezone: "UTC",
         flexibleTimeWindow:
           window === undefined ? { mode: "OFF" } : { mode: "FLEXIBLE", maximumWindowInMinutes: window },

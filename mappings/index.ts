@@ -1,4 +1,4 @@
-import type { MappingDefinition } from "../runtime/sync/mapping.js";
+import type { MappingDefinition } from "../runtime/core/domain/mapping.js";
 import kong from "./kong.js";
 import wms from "./wms.js";
 

@@ -1,4 +1,4 @@
-import { defineMapping } from "../runtime/sync/mapping.js";
+import { defineMapping } from "../runtime/core/domain/mapping.js";
 import { SIESA_ITEM_TO_CANONICAL } from "./siesa-items.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { MappingDefinition } from "../runtime/sync/mapping.js";
+import type { MappingDefinition } from "../runtime/core/domain/mapping.js";
 
 /**
  * Siesa item → canonical item, shared by every product mapping: what a Siesa catalogue row

@@ -8,7 +8,7 @@
  *     [--latency-ms 50] (every answer of both sandboxes waits this long) [--state-dir DIR] (keep state)
  */
 import { parseArgs } from "node:util";
-import type { ProductType } from "../runtime/sync/model.js";
+import type { ProductType } from "../runtime/core/domain/model.js";
 import { startSandboxes } from "./local.js";
 import type { SandboxAnswer, SandboxRequest } from "./process.js";
 

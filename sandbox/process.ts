@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { TenantCredentials } from "../runtime/compose.js";
-import type { ProductType } from "../runtime/sync/model.js";
+import type { ProductType } from "../runtime/core/domain/model.js";
+import type { TenantCredentials } from "../runtime/wiring/compose.js";
 
 export interface SandboxProcess {
   siesaUrl: string;

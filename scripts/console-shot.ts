@@ -13,8 +13,8 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { parseOrExit, UsageError } from "../runtime/cli/args.js";
-import { type LocalStack, startLocalStack } from "../runtime/local/stack.js";
-import type { Log } from "../runtime/observability/logger.js";
+import { type LocalStack, startLocalStack } from "../runtime/cli/stack.js";
+import type { Log } from "../runtime/core/observability/logger.js";
 import { launchChromium, SCREENSHOTS_DIR } from "./chromium.js";
 
 const spec = {

@@ -1,4 +1,4 @@
-import { defineTenant } from "../runtime/tenants/define.js";
+import { defineTenant } from "../runtime/core/domain/define-tenant.js";
 
 /**
  * The local demo tenant: Kong RFID against the sandboxes on this machine. `npm run sync -- --tenant demo`

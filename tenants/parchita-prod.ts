@@ -1,4 +1,4 @@
-import { defineTenant } from "../runtime/tenants/define.js";
+import { defineTenant } from "../runtime/core/domain/define-tenant.js";
 
 /** Parchita on Kong RFID, production (docs/operations.md). Credentials: Secrets Manager, never here. */
 export default defineTenant({

@@ -1,18 +1,18 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { type Log, logger } from "../observability/logger.js";
-import { requireToken } from "./auth.js";
+import { type Log, logger } from "../core/observability/logger.js";
+import type { ApiDependencies } from "../core/ports/api.js";
+import { requireToken } from "./common/auth.js";
+import type { ApiEnv } from "./common/env.js";
+import { ApiError, errorBody, errorResponse } from "./common/errors.js";
 import { consoleRoutes } from "./console/routes.js";
-import type { ApiDependencies } from "./dependencies.js";
-import type { ApiEnv } from "./env.js";
-import { ApiError, errorBody, errorResponse } from "./errors.js";
 import { controlRoutes } from "./routes/control.js";
 import { cachedHealthProbe, healthDetailRoutes, healthRoutes } from "./routes/health.js";
 import { runRoutes } from "./routes/runs.js";
 import { tenantRoutes } from "./routes/tenants.js";
 
 /**
- * The HTTP API, the same app under `hono/aws-lambda` (runtime/api/lambda.ts) and `@hono/node-server`
+ * The HTTP API, the same app under `hono/aws-lambda` (runtime/lambda/api.ts) and `@hono/node-server`
  * (the local stack). Everything but `GET /health` needs a bearer token; the token check runs before
  * routing, so without a valid token even an unknown path answers 401 (nothing about the API leaks).
  * `GET /health` itself says only "ok" or "degraded"; the details need an operator token.

@@ -1,5 +1,5 @@
-import type { RunSummary } from "../local/in-process.js";
-import { type Counts, TALLIES } from "../sync/model.js";
+import { type Counts, TALLIES } from "../core/domain/model.js";
+import type { RunSummary } from "./in-process.js";
 
 const COLUMNS = ["extracted", "created", "updated", "unchanged", "rejected", "failed"] as const;
 

@@ -4,7 +4,7 @@
  * records. The next run starts from nothing, as a brand-new tenant would. It refuses, deleting
  * nothing, while one of those commands is using the state, and for any argument it does not know.
  */
-import { dataDir, resetState } from "../local/state.js";
+import { dataDir, resetState } from "../wiring/local-state.js";
 import { runCommand } from "./args.js";
 
 const spec = {

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole system on this machine (runtime/local/stack.ts): sandboxes, embedded DynamoDB
+ * `npm start`: the whole system on this machine (runtime/cli/stack.ts): sandboxes, embedded DynamoDB
  * and SQS, the workers fed by Lambda-like pollers, the local scheduler and the API. Prints the API URL
  * and an operator token, then runs until Ctrl-C (SIGINT) or SIGTERM, which stop everything cleanly.
  *
@@ -10,10 +10,11 @@
  * Exit status: 130 after Ctrl-C (SIGINT) and 143 after SIGTERM once everything has stopped (the
  * shell's 128 + signal), 1 when the stack could not start or did not stop cleanly.
  */
-import { startLocalStack } from "../local/stack.js";
-import { dataDir } from "../local/state.js";
-import { logger } from "../observability/logger.js";
+
+import { logger } from "../core/observability/logger.js";
+import { dataDir } from "../wiring/local-state.js";
 import { oneLine, runCommand, UsageError } from "./args.js";
+import { startLocalStack } from "./stack.js";
 
 const spec = {
   command: "npm start --",

@@ -8,12 +8,13 @@
  * Exit status: 0 succeeded, 2 finished with rejected or failed records, deactivations held or drift,
  * 1 could not run (one line on stderr; --verbose adds the logs and the summary).
  */
-import { runInProcess } from "../local/in-process.js";
-import { dataDir } from "../local/state.js";
-import { logger } from "../observability/logger.js";
-import { dynamoPipelineStore } from "../store/dynamo.js";
-import { isDrift } from "../sync/drift.js";
+
+import { isDrift } from "../core/domain/drift.js";
+import { logger } from "../core/observability/logger.js";
+import { dynamoPipelineStore } from "../edges/store/dynamo.js";
+import { dataDir } from "../wiring/local-state.js";
 import { runCommand } from "./args.js";
+import { runInProcess } from "./in-process.js";
 import { type ProgressLine, progressLine, summaryTable } from "./report.js";
 import { CREDENTIAL_NOTES, openTenantSides, SIDE_OPTIONS, tenantNamed, wholeNumber } from "./tenant-sides.js";
 

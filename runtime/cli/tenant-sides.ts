@@ -4,11 +4,11 @@
  * flag for that side) or the real thing with credentials from the environment.
  */
 import { startSandboxes } from "../../sandbox/local.js";
-import type { TenantCredentials } from "../compose.js";
-import { dynamoDir, localTablePrefix, sandboxDir } from "../local/state.js";
-import { openStore, type Store } from "../store/local.js";
-import { loadTenants } from "../tenants/registry.js";
-import type { Tenant } from "../tenants/schema.js";
+import type { Tenant } from "../core/domain/tenant.js";
+import type { TenantCredentials } from "../wiring/compose.js";
+import { dynamoDir, localTablePrefix, sandboxDir } from "../wiring/local-state.js";
+import { openStore, type Store } from "../wiring/local-store.js";
+import { loadTenants } from "../wiring/tenant-registry.js";
 import { type OptionSpec, UsageError } from "./args.js";
 
 /** The options both commands take to point a tenant's sides elsewhere or size its sandbox. */

@@ -3,8 +3,9 @@
  * pull request. Prints one line per tenant and exits 0; otherwise prints every problem
  * (file: field: what is wrong) on stdout, one line saying how many on stderr, and exits 1.
  */
-import { loadTenants, TenantConfigErrors } from "../tenants/registry.js";
-import type { Tenant } from "../tenants/schema.js";
+
+import type { Tenant } from "../core/domain/tenant.js";
+import { loadTenants, TenantConfigErrors } from "../wiring/tenant-registry.js";
 import { runCommand } from "./args.js";
 
 const spec = {

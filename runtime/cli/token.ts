@@ -3,10 +3,11 @@
  * makes a new API bearer token. Prints the token (shown this once, stored nowhere) and the entry to add
  * to the token list, which holds only the token's sha256. Exit 0, or 1 with the problem on stderr.
  */
-import type { Principal } from "../api/dependencies.js";
-import { apiTokensSecretName } from "../aws/names.js";
-import { newToken, TOKENS_ENV, tokenEntry } from "../aws/tokens.js";
-import { loadTenants } from "../tenants/registry.js";
+
+import { apiTokensSecretName } from "../core/domain/resource-names.js";
+import type { Principal } from "../core/ports/api.js";
+import { newToken, TOKENS_ENV, tokenEntry } from "../edges/aws/tokens.js";
+import { loadTenants } from "../wiring/tenant-registry.js";
 import { runCommand, UsageError } from "./args.js";
 
 const spec = {

@@ -3,7 +3,7 @@ import {
   type VerifyCounts,
   type VerifyDifference,
   type VerifyReport,
-} from "../verify/report.js";
+} from "../core/domain/verify-report.js";
 
 export interface VerifyProgressLine {
   update(progress: { read: number; counts: Readonly<VerifyCounts> }): void;

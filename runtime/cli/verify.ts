@@ -6,16 +6,16 @@
  * Exit status: 0 all ok, 2 differences found (after a repair: still there), 1 could not run.
  */
 import { writeFile } from "node:fs/promises";
-import { type CallPolicy, defaultPolicy } from "../http/policy.js";
-import { runInProcess } from "../local/in-process.js";
-import { dataDir } from "../local/state.js";
-import { logger } from "../observability/logger.js";
-import { createProductClient } from "../products/index.js";
-import { dynamoPipelineStore } from "../store/dynamo.js";
-import { markForRepair, repairable } from "../verify/repair.js";
-import { allOk, keptReport, type VerifyReport } from "../verify/report.js";
-import { verifyTenant } from "../verify/verify.js";
+import { allOk, keptReport, type VerifyReport } from "../core/domain/verify-report.js";
+import { logger } from "../core/observability/logger.js";
+import { markForRepair, repairable } from "../core/verify/repair.js";
+import { verifyTenant } from "../core/verify/verify.js";
+import { type CallPolicy, defaultPolicy } from "../edges/http/policy.js";
+import { createProductClient } from "../edges/http/products/index.js";
+import { dynamoPipelineStore } from "../edges/store/dynamo.js";
+import { dataDir } from "../wiring/local-state.js";
 import { runCommand } from "./args.js";
+import { runInProcess } from "./in-process.js";
 import { progressLine, summaryTable } from "./report.js";
 import {
   CREDENTIAL_NOTES,

@@ -1,19 +1,19 @@
-import type { WorkerName } from "../pipeline/config.js";
-import { createPipelineContext } from "../pipeline/context.js";
-import { deactivationStep } from "../pipeline/deactivate.js";
-import { dispatchRun } from "../pipeline/dispatch-run.js";
-import { extractUnit } from "../pipeline/extract-unit.js";
-import { loadChunk } from "../pipeline/load-chunk.js";
+import type { WorkerName } from "../core/domain/pipeline-config.js";
+import type { QueueHandler, WorkerDependencies } from "../core/ports/dependencies.js";
 import {
   LoadChunkSchema,
   PagesMessageSchema,
   SyncRequestSchema,
   VerifyRequestSchema,
-} from "../pipeline/messages.js";
-import { returnByOf } from "../pipeline/run-end.js";
-import { sweep } from "../pipeline/settle.js";
-import { verifyRun } from "../verify/verify-run.js";
-import type { QueueHandler, WorkerDependencies } from "./dependencies.js";
+} from "../core/ports/messages.js";
+import { createPipelineContext } from "../core/steps/context.js";
+import { deactivationStep } from "../core/steps/deactivate.js";
+import { dispatchRun } from "../core/steps/dispatch-run.js";
+import { extractUnit } from "../core/steps/extract-unit.js";
+import { loadChunk } from "../core/steps/load-chunk.js";
+import { returnByOf } from "../core/steps/run-end.js";
+import { sweep } from "../core/steps/settle.js";
+import { verifyRun } from "../core/verify/verify-run.js";
 import { settleWorker } from "./settle-worker.js";
 import { sqsWorker } from "./sqs-worker.js";
 
@@ -29,7 +29,7 @@ export function createSweeper(
  * The pipeline workers, each a thin SQS handler over one pipeline step; `settle` reads the DLQs,
  * `verify` runs the verify runs the API queues. `deps` is one bag for all (a Lambda, which is one
  * function), or each function's own (the local stack and the tests give each only what its role
- * grants: runtime/local/role-scope.ts).
+ * grants: runtime/wiring/role-scope.ts).
  */
 export function createWorkerHandlers(
   deps: WorkerDependencies | ((worker: WorkerName) => WorkerDependencies),

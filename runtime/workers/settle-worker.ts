@@ -1,19 +1,19 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { SQSRecord } from "aws-lambda";
-import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
-import { deadLetterSuffix, QUEUES, type QueueName } from "../pipeline/config.js";
-import type { PipelineContext } from "../pipeline/context.js";
-import { settleDeactivationPass } from "../pipeline/deactivate.js";
+import { deadLetterSuffix, QUEUES, type QueueName } from "../core/domain/pipeline-config.js";
+import { DIMENSIONS, METRICS } from "../core/observability/metric-names.js";
+import type { QueueHandler } from "../core/ports/dependencies.js";
 import {
   LoadChunkSchema,
   PagesMessageSchema,
   parseMessage,
   SyncRequestSchema,
   VerifyRequestSchema,
-} from "../pipeline/messages.js";
-import { settleChunk, settleRequest, settleUnit } from "../pipeline/settle.js";
-import { settleVerify } from "../verify/verify-run.js";
-import type { QueueHandler } from "./dependencies.js";
+} from "../core/ports/messages.js";
+import type { PipelineContext } from "../core/steps/context.js";
+import { settleDeactivationPass } from "../core/steps/deactivate.js";
+import { settleChunk, settleRequest, settleUnit } from "../core/steps/settle.js";
+import { settleVerify } from "../core/verify/verify-run.js";
 
 /** Which pipeline queue a dead-letter queue's ARN belongs to. */
 export function queueOfDeadLetter(queueArn: string): QueueName | undefined {

@@ -1,11 +1,16 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { SQSRecord } from "aws-lambda";
 import type { GenericSchema, InferOutput } from "valibot";
-import { withDeadline } from "../http/deadline.js";
-import { retryAfterOf } from "../http/errors.js";
-import { comeBackDelaySeconds, QUEUES, type QueueName, retryDelaySeconds } from "../pipeline/config.js";
-import { MessageFormatError, parseMessage } from "../pipeline/messages.js";
-import type { QueueHandler, WorkerDependencies } from "./dependencies.js";
+import {
+  comeBackDelaySeconds,
+  QUEUES,
+  type QueueName,
+  retryDelaySeconds,
+} from "../core/domain/pipeline-config.js";
+import { retryAfterOf } from "../core/ports/call-errors.js";
+import { withDeadline } from "../core/ports/deadline.js";
+import type { QueueHandler, WorkerDependencies } from "../core/ports/dependencies.js";
+import { MessageFormatError, parseMessage } from "../core/ports/messages.js";
 
 /** tenantId and runId of a parsed message, for its log lines. */
 function idsOf(message: unknown): { tenantId?: string; runId?: string } {

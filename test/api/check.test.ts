@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createTenantCheck } from "../../runtime/api/check.js";
-import { clientsFor, type TenantCredentials } from "../../runtime/compose.js";
-import { defaultPolicy } from "../../runtime/http/policy.js";
-import { CredentialsError } from "../../runtime/pipeline/ports.js";
-import type { Tenant } from "../../runtime/tenants/schema.js";
+import type { Tenant } from "../../runtime/core/domain/tenant.js";
+import { CredentialsError } from "../../runtime/core/ports/pipeline.js";
+import { defaultPolicy } from "../../runtime/edges/http/policy.js";
+import { createTenantCheck } from "../../runtime/wiring/check.js";
+import { clientsFor, type TenantCredentials } from "../../runtime/wiring/compose.js";
 import { type LocalSandboxes, type LocalSandboxOptions, startSandboxes } from "../../sandbox/local.js";
 import { recordingLog } from "../support/log.js";
 import { tenantNamed } from "./factories.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RecordError } from "../../runtime/sync/model.js";
+import type { RecordError } from "../../runtime/core/domain/model.js";
 import { apiUnderTest, aRun, TOKENS } from "./factories.js";
 
 const RUN = "20250310T110000.000Z-aaaaaaaaaaaa";

@@ -1,12 +1,12 @@
 import { createApp } from "../../runtime/api/app.js";
-import type { ApiDependencies, Principal, RunView, StartRunResult } from "../../runtime/api/dependencies.js";
-import { createTokenVerifier, hashToken } from "../../runtime/aws/tokens.js";
-import type { ScheduleState } from "../../runtime/pipeline/ports.js";
-import { ApprovalError } from "../../runtime/pipeline/start-run.js";
-import { InvalidCursorError } from "../../runtime/store/errors.js";
-import { MemoryRuns } from "../../runtime/store/memory.js";
-import { type RecordError, zeroCounts } from "../../runtime/sync/model.js";
-import type { Tenant, TenantInput } from "../../runtime/tenants/schema.js";
+import { type RecordError, zeroCounts } from "../../runtime/core/domain/model.js";
+import type { Tenant, TenantInput } from "../../runtime/core/domain/tenant.js";
+import type { ApiDependencies, Principal, RunView, StartRunResult } from "../../runtime/core/ports/api.js";
+import type { ScheduleState } from "../../runtime/core/ports/pipeline.js";
+import { InvalidCursorError } from "../../runtime/core/ports/store-errors.js";
+import { ApprovalError } from "../../runtime/core/steps/start-run.js";
+import { createTokenVerifier, hashToken } from "../../runtime/edges/aws/tokens.js";
+import { MemoryRuns } from "../../runtime/edges/store/memory.js";
 import { recordingLog } from "../support/log.js";
 import { aTenant } from "../tenants/factories.js";
 

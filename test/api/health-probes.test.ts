@@ -1,7 +1,7 @@
 import { ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
 import { QueueDoesNotExist } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "vitest";
-import { summariseAwsError, summarisedProbe } from "../../runtime/aws/probe-summary.js";
+import { summariseAwsError, summarisedProbe } from "../../runtime/edges/aws/probe-summary.js";
 
 // What GET /health/details says about a table or queue that does not answer: the kind of error,
 // never the SDK's message, which can name the account, the role and the resource.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { RunRecord } from "../../runtime/sync/ports.js";
-import { type StatusFacts, tenantStatus } from "../../runtime/tenants/status.js";
+import type { RunRecord } from "../../runtime/core/ports/records.js";
+import { type StatusFacts, tenantStatus } from "../../runtime/core/steps/tenant-status.js";
 import { aRun } from "./factories.js";
 
 const NOW = new Date("2025-03-10T12:00:00Z");

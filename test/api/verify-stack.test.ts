@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../runtime/local/stack.js";
-import { loadTenants } from "../../runtime/tenants/registry.js";
-import type { Tenant } from "../../runtime/tenants/schema.js";
+import { type LocalStack, startLocalStack } from "../../runtime/cli/stack.js";
+import type { Tenant } from "../../runtime/core/domain/tenant.js";
+import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import type { KongSandbox } from "../../sandbox/kong.js";
 import { recordingLog } from "../support/log.js";
 

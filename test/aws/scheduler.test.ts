@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/client-scheduler";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
-import { EventBridgeScheduleControl } from "../../runtime/aws/scheduler.js";
+import { EventBridgeScheduleControl } from "../../runtime/edges/aws/scheduler.js";
 
 const NOW = new Date("2025-03-10T12:00:00Z");
 const NAME = "siesa-integration-staging-sync-acme-staging";

@@ -1,6 +1,6 @@
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
-import { withoutSdkLogger } from "../../runtime/aws/sdk-logger.js";
+import { withoutSdkLogger } from "../../runtime/core/observability/sdk-logger.js";
 
 describe("withoutSdkLogger", () => {
   it("leaves no SDK middleware that logs (and filters) each call's input and output", async () => {

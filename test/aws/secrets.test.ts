@@ -5,10 +5,10 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
-import { SECRETS_READ, type SecretKind } from "../../runtime/aws/secret-access.js";
-import { SecretsManagerCredentials } from "../../runtime/aws/secrets.js";
-import { awsWorkerDependencies } from "../../runtime/aws/worker-dependencies.js";
-import { CredentialsError } from "../../runtime/pipeline/ports.js";
+import { SECRETS_READ, type SecretKind } from "../../runtime/core/domain/secret-access.js";
+import { CredentialsError } from "../../runtime/core/ports/pipeline.js";
+import { SecretsManagerCredentials } from "../../runtime/edges/aws/secrets.js";
+import { awsWorkerDependencies } from "../../runtime/wiring/aws-worker-dependencies.js";
 import { aTenant } from "../tenants/factories.js";
 
 const SIESA_ID = "siesa-integration/acme-staging/siesa";
@@ -115,7 +115,7 @@ describe("SecretsManagerCredentials", () => {
   });
 });
 
-describe("each function reads only its own kind of secret (runtime/aws/secret-access.ts)", () => {
+describe("each function reads only its own kind of secret (runtime/core/domain/secret-access.ts)", () => {
   const requested = (mock: ReturnType<typeof secretsManager>["mock"]) =>
     mock.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId);
 
@@ -127,7 +127,9 @@ describe("each function reads only its own kind of secret (runtime/aws/secret-ac
     expect(requested(mock)).toEqual([SIESA_ID]);
     expect(credentials.siesa.conniKey).toBe("k3y-hex-value");
     expect(() => credentials.product.password).toThrow(
-      new CredentialsError(`this function does not read secret ${KONG_ID} (runtime/aws/secret-access.ts)`),
+      new CredentialsError(
+        `this function does not read secret ${KONG_ID} (runtime/core/domain/secret-access.ts)`,
+      ),
     );
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createTokenVerifier, parseTokenEntries } from "../../runtime/aws/tokens.js";
-import { loadTenants } from "../../runtime/tenants/registry.js";
+import { createTokenVerifier, parseTokenEntries } from "../../runtime/edges/aws/tokens.js";
+import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { runScript } from "../support/cli.js";
 
 /** `npm run token -- <args>`, as package.json runs it. */

@@ -4,6 +4,7 @@ import path from "node:path";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
+import type { MetricsSink } from "../../runtime/core/ports/dependencies.js";
 import {
   createTokenVerifier,
   hashToken,
@@ -13,8 +14,7 @@ import {
   secretsManagerTokenVerifier,
   type TokenEntry,
   tokenEntry,
-} from "../../runtime/aws/tokens.js";
-import type { MetricsSink } from "../../runtime/workers/dependencies.js";
+} from "../../runtime/edges/aws/tokens.js";
 import { recordingLog } from "../support/log.js";
 
 const operator = tokenEntry("op-token", { kind: "operator" }, "on-call");

@@ -2,8 +2,8 @@ import type { SQSEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { PRICES } from "../../bench/prices.js";
 import { costOf, perTenantMonth, usageCounter } from "../../bench/usage.js";
-import type { ExtractUnit } from "../../runtime/pipeline/messages.js";
-import type { PipelineQueues, RedeliveryControl } from "../../runtime/pipeline/ports.js";
+import type { ExtractUnit } from "../../runtime/core/ports/messages.js";
+import type { PipelineQueues, RedeliveryControl } from "../../runtime/core/ports/pipeline.js";
 
 /** Queues that accept everything and remember nothing: the counter's own figures are under test. */
 const quietQueues: PipelineQueues & RedeliveryControl = {

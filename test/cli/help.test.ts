@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadTenants } from "../../runtime/tenants/registry.js";
+import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { runScript } from "../support/cli.js";
 
 /** Every command a user runs, and one option it must list. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadTenants } from "../../runtime/tenants/registry.js";
+import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
 import { runScript } from "../support/cli.js";
 

@@ -2,8 +2,8 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadTenants } from "../../runtime/tenants/registry.js";
-import type { Tenant } from "../../runtime/tenants/schema.js";
+import type { Tenant } from "../../runtime/core/domain/tenant.js";
+import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
 import { runScript } from "../support/cli.js";
 

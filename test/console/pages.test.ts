@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveLocally } from "../../runtime/local/http.js";
+import { serveLocally } from "../../runtime/edges/local/http.js";
 import type { Browser } from "../../scripts/chromium.js";
 import { aRun, TOKENS } from "../api/factories.js";
 import { browserAvailable, openConsole, SKIP_NOTE, screenshot, startBrowser } from "./browser.js";

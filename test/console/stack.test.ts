@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newToken, TOKENS_ENV, tokenEntry } from "../../runtime/aws/tokens.js";
-import { type LocalStack, startLocalStack } from "../../runtime/local/stack.js";
-import { loadTenants } from "../../runtime/tenants/registry.js";
+import { type LocalStack, startLocalStack } from "../../runtime/cli/stack.js";
+import { newToken, TOKENS_ENV, tokenEntry } from "../../runtime/edges/aws/tokens.js";
+import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import type { Browser } from "../../scripts/chromium.js";
 import { recordingLog } from "../local/support.js";
 import { browserAvailable, openConsole, SKIP_NOTE, screenshot, startBrowser } from "./browser.js";

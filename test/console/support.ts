@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { createApp } from "../../runtime/api/app.js";
 import { consoleRoutes } from "../../runtime/api/console/routes.js";
-import type { RunView } from "../../runtime/api/dependencies.js";
+import type { RunView } from "../../runtime/core/ports/api.js";
 import { aRun, fakeApi } from "../api/factories.js";
 import { recordingLog } from "../support/log.js";
 

@@ -1,13 +1,13 @@
 import { afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { MAPPINGS } from "../../mappings/index.js";
 import kongMapping from "../../mappings/kong.js";
-import { runInProcess } from "../../runtime/local/in-process.js";
-import { withSandboxUrls } from "../../runtime/local/tenants.js";
-import { dynamoPipelineStore } from "../../runtime/store/dynamo.js";
-import { openStore, type Store } from "../../runtime/store/local.js";
-import type { MappingDefinition } from "../../runtime/sync/mapping.js";
-import { loadTenants } from "../../runtime/tenants/registry.js";
-import type { Tenant } from "../../runtime/tenants/schema.js";
+import { runInProcess } from "../../runtime/cli/in-process.js";
+import type { MappingDefinition } from "../../runtime/core/domain/mapping.js";
+import type { Tenant } from "../../runtime/core/domain/tenant.js";
+import { withSandboxUrls } from "../../runtime/edges/local/tenants.js";
+import { dynamoPipelineStore } from "../../runtime/edges/store/dynamo.js";
+import { openStore, type Store } from "../../runtime/wiring/local-store.js";
+import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { type LocalSandboxes, type LocalSandboxOptions, startSandboxes } from "../../sandbox/local.js";
 import { quietLog } from "../support/log.js";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadTenants } from "../../runtime/tenants/registry.js";
+import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
 import { scriptCommand } from "../support/cli.js";
 

@@ -1,10 +1,10 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_ANSWER_BYTES } from "../../runtime/http/bounded-fetch.js";
-import { ExternalCallError } from "../../runtime/http/errors.js";
-import { defaultPolicy, send } from "../../runtime/http/policy.js";
-import { KongClient } from "../../runtime/products/kong-client.js";
+import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
+import { MAX_ANSWER_BYTES } from "../../runtime/edges/http/bounded-fetch.js";
+import { defaultPolicy, send } from "../../runtime/edges/http/policy.js";
+import { KongClient } from "../../runtime/edges/http/products/kong-client.js";
 import { drain, stepWorld } from "../pipeline/step-world.js";
 import { recordingLog } from "../support/log.js";
 

@@ -1,11 +1,11 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ExternalCallError } from "../../runtime/http/errors.js";
-import { defaultPolicy, send } from "../../runtime/http/policy.js";
-import { KongClient } from "../../runtime/products/kong-client.js";
-import type { ProductClient } from "../../runtime/products/types.js";
-import { WmsClient } from "../../runtime/products/wms-client.js";
+import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
+import type { ProductClient } from "../../runtime/core/ports/product.js";
+import { defaultPolicy, send } from "../../runtime/edges/http/policy.js";
+import { KongClient } from "../../runtime/edges/http/products/kong-client.js";
+import { WmsClient } from "../../runtime/edges/http/products/wms-client.js";
 import { drain, stepWorld } from "../pipeline/step-world.js";
 import { kongRecord, wmsRecord } from "../products/support.js";
 import { recordingLog } from "../support/log.js";

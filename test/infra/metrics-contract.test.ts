@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { Plan } from "../../infra/plan/run.js";
-import { powertoolsMetrics } from "../../runtime/aws/metrics.js";
-import { DIMENSIONS, METRIC_NAMESPACE, METRICS } from "../../runtime/observability/metric-names.js";
-import type { MetricsSink } from "../../runtime/workers/dependencies.js";
+import { DIMENSIONS, METRIC_NAMESPACE, METRICS } from "../../runtime/core/observability/metric-names.js";
+import type { MetricsSink } from "../../runtime/core/ports/dependencies.js";
+import { powertoolsMetrics } from "../../runtime/edges/aws/metrics.js";
 import { FIXTURE_TENANT, fixturePlanOf, ofType, T } from "./plans.js";
 
 /** One metric series as CloudWatch files it: name and exact dimension set. */
@@ -51,14 +51,14 @@ describe("alarms and dashboard read the series the workers emit", () => {
   let plan: Plan;
 
   beforeAll(async () => {
-    // The dimensions of runtime/pipeline/after-progress.ts and failures.ts.
+    // The dimensions of runtime/core/steps/after-progress.ts and failures.ts.
     const tenant = { [DIMENSIONS.tenant]: TENANT };
     const series = emittedBy((sink) => {
       sink.count(METRICS.runFinished, 1, { ...tenant, [DIMENSIONS.status]: "succeeded" });
       sink.count(METRICS.runFailed, 0, tenant);
       sink.count(METRICS.runDrift, 0, tenant);
       sink.seconds(METRICS.runDuration, 42, tenant);
-      // runtime/pipeline/deactivate.ts, when a run holds its deactivations.
+      // runtime/core/steps/deactivate.ts, when a run holds its deactivations.
       sink.count(METRICS.deactivationsHeld, 600, tenant);
       for (const records of [
         METRICS.recordsCreated,
@@ -76,7 +76,7 @@ describe("alarms and dashboard read the series the workers emit", () => {
         [DIMENSIONS.api]: "kong-rfid",
         [DIMENSIONS.status]: "500",
       });
-      // runtime/aws/tokens.ts, on a failed reload of the API's token list.
+      // runtime/edges/aws/tokens.ts, on a failed reload of the API's token list.
       sink.count(METRICS.tokenListReloadFailed, 1, {});
       // runtime/workers/settle-worker.ts, per dead-lettered message.
       sink.count(METRICS.deadLettered, 1, { [DIMENSIONS.queue]: "loads" });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Plan, PlannedResource } from "../../infra/plan/run.js";
-import { ENV } from "../../runtime/aws/names.js";
-import { API_FUNCTION, QUEUES, WORKERS } from "../../runtime/pipeline/config.js";
-import { tableNames } from "../../runtime/store/tables.js";
+import { API_FUNCTION, QUEUES, WORKERS } from "../../runtime/core/domain/pipeline-config.js";
+import { ENV } from "../../runtime/core/domain/resource-names.js";
+import { tableNames } from "../../runtime/edges/store/tables.js";
 import { named, ofType, planOf, T } from "./plans.js";
 
 const queueArn = (queue: PlannedResource) =>

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Plan, PlannedResource } from "../../infra/plan/run.js";
 import { INTEGRATION_ACCOUNT_ID, REGION } from "../../infra/settings.js";
-import { LEASE_KEY_PREFIX, TenantLease } from "../../runtime/store/lease.js";
-import { openStore } from "../../runtime/store/local.js";
+import { LEASE_KEY_PREFIX, TenantLease } from "../../runtime/edges/store/lease.js";
+import { openStore } from "../../runtime/wiring/local-store.js";
 import { named, ofType, planOf, T } from "./plans.js";
 
 interface Statement {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadTenants } from "../../runtime/tenants/registry.js";
+import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { FIXTURE_TENANT, fixturePlanOf, named, ofType, planOf, T } from "./plans.js";
 
 const componentsOf = async (stack: string) =>

@@ -4,8 +4,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatPlan } from "../../infra/plan/format.js";
 import type { Plan } from "../../infra/plan/run.js";
-import { loadTenants } from "../../runtime/tenants/registry.js";
-import type { Tenant } from "../../runtime/tenants/schema.js";
+import type { Tenant } from "../../runtime/core/domain/tenant.js";
+import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { FIXTURE_TENANT, FIXTURE_TENANTS_DIR, planOf } from "./plans.js";
 
 /** A staging tenant file as a reviewer would see it in a pull request. */

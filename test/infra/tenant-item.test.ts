@@ -2,9 +2,9 @@ import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flexibleWindowMinutes } from "../../infra/schedule-window.js";
 import { tenantItem } from "../../infra/tenant-item.js";
-import { DynamoTenantDirectory } from "../../runtime/aws/tenants-table.js";
-import { openStore, type Store } from "../../runtime/store/local.js";
-import { loadTenants } from "../../runtime/tenants/registry.js";
+import { DynamoTenantDirectory } from "../../runtime/edges/aws/tenants-table.js";
+import { openStore, type Store } from "../../runtime/wiring/local-store.js";
+import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 
 describe("the tenants table item the program writes is what the runtime reads", () => {
   let store: Store;

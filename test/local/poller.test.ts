@@ -1,10 +1,10 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Poller, startPoller } from "../../runtime/local/poller.js";
-import type { LocalSqs } from "../../runtime/local/sqs.js";
-import type { QueueSpec } from "../../runtime/pipeline/config.js";
-import type { QueueHandler } from "../../runtime/workers/dependencies.js";
+import type { QueueSpec } from "../../runtime/core/domain/pipeline-config.js";
+import type { QueueHandler } from "../../runtime/core/ports/dependencies.js";
+import { type Poller, startPoller } from "../../runtime/edges/local/poller.js";
+import type { LocalSqs } from "../../runtime/edges/local/sqs.js";
 import {
   drain,
   eventually,

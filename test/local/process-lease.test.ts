@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it } from "vitest";
-import { processLease } from "../../runtime/local/process-lease.js";
+import { processLease } from "../../runtime/edges/local/process-lease.js";
 
 // A local run's lease names its process: one that is no longer running is taken over at once.
 

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FUNCTION_ACCESS, TABLE_ACTIONS } from "../../infra/access.js";
-import type { FunctionName } from "../../runtime/aws/secret-access.js";
-import { runInProcess } from "../../runtime/local/in-process.js";
-import { AccessDeniedError } from "../../runtime/local/role-scope.js";
-import { withSandboxUrls } from "../../runtime/local/tenants.js";
-import { FULL_RANGE } from "../../runtime/siesa/index.js";
-import { memoryPipelineStore } from "../../runtime/store/memory.js";
+import { runInProcess } from "../../runtime/cli/in-process.js";
+import type { FunctionName } from "../../runtime/core/domain/secret-access.js";
+import { FULL_RANGE } from "../../runtime/edges/http/siesa/index.js";
+import { withSandboxUrls } from "../../runtime/edges/local/tenants.js";
+import { memoryPipelineStore } from "../../runtime/edges/store/memory.js";
+import { AccessDeniedError } from "../../runtime/wiring/role-scope.js";
 import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
 import { stepWorld } from "../pipeline/step-world.js";
 import { recordingLog } from "../support/log.js";
@@ -40,7 +40,7 @@ describe("a function's world, scoped to its role", () => {
     // assess
     expect(read).toBeUndefined();
     expect(write?.message).toBe(
-      "function settle is not authorized to perform dynamodb:PutItem on table ledger (its role: infra/access.ts, runtime/aws/secret-access.ts)",
+      "function settle is not authorized to perform dynamodb:PutItem on table ledger (its role: infra/access.ts, runtime/core/domain/secret-access.ts)",
     );
     expect(world.denied).toEqual([write]);
   });

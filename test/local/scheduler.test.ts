@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LocalScheduler, type SchedulerClock } from "../../runtime/local/scheduler.js";
-import type { SyncRequest } from "../../runtime/pipeline/messages.js";
+import type { SyncRequest } from "../../runtime/core/ports/messages.js";
+import { LocalScheduler, type SchedulerClock } from "../../runtime/edges/local/scheduler.js";
 import { recordingLog } from "./support.js";
 
 /** A clock the test moves by hand: `advanceTo` runs due timers in time order, each at its own time. */

@@ -5,10 +5,10 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { SqsPipelineQueues, SqsRedeliveryControl, unitSlot } from "../../runtime/aws/sqs.js";
-import { type LocalSqs, startLocalSqs } from "../../runtime/local/sqs.js";
-import { QUEUES, type QueueName, WORKERS } from "../../runtime/pipeline/config.js";
-import type { ExtractUnit, LoadChunk } from "../../runtime/pipeline/messages.js";
+import { QUEUES, type QueueName, WORKERS } from "../../runtime/core/domain/pipeline-config.js";
+import type { ExtractUnit, LoadChunk } from "../../runtime/core/ports/messages.js";
+import { SqsPipelineQueues, SqsRedeliveryControl, unitSlot } from "../../runtime/edges/aws/sqs.js";
+import { type LocalSqs, startLocalSqs } from "../../runtime/edges/local/sqs.js";
 import { drain, drainMessages, messagesOn } from "./support.js";
 
 let sqs: LocalSqs;

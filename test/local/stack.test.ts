@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../runtime/local/stack.js";
-import { loadTenants } from "../../runtime/tenants/registry.js";
+import { type LocalStack, startLocalStack } from "../../runtime/cli/stack.js";
+import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { recordingLog } from "./support.js";
 
 /**

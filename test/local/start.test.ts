@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadTenants } from "../../runtime/tenants/registry.js";
+import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { freePort } from "../../sandbox/free-port.js";
 import { isolatedEnv, REPO, scriptCommand } from "../support/cli.js";
 

@@ -7,9 +7,9 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import type { LocalSqs } from "../../runtime/local/sqs.js";
-import { startLocalSqs } from "../../runtime/local/sqs.js";
-import type { QueueSpec } from "../../runtime/pipeline/config.js";
+import type { QueueSpec } from "../../runtime/core/domain/pipeline-config.js";
+import type { LocalSqs } from "../../runtime/edges/local/sqs.js";
+import { startLocalSqs } from "../../runtime/edges/local/sqs.js";
 
 /** A toy event source mapping: tests vary one setting at a time. */
 export const toyQueue = (overrides: Partial<QueueSpec> = {}): QueueSpec => ({

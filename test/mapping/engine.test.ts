@@ -4,7 +4,7 @@ import {
   compileMapping,
   type MappingDefinition,
   MappingDefinitionError,
-} from "../../runtime/sync/mapping.js";
+} from "../../runtime/core/domain/mapping.js";
 import { aTenant } from "../tenants/factories.js";
 import { aSourceRecord } from "./factories.js";
 

@@ -1,4 +1,4 @@
-import type { SiesaRow, SourceRecord } from "../../runtime/sync/model.js";
+import type { SiesaRow, SourceRecord } from "../../runtime/core/domain/model.js";
 
 /** A barcode as `API_v2_ItemsBarras` has it: its code and the unit it belongs to. */
 export interface BarcodeSpec {

@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import { MAPPINGS } from "../../mappings/index.js";
 import kongDefinition from "../../mappings/kong.js";
 import wmsDefinition from "../../mappings/wms.js";
-import { buildRecords } from "../../runtime/siesa/rows.js";
-import { compileMapping, type MapResult } from "../../runtime/sync/mapping.js";
-import { recordIdOf } from "../../runtime/sync/record-id.js";
+import { compileMapping, type MapResult } from "../../runtime/core/domain/mapping.js";
+import { recordIdOf } from "../../runtime/core/domain/record-id.js";
+import { buildRecords } from "../../runtime/edges/http/siesa/rows.js";
 import { aTenant } from "../tenants/factories.js";
 import { aSourceRecord } from "./factories.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileStep, Rejected, type Step, type Value } from "../../runtime/sync/transforms.js";
+import { compileStep, Rejected, type Step, type Value } from "../../runtime/core/domain/transforms.js";
 import { aTenant } from "../tenants/factories.js";
 
 const tenant = aTenant((t) => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createLogger } from "../../runtime/observability/logger.js";
+import { createLogger } from "../../runtime/core/observability/logger.js";
 
 // Many log fields carry an outside API's text (an error body, a product's message): a hostile API
 // must not be able to write megabytes into the logs through them.

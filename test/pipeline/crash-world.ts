@@ -6,17 +6,17 @@ import {
   ReceiveMessageCommand,
 } from "@aws-sdk/client-sqs";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
-import { SqsPipelineQueues, SqsRedeliveryControl } from "../../runtime/aws/sqs.js";
-import { toSqsEvent } from "../../runtime/local/poller.js";
-import type { LocalSqs } from "../../runtime/local/sqs.js";
 import {
   DEAD_LETTER_MAPPING,
   QUEUES,
   type QueueName,
   type WorkerName,
-} from "../../runtime/pipeline/config.js";
-import type { Ledger, RedeliveryControl, RunState } from "../../runtime/pipeline/ports.js";
-import type { WorkerDependencies } from "../../runtime/workers/dependencies.js";
+} from "../../runtime/core/domain/pipeline-config.js";
+import type { WorkerDependencies } from "../../runtime/core/ports/dependencies.js";
+import type { Ledger, RedeliveryControl, RunState } from "../../runtime/core/ports/pipeline.js";
+import { SqsPipelineQueues, SqsRedeliveryControl } from "../../runtime/edges/aws/sqs.js";
+import { toSqsEvent } from "../../runtime/edges/local/poller.js";
+import type { LocalSqs } from "../../runtime/edges/local/sqs.js";
 import { type StepQueue, StepQueues, toEvent } from "./step-queues.js";
 import type { QueuePort, StepWorld } from "./step-world.js";
 

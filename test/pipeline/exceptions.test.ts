@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ProgressStore, RunState } from "../../runtime/pipeline/ports.js";
-import type { RecordError } from "../../runtime/sync/model.js";
-import type { RecordMapper } from "../../runtime/sync/ports.js";
+import type { RecordError } from "../../runtime/core/domain/model.js";
+import type { ProgressStore, RunState } from "../../runtime/core/ports/pipeline.js";
+import type { RecordMapper } from "../../runtime/core/ports/records.js";
 import { drain, identityMapper, type StepWorld, startScheduledRun, stepWorld } from "./step-world.js";
 
 // What the steps record of each rejected or failed record: every one of them, with what an operator

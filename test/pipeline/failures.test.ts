@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { ExternalCallError } from "../../runtime/http/errors.js";
-import { apiOf, isRunStopping } from "../../runtime/pipeline/failures.js";
-import { CredentialsError } from "../../runtime/pipeline/ports.js";
-import { ProductAuthError } from "../../runtime/products/index.js";
-import { SiesaAuthError } from "../../runtime/siesa/index.js";
+import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
+import { CredentialsError } from "../../runtime/core/ports/pipeline.js";
+import { apiOf, isRunStopping } from "../../runtime/core/steps/failures.js";
+import { ProductAuthError } from "../../runtime/edges/http/products/index.js";
+import { SiesaAuthError } from "../../runtime/edges/http/siesa/index.js";
 
 // What the ApiErrors metric (and so the alarms and the dashboard) says an error was.
 describe("apiOf", () => {

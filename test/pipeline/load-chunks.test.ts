@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { chunkGroupId } from "../../runtime/aws/sqs.js";
-import { LOAD_CHUNK_RECORDS, loadChunks, placeChunks } from "../../runtime/pipeline/load-chunks.js";
-import type { ChangedRecord } from "../../runtime/sync/diff.js";
+import type { ChangedRecord } from "../../runtime/core/steps/diff.js";
+import { LOAD_CHUNK_RECORDS, loadChunks, placeChunks } from "../../runtime/core/steps/load-chunks.js";
+import { chunkGroupId } from "../../runtime/edges/aws/sqs.js";
 
 const changed = (count: number): ChangedRecord[] =>
   Array.from({ length: count }, (_, i) => {

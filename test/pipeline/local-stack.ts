@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
-import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../runtime/local/stack.js";
+import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../runtime/cli/stack.js";
 
 // Factories for the pipeline's integration tests: the whole local stack (real handlers, fauxqs,
 // dynalite, sandboxes) with time scaled down, and an API client that reads like an operator's curl.

@@ -1,9 +1,9 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
-import type { LocalStack } from "../../runtime/local/stack.js";
-import { TenantLease } from "../../runtime/store/lease.js";
-import { RunStore } from "../../runtime/store/runs.js";
-import type { QueueHandler } from "../../runtime/workers/dependencies.js";
+import type { LocalStack } from "../../runtime/cli/stack.js";
+import type { QueueHandler } from "../../runtime/core/ports/dependencies.js";
+import { TenantLease } from "../../runtime/edges/store/lease.js";
+import { RunStore } from "../../runtime/edges/store/runs.js";
 import { api, deadLetters, testStack } from "./local-stack.js";
 
 // The deployed pipeline's behaviour on one machine: API → sync-requests → dispatch → pages →

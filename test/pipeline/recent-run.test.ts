@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { RECENT_RUN_MS, recentRuns } from "../../runtime/pipeline/recent-run.js";
-import { MemoryRuns } from "../../runtime/store/memory.js";
-import { zeroCounts } from "../../runtime/sync/model.js";
+import { zeroCounts } from "../../runtime/core/domain/model.js";
+import { RECENT_RUN_MS, recentRuns } from "../../runtime/core/steps/recent-run.js";
+import { MemoryRuns } from "../../runtime/edges/store/memory.js";
 
 // What the units of a run read of it: one read per second per container, not one per unit, and a
 // stop or an end that happens in this container is seen by its next unit at once.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { shortCache } from "../../runtime/short-cache.js";
+import { shortCache } from "../../runtime/core/domain/short-cache.js";
 
 describe("shortCache", () => {
   it("answers concurrent and repeated calls with one load until the entry is older than its ttl", async () => {

@@ -1,28 +1,28 @@
 import { randomUUID } from "node:crypto";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
 import {
-  chunkDeduplicationId,
-  chunkGroupId,
-  passDeduplicationId,
-  passGroupId,
-  unitDeduplicationId,
-  unitGroupId,
-} from "../../runtime/aws/sqs.js";
-import {
   deadLetterSuffix,
   QUEUES,
   type QueueName,
   type QueueSpec,
   visibilityTimeoutSeconds,
-} from "../../runtime/pipeline/config.js";
+} from "../../runtime/core/domain/pipeline-config.js";
 import type {
   DeactivationPass,
   ExtractUnit,
   LoadChunk,
   SyncRequest,
   VerifyRequest,
-} from "../../runtime/pipeline/messages.js";
-import type { PipelineQueues, RedeliveryControl } from "../../runtime/pipeline/ports.js";
+} from "../../runtime/core/ports/messages.js";
+import type { PipelineQueues, RedeliveryControl } from "../../runtime/core/ports/pipeline.js";
+import {
+  chunkDeduplicationId,
+  chunkGroupId,
+  passDeduplicationId,
+  passGroupId,
+  unitDeduplicationId,
+  unitGroupId,
+} from "../../runtime/edges/aws/sqs.js";
 
 // The queue port of the step tests, which deliver messages one step at a time on a clock they move:
 // an array of messages per queue, each visible from a time on that clock. A received message is
@@ -31,7 +31,7 @@ import type { PipelineQueues, RedeliveryControl } from "../../runtime/pipeline/p
 // message at a time, and a FIFO message whose deduplication id was sent within five minutes is
 // dropped (the pipeline relies on it: the deactivation pass is asked for by several steps). What
 // SQS itself does (and `npm start`, `npm run sync` and the crash harness's DynamoDB scenarios run
-// on) is the local SQS, fauxqs (runtime/local/sqs.ts).
+// on) is the local SQS, fauxqs (runtime/edges/local/sqs.ts).
 
 export interface StepMessage {
   messageId: string;
@@ -156,7 +156,7 @@ export interface StepQueuePair {
   deadLetter: StepQueue;
 }
 
-/** The pipeline's queues and dead-letter queues as runtime/pipeline/config.ts declares them. */
+/** The pipeline's queues and dead-letter queues as runtime/core/domain/pipeline-config.ts declares them. */
 export class StepQueues implements PipelineQueues, RedeliveryControl {
   readonly queues: Record<QueueName, StepQueuePair>;
 

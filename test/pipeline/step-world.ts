@@ -1,30 +1,30 @@
 import type { SQSEvent } from "aws-lambda";
-import type { FunctionName } from "../../runtime/aws/secret-access.js";
-import type { TenantClients } from "../../runtime/compose.js";
-import { credentialsOf } from "../../runtime/local/credentials.js";
-import { type AccessDeniedError, scopeToRole } from "../../runtime/local/role-scope.js";
-import { localTenantDirectory } from "../../runtime/local/tenants.js";
-import type { QueueName, WorkerName } from "../../runtime/pipeline/config.js";
-import { QUEUES } from "../../runtime/pipeline/config.js";
-import { createPipelineContext, type PipelineContext } from "../../runtime/pipeline/context.js";
+import type { ProductRecord, SourceRecord } from "../../runtime/core/domain/model.js";
+import type { QueueName, WorkerName } from "../../runtime/core/domain/pipeline-config.js";
+import { QUEUES } from "../../runtime/core/domain/pipeline-config.js";
+import type { FunctionName } from "../../runtime/core/domain/secret-access.js";
+import type { Tenant } from "../../runtime/core/domain/tenant.js";
+import type { QueueHandler, WorkerDependencies } from "../../runtime/core/ports/dependencies.js";
 import type {
   MetricsSink,
   PipelineQueues,
   PipelineStore,
   RedeliveryControl,
-} from "../../runtime/pipeline/ports.js";
-import type { ProductClient } from "../../runtime/products/index.js";
+} from "../../runtime/core/ports/pipeline.js";
+import type { RecordMapper } from "../../runtime/core/ports/records.js";
+import { createPipelineContext, type PipelineContext } from "../../runtime/core/steps/context.js";
+import type { ProductClient } from "../../runtime/edges/http/products/index.js";
 import {
   type KeyRange,
   type RangeResult,
   type SiesaClient,
   SiesaUnconfirmedError,
-} from "../../runtime/siesa/index.js";
-import { memoryPipelineStore } from "../../runtime/store/memory.js";
-import type { ProductRecord, SourceRecord } from "../../runtime/sync/model.js";
-import type { RecordMapper } from "../../runtime/sync/ports.js";
-import type { Tenant } from "../../runtime/tenants/schema.js";
-import type { QueueHandler, WorkerDependencies } from "../../runtime/workers/dependencies.js";
+} from "../../runtime/edges/http/siesa/index.js";
+import { localTenantDirectory } from "../../runtime/edges/local/tenants.js";
+import { memoryPipelineStore } from "../../runtime/edges/store/memory.js";
+import type { TenantClients } from "../../runtime/wiring/compose.js";
+import { credentialsOf } from "../../runtime/wiring/local-credentials.js";
+import { type AccessDeniedError, scopeToRole } from "../../runtime/wiring/role-scope.js";
 import { createWorkerHandlers } from "../../runtime/workers/index.js";
 import { quietLog } from "../support/log.js";
 import { aTenant } from "../tenants/factories.js";

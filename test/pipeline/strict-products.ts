@@ -1,8 +1,8 @@
-import { KONG_WRITE_FLOW } from "../../runtime/products/kong-client.js";
-import { WMS_WRITE_FLOW } from "../../runtime/products/wms-client.js";
-import { patchRecord, type RecordApi, writeRecord } from "../../runtime/products/write-flow.js";
-import type { ProductRecord, ProductType } from "../../runtime/sync/model.js";
-import type { PatchResult, WriteResult } from "../../runtime/sync/ports.js";
+import type { ProductRecord, ProductType } from "../../runtime/core/domain/model.js";
+import type { PatchResult, WriteResult } from "../../runtime/core/ports/records.js";
+import { KONG_WRITE_FLOW } from "../../runtime/edges/http/products/kong-client.js";
+import { WMS_WRITE_FLOW } from "../../runtime/edges/http/products/wms-client.js";
+import { patchRecord, type RecordApi, writeRecord } from "../../runtime/edges/http/products/write-flow.js";
 
 /** One object the product holds: the id it minted, the external id it was created with, its fields. */
 export interface ProductObject {

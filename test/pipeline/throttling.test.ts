@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ExternalCallError } from "../../runtime/http/errors.js";
-import type { QueueName } from "../../runtime/pipeline/config.js";
-import { QUEUES, SWEEP_EVERY_MINUTES, WORKERS } from "../../runtime/pipeline/config.js";
-import { KongClient } from "../../runtime/products/kong-client.js";
+import type { QueueName } from "../../runtime/core/domain/pipeline-config.js";
+import { QUEUES, SWEEP_EVERY_MINUTES, WORKERS } from "../../runtime/core/domain/pipeline-config.js";
+import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
+import { KongClient } from "../../runtime/edges/http/products/kong-client.js";
 import { createSweeper } from "../../runtime/workers/index.js";
 import { createKongSandbox, SANDBOX_KONG_CREDENTIALS } from "../../sandbox/kong.js";
 import { clientOptions, serve } from "../products/support.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { apiText } from "../../runtime/products/api-text.js";
-import { drfMessage } from "../../runtime/products/kong-errors.js";
-import { wmsMessage } from "../../runtime/products/wms-errors.js";
+import { apiText } from "../../runtime/edges/http/products/api-text.js";
+import { drfMessage } from "../../runtime/edges/http/products/kong-errors.js";
+import { wmsMessage } from "../../runtime/edges/http/products/wms-errors.js";
 
 // A product's error text becomes a record's reason and a log field: whatever the product sends,
 // at most 1,000 characters of it are kept.

@@ -1,7 +1,7 @@
 import { afterEach } from "vitest";
-import { type CallPolicy, defaultPolicy } from "../../runtime/http/policy.js";
-import type { ProductClientOptions } from "../../runtime/products/index.js";
-import type { ProductRecord } from "../../runtime/sync/model.js";
+import type { ProductRecord } from "../../runtime/core/domain/model.js";
+import { type CallPolicy, defaultPolicy } from "../../runtime/edges/http/policy.js";
+import type { ProductClientOptions } from "../../runtime/edges/http/products/index.js";
 import { listen, type RunningServer } from "../../sandbox/serve.js";
 import { recordingLog } from "../support/log.js";
 

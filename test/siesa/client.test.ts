@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { ExternalCallError } from "../../runtime/http/errors.js";
-import { defaultPolicy } from "../../runtime/http/policy.js";
-import { FULL_RANGE, SiesaAuthError } from "../../runtime/siesa/index.js";
-import { inRange } from "../../runtime/siesa/ranges.js";
-import { buildRecords, recordKey } from "../../runtime/siesa/rows.js";
-import type { SiesaRow } from "../../runtime/sync/model.js";
+import type { SiesaRow } from "../../runtime/core/domain/model.js";
+import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
+import { defaultPolicy } from "../../runtime/edges/http/policy.js";
+import { FULL_RANGE, SiesaAuthError } from "../../runtime/edges/http/siesa/index.js";
+import { inRange } from "../../runtime/edges/http/siesa/ranges.js";
+import { buildRecords, recordKey } from "../../runtime/edges/http/siesa/rows.js";
 import { itemId, type SiesaWireRow } from "../../sandbox/catalogue.js";
 import { SANDBOX_SIESA_CREDENTIALS } from "../../sandbox/siesa.js";
 import { catalogue, extractEverything, recordingLog, recordingSleep, startSiesa } from "./helpers.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SourceRecord } from "../../runtime/sync/model.js";
+import type { SourceRecord } from "../../runtime/core/domain/model.js";
 import { type Catalogue, itemId } from "../../sandbox/catalogue.js";
 import { catalogue, extractEverything, occurrences, startSiesa } from "./helpers.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FULL_RANGE, SiesaFilterError } from "../../runtime/siesa/index.js";
+import { FULL_RANGE, SiesaFilterError } from "../../runtime/edges/http/siesa/index.js";
 import { BEYOND_INT_ID } from "../../sandbox/catalogue.js";
 import { catalogue, extractEverything, startSiesa } from "./helpers.js";
 

@@ -1,7 +1,7 @@
 import { onTestFinished } from "vitest";
-import { defaultPolicy } from "../../runtime/http/policy.js";
-import { SiesaClient, type SiesaClientOptions } from "../../runtime/siesa/index.js";
-import type { SourceRecord } from "../../runtime/sync/model.js";
+import type { SourceRecord } from "../../runtime/core/domain/model.js";
+import { defaultPolicy } from "../../runtime/edges/http/policy.js";
+import { SiesaClient, type SiesaClientOptions } from "../../runtime/edges/http/siesa/index.js";
 import { type CatalogueOptions, generateCatalogue } from "../../sandbox/catalogue.js";
 import { listen } from "../../sandbox/serve.js";
 import {

@@ -4,7 +4,7 @@ import {
   referenceGroups,
   referencesParametros,
   textLiteral,
-} from "../../runtime/siesa/parametros.js";
+} from "../../runtime/edges/http/siesa/parametros.js";
 import type { SiesaWireRow } from "../../sandbox/catalogue.js";
 import { fieldsOf, matches, ParametrosError, parseParametros } from "../../sandbox/siesa.js";
 

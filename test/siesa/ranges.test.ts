@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FULL_RANGE, MAX_SPLIT_PIECES, splitRange } from "../../runtime/siesa/ranges.js";
+import { FULL_RANGE, MAX_SPLIT_PIECES, splitRange } from "../../runtime/edges/http/siesa/ranges.js";
 
 describe("splitRange", () => {
   it("cuts a huge catalogue's first range into at most MAX_SPLIT_PIECES pieces, so the stored split stays small", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { chunk, sendUntilProcessed } from "../../runtime/store/batch.js";
-import { forEachConcurrent } from "../../runtime/sync/pool.js";
+import { forEachConcurrent } from "../../runtime/core/domain/pool.js";
+import { chunk, sendUntilProcessed } from "../../runtime/edges/store/batch.js";
 
 /** A stand-in for one DynamoDB batch call that leaves `leftOver[n]` items unprocessed on call n. */
 function aThrottledBatchCall(leftOver: number[]) {

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { claimDirectory, processIdentity } from "../../runtime/store/directory-claim.js";
-import { type RunningDynalite, startDynalite } from "../../runtime/store/local.js";
+import { claimDirectory, processIdentity } from "../../runtime/edges/local/directory-claim.js";
+import { type RunningDynalite, startDynalite } from "../../runtime/wiring/local-store.js";
 
 // The embedded DynamoDB keeps its data in a directory only one process may open (LevelDB): the
 // first `npm start` or `npm run sync` claims it, any other is refused with the holder's name until

@@ -1,10 +1,10 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunState } from "../../runtime/pipeline/ports.js";
-import { InvalidCursorError } from "../../runtime/store/errors.js";
-import { openStore } from "../../runtime/store/local.js";
-import { RunStore } from "../../runtime/store/runs.js";
-import type { RecordError } from "../../runtime/sync/model.js";
+import type { RecordError } from "../../runtime/core/domain/model.js";
+import type { RunState } from "../../runtime/core/ports/pipeline.js";
+import { InvalidCursorError } from "../../runtime/core/ports/store-errors.js";
+import { RunStore } from "../../runtime/edges/store/runs.js";
+import { openStore } from "../../runtime/wiring/local-store.js";
 import { aRecordError, aRun, type OpenedStore, STORE_IMPLEMENTATIONS, uniquePrefix } from "./factories.js";
 
 /** Errors for f120_ids from..to, in descending order (the store must sort them). */

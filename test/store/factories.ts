@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { PipelineStore } from "../../runtime/pipeline/ports.js";
-import { BATCH_WRITE_MAX, chunk, writeUntilProcessed } from "../../runtime/store/batch.js";
-import { dynamoPipelineStore } from "../../runtime/store/dynamo.js";
-import type { LedgerEntry } from "../../runtime/store/ledger.js";
-import { openStore } from "../../runtime/store/local.js";
-import { memoryPipelineStore } from "../../runtime/store/memory.js";
-import { newRunId, type RunRecord } from "../../runtime/store/runs.js";
-import { type RecordError, zeroCounts } from "../../runtime/sync/model.js";
+import { type RecordError, zeroCounts } from "../../runtime/core/domain/model.js";
+import type { PipelineStore } from "../../runtime/core/ports/pipeline.js";
+import { BATCH_WRITE_MAX, chunk, writeUntilProcessed } from "../../runtime/edges/store/batch.js";
+import { dynamoPipelineStore } from "../../runtime/edges/store/dynamo.js";
+import type { LedgerEntry } from "../../runtime/edges/store/ledger.js";
+import { memoryPipelineStore } from "../../runtime/edges/store/memory.js";
+import { newRunId, type RunRecord } from "../../runtime/edges/store/runs.js";
+import { openStore } from "../../runtime/wiring/local-store.js";
 
 /** Table prefix unique to one test file, so suites sharing an endpoint (DynamoDB Local) never collide. */
 export const uniquePrefix = (suite: string) => `test-${suite}-${randomUUID().slice(0, 8)}`;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TenantLease } from "../../runtime/store/lease.js";
-import { openStore, type Store } from "../../runtime/store/local.js";
-import { newRunId } from "../../runtime/store/runs.js";
+import { TenantLease } from "../../runtime/edges/store/lease.js";
+import { newRunId } from "../../runtime/edges/store/runs.js";
+import { openStore, type Store } from "../../runtime/wiring/local-store.js";
 import { aTenantId } from "./factories.js";
 
 // Taking the tenant's lease is on the path of every run's start (the API or CLI, then dispatch): the

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RecordLedger } from "../../runtime/store/ledger.js";
-import { LedgerSnapshot, SNAPSHOT_PAGE_ITEMS } from "../../runtime/store/ledger-snapshot.js";
-import { openStore, type Store } from "../../runtime/store/local.js";
+import { RecordLedger } from "../../runtime/edges/store/ledger.js";
+import { LedgerSnapshot, SNAPSHOT_PAGE_ITEMS } from "../../runtime/edges/store/ledger-snapshot.js";
+import { openStore, type Store } from "../../runtime/wiring/local-store.js";
 import { aLedgerEntry, aTenantId, seedLedger, uniquePrefix } from "./factories.js";
 
 let store: Store;

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { RecordLedger, SPAN_READ_MIN, SPAN_READ_SLACK } from "../../runtime/store/ledger.js";
-import { openStore, type Store } from "../../runtime/store/local.js";
-import { MemoryLedger } from "../../runtime/store/memory.js";
-import type { Ledger, LedgerEntry } from "../../runtime/sync/ports.js";
+import type { Ledger, LedgerEntry } from "../../runtime/core/ports/records.js";
+import { RecordLedger, SPAN_READ_MIN, SPAN_READ_SLACK } from "../../runtime/edges/store/ledger.js";
+import { MemoryLedger } from "../../runtime/edges/store/memory.js";
+import { openStore, type Store } from "../../runtime/wiring/local-store.js";
 import { aLedgerEntry, aTenantId, ledgerEntries, seedLedger, uniquePrefix } from "./factories.js";
 
 let store: Store;

@@ -5,8 +5,13 @@ import {
   ListTablesCommand,
 } from "@aws-sdk/client-dynamodb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTables, openStore, type RunningDynalite, startDynalite } from "../../runtime/store/local.js";
-import { RUNS_BY_ID_INDEX } from "../../runtime/store/tables.js";
+import { RUNS_BY_ID_INDEX } from "../../runtime/edges/store/tables.js";
+import {
+  createTables,
+  openStore,
+  type RunningDynalite,
+  startDynalite,
+} from "../../runtime/wiring/local-store.js";
 import { uniquePrefix } from "./factories.js";
 
 const ENDPOINT_VARIABLES = ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"] as const;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStore, type Store } from "../../runtime/store/local.js";
-import { RunProgress } from "../../runtime/store/progress.js";
-import { newRunId } from "../../runtime/store/runs.js";
+import { RunProgress } from "../../runtime/edges/store/progress.js";
+import { newRunId } from "../../runtime/edges/store/runs.js";
+import { openStore, type Store } from "../../runtime/wiring/local-store.js";
 import { aTenantId } from "./factories.js";
 
 // An operation is a marker, then an addition to the run's counter. A recount (the sweeper, the

@@ -1,10 +1,10 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RecordLedger } from "../../runtime/store/ledger.js";
-import { openStore, type Store } from "../../runtime/store/local.js";
-import { RunProgress } from "../../runtime/store/progress.js";
-import { ReadBatch } from "../../runtime/store/read-batch.js";
-import { newRunId } from "../../runtime/store/runs.js";
+import { RecordLedger } from "../../runtime/edges/store/ledger.js";
+import { RunProgress } from "../../runtime/edges/store/progress.js";
+import { ReadBatch } from "../../runtime/edges/store/read-batch.js";
+import { newRunId } from "../../runtime/edges/store/runs.js";
+import { openStore, type Store } from "../../runtime/wiring/local-store.js";
 import { aTenantId, ledgerEntries, uniquePrefix } from "./factories.js";
 
 // Reads asked for in the same turn go to DynamoDB together: the load step reads a chunk's marker and

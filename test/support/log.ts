@@ -1,4 +1,4 @@
-import type { Log } from "../../runtime/observability/logger.js";
+import type { Log } from "../../runtime/core/observability/logger.js";
 
 export interface LogEntry {
   level: "debug" | "info" | "warn" | "error";

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_DRIFT, driftReason, mappingRule, mayDrift, tallyRules } from "../../runtime/sync/drift.js";
-import type { Progress } from "../../runtime/sync/model.js";
-import { judgeRun, zeroProgress } from "../../runtime/sync/run-status.js";
+import {
+  DEFAULT_DRIFT,
+  driftReason,
+  mappingRule,
+  mayDrift,
+  tallyRules,
+} from "../../runtime/core/domain/drift.js";
+import type { Progress } from "../../runtime/core/domain/model.js";
+import { judgeRun, zeroProgress } from "../../runtime/core/domain/run-status.js";
 
 // How a run is judged when most of its rows break one rule (drift), or when its deactivations were
 // held: the pure rules finalise applies.

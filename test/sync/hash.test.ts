@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, payloadHash } from "../../runtime/sync/hash.js";
+import { canonicalJson, payloadHash } from "../../runtime/core/domain/hash.js";
 
 // The ledger keeps a hash of every payload it wrote: were the text behind it to change, every record
 // would look changed and be written again on the next run.

@@ -1,5 +1,5 @@
-import type { TenantEntry } from "../../runtime/tenants/registry.js";
-import { parseTenant, type Tenant, type TenantInput } from "../../runtime/tenants/schema.js";
+import { parseTenant, type Tenant, type TenantInput } from "../../runtime/core/domain/tenant.js";
+import type { TenantEntry } from "../../runtime/wiring/tenant-registry.js";
 
 /** A valid staging Kong tenant as a file would write it; tests change one thing at a time. */
 export function aTenantInput(id = "acme-staging"): TenantInput {

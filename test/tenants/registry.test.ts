@@ -4,14 +4,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import kong from "../../mappings/kong.js";
+import type { TenantInput } from "../../runtime/core/domain/tenant.js";
 import {
   buildRegistry,
   DEFAULT_TENANTS_DIR,
   loadTenants,
   TenantConfigErrors,
   UnknownTenantError,
-} from "../../runtime/tenants/registry.js";
-import type { TenantInput } from "../../runtime/tenants/schema.js";
+} from "../../runtime/wiring/tenant-registry.js";
 import { anEntry, aTenantInput, ofAnotherClient } from "./factories.js";
 
 /** The messages buildRegistry refuses the entries with (fails the test if it accepts them). */
@@ -316,7 +316,7 @@ describe("tenant files on disk", () => {
 
   it("names the file that cannot be loaded or exports nothing, and still checks the others", async () => {
     dir = await mkdtemp(path.join(tmpdir(), "tenants-"));
-    const define = fileURLToPath(new URL("../../runtime/tenants/define.ts", import.meta.url));
+    const define = fileURLToPath(new URL("../../runtime/core/domain/define-tenant.ts", import.meta.url));
     const good = aTenantInput("good-co");
     await writeFile(
       path.join(dir, "good-co.ts"),

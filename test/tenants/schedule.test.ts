@@ -5,7 +5,7 @@ import {
   parseSchedule,
   rateToMs,
   ScheduleError,
-} from "../../runtime/tenants/schedule.js";
+} from "../../runtime/core/domain/schedule.js";
 
 const reasonFor = (expression: string) => {
   const check = checkSchedule(expression);

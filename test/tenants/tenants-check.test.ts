@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadTenants } from "../../runtime/tenants/registry.js";
+import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { runScript } from "../support/cli.js";
 import { aTenantInput, ofAnotherClient } from "./factories.js";
 

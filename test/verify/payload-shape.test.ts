@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { payloadHash } from "../../runtime/sync/hash.js";
-import { holdsWrittenPayload } from "../../runtime/verify/compare.js";
-import { payloadShape } from "../../runtime/verify/payload-shape.js";
+import { payloadHash } from "../../runtime/core/domain/hash.js";
+import { holdsWrittenPayload } from "../../runtime/core/verify/compare.js";
+import { payloadShape } from "../../runtime/core/verify/payload-shape.js";
 
 // What verify compares: only the keys our payload sets, read back the way the product hands them.
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { API_FUNCTION, WORKERS } from "../../runtime/pipeline/config.js";
-import { END_RESERVE_MS } from "../../runtime/verify/verify-run.js";
+import { API_FUNCTION, WORKERS } from "../../runtime/core/domain/pipeline-config.js";
+import { END_RESERVE_MS } from "../../runtime/core/verify/verify-run.js";
 import { deliverVerify, startVerify, verifyWorld } from "./verify-world.js";
 
 // A verify started from the API ends within its functions' time, whatever the product does: the API

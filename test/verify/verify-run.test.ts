@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { startRun } from "../../runtime/pipeline/start-run.js";
-import { REPAIR_HASH } from "../../runtime/verify/repair.js";
-import { MAX_REPAIR_MARKS, VERIFY_DIED } from "../../runtime/verify/verify-run.js";
+import { startRun } from "../../runtime/core/steps/start-run.js";
+import { REPAIR_HASH } from "../../runtime/core/verify/repair.js";
+import { MAX_REPAIR_MARKS, VERIFY_DIED } from "../../runtime/core/verify/verify-run.js";
 import { eventOf } from "../pipeline/step-world.js";
 import { deliverVerify, startVerify, verifyWorld } from "./verify-world.js";
 

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { afterEach } from "vitest";
-import { createApiDependencies } from "../../runtime/pipeline/api-dependencies.js";
-import { WORKERS } from "../../runtime/pipeline/config.js";
-import type { Ledger } from "../../runtime/sync/ports.js";
-import type { Tenant } from "../../runtime/tenants/schema.js";
+import { WORKERS } from "../../runtime/core/domain/pipeline-config.js";
+import type { Tenant } from "../../runtime/core/domain/tenant.js";
+import type { Ledger } from "../../runtime/core/ports/records.js";
+import { createApiDependencies } from "../../runtime/wiring/api-dependencies.js";
 import { createKongSandbox, type KongSandbox } from "../../sandbox/kong.js";
 import { listen, type RunningServer } from "../../sandbox/serve.js";
 import { deliver, type StepWorld, stepWorld } from "../pipeline/step-world.js";

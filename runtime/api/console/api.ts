@@ -1,5 +1,5 @@
-import type { ErrorBody } from "../errors.js";
-import type { RunJson, ScheduleJson } from "../views.js";
+import type { ErrorBody } from "../common/errors.js";
+import type { RunJson, ScheduleJson } from "../common/views.js";
 
 /**
  * How the console's pages read data: through the JSON API itself, in-process, with the caller's own

@@ -1,4 +1,4 @@
-import type { RunJson } from "../views.js";
+import type { RunJson } from "../common/views.js";
 import type { StatusJson } from "./api.js";
 
 /** What the console shows of deactivations held for an operator's approval (docs/architecture.md). */

@@ -1,5 +1,5 @@
-import { type Counts, TALLIES } from "../../sync/model.js";
-import type { RunJson } from "../views.js";
+import { type Counts, TALLIES } from "../../core/domain/model.js";
+import type { RunJson } from "../common/views.js";
 import { formatCount, formatDuration } from "./format.js";
 import type { Held } from "./held.js";
 

@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import type { Child } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ApiEnv } from "../env.js";
+import type { ApiEnv } from "../common/env.js";
 import { type ApiReader, type ApiRequest, apiReader, ConsoleApiError, segment } from "./api.js";
 import { CONSOLE_CSP, Shell } from "./layout.js";
 import { runFragment } from "./run-page.js";

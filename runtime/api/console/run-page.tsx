@@ -1,6 +1,6 @@
-import { MAX_EXCEPTIONS_PAGE } from "../../store/exceptions.js";
-import { TALLIES } from "../../sync/model.js";
-import type { RunJson } from "../views.js";
+import { TALLIES } from "../../core/domain/model.js";
+import { MAX_EXCEPTIONS_PAGE } from "../../edges/store/exceptions.js";
+import type { RunJson } from "../common/views.js";
 import type { ApiReader } from "./api.js";
 import { segment } from "./api.js";
 import { formatCount, formatDuration, formatTime } from "./format.js";

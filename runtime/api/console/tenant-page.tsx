@@ -1,4 +1,4 @@
-import type { RunJson } from "../views.js";
+import type { RunJson } from "../common/views.js";
 import type { ApiReader, StatusJson, TenantJson } from "./api.js";
 import { segment } from "./api.js";
 import { formatDuration, formatRelative, formatTime } from "./format.js";

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
-import type { Log } from "../../observability/logger.js";
-import type { ScheduleState } from "../../pipeline/ports.js";
-import { assertOperator } from "../auth.js";
-import type { ApiDependencies } from "../dependencies.js";
-import type { ApiEnv } from "../env.js";
-import { ApiError } from "../errors.js";
-import { tenantFor } from "../tenant-access.js";
-import { readJsonBody, VerifyBody } from "../validation.js";
+import type { Log } from "../../core/observability/logger.js";
+import type { ApiDependencies } from "../../core/ports/api.js";
+import type { ScheduleState } from "../../core/ports/pipeline.js";
+import { assertOperator } from "../common/auth.js";
+import type { ApiEnv } from "../common/env.js";
+import { ApiError } from "../common/errors.js";
+import { tenantFor } from "../common/tenant-access.js";
+import { readJsonBody, VerifyBody } from "../common/validation.js";
 
 /**
  * Operator actions on a tenant: `POST /tenants/:id/pause`, `/resume` (its EventBridge schedule),

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
-import { shortCache } from "../../short-cache.js";
-import { assertOperator } from "../auth.js";
-import type { ApiDependencies } from "../dependencies.js";
-import type { ApiEnv } from "../env.js";
+import { shortCache } from "../../core/domain/short-cache.js";
+import type { ApiDependencies } from "../../core/ports/api.js";
+import { assertOperator } from "../common/auth.js";
+import type { ApiEnv } from "../common/env.js";
 
 /**
  * Health, in two routes:

@@ -1,16 +1,23 @@
 import { type Context, Hono } from "hono";
-import type { Log } from "../../observability/logger.js";
-import { ApprovalError } from "../../pipeline/start-run.js";
-import { InvalidCursorError } from "../../store/errors.js";
-import { DEFAULT_EXCEPTIONS_PAGE } from "../../store/exceptions.js";
-import { assertOperator, canRead } from "../auth.js";
-import type { ApiDependencies } from "../dependencies.js";
-import type { ApiEnv } from "../env.js";
-import { ApiError } from "../errors.js";
-import { csvHeader, csvRows } from "../exceptions-csv.js";
-import { tenantFor } from "../tenant-access.js";
-import { ExceptionsQuery, parseRequest, RunBody, RunParams, RunsQuery, readJsonBody } from "../validation.js";
-import { runJson } from "../views.js";
+import type { Log } from "../../core/observability/logger.js";
+import type { ApiDependencies } from "../../core/ports/api.js";
+import { InvalidCursorError } from "../../core/ports/store-errors.js";
+import { ApprovalError } from "../../core/steps/start-run.js";
+import { DEFAULT_EXCEPTIONS_PAGE } from "../../edges/store/exceptions.js";
+import { assertOperator, canRead } from "../common/auth.js";
+import type { ApiEnv } from "../common/env.js";
+import { ApiError } from "../common/errors.js";
+import { csvHeader, csvRows } from "../common/exceptions-csv.js";
+import { tenantFor } from "../common/tenant-access.js";
+import {
+  ExceptionsQuery,
+  parseRequest,
+  RunBody,
+  RunParams,
+  RunsQuery,
+  readJsonBody,
+} from "../common/validation.js";
+import { runJson } from "../common/views.js";
 
 /**
  * Run history and the manual trigger: `GET /tenants/:id/runs`, `GET /runs/:runId`,

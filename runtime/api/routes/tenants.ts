@@ -1,12 +1,12 @@
 import { Hono } from "hono";
-import { shortCache } from "../../short-cache.js";
-import { tenantStatus } from "../../tenants/status.js";
-import { canRead } from "../auth.js";
-import { type ApiDependencies, STATUS_CACHE_MS } from "../dependencies.js";
-import type { ApiEnv } from "../env.js";
-import { ApiError } from "../errors.js";
-import { tenantFor } from "../tenant-access.js";
-import { runJson, tenantJson } from "../views.js";
+import { shortCache } from "../../core/domain/short-cache.js";
+import { type ApiDependencies, STATUS_CACHE_MS } from "../../core/ports/api.js";
+import { tenantStatus } from "../../core/steps/tenant-status.js";
+import { canRead } from "../common/auth.js";
+import type { ApiEnv } from "../common/env.js";
+import { ApiError } from "../common/errors.js";
+import { tenantFor } from "../common/tenant-access.js";
+import { runJson, tenantJson } from "../common/views.js";
 
 /** Tenants' configuration and health: `GET /tenants`, `GET /tenants/:id`, `GET /tenants/:id/status`. */
 export function tenantRoutes(deps: ApiDependencies): Hono<ApiEnv> {

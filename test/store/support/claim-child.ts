@@ -8,8 +8,8 @@
  * - `claim-child.ts exit <dir>`: opens <dir> at once, says "<dir> won" (or refused), and exits.
  */
 import { createInterface } from "node:readline";
-import { claimDirectory } from "../../../runtime/store/directory-claim.js";
-import { startDynalite } from "../../../runtime/store/local.js";
+import { claimDirectory } from "../../../runtime/edges/local/directory-claim.js";
+import { startDynalite } from "../../../runtime/wiring/local-store.js";
 
 async function open(dir: string): Promise<void> {
   try {

@@ -1,0 +1,116 @@
+import * as v from "valibot";
+import { MAX_EXCEPTIONS_PAGE } from "../../edges/store/exceptions.js";
+import { MAX_RUNS_PAGE } from "../../edges/store/runs.js";
+import { ApiError } from "./errors.js";
+
+/**
+ * Request parameters, checked with valibot before any route runs. A failure is a 400 whose message
+ * names each bad field (`limit: must be an integer from 1 to 100 (got "0")`) and whose details list them.
+ */
+
+const quoted = (issue: v.BaseIssue<unknown>) => `(got ${JSON.stringify(issue.input)?.slice(0, 60)})`;
+
+const tenantId = v.pipe(
+  v.string(),
+  v.regex(
+    /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/,
+    (i) => `must be a tenant id: lower-kebab-case, starting with a letter ${quoted(i)}`,
+  ),
+  v.maxLength(48, (i) => `must be a tenant id of at most 48 characters ${quoted(i)}`),
+);
+
+const runId = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, (i) => `must be a run id ${quoted(i)}`),
+);
+
+/** A page's `limit` (1 to `max`) and the previous page's `cursor`, both optional. */
+const pageQuery = (max: number) => {
+  const limitMessage = (i: v.BaseIssue<unknown>) => `must be an integer from 1 to ${max} ${quoted(i)}`;
+  return v.strictObject(
+    {
+      limit: v.optional(
+        v.pipe(
+          v.string(),
+          v.regex(/^[0-9]{1,4}$/, limitMessage),
+          v.transform(Number),
+          v.minValue(1, limitMessage),
+          v.maxValue(max, limitMessage),
+        ),
+      ),
+      cursor: v.optional(
+        v.pipe(
+          v.string(),
+          v.minLength(1, "must not be empty: pass the cursor of the previous page, or leave it out"),
+          v.maxLength(2048, "is too long to be a cursor this service issued"),
+        ),
+      ),
+    },
+    "is not a known query parameter (known: limit, cursor)",
+  );
+};
+
+export const TenantParams = v.object({ id: tenantId });
+export const RunParams = v.object({ runId });
+export const RunsQuery = pageQuery(MAX_RUNS_PAGE);
+export const ExceptionsQuery = pageQuery(MAX_EXCEPTIONS_PAGE);
+
+/** POST /tenants/:id/verify: an empty body, or `{"repair": true}`. */
+export const VerifyBody = v.strictObject(
+  { repair: v.optional(v.boolean("must be true or false")) },
+  "is not a known field (known: repair)",
+);
+
+/**
+ * POST /tenants/:id/runs: an empty body, or `{"approveDeactivationsOf": "<runId>"}`, the run whose
+ * held deactivations this run applies. The older `approveDeactivations` (a count) approved any set of
+ * that size: it is refused, whatever its value, with the field to use instead.
+ */
+export const RunBody = v.strictObject(
+  {
+    approveDeactivationsOf: v.optional(runId),
+    approveDeactivations: v.optional(
+      v.custom<never>(
+        () => false,
+        (i) =>
+          `is no longer accepted: a count approves any set of that size; name the run that held the deactivations with approveDeactivationsOf ${quoted(i)}`,
+      ),
+    ),
+  },
+  "is not a known field (known: approveDeactivationsOf)",
+);
+
+export type Issue = { field: string; problem: string };
+
+/** Parses `value` or throws a 400 naming every bad field; `where` says which part of the request it was. */
+export function parseRequest<S extends v.GenericSchema>(
+  schema: S,
+  value: unknown,
+  where: "path" | "query" | "body",
+): v.InferOutput<S> {
+  const result = v.safeParse(schema, value);
+  if (result.success) return result.output;
+  const issues: Issue[] = result.issues.map((issue) => ({
+    field: v.getDotPath(issue) ?? "(request)",
+    problem: issue.message,
+  }));
+  const message = issues.map((i) => `${i.field}: ${i.problem}`).join("; ");
+  throw new ApiError(400, `invalid ${where} parameter ${message}`, { issues });
+}
+
+/** A request's JSON body checked against `schema`; no body at all reads as `{}`. */
+export async function readJsonBody<S extends v.GenericSchema>(
+  c: { req: { text(): Promise<string> } },
+  schema: S,
+): Promise<v.InferOutput<S>> {
+  const text = (await c.req.text()).trim();
+  let value: unknown = {};
+  if (text !== "") {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new ApiError(400, "the request body is not JSON");
+    }
+  }
+  return parseRequest(schema, value, "body");
+}

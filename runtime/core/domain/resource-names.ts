@@ -1,0 +1,46 @@
+import type { ProductType } from "./model.js";
+import type { QueueName } from "./pipeline-config.js";
+
+/**
+ * Resource names shared by the Pulumi program and the runtime, so both always agree.
+ * Every name carries the stack (docs/deploy.md): `siesa-integration-<stack>-…`.
+ */
+export const PROJECT = "siesa-integration";
+
+export const resourceName = (stack: string, suffix: string): string => `${PROJECT}-${stack}-${suffix}`;
+
+/** The prefix of the stack's DynamoDB tables: `tableNames(tablePrefix(stack))` are their names. */
+export const tablePrefix = (stack: string): string => `${PROJECT}-${stack}`;
+
+/** The stack's EventBridge Scheduler group, and one schedule per tenant in it. */
+export const scheduleGroupName = (stack: string): string => resourceName(stack, "schedules");
+export const scheduleName = (stack: string, tenantId: string): string =>
+  resourceName(stack, `sync-${tenantId}`);
+
+/** Secrets Manager: `siesa-integration/<tenantId>/siesa` and `siesa-integration/<tenantId>/<product>`. */
+export const secretName = (tenantId: string, system: "siesa" | ProductType): string =>
+  `${PROJECT}/${tenantId}/${system}`;
+/** The API's hashed bearer tokens. */
+export const apiTokensSecretName = (stack: string): string => `${PROJECT}/${stack}/api-tokens`;
+
+/** Environment variables the functions read their wiring from (set by the Pulumi program). */
+export const ENV = {
+  stack: "SIESA_INTEGRATION_STACK",
+  tablePrefix: "SIESA_INTEGRATION_TABLE_PREFIX",
+  syncRequestsQueueUrl: "SIESA_INTEGRATION_SYNC_REQUESTS_URL",
+  pagesQueueUrl: "SIESA_INTEGRATION_PAGES_URL",
+  loadsQueueUrl: "SIESA_INTEGRATION_LOADS_URL",
+  verifyRequestsQueueUrl: "SIESA_INTEGRATION_VERIFY_REQUESTS_URL",
+  /** Which function this is (dispatch, extract, load, api): decides which tenant secrets it reads. */
+  function: "SIESA_INTEGRATION_FUNCTION",
+  /** Base of the retry backoff of failed messages, in seconds. */
+  retryBaseSeconds: "SIESA_INTEGRATION_RETRY_BASE_SECONDS",
+} as const;
+
+/** The variable that carries each pipeline queue's URL. */
+export const QUEUE_URL_ENV: Readonly<Record<QueueName, string>> = {
+  syncRequests: ENV.syncRequestsQueueUrl,
+  pages: ENV.pagesQueueUrl,
+  loads: ENV.loadsQueueUrl,
+  verifyRequests: ENV.verifyRequestsQueueUrl,
+};

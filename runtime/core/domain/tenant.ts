@@ -1,0 +1,247 @@
+import * as v from "valibot";
+import type { ProductType } from "./model.js";
+import { checkSchedule } from "./schedule.js";
+
+/**
+ * The shape of a tenant file. Only non-secret data: every object is strict, so a stray field
+ * (a pasted password, a typo) is refused rather than silently ignored. Credentials live in
+ * Secrets Manager under `siesa-integration/<id>/siesa` and `siesa-integration/<id>/<product>`.
+ */
+export interface Tenant {
+  /** lower-kebab-case, 3-48 chars: part of resource and secret names. */
+  id: string;
+  environment: TenantEnvironment;
+  /** 12-digit AWS account id of the client (hosts the product API). */
+  clientAccount: string;
+  siesa: {
+    baseUrl: string;
+    /** `idCompania`: the Connekta tenant id, e.g. 8585. */
+    companyId: number;
+    /** `f120_id_cia`: the ERP company whose rows we keep, usually 1. */
+    erpCompany: number;
+  };
+  product: {
+    type: ProductType;
+    baseUrl: string;
+    /** Paths relative to baseUrl, e.g. `{ skus: "/inventory/skus/" }`. */
+    endpoints: Record<string, string>;
+    /** Product-side ids the mapping reads with `fromTenant` (Kong customer_id, type_id, group_id). */
+    defaults: Record<string, string | number | boolean>;
+  };
+  sync: {
+    /** EventBridge Scheduler expression: rate(...), cron(...) or at(...). */
+    schedule: string;
+    /** Retries of a transient failure (5xx) per call: 0..10, default 3. */
+    retryAttempts: number;
+    /** Units of work in flight at once: 1..50, default 4. */
+    concurrency: number;
+    /** Lease length: a run older than this is considered dead. Default 60. */
+    maxRunMinutes: number;
+    /**
+     * Most deactivations one run applies without an operator's approval; more are held. Default: the
+     * larger of 10 and 10 % of the tenant's active records.
+     */
+    maxDeactivations?: number;
+    /**
+     * When one rejection rule covers at least `share` of a run's rows, and at least `minRows`, the
+     * run fails as drift. Default 0.5 and 20.
+     */
+    drift?: { share: number; minRows: number };
+  };
+  /** Name of a mapping in mappings/ (e.g. "kong"). */
+  mapping: string;
+  /**
+   * Other tenants this one shares its client account, Siesa company or product customer with, each
+   * with why (reviewed in the pull request): without it, tenants:check refuses the overlap.
+   */
+  sharedWith?: Record<string, string>;
+}
+
+export const ENVIRONMENTS = ["staging", "production", "local"] as const;
+export type TenantEnvironment = (typeof ENVIRONMENTS)[number];
+const PRODUCT_TYPES = ["kong-rfid", "wms"] as const satisfies readonly ProductType[];
+
+const got = (issue: v.BaseIssue<unknown>) => `(got ${issue.received})`;
+/** Masks any user:password in a URL: messages must never carry a secret. */
+const redactUrl = (text: string) => text.replace(/\/\/[^/@\s]*@/, "//***@");
+
+/** Keys of product.defaults that look like credentials. */
+const SECRET_LIKE = /pass|secret|token|api[-_]?key|credential/i;
+
+const integer = (min: number, max: number) =>
+  v.pipe(
+    v.number(),
+    v.integer((i) => `must be an integer ${got(i)}`),
+    v.minValue(min, (i) => `must be at least ${min} ${got(i)}`),
+    v.maxValue(max, (i) => `must be at most ${max} ${got(i)}`),
+  );
+
+/** What is wrong with a base URL, if anything (https is checked per environment below). */
+function baseUrlProblem(text: string): string | undefined {
+  if (!URL.canParse(text)) return `must be an absolute URL (got "${redactUrl(text)}")`;
+  const url = new URL(text);
+  if (url.username !== "" || url.password !== "")
+    return "must not contain credentials: they belong in Secrets Manager";
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    return `must be an https:// URL (got "${url.protocol}")`;
+  if (url.search !== "" || url.hash !== "" || text.includes("?"))
+    return "must not have a query string or fragment";
+  // Clients resolve relative paths against it: without the slash, "v3" would be dropped.
+  if (!text.endsWith("/")) return `must end with "/" (got "${text}")`;
+  return undefined;
+}
+
+const baseUrl = v.pipe(
+  v.string(),
+  v.rawCheck(({ dataset, addIssue }) => {
+    const problem = dataset.typed ? baseUrlProblem(dataset.value) : undefined;
+    if (problem) addIssue({ message: problem });
+  }),
+);
+
+const endpointPath = v.pipe(
+  v.string(),
+  v.regex(/^\/[^\s?#]*$/, (i) => `must be a path starting with "/" ${got(i)}`),
+);
+
+const schedule = v.pipe(
+  v.string(),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const check = checkSchedule(dataset.value);
+    if (!check.ok) addIssue({ message: check.reason });
+  }),
+);
+
+const TenantObject = v.strictObject({
+  id: v.pipe(
+    v.string(),
+    v.minLength(3, (i) => `must be 3-48 characters ${got(i)}`),
+    v.maxLength(48, (i) => `must be 3-48 characters ${got(i)}`),
+    v.regex(
+      /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/,
+      (i) => `must be lower-kebab-case (a-z, 0-9, single dashes, starting with a letter) ${got(i)}`,
+    ),
+  ),
+  environment: v.picklist(ENVIRONMENTS),
+  clientAccount: v.pipe(
+    v.string(),
+    v.regex(/^\d{12}$/, (i) => `must be a 12-digit AWS account id ${got(i)}`),
+  ),
+  siesa: v.strictObject({
+    baseUrl,
+    companyId: integer(1, Number.MAX_SAFE_INTEGER),
+    erpCompany: integer(1, Number.MAX_SAFE_INTEGER),
+  }),
+  product: v.strictObject({
+    type: v.picklist(PRODUCT_TYPES),
+    baseUrl,
+    endpoints: v.record(v.string(), endpointPath),
+    defaults: v.record(
+      v.pipe(
+        v.string(),
+        v.check(
+          (key) => !SECRET_LIKE.test(key),
+          "looks like a credential: secrets belong in Secrets Manager",
+        ),
+      ),
+      v.union([v.string(), v.number(), v.boolean()]),
+    ),
+  }),
+  sync: v.strictObject({
+    schedule,
+    retryAttempts: v.optional(integer(0, 10), 3),
+    concurrency: v.optional(integer(1, 50), 4),
+    maxRunMinutes: v.optional(integer(1, 24 * 60), 60),
+    maxDeactivations: v.optional(integer(0, 10_000_000)),
+    drift: v.optional(
+      v.strictObject({
+        share: v.optional(
+          v.pipe(
+            v.number(),
+            v.minValue(0.01, (i) => `must be at least 0.01 ${got(i)}`),
+            v.maxValue(1, (i) => `must be at most 1 ${got(i)}`),
+          ),
+          0.5,
+        ),
+        minRows: v.optional(integer(1, 1_000_000), 20),
+      }),
+    ),
+  }),
+  mapping: v.pipe(v.string(), v.nonEmpty("must name a mapping in mappings/")),
+  sharedWith: v.optional(
+    v.record(
+      v.string(),
+      v.pipe(v.string(), v.minLength(10, "must say why the two tenants share it (at least 10 characters)")),
+    ),
+  ),
+});
+type TenantShape = v.InferOutput<typeof TenantObject>;
+
+/** Plain http is for sandboxes on this machine only. partialCheck runs even when other fields are broken. */
+const httpsUnlessLocal = (environment: string, url: string) =>
+  environment === "local" || url.startsWith("https://") || baseUrlProblem(url) !== undefined; // reported once, above
+const httpsMessage = (url: string) =>
+  `must use https:// outside the local environment (got "${redactUrl(url)}")`;
+
+export const TenantSchema = v.pipe(
+  TenantObject,
+  v.forward(
+    v.partialCheck(
+      [["environment"], ["siesa", "baseUrl"]],
+      (t) => httpsUnlessLocal(t.environment, t.siesa.baseUrl),
+      (i) => httpsMessage((i.input as TenantShape).siesa.baseUrl),
+    ),
+    ["siesa", "baseUrl"],
+  ),
+  v.forward(
+    v.partialCheck(
+      [["environment"], ["product", "baseUrl"]],
+      (t) => httpsUnlessLocal(t.environment, t.product.baseUrl),
+      (i) => httpsMessage((i.input as TenantShape).product.baseUrl),
+    ),
+    ["product", "baseUrl"],
+  ),
+);
+
+/** What a tenant file may write: sync.retryAttempts, concurrency and maxRunMinutes have defaults. */
+export type TenantInput = v.InferInput<typeof TenantSchema>;
+
+// The schema's output and the documented Tenant interface must stay the same type.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemaMatchesTenant: Same<v.InferOutput<typeof TenantSchema>, Tenant> = true;
+void schemaMatchesTenant;
+
+export type TenantIssue = { field: string; problem: string };
+
+/** Validates one tenant; every problem comes back as a field path and a sentence. */
+export function parseTenant(
+  value: unknown,
+): { ok: true; tenant: Tenant } | { ok: false; issues: TenantIssue[] } {
+  const result = v.safeParse(TenantSchema, value);
+  if (result.success) return { ok: true, tenant: result.output };
+  return { ok: false, issues: result.issues.map(describeIssue) };
+}
+
+function describeIssue(issue: v.BaseIssue<unknown>): TenantIssue {
+  const field = v.getDotPath(issue) ?? "(tenant)";
+  if (issue.kind !== "schema") return { field, problem: issue.message };
+  if (issue.type === "strict_object" && issue.expected === "never") {
+    return {
+      field,
+      problem: "unknown field (a tenant file holds only the documented fields, and never secrets)",
+    };
+  }
+  if (issue.input === undefined) return { field, problem: "missing" };
+  if (issue.type === "picklist") {
+    const options = (issue.expected ?? "")
+      .replace(/^\(|\)$/g, "")
+      .split(" | ")
+      .join(", ");
+    return { field, problem: `must be one of ${options} (got ${issue.received})` };
+  }
+  return { field, problem: `must be ${article(issue.expected)} (got ${issue.received})` };
+}
+
+const article = (expected: string | null) =>
+  expected === "Object" ? "an object" : expected ? `a ${expected}` : "something else";

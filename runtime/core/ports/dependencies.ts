@@ -1,0 +1,51 @@
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { TenantClients, TenantCredentials } from "../../wiring/compose.js";
+import type { Tenant } from "../domain/tenant.js";
+import type { Log } from "../observability/logger.js";
+import type {
+  CredentialSource,
+  Lease,
+  LeaseOwner,
+  MetricsSink,
+  PipelineQueues,
+  PipelineStore,
+  RedeliveryControl,
+  TenantDirectory,
+} from "./pipeline.js";
+
+export type { MetricsSink };
+
+/** A worker as Lambda's SQS event source mapping calls it (ReportBatchItemFailures on). */
+export type QueueHandler = (event: SQSEvent, context?: InvocationContext) => Promise<SQSBatchResponse>;
+
+/** The part of Lambda's context a worker reads: how long it has left (absent locally: no deadline). */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/**
+ * What starting and ending runs needs: the run's state (PipelineStore), the queues, tenants and
+ * credentials, but no Siesa or product clients. The API has this much (it starts runs and verifies);
+ * runtime/aws/ builds it from the environment, runtime/local/ for `npm start` and `npm run sync`.
+ */
+export interface RunDependencies extends PipelineStore {
+  tenants: TenantDirectory;
+  credentials: CredentialSource;
+  queues: PipelineQueues;
+  redelivery: RedeliveryControl;
+  log: Log;
+  metrics: MetricsSink;
+  /** Base of the retry backoff of failed messages, in seconds (0 locally in tests: retry at once). */
+  retryBaseSeconds: number;
+  now(): Date;
+  /**
+   * Local only: the process that runs here, recorded on the leases it takes, and how to tell that a
+   * lease's process is gone (so a killed `npm run sync` does not block the tenant until expiry).
+   */
+  processLease?: { owner: LeaseOwner; isDead(lease: Lease): boolean };
+}
+
+/** Everything the workers talk to: what runs need, and each tenant's Siesa and product clients. */
+export interface WorkerDependencies extends RunDependencies {
+  clientsFor(tenant: Tenant, credentials: TenantCredentials): TenantClients;
+}

@@ -1,0 +1,136 @@
+import { addTally, DEFAULT_DRIFT, driftReason, mayDrift, type RuleTally } from "../domain/drift.js";
+import type { Progress, RecordError, RunRecord } from "../domain/model.js";
+import {
+  awaitsDeactivationPass,
+  countsOf,
+  isComplete,
+  judgeRun,
+  type RunFacts,
+} from "../domain/run-status.js";
+import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
+import { closeRun } from "./close-run.js";
+import type { PipelineContext } from "./context.js";
+import { DEACTIVATION_OP, decisionOf } from "./deactivation-decision.js";
+import { operationData, UNIT_DATA } from "./operation-data.js";
+
+/**
+ * What every step of a run calls once it has counted its operation (or found it counted): is the
+ * run's work done, and if so its next phase. The phases: every unit of Siesa work and every load
+ * done, the deactivation pass is requested (deactivate.ts); the pass decided and its chunks done,
+ * the run is closed with the status its totals judge (close-run.ts). Steps report progress only;
+ * this is the one place that moves a run on. Returns true when this call ended the run.
+ *
+ * `totals` are what the step's own operation just returned (read from the counter when absent).
+ * Each operation gets the totals of its own addition, so exactly one step sees the work done and
+ * requests the pass; a repeat (a redelivery, settle, the sweeper) that finds the pass undecided
+ * requests it again, since the step that requested it may have died first: the pass's message has
+ * one deduplication id per run, and its decision is one operation.
+ */
+export async function afterProgress(
+  ctx: PipelineContext,
+  tenantId: string,
+  runId: string,
+  totals?: Progress,
+): Promise<boolean> {
+  const seen = totals ?? (await ctx.progress.read(tenantId, runId));
+  if (!isComplete(seen) && !awaitsDeactivationPass(seen)) return false;
+  const run = await ctx.runs.get(tenantId, runId);
+  if (run?.status !== "running") return false;
+  if (!isComplete(seen) && !(await ctx.progress.get(tenantId, runId, DEACTIVATION_OP))) {
+    // The pass asks Siesa, which only the extract worker may: a message of its own on the pages queue.
+    const tenant = await ctx.tenants.get(tenantId);
+    await ctx.queues.sendDeactivationPass(
+      { tenantId, runId, pass: "deactivation" },
+      tenant?.sync.concurrency ?? 1,
+    );
+    return false;
+  }
+  // The counter may be short of an operation whose worker died between marker and count (it would
+  // say complete too early): the markers' sum decides. (A pass decided already may have died before
+  // it could end the run.)
+  const progress = await ctx.progress.sum(tenantId, runId);
+  if (!isComplete(progress)) return false;
+  return endRun(ctx, run, progress);
+}
+
+/** A complete run, judged by its totals and facts, closed, and its metrics counted. */
+async function endRun(ctx: PipelineContext, run: RunRecord, progress: Progress): Promise<boolean> {
+  const { tenantId, runId } = run;
+  const counts = countsOf(progress);
+  const facts = await runFacts(ctx, tenantId, runId, run, progress);
+  const { status, reason } = judgeRun(progress, facts);
+  const won = await closeRun(ctx, run, {
+    status,
+    counts,
+    ...(reason ? { reason } : {}),
+    ...(facts.held ? { heldDeactivations: facts.held } : {}),
+    audit: { action: "run finished", detail: { status, counts, reason } },
+  });
+  if (!won) return false;
+  const durationMs = ctx.now().getTime() - Date.parse(run.startedAt);
+  const tenant = { [DIMENSIONS.tenant]: tenantId };
+  ctx.metrics.count(METRICS.runFinished, 1, { ...tenant, [DIMENSIONS.status]: status });
+  ctx.metrics.count(METRICS.runFailed, status === "failed" ? 1 : 0, tenant);
+  ctx.metrics.count(METRICS.runDrift, facts.drift ? 1 : 0, tenant);
+  ctx.metrics.seconds(METRICS.runDuration, durationMs / 1000, tenant);
+  ctx.metrics.count(METRICS.recordsCreated, counts.created, tenant);
+  ctx.metrics.count(METRICS.recordsUpdated, counts.updated, tenant);
+  ctx.metrics.count(METRICS.recordsUnchanged, counts.unchanged, tenant);
+  ctx.metrics.count(METRICS.recordsRejected, counts.rejected, tenant);
+  ctx.metrics.count(METRICS.recordsFailed, counts.failed, tenant);
+  ctx.metrics.count(METRICS.recordsDeactivated, counts.deactivated, tenant);
+  ctx.metrics.count(METRICS.recordsReactivated, counts.reactivated, tenant);
+  return true;
+}
+
+/** What judges the run besides its counts: why it stopped, drift, deactivations held. */
+async function runFacts(
+  ctx: PipelineContext,
+  tenantId: string,
+  runId: string,
+  run: RunRecord,
+  progress: Progress,
+): Promise<RunFacts> {
+  const stopReason = run.stopReason ?? unreadReason(progress.unitsFailed, run.errors);
+  const pass = decisionOf((await ctx.progress.get(tenantId, runId, DEACTIVATION_OP))?.data);
+  const held = pass.held
+    ? {
+        count: Number(pass.found),
+        limit: Number(pass.limit),
+        ...(pass.fingerprint ? { fingerprint: pass.fingerprint } : {}),
+        keys: pass.keys ?? [],
+        ...(pass.unconfirmed ? { unconfirmed: true } : {}),
+      }
+    : undefined;
+  const drift = await driftOf(ctx, tenantId, runId, progress);
+  return {
+    ...(stopReason ? { stopReason } : {}),
+    ...(drift ? { drift } : {}),
+    ...(held ? { held } : {}),
+    ...(pass.failed ? { deactivationFailed: pass.failed } : {}),
+  };
+}
+
+/** "drift: …" when one rule rejected most rows; the units' and chunks' tallies are read only then. */
+async function driftOf(
+  ctx: PipelineContext,
+  tenantId: string,
+  runId: string,
+  progress: Progress,
+): Promise<string | undefined> {
+  const tenant = await ctx.tenants.get(tenantId);
+  const settings = tenant?.sync.drift ?? DEFAULT_DRIFT;
+  if (!mayDrift(progress.extracted, progress.rejected, settings)) return undefined;
+  const tally: RuleTally = {};
+  for await (const data of operationData(ctx.progress, tenantId, runId, [...UNIT_DATA, "load:"]))
+    addTally(tally, data.rules as RuleTally | undefined);
+  return driftReason(tally, progress.extracted, settings);
+}
+
+/** Why a run whose units of Siesa work gave up ends failed: the error itself, for the usual one unit. */
+function unreadReason(unitsFailed: number, errors: readonly RecordError[]): string | undefined {
+  if (unitsFailed === 0) return undefined;
+  const first = errors.find((e) => e.key.startsWith("unit "))?.reason;
+  if (unitsFailed === 1 && first) return first;
+  return `${unitsFailed} units of Siesa work could not be read${first ? `; the first: ${first}` : ""}`;
+}

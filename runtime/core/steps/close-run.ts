@@ -1,0 +1,45 @@
+import type { Counts, RunRecord } from "../domain/model.js";
+import type { RunDependencies } from "../ports/dependencies.js";
+import type { RunEnd } from "../ports/pipeline.js";
+
+/** How a run ends: its status and counts, and the audit entry that says so. */
+export type Closing = Omit<RunEnd, "finishedAt" | "durationMs"> & {
+  counts: Counts;
+  /** The audit entry's action (`run finished`, `run expired`, `verified`) and detail. */
+  audit: { action: string; detail: Record<string, unknown> };
+};
+
+/**
+ * The end of a run, whatever ends it (its last operation, an expired lease, a dead request, a
+ * verify, a start that could not queue its work): the only code that sets a run's final status.
+ * Ending is a conditional write, so of several callers exactly one gets true; that one gives the
+ * lease back and writes the audit entry. Returns whether this call ended the run.
+ */
+export async function closeRun(
+  ctx: Pick<RunDependencies, "runs" | "lease" | "audit" | "log" | "now">,
+  run: Pick<RunRecord, "tenantId" | "runId" | "startedAt">,
+  closing: Closing,
+): Promise<boolean> {
+  const { tenantId, runId } = run;
+  const { audit, ...end } = closing;
+  const finished = ctx.now();
+  const durationMs = Math.max(0, finished.getTime() - Date.parse(run.startedAt));
+  const won = await ctx.runs.complete(tenantId, runId, {
+    ...end,
+    finishedAt: finished.toISOString(),
+    durationMs,
+  });
+  if (!won) return false;
+  // Conditional on the run id: a lease taken over by the next run stays that run's.
+  await ctx.lease.release(tenantId, runId);
+  await ctx.audit.record(tenantId, { action: audit.action, runId, detail: audit.detail }, finished);
+  ctx.log.info("run finished", {
+    tenantId,
+    runId,
+    status: end.status,
+    counts: end.counts,
+    durationMs,
+    ...(end.reason ? { reason: end.reason } : {}),
+  });
+  return true;
+}

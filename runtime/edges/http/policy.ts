@@ -1,0 +1,297 @@
+import { createFetch, FetchError, type FetchOptions, type FetchResponse } from "ofetch";
+import { cutText } from "../../core/observability/cut-text.js";
+import type { Log } from "../../core/observability/logger.js";
+import { ExternalCallError, type ServiceName } from "../../core/ports/call-errors.js";
+import { timeLeftMs } from "../../core/ports/deadline.js";
+import { boundedFetch, UnusableAnswerError } from "./bounded-fetch.js";
+
+/** ofetch over Node's fetch, the answer read within bounds (bounded-fetch.ts). */
+const $fetch = createFetch({ fetch: boundedFetch });
+
+/**
+ * The error policy of every outbound call (docs/integrations/README.md):
+ * - 2xx and 4xx other than 429 come back to the caller, who knows what a 400 or 401 means there;
+ * - 3xx: never followed (a POST or PATCH sent on to another address could land anywhere, and a
+ *   load balancer's redirect to its login page is not the API's answer): an ExternalCallError naming
+ *   the status and where it pointed, retryable (the record is `failed`, not rejected), not retried
+ *   within the call;
+ * - 429: wait for `Retry-After` (seconds or HTTP date), else backoff; at most `rateLimitRetries` times;
+ * - 5xx: up to `retryAttempts` retries, exponential 1 s, 2 s, 4 s… with jitter (half to the full step);
+ * - timeout: one retry; network error: retried like a 5xx, with delay.
+ * When retries run out an ExternalCallError with `retryable: true` is thrown.
+ * A 429 is retried at most `rateLimitRetries` times and never waited on longer than `maxDelayMs`,
+ * so a misbehaving Retry-After cannot hold a worker past its timeout. Inside a worker with a deadline
+ * (deadline.ts), a 429 whose wait and the call after it do not fit in the time left is not waited
+ * for: the ExternalCallError carries the wait (`retryAfterMs`), and the worker returns the message to
+ * its queue for that long.
+ * Log lines name the outside API under `api` (Powertools reserves `service` for our own name).
+ *
+ * ofetch's own `retry` counts every kind of failure alike and cannot honour Retry-After, so it is
+ * off (retry: 0) and this loop decides; ofetch still does query strings, JSON bodies and timeouts.
+ *
+ * Hostile answers are errors, never crashes: a status outside 200-599, a body over 10 MB
+ * (bounded-fetch.ts), a success answer that is not JSON or not valid JSON. Each becomes an
+ * ExternalCallError with status "invalid-answer" (retryable: the record or unit is `failed`, not
+ * rejected; it is not retried within the call). Error answers (4xx/5xx) may be plain text: their
+ * text is kept for the message.
+ */
+export interface CallPolicy {
+  retryAttempts: number;
+  timeoutMs: number;
+  /** First backoff step; doubles each retry. 1000 in production, tiny in tests. */
+  baseDelayMs: number;
+  /** Never wait longer than this for one retry, whatever Retry-After says. */
+  maxDelayMs: number;
+  rateLimitRetries: number;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+}
+
+export const defaultPolicy = (overrides: Partial<CallPolicy> = {}): CallPolicy => ({
+  retryAttempts: 3,
+  timeoutMs: 30_000,
+  baseDelayMs: 1_000,
+  maxDelayMs: 60_000,
+  rateLimitRetries: 5,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+  ...overrides,
+});
+
+/** What a caller says about its request; how the answer is read is up to send(). */
+export type RequestOptions = Pick<FetchOptions, "method" | "headers" | "body" | "query" | "baseURL">;
+
+export interface CallContext {
+  service: ServiceName;
+  operation: string;
+  tenantId: string;
+  log: Log;
+}
+
+/** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function backoffMs(policy: CallPolicy, attempt: number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  // "Equal jitter": at least half the step, so retries never bunch up at zero.
+  return ceiling / 2 + policy.random() * (ceiling / 2);
+}
+
+/** An error answer's body for the log and the error message: outside text, so cut. */
+function apiMessage(data: unknown): string {
+  if (data == null) return "";
+  return cutText(typeof data === "string" ? data : JSON.stringify(data));
+}
+
+/** Warn when an API says less than 20 % of its rate limit remains (directive §5.2). */
+function watchRateLimit(response: FetchResponse<unknown>, ctx: CallContext): void {
+  const limit = Number(response.headers.get("x-ratelimit-limit"));
+  const remaining = Number(response.headers.get("x-ratelimit-remaining"));
+  if (limit > 0 && Number.isFinite(remaining) && remaining < limit * 0.2) {
+    ctx.log.warn("rate limit nearly used", {
+      api: ctx.service,
+      operation: ctx.operation,
+      tenantId: ctx.tenantId,
+      limit,
+      remaining,
+    });
+  }
+}
+
+/**
+ * Sends one request under the policy. Resolves with the response for any status the caller must
+ * interpret (< 500, except 429); throws ExternalCallError once transient failures exhaust the policy.
+ */
+export async function send<T = unknown>(
+  url: string,
+  options: RequestOptions,
+  policy: CallPolicy,
+  ctx: CallContext,
+): Promise<FetchResponse<T>> {
+  let serverErrors = 0;
+  let rateLimited = 0;
+  let timeouts = 0;
+  for (;;) {
+    let failure: { status: number | "timeout" | "network"; message: string; waitMs: number } | undefined;
+    try {
+      const raw = await $fetch.raw<string, "text">(url, {
+        ...options,
+        retry: 0,
+        timeout: policy.timeoutMs,
+        ignoreResponseError: true,
+        // The body is parsed below: ofetch's lenient parser would hand back invalid JSON as a string.
+        responseType: "text",
+        // A 3xx comes back as it is (failed below), never followed.
+        redirect: "manual",
+      });
+      if (raw.status >= 300 && raw.status < 400) throw redirected(ctx, url, raw);
+      const response = withParsedBody<T>(raw, ctx);
+      watchRateLimit(response, ctx);
+      const status = response.status;
+      if (status === 429 && rateLimited < policy.rateLimitRetries) {
+        const waitMs = retryAfterMs(response.headers.get("retry-after")) ?? backoffMs(policy, rateLimited);
+        const left = timeLeftMs();
+        if (left !== undefined && waitMs + policy.timeoutMs > left) {
+          const message = apiMessage(response._data);
+          logExternalError(ctx, status, message, `coming back in ${Math.ceil(waitMs / 1000)} s`);
+          throw new ExternalCallError(ctx.service, ctx.operation, status, message, true, waitMs, hostOf(url));
+        }
+        rateLimited++;
+        failure = {
+          status,
+          message: apiMessage(response._data),
+          waitMs: Math.min(waitMs, policy.maxDelayMs),
+        };
+      } else if (status >= 500 && serverErrors < policy.retryAttempts) {
+        failure = { status, message: apiMessage(response._data), waitMs: backoffMs(policy, serverErrors) };
+        serverErrors++;
+      } else if (status >= 500 || status === 429) {
+        logExternalError(ctx, status, apiMessage(response._data), "giving up");
+        // Still throttled: the last Retry-After says when a retry of the whole step is worth it.
+        const comeBackMs = status === 429 ? retryAfterMs(response.headers.get("retry-after")) : undefined;
+        throw new ExternalCallError(
+          ctx.service,
+          ctx.operation,
+          status,
+          apiMessage(response._data),
+          true,
+          comeBackMs,
+          hostOf(url),
+        );
+      } else {
+        // Many 4xx answers are expected (Siesa's end-of-data 400, Kong's duplicate 400, a 401 before
+        // re-login): the caller knows which are errors and logs those; here they are only debug.
+        if (status >= 400) {
+          ctx.log.debug("external call answered with a client error", {
+            api: ctx.service,
+            operation: ctx.operation,
+            tenantId: ctx.tenantId,
+            status,
+          });
+        }
+        return response;
+      }
+    } catch (error) {
+      if (error instanceof ExternalCallError) throw error;
+      if (!(error instanceof FetchError)) throw error;
+      if (error.cause instanceof UnusableAnswerError) throw invalidAnswer(ctx, error.cause.message);
+      const isTimeout = error.cause instanceof Error && error.cause.name === "TimeoutError";
+      const status = isTimeout ? "timeout" : "network";
+      // The host says which API, and which of its addresses, did not answer (an override, a typo…).
+      const host = hostOf(url);
+      const message = isTimeout
+        ? `no answer from ${host} within ${policy.timeoutMs} ms`
+        : `could not connect to ${host}`;
+      const allowed = isTimeout ? timeouts < 1 : serverErrors < policy.retryAttempts;
+      if (!allowed) {
+        logExternalError(ctx, status, message, "giving up");
+        throw new ExternalCallError(ctx.service, ctx.operation, status, message, true, undefined, host);
+      }
+      failure = { status, message, waitMs: backoffMs(policy, isTimeout ? timeouts : serverErrors) };
+      if (isTimeout) timeouts++;
+      else serverErrors++;
+    }
+    logExternalError(ctx, failure.status, failure.message, `retrying in ${Math.round(failure.waitMs)} ms`);
+    await policy.sleep(failure.waitMs);
+  }
+}
+
+const JSON_TYPE = /^application\/(?:[\w!#$%&*.^`~-]*\+)?json$/i;
+
+/**
+ * The answer with `_data` parsed: JSON when it is JSON, the text of an error answer that is not.
+ * A success answer (below 400) with a body must be valid JSON with a JSON (or no) content type.
+ */
+function withParsedBody<T>(response: FetchResponse<unknown>, ctx: CallContext): FetchResponse<T> {
+  const text = response._data;
+  const parsed = response as FetchResponse<unknown>;
+  if (typeof text !== "string" || text === "") {
+    parsed._data = undefined;
+    return parsed as FetchResponse<T>;
+  }
+  const success = response.status < 400;
+  const type = (response.headers.get("content-type") ?? "").split(";")[0]?.trim() ?? "";
+  if (type !== "" && !JSON_TYPE.test(type)) {
+    if (success) throw invalidAnswer(ctx, `answered ${type.slice(0, 100)}, not JSON`);
+    parsed._data = text;
+    return parsed as FetchResponse<T>;
+  }
+  try {
+    parsed._data = JSON.parse(text);
+  } catch {
+    if (success) throw invalidAnswer(ctx, "answered with invalid JSON");
+    parsed._data = text;
+  }
+  return parsed as FetchResponse<T>;
+}
+
+/**
+ * A redirect as a failure. Where it pointed is named without its query and fragment: a login page's
+ * Location often carries a ticket or a return address with ids.
+ */
+function redirected(ctx: CallContext, url: string, response: FetchResponse<unknown>): ExternalCallError {
+  const location = response.headers.get("location");
+  let target = "no Location";
+  if (location) {
+    try {
+      const resolved = new URL(location, url);
+      target = `to ${resolved.origin}${resolved.pathname}`;
+    } catch {
+      target = "to an unreadable Location";
+    }
+  }
+  const message = cutText(`HTTP ${response.status} redirect ${target}, not followed`);
+  logExternalError(ctx, response.status, message, "giving up");
+  return new ExternalCallError(
+    ctx.service,
+    ctx.operation,
+    response.status,
+    message,
+    true,
+    undefined,
+    hostOf(url),
+  );
+}
+
+function invalidAnswer(ctx: CallContext, message: string): ExternalCallError {
+  logExternalError(ctx, "invalid-answer", message, "giving up");
+  return new ExternalCallError(ctx.service, ctx.operation, "invalid-answer", message, true);
+}
+
+/** The host and port of a URL (never its path or query, which may carry ids). */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+function logExternalError(ctx: CallContext, status: number | string, message: string, action: string): void {
+  ctx.log.warn("external call failed", {
+    api: ctx.service,
+    operation: ctx.operation,
+    tenantId: ctx.tenantId,
+    status,
+    apiMessage: message,
+    action,
+  });
+}
+
+/**
+ * The longest one `send` can take under `policy`: each attempt its timeout, and a wait of at most
+ * `maxDelayMs` between attempts: the first, `retryAttempts` after 5xx or network errors, one after a
+ * timeout, `rateLimitRetries` after 429s. A caller with a deadline starts a call only when this fits.
+ */
+export function longestCallMs(
+  policy: Pick<CallPolicy, "retryAttempts" | "timeoutMs" | "maxDelayMs" | "rateLimitRetries">,
+): number {
+  const attempts = 1 + policy.retryAttempts + 1 + policy.rateLimitRetries;
+  return attempts * policy.timeoutMs + (attempts - 1) * policy.maxDelayMs;
+}

@@ -1,0 +1,161 @@
+import type { ProductRecord } from "../../../core/domain/model.js";
+import type {
+  ListedRecord,
+  ListScope,
+  ProductClient,
+  ProductClientOptions,
+  ProductReader,
+  WriteResult,
+} from "../../../core/ports/product.js";
+import type { PatchResult } from "../../../core/ports/records.js";
+import { isRecord, isSuccess } from "./api-text.js";
+import { drfMessage, isDuplicateExternalId } from "./kong-errors.js";
+import { listedRecords } from "./listed-records.js";
+import { ProductApi } from "./product-api.js";
+import { joinUrl, withTrailingSlash } from "./url.js";
+import {
+  type CreateAnswer,
+  type FindAnswer,
+  patchRecord,
+  type UpdateAnswer,
+  type WriteFlowOptions,
+  writeRecord,
+} from "./write-flow.js";
+
+const SERVICE = "kong-rfid";
+/** Kong refuses a second SKU with one external id (SYSTEM.md §5): a create is safe without a lookup. */
+export const KONG_WRITE_FLOW: WriteFlowOptions = {};
+const DEFAULT_SKUS_PATH = "/inventory/skus/";
+const DEFAULT_LOGIN_PATH = "/auth/token/login/";
+/** Largest page a lookup asks for; DRF caps it at the server's max_page_size anyway. */
+const LOOKUP_PAGE_SIZE = "100";
+
+interface DrfPage {
+  next?: string | null;
+  results?: { id?: unknown; external_id?: unknown }[];
+}
+
+/**
+ * Kong RFID (Django REST Framework + Djoser, docs/integrations/INT-002-kong-rfid.md): `Token` auth from a
+ * Djoser login, one SKU per POST, PATCH by id, find-by-`external_id` through DRF's substring `search`, and
+ * the customer's SKUs read back page by page (verify). Every call goes through `send()` (429/5xx/timeouts per
+ * the error policy).
+ */
+export class KongClient implements ProductClient, ProductReader {
+  readonly type = SERVICE;
+  readonly #options: ProductClientOptions;
+  readonly #skusUrl: string;
+  readonly #api: ProductApi;
+
+  constructor(options: ProductClientOptions) {
+    this.#options = options;
+    this.#skusUrl = withTrailingSlash(joinUrl(options.baseUrl, options.endpoints.skus ?? DEFAULT_SKUS_PATH));
+    this.#api = new ProductApi(
+      {
+        product: SERVICE,
+        loginUrl: withTrailingSlash(joinUrl(options.baseUrl, options.endpoints.login ?? DEFAULT_LOGIN_PATH)),
+        tokenField: "auth_token",
+        scheme: "Token",
+        messageOf: drfMessage,
+      },
+      options,
+    );
+  }
+
+  login(): Promise<void> {
+    return this.#api.login();
+  }
+
+  write(record: ProductRecord, knownProductId?: string): Promise<WriteResult> {
+    return writeRecord(
+      {
+        create: (r) => this.#create(r),
+        update: (id, r) => this.#update(id, r),
+        find: (r) => this.#find(r),
+      },
+      record,
+      knownProductId,
+      KONG_WRITE_FLOW,
+    );
+  }
+
+  patch(productId: string, record: ProductRecord): Promise<PatchResult> {
+    return patchRecord({ update: (id, r) => this.#update(id, r) }, productId, record);
+  }
+
+  /**
+   * Every SKU of the customer, page by page (DRF's `{count,next,previous,results}`). Later pages are
+   * asked from our own URL with `next`'s query, as in `#find`; a `next` seen before ends the read.
+   */
+  async *list(scope: ListScope): AsyncGenerator<ListedRecord[]> {
+    let query: Record<string, string> = { page_size: LOOKUP_PAGE_SIZE };
+    if (scope.customerId !== undefined) query.customer_id = scope.customerId;
+    const seen = new Set<string>();
+    for (;;) {
+      seen.add(new URLSearchParams(query).toString());
+      const response = await this.#api.call("list skus", this.#skusUrl, { method: "GET", query });
+      if (!isSuccess(response.status)) throw this.#api.listRefused(response, "list skus");
+      const page = isRecord(response._data) ? response._data : {};
+      yield listedRecords(SERVICE, "list skus", page.results);
+      const next = typeof page.next === "string" ? page.next : undefined;
+      const nextQuery = next ? Object.fromEntries(new URL(next).searchParams) : undefined;
+      if (!nextQuery || seen.has(new URLSearchParams(nextQuery).toString())) return;
+      query = nextQuery;
+    }
+  }
+
+  async #create(record: ProductRecord): Promise<CreateAnswer> {
+    const response = await this.#api.call("create sku", this.#skusUrl, {
+      method: "POST",
+      body: record.payload,
+    });
+    if (isSuccess(response.status)) return { kind: "created", id: this.#api.idOf(response, "create sku") };
+    if (response.status === 400 && isDuplicateExternalId(response._data)) return { kind: "duplicate" };
+    return this.#api.refused(response);
+  }
+
+  async #update(id: string, record: ProductRecord): Promise<UpdateAnswer> {
+    const url = `${this.#skusUrl}${encodeURIComponent(id)}/`;
+    const response = await this.#api.call("update sku", url, { method: "PATCH", body: record.payload });
+    if (isSuccess(response.status)) return { kind: "updated", id };
+    if (response.status === 404) {
+      this.#options.log.info("known SKU is gone from Kong", {
+        api: SERVICE,
+        tenantId: this.#options.tenantId,
+        key: record.key,
+        productId: id,
+      });
+      return { kind: "gone" };
+    }
+    return this.#api.refused(response);
+  }
+
+  /**
+   * `search` matches substrings of several fields, so "10" also returns "100" and "A10": only the
+   * exact `external_id` counts, and later pages are read until it turns up. The customer filter
+   * keeps the lookup inside this tenant's customer, so another customer's SKU is never patched.
+   * Later pages are asked from our own URL with `next`'s query: its host may be an internal one.
+   */
+  async #find(record: ProductRecord): Promise<FindAnswer> {
+    const customerId = record.payload.customer_id;
+    let query: Record<string, string> = { search: record.externalId, page_size: LOOKUP_PAGE_SIZE };
+    if (customerId != null) query.customer_id = String(customerId);
+    const seen = new Set<string>();
+    for (;;) {
+      seen.add(new URLSearchParams(query).toString());
+      const response = await this.#api.call("find sku", this.#skusUrl, { method: "GET", query });
+      if (!isSuccess(response.status)) return this.#api.refused(response);
+      const page = (isRecord(response._data) ? response._data : {}) as DrfPage;
+      const exact = page.results?.find((sku) => String(sku.external_id) === record.externalId);
+      if (exact && exact.id != null) return { kind: "found", id: String(exact.id) };
+      const nextQuery = page.next ? Object.fromEntries(new URL(page.next).searchParams) : undefined;
+      if (!nextQuery || seen.has(new URLSearchParams(nextQuery).toString())) break;
+      query = nextQuery;
+    }
+    const scope = customerId != null ? ` for customer_id ${String(customerId)}` : "";
+    return {
+      kind: "missing",
+      reason: `external_id ${record.externalId} already exists in Kong but no SKU with it was found${scope}`,
+    };
+  }
+}

@@ -1,0 +1,179 @@
+import type { ProductRecord } from "../../../core/domain/model.js";
+import { ExternalCallError } from "../../../core/ports/call-errors.js";
+import type {
+  ListedRecord,
+  ListScope,
+  ProductClient,
+  ProductClientOptions,
+  ProductReader,
+  WriteResult,
+} from "../../../core/ports/product.js";
+import type { PatchResult } from "../../../core/ports/records.js";
+import { apiText, isRecord, isSuccess } from "./api-text.js";
+import { listedRecords } from "./listed-records.js";
+import { ProductApi } from "./product-api.js";
+import { joinUrl, withoutTrailingSlash } from "./url.js";
+import { wmsMessage } from "./wms-errors.js";
+import {
+  type CreateAnswer,
+  type FindAnswer,
+  patchRecord,
+  type UpdateAnswer,
+  type WriteFlowOptions,
+  writeRecord,
+} from "./write-flow.js";
+
+const SERVICE = "wms";
+/** The WMS may accept a second product with one external id (SYSTEM.md §6): look up before creating. */
+export const WMS_WRITE_FLOW: WriteFlowOptions = { findBeforeCreate: true };
+const DEFAULT_PRODUCTS_PATH = "/products";
+const DEFAULT_LOGIN_PATH = "/auth";
+/** Items per list page asked for when reading everything back. */
+const LIST_PAGE_SIZE = "100";
+
+interface WmsPage {
+  results?: { variant_id?: unknown; id?: unknown; external_id?: unknown }[];
+  last_evaluated_key_id?: string | null;
+}
+
+/**
+ * The WMS (docs/integrations/INT-003-wms.md): `Bearer` auth from `POST /auth`, `POST /products` (200
+ * with the product), `PATCH /products/{id}` (every body carries `external_id`), find-by-`external_id`
+ * through `GET /products?external_id__eq=` with cursor pages, and every product read back by the
+ * same cursor (verify). A list row names its record `variant_id` (`id` is read where a row has it).
+ * Every call goes through `send()` (429/5xx/timeouts per the error policy).
+ *
+ * Whether the WMS refuses a second product with the same `external_id` (a 409) is not confirmed,
+ * so a record the ledger holds no product id for is looked up before it is created: duplicate
+ * protection does not depend on that 409 (which, if it comes, still leads to find + update).
+ */
+export class WmsClient implements ProductClient, ProductReader {
+  readonly type = SERVICE;
+  readonly #options: ProductClientOptions;
+  readonly #productsUrl: string;
+  readonly #api: ProductApi;
+
+  constructor(options: ProductClientOptions) {
+    this.#options = options;
+    this.#productsUrl = withoutTrailingSlash(
+      joinUrl(options.baseUrl, options.endpoints.products ?? DEFAULT_PRODUCTS_PATH),
+    );
+    this.#api = new ProductApi(
+      {
+        product: SERVICE,
+        loginUrl: joinUrl(options.baseUrl, options.endpoints.login ?? DEFAULT_LOGIN_PATH),
+        tokenField: "token",
+        scheme: "Bearer",
+        messageOf: wmsMessage,
+      },
+      options,
+    );
+  }
+
+  login(): Promise<void> {
+    return this.#api.login();
+  }
+
+  write(record: ProductRecord, knownProductId?: string): Promise<WriteResult> {
+    return writeRecord(
+      {
+        create: (r) => this.#create(r),
+        update: (id, r) => this.#update(id, r),
+        find: (r) => this.#find(r),
+      },
+      record,
+      knownProductId,
+      WMS_WRITE_FLOW,
+    );
+  }
+
+  patch(productId: string, record: ProductRecord): Promise<PatchResult> {
+    return patchRecord({ update: (id, r) => this.#update(id, r) }, productId, record);
+  }
+
+  /**
+   * Every product, following `last_evaluated_key_id` until it is null (or repeats). The WMS has no
+   * customer: an instance serves one client account, so all of its products are the tenant's.
+   */
+  async *list(_scope: ListScope): AsyncGenerator<ListedRecord[]> {
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const query: Record<string, string> = { limit: LIST_PAGE_SIZE };
+      if (cursor) query.last_evaluated_key_id = cursor;
+      const response = await this.#api.call("list products", this.#productsUrl, { method: "GET", query });
+      if (!isSuccess(response.status)) throw this.#api.listRefused(response, "list products");
+      const page = isRecord(response._data) ? response._data : {};
+      yield listedRecords(SERVICE, "list products", page.results);
+      if (cursor) seen.add(cursor);
+      const next = page.last_evaluated_key_id;
+      cursor = typeof next === "string" && next !== "" ? next : undefined;
+    } while (cursor && !seen.has(cursor));
+  }
+
+  async #create(record: ProductRecord): Promise<CreateAnswer> {
+    const response = await this.#api.call("create product", this.#productsUrl, {
+      method: "POST",
+      body: record.payload,
+    });
+    if (isSuccess(response.status))
+      return { kind: "created", id: this.#api.idOf(response, "create product") };
+    if (response.status === 409) return { kind: "duplicate" };
+    return this.#api.refused(response);
+  }
+
+  async #update(id: string, record: ProductRecord): Promise<UpdateAnswer> {
+    const url = `${this.#productsUrl}/${encodeURIComponent(id)}`;
+    // The WMS requires `external_id` in every PATCH body, a deactivation's `{status}` included.
+    const body = { ...record.payload, external_id: record.externalId };
+    const response = await this.#api.call("update product", url, { method: "PATCH", body });
+    if (isSuccess(response.status)) return { kind: "updated", id };
+    if (response.status === 404) {
+      this.#options.log.info("known product is gone from the WMS", {
+        api: SERVICE,
+        tenantId: this.#options.tenantId,
+        key: record.key,
+        productId: id,
+      });
+      return { kind: "gone" };
+    }
+    return this.#api.refused(response);
+  }
+
+  /**
+   * The list filters after it pages (like a DynamoDB Scan with a filter): a page may hold none of
+   * the matches and still carry a cursor, so the cursor is followed until the match or its end.
+   * Several matches (duplicates made before this lookup existed) resolve to the first one listed.
+   * A match whose row names no id is an answer we cannot read: an error, never a create.
+   */
+  async #find(record: ProductRecord): Promise<FindAnswer> {
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const query: Record<string, string> = { external_id__eq: record.externalId };
+      if (cursor) query.last_evaluated_key_id = cursor;
+      const response = await this.#api.call("find product", this.#productsUrl, { method: "GET", query });
+      if (!isSuccess(response.status)) return this.#api.refused(response);
+      const page = (isRecord(response._data) ? response._data : {}) as WmsPage;
+      const exact = page.results?.find((p) => String(p.external_id) === record.externalId);
+      if (exact) {
+        const id = exact.variant_id ?? exact.id;
+        if ((typeof id === "string" && id !== "") || typeof id === "number")
+          return { kind: "found", id: String(id) };
+        throw new ExternalCallError(
+          SERVICE,
+          "find product",
+          "invalid-answer",
+          `external_id ${record.externalId} is listed without a variant_id: ${apiText(exact)}`,
+          false,
+        );
+      }
+      if (cursor) seen.add(cursor);
+      cursor = page.last_evaluated_key_id ?? undefined;
+    } while (cursor && !seen.has(cursor));
+    return {
+      kind: "missing",
+      reason: `external_id ${record.externalId} already exists in the WMS but no product with it was found`,
+    };
+  }
+}

@@ -1,0 +1,104 @@
+import type { Log } from "../../../core/observability/logger.js";
+import { ExternalCallError } from "../../../core/ports/call-errors.js";
+import { SiesaAuthError } from "../../../core/ports/siesa-errors.js";
+import { type CallPolicy, send } from "../policy.js";
+import { readAnswer, type SiesaPage } from "./answer.js";
+import { encodeParametros } from "./parametros.js";
+
+export interface SiesaCredentials {
+  conniKey: string;
+  conniToken: string;
+}
+
+export interface SiesaClientOptions {
+  /** e.g. https://serviciosqa.siesacloud.com/api/siesa/v3/ */
+  baseUrl: string;
+  /** Connekta tenant id: the `idCompania` query parameter. */
+  companyId: number;
+  /** The ERP company (`f120_id_cia`) whose rows this tenant syncs. */
+  erpCompany: number;
+  credentials: SiesaCredentials;
+  policy: CallPolicy;
+  tenantId: string;
+  log: Log;
+  /** `tamPag`: at most 100 (Siesa answers 500+ with a row of nulls). Default 100. */
+  pageSize?: number;
+}
+
+export const ITEMS_QUERY = "API_v2_Items";
+export const BARCODES_QUERY = "API_v2_ItemsBarras";
+export const MAX_PAGE_SIZE = 100;
+
+/**
+ * One tenant's access to Siesa Cloud's `ejecutarconsultaestandar`: a page of a standard query, and
+ * the smallest query that proves access. Every call goes through the shared call policy (`send()`).
+ * The API's checks need no more than this; the workers read catalogues with SiesaClient, built on it.
+ */
+export class SiesaConnection {
+  protected readonly pageSize: number;
+  private readonly endpoint: string;
+
+  constructor(protected readonly options: SiesaClientOptions) {
+    const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw new Error(
+        `Siesa pageSize of tenant '${options.tenantId}' must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`,
+      );
+    }
+    this.pageSize = pageSize;
+    const base = options.baseUrl.endsWith("/") ? options.baseUrl : `${options.baseUrl}/`;
+    this.endpoint = new URL("ejecutarconsultaestandar", base).toString();
+  }
+
+  /** One page of a standard query: rows trimmed, every company (filter with `parametros`). */
+  queryPage(descripcion: string, page: number, parametros?: string): Promise<SiesaPage> {
+    return this.request(descripcion, page, this.pageSize, parametros);
+  }
+
+  /** The smallest authenticated query: throws SiesaAuthError or ExternalCallError if Siesa is not usable. */
+  async ping(): Promise<void> {
+    await this.request(ITEMS_QUERY, 1, 1, `f120_id_cia = ${this.options.erpCompany}`);
+  }
+
+  protected async request(
+    descripcion: string,
+    page: number,
+    size: number,
+    parametros?: string,
+  ): Promise<SiesaPage> {
+    const { companyId, credentials, policy, tenantId, log } = this.options;
+    const query = [
+      `idCompania=${encodeURIComponent(companyId)}`,
+      `descripcion=${encodeURIComponent(descripcion)}`,
+      `paginacion=${encodeURIComponent(`numPag=${page}|tamPag=${size}`)}`,
+      ...(parametros ? [`parametros=${encodeParametros(parametros)}`] : []),
+    ].join("&");
+    const operation = `ejecutarconsultaestandar ${descripcion}`;
+    const response = await send(
+      `${this.endpoint}?${query}`,
+      { method: "GET", headers: { ConniKey: credentials.conniKey, ConniToken: credentials.conniToken } },
+      policy,
+      { service: "siesa", operation, tenantId, log },
+    );
+    if (response.status === 401) {
+      log.warn("external call failed", {
+        api: "siesa",
+        operation,
+        tenantId,
+        status: 401,
+        action: "credentials refused",
+      });
+      throw new SiesaAuthError(tenantId);
+    }
+    const answer = readAnswer(response.status, response._data, size);
+    if (answer.kind === "page") return answer.page;
+    log.warn("external call failed", {
+      api: "siesa",
+      operation,
+      tenantId,
+      status: response.status,
+      apiMessage: answer.message,
+    });
+    throw new ExternalCallError("siesa", operation, response.status, answer.message, false);
+  }
+}

@@ -1,0 +1,29 @@
+import type { ProductRecord } from "../../core/domain/model.js";
+import type { ProductClient } from "../http/products/index.js";
+
+/** A change a dry run would make. */
+export interface DryRunChange {
+  key: string;
+  externalId: string;
+  outcome: "created" | "updated" | "deactivated";
+}
+
+/**
+ * The product as a dry run sees it: every write the engine decides on is recorded, none is sent.
+ * A record the ledger knows (it has a product id) would be updated, any other created.
+ */
+export function dryRunProduct(type: ProductClient["type"], changes: DryRunChange[]): ProductClient {
+  return {
+    type,
+    login: async () => {},
+    async write(record: ProductRecord, knownProductId?: string) {
+      const outcome = knownProductId ? ("updated" as const) : ("created" as const);
+      changes.push({ key: record.key, externalId: record.externalId, outcome });
+      return { outcome, productId: knownProductId ?? `dry-run:${record.externalId}` };
+    },
+    async patch(_productId: string, record: ProductRecord) {
+      changes.push({ key: record.key, externalId: record.externalId, outcome: "deactivated" });
+      return { outcome: "updated" as const };
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { countsOf } from "../core/domain/run-status.js";
+import { shortCache } from "../core/domain/short-cache.js";
+import type { Tenant } from "../core/domain/tenant.js";
+import {
+  type ApiDependencies,
+  type RunView,
+  STATUS_CACHE_MS,
+  type TokenVerifier,
+} from "../core/ports/api.js";
+import type { RunDependencies } from "../core/ports/dependencies.js";
+import type { ScheduleControl } from "../core/ports/pipeline.js";
+import type { RunRecord } from "../core/ports/records.js";
+import { startRun } from "../core/steps/start-run.js";
+import { requestVerify } from "../core/verify/request-verify.js";
+import { defaultPolicy } from "../edges/http/policy.js";
+import { createTenantCheck } from "./check.js";
+import { connectionsFor } from "./compose.js";
+
+export interface ApiOnlyParts {
+  schedules: ScheduleControl;
+  tokens: TokenVerifier;
+  version: string;
+  /** GET /health: one probe per table and queue; a probe that throws is reported with its message. */
+  probes: Record<string, () => Promise<void>>;
+}
+
+/** How far back the status looks for the last finished / succeeded run. */
+const HISTORY_PAGES = 5;
+/** Schedule states change only through this API (which forgets them) or a deploy. */
+const SCHEDULE_CACHE_MS = 30_000;
+
+/**
+ * The HTTP API over the same state the workers keep: run records with live counts from the run's
+ * progress shards, the tenant lease for "is a run active", and manual runs started the way the
+ * pipeline starts them. The same wiring serves AWS (runtime/aws) and the local stack (runtime/local).
+ */
+export function createApiDependencies(deps: RunDependencies, parts: ApiOnlyParts): ApiDependencies {
+  /** A running run's counts live in its progress shards until it finishes. */
+  const withLiveCounts = async (run: RunRecord): Promise<RunView> => {
+    if (run.status !== "running") return run;
+    return { ...run, counts: countsOf(await deps.progress.read(run.tenantId, run.runId)) };
+  };
+
+  const findFinished = async (tenantId: string, accept: (run: RunRecord) => boolean) => {
+    let cursor: string | undefined;
+    for (let page = 0; page < HISTORY_PAGES; page++) {
+      const answer = await deps.runs.list(tenantId, { limit: 100, ...(cursor ? { cursor } : {}) });
+      // A verify run reads the product and syncs nothing: it says nothing about the sync's health.
+      const found = answer.runs.find((run) => run.trigger !== "verify" && accept(run));
+      if (found) return found;
+      if (!answer.cursor) return undefined;
+      cursor = answer.cursor;
+    }
+    return undefined;
+  };
+
+  const clock = () => deps.now().getTime();
+  const lastFinished = shortCache(
+    (tenantId) => findFinished(tenantId, (run) => run.status !== "running"),
+    STATUS_CACHE_MS,
+    clock,
+  );
+  const lastSucceeded = shortCache(
+    (tenantId) => findFinished(tenantId, (run) => run.status === "succeeded"),
+    STATUS_CACHE_MS,
+    clock,
+  );
+  const active = shortCache(
+    async (tenantId): Promise<RunView | undefined> => {
+      const lease = await deps.lease.current(tenantId);
+      if (!lease || Date.parse(lease.expiresAt) <= clock()) return undefined;
+      const run = await deps.runs.get(tenantId, lease.runId);
+      return run?.status === "running" ? withLiveCounts(run) : undefined;
+    },
+    STATUS_CACHE_MS,
+    clock,
+  );
+  const scheduleStates = shortCache(
+    (tenantId) => parts.schedules.getState(tenantId),
+    SCHEDULE_CACHE_MS,
+    clock,
+  );
+
+  /** Runs what takes a deployed tenant's lease; the cached "active run" is stale after it. */
+  const takingLease = async <T>(tenantId: string, act: (tenant: Tenant) => Promise<T>): Promise<T> => {
+    const tenant = await deps.tenants.get(tenantId);
+    if (!tenant) throw new Error(`tenant ${tenantId} is not deployed`);
+    const result = await act(tenant);
+    active.forget(tenantId);
+    return result;
+  };
+
+  return {
+    version: parts.version,
+    tenants: deps.tenants,
+    schedules: {
+      getState: (tenantId) => scheduleStates.get(tenantId),
+      async setState(tenantId, state) {
+        scheduleStates.forget(tenantId);
+        await parts.schedules.setState(tenantId, state);
+        scheduleStates.forget(tenantId);
+      },
+      ...(parts.schedules.nextFire ? { nextFire: parts.schedules.nextFire.bind(parts.schedules) } : {}),
+    },
+    credentials: deps.credentials,
+    tokens: parts.tokens,
+    now: deps.now,
+    runs: {
+      async list(tenantId, options) {
+        const answer = await deps.runs.list(tenantId, options);
+        return { ...answer, runs: await Promise.all(answer.runs.map(withLiveCounts)) };
+      },
+      async get(runId) {
+        const run = await deps.runs.getById(runId);
+        return run && withLiveCounts(run);
+      },
+      exceptions: (tenantId, runId, options) => deps.runs.exceptions(tenantId, runId, options),
+      active: (tenantId) => active.get(tenantId),
+      lastFinished: (tenantId) => lastFinished.get(tenantId),
+      lastSucceeded: (tenantId) => lastSucceeded.get(tenantId),
+    },
+    startRun: (tenantId, trigger, options) =>
+      takingLease(tenantId, (tenant) => startRun(deps, tenant, trigger, options)),
+    verify: (tenantId, options) => takingLease(tenantId, (tenant) => requestVerify(deps, tenant, options)),
+    checkTenant: createTenantCheck({
+      tenants: deps.tenants,
+      credentials: deps.credentials,
+      clientsFor: connectionsFor,
+      // The API function has 15 s: one quick attempt per API, not the sync's patient policy.
+      policy: defaultPolicy({ retryAttempts: 1, timeoutMs: 5_000, maxDelayMs: 1_000, rateLimitRetries: 1 }),
+      log: deps.log,
+    }),
+    async health() {
+      const entries = await Promise.all(
+        Object.entries(parts.probes).map(async ([name, probe]) => {
+          try {
+            await probe();
+            return [name, "ok"] as const;
+          } catch (error) {
+            return [name, error instanceof Error ? error.message : String(error)] as const;
+          }
+        }),
+      );
+      return Object.fromEntries(entries);
+    },
+  };
+}

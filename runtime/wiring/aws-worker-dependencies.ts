@@ -1,0 +1,23 @@
+import { logger } from "../core/observability/logger.js";
+import type { WorkerDependencies } from "../core/ports/dependencies.js";
+import { defaultPolicy } from "../edges/http/policy.js";
+import { awsRunDependencies } from "./aws-run-dependencies.js";
+import { clientsFor } from "./compose.js";
+
+/** Outbound calls from a worker: the tenant's retries, and a timeout well inside the function's. */
+const WORKER_TIMEOUT_MS = 20_000;
+
+/**
+ * The workers' dependencies in AWS: what runs need, and each tenant's Siesa and product clients
+ * (kept out of the API's, whose bundle then carries no extraction or mapping code).
+ */
+export function awsWorkerDependencies(env: NodeJS.ProcessEnv = process.env): WorkerDependencies {
+  return {
+    ...awsRunDependencies(env),
+    clientsFor: (tenant, credentials) =>
+      clientsFor(tenant, credentials, {
+        policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts, timeoutMs: WORKER_TIMEOUT_MS }),
+        log: logger,
+      }),
+  };
+}

@@ -1,0 +1,105 @@
+import { MAPPINGS } from "../../mappings/index.js";
+import { compileMapping } from "../core/domain/mapping.js";
+import type { Tenant } from "../core/domain/tenant.js";
+import type { Log } from "../core/observability/logger.js";
+import type { RecordMapper } from "../core/ports/records.js";
+import type { CallPolicy } from "../edges/http/policy.js";
+import {
+  createProductClient,
+  type ProductClient,
+  type ProductCredentials,
+} from "../edges/http/products/index.js";
+import {
+  SiesaClient,
+  type SiesaClientOptions,
+  SiesaConnection,
+  type SiesaCredentials,
+} from "../edges/http/siesa/index.js";
+
+export interface TenantCredentials {
+  siesa: SiesaCredentials;
+  product: ProductCredentials;
+}
+
+export interface TenantClients {
+  siesa: SiesaClient;
+  product: ProductClient;
+  mapper: RecordMapper;
+}
+
+type ClientOptions = { policy: CallPolicy; log: Log; siesaUrl?: string; productUrl?: string };
+
+/** Siesa access and the product's client: what a check of the tenant's two sides calls. */
+export interface TenantConnections {
+  siesa: SiesaConnection;
+  product: ProductClient;
+}
+
+/**
+ * Builds the clients one tenant's run talks to. Base URLs can be overridden (the CLI's
+ * --siesa-url/--product-url, the local stack's sandboxes); everything else is the tenant's file.
+ */
+export function clientsFor(
+  tenant: Tenant,
+  credentials: TenantCredentials,
+  options: ClientOptions,
+): TenantClients {
+  const definition = MAPPINGS[tenant.mapping];
+  if (!definition) throw new Error(`tenant ${tenant.id}: mapping "${tenant.mapping}" does not exist`);
+  const mapping = compileMapping(definition);
+  return {
+    siesa: new SiesaClient(siesaOptions(tenant, credentials, options)),
+    product: productClient(tenant, credentials, options),
+    mapper: {
+      map: (source) => mapping.map(source, tenant),
+      ...(mapping.inactive ? { inactive: mapping.inactive } : {}),
+      ...(mapping.listed ? { listed: mapping.listed } : {}),
+    },
+  };
+}
+
+/**
+ * The tenant's two sides without what a run reads and maps with: the API checks them with this, and
+ * so its bundle carries neither the Siesa extraction nor the mappings.
+ */
+export function connectionsFor(
+  tenant: Tenant,
+  credentials: TenantCredentials,
+  options: ClientOptions,
+): TenantConnections {
+  return {
+    siesa: new SiesaConnection(siesaOptions(tenant, credentials, options)),
+    product: productClient(tenant, credentials, options),
+  };
+}
+
+function siesaOptions(
+  tenant: Tenant,
+  credentials: TenantCredentials,
+  options: ClientOptions,
+): SiesaClientOptions {
+  return {
+    baseUrl: options.siesaUrl ?? tenant.siesa.baseUrl,
+    companyId: tenant.siesa.companyId,
+    erpCompany: tenant.siesa.erpCompany,
+    credentials: credentials.siesa,
+    policy: options.policy,
+    tenantId: tenant.id,
+    log: options.log,
+  };
+}
+
+function productClient(
+  tenant: Tenant,
+  credentials: TenantCredentials,
+  options: ClientOptions,
+): ProductClient {
+  return createProductClient(tenant.product.type, {
+    baseUrl: options.productUrl ?? tenant.product.baseUrl,
+    endpoints: tenant.product.endpoints,
+    credentials: credentials.product,
+    policy: options.policy,
+    tenantId: tenant.id,
+    log: options.log,
+  });
+}

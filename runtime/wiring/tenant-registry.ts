@@ -1,0 +1,283 @@
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { MAPPINGS } from "../../mappings/index.js";
+import { type CompiledMapping, compileMapping, type MappingDefinition } from "../core/domain/mapping.js";
+import { parseTenant, type Tenant, type TenantEnvironment } from "../core/domain/tenant.js";
+
+/**
+ * Every tenant file under tenants/, validated together. Problems from all files are collected
+ * (one TenantConfigError each, naming file, field and what is wrong) so a reviewer sees them
+ * all at once instead of fixing one per CI run.
+ */
+
+export interface TenantRegistry {
+  all(): Tenant[];
+  get(id: string): Tenant | undefined;
+  /** Throws UnknownTenantError listing the known ids. */
+  require(id: string): Tenant;
+  forEnvironment(environment: TenantEnvironment): Tenant[];
+}
+
+/** One problem in one tenant file, e.g. `tenants/acme.ts: sync.concurrency: must be at most 50 (got 500)`. */
+export class TenantConfigError extends Error {
+  override readonly name = "TenantConfigError";
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${field}: ${problem}`);
+  }
+}
+
+/** Thrown when any tenant file is bad; `errors` holds every problem of every file. */
+export class TenantConfigErrors extends Error {
+  override readonly name = "TenantConfigErrors";
+  constructor(readonly errors: TenantConfigError[]) {
+    const noun = errors.length === 1 ? "problem" : "problems";
+    super(
+      `${errors.length} tenant configuration ${noun}:\n${errors.map((e) => `  ${e.message}`).join("\n")}`,
+    );
+  }
+}
+
+export class UnknownTenantError extends Error {
+  override readonly name = "UnknownTenantError";
+  constructor(
+    readonly tenantId: string,
+    readonly known: string[],
+  ) {
+    super(`unknown tenant "${tenantId}" (known: ${known.length > 0 ? known.join(", ") : "none"})`);
+  }
+}
+
+/** A tenant file's default export, or why it could not be read. */
+export interface TenantEntry {
+  /** As shown in messages, e.g. `tenants/acme.ts`. */
+  file: string;
+  value: unknown;
+  loadError?: string;
+}
+
+export const DEFAULT_TENANTS_DIR = fileURLToPath(new URL("../../tenants/", import.meta.url));
+
+/** Reads and validates every `*.ts` tenant file in `dir` (default: the repository's tenants/). */
+export async function loadTenants(options: { dir?: string } = {}): Promise<TenantRegistry> {
+  return buildRegistry(await readTenantFiles(options.dir ?? DEFAULT_TENANTS_DIR));
+}
+
+/** Imports each tenant file's default export; a file that fails to import becomes an entry with `loadError`. */
+export async function readTenantFiles(dir: string): Promise<TenantEntry[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    throw new TenantConfigErrors([
+      new TenantConfigError(displayPath(dir), "(directory)", `cannot be read: ${messageOf(error)}`),
+    ]);
+  }
+  const files = names.filter((n) => n.endsWith(".ts") && !n.endsWith(".d.ts")).sort();
+  return Promise.all(
+    files.map(async (name): Promise<TenantEntry> => {
+      const absolute = path.join(dir, name);
+      const file = displayPath(absolute);
+      try {
+        const module = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
+        if (!("default" in module)) {
+          return {
+            file,
+            value: undefined,
+            loadError: "no default export: write `export default defineTenant({...})`",
+          };
+        }
+        return { file, value: module.default };
+      } catch (error) {
+        return { file, value: undefined, loadError: `cannot be loaded: ${messageOf(error)}` };
+      }
+    }),
+  );
+}
+
+/**
+ * The pure part: validates entries and builds the registry, or throws TenantConfigErrors with
+ * every problem. `mappings` defaults to the shipped mappings/ (tests pass their own).
+ */
+export function buildRegistry(
+  entries: readonly TenantEntry[],
+  options: { mappings?: Readonly<Record<string, MappingDefinition>> } = {},
+): TenantRegistry {
+  const mappings = options.mappings ?? MAPPINGS;
+  const compiled = new Map<string, CompiledMapping>();
+  const errors: TenantConfigError[] = [];
+  const tenants: Tenant[] = [];
+  const fileOfId = new Map<string, string>();
+
+  for (const entry of entries) {
+    // Read the id before validating, so a duplicate is reported even when either file has other problems.
+    const id = isObject(entry.value) && typeof entry.value.id === "string" ? entry.value.id : undefined;
+    const earlier = id === undefined ? undefined : fileOfId.get(id);
+    if (earlier)
+      errors.push(
+        new TenantConfigError(entry.file, "id", `duplicate id "${id}" (also defined in ${earlier})`),
+      );
+    else if (id !== undefined) fileOfId.set(id, entry.file);
+    // The file name is how a reviewer, the plan diff and `--tenant` find a tenant: it must be its id.
+    const name = path.basename(entry.file, ".ts");
+    if (id !== undefined && id !== name)
+      errors.push(
+        new TenantConfigError(
+          entry.file,
+          "id",
+          `the file is named "${name}" but the id is "${id}": a tenant file is named after its id (rename it to ${id}.ts, or set id: "${name}")`,
+        ),
+      );
+  }
+
+  for (const entry of entries) {
+    const problem = (field: string, text: string) =>
+      errors.push(new TenantConfigError(entry.file, field, text));
+    if (entry.loadError) {
+      problem("(file)", entry.loadError);
+      continue;
+    }
+    const parsed = parseTenant(entry.value);
+    if (!parsed.ok) {
+      for (const issue of parsed.issues) problem(issue.field, issue.problem);
+      continue;
+    }
+    const tenant = parsed.tenant;
+
+    const mapping = compiledMapping(tenant.mapping, mappings, compiled);
+    if (typeof mapping === "string") problem("mapping", mapping);
+    else if (mapping.product !== tenant.product.type) {
+      problem(
+        "mapping",
+        `mapping "${mapping.name}" is for product ${mapping.product}, but product.type is ${tenant.product.type}`,
+      );
+    } else {
+      for (const found of mapping.checkTenant(tenant)) problem(found.field, found.problem);
+    }
+    tenants.push(tenant);
+  }
+
+  errors.push(...overlaps(tenants, fileOfId));
+
+  if (errors.length > 0) {
+    errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)); // stable: a file's problems stay in order
+    throw new TenantConfigErrors(errors);
+  }
+  return registryOf(tenants);
+}
+
+/**
+ * What no two tenants may share without saying why: a copied tenant file with only its id changed
+ * would otherwise pass review pointing at another client's account, ERP company and product
+ * customer, and two runs would write each other's records.
+ */
+const SHARED: readonly { field: string; what: string; key: (t: Tenant) => string | undefined }[] = [
+  { field: "clientAccount", what: "client account", key: (t) => t.clientAccount },
+  {
+    field: "siesa",
+    what: "Siesa company",
+    key: (t) => `${hostOf(t.siesa.baseUrl)} company ${t.siesa.companyId}, ERP company ${t.siesa.erpCompany}`,
+  },
+  {
+    field: "product",
+    what: "product customer",
+    // A WMS instance serves one client: its host is the customer. Kong's customers share a host.
+    key: (t) =>
+      t.product.type === "wms"
+        ? `${hostOf(t.product.baseUrl)}`
+        : `${hostOf(t.product.baseUrl)} customer ${String(t.product.defaults.customer_id)}`,
+  },
+];
+
+/** Each pair of tenants sharing one of SHARED, unless either file's `sharedWith` names the other. */
+function overlaps(tenants: readonly Tenant[], fileOfId: ReadonlyMap<string, string>): TenantConfigError[] {
+  const found: TenantConfigError[] = [];
+  for (const { field, what, key } of SHARED) {
+    const first = new Map<string, Tenant>();
+    // Local tenants point at the sandboxes on this machine, whose accounts are everyone's.
+    const deployed = tenants.filter((t) => t.environment !== "local");
+    for (const tenant of deployed.sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      const value = key(tenant);
+      if (value === undefined) continue;
+      const other = first.get(value);
+      if (!other) {
+        first.set(value, tenant);
+        continue;
+      }
+      if (tenant.sharedWith?.[other.id] || other.sharedWith?.[tenant.id]) continue;
+      // Which of the two is the copy is the reviewer's call: both files are named.
+      for (const [self, them] of [
+        [other, tenant],
+        [tenant, other],
+      ] as const)
+        found.push(
+          new TenantConfigError(
+            fileOfId.get(self.id) ?? self.id,
+            field,
+            `shares its ${what} (${value}) with ${them.id} (${fileOfId.get(them.id) ?? them.id}): two tenants must not point at the same ${what} unless one of their files says why, with sharedWith: { "${them.id}": "<why>" }`,
+          ),
+        );
+    }
+  }
+  return found;
+}
+
+const hostOf = (url: string): string => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+};
+
+/** The compiled mapping a tenant names, or why there is none. Compiles each mapping once. */
+function compiledMapping(
+  name: string,
+  mappings: Readonly<Record<string, MappingDefinition>>,
+  cache: Map<string, CompiledMapping>,
+): CompiledMapping | string {
+  const known = Object.keys(mappings).sort();
+  const definition = Object.hasOwn(mappings, name) ? mappings[name] : undefined;
+  if (!definition) return `unknown mapping "${name}" (known: ${known.join(", ")})`;
+  const cached = cache.get(name);
+  if (cached) return cached;
+  try {
+    const mapping = compileMapping(definition);
+    cache.set(name, mapping);
+    return mapping;
+  } catch (error) {
+    return messageOf(error);
+  }
+}
+
+function registryOf(tenants: Tenant[]): TenantRegistry {
+  const sorted = [...tenants].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const byId = new Map(sorted.map((t) => [t.id, t]));
+  return {
+    all: () => [...sorted],
+    get: (id) => byId.get(id),
+    require(id) {
+      const tenant = byId.get(id);
+      if (!tenant) throw new UnknownTenantError(id, [...byId.keys()]);
+      return tenant;
+    },
+    forEnvironment: (environment) => sorted.filter((t) => t.environment === environment),
+  };
+}
+
+/** Paths under the working directory read relatively (`tenants/acme.ts`); others stay absolute. */
+function displayPath(absolute: string): string {
+  const relative = path.relative(process.cwd(), absolute);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : absolute;
+}
+
+/** One line per problem: multi-line messages (e.g. a syntax error's location) are folded. */
+const messageOf = (error: unknown) =>
+  (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ");
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);

@@ -1,5 +1,0 @@
-import { awsWorkerDependencies } from "../aws/worker-dependencies.js";
-import { createWorkerHandlers } from "./index.js";
-
-/** Lambda entry of the dispatch worker (SQS event source mapping, ReportBatchItemFailures). */
-export const handler = createWorkerHandlers(awsWorkerDependencies()).dispatch;
