@@ -87,7 +87,13 @@ const TABLE_POLL_MS = 100;
 /** Creates any of the tables that does not exist yet, then waits until all are ACTIVE. Idempotent. */
 export async function createTables(client: DynamoDBClient, names: TableNames): Promise<void> {
   const kinds = Object.keys(names) as (keyof TableNames)[];
-  await Promise.all(kinds.map((kind) => ensureTable(client, names[kind], TABLE_DEFINITIONS[kind])));
+  // Settled, not Promise.all: a refused table must not end the call while the others are still
+  // being created, or whoever closes the database next cuts those creations off.
+  const results = await Promise.allSettled(
+    kinds.map((kind) => ensureTable(client, names[kind], TABLE_DEFINITIONS[kind])),
+  );
+  const refused = results.find((result) => result.status === "rejected");
+  if (refused) throw refused.reason;
 }
 
 async function ensureTable(client: DynamoDBClient, name: string, definition: TableDefinition): Promise<void> {
