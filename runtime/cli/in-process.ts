@@ -15,6 +15,7 @@ import {
 import { countsOf } from "../core/domain/run-status.js";
 import type { Tenant } from "../core/domain/tenant.js";
 import type { Log } from "../core/observability/logger.js";
+import { type CallPolicy, defaultPolicy } from "../core/ports/call-policy.js";
 import type { QueueHandler, WorkerDependencies } from "../core/ports/dependencies.js";
 import type {
   Ledger,
@@ -23,12 +24,12 @@ import type {
   PipelineStore,
   RedeliveryControl,
 } from "../core/ports/pipeline.js";
+import type { TenantCredentials } from "../core/ports/tenant-clients.js";
 import { afterProgress } from "../core/steps/after-progress.js";
 import { createPipelineContext, type PipelineContext } from "../core/steps/context.js";
 import { expireRun } from "../core/steps/expire-run.js";
 import { startRun } from "../core/steps/start-run.js";
 import { SqsPipelineQueues, SqsRedeliveryControl } from "../edges/aws/sqs.js";
-import { type CallPolicy, defaultPolicy } from "../edges/http/policy.js";
 import { type DryRunChange, dryRunProduct } from "../edges/local/dry-run-product.js";
 import { loggedMetrics } from "../edges/local/metrics.js";
 import { type Poller, startPoller } from "../edges/local/poller.js";
@@ -37,7 +38,7 @@ import { type LocalSqs, startLocalSqs } from "../edges/local/sqs.js";
 import { localTenantDirectory } from "../edges/local/tenants.js";
 import { LedgerSnapshot, type ListableLedger } from "../edges/store/ledger-snapshot.js";
 import { DryRunLedger, memoryPipelineStore } from "../edges/store/memory.js";
-import { clientsFor, connectionsFor, type TenantCredentials } from "../wiring/compose.js";
+import { clientsFor, connectionsFor } from "../wiring/compose.js";
 import { credentialsOf } from "../wiring/local-credentials.js";
 import { roleScope } from "../wiring/role-scope.js";
 import { createWorkerHandlers } from "../workers/index.js";
@@ -135,12 +136,12 @@ async function runOn(sqs: LocalSqs, options: InProcessRunOptions): Promise<RunSu
     credentials: credentialsOf(new Map([[tenant.id, options.credentials]])),
     queues: sent,
     redelivery: sent,
-    clientsFor: (t, credentials) => {
+    clientsFor: (t, credentials, policy) => {
       const clients = clientsFor(t, credentials, {
-        policy: defaultPolicy({ retryAttempts: t.sync.retryAttempts, ...options.policy }),
+        policy: defaultPolicy({ retryAttempts: t.sync.retryAttempts, ...policy, ...options.policy }),
         log,
       });
-      return options.dryRun ? { ...clients, product: dryRunProduct(clients.product.type, changes) } : clients;
+      return options.dryRun ? { ...clients, product: dryRunProduct(clients.product, changes) } : clients;
     },
     log,
     metrics: options.metrics ?? loggedMetrics(log),

@@ -23,10 +23,11 @@ import {
 import type { Tenant } from "../core/domain/tenant.js";
 import { type Log, logger } from "../core/observability/logger.js";
 import type { TokenVerifier } from "../core/ports/api.js";
+import { type CallPolicy, defaultPolicy } from "../core/ports/call-policy.js";
 import type { QueueHandler, WorkerDependencies } from "../core/ports/dependencies.js";
+import type { TenantCredentials } from "../core/ports/tenant-clients.js";
 import { SqsPipelineQueues, SqsRedeliveryControl } from "../edges/aws/sqs.js";
 import { createTokenVerifier, loadTokensFromEnv, newToken, tokenEntry } from "../edges/aws/tokens.js";
-import { type CallPolicy, defaultPolicy } from "../edges/http/policy.js";
 import { serveLocally } from "../edges/local/http.js";
 import { loggedMetrics } from "../edges/local/metrics.js";
 import { type Poller, startPoller } from "../edges/local/poller.js";
@@ -36,7 +37,7 @@ import { type LocalSqs, startLocalSqs } from "../edges/local/sqs.js";
 import { localTenantDirectory, withSandboxUrls } from "../edges/local/tenants.js";
 import { dynamoPipelineStore } from "../edges/store/dynamo.js";
 import { createApiDependencies } from "../wiring/api-dependencies.js";
-import { clientsFor, type TenantCredentials } from "../wiring/compose.js";
+import { clientsFor } from "../wiring/compose.js";
 import { credentialsOf } from "../wiring/local-credentials.js";
 import { dynamoDir, sandboxDir } from "../wiring/local-state.js";
 import { openStore, type Store } from "../wiring/local-store.js";
@@ -163,9 +164,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queues,
       redelivery: new SqsRedeliveryControl(sqs.client, sqs.queueUrlOf),
       ...dynamoPipelineStore(store.doc, store.names),
-      clientsFor: (tenant, tenantCredentials) =>
+      clientsFor: (tenant, tenantCredentials, policy) =>
         clientsFor(tenant, tenantCredentials, {
-          policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts, ...options.policy }),
+          policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts, ...policy, ...options.policy }),
           log,
         }),
       log,

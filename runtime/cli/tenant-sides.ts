@@ -5,7 +5,7 @@
  */
 import { startSandboxes } from "../../sandbox/local.js";
 import type { Tenant } from "../core/domain/tenant.js";
-import type { TenantCredentials } from "../wiring/compose.js";
+import type { TenantCredentials } from "../core/ports/tenant-clients.js";
 import { dynamoDir, localTablePrefix, sandboxDir } from "../wiring/local-state.js";
 import { openStore, type Store } from "../wiring/local-store.js";
 import { loadTenants } from "../wiring/tenant-registry.js";

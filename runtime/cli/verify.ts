@@ -8,9 +8,9 @@
 import { writeFile } from "node:fs/promises";
 import { allOk, keptReport, type VerifyReport } from "../core/domain/verify-report.js";
 import { logger } from "../core/observability/logger.js";
+import { type CallPolicy, defaultPolicy } from "../core/ports/call-policy.js";
 import { markForRepair, repairable } from "../core/verify/repair.js";
 import { verifyTenant } from "../core/verify/verify.js";
-import { type CallPolicy, defaultPolicy } from "../edges/http/policy.js";
 import { createProductClient } from "../edges/http/products/index.js";
 import { dynamoPipelineStore } from "../edges/store/dynamo.js";
 import { dataDir } from "../wiring/local-state.js";

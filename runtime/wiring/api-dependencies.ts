@@ -7,12 +7,12 @@ import {
   STATUS_CACHE_MS,
   type TokenVerifier,
 } from "../core/ports/api.js";
+import { defaultPolicy } from "../core/ports/call-policy.js";
 import type { RunDependencies } from "../core/ports/dependencies.js";
 import type { ScheduleControl } from "../core/ports/pipeline.js";
 import type { RunRecord } from "../core/ports/records.js";
 import { startRun } from "../core/steps/start-run.js";
 import { requestVerify } from "../core/verify/request-verify.js";
-import { defaultPolicy } from "../edges/http/policy.js";
 import { createTenantCheck } from "./check.js";
 import { connectionsFor } from "./compose.js";
 

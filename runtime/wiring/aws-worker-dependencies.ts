@@ -1,6 +1,6 @@
 import { logger } from "../core/observability/logger.js";
+import { defaultPolicy } from "../core/ports/call-policy.js";
 import type { WorkerDependencies } from "../core/ports/dependencies.js";
-import { defaultPolicy } from "../edges/http/policy.js";
 import { awsRunDependencies } from "./aws-run-dependencies.js";
 import { clientsFor } from "./compose.js";
 
@@ -14,9 +14,13 @@ const WORKER_TIMEOUT_MS = 20_000;
 export function awsWorkerDependencies(env: NodeJS.ProcessEnv = process.env): WorkerDependencies {
   return {
     ...awsRunDependencies(env),
-    clientsFor: (tenant, credentials) =>
+    clientsFor: (tenant, credentials, policy) =>
       clientsFor(tenant, credentials, {
-        policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts, timeoutMs: WORKER_TIMEOUT_MS }),
+        policy: defaultPolicy({
+          retryAttempts: tenant.sync.retryAttempts,
+          timeoutMs: WORKER_TIMEOUT_MS,
+          ...policy,
+        }),
         log: logger,
       }),
   };

@@ -1,9 +1,9 @@
 import type { Tenant } from "../core/domain/tenant.js";
 import type { Log } from "../core/observability/logger.js";
 import type { ApiDependencies } from "../core/ports/api.js";
+import type { CallPolicy } from "../core/ports/call-policy.js";
 import type { CredentialSource, TenantDirectory } from "../core/ports/pipeline.js";
-import type { CallPolicy } from "../edges/http/policy.js";
-import type { TenantCredentials } from "./compose.js";
+import type { TenantCredentials } from "../core/ports/tenant-clients.js";
 
 /**
  * The connectivity check an operator runs after putting a tenant's secrets (POST /tenants/:id/check):

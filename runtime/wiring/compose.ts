@@ -2,30 +2,11 @@ import { MAPPINGS } from "../../mappings/index.js";
 import { compileMapping } from "../core/domain/mapping.js";
 import type { Tenant } from "../core/domain/tenant.js";
 import type { Log } from "../core/observability/logger.js";
-import type { RecordMapper } from "../core/ports/records.js";
-import type { CallPolicy } from "../edges/http/policy.js";
-import {
-  createProductClient,
-  type ProductClient,
-  type ProductCredentials,
-} from "../edges/http/products/index.js";
-import {
-  SiesaClient,
-  type SiesaClientOptions,
-  SiesaConnection,
-  type SiesaCredentials,
-} from "../edges/http/siesa/index.js";
-
-export interface TenantCredentials {
-  siesa: SiesaCredentials;
-  product: ProductCredentials;
-}
-
-export interface TenantClients {
-  siesa: SiesaClient;
-  product: ProductClient;
-  mapper: RecordMapper;
-}
+import type { CallPolicy } from "../core/ports/call-policy.js";
+import type { ProductClient, ProductReader } from "../core/ports/product.js";
+import type { TenantClients, TenantCredentials } from "../core/ports/tenant-clients.js";
+import { createProductClient } from "../edges/http/products/index.js";
+import { SiesaClient, type SiesaClientOptions, SiesaConnection } from "../edges/http/siesa/index.js";
 
 type ClientOptions = { policy: CallPolicy; log: Log; siesaUrl?: string; productUrl?: string };
 
@@ -93,7 +74,7 @@ function productClient(
   tenant: Tenant,
   credentials: TenantCredentials,
   options: ClientOptions,
-): ProductClient {
+): ProductClient & ProductReader {
   return createProductClient(tenant.product.type, {
     baseUrl: options.productUrl ?? tenant.product.baseUrl,
     endpoints: tenant.product.endpoints,

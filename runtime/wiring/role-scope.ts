@@ -14,7 +14,7 @@ import type {
   RunState,
   TenantDirectory,
 } from "../core/ports/pipeline.js";
-import type { TenantCredentials } from "./compose.js";
+import type { TenantCredentials } from "../core/ports/tenant-clients.js";
 
 /**
  * One function's world as its role makes it: the dependency bag of the local stack or a test, cut
@@ -39,7 +39,7 @@ export class AccessDeniedError extends Error {
 type TableKind = keyof FunctionAccess["tables"];
 
 /**
- * The DynamoDB action behind each method of the store ports (runtime/store/), and its table: runs
+ * The DynamoDB action behind each method of the store ports (runtime/edges/store/), and its table: runs
  * and progress live in the runs table, leases in the tenants table (`lease#` keys), the audit is
  * only ever added to. Exhaustive by type: a new port method must say what it does here.
  */
@@ -168,8 +168,8 @@ export function scopeToRole<D extends ScopableDependencies>(
   const clientsFor = deps.clientsFor;
   if (clientsFor) {
     // A stand-in client (tests) never reads its credentials: calling it is what needs the secret.
-    (scoped as WorkerDependencies).clientsFor = (tenant, credentials) => {
-      const clients = clientsFor(tenant, credentials);
+    (scoped as WorkerDependencies).clientsFor = (tenant, credentials, policy) => {
+      const clients = clientsFor(tenant, credentials, policy);
       return {
         ...clients,
         siesa: secrets.includes("siesa") ? clients.siesa : refusing(clients.siesa, tenant, "siesa", deny),

@@ -1,7 +1,7 @@
 import { type LocalSandboxes, type LocalSandboxOptions, startSandboxes } from "../../sandbox/local.js";
 import { spawnSandboxes } from "../../sandbox/process.js";
 import type { Tenant } from "../core/domain/tenant.js";
-import type { TenantCredentials } from "./compose.js";
+import type { TenantCredentials } from "../core/ports/tenant-clients.js";
 
 /**
  * Where a local tenant's Siesa and product sandboxes run:

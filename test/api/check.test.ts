@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Tenant } from "../../runtime/core/domain/tenant.js";
+import { defaultPolicy } from "../../runtime/core/ports/call-policy.js";
 import { CredentialsError } from "../../runtime/core/ports/pipeline.js";
-import { defaultPolicy } from "../../runtime/edges/http/policy.js";
+import type { TenantCredentials } from "../../runtime/core/ports/tenant-clients.js";
 import { createTenantCheck } from "../../runtime/wiring/check.js";
-import { clientsFor, type TenantCredentials } from "../../runtime/wiring/compose.js";
+import { connectionsFor } from "../../runtime/wiring/compose.js";
 import { type LocalSandboxes, type LocalSandboxOptions, startSandboxes } from "../../sandbox/local.js";
 import { recordingLog } from "../support/log.js";
 import { tenantNamed } from "./factories.js";
@@ -46,7 +47,7 @@ async function checkWorld(
         return answer;
       },
     },
-    clientsFor,
+    clientsFor: connectionsFor,
     policy: fastPolicy(),
     log,
   });

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { runInProcess } from "../../runtime/cli/in-process.js";
+import { defaultPolicy } from "../../runtime/core/ports/call-policy.js";
 import type { Ledger } from "../../runtime/core/ports/pipeline.js";
 import { markForRepair } from "../../runtime/core/verify/repair.js";
 import { verifyTenant } from "../../runtime/core/verify/verify.js";
-import { defaultPolicy } from "../../runtime/edges/http/policy.js";
 import { createProductClient } from "../../runtime/edges/http/products/index.js";
 import { withSandboxUrls } from "../../runtime/edges/local/tenants.js";
 import { memoryPipelineStore } from "../../runtime/edges/store/memory.js";

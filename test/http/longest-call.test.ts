@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
-import { defaultPolicy, longestCallMs, send } from "../../runtime/edges/http/policy.js";
+import { defaultPolicy, longestCallMs } from "../../runtime/core/ports/call-policy.js";
+import { send } from "../../runtime/edges/http/policy.js";
 import { recordingLog } from "../siesa/helpers.js";
 import { scriptedApi } from "./scripted-api.js";
 

@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
+import { type CallPolicy, defaultPolicy } from "../../runtime/core/ports/call-policy.js";
 import { withDeadline } from "../../runtime/core/ports/deadline.js";
-import { type CallPolicy, defaultPolicy, retryAfterMs, send } from "../../runtime/edges/http/policy.js";
+import { retryAfterMs, send } from "../../runtime/edges/http/policy.js";
 import { listen } from "../../sandbox/serve.js";
 import { recordingLog } from "../siesa/helpers.js";
 import { scriptedApi } from "./scripted-api.js";

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { FUNCTION_ACCESS, TABLE_ACTIONS } from "../../infra/access.js";
 import { runInProcess } from "../../runtime/cli/in-process.js";
 import type { FunctionName } from "../../runtime/core/domain/secret-access.js";
-import { FULL_RANGE } from "../../runtime/edges/http/siesa/index.js";
+import { FULL_RANGE } from "../../runtime/core/ports/siesa.js";
 import { withSandboxUrls } from "../../runtime/edges/local/tenants.js";
 import { memoryPipelineStore } from "../../runtime/edges/store/memory.js";
 import { AccessDeniedError } from "../../runtime/wiring/role-scope.js";

@@ -185,8 +185,8 @@ export function crashingHandlers(world: StepWorld<QueuePort>, crash: CrashContro
     ledger: crashing(observedLedger(world.store.ledger, crash), "ledger", crash),
     audit: crashing(world.store.audit, "audit", crash),
     queues: crashing(world.queues, "queues", crash),
-    clientsFor: (tenant, credentials) => {
-      const clients = world.deps.clientsFor(tenant, credentials);
+    clientsFor: (tenant, credentials, policy) => {
+      const clients = world.deps.clientsFor(tenant, credentials, policy);
       const product = crashing(clients.product, "product", crash);
       return {
         ...clients,

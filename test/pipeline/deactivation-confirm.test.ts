@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { KeyRange } from "../../runtime/core/ports/siesa.js";
+import { SiesaUnconfirmedError } from "../../runtime/core/ports/siesa-errors.js";
 import { startRun } from "../../runtime/core/steps/start-run.js";
-import type { KeyRange } from "../../runtime/edges/http/siesa/index.js";
-import { SiesaUnconfirmedError } from "../../runtime/edges/http/siesa/index.js";
 import { toEvent } from "./step-queues.js";
 import { deliver, drain, type StepWorld, stepWorld } from "./step-world.js";
 

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newRunId } from "../../runtime/core/domain/run-id.js";
 import type { PipelineStore } from "../../runtime/core/ports/pipeline.js";
 import type { LedgerEntry } from "../../runtime/core/ports/records.js";
-import { newRunId } from "../../runtime/edges/store/runs.js";
 import { aTenantId, type OpenedStore, STORE_IMPLEMENTATIONS } from "../store/factories.js";
 import { aTenant } from "../tenants/factories.js";
 import { CrashController, type CrashPlan, runToEnd } from "./crash-world.js";

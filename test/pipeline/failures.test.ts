@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
 import { CredentialsError } from "../../runtime/core/ports/pipeline.js";
+import { ProductAuthError } from "../../runtime/core/ports/product-auth-error.js";
+import { SiesaAuthError } from "../../runtime/core/ports/siesa-errors.js";
 import { apiOf, isRunStopping } from "../../runtime/core/steps/failures.js";
-import { ProductAuthError } from "../../runtime/edges/http/products/index.js";
-import { SiesaAuthError } from "../../runtime/edges/http/siesa/index.js";
 
 // What the ApiErrors metric (and so the alarms and the dashboard) says an error was.
 describe("apiOf", () => {

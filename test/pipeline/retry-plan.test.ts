@@ -5,11 +5,11 @@ import { QUEUES, visibilityTimeoutSeconds } from "../../runtime/core/domain/pipe
 import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
 import { LoadChunkSchema, parseMessage } from "../../runtime/core/ports/messages.js";
 import type { RecordMapper } from "../../runtime/core/ports/records.js";
+import { FULL_RANGE } from "../../runtime/core/ports/siesa.js";
 import { SiesaAuthError } from "../../runtime/core/ports/siesa-errors.js";
 import { SIZES_ONLY_REASON } from "../../runtime/core/steps/extract-unit.js";
 import { DIED_REASON } from "../../runtime/core/steps/settle.js";
 import { unmappableReason, VANISHED_REASON } from "../../runtime/core/steps/unit-plan.js";
-import { FULL_RANGE } from "../../runtime/edges/http/siesa/index.js";
 import { dynamoPipelineStore } from "../../runtime/edges/store/dynamo.js";
 import { openStore } from "../../runtime/wiring/local-store.js";
 import { aTenant } from "../tenants/factories.js";

@@ -11,18 +11,15 @@ import type {
   PipelineStore,
   RedeliveryControl,
 } from "../../runtime/core/ports/pipeline.js";
+import type { ProductClient } from "../../runtime/core/ports/product.js";
 import type { RecordMapper } from "../../runtime/core/ports/records.js";
+import type { KeyRange, RangeResult } from "../../runtime/core/ports/siesa.js";
+import { SiesaUnconfirmedError } from "../../runtime/core/ports/siesa-errors.js";
+import type { TenantClients } from "../../runtime/core/ports/tenant-clients.js";
 import { createPipelineContext, type PipelineContext } from "../../runtime/core/steps/context.js";
-import type { ProductClient } from "../../runtime/edges/http/products/index.js";
-import {
-  type KeyRange,
-  type RangeResult,
-  type SiesaClient,
-  SiesaUnconfirmedError,
-} from "../../runtime/edges/http/siesa/index.js";
+import type { SiesaClient } from "../../runtime/edges/http/siesa/index.js";
 import { localTenantDirectory } from "../../runtime/edges/local/tenants.js";
 import { memoryPipelineStore } from "../../runtime/edges/store/memory.js";
-import type { TenantClients } from "../../runtime/wiring/compose.js";
 import { credentialsOf } from "../../runtime/wiring/local-credentials.js";
 import { type AccessDeniedError, scopeToRole } from "../../runtime/wiring/role-scope.js";
 import { createWorkerHandlers } from "../../runtime/workers/index.js";
@@ -225,7 +222,7 @@ export function stepWorld<Q extends QueuePort = StepQueues>(
   };
   const clients: TenantClients = {
     siesa: siesa as unknown as SiesaClient,
-    product: options.productClient ?? (product as unknown as ProductClient),
+    product: (options.productClient ?? product) as unknown as TenantClients["product"],
     mapper: options.mapper ?? identityMapper,
   };
   const deps: WorkerDependencies = {

@@ -1,16 +1,16 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { QUEUES, visibilityTimeoutSeconds } from "../../runtime/core/domain/pipeline-config.js";
+import { newRunId } from "../../runtime/core/domain/run-id.js";
 import { METRICS } from "../../runtime/core/observability/metric-names.js";
 import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
+import { FULL_RANGE } from "../../runtime/core/ports/siesa.js";
 import { afterProgress } from "../../runtime/core/steps/after-progress.js";
 import { createPipelineContext } from "../../runtime/core/steps/context.js";
 import { LEASE_EXPIRED } from "../../runtime/core/steps/expire-run.js";
 import { DIED_REASON } from "../../runtime/core/steps/settle.js";
 import { KongClient } from "../../runtime/edges/http/products/kong-client.js";
-import { FULL_RANGE } from "../../runtime/edges/http/siesa/index.js";
 import { dynamoPipelineStore } from "../../runtime/edges/store/dynamo.js";
-import { newRunId } from "../../runtime/edges/store/runs.js";
 import { openStore } from "../../runtime/wiring/local-store.js";
 import { createSweeper } from "../../runtime/workers/index.js";
 import { createKongSandbox, SANDBOX_KONG_CREDENTIALS } from "../../sandbox/kong.js";

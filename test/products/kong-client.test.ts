@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
-import { KongClient, ProductAuthError } from "../../runtime/edges/http/products/index.js";
+import { ProductAuthError } from "../../runtime/core/ports/product-auth-error.js";
+import { KongClient } from "../../runtime/edges/http/products/index.js";
 import { createKongSandbox, type KongSandboxOptions, SANDBOX_KONG_CREDENTIALS } from "../../sandbox/kong.js";
 import { clientOptions, kongRecord, recordingLog, recordingPolicy, serve } from "./support.js";
 

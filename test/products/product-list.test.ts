@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
-import { KongClient, type ListedRecord, WmsClient } from "../../runtime/edges/http/products/index.js";
+import type { ListedRecord } from "../../runtime/core/ports/product.js";
+import { KongClient, WmsClient } from "../../runtime/edges/http/products/index.js";
 import { createKongSandbox, SANDBOX_KONG_CREDENTIALS } from "../../sandbox/kong.js";
 import { createWmsSandbox, SANDBOX_WMS_CREDENTIALS } from "../../sandbox/wms.js";
 import { clientOptions, recordingPolicy, serve } from "./support.js";

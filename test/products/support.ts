@@ -1,7 +1,7 @@
 import { afterEach } from "vitest";
 import type { ProductRecord } from "../../runtime/core/domain/model.js";
-import { type CallPolicy, defaultPolicy } from "../../runtime/edges/http/policy.js";
-import type { ProductClientOptions } from "../../runtime/edges/http/products/index.js";
+import { type CallPolicy, defaultPolicy } from "../../runtime/core/ports/call-policy.js";
+import type { ProductClientOptions } from "../../runtime/core/ports/product.js";
 import { listen, type RunningServer } from "../../sandbox/serve.js";
 import { recordingLog } from "../support/log.js";
 

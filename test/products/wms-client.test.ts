@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
-import { ProductAuthError, WmsClient } from "../../runtime/edges/http/products/index.js";
+import { ProductAuthError } from "../../runtime/core/ports/product-auth-error.js";
+import { WmsClient } from "../../runtime/edges/http/products/index.js";
 import { createWmsSandbox, SANDBOX_WMS_CREDENTIALS, type WmsSandboxOptions } from "../../sandbox/wms.js";
 import { clientOptions, recordingLog, recordingPolicy, serve, wmsRecord } from "./support.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SourceRecord } from "../../runtime/core/domain/model.js";
-import { FULL_RANGE } from "../../runtime/edges/http/siesa/index.js";
+import { FULL_RANGE } from "../../runtime/core/ports/siesa.js";
 import { itemId } from "../../sandbox/catalogue.js";
 import { catalogue, extractEverything, recordingLog, startSiesa } from "./helpers.js";
 

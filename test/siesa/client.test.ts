@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { SiesaRow } from "../../runtime/core/domain/model.js";
 import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
-import { defaultPolicy } from "../../runtime/edges/http/policy.js";
-import { FULL_RANGE, SiesaAuthError } from "../../runtime/edges/http/siesa/index.js";
+import { defaultPolicy } from "../../runtime/core/ports/call-policy.js";
+import { FULL_RANGE } from "../../runtime/core/ports/siesa.js";
+import { SiesaAuthError } from "../../runtime/core/ports/siesa-errors.js";
 import { inRange } from "../../runtime/edges/http/siesa/ranges.js";
 import { buildRecords, recordKey } from "../../runtime/edges/http/siesa/rows.js";
 import { itemId, type SiesaWireRow } from "../../sandbox/catalogue.js";

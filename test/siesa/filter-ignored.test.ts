@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FULL_RANGE, SiesaFilterError } from "../../runtime/edges/http/siesa/index.js";
+import { FULL_RANGE } from "../../runtime/core/ports/siesa.js";
+import { SiesaFilterError } from "../../runtime/core/ports/siesa-errors.js";
 import { BEYOND_INT_ID } from "../../sandbox/catalogue.js";
 import { catalogue, extractEverything, startSiesa } from "./helpers.js";
 

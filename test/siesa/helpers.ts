@@ -1,6 +1,6 @@
 import { onTestFinished } from "vitest";
 import type { SourceRecord } from "../../runtime/core/domain/model.js";
-import { defaultPolicy } from "../../runtime/edges/http/policy.js";
+import { defaultPolicy } from "../../runtime/core/ports/call-policy.js";
 import { SiesaClient, type SiesaClientOptions } from "../../runtime/edges/http/siesa/index.js";
 import { type CatalogueOptions, generateCatalogue } from "../../sandbox/catalogue.js";
 import { listen } from "../../sandbox/serve.js";

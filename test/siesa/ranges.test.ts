@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FULL_RANGE, MAX_SPLIT_PIECES, splitRange } from "../../runtime/edges/http/siesa/ranges.js";
+import { FULL_RANGE } from "../../runtime/core/ports/siesa.js";
+import { MAX_SPLIT_PIECES, splitRange } from "../../runtime/edges/http/siesa/ranges.js";
 
 describe("splitRange", () => {
   it("cuts a huge catalogue's first range into at most MAX_SPLIT_PIECES pieces, so the stored split stays small", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SiesaUnconfirmedError } from "../../runtime/edges/http/siesa/index.js";
+import { SiesaUnconfirmedError } from "../../runtime/core/ports/siesa-errors.js";
 import { catalogue, startSiesa } from "./helpers.js";
 
 // SiesaClient.stillAbsent: the ids a complete extraction did not return, asked for again by id.

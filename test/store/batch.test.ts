@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { chunk } from "../../runtime/core/domain/chunk.js";
 import { forEachConcurrent } from "../../runtime/core/domain/pool.js";
-import { chunk, sendUntilProcessed } from "../../runtime/edges/store/batch.js";
+import { sendUntilProcessed } from "../../runtime/edges/store/batch.js";
 
 /** A stand-in for one DynamoDB batch call that leaves `leftOver[n]` items unprocessed on call n. */
 function aThrottledBatchCall(leftOver: number[]) {

@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { chunk } from "../../runtime/core/domain/chunk.js";
 import { type RecordError, zeroCounts } from "../../runtime/core/domain/model.js";
+import { newRunId } from "../../runtime/core/domain/run-id.js";
 import type { PipelineStore } from "../../runtime/core/ports/pipeline.js";
-import { BATCH_WRITE_MAX, chunk, writeUntilProcessed } from "../../runtime/edges/store/batch.js";
+import { BATCH_WRITE_MAX, writeUntilProcessed } from "../../runtime/edges/store/batch.js";
 import { dynamoPipelineStore } from "../../runtime/edges/store/dynamo.js";
 import type { LedgerEntry } from "../../runtime/edges/store/ledger.js";
 import { memoryPipelineStore } from "../../runtime/edges/store/memory.js";
-import { newRunId, type RunRecord } from "../../runtime/edges/store/runs.js";
+import type { RunRecord } from "../../runtime/edges/store/runs.js";
 import { openStore } from "../../runtime/wiring/local-store.js";
 
 /** Table prefix unique to one test file, so suites sharing an endpoint (DynamoDB Local) never collide. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newRunId } from "../../runtime/core/domain/run-id.js";
 import { TenantLease } from "../../runtime/edges/store/lease.js";
-import { newRunId } from "../../runtime/edges/store/runs.js";
 import { openStore, type Store } from "../../runtime/wiring/local-store.js";
 import { aTenantId } from "./factories.js";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newRunId } from "../../runtime/core/domain/run-id.js";
 import { isComplete, zeroProgress } from "../../runtime/core/domain/run-status.js";
 import type { LeaseStore, ProgressStore, RunState } from "../../runtime/core/ports/pipeline.js";
-import { newRunId } from "../../runtime/edges/store/runs.js";
 import { aRun, aTenantId, type OpenedStore, STORE_IMPLEMENTATIONS } from "./factories.js";
 
 // The state a distributed run keeps besides its run record: the tenant lease and the counters

@@ -1,9 +1,9 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newRunId } from "../../runtime/core/domain/run-id.js";
 import { RecordLedger } from "../../runtime/edges/store/ledger.js";
 import { RunProgress } from "../../runtime/edges/store/progress.js";
 import { ReadBatch } from "../../runtime/edges/store/read-batch.js";
-import { newRunId } from "../../runtime/edges/store/runs.js";
 import { openStore, type Store } from "../../runtime/wiring/local-store.js";
 import { aTenantId, ledgerEntries, uniquePrefix } from "./factories.js";
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunState } from "../../runtime/core/ports/pipeline.js";
+import { newRunId } from "../../runtime/core/domain/run-id.js";
+import { MAX_RUN_ERRORS, type RunState } from "../../runtime/core/ports/pipeline.js";
 import {
   InvalidCursorError,
   RunAlreadyExistsError,
   RunNotFoundError,
 } from "../../runtime/core/ports/store-errors.js";
-import { MAX_RUN_ERRORS, newRunId } from "../../runtime/edges/store/runs.js";
 import { aRecordError, aRun, aTenantId, type OpenedStore, STORE_IMPLEMENTATIONS } from "./factories.js";
 
 describe.each(STORE_IMPLEMENTATIONS)("run records in %s", (_name, open) => {

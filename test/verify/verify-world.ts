@@ -2,11 +2,15 @@ import { Hono } from "hono";
 import { afterEach } from "vitest";
 import { WORKERS } from "../../runtime/core/domain/pipeline-config.js";
 import type { Tenant } from "../../runtime/core/domain/tenant.js";
+import { defaultPolicy } from "../../runtime/core/ports/call-policy.js";
 import type { Ledger } from "../../runtime/core/ports/records.js";
+import { VERIFY_POLICY } from "../../runtime/core/verify/verify-run.js";
+import { createProductClient } from "../../runtime/edges/http/products/index.js";
 import { createApiDependencies } from "../../runtime/wiring/api-dependencies.js";
 import { createKongSandbox, type KongSandbox } from "../../sandbox/kong.js";
 import { listen, type RunningServer } from "../../sandbox/serve.js";
 import { deliver, type StepWorld, stepWorld } from "../pipeline/step-world.js";
+import { quietLog } from "../support/log.js";
 import { aTenant } from "../tenants/factories.js";
 
 // The verify run on the in-memory ports (test/pipeline/step-world.ts): the API's dependencies and the
@@ -60,7 +64,17 @@ export async function verifyWorld(
   const base = aTenant();
   // A tenant file refuses http:// outside `local`; the URL is replaced after validation.
   const tenant = { ...base, product: { ...base.product, baseUrl: options.baseUrl ?? `${server.url}/` } };
-  world = stepWorld({ tenant });
+  // The verify reads the product through the worker's clients: here the real Kong client, under the
+  // verify's call policy, against the sandbox.
+  const productClient = createProductClient(tenant.product.type, {
+    baseUrl: tenant.product.baseUrl,
+    endpoints: tenant.product.endpoints,
+    credentials: { username: "fake", password: "fake" },
+    policy: defaultPolicy(VERIFY_POLICY),
+    tenantId: tenant.id,
+    log: quietLog,
+  });
+  world = stepWorld({ tenant, productClient });
   const noLedger: Ledger = {
     getMany: refuse,
     putMany: refuse,

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { runInProcess } from "../../runtime/cli/in-process.js";
 import type { Tenant } from "../../runtime/core/domain/tenant.js";
+import { defaultPolicy } from "../../runtime/core/ports/call-policy.js";
 import { markForRepair } from "../../runtime/core/verify/repair.js";
 import { verifyTenant } from "../../runtime/core/verify/verify.js";
-import { defaultPolicy } from "../../runtime/edges/http/policy.js";
 import { createProductClient } from "../../runtime/edges/http/products/index.js";
 import { withSandboxUrls } from "../../runtime/edges/local/tenants.js";
 import { dynamoPipelineStore } from "../../runtime/edges/store/dynamo.js";

@@ -1,6 +1,5 @@
 import * as v from "valibot";
-import { MAX_EXCEPTIONS_PAGE } from "../../edges/store/exceptions.js";
-import { MAX_RUNS_PAGE } from "../../edges/store/runs.js";
+import { MAX_EXCEPTIONS_PAGE, MAX_RUNS_PAGE } from "../../core/ports/pipeline.js";
 import { ApiError } from "./errors.js";
 
 /**

@@ -8,8 +8,7 @@ import {
 import type { Tenant } from "../../core/domain/tenant.js";
 import type { VerifyRunReport } from "../../core/domain/verify-report.js";
 import type { RunView } from "../../core/ports/api.js";
-import type { ScheduleState } from "../../core/ports/pipeline.js";
-import { MAX_RUN_ERRORS } from "../../edges/store/runs.js";
+import { MAX_RUN_ERRORS, type ScheduleState } from "../../core/ports/pipeline.js";
 
 /** The JSON shapes the API answers with, built in one place so every route shows a run or tenant alike. */
 

@@ -1,5 +1,5 @@
 import { TALLIES } from "../../core/domain/model.js";
-import { MAX_EXCEPTIONS_PAGE } from "../../edges/store/exceptions.js";
+import { MAX_EXCEPTIONS_PAGE } from "../../core/ports/pipeline.js";
 import type { RunJson } from "../common/views.js";
 import type { ApiReader } from "./api.js";
 import { segment } from "./api.js";

@@ -1,9 +1,9 @@
 import { type Context, Hono } from "hono";
 import type { Log } from "../../core/observability/logger.js";
 import type { ApiDependencies } from "../../core/ports/api.js";
+import { DEFAULT_EXCEPTIONS_PAGE } from "../../core/ports/pipeline.js";
 import { InvalidCursorError } from "../../core/ports/store-errors.js";
 import { ApprovalError } from "../../core/steps/start-run.js";
-import { DEFAULT_EXCEPTIONS_PAGE } from "../../edges/store/exceptions.js";
 import { assertOperator, canRead } from "../common/auth.js";
 import type { ApiEnv } from "../common/env.js";
 import { ApiError } from "../common/errors.js";

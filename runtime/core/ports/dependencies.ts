@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import type { TenantClients, TenantCredentials } from "../../wiring/compose.js";
 import type { Tenant } from "../domain/tenant.js";
 import type { Log } from "../observability/logger.js";
+import type { CallPolicy } from "./call-policy.js";
 import type {
   CredentialSource,
   Lease,
@@ -12,6 +12,7 @@ import type {
   RedeliveryControl,
   TenantDirectory,
 } from "./pipeline.js";
+import type { TenantClients, TenantCredentials } from "./tenant-clients.js";
 
 export type { MetricsSink };
 
@@ -26,7 +27,7 @@ export interface InvocationContext {
 /**
  * What starting and ending runs needs: the run's state (PipelineStore), the queues, tenants and
  * credentials, but no Siesa or product clients. The API has this much (it starts runs and verifies);
- * runtime/aws/ builds it from the environment, runtime/local/ for `npm start` and `npm run sync`.
+ * runtime/wiring/ builds it from the environment, runtime/cli/ for `npm start` and `npm run sync`.
  */
 export interface RunDependencies extends PipelineStore {
   tenants: TenantDirectory;
@@ -47,5 +48,6 @@ export interface RunDependencies extends PipelineStore {
 
 /** Everything the workers talk to: what runs need, and each tenant's Siesa and product clients. */
 export interface WorkerDependencies extends RunDependencies {
-  clientsFor(tenant: Tenant, credentials: TenantCredentials): TenantClients;
+  /** `policy` overrides the wiring's call policy for one kind of run (a verify's is less patient). */
+  clientsFor(tenant: Tenant, credentials: TenantCredentials, policy?: Partial<CallPolicy>): TenantClients;
 }

@@ -1,13 +1,14 @@
-import type { TenantCredentials } from "../../wiring/compose.js";
 import type { Counts, Progress, ProgressDelta, RecordError } from "../domain/model.js";
 import type { Tenant } from "../domain/tenant.js";
 import type { DeactivationPass, ExtractUnit, LoadChunk, SyncRequest, VerifyRequest } from "./messages.js";
 import type { Ledger, RunRecord, RunStatus, RunTrigger } from "./records.js";
+import type { TenantCredentials } from "./tenant-clients.js";
 
 /**
- * What the pipeline steps (start, dispatch, extract a unit, load records, the deactivation pass, the end) depend on, and nothing
- * else. Implementations: runtime/store/ (DynamoDB, and in memory), runtime/aws/ (SQS, Secrets
- * Manager, EventBridge Scheduler) and runtime/local/ (an in-process SQS, fauxqs, the sandboxes).
+ * What the pipeline steps (start, dispatch, extract a unit, load records, the deactivation pass, the
+ * end) depend on, and nothing else. Implementations: runtime/edges/store/ (DynamoDB, and in memory),
+ * runtime/edges/aws/ (SQS, Secrets Manager, EventBridge Scheduler) and runtime/edges/local/ (fauxqs,
+ * the local scheduler).
  */
 
 export type { Ledger, LedgerEntry, LedgerPutResult } from "./records.js";
@@ -271,3 +272,13 @@ export interface Delivery {
   /** When the invocation will be stopped (epoch ms), if it will. */
   deadline?: number;
 }
+
+/** The pages of a run's history the stores serve, and what they keep of each error. */
+/** A run keeps its first errors only: enough to diagnose, and the item stays far below 400 KB. */
+export const MAX_RUN_ERRORS = 50;
+export const DEFAULT_RUNS_PAGE = 20;
+export const MAX_RUNS_PAGE = 100;
+export const DEFAULT_EXCEPTIONS_PAGE = 100;
+export const MAX_EXCEPTIONS_PAGE = 1_000;
+/** Longest reason kept (a product may answer with a whole HTML page). */
+export const MAX_REASON_LENGTH = 1_000;

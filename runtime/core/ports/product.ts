@@ -1,6 +1,6 @@
-import type { CallPolicy } from "../../edges/http/policy.js";
 import type { ProductRecord, ProductType } from "../domain/model.js";
 import type { Log } from "../observability/logger.js";
+import type { CallPolicy } from "./call-policy.js";
 import type { ProductWriter, WriteResult } from "./records.js";
 
 export interface ProductCredentials {

@@ -1,7 +1,7 @@
-import type { TenantClients } from "../../wiring/compose.js";
 import { createLimiter } from "../domain/pool.js";
 import type { Tenant } from "../domain/tenant.js";
 import type { WorkerDependencies } from "../ports/dependencies.js";
+import type { TenantClients } from "../ports/tenant-clients.js";
 import { type RecentRuns, recentRuns } from "./recent-run.js";
 
 /** Tenant configuration, credentials and clients are reused for this long inside one container. */

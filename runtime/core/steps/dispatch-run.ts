@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { FULL_RANGE } from "../../edges/http/siesa/index.js";
 import type { Tenant } from "../domain/tenant.js";
 import type { SyncRequest } from "../ports/messages.js";
+import { FULL_RANGE } from "../ports/siesa.js";
 import { RunNotFoundError } from "../ports/store-errors.js";
 import type { PipelineContext } from "./context.js";
 import { openRun } from "./start-run.js";

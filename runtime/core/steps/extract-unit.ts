@@ -1,8 +1,8 @@
-import type { KeyRange, RangeResult } from "../../edges/http/siesa/index.js";
 import type { Progress, RecordError, SourceRecord } from "../domain/model.js";
 import type { Tenant } from "../domain/tenant.js";
 import type { ExtractUnit } from "../ports/messages.js";
 import type { AppliedOperation, Delivery } from "../ports/pipeline.js";
+import type { KeyRange, RangeResult } from "../ports/siesa.js";
 import { afterProgress } from "./after-progress.js";
 import type { PipelineContext, TenantAndClients } from "./context.js";
 import { diffRecords } from "./diff.js";

@@ -1,8 +1,8 @@
-import { ProductAuthError } from "../../edges/http/products/index.js";
-import { SiesaAuthError } from "../../edges/http/siesa/index.js";
 import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
 import { ExternalCallError } from "../ports/call-errors.js";
 import { CredentialsError } from "../ports/pipeline.js";
+import { ProductAuthError } from "../ports/product-auth-error.js";
+import { SiesaAuthError } from "../ports/siesa-errors.js";
 import type { PipelineContext } from "./context.js";
 
 /** A run whose source keeps failing stops after this many units in a row gave up. */

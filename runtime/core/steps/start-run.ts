@@ -1,8 +1,8 @@
-import type { Lease } from "../../edges/store/lease.js";
-import { newRunId } from "../../edges/store/runs.js";
 import { zeroCounts } from "../domain/model.js";
+import { newRunId } from "../domain/run-id.js";
 import type { Tenant } from "../domain/tenant.js";
 import type { RunDependencies } from "../ports/dependencies.js";
+import type { Lease } from "../ports/pipeline.js";
 import type { RunRecord, RunTrigger } from "../ports/records.js";
 import { RunAlreadyExistsError } from "../ports/store-errors.js";
 import { closeRun } from "./close-run.js";

@@ -1,13 +1,12 @@
-import { defaultPolicy, longestCallMs } from "../../edges/http/policy.js";
-import { createProductClient } from "../../edges/http/products/index.js";
-import type { TenantCredentials } from "../../wiring/compose.js";
 import { zeroCounts } from "../domain/model.js";
 import type { Tenant } from "../domain/tenant.js";
 import { allOk, keptReport, type VerifyReport, type VerifyRunReport } from "../domain/verify-report.js";
-import type { RunDependencies } from "../ports/dependencies.js";
+import { longestCallMs } from "../ports/call-policy.js";
+import type { RunDependencies, WorkerDependencies } from "../ports/dependencies.js";
 import type { VerifyRequest } from "../ports/messages.js";
 import type { RunEnd } from "../ports/pipeline.js";
 import type { ProductReader } from "../ports/product.js";
+import type { TenantCredentials } from "../ports/tenant-clients.js";
 import { closeRun } from "../steps/close-run.js";
 import { expireRun } from "../steps/expire-run.js";
 import { startRun } from "../steps/start-run.js";
@@ -38,15 +37,11 @@ export const VERIFY_DIED =
   "the verify's worker stopped before it ended the run (the function timed out or crashed)";
 
 /** The tenant's product client under the verify's call policy. */
-const productReader = (tenant: Tenant, credentials: TenantCredentials, ctx: RunDependencies): ProductReader =>
-  createProductClient(tenant.product.type, {
-    baseUrl: tenant.product.baseUrl,
-    endpoints: tenant.product.endpoints,
-    credentials: credentials.product,
-    policy: defaultPolicy(VERIFY_POLICY),
-    tenantId: tenant.id,
-    log: ctx.log,
-  });
+const productReader = (
+  tenant: Tenant,
+  credentials: TenantCredentials,
+  ctx: WorkerDependencies,
+): ProductReader => ctx.clientsFor(tenant, credentials, VERIFY_POLICY).product;
 
 /**
  * The verify worker's part, for one verify request. It reads while a page still fits before the
@@ -55,7 +50,7 @@ const productReader = (tenant: Tenant, credentials: TenantCredentials, ctx: RunD
  * its lease (an earlier delivery died after giving it back, or it expired) ends the run failed.
  */
 export async function verifyRun(
-  ctx: RunDependencies,
+  ctx: WorkerDependencies,
   request: VerifyRequest,
   delivery: { deadline?: number },
 ): Promise<void> {

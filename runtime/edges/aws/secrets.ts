@@ -8,7 +8,7 @@ import { secretName } from "../../core/domain/resource-names.js";
 import type { SecretKind } from "../../core/domain/secret-access.js";
 import type { Tenant } from "../../core/domain/tenant.js";
 import { type CredentialSource, CredentialsError } from "../../core/ports/pipeline.js";
-import type { TenantCredentials } from "../../wiring/compose.js";
+import type { TenantCredentials } from "../../core/ports/tenant-clients.js";
 
 /**
  * A tenant's credentials from Secrets Manager: `siesa-integration/<id>/siesa` holds

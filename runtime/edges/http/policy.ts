@@ -2,6 +2,7 @@ import { createFetch, FetchError, type FetchOptions, type FetchResponse } from "
 import { cutText } from "../../core/observability/cut-text.js";
 import type { Log } from "../../core/observability/logger.js";
 import { ExternalCallError, type ServiceName } from "../../core/ports/call-errors.js";
+import type { CallPolicy } from "../../core/ports/call-policy.js";
 import { timeLeftMs } from "../../core/ports/deadline.js";
 import { boundedFetch, UnusableAnswerError } from "./bounded-fetch.js";
 
@@ -35,29 +36,6 @@ const $fetch = createFetch({ fetch: boundedFetch });
  * rejected; it is not retried within the call). Error answers (4xx/5xx) may be plain text: their
  * text is kept for the message.
  */
-export interface CallPolicy {
-  retryAttempts: number;
-  timeoutMs: number;
-  /** First backoff step; doubles each retry. 1000 in production, tiny in tests. */
-  baseDelayMs: number;
-  /** Never wait longer than this for one retry, whatever Retry-After says. */
-  maxDelayMs: number;
-  rateLimitRetries: number;
-  sleep: (ms: number) => Promise<void>;
-  random: () => number;
-}
-
-export const defaultPolicy = (overrides: Partial<CallPolicy> = {}): CallPolicy => ({
-  retryAttempts: 3,
-  timeoutMs: 30_000,
-  baseDelayMs: 1_000,
-  maxDelayMs: 60_000,
-  rateLimitRetries: 5,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  random: Math.random,
-  ...overrides,
-});
-
 /** What a caller says about its request; how the answer is read is up to send(). */
 export type RequestOptions = Pick<FetchOptions, "method" | "headers" | "body" | "query" | "baseURL">;
 
@@ -282,16 +260,4 @@ function logExternalError(ctx: CallContext, status: number | string, message: st
     apiMessage: message,
     action,
   });
-}
-
-/**
- * The longest one `send` can take under `policy`: each attempt its timeout, and a wait of at most
- * `maxDelayMs` between attempts: the first, `retryAttempts` after 5xx or network errors, one after a
- * timeout, `rateLimitRetries` after 429s. A caller with a deadline starts a call only when this fits.
- */
-export function longestCallMs(
-  policy: Pick<CallPolicy, "retryAttempts" | "timeoutMs" | "maxDelayMs" | "rateLimitRetries">,
-): number {
-  const attempts = 1 + policy.retryAttempts + 1 + policy.rateLimitRetries;
-  return attempts * policy.timeoutMs + (attempts - 1) * policy.maxDelayMs;
 }

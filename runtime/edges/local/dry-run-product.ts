@@ -1,5 +1,5 @@
 import type { ProductRecord } from "../../core/domain/model.js";
-import type { ProductClient } from "../http/products/index.js";
+import type { ProductClient, ProductReader } from "../../core/ports/product.js";
 
 /** A change a dry run would make. */
 export interface DryRunChange {
@@ -10,11 +10,16 @@ export interface DryRunChange {
 
 /**
  * The product as a dry run sees it: every write the engine decides on is recorded, none is sent.
- * A record the ledger knows (it has a product id) would be updated, any other created.
+ * A record the ledger knows (it has a product id) would be updated, any other created. Reading is
+ * not writing: listing goes to the real product.
  */
-export function dryRunProduct(type: ProductClient["type"], changes: DryRunChange[]): ProductClient {
+export function dryRunProduct(
+  real: ProductClient & ProductReader,
+  changes: DryRunChange[],
+): ProductClient & ProductReader {
   return {
-    type,
+    type: real.type,
+    list: (scope) => real.list(scope),
     login: async () => {},
     async write(record: ProductRecord, knownProductId?: string) {
       const outcome = knownProductId ? ("updated" as const) : ("created" as const);

@@ -23,10 +23,10 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from "aws-lambda";
+import { chunk } from "../../core/domain/chunk.js";
 import type { QueueSpec } from "../../core/domain/pipeline-config.js";
 import type { Log } from "../../core/observability/logger.js";
 import type { QueueHandler } from "../../core/ports/dependencies.js";
-import { chunk } from "../store/batch.js";
 
 export interface PollerOptions {
   /** A client of the local SQS (LocalSqs.client). */

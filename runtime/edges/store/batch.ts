@@ -15,12 +15,6 @@ export const BATCH_WRITE_MAX = 25;
 /** Batches in flight at once per call: enough to hide latency without a burst of throttling. */
 export const BATCH_PARALLELISM = 8;
 
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
-  return chunks;
-}
-
 export interface ResendOptions {
   /** Sends (including the first one) before giving up. */
   maxAttempts?: number;

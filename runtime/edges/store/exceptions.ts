@@ -10,17 +10,18 @@ import {
   type DynamoDBDocumentClient,
   QueryCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { chunk } from "../../core/domain/chunk.js";
 import type { RecordError } from "../../core/domain/model.js";
-import { BATCH_WRITE_MAX, chunk, writeUntilProcessed } from "./batch.js";
+import {
+  DEFAULT_EXCEPTIONS_PAGE,
+  MAX_EXCEPTIONS_PAGE,
+  MAX_REASON_LENGTH,
+} from "../../core/ports/pipeline.js";
+import { BATCH_WRITE_MAX, writeUntilProcessed } from "./batch.js";
 import { decodeExceptionsCursor, encodeExceptionsCursor } from "./cursor.js";
 import { expiresAt } from "./retention.js";
 
 type WriteRequest = NonNullable<BatchWriteCommandInput["RequestItems"]>[string][number];
-
-export const DEFAULT_EXCEPTIONS_PAGE = 100;
-export const MAX_EXCEPTIONS_PAGE = 1_000;
-/** Longest reason kept (a product may answer with a whole HTML page). */
-export const MAX_REASON_LENGTH = 1_000;
 
 export interface ExceptionsPage {
   exceptions: RecordError[];

@@ -8,8 +8,6 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { AcquireResult, Lease, LeaseOwner, LeaseStore } from "../../core/ports/pipeline.js";
 
-export type { AcquireResult, Lease };
-
 /** Lease items' keys start with this; IAM lets functions write only such keys of the tenants table. */
 export const LEASE_KEY_PREFIX = "lease#";
 const leaseKey = (tenantId: string) => ({ tenantId: `${LEASE_KEY_PREFIX}${tenantId}` });

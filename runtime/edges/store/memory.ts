@@ -16,24 +16,25 @@ import type {
 import { recordIdOf } from "../../core/domain/record-id.js";
 import { addDelta, zeroProgress } from "../../core/domain/run-status.js";
 import { mayReplace } from "../../core/ports/ledger-order.js";
-import type {
-  AcquireResult,
-  AppliedOperation,
-  AuditEntry,
-  AuditTrail,
-  ChunkClaim,
-  ClaimResult,
-  Lease,
-  LeaseOwner,
-  LeaseStore,
-  Ledger,
-  LedgerEntry,
-  LedgerPutResult,
-  OperationData,
-  PipelineStore,
-  ProgressStore,
-  RunEnd,
-  RunState,
+import {
+  type AcquireResult,
+  type AppliedOperation,
+  type AuditEntry,
+  type AuditTrail,
+  type ChunkClaim,
+  type ClaimResult,
+  type Lease,
+  type LeaseOwner,
+  type LeaseStore,
+  type Ledger,
+  type LedgerEntry,
+  type LedgerPutResult,
+  MAX_RUN_ERRORS,
+  type OperationData,
+  type PipelineStore,
+  type ProgressStore,
+  type RunEnd,
+  type RunState,
 } from "../../core/ports/pipeline.js";
 import { RunAlreadyExistsError, RunNotFoundError } from "../../core/ports/store-errors.js";
 import {
@@ -44,7 +45,7 @@ import {
 } from "./cursor.js";
 import { exceptionSortKey, exceptionsPageLimit, keptException, truncate } from "./exceptions.js";
 import { isTakeable } from "./lease.js";
-import { MAX_RUN_ERRORS, runsPageLimit } from "./runs.js";
+import { runsPageLimit } from "./runs.js";
 
 const copy = <T>(value: T): T => structuredClone(value);
 

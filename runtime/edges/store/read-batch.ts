@@ -5,8 +5,9 @@
  * once, so a delivery costs one round trip before it writes, not two.
  */
 import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { chunk } from "../../core/domain/chunk.js";
 import { forEachConcurrent } from "../../core/domain/pool.js";
-import { BATCH_GET_MAX, BATCH_PARALLELISM, chunk, sendUntilProcessed } from "./batch.js";
+import { BATCH_GET_MAX, BATCH_PARALLELISM, sendUntilProcessed } from "./batch.js";
 
 type Key = Record<string, string | number>;
 type Item = Record<string, unknown>;

@@ -3,7 +3,6 @@
  * run's workers progress, so the API can show a run's status, counts and first errors as it goes.
  * Item: { tenantId, runId, trigger, status, startedAt, finishedAt?, durationMs?, counts{}, errors[], reason?, dryRun?, verifyReport?, approveDeactivationsOf?, heldDeactivations? }.
  */
-import { randomBytes } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
@@ -22,6 +21,7 @@ import {
   zeroCounts,
 } from "../../core/domain/model.js";
 import type { RunEnd, RunState } from "../../core/ports/pipeline.js";
+import { DEFAULT_RUNS_PAGE, MAX_RUN_ERRORS, MAX_RUNS_PAGE } from "../../core/ports/pipeline.js";
 import { RunAlreadyExistsError, RunNotFoundError } from "../../core/ports/store-errors.js";
 import { decodeRunsCursor, encodeRunsCursor } from "./cursor.js";
 import { type ExceptionsPage, keptException, RunExceptions, truncate } from "./exceptions.js";
@@ -29,20 +29,6 @@ import { expiresAt } from "./retention.js";
 import { RUNS_BY_ID_INDEX, RUNS_BY_ID_KEY } from "./tables.js";
 
 export type { RunEnd, RunRecord, RunStatus, RunTrigger };
-
-/** A run keeps its first errors only: enough to diagnose, and the item stays far below 400 KB. */
-export const MAX_RUN_ERRORS = 50;
-export const DEFAULT_RUNS_PAGE = 20;
-export const MAX_RUNS_PAGE = 100;
-
-/**
- * `20250131T235959.123Z-9f8e7d6c5b4a`: UTC time to the millisecond, then 48 random bits. Sorts by time as a
- * string (so a tenant's runs list newest first by runId) and is unique without coordination.
- */
-export function newRunId(now: Date = new Date()): string {
-  const time = now.toISOString().replace(/[-:]/g, "");
-  return `${time}-${randomBytes(6).toString("hex")}`;
-}
 
 /** The page size of a runs listing: the default, or the one asked for if it is 1 to MAX_RUNS_PAGE. */
 export function runsPageLimit(tenantId: string, limit: number = DEFAULT_RUNS_PAGE): number {

@@ -1,15 +1,12 @@
 import type { SiesaRow, SourceRecord } from "../../../core/domain/model.js";
+import { FULL_RANGE, type KeyRange, type RangeResult, type SiesaReader } from "../../../core/ports/siesa.js";
 import { SiesaFilterError, SiesaUnconfirmedError } from "../../../core/ports/siesa-errors.js";
 import type { SiesaPage } from "./answer.js";
 import { type Confirmation, confirmation, confirmationParametros, confirmations } from "./confirm.js";
 import { BARCODES_QUERY, ITEMS_QUERY, SiesaConnection } from "./connection.js";
 import { referenceGroups, referencesParametros } from "./parametros.js";
-import { FULL_RANGE, inRange, type KeyRange, rangeParametros, splitRange } from "./ranges.js";
+import { inRange, rangeParametros, splitRange } from "./ranges.js";
 import { buildRecords, integerOf } from "./rows.js";
-
-export type RangeResult =
-  | { kind: "records"; records: SourceRecord[] }
-  | { kind: "split"; ranges: KeyRange[] };
 
 /** Walking one id's or one reference's pages (a should-not-happen fallback) stops here rather than loop forever. */
 const MAX_WALK_PAGES = 1_000;
@@ -31,7 +28,7 @@ const GALLOP_FIRST_PAGES = Array.from({ length: ESTIMATE_PROBES }, (_, i) => 2 *
  * order comes from partitioning items on `f120_id` ranges and their barcodes on sets of references
  * (README.md).
  */
-export class SiesaClient extends SiesaConnection {
+export class SiesaClient extends SiesaConnection implements SiesaReader {
   /**
    * One unit of work: the complete records of a range, or (when a few pages cannot hold the range)
    * the smaller ranges to extract instead; with `split: false`, always the records.

@@ -5,7 +5,9 @@
  * answer proves nothing on its own: every confirming request also names a witness, a record this run
  * read, and an answer without its witness is not believed.
  */
-import { type KeyRange, rangeParametros } from "./ranges.js";
+
+import type { KeyRange } from "../../../core/ports/siesa.js";
+import { rangeParametros } from "./ranges.js";
 
 /** One confirming request: the ids it asks for again, their range, and the records it must return. */
 export interface Confirmation {

@@ -1,14 +1,11 @@
 import type { Log } from "../../../core/observability/logger.js";
 import { ExternalCallError } from "../../../core/ports/call-errors.js";
+import type { CallPolicy } from "../../../core/ports/call-policy.js";
+import type { SiesaCredentials } from "../../../core/ports/siesa.js";
 import { SiesaAuthError } from "../../../core/ports/siesa-errors.js";
-import { type CallPolicy, send } from "../policy.js";
+import { send } from "../policy.js";
 import { readAnswer, type SiesaPage } from "./answer.js";
 import { encodeParametros } from "./parametros.js";
-
-export interface SiesaCredentials {
-  conniKey: string;
-  conniToken: string;
-}
 
 export interface SiesaClientOptions {
   /** e.g. https://serviciosqa.siesacloud.com/api/siesa/v3/ */

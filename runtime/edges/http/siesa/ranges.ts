@@ -1,21 +1,8 @@
+import type { KeyRange } from "../../../core/ports/siesa.js";
 /**
  * Key ranges on `f120_id`, the unit of extraction work. See README.md ("Completeness despite
  * unstable order") for why partitioning on ranges returns every record exactly once.
  */
-
-/**
- * `f120_id` in `[from, to)`. `expected` is an optional estimate of the rows inside, carried from the
- * split that produced the range so the next split can pick its number of pieces without counting.
- * It only tunes how many queries are made: correctness never depends on it.
- */
-export type KeyRange = { from: number; to: number; expected?: number };
-
-/**
- * f120_id is a SQL int column (docs/integrations/INT-001-siesa.md): this covers every value it can hold. Kept
- * to that rather than widened: an id beyond it means Siesa broke the contract, so the run stops naming the id
- * (`assertNothingOutside`) for someone to look, instead of syncing past it or losing it.
- */
-export const FULL_RANGE: KeyRange = { from: -2_147_483_648, to: 2_147_483_648 };
 
 /** The `parametros` that select one ERP company's rows in a range. */
 export function rangeParametros(range: KeyRange, erpCompany: number): string {

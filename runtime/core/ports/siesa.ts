@@ -1,0 +1,37 @@
+import type { SourceRecord } from "../domain/model.js";
+
+/**
+ * `f120_id` in `[from, to)`. `expected` is an optional estimate of the rows inside, carried from the
+ * split that produced the range so the next split can pick its number of pieces without counting.
+ * It only tunes how many queries are made: correctness never depends on it.
+ */
+export type KeyRange = { from: number; to: number; expected?: number };
+
+/**
+ * f120_id is a SQL int column (docs/integrations/INT-001-siesa.md): this covers every value it can hold. Kept
+ * to that rather than widened: an id beyond it means Siesa broke the contract, so the run stops naming the id
+ * (`assertNothingOutside`) for someone to look, instead of syncing past it or losing it.
+ */
+export const FULL_RANGE: KeyRange = { from: -2_147_483_648, to: 2_147_483_648 };
+
+/** One unit of extraction: the complete records of a range, or the smaller ranges to read instead. */
+export type RangeResult =
+  | { kind: "records"; records: SourceRecord[] }
+  | { kind: "split"; ranges: KeyRange[] };
+
+export interface SiesaCredentials {
+  conniKey: string;
+  conniToken: string;
+}
+
+/**
+ * What a run reads from Siesa (runtime/edges/http/siesa/ is the implementation): whole ranges of items
+ * with their barcodes, and a second look at ids a complete extraction did not return before anything
+ * is deactivated for their absence.
+ */
+export interface SiesaReader {
+  /** The complete records of a range or, unless `split: false`, the smaller ranges to extract instead. */
+  extractRange(range: KeyRange, options?: { split?: boolean }): Promise<RangeResult>;
+  /** Of `absent`, the ids Siesa still lacks when asked again by id, each request naming a witness from `seen`. */
+  stillAbsent(absent: readonly number[], seen: readonly number[]): Promise<number[]>;
+}
