@@ -25,6 +25,8 @@ const MAX_UNIT_PAGES = 4;
 const UNIT_PAGES = 3;
 /** Share of a page a leaf of a scan aims at: the rest is room for the density's noise and repeated rows. */
 const LEAF_FILL = 0.9;
+/** Share of that a unit's first leaf aims at, cut on the split's estimate alone. */
+const FIRST_LEAF_FILL = 0.8;
 /** Margin on the estimated barcode rows when choosing how many groups a full page is cut into. */
 const BARCODE_SPLIT_MARGIN = 1.25;
 /** Pages asked at once while bracketing the last page of the first range (see estimateRows). */
@@ -114,14 +116,21 @@ export class SiesaClient extends SiesaConnection {
     }
     const expected = Math.max(1, range.expected ?? this.pageSize);
     const rows: SiesaRow[] = [];
-    // Rows and width read inside the span; the estimate counts as one leaf's worth of evidence.
+    // Rows and width read inside the span; until they measure it, the estimate counts as one leaf.
     let width = 0;
     const priorWidth = (target * (span.to - span.from)) / expected;
     for (let from = range.from; from < range.to; ) {
-      const density = (rows.length + target) / (width + priorWidth);
+      // The split's estimate can be far off (the first range's is a bracket's middle): once half a
+      // leaf's rows are read, the density is what they measure.
+      const density =
+        rows.length >= target / 2 && width > 0
+          ? rows.length / width
+          : (rows.length + target) / (width + priorWidth);
       const start = Math.max(from, span.from);
       const left = Math.max(0, density * (span.to - start));
-      const leaves = Math.max(1, Math.ceil(left / target));
+      // A unit's first leaf has only the estimate to go by: it aims lower.
+      const aim = width === 0 ? Math.floor(target * FIRST_LEAF_FILL) : target;
+      const leaves = Math.max(1, Math.ceil(left / aim));
       const to =
         leaves === 1
           ? range.to
