@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { ProductType } from "../runtime/core/domain/model.js";
-import type { TenantCredentials } from "../runtime/wiring/compose.js";
+import type { TenantCredentials } from "../runtime/core/ports/tenant-clients.js";
 import { type CatalogueOptions, generateCatalogue } from "./catalogue.js";
 import { type FaultKnobs, noFaults } from "./faults.js";
 import { createKongSandbox, type KongSandbox, SANDBOX_KONG_CREDENTIALS } from "./kong.js";

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { ProductType } from "../runtime/core/domain/model.js";
-import type { TenantCredentials } from "../runtime/wiring/compose.js";
+import type { TenantCredentials } from "../runtime/core/ports/tenant-clients.js";
 
 export interface SandboxProcess {
   siesaUrl: string;

@@ -338,7 +338,7 @@ describe("SiesaClient.extractRange", () => {
     expect(result.records.map((r) => Number(r.key)).sort((a, b) => a - b)).toEqual(ids.slice(100, 250));
   });
 
-  it("still splits a later range that holds many pages, so its pieces are read in parallel", async () => {
+  it("still splits a later range that holds many pages into units of a few pages, read in parallel", async () => {
     const { client, sandbox } = await startSiesa({ catalogue: catalogue({ size: 1_000 }) });
     const ids = sandbox.catalogue.companyItemIds().sort((a, b) => a - b);
 
@@ -349,7 +349,40 @@ describe("SiesaClient.extractRange", () => {
     });
 
     if (result.kind !== "split") throw new Error(`expected a split, got ${result.kind}`);
-    expect(result.ranges.length).toBeGreaterThan(4);
+    const rows = result.ranges.map((range) => ids.filter((id) => inRange(id, range)).length);
+    expect(result.ranges.length).toBeGreaterThan(2);
+    expect(Math.max(...rows)).toBeLessThanOrEqual(400);
+  });
+
+  it("reads a unit of a few pages leaf by leaf: each row once, about one request per page", async () => {
+    // prepare: a unit of the first range's split, 300 rows said to be 280
+    const { client, sandbox } = await startSiesa({ catalogue: catalogue({ size: 1_000 }) });
+    const ids = sandbox.catalogue.companyItemIds().sort((a, b) => a - b);
+    const range = { from: ids[300] as number, to: ids[600] as number, expected: 280 };
+
+    // act
+    const result = await client().extractRange(range);
+
+    // assess: every id once; items in four or five requests (three pages and a bit), no full page
+    // spent on the whole range
+    if (result.kind !== "records") throw new Error(`expected records, got a ${result.kind}`);
+    expect(result.records.map((r) => Number(r.key)).sort((a, b) => a - b)).toEqual(ids.slice(300, 600));
+    expect(sandbox.stats.byDescripcion.API_v2_Items).toBeLessThanOrEqual(5);
+  });
+
+  it("reads the first unit, which spans to the smallest int, where its rows are", async () => {
+    // prepare: the first range's first unit: 250 rows, and two thousand million empty ids before them
+    const { client, sandbox } = await startSiesa({ catalogue: catalogue({ size: 1_000 }) });
+    const ids = sandbox.catalogue.companyItemIds().sort((a, b) => a - b);
+    const range = { from: FULL_RANGE.from, to: ids[250] as number, expected: 250 };
+
+    // act
+    const result = await client().extractRange(range);
+
+    // assess: every id once; one page to find the rows, then about one request per page
+    if (result.kind !== "records") throw new Error(`expected records, got a ${result.kind}`);
+    expect(result.records.map((r) => Number(r.key)).sort((a, b) => a - b)).toEqual(ids.slice(0, 250));
+    expect(sandbox.stats.byDescripcion.API_v2_Items).toBeLessThanOrEqual(5);
   });
 
   it("splits a later range after all when it holds far more than its estimate said", async () => {
@@ -380,7 +413,7 @@ describe("SiesaClient.extractRange", () => {
     expect(result.records.map((r) => Number(r.key)).sort((a, b) => a - b)).toEqual(ids);
   });
 
-  it("cuts the first range on every page it read to count it, so most pieces fit one page", async () => {
+  it("cuts the first range into units of a few pages, each read without a split", async () => {
     // prepare: 5,000 items, pages of 100, in an order reshuffled on every request
     const { client, sandbox } = await startSiesa({ catalogue: catalogue({ size: 5_000 }) });
     const ids = sandbox.catalogue.companyItemIds();
@@ -388,11 +421,11 @@ describe("SiesaClient.extractRange", () => {
     // act
     const result = await client().extractRange(FULL_RANGE);
 
-    // assess: one page's 100 ids could only cut 20 pieces of ~250 rows, each to be split again
+    // assess: fewer units than pages (a unit's barcodes fill their queries), none beyond what one
+    // unit reads (four pages)
     if (result.kind !== "split") throw new Error("expected a split");
     const rows = result.ranges.map((range) => ids.filter((id) => inRange(id, range)).length);
-    const fitting = rows.filter((n) => n < 100).length;
-    expect(result.ranges.length).toBeGreaterThan(ids.length / 100);
-    expect(fitting / rows.length).toBeGreaterThan(0.7);
+    expect(result.ranges.length).toBeLessThan(ids.length / 100 / 2);
+    expect(Math.max(...rows)).toBeLessThanOrEqual(400);
   });
 });

@@ -114,4 +114,14 @@ describe("the client's parametros for barcodes", () => {
     }
     expect(referenceGroups(["X".repeat(700)], 600)).toEqual([["X".repeat(700)]]);
   });
+
+  it("sends commas as they are, so one barcode query holds 79 references of 11 characters", () => {
+    const references = Array.from({ length: 79 }, (_, i) => `CAM-${String(1_000 + i).padStart(7, "0")}`);
+
+    const encoded = encodeParametros(referencesParametros(["A", "B"]));
+    const groups = referenceGroups(references);
+
+    expect(encoded).toBe("f120_referencia%20IN%20(%27%27A%27%27,%27%27B%27%27)");
+    expect(groups).toEqual([references]);
+  });
 });

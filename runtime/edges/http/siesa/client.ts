@@ -15,9 +15,18 @@ const MAX_WALK_PAGES = 1_000;
  * a split (an operation, a message and a unit for each piece), many more belong in parallel units.
  */
 const MAX_UNIT_PAGES = 4;
+/**
+ * Pages of items each unit of the first range's split is cut to hold, read leaf by leaf (`scan`):
+ * its barcodes then fill their queries, where a unit of one page left most of a second query empty.
+ */
+const UNIT_PAGES = 3;
+/** Share of a page a leaf of a scan aims at: the rest is room for the density's noise and repeated rows. */
+const LEAF_FILL = 0.9;
+/** Share of that a unit's first leaf aims at, cut on the split's estimate alone. */
+const FIRST_LEAF_FILL = 0.8;
 /** Margin on the estimated barcode rows when choosing how many groups a full page is cut into. */
 const BARCODE_SPLIT_MARGIN = 1.25;
-/** Pages asked at once while finding the last page of the first range (see estimateRows). */
+/** Pages asked at once while bracketing the last page of the first range (see estimateRows). */
 const ESTIMATE_PROBES = 8;
 /** The first round of that search: pages 2, 4, … 256. */
 const GALLOP_FIRST_PAGES = Array.from({ length: ESTIMATE_PROBES }, (_, i) => 2 ** (i + 1));
@@ -39,6 +48,14 @@ export class SiesaClient extends SiesaConnection implements SiesaReader {
     // trip it asks whether any id lies beyond it, and the first pages that count it (a catalogue of
     // more than a page is the rule), which shortens the wait for the first write.
     const whole = range.from === FULL_RANGE.from && range.to === FULL_RANGE.to;
+    const most = options.split === false ? Number.POSITIVE_INFINITY : MAX_UNIT_PAGES * this.pageSize;
+    const expected = range.expected ?? 0;
+    if (!whole && expected > this.pageSize && expected <= most) {
+      // A unit of a few pages (as the first range is cut): read leaf by leaf, with no full page spent.
+      const scanned = await this.scan(range, most);
+      if ("pieces" in scanned) return { kind: "split", ranges: scanned.pieces };
+      return { kind: "records", records: await this.withBarcodes(scanned.rows) };
+    }
     const [first, , counting] = await Promise.all([
       this.queryPage(ITEMS_QUERY, 1, parametros),
       whole ? this.assertNothingOutside() : undefined,
@@ -51,20 +68,85 @@ export class SiesaClient extends SiesaConnection implements SiesaReader {
       // The first range fans out; a later one that overflowed its page a little is read here,
       // piece by piece: one unit of work instead of a split and its children. `split: false`
       // reads any range here (a retried unit whose records were planned must not split now).
-      const most = options.split === false ? Number.POSITIVE_INFINITY : MAX_UNIT_PAGES * this.pageSize;
       const pieces = whole && options.split !== false ? undefined : await this.readPieces(read.pieces, most);
       if (!pieces) return { kind: "split", ranges: read.pieces };
       items = pieces;
     }
-    if (items.length === 0) return { kind: "records", records: [] };
-    // Barcode rows carry no f120_id and no company (docs/integrations/INT-001-siesa.md): they are read by the
-    // references of this finished range's items, and joined to them by trimmed reference only.
+    return { kind: "records", records: await this.withBarcodes(items) };
+  }
+
+  /**
+   * The records of a finished range's items. Barcode rows carry no f120_id and no company
+   * (docs/integrations/INT-001-siesa.md): they are read by the references of these items, and joined
+   * to them by trimmed reference only.
+   */
+  private async withBarcodes(items: SiesaRow[]): Promise<SourceRecord[]> {
+    if (items.length === 0) return [];
     const references = [
       ...new Set(items.map((item) => String(item.f120_referencia ?? "")).filter((r) => r !== "")),
     ].sort();
     const barcodes: SiesaRow[] = [];
     for (const group of referenceGroups(references)) barcodes.push(...(await this.barcodesOf(group)));
-    return { kind: "records", records: buildRecords(items, barcodes) };
+    return buildRecords(items, barcodes);
+  }
+
+  /**
+   * The item rows of a range of a few pages, read as consecutive leaves from its start, each read
+   * whole (a leaf whose page is full is cut on its own ids, as readPieces does). Leaves are
+   * disjoint and cover the range, so every row is read exactly once whatever Siesa's order; where
+   * the cuts fall only sets how many requests that takes. Each leaf is cut to hold an equal share
+   * of the rows left, as few leaves as keep each under a page, at the density of the rows read so
+   * far (at first, the split's estimate). A range at an end of the int range is mostly empty: its
+   * first page, a sample of its rows, says where they lie. More than `most` rows: the range is
+   * split instead (its estimate was far off), in two at where the reading got to.
+   */
+  private async scan(range: KeyRange, most: number): Promise<{ rows: SiesaRow[] } | { pieces: KeyRange[] }> {
+    const target = Math.floor(this.pageSize * LEAF_FILL);
+    let span = { from: range.from, to: range.to };
+    if (range.from === FULL_RANGE.from || range.to === FULL_RANGE.to) {
+      const parametros = rangeParametros(range, this.options.erpCompany);
+      const first = await this.queryPage(ITEMS_QUERY, 1, parametros);
+      this.assertFiltered(first.rows, range);
+      if (first.endOfData) return { rows: this.keep(first.rows, range) };
+      const ids = this.idsOf(first.rows).filter((id) => inRange(id, range));
+      if (ids.length > 1) span = { from: Math.min(...ids), to: Math.max(...ids) + 1 };
+    }
+    const expected = Math.max(1, range.expected ?? this.pageSize);
+    const rows: SiesaRow[] = [];
+    // Rows and width read inside the span; until they measure it, the estimate counts as one leaf.
+    let width = 0;
+    const priorWidth = (target * (span.to - span.from)) / expected;
+    for (let from = range.from; from < range.to; ) {
+      // The split's estimate can be far off (the first range's is a bracket's middle): once half a
+      // leaf's rows are read, the density is what they measure.
+      const density =
+        rows.length >= target / 2 && width > 0
+          ? rows.length / width
+          : (rows.length + target) / (width + priorWidth);
+      const start = Math.max(from, span.from);
+      const left = Math.max(0, density * (span.to - start));
+      // A unit's first leaf has only the estimate to go by: it aims lower.
+      const aim = width === 0 ? Math.floor(target * FIRST_LEAF_FILL) : target;
+      const leaves = Math.max(1, Math.ceil(left / aim));
+      const to =
+        leaves === 1
+          ? range.to
+          : Math.min(range.to, start + Math.max(1, Math.floor(left / leaves / density)));
+      const leaf = await this.readPieces([{ from, to, expected: target }], Number.POSITIVE_INFINITY);
+      rows.push(...(leaf ?? []));
+      width += Math.max(0, Math.min(to, span.to) - Math.max(from, span.from));
+      from = to;
+      if (rows.length > most && from < range.to) {
+        const rest = Math.ceil(density * Math.max(1, span.to - from));
+        return {
+          pieces: [
+            { from: range.from, to: from, expected: rows.length },
+            { from, to: range.to, expected: rest },
+          ],
+        };
+      }
+    }
+    return { rows };
   }
 
   /**
@@ -245,7 +327,16 @@ export class SiesaClient extends SiesaConnection implements SiesaReader {
     const sample = this.idsOf(first.rows);
     const estimate =
       first.total ?? (await this.estimateRows(descripcion, range, parametros, sample, counting));
-    const pieces = splitRange(range, sample, estimate, this.pageSize);
+    // A range more than a unit reads (the first range, or a unit far beyond its estimate) is cut
+    // into units of a few pages, each read leaf by leaf (scan); one that overflowed its page a
+    // little, into pieces of a page, read at once (readPieces).
+    const most = MAX_UNIT_PAGES * this.pageSize;
+    const pieces = splitRange(
+      range,
+      sample,
+      estimate,
+      estimate > most ? UNIT_PAGES * this.pageSize : this.pageSize,
+    );
     this.options.log.debug("siesa range split", {
       tenantId: this.options.tenantId,
       descripcion,
@@ -258,11 +349,11 @@ export class SiesaClient extends SiesaConnection implements SiesaReader {
 
   /**
    * Rows in a range whose first page was full. The split that made the range carries an estimate;
-   * when it is missing (the first range) the last page is found by galloping then bisecting on
-   * `numPag`, a few pages at a time: the count of rows does not depend on their order, so this is
-   * exact up to repeats. The ids of every page read join `sample`: cutting the first range on ten
-   * pages' ids instead of one gives pieces that mostly fit a page at once, where one page's hundred
-   * ids could only tell twenty pieces apart, each split again (57 splits at 10,000 items, now ~20).
+   * when it is missing (the first range) the last page is bracketed by galloping on `numPag`, a few
+   * pages at a time (the count of rows does not depend on their order), and the estimate is the
+   * middle of the bracket: it only sets how many units the range is cut into, whose leaves then
+   * follow the density they measure (scan), so finding the exact last page cost more requests than
+   * it saved. The ids of every page read join `sample`, the ids the first range is cut on.
    */
   private async estimateRows(
     descripcion: string,
@@ -279,8 +370,7 @@ export class SiesaClient extends SiesaConnection implements SiesaReader {
     let short = 0;
     let shortLength = 0;
     // ESTIMATE_PROBES pages at a time: the first range is the only one being read then, and one
-    // round trip per round instead of per page shortens the run's start (2 round trips, the first
-    // with the first page, instead of 7 at 1,257 items).
+    // round trip per round instead of per page shortens the run's start.
     const probe = async (pages: number[], asked?: SiesaPage[]): Promise<number | undefined> => {
       const answers = asked ?? (await this.queryPages(descripcion, pages, parametros));
       for (const answer of answers) sample.push(...this.idsOf(answer.rows));
@@ -307,19 +397,8 @@ export class SiesaClient extends SiesaConnection implements SiesaReader {
       if (total !== undefined) return total;
     }
     if (short === 0) return full * size;
-    while (short - full > 1) {
-      const gap = short - full;
-      const pages = [
-        ...new Set(
-          Array.from({ length: ESTIMATE_PROBES }, (_, i) =>
-            Math.round(full + (gap * (i + 1)) / (ESTIMATE_PROBES + 1)),
-          ),
-        ),
-      ].filter((page) => page > full && page < short);
-      const total = await probe(pages);
-      if (total !== undefined) return total;
-    }
-    return (short - 1) * size + shortLength;
+    if (short - full === 1) return full * size + shortLength;
+    return Math.round(((full + short) / 2) * size);
   }
 
   /** These pages of one query, asked at once. */

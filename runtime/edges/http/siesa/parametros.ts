@@ -18,16 +18,19 @@ export function referencesParametros(references: readonly string[]): string {
 /**
  * Most characters of `parametros` (as sent: URL-encoded) one request carries. IIS, which serves
  * Siesa Cloud, refuses query strings over 2,048 characters by default; the other parameters
- * (`idCompania`, `descripcion`, `paginacion`) fit in the rest.
+ * (`idCompania`, `descripcion`, `paginacion`, a walk's page number included) fit in the rest, with
+ * little to spare: every character spared is room for more references in a barcode query.
  */
-export const MAX_PARAMETROS_LENGTH = 1_900;
+export const MAX_PARAMETROS_LENGTH = 1_940;
 
 /**
  * `parametros` as it travels: `encodeURIComponent` leaves `'` alone, but fetch's URL parser
  * percent-encodes it in a query, so the client sends it encoded and counts it as three characters.
+ * A comma needs no encoding in a query string (RFC 3986), so it travels as it is: a barcode query's
+ * `IN` list then holds more references, and a run needs fewer barcode queries.
  */
 export function encodeParametros(parametros: string): string {
-  return encodeURIComponent(parametros).replaceAll("'", "%27");
+  return encodeURIComponent(parametros).replaceAll("'", "%27").replaceAll("%2C", ",");
 }
 
 /**
