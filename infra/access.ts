@@ -49,21 +49,21 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
   dispatch: {
     tables: { tenants: "read", runs: "write", audit: "append" },
     leases: true,
-    sendsTo: ["pages"],
+    sendsTo: ["units"],
   },
   // Reads Siesa, splits units (pages), compares records with the ledger and sends the changed ones to
   // load (loads); may end the run, which releases the lease.
   extract: {
     tables: { tenants: "read", runs: "write", ledger: "read", audit: "append" },
     leases: true,
-    sendsTo: ["pages", "loads"],
+    sendsTo: ["units", "loads"],
   },
   // Writes to the product, stores record hashes (ledger); may end the run, or ask extract for the run's
   // deactivation pass (pages), which confirms absences with Siesa.
   load: {
     tables: { tenants: "read", runs: "write", ledger: "write", audit: "append" },
     leases: true,
-    sendsTo: ["pages"],
+    sendsTo: ["units"],
   },
   // The dead-letter queues' consumer and the sweeper: counts what died with a worker, ends expired
   // runs (releases their lease), recounts progress; reads the ledger to keep what was written; asks
@@ -71,7 +71,7 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
   settle: {
     tables: { tenants: "read", runs: "write", ledger: "read", audit: "append" },
     leases: true,
-    sendsTo: ["pages"],
+    sendsTo: ["units"],
     deadLetters: true,
   },
   // POST /tenants/:id/verify's run: reads the tenant's ledger and product, marks the entries to repair,

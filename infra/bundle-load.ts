@@ -16,7 +16,7 @@ export const STAND_IN_ENVIRONMENT: Readonly<Record<string, string>> = {
   [ENV.stack]: "bundle-check",
   [ENV.tablePrefix]: "siesa-integration-bundle-check",
   [ENV.syncRequestsQueueUrl]: "https://sqs.us-east-1.amazonaws.com/000000000000/sync-requests",
-  [ENV.pagesQueueUrl]: "https://sqs.us-east-1.amazonaws.com/000000000000/pages.fifo",
+  [ENV.unitsQueueUrl]: "https://sqs.us-east-1.amazonaws.com/000000000000/units.fifo",
   [ENV.loadsQueueUrl]: "https://sqs.us-east-1.amazonaws.com/000000000000/loads",
   [ENV.verifyRequestsQueueUrl]: "https://sqs.us-east-1.amazonaws.com/000000000000/verify-requests",
   [ENV.retryBaseSeconds]: "30",

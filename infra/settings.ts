@@ -135,7 +135,7 @@ const ProjectConfig = v.object({
     {
       api: positiveInteger(900),
       dispatch: workerConcurrency("syncRequests"),
-      extract: workerConcurrency("pages"),
+      extract: workerConcurrency("units"),
       load: workerConcurrency("loads"),
       verify: workerConcurrency("verifyRequests"),
       settle: v.pipe(

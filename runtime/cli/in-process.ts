@@ -167,7 +167,7 @@ async function runOn(sqs: LocalSqs, options: InProcessRunOptions): Promise<RunSu
       mapping: QUEUES[name],
       handler: wrap(QUEUES[name].consumer, handlers[QUEUES[name].consumer]),
       log,
-      ...(name === "pages" ? { holdWhile } : {}),
+      ...(name === "units" ? { holdWhile } : {}),
     }),
     // What lands in a dead-letter queue is counted by settle, as in AWS.
     startPoller({

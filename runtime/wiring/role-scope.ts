@@ -80,10 +80,10 @@ const LEASE: Record<keyof LeaseStore, string> = {
 };
 const SENDS: Record<keyof PipelineQueues, QueueName> = {
   requestSync: "syncRequests",
-  sendUnits: "pages",
+  sendUnits: "units",
   sendLoads: "loads",
   requestVerify: "verifyRequests",
-  sendDeactivationPass: "pages",
+  sendDeactivationPass: "units",
 };
 
 /** The API's RunDependencies, or a worker's (with the tenants' clients). */

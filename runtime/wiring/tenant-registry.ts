@@ -3,7 +3,12 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MAPPINGS } from "../../mappings/index.js";
 import { type CompiledMapping, compileMapping, type MappingDefinition } from "../core/domain/mapping.js";
-import { parseTenant, type Tenant, type TenantEnvironment } from "../core/domain/tenant.js";
+import {
+  parseTenant,
+  type Tenant,
+  type TenantEnvironment,
+  UnknownTenantError,
+} from "../core/domain/tenant.js";
 
 /**
  * Every tenant file under tenants/, validated together. Problems from all files are collected
@@ -39,16 +44,6 @@ export class TenantConfigErrors extends Error {
     super(
       `${errors.length} tenant configuration ${noun}:\n${errors.map((e) => `  ${e.message}`).join("\n")}`,
     );
-  }
-}
-
-export class UnknownTenantError extends Error {
-  override readonly name = "UnknownTenantError";
-  constructor(
-    readonly tenantId: string,
-    readonly known: string[],
-  ) {
-    super(`unknown tenant "${tenantId}" (known: ${known.length > 0 ? known.join(", ") : "none"})`);
   }
 }
 

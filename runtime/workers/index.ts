@@ -1,8 +1,8 @@
 import type { WorkerName } from "../core/domain/pipeline-config.js";
 import type { QueueHandler, WorkerDependencies } from "../core/ports/dependencies.js";
 import {
+  ExtractMessageSchema,
   LoadChunkSchema,
-  PagesMessageSchema,
   SyncRequestSchema,
   VerifyRequestSchema,
 } from "../core/ports/messages.js";
@@ -49,8 +49,8 @@ export function createWorkerHandlers(
       },
     }),
     extract: sqsWorker(extract, {
-      queue: "pages",
-      schema: PagesMessageSchema,
+      queue: "units",
+      schema: ExtractMessageSchema,
       // The deactivation pass runs here: confirming an absence asks Siesa, and only extract may.
       handle: (message, delivery) =>
         "pass" in message

@@ -4,8 +4,8 @@ import { deadLetterSuffix, QUEUES, type QueueName } from "../core/domain/pipelin
 import { DIMENSIONS, METRICS } from "../core/observability/metric-names.js";
 import type { QueueHandler } from "../core/ports/dependencies.js";
 import {
+  ExtractMessageSchema,
   LoadChunkSchema,
-  PagesMessageSchema,
   parseMessage,
   SyncRequestSchema,
   VerifyRequestSchema,
@@ -31,8 +31,8 @@ export function settleWorker(ctx: PipelineContext): QueueHandler {
     const queue = queueOfDeadLetter(record.eventSourceARN);
     const where = { queueArn: record.eventSourceARN, messageId: record.messageId };
     try {
-      if (queue === "pages") {
-        const message = parseMessage(PagesMessageSchema, record.body, "pages DLQ");
+      if (queue === "units") {
+        const message = parseMessage(ExtractMessageSchema, record.body, "units DLQ");
         return await ("pass" in message ? settleDeactivationPass(ctx, message) : settleUnit(ctx, message));
       }
       if (queue === "loads")

@@ -154,7 +154,7 @@ describe("each function reads only its own kind of secret (runtime/core/domain/s
       SIESA_INTEGRATION_STACK: "staging",
       SIESA_INTEGRATION_TABLE_PREFIX: "siesa-integration-staging",
       SIESA_INTEGRATION_SYNC_REQUESTS_URL: "https://sqs/1/a",
-      SIESA_INTEGRATION_PAGES_URL: "https://sqs/1/b",
+      SIESA_INTEGRATION_UNITS_URL: "https://sqs/1/b",
       SIESA_INTEGRATION_LOADS_URL: "https://sqs/1/c",
       SIESA_INTEGRATION_VERIFY_REQUESTS_URL: "https://sqs/1/d",
     };

@@ -54,7 +54,7 @@ describe("a run's SQS requests, as SQS bills them", () => {
 
   it("counts a delivery as the event source's receive and its delete, and no delete for a failed message", async () => {
     const counter = usageCounter();
-    const pages = "arn:aws:sqs:us-east-1:000000000000:x-pages.fifo";
+    const pages = "arn:aws:sqs:us-east-1:000000000000:x-units.fifo";
     const succeeds = counter.wrapHandler("extract", async () => ({ batchItemFailures: [] }));
     const fails = counter.wrapHandler("extract", async () => ({
       batchItemFailures: [{ itemIdentifier: "0" }],

@@ -97,7 +97,7 @@ describe.each(["staging", "prod"])("%s: pipeline", (stack) => {
       const queueUrl = (suffix: string) =>
         `https://sqs.us-east-1.amazonaws.com/224874703567/siesa-integration-${stack}-${suffix}`;
       expect(variables[ENV.syncRequestsQueueUrl]).toBe(queueUrl("sync-requests"));
-      expect(variables[ENV.pagesQueueUrl]).toBe(queueUrl("pages.fifo"));
+      expect(variables[ENV.unitsQueueUrl]).toBe(queueUrl("units.fifo"));
       expect(variables[ENV.loadsQueueUrl]).toBe(queueUrl("loads.fifo"));
       expect(Number(variables[ENV.retryBaseSeconds])).toBeGreaterThan(0);
     }

@@ -104,7 +104,7 @@ describe("each stack deploys the whole system for its own environment", () => {
       },
       queues: {
         syncRequests: expect.stringContaining("siesa-integration-staging-sync-requests"),
-        pages: expect.stringContaining("siesa-integration-staging-pages.fifo"),
+        units: expect.stringContaining("siesa-integration-staging-units.fifo"),
         loads: expect.stringContaining("siesa-integration-staging-loads"),
       },
       dashboardUrl: expect.stringContaining("SiesaIntegration-Overview-staging"),

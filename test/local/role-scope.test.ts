@@ -82,7 +82,7 @@ describe("a function's world, scoped to its role", () => {
     const sends = {
       syncRequests: (fn: FunctionName) =>
         world.scoped(fn).queues.requestSync({ tenantId: world.tenant.id, trigger: "manual" }),
-      pages: (fn: FunctionName) => world.scoped(fn).queues.sendUnits([unit], 1),
+      units: (fn: FunctionName) => world.scoped(fn).queues.sendUnits([unit], 1),
       loads: (fn: FunctionName) => world.scoped(fn).queues.sendLoads([], 1),
     };
 
@@ -103,7 +103,7 @@ describe("a function's world, scoped to its role", () => {
 
   it("a worker puts off only messages of the queues it consumes (settle: the dead-letter queues)", async () => {
     const world = stepWorld();
-    const { pages, loads } = world.queues.queues;
+    const { units, loads } = world.queues.queues;
     const later = (fn: FunctionName, arn: string) =>
       refusal(() =>
         world
@@ -112,7 +112,7 @@ describe("a function's world, scoped to its role", () => {
           .catch(() => {}),
       );
 
-    expect(await later("extract", pages.queue.arn)).toBeUndefined();
+    expect(await later("extract", units.queue.arn)).toBeUndefined();
     expect(await later("extract", loads.queue.arn)).toMatchObject({ action: "sqs:ChangeMessageVisibility" });
     expect(await later("settle", loads.deadLetter.arn)).toBeUndefined();
     expect(await later("load", loads.deadLetter.arn)).toMatchObject({ fn: "load" });

@@ -48,7 +48,7 @@ const loadChunk = (chunkId: string): LoadChunk => ({
 const queues = () =>
   new SqsPipelineQueues(sqs.client, {
     syncRequests: sqs.queues.syncRequests.url,
-    pages: sqs.queues.pages.url,
+    units: sqs.queues.units.url,
     loads: sqs.queues.loads.url,
     verifyRequests: sqs.queues.verifyRequests.url,
   });
@@ -139,7 +139,7 @@ describe("startLocalSqs: one SQS for this process and for others", () => {
       const abort = new AbortController();
       const started = Date.now();
       const receiving = own.client.send(
-        new ReceiveMessageCommand({ QueueUrl: own.queues.pages.url, WaitTimeSeconds: 20 }),
+        new ReceiveMessageCommand({ QueueUrl: own.queues.units.url, WaitTimeSeconds: 20 }),
         { abortSignal: abort.signal },
       );
 
@@ -173,8 +173,8 @@ describe("SqsPipelineQueues", () => {
     await queues().sendUnits(units, 4);
 
     // assess
-    expect(await messagesOn(sqs.client, sqs.queues.pages.url)).toBe(25);
-    const received = await drainMessages(sqs.client, sqs.queues.pages.url);
+    expect(await messagesOn(sqs.client, sqs.queues.units.url)).toBe(25);
+    const received = await drainMessages(sqs.client, sqs.queues.units.url);
     const groups = new Set(received.map((m) => m.Attributes?.MessageGroupId));
     expect([...groups].every((g) => /^demo#[0-3]$/.test(g ?? ""))).toBe(true);
     for (const message of received) {
@@ -191,7 +191,7 @@ describe("SqsPipelineQueues", () => {
     await queues().sendUnits([unit("0.1", run)], 4);
 
     // assess
-    expect(await messagesOn(sqs.client, sqs.queues.pages.url)).toBe(2);
+    expect(await messagesOn(sqs.client, sqs.queues.units.url)).toBe(2);
   });
 
   it("sends any number of load chunks, ten per batch", async () => {

@@ -134,23 +134,23 @@ describe("the deactivation pass confirms an absence before it deactivates", () =
     expect(world.product.patches.size).toBe(0);
   });
 
-  it("runs in the extract worker, as a message of its own on the pages queue", async () => {
+  it("runs in the extract worker, as a message of its own on the units queue", async () => {
     // prepare: a synced world; the run's units and loads are done
     const world = await syncedWorld();
     world.clock.advance(60 * 60_000);
     await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
     for (let round = 0; round < 50; round++) {
-      const bodies = world.queues.queues.pages.queue.bodies().map((b) => JSON.parse(b));
+      const bodies = world.queues.queues.units.queue.bodies().map((b) => JSON.parse(b));
       if (bodies.some((b) => b.pass === "deactivation")) break;
       await deliver(world, "syncRequests");
-      await deliver(world, "pages");
+      await deliver(world, "units");
       await deliver(world, "loads");
     }
 
-    // assess: the pass waits on the pages queue, deduplicated by its run
+    // assess: the pass waits on the units queue, deduplicated by its run
     const { runs } = await world.store.runs.list(world.tenant.id);
     const runId = runs[0]?.runId;
-    const passes = world.queues.queues.pages.queue.bodies().map((b) => JSON.parse(b));
+    const passes = world.queues.queues.units.queue.bodies().map((b) => JSON.parse(b));
     expect(passes).toEqual([{ tenantId: world.tenant.id, runId, pass: "deactivation" }]);
   });
 });
@@ -237,9 +237,9 @@ describe("the deactivation pass under redelivery and death", () => {
     await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
     const isPass = (body: string) => JSON.parse(body).pass === "deactivation";
     for (let round = 0; round < 100; round++) {
-      if (world.queues.queues.pages.queue.bodies().some(isPass)) break;
+      if (world.queues.queues.units.queue.bodies().some(isPass)) break;
       await deliver(world, "syncRequests");
-      await deliver(world, "pages");
+      await deliver(world, "units");
       await deliver(world, "loads");
     }
     const runId = (await world.store.runs.list(world.tenant.id)).runs[0]?.runId as string;
@@ -253,7 +253,7 @@ describe("the deactivation pass under redelivery and death", () => {
     world.queues.sendLoads = async () => {
       throw new Error("process killed before sending the chunks");
     };
-    await deliver(world, "pages");
+    await deliver(world, "units");
     world.queues.sendLoads = send;
     // item 9 comes back before the redelivery: a new confirming read would find only 7
     world.siesa.items.push({ key: "9", item: { f120_id: 9, name: "item 9" }, barcodes: [] });
@@ -273,9 +273,9 @@ describe("the deactivation pass under redelivery and death", () => {
     world.queues.sendLoads = async () => {
       throw new Error("SQS refused the batch");
     };
-    const pages = world.queues.queues.pages;
+    const pages = world.queues.queues.units;
     for (let i = 0; i < 3; i++) {
-      expect(await deliver(world, "pages")).toBe(1);
+      expect(await deliver(world, "units")).toBe(1);
       world.clock.advance(3_600_000);
     }
     pages.queue.receive(1); // the receive after the last one moves it to the DLQ
@@ -297,7 +297,7 @@ describe("the deactivation pass under redelivery and death", () => {
   it("a pass whose every delivery died before deciding is settled: nothing deactivated, and the run ends partial saying why", async () => {
     // prepare: every delivery of the pass dies (the function timed out)
     const { world, runId } = await awaitingPass();
-    const pages = world.queues.queues.pages;
+    const pages = world.queues.queues.units;
     for (let i = 0; i < 3; i++) {
       world.clock.advance(3_600_000);
       expect(pages.queue.receive(1)).toHaveLength(1);

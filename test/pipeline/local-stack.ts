@@ -66,7 +66,7 @@ export function api(stack: LocalStack) {
 /** Messages waiting in a queue's dead-letter queue. */
 export async function deadLetters(
   stack: LocalStack,
-  queue: "syncRequests" | "pages" | "loads",
+  queue: "syncRequests" | "units" | "loads",
 ): Promise<number> {
   const { Attributes } = await stack.sqs.client.send(
     new GetQueueAttributesCommand({

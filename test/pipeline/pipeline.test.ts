@@ -265,7 +265,7 @@ describe("failures", () => {
     expect(run).toMatchObject({ status: "failed", counts: { extracted: 0 } });
     expect(run.reason).toMatch(/siesa .*500/); // the one unit's error is the reason
     expect(run.errors[0]?.reason).toMatch(/siesa .*500/);
-    // Counted on its last delivery, the unit is done with: nothing waits in the pages DLQ.
-    await expect.poll(() => deadLetters(stack as LocalStack, "pages"), { timeout: 10_000 }).toBe(0);
+    // Counted on its last delivery, the unit is done with: nothing waits in the units DLQ.
+    await expect.poll(() => deadLetters(stack as LocalStack, "units"), { timeout: 10_000 }).toBe(0);
   });
 });

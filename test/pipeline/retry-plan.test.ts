@@ -64,7 +64,7 @@ const planThenFailToSend = async (world: StepWorld) => {
   rename(world, range(21, 60), (key) => `edited ${key}`);
   const runId = await startScheduledRun(world);
   failFirstSendOfLoads(world);
-  await deliver(world, "pages");
+  await deliver(world, "units");
   expect(world.queues.queues.loads.queue.size).toBe(0);
   return runId;
 };
@@ -304,7 +304,7 @@ describe("a retried unit's planned records that Siesa no longer returns, and rec
     await drain(world);
     rename(world, range(21, 60), (key) => `edited ${key}`);
     const runId = await startScheduledRun(world);
-    world.queues.queues.pages.queue.receive(10); // the first delivery's message, in flight
+    world.queues.queues.units.queue.receive(10); // the first delivery's message, in flight
     await world.store.progress.apply(
       world.tenant.id,
       runId,
@@ -315,7 +315,7 @@ describe("a retried unit's planned records that Siesa no longer returns, and rec
     const unit = { tenantId: world.tenant.id, runId, unitId: "0", range: FULL_RANGE };
 
     // act
-    await world.handlers.extract(eventOf(world.queues.queues.pages.queue, unit, 2));
+    await world.handlers.extract(eventOf(world.queues.queues.units.queue, unit, 2));
     await drain(world);
 
     // assess: the run ends (it used to wait for its lease when Siesa's answer no longer cut the same)
@@ -342,21 +342,21 @@ describe("settle, for a unit whose every delivery died after planning its chunks
       await send(chunks.slice(0, 1), concurrency);
       throw new Error("process killed while sending the loads");
     };
-    await deliver(world, "pages");
+    await deliver(world, "units");
     world.queues.sendLoads = send;
     // Each dead delivery comes back after the queue's visibility timeout, within the run's lease.
-    const visibility = visibilityTimeoutSeconds(QUEUES.pages) * 1000;
+    const visibility = visibilityTimeoutSeconds(QUEUES.units) * 1000;
     for (let i = 0; i < 2; i++) {
       world.clock.advance(visibility);
-      expect(world.queues.queues.pages.queue.receive(1)).toHaveLength(1);
+      expect(world.queues.queues.units.queue.receive(1)).toHaveLength(1);
     }
     const before = world.product.writes.length;
     await deliver(world, "loads");
 
     // act: the dead unit reaches its dead-letter queue and is settled
     world.clock.advance(visibility);
-    world.queues.queues.pages.queue.receive(10);
-    const { deadLetter } = world.queues.queues.pages;
+    world.queues.queues.units.queue.receive(10);
+    const { deadLetter } = world.queues.queues.units;
     await world.handlers.settle(toEvent(deadLetter.receive(10), deadLetter.arn));
     await drain(world); // the run's deactivation pass, which settle asked for
 
@@ -471,7 +471,7 @@ describe("a retried unit, whatever Siesa did between its deliveries (fast-check)
             failed = true;
             throw new Error("SendMessageBatch failed");
           };
-          while (!failed && (await deliver(world, "pages", 1)) > 0);
+          while (!failed && (await deliver(world, "units", 1)) > 0);
           expect(failed).toBe(true);
           for (const [n, change] of changes.entries()) apply(world, change, n);
           const before = world.product.writes.length;
@@ -518,8 +518,8 @@ describe("a copy of a unit sent anew after FIFO's deduplication window (a first 
     const unit = { tenantId: world.tenant.id, runId, unitId: "0", range: FULL_RANGE, resent: true };
 
     // act: the copy sent anew, then everything else (the original's retry included)
-    const { pages } = world.queues.queues;
-    await world.handlers.extract(eventOf(pages.queue, unit, 1));
+    const { units } = world.queues.queues;
+    await world.handlers.extract(eventOf(units.queue, unit, 1));
     await drain(world);
 
     // assess: the run ends with its 60 records counted once, the 40 planned ones written

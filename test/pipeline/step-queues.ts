@@ -182,7 +182,7 @@ export class StepQueues implements PipelineQueues, RedeliveryControl {
 
   async sendUnits(units: ExtractUnit[], concurrency: number): Promise<void> {
     for (const unit of units) {
-      this.queues.pages.queue.send(JSON.stringify(unit), {
+      this.queues.units.queue.send(JSON.stringify(unit), {
         groupId: unitGroupId(unit, concurrency),
         deduplicationId: unitDeduplicationId(unit),
       });
@@ -199,7 +199,7 @@ export class StepQueues implements PipelineQueues, RedeliveryControl {
   }
 
   async sendDeactivationPass(pass: DeactivationPass, concurrency: number): Promise<void> {
-    this.queues.pages.queue.send(JSON.stringify(pass), {
+    this.queues.units.queue.send(JSON.stringify(pass), {
       groupId: passGroupId(pass, concurrency),
       deduplicationId: passDeduplicationId(pass),
     });

@@ -343,7 +343,7 @@ export async function drain(
   const maxRounds = options.maxRounds ?? 1_000;
   for (let round = 0; round < maxRounds; round++) {
     let handled = 0;
-    for (const queue of ["syncRequests", "pages", "loads", "verifyRequests"] as const)
+    for (const queue of ["syncRequests", "units", "loads", "verifyRequests"] as const)
       handled += await deliver(world, queue, options.batch);
     if (handled === 0) {
       if (world.queues.pending === 0) return;

@@ -49,7 +49,7 @@ describe("dispatch", () => {
       status: "running",
       trigger: "schedule",
     });
-    expect(world.queues.queues.pages.queue.bodies().map((b) => JSON.parse(b))).toEqual([
+    expect(world.queues.queues.units.queue.bodies().map((b) => JSON.parse(b))).toEqual([
       { tenantId: world.tenant.id, runId, unitId: "0", range: FULL_RANGE },
     ]);
   });
@@ -103,7 +103,7 @@ describe("dispatch, a request naming a run that does not exist", () => {
     expect(answer.batchItemFailures).toEqual([]);
     expect((await world.store.runs.list(world.tenant.id)).runs).toEqual([]);
     expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
-    expect(world.queues.queues.pages.queue.size).toBe(0);
+    expect(world.queues.queues.units.queue.size).toBe(0);
   });
 
   it("creates no run from its dead-letter queue either", async () => {
@@ -124,7 +124,7 @@ describe("dispatch, its request delivered again late", () => {
     // prepare: the run's records are counted by a load whose step died before the pass
     const world = stepWorld({ items: 10 });
     const runId = await startScheduledRun(world);
-    await deliver(world, "pages");
+    await deliver(world, "units");
     world.queues.queues.loads.queue.receive(1);
     await world.store.progress.apply(world.tenant.id, runId, "load:0/0", { loadsDone: 1, created: 10 });
     const request = { tenantId: world.tenant.id, trigger: "schedule", runId };
@@ -132,7 +132,7 @@ describe("dispatch, its request delivered again late", () => {
     // act: a copy of the run's sync request (SQS standard queues deliver at least once)
     await world.handlers.dispatch(eventOf(world.queues.queues.syncRequests.queue, request, 2));
     const swept = await createSweeper(world.scoped("settle"))();
-    await deliver(world, "pages");
+    await deliver(world, "units");
 
     // assess
     expect(swept).toEqual({ expired: 0, finalised: 0 });
@@ -150,10 +150,10 @@ describe("extract", () => {
     const runId = await startScheduledRun(world);
 
     // act
-    await deliver(world, "pages");
+    await deliver(world, "units");
 
     // assess
-    const children = world.queues.queues.pages.queue.bodies().map((b) => JSON.parse(b).range);
+    const children = world.queues.queues.units.queue.bodies().map((b) => JSON.parse(b).range);
     expect(children).toHaveLength(2);
     expect((await world.store.progress.get(world.tenant.id, runId, "split:0"))?.data).toEqual({
       ranges: children,
@@ -176,13 +176,13 @@ describe("extract", () => {
       { unitsPlanned: 2, unitsDone: 1 },
       { ranges: first },
     );
-    world.queues.queues.pages.queue.receive(10); // the first delivery's message, in flight
+    world.queues.queues.units.queue.receive(10); // the first delivery's message, in flight
 
     // act
-    await world.handlers.extract(eventOf(world.queues.queues.pages.queue, unit, 2));
+    await world.handlers.extract(eventOf(world.queues.queues.units.queue, unit, 2));
 
     // assess
-    const sent = world.queues.queues.pages.queue
+    const sent = world.queues.queues.units.queue
       .bodies()
       .map((b) => JSON.parse(b))
       .filter((u) => u.unitId !== "0");
@@ -208,14 +208,14 @@ describe("extract", () => {
         ),
       },
     );
-    world.queues.queues.pages.queue.receive(10); // the first delivery's message, in flight
+    world.queues.queues.units.queue.receive(10); // the first delivery's message, in flight
 
     // act
-    await world.handlers.extract(eventOf(world.queues.queues.pages.queue, unit, 2));
+    await world.handlers.extract(eventOf(world.queues.queues.units.queue, unit, 2));
 
     // assess: no split, no children; the planned chunks, and the unit counted done once
     expect(await world.store.progress.get(world.tenant.id, runId, "split:0")).toBeUndefined();
-    const children = world.queues.queues.pages.queue.bodies().filter((b) => JSON.parse(b).unitId !== "0");
+    const children = world.queues.queues.units.queue.bodies().filter((b) => JSON.parse(b).unitId !== "0");
     expect(children).toEqual([]);
     expect(world.queues.queues.loads.queue.size).toBe(10);
     expect(await world.store.progress.read(world.tenant.id, runId)).toMatchObject({
@@ -236,7 +236,7 @@ describe("extract", () => {
 
     // act
     const runId = await startScheduledRun(world);
-    await deliver(world, "pages");
+    await deliver(world, "units");
 
     // assess
     const chunks = world.queues.queues.loads.queue.bodies().map((b) => JSON.parse(b));
@@ -253,8 +253,8 @@ describe("extract", () => {
     // prepare: Siesa answers 503 to every range but the first; every unit is on its last delivery
     const world = stepWorld({ items: 1_000 });
     const runId = await startScheduledRun(world);
-    await deliver(world, "pages"); // the whole range splits
-    for (let i = 0; i < 3; i++) await deliver(world, "pages", 50);
+    await deliver(world, "units"); // the whole range splits
+    for (let i = 0; i < 3; i++) await deliver(world, "units", 50);
     world.siesa.onRead = () => {
       throw new ExternalCallError("siesa", "ejecutarconsultaestandar API_v2_Items", 503, "unavailable", true);
     };
@@ -280,13 +280,13 @@ describe("load", () => {
     // prepare
     const world = stepWorld({ items: 30 });
     const runId = await startScheduledRun(world);
-    await deliver(world, "pages");
+    await deliver(world, "units");
     const [chunk] = world.queues.queues.loads.queue.bodies();
 
     // act: the chunk, then the same chunk again (SQS delivered it twice)
     await deliver(world, "loads");
     await world.handlers.load(eventOf(world.queues.queues.loads.queue, chunk, 2));
-    await deliver(world, "pages"); // the deactivation pass, which ends the run
+    await deliver(world, "units"); // the deactivation pass, which ends the run
 
     // assess
     expect(world.product.writes).toHaveLength(30);
@@ -307,7 +307,7 @@ describe("load", () => {
     // prepare: the product answers 500 once for record 7
     const world = stepWorld({ items: 10 });
     await startScheduledRun(world);
-    await deliver(world, "pages");
+    await deliver(world, "units");
     let failures = 0;
     world.product.failWith = (record) =>
       record.key === "7" && failures++ === 0
@@ -331,7 +331,7 @@ describe("load", () => {
     // an operator stops the run meanwhile
     const world = stepWorld({ items: 10 });
     const runId = await startScheduledRun(world);
-    await deliver(world, "pages");
+    await deliver(world, "units");
     world.product.failWith = (record) =>
       record.key === "7" ? new ExternalCallError("kong-rfid", "POST sku", 500, "boom", true) : undefined;
     await deliver(world, "loads");
@@ -352,7 +352,7 @@ describe("load", () => {
     // (counted failed), then the product recovers
     const world = stepWorld({ items: 60 });
     const runId = await startScheduledRun(world);
-    await deliver(world, "pages");
+    await deliver(world, "units");
     const loads = world.queues.queues.loads.queue;
     const [message] = loads.receive(1);
     if (!message) throw new Error("no chunk was sent");
@@ -379,7 +379,7 @@ describe("load", () => {
     try {
       const world = stepWorld({ items: 20, store: dynamoPipelineStore(opened.doc, opened.names) });
       await startScheduledRun(world);
-      await deliver(world, "pages");
+      await deliver(world, "units");
       const commands: string[] = [];
       opened.client.middlewareStack.add(
         (next, context) => async (args) => {
@@ -469,7 +469,7 @@ describe("dispatch, after the run ended", () => {
     expect(run?.status).toBe("succeeded");
     expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
     expect((await world.store.runs.list(world.tenant.id)).runs).toHaveLength(1);
-    expect(world.queues.queues.pages.queue.size).toBe(0);
+    expect(world.queues.queues.units.queue.size).toBe(0);
   });
 });
 
@@ -491,7 +491,7 @@ describe("the end of a run", () => {
     // prepare: one unit whose 40 changed records go out in four chunks, one per slot
     const world = stepWorld({ items: 40 });
     const runId = await startScheduledRun(world);
-    await deliver(world, "pages");
+    await deliver(world, "units");
     const passes = countingPasses(world);
     const loads = world.queues.queues.loads.queue;
     const chunks = loads.receive(10);
@@ -514,7 +514,7 @@ describe("the end of a run", () => {
     // prepare: the pass decided, and its delivery died before it could end the run
     const world = stepWorld({ items: 10 });
     const runId = await startScheduledRun(world);
-    await deliver(world, "pages");
+    await deliver(world, "units");
     await deliver(world, "loads");
     const complete = world.store.runs.complete.bind(world.store.runs);
     let deaths = 1;
@@ -522,7 +522,7 @@ describe("the end of a run", () => {
       if (deaths-- > 0) throw new Error("the invocation died");
       return complete(...args);
     };
-    await deliver(world, "pages");
+    await deliver(world, "units");
     const done = await world.store.progress.sum(world.tenant.id, runId);
     const step = (fn: "load" | "settle") => createPipelineContext(world.scoped(fn));
 
@@ -542,7 +542,7 @@ describe("the end of a run", () => {
 describe("settle: what dies with a worker is still counted", () => {
   /** Lets messages whose last delivery never answered reach their dead-letter queue, and settles them. */
   const settleDeadLetters = async (world: StepWorld) => {
-    for (const queue of ["pages", "loads"] as const) {
+    for (const queue of ["units", "loads"] as const) {
       if (world.queues.queues[queue].queue.size === 0) continue; // nothing of it died
       world.clock.advance(visibilityTimeoutSeconds(QUEUES[queue]) * 1000);
       world.queues.queues[queue].queue.receive(10); // the receive after the last one moves them
@@ -564,7 +564,7 @@ describe("settle: what dies with a worker is still counted", () => {
    * comes back after the queue's visibility timeout (within the run's lease: past it a load writes
    * nothing).
    */
-  const die = (world: StepWorld, queue: "pages" | "loads") => {
+  const die = (world: StepWorld, queue: "units" | "loads") => {
     world.clock.advance(visibilityTimeoutSeconds(QUEUES[queue]) * 1000);
     return world.queues.queues[queue].queue.receive(1).length;
   };
@@ -574,7 +574,7 @@ describe("settle: what dies with a worker is still counted", () => {
     // second invocation of the run's last chunk had read the totals just before the pass
     const world = stepWorld({ items: 10 });
     const runId = await startScheduledRun(world);
-    await deliver(world, "pages");
+    await deliver(world, "units");
     const complete = world.store.runs.complete.bind(world.store.runs);
     let deaths = 1;
     world.store.runs.complete = async (...args) => {
@@ -582,7 +582,7 @@ describe("settle: what dies with a worker is still counted", () => {
       return complete(...args);
     };
     await deliver(world, "loads");
-    await deliver(world, "pages");
+    await deliver(world, "units");
     const totals = await world.store.progress.read(world.tenant.id, runId);
     const beforeThePass = { ...totals, unitsDone: totals.unitsDone - 1 };
 
@@ -603,9 +603,9 @@ describe("settle: what dies with a worker is still counted", () => {
     for (const key of ["11", "12"])
       world.product.held.set(`SKU-${key}`, { f120_id: Number(key), active: true });
     const runId = await startScheduledRun(world);
-    await deliver(world, "pages");
+    await deliver(world, "units");
     await deliver(world, "loads"); // the last chunk of records: its step asks for the pass
-    await deliver(world, "pages"); // the pass, in extract: it confirms 11 and 12 absent
+    await deliver(world, "units"); // the pass, in extract: it confirms 11 and 12 absent
     expect(world.queues.queues.loads.queue.size).toBe(1);
     for (let i = 0; i < 3; i++) expect(die(world, "loads")).toBe(1);
     world.product.held.set("SKU-12", { f120_id: 12, active: false });
@@ -651,7 +651,7 @@ describe("settle: what dies with a worker is still counted", () => {
     await world.store.ledger.putMany(world.tenant.id, [earlierEntry("11")]);
     world.product.held.set("SKU-11", { f120_id: 11, active: true });
     const runId = await startScheduledRun(world);
-    await deliver(world, "pages");
+    await deliver(world, "units");
     for (let i = 0; i < 3; i++) expect(die(world, "loads")).toBe(1);
 
     // act: settle counts the chunk, which completes the extraction's loads: it runs the pass
@@ -700,11 +700,11 @@ describe("settle: what dies with a worker is still counted", () => {
     // prepare: 3 deliveries of the first unit, each dying mid-way
     const world = stepWorld({ items: 50 });
     const runId = await startScheduledRun(world);
-    for (let i = 0; i < 3; i++) expect(die(world, "pages")).toBe(1);
+    for (let i = 0; i < 3; i++) expect(die(world, "units")).toBe(1);
 
     // act
     await settleDeadLetters(world);
-    await deliver(world, "pages"); // the deactivation pass settle asked for, which ends the run
+    await deliver(world, "units"); // the deactivation pass settle asked for, which ends the run
 
     // assess
     const run = await world.store.runs.get(world.tenant.id, runId);
@@ -717,7 +717,7 @@ describe("settle: what dies with a worker is still counted", () => {
     // prepare: the chunk's first delivery wrote 10 records, then every delivery died
     const world = stepWorld({ items: 20 });
     const runId = await startScheduledRun(world);
-    await deliver(world, "pages");
+    await deliver(world, "units");
     let writes = 0;
     world.product.failWith = () => (writes++ >= 10 ? new Error("process killed") : undefined);
     await deliver(world, "loads"); // retried: 10 written and in the ledger, 10 to try again
@@ -726,7 +726,7 @@ describe("settle: what dies with a worker is still counted", () => {
 
     // act
     await settleDeadLetters(world);
-    await deliver(world, "pages"); // the deactivation pass settle asked for, which ends the run
+    await deliver(world, "units"); // the deactivation pass settle asked for, which ends the run
 
     // assess
     expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
@@ -745,14 +745,14 @@ describe("settle: what dies with a worker is still counted", () => {
       await send(chunks, concurrency);
       throw new Error("process killed after sending the loads");
     };
-    await deliver(world, "pages");
+    await deliver(world, "units");
     world.queues.sendLoads = send;
-    for (let i = 0; i < 2; i++) expect(die(world, "pages")).toBe(1);
+    for (let i = 0; i < 2; i++) expect(die(world, "units")).toBe(1);
     await deliver(world, "loads");
 
     // act
     await settleDeadLetters(world);
-    await deliver(world, "pages"); // the deactivation pass settle asked for, which ends the run
+    await deliver(world, "units"); // the deactivation pass settle asked for, which ends the run
 
     // assess: every record extracted has its outcome (it used to be counted created, never extracted)
     expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
@@ -770,9 +770,9 @@ describe("settle: what dies with a worker is still counted", () => {
     world.queues.sendUnits = async () => {
       throw new Error("process killed before sending the children");
     };
-    await deliver(world, "pages");
+    await deliver(world, "units");
     world.queues.sendUnits = send;
-    for (let i = 0; i < 2; i++) expect(die(world, "pages")).toBe(1);
+    for (let i = 0; i < 2; i++) expect(die(world, "units")).toBe(1);
 
     // act
     await settleDeadLetters(world);
@@ -789,13 +789,13 @@ describe("settle: what dies with a worker is still counted", () => {
     // prepare: the run's only chunk reaches its last delivery, counts its records and dies
     const world = stepWorld({ items: 20 });
     const runId = await startScheduledRun(world);
-    await deliver(world, "pages");
+    await deliver(world, "units");
     for (let i = 0; i < 3; i++) expect(die(world, "loads")).toBe(1);
     await world.store.progress.apply(world.tenant.id, runId, "load:0/0", { loadsDone: 1, created: 20 });
 
     // act
     await settleDeadLetters(world);
-    await deliver(world, "pages"); // the deactivation pass settle asked for, which ends the run
+    await deliver(world, "units"); // the deactivation pass settle asked for, which ends the run
 
     // assess
     expect(await world.store.runs.get(world.tenant.id, runId)).toMatchObject({
@@ -808,7 +808,7 @@ describe("settle: what dies with a worker is still counted", () => {
     // prepare: a run whose messages were all lost
     const world = stepWorld({ items: 20 });
     const runId = await startScheduledRun(world);
-    world.queues.queues.pages.queue.receive(10);
+    world.queues.queues.units.queue.receive(10);
     world.clock.advance((world.tenant.sync.maxRunMinutes + 1) * 60_000);
 
     // act
@@ -829,7 +829,7 @@ describe("load, near the function's deadline", () => {
     // prepare: a chunk of 20 records, and a function with 10 s left (less than the margin)
     const world = stepWorld({ items: 20 });
     const runId = await startScheduledRun(world);
-    await deliver(world, "pages");
+    await deliver(world, "units");
     const [message] = world.queues.queues.loads.queue.receive(1);
     if (!message) throw new Error("no chunk");
     const event = toEvent([message], world.queues.queues.loads.queue.arn);
@@ -870,7 +870,7 @@ describe("load, near the function's deadline", () => {
     );
     const world = stepWorld({ items: 10, productClient: product, mapper: kongMapper });
     const runId = await startScheduledRun(world);
-    await deliver(world, "pages");
+    await deliver(world, "units");
     const loads = world.queues.queues.loads.queue;
     const [message] = loads.receive(1);
     if (!message) throw new Error("no chunk");
@@ -898,7 +898,7 @@ describe("load, near the function's deadline", () => {
     expect(await deliver(world, "loads")).toBe(0);
     world.clock.advance(1_000);
     expect(await deliver(world, "loads")).toBe(1);
-    await deliver(world, "pages"); // the deactivation pass, which ends the run
+    await deliver(world, "units"); // the deactivation pass, which ends the run
     expect(kong.stats.creates).toBe(10);
     expect(new Set(kong.skus.list().map((s) => s.external_id)).size).toBe(10);
     expect(kong.skus.list()).toHaveLength(10);

@@ -48,7 +48,7 @@ async function runToItsEnd(world: StepWorld, runId: string) {
   for (let minute = 0; minute < 24 * 60; minute++) {
     for (;;) {
       let handled = 0;
-      for (const queue of ["syncRequests", "pages", "loads"] as const) handled += await invoke(world, queue);
+      for (const queue of ["syncRequests", "units", "loads"] as const) handled += await invoke(world, queue);
       if (handled === 0) break;
     }
     if (minute % SWEEP_EVERY_MINUTES === 0) await sweeper();
@@ -193,7 +193,7 @@ describe("a backoff longer than the run has left", () => {
     const world = stepWorld({ items: 10 });
     world.deps.retryBaseSeconds = 600;
     const runId = await startScheduledRun(world);
-    await deliver(world, "pages");
+    await deliver(world, "units");
     world.clock.advance(50 * 60_000);
     let failedOnce = false;
     world.product.failWith = () => {
@@ -206,7 +206,7 @@ describe("a backoff longer than the run has left", () => {
     // act: 5 minutes on, the run's end less the load function's timeout
     world.clock.advance(5 * 60_000);
     const delivered = await deliver(world, "loads");
-    await deliver(world, "pages"); // the deactivation pass, which ends the run
+    await deliver(world, "units"); // the deactivation pass, which ends the run
 
     // assess: it came back (not 10 minutes on, past the run's end) and the run succeeded in time
     expect(delivered).toBe(1);
@@ -220,14 +220,14 @@ describe("a backoff longer than the run has left", () => {
     // prepare: the run is 57 of its 60 minutes old (less than the load function's timeout left) when a write fails
     const world = stepWorld({ items: 10 });
     const runId = await startScheduledRun(world);
-    await deliver(world, "pages");
+    await deliver(world, "units");
     world.clock.advance(57 * 60_000);
     world.product.failWith = (record) =>
       record.key === "1" ? new ExternalCallError("kong-rfid", "POST sku", 500, "boom", true) : undefined;
 
     // act
     await deliver(world, "loads");
-    await deliver(world, "pages"); // the deactivation pass, which ends the run
+    await deliver(world, "units"); // the deactivation pass, which ends the run
 
     // assess
     const run = await world.store.runs.get(world.tenant.id, runId);

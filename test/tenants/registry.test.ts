@@ -4,13 +4,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import kong from "../../mappings/kong.js";
-import type { TenantInput } from "../../runtime/core/domain/tenant.js";
+import { type TenantInput, UnknownTenantError } from "../../runtime/core/domain/tenant.js";
 import {
   buildRegistry,
   DEFAULT_TENANTS_DIR,
   loadTenants,
   TenantConfigErrors,
-  UnknownTenantError,
 } from "../../runtime/wiring/tenant-registry.js";
 import { anEntry, aTenantInput, ofAnotherClient } from "./factories.js";
 

@@ -3,12 +3,12 @@
  * from it, and the local stack (`npm start`) creates the same queues in fauxqs and feeds them to the
  * same handlers with the same batch sizes, visibility timeouts and redrive counts.
  *
- *   sync-requests ─► dispatch ─► pages (FIFO) ─► extract ─► loads ─► load ─► product API
+ *   sync-requests ─► dispatch ─► units (FIFO) ─► extract ─► loads ─► load ─► product API
  *   verify-requests ─► verify ─► product API (read back; with repair, a sync request)
  */
 
 export type WorkerName = "dispatch" | "extract" | "load" | "settle" | "verify";
-export type QueueName = "syncRequests" | "pages" | "loads" | "verifyRequests";
+export type QueueName = "syncRequests" | "units" | "loads" | "verifyRequests";
 
 export interface WorkerSpec {
   /** Lambda entry file, relative to the repository root; it exports `handler`. */
@@ -21,7 +21,7 @@ export interface QueueSpec {
   /** Name suffix: the full name is `siesa-integration-<stack>-<suffix>` (and `-dlq` for its DLQ). */
   suffix: string;
   /**
-   * pages is FIFO so that a tenant's units run at most `sync.concurrency` at a time: each unit's
+   * units is FIFO so that a tenant's units run at most `sync.concurrency` at a time: each unit's
    * MessageGroupId is `<tenantId>#<slot>` with `concurrency` slots, and SQS delivers one message
    * per group at a time. Its deduplication id (`<runId>:<unitId>`) also drops re-sent units.
    */
@@ -74,8 +74,8 @@ export const QUEUES: Readonly<Record<QueueName, QueueSpec>> = {
     maximumBatchingWindowSeconds: 0,
     maximumConcurrency: 2,
   },
-  pages: {
-    suffix: "pages.fifo",
+  units: {
+    suffix: "units.fifo",
     fifo: true,
     consumer: "extract",
     maxReceiveCount: 3,
@@ -85,7 +85,7 @@ export const QUEUES: Readonly<Record<QueueName, QueueSpec>> = {
   },
   loads: {
     suffix: "loads.fifo",
-    // FIFO for the same reason as pages: `<tenantId>#<slot>` groups cap a tenant's chunks in flight at
+    // FIFO for the same reason as units: `<tenantId>#<slot>` groups cap a tenant's chunks in flight at
     // `sync.concurrency` across every container, and one tenant's backlog cannot hold back another's.
     fifo: true,
     consumer: "load",

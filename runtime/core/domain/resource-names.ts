@@ -28,7 +28,7 @@ export const ENV = {
   stack: "SIESA_INTEGRATION_STACK",
   tablePrefix: "SIESA_INTEGRATION_TABLE_PREFIX",
   syncRequestsQueueUrl: "SIESA_INTEGRATION_SYNC_REQUESTS_URL",
-  pagesQueueUrl: "SIESA_INTEGRATION_PAGES_URL",
+  unitsQueueUrl: "SIESA_INTEGRATION_UNITS_URL",
   loadsQueueUrl: "SIESA_INTEGRATION_LOADS_URL",
   verifyRequestsQueueUrl: "SIESA_INTEGRATION_VERIFY_REQUESTS_URL",
   /** Which function this is (dispatch, extract, load, api): decides which tenant secrets it reads. */
@@ -40,7 +40,7 @@ export const ENV = {
 /** The variable that carries each pipeline queue's URL. */
 export const QUEUE_URL_ENV: Readonly<Record<QueueName, string>> = {
   syncRequests: ENV.syncRequestsQueueUrl,
-  pages: ENV.pagesQueueUrl,
+  units: ENV.unitsQueueUrl,
   loads: ENV.loadsQueueUrl,
   verifyRequests: ENV.verifyRequestsQueueUrl,
 };

@@ -245,3 +245,21 @@ function describeIssue(issue: v.BaseIssue<unknown>): TenantIssue {
 
 const article = (expected: string | null) =>
   expected === "Object" ? "an object" : expected ? `a ${expected}` : "something else";
+
+/**
+ * A tenant id that names no tenant: not among the tenant files (`known` lists those there are) or,
+ * without `known`, not deployed (no configuration in the tenants table).
+ */
+export class UnknownTenantError extends Error {
+  override readonly name = "UnknownTenantError";
+  constructor(
+    readonly tenantId: string,
+    readonly known?: readonly string[],
+  ) {
+    super(
+      known
+        ? `unknown tenant "${tenantId}" (known: ${known.length > 0 ? known.join(", ") : "none"})`
+        : `tenant ${tenantId} is not deployed (no configuration in the tenants table)`,
+    );
+  }
+}

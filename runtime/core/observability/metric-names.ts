@@ -27,7 +27,7 @@ export const METRICS = {
   runDrift: "RunDrift",
   /** 1 per external error seen by a worker; dimensions `api` (siesa | kong-rfid | wms) and `status`. */
   apiErrors: "ApiErrors",
-  /** 1 per message the dead-letter consumer settled; dimension `queue` (syncRequests | pages | loads | verifyRequests). */
+  /** 1 per message the dead-letter consumer settled; dimension `queue` (syncRequests | units | loads | verifyRequests). */
   deadLettered: "DeadLettered",
   /** 1 per failed reload of the API's token list (runtime/edges/aws/tokens.ts); dimension `stack` only. */
   tokenListReloadFailed: "TokenListReloadFailed",

@@ -26,7 +26,7 @@ export const VerifyRequestSchema = v.object({
 });
 export type VerifyRequest = v.InferOutput<typeof VerifyRequestSchema>;
 
-/** pages: one unit of Siesa work, a range of item ids [from, to). */
+/** units: one unit of Siesa work, a range of item ids [from, to). */
 export const ExtractUnitSchema = v.object({
   tenantId: TenantId,
   runId: RunId,
@@ -43,7 +43,7 @@ export const ExtractUnitSchema = v.object({
 export type ExtractUnit = v.InferOutput<typeof ExtractUnitSchema>;
 
 /**
- * pages: the run's deactivation pass (deactivate.ts), sent by whichever step finds every unit and
+ * units: the run's deactivation pass (deactivate.ts), sent by whichever step finds every unit and
  * load of the run done. Handled by the extract worker: confirming an absence asks Siesa, and only
  * extract holds the tenant's Siesa credentials.
  */
@@ -54,9 +54,9 @@ export const DeactivationPassSchema = v.object({
 });
 export type DeactivationPass = v.InferOutput<typeof DeactivationPassSchema>;
 
-/** Everything the pages queue carries: a unit of Siesa work, or the run's deactivation pass. */
-export const PagesMessageSchema = v.union([DeactivationPassSchema, ExtractUnitSchema]);
-export type PagesMessage = v.InferOutput<typeof PagesMessageSchema>;
+/** Everything the units queue carries: a unit of Siesa work, or the run's deactivation pass. */
+export const ExtractMessageSchema = v.union([DeactivationPassSchema, ExtractUnitSchema]);
+export type ExtractMessage = v.InferOutput<typeof ExtractMessageSchema>;
 
 /**
  * One new or changed record to write to the product, or (`action: "deactivate"`) one record absent

@@ -223,7 +223,7 @@ export interface PipelineQueues {
   sendUnits(units: ExtractUnit[], concurrency: number): Promise<void>;
   /** FIFO: MessageGroupId `<tenantId>#<slot>` with `concurrency` slots; dedup id `<runId>:<chunkId>`. */
   sendLoads(chunks: LoadChunk[], concurrency: number): Promise<void>;
-  /** On the pages queue, FIFO: MessageGroupId `<tenantId>#<slot>`; dedup id `<runId>:deactivation`. */
+  /** On the units queue, FIFO: MessageGroupId `<tenantId>#<slot>`; dedup id `<runId>:deactivation`. */
   sendDeactivationPass(pass: DeactivationPass, concurrency: number): Promise<void>;
 }
 

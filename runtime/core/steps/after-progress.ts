@@ -37,7 +37,7 @@ export async function afterProgress(
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return false;
   if (!isComplete(seen) && !(await ctx.progress.get(tenantId, runId, DEACTIVATION_OP))) {
-    // The pass asks Siesa, which only the extract worker may: a message of its own on the pages queue.
+    // The pass asks Siesa, which only the extract worker may: a message of its own on the units queue.
     const tenant = await ctx.tenants.get(tenantId);
     await ctx.queues.sendDeactivationPass(
       { tenantId, runId, pass: "deactivation" },

@@ -1,5 +1,5 @@
 import { createLimiter } from "../domain/pool.js";
-import type { Tenant } from "../domain/tenant.js";
+import { type Tenant, UnknownTenantError } from "../domain/tenant.js";
 import type { WorkerDependencies } from "../ports/dependencies.js";
 import type { TenantClients } from "../ports/tenant-clients.js";
 import { type RecentRuns, recentRuns } from "./recent-run.js";
@@ -20,13 +20,6 @@ export interface PipelineContext extends WorkerDependencies {
   productSlot<T>(tenant: Tenant, write: () => Promise<T>): Promise<T>;
   /** The run of a unit or chunk, as read up to a second ago in this container (recent-run.ts). */
   recentRun: RecentRuns["recent"];
-}
-
-export class UnknownTenantError extends Error {
-  override readonly name = "UnknownTenantError";
-  constructor(readonly tenantId: string) {
-    super(`tenant ${tenantId} is not deployed (no configuration in the tenants table)`);
-  }
 }
 
 export function createPipelineContext(deps: WorkerDependencies): PipelineContext {

@@ -69,7 +69,7 @@ export async function deactivationStep(
 }
 
 /**
- * The pass's message in the pages DLQ: a pass that never decided decides to deactivate nothing;
+ * The pass's message in the units DLQ: a pass that never decided decides to deactivate nothing;
  * one that decided but may have died before sending its chunks counts those that never reported
  * failed (a copy still in flight then finds its operation taken and counts nothing).
  */

@@ -13,7 +13,7 @@ import { countUnreported, planData, plannedChunks, repeatChunks } from "./unit-p
 
 /**
  * One unit of Siesa work: a range of item ids. A range too big for a few pages is split into child
- * units (sent back to the pages queue); a range that fits is mapped and compared with the ledger,
+ * units (sent back to the units queue); a range that fits is mapped and compared with the ledger,
  * its changed records sent to the loads queue in chunks, the rest counted `unchanged` or `rejected`.
  * Applied once per unit id, whatever the number of deliveries, and a retry repeats the first
  * delivery's decisions: the same children, the same chunks.
@@ -102,7 +102,7 @@ export async function extractUnit(
     if (failed) await ctx.runs.addErrors(tenantId, runId, [gaveUp]);
     await afterProgress(ctx, tenantId, runId, failed);
     // Counted: the message is done (the DLQ would first hold the tenant's FIFO slot a visibility timeout).
-    givenUp(ctx, "pages", tenantId, runId, reason);
+    givenUp(ctx, "units", tenantId, runId, reason);
     return;
   }
 

@@ -49,7 +49,7 @@ export function reportApiError(ctx: PipelineContext, tenantId: string, runId: st
  */
 export function givenUp(
   ctx: PipelineContext,
-  queue: "pages" | "loads",
+  queue: "units" | "loads",
   tenantId: string,
   runId: string,
   reason: string,

@@ -19,7 +19,7 @@ import { countUnreported, plannedChunks } from "./unit-plan.js";
 export const DIED_REASON = "its last delivery did not finish (the function timed out or crashed)";
 
 /**
- * A unit of Siesa work in the pages DLQ, unless its last delivery counted it: a split unit sends its
+ * A unit of Siesa work in the units DLQ, unless its last delivery counted it: a split unit sends its
  * recorded children again (its last delivery may have died before sending them); when it had planned
  * its loads (its records were read and counted), the chunks that never reported are counted failed (a
  * copy still in flight then finds its operation taken and counts nothing); otherwise the unit failed.

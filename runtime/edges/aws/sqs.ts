@@ -99,7 +99,7 @@ export class SqsPipelineQueues implements PipelineQueues {
       MessageGroupId: unitGroupId(unit, concurrency),
       MessageDeduplicationId: unitDeduplicationId(unit),
     }));
-    await sendInBatches(this.client, this.urls.pages, entries);
+    await sendInBatches(this.client, this.urls.units, entries);
   }
 
   async sendLoads(chunks: LoadChunk[], concurrency: number): Promise<void> {
@@ -115,7 +115,7 @@ export class SqsPipelineQueues implements PipelineQueues {
   async sendDeactivationPass(pass: DeactivationPass, concurrency: number): Promise<void> {
     await this.client.send(
       new SendMessageCommand({
-        QueueUrl: this.urls.pages,
+        QueueUrl: this.urls.units,
         MessageBody: JSON.stringify(pass),
         MessageGroupId: passGroupId(pass, concurrency),
         MessageDeduplicationId: passDeduplicationId(pass),
