@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { runScript } from "../support/cli.js";
 
 /** Every command a user runs, and one option it must list. */
@@ -46,16 +45,6 @@ describe("a missing or wrong argument", () => {
       expect(stderr).toMatch(/\nusage: npm (run )?\S+ --/);
     },
   );
-
-  it("npm run sync without --tenant lists the known tenants with the usage", async () => {
-    const known = (await loadTenants()).all().map((t) => t.id);
-
-    const { code, stderr } = await runScript("sync");
-
-    expect(code).toBe(1);
-    expect(stderr.split("\n")[0]).toBe(`sync: missing --tenant <id> (known tenants: ${known.join(", ")})`);
-    expect(stderr).toContain("usage: npm run sync -- --tenant <id> [options]");
-  });
 
   it.each([
     ["bench:sync", "--items", "abc"],

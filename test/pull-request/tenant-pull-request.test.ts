@@ -17,7 +17,7 @@ const TENANT_SET_SUITES = [
   "test/infra",
   "test/tenants",
   "test/aws/token-cli.test.ts",
-  "test/cli/help.test.ts",
+  "test/cli/sync-tenants.test.ts",
 ];
 
 /** Tenant files as a contributor writes them, one per environment (from the test fixtures, renamed). */
