@@ -68,8 +68,9 @@ describe("a run of one item", () => {
     expect([...(await ledger()).keys()]).toEqual([String(item)]);
     expect((await ledger()).get(String(item))?.runId).toBe(summary.runId);
     expect((await store.runs.get(demo.id, summary.runId))?.item).toBe(item);
-    const audit = store.audit.entries.filter((e) => e.runId === summary.runId).map((e) => e.action);
-    expect(audit).toEqual(["run requested", "run finished"]);
+    const audit = store.audit.entries.filter((e) => e.runId === summary.runId);
+    expect(audit.map((e) => e.action)).toEqual(["run requested", "run finished"]);
+    expect(audit[0]?.detail).toMatchObject({ item });
   });
 
   it("rewrites the item now, leaves every other ledger record as it was and deactivates none of the items gone from Siesa", async () => {
