@@ -58,7 +58,7 @@ export function fakeApi() {
     ["globex-prod", "ENABLED"],
   ]);
   const runs: RunView[] = [];
-  const started: { tenantId: string; trigger: string; approveDeactivationsOf?: string }[] = [];
+  const started: { tenantId: string; trigger: string; approveDeactivationsOf?: string; item?: number }[] = [];
   const checked: string[] = [];
   const verified: { tenantId: string; repair: boolean }[] = [];
   // Exceptions as the pipeline's store keeps them: one per record, paged by the store's own cursor.
@@ -152,7 +152,14 @@ export function fakeApi() {
       }
       started.push({ tenantId, trigger, ...options });
       runs.push(
-        aRun({ runId: state.nextRunId, tenantId, trigger, status: "running", startedAt: NOW.toISOString() }),
+        aRun({
+          runId: state.nextRunId,
+          tenantId,
+          trigger,
+          status: "running",
+          startedAt: NOW.toISOString(),
+          ...(options.item !== undefined ? { item: options.item } : {}),
+        }),
       );
       return { started: true, runId: state.nextRunId };
     },
