@@ -79,6 +79,17 @@ export class KongClient implements ProductClient, ProductReader {
     );
   }
 
+  /**
+   * The id of the SKU with this external id, as a write's lookup finds it (read-only: the contract
+   * probe, runtime/wiring/probe.ts); undefined when none is listed, the product's words when refused.
+   */
+  async findId(externalId: string, scope: ListScope): Promise<{ id?: string; refused?: string }> {
+    const payload = scope.customerId === undefined ? {} : { customer_id: scope.customerId };
+    const answer = await this.#find({ key: "probe", externalId, payload });
+    if (answer.kind === "found") return { id: answer.id };
+    return answer.kind === "refused" ? { refused: answer.reason } : {};
+  }
+
   patch(productId: string, record: ProductRecord): Promise<PatchResult> {
     return patchRecord({ update: (id, r) => this.#update(id, r) }, productId, record);
   }
