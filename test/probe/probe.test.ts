@@ -1,0 +1,209 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { Tenant } from "../../runtime/core/domain/tenant.js";
+import { defaultPolicy } from "../../runtime/core/ports/call-policy.js";
+import type { TenantCredentials } from "../../runtime/core/ports/tenant-clients.js";
+import { type ProbeReport, probeTenant } from "../../runtime/wiring/probe.js";
+import { freePort } from "../../sandbox/free-port.js";
+import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
+import type { SiesaSandboxOptions } from "../../sandbox/siesa.js";
+import { recordingLog } from "../support/log.js";
+import { aTenant } from "../tenants/factories.js";
+
+// The contract probe against the Siesa, Kong and WMS sandboxes over HTTP, with the real clients.
+
+const started: LocalSandboxes[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((s) => s.close()));
+});
+
+/** Retries still happen, without real waits. */
+const fastPolicy = () =>
+  defaultPolicy({ baseDelayMs: 1, maxDelayMs: 2, timeoutMs: 1_000, sleep: async () => {} });
+
+/** Sandboxes holding a small catalogue (its ERP company is 1), a tenant pointing at them, and a probe. */
+async function probeWorld(
+  options: {
+    product?: "kong-rfid" | "wms";
+    siesa?: Partial<Omit<SiesaSandboxOptions, "catalogue" | "faults">>;
+    credentials?: (good: TenantCredentials) => TenantCredentials;
+    tenant?: (tenant: Tenant) => Tenant;
+    listed?: boolean;
+  } = {},
+) {
+  const product = options.product ?? "kong-rfid";
+  const sandboxes = await startSandboxes({ product, items: 30, seed: 5 });
+  started.push(sandboxes);
+  if (options.siesa) sandboxes.siesa.setOptions(options.siesa);
+  const base = aTenant((t) => {
+    t.environment = "local";
+    t.siesa.baseUrl = sandboxes.siesaUrl;
+    t.product.baseUrl = sandboxes.productUrl;
+    if (product === "wms") {
+      t.product = { type: "wms", baseUrl: sandboxes.productUrl, endpoints: {}, defaults: {} };
+      t.mapping = "wms";
+    }
+  });
+  const tenant = options.tenant ? options.tenant(base) : base;
+  if (options.listed !== false) {
+    sandboxes.kong?.skus.insert({
+      external_id: "7001",
+      name: "Camisa",
+      type_id: 4,
+      group_id: 9,
+      customer_id: 17,
+    });
+    sandboxes.wms?.products.insert({ external_id: "7001", name: "Camisa" });
+  }
+  const credentials = options.credentials
+    ? options.credentials(sandboxes.credentials)
+    : sandboxes.credentials;
+  const probe = () => probeTenant(tenant, credentials, { policy: fastPolicy(), log: recordingLog() });
+  return { probe, sandboxes, tenant };
+}
+
+const check = (report: ProbeReport, name: string) => report.checks.find((c) => c.name === name);
+const failed = (report: ProbeReport) => report.checks.filter((c) => c.status === "failed").map((c) => c.name);
+
+describe("the contract probe", () => {
+  it("finds every assumption of the sync true against the sandboxes, one named line each", async () => {
+    const { probe } = await probeWorld({ siesa: { rateLimit: 600 } });
+
+    const report = await probe();
+
+    expect(failed(report)).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.checks.map((c) => c.name)).toEqual([
+      "siesa credentials",
+      "siesa erp company",
+      "siesa item columns",
+      "siesa page size",
+      "siesa end of data",
+      "siesa range filter",
+      "siesa doubled quotes",
+      "siesa reference list",
+      "siesa barcode columns",
+      "siesa rate limit",
+      "product login",
+      "product list",
+      "product lookup by external id",
+    ]);
+    expect(report.checks.every((c) => c.status === "ok")).toBe(true);
+    expect(check(report, "siesa rate limit")?.detail).toMatch(/^limit 600, remaining \d+, reset 60$/);
+    expect(check(report, "product lookup by external id")?.detail).toContain("external_id 7001 found as id");
+  });
+
+  it("names a column the mapping reads that the items query lacks", async () => {
+    const { probe } = await probeWorld({ siesa: { withoutColumns: ["f120_descripcion"] } });
+
+    const report = await probe();
+
+    expect(report.ok).toBe(false);
+    expect(failed(report)).toEqual(["siesa item columns"]);
+    expect(check(report, "siesa item columns")?.detail).toMatch(/^API_v2_Items lacks f120_descripcion \(/);
+  });
+
+  it("names a barcode column the barcodes query lacks", async () => {
+    const { probe } = await probeWorld({ siesa: { withoutColumns: ["f131_id_unidad_medida"] } });
+
+    const report = await probe();
+
+    expect(failed(report)).toEqual(["siesa barcode columns"]);
+    expect(check(report, "siesa barcode columns")?.detail).toContain(
+      "API_v2_ItemsBarras lacks f131_id_unidad_medida",
+    );
+  });
+
+  it("says when the ERP company has no items, and skips what needs one", async () => {
+    const { probe } = await probeWorld({ tenant: (t) => ({ ...t, siesa: { ...t.siesa, erpCompany: 99 } }) });
+
+    const report = await probe();
+
+    expect(failed(report)).toEqual(["siesa erp company"]);
+    expect(check(report, "siesa erp company")?.detail).toBe("no item of f120_id_cia 99 in API_v2_Items");
+    expect(check(report, "siesa range filter")?.status).toBe("skipped");
+  });
+
+  it("says Siesa ignores the filter when another company's rows come back", async () => {
+    const { probe } = await probeWorld({ siesa: { ignoreFilter: true } });
+
+    const report = await probe();
+
+    expect(failed(report)).toContain("siesa erp company");
+    expect(check(report, "siesa erp company")?.detail).toMatch(/the filter is not applied$/);
+  });
+
+  it("names a filter form Siesa refuses, with Siesa's words", async () => {
+    const { probe } = await probeWorld({ siesa: { refuseOperators: ["IN"] } });
+
+    const report = await probe();
+
+    expect(failed(report)).toEqual(["siesa reference list"]);
+    expect(check(report, "siesa reference list")?.detail).toContain("Sintaxis incorrecta cerca de 'IN'");
+    expect(check(report, "siesa barcode columns")?.status).toBe("skipped");
+  });
+
+  it("names the range form when Siesa refuses >=", async () => {
+    const { probe } = await probeWorld({ siesa: { refuseOperators: [">="] } });
+
+    const report = await probe();
+
+    expect(failed(report)).toEqual(["siesa range filter"]);
+    expect(check(report, "siesa range filter")?.detail).toContain("Sintaxis incorrecta cerca de '>='");
+  });
+
+  it("reports refused credentials on each side without the secret, and skips what needs them", async () => {
+    const { probe } = await probeWorld({
+      credentials: (good) => ({
+        siesa: { ...good.siesa, conniToken: "wrong-token-value" },
+        product: { ...good.product, password: "wrong-password-value" },
+      }),
+    });
+
+    const report = await probe();
+
+    expect(failed(report)).toEqual(["siesa credentials", "product login"]);
+    expect(check(report, "siesa credentials")?.detail).toBe("credentials refused (HTTP 401)");
+    expect(check(report, "siesa item columns")?.status).toBe("skipped");
+    expect(check(report, "product list")?.status).toBe("skipped");
+    expect(JSON.stringify(report)).not.toMatch(/wrong-token-value|wrong-password-value/);
+  });
+
+  it("names the host that does not answer", async () => {
+    const port = await freePort();
+    const { probe } = await probeWorld({
+      tenant: (t) => ({ ...t, siesa: { ...t.siesa, baseUrl: `http://127.0.0.1:${port}/api/siesa/v3/` } }),
+    });
+
+    const report = await probe();
+
+    expect(failed(report)).toEqual(["siesa credentials"]);
+    expect(check(report, "siesa credentials")?.detail).toMatch(
+      new RegExp(`^127\\.0\\.0\\.1:${port} did not answer`),
+    );
+  });
+
+  it("skips the lookup while the product lists nothing of the tenant", async () => {
+    const { probe } = await probeWorld({ listed: false });
+
+    const report = await probe();
+
+    expect(report.ok).toBe(true);
+    expect(check(report, "product lookup by external id")).toMatchObject({
+      status: "skipped",
+      detail: expect.stringContaining("lists no record"),
+    });
+  });
+
+  it("on a WMS finds a listed variant_id by external id, and says the PATCH id needs --write", async () => {
+    const { probe } = await probeWorld({ product: "wms" });
+
+    const report = await probe();
+
+    expect(failed(report)).toEqual([]);
+    expect(check(report, "product lookup by external id")?.detail).toContain("(external_id__eq), as listed");
+    expect(check(report, "wms variant_id is the PATCH id")).toMatchObject({
+      status: "skipped",
+      detail: expect.stringContaining("needs --write"),
+    });
+  });
+});
