@@ -5,6 +5,8 @@ import type { Tenant } from "../core/domain/tenant.js";
 import type { Log } from "../core/observability/logger.js";
 import { ExternalCallError } from "../core/ports/call-errors.js";
 import type { CallPolicy } from "../core/ports/call-policy.js";
+import type { CredentialSource, TenantDirectory } from "../core/ports/pipeline.js";
+import type { ProbeCheck, ProbeReport } from "../core/ports/probe.js";
 import type { ListedRecord, ListScope } from "../core/ports/product.js";
 import { SiesaAuthError } from "../core/ports/siesa-errors.js";
 import type { TenantCredentials } from "../core/ports/tenant-clients.js";
@@ -21,24 +23,13 @@ import { referencesParametros, textLiteral } from "../edges/http/siesa/parametro
 import { rangeParametros } from "../edges/http/siesa/ranges.js";
 import { integerOf } from "../edges/http/siesa/rows.js";
 
+export type { ProbeCheck, ProbeReport, ProbeStatus } from "../core/ports/probe.js";
+
 /**
  * The contract probe (`npm run probe`, `POST /tenants/:id/probe`): every assumption the sync makes
  * about a tenant's Siesa and product, checked against the real endpoints, one line each. Read-only:
  * only GETs and the product's login. A check that depends on one that failed is `skipped`, naming why.
  */
-
-export type ProbeStatus = "ok" | "failed" | "skipped";
-export interface ProbeCheck {
-  name: string;
-  status: ProbeStatus;
-  /** What was seen: the evidence for ok, the difference for failed, the reason for skipped. */
-  detail: string;
-}
-export interface ProbeReport {
-  tenantId: string;
-  ok: boolean;
-  checks: ProbeCheck[];
-}
 
 export interface ProbeOptions {
   policy: CallPolicy;
@@ -368,4 +359,35 @@ export async function probeTenant(
   ]);
   const checks = [...siesa.checks, ...product.checks];
   return { tenantId: tenant.id, ok: checks.every((check) => check.status !== "failed"), checks };
+}
+
+export interface TenantProbeDependencies extends ProbeOptions {
+  tenants: TenantDirectory;
+  credentials: CredentialSource;
+}
+
+/**
+ * The probe as the API runs it (POST /tenants/:id/probe), with the tenant's secrets: undefined for
+ * an unknown tenant; secrets that cannot be read are one failed check, and nothing else is tried.
+ */
+export function createTenantProbe(
+  deps: TenantProbeDependencies,
+): (tenantId: string) => Promise<ProbeReport | undefined> {
+  return async (tenantId) => {
+    const tenant = await deps.tenants.get(tenantId);
+    if (!tenant) return undefined;
+    let credentials: TenantCredentials;
+    try {
+      credentials = await deps.credentials.forTenant(tenant);
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      return { tenantId, ok: false, checks: [{ name: "secrets", status: "failed", detail }] };
+    }
+    const report = await probeTenant(tenant, credentials, deps);
+    deps.log.info("tenant probed", {
+      tenantId,
+      failed: report.checks.filter((c) => c.status === "failed").map((c) => c.name),
+    });
+    return report;
+  };
 }

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Tenant } from "../../runtime/core/domain/tenant.js";
 import { defaultPolicy } from "../../runtime/core/ports/call-policy.js";
+import { CredentialsError } from "../../runtime/core/ports/pipeline.js";
 import type { TenantCredentials } from "../../runtime/core/ports/tenant-clients.js";
-import { type ProbeReport, probeTenant } from "../../runtime/wiring/probe.js";
+import { createTenantProbe, type ProbeReport, probeTenant } from "../../runtime/wiring/probe.js";
 import { freePort } from "../../sandbox/free-port.js";
 import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
 import type { SiesaSandboxOptions } from "../../sandbox/siesa.js";
@@ -204,6 +205,40 @@ describe("the contract probe", () => {
     expect(check(report, "wms variant_id is the PATCH id")).toMatchObject({
       status: "skipped",
       detail: expect.stringContaining("needs --write"),
+    });
+  });
+});
+
+describe("the probe as the API runs it, with the tenant's secrets", () => {
+  const probeWith = (tenant: Tenant, secrets: () => Promise<TenantCredentials>) =>
+    createTenantProbe({
+      tenants: { get: async (id) => (id === tenant.id ? tenant : undefined), list: async () => [tenant] },
+      credentials: { forTenant: secrets },
+      policy: fastPolicy(),
+      log: recordingLog(),
+    });
+
+  it("probes a known tenant with its secrets", async () => {
+    const { tenant, sandboxes } = await probeWorld();
+
+    const report = await probeWith(tenant, async () => sandboxes.credentials)(tenant.id);
+
+    expect(report).toMatchObject({ tenantId: tenant.id, ok: true });
+  });
+
+  it("answers undefined for an unknown tenant, and one failed `secrets` check when they cannot be read", async () => {
+    const { tenant } = await probeWorld();
+    const probe = probeWith(tenant, async () => {
+      throw new CredentialsError(`the Siesa secret of tenant ${tenant.id} is not set`);
+    });
+
+    expect(await probe("no-such-tenant")).toBeUndefined();
+    expect(await probe(tenant.id)).toEqual({
+      tenantId: tenant.id,
+      ok: false,
+      checks: [
+        { name: "secrets", status: "failed", detail: `the Siesa secret of tenant ${tenant.id} is not set` },
+      ],
     });
   });
 });
