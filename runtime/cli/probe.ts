@@ -50,8 +50,9 @@ runCommand(spec, async (values) => {
   const sides = await openTenantSides(tenant, dataDir(), { ...values, items, seed });
   try {
     const report = await probeTenant(sides.tenant, sides.credentials, {
-      // One quick retry: a probe answers within seconds, and a host that does not answer says so.
-      policy: defaultPolicy({ retryAttempts: 1, timeoutMs: 10_000, maxDelayMs: 1_000, rateLimitRetries: 1 }),
+      // One quick retry of a 5xx or a timeout, so a host that does not answer says so soon; a 429
+      // is waited out (Siesa's example limit is 10 requests a minute).
+      policy: defaultPolicy({ retryAttempts: 1, timeoutMs: 10_000, maxDelayMs: 60_000, rateLimitRetries: 3 }),
       log: logger,
     });
     process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : lines(report));

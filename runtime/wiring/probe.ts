@@ -83,8 +83,13 @@ function describe(error: unknown): string {
 
 /** Exposes one page of any size, as the client asks for them. */
 class ProbeConnection extends SiesaConnection {
-  page(descripcion: string, page: number, size: number, parametros?: string): Promise<SiesaPage> {
-    return this.request(descripcion, page, size, parametros);
+  /** The rate-limit headers of the latest answer that had them: what remains after the probe. */
+  rateLimit: SiesaPage["rateLimit"];
+
+  async page(descripcion: string, page: number, size: number, parametros?: string): Promise<SiesaPage> {
+    const answer = await this.request(descripcion, page, size, parametros);
+    if (answer.rateLimit) this.rateLimit = answer.rateLimit;
+    return answer;
   }
 }
 
@@ -266,11 +271,11 @@ async function probeSiesa(
       });
   }
   await list.run("siesa rate limit", async () => {
-    const answer = await siesa.page(ITEMS_QUERY, 1, 1, company);
-    const limit = answer.rateLimit;
-    // Informative: the sync does not rely on them yet (its call policy waits on a 429's Retry-After).
-    if (!limit) return "no Connekta-Rate-Limit-* headers in the answer";
-    return `limit ${limit.limit ?? "?"}, remaining ${limit.remaining ?? "?"}, reset ${limit.reset ?? "?"}`;
+    // Informative: the sync does not rely on them (its call policy waits on a 429's Retry-After).
+    // No request of its own: Siesa's example limit is 10 a minute, and the probe asks few.
+    const limit = siesa.rateLimit;
+    if (!limit) return "no Connekta-Rate-Limit-* headers in the answers";
+    return `after the probe: limit ${limit.limit ?? "?"}, remaining ${limit.remaining ?? "?"}, reset ${limit.reset ?? "?"}`;
   });
 }
 
@@ -311,7 +316,19 @@ async function probeProduct(
     } finally {
       await pages.return(undefined);
     }
-    return `the first page lists ${firstPage.length} records, each with an id and an external id`;
+    // Kong lists every customer's SKUs without its customer_id filter: verify and the lookup rely on it.
+    const stray = firstPage.find(
+      (record) =>
+        scope.customerId !== undefined &&
+        record.fields.customer_id != null &&
+        String(record.fields.customer_id) !== scope.customerId,
+    );
+    if (stray)
+      throw new Failed(
+        `asked for customer_id ${scope.customerId}, listed external_id ${stray.externalId} of customer_id ${String(stray.fields.customer_id)}: the customer filter is not applied`,
+      );
+    const scoped = scope.customerId === undefined ? "" : ` of customer_id ${scope.customerId}`;
+    return `the first page lists ${firstPage.length} records${scoped}, each with an id and an external id`;
   });
   const sample = firstPage.find((record) => record.externalId !== "");
   const why = !listedOk

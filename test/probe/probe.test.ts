@@ -89,7 +89,9 @@ describe("the contract probe", () => {
       "product lookup by external id",
     ]);
     expect(report.checks.every((c) => c.status === "ok")).toBe(true);
-    expect(check(report, "siesa rate limit")?.detail).toMatch(/^limit 600, remaining \d+, reset 60$/);
+    expect(check(report, "siesa rate limit")?.detail).toBe(
+      "after the probe: limit 600, remaining 594, reset 60",
+    );
     expect(check(report, "product lookup by external id")?.detail).toContain("external_id 7001 found as id");
   });
 
@@ -180,6 +182,25 @@ describe("the contract probe", () => {
     expect(failed(report)).toEqual(["siesa credentials"]);
     expect(check(report, "siesa credentials")?.detail).toMatch(
       new RegExp(`^127\\.0\\.0\\.1:${port} did not answer`),
+    );
+  });
+
+  it("says when Kong lists another customer's SKUs: the customer filter the lookup and verify rely on", async () => {
+    const { probe, sandboxes } = await probeWorld();
+    sandboxes.kong?.skus.insert({
+      external_id: "9001",
+      name: "Ajena",
+      type_id: 4,
+      group_id: 9,
+      customer_id: 99,
+    });
+    sandboxes.kong?.ignoreCustomerFilter(true);
+
+    const report = await probe();
+
+    expect(failed(report)).toEqual(["product list"]);
+    expect(check(report, "product list")?.detail).toBe(
+      "asked for customer_id 17, listed external_id 9001 of customer_id 99: the customer filter is not applied",
     );
   });
 
