@@ -145,6 +145,29 @@ describe("the contract probe", () => {
     expect(check(report, "siesa barcode columns")?.status).toBe("skipped");
   });
 
+  it("says when a reference list and = answer one reference's barcodes differently", async () => {
+    // Siesa's "no records" for a filter it mishandles (INT-001), here for every IN list.
+    const { probe } = await probeWorld({
+      siesa: { noRecords: ({ parametros }) => /\bIN \(/.test(parametros ?? "") },
+    });
+
+    const report = await probe();
+
+    expect(failed(report)).toEqual(["siesa reference list"]);
+    expect(check(report, "siesa reference list")?.detail).toMatch(
+      /^reference \S+: IN \(…\) answered barcodes \[\], = answered \[\d+/,
+    );
+  });
+
+  it("names the Siesa company (idCompania) Siesa does not know, in Siesa's words", async () => {
+    const { probe } = await probeWorld({ tenant: (t) => ({ ...t, siesa: { ...t.siesa, companyId: 1234 } }) });
+
+    const report = await probe();
+
+    expect(failed(report)).toEqual(["siesa credentials"]);
+    expect(check(report, "siesa credentials")?.detail).toContain("La compañía '1234' no existe");
+  });
+
   it("names the range form when Siesa refuses >=", async () => {
     const { probe } = await probeWorld({ siesa: { refuseOperators: [">="] } });
 
