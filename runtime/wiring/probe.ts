@@ -305,6 +305,7 @@ async function probeProduct(
   const type = tenant.product.type;
   const product = type === "wms" ? new WmsClient(clientOptions) : new KongClient(clientOptions);
   const later = ["product list", "product lookup by external id"];
+  if (type === "kong-rfid") later.push("product search semantics");
   if (type === "wms") later.push("wms variant_id is the PATCH id");
   const loggedIn = await list.run("product login", async () => {
     await product.login();
@@ -358,6 +359,18 @@ async function probeProduct(
     const how = type === "wms" ? "external_id__eq" : "search, exact external_id kept";
     return `external_id ${sample.externalId} found as id ${sample.id} (${how}), as listed`;
   });
+  if (product instanceof KongClient)
+    await list.run("product search semantics", async () => {
+      // The lookup searches for the external id and keeps the exact match, on whichever page: it
+      // needs the search to list it at all; whether it also lists others (substrings) is for information.
+      const whole = await product.searchPage(sample.externalId, scope);
+      const part = sample.externalId.slice(0, -1);
+      const listsPart =
+        part !== "" && (await product.searchPage(part, scope)).some((r) => r.id === sample.id);
+      const kind = listsPart ? "substrings too" : "not by a part of it";
+      const first = whole.some((r) => r.id === sample.id) ? "on its first page" : "not on its first page";
+      return `search "${sample.externalId}" lists ${whole.length} records, external_id ${sample.externalId} ${first}; matches ${kind}`;
+    });
   if (type === "wms")
     list.skip(
       "wms variant_id is the PATCH id",

@@ -87,12 +87,16 @@ describe("the contract probe", () => {
       "product login",
       "product list",
       "product lookup by external id",
+      "product search semantics",
     ]);
     expect(report.checks.every((c) => c.status === "ok")).toBe(true);
     expect(check(report, "siesa rate limit")?.detail).toBe(
       "after the probe: limit 600, remaining 594, reset 60",
     );
     expect(check(report, "product lookup by external id")?.detail).toContain("external_id 7001 found as id");
+    expect(check(report, "product search semantics")?.detail).toBe(
+      'search "7001" lists 1 records, external_id 7001 on its first page; matches substrings too',
+    );
   });
 
   it("names a column the mapping reads that the items query lacks", async () => {

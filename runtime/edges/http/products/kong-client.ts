@@ -90,6 +90,19 @@ export class KongClient implements ProductClient, ProductReader {
     return answer.kind === "refused" ? { refused: answer.reason } : {};
   }
 
+  /** The first page of DRF's `search` for this text within the customer (read-only: the contract probe). */
+  async searchPage(text: string, scope: ListScope): Promise<ListedRecord[]> {
+    const query: Record<string, string> = { search: text, page_size: LOOKUP_PAGE_SIZE };
+    if (scope.customerId !== undefined) query.customer_id = scope.customerId;
+    const response = await this.#api.call("search skus", this.#skusUrl, { method: "GET", query });
+    if (!isSuccess(response.status)) throw this.#api.listRefused(response, "search skus");
+    return listedRecords(
+      SERVICE,
+      "search skus",
+      isRecord(response._data) ? response._data.results : undefined,
+    );
+  }
+
   patch(productId: string, record: ProductRecord): Promise<PatchResult> {
     return patchRecord({ update: (id, r) => this.#update(id, r) }, productId, record);
   }
