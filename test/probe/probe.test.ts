@@ -99,6 +99,30 @@ describe("the contract probe", () => {
     );
   });
 
+  it.each([
+    ["an empty page", { endOfData: "short" }],
+    ['HTTP 400 "No se encontraron registros"', { endOfData: "400" }],
+    ['HTTP 200 "Consulta existente sin datos."', { endOfData: "200" }],
+    ["the paged Datos envelope", { envelope: "Datos" }],
+  ] as const)("takes %s as the end of the data", async (_form, siesa) => {
+    const { probe } = await probeWorld({ siesa });
+
+    const report = await probe();
+
+    expect(failed(report)).toEqual([]);
+    expect(check(report, "siesa end of data")?.detail).toBe("page 1000000 answered as no more rows");
+  });
+
+  it("writes nothing to the product", async () => {
+    const { probe, sandboxes } = await probeWorld();
+    const before = JSON.stringify(sandboxes.kong?.skus.list());
+
+    await probe();
+
+    expect(sandboxes.kong?.stats).toMatchObject({ creates: 0, patches: 0, puts: 0 });
+    expect(JSON.stringify(sandboxes.kong?.skus.list())).toBe(before);
+  });
+
   it("names a column the mapping reads that the items query lacks", async () => {
     const { probe } = await probeWorld({ siesa: { withoutColumns: ["f120_descripcion"] } });
 
