@@ -67,6 +67,8 @@ export interface InProcessRunOptions {
   preflight?: boolean;
   /** The run whose held deactivations the operator approves for this one (start-run.ts). */
   approveDeactivationsOf?: string;
+  /** A run of this one f120_id (and its barcodes): it deactivates nothing (start-run.ts). */
+  item?: number;
   /** What started the run (default `cli`; `npm run verify -- --repair` runs with `repair`). */
   trigger?: Extract<RunTrigger, "cli" | "repair">;
   /** Wraps each worker's handler (tests crash or duplicate deliveries with the real handlers). */
@@ -186,6 +188,7 @@ async function runOn(sqs: LocalSqs, options: InProcessRunOptions): Promise<RunSu
       ...(options.approveDeactivationsOf !== undefined
         ? { approveDeactivationsOf: options.approveDeactivationsOf }
         : {}),
+      ...(options.item !== undefined ? { item: options.item } : {}),
     });
     if (!started.started) {
       throw new RunNotStartedError(

@@ -1,5 +1,6 @@
 /**
- * `npm run sync -- --tenant <id>`: one full run of one tenant, from this machine, through the
+ * `npm run sync -- --tenant <id>`: one full run of one tenant (or, with `--item <f120Id>`, a run of
+ * that one item, which deactivates nothing), from this machine, through the
  * deployed pipeline's steps (on the local SQS, fauxqs, instead of AWS's). State (runs, ledger, leases) is kept
  * in the local data directory, so a second run of an unchanged catalogue writes nothing.
  * A `local` tenant (demo) runs against sandboxes whose state is kept there too; any other tenant
@@ -11,9 +12,10 @@
 
 import { isDrift } from "../core/domain/drift.js";
 import { logger } from "../core/observability/logger.js";
+import { isItemId } from "../core/ports/siesa.js";
 import { dynamoPipelineStore } from "../edges/store/dynamo.js";
 import { dataDir } from "../wiring/local-state.js";
-import { runCommand } from "./args.js";
+import { runCommand, UsageError } from "./args.js";
 import { runInProcess } from "./in-process.js";
 import { type ProgressLine, progressLine, summaryTable } from "./report.js";
 import { CREDENTIAL_NOTES, openTenantSides, SIDE_OPTIONS, tenantNamed, wholeNumber } from "./tenant-sides.js";
@@ -26,6 +28,11 @@ const spec = {
   synopsis: "--tenant <id> [options]",
   options: {
     tenant: { type: "string", value: "id", help: "the tenant to run (a file under tenants/)" },
+    item: {
+      type: "string",
+      value: "f120Id",
+      help: "sync only this item (and its barcodes) now, written even if unchanged; deactivates nothing",
+    },
     "dry-run": { type: "boolean", help: "compute every outcome, write nothing; list what would change" },
     json: { type: "boolean", help: "end stdout with the run's summary as one JSON line" },
     "approve-deactivations-of": {
@@ -39,10 +46,22 @@ const spec = {
     ...CREDENTIAL_NOTES,
     "exit status: 0 succeeded, 2 finished with rejected or failed records, deactivations held or drift, 1 could not run",
   ],
-  examples: ["npm run sync -- --tenant demo --items 200 --json"],
+  examples: ["npm run sync -- --tenant demo --items 200 --json", "npm run sync -- --tenant demo --item 1007"],
 } as const;
 
+/** `--item`'s value as an f120_id, or a UsageError naming the option. */
+function itemId(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const id = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || !isItemId(id))
+    throw new UsageError(
+      `--item must be an f120_id, a whole number of a SQL int (got ${JSON.stringify(text)})`,
+    );
+  return id;
+}
+
 runCommand(spec, async (values) => {
+  const item = itemId(values.item);
   const tenant = await tenantNamed(values.tenant);
   const items = wholeNumber("items", values.items);
   const seed = wholeNumber("seed", values.seed);
@@ -63,6 +82,7 @@ runCommand(spec, async (values) => {
       log: logger,
       dryRun: args["dry-run"],
       ...(approveDeactivationsOf !== undefined ? { approveDeactivationsOf } : {}),
+      ...(item !== undefined ? { item } : {}),
       preflight: true,
       onProgress: (counts) => progress.update(counts),
     });

@@ -58,7 +58,7 @@ export function fakeApi() {
     ["globex-prod", "ENABLED"],
   ]);
   const runs: RunView[] = [];
-  const started: { tenantId: string; trigger: string; approveDeactivationsOf?: string }[] = [];
+  const started: { tenantId: string; trigger: string; approveDeactivationsOf?: string; item?: number }[] = [];
   const checked: string[] = [];
   const probed: string[] = [];
   const verified: { tenantId: string; repair: boolean }[] = [];
@@ -154,7 +154,14 @@ export function fakeApi() {
       }
       started.push({ tenantId, trigger, ...options });
       runs.push(
-        aRun({ runId: state.nextRunId, tenantId, trigger, status: "running", startedAt: NOW.toISOString() }),
+        aRun({
+          runId: state.nextRunId,
+          tenantId,
+          trigger,
+          status: "running",
+          startedAt: NOW.toISOString(),
+          ...(options.item !== undefined ? { item: options.item } : {}),
+        }),
       );
       return { started: true, runId: state.nextRunId };
     },

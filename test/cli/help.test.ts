@@ -65,6 +65,20 @@ describe("a missing or wrong argument", () => {
     },
   );
 
+  it.each(["abc", "12.5", "2147483648"])(
+    "npm run sync -- --tenant demo --item %s names the option and its value, before anything is started",
+    async (value) => {
+      const { code, stdout, stderr } = await runScript("sync", ["--tenant", "demo", "--item", value]);
+
+      expect(code).toBe(1);
+      expect(stdout).toBe("");
+      expect(stderr.split("\n")[0]).toBe(
+        `sync: --item must be an f120_id, a whole number of a SQL int (got "${value}")`,
+      );
+      expect(stderr).toContain("usage: npm run sync -- --tenant <id> [options]");
+    },
+  );
+
   it("npm run plan with an unknown stack names the known ones", async () => {
     const { code, stderr } = await runScript("plan", ["--stack", "qa"]);
 

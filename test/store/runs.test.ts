@@ -30,6 +30,15 @@ describe.each(STORE_IMPLEMENTATIONS)("run records in %s", (_name, open) => {
       expect(await runs.get(run.tenantId, run.runId)).toEqual(run);
     });
 
+    it("keeps the item of a run of one item (dispatch reads its range from it)", async () => {
+      const run = aRun({ trigger: "manual", item: 1007 });
+
+      await runs.create(run);
+
+      expect(await runs.get(run.tenantId, run.runId)).toEqual(run);
+      expect((await runs.getById(run.runId))?.item).toBe(1007);
+    });
+
     it("never overwrites an existing run", async () => {
       const run = aRun();
       await runs.create(run);

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { MAX_EXCEPTIONS_PAGE, MAX_RUNS_PAGE } from "../../core/ports/pipeline.js";
+import { isItemId } from "../../core/ports/siesa.js";
 import { ApiError } from "./errors.js";
 
 /**
@@ -51,6 +52,17 @@ const pageQuery = (max: number) => {
 
 export const TenantParams = v.object({ id: tenantId });
 export const RunParams = v.object({ runId });
+
+const itemMessage = (i: v.BaseIssue<unknown>) =>
+  `must be an f120_id: a whole number of a SQL int ${quoted(i)}`;
+/** POST /tenants/:id/items/:f120Id/sync: the item's f120_id. */
+export const ItemParams = v.object({
+  f120Id: v.pipe(
+    v.string(),
+    v.check((text) => /^-?[0-9]{1,10}$/.test(text) && isItemId(Number(text)), itemMessage),
+    v.transform(Number),
+  ),
+});
 export const RunsQuery = pageQuery(MAX_RUNS_PAGE);
 export const ExceptionsQuery = pageQuery(MAX_EXCEPTIONS_PAGE);
 

@@ -39,6 +39,8 @@ export interface RunJson {
   heldDeactivations?: { count: number; limit: number; keys: string[]; unconfirmed?: true };
   /** The run whose held deactivations were approved when this run was started. */
   approveDeactivationsOf?: string;
+  /** A run of one item on demand: its f120_id (it deactivates nothing). */
+  item?: number;
 }
 
 export function runJson(run: RunView): RunJson {
@@ -60,6 +62,7 @@ export function runJson(run: RunView): RunJson {
     ...(run.approveDeactivationsOf !== undefined
       ? { approveDeactivationsOf: run.approveDeactivationsOf }
       : {}),
+    ...(run.item !== undefined ? { item: run.item } : {}),
   };
 }
 

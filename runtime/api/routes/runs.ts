@@ -11,6 +11,7 @@ import { csvHeader, csvRows } from "../common/exceptions-csv.js";
 import { tenantFor } from "../common/tenant-access.js";
 import {
   ExceptionsQuery,
+  ItemParams,
   parseRequest,
   RunBody,
   RunParams,
@@ -21,7 +22,8 @@ import { runJson } from "../common/views.js";
 
 /**
  * Run history and the manual trigger: `GET /tenants/:id/runs`, `GET /runs/:runId`,
- * `GET /runs/:runId/exceptions`, `POST /tenants/:id/runs`.
+ * `GET /runs/:runId/exceptions`, `POST /tenants/:id/runs`, and `POST /tenants/:id/items/:f120Id/sync`
+ * (a run of that one item: 202 with its id; whether Siesa has the item, its outcome says).
  */
 export function runRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
   return new Hono<ApiEnv>()
@@ -72,20 +74,29 @@ export function runRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
           issues: [{ field: "approveDeactivationsOf", problem: error.message }],
         });
       }
-      if (!result.started) {
-        throw new ApiError(409, `tenant ${tenant.id} already has an active run ${result.activeRunId}`, {
-          tenantId: tenant.id,
-          activeRunId: result.activeRunId,
-        });
-      }
+      if (!result.started) throw activeRun(tenant.id, result.activeRunId);
       log.info("manual run started", {
         tenantId: tenant.id,
         runId: result.runId,
         ...approval,
       });
       return c.json({ runId: result.runId }, 202);
+    })
+    .post("/tenants/:id/items/:f120Id/sync", async (c) => {
+      const principal = c.get("principal");
+      assertOperator(principal, "sync an item");
+      const tenant = await tenantFor(deps, principal, c.req.param());
+      const { f120Id } = parseRequest(ItemParams, { f120Id: c.req.param("f120Id") }, "path");
+      // Refused, like any run, while another holds the lease: it never races a full run.
+      const result = await deps.startRun(tenant.id, "manual", { item: f120Id });
+      if (!result.started) throw activeRun(tenant.id, result.activeRunId);
+      log.info("item run started", { tenantId: tenant.id, runId: result.runId, item: f120Id });
+      return c.json({ runId: result.runId, item: f120Id }, 202);
     });
 }
+
+const activeRun = (tenantId: string, activeRunId: string) =>
+  new ApiError(409, `tenant ${tenantId} already has an active run ${activeRunId}`, { tenantId, activeRunId });
 
 /** The run of the path, if the caller may read it; another tenant's answers exactly like a missing one. */
 async function readableRun(deps: ApiDependencies, c: Context<ApiEnv>) {

@@ -165,6 +165,11 @@ export interface RunRecord {
    * finds only if that is the held set or part of it.
    */
   approveDeactivationsOf?: string;
+  /**
+   * A run of one item on demand: it reads only this f120_id (and its barcodes), writes it, and
+   * deactivates nothing (one item read is no evidence that the others are gone).
+   */
+  item?: number;
   /** Deactivations found but held, none applied: more than the tenant's limit and not approved. */
   heldDeactivations?: HeldDeactivations;
 }

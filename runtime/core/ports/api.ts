@@ -54,12 +54,13 @@ export interface ApiDependencies {
   /** Takes the tenant's lease, records the run and queues it; `started: false` when one is active (→ 409). */
   /**
    * `approveDeactivationsOf`: the run whose held deactivations the operator applies with this one
-   * (ApprovalError from runtime/core/steps/start-run.ts when that run held none).
+   * (ApprovalError from runtime/core/steps/start-run.ts when that run held none). `item`: a run of that
+   * one f120_id, which deactivates nothing.
    */
   startRun(
     tenantId: string,
     trigger: Extract<RunTrigger, "manual">,
-    options?: { approveDeactivationsOf?: string },
+    options?: { approveDeactivationsOf?: string; item?: number },
   ): Promise<StartRunResult>;
   /**
    * Starts a verify run (trigger `verify`): takes the tenant's lease, records the run and queues it for

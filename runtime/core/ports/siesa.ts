@@ -14,6 +14,10 @@ export type KeyRange = { from: number; to: number; expected?: number };
  */
 export const FULL_RANGE: KeyRange = { from: -2_147_483_648, to: 2_147_483_648 };
 
+/** An id `f120_id` can hold, as a run of one item names it (`--item`, `POST /tenants/:id/items/:f120Id/sync`). */
+export const isItemId = (id: number): boolean =>
+  Number.isSafeInteger(id) && id >= FULL_RANGE.from && id < FULL_RANGE.to;
+
 /** One unit of extraction: the complete records of a range, or the smaller ranges to read instead. */
 export type RangeResult =
   | { kind: "records"; records: SourceRecord[] }

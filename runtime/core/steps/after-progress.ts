@@ -91,7 +91,10 @@ async function runFacts(
   run: RunRecord,
   progress: Progress,
 ): Promise<RunFacts> {
-  const stopReason = run.stopReason ?? unreadReason(progress.unitsFailed, run.errors);
+  const stopReason =
+    run.stopReason ??
+    unreadReason(progress.unitsFailed, run.errors) ??
+    (await missingItemReason(ctx, run, progress));
   const pass = decisionOf((await ctx.progress.get(tenantId, runId, DEACTIVATION_OP))?.data);
   const held = pass.held
     ? {
@@ -125,6 +128,17 @@ async function driftOf(
   for await (const data of operationData(ctx.progress, tenantId, runId, [...UNIT_DATA, "load:"]))
     addTally(tally, data.rules as RuleTally | undefined);
   return driftReason(tally, progress.extracted, settings);
+}
+
+/** Why a run of one item that Siesa did not return fails: the item named, and where it was looked for. */
+async function missingItemReason(
+  ctx: PipelineContext,
+  run: RunRecord,
+  progress: Progress,
+): Promise<string | undefined> {
+  if (run.item === undefined || progress.extracted > 0) return undefined;
+  const company = (await ctx.tenants.get(run.tenantId))?.siesa.erpCompany;
+  return `item ${run.item} not found in Siesa${company !== undefined ? ` (ERP company ${company})` : ""}`;
 }
 
 /** Why a run whose units of Siesa work gave up ends failed: the error itself, for the usual one unit. */

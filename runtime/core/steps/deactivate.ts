@@ -127,6 +127,12 @@ async function decide(
       { unitsDone: 1, ...(loadsPlanned ? { loadsPlanned } : {}) },
       { ...decision },
     );
+  // One item read says nothing of the others: absent from it is not absent from Siesa.
+  if (run.item !== undefined)
+    return {
+      totals: await apply({ skipped: `a run of item ${run.item}: nothing is deactivated` }),
+      concurrency: 1,
+    };
   if (run.stopReason || exact.unitsFailed > 0)
     return {
       totals: await apply({ skipped: "the extraction was incomplete: nothing is deactivated" }),

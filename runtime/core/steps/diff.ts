@@ -31,6 +31,8 @@ export async function diffRecords(
   ledger: Pick<Ledger, "getMany">,
   /** A record this run already wrote is changed (its write is being repeated), never unchanged. */
   runId?: string,
+  /** Every record is written, whatever the ledger holds (a run of one item on demand). */
+  rewrite = false,
 ): Promise<Diff> {
   const rejected: RecordError[] = [];
   const broken: string[] = [];
@@ -65,7 +67,7 @@ export async function diffRecords(
     const previous = known.get(record.key);
     // A record set inactive is written again when it comes back, even with the same payload.
     const same = previous?.hash === hash && previous.active !== false;
-    if (same && (runId === undefined || previous.runId !== runId)) unchanged++;
+    if (same && !rewrite && (runId === undefined || previous.runId !== runId)) unchanged++;
     else
       changed.push({ record, hash, ...(previous ? { previous } : {}), ...(reference ? { reference } : {}) });
   }

@@ -53,7 +53,7 @@ export async function dispatchRun(
     return { kind: "already-finished", runId };
   }
   if (run) {
-    await sendFirstUnit(ctx, tenant, runId);
+    await sendFirstUnit(ctx, tenant, runId, run.item);
     return { kind: "started", runId };
   }
   const opened = await openRun(ctx, tenant, {
@@ -87,10 +87,15 @@ async function recordSkipped(
 
 /**
  * Plans and sends the run's first unit. Planned before it is sent: a unit must never finish before
- * it is counted as planned. Two units: the whole id range, and the deactivation pass that follows
- * the last of its pieces (deactivate.ts).
+ * it is counted as planned. Two units: the whole id range (or the one id of a run of one `item`),
+ * and the deactivation pass that follows the last of its pieces (deactivate.ts).
  */
-async function sendFirstUnit(ctx: PipelineContext, tenant: Tenant, runId: string): Promise<void> {
+async function sendFirstUnit(
+  ctx: PipelineContext,
+  tenant: Tenant,
+  runId: string,
+  item?: number,
+): Promise<void> {
   const first = await ctx.progress.apply(tenant.id, runId, "dispatch", { unitsPlanned: 2 });
   // A delivery that finds the run planned sends its first unit again: marked, as its copy may
   // arrive after FIFO's deduplication window and find an earlier copy's work.
@@ -100,7 +105,7 @@ async function sendFirstUnit(ctx: PipelineContext, tenant: Tenant, runId: string
         tenantId: tenant.id,
         runId,
         unitId: "0",
-        range: FULL_RANGE,
+        range: item !== undefined ? { from: item, to: item + 1 } : FULL_RANGE,
         ...(first ? {} : { resent: true as const }),
       },
     ],

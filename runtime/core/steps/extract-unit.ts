@@ -125,8 +125,17 @@ export async function extractUnit(
   } else if (planned) {
     totals = await repeatPlan(ctx, unit, planned, result.records, clients);
   } else {
-    // Records this run already wrote count as changed again, so a retry sends the same chunks.
-    const diff = await diffRecords(tenantId, result.records, clients.clients.mapper, ctx.ledger, runId);
+    // Records this run already wrote count as changed again, so a retry sends the same chunks. A run
+    // of one item writes it even if the ledger says the product has it: the operator asked for it.
+    const rewrite = run.item !== undefined;
+    const diff = await diffRecords(
+      tenantId,
+      result.records,
+      clients.clients.mapper,
+      ctx.ledger,
+      runId,
+      rewrite,
+    );
     const { concurrency } = clients.tenant.sync;
     const chunks = await placeChunks(
       ctx.progress,

@@ -47,22 +47,26 @@ export type StartResult = { started: true; runId: string } | { started: false; a
 /**
  * Starts a run on request (API, CLI): takes the lease before answering, so two concurrent triggers
  * get one run and one refusal, creates the run record, and queues the sync request dispatch picks
- * up. If queueing fails, the run ends failed and the lease is given back.
+ * up. If queueing fails, the run ends failed and the lease is given back. `item`: a run of that one
+ * f120_id (dispatch-run.ts reads it from the run), refused like any other while a run holds the lease.
  */
 export async function startRun(
   ctx: RunDependencies,
   tenant: Tenant,
   trigger: RunTrigger,
-  options: { approveDeactivationsOf?: string } = {},
+  options: { approveDeactivationsOf?: string; item?: number } = {},
 ): Promise<StartResult> {
   if (options.approveDeactivationsOf !== undefined)
     await assertHeld(ctx, tenant, options.approveDeactivationsOf);
   return openRun(ctx, tenant, {
     trigger,
-    what: "run",
-    ...(options.approveDeactivationsOf !== undefined
-      ? { record: { approveDeactivationsOf: options.approveDeactivationsOf } }
-      : {}),
+    what: options.item !== undefined ? `run of item ${options.item}` : "run",
+    record: {
+      ...(options.approveDeactivationsOf !== undefined
+        ? { approveDeactivationsOf: options.approveDeactivationsOf }
+        : {}),
+      ...(options.item !== undefined ? { item: options.item } : {}),
+    },
     detail: { trigger, ...options },
     send: (runId) => ctx.queues.requestSync({ tenantId: tenant.id, trigger, runId }),
   });

@@ -1,7 +1,7 @@
 /**
  * Run records: one item per run, keyed by tenant and a time-sortable runId, updated in place while the
  * run's workers progress, so the API can show a run's status, counts and first errors as it goes.
- * Item: { tenantId, runId, trigger, status, startedAt, finishedAt?, durationMs?, counts{}, errors[], reason?, dryRun?, verifyReport?, approveDeactivationsOf?, heldDeactivations? }.
+ * Item: { tenantId, runId, trigger, status, startedAt, finishedAt?, durationMs?, counts{}, errors[], reason?, dryRun?, verifyReport?, approveDeactivationsOf?, item?, heldDeactivations? }.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
@@ -306,6 +306,7 @@ function toItem(run: RunRecord): Record<string, unknown> {
     reason,
     dryRun,
     approveDeactivationsOf,
+    item,
   } = run;
   return {
     tenantId,
@@ -322,6 +323,7 @@ function toItem(run: RunRecord): Record<string, unknown> {
     ...(reason !== undefined ? { reason: truncate(reason) } : {}),
     ...(dryRun !== undefined ? { dryRun } : {}),
     ...(approveDeactivationsOf !== undefined ? { approveDeactivationsOf } : {}),
+    ...(item !== undefined ? { item } : {}),
   };
 }
 
@@ -345,6 +347,7 @@ function fromItem(item: Record<string, unknown>): RunRecord {
   if (run.failedUnitStreak) record.failedUnitStreak = Number(run.failedUnitStreak);
   if (run.approveDeactivationsOf !== undefined)
     record.approveDeactivationsOf = String(run.approveDeactivationsOf);
+  if (run.item !== undefined) record.item = Number(run.item);
   if (run.heldDeactivations !== undefined) {
     const { count, limit, fingerprint, keys, unconfirmed } = run.heldDeactivations;
     record.heldDeactivations = {
