@@ -176,7 +176,7 @@ async function probeSiesa(
   const { items: itemColumns, barcodes: barcodeColumns } = columnsUsed(tenant);
   const needItems = "skipped: no item of the ERP company to read";
   if (!hasItems) {
-    for (const name of later.slice(2, -1)) list.skip(name, needItems);
+    for (const name of later.slice(1, -1)) list.skip(name, needItems);
   } else {
     await list.run("siesa item columns", async () => {
       const missing = missingColumns(rows, itemColumns);
