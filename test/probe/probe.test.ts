@@ -75,6 +75,15 @@ const SIESA_CHECKS = [
   "siesa rate limit",
 ];
 
+/** A Kong tenant's report has every line, in this order, whichever check fails or is skipped. */
+const KONG_CHECKS = [
+  ...SIESA_CHECKS,
+  "product login",
+  "product list",
+  "product lookup by external id",
+  "product search semantics",
+];
+
 const check = (report: ProbeReport, name: string) => report.checks.find((c) => c.name === name);
 const failed = (report: ProbeReport) => report.checks.filter((c) => c.status === "failed").map((c) => c.name);
 
@@ -228,6 +237,7 @@ describe("the contract probe", () => {
     expect(check(report, "siesa item columns")?.status).toBe("skipped");
     expect(check(report, "product list")?.status).toBe("skipped");
     expect(JSON.stringify(report)).not.toMatch(/wrong-token-value|wrong-password-value/);
+    expect(report.checks.map((c) => c.name)).toEqual(KONG_CHECKS);
   });
 
   it("names the host that does not answer", async () => {
@@ -273,6 +283,7 @@ describe("the contract probe", () => {
       status: "skipped",
       detail: expect.stringContaining("lists no record"),
     });
+    expect(report.checks.map((c) => c.name)).toEqual(KONG_CHECKS);
   });
 
   it("on a WMS finds a listed variant_id by external id, and says the PATCH id needs --write", async () => {
