@@ -56,6 +56,8 @@ export interface SiesaSandboxOptions {
    * `AND`, `OR`: a tenant may refuse `IN` or `>=`). Unset: every operator the parser knows.
    */
   refuseOperators?: readonly ("IN" | ">=" | "<" | "<=" | ">" | "<>")[];
+  /** Most rows a page holds whatever `tamPag` asks (a Siesa configured with a smaller page). Unset: none. */
+  pageCap?: number;
   /** Send Siesa's `Connekta-Rate-Limit-*` headers with this limit per window, counting requests down. Unset: none. */
   rateLimit?: number;
   faults: FaultKnobs;
@@ -489,7 +491,8 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
     const paging = PAGINACION.exec(c.req.query("paginacion") ?? "");
     if (!paging) return siesaError(c, "El parámetro paginacion debe ser numPag=N|tamPag=S");
     const page = Number(paging[1]);
-    const size = Number(paging[2]);
+    // A Siesa that caps its pages answers fewer rows than asked, silently.
+    const size = Math.min(Number(paging[2]), settings.pageCap ?? Number.POSITIVE_INFINITY);
     if (page < 1 || size < 1) return siesaError(c, "numPag y tamPag deben ser mayores que cero");
 
     if (size >= 500) {

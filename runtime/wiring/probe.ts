@@ -191,7 +191,17 @@ async function probeSiesa(
         throw new Failed(`asked for ${MAX_PAGE_SIZE} rows, got ${first.rows.length}`);
       if (idsOf(rows).length !== rows.length)
         throw new Failed(`a page of ${MAX_PAGE_SIZE} holds rows without an f120_id (the large-page quirk)`);
-      return `tamPag ${MAX_PAGE_SIZE} answered with ${first?.rows.length} rows, each with an f120_id`;
+      // The client takes a short page for the last one: a Siesa that answers fewer rows than asked
+      // while more follow would end every read early.
+      const answered = first?.rows.length ?? 0;
+      if (answered < MAX_PAGE_SIZE) {
+        const second = await siesa.page(ITEMS_QUERY, 2, MAX_PAGE_SIZE, company);
+        if (second.rows.length > 0)
+          throw new Failed(
+            `tamPag ${MAX_PAGE_SIZE} answered ${answered} rows and page 2 ${second.rows.length} more: Siesa pages are smaller than asked, and the client takes a short page for the last`,
+          );
+      }
+      return `tamPag ${MAX_PAGE_SIZE} answered with ${answered} rows, each with an f120_id`;
     });
     const sample = rows.find(
       (row) => integerOf(row.f120_id) !== undefined && String(row.f120_referencia ?? "") !== "",

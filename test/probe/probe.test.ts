@@ -104,7 +104,7 @@ describe("the contract probe", () => {
     ]);
     expect(report.checks.every((c) => c.status === "ok")).toBe(true);
     expect(check(report, "siesa rate limit")?.detail).toBe(
-      "after the probe: limit 600, remaining 594, reset 60",
+      "after the probe: limit 600, remaining 593, reset 60",
     );
     expect(check(report, "product lookup by external id")?.detail).toContain("external_id 7001 found as id");
     expect(check(report, "product search semantics")?.detail).toBe(
@@ -124,6 +124,17 @@ describe("the contract probe", () => {
 
     expect(failed(report)).toEqual([]);
     expect(check(report, "siesa end of data")?.detail).toBe("page 1000000 answered as no more rows");
+  });
+
+  it("says when Siesa answers fewer rows than tamPag asks while more follow", async () => {
+    const { probe } = await probeWorld({ siesa: { pageCap: 20 } });
+
+    const report = await probe();
+
+    expect(failed(report)).toContain("siesa page size");
+    expect(check(report, "siesa page size")?.detail).toMatch(
+      /^tamPag 100 answered 20 rows and page 2 \d+ more: Siesa pages are smaller than asked, and the client takes a short page for the last$/,
+    );
   });
 
   it("writes nothing to the product", async () => {
