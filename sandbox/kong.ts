@@ -74,6 +74,8 @@ export interface KongSandbox {
   invalidateTokens(): void;
   /** While on, every token is refused with 401 even right after login (a disabled account). */
   refuseTokens(on: boolean): void;
+  /** While on, the SKU list ignores `customer_id` (a Kong that would show another customer's SKUs). */
+  ignoreCustomerFilter(on: boolean): void;
   /** The next `times` writes (POST, PUT, PATCH) of the SKU `externalId` answer 429 with `Retry-After: seconds`. */
   throttleSku(externalId: string, retryAfterSeconds: number, times?: number): void;
 }
@@ -273,6 +275,7 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
   const tokenOfUser = new Map<string, string>();
   const userOfToken = new Map<string, string>();
   let refusing = false;
+  let ignoringCustomer = false;
 
   const freshStats = (): KongSandboxStats => ({
     requests: 0,
@@ -358,7 +361,7 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
       .split(/[\s,]+/)
       .filter(Boolean);
     const matching = skus.list().filter((sku) => {
-      if (customer && sku.customer_id !== Number(customer)) return false;
+      if (customer && !ignoringCustomer && sku.customer_id !== Number(customer)) return false;
       const haystack = [sku.external_id, sku.name, sku.reference ?? ""].map((f) => f.toLowerCase());
       return terms.every((term) => haystack.some((field) => field.includes(term)));
     });
@@ -422,6 +425,9 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
     invalidateTokens: () => {
       tokenOfUser.clear();
       userOfToken.clear();
+    },
+    ignoreCustomerFilter: (on) => {
+      ignoringCustomer = on;
     },
     refuseTokens: (on) => {
       refusing = on;

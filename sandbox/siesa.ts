@@ -49,6 +49,17 @@ export interface SiesaSandboxOptions {
    * true for is answered with no rows, whatever it matches. Unset: never.
    */
   noRecords?: (request: { descripcion: string; parametros?: string }) => boolean;
+  /** Columns every answer leaves out (a tenant whose query lacks a column the mapping reads). Unset: none. */
+  withoutColumns?: readonly string[];
+  /**
+   * Filter operators this Siesa refuses with an error (as Siesa's guide confirms only `=`, `LIKE`,
+   * `AND`, `OR`: a tenant may refuse `IN` or `>=`). Unset: every operator the parser knows.
+   */
+  refuseOperators?: readonly ("IN" | ">=" | "<" | "<=" | ">" | "<>")[];
+  /** Most rows a page holds whatever `tamPag` asks (a Siesa configured with a smaller page). Unset: none. */
+  pageCap?: number;
+  /** Send Siesa's `Connekta-Rate-Limit-*` headers with this limit per window, counting requests down. Unset: none. */
+  rateLimit?: number;
   faults: FaultKnobs;
 }
 
@@ -480,7 +491,8 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
     const paging = PAGINACION.exec(c.req.query("paginacion") ?? "");
     if (!paging) return siesaError(c, "El parámetro paginacion debe ser numPag=N|tamPag=S");
     const page = Number(paging[1]);
-    const size = Number(paging[2]);
+    // A Siesa that caps its pages answers fewer rows than asked, silently.
+    const size = Math.min(Number(paging[2]), settings.pageCap ?? Number.POSITIVE_INFINITY);
     if (page < 1 || size < 1) return siesaError(c, "numPag y tamPag deben ser mayores que cero");
 
     if (size >= 500) {
@@ -494,12 +506,30 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
       const parametros = c.req.query("parametros");
       if (settings.noRecords?.({ descripcion, ...(parametros !== undefined ? { parametros } : {}) }))
         return c.json({ codigo: 1, mensaje: "Error", detalle: "No se encontraron registros" }, 400);
+      const refused = (settings.refuseOperators ?? []).find((operator) =>
+        operator === "IN"
+          ? /\bIN\s*\(/i.test(parametros ?? "")
+          : (parametros ?? "").includes(` ${operator} `),
+      );
+      if (refused) return siesaError(c, `Sintaxis incorrecta cerca de '${refused}'`);
       rows = result(query, parametros && !settings.ignoreFilter ? parseParametros(parametros) : undefined);
     } catch (error) {
       if (error instanceof ParametrosError) return siesaError(c, error.message);
       throw error;
     }
-    const slice = rows.slice((page - 1) * size, page * size);
+    const dropped = settings.withoutColumns ?? [];
+    const slice = rows
+      .slice((page - 1) * size, page * size)
+      .map((row) =>
+        dropped.length === 0
+          ? row
+          : Object.fromEntries(Object.entries(row).filter(([key]) => !dropped.includes(key.trim()))),
+      );
+    if (settings.rateLimit !== undefined) {
+      c.header("Connekta-Rate-Limit-Limit", String(settings.rateLimit));
+      c.header("Connekta-Rate-Limit-Remaining", String(Math.max(0, settings.rateLimit - stats.total)));
+      c.header("Connekta-Rate-Limit-Reset", "60");
+    }
     if (slice.length === 0 && settings.endOfData === "400") {
       return c.json({ codigo: 1, mensaje: "Error", detalle: "No se encontraron registros" }, 400);
     }

@@ -15,6 +15,7 @@ import { startRun } from "../core/steps/start-run.js";
 import { requestVerify } from "../core/verify/request-verify.js";
 import { createTenantCheck } from "./check.js";
 import { connectionsFor } from "./compose.js";
+import { createTenantProbe } from "./probe.js";
 
 export interface ApiOnlyParts {
   schedules: ScheduleControl;
@@ -128,6 +129,14 @@ export function createApiDependencies(deps: RunDependencies, parts: ApiOnlyParts
       clientsFor: connectionsFor,
       // The API function has 15 s: one quick attempt per API, not the sync's patient policy.
       policy: defaultPolicy({ retryAttempts: 1, timeoutMs: 5_000, maxDelayMs: 1_000, rateLimitRetries: 1 }),
+      log: deps.log,
+    }),
+    // The probe's requests run one after another on each side: a few seconds each at most, or the
+    // API's own timeout answers first (the CLI's `npm run probe` has no such limit).
+    probeTenant: createTenantProbe({
+      tenants: deps.tenants,
+      credentials: deps.credentials,
+      policy: defaultPolicy({ retryAttempts: 0, timeoutMs: 3_000, maxDelayMs: 1_000, rateLimitRetries: 0 }),
       log: deps.log,
     }),
     async health() {

@@ -65,7 +65,7 @@ describe("API authorization: tenant tokens are read-only and see their own tenan
     expect((await call("GET", "/tenants/no-such-tenant", "acme")).status).toBe(403);
   });
 
-  it.each(["runs", "pause", "resume", "check", "verify"])(
+  it.each(["runs", "pause", "resume", "check", "probe", "verify"])(
     "refuses POST /tenants/:id/%s with a tenant token, even on its own tenant",
     async (action) => {
       const { call, state } = apiUnderTest();
@@ -76,6 +76,7 @@ describe("API authorization: tenant tokens are read-only and see their own tenan
       expect(body.error.message).toMatch(/only an operator token/);
       expect(state.started).toEqual([]);
       expect(state.checked).toEqual([]);
+      expect(state.probed).toEqual([]);
       expect(state.verified).toEqual([]);
       expect(state.scheduleStates.get("acme-staging")).toBe("ENABLED");
     },

@@ -81,6 +81,32 @@ describe("POST /tenants/:id/check", () => {
   });
 });
 
+describe("POST /tenants/:id/probe", () => {
+  it("answers 200 with each check's status and detail, even when one fails: the report is the answer", async () => {
+    const { call, state } = apiUnderTest();
+
+    const { status, body } = await call("POST", "/tenants/acme-staging/probe");
+
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      tenantId: "acme-staging",
+      ok: false,
+      checks: [
+        { name: "siesa credentials", status: "ok", detail: "accepted" },
+        { name: "siesa item columns", status: "failed", detail: "API_v2_Items lacks f120_descripcion" },
+      ],
+    });
+    expect(state.probed).toEqual(["acme-staging"]);
+  });
+
+  it("answers 404 for an unknown tenant without probing anything", async () => {
+    const { call, state } = apiUnderTest();
+
+    expect((await call("POST", "/tenants/no-such-tenant/probe")).status).toBe(404);
+    expect(state.probed).toEqual([]);
+  });
+});
+
 describe("POST /tenants/:id/verify (the answers; the verify itself: test/api/verify-stack.test.ts)", () => {
   // biome-ignore lint/suspicious/noExplicitAny: tests read the JSON answer like a client would
   const json = async (response: Response): Promise<any> => response.json();

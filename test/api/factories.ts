@@ -60,6 +60,7 @@ export function fakeApi() {
   const runs: RunView[] = [];
   const started: { tenantId: string; trigger: string; approveDeactivationsOf?: string; item?: number }[] = [];
   const checked: string[] = [];
+  const probed: string[] = [];
   const verified: { tenantId: string; repair: boolean }[] = [];
   // Exceptions as the pipeline's store keeps them: one per record, paged by the store's own cursor.
   const exceptionStore = new MemoryRuns();
@@ -69,6 +70,7 @@ export function fakeApi() {
     runs,
     started,
     checked,
+    probed,
     verified,
     health: { "runs-table": "ok", "sync-requests-queue": "ok" } as Record<string, string>,
     nextRunId: "20250310T120000.000Z-bbbbbbbbbbbb",
@@ -188,6 +190,17 @@ export function fakeApi() {
           { name: "secrets", ok: true },
           { name: "siesa", ok: true },
           { name: "product", ok: false, reason: "kong-rfid refused the credentials" },
+        ],
+      };
+    },
+    probeTenant: async (tenantId) => {
+      probed.push(tenantId);
+      return {
+        tenantId,
+        ok: false,
+        checks: [
+          { name: "siesa credentials", status: "ok", detail: "accepted" },
+          { name: "siesa item columns", status: "failed", detail: "API_v2_Items lacks f120_descripcion" },
         ],
       };
     },

@@ -6,6 +6,7 @@ const COMMANDS = [
   ["start", "--items <n>"],
   ["sync", "--tenant <id>"],
   ["verify", "--repair"],
+  ["probe", "--tenant <id>"],
   ["token", "--operator"],
   ["tenants:check", "--dir <dir>"],
   ["plan", "--stack <staging|prod>"],

@@ -10,7 +10,7 @@ import { readJsonBody, VerifyBody } from "../common/validation.js";
 
 /**
  * Operator actions on a tenant: `POST /tenants/:id/pause`, `/resume` (its EventBridge schedule),
- * `/check` (connectivity with its secrets) and `/verify` (starts a run that reads the product back and
+ * `/check` (connectivity with its secrets), `/probe` (the contract probe, read-only) and `/verify` (starts a run that reads the product back and
  * compares it with the ledger, answering 202 with its id; `{"repair": true}` also starts a run that
  * rewrites what differs). Tenant tokens are read-only: 403.
  */
@@ -49,6 +49,15 @@ export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
       const tenant = await tenantFor(deps, principal, c.req.param());
       // 200 even when a check fails: the request succeeded and the report (ok + each check) is the answer.
       return c.json(await deps.checkTenant(tenant.id));
+    })
+    .post("/tenants/:id/probe", async (c) => {
+      const principal = c.get("principal");
+      assertOperator(principal, "probe a tenant's Siesa and product");
+      const tenant = await tenantFor(deps, principal, c.req.param());
+      const report = await deps.probeTenant(tenant.id);
+      if (!report) throw new ApiError(404, `tenant ${tenant.id} does not exist`, { tenantId: tenant.id });
+      // 200 even when a check fails, as /check: the report is the answer.
+      return c.json(report);
     })
     .post("/tenants/:id/verify", async (c) => {
       const principal = c.get("principal");

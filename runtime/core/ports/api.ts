@@ -1,5 +1,6 @@
 import type { Counts, RecordError } from "../domain/model.js";
 import type { CredentialSource, ScheduleControl, TenantDirectory } from "./pipeline.js";
+import type { ProbeReport } from "./probe.js";
 import type { RunRecord, RunTrigger } from "./records.js";
 
 /** Who a bearer token belongs to: an operator (every tenant, may act) or a read-only tenant scope. */
@@ -75,6 +76,11 @@ export interface ApiDependencies {
   checkTenant(
     tenantId: string,
   ): Promise<{ ok: boolean; checks: { name: string; ok: boolean; reason?: string }[] }>;
+  /**
+   * The contract probe (runtime/wiring/probe.ts): every assumption the sync makes about the tenant's
+   * Siesa and product, checked read-only with its secrets, one line each. Undefined: no such tenant.
+   */
+  probeTenant(tenantId: string): Promise<ProbeReport | undefined>;
   /** Reachability of each table and queue, for GET /health: name → "ok" or the reason. */
   health(): Promise<Record<string, string>>;
   now(): Date;

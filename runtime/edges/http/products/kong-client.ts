@@ -79,6 +79,30 @@ export class KongClient implements ProductClient, ProductReader {
     );
   }
 
+  /**
+   * The id of the SKU with this external id, as a write's lookup finds it (read-only: the contract
+   * probe, runtime/wiring/probe.ts); undefined when none is listed, the product's words when refused.
+   */
+  async findId(externalId: string, scope: ListScope): Promise<{ id?: string; refused?: string }> {
+    const payload = scope.customerId === undefined ? {} : { customer_id: scope.customerId };
+    const answer = await this.#find({ key: "probe", externalId, payload });
+    if (answer.kind === "found") return { id: answer.id };
+    return answer.kind === "refused" ? { refused: answer.reason } : {};
+  }
+
+  /** The first page of DRF's `search` for this text within the customer (read-only: the contract probe). */
+  async searchPage(text: string, scope: ListScope): Promise<ListedRecord[]> {
+    const query: Record<string, string> = { search: text, page_size: LOOKUP_PAGE_SIZE };
+    if (scope.customerId !== undefined) query.customer_id = scope.customerId;
+    const response = await this.#api.call("search skus", this.#skusUrl, { method: "GET", query });
+    if (!isSuccess(response.status)) throw this.#api.listRefused(response, "search skus");
+    return listedRecords(
+      SERVICE,
+      "search skus",
+      isRecord(response._data) ? response._data.results : undefined,
+    );
+  }
+
   patch(productId: string, record: ProductRecord): Promise<PatchResult> {
     return patchRecord({ update: (id, r) => this.#update(id, r) }, productId, record);
   }

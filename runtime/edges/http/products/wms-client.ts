@@ -87,6 +87,16 @@ export class WmsClient implements ProductClient, ProductReader {
     );
   }
 
+  /**
+   * The id of the product with this external id, as a write's lookup finds it (read-only: the
+   * contract probe, runtime/wiring/probe.ts); undefined when none is listed, the WMS's words when refused.
+   */
+  async findId(externalId: string, _scope: ListScope): Promise<{ id?: string; refused?: string }> {
+    const answer = await this.#find({ key: "probe", externalId, payload: {} });
+    if (answer.kind === "found") return { id: answer.id };
+    return answer.kind === "refused" ? { refused: answer.reason } : {};
+  }
+
   patch(productId: string, record: ProductRecord): Promise<PatchResult> {
     return patchRecord({ update: (id, r) => this.#update(id, r) }, productId, record);
   }

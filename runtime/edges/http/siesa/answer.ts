@@ -8,6 +8,14 @@ export interface SiesaPage {
   endOfData: boolean;
   /** Rows in the whole result, when the envelope says (`Datos`); `Table` does not. */
   total?: number;
+  /** Siesa's `Connekta-Rate-Limit-*` headers, when the answer carried them. */
+  rateLimit?: RateLimit;
+}
+
+export interface RateLimit {
+  limit?: string;
+  remaining?: string;
+  reset?: string;
 }
 
 /** What went wrong, for the caller to raise with its own context. */

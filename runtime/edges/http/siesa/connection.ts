@@ -4,7 +4,7 @@ import type { CallPolicy } from "../../../core/ports/call-policy.js";
 import type { SiesaCredentials } from "../../../core/ports/siesa.js";
 import { SiesaAuthError } from "../../../core/ports/siesa-errors.js";
 import { send } from "../policy.js";
-import { readAnswer, type SiesaPage } from "./answer.js";
+import { type RateLimit, readAnswer, type SiesaPage } from "./answer.js";
 import { encodeParametros } from "./parametros.js";
 
 export interface SiesaClientOptions {
@@ -88,7 +88,10 @@ export class SiesaConnection {
       throw new SiesaAuthError(tenantId);
     }
     const answer = readAnswer(response.status, response._data, size);
-    if (answer.kind === "page") return answer.page;
+    if (answer.kind === "page") {
+      const rateLimit = rateLimitOf(response.headers);
+      return rateLimit ? { ...answer.page, rateLimit } : answer.page;
+    }
     log.warn("external call failed", {
       api: "siesa",
       operation,
@@ -98,4 +101,14 @@ export class SiesaConnection {
     });
     throw new ExternalCallError("siesa", operation, response.status, answer.message, false);
   }
+}
+
+/** Siesa's published rate-limit headers, or undefined when none came. */
+function rateLimitOf(headers: Headers): RateLimit | undefined {
+  const rateLimit: RateLimit = {};
+  for (const part of ["limit", "remaining", "reset"] as const) {
+    const value = headers.get(`connekta-rate-limit-${part}`);
+    if (value !== null) rateLimit[part] = value;
+  }
+  return Object.keys(rateLimit).length > 0 ? rateLimit : undefined;
 }

@@ -1,0 +1,63 @@
+/**
+ * `npm run probe -- --tenant <id>`: the contract probe (runtime/wiring/probe.ts) against a tenant's
+ * Siesa and product, read-only, one line per check: the checklist before a tenant's first run.
+ * The tenant's sides are found as `npm run sync` finds them (a `local` tenant's sandboxes, the
+ * tenant's URLs or --siesa-url/--product-url, credentials from the environment).
+ * Exit status, as sync's: 0 every check ok (or skipped), 2 some check failed, 1 could not run.
+ */
+
+import { logger } from "../core/observability/logger.js";
+import { defaultPolicy } from "../core/ports/call-policy.js";
+import { dataDir } from "../wiring/local-state.js";
+import { type ProbeReport, probeTenant } from "../wiring/probe.js";
+import { runCommand } from "./args.js";
+import { CREDENTIAL_NOTES, openTenantSides, SIDE_OPTIONS, tenantNamed, wholeNumber } from "./tenant-sides.js";
+
+const spec = {
+  command: "npm run probe --",
+  name: "probe",
+  summary:
+    "Checks, read-only, every assumption the sync makes about a tenant's Siesa and product (credentials, columns, company, filter forms, paging, rate limit, login, list, lookup): one line per check.",
+  synopsis: "--tenant <id> [options]",
+  options: {
+    tenant: { type: "string", value: "id", help: "the tenant to probe (a file under tenants/)" },
+    json: { type: "boolean", help: "print the report as one JSON object instead of lines" },
+    ...SIDE_OPTIONS,
+  },
+  notes: [
+    ...CREDENTIAL_NOTES,
+    "nothing is written: only Siesa queries, the product's login, its list and its lookup",
+    "exit status: 0 every check ok or skipped, 2 some check failed (named), 1 could not run",
+  ],
+  examples: ["npm run probe -- --tenant demo", "npm run probe -- --tenant acme-prod --json"],
+} as const;
+
+const MARK = { ok: "ok     ", failed: "FAILED ", skipped: "skipped" } as const;
+
+function lines(report: ProbeReport): string {
+  const width = Math.max(...report.checks.map((check) => check.name.length));
+  const body = report.checks.map((c) => `${MARK[c.status]} ${c.name.padEnd(width)}  ${c.detail}`);
+  const failed = report.checks.filter((c) => c.status === "failed").map((c) => c.name);
+  const verdict = failed.length === 0 ? "every check ok" : `failed: ${failed.join(", ")}`;
+  return `probe ${report.tenantId}\n${body.join("\n")}\n${verdict}\n`;
+}
+
+runCommand(spec, async (values) => {
+  const tenant = await tenantNamed(values.tenant);
+  const items = wholeNumber("items", values.items);
+  const seed = wholeNumber("seed", values.seed);
+  logger.setLogLevel(values.verbose ? "WARN" : "SILENT");
+  const sides = await openTenantSides(tenant, dataDir(), { ...values, items, seed });
+  try {
+    const report = await probeTenant(sides.tenant, sides.credentials, {
+      // One quick retry of a 5xx or a timeout, so a host that does not answer says so soon; a 429
+      // is waited out (Siesa's example limit is 10 requests a minute).
+      policy: defaultPolicy({ retryAttempts: 1, timeoutMs: 10_000, maxDelayMs: 60_000, rateLimitRetries: 3 }),
+      log: logger,
+    });
+    process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : lines(report));
+    return report.ok ? 0 : 2;
+  } finally {
+    await sides.close();
+  }
+});

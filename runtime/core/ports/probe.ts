@@ -1,0 +1,17 @@
+/**
+ * The contract probe's report (runtime/wiring/probe.ts): one line per assumption the sync makes
+ * about a tenant's Siesa and product.
+ */
+export type ProbeStatus = "ok" | "failed" | "skipped";
+export interface ProbeCheck {
+  name: string;
+  status: ProbeStatus;
+  /** What was seen: the evidence for ok, the difference for failed, the reason for skipped. */
+  detail: string;
+}
+export interface ProbeReport {
+  tenantId: string;
+  /** No check failed (skipped ones do not count). */
+  ok: boolean;
+  checks: ProbeCheck[];
+}
