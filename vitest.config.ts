@@ -7,9 +7,10 @@ export default defineConfig({
     setupFiles: ["test/support/setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Vitest runs one fewer worker than there are cores: one on this 2-core machine. Most suites
-    // wait on child processes (dynalite, sandboxes, Chromium) and timers, so two keep both cores
-    // busy: `npm test` took 288 s instead of 424 s on 2026-12-02.
-    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // Worker threads start faster than forked processes, and one worker more than there are cores
+    // keeps them busy while suites wait on their child processes (dynalite, fauxqs, sandboxes,
+    // Chromium). Figures: docs/benchmarks.md ("the time of the tests").
+    pool: "threads",
+    maxWorkers: availableParallelism() + 1,
   },
 });
