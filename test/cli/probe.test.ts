@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { freePort } from "../../sandbox/free-port.js";
-import { runScript } from "../support/cli.js";
+import { runScript, withoutShellCredentials } from "../support/cli.js";
 
 /** `npm run probe` with only the credentials a test passes (never the developer's shell's). */
 const probe = (args: string[], env: Record<string, string> = {}) =>
-  runScript("probe", args, {
-    env: {
-      ...process.env,
-      SIESA_CONNI_KEY: "",
-      SIESA_CONNI_TOKEN: "",
-      PRODUCT_USERNAME: "",
-      PRODUCT_PASSWORD: "",
-      ...env,
-    },
-  });
+  runScript("probe", args, { env: withoutShellCredentials(env) });
 
 describe("npm run probe", () => {
   it("--json prints the report as one JSON object, exit 0 when no check fails (the demo's sandboxes)", async () => {

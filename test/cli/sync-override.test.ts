@@ -1,20 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
-import { runScript } from "../support/cli.js";
+import { runScript, withoutShellCredentials } from "../support/cli.js";
 
 /** `npm run sync` with only the credentials a test passes (never the developer's shell's). */
 const sync = (args: string[], env: Record<string, string> = {}) =>
-  runScript("sync", args, {
-    env: {
-      ...process.env,
-      SIESA_CONNI_KEY: "",
-      SIESA_CONNI_TOKEN: "",
-      PRODUCT_USERNAME: "",
-      PRODUCT_PASSWORD: "",
-      ...env,
-    },
-  });
+  runScript("sync", args, { env: withoutShellCredentials(env) });
 
 const lastJsonLine = (stdout: string) => JSON.parse(stdout.trim().split("\n").at(-1) as string);
 

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
-import { scriptCommand } from "../support/cli.js";
+import { scriptCommand, withoutShellCredentials } from "../support/cli.js";
 
 // `npm run sync` as an operator runs it: a child process, its stdout, stderr and exit status.
 
@@ -17,16 +17,7 @@ async function sync(args: string[], env: Record<string, string> = {}) {
   const dataDir = env.SIESA_INTEGRATION_DATA_DIR ?? (await mkdtemp(join(tmpdir(), "sync-cli-")));
   try {
     const { stdout, stderr } = await run(process.execPath, [...scriptCommand("sync"), ...args], {
-      // Credentials only from what the test passes, never from the developer's shell.
-      env: {
-        ...process.env,
-        SIESA_CONNI_KEY: "",
-        SIESA_CONNI_TOKEN: "",
-        PRODUCT_USERNAME: "",
-        PRODUCT_PASSWORD: "",
-        ...env,
-        SIESA_INTEGRATION_DATA_DIR: dataDir,
-      },
+      env: withoutShellCredentials({ ...env, SIESA_INTEGRATION_DATA_DIR: dataDir }),
       timeout: 60_000,
     });
     return { code: 0, stdout, stderr };

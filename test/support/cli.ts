@@ -36,6 +36,19 @@ export function isolatedEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Proces
   return { ...env, SIESA_INTEGRATION_DATA_DIR: mkdtempSync(join(tmpdir(), "siesa-integration-state-")) };
 }
 
+/** This process's environment without the credential variables the commands read, then `env`: a test's
+ * command gets only the credentials the test passes, never the developer's shell's. */
+export function withoutShellCredentials(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    SIESA_CONNI_KEY: "",
+    SIESA_CONNI_TOKEN: "",
+    PRODUCT_USERNAME: "",
+    PRODUCT_PASSWORD: "",
+    ...env,
+  };
+}
+
 /** Runs `npm run <script> -- <args>` to completion; resolves with its exit code and output. */
 export function runScript(
   script: string,
