@@ -273,15 +273,13 @@ describe("the deactivation pass under redelivery and death", () => {
     world.queues.sendLoads = async () => {
       throw new Error("SQS refused the batch");
     };
-    const pages = world.queues.queues.units;
     for (let i = 0; i < 3; i++) {
       expect(await deliver(world, "units")).toBe(1);
       world.clock.advance(3_600_000);
     }
-    pages.queue.receive(1); // the receive after the last one moves it to the DLQ
 
     // act
-    await world.handlers.settle(toEvent(pages.deadLetter.receive(10), pages.deadLetter.arn));
+    await settleDeadLettered(world);
 
     // assess
     const run = await world.store.runs.get(world.tenant.id, runId);
@@ -297,16 +295,15 @@ describe("the deactivation pass under redelivery and death", () => {
   it("a pass whose every delivery died before deciding is settled: nothing deactivated, and the run ends partial saying why", async () => {
     // prepare: every delivery of the pass dies (the function timed out)
     const { world, runId } = await awaitingPass();
-    const pages = world.queues.queues.units;
+    const units = world.queues.queues.units;
     for (let i = 0; i < 3; i++) {
       world.clock.advance(3_600_000);
-      expect(pages.queue.receive(1)).toHaveLength(1);
+      expect(units.queue.receive(1)).toHaveLength(1);
     }
     world.clock.advance(3_600_000);
-    pages.queue.receive(1); // the receive after the last one moves it to the DLQ
 
     // act
-    await world.handlers.settle(toEvent(pages.deadLetter.receive(10), pages.deadLetter.arn));
+    await settleDeadLettered(world);
 
     // assess
     const run = await world.store.runs.get(world.tenant.id, runId);
@@ -318,3 +315,10 @@ describe("the deactivation pass under redelivery and death", () => {
     expect(world.product.patches.size).toBe(0);
   });
 });
+
+/** The receive after the pass's last delivery moves it to the dead-letter queue; settle reads it there. */
+async function settleDeadLettered(world: StepWorld): Promise<void> {
+  const units = world.queues.queues.units;
+  units.queue.receive(1);
+  await world.handlers.settle(toEvent(units.deadLetter.receive(10), units.deadLetter.arn));
+}
