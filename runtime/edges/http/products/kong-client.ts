@@ -16,6 +16,7 @@ import { joinUrl, withTrailingSlash } from "./url.js";
 import {
   type CreateAnswer,
   type FindAnswer,
+  lookedUp,
   patchRecord,
   type UpdateAnswer,
   type WriteFlowOptions,
@@ -85,9 +86,7 @@ export class KongClient implements ProductClient, ProductReader {
    */
   async findId(externalId: string, scope: ListScope): Promise<{ id?: string; refused?: string }> {
     const payload = scope.customerId === undefined ? {} : { customer_id: scope.customerId };
-    const answer = await this.#find({ key: "probe", externalId, payload });
-    if (answer.kind === "found") return { id: answer.id };
-    return answer.kind === "refused" ? { refused: answer.reason } : {};
+    return lookedUp(await this.#find({ key: "probe", externalId, payload }));
   }
 
   /** The first page of DRF's `search` for this text within the customer (read-only: the contract probe). */

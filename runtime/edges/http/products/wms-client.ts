@@ -17,6 +17,7 @@ import { wmsMessage } from "./wms-errors.js";
 import {
   type CreateAnswer,
   type FindAnswer,
+  lookedUp,
   patchRecord,
   type UpdateAnswer,
   type WriteFlowOptions,
@@ -92,9 +93,7 @@ export class WmsClient implements ProductClient, ProductReader {
    * contract probe, runtime/wiring/probe.ts); undefined when none is listed, the WMS's words when refused.
    */
   async findId(externalId: string, _scope: ListScope): Promise<{ id?: string; refused?: string }> {
-    const answer = await this.#find({ key: "probe", externalId, payload: {} });
-    if (answer.kind === "found") return { id: answer.id };
-    return answer.kind === "refused" ? { refused: answer.reason } : {};
+    return lookedUp(await this.#find({ key: "probe", externalId, payload: {} }));
   }
 
   patch(productId: string, record: ProductRecord): Promise<PatchResult> {

@@ -8,6 +8,12 @@ export type UpdateAnswer = { kind: "updated"; id: string } | { kind: "gone" } | 
 export type FindAnswer = { kind: "found"; id: string } | { kind: "missing"; reason: string } | Refused;
 export type Refused = { kind: "refused"; reason: string };
 
+/** A lookup's answer as the contract probe reports it: the id found, the product's refusal, or neither. */
+export function lookedUp(answer: FindAnswer): { id?: string; refused?: string } {
+  if (answer.kind === "found") return { id: answer.id };
+  return answer.kind === "refused" ? { refused: answer.reason } : {};
+}
+
 /** The three wire operations a product client implements; `writeRecord` decides how to combine them. */
 export interface RecordApi {
   create(record: ProductRecord): Promise<CreateAnswer>;
