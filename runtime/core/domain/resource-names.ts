@@ -17,8 +17,11 @@ export const scheduleGroupName = (stack: string): string => resourceName(stack, 
 export const scheduleName = (stack: string, tenantId: string): string =>
   resourceName(stack, `sync-${tenantId}`);
 
-/** Secrets Manager: `siesa-integration/<tenantId>/siesa` and `siesa-integration/<tenantId>/<product>`. */
-export const secretName = (tenantId: string, system: "siesa" | ProductType): string =>
+/**
+ * Secrets Manager: `siesa-integration/<tenantId>/siesa`, `siesa-integration/<tenantId>/<product>` and,
+ * for a tenant with a webhook, `siesa-integration/<tenantId>/notify`.
+ */
+export const secretName = (tenantId: string, system: "siesa" | ProductType | "notify"): string =>
   `${PROJECT}/${tenantId}/${system}`;
 /** The API's hashed bearer tokens. */
 export const apiTokensSecretName = (stack: string): string => `${PROJECT}/${stack}/api-tokens`;

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import type { ProductType } from "./model.js";
+import { DEFAULT_PARTIAL_ABOVE, isEmailAddress, NOTIFY_KINDS, type NotifySettings } from "./notification.js";
 import { checkSchedule } from "./schedule.js";
 
 /**
@@ -55,6 +56,11 @@ export interface Tenant {
    * with why (reviewed in the pull request): without it, tenants:check refuses the overlap.
    */
   sharedWith?: Record<string, string>;
+  /**
+   * Who is told of what (docs/operations.md, "Notifications"): `emails` through the stack's SNS topic
+   * of the tenant, and/or `webhook: true` for the URL in the tenant's `notify` secret.
+   */
+  notify?: NotifySettings;
 }
 
 export const ENVIRONMENTS = ["staging", "production", "local"] as const;
@@ -173,6 +179,38 @@ const TenantObject = v.strictObject({
     v.record(
       v.string(),
       v.pipe(v.string(), v.minLength(10, "must say why the two tenants share it (at least 10 characters)")),
+    ),
+  ),
+  notify: v.optional(
+    v.pipe(
+      v.strictObject({
+        emails: v.optional(
+          v.array(
+            v.pipe(
+              v.string(),
+              v.check(isEmailAddress, (i) => `must be an email address ${got(i)}`),
+            ),
+          ),
+          [],
+        ),
+        webhook: v.optional(v.boolean(), false),
+        partialAbove: v.optional(
+          v.pipe(
+            v.number(),
+            v.minValue(0, (i) => `must be at least 0 ${got(i)}`),
+            v.maxValue(1, (i) => `must be at most 1 (a share: 0.05 is 5 %) ${got(i)}`),
+          ),
+          DEFAULT_PARTIAL_ABOVE,
+        ),
+        on: v.optional(
+          v.pipe(v.array(v.picklist(NOTIFY_KINDS)), v.nonEmpty("must name at least one event")),
+          () => [...NOTIFY_KINDS],
+        ),
+      }),
+      v.check(
+        (n) => n.emails.length > 0 || n.webhook,
+        "names nobody: list emails, or set webhook: true (its URL goes in the tenant's notify secret)",
+      ),
     ),
   ),
 });

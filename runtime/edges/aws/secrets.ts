@@ -4,9 +4,11 @@ import {
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import * as v from "valibot";
+import { webhookUrlProblem } from "../../core/domain/notification.js";
 import { secretName } from "../../core/domain/resource-names.js";
 import type { SecretKind } from "../../core/domain/secret-access.js";
 import type { Tenant } from "../../core/domain/tenant.js";
+import type { NotifySecretSource, WebhookTarget } from "../../core/ports/notifier.js";
 import { type CredentialSource, CredentialsError } from "../../core/ports/pipeline.js";
 import type { TenantCredentials } from "../../core/ports/tenant-clients.js";
 
@@ -22,10 +24,11 @@ import type { TenantCredentials } from "../../core/ports/tenant-clients.js";
 const text = v.pipe(v.string(), v.nonEmpty());
 const SiesaSecret = v.object({ conniKey: text, conniToken: text });
 const ProductSecret = v.object({ username: text, password: text });
+const NotifySecret = v.object({ webhookUrl: text, signingSecret: text });
 
 export const CREDENTIALS_CACHE_MS = 5 * 60_000;
 
-export class SecretsManagerCredentials implements CredentialSource {
+export class SecretsManagerCredentials implements CredentialSource, NotifySecretSource {
   private readonly cache = new Map<string, { value: Promise<unknown>; expiresAt: number }>();
 
   constructor(
@@ -44,6 +47,13 @@ export class SecretsManagerCredentials implements CredentialSource {
         : unread(["username", "password"], secretName(tenant.id, tenant.product.type)),
     ]);
     return { siesa, product };
+  }
+
+  /** `siesa-integration/<id>/notify`: `{"webhookUrl","signingSecret"}`, the URL checked as a tenant file's would be. */
+  async webhookOf(tenant: Tenant): Promise<WebhookTarget> {
+    const secretId = secretName(tenant.id, "notify");
+    const { webhookUrl, signingSecret } = await this.read(secretId, NotifySecret);
+    return webhookTarget(secretId, webhookUrl, signingSecret);
   }
 
   private async read<S extends v.GenericSchema>(secretId: string, schema: S): Promise<v.InferOutput<S>> {
@@ -98,6 +108,13 @@ export class SecretsManagerCredentials implements CredentialSource {
     }
     return result.output;
   }
+}
+
+/** A webhook target whose URL is refused with the secret and field named, never the URL itself. */
+export function webhookTarget(where: string, url: string, signingSecret: string): WebhookTarget {
+  const problem = webhookUrlProblem(url);
+  if (problem) throw new CredentialsError(`${where}: field webhookUrl ${problem}`);
+  return { url, signingSecret };
 }
 
 /** Credentials this function does not read: any use is a wiring bug, reported as such. */

@@ -1,0 +1,51 @@
+import type { NotificationEvent } from "../domain/notification.js";
+import type { Tenant } from "../domain/tenant.js";
+
+/**
+ * Raising and delivering notifications (docs/operations.md, "Notifications"). The steps raise events
+ * through a Notifier (the notifications queue in AWS and `npm start`); the notify worker delivers each
+ * to the tenant's email topic and webhook, once per event and channel.
+ */
+
+export interface Notifier {
+  /** Queues the events for delivery. Callers never let it fail or delay a run (raise-events.ts). */
+  notify(events: NotificationEvent[]): Promise<void>;
+}
+
+/** Where a tenant's webhook is and how its requests are signed: the tenant's `notify` secret. */
+export interface WebhookTarget {
+  url: string;
+  signingSecret: string;
+}
+
+export interface NotifySecretSource {
+  /** Throws CredentialsError naming the secret and field (never a value) when missing or malformed. */
+  webhookOf(tenant: Tenant): Promise<WebhookTarget>;
+}
+
+export type NotifyChannel = "email" | "webhook";
+
+/** Sends a tenant's email notification (its SNS topic in AWS; logged by `npm start`). */
+export interface EmailChannelPort {
+  send(tenantId: string, subject: string, text: string): Promise<void>;
+}
+
+/** What a webhook answered: only a 2xx is delivered. */
+export interface WebhookAnswer {
+  status: number;
+}
+
+export interface WebhookChannelPort {
+  post(url: string, body: string, headers: Record<string, string>): Promise<WebhookAnswer>;
+}
+
+/** Which channels of which events were delivered: one mark per event and channel, kept for weeks. */
+export interface NotificationMarks {
+  delivered(tenantId: string, eventId: string, channel: NotifyChannel): Promise<boolean>;
+  markDelivered(tenantId: string, eventId: string, channel: NotifyChannel): Promise<void>;
+}
+
+/** A webhook's answer that is not 2xx, or a request that got none: the delivery is tried again later. */
+export class DeliveryError extends Error {
+  override readonly name = "DeliveryError";
+}
