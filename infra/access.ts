@@ -1,7 +1,7 @@
 // Types only: the local stack and the test worlds read FUNCTION_ACCESS without loading Pulumi.
 import type * as pulumi from "@pulumi/pulumi";
-import { QUEUES, type QueueName } from "../runtime/core/domain/pipeline-config.js";
-import { PROJECT } from "../runtime/core/domain/resource-names.js";
+import { QUEUES, type QueueName, SETTLED_QUEUES } from "../runtime/core/domain/pipeline-config.js";
+import { notifyTopicName, PROJECT } from "../runtime/core/domain/resource-names.js";
 import { type FunctionName, SECRETS_READ, secretSystems } from "../runtime/core/domain/secret-access.js";
 import { LEASE_KEY_PREFIX } from "../runtime/edges/store/lease.js";
 import { TABLE_DEFINITIONS, type TableNames } from "../runtime/edges/store/tables.js";
@@ -19,9 +19,9 @@ type TableKind = keyof TableNames;
 /**
  * read: GetItem, BatchGetItem, Query, Scan. write: read plus PutItem, UpdateItem, DeleteItem,
  * BatchWriteItem, ConditionCheckItem. append: PutItem only (the audit log: entries are added, never
- * changed or removed).
+ * changed or removed). mark: GetItem and PutItem (notify's delivery marks in the runs table).
  */
-export type TableAccess = "read" | "write" | "append";
+export type TableAccess = "read" | "write" | "append" | "mark";
 
 export interface FunctionAccess {
   tables: Partial<Record<TableKind, TableAccess>>;
@@ -39,6 +39,8 @@ export interface FunctionAccess {
   apiTokens?: boolean;
   schedules?: boolean;
   health?: boolean;
+  /** notify only: publishes to the tenants' email topics (`siesa-integration-<stack>-notify-*`). */
+  notifyTopics?: boolean;
 }
 
 // Which tenant secrets each function reads is SECRETS_READ (runtime/core/domain/secret-access.ts), shared
@@ -49,21 +51,21 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
   dispatch: {
     tables: { tenants: "read", runs: "write", audit: "append" },
     leases: true,
-    sendsTo: ["units"],
+    sendsTo: ["units", "notifications"],
   },
   // Reads Siesa, splits units (pages), compares records with the ledger and sends the changed ones to
   // load (loads); may end the run, which releases the lease.
   extract: {
     tables: { tenants: "read", runs: "write", ledger: "read", audit: "append" },
     leases: true,
-    sendsTo: ["units", "loads"],
+    sendsTo: ["units", "loads", "notifications"],
   },
   // Writes to the product, stores record hashes (ledger); may end the run, or ask extract for the run's
   // deactivation pass (pages), which confirms absences with Siesa.
   load: {
     tables: { tenants: "read", runs: "write", ledger: "write", audit: "append" },
     leases: true,
-    sendsTo: ["units"],
+    sendsTo: ["units", "notifications"],
   },
   // The dead-letter queues' consumer and the sweeper: counts what died with a worker, ends expired
   // runs (releases their lease), recounts progress; reads the ledger to keep what was written; asks
@@ -71,7 +73,7 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
   settle: {
     tables: { tenants: "read", runs: "write", ledger: "read", audit: "append" },
     leases: true,
-    sendsTo: ["units"],
+    sendsTo: ["units", "notifications"],
     deadLetters: true,
   },
   // POST /tenants/:id/verify's run: reads the tenant's ledger and product, marks the entries to repair,
@@ -79,17 +81,26 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
   verify: {
     tables: { tenants: "read", runs: "write", ledger: "write", audit: "append" },
     leases: true,
-    sendsTo: ["syncRequests"],
+    sendsTo: ["syncRequests", "notifications"],
   },
   // Status and history, manual runs (lease + sync request), verify runs (lease + verify request),
   // pause/resume, connectivity checks, health. It never touches the ledger: the verify worker does.
   api: {
     tables: { tenants: "read", runs: "write", audit: "append" },
     leases: true,
-    sendsTo: ["syncRequests", "verifyRequests"],
+    sendsTo: ["syncRequests", "verifyRequests", "notifications"],
     apiTokens: true,
     schedules: true,
     health: true,
+  },
+  // Delivers what the others raise on the notifications queue (each function that can end a run sends
+  // to it): reads the tenant's file and webhook secret, marks each event's channels delivered (runs
+  // table, `<tenant>#notified` items) and publishes to the tenant's email topic.
+  notify: {
+    tables: { tenants: "read", runs: "mark" },
+    leases: false,
+    sendsTo: [],
+    notifyTopics: true,
   },
 };
 
@@ -106,6 +117,7 @@ export const TABLE_ACTIONS: Readonly<Record<TableAccess, string[]>> = {
   read: READ,
   write: WRITE,
   append: ["dynamodb:PutItem"],
+  mark: ["dynamodb:GetItem", "dynamodb:PutItem"],
 };
 /** What TenantLease does to a lease item besides reading it. */
 export const LEASE_ACTIONS = ["dynamodb:PutItem", "dynamodb:DeleteItem"];
@@ -145,6 +157,8 @@ export interface AccessResources {
   /** `arn:aws:scheduler:<region>:<account>:schedule/<this stack's group>/*` */
   schedulesArnPattern?: string;
   schedulerRoleArn?: pulumi.Input<string>;
+  /** `arn:aws:sns:<region>:<account>:siesa-integration-<stack>-notify-*`: every tenant's email topic. */
+  notifyTopicArnPattern?: string;
 }
 
 /** The statements of one function's role policy. */
@@ -167,7 +181,7 @@ export function statementsFor(fn: FunctionName, resources: AccessResources): Pol
       Resource: [resources.tableArn(kind)],
     });
     const indexes = resources.indexArns(kind);
-    if (level !== "append" && indexes.length > 0) {
+    if ((level === "read" || level === "write") && indexes.length > 0) {
       // Indexes are only queried (runs by id); writes go to the table.
       statements.push({
         Sid: `Query${capitalise(kind)}Indexes`,
@@ -203,7 +217,7 @@ export function statementsFor(fn: FunctionName, resources: AccessResources): Pol
       Sid: "ConsumeDeadLetterQueues",
       Effect: "Allow",
       Action: CONSUME,
-      Resource: (Object.keys(QUEUES) as QueueName[]).map((queue) => resources.deadLetterArn(queue)),
+      Resource: SETTLED_QUEUES.map((queue) => resources.deadLetterArn(queue)),
     });
   }
   if (access.sendsTo.length > 0) {
@@ -221,7 +235,7 @@ export function statementsFor(fn: FunctionName, resources: AccessResources): Pol
     // tag, set on each tenant's secrets, keeps staging functions away from production secrets in the
     // same account.
     statements.push({
-      Sid: kind === "siesa" ? "ReadSiesaSecrets" : "ReadProductSecrets",
+      Sid: `Read${capitalise(kind)}Secrets`,
       Effect: "Allow",
       Action: ["secretsmanager:GetSecretValue"],
       Resource: secretSystems(kind).map((system) => resources.tenantSecretArnPattern(system)),
@@ -258,6 +272,14 @@ export function statementsFor(fn: FunctionName, resources: AccessResources): Pol
       },
     );
   }
+  if (access.notifyTopics) {
+    statements.push({
+      Sid: "PublishToNotifyTopics",
+      Effect: "Allow",
+      Action: ["sns:Publish"],
+      Resource: [required(resources.notifyTopicArnPattern, fn, "notifyTopicArnPattern")],
+    });
+  }
   if (access.health) {
     // GET /health describes every table and queue of the stack.
     const tables = Object.keys(TABLE_DEFINITIONS) as TableKind[];
@@ -282,6 +304,10 @@ export function statementsFor(fn: FunctionName, resources: AccessResources): Pol
 /** Secrets Manager ARN pattern of one system's secret of every tenant (`siesa-integration/<tenant>/<system>`). */
 export const tenantSecretArnPattern = (region: string, accountId: string, system: string): string =>
   `arn:aws:secretsmanager:${region}:${accountId}:secret:${PROJECT}/*/${system}-??????`;
+
+/** The ARN of every tenant's email topic but the tenant id. */
+export const notifyTopicArnPrefix = (region: string, accountId: string, stack: string): string =>
+  `arn:aws:sns:${region}:${accountId}:${notifyTopicName(stack, "")}`;
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 

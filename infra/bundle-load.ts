@@ -19,6 +19,9 @@ export const STAND_IN_ENVIRONMENT: Readonly<Record<string, string>> = {
   [ENV.unitsQueueUrl]: "https://sqs.us-east-1.amazonaws.com/000000000000/units.fifo",
   [ENV.loadsQueueUrl]: "https://sqs.us-east-1.amazonaws.com/000000000000/loads",
   [ENV.verifyRequestsQueueUrl]: "https://sqs.us-east-1.amazonaws.com/000000000000/verify-requests",
+  [ENV.notificationsQueueUrl]: "https://sqs.us-east-1.amazonaws.com/000000000000/notifications",
+  [ENV.apiUrl]: "https://bundle-check.execute-api.us-east-1.amazonaws.com/bundle-check",
+  [ENV.notifyTopicArnPrefix]: "arn:aws:sns:us-east-1:000000000000:siesa-integration-bundle-check-notify-",
   [ENV.retryBaseSeconds]: "30",
 };
 

@@ -35,13 +35,17 @@ export default async function siesaIntegration(options: ProgramOptions = {}) {
   if ((options.code ?? "build") === "build") await buildBundles();
 
   const storage = new Storage("storage", context);
-  const pipeline = new Pipeline("pipeline", { storage, code: codeArchive }, context);
+  // notify's console links need the API's URL, and the API needs the pipeline's queues: notify gets
+  // the URL once the API exists.
+  const apiUrl = later<string>();
+  const pipeline = new Pipeline("pipeline", { storage, code: codeArchive, apiUrl: apiUrl.output }, context);
   const scheduling = new Scheduling(
     "scheduling",
     { syncRequests: pipeline.queues.syncRequests, sweeper: pipeline.workers.settle.function },
     context,
   );
   const api = new Api("api", { storage, pipeline, scheduling, code: codeArchive }, context);
+  apiUrl.resolve(api.url);
   const tenantResources = tenants.map(
     (tenant) => new TenantResources(`tenant-${tenant.id}`, { tenant, scheduling, storage }, context),
   );
@@ -69,4 +73,13 @@ export default async function siesaIntegration(options: ProgramOptions = {}) {
     scheduleGroup: scheduleGroupName(settings.stack),
     schedules: Object.fromEntries(tenantResources.map((t) => [t.tenantId, t.scheduleName])),
   };
+}
+
+/** An output whose value is given after the resources that read it are declared. */
+function later<T>(): { output: pulumi.Output<T>; resolve(value: pulumi.Output<T>): void } {
+  let resolve!: (value: pulumi.Output<T>) => void;
+  const value = new Promise<pulumi.Output<T>>((r) => {
+    resolve = r;
+  });
+  return { output: pulumi.output(value) as pulumi.Output<T>, resolve };
 }

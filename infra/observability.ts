@@ -238,6 +238,29 @@ export class Observability extends pulumi.ComponentResource {
       threshold: 0,
     });
 
+    // A notification that could not be delivered (its message is left in the notifications dead-letter
+    // queue), or not even raised (the run went on without it): the people it was for were not told.
+    alarm(
+      "notifications-undeliverable",
+      "A notification could not be delivered to a tenant's email topic or webhook after every retry (see the notifications dead-letter queue)",
+      {
+        namespace: NAMESPACE,
+        metricName: METRICS.notificationsUndeliverable,
+        dimensions: stackSeries(stack),
+        statistic: "Sum",
+        period: HEALTH_PERIOD_SECONDS,
+        threshold: 0,
+      },
+    );
+    alarm("notifications-not-raised", "A run ended but its notification could not be queued (see the logs)", {
+      namespace: NAMESPACE,
+      metricName: METRICS.notificationsNotRaised,
+      dimensions: stackSeries(stack),
+      statistic: "Sum",
+      period: HEALTH_PERIOD_SECONDS,
+      threshold: 0,
+    });
+
     for (const [queue, deadLetter] of Object.entries(args.deadLetterQueues)) {
       alarm(`${queue}-dead-letters`, `A message is waiting in the ${queue} dead-letter queue`, {
         namespace: "AWS/SQS",

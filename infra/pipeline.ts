@@ -6,13 +6,19 @@ import {
   QUEUES,
   type QueueName,
   type QueueSpec,
+  SETTLED_QUEUES,
   visibilityTimeoutSeconds,
   WORKERS,
   type WorkerName,
 } from "../runtime/core/domain/pipeline-config.js";
 import { ENV, QUEUE_URL_ENV } from "../runtime/core/domain/resource-names.js";
 import { METRIC_NAMESPACE } from "../runtime/core/observability/metric-names.js";
-import { type AccessResources, type FunctionName, tenantSecretArnPattern } from "./access.js";
+import {
+  type AccessResources,
+  type FunctionName,
+  notifyTopicArnPrefix,
+  tenantSecretArnPattern,
+} from "./access.js";
 import { STACK_TAG, type StackContext, TENANT_TAG, tablePrefix } from "./context.js";
 import { ServiceFunction } from "./function.js";
 import type { Storage } from "./storage.js";
@@ -44,7 +50,12 @@ export class Pipeline extends pulumi.ComponentResource {
 
   constructor(
     name: string,
-    args: { storage: Storage; code: CodeSource },
+    args: {
+      storage: Storage;
+      code: CodeSource;
+      /** The API's URL, for the console links of notify's messages (the API is created after the pipeline). */
+      apiUrl: pulumi.Input<string>;
+    },
     context: StackContext,
     opts?: pulumi.ComponentResourceOptions,
   ) {
@@ -73,7 +84,18 @@ export class Pipeline extends pulumi.ComponentResource {
           fn: worker,
           spec,
           code: args.code(worker),
-          environment: this.environment,
+          environment:
+            worker === "notify"
+              ? {
+                  ...this.environment,
+                  [ENV.apiUrl]: args.apiUrl,
+                  [ENV.notifyTopicArnPrefix]: notifyTopicArnPrefix(
+                    settings.region,
+                    settings.accountId,
+                    settings.stack,
+                  ),
+                }
+              : this.environment,
           access: accessResources(context, args.storage, queues),
         },
         context,
@@ -102,8 +124,9 @@ export class Pipeline extends pulumi.ComponentResource {
       );
     }
 
-    // What lands in a dead-letter queue is counted by settle, so every run finishes.
-    for (const [key] of entries(QUEUES)) {
+    // What lands in a dead-letter queue is counted by settle, so every run finishes; undeliverable
+    // notifications stay in theirs for an operator (alarmed).
+    for (const key of SETTLED_QUEUES) {
       new aws.lambda.EventSourceMapping(
         `${name}/${key}-dlq-to-settle`,
         {
@@ -128,7 +151,8 @@ export class Pipeline extends pulumi.ComponentResource {
       {
         name: context.name(deadLetterSuffix(spec)),
         ...fifo,
-        // settle consumes it (it counts what its messages left uncounted): 6× settle's timeout, as for the others.
+        // settle consumes it (it counts what its messages left uncounted): 6× settle's timeout, as for the
+        // others (the notifications' is read by an operator).
         visibilityTimeoutSeconds: 6 * WORKERS.settle.timeoutSeconds,
         // The longest SQS allows: time to look at what failed and redrive it.
         messageRetentionSeconds: 14 * DAY_SECONDS,
@@ -171,6 +195,7 @@ export function accessResources(
     queueArn: (queue) => queues[queue].queue.arn,
     deadLetterArn: (queue) => queues[queue].deadLetter.arn,
     tenantSecretArnPattern: (system) => tenantSecretArnPattern(settings.region, settings.accountId, system),
+    notifyTopicArnPattern: `${notifyTopicArnPrefix(settings.region, settings.accountId, settings.stack)}*`,
     stackTagKey: STACK_TAG,
     tenantTagKey: TENANT_TAG,
   };

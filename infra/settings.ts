@@ -1,5 +1,10 @@
 import * as v from "valibot";
-import { DEAD_LETTER_MAPPING, QUEUES, type QueueName } from "../runtime/core/domain/pipeline-config.js";
+import {
+  DEAD_LETTER_MAPPING,
+  QUEUES,
+  type QueueName,
+  SETTLED_QUEUES,
+} from "../runtime/core/domain/pipeline-config.js";
 import type { FunctionName } from "../runtime/core/domain/secret-access.js";
 import type { TenantEnvironment } from "../runtime/core/domain/tenant.js";
 
@@ -97,7 +102,7 @@ const workerConcurrency = (queue: QueueName) => {
 };
 
 /** settle reads every dead-letter queue, each at most DEAD_LETTER_MAPPING.maximumConcurrency at once, and sweeps. */
-const DEAD_LETTER_QUEUES = Object.keys(QUEUES).length;
+const DEAD_LETTER_QUEUES = SETTLED_QUEUES.length;
 const SETTLE_MINIMUM = DEAD_LETTER_QUEUES * DEAD_LETTER_MAPPING.maximumConcurrency + 1;
 
 const ProjectConfig = v.object({
@@ -138,6 +143,7 @@ const ProjectConfig = v.object({
       extract: workerConcurrency("units"),
       load: workerConcurrency("loads"),
       verify: workerConcurrency("verifyRequests"),
+      notify: workerConcurrency("notifications"),
       settle: v.pipe(
         positiveInteger(900),
         v.minValue(
@@ -146,7 +152,7 @@ const ProjectConfig = v.object({
         ),
       ),
     },
-    "must be an object with api, dispatch, extract, load, settle and verify",
+    "must be an object with api, dispatch, extract, load, settle, verify and notify",
   ),
   dataProtection: v.boolean("must be true or false"),
   apiThrottle: v.strictObject(

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { scheduleName, secretName } from "../runtime/core/domain/resource-names.js";
+import { notifyTopicName, scheduleName, secretName } from "../runtime/core/domain/resource-names.js";
 import type { Tenant } from "../runtime/core/domain/tenant.js";
 import type { SyncRequest } from "../runtime/core/ports/messages.js";
 import { TABLE_DEFINITIONS } from "../runtime/edges/store/tables.js";
@@ -14,8 +14,9 @@ import { tenantItem } from "./tenant-item.js";
 export const SCHEDULE_RETRY = { maximumEventAgeInSeconds: 15 * 60, maximumRetryAttempts: 3 } as const;
 
 /** The JSON shape an operator puts in each secret (docs/integrations/); keys only, never values. */
-export const SECRET_SHAPES: Readonly<Record<"siesa" | Tenant["product"]["type"], string>> = {
+export const SECRET_SHAPES: Readonly<Record<"siesa" | Tenant["product"]["type"] | "notify", string>> = {
   siesa: '{"conniKey":"…","conniToken":"…"}',
+  notify: '{"webhookUrl":"https://…","signingSecret":"…"}',
   "kong-rfid": '{"username":"…","password":"…"}',
   wms: '{"username":"…","password":"…"}',
 };
@@ -28,7 +29,11 @@ export const SECRET_SHAPES: Readonly<Record<"siesa" | Tenant["product"]["type"],
  */
 export class TenantResources extends pulumi.ComponentResource {
   readonly schedule: aws.scheduler.Schedule;
-  readonly secrets: Readonly<Record<"siesa" | "product", aws.secretsmanager.Secret>>;
+  readonly secrets: Readonly<Record<"siesa" | "product", aws.secretsmanager.Secret>> & {
+    notify?: aws.secretsmanager.Secret;
+  };
+  /** The email topic of a tenant whose notify lists emails. */
+  readonly notifyTopic?: aws.sns.Topic;
   readonly scheduleName: string;
   readonly tenantId: string;
 
@@ -71,7 +76,7 @@ export class TenantResources extends pulumi.ComponentResource {
       { parent: this, ignoreChanges: ["state"] },
     );
 
-    const secret = (system: "siesa" | Tenant["product"]["type"], purpose: string) =>
+    const secret = (system: "siesa" | Tenant["product"]["type"] | "notify", purpose: string) =>
       new aws.secretsmanager.Secret(
         `${name}/${system}-secret`,
         {
@@ -85,7 +90,32 @@ export class TenantResources extends pulumi.ComponentResource {
     this.secrets = {
       siesa: secret("siesa", "Siesa Connekta credentials"),
       product: secret(tenant.product.type, `${tenant.product.type} credentials`),
+      ...(tenant.notify?.webhook ? { notify: secret("notify", "Notification webhook") } : {}),
     };
+
+    // notify.emails, each subscribed to the tenant's topic: AWS mails each address a confirmation
+    // link, and nothing reaches it until it is followed (docs/operations.md, "Notifications").
+    const emails = tenant.notify?.emails ?? [];
+    if (emails.length > 0) {
+      const topic = new aws.sns.Topic(
+        `${name}/notify-topic`,
+        {
+          name: notifyTopicName(settings.stack, tenant.id),
+          displayName: `siesa-integration ${tenant.id}`,
+          kmsMasterKeyId: "alias/aws/sns",
+          tags,
+        },
+        { parent: this },
+      );
+      for (const email of emails) {
+        new aws.sns.TopicSubscription(
+          `${name}/notify-${email}`,
+          { topic: topic.arn, protocol: "email", endpoint: email },
+          { parent: this },
+        );
+      }
+      this.notifyTopic = topic;
+    }
 
     new aws.dynamodb.TableItem(
       `${name}/config`,

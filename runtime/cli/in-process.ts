@@ -10,6 +10,7 @@ import {
   DEAD_LETTER_MAPPING,
   QUEUES,
   type QueueName,
+  SETTLED_QUEUES,
   type WorkerName,
 } from "../core/domain/pipeline-config.js";
 import { countsOf } from "../core/domain/run-status.js";
@@ -161,7 +162,8 @@ async function runOn(sqs: LocalSqs, options: InProcessRunOptions): Promise<RunSu
   // extraction waits while enough are waiting to keep the product busy (memory stays flat at any
   // catalogue size).
   const holdWhile = async () => (await messagesOn(sqs.client, urls.loads)) > MAX_WAITING_CHUNKS;
-  const pollers: Poller[] = (Object.keys(QUEUES) as QueueName[]).flatMap((name) => [
+  // No notifier here, so nothing reaches the notifications queue: only the run's own queues are polled.
+  const pollers: Poller[] = SETTLED_QUEUES.flatMap((name) => [
     startPoller({
       sqs: sqs.client,
       queueUrl: sqs.queues[name].url,

@@ -13,10 +13,12 @@ import { readFile } from "node:fs/promises";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { createApp } from "../api/app.js";
+import { DEFAULT_PARTIAL_ABOVE, NOTIFY_KINDS } from "../core/domain/notification.js";
 import {
   DEAD_LETTER_MAPPING,
   QUEUES,
   type QueueName,
+  SETTLED_QUEUES,
   SWEEP_EVERY_MINUTES,
   type WorkerName,
 } from "../core/domain/pipeline-config.js";
@@ -25,10 +27,14 @@ import { type Log, logger } from "../core/observability/logger.js";
 import type { TokenVerifier } from "../core/ports/api.js";
 import { type CallPolicy, defaultPolicy } from "../core/ports/call-policy.js";
 import type { QueueHandler, WorkerDependencies } from "../core/ports/dependencies.js";
+import type { WebhookTarget } from "../core/ports/notifier.js";
 import type { TenantCredentials } from "../core/ports/tenant-clients.js";
+import { SqsNotifier } from "../edges/aws/notifications.js";
 import { SqsPipelineQueues, SqsRedeliveryControl } from "../edges/aws/sqs.js";
 import { createTokenVerifier, loadTokensFromEnv, newToken, tokenEntry } from "../edges/aws/tokens.js";
+import { fetchWebhook } from "../edges/http/webhook.js";
 import { serveLocally } from "../edges/local/http.js";
+import { loggedEmail } from "../edges/local/logged-email.js";
 import { loggedMetrics } from "../edges/local/metrics.js";
 import { type Poller, startPoller } from "../edges/local/poller.js";
 import { processLease } from "../edges/local/process-lease.js";
@@ -36,9 +42,10 @@ import { LocalScheduler } from "../edges/local/scheduler.js";
 import { type LocalSqs, startLocalSqs } from "../edges/local/sqs.js";
 import { localTenantDirectory, withSandboxUrls } from "../edges/local/tenants.js";
 import { dynamoPipelineStore } from "../edges/store/dynamo.js";
+import { DynamoNotificationMarks } from "../edges/store/notification-marks.js";
 import { createApiDependencies } from "../wiring/api-dependencies.js";
 import { clientsFor } from "../wiring/compose.js";
-import { credentialsOf } from "../wiring/local-credentials.js";
+import { credentialsOf, localWebhook } from "../wiring/local-credentials.js";
 import { dynamoDir, sandboxDir } from "../wiring/local-state.js";
 import { openStore, type Store } from "../wiring/local-store.js";
 import { roleScope } from "../wiring/role-scope.js";
@@ -88,6 +95,11 @@ export interface LocalStackOptions {
    * so the stack's behaviour under SQS's at-least-once delivery can be shown with the real handlers.
    */
   wrapHandlers?: (worker: WorkerName, handler: QueueHandler) => QueueHandler;
+  /**
+   * A webhook every local tenant notifies (`npm start`: SIESA_INTEGRATION_WEBHOOK_URL and _SECRET),
+   * POSTed to for real; without it, only what the tenant files' notify asks (email is logged).
+   */
+  webhook?: WebhookTarget;
 }
 
 export interface LocalStack {
@@ -122,7 +134,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
-    const fileTenants = options.tenants ?? (await loadTenants()).forEnvironment("local");
+    const fileTenants = (options.tenants ?? (await loadTenants()).forEnvironment("local")).map((tenant) =>
+      options.webhook ? withWebhook(tenant) : tenant,
+    );
+    // Checked before anything starts: a bad URL stops `npm start` naming the variable.
+    const webhooks = localWebhook(options.webhook);
     if (fileTenants.length === 0)
       throw new Error('local stack: no tenant with environment "local" in tenants/');
 
@@ -174,6 +190,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       retryBaseSeconds: options.retryBaseSeconds ?? 1,
       now: () => new Date(),
       processLease: processLease(),
+      notifier: new SqsNotifier(sqs.client, urls.notifications),
     };
     // Each function gets only what its role grants in AWS, so a step that needs more fails here too.
     const asRole = roleScope(log);
@@ -181,11 +198,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const sweep = createSweeper(asRole("settle", workerDeps));
     await sweep();
 
-    const real = createWorkerHandlers((worker) => asRole(worker, workerDeps));
+    let apiUrl: string | undefined;
+    const real = createWorkerHandlers((worker) => asRole(worker, workerDeps), {
+      tenants: workerDeps.tenants,
+      secrets: webhooks,
+      marks: new DynamoNotificationMarks(store.doc, store.names.runs),
+      email: loggedEmail(log),
+      webhook: fetchWebhook(),
+      apiUrl: () => apiUrl,
+      log,
+      metrics: workerDeps.metrics,
+      redelivery: workerDeps.redelivery,
+      retryBaseSeconds: workerDeps.retryBaseSeconds,
+      now: workerDeps.now,
+    });
     const wrap = options.wrapHandlers ?? ((_worker: WorkerName, handler: QueueHandler) => handler);
     const handlers = {} as Record<WorkerName, QueueHandler>;
     for (const worker of Object.keys(real) as WorkerName[]) handlers[worker] = wrap(worker, real[worker]);
-    const pollers: Poller[] = (Object.keys(QUEUES) as QueueName[]).flatMap((name) => [
+    const pollers: Poller[] = (Object.keys(QUEUES) as QueueName[]).map((name) =>
       startPoller({
         sqs: sqs.client,
         queueUrl: sqs.queues[name].url,
@@ -194,16 +224,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         handler: handlers[QUEUES[name].consumer],
         log,
       }),
-      // What lands in a dead-letter queue is counted by settle, as in AWS.
-      startPoller({
-        sqs: sqs.client,
-        queueUrl: sqs.queues[name].deadLetter.url,
-        queueArn: sqs.queues[name].deadLetter.arn,
-        mapping: DEAD_LETTER_MAPPING,
-        handler: handlers.settle,
-        log,
-      }),
-    ]);
+    );
+    // What lands in a dead-letter queue is counted by settle, as in AWS; the notifications' stay.
+    pollers.push(
+      ...SETTLED_QUEUES.map((name) =>
+        startPoller({
+          sqs: sqs.client,
+          queueUrl: sqs.queues[name].deadLetter.url,
+          queueArn: sqs.queues[name].deadLetter.arn,
+          mapping: DEAD_LETTER_MAPPING,
+          handler: handlers.settle,
+          log,
+        }),
+      ),
+    );
     closers.push({
       name: "pollers",
       close: async () => {
@@ -239,6 +273,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       probes: reachabilityProbes(store, sqs),
     });
     const server = await serveLocally(createApp(api, { log }).fetch, options.port ?? 0);
+    apiUrl = server.url;
     closers.push({ name: "API server", close: server.close });
 
     return {
@@ -255,6 +290,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await closeAll();
     throw error;
   }
+}
+
+/** A local tenant that notifies the webhook `npm start` was given, besides what its file says. */
+function withWebhook(tenant: Tenant): Tenant {
+  const notify = tenant.notify ?? {
+    emails: [],
+    webhook: true,
+    partialAbove: DEFAULT_PARTIAL_ABOVE,
+    on: [...NOTIFY_KINDS],
+  };
+  return { ...tenant, notify: { ...notify, webhook: true } };
 }
 
 /** GET /health's checks: every table and queue answers. */

@@ -9,6 +9,7 @@ import { logger } from "../core/observability/logger.js";
 import { withoutSdkLogger } from "../core/observability/sdk-logger.js";
 import type { RunDependencies } from "../core/ports/dependencies.js";
 import { powertoolsMetrics } from "../edges/aws/metrics.js";
+import { SqsNotifier } from "../edges/aws/notifications.js";
 import { SecretsManagerCredentials } from "../edges/aws/secrets.js";
 import { type PipelineQueueUrls, SqsPipelineQueues, SqsRedeliveryControl } from "../edges/aws/sqs.js";
 import { DynamoTenantDirectory } from "../edges/aws/tenants-table.js";
@@ -53,13 +54,15 @@ export function awsRunDependencies(env: NodeJS.ProcessEnv = process.env): RunDep
     marshallOptions: { removeUndefinedValues: true },
   });
   const sqs = withoutSdkLogger(new SQSClient({}));
+  const urls = queueUrls(env);
   return {
     tenants: new DynamoTenantDirectory(doc, names.tenants),
     credentials: new SecretsManagerCredentials(new SecretsManagerClient({}), {
       reads: SECRETS_READ[functionName(env)],
     }),
-    queues: new SqsPipelineQueues(sqs, queueUrls(env)),
+    queues: new SqsPipelineQueues(sqs, urls),
     redelivery: new SqsRedeliveryControl(sqs),
+    notifier: new SqsNotifier(sqs, urls.notifications),
     ...dynamoPipelineStore(doc, names),
     log: logger,
     metrics: powertoolsMetrics(stack),

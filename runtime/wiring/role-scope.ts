@@ -134,6 +134,7 @@ export function scopeToRole<D extends ScopableDependencies>(
     sendDeactivationPass: (pass, concurrency) =>
       sending("sendDeactivationPass", () => deps.queues.sendDeactivationPass(pass, concurrency)),
   };
+  const notifier = deps.notifier;
   const secrets = SECRETS_READ[fn];
 
   const scoped: D = {
@@ -145,6 +146,17 @@ export function scopeToRole<D extends ScopableDependencies>(
     tenants: table<TenantDirectory>("tenants", TENANTS)(deps.tenants),
     lease,
     queues,
+    ...(notifier
+      ? {
+          notifier: {
+            notify: (events) => {
+              if (!access.sendsTo.includes("notifications"))
+                deny("sqs:SendMessage", `queue ${QUEUES.notifications.suffix}`);
+              return notifier.notify(events);
+            },
+          },
+        }
+      : {}),
     redelivery: {
       retryLater: (queueArn, receiptHandle, delaySeconds) => {
         if (!consumes(fn, access, queueArn)) deny("sqs:ChangeMessageVisibility", `queue ${queueArn}`);
@@ -223,7 +235,7 @@ function consumes(fn: FunctionName, access: FunctionAccess, queueArn: string): b
   const name = queueArn.slice(queueArn.lastIndexOf(":") + 1);
   return (Object.keys(QUEUES) as QueueName[]).some((queue) => {
     const spec = QUEUES[queue];
-    if (name.endsWith(deadLetterSuffix(spec))) return access.deadLetters === true;
+    if (name.endsWith(deadLetterSuffix(spec))) return access.deadLetters === true && !spec.keepDeadLetters;
     return name.endsWith(spec.suffix) && spec.consumer === fn;
   });
 }

@@ -6,6 +6,7 @@ import {
   SyncRequestSchema,
   VerifyRequestSchema,
 } from "../core/ports/messages.js";
+import type { NotifyDependencies } from "../core/ports/notifier.js";
 import { createPipelineContext } from "../core/steps/context.js";
 import { deactivationStep } from "../core/steps/deactivate.js";
 import { dispatchRun } from "../core/steps/dispatch-run.js";
@@ -14,6 +15,7 @@ import { loadChunk } from "../core/steps/load-chunk.js";
 import { returnByOf } from "../core/steps/run-end.js";
 import { sweep } from "../core/steps/settle.js";
 import { verifyRun } from "../core/verify/verify-run.js";
+import { createNotifyHandler, undeliverable } from "./notify-worker.js";
 import { settleWorker } from "./settle-worker.js";
 import { sqsWorker } from "./sqs-worker.js";
 
@@ -29,10 +31,12 @@ export function createSweeper(
  * The pipeline workers, each a thin SQS handler over one pipeline step; `settle` reads the DLQs,
  * `verify` runs the verify runs the API queues. `deps` is one bag for all (a Lambda, which is one
  * function), or each function's own (the local stack and the tests give each only what its role
- * grants: runtime/wiring/role-scope.ts).
+ * grants: runtime/wiring/role-scope.ts). `notify` has dependencies of its own (no Siesa, no product):
+ * without them (a run in one process, a test), its handler fails whatever reaches it.
  */
 export function createWorkerHandlers(
   deps: WorkerDependencies | ((worker: WorkerName) => WorkerDependencies),
+  notify?: NotifyDependencies,
 ): Record<WorkerName, QueueHandler> {
   const depsOf = typeof deps === "function" ? deps : () => deps;
   const dispatch = createPipelineContext(depsOf("dispatch"));
@@ -40,6 +44,7 @@ export function createWorkerHandlers(
   const load = createPipelineContext(depsOf("load"));
   const verify = createPipelineContext(depsOf("verify"));
   return {
+    notify: notify ? createNotifyHandler(notify) : undeliverable,
     settle: settleWorker(createPipelineContext(depsOf("settle"))),
     dispatch: sqsWorker(dispatch, {
       queue: "syncRequests",

@@ -157,13 +157,14 @@ describe("each function reads only its own kind of secret (runtime/core/domain/s
       SIESA_INTEGRATION_UNITS_URL: "https://sqs/1/b",
       SIESA_INTEGRATION_LOADS_URL: "https://sqs/1/c",
       SIESA_INTEGRATION_VERIFY_REQUESTS_URL: "https://sqs/1/d",
+      SIESA_INTEGRATION_NOTIFICATIONS_URL: "https://sqs/1/e",
     };
 
     expect(() => awsWorkerDependencies(env)).toThrow(
       "environment variable SIESA_INTEGRATION_FUNCTION is not set (the Pulumi program sets it)",
     );
     expect(() => awsWorkerDependencies({ ...env, SIESA_INTEGRATION_FUNCTION: "everything" })).toThrow(
-      "environment variable SIESA_INTEGRATION_FUNCTION is everything: expected one of dispatch, settle, extract, load, verify, api",
+      "environment variable SIESA_INTEGRATION_FUNCTION is everything: expected one of dispatch, settle, extract, load, verify, api, notify",
     );
     expect(() => awsWorkerDependencies({ ...env, SIESA_INTEGRATION_FUNCTION: "extract" })).not.toThrow();
   });

@@ -41,6 +41,7 @@ describe("the reviewed access list", () => {
       "dispatch",
       "extract",
       "load",
+      "notify",
       "scheduler",
       "settle",
       "verify",

@@ -47,7 +47,15 @@ describe("Lambda bundles", () => {
 
   it("every function the stack deploys has a bundle target named after it", () => {
     expect(functionTargets().map((t) => t.name)).toEqual(FUNCTION_NAMES);
-    expect([...FUNCTION_NAMES].sort()).toEqual(["api", "dispatch", "extract", "load", "settle", "verify"]);
+    expect([...FUNCTION_NAMES].sort()).toEqual([
+      "api",
+      "dispatch",
+      "extract",
+      "load",
+      "notify",
+      "settle",
+      "verify",
+    ]);
   });
 
   // The real entries: a few seconds for the four.
@@ -62,6 +70,7 @@ describe("Lambda bundles", () => {
       "dispatch",
       "extract",
       "load",
+      "notify",
       "settle",
       "verify",
     ]);

@@ -80,6 +80,9 @@ describe("alarms and dashboard read the series the workers emit", () => {
       sink.count(METRICS.tokenListReloadFailed, 1, {});
       // runtime/workers/settle-worker.ts, per dead-lettered message.
       sink.count(METRICS.deadLettered, 1, { [DIMENSIONS.queue]: "loads" });
+      // runtime/core/steps/raise-events.ts and deliver-notification.ts.
+      sink.count(METRICS.notificationsNotRaised, 1, tenant);
+      sink.count(METRICS.notificationsUndeliverable, 1, { ...tenant, [DIMENSIONS.channel]: "webhook" });
     });
     emitted = new Set(series.map(key));
     emittedShapes = new Set(series.map((s) => `${s.metric} ${Object.keys(s.dimensions).sort().join(",")}`));
@@ -104,6 +107,8 @@ describe("alarms and dashboard read the series the workers emit", () => {
         METRICS.apiErrors,
         METRICS.deadLettered,
         METRICS.deactivationsHeld,
+        METRICS.notificationsNotRaised,
+        METRICS.notificationsUndeliverable,
         METRICS.runDrift,
         METRICS.runDuration,
         METRICS.runFailed,

@@ -101,6 +101,7 @@ describe("stack configuration is validated before anything is declared", () => {
         load: 20,
         settle: 9,
         verify: 2,
+        notify: 2,
       }),
     });
 

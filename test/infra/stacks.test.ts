@@ -45,11 +45,11 @@ describe("each stack deploys the whole system for its own environment", () => {
       dashboards: count(T.dashboard),
     }).toEqual({
       tables: 4,
-      queues: 8, // four queues, four dead-letter queues
-      functions: 6, // dispatch, extract, load, settle, verify, api
-      logGroups: 7, // one per function, plus the API's access log
-      roles: 7, // one per function, plus the scheduler's
-      eventSourceMappings: 8, // each queue to its worker, each dead-letter queue to settle
+      queues: 10, // five queues, five dead-letter queues
+      functions: 7, // dispatch, extract, load, settle, verify, notify, api
+      logGroups: 8, // one per function, plus the API's access log
+      roles: 8, // one per function, plus the scheduler's
+      eventSourceMappings: 9, // each queue to its worker, each dead-letter queue but the notifications' to settle
       schedules: 2, // the tenant's, and the sweeper's
 
       secrets: 3, // the tenant's two, plus the API's token list

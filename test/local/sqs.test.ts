@@ -51,6 +51,7 @@ const queues = () =>
     units: sqs.queues.units.url,
     loads: sqs.queues.loads.url,
     verifyRequests: sqs.queues.verifyRequests.url,
+    notifications: sqs.queues.notifications.url,
   });
 
 async function receiveOne(url: string) {

@@ -295,6 +295,7 @@ function failingOnDenial(
     load: failing(handlers.load),
     settle: failing(handlers.settle),
     verify: failing(handlers.verify),
+    notify: failing(handlers.notify),
   };
 }
 

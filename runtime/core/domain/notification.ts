@@ -148,3 +148,10 @@ export function lateEvent(
     at: at.toISOString(),
   };
 }
+
+/** The headers of a webhook request (docs/operations.md shows a receiver's check). */
+export const WEBHOOK_HEADERS = {
+  event: "X-Siesa-Integration-Event",
+  timestamp: "X-Siesa-Integration-Timestamp",
+  signature: "X-Siesa-Integration-Signature",
+} as const;

@@ -5,10 +5,11 @@
  *
  *   sync-requests ─► dispatch ─► units (FIFO) ─► extract ─► loads ─► load ─► product API
  *   verify-requests ─► verify ─► product API (read back; with repair, a sync request)
+ *   notifications ─► notify ─► a tenant's email topic and webhook (raised where runs end, and by the sweeper)
  */
 
-export type WorkerName = "dispatch" | "extract" | "load" | "settle" | "verify";
-export type QueueName = "syncRequests" | "units" | "loads" | "verifyRequests";
+export type WorkerName = "dispatch" | "extract" | "load" | "settle" | "verify" | "notify";
+export type QueueName = "syncRequests" | "units" | "loads" | "verifyRequests" | "notifications";
 
 export interface WorkerSpec {
   /** Lambda entry file, relative to the repository root; it exports `handler`. */
@@ -33,6 +34,11 @@ export interface QueueSpec {
   batchSize: number;
   maximumBatchingWindowSeconds: number;
   maximumConcurrency: number;
+  /**
+   * Its dead letters stay in the dead-letter queue for an operator (alarmed, redriven by hand) instead
+   * of being settled: no run waits on them.
+   */
+  keepDeadLetters?: true;
 }
 
 export const WORKERS: Readonly<Record<WorkerName, WorkerSpec>> = {
@@ -47,6 +53,8 @@ export const WORKERS: Readonly<Record<WorkerName, WorkerSpec>> = {
   // of the tenant to compare; Lambda's longest timeout, and it stops reading while it can still end
   // its run and give the lease back (runtime/core/verify/verify-run.ts).
   verify: { entry: "runtime/lambda/verify.ts", timeoutSeconds: 900, memoryMb: 512 },
+  // Delivers notifications: one email publish and one webhook POST (its own 10 s timeout) per message.
+  notify: { entry: "runtime/lambda/notify.ts", timeoutSeconds: 30, memoryMb: 256 },
 };
 
 /** How the dead-letter queues feed `settle`: small batches, few at a time (they are rare). */
@@ -106,7 +114,26 @@ export const QUEUES: Readonly<Record<QueueName, QueueSpec>> = {
     maximumBatchingWindowSeconds: 0,
     maximumConcurrency: 2,
   },
+  notifications: {
+    suffix: "notifications",
+    // Once per event is kept by the notify worker's delivery marks (weeks), not by FIFO deduplication
+    // (five minutes): a standard queue, so one tenant's failing webhook holds back nobody else's.
+    fifo: false,
+    consumer: "notify",
+    // A webhook that keeps failing is tried again with a doubling backoff (retryDelaySeconds) for
+    // about three quarters of an hour in AWS before its message is dead-lettered.
+    maxReceiveCount: 8,
+    batchSize: 5,
+    maximumBatchingWindowSeconds: 0,
+    maximumConcurrency: 2,
+    keepDeadLetters: true,
+  },
 };
+
+/** The queues whose dead letters settle consumes (every one but those that keep them). */
+export const SETTLED_QUEUES: readonly QueueName[] = (Object.keys(QUEUES) as QueueName[]).filter(
+  (queue) => !QUEUES[queue].keepDeadLetters,
+);
 
 /** AWS's advice for a queue feeding Lambda: visibility at least 6× the function's timeout. */
 export const visibilityTimeoutSeconds = (queue: QueueSpec): number =>

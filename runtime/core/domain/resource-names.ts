@@ -34,6 +34,11 @@ export const ENV = {
   unitsQueueUrl: "SIESA_INTEGRATION_UNITS_URL",
   loadsQueueUrl: "SIESA_INTEGRATION_LOADS_URL",
   verifyRequestsQueueUrl: "SIESA_INTEGRATION_VERIFY_REQUESTS_URL",
+  notificationsQueueUrl: "SIESA_INTEGRATION_NOTIFICATIONS_URL",
+  /** notify: the API's URL, for the console link of each notification. */
+  apiUrl: "SIESA_INTEGRATION_API_URL",
+  /** notify: the ARN of every tenant's email topic but the tenant id (notifyTopicName). */
+  notifyTopicArnPrefix: "SIESA_INTEGRATION_NOTIFY_TOPIC_ARN_PREFIX",
   /** Which function this is (dispatch, extract, load, api): decides which tenant secrets it reads. */
   function: "SIESA_INTEGRATION_FUNCTION",
   /** Base of the retry backoff of failed messages, in seconds. */
@@ -46,4 +51,9 @@ export const QUEUE_URL_ENV: Readonly<Record<QueueName, string>> = {
   units: ENV.unitsQueueUrl,
   loads: ENV.loadsQueueUrl,
   verifyRequests: ENV.verifyRequestsQueueUrl,
+  notifications: ENV.notificationsQueueUrl,
 };
+
+/** A tenant's SNS topic, its notify.emails subscribed to it. */
+export const notifyTopicName = (stack: string, tenantId: string): string =>
+  resourceName(stack, `notify-${tenantId}`);

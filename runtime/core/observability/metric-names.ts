@@ -31,6 +31,10 @@ export const METRICS = {
   deadLettered: "DeadLettered",
   /** 1 per failed reload of the API's token list (runtime/edges/aws/tokens.ts); dimension `stack` only. */
   tokenListReloadFailed: "TokenListReloadFailed",
+  /** Events a step could not hand to the notifications queue (the run went on); dimension `tenantId`. */
+  notificationsNotRaised: "NotificationsNotRaised",
+  /** A notification's last delivery failed (it is dead-lettered); dimensions `tenantId` and `channel`. */
+  notificationsUndeliverable: "NotificationsUndeliverable",
 } as const;
 
 export const DIMENSIONS = {
@@ -39,4 +43,5 @@ export const DIMENSIONS = {
   status: "status",
   api: "api",
   queue: "queue",
+  channel: "channel",
 } as const;

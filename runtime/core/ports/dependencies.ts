@@ -2,6 +2,7 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { Tenant } from "../domain/tenant.js";
 import type { Log } from "../observability/logger.js";
 import type { CallPolicy } from "./call-policy.js";
+import type { Notifier } from "./notifier.js";
 import type {
   CredentialSource,
   Lease,
@@ -34,6 +35,8 @@ export interface RunDependencies extends PipelineStore {
   credentials: CredentialSource;
   queues: PipelineQueues;
   redelivery: RedeliveryControl;
+  /** Where ends of runs and late tenants are raised (absent: nothing is notified, as in `npm run sync`). */
+  notifier?: Notifier;
   log: Log;
   metrics: MetricsSink;
   /** Base of the retry backoff of failed messages, in seconds (0 locally in tests: retry at once). */

@@ -1,5 +1,8 @@
-import type { NotificationEvent } from "../domain/notification.js";
+import * as v from "valibot";
+import { NOTIFY_KINDS, type NotificationEvent } from "../domain/notification.js";
 import type { Tenant } from "../domain/tenant.js";
+import type { Log } from "../observability/logger.js";
+import type { MetricsSink, RedeliveryControl, TenantDirectory } from "./pipeline.js";
 
 /**
  * Raising and delivering notifications (docs/operations.md, "Notifications"). The steps raise events
@@ -49,3 +52,30 @@ export interface NotificationMarks {
 export class DeliveryError extends Error {
   override readonly name = "DeliveryError";
 }
+
+/** What the notify worker talks to. */
+export interface NotifyDependencies {
+  tenants: TenantDirectory;
+  secrets: NotifySecretSource;
+  marks: NotificationMarks;
+  email: EmailChannelPort;
+  webhook: WebhookChannelPort;
+  /** The API's URL, for the console link (undefined: the link is left out). */
+  apiUrl(): string | undefined;
+  log: Log;
+  metrics: MetricsSink;
+  redelivery: RedeliveryControl;
+  retryBaseSeconds: number;
+  now(): Date;
+}
+
+/** A message of the notifications queue: one event. */
+export const NotificationEventSchema = v.object({
+  id: v.pipe(v.string(), v.nonEmpty()),
+  tenantId: v.pipe(v.string(), v.nonEmpty()),
+  kind: v.picklist(NOTIFY_KINDS),
+  runId: v.optional(v.string()),
+  reason: v.string(),
+  counts: v.record(v.string(), v.number()),
+  at: v.string(),
+});

@@ -1,12 +1,15 @@
 import type { Counts, RunRecord } from "../domain/model.js";
 import type { RunDependencies } from "../ports/dependencies.js";
 import type { RunEnd } from "../ports/pipeline.js";
+import { raiseRunEnd } from "./raise-events.js";
 
 /** How a run ends: its status and counts, and the audit entry that says so. */
 export type Closing = Omit<RunEnd, "finishedAt" | "durationMs"> & {
   counts: Counts;
   /** The audit entry's action (`run finished`, `run expired`, `verified`) and detail. */
   audit: { action: string; detail: Record<string, unknown> };
+  /** The run failed as drift (most rows rejected for one rule): notified as drift, not as a failure. */
+  drift?: boolean;
 };
 
 /**
@@ -16,12 +19,12 @@ export type Closing = Omit<RunEnd, "finishedAt" | "durationMs"> & {
  * lease back and writes the audit entry. Returns whether this call ended the run.
  */
 export async function closeRun(
-  ctx: Pick<RunDependencies, "runs" | "lease" | "audit" | "log" | "now">,
+  ctx: Pick<RunDependencies, "runs" | "lease" | "audit" | "log" | "now" | "tenants" | "metrics" | "notifier">,
   run: Pick<RunRecord, "tenantId" | "runId" | "startedAt">,
   closing: Closing,
 ): Promise<boolean> {
   const { tenantId, runId } = run;
-  const { audit, ...end } = closing;
+  const { audit, drift, ...end } = closing;
   const finished = ctx.now();
   const durationMs = Math.max(0, finished.getTime() - Date.parse(run.startedAt));
   const won = await ctx.runs.complete(tenantId, runId, {
@@ -41,5 +44,23 @@ export async function closeRun(
     durationMs,
     ...(end.reason ? { reason: end.reason } : {}),
   });
+  // Only the call that ended the run tells anyone, so a closing repeated by a redelivery or a
+  // concurrent sweep raises nothing twice.
+  if (end.status !== "running") {
+    await raiseRunEnd(ctx, {
+      tenantId,
+      runId,
+      status: end.status,
+      counts: { ...end.counts },
+      ...(end.reason ? { reason: end.reason } : {}),
+      ...(drift ? { drift } : {}),
+      ...(end.heldDeactivations
+        ? { heldDeactivations: { count: end.heldDeactivations.count, limit: end.heldDeactivations.limit } }
+        : {}),
+      ...(end.verify
+        ? { verify: { missing: end.verify.counts.missing, drifted: end.verify.counts.drifted } }
+        : {}),
+    });
+  }
   return true;
 }

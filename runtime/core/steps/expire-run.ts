@@ -18,7 +18,10 @@ export const takeoverReason = (lease: { expiresAt: string }, now: Date): string 
  * ended it.
  */
 export async function expireRun(
-  ctx: Pick<WorkerDependencies, "runs" | "progress" | "lease" | "audit" | "metrics" | "log" | "now">,
+  ctx: Pick<
+    WorkerDependencies,
+    "runs" | "progress" | "lease" | "audit" | "metrics" | "log" | "now" | "tenants" | "notifier"
+  >,
   tenantId: string,
   runId: string,
   reason: string = LEASE_EXPIRED,

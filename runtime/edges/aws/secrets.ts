@@ -53,7 +53,7 @@ export class SecretsManagerCredentials implements CredentialSource, NotifySecret
   async webhookOf(tenant: Tenant): Promise<WebhookTarget> {
     const secretId = secretName(tenant.id, "notify");
     const { webhookUrl, signingSecret } = await this.read(secretId, NotifySecret);
-    return webhookTarget(secretId, webhookUrl, signingSecret);
+    return webhookTarget(`${secretId}: field webhookUrl`, webhookUrl, signingSecret);
   }
 
   private async read<S extends v.GenericSchema>(secretId: string, schema: S): Promise<v.InferOutput<S>> {
@@ -110,10 +110,10 @@ export class SecretsManagerCredentials implements CredentialSource, NotifySecret
   }
 }
 
-/** A webhook target whose URL is refused with the secret and field named, never the URL itself. */
+/** A webhook target whose URL is refused naming `where` it came from, never the URL itself. */
 export function webhookTarget(where: string, url: string, signingSecret: string): WebhookTarget {
   const problem = webhookUrlProblem(url);
-  if (problem) throw new CredentialsError(`${where}: field webhookUrl ${problem}`);
+  if (problem) throw new CredentialsError(`${where} ${problem}`);
   return { url, signingSecret };
 }
 

@@ -1,0 +1,118 @@
+import { createHmac } from "node:crypto";
+import { type NotificationEvent, WEBHOOK_HEADERS } from "../domain/notification.js";
+import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
+import { DeliveryError, type NotifyChannel, type NotifyDependencies } from "../ports/notifier.js";
+
+/**
+ * Delivers one event to each channel its tenant has (email, webhook), each at most once: a channel
+ * already marked delivered is skipped, so a retry after the webhook failed does not email again.
+ * A failed channel throws, and the message comes back with a doubling backoff; its last failed
+ * delivery is counted (NotificationsUndeliverable) before SQS dead-letters it.
+ */
+export async function deliverNotification(
+  deps: NotifyDependencies,
+  event: NotificationEvent,
+  delivery: { final: boolean },
+): Promise<void> {
+  const tenant = await deps.tenants.get(event.tenantId);
+  const notify = tenant?.notify;
+  if (!tenant || !notify) {
+    // Its file no longer asks for notifications: nobody to tell, nothing to retry.
+    deps.log.warn("notification dropped: the tenant has no notify", {
+      tenantId: event.tenantId,
+      event: event.id,
+    });
+    return;
+  }
+  const link = linkOf(deps.apiUrl(), event);
+  const channels: [NotifyChannel, () => Promise<void>][] = [];
+  if (notify.emails.length > 0) {
+    channels.push(["email", () => deps.email.send(tenant.id, subjectOf(event), textOf(event, link))]);
+  }
+  if (notify.webhook) {
+    channels.push([
+      "webhook",
+      async () => {
+        const target = await deps.secrets.webhookOf(tenant);
+        const body = JSON.stringify({ ...event, ...(link ? { link } : {}) });
+        const timestamp = String(Math.floor(deps.now().getTime() / 1000));
+        const answer = await deps.webhook.post(target.url, body, {
+          "Content-Type": "application/json",
+          [WEBHOOK_HEADERS.event]: event.id,
+          [WEBHOOK_HEADERS.timestamp]: timestamp,
+          [WEBHOOK_HEADERS.signature]: `sha256=${signature(target.signingSecret, timestamp, body)}`,
+        });
+        // Never the URL: it may carry the receiver's token.
+        if (answer.status < 200 || answer.status > 299)
+          throw new DeliveryError(`the webhook of tenant ${tenant.id} answered ${answer.status}`);
+      },
+    ]);
+  }
+
+  const failures: { channel: NotifyChannel; error: unknown }[] = [];
+  for (const [channel, send] of channels) {
+    if (await deps.marks.delivered(tenant.id, event.id, channel)) continue;
+    try {
+      await send();
+      await deps.marks.markDelivered(tenant.id, event.id, channel);
+      deps.log.info("notification delivered", { tenantId: tenant.id, event: event.id, channel });
+    } catch (error) {
+      failures.push({ channel, error });
+    }
+  }
+  if (failures.length === 0) return;
+  for (const { channel, error } of failures) {
+    deps.log.warn("notification not delivered", {
+      tenantId: tenant.id,
+      event: event.id,
+      channel,
+      final: delivery.final,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    if (delivery.final) {
+      deps.metrics.count(METRICS.notificationsUndeliverable, 1, {
+        [DIMENSIONS.tenant]: tenant.id,
+        [DIMENSIONS.channel]: channel,
+      });
+    }
+  }
+  throw failures[0]?.error;
+}
+
+/** `sha256=` + hex HMAC-SHA256 of `<timestamp>.<body>` with the tenant's signing secret. */
+export const signature = (secret: string, timestamp: string, body: string): string =>
+  createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
+
+/** The run's page in the console, or the tenant's for an event about no run. */
+export function linkOf(apiUrl: string | undefined, event: NotificationEvent): string | undefined {
+  if (!apiUrl) return undefined;
+  const base = apiUrl.replace(/\/+$/, "");
+  return event.runId
+    ? `${base}/console/runs/${encodeURIComponent(event.runId)}`
+    : `${base}/console/tenants/${encodeURIComponent(event.tenantId)}`;
+}
+
+const TITLES: Record<NotificationEvent["kind"], string> = {
+  failed: "run failed",
+  partial: "run partial",
+  deactivationsHeld: "deactivations held",
+  late: "tenant late",
+  drift: "drift",
+};
+
+const subjectOf = (event: NotificationEvent) => `siesa-integration ${event.tenantId}: ${TITLES[event.kind]}`;
+
+function textOf(event: NotificationEvent, link: string | undefined): string {
+  const counts = Object.entries(event.counts)
+    .map(([name, value]) => `  ${name}: ${value}`)
+    .join("\n");
+  return [
+    `Tenant ${event.tenantId}: ${TITLES[event.kind]}${event.runId ? ` (run ${event.runId})` : ""}.`,
+    "",
+    event.reason,
+    ...(counts ? ["", "Counts:", counts] : []),
+    ...(link ? ["", `In the console: ${link}`] : []),
+    "",
+    `Event ${event.id}, raised at ${event.at}.`,
+  ].join("\n");
+}

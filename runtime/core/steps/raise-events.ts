@@ -1,0 +1,41 @@
+import type { NotificationEvent, RunEndFacts } from "../domain/notification.js";
+import { runEndEvents } from "../domain/notification.js";
+import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
+import type { RunDependencies } from "../ports/dependencies.js";
+
+type RaiseContext = Pick<RunDependencies, "notifier" | "tenants" | "log" | "metrics" | "now">;
+
+/**
+ * Hands events to the notifier. A notification never fails or holds up the run that raised it: any
+ * error (the queue, the tenant's configuration) is logged and counted (NotificationsNotRaised), and
+ * the run goes on.
+ */
+export async function raiseEvents(
+  ctx: RaiseContext,
+  tenantId: string,
+  events: () => Promise<NotificationEvent[]>,
+): Promise<void> {
+  if (!ctx.notifier) return;
+  let raised: NotificationEvent[] = [];
+  try {
+    raised = await events();
+    if (raised.length > 0) await ctx.notifier.notify(raised);
+  } catch (error) {
+    ctx.log.error("notification not raised", {
+      tenantId,
+      events: raised.map((e) => e.id),
+      error: error instanceof Error ? error.message : String(error),
+    });
+    ctx.metrics.count(METRICS.notificationsNotRaised, Math.max(1, raised.length), {
+      [DIMENSIONS.tenant]: tenantId,
+    });
+  }
+}
+
+/** The events of a run's end, for its tenant's `notify` (none when it has none). */
+export function raiseRunEnd(ctx: RaiseContext, facts: RunEndFacts): Promise<void> {
+  return raiseEvents(ctx, facts.tenantId, async () => {
+    const tenant = await ctx.tenants.get(facts.tenantId);
+    return runEndEvents(tenant?.notify, facts, ctx.now());
+  });
+}

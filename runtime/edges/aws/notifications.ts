@@ -1,0 +1,52 @@
+import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { NotificationEvent } from "../../core/domain/notification.js";
+import type { EmailChannelPort, Notifier } from "../../core/ports/notifier.js";
+
+/** Raises events on the notifications queue (the notify worker delivers them). */
+export class SqsNotifier implements Notifier {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async notify(events: NotificationEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; i += 10) {
+      const batch = events.slice(i, i + 10);
+      const answer = await this.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: batch.map((event, n) => ({ Id: String(n), MessageBody: JSON.stringify(event) })),
+        }),
+      );
+      const failed = answer.Failed ?? [];
+      if (failed.length > 0) {
+        throw new Error(
+          `notifications queue refused ${failed.length} of ${batch.length} events (${failed[0]?.Code ?? "error"})`,
+        );
+      }
+    }
+  }
+}
+
+/** SNS's longest email subject. */
+const SUBJECT_MAX = 100;
+
+/** Emails through the tenant's SNS topic (`notifyTopicName`): its subscriptions are the tenant's notify.emails. */
+export class SnsEmailChannel implements EmailChannelPort {
+  constructor(
+    private readonly sns: SNSClient,
+    /** The topics' ARN but the tenant id. */
+    private readonly topicArnPrefix: string,
+  ) {}
+
+  async send(tenantId: string, subject: string, text: string): Promise<void> {
+    await this.sns.send(
+      new PublishCommand({
+        TopicArn: `${this.topicArnPrefix}${tenantId}`,
+        Subject: subject.length > SUBJECT_MAX ? `${subject.slice(0, SUBJECT_MAX - 1)}…` : subject,
+        Message: text,
+      }),
+    );
+  }
+}

@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import type { NotificationEvent } from "../../runtime/core/domain/notification.js";
+import type { TenantInput } from "../../runtime/core/domain/tenant.js";
+import { METRICS } from "../../runtime/core/observability/metric-names.js";
+import type { Notifier } from "../../runtime/core/ports/notifier.js";
+import { type Closing, closeRun } from "../../runtime/core/steps/close-run.js";
+import { localTenantDirectory } from "../../runtime/edges/local/tenants.js";
+import { memoryPipelineStore } from "../../runtime/edges/store/memory.js";
+import { aRun } from "../store/factories.js";
+import { quietLog } from "../support/log.js";
+import { aTenant } from "../tenants/factories.js";
+import { recordingMetrics } from "./support.js";
+
+const NOW = new Date("2026-12-06T12:00:00.000Z");
+
+/** A tenant that asks to be told, a run of it in memory, and what closing it raised. */
+async function world(notify: TenantInput["notify"], notifier?: Notifier) {
+  const tenant = aTenant((t) => {
+    if (notify) t.notify = notify;
+  });
+  const store = memoryPipelineStore();
+  const run = aRun({ tenantId: tenant.id });
+  await store.runs.create(run);
+  const raised: NotificationEvent[] = [];
+  const metrics = recordingMetrics();
+  const ctx = {
+    ...store,
+    tenants: localTenantDirectory([tenant]),
+    notifier: notifier ?? { notify: async (events: NotificationEvent[]) => void raised.push(...events) },
+    log: quietLog,
+    metrics,
+    now: () => NOW,
+  };
+  const close = (closing: Omit<Closing, "audit">) =>
+    closeRun(ctx, run, { ...closing, audit: { action: "run finished", detail: {} } });
+  return { tenant, run, store, raised, metrics, close };
+}
+
+const counts = (extracted: number, rejected: number, failed = 0) => ({
+  extracted,
+  created: extracted - rejected - failed,
+  updated: 0,
+  unchanged: 0,
+  rejected,
+  failed,
+  deactivated: 0,
+  reactivated: 0,
+});
+
+const everyone = { emails: ["ops@acme.example"], webhook: true };
+
+describe("the end of a run raises what its tenant asked to be told", () => {
+  it("a failed run raises one event with its reason and counts, however often it is closed", async () => {
+    const { run, raised, close } = await world({ emails: ["ops@acme.example"] });
+
+    const first = await close({
+      status: "failed",
+      counts: counts(100, 0),
+      reason: "Siesa refused the credentials",
+    });
+    const again = await close({
+      status: "failed",
+      counts: counts(100, 0),
+      reason: "Siesa refused the credentials",
+    });
+
+    expect([first, again]).toEqual([true, false]);
+    expect(raised).toEqual([
+      {
+        id: `${run.runId}#failed`,
+        tenantId: run.tenantId,
+        kind: "failed",
+        runId: run.runId,
+        reason: "Siesa refused the credentials",
+        counts: counts(100, 0),
+        at: NOW.toISOString(),
+      },
+    ]);
+  });
+
+  it("a partial run at or below the tenant's threshold raises nothing; above it, one event", async () => {
+    const below = await world({ ...everyone, partialAbove: 0.1 });
+    const above = await world({ ...everyone, partialAbove: 0.1 });
+
+    await below.close({ status: "partial", counts: counts(100, 10) });
+    await above.close({ status: "partial", counts: counts(100, 8, 3) });
+
+    expect(below.raised).toEqual([]);
+    expect(above.raised.map((e) => [e.kind, e.reason])).toEqual([
+      ["partial", "11 % of the run's records were rejected or failed (more than the tenant's 10 %)"],
+    ]);
+  });
+
+  it("held deactivations and drift each raise their own event", async () => {
+    const { run, raised, close } = await world(everyone);
+
+    await close({
+      status: "failed",
+      counts: counts(100, 90),
+      reason: "drift: 90 rows rejected by rule name",
+      drift: true,
+      heldDeactivations: { count: 40, limit: 10, keys: [] },
+    });
+
+    expect(raised.map((e) => e.id)).toEqual([`${run.runId}#drift`, `${run.runId}#deactivationsHeld`]);
+    expect(raised[1]?.counts).toMatchObject({ held: 40, limit: 10 });
+  });
+
+  it("raises only the events the tenant's notify.on names, and nothing for a tenant without notify", async () => {
+    const onlyFailures = await world({ emails: ["ops@acme.example"], on: ["failed"] });
+    const silent = await world(undefined);
+
+    await onlyFailures.close({ status: "partial", counts: counts(100, 50) });
+    await silent.close({ status: "failed", counts: counts(100, 0), reason: "boom" });
+
+    expect(onlyFailures.raised).toEqual([]);
+    expect(silent.raised).toEqual([]);
+  });
+
+  it("a notifier that fails does not fail the run: the run ends and the loss is counted", async () => {
+    const broken: Notifier = {
+      notify: async () => {
+        throw new Error("queue unreachable");
+      },
+    };
+    const { run, store, metrics, close } = await world({ emails: ["ops@acme.example"] }, broken);
+
+    const ended = await close({ status: "failed", counts: counts(10, 0), reason: "boom" });
+
+    expect(ended).toBe(true);
+    expect((await store.runs.get(run.tenantId, run.runId))?.status).toBe("failed");
+    expect(metrics.recorded).toContainEqual({
+      name: METRICS.notificationsNotRaised,
+      value: 1,
+      dimensions: { tenantId: run.tenantId },
+    });
+  });
+});
