@@ -5,13 +5,18 @@
  *
  *   npm start [-- --items 1000 --seed 42]
  *   PORT=8080 SIESA_INTEGRATION_TOKEN=... npm start      fixed port and operator token (scripts, monitors)
+ *   SIESA_INTEGRATION_WEBHOOK_URL=http://127.0.0.1:9000/hook npm start   every local tenant's notifications, POSTed there
  *
  * Logs are the workers' and API's JSON lines on stdout/stderr (POWERTOOLS_LOG_LEVEL, default INFO).
  * Exit status: 130 after Ctrl-C (SIGINT) and 143 after SIGTERM once everything has stopped (the
  * shell's 128 + signal), 1 when the stack could not start or did not stop cleanly.
  */
 
+import { randomBytes } from "node:crypto";
+import { webhookUrlProblem } from "../core/domain/notification.js";
 import { logger } from "../core/observability/logger.js";
+import type { WebhookTarget } from "../core/ports/notifier.js";
+import { LOCAL_WEBHOOK_ENV } from "../wiring/local-credentials.js";
 import { dataDir } from "../wiring/local-state.js";
 import { oneLine, runCommand, UsageError } from "./args.js";
 import { startLocalStack } from "./stack.js";
@@ -35,6 +40,8 @@ const spec = {
     "environment:",
     "  PORT                     the API's port (default: a free one)",
     "  SIESA_INTEGRATION_TOKEN  the operator token to accept, at least 16 characters (default: a new one)",
+    "  SIESA_INTEGRATION_WEBHOOK_URL     where every local tenant's notifications are POSTed (https, or http to this machine)",
+    "  SIESA_INTEGRATION_WEBHOOK_SECRET  their signing secret (default: a new one, printed)",
   ],
   examples: ["PORT=8080 npm start -- --items 10000"],
 } as const;
@@ -56,7 +63,18 @@ function parse(values: { items: string; seed: string }) {
   }
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer (got ${values.seed})`);
-  return { items, seed, port: portFromEnv(), operatorToken: tokenFromEnv() };
+  const webhook = webhookFromEnv();
+  return { items, seed, port: portFromEnv(), operatorToken: tokenFromEnv(), ...(webhook ? { webhook } : {}) };
+}
+
+/** The webhook notifications go to, as a tenant's notify secret would give it in AWS. */
+function webhookFromEnv(): WebhookTarget | undefined {
+  const url = process.env[LOCAL_WEBHOOK_ENV.url];
+  if (url === undefined || url === "") return undefined;
+  const problem = webhookUrlProblem(url);
+  if (problem) throw new UsageError(`${LOCAL_WEBHOOK_ENV.url} ${problem}`);
+  const signingSecret = process.env[LOCAL_WEBHOOK_ENV.signingSecret] || randomBytes(24).toString("base64url");
+  return { url, signingSecret };
 }
 
 function portFromEnv(): number {
@@ -115,12 +133,17 @@ runCommand(spec, async (values) => {
 
   const stack = await starting;
   if (stoppingSince !== undefined) return undefined;
-  process.stdout.write(banner(stack, args.items, state));
+  process.stdout.write(banner(stack, args.items, state, args.webhook));
   return undefined; // keeps running until a signal
 });
 
 /** What `npm start` prints once everything is up (the README quotes it). */
-function banner(stack: Awaited<ReturnType<typeof startLocalStack>>, items: number, state: string): string {
+function banner(
+  stack: Awaited<ReturnType<typeof startLocalStack>>,
+  items: number,
+  state: string,
+  webhook: WebhookTarget | undefined,
+): string {
   const [first] = stack.tenants;
   const { port } = new URL(stack.apiUrl);
   const auth = '-H "Authorization: Bearer $TOKEN"';
@@ -134,6 +157,12 @@ function banner(stack: Awaited<ReturnType<typeof startLocalStack>>, items: numbe
       ? [
           `  status:         curl ${auth} http://127.0.0.1:$PORT/tenants/${first.id}/status`,
           `  run now:        curl -X POST ${auth} http://127.0.0.1:$PORT/tenants/${first.id}/runs`,
+        ]
+      : []),
+    ...(webhook
+      ? [
+          // A secret that was given is never echoed back; a new one is printed for the receiver.
+          `  webhook:        notifications POSTed to ${LOCAL_WEBHOOK_ENV.url}, signed with ${process.env[LOCAL_WEBHOOK_ENV.signingSecret] ? `$${LOCAL_WEBHOOK_ENV.signingSecret}` : webhook.signingSecret} (docs/operations.md, "Notifications"; email is only logged here)`,
         ]
       : []),
     `  local state:    ${state} (kept across restarts; npm run reset clears it)`,

@@ -223,6 +223,19 @@ describe("npm start", () => {
     }
   });
 
+  it("refuses a webhook that is plain http to another host, naming the variable and not the URL", async () => {
+    // act
+    const stack = start({ SIESA_INTEGRATION_WEBHOOK_URL: "http://hooks.acme.example/siesa?token=tok3n" });
+    const [code] = await stack.exited;
+
+    // assess
+    expect(code).toBe(1);
+    expect(stack.stderr()).toContain(
+      "start: SIESA_INTEGRATION_WEBHOOK_URL must be an https URL (http only for loopback), not http://hooks.acme.example",
+    );
+    expect(stack.stderr()).not.toContain("tok3n");
+  });
+
   it("refuses a PORT that is not a port number", async () => {
     // act
     const stack = start({ PORT: "eighty" });
