@@ -39,6 +39,8 @@ export interface FunctionAccess {
   apiTokens?: boolean;
   schedules?: boolean;
   health?: boolean;
+  /** settle only: reads whether each tenant's schedule is enabled (GetSchedule), for the late check. */
+  readsSchedules?: boolean;
   /** notify only: publishes to the tenants' email topics (`siesa-integration-<stack>-notify-*`). */
   notifyTopics?: boolean;
 }
@@ -69,12 +71,14 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
   },
   // The dead-letter queues' consumer and the sweeper: counts what died with a worker, ends expired
   // runs (releases their lease), recounts progress; reads the ledger to keep what was written; asks
-  // extract for a run's deactivation pass (pages) when it finds the run's other work done.
+  // extract for a run's deactivation pass (pages) when it finds the run's other work done; raises a
+  // tenant's late notification, which needs its schedule's state.
   settle: {
     tables: { tenants: "read", runs: "write", ledger: "read", audit: "append" },
     leases: true,
     sendsTo: ["units", "notifications"],
     deadLetters: true,
+    readsSchedules: true,
   },
   // POST /tenants/:id/verify's run: reads the tenant's ledger and product, marks the entries to repair,
   // ends the run (releases the lease) and, to repair, starts a run (lease + sync request).
@@ -271,6 +275,14 @@ export function statementsFor(fn: FunctionName, resources: AccessResources): Pol
         Condition: { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } },
       },
     );
+  }
+  if (access.readsSchedules) {
+    statements.push({
+      Sid: "ReadSchedules",
+      Effect: "Allow",
+      Action: ["scheduler:GetSchedule"],
+      Resource: [required(resources.schedulesArnPattern, fn, "schedulesArnPattern")],
+    });
   }
   if (access.notifyTopics) {
     statements.push({

@@ -11,7 +11,7 @@ import {
   WORKERS,
   type WorkerName,
 } from "../runtime/core/domain/pipeline-config.js";
-import { ENV, QUEUE_URL_ENV } from "../runtime/core/domain/resource-names.js";
+import { ENV, QUEUE_URL_ENV, scheduleGroupName } from "../runtime/core/domain/resource-names.js";
 import { METRIC_NAMESPACE } from "../runtime/core/observability/metric-names.js";
 import {
   type AccessResources,
@@ -196,6 +196,7 @@ export function accessResources(
     deadLetterArn: (queue) => queues[queue].deadLetter.arn,
     tenantSecretArnPattern: (system) => tenantSecretArnPattern(settings.region, settings.accountId, system),
     notifyTopicArnPattern: `${notifyTopicArnPrefix(settings.region, settings.accountId, settings.stack)}*`,
+    schedulesArnPattern: context.arn("scheduler", `schedule/${scheduleGroupName(settings.stack)}/*`),
     stackTagKey: STACK_TAG,
     tenantTagKey: TENANT_TAG,
   };

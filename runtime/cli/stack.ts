@@ -174,6 +174,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const name of Object.keys(QUEUES) as QueueName[]) urls[name] = sqs.queues[name].url;
     const queues = new SqsPipelineQueues(sqs.client, urls);
 
+    // Built now, started once the workers are: the sweeper's late check reads its schedules' states.
+    const scheduler = new LocalScheduler({ tenants, queues, log });
     const workerDeps: WorkerDependencies = {
       tenants: localTenantDirectory(tenants),
       credentials: credentialsOf(credentials),
@@ -191,6 +193,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       now: () => new Date(),
       processLease: processLease(),
       notifier: new SqsNotifier(sqs.client, urls.notifications),
+      schedules: scheduler,
     };
     // Each function gets only what its role grants in AWS, so a step that needs more fails here too.
     const asRole = roleScope(log);
@@ -250,7 +253,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     });
 
-    const scheduler = new LocalScheduler({ tenants, queues, log });
     if (options.scheduler ?? true) scheduler.start();
     closers.push({ name: "scheduler", close: async () => scheduler.stop() });
     // The sweeper's schedule: ends runs whose lease expired, recounts running ones.

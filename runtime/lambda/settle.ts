@@ -1,8 +1,8 @@
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { awsWorkerDependencies } from "../wiring/aws-worker-dependencies.js";
+import { awsSettleDependencies } from "../wiring/aws-worker-dependencies.js";
 import { createSweeper, createWorkerHandlers } from "../workers/index.js";
 
-const deps = awsWorkerDependencies();
+const deps = awsSettleDependencies();
 const settle = createWorkerHandlers(deps).settle;
 const sweep = createSweeper(deps);
 

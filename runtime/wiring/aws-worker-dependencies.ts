@@ -1,7 +1,10 @@
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
+import { ENV } from "../core/domain/resource-names.js";
 import { logger } from "../core/observability/logger.js";
 import { defaultPolicy } from "../core/ports/call-policy.js";
 import type { WorkerDependencies } from "../core/ports/dependencies.js";
-import { awsRunDependencies } from "./aws-run-dependencies.js";
+import { EventBridgeScheduleControl } from "../edges/aws/scheduler.js";
+import { awsRunDependencies, requiredEnv } from "./aws-run-dependencies.js";
 import { clientsFor } from "./compose.js";
 
 /** Outbound calls from a worker: the tenant's retries, and a timeout well inside the function's. */
@@ -23,5 +26,13 @@ export function awsWorkerDependencies(env: NodeJS.ProcessEnv = process.env): Wor
         }),
         log: logger,
       }),
+  };
+}
+
+/** settle's: a worker's, and the schedules' states its sweeper's late check reads. */
+export function awsSettleDependencies(env: NodeJS.ProcessEnv = process.env): WorkerDependencies {
+  return {
+    ...awsWorkerDependencies(env),
+    schedules: new EventBridgeScheduleControl(new SchedulerClient({}), requiredEnv(ENV.stack, env)),
   };
 }

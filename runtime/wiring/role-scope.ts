@@ -135,6 +135,7 @@ export function scopeToRole<D extends ScopableDependencies>(
       sending("sendDeactivationPass", () => deps.queues.sendDeactivationPass(pass, concurrency)),
   };
   const notifier = deps.notifier;
+  const schedules = deps.schedules;
   const secrets = SECRETS_READ[fn];
 
   const scoped: D = {
@@ -153,6 +154,17 @@ export function scopeToRole<D extends ScopableDependencies>(
               if (!access.sendsTo.includes("notifications"))
                 deny("sqs:SendMessage", `queue ${QUEUES.notifications.suffix}`);
               return notifier.notify(events);
+            },
+          },
+        }
+      : {}),
+    ...(schedules
+      ? {
+          schedules: {
+            getState: (tenantId: string) => {
+              if (!access.readsSchedules && !access.schedules)
+                deny("scheduler:GetSchedule", `schedule of tenant ${tenantId}`);
+              return schedules.getState(tenantId);
             },
           },
         }

@@ -11,6 +11,7 @@ import type {
   PipelineQueues,
   PipelineStore,
   RedeliveryControl,
+  ScheduleControl,
   TenantDirectory,
 } from "./pipeline.js";
 import type { TenantClients, TenantCredentials } from "./tenant-clients.js";
@@ -37,6 +38,8 @@ export interface RunDependencies extends PipelineStore {
   redelivery: RedeliveryControl;
   /** Where ends of runs and late tenants are raised (absent: nothing is notified, as in `npm run sync`). */
   notifier?: Notifier;
+  /** The sweeper's late check reads whether a tenant's schedule is enabled (settle only). */
+  schedules?: Pick<ScheduleControl, "getState">;
   log: Log;
   metrics: MetricsSink;
   /** Base of the retry backoff of failed messages, in seconds (0 locally in tests: retry at once). */

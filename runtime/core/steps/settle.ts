@@ -5,6 +5,7 @@ import type { PipelineContext } from "./context.js";
 import { runIdForMessage } from "./dispatch-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
 import { planOp, rangesOf, sendChildren, splitOp, unitOp } from "./extract-unit.js";
+import { checkLate } from "./late-check.js";
 import { countChunk, earlierDeliveries, reachedOutcomes } from "./load-chunk.js";
 import { recordUnstartedRun } from "./start-run.js";
 import { countUnreported, plannedChunks } from "./unit-plan.js";
@@ -121,6 +122,7 @@ export async function sweep(ctx: PipelineContext): Promise<{ expired: number; fi
   const now = ctx.now();
   for (const tenant of await ctx.tenants.list()) {
     const lease = await ctx.lease.current(tenant.id);
+    await checkLate(ctx, tenant, lease);
     if (!lease) continue;
     if (Date.parse(lease.expiresAt) <= now.getTime() || ctx.processLease?.isDead(lease)) {
       await expireRun(ctx, tenant.id, lease.runId, takeoverReason(lease, now));

@@ -66,7 +66,7 @@ export function tenantStatus(facts: StatusFacts): TenantStatus {
     return status("failing", `the last run ${last.runId} failed${last.reason ? `: ${last.reason}` : ""}`);
   }
   const lateness = latenessOf(schedule, facts, lastSuccessAt);
-  if (lateness) return status("late", lateness);
+  if (lateness) return status("late", lateness.reason);
   return status("healthy", lastSuccessAt ? `last completed run finished at ${lastSuccessAt}` : "not due yet");
 }
 
@@ -80,20 +80,41 @@ function lastCompleted(facts: StatusFacts): RunRecord | undefined {
 
 const endOf = (run: RunRecord) => run.finishedAt ?? run.startedAt;
 
-/** Why the tenant is late, or undefined when it is not. */
-function latenessOf(schedule: Schedule, facts: StatusFacts, lastSuccessAt: string | undefined) {
+/**
+ * Whether the tenant is late, whatever its other verdicts: why, and the scheduled time by which a
+ * run should have completed (undefined when no run ever started). The notifications' late check
+ * reads it (one event per missed time).
+ */
+export function lateness(
+  facts: Omit<StatusFacts, "scheduleState">,
+): { reason: string; missed: Date | undefined } | undefined {
+  const lastSuccess = lastCompleted(facts as StatusFacts);
+  const lastSuccessAt = lastSuccess ? (lastSuccess.finishedAt ?? lastSuccess.startedAt) : undefined;
+  return latenessOf(parseSchedule(facts.schedule), facts as StatusFacts, lastSuccessAt);
+}
+
+/** Why the tenant is late, and since when, or undefined when it is not. */
+function latenessOf(
+  schedule: Schedule,
+  facts: StatusFacts,
+  lastSuccessAt: string | undefined,
+): { reason: string; missed: Date | undefined } | undefined {
   if (schedule.kind === "at") return undefined;
   const oldestRun = [facts.lastFinished, facts.active]
     .filter((run): run is RunRecord => run !== undefined)
     .map((run) => run.startedAt)
     .sort()[0];
   const since = lastSuccessAt ?? oldestRun;
-  if (since === undefined) return "no run has completed yet: nothing has been synced";
+  if (since === undefined)
+    return { reason: "no run has completed yet: nothing has been synced", missed: undefined };
   const deadline = secondFireAfter(schedule, new Date(since));
   if (deadline === undefined || facts.now.getTime() <= deadline.getTime()) return undefined;
-  return lastSuccessAt
-    ? `no run completed since ${lastSuccessAt}: two periods of ${schedule.expression} have passed`
-    : `no run has completed since the first one started at ${since}: two periods of ${schedule.expression} have passed`;
+  return {
+    reason: lastSuccessAt
+      ? `no run completed since ${lastSuccessAt}: two periods of ${schedule.expression} have passed`
+      : `no run has completed since the first one started at ${since}: two periods of ${schedule.expression} have passed`,
+    missed: deadline,
+  };
 }
 
 /** The second scheduled fire time after `since`; undefined when the schedule stops or cannot be evaluated. */

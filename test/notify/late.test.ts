@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import type { NotificationEvent } from "../../runtime/core/domain/notification.js";
+import type { ScheduleState } from "../../runtime/core/ports/pipeline.js";
+import { sweep } from "../../runtime/core/steps/settle.js";
+import { stepWorld, T0 } from "../pipeline/step-world.js";
+import { aRun } from "../store/factories.js";
+import { aTenant } from "../tenants/factories.js";
+
+const HOUR = 60 * 60_000;
+
+/** An hourly tenant that asks to be told it is late, whose last run completed `hoursAgo` before the sweep. */
+async function lateWorld(hoursAgo: number, state: ScheduleState = "ENABLED") {
+  const tenant = aTenant((t) => {
+    t.sync = { schedule: "rate(1 hour)" };
+    t.notify = { emails: ["ops@acme.example"] };
+  });
+  const world = stepWorld({ tenant });
+  const finishedAt = new Date(T0 - hoursAgo * HOUR).toISOString();
+  await world.store.runs.create(
+    aRun({ tenantId: tenant.id, status: "succeeded", startedAt: finishedAt, finishedAt }),
+  );
+  const raised: NotificationEvent[] = [];
+  const ctx = {
+    ...world.ctx,
+    notifier: { notify: async (events: NotificationEvent[]) => void raised.push(...events) },
+    schedules: { getState: async () => state },
+  };
+  return { tenant, raised, sweepNow: () => sweep(ctx) };
+}
+
+describe("the sweeper's late check", () => {
+  it("raises late for a tenant with no completed run in two periods, with the same id on every sweep", async () => {
+    const { tenant, raised, sweepNow } = await lateWorld(3);
+
+    await sweepNow();
+    await sweepNow();
+
+    expect(raised.map((e) => e.kind)).toEqual(["late", "late"]);
+    expect(raised[0]?.id).toBe(raised[1]?.id);
+    expect(raised[0]?.id).toBe(`${tenant.id}#late#${new Date(T0 - HOUR).toISOString()}`);
+    expect(raised[0]?.reason).toContain("two periods of rate(1 hour) have passed");
+  });
+
+  it("raises nothing for a tenant that is on time, or whose schedule is paused", async () => {
+    const onTime = await lateWorld(1);
+    const paused = await lateWorld(3, "DISABLED");
+
+    await onTime.sweepNow();
+    await paused.sweepNow();
+
+    expect(onTime.raised).toEqual([]);
+    expect(paused.raised).toEqual([]);
+  });
+});
