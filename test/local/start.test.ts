@@ -223,6 +223,30 @@ describe("npm start", () => {
     }
   });
 
+  it("says where notifications go and prints the signing secret it made, never one it was given", async () => {
+    // act
+    const made = start({ SIESA_INTEGRATION_WEBHOOK_URL: "http://127.0.0.1:9/hook" });
+    const madeBanner = await made.banner();
+    made.child.kill("SIGTERM");
+    await made.exited;
+    const given = start({
+      SIESA_INTEGRATION_WEBHOOK_URL: "http://127.0.0.1:9/hook",
+      SIESA_INTEGRATION_WEBHOOK_SECRET: "whsec-given-0123456789",
+    });
+    const givenBanner = await given.banner();
+    given.child.kill("SIGTERM");
+    await given.exited;
+
+    // assess
+    expect(madeBanner.find((l) => l.includes("webhook:"))).toMatch(
+      /notifications POSTed to SIESA_INTEGRATION_WEBHOOK_URL, signed with [A-Za-z0-9_-]{32} /,
+    );
+    expect(givenBanner.find((l) => l.includes("webhook:"))).toContain(
+      "signed with $SIESA_INTEGRATION_WEBHOOK_SECRET",
+    );
+    expect(givenBanner.join("\n")).not.toContain("whsec-given-0123456789");
+  });
+
   it("refuses a webhook that is plain http to another host, naming the variable and not the URL", async () => {
     // act
     const stack = start({ SIESA_INTEGRATION_WEBHOOK_URL: "http://hooks.acme.example/siesa?token=tok3n" });
