@@ -106,6 +106,29 @@ describe("the end of a run raises what its tenant asked to be told", () => {
     expect(raised[1]?.counts).toMatchObject({ held: 40, limit: 10 });
   });
 
+  it("a verify that finds records missing or changed in the product raises drift with their counts", async () => {
+    const { run, raised, close } = await world(everyone);
+
+    await close({
+      status: "partial",
+      counts: counts(0, 0),
+      reason: "not ok: 2 missing, 1 drifted, 0 unknown",
+      verify: {
+        tenantId: run.tenantId,
+        product: "kong-rfid",
+        startedAt: run.startedAt,
+        durationMs: 1_000,
+        read: { product: 97, ledger: 100 },
+        counts: { ok: 97, missing: 2, drifted: 1, unknown: 0 },
+        differences: [],
+      },
+    });
+
+    expect(raised.map((e) => [e.id, e.reason, e.counts.missing, e.counts.drifted])).toEqual([
+      [`${run.runId}#drift`, "not ok: 2 missing, 1 drifted, 0 unknown", 2, 1],
+    ]);
+  });
+
   it("raises only the events the tenant's notify.on names, and nothing for a tenant without notify", async () => {
     const onlyFailures = await world({ emails: ["ops@acme.example"], on: ["failed"] });
     const silent = await world(undefined);
