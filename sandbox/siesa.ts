@@ -58,8 +58,15 @@ export interface SiesaSandboxOptions {
   refuseOperators?: readonly ("IN" | ">=" | "<" | "<=" | ">" | "<>")[];
   /** Most rows a page holds whatever `tamPag` asks (a Siesa configured with a smaller page). Unset: none. */
   pageCap?: number;
-  /** Send Siesa's `Connekta-Rate-Limit-*` headers with this limit per window, counting requests down. Unset: none. */
+  /**
+   * Enforce this many requests per window per Connekta company (`idCompania`), on the real clock:
+   * every answer carries `Connekta-Rate-Limit-Limit`, `-Remaining` and `-Reset` (seconds until the
+   * window ends), and a request beyond the limit is answered 429 with `Retry-After` (the same
+   * seconds) and is not counted. Unset: no limit and no headers.
+   */
   rateLimit?: number;
+  /** The rate limit's window. Default 60 s. */
+  rateLimitWindowMs?: number;
   faults: FaultKnobs;
 }
 
@@ -67,6 +74,10 @@ export interface SiesaSandboxStats {
   /** Every request, faults and refusals included. */
   total: number;
   byDescripcion: Record<string, number>;
+  /** Requests refused for a filter operator in `refuseOperators`. */
+  refused: number;
+  /** Requests answered 429 because they went beyond `rateLimit` (fault-injected 429s not included). */
+  rateLimited: number;
 }
 
 export interface SiesaSandbox {
@@ -212,6 +223,13 @@ export function parseParametros(text: string): Filter {
     throw new ParametrosError(`se esperaba AND u OR cerca de '${tokens[i]?.text ?? "fin"}'`);
   }
   return filter;
+}
+
+/** Every operator a filter uses: `IN` for a list, else the comparison's. */
+export function operatorsOf(filter: Filter): string[] {
+  if (filter.kind === "in") return ["IN"];
+  if (filter.kind === "compare") return [filter.op];
+  return filter.parts.flatMap(operatorsOf);
 }
 
 /** Every column a filter names. */
@@ -383,7 +401,9 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
   };
   const faults = faultControl(initialFaults);
   const orderRandom = seededRandom(settings.seed);
-  const stats: SiesaSandboxStats = { total: 0, byDescripcion: {} };
+  const stats: SiesaSandboxStats = { total: 0, byDescripcion: {}, refused: 0, rateLimited: 0 };
+  /** Each company's current rate-limit window: when it started, and the requests it counted. */
+  const windows = new Map<string, { start: number; used: number }>();
 
   const siesaError = (c: Context, detalle: string, codigo = 2) =>
     c.json({ codigo, mensaje: "Error al ejecutar la consulta", detalle }, 200);
@@ -467,6 +487,35 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
     }
     await next();
   });
+  app.use("*", async (c, next) => {
+    const limit = settings.rateLimit;
+    if (limit === undefined) return next();
+    const windowMs = settings.rateLimitWindowMs ?? 60_000;
+    const company = c.req.query("idCompania") ?? "";
+    const now = Date.now();
+    let window = windows.get(company);
+    if (!window || now >= window.start + windowMs) {
+      window = { start: now, used: 0 };
+      windows.set(company, window);
+    }
+    const reset = String(Math.max(1, Math.ceil((window.start + windowMs - now) / 1000)));
+    const over = window.used >= limit;
+    if (!over) window.used += 1;
+    const headers = {
+      "Connekta-Rate-Limit-Limit": String(limit),
+      "Connekta-Rate-Limit-Remaining": String(limit - window.used),
+      "Connekta-Rate-Limit-Reset": reset,
+    };
+    if (over) {
+      stats.rateLimited += 1;
+      return c.json({ codigo: 429, mensaje: "Demasiadas solicitudes", detalle: "Intente más tarde" }, 429, {
+        ...headers,
+        "Retry-After": reset,
+      });
+    }
+    await next();
+    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+  });
   app.use(
     "*",
     faults.middleware(() => ({
@@ -506,13 +555,15 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
       const parametros = c.req.query("parametros");
       if (settings.noRecords?.({ descripcion, ...(parametros !== undefined ? { parametros } : {}) }))
         return c.json({ codigo: 1, mensaje: "Error", detalle: "No se encontraron registros" }, 400);
-      const refused = (settings.refuseOperators ?? []).find((operator) =>
-        operator === "IN"
-          ? /\bIN\s*\(/i.test(parametros ?? "")
-          : (parametros ?? "").includes(` ${operator} `),
-      );
-      if (refused) return siesaError(c, `Sintaxis incorrecta cerca de '${refused}'`);
-      rows = result(query, parametros && !settings.ignoreFilter ? parseParametros(parametros) : undefined);
+      const filter = parametros ? parseParametros(parametros) : undefined;
+      // SQL Server's refusal of an operator it does not take, whichever way the filter spells it.
+      const used = filter ? operatorsOf(filter) : [];
+      const refused = (settings.refuseOperators ?? []).find((operator) => used.includes(operator));
+      if (refused) {
+        stats.refused += 1;
+        return siesaError(c, `Sintaxis incorrecta cerca de '${refused}'`);
+      }
+      rows = result(query, settings.ignoreFilter ? undefined : filter);
     } catch (error) {
       if (error instanceof ParametrosError) return siesaError(c, error.message);
       throw error;
@@ -525,11 +576,6 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
           ? row
           : Object.fromEntries(Object.entries(row).filter(([key]) => !dropped.includes(key.trim()))),
       );
-    if (settings.rateLimit !== undefined) {
-      c.header("Connekta-Rate-Limit-Limit", String(settings.rateLimit));
-      c.header("Connekta-Rate-Limit-Remaining", String(Math.max(0, settings.rateLimit - stats.total)));
-      c.header("Connekta-Rate-Limit-Reset", "60");
-    }
     if (slice.length === 0 && settings.endOfData === "400") {
       return c.json({ codigo: 1, mensaje: "Error", detalle: "No se encontraron registros" }, 400);
     }

@@ -2,9 +2,9 @@ import type { Log } from "../../../core/observability/logger.js";
 import { ExternalCallError } from "../../../core/ports/call-errors.js";
 import type { CallPolicy } from "../../../core/ports/call-policy.js";
 import type { SiesaCredentials } from "../../../core/ports/siesa.js";
-import { SiesaAuthError } from "../../../core/ports/siesa-errors.js";
+import { SiesaAuthError, SiesaOperatorRefusedError } from "../../../core/ports/siesa-errors.js";
 import { send } from "../policy.js";
-import { type RateLimit, readAnswer, type SiesaPage } from "./answer.js";
+import { type RateLimit, readAnswer, refusedOperator, type SiesaPage } from "./answer.js";
 import { encodeParametros } from "./parametros.js";
 
 export interface SiesaClientOptions {
@@ -25,6 +25,13 @@ export interface SiesaClientOptions {
 export const ITEMS_QUERY = "API_v2_Items";
 export const BARCODES_QUERY = "API_v2_ItemsBarras";
 export const MAX_PAGE_SIZE = 100;
+
+/** The contract probe's line that shows whether Siesa accepts an operator the client writes. */
+const PROBE_LINE: Record<string, string> = {
+  IN: "siesa reference list",
+  ">=": "siesa range filter",
+  "<": "siesa range filter",
+};
 
 /**
  * One tenant's access to Siesa Cloud's `ejecutarconsultaestandar`: a page of a standard query, and
@@ -99,6 +106,14 @@ export class SiesaConnection {
       status: response.status,
       apiMessage: answer.message,
     });
+    const operator = refusedOperator(answer.message);
+    if (operator !== undefined) {
+      const line = PROBE_LINE[operator] ?? "siesa range filter";
+      throw new SiesaOperatorRefusedError(
+        operator,
+        `Siesa refused the filter operator '${operator}' of ${descripcion} (tenant ${tenantId}): ${answer.message}. The sync has no other form for what it asked: run \`npm run probe -- --tenant ${tenantId}\` and read its "${line}" line`,
+      );
+    }
     throw new ExternalCallError("siesa", operation, response.status, answer.message, false);
   }
 }
