@@ -69,6 +69,8 @@ export interface RunState {
   addSkipped(tenantId: string, runId: string, skipped: { trigger: RunTrigger; at: string }): Promise<void>;
   /** Counts units that gave up in a row (a success resets it); returns the streak. */
   unitOutcome(tenantId: string, runId: string, failed: boolean): Promise<number>;
+  /** Records until when the run's Siesa calls wait (RunRecord.siesaPausedUntil); only a later time replaces one. */
+  pauseSiesa(tenantId: string, runId: string, until: number): Promise<void>;
 }
 
 // ---- progress ----------------------------------------------------------------------------------

@@ -148,6 +148,11 @@ export class MemoryRuns implements RunState {
     return run.failedUnitStreak;
   }
 
+  async pauseSiesa(tenantId: string, runId: string, until: number): Promise<void> {
+    const run = this.#runs.get(`${tenantId}/${runId}`);
+    if (run && (run.siesaPausedUntil ?? 0) < until) run.siesaPausedUntil = until;
+  }
+
   #existing(tenantId: string, runId: string) {
     const run = this.#runs.get(`${tenantId}/${runId}`);
     if (!run) throw new RunNotFoundError(tenantId, runId);

@@ -5,6 +5,7 @@ import type { SiesaCredentials } from "../../../core/ports/siesa.js";
 import { SiesaAuthError, SiesaOperatorRefusedError } from "../../../core/ports/siesa-errors.js";
 import { send } from "../policy.js";
 import { type RateLimit, readAnswer, refusedOperator, type SiesaPage } from "./answer.js";
+import { SiesaPace } from "./pace.js";
 import { encodeParametros } from "./parametros.js";
 
 export interface SiesaClientOptions {
@@ -41,6 +42,8 @@ const PROBE_LINE: Record<string, string> = {
 export class SiesaConnection {
   protected readonly pageSize: number;
   private readonly endpoint: string;
+  /** What Siesa's rate-limit headers said, for every call of this tenant's client (pace.ts). */
+  readonly pace = new SiesaPace();
 
   constructor(protected readonly options: SiesaClientOptions) {
     const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
@@ -78,12 +81,20 @@ export class SiesaConnection {
       ...(parametros ? [`parametros=${encodeParametros(parametros)}`] : []),
     ].join("&");
     const operation = `ejecutarconsultaestandar ${descripcion}`;
-    const response = await send(
-      `${this.endpoint}?${query}`,
-      { method: "GET", headers: { ConniKey: credentials.conniKey, ConniToken: credentials.conniToken } },
-      policy,
-      { service: "siesa", operation, tenantId, log },
-    );
+    await this.pace.before(policy, operation, new URL(this.endpoint).host);
+    let rateLimit: RateLimit | undefined;
+    let response: Awaited<ReturnType<typeof send>>;
+    try {
+      response = await send(
+        `${this.endpoint}?${query}`,
+        { method: "GET", headers: { ConniKey: credentials.conniKey, ConniToken: credentials.conniToken } },
+        policy,
+        { service: "siesa", operation, tenantId, log },
+      );
+      rateLimit = rateLimitOf(response.headers);
+    } finally {
+      this.pace.after(rateLimit);
+    }
     if (response.status === 401) {
       log.warn("external call failed", {
         api: "siesa",
@@ -96,7 +107,6 @@ export class SiesaConnection {
     }
     const answer = readAnswer(response.status, response._data, size);
     if (answer.kind === "page") {
-      const rateLimit = rateLimitOf(response.headers);
       return rateLimit ? { ...answer.page, rateLimit } : answer.page;
     }
     log.warn("external call failed", {
