@@ -290,7 +290,7 @@ async function probeSiesa(
       });
   }
   await list.run("siesa rate limit", async () => {
-    // Informative: the sync does not rely on them (its call policy waits on a 429's Retry-After).
+    // Informative: the sync paces its calls by them where they come (siesa/pace.ts), and else waits on a 429.
     // No request of its own: Siesa's example limit is 10 a minute, and the probe asks few.
     const limit = siesa.rateLimit;
     if (!limit) return "no Connekta-Rate-Limit-* headers in the answers";
