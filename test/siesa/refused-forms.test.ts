@@ -61,6 +61,16 @@ describe("a Siesa that refuses IN lists", () => {
 });
 
 describe("a refusal, told from other Siesa errors", () => {
+  it("names the operator, Siesa's words, what the sync does about it and the probe line", async () => {
+    const { client } = await startSiesa({ refuseOperators: ["IN"] });
+
+    const refusal = client().queryPage("API_v2_ItemsBarras", 1, referencesParametros(["A", "B"]));
+
+    await expect(refusal).rejects.toThrow(
+      `Siesa refused the filter operator 'IN' of API_v2_ItemsBarras (tenant acme-test): codigo 2: Error al ejecutar la consulta: Sintaxis incorrecta cerca de 'IN'; the sync asks for barcodes by OR chains of = instead: run \`npm run probe -- --tenant acme-test\` and read its "siesa reference list" line`,
+    );
+  });
+
   it.each([
     ["codigo 2: Error al ejecutar la consulta: Sintaxis incorrecta cerca de 'IN'", "IN"],
     ["codigo 2: Sintaxis incorrecta cerca de la palabra clave 'IN'.", "IN"],

@@ -27,11 +27,14 @@ export const ITEMS_QUERY = "API_v2_Items";
 export const BARCODES_QUERY = "API_v2_ItemsBarras";
 export const MAX_PAGE_SIZE = 100;
 
-/** The contract probe's line that shows whether Siesa accepts an operator the client writes. */
-const PROBE_LINE: Record<string, string> = {
-  IN: "siesa reference list",
-  ">=": "siesa range filter",
-  "<": "siesa range filter",
+/**
+ * What the sync does about a refused operator, and the contract probe's line that shows the refusal.
+ * Only `IN` has another form (OR chains, client.ts); the ranges the reading rests on have none.
+ */
+const AFTER_REFUSAL: Record<string, { effect: string; line: string }> = {
+  IN: { effect: "the sync asks for barcodes by OR chains of = instead", line: "siesa reference list" },
+  ">=": { effect: "the sync has no other form for the f120_id ranges it reads", line: "siesa range filter" },
+  "<": { effect: "the sync has no other form for the f120_id ranges it reads", line: "siesa range filter" },
 };
 
 /**
@@ -118,10 +121,13 @@ export class SiesaConnection {
     });
     const operator = refusedOperator(answer.message);
     if (operator !== undefined) {
-      const line = PROBE_LINE[operator] ?? "siesa range filter";
+      const { effect, line } = AFTER_REFUSAL[operator] ?? {
+        effect: "the sync does not write this operator",
+        line: "siesa range filter",
+      };
       throw new SiesaOperatorRefusedError(
         operator,
-        `Siesa refused the filter operator '${operator}' of ${descripcion} (tenant ${tenantId}): ${answer.message}. The sync has no other form for what it asked: run \`npm run probe -- --tenant ${tenantId}\` and read its "${line}" line`,
+        `Siesa refused the filter operator '${operator}' of ${descripcion} (tenant ${tenantId}): ${answer.message}; ${effect}: run \`npm run probe -- --tenant ${tenantId}\` and read its "${line}" line`,
       );
     }
     throw new ExternalCallError("siesa", operation, response.status, answer.message, false);
