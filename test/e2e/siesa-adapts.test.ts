@@ -96,8 +96,8 @@ describe("a Siesa that enforces its rate limit", () => {
     // act
     const summary = await run({ concurrency: 4, policy: { maxDelayMs: 5_000, sleep } });
 
-    // assess: every record one outcome, and Siesa never had to refuse a call. The run's units share
-    // its extract worker's client, which counts its calls in flight against what the headers said;
+    // assess: every record one outcome, and Siesa never had to refuse a call. The client counts its
+    // calls in flight against what the headers said and keeps room for the tenant's other workers;
     // the first unit's opening burst (ten calls at once, before any answer) fits the limit exactly.
     expect(summary.status).toBe("succeeded");
     expect(summary.counts).toMatchObject({ extracted: 400, created: 400, rejected: 0, failed: 0 });

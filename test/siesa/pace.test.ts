@@ -73,3 +73,23 @@ describe("pacing by Siesa's rate-limit headers", () => {
     expect(sandbox.stats.rateLimited).toBe(0);
   });
 });
+
+describe("pacing across the workers of a tenant", () => {
+  it("keeps room for the calls the other workers have in flight: four workers never run into a 429", async () => {
+    // prepare: four workers (a client each, as four Lambda containers), each reading one call after
+    // another as a unit does; Siesa allows 10 calls a second for all of them together
+    const { client, sandbox } = await startSiesa({ rateLimit: 10, rateLimitWindowMs: 1_000 });
+    const workers = Array.from({ length: 4 }, () => client({ policy: defaultPolicy(), workers: 4 }));
+
+    // act: 24 calls in all, over several windows
+    await Promise.all(
+      workers.map(async (reader) => {
+        for (let i = 0; i < 6; i++) await reader.queryPage("API_v2_Items", 1);
+      }),
+    );
+
+    // assess
+    expect(sandbox.stats.total).toBe(24);
+    expect(sandbox.stats.rateLimited).toBe(0);
+  });
+});

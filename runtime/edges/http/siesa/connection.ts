@@ -21,6 +21,11 @@ export interface SiesaClientOptions {
   log: Log;
   /** `tamPag`: at most 100 (Siesa answers 500+ with a row of nulls). Default 100. */
   pageSize?: number;
+  /**
+   * The tenant's workers that may call Siesa at once (`sync.concurrency`): pacing keeps room in a
+   * rate-limit window for the calls the others may have in flight. Default 1.
+   */
+  workers?: number;
 }
 
 export const ITEMS_QUERY = "API_v2_Items";
@@ -46,7 +51,7 @@ export class SiesaConnection {
   protected readonly pageSize: number;
   private readonly endpoint: string;
   /** What Siesa's rate-limit headers said, for every call of this tenant's client (pace.ts). */
-  readonly pace = new SiesaPace();
+  readonly pace: SiesaPace;
 
   constructor(protected readonly options: SiesaClientOptions) {
     const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
@@ -56,6 +61,7 @@ export class SiesaConnection {
       );
     }
     this.pageSize = pageSize;
+    this.pace = new SiesaPace(options.workers ?? 1);
     const base = options.baseUrl.endsWith("/") ? options.baseUrl : `${options.baseUrl}/`;
     this.endpoint = new URL("ejecutarconsultaestandar", base).toString();
   }

@@ -3,22 +3,23 @@ import type { CallPolicy } from "../../../core/ports/call-policy.js";
 import { timeLeftMs } from "../../../core/ports/deadline.js";
 import type { RateLimit } from "./answer.js";
 
-/** Calls kept back for workers that have not learnt the window is nearly used: this share of the limit. */
+/** Calls a window keeps back for the other workers' calls in flight: at least this share of the limit. */
 const RESERVE_SHARE = 0.1;
 /** A Reset above this many seconds is a Unix time, not a count of seconds. */
 const UNIX_TIME_SECONDS = 1_000_000_000;
 
 /**
  * Keeps one tenant's Siesa calls under Connekta's rate limit instead of running into its 429s
- * (docs/integrations/INT-001-siesa.md, "Pacing"). An answer may say how many calls remain in the
+ * (runtime/edges/http/siesa/README.md, "Pacing"). An answer may say how many calls remain in the
  * window and when it resets (`Connekta-Rate-Limit-*`); Siesa counts them over every worker of the
  * tenant, so the figure carries the other workers' calls too. From the latest figure the client
  * counts down the calls it starts (those in flight when it came count as started: Siesa may not
- * have counted them yet). When no more than a reserve is left (a tenth of the limit, at least one:
- * room for workers that have not learnt it yet) the next calls wait for the window's reset, as they
- * do for a pause another worker learnt (`pauseUntil`). A wait longer than the invocation has left
- * is not waited: the call fails retryable with the wait, and the worker hands its message back to
- * the queue for that long, as after a 429.
+ * have counted them yet). When no more than a reserve is left, the next calls wait for the window's
+ * reset. The reserve is room for what this client cannot count, the calls the tenant's other workers
+ * may have in flight: one per other worker (a unit's calls follow one another), and at least a tenth
+ * of the limit and one call. Calls wait as well for a pause another worker learnt (`pauseUntil`). A
+ * wait longer than the invocation has left is not waited: the call fails retryable with the wait,
+ * and the worker hands its message back to the queue for that long, as after a 429.
  */
 export class SiesaPace {
   private inFlight = 0;
@@ -30,7 +31,11 @@ export class SiesaPace {
   /** No call starts before this (epoch ms). */
   private until = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    /** The tenant's workers that may call Siesa at once, this one included. */
+    private readonly workers = 1,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Until when calls wait (epoch ms), if they do: what other workers of the tenant should know. */
   pausedUntil(): number | undefined {
@@ -84,7 +89,7 @@ export class SiesaPace {
     this.left = this.left !== undefined && now < this.resetAt ? Math.min(this.left, left) : left;
     this.resetAt = Math.max(resetAt, now < this.resetAt ? this.resetAt : 0);
     this.limit = limit;
-    this.reserve = Math.max(1, Math.floor(limit * RESERVE_SHARE));
+    this.reserve = Math.max(1, Math.floor(limit * RESERVE_SHARE), this.workers - 1);
     this.refresh(now);
   }
 
