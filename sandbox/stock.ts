@@ -119,14 +119,20 @@ class GeneratedStock implements Stock {
   readonly seed: number;
   readonly erpCompany: number;
   warehouses: SiesaWireRow[] = [];
-  rows: SiesaWireRow[] = [];
   readonly orphanIds = new Set<number>();
   version = 0;
+  readonly #rows: SiesaWireRow[] = [];
+  /** The catalogue row each stock row was made for, so a renamed reference shows in its stock. */
+  readonly #itemOf = new WeakMap<SiesaWireRow, SiesaWireRow>();
+  readonly #catalogue: Catalogue;
+  #syncedVersion: number;
   private mutations = 0;
   private readonly random: () => number;
   private readonly negativeShare: number;
 
   constructor(catalogue: Catalogue, options: StockOptions) {
+    this.#catalogue = catalogue;
+    this.#syncedVersion = catalogue.version;
     this.seed = options.seed ?? catalogue.seed;
     this.erpCompany = catalogue.erpCompany;
     this.random = seededRandom(this.seed ^ 0x570c);
@@ -178,10 +184,10 @@ class GeneratedStock implements Stock {
         f120_id_unidad_inventario: "UND",
       };
       const warehouse = activeWarehouses[i % activeWarehouses.length] as SiesaWireRow;
-      this.pushRow(orphan, warehouse, String(warehouse.f150_id_instalacion).trim());
+      this.pushRow(orphan, warehouse, String(warehouse.f150_id_instalacion).trim(), false);
     }
 
-    this.rows.sort(
+    this.#rows.sort(
       (a, b) =>
         itemId(a) - itemId(b) ||
         byText(a.f150_id, b.f150_id) ||
@@ -201,15 +207,29 @@ class GeneratedStock implements Stock {
     });
   }
 
-  private pushRow(item: SiesaWireRow, warehouse: SiesaWireRow, installation: string) {
-    this.rows.push({
+  /** Every stock row, with the references the catalogue has now (Siesa's query joins them). */
+  get rows(): SiesaWireRow[] {
+    if (this.#syncedVersion !== this.#catalogue.version) {
+      this.#syncedVersion = this.#catalogue.version;
+      for (const row of this.#rows) {
+        const item = this.#itemOf.get(row);
+        if (item) row.f120_referencia = item.f120_referencia ?? null;
+      }
+    }
+    return this.#rows;
+  }
+
+  private pushRow(item: SiesaWireRow, warehouse: SiesaWireRow, installation: string, inCatalogue = true) {
+    const row: SiesaWireRow = {
       // As the item query sends it: an int, or zero-padded text for some items.
       f120_id: item.f120_id ?? null,
       f120_referencia: item.f120_referencia ?? null,
       f150_id: warehouse.f150_id ?? null,
       f400_id_instalacion: pad(installation, WIDTH.installation),
       ...this.quantities(isBulk(item)),
-    });
+    };
+    this.#rows.push(row);
+    if (inCatalogue) this.#itemOf.set(row, item);
   }
 
   /** On hand, committed and unposted point-of-sale quantities; kilos are fractional. */

@@ -253,6 +253,30 @@ describe("Siesa sandbox stock (API_v2_Inventarios_InvFecha)", () => {
     expect(Object.keys(full)).toEqual(expect.arrayContaining(["f120_id", "f120_referencia"]));
   });
 
+  it("shows an item's renamed reference in its stock rows, under the same f120_id", async () => {
+    const sandbox = stableSandbox();
+    const company = sandbox.catalogue.erpCompany;
+    const codes = sandbox.stock.warehouses
+      .filter((w) => w.f150_id_cia === company)
+      .map((w) => trimmed(w.f150_id));
+    const [renamed] = sandbox.catalogue.renameItems(1);
+
+    const stocked = await readAll(
+      sandbox,
+      STOCK_QUERY,
+      `f120_id = ${renamed} AND f150_id IN (${codes.map((code) => `''${code}''`).join(", ")})`,
+    );
+    const [item] = await readAll(
+      sandbox,
+      "API_v2_Items",
+      `f120_id_cia = ${company} AND f120_id = ${renamed}`,
+    );
+
+    expect(stocked.length).toBeGreaterThan(0);
+    for (const row of stocked) expect(row.f120_referencia).toBe(item?.f120_referencia);
+    expect(trimmed(item?.f120_referencia)).toMatch(/-R\d+$/);
+  });
+
   it("serves the same warehouses and stock for the same seed, and other stock for another", () => {
     const first = generateStock(catalogue());
     const again = generateStock(catalogue());
