@@ -105,6 +105,13 @@ const DESCRIPTIONS: Record<string, string> = {
 };
 const INSTALLATIONS = ["01", "02"];
 
+const byText = (a: unknown, b: unknown) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0);
+/** By `f120_id`, then warehouse, then installation: how rows are kept, so an id range is a slice. */
+const stockOrder = (a: SiesaWireRow, b: SiesaWireRow) =>
+  itemId(a) - itemId(b) ||
+  byText(a.f150_id, b.f150_id) ||
+  byText(a.f400_id_instalacion, b.f400_id_instalacion);
+
 /** A row's value for a column whose key may arrive padded (the catalogue pads a few keys). */
 function field(row: SiesaWireRow, name: string): string | number | null {
   if (name in row) return row[name] ?? null;
@@ -187,12 +194,7 @@ class GeneratedStock implements Stock {
       this.pushRow(orphan, warehouse, String(warehouse.f150_id_instalacion).trim(), false);
     }
 
-    this.#rows.sort(
-      (a, b) =>
-        itemId(a) - itemId(b) ||
-        byText(a.f150_id, b.f150_id) ||
-        byText(a.f400_id_instalacion, b.f400_id_instalacion),
-    );
+    this.#rows.sort(stockOrder);
   }
 
   private pushWarehouse(company: number, code: string, description: string, closed: boolean, i: number) {
@@ -296,8 +298,6 @@ class GeneratedStock implements Stock {
   }
 }
 
-const byText = (a: unknown, b: unknown) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0);
-
 export function generateStock(catalogue: Catalogue, options: StockOptions = {}): Stock {
   return new GeneratedStock(catalogue, options);
 }
@@ -320,10 +320,7 @@ export function stockQueries(stock: () => Stock): Record<string, ServedQuery> {
     [STOCK_QUERY]: {
       rows: () => stock().rows,
       fields: STOCK_COLUMNS,
-      order: (a, b) =>
-        itemId(a) - itemId(b) ||
-        byText(a.f150_id, b.f150_id) ||
-        byText(a.f400_id_instalacion, b.f400_id_instalacion),
+      order: stockOrder,
     },
   };
 }
