@@ -173,6 +173,28 @@ describe("the contract probe --write, on the WMS", () => {
     expect(probeProducts(world)).toHaveLength(1);
   });
 
+  it("says when the PATCH answers 200 but the list still shows the probe record ACTIVE", async () => {
+    const world = await probeWorld({ product: "wms" });
+    const products = world.sandboxes.wms?.products;
+    const probeProduct = products?.insert({
+      external_id: PROBE_EXTERNAL_ID,
+      name: "probe",
+      status: "ACTIVE",
+    });
+    // A WMS that answers the PATCH with 200 and keeps the status it had.
+    if (products) {
+      const edit = products.edit.bind(products);
+      products.edit = (id, { status: _kept, ...changes }) => edit(id, changes);
+    }
+
+    const report = await world.probe({ write: true });
+
+    expect(failed(report)).toEqual(["wms variant_id is the PATCH id", "product probe record left inactive"]);
+    expect(check(report, "wms variant_id is the PATCH id")?.detail).toBe(
+      `PATCH by variant_id ${probeProduct?.id} answered 200, but the list shows status ACTIVE, not INACTIVE`,
+    );
+  });
+
   it("names the duplicates of the probe record the WMS already holds, creates no third, and names the active one", async () => {
     const world = await probeWorld({ product: "wms" });
     const products = world.sandboxes.wms?.products;
