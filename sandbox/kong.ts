@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { type Context, Hono } from "hono";
+import { cleanField, type FieldErrors, type FieldRule, pythonType, readJson } from "./drf.js";
 import { countAnswers, type FaultKnobs, faultControl, RecordThrottle } from "./faults.js";
 import { RecordJournal } from "./journal.js";
+import { type KongLocations, serveLocations } from "./kong-locations.js";
 
 /**
  * A stand-in for Kong RFID's API (Django REST Framework + Djoser, docs/integrations/INT-002-kong-rfid.md)
@@ -67,6 +69,8 @@ export interface KongSandboxOptions {
 export interface KongSandbox {
   app: Hono;
   skus: KongSkuStore;
+  /** `/inventory/locations/` (sandbox/kong-locations.ts); kept in memory only. */
+  locations: KongLocations;
   stats: KongSandboxStats;
   resetStats(): void;
   setFaults(faults: Partial<FaultKnobs>): void;
@@ -176,16 +180,6 @@ export class KongSkuStore {
 
 // ---- DRF-style validation -------------------------------------------------------------------
 
-type FieldErrors = Record<string, string[]>;
-
-interface FieldRule {
-  kind: "string" | "integer" | "boolean" | "dict";
-  required?: boolean;
-  nullable?: boolean;
-  allowBlank?: boolean;
-  maxLength?: number;
-}
-
 const SKU_FIELDS: Record<string, FieldRule> = {
   external_id: { kind: "string", required: true, maxLength: 255 },
   name: { kind: "string", required: true, maxLength: 255 },
@@ -200,44 +194,6 @@ const SKU_FIELDS: Record<string, FieldRule> = {
   properties: { kind: "dict" },
   params: { kind: "dict" },
 };
-
-/** Python's name for a JSON value's type, as DRF puts it in its messages. */
-function pythonType(value: unknown): string {
-  if (Array.isArray(value)) return "list";
-  if (value === null) return "NoneType";
-  if (typeof value === "string") return "str";
-  if (typeof value === "boolean") return "bool";
-  if (typeof value === "number") return Number.isInteger(value) ? "int" : "float";
-  return "dict";
-}
-
-/** One field the way DRF's serializer fields do it: returns the clean value or the error. */
-function cleanField(rule: FieldRule, value: unknown): { value: unknown } | { error: string } {
-  if (value === null) return rule.nullable ? { value: null } : { error: "This field may not be null." };
-  switch (rule.kind) {
-    case "string": {
-      // CharField accepts numbers (str() of them) and trims whitespace by default.
-      if (typeof value !== "string" && typeof value !== "number") return { error: "Not a valid string." };
-      const text = String(value).trim();
-      if (text === "" && !rule.allowBlank) return { error: "This field may not be blank." };
-      if (rule.maxLength !== undefined && text.length > rule.maxLength) {
-        return { error: `Ensure this field has no more than ${rule.maxLength} characters.` };
-      }
-      return { value: text };
-    }
-    case "integer": {
-      if (typeof value === "number" && Number.isInteger(value)) return { value };
-      if (typeof value === "string" && /^\s*-?\d+\s*$/.test(value)) return { value: Number(value) };
-      return { error: "A valid integer is required." };
-    }
-    case "boolean":
-      return typeof value === "boolean" ? { value } : { error: "Must be a valid boolean." };
-    case "dict":
-      return pythonType(value) === "dict"
-        ? { value }
-        : { error: `Expected a dictionary of items but got type "${pythonType(value)}".` };
-  }
-}
 
 /** Validates a SKU body; `partial` is PATCH (required fields may be absent). Unknown keys are ignored. */
 function validateSku(
@@ -424,6 +380,8 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
   app.patch("/inventory/skus/:id/", update(true));
   app.put("/inventory/skus/:id/", update(false));
 
+  const locations = serveLocations(app, { pageSize, maxLimit: maxPageSize });
+
   function findById(raw: string): KongSku | undefined {
     return /^\d+$/.test(raw) ? skus.get(Number(raw)) : undefined;
   }
@@ -431,6 +389,7 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
   return {
     app,
     skus,
+    locations,
     stats,
     resetStats: () => {
       Object.assign(stats, freshStats());
@@ -458,17 +417,6 @@ function matches(user: KongUser, body: unknown): boolean {
   if (pythonType(body) !== "dict") return false;
   const { username, password } = body as Record<string, unknown>;
   return username === user.username && password === user.password;
-}
-
-async function readJson(c: Context): Promise<{ ok: true; value: unknown } | { ok: false; detail: string }> {
-  try {
-    return { ok: true, value: await c.req.json() };
-  } catch (error) {
-    return {
-      ok: false,
-      detail: `JSON parse error - ${error instanceof Error ? error.message : String(error)}`,
-    };
-  }
 }
 
 /** DRF's absolute next/previous links: the request's own URL with `page` replaced (dropped for page 1). */
