@@ -30,7 +30,7 @@ export type { ProbeCheck, ProbeReport, ProbeRequest, ProbeStatus } from "../core
  * The contract probe (`npm run probe`, `POST /tenants/:id/probe`): every assumption the sync makes
  * about a tenant's Siesa and product, checked against the real endpoints, one line each. Read-only
  * by default: only GETs and the product's login. With `write`, it adds the checks that need one
- * write, all on one probe record (PROBE_EXTERNAL_ID), left inactive. A check that depends on one that
+ * write, all on one probe record (probeExternalId), left inactive. A check that depends on one that
  * failed is `skipped`, naming why.
  */
 
@@ -44,10 +44,12 @@ export interface ProbeOptions {
 }
 
 /**
- * The external id of the one record a `--write` probe writes: not a number, so never a Siesa
- * f120_id (the sync's external ids), and the same on every probe, so it is found again, not created twice.
+ * The external id of the one record a `--write` probe writes for a tenant: not a number, so never a
+ * Siesa f120_id (the sync's external ids); the same on every probe, so it is found again, not created
+ * twice; and the tenant's own, so tenants of one Kong (whose external ids may be unique across its
+ * customers) never meet each other's.
  */
-export const PROBE_EXTERNAL_ID = "siesa-integration-probe";
+export const probeExternalId = (tenant: Pick<Tenant, "id">) => `siesa-integration-probe-${tenant.id}`;
 
 /** A page past any catalogue: its answer must be one of Siesa's end-of-data forms. */
 const BEYOND_PAGE = 1_000_000;
@@ -326,7 +328,8 @@ async function probeSiesa(
 
 type Product = KongClient | WmsClient;
 
-const NEEDS_WRITE = `skipped: needs --write (writes one record, external_id ${PROBE_EXTERNAL_ID}, left inactive)`;
+const needsWrite = (tenant: Tenant) =>
+  `skipped: needs --write (writes one record, external_id ${probeExternalId(tenant)}, left inactive)`;
 
 /** The checks a `--write` probe adds, per product, in their order. */
 function writeChecks(type: Tenant["product"]["type"]): string[] {
@@ -372,7 +375,7 @@ async function probeProduct(
   const scope: ListScope = customerId === undefined ? {} : { customerId: String(customerId) };
   await probeReads(product, scope, list);
   if (options.write) await probeWrites(product, tenant, scope, list);
-  else for (const name of writes) list.skip(name, NEEDS_WRITE);
+  else for (const name of writes) list.skip(name, needsWrite(tenant));
 }
 
 /** The product's list, lookup and (Kong) search, on a record it already lists: read-only. */
@@ -447,27 +450,32 @@ function probeRecord(tenant: Tenant): { record: ProductRecord; inactive: Record<
   const mapping = compileMapping(definition);
   const inactive = mapping.inactive;
   if (!inactive) throw new Failed(`mapping "${mapping.name}" has no field that sets a record inactive`);
+  const externalId = probeExternalId(tenant);
   const item: SiesaRow = {
     f120_id: 0,
     f120_id_cia: tenant.siesa.erpCompany,
-    f120_referencia: PROBE_EXTERNAL_ID,
+    f120_referencia: externalId,
     f120_descripcion: "siesa-integration contract probe: not a Siesa item, left inactive",
     f120_id_unidad_inventario: "UND",
   };
-  const mapped = mapping.map({ key: PROBE_EXTERNAL_ID, item, barcodes: [] }, tenant);
+  const mapped = mapping.map({ key: externalId, item, barcodes: [] }, tenant);
   if (!mapped.ok) throw new Failed(`the tenant's mapping refuses the probe record: ${mapped.reason}`);
-  const payload = { ...mapped.record.payload, external_id: PROBE_EXTERNAL_ID, ...inactive };
-  return { record: { key: PROBE_EXTERNAL_ID, externalId: PROBE_EXTERNAL_ID, payload }, inactive };
+  const payload = { ...mapped.record.payload, external_id: externalId, ...inactive };
+  return { record: { key: externalId, externalId, payload }, inactive };
 }
 
-/** Every record the product lists with the probe's external id, with its fields (status, is_active). */
-async function listedProbeRecords(product: Product, scope: ListScope): Promise<ListedRecord[]> {
+/** Every record the product lists with this external id, with its fields (status, is_active). */
+async function listedProbeRecords(
+  product: Product,
+  scope: ListScope,
+  externalId: string,
+): Promise<ListedRecord[]> {
   // Kong: the search's first page holds every SKU whose fields contain the probe's external id.
   const rows =
     product instanceof WmsClient
-      ? await product.listedWith(PROBE_EXTERNAL_ID)
-      : await product.searchPage(PROBE_EXTERNAL_ID, scope);
-  return rows.filter((row) => row.externalId === PROBE_EXTERNAL_ID);
+      ? await product.listedWith(externalId)
+      : await product.searchPage(externalId, scope);
+  return rows.filter((row) => row.externalId === externalId);
 }
 
 /** The id a WMS list row names its record by, as the write's lookup reads it, and that field's name. */
@@ -487,27 +495,27 @@ async function probeWrites(
   scope: ListScope,
   list: Checklist,
 ): Promise<void> {
+  const externalId = probeExternalId(tenant);
   let probe: ReturnType<typeof probeRecord> | undefined;
   let probeId: string | undefined;
   const made = await list.run("product probe record", async (writing) => {
     probe = probeRecord(tenant);
-    const found = await product.findId(PROBE_EXTERNAL_ID, scope);
-    if (found.refused)
-      throw new Failed(`looking up external_id ${PROBE_EXTERNAL_ID} was refused: ${found.refused}`);
+    const found = await product.findId(externalId, scope);
+    if (found.refused) throw new Failed(`looking up external_id ${externalId} was refused: ${found.refused}`);
     if (found.id !== undefined) {
       probeId = found.id;
-      return `external_id ${PROBE_EXTERNAL_ID} found as id ${probeId}, left by an earlier probe: reused, not created again`;
+      return `external_id ${externalId} found as id ${probeId}, left by an earlier probe: reused, not created again`;
     }
     writing();
     const result = await product.write(probe.record);
     if (result.outcome === "rejected")
-      throw new Failed(`creating external_id ${PROBE_EXTERNAL_ID} was refused: ${result.reason}`);
+      throw new Failed(`creating external_id ${externalId} was refused: ${result.reason}`);
     probeId = result.productId;
     if (result.outcome === "updated")
       throw new Failed(
-        `the lookup did not find external_id ${PROBE_EXTERNAL_ID}, but the write's own lookup did (id ${probeId}) and updated it`,
+        `the lookup did not find external_id ${externalId}, but the write's own lookup did (id ${probeId}) and updated it`,
       );
-    return `created inactive as id ${probeId} (external_id ${PROBE_EXTERNAL_ID})`;
+    return `created inactive as id ${probeId} (external_id ${externalId})`;
   });
   const [, ...rest] = writeChecks(tenant.product.type);
   if (!made || !probe || probeId === undefined) {
@@ -524,17 +532,15 @@ async function probeWrites(
       const result = await product.write(record);
       if (result.outcome === "created")
         throw new Failed(
-          `Kong accepted a second SKU with external_id ${PROBE_EXTERNAL_ID} (id ${result.productId}, inactive): duplicates are not refused, which the sync relies on; delete SKU ${result.productId}`,
+          `Kong accepted a second SKU with external_id ${externalId} (id ${result.productId}, inactive): duplicates are not refused, which the sync relies on; delete SKU ${result.productId}`,
         );
       if (result.outcome === "rejected")
-        throw new Failed(
-          `a second create of external_id ${PROBE_EXTERNAL_ID} ended rejected: ${result.reason}`,
-        );
+        throw new Failed(`a second create of external_id ${externalId} ended rejected: ${result.reason}`);
       if (result.productId !== id)
         throw new Failed(
-          `a second create of external_id ${PROBE_EXTERNAL_ID} was refused, but the lookup then found SKU ${result.productId}, not the probe record's ${id}`,
+          `a second create of external_id ${externalId} was refused, but the lookup then found SKU ${result.productId}, not the probe record's ${id}`,
         );
-      return `a second create of external_id ${PROBE_EXTERNAL_ID} was refused as a duplicate; the write found SKU ${id} and updated it, as a sync whose ledger lost the id does`;
+      return `a second create of external_id ${externalId} was refused as a duplicate; the write found SKU ${id} and updated it, as a sync whose ledger lost the id does`;
     });
 
   if (product instanceof WmsClient) {
@@ -542,25 +548,25 @@ async function probeWrites(
     await list.run("product duplicate found by lookup", async () => {
       // The WMS accepts a second product with one external id: a write looks it up first, so the
       // lookup must find the one record. Nothing is created here.
-      const found = await product.findId(PROBE_EXTERNAL_ID, scope);
+      const found = await product.findId(externalId, scope);
       if (found.refused)
-        throw new Failed(`looking up external_id ${PROBE_EXTERNAL_ID} was refused: ${found.refused}`);
-      const rows = await listedProbeRecords(product, scope);
+        throw new Failed(`looking up external_id ${externalId} was refused: ${found.refused}`);
+      const rows = await listedProbeRecords(product, scope, externalId);
       if (found.id === undefined || rows.length === 0)
         throw new Failed(
-          `external_id__eq=${PROBE_EXTERNAL_ID} finds nothing, though the probe record is id ${id}: a write would create a second product`,
+          `external_id__eq=${externalId} finds nothing, though the probe record is id ${id}: a write would create a second product`,
         );
       if (rows.length > 1)
         throw new Failed(
-          `external_id ${PROBE_EXTERNAL_ID} is listed ${rows.length} times (${rows.map((row) => listedIdOf(row).id).join(", ")}): the WMS holds duplicates of it; delete all but one`,
+          `external_id ${externalId} is listed ${rows.length} times (${rows.map((row) => listedIdOf(row).id).join(", ")}): the WMS holds duplicates of it; delete all but one`,
         );
       listed = listedIdOf(rows[0] as ListedRecord);
       if (listed.id !== found.id)
         throw new Failed(
-          `the list names external_id ${PROBE_EXTERNAL_ID} ${listed.field} ${listed.id}, the lookup ${found.id}`,
+          `the list names external_id ${externalId} ${listed.field} ${listed.id}, the lookup ${found.id}`,
         );
       const created = listed.id === id ? "" : ` (the create answered id ${id})`;
-      return `external_id__eq=${PROBE_EXTERNAL_ID} finds the one product, ${listed.field} ${listed.id}${created}: a write updates it, none was created`;
+      return `external_id__eq=${externalId} finds the one product, ${listed.field} ${listed.id}${created}: a write updates it, none was created`;
     });
     await list.run("wms variant_id is the PATCH id", async (writing) => {
       if (!listed) throw new Skipped("skipped: the lookup did not find the probe record");
@@ -568,8 +574,8 @@ async function probeWrites(
       // A deactivation's PATCH, by the id the list names: what a sync sends after its lookup.
       writing();
       const result = await product.patch(listedId, {
-        key: PROBE_EXTERNAL_ID,
-        externalId: PROBE_EXTERNAL_ID,
+        key: externalId,
+        externalId,
         payload: inactive,
       });
       if (result.outcome === "gone")
@@ -578,7 +584,9 @@ async function probeWrites(
         );
       if (result.outcome === "rejected")
         throw new Failed(`PATCH by ${field} ${listedId} was refused: ${result.reason}`);
-      const again = (await listedProbeRecords(product, scope)).find((row) => listedIdOf(row).id === listedId);
+      const again = (await listedProbeRecords(product, scope, externalId)).find(
+        (row) => listedIdOf(row).id === listedId,
+      );
       if (!again)
         throw new Failed(`PATCH by ${field} ${listedId} answered 200, but the list no longer shows it`);
       if (again.fields.status !== inactive.status)
@@ -590,16 +598,15 @@ async function probeWrites(
   }
 
   await list.run("product probe record left inactive", async () => {
-    const rows = await listedProbeRecords(product, scope);
-    if (rows.length === 0)
-      throw new Failed(`the product lists no record with external_id ${PROBE_EXTERNAL_ID}`);
+    const rows = await listedProbeRecords(product, scope, externalId);
+    if (rows.length === 0) throw new Failed(`the product lists no record with external_id ${externalId}`);
     const fields = Object.keys(inactive);
     const shown = (row: ListedRecord) => fields.map((f) => `${f} ${String(row.fields[f])}`).join(", ");
     const active = rows.find((row) => fields.some((f) => row.fields[f] !== inactive[f]));
     if (active)
-      throw new Failed(`external_id ${PROBE_EXTERNAL_ID} is listed as id ${active.id} with ${shown(active)}`);
+      throw new Failed(`external_id ${externalId} is listed as id ${active.id} with ${shown(active)}`);
     const ids = rows.map((row) => row.id).join(", ");
-    return `external_id ${PROBE_EXTERNAL_ID} is listed as id ${ids}, ${shown(rows[0] as ListedRecord)}`;
+    return `external_id ${externalId} is listed as id ${ids}, ${shown(rows[0] as ListedRecord)}`;
   });
 }
 
@@ -619,7 +626,7 @@ export async function probeTenant(
   const { type, baseUrl } = tenant.product;
   const product = new Checklist(secrets, () =>
     options.beforeWrite?.(
-      `writing to ${type} at ${new URL(baseUrl).host}: one record, external_id ${PROBE_EXTERNAL_ID}, created inactive unless an earlier probe left it, and left inactive`,
+      `writing to ${type} at ${new URL(baseUrl).host}: one record, external_id ${probeExternalId(tenant)}, created inactive unless an earlier probe left it, and left inactive`,
     ),
   );
   await Promise.all([

@@ -69,14 +69,14 @@ describe("npm run probe", () => {
     expect(first.code).toBe(0);
     const [notice, title] = first.stdout.split("\n");
     expect(notice).toMatch(
-      /^probe demo: writing to kong-rfid at 127\.0\.0\.1:\d+: one record, external_id siesa-integration-probe, created inactive unless an earlier probe left it, and left inactive$/,
+      /^probe demo: writing to kong-rfid at 127\.0\.0\.1:\d+: one record, external_id siesa-integration-probe-demo, created inactive unless an earlier probe left it, and left inactive$/,
     );
     expect(title).toBe("probe demo");
     expect(first.stdout).toMatch(
-      /\nok +product duplicate refused +a second create of external_id siesa-integration-probe was refused/,
+      /\nok +product duplicate refused +a second create of external_id siesa-integration-probe-demo was refused/,
     );
     expect(journalSkus(dataDir)).toEqual([
-      expect.objectContaining({ external_id: "siesa-integration-probe", is_active: false }),
+      expect.objectContaining({ external_id: "siesa-integration-probe-demo", is_active: false }),
     ]);
     // --json: stdout is the report alone, the notice goes to stderr; the checks that wrote say so.
     expect(second.code).toBe(0);

@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { createTenantProbe, PROBE_EXTERNAL_ID } from "../../runtime/wiring/probe.js";
+import { createTenantProbe, probeTenant } from "../../runtime/wiring/probe.js";
 import { recordingLog } from "../support/log.js";
 import { check, failed, fastPolicy, KONG_CHECKS, probeWorld, WMS_CHECKS } from "./probe-world.js";
 
 // `--write`: the checks that need one write, all on one probe record, against the Kong and WMS
 // sandboxes over HTTP with the real clients. The read-only checks: probe.test.ts.
+
+/** The probe record's external id for the test tenant, acme-staging: its own, never a number. */
+const PROBE_ID = "siesa-integration-probe-acme-staging";
 
 const wrote = (report: { checks: { name: string; wrote?: true }[] }) =>
   report.checks.filter((c) => c.wrote).map((c) => c.name);
@@ -22,22 +25,22 @@ describe("the contract probe --write, on Kong", () => {
 
     expect(failed(report)).toEqual([]);
     expect(report.checks.map((c) => c.name)).toEqual(KONG_CHECKS);
-    const sku = kong?.skus.getByExternalId(PROBE_EXTERNAL_ID);
+    const sku = kong?.skus.getByExternalId(PROBE_ID);
     expect(sku).toMatchObject({ customer_id: 17, type_id: 4, group_id: 9, is_active: false });
-    expect(kong?.skus.list().filter((s) => s.external_id === PROBE_EXTERNAL_ID)).toHaveLength(1);
+    expect(kong?.skus.list().filter((s) => s.external_id === PROBE_ID)).toHaveLength(1);
     expect(check(report, "product probe record")?.detail).toBe(
-      `created inactive as id ${sku?.id} (external_id siesa-integration-probe)`,
+      `created inactive as id ${sku?.id} (external_id siesa-integration-probe-acme-staging)`,
     );
     expect(check(report, "product duplicate refused")?.detail).toBe(
-      `a second create of external_id siesa-integration-probe was refused as a duplicate; the write found SKU ${sku?.id} and updated it, as a sync whose ledger lost the id does`,
+      `a second create of external_id siesa-integration-probe-acme-staging was refused as a duplicate; the write found SKU ${sku?.id} and updated it, as a sync whose ledger lost the id does`,
     );
     expect(check(report, "product probe record left inactive")?.detail).toBe(
-      `external_id siesa-integration-probe is listed as id ${sku?.id}, is_active false`,
+      `external_id siesa-integration-probe-acme-staging is listed as id ${sku?.id}, is_active false`,
     );
     // Said once, naming the host and the record, while Kong still held only the tenant's one SKU.
     expect(announced).toEqual([
       {
-        notice: `writing to kong-rfid at ${new URL(sandboxes.productUrl).host}: one record, external_id siesa-integration-probe, created inactive unless an earlier probe left it, and left inactive`,
+        notice: `writing to kong-rfid at ${new URL(sandboxes.productUrl).host}: one record, external_id siesa-integration-probe-acme-staging, created inactive unless an earlier probe left it, and left inactive`,
         skusThen: 1,
       },
     ]);
@@ -47,16 +50,39 @@ describe("the contract probe --write, on Kong", () => {
   it("reuses the probe record an earlier probe left: found, not created again", async () => {
     const { probe, sandboxes } = await probeWorld();
     await probe({ write: true });
-    const first = sandboxes.kong?.skus.getByExternalId(PROBE_EXTERNAL_ID);
+    const first = sandboxes.kong?.skus.getByExternalId(PROBE_ID);
 
     const report = await probe({ write: true });
 
     expect(failed(report)).toEqual([]);
     expect(check(report, "product probe record")?.detail).toBe(
-      `external_id siesa-integration-probe found as id ${first?.id}, left by an earlier probe: reused, not created again`,
+      `external_id siesa-integration-probe-acme-staging found as id ${first?.id}, left by an earlier probe: reused, not created again`,
     );
-    expect(sandboxes.kong?.skus.list().filter((s) => s.external_id === PROBE_EXTERNAL_ID)).toHaveLength(1);
+    expect(sandboxes.kong?.skus.list().filter((s) => s.external_id === PROBE_ID)).toHaveLength(1);
     expect(wrote(report)).toEqual(["product duplicate refused"]);
+  });
+
+  it("gives each tenant of one Kong a probe record of its own, in its own customer", async () => {
+    const { probe, sandboxes, tenant } = await probeWorld();
+    const other = {
+      ...tenant,
+      id: "globex-prod",
+      product: { ...tenant.product, defaults: { ...tenant.product.defaults, customer_id: 18 } },
+    };
+    await probe({ write: true });
+
+    const report = await probeTenant(other, sandboxes.credentials, {
+      policy: fastPolicy(),
+      log: recordingLog(),
+      write: true,
+    });
+
+    expect(failed(report)).toEqual([]);
+    expect(sandboxes.kong?.skus.getByExternalId("siesa-integration-probe-globex-prod")).toMatchObject({
+      customer_id: 18,
+      is_active: false,
+    });
+    expect(sandboxes.kong?.skus.getByExternalId(PROBE_ID)).toMatchObject({ customer_id: 17 });
   });
 
   it("says so when Kong accepts a second SKU with the probe record's external id", async () => {
@@ -66,21 +92,20 @@ describe("the contract probe --write, on Kong", () => {
     const report = await probe({ write: true });
 
     expect(failed(report)).toEqual(["product duplicate refused"]);
-    const [probeSku, duplicate] =
-      sandboxes.kong?.skus.list().filter((s) => s.external_id === PROBE_EXTERNAL_ID) ?? [];
+    const [probeSku, duplicate] = sandboxes.kong?.skus.list().filter((s) => s.external_id === PROBE_ID) ?? [];
     expect(check(report, "product duplicate refused")?.detail).toBe(
-      `Kong accepted a second SKU with external_id siesa-integration-probe (id ${duplicate?.id}, inactive): duplicates are not refused, which the sync relies on; delete SKU ${duplicate?.id}`,
+      `Kong accepted a second SKU with external_id siesa-integration-probe-acme-staging (id ${duplicate?.id}, inactive): duplicates are not refused, which the sync relies on; delete SKU ${duplicate?.id}`,
     );
     // Both are inactive, and the last line says so, naming both.
     expect(check(report, "product probe record left inactive")).toMatchObject({
       status: "ok",
-      detail: `external_id siesa-integration-probe is listed as id ${probeSku?.id}, ${duplicate?.id}, is_active false`,
+      detail: `external_id siesa-integration-probe-acme-staging is listed as id ${probeSku?.id}, ${duplicate?.id}, is_active false`,
     });
   });
 
   it("names a probe record that is listed active (a duplicate left by a Kong that once accepted it)", async () => {
     const { probe, sandboxes } = await probeWorld();
-    const sku = { external_id: PROBE_EXTERNAL_ID, name: "probe", type_id: 4, group_id: 9, customer_id: 17 };
+    const sku = { external_id: PROBE_ID, name: "probe", type_id: 4, group_id: 9, customer_id: 17 };
     sandboxes.kong?.skus.insert({ ...sku, is_active: false });
     const active = sandboxes.kong?.skus.insert({ ...sku, is_active: true }, { allowDuplicate: true });
 
@@ -88,7 +113,7 @@ describe("the contract probe --write, on Kong", () => {
 
     expect(failed(report)).toEqual(["product probe record left inactive"]);
     expect(check(report, "product probe record left inactive")?.detail).toBe(
-      `external_id siesa-integration-probe is listed as id ${active?.id} with is_active true`,
+      `external_id siesa-integration-probe-acme-staging is listed as id ${active?.id} with is_active true`,
     );
   });
 
@@ -111,7 +136,7 @@ describe("the contract probe --write, on Kong", () => {
 
 describe("the contract probe --write, on the WMS", () => {
   const probeProducts = (world: Awaited<ReturnType<typeof probeWorld>>) =>
-    world.sandboxes.wms?.products.allByExternalId(PROBE_EXTERNAL_ID) ?? [];
+    world.sandboxes.wms?.products.allByExternalId(PROBE_ID) ?? [];
 
   it("creates the probe record inactive, finds it by its external id, and PATCHes it by the listed variant_id", async () => {
     const world = await probeWorld({ product: "wms" });
@@ -124,13 +149,13 @@ describe("the contract probe --write, on the WMS", () => {
     expect(probeProducts(world)).toHaveLength(1);
     expect(product).toMatchObject({ status: "INACTIVE", inventory_unit: "UNIT" });
     expect(check(report, "product duplicate found by lookup")?.detail).toBe(
-      `external_id__eq=siesa-integration-probe finds the one product, variant_id ${product?.id}: a write updates it, none was created`,
+      `external_id__eq=siesa-integration-probe-acme-staging finds the one product, variant_id ${product?.id}: a write updates it, none was created`,
     );
     expect(check(report, "wms variant_id is the PATCH id")?.detail).toBe(
       `PATCH by variant_id ${product?.id} (status INACTIVE, with external_id) answered 200; the list then shows it INACTIVE`,
     );
     expect(check(report, "product probe record left inactive")?.detail).toBe(
-      `external_id siesa-integration-probe is listed as id ${product?.id}, status INACTIVE`,
+      `external_id siesa-integration-probe-acme-staging is listed as id ${product?.id}, status INACTIVE`,
     );
     // One create, one PATCH: the WMS accepts duplicates, so the probe never sends a second create.
     expect(world.sandboxes.wms?.stats).toMatchObject({ creates: 1, patches: 1 });
@@ -177,7 +202,7 @@ describe("the contract probe --write, on the WMS", () => {
     const world = await probeWorld({ product: "wms" });
     const products = world.sandboxes.wms?.products;
     const probeProduct = products?.insert({
-      external_id: PROBE_EXTERNAL_ID,
+      external_id: PROBE_ID,
       name: "probe",
       status: "ACTIVE",
     });
@@ -198,9 +223,9 @@ describe("the contract probe --write, on the WMS", () => {
   it("names the duplicates of the probe record the WMS already holds, creates no third, and names the active one", async () => {
     const world = await probeWorld({ product: "wms" });
     const products = world.sandboxes.wms?.products;
-    const first = products?.insert({ external_id: PROBE_EXTERNAL_ID, name: "probe", status: "INACTIVE" });
+    const first = products?.insert({ external_id: PROBE_ID, name: "probe", status: "INACTIVE" });
     const second = products?.insert(
-      { external_id: PROBE_EXTERNAL_ID, name: "probe", status: "ACTIVE" },
+      { external_id: PROBE_ID, name: "probe", status: "ACTIVE" },
       { allowDuplicate: true },
     );
 
@@ -211,14 +236,14 @@ describe("the contract probe --write, on the WMS", () => {
       "product probe record left inactive",
     ]);
     expect(check(report, "product duplicate found by lookup")?.detail).toBe(
-      `external_id siesa-integration-probe is listed 2 times (${first?.id}, ${second?.id}): the WMS holds duplicates of it; delete all but one`,
+      `external_id siesa-integration-probe-acme-staging is listed 2 times (${first?.id}, ${second?.id}): the WMS holds duplicates of it; delete all but one`,
     );
     expect(check(report, "wms variant_id is the PATCH id")).toMatchObject({
       status: "skipped",
       detail: "skipped: the lookup did not find the probe record",
     });
     expect(check(report, "product probe record left inactive")?.detail).toBe(
-      `external_id siesa-integration-probe is listed as id ${second?.id} with status ACTIVE`,
+      `external_id siesa-integration-probe-acme-staging is listed as id ${second?.id} with status ACTIVE`,
     );
     expect(probeProducts(world)).toHaveLength(2);
     expect(world.sandboxes.wms?.stats).toMatchObject({ creates: 0, patches: 0 });
@@ -254,7 +279,7 @@ describe("the probe --write as the API runs it", () => {
     expect(notices.map((entry) => entry.data[0])).toEqual([
       {
         tenantId: tenant.id,
-        notice: `writing to kong-rfid at ${new URL(sandboxes.productUrl).host}: one record, external_id siesa-integration-probe, created inactive unless an earlier probe left it, and left inactive`,
+        notice: `writing to kong-rfid at ${new URL(sandboxes.productUrl).host}: one record, external_id siesa-integration-probe-acme-staging, created inactive unless an earlier probe left it, and left inactive`,
       },
     ]);
     expect(skusAtNotice).toEqual([1]);
