@@ -25,7 +25,7 @@ const spec = {
     json: { type: "boolean", help: "print the report as one JSON object instead of lines" },
     write: {
       type: "boolean",
-      help: "add the checks that need one write: a probe record (external_id siesa-integration-probe) created inactive, or found again, and left inactive",
+      help: "add the checks that need one write: a probe record (external_id siesa-integration-probe-<tenant id>) created inactive, or found again, and left inactive",
     },
     ...SIDE_OPTIONS,
   },
