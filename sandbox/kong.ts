@@ -80,6 +80,8 @@ export interface KongSandbox {
   refuseTokens(on: boolean): void;
   /** While on, the SKU list ignores `customer_id` (a Kong that would show another customer's SKUs). */
   ignoreCustomerFilter(on: boolean): void;
+  /** While on, a second SKU with an existing `external_id` is stored, not refused (a non-unique field). */
+  acceptDuplicates(on: boolean): void;
   /** The next `times` writes (POST, PUT, PATCH) of the SKU `externalId` answer 429 with `Retry-After: seconds`. */
   throttleSku(externalId: string, retryAfterSeconds: number, times?: number): void;
 }
@@ -104,7 +106,7 @@ export class KongSkuStore {
   constructor(private readonly journal?: RecordJournal<KongSku>) {
     for (const sku of journal?.records ?? []) {
       this.#byId.set(sku.id, sku);
-      this.#idByExternalId.set(sku.external_id, sku.id);
+      if (!this.#idByExternalId.has(sku.external_id)) this.#idByExternalId.set(sku.external_id, sku.id);
       this.#nextId = Math.max(this.#nextId, sku.id + 1);
     }
   }
@@ -127,14 +129,18 @@ export class KongSkuStore {
     return id === undefined ? undefined : this.#byId.get(id);
   }
 
-  /** Adds a SKU without going through the API (a record that already exists in Kong). */
-  insert(sku: NewKongSku): KongSku {
-    if (this.#idByExternalId.has(sku.external_id)) {
+  /**
+   * Adds a SKU without going through the API (a record that already exists in Kong). A second SKU
+   * with the same external id needs `allowDuplicate`; the external id keeps naming the first.
+   */
+  insert(sku: NewKongSku, options: { allowDuplicate?: boolean } = {}): KongSku {
+    if (this.#idByExternalId.has(sku.external_id) && !options.allowDuplicate) {
       throw new Error(`Kong sandbox: external_id "${sku.external_id}" already exists`);
     }
     const created: KongSku = { ...DEFAULT_SKU, ...sku, id: this.#nextId++ };
     this.#byId.set(created.id, created);
-    this.#idByExternalId.set(created.external_id, created.id);
+    if (!this.#idByExternalId.has(created.external_id))
+      this.#idByExternalId.set(created.external_id, created.id);
     this.journal?.put(created);
     return created;
   }
@@ -161,7 +167,12 @@ export class KongSkuStore {
     const current = this.#byId.get(id);
     if (!current) return false;
     this.#byId.delete(id);
-    this.#idByExternalId.delete(current.external_id);
+    if (this.#idByExternalId.get(current.external_id) === id) {
+      // A duplicate (accepted on purpose) takes over the external id, as the first one left.
+      const other = this.list().find((sku) => sku.external_id === current.external_id);
+      if (other) this.#idByExternalId.set(current.external_id, other.id);
+      else this.#idByExternalId.delete(current.external_id);
+    }
     this.journal?.remove(id);
     return true;
   }
@@ -232,6 +243,7 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
   const userOfToken = new Map<string, string>();
   let refusing = false;
   let ignoringCustomer = false;
+  let acceptingDuplicates = false;
 
   const freshStats = (): KongSandboxStats => ({
     requests: 0,
@@ -302,9 +314,10 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
     const valid = validateSku(body.value, false);
     if (!valid.ok) return c.json(valid.errors, 400);
     const data = valid.data as NewKongSku;
-    if (skus.getByExternalId(data.external_id)) return c.json({ external_id: [DUPLICATE_MESSAGE] }, 400);
+    if (!acceptingDuplicates && skus.getByExternalId(data.external_id))
+      return c.json({ external_id: [DUPLICATE_MESSAGE] }, 400);
     stats.creates++;
-    return c.json(skus.insert(data), 201);
+    return c.json(skus.insert(data, { allowDuplicate: true }), 201);
   });
 
   app.get("/inventory/skus/", (c) => {
@@ -358,7 +371,8 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
     const valid = validateSku(body.value, partial);
     if (!valid.ok) return c.json(valid.errors, 400);
     const other = valid.data.external_id ? skus.getByExternalId(valid.data.external_id) : undefined;
-    if (other && other.id !== sku.id) return c.json({ external_id: [DUPLICATE_MESSAGE] }, 400);
+    if (!acceptingDuplicates && other && other.id !== sku.id)
+      return c.json({ external_id: [DUPLICATE_MESSAGE] }, 400);
     if (partial) stats.patches++;
     else stats.puts++;
     return c.json(skus.edit(sku.id, valid.data), 200);
@@ -387,6 +401,9 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
     },
     ignoreCustomerFilter: (on) => {
       ignoringCustomer = on;
+    },
+    acceptDuplicates: (on) => {
+      acceptingDuplicates = on;
     },
     refuseTokens: (on) => {
       refusing = on;

@@ -97,7 +97,29 @@ describe("POST /tenants/:id/probe", () => {
       ],
       schedule: "unchanged",
     });
-    expect(state.probed).toEqual(["acme-staging"]);
+    expect(state.probed).toEqual([{ tenantId: "acme-staging", write: false }]);
+  });
+
+  it('passes {"write": true} on: the checks that write one inactive probe record', async () => {
+    const { call, state } = apiUnderTest();
+
+    const { status } = await call("POST", "/tenants/acme-staging/probe", "operator", {}, { write: true });
+
+    expect(status).toBe(200);
+    expect(state.probed).toEqual([{ tenantId: "acme-staging", write: true }]);
+  });
+
+  it("answers 400 naming the field for a body it does not understand, and probes nothing", async () => {
+    const { call, state } = apiUnderTest();
+
+    const wrongType = await call("POST", "/tenants/acme-staging/probe", "operator", {}, { write: "yes" });
+    const unknownField = await call("POST", "/tenants/acme-staging/probe", "operator", {}, { writes: true });
+
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.body.error.message).toBe("invalid body parameter write: must be true or false");
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.error.message).toContain("writes: is not a known field (known: write)");
+    expect(state.probed).toEqual([]);
   });
 
   it("resumes a new tenant's schedule, created paused, when its first probe passes", async () => {

@@ -60,7 +60,7 @@ export function fakeApi() {
   const runs: RunView[] = [];
   const started: { tenantId: string; trigger: string; approveDeactivationsOf?: string; item?: number }[] = [];
   const checked: string[] = [];
-  const probed: string[] = [];
+  const probed: { tenantId: string; write: boolean }[] = [];
   const verified: { tenantId: string; repair: boolean }[] = [];
   // Exceptions as the pipeline's store keeps them: one per record, paged by the store's own cursor.
   const exceptionStore = new MemoryRuns();
@@ -195,8 +195,8 @@ export function fakeApi() {
         ],
       };
     },
-    probeTenant: async (tenantId) => {
-      probed.push(tenantId);
+    probeTenant: async (tenantId, { write }) => {
+      probed.push({ tenantId, write });
       const columns = state.probePasses
         ? { name: "siesa item columns", status: "ok" as const, detail: "every mapped column present" }
         : {
