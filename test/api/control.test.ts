@@ -122,22 +122,33 @@ describe("POST /tenants/:id/probe", () => {
     expect(state.probed).toEqual([]);
   });
 
-  it("resumes a new tenant's schedule, created paused, when its first probe passes", async () => {
+  it("resumes a new tenant's schedule, created paused, when its first probe passes with its write checks", async () => {
+    const { call, state } = apiUnderTest();
+    state.scheduleStates.set("acme-staging", "DISABLED");
+    state.probePasses = true;
+
+    const { body } = await call("POST", "/tenants/acme-staging/probe", "operator", {}, { write: true });
+
+    expect(body).toMatchObject({ ok: true, schedule: "resumed" });
+    expect(state.scheduleStates.get("acme-staging")).toBe("ENABLED");
+  });
+
+  it("leaves a new tenant paused after a read-only probe, however well it went", async () => {
     const { call, state } = apiUnderTest();
     state.scheduleStates.set("acme-staging", "DISABLED");
     state.probePasses = true;
 
     const { body } = await call("POST", "/tenants/acme-staging/probe");
 
-    expect(body).toMatchObject({ ok: true, schedule: "resumed" });
-    expect(state.scheduleStates.get("acme-staging")).toBe("ENABLED");
+    expect(body).toMatchObject({ ok: true, schedule: "unchanged" });
+    expect(state.scheduleStates.get("acme-staging")).toBe("DISABLED");
   });
 
   it("leaves a new tenant paused while its probe fails", async () => {
     const { call, state } = apiUnderTest();
     state.scheduleStates.set("acme-staging", "DISABLED");
 
-    const { body } = await call("POST", "/tenants/acme-staging/probe");
+    const { body } = await call("POST", "/tenants/acme-staging/probe", "operator", {}, { write: true });
 
     expect(body).toMatchObject({ ok: false, schedule: "unchanged" });
     expect(state.scheduleStates.get("acme-staging")).toBe("DISABLED");
@@ -149,7 +160,7 @@ describe("POST /tenants/:id/probe", () => {
     state.scheduleStates.set("acme-staging", "DISABLED");
     state.probePasses = true;
 
-    const { body } = await call("POST", "/tenants/acme-staging/probe");
+    const { body } = await call("POST", "/tenants/acme-staging/probe", "operator", {}, { write: true });
 
     expect(body).toMatchObject({ ok: true, schedule: "unchanged" });
     expect(state.scheduleStates.get("acme-staging")).toBe("DISABLED");

@@ -53,7 +53,7 @@ describe("tenant status verdict", () => {
     const status = tenantStatus(facts({ scheduleState: "DISABLED" }));
 
     expect(status.verdict).toBe("paused");
-    expect(status.reason).toContain("a passing probe (POST /tenants/:id/probe)");
+    expect(status.reason).toContain("a passing probe with its write checks (POST /tenants/:id/probe");
   });
 
   it("is failing when the last finished run failed, and says why", () => {

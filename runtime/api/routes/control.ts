@@ -58,9 +58,10 @@ export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
       assertOperator(principal, "probe a tenant's Siesa and product");
       const tenant = await tenantFor(deps, principal, c.req.param());
       const { write } = await readJsonBody(c, ProbeBody);
-      const report = await deps.probeTenant(tenant.id, { write: write ?? false });
+      const request = { write: write ?? false };
+      const report = await deps.probeTenant(tenant.id, request);
       if (!report) throw new ApiError(404, `tenant ${tenant.id} does not exist`, { tenantId: tenant.id });
-      const schedule = await resumeAfterFirstProbe(deps, report);
+      const schedule = await resumeAfterFirstProbe(deps, report, request);
       if (schedule === "resumed")
         log.info("tenant schedule resumed by its first passing probe", { tenantId: tenant.id });
       // 200 even when a check fails, as /check: the report is the answer.

@@ -4,9 +4,11 @@ import type { RunRecord } from "../ports/records.js";
 
 /**
  * A new tenant's schedule is created paused (infra/tenant.ts), so a first deploy does not fail and
- * alarm every period before the tenant's secrets are put. The first passing probe is the evidence
- * that it can run: it resumes the schedule of a tenant that has never run. A tenant that has run
- * was paused by someone on purpose; a probe never undoes that (only POST /tenants/:id/resume does).
+ * alarm every period before the tenant's secrets are put. The first probe that passes with its
+ * write checks (the product's duplicate handling and, for the WMS, the id PATCH takes) is the
+ * evidence that it can run: it resumes the schedule of a tenant that has never run. A read-only
+ * probe leaves it paused. A tenant that has run was paused by someone on purpose; a probe never
+ * undoes that (only POST /tenants/:id/resume does).
  */
 export type FirstProbeOutcome = "resumed" | "unchanged";
 
@@ -21,8 +23,9 @@ export interface FirstProbeFacts {
 export async function resumeAfterFirstProbe(
   facts: FirstProbeFacts,
   report: ProbeReport,
+  probe: { write: boolean },
 ): Promise<FirstProbeOutcome> {
-  if (!report.ok) return "unchanged";
+  if (!report.ok || !probe.write) return "unchanged";
   const { tenantId } = report;
   if ((await facts.schedules.getState(tenantId)) !== "DISABLED") return "unchanged";
   if (await hasRun(facts, tenantId)) return "unchanged";

@@ -66,7 +66,7 @@ export function tenantStatus(facts: StatusFacts): TenantStatus {
     return status(
       "paused",
       isNew
-        ? "new tenant: its schedule waits for its secrets and a passing probe (POST /tenants/:id/probe), or a resume"
+        ? 'new tenant: its schedule waits for its secrets and a passing probe with its write checks (POST /tenants/:id/probe {"write": true}), or a resume'
         : "the schedule is disabled (resume it to sync again)",
     );
   }
