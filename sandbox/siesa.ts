@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import { type Catalogue, generateCatalogue, itemId, type SiesaWireRow } from "./catalogue.js";
 import { type FaultKnobs, faultControl, seededRandom } from "./faults.js";
+import { generateStock, type Stock, stockQueries } from "./stock.js";
 
 /**
  * A Hono app that answers like Siesa Cloud's `ejecutarconsultaestandar` (docs/integrations/INT-001-siesa.md),
@@ -30,6 +31,8 @@ export const SANDBOX_SIESA_COMPANY_ID = 8585;
 
 export interface SiesaSandboxOptions {
   catalogue: Catalogue;
+  /** Warehouses and stock (sandbox/stock.ts); generated from the catalogue on first use when absent. */
+  stock: Stock;
   credentials: SandboxCredentials;
   /** `idCompania` accepted; any other gets a Siesa error. */
   companyId: number;
@@ -83,8 +86,9 @@ export interface SiesaSandboxStats {
 export interface SiesaSandbox {
   app: Hono;
   catalogue: Catalogue;
+  readonly stock: Stock;
   setFaults(partial: Partial<FaultKnobs>): void;
-  setOptions(partial: Partial<Omit<SiesaSandboxOptions, "catalogue" | "faults">>): void;
+  setOptions(partial: Partial<Omit<SiesaSandboxOptions, "catalogue" | "stock" | "faults">>): void;
   stats: SiesaSandboxStats;
 }
 
@@ -387,8 +391,15 @@ export const MAX_QUERY_STRING = 2_048;
 
 export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): SiesaSandbox {
   const catalogue = options.catalogue ?? generateCatalogue({ size: 100, seed: 1 });
-  const { catalogue: _catalogue, faults: initialFaults, ...rest } = options;
-  let settings: Omit<SiesaSandboxOptions, "catalogue" | "faults"> = {
+  const { catalogue: _catalogue, stock: givenStock, faults: initialFaults, ...rest } = options;
+  let stock = givenStock;
+  const stockOf = () => {
+    stock ??= generateStock(catalogue);
+    return stock;
+  };
+  // The warehouse and stock queries beside the item queries (sandbox/stock.ts).
+  const queries: Record<string, StandardQuery> = { ...QUERIES, ...stockQueries(stockOf) };
+  let settings: Omit<SiesaSandboxOptions, "catalogue" | "stock" | "faults"> = {
     credentials: SANDBOX_SIESA_CREDENTIALS,
     companyId: SANDBOX_SIESA_COMPANY_ID,
     envelope: "Table",
@@ -535,7 +546,7 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
       return siesaError(c, `La compañía '${c.req.query("idCompania") ?? ""}' no existe o no está habilitada`);
     }
     const descripcion = c.req.query("descripcion") ?? "";
-    const query = QUERIES[descripcion];
+    const query = queries[descripcion];
     if (!query) return siesaError(c, `La consulta estándar '${descripcion}' no existe`);
     const paging = PAGINACION.exec(c.req.query("paginacion") ?? "");
     if (!paging) return siesaError(c, "El parámetro paginacion debe ser numPag=N|tamPag=S");
@@ -588,6 +599,9 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
   return {
     app,
     catalogue,
+    get stock() {
+      return stockOf();
+    },
     stats,
     setFaults: (partial) => faults.set(partial),
     setOptions(partial) {

@@ -101,7 +101,11 @@ export interface ChunkClaim {
   until: number;
 }
 
-export type ClaimResult = { claimed: true } | { claimed: false; holder: ChunkClaim };
+/**
+ * `after`: the claim an earlier delivery held (this one took over from it), or undefined when this
+ * is the chunk's first delivery to write it.
+ */
+export type ClaimResult = { claimed: true; after?: ChunkClaim } | { claimed: false; holder: ChunkClaim };
 
 export interface ProgressStore {
   /** The operation as applied, or undefined if it was not. */

@@ -183,7 +183,7 @@ export class MemoryProgress implements ProgressStore {
       (held.messageId === claim.messageId && held.receiveCount < claim.receiveCount);
     if (!over) return { claimed: false, holder: copy(held) };
     this.#claims.set(id, copy(claim));
-    return { claimed: true };
+    return held ? { claimed: true, after: copy(held) } : { claimed: true };
   }
 
   readonly #runs = new Map<
