@@ -9,7 +9,7 @@ import type { CallPolicy } from "../core/ports/call-policy.js";
 import type { CredentialSource, TenantDirectory } from "../core/ports/pipeline.js";
 import type { ProbeCheck, ProbeReport, ProbeRequest } from "../core/ports/probe.js";
 import type { ListedRecord, ListScope } from "../core/ports/product.js";
-import { SiesaAuthError } from "../core/ports/siesa-errors.js";
+import { SiesaAuthError, SiesaOperatorRefusedError } from "../core/ports/siesa-errors.js";
 import type { TenantCredentials } from "../core/ports/tenant-clients.js";
 import { KongClient } from "../edges/http/products/kong-client.js";
 import { WmsClient } from "../edges/http/products/wms-client.js";
@@ -273,12 +273,23 @@ async function probeSiesa(
       }),
       list.run("siesa reference list", async () => {
         if (references.length === 0) throw new Failed("no item reference to ask for");
-        const inList = await siesa.page(BARCODES_QUERY, 1, MAX_PAGE_SIZE, referencesParametros(references));
-        barcodes = inList.rows;
+        // Where Siesa refuses IN the sync asks by OR chains of = (client.ts): the probe checks those.
+        let form = "IN (…)";
+        let refusedIn = "";
+        try {
+          barcodes = (await siesa.page(BARCODES_QUERY, 1, MAX_PAGE_SIZE, referencesParametros(references)))
+            .rows;
+        } catch (error) {
+          if (!(error instanceof SiesaOperatorRefusedError && error.operator === "IN")) throw error;
+          form = "= … OR = …";
+          refusedIn = `IN refused (${error.apiMessage}); `;
+          const chain = referencesParametros(references, "or");
+          barcodes = (await siesa.page(BARCODES_QUERY, 1, MAX_PAGE_SIZE, chain)).rows;
+        }
         const stray = barcodes.find((row) => !references.includes(String(row.f120_referencia ?? "")));
         if (stray)
           throw new Failed(
-            `f120_referencia IN (…) returned reference ${String(stray.f120_referencia)}, not asked for`,
+            `${refusedIn}f120_referencia ${form} returned reference ${String(stray.f120_referencia)}, not asked for`,
           );
         // The same reference asked alone must answer the same barcodes as inside the list.
         const alone = await siesa.page(
@@ -297,8 +308,10 @@ async function probeSiesa(
             .join(",");
         if (barcodesOf(alone.rows) !== barcodesOf(barcodes))
           throw new Failed(
-            `reference ${reference}: IN (…) answered barcodes [${barcodesOf(barcodes)}], = answered [${barcodesOf(alone.rows)}]`,
+            `${refusedIn}reference ${reference}: ${form} answered barcodes [${barcodesOf(barcodes)}], = answered [${barcodesOf(alone.rows)}]`,
           );
+        if (refusedIn)
+          return `${refusedIn}the sync asks by OR chains of =, which answered ${barcodes.length} barcode rows for ${references.length} references, consistent with = alone`;
         return `f120_referencia IN (${references.length} references) answered ${barcodes.length} barcode rows, consistent with =`;
       }),
     ]);

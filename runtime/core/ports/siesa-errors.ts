@@ -38,6 +38,8 @@ export class SiesaOperatorRefusedError extends Error {
   override readonly name = "SiesaOperatorRefusedError";
   constructor(
     readonly operator: string,
+    /** Siesa's own words. */
+    readonly apiMessage: string,
     message: string,
   ) {
     super(message);

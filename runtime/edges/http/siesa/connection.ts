@@ -133,6 +133,7 @@ export class SiesaConnection {
       };
       throw new SiesaOperatorRefusedError(
         operator,
+        answer.message,
         `Siesa refused the filter operator '${operator}' of ${descripcion} (tenant ${tenantId}): ${answer.message}; ${effect}: run \`npm run probe -- --tenant ${tenantId}\` and read its "${line}" line`,
       );
     }
