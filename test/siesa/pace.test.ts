@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
 import { defaultPolicy } from "../../runtime/core/ports/call-policy.js";
 import { withDeadline } from "../../runtime/core/ports/deadline.js";
-import { recordingSleep, startSiesa } from "./helpers.js";
+import { recordingLog, recordingSleep, startSiesa } from "./helpers.js";
 
 // Siesa's Connekta-Rate-Limit-* headers say how many calls remain in the window and when it resets:
 // the client pauses before the window runs out, instead of running into a 429.
@@ -11,13 +11,14 @@ import { recordingSleep, startSiesa } from "./helpers.js";
 async function limitedSiesa() {
   const { client, sandbox } = await startSiesa({ rateLimit: 5, rateLimitWindowMs: 60_000 });
   const { sleep, waits } = recordingSleep();
-  const reader = client({ policy: defaultPolicy({ sleep, maxDelayMs: 120_000 }) });
-  return { reader, sandbox, waits };
+  const log = recordingLog();
+  const reader = client({ policy: defaultPolicy({ sleep, maxDelayMs: 120_000 }), log });
+  return { reader, sandbox, waits, log };
 }
 
 describe("pacing by Siesa's rate-limit headers", () => {
   it("waits for the window's reset once one call is left, before Siesa answers 429", async () => {
-    const { reader, sandbox, waits } = await limitedSiesa();
+    const { reader, sandbox, waits, log } = await limitedSiesa();
 
     // Four calls leave one of five: the fifth waits for the reset first.
     for (let i = 0; i < 4; i++) await reader.queryPage("API_v2_Items", 1);
@@ -29,6 +30,11 @@ describe("pacing by Siesa's rate-limit headers", () => {
     expect(waits[0]).toBeGreaterThan(55_000);
     expect(waits[0]).toBeLessThanOrEqual(60_000);
     expect(sandbox.stats.rateLimited).toBe(0);
+    // Less than a fifth of the limit left after the fifth call: a warning, as for any API.
+    const warnings = log.entries.filter((entry) => entry.message === "rate limit nearly used");
+    expect(warnings.map((entry) => entry.data[0])).toEqual([
+      expect.objectContaining({ api: "siesa", tenantId: "acme-test", limit: 5, remaining: 0 }),
+    ]);
   });
 
   it("hands the work back with the wait, instead of sleeping, when the wait outlasts the invocation", async () => {

@@ -31,6 +31,8 @@ export interface SiesaClientOptions {
 export const ITEMS_QUERY = "API_v2_Items";
 export const BARCODES_QUERY = "API_v2_ItemsBarras";
 export const MAX_PAGE_SIZE = 100;
+/** Below this share of the rate limit left, each answer is a warning. */
+const NEARLY_USED = 0.2;
 
 /**
  * What the sync does about a refused operator, and the contract probe's line that shows the refusal.
@@ -103,6 +105,12 @@ export class SiesaConnection {
       rateLimit = rateLimitOf(response.headers);
     } finally {
       this.pace.after(rateLimit);
+    }
+    const limit = Number(rateLimit?.limit);
+    const remaining = Number(rateLimit?.remaining);
+    // The error policy's warning (docs/integrations/README.md), for Siesa's own header names.
+    if (limit > 0 && remaining < limit * NEARLY_USED) {
+      log.warn("rate limit nearly used", { api: "siesa", operation, tenantId, limit, remaining });
     }
     if (response.status === 401) {
       log.warn("external call failed", {
