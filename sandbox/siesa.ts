@@ -8,7 +8,8 @@ import { generateStock, type Stock, stockQueries } from "./stock.js";
  * quirks included: CHAR padding, every company's rows, an unstable row order (each request reshuffles), rows
  * repeated within a result, three ways to say "no more data", two envelopes, 401 on a wrong
  * ConniKey/ConniToken pair, the all-null row when `tamPag` reaches 500, and IIS's 404 for a query string over
- * 2,048 characters.
+ * 2,048 characters. Told to, it refuses filter operators (`refuseOperators`) and enforces a rate limit with
+ * Connekta's headers (`rateLimit`).
  *
  * It assumes nothing beyond INT-001: each query serves only the columns listed there (barcode rows have
  * no `f120_id` and no `f120_id_cia`; item rows have no status column), and a `parametros` filter
