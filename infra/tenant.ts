@@ -59,6 +59,7 @@ export class TenantResources extends pulumi.ComponentResource {
         groupName: scheduling.group.name,
         description: `Sync of tenant ${tenant.id} (tenants/${tenant.id}.ts)`,
         scheduleExpression: tenant.sync.schedule,
+        state: "DISABLED",
         // Tenant cron expressions are written in UTC (runtime/core/domain/schedule.ts).
         scheduleExpressionTimezone: "UTC",
         flexibleTimeWindow:
@@ -71,8 +72,10 @@ export class TenantResources extends pulumi.ComponentResource {
           deadLetterConfig: { arn: scheduling.target.deadLetter.arn },
         },
       },
-      // Pausing a tenant (the API's POST /tenants/:id/pause) disables its schedule; a deploy that does not
-      // touch the schedule must not undo that. (An update of the schedule itself re-sends its state.)
+      // Created paused: a new tenant runs once its first probe passes or an operator resumes it
+      // (runtime/core/steps/first-probe.ts). From then on the state is the API's (pause, resume), and
+      // a deploy must not undo it; an update of the schedule itself re-sends the state Pulumi last
+      // read, hence `pulumi up --refresh` (docs/deploy.md).
       { parent: this, ignoreChanges: ["state"] },
     );
 

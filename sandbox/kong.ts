@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { type Context, Hono } from "hono";
+import { cleanField, type FieldErrors, type FieldRule, pythonType, readJson } from "./drf.js";
 import { countAnswers, type FaultKnobs, faultControl, RecordThrottle } from "./faults.js";
 import { RecordJournal } from "./journal.js";
+import { type KongLocations, serveLocations } from "./kong-locations.js";
 
 /**
  * A stand-in for Kong RFID's API (Django REST Framework + Djoser, docs/integrations/INT-002-kong-rfid.md)
@@ -67,6 +69,8 @@ export interface KongSandboxOptions {
 export interface KongSandbox {
   app: Hono;
   skus: KongSkuStore;
+  /** `/inventory/locations/` (sandbox/kong-locations.ts); kept in memory only. */
+  locations: KongLocations;
   stats: KongSandboxStats;
   resetStats(): void;
   setFaults(faults: Partial<FaultKnobs>): void;
@@ -76,6 +80,8 @@ export interface KongSandbox {
   refuseTokens(on: boolean): void;
   /** While on, the SKU list ignores `customer_id` (a Kong that would show another customer's SKUs). */
   ignoreCustomerFilter(on: boolean): void;
+  /** While on, a second SKU with an existing `external_id` is stored, not refused (a non-unique field). */
+  acceptDuplicates(on: boolean): void;
   /** The next `times` writes (POST, PUT, PATCH) of the SKU `externalId` answer 429 with `Retry-After: seconds`. */
   throttleSku(externalId: string, retryAfterSeconds: number, times?: number): void;
 }
@@ -100,7 +106,7 @@ export class KongSkuStore {
   constructor(private readonly journal?: RecordJournal<KongSku>) {
     for (const sku of journal?.records ?? []) {
       this.#byId.set(sku.id, sku);
-      this.#idByExternalId.set(sku.external_id, sku.id);
+      if (!this.#idByExternalId.has(sku.external_id)) this.#idByExternalId.set(sku.external_id, sku.id);
       this.#nextId = Math.max(this.#nextId, sku.id + 1);
     }
   }
@@ -123,14 +129,18 @@ export class KongSkuStore {
     return id === undefined ? undefined : this.#byId.get(id);
   }
 
-  /** Adds a SKU without going through the API (a record that already exists in Kong). */
-  insert(sku: NewKongSku): KongSku {
-    if (this.#idByExternalId.has(sku.external_id)) {
+  /**
+   * Adds a SKU without going through the API (a record that already exists in Kong). A second SKU
+   * with the same external id needs `allowDuplicate`; the external id keeps naming the first.
+   */
+  insert(sku: NewKongSku, options: { allowDuplicate?: boolean } = {}): KongSku {
+    if (this.#idByExternalId.has(sku.external_id) && !options.allowDuplicate) {
       throw new Error(`Kong sandbox: external_id "${sku.external_id}" already exists`);
     }
     const created: KongSku = { ...DEFAULT_SKU, ...sku, id: this.#nextId++ };
     this.#byId.set(created.id, created);
-    this.#idByExternalId.set(created.external_id, created.id);
+    if (!this.#idByExternalId.has(created.external_id))
+      this.#idByExternalId.set(created.external_id, created.id);
     this.journal?.put(created);
     return created;
   }
@@ -157,23 +167,18 @@ export class KongSkuStore {
     const current = this.#byId.get(id);
     if (!current) return false;
     this.#byId.delete(id);
-    this.#idByExternalId.delete(current.external_id);
+    if (this.#idByExternalId.get(current.external_id) === id) {
+      // A duplicate (accepted on purpose) takes over the external id, as the first one left.
+      const other = this.list().find((sku) => sku.external_id === current.external_id);
+      if (other) this.#idByExternalId.set(current.external_id, other.id);
+      else this.#idByExternalId.delete(current.external_id);
+    }
     this.journal?.remove(id);
     return true;
   }
 }
 
 // ---- DRF-style validation -------------------------------------------------------------------
-
-type FieldErrors = Record<string, string[]>;
-
-interface FieldRule {
-  kind: "string" | "integer" | "boolean" | "dict";
-  required?: boolean;
-  nullable?: boolean;
-  allowBlank?: boolean;
-  maxLength?: number;
-}
 
 const SKU_FIELDS: Record<string, FieldRule> = {
   external_id: { kind: "string", required: true, maxLength: 255 },
@@ -189,44 +194,6 @@ const SKU_FIELDS: Record<string, FieldRule> = {
   properties: { kind: "dict" },
   params: { kind: "dict" },
 };
-
-/** Python's name for a JSON value's type, as DRF puts it in its messages. */
-function pythonType(value: unknown): string {
-  if (Array.isArray(value)) return "list";
-  if (value === null) return "NoneType";
-  if (typeof value === "string") return "str";
-  if (typeof value === "boolean") return "bool";
-  if (typeof value === "number") return Number.isInteger(value) ? "int" : "float";
-  return "dict";
-}
-
-/** One field the way DRF's serializer fields do it: returns the clean value or the error. */
-function cleanField(rule: FieldRule, value: unknown): { value: unknown } | { error: string } {
-  if (value === null) return rule.nullable ? { value: null } : { error: "This field may not be null." };
-  switch (rule.kind) {
-    case "string": {
-      // CharField accepts numbers (str() of them) and trims whitespace by default.
-      if (typeof value !== "string" && typeof value !== "number") return { error: "Not a valid string." };
-      const text = String(value).trim();
-      if (text === "" && !rule.allowBlank) return { error: "This field may not be blank." };
-      if (rule.maxLength !== undefined && text.length > rule.maxLength) {
-        return { error: `Ensure this field has no more than ${rule.maxLength} characters.` };
-      }
-      return { value: text };
-    }
-    case "integer": {
-      if (typeof value === "number" && Number.isInteger(value)) return { value };
-      if (typeof value === "string" && /^\s*-?\d+\s*$/.test(value)) return { value: Number(value) };
-      return { error: "A valid integer is required." };
-    }
-    case "boolean":
-      return typeof value === "boolean" ? { value } : { error: "Must be a valid boolean." };
-    case "dict":
-      return pythonType(value) === "dict"
-        ? { value }
-        : { error: `Expected a dictionary of items but got type "${pythonType(value)}".` };
-  }
-}
 
 /** Validates a SKU body; `partial` is PATCH (required fields may be absent). Unknown keys are ignored. */
 function validateSku(
@@ -276,6 +243,7 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
   const userOfToken = new Map<string, string>();
   let refusing = false;
   let ignoringCustomer = false;
+  let acceptingDuplicates = false;
 
   const freshStats = (): KongSandboxStats => ({
     requests: 0,
@@ -346,9 +314,10 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
     const valid = validateSku(body.value, false);
     if (!valid.ok) return c.json(valid.errors, 400);
     const data = valid.data as NewKongSku;
-    if (skus.getByExternalId(data.external_id)) return c.json({ external_id: [DUPLICATE_MESSAGE] }, 400);
+    if (!acceptingDuplicates && skus.getByExternalId(data.external_id))
+      return c.json({ external_id: [DUPLICATE_MESSAGE] }, 400);
     stats.creates++;
-    return c.json(skus.insert(data), 201);
+    return c.json(skus.insert(data, { allowDuplicate: true }), 201);
   });
 
   app.get("/inventory/skus/", (c) => {
@@ -402,13 +371,16 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
     const valid = validateSku(body.value, partial);
     if (!valid.ok) return c.json(valid.errors, 400);
     const other = valid.data.external_id ? skus.getByExternalId(valid.data.external_id) : undefined;
-    if (other && other.id !== sku.id) return c.json({ external_id: [DUPLICATE_MESSAGE] }, 400);
+    if (!acceptingDuplicates && other && other.id !== sku.id)
+      return c.json({ external_id: [DUPLICATE_MESSAGE] }, 400);
     if (partial) stats.patches++;
     else stats.puts++;
     return c.json(skus.edit(sku.id, valid.data), 200);
   };
   app.patch("/inventory/skus/:id/", update(true));
   app.put("/inventory/skus/:id/", update(false));
+
+  const locations = serveLocations(app, { pageSize, maxLimit: maxPageSize });
 
   function findById(raw: string): KongSku | undefined {
     return /^\d+$/.test(raw) ? skus.get(Number(raw)) : undefined;
@@ -417,6 +389,7 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
   return {
     app,
     skus,
+    locations,
     stats,
     resetStats: () => {
       Object.assign(stats, freshStats());
@@ -428,6 +401,9 @@ export function createKongSandbox(options: KongSandboxOptions = {}): KongSandbox
     },
     ignoreCustomerFilter: (on) => {
       ignoringCustomer = on;
+    },
+    acceptDuplicates: (on) => {
+      acceptingDuplicates = on;
     },
     refuseTokens: (on) => {
       refusing = on;
@@ -441,17 +417,6 @@ function matches(user: KongUser, body: unknown): boolean {
   if (pythonType(body) !== "dict") return false;
   const { username, password } = body as Record<string, unknown>;
   return username === user.username && password === user.password;
-}
-
-async function readJson(c: Context): Promise<{ ok: true; value: unknown } | { ok: false; detail: string }> {
-  try {
-    return { ok: true, value: await c.req.json() };
-  } catch (error) {
-    return {
-      ok: false,
-      detail: `JSON parse error - ${error instanceof Error ? error.message : String(error)}`,
-    };
-  }
 }
 
 /** DRF's absolute next/previous links: the request's own URL with `page` replaced (dropped for page 1). */

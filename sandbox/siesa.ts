@@ -1,13 +1,15 @@
 import { type Context, Hono } from "hono";
 import { type Catalogue, generateCatalogue, itemId, type SiesaWireRow } from "./catalogue.js";
 import { type FaultKnobs, faultControl, seededRandom } from "./faults.js";
+import { generateStock, type Stock, stockQueries } from "./stock.js";
 
 /**
  * A Hono app that answers like Siesa Cloud's `ejecutarconsultaestandar` (docs/integrations/INT-001-siesa.md),
  * quirks included: CHAR padding, every company's rows, an unstable row order (each request reshuffles), rows
  * repeated within a result, three ways to say "no more data", two envelopes, 401 on a wrong
  * ConniKey/ConniToken pair, the all-null row when `tamPag` reaches 500, and IIS's 404 for a query string over
- * 2,048 characters.
+ * 2,048 characters. Told to, it refuses filter operators (`refuseOperators`) and enforces a rate limit with
+ * Connekta's headers (`rateLimit`).
  *
  * It assumes nothing beyond INT-001: each query serves only the columns listed there (barcode rows have
  * no `f120_id` and no `f120_id_cia`; item rows have no status column), and a `parametros` filter
@@ -30,6 +32,8 @@ export const SANDBOX_SIESA_COMPANY_ID = 8585;
 
 export interface SiesaSandboxOptions {
   catalogue: Catalogue;
+  /** Warehouses and stock (sandbox/stock.ts); generated from the catalogue on first use when absent. */
+  stock: Stock;
   credentials: SandboxCredentials;
   /** `idCompania` accepted; any other gets a Siesa error. */
   companyId: number;
@@ -58,8 +62,15 @@ export interface SiesaSandboxOptions {
   refuseOperators?: readonly ("IN" | ">=" | "<" | "<=" | ">" | "<>")[];
   /** Most rows a page holds whatever `tamPag` asks (a Siesa configured with a smaller page). Unset: none. */
   pageCap?: number;
-  /** Send Siesa's `Connekta-Rate-Limit-*` headers with this limit per window, counting requests down. Unset: none. */
+  /**
+   * Enforce this many requests per window per Connekta company (`idCompania`), on the real clock:
+   * every answer carries `Connekta-Rate-Limit-Limit`, `-Remaining` and `-Reset` (seconds until the
+   * window ends), and a request beyond the limit is answered 429 with `Retry-After` (the same
+   * seconds) and is not counted. Unset: no limit and no headers.
+   */
   rateLimit?: number;
+  /** The rate limit's window. Default 60 s. */
+  rateLimitWindowMs?: number;
   faults: FaultKnobs;
 }
 
@@ -67,13 +78,18 @@ export interface SiesaSandboxStats {
   /** Every request, faults and refusals included. */
   total: number;
   byDescripcion: Record<string, number>;
+  /** Requests refused for a filter operator in `refuseOperators`. */
+  refused: number;
+  /** Requests answered 429 because they went beyond `rateLimit` (fault-injected 429s not included). */
+  rateLimited: number;
 }
 
 export interface SiesaSandbox {
   app: Hono;
   catalogue: Catalogue;
+  readonly stock: Stock;
   setFaults(partial: Partial<FaultKnobs>): void;
-  setOptions(partial: Partial<Omit<SiesaSandboxOptions, "catalogue" | "faults">>): void;
+  setOptions(partial: Partial<Omit<SiesaSandboxOptions, "catalogue" | "stock" | "faults">>): void;
   stats: SiesaSandboxStats;
 }
 
@@ -212,6 +228,13 @@ export function parseParametros(text: string): Filter {
     throw new ParametrosError(`se esperaba AND u OR cerca de '${tokens[i]?.text ?? "fin"}'`);
   }
   return filter;
+}
+
+/** Every operator a filter uses: `IN` for a list, else the comparison's. */
+export function operatorsOf(filter: Filter): string[] {
+  if (filter.kind === "in") return ["IN"];
+  if (filter.kind === "compare") return [filter.op];
+  return filter.parts.flatMap(operatorsOf);
 }
 
 /** Every column a filter names. */
@@ -369,8 +392,15 @@ export const MAX_QUERY_STRING = 2_048;
 
 export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): SiesaSandbox {
   const catalogue = options.catalogue ?? generateCatalogue({ size: 100, seed: 1 });
-  const { catalogue: _catalogue, faults: initialFaults, ...rest } = options;
-  let settings: Omit<SiesaSandboxOptions, "catalogue" | "faults"> = {
+  const { catalogue: _catalogue, stock: givenStock, faults: initialFaults, ...rest } = options;
+  let stock = givenStock;
+  const stockOf = () => {
+    stock ??= generateStock(catalogue);
+    return stock;
+  };
+  // The warehouse and stock queries beside the item queries (sandbox/stock.ts).
+  const queries: Record<string, StandardQuery> = { ...QUERIES, ...stockQueries(stockOf) };
+  let settings: Omit<SiesaSandboxOptions, "catalogue" | "stock" | "faults"> = {
     credentials: SANDBOX_SIESA_CREDENTIALS,
     companyId: SANDBOX_SIESA_COMPANY_ID,
     envelope: "Table",
@@ -383,7 +413,9 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
   };
   const faults = faultControl(initialFaults);
   const orderRandom = seededRandom(settings.seed);
-  const stats: SiesaSandboxStats = { total: 0, byDescripcion: {} };
+  const stats: SiesaSandboxStats = { total: 0, byDescripcion: {}, refused: 0, rateLimited: 0 };
+  /** Each company's current rate-limit window: when it started, and the requests it counted. */
+  const windows = new Map<string, { start: number; used: number }>();
 
   const siesaError = (c: Context, detalle: string, codigo = 2) =>
     c.json({ codigo, mensaje: "Error al ejecutar la consulta", detalle }, 200);
@@ -467,6 +499,35 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
     }
     await next();
   });
+  app.use("*", async (c, next) => {
+    const limit = settings.rateLimit;
+    if (limit === undefined) return next();
+    const windowMs = settings.rateLimitWindowMs ?? 60_000;
+    const company = c.req.query("idCompania") ?? "";
+    const now = Date.now();
+    let window = windows.get(company);
+    if (!window || now >= window.start + windowMs) {
+      window = { start: now, used: 0 };
+      windows.set(company, window);
+    }
+    const reset = String(Math.max(1, Math.ceil((window.start + windowMs - now) / 1000)));
+    const over = window.used >= limit;
+    if (!over) window.used += 1;
+    const headers = {
+      "Connekta-Rate-Limit-Limit": String(limit),
+      "Connekta-Rate-Limit-Remaining": String(limit - window.used),
+      "Connekta-Rate-Limit-Reset": reset,
+    };
+    if (over) {
+      stats.rateLimited += 1;
+      return c.json({ codigo: 429, mensaje: "Demasiadas solicitudes", detalle: "Intente más tarde" }, 429, {
+        ...headers,
+        "Retry-After": reset,
+      });
+    }
+    await next();
+    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+  });
   app.use(
     "*",
     faults.middleware(() => ({
@@ -486,7 +547,7 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
       return siesaError(c, `La compañía '${c.req.query("idCompania") ?? ""}' no existe o no está habilitada`);
     }
     const descripcion = c.req.query("descripcion") ?? "";
-    const query = QUERIES[descripcion];
+    const query = queries[descripcion];
     if (!query) return siesaError(c, `La consulta estándar '${descripcion}' no existe`);
     const paging = PAGINACION.exec(c.req.query("paginacion") ?? "");
     if (!paging) return siesaError(c, "El parámetro paginacion debe ser numPag=N|tamPag=S");
@@ -506,13 +567,15 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
       const parametros = c.req.query("parametros");
       if (settings.noRecords?.({ descripcion, ...(parametros !== undefined ? { parametros } : {}) }))
         return c.json({ codigo: 1, mensaje: "Error", detalle: "No se encontraron registros" }, 400);
-      const refused = (settings.refuseOperators ?? []).find((operator) =>
-        operator === "IN"
-          ? /\bIN\s*\(/i.test(parametros ?? "")
-          : (parametros ?? "").includes(` ${operator} `),
-      );
-      if (refused) return siesaError(c, `Sintaxis incorrecta cerca de '${refused}'`);
-      rows = result(query, parametros && !settings.ignoreFilter ? parseParametros(parametros) : undefined);
+      const filter = parametros ? parseParametros(parametros) : undefined;
+      // SQL Server's refusal of an operator it does not take, whichever way the filter spells it.
+      const used = filter ? operatorsOf(filter) : [];
+      const refused = (settings.refuseOperators ?? []).find((operator) => used.includes(operator));
+      if (refused) {
+        stats.refused += 1;
+        return siesaError(c, `Sintaxis incorrecta cerca de '${refused}'`);
+      }
+      rows = result(query, settings.ignoreFilter ? undefined : filter);
     } catch (error) {
       if (error instanceof ParametrosError) return siesaError(c, error.message);
       throw error;
@@ -525,11 +588,6 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
           ? row
           : Object.fromEntries(Object.entries(row).filter(([key]) => !dropped.includes(key.trim()))),
       );
-    if (settings.rateLimit !== undefined) {
-      c.header("Connekta-Rate-Limit-Limit", String(settings.rateLimit));
-      c.header("Connekta-Rate-Limit-Remaining", String(Math.max(0, settings.rateLimit - stats.total)));
-      c.header("Connekta-Rate-Limit-Reset", "60");
-    }
     if (slice.length === 0 && settings.endOfData === "400") {
       return c.json({ codigo: 1, mensaje: "Error", detalle: "No se encontraron registros" }, 400);
     }
@@ -542,6 +600,9 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
   return {
     app,
     catalogue,
+    get stock() {
+      return stockOf();
+    },
     stats,
     setFaults: (partial) => faults.set(partial),
     setOptions(partial) {

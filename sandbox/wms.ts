@@ -1,30 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { countAnswers, type FaultKnobs, faultControl } from "./faults.js";
 import { RecordJournal } from "./journal.js";
 
 /**
-<<<<<<< HEAD
- * A stand-in for the WMS product API (docs/integrations/INT-003-wms.md). The WMS team's collection fixes only
- * the routes, the Bearer login and the cursor page shape; the rest is this sandbox's documented choice:
- *
- * - `POST /auth` `{username,password}` → 200 `{"token","expires_in"}`; bad → 401 `{"message"}`.
- *   Tokens expire after `tokenTtlSeconds`; an expired or unknown token → 401 `{"message":"Unauthorized"}`.
- * - Product: required `external_id`, `name` (non-empty strings, ≤ 255); optional `sku`, `description`
- *   (strings or null), `unit` (≤ 16), `barcodes` (string[]), `active` (boolean), `attributes` (object).
- *   Other keys are stored as sent. Ids are server-assigned UUID strings.
- * - Validation error → 400 `{"message":"Validation failed","errors":[{"field","message"}]}`;
- *   a body that is not a JSON object → 400 `{"message"}`.
- * - Duplicate `external_id`: INT-003 does not say the WMS refuses one, so by default this sandbox accepts
- *   it and stores a second product (the worst case; clients look a record up before creating it).
- *   With `duplicates: "refuse"`, a create or a PATCH that would collide → 409 `{"message"}`.
- * - Unknown id (PATCH) → 404 `{"message"}`. Throttled → 429 `{"message"}` with `Retry-After`.
- *   There is no `GET /products/{id}`: INT-003 lists none.
- * - `GET /products?external_id__eq=&limit=&last_evaluated_key_id=` behaves like a DynamoDB Scan
- *   with a filter: `limit` caps the items *examined*, the filter applies afterwards, so a page can
- *   hold none of the matches and still carry a cursor. Clients must follow `last_evaluated_key_id`
- *   until it is null. `count` is the number of results on the page.
-=======
  * A stand-in for the WMS product API, answering as the WMS team's own collection shows it
  * (docs/integrations/INT-003-wms.md); where the collection is silent, the choice is this sandbox's
  * and says so:
@@ -39,7 +18,7 @@ import { RecordJournal } from "./journal.js";
  *   field (`active`, `sku`, …) is refused (sandbox choice: stricter than the real API may be).
  * - `POST /products` → **200** with the whole product, its `id` (32 hex) and the fields the WMS adds.
  * - `PATCH /products/{id}`: the same fields, partial; **`external_id` is required in every body**.
- *   Unknown id → 404 `{"message"}`.
+ *   Unknown id → 404 `{"message"}`. There is no `GET /products/{id}`: the collection lists none.
  * - Validation error → 400 `{"message":"Validation failed","errors":[{"field","message"}]}`.
  * - Duplicate `external_id`: nothing says the WMS refuses one, so by default a second product is
  *   stored (the worst case; clients look a record up before creating it). With
@@ -47,11 +26,11 @@ import { RecordJournal } from "./journal.js";
  * - `GET /products?external_id__eq=&status__eq=&limit=&last_evaluated_key_id=` → `{"results":
  *   [{"variant_id","name","barcode","status","external_id"}],"count","warnings":[],"limit",
  *   "last_evaluated_key_id"}`. A row names its product `variant_id`; here it equals the product's
- *   `id` that PATCH takes (sandbox assumption: the collection does not say). It behaves like a
+ *   `id` that PATCH takes (sandbox assumption: the collection does not say; `separateVariantIds`
+ *   makes it an id of its own that PATCH does not know). It behaves like a
  *   DynamoDB Scan with a filter: `limit` caps the items *examined*, so a page can hold none of the
  *   matches and still carry a cursor (opaque; null at the end).
  * - Throttled → 429 `{"message"}` with `Retry-After`.
->>>>>>> wms
  */
 
 export const SANDBOX_WMS_CREDENTIALS = { username: "apes-sandbox", password: "wms-sandbox-secret" } as const;
@@ -112,6 +91,11 @@ export interface WmsSandbox {
   invalidateTokens(): void;
   /** While on, every token is refused with 401 even right after login (a disabled account). */
   refuseTokens(on: boolean): void;
+  /**
+   * While on, a list row's `variant_id` is an id of its own, not the product's `id`: PATCH answers
+   * 404 to it (a WMS whose variant is not the product).
+   */
+  separateVariantIds(on: boolean): void;
 }
 
 /** The in-memory table behind the sandbox, in insertion (scan) order; tests read and edit it. */
@@ -279,6 +263,11 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
   const ttlSeconds = options.tokenTtlSeconds ?? 3600;
   const now = options.now ?? Date.now;
   const refuseDuplicates = options.duplicates === "refuse";
+  let separateVariants = false;
+  const variantIdOf = (product: WmsProduct) =>
+    separateVariants
+      ? createHash("sha256").update(`variant of ${product.id}`).digest("hex").slice(0, 32)
+      : product.id;
   const faults = faultControl(options.faults);
   const products = new WmsProductStore(
     options.stateFile ? new RecordJournal<WmsProduct>(options.stateFile) : undefined,
@@ -387,7 +376,7 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
           (wanted === undefined || p.external_id === wanted) && (status === undefined || p.status === status),
       )
       .map((p) => ({
-        variant_id: p.id,
+        variant_id: variantIdOf(p),
         name: p.name,
         barcode: p.barcode ?? null,
         status: p.status ?? "ACTIVE",
@@ -437,6 +426,9 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
     },
     refuseTokens: (on) => {
       refusing = on;
+    },
+    separateVariantIds: (on) => {
+      separateVariants = on;
     },
   };
 }

@@ -169,6 +169,10 @@ function describe(resource: PlannedResource): Lines {
         ["name", text(i.name)],
         ["group", text(i.groupName)],
         ["expression", `${text(i.scheduleExpression)} (${text(i.scheduleExpressionTimezone)})`],
+        // A tenant's schedule is created paused; after that its state is the API's (infra/tenant.ts).
+        ...(i.state === undefined
+          ? []
+          : [["created", i.state === "DISABLED" ? "paused" : text(i.state)] as [string, string]]),
         [
           "window",
           window.mode === "FLEXIBLE" ? `flexible, ${text(window.maximumWindowInMinutes)} min` : "off",

@@ -67,6 +67,7 @@ function siesaOptions(
     policy: options.policy,
     tenantId: tenant.id,
     log: options.log,
+    workers: tenant.sync.concurrency,
   };
 }
 

@@ -1,14 +1,15 @@
 import { MAPPINGS } from "../../mappings/index.js";
+import { compileMapping } from "../core/domain/mapping.js";
 import { SIESA_BARCODE_FIELDS, SIESA_ITEM_FIELDS } from "../core/domain/mapping-sources.js";
-import type { SiesaRow } from "../core/domain/model.js";
+import type { ProductRecord, SiesaRow } from "../core/domain/model.js";
 import type { Tenant } from "../core/domain/tenant.js";
 import type { Log } from "../core/observability/logger.js";
 import { ExternalCallError } from "../core/ports/call-errors.js";
 import type { CallPolicy } from "../core/ports/call-policy.js";
 import type { CredentialSource, TenantDirectory } from "../core/ports/pipeline.js";
-import type { ProbeCheck, ProbeReport } from "../core/ports/probe.js";
+import type { ProbeCheck, ProbeReport, ProbeRequest } from "../core/ports/probe.js";
 import type { ListedRecord, ListScope } from "../core/ports/product.js";
-import { SiesaAuthError } from "../core/ports/siesa-errors.js";
+import { SiesaAuthError, SiesaOperatorRefusedError } from "../core/ports/siesa-errors.js";
 import type { TenantCredentials } from "../core/ports/tenant-clients.js";
 import { KongClient } from "../edges/http/products/kong-client.js";
 import { WmsClient } from "../edges/http/products/wms-client.js";
@@ -23,18 +24,32 @@ import { referencesParametros, textLiteral } from "../edges/http/siesa/parametro
 import { rangeParametros } from "../edges/http/siesa/ranges.js";
 import { integerOf } from "../edges/http/siesa/rows.js";
 
-export type { ProbeCheck, ProbeReport, ProbeStatus } from "../core/ports/probe.js";
+export type { ProbeCheck, ProbeReport, ProbeRequest, ProbeStatus } from "../core/ports/probe.js";
 
 /**
  * The contract probe (`npm run probe`, `POST /tenants/:id/probe`): every assumption the sync makes
- * about a tenant's Siesa and product, checked against the real endpoints, one line each. Read-only:
- * only GETs and the product's login. A check that depends on one that failed is `skipped`, naming why.
+ * about a tenant's Siesa and product, checked against the real endpoints, one line each. Read-only
+ * by default: only GETs and the product's login. With `write`, it adds the checks that need one
+ * write, all on one probe record (probeExternalId), left inactive. A check that depends on one that
+ * failed is `skipped`, naming why.
  */
 
 export interface ProbeOptions {
   policy: CallPolicy;
   log: Log;
+  /** `--write`: adds the checks that need one write to the product, on the probe record only. */
+  write?: boolean;
+  /** Told once, right before the first write, what the probe writes and where (the CLI prints it). */
+  beforeWrite?: (notice: string) => void;
 }
+
+/**
+ * The external id of the one record a `--write` probe writes for a tenant: not a number, so never a
+ * Siesa f120_id (the sync's external ids); the same on every probe, so it is found again, not created
+ * twice; and the tenant's own, so tenants of one Kong (whose external ids may be unique across its
+ * customers) never meet each other's.
+ */
+export const probeExternalId = (tenant: Pick<Tenant, "id">) => `siesa-integration-probe-${tenant.id}`;
 
 /** A page past any catalogue: its answer must be one of Siesa's end-of-data forms. */
 const BEYOND_PAGE = 1_000_000;
@@ -44,17 +59,30 @@ const SAMPLE_REFERENCES = 10;
 class Failed extends Error {}
 class Skipped extends Error {}
 
-/** Runs the named checks in order; each returns its detail, throws Failed / Skipped, or any error (failed). */
+/**
+ * Runs the named checks in order; each returns its detail, throws Failed / Skipped, or any error
+ * (failed). A check calls `writing()` right before it sends a write: its line says it wrote, and the
+ * first write of the list is announced first.
+ */
 class Checklist {
   readonly checks: ProbeCheck[] = [];
-  constructor(private readonly secrets: readonly string[]) {}
+  #announced = false;
+  constructor(
+    private readonly secrets: readonly string[],
+    private readonly announce: () => void = () => {},
+  ) {}
 
   /** The check's line keeps its place in the list even when checks run at the same time. */
-  async run(name: string, check: () => Promise<string>): Promise<boolean> {
+  async run(name: string, check: (writing: () => void) => Promise<string>): Promise<boolean> {
     const line: ProbeCheck = { name, status: "ok", detail: "" };
     this.checks.push(line);
+    const writing = () => {
+      line.wrote = true;
+      if (!this.#announced) this.announce();
+      this.#announced = true;
+    };
     try {
-      line.detail = this.mask(await check());
+      line.detail = this.mask(await check(writing));
       return true;
     } catch (error) {
       line.status = error instanceof Skipped ? "skipped" : "failed";
@@ -245,12 +273,23 @@ async function probeSiesa(
       }),
       list.run("siesa reference list", async () => {
         if (references.length === 0) throw new Failed("no item reference to ask for");
-        const inList = await siesa.page(BARCODES_QUERY, 1, MAX_PAGE_SIZE, referencesParametros(references));
-        barcodes = inList.rows;
+        // Where Siesa refuses IN the sync asks by OR chains of = (client.ts): the probe checks those.
+        let form = "IN (…)";
+        let refusedIn = "";
+        try {
+          barcodes = (await siesa.page(BARCODES_QUERY, 1, MAX_PAGE_SIZE, referencesParametros(references)))
+            .rows;
+        } catch (error) {
+          if (!(error instanceof SiesaOperatorRefusedError && error.operator === "IN")) throw error;
+          form = "= … OR = …";
+          refusedIn = `IN refused (${error.apiMessage}); `;
+          const chain = referencesParametros(references, "or");
+          barcodes = (await siesa.page(BARCODES_QUERY, 1, MAX_PAGE_SIZE, chain)).rows;
+        }
         const stray = barcodes.find((row) => !references.includes(String(row.f120_referencia ?? "")));
         if (stray)
           throw new Failed(
-            `f120_referencia IN (…) returned reference ${String(stray.f120_referencia)}, not asked for`,
+            `${refusedIn}f120_referencia ${form} returned reference ${String(stray.f120_referencia)}, not asked for`,
           );
         // The same reference asked alone must answer the same barcodes as inside the list.
         const alone = await siesa.page(
@@ -269,8 +308,10 @@ async function probeSiesa(
             .join(",");
         if (barcodesOf(alone.rows) !== barcodesOf(barcodes))
           throw new Failed(
-            `reference ${reference}: IN (…) answered barcodes [${barcodesOf(barcodes)}], = answered [${barcodesOf(alone.rows)}]`,
+            `${refusedIn}reference ${reference}: ${form} answered barcodes [${barcodesOf(barcodes)}], = answered [${barcodesOf(alone.rows)}]`,
           );
+        if (refusedIn)
+          return `${refusedIn}the sync asks by OR chains of =, which answered ${barcodes.length} barcode rows for ${references.length} references, consistent with = alone`;
         return `f120_referencia IN (${references.length} references) answered ${barcodes.length} barcode rows, consistent with =`;
       }),
     ]);
@@ -290,12 +331,29 @@ async function probeSiesa(
       });
   }
   await list.run("siesa rate limit", async () => {
-    // Informative: the sync does not rely on them (its call policy waits on a 429's Retry-After).
+    // Informative: the sync paces its calls by them where they come (siesa/pace.ts), and else waits on a 429.
     // No request of its own: Siesa's example limit is 10 a minute, and the probe asks few.
     const limit = siesa.rateLimit;
     if (!limit) return "no Connekta-Rate-Limit-* headers in the answers";
     return `after the probe: limit ${limit.limit ?? "?"}, remaining ${limit.remaining ?? "?"}, reset ${limit.reset ?? "?"}`;
   });
+}
+
+type Product = KongClient | WmsClient;
+
+const needsWrite = (tenant: Tenant) =>
+  `skipped: needs --write (writes one record, external_id ${probeExternalId(tenant)}, left inactive)`;
+
+/** The checks a `--write` probe adds, per product, in their order. */
+function writeChecks(type: Tenant["product"]["type"]): string[] {
+  return type === "wms"
+    ? [
+        "product probe record",
+        "product duplicate found by lookup",
+        "wms variant_id is the PATCH id",
+        "product probe record left inactive",
+      ]
+    : ["product probe record", "product duplicate refused", "product probe record left inactive"];
 }
 
 async function probeProduct(
@@ -313,20 +371,28 @@ async function probeProduct(
     log: options.log,
   };
   const type = tenant.product.type;
-  const product = type === "wms" ? new WmsClient(clientOptions) : new KongClient(clientOptions);
-  const later = ["product list", "product lookup by external id"];
-  if (type === "kong-rfid") later.push("product search semantics");
-  if (type === "wms") later.push("wms variant_id is the PATCH id");
+  const product: Product = type === "wms" ? new WmsClient(clientOptions) : new KongClient(clientOptions);
+  const reads = ["product list", "product lookup by external id"];
+  if (type === "kong-rfid") reads.push("product search semantics");
+  const writes = writeChecks(type);
   const loggedIn = await list.run("product login", async () => {
     await product.login();
     return `${type} at ${new URL(tenant.product.baseUrl).host} accepted the login`;
   });
   if (!loggedIn) {
-    for (const name of later) list.skip(name, "skipped: the product did not accept the login");
+    for (const name of [...reads, ...writes])
+      list.skip(name, "skipped: the product did not accept the login");
     return;
   }
   const customerId = tenant.product.defaults.customer_id;
   const scope: ListScope = customerId === undefined ? {} : { customerId: String(customerId) };
+  await probeReads(product, scope, list);
+  if (options.write) await probeWrites(product, tenant, scope, list);
+  else for (const name of writes) list.skip(name, needsWrite(tenant));
+}
+
+/** The product's list, lookup and (Kong) search, on a record it already lists: read-only. */
+async function probeReads(product: Product, scope: ListScope, list: Checklist): Promise<void> {
   let firstPage: ListedRecord[] = [];
   const listedOk = await list.run("product list", async () => {
     const pages = product.list(scope);
@@ -351,11 +417,13 @@ async function probeProduct(
     return `the first page lists ${firstPage.length} records${scoped}, each with an id and an external id`;
   });
   const sample = firstPage.find((record) => record.externalId !== "");
-  const why = !listedOk
-    ? "skipped: the list was not read"
-    : "skipped: the product lists no record of this tenant yet (a --write probe would create one)";
+  const later = ["product lookup by external id"];
+  if (product instanceof KongClient) later.push("product search semantics");
   if (!sample) {
-    for (const name of later.slice(1)) list.skip(name, why);
+    const why = !listedOk
+      ? "skipped: the list was not read"
+      : "skipped: the product lists no record of this tenant yet";
+    for (const name of later) list.skip(name, why);
     return;
   }
   await list.run("product lookup by external id", async () => {
@@ -366,7 +434,7 @@ async function probeProduct(
       throw new Failed(
         `external_id ${sample.externalId} is listed as id ${sample.id}, the lookup found ${found.id ?? "nothing"}`,
       );
-    const how = type === "wms" ? "external_id__eq" : "search, exact external_id kept";
+    const how = product instanceof WmsClient ? "external_id__eq" : "search, exact external_id kept";
     return `external_id ${sample.externalId} found as id ${sample.id} (${how}), as listed`;
   });
   if (product instanceof KongClient)
@@ -381,11 +449,178 @@ async function probeProduct(
       const first = whole.some((r) => r.id === sample.id) ? "on its first page" : "not on its first page";
       return `search "${sample.externalId}" lists ${whole.length} records, external_id ${sample.externalId} ${first}; matches ${kind}`;
     });
-  if (type === "wms")
-    list.skip(
-      "wms variant_id is the PATCH id",
-      "skipped: needs --write (the WMS has no GET /products/{id} to read a listed variant_id back; only a PATCH shows it), not built yet",
-    );
+}
+
+/**
+ * The probe record as the sync would write it: the tenant's mapping applied to a made-up item whose
+ * reference is the probe's external id, that external id in place of an f120_id, set inactive as a
+ * deactivation sets a record. The body is the sync's own, so the tenant's defaults are tried too.
+ */
+function probeRecord(tenant: Tenant): { record: ProductRecord; inactive: Record<string, unknown> } {
+  const definition = MAPPINGS[tenant.mapping];
+  if (!definition)
+    throw new Failed(`tenant ${tenant.id} names mapping "${tenant.mapping}", which mappings/ lacks`);
+  const mapping = compileMapping(definition);
+  const inactive = mapping.inactive;
+  if (!inactive) throw new Failed(`mapping "${mapping.name}" has no field that sets a record inactive`);
+  const externalId = probeExternalId(tenant);
+  const item: SiesaRow = {
+    f120_id: 0,
+    f120_id_cia: tenant.siesa.erpCompany,
+    f120_referencia: externalId,
+    f120_descripcion: "siesa-integration contract probe: not a Siesa item, left inactive",
+    f120_id_unidad_inventario: "UND",
+  };
+  const mapped = mapping.map({ key: externalId, item, barcodes: [] }, tenant);
+  if (!mapped.ok) throw new Failed(`the tenant's mapping refuses the probe record: ${mapped.reason}`);
+  const payload = { ...mapped.record.payload, external_id: externalId, ...inactive };
+  return { record: { key: externalId, externalId, payload }, inactive };
+}
+
+/** Every record the product lists with this external id, with its fields (status, is_active). */
+async function listedProbeRecords(
+  product: Product,
+  scope: ListScope,
+  externalId: string,
+): Promise<ListedRecord[]> {
+  // Kong: the search's first page holds every SKU whose fields contain the probe's external id.
+  const rows =
+    product instanceof WmsClient
+      ? await product.listedWith(externalId)
+      : await product.searchPage(externalId, scope);
+  return rows.filter((row) => row.externalId === externalId);
+}
+
+/** The id a WMS list row names its record by, as the write's lookup reads it, and that field's name. */
+function listedIdOf(row: ListedRecord): { field: string; id: string } {
+  const field = row.fields.variant_id != null ? "variant_id" : "id";
+  return { field, id: String(row.fields[field]) };
+}
+
+/**
+ * The checks that need one write, all on the probe record: found (from an earlier probe) or created
+ * inactive; a second create refused as a duplicate (Kong) or, since the WMS accepts duplicates, the
+ * lookup finding the one record (nothing created); the WMS's listed id taken by PATCH; left inactive.
+ */
+async function probeWrites(
+  product: Product,
+  tenant: Tenant,
+  scope: ListScope,
+  list: Checklist,
+): Promise<void> {
+  const externalId = probeExternalId(tenant);
+  let probe: ReturnType<typeof probeRecord> | undefined;
+  let probeId: string | undefined;
+  const made = await list.run("product probe record", async (writing) => {
+    probe = probeRecord(tenant);
+    const found = await product.findId(externalId, scope);
+    if (found.refused) throw new Failed(`looking up external_id ${externalId} was refused: ${found.refused}`);
+    if (found.id !== undefined) {
+      probeId = found.id;
+      return `external_id ${externalId} found as id ${probeId}, left by an earlier probe: reused, not created again`;
+    }
+    writing();
+    const result = await product.write(probe.record);
+    if (result.outcome === "rejected")
+      throw new Failed(`creating external_id ${externalId} was refused: ${result.reason}`);
+    probeId = result.productId;
+    if (result.outcome === "updated")
+      throw new Failed(
+        `the lookup did not find external_id ${externalId}, but the write's own lookup did (id ${probeId}) and updated it`,
+      );
+    return `created inactive as id ${probeId} (external_id ${externalId})`;
+  });
+  const [, ...rest] = writeChecks(tenant.product.type);
+  if (!made || !probe || probeId === undefined) {
+    for (const name of rest) list.skip(name, "skipped: there is no probe record to check");
+    return;
+  }
+  const { record, inactive } = probe;
+  const id = probeId;
+
+  if (product instanceof KongClient)
+    await list.run("product duplicate refused", async (writing) => {
+      // A create of an external id Kong holds, as a sync whose ledger lost the id sends it.
+      writing();
+      const result = await product.write(record);
+      if (result.outcome === "created")
+        throw new Failed(
+          `Kong accepted a second SKU with external_id ${externalId} (id ${result.productId}, inactive): duplicates are not refused, which the sync relies on; delete SKU ${result.productId}`,
+        );
+      if (result.outcome === "rejected")
+        throw new Failed(`a second create of external_id ${externalId} ended rejected: ${result.reason}`);
+      if (result.productId !== id)
+        throw new Failed(
+          `a second create of external_id ${externalId} was refused, but the lookup then found SKU ${result.productId}, not the probe record's ${id}`,
+        );
+      return `a second create of external_id ${externalId} was refused as a duplicate; the write found SKU ${id} and updated it, as a sync whose ledger lost the id does`;
+    });
+
+  if (product instanceof WmsClient) {
+    let listed: { field: string; id: string } | undefined;
+    await list.run("product duplicate found by lookup", async () => {
+      // The WMS accepts a second product with one external id: a write looks it up first, so the
+      // lookup must find the one record. Nothing is created here.
+      const found = await product.findId(externalId, scope);
+      if (found.refused)
+        throw new Failed(`looking up external_id ${externalId} was refused: ${found.refused}`);
+      const rows = await listedProbeRecords(product, scope, externalId);
+      if (found.id === undefined || rows.length === 0)
+        throw new Failed(
+          `external_id__eq=${externalId} finds nothing, though the probe record is id ${id}: a write would create a second product`,
+        );
+      if (rows.length > 1)
+        throw new Failed(
+          `external_id ${externalId} is listed ${rows.length} times (${rows.map((row) => listedIdOf(row).id).join(", ")}): the WMS holds duplicates of it; delete all but one`,
+        );
+      listed = listedIdOf(rows[0] as ListedRecord);
+      if (listed.id !== found.id)
+        throw new Failed(
+          `the list names external_id ${externalId} ${listed.field} ${listed.id}, the lookup ${found.id}`,
+        );
+      const created = listed.id === id ? "" : ` (the create answered id ${id})`;
+      return `external_id__eq=${externalId} finds the one product, ${listed.field} ${listed.id}${created}: a write updates it, none was created`;
+    });
+    await list.run("wms variant_id is the PATCH id", async (writing) => {
+      if (!listed) throw new Skipped("skipped: the lookup did not find the probe record");
+      const { field, id: listedId } = listed;
+      // A deactivation's PATCH, by the id the list names: what a sync sends after its lookup.
+      writing();
+      const result = await product.patch(listedId, {
+        key: externalId,
+        externalId,
+        payload: inactive,
+      });
+      if (result.outcome === "gone")
+        throw new Failed(
+          `PATCH by ${field} ${listedId} answered 404: ${field} is not what PATCH takes (a sync that lost its ledger would create duplicates)`,
+        );
+      if (result.outcome === "rejected")
+        throw new Failed(`PATCH by ${field} ${listedId} was refused: ${result.reason}`);
+      const again = (await listedProbeRecords(product, scope, externalId)).find(
+        (row) => listedIdOf(row).id === listedId,
+      );
+      if (!again)
+        throw new Failed(`PATCH by ${field} ${listedId} answered 200, but the list no longer shows it`);
+      if (again.fields.status !== inactive.status)
+        throw new Failed(
+          `PATCH by ${field} ${listedId} answered 200, but the list shows status ${String(again.fields.status)}, not ${String(inactive.status)}`,
+        );
+      return `PATCH by ${field} ${listedId} (status ${String(inactive.status)}, with external_id) answered 200; the list then shows it ${String(inactive.status)}`;
+    });
+  }
+
+  await list.run("product probe record left inactive", async () => {
+    const rows = await listedProbeRecords(product, scope, externalId);
+    if (rows.length === 0) throw new Failed(`the product lists no record with external_id ${externalId}`);
+    const fields = Object.keys(inactive);
+    const shown = (row: ListedRecord) => fields.map((f) => `${f} ${String(row.fields[f])}`).join(", ");
+    const active = rows.find((row) => fields.some((f) => row.fields[f] !== inactive[f]));
+    if (active)
+      throw new Failed(`external_id ${externalId} is listed as id ${active.id} with ${shown(active)}`);
+    const ids = rows.map((row) => row.id).join(", ");
+    return `external_id ${externalId} is listed as id ${ids}, ${shown(rows[0] as ListedRecord)}`;
+  });
 }
 
 /** Probes one tenant's Siesa and product at once: every check, one line each. */
@@ -401,7 +636,12 @@ export async function probeTenant(
     credentials.product.password,
   ];
   const siesa = new Checklist(secrets);
-  const product = new Checklist(secrets);
+  const { type, baseUrl } = tenant.product;
+  const product = new Checklist(secrets, () =>
+    options.beforeWrite?.(
+      `writing to ${type} at ${new URL(baseUrl).host}: one record, external_id ${probeExternalId(tenant)}, created inactive unless an earlier probe left it, and left inactive`,
+    ),
+  );
   await Promise.all([
     probeSiesa(tenant, credentials, options, siesa),
     probeProduct(tenant, credentials, options, product),
@@ -418,11 +658,12 @@ export interface TenantProbeDependencies extends ProbeOptions {
 /**
  * The probe as the API runs it (POST /tenants/:id/probe), with the tenant's secrets: undefined for
  * an unknown tenant; secrets that cannot be read are one failed check, and nothing else is tried.
+ * A `write` probe logs what it writes and where before its first write.
  */
 export function createTenantProbe(
   deps: TenantProbeDependencies,
-): (tenantId: string) => Promise<ProbeReport | undefined> {
-  return async (tenantId) => {
+): (tenantId: string, request?: ProbeRequest) => Promise<ProbeReport | undefined> {
+  return async (tenantId, request = { write: false }) => {
     const tenant = await deps.tenants.get(tenantId);
     if (!tenant) return undefined;
     let credentials: TenantCredentials;
@@ -432,7 +673,11 @@ export function createTenantProbe(
       const detail = error instanceof Error ? error.message : String(error);
       return { tenantId, ok: false, checks: [{ name: "secrets", status: "failed", detail }] };
     }
-    const report = await probeTenant(tenant, credentials, deps);
+    const report = await probeTenant(tenant, credentials, {
+      ...deps,
+      write: request.write,
+      beforeWrite: (notice) => deps.log.info("tenant probe writes", { tenantId, notice }),
+    });
     deps.log.info("tenant probed", {
       tenantId,
       failed: report.checks.filter((c) => c.status === "failed").map((c) => c.name),

@@ -55,6 +55,7 @@ const RUNS: Record<keyof RunState, string> = {
   requestStop: "dynamodb:UpdateItem",
   addSkipped: "dynamodb:UpdateItem",
   unitOutcome: "dynamodb:UpdateItem",
+  pauseSiesa: "dynamodb:UpdateItem",
 };
 const PROGRESS: Record<keyof ProgressStore, string> = {
   get: "dynamodb:GetItem",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { apiUnderTest, TOKENS } from "./factories.js";
+import { apiUnderTest, aRun, TOKENS } from "./factories.js";
 
 describe("POST /tenants/:id/pause and /resume", () => {
   it("pauses a tenant by disabling its schedule, and answers the new state", async () => {
@@ -95,8 +95,75 @@ describe("POST /tenants/:id/probe", () => {
         { name: "siesa credentials", status: "ok", detail: "accepted" },
         { name: "siesa item columns", status: "failed", detail: "API_v2_Items lacks f120_descripcion" },
       ],
+      schedule: "unchanged",
     });
-    expect(state.probed).toEqual(["acme-staging"]);
+    expect(state.probed).toEqual([{ tenantId: "acme-staging", write: false }]);
+  });
+
+  it('passes {"write": true} on: the checks that write one inactive probe record', async () => {
+    const { call, state } = apiUnderTest();
+
+    const { status } = await call("POST", "/tenants/acme-staging/probe", "operator", {}, { write: true });
+
+    expect(status).toBe(200);
+    expect(state.probed).toEqual([{ tenantId: "acme-staging", write: true }]);
+  });
+
+  it("answers 400 naming the field for a body it does not understand, and probes nothing", async () => {
+    const { call, state } = apiUnderTest();
+
+    const wrongType = await call("POST", "/tenants/acme-staging/probe", "operator", {}, { write: "yes" });
+    const unknownField = await call("POST", "/tenants/acme-staging/probe", "operator", {}, { writes: true });
+
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.body.error.message).toBe("invalid body parameter write: must be true or false");
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.error.message).toContain("writes: is not a known field (known: write)");
+    expect(state.probed).toEqual([]);
+  });
+
+  it("resumes a new tenant's schedule, created paused, when its first probe passes with its write checks", async () => {
+    const { call, state } = apiUnderTest();
+    state.scheduleStates.set("acme-staging", "DISABLED");
+    state.probePasses = true;
+
+    const { body } = await call("POST", "/tenants/acme-staging/probe", "operator", {}, { write: true });
+
+    expect(body).toMatchObject({ ok: true, schedule: "resumed" });
+    expect(state.scheduleStates.get("acme-staging")).toBe("ENABLED");
+  });
+
+  it("leaves a new tenant paused after a read-only probe, however well it went", async () => {
+    const { call, state } = apiUnderTest();
+    state.scheduleStates.set("acme-staging", "DISABLED");
+    state.probePasses = true;
+
+    const { body } = await call("POST", "/tenants/acme-staging/probe");
+
+    expect(body).toMatchObject({ ok: true, schedule: "unchanged" });
+    expect(state.scheduleStates.get("acme-staging")).toBe("DISABLED");
+  });
+
+  it("leaves a new tenant paused while its probe fails", async () => {
+    const { call, state } = apiUnderTest();
+    state.scheduleStates.set("acme-staging", "DISABLED");
+
+    const { body } = await call("POST", "/tenants/acme-staging/probe", "operator", {}, { write: true });
+
+    expect(body).toMatchObject({ ok: false, schedule: "unchanged" });
+    expect(state.scheduleStates.get("acme-staging")).toBe("DISABLED");
+  });
+
+  it("never resumes a tenant that has run: its pause was someone's decision", async () => {
+    const { call, state } = apiUnderTest();
+    state.runs.push(aRun({ tenantId: "acme-staging", status: "succeeded" }));
+    state.scheduleStates.set("acme-staging", "DISABLED");
+    state.probePasses = true;
+
+    const { body } = await call("POST", "/tenants/acme-staging/probe", "operator", {}, { write: true });
+
+    expect(body).toMatchObject({ ok: true, schedule: "unchanged" });
+    expect(state.scheduleStates.get("acme-staging")).toBe("DISABLED");
   });
 
   it("answers 404 for an unknown tenant without probing anything", async () => {

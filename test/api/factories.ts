@@ -60,7 +60,7 @@ export function fakeApi() {
   const runs: RunView[] = [];
   const started: { tenantId: string; trigger: string; approveDeactivationsOf?: string; item?: number }[] = [];
   const checked: string[] = [];
-  const probed: string[] = [];
+  const probed: { tenantId: string; write: boolean }[] = [];
   const verified: { tenantId: string; repair: boolean }[] = [];
   // Exceptions as the pipeline's store keeps them: one per record, paged by the store's own cursor.
   const exceptionStore = new MemoryRuns();
@@ -71,6 +71,8 @@ export function fakeApi() {
     started,
     checked,
     probed,
+    /** What the fake probe finds: a failed check unless a test says every check passes. */
+    probePasses: false,
     verified,
     health: { "runs-table": "ok", "sync-requests-queue": "ok" } as Record<string, string>,
     nextRunId: "20250310T120000.000Z-bbbbbbbbbbbb",
@@ -193,15 +195,19 @@ export function fakeApi() {
         ],
       };
     },
-    probeTenant: async (tenantId) => {
-      probed.push(tenantId);
+    probeTenant: async (tenantId, { write }) => {
+      probed.push({ tenantId, write });
+      const columns = state.probePasses
+        ? { name: "siesa item columns", status: "ok" as const, detail: "every mapped column present" }
+        : {
+            name: "siesa item columns",
+            status: "failed" as const,
+            detail: "API_v2_Items lacks f120_descripcion",
+          };
       return {
         tenantId,
-        ok: false,
-        checks: [
-          { name: "siesa credentials", status: "ok", detail: "accepted" },
-          { name: "siesa item columns", status: "failed", detail: "API_v2_Items lacks f120_descripcion" },
-        ],
+        ok: state.probePasses,
+        checks: [{ name: "siesa credentials", status: "ok", detail: "accepted" }, columns],
       };
     },
     health: async () => ({ ...state.health }),

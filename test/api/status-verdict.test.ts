@@ -46,6 +46,14 @@ describe("tenant status verdict", () => {
 
     expect(status.verdict).toBe("paused");
     expect(status.nextRunAt).toBeUndefined();
+    expect(status.reason).toBe("the schedule is disabled (resume it to sync again)");
+  });
+
+  it("says a new tenant, paused since its deploy, waits for its secrets and a passing probe", () => {
+    const status = tenantStatus(facts({ scheduleState: "DISABLED" }));
+
+    expect(status.verdict).toBe("paused");
+    expect(status.reason).toContain("a passing probe with its write checks (POST /tenants/:id/probe");
   });
 
   it("is failing when the last finished run failed, and says why", () => {

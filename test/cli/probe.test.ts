@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { freePort } from "../../sandbox/free-port.js";
 import { runScript, withoutShellCredentials } from "../support/cli.js";
@@ -5,6 +8,19 @@ import { runScript, withoutShellCredentials } from "../support/cli.js";
 /** `npm run probe` with only the credentials a test passes (never the developer's shell's). */
 const probe = (args: string[], env: Record<string, string> = {}) =>
   runScript("probe", args, { env: withoutShellCredentials(env) });
+
+/** The demo's Kong sandbox journal in a data directory: every SKU it stored, as its last write left it. */
+function journalSkus(dataDir: string): { id: number; external_id: string; is_active: boolean }[] {
+  const file = join(dataDir, "sandboxes", "demo", "kong-skus.jsonl");
+  if (!existsSync(file)) return [];
+  const byId = new Map<number, { id: number; external_id: string; is_active: boolean }>();
+  for (const line of readFileSync(file, "utf8").split("\n").filter(Boolean)) {
+    const entry = JSON.parse(line);
+    if (entry.put) byId.set(entry.put.id, entry.put);
+    else byId.delete(entry.del);
+  }
+  return [...byId.values()];
+}
 
 describe("npm run probe", () => {
   it("--json prints the report as one JSON object, exit 0 when no check fails (the demo's sandboxes)", async () => {
@@ -36,6 +52,40 @@ describe("npm run probe", () => {
     expect(stdout).toMatch(/\nok +product login /);
     expect(stdout.trim().split("\n").at(-1)).toBe("failed: siesa credentials");
     expect(stdout).not.toContain("token-of-test");
+  });
+
+  it("--write: says where it writes before the report, leaves one inactive probe SKU, reused next time; without it, the journal shows no write", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "probe-write-"));
+    const env = { SIESA_INTEGRATION_DATA_DIR: dataDir };
+
+    const readOnly = await probe(["--tenant", "demo", "--items", "20"], env);
+    const skusBefore = journalSkus(dataDir);
+    const first = await probe(["--tenant", "demo", "--items", "20", "--write"], env);
+    const second = await probe(["--tenant", "demo", "--items", "20", "--write", "--json"], env);
+
+    expect(readOnly.code).toBe(0);
+    expect(readOnly.stdout).toMatch(/\nskipped +product duplicate refused +skipped: needs --write/);
+    expect(skusBefore).toEqual([]);
+    expect(first.code).toBe(0);
+    const [notice, title] = first.stdout.split("\n");
+    expect(notice).toMatch(
+      /^probe demo: writing to kong-rfid at 127\.0\.0\.1:\d+: one record, external_id siesa-integration-probe-demo, created inactive unless an earlier probe left it, and left inactive$/,
+    );
+    expect(title).toBe("probe demo");
+    expect(first.stdout).toMatch(
+      /\nok +product duplicate refused +a second create of external_id siesa-integration-probe-demo was refused/,
+    );
+    expect(journalSkus(dataDir)).toEqual([
+      expect.objectContaining({ external_id: "siesa-integration-probe-demo", is_active: false }),
+    ]);
+    // --json: stdout is the report alone, the notice goes to stderr; the checks that wrote say so.
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/^probe demo: writing to kong-rfid at /m);
+    const report = JSON.parse(second.stdout);
+    expect(
+      report.checks.filter((c: { wrote?: true }) => c.wrote).map((c: { name: string }) => c.name),
+    ).toEqual(["product duplicate refused"]);
+    expect(journalSkus(dataDir)).toHaveLength(1);
   });
 
   it("an unknown tenant: one line naming it and the known ones, exit 1 (as sync)", async () => {

@@ -48,6 +48,13 @@ interface Invocation {
   ledgerReadAt: Map<string, number>;
 }
 
+/**
+ * One for every controller: each AsyncLocalStorage that ran stays enabled while any of its
+ * invocations is pending, and a crashed one is pending for ever, so one per scenario would make
+ * every promise of the later scenarios pay for all the earlier ones.
+ */
+const invocations = new AsyncLocalStorage<Invocation>();
+
 export class CrashController {
   hits = 0;
   crashed: string[] = [];
@@ -59,7 +66,7 @@ export class CrashController {
   writesAfterCount: string[] = [];
   readonly #counted = new Set<string>();
   /** The invocation a crash point belongs to (two may run at once). */
-  readonly #invocation = new AsyncLocalStorage<Invocation>();
+  readonly #invocation = invocations;
   /** Orders ledger reads and writes across invocations. */
   #tick = 0;
   readonly #ledgerWrittenAt = new Map<string, number>();

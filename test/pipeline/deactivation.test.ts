@@ -22,10 +22,13 @@ const GONE = ["61", "62", "63", "64", "65", "66"];
  * A sample, to keep `npm test` quick (the crash harness already sweeps a run's other steps): in
  * memory every crash point redelivered at once, one in 6 for the slower redeliveries, 25 random
  * schedules; on DynamoDB (~170 ms a scenario on dynalite) one in 12, one in 36, and 6 schedules.
+ * `npm run test:deep` (which CI also runs) sets HARNESS_SCHEDULES=100: 100 random schedules in
+ * memory and 20 on DynamoDB.
  */
+const DEEP_SCHEDULES = Number(process.env.HARNESS_SCHEDULES ?? 0) || 0;
 const SAMPLE: Record<string, { atOnceEvery: number; slowerEvery: number; schedules: number }> = {
-  memory: { atOnceEvery: 1, slowerEvery: 6, schedules: 25 },
-  DynamoDB: { atOnceEvery: 12, slowerEvery: 36, schedules: 6 },
+  memory: { atOnceEvery: 1, slowerEvery: 6, schedules: DEEP_SCHEDULES || 25 },
+  DynamoDB: { atOnceEvery: 12, slowerEvery: 36, schedules: DEEP_SCHEDULES ? DEEP_SCHEDULES / 5 : 6 },
 };
 
 async function scenario(store: PipelineStore, plan: CrashPlan, gone: readonly string[] = GONE) {

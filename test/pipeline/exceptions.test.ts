@@ -1,8 +1,19 @@
+import type { SQSRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import type { RecordError } from "../../runtime/core/domain/model.js";
+import { QUEUES, visibilityTimeoutSeconds } from "../../runtime/core/domain/pipeline-config.js";
+import type { LoadChunk } from "../../runtime/core/ports/messages.js";
 import type { ProgressStore, RunState } from "../../runtime/core/ports/pipeline.js";
 import type { RecordMapper } from "../../runtime/core/ports/records.js";
-import { drain, identityMapper, type StepWorld, startScheduledRun, stepWorld } from "./step-world.js";
+import { aTenant } from "../tenants/factories.js";
+import {
+  deliver,
+  drain,
+  identityMapper,
+  type StepWorld,
+  startScheduledRun,
+  stepWorld,
+} from "./step-world.js";
 
 // What the steps record of each rejected or failed record: every one of them, with what an operator
 // needs to find and fix it (its f120_id and reference, where it was refused, and why).
@@ -173,6 +184,66 @@ describe("a run's exceptions, when a worker dies before counting", () => {
     await drain(world);
 
     // assess: record 4 was written on the chunk's second delivery, and is no exception
+    expect(refusals).toBeLessThan(1);
+    const run = await world.store.runs.get(world.tenant.id, runId);
+    expect(run).toMatchObject({ status: "succeeded", counts: { extracted: 8, created: 8, rejected: 0 } });
+    expect(await exceptionsOf(world, runId)).toEqual([]);
+  });
+
+  it("keeps no exception for a record the product refused, then accepted by a copy of its chunk sent anew", async () => {
+    // prepare: the product refuses record 4 once; the chunk's first delivery stores that exception
+    // and its Lambda dies before counting, leaving the message hidden for the visibility timeout.
+    // Meanwhile the chunk is sent again as a new message, as a unit retried after FIFO's
+    // deduplication window sends its chunks (numbered anew, in another FIFO group): the copy's first
+    // delivery (receive count 1) finds the dead delivery's claim over and writes record 4.
+    const world = stepWorld({
+      items: 8,
+      tenant: aTenant((t) => {
+        t.sync = { ...t.sync, concurrency: 4 };
+      }),
+    });
+    let refusals = 1;
+    world.product.failWith = (record) => (record.key === "4" && refusals-- > 0 ? "rejected" : undefined);
+    let died = false;
+    const progress = new Proxy(world.store.progress, {
+      get(object, key) {
+        const value = Reflect.get(object, key);
+        if (key !== "apply") return typeof value === "function" ? value.bind(object) : value;
+        return async (...args: Parameters<ProgressStore["apply"]>) => {
+          if (args[2].startsWith("load:") && !died) {
+            died = true;
+            throw new Error("the Lambda died");
+          }
+          return object.apply(...args);
+        };
+      },
+    });
+    const handlers = world.handlersOver({ ...world.deps, progress });
+    let dying: SQSRecord | undefined;
+    world.handlers = {
+      ...handlers,
+      load: async (event, context) => {
+        if (!died) dying = event.Records[0];
+        return handlers.load(event, context);
+      },
+    };
+    const runId = await startScheduledRun(world);
+    while (!died && (await deliver(world, "units")) + (await deliver(world, "loads")) > 0);
+    if (!dying) throw new Error("no load delivery died");
+    const loads = world.queues.queues.loads;
+    await world.queues.retryLater(
+      loads.queue.arn,
+      dying.receiptHandle,
+      visibilityTimeoutSeconds(QUEUES.loads),
+    );
+
+    // act: the claim and the deduplication window are over; the copy goes first, then the rest
+    world.clock.advance(301_000);
+    const chunk = JSON.parse(dying.body) as LoadChunk;
+    await world.queues.sendLoads([{ ...chunk, position: (chunk.position ?? 0) + 1 }], 4);
+    await drain(world);
+
+    // assess: record 4 is written and counted created, and is no exception
     expect(refusals).toBeLessThan(1);
     const run = await world.store.runs.get(world.tenant.id, runId);
     expect(run).toMatchObject({ status: "succeeded", counts: { extracted: 8, created: 8, rejected: 0 } });

@@ -1,91 +1,22 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Tenant } from "../../runtime/core/domain/tenant.js";
-import { defaultPolicy } from "../../runtime/core/ports/call-policy.js";
 import { CredentialsError } from "../../runtime/core/ports/pipeline.js";
 import type { TenantCredentials } from "../../runtime/core/ports/tenant-clients.js";
-import { createTenantProbe, type ProbeReport, probeTenant } from "../../runtime/wiring/probe.js";
+import { createTenantProbe } from "../../runtime/wiring/probe.js";
 import { freePort } from "../../sandbox/free-port.js";
-import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
-import type { SiesaSandboxOptions } from "../../sandbox/siesa.js";
 import { recordingLog } from "../support/log.js";
-import { aTenant } from "../tenants/factories.js";
+import {
+  check,
+  failed,
+  fastPolicy,
+  KONG_CHECKS,
+  probeWorld,
+  SIESA_CHECKS,
+  WMS_CHECKS,
+} from "./probe-world.js";
 
-// The contract probe against the Siesa, Kong and WMS sandboxes over HTTP, with the real clients.
-
-const started: LocalSandboxes[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
-
-/** Retries still happen, without real waits. */
-const fastPolicy = () =>
-  defaultPolicy({ baseDelayMs: 1, maxDelayMs: 2, timeoutMs: 1_000, sleep: async () => {} });
-
-/** Sandboxes holding a small catalogue (its ERP company is 1), a tenant pointing at them, and a probe. */
-async function probeWorld(
-  options: {
-    product?: "kong-rfid" | "wms";
-    siesa?: Partial<Omit<SiesaSandboxOptions, "catalogue" | "faults">>;
-    credentials?: (good: TenantCredentials) => TenantCredentials;
-    tenant?: (tenant: Tenant) => Tenant;
-    listed?: boolean;
-  } = {},
-) {
-  const product = options.product ?? "kong-rfid";
-  const sandboxes = await startSandboxes({ product, items: 30, seed: 5 });
-  started.push(sandboxes);
-  if (options.siesa) sandboxes.siesa.setOptions(options.siesa);
-  const base = aTenant((t) => {
-    t.environment = "local";
-    t.siesa.baseUrl = sandboxes.siesaUrl;
-    t.product.baseUrl = sandboxes.productUrl;
-    if (product === "wms") {
-      t.product = { type: "wms", baseUrl: sandboxes.productUrl, endpoints: {}, defaults: {} };
-      t.mapping = "wms";
-    }
-  });
-  const tenant = options.tenant ? options.tenant(base) : base;
-  if (options.listed !== false) {
-    sandboxes.kong?.skus.insert({
-      external_id: "7001",
-      name: "Camisa",
-      type_id: 4,
-      group_id: 9,
-      customer_id: 17,
-    });
-    sandboxes.wms?.products.insert({ external_id: "7001", name: "Camisa" });
-  }
-  const credentials = options.credentials
-    ? options.credentials(sandboxes.credentials)
-    : sandboxes.credentials;
-  const probe = () => probeTenant(tenant, credentials, { policy: fastPolicy(), log: recordingLog() });
-  return { probe, sandboxes, tenant };
-}
-
-const SIESA_CHECKS = [
-  "siesa credentials",
-  "siesa erp company",
-  "siesa item columns",
-  "siesa page size",
-  "siesa end of data",
-  "siesa range filter",
-  "siesa doubled quotes",
-  "siesa reference list",
-  "siesa barcode columns",
-  "siesa rate limit",
-];
-
-/** A Kong tenant's report has every line, in this order, whichever check fails or is skipped. */
-const KONG_CHECKS = [
-  ...SIESA_CHECKS,
-  "product login",
-  "product list",
-  "product lookup by external id",
-  "product search semantics",
-];
-
-const check = (report: ProbeReport, name: string) => report.checks.find((c) => c.name === name);
-const failed = (report: ProbeReport) => report.checks.filter((c) => c.status === "failed").map((c) => c.name);
+// The contract probe, read-only, against the Siesa, Kong and WMS sandboxes over HTTP, with the real
+// clients. Its --write checks: probe-write.test.ts.
 
 describe("the contract probe", () => {
   it("finds every assumption of the sync true against the sandboxes, one named line each", async () => {
@@ -95,14 +26,15 @@ describe("the contract probe", () => {
 
     expect(failed(report)).toEqual([]);
     expect(report.ok).toBe(true);
-    expect(report.checks.map((c) => c.name)).toEqual([
-      ...SIESA_CHECKS,
-      "product login",
-      "product list",
-      "product lookup by external id",
-      "product search semantics",
-    ]);
-    expect(report.checks.every((c) => c.status === "ok")).toBe(true);
+    expect(report.checks.map((c) => c.name)).toEqual(KONG_CHECKS);
+    const [reads, writes] = [report.checks.slice(0, -3), report.checks.slice(-3)];
+    expect(reads.every((c) => c.status === "ok")).toBe(true);
+    for (const line of writes)
+      expect(line).toEqual({
+        name: line.name,
+        status: "skipped",
+        detail: expect.stringMatching(/^skipped: needs --write/),
+      });
     expect(check(report, "siesa rate limit")?.detail).toBe(
       "after the probe: limit 600, remaining 593, reset 60",
     );
@@ -137,15 +69,23 @@ describe("the contract probe", () => {
     );
   });
 
-  it("writes nothing to the product", async () => {
-    const { probe, sandboxes } = await probeWorld();
-    const before = JSON.stringify(sandboxes.kong?.skus.list());
+  it.each(["kong-rfid", "wms"] as const)(
+    "writes nothing to a %s product without --write",
+    async (product) => {
+      const { probe, sandboxes } = await probeWorld({ product });
+      const records = () => JSON.stringify(sandboxes.kong?.skus.list() ?? sandboxes.wms?.products.list());
+      const before = records();
+      const announced: string[] = [];
 
-    await probe();
+      const report = await probe({ beforeWrite: (notice) => announced.push(notice) });
 
-    expect(sandboxes.kong?.stats).toMatchObject({ creates: 0, patches: 0, puts: 0 });
-    expect(JSON.stringify(sandboxes.kong?.skus.list())).toBe(before);
-  });
+      expect(sandboxes.kong?.stats ?? sandboxes.wms?.stats).toMatchObject({ creates: 0, patches: 0 });
+      expect(sandboxes.kong?.stats.puts ?? 0).toBe(0);
+      expect(records()).toBe(before);
+      expect(announced).toEqual([]);
+      expect(report.checks.filter((c) => c.wrote)).toEqual([]);
+    },
+  );
 
   it("names a column the mapping reads that the items query lacks", async () => {
     const { probe } = await probeWorld({ siesa: { withoutColumns: ["f120_descripcion"] } });
@@ -191,14 +131,17 @@ describe("the contract probe", () => {
     expect(check(report, "siesa erp company")?.detail).toMatch(/the filter is not applied$/);
   });
 
-  it("names a filter form Siesa refuses, with Siesa's words", async () => {
+  it("names a refused IN with Siesa's words, and checks the OR chains the sync asks by instead", async () => {
     const { probe } = await probeWorld({ siesa: { refuseOperators: ["IN"] } });
 
     const report = await probe();
 
-    expect(failed(report)).toEqual(["siesa reference list"]);
-    expect(check(report, "siesa reference list")?.detail).toContain("Sintaxis incorrecta cerca de 'IN'");
-    expect(check(report, "siesa barcode columns")?.status).toBe("skipped");
+    // The sync adapts to a refused IN (runtime/edges/http/siesa/README.md): nothing fails.
+    expect(failed(report)).toEqual([]);
+    expect(check(report, "siesa reference list")?.detail).toMatch(
+      /^IN refused \(codigo 2: Error al ejecutar la consulta: Sintaxis incorrecta cerca de 'IN'\); the sync asks by OR chains of =, which answered \d+ barcode rows for \d+ references, consistent with = alone$/,
+    );
+    expect(check(report, "siesa barcode columns")?.status).toBe("ok");
   });
 
   it("says when a reference list and = answer one reference's barcodes differently", async () => {
@@ -303,6 +246,7 @@ describe("the contract probe", () => {
     const report = await probe();
 
     expect(failed(report)).toEqual([]);
+    expect(report.checks.map((c) => c.name)).toEqual(WMS_CHECKS);
     expect(check(report, "product lookup by external id")?.detail).toContain("(external_id__eq), as listed");
     expect(check(report, "wms variant_id is the PATCH id")).toMatchObject({
       status: "skipped",

@@ -242,6 +242,71 @@ describe("Siesa sandbox", () => {
 
     expect(response.status).toBe(429);
     expect(response.headers.get("retry-after")).toBe("7");
-    expect(sandbox.stats).toEqual({ total: 2, byDescripcion: { API_v2_ItemsBarras: 1, API_v2_Items: 1 } });
+    expect(sandbox.stats).toEqual({
+      total: 2,
+      byDescripcion: { API_v2_ItemsBarras: 1, API_v2_Items: 1 },
+      refused: 0,
+      rateLimited: 0,
+    });
+  });
+
+  it("enforces its rate limit per window: headers on every answer, 429 with Retry-After beyond it", async () => {
+    const { server, sandbox } = await startSiesa({ rateLimit: 3, rateLimitWindowMs: 1_000 });
+    const askWithHeaders = async () => {
+      const query = new URLSearchParams({
+        idCompania: "8585",
+        descripcion: "API_v2_Items",
+        paginacion: "numPag=1|tamPag=10",
+      });
+      const response = await fetch(`${server.url}/api/siesa/v3/ejecutarconsultaestandar?${query}`, {
+        headers: {
+          ConniKey: SANDBOX_SIESA_CREDENTIALS.conniKey,
+          ConniToken: SANDBOX_SIESA_CREDENTIALS.conniToken,
+        },
+      });
+      await response.body?.cancel();
+      const header = (name: string) => response.headers.get(`connekta-rate-limit-${name}`);
+      return {
+        status: response.status,
+        remaining: header("remaining"),
+        limit: header("limit"),
+        reset: header("reset"),
+        retryAfter: response.headers.get("retry-after"),
+      };
+    };
+
+    const within = [await askWithHeaders(), await askWithHeaders(), await askWithHeaders()];
+    const beyond = await askWithHeaders();
+    await new Promise((resolve) => setTimeout(resolve, Number(beyond.retryAfter) * 1000));
+    const after = await askWithHeaders();
+
+    expect(within.map((a) => [a.status, a.limit, a.remaining])).toEqual([
+      [200, "3", "2"],
+      [200, "3", "1"],
+      [200, "3", "0"],
+    ]);
+    expect(within[0]?.reset).toBe("1");
+    expect(beyond).toMatchObject({ status: 429, limit: "3", remaining: "0", retryAfter: beyond.reset });
+    expect(after).toMatchObject({ status: 200, remaining: "2" });
+    expect(sandbox.stats.rateLimited).toBe(1);
+  });
+
+  it("refuses a filter operator it is told to, however the filter spells it, and counts the refusals", async () => {
+    const { server, sandbox } = await startSiesa({ refuseOperators: ["IN", ">="] });
+
+    const list = await ask(server.url, {
+      descripcion: "API_v2_ItemsBarras",
+      parametros: "f120_referencia in(''A'',''B'')",
+    });
+    const range = await ask(server.url, { parametros: "f120_id>=5" });
+    const chain = await ask(server.url, {
+      descripcion: "API_v2_ItemsBarras",
+      parametros: "(f120_referencia = ''A'' OR f120_referencia = ''B'')",
+    });
+
+    expect(list.body).toMatchObject({ codigo: 2, detalle: "Sintaxis incorrecta cerca de 'IN'" });
+    expect(range.body).toMatchObject({ codigo: 2, detalle: "Sintaxis incorrecta cerca de '>='" });
+    expect(chain.body.codigo).toBe(0);
+    expect(sandbox.stats.refused).toBe(2);
   });
 });

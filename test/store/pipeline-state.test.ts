@@ -104,8 +104,9 @@ describe.each(STORE_IMPLEMENTATIONS)("pipeline state in %s", (_name, open) => {
       expect(copy).toEqual({ claimed: false, holder });
       expect(sameAtOnce).toEqual({ claimed: false, holder });
       expect(otherChunk).toEqual({ claimed: true });
-      expect(redelivered).toEqual({ claimed: true });
-      expect(later).toEqual({ claimed: true });
+      // Each claim that took over says from whom: that delivery may have left exceptions behind.
+      expect(redelivered).toEqual({ claimed: true, after: holder });
+      expect(later).toEqual({ claimed: true, after: { ...holder, receiveCount: 2 } });
       expect(await progress.sum(tenantId, runId)).toEqual(zeroProgress()); // a claim counts nothing
     });
 

@@ -163,6 +163,30 @@ describe.each(STORE_IMPLEMENTATIONS)("run records in %s", (_name, open) => {
       await expect(runs.list(aTenantId(), { limit: 101 })).rejects.toThrow(RangeError);
     });
   });
+
+  describe("runs.pauseSiesa", () => {
+    it("keeps the latest pause of the run's Siesa calls, whichever order the workers write in", async () => {
+      const run = aRun();
+      await runs.create(run);
+
+      await runs.pauseSiesa(run.tenantId, run.runId, 2_000);
+      await runs.pauseSiesa(run.tenantId, run.runId, 1_000);
+      const kept = (await runs.get(run.tenantId, run.runId))?.siesaPausedUntil;
+      await runs.pauseSiesa(run.tenantId, run.runId, 3_000);
+
+      expect(kept).toBe(2_000);
+      expect((await runs.get(run.tenantId, run.runId))?.siesaPausedUntil).toBe(3_000);
+    });
+
+    it("creates no run that does not exist", async () => {
+      const tenantId = aTenantId();
+      const runId = newRunId();
+
+      await runs.pauseSiesa(tenantId, runId, 1_000);
+
+      expect(await runs.get(tenantId, runId)).toBeUndefined();
+    });
+  });
 });
 
 describe("newRunId", () => {

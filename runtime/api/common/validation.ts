@@ -72,6 +72,12 @@ export const VerifyBody = v.strictObject(
   "is not a known field (known: repair)",
 );
 
+/** POST /tenants/:id/probe: an empty body (read-only), or `{"write": true}`. */
+export const ProbeBody = v.strictObject(
+  { write: v.optional(v.boolean("must be true or false")) },
+  "is not a known field (known: write)",
+);
+
 /**
  * POST /tenants/:id/runs: an empty body, or `{"approveDeactivationsOf": "<runId>"}`, the run whose
  * held deactivations this run applies. The older `approveDeactivations` (a count) approved any set of

@@ -2,15 +2,18 @@ import { Hono } from "hono";
 import type { Log } from "../../core/observability/logger.js";
 import type { ApiDependencies } from "../../core/ports/api.js";
 import type { ScheduleState } from "../../core/ports/pipeline.js";
+import { resumeAfterFirstProbe } from "../../core/steps/first-probe.js";
 import { assertOperator } from "../common/auth.js";
 import type { ApiEnv } from "../common/env.js";
 import { ApiError } from "../common/errors.js";
 import { tenantFor } from "../common/tenant-access.js";
-import { readJsonBody, VerifyBody } from "../common/validation.js";
+import { ProbeBody, readJsonBody, VerifyBody } from "../common/validation.js";
 
 /**
  * Operator actions on a tenant: `POST /tenants/:id/pause`, `/resume` (its EventBridge schedule),
- * `/check` (connectivity with its secrets), `/probe` (the contract probe, read-only) and `/verify` (starts a run that reads the product back and
+ * `/check` (connectivity with its secrets), `/probe` (the contract probe: read-only, or `{"write": true}`
+ * for the checks that write one inactive probe record; the first passing one resumes a new tenant's
+ * schedule, runtime/core/steps/first-probe.ts) and `/verify` (starts a run that reads the product back and
  * compares it with the ledger, answering 202 with its id; `{"repair": true}` also starts a run that
  * rewrites what differs). Tenant tokens are read-only: 403.
  */
@@ -54,10 +57,15 @@ export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
       const principal = c.get("principal");
       assertOperator(principal, "probe a tenant's Siesa and product");
       const tenant = await tenantFor(deps, principal, c.req.param());
-      const report = await deps.probeTenant(tenant.id);
+      const { write } = await readJsonBody(c, ProbeBody);
+      const request = { write: write ?? false };
+      const report = await deps.probeTenant(tenant.id, request);
       if (!report) throw new ApiError(404, `tenant ${tenant.id} does not exist`, { tenantId: tenant.id });
+      const schedule = await resumeAfterFirstProbe(deps, report, request);
+      if (schedule === "resumed")
+        log.info("tenant schedule resumed by its first passing probe", { tenantId: tenant.id });
       // 200 even when a check fails, as /check: the report is the answer.
-      return c.json(report);
+      return c.json({ ...report, schedule });
     })
     .post("/tenants/:id/verify", async (c) => {
       const principal = c.get("principal");

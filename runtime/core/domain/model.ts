@@ -158,6 +158,11 @@ export interface RunRecord {
   skipped?: { trigger: RunTrigger; at: string }[];
   /** Units of Siesa work that gave up in a row (a success resets it). */
   failedUnitStreak?: number;
+  /**
+   * Until when the tenant's Siesa calls wait (epoch ms): the reset of a rate-limit window that a
+   * worker found nearly used, so that every worker's next unit waits for it too.
+   */
+  siesaPausedUntil?: number;
   /** A verify run's report (trigger `verify`): counts per status and the first differences. */
   verify?: VerifyRunReport;
   /**

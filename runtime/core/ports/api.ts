@@ -1,6 +1,6 @@
 import type { Counts, RecordError } from "../domain/model.js";
 import type { CredentialSource, ScheduleControl, TenantDirectory } from "./pipeline.js";
-import type { ProbeReport } from "./probe.js";
+import type { ProbeReport, ProbeRequest } from "./probe.js";
 import type { RunRecord, RunTrigger } from "./records.js";
 
 /** Who a bearer token belongs to: an operator (every tenant, may act) or a read-only tenant scope. */
@@ -78,9 +78,10 @@ export interface ApiDependencies {
   ): Promise<{ ok: boolean; checks: { name: string; ok: boolean; reason?: string }[] }>;
   /**
    * The contract probe (runtime/wiring/probe.ts): every assumption the sync makes about the tenant's
-   * Siesa and product, checked read-only with its secrets, one line each. Undefined: no such tenant.
+   * Siesa and product, checked with its secrets, one line each; read-only unless `write` (then one
+   * inactive probe record is written to the product). Undefined: no such tenant.
    */
-  probeTenant(tenantId: string): Promise<ProbeReport | undefined>;
+  probeTenant(tenantId: string, request: ProbeRequest): Promise<ProbeReport | undefined>;
   /** Reachability of each table and queue, for GET /health: name → "ok" or the reason. */
   health(): Promise<Record<string, string>>;
   now(): Date;

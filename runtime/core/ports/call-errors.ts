@@ -12,8 +12,11 @@ export class ExternalCallError extends Error {
   constructor(
     readonly service: ServiceName,
     readonly operation: string,
-    /** "invalid-answer": a status outside 200-599, a body too large, or a success that is not JSON. */
-    readonly status: number | "timeout" | "network" | "invalid-answer",
+    /**
+     * "invalid-answer": a status outside 200-599, a body too large, or a success that is not JSON.
+     * "rate-limit": not sent, as the API's rate-limit headers left no room until their reset.
+     */
+    readonly status: number | "timeout" | "network" | "invalid-answer" | "rate-limit",
     readonly apiMessage: string,
     readonly retryable: boolean,
     /**

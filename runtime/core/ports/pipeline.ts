@@ -69,6 +69,8 @@ export interface RunState {
   addSkipped(tenantId: string, runId: string, skipped: { trigger: RunTrigger; at: string }): Promise<void>;
   /** Counts units that gave up in a row (a success resets it); returns the streak. */
   unitOutcome(tenantId: string, runId: string, failed: boolean): Promise<number>;
+  /** Records until when the run's Siesa calls wait (RunRecord.siesaPausedUntil); only a later time replaces one. */
+  pauseSiesa(tenantId: string, runId: string, until: number): Promise<void>;
 }
 
 // ---- progress ----------------------------------------------------------------------------------
@@ -99,7 +101,11 @@ export interface ChunkClaim {
   until: number;
 }
 
-export type ClaimResult = { claimed: true } | { claimed: false; holder: ChunkClaim };
+/**
+ * `after`: the claim an earlier delivery held (this one took over from it), or undefined when this
+ * is the chunk's first delivery to write it.
+ */
+export type ClaimResult = { claimed: true; after?: ChunkClaim } | { claimed: false; holder: ChunkClaim };
 
 export interface ProgressStore {
   /** The operation as applied, or undefined if it was not. */

@@ -27,3 +27,21 @@ export class SiesaFilterError extends Error {
 export class SiesaUnconfirmedError extends Error {
   override readonly name = "SiesaUnconfirmedError";
 }
+
+/**
+ * Siesa refused a filter operator the client used, with an error naming it (a syntax error near
+ * `IN`, `>=`…): its guide lists only `=`, `LIKE`, `AND` and `OR`. Where the client has another form
+ * for the same question it asks that instead; where it has none the run stops with this reason, which
+ * names the contract probe's line that shows the refusal.
+ */
+export class SiesaOperatorRefusedError extends Error {
+  override readonly name = "SiesaOperatorRefusedError";
+  constructor(
+    readonly operator: string,
+    /** Siesa's own words. */
+    readonly apiMessage: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

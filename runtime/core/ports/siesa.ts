@@ -33,7 +33,18 @@ export interface SiesaCredentials {
  * with their barcodes, and a second look at ids a complete extraction did not return before anything
  * is deactivated for their absence.
  */
+/**
+ * What a Siesa client learnt of the tenant's rate limit, to share with the tenant's other workers:
+ * until when its calls wait (a window nearly used), and a pause one of them learnt.
+ */
+export interface SiesaPacing {
+  pausedUntil(): number | undefined;
+  pauseUntil(until: number): void;
+}
+
 export interface SiesaReader {
+  /** Absent when the reader knows no rate limit (a test's stand-in). */
+  readonly pace?: SiesaPacing;
   /** The complete records of a range or, unless `split: false`, the smaller ranges to extract instead. */
   extractRange(range: KeyRange, options?: { split?: boolean }): Promise<RangeResult>;
   /** Of `absent`, the ids Siesa still lacks when asked again by id, each request naming a witness from `seen`. */

@@ -2,7 +2,8 @@ import type { Progress, RecordError, SourceRecord } from "../domain/model.js";
 import type { Tenant } from "../domain/tenant.js";
 import type { ExtractUnit } from "../ports/messages.js";
 import type { AppliedOperation, Delivery } from "../ports/pipeline.js";
-import type { KeyRange, RangeResult } from "../ports/siesa.js";
+import type { RunRecord } from "../ports/records.js";
+import type { KeyRange, RangeResult, SiesaReader } from "../ports/siesa.js";
 import { afterProgress } from "./after-progress.js";
 import type { PipelineContext, TenantAndClients } from "./context.js";
 import { diffRecords } from "./diff.js";
@@ -68,7 +69,7 @@ export async function extractUnit(
   let clients: TenantAndClients;
   try {
     clients = await ctx.tenantClients(tenantId);
-    result = await clients.clients.siesa.extractRange(unit.range, planned ? { split: false } : {});
+    result = await readPaced(ctx, unit, run, clients.clients.siesa, planned ? { split: false } : {});
   } catch (error) {
     reportApiError(ctx, tenantId, runId, error);
     if (isRunStopping(error)) {
@@ -185,6 +186,37 @@ export async function extractUnit(
   }
   if (run.failedUnitStreak) await ctx.runs.unitOutcome(tenantId, runId, false);
   await afterProgress(ctx, tenantId, runId, totals);
+}
+
+/**
+ * The unit's range, read after any pause of Siesa calls another worker recorded on the run (the run
+ * is read before the first call anyway); a pause this worker learnt from Siesa's rate-limit headers
+ * is recorded on the run for the others' next units, once per unit and only when it is later than
+ * the run's. Recording it is an optimisation: should it fail, the others learn from Siesa's headers.
+ */
+async function readPaced(
+  ctx: PipelineContext,
+  unit: ExtractUnit,
+  run: RunRecord,
+  siesa: SiesaReader,
+  options: { split?: boolean },
+): Promise<RangeResult> {
+  const { pace } = siesa;
+  if (pace && run.siesaPausedUntil !== undefined) pace.pauseUntil(run.siesaPausedUntil);
+  try {
+    return await siesa.extractRange(unit.range, options);
+  } finally {
+    const until = pace?.pausedUntil();
+    if (until !== undefined && until > (run.siesaPausedUntil ?? 0)) {
+      await ctx.runs.pauseSiesa(unit.tenantId, unit.runId, until).catch((error: unknown) => {
+        ctx.log.warn("siesa pause not recorded on the run", {
+          tenantId: unit.tenantId,
+          runId: unit.runId,
+          error: messageOf(error),
+        });
+      });
+    }
+  }
 }
 
 /**

@@ -13,10 +13,14 @@ const RUN_STOPPING_ERRORS = new Set([
   "ProductAuthError",
   "SiesaAuthError",
   "SiesaFilterError",
+  "SiesaOperatorRefusedError",
   "CredentialsError",
 ]);
 
-/** Credentials refused for good (or unusable), or a Siesa that ignores its filter: retrying cannot help. */
+/**
+ * Credentials refused for good (or unusable), or a Siesa that ignores its filter or refuses one it
+ * needs: retrying cannot help.
+ */
 export const isRunStopping = (error: unknown): error is Error =>
   error instanceof Error && RUN_STOPPING_ERRORS.has(error.name);
 

@@ -4,7 +4,7 @@ import type { ProgressDelta, RecordError } from "../domain/model.js";
 import { WORKERS } from "../domain/pipeline-config.js";
 import { retryAfterOf } from "../ports/call-errors.js";
 import type { LoadChunk, LoadRecord } from "../ports/messages.js";
-import type { Delivery } from "../ports/pipeline.js";
+import type { ClaimResult, Delivery } from "../ports/pipeline.js";
 import type { LedgerEntry } from "../ports/records.js";
 import { afterProgress } from "./after-progress.js";
 import type { PipelineContext } from "./context.js";
@@ -43,7 +43,8 @@ export async function loadChunk(
   }
   // What the ledger showed stays true while this delivery writes: a claim is held until its holder can
   // no longer write, so no other delivery wrote after that read and none writes beside this one.
-  if (!(await claimChunk(ctx, chunk, delivery))) return;
+  const claim = await claimChunk(ctx, chunk, delivery);
+  if (!claim) return;
 
   // A stopping run writes nothing more; what an earlier delivery wrote keeps its outcome.
   const outcomes = run.stopReason
@@ -57,7 +58,9 @@ export async function loadChunk(
     (o): o is Extract<RecordOutcome, { outcome: "retry" }> => o.outcome === "retry",
   );
   const retry = retries.find((o) => retryAfterOf(o.error) !== undefined) ?? retries[0];
-  const again = delivery.receiveCount > 1;
+  // Only a delivery that took over a claim may find exceptions an earlier one stored: a redelivery,
+  // or a copy of the chunk sent anew after FIFO's deduplication window (its first receive).
+  const again = claim.after !== undefined;
   if (!retry) return countChunk(ctx, chunk, outcomes, again);
   // Back after a backoff, within the run (written records are skipped then); a wait that would
   // outlive the run is not waited for.
@@ -94,13 +97,14 @@ export class ChunkBusyError extends Error {
  * lands in another group) would both find a record unwritten and both create it, and a product that
  * accepts a second object with one external id (the WMS) keeps both. Another copy that holds it
  * makes this one come back later (it finds the chunk counted then); on its last delivery it leaves
- * the chunk to that copy's message, which finishes it or comes back itself. Returns whether to go on.
+ * the chunk to that copy's message, which finishes it or comes back itself. Returns the claim, or undefined
+ * when this delivery is to stop.
  */
 async function claimChunk(
   ctx: PipelineContext,
   chunk: LoadChunk,
   delivery: Delivery & { messageId?: string },
-): Promise<boolean> {
+): Promise<Extract<ClaimResult, { claimed: true }> | undefined> {
   const now = ctx.now().getTime();
   const messageId = delivery.messageId ?? chunk.chunkId;
   const claim = {
@@ -109,8 +113,8 @@ async function claimChunk(
     until: delivery.deadline ?? now + CLAIM_WITHOUT_DEADLINE_MS,
   };
   const result = await ctx.progress.claim(chunk.tenantId, chunk.runId, chunk.chunkId, claim, now);
-  if (result.claimed) return true;
-  if (delivery.final && result.holder.messageId !== messageId) return false;
+  if (result.claimed) return result;
+  if (delivery.final && result.holder.messageId !== messageId) return undefined;
   throw new ChunkBusyError(
     `load chunk ${chunk.chunkId} of run ${chunk.runId} is being written by another delivery until ${new Date(result.holder.until).toISOString()}`,
   );

@@ -12,7 +12,7 @@ export const RECENT_RUN_MS = 1_000;
 export interface RecentRuns {
   /** The run as read at most RECENT_RUN_MS ago in this container (fresh after it changed the run here). */
   recent(tenantId: string, runId: string): Promise<RunRecord | undefined>;
-  /** The same store, forgetting what it read of a run this container stops, ends or counts a unit of. */
+  /** The same store, forgetting what it read of a run this container stops, ends, counts a unit of or pauses. */
   runs: RunState;
 }
 
@@ -58,6 +58,7 @@ export function recentRuns(runs: RunState, now: () => number): RecentRuns {
       unitOutcome: forgetting((tenantId, runId, failed: boolean) =>
         runs.unitOutcome(tenantId, runId, failed),
       ),
+      pauseSiesa: forgetting((tenantId, runId, until: number) => runs.pauseSiesa(tenantId, runId, until)),
     },
   };
 }

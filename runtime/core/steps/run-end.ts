@@ -61,5 +61,8 @@ export function giveUpReason(
 function waitBeyondRun(error: unknown, waitMs: number): string {
   const who = error instanceof ExternalCallError ? (error.host ?? error.service) : "the API";
   const status = error instanceof ExternalCallError ? error.status : 429;
-  return `${who} answered ${status} and asked to wait ${Math.ceil(waitMs / 1000)} s, beyond this run's end`;
+  const seconds = Math.ceil(waitMs / 1000);
+  if (status === "rate-limit")
+    return `${who}'s rate limit leaves no room until its reset in ${seconds} s, beyond this run's end`;
+  return `${who} answered ${status} and asked to wait ${seconds} s, beyond this run's end`;
 }

@@ -60,7 +60,16 @@ export function tenantStatus(facts: StatusFacts): TenantStatus {
     nextRunAt,
   });
 
-  if (paused) return status("paused", "the schedule is disabled (resume it to sync again)");
+  if (paused) {
+    // A new tenant's schedule is created paused (runtime/core/steps/first-probe.ts).
+    const isNew = facts.lastFinished === undefined && facts.active === undefined;
+    return status(
+      "paused",
+      isNew
+        ? 'new tenant: its schedule waits for its secrets and a passing probe with its write checks (POST /tenants/:id/probe {"write": true}), or a resume'
+        : "the schedule is disabled (resume it to sync again)",
+    );
+  }
   const last = facts.lastFinished;
   if (last?.status === "failed") {
     return status("failing", `the last run ${last.runId} failed${last.reason ? `: ${last.reason}` : ""}`);

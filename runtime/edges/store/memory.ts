@@ -148,6 +148,11 @@ export class MemoryRuns implements RunState {
     return run.failedUnitStreak;
   }
 
+  async pauseSiesa(tenantId: string, runId: string, until: number): Promise<void> {
+    const run = this.#runs.get(`${tenantId}/${runId}`);
+    if (run && (run.siesaPausedUntil ?? 0) < until) run.siesaPausedUntil = until;
+  }
+
   #existing(tenantId: string, runId: string) {
     const run = this.#runs.get(`${tenantId}/${runId}`);
     if (!run) throw new RunNotFoundError(tenantId, runId);
@@ -178,7 +183,7 @@ export class MemoryProgress implements ProgressStore {
       (held.messageId === claim.messageId && held.receiveCount < claim.receiveCount);
     if (!over) return { claimed: false, holder: copy(held) };
     this.#claims.set(id, copy(claim));
-    return { claimed: true };
+    return held ? { claimed: true, after: copy(held) } : { claimed: true };
   }
 
   readonly #runs = new Map<

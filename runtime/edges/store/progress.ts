@@ -229,7 +229,10 @@ export class RunProgress implements ProgressStore {
     return total;
   }
 
-  /** One conditional PutItem (a write unit); a refused claim reads the one that holds the chunk. */
+  /**
+   * One conditional PutItem (a write unit), which also answers the claim it replaced; a refused
+   * claim reads the one that holds the chunk.
+   */
   async claim(
     tenantId: string,
     runId: string,
@@ -239,10 +242,11 @@ export class RunProgress implements ProgressStore {
   ): Promise<ClaimResult> {
     const Key = { tenantId: partition(tenantId), runId: claimKey(runId, chunkId) };
     try {
-      await this.doc.send(
+      const { Attributes } = await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...Key, ...claim, expiresAt: expiresAt(this.now()) },
+          ReturnValues: "ALL_OLD",
           ConditionExpression:
             "attribute_not_exists(runId) OR #until <= :now OR (#messageId = :messageId AND #receiveCount < :receiveCount)",
           ExpressionAttributeNames: {
@@ -257,20 +261,19 @@ export class RunProgress implements ProgressStore {
           },
         }),
       );
-      return { claimed: true };
+      return Attributes ? { claimed: true, after: claimOf(Attributes) } : { claimed: true };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
     const { Item } = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
     );
-    return {
-      claimed: false,
-      holder: {
-        messageId: String(Item?.messageId ?? ""),
-        receiveCount: Number(Item?.receiveCount ?? 0),
-        until: Number(Item?.until ?? 0),
-      },
-    };
+    return { claimed: false, holder: claimOf(Item ?? {}) };
   }
 }
+
+const claimOf = (item: Record<string, unknown>): ChunkClaim => ({
+  messageId: String(item.messageId ?? ""),
+  receiveCount: Number(item.receiveCount ?? 0),
+  until: Number(item.until ?? 0),
+});

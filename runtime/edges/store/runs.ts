@@ -218,6 +218,23 @@ export class RunStore implements RunState {
     return Number(answer.Attributes?.failedUnitStreak ?? 0);
   }
 
+  async pauseSiesa(tenantId: string, runId: string, until: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { tenantId, runId },
+          UpdateExpression: "SET siesaPausedUntil = :until",
+          ConditionExpression:
+            "attribute_exists(runId) AND (attribute_not_exists(siesaPausedUntil) OR siesaPausedUntil < :until)",
+          ExpressionAttributeValues: { ":until": until },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   async get(tenantId: string, runId: string): Promise<RunRecord | undefined> {
     const { Item } = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: { tenantId, runId }, ConsistentRead: true }),
@@ -345,6 +362,7 @@ function fromItem(item: Record<string, unknown>): RunRecord {
   if (run.stopReason !== undefined) record.stopReason = run.stopReason;
   if (run.skipped !== undefined) record.skipped = run.skipped;
   if (run.failedUnitStreak) record.failedUnitStreak = Number(run.failedUnitStreak);
+  if (run.siesaPausedUntil !== undefined) record.siesaPausedUntil = Number(run.siesaPausedUntil);
   if (run.approveDeactivationsOf !== undefined)
     record.approveDeactivationsOf = String(run.approveDeactivationsOf);
   if (run.item !== undefined) record.item = Number(run.item);

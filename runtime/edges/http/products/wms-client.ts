@@ -96,6 +96,29 @@ export class WmsClient implements ProductClient, ProductReader {
     return lookedUp(await this.#find({ key: "probe", externalId, payload: {} }));
   }
 
+  /**
+   * Every product the list shows with this external id, as listed (read-only: the contract probe
+   * counts them, and reads a row's `variant_id` and `status`): the cursor is followed to its end.
+   */
+  async listedWith(externalId: string): Promise<ListedRecord[]> {
+    const found: ListedRecord[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const query: Record<string, string> = { external_id__eq: externalId };
+      if (cursor) query.last_evaluated_key_id = cursor;
+      const response = await this.#api.call("find product", this.#productsUrl, { method: "GET", query });
+      if (!isSuccess(response.status)) throw this.#api.listRefused(response, "find product");
+      const page = isRecord(response._data) ? response._data : {};
+      const rows = listedRecords(SERVICE, "find product", page.results);
+      found.push(...rows.filter((row) => row.externalId === externalId));
+      if (cursor) seen.add(cursor);
+      const next = page.last_evaluated_key_id;
+      cursor = typeof next === "string" && next !== "" ? next : undefined;
+    } while (cursor && !seen.has(cursor));
+    return found;
+  }
+
   patch(productId: string, record: ProductRecord): Promise<PatchResult> {
     return patchRecord({ update: (id, r) => this.#update(id, r) }, productId, record);
   }

@@ -21,6 +21,19 @@ export interface RateLimit {
 /** What went wrong, for the caller to raise with its own context. */
 export type SiesaAnswer = { kind: "page"; page: SiesaPage } | { kind: "error"; message: string };
 
+/**
+ * SQL Server's words for a filter it cannot parse, in Spanish or English, naming the operator:
+ * "Sintaxis incorrecta cerca de la palabra clave 'IN'", "Incorrect syntax near '>='". Only an
+ * operator the client writes counts: any other error (a 400, a column it lacks) is not a refusal.
+ */
+const REFUSED_OPERATOR =
+  /(?:sintaxis incorrecta|error de sintaxis|incorrect syntax)\s+(?:cerca de|near)\s+(?:la palabra clave\s+|the keyword\s+)?'(IN|>=|<=|<>|<|>)'/i;
+
+/** The filter operator an error answer's words say Siesa refused, if they name one. */
+export function refusedOperator(message: string): string | undefined {
+  return REFUSED_OPERATOR.exec(message)?.[1]?.toUpperCase();
+}
+
 /** Siesa's three ways of saying "no (more) rows": this text in `mensaje` or `detalle` with codigo 1. */
 const NO_DATA = /no se encontraron registros|sin datos/i;
 

@@ -1,10 +1,20 @@
 import type { SiesaRow, SourceRecord } from "../../../core/domain/model.js";
 import { FULL_RANGE, type KeyRange, type RangeResult, type SiesaReader } from "../../../core/ports/siesa.js";
-import { SiesaFilterError, SiesaUnconfirmedError } from "../../../core/ports/siesa-errors.js";
+import {
+  SiesaFilterError,
+  SiesaOperatorRefusedError,
+  SiesaUnconfirmedError,
+} from "../../../core/ports/siesa-errors.js";
 import type { SiesaPage } from "./answer.js";
 import { type Confirmation, confirmation, confirmationParametros, confirmations } from "./confirm.js";
 import { BARCODES_QUERY, ITEMS_QUERY, SiesaConnection } from "./connection.js";
-import { referenceGroups, referencesParametros } from "./parametros.js";
+import {
+  encodeParametros,
+  MAX_PARAMETROS_LENGTH,
+  type ReferenceForm,
+  referenceGroups,
+  referencesParametros,
+} from "./parametros.js";
 import { inRange, rangeParametros, splitRange } from "./ranges.js";
 import { buildRecords, integerOf } from "./rows.js";
 
@@ -38,6 +48,16 @@ const GALLOP_FIRST_PAGES = Array.from({ length: ESTIMATE_PROBES }, (_, i) => 2 *
  * (README.md).
  */
 export class SiesaClient extends SiesaConnection implements SiesaReader {
+  /**
+   * How barcode queries name their references: `IN` lists until Siesa refuses one, then `OR` chains
+   * for the rest of this client's life (one tenant's, in one container).
+   */
+  private referenceForm: ReferenceForm = "in";
+  /** Whether Siesa answered an `IN` list: until it has, one barcode query at a time tries one. */
+  private inAnswered = false;
+  /** The barcode query trying `IN` now; the others wait for its answer. */
+  private inTrial: Promise<SiesaPage> | undefined;
+
   /**
    * One unit of work: the complete records of a range, or (when a few pages cannot hold the range)
    * the smaller ranges to extract instead; with `split: false`, always the records.
@@ -86,7 +106,7 @@ export class SiesaClient extends SiesaConnection implements SiesaReader {
       ...new Set(items.map((item) => String(item.f120_referencia ?? "")).filter((r) => r !== "")),
     ].sort();
     const barcodes: SiesaRow[] = [];
-    for (const group of referenceGroups(references)) barcodes.push(...(await this.barcodesOf(group)));
+    barcodes.push(...(await this.barcodesOfAll(references)));
     return buildRecords(items, barcodes);
   }
 
@@ -290,8 +310,10 @@ export class SiesaClient extends SiesaConnection implements SiesaReader {
    * still fills a page (hundreds of barcodes for one item) falls back to walking its pages.
    */
   private async barcodesOf(references: readonly string[]): Promise<SiesaRow[]> {
-    const parametros = referencesParametros(references);
-    const first = await this.queryPage(BARCODES_QUERY, 1, parametros);
+    const asked = await this.referencePage(references);
+    // IN refused (now or while this set waited): the set again, in groups of the OR form.
+    if (!asked) return this.barcodesOfAll(references);
+    const { first, parametros } = asked;
     if (first.endOfData) return first.rows;
     if (references.length === 1) {
       return this.walk(BARCODES_QUERY, { f120_referencia: references[0] }, parametros);
@@ -315,6 +337,56 @@ export class SiesaClient extends SiesaConnection implements SiesaReader {
       rows.push(...(await this.barcodesOf(references.slice(at, at + size))));
     }
     return rows;
+  }
+
+  /** The barcode rows of any number of references, in groups that fit the current form's URL budget. */
+  private async barcodesOfAll(references: readonly string[]): Promise<SiesaRow[]> {
+    const rows: SiesaRow[] = [];
+    for (const group of referenceGroups(references, MAX_PARAMETROS_LENGTH, this.referenceForm)) {
+      rows.push(...(await this.barcodesOf(group)));
+    }
+    return rows;
+  }
+
+  /**
+   * The first page of these references' barcodes, in the current form; undefined when they must be
+   * grouped again: Siesa refused the `IN` form just now, or did while this set (cut for `IN`) waited,
+   * and the `OR` form of the set is longer than a request holds. Until Siesa has answered an `IN`
+   * list, one query at a time tries one and the others wait for it, so a Siesa that refuses `IN`
+   * costs one refused request per client, however many units share it.
+   */
+  private async referencePage(
+    references: readonly string[],
+  ): Promise<{ first: SiesaPage; parametros: string } | undefined> {
+    while (this.referenceForm === "in" && !this.inAnswered && this.inTrial) {
+      await this.inTrial.catch(() => undefined);
+    }
+    const form = this.referenceForm;
+    const parametros = referencesParametros(references, form);
+    if (references.length > 1 && encodeParametros(parametros).length > MAX_PARAMETROS_LENGTH)
+      return undefined;
+    if (form === "or" || this.inAnswered) {
+      return { first: await this.queryPage(BARCODES_QUERY, 1, parametros), parametros };
+    }
+    const trial = this.queryPage(BARCODES_QUERY, 1, parametros);
+    this.inTrial = trial;
+    try {
+      const first = await trial;
+      this.inAnswered = true;
+      return { first, parametros };
+    } catch (error) {
+      if (!(error instanceof SiesaOperatorRefusedError && error.operator === "IN")) throw error;
+      this.referenceForm = "or";
+      this.options.log.warn("siesa refused IN lists; barcode queries use OR chains instead", {
+        api: "siesa",
+        tenantId: this.options.tenantId,
+        descripcion: BARCODES_QUERY,
+        apiMessage: error.message,
+      });
+      return undefined;
+    } finally {
+      this.inTrial = undefined;
+    }
   }
 
   private async split(

@@ -2,9 +2,10 @@ import type { Log } from "../../../core/observability/logger.js";
 import { ExternalCallError } from "../../../core/ports/call-errors.js";
 import type { CallPolicy } from "../../../core/ports/call-policy.js";
 import type { SiesaCredentials } from "../../../core/ports/siesa.js";
-import { SiesaAuthError } from "../../../core/ports/siesa-errors.js";
+import { SiesaAuthError, SiesaOperatorRefusedError } from "../../../core/ports/siesa-errors.js";
 import { send } from "../policy.js";
-import { type RateLimit, readAnswer, type SiesaPage } from "./answer.js";
+import { type RateLimit, readAnswer, refusedOperator, type SiesaPage } from "./answer.js";
+import { SiesaPace } from "./pace.js";
 import { encodeParametros } from "./parametros.js";
 
 export interface SiesaClientOptions {
@@ -20,11 +21,28 @@ export interface SiesaClientOptions {
   log: Log;
   /** `tamPag`: at most 100 (Siesa answers 500+ with a row of nulls). Default 100. */
   pageSize?: number;
+  /**
+   * The tenant's workers that may call Siesa at once (`sync.concurrency`): pacing keeps room in a
+   * rate-limit window for the calls the others may have in flight. Default 1.
+   */
+  workers?: number;
 }
 
 export const ITEMS_QUERY = "API_v2_Items";
 export const BARCODES_QUERY = "API_v2_ItemsBarras";
 export const MAX_PAGE_SIZE = 100;
+/** Below this share of the rate limit left, each answer is a warning. */
+const NEARLY_USED = 0.2;
+
+/**
+ * What the sync does about a refused operator, and the contract probe's line that shows the refusal.
+ * Only `IN` has another form (OR chains, client.ts); the ranges the reading rests on have none.
+ */
+const AFTER_REFUSAL: Record<string, { effect: string; line: string }> = {
+  IN: { effect: "the sync asks for barcodes by OR chains of = instead", line: "siesa reference list" },
+  ">=": { effect: "the sync has no other form for the f120_id ranges it reads", line: "siesa range filter" },
+  "<": { effect: "the sync has no other form for the f120_id ranges it reads", line: "siesa range filter" },
+};
 
 /**
  * One tenant's access to Siesa Cloud's `ejecutarconsultaestandar`: a page of a standard query, and
@@ -34,6 +52,8 @@ export const MAX_PAGE_SIZE = 100;
 export class SiesaConnection {
   protected readonly pageSize: number;
   private readonly endpoint: string;
+  /** What Siesa's rate-limit headers said, for every call of this tenant's client (pace.ts). */
+  readonly pace: SiesaPace;
 
   constructor(protected readonly options: SiesaClientOptions) {
     const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
@@ -43,6 +63,7 @@ export class SiesaConnection {
       );
     }
     this.pageSize = pageSize;
+    this.pace = new SiesaPace(options.workers ?? 1);
     const base = options.baseUrl.endsWith("/") ? options.baseUrl : `${options.baseUrl}/`;
     this.endpoint = new URL("ejecutarconsultaestandar", base).toString();
   }
@@ -71,12 +92,26 @@ export class SiesaConnection {
       ...(parametros ? [`parametros=${encodeParametros(parametros)}`] : []),
     ].join("&");
     const operation = `ejecutarconsultaestandar ${descripcion}`;
-    const response = await send(
-      `${this.endpoint}?${query}`,
-      { method: "GET", headers: { ConniKey: credentials.conniKey, ConniToken: credentials.conniToken } },
-      policy,
-      { service: "siesa", operation, tenantId, log },
-    );
+    await this.pace.before(policy, operation, new URL(this.endpoint).host);
+    let rateLimit: RateLimit | undefined;
+    let response: Awaited<ReturnType<typeof send>>;
+    try {
+      response = await send(
+        `${this.endpoint}?${query}`,
+        { method: "GET", headers: { ConniKey: credentials.conniKey, ConniToken: credentials.conniToken } },
+        policy,
+        { service: "siesa", operation, tenantId, log },
+      );
+      rateLimit = rateLimitOf(response.headers);
+    } finally {
+      this.pace.after(rateLimit);
+    }
+    const limit = Number(rateLimit?.limit);
+    const remaining = Number(rateLimit?.remaining);
+    // The error policy's warning (docs/integrations/README.md), for Siesa's own header names.
+    if (limit > 0 && remaining < limit * NEARLY_USED) {
+      log.warn("rate limit nearly used", { api: "siesa", operation, tenantId, limit, remaining });
+    }
     if (response.status === 401) {
       log.warn("external call failed", {
         api: "siesa",
@@ -89,7 +124,6 @@ export class SiesaConnection {
     }
     const answer = readAnswer(response.status, response._data, size);
     if (answer.kind === "page") {
-      const rateLimit = rateLimitOf(response.headers);
       return rateLimit ? { ...answer.page, rateLimit } : answer.page;
     }
     log.warn("external call failed", {
@@ -99,6 +133,18 @@ export class SiesaConnection {
       status: response.status,
       apiMessage: answer.message,
     });
+    const operator = refusedOperator(answer.message);
+    if (operator !== undefined) {
+      const { effect, line } = AFTER_REFUSAL[operator] ?? {
+        effect: "the sync does not write this operator",
+        line: "siesa range filter",
+      };
+      throw new SiesaOperatorRefusedError(
+        operator,
+        answer.message,
+        `Siesa refused the filter operator '${operator}' of ${descripcion} (tenant ${tenantId}): ${answer.message}; ${effect}: run \`npm run probe -- --tenant ${tenantId}\` and read its "${line}" line`,
+      );
+    }
     throw new ExternalCallError("siesa", operation, response.status, answer.message, false);
   }
 }

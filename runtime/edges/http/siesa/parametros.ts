@@ -9,10 +9,29 @@ export function textLiteral(value: string): string {
   return `''${value.replaceAll("'", "''''")}''`;
 }
 
-/** `f120_referencia IN (''A'',''B'')`: the barcodes of these references. */
-export function referencesParametros(references: readonly string[]): string {
+/**
+ * How a barcode query names its references: an `IN` list, or (where Siesa refuses `IN`, which its
+ * guide does not list) a chain of `=` joined by `OR`, which it does.
+ */
+export type ReferenceForm = "in" | "or";
+
+/** The pieces of each form: the text around the list, each reference's, and what joins them. */
+const FORMS: Record<
+  ReferenceForm,
+  { open: string; close: string; item: (ref: string) => string; join: string }
+> = {
+  in: { open: "f120_referencia IN (", close: ")", item: textLiteral, join: "," },
+  or: { open: "(", close: ")", item: (ref) => `f120_referencia = ${textLiteral(ref)}`, join: " OR " },
+};
+
+/**
+ * `f120_referencia IN (''A'',''B'')`, or in the `or` form
+ * `(f120_referencia = ''A'' OR f120_referencia = ''B'')`: the barcodes of these references.
+ */
+export function referencesParametros(references: readonly string[], form: ReferenceForm = "in"): string {
   if (references.length === 0) throw new Error("referencesParametros needs at least one reference");
-  return `f120_referencia IN (${references.map(textLiteral).join(",")})`;
+  const { open, close, item, join } = FORMS[form];
+  return `${open}${references.map(item).join(join)}${close}`;
 }
 
 /**
@@ -34,19 +53,22 @@ export function encodeParametros(parametros: string): string {
 }
 
 /**
- * Cuts a set of references into groups whose `IN` filter stays under `maxLength` once URL-encoded,
- * keeping their order. A single reference longer than that still gets a group of its own.
+ * Cuts a set of references into groups whose filter, in `form`, stays under `maxLength` once
+ * URL-encoded, keeping their order. A single reference longer than that still gets a group of its own.
  */
 export function referenceGroups(
   references: readonly string[],
   maxLength = MAX_PARAMETROS_LENGTH,
+  form: ReferenceForm = "in",
 ): string[][] {
+  const { open, close, item, join } = FORMS[form];
   const groups: string[][] = [];
   let current: string[] = [];
-  let length = encodeParametros("f120_referencia IN ()").length;
+  let length = encodeParametros(`${open}${close}`).length;
   const base = length;
   for (const reference of references) {
-    const cost = encodeParametros(`${textLiteral(reference)},`).length;
+    // Each reference counted with a joint after it: one joint more than the filter has.
+    const cost = encodeParametros(`${item(reference)}${join}`).length;
     if (current.length > 0 && length + cost > maxLength) {
       groups.push(current);
       current = [];

@@ -1,0 +1,43 @@
+import type { ScheduleControl } from "../ports/pipeline.js";
+import type { ProbeReport } from "../ports/probe.js";
+import type { RunRecord } from "../ports/records.js";
+
+/**
+ * A new tenant's schedule is created paused (infra/tenant.ts), so a first deploy does not fail and
+ * alarm every period before the tenant's secrets are put. The first probe that passes with its
+ * write checks (the product's duplicate handling and, for the WMS, the id PATCH takes) is the
+ * evidence that it can run: it resumes the schedule of a tenant that has never run. A read-only
+ * probe leaves it paused. A tenant that has run was paused by someone on purpose; a probe never
+ * undoes that (only POST /tenants/:id/resume does).
+ */
+export type FirstProbeOutcome = "resumed" | "unchanged";
+
+export interface FirstProbeFacts {
+  schedules: ScheduleControl;
+  runs: {
+    active(tenantId: string): Promise<RunRecord | undefined>;
+    lastFinished(tenantId: string): Promise<RunRecord | undefined>;
+  };
+}
+
+export async function resumeAfterFirstProbe(
+  facts: FirstProbeFacts,
+  report: ProbeReport,
+  probe: { write: boolean },
+): Promise<FirstProbeOutcome> {
+  if (!report.ok || !probe.write) return "unchanged";
+  const { tenantId } = report;
+  if ((await facts.schedules.getState(tenantId)) !== "DISABLED") return "unchanged";
+  if (await hasRun(facts, tenantId)) return "unchanged";
+  await facts.schedules.setState(tenantId, "ENABLED");
+  return "resumed";
+}
+
+/** Whether a tenant has ever run: an active run, or a finished one in its history. */
+export async function hasRun(facts: Pick<FirstProbeFacts, "runs">, tenantId: string): Promise<boolean> {
+  const [active, finished] = await Promise.all([
+    facts.runs.active(tenantId),
+    facts.runs.lastFinished(tenantId),
+  ]);
+  return active !== undefined || finished !== undefined;
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
+import { defaultPolicy } from "../../runtime/core/ports/call-policy.js";
+import { withDeadline } from "../../runtime/core/ports/deadline.js";
+import { recordingLog, recordingSleep, startSiesa } from "./helpers.js";
+
+// Siesa's Connekta-Rate-Limit-* headers say how many calls remain in the window and when it resets:
+// the client pauses before the window runs out, instead of running into a 429.
+
+/** A Siesa allowing 5 calls a minute, and a client whose sleeps are recorded (they return at once). */
+async function limitedSiesa() {
+  const { client, sandbox } = await startSiesa({ rateLimit: 5, rateLimitWindowMs: 60_000 });
+  const { sleep, waits } = recordingSleep();
+  const log = recordingLog();
+  const reader = client({ policy: defaultPolicy({ sleep, maxDelayMs: 120_000 }), log });
+  return { reader, sandbox, waits, log };
+}
+
+describe("pacing by Siesa's rate-limit headers", () => {
+  it("waits for the window's reset once one call is left, before Siesa answers 429", async () => {
+    const { reader, sandbox, waits, log } = await limitedSiesa();
+
+    // Four calls leave one of five: the fifth waits for the reset first.
+    for (let i = 0; i < 4; i++) await reader.queryPage("API_v2_Items", 1);
+    const before = [...waits];
+    await reader.queryPage("API_v2_Items", 1);
+
+    expect(before).toEqual([]);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(55_000);
+    expect(waits[0]).toBeLessThanOrEqual(60_000);
+    expect(sandbox.stats.rateLimited).toBe(0);
+    // Less than a fifth of the limit left after the fifth call: a warning, as for any API.
+    const warnings = log.entries.filter((entry) => entry.message === "rate limit nearly used");
+    expect(warnings.map((entry) => entry.data[0])).toEqual([
+      expect.objectContaining({ api: "siesa", tenantId: "acme-test", limit: 5, remaining: 0 }),
+    ]);
+  });
+
+  it("hands the work back with the wait, instead of sleeping, when the wait outlasts the invocation", async () => {
+    const { reader, sandbox, waits } = await limitedSiesa();
+    for (let i = 0; i < 4; i++) await reader.queryPage("API_v2_Items", 1);
+    const asked = sandbox.stats.total;
+
+    const failure = await withDeadline(Date.now() + 20_000, () => reader.queryPage("API_v2_Items", 1)).catch(
+      (error: unknown) => error,
+    );
+
+    expect(failure).toBeInstanceOf(ExternalCallError);
+    expect(failure).toMatchObject({ service: "siesa", status: "rate-limit", retryable: true });
+    expect((failure as ExternalCallError).retryAfterMs).toBeGreaterThan(55_000);
+    expect((failure as ExternalCallError).message).toMatch(/resets in 60 s \(limit 5\)/);
+    expect(waits).toEqual([]);
+    expect(sandbox.stats.total).toBe(asked);
+  });
+
+  it("takes a pause another worker learnt, and tells what it learnt itself", async () => {
+    const { reader, waits } = await limitedSiesa();
+    const until = Date.now() + 30_000;
+
+    reader.pace.pauseUntil(until);
+    for (let i = 0; i < 4; i++) await reader.queryPage("API_v2_Items", 1);
+
+    expect(waits[0]).toBeGreaterThan(25_000);
+    expect(waits[0]).toBeLessThanOrEqual(30_000);
+    // Four of five used: the next calls wait for the reset, which other workers should know.
+    expect(reader.pace.pausedUntil()).toBeGreaterThan(Date.now() + 55_000);
+  });
+
+  it("counts calls in flight as used: a burst never runs past the limit", async () => {
+    // A window of a second, waited for real.
+    const { client, sandbox } = await startSiesa({ rateLimit: 5, rateLimitWindowMs: 1_000 });
+    const reader = client({ policy: defaultPolicy() });
+    await reader.queryPage("API_v2_Items", 1);
+
+    await Promise.all([1, 2, 3, 4, 5, 6].map(() => reader.queryPage("API_v2_Items", 1)));
+
+    expect(sandbox.stats.total).toBe(7);
+    expect(sandbox.stats.rateLimited).toBe(0);
+  });
+});
+
+describe("pacing across the workers of a tenant", () => {
+  it("keeps room for the calls the other workers have in flight: four workers never run into a 429", async () => {
+    // prepare: four workers (a client each, as four Lambda containers), each reading one call after
+    // another as a unit does; Siesa allows 10 calls a second for all of them together
+    const { client, sandbox } = await startSiesa({ rateLimit: 10, rateLimitWindowMs: 1_000 });
+    const workers = Array.from({ length: 4 }, () => client({ policy: defaultPolicy(), workers: 4 }));
+
+    // act: 24 calls in all, over several windows
+    await Promise.all(
+      workers.map(async (reader) => {
+        for (let i = 0; i < 6; i++) await reader.queryPage("API_v2_Items", 1);
+      }),
+    );
+
+    // assess
+    expect(sandbox.stats.total).toBe(24);
+    expect(sandbox.stats.rateLimited).toBe(0);
+  });
+});
