@@ -4,8 +4,10 @@ import type { TenantInput } from "../../runtime/core/domain/tenant.js";
 import { METRICS } from "../../runtime/core/observability/metric-names.js";
 import type { Notifier } from "../../runtime/core/ports/notifier.js";
 import { type Closing, closeRun } from "../../runtime/core/steps/close-run.js";
+import { sweep } from "../../runtime/core/steps/settle.js";
 import { localTenantDirectory } from "../../runtime/edges/local/tenants.js";
 import { memoryPipelineStore } from "../../runtime/edges/store/memory.js";
+import { stepWorld } from "../pipeline/step-world.js";
 import { aRun } from "../store/factories.js";
 import { quietLog } from "../support/log.js";
 import { aTenant } from "../tenants/factories.js";
@@ -33,7 +35,9 @@ async function world(notify: TenantInput["notify"], notifier?: Notifier) {
   };
   const close = (closing: Omit<Closing, "audit">) =>
     closeRun(ctx, run, { ...closing, audit: { action: "run finished", detail: {} } });
-  return { tenant, run, store, raised, metrics, close };
+  // The sweeper, over the same store and tenant (settle's scheduled invocation).
+  const sweepNow = () => sweep({ ...stepWorld({ tenant, store }).ctx, notifier: ctx.notifier, now: ctx.now });
+  return { tenant, run, store, raised, metrics, close, sweepNow };
 }
 
 const counts = (extracted: number, rejected: number, failed = 0) => ({
@@ -97,8 +101,7 @@ describe("the end of a run raises what its tenant asked to be told", () => {
     await close({
       status: "failed",
       counts: counts(100, 90),
-      reason: "drift: 90 rows rejected by rule name",
-      drift: true,
+      reason: "drift: name: required in 90 % of rows",
       heldDeactivations: { count: 40, limit: 10, keys: [] },
     });
 
@@ -138,6 +141,26 @@ describe("the end of a run raises what its tenant asked to be told", () => {
 
     expect(onlyFailures.raised).toEqual([]);
     expect(silent.raised).toEqual([]);
+  });
+
+  it("a run whose closing died before it gave the lease back is told by the next sweep", async () => {
+    const { run, store, raised, sweepNow } = await world({ emails: ["ops@acme.example"] });
+    // What a closeRun that died right after ending the run leaves: the run failed, its lease held.
+    await store.lease.acquire(run.tenantId, run.runId, NOW, 60 * 60_000);
+    await store.runs.complete(run.tenantId, run.runId, {
+      status: "failed",
+      counts: counts(10, 0),
+      reason: "Siesa refused the credentials",
+      finishedAt: NOW.toISOString(),
+      durationMs: 1,
+    });
+
+    await sweepNow();
+
+    expect(raised.map((e) => [e.id, e.reason])).toEqual([
+      [`${run.runId}#failed`, "Siesa refused the credentials"],
+    ]);
+    expect(await store.lease.current(run.tenantId)).toBeUndefined();
   });
 
   it("a notifier that fails does not fail the run: the run ends and the loss is counted", async () => {

@@ -64,7 +64,6 @@ async function endRun(ctx: PipelineContext, run: RunRecord, progress: Progress):
     counts,
     ...(reason ? { reason } : {}),
     ...(facts.held ? { heldDeactivations: facts.held } : {}),
-    ...(facts.drift ? { drift: true } : {}),
     audit: { action: "run finished", detail: { status, counts, reason } },
   });
   if (!won) return false;

@@ -1,22 +1,21 @@
 import type { Counts, RunRecord } from "../domain/model.js";
 import type { RunDependencies } from "../ports/dependencies.js";
 import type { RunEnd } from "../ports/pipeline.js";
-import { raiseRunEnd } from "./raise-events.js";
+import { raiseRunEnd, runEndFactsOf } from "./raise-events.js";
 
 /** How a run ends: its status and counts, and the audit entry that says so. */
 export type Closing = Omit<RunEnd, "finishedAt" | "durationMs"> & {
   counts: Counts;
   /** The audit entry's action (`run finished`, `run expired`, `verified`) and detail. */
   audit: { action: string; detail: Record<string, unknown> };
-  /** The run failed as drift (most rows rejected for one rule): notified as drift, not as a failure. */
-  drift?: boolean;
 };
 
 /**
  * The end of a run, whatever ends it (its last operation, an expired lease, a dead request, a
  * verify, a start that could not queue its work): the only code that sets a run's final status.
- * Ending is a conditional write, so of several callers exactly one gets true; that one gives the
- * lease back and writes the audit entry. Returns whether this call ended the run.
+ * Ending is a conditional write, so of several callers exactly one gets true; that one raises the
+ * run's notifications, gives the lease back and writes the audit entry. Returns whether this call
+ * ended the run.
  */
 export async function closeRun(
   ctx: Pick<RunDependencies, "runs" | "lease" | "audit" | "log" | "now" | "tenants" | "metrics" | "notifier">,
@@ -24,7 +23,7 @@ export async function closeRun(
   closing: Closing,
 ): Promise<boolean> {
   const { tenantId, runId } = run;
-  const { audit, drift, ...end } = closing;
+  const { audit, ...end } = closing;
   const finished = ctx.now();
   const durationMs = Math.max(0, finished.getTime() - Date.parse(run.startedAt));
   const won = await ctx.runs.complete(tenantId, runId, {
@@ -33,6 +32,10 @@ export async function closeRun(
     durationMs,
   });
   if (!won) return false;
+  // Only the call that ended the run tells anyone, so a closing repeated by a redelivery or a
+  // concurrent sweep raises nothing twice; before the lease goes, so a call that dies in between
+  // leaves the lease to the sweeper, which raises them again (settle.ts; delivered once by id).
+  await raiseRunEnd(ctx, runEndFactsOf({ tenantId, runId, ...end }));
   // Conditional on the run id: a lease taken over by the next run stays that run's.
   await ctx.lease.release(tenantId, runId);
   await ctx.audit.record(tenantId, { action: audit.action, runId, detail: audit.detail }, finished);
@@ -44,23 +47,5 @@ export async function closeRun(
     durationMs,
     ...(end.reason ? { reason: end.reason } : {}),
   });
-  // Only the call that ended the run tells anyone, so a closing repeated by a redelivery or a
-  // concurrent sweep raises nothing twice.
-  if (end.status !== "running") {
-    await raiseRunEnd(ctx, {
-      tenantId,
-      runId,
-      status: end.status,
-      counts: { ...end.counts },
-      ...(end.reason ? { reason: end.reason } : {}),
-      ...(drift ? { drift } : {}),
-      ...(end.heldDeactivations
-        ? { heldDeactivations: { count: end.heldDeactivations.count, limit: end.heldDeactivations.limit } }
-        : {}),
-      ...(end.verify
-        ? { verify: { missing: end.verify.counts.missing, drifted: end.verify.counts.drifted } }
-        : {}),
-    });
-  }
   return true;
 }

@@ -1,3 +1,5 @@
+import { isDrift } from "../domain/drift.js";
+import type { RunRecord } from "../domain/model.js";
 import type { NotificationEvent, RunEndFacts } from "../domain/notification.js";
 import { runEndEvents } from "../domain/notification.js";
 import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
@@ -32,10 +34,33 @@ export async function raiseEvents(
   }
 }
 
-/** The events of a run's end, for its tenant's `notify` (none when it has none). */
-export function raiseRunEnd(ctx: RaiseContext, facts: RunEndFacts): Promise<void> {
-  return raiseEvents(ctx, facts.tenantId, async () => {
+/** The events of a run's end, for its tenant's `notify` (none when it has none, or the run has not ended). */
+export async function raiseRunEnd(ctx: RaiseContext, facts: RunEndFacts | undefined): Promise<void> {
+  if (!facts) return;
+  await raiseEvents(ctx, facts.tenantId, async () => {
     const tenant = await ctx.tenants.get(facts.tenantId);
     return runEndEvents(tenant?.notify, facts, ctx.now());
   });
+}
+
+/** What a run's end says, from its record (or the end closeRun is writing): drift is its reason's. */
+export function runEndFactsOf(
+  run: Pick<
+    RunRecord,
+    "tenantId" | "runId" | "status" | "counts" | "reason" | "heldDeactivations" | "verify"
+  >,
+): RunEndFacts | undefined {
+  const { tenantId, runId, status, reason, heldDeactivations: held, verify } = run;
+  // A run still running has nothing to tell yet.
+  if (status === "running") return undefined;
+  return {
+    tenantId,
+    runId,
+    status,
+    counts: { ...run.counts },
+    ...(reason ? { reason } : {}),
+    ...(isDrift(reason) ? { drift: true } : {}),
+    ...(held ? { heldDeactivations: { count: held.count, limit: held.limit } } : {}),
+    ...(verify ? { verify: { missing: verify.counts.missing, drifted: verify.counts.drifted } } : {}),
+  };
 }

@@ -7,6 +7,7 @@ import { expireRun, takeoverReason } from "./expire-run.js";
 import { planOp, rangesOf, sendChildren, splitOp, unitOp } from "./extract-unit.js";
 import { checkLate } from "./late-check.js";
 import { countChunk, earlierDeliveries, reachedOutcomes } from "./load-chunk.js";
+import { raiseRunEnd, runEndFactsOf } from "./raise-events.js";
 import { recordUnstartedRun } from "./start-run.js";
 import { countUnreported, plannedChunks } from "./unit-plan.js";
 
@@ -132,6 +133,9 @@ export async function sweep(ctx: PipelineContext): Promise<{ expired: number; fi
     }
     const run = await ctx.runs.get(tenant.id, lease.runId);
     if (run?.status !== "running") {
+      // Its closing died before giving the lease back, perhaps before telling anyone: its events are
+      // raised again (the notify worker delivers an event id once).
+      if (run) await raiseRunEnd(ctx, runEndFactsOf(run));
       await ctx.lease.release(tenant.id, lease.runId);
       continue;
     }
