@@ -12,14 +12,8 @@
  */
 import { parseOrExit, wholeNumber } from "../runtime/cli/args.js";
 import type { RunSummary } from "../runtime/cli/in-process.js";
-import { logger } from "../runtime/core/observability/logger.js";
-import { BARCODES_QUERY, ITEMS_QUERY, MAX_PAGE_SIZE } from "../runtime/edges/http/siesa/connection.js";
-import { loadTenants } from "../runtime/wiring/tenant-registry.js";
-import { spawnDynalite } from "../sandbox/dynalite-process.js";
-import { countCapacity } from "./capacity.js";
-import { inProcessBench } from "./in-process.js";
 import { HOURS_A_MONTH, PRICES } from "./prices.js";
-import { costOf, perTenantMonth, type RunCost, type RunUsage, usageCounter } from "./usage.js";
+import type { RunCost, RunUsage } from "./usage.js";
 
 const options = parseOrExit(
   {
@@ -67,6 +61,24 @@ const options = parseOrExit(
   },
 );
 const { items, changed, latencyMs, slots } = options;
+// Loaded once the arguments are read: --help and a wrong argument answer at once.
+const [
+  { logger },
+  { BARCODES_QUERY, ITEMS_QUERY, MAX_PAGE_SIZE },
+  { loadTenants },
+  { spawnDynalite },
+  { countCapacity },
+  { inProcessBench },
+  { costOf, perTenantMonth, usageCounter },
+] = await Promise.all([
+  import("../runtime/core/observability/logger.js"),
+  import("../runtime/edges/http/siesa/connection.js"),
+  import("../runtime/wiring/tenant-registry.js"),
+  import("../sandbox/dynalite-process.js"),
+  import("./capacity.js"),
+  import("./in-process.js"),
+  import("./usage.js"),
+]);
 if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("WARN");
 const demo = (await loadTenants()).require("demo");
 const tenant = slots ? { ...demo, sync: { ...demo.sync, concurrency: slots } } : demo;

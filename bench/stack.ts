@@ -23,12 +23,9 @@
 import { once } from "node:events";
 import { Worker } from "node:worker_threads";
 import { parseOrExit, wholeNumber } from "../runtime/cli/args.js";
-import { type LocalStack, startLocalStack } from "../runtime/cli/stack.js";
+import type { LocalStack } from "../runtime/cli/stack.js";
 import type { Counts } from "../runtime/core/domain/model.js";
-import { logger } from "../runtime/core/observability/logger.js";
-import { spawnDynalite } from "../sandbox/dynalite-process.js";
-import { type CapacityCount, countCapacity } from "./capacity.js";
-import { inProcessBench } from "./in-process.js";
+import type { CapacityCount } from "./capacity.js";
 
 const { items, requests, concurrency, warmUpItems } = parseOrExit(
   {
@@ -62,6 +59,15 @@ const { items, requests, concurrency, warmUpItems } = parseOrExit(
     warmUpItems: wholeNumber("warm-up", values["warm-up"], 0),
   }),
 );
+// Loaded once the arguments are read: --help and a wrong argument answer at once.
+const [{ startLocalStack }, { logger }, { spawnDynalite }, { countCapacity }, { inProcessBench }] =
+  await Promise.all([
+    import("../runtime/cli/stack.js"),
+    import("../runtime/core/observability/logger.js"),
+    import("../sandbox/dynalite-process.js"),
+    import("./capacity.js"),
+    import("./in-process.js"),
+  ]);
 // Per-message INFO lines would cost more than the work being measured.
 if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("WARN");
 

@@ -10,10 +10,6 @@
  *   npm run bench:sync [-- --items 10000 --latency-ms 50 --concurrency 4]
  */
 import { parseOrExit, wholeNumber } from "../runtime/cli/args.js";
-import { logger } from "../runtime/core/observability/logger.js";
-import { loadTenants } from "../runtime/wiring/tenant-registry.js";
-import { spawnDynalite } from "../sandbox/dynalite-process.js";
-import { inProcessBench } from "./in-process.js";
 
 const { items, latencyMs, slots } = parseOrExit(
   {
@@ -44,6 +40,13 @@ const { items, latencyMs, slots } = parseOrExit(
     slots: values.concurrency === undefined ? undefined : wholeNumber("concurrency", values.concurrency),
   }),
 );
+// Loaded once the arguments are read: --help and a wrong argument answer at once.
+const [{ logger }, { loadTenants }, { spawnDynalite }, { inProcessBench }] = await Promise.all([
+  import("../runtime/core/observability/logger.js"),
+  import("../runtime/wiring/tenant-registry.js"),
+  import("../sandbox/dynalite-process.js"),
+  import("./in-process.js"),
+]);
 if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("WARN");
 const demo = (await loadTenants()).require("demo");
 // --concurrency: the tenant's sync.concurrency (product writes and Siesa units in flight).

@@ -2,11 +2,11 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { build } from "esbuild";
 import { API_FUNCTION, WORKERS, type WorkerSpec } from "../runtime/core/domain/pipeline-config.js";
 import type { FunctionName } from "./access.js";
+import { REPOSITORY_ROOT } from "./repository.js";
 
 /**
  * One esbuild bundle per function: `dist/lambda/<name>/index.mjs`, minified ESM for nodejs22.x on
@@ -14,7 +14,6 @@ import type { FunctionName } from "./access.js";
  * `pulumi up` builds them itself (infra/index.ts); `npm run build` builds and measures them.
  */
 
-export const REPOSITORY_ROOT = fileURLToPath(new URL("../", import.meta.url));
 const DIST = path.join(REPOSITORY_ROOT, "dist", "lambda");
 
 /** Every function the stack deploys, with its entry, timeout and memory (runtime/core/domain/pipeline-config.ts). */

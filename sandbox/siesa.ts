@@ -510,7 +510,10 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
       window = { start: now, used: 0 };
       windows.set(company, window);
     }
-    const reset = String(Math.max(1, Math.ceil((window.start + windowMs - now) / 1000)));
+    // Whole seconds rounded down, as a server may count them (0 in the window's last second): the
+    // least convenient reading for a client. Retry-After says at least 1 s.
+    const secondsLeft = (window.start + windowMs - now) / 1000;
+    const reset = String(Math.floor(secondsLeft));
     const over = window.used >= limit;
     if (!over) window.used += 1;
     const headers = {
@@ -522,7 +525,7 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
       stats.rateLimited += 1;
       return c.json({ codigo: 429, mensaje: "Demasiadas solicitudes", detalle: "Intente más tarde" }, 429, {
         ...headers,
-        "Retry-After": reset,
+        "Retry-After": String(Math.max(1, Math.ceil(secondsLeft))),
       });
     }
     await next();

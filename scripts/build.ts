@@ -6,13 +6,7 @@
  */
 import path from "node:path";
 import { loadInFreshProcess } from "../infra/bundle-load.js";
-import {
-  type BuiltBundle,
-  buildBundles,
-  entryExists,
-  functionTargets,
-  MissingEntryError,
-} from "../infra/bundles.js";
+import type { BuiltBundle } from "../infra/bundles.js";
 import { runCommand } from "../runtime/cli/args.js";
 
 const spec = {
@@ -30,6 +24,10 @@ const LOAD_RUNS = 3;
 const TARGETS = { bytes: 600 * 1024, loadMs: 150 };
 
 runCommand(spec, async () => {
+  // Loaded once the arguments are read: --help answers without loading esbuild and Pulumi.
+  const { buildBundles, entryExists, functionTargets, MissingEntryError } = await import(
+    "../infra/bundles.js"
+  );
   const targets = functionTargets();
   const present = targets.filter(entryExists);
   const missing = targets.filter((t) => !entryExists(t));

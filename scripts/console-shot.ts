@@ -13,7 +13,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { parseOrExit, UsageError } from "../runtime/cli/args.js";
-import { type LocalStack, startLocalStack } from "../runtime/cli/stack.js";
+import type { LocalStack } from "../runtime/cli/stack.js";
 import type { Log } from "../runtime/core/observability/logger.js";
 import { launchChromium, SCREENSHOTS_DIR } from "./chromium.js";
 
@@ -51,6 +51,8 @@ async function main(): Promise<void> {
   let stack: LocalStack | undefined;
   if (!args.url) {
     process.stderr.write("starting a local stack (no --url given)…\n");
+    // Loaded once the arguments are read: --help answers without loading the whole stack.
+    const { startLocalStack } = await import("../runtime/cli/stack.js");
     // A few malformed catalogue rows, so the run page has rejected records and their reasons to show.
     stack = await startLocalStack({
       items: 500,

@@ -6,8 +6,6 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { formatPlan } from "../infra/plan/format.js";
-import { planStack } from "../infra/plan/run.js";
 import { STACKS, snapshotFile } from "../infra/plan/snapshots.js";
 import { runCommand, UsageError } from "../runtime/cli/args.js";
 
@@ -29,6 +27,11 @@ runCommand(spec, async (values) => {
   if (!stack) throw new UsageError("missing --stack");
   if (!(STACKS as readonly string[]).includes(stack))
     throw new UsageError(`unknown stack "${stack}" (known: ${STACKS.join(", ")})`);
+  // Loaded once the arguments are read: --help and a wrong argument answer without loading Pulumi.
+  const [{ formatPlan }, { planStack }] = await Promise.all([
+    import("../infra/plan/format.js"),
+    import("../infra/plan/run.js"),
+  ]);
   const text = formatPlan(await planStack({ stack }));
   process.stdout.write(text);
   if (values.update) {

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { REPOSITORY_ROOT } from "../bundles.js";
+import { REPOSITORY_ROOT } from "../repository.js";
 import type { Plan } from "./run.js";
 
 /**

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { FunctionName } from "../access.js";
-import { bundleFile, REPOSITORY_ROOT } from "../bundles.js";
+import { bundleFile } from "../bundles.js";
+import { REPOSITORY_ROOT } from "../repository.js";
 import type { Plan, PlannedResource } from "./run.js";
 
 /**

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { REPOSITORY_ROOT } from "../bundles.js";
+import { REPOSITORY_ROOT } from "../repository.js";
 
 /** The committed plan of each stack: reviewed in pull requests, checked by test/infra/plan-snapshot.test.ts. */
 export const snapshotFile = (stack: string): string =>

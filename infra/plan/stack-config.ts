@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { load } from "js-yaml";
-import { REPOSITORY_ROOT } from "../bundles.js";
+import { REPOSITORY_ROOT } from "../repository.js";
 
 /**
  * Reads `Pulumi.<stack>.yaml` into the flat map Pulumi gives a program (`namespace:key` → string,

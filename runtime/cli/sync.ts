@@ -13,10 +13,8 @@
 import { isDrift } from "../core/domain/drift.js";
 import { logger } from "../core/observability/logger.js";
 import { isItemId } from "../core/ports/siesa.js";
-import { dynamoPipelineStore } from "../edges/store/dynamo.js";
 import { dataDir } from "../wiring/local-state.js";
 import { runCommand, UsageError } from "./args.js";
-import { runInProcess } from "./in-process.js";
 import { type ProgressLine, progressLine, summaryTable } from "./report.js";
 import { CREDENTIAL_NOTES, openTenantSides, SIDE_OPTIONS, tenantNamed, wholeNumber } from "./tenant-sides.js";
 
@@ -61,6 +59,11 @@ function itemId(text: string | undefined): number | undefined {
 }
 
 runCommand(spec, async (values) => {
+  // Loaded once the arguments are read: --help and a wrong argument answer at once.
+  const [{ dynamoPipelineStore }, { runInProcess }] = await Promise.all([
+    import("../edges/store/dynamo.js"),
+    import("./in-process.js"),
+  ]);
   const item = itemId(values.item);
   const tenant = await tenantNamed(values.tenant);
   const items = wholeNumber("items", values.items);

@@ -3,12 +3,10 @@
  * and each side of the tenant, Siesa and its product, as either a sandbox (a `local` tenant, no URL
  * flag for that side) or the real thing with credentials from the environment.
  */
-import { startSandboxes } from "../../sandbox/local.js";
 import type { Tenant } from "../core/domain/tenant.js";
 import type { TenantCredentials } from "../core/ports/tenant-clients.js";
 import { dynamoDir, localTablePrefix, sandboxDir } from "../wiring/local-state.js";
-import { openStore, type Store } from "../wiring/local-store.js";
-import { loadTenants } from "../wiring/tenant-registry.js";
+import type { Store } from "../wiring/local-store.js";
 import { type OptionSpec, UsageError } from "./args.js";
 
 /** The options both commands take to point a tenant's sides elsewhere or size its sandbox. */
@@ -42,6 +40,8 @@ export const CREDENTIAL_NOTES = [
 
 /** The tenant named by --tenant, or a UsageError listing the known ones. */
 export async function tenantNamed(name: string | undefined): Promise<Tenant> {
+  // This file's options and notes are read by each command's --help: what runs a tenant loads later.
+  const { loadTenants } = await import("../wiring/tenant-registry.js");
   const registry = await loadTenants();
   const known = `known tenants: ${registry
     .all()
@@ -120,6 +120,10 @@ export async function openTenantSides(
   const close = async () => {
     for (const closer of closers.reverse()) await closer();
   };
+  const [{ openStore }, { startSandboxes }] = await Promise.all([
+    import("../wiring/local-store.js"),
+    import("../../sandbox/local.js"),
+  ]);
   try {
     const store = await openStore({
       path: dynamoDir(state),

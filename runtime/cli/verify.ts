@@ -9,13 +9,8 @@ import { writeFile } from "node:fs/promises";
 import { allOk, keptReport, type VerifyReport } from "../core/domain/verify-report.js";
 import { logger } from "../core/observability/logger.js";
 import { type CallPolicy, defaultPolicy } from "../core/ports/call-policy.js";
-import { markForRepair, repairable } from "../core/verify/repair.js";
-import { verifyTenant } from "../core/verify/verify.js";
-import { createProductClient } from "../edges/http/products/index.js";
-import { dynamoPipelineStore } from "../edges/store/dynamo.js";
 import { dataDir } from "../wiring/local-state.js";
 import { runCommand } from "./args.js";
-import { runInProcess } from "./in-process.js";
 import { progressLine, summaryTable } from "./report.js";
 import {
   CREDENTIAL_NOTES,
@@ -54,7 +49,20 @@ const spec = {
   ],
 } as const;
 
+/** What a verify runs, loaded once the arguments are read: --help and a wrong argument answer at once. */
+async function engine() {
+  const [repair, verify, products, dynamo, inProcess] = await Promise.all([
+    import("../core/verify/repair.js"),
+    import("../core/verify/verify.js"),
+    import("../edges/http/products/index.js"),
+    import("../edges/store/dynamo.js"),
+    import("./in-process.js"),
+  ]);
+  return { ...repair, ...verify, ...products, ...dynamo, ...inProcess };
+}
+
 runCommand(spec, async (values) => {
+  const { markForRepair, repairable, dynamoPipelineStore, runInProcess } = await engine();
   const tenant = await tenantNamed(values.tenant);
   const options = {
     ...values,
@@ -121,6 +129,7 @@ runCommand(spec, async (values) => {
 const QUICK = { retryAttempts: 1, timeoutMs: 10_000, maxDelayMs: 1_000, rateLimitRetries: 1 };
 
 async function verify(sides: TenantSides): Promise<VerifyReport> {
+  const { createProductClient, verifyTenant, dynamoPipelineStore } = await engine();
   const { tenant, credentials } = sides;
   const client = (policy: CallPolicy) =>
     createProductClient(tenant.product.type, {

@@ -3,7 +3,9 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { claimDirectory, OWNER_DIR } from "../edges/local/directory-claim.js";
-import { LOCAL_TABLE_PREFIX } from "./local-store.js";
+
+/** The tables of `npm start` and `npm run sync` (a tenant's runs, ledger and lease are shared by both). */
+export const LOCAL_TABLE_PREFIX = "siesa-integration-local";
 
 /**
  * Where local state lives: the embedded DynamoDB (runs, ledger, leases, audit) and the demo

@@ -28,6 +28,7 @@ import {
   type TableNames,
   tableNames,
 } from "../edges/store/tables.js";
+import { LOCAL_TABLE_PREFIX } from "./local-state.js";
 
 export interface RunningDynalite {
   /** e.g. http://127.0.0.1:40123 */
@@ -190,9 +191,6 @@ export interface Store {
   names: TableNames;
   close(): Promise<void>;
 }
-
-/** The tables of `npm start` and `npm run sync` (a tenant's runs, ledger and lease are shared by both). */
-export const LOCAL_TABLE_PREFIX = "siesa-integration-local";
 
 export interface OpenStoreOptions {
   /** Table name prefix; tests use a unique one per suite. Default `siesa-integration-local`. */

@@ -540,6 +540,13 @@ async function probeWrites(
 
   if (product instanceof KongClient)
     await list.run("product duplicate refused", async (writing) => {
+      // A Kong that took an earlier probe's second create holds duplicates already: another create
+      // would add one more.
+      const listed = await listedProbeRecords(product, scope, externalId);
+      if (listed.length > 1)
+        throw new Failed(
+          `external_id ${externalId} is listed ${listed.length} times (${listed.map((row) => row.id).join(", ")}): Kong holds duplicates of it, which the sync relies on it refusing; delete all but one`,
+        );
       // A create of an external id Kong holds, as a sync whose ledger lost the id sends it.
       writing();
       const result = await product.write(record);

@@ -4,7 +4,15 @@ import type { QueueHandler } from "../../runtime/core/ports/dependencies.js";
 import type { KeyRange } from "../../runtime/core/ports/siesa.js";
 import type { TenantClients } from "../../runtime/core/ports/tenant-clients.js";
 import { giveUpReason } from "../../runtime/core/steps/run-end.js";
-import { FakeSiesa, receiveEvent, type StepWorld, startScheduledRun, stepWorld, T0 } from "./step-world.js";
+import {
+  drain,
+  FakeSiesa,
+  receiveEvent,
+  type StepWorld,
+  startScheduledRun,
+  stepWorld,
+  T0,
+} from "./step-world.js";
 
 // Workers of one tenant share what one learnt of Siesa's rate limit through the run they work for:
 // a pause a unit's client learnt is recorded on the run, and every worker's next unit, which reads the
@@ -110,5 +118,40 @@ describe("a pause longer than the invocation can wait", () => {
     expect(giveUpReason(paused(900_000), { final: false }, now + 600_000, now)).toBe(
       "siesa.example.com's rate limit leaves no room until its reset in 900 s, beyond this run's end",
     );
+  });
+});
+
+describe("a unit whose reads do not fit in one invocation under the rate limit", () => {
+  it("is read in halves of its range, down to what fits, and the run succeeds with every record once", async () => {
+    // prepare: a rate limit under which no invocation can read more than 8 items' pages and barcodes
+    // (the client throws its "no room before the reset" error); handed back whole, such a unit would
+    // read its range from the start again on every delivery, and never fit
+    const world = stepWorld({ items: 40, pageSize: 100 });
+    world.siesa.onRead = (range) => {
+      const inRange = world.siesa.items.filter(
+        (r) => Number(r.key) >= range.from && Number(r.key) < range.to,
+      );
+      if (inRange.length > 8)
+        throw new ExternalCallError(
+          "siesa",
+          "read items",
+          "rate-limit",
+          "no room",
+          true,
+          45_000,
+          "siesa.example.com",
+        );
+      return undefined;
+    };
+
+    // act
+    const runId = await startScheduledRun(world);
+    await drain(world);
+
+    // assess
+    const run = await world.store.runs.get(world.tenant.id, runId);
+    expect(run).toMatchObject({ status: "succeeded", counts: { extracted: 40, created: 40, failed: 0 } });
+    expect([...world.product.creates.values()].every((n) => n === 1)).toBe(true);
+    expect(world.product.creates.size).toBe(40);
   });
 });

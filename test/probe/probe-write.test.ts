@@ -103,6 +103,20 @@ describe("the contract probe --write, on Kong", () => {
     });
   });
 
+  it("adds no third SKU when probed again on a Kong that accepts duplicates: it names those it holds", async () => {
+    const { probe, sandboxes } = await probeWorld();
+    sandboxes.kong?.acceptDuplicates(true);
+    await probe({ write: true });
+
+    const again = await probe({ write: true });
+
+    const listed = sandboxes.kong?.skus.list().filter((s) => s.external_id === PROBE_ID) ?? [];
+    expect(listed).toHaveLength(2);
+    expect(check(again, "product duplicate refused")?.detail).toBe(
+      `external_id siesa-integration-probe-acme-staging is listed 2 times (${listed.map((s) => s.id).join(", ")}): Kong holds duplicates of it, which the sync relies on it refusing; delete all but one`,
+    );
+  });
+
   it("names a probe record that is listed active (a duplicate left by a Kong that once accepted it)", async () => {
     const { probe, sandboxes } = await probeWorld();
     const sku = { external_id: PROBE_ID, name: "probe", type_id: 4, group_id: 9, customer_id: 17 };
@@ -111,7 +125,7 @@ describe("the contract probe --write, on Kong", () => {
 
     const report = await probe({ write: true });
 
-    expect(failed(report)).toEqual(["product probe record left inactive"]);
+    expect(failed(report)).toEqual(["product duplicate refused", "product probe record left inactive"]);
     expect(check(report, "product probe record left inactive")?.detail).toBe(
       `external_id siesa-integration-probe-acme-staging is listed as id ${active?.id} with is_active true`,
     );

@@ -277,17 +277,51 @@ describe("WmsClient under the WMS's transient failures", () => {
     expect(wms.products.size).toBe(0);
   });
 
-  it("retries a 5xx and writes once the WMS recovers", async () => {
+  it("never sends a create again within the call: a 5xx may come after the WMS applied it", async () => {
+    // prepare: the WMS applies the first create, then its gateway answers 502
     const wms = createWmsSandbox();
-    const policy = recordingPolicy({}, () => wms.setFaults({ serverErrorShare: 0 }));
-    const url = await serve(wms.app);
-    const client = new WmsClient(clientOptions(url, SANDBOX_WMS_CREDENTIALS, { policy }));
-    await client.login();
-    wms.setFaults({ serverErrorShare: 1 });
+    let failing = 1;
+    const app = new Hono();
+    app.post("/products", async (c) => {
+      const answer = await wms.app.request(c.req.raw);
+      return failing-- > 0 ? c.json({ message: "Bad gateway" }, 502) : answer;
+    });
+    app.route("/", wms.app);
+    const client = new WmsClient(
+      clientOptions(await serve(app), SANDBOX_WMS_CREDENTIALS, { policy: recordingPolicy() }),
+    );
 
-    const result = await client.write(wmsRecord("A-1"));
+    // act: the write that failed, then the record written again (its chunk came back)
+    const error = await client.write(wmsRecord("A-1")).catch((e: unknown) => e);
+    const retried = await client.write(wmsRecord("A-1"));
 
-    expect(result.outcome).toBe("created");
-    expect(wms.products.size).toBe(1);
+    // assess: the second write looked the record up and updated it
+    expect(error).toMatchObject({ service: "wms", status: 502, retryable: true });
+    expect(retried.outcome).toBe("updated");
+    expect(wms.products.allByExternalId("A-1")).toHaveLength(1);
+  });
+
+  it("leaves one product when a create times out after the WMS applied it, and the record is written again", async () => {
+    // prepare: the WMS applies the first create but answers it after the client's timeout
+    const wms = createWmsSandbox();
+    let late = 1;
+    const app = new Hono();
+    app.post("/products", async (c) => {
+      const answer = await wms.app.request(c.req.raw);
+      if (late-- > 0) await new Promise((resolve) => setTimeout(resolve, 300));
+      return answer;
+    });
+    app.route("/", wms.app);
+    const policy = recordingPolicy({ timeoutMs: 100 });
+    const client = new WmsClient(clientOptions(await serve(app), SANDBOX_WMS_CREDENTIALS, { policy }));
+
+    // act: the write that timed out, then the record written again (its chunk came back)
+    const error = await client.write(wmsRecord("A-1")).catch((e: unknown) => e);
+    const retried = await client.write(wmsRecord("A-1"));
+
+    // assess
+    expect(error).toMatchObject({ service: "wms", status: "timeout", retryable: true });
+    expect(retried.outcome).toBe("updated");
+    expect(wms.products.allByExternalId("A-1")).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import type { Progress, RecordError, SourceRecord } from "../domain/model.js";
 import type { Tenant } from "../domain/tenant.js";
+import { ExternalCallError } from "../ports/call-errors.js";
 import type { ExtractUnit } from "../ports/messages.js";
 import type { AppliedOperation, Delivery } from "../ports/pipeline.js";
 import type { RunRecord } from "../ports/records.js";
@@ -69,7 +70,13 @@ export async function extractUnit(
   let clients: TenantAndClients;
   try {
     clients = await ctx.tenantClients(tenantId);
-    result = await readPaced(ctx, unit, run, clients.clients.siesa, planned ? { split: false } : {});
+    try {
+      result = await readPaced(ctx, unit, run, clients.clients.siesa, planned ? { split: false } : {});
+    } catch (error) {
+      const halves = planned ? undefined : halvesUnderRateLimit(error, unit.range);
+      if (!halves) throw error;
+      result = halves;
+    }
   } catch (error) {
     reportApiError(ctx, tenantId, runId, error);
     if (isRunStopping(error)) {
@@ -217,6 +224,26 @@ async function readPaced(
       });
     }
   }
+}
+
+/**
+ * A unit whose reads do not fit in one invocation under Siesa's rate limit (a wait for the window's
+ * reset longer than the time left) is cut into the two halves of its id range rather than handed
+ * back whole: handed back, it would read its range from the start again, and never fit; halves do,
+ * down to one id if need be. The calls it made are spent. A unit whose records an earlier delivery
+ * planned is read whole (its plan names them), so it is handed back as before.
+ */
+function halvesUnderRateLimit(error: unknown, range: KeyRange): RangeResult | undefined {
+  if (!(error instanceof ExternalCallError) || error.status !== "rate-limit") return undefined;
+  if (range.to - range.from < 2) return undefined;
+  const middle = Math.floor(range.from / 2 + range.to / 2);
+  return {
+    kind: "split",
+    ranges: [
+      { from: range.from, to: middle },
+      { from: middle, to: range.to },
+    ],
+  };
 }
 
 /**

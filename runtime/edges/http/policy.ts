@@ -18,7 +18,8 @@ const $fetch = createFetch({ fetch: boundedFetch });
  *   within the call;
  * - 429: wait for `Retry-After` (seconds or HTTP date), else backoff; at most `rateLimitRetries` times;
  * - 5xx: up to `retryAttempts` retries, exponential 1 s, 2 s, 4 s… with jitter (half to the full step);
- * - timeout: one retry; network error: retried like a 5xx, with delay.
+ * - timeout: one retry; network error: retried like a 5xx, with delay;
+ * - a `once` request (RequestOptions) is not retried after a 5xx or a timeout.
  * When retries run out an ExternalCallError with `retryable: true` is thrown.
  * A 429 is retried at most `rateLimitRetries` times and never waited on longer than `maxDelayMs`,
  * so a misbehaving Retry-After cannot hold a worker past its timeout. Inside a worker with a deadline
@@ -36,8 +37,15 @@ const $fetch = createFetch({ fetch: boundedFetch });
  * rejected; it is not retried within the call). Error answers (4xx/5xx) may be plain text: their
  * text is kept for the message.
  */
-/** What a caller says about its request; how the answer is read is up to send(). */
-export type RequestOptions = Pick<FetchOptions, "method" | "headers" | "body" | "query" | "baseURL">;
+/**
+ * What a caller says about its request; how the answer is read is up to send(). `once`: a request
+ * that creates something a second copy of which the API would keep (a WMS product): after a
+ * timeout or a 5xx, which may come after the API applied it, it is not sent again within the call;
+ * the error goes back to the caller, whose next write looks the record up before creating it.
+ */
+export type RequestOptions = Pick<FetchOptions, "method" | "headers" | "body" | "query" | "baseURL"> & {
+  once?: boolean;
+};
 
 export interface CallContext {
   service: ServiceName;
@@ -92,6 +100,7 @@ export async function send<T = unknown>(
   policy: CallPolicy,
   ctx: CallContext,
 ): Promise<FetchResponse<T>> {
+  const { once = false, ...request } = options;
   let serverErrors = 0;
   let rateLimited = 0;
   let timeouts = 0;
@@ -99,7 +108,7 @@ export async function send<T = unknown>(
     let failure: { status: number | "timeout" | "network"; message: string; waitMs: number } | undefined;
     try {
       const raw = await $fetch.raw<string, "text">(url, {
-        ...options,
+        ...request,
         retry: 0,
         timeout: policy.timeoutMs,
         ignoreResponseError: true,
@@ -126,7 +135,7 @@ export async function send<T = unknown>(
           message: apiMessage(response._data),
           waitMs: Math.min(waitMs, policy.maxDelayMs),
         };
-      } else if (status >= 500 && serverErrors < policy.retryAttempts) {
+      } else if (status >= 500 && serverErrors < policy.retryAttempts && !once) {
         failure = { status, message: apiMessage(response._data), waitMs: backoffMs(policy, serverErrors) };
         serverErrors++;
       } else if (status >= 500 || status === 429) {
@@ -166,7 +175,8 @@ export async function send<T = unknown>(
       const message = isTimeout
         ? `no answer from ${host} within ${policy.timeoutMs} ms`
         : `could not connect to ${host}`;
-      const allowed = isTimeout ? timeouts < 1 : serverErrors < policy.retryAttempts;
+      // A request that was never sent (no connection) may go again even when `once`.
+      const allowed = isTimeout ? timeouts < 1 && !once : serverErrors < policy.retryAttempts;
       if (!allowed) {
         logExternalError(ctx, status, message, "giving up");
         throw new ExternalCallError(ctx.service, ctx.operation, status, message, true, undefined, host);

@@ -144,9 +144,12 @@ export class WmsClient implements ProductClient, ProductReader {
   }
 
   async #create(record: ProductRecord): Promise<CreateAnswer> {
+    // Sent once: the WMS keeps a second product with one external id, so a create that may have
+    // been applied (a timeout, a 5xx) is retried only through the write flow's lookup.
     const response = await this.#api.call("create product", this.#productsUrl, {
       method: "POST",
       body: record.payload,
+      once: true,
     });
     if (isSuccess(response.status))
       return { kind: "created", id: this.#api.idOf(response, "create product") };

@@ -381,7 +381,7 @@ export class SiesaClient extends SiesaConnection implements SiesaReader {
         api: "siesa",
         tenantId: this.options.tenantId,
         descripcion: BARCODES_QUERY,
-        apiMessage: error.message,
+        apiMessage: error.apiMessage,
       });
       return undefined;
     } finally {

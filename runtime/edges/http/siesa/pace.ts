@@ -83,7 +83,9 @@ export class SiesaPace {
     const reset = Number(rateLimit?.reset);
     if (!(limit > 0) || !Number.isFinite(remaining) || !(reset >= 0)) return;
     const now = this.now();
-    const resetAt = reset > UNIX_TIME_SECONDS ? reset * 1000 : now + reset * 1000;
+    // A count of whole seconds may be rounded down (0 in the window's last second): the window ends
+    // within the second after it, and is waited for to its end.
+    const resetAt = reset > UNIX_TIME_SECONDS ? reset * 1000 : now + (Math.floor(reset) + 1) * 1000;
     const left = remaining - this.inFlight;
     // Within the window already known the lowest figure is the latest (answers overtake each other).
     this.left = this.left !== undefined && now < this.resetAt ? Math.min(this.left, left) : left;
