@@ -19,7 +19,7 @@ import type { WebhookTarget } from "../core/ports/notifier.js";
 import { LOCAL_WEBHOOK_ENV } from "../wiring/local-credentials.js";
 import { dataDir } from "../wiring/local-state.js";
 import { oneLine, runCommand, UsageError } from "./args.js";
-import { startLocalStack } from "./stack.js";
+import type { LocalStack } from "./stack.js";
 
 const spec = {
   command: "npm start --",
@@ -99,7 +99,10 @@ runCommand(spec, async (values) => {
   const args = parse(values);
   if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("INFO");
   const state = dataDir();
-  const starting = startLocalStack({ ...args, dataDir: state });
+  // The stack's code loads once the arguments are read: --help and a wrong argument answer at once.
+  const starting = import("./stack.js").then(({ startLocalStack }) =>
+    startLocalStack({ ...args, dataDir: state }),
+  );
 
   // Listening before the stack is up: a signal during startup still stops whatever has started.
   let stoppingSince: number | undefined;
@@ -138,12 +141,7 @@ runCommand(spec, async (values) => {
 });
 
 /** What `npm start` prints once everything is up (the README quotes it). */
-function banner(
-  stack: Awaited<ReturnType<typeof startLocalStack>>,
-  items: number,
-  state: string,
-  webhook: WebhookTarget | undefined,
-): string {
+function banner(stack: LocalStack, items: number, state: string, webhook: WebhookTarget | undefined): string {
   const [first] = stack.tenants;
   const { port } = new URL(stack.apiUrl);
   const auth = '-H "Authorization: Bearer $TOKEN"';
