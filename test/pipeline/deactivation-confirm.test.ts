@@ -322,3 +322,50 @@ async function settleDeadLettered(world: StepWorld): Promise<void> {
   units.queue.receive(1);
   await world.handlers.settle(toEvent(units.deadLetter.receive(10), units.deadLetter.arn));
 }
+
+describe("the deactivation pass delivered twice at once", () => {
+  it("still sends its chunks when the copy whose decision won dies before sending them", async () => {
+    // prepare: an earlier run wrote every record; two are gone from Siesa now
+    const world = await syncedWorld();
+    world.siesa.items.splice(-2);
+    world.clock.advance(60 * 60_000);
+    await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
+    const units = world.queues.queues.units.queue;
+    const isPass = (body: string) => (JSON.parse(body) as { pass?: string }).pass === "deactivation";
+    for (let round = 0; round < 100 && !units.bodies().some(isPass); round++) {
+      for (const queue of ["syncRequests", "units", "loads"] as const) await deliver(world, queue);
+    }
+    if (!units.bodies().some(isPass)) throw new Error("the run never asked for its deactivation pass");
+    // The copy whose decision is applied first dies right after (its Lambda ends there).
+    let died = false;
+    const progress = new Proxy(world.store.progress, {
+      get(object, key) {
+        const value = Reflect.get(object, key);
+        if (key !== "apply") return typeof value === "function" ? value.bind(object) : value;
+        return async (...args: Parameters<typeof object.apply>) => {
+          const totals = await object.apply(...args);
+          if (args[2] === "deactivation" && totals && !died) {
+            died = true;
+            return new Promise<never>(() => {});
+          }
+          return totals;
+        };
+      },
+    });
+    const handlers = world.handlersOver({ ...world.deps, progress });
+
+    // act: one message, two copies at once (SQS's at-least-once); the one that lives deletes it
+    const event = toEvent(units.receive(1), units.arn);
+    const [record] = event.Records;
+    void handlers.extract(event, undefined);
+    const answer = await handlers.extract(event, undefined);
+    if (record && answer.batchItemFailures.length === 0) units.delete(record.receiptHandle);
+    await drain(world);
+
+    // assess: the copy died, and the run still deactivated the two records and ended
+    expect(died).toBe(true);
+    const { runs } = await world.store.runs.list(world.tenant.id);
+    expect(runs[0]).toMatchObject({ status: "succeeded", counts: { deactivated: 2 } });
+    expect((await inactiveKeys(world)).sort()).toEqual([String(ITEMS - 1), String(ITEMS)].sort());
+  });
+});

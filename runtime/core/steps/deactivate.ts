@@ -47,15 +47,16 @@ export function fingerprintOf(keys: readonly string[]): string {
 export async function deactivationStep(
   ctx: PipelineContext,
   pass: DeactivationPass,
-  delivery: Pick<Delivery, "final" | "receiveCount">,
+  delivery: Pick<Delivery, "final">,
 ): Promise<void> {
   const { tenantId, runId } = pass;
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return; // a late message of a finished run
   const earlier = await ctx.progress.get(tenantId, runId, DEACTIVATION_OP);
   if (earlier) {
-    // Decided by an earlier delivery, which may have died before sending its chunks.
-    if (delivery.receiveCount > 1) await sendDecidedChunks(ctx, tenantId, runId, decisionOf(earlier.data));
+    // Decided by another delivery (an earlier one, or a copy at the same time), which may have died
+    // before sending its chunks: those not counted yet go again (a copy of a chunk is counted once).
+    await sendDecidedChunks(ctx, tenantId, runId, decisionOf(earlier.data));
     await afterProgress(ctx, tenantId, runId);
     return;
   }
@@ -230,7 +231,13 @@ async function decide(
     { ...shown, sizes, ...(approval ? { approvedBy: approval } : {}) },
     sizes.length,
   );
-  if (!totals) return { concurrency }; // a concurrent copy decided: it sends its own chunks
+  if (!totals) {
+    // A copy delivered at the same time decided first; it may die before sending its chunks, and
+    // this delivery's success deletes the message it would come back with: send them from here.
+    const decision = await ctx.progress.get(tenantId, runId, DEACTIVATION_OP);
+    await sendDecidedChunks(ctx, tenantId, runId, decisionOf(decision?.data));
+    return { concurrency };
+  }
   if (approval)
     await ctx.audit.record(tenantId, {
       action: "deactivations approved",
