@@ -5,6 +5,7 @@ import type { KeyRange } from "../../runtime/core/ports/siesa.js";
 import type { TenantClients } from "../../runtime/core/ports/tenant-clients.js";
 import { giveUpReason } from "../../runtime/core/steps/run-end.js";
 import {
+  deliver,
   drain,
   FakeSiesa,
   receiveEvent,
@@ -153,5 +154,37 @@ describe("a unit whose reads do not fit in one invocation under the rate limit",
     expect(run).toMatchObject({ status: "succeeded", counts: { extracted: 40, created: 40, failed: 0 } });
     expect([...world.product.creates.values()].every((n) => n === 1)).toBe(true);
     expect(world.product.creates.size).toBe(40);
+  });
+});
+
+describe("the deactivation pass under a recorded pause", () => {
+  it("waits for the pause the run records before asking Siesa again for what is absent", async () => {
+    // prepare: an earlier run wrote every record; one is gone now; the new run's units are read
+    const world = stepWorld({ items: 30, pageSize: 100 });
+    await startScheduledRun(world);
+    await drain(world);
+    world.siesa.items.splice(-1);
+    const runId = await startScheduledRun(world);
+    const units = world.queues.queues.units.queue;
+    const isPass = (body: string) => (JSON.parse(body) as { pass?: string }).pass === "deactivation";
+    for (let round = 0; round < 100 && !units.bodies().some(isPass); round++) {
+      for (const queue of ["units", "loads"] as const) await deliver(world, queue);
+    }
+    const until = world.clock.now + 30_000;
+    await world.store.runs.pauseSiesa(world.tenant.id, runId, until);
+    const [container] = containers(world, 1);
+    if (!container) throw new Error("one container");
+    const asked: string[] = container.siesa.events;
+    const stillAbsent = container.siesa.stillAbsent.bind(container.siesa);
+    container.siesa.stillAbsent = async (absent, seen) => {
+      asked.push(`confirm ${absent.join(",")}`);
+      return stillAbsent(absent, seen);
+    };
+
+    // act: the pass, in a container that never heard of the pause
+    await deliverUnit(world, container.extract);
+
+    // assess
+    expect(asked).toEqual([`pause until ${until - T0}`, "confirm 30"]);
   });
 });

@@ -179,6 +179,8 @@ async function decide(
     unconfirmed = true;
   } else {
     try {
+      // A pause of the tenant's Siesa calls the units' workers recorded on the run holds here too.
+      if (run.siesaPausedUntil !== undefined) clients.siesa.pace?.pauseUntil(run.siesaPausedUntil);
       gone = (await clients.siesa.stillAbsent(ids(missing.keys()), seen)).map(String);
     } catch (error) {
       reportApiError(ctx, tenantId, runId, error);
