@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
 import { defaultPolicy } from "../../runtime/core/ports/call-policy.js";
 import { withDeadline } from "../../runtime/core/ports/deadline.js";
+import { SiesaPace } from "../../runtime/edges/http/siesa/pace.js";
 import { recordingLog, recordingSleep, startSiesa } from "./helpers.js";
 
 // Siesa's Connekta-Rate-Limit-* headers say how many calls remain in the window and when it resets:
@@ -98,5 +99,17 @@ describe("pacing across the workers of a tenant", () => {
     // assess
     expect(sandbox.stats.total).toBe(24);
     expect(sandbox.stats.rateLimited).toBe(0);
+  });
+});
+
+describe("a Reset no rate-limit window could have", () => {
+  it("is ignored rather than pausing a tenant's calls for ages (epoch milliseconds read as seconds)", async () => {
+    const now = Date.parse("2026-12-06T12:00:00Z");
+    const pace = new SiesaPace(1, () => now);
+    await pace.before(defaultPolicy(), "a call", "siesa.example.com");
+
+    pace.after({ limit: "10", remaining: "0", reset: String(now + 30_000) });
+
+    expect(pace.pausedUntil()).toBeUndefined();
   });
 });

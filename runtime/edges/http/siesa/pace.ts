@@ -7,6 +7,8 @@ import type { RateLimit } from "./answer.js";
 const RESERVE_SHARE = 0.1;
 /** A Reset above this many seconds is a Unix time, not a count of seconds. */
 const UNIX_TIME_SECONDS = 1_000_000_000;
+/** No rate-limit window is this long: a Reset further away is misread (milliseconds?) and ignored. */
+const LONGEST_WINDOW_MS = 60 * 60_000;
 
 /**
  * Keeps one tenant's Siesa calls under Connekta's rate limit instead of running into its 429s
@@ -86,6 +88,7 @@ export class SiesaPace {
     // A count of whole seconds may be rounded down (0 in the window's last second): the window ends
     // within the second after it, and is waited for to its end.
     const resetAt = reset > UNIX_TIME_SECONDS ? reset * 1000 : now + (Math.floor(reset) + 1) * 1000;
+    if (resetAt - now > LONGEST_WINDOW_MS) return;
     const left = remaining - this.inFlight;
     // Within the window already known the lowest figure is the latest (answers overtake each other).
     this.left = this.left !== undefined && now < this.resetAt ? Math.min(this.left, left) : left;
