@@ -166,6 +166,18 @@ describe("POST /tenants/:id/probe", () => {
     expect(state.scheduleStates.get("acme-staging")).toBe("DISABLED");
   });
 
+  it("never resumes a tenant whose only run was a verify: it has run", async () => {
+    const { call, state } = apiUnderTest();
+    state.runs.push(aRun({ tenantId: "acme-staging", trigger: "verify", status: "succeeded" }));
+    state.scheduleStates.set("acme-staging", "DISABLED");
+    state.probePasses = true;
+
+    const { body } = await call("POST", "/tenants/acme-staging/probe", "operator", {}, { write: true });
+
+    expect(body).toMatchObject({ ok: true, schedule: "unchanged" });
+    expect(state.scheduleStates.get("acme-staging")).toBe("DISABLED");
+  });
+
   it("answers 404 for an unknown tenant without probing anything", async () => {
     const { call, state } = apiUnderTest();
 

@@ -15,8 +15,7 @@ export type FirstProbeOutcome = "resumed" | "unchanged";
 export interface FirstProbeFacts {
   schedules: ScheduleControl;
   runs: {
-    active(tenantId: string): Promise<RunRecord | undefined>;
-    lastFinished(tenantId: string): Promise<RunRecord | undefined>;
+    list(tenantId: string, options: { limit?: number }): Promise<{ runs: RunRecord[] }>;
   };
 }
 
@@ -33,11 +32,11 @@ export async function resumeAfterFirstProbe(
   return "resumed";
 }
 
-/** Whether a tenant has ever run: an active run, or a finished one in its history. */
+/**
+ * Whether a tenant has ever run, whatever the trigger (a verify too): its run history holds one. The
+ * history is kept for the retention period (runtime/edges/store/retention.ts): a tenant paused longer
+ * than that reads as new, and its first passing --write probe resumes it.
+ */
 export async function hasRun(facts: Pick<FirstProbeFacts, "runs">, tenantId: string): Promise<boolean> {
-  const [active, finished] = await Promise.all([
-    facts.runs.active(tenantId),
-    facts.runs.lastFinished(tenantId),
-  ]);
-  return active !== undefined || finished !== undefined;
+  return (await facts.runs.list(tenantId, { limit: 1 })).runs.length > 0;
 }
