@@ -141,8 +141,11 @@ export function fakeApi() {
         return exceptionStore.exceptions(tenantId, runId, options);
       },
       active: async (tenantId) => newestFirst(tenantId).find((r) => r.status === "running"),
-      lastFinished: async (tenantId) => newestFirst(tenantId).find((r) => r.status !== "running"),
-      lastSucceeded: async (tenantId) => newestFirst(tenantId).find((r) => r.status === "succeeded"),
+      // As runtime/wiring/api-dependencies.ts: a verify run is no sync, so neither counts it.
+      lastFinished: async (tenantId) =>
+        newestFirst(tenantId).find((r) => r.trigger !== "verify" && r.status !== "running"),
+      lastSucceeded: async (tenantId) =>
+        newestFirst(tenantId).find((r) => r.trigger !== "verify" && r.status === "succeeded"),
     },
     startRun: async (tenantId, trigger, options = {}): Promise<StartRunResult> => {
       const active = await deps.runs.active(tenantId);
