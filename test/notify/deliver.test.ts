@@ -84,6 +84,26 @@ describe("the notify worker", () => {
     expect(publishes[0]?.Message).toContain(`In the console: ${API_URL}/console/runs/${failed.runId}`);
   });
 
+  it("sends an event once when two copies of it are delivered at the same time (a sweep raised it twice)", async () => {
+    const { handler, receiver, snsMock } = await notifyWorld();
+    const [one] = notificationEvent(failed, 1, "m-1").Records;
+    const [other] = notificationEvent(failed, 1, "m-2").Records;
+    if (!one || !other) throw new Error("two records");
+
+    await handler({ Records: [one, other] });
+    // A copy that found a channel being sent by the other comes back, and then finds it delivered.
+    const later = await handler({
+      Records: [
+        notificationEvent(failed, 2, "m-1").Records,
+        notificationEvent(failed, 2, "m-2").Records,
+      ].flat(),
+    });
+
+    expect(later.batchItemFailures).toEqual([]);
+    expect(receiver.requests).toHaveLength(1);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+
   it("signs the webhook so that it verifies with the tenant's signing secret and not with another", async () => {
     const { handler, receiver } = await notifyWorld();
 

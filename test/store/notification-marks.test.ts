@@ -38,10 +38,33 @@ describe.each(IMPLEMENTATIONS)("notification marks (%s)", (_name, open) => {
 
     await marks.markDelivered(tenantId, "run-1#failed", "webhook");
 
-    expect(await marks.delivered(tenantId, "run-1#failed", "webhook")).toBe(true);
-    expect(await marks.delivered(tenantId, "run-1#failed", "email")).toBe(false);
-    expect(await marks.delivered(tenantId, "run-2#failed", "webhook")).toBe(false);
-    expect(await marks.delivered(aTenantId(), "run-1#failed", "webhook")).toBe(false);
+    expect(await marks.claim(tenantId, "run-1#failed", "webhook", 0, 30_000)).toBe("delivered");
+    expect(await marks.claim(tenantId, "run-1#failed", "email", 0, 30_000)).toBe("claimed");
+    expect(await marks.claim(tenantId, "run-2#failed", "webhook", 0, 30_000)).toBe("claimed");
+    expect(await marks.claim(aTenantId(), "run-1#failed", "webhook", 0, 30_000)).toBe("claimed");
+  });
+
+  it("let one delivery at a time send an event on a channel, until its time ends or it gives the claim back", async () => {
+    const marks = await open();
+    const tenantId = aTenantId();
+    const claim = (now: number) => marks.claim(tenantId, "late-1", "webhook", now, now + 30_000);
+
+    const first = await claim(0);
+    const atOnce = await claim(10);
+    const afterItsTime = await claim(30_000);
+    await marks.release(tenantId, "late-1", "webhook");
+    const afterRelease = await claim(30_001);
+    await marks.markDelivered(tenantId, "late-1", "webhook");
+    await marks.release(tenantId, "late-1", "webhook"); // a late release never undoes a delivery
+    const afterDelivery = await claim(90_000);
+
+    expect([first, atOnce, afterItsTime, afterRelease, afterDelivery]).toEqual([
+      "claimed",
+      "busy",
+      "claimed",
+      "claimed",
+      "delivered",
+    ]);
   });
 });
 

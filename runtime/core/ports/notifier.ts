@@ -44,8 +44,21 @@ export interface WebhookChannelPort {
 
 /** Which channels of which events were delivered: one mark per event and channel, kept for weeks. */
 export interface NotificationMarks {
-  delivered(tenantId: string, eventId: string, channel: NotifyChannel): Promise<boolean>;
+  /**
+   * Takes the sending of one event on one channel until `until` (epoch ms), so two copies of the
+   * event delivered at once send it once: `delivered` when a delivery marked it so, `busy` while
+   * another delivery holds it (until its time is over, `now` past it).
+   */
+  claim(
+    tenantId: string,
+    eventId: string,
+    channel: NotifyChannel,
+    now: number,
+    until: number,
+  ): Promise<"claimed" | "delivered" | "busy">;
   markDelivered(tenantId: string, eventId: string, channel: NotifyChannel): Promise<void>;
+  /** Gives a claim back after its send failed, so the event's next delivery may take it at once. */
+  release(tenantId: string, eventId: string, channel: NotifyChannel): Promise<void>;
 }
 
 /** A webhook's answer that is not 2xx, or a request that got none: the delivery is tried again later. */

@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { type NotificationEvent, WEBHOOK_HEADERS } from "../domain/notification.js";
+import { WORKERS } from "../domain/pipeline-config.js";
 import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
 import { DeliveryError, type NotifyChannel, type NotifyDependencies } from "../ports/notifier.js";
 
@@ -51,12 +52,22 @@ export async function deliverNotification(
 
   const failures: { channel: NotifyChannel; error: unknown }[] = [];
   for (const [channel, send] of channels) {
-    if (await deps.marks.delivered(tenant.id, event.id, channel)) continue;
+    const now = deps.now().getTime();
+    const claim = await deps.marks.claim(tenant.id, event.id, channel, now, now + CLAIM_MS);
+    if (claim === "delivered") continue;
+    if (claim === "busy") {
+      // Another copy of the event is sending it: this one comes back later and finds it delivered,
+      // or takes the channel over if that copy died. On its last delivery it leaves it to that copy.
+      if (!delivery.final)
+        failures.push({ channel, error: new DeliveryError(`another delivery of ${event.id} is sending it`) });
+      continue;
+    }
     try {
       await send();
       await deps.marks.markDelivered(tenant.id, event.id, channel);
       deps.log.info("notification delivered", { tenantId: tenant.id, event: event.id, channel });
     } catch (error) {
+      await deps.marks.release(tenant.id, event.id, channel).catch(() => undefined);
       failures.push({ channel, error });
     }
   }
@@ -78,6 +89,9 @@ export async function deliverNotification(
   }
   throw failures[0]?.error;
 }
+
+/** How long a delivery holds a channel of an event: the notify function's whole time. */
+const CLAIM_MS = WORKERS.notify.timeoutSeconds * 1000;
 
 /** `sha256=` + hex HMAC-SHA256 of `<timestamp>.<body>` with the tenant's signing secret. */
 export const signature = (secret: string, timestamp: string, body: string): string =>
