@@ -109,6 +109,20 @@ describe("the end of a run raises what its tenant asked to be told", () => {
     expect(raised[1]?.counts).toMatchObject({ held: 40, limit: 10 });
   });
 
+  it("a run that failed as drift is told as the failure it is to a tenant that asked for failures only", async () => {
+    const { run, raised, close } = await world({ emails: ["ops@acme.example"], on: ["failed"] });
+
+    await close({
+      status: "failed",
+      counts: counts(100, 90),
+      reason: "drift: name: required in 90 % of rows",
+    });
+
+    expect(raised.map((e) => [e.id, e.reason])).toEqual([
+      [`${run.runId}#failed`, "drift: name: required in 90 % of rows"],
+    ]);
+  });
+
   it("a verify that finds records missing or changed in the product raises drift with their counts", async () => {
     const { run, raised, close } = await world(everyone);
 

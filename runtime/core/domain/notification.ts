@@ -94,7 +94,10 @@ export function runEndEvents(
   });
   const events: NotificationEvent[] = [];
   const verifyDrift = facts.verify && facts.verify.missing + facts.verify.drifted > 0;
-  if (facts.drift || verifyDrift) {
+  // A run that failed as drift is told as drift; to a tenant that asked to hear of failures only,
+  // as the failure it also is.
+  const asDrift = verifyDrift || (facts.drift && (facts.status !== "failed" || notify.on.includes("drift")));
+  if (asDrift) {
     events.push(
       event(
         "drift",
@@ -111,7 +114,7 @@ export function runEndEvents(
       events.push(
         event(
           "partial",
-          `${percent} % of the run's records were rejected or failed (more than the tenant's ${notify.partialAbove * 100} %)`,
+          `${percent} % of the run's records were rejected or failed (more than the tenant's ${Math.round(notify.partialAbove * 1000) / 10} %)`,
         ),
       );
     }
