@@ -109,6 +109,15 @@ describe("the end of a run raises what its tenant asked to be told", () => {
     expect(raised[1]?.counts).toMatchObject({ held: 40, limit: 10 });
   });
 
+  it("the run's end is on record even while its events cannot be queued (the queue does not answer)", async () => {
+    const { run, store, close } = await world(everyone, { notify: () => new Promise<void>(() => {}) });
+
+    void close({ status: "failed", counts: counts(10, 0), reason: "Siesa refused the credentials" });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(store.audit.entries.map((e) => [e.action, e.runId])).toEqual([["run finished", run.runId]]);
+  });
+
   it("a run that failed as drift is told as the failure it is to a tenant that asked for failures only", async () => {
     const { run, raised, close } = await world({ emails: ["ops@acme.example"], on: ["failed"] });
 

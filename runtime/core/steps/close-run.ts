@@ -32,13 +32,14 @@ export async function closeRun(
     durationMs,
   });
   if (!won) return false;
+  // The audit line first: whatever the notifier's queue does next, the run's end is on record.
+  await ctx.audit.record(tenantId, { action: audit.action, runId, detail: audit.detail }, finished);
   // Only the call that ended the run tells anyone, so a closing repeated by a redelivery or a
   // concurrent sweep raises nothing twice; before the lease goes, so a call that dies in between
   // leaves the lease to the sweeper, which raises them again (settle.ts; delivered once by id).
   await raiseRunEnd(ctx, runEndFactsOf({ tenantId, runId, ...end }));
   // Conditional on the run id: a lease taken over by the next run stays that run's.
   await ctx.lease.release(tenantId, runId);
-  await ctx.audit.record(tenantId, { action: audit.action, runId, detail: audit.detail }, finished);
   ctx.log.info("run finished", {
     tenantId,
     runId,

@@ -3,6 +3,9 @@ import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { NotificationEvent } from "../../core/domain/notification.js";
 import type { EmailChannelPort, Notifier } from "../../core/ports/notifier.js";
 
+/** How long raising a run's events may take: it sits on the run's closing path. */
+const RAISE_TIMEOUT_MS = 5_000;
+
 /** Raises events on the notifications queue (the notify worker delivers them). */
 export class SqsNotifier implements Notifier {
   constructor(
@@ -18,6 +21,7 @@ export class SqsNotifier implements Notifier {
           QueueUrl: this.queueUrl,
           Entries: batch.map((event, n) => ({ Id: String(n), MessageBody: JSON.stringify(event) })),
         }),
+        { abortSignal: AbortSignal.timeout(RAISE_TIMEOUT_MS) },
       );
       const failed = answer.Failed ?? [];
       if (failed.length > 0) {
@@ -29,8 +33,8 @@ export class SqsNotifier implements Notifier {
   }
 }
 
-/** SNS's longest email subject. */
-const SUBJECT_MAX = 100;
+/** SNS's longest email subject (it must be shorter than 100 characters). */
+const SUBJECT_MAX = 99;
 
 /** Emails through the tenant's SNS topic (`notifyTopicName`): its subscriptions are the tenant's notify.emails. */
 export class SnsEmailChannel implements EmailChannelPort {
