@@ -167,6 +167,15 @@ export function scopeToRole<D extends ScopableDependencies>(
                 deny("scheduler:GetSchedule", `schedule of tenant ${tenantId}`);
               return schedules.getState(tenantId);
             },
+            ...(schedules.describe
+              ? {
+                  describe: (tenantId: string) => {
+                    if (!access.readsSchedules && !access.schedules)
+                      deny("scheduler:GetSchedule", `schedule of tenant ${tenantId}`);
+                    return schedules.describe?.(tenantId) ?? Promise.resolve(undefined);
+                  },
+                }
+              : {}),
           },
         }
       : {}),

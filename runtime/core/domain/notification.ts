@@ -132,7 +132,10 @@ export function runEndEvents(
   return events.filter((e) => notify.on.includes(e.kind));
 }
 
-/** The late event of a tenant: once per scheduled run it missed (`missed`: that run's fire time). */
+/**
+ * The late event of a tenant: once per late spell (`missed`: the scheduled time by which a run
+ * should have completed after the last one that did, or after the schedule was resumed).
+ */
 export function lateEvent(
   notify: NotifySettings | undefined,
   tenantId: string,

@@ -39,7 +39,7 @@ export interface RunDependencies extends PipelineStore {
   /** Where ends of runs and late tenants are raised (absent: nothing is notified, as in `npm run sync`). */
   notifier?: Notifier;
   /** The sweeper's late check reads whether a tenant's schedule is enabled (settle only). */
-  schedules?: Pick<ScheduleControl, "getState">;
+  schedules?: Pick<ScheduleControl, "getState" | "describe">;
   log: Log;
   metrics: MetricsSink;
   /** Base of the retry backoff of failed messages, in seconds (0 locally in tests: retry at once). */

@@ -13,8 +13,9 @@ const PAGE = 50;
 /**
  * The sweeper's late check (each sweep, for each tenant whose notify asks for `late`): a tenant
  * whose schedule is enabled and that has completed no run within two of its periods raises `late`,
- * once per scheduled time it missed (the event id carries that time, and the notify worker delivers
- * an id once). A paused or undeployed schedule is never late, nor a tenant that never ran (a first
+ * once per late spell: the event id carries the scheduled time by which a run should have completed
+ * after the last one that did (fixed while the spell lasts), and the notify worker delivers an
+ * id once. A paused or undeployed schedule is never late, nor a tenant that never ran (a first
  * deploy: its probe, not a notification, says whether it can). Never throws: raiseEvents counts it.
  */
 export async function checkLate(
@@ -25,7 +26,10 @@ export async function checkLate(
   const { schedules } = ctx;
   if (!ctx.notifier || !schedules || !tenant.notify?.on.includes("late")) return;
   await raiseEvents(ctx, tenant.id, async () => {
-    if ((await schedules.getState(tenant.id)) !== "ENABLED") return [];
+    const schedule = schedules.describe
+      ? await schedules.describe(tenant.id)
+      : { state: await schedules.getState(tenant.id) };
+    if (schedule?.state !== "ENABLED") return [];
     const now = ctx.now();
     const { lastFinished, lastSucceeded } = await lastRuns(ctx, tenant.id);
     const current = lease ? await ctx.runs.get(tenant.id, lease.runId) : undefined;
@@ -35,6 +39,7 @@ export async function checkLate(
       lastSucceeded,
       active: current?.status === "running" ? current : undefined,
       now,
+      enabledSince: "changedAt" in schedule ? schedule.changedAt : undefined,
     });
     const event = late?.missed && lateEvent(tenant.notify, tenant.id, late.missed, late.reason, now);
     return event ? [event] : [];
@@ -50,8 +55,10 @@ async function lastRuns(
   let cursor: string | undefined;
   for (let seen = 0; seen < RUNS_LOOKED_AT && !lastSucceeded; seen += PAGE) {
     const page = await ctx.runs.list(tenantId, { limit: PAGE, ...(cursor ? { cursor } : {}) });
-    lastFinished ??= page.runs.find((run) => run.status !== "running");
-    lastSucceeded = page.runs.find((run) => run.status === "succeeded");
+    // A verify run is no sync, as for the tenant's status (runtime/wiring/api-dependencies.ts).
+    const syncs = page.runs.filter((run) => run.trigger !== "verify");
+    lastFinished ??= syncs.find((run) => run.status !== "running");
+    lastSucceeded = syncs.find((run) => run.status === "succeeded");
     if (!page.cursor) break;
     cursor = page.cursor;
   }

@@ -33,6 +33,8 @@ export interface StatusFacts {
   now: Date;
   /** When the scheduler will really fire next, if it can say (the local scheduler); else estimated. */
   nextFire?: Date | undefined;
+  /** When the schedule last changed (a resume), if the scheduler can say: lateness counts from it too. */
+  enabledSince?: Date | undefined;
 }
 
 export interface TenantStatus {
@@ -113,9 +115,12 @@ function latenessOf(
     .filter((run): run is RunRecord => run !== undefined)
     .map((run) => run.startedAt)
     .sort()[0];
-  const since = lastSuccessAt ?? oldestRun;
-  if (since === undefined)
+  const ran = lastSuccessAt ?? oldestRun;
+  if (ran === undefined)
     return { reason: "no run has completed yet: nothing has been synced", missed: undefined };
+  // A schedule resumed after its last completed run has had only since then to fire.
+  const resumed = facts.enabledSince?.toISOString();
+  const since = resumed !== undefined && resumed > ran ? resumed : ran;
   const deadline = secondFireAfter(schedule, new Date(since));
   if (deadline === undefined || facts.now.getTime() <= deadline.getTime()) return undefined;
   return {

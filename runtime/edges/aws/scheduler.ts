@@ -29,6 +29,15 @@ export class EventBridgeScheduleControl implements ScheduleControl {
     return (await this.read(tenantId))?.State;
   }
 
+  async describe(tenantId: string): Promise<{ state: ScheduleState; changedAt?: Date } | undefined> {
+    const schedule = await this.read(tenantId);
+    if (!schedule?.State) return undefined;
+    return {
+      state: schedule.State,
+      ...(schedule.LastModificationDate ? { changedAt: schedule.LastModificationDate } : {}),
+    };
+  }
+
   async setState(tenantId: string, state: ScheduleState): Promise<void> {
     const current = await this.read(tenantId);
     if (!current) {
