@@ -1,5 +1,6 @@
 // Types only: the local stack and the test worlds read FUNCTION_ACCESS without loading Pulumi.
 import type * as pulumi from "@pulumi/pulumi";
+import { NOTIFIED_PARTITION_SUFFIX } from "../runtime/core/domain/notification.js";
 import { QUEUES, type QueueName, SETTLED_QUEUES } from "../runtime/core/domain/pipeline-config.js";
 import { notifyTopicName, PROJECT } from "../runtime/core/domain/resource-names.js";
 import { type FunctionName, SECRETS_READ, secretSystems } from "../runtime/core/domain/secret-access.js";
@@ -183,6 +184,14 @@ export function statementsFor(fn: FunctionName, resources: AccessResources): Pol
       Effect: "Allow",
       Action: TABLE_ACTIONS[level],
       Resource: [resources.tableArn(kind)],
+      // Marks live in partitions of their own: a run record can be neither read nor written.
+      ...(level === "mark"
+        ? {
+            Condition: {
+              "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`*${NOTIFIED_PARTITION_SUFFIX}`] },
+            },
+          }
+        : {}),
     });
     const indexes = resources.indexArns(kind);
     if ((level === "read" || level === "write") && indexes.length > 0) {

@@ -161,3 +161,6 @@ export const WEBHOOK_HEADERS = {
   timestamp: "X-Siesa-Integration-Timestamp",
   signature: "X-Siesa-Integration-Signature",
 } as const;
+
+/** The runs-table partition of a tenant's delivery marks is `<tenantId>` + this (and IAM holds notify to it). */
+export const NOTIFIED_PARTITION_SUFFIX = "#notified";

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { NOTIFIED_PARTITION_SUFFIX } from "../../core/domain/notification.js";
 import type { NotificationMarks, NotifyChannel } from "../../core/ports/notifier.js";
 import { expiresAt } from "./retention.js";
 
@@ -13,7 +14,7 @@ import { expiresAt } from "./retention.js";
 const MARK_DAYS = 35;
 
 const key = (tenantId: string, eventId: string, channel: NotifyChannel) => ({
-  tenantId: `${tenantId}#notified`,
+  tenantId: `${tenantId}${NOTIFIED_PARTITION_SUFFIX}`,
   runId: `${eventId}#${channel}`,
 });
 
