@@ -39,7 +39,7 @@ afterEach(async () => {
 });
 
 /** The notify worker over a real webhook receiver on this machine and a mocked SNS. */
-async function notifyWorld(answer: () => number = () => 200) {
+async function notifyWorld(answer: () => number = () => 200, told = tenant) {
   const receiver = await webhookReceiver(answer);
   receivers.push(receiver);
   const sns = new SNSClient({ region: "us-east-1" });
@@ -49,7 +49,7 @@ async function notifyWorld(answer: () => number = () => 200) {
   const log = recordingLog();
   const delays: number[] = [];
   const deps: NotifyDependencies = {
-    tenants: localTenantDirectory([tenant]),
+    tenants: localTenantDirectory([told]),
     secrets: localWebhook({ url: receiver.url, signingSecret: SIGNING_SECRET }),
     marks: new MemoryNotificationMarks(),
     email: new SnsEmailChannel(sns, TOPIC_PREFIX),
@@ -102,6 +102,20 @@ describe("the notify worker", () => {
     expect(later.batchItemFailures).toEqual([]);
     expect(receiver.requests).toHaveLength(1);
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+
+  it("drops an event of a kind the tenant's file no longer asks for, sending nothing", async () => {
+    const failuresOnly = {
+      ...tenant,
+      notify: { ...tenant.notify, on: ["partial" as const] },
+    } as typeof tenant;
+    const { handler, receiver, snsMock } = await notifyWorld(() => 200, failuresOnly);
+
+    const answer = await handler(notificationEvent(failed));
+
+    expect(answer.batchItemFailures).toEqual([]);
+    expect(receiver.requests).toHaveLength(0);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
   });
 
   it("signs the webhook so that it verifies with the tenant's signing secret and not with another", async () => {

@@ -17,9 +17,9 @@ export async function deliverNotification(
 ): Promise<void> {
   const tenant = await deps.tenants.get(event.tenantId);
   const notify = tenant?.notify;
-  if (!tenant || !notify) {
-    // Its file no longer asks for notifications: nobody to tell, nothing to retry.
-    deps.log.warn("notification dropped: the tenant has no notify", {
+  if (!tenant || !notify?.on.includes(event.kind)) {
+    // Its file no longer asks for notifications (of this kind): nobody to tell, nothing to retry.
+    deps.log.warn("notification dropped: the tenant no longer asks for it", {
       tenantId: event.tenantId,
       event: event.id,
     });
