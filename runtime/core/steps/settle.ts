@@ -1,4 +1,5 @@
 import type { ExtractUnit, LoadChunk, SyncRequest } from "../ports/messages.js";
+import type { Lease } from "../ports/pipeline.js";
 import { RunAlreadyExistsError } from "../ports/store-errors.js";
 import { afterProgress } from "./after-progress.js";
 import type { PipelineContext } from "./context.js";
@@ -121,9 +122,11 @@ export async function sweep(ctx: PipelineContext): Promise<{ expired: number; fi
   let expired = 0;
   let finalised = 0;
   const now = ctx.now();
-  for (const tenant of await ctx.tenants.list()) {
+  const tenants = await ctx.tenants.list();
+  const leases = new Map<string, Lease | undefined>();
+  for (const tenant of tenants) {
     const lease = await ctx.lease.current(tenant.id);
-    await checkLate(ctx, tenant, lease);
+    leases.set(tenant.id, lease);
     if (!lease) continue;
     if (Date.parse(lease.expiresAt) <= now.getTime() || ctx.processLease?.isDead(lease)) {
       await expireRun(ctx, tenant.id, lease.runId, takeoverReason(lease, now));
@@ -142,6 +145,8 @@ export async function sweep(ctx: PipelineContext): Promise<{ expired: number; fi
     const totals = await ctx.progress.sum(tenant.id, lease.runId);
     if (await afterProgress(ctx, tenant.id, lease.runId, totals)) finalised++;
   }
+  // After every tenant's lease work: a slow scheduler or notifications queue delays no expiry.
+  for (const tenant of tenants) await checkLate(ctx, tenant, leases.get(tenant.id));
   if (expired + finalised > 0) ctx.log.info("sweep", { expired, finalised });
   return { expired, finalised };
 }
