@@ -76,8 +76,13 @@ export function createApiDependencies(deps: RunDependencies, parts: ApiOnlyParts
     STATUS_CACHE_MS,
     clock,
   );
+  // The schedule's state and, where the scheduler says, when it last changed (status: a tenant just
+  // resumed is not late yet), both from one read.
   const scheduleStates = shortCache(
-    (tenantId) => parts.schedules.getState(tenantId),
+    async (tenantId) =>
+      parts.schedules.describe
+        ? parts.schedules.describe(tenantId)
+        : ((state) => (state ? { state } : undefined))(await parts.schedules.getState(tenantId)),
     SCHEDULE_CACHE_MS,
     clock,
   );
@@ -95,7 +100,8 @@ export function createApiDependencies(deps: RunDependencies, parts: ApiOnlyParts
     version: parts.version,
     tenants: deps.tenants,
     schedules: {
-      getState: (tenantId) => scheduleStates.get(tenantId),
+      getState: async (tenantId) => (await scheduleStates.get(tenantId))?.state,
+      describe: (tenantId) => scheduleStates.get(tenantId),
       async setState(tenantId, state) {
         scheduleStates.forget(tenantId);
         await parts.schedules.setState(tenantId, state);

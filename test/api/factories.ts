@@ -67,6 +67,8 @@ export function fakeApi() {
   const state = {
     tenants,
     scheduleStates,
+    /** When each schedule last changed (a resume), as the scheduler tells it. */
+    scheduleChangedAt: new Map<string, Date>(),
     runs,
     started,
     checked,
@@ -108,8 +110,15 @@ export function fakeApi() {
     },
     schedules: {
       getState: async (id) => scheduleStates.get(id),
+      // As EventBridge Scheduler: a schedule's last change is kept (LastModificationDate).
+      describe: async (id) => {
+        const current = scheduleStates.get(id);
+        const changedAt = state.scheduleChangedAt.get(id);
+        return current ? { state: current, ...(changedAt ? { changedAt } : {}) } : undefined;
+      },
       setState: async (id, s) => {
         scheduleStates.set(id, s);
+        state.scheduleChangedAt.set(id, NOW);
       },
     },
     credentials: {

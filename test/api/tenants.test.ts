@@ -150,6 +150,20 @@ describe("GET /tenants/:id/status", () => {
     expect(body.verdict).toBe("late");
   });
 
+  it("is not late right after a resume: the schedule has had no time to fire since", async () => {
+    const { call, state } = apiUnderTest();
+    state.runs.push(
+      aRun({ startedAt: minutesBeforeNow(3 * 24 * 60), finishedAt: minutesBeforeNow(3 * 24 * 60 - 5) }),
+    );
+    state.scheduleStates.set("acme-staging", "DISABLED");
+    await call("POST", "/tenants/acme-staging/resume");
+
+    const { status, body } = await call("GET", "/tenants/acme-staging/status");
+
+    expect(status).toBe(200);
+    expect(body.verdict).toBe("healthy");
+  });
+
   it("is 503 paused when the schedule is disabled, with no next run", async () => {
     const { call, state } = apiUnderTest();
     state.runs.push(aRun({ startedAt: minutesBeforeNow(30), finishedAt: minutesBeforeNow(25) }));

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { shortCache } from "../../core/domain/short-cache.js";
 import { type ApiDependencies, STATUS_CACHE_MS } from "../../core/ports/api.js";
+import type { ScheduleState } from "../../core/ports/pipeline.js";
 import { tenantStatus } from "../../core/steps/tenant-status.js";
 import { canRead } from "../common/auth.js";
 import type { ApiEnv } from "../common/env.js";
@@ -18,15 +19,17 @@ export function tenantRoutes(deps: ApiDependencies): Hono<ApiEnv> {
     async (tenantId) => {
       const tenant = await deps.tenants.get(tenantId);
       if (!tenant) throw new ApiError(404, `tenant ${tenantId} does not exist`, { tenantId });
-      const [scheduleState, lastFinished, lastSucceeded, active] = await Promise.all([
-        deps.schedules.getState(tenant.id),
+      const [schedule, lastFinished, lastSucceeded, active] = await Promise.all([
+        describeSchedule(deps, tenant.id),
         deps.runs.lastFinished(tenant.id),
         deps.runs.lastSucceeded(tenant.id),
         deps.runs.active(tenant.id),
       ]);
+      const scheduleState = schedule?.state;
       const status = tenantStatus({
         schedule: tenant.sync.schedule,
         scheduleState,
+        enabledSince: schedule?.changedAt,
         lastFinished,
         lastSucceeded,
         active,
@@ -67,4 +70,14 @@ export function tenantRoutes(deps: ApiDependencies): Hono<ApiEnv> {
       // 503 unless healthy, so a plain uptime check alerts without reading the body.
       return c.body(body, healthy ? 200 : 503, { "content-type": "application/json" });
     });
+}
+
+/** The schedule's state and, where the scheduler says, when it last changed (a resume). */
+async function describeSchedule(
+  deps: ApiDependencies,
+  tenantId: string,
+): Promise<{ state: ScheduleState; changedAt?: Date } | undefined> {
+  if (deps.schedules.describe) return deps.schedules.describe(tenantId);
+  const state = await deps.schedules.getState(tenantId);
+  return state ? { state } : undefined;
 }

@@ -50,6 +50,8 @@ interface Entry {
   tenantId: string;
   expression: string;
   state: ScheduleState;
+  /** When its state last changed (a pause, a resume), as EventBridge's LastModificationDate. */
+  changedAt?: Date;
   next?: Date;
   cancel?: () => void;
 }
@@ -91,6 +93,12 @@ export class LocalScheduler implements ScheduleControl {
     return this.entries.get(tenantId)?.state;
   }
 
+  async describe(tenantId: string): Promise<{ state: ScheduleState; changedAt?: Date } | undefined> {
+    const entry = this.entries.get(tenantId);
+    if (!entry) return undefined;
+    return { state: entry.state, ...(entry.changedAt ? { changedAt: entry.changedAt } : {}) };
+  }
+
   async setState(tenantId: string, state: ScheduleState): Promise<void> {
     const entry = this.entries.get(tenantId);
     if (!entry) {
@@ -99,6 +107,7 @@ export class LocalScheduler implements ScheduleControl {
       );
     }
     entry.state = state;
+    entry.changedAt = this.clock.now();
     this.options.log.info("local scheduler: schedule state changed", { tenantId, state });
   }
 
