@@ -48,7 +48,7 @@ import { clientsFor } from "../wiring/compose.js";
 import { credentialsOf, localWebhook } from "../wiring/local-credentials.js";
 import { dynamoDir, sandboxDir } from "../wiring/local-state.js";
 import { openStore, type Store } from "../wiring/local-store.js";
-import { roleScope } from "../wiring/role-scope.js";
+import { roleScope, scopeNotifyToRole } from "../wiring/role-scope.js";
 import {
   type SandboxMode,
   startTenantSandboxes,
@@ -202,19 +202,32 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await sweep();
 
     let apiUrl: string | undefined;
-    const real = createWorkerHandlers((worker) => asRole(worker, workerDeps), {
-      tenants: workerDeps.tenants,
-      secrets: webhooks,
-      marks: new DynamoNotificationMarks(store.doc, store.names.runs),
-      email: loggedEmail(log),
-      webhook: fetchWebhook(),
-      apiUrl: () => apiUrl,
-      log,
-      metrics: workerDeps.metrics,
-      redelivery: workerDeps.redelivery,
-      retryBaseSeconds: workerDeps.retryBaseSeconds,
-      now: workerDeps.now,
-    });
+    const real = createWorkerHandlers(
+      (worker) => asRole(worker, workerDeps),
+      scopeNotifyToRole(
+        {
+          tenants: workerDeps.tenants,
+          secrets: webhooks,
+          marks: new DynamoNotificationMarks(store.doc, store.names.runs),
+          email: loggedEmail(log),
+          webhook: fetchWebhook(),
+          apiUrl: () => apiUrl,
+          log,
+          metrics: workerDeps.metrics,
+          redelivery: workerDeps.redelivery,
+          retryBaseSeconds: workerDeps.retryBaseSeconds,
+          now: workerDeps.now,
+        },
+        {
+          onDenied: (error) =>
+            log.error("refused: the function's role does not grant this", {
+              function: error.fn,
+              action: error.action,
+              resource: error.resource,
+            }),
+        },
+      ),
+    );
     const wrap = options.wrapHandlers ?? ((_worker: WorkerName, handler: QueueHandler) => handler);
     const handlers = {} as Record<WorkerName, QueueHandler>;
     for (const worker of Object.keys(real) as WorkerName[]) handlers[worker] = wrap(worker, real[worker]);

@@ -5,6 +5,7 @@ import { type FunctionName, SECRETS_READ, type SecretKind } from "../core/domain
 import type { Tenant } from "../core/domain/tenant.js";
 import type { Log } from "../core/observability/logger.js";
 import type { RunDependencies, WorkerDependencies } from "../core/ports/dependencies.js";
+import type { NotificationMarks, NotifyDependencies } from "../core/ports/notifier.js";
 import type {
   AuditTrail,
   LeaseStore,
@@ -216,6 +217,58 @@ export function scopeToRole<D extends ScopableDependencies>(
   return scoped;
 }
 
+const MARKS: Record<keyof NotificationMarks, string> = {
+  claim: "dynamodb:PutItem",
+  markDelivered: "dynamodb:PutItem",
+  release: "dynamodb:PutItem",
+};
+
+/** The notify worker's dependencies as its role sees them (as `scopeToRole` for the others). */
+export function scopeNotifyToRole(
+  deps: NotifyDependencies,
+  options: RoleScopeOptions = {},
+): NotifyDependencies {
+  const fn: FunctionName = "notify";
+  const access = FUNCTION_ACCESS[fn];
+  const deny = (action: string, resource: string): never => {
+    const error = new AccessDeniedError(fn, action, resource);
+    options.onDenied?.(error);
+    throw error;
+  };
+  const tableAllows = (kind: TableKind, action: string) => {
+    const level = access.tables[kind];
+    return level !== undefined && TABLE_ACTIONS[level].includes(action);
+  };
+  return {
+    ...deps,
+    tenants: guarded(deps.tenants, TENANTS, (action) => {
+      if (!tableAllows("tenants", action)) deny(action, "table tenants");
+    }),
+    marks: guarded(deps.marks, MARKS, (action) => {
+      if (!tableAllows("runs", action)) deny(action, "table runs");
+    }),
+    secrets: {
+      webhookOf: (tenant) => {
+        if (!SECRETS_READ[fn].includes("notify"))
+          deny("secretsmanager:GetSecretValue", secretOf(tenant, "notify"));
+        return deps.secrets.webhookOf(tenant);
+      },
+    },
+    email: {
+      send: (tenantId, subject, text) => {
+        if (!access.notifyTopics) deny("sns:Publish", `topic of tenant ${tenantId}`);
+        return deps.email.send(tenantId, subject, text);
+      },
+    },
+    redelivery: {
+      retryLater: (queueArn, receiptHandle, delaySeconds) => {
+        if (!consumes(fn, access, queueArn)) deny("sqs:ChangeMessageVisibility", `queue ${queueArn}`);
+        return deps.redelivery.retryLater(queueArn, receiptHandle, delaySeconds);
+      },
+    },
+  };
+}
+
 /** `scopeToRole` for the local stack: each refusal is also logged, naming what the role lacks. */
 export function roleScope(log: Log) {
   const onDenied = (error: AccessDeniedError) =>
@@ -265,7 +318,7 @@ function consumes(fn: FunctionName, access: FunctionAccess, queueArn: string): b
 type Deny = (action: string, resource: string) => never;
 
 const secretOf = (tenant: Tenant, kind: SecretKind) =>
-  `secret ${secretName(tenant.id, kind === "siesa" ? "siesa" : tenant.product.type)}`;
+  `secret ${secretName(tenant.id, kind === "product" ? tenant.product.type : kind)}`;
 
 /** Credentials the role does not read: any field read is refused (as runtime/edges/aws/secrets.ts does). */
 function unread(tenant: Tenant, kind: SecretKind, deny: Deny): Record<string, string> {

@@ -2,10 +2,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { FUNCTION_ACCESS, TABLE_ACTIONS } from "../../infra/access.js";
 import { runInProcess } from "../../runtime/cli/in-process.js";
 import type { FunctionName } from "../../runtime/core/domain/secret-access.js";
+import type { NotifyDependencies } from "../../runtime/core/ports/notifier.js";
 import { FULL_RANGE } from "../../runtime/core/ports/siesa.js";
 import { withSandboxUrls } from "../../runtime/edges/local/tenants.js";
 import { memoryPipelineStore } from "../../runtime/edges/store/memory.js";
-import { AccessDeniedError } from "../../runtime/wiring/role-scope.js";
+import { AccessDeniedError, scopeNotifyToRole } from "../../runtime/wiring/role-scope.js";
 import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
 import { stepWorld } from "../pipeline/step-world.js";
 import { recordingLog } from "../support/log.js";
@@ -189,5 +190,47 @@ describe("npm run sync, each function over its role", () => {
     // assess
     expect(summary).toMatchObject({ status: "succeeded", counts: { updated: 1, deactivated: 1 } });
     expect(log.entries.filter((e) => e.message.startsWith("refused"))).toEqual([]);
+  });
+});
+
+describe("the notify worker's world, scoped to its role", () => {
+  it("claims and marks deliveries and reads webhook secrets, and nothing it was not granted", async () => {
+    // prepare: notify's dependencies as the local stack hands them, its grants as infra/access.ts says
+    const tenant = aTenant();
+    const calls: string[] = [];
+    const record = (what: string) => async () => void calls.push(what);
+    const deps = {
+      tenants: { get: async () => tenant, list: async () => [tenant] },
+      secrets: { webhookOf: async () => ({ url: "https://hooks.example.com/x", signingSecret: "s" }) },
+      marks: {
+        claim: async () => "claimed" as const,
+        markDelivered: record("markDelivered"),
+        release: record("release"),
+      },
+      email: { send: record("email") },
+      webhook: { post: async () => ({ status: 200 }) },
+      apiUrl: () => undefined,
+      log: recordingLog(),
+      metrics: { count: () => {} },
+      redelivery: { retryLater: record("retryLater") },
+      retryBaseSeconds: 1,
+      now: () => new Date(),
+    } as unknown as NotifyDependencies;
+    const granted = scopeNotifyToRole(deps);
+    const runs = FUNCTION_ACCESS.notify.tables.runs;
+
+    // act: what notify does, then the same with the runs table taken from its role
+    await granted.marks.markDelivered(tenant.id, "e#failed", "webhook");
+    await granted.secrets.webhookOf(tenant);
+    await granted.email.send(tenant.id, "subject", "text");
+    delete FUNCTION_ACCESS.notify.tables.runs;
+    const refused = await refusal(() => scopeNotifyToRole(deps).marks.claim(tenant.id, "e", "email", 0, 1));
+    FUNCTION_ACCESS.notify.tables.runs = runs;
+
+    // assess
+    expect(calls).toEqual(["markDelivered", "email"]);
+    expect(refused?.message).toContain(
+      "function notify is not authorized to perform dynamodb:PutItem on table runs",
+    );
   });
 });
