@@ -79,10 +79,7 @@ export function createApiDependencies(deps: RunDependencies, parts: ApiOnlyParts
   // The schedule's state and, where the scheduler says, when it last changed (status: a tenant just
   // resumed is not late yet), both from one read.
   const scheduleStates = shortCache(
-    async (tenantId) =>
-      parts.schedules.describe
-        ? parts.schedules.describe(tenantId)
-        : ((state) => (state ? { state } : undefined))(await parts.schedules.getState(tenantId)),
+    (tenantId) => parts.schedules.describe(tenantId),
     SCHEDULE_CACHE_MS,
     clock,
   );

@@ -163,20 +163,11 @@ export function scopeToRole<D extends ScopableDependencies>(
     ...(schedules
       ? {
           schedules: {
-            getState: (tenantId: string) => {
+            describe: (tenantId: string) => {
               if (!access.readsSchedules && !access.schedules)
                 deny("scheduler:GetSchedule", `schedule of tenant ${tenantId}`);
-              return schedules.getState(tenantId);
+              return schedules.describe(tenantId);
             },
-            ...(schedules.describe
-              ? {
-                  describe: (tenantId: string) => {
-                    if (!access.readsSchedules && !access.schedules)
-                      deny("scheduler:GetSchedule", `schedule of tenant ${tenantId}`);
-                    return schedules.describe?.(tenantId) ?? Promise.resolve(undefined);
-                  },
-                }
-              : {}),
           },
         }
       : {}),

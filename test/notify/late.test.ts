@@ -30,10 +30,7 @@ async function lateWorld(hoursAgo: number, state: ScheduleState = "ENABLED", cha
   const ctx = {
     ...world.ctx,
     notifier: { notify: async (events: NotificationEvent[]) => void raised.push(...events) },
-    schedules: {
-      getState: async () => state,
-      describe: async () => ({ state, ...(changedAt ? { changedAt } : {}) }),
-    },
+    schedules: { describe: async () => ({ state, ...(changedAt ? { changedAt } : {}) }) },
   };
   return { tenant, raised, world, sweepNow: () => sweep(ctx) };
 }

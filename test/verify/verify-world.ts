@@ -83,7 +83,11 @@ export async function verifyWorld(
   const api = createApiDependencies(
     options.apiWithoutLedger ? { ...world.deps, ledger: noLedger } : world.deps,
     {
-      schedules: { getState: async () => "ENABLED", setState: async () => {} },
+      schedules: {
+        getState: async () => "ENABLED",
+        describe: async () => ({ state: "ENABLED" }),
+        setState: async () => {},
+      },
       tokens: { verify: async () => undefined },
       version: "test",
       probes: {},

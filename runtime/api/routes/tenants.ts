@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { shortCache } from "../../core/domain/short-cache.js";
 import { type ApiDependencies, STATUS_CACHE_MS } from "../../core/ports/api.js";
-import type { ScheduleState } from "../../core/ports/pipeline.js";
 import { tenantStatus } from "../../core/steps/tenant-status.js";
 import { canRead } from "../common/auth.js";
 import type { ApiEnv } from "../common/env.js";
@@ -20,7 +19,7 @@ export function tenantRoutes(deps: ApiDependencies): Hono<ApiEnv> {
       const tenant = await deps.tenants.get(tenantId);
       if (!tenant) throw new ApiError(404, `tenant ${tenantId} does not exist`, { tenantId });
       const [schedule, lastFinished, lastSucceeded, active] = await Promise.all([
-        describeSchedule(deps, tenant.id),
+        deps.schedules.describe(tenant.id),
         deps.runs.lastFinished(tenant.id),
         deps.runs.lastSucceeded(tenant.id),
         deps.runs.active(tenant.id),
@@ -70,14 +69,4 @@ export function tenantRoutes(deps: ApiDependencies): Hono<ApiEnv> {
       // 503 unless healthy, so a plain uptime check alerts without reading the body.
       return c.body(body, healthy ? 200 : 503, { "content-type": "application/json" });
     });
-}
-
-/** The schedule's state and, where the scheduler says, when it last changed (a resume). */
-async function describeSchedule(
-  deps: ApiDependencies,
-  tenantId: string,
-): Promise<{ state: ScheduleState; changedAt?: Date } | undefined> {
-  if (deps.schedules.describe) return deps.schedules.describe(tenantId);
-  const state = await deps.schedules.getState(tenantId);
-  return state ? { state } : undefined;
 }

@@ -38,8 +38,8 @@ export interface RunDependencies extends PipelineStore {
   redelivery: RedeliveryControl;
   /** Where ends of runs and late tenants are raised (absent: nothing is notified, as in `npm run sync`). */
   notifier?: Notifier;
-  /** The sweeper's late check reads whether a tenant's schedule is enabled (settle only). */
-  schedules?: Pick<ScheduleControl, "getState" | "describe">;
+  /** The sweeper's late check reads whether a tenant's schedule is enabled, and since when (settle only). */
+  schedules?: Pick<ScheduleControl, "describe">;
   log: Log;
   metrics: MetricsSink;
   /** Base of the retry backoff of failed messages, in seconds (0 locally in tests: retry at once). */

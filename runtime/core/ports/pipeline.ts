@@ -266,7 +266,7 @@ export interface ScheduleControl {
    * Its state and when the schedule last changed (a resume, a deploy), where the scheduler can tell:
    * a tenant resumed after a pause is not late until its schedule had time to fire.
    */
-  describe?(tenantId: string): Promise<{ state: ScheduleState; changedAt?: Date } | undefined>;
+  describe(tenantId: string): Promise<{ state: ScheduleState; changedAt?: Date } | undefined>;
   setState(tenantId: string, state: ScheduleState): Promise<void>;
   /** When the schedule really fires next, where the scheduler can tell (the local one can; AWS's cannot). */
   nextFire?(tenantId: string): Date | undefined;

@@ -26,9 +26,7 @@ export async function checkLate(
   const { schedules } = ctx;
   if (!ctx.notifier || !schedules || !tenant.notify?.on.includes("late")) return;
   await raiseEvents(ctx, tenant.id, async () => {
-    const schedule = schedules.describe
-      ? await schedules.describe(tenant.id)
-      : { state: await schedules.getState(tenant.id) };
+    const schedule = await schedules.describe(tenant.id);
     if (schedule?.state !== "ENABLED") return [];
     const now = ctx.now();
     const { lastFinished, lastSucceeded } = await lastRuns(ctx, tenant.id);
@@ -39,7 +37,7 @@ export async function checkLate(
       lastSucceeded,
       active: current?.status === "running" ? current : undefined,
       now,
-      enabledSince: "changedAt" in schedule ? schedule.changedAt : undefined,
+      enabledSince: schedule.changedAt,
     });
     const event = late?.missed && lateEvent(tenant.notify, tenant.id, late.missed, late.reason, now);
     return event ? [event] : [];
