@@ -48,7 +48,7 @@ import { clientsFor } from "../wiring/compose.js";
 import { credentialsOf, localWebhook } from "../wiring/local-credentials.js";
 import { dynamoDir, sandboxDir } from "../wiring/local-state.js";
 import { openStore, type Store } from "../wiring/local-store.js";
-import { roleScope, scopeNotifyToRole } from "../wiring/role-scope.js";
+import { loggingDenials, roleScope, scopeNotifyToRole } from "../wiring/role-scope.js";
 import {
   type SandboxMode,
   startTenantSandboxes,
@@ -218,14 +218,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           retryBaseSeconds: workerDeps.retryBaseSeconds,
           now: workerDeps.now,
         },
-        {
-          onDenied: (error) =>
-            log.error("refused: the function's role does not grant this", {
-              function: error.fn,
-              action: error.action,
-              resource: error.resource,
-            }),
-        },
+        loggingDenials(log),
       ),
     );
     const wrap = options.wrapHandlers ?? ((_worker: WorkerName, handler: QueueHandler) => handler);

@@ -96,12 +96,8 @@ export interface RoleScopeOptions {
   onDenied?: (error: AccessDeniedError) => void;
 }
 
-/** `deps` as function `fn`'s role sees it (the API's RunDependencies, or a worker's). */
-export function scopeToRole<D extends ScopableDependencies>(
-  fn: FunctionName,
-  deps: D,
-  options: RoleScopeOptions = {},
-): D {
+/** What function `fn`'s role grants, and how a call it does not grant is refused. */
+function grantsOf(fn: FunctionName, options: RoleScopeOptions) {
   const access = FUNCTION_ACCESS[fn];
   const deny = (action: string, resource: string): never => {
     const error = new AccessDeniedError(fn, action, resource);
@@ -112,6 +108,16 @@ export function scopeToRole<D extends ScopableDependencies>(
     const level = access.tables[kind];
     return level !== undefined && TABLE_ACTIONS[level].includes(action);
   };
+  return { access, deny, tableAllows };
+}
+
+/** `deps` as function `fn`'s role sees it (the API's RunDependencies, or a worker's). */
+export function scopeToRole<D extends ScopableDependencies>(
+  fn: FunctionName,
+  deps: D,
+  options: RoleScopeOptions = {},
+): D {
+  const { access, deny, tableAllows } = grantsOf(fn, options);
   const table =
     <T extends object>(kind: TableKind, actions: Record<keyof T, string>) =>
     (target: T): T =>
@@ -220,16 +226,7 @@ export function scopeNotifyToRole(
   options: RoleScopeOptions = {},
 ): NotifyDependencies {
   const fn: FunctionName = "notify";
-  const access = FUNCTION_ACCESS[fn];
-  const deny = (action: string, resource: string): never => {
-    const error = new AccessDeniedError(fn, action, resource);
-    options.onDenied?.(error);
-    throw error;
-  };
-  const tableAllows = (kind: TableKind, action: string) => {
-    const level = access.tables[kind];
-    return level !== undefined && TABLE_ACTIONS[level].includes(action);
-  };
+  const { access, deny, tableAllows } = grantsOf(fn, options);
   return {
     ...deps,
     tenants: guarded(deps.tenants, TENANTS, (action) => {
@@ -260,16 +257,22 @@ export function scopeNotifyToRole(
   };
 }
 
-/** `scopeToRole` for the local stack: each refusal is also logged, naming what the role lacks. */
+/** The local stack's scoping options: each refusal is also logged, naming what the role lacks. */
+export function loggingDenials(log: Log): RoleScopeOptions {
+  return {
+    onDenied: (error) =>
+      log.error("refused: the function's role does not grant this", {
+        function: error.fn,
+        action: error.action,
+        resource: error.resource,
+      }),
+  };
+}
+
+/** `scopeToRole` for the local stack, refusals logged. */
 export function roleScope(log: Log) {
-  const onDenied = (error: AccessDeniedError) =>
-    log.error("refused: the function's role does not grant this", {
-      function: error.fn,
-      action: error.action,
-      resource: error.resource,
-    });
-  return <D extends ScopableDependencies>(fn: FunctionName, deps: D): D =>
-    scopeToRole(fn, deps, { onDenied });
+  const options = loggingDenials(log);
+  return <D extends ScopableDependencies>(fn: FunctionName, deps: D): D => scopeToRole(fn, deps, options);
 }
 
 /** Calls of `actions`' methods pass `check` first; any other method of the port is refused outright. */
