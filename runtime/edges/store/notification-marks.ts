@@ -51,7 +51,7 @@ export class DynamoNotificationMarks implements NotificationMarks {
     const { Item } = await this.doc.send(
       new GetCommand({ TableName: this.table, Key, ConsistentRead: true }),
     );
-    if (!Item) return "busy"; // released between the two requests: the next delivery takes it
+    if (!Item) return "busy"; // expired (TTL) between the two requests: the next delivery takes it
     return Item.state === "sending" ? "busy" : "delivered";
   }
 
