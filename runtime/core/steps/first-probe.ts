@@ -37,6 +37,6 @@ export async function resumeAfterFirstProbe(
  * history is kept for the retention period (runtime/edges/store/retention.ts): a tenant paused longer
  * than that reads as new, and its first passing --write probe resumes it.
  */
-export async function hasRun(facts: Pick<FirstProbeFacts, "runs">, tenantId: string): Promise<boolean> {
+async function hasRun(facts: Pick<FirstProbeFacts, "runs">, tenantId: string): Promise<boolean> {
   return (await facts.runs.list(tenantId, { limit: 1 })).runs.length > 0;
 }
