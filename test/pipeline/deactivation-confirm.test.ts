@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { KeyRange } from "../../runtime/core/ports/siesa.js";
 import { SiesaUnconfirmedError } from "../../runtime/core/ports/siesa-errors.js";
 import { startRun } from "../../runtime/core/steps/start-run.js";
+import { withMethod } from "../support/override.js";
 import { toEvent } from "./step-queues.js";
 import { deliver, drain, type StepWorld, stepWorld } from "./step-world.js";
 
@@ -338,19 +339,13 @@ describe("the deactivation pass delivered twice at once", () => {
     if (!units.bodies().some(isPass)) throw new Error("the run never asked for its deactivation pass");
     // The copy whose decision is applied first dies right after (its Lambda ends there).
     let died = false;
-    const progress = new Proxy(world.store.progress, {
-      get(object, key) {
-        const value = Reflect.get(object, key);
-        if (key !== "apply") return typeof value === "function" ? value.bind(object) : value;
-        return async (...args: Parameters<typeof object.apply>) => {
-          const totals = await object.apply(...args);
-          if (args[2] === "deactivation" && totals && !died) {
-            died = true;
-            return new Promise<never>(() => {});
-          }
-          return totals;
-        };
-      },
+    const progress = withMethod(world.store.progress, "apply", (apply) => async (...args) => {
+      const totals = await apply(...args);
+      if (args[2] === "deactivation" && totals && !died) {
+        died = true;
+        return new Promise<never>(() => {});
+      }
+      return totals;
     });
     const handlers = world.handlersOver({ ...world.deps, progress });
 

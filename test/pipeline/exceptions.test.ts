@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { RecordError } from "../../runtime/core/domain/model.js";
 import { QUEUES, visibilityTimeoutSeconds } from "../../runtime/core/domain/pipeline-config.js";
 import type { LoadChunk } from "../../runtime/core/ports/messages.js";
-import type { ProgressStore, RunState } from "../../runtime/core/ports/pipeline.js";
 import type { RecordMapper } from "../../runtime/core/ports/records.js";
+import { withMethod } from "../support/override.js";
 import { aTenant } from "../tenants/factories.js";
 import {
   deliver,
@@ -118,19 +118,13 @@ describe("a run's exceptions, when a worker dies after counting", () => {
     });
     world.product.failWith = (record) => (Number(record.key) % 2 === 0 ? "rejected" : undefined);
     const died = new Set<string>();
-    const runs = new Proxy(world.store.runs, {
-      get(object, key) {
-        const value = Reflect.get(object, key);
-        if (key !== "addErrors") return typeof value === "function" ? value.bind(object) : value;
-        return async (...args: Parameters<RunState["addErrors"]>) => {
-          const first = args[2][0]?.key ?? "";
-          if (!died.has(first)) {
-            died.add(first);
-            throw new Error("the worker died");
-          }
-          return object.addErrors(...args);
-        };
-      },
+    const runs = withMethod(world.store.runs, "addErrors", (addErrors) => async (...args) => {
+      const first = args[2][0]?.key ?? "";
+      if (!died.has(first)) {
+        died.add(first);
+        throw new Error("the worker died");
+      }
+      return addErrors(...args);
     });
     world.handlers = world.handlersOver({ ...world.deps, runs });
 
@@ -163,19 +157,13 @@ describe("a run's exceptions, when a worker dies before counting", () => {
     let refusals = 1;
     world.product.failWith = (record) => (record.key === "4" && refusals-- > 0 ? "rejected" : undefined);
     const died = new Set<string>();
-    const progress = new Proxy(world.store.progress, {
-      get(object, key) {
-        const value = Reflect.get(object, key);
-        if (key !== "apply") return typeof value === "function" ? value.bind(object) : value;
-        return async (...args: Parameters<ProgressStore["apply"]>) => {
-          const opId = args[2];
-          if (opId.startsWith("load:") && !died.has(opId)) {
-            died.add(opId);
-            throw new Error("the worker died");
-          }
-          return object.apply(...args);
-        };
-      },
+    const progress = withMethod(world.store.progress, "apply", (apply) => async (...args) => {
+      const opId = args[2];
+      if (opId.startsWith("load:") && !died.has(opId)) {
+        died.add(opId);
+        throw new Error("the worker died");
+      }
+      return apply(...args);
     });
     world.handlers = world.handlersOver({ ...world.deps, progress });
 
@@ -205,18 +193,12 @@ describe("a run's exceptions, when a worker dies before counting", () => {
     let refusals = 1;
     world.product.failWith = (record) => (record.key === "4" && refusals-- > 0 ? "rejected" : undefined);
     let died = false;
-    const progress = new Proxy(world.store.progress, {
-      get(object, key) {
-        const value = Reflect.get(object, key);
-        if (key !== "apply") return typeof value === "function" ? value.bind(object) : value;
-        return async (...args: Parameters<ProgressStore["apply"]>) => {
-          if (args[2].startsWith("load:") && !died) {
-            died = true;
-            throw new Error("the Lambda died");
-          }
-          return object.apply(...args);
-        };
-      },
+    const progress = withMethod(world.store.progress, "apply", (apply) => async (...args) => {
+      if (args[2].startsWith("load:") && !died) {
+        died = true;
+        throw new Error("the Lambda died");
+      }
+      return apply(...args);
     });
     const handlers = world.handlersOver({ ...world.deps, progress });
     let dying: SQSRecord | undefined;
@@ -266,19 +248,13 @@ describe("a run's exceptions, when a worker dies before counting", () => {
     const third = world.siesa.items[2];
     if (third) third.item = { ...third.item, name: "" };
     let died = false;
-    const progress = new Proxy(world.store.progress, {
-      get(object, key) {
-        const value = Reflect.get(object, key);
-        if (key !== "apply") return typeof value === "function" ? value.bind(object) : value;
-        return async (...args: Parameters<ProgressStore["apply"]>) => {
-          if (args[2].startsWith("plan:") && !died) {
-            died = true;
-            if (third) third.item = { ...third.item, name: "item 3" };
-            throw new Error("the worker died");
-          }
-          return object.apply(...args);
-        };
-      },
+    const progress = withMethod(world.store.progress, "apply", (apply) => async (...args) => {
+      if (args[2].startsWith("plan:") && !died) {
+        died = true;
+        if (third) third.item = { ...third.item, name: "item 3" };
+        throw new Error("the worker died");
+      }
+      return apply(...args);
     });
     world.handlers = world.handlersOver({ ...world.deps, progress });
 
