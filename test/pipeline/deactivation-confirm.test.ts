@@ -4,7 +4,7 @@ import { SiesaUnconfirmedError } from "../../runtime/core/ports/siesa-errors.js"
 import { startRun } from "../../runtime/core/steps/start-run.js";
 import { withMethod } from "../support/override.js";
 import { toEvent } from "./step-queues.js";
-import { deliver, drain, type StepWorld, stepWorld } from "./step-world.js";
+import { deliver, drain, type StepWorld, stepWorld, untilDeactivationPass } from "./step-world.js";
 
 // The deactivation pass asks Siesa again, by id, for what a complete extraction did not return, and
 // deactivates only what is still absent: Siesa answers "no records" for transient and filter problems
@@ -236,13 +236,7 @@ describe("the deactivation pass under redelivery and death", () => {
       );
     world.clock.advance(60 * 60_000);
     await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
-    const isPass = (body: string) => JSON.parse(body).pass === "deactivation";
-    for (let round = 0; round < 100; round++) {
-      if (world.queues.queues.units.queue.bodies().some(isPass)) break;
-      await deliver(world, "syncRequests");
-      await deliver(world, "units");
-      await deliver(world, "loads");
-    }
+    await untilDeactivationPass(world);
     const runId = (await world.store.runs.list(world.tenant.id)).runs[0]?.runId as string;
     return { world, runId };
   }
@@ -331,12 +325,8 @@ describe("the deactivation pass delivered twice at once", () => {
     world.siesa.items.splice(-2);
     world.clock.advance(60 * 60_000);
     await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
+    await untilDeactivationPass(world);
     const units = world.queues.queues.units.queue;
-    const isPass = (body: string) => (JSON.parse(body) as { pass?: string }).pass === "deactivation";
-    for (let round = 0; round < 100 && !units.bodies().some(isPass); round++) {
-      for (const queue of ["syncRequests", "units", "loads"] as const) await deliver(world, queue);
-    }
-    if (!units.bodies().some(isPass)) throw new Error("the run never asked for its deactivation pass");
     // The copy whose decision is applied first dies right after (its Lambda ends there).
     let died = false;
     const progress = withMethod(world.store.progress, "apply", (apply) => async (...args) => {

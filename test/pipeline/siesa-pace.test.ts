@@ -5,7 +5,6 @@ import type { KeyRange } from "../../runtime/core/ports/siesa.js";
 import type { TenantClients } from "../../runtime/core/ports/tenant-clients.js";
 import { giveUpReason } from "../../runtime/core/steps/run-end.js";
 import {
-  deliver,
   drain,
   FakeSiesa,
   receiveEvent,
@@ -13,6 +12,7 @@ import {
   startScheduledRun,
   stepWorld,
   T0,
+  untilDeactivationPass,
 } from "./step-world.js";
 
 // Workers of one tenant share what one learnt of Siesa's rate limit through the run they work for:
@@ -165,11 +165,7 @@ describe("the deactivation pass under a recorded pause", () => {
     await drain(world);
     world.siesa.items.splice(-1);
     const runId = await startScheduledRun(world);
-    const units = world.queues.queues.units.queue;
-    const isPass = (body: string) => (JSON.parse(body) as { pass?: string }).pass === "deactivation";
-    for (let round = 0; round < 100 && !units.bodies().some(isPass); round++) {
-      for (const queue of ["units", "loads"] as const) await deliver(world, queue);
-    }
+    await untilDeactivationPass(world);
     const until = world.clock.now + 30_000;
     await world.store.runs.pauseSiesa(world.tenant.id, runId, until);
     const [container] = containers(world, 1);

@@ -364,3 +364,13 @@ export async function startScheduledRun(world: StepWorld): Promise<string> {
   if (!run) throw new Error("dispatch created no run (skipped: an earlier run still holds the lease?)");
   return run.runId;
 }
+
+/** Delivers a run's messages until its deactivation pass waits on the units queue (not delivered). */
+export async function untilDeactivationPass(world: StepWorld): Promise<void> {
+  const units = world.queues.queues.units.queue;
+  const waiting = () =>
+    units.bodies().some((body) => (JSON.parse(body) as { pass?: string }).pass === "deactivation");
+  for (let round = 0; round < 100 && !waiting(); round++)
+    for (const queue of ["syncRequests", "units", "loads"] as const) await deliver(world, queue);
+  if (!waiting()) throw new Error("the run never asked for its deactivation pass");
+}
