@@ -73,12 +73,12 @@ export class FakeSiesa {
   }
 
   /** As strict as SiesaClient.stillAbsent: without a record read to witness the answer, it refuses. */
-  async stillAbsent(absent: readonly number[], seen: readonly number[]): Promise<number[]> {
+  async stillAbsent(absent: readonly string[], seen: readonly string[]): Promise<string[]> {
     if (seen.length === 0) throw new SiesaUnconfirmedError("no record read to witness a confirming read");
-    this.confirmed.push([...absent]);
-    this.onConfirm(absent);
-    const present = new Set(this.items.map((r) => Number(r.key)));
-    return absent.filter((id) => !present.has(id));
+    this.confirmed.push(absent.map(Number));
+    this.onConfirm(absent.map(Number));
+    const present = new Set(this.items.map((r) => r.key));
+    return absent.filter((key) => !present.has(key));
   }
 }
 

@@ -20,6 +20,9 @@ async function siesaWithDeleted(goneCount: number, options: { pageSize?: number 
   return { ...started, ids, gone, seen, client };
 }
 
+/** Record keys as the engine holds them: f120_id in decimal. */
+const keys = (ids: readonly number[]) => ids.map(String);
+
 describe("SiesaClient.stillAbsent", () => {
   it("returns the ids Siesa no longer has, and not those a glitch had hidden from the extraction", async () => {
     // prepare: 5 items deleted; 4 more the extraction missed (they are still in Siesa)
@@ -28,7 +31,7 @@ describe("SiesaClient.stillAbsent", () => {
     const read = seen.filter((id) => !hidden.includes(id));
 
     // act
-    const absent = await client.stillAbsent([...gone, ...hidden], read);
+    const absent = (await client.stillAbsent(keys([...gone, ...hidden]), keys(read))).map(Number);
 
     // assess
     expect(absent.sort((a, b) => a - b)).toEqual([...gone].sort((a, b) => a - b));
@@ -40,14 +43,14 @@ describe("SiesaClient.stillAbsent", () => {
     sandbox.setOptions({ noRecords: ({ parametros }) => parametros !== undefined });
 
     // act / assess
-    await expect(client.stillAbsent(gone, seen)).rejects.toThrow(SiesaUnconfirmedError);
-    await expect(client.stillAbsent(gone, seen)).rejects.toThrow(/lacked f120_id \d+, which this run read/);
+    await expect(client.stillAbsent(keys(gone), keys(seen))).rejects.toThrow(SiesaUnconfirmedError);
+    await expect(client.stillAbsent(keys(gone), keys(seen))).rejects.toThrow(/lacked f120_id \d+, which this run read/);
   });
 
   it("refuses to confirm anything when the extraction read no record at all (no witness to ask for)", async () => {
     const { gone, client } = await siesaWithDeleted(3);
 
-    await expect(client.stillAbsent(gone, [])).rejects.toThrow(
+    await expect(client.stillAbsent(keys(gone), [])).rejects.toThrow(
       /returned no record of tenant acme-test to witness a confirming read/,
     );
   });
@@ -65,8 +68,8 @@ describe("SiesaClient.stillAbsent", () => {
 
     // act
     const absent = await started.client({ pageSize: 20 }).stillAbsent(
-      gone,
-      ids.filter((id) => !gone.includes(id)),
+      keys(gone),
+      keys(ids.filter((id) => !gone.includes(id))),
     );
 
     // assess: 40 ids, at most 9 per request of 20 rows (absent ids, and the witness)
@@ -89,7 +92,7 @@ describe("SiesaClient.stillAbsent", () => {
     const before = started.sandbox.stats.byDescripcion.API_v2_Items ?? 0;
 
     // act: the pair's range looks like 2 rows, and answers a full page of 10
-    const absent = await started.client({ pageSize: 10 }).stillAbsent(gone, seen);
+    const absent = (await started.client({ pageSize: 10 }).stillAbsent(keys(gone), keys(seen))).map(Number);
 
     // assess: asked once whole, then once per half
     expect(absent.sort((a, b) => a - b)).toEqual(gone);

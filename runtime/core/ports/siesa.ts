@@ -5,7 +5,13 @@ import type { SourceRecord } from "../domain/model.js";
  * split that produced the range so the next split can pick its number of pieces without counting.
  * It only tunes how many queries are made: correctness never depends on it.
  */
-export type KeyRange = { from: number; to: number; expected?: number };
+export type KeyRange = {
+  from: number;
+  to: number;
+  expected?: number;
+  /** The part of the stream the range lies in, when the stream has parts (stock: a warehouse code). */
+  within?: string;
+};
 
 /**
  * f120_id is a SQL int column (docs/integrations/INT-001-siesa.md): this covers every value it can hold. Kept
@@ -48,5 +54,5 @@ export interface SiesaReader {
   /** The complete records of a range or, unless `split: false`, the smaller ranges to extract instead. */
   extractRange(range: KeyRange, options?: { split?: boolean }): Promise<RangeResult>;
   /** Of `absent`, the ids Siesa still lacks when asked again by id, each request naming a witness from `seen`. */
-  stillAbsent(absent: readonly number[], seen: readonly number[]): Promise<number[]>;
+  stillAbsent(absent: readonly string[], seen: readonly string[]): Promise<string[]>;
 }

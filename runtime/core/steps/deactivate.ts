@@ -166,10 +166,8 @@ async function decide(
   const limit = tenant.sync.maxDeactivations ?? defaultDeactivationLimit(active);
   if (missing.size === 0) return { totals: await apply({ found: 0, limit }), concurrency };
 
-  // Asked for again by id: only what Siesa still lacks is deactivated. A key that is no f120_id
-  // cannot be asked for, so it is kept (the mapping rejects such records: the ledger has none).
-  const ids = (keys: Iterable<string>) => [...keys].filter((k) => /^-?\d+$/.test(k)).map(Number);
-  const seen = ids(extracted);
+  // Asked for again by key: only what Siesa still lacks is deactivated.
+  const seen = [...extracted];
   let gone: string[];
   let unconfirmed = false;
   if (seen.length === 0) {
@@ -181,7 +179,7 @@ async function decide(
     try {
       // A pause of the tenant's Siesa calls the units' workers recorded on the run holds here too.
       if (run.siesaPausedUntil !== undefined) clients.siesa.pace?.pauseUntil(run.siesaPausedUntil);
-      gone = (await clients.siesa.stillAbsent(ids(missing.keys()), seen)).map(String);
+      gone = await clients.siesa.stillAbsent([...missing.keys()], seen);
     } catch (error) {
       reportApiError(ctx, tenantId, runId, error);
       if (!delivery.final && !isRunStopping(error)) throw error; // SQS delivers it again after a backoff

@@ -175,7 +175,14 @@ export class SiesaClient extends SiesaConnection implements SiesaReader {
    * the extraction returned). An answer that lacks a returned id it should hold is not believed:
    * SiesaUnconfirmedError, as when nothing was returned at all (no witness to ask for).
    */
-  async stillAbsent(absent: readonly number[], seen: readonly number[]): Promise<number[]> {
+  async stillAbsent(absent: readonly string[], seen: readonly string[]): Promise<string[]> {
+    // A key that is no f120_id cannot be asked for, so it is kept (the mapping rejects such records:
+    // the ledger has none).
+    const ids = (keys: readonly string[]) => keys.filter((k) => /^-?\d+$/.test(k)).map(Number);
+    return (await this.#stillAbsentIds(ids(absent), ids(seen))).map(String);
+  }
+
+  async #stillAbsentIds(absent: readonly number[], seen: readonly number[]): Promise<number[]> {
     const sorted = (ids: readonly number[]) => [...new Set(ids)].sort((a, b) => a - b);
     const known = sorted(seen);
     // Each answer must fit one short page: its absent ids, the returned ids among them, the witness.

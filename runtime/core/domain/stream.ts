@@ -1,0 +1,39 @@
+/**
+ * A tenant syncs streams of Siesa records: the catalogue (items and barcodes, into the product's
+ * SKUs), its warehouses (into the product's locations) and expected stock per item and warehouse
+ * (kept here as a snapshot: no product publishes a stock API yet). Every stream runs through the
+ * same engine (units, loads, the deactivation pass, the end of the run); what differs is declared
+ * here and in the stream's module (runtime/core/streams/).
+ */
+
+export const STREAMS = ["catalogue", "warehouses", "stock"] as const;
+export type StreamName = (typeof STREAMS)[number];
+
+/** Runs, messages and schedules that name no stream are the catalogue's (as before streams). */
+export const DEFAULT_STREAM: StreamName = "catalogue";
+
+export const isStreamName = (value: unknown): value is StreamName =>
+  typeof value === "string" && (STREAMS as readonly string[]).includes(value);
+
+/** The stream a run or message belongs to. */
+export const streamOf = (holder: { stream?: StreamName }): StreamName => holder.stream ?? DEFAULT_STREAM;
+
+/**
+ * What a stream's lease, ledger and schedule are keyed by. The catalogue keeps the bare tenant id,
+ * so the ledgers and leases deployed before streams stay where they are; tenant ids never hold `#`.
+ */
+export const streamScope = (tenantId: string, stream: StreamName): string =>
+  stream === DEFAULT_STREAM ? tenantId : `${tenantId}#${stream}`;
+
+/** The tenant and stream of a scope `streamScope` made. */
+export function parseScope(scope: string): { tenantId: string; stream: StreamName } {
+  const at = scope.indexOf("#");
+  if (at < 0) return { tenantId: scope, stream: DEFAULT_STREAM };
+  const stream = scope.slice(at + 1);
+  if (!isStreamName(stream)) throw new Error(`scope ${JSON.stringify(scope)} names no stream`);
+  return { tenantId: scope.slice(0, at), stream };
+}
+
+/** The `stream` field of a run, message or request: absent for the catalogue. */
+export const streamField = (stream: StreamName): { stream?: StreamName } =>
+  stream === DEFAULT_STREAM ? {} : { stream };
