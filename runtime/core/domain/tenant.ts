@@ -52,6 +52,11 @@ export interface Tenant {
   /** Name of a mapping in mappings/ (e.g. "kong"). */
   mapping: string;
   /**
+   * The streams the tenant syncs beside its catalogue (whose schedule is `sync.schedule`), each on
+   * its own schedule. Absent: the catalogue only.
+   */
+  streams?: StreamSettings;
+  /**
    * Other tenants this one shares its client account, Siesa company or product customer with, each
    * with why (reviewed in the pull request): without it, tenants:check refuses the overlap.
    */
@@ -62,6 +67,34 @@ export interface Tenant {
    */
   notify?: NotifySettings;
 }
+
+/** What a tenant file says of its warehouse and stock streams (docs/streams.md). */
+export interface StreamSettings {
+  /** Each active warehouse of the ERP company becomes a location in the product. */
+  warehouses?: {
+    schedule: string;
+    location: {
+      /** The location type's code in the product (Kong `type_external_id`, e.g. `E1` WAREHOUSE). */
+      type: string;
+      /** The external id of the location the warehouses hang under (e.g. the client's store); null: none. */
+      parent: string | null;
+      /** Kong `zone_type`, when the client uses one. */
+      zoneType?: string;
+    };
+  };
+  /** Expected stock per item, warehouse and installation, read completely each run. */
+  stock?: {
+    schedule: string;
+    /** The warehouse codes that count (trimmed `f150_id`); absent: every active warehouse of the company. */
+    warehouses?: string[];
+    /** What is taken from on hand to get the expected quantity; default both (`["committed", "pos"]`). */
+    subtract: StockDeduction[];
+  };
+}
+
+/** Quantities a stock rule may take from on hand: committed to orders, sold at the POS and not posted. */
+export const STOCK_DEDUCTIONS = ["committed", "pos"] as const;
+export type StockDeduction = (typeof STOCK_DEDUCTIONS)[number];
 
 export const ENVIRONMENTS = ["staging", "production", "local"] as const;
 export type TenantEnvironment = (typeof ENVIRONMENTS)[number];
@@ -175,6 +208,32 @@ const TenantObject = v.strictObject({
     ),
   }),
   mapping: v.pipe(v.string(), v.nonEmpty("must name a mapping in mappings/")),
+  streams: v.optional(
+    v.strictObject({
+      warehouses: v.optional(
+        v.strictObject({
+          schedule,
+          location: v.strictObject({
+            type: v.pipe(v.string(), v.nonEmpty("must name the product's location type, e.g. E1")),
+            parent: v.nullable(v.pipe(v.string(), v.nonEmpty("must be a location's external id, or null"))),
+            zoneType: v.optional(v.pipe(v.string(), v.nonEmpty("must be a zone type, or be left out"))),
+          }),
+        }),
+      ),
+      stock: v.optional(
+        v.strictObject({
+          schedule,
+          warehouses: v.optional(
+            v.pipe(
+              v.array(v.pipe(v.string(), v.trim(), v.nonEmpty("must be a warehouse code (f150_id)"))),
+              v.nonEmpty("must list at least one warehouse code, or be left out (every active warehouse)"),
+            ),
+          ),
+          subtract: v.optional(v.array(v.picklist(STOCK_DEDUCTIONS)), () => [...STOCK_DEDUCTIONS]),
+        }),
+      ),
+    }),
+  ),
   sharedWith: v.optional(
     v.record(
       v.string(),

@@ -1,0 +1,109 @@
+import type { ProductRecord, SiesaRow, SourceRecord } from "../domain/model.js";
+import type { StockDeduction, Tenant } from "../domain/tenant.js";
+import type { RecordMapper } from "../ports/records.js";
+
+/**
+ * Expected stock of one item in one warehouse and installation, as the last complete stock run read
+ * it: what a count on the shelves is compared with.
+ */
+export interface ExpectedStock {
+  /** The item's `f120_id`, the catalogue's identity for it. */
+  item: number;
+  /** Its reference (`f120_referencia`) when the rows carry it; references are renamed, ids are not. */
+  reference: string | null;
+  warehouse: string;
+  installation: string;
+  onHand: number;
+  committed: number;
+  pos: number;
+  /** On hand less what the tenant's rule takes from it (default: committed and unposted POS). */
+  expected: number;
+}
+
+/** The columns of a stock row the stream reads (docs/integrations/stock-and-locations.md). */
+export const STOCK_COLUMNS = {
+  item: "f120_id",
+  reference: "f120_referencia",
+  warehouse: "f150_id",
+  installation: "f400_id_instalacion",
+  onHand: "f400_cant_existencia_1",
+  committed: "f400_cant_comprometida_1",
+  pos: "f400_cant_pos_1",
+} as const;
+
+/**
+ * A stock record's key: warehouse, item and installation (`NB1|1042|001`). The warehouse comes first
+ * so that one location's rows are one span of the stream's ledger.
+ */
+export const stockKey = (warehouse: string, item: number, installation: string): string =>
+  `${warehouse}|${item}|${installation}`;
+
+/** The row of a stock record's key; undefined for a key that is not one. */
+export function parseStockKey(key: string): { warehouse: string; item: number; installation: string } | undefined {
+  const [warehouse, item, installation, ...rest] = key.split("|");
+  if (warehouse === undefined || item === undefined || installation === undefined || rest.length > 0)
+    return undefined;
+  const id = Number(item);
+  return Number.isSafeInteger(id) ? { warehouse, item: id, installation } : undefined;
+}
+
+/** Siesa's quantities carry four decimals: sums are rounded there, so 0.1 + 0.2 stays 0.3. */
+const round = (n: number) => Math.round(n * 10_000) / 10_000;
+
+function quantity(row: SiesaRow, column: string, problems: Record<string, string>): number {
+  const value = row[column];
+  const n = typeof value === "number" ? value : typeof value === "string" && value !== "" ? Number(value) : Number.NaN;
+  if (!Number.isFinite(n)) problems[column] = `must be a number (got ${JSON.stringify(value ?? null)})`;
+  return n;
+}
+
+/** The expected quantity by the tenant's rule. */
+export function expectedOf(
+  q: Pick<ExpectedStock, "onHand" | "committed" | "pos">,
+  subtract: readonly StockDeduction[],
+): number {
+  let expected = q.onHand;
+  if (subtract.includes("committed")) expected -= q.committed;
+  if (subtract.includes("pos")) expected -= q.pos;
+  return round(expected);
+}
+
+/**
+ * The stock stream's mapping: a stock row to the expected stock the snapshot keeps. A row whose
+ * quantities are not numbers is rejected naming the column; nothing is guessed as zero.
+ */
+export function stockMapper(tenant: Tenant): RecordMapper {
+  const subtract = tenant.streams?.stock?.subtract ?? ["committed", "pos"];
+  return {
+    // A row no complete read returns any more has no expected stock: the snapshot drops it.
+    inactive: { active: false },
+    map(source: SourceRecord) {
+      const row = source.item;
+      const problems: Record<string, string> = {};
+      const parsed = parseStockKey(source.key);
+      if (!parsed) problems[STOCK_COLUMNS.item] = `the row's key ${JSON.stringify(source.key)} names no item`;
+      const onHand = quantity(row, STOCK_COLUMNS.onHand, problems);
+      const committed = quantity(row, STOCK_COLUMNS.committed, problems);
+      const pos = quantity(row, STOCK_COLUMNS.pos, problems);
+      if (!parsed || Object.keys(problems).length > 0) {
+        const reason = Object.entries(problems)
+          .map(([field, problem]) => `${field} ${problem}`)
+          .join("; ");
+        return { ok: false, reason, fields: problems };
+      }
+      const reference = row[STOCK_COLUMNS.reference];
+      const stock: ExpectedStock = {
+        item: parsed.item,
+        reference: typeof reference === "string" && reference !== "" ? reference : null,
+        warehouse: parsed.warehouse,
+        installation: parsed.installation,
+        onHand: round(onHand),
+        committed: round(committed),
+        pos: round(pos),
+        expected: expectedOf({ onHand, committed, pos }, subtract),
+      };
+      const record: ProductRecord = { key: source.key, externalId: source.key, payload: { ...stock } };
+      return { ok: true, record };
+    },
+  };
+}

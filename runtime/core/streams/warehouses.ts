@@ -1,0 +1,68 @@
+import type { ProductRecord, SourceRecord } from "../domain/model.js";
+import type { Tenant } from "../domain/tenant.js";
+import type { RecordMapper } from "../ports/records.js";
+
+/** The columns of a warehouse row the stream reads (docs/integrations/stock-and-locations.md). */
+export const WAREHOUSE_COLUMNS = {
+  code: "f150_id",
+  company: "f150_id_cia",
+  description: "f150_descripcion",
+  state: "f150_ind_estado",
+  installation: "f150_id_instalacion",
+} as const;
+
+/**
+ * A warehouse's external id in the product: Kong's location ids are unique across all its customers,
+ * so the code alone (`NB1`) would collide between two clients; the Connekta tenant and ERP company
+ * make it the tenant's own.
+ */
+export const locationExternalId = (tenant: Tenant, code: string): string =>
+  `${tenant.siesa.companyId}-${tenant.siesa.erpCompany}-${code}`;
+
+/**
+ * The warehouses stream's mapping: a warehouse row to a location of the product. A closed warehouse
+ * (`f150_ind_estado` 0) is written inactive; one gone from Siesa is set inactive by the deactivation
+ * pass. Kong's body is the Kong team's loader's; the WMS's is assumed (docs/integrations/).
+ */
+export function warehouseMapper(tenant: Tenant): RecordMapper {
+  const settings = tenant.streams?.warehouses;
+  const kong = tenant.product.type === "kong-rfid";
+  return {
+    inactive: kong ? { is_active: false } : { status: "INACTIVE" },
+    map(source: SourceRecord) {
+      const row = source.item;
+      const code = source.key;
+      const description = String(row[WAREHOUSE_COLUMNS.description] ?? "").trim();
+      if (!settings) return { ok: false, reason: `tenant ${tenant.id} has no streams.warehouses` };
+      if (description === "")
+        return {
+          ok: false,
+          reason: `${WAREHOUSE_COLUMNS.description} is empty: a location needs a name`,
+          fields: { [WAREHOUSE_COLUMNS.description]: "is empty" },
+        };
+      const active = Number(row[WAREHOUSE_COLUMNS.state]) === 1;
+      const externalId = locationExternalId(tenant, code);
+      const payload: Record<string, unknown> = kong
+        ? {
+            external_id: externalId,
+            type_external_id: settings.location.type,
+            customer_ids: [tenant.product.defaults.customer_id],
+            parent_external_id: settings.location.parent,
+            name: description,
+            display_name: `${description} (${code})`,
+            is_active: active,
+            zone_type: settings.location.zoneType ?? null,
+          }
+        : {
+            external_id: externalId,
+            code,
+            name: description,
+            type: settings.location.type,
+            parent_external_id: settings.location.parent,
+            status: active ? "ACTIVE" : "INACTIVE",
+          };
+      const record: ProductRecord = { key: code, externalId, payload };
+      return { ok: true, record };
+    },
+  };
+}
