@@ -37,7 +37,7 @@ import { type Poller, startPoller } from "../edges/local/poller.js";
 import { processLease } from "../edges/local/process-lease.js";
 import { type LocalSqs, startLocalSqs } from "../edges/local/sqs.js";
 import { localTenantDirectory } from "../edges/local/tenants.js";
-import { LedgerSnapshot, type ListableLedger } from "../edges/store/ledger-snapshot.js";
+import { LedgerSnapshot } from "../edges/store/ledger-snapshot.js";
 import { DryRunLedger, memoryPipelineStore } from "../edges/store/memory.js";
 import { clientsFor, connectionsFor } from "../wiring/compose.js";
 import { credentialsOf } from "../wiring/local-credentials.js";
@@ -121,9 +121,7 @@ async function runOn(sqs: LocalSqs, options: InProcessRunOptions): Promise<RunSu
   for (const name of Object.keys(QUEUES) as QueueName[]) urls[name] = sqs.queues[name].url;
   const changes: DryRunChange[] = [];
   // The run's ledger is read once (this process holds the tenant's lease, so it is the only writer).
-  const ledger = isListable(options.store.ledger)
-    ? new LedgerSnapshot(options.store.ledger, tenant.id)
-    : options.store.ledger;
+  const ledger = new LedgerSnapshot(options.store.ledger, tenant.id);
   const store: PipelineStore = options.dryRun
     ? memoryPipelineStore(new DryRunLedger(ledger))
     : { ...options.store, ledger };
@@ -240,9 +238,6 @@ async function pendingOn(sqs: LocalSqs): Promise<number> {
   );
   return counts.reduce((sum, count) => sum + count, 0);
 }
-
-const isListable = (ledger: Ledger): ledger is ListableLedger =>
-  typeof (ledger as Partial<ListableLedger>).all === "function";
 
 /** One quick attempt at each side; throws the first side's error (it names the API and host). */
 async function preflight(tenant: Tenant, credentials: TenantCredentials, log: Log): Promise<void> {

@@ -15,7 +15,7 @@ import type {
   RunState,
   TenantDirectory,
 } from "../core/ports/pipeline.js";
-import type { TenantCredentials } from "../core/ports/tenant-clients.js";
+import type { StreamClients, TenantCredentials } from "../core/ports/tenant-clients.js";
 
 /**
  * One function's world as its role makes it: the dependency bag of the local stack or a test, cut
@@ -89,7 +89,8 @@ const SENDS: Record<keyof PipelineQueues, QueueName> = {
 };
 
 /** The API's RunDependencies, or a worker's (with the tenants' clients). */
-export type ScopableDependencies = RunDependencies & Partial<Pick<WorkerDependencies, "clientsFor">>;
+export type ScopableDependencies = RunDependencies &
+  Partial<Pick<WorkerDependencies, "clientsFor" | "streamClientsFor">>;
 
 /** Options: `onDenied` hears of every refusal (a test fails on one even when a retry swallowed it). */
 export interface RoleScopeOptions {
@@ -197,20 +198,19 @@ export function scopeToRole<D extends ScopableDependencies>(
       },
     },
   };
-  const clientsFor = deps.clientsFor;
-  if (clientsFor) {
-    // A stand-in client (tests) never reads its credentials: calling it is what needs the secret.
-    (scoped as WorkerDependencies).clientsFor = (tenant, credentials, policy) => {
-      const clients = clientsFor(tenant, credentials, policy);
-      return {
-        ...clients,
-        siesa: secrets.includes("siesa") ? clients.siesa : refusing(clients.siesa, tenant, "siesa", deny),
-        product: secrets.includes("product")
-          ? clients.product
-          : refusing(clients.product, tenant, "product", deny),
-      };
-    };
-  }
+  // A stand-in client (tests) never reads its credentials: calling it is what needs the secret.
+  const withSecrets = <C extends StreamClients>(clients: C, tenant: Tenant): C => ({
+    ...clients,
+    siesa: secrets.includes("siesa") ? clients.siesa : refusing(clients.siesa, tenant, "siesa", deny),
+    product: secrets.includes("product") ? clients.product : refusing(clients.product, tenant, "product", deny),
+  });
+  const { clientsFor, streamClientsFor } = deps;
+  if (clientsFor)
+    (scoped as ScopableDependencies).clientsFor = (tenant, credentials, policy) =>
+      withSecrets(clientsFor(tenant, credentials, policy), tenant);
+  if (streamClientsFor)
+    (scoped as ScopableDependencies).streamClientsFor = (tenant, credentials, stream) =>
+      withSecrets(streamClientsFor(tenant, credentials, stream), tenant);
   return scoped;
 }
 

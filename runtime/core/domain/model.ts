@@ -1,6 +1,7 @@
 /**
  * The vocabulary every part of the sync shares. Pure types: no I/O lives here.
  */
+import type { StreamName } from "./stream.js";
 import type { VerifyRunReport } from "./verify-report.js";
 
 export type ProductType = "kong-rfid" | "wms";
@@ -56,9 +57,9 @@ export type ProgressDelta = Partial<Progress>;
 export type SiesaRow = Record<string, string | number | boolean | null>;
 
 /**
- * One unique record extracted from Siesa: the item row plus its barcode rows.
- * `key` is the record's identity for de-duplication and the ledger: the item's `f120_id`
- * (stable, numeric, and present even when the rest of the row is malformed).
+ * One unique record extracted from Siesa: for the catalogue, the item row plus its barcode rows, and
+ * `key` the item's `f120_id` (stable, numeric, and present even when the rest of the row is
+ * malformed); for another stream, its row (`item`, no barcodes) and the key its module gives it.
  */
 export interface SourceRecord {
   key: string;
@@ -143,6 +144,8 @@ export interface HeldDeactivations {
 export interface RunRecord {
   runId: string;
   tenantId: string;
+  /** The stream the run syncs; absent for the catalogue (core/domain/stream.ts). */
+  stream?: StreamName;
   trigger: RunTrigger;
   status: RunStatus;
   startedAt: string;
@@ -177,4 +180,15 @@ export interface RunRecord {
   item?: number;
   /** Deactivations found but held, none applied: more than the tenant's limit and not approved. */
   heldDeactivations?: HeldDeactivations;
+  /**
+   * Set when the run ended having read every record of its stream and given each its outcome, with
+   * nothing failed, stopped or held: what it left in the ledger is a complete read (the stock
+   * snapshot serves the last such run).
+   */
+  complete?: true;
+  /**
+   * The stream's last complete run when this one started: a ledger entry this run replaces keeps the
+   * value that run read (LedgerEntry.previous), so the snapshot survives a run that fails midway.
+   */
+  baselineRunId?: string;
 }

@@ -10,7 +10,10 @@ export const STREAMS = ["catalogue", "warehouses", "stock"] as const;
 export type StreamName = (typeof STREAMS)[number];
 
 /** Runs, messages and schedules that name no stream are the catalogue's (as before streams). */
-export const DEFAULT_STREAM: StreamName = "catalogue";
+export const DEFAULT_STREAM = "catalogue" satisfies StreamName;
+
+/** The streams beside the catalogue, each declared in a tenant file's `streams`. */
+export type OtherStream = Exclude<StreamName, typeof DEFAULT_STREAM>;
 
 export const isStreamName = (value: unknown): value is StreamName =>
   typeof value === "string" && (STREAMS as readonly string[]).includes(value);
@@ -37,3 +40,7 @@ export function parseScope(scope: string): { tenantId: string; stream: StreamNam
 /** The `stream` field of a run, message or request: absent for the catalogue. */
 export const streamField = (stream: StreamName): { stream?: StreamName } =>
   stream === DEFAULT_STREAM ? {} : { stream };
+
+/** The scope of a run (its lease and its ledger partition). */
+export const scopeOfRun = (run: { tenantId: string; stream?: StreamName }): string =>
+  streamScope(run.tenantId, streamOf(run));

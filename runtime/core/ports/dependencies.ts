@@ -1,4 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { OtherStream } from "../domain/stream.js";
 import type { Tenant } from "../domain/tenant.js";
 import type { Log } from "../observability/logger.js";
 import type { CallPolicy } from "./call-policy.js";
@@ -14,7 +15,7 @@ import type {
   ScheduleControl,
   TenantDirectory,
 } from "./pipeline.js";
-import type { TenantClients, TenantCredentials } from "./tenant-clients.js";
+import type { StreamClients, TenantClients, TenantCredentials } from "./tenant-clients.js";
 
 export type { MetricsSink };
 
@@ -56,4 +57,10 @@ export interface RunDependencies extends PipelineStore {
 export interface WorkerDependencies extends RunDependencies {
   /** `policy` overrides the wiring's call policy for one kind of run (a verify's is less patient). */
   clientsFor(tenant: Tenant, credentials: TenantCredentials, policy?: Partial<CallPolicy>): TenantClients;
+  /** The reader, mapping and writer of one of the tenant's other streams (warehouses, stock). */
+  streamClientsFor(
+    tenant: Tenant,
+    credentials: TenantCredentials,
+    stream: OtherStream,
+  ): StreamClients;
 }

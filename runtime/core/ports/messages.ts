@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { STREAMS } from "../domain/stream.js";
 
 /**
  * The bodies of the pipeline's SQS messages. Each worker parses its input with these schemas, so a
@@ -14,6 +15,8 @@ export const SyncRequestSchema = v.object({
   trigger: v.picklist(["schedule", "manual", "cli", "retry", "repair", "verify"]),
   /** Set by the API, which creates the run (and takes the lease) before it answers 202. */
   runId: v.optional(RunId),
+  /** The stream to sync (its schedule names it); absent: the catalogue. */
+  stream: v.optional(v.picklist(STREAMS)),
 });
 export type SyncRequest = v.InferOutput<typeof SyncRequestSchema>;
 
@@ -33,7 +36,12 @@ export const ExtractUnitSchema = v.object({
   /** "0" for the whole id space; a split unit's children are "<parent>.<i>". */
   unitId: v.pipe(v.string(), v.regex(/^\d+(\.\d+)*$/, "must be a unit id like 0.3.1")),
   /** `expected` is the splitter's size estimate for the range (it only tunes further splits). */
-  range: v.object({ from: v.number(), to: v.number(), expected: v.optional(v.number()) }),
+  range: v.object({
+    from: v.number(),
+    to: v.number(),
+    expected: v.optional(v.number()),
+    within: v.optional(v.pipe(v.string(), v.minLength(1))),
+  }),
   /**
    * Sent again by a retry of its sender (or by settle): a copy that arrives after FIFO's
    * deduplication window is a first delivery, yet an earlier copy may have planned or split it.

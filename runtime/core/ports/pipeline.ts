@@ -24,6 +24,8 @@ export interface RunEnd {
   verify?: RunRecord["verify"];
   /** Deactivations found but held for an operator's approval. */
   heldDeactivations?: RunRecord["heldDeactivations"];
+  /** Every record read and given its outcome (RunRecord.complete). */
+  complete?: true;
 }
 
 /** One record per run: what the API shows, and the flags the steps coordinate through. */

@@ -53,6 +53,23 @@ export interface LedgerEntry {
   reactivated?: true;
   /** For a product that lists only some fields: the hash of those (`listedHash`), what verify compares. */
   listedHash?: string;
+  /** For a stream whose target is the ledger itself (stock): the record as written. */
+  values?: Record<string, unknown>;
+  /**
+   * For such a stream, while this entry is a later, incomplete run's: the entry as the stream's last
+   * complete run left it (stock-snapshot.ts serves it instead).
+   */
+  previous?: { runId: string; values?: Record<string, unknown>; active?: false };
+}
+
+/**
+ * Which entries `Ledger.all` pages through: keys starting with `prefix`, those after `after` (the
+ * catalogue's ledger takes neither), and a hint of the entries wanted per page.
+ */
+export interface LedgerRange {
+  prefix?: string;
+  after?: string;
+  pageSize?: number;
 }
 
 /** What a ledger write did: the keys it left as they were, because a later run's entry is stored. */
@@ -61,13 +78,20 @@ export interface LedgerPutResult {
 }
 
 export interface Ledger {
-  getMany(tenantId: string, keys: string[]): Promise<Map<string, LedgerEntry>>;
+  /**
+   * A ledger partition is a tenant's stream (`streamScope`: the bare tenant id for the catalogue):
+   * each stream's records have ledger entries of their own.
+   */
+  getMany(partition: string, keys: string[]): Promise<Map<string, LedgerEntry>>;
   /**
    * Stores each entry unless the record's stored entry is a later run's (`mayReplace`): a late
    * delivery of an older run never undoes a newer one. A refusal is not an error: a newer run owns
    * the record. When a key appears twice, the last entry is the one written.
    */
-  putMany(tenantId: string, entries: LedgerEntry[]): Promise<LedgerPutResult>;
-  /** Every entry of the tenant, a page at a time (deactivation and verify read them all). */
-  all(tenantId: string): AsyncIterable<LedgerEntry[]>;
+  putMany(partition: string, entries: LedgerEntry[]): Promise<LedgerPutResult>;
+  /**
+   * Every entry of the partition in key order, a page at a time (deactivation and verify read them
+   * all); `range` narrows it (the stock snapshot of one location).
+   */
+  all(partition: string, range?: LedgerRange): AsyncIterable<LedgerEntry[]>;
 }

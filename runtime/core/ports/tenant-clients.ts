@@ -1,5 +1,5 @@
 import type { ProductClient, ProductCredentials, ProductReader } from "./product.js";
-import type { RecordMapper } from "./records.js";
+import type { ProductWriter, RecordMapper } from "./records.js";
 import type { SiesaCredentials, SiesaReader } from "./siesa.js";
 
 /** A tenant's secrets: what its Siesa and its product accept (runtime/edges/aws/secrets.ts reads them). */
@@ -8,9 +8,19 @@ export interface TenantCredentials {
   product: ProductCredentials;
 }
 
-/** What one tenant's run talks to, built for it by the wiring (runtime/wiring/compose.ts). */
-export interface TenantClients {
+/** What a run of one stream reads from, maps with and writes to (runtime/wiring/compose.ts builds it). */
+export interface StreamClients {
   siesa: SiesaReader;
-  product: ProductClient & ProductReader;
+  product: ProductWriter;
   mapper: RecordMapper;
+  /**
+   * The stream's target is the ledger itself (stock: no product publishes a stock API yet): each
+   * entry keeps the record's values, and the one the last complete run left (LedgerEntry.previous).
+   */
+  keepsValues?: true;
+}
+
+/** What one tenant's catalogue run talks to: its product client also lists (verify). */
+export interface TenantClients extends StreamClients {
+  product: ProductClient & ProductReader;
 }

@@ -64,6 +64,7 @@ async function endRun(ctx: PipelineContext, run: RunRecord, progress: Progress):
     counts,
     ...(reason ? { reason } : {}),
     ...(facts.held ? { heldDeactivations: facts.held } : {}),
+    ...(readEverything(run, progress, facts) ? { complete: true as const } : {}),
     audit: { action: "run finished", detail: { status, counts, reason } },
   });
   if (!won) return false;
@@ -81,6 +82,23 @@ async function endRun(ctx: PipelineContext, run: RunRecord, progress: Progress):
   ctx.metrics.count(METRICS.recordsDeactivated, counts.deactivated, tenant);
   ctx.metrics.count(METRICS.recordsReactivated, counts.reactivated, tenant);
   return true;
+}
+
+/**
+ * Whether the run leaves a complete read in the ledger (RunRecord.complete): every unit read, every
+ * record's outcome reached without failure, its absences decided and applied. Rejected records do
+ * not make it incomplete (the mapping refused what Siesa holds: the next read is no better).
+ */
+function readEverything(run: RunRecord, p: Progress, facts: RunFacts): boolean {
+  return (
+    run.item === undefined &&
+    !facts.stopReason &&
+    !facts.drift &&
+    !facts.held &&
+    !facts.deactivationFailed &&
+    p.failed === 0 &&
+    p.deactivationsFailed === 0
+  );
 }
 
 /** What judges the run besides its counts: why it stopped, drift, deactivations held. */

@@ -1,4 +1,5 @@
 import type { Counts, RunRecord } from "../domain/model.js";
+import { scopeOfRun } from "../domain/stream.js";
 import type { RunDependencies } from "../ports/dependencies.js";
 import type { RunEnd } from "../ports/pipeline.js";
 import { raiseRunEnd, runEndFactsOf } from "./raise-events.js";
@@ -19,7 +20,7 @@ export type Closing = Omit<RunEnd, "finishedAt" | "durationMs"> & {
  */
 export async function closeRun(
   ctx: Pick<RunDependencies, "runs" | "lease" | "audit" | "log" | "now" | "tenants" | "metrics" | "notifier">,
-  run: Pick<RunRecord, "tenantId" | "runId" | "startedAt">,
+  run: Pick<RunRecord, "tenantId" | "runId" | "startedAt" | "stream">,
   closing: Closing,
 ): Promise<boolean> {
   const { tenantId, runId } = run;
@@ -39,7 +40,7 @@ export async function closeRun(
   // leaves the lease to the sweeper, which raises them again (settle.ts; delivered once by id).
   await raiseRunEnd(ctx, runEndFactsOf({ tenantId, runId, ...end }));
   // Conditional on the run id: a lease taken over by the next run stays that run's.
-  await ctx.lease.release(tenantId, runId);
+  await ctx.lease.release(scopeOfRun(run), runId);
   ctx.log.info("run finished", {
     tenantId,
     runId,

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { HELD_KEYS_SHOWN, type Progress, type RunRecord } from "../domain/model.js";
 import { awaitsDeactivationPass } from "../domain/run-status.js";
+import { scopeOfRun, streamOf } from "../domain/stream.js";
 import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
 import type { DeactivationPass, LoadChunk, LoadRecord } from "../ports/messages.js";
 import type { Delivery } from "../ports/pipeline.js";
@@ -56,7 +57,7 @@ export async function deactivationStep(
   if (earlier) {
     // Decided by another delivery (an earlier one, or a copy at the same time), which may have died
     // before sending its chunks: those not counted yet go again (a copy of a chunk is counted once).
-    await sendDecidedChunks(ctx, tenantId, runId, decisionOf(earlier.data));
+    await sendDecidedChunks(ctx, run, decisionOf(earlier.data));
     await afterProgress(ctx, tenantId, runId);
     return;
   }
@@ -139,7 +140,7 @@ async function decide(
       totals: await apply({ skipped: "the extraction was incomplete: nothing is deactivated" }),
       concurrency: 1,
     };
-  const { tenant, clients } = await ctx.tenantClients(tenantId);
+  const { tenant, clients } = await ctx.tenantClients(tenantId, streamOf(run));
   const { concurrency } = tenant.sync;
   const inactive = clients.mapper.inactive;
   if (!inactive)
@@ -155,7 +156,7 @@ async function decide(
   }
   let active = 0;
   const missing = new Map<string, LedgerEntry>();
-  for await (const page of ctx.ledger.all(tenantId)) {
+  for await (const page of ctx.ledger.all(scopeOfRun(run))) {
     for (const entry of page) {
       // Active before this pass: still active, or set inactive by this run (a retried pass).
       if (entry.active === false && entry.runId !== runId) continue;
@@ -235,7 +236,7 @@ async function decide(
     // A copy delivered at the same time decided first; it may die before sending its chunks, and
     // this delivery's success deletes the message it would come back with: send them from here.
     const decision = await ctx.progress.get(tenantId, runId, DEACTIVATION_OP);
-    await sendDecidedChunks(ctx, tenantId, runId, decisionOf(decision?.data));
+    await sendDecidedChunks(ctx, run, decisionOf(decision?.data));
     return { concurrency };
   }
   if (approval)
@@ -307,17 +308,17 @@ async function approvedBy(ctx: PipelineContext, run: RunRecord, keys: readonly s
 /** A redelivered pass re-sends the chunks its decision planned that have not reported, cut as they were. */
 async function sendDecidedChunks(
   ctx: PipelineContext,
-  tenantId: string,
-  runId: string,
+  run: RunRecord,
   decision: DeactivationDecision,
 ): Promise<void> {
+  const { tenantId, runId } = run;
   const { sizes, fingerprint } = decision;
   if (!sizes?.length || !fingerprint) return;
-  const { tenant, clients } = await ctx.tenantClients(tenantId);
+  const { tenant, clients } = await ctx.tenantClients(tenantId, streamOf(run));
   const inactive = clients.mapper.inactive;
   if (!inactive) return;
   const keys = [...(await decidedSet(ctx, tenantId, runId, fingerprint))].sort(compareKeys);
-  const entries = await ctx.ledger.getMany(tenantId, keys);
+  const entries = await ctx.ledger.getMany(scopeOfRun(run), keys);
   const records = keys.map((key) =>
     deactivationRecord(entries.get(key) ?? { key, hash: "", productId: "", runId, updatedAt: "" }, inactive),
   );

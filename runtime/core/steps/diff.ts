@@ -25,7 +25,8 @@ export interface Diff {
  * rejected, what the product already holds is unchanged, the rest must be written (the extract step).
  */
 export async function diffRecords(
-  tenantId: string,
+  /** The stream's ledger partition (`scopeOfRun`). */
+  partition: string,
   sources: readonly SourceRecord[],
   mapper: RecordMapper,
   ledger: Pick<Ledger, "getMany">,
@@ -58,7 +59,7 @@ export async function diffRecords(
     for (const [field, problem] of fields) broken.push(mappingRule(field, problem));
   }
   const known = await ledger.getMany(
-    tenantId,
+    partition,
     mapped.map((m) => m.record.key),
   );
   let unchanged = 0;

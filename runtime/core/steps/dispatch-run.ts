@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { DEFAULT_STREAM, type StreamName } from "../domain/stream.js";
 import type { Tenant } from "../domain/tenant.js";
 import type { SyncRequest } from "../ports/messages.js";
 import { FULL_RANGE } from "../ports/siesa.js";
@@ -11,7 +12,8 @@ export type DispatchOutcome =
   | { kind: "already-finished"; runId: string }
   | { kind: "unknown-run"; runId: string }
   | { kind: "skipped"; activeRunId: string }
-  | { kind: "unknown-tenant" };
+  | { kind: "unknown-tenant" }
+  | { kind: "unknown-stream"; stream: StreamName };
 
 /**
  * A run id derived from the SQS message, so a redelivered request resumes the same run instead of
@@ -41,6 +43,12 @@ export async function dispatchRun(
     ctx.log.error("sync request for an unknown tenant dropped", { tenantId: request.tenantId });
     return { kind: "unknown-tenant" };
   }
+  const stream = request.stream ?? DEFAULT_STREAM;
+  if (stream !== DEFAULT_STREAM && !tenant.streams?.[stream]) {
+    // Nor can it here: a schedule left from a file that has dropped the stream (until `pulumi up`).
+    ctx.log.error("sync request for a stream the tenant does not sync dropped", { tenantId: tenant.id, stream });
+    return { kind: "unknown-stream", stream };
+  }
   const runId = request.runId ?? runIdForMessage(delivery.sentAt, delivery.messageId);
   const run = await ctx.runs.get(tenant.id, runId);
   if (!run && request.runId !== undefined) {
@@ -58,7 +66,8 @@ export async function dispatchRun(
   }
   const opened = await openRun(ctx, tenant, {
     trigger: request.trigger,
-    what: "run",
+    stream,
+    what: stream === DEFAULT_STREAM ? "run" : `${stream} run`,
     runId,
     detail: { trigger: request.trigger },
     send: (id) => sendFirstUnit(ctx, tenant, id),

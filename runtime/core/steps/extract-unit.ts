@@ -1,4 +1,5 @@
 import type { Progress, RecordError, SourceRecord } from "../domain/model.js";
+import { scopeOfRun, streamOf } from "../domain/stream.js";
 import type { Tenant } from "../domain/tenant.js";
 import { ExternalCallError } from "../ports/call-errors.js";
 import type { ExtractUnit } from "../ports/messages.js";
@@ -69,7 +70,7 @@ export async function extractUnit(
   let result: RangeResult;
   let clients: TenantAndClients;
   try {
-    clients = await ctx.tenantClients(tenantId);
+    clients = await ctx.tenantClients(tenantId, streamOf(run));
     try {
       result = await readPaced(ctx, unit, run, clients.clients.siesa, planned ? { split: false } : {});
     } catch (error) {
@@ -97,7 +98,7 @@ export async function extractUnit(
       await ctx.runs.requestStop(tenantId, runId, `${streak} units of Siesa work failed in a row: ${reason}`);
     }
     await endPlan(reason);
-    const where = `f120_id ${unit.range.from}..${unit.range.to}`;
+    const where = `${unit.range.within ? `${unit.range.within}, ` : ""}f120_id ${unit.range.from}..${unit.range.to}`;
     const gaveUp = {
       key: `unit ${unitId} (${where})`,
       outcome: "failed" as const,
@@ -131,13 +132,13 @@ export async function extractUnit(
     const children = totals ? ranges : rangesOf(await ctx.progress.get(tenantId, runId, splitOp(unitId)));
     await sendChildren(ctx, unit, children, { tenant: clients.tenant, resent: again || !totals });
   } else if (planned) {
-    totals = await repeatPlan(ctx, unit, planned, result.records, clients);
+    totals = await repeatPlan(ctx, run, unit, planned, result.records, clients);
   } else {
     // Records this run already wrote count as changed again, so a retry sends the same chunks. A run
     // of one item writes it even if the ledger says the product has it: the operator asked for it.
     const rewrite = run.item !== undefined;
     const diff = await diffRecords(
-      tenantId,
+      scopeOfRun(run),
       result.records,
       clients.clients.mapper,
       ctx.ledger,
@@ -187,7 +188,7 @@ export async function extractUnit(
       } else {
         // A concurrent delivery planned first: its plan stands.
         const plan = await ctx.progress.get(tenantId, runId, planOp(unitId));
-        totals = await repeatPlan(ctx, unit, plan, result.records, clients);
+        totals = await repeatPlan(ctx, run, unit, plan, result.records, clients);
       }
     }
   }
@@ -275,6 +276,7 @@ export const SIZES_ONLY_REASON =
  */
 async function repeatPlan(
   ctx: PipelineContext,
+  run: RunRecord,
   unit: ExtractUnit,
   plan: AppliedOperation | undefined,
   records: readonly SourceRecord[],
@@ -283,7 +285,13 @@ async function repeatPlan(
   const { tenantId, runId, unitId } = unit;
   const planned = plannedChunks(unitId, plan);
   if (planned.every((chunk) => chunk.keys)) {
-    const chunks = await repeatChunks(tenantId, runId, planned, records, clients.mapper, ctx.ledger);
+    const chunks = await repeatChunks(
+      { tenantId, runId, partition: scopeOfRun(run) },
+      planned,
+      records,
+      clients.mapper,
+      ctx.ledger,
+    );
     await ctx.queues.sendLoads(chunks, tenant.sync.concurrency);
   } else {
     await countUnreported(ctx, tenantId, runId, planned, SIZES_ONLY_REASON);

@@ -1,6 +1,7 @@
 import { productRule, type RuleTally, tallyRules } from "../domain/drift.js";
 import { listedHash } from "../domain/hash.js";
-import type { ProgressDelta, RecordError } from "../domain/model.js";
+import type { ProgressDelta, RecordError, RunRecord } from "../domain/model.js";
+import { scopeOfRun, streamOf } from "../domain/stream.js";
 import { WORKERS } from "../domain/pipeline-config.js";
 import { retryAfterOf } from "../ports/call-errors.js";
 import type { LoadChunk, LoadRecord } from "../ports/messages.js";
@@ -36,7 +37,7 @@ export async function loadChunk(
   // A chunk counted already is done, on any delivery: a unit retried after FIFO's deduplication
   // window sends its chunks anew, and the ledger does not show the records a chunk counted failed
   // or rejected, so without this read they would be written again.
-  const earlier = await earlierDeliveries(ctx, chunk);
+  const earlier = await earlierDeliveries(ctx, chunk, scopeOfRun(run));
   if (earlier.counted) {
     await afterProgress(ctx, tenantId, runId);
     return;
@@ -49,9 +50,9 @@ export async function loadChunk(
   // A stopping run writes nothing more; what an earlier delivery wrote keeps its outcome.
   const outcomes = run.stopReason
     ? reachedOutcomes(chunk, earlier.written, `run stopped: ${run.stopReason}`)
-    : await writeAll(ctx, chunk, earlier.written, delivery.deadline);
+    : await writeAll(ctx, run, chunk, earlier.written, delivery.deadline);
 
-  await keepWritten(ctx, chunk, outcomes);
+  await keepWritten(ctx, scopeOfRun(run), outcomes);
 
   // A product that asked to be left alone for a while decides when the chunk comes back.
   const retries = outcomes.filter(
@@ -127,12 +128,14 @@ async function claimChunk(
 export async function earlierDeliveries(
   ctx: PipelineContext,
   chunk: LoadChunk,
+  /** The run's ledger partition (`scopeOfRun`). */
+  partition: string,
 ): Promise<{ counted: boolean; written: Map<string, LedgerEntry> }> {
   const { tenantId, runId, chunkId } = chunk;
   const [marker, written] = await Promise.all([
     ctx.progress.get(tenantId, runId, loadOp(chunkId)),
     ctx.ledger.getMany(
-      tenantId,
+      partition,
       chunk.records.map((r) => r.key),
     ),
   ]);
@@ -140,9 +143,28 @@ export async function earlierDeliveries(
 }
 
 /** Tells the ledger what the product accepted (a chunk's written records). */
-async function keepWritten(ctx: PipelineContext, chunk: LoadChunk, outcomes: RecordOutcome[]) {
+async function keepWritten(ctx: PipelineContext, partition: string, outcomes: RecordOutcome[]) {
   const written = outcomes.flatMap((o) => ("entry" in o && o.entry ? [o.entry] : []));
-  if (written.length > 0) await ctx.ledger.putMany(chunk.tenantId, written);
+  if (written.length > 0) await ctx.ledger.putMany(partition, written);
+}
+
+/**
+ * What an entry a run replaces leaves for the stream's snapshot (StreamClients.keepsValues): the
+ * replaced entry itself when the stream's last complete run (`baseline`) or an earlier one wrote it;
+ * otherwise (an incomplete run after it wrote it) what that entry kept. Run ids sort by time.
+ */
+export function previousOf(
+  stored: LedgerEntry | undefined,
+  baseline: string | undefined,
+): LedgerEntry["previous"] {
+  if (!stored) return undefined;
+  if (baseline !== undefined && stored.runId <= baseline)
+    return {
+      runId: stored.runId,
+      ...(stored.values ? { values: stored.values } : {}),
+      ...(stored.active === false ? { active: false as const } : {}),
+    };
+  return stored.previous;
 }
 
 /**
@@ -262,16 +284,22 @@ export class DeadlineError extends Error {
  */
 export async function writeAll(
   ctx: PipelineContext,
+  run: RunRecord,
   chunk: LoadChunk,
   known: Map<string, LedgerEntry>,
   deadline?: number,
 ): Promise<RecordOutcome[]> {
   const { tenantId, runId } = chunk;
-  const { tenant, clients } = await ctx.tenantClients(tenantId);
+  const { tenant, clients } = await ctx.tenantClients(tenantId, streamOf(run));
   // When the run's lease ends at the earliest: taken when the run started, for the tenant's longest
   // run (taken again by a redelivered request, it only lasts longer).
-  const run = await ctx.recentRun(tenantId, runId);
-  const leaseEnds = run ? runEnd(run, tenant) : Number.POSITIVE_INFINITY;
+  const leaseEnds = runEnd(run, tenant);
+  // A stream whose target is the ledger keeps the values, and those of its last complete run.
+  const kept = (done: LedgerEntry | undefined, values: Record<string, unknown>) => {
+    if (!clients.keepsValues) return {};
+    const previous = previousOf(done, run.baselineRunId);
+    return { values, ...(previous ? { previous } : {}) };
+  };
   let refused: string | undefined;
   let throttled: unknown;
 
@@ -309,6 +337,7 @@ export async function writeAll(
           runId,
           updatedAt: ctx.now().toISOString(),
           active: false,
+          ...kept(done, done?.values ?? {}),
         };
         return { outcome: "deactivated", entry };
       }
@@ -326,6 +355,7 @@ export async function writeAll(
         outcome: result.outcome,
         ...(reactivated ? { reactivated: true as const } : {}),
         ...(clients.mapper.listed ? { listedHash: listedHash(message.payload, clients.mapper.listed) } : {}),
+        ...kept(done, message.payload),
       };
       return { outcome: result.outcome, entry, reactivated };
     } catch (error) {

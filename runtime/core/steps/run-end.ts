@@ -1,5 +1,6 @@
 import type { RunRecord } from "../domain/model.js";
 import { WORKERS, type WorkerName } from "../domain/pipeline-config.js";
+import { streamOf } from "../domain/stream.js";
 import type { Tenant } from "../domain/tenant.js";
 import { ExternalCallError, retryAfterOf } from "../ports/call-errors.js";
 import type { PipelineContext } from "./context.js";
@@ -31,7 +32,7 @@ export async function returnByOf(
   try {
     const run = await ctx.recentRun(tenantId, runId);
     if (run?.status !== "running") return undefined;
-    return returnBy(run, (await ctx.tenantClients(tenantId)).tenant, worker);
+    return returnBy(run, (await ctx.tenantClients(tenantId, streamOf(run))).tenant, worker);
   } catch {
     return undefined;
   }

@@ -1,3 +1,5 @@
+import { DEFAULT_STREAM, type StreamName, scopeOfRun, streamField, streamScope } from "../domain/stream.js";
+import type { Tenant } from "../domain/tenant.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "../ports/messages.js";
 import type { Lease } from "../ports/pipeline.js";
 import { RunAlreadyExistsError } from "../ports/store-errors.js";
@@ -78,7 +80,7 @@ export async function settleChunk(ctx: PipelineContext, chunk: LoadChunk): Promi
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return;
   // Counted by its last delivery, which may have died before it could end the run.
-  const earlier = await earlierDeliveries(ctx, chunk);
+  const earlier = await earlierDeliveries(ctx, chunk, scopeOfRun(run));
   if (earlier.counted) {
     await afterProgress(ctx, tenantId, runId);
     return;
@@ -103,14 +105,24 @@ export async function settleRequest(
   if (await ctx.runs.get(tenantId, runId)) await expireRun(ctx, tenantId, runId, reason);
   else if (request.runId === undefined)
     try {
-      await recordUnstartedRun(ctx, { tenantId, runId, trigger: request.trigger }, reason);
+      await recordUnstartedRun(
+        ctx,
+        { tenantId, runId, trigger: request.trigger, ...streamField(request.stream ?? DEFAULT_STREAM) },
+        reason,
+      );
     } catch (error) {
       // Its last delivery opened the run after all, just now: it ends as any other.
       if (!(error instanceof RunAlreadyExistsError)) throw error;
       await expireRun(ctx, tenantId, runId, reason);
     }
-  await ctx.lease.release(tenantId, runId);
+  await ctx.lease.release(streamScope(tenantId, request.stream ?? DEFAULT_STREAM), runId);
 }
+
+/** The streams a tenant runs, each with a lease of its own. */
+const streamsOf = (tenant: Tenant): StreamName[] => [
+  DEFAULT_STREAM,
+  ...(Object.keys(tenant.streams ?? {}) as StreamName[]),
+];
 
 /**
  * The sweeper, on its own schedule: a run whose lease expired (or, locally, whose process is gone)
@@ -124,27 +136,29 @@ export async function sweep(ctx: PipelineContext): Promise<{ expired: number; fi
   const now = ctx.now();
   const tenants = await ctx.tenants.list();
   const leases = new Map<string, Lease | undefined>();
-  for (const tenant of tenants) {
-    const lease = await ctx.lease.current(tenant.id);
-    leases.set(tenant.id, lease);
-    if (!lease) continue;
-    if (Date.parse(lease.expiresAt) <= now.getTime() || ctx.processLease?.isDead(lease)) {
-      await expireRun(ctx, tenant.id, lease.runId, takeoverReason(lease, now));
-      await ctx.lease.release(tenant.id, lease.runId);
-      expired++;
-      continue;
+  for (const tenant of tenants)
+    for (const stream of streamsOf(tenant)) {
+      const scope = streamScope(tenant.id, stream);
+      const lease = await ctx.lease.current(scope);
+      leases.set(scope, lease);
+      if (!lease) continue;
+      if (Date.parse(lease.expiresAt) <= now.getTime() || ctx.processLease?.isDead(lease)) {
+        await expireRun(ctx, tenant.id, lease.runId, takeoverReason(lease, now));
+        await ctx.lease.release(scope, lease.runId);
+        expired++;
+        continue;
+      }
+      const run = await ctx.runs.get(tenant.id, lease.runId);
+      if (run?.status !== "running") {
+        // Its closing died before giving the lease back, perhaps before telling anyone: its events are
+        // raised again (the notify worker delivers an event id once).
+        if (run) await raiseRunEnd(ctx, runEndFactsOf(run));
+        await ctx.lease.release(scope, lease.runId);
+        continue;
+      }
+      const totals = await ctx.progress.sum(tenant.id, lease.runId);
+      if (await afterProgress(ctx, tenant.id, lease.runId, totals)) finalised++;
     }
-    const run = await ctx.runs.get(tenant.id, lease.runId);
-    if (run?.status !== "running") {
-      // Its closing died before giving the lease back, perhaps before telling anyone: its events are
-      // raised again (the notify worker delivers an event id once).
-      if (run) await raiseRunEnd(ctx, runEndFactsOf(run));
-      await ctx.lease.release(tenant.id, lease.runId);
-      continue;
-    }
-    const totals = await ctx.progress.sum(tenant.id, lease.runId);
-    if (await afterProgress(ctx, tenant.id, lease.runId, totals)) finalised++;
-  }
   // After every tenant's lease work: a slow scheduler or notifications queue delays no expiry.
   for (const tenant of tenants) await checkLate(ctx, tenant, leases.get(tenant.id));
   if (expired + finalised > 0) ctx.log.info("sweep", { expired, finalised });

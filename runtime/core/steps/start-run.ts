@@ -1,5 +1,6 @@
 import { zeroCounts } from "../domain/model.js";
 import { newRunId } from "../domain/run-id.js";
+import { DEFAULT_STREAM, type StreamName, streamField, streamScope } from "../domain/stream.js";
 import type { Tenant } from "../domain/tenant.js";
 import type { RunDependencies } from "../ports/dependencies.js";
 import type { Lease } from "../ports/pipeline.js";
@@ -7,6 +8,7 @@ import type { RunRecord, RunTrigger } from "../ports/records.js";
 import { RunAlreadyExistsError } from "../ports/store-errors.js";
 import { closeRun } from "./close-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
+import { lastCompleteRun } from "./stream-runs.js";
 
 type LeaseResult = { acquired: true } | { acquired: false; holder: Lease };
 
@@ -18,12 +20,15 @@ type LeaseResult = { acquired: true } | { acquired: false; holder: Lease };
 async function takeLease(
   ctx: RunDependencies,
   tenant: Tenant,
+  stream: StreamName,
   runId: string,
   now: Date,
 ): Promise<LeaseResult> {
   const local = ctx.processLease;
+  // One lease per tenant and stream: a stock run does not wait for the catalogue's.
+  const scope = streamScope(tenant.id, stream);
   const acquire = () =>
-    ctx.lease.acquire(tenant.id, runId, now, tenant.sync.maxRunMinutes * 60_000, {
+    ctx.lease.acquire(scope, runId, now, tenant.sync.maxRunMinutes * 60_000, {
       ...(local ? { owner: local.owner, isDead: local.isDead } : {}),
     });
   let lease = await acquire();
@@ -32,7 +37,7 @@ async function takeLease(
   if (!lease.acquired && lease.holder.runId !== runId) {
     const holder = await ctx.runs.get(tenant.id, lease.holder.runId);
     if (holder && holder.status !== "running") {
-      await ctx.lease.release(tenant.id, lease.holder.runId);
+      await ctx.lease.release(scope, lease.holder.runId);
       lease = await acquire();
     }
   }
@@ -54,12 +59,14 @@ export async function startRun(
   ctx: RunDependencies,
   tenant: Tenant,
   trigger: RunTrigger,
-  options: { approveDeactivationsOf?: string; item?: number } = {},
+  options: { approveDeactivationsOf?: string; item?: number; stream?: StreamName } = {},
 ): Promise<StartResult> {
   if (options.approveDeactivationsOf !== undefined)
     await assertHeld(ctx, tenant, options.approveDeactivationsOf);
+  const stream = options.stream ?? DEFAULT_STREAM;
   return openRun(ctx, tenant, {
     trigger,
+    stream,
     what: options.item !== undefined ? `run of item ${options.item}` : "run",
     record: {
       ...(options.approveDeactivationsOf !== undefined
@@ -68,7 +75,7 @@ export async function startRun(
       ...(options.item !== undefined ? { item: options.item } : {}),
     },
     detail: { trigger, ...options },
-    send: (runId) => ctx.queues.requestSync({ tenantId: tenant.id, trigger, runId }),
+    send: (runId) => ctx.queues.requestSync({ tenantId: tenant.id, trigger, runId, ...streamField(stream) }),
   });
 }
 
@@ -88,6 +95,8 @@ export async function openRun(
   tenant: Tenant,
   start: {
     trigger: RunTrigger;
+    /** The stream the run syncs (default: the catalogue); one run per tenant and stream at a time. */
+    stream?: StreamName;
     what: string;
     /** The id a redelivered message derives again; a new one when absent. */
     runId?: string;
@@ -99,16 +108,21 @@ export async function openRun(
 ): Promise<StartResult> {
   const now = ctx.now();
   const runId = start.runId ?? newRunId(now);
-  const lease = await takeLease(ctx, tenant, runId, now);
+  const stream = start.stream ?? DEFAULT_STREAM;
+  const lease = await takeLease(ctx, tenant, stream, runId, now);
   if (!lease.acquired) return { started: false, activeRunId: lease.holder.runId };
+  // Read once the lease is held: no run of the stream can complete meanwhile.
+  const baseline = stream === DEFAULT_STREAM ? undefined : await lastCompleteRun(ctx.runs, tenant.id, stream);
   const run: RunRecord = {
     runId,
     tenantId: tenant.id,
+    ...streamField(stream),
     trigger: start.trigger,
     status: "running",
     startedAt: now.toISOString(),
     counts: zeroCounts(),
     errors: [],
+    ...(baseline ? { baselineRunId: baseline.runId } : {}),
     ...start.record,
   };
   if (start.runId !== undefined) {
@@ -128,7 +142,7 @@ export async function openRun(
       reason,
       audit: { action: "run not started", detail: { reason } },
     }).catch(() => {});
-    await ctx.lease.release(tenant.id, runId);
+    await ctx.lease.release(streamScope(tenant.id, stream), runId);
     throw error;
   }
   return { started: true, runId };
@@ -156,7 +170,7 @@ async function createOnce(ctx: RunDependencies, run: RunRecord, detail: Record<s
  */
 export async function recordUnstartedRun(
   ctx: Pick<RunDependencies, "runs" | "audit" | "now">,
-  start: { tenantId: string; runId: string; trigger: RunTrigger },
+  start: { tenantId: string; runId: string; trigger: RunTrigger; stream?: StreamName },
   reason: string,
 ): Promise<void> {
   const now = ctx.now().toISOString();

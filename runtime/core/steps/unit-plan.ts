@@ -63,8 +63,7 @@ export const unmappableReason = (reason: string) =>
  * failed with it. Records Siesa returns that the plan does not name are not part of this run.
  */
 export async function repeatChunks(
-  tenantId: string,
-  runId: string,
+  { tenantId, runId, partition }: { tenantId: string; runId: string; partition: string },
   planned: readonly PlannedChunk[],
   records: readonly SourceRecord[],
   mapper: RecordMapper,
@@ -78,7 +77,7 @@ export async function repeatChunks(
     mapped.set(source.key, result.ok ? result.record : { refused: result.reason });
   }
   const known = await ledger.getMany(
-    tenantId,
+    partition,
     [...mapped.entries()].filter(([, m]) => "payload" in m).map(([key]) => key),
   );
   return planned.map(({ chunkId, keys = [], position }) => {

@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { PipelineStore } from "../../core/ports/pipeline.js";
 import { AuditLog } from "./audit.js";
 import { TenantLease } from "./lease.js";
-import { RecordLedger } from "./ledger.js";
+import { ledgerOfStreams, RecordLedger } from "./ledger.js";
 import { RunProgress } from "./progress.js";
 import { ReadBatch } from "./read-batch.js";
 import { RunStore } from "./runs.js";
@@ -15,7 +15,10 @@ export function dynamoPipelineStore(doc: DynamoDBDocumentClient, names: TableNam
     runs: new RunStore(doc, names.runs),
     progress: new RunProgress(doc, names.runs, reads),
     lease: new TenantLease(doc, names.tenants),
-    ledger: new RecordLedger(doc, names.ledger, reads),
+    ledger: ledgerOfStreams(
+      new RecordLedger(doc, names.ledger, reads),
+      new RecordLedger(doc, names.streamLedger, reads, true),
+    ),
     audit: new AuditLog(doc, names.audit),
   };
 }

@@ -1,9 +1,4 @@
-import type { Ledger, LedgerEntry, LedgerPutResult } from "../../core/ports/records.js";
-
-/** A ledger that can list a tenant's entries (RecordLedger in DynamoDB). */
-export interface ListableLedger extends Ledger {
-  all(tenantId: string, options?: { pageSize?: number }): AsyncIterable<LedgerEntry[]>;
-}
+import type { Ledger, LedgerEntry, LedgerPutResult, LedgerRange } from "../../core/ports/records.js";
 
 /** Entries per Query page while the snapshot loads, and per page it lists. */
 export const SNAPSHOT_PAGE_ITEMS = 2_000;
@@ -12,7 +7,8 @@ export const SNAPSHOT_PAGE_ITEMS = 2_000;
  * The ledger of one tenant read once, up front, with a Query of its whole partition: for a run in one
  * process, which looks up every record anyway (`npm run sync`), that is a few large reads instead of
  * one BatchGet per unit of Siesa work. Writes go straight through to DynamoDB and update the copy.
- * Only valid while this process is the ledger's only writer: the tenant's lease makes it so.
+ * Only valid while this process is the ledger's only writer: the tenant's lease makes it so. Other
+ * partitions (the tenant's other streams) go straight to the ledger.
  */
 export class LedgerSnapshot implements Ledger {
   /** Copies in and out, as a database would: no caller changes the copy by holding an entry. */
@@ -20,7 +16,7 @@ export class LedgerSnapshot implements Ledger {
   readonly #loaded: Promise<void>;
 
   constructor(
-    private readonly ledger: ListableLedger,
+    private readonly ledger: Ledger,
     private readonly tenantId: string,
   ) {
     this.#loaded = this.#load();
@@ -35,7 +31,7 @@ export class LedgerSnapshot implements Ledger {
   }
 
   async getMany(tenantId: string, keys: string[]): Promise<Map<string, LedgerEntry>> {
-    this.#sameTenant(tenantId);
+    if (tenantId !== this.tenantId) return this.ledger.getMany(tenantId, keys);
     await this.#loaded;
     const found = new Map<string, LedgerEntry>();
     for (const key of keys) {
@@ -46,7 +42,7 @@ export class LedgerSnapshot implements Ledger {
   }
 
   async putMany(tenantId: string, entries: LedgerEntry[]): Promise<LedgerPutResult> {
-    this.#sameTenant(tenantId);
+    if (tenantId !== this.tenantId) return this.ledger.putMany(tenantId, entries);
     const result = await this.ledger.putMany(tenantId, entries);
     // A copy still being read may hold a page read before this write: it lands first, then this.
     await this.#loaded.catch(() => {}); // a failed read surfaces at the next getMany
@@ -56,8 +52,11 @@ export class LedgerSnapshot implements Ledger {
   }
 
   /** The copy (it holds every entry and every write of this process, the ledger's only writer), in pages. */
-  async *all(tenantId: string): AsyncGenerator<LedgerEntry[]> {
-    this.#sameTenant(tenantId);
+  async *all(tenantId: string, range?: LedgerRange): AsyncGenerator<LedgerEntry[]> {
+    if (tenantId !== this.tenantId) {
+      yield* this.ledger.all(tenantId, range);
+      return;
+    }
     await this.#loaded;
     let page: LedgerEntry[] = [];
     for (const entry of this.#entries.values()) {
@@ -70,9 +69,4 @@ export class LedgerSnapshot implements Ledger {
     if (page.length > 0) yield page;
   }
 
-  #sameTenant(tenantId: string): void {
-    if (tenantId !== this.tenantId) {
-      throw new Error(`ledger snapshot of tenant ${this.tenantId} asked about tenant ${tenantId}`);
-    }
-  }
 }

@@ -1,15 +1,20 @@
 /**
- * The record ledger: for each record of a tenant, the hash of the payload last written successfully to
- * the product. A record whose new hash equals the ledger's is `unchanged` and is not written again.
- * Item: { tenantId, recordKey, hash, productId, runId, updatedAt, outcome?, active?, reactivated?, listedHash? },
- * `recordKey` being the record's f120_id as a DynamoDB number, so that the ledger holds a unit's
- * records side by side, in the order of its range, and reads them with one Query.
+ * The record ledger: for each record of a tenant's stream, the hash of the payload last written
+ * successfully to its target. A record whose new hash equals the ledger's is `unchanged` and is not
+ * written again. Two tables, one class:
+ * - the catalogue's: { tenantId, recordKey, hash, productId, runId, updatedAt, outcome?, active?,
+ *   reactivated?, listedHash? }, `recordKey` the record's f120_id as a DynamoDB number, so that the
+ *   ledger holds a unit's records side by side, in the order of its range, and reads them with one Query;
+ * - the other streams' (`textKeys`): { scope, recordKey, …, values?, previous? }, `scope` being
+ *   `<tenant>#<stream>` and `recordKey` the stream's own key (a warehouse code, `NB1|1042|001`).
+ * `ledgerOfStreams` puts them behind the one Ledger port, by partition.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, PutCommand, paginateQuery, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { forEachConcurrent } from "../../core/domain/pool.js";
 import { recordIdOf } from "../../core/domain/record-id.js";
-import type { LedgerEntry, LedgerPutResult } from "../../core/ports/records.js";
+import { DEFAULT_STREAM, parseScope } from "../../core/domain/stream.js";
+import type { Ledger, LedgerEntry, LedgerPutResult, LedgerRange } from "../../core/ports/records.js";
 import { ReadBatch } from "./read-batch.js";
 
 export type { LedgerEntry, LedgerPutResult };
@@ -17,7 +22,7 @@ export type { LedgerEntry, LedgerPutResult };
 /** Conditional puts in flight at once per call: a load chunk's (up to 25) go out together. */
 export const PUT_PARALLELISM = 25;
 
-type LedgerItem = Omit<LedgerEntry, "key"> & { tenantId: string; recordKey: number };
+type LedgerItem = Omit<LedgerEntry, "key"> & { recordKey: number | string };
 
 /**
  * A read of at least this many ids is one Query over their span of the sort key instead of
@@ -35,8 +40,19 @@ export const SPAN_READ_MIN = 32;
 export const SPAN_READ_SLACK = 2;
 
 const toEntry = (item: Record<string, unknown>): LedgerEntry => {
-  const { recordKey, hash, productId, runId, updatedAt, outcome, active, reactivated, listedHash } =
-    item as LedgerItem;
+  const {
+    recordKey,
+    hash,
+    productId,
+    runId,
+    updatedAt,
+    outcome,
+    active,
+    reactivated,
+    listedHash,
+    values,
+    previous,
+  } = item as LedgerItem;
   return {
     key: String(recordKey),
     hash,
@@ -47,23 +63,34 @@ const toEntry = (item: Record<string, unknown>): LedgerEntry => {
     ...(active === false ? { active } : {}),
     ...(reactivated ? { reactivated } : {}),
     ...(listedHash ? { listedHash } : {}),
+    ...(values ? { values } : {}),
+    ...(previous ? { previous } : {}),
   };
 };
 
 export class RecordLedger {
+  /** The partition's attribute: `tenantId` in the catalogue's table, `scope` in the streams'. */
+  readonly #partition: string;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
     /** Shared with the other stores of `doc`, so that reads asked for together go out together. */
     private readonly reads = new ReadBatch(doc),
-  ) {}
+    /** The streams' table: text keys, read by key (no span reads: no range of ids to span). */
+    private readonly textKeys = false,
+  ) {
+    this.#partition = textKeys ? "scope" : "tenantId";
+  }
 
   /** The ledger entries of `keys` that exist; keys never written are absent from the map. */
   async getMany(tenantId: string, keys: string[]): Promise<Map<string, LedgerEntry>> {
-    const ids = [...new Set(this.idsOf(tenantId, keys))].sort((a, b) => a - b);
+    const ids = [...new Set(this.idsOf(tenantId, keys))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     // Read strongly: a redelivered message may read right after the write it repeats.
     const items =
-      ids.length < SPAN_READ_MIN ? await this.#readByKey(tenantId, ids) : await this.#readSpan(tenantId, ids);
+      this.textKeys || ids.length < SPAN_READ_MIN
+        ? await this.#readByKey(tenantId, ids)
+        : await this.#readSpan(tenantId, ids as number[]);
     const wanted = new Set(keys);
     const found = new Map<string, LedgerEntry>();
     for (const item of items) {
@@ -73,10 +100,10 @@ export class RecordLedger {
     return found;
   }
 
-  async #readByKey(tenantId: string, ids: number[]): Promise<Record<string, unknown>[]> {
+  async #readByKey(tenantId: string, ids: (number | string)[]): Promise<Record<string, unknown>[]> {
     const items = await this.reads.getMany(
       this.tableName,
-      ids.map((recordKey) => ({ tenantId, recordKey })),
+      ids.map((recordKey) => ({ [this.#partition]: tenantId, recordKey })),
     );
     return items.filter((item) => item !== undefined);
   }
@@ -133,7 +160,7 @@ export class RecordLedger {
         await this.doc.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { tenantId, recordKey: Number(key), ...entry },
+            Item: { [this.#partition]: tenantId, recordKey: this.textKeys ? key : Number(key), ...entry },
             // mayReplace: no entry (or one without a run), or one of this run or an earlier one.
             ConditionExpression: "attribute_not_exists(#runId) OR #runId <= :runId",
             ExpressionAttributeNames: { "#runId": "runId" },
@@ -148,15 +175,26 @@ export class RecordLedger {
     return { refused };
   }
 
-  /** Every entry of the tenant, one DynamoDB page (up to 1 MB, or `pageSize` entries) at a time. */
-  async *all(tenantId: string, options: { pageSize?: number } = {}): AsyncGenerator<LedgerEntry[]> {
+  /**
+   * Every entry of the partition in key order, one DynamoDB page (up to 1 MB, or `pageSize` entries)
+   * at a time; in the streams' table, those of `range` only.
+   */
+  async *all(
+    tenantId: string,
+    options: LedgerRange = {},
+  ): AsyncGenerator<LedgerEntry[]> {
     this.idsOf(tenantId, []);
+    const { prefix, after, pageSize } = options;
+    if (!this.textKeys && (prefix !== undefined || after !== undefined))
+      throw new Error(`ledger ${this.tableName}, tenant ${tenantId}: the catalogue's ledger is not read by key range`);
     const pages = paginateQuery(
-      { client: this.doc, ...(options.pageSize ? { pageSize: options.pageSize } : {}) },
+      { client: this.doc, ...(pageSize ? { pageSize } : {}) },
       {
         TableName: this.tableName,
-        KeyConditionExpression: "tenantId = :tenantId",
-        ExpressionAttributeValues: { ":tenantId": tenantId },
+        KeyConditionExpression: `#p = :p${prefix ? " AND begins_with(recordKey, :prefix)" : ""}`,
+        ExpressionAttributeNames: { "#p": this.#partition },
+        ExpressionAttributeValues: { ":p": tenantId, ...(prefix ? { ":prefix": prefix } : {}) },
+        ...(after !== undefined ? { ExclusiveStartKey: { [this.#partition]: tenantId, recordKey: after } } : {}),
         ConsistentRead: true,
       },
     );
@@ -167,8 +205,22 @@ export class RecordLedger {
   }
 
   /** The ids of `keys`; DynamoDB's own refusal of a bad key would name neither tenant nor record. */
-  private idsOf(tenantId: string, keys: string[]): number[] {
+  private idsOf(tenantId: string, keys: string[]): (number | string)[] {
     if (!tenantId) throw new Error(`ledger ${this.tableName}: tenantId must be a non-empty string`);
-    return keys.map((key) => recordIdOf(key, `ledger ${this.tableName}, tenant ${tenantId}`));
+    if (!this.textKeys) return keys.map((key) => recordIdOf(key, `ledger ${this.tableName}, tenant ${tenantId}`));
+    for (const key of keys)
+      if (typeof key !== "string" || key === "")
+        throw new Error(`ledger ${this.tableName}, ${tenantId}: record key must be a non-empty string`);
+    return keys;
   }
+}
+
+/** One Ledger over the catalogue's table and the other streams', chosen by each call's partition. */
+export function ledgerOfStreams(catalogue: Ledger, streams: Ledger): Ledger {
+  const of = (partition: string) => (parseScope(partition).stream === DEFAULT_STREAM ? catalogue : streams);
+  return {
+    getMany: (partition, keys) => of(partition).getMany(partition, keys),
+    putMany: (partition, entries) => of(partition).putMany(partition, entries),
+    all: (partition, range) => of(partition).all(partition, range),
+  };
 }

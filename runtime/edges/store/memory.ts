@@ -14,6 +14,7 @@ import type {
   RunTrigger,
 } from "../../core/domain/model.js";
 import { recordIdOf } from "../../core/domain/record-id.js";
+import { DEFAULT_STREAM, parseScope } from "../../core/domain/stream.js";
 import { addDelta, zeroProgress } from "../../core/domain/run-status.js";
 import { mayReplace } from "../../core/ports/ledger-order.js";
 import {
@@ -36,6 +37,7 @@ import {
   type RunEnd,
   type RunState,
 } from "../../core/ports/pipeline.js";
+import type { LedgerRange } from "../../core/ports/records.js";
 import { RunAlreadyExistsError, RunNotFoundError } from "../../core/ports/store-errors.js";
 import {
   decodeExceptionsCursor,
@@ -282,40 +284,52 @@ export class MemoryLease implements LeaseStore {
 export class MemoryLedger implements Ledger {
   readonly #entries = new Map<string, LedgerEntry>();
 
-  async getMany(tenantId: string, keys: string[]): Promise<Map<string, LedgerEntry>> {
-    checkKeys(tenantId, keys);
+  async getMany(partition: string, keys: string[]): Promise<Map<string, LedgerEntry>> {
+    checkKeys(partition, keys);
     const found = new Map<string, LedgerEntry>();
     for (const key of keys) {
-      const entry = this.#entries.get(`${tenantId}/${key}`);
+      const entry = this.#entries.get(`${partition}/${key}`);
       if (entry) found.set(key, copy(entry));
     }
     return found;
   }
 
-  async putMany(tenantId: string, entries: LedgerEntry[]): Promise<LedgerPutResult> {
+  async putMany(partition: string, entries: LedgerEntry[]): Promise<LedgerPutResult> {
     checkKeys(
-      tenantId,
+      partition,
       entries.map((entry) => entry.key),
     );
     const refused: string[] = [];
     for (const entry of new Map(entries.map((e) => [e.key, e])).values()) {
-      const id = `${tenantId}/${entry.key}`;
+      const id = `${partition}/${entry.key}`;
       if (mayReplace(this.#entries.get(id), entry)) this.#entries.set(id, copy(entry));
       else refused.push(entry.key);
     }
     return { refused };
   }
 
-  async *all(tenantId: string): AsyncGenerator<LedgerEntry[]> {
-    yield [...this.#entries.entries()]
-      .filter(([id]) => id.startsWith(`${tenantId}/`))
-      .map(([, e]) => copy(e));
+  /** In key order, as DynamoDB's Query answers: numerically for the catalogue's f120_ids. */
+  async *all(partition: string, range: LedgerRange = {}): AsyncGenerator<LedgerEntry[]> {
+    const numeric = parseScope(partition).stream === DEFAULT_STREAM;
+    if (numeric && (range.prefix !== undefined || range.after !== undefined))
+      throw new Error(`ledger (in memory), tenant ${partition}: the catalogue's ledger is not read by key range`);
+    const { prefix = "", after } = range;
+    const entries = [...this.#entries.entries()]
+      .filter(([id]) => id.startsWith(`${partition}/`))
+      .map(([, e]) => copy(e))
+      .filter((e) => e.key.startsWith(prefix) && (after === undefined || e.key > after))
+      .sort((a, b) => (numeric ? Number(a.key) - Number(b.key) : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    if (entries.length > 0) yield entries;
   }
 }
 
-/** As strict as DynamoDB's ledger: its keys are f120_ids. */
-function checkKeys(tenantId: string, keys: readonly string[]): void {
-  for (const key of keys) recordIdOf(key, `ledger (in memory), tenant ${tenantId}`);
+/** As strict as DynamoDB's ledgers: the catalogue's keys are f120_ids; another stream's, text. */
+function checkKeys(partition: string, keys: readonly string[]): void {
+  if (parseScope(partition).stream !== DEFAULT_STREAM) {
+    for (const key of keys) if (key === "") throw new Error(`ledger (in memory), ${partition}: empty record key`);
+    return;
+  }
+  for (const key of keys) recordIdOf(key, `ledger (in memory), tenant ${partition}`);
 }
 
 export class MemoryAudit implements AuditTrail {
@@ -364,10 +378,10 @@ export class DryRunLedger implements Ledger {
     return this.#overlay.putMany(tenantId, entries);
   }
 
-  async *all(tenantId: string): AsyncGenerator<LedgerEntry[]> {
+  async *all(partition: string, range?: LedgerRange): AsyncGenerator<LedgerEntry[]> {
     const mine = new Map<string, LedgerEntry>();
-    for await (const page of this.#overlay.all(tenantId)) for (const e of page) mine.set(e.key, e);
-    for await (const page of this.real.all(tenantId)) {
+    for await (const page of this.#overlay.all(partition, range)) for (const e of page) mine.set(e.key, e);
+    for await (const page of this.real.all(partition, range)) {
       yield page.map((e) => {
         const own = mine.get(e.key);
         mine.delete(e.key);

@@ -1,7 +1,7 @@
 /**
  * Run records: one item per run, keyed by tenant and a time-sortable runId, updated in place while the
  * run's workers progress, so the API can show a run's status, counts and first errors as it goes.
- * Item: { tenantId, runId, trigger, status, startedAt, finishedAt?, durationMs?, counts{}, errors[], reason?, dryRun?, verifyReport?, approveDeactivationsOf?, item?, heldDeactivations? }.
+ * Item: { tenantId, runId, trigger, status, startedAt, finishedAt?, durationMs?, counts{}, errors[], reason?, dryRun?, verifyReport?, approveDeactivationsOf?, item?, heldDeactivations?, stream?, complete?, baselineRunId? }.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
@@ -153,6 +153,10 @@ export class RunStore implements RunState {
       sets.push("heldDeactivations = :held");
       values[":held"] = end.heldDeactivations;
     }
+    if (end.complete) {
+      sets.push("#complete = :complete");
+      values[":complete"] = true;
+    }
     try {
       await this.doc.send(
         new UpdateCommand({
@@ -160,7 +164,11 @@ export class RunStore implements RunState {
           Key: { tenantId, runId },
           UpdateExpression: `SET ${sets.join(", ")}`,
           ConditionExpression: "#status = :running",
-          ExpressionAttributeNames: { "#status": "status", "#counts": "counts" },
+          ExpressionAttributeNames: {
+            "#status": "status",
+            "#counts": "counts",
+            ...(end.complete ? { "#complete": "complete" } : {}),
+          },
           ExpressionAttributeValues: values,
         }),
       );
@@ -324,6 +332,8 @@ function toItem(run: RunRecord): Record<string, unknown> {
     dryRun,
     approveDeactivationsOf,
     item,
+    stream,
+    baselineRunId,
   } = run;
   return {
     tenantId,
@@ -341,6 +351,8 @@ function toItem(run: RunRecord): Record<string, unknown> {
     ...(dryRun !== undefined ? { dryRun } : {}),
     ...(approveDeactivationsOf !== undefined ? { approveDeactivationsOf } : {}),
     ...(item !== undefined ? { item } : {}),
+    ...(stream !== undefined ? { stream } : {}),
+    ...(baselineRunId !== undefined ? { baselineRunId } : {}),
   };
 }
 
@@ -366,6 +378,9 @@ function fromItem(item: Record<string, unknown>): RunRecord {
   if (run.approveDeactivationsOf !== undefined)
     record.approveDeactivationsOf = String(run.approveDeactivationsOf);
   if (run.item !== undefined) record.item = Number(run.item);
+  if (run.stream !== undefined) record.stream = run.stream;
+  if (run.complete) record.complete = true;
+  if (run.baselineRunId !== undefined) record.baselineRunId = String(run.baselineRunId);
   if (run.heldDeactivations !== undefined) {
     const { count, limit, fingerprint, keys, unconfirmed } = run.heldDeactivations;
     record.heldDeactivations = {

@@ -8,6 +8,8 @@ export interface TableNames {
   tenants: string;
   runs: string;
   ledger: string;
+  /** The ledger of a tenant's other streams (warehouses, stock), by text key. */
+  streamLedger: string;
   audit: string;
 }
 
@@ -51,6 +53,8 @@ export const TABLE_DEFINITIONS: Record<keyof TableNames, TableDefinition> = {
   },
   /** The hash of the last successful write of each record of a tenant, by its f120_id. */
   ledger: { hashKey: "tenantId", rangeKey: "recordKey", numericRangeKey: true },
+  /** The same for a tenant's other streams, under `<tenant>#<stream>`, by their own text key. */
+  streamLedger: { hashKey: "scope", rangeKey: "recordKey" },
   /** Who did what and when; `at` is `<ISO timestamp>#<id>`, so entries sort by time. */
   audit: { hashKey: "tenantId", rangeKey: "at", ttlAttribute: "expiresAt" },
 };
@@ -63,5 +67,6 @@ export const tableNames = (prefix: string): TableNames => ({
   tenants: `${prefix}-tenants`,
   runs: `${prefix}-runs`,
   ledger: `${prefix}-ledger`,
+  streamLedger: `${prefix}-stream-ledger`,
   audit: `${prefix}-audit`,
 });

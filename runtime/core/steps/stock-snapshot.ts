@@ -1,0 +1,69 @@
+import type { RunRecord } from "../domain/model.js";
+import { streamScope } from "../domain/stream.js";
+import type { RunState } from "../ports/pipeline.js";
+import type { Ledger, LedgerEntry } from "../ports/records.js";
+import type { ExpectedStock } from "../streams/stock.js";
+import { lastCompleteRun } from "./stream-runs.js";
+
+/** Which rows of the snapshot: one location (warehouse code), one item (f120_id), after a row's key. */
+export interface StockFilter {
+  location?: string;
+  item?: number;
+  /** The key of the last row of the previous page. */
+  after?: string;
+}
+
+export interface StockRow {
+  key: string;
+  stock: ExpectedStock;
+}
+
+/**
+ * The values an entry holds as of the complete run `asOf`: its own when that run or an earlier one
+ * wrote it, else those a later, incomplete run kept aside (LedgerEntry.previous); none for a row
+ * that run did not hold (gone from Siesa, or first read by an incomplete run).
+ */
+export function valuesAsOf(entry: LedgerEntry, asOf: string): Record<string, unknown> | undefined {
+  if (entry.runId <= asOf) return entry.active === false ? undefined : entry.values;
+  const { previous } = entry;
+  if (!previous || previous.runId > asOf || previous.active === false) return undefined;
+  return previous.values;
+}
+
+/**
+ * The expected stock the tenant's last complete stock run read, in key order (location, item,
+ * installation), and that run: what a count on the shelves is compared with. Undefined when no stock
+ * run has completed yet.
+ */
+export async function stockSnapshot(
+  deps: { runs: Pick<RunState, "list">; ledger: Pick<Ledger, "all"> },
+  tenantId: string,
+  filter: StockFilter = {},
+): Promise<{ run: RunRecord; rows: AsyncGenerator<StockRow[]> } | undefined> {
+  const run = await lastCompleteRun(deps.runs, tenantId, "stock");
+  if (!run) return undefined;
+  return { run, rows: rowsAsOf(deps.ledger, tenantId, run.runId, filter) };
+}
+
+async function* rowsAsOf(
+  ledger: Pick<Ledger, "all">,
+  tenantId: string,
+  asOf: string,
+  { location, item, after }: StockFilter,
+): AsyncGenerator<StockRow[]> {
+  const range = {
+    ...(location !== undefined ? { prefix: `${location}|` } : {}),
+    ...(after !== undefined ? { after } : {}),
+  };
+  for await (const page of ledger.all(streamScope(tenantId, "stock"), range)) {
+    const rows: StockRow[] = [];
+    for (const entry of page) {
+      const values = valuesAsOf(entry, asOf);
+      if (!values) continue;
+      const stock = values as unknown as ExpectedStock;
+      if (item !== undefined && stock.item !== item) continue;
+      rows.push({ key: entry.key, stock });
+    }
+    if (rows.length > 0) yield rows;
+  }
+}

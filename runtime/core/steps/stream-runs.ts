@@ -1,0 +1,31 @@
+import type { RunRecord } from "../domain/model.js";
+import { type StreamName, streamOf } from "../domain/stream.js";
+import { MAX_RUNS_PAGE, type RunState } from "../ports/pipeline.js";
+
+/**
+ * How far back the history is searched for a stream's runs: a tenant's streams share one history,
+ * so a frequent stream's runs lie between a rarer one's. Beyond it, none is found.
+ */
+export const STREAM_HISTORY_PAGES = 20;
+
+/** The newest runs of one stream of the tenant, newest first, until `found` says enough. */
+async function findRun(
+  runs: Pick<RunState, "list">,
+  tenantId: string,
+  stream: StreamName,
+  found: (run: RunRecord) => boolean,
+): Promise<RunRecord | undefined> {
+  let cursor: string | undefined;
+  for (let page = 0; page < STREAM_HISTORY_PAGES; page++) {
+    const listed = await runs.list(tenantId, { limit: MAX_RUNS_PAGE, ...(cursor ? { cursor } : {}) });
+    const run = listed.runs.find((r) => streamOf(r) === stream && found(r));
+    if (run) return run;
+    if (!listed.cursor) return undefined;
+    cursor = listed.cursor;
+  }
+  return undefined;
+}
+
+/** The stream's last run that read every record and gave each its outcome (RunRecord.complete). */
+export const lastCompleteRun = (runs: Pick<RunState, "list">, tenantId: string, stream: StreamName) =>
+  findRun(runs, tenantId, stream, (run) => run.complete === true);
