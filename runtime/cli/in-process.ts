@@ -14,6 +14,7 @@ import {
   type WorkerName,
 } from "../core/domain/pipeline-config.js";
 import { countsOf } from "../core/domain/run-status.js";
+import type { StreamName } from "../core/domain/stream.js";
 import type { Tenant } from "../core/domain/tenant.js";
 import type { Log } from "../core/observability/logger.js";
 import { type CallPolicy, defaultPolicy } from "../core/ports/call-policy.js";
@@ -31,7 +32,7 @@ import { createPipelineContext, type PipelineContext } from "../core/steps/conte
 import { expireRun } from "../core/steps/expire-run.js";
 import { startRun } from "../core/steps/start-run.js";
 import { SqsPipelineQueues, SqsRedeliveryControl } from "../edges/aws/sqs.js";
-import { type DryRunChange, dryRunProduct } from "../edges/local/dry-run-product.js";
+import { type DryRunChange, dryRunProduct, dryRunWriter } from "../edges/local/dry-run-product.js";
 import { loggedMetrics } from "../edges/local/metrics.js";
 import { type Poller, startPoller } from "../edges/local/poller.js";
 import { processLease } from "../edges/local/process-lease.js";
@@ -39,7 +40,7 @@ import { type LocalSqs, startLocalSqs } from "../edges/local/sqs.js";
 import { localTenantDirectory } from "../edges/local/tenants.js";
 import { LedgerSnapshot } from "../edges/store/ledger-snapshot.js";
 import { DryRunLedger, memoryPipelineStore } from "../edges/store/memory.js";
-import { clientsFor, connectionsFor } from "../wiring/compose.js";
+import { clientsFor, connectionsFor, streamClientsFor } from "../wiring/compose.js";
 import { credentialsOf } from "../wiring/local-credentials.js";
 import { roleScope } from "../wiring/role-scope.js";
 import { createWorkerHandlers } from "../workers/index.js";
@@ -70,6 +71,8 @@ export interface InProcessRunOptions {
   approveDeactivationsOf?: string;
   /** A run of this one f120_id (and its barcodes): it deactivates nothing (start-run.ts). */
   item?: number;
+  /** The stream to sync (default: the catalogue). */
+  stream?: StreamName;
   /** What started the run (default `cli`; `npm run verify -- --repair` runs with `repair`). */
   trigger?: Extract<RunTrigger, "cli" | "repair">;
   /** Wraps each worker's handler (tests crash or duplicate deliveries with the real handlers). */
@@ -144,6 +147,13 @@ async function runOn(sqs: LocalSqs, options: InProcessRunOptions): Promise<RunSu
       });
       return options.dryRun ? { ...clients, product: dryRunProduct(clients.product, changes) } : clients;
     },
+    streamClientsFor: (t, credentials, stream) => {
+      const clients = streamClientsFor(t, credentials, stream, {
+        policy: defaultPolicy({ retryAttempts: t.sync.retryAttempts, ...options.policy }),
+        log,
+      });
+      return options.dryRun ? { ...clients, product: dryRunWriter(changes) } : clients;
+    },
     log,
     metrics: options.metrics ?? loggedMetrics(log),
     retryBaseSeconds: options.retryBaseSeconds ?? 1,
@@ -189,6 +199,7 @@ async function runOn(sqs: LocalSqs, options: InProcessRunOptions): Promise<RunSu
         ? { approveDeactivationsOf: options.approveDeactivationsOf }
         : {}),
       ...(options.item !== undefined ? { item: options.item } : {}),
+      ...(options.stream !== undefined ? { stream: options.stream } : {}),
     });
     if (!started.started) {
       throw new RunNotStartedError(

@@ -1,5 +1,6 @@
 import type { ProductRecord } from "../../core/domain/model.js";
 import type { ProductClient, ProductReader } from "../../core/ports/product.js";
+import type { ProductWriter } from "../../core/ports/records.js";
 
 /** A change a dry run would make. */
 export interface DryRunChange {
@@ -9,17 +10,11 @@ export interface DryRunChange {
 }
 
 /**
- * The product as a dry run sees it: every write the engine decides on is recorded, none is sent.
- * A record the ledger knows (it has a product id) would be updated, any other created. Reading is
- * not writing: listing goes to the real product.
+ * A stream's target as a dry run sees it: every write the engine decides on is recorded, none is
+ * sent. A record the ledger knows (it has a product id) would be updated, any other created.
  */
-export function dryRunProduct(
-  real: ProductClient & ProductReader,
-  changes: DryRunChange[],
-): ProductClient & ProductReader {
+export function dryRunWriter(changes: DryRunChange[]): ProductWriter {
   return {
-    type: real.type,
-    list: (scope) => real.list(scope),
     login: async () => {},
     async write(record: ProductRecord, knownProductId?: string) {
       const outcome = knownProductId ? ("updated" as const) : ("created" as const);
@@ -31,4 +26,12 @@ export function dryRunProduct(
       return { outcome: "updated" as const };
     },
   };
+}
+
+/** The catalogue's product as a dry run sees it: writes recorded (dryRunWriter); listing goes to the real one. */
+export function dryRunProduct(
+  real: ProductClient & ProductReader,
+  changes: DryRunChange[],
+): ProductClient & ProductReader {
+  return { type: real.type, list: (scope) => real.list(scope), ...dryRunWriter(changes) };
 }
