@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { Checklist } from "../../runtime/wiring/probe-checklist.js";
+import { probeStreams, type SiesaPages, WAREHOUSES_QUERY } from "../../runtime/wiring/probe-stock.js";
+import { aTenant } from "../tenants/factories.js";
 import {
   check,
   failed,
@@ -146,6 +149,23 @@ describe("the contract probe of a tenant with warehouse and stock streams", () =
     expect(failed(report)).toContain("siesa stock warehouse filter");
     expect(check(report, "siesa stock warehouse filter")?.detail).toMatch(
       /^f150_id = ''CEDI'' returned a row of f150_id "(?!CEDI")[^"]+": the warehouse filter is not applied$/,
+    );
+  });
+
+  it("fails the warehouse filter when no counted warehouse answers a stock row, naming those asked", async () => {
+    // Siesa's "no records", also its answer to a filter on a column the query lacks (INT-001).
+    const { probe } = await streamsWorld({
+      siesa: { noRecords: ({ descripcion }) => descripcion === "API_v2_Inventarios_InvFecha" },
+    });
+
+    const report = await probe();
+
+    expect(failed(report)).toEqual(["siesa stock warehouse filter"]);
+    expect(check(report, "siesa stock warehouse filter")?.detail).toBe(
+      `f150_id = ''<code>'' answered no stock rows for CEDI, NB1, PPAL: these warehouses hold no stock, or Siesa answers "no records" to the filter`,
+    );
+    expect(check(report, "siesa stock item column")?.detail).toBe(
+      "skipped: no stock rows of one warehouse to read",
     );
   });
 
@@ -313,5 +333,35 @@ describe("the contract probe of a tenant with warehouse and stock streams", () =
     expect(report.checks.map((c) => c.name)).toEqual(KONG_STREAM_CHECKS);
     for (const name of LOCATION_CHECKS)
       expect(check(report, name)?.detail).toBe("skipped: the product did not accept the login");
+  });
+});
+
+describe("the probe's stock lines on an answer no sandbox serves", () => {
+  it("fails the warehouse filter on a row holding an alerta instead of stock (Connekta's refusal as data)", async () => {
+    const tenant = { ...aTenant(), streams: STREAMS };
+    const warehouse = {
+      f150_rowid: 1,
+      f150_id_cia: 1,
+      f150_id: "NB1",
+      f150_descripcion: "BODEGA NORTE",
+      f150_ind_estado: 1,
+      f150_id_co: "001",
+      f150_id_instalacion: "01",
+    };
+    const siesa: SiesaPages = {
+      page: async (descripcion) => ({
+        rows: descripcion === WAREHOUSES_QUERY ? [warehouse] : [{ alerta: "Sin permisos sobre la consulta" }],
+        endOfData: true,
+      }),
+    };
+    const list = new Checklist([]);
+
+    await probeStreams(tenant, siesa, list);
+
+    expect(list.checks.find((c) => c.name === "siesa stock warehouse filter")).toEqual({
+      name: "siesa stock warehouse filter",
+      status: "failed",
+      detail: `f150_id = ''NB1'' answered an alerta row instead of stock: {"alerta":"Sin permisos sobre la consulta"}`,
+    });
   });
 });
