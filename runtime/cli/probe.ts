@@ -18,14 +18,14 @@ const spec = {
   command: "npm run probe --",
   name: "probe",
   summary:
-    "Checks every assumption the sync makes about a tenant's Siesa and product (credentials, columns, company, filter forms, paging, rate limit, login, list, lookup; with --write, duplicates and PATCH): one line per check.",
+    "Checks every assumption the sync makes about a tenant's Siesa and product (credentials, columns, company, filter forms, paging, rate limit, login, list, lookup; with --write, duplicates and PATCH; for a tenant with streams, the warehouse and stock queries and Kong's locations): one line per check.",
   synopsis: "--tenant <id> [options]",
   options: {
     tenant: { type: "string", value: "id", help: "the tenant to probe (a file under tenants/)" },
     json: { type: "boolean", help: "print the report as one JSON object instead of lines" },
     write: {
       type: "boolean",
-      help: "add the checks that need one write: a probe record (external_id siesa-integration-probe-<tenant id>) created inactive, or found again, and left inactive",
+      help: "add the checks that need one write: a probe record (external_id siesa-integration-probe-<tenant id>) created inactive, or found again, and left inactive; with a warehouses stream on Kong, one probe location of that external id too",
     },
     ...SIDE_OPTIONS,
   },

@@ -4,12 +4,11 @@ import { SIESA_BARCODE_FIELDS, SIESA_ITEM_FIELDS } from "../core/domain/mapping-
 import type { ProductRecord, SiesaRow } from "../core/domain/model.js";
 import type { Tenant } from "../core/domain/tenant.js";
 import type { Log } from "../core/observability/logger.js";
-import { ExternalCallError } from "../core/ports/call-errors.js";
 import type { CallPolicy } from "../core/ports/call-policy.js";
 import type { CredentialSource, TenantDirectory } from "../core/ports/pipeline.js";
-import type { ProbeCheck, ProbeReport, ProbeRequest } from "../core/ports/probe.js";
+import type { ProbeReport, ProbeRequest } from "../core/ports/probe.js";
 import type { ListedRecord, ListScope } from "../core/ports/product.js";
-import { SiesaAuthError, SiesaOperatorRefusedError } from "../core/ports/siesa-errors.js";
+import { SiesaOperatorRefusedError } from "../core/ports/siesa-errors.js";
 import type { TenantCredentials } from "../core/ports/tenant-clients.js";
 import { KongClient } from "../edges/http/products/kong-client.js";
 import { WmsClient } from "../edges/http/products/wms-client.js";
@@ -23,94 +22,35 @@ import {
 import { referencesParametros, textLiteral } from "../edges/http/siesa/parametros.js";
 import { rangeParametros } from "../edges/http/siesa/ranges.js";
 import { integerOf } from "../edges/http/siesa/rows.js";
+import { Checklist, Failed, missingColumns, probeExternalId, Skipped } from "./probe-checklist.js";
+import { locationLines, locationNotice, probeLocations } from "./probe-locations.js";
+import { probeStreams, streamLines } from "./probe-stock.js";
 
 export type { ProbeCheck, ProbeReport, ProbeRequest, ProbeStatus } from "../core/ports/probe.js";
+export { probeExternalId };
 
 /**
  * The contract probe (`npm run probe`, `POST /tenants/:id/probe`): every assumption the sync makes
  * about a tenant's Siesa and product, checked against the real endpoints, one line each. Read-only
  * by default: only GETs and the product's login. With `write`, it adds the checks that need one
  * write, all on one probe record (probeExternalId), left inactive. A check that depends on one that
- * failed is `skipped`, naming why.
+ * failed is `skipped`, naming why. A tenant whose file declares streams gets their lines too: the
+ * warehouse and stock queries (probe-stock.ts) and the product's locations (probe-locations.ts).
  */
 
 export interface ProbeOptions {
   policy: CallPolicy;
   log: Log;
-  /** `--write`: adds the checks that need one write to the product, on the probe record only. */
+  /** `--write`: adds the checks that need one write to the product, on the probe record (and probe location) only. */
   write?: boolean;
   /** Told once, right before the first write, what the probe writes and where (the CLI prints it). */
   beforeWrite?: (notice: string) => void;
 }
 
-/**
- * The external id of the one record a `--write` probe writes for a tenant: not a number, so never a
- * Siesa f120_id (the sync's external ids); the same on every probe, so it is found again, not created
- * twice; and the tenant's own, so tenants of one Kong (whose external ids may be unique across its
- * customers) never meet each other's.
- */
-export const probeExternalId = (tenant: Pick<Tenant, "id">) => `siesa-integration-probe-${tenant.id}`;
-
 /** A page past any catalogue: its answer must be one of Siesa's end-of-data forms. */
 const BEYOND_PAGE = 1_000_000;
 /** References asked at once for the barcode checks (a few, well inside Siesa's URL length). */
 const SAMPLE_REFERENCES = 10;
-
-class Failed extends Error {}
-class Skipped extends Error {}
-
-/**
- * Runs the named checks in order; each returns its detail, throws Failed / Skipped, or any error
- * (failed). A check calls `writing()` right before it sends a write: its line says it wrote, and the
- * first write of the list is announced first.
- */
-class Checklist {
-  readonly checks: ProbeCheck[] = [];
-  #announced = false;
-  constructor(
-    private readonly secrets: readonly string[],
-    private readonly announce: () => void = () => {},
-  ) {}
-
-  /** The check's line keeps its place in the list even when checks run at the same time. */
-  async run(name: string, check: (writing: () => void) => Promise<string>): Promise<boolean> {
-    const line: ProbeCheck = { name, status: "ok", detail: "" };
-    this.checks.push(line);
-    const writing = () => {
-      line.wrote = true;
-      if (!this.#announced) this.announce();
-      this.#announced = true;
-    };
-    try {
-      line.detail = this.mask(await check(writing));
-      return true;
-    } catch (error) {
-      line.status = error instanceof Skipped ? "skipped" : "failed";
-      line.detail = this.mask(describe(error));
-      return false;
-    }
-  }
-
-  skip(name: string, why: string): void {
-    this.checks.push({ name, status: "skipped", detail: why });
-  }
-
-  private mask(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) if (secret.length >= 4) out = out.split(secret).join("***");
-    return out;
-  }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof SiesaAuthError) return "credentials refused (HTTP 401)";
-  if (error instanceof ExternalCallError) {
-    if (error.status === "network" || error.status === "timeout")
-      return `${error.host ?? error.service} did not answer (${error.status}): ${error.apiMessage}`;
-    if (error.status === 401) return `credentials refused by ${error.host ?? error.service} (HTTP 401)`;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** Exposes one page of any size, as the client asks for them. */
 class ProbeConnection extends SiesaConnection {
@@ -147,10 +87,6 @@ export function columnsUsed(tenant: Tenant): { items: string[]; barcodes: string
   return { items: [...items].sort(), barcodes: [...barcodes].sort() };
 }
 
-function missingColumns(rows: readonly SiesaRow[], columns: readonly string[]): string[] {
-  return columns.filter((column) => !rows.some((row) => column in row));
-}
-
 const idsOf = (rows: readonly SiesaRow[]) =>
   rows.map((row) => integerOf(row.f120_id)).filter((id) => id !== undefined);
 
@@ -176,7 +112,7 @@ async function probeSiesa(
     first = await siesa.page(ITEMS_QUERY, 1, MAX_PAGE_SIZE, company);
     return `accepted by ${new URL(tenant.siesa.baseUrl).host} (idCompania ${tenant.siesa.companyId})`;
   });
-  const later = [
+  const itemLines = [
     "siesa erp company",
     "siesa item columns",
     "siesa page size",
@@ -185,8 +121,8 @@ async function probeSiesa(
     "siesa doubled quotes",
     "siesa reference list",
     "siesa barcode columns",
-    "siesa rate limit",
   ];
+  const later = [...itemLines, ...streamLines(tenant), "siesa rate limit"];
   if (!reached || !first) {
     for (const name of later) list.skip(name, "skipped: Siesa was not reached with these credentials");
     return;
@@ -204,7 +140,7 @@ async function probeSiesa(
   const { items: itemColumns, barcodes: barcodeColumns } = columnsUsed(tenant);
   const needItems = "skipped: no item of the ERP company to read";
   if (!hasItems) {
-    for (const name of later.slice(1, -1)) list.skip(name, needItems);
+    for (const name of itemLines.slice(1)) list.skip(name, needItems);
   } else {
     await list.run("siesa item columns", async () => {
       const missing = missingColumns(rows, itemColumns);
@@ -330,6 +266,8 @@ async function probeSiesa(
         return `${BARCODES_QUERY} has ${barcodeColumns.join(", ")}`;
       });
   }
+  // The streams' queries need no item of the company: they run whether or not the items did.
+  await probeStreams(tenant, siesa, list);
   await list.run("siesa rate limit", async () => {
     // Informative: the sync paces its calls by them where they come (siesa/pace.ts), and else waits on a 429.
     // No request of its own: Siesa's example limit is 10 a minute, and the probe asks few.
@@ -380,7 +318,7 @@ async function probeProduct(
     return `${type} at ${new URL(tenant.product.baseUrl).host} accepted the login`;
   });
   if (!loggedIn) {
-    for (const name of [...reads, ...writes])
+    for (const name of [...reads, ...writes, ...locationLines(tenant)])
       list.skip(name, "skipped: the product did not accept the login");
     return;
   }
@@ -389,6 +327,7 @@ async function probeProduct(
   await probeReads(product, scope, list);
   if (options.write) await probeWrites(product, tenant, scope, list);
   else for (const name of writes) list.skip(name, needsWrite(tenant));
+  await probeLocations(tenant, clientOptions, options.write ?? false, list);
 }
 
 /** The product's list, lookup and (Kong) search, on a record it already lists: read-only. */
@@ -646,7 +585,7 @@ export async function probeTenant(
   const { type, baseUrl } = tenant.product;
   const product = new Checklist(secrets, () =>
     options.beforeWrite?.(
-      `writing to ${type} at ${new URL(baseUrl).host}: one record, external_id ${probeExternalId(tenant)}, created inactive unless an earlier probe left it, and left inactive`,
+      `writing to ${type} at ${new URL(baseUrl).host}: one record, external_id ${probeExternalId(tenant)}, created inactive unless an earlier probe left it, and left inactive${locationNotice(tenant)}`,
     ),
   );
   await Promise.all([

@@ -1,5 +1,5 @@
 import { afterEach } from "vitest";
-import type { Tenant } from "../../runtime/core/domain/tenant.js";
+import type { StreamSettings, Tenant } from "../../runtime/core/domain/tenant.js";
 import { defaultPolicy } from "../../runtime/core/ports/call-policy.js";
 import type { TenantCredentials } from "../../runtime/core/ports/tenant-clients.js";
 import { type ProbeOptions, type ProbeReport, probeTenant } from "../../runtime/wiring/probe.js";
@@ -105,3 +105,69 @@ export const WMS_CHECKS = [
 export const check = (report: ProbeReport, name: string) => report.checks.find((c) => c.name === name);
 export const failed = (report: ProbeReport) =>
   report.checks.filter((c) => c.status === "failed").map((c) => c.name);
+
+/** The location a tenant's warehouses hang under: the client's store, already in Kong. */
+export const PARENT_LOCATION = "acme-store";
+
+/** A tenant file's streams: warehouses as Kong locations (E1 under the store), stock of every active warehouse. */
+export const STREAMS: StreamSettings = {
+  warehouses: { schedule: "rate(1 day)", location: { type: "E1", parent: PARENT_LOCATION } },
+  stock: { schedule: "rate(1 hour)", subtract: ["committed", "pos"] },
+};
+
+/**
+ * probeWorld for a tenant whose file declares streams (STREAMS unless told), with its parent
+ * location in the Kong sandbox.
+ */
+export async function streamsWorld(
+  options: Parameters<typeof probeWorld>[0] & { streams?: StreamSettings } = {},
+) {
+  const { streams = STREAMS, tenant: edit, ...rest } = options;
+  const world = await probeWorld({
+    ...rest,
+    tenant: (t) => {
+      const withStreams = { ...t, streams };
+      return edit ? edit(withStreams) : withStreams;
+    },
+  });
+  world.sandboxes.kong?.locations.store.insert({
+    external_id: PARENT_LOCATION,
+    type_external_id: "M1",
+    customer_ids: [17],
+    name: "Tienda Centro",
+  });
+  return world;
+}
+
+/** The Siesa lines of a tenant with both streams: the warehouse and stock lines before the rate limit. */
+export const SIESA_STREAM_CHECKS = [
+  ...SIESA_CHECKS.slice(0, -1),
+  "siesa warehouse columns",
+  "siesa company warehouses",
+  "siesa warehouse repeats",
+  "siesa stock counted warehouses",
+  "siesa stock warehouse filter",
+  "siesa stock item column",
+  "siesa stock installation column",
+  "siesa stock quantities",
+  "siesa stock range filter",
+  "siesa rate limit",
+];
+
+/** Kong's location lines, after the product's own; the last four need --write. */
+export const LOCATION_CHECKS = [
+  "product location filter",
+  "product location parent",
+  "product location type",
+  "product probe location",
+  "product location duplicate refused",
+  "product location PATCH",
+  "product probe location left inactive",
+];
+
+/** A Kong tenant with both streams: every line, in this order. */
+export const KONG_STREAM_CHECKS = [
+  ...SIESA_STREAM_CHECKS,
+  ...KONG_CHECKS.slice(SIESA_CHECKS.length),
+  ...LOCATION_CHECKS,
+];

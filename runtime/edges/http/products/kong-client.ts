@@ -27,7 +27,7 @@ const SERVICE = "kong-rfid";
 /** Kong refuses a second SKU with one external id (SYSTEM.md §5): a create is safe without a lookup. */
 export const KONG_WRITE_FLOW: WriteFlowOptions = {};
 const DEFAULT_SKUS_PATH = "/inventory/skus/";
-const DEFAULT_LOGIN_PATH = "/auth/token/login/";
+export const DEFAULT_LOGIN_PATH = "/auth/token/login/";
 /** Largest page a lookup asks for; DRF caps it at the server's max_page_size anyway. */
 const LOOKUP_PAGE_SIZE = "100";
 
