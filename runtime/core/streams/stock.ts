@@ -47,8 +47,11 @@ export function parseStockKey(key: string): { warehouse: string; item: number; i
   return Number.isSafeInteger(id) ? { warehouse, item: id, installation } : undefined;
 }
 
-/** Siesa's quantities carry four decimals: sums are rounded there, so 0.1 + 0.2 stays 0.3. */
-const round = (n: number) => Math.round(n * 10_000) / 10_000;
+/**
+ * Siesa's quantities carry four decimals: sums are rounded there, so 0.1 + 0.2 stays 0.3; `+ 0` turns
+ * the -0 a rounding can give into 0 (JSON and CSV would show "0" but a comparison would not).
+ */
+const round = (n: number) => Math.round(n * 10_000) / 10_000 + 0;
 
 function quantity(row: SiesaRow, column: string, problems: Record<string, string>): number {
   const value = row[column];
