@@ -1,5 +1,6 @@
 import type { ProductType } from "./model.js";
 import type { QueueName } from "./pipeline-config.js";
+import { DEFAULT_STREAM, type StreamName } from "./stream.js";
 
 /**
  * Resource names shared by the Pulumi program and the runtime, so both always agree.
@@ -14,8 +15,8 @@ export const tablePrefix = (stack: string): string => `${PROJECT}-${stack}`;
 
 /** The stack's EventBridge Scheduler group, and one schedule per tenant in it. */
 export const scheduleGroupName = (stack: string): string => resourceName(stack, "schedules");
-export const scheduleName = (stack: string, tenantId: string): string =>
-  resourceName(stack, `sync-${tenantId}`);
+export const scheduleName = (stack: string, tenantId: string, stream: StreamName = DEFAULT_STREAM): string =>
+  resourceName(stack, `sync-${tenantId}${stream === DEFAULT_STREAM ? "" : `.${stream}`}`);
 
 /**
  * Secrets Manager: `siesa-integration/<tenantId>/siesa`, `siesa-integration/<tenantId>/<product>` and,

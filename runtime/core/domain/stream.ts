@@ -44,3 +44,15 @@ export const streamField = (stream: StreamName): { stream?: StreamName } =>
 /** The scope of a run (its lease and its ledger partition). */
 export const scopeOfRun = (run: { tenantId: string; stream?: StreamName }): string =>
   streamScope(run.tenantId, streamOf(run));
+
+/** The streams a tenant runs: the catalogue, and those its file declares. */
+export const streamsOf = (tenant: { streams?: Partial<Record<OtherStream, unknown>> }): StreamName[] => [
+  DEFAULT_STREAM,
+  ...STREAMS.filter((stream): stream is OtherStream => stream !== DEFAULT_STREAM && tenant.streams?.[stream] !== undefined),
+];
+
+/** The schedule expression of one of the tenant's streams (the catalogue's is `sync.schedule`). */
+export const scheduleOf = (
+  tenant: { sync: { schedule: string }; streams?: Partial<Record<OtherStream, { schedule: string }>> },
+  stream: StreamName,
+): string | undefined => (stream === DEFAULT_STREAM ? tenant.sync.schedule : tenant.streams?.[stream]?.schedule);

@@ -1,5 +1,4 @@
-import { DEFAULT_STREAM, type StreamName, scopeOfRun, streamField, streamScope } from "../domain/stream.js";
-import type { Tenant } from "../domain/tenant.js";
+import { DEFAULT_STREAM, scopeOfRun, streamField, streamScope, streamsOf } from "../domain/stream.js";
 import type { ExtractUnit, LoadChunk, SyncRequest } from "../ports/messages.js";
 import type { Lease } from "../ports/pipeline.js";
 import { RunAlreadyExistsError } from "../ports/store-errors.js";
@@ -118,11 +117,6 @@ export async function settleRequest(
   await ctx.lease.release(streamScope(tenantId, request.stream ?? DEFAULT_STREAM), runId);
 }
 
-/** The streams a tenant runs, each with a lease of its own. */
-const streamsOf = (tenant: Tenant): StreamName[] => [
-  DEFAULT_STREAM,
-  ...(Object.keys(tenant.streams ?? {}) as StreamName[]),
-];
 
 /**
  * The sweeper, on its own schedule: a run whose lease expired (or, locally, whose process is gone)
