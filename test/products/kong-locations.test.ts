@@ -69,6 +69,8 @@ describe("KongLocationClient writes a warehouse as a location", () => {
       display_name: "Bodega Norte Nueva (NB1)",
     });
     expect(kong.locations.stats.creates).toBe(0);
+    // A known id is patched directly: no lookup.
+    expect(kong.locations.stats.lists).toBe(0);
   });
 
   it("finds a location its ledger lost and updates it, without a second location or a refused create", async () => {
