@@ -12,6 +12,7 @@ import {
   text,
   validateFields,
 } from "./wms-fields.js";
+import { serveWmsLocations, type WmsLocations } from "./wms-locations.js";
 
 /**
  * A stand-in for the WMS product API, answering as the WMS team's own collection shows it
@@ -41,6 +42,7 @@ import {
  *   DynamoDB Scan with a filter: `limit` caps the items *examined*, so a page can hold none of the
  *   matches and still carry a cursor (opaque; null at the end).
  * - Throttled → 429 `{"message"}` with `Retry-After`.
+ * - `/locations`: not in the collection at all; what is assumed is in sandbox/wms-locations.ts.
  */
 
 export const SANDBOX_WMS_CREDENTIALS = { username: "apes-sandbox", password: "wms-sandbox-secret" } as const;
@@ -94,6 +96,8 @@ export interface WmsSandboxOptions {
 export interface WmsSandbox {
   app: Hono;
   products: WmsProductStore;
+  /** `/locations` (sandbox/wms-locations.ts, assumed); kept in memory only. */
+  locations: WmsLocations;
   stats: WmsSandboxStats;
   resetStats(): void;
   setFaults(faults: Partial<FaultKnobs>): void;
@@ -290,6 +294,7 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
 
   app.use("/products", authenticate);
   app.use("/products/*", authenticate);
+  const locations = serveWmsLocations(app, { authenticate, pageSize, maxPageSize, refuseDuplicates });
 
   async function authenticate(c: Context, next: () => Promise<void>) {
     const match = /^Bearer (\S+)$/.exec(c.req.header("authorization") ?? "");
@@ -389,6 +394,7 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
   return {
     app,
     products,
+    locations,
     stats,
     resetStats: () => {
       Object.assign(stats, freshStats());
