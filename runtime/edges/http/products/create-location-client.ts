@@ -1,6 +1,7 @@
 import type { ProductType } from "../../../core/domain/model.js";
 import type { ProductClient, ProductClientOptions, ProductReader } from "../../../core/ports/product.js";
 import { KongLocationClient } from "./kong-locations.js";
+import { WmsLocationClient } from "./wms-locations.js";
 
 /**
  * The writer of the warehouses stream for a tenant's product type: each warehouse a location. The
@@ -14,6 +15,8 @@ export function createLocationClient(
   switch (type) {
     case "kong-rfid":
       return new KongLocationClient(options);
+    case "wms":
+      return new WmsLocationClient(options);
     default:
       throw new Error(
         `tenant ${options.tenantId}: no location client for product type "${String(type)}" (expected kong-rfid or wms)`,
