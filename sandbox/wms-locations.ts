@@ -18,7 +18,8 @@ import { type FieldError, type FieldRule, oneOf, readObject, text, validateField
  *   duplicates (`duplicates: "refuse"`, as for products): then 409 `{"message"}`.
  * - `GET /locations?external_id__eq=&status__eq=&limit=&last_evaluated_key_id=` pages like the
  *   products' list (a Scan with a filter: a page may hold no match and still carry a cursor); a row
- *   shows only `id`, `external_id`, `code`, `name`, `status`.
+ *   shows only `id`, `external_id`, `code`, `name`, `status`. `ignoreExternalIdFilter(true)`: a WMS
+ *   whose locations list has no `external_id__eq` filter answers every location.
  * - No `GET /locations/{id}`, no `DELETE`, as for products.
  */
 
@@ -44,6 +45,8 @@ export interface WmsLocationStats {
 export interface WmsLocations {
   store: WmsLocationStore;
   stats: WmsLocationStats;
+  /** While on, the list ignores `external_id__eq` (a WMS whose locations list has no such filter). */
+  ignoreExternalIdFilter(on: boolean): void;
 }
 
 export interface WmsLocationOptions {
@@ -129,6 +132,7 @@ export function serveWmsLocations(app: Hono, options: WmsLocationOptions): WmsLo
   const { pageSize, maxPageSize, refuseDuplicates } = options;
   const store = new WmsLocationStore();
   const stats: WmsLocationStats = { creates: 0, patches: 0, lists: 0 };
+  let ignoringExternalId = false;
   app.use("/locations", options.authenticate);
   app.use("/locations/*", options.authenticate);
 
@@ -178,7 +182,7 @@ export function serveWmsLocations(app: Hono, options: WmsLocationOptions): WmsLo
       start = at + 1;
     }
     const examined = all.slice(start, start + limit);
-    const wanted = c.req.query("external_id__eq");
+    const wanted = ignoringExternalId ? undefined : c.req.query("external_id__eq");
     const status = c.req.query("status__eq");
     const results = examined
       .filter(
@@ -221,5 +225,11 @@ export function serveWmsLocations(app: Hono, options: WmsLocationOptions): WmsLo
     return c.json(store.edit(id, body.value as Partial<NewWmsLocation>), 200);
   });
 
-  return { store, stats };
+  return {
+    store,
+    stats,
+    ignoreExternalIdFilter: (on) => {
+      ignoringExternalId = on;
+    },
+  };
 }

@@ -83,6 +83,20 @@ describe("WmsLocationClient writes a warehouse as a location", () => {
     expect(wms.locations.stats.creates).toBe(0);
   });
 
+  it("keeps only the exact external_id when the WMS ignores the filter", async () => {
+    const { wms, client } = await wmsWithClient();
+    for (const id of ["8585-1-NB10", "18585-1-NB1"]) wms.locations.store.insert(existing(id));
+    const lost = wms.locations.store.insert(existing("8585-1-NB1"));
+    wms.locations.ignoreExternalIdFilter(true);
+
+    const result = await client.write(warehouse(tenant, "NB1", "Bodega Norte"));
+
+    expect(result).toEqual({ outcome: "updated", productId: lost.id });
+    expect(wms.locations.store.list().filter((l) => l.name === "Bodega Norte")).toEqual([
+      expect.objectContaining({ id: lost.id }),
+    ]);
+  });
+
   it("closes a location with the inactive patch, sending its external_id as the WMS requires", async () => {
     const { wms, client } = await wmsWithClient();
     const record = warehouse(tenant, "NB1", "Bodega Norte");
