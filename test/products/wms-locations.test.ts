@@ -83,6 +83,18 @@ describe("WmsLocationClient writes a warehouse as a location", () => {
     expect(wms.locations.stats.creates).toBe(0);
   });
 
+  it("creates the location again when the one it knew was deleted in the WMS", async () => {
+    const { wms, client } = await wmsWithClient();
+    const deleted = wms.locations.store.insert(existing("8585-1-NB1"));
+    wms.locations.store.remove(deleted.id);
+
+    const result = await client.write(warehouse(tenant, "NB1", "Bodega Norte"), deleted.id);
+
+    const recreated = wms.locations.store.getByExternalId("8585-1-NB1");
+    expect(result).toEqual({ outcome: "created", productId: recreated?.id });
+    expect(recreated?.id).not.toBe(deleted.id);
+  });
+
   it("keeps only the exact external_id when the WMS ignores the filter", async () => {
     const { wms, client } = await wmsWithClient();
     for (const id of ["8585-1-NB10", "18585-1-NB1"]) wms.locations.store.insert(existing(id));
