@@ -2,6 +2,17 @@ import { createHash, randomBytes } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { countAnswers, type FaultKnobs, faultControl } from "./faults.js";
 import { RecordJournal } from "./journal.js";
+import {
+  type Check,
+  type FieldError,
+  type FieldRule,
+  isObject,
+  oneOf,
+  readObject,
+  text,
+  validateFields,
+} from "./wms-fields.js";
+import { serveWmsLocations, type WmsLocations } from "./wms-locations.js";
 
 /**
  * A stand-in for the WMS product API, answering as the WMS team's own collection shows it
@@ -31,6 +42,7 @@ import { RecordJournal } from "./journal.js";
  *   DynamoDB Scan with a filter: `limit` caps the items *examined*, so a page can hold none of the
  *   matches and still carry a cursor (opaque; null at the end).
  * - Throttled → 429 `{"message"}` with `Retry-After`.
+ * - `/locations`: not in the collection at all; what is assumed is in sandbox/wms-locations.ts.
  */
 
 export const SANDBOX_WMS_CREDENTIALS = { username: "apes-sandbox", password: "wms-sandbox-secret" } as const;
@@ -84,6 +96,8 @@ export interface WmsSandboxOptions {
 export interface WmsSandbox {
   app: Hono;
   products: WmsProductStore;
+  /** `/locations` (sandbox/wms-locations.ts, assumed); kept in memory only. */
+  locations: WmsLocations;
   stats: WmsSandboxStats;
   resetStats(): void;
   setFaults(faults: Partial<FaultKnobs>): void;
@@ -182,26 +196,6 @@ export class WmsProductStore {
 
 // ---- validation -------------------------------------------------------------------------------
 
-interface FieldError {
-  field: string;
-  message: string;
-}
-
-type Check = (value: unknown) => string | undefined;
-
-const text =
-  (maxLength: number, options: { nullable?: boolean; nonEmpty?: boolean } = {}): Check =>
-  (value) => {
-    if (value === null) return options.nullable ? undefined : "must not be null";
-    if (typeof value !== "string") return "must be a string";
-    if (options.nonEmpty && value.trim() === "") return "must not be empty";
-    return value.length > maxLength ? `must be at most ${maxLength} characters` : undefined;
-  };
-
-const oneOf =
-  (...allowed: string[]): Check =>
-  (value) =>
-    typeof value === "string" && allowed.includes(value) ? undefined : `must be one of ${allowed.join(", ")}`;
 const price: Check = (value) =>
   value === null || (typeof value === "number" && Number.isFinite(value)) ? undefined : "must be a number";
 const group: Check = (value) => {
@@ -210,7 +204,7 @@ const group: Check = (value) => {
   return oneOf("category", "group", "type")(value.group_type);
 };
 
-const PRODUCT_FIELDS: Record<string, { required?: boolean; check: Check }> = {
+const PRODUCT_FIELDS: Record<string, FieldRule> = {
   name: { required: true, check: text(255, { nonEmpty: true }) },
   display_name: { check: text(255, { nullable: true }) },
   external_id: { required: true, check: text(255, { nonEmpty: true }) },
@@ -233,25 +227,8 @@ const PRODUCT_FIELDS: Record<string, { required?: boolean; check: Check }> = {
   },
 };
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function validateProduct(body: Record<string, unknown>, partial: boolean): FieldError[] {
-  const errors: FieldError[] = Object.keys(body)
-    .filter((field) => !Object.hasOwn(PRODUCT_FIELDS, field))
-    .map((field) => ({ field, message: "is not a field of a product" }));
-  for (const [field, rule] of Object.entries(PRODUCT_FIELDS)) {
-    if (body[field] === undefined) {
-      // A PATCH may leave fields out, but never external_id.
-      if (rule.required && (!partial || field === "external_id"))
-        errors.push({ field, message: "is required" });
-      continue;
-    }
-    const message = rule.check(body[field]);
-    if (message) errors.push({ field, message });
-  }
-  return errors;
+  return validateFields(PRODUCT_FIELDS, "product", body, partial);
 }
 
 // ---- the app ----------------------------------------------------------------------------------
@@ -317,6 +294,7 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
 
   app.use("/products", authenticate);
   app.use("/products/*", authenticate);
+  const locations = serveWmsLocations(app, { authenticate, pageSize, maxPageSize, refuseDuplicates });
 
   async function authenticate(c: Context, next: () => Promise<void>) {
     const match = /^Bearer (\S+)$/.exec(c.req.header("authorization") ?? "");
@@ -416,6 +394,7 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
   return {
     app,
     products,
+    locations,
     stats,
     resetStats: () => {
       Object.assign(stats, freshStats());
@@ -431,16 +410,4 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
       separateVariants = on;
     },
   };
-}
-
-async function readObject(
-  c: Context,
-): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; message: string }> {
-  try {
-    const value: unknown = await c.req.json();
-    if (isObject(value)) return { ok: true, value };
-  } catch {
-    // Falls through to the same answer as a non-object body.
-  }
-  return { ok: false, message: "Request body must be a JSON object" };
 }

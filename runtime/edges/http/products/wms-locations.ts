@@ -1,0 +1,167 @@
+import type { ProductRecord } from "../../../core/domain/model.js";
+import type {
+  ListedRecord,
+  ListScope,
+  ProductClient,
+  ProductClientOptions,
+  ProductReader,
+  WriteResult,
+} from "../../../core/ports/product.js";
+import type { PatchResult } from "../../../core/ports/records.js";
+import { isRecord, isSuccess } from "./api-text.js";
+import { listedRecords } from "./listed-records.js";
+import { ProductApi } from "./product-api.js";
+import { joinUrl, withoutTrailingSlash } from "./url.js";
+import { wmsMessage } from "./wms-errors.js";
+import {
+  type CreateAnswer,
+  type FindAnswer,
+  lookedUp,
+  patchRecord,
+  type UpdateAnswer,
+  type WriteFlowOptions,
+  writeRecord,
+} from "./write-flow.js";
+
+const SERVICE = "wms";
+/** Nothing says the WMS refuses a second location with one external id: look up before creating. */
+export const WMS_LOCATION_WRITE_FLOW: WriteFlowOptions = { findBeforeCreate: true };
+const DEFAULT_LOCATIONS_PATH = "/locations";
+const DEFAULT_LOGIN_PATH = "/auth";
+/** Items per list page asked for when reading everything back. */
+const LIST_PAGE_SIZE = "100";
+
+/**
+ * The WMS's locations. The WMS documents no locations API: this client speaks the one we assume,
+ * made like its products (docs/integrations/stock-and-locations.md, "WMS: locations"): the same
+ * `Bearer` login, `POST /locations` (200 with the location), `PATCH /locations/{id}` with
+ * `external_id` in every body, find by `GET /locations?external_id__eq=` following the cursor, and
+ * every location read back by the same cursor. The probe must confirm it before a tenant uses it.
+ */
+export class WmsLocationClient implements ProductClient, ProductReader {
+  readonly type = SERVICE;
+  readonly #options: ProductClientOptions;
+  readonly #locationsUrl: string;
+  readonly #api: ProductApi;
+
+  constructor(options: ProductClientOptions) {
+    this.#options = options;
+    this.#locationsUrl = withoutTrailingSlash(
+      joinUrl(options.baseUrl, options.endpoints.locations ?? DEFAULT_LOCATIONS_PATH),
+    );
+    this.#api = new ProductApi(
+      {
+        product: SERVICE,
+        loginUrl: joinUrl(options.baseUrl, options.endpoints.login ?? DEFAULT_LOGIN_PATH),
+        tokenField: "token",
+        scheme: "Bearer",
+        messageOf: wmsMessage,
+      },
+      options,
+    );
+  }
+
+  login(): Promise<void> {
+    return this.#api.login();
+  }
+
+  write(record: ProductRecord, knownProductId?: string): Promise<WriteResult> {
+    return writeRecord(
+      {
+        create: (r) => this.#create(r),
+        update: (id, r) => this.#update(id, r),
+        find: (r) => this.#find(r),
+      },
+      record,
+      knownProductId,
+      WMS_LOCATION_WRITE_FLOW,
+    );
+  }
+
+  patch(productId: string, record: ProductRecord): Promise<PatchResult> {
+    return patchRecord({ update: (id, r) => this.#update(id, r) }, productId, record);
+  }
+
+  /** The id of the location with this external id, as a write's lookup finds it (read-only: the probe). */
+  async findId(externalId: string, _scope: ListScope): Promise<{ id?: string; refused?: string }> {
+    return lookedUp(await this.#find({ key: "probe", externalId, payload: {} }));
+  }
+
+  /** Every location, following `last_evaluated_key_id` until it is null (or repeats): a WMS serves one client. */
+  async *list(_scope: ListScope): AsyncGenerator<ListedRecord[]> {
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const query: Record<string, string> = { limit: LIST_PAGE_SIZE };
+      if (cursor) query.last_evaluated_key_id = cursor;
+      const response = await this.#api.call("list locations", this.#locationsUrl, { method: "GET", query });
+      if (!isSuccess(response.status)) throw this.#api.listRefused(response, "list locations");
+      const page = isRecord(response._data) ? response._data : {};
+      yield listedRecords(SERVICE, "list locations", page.results);
+      if (cursor) seen.add(cursor);
+      cursor = cursorOf(page.last_evaluated_key_id);
+    } while (cursor && !seen.has(cursor));
+  }
+
+  async #create(record: ProductRecord): Promise<CreateAnswer> {
+    // Sent once: the WMS may keep a second location with one external id, so a create that may
+    // have been applied (a timeout, a 5xx) is retried only through the write flow's lookup.
+    const response = await this.#api.call("create location", this.#locationsUrl, {
+      method: "POST",
+      body: record.payload,
+      once: true,
+    });
+    if (isSuccess(response.status))
+      return { kind: "created", id: this.#api.idOf(response, "create location") };
+    if (response.status === 409) return { kind: "duplicate" };
+    return this.#api.refused(response);
+  }
+
+  async #update(id: string, record: ProductRecord): Promise<UpdateAnswer> {
+    const url = `${this.#locationsUrl}/${encodeURIComponent(id)}`;
+    // As for products, `external_id` goes in every PATCH body, a deactivation's `{status}` included.
+    const body = { ...record.payload, external_id: record.externalId };
+    const response = await this.#api.call("update location", url, { method: "PATCH", body });
+    if (isSuccess(response.status)) return { kind: "updated", id };
+    if (response.status === 404) {
+      this.#options.log.info("known location is gone from the WMS", {
+        api: SERVICE,
+        tenantId: this.#options.tenantId,
+        key: record.key,
+        productId: id,
+      });
+      return { kind: "gone" };
+    }
+    return this.#api.refused(response);
+  }
+
+  /**
+   * The list filters after it pages: a page may hold no match and still carry a cursor, so the
+   * cursor is followed until the exact external id or its end. Several matches (duplicates made
+   * before this lookup) resolve to the first listed; a row without an id is an error, never a create.
+   */
+  async #find(record: ProductRecord): Promise<FindAnswer> {
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const query: Record<string, string> = { external_id__eq: record.externalId };
+      if (cursor) query.last_evaluated_key_id = cursor;
+      const response = await this.#api.call("find location", this.#locationsUrl, { method: "GET", query });
+      if (!isSuccess(response.status)) return this.#api.refused(response);
+      const page = isRecord(response._data) ? response._data : {};
+      const rows = listedRecords(SERVICE, "find location", page.results);
+      const exact = rows.find((row) => row.externalId === record.externalId);
+      if (exact) return { kind: "found", id: exact.id };
+      if (cursor) seen.add(cursor);
+      cursor = cursorOf(page.last_evaluated_key_id);
+    } while (cursor && !seen.has(cursor));
+    return {
+      kind: "missing",
+      reason: `external_id ${record.externalId} already exists in the WMS but no location with it was found`,
+    };
+  }
+}
+
+function cursorOf(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
