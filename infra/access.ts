@@ -59,14 +59,14 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
   // Reads Siesa, splits units (pages), compares records with the ledger and sends the changed ones to
   // load (loads); may end the run, which releases the lease.
   extract: {
-    tables: { tenants: "read", runs: "write", ledger: "read", audit: "append" },
+    tables: { tenants: "read", runs: "write", ledger: "read", streamLedger: "read", audit: "append" },
     leases: true,
     sendsTo: ["units", "loads", "notifications"],
   },
   // Writes to the product, stores record hashes (ledger); may end the run, or ask extract for the run's
   // deactivation pass (pages), which confirms absences with Siesa.
   load: {
-    tables: { tenants: "read", runs: "write", ledger: "write", audit: "append" },
+    tables: { tenants: "read", runs: "write", ledger: "write", streamLedger: "write", audit: "append" },
     leases: true,
     sendsTo: ["units", "notifications"],
   },
@@ -75,7 +75,7 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
   // extract for a run's deactivation pass (pages) when it finds the run's other work done; raises a
   // tenant's late notification, which needs its schedule's state.
   settle: {
-    tables: { tenants: "read", runs: "write", ledger: "read", audit: "append" },
+    tables: { tenants: "read", runs: "write", ledger: "read", streamLedger: "read", audit: "append" },
     leases: true,
     sendsTo: ["units", "notifications"],
     deadLetters: true,
@@ -89,9 +89,10 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     sendsTo: ["syncRequests", "notifications"],
   },
   // Status and history, manual runs (lease + sync request), verify runs (lease + verify request),
-  // pause/resume, connectivity checks, health. It never touches the ledger: the verify worker does.
+  // pause/resume, connectivity checks, health, and the stock snapshot (it reads the stock stream's
+  // ledger). It never touches the catalogue's ledger: the verify worker does.
   api: {
-    tables: { tenants: "read", runs: "write", audit: "append" },
+    tables: { tenants: "read", runs: "write", streamLedger: "read", audit: "append" },
     leases: true,
     sendsTo: ["syncRequests", "verifyRequests", "notifications"],
     apiTokens: true,

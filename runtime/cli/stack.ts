@@ -44,7 +44,7 @@ import { localTenantDirectory, withSandboxUrls } from "../edges/local/tenants.js
 import { dynamoPipelineStore } from "../edges/store/dynamo.js";
 import { DynamoNotificationMarks } from "../edges/store/notification-marks.js";
 import { createApiDependencies } from "../wiring/api-dependencies.js";
-import { clientsFor } from "../wiring/compose.js";
+import { clientsFor, streamClientsFor } from "../wiring/compose.js";
 import { credentialsOf, localWebhook } from "../wiring/local-credentials.js";
 import { dynamoDir, sandboxDir } from "../wiring/local-state.js";
 import { openStore, type Store } from "../wiring/local-store.js";
@@ -185,6 +185,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clientsFor: (tenant, tenantCredentials, policy) =>
         clientsFor(tenant, tenantCredentials, {
           policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts, ...policy, ...options.policy }),
+          log,
+        }),
+      streamClientsFor: (tenant, tenantCredentials, stream) =>
+        streamClientsFor(tenant, tenantCredentials, stream, {
+          policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts, ...options.policy }),
           log,
         }),
       log,

@@ -1,5 +1,6 @@
 import { countsOf } from "../core/domain/run-status.js";
 import { shortCache } from "../core/domain/short-cache.js";
+import { DEFAULT_STREAM, streamOf } from "../core/domain/stream.js";
 import type { Tenant } from "../core/domain/tenant.js";
 import {
   type ApiDependencies,
@@ -47,7 +48,10 @@ export function createApiDependencies(deps: RunDependencies, parts: ApiOnlyParts
     for (let page = 0; page < HISTORY_PAGES; page++) {
       const answer = await deps.runs.list(tenantId, { limit: 100, ...(cursor ? { cursor } : {}) });
       // A verify run reads the product and syncs nothing: it says nothing about the sync's health.
-      const found = answer.runs.find((run) => run.trigger !== "verify" && accept(run));
+      // The status judges the catalogue; another stream's runs say how that stream fares.
+      const found = answer.runs.find(
+        (run) => run.trigger !== "verify" && streamOf(run) === DEFAULT_STREAM && accept(run),
+      );
       if (found) return found;
       if (!answer.cursor) return undefined;
       cursor = answer.cursor;

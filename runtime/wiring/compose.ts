@@ -1,12 +1,22 @@
 import { MAPPINGS } from "../../mappings/index.js";
 import { compileMapping } from "../core/domain/mapping.js";
+import type { OtherStream } from "../core/domain/stream.js";
 import type { Tenant } from "../core/domain/tenant.js";
 import type { Log } from "../core/observability/logger.js";
 import type { CallPolicy } from "../core/ports/call-policy.js";
 import type { ProductClient, ProductReader } from "../core/ports/product.js";
-import type { TenantClients, TenantCredentials } from "../core/ports/tenant-clients.js";
-import { createProductClient } from "../edges/http/products/index.js";
-import { SiesaClient, type SiesaClientOptions, SiesaConnection } from "../edges/http/siesa/index.js";
+import type { StreamClients, TenantClients, TenantCredentials } from "../core/ports/tenant-clients.js";
+import { snapshotWriter } from "../core/streams/snapshot-writer.js";
+import { stockMapper } from "../core/streams/stock.js";
+import { warehouseMapper } from "../core/streams/warehouses.js";
+import { createLocationClient, createProductClient } from "../edges/http/products/index.js";
+import {
+  SiesaClient,
+  type SiesaClientOptions,
+  SiesaConnection,
+  SiesaStockReader,
+  SiesaWarehouseReader,
+} from "../edges/http/siesa/index.js";
 
 type ClientOptions = { policy: CallPolicy; log: Log; siesaUrl?: string; productUrl?: string };
 
@@ -36,6 +46,31 @@ export function clientsFor(
       ...(mapping.inactive ? { inactive: mapping.inactive } : {}),
       ...(mapping.listed ? { listed: mapping.listed } : {}),
     },
+  };
+}
+
+/**
+ * The clients of one of the tenant's other streams: its warehouses become the product's locations;
+ * its stock is kept as this service's own snapshot (no product publishes a stock API yet).
+ */
+export function streamClientsFor(
+  tenant: Tenant,
+  credentials: TenantCredentials,
+  stream: OtherStream,
+  options: ClientOptions,
+): StreamClients {
+  const siesa = siesaOptions(tenant, credentials, options);
+  if (stream === "warehouses")
+    return {
+      siesa: new SiesaWarehouseReader(siesa),
+      product: createLocationClient(tenant.product.type, productOptions(tenant, credentials, options)),
+      mapper: warehouseMapper(tenant),
+    };
+  return {
+    siesa: new SiesaStockReader(siesa, tenant.streams?.stock?.warehouses),
+    product: snapshotWriter,
+    mapper: stockMapper(tenant),
+    keepsValues: true,
   };
 }
 
@@ -76,12 +111,16 @@ function productClient(
   credentials: TenantCredentials,
   options: ClientOptions,
 ): ProductClient & ProductReader {
-  return createProductClient(tenant.product.type, {
+  return createProductClient(tenant.product.type, productOptions(tenant, credentials, options));
+}
+
+function productOptions(tenant: Tenant, credentials: TenantCredentials, options: ClientOptions) {
+  return {
     baseUrl: options.productUrl ?? tenant.product.baseUrl,
     endpoints: tenant.product.endpoints,
     credentials: credentials.product,
     policy: options.policy,
     tenantId: tenant.id,
     log: options.log,
-  });
+  };
 }

@@ -5,6 +5,7 @@ import { type FunctionName, SECRETS_READ, type SecretKind } from "../core/domain
 import type { Tenant } from "../core/domain/tenant.js";
 import type { Log } from "../core/observability/logger.js";
 import type { RunDependencies, WorkerDependencies } from "../core/ports/dependencies.js";
+import { ledgerOfStreams } from "../core/ports/ledger-streams.js";
 import type { NotificationMarks, NotifyDependencies } from "../core/ports/notifier.js";
 import type {
   AuditTrail,
@@ -151,7 +152,10 @@ export function scopeToRole<D extends ScopableDependencies>(
     ...deps,
     runs: table<RunState>("runs", RUNS)(deps.runs),
     progress: table<ProgressStore>("runs", PROGRESS)(deps.progress),
-    ledger: table<Ledger>("ledger", LEDGER)(deps.ledger),
+    ledger: ledgerOfStreams(
+      table<Ledger>("ledger", LEDGER)(deps.ledger),
+      table<Ledger>("streamLedger", LEDGER)(deps.ledger),
+    ),
     audit: table<AuditTrail>("audit", AUDIT)(deps.audit),
     tenants: table<TenantDirectory>("tenants", TENANTS)(deps.tenants),
     lease,
@@ -202,7 +206,9 @@ export function scopeToRole<D extends ScopableDependencies>(
   const withSecrets = <C extends StreamClients>(clients: C, tenant: Tenant): C => ({
     ...clients,
     siesa: secrets.includes("siesa") ? clients.siesa : refusing(clients.siesa, tenant, "siesa", deny),
-    product: secrets.includes("product") ? clients.product : refusing(clients.product, tenant, "product", deny),
+    product: secrets.includes("product")
+      ? clients.product
+      : refusing(clients.product, tenant, "product", deny),
   });
   const { clientsFor, streamClientsFor } = deps;
   if (clientsFor)

@@ -242,6 +242,9 @@ export function stepWorld<Q extends QueuePort = StepQueues>(
     queues,
     redelivery: queues,
     clientsFor: () => clients,
+    streamClientsFor: (_tenant, _credentials, stream) => {
+      throw new Error(`the step world syncs the catalogue only (asked for ${stream})`);
+    },
     log: quietLog,
     metrics: sink,
     retryBaseSeconds: 2,

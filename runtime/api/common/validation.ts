@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { STREAMS } from "../../core/domain/stream.js";
 import { MAX_EXCEPTIONS_PAGE, MAX_RUNS_PAGE } from "../../core/ports/pipeline.js";
 import { isItemId } from "../../core/ports/siesa.js";
 import { ApiError } from "./errors.js";
@@ -86,6 +87,8 @@ export const ProbeBody = v.strictObject(
 export const RunBody = v.strictObject(
   {
     approveDeactivationsOf: v.optional(runId),
+    /** The stream to sync; absent: the catalogue. */
+    stream: v.optional(v.picklist(STREAMS)),
     approveDeactivations: v.optional(
       v.custom<never>(
         () => false,
@@ -94,7 +97,7 @@ export const RunBody = v.strictObject(
       ),
     ),
   },
-  "is not a known field (known: approveDeactivationsOf)",
+  "is not a known field (known: approveDeactivationsOf, stream)",
 );
 
 export type Issue = { field: string; problem: string };

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { otherStreamsOf, streamScope } from "../../core/domain/stream.js";
 import type { Log } from "../../core/observability/logger.js";
 import type { ApiDependencies } from "../../core/ports/api.js";
 import type { ScheduleState } from "../../core/ports/pipeline.js";
@@ -29,8 +30,14 @@ export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
           tenantId: tenant.id,
         });
       }
-      // Already in that state: nothing to write (pause and resume are idempotent).
+      // Already in that state: nothing to write (pause and resume are idempotent). Every stream's
+      // schedule goes with the catalogue's: a paused tenant reads nothing from Siesa.
       if (current !== state) await deps.schedules.setState(tenant.id, state);
+      for (const stream of otherStreamsOf(tenant)) {
+        const scope = streamScope(tenant.id, stream);
+        const streamState = await deps.schedules.getState(scope);
+        if (streamState !== undefined && streamState !== state) await deps.schedules.setState(scope, state);
+      }
       log.info(`tenant schedule ${state === "DISABLED" ? "paused" : "resumed"}`, {
         tenantId: tenant.id,
         state,
@@ -61,7 +68,8 @@ export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
       const request = { write: write ?? false };
       const report = await deps.probeTenant(tenant.id, request);
       if (!report) throw new ApiError(404, `tenant ${tenant.id} does not exist`, { tenantId: tenant.id });
-      const schedule = await resumeAfterFirstProbe(deps, report, request);
+      const streams = otherStreamsOf(tenant);
+      const schedule = await resumeAfterFirstProbe(deps, report, { ...request, streams });
       if (schedule === "resumed")
         log.info("tenant schedule resumed by its first passing probe", { tenantId: tenant.id });
       // 200 even when a check fails, as /check: the report is the answer.

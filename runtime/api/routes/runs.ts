@@ -1,4 +1,5 @@
 import { type Context, Hono } from "hono";
+import { DEFAULT_STREAM } from "../../core/domain/stream.js";
 import type { Log } from "../../core/observability/logger.js";
 import type { ApiDependencies } from "../../core/ports/api.js";
 import { DEFAULT_EXCEPTIONS_PAGE } from "../../core/ports/pipeline.js";
@@ -63,11 +64,20 @@ export function runRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
       const principal = c.get("principal");
       assertOperator(principal, "start a run");
       const tenant = await tenantFor(deps, principal, c.req.param());
-      const { approveDeactivationsOf } = await readJsonBody(c, RunBody);
+      const { approveDeactivationsOf, stream } = await readJsonBody(c, RunBody);
       const approval = approveDeactivationsOf !== undefined ? { approveDeactivationsOf } : {};
+      if (stream !== undefined && stream !== DEFAULT_STREAM && !tenant.streams?.[stream])
+        throw new ApiError(400, `invalid body parameter stream: tenant ${tenant.id} syncs no ${stream}`, {
+          issues: [
+            {
+              field: "stream",
+              problem: `tenant ${tenant.id} syncs no ${stream} (streams.${stream} in its file)`,
+            },
+          ],
+        });
       let result: Awaited<ReturnType<typeof deps.startRun>>;
       try {
-        result = await deps.startRun(tenant.id, "manual", approval);
+        result = await deps.startRun(tenant.id, "manual", { ...approval, ...(stream ? { stream } : {}) });
       } catch (error) {
         if (!(error instanceof ApprovalError)) throw error;
         throw new ApiError(400, `invalid body parameter approveDeactivationsOf: ${error.message}`, {
@@ -79,6 +89,7 @@ export function runRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
         tenantId: tenant.id,
         runId: result.runId,
         ...approval,
+        ...(stream ? { stream } : {}),
       });
       return c.json({ runId: result.runId }, 202);
     })

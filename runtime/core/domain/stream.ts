@@ -45,14 +45,21 @@ export const streamField = (stream: StreamName): { stream?: StreamName } =>
 export const scopeOfRun = (run: { tenantId: string; stream?: StreamName }): string =>
   streamScope(run.tenantId, streamOf(run));
 
+/** The streams a tenant's file declares beside the catalogue. */
+export const otherStreamsOf = (tenant: { streams?: Partial<Record<OtherStream, unknown>> }): OtherStream[] =>
+  STREAMS.filter(
+    (stream): stream is OtherStream => stream !== DEFAULT_STREAM && tenant.streams?.[stream] !== undefined,
+  );
+
 /** The streams a tenant runs: the catalogue, and those its file declares. */
 export const streamsOf = (tenant: { streams?: Partial<Record<OtherStream, unknown>> }): StreamName[] => [
   DEFAULT_STREAM,
-  ...STREAMS.filter((stream): stream is OtherStream => stream !== DEFAULT_STREAM && tenant.streams?.[stream] !== undefined),
+  ...otherStreamsOf(tenant),
 ];
 
 /** The schedule expression of one of the tenant's streams (the catalogue's is `sync.schedule`). */
 export const scheduleOf = (
   tenant: { sync: { schedule: string }; streams?: Partial<Record<OtherStream, { schedule: string }>> },
   stream: StreamName,
-): string | undefined => (stream === DEFAULT_STREAM ? tenant.sync.schedule : tenant.streams?.[stream]?.schedule);
+): string | undefined =>
+  stream === DEFAULT_STREAM ? tenant.sync.schedule : tenant.streams?.[stream]?.schedule;

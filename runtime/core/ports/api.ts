@@ -1,4 +1,5 @@
 import type { Counts, RecordError } from "../domain/model.js";
+import type { StreamName } from "../domain/stream.js";
 import type { CredentialSource, ScheduleControl, TenantDirectory } from "./pipeline.js";
 import type { ProbeReport, ProbeRequest } from "./probe.js";
 import type { RunRecord, RunTrigger } from "./records.js";
@@ -60,7 +61,7 @@ export interface ApiDependencies {
   startRun(
     tenantId: string,
     trigger: Extract<RunTrigger, "manual">,
-    options?: { approveDeactivationsOf?: string; item?: number },
+    options?: { approveDeactivationsOf?: string; item?: number; stream?: StreamName },
   ): Promise<StartRunResult>;
   /**
    * Starts a verify run (trigger `verify`): takes the tenant's lease, records the run and queues it for

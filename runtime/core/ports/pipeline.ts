@@ -260,7 +260,10 @@ export class CredentialsError extends Error {
 
 export type ScheduleState = "ENABLED" | "DISABLED";
 
-/** Each tenant's EventBridge Scheduler schedule (a local scheduler when running locally). */
+/**
+ * Each tenant's EventBridge Scheduler schedules (a local scheduler when running locally), one per
+ * stream, each named by the stream's scope (`streamScope`): the bare tenant id is the catalogue's.
+ */
 export interface ScheduleControl {
   /** undefined when the tenant has no schedule (not deployed). */
   getState(tenantId: string): Promise<ScheduleState | undefined>;

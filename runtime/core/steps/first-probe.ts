@@ -1,3 +1,4 @@
+import { type OtherStream, streamScope } from "../domain/stream.js";
 import type { ScheduleControl } from "../ports/pipeline.js";
 import type { ProbeReport } from "../ports/probe.js";
 import type { RunRecord } from "../ports/records.js";
@@ -22,13 +23,22 @@ export interface FirstProbeFacts {
 export async function resumeAfterFirstProbe(
   facts: FirstProbeFacts,
   report: ProbeReport,
-  probe: { write: boolean },
+  probe: {
+    write: boolean /** The tenant's streams beside the catalogue. */;
+    streams?: readonly OtherStream[];
+  },
 ): Promise<FirstProbeOutcome> {
   if (!report.ok || !probe.write) return "unchanged";
   const { tenantId } = report;
   if ((await facts.schedules.getState(tenantId)) !== "DISABLED") return "unchanged";
   if (await hasRun(facts, tenantId)) return "unchanged";
   await facts.schedules.setState(tenantId, "ENABLED");
+  // The tenant's other streams' schedules were created paused with the catalogue's.
+  for (const stream of probe.streams ?? []) {
+    const scope = streamScope(tenantId, stream);
+    if ((await facts.schedules.getState(scope)) === "DISABLED")
+      await facts.schedules.setState(scope, "ENABLED");
+  }
   return "resumed";
 }
 

@@ -1,6 +1,6 @@
 import { zeroCounts } from "../domain/model.js";
 import { newRunId } from "../domain/run-id.js";
-import { DEFAULT_STREAM, type StreamName, streamField, streamScope } from "../domain/stream.js";
+import { DEFAULT_STREAM, type StreamName, streamField, streamOf, streamScope } from "../domain/stream.js";
 import type { Tenant } from "../domain/tenant.js";
 import type { RunDependencies } from "../ports/dependencies.js";
 import type { Lease } from "../ports/pipeline.js";
@@ -61,9 +61,9 @@ export async function startRun(
   trigger: RunTrigger,
   options: { approveDeactivationsOf?: string; item?: number; stream?: StreamName } = {},
 ): Promise<StartResult> {
-  if (options.approveDeactivationsOf !== undefined)
-    await assertHeld(ctx, tenant, options.approveDeactivationsOf);
   const stream = options.stream ?? DEFAULT_STREAM;
+  if (options.approveDeactivationsOf !== undefined)
+    await assertHeld(ctx, tenant, stream, options.approveDeactivationsOf);
   return openRun(ctx, tenant, {
     trigger,
     stream,
@@ -196,9 +196,18 @@ export class ApprovalError extends Error {
  * The run an approval names must be this tenant's and have held deactivations: the new run then
  * applies what it finds only if that is the held set or part of it (deactivate.ts).
  */
-async function assertHeld(ctx: RunDependencies, tenant: Tenant, runId: string): Promise<void> {
+async function assertHeld(
+  ctx: RunDependencies,
+  tenant: Tenant,
+  stream: StreamName,
+  runId: string,
+): Promise<void> {
   const run = await ctx.runs.get(tenant.id, runId);
   if (!run) throw new ApprovalError(`run ${runId} of tenant ${tenant.id} does not exist`);
+  if (streamOf(run) !== stream)
+    throw new ApprovalError(
+      `run ${runId} of tenant ${tenant.id} synced the ${streamOf(run)}, not the ${stream}`,
+    );
   if (!run.heldDeactivations?.fingerprint)
     throw new ApprovalError(
       `run ${runId} of tenant ${tenant.id} held no deactivations${run.status === "running" ? " (it is still running)" : ""}`,

@@ -6,16 +6,23 @@ import {
   UpdateScheduleCommand,
   type UpdateScheduleCommandInput,
 } from "@aws-sdk/client-scheduler";
-import { scheduleGroupName, scheduleName } from "../../core/domain/resource-names.js";
+import { scheduleGroupName, scheduleName as nameOf } from "../../core/domain/resource-names.js";
+import { parseScope } from "../../core/domain/stream.js";
 import type { ScheduleControl, ScheduleState } from "../../core/ports/pipeline.js";
 
 export class ScheduleNotFoundError extends Error {
   override readonly name = "ScheduleNotFoundError";
 }
 
+/** The schedule of a tenant's stream, by its scope (`streamScope`: the bare tenant id for the catalogue). */
+const scheduleName = (stack: string, scope: string) => {
+  const { tenantId, stream } = parseScope(scope);
+  return nameOf(stack, tenantId, stream);
+};
+
 /**
- * Pause/resume of each tenant's EventBridge Scheduler schedule (`scheduleName(stack, tenantId)` in the
- * stack's group). UpdateSchedule replaces the whole schedule (an omitted optional field is reset to its
+ * Pause/resume of each tenant's EventBridge Scheduler schedules (`scheduleName(stack, tenantId, stream)`
+ * in the stack's group), each named by its stream's scope. UpdateSchedule replaces the whole schedule (an omitted optional field is reset to its
  * default), so setState reads the schedule and sends every field back with only State changed.
  */
 export class EventBridgeScheduleControl implements ScheduleControl {

@@ -1,7 +1,7 @@
 /**
- * EventBridge Scheduler for the local stack: each local tenant's schedule expression puts
- * `{"tenantId","trigger":"schedule"}` on the sync-requests queue, exactly what the deployed schedule
- * sends. It is also the stack's ScheduleControl, so the API's pause/resume act on it.
+ * EventBridge Scheduler for the local stack: each local tenant's schedules (one per stream) put
+ * `{"tenantId","trigger":"schedule"}` (with `"stream"` beside the catalogue) on the sync-requests
+ * queue, exactly what the deployed schedules send. It is also the stack's ScheduleControl, so the API's pause/resume act on it.
  *
  * - rate(...): every period, the first one period after start;
  * - cron(...): at each matching minute (UTC), as `nextFireTime` computes it;
@@ -10,6 +10,7 @@
  */
 
 import { nextFireTime } from "../../core/domain/schedule.js";
+import { parseScope, scheduleOf, streamField, streamScope, streamsOf } from "../../core/domain/stream.js";
 import type { Tenant } from "../../core/domain/tenant.js";
 import type { Log } from "../../core/observability/logger.js";
 import type { PipelineQueues, ScheduleControl, ScheduleState } from "../../core/ports/pipeline.js";
@@ -40,14 +41,15 @@ export const systemClock: SchedulerClock = {
 };
 
 export interface LocalSchedulerOptions {
-  tenants: readonly Pick<Tenant, "id" | "sync">[];
+  tenants: readonly Pick<Tenant, "id" | "sync" | "streams">[];
   queues: Pick<PipelineQueues, "requestSync">;
   log: Log;
   clock?: SchedulerClock;
 }
 
 interface Entry {
-  tenantId: string;
+  /** The stream's scope: the tenant id for the catalogue. */
+  scope: string;
   expression: string;
   state: ScheduleState;
   /** When its state last changed (a pause, a resume), as EventBridge's LastModificationDate. */
@@ -63,13 +65,15 @@ export class LocalScheduler implements ScheduleControl {
 
   constructor(private readonly options: LocalSchedulerOptions) {
     this.clock = options.clock ?? systemClock;
-    for (const tenant of options.tenants) {
-      this.entries.set(tenant.id, {
-        tenantId: tenant.id,
-        expression: tenant.sync.schedule,
-        state: "ENABLED",
-      });
-    }
+    for (const tenant of options.tenants)
+      for (const stream of streamsOf(tenant)) {
+        const scope = streamScope(tenant.id, stream);
+        this.entries.set(scope, {
+          scope,
+          expression: scheduleOf(tenant, stream) as string,
+          state: "ENABLED",
+        });
+      }
   }
 
   /** Arms every tenant's schedule from now. */
@@ -125,7 +129,7 @@ export class LocalScheduler implements ScheduleControl {
     } catch (error) {
       // cron's L, W and # are valid in AWS but not evaluated here: say so instead of crashing the stack.
       this.options.log.warn("local scheduler: this schedule cannot run locally and will not fire", {
-        tenantId: entry.tenantId,
+        ...parseScope(entry.scope),
         schedule: entry.expression,
         error: error instanceof Error ? error.message : String(error),
       });
@@ -141,10 +145,14 @@ export class LocalScheduler implements ScheduleControl {
     entry.cancel = undefined;
     if (!this.running) return;
     if (entry.state === "ENABLED") {
-      const { tenantId } = entry;
-      this.options.queues.requestSync({ tenantId, trigger: "schedule" }).then(
+      const { tenantId, stream } = parseScope(entry.scope);
+      this.options.queues.requestSync({ tenantId, trigger: "schedule", ...streamField(stream) }).then(
         () =>
-          this.options.log.info("local scheduler: sync requested", { tenantId, schedule: entry.expression }),
+          this.options.log.info("local scheduler: sync requested", {
+            tenantId,
+            stream,
+            schedule: entry.expression,
+          }),
         (error: unknown) =>
           this.options.log.error("local scheduler: could not queue the sync request", {
             tenantId,

@@ -1,8 +1,9 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { ledgerOfStreams } from "../../core/ports/ledger-streams.js";
 import type { PipelineStore } from "../../core/ports/pipeline.js";
 import { AuditLog } from "./audit.js";
 import { TenantLease } from "./lease.js";
-import { ledgerOfStreams, RecordLedger } from "./ledger.js";
+import { RecordLedger } from "./ledger.js";
 import { RunProgress } from "./progress.js";
 import { ReadBatch } from "./read-batch.js";
 import { RunStore } from "./runs.js";

@@ -7,14 +7,13 @@
  *   ledger holds a unit's records side by side, in the order of its range, and reads them with one Query;
  * - the other streams' (`textKeys`): { scope, recordKey, …, values?, previous? }, `scope` being
  *   `<tenant>#<stream>` and `recordKey` the stream's own key (a warehouse code, `NB1|1042|001`).
- * `ledgerOfStreams` puts them behind the one Ledger port, by partition.
+ * `ledgerOfStreams` (core/ports/ledger-streams.ts) puts them behind the one Ledger port.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, PutCommand, paginateQuery, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { forEachConcurrent } from "../../core/domain/pool.js";
 import { recordIdOf } from "../../core/domain/record-id.js";
-import { DEFAULT_STREAM, parseScope } from "../../core/domain/stream.js";
-import type { Ledger, LedgerEntry, LedgerPutResult, LedgerRange } from "../../core/ports/records.js";
+import type { LedgerEntry, LedgerPutResult, LedgerRange } from "../../core/ports/records.js";
 import { ReadBatch } from "./read-batch.js";
 
 export type { LedgerEntry, LedgerPutResult };
@@ -179,14 +178,13 @@ export class RecordLedger {
    * Every entry of the partition in key order, one DynamoDB page (up to 1 MB, or `pageSize` entries)
    * at a time; in the streams' table, those of `range` only.
    */
-  async *all(
-    tenantId: string,
-    options: LedgerRange = {},
-  ): AsyncGenerator<LedgerEntry[]> {
+  async *all(tenantId: string, options: LedgerRange = {}): AsyncGenerator<LedgerEntry[]> {
     this.idsOf(tenantId, []);
     const { prefix, after, pageSize } = options;
     if (!this.textKeys && (prefix !== undefined || after !== undefined))
-      throw new Error(`ledger ${this.tableName}, tenant ${tenantId}: the catalogue's ledger is not read by key range`);
+      throw new Error(
+        `ledger ${this.tableName}, tenant ${tenantId}: the catalogue's ledger is not read by key range`,
+      );
     const pages = paginateQuery(
       { client: this.doc, ...(pageSize ? { pageSize } : {}) },
       {
@@ -194,7 +192,9 @@ export class RecordLedger {
         KeyConditionExpression: `#p = :p${prefix ? " AND begins_with(recordKey, :prefix)" : ""}`,
         ExpressionAttributeNames: { "#p": this.#partition },
         ExpressionAttributeValues: { ":p": tenantId, ...(prefix ? { ":prefix": prefix } : {}) },
-        ...(after !== undefined ? { ExclusiveStartKey: { [this.#partition]: tenantId, recordKey: after } } : {}),
+        ...(after !== undefined
+          ? { ExclusiveStartKey: { [this.#partition]: tenantId, recordKey: after } }
+          : {}),
         ConsistentRead: true,
       },
     );
@@ -207,20 +207,11 @@ export class RecordLedger {
   /** The ids of `keys`; DynamoDB's own refusal of a bad key would name neither tenant nor record. */
   private idsOf(tenantId: string, keys: string[]): (number | string)[] {
     if (!tenantId) throw new Error(`ledger ${this.tableName}: tenantId must be a non-empty string`);
-    if (!this.textKeys) return keys.map((key) => recordIdOf(key, `ledger ${this.tableName}, tenant ${tenantId}`));
+    if (!this.textKeys)
+      return keys.map((key) => recordIdOf(key, `ledger ${this.tableName}, tenant ${tenantId}`));
     for (const key of keys)
       if (typeof key !== "string" || key === "")
         throw new Error(`ledger ${this.tableName}, ${tenantId}: record key must be a non-empty string`);
     return keys;
   }
-}
-
-/** One Ledger over the catalogue's table and the other streams', chosen by each call's partition. */
-export function ledgerOfStreams(catalogue: Ledger, streams: Ledger): Ledger {
-  const of = (partition: string) => (parseScope(partition).stream === DEFAULT_STREAM ? catalogue : streams);
-  return {
-    getMany: (partition, keys) => of(partition).getMany(partition, keys),
-    putMany: (partition, entries) => of(partition).putMany(partition, entries),
-    all: (partition, range) => of(partition).all(partition, range),
-  };
 }
