@@ -33,6 +33,7 @@ export function itemsQuery(erpCompany: number): RangedQuery {
     what: "items",
     ours: (row) => integerOf(row.f120_id_cia) === erpCompany,
     origin: (row) => `its company: ${integerOf(row.f120_id_cia)}`,
+    countProbes: 8,
     countAtOnce: true,
   };
 }

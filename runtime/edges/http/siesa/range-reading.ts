@@ -22,10 +22,8 @@ const UNIT_PAGES = 3;
 const LEAF_FILL = 0.9;
 /** Share of that a unit's first leaf aims at, cut on the split's estimate alone. */
 const FIRST_LEAF_FILL = 0.8;
-/** Pages asked at once while bracketing the last page of the first range (see estimateRows). */
-const ESTIMATE_PROBES = 8;
-/** The first round of that search: pages 2, 4, … 256. */
-const GALLOP_FIRST_PAGES = Array.from({ length: ESTIMATE_PROBES }, (_, i) => 2 ** (i + 1));
+/** The first round of the search for a first range's last page (estimateRows): pages 2, 4, … */
+const galloping = (probes: number) => Array.from({ length: probes }, (_, i) => 2 ** (i + 1));
 
 /**
  * A standard query read in ranges of one of its integer columns (README.md, "Completeness despite
@@ -38,8 +36,11 @@ export interface RangedQuery {
   readonly column: string;
   /** `parametros` selecting the query's rows inside a range. */
   parametros(range: KeyRange): string;
-  /** `parametros` selecting its rows whose key lies outside every range (beyond FULL_RANGE). */
-  readonly outside: string;
+  /**
+   * `parametros` selecting its rows whose key lies outside every range (beyond FULL_RANGE), asked
+   * with the first range; undefined when its reader asks elsewhere (once for many first ranges).
+   */
+  readonly outside?: string;
   /** Whose rows `outside` asks for, in words ("company 1's ids"). */
   readonly whose: string;
   /** The rows, in words ("items"). */
@@ -51,8 +52,13 @@ export interface RangedQuery {
   /** Every page's rows, before anything else reads them: throws on a row the reading cannot use. */
   check?(rows: readonly SiesaRow[]): void;
   /**
-   * Whether the first range asks the pages that count it with its first page. Worth it where a
-   * first range of more than a page is the rule (a catalogue), a waste where one page is.
+   * Pages asked at once, in each round of counting a first range whose first page is full (pages
+   * 2, 4, 8…): more cost requests past its end, fewer cost round trips.
+   */
+  readonly countProbes: number;
+  /**
+   * Whether the first range asks the first round of that count with its first page. Worth it where
+   * a first range of more than a page is the rule (a catalogue), a waste where one page is.
    */
   readonly countAtOnce: boolean;
 }
@@ -90,7 +96,7 @@ export class SiesaRangeReader extends SiesaConnection {
       this.queryPage(query.descripcion, 1, parametros),
       whole ? this.assertNothingOutside(query) : undefined,
       whole && query.countAtOnce
-        ? this.queryPages(query.descripcion, GALLOP_FIRST_PAGES, parametros)
+        ? this.queryPages(query.descripcion, galloping(query.countProbes), parametros)
         : undefined,
     ]);
     const read = await this.fromFirstPage(query, range, parametros, first, counting);
@@ -253,7 +259,7 @@ export class SiesaRangeReader extends SiesaConnection {
     range: KeyRange,
     parametros: string,
     sample: number[],
-    /** GALLOP_FIRST_PAGES, when they were asked already. */
+    /** The first round (`galloping`), when it was asked already. */
     counting?: SiesaPage[],
   ): Promise<number> {
     const size = this.pageSize;
@@ -262,7 +268,7 @@ export class SiesaRangeReader extends SiesaConnection {
     let full = 1;
     let short = 0;
     let shortLength = 0;
-    // ESTIMATE_PROBES pages at a time: the first range is the only one being read then, and one
+    // `countProbes` pages at a time: the first range is the only one being read then, and one
     // round trip per round instead of per page shortens the run's start.
     const probe = async (pages: number[], asked?: SiesaPage[]): Promise<number | undefined> => {
       const answers = asked ?? (await this.queryPages(query.descripcion, pages, parametros));
@@ -280,11 +286,11 @@ export class SiesaRangeReader extends SiesaConnection {
       if (short !== 0 && full >= short) full = Math.max(1, short - 1);
       return undefined;
     };
-    // The gallop's first round is GALLOP_FIRST_PAGES: answered already when `counting` is given.
+    // The gallop's first round is answered already when `counting` is given.
     let asked = counting;
     for (let page = 2; short === 0 && page <= 2 ** 24; ) {
       const pages: number[] = [];
-      for (let i = 0; i < ESTIMATE_PROBES && page <= 2 ** 24; i++, page *= 2) pages.push(page);
+      for (let i = 0; i < query.countProbes && page <= 2 ** 24; i++, page *= 2) pages.push(page);
       const total = await probe(pages, asked);
       asked = undefined;
       if (total !== undefined) return total;
@@ -341,8 +347,9 @@ export class SiesaRangeReader extends SiesaConnection {
   }
 
   /** Rows whose key lies outside every range the reading covers (beyond a SQL int) stop the run. */
-  private async assertNothingOutside(query: RangedQuery): Promise<void> {
+  protected async assertNothingOutside(query: RangedQuery): Promise<void> {
     const { tenantId } = this.options;
+    if (query.outside === undefined) return;
     const [row] = (await this.request(query.descripcion, 1, 1, query.outside)).rows;
     if (!row) return;
     query.check?.([row]);
