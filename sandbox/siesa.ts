@@ -53,7 +53,10 @@ export interface SiesaSandboxOptions {
    * true for is answered with no rows, whatever it matches. Unset: never.
    */
   noRecords?: (request: { descripcion: string; parametros?: string }) => boolean;
-  /** Columns every answer leaves out (a tenant whose query lacks a column the mapping reads). Unset: none. */
+  /**
+   * Columns every answer leaves out (a tenant whose query lacks a column the mapping reads); a filter
+   * naming one answers "no records", as for any column a query lacks. Unset: none.
+   */
   withoutColumns?: readonly string[];
   /**
    * Filter operators this Siesa refuses with an error (as Siesa's guide confirms only `=`, `LIKE`,
@@ -459,7 +462,10 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
   function result(query: StandardQuery, filter: Filter | undefined): SiesaWireRow[] {
     // A filter on a column the query does not have answers "no records", the worst of what
     // Siesa may do (INT-001): a client must never take that as evidence of absence.
-    if (filter && fieldsOf(filter).some((field) => !query.fields.includes(field))) return [];
+    // A column left out (`withoutColumns`) is one the query does not have.
+    const lacks = (field: string) =>
+      !query.fields.includes(field) || settings.withoutColumns?.includes(field);
+    if (filter && fieldsOf(filter).some(lacks)) return [];
     const rows: SiesaWireRow[] = [];
     for (const row of candidates(query, filter)) {
       if (!filter || matches(row, filter)) rows.push(row);

@@ -82,6 +82,10 @@ export interface Stock {
   renameWarehouse(code: string, description: string): void;
   /** Changes the quantity on hand of `count` company rows (deterministic); returns their keys. */
   changeQuantities(count: number): string[];
+  /** Removes these rows (by `stockKey`) from the stock query, as a count posted to zero may. */
+  removeRows(keys: readonly string[]): void;
+  /** Removes a warehouse from the warehouse query (its stock rows stay). */
+  removeWarehouse(code: string): void;
 }
 
 /** A stock row's identity: item, warehouse and installation, trimmed (`f120_id|f150_id|installation`). */
@@ -295,6 +299,24 @@ class GeneratedStock implements Stock {
     const changed = candidates.slice(0, count);
     for (const row of changed) row.f400_cant_existencia_1 = Number(row.f400_cant_existencia_1) + 1;
     return changed.map(stockKey).sort();
+  }
+
+  removeWarehouse(code: string): void {
+    this.warehouses = this.warehouses.filter((w) => w !== this.warehouse(code));
+    this.version += 1;
+  }
+
+  removeRows(keys: readonly string[]): void {
+    const removing = new Set(keys);
+    const kept = this.#rows.filter((row) => !removing.has(stockKey(row)));
+    if (this.#rows.length - kept.length !== removing.size) {
+      throw new Error(
+        `the stock sandbox holds ${this.#rows.length - kept.length} of the ${removing.size} rows to remove`,
+      );
+    }
+    this.#rows.length = 0;
+    for (const row of kept) this.#rows.push(row);
+    this.version += 1;
   }
 }
 

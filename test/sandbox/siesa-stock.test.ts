@@ -253,6 +253,27 @@ describe("Siesa sandbox stock (API_v2_Inventarios_InvFecha)", () => {
     expect(Object.keys(full)).toEqual(expect.arrayContaining(["f120_id", "f120_referencia"]));
   });
 
+  it("answers a filter on a column it left out with no records, as for any column a query lacks", async () => {
+    const sandbox = stableSandbox({ withoutColumns: ["f120_id"] });
+
+    const byId = rowsOf(await ask(sandbox, STOCK_QUERY, 1, 10, "f150_id = ''NB1'' AND f120_id >= 0"));
+    const byWarehouse = rowsOf(await ask(sandbox, STOCK_QUERY, 1, 10, "f150_id = ''NB1''"));
+
+    expect(byId).toEqual([]);
+    expect(byWarehouse).toHaveLength(10);
+  });
+
+  it("removes stock rows by key, as a count posted to zero may", async () => {
+    const sandbox = stableSandbox();
+    const [row] = sandbox.stock.rowsOf("NB1");
+    const key = stockKey(row as SiesaWireRow);
+
+    sandbox.stock.removeRows([key]);
+
+    expect(sandbox.stock.rowsOf("NB1").map(stockKey)).not.toContain(key);
+    expect(() => sandbox.stock.removeRows([key])).toThrow(/holds 0 of the 1 rows/);
+  });
+
   it("shows an item's renamed reference in its stock rows, under the same f120_id", async () => {
     const sandbox = stableSandbox();
     const company = sandbox.catalogue.erpCompany;

@@ -35,18 +35,19 @@ export async function startSiesa(options: Partial<SiesaSandboxOptions> = {}) {
   const server = await listen(sandbox.app);
   onTestFinished(() => server.close());
   const baseUrl = `${server.url}/api/siesa/v3/`;
-  const client = (overrides: Partial<SiesaClientOptions> = {}) =>
-    new SiesaClient({
-      baseUrl,
-      companyId: SANDBOX_SIESA_COMPANY_ID,
-      erpCompany: sandbox.catalogue.erpCompany,
-      credentials: SANDBOX_SIESA_CREDENTIALS,
-      policy: defaultPolicy({ baseDelayMs: 1, sleep: recordingSleep().sleep }),
-      tenantId: "acme-test",
-      log: recordingLog(),
-      ...overrides,
-    });
-  return { sandbox, server, baseUrl, client };
+  /** What the tenant's Siesa readers are built from, as compose.ts builds them. */
+  const readerOptions = (overrides: Partial<SiesaClientOptions> = {}): SiesaClientOptions => ({
+    baseUrl,
+    companyId: SANDBOX_SIESA_COMPANY_ID,
+    erpCompany: sandbox.catalogue.erpCompany,
+    credentials: SANDBOX_SIESA_CREDENTIALS,
+    policy: defaultPolicy({ baseDelayMs: 1, sleep: recordingSleep().sleep }),
+    tenantId: "acme-test",
+    log: recordingLog(),
+    ...overrides,
+  });
+  const client = (overrides: Partial<SiesaClientOptions> = {}) => new SiesaClient(readerOptions(overrides));
+  return { sandbox, server, baseUrl, client, readerOptions };
 }
 
 /** Drains extractAll into one list. */

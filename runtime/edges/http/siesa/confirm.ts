@@ -45,8 +45,17 @@ export function confirmations(
 ): Confirmation[] | undefined {
   if (absent.length === 0) return [];
   if (seen.length === 0) return undefined;
+  return absentRanges(absent, seen, budget).map((group) => confirmation(group.range, group.absent, seen));
+}
+
+/** The ranges of `confirmations`, before any witness is chosen (`seen` may be empty). */
+export function absentRanges(
+  absent: readonly number[],
+  seen: readonly number[],
+  budget: number,
+): { range: KeyRange; absent: number[] }[] {
   const most = Math.max(1, budget);
-  const out: Confirmation[] = [];
+  const out: { range: KeyRange; absent: number[] }[] = [];
   for (let i = 0; i < absent.length; ) {
     const from = absent[i] as number;
     let j = i + 1;
@@ -57,7 +66,7 @@ export function confirmations(
       j++;
     }
     const to = (absent[j - 1] as number) + 1;
-    out.push(confirmation({ from, to }, absent.slice(i, j), seen));
+    out.push({ range: { from, to }, absent: absent.slice(i, j) });
     i = j;
   }
   return out;

@@ -1,0 +1,381 @@
+import type { SiesaRow } from "../../../core/domain/model.js";
+import { FULL_RANGE, type KeyRange } from "../../../core/ports/siesa.js";
+import { SiesaFilterError } from "../../../core/ports/siesa-errors.js";
+import type { SiesaPage } from "./answer.js";
+import { SiesaConnection } from "./connection.js";
+import { inRange, splitRange } from "./ranges.js";
+import { integerOf } from "./rows.js";
+
+/** Walking one id's or one reference's pages (a should-not-happen fallback) stops here rather than loop forever. */
+const MAX_WALK_PAGES = 1_000;
+/**
+ * Pages one unit reads at most when its range overflowed its page: a few more are cheaper than
+ * a split (an operation, a message and a unit for each piece), many more belong in parallel units.
+ */
+export const MAX_UNIT_PAGES = 4;
+/**
+ * Pages each unit of the first range's split is cut to hold, read leaf by leaf (`scan`): the
+ * catalogue's barcodes then fill their queries, where a unit of one page left most of a second query empty.
+ */
+const UNIT_PAGES = 3;
+/** Share of a page a leaf of a scan aims at: the rest is room for the density's noise and repeated rows. */
+const LEAF_FILL = 0.9;
+/** Share of that a unit's first leaf aims at, cut on the split's estimate alone. */
+const FIRST_LEAF_FILL = 0.8;
+/** The first round of the search for a first range's last page (estimateRows): pages 2, 4, … */
+const galloping = (probes: number) => Array.from({ length: probes }, (_, i) => 2 ** (i + 1));
+
+/**
+ * A standard query read in ranges of one of its integer columns (README.md, "Completeness despite
+ * unstable order"): the catalogue's items and a warehouse's stock by `f120_id`, the company's
+ * warehouses by `f150_rowid`.
+ */
+export interface RangedQuery {
+  readonly descripcion: string;
+  /** The integer column the ranges cut. */
+  readonly column: string;
+  /** `parametros` selecting the query's rows inside a range. */
+  parametros(range: KeyRange): string;
+  /**
+   * `parametros` selecting its rows whose key lies outside every range (beyond FULL_RANGE), asked
+   * with the first range; undefined when its reader asks elsewhere (once for many first ranges).
+   */
+  readonly outside?: string;
+  /** Whose rows `outside` asks for, in words ("company 1's ids"). */
+  readonly whose: string;
+  /** The rows, in words ("items"). */
+  readonly what: string;
+  /** Whether a row is one the filter selects, apart from its key (the tenant's company, the warehouse). */
+  ours(row: SiesaRow): boolean;
+  /** Where a row that is not `ours` belongs, in words ("its company: 2"). */
+  origin(row: SiesaRow): string;
+  /** Every page's rows, before anything else reads them: throws on a row the reading cannot use. */
+  check?(rows: readonly SiesaRow[]): void;
+  /**
+   * Pages asked at once, in each round of counting a first range whose first page is full (pages
+   * 2, 4, 8…): more cost requests past its end, fewer cost round trips.
+   */
+  readonly countProbes: number;
+  /**
+   * Whether the first range asks the first round of that count with its first page. Worth it where
+   * a first range of more than a page is the rule (a catalogue), a waste where one page is.
+   */
+  readonly countAtOnce: boolean;
+}
+
+/** A range read: its rows, or the smaller ranges to read instead. */
+export type RangeRead = { rows: SiesaRow[] } | { pieces: KeyRange[] };
+
+/**
+ * Reads ranges of a `RangedQuery` completely, whatever Siesa's order (README.md): a short first page
+ * is the whole range; a full one splits it. The catalogue's, the warehouses' and the stock's
+ * readers are built on it.
+ */
+export class SiesaRangeReader extends SiesaConnection {
+  /**
+   * One unit of work: the rows of a range, or (when a few pages cannot hold the range) the smaller
+   * ranges to read instead; with `split: false`, always the rows.
+   */
+  protected async readRange(
+    query: RangedQuery,
+    range: KeyRange,
+    options: { split?: boolean } = {},
+  ): Promise<RangeRead> {
+    const parametros = query.parametros(range);
+    // The whole range is the run's first request, with nothing else in flight: in the same round
+    // trip it asks whether any id lies beyond it, and the first pages that count it (a catalogue of
+    // more than a page is the rule), which shortens the wait for the first write.
+    const whole = range.from === FULL_RANGE.from && range.to === FULL_RANGE.to;
+    const most = options.split === false ? Number.POSITIVE_INFINITY : MAX_UNIT_PAGES * this.pageSize;
+    const expected = range.expected ?? 0;
+    if (!whole && expected > this.pageSize && expected <= most) {
+      // A unit of a few pages (as the first range is cut): read leaf by leaf, with no full page spent.
+      return this.scan(query, range, most);
+    }
+    const [first, , counting] = await Promise.all([
+      this.queryPage(query.descripcion, 1, parametros),
+      whole ? this.assertNothingOutside(query) : undefined,
+      whole && query.countAtOnce
+        ? this.queryPages(query.descripcion, galloping(query.countProbes), parametros)
+        : undefined,
+    ]);
+    const read = await this.fromFirstPage(query, range, parametros, first, counting);
+    if ("rows" in read) return read;
+    // The first range fans out; a later one that overflowed its page a little is read here,
+    // piece by piece: one unit of work instead of a split and its children. `split: false`
+    // reads any range here (a retried unit whose records were planned must not split now).
+    const pieces =
+      whole && options.split !== false ? undefined : await this.readPieces(query, read.pieces, most);
+    return pieces ? { rows: pieces } : read;
+  }
+
+  /**
+   * The rows of a range of a few pages, read as consecutive leaves from its start, each read
+   * whole (a leaf whose page is full is cut on its own ids, as readPieces does). Leaves are
+   * disjoint and cover the range, so every row is read exactly once whatever Siesa's order; where
+   * the cuts fall only sets how many requests that takes. Each leaf is cut to hold an equal share
+   * of the rows left, as few leaves as keep each under a page, at the density of the rows read so
+   * far (at first, the split's estimate). A range at an end of the int range is mostly empty: its
+   * first page, a sample of its rows, says where they lie. More than `most` rows: the range is
+   * split instead (its estimate was far off), in two at where the reading got to.
+   */
+  private async scan(query: RangedQuery, range: KeyRange, most: number): Promise<RangeRead> {
+    const target = Math.floor(this.pageSize * LEAF_FILL);
+    let span = { from: range.from, to: range.to };
+    if (range.from === FULL_RANGE.from || range.to === FULL_RANGE.to) {
+      const first = await this.queryPage(query.descripcion, 1, query.parametros(range));
+      this.assertFiltered(query, first.rows, range);
+      if (first.endOfData) return { rows: this.keep(query, first.rows, range) };
+      const ids = this.idsOf(query, first.rows).filter((id) => inRange(id, range));
+      if (ids.length > 1) span = { from: Math.min(...ids), to: Math.max(...ids) + 1 };
+    }
+    const expected = Math.max(1, range.expected ?? this.pageSize);
+    const rows: SiesaRow[] = [];
+    // Rows and width read inside the span; until they measure it, the estimate counts as one leaf.
+    let width = 0;
+    const priorWidth = (target * (span.to - span.from)) / expected;
+    for (let from = range.from; from < range.to; ) {
+      // The split's estimate can be far off (the first range's is a bracket's middle): once half a
+      // leaf's rows are read, the density is what they measure.
+      const density =
+        rows.length >= target / 2 && width > 0
+          ? rows.length / width
+          : (rows.length + target) / (width + priorWidth);
+      const start = Math.max(from, span.from);
+      const left = Math.max(0, density * (span.to - start));
+      // A unit's first leaf has only the estimate to go by: it aims lower.
+      const aim = width === 0 ? Math.floor(target * FIRST_LEAF_FILL) : target;
+      const leaves = Math.max(1, Math.ceil(left / aim));
+      const to =
+        leaves === 1
+          ? range.to
+          : Math.min(range.to, start + Math.max(1, Math.floor(left / leaves / density)));
+      const leaf = await this.readPieces(query, [{ from, to, expected: target }], Number.POSITIVE_INFINITY);
+      rows.push(...(leaf ?? []));
+      width += Math.max(0, Math.min(to, span.to) - Math.max(from, span.from));
+      from = to;
+      if (rows.length > most && from < range.to) {
+        const rest = Math.ceil(density * Math.max(1, span.to - from));
+        return {
+          pieces: [
+            { from: range.from, to: from, expected: rows.length },
+            { from, to: range.to, expected: rest },
+          ],
+        };
+      }
+    }
+    return { rows };
+  }
+
+  /**
+   * The rows of these pieces of a range, each read whole (a piece whose page is full again is
+   * cut again, on its own page's ids). Every piece is read afresh, so a unit read again after a
+   * crash covers its range whatever Siesa's order. Undefined when the pieces hold more than `most`
+   * rows: they are then split off as units of their own, to be read in parallel.
+   */
+  private async readPieces(
+    query: RangedQuery,
+    ranges: readonly KeyRange[],
+    most: number,
+  ): Promise<SiesaRow[] | undefined> {
+    if (ranges.reduce((sum, range) => sum + (range.expected ?? this.pageSize), 0) > most) return undefined;
+    const rows: SiesaRow[] = [];
+    const pending = [...ranges];
+    for (let piece = pending.shift(); piece; piece = pending.shift()) {
+      const parametros = query.parametros(piece);
+      const read = await this.fromFirstPage(
+        query,
+        piece,
+        parametros,
+        await this.queryPage(query.descripcion, 1, parametros),
+      );
+      if ("rows" in read) rows.push(...read.rows);
+      else pending.unshift(...read.pieces);
+      if (rows.length > most) return undefined;
+    }
+    return rows;
+  }
+
+  /**
+   * What a range's first page says: a short page is all of the range's rows (the query's, inside
+   * it); a full one gives the pieces to read instead, cut on its ids; a single id that fills a page
+   * is walked.
+   */
+  private async fromFirstPage(
+    query: RangedQuery,
+    range: KeyRange,
+    parametros: string,
+    first: SiesaPage,
+    counting?: SiesaPage[],
+  ): Promise<RangeRead> {
+    this.assertFiltered(query, first.rows, range);
+    if (first.endOfData) return { rows: this.keep(query, first.rows, range) };
+    if (range.to - range.from > 1)
+      return { pieces: await this.split(query, range, parametros, first, counting) };
+    const walked = await this.walk(query.descripcion, { [query.column]: range.from }, parametros);
+    query.check?.(walked);
+    return { rows: this.keep(query, walked, range) };
+  }
+
+  private async split(
+    query: RangedQuery,
+    range: KeyRange,
+    parametros: string,
+    first: SiesaPage,
+    counting?: SiesaPage[],
+  ) {
+    const sample = this.idsOf(query, first.rows);
+    const estimate = first.total ?? (await this.estimateRows(query, range, parametros, sample, counting));
+    // A range more than a unit reads (the first range, or a unit far beyond its estimate) is cut
+    // into units of a few pages, each read leaf by leaf (scan); one that overflowed its page a
+    // little, into pieces of a page, read at once (readPieces).
+    const most = MAX_UNIT_PAGES * this.pageSize;
+    const pieces = splitRange(
+      range,
+      sample,
+      estimate,
+      estimate > most ? UNIT_PAGES * this.pageSize : this.pageSize,
+    );
+    this.options.log.debug("siesa range split", {
+      tenantId: this.options.tenantId,
+      descripcion: query.descripcion,
+      range: { from: range.from, to: range.to },
+      estimate,
+      pieces: pieces.length,
+    });
+    return pieces;
+  }
+
+  /**
+   * Rows in a range whose first page was full. The split that made the range carries an estimate;
+   * when it is missing (the first range) the last page is bracketed by galloping on `numPag`, a few
+   * pages at a time (the count of rows does not depend on their order), and the estimate is the
+   * middle of the bracket: it only sets how many units the range is cut into, whose leaves then
+   * follow the density they measure (scan), so finding the exact last page cost more requests than
+   * it saved. The ids of every page read join `sample`, the ids the first range is cut on.
+   */
+  private async estimateRows(
+    query: RangedQuery,
+    range: KeyRange,
+    parametros: string,
+    sample: number[],
+    /** The first round (`galloping`), when it was asked already. */
+    counting?: SiesaPage[],
+  ): Promise<number> {
+    const size = this.pageSize;
+    if (range.expected !== undefined) return Math.max(range.expected, Math.ceil(1.5 * size));
+    // Pages up to `full` are full, from `short` on they are not (`shortLength` rows on `short`).
+    let full = 1;
+    let short = 0;
+    let shortLength = 0;
+    // `countProbes` pages at a time: the first range is the only one being read then, and one
+    // round trip per round instead of per page shortens the run's start.
+    const probe = async (pages: number[], asked?: SiesaPage[]): Promise<number | undefined> => {
+      const answers = asked ?? (await this.queryPages(query.descripcion, pages, parametros));
+      for (const answer of answers) sample.push(...this.idsOf(query, answer.rows));
+      for (const [i, answer] of answers.entries()) {
+        if (answer.total !== undefined) return answer.total;
+        const page = pages[i] as number;
+        if (!answer.endOfData) full = Math.max(full, page);
+        else if (short === 0 || page < short) {
+          short = page;
+          shortLength = answer.rows.length;
+        }
+      }
+      // Repeated rows could make a page after a short one full: the first short page decides.
+      if (short !== 0 && full >= short) full = Math.max(1, short - 1);
+      return undefined;
+    };
+    // The gallop's first round is answered already when `counting` is given.
+    let asked = counting;
+    for (let page = 2; short === 0 && page <= 2 ** 24; ) {
+      const pages: number[] = [];
+      for (let i = 0; i < query.countProbes && page <= 2 ** 24; i++, page *= 2) pages.push(page);
+      const total = await probe(pages, asked);
+      asked = undefined;
+      if (total !== undefined) return total;
+    }
+    if (short === 0) return full * size;
+    if (short - full === 1) return full * size + shortLength;
+    return Math.round(((full + short) / 2) * size);
+  }
+
+  /** These pages of one query, asked at once. */
+  private queryPages(
+    descripcion: string,
+    pages: readonly number[],
+    parametros: string,
+  ): Promise<SiesaPage[]> {
+    return Promise.all(pages.map((page) => this.queryPage(descripcion, page, parametros)));
+  }
+
+  /**
+   * Fallback for a single id (or reference) whose page is still full (should not happen: ids are
+   * unique per company). Walks the pages, de-duplicating later; with an unstable order this may
+   * miss rows, so warn.
+   */
+  protected async walk(
+    descripcion: string,
+    what: Record<string, unknown>,
+    parametros: string,
+  ): Promise<SiesaRow[]> {
+    this.options.log.warn("siesa filter for one key fills a page; walking its pages instead", {
+      api: "siesa",
+      tenantId: this.options.tenantId,
+      descripcion,
+      ...what,
+    });
+    const rows: SiesaRow[] = [];
+    for (let page = 1; page <= MAX_WALK_PAGES; page++) {
+      const answer = await this.queryPage(descripcion, page, parametros);
+      rows.push(...answer.rows);
+      if (answer.endOfData) break;
+    }
+    return rows;
+  }
+
+  /** A row of the query outside the range asked for: Siesa did not apply the filter. */
+  private assertFiltered(query: RangedQuery, rows: readonly SiesaRow[], range: KeyRange): void {
+    query.check?.(rows);
+    for (const row of rows) {
+      const id = integerOf(row[query.column]);
+      if (!query.ours(row) || id === undefined || inRange(id, range)) continue;
+      throw new SiesaFilterError(
+        `Siesa ignored the parametros filter of ${query.descripcion}: ${query.column} ${id} came back for the range ${range.from}..${range.to} (tenant ${this.options.tenantId})`,
+      );
+    }
+  }
+
+  /** Rows whose key lies outside every range the reading covers (beyond a SQL int) stop the run. */
+  protected async assertNothingOutside(query: RangedQuery): Promise<void> {
+    const { tenantId } = this.options;
+    if (query.outside === undefined) return;
+    const [row] = (await this.request(query.descripcion, 1, 1, query.outside)).rows;
+    if (!row) return;
+    query.check?.([row]);
+    const key = String(row[query.column]).trim();
+    const id = integerOf(row[query.column]);
+    // Any row not the query's, or inside the range, answers a filter Siesa did not apply.
+    if (!query.ours(row) || (id !== undefined && inRange(id, FULL_RANGE))) {
+      throw new SiesaFilterError(
+        `Siesa ignored the parametros filter of ${query.descripcion}: ${query.column} ${key} came back when asked for ${query.whose} outside ${FULL_RANGE.from}..${FULL_RANGE.to} (${query.origin(row)}; tenant ${tenantId})`,
+      );
+    }
+    throw new SiesaFilterError(
+      `Siesa holds ${query.what} outside the ${query.column} range ${FULL_RANGE.from}..${FULL_RANGE.to} the extraction covers (${query.column} ${key}, tenant ${tenantId}): they cannot be read`,
+    );
+  }
+
+  private idsOf(query: RangedQuery, rows: readonly SiesaRow[]): number[] {
+    return rows.map((row) => integerOf(row[query.column])).filter((id) => id !== undefined);
+  }
+
+  /** The query's rows inside the range (ids outside belong to another range's answer). */
+  private keep(query: RangedQuery, rows: readonly SiesaRow[], range: KeyRange): SiesaRow[] {
+    return rows.filter((row) => {
+      if (!query.ours(row)) return false;
+      const id = integerOf(row[query.column]);
+      return id === undefined || inRange(id, range);
+    });
+  }
+}
