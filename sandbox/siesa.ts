@@ -53,6 +53,8 @@ export interface SiesaSandboxOptions {
    * true for is answered with no rows, whatever it matches. Unset: never.
    */
   noRecords?: (request: { descripcion: string; parametros?: string }) => boolean;
+  /** A request this returns true for is answered 500, as an IIS that lost its database. Unset: never. */
+  serverError?: (request: { descripcion: string; parametros?: string }) => boolean;
   /**
    * Columns every answer leaves out (a tenant whose query lacks a column the mapping reads); a filter
    * naming one answers "no records", as for any column a query lacks. Unset: none.
@@ -574,6 +576,8 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
     let rows: SiesaWireRow[];
     try {
       const parametros = c.req.query("parametros");
+      if (settings.serverError?.({ descripcion, ...(parametros !== undefined ? { parametros } : {}) }))
+        return c.json({ Message: "An error has occurred." }, 500);
       if (settings.noRecords?.({ descripcion, ...(parametros !== undefined ? { parametros } : {}) }))
         return c.json({ codigo: 1, mensaje: "Error", detalle: "No se encontraron registros" }, 400);
       const filter = parametros ? parseParametros(parametros) : undefined;

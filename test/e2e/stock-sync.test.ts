@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { stockSnapshot } from "../../runtime/core/steps/stock-snapshot.js";
+import type { ExpectedStock } from "../../runtime/core/streams/stock.js";
+import { stockKey } from "../../runtime/core/streams/stock.js";
+import { itemId, type SiesaWireRow } from "../../sandbox/catalogue.js";
+import { type Stock, stockKey as sandboxKey } from "../../sandbox/stock.js";
+import { streamWorld } from "./stream-world.js";
+
+// Whole stock runs of the demo tenant through the engine: every stock row of the company's active
+// warehouses ends as expected stock, by the tenant's rule; an unchanged read writes nothing; the
+// snapshot served is always the last complete read.
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+
+async function world(items: number) {
+  const w = await streamWorld(items);
+  closers.push(w.close);
+  return { ...w, stock: w.sandboxes.siesa.stock };
+}
+
+const keyOf = (row: SiesaWireRow) =>
+  stockKey(String(row.f150_id).trim(), itemId(row), String(row.f400_id_instalacion).trim());
+
+/** What Siesa expects now: each active warehouse's rows, on hand less committed and unposted POS. */
+function truth(stock: Stock): Map<string, number> {
+  const expected = new Map<string, number>();
+  for (const code of stock.activeWarehouseCodes())
+    for (const row of stock.rowsOf(code)) {
+      const q = (column: string) => Number(row[column]);
+      const value = q("f400_cant_existencia_1") - q("f400_cant_comprometida_1") - q("f400_cant_pos_1");
+      expected.set(keyOf(row), Math.round(value * 10_000) / 10_000 + 0);
+    }
+  return expected;
+}
+
+async function served(store: Parameters<typeof stockSnapshot>[0], tenantId: string) {
+  const snapshot = await stockSnapshot(store, tenantId);
+  const rows = new Map<string, ExpectedStock>();
+  if (!snapshot) return { runId: undefined, rows };
+  for await (const page of snapshot.rows) for (const row of page) rows.set(row.key, row.stock);
+  return { runId: snapshot.run.runId, rows };
+}
+
+const expectedOf = (rows: Map<string, ExpectedStock>) =>
+  new Map([...rows].map(([key, stock]) => [key, stock.expected]));
+
+describe("a stock run", () => {
+  it("keeps every row of the active warehouses once, by the tenant's rule, and serves it as the last complete read", async () => {
+    // prepare
+    const { run, stock, store, tenant } = await world(300);
+    const rows = [...truth(stock).keys()];
+
+    // act
+    const summary = await run("stock");
+
+    // assess: one outcome per row; closed and other companies' warehouses are not read
+    expect(summary.status).toBe("succeeded");
+    expect(summary.counts).toMatchObject({
+      extracted: rows.length,
+      created: rows.length,
+      failed: 0,
+      rejected: 0,
+    });
+    const snapshot = await served(store, tenant.id);
+    expect(snapshot.runId).toBe(summary.runId);
+    expect(expectedOf(snapshot.rows)).toEqual(truth(stock));
+  });
+
+  it("writes nothing for an unchanged read, and only the rows whose quantities changed", async () => {
+    const { run, stock } = await world(300);
+    await run("stock");
+
+    const unchanged = await run("stock");
+    const changed = stock.changeQuantities(7);
+    const after = await run("stock");
+
+    expect(unchanged.counts).toMatchObject({ created: 0, updated: 0, failed: 0 });
+    expect(unchanged.counts.unchanged).toBe(unchanged.counts.extracted);
+    expect(after.counts).toMatchObject({ created: 0, updated: changed.length });
+  });
+
+  it("drops a row Siesa no longer returns, once a second read confirms it", async () => {
+    const { run, stock, store, tenant } = await world(300);
+    await run("stock");
+    const [row] = stock.rowsOf(stock.activeWarehouseCodes()[0] as string);
+    const gone = keyOf(row as SiesaWireRow);
+    stock.removeRows([sandboxKey(row as SiesaWireRow)]);
+
+    const summary = await run("stock");
+
+    expect(summary.status).toBe("succeeded");
+    expect(summary.counts.deactivated).toBe(1);
+    const snapshot = await served(store, tenant.id);
+    expect(snapshot.rows.has(gone)).toBe(false);
+    expect(expectedOf(snapshot.rows)).toEqual(truth(stock));
+  });
+
+  it("leaves the served snapshot as the last complete read when a later run fails midway", async () => {
+    // prepare: a complete read, then changed quantities and a Siesa that fails every stock request of
+    // one warehouse (the run writes the other warehouses' changed rows, then fails)
+    const { run, stock, store, tenant, sandboxes } = await world(300);
+    const first = await run("stock");
+    const before = truth(stock);
+    stock.changeQuantities(40);
+    const broken = stock.activeWarehouseCodes().at(-1) as string;
+    sandboxes.siesa.setOptions({
+      serverError: ({ descripcion, parametros }) =>
+        descripcion === "API_v2_Inventarios_InvFecha" && (parametros ?? "").includes(`'${broken}'`),
+    });
+
+    // act
+    const failed = await run("stock", { policy: { retryAttempts: 0 } });
+
+    // assess: the failed run wrote some rows of its read, yet what is served is the first read
+    expect(failed.status).toBe("failed");
+    expect(failed.counts.updated).toBeGreaterThan(0);
+    const snapshot = await served(store, tenant.id);
+    expect(snapshot.runId).toBe(first.runId);
+    expect(expectedOf(snapshot.rows)).toEqual(before);
+  });
+});
