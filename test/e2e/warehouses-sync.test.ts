@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { locationExternalId } from "../../runtime/core/streams/warehouses.js";
+import { STORE_LOCATION, streamWorld } from "./stream-world.js";
+
+// Whole warehouse runs of the demo tenant through the engine: each warehouse of the ERP company
+// becomes one Kong location under the tenant's parent, renamed in place, set inactive when it
+// closes or leaves Siesa, and written once however often the run is repeated.
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+
+async function world() {
+  const w = await streamWorld(50);
+  closers.push(w.close);
+  const kong = w.sandboxes.kong;
+  if (!kong) throw new Error("demo is a Kong RFID tenant");
+  const stock = w.sandboxes.siesa.stock;
+  const locationOf = (code: string) =>
+    kong.locations.store.getByExternalId(locationExternalId(w.tenant, code));
+  const companyCodes = () =>
+    stock.warehouses
+      .filter((row) => Number(row.f150_id_cia) === w.tenant.siesa.erpCompany)
+      .map((row) => String(row.f150_id).trim());
+  return { ...w, kong, stock, locationOf, companyCodes };
+}
+
+describe("a warehouses run", () => {
+  it("makes each of the company's warehouses one location under the tenant's parent, closed ones inactive", async () => {
+    const { run, kong, stock, locationOf, companyCodes } = await world();
+
+    const summary = await run("warehouses");
+
+    expect(summary.status).toBe("succeeded");
+    expect(summary.counts).toMatchObject({
+      extracted: companyCodes().length,
+      created: companyCodes().length,
+    });
+    for (const code of companyCodes()) {
+      const location = locationOf(code);
+      expect(location).toMatchObject({ type_external_id: "E1", parent_external_id: STORE_LOCATION });
+      expect(location?.is_active).toBe(stock.activeWarehouseCodes().includes(code));
+    }
+    // The parent and the company's warehouses: no other company's, none twice.
+    expect(kong.locations.store.list()).toHaveLength(1 + companyCodes().length);
+  });
+
+  it("writes nothing when nothing changed, renames in place and closes a warehouse that closed", async () => {
+    const { run, kong, stock, locationOf } = await world();
+    await run("warehouses");
+    const [renamed, closed] = stock.activeWarehouseCodes() as [string, string];
+    const creates = kong.locations.stats.creates;
+
+    const unchanged = await run("warehouses");
+    stock.renameWarehouse(renamed, "BODEGA RENOMBRADA");
+    stock.closeWarehouse(closed);
+    const changed = await run("warehouses");
+
+    expect(unchanged.counts).toMatchObject({ created: 0, updated: 0 });
+    expect(changed.counts).toMatchObject({ created: 0, updated: 2 });
+    expect(kong.locations.stats.creates).toBe(creates);
+    expect(locationOf(renamed)?.name).toBe("BODEGA RENOMBRADA");
+    expect(locationOf(closed)?.is_active).toBe(false);
+  });
+
+  it("sets inactive a warehouse gone from Siesa, once a second read agrees it is gone", async () => {
+    const { run, stock, locationOf } = await world();
+    await run("warehouses");
+    const [gone] = stock.activeWarehouseCodes() as [string];
+    stock.removeWarehouse(gone);
+
+    const summary = await run("warehouses");
+
+    expect(summary.counts.deactivated).toBe(1);
+    expect(locationOf(gone)?.is_active).toBe(false);
+  });
+});
