@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { QueueHandler } from "../../runtime/core/ports/dependencies.js";
 import { stockSnapshot } from "../../runtime/core/steps/stock-snapshot.js";
 import type { ExpectedStock } from "../../runtime/core/streams/stock.js";
 import { stockKey } from "../../runtime/core/streams/stock.js";
@@ -80,6 +81,36 @@ describe("a stock run", () => {
     expect(unchanged.counts).toMatchObject({ created: 0, updated: 0, failed: 0 });
     expect(unchanged.counts.unchanged).toBe(unchanged.counts.extracted);
     expect(after.counts).toMatchObject({ created: 0, updated: changed.length });
+  });
+
+  it("ends with exact counts and the same snapshot when load handlers die after their writes", async () => {
+    const { run, stock, store, tenant } = await world(300);
+    let crashes = 0;
+    const crashAfterWork =
+      (handler: QueueHandler): QueueHandler =>
+      async (event) => {
+        const answer = await handler(event);
+        if (crashes < 5 && event.Records.some((r) => r.attributes.ApproximateReceiveCount === "1")) {
+          crashes++;
+          throw new Error("simulated crash after the writes");
+        }
+        return answer;
+      };
+
+    const summary = await run("stock", {
+      wrapHandlers: (worker, handler) => (worker === "load" ? crashAfterWork(handler) : handler),
+      // A crashed delivery comes back after its visibility timeout: shortened, as the wait proves nothing.
+      timeScale: 0.001,
+    });
+
+    expect(crashes).toBe(5);
+    expect(summary.status).toBe("succeeded");
+    expect(summary.counts).toMatchObject({
+      extracted: truth(stock).size,
+      created: truth(stock).size,
+      failed: 0,
+    });
+    expect(expectedOf((await served(store, tenant.id)).rows)).toEqual(truth(stock));
   });
 
   it("drops a row Siesa no longer returns, once a second read confirms it", async () => {

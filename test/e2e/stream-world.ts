@@ -1,4 +1,4 @@
-import { runInProcess } from "../../runtime/cli/in-process.js";
+import { type InProcessRunOptions, runInProcess } from "../../runtime/cli/in-process.js";
 import type { StreamName } from "../../runtime/core/domain/stream.js";
 import type { Tenant } from "../../runtime/core/domain/tenant.js";
 import type { CallPolicy } from "../../runtime/core/ports/call-policy.js";
@@ -23,7 +23,10 @@ export async function streamWorld(
   sandboxes: Awaited<ReturnType<typeof startSandboxes>>;
   tenant: Tenant;
   store: ReturnType<typeof dynamoPipelineStore>;
-  run(stream: StreamName, options?: { policy?: Partial<CallPolicy> }): ReturnType<typeof runInProcess>;
+  run(
+    stream: StreamName,
+    options?: Pick<InProcessRunOptions, "wrapHandlers" | "timeScale"> & { policy?: Partial<CallPolicy> },
+  ): ReturnType<typeof runInProcess>;
   close(): Promise<void>;
 }> {
   const demo = (await loadTenants()).require("demo");
@@ -69,7 +72,8 @@ export async function streamWorld(
           ...options.policy,
         },
         retryBaseSeconds: 0,
-        timeScale: 0.01,
+        timeScale: options.timeScale ?? 0.01,
+        ...(options.wrapHandlers ? { wrapHandlers: options.wrapHandlers } : {}),
       }),
     close: async () => {
       await sandboxes.close();

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { QueueHandler } from "../../runtime/core/ports/dependencies.js";
 import { locationExternalId } from "../../runtime/core/streams/warehouses.js";
 import { STORE_LOCATION, streamWorld } from "./stream-world.js";
 
@@ -62,6 +63,25 @@ describe("a warehouses run", () => {
     expect(kong.locations.stats.creates).toBe(creates);
     expect(locationOf(renamed)?.name).toBe("BODEGA RENOMBRADA");
     expect(locationOf(closed)?.is_active).toBe(false);
+  });
+
+  it("writes each location once when every message is delivered twice", async () => {
+    const { run, kong, companyCodes } = await world();
+    const twice =
+      (handler: QueueHandler): QueueHandler =>
+      async (event) => {
+        await handler(event);
+        return handler(event);
+      };
+
+    const summary = await run("warehouses", { wrapHandlers: (_worker, handler) => twice(handler) });
+
+    expect(summary.status).toBe("succeeded");
+    expect(summary.counts).toMatchObject({
+      extracted: companyCodes().length,
+      created: companyCodes().length,
+    });
+    expect(kong.locations.stats.creates).toBe(companyCodes().length);
   });
 
   it("sets inactive a warehouse gone from Siesa, once a second read agrees it is gone", async () => {
