@@ -33,7 +33,7 @@ describe("committed plan snapshots", () => {
     const text = formatPlan(await fixturePlanOf("staging")); // one staging tenant
     const lines = text.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^Plan of stack staging \(environment staging, us-east-1\)/);
-    expect(lines.at(-1)).toMatch(/^Total: \d+ AWS resources in 6 components \(storage 4, pipeline \d+, /);
+    expect(lines.at(-1)).toMatch(/^Total: \d+ AWS resources in 6 components \(storage 5, pipeline \d+, /);
     expect(text).toContain(`Tenant "tenant-${FIXTURE_TENANT.staging}" (4 resources)`);
     expect(text).toContain("expression: rate(1 hour) (UTC)");
     expect(text).toContain("redrive: after 5 receives to siesa-integration-staging-sync-requests-dlq");

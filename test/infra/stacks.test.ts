@@ -44,7 +44,7 @@ describe("each stack deploys the whole system for its own environment", () => {
       tenantItems: count(T.tableItem),
       dashboards: count(T.dashboard),
     }).toEqual({
-      tables: 4,
+      tables: 5, // tenants, runs, ledger, the streams' ledger, audit
       queues: 10, // five queues, five dead-letter queues
       functions: 7, // dispatch, extract, load, settle, verify, notify, api
       logGroups: 8, // one per function, plus the API's access log

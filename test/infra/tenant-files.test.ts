@@ -104,6 +104,37 @@ describe("a tenant file is exactly its own resources", () => {
     expect(String(inputs("observability/dashboard").dashboardBody)).toContain("zz-new-staging");
   });
 
+  it("declaring streams adds one paused schedule per stream, its stream in the request, and nothing else", async () => {
+    const withStreams = current.map((t) =>
+      t.id === FIXTURE_TENANT.staging
+        ? {
+            ...t,
+            streams: {
+              warehouses: { schedule: "rate(1 day)", location: { type: "E1", parent: null } },
+              stock: { schedule: "rate(15 minutes)", subtract: ["committed" as const, "pos" as const] },
+            },
+          }
+        : t,
+    );
+    const plan = await planWith(withStreams);
+    const inputs = (name: string) => plan.resources.find((r) => r.name === name)?.inputs ?? {};
+
+    const changes = diff(baseline, plan);
+
+    const tenant = `tenant-${FIXTURE_TENANT.staging}`;
+    expect(changes.added).toEqual([`${tenant}/schedule-stock`, `${tenant}/schedule-warehouses`]);
+    expect(changes.removed).toEqual([]);
+    expect(changes.changed).not.toContain(`${tenant}/schedule`);
+    expect(inputs(`${tenant}/schedule-stock`)).toMatchObject({
+      name: `siesa-integration-staging-sync-${FIXTURE_TENANT.staging}.stock`,
+      scheduleExpression: "rate(15 minutes)",
+      state: "DISABLED",
+      target: {
+        input: JSON.stringify({ tenantId: FIXTURE_TENANT.staging, trigger: "schedule", stream: "stock" }),
+      },
+    });
+  });
+
   it("removing one removes exactly its resources", async () => {
     const plan = await planWith(current.filter((t) => t.id !== FIXTURE_TENANT.staging));
 

@@ -234,15 +234,17 @@ async function readPaced(
  * down to one id if need be. The calls it made are spent. A unit whose records an earlier delivery
  * planned is read whole (its plan names them), so it is handed back as before.
  */
-function halvesUnderRateLimit(error: unknown, range: KeyRange): RangeResult | undefined {
+export function halvesUnderRateLimit(error: unknown, range: KeyRange): RangeResult | undefined {
   if (!(error instanceof ExternalCallError) || error.status !== "rate-limit") return undefined;
   if (range.to - range.from < 2) return undefined;
   const middle = Math.floor(range.from / 2 + range.to / 2);
+  // A stock unit's halves stay within its warehouse.
+  const within = range.within !== undefined ? { within: range.within } : {};
   return {
     kind: "split",
     ranges: [
-      { from: range.from, to: middle },
-      { from: middle, to: range.to },
+      { from: range.from, to: middle, ...within },
+      { from: middle, to: range.to, ...within },
     ],
   };
 }

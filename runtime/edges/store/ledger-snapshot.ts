@@ -1,3 +1,4 @@
+import { parseScope } from "../../core/domain/stream.js";
 import type { Ledger, LedgerEntry, LedgerPutResult, LedgerRange } from "../../core/ports/records.js";
 
 /** Entries per Query page while the snapshot loads, and per page it lists. */
@@ -31,7 +32,7 @@ export class LedgerSnapshot implements Ledger {
   }
 
   async getMany(tenantId: string, keys: string[]): Promise<Map<string, LedgerEntry>> {
-    if (tenantId !== this.tenantId) return this.ledger.getMany(tenantId, keys);
+    if (this.#otherStream(tenantId)) return this.ledger.getMany(tenantId, keys);
     await this.#loaded;
     const found = new Map<string, LedgerEntry>();
     for (const key of keys) {
@@ -42,7 +43,7 @@ export class LedgerSnapshot implements Ledger {
   }
 
   async putMany(tenantId: string, entries: LedgerEntry[]): Promise<LedgerPutResult> {
-    if (tenantId !== this.tenantId) return this.ledger.putMany(tenantId, entries);
+    if (this.#otherStream(tenantId)) return this.ledger.putMany(tenantId, entries);
     const result = await this.ledger.putMany(tenantId, entries);
     // A copy still being read may hold a page read before this write: it lands first, then this.
     await this.#loaded.catch(() => {}); // a failed read surfaces at the next getMany
@@ -53,7 +54,7 @@ export class LedgerSnapshot implements Ledger {
 
   /** The copy (it holds every entry and every write of this process, the ledger's only writer), in pages. */
   async *all(tenantId: string, range?: LedgerRange): AsyncGenerator<LedgerEntry[]> {
-    if (tenantId !== this.tenantId) {
+    if (this.#otherStream(tenantId)) {
       yield* this.ledger.all(tenantId, range);
       return;
     }
@@ -69,4 +70,11 @@ export class LedgerSnapshot implements Ledger {
     if (page.length > 0) yield page;
   }
 
+  /** The partition of one of the tenant's other streams (read through); another tenant's is refused. */
+  #otherStream(partition: string): boolean {
+    if (parseScope(partition).tenantId !== this.tenantId) {
+      throw new Error(`ledger snapshot of tenant ${this.tenantId} asked about tenant ${partition}`);
+    }
+    return partition !== this.tenantId;
+  }
 }
