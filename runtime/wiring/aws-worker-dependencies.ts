@@ -1,7 +1,7 @@
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { ENV } from "../core/domain/resource-names.js";
-import { logger } from "../core/observability/logger.js";
 import type { Tenant } from "../core/domain/tenant.js";
+import { logger } from "../core/observability/logger.js";
 import { type CallPolicy, defaultPolicy } from "../core/ports/call-policy.js";
 import type { WorkerDependencies } from "../core/ports/dependencies.js";
 import { EventBridgeScheduleControl } from "../edges/aws/scheduler.js";
@@ -17,7 +17,11 @@ const WORKER_TIMEOUT_MS = 20_000;
  */
 export function awsWorkerDependencies(env: NodeJS.ProcessEnv = process.env): WorkerDependencies {
   const options = (tenant: Tenant, policy?: Partial<CallPolicy>) => ({
-    policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts, timeoutMs: WORKER_TIMEOUT_MS, ...policy }),
+    policy: defaultPolicy({
+      retryAttempts: tenant.sync.retryAttempts,
+      timeoutMs: WORKER_TIMEOUT_MS,
+      ...policy,
+    }),
     log: logger,
   });
   return {

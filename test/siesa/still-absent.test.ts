@@ -44,7 +44,9 @@ describe("SiesaClient.stillAbsent", () => {
 
     // act / assess
     await expect(client.stillAbsent(keys(gone), keys(seen))).rejects.toThrow(SiesaUnconfirmedError);
-    await expect(client.stillAbsent(keys(gone), keys(seen))).rejects.toThrow(/lacked f120_id \d+, which this run read/);
+    await expect(client.stillAbsent(keys(gone), keys(seen))).rejects.toThrow(
+      /lacked f120_id \d+, which this run read/,
+    );
   });
 
   it("refuses to confirm anything when the extraction read no record at all (no witness to ask for)", async () => {
@@ -67,10 +69,9 @@ describe("SiesaClient.stillAbsent", () => {
     const before = { ...started.sandbox.stats.byDescripcion };
 
     // act
-    const absent = await started.client({ pageSize: 20 }).stillAbsent(
-      keys(gone),
-      keys(ids.filter((id) => !gone.includes(id))),
-    );
+    const absent = await started
+      .client({ pageSize: 20 })
+      .stillAbsent(keys(gone), keys(ids.filter((id) => !gone.includes(id))));
 
     // assess: 40 ids, at most 9 per request of 20 rows (absent ids, and the witness)
     expect(absent).toHaveLength(40);

@@ -46,7 +46,10 @@ export async function dispatchRun(
   const stream = request.stream ?? DEFAULT_STREAM;
   if (stream !== DEFAULT_STREAM && !tenant.streams?.[stream]) {
     // Nor can it here: a schedule left from a file that has dropped the stream (until `pulumi up`).
-    ctx.log.error("sync request for a stream the tenant does not sync dropped", { tenantId: tenant.id, stream });
+    ctx.log.error("sync request for a stream the tenant does not sync dropped", {
+      tenantId: tenant.id,
+      stream,
+    });
     return { kind: "unknown-stream", stream };
   }
   const runId = request.runId ?? runIdForMessage(delivery.sentAt, delivery.messageId);

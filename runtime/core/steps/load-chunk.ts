@@ -1,8 +1,8 @@
 import { productRule, type RuleTally, tallyRules } from "../domain/drift.js";
 import { listedHash } from "../domain/hash.js";
 import type { ProgressDelta, RecordError, RunRecord } from "../domain/model.js";
-import { scopeOfRun, streamOf } from "../domain/stream.js";
 import { WORKERS } from "../domain/pipeline-config.js";
+import { scopeOfRun, streamOf } from "../domain/stream.js";
 import { retryAfterOf } from "../ports/call-errors.js";
 import type { LoadChunk, LoadRecord } from "../ports/messages.js";
 import type { ClaimResult, Delivery } from "../ports/pipeline.js";

@@ -117,7 +117,6 @@ export async function settleRequest(
   await ctx.lease.release(streamScope(tenantId, request.stream ?? DEFAULT_STREAM), runId);
 }
 
-
 /**
  * The sweeper, on its own schedule: a run whose lease expired (or, locally, whose process is gone)
  * ends failed and its tenant is free again;

@@ -39,7 +39,9 @@ export const stockKey = (warehouse: string, item: number, installation: string):
   `${warehouse}|${item}|${installation}`;
 
 /** The row of a stock record's key; undefined for a key that is not one. */
-export function parseStockKey(key: string): { warehouse: string; item: number; installation: string } | undefined {
+export function parseStockKey(
+  key: string,
+): { warehouse: string; item: number; installation: string } | undefined {
   const [warehouse, item, installation, ...rest] = key.split("|");
   if (warehouse === undefined || item === undefined || installation === undefined || rest.length > 0)
     return undefined;
@@ -55,7 +57,12 @@ const round = (n: number) => Math.round(n * 10_000) / 10_000 + 0;
 
 function quantity(row: SiesaRow, column: string, problems: Record<string, string>): number {
   const value = row[column];
-  const n = typeof value === "number" ? value : typeof value === "string" && value !== "" ? Number(value) : Number.NaN;
+  const n =
+    typeof value === "number"
+      ? value
+      : typeof value === "string" && value !== ""
+        ? Number(value)
+        : Number.NaN;
   if (!Number.isFinite(n)) problems[column] = `must be a number (got ${JSON.stringify(value ?? null)})`;
   return n;
 }

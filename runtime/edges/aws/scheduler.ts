@@ -6,7 +6,7 @@ import {
   UpdateScheduleCommand,
   type UpdateScheduleCommandInput,
 } from "@aws-sdk/client-scheduler";
-import { scheduleGroupName, scheduleName as nameOf } from "../../core/domain/resource-names.js";
+import { scheduleName as nameOf, scheduleGroupName } from "../../core/domain/resource-names.js";
 import { parseScope } from "../../core/domain/stream.js";
 import type { ScheduleControl, ScheduleState } from "../../core/ports/pipeline.js";
 

@@ -14,8 +14,8 @@ import type {
   RunTrigger,
 } from "../../core/domain/model.js";
 import { recordIdOf } from "../../core/domain/record-id.js";
-import { DEFAULT_STREAM, parseScope } from "../../core/domain/stream.js";
 import { addDelta, zeroProgress } from "../../core/domain/run-status.js";
+import { DEFAULT_STREAM, parseScope } from "../../core/domain/stream.js";
 import { mayReplace } from "../../core/ports/ledger-order.js";
 import {
   type AcquireResult,
@@ -312,7 +312,9 @@ export class MemoryLedger implements Ledger {
   async *all(partition: string, range: LedgerRange = {}): AsyncGenerator<LedgerEntry[]> {
     const numeric = parseScope(partition).stream === DEFAULT_STREAM;
     if (numeric && (range.prefix !== undefined || range.after !== undefined))
-      throw new Error(`ledger (in memory), tenant ${partition}: the catalogue's ledger is not read by key range`);
+      throw new Error(
+        `ledger (in memory), tenant ${partition}: the catalogue's ledger is not read by key range`,
+      );
     const { prefix = "", after } = range;
     const entries = [...this.#entries.entries()]
       .filter(([id]) => id.startsWith(`${partition}/`))
@@ -326,7 +328,8 @@ export class MemoryLedger implements Ledger {
 /** As strict as DynamoDB's ledgers: the catalogue's keys are f120_ids; another stream's, text. */
 function checkKeys(partition: string, keys: readonly string[]): void {
   if (parseScope(partition).stream !== DEFAULT_STREAM) {
-    for (const key of keys) if (key === "") throw new Error(`ledger (in memory), ${partition}: empty record key`);
+    for (const key of keys)
+      if (key === "") throw new Error(`ledger (in memory), ${partition}: empty record key`);
     return;
   }
   for (const key of keys) recordIdOf(key, `ledger (in memory), tenant ${partition}`);
