@@ -11,6 +11,7 @@
  */
 
 import { isDrift } from "../core/domain/drift.js";
+import { DEFAULT_STREAM, isStreamName, STREAMS, type StreamName } from "../core/domain/stream.js";
 import { logger } from "../core/observability/logger.js";
 import { isItemId } from "../core/ports/siesa.js";
 import { dataDir } from "../wiring/local-state.js";
@@ -31,6 +32,11 @@ const spec = {
       value: "f120Id",
       help: "sync only this item (and its barcodes) now, written even if unchanged; deactivates nothing",
     },
+    stream: {
+      type: "string",
+      value: "name",
+      help: `the stream to sync: ${STREAMS.join(", ")} (default catalogue; the others only if the tenant's file declares them)`,
+    },
     "dry-run": { type: "boolean", help: "compute every outcome, write nothing; list what would change" },
     json: { type: "boolean", help: "end stdout with the run's summary as one JSON line" },
     "approve-deactivations-of": {
@@ -44,7 +50,11 @@ const spec = {
     ...CREDENTIAL_NOTES,
     "exit status: 0 succeeded, 2 finished with rejected or failed records, deactivations held or drift, 1 could not run",
   ],
-  examples: ["npm run sync -- --tenant demo --items 200 --json", "npm run sync -- --tenant demo --item 1007"],
+  examples: [
+    "npm run sync -- --tenant demo --items 200 --json",
+    "npm run sync -- --tenant demo --item 1007",
+    "npm run sync -- --tenant acme-staging --stream stock",
+  ],
 } as const;
 
 /** `--item`'s value as an f120_id, or a UsageError naming the option. */
@@ -58,6 +68,14 @@ function itemId(text: string | undefined): number | undefined {
   return id;
 }
 
+/** `--stream`'s value, or a UsageError naming the option and the streams there are. */
+function streamNamed(text: string | undefined): StreamName | undefined {
+  if (text === undefined) return undefined;
+  if (!isStreamName(text))
+    throw new UsageError(`--stream must be one of ${STREAMS.join(", ")} (got ${JSON.stringify(text)})`);
+  return text;
+}
+
 runCommand(spec, async (values) => {
   // Loaded once the arguments are read: --help and a wrong argument answer at once.
   const [{ dynamoPipelineStore }, { runInProcess }] = await Promise.all([
@@ -65,7 +83,14 @@ runCommand(spec, async (values) => {
     import("./in-process.js"),
   ]);
   const item = itemId(values.item);
+  const stream = streamNamed(values.stream);
   const tenant = await tenantNamed(values.tenant);
+  if (stream !== undefined && stream !== DEFAULT_STREAM && !tenant.streams?.[stream])
+    throw new UsageError(
+      `tenant ${tenant.id} syncs no ${stream}: its file (tenants/${tenant.id}.ts) has no streams.${stream}`,
+    );
+  if (stream !== undefined && stream !== DEFAULT_STREAM && item !== undefined)
+    throw new UsageError("--item is a run of one catalogue item: it takes no --stream");
   const items = wholeNumber("items", values.items);
   const seed = wholeNumber("seed", values.seed);
   const approveDeactivationsOf = values["approve-deactivations-of"];
@@ -86,6 +111,7 @@ runCommand(spec, async (values) => {
       dryRun: args["dry-run"],
       ...(approveDeactivationsOf !== undefined ? { approveDeactivationsOf } : {}),
       ...(item !== undefined ? { item } : {}),
+      ...(stream !== undefined ? { stream } : {}),
       preflight: true,
       onProgress: (counts) => progress.update(counts),
     });
