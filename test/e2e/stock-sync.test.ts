@@ -99,8 +99,10 @@ describe("a stock run", () => {
 
     const summary = await run("stock", {
       wrapHandlers: (worker, handler) => (worker === "load" ? crashAfterWork(handler) : handler),
-      // A crashed delivery comes back after its visibility timeout: shortened, as the wait proves nothing.
-      timeScale: 0.001,
+      // A crashed delivery comes back after its visibility timeout: shortened, as the wait proves
+      // nothing, yet kept longer than a loaded machine takes to write a chunk (or SQS would deliver
+      // the chunk again while its first delivery still writes, and use up its receives).
+      timeScale: 0.004,
     });
 
     expect(crashes).toBe(5);

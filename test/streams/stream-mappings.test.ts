@@ -35,7 +35,7 @@ describe("the stock stream's mapping", () => {
     expect(mapped).toMatchObject({
       ok: true,
       record: {
-        key: "NB1|1042|001",
+        key: "NB1|0000001042|001",
         payload: {
           item: 1042,
           reference: "REF-1042",

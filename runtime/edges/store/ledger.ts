@@ -76,7 +76,7 @@ export class RecordLedger {
     private readonly tableName: string,
     /** Shared with the other stores of `doc`, so that reads asked for together go out together. */
     private readonly reads = new ReadBatch(doc),
-    /** The streams' table: text keys, read by key (no span reads: no range of ids to span). */
+    /** The streams' table: text keys, sorted as text (a stock unit's keys sort in id order too). */
     private readonly textKeys = false,
   ) {
     this.#partition = textKeys ? "scope" : "tenantId";
@@ -87,9 +87,7 @@ export class RecordLedger {
     const ids = [...new Set(this.idsOf(tenantId, keys))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     // Read strongly: a redelivered message may read right after the write it repeats.
     const items =
-      this.textKeys || ids.length < SPAN_READ_MIN
-        ? await this.#readByKey(tenantId, ids)
-        : await this.#readSpan(tenantId, ids as number[]);
+      ids.length < SPAN_READ_MIN ? await this.#readByKey(tenantId, ids) : await this.#readSpan(tenantId, ids);
     const wanted = new Set(keys);
     const found = new Map<string, LedgerEntry>();
     for (const item of items) {
@@ -112,7 +110,7 @@ export class RecordLedger {
    * consistent Query from the first to the last; once it has passed over SPAN_READ_SLACK entries per
    * id, the ids it has not reached are read by BatchGet.
    */
-  async #readSpan(tenantId: string, ids: number[]): Promise<Record<string, unknown>[]> {
+  async #readSpan(tenantId: string, ids: (number | string)[]): Promise<Record<string, unknown>[]> {
     const budget = ids.length * (1 + SPAN_READ_SLACK);
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
@@ -120,8 +118,9 @@ export class RecordLedger {
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: "tenantId = :tenantId AND recordKey BETWEEN :first AND :last",
-          ExpressionAttributeValues: { ":tenantId": tenantId, ":first": ids[0], ":last": ids.at(-1) },
+          KeyConditionExpression: "#p = :p AND recordKey BETWEEN :first AND :last",
+          ExpressionAttributeNames: { "#p": this.#partition },
+          ExpressionAttributeValues: { ":p": tenantId, ":first": ids[0], ":last": ids.at(-1) },
           ConsistentRead: true,
           Limit: budget - items.length,
           ...(start ? { ExclusiveStartKey: start } : {}),
@@ -131,7 +130,7 @@ export class RecordLedger {
       start = page.LastEvaluatedKey;
     } while (start && items.length < budget);
     if (!start) return items;
-    const reached = start.recordKey as number;
+    const reached = start.recordKey as number | string;
     items.push(
       ...(await this.#readByKey(
         tenantId,
