@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../runtime/api/app.js";
-import { runInProcess } from "../../runtime/cli/in-process.js";
+import { type RunSummary, runInProcess } from "../../runtime/cli/in-process.js";
 import type { Tenant } from "../../runtime/core/domain/tenant.js";
 import type { RunDependencies } from "../../runtime/core/ports/dependencies.js";
-import type { PipelineQueues } from "../../runtime/core/ports/pipeline.js";
+import type { PipelineQueues, PipelineStore } from "../../runtime/core/ports/pipeline.js";
 import type { ExpectedStock } from "../../runtime/core/streams/stock.js";
 import { createTokenVerifier, tokenEntry } from "../../runtime/edges/aws/tokens.js";
 import { localTenantDirectory, withSandboxUrls } from "../../runtime/edges/local/tenants.js";
@@ -19,7 +19,7 @@ import { quietLog, recordingLog } from "../support/log.js";
 /**
  * GET /tenants/:id/stock: the expected stock the tenant's last complete stock run read, to compare a
  * count on the shelves with. The run is a real one: the demo tenant, given a stock stream, synced by
- * the pipeline's workers against the Siesa sandbox (`npm run sync -- --stream stock`); the API reads
+ * the pipeline's workers against the Siesa sandbox (the in-process run of `npm run sync`); the API reads
  * what it left through its own wiring, cut down to what the API's role grants (infra/access.ts).
  */
 
@@ -31,6 +31,9 @@ const NOT_YET = "demo-stock-not-yet";
 const CATALOGUE_ONLY = "demo-catalogue-only";
 
 let sandboxes: LocalSandboxes;
+const store = memoryPipelineStore();
+/** One stock run of the tenant through the pipeline's workers, into `store`. */
+let syncStock: (options?: { failWritesOf?: string }) => Promise<RunSummary>;
 let app: ReturnType<typeof createApp>;
 let stockRun: { runId: string; startedAt: string; finishedAt: string };
 /** Every stock row Siesa holds for the tenant's counted warehouses, as the stream keeps it, in key order. */
@@ -44,17 +47,20 @@ beforeAll(async () => {
     streams: { stock: { schedule: "rate(1 hour)", subtract: ["committed", "pos"] } },
   };
   sandboxes = await startSandboxes({ product: "kong-rfid", items: 60, seed: 7 });
-  const store = memoryPipelineStore();
-  const summary = await runInProcess({
-    tenant: withSandboxUrls(stocked, sandboxes),
-    credentials: sandboxes.credentials,
-    store,
-    log: quietLog,
-    stream: "stock",
-    policy: { baseDelayMs: 1, maxDelayMs: 5 },
-    retryBaseSeconds: 0,
-    timeScale: 0.01,
-  });
+  syncStock = (options = {}) =>
+    runInProcess({
+      tenant: withSandboxUrls(stocked, sandboxes),
+      credentials: sandboxes.credentials,
+      store,
+      log: quietLog,
+      stream: "stock",
+      policy: { baseDelayMs: 1, maxDelayMs: 5 },
+      retryBaseSeconds: 0,
+      // A message whose delivery failed comes back (and goes to its dead-letter queue) at once.
+      timeScale: 0.001,
+      ...(options.failWritesOf ? { store: failingWritesOf(options.failWritesOf) } : {}),
+    });
+  const summary = await syncStock();
   const run = await store.runs.get(STOCKED, summary.runId);
   if (summary.status !== "succeeded" || !run?.complete || !run.finishedAt)
     throw new Error(`the stock run did not complete: ${JSON.stringify(summary)}`);
@@ -102,6 +108,23 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandboxes?.close();
 });
+
+/** `store`, except that the ledger refuses every write holding a row of `warehouse`. */
+function failingWritesOf(warehouse: string): PipelineStore {
+  const { ledger } = store;
+  return {
+    ...store,
+    ledger: {
+      getMany: (partition, keys) => ledger.getMany(partition, keys),
+      all: (partition, range) => ledger.all(partition, range),
+      putMany: async (partition, entries) => {
+        if (entries.some((entry) => entry.key.startsWith(`${warehouse}|`)))
+          throw new Error(`the ledger is unreachable for ${warehouse}'s rows`);
+        return ledger.putMany(partition, entries);
+      },
+    },
+  };
+}
 
 /** The sandbox's own stock rows of the company's active warehouses, mapped by hand: what the run must have kept. */
 function expectedFromSiesa(local: LocalSandboxes): ExpectedStock[] {
@@ -284,6 +307,26 @@ describe("GET /tenants/:id/stock as CSV (Accept: text/csv)", () => {
     expect(nextLink(response.headers)).toBe(
       `/tenants/${STOCKED}/stock?limit=5&after=${encodeURIComponent(keyOf(siesaStock[4] as ExpectedStock))}`,
     );
+  });
+});
+
+describe("GET /tenants/:id/stock after a stock run that did not complete", () => {
+  it("still serves the last complete run's rows, not the half the later run wrote", async () => {
+    // prepare: Siesa's quantities change in every warehouse, and the next stock run cannot keep
+    // PPAL's rows (each write of them fails until its load message goes to the dead-letter queue)
+    const changed = sandboxes.siesa.stock.changeQuantities(40);
+    const later = await syncStock({ failWritesOf: "PPAL" });
+    expect(later.status).not.toBe("succeeded");
+    expect(later.counts.updated).toBeGreaterThan(0);
+
+    // act
+    const { headers, body } = await getJson(`/tenants/${STOCKED}/stock?limit=10000`);
+
+    // assess
+    expect(changed.length).toBe(40);
+    expect(headers.get("x-stock-run")).toBe(stockRun.runId);
+    expect(body.runId).toBe(stockRun.runId);
+    expect(body.rows).toEqual(siesaStock);
   });
 });
 
