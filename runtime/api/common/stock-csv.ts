@@ -7,7 +7,7 @@ import { csvField } from "./exceptions-csv.js";
  * our own numbers, written as numbers (a negative one keeps its minus sign: it is no formula).
  */
 
-export const STOCK_COLUMNS = [
+export const STOCK_CSV_COLUMNS = [
   "warehouse",
   "f120_id",
   "reference",
@@ -18,7 +18,7 @@ export const STOCK_COLUMNS = [
   "expected",
 ] as const;
 
-export const stockCsvHeader = (): string => `${STOCK_COLUMNS.join(",")}\r\n`;
+export const stockCsvHeader = (): string => `${STOCK_CSV_COLUMNS.join(",")}\r\n`;
 
 export const stockCsvRows = (rows: readonly StockRow[]): string =>
   rows
