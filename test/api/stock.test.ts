@@ -353,6 +353,20 @@ describe("GET /tenants/:id/stock refuses", () => {
     expect(body.error.message).toBe(`this token may not read tenant ${STOCKED}`);
   });
 
+  it("400 for an `after` that is no key of the location asked for (DynamoDB refuses to start a read outside it)", async () => {
+    const { status, body } = await getJson(
+      `/tenants/${STOCKED}/stock?location=PPAL&after=${encodeURIComponent("NB1|1042|01")}`,
+    );
+
+    expect(status).toBe(400);
+    expect(body.error.details.issues).toEqual([
+      {
+        field: "after",
+        problem: 'is not a key of location PPAL (got "NB1|1042|01"): pass the previous page\'s next',
+      },
+    ]);
+  });
+
   it.each([
     ["item=12x", "item", /^must be an f120_id/],
     ["item=", "item", /^must be an f120_id/],

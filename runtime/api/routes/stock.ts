@@ -26,6 +26,17 @@ export function stockRoutes(deps: ApiDependencies): Hono<ApiEnv> {
         tenantId: tenant.id,
         stream: "stock",
       });
+    // A read of one location cannot start outside it (DynamoDB refuses such a start key).
+    if (
+      filter.location !== undefined &&
+      filter.after !== undefined &&
+      !filter.after.startsWith(`${filter.location}|`)
+    ) {
+      const problem = `is not a key of location ${filter.location} (got ${JSON.stringify(filter.after)}): pass the previous page's next`;
+      throw new ApiError(400, `invalid query parameter after: ${problem}`, {
+        issues: [{ field: "after", problem }],
+      });
+    }
     const snapshot = await stockSnapshot(deps, tenant.id, filter);
     if (!snapshot)
       throw new ApiError(
