@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../runtime/api/app.js";
 import { type RunSummary, runInProcess } from "../../runtime/cli/in-process.js";
@@ -7,9 +8,10 @@ import type { PipelineQueues, PipelineStore } from "../../runtime/core/ports/pip
 import type { ExpectedStock } from "../../runtime/core/streams/stock.js";
 import { createTokenVerifier, tokenEntry } from "../../runtime/edges/aws/tokens.js";
 import { localTenantDirectory, withSandboxUrls } from "../../runtime/edges/local/tenants.js";
-import { memoryPipelineStore } from "../../runtime/edges/store/memory.js";
+import { dynamoPipelineStore } from "../../runtime/edges/store/dynamo.js";
 import { createApiDependencies } from "../../runtime/wiring/api-dependencies.js";
 import { credentialsOf } from "../../runtime/wiring/local-credentials.js";
+import { openStore, type Store } from "../../runtime/wiring/local-store.js";
 import { type AccessDeniedError, scopeToRole } from "../../runtime/wiring/role-scope.js";
 import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import type { SiesaWireRow } from "../../sandbox/catalogue.js";
@@ -19,8 +21,9 @@ import { quietLog, recordingLog } from "../support/log.js";
 /**
  * GET /tenants/:id/stock: the expected stock the tenant's last complete stock run read, to compare a
  * count on the shelves with. The run is a real one: the demo tenant, given a stock stream, synced by
- * the pipeline's workers against the Siesa sandbox (the in-process run of `npm run sync`); the API reads
- * what it left through its own wiring, cut down to what the API's role grants (infra/access.ts).
+ * the pipeline's workers against the Siesa sandbox (the in-process run of `npm run sync`), its ledger
+ * and runs in DynamoDB (embedded dynalite: how a range of the stream ledger is read matters here); the
+ * API reads what it left through its own wiring, cut down to what the API's role grants (infra/access.ts).
  */
 
 const TOKENS = { operator: "operator-token", demo: "demo-read-only", other: "catalogue-only-read-only" };
@@ -31,7 +34,8 @@ const NOT_YET = "demo-stock-not-yet";
 const CATALOGUE_ONLY = "demo-catalogue-only";
 
 let sandboxes: LocalSandboxes;
-const store = memoryPipelineStore();
+let dynamo: Store;
+let store: PipelineStore;
 /** One stock run of the tenant through the pipeline's workers, into `store`. */
 let syncStock: (options?: { failWritesOf?: string }) => Promise<RunSummary>;
 let app: ReturnType<typeof createApp>;
@@ -46,7 +50,11 @@ beforeAll(async () => {
     ...demo,
     streams: { stock: { schedule: "rate(1 hour)", subtract: ["committed", "pos"] } },
   };
-  sandboxes = await startSandboxes({ product: "kong-rfid", items: 60, seed: 7 });
+  [sandboxes, dynamo] = await Promise.all([
+    startSandboxes({ product: "kong-rfid", items: 60, seed: 7 }),
+    openStore({ prefix: `stock-api-${randomUUID().slice(0, 8)}` }),
+  ]);
+  store = dynamoPipelineStore(dynamo.doc, dynamo.names);
   syncStock = (options = {}) =>
     runInProcess({
       tenant: withSandboxUrls(stocked, sandboxes),
@@ -107,6 +115,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await sandboxes?.close();
+  await dynamo?.close();
 });
 
 /** `store`, except that the ledger refuses every write holding a row of `warehouse`. */
