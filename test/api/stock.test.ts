@@ -376,6 +376,17 @@ describe("GET /tenants/:id/stock refuses", () => {
     ]);
   });
 
+  it("400 for an `after` longer than any key (DynamoDB takes at most 1,024 bytes as one to start from)", async () => {
+    const { status, body } = await getJson(
+      `/tenants/${STOCKED}/stock?after=${encodeURIComponent("€".repeat(400))}`,
+    );
+
+    expect(status).toBe(400);
+    expect(body.error.details.issues).toEqual([
+      { field: "after", problem: "is too long to be a row's key: pass the previous page's next" },
+    ]);
+  });
+
   it.each([
     ["item=12x", "item", /^must be an f120_id/],
     ["item=", "item", /^must be an f120_id/],

@@ -99,7 +99,8 @@ export const StockQuery = v.strictObject(
       v.pipe(
         v.string(),
         v.minLength(1, "must not be empty: pass the previous page's next, or leave it out"),
-        v.maxLength(512, "is too long to be a row's key: pass the previous page's next"),
+        // DynamoDB takes a sort key of at most 1,024 bytes as where to start.
+        v.maxLength(256, "is too long to be a row's key: pass the previous page's next"),
       ),
     ),
   },
