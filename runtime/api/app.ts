@@ -9,6 +9,7 @@ import { consoleRoutes } from "./console/routes.js";
 import { controlRoutes } from "./routes/control.js";
 import { cachedHealthProbe, healthDetailRoutes, healthRoutes } from "./routes/health.js";
 import { runRoutes } from "./routes/runs.js";
+import { stockRoutes } from "./routes/stock.js";
 import { tenantRoutes } from "./routes/tenants.js";
 
 /**
@@ -56,6 +57,7 @@ export function createApp(deps: ApiDependencies, options: { log?: Log } = {}): H
   app.route("/", healthDetailRoutes(deps, health));
   app.route("/", tenantRoutes(deps));
   app.route("/", runRoutes(deps, log));
+  app.route("/", stockRoutes(deps));
   app.route("/", controlRoutes(deps, log));
   return app;
 }

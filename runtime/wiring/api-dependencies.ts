@@ -146,6 +146,8 @@ export function createApiDependencies(deps: RunDependencies, parts: ApiOnlyParts
       policy: defaultPolicy({ retryAttempts: 0, timeoutMs: 3_000, maxDelayMs: 1_000, rateLimitRetries: 0 }),
       log: deps.log,
     }),
+    // Scoped to the API's role where it is built: the stock stream's partitions, never the catalogue's.
+    ledger: { all: (partition, range) => deps.ledger.all(partition, range) },
     async health() {
       const entries = await Promise.all(
         Object.entries(parts.probes).map(async ([name, probe]) => {

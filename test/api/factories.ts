@@ -6,7 +6,7 @@ import type { ScheduleState } from "../../runtime/core/ports/pipeline.js";
 import { InvalidCursorError } from "../../runtime/core/ports/store-errors.js";
 import { ApprovalError } from "../../runtime/core/steps/start-run.js";
 import { createTokenVerifier, hashToken } from "../../runtime/edges/aws/tokens.js";
-import { MemoryRuns } from "../../runtime/edges/store/memory.js";
+import { MemoryLedger, MemoryRuns } from "../../runtime/edges/store/memory.js";
 import { recordingLog } from "../support/log.js";
 import { aTenant } from "../tenants/factories.js";
 
@@ -64,6 +64,8 @@ export function fakeApi() {
   const verified: { tenantId: string; repair: boolean }[] = [];
   // Exceptions as the pipeline's store keeps them: one per record, paged by the store's own cursor.
   const exceptionStore = new MemoryRuns();
+  // The stream ledger a test writes the stock snapshot into (its partitions `<tenant>#stock`).
+  const streamLedger = new MemoryLedger();
   const state = {
     tenants,
     scheduleStates,
@@ -76,6 +78,7 @@ export function fakeApi() {
     /** What the fake probe finds: a failed check unless a test says every check passes. */
     probePasses: false,
     verified,
+    streamLedger,
     health: { "runs-table": "ok", "sync-requests-queue": "ok" } as Record<string, string>,
     nextRunId: "20250310T120000.000Z-bbbbbbbbbbbb",
     /** Makes any dependency fail unexpectedly (for the 500 path). */
@@ -222,6 +225,7 @@ export function fakeApi() {
         checks: [{ name: "siesa credentials", status: "ok", detail: "accepted" }, columns],
       };
     },
+    ledger: streamLedger,
     health: async () => ({ ...state.health }),
     now: () => NOW,
   };

@@ -4,7 +4,7 @@ import { serveLocally } from "../../runtime/edges/local/http.js";
 import type { Browser } from "../../scripts/chromium.js";
 import { aRun, TOKENS } from "../api/factories.js";
 import { browserAvailable, openConsole, SKIP_NOTE, screenshot, startBrowser } from "./browser.js";
-import { aHeldRun, consoleOverFakeApi } from "./support.js";
+import { aHeldRun, aStockRow, consoleOverFakeApi, STOCK_RUN, withStock } from "./support.js";
 
 /**
  * The console in a real browser over the API with in-memory dependencies, for what the local stack
@@ -146,6 +146,38 @@ describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, (
     await page.getByLabel("Token").waitFor();
     expect(await page.getByRole("table").count()).toBe(0);
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await page.close();
+  });
+
+  it("the stock page shows when its run read Siesa and the rows, and filters them by location", async () => {
+    // prepare
+    await withStock(api.state, [aStockRow("NB1", 1042), aStockRow("PPAL", 1042), aStockRow("PPAL", 1043)]);
+    const page = await openConsole(browser, `${server.url}/console/tenants/acme-staging`, TOKENS.acme);
+    await page.getByRole("link", { name: "Expected stock" }).click();
+    const run = page.getByRole("region", { name: "Stock run" });
+    await run.getByRole("link", { name: STOCK_RUN.runId }).waitFor();
+    const rows = page.getByRole("region", { name: "Expected stock" }).getByRole("row");
+    expect(await run.textContent()).toContain("to 2025-03-10 09:02:00 UTC");
+    expect(await rows.count()).toBe(1 + 3);
+
+    // act
+    await page.getByLabel("Location").fill("PPAL");
+    await page.getByRole("button", { name: "Filter" }).click();
+
+    // assess
+    await page.waitForURL(/\/stock\?location=PPAL$/);
+    await expect.poll(() => rows.count()).toBe(1 + 2);
+    expect(await rows.nth(1).getByRole("cell").allTextContents()).toEqual([
+      "PPAL",
+      "1042",
+      "REF-1042",
+      "01",
+      "10",
+      "2",
+      "1",
+      "7",
+    ]);
+    await screenshot(page, "stock-filtered");
     await page.close();
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { apiUnderTest, aRun, TOKENS } from "../api/factories.js";
-import { aHeldRun, consoleOverFakeApi } from "./support.js";
+import { aHeldRun, aStockRow, consoleOverFakeApi, withStock } from "./support.js";
 
 /**
  * The console's routes without a browser: what each answer holds and who may see it.
@@ -146,5 +146,68 @@ describe("held deactivations", () => {
     expect(withField).toContain("Held deactivations");
     expect(without).not.toContain("Held deactivations");
     expect(without).not.toContain("Approve");
+  });
+});
+
+describe("the stock page", () => {
+  const fragmentOf = async (
+    app: { request: (path: string, init: RequestInit) => Response | Promise<Response> },
+    path: string,
+  ) => {
+    const response = await app.request(path, { headers: bearer("operator") });
+    return { status: response.status, html: await response.text() };
+  };
+
+  it("is linked from the tenant page of a tenant that syncs stock, and only from those", async () => {
+    const { app, state } = apiUnderTest();
+    await withStock(state, [aStockRow("NB1", 1042)]);
+
+    const stocked = await fragmentOf(app, "/console/fragments/tenants/acme-staging");
+    const other = await fragmentOf(app, "/console/fragments/tenants/globex-prod");
+
+    expect(stocked.html).toContain('<a href="/console/tenants/acme-staging/stock">Expected stock</a>');
+    expect(other.html).not.toContain("/stock");
+  });
+
+  it("shows when the run read Siesa, the rows of the filter, and a download of them all", async () => {
+    const { app, state } = apiUnderTest();
+    await withStock(state, [aStockRow("NB1", 1042), aStockRow("NB1", 1043), aStockRow("PPAL", 1042)]);
+
+    const { status, html } = await fragmentOf(
+      app,
+      "/console/fragments/tenants/acme-staging/stock?location=NB1",
+    );
+
+    expect(status).toBe(200);
+    expect(html).toContain("from 2025-03-10 09:00:00 UTC to 2025-03-10 09:02:00 UTC");
+    expect(html).toContain("<td>1042</td>");
+    expect(html).toContain("<td>1043</td>");
+    expect(html).not.toContain("PPAL</td>");
+    expect(html).toContain('name="location" value="NB1"');
+    expect(html).toContain(
+      'data-download="/tenants/acme-staging/stock?limit=10000&amp;location=NB1" data-filename="stock-acme-staging-20250310T090000.000Z-ssssssssssss.csv"',
+    );
+  });
+
+  it("keeps the filter form, with the API's reason, when the API refuses a filter", async () => {
+    const { app, state } = apiUnderTest();
+    await withStock(state, [aStockRow("NB1", 1042)]);
+
+    const { status, html } = await fragmentOf(app, "/console/fragments/tenants/acme-staging/stock?item=12x");
+
+    expect(status).toBe(200);
+    expect(html).toContain('name="item" value="12x"');
+    expect(html).toContain("invalid query parameter item: must be an f120_id");
+  });
+
+  it("says that no stock run has completed yet, and offers to start one", async () => {
+    const { app, state } = apiUnderTest();
+    await withStock(state, [], false);
+
+    const { status, html } = await fragmentOf(app, "/console/fragments/tenants/acme-staging/stock");
+
+    expect(status).toBe(200);
+    expect(html).toContain("No stock run has completed yet");
+    expect(html).toContain('data-body="{&quot;stream&quot;:&quot;stock&quot;}"');
   });
 });

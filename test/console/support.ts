@@ -2,7 +2,8 @@ import { Hono } from "hono";
 import { createApp } from "../../runtime/api/app.js";
 import { consoleRoutes } from "../../runtime/api/console/routes.js";
 import type { RunView } from "../../runtime/core/ports/api.js";
-import { aRun, fakeApi } from "../api/factories.js";
+import { type ExpectedStock, stockKey } from "../../runtime/core/streams/stock.js";
+import { aRun, fakeApi, tenantNamed } from "../api/factories.js";
 import { recordingLog } from "../support/log.js";
 
 /**
@@ -40,4 +41,50 @@ export function aHeldRun(count: number): RunView {
     reason: `held ${count} deactivations, limit 125`,
     heldDeactivations: { count, limit: 125, fingerprint: "f".repeat(32), keys },
   });
+}
+
+/** Expected stock of `item` in `warehouse` (installation 01): on hand 10, 2 committed, 1 sold at the POS. */
+export const aStockRow = (warehouse: string, item: number): ExpectedStock => ({
+  item,
+  reference: `REF-${item}`,
+  warehouse,
+  installation: "01",
+  onHand: 10,
+  committed: 2,
+  pos: 1,
+  expected: 7,
+});
+
+/** The complete stock run of acme-staging that `withStock` records. */
+export const STOCK_RUN = aRun({
+  runId: "20250310T090000.000Z-ssssssssssss",
+  stream: "stock",
+  complete: true,
+  startedAt: "2025-03-10T09:00:00.000Z",
+  finishedAt: "2025-03-10T09:02:00.000Z",
+});
+
+/**
+ * Fixture (the real stock run is test/api/stock.test.ts's): acme-staging syncs stock, and its complete
+ * stock run STOCK_RUN left `rows` in the stream ledger, as the load step writes them.
+ */
+export async function withStock(
+  state: ReturnType<typeof fakeApi>["state"],
+  rows: ExpectedStock[],
+  /** false: the tenant syncs stock, but no stock run has completed (nothing is written). */
+  completed = true,
+) {
+  const at = state.tenants.findIndex((tenant) => tenant.id === "acme-staging");
+  state.tenants[at] = tenantNamed("acme-staging", (input) => {
+    input.streams = { stock: { schedule: "rate(1 hour)", subtract: ["committed", "pos"] } };
+  });
+  if (!completed) return;
+  state.runs.push(STOCK_RUN);
+  await state.streamLedger.putMany(
+    "acme-staging#stock",
+    rows.map((row) => {
+      const key = stockKey(row.warehouse, row.item, row.installation);
+      return { key, hash: key, productId: key, runId: STOCK_RUN.runId, updatedAt: "", values: { ...row } };
+    }),
+  );
 }

@@ -25,20 +25,23 @@ const runId = v.pipe(
   v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, (i) => `must be a run id ${quoted(i)}`),
 );
 
+/** A page's `limit`, 1 to `max`. */
+const pageLimit = (max: number) => {
+  const limitMessage = (i: v.BaseIssue<unknown>) => `must be an integer from 1 to ${max} ${quoted(i)}`;
+  return v.pipe(
+    v.string(),
+    v.regex(/^[0-9]{1,5}$/, limitMessage),
+    v.transform(Number),
+    v.minValue(1, limitMessage),
+    v.maxValue(max, limitMessage),
+  );
+};
+
 /** A page's `limit` (1 to `max`) and the previous page's `cursor`, both optional. */
 const pageQuery = (max: number) => {
-  const limitMessage = (i: v.BaseIssue<unknown>) => `must be an integer from 1 to ${max} ${quoted(i)}`;
   return v.strictObject(
     {
-      limit: v.optional(
-        v.pipe(
-          v.string(),
-          v.regex(/^[0-9]{1,4}$/, limitMessage),
-          v.transform(Number),
-          v.minValue(1, limitMessage),
-          v.maxValue(max, limitMessage),
-        ),
-      ),
+      limit: v.optional(pageLimit(max)),
       cursor: v.optional(
         v.pipe(
           v.string(),
@@ -56,16 +59,53 @@ export const RunParams = v.object({ runId });
 
 const itemMessage = (i: v.BaseIssue<unknown>) =>
   `must be an f120_id: a whole number of a SQL int ${quoted(i)}`;
+/** An item's f120_id, as text in a path or query. */
+const f120Id = v.pipe(
+  v.string(),
+  v.check((text) => /^-?[0-9]{1,10}$/.test(text) && isItemId(Number(text)), itemMessage),
+  v.transform(Number),
+);
 /** POST /tenants/:id/items/:f120Id/sync: the item's f120_id. */
-export const ItemParams = v.object({
-  f120Id: v.pipe(
-    v.string(),
-    v.check((text) => /^-?[0-9]{1,10}$/.test(text) && isItemId(Number(text)), itemMessage),
-    v.transform(Number),
-  ),
-});
+export const ItemParams = v.object({ f120Id });
 export const RunsQuery = pageQuery(MAX_RUNS_PAGE);
 export const ExceptionsQuery = pageQuery(MAX_EXCEPTIONS_PAGE);
+
+/** Rows of a stock page when `limit` is not given, and the most one page holds (CSV as JSON). */
+export const DEFAULT_STOCK_PAGE = 1_000;
+export const MAX_STOCK_PAGE = 10_000;
+
+/**
+ * GET /tenants/:id/stock: one location (a warehouse code, trimmed `f150_id`, as the rows hold it),
+ * one item (its f120_id), the page's `limit`, and `after`, the previous page's `next` (a row's key).
+ */
+export const StockQuery = v.strictObject(
+  {
+    location: v.optional(
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.minLength(1, "must not be empty: a warehouse code (f150_id), or leave it out"),
+        v.maxLength(40, (i) => `is too long to be a warehouse code (f150_id) ${quoted(i)}`),
+        // A row's key joins location, item and installation with `|`.
+        v.check(
+          (code) => !code.includes("|"),
+          (i) => `must be a warehouse code (f150_id) ${quoted(i)}`,
+        ),
+      ),
+    ),
+    item: v.optional(f120Id),
+    limit: v.optional(pageLimit(MAX_STOCK_PAGE)),
+    after: v.optional(
+      v.pipe(
+        v.string(),
+        v.minLength(1, "must not be empty: pass the previous page's next, or leave it out"),
+        // DynamoDB takes a sort key of at most 1,024 bytes as where to start.
+        v.maxLength(256, "is too long to be a row's key: pass the previous page's next"),
+      ),
+    ),
+  },
+  "is not a known query parameter (known: location, item, limit, after)",
+);
 
 /** POST /tenants/:id/verify: an empty body, or `{"repair": true}`. */
 export const VerifyBody = v.strictObject(

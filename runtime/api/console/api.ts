@@ -40,6 +40,8 @@ export interface TenantJson {
   product: { type: string };
   schedule: ScheduleJson;
   paused: boolean;
+  /** The streams its file declares beside the catalogue (the stock page is a stock stream's). */
+  streams?: { stock?: unknown };
 }
 
 export interface ApiReader {

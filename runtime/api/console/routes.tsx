@@ -5,16 +5,18 @@ import type { ApiEnv } from "../common/env.js";
 import { type ApiReader, type ApiRequest, apiReader, ConsoleApiError, segment } from "./api.js";
 import { CONSOLE_CSP, Shell } from "./layout.js";
 import { runFragment } from "./run-page.js";
+import { stockFilterQuery, stockFragment } from "./stock-page.js";
 import { tenantFragment } from "./tenant-page.js";
 import { tenantsFragment } from "./tenants-page.js";
 
 /** How often each page fetches its data again, ms. */
-const REFRESH_MS = { tenants: 5_000, tenant: 2_000, run: 2_000 } as const;
+const REFRESH_MS = { tenants: 5_000, tenant: 2_000, run: 2_000, stock: 10_000 } as const;
 
 /**
  * The operator console, `GET /console` and its pages, on the API itself (same function, same tokens).
  *
- * - `/console`, `/console/tenants/:id`, `/console/runs/:runId`: the pages. They hold no data, so they
+ * - `/console`, `/console/tenants/:id`, `/console/tenants/:id/stock?location=&item=`,
+ *   `/console/runs/:runId`: the pages. They hold no data, so they
  *   need no token; the browser keeps the token (sessionStorage) and sends it with every call.
  * - `/console/fragments/…`: each page's data as server-rendered HTML, read from the JSON API with the
  *   caller's Authorization header; an error is the API's own JSON error with its status.
@@ -37,6 +39,22 @@ export function consoleRoutes(deps: { request: ApiRequest; now: () => Date }): H
         />,
       );
     })
+    .get("/console/tenants/:id/stock", (c) => {
+      const id = c.req.param("id");
+      const filters = stockFilterQuery(c.req.query());
+      return page(
+        c,
+        <Shell
+          title={`Stock of ${id}`}
+          trail={[
+            { href: `/console/tenants/${segment(id)}`, label: id },
+            { href: `/console/tenants/${segment(id)}/stock`, label: "stock" },
+          ]}
+          fragment={`/console/fragments/tenants/${segment(id)}/stock${filters}`}
+          refreshMs={REFRESH_MS.stock}
+        />,
+      );
+    })
     .get("/console/runs/:runId", (c) => {
       const runId = c.req.param("runId");
       return page(
@@ -52,6 +70,9 @@ export function consoleRoutes(deps: { request: ApiRequest; now: () => Date }): H
     .get("/console/fragments/tenants", (c) => fragment(c, deps, (api) => tenantsFragment(api, deps.now())))
     .get("/console/fragments/tenants/:id", (c) =>
       fragment(c, deps, (api) => tenantFragment(api, c.req.param("id"), deps.now())),
+    )
+    .get("/console/fragments/tenants/:id/stock", (c) =>
+      fragment(c, deps, (api) => stockFragment(api, c.req.param("id"), c.req.query(), deps.now())),
     )
     .get("/console/fragments/runs/:runId", (c) =>
       fragment(c, deps, (api) => runFragment(api, c.req.param("runId"))),

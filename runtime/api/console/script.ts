@@ -126,5 +126,18 @@ export const CONSOLE_SCRIPT = `(() => {
       button.disabled = false;
     }
   });
+  // A filter form (the stock page's) reads the page's data again with its fields, kept in the
+  // address too, so a reload or a link shows the same rows.
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest("form[data-filter]");
+    if (!form) return;
+    event.preventDefault();
+    const query = new URLSearchParams();
+    for (const [name, value] of new FormData(form)) if (String(value).trim()) query.set(name, String(value).trim());
+    const search = query.toString() ? "?" + query : "";
+    main.dataset.fragment = form.dataset.filter + search;
+    history.replaceState(null, "", window.location.pathname + search);
+    refresh();
+  });
   refresh();
 })();`;

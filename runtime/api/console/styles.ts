@@ -19,6 +19,9 @@ header button { background: transparent; color: #fff; border-color: #5d6673; }
 form.sign-in { display: flex; gap: .6rem; align-items: end; padding: 1rem; background: #fff; border: 1px solid var(--line); border-radius: 6px; max-width: 36rem; }
 form.sign-in label { display: flex; flex-direction: column; flex: 1; font-weight: 600; }
 form.sign-in input { font: inherit; padding: .35rem .5rem; margin-top: .2rem; border: 1px solid #9aa4b0; border-radius: 4px; }
+form.filters { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; margin: .6rem 0; }
+form.filters label { display: flex; flex-direction: column; font-weight: 600; font-size: .88rem; }
+form.filters input { font: inherit; font-weight: 400; padding: .3rem .5rem; margin-top: .2rem; border: 1px solid #9aa4b0; border-radius: 4px; }
 .message { padding: .6rem 1rem; border-radius: 6px; margin: 0 0 1rem; border: 1px solid; }
 .message.error { color: var(--bad); background: #fdf0ef; }
 .message.ok { color: var(--ok); background: #eef8f1; }

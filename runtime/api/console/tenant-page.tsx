@@ -36,6 +36,14 @@ export async function tenantFragment(api: ApiReader, tenantId: string, now: Date
               ? `${formatTime(status.nextRunAt)} (${formatRelative(status.nextRunAt, now)})`
               : "none scheduled"}
           </dd>
+          {tenant.streams?.stock !== undefined && (
+            <>
+              <dt>Stock</dt>
+              <dd>
+                <a href={`/console/tenants/${segment(tenantId)}/stock`}>Expected stock</a>
+              </dd>
+            </>
+          )}
         </dl>
         <div class="actions">
           <button type="button" data-action={`${base}/runs`} data-done="Run started">

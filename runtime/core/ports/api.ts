@@ -2,7 +2,7 @@ import type { Counts, RecordError } from "../domain/model.js";
 import type { StreamName } from "../domain/stream.js";
 import type { CredentialSource, ScheduleControl, TenantDirectory } from "./pipeline.js";
 import type { ProbeReport, ProbeRequest } from "./probe.js";
-import type { RunRecord, RunTrigger } from "./records.js";
+import type { Ledger, RunRecord, RunTrigger } from "./records.js";
 
 /** Who a bearer token belongs to: an operator (every tenant, may act) or a read-only tenant scope. */
 export type Principal = { kind: "operator" } | { kind: "tenant"; tenantId: string };
@@ -83,6 +83,11 @@ export interface ApiDependencies {
    * inactive probe record is written to the product). Undefined: no such tenant.
    */
   probeTenant(tenantId: string, request: ProbeRequest): Promise<ProbeReport | undefined>;
+  /**
+   * The stream ledger, read by the stock snapshot (runtime/core/steps/stock-snapshot.ts) for
+   * GET /tenants/:id/stock. The API's role reads the other streams' partitions only (infra/access.ts).
+   */
+  ledger: Pick<Ledger, "all">;
   /** Reachability of each table and queue, for GET /health: name → "ok" or the reason. */
   health(): Promise<Record<string, string>>;
   now(): Date;

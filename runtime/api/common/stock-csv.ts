@@ -1,0 +1,38 @@
+import type { StockRow } from "../../core/steps/stock-snapshot.js";
+import { csvField } from "./exceptions-csv.js";
+
+/**
+ * Expected stock as CSV (RFC 4180, CRLF line ends), one row per item, warehouse and installation.
+ * Codes and references are Siesa's text, written as csvField writes outside text; quantities are
+ * our own numbers, written as numbers (a negative one keeps its minus sign: it is no formula).
+ */
+
+export const STOCK_CSV_COLUMNS = [
+  "warehouse",
+  "f120_id",
+  "reference",
+  "installation",
+  "on_hand",
+  "committed",
+  "pos",
+  "expected",
+] as const;
+
+export const stockCsvHeader = (): string => `${STOCK_CSV_COLUMNS.join(",")}\r\n`;
+
+export const stockCsvRows = (rows: readonly StockRow[]): string =>
+  rows
+    .map(({ stock: s }) =>
+      [
+        csvField(s.warehouse),
+        String(s.item),
+        csvField(s.reference ?? ""),
+        csvField(s.installation),
+        String(s.onHand),
+        String(s.committed),
+        String(s.pos),
+        String(s.expected),
+      ].join(","),
+    )
+    .map((line) => `${line}\r\n`)
+    .join("");

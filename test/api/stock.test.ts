@@ -1,0 +1,406 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../runtime/api/app.js";
+import { type RunSummary, runInProcess } from "../../runtime/cli/in-process.js";
+import type { Tenant } from "../../runtime/core/domain/tenant.js";
+import type { RunDependencies } from "../../runtime/core/ports/dependencies.js";
+import type { PipelineQueues, PipelineStore } from "../../runtime/core/ports/pipeline.js";
+import type { ExpectedStock } from "../../runtime/core/streams/stock.js";
+import { createTokenVerifier, tokenEntry } from "../../runtime/edges/aws/tokens.js";
+import { localTenantDirectory, withSandboxUrls } from "../../runtime/edges/local/tenants.js";
+import { dynamoPipelineStore } from "../../runtime/edges/store/dynamo.js";
+import { createApiDependencies } from "../../runtime/wiring/api-dependencies.js";
+import { credentialsOf } from "../../runtime/wiring/local-credentials.js";
+import { openStore, type Store } from "../../runtime/wiring/local-store.js";
+import { type AccessDeniedError, scopeToRole } from "../../runtime/wiring/role-scope.js";
+import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
+import type { SiesaWireRow } from "../../sandbox/catalogue.js";
+import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
+import { quietLog, recordingLog } from "../support/log.js";
+
+/**
+ * GET /tenants/:id/stock: the expected stock the tenant's last complete stock run read, to compare a
+ * count on the shelves with. The run is a real one: the demo tenant, given a stock stream, synced by
+ * the pipeline's workers against the Siesa sandbox (the in-process run of `npm run sync`), its ledger
+ * and runs in DynamoDB (embedded dynalite: how a range of the stream ledger is read matters here); the
+ * API reads what it left through its own wiring, cut down to what the API's role grants (infra/access.ts).
+ */
+
+const TOKENS = { operator: "operator-token", demo: "demo-read-only", other: "catalogue-only-read-only" };
+const STOCKED = "demo";
+/** Declares a stock stream, but no stock run has completed. */
+const NOT_YET = "demo-stock-not-yet";
+/** Syncs its catalogue only. */
+const CATALOGUE_ONLY = "demo-catalogue-only";
+
+let sandboxes: LocalSandboxes;
+let dynamo: Store;
+let store: PipelineStore;
+/** One stock run of the tenant through the pipeline's workers, into `store`. */
+let syncStock: (options?: { failWritesOf?: string }) => Promise<RunSummary>;
+let app: ReturnType<typeof createApp>;
+let stockRun: { runId: string; startedAt: string; finishedAt: string };
+/** Every stock row Siesa holds for the tenant's counted warehouses, as the stream keeps it, in key order. */
+let siesaStock: ExpectedStock[];
+const denied: AccessDeniedError[] = [];
+
+beforeAll(async () => {
+  const demo = (await loadTenants()).require("demo");
+  const stocked: Tenant = {
+    ...demo,
+    streams: { stock: { schedule: "rate(1 hour)", subtract: ["committed", "pos"] } },
+  };
+  [sandboxes, dynamo] = await Promise.all([
+    startSandboxes({ product: "kong-rfid", items: 60, seed: 7 }),
+    openStore({ prefix: `stock-api-${randomUUID().slice(0, 8)}` }),
+  ]);
+  store = dynamoPipelineStore(dynamo.doc, dynamo.names);
+  syncStock = (options = {}) =>
+    runInProcess({
+      tenant: withSandboxUrls(stocked, sandboxes),
+      credentials: sandboxes.credentials,
+      store,
+      log: quietLog,
+      stream: "stock",
+      policy: { baseDelayMs: 1, maxDelayMs: 5 },
+      retryBaseSeconds: 0,
+      // A message whose delivery failed comes back (and goes to its dead-letter queue) at once.
+      timeScale: 0.001,
+      ...(options.failWritesOf ? { store: failingWritesOf(options.failWritesOf) } : {}),
+    });
+  const summary = await syncStock();
+  const run = await store.runs.get(STOCKED, summary.runId);
+  if (summary.status !== "succeeded" || !run?.complete || !run.finishedAt)
+    throw new Error(`the stock run did not complete: ${JSON.stringify(summary)}`);
+  stockRun = { runId: run.runId, startedAt: run.startedAt, finishedAt: run.finishedAt };
+  siesaStock = expectedFromSiesa(sandboxes);
+
+  const tenants = [stocked, { ...stocked, id: NOT_YET }, { ...demo, id: CATALOGUE_ONLY }];
+  const refuse = async () => {
+    throw new Error("the stock route sends no message");
+  };
+  const queues: PipelineQueues = {
+    requestSync: refuse,
+    requestVerify: refuse,
+    sendUnits: refuse,
+    sendLoads: refuse,
+    sendDeactivationPass: refuse,
+  };
+  const world: RunDependencies = {
+    ...store,
+    tenants: localTenantDirectory(tenants),
+    credentials: credentialsOf(new Map()),
+    queues,
+    redelivery: { retryLater: refuse },
+    log: quietLog,
+    metrics: { count() {}, seconds() {}, flush() {} },
+    retryBaseSeconds: 0,
+    now: () => new Date(),
+  };
+  const api = createApiDependencies(scopeToRole("api", world, { onDenied: (error) => denied.push(error) }), {
+    schedules: {
+      getState: async () => "ENABLED",
+      describe: async () => ({ state: "ENABLED" }),
+      setState: async () => {},
+    },
+    tokens: createTokenVerifier([
+      tokenEntry(TOKENS.operator, { kind: "operator" }, "operator"),
+      tokenEntry(TOKENS.demo, { kind: "tenant", tenantId: STOCKED }, "demo"),
+      tokenEntry(TOKENS.other, { kind: "tenant", tenantId: CATALOGUE_ONLY }, "catalogue only"),
+    ]),
+    version: "test",
+    probes: {},
+  });
+  app = createApp(api, { log: recordingLog() });
+}, 60_000);
+afterAll(async () => {
+  await sandboxes?.close();
+  await dynamo?.close();
+});
+
+/** `store`, except that the ledger refuses every write holding a row of `warehouse`. */
+function failingWritesOf(warehouse: string): PipelineStore {
+  const { ledger } = store;
+  return {
+    ...store,
+    ledger: {
+      getMany: (partition, keys) => ledger.getMany(partition, keys),
+      all: (partition, range) => ledger.all(partition, range),
+      putMany: async (partition, entries) => {
+        if (entries.some((entry) => entry.key.startsWith(`${warehouse}|`)))
+          throw new Error(`the ledger is unreachable for ${warehouse}'s rows`);
+        return ledger.putMany(partition, entries);
+      },
+    },
+  };
+}
+
+/** The sandbox's own stock rows of the company's active warehouses, mapped by hand: what the run must have kept. */
+function expectedFromSiesa(local: LocalSandboxes): ExpectedStock[] {
+  const text = (row: SiesaWireRow, column: string) => String(row[column] ?? "").trim();
+  const round = (n: number) => Math.round(n * 10_000) / 10_000 + 0;
+  return local.siesa.stock
+    .activeWarehouseCodes()
+    .flatMap((code) => local.siesa.stock.rowsOf(code))
+    .map((row) => {
+      const onHand = Number(row.f400_cant_existencia_1);
+      const committed = Number(row.f400_cant_comprometida_1);
+      const pos = Number(row.f400_cant_pos_1);
+      return {
+        item: Number(row.f120_id),
+        reference: text(row, "f120_referencia") || null,
+        warehouse: text(row, "f150_id"),
+        installation: text(row, "f400_id_instalacion"),
+        onHand,
+        committed,
+        pos,
+        expected: round(onHand - committed - pos),
+      };
+    })
+    .sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+}
+
+const keyOf = (s: ExpectedStock) => `${s.warehouse}|${s.item}|${s.installation}`;
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read the JSON answer like a client would
+type Json = any;
+
+async function get(path: string, as: keyof typeof TOKENS = "operator", accept = "application/json") {
+  const response = await app.request(path, {
+    headers: { authorization: `Bearer ${TOKENS[as]}`, accept },
+  });
+  return response;
+}
+
+async function getJson(path: string, as: keyof typeof TOKENS = "operator") {
+  const response = await get(path, as);
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Json };
+}
+
+/** The path of a response's `Link: <…>; rel="next"`, if any. */
+const nextLink = (headers: Headers) => /<([^>]+)>;\s*rel="next"/.exec(headers.get("link") ?? "")?.[1];
+
+describe("GET /tenants/:id/stock", () => {
+  it("answers every row the last complete stock run read, with that run and when it finished", async () => {
+    const { status, headers, body } = await getJson(`/tenants/${STOCKED}/stock?limit=10000`);
+
+    expect(status).toBe(200);
+    expect(siesaStock.length).toBeGreaterThan(100);
+    expect(body).toEqual({
+      tenantId: STOCKED,
+      runId: stockRun.runId,
+      startedAt: stockRun.startedAt,
+      finishedAt: stockRun.finishedAt,
+      rows: siesaStock,
+    });
+    expect(headers.get("x-stock-run")).toBe(stockRun.runId);
+    expect(headers.get("x-stock-as-of")).toBe(stockRun.finishedAt);
+    expect(headers.get("link")).toBeNull();
+    // The API's role reads the stream ledger and the runs, nothing it is not granted.
+    expect(denied).toEqual([]);
+  });
+
+  it("lets a tenant token read its own tenant's stock", async () => {
+    const { status, body } = await getJson(`/tenants/${STOCKED}/stock`, "demo");
+
+    expect(status).toBe(200);
+    expect(body.runId).toBe(stockRun.runId);
+  });
+
+  it("?location= answers that warehouse's rows only", async () => {
+    const location = "NB1";
+    const inLocation = siesaStock.filter((row) => row.warehouse === location);
+
+    const { status, body } = await getJson(`/tenants/${STOCKED}/stock?location=${location}`);
+
+    expect(status).toBe(200);
+    expect(inLocation.length).toBeGreaterThan(0);
+    expect(body.location).toBe(location);
+    expect(body.rows).toEqual(inLocation);
+  });
+
+  it("?item= answers that item's rows in every location", async () => {
+    const item = siesaStock.find(
+      (row) => new Set(siesaStock.filter((r) => r.item === row.item).map((r) => r.warehouse)).size > 1,
+    )?.item;
+    if (item === undefined) throw new Error("the sandbox has no item stocked in two warehouses");
+
+    const { status, body } = await getJson(`/tenants/${STOCKED}/stock?item=${item}`);
+
+    expect(status).toBe(200);
+    expect(body.item).toBe(item);
+    expect(body.rows).toEqual(siesaStock.filter((row) => row.item === item));
+  });
+
+  it("answers a page of `limit` rows and the key to read on `after`, linked as rel=next, until the last page", async () => {
+    const pages: Json[] = [];
+
+    for (let path: string | undefined = `/tenants/${STOCKED}/stock?limit=50`; path; ) {
+      const { status, headers, body } = await getJson(path);
+      expect(status).toBe(200);
+      pages.push(body);
+      path = nextLink(headers);
+      if (path)
+        expect(path).toBe(`/tenants/${STOCKED}/stock?limit=50&after=${encodeURIComponent(body.next)}`);
+      else expect(body.next).toBeUndefined();
+    }
+
+    expect(pages.length).toBe(Math.ceil(siesaStock.length / 50));
+    expect(pages.slice(0, -1).every((page) => page.rows.length === 50)).toBe(true);
+    expect(pages[0].next).toBe(keyOf(pages[0].rows[49]));
+    expect(pages.flatMap((page) => page.rows)).toEqual(siesaStock);
+    expect(new Set(pages.map((page) => page.runId))).toEqual(new Set([stockRun.runId]));
+  });
+
+  it("pages within one location too: next keeps the filter", async () => {
+    const inLocation = siesaStock.filter((row) => row.warehouse === "PPAL");
+    const first = await getJson(`/tenants/${STOCKED}/stock?location=PPAL&limit=10`);
+
+    const second = await getJson(nextLink(first.headers) ?? "no next page");
+
+    expect([...first.body.rows, ...second.body.rows]).toEqual(inLocation.slice(0, 20));
+    expect(second.body.location).toBe("PPAL");
+  });
+});
+
+describe("GET /tenants/:id/stock as CSV (Accept: text/csv)", () => {
+  it("answers a header row and one row per item, warehouse and installation, naming the run it comes from", async () => {
+    const response = await get(`/tenants/${STOCKED}/stock?limit=10000`, "operator", "text/csv");
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(response.headers.get("content-disposition")).toBe(
+      `attachment; filename="stock-${STOCKED}-${stockRun.runId}.csv"`,
+    );
+    expect(response.headers.get("x-stock-run")).toBe(stockRun.runId);
+    expect(response.headers.get("x-stock-as-of")).toBe(stockRun.finishedAt);
+    const lines = (await response.text()).split("\r\n");
+    expect(lines.at(-1)).toBe("");
+    expect(lines.slice(0, -1)).toEqual([
+      "warehouse,f120_id,reference,installation,on_hand,committed,pos,expected",
+      ...siesaStock.map((s) =>
+        [
+          s.warehouse,
+          s.item,
+          s.reference ?? "",
+          s.installation,
+          s.onHand,
+          s.committed,
+          s.pos,
+          s.expected,
+        ].join(","),
+      ),
+    ]);
+  });
+
+  it("writes a negative quantity as a number a spreadsheet reads, not as quoted text", async () => {
+    const negative = siesaStock.find((row) => row.onHand < 0);
+    if (!negative) throw new Error("the sandbox has no negative stock");
+
+    const response = await get(
+      `/tenants/${STOCKED}/stock?location=${negative.warehouse}&item=${negative.item}`,
+      "operator",
+      "text/csv",
+    );
+
+    const text = await response.text();
+    expect(text).toContain(`,${negative.onHand},`);
+    expect(text).not.toContain("'-");
+  });
+
+  it("is paged as JSON is: the Link header names the next page", async () => {
+    const response = await get(`/tenants/${STOCKED}/stock?limit=5`, "operator", "text/csv");
+
+    const lines = (await response.text()).split("\r\n").filter(Boolean);
+    expect(lines.length).toBe(1 + 5);
+    expect(nextLink(response.headers)).toBe(
+      `/tenants/${STOCKED}/stock?limit=5&after=${encodeURIComponent(keyOf(siesaStock[4] as ExpectedStock))}`,
+    );
+  });
+});
+
+describe("GET /tenants/:id/stock after a stock run that did not complete", () => {
+  it("still serves the last complete run's rows, not the half the later run wrote", async () => {
+    // prepare: Siesa's quantities change in every warehouse, and the next stock run cannot keep
+    // PPAL's rows (each write of them fails until its load message goes to the dead-letter queue)
+    const changed = sandboxes.siesa.stock.changeQuantities(40);
+    const later = await syncStock({ failWritesOf: "PPAL" });
+    expect(later.status).not.toBe("succeeded");
+    expect(later.counts.updated).toBeGreaterThan(0);
+
+    // act
+    const { headers, body } = await getJson(`/tenants/${STOCKED}/stock?limit=10000`);
+
+    // assess
+    expect(changed.length).toBe(40);
+    expect(headers.get("x-stock-run")).toBe(stockRun.runId);
+    expect(body.runId).toBe(stockRun.runId);
+    expect(body.rows).toEqual(siesaStock);
+  });
+});
+
+describe("GET /tenants/:id/stock refuses", () => {
+  it("404 for a tenant that syncs no stock, naming the tenant and where stock is declared", async () => {
+    const { status, body } = await getJson(`/tenants/${CATALOGUE_ONLY}/stock`);
+
+    expect(status).toBe(404);
+    expect(body.error.message).toBe(`tenant ${CATALOGUE_ONLY} syncs no stock: streams.stock in its file`);
+  });
+
+  it("404 no_complete_stock_run while no stock run of the tenant has completed", async () => {
+    const { status, body } = await getJson(`/tenants/${NOT_YET}/stock`);
+
+    expect(status).toBe(404);
+    expect(body.error.code).toBe("no_complete_stock_run");
+    expect(body.error.message).toMatch(new RegExp(`^tenant ${NOT_YET} has no complete stock run yet`));
+  });
+
+  it("403 for another tenant's token", async () => {
+    const { status, body } = await getJson(`/tenants/${STOCKED}/stock`, "other");
+
+    expect(status).toBe(403);
+    expect(body.error.message).toBe(`this token may not read tenant ${STOCKED}`);
+  });
+
+  it("400 for an `after` that is no key of the location asked for (DynamoDB refuses to start a read outside it)", async () => {
+    const { status, body } = await getJson(
+      `/tenants/${STOCKED}/stock?location=PPAL&after=${encodeURIComponent("NB1|1042|01")}`,
+    );
+
+    expect(status).toBe(400);
+    expect(body.error.details.issues).toEqual([
+      {
+        field: "after",
+        problem: 'is not a key of location PPAL (got "NB1|1042|01"): pass the previous page\'s next',
+      },
+    ]);
+  });
+
+  it("400 for an `after` longer than any key (DynamoDB takes at most 1,024 bytes as one to start from)", async () => {
+    const { status, body } = await getJson(
+      `/tenants/${STOCKED}/stock?after=${encodeURIComponent("€".repeat(400))}`,
+    );
+
+    expect(status).toBe(400);
+    expect(body.error.details.issues).toEqual([
+      { field: "after", problem: "is too long to be a row's key: pass the previous page's next" },
+    ]);
+  });
+
+  it.each([
+    ["item=12x", "item", /^must be an f120_id/],
+    ["item=", "item", /^must be an f120_id/],
+    ["location=", "location", /^must not be empty/],
+    ["location=%20", "location", /^must not be empty/],
+    ["limit=0", "limit", /^must be an integer from 1 to 10000/],
+    ["limit=10001", "limit", /^must be an integer from 1 to 10000/],
+    ["after=", "after", /^must not be empty/],
+    ["warehouse=NB1", "warehouse", /^is not a known query parameter/],
+  ])("400 for ?%s, naming %s", async (query, field, problem) => {
+    const { status, body } = await getJson(`/tenants/${STOCKED}/stock?${query}`);
+
+    expect(status).toBe(400);
+    expect(body.error.details.issues).toEqual([{ field, problem: expect.stringMatching(problem) }]);
+    expect(body.error.message).toMatch(new RegExp(`^invalid query parameter ${field}: `));
+  });
+});
