@@ -5,7 +5,7 @@ import { type RunSummary, runInProcess } from "../../runtime/cli/in-process.js";
 import type { Tenant } from "../../runtime/core/domain/tenant.js";
 import type { RunDependencies } from "../../runtime/core/ports/dependencies.js";
 import type { PipelineQueues, PipelineStore } from "../../runtime/core/ports/pipeline.js";
-import type { ExpectedStock } from "../../runtime/core/streams/stock.js";
+import { type ExpectedStock, stockKey } from "../../runtime/core/streams/stock.js";
 import { createTokenVerifier, tokenEntry } from "../../runtime/edges/aws/tokens.js";
 import { localTenantDirectory, withSandboxUrls } from "../../runtime/edges/local/tenants.js";
 import { dynamoPipelineStore } from "../../runtime/edges/store/dynamo.js";
@@ -64,8 +64,9 @@ beforeAll(async () => {
       stream: "stock",
       policy: { baseDelayMs: 1, maxDelayMs: 5 },
       retryBaseSeconds: 0,
-      // A message whose delivery failed comes back (and goes to its dead-letter queue) at once.
-      timeScale: 0.001,
+      // A message whose delivery failed comes back (and goes to its dead-letter queue) soon; not so
+      // soon that a loaded machine's slow delivery is overtaken by its own redelivery.
+      timeScale: 0.004,
       ...(options.failWritesOf ? { store: failingWritesOf(options.failWritesOf) } : {}),
     });
   const summary = await syncStock();
@@ -160,7 +161,7 @@ function expectedFromSiesa(local: LocalSandboxes): ExpectedStock[] {
     .sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
 }
 
-const keyOf = (s: ExpectedStock) => `${s.warehouse}|${s.item}|${s.installation}`;
+const keyOf = (s: ExpectedStock) => stockKey(s.warehouse, s.item, s.installation);
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read the JSON answer like a client would
 type Json = any;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { streamScope } from "../../runtime/core/domain/stream.js";
 import type { Ledger, LedgerEntry } from "../../runtime/core/ports/records.js";
+import { stockKey } from "../../runtime/core/streams/stock.js";
 import { dynamoPipelineStore } from "../../runtime/edges/store/dynamo.js";
 import { MemoryLedger } from "../../runtime/edges/store/memory.js";
 import { openStore, type Store } from "../../runtime/wiring/local-store.js";
@@ -76,5 +77,33 @@ describe.each([
     const ledger = ledgerOf();
     const stock = streamScope("acme", "stock");
     await expect(ledger.putMany(stock, [aLedgerEntry("")])).rejects.toThrow(/acme#stock/);
+  });
+});
+
+describe("the DynamoDB ledger of a tenant's stock", () => {
+  it("reads a unit's rows, keys side by side in id order, with one Query instead of a read of each", async () => {
+    // prepare: 100 rows of one warehouse, ids 1..100 (keys sort in id order: 9 before 10)
+    const stock = streamScope(aTenantId(), "stock");
+    const keys = Array.from({ length: 100 }, (_, i) => stockKey("NB1", i + 1, "01"));
+    await dynamo.putMany(
+      stock,
+      keys.map((key) => aLedgerEntry(key)),
+    );
+    const commands: string[] = [];
+    const middleware =
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: unknown) => {
+        commands.push(String(context.commandName));
+        return next(args);
+      };
+    store.client.middlewareStack.add(middleware as never, { step: "initialize", name: "countStockReads" });
+
+    // act: a unit of ids 9..83
+    const found = await dynamo.getMany(stock, keys.slice(8, 83));
+
+    // assess
+    store.client.middlewareStack.remove("countStockReads");
+    expect(found.size).toBe(75);
+    expect(commands).toEqual(["QueryCommand"]);
   });
 });

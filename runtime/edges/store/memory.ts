@@ -316,6 +316,11 @@ export class MemoryLedger implements Ledger {
         `ledger (in memory), tenant ${partition}: the catalogue's ledger is not read by key range`,
       );
     const { prefix = "", after } = range;
+    // As DynamoDB: a Query cannot start from a key its key condition excludes.
+    if (after !== undefined && !after.startsWith(prefix))
+      throw new Error(
+        `ledger (in memory), ${partition}: the start key ${after} is outside the prefix ${prefix}`,
+      );
     const entries = [...this.#entries.entries()]
       .filter(([id]) => id.startsWith(`${partition}/`))
       .map(([, e]) => copy(e))
