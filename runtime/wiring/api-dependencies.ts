@@ -1,6 +1,6 @@
 import { countsOf } from "../core/domain/run-status.js";
 import { shortCache } from "../core/domain/short-cache.js";
-import { DEFAULT_STREAM, streamOf } from "../core/domain/stream.js";
+import { DEFAULT_STREAM, parseScope, type StreamName, streamOf, streamScope } from "../core/domain/stream.js";
 import type { Tenant } from "../core/domain/tenant.js";
 import {
   type ApiDependencies,
@@ -43,14 +43,15 @@ export function createApiDependencies(deps: RunDependencies, parts: ApiOnlyParts
     return { ...run, counts: countsOf(await deps.progress.read(run.tenantId, run.runId)) };
   };
 
-  const findFinished = async (tenantId: string, accept: (run: RunRecord) => boolean) => {
+  const findFinished = async (scope: string, accept: (run: RunRecord) => boolean) => {
+    const { tenantId, stream } = parseScope(scope);
     let cursor: string | undefined;
     for (let page = 0; page < HISTORY_PAGES; page++) {
       const answer = await deps.runs.list(tenantId, { limit: 100, ...(cursor ? { cursor } : {}) });
       // A verify run reads the product and syncs nothing: it says nothing about the sync's health.
-      // The status judges the catalogue; another stream's runs say how that stream fares.
+      // Each stream is judged by its own runs.
       const found = answer.runs.find(
-        (run) => run.trigger !== "verify" && streamOf(run) === DEFAULT_STREAM && accept(run),
+        (run) => run.trigger !== "verify" && streamOf(run) === stream && accept(run),
       );
       if (found) return found;
       if (!answer.cursor) return undefined;
@@ -71,10 +72,10 @@ export function createApiDependencies(deps: RunDependencies, parts: ApiOnlyParts
     clock,
   );
   const active = shortCache(
-    async (tenantId): Promise<RunView | undefined> => {
-      const lease = await deps.lease.current(tenantId);
+    async (scope): Promise<RunView | undefined> => {
+      const lease = await deps.lease.current(scope);
       if (!lease || Date.parse(lease.expiresAt) <= clock()) return undefined;
-      const run = await deps.runs.get(tenantId, lease.runId);
+      const run = await deps.runs.get(parseScope(scope).tenantId, lease.runId);
       return run?.status === "running" ? withLiveCounts(run) : undefined;
     },
     STATUS_CACHE_MS,
@@ -89,11 +90,15 @@ export function createApiDependencies(deps: RunDependencies, parts: ApiOnlyParts
   );
 
   /** Runs what takes a deployed tenant's lease; the cached "active run" is stale after it. */
-  const takingLease = async <T>(tenantId: string, act: (tenant: Tenant) => Promise<T>): Promise<T> => {
+  const takingLease = async <T>(
+    tenantId: string,
+    stream: StreamName,
+    act: (tenant: Tenant) => Promise<T>,
+  ): Promise<T> => {
     const tenant = await deps.tenants.get(tenantId);
     if (!tenant) throw new Error(`tenant ${tenantId} is not deployed`);
     const result = await act(tenant);
-    active.forget(tenantId);
+    active.forget(streamScope(tenantId, stream));
     return result;
   };
 
@@ -128,8 +133,11 @@ export function createApiDependencies(deps: RunDependencies, parts: ApiOnlyParts
       lastSucceeded: (tenantId) => lastSucceeded.get(tenantId),
     },
     startRun: (tenantId, trigger, options) =>
-      takingLease(tenantId, (tenant) => startRun(deps, tenant, trigger, options)),
-    verify: (tenantId, options) => takingLease(tenantId, (tenant) => requestVerify(deps, tenant, options)),
+      takingLease(tenantId, options?.stream ?? DEFAULT_STREAM, (tenant) =>
+        startRun(deps, tenant, trigger, options),
+      ),
+    verify: (tenantId, options) =>
+      takingLease(tenantId, DEFAULT_STREAM, (tenant) => requestVerify(deps, tenant, options)),
     checkTenant: createTenantCheck({
       tenants: deps.tenants,
       credentials: deps.credentials,

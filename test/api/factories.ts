@@ -1,5 +1,6 @@
 import { createApp } from "../../runtime/api/app.js";
 import { type RecordError, zeroCounts } from "../../runtime/core/domain/model.js";
+import { parseScope, streamOf } from "../../runtime/core/domain/stream.js";
 import type { Tenant, TenantInput } from "../../runtime/core/domain/tenant.js";
 import type { ApiDependencies, Principal, RunView, StartRunResult } from "../../runtime/core/ports/api.js";
 import type { ScheduleState } from "../../runtime/core/ports/pipeline.js";
@@ -98,6 +99,11 @@ export function fakeApi() {
   };
   const newestFirst = (tenantId: string) =>
     runs.filter((r) => r.tenantId === tenantId).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  /** As runtime/wiring/api-dependencies.ts: a scope's runs are its stream's. */
+  const newestOf = (scope: string) => {
+    const { tenantId, stream } = parseScope(scope);
+    return newestFirst(tenantId).filter((r) => streamOf(r) === stream);
+  };
 
   const deps: ApiDependencies = {
     version: "1.2.3",
@@ -152,12 +158,12 @@ export function fakeApi() {
         guard();
         return exceptionStore.exceptions(tenantId, runId, options);
       },
-      active: async (tenantId) => newestFirst(tenantId).find((r) => r.status === "running"),
+      active: async (scope) => newestOf(scope).find((r) => r.status === "running"),
       // As runtime/wiring/api-dependencies.ts: a verify run is no sync, so neither counts it.
-      lastFinished: async (tenantId) =>
-        newestFirst(tenantId).find((r) => r.trigger !== "verify" && r.status !== "running"),
-      lastSucceeded: async (tenantId) =>
-        newestFirst(tenantId).find((r) => r.trigger !== "verify" && r.status === "succeeded"),
+      lastFinished: async (scope) =>
+        newestOf(scope).find((r) => r.trigger !== "verify" && r.status !== "running"),
+      lastSucceeded: async (scope) =>
+        newestOf(scope).find((r) => r.trigger !== "verify" && r.status === "succeeded"),
     },
     startRun: async (tenantId, trigger, options = {}): Promise<StartRunResult> => {
       const active = await deps.runs.active(tenantId);

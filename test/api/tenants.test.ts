@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
+import type { Tenant } from "../../runtime/core/domain/tenant.js";
 import { apiUnderTest, aRun, NOW } from "./factories.js";
 
 const minutesBeforeNow = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000).toISOString();
+
+/** A stock stream every 15 minutes, as a tenant file would declare it. */
+const STOCK = { schedule: "rate(15 minutes)", subtract: ["committed" as const, "pos" as const] };
 
 describe("GET /tenants", () => {
   it("lists every tenant for an operator, with its schedule and whether it is paused", async () => {
@@ -138,6 +142,62 @@ describe("GET /tenants/:id/status", () => {
     expect(status).toBe(503);
     expect(body.verdict).toBe("failing");
     expect(body.reason).toContain("siesa answered 401");
+  });
+
+  it("judges each stream the tenant syncs by its own runs, and is 503 naming the stream that fails", async () => {
+    // prepare: a tenant syncing stock every 15 minutes; the catalogue's last run succeeded, the stock's failed
+    const { call, state } = apiUnderTest();
+    state.tenants[0] = { ...(state.tenants[0] as Tenant), streams: { stock: STOCK } };
+    state.scheduleStates.set("acme-staging#stock", "ENABLED");
+    state.runs.push(aRun({ startedAt: minutesBeforeNow(30), finishedAt: minutesBeforeNow(25) }));
+    state.runs.push(
+      aRun({
+        runId: "stock-failed",
+        stream: "stock",
+        status: "failed",
+        reason: "3 units of Siesa work could not be read",
+        startedAt: minutesBeforeNow(10),
+        finishedAt: minutesBeforeNow(9),
+      }),
+    );
+
+    // act
+    const { status, body } = await call("GET", "/tenants/acme-staging/status");
+
+    // assess: the catalogue's own fields are unchanged; the stock stream's say why the tenant is not healthy
+    expect(status).toBe(503);
+    expect(body).toMatchObject({
+      verdict: "failing",
+      reason: expect.stringMatching(/^stock: the last run stock-failed failed: 3 units/),
+      lastRun: { runId: expect.not.stringMatching("stock-failed") },
+      streams: {
+        stock: {
+          verdict: "failing",
+          lastRun: { runId: "stock-failed" },
+          schedule: { expression: STOCK.schedule },
+        },
+      },
+    });
+  });
+
+  it("is 200 when every stream the tenant syncs is healthy", async () => {
+    const { call, state } = apiUnderTest();
+    state.tenants[0] = { ...(state.tenants[0] as Tenant), streams: { stock: STOCK } };
+    state.scheduleStates.set("acme-staging#stock", "ENABLED");
+    state.runs.push(aRun({ startedAt: minutesBeforeNow(30), finishedAt: minutesBeforeNow(25) }));
+    state.runs.push(
+      aRun({
+        runId: "stock-ok",
+        stream: "stock",
+        startedAt: minutesBeforeNow(10),
+        finishedAt: minutesBeforeNow(9),
+      }),
+    );
+
+    const { status, body } = await call("GET", "/tenants/acme-staging/status");
+
+    expect(status).toBe(200);
+    expect(body.streams.stock).toMatchObject({ verdict: "healthy", lastRun: { runId: "stock-ok" } });
   });
 
   it("is 503 late when nothing completed for two schedule periods", async () => {

@@ -1,5 +1,13 @@
 import { Hono } from "hono";
 import { shortCache } from "../../core/domain/short-cache.js";
+import {
+  DEFAULT_STREAM,
+  otherStreamsOf,
+  type StreamName,
+  scheduleOf,
+  streamScope,
+} from "../../core/domain/stream.js";
+import type { Tenant } from "../../core/domain/tenant.js";
 import { type ApiDependencies, STATUS_CACHE_MS } from "../../core/ports/api.js";
 import { tenantStatus } from "../../core/steps/tenant-status.js";
 import { canRead } from "../common/auth.js";
@@ -14,38 +22,66 @@ export function tenantRoutes(deps: ApiDependencies): Hono<ApiEnv> {
    * The status body of a tenant, built at most once a second: its reads are already shared that
    * long (STATUS_CACHE_MS), so many monitors polling at once cost one build, not one each.
    */
+  /** One stream's status, from its own schedule, runs and lease. */
+  const streamStatus = async (tenant: Tenant, stream: StreamName) => {
+    const scope = streamScope(tenant.id, stream);
+    const expression = scheduleOf(tenant, stream) as string;
+    const [schedule, lastFinished, lastSucceeded, active] = await Promise.all([
+      deps.schedules.describe(scope),
+      deps.runs.lastFinished(scope),
+      deps.runs.lastSucceeded(scope),
+      deps.runs.active(scope),
+    ]);
+    const status = tenantStatus({
+      schedule: expression,
+      scheduleState: schedule?.state,
+      enabledSince: schedule?.changedAt,
+      lastFinished,
+      lastSucceeded,
+      active,
+      now: deps.now(),
+      nextFire: deps.schedules.nextFire?.(scope),
+    });
+    return {
+      verdict: status.verdict,
+      reason: status.reason,
+      lastRun: lastFinished ? runJson(lastFinished) : null,
+      activeRun: active ? runJson(active) : null,
+      lastSuccessAt: status.lastSuccessAt ?? null,
+      nextRunAt: status.nextRunAt ?? null,
+      schedule: { expression, state: schedule?.state ?? null },
+    };
+  };
+
   const statuses = shortCache(
     async (tenantId) => {
       const tenant = await deps.tenants.get(tenantId);
       if (!tenant) throw new ApiError(404, `tenant ${tenantId} does not exist`, { tenantId });
-      const [schedule, lastFinished, lastSucceeded, active] = await Promise.all([
-        deps.schedules.describe(tenant.id),
-        deps.runs.lastFinished(tenant.id),
-        deps.runs.lastSucceeded(tenant.id),
-        deps.runs.active(tenant.id),
+      const others = otherStreamsOf(tenant);
+      const [catalogue, streams] = await Promise.all([
+        streamStatus(tenant, DEFAULT_STREAM),
+        Promise.all(others.map(async (stream) => ({ stream, status: await streamStatus(tenant, stream) }))),
       ]);
-      const scheduleState = schedule?.state;
-      const status = tenantStatus({
-        schedule: tenant.sync.schedule,
-        scheduleState,
-        enabledSince: schedule?.changedAt,
-        lastFinished,
-        lastSucceeded,
-        active,
-        now: deps.now(),
-        nextFire: deps.schedules.nextFire?.(tenant.id),
-      });
+      // The tenant is healthy when every stream it syncs is: otherwise the catalogue's verdict, or
+      // the first unhealthy stream's, named.
+      const unhealthy = streams.find(({ status }) => status.verdict !== "healthy");
+      const verdict =
+        catalogue.verdict !== "healthy" || !unhealthy
+          ? { verdict: catalogue.verdict, reason: catalogue.reason }
+          : { verdict: unhealthy.status.verdict, reason: `${unhealthy.stream}: ${unhealthy.status.reason}` };
       const body = JSON.stringify({
         tenantId: tenant.id,
-        verdict: status.verdict,
-        reason: status.reason,
-        lastRun: lastFinished ? runJson(lastFinished) : null,
-        activeRun: active ? runJson(active) : null,
-        lastSuccessAt: status.lastSuccessAt ?? null,
-        nextRunAt: status.nextRunAt ?? null,
-        schedule: { expression: tenant.sync.schedule, state: scheduleState ?? null },
+        ...verdict,
+        lastRun: catalogue.lastRun,
+        activeRun: catalogue.activeRun,
+        lastSuccessAt: catalogue.lastSuccessAt,
+        nextRunAt: catalogue.nextRunAt,
+        schedule: catalogue.schedule,
+        ...(others.length > 0
+          ? { streams: Object.fromEntries(streams.map(({ stream, status }) => [stream, status])) }
+          : {}),
       });
-      return { body, healthy: status.verdict === "healthy" };
+      return { body, healthy: verdict.verdict === "healthy" };
     },
     STATUS_CACHE_MS,
     () => deps.now().getTime(),

@@ -46,11 +46,14 @@ export interface ApiDependencies {
       runId: string,
       options: { limit?: number; cursor?: string },
     ): Promise<{ exceptions: RecordError[]; cursor?: string }>;
-    /** The tenant's active run (holding the lease), with live counts. */
-    active(tenantId: string): Promise<RunView | undefined>;
-    /** The newest finished run, and the newest that succeeded. */
-    lastFinished(tenantId: string): Promise<RunView | undefined>;
-    lastSucceeded(tenantId: string): Promise<RunView | undefined>;
+    /**
+     * A stream's active run (holding its lease), with live counts; `scope` is `streamScope` (the
+     * tenant id for the catalogue).
+     */
+    active(scope: string): Promise<RunView | undefined>;
+    /** A stream's newest finished run, and its newest that succeeded (verify runs aside). */
+    lastFinished(scope: string): Promise<RunView | undefined>;
+    lastSucceeded(scope: string): Promise<RunView | undefined>;
   };
   /** Takes the tenant's lease, records the run and queues it; `started: false` when one is active (→ 409). */
   /**
