@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Tenant } from "../../runtime/core/domain/tenant.js";
 import { apiUnderTest, aRun } from "./factories.js";
 
 const hourly = (n: number, tenantId = "acme-staging") =>
@@ -166,6 +167,33 @@ describe("POST /tenants/:id/runs (manual trigger)", () => {
     expect(status).toBe(202);
     expect(body).toEqual({ runId: state.nextRunId });
     expect(state.started).toEqual([{ tenantId: "acme-staging", trigger: "manual" }]);
+  });
+
+  it("starts a run of one of the tenant's other streams, and refuses one its file does not declare", async () => {
+    const { call, state } = apiUnderTest();
+    state.tenants[0] = {
+      ...(state.tenants[0] as Tenant),
+      streams: { stock: { schedule: "rate(15 minutes)", subtract: ["committed", "pos"] } },
+    };
+
+    const stock = await call("POST", "/tenants/acme-staging/runs", "operator", {}, { stream: "stock" });
+    const warehouses = await call(
+      "POST",
+      "/tenants/acme-staging/runs",
+      "operator",
+      {},
+      { stream: "warehouses" },
+    );
+
+    expect(stock.status).toBe(202);
+    expect(state.started).toEqual([{ tenantId: "acme-staging", trigger: "manual", stream: "stock" }]);
+    expect(warehouses.status).toBe(400);
+    expect(warehouses.body.error.details.issues).toEqual([
+      {
+        field: "stream",
+        problem: "tenant acme-staging syncs no warehouses (streams.warehouses in its file)",
+      },
+    ]);
   });
 
   /** A finished run that held `count` deactivations (the first 50 keys kept), and the API over it. */
