@@ -1,5 +1,5 @@
+import type { ExpectedStock } from "../domain/expected-stock.js";
 import type { ProductType } from "../domain/model.js";
-import type { ExpectedStock } from "../streams/stock.js";
 
 /**
  * Writing expected stock into a product, the day one publishes how: Kong keeps stock on Items

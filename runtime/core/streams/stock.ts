@@ -1,24 +1,9 @@
+import type { ExpectedStock } from "../domain/expected-stock.js";
 import type { ProductRecord, SiesaRow, SourceRecord } from "../domain/model.js";
 import type { StockDeduction, Tenant } from "../domain/tenant.js";
 import type { RecordMapper } from "../ports/records.js";
 
-/**
- * Expected stock of one item in one warehouse and installation, as the last complete stock run read
- * it: what a count on the shelves is compared with.
- */
-export interface ExpectedStock {
-  /** The item's `f120_id`, the catalogue's identity for it. */
-  item: number;
-  /** Its reference (`f120_referencia`) when the rows carry it; references are renamed, ids are not. */
-  reference: string | null;
-  warehouse: string;
-  installation: string;
-  onHand: number;
-  committed: number;
-  pos: number;
-  /** On hand less what the tenant's rule takes from it (default: committed and unposted POS). */
-  expected: number;
-}
+export type { ExpectedStock };
 
 /** The columns of a stock row the stream reads (docs/integrations/stock-and-locations.md). */
 export const STOCK_COLUMNS = {
