@@ -90,14 +90,19 @@ async function warehousesWorld(product: "kong-rfid" | "wms") {
     if (!run) throw new Error(`run ${runId} does not exist`);
     return run;
   };
+  // Run ids sort by the world's clock: each request comes a minute after the last, so a later run's
+  // ledger entries replace an earlier one's.
+  const later = () => world.clock.advance(60_000);
   /** A run of the warehouses stream, to its end. */
   const syncWarehouses = async () => {
+    later();
     const runId = started(await api.startRun(tenant.id, "manual", { stream: "warehouses" }));
     await drain(steps);
     return runOf(runId);
   };
   /** POST /tenants/:id/verify {"stream": "warehouses"}, and every run it leads to, to their ends. */
   const verifyWarehouses = async (repair = false) => {
+    later();
     const runId = started(await api.verify(tenant.id, { repair, stream: "warehouses" }));
     await drain(steps);
     return runOf(runId);
