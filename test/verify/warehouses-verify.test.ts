@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { streamScope } from "../../runtime/core/domain/stream.js";
 import type { Tenant } from "../../runtime/core/domain/tenant.js";
 import { defaultPolicy } from "../../runtime/core/ports/call-policy.js";
 import type { WorkerDependencies } from "../../runtime/core/ports/dependencies.js";
 import { locationExternalId } from "../../runtime/core/streams/warehouses.js";
+import { VERIFY_DIED } from "../../runtime/core/verify/verify-run.js";
 import { withSandboxUrls } from "../../runtime/edges/local/tenants.js";
 import { createApiDependencies } from "../../runtime/wiring/api-dependencies.js";
 import { clientsFor, streamClientsFor } from "../../runtime/wiring/compose.js";
@@ -10,7 +12,7 @@ import { credentialsOf } from "../../runtime/wiring/local-credentials.js";
 import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { createWorkerHandlers } from "../../runtime/workers/index.js";
 import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
-import { drain, type StepWorld, stepWorld } from "../pipeline/step-world.js";
+import { drain, eventOf, type StepWorld, stepWorld } from "../pipeline/step-world.js";
 import { quietLog } from "../support/log.js";
 
 // Verify (and repair) of the warehouses stream: each ERP warehouse is a location of the product, read
@@ -116,6 +118,7 @@ async function warehousesWorld(product: "kong-rfid" | "wms") {
     tenant,
     sandboxes,
     world,
+    steps,
     api,
     started,
     runOf,
@@ -215,6 +218,17 @@ describe("verify of the warehouses stream against Kong RFID", () => {
       activeRunId: verifyRunId,
     });
     expect(await api.startRun(tenant.id, "manual")).toMatchObject({ started: true });
+  });
+
+  it("whose request ends in the dead-letter queue is ended failed by settle, which frees the warehouses' lease", async () => {
+    const { api, tenant, started, steps, runOf } = await kongWorld();
+    const runId = started(await api.verify(tenant.id, { repair: false, stream: "warehouses" }));
+    const request = { tenantId: tenant.id, runId, repair: false, stream: "warehouses" };
+
+    await steps.handlers.settle(eventOf(steps.queues.queues.verifyRequests.deadLetter, request));
+
+    expect(await runOf(runId)).toMatchObject({ status: "failed", reason: VERIFY_DIED });
+    expect(await steps.store.lease.current(streamScope(tenant.id, "warehouses"))).toBeUndefined();
   });
 });
 
