@@ -123,6 +123,17 @@ export class KongLocationStore {
     return this.#shown(next);
   }
 
+  /** Someone deleting a location in Kong's console (the API has no DELETE); its children lose their parent. */
+  remove(id: number): boolean {
+    const stored = this.#byId.get(id);
+    if (!stored) return false;
+    for (const [childId, child] of this.#byId)
+      if (child.parentId === id) this.#byId.set(childId, { ...child, parentId: null });
+    this.#byId.delete(id);
+    this.#idByExternalId.delete(stored.external_id);
+    return true;
+  }
+
   /** True when `ancestorId` is `id` or above it in the tree (a parent that would make a cycle). */
   isSelfOrBelow(id: number, ancestorId: number): boolean {
     for (let at: number | null = id; at !== null; at = this.#byId.get(at)?.parentId ?? null) {

@@ -147,9 +147,9 @@ async function runOn(sqs: LocalSqs, options: InProcessRunOptions): Promise<RunSu
       });
       return options.dryRun ? { ...clients, product: dryRunProduct(clients.product, changes) } : clients;
     },
-    streamClientsFor: (t, credentials, stream) => {
+    streamClientsFor: (t, credentials, stream, policy) => {
       const clients = streamClientsFor(t, credentials, stream, {
-        policy: defaultPolicy({ retryAttempts: t.sync.retryAttempts, ...options.policy }),
+        policy: defaultPolicy({ retryAttempts: t.sync.retryAttempts, ...policy, ...options.policy }),
         log,
       });
       return options.dryRun ? { ...clients, product: dryRunWriter(changes) } : clients;

@@ -187,9 +187,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts, ...policy, ...options.policy }),
           log,
         }),
-      streamClientsFor: (tenant, tenantCredentials, stream) =>
+      streamClientsFor: (tenant, tenantCredentials, stream, policy) =>
         streamClientsFor(tenant, tenantCredentials, stream, {
-          policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts, ...options.policy }),
+          policy: defaultPolicy({ retryAttempts: tenant.sync.retryAttempts, ...policy, ...options.policy }),
           log,
         }),
       log,

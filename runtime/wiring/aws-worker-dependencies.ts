@@ -27,8 +27,8 @@ export function awsWorkerDependencies(env: NodeJS.ProcessEnv = process.env): Wor
   return {
     ...awsRunDependencies(env),
     clientsFor: (tenant, credentials, policy) => clientsFor(tenant, credentials, options(tenant, policy)),
-    streamClientsFor: (tenant, credentials, stream) =>
-      streamClientsFor(tenant, credentials, stream, options(tenant)),
+    streamClientsFor: (tenant, credentials, stream, policy) =>
+      streamClientsFor(tenant, credentials, stream, options(tenant, policy)),
   };
 }
 

@@ -60,12 +60,15 @@ export function streamClientsFor(
   options: ClientOptions,
 ): StreamClients {
   const siesa = siesaOptions(tenant, credentials, options);
-  if (stream === "warehouses")
+  if (stream === "warehouses") {
+    const locations = createLocationClient(tenant.product.type, productOptions(tenant, credentials, options));
     return {
       siesa: new SiesaWarehouseReader(siesa),
-      product: createLocationClient(tenant.product.type, productOptions(tenant, credentials, options)),
+      product: locations,
       mapper: warehouseMapper(tenant),
+      reader: locations,
     };
+  }
   return {
     siesa: new SiesaStockReader(siesa, tenant.streams?.stock?.warehouses),
     product: snapshotWriter,

@@ -209,14 +209,17 @@ export function scopeToRole<D extends ScopableDependencies>(
     product: secrets.includes("product")
       ? clients.product
       : refusing(clients.product, tenant, "product", deny),
+    ...(clients.reader && !secrets.includes("product")
+      ? { reader: refusing(clients.reader, tenant, "product", deny) }
+      : {}),
   });
   const { clientsFor, streamClientsFor } = deps;
   if (clientsFor)
     (scoped as ScopableDependencies).clientsFor = (tenant, credentials, policy) =>
       withSecrets(clientsFor(tenant, credentials, policy), tenant);
   if (streamClientsFor)
-    (scoped as ScopableDependencies).streamClientsFor = (tenant, credentials, stream) =>
-      withSecrets(streamClientsFor(tenant, credentials, stream), tenant);
+    (scoped as ScopableDependencies).streamClientsFor = (tenant, credentials, stream, policy) =>
+      withSecrets(streamClientsFor(tenant, credentials, stream, policy), tenant);
   return scoped;
 }
 

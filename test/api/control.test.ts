@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { apiUnderTest, aRun, TOKENS } from "./factories.js";
+import { apiUnderTest, aRun, TOKENS, tenantNamed } from "./factories.js";
 
 describe("POST /tenants/:id/pause and /resume", () => {
   it("pauses a tenant by disabling its schedule, and answers the new state", async () => {
@@ -224,7 +224,41 @@ describe("POST /tenants/:id/verify (the answers; the verify itself: test/api/ver
       "invalid body parameter repair: must be true or false",
     );
     expect(unknownField.status).toBe(400);
-    expect((await json(unknownField)).error.message).toContain("fix: is not a known field (known: repair)");
+    expect((await json(unknownField)).error.message).toContain(
+      "fix: is not a known field (known: repair, stream)",
+    );
+    expect(state.verified).toEqual([]);
+  });
+
+  it('passes {"stream": "warehouses"} on for a tenant whose file declares its warehouses', async () => {
+    const { app, state } = apiUnderTest();
+    state.tenants[0] = tenantNamed("acme-staging", (t) => {
+      t.streams = { warehouses: { schedule: "rate(1 day)", location: { type: "E1", parent: null } } };
+    });
+
+    const response = await post(app, '{"stream": "warehouses", "repair": true}');
+
+    expect(response.status).toBe(202);
+    expect(state.verified).toEqual([{ tenantId: "acme-staging", repair: true, stream: "warehouses" }]);
+  });
+
+  it("answers 400 for the stock stream, whose target is this service's snapshot, and a stream the tenant does not sync", async () => {
+    const { app, state } = apiUnderTest();
+    state.tenants[0] = tenantNamed("acme-staging", (t) => {
+      t.streams = { stock: { schedule: "rate(1 hour)" } };
+    });
+
+    const stock = await post(app, '{"stream": "stock"}');
+    const undeclared = await post(app, '{"stream": "warehouses"}');
+
+    expect(stock.status).toBe(400);
+    expect((await json(stock)).error.message).toBe(
+      "invalid body parameter stream: the stock stream's target is this service's own snapshot: there is nothing in a product to compare",
+    );
+    expect(undeclared.status).toBe(400);
+    expect((await json(undeclared)).error.message).toBe(
+      "invalid body parameter stream: tenant acme-staging syncs no warehouses",
+    );
     expect(state.verified).toEqual([]);
   });
 

@@ -62,7 +62,7 @@ export function fakeApi() {
   const started: { tenantId: string; trigger: string; approveDeactivationsOf?: string; item?: number }[] = [];
   const checked: string[] = [];
   const probed: { tenantId: string; write: boolean }[] = [];
-  const verified: { tenantId: string; repair: boolean }[] = [];
+  const verified: { tenantId: string; repair: boolean; stream?: string }[] = [];
   // Exceptions as the pipeline's store keeps them: one per record, paged by the store's own cursor.
   const exceptionStore = new MemoryRuns();
   // The stream ledger a test writes the stock snapshot into (its partitions `<tenant>#stock`).

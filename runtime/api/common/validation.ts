@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { STREAMS } from "../../core/domain/stream.js";
+import { STREAMS, type StreamName } from "../../core/domain/stream.js";
 import { MAX_EXCEPTIONS_PAGE, MAX_RUNS_PAGE } from "../../core/ports/pipeline.js";
 import { isItemId } from "../../core/ports/siesa.js";
 import { ApiError } from "./errors.js";
@@ -107,10 +107,20 @@ export const StockQuery = v.strictObject(
   "is not a known query parameter (known: location, item, limit, after)",
 );
 
-/** POST /tenants/:id/verify: an empty body, or `{"repair": true}`. */
+/** POST /tenants/:id/verify: an empty body, `{"repair": true}`, and the stream (absent: the catalogue). */
 export const VerifyBody = v.strictObject(
-  { repair: v.optional(v.boolean("must be true or false")) },
-  "is not a known field (known: repair)",
+  {
+    repair: v.optional(v.boolean("must be true or false")),
+    // Not stock: its target is this service's own snapshot.
+    stream: v.optional(
+      v.picklist(["catalogue", "warehouses"] as const satisfies readonly StreamName[], (i) =>
+        i.input === "stock"
+          ? "the stock stream's target is this service's own snapshot: there is nothing in a product to compare"
+          : `must be catalogue or warehouses ${quoted(i)}`,
+      ),
+    ),
+  },
+  "is not a known field (known: repair, stream)",
 );
 
 /** POST /tenants/:id/probe: an empty body (read-only), or `{"write": true}`. */

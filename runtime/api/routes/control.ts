@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { otherStreamsOf, streamScope } from "../../core/domain/stream.js";
+import { DEFAULT_STREAM, otherStreamsOf, streamScope } from "../../core/domain/stream.js";
 import type { Log } from "../../core/observability/logger.js";
 import type { ApiDependencies } from "../../core/ports/api.js";
 import type { ScheduleState } from "../../core/ports/pipeline.js";
@@ -16,7 +16,8 @@ import { ProbeBody, readJsonBody, VerifyBody } from "../common/validation.js";
  * for the checks that write one inactive probe record; the first passing one resumes a new tenant's
  * schedule, runtime/core/steps/first-probe.ts) and `/verify` (starts a run that reads the product back and
  * compares it with the ledger, answering 202 with its id; `{"repair": true}` also starts a run that
- * rewrites what differs). Tenant tokens are read-only: 403.
+ * rewrites what differs; `{"stream": "warehouses"}` verifies the product's locations). Tenant tokens
+ * are read-only: 403.
  */
 export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
   const setSchedule = (state: ScheduleState, action: string) =>
@@ -79,15 +80,30 @@ export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
       const principal = c.get("principal");
       assertOperator(principal, "verify a tenant's product");
       const tenant = await tenantFor(deps, principal, c.req.param());
-      const { repair } = await readJsonBody(c, VerifyBody);
-      const result = await deps.verify(tenant.id, { repair: repair ?? false });
+      const { repair, stream } = await readJsonBody(c, VerifyBody);
+      if (stream !== undefined && stream !== DEFAULT_STREAM && !tenant.streams?.[stream])
+        throw new ApiError(400, `invalid body parameter stream: tenant ${tenant.id} syncs no ${stream}`, {
+          issues: [
+            {
+              field: "stream",
+              problem: `tenant ${tenant.id} syncs no ${stream} (streams.${stream} in its file)`,
+            },
+          ],
+        });
+      const which = stream ? { stream } : {};
+      const result = await deps.verify(tenant.id, { repair: repair ?? false, ...which });
       if (!result.started) {
         throw new ApiError(409, `tenant ${tenant.id} has a run in progress (${result.activeRunId})`, {
           tenantId: tenant.id,
           activeRunId: result.activeRunId,
         });
       }
-      log.info("verify started", { tenantId: tenant.id, runId: result.runId, repair: repair ?? false });
+      log.info("verify started", {
+        tenantId: tenant.id,
+        runId: result.runId,
+        repair: repair ?? false,
+        ...which,
+      });
       // The verify worker reads the product: its report is on GET /runs/:runId once the run ends.
       return c.json({ runId: result.runId }, 202);
     });

@@ -1,4 +1,5 @@
 import type { ProductType } from "./model.js";
+import type { StreamName } from "./stream.js";
 
 /** What verify finds for each record (docs/operations.md, `npm run verify`). */
 export const VERIFY_STATUSES = ["ok", "missing", "drifted", "unknown"] as const;
@@ -19,6 +20,8 @@ export interface VerifyDifference {
 
 export interface VerifyReport {
   tenantId: string;
+  /** The stream whose records were compared; absent: the catalogue. */
+  stream?: StreamName;
   product: ProductType;
   startedAt: string;
   durationMs: number;

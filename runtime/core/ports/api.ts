@@ -72,7 +72,10 @@ export interface ApiDependencies {
    * on the run; with `repair`, it starts a run with trigger `repair` for what differs.
    * `started: false` when a run is active (→ 409).
    */
-  verify(tenantId: string, options: { repair: boolean }): Promise<StartRunResult>;
+  verify(
+    tenantId: string,
+    options: { repair: boolean; stream?: Extract<StreamName, "catalogue" | "warehouses"> },
+  ): Promise<StartRunResult>;
   /**
    * Connectivity check for an operator after putting a tenant's secrets: secrets exist and parse, Siesa
    * answers one small authenticated query, the product accepts a login. Writes nothing.

@@ -57,6 +57,11 @@ export interface RunDependencies extends PipelineStore {
 export interface WorkerDependencies extends RunDependencies {
   /** `policy` overrides the wiring's call policy for one kind of run (a verify's is less patient). */
   clientsFor(tenant: Tenant, credentials: TenantCredentials, policy?: Partial<CallPolicy>): TenantClients;
-  /** The reader, mapping and writer of one of the tenant's other streams (warehouses, stock). */
-  streamClientsFor(tenant: Tenant, credentials: TenantCredentials, stream: OtherStream): StreamClients;
+  /** The reader, mapping and writer of one of the tenant's other streams (warehouses, stock); `policy` as for clientsFor. */
+  streamClientsFor(
+    tenant: Tenant,
+    credentials: TenantCredentials,
+    stream: OtherStream,
+    policy?: Partial<CallPolicy>,
+  ): StreamClients;
 }

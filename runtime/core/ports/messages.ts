@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { STREAMS } from "../domain/stream.js";
+import { STREAMS, type StreamName } from "../domain/stream.js";
 
 /**
  * The bodies of the pipeline's SQS messages. Each worker parses its input with these schemas, so a
@@ -26,6 +26,11 @@ export const VerifyRequestSchema = v.object({
   runId: RunId,
   /** Mark what differs in the ledger and start a run with trigger `repair` that rewrites it. */
   repair: v.boolean(),
+  /**
+   * The stream to verify (its lease, its ledger partition, its records in the product); absent: the
+   * catalogue. Not stock: its target is this service's own snapshot, nothing in a product.
+   */
+  stream: v.optional(v.picklist(["catalogue", "warehouses"] as const satisfies readonly StreamName[])),
 });
 export type VerifyRequest = v.InferOutput<typeof VerifyRequestSchema>;
 

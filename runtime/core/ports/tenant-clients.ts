@@ -18,6 +18,8 @@ export interface StreamClients {
    * entry keeps the record's values, and the one the last complete run left (LedgerEntry.previous).
    */
   keepsValues?: true;
+  /** The stream's records read back from the product (verify): absent when no product holds them (stock). */
+  reader?: ProductReader;
 }
 
 /** What one tenant's catalogue run talks to: its product client also lists (verify). */

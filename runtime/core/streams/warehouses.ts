@@ -29,6 +29,8 @@ export function warehouseMapper(tenant: Tenant): RecordMapper {
   const kong = tenant.product.type === "kong-rfid";
   return {
     inactive: kong ? { is_active: false } : { status: "INACTIVE" },
+    // A WMS location row shows only these (and its id): verify compares what it can see.
+    ...(kong ? {} : { listed: ["external_id", "code", "name", "status"] }),
     map(source: SourceRecord) {
       const row = source.item;
       const code = source.key;

@@ -52,6 +52,8 @@ export class Comparison {
     private readonly inactive: Record<string, unknown> = {},
     /** The payload fields the product's list shows (the WMS's), when fewer than the payload. */
     listed?: readonly string[],
+    /** Whether a record no entry knows is one of ours gone astray (`unknown`) or someone else's, left out. */
+    private readonly owns?: (record: ListedRecordLike) => boolean,
   ) {
     for (const entry of entries) this.#byProductId.set(entry.productId, entry);
     if (listed)
@@ -79,9 +81,10 @@ export class Comparison {
     for (const record of records) {
       // A page read while someone adds or deletes records may repeat one: it counts once.
       if (this.#seen.has(record.id)) continue;
+      const entry = this.#byProductId.get(record.id);
+      if (!entry && this.owns && !this.owns(record)) continue;
       this.#seen.add(record.id);
       this.#listed++;
-      const entry = this.#byProductId.get(record.id);
       if (!entry) {
         this.#differ({
           status: "unknown",

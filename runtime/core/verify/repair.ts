@@ -1,3 +1,4 @@
+import { scopeOfRun } from "../domain/stream.js";
 import type { VerifyReport } from "../domain/verify-report.js";
 import type { Ledger, LedgerEntry } from "../ports/records.js";
 
@@ -20,13 +21,15 @@ export async function markForRepair(ledger: Ledger, report: VerifyReport, now: D
     (d.status === "missing" || d.status === "drifted") && d.key ? [d.key] : [],
   );
   if (keys.length === 0) return 0;
-  const known = await ledger.getMany(report.tenantId, keys);
+  // The report's stream's ledger partition (the bare tenant id for the catalogue).
+  const partition = scopeOfRun(report);
+  const known = await ledger.getMany(partition, keys);
   const marked: LedgerEntry[] = [...known.values()].map(({ outcome: _, active: __, ...entry }) => ({
     ...entry,
     hash: REPAIR_HASH,
     updatedAt: now.toISOString(),
   }));
-  const { refused } = await ledger.putMany(report.tenantId, marked);
+  const { refused } = await ledger.putMany(partition, marked);
   return marked.length - refused.length;
 }
 

@@ -1,4 +1,5 @@
 import { zeroCounts } from "../domain/model.js";
+import { DEFAULT_STREAM, streamField, streamOf, streamScope } from "../domain/stream.js";
 import type { Tenant } from "../domain/tenant.js";
 import { allOk, keptReport, type VerifyReport, type VerifyRunReport } from "../domain/verify-report.js";
 import { longestCallMs } from "../ports/call-policy.js";
@@ -12,9 +13,11 @@ import { expireRun } from "../steps/expire-run.js";
 import { startRun } from "../steps/start-run.js";
 import { markForRepair, repairable } from "./repair.js";
 import { VerifyOutOfTimeError, verifyTenant } from "./verify.js";
+import type { VerifiedStream } from "./verify-target.js";
 
 /**
- * A verify as a run (POST /tenants/:id/verify): the API takes the tenant's lease, records the run
+ * A verify as a run (POST /tenants/:id/verify), of one stream (default the catalogue; warehouses: the
+ * product's locations): the API takes the stream's lease, records the run
  * (trigger `verify`) and queues it (request-verify.ts), answering at once; the verify worker reads the
  * product back and compares it with the ledger (`verifyRun`), holding the lease so no sync writes
  * meanwhile (its writes would read as drift), and ends the run with its report: `succeeded` when every
@@ -36,12 +39,18 @@ export const MAX_REPAIR_MARKS = 10_000;
 export const VERIFY_DIED =
   "the verify's worker stopped before it ended the run (the function timed out or crashed)";
 
-/** The tenant's product client under the verify's call policy. */
-const productReader = (
+/** What reads the stream's records back from the product, under the verify's call policy. */
+function productReader(
   tenant: Tenant,
   credentials: TenantCredentials,
+  stream: VerifiedStream,
   ctx: WorkerDependencies,
-): ProductReader => ctx.clientsFor(tenant, credentials, VERIFY_POLICY).product;
+): ProductReader {
+  if (stream === DEFAULT_STREAM) return ctx.clientsFor(tenant, credentials, VERIFY_POLICY).product;
+  const { reader } = ctx.streamClientsFor(tenant, credentials, stream, VERIFY_POLICY);
+  if (!reader) throw new Error(`the ${stream} stream of tenant ${tenant.id} has no product to read back`);
+  return reader;
+}
 
 /**
  * The verify worker's part, for one verify request. It reads while a page still fits before the
@@ -55,17 +64,20 @@ export async function verifyRun(
   delivery: { deadline?: number },
 ): Promise<void> {
   const { tenantId, runId } = request;
+  const stream: VerifiedStream = request.stream ?? DEFAULT_STREAM;
+  // The stream's lease: its syncs do not write while it reads.
+  const scope = streamScope(tenantId, stream);
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") {
-    await ctx.lease.release(tenantId, runId);
+    await ctx.lease.release(scope, runId);
     ctx.log.info("verify request of a finished run ignored", { tenantId, runId });
     return;
   }
-  const lease = await ctx.lease.current(tenantId);
+  const lease = await ctx.lease.current(scope);
   const tenant = await ctx.tenants.get(tenantId);
   if (lease?.runId !== runId || !tenant) {
     await expireRun(ctx, tenantId, runId, tenant ? VERIFY_DIED : `tenant ${tenantId} is not deployed`);
-    if (lease?.runId === runId) await ctx.lease.release(tenantId, runId);
+    if (lease?.runId === runId) await ctx.lease.release(scope, runId);
     return;
   }
 
@@ -83,7 +95,8 @@ export async function verifyRun(
     const credentials = await ctx.credentials.forTenant(tenant);
     const report = await verifyTenant({
       tenant,
-      product: productReader(tenant, credentials, ctx),
+      stream,
+      product: productReader(tenant, credentials, stream, ctx),
       ledger: ctx.ledger,
       now: ctx.now,
       ...(Number.isFinite(endBy) ? { deadline: { at: endBy - END_RESERVE_MS, pageMs: PAGE_WORST_MS } } : {}),
@@ -100,11 +113,11 @@ export async function verifyRun(
           : `verify could not read the product: ${message}`,
     };
   } finally {
-    await ctx.lease.release(tenant.id, runId);
+    await ctx.lease.release(scope, runId);
   }
 
   if (end.verify && request.repair) {
-    const repair = await startRepair(ctx, tenant, marked);
+    const repair = await startRepair(ctx, tenant, stream, marked);
     const left = end.verify.counts.missing + end.verify.counts.drifted - marked;
     const partly =
       left > 0 && marked > 0
@@ -137,7 +150,7 @@ function markSome(ctx: RunDependencies, report: VerifyReport): Promise<number> {
 /** A verify request in its dead-letter queue: its run ends failed and its lease is given back. */
 export async function settleVerify(ctx: RunDependencies, request: VerifyRequest): Promise<void> {
   await expireRun(ctx, request.tenantId, request.runId, VERIFY_DIED);
-  await ctx.lease.release(request.tenantId, request.runId);
+  await ctx.lease.release(streamScope(request.tenantId, streamOf(request)), request.runId);
 }
 
 /** How a verify run ends, but for its time (the end of the run sets it). */
@@ -154,14 +167,15 @@ function ending(report: VerifyReport): VerifyEnd {
   };
 }
 
-/** The repair run, once the verify gave the lease back; a run that took it meanwhile repairs them too. */
+/** The stream's repair run, once the verify gave the lease back; a run that took it meanwhile repairs them too. */
 async function startRepair(
   ctx: RunDependencies,
   tenant: Tenant,
+  stream: VerifiedStream,
   marked: number,
 ): Promise<NonNullable<VerifyRunReport["repair"]>> {
   if (marked === 0) return { marked, reason: "nothing to repair" };
-  const repair = await startRun(ctx, tenant, "repair");
+  const repair = await startRun(ctx, tenant, "repair", streamField(stream));
   return repair.started
     ? { marked, runId: repair.runId }
     : {

@@ -1,16 +1,17 @@
-import { MAPPINGS } from "../../../mappings/index.js";
-import { compileMapping } from "../domain/mapping.js";
+import { DEFAULT_STREAM, streamField } from "../domain/stream.js";
 import type { Tenant } from "../domain/tenant.js";
 import type { VerifyCounts, VerifyReport } from "../domain/verify-report.js";
 import type { ListScope, ProductReader } from "../ports/product.js";
 import type { Ledger } from "../ports/records.js";
 import { Comparison } from "./compare.js";
 import { ledgerEntries } from "./ledger-entries.js";
-import { payloadShape } from "./payload-shape.js";
+import { type VerifiedStream, verifyTarget } from "./verify-target.js";
 
 export interface VerifyOptions {
   tenant: Tenant;
-  /** The tenant's product, read back page by page (runtime/products: `list`). */
+  /** The stream whose records are compared (default: the catalogue). */
+  stream?: VerifiedStream;
+  /** The tenant's product (or the stream's records in it), read back page by page (`list`). */
   product: ProductReader;
   ledger: Ledger;
   /** After each page: records read so far and their counts. */
@@ -39,14 +40,13 @@ export async function verifyTenant(options: VerifyOptions): Promise<VerifyReport
   const { tenant } = options;
   const now = options.now ?? (() => new Date());
   const started = now();
-  const definition = MAPPINGS[tenant.mapping];
-  if (!definition) throw new Error(`tenant ${tenant.id}: mapping "${tenant.mapping}" does not exist`);
-  const mapping = compileMapping(definition);
+  const target = verifyTarget(tenant, options.stream);
   const comparison = new Comparison(
-    await ledgerEntries(options.ledger, tenant.id),
-    payloadShape(definition.payload),
-    mapping.inactive,
-    mapping.listed,
+    await ledgerEntries(options.ledger, target.partition),
+    target.shape,
+    target.inactive,
+    target.listed,
+    target.owns,
   );
   const pages = options.product.list(scopeOf(tenant));
   for (;;) {
@@ -66,6 +66,7 @@ export async function verifyTenant(options: VerifyOptions): Promise<VerifyReport
   comparison.finish();
   return {
     tenantId: tenant.id,
+    ...streamField(options.stream ?? DEFAULT_STREAM),
     product: tenant.product.type,
     startedAt: started.toISOString(),
     durationMs: now().getTime() - started.getTime(),
