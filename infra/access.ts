@@ -81,10 +81,10 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     deadLetters: true,
     readsSchedules: true,
   },
-  // POST /tenants/:id/verify's run: reads the tenant's ledger and product, marks the entries to repair,
+  // POST /tenants/:id/verify's run: reads the tenant's (or a stream's) ledger and product, marks the entries to repair,
   // ends the run (releases the lease) and, to repair, starts a run (lease + sync request).
   verify: {
-    tables: { tenants: "read", runs: "write", ledger: "write", audit: "append" },
+    tables: { tenants: "read", runs: "write", ledger: "write", streamLedger: "write", audit: "append" },
     leases: true,
     sendsTo: ["syncRequests", "notifications"],
   },

@@ -68,9 +68,8 @@ async function warehousesWorld(product: "kong-rfid" | "wms") {
         log: quietLog,
       }),
   };
-  // Each function as its role makes it, but the verify: its role does not grant the stream ledger
-  // yet (infra/access.ts, FUNCTION_ACCESS.verify.tables).
-  const handlers = createWorkerHandlers((fn) => (fn === "verify" ? deps : world.scoped(fn, deps)));
+  // Each function as its role makes it (a verify of warehouses reads and marks the stream ledger).
+  const handlers = createWorkerHandlers((fn) => world.scoped(fn, deps));
   const steps: StepWorld = { ...world, handlers };
   const api = createApiDependencies(world.scoped("api", deps), {
     schedules: {
