@@ -134,14 +134,24 @@ const { store, sandboxes } = bench;
 
 // Every read and write asks DynamoDB what it cost; the largest item put is measured from its request.
 let maxItemBytes = 0;
-const itemBytes = (item: Record<string, unknown>) => Buffer.byteLength(JSON.stringify(item));
+/** Where the largest item went: its table and its key's values (the item's kind). */
+let maxItemOf = "";
+const measure = (table: unknown, item: Record<string, unknown>) => {
+  const bytes = Buffer.byteLength(JSON.stringify(item));
+  if (bytes <= maxItemBytes) return;
+  maxItemBytes = bytes;
+  const keys = Object.values(item)
+    .filter((value) => typeof value === "string")
+    .slice(0, 2)
+    .map((value) => (value.length > 60 ? `${value.slice(0, 60)}…` : value));
+  maxItemOf = `table ${String(table)}, ${keys.join(" / ")}`;
+};
 const capacity = countCapacity(store.client, (input) => {
-  if (input.Item) maxItemBytes = Math.max(maxItemBytes, itemBytes(input.Item as Record<string, unknown>));
-  for (const requests of Object.values(
+  if (input.Item) measure(input.TableName, input.Item as Record<string, unknown>);
+  for (const [table, requests] of Object.entries(
     (input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item: Record<string, unknown> } }[]>,
   )) {
-    for (const r of requests)
-      if (r.PutRequest) maxItemBytes = Math.max(maxItemBytes, itemBytes(r.PutRequest.Item));
+    for (const r of requests) if (r.PutRequest) measure(table, r.PutRequest.Item);
   }
 });
 
@@ -259,7 +269,7 @@ try {
     runs.push(measured);
     report(measured, runs.length > 1);
   }
-  console.log(`largest item written: ${maxItemBytes} bytes`);
+  console.log(`largest item written: ${maxItemBytes} bytes (${maxItemOf})`);
   const [first, unchanged] = runs as [Measured, Measured];
   console.log(
     JSON.stringify({
