@@ -10,7 +10,7 @@
  * stocked in a warehouse at `STOCKED_SHARE` (rows ≈ items × warehouses × that share), a first run and
  * an unchanged one; its minimum is a page per started page of each counted warehouse's rows, plus
  * the warehouse query. The last line is
- * JSON: {"items","latencyMs","concurrency","firstRecordsPerSec","unchangedRecordsPerSec","peakRssMb",
+ * JSON: {"stream","items",(stock: "warehouses","stockedShare","stockRows",)"latencyMs","concurrency","firstRecordsPerSec","unchangedRecordsPerSec","peakRssMb",
  * "writeUnitsPerRecordFirst","writeUnitsPerRecordUnchanged","maxItemBytes","siesaRequestsMinimum",
  * "runs":[{"run","seconds","ofLimit","siesaRequests","dollarsPerRun","dollarsPerTenantMonth",…}],"prices"}
  */
