@@ -1,4 +1,5 @@
 import { type InProcessRunOptions, type RunSummary, runInProcess } from "../runtime/cli/in-process.js";
+import type { StreamName } from "../runtime/core/domain/stream.js";
 import type { Tenant } from "../runtime/core/domain/tenant.js";
 import { logger } from "../runtime/core/observability/logger.js";
 import { withSandboxUrls } from "../runtime/edges/local/tenants.js";
@@ -16,6 +17,10 @@ export async function inProcessBench(
     items: number;
     storePrefix: string;
     latencyMs?: number;
+    /** The stream each run syncs (default: the catalogue). */
+    stream?: StreamName;
+    /** The sandbox's warehouses and stock (bench:scale --stream stock). */
+    stock?: { warehouses: number; stockedShare: number };
     /** Counting seams (bench:scale): passed to every run. */
     wrap?: Pick<InProcessRunOptions, "wrapHandlers" | "wrapQueues">;
   },
@@ -25,6 +30,7 @@ export async function inProcessBench(
     items: options.items,
     seed: 42,
     ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
+    ...(options.stock ? { stock: options.stock } : {}),
   });
   const store = await openStore({ prefix: options.storePrefix });
   return {
@@ -36,6 +42,7 @@ export async function inProcessBench(
         credentials: sandboxes.credentials,
         store: dynamoPipelineStore(store.doc, store.names),
         log: logger,
+        ...(options.stream ? { stream: options.stream } : {}),
         ...options.wrap,
       }),
     close: async () => {

@@ -5,12 +5,16 @@
  * records per second, DynamoDB write units per record (ReturnConsumedCapacity, bench/capacity.ts),
  * Siesa requests against the minimum (one per page of rows of each query the run needs), and an
  * estimated AWS cost per run and per tenant-month (bench/usage.ts, at bench/prices.ts). With
- * `--latency-ms`, the first sync is also shown against the product's own limit. The last line is
- * JSON: {"items","latencyMs","concurrency","firstRecordsPerSec","unchangedRecordsPerSec","peakRssMb",
+ * `--latency-ms`, the first sync is also shown against the product's own limit. `--stream stock`
+ * measures the stock stream instead: `--items` items in `--warehouses` active warehouses, each item
+ * stocked in a warehouse at `STOCKED_SHARE` (rows ≈ items × warehouses × that share), a first run and
+ * an unchanged one; its minimum is a page per started page of each counted warehouse's rows, plus
+ * the warehouse query. The last line is
+ * JSON: {"stream","items",(stock: "warehouses","stockedShare","stockRows",)"latencyMs","concurrency","firstRecordsPerSec","unchangedRecordsPerSec","peakRssMb",
  * "writeUnitsPerRecordFirst","writeUnitsPerRecordUnchanged","maxItemBytes","siesaRequestsMinimum",
  * "runs":[{"run","seconds","ofLimit","siesaRequests","dollarsPerRun","dollarsPerTenantMonth",…}],"prices"}
  */
-import { parseOrExit, wholeNumber } from "../runtime/cli/args.js";
+import { parseOrExit, UsageError, wholeNumber } from "../runtime/cli/args.js";
 import type { RunSummary } from "../runtime/cli/in-process.js";
 import { HOURS_A_MONTH, PRICES } from "./prices.js";
 import type { RunCost, RunUsage } from "./usage.js";
@@ -21,7 +25,8 @@ const options = parseOrExit(
     name: "bench:scale",
     summary:
       "Times npm run sync's in-process run at scale (first run, unchanged, small change): records per second, peak memory, DynamoDB units, Siesa requests against the minimum, and the AWS cost of a run.",
-    synopsis: "[--items <n>] [--changed <n>] [--latency-ms <ms>] [--concurrency <n>]",
+    synopsis:
+      "[--items <n>] [--changed <n>] [--latency-ms <ms>] [--concurrency <n>] [--stream <catalogue|stock>] [--warehouses <n>]",
     options: {
       items: { type: "string", default: "100000", value: "n", help: "sandbox catalogue size" },
       changed: {
@@ -40,16 +45,34 @@ const options = parseOrExit(
         value: "n",
         help: "the tenant's sync.concurrency (default: the demo tenant's)",
       },
+      stream: {
+        type: "string",
+        default: "catalogue",
+        value: "catalogue|stock",
+        help: "the stream measured: the catalogue (three runs) or the stock (a first and an unchanged run)",
+      },
+      warehouses: {
+        type: "string",
+        default: "50",
+        value: "n",
+        help: "--stream stock: the company's active warehouses, all counted",
+      },
     },
     examples: [
       "npm run bench:scale",
       "npm run bench:scale -- --items 10000",
       "npm run bench:scale -- --items 2000 --latency-ms 50 --concurrency 4",
+      "npm run bench:scale -- --stream stock --items 4000 --warehouses 50",
     ],
   },
   (values) => {
     const items = wholeNumber("items", values.items);
+    const stream = values.stream;
+    if (stream !== "catalogue" && stream !== "stock")
+      throw new UsageError(`--stream must be catalogue or stock (got ${JSON.stringify(stream)})`);
     return {
+      stream,
+      warehouses: wholeNumber("warehouses", values.warehouses),
       items,
       changed:
         values.changed === undefined
@@ -60,11 +83,16 @@ const options = parseOrExit(
     };
   },
 );
-const { items, changed, latencyMs, slots } = options;
+const { items, changed, latencyMs, slots, stream, warehouses } = options;
+const stock = stream === "stock";
+/** Chance an item has a row in a warehouse: 100,000 items in 50 warehouses hold about a million rows. */
+const STOCKED_SHARE = 0.2;
 // Loaded once the arguments are read: --help and a wrong argument answer at once.
 const [
   { logger },
   { BARCODES_QUERY, ITEMS_QUERY, MAX_PAGE_SIZE },
+  { STOCK_QUERY },
+  { WAREHOUSES_QUERY },
   { loadTenants },
   { spawnDynalite },
   { countCapacity },
@@ -73,6 +101,8 @@ const [
 ] = await Promise.all([
   import("../runtime/core/observability/logger.js"),
   import("../runtime/edges/http/siesa/connection.js"),
+  import("../runtime/edges/http/siesa/stock.js"),
+  import("../runtime/edges/http/siesa/warehouses.js"),
   import("../runtime/wiring/tenant-registry.js"),
   import("../sandbox/dynalite-process.js"),
   import("./capacity.js"),
@@ -81,7 +111,14 @@ const [
 ]);
 if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("WARN");
 const demo = (await loadTenants()).require("demo");
-const tenant = slots ? { ...demo, sync: { ...demo.sync, concurrency: slots } } : demo;
+const synced = slots ? { ...demo, sync: { ...demo.sync, concurrency: slots } } : demo;
+// Every active warehouse counts (no `warehouses` list), with the default rule.
+const tenant = stock
+  ? {
+      ...synced,
+      streams: { stock: { schedule: "rate(15 minutes)", subtract: ["committed" as const, "pos" as const] } },
+    }
+  : synced;
 const { concurrency } = tenant.sync;
 const dynamo = await spawnDynalite();
 process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
@@ -90,29 +127,60 @@ const bench = await inProcessBench(tenant, {
   items,
   storePrefix: "bench-scale",
   latencyMs,
+  ...(stock ? { stream: "stock" as const, stock: { warehouses, stockedShare: STOCKED_SHARE } } : {}),
   wrap: { wrapHandlers: usage.wrapHandler, wrapQueues: usage.wrapQueues },
 });
 const { store, sandboxes } = bench;
 
 // Every read and write asks DynamoDB what it cost; the largest item put is measured from its request.
 let maxItemBytes = 0;
-const itemBytes = (item: Record<string, unknown>) => Buffer.byteLength(JSON.stringify(item));
+/** Where the largest item went: its table and its key's values (the item's kind). */
+let maxItemOf = "";
+const measure = (table: unknown, item: Record<string, unknown>) => {
+  const bytes = Buffer.byteLength(JSON.stringify(item));
+  if (bytes <= maxItemBytes) return;
+  maxItemBytes = bytes;
+  const keys = Object.values(item)
+    .filter((value) => typeof value === "string")
+    .slice(0, 2)
+    .map((value) => (value.length > 60 ? `${value.slice(0, 60)}…` : value));
+  maxItemOf = `table ${String(table)}, ${keys.join(" / ")}`;
+};
 const capacity = countCapacity(store.client, (input) => {
-  if (input.Item) maxItemBytes = Math.max(maxItemBytes, itemBytes(input.Item as Record<string, unknown>));
-  for (const requests of Object.values(
+  if (input.Item) measure(input.TableName, input.Item as Record<string, unknown>);
+  for (const [table, requests] of Object.entries(
     (input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item: Record<string, unknown> } }[]>,
   )) {
-    for (const r of requests)
-      if (r.PutRequest) maxItemBytes = Math.max(maxItemBytes, itemBytes(r.PutRequest.Item));
+    for (const r of requests) if (r.PutRequest) measure(table, r.PutRequest.Item);
   }
 });
 
-// Every run reads the whole catalogue: at least one request per page of each query's rows.
+// Every run reads the whole catalogue: at least one request per page of each query's rows. A stock
+// run reads the warehouses once and each counted warehouse's rows: a page per started page of them.
 const catalogue = await sandboxes.siesaState();
 const pages = (rows: number) => Math.ceil(rows / MAX_PAGE_SIZE);
-const itemPages = pages(catalogue.itemRows);
-const barcodePages = pages(catalogue.barcodeRows);
-const siesaMinimum = itemPages + barcodePages;
+const stockRows = Object.values(catalogue.stockRows ?? {});
+const rowCount = stockRows.reduce((sum, n) => sum + n, 0);
+const queries = stock
+  ? [
+      {
+        name: "stock",
+        key: "siesaStockRequests",
+        query: STOCK_QUERY,
+        minimum: stockRows.reduce((sum, n) => sum + pages(n), 0),
+      },
+      { name: "warehouses", key: "siesaWarehouseRequests", query: WAREHOUSES_QUERY, minimum: 1 },
+    ]
+  : [
+      { name: "items", key: "siesaItemRequests", query: ITEMS_QUERY, minimum: pages(catalogue.itemRows) },
+      {
+        name: "barcodes",
+        key: "siesaBarcodeRequests",
+        query: BARCODES_QUERY,
+        minimum: pages(catalogue.barcodeRows),
+      },
+    ];
+const siesaMinimum = queries.reduce((sum, q) => sum + q.minimum, 0);
 
 interface Measured {
   label: string;
@@ -121,8 +189,8 @@ interface Measured {
   perSecond: number;
   writeUnitsPerRecord: number;
   siesaRequests: number;
-  siesaItemRequests: number;
-  siesaBarcodeRequests: number;
+  /** Per query of `queries`. */
+  siesaRequestsOf: number[];
   ofLimit?: number;
   usage: RunUsage;
   cost: RunCost;
@@ -150,8 +218,7 @@ const run = async (label: string, firstSync: boolean): Promise<Measured> => {
     perSecond: Math.round(summary.counts.extracted / seconds),
     writeUnitsPerRecord: capacity.write / Math.max(1, summary.counts.extracted),
     siesaRequests,
-    siesaItemRequests: ofQuery(ITEMS_QUERY),
-    siesaBarcodeRequests: ofQuery(BARCODES_QUERY),
+    siesaRequestsOf: queries.map((q) => ofQuery(q.query)),
     ...(firstSync && limit > 0 ? { ofLimit: seconds / limit } : {}),
     usage: counted,
     cost: costOf(counted),
@@ -166,13 +233,13 @@ const report = (m: Measured, monthly: boolean) => {
     : "";
   const { cost, usage: u } = m;
   console.log(
-    `${m.label.padEnd(24)} ${String(m.perSecond).padStart(7)} records/s  ${m.seconds.toFixed(1)} s  ` +
+    `${m.label.padEnd(24)} ${String(m.perSecond).padStart(7)} ${records}/s  ${m.seconds.toFixed(1)} s  ` +
       `${m.writeUnitsPerRecord.toFixed(3)} write units/record  peak RSS ${peakRssMb()} MB${limit}  ` +
       `${m.summary.status} ${JSON.stringify(m.summary.counts)}`,
   );
   console.log(
     `${"".padEnd(24)} Siesa requests ${m.siesaRequests} (minimum ${siesaMinimum}: ${(m.siesaRequests / siesaMinimum).toFixed(2)}x): ` +
-      `items ${m.siesaItemRequests} (minimum ${itemPages}), barcodes ${m.siesaBarcodeRequests} (minimum ${barcodePages})`,
+      queries.map((q, i) => `${q.name} ${m.siesaRequestsOf[i]} (minimum ${q.minimum})`).join(", "),
   );
   console.log(
     `${"".padEnd(24)} AWS ${dollars(cost.total)} a run${monthly ? `, ${dollars(perTenantMonth(cost))} a tenant-month at one run an hour` : " (once a tenant)"}: ` +
@@ -183,24 +250,32 @@ const report = (m: Measured, monthly: boolean) => {
   );
 };
 
+const records = stock ? "rows" : "records";
+const read = stock
+  ? `${rowCount} stock rows in ${stockRows.length} counted warehouses (stocked share ${STOCKED_SHARE})`
+  : `${catalogue.itemRows} item rows, ${catalogue.barcodeRows} barcode rows`;
 console.log(
-  `bench:scale: ${items} items, tenant ${tenant.id}, concurrency ${concurrency}, sandbox latency ${latencyMs} ms; ` +
-    `Siesa minimum ${siesaMinimum} requests (${catalogue.itemRows} item rows, ${catalogue.barcodeRows} barcode rows, pages of ${MAX_PAGE_SIZE}); ` +
+  `bench:scale: ${stream}, ${items} items, tenant ${tenant.id}, concurrency ${concurrency}, sandbox latency ${latencyMs} ms; ` +
+    `Siesa minimum ${siesaMinimum} requests (${read}, pages of ${MAX_PAGE_SIZE}); ` +
     `AWS ${PRICES.region} on-demand prices as published on ${PRICES.asOf}, ${HOURS_A_MONTH} runs a tenant-month`,
 );
 const runs: Measured[] = [];
 try {
-  for (const label of ["first run (create)", "second run (unchanged)", `small change (${changed} items)`]) {
+  const labels = ["first run (create)", "second run (unchanged)"];
+  if (!stock) labels.push(`small change (${changed} items)`);
+  for (const label of labels) {
     if (runs.length === 2) await sandboxes.changeItems(changed);
     const measured = await run(label, runs.length === 0);
     runs.push(measured);
     report(measured, runs.length > 1);
   }
-  console.log(`largest item written: ${maxItemBytes} bytes`);
-  const [first, unchanged] = runs as [Measured, Measured, Measured];
+  console.log(`largest item written: ${maxItemBytes} bytes (${maxItemOf})`);
+  const [first, unchanged] = runs as [Measured, Measured];
   console.log(
     JSON.stringify({
+      stream,
       items,
+      ...(stock ? { warehouses, stockedShare: STOCKED_SHARE, stockRows: rowCount } : {}),
       latencyMs,
       concurrency,
       firstRecordsPerSec: first.perSecond,
@@ -216,8 +291,7 @@ try {
         seconds: Number(m.seconds.toFixed(2)),
         ofLimit: m.ofLimit === undefined ? null : Number(m.ofLimit.toFixed(3)),
         siesaRequests: m.siesaRequests,
-        siesaItemRequests: m.siesaItemRequests,
-        siesaBarcodeRequests: m.siesaBarcodeRequests,
+        ...Object.fromEntries(queries.map((q, i) => [q.key, m.siesaRequestsOf[i]])),
         lambdaInvocations: m.cost.lambdaRequests,
         lambdaGbSeconds: Number(m.cost.gbSeconds.toFixed(2)),
         sqsRequests: m.usage.sqs,

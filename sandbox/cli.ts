@@ -6,11 +6,14 @@
  * was asked, a change to the catalogue) and stops when its parent goes away.
  *   tsx sandbox/cli.ts --product kong-rfid --items 10000 [--seed 42] [--siesa-port 4010] [--product-port 4020]
  *     [--latency-ms 50] (every answer of both sandboxes waits this long) [--state-dir DIR] (keep state)
+ *     [--warehouses 50 --stocked-share 0.2] (the company's active warehouses and the chance an item
+ *     has a row in each, sandbox/stock.ts; the answers then count the stock rows of each)
  */
 import { parseArgs } from "node:util";
 import type { ProductType } from "../runtime/core/domain/model.js";
 import { startSandboxes } from "./local.js";
 import type { SandboxAnswer, SandboxRequest } from "./process.js";
+import type { Stock } from "./stock.js";
 
 const { values } = parseArgs({
   options: {
@@ -21,12 +24,21 @@ const { values } = parseArgs({
     "product-port": { type: "string", default: "0" },
     "latency-ms": { type: "string", default: "0" },
     "state-dir": { type: "string" },
+    warehouses: { type: "string" },
+    "stocked-share": { type: "string" },
   },
 });
 if (values.product !== "kong-rfid" && values.product !== "wms") {
   process.stderr.write(`sandbox: --product must be kong-rfid or wms (got ${values.product})\n`);
   process.exit(1);
 }
+const stock =
+  values.warehouses === undefined && values["stocked-share"] === undefined
+    ? undefined
+    : {
+        ...(values.warehouses !== undefined ? { warehouses: Number(values.warehouses) } : {}),
+        ...(values["stocked-share"] !== undefined ? { stockedShare: Number(values["stocked-share"]) } : {}),
+      };
 const sandboxes = await startSandboxes({
   product: values.product as ProductType,
   items: Number(values.items),
@@ -40,6 +52,7 @@ const sandboxes = await startSandboxes({
       }
     : {}),
   ...(values["state-dir"] ? { stateDir: values["state-dir"] } : {}),
+  ...(stock ? { stock } : {}),
 });
 const { siesaUrl, productUrl, credentials } = sandboxes;
 process.stdout.write(`${JSON.stringify({ siesaUrl, productUrl, credentials })}\n`);
@@ -55,9 +68,20 @@ if (process.send) {
       siesaRequestsByQuery: { ...siesa.stats.byDescripcion },
       itemRows: siesa.catalogue.companyItemIds().length,
       barcodeRows: siesa.catalogue.companyBarcodes().length,
+      ...(stock ? { stockRows: stockRowsOf(siesa.stock) } : {}),
     };
     process.send?.(answer);
   });
   // A parent that died without stopping us (a crash, a kill) leaves no sandbox behind.
   process.on("disconnect", stop);
+}
+
+/** The stock rows of each active warehouse of the company (trimmed code), repeats not counted. */
+function stockRowsOf(stock: Stock): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(stock.activeWarehouseCodes().map((c) => [c, 0]));
+  for (const row of stock.rows) {
+    const code = String(row.f150_id).trim();
+    if (code in counts) counts[code] = (counts[code] ?? 0) + 1;
+  }
+  return counts;
 }

@@ -7,6 +7,7 @@ import { type FaultKnobs, noFaults } from "./faults.js";
 import { createKongSandbox, type KongSandbox, SANDBOX_KONG_CREDENTIALS } from "./kong.js";
 import { listen, type RunningServer } from "./serve.js";
 import { createSiesaSandbox, SANDBOX_SIESA_CREDENTIALS, type SiesaSandbox } from "./siesa.js";
+import { generateStock, type StockOptions } from "./stock.js";
 import { createWmsSandbox, SANDBOX_WMS_CREDENTIALS, type WmsSandbox } from "./wms.js";
 
 export interface LocalSandboxOptions {
@@ -22,6 +23,8 @@ export interface LocalSandboxOptions {
   stateDir?: string;
   malformedShare?: CatalogueOptions["malformedShare"];
   beyondIntIds?: CatalogueOptions["beyondIntIds"];
+  /** Warehouses and stock generated with these (sandbox/stock.ts); absent: the defaults, on first use. */
+  stock?: StockOptions;
   siesaFaults?: Partial<FaultKnobs>;
   productFaults?: Partial<FaultKnobs>;
   /** Fixed ports (the local stack); 0 or absent picks free ones. */
@@ -58,6 +61,7 @@ export async function startSandboxes(options: LocalSandboxOptions): Promise<Loca
   const siesa = createSiesaSandbox({
     catalogue,
     seed,
+    ...(options.stock ? { stock: generateStock(catalogue, options.stock) } : {}),
     ...(options.siesaFaults ? { faults: noFaults(options.siesaFaults) } : {}),
   });
   const servers: RunningServer[] = [];

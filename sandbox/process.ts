@@ -26,6 +26,8 @@ export interface SandboxAnswer {
   /** The tenant's company item rows and their barcode rows in the catalogue. */
   itemRows: number;
   barcodeRows: number;
+  /** With stock options: the stock rows of each active warehouse of the company, by trimmed code. */
+  stockRows?: Record<string, number>;
 }
 
 /** Starts `sandbox/cli.ts` in a child process and resolves once it prints its URLs. */
@@ -37,6 +39,8 @@ export async function spawnSandboxes(options: {
   latencyMs?: number;
   /** Keeps the catalogue and product state here (see startSandboxes). */
   stateDir?: string;
+  /** Generate warehouses and stock with these (sandbox/stock.ts). */
+  stock?: { warehouses: number; stockedShare: number };
 }): Promise<SandboxProcess> {
   const cli = fileURLToPath(new URL("./cli.ts", import.meta.url));
   const child = spawn(
@@ -53,6 +57,14 @@ export async function spawnSandboxes(options: {
       String(options.seed ?? 42),
       ...(options.latencyMs ? ["--latency-ms", String(options.latencyMs)] : []),
       ...(options.stateDir ? ["--state-dir", options.stateDir] : []),
+      ...(options.stock
+        ? [
+            "--warehouses",
+            String(options.stock.warehouses),
+            "--stocked-share",
+            String(options.stock.stockedShare),
+          ]
+        : []),
     ],
     { stdio: ["ignore", "pipe", "inherit", "ipc"] },
   );

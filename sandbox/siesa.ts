@@ -312,6 +312,16 @@ function idBounds(filter: Filter | undefined): { lo: number; hi: number } {
   return { lo, hi };
 }
 
+/** The warehouse code a filter pins with `f150_id = '…'` (trailing spaces dropped, as CHAR compares), else undefined. */
+function warehouseOf(filter: Filter | undefined): string | undefined {
+  const clauses = filter === undefined ? [] : filter.kind === "and" ? filter.parts : [filter];
+  for (const clause of clauses) {
+    if (clause.kind === "compare" && clause.field === "f150_id" && clause.op === "=")
+      if (typeof clause.value === "string") return clause.value.trimEnd();
+  }
+  return undefined;
+}
+
 /**
  * The trimmed references a filter can match, when it pins `f120_referencia` to a list (an IN, `=`,
  * or an OR of them), so the sandbox can look barcodes up instead of scanning; else undefined.
@@ -445,7 +455,31 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
     return referenceIndex.map;
   }
 
-  /** The candidate rows a filter can match, found by id range or reference before any scan. */
+  /** Stock rows by warehouse code as CHAR compares it (trailing spaces ignored), rebuilt when the stock changes. */
+  let warehouseIndex:
+    | { version: number; rows: SiesaWireRow[]; length: number; map: Map<string, SiesaWireRow[]> }
+    | undefined;
+  function byWarehouse(rows: SiesaWireRow[]): Map<string, SiesaWireRow[]> {
+    const { version } = stockOf();
+    const fresh =
+      warehouseIndex?.version === version &&
+      warehouseIndex.rows === rows &&
+      warehouseIndex.length === rows.length;
+    if (!fresh || !warehouseIndex) {
+      // Each warehouse's rows keep the query's order (by f120_id), so an id range is still a slice.
+      const map = new Map<string, SiesaWireRow[]>();
+      for (const row of rows) {
+        const code = String(columnValue(row, "f150_id") ?? "").trimEnd();
+        const list = map.get(code);
+        if (list) list.push(row);
+        else map.set(code, [row]);
+      }
+      warehouseIndex = { version, rows, length: rows.length, map };
+    }
+    return warehouseIndex.map;
+  }
+
+  /** The candidate rows a filter can match, found by warehouse, id range or reference before any scan. */
   function candidates(query: StandardQuery, filter: Filter | undefined): SiesaWireRow[] {
     const all = query.rows(catalogue);
     const references = query.fields.includes("f120_id") ? undefined : referencesOf(filter);
@@ -454,10 +488,13 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
       return [...references].flatMap((reference) => index.get(reference) ?? []);
     }
     if (!query.fields.includes("f120_id")) return all;
+    // A stock read names one warehouse: a million rows need not be scanned for its few thousand.
+    const code = query.fields.includes("f150_id") ? warehouseOf(filter) : undefined;
+    const rows = code === undefined ? all : (byWarehouse(all).get(code) ?? []);
     const { lo, hi } = idBounds(filter);
-    const start = lo === Number.NEGATIVE_INFINITY ? 0 : lowerBound(all, lo);
-    const end = hi === Number.POSITIVE_INFINITY ? all.length : lowerBound(all, hi);
-    return all.slice(start, end);
+    const start = lo === Number.NEGATIVE_INFINITY ? 0 : lowerBound(rows, lo);
+    const end = hi === Number.POSITIVE_INFINITY ? rows.length : lowerBound(rows, hi);
+    return rows.slice(start, end);
   }
 
   /** The rows a query returns before paging: filtered, then with repeats, then (maybe) shuffled. */

@@ -50,6 +50,7 @@ describe("a missing or wrong argument", () => {
   it.each([
     ["bench:sync", "--items", "abc"],
     ["bench:scale", "--items", "0"],
+    ["bench:scale", "--warehouses", "0"],
     ["bench:stack", "--requests", "2.5"],
   ])(
     "npm run %s -- %s %s names the option and its value, before anything is started",
@@ -78,6 +79,15 @@ describe("a missing or wrong argument", () => {
       expect(stderr).toContain("usage: npm run sync -- --tenant <id> [options]");
     },
   );
+
+  it("npm run bench:scale -- --stream shelf names the streams it measures, before anything is started", async () => {
+    const { code, stdout, stderr } = await runScript("bench:scale", ["--stream", "shelf"]);
+
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr.split("\n")[0]).toBe('bench:scale: --stream must be catalogue or stock (got "shelf")');
+    expect(stderr).toContain("usage: npm run bench:scale --");
+  });
 
   it("npm run plan with an unknown stack names the known ones", async () => {
     const { code, stderr } = await runScript("plan", ["--stack", "qa"]);

@@ -2,8 +2,10 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateCatalogue } from "../../sandbox/catalogue.js";
 import { type SandboxProcess, spawnSandboxes } from "../../sandbox/process.js";
 import { SANDBOX_SIESA_COMPANY_ID, SANDBOX_SIESA_CREDENTIALS } from "../../sandbox/siesa.js";
+import { generateStock } from "../../sandbox/stock.js";
 
 /** One page of the items query, as the Siesa client asks it. */
 async function itemsPage(sandboxes: SandboxProcess): Promise<Record<string, unknown>[]> {
@@ -58,6 +60,39 @@ describe("the sandboxes in a child process answer the benchmark over their IPC c
     const after = await descriptions();
     const changed = [...after].filter(([id, text]) => before.get(id) !== text);
     expect(changed).toHaveLength(3);
+  });
+});
+
+describe("the sandboxes' stock in a child process (bench:scale --stream stock)", () => {
+  it("counts the stock rows of each active warehouse of the company: what a complete read of each must find", async () => {
+    // prepare: the same catalogue and stock, generated here
+    const stock = generateStock(generateCatalogue({ size: 200, seed: 42 }), {
+      warehouses: 6,
+      stockedShare: 0.3,
+    });
+    const expected = Object.fromEntries(
+      stock.activeWarehouseCodes().map((code) => [code, stock.rowsOf(code).length]),
+    );
+
+    // act
+    const sandboxes = await spawnSandboxes({
+      product: "kong-rfid",
+      items: 200,
+      seed: 42,
+      stock: { warehouses: 6, stockedShare: 0.3 },
+    });
+    const state = await sandboxes.siesaState().finally(() => sandboxes.close());
+
+    // assess: six warehouses, closed and other companies' ones not counted
+    expect(Object.keys(expected)).toHaveLength(6);
+    expect(state.stockRows).toEqual(expected);
+  });
+
+  it("counts no stock when none was asked for, so a catalogue benchmark pays nothing for it", async () => {
+    const sandboxes = await spawnSandboxes({ product: "kong-rfid", items: 20 });
+    const state = await sandboxes.siesaState().finally(() => sandboxes.close());
+
+    expect(state.stockRows).toBeUndefined();
   });
 });
 
