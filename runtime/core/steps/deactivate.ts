@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { KeySet } from "../domain/key-set.js";
 import { HELD_KEYS_SHOWN, type Progress, type RunRecord } from "../domain/model.js";
 import { awaitsDeactivationPass } from "../domain/run-status.js";
 import { scopeOfRun, streamOf } from "../domain/stream.js";
@@ -22,6 +23,16 @@ const KEYS_PER_PAGE = 1_000;
 
 /** The pages holding a decided set: `deactivation:<fingerprint>/<n>`, written before the decision. */
 const setPrefix = (fingerprint: string) => `${DEACTIVATION_OP}:${fingerprint}/`;
+
+/** The keys each unit of the run read, a unit at a time. */
+async function* extractedKeys(
+  ctx: PipelineContext,
+  tenantId: string,
+  runId: string,
+): AsyncGenerator<string[]> {
+  for await (const data of operationData(ctx.progress, tenantId, runId, UNIT_DATA))
+    if (typeof data.keys === "string" && data.keys !== "") yield data.keys.split(",");
+}
 
 /** Without a tenant setting: the larger of 10 and 10 % of the tenant's active records. */
 export const defaultDeactivationLimit = (active: number): number => Math.max(10, Math.floor(active * 0.1));
@@ -149,11 +160,10 @@ async function decide(
       concurrency,
     };
 
-  const extracted = new Set<string>();
-  for await (const data of operationData(ctx.progress, tenantId, runId, UNIT_DATA)) {
-    if (typeof data.keys === "string" && data.keys !== "")
-      for (const key of data.keys.split(",")) extracted.add(key);
-  }
+  // Every key the units read, in a fixed few bytes each (key-set.ts): a large tenant's stock reads a
+  // million. The keys themselves are read again below only when some record is missing.
+  const extracted = new KeySet();
+  for await (const keys of extractedKeys(ctx, tenantId, runId)) for (const key of keys) extracted.add(key);
   let active = 0;
   const missing = new Map<string, LedgerEntry>();
   for await (const page of ctx.ledger.all(scopeOfRun(run))) {
@@ -167,8 +177,10 @@ async function decide(
   const limit = tenant.sync.maxDeactivations ?? defaultDeactivationLimit(active);
   if (missing.size === 0) return { totals: await apply({ found: 0, limit }), concurrency };
 
-  // Asked for again by key: only what Siesa still lacks is deactivated.
-  const seen = [...extracted];
+  // Asked for again by key: only what Siesa still lacks is deactivated, each request naming
+  // witnesses from what the units read.
+  const seen: string[] = [];
+  for await (const keys of extractedKeys(ctx, tenantId, runId)) seen.push(...keys);
   let gone: string[];
   let unconfirmed = false;
   if (seen.length === 0) {
