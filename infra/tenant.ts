@@ -65,7 +65,7 @@ export class TenantResources extends pulumi.ComponentResource {
     const schedules: Partial<Record<StreamName, aws.scheduler.Schedule>> = {};
     const names: Partial<Record<StreamName, string>> = {};
     for (const stream of streamsOf(tenant)) {
-      const expression = scheduleOf(tenant, stream) as string;
+      const expression = scheduleOf(tenant, stream);
       names[stream] = scheduleName(settings.stack, tenant.id, stream);
       schedules[stream] = this.streamSchedule(name, tenant, stream, expression, scheduling, settings.stack);
     }

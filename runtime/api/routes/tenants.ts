@@ -25,7 +25,7 @@ export function tenantRoutes(deps: ApiDependencies): Hono<ApiEnv> {
   /** One stream's status, from its own schedule, runs and lease. */
   const streamStatus = async (tenant: Tenant, stream: StreamName) => {
     const scope = streamScope(tenant.id, stream);
-    const expression = scheduleOf(tenant, stream) as string;
+    const expression = scheduleOf(tenant, stream);
     const [schedule, lastFinished, lastSucceeded, active] = await Promise.all([
       deps.schedules.describe(scope),
       deps.runs.lastFinished(scope),

@@ -58,8 +58,15 @@ export const streamsOf = (tenant: { streams?: Partial<Record<OtherStream, unknow
 ];
 
 /** The schedule expression of one of the tenant's streams (the catalogue's is `sync.schedule`). */
-export const scheduleOf = (
-  tenant: { sync: { schedule: string }; streams?: Partial<Record<OtherStream, { schedule: string }>> },
+export function scheduleOf(
+  tenant: {
+    id: string;
+    sync: { schedule: string };
+    streams?: Partial<Record<OtherStream, { schedule: string }>>;
+  },
   stream: StreamName,
-): string | undefined =>
-  stream === DEFAULT_STREAM ? tenant.sync.schedule : tenant.streams?.[stream]?.schedule;
+): string {
+  const schedule = stream === DEFAULT_STREAM ? tenant.sync.schedule : tenant.streams?.[stream]?.schedule;
+  if (schedule === undefined) throw new Error(`tenant ${tenant.id} syncs no ${stream} (streams.${stream})`);
+  return schedule;
+}

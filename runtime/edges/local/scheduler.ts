@@ -1,7 +1,8 @@
 /**
  * EventBridge Scheduler for the local stack: each local tenant's schedules (one per stream) put
  * `{"tenantId","trigger":"schedule"}` (with `"stream"` beside the catalogue) on the sync-requests
- * queue, exactly what the deployed schedules send. It is also the stack's ScheduleControl, so the API's pause/resume act on it.
+ * queue, exactly what the deployed schedules send. It is also the stack's ScheduleControl, so the
+ * API's pause/resume act on it.
  *
  * - rate(...): every period, the first one period after start;
  * - cron(...): at each matching minute (UTC), as `nextFireTime` computes it;
@@ -70,7 +71,7 @@ export class LocalScheduler implements ScheduleControl {
         const scope = streamScope(tenant.id, stream);
         this.entries.set(scope, {
           scope,
-          expression: scheduleOf(tenant, stream) as string,
+          expression: scheduleOf(tenant, stream),
           state: "ENABLED",
         });
       }
