@@ -51,7 +51,7 @@ const expectedOf = (rows: Map<string, ExpectedStock>) =>
 describe("a stock run", () => {
   it("keeps every row of the active warehouses once, by the tenant's rule, and serves it as the last complete read", async () => {
     // prepare
-    const { run, stock, store, tenant } = await world(300);
+    const { run, stock, store, tenant } = await world(120);
     const rows = [...truth(stock).keys()];
 
     // act
@@ -71,7 +71,7 @@ describe("a stock run", () => {
   });
 
   it("writes nothing for an unchanged read, and only the rows whose quantities changed", async () => {
-    const { run, stock } = await world(300);
+    const { run, stock } = await world(120);
     await run("stock");
 
     const unchanged = await run("stock");
@@ -84,7 +84,7 @@ describe("a stock run", () => {
   });
 
   it("ends with exact counts and the same snapshot when load handlers die after their writes", async () => {
-    const { run, stock, store, tenant } = await world(300);
+    const { run, stock, store, tenant } = await world(120);
     let crashes = 0;
     const crashAfterWork =
       (handler: QueueHandler): QueueHandler =>
@@ -116,7 +116,7 @@ describe("a stock run", () => {
   });
 
   it("drops a row Siesa no longer returns, once a second read confirms it", async () => {
-    const { run, stock, store, tenant } = await world(300);
+    const { run, stock, store, tenant } = await world(120);
     await run("stock");
     const [row] = stock.rowsOf(stock.activeWarehouseCodes()[0] as string);
     const gone = keyOf(row as SiesaWireRow);
@@ -134,7 +134,7 @@ describe("a stock run", () => {
   it("leaves the served snapshot as the last complete read when a later run fails midway", async () => {
     // prepare: a complete read, then changed quantities and a Siesa that fails every stock request of
     // one warehouse (the run writes the other warehouses' changed rows, then fails)
-    const { run, stock, store, tenant, sandboxes } = await world(300);
+    const { run, stock, store, tenant, sandboxes } = await world(120);
     const first = await run("stock");
     const before = truth(stock);
     stock.changeQuantities(40);
