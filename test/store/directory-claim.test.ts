@@ -111,8 +111,10 @@ describe("the data directory's claim", () => {
   it("is taken over from a process that has exited", async () => {
     const dir = freshDir();
     const earlier = claimant(["--import", "tsx", CHILD, "exit", dir]);
+    // Listened for before anything is awaited: the child may exit as soon as it has said its verdict.
+    const exited = new Promise((resolve) => earlier.child.once("exit", resolve));
     expect(await verdictOn(dir, earlier)).toBe("won");
-    await new Promise((resolve) => earlier.child.once("exit", resolve));
+    await exited;
 
     expect(await openHere(dir)).toBe("won");
   });
