@@ -37,7 +37,7 @@ let sandboxes: LocalSandboxes;
 let dynamo: Store;
 let store: PipelineStore;
 /** One stock run of the tenant through the pipeline's workers, into `store`. */
-let syncStock: (options?: { failWritesOf?: string }) => Promise<RunSummary>;
+let syncStock: () => Promise<RunSummary>;
 let app: ReturnType<typeof createApp>;
 let stockRun: { runId: string; startedAt: string; finishedAt: string };
 /** Every stock row Siesa holds for the tenant's counted warehouses, as the stream keeps it, in key order. */
@@ -55,7 +55,7 @@ beforeAll(async () => {
     openStore({ prefix: `stock-api-${randomUUID().slice(0, 8)}` }),
   ]);
   store = dynamoPipelineStore(dynamo.doc, dynamo.names);
-  syncStock = (options = {}) =>
+  syncStock = () =>
     runInProcess({
       tenant: withSandboxUrls(stocked, sandboxes),
       credentials: sandboxes.credentials,
@@ -67,7 +67,6 @@ beforeAll(async () => {
       // A message whose delivery failed comes back (and goes to its dead-letter queue) soon; not so
       // soon that a loaded machine's slow delivery is overtaken by its own redelivery.
       timeScale: 0.004,
-      ...(options.failWritesOf ? { store: failingWritesOf(options.failWritesOf) } : {}),
     });
   const summary = await syncStock();
   const run = await store.runs.get(STOCKED, summary.runId);
@@ -118,23 +117,6 @@ afterAll(async () => {
   await sandboxes?.close();
   await dynamo?.close();
 });
-
-/** `store`, except that the ledger refuses every write holding a row of `warehouse`. */
-function failingWritesOf(warehouse: string): PipelineStore {
-  const { ledger } = store;
-  return {
-    ...store,
-    ledger: {
-      getMany: (partition, keys) => ledger.getMany(partition, keys),
-      all: (partition, range) => ledger.all(partition, range),
-      putMany: async (partition, entries) => {
-        if (entries.some((entry) => entry.key.startsWith(`${warehouse}|`)))
-          throw new Error(`the ledger is unreachable for ${warehouse}'s rows`);
-        return ledger.putMany(partition, entries);
-      },
-    },
-  };
-}
 
 /** The sandbox's own stock rows of the company's active warehouses, mapped by hand: what the run must have kept. */
 function expectedFromSiesa(local: LocalSandboxes): ExpectedStock[] {
@@ -322,10 +304,15 @@ describe("GET /tenants/:id/stock as CSV (Accept: text/csv)", () => {
 
 describe("GET /tenants/:id/stock after a stock run that did not complete", () => {
   it("still serves the last complete run's rows, not the half the later run wrote", async () => {
-    // prepare: Siesa's quantities change in every warehouse, and the next stock run cannot keep
-    // PPAL's rows (each write of them fails until its load message goes to the dead-letter queue)
+    // prepare: Siesa's quantities change in every warehouse, and the next stock run cannot read
+    // PPAL's (every stock request of it answers 500): it writes the other warehouses' changes, then fails
     const changed = sandboxes.siesa.stock.changeQuantities(40);
-    const later = await syncStock({ failWritesOf: "PPAL" });
+    sandboxes.siesa.setOptions({
+      serverError: ({ descripcion, parametros }) =>
+        descripcion === "API_v2_Inventarios_InvFecha" && (parametros ?? "").includes("'PPAL'"),
+    });
+    const later = await syncStock();
+    sandboxes.siesa.setOptions({ serverError: undefined });
     expect(later.status).not.toBe("succeeded");
     expect(later.counts.updated).toBeGreaterThan(0);
 
