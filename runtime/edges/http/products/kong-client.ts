@@ -8,7 +8,8 @@ import type {
   WriteResult,
 } from "../../../core/ports/product.js";
 import type { PatchResult } from "../../../core/ports/records.js";
-import { isRecord, isSuccess } from "./api-text.js";
+import { isSuccess } from "./api-text.js";
+import { drfPages, drfResults } from "./drf-pages.js";
 import { drfMessage, isDuplicateExternalId } from "./kong-errors.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
@@ -31,9 +32,10 @@ export const DEFAULT_LOGIN_PATH = "/auth/token/login/";
 /** Largest page a lookup asks for; DRF caps it at the server's max_page_size anyway. */
 const LOOKUP_PAGE_SIZE = "100";
 
-interface DrfPage {
-  next?: string | null;
-  results?: { id?: unknown; external_id?: unknown }[];
+/** What a lookup reads of a listed SKU. */
+interface DrfSku {
+  id?: unknown;
+  external_id?: unknown;
 }
 
 /**
@@ -95,11 +97,7 @@ export class KongClient implements ProductClient, ProductReader {
     if (scope.customerId !== undefined) query.customer_id = scope.customerId;
     const response = await this.#api.call("search skus", this.#skusUrl, { method: "GET", query });
     if (!isSuccess(response.status)) throw this.#api.listRefused(response, "search skus");
-    return listedRecords(
-      SERVICE,
-      "search skus",
-      isRecord(response._data) ? response._data.results : undefined,
-    );
+    return listedRecords(SERVICE, "search skus", drfResults(response));
   }
 
   patch(productId: string, record: ProductRecord): Promise<PatchResult> {
@@ -111,19 +109,11 @@ export class KongClient implements ProductClient, ProductReader {
    * asked from our own URL with `next`'s query, as in `#find`; a `next` seen before ends the read.
    */
   async *list(scope: ListScope): AsyncGenerator<ListedRecord[]> {
-    let query: Record<string, string> = { page_size: LOOKUP_PAGE_SIZE };
+    const query: Record<string, string> = { page_size: LOOKUP_PAGE_SIZE };
     if (scope.customerId !== undefined) query.customer_id = scope.customerId;
-    const seen = new Set<string>();
-    for (;;) {
-      seen.add(new URLSearchParams(query).toString());
-      const response = await this.#api.call("list skus", this.#skusUrl, { method: "GET", query });
+    for await (const response of drfPages(this.#api, this.#skusUrl, "list skus", query)) {
       if (!isSuccess(response.status)) throw this.#api.listRefused(response, "list skus");
-      const page = isRecord(response._data) ? response._data : {};
-      yield listedRecords(SERVICE, "list skus", page.results);
-      const next = typeof page.next === "string" ? page.next : undefined;
-      const nextQuery = next ? Object.fromEntries(new URL(next).searchParams) : undefined;
-      if (!nextQuery || seen.has(new URLSearchParams(nextQuery).toString())) return;
-      query = nextQuery;
+      yield listedRecords(SERVICE, "list skus", drfResults(response));
     }
   }
 
@@ -161,19 +151,13 @@ export class KongClient implements ProductClient, ProductReader {
    */
   async #find(record: ProductRecord): Promise<FindAnswer> {
     const customerId = record.payload.customer_id;
-    let query: Record<string, string> = { search: record.externalId, page_size: LOOKUP_PAGE_SIZE };
+    const query: Record<string, string> = { search: record.externalId, page_size: LOOKUP_PAGE_SIZE };
     if (customerId != null) query.customer_id = String(customerId);
-    const seen = new Set<string>();
-    for (;;) {
-      seen.add(new URLSearchParams(query).toString());
-      const response = await this.#api.call("find sku", this.#skusUrl, { method: "GET", query });
+    for await (const response of drfPages(this.#api, this.#skusUrl, "find sku", query)) {
       if (!isSuccess(response.status)) return this.#api.refused(response);
-      const page = (isRecord(response._data) ? response._data : {}) as DrfPage;
-      const exact = page.results?.find((sku) => String(sku.external_id) === record.externalId);
+      const results = drfResults(response) as DrfSku[] | undefined;
+      const exact = results?.find((sku) => String(sku.external_id) === record.externalId);
       if (exact && exact.id != null) return { kind: "found", id: String(exact.id) };
-      const nextQuery = page.next ? Object.fromEntries(new URL(page.next).searchParams) : undefined;
-      if (!nextQuery || seen.has(new URLSearchParams(nextQuery).toString())) break;
-      query = nextQuery;
     }
     const scope = customerId != null ? ` for customer_id ${String(customerId)}` : "";
     return {

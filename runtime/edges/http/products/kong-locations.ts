@@ -8,7 +8,8 @@ import type {
   WriteResult,
 } from "../../../core/ports/product.js";
 import type { PatchResult } from "../../../core/ports/records.js";
-import { isRecord, isSuccess } from "./api-text.js";
+import { isSuccess } from "./api-text.js";
+import { drfPages, drfResults } from "./drf-pages.js";
 import { drfMessage, isDuplicateExternalId } from "./kong-errors.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
@@ -93,18 +94,11 @@ export class KongLocationClient implements ProductClient, ProductReader {
 
   /** Every location of the customer, page by page; later pages asked from our own URL with `next`'s query. */
   async *list(scope: ListScope): AsyncGenerator<ListedRecord[]> {
-    let query: Record<string, string> = { limit: PAGE_LIMIT };
+    const query: Record<string, string> = { limit: PAGE_LIMIT };
     if (scope.customerId !== undefined) query.customer_id = scope.customerId;
-    const seen = new Set<string>();
-    for (;;) {
-      seen.add(new URLSearchParams(query).toString());
-      const response = await this.#api.call("list locations", this.#locationsUrl, { method: "GET", query });
+    for await (const response of drfPages(this.#api, this.#locationsUrl, "list locations", query)) {
       if (!isSuccess(response.status)) throw this.#api.listRefused(response, "list locations");
-      const page = isRecord(response._data) ? response._data : {};
-      yield listedRecords(SERVICE, "list locations", page.results);
-      const nextQuery = nextPageQuery(page.next);
-      if (!nextQuery || seen.has(new URLSearchParams(nextQuery).toString())) return;
-      query = nextQuery;
+      yield listedRecords(SERVICE, "list locations", drfResults(response));
     }
   }
 
@@ -143,23 +137,16 @@ export class KongLocationClient implements ProductClient, ProductReader {
    */
   async #find(record: ProductRecord): Promise<FindAnswer> {
     const customer = customerOf(record);
-    let query: Record<string, string> = { external_id: record.externalId, limit: PAGE_LIMIT };
+    const query: Record<string, string> = { external_id: record.externalId, limit: PAGE_LIMIT };
     if (customer !== undefined) query.customer_id = String(customer);
-    const seen = new Set<string>();
-    for (;;) {
-      seen.add(new URLSearchParams(query).toString());
-      const response = await this.#api.call("find location", this.#locationsUrl, { method: "GET", query });
+    for await (const response of drfPages(this.#api, this.#locationsUrl, "find location", query)) {
       if (!isSuccess(response.status)) return this.#api.refused(response);
-      const page = isRecord(response._data) ? response._data : {};
-      const mine = listedRecords(SERVICE, "find location", page.results).find(
+      const mine = listedRecords(SERVICE, "find location", drfResults(response)).find(
         (location) =>
           location.externalId === record.externalId &&
           (customer === undefined || holdsCustomer(location, customer)),
       );
       if (mine) return { kind: "found", id: mine.id };
-      const nextQuery = nextPageQuery(page.next);
-      if (!nextQuery || seen.has(new URLSearchParams(nextQuery).toString())) break;
-      query = nextQuery;
     }
     const scope = customer !== undefined ? ` for customer_id ${customer}` : "";
     return {
@@ -179,9 +166,4 @@ function customerOf(record: ProductRecord): number | undefined {
 function holdsCustomer(location: ListedRecord, customer: number): boolean {
   const ids = location.fields.customer_ids;
   return Array.isArray(ids) && ids.some((id) => Number(id) === customer);
-}
-
-/** `next`'s query (its host may be an internal one, so only the query is kept); undefined at the end. */
-function nextPageQuery(next: unknown): Record<string, string> | undefined {
-  return typeof next === "string" && next !== "" ? Object.fromEntries(new URL(next).searchParams) : undefined;
 }
