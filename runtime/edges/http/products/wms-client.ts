@@ -9,11 +9,12 @@ import type {
   WriteResult,
 } from "../../../core/ports/product.js";
 import type { PatchResult } from "../../../core/ports/records.js";
-import { apiText, isRecord, isSuccess } from "./api-text.js";
+import { apiText, isSuccess } from "./api-text.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
 import { joinUrl, withoutTrailingSlash } from "./url.js";
 import { wmsMessage } from "./wms-errors.js";
+import { wmsPages, wmsResults } from "./wms-pages.js";
 import {
   type CreateAnswer,
   type FindAnswer,
@@ -32,9 +33,11 @@ const DEFAULT_LOGIN_PATH = "/auth";
 /** Items per list page asked for when reading everything back. */
 const LIST_PAGE_SIZE = "100";
 
-interface WmsPage {
-  results?: { variant_id?: unknown; id?: unknown; external_id?: unknown }[];
-  last_evaluated_key_id?: string | null;
+/** What a lookup reads of a listed product. */
+interface WmsRow {
+  variant_id?: unknown;
+  id?: unknown;
+  external_id?: unknown;
 }
 
 /**
@@ -102,20 +105,12 @@ export class WmsClient implements ProductClient, ProductReader {
    */
   async listedWith(externalId: string): Promise<ListedRecord[]> {
     const found: ListedRecord[] = [];
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const query: Record<string, string> = { external_id__eq: externalId };
-      if (cursor) query.last_evaluated_key_id = cursor;
-      const response = await this.#api.call("find product", this.#productsUrl, { method: "GET", query });
+    const query = { external_id__eq: externalId };
+    for await (const response of wmsPages(this.#api, this.#productsUrl, "find product", query)) {
       if (!isSuccess(response.status)) throw this.#api.listRefused(response, "find product");
-      const page = isRecord(response._data) ? response._data : {};
-      const rows = listedRecords(SERVICE, "find product", page.results);
+      const rows = listedRecords(SERVICE, "find product", wmsResults(response));
       found.push(...rows.filter((row) => row.externalId === externalId));
-      if (cursor) seen.add(cursor);
-      const next = page.last_evaluated_key_id;
-      cursor = typeof next === "string" && next !== "" ? next : undefined;
-    } while (cursor && !seen.has(cursor));
+    }
     return found;
   }
 
@@ -128,19 +123,11 @@ export class WmsClient implements ProductClient, ProductReader {
    * customer: an instance serves one client account, so all of its products are the tenant's.
    */
   async *list(_scope: ListScope): AsyncGenerator<ListedRecord[]> {
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const query: Record<string, string> = { limit: LIST_PAGE_SIZE };
-      if (cursor) query.last_evaluated_key_id = cursor;
-      const response = await this.#api.call("list products", this.#productsUrl, { method: "GET", query });
+    const query = { limit: LIST_PAGE_SIZE };
+    for await (const response of wmsPages(this.#api, this.#productsUrl, "list products", query)) {
       if (!isSuccess(response.status)) throw this.#api.listRefused(response, "list products");
-      const page = isRecord(response._data) ? response._data : {};
-      yield listedRecords(SERVICE, "list products", page.results);
-      if (cursor) seen.add(cursor);
-      const next = page.last_evaluated_key_id;
-      cursor = typeof next === "string" && next !== "" ? next : undefined;
-    } while (cursor && !seen.has(cursor));
+      yield listedRecords(SERVICE, "list products", wmsResults(response));
+    }
   }
 
   async #create(record: ProductRecord): Promise<CreateAnswer> {
@@ -182,15 +169,11 @@ export class WmsClient implements ProductClient, ProductReader {
    * A match whose row names no id is an answer we cannot read: an error, never a create.
    */
   async #find(record: ProductRecord): Promise<FindAnswer> {
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const query: Record<string, string> = { external_id__eq: record.externalId };
-      if (cursor) query.last_evaluated_key_id = cursor;
-      const response = await this.#api.call("find product", this.#productsUrl, { method: "GET", query });
+    const query = { external_id__eq: record.externalId };
+    for await (const response of wmsPages(this.#api, this.#productsUrl, "find product", query)) {
       if (!isSuccess(response.status)) return this.#api.refused(response);
-      const page = (isRecord(response._data) ? response._data : {}) as WmsPage;
-      const exact = page.results?.find((p) => String(p.external_id) === record.externalId);
+      const results = wmsResults(response) as WmsRow[] | undefined;
+      const exact = results?.find((p) => String(p.external_id) === record.externalId);
       if (exact) {
         const id = exact.variant_id ?? exact.id;
         if ((typeof id === "string" && id !== "") || typeof id === "number")
@@ -203,9 +186,7 @@ export class WmsClient implements ProductClient, ProductReader {
           false,
         );
       }
-      if (cursor) seen.add(cursor);
-      cursor = page.last_evaluated_key_id ?? undefined;
-    } while (cursor && !seen.has(cursor));
+    }
     return {
       kind: "missing",
       reason: `external_id ${record.externalId} already exists in the WMS but no product with it was found`,

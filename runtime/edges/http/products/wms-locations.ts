@@ -8,11 +8,12 @@ import type {
   WriteResult,
 } from "../../../core/ports/product.js";
 import type { PatchResult } from "../../../core/ports/records.js";
-import { isRecord, isSuccess } from "./api-text.js";
+import { isSuccess } from "./api-text.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
 import { joinUrl, withoutTrailingSlash } from "./url.js";
 import { wmsMessage } from "./wms-errors.js";
+import { wmsPages, wmsResults } from "./wms-pages.js";
 import {
   type CreateAnswer,
   type FindAnswer,
@@ -89,18 +90,11 @@ export class WmsLocationClient implements ProductClient, ProductReader {
 
   /** Every location, following `last_evaluated_key_id` until it is null (or repeats): a WMS serves one client. */
   async *list(_scope: ListScope): AsyncGenerator<ListedRecord[]> {
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const query: Record<string, string> = { limit: LIST_PAGE_SIZE };
-      if (cursor) query.last_evaluated_key_id = cursor;
-      const response = await this.#api.call("list locations", this.#locationsUrl, { method: "GET", query });
+    const query = { limit: LIST_PAGE_SIZE };
+    for await (const response of wmsPages(this.#api, this.#locationsUrl, "list locations", query)) {
       if (!isSuccess(response.status)) throw this.#api.listRefused(response, "list locations");
-      const page = isRecord(response._data) ? response._data : {};
-      yield listedRecords(SERVICE, "list locations", page.results);
-      if (cursor) seen.add(cursor);
-      cursor = cursorOf(page.last_evaluated_key_id);
-    } while (cursor && !seen.has(cursor));
+      yield listedRecords(SERVICE, "list locations", wmsResults(response));
+    }
   }
 
   async #create(record: ProductRecord): Promise<CreateAnswer> {
@@ -141,27 +135,16 @@ export class WmsLocationClient implements ProductClient, ProductReader {
    * before this lookup) resolve to the first listed; a row without an id is an error, never a create.
    */
   async #find(record: ProductRecord): Promise<FindAnswer> {
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const query: Record<string, string> = { external_id__eq: record.externalId };
-      if (cursor) query.last_evaluated_key_id = cursor;
-      const response = await this.#api.call("find location", this.#locationsUrl, { method: "GET", query });
+    const query = { external_id__eq: record.externalId };
+    for await (const response of wmsPages(this.#api, this.#locationsUrl, "find location", query)) {
       if (!isSuccess(response.status)) return this.#api.refused(response);
-      const page = isRecord(response._data) ? response._data : {};
-      const rows = listedRecords(SERVICE, "find location", page.results);
+      const rows = listedRecords(SERVICE, "find location", wmsResults(response));
       const exact = rows.find((row) => row.externalId === record.externalId);
       if (exact) return { kind: "found", id: exact.id };
-      if (cursor) seen.add(cursor);
-      cursor = cursorOf(page.last_evaluated_key_id);
-    } while (cursor && !seen.has(cursor));
+    }
     return {
       kind: "missing",
       reason: `external_id ${record.externalId} already exists in the WMS but no location with it was found`,
     };
   }
-}
-
-function cursorOf(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
 }
