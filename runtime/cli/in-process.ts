@@ -20,7 +20,6 @@ import type { Log } from "../core/observability/logger.js";
 import { type CallPolicy, defaultPolicy } from "../core/ports/call-policy.js";
 import type { QueueHandler, WorkerDependencies } from "../core/ports/dependencies.js";
 import type {
-  Ledger,
   MetricsSink,
   PipelineQueues,
   PipelineStore,
