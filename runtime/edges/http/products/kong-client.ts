@@ -10,7 +10,7 @@ import type {
 import type { PatchResult } from "../../../core/ports/records.js";
 import { isSuccess } from "./api-text.js";
 import { drfPages, drfResults } from "./drf-pages.js";
-import { drfMessage, isDuplicateExternalId } from "./kong-errors.js";
+import { drfMessage, isDuplicateAnswer } from "./kong-errors.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
 import { joinUrl, withTrailingSlash } from "./url.js";
@@ -46,12 +46,10 @@ interface DrfSku {
  */
 export class KongClient implements ProductClient, ProductReader {
   readonly type = SERVICE;
-  readonly #options: ProductClientOptions;
   readonly #skusUrl: string;
   readonly #api: ProductApi;
 
   constructor(options: ProductClientOptions) {
-    this.#options = options;
     this.#skusUrl = withTrailingSlash(joinUrl(options.baseUrl, options.endpoints.skus ?? DEFAULT_SKUS_PATH));
     this.#api = new ProductApi(
       {
@@ -117,30 +115,13 @@ export class KongClient implements ProductClient, ProductReader {
     }
   }
 
-  async #create(record: ProductRecord): Promise<CreateAnswer> {
-    const response = await this.#api.call("create sku", this.#skusUrl, {
-      method: "POST",
-      body: record.payload,
-    });
-    if (isSuccess(response.status)) return { kind: "created", id: this.#api.idOf(response, "create sku") };
-    if (response.status === 400 && isDuplicateExternalId(response._data)) return { kind: "duplicate" };
-    return this.#api.refused(response);
+  #create(record: ProductRecord): Promise<CreateAnswer> {
+    return this.#api.create("create sku", this.#skusUrl, record, { isDuplicate: isDuplicateAnswer });
   }
 
-  async #update(id: string, record: ProductRecord): Promise<UpdateAnswer> {
+  #update(id: string, record: ProductRecord): Promise<UpdateAnswer> {
     const url = `${this.#skusUrl}${encodeURIComponent(id)}/`;
-    const response = await this.#api.call("update sku", url, { method: "PATCH", body: record.payload });
-    if (isSuccess(response.status)) return { kind: "updated", id };
-    if (response.status === 404) {
-      this.#options.log.info("known SKU is gone from Kong", {
-        api: SERVICE,
-        tenantId: this.#options.tenantId,
-        key: record.key,
-        productId: id,
-      });
-      return { kind: "gone" };
-    }
-    return this.#api.refused(response);
+    return this.#api.update("update sku", url, id, record, record.payload, "known SKU is gone from Kong");
   }
 
   /**

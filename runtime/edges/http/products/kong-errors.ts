@@ -44,3 +44,7 @@ export function isDuplicateExternalId(data: unknown): boolean {
   if (!isRecord(data) || !Array.isArray(data.external_id)) return false;
   return data.external_id.some((m) => typeof m === "string" && /already exists/i.test(m));
 }
+
+/** Kong's answer to a create of an external id it already holds: a 400 naming the field. */
+export const isDuplicateAnswer = (response: { status: number; _data?: unknown }): boolean =>
+  response.status === 400 && isDuplicateExternalId(response._data);

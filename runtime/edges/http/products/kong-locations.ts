@@ -10,7 +10,7 @@ import type {
 import type { PatchResult } from "../../../core/ports/records.js";
 import { isSuccess } from "./api-text.js";
 import { drfPages, drfResults } from "./drf-pages.js";
-import { drfMessage, isDuplicateExternalId } from "./kong-errors.js";
+import { drfMessage, isDuplicateAnswer } from "./kong-errors.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
 import { joinUrl, withTrailingSlash } from "./url.js";
@@ -43,12 +43,10 @@ const PAGE_LIMIT = "100";
  */
 export class KongLocationClient implements ProductClient, ProductReader {
   readonly type = SERVICE;
-  readonly #options: ProductClientOptions;
   readonly #locationsUrl: string;
   readonly #api: ProductApi;
 
   constructor(options: ProductClientOptions) {
-    this.#options = options;
     this.#locationsUrl = withTrailingSlash(
       joinUrl(options.baseUrl, options.endpoints.locations ?? DEFAULT_LOCATIONS_PATH),
     );
@@ -102,31 +100,22 @@ export class KongLocationClient implements ProductClient, ProductReader {
     }
   }
 
-  async #create(record: ProductRecord): Promise<CreateAnswer> {
-    const response = await this.#api.call("create location", this.#locationsUrl, {
-      method: "POST",
-      body: record.payload,
+  #create(record: ProductRecord): Promise<CreateAnswer> {
+    return this.#api.create("create location", this.#locationsUrl, record, {
+      isDuplicate: isDuplicateAnswer,
     });
-    if (isSuccess(response.status))
-      return { kind: "created", id: this.#api.idOf(response, "create location") };
-    if (response.status === 400 && isDuplicateExternalId(response._data)) return { kind: "duplicate" };
-    return this.#api.refused(response);
   }
 
-  async #update(id: string, record: ProductRecord): Promise<UpdateAnswer> {
+  #update(id: string, record: ProductRecord): Promise<UpdateAnswer> {
     const url = `${this.#locationsUrl}${encodeURIComponent(id)}/`;
-    const response = await this.#api.call("update location", url, { method: "PATCH", body: record.payload });
-    if (isSuccess(response.status)) return { kind: "updated", id };
-    if (response.status === 404) {
-      this.#options.log.info("known location is gone from Kong", {
-        api: SERVICE,
-        tenantId: this.#options.tenantId,
-        key: record.key,
-        productId: id,
-      });
-      return { kind: "gone" };
-    }
-    return this.#api.refused(response);
+    return this.#api.update(
+      "update location",
+      url,
+      id,
+      record,
+      record.payload,
+      "known location is gone from Kong",
+    );
   }
 
   /**

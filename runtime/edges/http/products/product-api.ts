@@ -1,12 +1,12 @@
 import type { FetchResponse } from "ofetch";
-import type { ProductType } from "../../../core/domain/model.js";
+import type { ProductRecord, ProductType } from "../../../core/domain/model.js";
 import { ExternalCallError } from "../../../core/ports/call-errors.js";
 import type { ProductClientOptions } from "../../../core/ports/product.js";
 import { type RequestOptions, send } from "../policy.js";
-import { apiText, isRecord } from "./api-text.js";
+import { apiText, isRecord, isSuccess } from "./api-text.js";
 import { passwordLogin } from "./password-login.js";
 import { TokenSession } from "./token-session.js";
-import type { Refused } from "./write-flow.js";
+import type { CreateAnswer, Refused, UpdateAnswer } from "./write-flow.js";
 
 export interface ProductApiShape {
   product: ProductType;
@@ -52,6 +52,53 @@ export class ProductApi {
         { service: product, operation, tenantId: this.options.tenantId, log: this.options.log },
       ),
     );
+  }
+
+  /**
+   * POSTs one record's payload: its id when created, `duplicate` when `isDuplicate` reads the answer
+   * as the product already holding one, the product's refusal otherwise. `once`: no retry within the
+   * call after an answer that may come after the product applied it (RequestOptions.once).
+   */
+  async create(
+    operation: string,
+    url: string,
+    record: ProductRecord,
+    options: { isDuplicate(response: FetchResponse<unknown>): boolean; once?: true },
+  ): Promise<CreateAnswer> {
+    const response = await this.call(operation, url, {
+      method: "POST",
+      body: record.payload,
+      ...(options.once ? { once: true } : {}),
+    });
+    if (isSuccess(response.status)) return { kind: "created", id: this.idOf(response, operation) };
+    if (options.isDuplicate(response)) return { kind: "duplicate" };
+    return this.refused(response);
+  }
+
+  /**
+   * PATCHes `body` onto the product's record `id` at `url`: `gone` on 404 (logged as `gone`, the
+   * write flow then creates it again), the product's refusal otherwise.
+   */
+  async update(
+    operation: string,
+    url: string,
+    id: string,
+    record: ProductRecord,
+    body: Record<string, unknown>,
+    gone: string,
+  ): Promise<UpdateAnswer> {
+    const response = await this.call(operation, url, { method: "PATCH", body });
+    if (isSuccess(response.status)) return { kind: "updated", id };
+    if (response.status === 404) {
+      this.options.log.info(gone, {
+        api: this.shape.product,
+        tenantId: this.options.tenantId,
+        key: record.key,
+        productId: id,
+      });
+      return { kind: "gone" };
+    }
+    return this.refused(response);
   }
 
   /** 4xx other than 401 (handled by the session): the record is rejected with the product's own words. */

@@ -13,7 +13,7 @@ import { apiText, isSuccess } from "./api-text.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
 import { joinUrl, withoutTrailingSlash } from "./url.js";
-import { wmsMessage } from "./wms-errors.js";
+import { isConflict, wmsMessage } from "./wms-errors.js";
 import { wmsPages, wmsResults } from "./wms-pages.js";
 import {
   type CreateAnswer,
@@ -53,12 +53,10 @@ interface WmsRow {
  */
 export class WmsClient implements ProductClient, ProductReader {
   readonly type = SERVICE;
-  readonly #options: ProductClientOptions;
   readonly #productsUrl: string;
   readonly #api: ProductApi;
 
   constructor(options: ProductClientOptions) {
-    this.#options = options;
     this.#productsUrl = withoutTrailingSlash(
       joinUrl(options.baseUrl, options.endpoints.products ?? DEFAULT_PRODUCTS_PATH),
     );
@@ -130,36 +128,20 @@ export class WmsClient implements ProductClient, ProductReader {
     }
   }
 
-  async #create(record: ProductRecord): Promise<CreateAnswer> {
+  #create(record: ProductRecord): Promise<CreateAnswer> {
     // Sent once: the WMS keeps a second product with one external id, so a create that may have
     // been applied (a timeout, a 5xx) is retried only through the write flow's lookup.
-    const response = await this.#api.call("create product", this.#productsUrl, {
-      method: "POST",
-      body: record.payload,
+    return this.#api.create("create product", this.#productsUrl, record, {
+      isDuplicate: isConflict,
       once: true,
     });
-    if (isSuccess(response.status))
-      return { kind: "created", id: this.#api.idOf(response, "create product") };
-    if (response.status === 409) return { kind: "duplicate" };
-    return this.#api.refused(response);
   }
 
-  async #update(id: string, record: ProductRecord): Promise<UpdateAnswer> {
+  #update(id: string, record: ProductRecord): Promise<UpdateAnswer> {
     const url = `${this.#productsUrl}/${encodeURIComponent(id)}`;
     // The WMS requires `external_id` in every PATCH body, a deactivation's `{status}` included.
     const body = { ...record.payload, external_id: record.externalId };
-    const response = await this.#api.call("update product", url, { method: "PATCH", body });
-    if (isSuccess(response.status)) return { kind: "updated", id };
-    if (response.status === 404) {
-      this.#options.log.info("known product is gone from the WMS", {
-        api: SERVICE,
-        tenantId: this.#options.tenantId,
-        key: record.key,
-        productId: id,
-      });
-      return { kind: "gone" };
-    }
-    return this.#api.refused(response);
+    return this.#api.update("update product", url, id, record, body, "known product is gone from the WMS");
   }
 
   /**

@@ -16,3 +16,6 @@ export function wmsMessage(data: unknown): string {
   const head = typeof data.message === "string" ? data.message : "Invalid product";
   return cutText(details.length > 0 ? `${head}: ${details.join("; ")}` : head);
 }
+
+/** The WMS's answer to a create of an external id it already holds, where it refuses one: 409. */
+export const isConflict = (response: { status: number }): boolean => response.status === 409;

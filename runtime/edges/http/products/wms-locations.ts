@@ -12,7 +12,7 @@ import { isSuccess } from "./api-text.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
 import { joinUrl, withoutTrailingSlash } from "./url.js";
-import { wmsMessage } from "./wms-errors.js";
+import { isConflict, wmsMessage } from "./wms-errors.js";
 import { wmsPages, wmsResults } from "./wms-pages.js";
 import {
   type CreateAnswer,
@@ -41,12 +41,10 @@ const LIST_PAGE_SIZE = "100";
  */
 export class WmsLocationClient implements ProductClient, ProductReader {
   readonly type = SERVICE;
-  readonly #options: ProductClientOptions;
   readonly #locationsUrl: string;
   readonly #api: ProductApi;
 
   constructor(options: ProductClientOptions) {
-    this.#options = options;
     this.#locationsUrl = withoutTrailingSlash(
       joinUrl(options.baseUrl, options.endpoints.locations ?? DEFAULT_LOCATIONS_PATH),
     );
@@ -97,36 +95,20 @@ export class WmsLocationClient implements ProductClient, ProductReader {
     }
   }
 
-  async #create(record: ProductRecord): Promise<CreateAnswer> {
+  #create(record: ProductRecord): Promise<CreateAnswer> {
     // Sent once: the WMS may keep a second location with one external id, so a create that may
     // have been applied (a timeout, a 5xx) is retried only through the write flow's lookup.
-    const response = await this.#api.call("create location", this.#locationsUrl, {
-      method: "POST",
-      body: record.payload,
+    return this.#api.create("create location", this.#locationsUrl, record, {
+      isDuplicate: isConflict,
       once: true,
     });
-    if (isSuccess(response.status))
-      return { kind: "created", id: this.#api.idOf(response, "create location") };
-    if (response.status === 409) return { kind: "duplicate" };
-    return this.#api.refused(response);
   }
 
-  async #update(id: string, record: ProductRecord): Promise<UpdateAnswer> {
+  #update(id: string, record: ProductRecord): Promise<UpdateAnswer> {
     const url = `${this.#locationsUrl}/${encodeURIComponent(id)}`;
     // As for products, `external_id` goes in every PATCH body, a deactivation's `{status}` included.
     const body = { ...record.payload, external_id: record.externalId };
-    const response = await this.#api.call("update location", url, { method: "PATCH", body });
-    if (isSuccess(response.status)) return { kind: "updated", id };
-    if (response.status === 404) {
-      this.#options.log.info("known location is gone from the WMS", {
-        api: SERVICE,
-        tenantId: this.#options.tenantId,
-        key: record.key,
-        productId: id,
-      });
-      return { kind: "gone" };
-    }
-    return this.#api.refused(response);
+    return this.#api.update("update location", url, id, record, body, "known location is gone from the WMS");
   }
 
   /**
