@@ -1,4 +1,5 @@
 import type { Context, Hono } from "hono";
+import { KONG_LOCATION_TYPES } from "../runtime/edges/http/products/kong-locations.js";
 import { cleanField, type FieldErrors, type FieldRule, pythonType, readJson } from "./drf.js";
 
 /**
@@ -11,28 +12,6 @@ import { cleanField, type FieldErrors, type FieldRule, pythonType, readJson } fr
  * and DELETE are not allowed); a parent must exist before its child; type and parent are named by
  * external id and refused with DRF's message when unknown.
  */
-
-/** The location types the loader names: external id → name. */
-export const LOCATION_TYPES: Readonly<Record<string, string>> = {
-  A1: "COUNTRY",
-  B1: "DEPARTMENT/STATE",
-  C1: "CITY",
-  D1: "HOLDING",
-  E1: "WAREHOUSE",
-  F1: "SALON",
-  G1: "ROW",
-  H1: "FRONT",
-  H2: "BACK",
-  I1: "RACK",
-  I2: "RACK",
-  J1: "LEVEL",
-  J2: "LEVEL",
-  K1: "POSITION",
-  K2: "POSITION",
-  M1: "STORE",
-  N1: "STORE_WAREHOUSE",
-  O1: "SHOWROOM",
-};
 
 export interface KongLocation {
   id: number;
@@ -239,7 +218,7 @@ function validate(
     if ("error" in cleaned) errors[field] = [cleaned.error];
     else data[field] = cleaned.value;
   }
-  if (typeof data.type_external_id === "string" && !(data.type_external_id in LOCATION_TYPES)) {
+  if (typeof data.type_external_id === "string" && !(data.type_external_id in KONG_LOCATION_TYPES)) {
     errors.type_external_id = [missing(data.type_external_id)];
   }
   return Object.keys(errors).length > 0

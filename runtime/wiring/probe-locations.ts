@@ -3,6 +3,7 @@ import type { ProductClientOptions } from "../core/ports/product.js";
 import { isRecord, isSuccess } from "../edges/http/products/api-text.js";
 import { DEFAULT_LOGIN_PATH } from "../edges/http/products/kong-client.js";
 import { drfMessage, isDuplicateExternalId } from "../edges/http/products/kong-errors.js";
+import { KONG_LOCATION_TYPES } from "../edges/http/products/kong-locations.js";
 import { ProductApi } from "../edges/http/products/product-api.js";
 import { joinUrl, withTrailingSlash } from "../edges/http/products/url.js";
 import { type Checklist, Failed, probeExternalId, Skipped } from "./probe-checklist.js";
@@ -20,28 +21,6 @@ const DEFAULT_LOCATIONS_PATH = "/inventory/locations/";
 const LIST_LIMIT = "100";
 /** Pages read at most for one external id: enough for every location of a Kong that ignores the filter. */
 const MAX_LIST_PAGES = 50;
-
-/** The location types the Kong team's loader names (SYSTEM.md); Kong publishes no list of them. */
-const LOADER_TYPES: Readonly<Record<string, string>> = {
-  A1: "COUNTRY",
-  B1: "DEPARTMENT/STATE",
-  C1: "CITY",
-  D1: "HOLDING",
-  E1: "WAREHOUSE",
-  F1: "SALON",
-  G1: "ROW",
-  H1: "FRONT",
-  H2: "BACK",
-  I1: "RACK",
-  I2: "RACK",
-  J1: "LEVEL",
-  J2: "LEVEL",
-  K1: "POSITION",
-  K2: "POSITION",
-  M1: "STORE",
-  N1: "STORE_WAREHOUSE",
-  O1: "SHOWROOM",
-};
 
 const READ_LINES = ["product location filter", "product location parent", "product location type"];
 const WRITE_LINES = [
@@ -151,10 +130,10 @@ export async function probeLocations(
   // Kong lists no types: only a write shows a type it lacks. Read-only, the loader's list is the guide.
   const typeLine = list.hold("product location type");
   const knownType = async () => {
-    const name = LOADER_TYPES[settings.type];
+    const name = KONG_LOCATION_TYPES[settings.type];
     if (name === undefined)
       throw new Failed(
-        `type_external_id ${settings.type} (streams.warehouses.location.type) is none of the location types the Kong team's loader names (${Object.keys(LOADER_TYPES).join(", ")}); a --write probe shows whether this Kong has it`,
+        `type_external_id ${settings.type} (streams.warehouses.location.type) is none of the location types the Kong team's loader names (${Object.keys(KONG_LOCATION_TYPES).join(", ")}); a --write probe shows whether this Kong has it`,
       );
     return `type_external_id ${settings.type} (${name}) is one of the loader's types; Kong lists no types: a --write probe's create shows it has it`;
   };

@@ -17,8 +17,8 @@ const aTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /**
  * A product as the real ones behave on the wire, behind the production write flow (`writeRecord` with
  * the client's own options), holding objects with ids it mints and finding them by exact external id:
- * - Kong (`kong-rfid`) refuses a second create of one external id (SYSTEM.md §5);
- * - the WMS sandbox (`wms`) accepts it and mints another object (SYSTEM.md §6): only the lookup
+ * - Kong (`kong-rfid`) refuses a second create of one external id (docs/integrations/INT-002-kong-rfid.md);
+ * - the WMS sandbox (`wms`) accepts it and mints another object (docs/integrations/INT-003-wms.md): only the lookup
  *   before a create stands between a record sent again and a second object.
  * Nothing upserts: a create that should not have happened leaves a second object to count.
  */

@@ -25,7 +25,7 @@ import {
 } from "./write-flow.js";
 
 const SERVICE = "kong-rfid";
-/** Kong refuses a second SKU with one external id (SYSTEM.md §5): a create is safe without a lookup. */
+/** Kong refuses a second SKU with one external id (docs/integrations/INT-002-kong-rfid.md): a create is safe without a lookup. */
 export const KONG_WRITE_FLOW: WriteFlowOptions = {};
 const DEFAULT_SKUS_PATH = "/inventory/skus/";
 export const DEFAULT_LOGIN_PATH = "/auth/token/login/";

@@ -31,6 +31,31 @@ const SERVICE = "kong-rfid";
  * before it is created. Warehouses are few, so the lookup costs little.
  */
 export const KONG_LOCATION_WRITE_FLOW: WriteFlowOptions = { findBeforeCreate: true };
+/**
+ * The location types the Kong team's loader names, external id → name
+ * (docs/integrations/stock-and-locations.md). Kong publishes no list of them: the probe checks a
+ * tenant's type against this one, and the sandbox knows these.
+ */
+export const KONG_LOCATION_TYPES: Readonly<Record<string, string>> = {
+  A1: "COUNTRY",
+  B1: "DEPARTMENT/STATE",
+  C1: "CITY",
+  D1: "HOLDING",
+  E1: "WAREHOUSE",
+  F1: "SALON",
+  G1: "ROW",
+  H1: "FRONT",
+  H2: "BACK",
+  I1: "RACK",
+  I2: "RACK",
+  J1: "LEVEL",
+  J2: "LEVEL",
+  K1: "POSITION",
+  K2: "POSITION",
+  M1: "STORE",
+  N1: "STORE_WAREHOUSE",
+  O1: "SHOWROOM",
+};
 const DEFAULT_LOCATIONS_PATH = "/inventory/locations/";
 const DEFAULT_LOGIN_PATH = "/auth/token/login/";
 /** Largest page asked for; DRF cuts it to its max_limit anyway. */

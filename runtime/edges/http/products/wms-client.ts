@@ -26,7 +26,7 @@ import {
 } from "./write-flow.js";
 
 const SERVICE = "wms";
-/** The WMS may accept a second product with one external id (SYSTEM.md §6): look up before creating. */
+/** The WMS may accept a second product with one external id (docs/integrations/INT-003-wms.md): look up before creating. */
 export const WMS_WRITE_FLOW: WriteFlowOptions = { findBeforeCreate: true };
 const DEFAULT_PRODUCTS_PATH = "/products";
 const DEFAULT_LOGIN_PATH = "/auth";
