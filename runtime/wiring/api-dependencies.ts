@@ -1,6 +1,6 @@
 import { countsOf } from "../core/domain/run-status.js";
 import { shortCache } from "../core/domain/short-cache.js";
-import { DEFAULT_STREAM, parseScope, type StreamName, streamOf, streamScope } from "../core/domain/stream.js";
+import { DEFAULT_STREAM, parseScope, type StreamName, streamScope } from "../core/domain/stream.js";
 import type { Tenant } from "../core/domain/tenant.js";
 import {
   type ApiDependencies,
@@ -13,6 +13,7 @@ import type { RunDependencies } from "../core/ports/dependencies.js";
 import type { ScheduleControl } from "../core/ports/pipeline.js";
 import type { RunRecord } from "../core/ports/records.js";
 import { startRun } from "../core/steps/start-run.js";
+import { findRun } from "../core/steps/stream-runs.js";
 import { requestVerify } from "../core/verify/request-verify.js";
 import { createTenantCheck } from "./check.js";
 import { connectionsFor } from "./compose.js";
@@ -43,21 +44,17 @@ export function createApiDependencies(deps: RunDependencies, parts: ApiOnlyParts
     return { ...run, counts: countsOf(await deps.progress.read(run.tenantId, run.runId)) };
   };
 
-  const findFinished = async (scope: string, accept: (run: RunRecord) => boolean) => {
+  // Each stream is judged by its own runs; a verify run reads the product and syncs nothing: it
+  // says nothing about the sync's health.
+  const findFinished = (scope: string, accept: (run: RunRecord) => boolean) => {
     const { tenantId, stream } = parseScope(scope);
-    let cursor: string | undefined;
-    for (let page = 0; page < HISTORY_PAGES; page++) {
-      const answer = await deps.runs.list(tenantId, { limit: 100, ...(cursor ? { cursor } : {}) });
-      // A verify run reads the product and syncs nothing: it says nothing about the sync's health.
-      // Each stream is judged by its own runs.
-      const found = answer.runs.find(
-        (run) => run.trigger !== "verify" && streamOf(run) === stream && accept(run),
-      );
-      if (found) return found;
-      if (!answer.cursor) return undefined;
-      cursor = answer.cursor;
-    }
-    return undefined;
+    return findRun(
+      deps.runs,
+      tenantId,
+      stream,
+      (run) => run.trigger !== "verify" && accept(run),
+      HISTORY_PAGES,
+    );
   };
 
   const clock = () => deps.now().getTime();

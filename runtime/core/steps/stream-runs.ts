@@ -8,15 +8,19 @@ import { MAX_RUNS_PAGE, type RunState } from "../ports/pipeline.js";
  */
 export const STREAM_HISTORY_PAGES = 20;
 
-/** The newest runs of one stream of the tenant, newest first, until `found` says enough. */
-async function findRun(
+/**
+ * The newest run of one stream of the tenant that `found` accepts, searching `pages` pages of its
+ * history, newest first.
+ */
+export async function findRun(
   runs: Pick<RunState, "list">,
   tenantId: string,
   stream: StreamName,
   found: (run: RunRecord) => boolean,
+  pages = STREAM_HISTORY_PAGES,
 ): Promise<RunRecord | undefined> {
   let cursor: string | undefined;
-  for (let page = 0; page < STREAM_HISTORY_PAGES; page++) {
+  for (let page = 0; page < pages; page++) {
     const listed = await runs.list(tenantId, { limit: MAX_RUNS_PAGE, ...(cursor ? { cursor } : {}) });
     const run = listed.runs.find((r) => streamOf(r) === stream && found(r));
     if (run) return run;
