@@ -27,6 +27,21 @@ describe("POST /tenants/:id/pause and /resume", () => {
     expect(state.scheduleStates.get("acme-staging")).toBe("ENABLED");
   });
 
+  it("pauses and resumes every stream's schedule with the catalogue's", async () => {
+    const { call, state } = apiUnderTest();
+    state.tenants[0] = tenantNamed("acme-staging", (input) => {
+      input.streams = { stock: { schedule: "rate(15 minutes)" } };
+    });
+    state.scheduleStates.set("acme-staging#stock", "ENABLED");
+
+    await call("POST", "/tenants/acme-staging/pause");
+    const paused = state.scheduleStates.get("acme-staging#stock");
+    await call("POST", "/tenants/acme-staging/resume");
+
+    expect(paused).toBe("DISABLED");
+    expect(state.scheduleStates.get("acme-staging#stock")).toBe("ENABLED");
+  });
+
   it("is idempotent: pausing a paused tenant answers 200 with the same state", async () => {
     const { call } = apiUnderTest();
     await call("POST", "/tenants/acme-staging/pause");

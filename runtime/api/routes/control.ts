@@ -1,9 +1,10 @@
 import { Hono } from "hono";
-import { DEFAULT_STREAM, otherStreamsOf, streamScope } from "../../core/domain/stream.js";
+import { DEFAULT_STREAM, otherStreamsOf } from "../../core/domain/stream.js";
 import type { Log } from "../../core/observability/logger.js";
 import type { ApiDependencies } from "../../core/ports/api.js";
 import type { ScheduleState } from "../../core/ports/pipeline.js";
 import { resumeAfterFirstProbe } from "../../core/steps/first-probe.js";
+import { setStreamSchedules } from "../../core/steps/stream-schedules.js";
 import { assertOperator } from "../common/auth.js";
 import type { ApiEnv } from "../common/env.js";
 import { ApiError } from "../common/errors.js";
@@ -34,11 +35,7 @@ export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
       // Already in that state: nothing to write (pause and resume are idempotent). Every stream's
       // schedule goes with the catalogue's: a paused tenant reads nothing from Siesa.
       if (current !== state) await deps.schedules.setState(tenant.id, state);
-      for (const stream of otherStreamsOf(tenant)) {
-        const scope = streamScope(tenant.id, stream);
-        const streamState = await deps.schedules.getState(scope);
-        if (streamState !== undefined && streamState !== state) await deps.schedules.setState(scope, state);
-      }
+      await setStreamSchedules(deps.schedules, tenant.id, otherStreamsOf(tenant), state);
       log.info(`tenant schedule ${state === "DISABLED" ? "paused" : "resumed"}`, {
         tenantId: tenant.id,
         state,

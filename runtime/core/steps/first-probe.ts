@@ -1,7 +1,8 @@
-import { type OtherStream, streamScope } from "../domain/stream.js";
+import type { OtherStream } from "../domain/stream.js";
 import type { ScheduleControl } from "../ports/pipeline.js";
 import type { ProbeReport } from "../ports/probe.js";
 import type { RunRecord } from "../ports/records.js";
+import { setStreamSchedules } from "./stream-schedules.js";
 
 /**
  * A new tenant's schedule is created paused (infra/tenant.ts), so a first deploy does not fail and
@@ -34,11 +35,7 @@ export async function resumeAfterFirstProbe(
   if (await hasRun(facts, tenantId)) return "unchanged";
   await facts.schedules.setState(tenantId, "ENABLED");
   // The tenant's other streams' schedules were created paused with the catalogue's.
-  for (const stream of probe.streams ?? []) {
-    const scope = streamScope(tenantId, stream);
-    if ((await facts.schedules.getState(scope)) === "DISABLED")
-      await facts.schedules.setState(scope, "ENABLED");
-  }
+  await setStreamSchedules(facts.schedules, tenantId, probe.streams ?? [], "ENABLED");
   return "resumed";
 }
 
