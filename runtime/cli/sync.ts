@@ -11,7 +11,13 @@
  */
 
 import { isDrift } from "../core/domain/drift.js";
-import { DEFAULT_STREAM, isStreamName, STREAMS, type StreamName } from "../core/domain/stream.js";
+import {
+  DEFAULT_STREAM,
+  isStreamName,
+  STREAMS,
+  type StreamName,
+  syncsStream,
+} from "../core/domain/stream.js";
 import { logger } from "../core/observability/logger.js";
 import { isItemId } from "../core/ports/siesa.js";
 import { dataDir } from "../wiring/local-state.js";
@@ -85,7 +91,7 @@ runCommand(spec, async (values) => {
   const item = itemId(values.item);
   const stream = streamNamed(values.stream);
   const tenant = await tenantNamed(values.tenant);
-  if (stream !== undefined && stream !== DEFAULT_STREAM && !tenant.streams?.[stream])
+  if (stream !== undefined && !syncsStream(tenant, stream))
     throw new UsageError(
       `tenant ${tenant.id} syncs no ${stream}: its file (tenants/${tenant.id}.ts) has no streams.${stream}`,
     );

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { DEFAULT_STREAM, otherStreamsOf } from "../../core/domain/stream.js";
+import { otherStreamsOf, syncsStream } from "../../core/domain/stream.js";
 import type { Log } from "../../core/observability/logger.js";
 import type { ApiDependencies } from "../../core/ports/api.js";
 import type { ScheduleState } from "../../core/ports/pipeline.js";
@@ -78,7 +78,7 @@ export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
       assertOperator(principal, "verify a tenant's product");
       const tenant = await tenantFor(deps, principal, c.req.param());
       const { repair, stream } = await readJsonBody(c, VerifyBody);
-      if (stream !== undefined && stream !== DEFAULT_STREAM && !tenant.streams?.[stream])
+      if (stream !== undefined && !syncsStream(tenant, stream))
         throw new ApiError(400, `invalid body parameter stream: tenant ${tenant.id} syncs no ${stream}`, {
           issues: [
             {

@@ -1,5 +1,5 @@
 import { type Context, Hono } from "hono";
-import { DEFAULT_STREAM } from "../../core/domain/stream.js";
+import { syncsStream } from "../../core/domain/stream.js";
 import type { Log } from "../../core/observability/logger.js";
 import type { ApiDependencies } from "../../core/ports/api.js";
 import { DEFAULT_EXCEPTIONS_PAGE } from "../../core/ports/pipeline.js";
@@ -66,7 +66,7 @@ export function runRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
       const tenant = await tenantFor(deps, principal, c.req.param());
       const { approveDeactivationsOf, stream } = await readJsonBody(c, RunBody);
       const approval = approveDeactivationsOf !== undefined ? { approveDeactivationsOf } : {};
-      if (stream !== undefined && stream !== DEFAULT_STREAM && !tenant.streams?.[stream])
+      if (stream !== undefined && !syncsStream(tenant, stream))
         throw new ApiError(400, `invalid body parameter stream: tenant ${tenant.id} syncs no ${stream}`, {
           issues: [
             {

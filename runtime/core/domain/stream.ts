@@ -45,11 +45,15 @@ export const streamField = (stream: StreamName): { stream?: StreamName } =>
 export const scopeOfRun = (run: { tenantId: string; stream?: StreamName }): string =>
   streamScope(run.tenantId, streamOf(run));
 
+/** Whether the tenant syncs this stream: the catalogue always, another when its file declares it. */
+export const syncsStream = (
+  tenant: { streams?: Partial<Record<OtherStream, unknown>> },
+  stream: StreamName,
+): boolean => stream === DEFAULT_STREAM || tenant.streams?.[stream] !== undefined;
+
 /** The streams a tenant's file declares beside the catalogue. */
 export const otherStreamsOf = (tenant: { streams?: Partial<Record<OtherStream, unknown>> }): OtherStream[] =>
-  STREAMS.filter(
-    (stream): stream is OtherStream => stream !== DEFAULT_STREAM && tenant.streams?.[stream] !== undefined,
-  );
+  STREAMS.filter((stream): stream is OtherStream => stream !== DEFAULT_STREAM && syncsStream(tenant, stream));
 
 /** The streams a tenant runs: the catalogue, and those its file declares. */
 export const streamsOf = (tenant: { streams?: Partial<Record<OtherStream, unknown>> }): StreamName[] => [

@@ -1,5 +1,5 @@
 import { createLimiter } from "../domain/pool.js";
-import { DEFAULT_STREAM, type StreamName } from "../domain/stream.js";
+import { DEFAULT_STREAM, type StreamName, syncsStream } from "../domain/stream.js";
 import { type Tenant, UnknownTenantError } from "../domain/tenant.js";
 import type { WorkerDependencies } from "../ports/dependencies.js";
 import type { StreamClients } from "../ports/tenant-clients.js";
@@ -60,7 +60,7 @@ export function createPipelineContext(deps: WorkerDependencies): PipelineContext
         if (!tenant) throw new UnknownTenantError(tenantId);
         const credentials = await deps.credentials.forTenant(tenant);
         if (stream === DEFAULT_STREAM) return { tenant, clients: deps.clientsFor(tenant, credentials) };
-        if (!tenant.streams?.[stream]) throw new StreamNotConfiguredError(tenantId, stream);
+        if (!syncsStream(tenant, stream)) throw new StreamNotConfiguredError(tenantId, stream);
         return { tenant, clients: deps.streamClientsFor(tenant, credentials, stream) };
       })();
       cache.set(id, { at: now, value });

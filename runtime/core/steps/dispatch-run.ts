@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { DEFAULT_STREAM, type StreamName } from "../domain/stream.js";
+import { DEFAULT_STREAM, type StreamName, syncsStream } from "../domain/stream.js";
 import type { Tenant } from "../domain/tenant.js";
 import type { SyncRequest } from "../ports/messages.js";
 import { FULL_RANGE } from "../ports/siesa.js";
@@ -44,7 +44,7 @@ export async function dispatchRun(
     return { kind: "unknown-tenant" };
   }
   const stream = request.stream ?? DEFAULT_STREAM;
-  if (stream !== DEFAULT_STREAM && !tenant.streams?.[stream]) {
+  if (!syncsStream(tenant, stream)) {
     // Nor can it here: a schedule left from a file that has dropped the stream (until `pulumi up`).
     ctx.log.error("sync request for a stream the tenant does not sync dropped", {
       tenantId: tenant.id,
