@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
 import type { QueueHandler } from "../../runtime/core/ports/dependencies.js";
-import type { KeyRange } from "../../runtime/core/ports/siesa.js";
+import type { ExtractOptions, KeyRange } from "../../runtime/core/ports/siesa.js";
 import type { TenantClients } from "../../runtime/core/ports/tenant-clients.js";
 import { giveUpReason } from "../../runtime/core/steps/run-end.js";
 import {
@@ -30,7 +30,7 @@ class PacedSiesa extends FakeSiesa {
     },
   };
 
-  override async extractRange(range: KeyRange, options: { split?: boolean } = {}) {
+  override async extractRange(range: KeyRange, options: ExtractOptions = {}) {
     this.events.push(`read ${range.from}..${range.to}`);
     return super.extractRange(range, options);
   }

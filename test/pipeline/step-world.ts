@@ -13,7 +13,7 @@ import type {
 } from "../../runtime/core/ports/pipeline.js";
 import type { ProductClient } from "../../runtime/core/ports/product.js";
 import type { RecordMapper } from "../../runtime/core/ports/records.js";
-import type { KeyRange, RangeResult } from "../../runtime/core/ports/siesa.js";
+import type { ExtractOptions, KeyRange, RangeResult } from "../../runtime/core/ports/siesa.js";
 import { SiesaUnconfirmedError } from "../../runtime/core/ports/siesa-errors.js";
 import type { TenantClients } from "../../runtime/core/ports/tenant-clients.js";
 import { createPipelineContext, type PipelineContext } from "../../runtime/core/steps/context.js";
@@ -55,7 +55,7 @@ export class FakeSiesa {
     }));
   }
 
-  async extractRange(range: KeyRange, options: { split?: boolean } = {}): Promise<RangeResult> {
+  async extractRange(range: KeyRange, options: ExtractOptions = {}): Promise<RangeResult> {
     this.reads++;
     if (this.onRead(range) === "no records") return { kind: "records", records: [] };
     const inRange = this.items.filter((r) => Number(r.key) >= range.from && Number(r.key) < range.to);

@@ -4,6 +4,7 @@ import { FULL_RANGE, type KeyRange } from "../../runtime/core/ports/siesa.js";
 import { SiesaFilterError, SiesaUnconfirmedError } from "../../runtime/core/ports/siesa-errors.js";
 import { stockKey } from "../../runtime/core/streams/stock.js";
 import { readEveryRange, SiesaStockReader } from "../../runtime/edges/http/siesa/index.js";
+import { MAX_SPLIT_PIECES } from "../../runtime/edges/http/siesa/ranges.js";
 import { itemId, type SiesaWireRow } from "../../sandbox/catalogue.js";
 import type { Stock } from "../../sandbox/stock.js";
 import { catalogue, occurrences, startSiesa } from "./helpers.js";
@@ -137,6 +138,77 @@ describe("SiesaStockReader.extractRange", () => {
     expect(pieces.at(-1)?.to).toBe(FULL_RANGE.to);
     for (let i = 1; i < pieces.length; i++) expect(pieces[i]?.from).toBe(pieces[i - 1]?.to);
     expect(records.map((r) => r.key).sort()).toEqual(truthOf(stock, ["NB1"]));
+  });
+
+  /** A warehouse's range, then its pieces, as the engine sends them: its records and its pieces. */
+  async function readWarehouse(reader: () => SiesaStockReader, code: string, known?: readonly string[]) {
+    const first = await reader().extractRange(
+      { ...FULL_RANGE, within: code },
+      known
+        ? {
+            known: async function* () {
+              yield known;
+            },
+          }
+        : {},
+    );
+    const records: SourceRecord[] = [];
+    const pieces = first.kind === "split" ? first.ranges : [];
+    const pending: KeyRange[] = [...pieces];
+    if (first.kind === "records") records.push(...first.records);
+    for (let range = pending.shift(); range; range = pending.shift()) {
+      const result = await reader().extractRange(range);
+      if (result.kind === "split") pending.push(...result.ranges);
+      else records.push(...result.records);
+    }
+    return { records, pieces };
+  }
+
+  it("cuts a warehouse on the rows the last complete run read there: one request a leaf, no count, no sample", async () => {
+    // prepare: NB1 read once; what it read is the next run's knowledge
+    const { stock, sandbox, reader } = await stockSiesa(2_000);
+    const known = (await readWarehouse(reader, "NB1")).records.map((r) => r.key);
+    const before = sandbox.stats.byDescripcion.API_v2_Inventarios_InvFecha ?? 0;
+
+    // act
+    const { records, pieces } = await readWarehouse(reader, "NB1", known);
+
+    // assess: every row once; each unit's leaves read with one request each
+    expect(records.map((r) => r.key).sort()).toEqual(truthOf(stock, ["NB1"]));
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.every((piece) => piece.within === "NB1" && piece.cuts !== undefined)).toBe(true);
+    const leaves = pieces.reduce((sum, piece) => sum + (piece.cuts?.length ?? 0) + 1, 0);
+    const requests = (sandbox.stats.byDescripcion.API_v2_Inventarios_InvFecha ?? 0) - before;
+    expect(requests).toBe(leaves);
+    expect(leaves).toBeLessThanOrEqual(Math.ceil(known.length / 90) + 1);
+  });
+
+  it("still reads every row once when what the last run read is out of date: rows added, rows gone", async () => {
+    // prepare: the knowledge lacks every 5th row and the last (added since, the first and last ids
+    // among them), and names rows Siesa no longer has
+    const { stock, reader } = await stockSiesa(2_000);
+    const truth = truthOf(stock, ["NB1"]);
+    const gone = truth.filter((_, i) => i % 50 === 7).map((key) => key.replace(/\|[^|]*$/, "|09"));
+    const known = [...truth.filter((_, i) => i % 5 !== 0 && i < truth.length - 1), ...gone];
+
+    const { records } = await readWarehouse(reader, "NB1", known);
+
+    expect([...occurrences(records).values()].filter((n) => n > 1)).toEqual([]);
+    expect(records.map((r) => r.key).sort()).toEqual(truth);
+  });
+
+  it("cuts a warehouse of more known rows than a split may hold into that many groups, read as before", async () => {
+    // prepare: pages of 3 rows, so NB1's rows make more units than a split stores
+    const { stock, reader } = await stockSiesa(2_000);
+    const small = () => reader(3);
+    const known = truthOf(stock, ["NB1"]);
+
+    const { records, pieces } = await readWarehouse(small, "NB1", known);
+
+    expect(pieces.length).toBeGreaterThan(MAX_SPLIT_PIECES / 2);
+    expect(pieces.length).toBeLessThanOrEqual(MAX_SPLIT_PIECES);
+    expect(pieces.every((piece) => piece.cuts === undefined)).toBe(true);
+    expect(records.map((r) => r.key).sort()).toEqual(known);
   });
 
   it("reads a warehouse whole when a retried unit may not split", async () => {

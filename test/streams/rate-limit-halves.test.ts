@@ -27,4 +27,21 @@ describe("a unit cut in halves under Siesa's rate limit", () => {
 
     expect(halves?.kind === "split" && halves.ranges.every((r) => !("within" in r))).toBe(true);
   });
+
+  it("halves a unit cut on known rows at its middle leaf, each half keeping its leaves", () => {
+    const halves = halvesUnderRateLimit(rateLimited(), {
+      from: 0,
+      to: 1000,
+      within: "NB1",
+      cuts: [200, 450, 700],
+    });
+
+    expect(halves).toEqual({
+      kind: "split",
+      ranges: [
+        { from: 0, to: 450, within: "NB1", cuts: [200] },
+        { from: 450, to: 1000, within: "NB1", cuts: [700] },
+      ],
+    });
+  });
 });

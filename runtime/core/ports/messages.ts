@@ -46,6 +46,8 @@ export const ExtractUnitSchema = v.object({
     to: v.number(),
     expected: v.optional(v.number()),
     within: v.optional(v.pipe(v.string(), v.minLength(1))),
+    /** Where its leaves begin, cut on the rows the stream's last complete run read (KeyRange). */
+    cuts: v.optional(v.array(v.number())),
   }),
   /**
    * Sent again by a retry of its sender (or by settle): a copy that arrives after FIFO's

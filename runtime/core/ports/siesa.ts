@@ -11,7 +11,25 @@ export type KeyRange = {
   expected?: number;
   /** The part of the stream the range lies in, when the stream has parts (stock: a warehouse code). */
   within?: string;
+  /**
+   * Where the range's leaves after its first begin, cut on the rows the stream's last complete run
+   * read inside it, so that each leaf is one short page. Like `expected`, it only sets how many
+   * requests reading the range takes: the leaves cover the range, so rows new since are read too.
+   */
+  cuts?: number[];
 };
+
+/** How a unit of extraction is read. */
+export interface ExtractOptions {
+  /** `false`: the records, never the smaller ranges (a retried unit whose records were planned). */
+  split?: boolean;
+  /**
+   * The keys the stream's last complete run read in this same range, when it read it as one unit
+   * (none otherwise): a reader may cut the range on them instead of sampling Siesa for where its
+   * rows lie. Asked only by a reader that would otherwise sample.
+   */
+  known?: () => AsyncIterable<readonly string[]>;
+}
 
 /**
  * f120_id is a SQL int column (docs/integrations/INT-001-siesa.md): this covers every value it can hold. Kept
@@ -52,7 +70,7 @@ export interface SiesaReader {
   /** Absent when the reader knows no rate limit (a test's stand-in). */
   readonly pace?: SiesaPacing;
   /** The complete records of a range or, unless `split: false`, the smaller ranges to extract instead. */
-  extractRange(range: KeyRange, options?: { split?: boolean }): Promise<RangeResult>;
+  extractRange(range: KeyRange, options?: ExtractOptions): Promise<RangeResult>;
   /** Of `absent`, the ids Siesa still lacks when asked again by id, each request naming a witness from `seen`. */
   stillAbsent(absent: readonly string[], seen: readonly string[]): Promise<string[]>;
 }

@@ -5,12 +5,14 @@ import { ExternalCallError } from "../ports/call-errors.js";
 import type { ExtractUnit } from "../ports/messages.js";
 import type { AppliedOperation, Delivery } from "../ports/pipeline.js";
 import type { RunRecord } from "../ports/records.js";
-import type { KeyRange, RangeResult, SiesaReader } from "../ports/siesa.js";
+import type { ExtractOptions, KeyRange, RangeResult, SiesaReader } from "../ports/siesa.js";
 import { afterProgress } from "./after-progress.js";
+import { baselineKeys } from "./baseline-keys.js";
 import type { PipelineContext, TenantAndClients } from "./context.js";
 import { diffRecords } from "./diff.js";
 import { FAILED_UNITS_BEFORE_STOP, givenUp, isRunStopping, messageOf, reportApiError } from "./failures.js";
 import { loadChunks, placeChunks } from "./load-chunks.js";
+import { planOp, rangesOf, splitOp, unitOp } from "./operation-data.js";
 import { giveUpReason, returnByOf } from "./run-end.js";
 import { countUnreported, planData, plannedChunks, repeatChunks } from "./unit-plan.js";
 
@@ -72,7 +74,11 @@ export async function extractUnit(
   try {
     clients = await ctx.tenantClients(tenantId, streamOf(run));
     try {
-      result = await readPaced(ctx, unit, run, clients.clients.siesa, planned ? { split: false } : {});
+      // What the last complete run read here, for a reader to cut the range on (read only if asked).
+      const options: ExtractOptions = planned
+        ? { split: false }
+        : { known: () => baselineKeys(ctx.progress, run, unit) };
+      result = await readPaced(ctx, unit, run, clients.clients.siesa, options);
     } catch (error) {
       const halves = planned ? undefined : halvesUnderRateLimit(error, unit.range);
       if (!halves) throw error;
@@ -207,7 +213,7 @@ async function readPaced(
   unit: ExtractUnit,
   run: RunRecord,
   siesa: SiesaReader,
-  options: { split?: boolean },
+  options: ExtractOptions,
 ): Promise<RangeResult> {
   const { pace } = siesa;
   if (pace && run.siesaPausedUntil !== undefined) pace.pauseUntil(run.siesaPausedUntil);
@@ -237,9 +243,22 @@ async function readPaced(
 export function halvesUnderRateLimit(error: unknown, range: KeyRange): RangeResult | undefined {
   if (!(error instanceof ExternalCallError) || error.status !== "rate-limit") return undefined;
   if (range.to - range.from < 2) return undefined;
-  const middle = Math.floor(range.from / 2 + range.to / 2);
   // A stock unit's halves stay within its warehouse.
   const within = range.within !== undefined ? { within: range.within } : {};
+  const { cuts } = range;
+  if (cuts !== undefined && cuts.length > 0) {
+    // Cut on known rows: halves at its middle leaf, each keeping its own leaves.
+    const half = Math.floor(cuts.length / 2);
+    const middle = cuts[half] as number;
+    return {
+      kind: "split",
+      ranges: [
+        { from: range.from, to: middle, ...within, cuts: cuts.slice(0, half) },
+        { from: middle, to: range.to, ...within, cuts: cuts.slice(half + 1) },
+      ],
+    };
+  }
+  const middle = Math.floor(range.from / 2 + range.to / 2);
   return {
     kind: "split",
     ranges: [
@@ -300,19 +319,6 @@ async function repeatPlan(
   }
   return ctx.progress.apply(tenantId, runId, unitOp(unitId), { unitsDone: 1 });
 }
-
-/** The operation that counts a unit done (and, with nothing to load, its records). */
-export const unitOp = (unitId: string) => `unit:${unitId}`;
-
-/** The operation of a unit that was split: its children's ranges, and the unit counted done. */
-export const splitOp = (unitId: string) => `split:${unitId}`;
-
-/** The operation that counts a unit's records and plans its chunks, before they are sent. */
-export const planOp = (unitId: string) => `plan:${unitId}`;
-
-/** The children's ranges a split operation recorded. */
-export const rangesOf = (split: AppliedOperation | undefined): KeyRange[] =>
-  (split?.data?.ranges ?? []) as KeyRange[];
 
 /**
  * Sends a split unit's children (the same ids on every send); `resent` when an earlier send of them

@@ -1,4 +1,5 @@
-import type { ProgressStore } from "../ports/pipeline.js";
+import type { AppliedOperation, ProgressStore } from "../ports/pipeline.js";
+import type { KeyRange } from "../ports/siesa.js";
 
 /**
  * Where a unit of Siesa work keeps what it read (its keys, the rules its rejections broke): with its
@@ -19,3 +20,16 @@ export async function* operationData(
     }
   }
 }
+
+/** The operation that counts a unit done (and, with nothing to load, its records). */
+export const unitOp = (unitId: string) => `unit:${unitId}`;
+
+/** The operation of a unit that was split: its children's ranges, and the unit counted done. */
+export const splitOp = (unitId: string) => `split:${unitId}`;
+
+/** The operation that counts a unit's records and plans its chunks, before they are sent. */
+export const planOp = (unitId: string) => `plan:${unitId}`;
+
+/** The children's ranges a split operation recorded. */
+export const rangesOf = (split: AppliedOperation | undefined): KeyRange[] =>
+  (split?.data?.ranges ?? []) as KeyRange[];

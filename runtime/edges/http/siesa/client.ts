@@ -1,5 +1,11 @@
 import type { SiesaRow, SourceRecord } from "../../../core/domain/model.js";
-import { FULL_RANGE, type KeyRange, type RangeResult, type SiesaReader } from "../../../core/ports/siesa.js";
+import {
+  type ExtractOptions,
+  FULL_RANGE,
+  type KeyRange,
+  type RangeResult,
+  type SiesaReader,
+} from "../../../core/ports/siesa.js";
 import {
   SiesaFilterError,
   SiesaOperatorRefusedError,
@@ -99,7 +105,7 @@ export class SiesaClient extends SiesaRangeReader implements SiesaReader {
    * One unit of work: the complete records of a range, or (when a few pages cannot hold the range)
    * the smaller ranges to extract instead; with `split: false`, always the records.
    */
-  async extractRange(range: KeyRange, options: { split?: boolean } = {}): Promise<RangeResult> {
+  async extractRange(range: KeyRange, options: ExtractOptions = {}): Promise<RangeResult> {
     const read = await this.readRange(this.items, range, options);
     if ("pieces" in read) return { kind: "split", ranges: read.pieces };
     return { kind: "records", records: await this.withBarcodes(read.rows) };

@@ -1,9 +1,9 @@
 import type { SiesaRow } from "../../../core/domain/model.js";
-import { FULL_RANGE, type KeyRange } from "../../../core/ports/siesa.js";
+import { type ExtractOptions, FULL_RANGE, type KeyRange } from "../../../core/ports/siesa.js";
 import { SiesaFilterError } from "../../../core/ports/siesa-errors.js";
 import type { SiesaPage } from "./answer.js";
 import { SiesaConnection } from "./connection.js";
-import { inRange, splitRange } from "./ranges.js";
+import { inRange, MAX_SPLIT_PIECES, splitRange } from "./ranges.js";
 import { integerOf } from "./rows.js";
 
 /** Walking one id's or one reference's pages (a should-not-happen fallback) stops here rather than loop forever. */
@@ -51,6 +51,8 @@ export interface RangedQuery {
   origin(row: SiesaRow): string;
   /** Every page's rows, before anything else reads them: throws on a row the reading cannot use. */
   check?(rows: readonly SiesaRow[]): void;
+  /** The id of a record's key, when it is one of the query's rows: the ranges cut on known keys. */
+  idOfKey?(key: string): number | undefined;
   /**
    * Pages asked at once, in each round of counting a first range whose first page is full (pages
    * 2, 4, 8…): more cost requests past its end, fewer cost round trips.
@@ -79,7 +81,7 @@ export class SiesaRangeReader extends SiesaConnection {
   protected async readRange(
     query: RangedQuery,
     range: KeyRange,
-    options: { split?: boolean } = {},
+    options: ExtractOptions = {},
   ): Promise<RangeRead> {
     const parametros = query.parametros(range);
     // The whole range is the run's first request, with nothing else in flight: in the same round
@@ -88,6 +90,13 @@ export class SiesaRangeReader extends SiesaConnection {
     const whole = range.from === FULL_RANGE.from && range.to === FULL_RANGE.to;
     const most = options.split === false ? Number.POSITIVE_INFINITY : MAX_UNIT_PAGES * this.pageSize;
     const expected = range.expected ?? 0;
+    if (range.cuts !== undefined) return this.readLeaves(query, range, most);
+    // A range whose rows would be sampled for where they lie is cut on the rows the last complete
+    // run read in it, when there are any: no count, no sample.
+    if (options.known && options.split !== false && query.idOfKey && (whole || expected > most)) {
+      const units = this.cutOnKnown(range, await knownIds(options.known(), query.idOfKey));
+      if (units) return { pieces: units };
+    }
     if (!whole && expected > this.pageSize && expected <= most) {
       // A unit of a few pages (as the first range is cut): read leaf by leaf, with no full page spent.
       return this.scan(query, range, most);
@@ -120,7 +129,7 @@ export class SiesaRangeReader extends SiesaConnection {
    * split instead (its estimate was far off), in two at where the reading got to.
    */
   private async scan(query: RangedQuery, range: KeyRange, most: number): Promise<RangeRead> {
-    const target = Math.floor(this.pageSize * LEAF_FILL);
+    const target = this.leafRows;
     let span = { from: range.from, to: range.to };
     if (range.from === FULL_RANGE.from || range.to === FULL_RANGE.to) {
       const first = await this.queryPage(query.descripcion, 1, query.parametros(range));
@@ -165,6 +174,70 @@ export class SiesaRangeReader extends SiesaConnection {
       }
     }
     return { rows };
+  }
+
+  /**
+   * The rows of a range cut on the rows the last complete run read (`cuts`): each leaf one short
+   * page, unless rows were added since (a full page is cut again on its ids, as readPieces does).
+   * More than `most` rows: the rest of the range is split off with its cuts, as scan does.
+   */
+  private async readLeaves(query: RangedQuery, range: KeyRange, most: number): Promise<RangeRead> {
+    const bounds = [range.from, ...(range.cuts ?? []), range.to];
+    const rows: SiesaRow[] = [];
+    for (let i = 0; i + 1 < bounds.length; i++) {
+      const from = bounds[i] as number;
+      const to = bounds[i + 1] as number;
+      const leaf = { from, to, expected: this.leafRows };
+      rows.push(...((await this.readPieces(query, [leaf], Number.POSITIVE_INFINITY)) ?? []));
+      if (rows.length > most && i + 2 < bounds.length) {
+        const cuts = bounds.slice(i + 2, -1);
+        return {
+          pieces: [
+            { from: range.from, to, expected: rows.length },
+            { from: to, to: range.to, expected: (cuts.length + 1) * this.leafRows, cuts },
+          ],
+        };
+      }
+    }
+    return { rows };
+  }
+
+  /**
+   * A range cut on the ids of the rows the last complete run read in it (`known`, one per row, in
+   * any order): leaves of `leafRows` known rows, never cutting between rows of one id, grouped into
+   * units of `UNIT_PAGES` leaves, each unit carrying its leaves' `cuts`. A range of more units than
+   * a split may store is cut into that many groups instead, each read (and cut again) on its own.
+   * Undefined when the known rows fit in one leaf: one request reads the range anyway.
+   */
+  protected cutOnKnown(range: KeyRange, known: readonly number[]): KeyRange[] | undefined {
+    const ids = known.filter((id) => inRange(id, range)).sort((a, b) => a - b);
+    if (ids.length <= this.leafRows) return undefined;
+    // Where each leaf after the first begins, and the known rows in each leaf.
+    const starts: number[] = [];
+    const sizes: number[] = [0];
+    for (const [i, id] of ids.entries()) {
+      if ((sizes.at(-1) as number) >= this.leafRows && id !== ids[i - 1]) {
+        starts.push(id);
+        sizes.push(0);
+      }
+      sizes[sizes.length - 1] = (sizes.at(-1) as number) + 1;
+    }
+    const leavesPerUnit = Math.max(UNIT_PAGES, Math.ceil(sizes.length / MAX_SPLIT_PIECES));
+    const bounds = [range.from, ...starts, range.to];
+    const units: KeyRange[] = [];
+    for (let first = 0; first < sizes.length; first += leavesPerUnit) {
+      const last = Math.min(sizes.length, first + leavesPerUnit);
+      const expected = sizes.slice(first, last).reduce((sum, n) => sum + n, 0);
+      const unit = { from: bounds[first] as number, to: bounds[last] as number, expected };
+      // A group of more leaves than a unit reads is cut again when it is read.
+      units.push(leavesPerUnit === UNIT_PAGES ? { ...unit, cuts: starts.slice(first, last - 1) } : unit);
+    }
+    return units;
+  }
+
+  /** Rows a leaf aims at: the rest of its page is room for Siesa's repeated rows and new ones. */
+  private get leafRows(): number {
+    return Math.floor(this.pageSize * LEAF_FILL);
   }
 
   /**
@@ -378,4 +451,19 @@ export class SiesaRangeReader extends SiesaConnection {
       return id === undefined || inRange(id, range);
     });
   }
+}
+
+/** The ids of the keys, one per key that names a row of the query. */
+async function knownIds(
+  keys: AsyncIterable<readonly string[]>,
+  idOfKey: (key: string) => number | undefined,
+): Promise<number[]> {
+  const ids: number[] = [];
+  for await (const page of keys) {
+    for (const key of page) {
+      const id = idOfKey(key);
+      if (id !== undefined) ids.push(id);
+    }
+  }
+  return ids;
 }

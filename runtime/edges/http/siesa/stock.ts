@@ -1,6 +1,12 @@
 import type { SiesaRow, SourceRecord } from "../../../core/domain/model.js";
 import { ExternalCallError } from "../../../core/ports/call-errors.js";
-import { FULL_RANGE, type KeyRange, type RangeResult, type SiesaReader } from "../../../core/ports/siesa.js";
+import {
+  type ExtractOptions,
+  FULL_RANGE,
+  type KeyRange,
+  type RangeResult,
+  type SiesaReader,
+} from "../../../core/ports/siesa.js";
 import { SiesaFilterError, SiesaUnconfirmedError } from "../../../core/ports/siesa-errors.js";
 import { parseStockKey, STOCK_COLUMNS, stockKey } from "../../../core/streams/stock.js";
 import { absentRanges, confirmation } from "./confirm.js";
@@ -39,7 +45,7 @@ export class SiesaStockReader extends SiesaWarehouses implements SiesaReader {
     super(options);
   }
 
-  async extractRange(range: KeyRange, options: { split?: boolean } = {}): Promise<RangeResult> {
+  async extractRange(range: KeyRange, options: ExtractOptions = {}): Promise<RangeResult> {
     const code = range.within;
     if (code === undefined) {
       // The root (or a part of it): the same ids in each counted warehouse.
@@ -224,6 +230,10 @@ export class SiesaStockReader extends SiesaWarehouses implements SiesaReader {
       origin: (row) => `its warehouse: ${warehouseOf(row)}`,
       check: (rows) => {
         for (const row of rows) this.checkRow(row, code);
+      },
+      idOfKey: (key) => {
+        const row = parseStockKey(key);
+        return row?.warehouse === code ? row.item : undefined;
       },
       countProbes: 2,
       countAtOnce: false,

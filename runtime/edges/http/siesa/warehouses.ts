@@ -1,6 +1,12 @@
 import type { SiesaRow, SourceRecord } from "../../../core/domain/model.js";
 import { ExternalCallError } from "../../../core/ports/call-errors.js";
-import { FULL_RANGE, type KeyRange, type RangeResult, type SiesaReader } from "../../../core/ports/siesa.js";
+import {
+  type ExtractOptions,
+  FULL_RANGE,
+  type KeyRange,
+  type RangeResult,
+  type SiesaReader,
+} from "../../../core/ports/siesa.js";
 import { SiesaFilterError, SiesaUnconfirmedError } from "../../../core/ports/siesa-errors.js";
 import { WAREHOUSE_COLUMNS } from "../../../core/streams/warehouses.js";
 import { type RangedQuery, SiesaRangeReader } from "./range-reading.js";
@@ -100,7 +106,7 @@ export class SiesaWarehouses extends SiesaRangeReader {
  * splits.
  */
 export class SiesaWarehouseReader extends SiesaWarehouses implements SiesaReader {
-  async extractRange(range: KeyRange, _options?: { split?: boolean }): Promise<RangeResult> {
+  async extractRange(range: KeyRange, _options?: ExtractOptions): Promise<RangeResult> {
     if (range.from !== FULL_RANGE.from || range.to !== FULL_RANGE.to || range.within !== undefined) {
       // It never splits, so the engine never asks for less than the whole.
       throw new Error(

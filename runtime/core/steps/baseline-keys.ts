@@ -1,0 +1,41 @@
+import type { ExtractUnit } from "../ports/messages.js";
+import type { ProgressStore } from "../ports/pipeline.js";
+import type { RunRecord } from "../ports/records.js";
+import type { KeyRange } from "../ports/siesa.js";
+import { rangesOf, splitOp, UNIT_DATA } from "./operation-data.js";
+
+const sameRange = (a: KeyRange, b: KeyRange): boolean =>
+  a.from === b.from && a.to === b.to && a.within === b.within;
+
+/**
+ * The keys the stream's last complete run (the run's baseline) read in this unit's range, when that
+ * run read the same range as one unit: a child of the same parent, so a stock warehouse's first
+ * unit, or a unit cut on the same keys as the baseline's. They are what its units stored (their
+ * `keys`), under the unit and its descendants; nothing when the baseline read the range otherwise,
+ * or the run has none. A reader cuts the range on them rather than sampling Siesa (a hint: the
+ * reading stays complete without them).
+ */
+export async function* baselineKeys(
+  progress: Pick<ProgressStore, "get" | "operations">,
+  run: Pick<RunRecord, "tenantId" | "baselineRunId">,
+  unit: Pick<ExtractUnit, "unitId" | "range">,
+): AsyncGenerator<readonly string[]> {
+  const { tenantId, baselineRunId } = run;
+  const dot = unit.unitId.lastIndexOf(".");
+  if (baselineRunId === undefined || dot < 0) return;
+  const parent = unit.unitId.slice(0, dot);
+  const siblings = rangesOf(await progress.get(tenantId, baselineRunId, splitOp(parent)));
+  const index = siblings.findIndex((range) => sameRange(range, unit.range));
+  if (index < 0) return;
+  const counterpart = `${parent}.${index}`;
+  for (const kind of UNIT_DATA) {
+    for await (const page of progress.operations(tenantId, baselineRunId, `${kind}${counterpart}`)) {
+      for (const { opId, data } of page) {
+        const id = opId.slice(kind.length);
+        // `0.1` is a prefix of `0.10`: only the unit itself and its descendants.
+        if (id !== counterpart && !id.startsWith(`${counterpart}.`)) continue;
+        if (typeof data.keys === "string" && data.keys !== "") yield data.keys.split(",");
+      }
+    }
+  }
+}
