@@ -4,8 +4,8 @@ import { baselineKeys } from "../../runtime/core/steps/baseline-keys.js";
 import { MemoryProgress } from "../../runtime/edges/store/memory.js";
 
 // A stock run cuts each warehouse on the rows the stream's last complete run (its baseline) read
-// there (baseline-keys.ts): the keys the baseline's unit for the same range, and its descendants,
-// stored. Nothing when the baseline read that range otherwise.
+// there (baseline-keys.ts), and a catalogue run its whole range: the keys the baseline's unit for
+// the same range, and its descendants, stored. Nothing when the baseline read that range otherwise.
 
 const TENANT = "acme";
 const BASELINE = "run-1";
@@ -55,12 +55,21 @@ describe("baselineKeys", () => {
     expect(keys).toEqual(["NB1|0000000001|01", "NB1|0000000002|01", "NB1|0000000007|01"]);
   });
 
-  it("gives nothing without a baseline, for a range the baseline did not read as one unit, or for the root", async () => {
+  it("gives everything the baseline read for the run's first unit, the whole range", async () => {
+    const progress = await baselineWith({
+      "unit:0.0": "PPAL|0000000001|01",
+      "plan:0.1.2": "NB1|0000000001|01",
+    });
+
+    expect(await keysOf(progress, "0", FULL_RANGE)).toEqual(["NB1|0000000001|01", "PPAL|0000000001|01"]);
+  });
+
+  it("gives nothing without a baseline, or for a range the baseline did not read as one unit", async () => {
     const progress = await baselineWith({ "unit:0.1": "NB1|0000000001|01" });
 
     expect(await keysOf(progress, "0.1", nb1, "run-0")).toEqual([]);
     expect(await keysOf(progress, "0.1", { from: 0, to: 100, within: "NB1" })).toEqual([]);
-    expect(await keysOf(progress, "0", FULL_RANGE)).toEqual([]);
+    expect(await keysOf(progress, "0", { from: 42, to: 43 })).toEqual([]);
     const none: string[] = [];
     for await (const page of baselineKeys(progress, { tenantId: TENANT }, { unitId: "0.1", range: nb1 }))
       none.push(...page);

@@ -111,8 +111,9 @@ export async function openRun(
   const stream = start.stream ?? DEFAULT_STREAM;
   const lease = await takeLease(ctx, tenant, stream, runId, now);
   if (!lease.acquired) return { started: false, activeRunId: lease.holder.runId };
-  // Read once the lease is held: no run of the stream can complete meanwhile.
-  const baseline = stream === DEFAULT_STREAM ? undefined : await lastCompleteRun(ctx.runs, tenant.id, stream);
+  // Read once the lease is held: no run of the stream can complete meanwhile. What it read is what
+  // this run's units cut their ranges on, and what the stock snapshot serves until this run completes.
+  const baseline = await lastCompleteRun(ctx.runs, tenant.id, stream);
   const run: RunRecord = {
     runId,
     tenantId: tenant.id,

@@ -39,6 +39,8 @@ export function itemsQuery(erpCompany: number): RangedQuery {
     what: "items",
     ours: (row) => integerOf(row.f120_id_cia) === erpCompany,
     origin: (row) => `its company: ${integerOf(row.f120_id_cia)}`,
+    // A catalogue record's key is its f120_id.
+    idOfKey: (key) => (/^-?\d+$/.test(key) ? Number(key) : undefined),
     countProbes: 8,
     countAtOnce: true,
   };

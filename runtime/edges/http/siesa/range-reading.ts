@@ -95,7 +95,10 @@ export class SiesaRangeReader extends SiesaConnection {
     // run read in it, when there are any: no count, no sample.
     if (options.known && options.split !== false && query.idOfKey && (whole || expected > most)) {
       const units = this.cutOnKnown(range, await knownIds(options.known(), query.idOfKey));
-      if (units) return { pieces: units };
+      if (units) {
+        if (whole) await this.assertNothingOutside(query);
+        return { pieces: units };
+      }
     }
     if (!whole && expected > this.pageSize && expected <= most) {
       // A unit of a few pages (as the first range is cut): read leaf by leaf, with no full page spent.
