@@ -128,9 +128,16 @@ export interface ProgressStore {
   read(tenantId: string, runId: string): Promise<Progress>;
   /**
    * The data stored with every applied operation whose id starts with `prefix`, a page at a time:
-   * the keys each unit extracted and the rules its rejections broke, read once at the end of a run.
+   * the keys each unit extracted and the rules its rejections broke, read once at the end of a run,
+   * and by the next run's units. `finished`: the run is over, so a read that may lag its last
+   * writes (at half the cost) is enough.
    */
-  operations(tenantId: string, runId: string, prefix: string): AsyncIterable<OperationData[]>;
+  operations(
+    tenantId: string,
+    runId: string,
+    prefix: string,
+    options?: { finished?: boolean },
+  ): AsyncIterable<OperationData[]>;
   /**
    * Reserves `count` consecutive positions in the run's sequence of load chunks and returns the
    * first: a load chunk takes its message group from its position, so a tenant's writes spread

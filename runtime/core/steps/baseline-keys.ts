@@ -25,7 +25,8 @@ export async function* baselineKeys(
   const counterpart = await counterpartOf(progress, tenantId, baselineRunId, unit);
   if (counterpart === undefined) return;
   for (const kind of UNIT_DATA) {
-    for await (const page of progress.operations(tenantId, baselineRunId, `${kind}${counterpart}`)) {
+    const pages = progress.operations(tenantId, baselineRunId, `${kind}${counterpart}`, { finished: true });
+    for await (const page of pages) {
       for (const { opId, data } of page) {
         const id = opId.slice(kind.length);
         // `0.1` is a prefix of `0.10`: only the unit itself and its descendants.

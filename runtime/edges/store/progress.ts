@@ -189,7 +189,12 @@ export class RunProgress implements ProgressStore {
     return totalsOf(await this.#item(tenantId, totalKey(runId)));
   }
 
-  async *operations(tenantId: string, runId: string, prefix: string): AsyncGenerator<OperationData[]> {
+  async *operations(
+    tenantId: string,
+    runId: string,
+    prefix: string,
+    options: { finished?: boolean } = {},
+  ): AsyncGenerator<OperationData[]> {
     const ops = `${runId}#op#`;
     const pages = paginateQuery(
       { client: this.doc },
@@ -200,7 +205,7 @@ export class RunProgress implements ProgressStore {
         ExpressionAttributeNames: { "#data": "data" },
         ExpressionAttributeValues: { ":p": partition(tenantId), ":prefix": `${ops}${prefix}` },
         ProjectionExpression: "runId, #data",
-        ConsistentRead: true,
+        ConsistentRead: options.finished !== true,
       },
     );
     for await (const page of pages) {
