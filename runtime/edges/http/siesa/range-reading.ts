@@ -8,16 +8,6 @@ import { integerOf } from "./rows.js";
 
 /** Walking one id's or one reference's pages (a should-not-happen fallback) stops here rather than loop forever. */
 const MAX_WALK_PAGES = 1_000;
-/**
- * Pages one unit reads at most when its range overflowed its page: a few more are cheaper than
- * a split (an operation, a message and a unit for each piece), many more belong in parallel units.
- */
-export const MAX_UNIT_PAGES = 4;
-/**
- * Pages each unit of the first range's split is cut to hold, read leaf by leaf (`scan`): the
- * catalogue's barcodes then fill their queries, where a unit of one page left most of a second query empty.
- */
-const UNIT_PAGES = 3;
 /** Share of a page a leaf of a scan aims at: the rest is room for the density's noise and repeated rows. */
 const LEAF_FILL = 0.9;
 /** Share of that a unit's first leaf aims at, cut on the split's estimate alone. */
@@ -54,6 +44,12 @@ export interface RangedQuery {
   /** The id of a record's key, when it is one of the query's rows: the ranges cut on known keys. */
   idOfKey?(key: string): number | undefined;
   /**
+   * Pages each unit of a split into units (a first range's, or a range cut on known rows) is cut to
+   * hold, read leaf by leaf; a unit reads one page more before it is split again (a few more are
+   * cheaper than a split: an operation, a message and a unit for each piece).
+   */
+  readonly unitPages: number;
+  /**
    * Pages asked at once, in each round of counting a first range whose first page is full (pages
    * 2, 4, 8…): more cost requests past its end, fewer cost round trips.
    */
@@ -88,13 +84,13 @@ export class SiesaRangeReader extends SiesaConnection {
     // trip it asks whether any id lies beyond it, and the first pages that count it (a catalogue of
     // more than a page is the rule), which shortens the wait for the first write.
     const whole = range.from === FULL_RANGE.from && range.to === FULL_RANGE.to;
-    const most = options.split === false ? Number.POSITIVE_INFINITY : MAX_UNIT_PAGES * this.pageSize;
+    const most = options.split === false ? Number.POSITIVE_INFINITY : this.unitMost(query);
     const expected = range.expected ?? 0;
     if (range.cuts !== undefined) return this.readLeaves(query, range, most);
     // A range whose rows would be sampled for where they lie is cut on the rows the last complete
     // run read in it, when there are any: no count, no sample.
     if (options.known && options.split !== false && query.idOfKey && (whole || expected > most)) {
-      const units = this.cutOnKnown(range, await knownIds(options.known(), query.idOfKey));
+      const units = this.cutOnKnown(query, range, await knownIds(options.known(), query.idOfKey));
       if (units) {
         if (whole) await this.assertNothingOutside(query);
         return { pieces: units };
@@ -208,11 +204,15 @@ export class SiesaRangeReader extends SiesaConnection {
   /**
    * A range cut on the ids of the rows the last complete run read in it (`known`, one per row, in
    * any order): leaves of `leafRows` known rows, never cutting between rows of one id, grouped into
-   * units of `UNIT_PAGES` leaves, each unit carrying its leaves' `cuts`. A range of more units than
+   * units of the query's `unitPages` leaves, each unit carrying its leaves' `cuts`. A range of more units than
    * a split may store is cut into that many groups instead, each read (and cut again) on its own.
    * Undefined when the known rows fit in one leaf: one request reads the range anyway.
    */
-  protected cutOnKnown(range: KeyRange, known: readonly number[]): KeyRange[] | undefined {
+  protected cutOnKnown(
+    query: RangedQuery,
+    range: KeyRange,
+    known: readonly number[],
+  ): KeyRange[] | undefined {
     const ids = known.filter((id) => inRange(id, range)).sort((a, b) => a - b);
     if (ids.length <= this.leafRows) return undefined;
     // Where each leaf after the first begins, and the known rows in each leaf.
@@ -225,7 +225,7 @@ export class SiesaRangeReader extends SiesaConnection {
       }
       sizes[sizes.length - 1] = (sizes.at(-1) as number) + 1;
     }
-    const leavesPerUnit = Math.max(UNIT_PAGES, Math.ceil(sizes.length / MAX_SPLIT_PIECES));
+    const leavesPerUnit = Math.max(query.unitPages, Math.ceil(sizes.length / MAX_SPLIT_PIECES));
     const bounds = [range.from, ...starts, range.to];
     const units: KeyRange[] = [];
     for (let first = 0; first < sizes.length; first += leavesPerUnit) {
@@ -233,9 +233,14 @@ export class SiesaRangeReader extends SiesaConnection {
       const expected = sizes.slice(first, last).reduce((sum, n) => sum + n, 0);
       const unit = { from: bounds[first] as number, to: bounds[last] as number, expected };
       // A group of more leaves than a unit reads is cut again when it is read.
-      units.push(leavesPerUnit === UNIT_PAGES ? { ...unit, cuts: starts.slice(first, last - 1) } : unit);
+      units.push(leavesPerUnit === query.unitPages ? { ...unit, cuts: starts.slice(first, last - 1) } : unit);
     }
     return units;
+  }
+
+  /** Rows a unit of the query reads before it is split again. */
+  private unitMost(query: RangedQuery): number {
+    return (query.unitPages + 1) * this.pageSize;
   }
 
   /** Rows a leaf aims at: the rest of its page is room for Siesa's repeated rows and new ones. */
@@ -305,12 +310,11 @@ export class SiesaRangeReader extends SiesaConnection {
     // A range more than a unit reads (the first range, or a unit far beyond its estimate) is cut
     // into units of a few pages, each read leaf by leaf (scan); one that overflowed its page a
     // little, into pieces of a page, read at once (readPieces).
-    const most = MAX_UNIT_PAGES * this.pageSize;
     const pieces = splitRange(
       range,
       sample,
       estimate,
-      estimate > most ? UNIT_PAGES * this.pageSize : this.pageSize,
+      estimate > this.unitMost(query) ? query.unitPages * this.pageSize : this.pageSize,
     );
     this.options.log.debug("siesa range split", {
       tenantId: this.options.tenantId,

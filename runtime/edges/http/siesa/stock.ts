@@ -236,6 +236,8 @@ export class SiesaStockReader extends SiesaWarehouses implements SiesaReader {
         return row?.warehouse === code ? row.item : undefined;
       },
       countProbes: 2,
+      // No second query to fill, as the catalogue's barcodes: small units spread a warehouse over the workers.
+      unitPages: 3,
       countAtOnce: false,
     };
   }

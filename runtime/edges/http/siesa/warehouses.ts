@@ -35,6 +35,7 @@ function warehousesQuery(erpCompany: number): RangedQuery {
     origin: (row) => `its company: ${integerOf(row[company])}`,
     // A company has a handful of warehouses: one page is the rule.
     countProbes: 2,
+    unitPages: 3,
     countAtOnce: false,
   };
 }
