@@ -7,11 +7,15 @@ import { rangesOf, splitOp, UNIT_DATA } from "./operation-data.js";
 const sameRange = (a: KeyRange, b: KeyRange): boolean =>
   a.from === b.from && a.to === b.to && a.within === b.within;
 
+const overlap = (a: KeyRange, b: KeyRange): boolean =>
+  a.within === b.within && a.from < b.to && b.from < a.to;
+
 /**
  * The keys the stream's last complete run (the run's baseline) read in this unit's range, when that
- * run read the same range as one unit: the whole range (the run's first unit), a stock warehouse's
- * first unit, or a unit cut on the same keys as the baseline's. They are what its units stored (their
- * `keys`), under the unit and its descendants; nothing when the baseline read the range otherwise,
+ * run's units covered the range: the whole range (the run's first unit), a stock warehouse's first
+ * unit, or a piece of a range both runs split, each time from the units of the baseline over it.
+ * They are what those units and their descendants stored (their `keys`), some maybe outside the
+ * range (the reader keeps those inside); nothing when the baseline's split does not cover the range,
  * or the run has none. A reader cuts the range on them rather than sampling Siesa (a hint: the
  * reading stays complete without them).
  */
@@ -22,35 +26,42 @@ export async function* baselineKeys(
 ): AsyncGenerator<readonly string[]> {
   const { tenantId, baselineRunId } = run;
   if (baselineRunId === undefined) return;
-  const counterpart = await counterpartOf(progress, tenantId, baselineRunId, unit);
-  if (counterpart === undefined) return;
-  for (const kind of UNIT_DATA) {
-    const pages = progress.operations(tenantId, baselineRunId, `${kind}${counterpart}`, { finished: true });
-    for await (const page of pages) {
-      for (const { opId, data } of page) {
-        const id = opId.slice(kind.length);
-        // `0.1` is a prefix of `0.10`: only the unit itself and its descendants.
-        if (id !== counterpart && !id.startsWith(`${counterpart}.`)) continue;
-        if (typeof data.keys === "string" && data.keys !== "") yield data.keys.split(",");
+  for (const counterpart of await counterpartsOf(progress, tenantId, baselineRunId, unit)) {
+    for (const kind of UNIT_DATA) {
+      const pages = progress.operations(tenantId, baselineRunId, `${kind}${counterpart}`, { finished: true });
+      for await (const page of pages) {
+        for (const { opId, data } of page) {
+          const id = opId.slice(kind.length);
+          // `0.1` is a prefix of `0.10`: only the unit itself and its descendants.
+          if (id !== counterpart && !id.startsWith(`${counterpart}.`)) continue;
+          if (typeof data.keys === "string" && data.keys !== "") yield data.keys.split(",");
+        }
       }
     }
   }
 }
 
 /**
- * The baseline's unit that read the same range as `unit`: its first unit for this run's first (a
- * complete run read the whole range), else the child of the same parent with the same range.
+ * The baseline's units whose reads cover `unit`'s range: its first unit for this run's first (a
+ * complete run read the whole range), else the children of the same parent that overlap the range,
+ * when together they cover it (a split's children cover its range, so they do when its range holds
+ * this one).
  */
-async function counterpartOf(
+async function counterpartsOf(
   progress: Pick<ProgressStore, "get">,
   tenantId: string,
   baselineRunId: string,
   unit: Pick<ExtractUnit, "unitId" | "range">,
-): Promise<string | undefined> {
+): Promise<string[]> {
+  const { range } = unit;
   const dot = unit.unitId.lastIndexOf(".");
-  if (dot < 0) return sameRange(unit.range, FULL_RANGE) ? unit.unitId : undefined;
+  if (dot < 0) return sameRange(range, FULL_RANGE) ? [unit.unitId] : [];
   const parent = unit.unitId.slice(0, dot);
   const siblings = rangesOf(await progress.get(tenantId, baselineRunId, splitOp(parent)));
-  const index = siblings.findIndex((range) => sameRange(range, unit.range));
-  return index < 0 ? undefined : `${parent}.${index}`;
+  const over = [...siblings.entries()].filter(([, sibling]) => overlap(sibling, range));
+  const covered =
+    over.length > 0 &&
+    Math.min(...over.map(([, r]) => r.from)) <= range.from &&
+    Math.max(...over.map(([, r]) => r.to)) >= range.to;
+  return covered ? over.map(([index]) => `${parent}.${index}`) : [];
 }

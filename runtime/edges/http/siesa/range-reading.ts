@@ -89,11 +89,13 @@ export class SiesaRangeReader extends SiesaConnection {
     if (range.cuts !== undefined) return this.readLeaves(query, range, most);
     // A range whose rows would be sampled for where they lie is cut on the rows the last complete
     // run read in it, when there are any: no count, no sample.
-    if (options.known && options.split !== false && query.idOfKey && (whole || expected > most)) {
+    if (options.known && options.split !== false && query.idOfKey && (whole || expected > this.pageSize)) {
       const units = this.cutOnKnown(query, range, await knownIds(options.known(), query.idOfKey));
       if (units) {
         if (whole) await this.assertNothingOutside(query);
-        return { pieces: units };
+        // A range of one unit's leaves is read here rather than sent as a unit of its own.
+        const [only] = units;
+        return units.length === 1 && only?.cuts ? this.readLeaves(query, only, most) : { pieces: units };
       }
     }
     if (!whole && expected > this.pageSize && expected <= most) {
