@@ -227,7 +227,9 @@ export class SiesaRangeReader extends SiesaConnection {
       }
       sizes[sizes.length - 1] = (sizes.at(-1) as number) + 1;
     }
-    const leavesPerUnit = Math.max(query.unitPages, Math.ceil(sizes.length / MAX_SPLIT_PIECES));
+    // Groups of whole units: cut again, a group then makes units of `unitPages` leaves, none short.
+    const unitsPerGroup = Math.ceil(sizes.length / MAX_SPLIT_PIECES / query.unitPages);
+    const leavesPerUnit = Math.max(1, unitsPerGroup) * query.unitPages;
     const bounds = [range.from, ...starts, range.to];
     const units: KeyRange[] = [];
     for (let first = 0; first < sizes.length; first += leavesPerUnit) {
