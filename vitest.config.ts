@@ -1,9 +1,11 @@
 import { availableParallelism } from "node:os";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+/** Suites that plan the stacks: they only read Pulumi's plans, so they share a worker's modules. */
+const INFRA = "test/infra/**/*.test.ts";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     setupFiles: ["test/support/setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
@@ -12,5 +14,18 @@ export default defineConfig({
     // Chromium). Figures: docs/benchmarks.md ("the time of the tests").
     pool: "threads",
     maxWorkers: availableParallelism() + 1,
+    projects: [
+      // Pulumi is loaded once per worker instead of once per file, and a stack planned once per
+      // worker (test/infra/plans.ts caches plans by stack, tenants and config).
+      { extends: true, test: { name: "infra", include: [INFRA], isolate: false } },
+      {
+        extends: true,
+        test: {
+          name: "isolated",
+          include: ["test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, INFRA],
+        },
+      },
+    ],
   },
 });
