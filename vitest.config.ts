@@ -1,8 +1,24 @@
 import { availableParallelism } from "node:os";
 import { configDefaults, defineConfig } from "vitest/config";
 
-/** Suites that plan the stacks: they only read Pulumi's plans, so they share a worker's modules. */
-const INFRA = "test/infra/**/*.test.ts";
+/**
+ * Suites that leave nothing behind outside their own objects (no module mocks, fake timers or
+ * environment left changed; runtime/ keeps no state in its modules): their files share a worker's
+ * modules instead of loading Pulumi, the AWS SDK and the rest once per file.
+ */
+const SHARED_MODULES = [
+  "infra",
+  "mapping",
+  "notify",
+  "probe",
+  "products",
+  "sandbox",
+  "siesa",
+  "store",
+  "streams",
+  "sync",
+  "verify",
+].map((folder) => `test/${folder}/**/*.test.ts`);
 
 export default defineConfig({
   test: {
@@ -15,15 +31,14 @@ export default defineConfig({
     pool: "threads",
     maxWorkers: availableParallelism() + 1,
     projects: [
-      // Pulumi is loaded once per worker instead of once per file, and a stack planned once per
-      // worker (test/infra/plans.ts caches plans by stack, tenants and config).
-      { extends: true, test: { name: "infra", include: [INFRA], isolate: false } },
+      // test/infra: Pulumi is loaded and each stack planned once per worker (plans.ts caches plans).
+      { extends: true, test: { name: "shared", include: SHARED_MODULES, isolate: false } },
       {
         extends: true,
         test: {
           name: "isolated",
           include: ["test/**/*.test.ts"],
-          exclude: [...configDefaults.exclude, INFRA],
+          exclude: [...configDefaults.exclude, ...SHARED_MODULES],
         },
       },
     ],
