@@ -101,8 +101,8 @@ describe("a tenant pull request", () => {
     expect(typecheck.code, typecheck.output).toBe(0);
     const lint = await tool("@biomejs/biome/bin/biome", ["check", "tenants"]);
     expect(lint.code, lint.output).toBe(0);
-    // One module graph per worker instead of per file: Pulumi is imported, and each stack planned,
-    // once per worker (test/infra/plans.ts caches plans per module); these suites set no mocks or env.
+    // One module graph per worker instead of per file, for test/tenants and the two CLI suites too
+    // (vitest.config.ts already runs test/infra so): none of them mocks a module or changes the env.
     const suites = await tool("vitest/vitest.mjs", [
       "run",
       "--no-isolate",
