@@ -7,9 +7,15 @@ import { configDefaults, defineConfig } from "vitest/config";
  * modules instead of loading Pulumi, the AWS SDK and the rest once per file.
  */
 const SHARED_MODULES = [
+  "api",
+  "architecture",
+  "aws",
+  "bench",
+  "http",
   "infra",
   "mapping",
   "notify",
+  "observability",
   "probe",
   "products",
   "sandbox",
@@ -17,6 +23,7 @@ const SHARED_MODULES = [
   "store",
   "streams",
   "sync",
+  "tenants",
   "verify",
 ].map((folder) => `test/${folder}/**/*.test.ts`);
 
