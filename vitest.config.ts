@@ -3,19 +3,22 @@ import { defineConfig } from "vitest/config";
 
 /**
  * Suites that leave nothing behind outside their own objects (no module mocks, fake timers or
- * environment left changed; runtime/ keeps no state in its modules): their files share a worker's
- * modules instead of loading Pulumi, the AWS SDK and the rest once per file.
+ * environment left changed: the crash harness's fake Date and the catalogue test's extra mappings
+ * are undone after them; runtime/ keeps no state in its modules): their files share a worker's
+ * modules, and its warmed-up code, instead of loading Pulumi, the AWS SDK and the rest per file.
  */
 const SHARED_MODULES = [
   "api",
   "architecture",
   "aws",
   "bench",
+  "e2e",
   "http",
   "infra",
   "mapping",
   "notify",
   "observability",
+  "pipeline",
   "probe",
   "products",
   "sandbox",
