@@ -1,9 +1,37 @@
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
+/**
+ * Suites that leave nothing behind outside their own objects (no module mocks, fake timers or
+ * environment left changed: the crash harness's fake Date and the catalogue test's extra mappings
+ * are undone after them; runtime/ keeps no state in its modules): their files share a worker's
+ * modules, and its warmed-up code, instead of loading Pulumi, the AWS SDK and the rest per file.
+ */
+const SHARED_MODULES = [
+  "api",
+  "architecture",
+  "aws",
+  "bench",
+  "e2e",
+  "http",
+  "infra",
+  "mapping",
+  "notify",
+  "observability",
+  "pipeline",
+  "probe",
+  "products",
+  "sandbox",
+  "siesa",
+  "store",
+  "streams",
+  "sync",
+  "tenants",
+  "verify",
+].map((folder) => `test/${folder}/**/*.test.ts`);
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     setupFiles: ["test/support/setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
@@ -12,5 +40,17 @@ export default defineConfig({
     // Chromium). Figures: docs/benchmarks.md ("the time of the tests").
     pool: "threads",
     maxWorkers: availableParallelism() + 1,
+    projects: [
+      // test/infra: Pulumi is loaded and each stack planned once per worker (plans.ts caches plans).
+      { extends: true, test: { name: "shared", include: SHARED_MODULES, isolate: false } },
+      {
+        extends: true,
+        // Negated here rather than excluded, so a command line's --exclude still applies to it.
+        test: {
+          name: "isolated",
+          include: ["test/**/*.test.ts", ...SHARED_MODULES.map((glob) => `!${glob}`)],
+        },
+      },
+    ],
   },
 });

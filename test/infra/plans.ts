@@ -24,11 +24,25 @@ export function planOf(
   const key = JSON.stringify({ stack, ...options });
   let plan = cache.get(key);
   if (!plan) {
-    plan = queue.then(() => planStack({ stack, ...options }));
+    plan = queue.then(() => withoutStackTraces(() => planStack({ stack, ...options })));
     queue = plan.catch(() => undefined);
     cache.set(key, plan);
   }
   return plan;
+}
+
+/**
+ * Pulumi keeps a stack trace on each of its promises (runtime/debuggable.js), shown only when a
+ * program leaks one; capturing them took most of a plan's time. Errors keep their messages.
+ */
+async function withoutStackTraces<T>(act: () => Promise<T>): Promise<T> {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return await act();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** The stack's plan over the fixture tenants (see FIXTURE_TENANTS_DIR). */
