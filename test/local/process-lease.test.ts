@@ -29,8 +29,9 @@ describe("a local run's lease", () => {
   it.skipIf(!existsSync("/proc/self/stat"))(
     "is dead when its process exited but was never reaped (a zombie)",
     async () => {
-      // Prepare: `sleep 0`'s parent execs into `sleep 60`, which never waits for it: a zombie
-      const shell = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 60"], {
+      // Prepare: the shell execs into `sleep 60`, which never waits for its child `sleep 0.2`: once
+      // that exits, a zombie. (A child that exits before the exec may be reaped by the shell.)
+      const shell = spawn("sh", ["-c", "sleep 0.2 & echo $!; exec sleep 60"], {
         stdio: ["ignore", "pipe", "inherit"],
       });
       stopping.push(() => shell.kill("SIGKILL"));
