@@ -196,6 +196,36 @@ describe("SiesaStockReader.extractRange", () => {
     expect(records.map((r) => r.key).sort()).toEqual(truth);
   });
 
+  it("splits off the rest of a unit whose leaves now hold far more rows than the last run read", async () => {
+    // prepare: the knowledge holds every third row only, so each leaf holds about three pages now
+    const { stock, reader } = await stockSiesa(2_000);
+    const truth = truthOf(stock, ["NB1"]);
+    const known = truth.filter((_, i) => i % 3 === 0);
+    const cut = await reader().extractRange(
+      { ...FULL_RANGE, within: "NB1" },
+      {
+        known: async function* () {
+          yield known;
+        },
+      },
+    );
+    if (cut.kind !== "split") throw new Error(`expected a split, got ${cut.kind}`);
+    const first = cut.ranges[0] as KeyRange;
+
+    // act: the first unit, read as the engine would
+    const result = await reader().extractRange(first);
+
+    // assess: the part it read and the rest, with the rest's cuts, to be read as units again
+    if (result.kind !== "split") throw new Error(`expected a split, got ${result.kind}`);
+    const [head, rest] = result.ranges;
+    expect(head?.from).toBe(first.from);
+    expect(head?.to).toBe(rest?.from);
+    expect(rest?.to).toBe(first.to);
+    expect(rest?.cuts?.every((cut) => cut > (rest?.from as number))).toBe(true);
+    const { records } = await readWarehouse(reader, "NB1", known);
+    expect(records.map((r) => r.key).sort()).toEqual(truth);
+  });
+
   it("cuts a warehouse of more known rows than a split may hold into that many groups, each cut on them again", async () => {
     // prepare: pages of 3 rows, so NB1's rows make more units than a split stores
     const { stock, sandbox, reader } = await stockSiesa(2_000);
