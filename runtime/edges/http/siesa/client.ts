@@ -1,4 +1,5 @@
 import type { SiesaRow, SourceRecord } from "../../../core/domain/model.js";
+import { forEachConcurrent } from "../../../core/domain/pool.js";
 import {
   type ExtractOptions,
   FULL_RANGE,
@@ -27,6 +28,8 @@ import { buildRecords, integerOf } from "./rows.js";
 
 /** Margin on the estimated barcode rows when choosing how many groups a full page is cut into. */
 const BARCODE_SPLIT_MARGIN = 1.25;
+/** Barcode queries of one unit in flight at once. */
+const BARCODE_QUERIES_AT_ONCE = 4;
 
 /** The catalogue's items as ranges of `f120_id` read them: the tenant's ERP company's only. */
 export function itemsQuery(erpCompany: number): RangedQuery {
@@ -242,11 +245,14 @@ export class SiesaClient extends SiesaRangeReader implements SiesaReader {
 
   /** The barcode rows of any number of references, in groups that fit the current form's URL budget. */
   private async barcodesOfAll(references: readonly string[]): Promise<SiesaRow[]> {
-    const rows: SiesaRow[] = [];
-    for (const group of referenceGroups(references, MAX_PARAMETROS_LENGTH, this.referenceForm)) {
-      rows.push(...(await this.barcodesOf(group)));
-    }
-    return rows;
+    const groups = referenceGroups(references, MAX_PARAMETROS_LENGTH, this.referenceForm);
+    const rows: SiesaRow[][] = [];
+    // A few at once: a unit's items are read one leaf after another, its barcodes need not wait for
+    // each other (the same requests, in less of the unit's time).
+    await forEachConcurrent([...groups.entries()], BARCODE_QUERIES_AT_ONCE, async ([i, group]) => {
+      rows[i] = await this.barcodesOf(group);
+    });
+    return rows.flat();
   }
 
   /**
