@@ -42,6 +42,29 @@ export const FULL_RANGE: KeyRange = { from: -2_147_483_648, to: 2_147_483_648 };
 export const isItemId = (id: number): boolean =>
   Number.isSafeInteger(id) && id >= FULL_RANGE.from && id < FULL_RANGE.to;
 
+/**
+ * The two halves of a range, within its part: at its middle leaf when it is cut on known rows (each
+ * half keeping its own leaves), else at the middle of its ids. Undefined for a range of one id.
+ */
+export function halvesOf(range: KeyRange): [KeyRange, KeyRange] | undefined {
+  if (range.to - range.from < 2) return undefined;
+  const within = range.within !== undefined ? { within: range.within } : {};
+  const { cuts } = range;
+  if (cuts !== undefined && cuts.length > 0) {
+    const half = Math.floor(cuts.length / 2);
+    const middle = cuts[half] as number;
+    return [
+      { from: range.from, to: middle, ...within, cuts: cuts.slice(0, half) },
+      { from: middle, to: range.to, ...within, cuts: cuts.slice(half + 1) },
+    ];
+  }
+  const middle = Math.floor(range.from / 2 + range.to / 2);
+  return [
+    { from: range.from, to: middle, ...within },
+    { from: middle, to: range.to, ...within },
+  ];
+}
+
 /** One unit of extraction: the complete records of a range, or the smaller ranges to read instead. */
 export type RangeResult =
   | { kind: "records"; records: SourceRecord[] }

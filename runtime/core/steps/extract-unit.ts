@@ -5,7 +5,13 @@ import { ExternalCallError } from "../ports/call-errors.js";
 import type { ExtractUnit } from "../ports/messages.js";
 import type { AppliedOperation, Delivery } from "../ports/pipeline.js";
 import type { RunRecord } from "../ports/records.js";
-import type { ExtractOptions, KeyRange, RangeResult, SiesaReader } from "../ports/siesa.js";
+import {
+  type ExtractOptions,
+  halvesOf,
+  type KeyRange,
+  type RangeResult,
+  type SiesaReader,
+} from "../ports/siesa.js";
 import { afterProgress } from "./after-progress.js";
 import { baselineKeys } from "./baseline-keys.js";
 import type { PipelineContext, TenantAndClients } from "./context.js";
@@ -242,30 +248,9 @@ async function readPaced(
  */
 export function halvesUnderRateLimit(error: unknown, range: KeyRange): RangeResult | undefined {
   if (!(error instanceof ExternalCallError) || error.status !== "rate-limit") return undefined;
-  if (range.to - range.from < 2) return undefined;
-  // A stock unit's halves stay within its warehouse.
-  const within = range.within !== undefined ? { within: range.within } : {};
-  const { cuts } = range;
-  if (cuts !== undefined && cuts.length > 0) {
-    // Cut on known rows: halves at its middle leaf, each keeping its own leaves.
-    const half = Math.floor(cuts.length / 2);
-    const middle = cuts[half] as number;
-    return {
-      kind: "split",
-      ranges: [
-        { from: range.from, to: middle, ...within, cuts: cuts.slice(0, half) },
-        { from: middle, to: range.to, ...within, cuts: cuts.slice(half + 1) },
-      ],
-    };
-  }
-  const middle = Math.floor(range.from / 2 + range.to / 2);
-  return {
-    kind: "split",
-    ranges: [
-      { from: range.from, to: middle, ...within },
-      { from: middle, to: range.to, ...within },
-    ],
-  };
+  // A stock unit's halves stay within its warehouse; a unit cut on known rows keeps its leaves.
+  const halves = halvesOf(range);
+  return halves ? { kind: "split", ranges: halves } : undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { SiesaRow } from "../../../core/domain/model.js";
-import { type ExtractOptions, FULL_RANGE, type KeyRange } from "../../../core/ports/siesa.js";
+import { type ExtractOptions, FULL_RANGE, halvesOf, type KeyRange } from "../../../core/ports/siesa.js";
 import { SiesaFilterError } from "../../../core/ports/siesa-errors.js";
 import type { SiesaPage } from "./answer.js";
 import { SiesaConnection } from "./connection.js";
@@ -8,6 +8,8 @@ import { integerOf } from "./rows.js";
 
 /** Walking one id's or one reference's pages (a should-not-happen fallback) stops here rather than loop forever. */
 const MAX_WALK_PAGES = 1_000;
+/** Leaves of a range cut on known rows read at once (their cuts are known, so they need not wait). */
+const LEAVES_AT_ONCE = 4;
 /** Share of a page a leaf of a scan aims at: the rest is room for the density's noise and repeated rows. */
 const LEAF_FILL = 0.9;
 /** Share of that a unit's first leaf aims at, cut on the split's estimate alone. */
@@ -180,25 +182,27 @@ export class SiesaRangeReader extends SiesaConnection {
   /**
    * The rows of a range cut on the rows the last complete run read (`cuts`): each leaf one short
    * page, unless rows were added since (a full page is cut again on its ids, as readPieces does).
-   * More than `most` rows: the rest of the range is split off with its cuts, as scan does.
+   * More than `most` rows: the range's halves instead, each with its leaves, so a unit's rows (and
+   * what its plan stores of them) stay bounded.
    */
   private async readLeaves(query: RangedQuery, range: KeyRange, most: number): Promise<RangeRead> {
     const bounds = [range.from, ...(range.cuts ?? []), range.to];
+    const leaves = bounds.slice(0, -1).map((from, i) => ({
+      from,
+      to: bounds[i + 1] as number,
+      expected: this.leafRows,
+    }));
     const rows: SiesaRow[] = [];
-    for (let i = 0; i + 1 < bounds.length; i++) {
-      const from = bounds[i] as number;
-      const to = bounds[i + 1] as number;
-      const leaf = { from, to, expected: this.leafRows };
-      rows.push(...((await this.readPieces(query, [leaf], Number.POSITIVE_INFINITY)) ?? []));
-      if (rows.length > most && i + 2 < bounds.length) {
-        const cuts = bounds.slice(i + 2, -1);
-        return {
-          pieces: [
-            { from: range.from, to, expected: rows.length },
-            { from: to, to: range.to, expected: (cuts.length + 1) * this.leafRows, cuts },
-          ],
-        };
-      }
+    // A few leaves at once (each is read whole on its own), the unit's size checked between them.
+    for (let at = 0; at < leaves.length; at += LEAVES_AT_ONCE) {
+      const batch = leaves.slice(at, at + LEAVES_AT_ONCE);
+      const read = await Promise.all(
+        batch.map((leaf) => this.readPieces(query, [leaf], Number.POSITIVE_INFINITY)),
+      );
+      for (const leafRows of read) rows.push(...(leafRows ?? []));
+      // Far more rows than the last run read: the unit is read again as two, each with its leaves.
+      const halves = rows.length > most && leaves.length > 1 ? halvesOf(range) : undefined;
+      if (halves) return { pieces: halves };
     }
     return { rows };
   }
