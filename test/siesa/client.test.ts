@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { SiesaRow } from "../../runtime/core/domain/model.js";
 import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
 import { defaultPolicy } from "../../runtime/core/ports/call-policy.js";
-import { FULL_RANGE } from "../../runtime/core/ports/siesa.js";
+import { FULL_RANGE, type KeyRange } from "../../runtime/core/ports/siesa.js";
 import { SiesaAuthError } from "../../runtime/core/ports/siesa-errors.js";
 import { inRange } from "../../runtime/edges/http/siesa/ranges.js";
 import { buildRecords, recordKey } from "../../runtime/edges/http/siesa/rows.js";
@@ -412,6 +412,26 @@ describe("SiesaClient.extractRange", () => {
 
     if (result.kind !== "records") throw new Error(`expected records, got a ${result.kind}`);
     expect(result.records.map((r) => Number(r.key)).sort((a, b) => a - b)).toEqual(ids);
+  });
+
+  it("cuts the first range's first unit to about a leaf, so the product's first writes wait for a request or two", async () => {
+    // prepare: 5,000 items, pages of 100, in an order reshuffled on every request
+    const { client, sandbox } = await startSiesa({ catalogue: catalogue({ size: 5_000 }) });
+    const ids = sandbox.catalogue.companyItemIds();
+    const split = await client().extractRange(FULL_RANGE);
+    if (split.kind !== "split") throw new Error("expected a split");
+    const [first, second] = split.ranges;
+    const before = sandbox.stats.byDescripcion.API_v2_Items ?? 0;
+
+    // act
+    const result = await client().extractRange(first as KeyRange);
+
+    // assess: a unit of less than a page, read with one items request; the next unit of a few pages
+    if (result.kind !== "records") throw new Error(`expected records, got ${result.kind}`);
+    expect(result.records.length).toBe(ids.filter((id) => inRange(id, first as KeyRange)).length);
+    expect(result.records.length).toBeLessThan(100);
+    expect((sandbox.stats.byDescripcion.API_v2_Items ?? 0) - before).toBe(1);
+    expect(ids.filter((id) => inRange(id, second as KeyRange)).length).toBeGreaterThan(100);
   });
 
   it("cuts the first range into units of a few pages, each read without a split", async () => {

@@ -3,7 +3,7 @@ import { type ExtractOptions, FULL_RANGE, halvesOf, type KeyRange } from "../../
 import { SiesaFilterError } from "../../../core/ports/siesa-errors.js";
 import type { SiesaPage } from "./answer.js";
 import { SiesaConnection } from "./connection.js";
-import { inRange, MAX_SPLIT_PIECES, splitRange } from "./ranges.js";
+import { inRange, MAX_SPLIT_PIECES, splitRange, withLeadingPiece } from "./ranges.js";
 import { integerOf } from "./rows.js";
 
 /** Walking one id's or one reference's pages (a should-not-happen fallback) stops here rather than loop forever. */
@@ -318,12 +318,17 @@ export class SiesaRangeReader extends SiesaConnection {
     // A range more than a unit reads (the first range, or a unit far beyond its estimate) is cut
     // into units of a few pages, each read leaf by leaf (scan); one that overflowed its page a
     // little, into pieces of a page, read at once (readPieces).
-    const pieces = splitRange(
+    const units = splitRange(
       range,
       sample,
       estimate,
       estimate > this.unitMost(query) ? query.unitPages * this.pageSize : this.pageSize,
     );
+    // The run's first range, whose records go to a product: its first unit holds a leaf, so the
+    // product's first writes wait for a request or two rather than a whole unit's reads.
+    const runsFirst =
+      range.from === FULL_RANGE.from && range.to === FULL_RANGE.to && range.within === undefined;
+    const pieces = runsFirst ? withLeadingPiece(units, sample, this.leafRows) : units;
     this.options.log.debug("siesa range split", {
       tenantId: this.options.tenantId,
       descripcion: query.descripcion,

@@ -78,3 +78,23 @@ export function splitRange(
   }
   return ranges;
 }
+
+/**
+ * The pieces with the first cut down to about `rows` rows (at its sampled ids' quantile) and the
+ * rest of it as a piece of its own: the first unit of a run is then read in a request or two, and
+ * the product's first writes need not wait for a whole unit's reads. Unchanged when the first piece
+ * is small already or the sample cannot place the cut.
+ */
+export function withLeadingPiece(
+  pieces: readonly KeyRange[],
+  sampleIds: readonly number[],
+  rows: number,
+): KeyRange[] {
+  const [first, ...rest] = pieces;
+  const expected = first?.expected ?? 0;
+  if (!first || expected <= 2 * rows) return [...pieces];
+  const ids = sampleIds.filter((id) => inRange(id, first)).sort((a, b) => a - b);
+  const cut = ids[Math.floor((ids.length * rows) / expected)];
+  if (cut === undefined || cut <= first.from || cut >= first.to) return [...pieces];
+  return [{ ...first, to: cut, expected: rows }, { ...first, from: cut, expected: expected - rows }, ...rest];
+}
