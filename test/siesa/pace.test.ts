@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
 import { defaultPolicy } from "../../runtime/core/ports/call-policy.js";
 import { withDeadline } from "../../runtime/core/ports/deadline.js";
+import { CALLS_AT_ONCE } from "../../runtime/edges/http/siesa/connection.js";
 import { SiesaPace } from "../../runtime/edges/http/siesa/pace.js";
 import { recordingLog, recordingSleep, startSiesa } from "./helpers.js";
 
@@ -102,10 +103,32 @@ describe("pacing across the workers of a tenant", () => {
   });
 });
 
+describe("pacing across the workers of a tenant, each with several calls at once", () => {
+  it("keeps room for as many calls as each other worker may have in flight: no 429", async () => {
+    // prepare: four workers, each asking CALLS_AT_ONCE pages at once (a unit's barcode queries);
+    // Siesa allows 40 calls a second for all of them together
+    const { client, sandbox } = await startSiesa({ rateLimit: 40, rateLimitWindowMs: 1_000 });
+    const workers = Array.from({ length: 4 }, () => client({ policy: defaultPolicy(), workers: 4 }));
+
+    // act: 96 calls in all, over several windows
+    await Promise.all(
+      workers.map(async (reader) => {
+        for (let i = 0; i < 6; i++) {
+          await Promise.all(Array.from({ length: CALLS_AT_ONCE }, () => reader.queryPage("API_v2_Items", 1)));
+        }
+      }),
+    );
+
+    // assess
+    expect(sandbox.stats.total).toBe(96);
+    expect(sandbox.stats.rateLimited).toBe(0);
+  });
+});
+
 describe("a Reset no rate-limit window could have", () => {
   it("is ignored rather than pausing a tenant's calls for ages (epoch milliseconds read as seconds)", async () => {
     const now = Date.parse("2026-12-06T12:00:00Z");
-    const pace = new SiesaPace(1, () => now);
+    const pace = new SiesaPace(1, 1, () => now);
     await pace.before(defaultPolicy(), "a call", "siesa.example.com");
 
     pace.after({ limit: "10", remaining: "0", reset: String(now + 30_000) });

@@ -1,6 +1,7 @@
 /**
- * Runs `work` over `items` with at most `limit` calls in flight; resolves when all are done.
- * `work` must not throw (callers turn failures into outcomes): a throw rejects the whole pool.
+ * Runs `work` over `items` with at most `limit` calls in flight; resolves when all are done. A call
+ * that throws stops the others from taking more items; once the calls in flight have settled, the
+ * pool rejects with the first error (nothing keeps running after it).
  */
 export async function forEachConcurrent<T>(
   items: readonly T[],
@@ -8,13 +9,19 @@ export async function forEachConcurrent<T>(
   work: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
+  const failed: { error?: unknown } = {};
   const lane = async () => {
-    while (next < items.length) {
+    while (next < items.length && !("error" in failed)) {
       const item = items[next++] as T;
-      await work(item);
+      try {
+        await work(item);
+      } catch (error) {
+        if (!("error" in failed)) failed.error = error;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  if ("error" in failed) throw failed.error;
 }
 
 /**

@@ -14,7 +14,7 @@ import {
 } from "../../../core/ports/siesa-errors.js";
 import type { SiesaPage } from "./answer.js";
 import { type Confirmation, confirmation, confirmationParametros, confirmations } from "./confirm.js";
-import { BARCODES_QUERY, ITEMS_QUERY, type SiesaClientOptions } from "./connection.js";
+import { BARCODES_QUERY, CALLS_AT_ONCE, ITEMS_QUERY, type SiesaClientOptions } from "./connection.js";
 import {
   encodeParametros,
   MAX_PARAMETROS_LENGTH,
@@ -28,8 +28,6 @@ import { buildRecords, integerOf } from "./rows.js";
 
 /** Margin on the estimated barcode rows when choosing how many groups a full page is cut into. */
 const BARCODE_SPLIT_MARGIN = 1.25;
-/** Barcode queries of one unit in flight at once. */
-const BARCODE_QUERIES_AT_ONCE = 4;
 
 /** The catalogue's items as ranges of `f120_id` read them: the tenant's ERP company's only. */
 export function itemsQuery(erpCompany: number): RangedQuery {
@@ -215,8 +213,9 @@ export class SiesaClient extends SiesaRangeReader implements SiesaReader {
    */
   private async barcodesOf(references: readonly string[]): Promise<SiesaRow[]> {
     const asked = await this.referencePage(references);
-    // IN refused (now or while this set waited): the set again, in groups of the OR form.
-    if (!asked) return this.barcodesOfAll(references);
+    // IN refused (now or while this set waited): the set again, in groups of the OR form, one at a
+    // time (this set is one of its unit's calls at once).
+    if (!asked) return this.barcodesOfAll(references, 1);
     const { first, parametros } = asked;
     if (first.endOfData) return first.rows;
     if (references.length === 1) {
@@ -244,12 +243,12 @@ export class SiesaClient extends SiesaRangeReader implements SiesaReader {
   }
 
   /** The barcode rows of any number of references, in groups that fit the current form's URL budget. */
-  private async barcodesOfAll(references: readonly string[]): Promise<SiesaRow[]> {
+  private async barcodesOfAll(references: readonly string[], atOnce = CALLS_AT_ONCE): Promise<SiesaRow[]> {
     const groups = referenceGroups(references, MAX_PARAMETROS_LENGTH, this.referenceForm);
     const rows: SiesaRow[][] = [];
     // A few at once: a unit's items are read one leaf after another, its barcodes need not wait for
     // each other (the same requests, in less of the unit's time).
-    await forEachConcurrent([...groups.entries()], BARCODE_QUERIES_AT_ONCE, async ([i, group]) => {
+    await forEachConcurrent([...groups.entries()], atOnce, async ([i, group]) => {
       rows[i] = await this.barcodesOf(group);
     });
     return rows.flat();

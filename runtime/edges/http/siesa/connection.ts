@@ -31,6 +31,11 @@ export interface SiesaClientOptions {
 export const ITEMS_QUERY = "API_v2_Items";
 export const BARCODES_QUERY = "API_v2_ItemsBarras";
 export const MAX_PAGE_SIZE = 100;
+/**
+ * Siesa calls one unit of work has in flight at once at most (its barcode queries, or the leaves of a
+ * range cut on known rows): pacing keeps room for as many of each other worker's.
+ */
+export const CALLS_AT_ONCE = 4;
 /** Below this share of the rate limit left, each answer is a warning. */
 const NEARLY_USED = 0.2;
 
@@ -63,7 +68,7 @@ export class SiesaConnection {
       );
     }
     this.pageSize = pageSize;
-    this.pace = new SiesaPace(options.workers ?? 1);
+    this.pace = new SiesaPace(options.workers ?? 1, CALLS_AT_ONCE);
     const base = options.baseUrl.endsWith("/") ? options.baseUrl : `${options.baseUrl}/`;
     this.endpoint = new URL("ejecutarconsultaestandar", base).toString();
   }

@@ -18,8 +18,8 @@ const LONGEST_WINDOW_MS = 60 * 60_000;
  * counts down the calls it starts (those in flight when it came count as started: Siesa may not
  * have counted them yet). When no more than a reserve is left, the next calls wait for the window's
  * reset. The reserve is room for what this client cannot count, the calls the tenant's other workers
- * may have in flight: one per other worker (a unit's calls follow one another), and at least a tenth
- * of the limit and one call. Calls wait as well for a pause another worker learnt (`pauseUntil`). A
+ * may have in flight: as many as one worker may have at once for each other worker, and at least a
+ * tenth of the limit and one call. Calls wait as well for a pause another worker learnt (`pauseUntil`). A
  * wait longer than the invocation has left is not waited: the call fails retryable with the wait,
  * and the worker hands its message back to the queue for that long, as after a 429.
  */
@@ -36,6 +36,8 @@ export class SiesaPace {
   constructor(
     /** The tenant's workers that may call Siesa at once, this one included. */
     private readonly workers = 1,
+    /** Calls one worker may have in flight at once. */
+    private readonly callsPerWorker = 1,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -94,7 +96,7 @@ export class SiesaPace {
     this.left = this.left !== undefined && now < this.resetAt ? Math.min(this.left, left) : left;
     this.resetAt = Math.max(resetAt, now < this.resetAt ? this.resetAt : 0);
     this.limit = limit;
-    this.reserve = Math.max(1, Math.floor(limit * RESERVE_SHARE), this.workers - 1);
+    this.reserve = Math.max(1, Math.floor(limit * RESERVE_SHARE), (this.workers - 1) * this.callsPerWorker);
     this.refresh(now);
   }
 
