@@ -152,15 +152,21 @@ describe("SiesaStockReader.extractRange", () => {
       : {};
     const first = await reader().extractRange({ ...FULL_RANGE, within: code }, options);
     const records: SourceRecord[] = [];
+    // The records of each unit that read records: what its plan stores
+    const units: number[] = [];
     const pieces = first.kind === "split" ? first.ranges : [];
     const pending: KeyRange[] = [...pieces];
     if (first.kind === "records") records.push(...first.records);
+    if (first.kind === "records") units.push(first.records.length);
     for (let range = pending.shift(); range; range = pending.shift()) {
       const result = await reader().extractRange(range, options);
       if (result.kind === "split") pending.push(...result.ranges);
-      else records.push(...result.records);
+      else {
+        records.push(...result.records);
+        units.push(result.records.length);
+      }
     }
-    return { records, pieces };
+    return { records, pieces, units };
   }
 
   it("cuts a warehouse on the rows the last complete run read there: one request a leaf, no count, no sample", async () => {
@@ -225,6 +231,22 @@ describe("SiesaStockReader.extractRange", () => {
     expect([...(head?.cuts ?? []), rest?.from, ...(rest?.cuts ?? [])]).toEqual(first.cuts);
     const { records } = await readWarehouse(reader, "NB1", known);
     expect(records.map((r) => r.key).sort()).toEqual(truth);
+  });
+
+  it("keeps every unit to a few pages when many rows were added above the last run's highest id", async () => {
+    // prepare: the last run read the lowest quarter of NB1's rows; the rest are new since, all in the
+    // range's last leaf (ids beyond the highest known)
+    const { stock, reader } = await stockSiesa(2_000);
+    const truth = truthOf(stock, ["NB1"]);
+    const known = truth.slice(0, Math.floor(truth.length / 4));
+
+    const { records, units } = await readWarehouse(reader, "NB1", known);
+
+    // assess: every row once; no unit read more than a stock unit holds (3 pages and one more)
+    expect(truth.length).toBeGreaterThan(1_000);
+    expect([...occurrences(records).values()].filter((n) => n > 1)).toEqual([]);
+    expect(records.map((r) => r.key).sort()).toEqual(truth);
+    expect(Math.max(...units)).toBeLessThanOrEqual(400);
   });
 
   it("cuts a warehouse of more known rows than a split may hold into that many groups, each cut on them again", async () => {

@@ -24,9 +24,9 @@ export interface ExtractOptions {
   /** `false`: the records, never the smaller ranges (a retried unit whose records were planned). */
   split?: boolean;
   /**
-   * The keys the stream's last complete run read in this same range, when it read it as one unit
-   * (none otherwise): a reader may cut the range on them instead of sampling Siesa for where its
-   * rows lie. Asked only by a reader that would otherwise sample.
+   * The keys the stream's last complete run read over this range, when its units covered it (none
+   * otherwise; some may lie outside the range): a reader may cut the range on them instead of
+   * sampling Siesa for where its rows lie. Asked only by a reader that would otherwise sample.
    */
   known?: () => AsyncIterable<readonly string[]>;
 }
@@ -42,6 +42,10 @@ export const FULL_RANGE: KeyRange = { from: -2_147_483_648, to: 2_147_483_648 };
 export const isItemId = (id: number): boolean =>
   Number.isSafeInteger(id) && id >= FULL_RANGE.from && id < FULL_RANGE.to;
 
+/** Half a range's estimate, when it has one. */
+const halfOf = (range: KeyRange): { expected?: number } =>
+  range.expected !== undefined ? { expected: Math.ceil(range.expected / 2) } : {};
+
 /**
  * The two halves of a range, within its part: at its middle leaf when it is cut on known rows (each
  * half keeping its own leaves), else at the middle of its ids. Undefined for a range of one id.
@@ -54,14 +58,14 @@ export function halvesOf(range: KeyRange): [KeyRange, KeyRange] | undefined {
     const half = Math.floor(cuts.length / 2);
     const middle = cuts[half] as number;
     return [
-      { from: range.from, to: middle, ...within, cuts: cuts.slice(0, half) },
-      { from: middle, to: range.to, ...within, cuts: cuts.slice(half + 1) },
+      { from: range.from, to: middle, ...within, ...halfOf(range), cuts: cuts.slice(0, half) },
+      { from: middle, to: range.to, ...within, ...halfOf(range), cuts: cuts.slice(half + 1) },
     ];
   }
   const middle = Math.floor(range.from / 2 + range.to / 2);
   return [
-    { from: range.from, to: middle, ...within },
-    { from: middle, to: range.to, ...within },
+    { from: range.from, to: middle, ...within, ...halfOf(range) },
+    { from: middle, to: range.to, ...within, ...halfOf(range) },
   ];
 }
 

@@ -2,14 +2,12 @@ import type { SiesaRow } from "../../../core/domain/model.js";
 import { type ExtractOptions, FULL_RANGE, halvesOf, type KeyRange } from "../../../core/ports/siesa.js";
 import { SiesaFilterError } from "../../../core/ports/siesa-errors.js";
 import type { SiesaPage } from "./answer.js";
-import { SiesaConnection } from "./connection.js";
+import { CALLS_AT_ONCE, SiesaConnection } from "./connection.js";
 import { inRange, MAX_SPLIT_PIECES, splitRange, withLeadingPiece } from "./ranges.js";
 import { integerOf } from "./rows.js";
 
 /** Walking one id's or one reference's pages (a should-not-happen fallback) stops here rather than loop forever. */
 const MAX_WALK_PAGES = 1_000;
-/** Leaves of a range cut on known rows read at once (their cuts are known, so they need not wait). */
-const LEAVES_AT_ONCE = 4;
 /** Share of a page a leaf of a scan aims at: the rest is room for the density's noise and repeated rows. */
 const LEAF_FILL = 0.9;
 /** Share of that a unit's first leaf aims at, cut on the split's estimate alone. */
@@ -182,8 +180,9 @@ export class SiesaRangeReader extends SiesaConnection {
   /**
    * The rows of a range cut on the rows the last complete run read (`cuts`): each leaf one short
    * page, unless rows were added since (a full page is cut again on its ids, as readPieces does).
-   * More than `most` rows: the range's halves instead, each with its leaves, so a unit's rows (and
-   * what its plan stores of them) stay bounded.
+   * A leaf, or the leaves together, holding more than `most` rows (far more than the last run read):
+   * the range's halves instead, each with its leaves, so a unit's rows (and what its plan stores of
+   * them) stay bounded.
    */
   private async readLeaves(query: RangedQuery, range: KeyRange, most: number): Promise<RangeRead> {
     const bounds = [range.from, ...(range.cuts ?? []), range.to];
@@ -193,16 +192,21 @@ export class SiesaRangeReader extends SiesaConnection {
       expected: this.leafRows,
     }));
     const rows: SiesaRow[] = [];
-    // A few leaves at once (each is read whole on its own), the unit's size checked between them.
-    for (let at = 0; at < leaves.length; at += LEAVES_AT_ONCE) {
-      const batch = leaves.slice(at, at + LEAVES_AT_ONCE);
-      const read = await Promise.all(
-        batch.map((leaf) => this.readPieces(query, [leaf], Number.POSITIVE_INFINITY)),
-      );
+    // A few leaves at once (their cuts are known, so none waits for another).
+    for (let at = 0; at < leaves.length; at += CALLS_AT_ONCE) {
+      const batch = leaves.slice(at, at + CALLS_AT_ONCE);
+      const read = await allSettled(batch.map((leaf) => this.readPieces(query, [leaf], most)));
       for (const leafRows of read) rows.push(...(leafRows ?? []));
-      // Far more rows than the last run read: the unit is read again as two, each with its leaves.
-      const halves = rows.length > most && leaves.length > 1 ? halvesOf(range) : undefined;
+      if (!read.includes(undefined) && rows.length <= most) continue;
+      const halves = halvesOf(range);
       if (halves) return { pieces: halves };
+      // A range of one id cannot be halved: it is read whole, as any range of one id is.
+      const whole = await this.readPieces(
+        query,
+        [{ from: range.from, to: range.to }],
+        Number.POSITIVE_INFINITY,
+      );
+      return { rows: whole ?? [] };
     }
     return { rows };
   }
@@ -486,4 +490,12 @@ async function knownIds(
     }
   }
   return ids;
+}
+
+/** Every promise's value once all have settled, or the first rejection: no call outlives the caller. */
+async function allSettled<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
