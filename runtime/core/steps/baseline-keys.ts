@@ -26,17 +26,16 @@ export async function* baselineKeys(
 ): AsyncGenerator<readonly string[]> {
   const { tenantId, baselineRunId } = run;
   if (baselineRunId === undefined) return;
+  const keysOf = (data: Record<string, unknown> | undefined) =>
+    typeof data?.keys === "string" && data.keys !== "" ? [data.keys.split(",")] : [];
   for (const counterpart of await counterpartsOf(progress, tenantId, baselineRunId, unit)) {
     for (const kind of UNIT_DATA) {
-      const pages = progress.operations(tenantId, baselineRunId, `${kind}${counterpart}`, { finished: true });
-      for await (const page of pages) {
-        for (const { opId, data } of page) {
-          const id = opId.slice(kind.length);
-          // `0.1` is a prefix of `0.10`: only the unit itself and its descendants.
-          if (id !== counterpart && !id.startsWith(`${counterpart}.`)) continue;
-          if (typeof data.keys === "string" && data.keys !== "") yield data.keys.split(",");
-        }
-      }
+      // The unit itself, then its descendants (`0.1.`, not `0.1`, which would also find `0.10`).
+      yield* keysOf((await progress.get(tenantId, baselineRunId, `${kind}${counterpart}`))?.data);
+      const pages = progress.operations(tenantId, baselineRunId, `${kind}${counterpart}.`, {
+        finished: true,
+      });
+      for await (const page of pages) for (const { data } of page) yield* keysOf(data);
     }
   }
 }

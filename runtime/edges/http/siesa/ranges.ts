@@ -14,9 +14,10 @@ export const inRange = (id: number, range: KeyRange) => id >= range.from && id <
 /** At least this many sampled ids per piece, or the quantiles are too noisy to cut on. */
 const MIN_SAMPLES_PER_PIECE = 5;
 /**
- * Pieces of one split, at most: the split's operation stores their ranges (about 45 bytes each), and
- * no stored item may grow with the catalogue. 128 pieces keep it under 6 KB; a larger catalogue's
- * first range is split again below, one level more.
+ * Pieces of one split, at most: the split's operation stores their ranges (about 45 bytes each, and
+ * about 11 more a cut for a range cut on known rows), and no stored item may grow with the catalogue.
+ * 128 pieces keep it under 6 KB (under 16 KB with a unit's cuts); a larger range is split again
+ * below, one level more.
  */
 export const MAX_SPLIT_PIECES = 128;
 /**
@@ -92,7 +93,7 @@ export function withLeadingPiece(
 ): KeyRange[] {
   const [first, ...rest] = pieces;
   const expected = first?.expected ?? 0;
-  if (!first || expected <= 2 * rows) return [...pieces];
+  if (!first || expected <= 2 * rows || pieces.length >= MAX_SPLIT_PIECES) return [...pieces];
   const ids = sampleIds.filter((id) => inRange(id, first)).sort((a, b) => a - b);
   const cut = ids[Math.floor((ids.length * rows) / expected)];
   if (cut === undefined || cut <= first.from || cut >= first.to) return [...pieces];
