@@ -405,6 +405,33 @@ const PAGINACION = /^numPag=(\d+)\|tamPag=(\d+)$/;
 /** IIS's default `maxQueryString`: a longer query string is refused (404.15) before the API sees it. */
 export const MAX_QUERY_STRING = 2_048;
 
+/**
+ * A query's rows grouped by `keyOf`, each group in the rows' order (so an id range of a group is still
+ * a slice), rebuilt when `versionOf` changes or the query answers other rows.
+ */
+function rowIndex(
+  versionOf: () => number,
+  keyOf: (row: SiesaWireRow) => string,
+): (rows: SiesaWireRow[]) => Map<string, SiesaWireRow[]> {
+  let built:
+    | { version: number; rows: SiesaWireRow[]; length: number; map: Map<string, SiesaWireRow[]> }
+    | undefined;
+  return (rows) => {
+    const version = versionOf();
+    if (built?.version !== version || built.rows !== rows || built.length !== rows.length) {
+      const map = new Map<string, SiesaWireRow[]>();
+      for (const row of rows) {
+        const key = keyOf(row);
+        const group = map.get(key);
+        if (group) group.push(row);
+        else map.set(key, [row]);
+      }
+      built = { version, rows, length: rows.length, map };
+    }
+    return built.map;
+  };
+}
+
 export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): SiesaSandbox {
   const catalogue = options.catalogue ?? generateCatalogue({ size: 100, seed: 1 });
   const { catalogue: _catalogue, stock: givenStock, faults: initialFaults, ...rest } = options;
@@ -436,48 +463,15 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
     c.json({ codigo, mensaje: "Error al ejecutar la consulta", detalle }, 200);
 
   /** Barcode rows by trimmed reference, rebuilt when the catalogue changes. */
-  let referenceIndex:
-    | { version: number; rows: SiesaWireRow[]; length: number; map: Map<string, SiesaWireRow[]> }
-    | undefined;
-  function byReference(rows: SiesaWireRow[]): Map<string, SiesaWireRow[]> {
-    const fresh =
-      referenceIndex?.version === catalogue.version &&
-      referenceIndex.rows === rows &&
-      referenceIndex.length === rows.length;
-    if (!fresh || !referenceIndex) {
-      const map = new Map<string, SiesaWireRow[]>();
-      for (const row of rows) {
-        const reference = String(columnValue(row, "f120_referencia") ?? "").trim();
-        map.set(reference, [...(map.get(reference) ?? []), row]);
-      }
-      referenceIndex = { version: catalogue.version, rows, length: rows.length, map };
-    }
-    return referenceIndex.map;
-  }
-
+  const byReference = rowIndex(
+    () => catalogue.version,
+    (row) => String(columnValue(row, "f120_referencia") ?? "").trim(),
+  );
   /** Stock rows by warehouse code as CHAR compares it (trailing spaces ignored), rebuilt when the stock changes. */
-  let warehouseIndex:
-    | { version: number; rows: SiesaWireRow[]; length: number; map: Map<string, SiesaWireRow[]> }
-    | undefined;
-  function byWarehouse(rows: SiesaWireRow[]): Map<string, SiesaWireRow[]> {
-    const { version } = stockOf();
-    const fresh =
-      warehouseIndex?.version === version &&
-      warehouseIndex.rows === rows &&
-      warehouseIndex.length === rows.length;
-    if (!fresh || !warehouseIndex) {
-      // Each warehouse's rows keep the query's order (by f120_id), so an id range is still a slice.
-      const map = new Map<string, SiesaWireRow[]>();
-      for (const row of rows) {
-        const code = String(columnValue(row, "f150_id") ?? "").trimEnd();
-        const list = map.get(code);
-        if (list) list.push(row);
-        else map.set(code, [row]);
-      }
-      warehouseIndex = { version, rows, length: rows.length, map };
-    }
-    return warehouseIndex.map;
-  }
+  const byWarehouse = rowIndex(
+    () => stockOf().version,
+    (row) => String(columnValue(row, "f150_id") ?? "").trimEnd(),
+  );
 
   /** The candidate rows a filter can match, found by warehouse, id range or reference before any scan. */
   function candidates(query: StandardQuery, filter: Filter | undefined): SiesaWireRow[] {
