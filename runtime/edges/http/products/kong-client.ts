@@ -9,8 +9,8 @@ import type {
 } from "../../../core/ports/product.js";
 import type { PatchResult } from "../../../core/ports/records.js";
 import { isSuccess } from "./api-text.js";
-import { drfPages, drfResults } from "./drf-pages.js";
 import { drfMessage, isDuplicateAnswer } from "./kong-errors.js";
+import { drfPages, pageResults } from "./list-pages.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
 import { joinUrl, withTrailingSlash } from "./url.js";
@@ -95,7 +95,7 @@ export class KongClient implements ProductClient, ProductReader {
     if (scope.customerId !== undefined) query.customer_id = scope.customerId;
     const response = await this.#api.call("search skus", this.#skusUrl, { method: "GET", query });
     if (!isSuccess(response.status)) throw this.#api.listRefused(response, "search skus");
-    return listedRecords(SERVICE, "search skus", drfResults(response));
+    return listedRecords(SERVICE, "search skus", pageResults(response));
   }
 
   patch(productId: string, record: ProductRecord): Promise<PatchResult> {
@@ -111,7 +111,7 @@ export class KongClient implements ProductClient, ProductReader {
     if (scope.customerId !== undefined) query.customer_id = scope.customerId;
     for await (const response of drfPages(this.#api, this.#skusUrl, "list skus", query)) {
       if (!isSuccess(response.status)) throw this.#api.listRefused(response, "list skus");
-      yield listedRecords(SERVICE, "list skus", drfResults(response));
+      yield listedRecords(SERVICE, "list skus", pageResults(response));
     }
   }
 
@@ -136,7 +136,7 @@ export class KongClient implements ProductClient, ProductReader {
     if (customerId != null) query.customer_id = String(customerId);
     for await (const response of drfPages(this.#api, this.#skusUrl, "find sku", query)) {
       if (!isSuccess(response.status)) return this.#api.refused(response);
-      const results = drfResults(response) as DrfSku[] | undefined;
+      const results = pageResults(response) as DrfSku[] | undefined;
       const exact = results?.find((sku) => String(sku.external_id) === record.externalId);
       if (exact && exact.id != null) return { kind: "found", id: String(exact.id) };
     }

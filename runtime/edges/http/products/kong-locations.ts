@@ -9,8 +9,8 @@ import type {
 } from "../../../core/ports/product.js";
 import type { PatchResult } from "../../../core/ports/records.js";
 import { isSuccess } from "./api-text.js";
-import { drfPages, drfResults } from "./drf-pages.js";
 import { drfMessage, isDuplicateAnswer } from "./kong-errors.js";
+import { drfPages, pageResults } from "./list-pages.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
 import { joinUrl, withTrailingSlash } from "./url.js";
@@ -121,7 +121,7 @@ export class KongLocationClient implements ProductClient, ProductReader {
     if (scope.customerId !== undefined) query.customer_id = scope.customerId;
     for await (const response of drfPages(this.#api, this.#locationsUrl, "list locations", query)) {
       if (!isSuccess(response.status)) throw this.#api.listRefused(response, "list locations");
-      yield listedRecords(SERVICE, "list locations", drfResults(response));
+      yield listedRecords(SERVICE, "list locations", pageResults(response));
     }
   }
 
@@ -155,7 +155,7 @@ export class KongLocationClient implements ProductClient, ProductReader {
     if (customer !== undefined) query.customer_id = String(customer);
     for await (const response of drfPages(this.#api, this.#locationsUrl, "find location", query)) {
       if (!isSuccess(response.status)) return this.#api.refused(response);
-      const mine = listedRecords(SERVICE, "find location", drfResults(response)).find(
+      const mine = listedRecords(SERVICE, "find location", pageResults(response)).find(
         (location) =>
           location.externalId === record.externalId &&
           (customer === undefined || holdsCustomer(location, customer)),

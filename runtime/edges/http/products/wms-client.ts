@@ -10,11 +10,11 @@ import type {
 } from "../../../core/ports/product.js";
 import type { PatchResult } from "../../../core/ports/records.js";
 import { apiText, isSuccess } from "./api-text.js";
+import { pageResults, wmsPages } from "./list-pages.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
 import { joinUrl, withoutTrailingSlash } from "./url.js";
 import { isConflict, wmsMessage } from "./wms-errors.js";
-import { wmsPages, wmsResults } from "./wms-pages.js";
 import {
   type CreateAnswer,
   type FindAnswer,
@@ -106,7 +106,7 @@ export class WmsClient implements ProductClient, ProductReader {
     const query = { external_id__eq: externalId };
     for await (const response of wmsPages(this.#api, this.#productsUrl, "find product", query)) {
       if (!isSuccess(response.status)) throw this.#api.listRefused(response, "find product");
-      const rows = listedRecords(SERVICE, "find product", wmsResults(response));
+      const rows = listedRecords(SERVICE, "find product", pageResults(response));
       found.push(...rows.filter((row) => row.externalId === externalId));
     }
     return found;
@@ -124,7 +124,7 @@ export class WmsClient implements ProductClient, ProductReader {
     const query = { limit: LIST_PAGE_SIZE };
     for await (const response of wmsPages(this.#api, this.#productsUrl, "list products", query)) {
       if (!isSuccess(response.status)) throw this.#api.listRefused(response, "list products");
-      yield listedRecords(SERVICE, "list products", wmsResults(response));
+      yield listedRecords(SERVICE, "list products", pageResults(response));
     }
   }
 
@@ -154,7 +154,7 @@ export class WmsClient implements ProductClient, ProductReader {
     const query = { external_id__eq: record.externalId };
     for await (const response of wmsPages(this.#api, this.#productsUrl, "find product", query)) {
       if (!isSuccess(response.status)) return this.#api.refused(response);
-      const results = wmsResults(response) as WmsRow[] | undefined;
+      const results = pageResults(response) as WmsRow[] | undefined;
       const exact = results?.find((p) => String(p.external_id) === record.externalId);
       if (exact) {
         const id = exact.variant_id ?? exact.id;

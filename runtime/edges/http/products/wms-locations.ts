@@ -9,11 +9,11 @@ import type {
 } from "../../../core/ports/product.js";
 import type { PatchResult } from "../../../core/ports/records.js";
 import { isSuccess } from "./api-text.js";
+import { pageResults, wmsPages } from "./list-pages.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
 import { joinUrl, withoutTrailingSlash } from "./url.js";
 import { isConflict, wmsMessage } from "./wms-errors.js";
-import { wmsPages, wmsResults } from "./wms-pages.js";
 import {
   type CreateAnswer,
   type FindAnswer,
@@ -91,7 +91,7 @@ export class WmsLocationClient implements ProductClient, ProductReader {
     const query = { limit: LIST_PAGE_SIZE };
     for await (const response of wmsPages(this.#api, this.#locationsUrl, "list locations", query)) {
       if (!isSuccess(response.status)) throw this.#api.listRefused(response, "list locations");
-      yield listedRecords(SERVICE, "list locations", wmsResults(response));
+      yield listedRecords(SERVICE, "list locations", pageResults(response));
     }
   }
 
@@ -120,7 +120,7 @@ export class WmsLocationClient implements ProductClient, ProductReader {
     const query = { external_id__eq: record.externalId };
     for await (const response of wmsPages(this.#api, this.#locationsUrl, "find location", query)) {
       if (!isSuccess(response.status)) return this.#api.refused(response);
-      const rows = listedRecords(SERVICE, "find location", wmsResults(response));
+      const rows = listedRecords(SERVICE, "find location", pageResults(response));
       const exact = rows.find((row) => row.externalId === record.externalId);
       if (exact) return { kind: "found", id: exact.id };
     }

@@ -1,0 +1,55 @@
+import type { FetchResponse } from "ofetch";
+import { isRecord, isSuccess } from "./api-text.js";
+import type { ProductApi } from "./product-api.js";
+
+/**
+ * The pages of a product's list: the first asked with `query`, each later one with the query
+ * `nextQuery` reads off the page before. Ends after a page that names no next one, one whose next
+ * was asked before, or a refusal, which is yielded like any answer: the caller says what it means
+ * (a lookup refused, a list that cannot be read).
+ */
+async function* listPages(
+  api: ProductApi,
+  url: string,
+  operation: string,
+  query: Record<string, string>,
+  nextQuery: (page: Record<string, unknown>) => Record<string, string> | undefined,
+): AsyncGenerator<FetchResponse<unknown>> {
+  const seen = new Set<string>();
+  for (let asked: Record<string, string> | undefined = query; asked; ) {
+    seen.add(new URLSearchParams(asked).toString());
+    const response = await api.call(operation, url, { method: "GET", query: asked });
+    yield response;
+    if (!isSuccess(response.status)) return;
+    asked = isRecord(response._data) ? nextQuery(response._data) : undefined;
+    if (asked && seen.has(new URLSearchParams(asked).toString())) return;
+  }
+}
+
+const nonEmpty = (value: unknown): string | undefined =>
+  typeof value === "string" && value !== "" ? value : undefined;
+
+/**
+ * The pages of a Django REST Framework list (`{count,next,previous,results}`, Kong's SKUs and
+ * locations): each later page asked with the query of the page before's `next`, of our own URL
+ * (`next`'s host may be an internal one).
+ */
+export const drfPages = (api: ProductApi, url: string, operation: string, query: Record<string, string>) =>
+  listPages(api, url, operation, query, (page) => {
+    const next = nonEmpty(page.next);
+    return next === undefined ? undefined : Object.fromEntries(new URL(next).searchParams);
+  });
+
+/**
+ * The pages of a WMS list (its products and, as assumed, its locations: `{results,
+ * last_evaluated_key_id}`): each later page asked with the cursor the page before named.
+ */
+export const wmsPages = (api: ProductApi, url: string, operation: string, query: Record<string, string>) =>
+  listPages(api, url, operation, query, (page) => {
+    const cursor = nonEmpty(page.last_evaluated_key_id);
+    return cursor === undefined ? undefined : { ...query, last_evaluated_key_id: cursor };
+  });
+
+/** A page's `results`, as the page holds it (listedRecords says when it is not a list). */
+export const pageResults = (response: FetchResponse<unknown>): unknown =>
+  isRecord(response._data) ? response._data.results : undefined;
