@@ -29,6 +29,9 @@ import { buildRecords, integerOf } from "./rows.js";
 /** Margin on the estimated barcode rows when choosing how many groups a full page is cut into. */
 const BARCODE_SPLIT_MARGIN = 1.25;
 
+/** A catalogue record's key is its f120_id: the id, or undefined for a key that is none. */
+const itemIdOfKey = (key: string): number | undefined => (/^-?\d+$/.test(key) ? Number(key) : undefined);
+
 /** The catalogue's items as ranges of `f120_id` read them: the tenant's ERP company's only. */
 export function itemsQuery(erpCompany: number): RangedQuery {
   return {
@@ -40,8 +43,7 @@ export function itemsQuery(erpCompany: number): RangedQuery {
     what: "items",
     ours: (row) => integerOf(row.f120_id_cia) === erpCompany,
     origin: (row) => `its company: ${integerOf(row.f120_id_cia)}`,
-    // A catalogue record's key is its f120_id.
-    idOfKey: (key) => (/^-?\d+$/.test(key) ? Number(key) : undefined),
+    idOfKey: itemIdOfKey,
     countProbes: 8,
     // A unit's barcodes are read in queries of as many references as a query string holds: the
     // larger the unit, the smaller the share its last, part-filled query wastes.
@@ -141,7 +143,7 @@ export class SiesaClient extends SiesaRangeReader implements SiesaReader {
   async stillAbsent(absent: readonly string[], seen: readonly string[]): Promise<string[]> {
     // A key that is no f120_id cannot be asked for, so it is kept (the mapping rejects such records:
     // the ledger has none).
-    const ids = (keys: readonly string[]) => keys.filter((k) => /^-?\d+$/.test(k)).map(Number);
+    const ids = (keys: readonly string[]) => keys.map(itemIdOfKey).filter((id) => id !== undefined);
     return (await this.#stillAbsentIds(ids(absent), ids(seen))).map(String);
   }
 
