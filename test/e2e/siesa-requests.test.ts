@@ -14,21 +14,30 @@ afterEach(async () => {
 const STOCK_QUERY = "API_v2_Inventarios_InvFecha";
 const ITEMS_QUERY = "API_v2_Items";
 
+/** A complete first run of the stream, then a second over the same Siesa: what each did, and the requests of `query`. */
+async function twoRuns(items: number, stream: "catalogue" | "stock", query: string) {
+  const w = await streamWorld(items);
+  closers.push(w.close);
+  const stats = w.sandboxes.siesa.stats.byDescripcion;
+  const first = await w.run(stream);
+  const firstRequests = stats[query] ?? 0;
+  const second = await w.run(stream);
+  return {
+    first,
+    second,
+    firstRequests,
+    requests: (stats[query] ?? 0) - firstRequests,
+    siesa: w.sandboxes.siesa,
+  };
+}
+
 describe("the Siesa requests of a run", () => {
   it("of stock, after a complete run, read each warehouse in about one request per 90 rows", async () => {
-    // prepare: a complete first run
-    const w = await streamWorld(500);
-    closers.push(w.close);
-    const { stock } = w.sandboxes.siesa;
-    const stats = w.sandboxes.siesa.stats.byDescripcion;
-    const first = await w.run("stock");
-    const firstRequests = stats[STOCK_QUERY] ?? 0;
-
-    // act
-    const second = await w.run("stock");
+    // prepare + act: a complete first run, then an unchanged one
+    const { first, second, firstRequests, requests, siesa } = await twoRuns(500, "stock", STOCK_QUERY);
 
     // assess: one request a leaf of each warehouse, plus the run's check for ids beyond an int
-    const requests = (stats[STOCK_QUERY] ?? 0) - firstRequests;
+    const { stock } = siesa;
     const leaves = stock
       .activeWarehouseCodes()
       .reduce((sum, code) => sum + Math.max(1, Math.ceil(stock.rowsOf(code).length / 90)), 0);
@@ -42,18 +51,10 @@ describe("the Siesa requests of a run", () => {
   });
 
   it("of the catalogue, after a complete run, read its items in about one request per 90 items", async () => {
-    // prepare: a complete first run
-    const w = await streamWorld(1_000);
-    closers.push(w.close);
-    const stats = w.sandboxes.siesa.stats.byDescripcion;
-    const first = await w.run("catalogue");
-    const firstRequests = stats[ITEMS_QUERY] ?? 0;
-
-    // act
-    const second = await w.run("catalogue");
+    // prepare + act: a complete first run, then an unchanged one
+    const { first, second, firstRequests, requests } = await twoRuns(1_000, "catalogue", ITEMS_QUERY);
 
     // assess: one request a leaf, plus the run's check for ids beyond an int
-    const requests = (stats[ITEMS_QUERY] ?? 0) - firstRequests;
     const leaves = Math.ceil(first.counts.extracted / 90) + 1;
     expect(first.status).toBe("succeeded");
     expect(second.status).toBe("succeeded");
