@@ -7,6 +7,13 @@ const minutesBeforeNow = (minutes: number) => new Date(NOW.getTime() - minutes *
 /** A stock stream every 15 minutes, as a tenant file would declare it. */
 const STOCK = { schedule: "rate(15 minutes)", subtract: ["committed" as const, "pos" as const] };
 
+/** The tenant syncs stock too, its schedule enabled, and its catalogue's last run succeeded 25 minutes ago. */
+function syncsStockToo(state: ReturnType<typeof apiUnderTest>["state"]) {
+  state.tenants[0] = { ...(state.tenants[0] as Tenant), streams: { stock: STOCK } };
+  state.scheduleStates.set("acme-staging#stock", "ENABLED");
+  state.runs.push(aRun({ startedAt: minutesBeforeNow(30), finishedAt: minutesBeforeNow(25) }));
+}
+
 describe("GET /tenants", () => {
   it("lists every tenant for an operator, with its schedule and whether it is paused", async () => {
     const { call, state } = apiUnderTest();
@@ -147,9 +154,7 @@ describe("GET /tenants/:id/status", () => {
   it("judges each stream the tenant syncs by its own runs, and is 503 naming the stream that fails", async () => {
     // prepare: a tenant syncing stock every 15 minutes; the catalogue's last run succeeded, the stock's failed
     const { call, state } = apiUnderTest();
-    state.tenants[0] = { ...(state.tenants[0] as Tenant), streams: { stock: STOCK } };
-    state.scheduleStates.set("acme-staging#stock", "ENABLED");
-    state.runs.push(aRun({ startedAt: minutesBeforeNow(30), finishedAt: minutesBeforeNow(25) }));
+    syncsStockToo(state);
     state.runs.push(
       aRun({
         runId: "stock-failed",
@@ -182,9 +187,7 @@ describe("GET /tenants/:id/status", () => {
 
   it("is 200 when every stream the tenant syncs is healthy", async () => {
     const { call, state } = apiUnderTest();
-    state.tenants[0] = { ...(state.tenants[0] as Tenant), streams: { stock: STOCK } };
-    state.scheduleStates.set("acme-staging#stock", "ENABLED");
-    state.runs.push(aRun({ startedAt: minutesBeforeNow(30), finishedAt: minutesBeforeNow(25) }));
+    syncsStockToo(state);
     state.runs.push(
       aRun({
         runId: "stock-ok",
