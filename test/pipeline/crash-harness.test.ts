@@ -123,10 +123,11 @@ describe.each(STORE_IMPLEMENTATIONS)("on the %s store", (storeName, open) => {
           for (let at = first; at < points; at += every) {
             for (const productType of productsAt(at)) {
               const plan = { at: new Set([at]), duplicateEvery: 0, redelivery };
-              const { product, runs, crash } = await scenario(plan, productType);
+              const { world, product, runs, crash } = await scenario(plan, productType);
               assertExactlyOnce(product, runs, crash);
               // One crash never costs a record: its message comes back and finishes the work.
               expect(runs[0]?.status, crash.crashed.join("; ")).toBe("succeeded");
+              await assertLedgerKnowsProduct(world, product, crash);
             }
           }
         },
@@ -417,11 +418,12 @@ describe.each(STORE_IMPLEMENTATIONS)("on the %s store", (storeName, open) => {
             }),
             async ({ productType, crashes, duplicateEvery, redelivery, productFailures }) => {
               const plan = { at: new Set(crashes), duplicateEvery, redelivery };
-              const { product, runs, crash } = await scenario(plan, productType, (_, p) => {
+              const { world, product, runs, crash } = await scenario(plan, productType, (_, p) => {
                 let failures = productFailures;
                 p.failWith = () => (failures-- > 0 ? new Error("product answered 503") : undefined);
               });
               assertExactlyOnce(product, runs, crash);
+              if (runs[0]?.status === "succeeded") await assertLedgerKnowsProduct(world, product, crash);
             },
           ),
           { numRuns: harness.schedules * RUNS },
@@ -460,6 +462,7 @@ async function runScenario(
     : stepWorld(options);
   prepare?.(world, product);
   const crash = new CrashController(plan);
+  product.landing = () => crash.unlessDead();
   await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
   await runToEnd(world, crash, plan);
   const { runs } = await world.store.runs.list(world.tenant.id);
@@ -475,6 +478,17 @@ async function assertProductMatchesLedger(world: HarnessWorld, product: StrictPr
     const object = product.objects.get(entry.productId);
     expect(object && payloadHash(object.fields), entry.key).toBe(entry.hash);
   }
+}
+
+/**
+ * After a succeeded run, the ledger names every object the product holds: one it does not know would
+ * be created (or looked up and written) again by the next run.
+ */
+async function assertLedgerKnowsProduct(world: HarnessWorld, product: StrictProduct, crash: CrashController) {
+  const ledger = await world.store.ledger.getMany(world.tenant.id, keysOf(world));
+  const named = new Set([...ledger.values()].map((entry) => entry.productId));
+  const unknown = [...product.objects.values()].filter((o) => !named.has(o.id)).map((o) => o.externalId);
+  expect(unknown, `crashes: ${crash.crashed.join("; ")}`).toEqual([]);
 }
 
 /** The keys Siesa holds now. */

@@ -45,6 +45,8 @@ export interface CrashPlan {
 /** One invocation of a handler: how to kill it, and when it read each record's ledger entry. */
 interface Invocation {
   die(): void;
+  /** Died at a crash point: none of its calls goes out any more, whichever of its promises made it. */
+  dead: boolean;
   ledgerReadAt: Map<string, number>;
 }
 
@@ -76,12 +78,20 @@ export class CrashController {
   /** Resolves at once, or never (and reports its invocation dead) when the plan crashes here. */
   point(where: string): Promise<void> {
     const invocation = this.#invocation.getStore();
+    // A dead process makes no call, also from work it had running beside the call it died in.
+    if (invocation?.dead) return this.unlessDead();
     const hit = this.hits++;
     this.passed.push(where);
     if (!this.plan.at.has(hit) || !invocation) return Promise.resolve();
     this.crashed.push(`${hit} ${where}`);
+    invocation.dead = true;
     invocation.die();
     return new Promise<void>(() => {});
+  }
+
+  /** Resolves at once, or never in an invocation that died: what it still had running stops there. */
+  unlessDead(): Promise<void> {
+    return this.#invocation.getStore()?.dead ? new Promise<void>(() => {}) : Promise.resolve();
   }
 
   /** Runs one invocation; resolves "died" if it hit a crash point on the way. */
@@ -90,7 +100,7 @@ export class CrashController {
     const death = new Promise<"died">((resolve) => {
       die = () => resolve("died");
     });
-    return Promise.race([this.#invocation.run({ die, ledgerReadAt: new Map() }, run), death]);
+    return Promise.race([this.#invocation.run({ die, dead: false, ledgerReadAt: new Map() }, run), death]);
   }
 
   /** The current invocation is about to read these records' ledger entries. */
@@ -116,6 +126,7 @@ export class CrashController {
    * wrote it, which read the ledger before that write landed, could not have known).
    */
   productWrite(key: string): void {
+    if (this.#invocation.getStore()?.dead) return; // it never goes out
     if (this.#counted.has(key)) this.writesAfterCount.push(key);
     const written = this.#ledgerWrittenAt.get(key);
     if (written === undefined) return;
@@ -140,6 +151,8 @@ function crashing<T extends object>(target: T, name: string, crash: CrashControl
       }
       return async (...args: unknown[]) => {
         await crash.point(`before ${name}.${String(key)}`);
+        // A call over the wire takes a turn of the event loop: work running beside it goes on meanwhile.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const result = await value.apply(object, args);
         await crash.point(`after ${name}.${String(key)}`);
         return result;

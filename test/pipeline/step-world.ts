@@ -90,6 +90,8 @@ export class FakeProduct {
   /** Creates per external id: exactly once means never 2. */
   readonly creates = new Map<string, number>();
   failWith: (record: ProductRecord) => Error | "rejected" | undefined = () => undefined;
+  /** A write this answers true for never returns (the function stopped while the request was out). */
+  hangOn: (record: ProductRecord) => boolean = () => false;
   /** Patches (deactivations) per product id. */
   readonly patches = new Map<string, number>();
 
@@ -109,6 +111,7 @@ export class FakeProduct {
 
   async write(record: ProductRecord, knownProductId?: string) {
     this.writes.push({ record, ...(knownProductId ? { knownProductId } : {}) });
+    if (this.hangOn(record)) await new Promise(() => {});
     const failure = this.failWith(record);
     if (failure === "rejected")
       return { outcome: "rejected" as const, reason: `name: refused (${record.key})` };

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { QUEUES, visibilityTimeoutSeconds } from "../../runtime/core/domain/pipeline-config.js";
 import { newRunId } from "../../runtime/core/domain/run-id.js";
 import { METRICS } from "../../runtime/core/observability/metric-names.js";
@@ -821,6 +821,103 @@ describe("settle: what dies with a worker is still counted", () => {
       reason: LEASE_EXPIRED,
     });
     expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
+  });
+});
+
+describe("load, a delivery that dies in the middle of its chunk", () => {
+  it("has told the ledger of each record it wrote before: its redelivery writes again only the one it died on", async () => {
+    // prepare: a chunk of 10 records; the product never answers the write of record 7, as when the
+    // function is stopped while that request is out (its invocation never returns)
+    const world = stepWorld({ items: 10 });
+    const runId = await startScheduledRun(world);
+    await deliver(world, "units");
+    world.product.hangOn = (record) => record.key === "7";
+    const loads = world.queues.queues.loads.queue;
+    const [message] = loads.receive(1);
+    if (!message) throw new Error("no chunk");
+    void world.handlers.load(toEvent([message], loads.arn), { getRemainingTimeInMillis: () => 60_000 });
+    await vi.waitFor(() => expect(world.product.writes).toHaveLength(7));
+
+    // act: the message comes back after its visibility timeout, and the product answers again
+    world.product.hangOn = () => false;
+    world.clock.advance(visibilityTimeoutSeconds(QUEUES.loads) * 1000);
+    expect(await deliver(world, "loads")).toBe(1);
+    await deliver(world, "units"); // the deactivation pass, which ends the run
+
+    // assess: records 1 to 6 were written once, record 7 twice (its first write may have landed)
+    const writesOf = (key: string) => world.product.writes.filter((w) => w.record.key === key).length;
+    expect(["1", "2", "3", "4", "5", "6", "8", "9", "10"].map(writesOf)).toEqual(Array(9).fill(1));
+    expect(writesOf("7")).toBe(2);
+    expect(await countsOf(world, runId)).toMatchObject({ extracted: 10, created: 10, failed: 0 });
+  });
+
+  it("counts its chunk only once the ledger holds every record it wrote", async () => {
+    // prepare: the ledger's writes wait until the test lets them through
+    const world = stepWorld({ items: 10 });
+    const runId = await startScheduledRun(world);
+    await deliver(world, "units");
+    const ledger = world.store.ledger;
+    const putMany = ledger.putMany.bind(ledger);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    ledger.putMany = async (partition, entries) => {
+      await held;
+      return putMany(partition, entries);
+    };
+
+    // act: every record is written while the ledger's writes are held
+    const loading = deliver(world, "loads");
+    await vi.waitFor(() => expect(world.product.writes).toHaveLength(10));
+    await new Promise((resolve) => setImmediate(resolve));
+    const whileHeld = await world.store.progress.read(world.tenant.id, runId);
+    release();
+    await loading;
+
+    // assess
+    expect(whileHeld).toMatchObject({ loadsDone: 0, created: 0 });
+    expect(await world.store.progress.read(world.tenant.id, runId)).toMatchObject({
+      loadsDone: 1,
+      created: 10,
+    });
+  });
+
+  it("writes no more records once the ledger fails to store one: the chunk comes back for the rest", async () => {
+    // prepare: the ledger fails once, when told of record 3
+    const world = stepWorld({ items: 10 });
+    const runId = await startScheduledRun(world);
+    await deliver(world, "units");
+    const ledger = world.store.ledger;
+    const putMany = ledger.putMany.bind(ledger);
+    let failed = false;
+    ledger.putMany = async (partition, entries) => {
+      if (!failed && entries.some((e) => e.key === "3")) {
+        failed = true;
+        throw new Error("ProvisionedThroughputExceededException");
+      }
+      return putMany(partition, entries);
+    };
+
+    // act
+    const keys = Array.from({ length: 10 }, (_, i) => String(i + 1));
+    await deliver(world, "loads");
+    const firstDelivery = world.product.writes.length;
+    const held = [...(await world.store.ledger.getMany(world.tenant.id, keys)).keys()];
+    world.clock.advance(visibilityTimeoutSeconds(QUEUES.loads) * 1000);
+    await deliver(world, "loads");
+
+    // assess: the first delivery stopped short of the chunk's end; the second wrote again only what
+    // the ledger did not hold, and counted the chunk
+    expect(held).toEqual(["1", "2"]);
+    expect(firstDelivery).toBeLessThan(10);
+    const writesOf = (key: string) => world.product.writes.filter((w) => w.record.key === key).length;
+    expect(keys.map(writesOf)).toEqual(
+      keys.map((key) => (Number(key) <= firstDelivery && !held.includes(key) ? 2 : 1)),
+    );
+    const counted = await world.store.progress.read(world.tenant.id, runId);
+    expect(counted).toMatchObject({ loadsDone: 1, failed: 0 });
+    expect(counted.created + counted.updated).toBe(10);
   });
 });
 

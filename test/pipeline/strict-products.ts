@@ -26,6 +26,11 @@ export class StrictProduct {
   readonly objects = new Map<string, ProductObject>();
   /** Scripts an answer per record, before any wire call: a thrown error or a refusal. */
   failWith: (record: ProductRecord) => Error | "rejected" | undefined = () => undefined;
+  /**
+   * Awaited before a wire call lands: the crash harness holds back for ever a call its invocation had
+   * out when it died (a dead process's request lands before its message comes back, or never).
+   */
+  landing: () => Promise<void> = async () => {};
   #minted = 0;
 
   constructor(readonly type: ProductType) {}
@@ -44,6 +49,7 @@ export class StrictProduct {
   readonly api: RecordApi = {
     create: async (record) => {
       await aTurn();
+      await this.landing();
       if (this.type === "kong-rfid" && this.objectsOf(record.externalId).length > 0)
         return { kind: "duplicate" };
       this.#minted++;
@@ -53,6 +59,7 @@ export class StrictProduct {
     },
     update: async (id, record) => {
       await aTurn();
+      await this.landing();
       const object = this.objects.get(id);
       if (!object) return { kind: "gone" };
       object.fields = { ...object.fields, ...record.payload };
@@ -60,6 +67,7 @@ export class StrictProduct {
     },
     find: async (record) => {
       await aTurn();
+      await this.landing();
       const [first] = this.objectsOf(record.externalId);
       return first
         ? { kind: "found", id: first.id }

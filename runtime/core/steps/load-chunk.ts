@@ -10,11 +10,12 @@ import type { LedgerEntry } from "../ports/records.js";
 import { afterProgress } from "./after-progress.js";
 import type { PipelineContext } from "./context.js";
 import { givenUp, isRunStopping, messageOf, reportApiError } from "./failures.js";
+import { ledgerKeeper } from "./ledger-keeper.js";
 import { giveUpReason, returnByOf, runEnd } from "./run-end.js";
 
 export type RecordOutcome =
-  | { outcome: "created" | "updated"; entry?: LedgerEntry; reactivated?: boolean }
-  | { outcome: "deactivated"; entry?: LedgerEntry }
+  | { outcome: "created" | "updated"; reactivated?: boolean }
+  | { outcome: "deactivated" }
   | { outcome: "rejected" | "failed"; reason: string }
   | { outcome: "retry"; error: unknown };
 
@@ -51,8 +52,6 @@ export async function loadChunk(
   const outcomes = run.stopReason
     ? reachedOutcomes(chunk, earlier.written, `run stopped: ${run.stopReason}`)
     : await writeAll(ctx, run, chunk, earlier.written, delivery.deadline);
-
-  await keepWritten(ctx, scopeOfRun(run), outcomes);
 
   // A product that asked to be left alone for a while decides when the chunk comes back.
   const retries = outcomes.filter(
@@ -140,12 +139,6 @@ export async function earlierDeliveries(
     ),
   ]);
   return { counted: marker !== undefined, written };
-}
-
-/** Tells the ledger what the product accepted (a chunk's written records). */
-async function keepWritten(ctx: PipelineContext, partition: string, outcomes: RecordOutcome[]) {
-  const written = outcomes.flatMap((o) => ("entry" in o && o.entry ? [o.entry] : []));
-  if (written.length > 0) await ctx.ledger.putMany(partition, written);
 }
 
 /**
@@ -280,7 +273,8 @@ export class DeadlineError extends Error {
 
 /**
  * Writes a chunk's records one at a time, skipping what the ledger (`known`: its entries of the
- * chunk's records) shows this run already wrote.
+ * chunk's records) shows this run already wrote, and tells the ledger of each write the product
+ * accepted while the next is out (ledger-keeper.ts). Resolves once the ledger holds them all.
  */
 export async function writeAll(
   ctx: PipelineContext,
@@ -300,6 +294,7 @@ export async function writeAll(
     const previous = previousOf(done, run.baselineRunId);
     return { values, ...(previous ? { previous } : {}) };
   };
+  const keeper = ledgerKeeper(ctx.ledger, scopeOfRun(run));
   let refused: string | undefined;
   let throttled: unknown;
 
@@ -311,6 +306,8 @@ export async function writeAll(
     if (earlier) return earlier;
     if (refused) return { outcome: "failed", reason: refused };
     if (throttled) return { outcome: "retry", error: throttled }; // knocking again would only be refused
+    // A write the ledger would not hear of would be written again by the chunk's next delivery.
+    if (keeper.failure !== undefined) return { outcome: "retry", error: keeper.failure };
     // Past its lease, a run writes nothing: the next run may be writing these records already, and
     // a write landing after that run's would leave the product behind the ledger.
     if (ctx.now().getTime() > leaseEnds - DEADLINE_MARGIN_MS)
@@ -330,7 +327,7 @@ export async function writeAll(
         const result = await ctx.productSlot(tenant, () => clients.product.patch(productId, record));
         if (result.outcome === "rejected") return { outcome: "rejected", reason: result.reason };
         // `gone`: deleted in the product meanwhile, so nothing of it is active there either.
-        const entry: LedgerEntry = {
+        keeper.keep({
           key: message.key,
           hash: message.hash,
           productId,
@@ -338,15 +335,15 @@ export async function writeAll(
           updatedAt: ctx.now().toISOString(),
           active: false,
           ...kept(done, done?.values ?? {}),
-        };
-        return { outcome: "deactivated", entry };
+        });
+        return { outcome: "deactivated" };
       }
       const result = await ctx.productSlot(tenant, () =>
         clients.product.write(record, message.knownProductId),
       );
       if (result.outcome === "rejected") return { outcome: "rejected", reason: result.reason };
       const reactivated = done?.active === false;
-      const entry: LedgerEntry = {
+      keeper.keep({
         key: message.key,
         hash: message.hash,
         productId: result.productId,
@@ -356,8 +353,8 @@ export async function writeAll(
         ...(reactivated ? { reactivated: true as const } : {}),
         ...(clients.mapper.listed ? { listedHash: listedHash(message.payload, clients.mapper.listed) } : {}),
         ...kept(done, message.payload),
-      };
-      return { outcome: result.outcome, entry, reactivated };
+      });
+      return { outcome: result.outcome, reactivated };
     } catch (error) {
       reportApiError(ctx, tenantId, runId, error);
       if (isRunStopping(error)) {
@@ -375,5 +372,6 @@ export async function writeAll(
   // tenant has at most that many writes in flight anywhere.
   const outcomes: RecordOutcome[] = [];
   for (const message of chunk.records) outcomes.push(await writeOne(message));
+  await keeper.kept();
   return outcomes;
 }
