@@ -6,10 +6,12 @@ import { withSandboxUrls } from "../runtime/edges/local/tenants.js";
 import { dynamoPipelineStore } from "../runtime/edges/store/dynamo.js";
 import { openStore, type Store } from "../runtime/wiring/local-store.js";
 import { type SandboxProcess, spawnSandboxes } from "../sandbox/process.js";
+import { spawnLocalSqs } from "../sandbox/sqs-process.js";
 
 /**
- * `npm run sync`'s engine against sandboxes in a child process (the "remote" APIs), with the store
- * wherever AWS_ENDPOINT_URL_DYNAMODB points: what the benchmarks measure as the in-process run.
+ * `npm run sync`'s engine against sandboxes and the local SQS in child processes (the "remote"
+ * services), with the store wherever AWS_ENDPOINT_URL_DYNAMODB points: what the benchmarks measure
+ * as the in-process run.
  */
 export async function inProcessBench(
   tenant: Tenant,
@@ -33,6 +35,7 @@ export async function inProcessBench(
     ...(options.stock ? { stock: options.stock } : {}),
   });
   const store = await openStore({ prefix: options.storePrefix });
+  const sqs = await spawnLocalSqs();
   return {
     store,
     sandboxes,
@@ -42,11 +45,13 @@ export async function inProcessBench(
         credentials: sandboxes.credentials,
         store: dynamoPipelineStore(store.doc, store.names),
         log: logger,
+        sqsEndpoint: sqs.endpoint,
         ...(options.stream ? { stream: options.stream } : {}),
         ...options.wrap,
       }),
     close: async () => {
       await store.close();
+      await sqs.close();
       await sandboxes.close();
     },
   };

@@ -4,6 +4,7 @@
  * as `npm start`, against the local SQS (fauxqs). Only the store and the Lambda runtime differ from
  * AWS; every outcome is decided by the same code.
  */
+import { randomUUID } from "node:crypto";
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Counts, HeldDeactivations, RecordError, RunStatus, RunTrigger } from "../core/domain/model.js";
 import {
@@ -58,6 +59,8 @@ export interface InProcessRunOptions {
   retryBaseSeconds?: number;
   /** Multiplies visibility timeouts (tests: failed messages come back sooner). Default 1. */
   timeScale?: number;
+  /** A local SQS serving apart (benchmarks: sandbox/sqs-process.ts); default: one started here. */
+  sqsEndpoint?: string;
   /** Called about twice a second with the run's counts so far. */
   onProgress?: (counts: Readonly<Counts>) => void;
   /**
@@ -109,7 +112,13 @@ const STALLED_AFTER_MS = 2_000;
 
 export async function runInProcess(options: InProcessRunOptions): Promise<RunSummary> {
   if (options.preflight) await preflight(options.tenant, options.credentials, options.log);
-  const sqs = await startLocalSqs({ timeScale: options.timeScale ?? 1, stack: "sync" });
+  const sqs = await startLocalSqs({
+    timeScale: options.timeScale ?? 1,
+    // Queues of their own on a local SQS serving apart: nothing an earlier run left is waited for.
+    ...(options.sqsEndpoint
+      ? { endpoint: options.sqsEndpoint, stack: `sync-${randomUUID().slice(0, 8)}` }
+      : { stack: "sync" }),
+  });
   try {
     return await runOn(sqs, options);
   } finally {

@@ -9,6 +9,7 @@ import { QUEUES, type QueueName, WORKERS } from "../../runtime/core/domain/pipel
 import type { ExtractUnit, LoadChunk } from "../../runtime/core/ports/messages.js";
 import { SqsPipelineQueues, SqsRedeliveryControl, unitSlot } from "../../runtime/edges/aws/sqs.js";
 import { type LocalSqs, startLocalSqs } from "../../runtime/edges/local/sqs.js";
+import { spawnLocalSqs } from "../../sandbox/sqs-process.js";
 import { drain, drainMessages, messagesOn } from "./support.js";
 
 let sqs: LocalSqs;
@@ -131,6 +132,33 @@ describe("startLocalSqs: one SQS for this process and for others", () => {
     // assess
     const [message] = await drainMessages(sqs.client, sqs.queues.syncRequests.url);
     expect(message?.Body).toBe("from outside");
+  });
+
+  it("creates its queues on a local SQS serving in another process, and leaves it serving when closed (benchmarks)", async () => {
+    // prepare: fauxqs in a child process, and two stacks' queues on it
+    const server = await spawnLocalSqs();
+    try {
+      const first = await startLocalSqs({ endpoint: server.endpoint, stack: "apart-1" });
+      const second = await startLocalSqs({ endpoint: server.endpoint, stack: "apart-2" });
+
+      // act
+      await first.client.send(
+        new SendMessageCommand({ QueueUrl: first.queues.syncRequests.url, MessageBody: "one" }),
+      );
+      await first.close();
+      await second.client.send(
+        new SendMessageCommand({ QueueUrl: second.queues.syncRequests.url, MessageBody: "two" }),
+      );
+
+      // assess: the server outlived the first stack's close; each stack has queues of its own
+      expect(first.endpoint).toBe(server.endpoint);
+      expect((await drainMessages(second.client, second.queues.syncRequests.url)).map((m) => m.Body)).toEqual(
+        ["two"],
+      );
+      await second.close();
+    } finally {
+      await server.close();
+    }
   });
 
   it("gives up a long poll at once when its caller aborts it (a poller stopping)", async () => {

@@ -48,6 +48,11 @@ export interface LocalSqsOptions<Q extends string> {
   timeScale?: number;
   /** Name prefix stack: `siesa-integration-<stack>-<suffix>`. Default `local`. */
   stack?: string;
+  /**
+   * A fauxqs already serving here (the benchmarks run it in a child process, as AWS runs SQS apart
+   * from the workers): the queues are created on it, and `close` leaves it serving.
+   */
+  endpoint?: string;
 }
 
 const REGION = "us-east-1";
@@ -69,13 +74,17 @@ export async function startLocalSqs<Q extends string = QueueName>(
   if (!(scale > 0)) throw new Error(`local SQS: timeScale must be above 0 (got ${scale})`);
   const baseTimeout = options.visibilityTimeoutSeconds ?? visibilityTimeoutSeconds;
 
-  const app = buildApp({ logger: false, host: "localhost", defaultRegion: REGION });
-  const address = await app.listen({ port: 0, host: "127.0.0.1" });
-  const endpoint = `http://127.0.0.1:${new URL(address).port}`;
+  let endpoint = options.endpoint;
+  let app: ReturnType<typeof buildApp> | undefined;
+  if (endpoint === undefined) {
+    app = buildApp({ logger: false, host: "localhost", defaultRegion: REGION });
+    const address = await app.listen({ port: 0, host: "127.0.0.1" });
+    endpoint = `http://127.0.0.1:${new URL(address).port}`;
+  }
   const client = localSqsClient(endpoint);
   const close = async () => {
     client.destroy();
-    await app.close();
+    await app?.close();
   };
   try {
     const queues = {} as Record<Q, LocalQueue>;
