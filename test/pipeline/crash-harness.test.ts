@@ -462,7 +462,7 @@ async function runScenario(
     : stepWorld(options);
   prepare?.(world, product);
   const crash = new CrashController(plan);
-  product.landing = () => crash.unlessDead();
+  product.sending = () => crash.unlessDead();
   await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
   await runToEnd(world, crash, plan);
   const { runs } = await world.store.runs.list(world.tenant.id);

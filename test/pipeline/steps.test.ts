@@ -4,6 +4,8 @@ import { QUEUES, visibilityTimeoutSeconds } from "../../runtime/core/domain/pipe
 import { newRunId } from "../../runtime/core/domain/run-id.js";
 import { METRICS } from "../../runtime/core/observability/metric-names.js";
 import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
+import { ProductAuthError } from "../../runtime/core/ports/product-auth-error.js";
+import type { LedgerEntry } from "../../runtime/core/ports/records.js";
 import { FULL_RANGE } from "../../runtime/core/ports/siesa.js";
 import { afterProgress } from "../../runtime/core/steps/after-progress.js";
 import { createPipelineContext } from "../../runtime/core/steps/context.js";
@@ -825,12 +827,29 @@ describe("settle: what dies with a worker is still counted", () => {
 });
 
 describe("load, a delivery that dies in the middle of its chunk", () => {
-  it("has told the ledger of each record it wrote before: its redelivery writes again only the one it died on", async () => {
-    // prepare: a chunk of 10 records; the product never answers the write of record 7, as when the
-    // function is stopped while that request is out (its invocation never returns)
+  /** A run of 10 records whose one load chunk waits on the queue. */
+  async function aChunkWaiting() {
     const world = stepWorld({ items: 10 });
     const runId = await startScheduledRun(world);
     await deliver(world, "units");
+    const writesOf = (key: string) => world.product.writes.filter((w) => w.record.key === key).length;
+    return { world, runId, writesOf };
+  }
+
+  /** The ledger's writes go through `before` first, which may hold them or throw. */
+  function beforeLedgerWrites(world: StepWorld, before: (entries: LedgerEntry[]) => Promise<void>) {
+    const ledger = world.store.ledger;
+    const putMany = ledger.putMany.bind(ledger);
+    ledger.putMany = async (partition, entries) => {
+      await before(entries);
+      return putMany(partition, entries);
+    };
+  }
+
+  it("has told the ledger of each record it wrote before: its redelivery writes again only the one it died on", async () => {
+    // prepare: the product never answers the write of record 7, as when the function is stopped
+    // while that request is out (its invocation never returns)
+    const { world, runId, writesOf } = await aChunkWaiting();
     world.product.hangOn = (record) => record.key === "7";
     const loads = world.queues.queues.loads.queue;
     const [message] = loads.receive(1);
@@ -845,7 +864,6 @@ describe("load, a delivery that dies in the middle of its chunk", () => {
     await deliver(world, "units"); // the deactivation pass, which ends the run
 
     // assess: records 1 to 6 were written once, record 7 twice (its first write may have landed)
-    const writesOf = (key: string) => world.product.writes.filter((w) => w.record.key === key).length;
     expect(["1", "2", "3", "4", "5", "6", "8", "9", "10"].map(writesOf)).toEqual(Array(9).fill(1));
     expect(writesOf("7")).toBe(2);
     expect(await countsOf(world, runId)).toMatchObject({ extracted: 10, created: 10, failed: 0 });
@@ -853,19 +871,12 @@ describe("load, a delivery that dies in the middle of its chunk", () => {
 
   it("counts its chunk only once the ledger holds every record it wrote", async () => {
     // prepare: the ledger's writes wait until the test lets them through
-    const world = stepWorld({ items: 10 });
-    const runId = await startScheduledRun(world);
-    await deliver(world, "units");
-    const ledger = world.store.ledger;
-    const putMany = ledger.putMany.bind(ledger);
+    const { world, runId } = await aChunkWaiting();
     let release!: () => void;
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    ledger.putMany = async (partition, entries) => {
-      await held;
-      return putMany(partition, entries);
-    };
+    beforeLedgerWrites(world, () => held);
 
     // act: every record is written while the ledger's writes are held
     const loading = deliver(world, "loads");
@@ -885,19 +896,13 @@ describe("load, a delivery that dies in the middle of its chunk", () => {
 
   it("writes no more records once the ledger fails to store one: the chunk comes back for the rest", async () => {
     // prepare: the ledger fails once, when told of record 3
-    const world = stepWorld({ items: 10 });
-    const runId = await startScheduledRun(world);
-    await deliver(world, "units");
-    const ledger = world.store.ledger;
-    const putMany = ledger.putMany.bind(ledger);
+    const { world, runId, writesOf } = await aChunkWaiting();
     let failed = false;
-    ledger.putMany = async (partition, entries) => {
-      if (!failed && entries.some((e) => e.key === "3")) {
-        failed = true;
-        throw new Error("ProvisionedThroughputExceededException");
-      }
-      return putMany(partition, entries);
-    };
+    beforeLedgerWrites(world, async (entries) => {
+      if (failed || !entries.some((e) => e.key === "3")) return;
+      failed = true;
+      throw new Error("ProvisionedThroughputExceededException");
+    });
 
     // act
     const keys = Array.from({ length: 10 }, (_, i) => String(i + 1));
@@ -909,15 +914,69 @@ describe("load, a delivery that dies in the middle of its chunk", () => {
 
     // assess: the first delivery stopped short of the chunk's end; the second wrote again only what
     // the ledger did not hold, and counted the chunk
-    expect(held).toEqual(["1", "2"]);
+    expect(held).not.toContain("3");
     expect(firstDelivery).toBeLessThan(10);
-    const writesOf = (key: string) => world.product.writes.filter((w) => w.record.key === key).length;
     expect(keys.map(writesOf)).toEqual(
       keys.map((key) => (Number(key) <= firstDelivery && !held.includes(key) ? 2 : 1)),
     );
     const counted = await world.store.progress.read(world.tenant.id, runId);
     expect(counted).toMatchObject({ loadsDone: 1, failed: 0 });
     expect(counted.created + counted.updated).toBe(10);
+  });
+
+  it("does not count its chunk when the ledger fails to store the last record: that record comes back", async () => {
+    // prepare: the ledger fails once, when told of record 10, the chunk's last
+    const { world, runId, writesOf } = await aChunkWaiting();
+    let failed = false;
+    beforeLedgerWrites(world, async (entries) => {
+      if (failed || !entries.some((e) => e.key === "10")) return;
+      failed = true;
+      throw new Error("ProvisionedThroughputExceededException");
+    });
+
+    // act
+    await deliver(world, "loads");
+    const afterFirst = await world.store.progress.read(world.tenant.id, runId);
+    world.clock.advance(visibilityTimeoutSeconds(QUEUES.loads) * 1000);
+    await deliver(world, "loads");
+
+    // assess: nothing counted until the ledger held record 10; only record 10 was written again
+    expect(afterFirst).toMatchObject({ loadsDone: 0, created: 0 });
+    expect(writesOf("10")).toBe(2);
+    expect(world.product.writes).toHaveLength(11);
+    expect(await world.store.ledger.getMany(world.tenant.id, ["10"])).toHaveProperty("size", 1);
+    expect(await world.store.progress.read(world.tenant.id, runId)).toMatchObject({ loadsDone: 1 });
+  });
+
+  it("lets a ledger write that is out finish before it gives the chunk back on an error of its own", async () => {
+    // prepare: the product refuses the credentials at record 2 (the run is to stop), asking the run to
+    // stop fails, and the ledger's write of record 1 is held until the test lets it through
+    const { world } = await aChunkWaiting();
+    world.product.failWith = (record) =>
+      record.key === "2" ? new ProductAuthError("kong-rfid", world.tenant.id, 401, "bad token") : undefined;
+    world.store.runs.requestStop = async () => {
+      throw new Error("DynamoDB: connection reset");
+    };
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    beforeLedgerWrites(world, () => held);
+
+    // act
+    let returned = false;
+    const loading = deliver(world, "loads").then(() => {
+      returned = true;
+    });
+    await vi.waitFor(() => expect(world.product.writes).toHaveLength(2));
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    const returnedWhileHeld = returned;
+    release();
+    await loading;
+
+    // assess: the delivery returned only after the ledger held record 1
+    expect(returnedWhileHeld).toBe(false);
+    expect(await world.store.ledger.getMany(world.tenant.id, ["1"])).toHaveProperty("size", 1);
   });
 });
 

@@ -27,10 +27,10 @@ export class StrictProduct {
   /** Scripts an answer per record, before any wire call: a thrown error or a refusal. */
   failWith: (record: ProductRecord) => Error | "rejected" | undefined = () => undefined;
   /**
-   * Awaited before a wire call lands: the crash harness holds back for ever a call its invocation had
-   * out when it died (a dead process's request lands before its message comes back, or never).
+   * Awaited before a wire call is sent: the crash harness holds back for ever the calls of an
+   * invocation that died (one already sent lands, as a real one does before its message comes back).
    */
-  landing: () => Promise<void> = async () => {};
+  sending: () => Promise<void> = async () => {};
   #minted = 0;
 
   constructor(readonly type: ProductType) {}
@@ -48,8 +48,8 @@ export class StrictProduct {
 
   readonly api: RecordApi = {
     create: async (record) => {
+      await this.sending();
       await aTurn();
-      await this.landing();
       if (this.type === "kong-rfid" && this.objectsOf(record.externalId).length > 0)
         return { kind: "duplicate" };
       this.#minted++;
@@ -58,16 +58,16 @@ export class StrictProduct {
       return { kind: "created", id };
     },
     update: async (id, record) => {
+      await this.sending();
       await aTurn();
-      await this.landing();
       const object = this.objects.get(id);
       if (!object) return { kind: "gone" };
       object.fields = { ...object.fields, ...record.payload };
       return { kind: "updated", id };
     },
     find: async (record) => {
+      await this.sending();
       await aTurn();
-      await this.landing();
       const [first] = this.objectsOf(record.externalId);
       return first
         ? { kind: "found", id: first.id }

@@ -371,7 +371,14 @@ export async function writeAll(
   // One write at a time: the chunk's message group is one of the tenant's `concurrency` slots, so the
   // tenant has at most that many writes in flight anywhere.
   const outcomes: RecordOutcome[] = [];
-  for (const message of chunk.records) outcomes.push(await writeOne(message));
+  try {
+    for (const message of chunk.records) outcomes.push(await writeOne(message));
+  } catch (error) {
+    // No ledger write outlives the delivery: one frozen with its Lambda could land after the chunk's
+    // next delivery read the ledger, which would then write that record again.
+    await keeper.kept().catch(() => {});
+    throw error;
+  }
   await keeper.kept();
   return outcomes;
 }
