@@ -34,8 +34,16 @@ export async function inProcessBench(
     ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
     ...(options.stock ? { stock: options.stock } : {}),
   });
-  const store = await openStore({ prefix: options.storePrefix });
-  const sqs = await spawnLocalSqs();
+  let store: Store | undefined;
+  let sqs: Awaited<ReturnType<typeof spawnLocalSqs>>;
+  try {
+    store = await openStore({ prefix: options.storePrefix });
+    sqs = await spawnLocalSqs();
+  } catch (error) {
+    await store?.close();
+    await sandboxes.close();
+    throw error;
+  }
   return {
     store,
     sandboxes,
