@@ -127,6 +127,25 @@ describe("WmsClient writes", () => {
     expect(recreated?.id).not.toBe(deleted.id);
   });
 
+  it("updates the product a write before it created when the known id was deleted, rather than create a second", async () => {
+    // prepare: the ledger's id was deleted in the WMS, and a delivery that died before telling the
+    // ledger had already created the product again
+    const { wms, client } = await wmsWithClient();
+    const deleted = wms.products.insert(product("A-1"));
+    wms.products.remove(deleted.id);
+    const recreated = await client.write(wmsRecord("A-1"), deleted.id);
+
+    // act: the chunk's next delivery, with the id the ledger still holds
+    const result = await client.write(wmsRecord("A-1", { name: "Renamed" }), deleted.id);
+
+    // assess
+    expect(wms.products.allByExternalId("A-1")).toHaveLength(1);
+    expect(result).toEqual({
+      outcome: "updated",
+      productId: recreated.outcome === "created" && recreated.productId,
+    });
+  });
+
   it("sets a product inactive by patching its status with its external_id, and says `gone` for a deleted one", async () => {
     const { wms, client } = await wmsWithClient();
     const kept = wms.products.insert({ ...product("A-1"), status: "ACTIVE" });

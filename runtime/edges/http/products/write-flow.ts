@@ -34,7 +34,8 @@ export interface WriteFlowOptions {
 /**
  * The write semantics every product shares:
  * - a known id is updated directly; if the product no longer has it (404), the record is created again;
- * - with `findBeforeCreate`, a record without a known id is first looked up, and updated if found;
+ * - with `findBeforeCreate`, a record without a known id (or whose known id is gone) is first looked
+ *   up, and updated if found;
  * - a create refused as a duplicate (the record exists but the ledger lost its id) becomes find + update;
  * - anything else the product refuses is `rejected` with the product's own message.
  */
@@ -48,7 +49,10 @@ export async function writeRecord(
     const updated = await api.update(knownProductId, record);
     if (updated.kind === "updated") return { outcome: "updated", productId: updated.id };
     if (updated.kind === "refused") return { outcome: "rejected", reason: updated.reason };
-  } else if (options.findBeforeCreate) {
+  }
+  // Gone from the product (or never known): a write that died before the ledger heard of it may have
+  // created it again already, so a product that takes a second create is asked first.
+  if (options.findBeforeCreate) {
     const existing = await api.find(record);
     if (existing.kind === "refused") return { outcome: "rejected", reason: existing.reason };
     if (existing.kind === "found") {
