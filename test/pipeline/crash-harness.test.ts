@@ -9,7 +9,14 @@ import { markForRepair, REPAIR_HASH } from "../../runtime/core/verify/repair.js"
 import { type LocalSqs, startLocalSqs } from "../../runtime/edges/local/sqs.js";
 import { aTenantId, type OpenedStore, STORE_IMPLEMENTATIONS } from "../store/factories.js";
 import { aTenant } from "../tenants/factories.js";
-import { CrashController, type CrashPlan, LocalSqsQueues, onLocalSqs, runToEnd } from "./crash-world.js";
+import {
+  CrashController,
+  type CrashPlan,
+  LocalSqsQueues,
+  occurrenceOf,
+  onLocalSqs,
+  runToEnd,
+} from "./crash-world.js";
 import { type QueuePort, type StepWorld, stepWorld } from "./step-world.js";
 import { StrictProduct } from "./strict-products.js";
 
@@ -227,12 +234,14 @@ describe.each(STORE_IMPLEMENTATIONS)("on the %s store", (storeName, open) => {
           p.failWith = (record) => (record.key === "1" ? "rejected" : undefined);
         };
         const { crash: first } = await scenario(clean, productType, refuseOne);
-        const counted = first.passed.flatMap((where, at) => (where === "after runs.addErrors" ? [at] : []));
+        const counted = first.passed.flatMap((where, at) =>
+          where === "after runs.addErrors" ? [occurrenceOf(first.passed, at)] : [],
+        );
         expect(counted.length).toBeGreaterThan(0);
 
         for (const at of counted) {
           // act
-          const plan: CrashPlan = { ...clean, at: new Set([at]) };
+          const plan: CrashPlan = { ...clean, atOccurrences: new Set([at]) };
           const { product, runs, crash } = await scenario(plan, productType, refuseOne);
 
           // assess: record 1 was sent to the product once, and is counted rejected

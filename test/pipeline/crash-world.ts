@@ -32,6 +32,12 @@ import type { QueuePort, StepWorld } from "./step-world.js";
 export interface CrashPlan {
   /** Die at these crash points, counted over the whole scenario from 0. */
   at: ReadonlySet<number>;
+  /**
+   * Die at these occurrences of a crash point (`occurrenceOf`): unlike a count over the scenario, not
+   * moved by calls running beside each other (a chunk's ledger writes beside its product writes) that
+   * land in another order on another day.
+   */
+  atOccurrences?: ReadonlySet<string>;
   /** Deliver every n-th message to two invocations at once (0: never). */
   duplicateEvery: number;
   /** How a crashed message comes back: at once, later, or after FIFO's deduplication window. */
@@ -72,6 +78,8 @@ export class CrashController {
   /** Orders ledger reads and writes across invocations. */
   #tick = 0;
   readonly #ledgerWrittenAt = new Map<string, number>();
+  /** How often each crash point was passed so far. */
+  readonly #occurrences = new Map<string, number>();
 
   constructor(private readonly plan: CrashPlan) {}
 
@@ -81,8 +89,11 @@ export class CrashController {
     // A dead process makes no call, also from work it had running beside the call it died in.
     if (invocation?.dead) return this.unlessDead();
     const hit = this.hits++;
+    const occurrence = `${where}#${this.#occurrences.get(where) ?? 0}`;
+    this.#occurrences.set(where, (this.#occurrences.get(where) ?? 0) + 1);
     this.passed.push(where);
-    if (!this.plan.at.has(hit) || !invocation) return Promise.resolve();
+    const planned = this.plan.at.has(hit) || this.plan.atOccurrences?.has(occurrence) === true;
+    if (!planned || !invocation) return Promise.resolve();
     this.crashed.push(`${hit} ${where}`);
     invocation.dead = true;
     invocation.die();
@@ -133,6 +144,13 @@ export class CrashController {
     const read = this.#invocation.getStore()?.ledgerReadAt.get(key);
     if (read === undefined || written < read) this.rewrites.push(key);
   }
+}
+
+/** The crash point passed at `index` (of `CrashController.passed`), as `CrashPlan.atOccurrences` names it. */
+export function occurrenceOf(passed: readonly string[], index: number): string {
+  const where = passed[index];
+  if (where === undefined) throw new Error(`no crash point ${index}: ${passed.length} were passed`);
+  return `${where}#${passed.slice(0, index).filter((p) => p === where).length}`;
 }
 
 /** Wraps every method of `target` with crash points before and after it. */
