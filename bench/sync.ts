@@ -28,7 +28,7 @@ const { items, latencyMs, slots } = parseOrExit(
         type: "string",
         default: "0",
         value: "ms",
-        help: "the sandboxes answer after this long (the run's time is then shown against the product's limit)",
+        help: "the sandboxes answer after this long (the run's time is then shown against the product's limit and against the product client alone)",
       },
       concurrency: {
         type: "string",
