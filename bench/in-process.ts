@@ -22,7 +22,7 @@ export async function inProcessBench(
     /** The stream each run syncs (default: the catalogue). */
     stream?: StreamName;
     /** The sandbox's warehouses and stock (bench:scale --stream stock). */
-    stock?: { warehouses: number; stockedShare: number };
+    stock?: { warehouses: number; stockedShare: number; clustered?: boolean };
     /** Counting seams (bench:scale): passed to every run. */
     wrap?: Pick<InProcessRunOptions, "wrapHandlers" | "wrapQueues">;
   },

@@ -26,7 +26,7 @@ const options = parseOrExit(
     summary:
       "Times npm run sync's in-process run at scale (first run, unchanged, small change): records per second, peak memory, DynamoDB units, Siesa requests against the minimum, and the AWS cost of a run.",
     synopsis:
-      "[--items <n>] [--changed <n>] [--latency-ms <ms>] [--concurrency <n>] [--stream <catalogue|stock>] [--warehouses <n>]",
+      "[--items <n>] [--changed <n>] [--latency-ms <ms>] [--concurrency <n>] [--stream <catalogue|stock>] [--warehouses <n>] [--clustered]",
     options: {
       items: { type: "string", default: "100000", value: "n", help: "sandbox catalogue size" },
       changed: {
@@ -57,12 +57,17 @@ const options = parseOrExit(
         value: "n",
         help: "--stream stock: the company's active warehouses, all counted",
       },
+      clustered: {
+        type: "boolean",
+        help: "--stream stock: each warehouse carries runs of consecutive items instead of an even share of them",
+      },
     },
     examples: [
       "npm run bench:scale",
       "npm run bench:scale -- --items 10000",
       "npm run bench:scale -- --items 2000 --latency-ms 50 --concurrency 4",
       "npm run bench:scale -- --stream stock --items 4000 --warehouses 50",
+      "npm run bench:scale -- --stream stock --items 4000 --warehouses 50 --clustered",
     ],
   },
   (values) => {
@@ -73,6 +78,7 @@ const options = parseOrExit(
     return {
       stream,
       warehouses: wholeNumber("warehouses", values.warehouses),
+      clustered: values.clustered === true,
       items,
       changed:
         values.changed === undefined
@@ -83,7 +89,7 @@ const options = parseOrExit(
     };
   },
 );
-const { items, changed, latencyMs, slots, stream, warehouses } = options;
+const { items, changed, latencyMs, slots, stream, warehouses, clustered } = options;
 const stock = stream === "stock";
 /** Chance an item has a row in a warehouse: 100,000 items in 50 warehouses hold about a million rows. */
 const STOCKED_SHARE = 0.2;
@@ -127,7 +133,9 @@ const bench = await inProcessBench(tenant, {
   items,
   storePrefix: "bench-scale",
   latencyMs,
-  ...(stock ? { stream: "stock" as const, stock: { warehouses, stockedShare: STOCKED_SHARE } } : {}),
+  ...(stock
+    ? { stream: "stock" as const, stock: { warehouses, stockedShare: STOCKED_SHARE, clustered } }
+    : {}),
   wrap: { wrapHandlers: usage.wrapHandler, wrapQueues: usage.wrapQueues },
 });
 const { store, sandboxes } = bench;
@@ -252,7 +260,7 @@ const report = (m: Measured, monthly: boolean) => {
 
 const records = stock ? "rows" : "records";
 const read = stock
-  ? `${rowCount} stock rows in ${stockRows.length} counted warehouses (stocked share ${STOCKED_SHARE})`
+  ? `${rowCount} stock rows in ${stockRows.length} counted warehouses (stocked share ${STOCKED_SHARE}${clustered ? ", in runs of lines" : ""})`
   : `${catalogue.itemRows} item rows, ${catalogue.barcodeRows} barcode rows`;
 console.log(
   `bench:scale: ${stream}, ${items} items, tenant ${tenant.id}, concurrency ${concurrency}, sandbox latency ${latencyMs} ms; ` +
@@ -275,7 +283,7 @@ try {
     JSON.stringify({
       stream,
       items,
-      ...(stock ? { warehouses, stockedShare: STOCKED_SHARE, stockRows: rowCount } : {}),
+      ...(stock ? { warehouses, stockedShare: STOCKED_SHARE, clustered, stockRows: rowCount } : {}),
       latencyMs,
       concurrency,
       firstRecordsPerSec: first.perSecond,

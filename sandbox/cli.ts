@@ -6,7 +6,7 @@
  * was asked, a change to the catalogue) and stops when its parent goes away.
  *   tsx sandbox/cli.ts --product kong-rfid --items 10000 [--seed 42] [--siesa-port 4010] [--product-port 4020]
  *     [--latency-ms 50] (every answer of both sandboxes waits this long) [--state-dir DIR] (keep state)
- *     [--warehouses 50 --stocked-share 0.2] (the company's active warehouses and the chance an item
+ *     [--warehouses 50 --stocked-share 0.2 [--clustered]] (the company's active warehouses and the chance an item
  *     has a row in each, sandbox/stock.ts; the answers then count the stock rows of each)
  */
 import { parseArgs } from "node:util";
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     "state-dir": { type: "string" },
     warehouses: { type: "string" },
     "stocked-share": { type: "string" },
+    clustered: { type: "boolean" },
   },
 });
 if (values.product !== "kong-rfid" && values.product !== "wms") {
@@ -38,6 +39,7 @@ const stock =
     : {
         ...(values.warehouses !== undefined ? { warehouses: Number(values.warehouses) } : {}),
         ...(values["stocked-share"] !== undefined ? { stockedShare: Number(values["stocked-share"]) } : {}),
+        ...(values.clustered ? { clustered: true } : {}),
       };
 const sandboxes = await startSandboxes({
   product: values.product as ProductType,

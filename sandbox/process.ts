@@ -40,7 +40,7 @@ export async function spawnSandboxes(options: {
   /** Keeps the catalogue and product state here (see startSandboxes). */
   stateDir?: string;
   /** Generate warehouses and stock with these (sandbox/stock.ts). */
-  stock?: { warehouses: number; stockedShare: number };
+  stock?: { warehouses: number; stockedShare: number; clustered?: boolean };
 }): Promise<SandboxProcess> {
   const cli = fileURLToPath(new URL("./cli.ts", import.meta.url));
   const child = spawn(
@@ -63,6 +63,7 @@ export async function spawnSandboxes(options: {
             String(options.stock.warehouses),
             "--stocked-share",
             String(options.stock.stockedShare),
+            ...(options.stock.clustered ? ["--clustered"] : []),
           ]
         : []),
     ],

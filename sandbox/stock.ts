@@ -53,6 +53,13 @@ export interface StockOptions {
   otherCompanyWarehouses?: number;
   /** Chance that an item has a row in a given warehouse. Default 0.5. */
   stockedShare?: number;
+  /**
+   * Each warehouse carries runs of consecutive items (a store stocks some lines and not others): the
+   * catalogue is cut into runs of 50–2,000 items, of which a warehouse carries about a third, with
+   * the chance above spread over those (rows are then far from evenly spread over the ids, as a
+   * reader's samples least expect). Default false: every item has the same chance.
+   */
+  clustered?: boolean;
   /** Share of company rows that have a twin for the same item and warehouse in another installation. Default 0.05. */
   secondInstallationShare?: number;
   /** Rows for items the catalogue does not have, as a share of the company's item rows. Default 0.02. */
@@ -168,8 +175,9 @@ class GeneratedStock implements Stock {
     for (const warehouse of this.warehouses) {
       const ours = warehouse.f150_id_cia === this.erpCompany;
       const items = ours || otherItems.length === 0 ? companyItems : otherItems;
-      for (const item of items) {
-        if (this.random() >= stockedShare) continue;
+      const chanceAt = options.clustered ? this.runsOfLines(items.length, stockedShare) : () => stockedShare;
+      for (const [i, item] of items.entries()) {
+        if (this.random() >= chanceAt(i)) continue;
         const installation = String(warehouse.f150_id_instalacion).trim();
         this.pushRow(item, warehouse, installation);
         if (ours && this.random() < twinShare) {
@@ -199,6 +207,23 @@ class GeneratedStock implements Stock {
     }
 
     this.#rows.sort(stockOrder);
+  }
+
+  /**
+   * The chance of each of `count` items (by position) for a warehouse that carries runs of lines:
+   * runs of 50–2,000 items, about a third of them carried (the whole share spread over those), the
+   * rest with a twentieth of it.
+   */
+  private runsOfLines(count: number, share: number): (i: number) => number {
+    const carried = Math.min(1, share * 2.8);
+    const rare = share / 20;
+    const chances: number[] = [];
+    while (chances.length < count) {
+      const length = 50 + Math.floor(this.random() * 1_950);
+      const chance = this.random() < 1 / 3 ? carried : rare;
+      for (let k = 0; k < length && chances.length < count; k++) chances.push(chance);
+    }
+    return (i) => chances[i] ?? rare;
   }
 
   private pushWarehouse(company: number, code: string, description: string, closed: boolean, i: number) {

@@ -298,6 +298,38 @@ describe("Siesa sandbox stock (API_v2_Inventarios_InvFecha)", () => {
     expect(trimmed(item?.f120_referencia)).toMatch(/-R\d+$/);
   });
 
+  it("on request, stocks a warehouse in runs of consecutive items, as a store carrying some lines and not others", () => {
+    // prepare: 20,000 items, an item stocked in a warehouse with a chance of 0.2, evenly or in runs
+    const items = generateCatalogue({ size: 20_000, seed: 7 });
+    const ids = items.items.filter((row) => row.f120_id_cia === items.erpCompany).map(itemId);
+    /** A warehouse's stocked share in each run of 100 consecutive catalogue items. */
+    const sharesOf = (rows: readonly SiesaWireRow[]) => {
+      const stocked = new Set(rows.map(itemId));
+      const shares: number[] = [];
+      for (let at = 0; at + 100 <= ids.length; at += 100)
+        shares.push(ids.slice(at, at + 100).filter((id) => stocked.has(id)).length / 100);
+      return shares;
+    };
+
+    // act
+    const even = generateStock(items, { stockedShare: 0.2 });
+    const runs = generateStock(items, { stockedShare: 0.2, clustered: true });
+
+    // assess: about the same share over the warehouses; in runs, many stretches of 100 items hold
+    // almost none of a warehouse's rows and some about three times the share (evenly, none below 0.05)
+    const codes = runs.activeWarehouseCodes();
+    const all = codes.flatMap((code) => sharesOf(runs.rowsOf(code)));
+    const mean = all.reduce((sum, share) => sum + share, 0) / all.length;
+    expect(mean).toBeGreaterThan(0.12);
+    expect(mean).toBeLessThan(0.3);
+    for (const code of codes) {
+      const clustered = sharesOf(runs.rowsOf(code));
+      expect(clustered.filter((share) => share < 0.05).length, code).toBeGreaterThan(clustered.length / 4);
+      expect(Math.max(...clustered), code).toBeGreaterThan(0.4);
+      expect(Math.min(...sharesOf(even.rowsOf(code))), code).toBeGreaterThan(0.05);
+    }
+  });
+
   it("serves the same warehouses and stock for the same seed, and other stock for another", () => {
     const first = generateStock(catalogue());
     const again = generateStock(catalogue());

@@ -6,7 +6,7 @@ import { stockKey } from "../../runtime/core/streams/stock.js";
 import { readEveryRange, SiesaStockReader } from "../../runtime/edges/http/siesa/index.js";
 import { MAX_SPLIT_PIECES } from "../../runtime/edges/http/siesa/ranges.js";
 import { itemId, type SiesaWireRow } from "../../sandbox/catalogue.js";
-import type { Stock } from "../../sandbox/stock.js";
+import { generateStock, type Stock } from "../../sandbox/stock.js";
 import { catalogue, occurrences, startSiesa } from "./helpers.js";
 
 // SiesaStockReader: the stock stream's reader. The root range splits into one range per counted
@@ -60,6 +60,22 @@ describe("SiesaStockReader.extractRange", () => {
       }
     },
   );
+
+  it("returns every stock row exactly once when each warehouse carries runs of consecutive items", async () => {
+    // prepare: 3,000 items, each warehouse stocking some runs of them densely and the rest barely
+    const items = catalogue({ size: 3_000, seed: 3_003 });
+    const { stock, reader } = await stockSiesa(3_000, {
+      catalogue: items,
+      stock: generateStock(items, { stockedShare: 0.3, clustered: true }),
+    });
+
+    // act
+    const records = await readAll(reader(37), 4);
+
+    // assess
+    expect([...occurrences(records).values()].filter((n) => n > 1)).toEqual([]);
+    expect(records.map((r) => r.key).sort()).toEqual(truthOf(stock));
+  });
 
   it("keeps each row trimmed, with its quantities as Siesa sent them, negative and fractional included", async () => {
     const { stock, reader } = await stockSiesa(300);
