@@ -75,6 +75,7 @@ const options = parseOrExit(
     const stream = values.stream;
     if (stream !== "catalogue" && stream !== "stock")
       throw new UsageError(`--stream must be catalogue or stock (got ${JSON.stringify(stream)})`);
+    if (values.clustered && stream !== "stock") throw new UsageError("--clustered needs --stream stock");
     return {
       stream,
       warehouses: wholeNumber("warehouses", values.warehouses),

@@ -66,6 +66,15 @@ describe("a missing or wrong argument", () => {
     },
   );
 
+  it("npm run bench:scale -- --clustered without --stream stock says what it needs, before anything is started", async () => {
+    const { code, stdout, stderr } = await runScript("bench:scale", ["--clustered"]);
+
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr.split("\n")[0]).toBe("bench:scale: --clustered needs --stream stock");
+    expect(stderr).toContain("usage: npm run bench:scale --");
+  });
+
   it.each(["abc", "12.5", "2147483648"])(
     "npm run sync -- --tenant demo --item %s names the option and its value, before anything is started",
     async (value) => {
