@@ -33,7 +33,7 @@ export interface CrashPlan {
   /** Die at these crash points, counted over the whole scenario from 0. */
   at: ReadonlySet<number>;
   /**
-   * Die at these occurrences of a crash point (`occurrenceOf`): unlike a count over the scenario, not
+   * Die at these occurrences of a crash point (`CrashController.occurrences`): unlike a count over the scenario, not
    * moved by calls running beside each other (a chunk's ledger writes beside its product writes) that
    * land in another order on another day.
    */
@@ -68,6 +68,8 @@ export class CrashController {
   crashed: string[] = [];
   /** Every crash point passed, in order (a crash point's number is its index). */
   passed: string[] = [];
+  /** The same, each as `CrashPlan.atOccurrences` names it: `<point>#<how many passed it before>`. */
+  occurrences: string[] = [];
   /** Records written to the product again although the ledger already had this run's write. */
   rewrites: string[] = [];
   /** Records written to the product after their chunk was counted with them failed or rejected. */
@@ -92,6 +94,7 @@ export class CrashController {
     const occurrence = `${where}#${this.#occurrences.get(where) ?? 0}`;
     this.#occurrences.set(where, (this.#occurrences.get(where) ?? 0) + 1);
     this.passed.push(where);
+    this.occurrences.push(occurrence);
     const planned = this.plan.at.has(hit) || this.plan.atOccurrences?.has(occurrence) === true;
     if (!planned || !invocation) return Promise.resolve();
     this.crashed.push(`${hit} ${where}`);
@@ -144,13 +147,6 @@ export class CrashController {
     const read = this.#invocation.getStore()?.ledgerReadAt.get(key);
     if (read === undefined || written < read) this.rewrites.push(key);
   }
-}
-
-/** The crash point passed at `index` (of `CrashController.passed`), as `CrashPlan.atOccurrences` names it. */
-export function occurrenceOf(passed: readonly string[], index: number): string {
-  const where = passed[index];
-  if (where === undefined) throw new Error(`no crash point ${index}: ${passed.length} were passed`);
-  return `${where}#${passed.slice(0, index).filter((p) => p === where).length}`;
 }
 
 /** Wraps every method of `target` with crash points before and after it. */

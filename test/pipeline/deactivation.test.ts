@@ -5,7 +5,7 @@ import type { PipelineStore } from "../../runtime/core/ports/pipeline.js";
 import type { LedgerEntry } from "../../runtime/core/ports/records.js";
 import { aTenantId, type OpenedStore, STORE_IMPLEMENTATIONS } from "../store/factories.js";
 import { aTenant } from "../tenants/factories.js";
-import { CrashController, type CrashPlan, occurrenceOf, runToEnd } from "./crash-world.js";
+import { CrashController, type CrashPlan, runToEnd } from "./crash-world.js";
 import { stepWorld, T0 } from "./step-world.js";
 
 // The deactivation pass under crashes and redelivery: records an earlier run wrote that Siesa no
@@ -50,7 +50,7 @@ async function scenario(store: PipelineStore, plan: CrashPlan, gone: readonly st
   await world.queues.requestSync({ tenantId: tenant.id, trigger: "schedule" });
   await runToEnd(world, crash, plan);
   const { runs } = await world.store.runs.list(tenant.id);
-  return { world, crash, run: runs[0], points: crash.passed };
+  return { world, crash, run: runs[0] };
 }
 
 /**
@@ -67,24 +67,21 @@ async function everyDeliveryOfTheChunkDies(store: PipelineStore): Promise<CrashP
     duplicateEvery: 0,
     redelivery: "at-once" as const,
   });
-  const next = (points: readonly string[], from: number, where: string) => {
-    const found = points.indexOf(where, from);
+  /** The occurrence of `where` next after index `from` of a scenario's crash points. */
+  const next = ({ passed, occurrences }: CrashController, from: number, where: string) => {
+    const found = passed.indexOf(where, from);
     if (found < 0) throw new Error(`no crash point "${where}" after ${from}`);
-    return found;
+    return occurrences[found] as string;
   };
   /** The occurrence of `where` next after the one a scenario died at. */
-  const nextAfter = (points: readonly string[], died: string, where: string) => {
-    const at = points.findIndex((_, i) => occurrenceOf(points, i) === died);
-    return occurrenceOf(points, next(points, at + 1, where));
-  };
-  const clean = (await scenario(store, plan([]))).points;
-  const markerRead = occurrenceOf(
-    clean,
-    clean.lastIndexOf("before progress.get", next(clean, 0, "before product.patch")),
-  );
-  const second = (await scenario(store, plan([markerRead]))).points;
+  const nextAfter = (crash: CrashController, died: string, where: string) =>
+    next(crash, crash.occurrences.indexOf(died) + 1, where);
+  const clean = (await scenario(store, plan([]))).crash;
+  const firstPatch = clean.passed.indexOf("before product.patch");
+  const markerRead = clean.occurrences[clean.passed.lastIndexOf("before progress.get", firstPatch)] as string;
+  const second = (await scenario(store, plan([markerRead]))).crash;
   const runRead = nextAfter(second, markerRead, "before runs.get");
-  const third = (await scenario(store, plan([markerRead, runRead]))).points;
+  const third = (await scenario(store, plan([markerRead, runRead]))).crash;
   return plan([markerRead, runRead, nextAfter(third, runRead, "after product.patch")]);
 }
 
