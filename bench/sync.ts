@@ -88,6 +88,7 @@ const [
   { inProcessBench },
   { connectionsFor },
   { defaultPolicy },
+  { forEachConcurrent },
 ] = await Promise.all([
   import("../runtime/core/observability/logger.js"),
   import("../runtime/wiring/tenant-registry.js"),
@@ -95,6 +96,7 @@ const [
   import("./in-process.js"),
   import("../runtime/wiring/compose.js"),
   import("../runtime/core/ports/call-policy.js"),
+  import("../runtime/core/domain/pool.js"),
 ]);
 if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel("WARN");
 const demo = (await loadTenants()).require("demo");
@@ -118,22 +120,17 @@ async function productClientAlone(count: number): Promise<number> {
     log: logger,
     productUrl: sandboxes.productUrl,
   });
-  let next = 0;
+  const externalIds = Array.from({ length: count }, (_, i) => `floor-${i}`);
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < count; i = next++) {
-        const externalId = `floor-${i}`;
-        const written = await client.write({
-          key: externalId,
-          externalId,
-          payload: { ...template, external_id: externalId },
-        });
-        if (written.outcome !== "created")
-          throw new Error(`bench:sync: the floor's ${externalId} was ${written.outcome}`);
-      }
-    }),
-  );
+  await forEachConcurrent(externalIds, concurrency, async (externalId) => {
+    const written = await client.write({
+      key: externalId,
+      externalId,
+      payload: { ...template, external_id: externalId },
+    });
+    if (written.outcome !== "created")
+      throw new Error(`bench:sync: the floor's ${externalId} was ${written.outcome}`);
+  });
   return (performance.now() - started) / 1000;
 }
 

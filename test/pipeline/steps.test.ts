@@ -846,6 +846,16 @@ describe("load, a delivery that dies in the middle of its chunk", () => {
     };
   }
 
+  /** The ledger's first write that tells it of record `key` fails (DynamoDB throttling it). */
+  function failOnceWhenToldOf(world: StepWorld, key: string) {
+    let failed = false;
+    beforeLedgerWrites(world, async (entries) => {
+      if (failed || !entries.some((e) => e.key === key)) return;
+      failed = true;
+      throw new Error("ProvisionedThroughputExceededException");
+    });
+  }
+
   it("has told the ledger of each record it wrote before: its redelivery writes again only the one it died on", async () => {
     // prepare: the product never answers the write of record 7, as when the function is stopped
     // while that request is out (its invocation never returns)
@@ -897,12 +907,7 @@ describe("load, a delivery that dies in the middle of its chunk", () => {
   it("writes no more records once the ledger fails to store one: the chunk comes back for the rest", async () => {
     // prepare: the ledger fails once, when told of record 3
     const { world, runId, writesOf } = await aChunkWaiting();
-    let failed = false;
-    beforeLedgerWrites(world, async (entries) => {
-      if (failed || !entries.some((e) => e.key === "3")) return;
-      failed = true;
-      throw new Error("ProvisionedThroughputExceededException");
-    });
+    failOnceWhenToldOf(world, "3");
 
     // act
     const keys = Array.from({ length: 10 }, (_, i) => String(i + 1));
@@ -927,12 +932,7 @@ describe("load, a delivery that dies in the middle of its chunk", () => {
   it("does not count its chunk when the ledger fails to store the last record: that record comes back", async () => {
     // prepare: the ledger fails once, when told of record 10, the chunk's last
     const { world, runId, writesOf } = await aChunkWaiting();
-    let failed = false;
-    beforeLedgerWrites(world, async (entries) => {
-      if (failed || !entries.some((e) => e.key === "10")) return;
-      failed = true;
-      throw new Error("ProvisionedThroughputExceededException");
-    });
+    failOnceWhenToldOf(world, "10");
 
     // act
     await deliver(world, "loads");
