@@ -387,8 +387,8 @@ describe("SiesaClient.extractRange", () => {
   });
 
   it("splits a later range after all when it holds far more than its estimate said", async () => {
-    // prepare: a range said to hold 90 rows that holds 1,000
-    const { client, sandbox } = await startSiesa({ catalogue: catalogue({ size: 1_000 }) });
+    // prepare: a range said to hold 90 rows that holds 3,000, far more than a unit reads
+    const { client, sandbox } = await startSiesa({ catalogue: catalogue({ size: 3_000 }) });
     const ids = sandbox.catalogue.companyItemIds().sort((a, b) => a - b);
     const range = { from: ids[0] as number, to: FULL_RANGE.to, expected: 90 };
 

@@ -10,8 +10,26 @@ import { integerOf } from "./rows.js";
 const MAX_WALK_PAGES = 1_000;
 /** Share of a page a leaf of a scan aims at: the rest is room for the density's noise and repeated rows. */
 const LEAF_FILL = 0.9;
+/**
+ * Share of a page a leaf of a scan aims at, its rows estimated: a leaf's count varies about its
+ * estimate, and a full page costs a request.
+ */
+const SCAN_FILL = 0.85;
 /** Share of that a unit's first leaf aims at, cut on the split's estimate alone. */
 const FIRST_LEAF_FILL = 0.8;
+/** A leaf's count this many standard deviations off its estimate starts a new density. */
+const CHANGE_SIGMAS = 3;
+/** Pages' worth of rows a full page cut to hold most of one is taken to have held. */
+const OVERFLOW = 1.08;
+/** Pages' worth of rows the next leaf after a surprising full page stays under a page for. */
+const SURPRISE_PAGES = 10;
+/**
+ * Rows a unit of `unitPages` reads before it is split again: a third more than its pages, room for
+ * its estimate's noise (a split reads its rows again), few enough that its plan (the keys it read,
+ * and those it loads) stays far under DynamoDB's item limit.
+ */
+export const unitMostRows = (unitPages: number, pageSize: number): number =>
+  Math.ceil((unitPages * 4) / 3 + 1) * pageSize;
 /** The first round of the search for a first range's last page (estimateRows): pages 2, 4, … */
 const galloping = (probes: number) => Array.from({ length: probes }, (_, i) => 2 ** (i + 1));
 
@@ -120,17 +138,20 @@ export class SiesaRangeReader extends SiesaConnection {
   }
 
   /**
-   * The rows of a range of a few pages, read as consecutive leaves from its start, each read
-   * whole (a leaf whose page is full is cut on its own ids, as readPieces does). Leaves are
-   * disjoint and cover the range, so every row is read exactly once whatever Siesa's order; where
-   * the cuts fall only sets how many requests that takes. Each leaf is cut to hold an equal share
-   * of the rows left, as few leaves as keep each under a page, at the density of the rows read so
-   * far (at first, the split's estimate). A range at an end of the int range is mostly empty: its
-   * first page, a sample of its rows, says where they lie. More than `most` rows: the range is
-   * split instead (its estimate was far off), in two at where the reading got to.
+   * The rows of a range of a few pages, read as consecutive leaves from its start. Leaves are
+   * disjoint and cover the range, and a leaf counts only once its page comes back short, so every
+   * row is read exactly once whatever Siesa's order; where the cuts fall only sets how many requests
+   * that takes. Each leaf is cut to hold `SCAN_FILL` of a page at the density the leaves since it
+   * last changed beyond a count's noise measure (at first, the split's estimate); the last two share
+   * what is left. A leaf whose page comes back full is not read in pieces: its page, a random sample
+   * of its rows, places the cut of the next leaf from the same start (`afterFullPage`), and the
+   * leaves after it read the rest. A range at an end
+   * of the int range is mostly empty: its first page, a sample of its rows, says where they lie.
+   * More than `most` rows: the range is split instead (its estimate was far off), in two at where
+   * the reading got to.
    */
   private async scan(query: RangedQuery, range: KeyRange, most: number): Promise<RangeRead> {
-    const target = this.leafRows;
+    const aim = Math.floor(this.pageSize * SCAN_FILL);
     let span = { from: range.from, to: range.to };
     if (range.from === FULL_RANGE.from || range.to === FULL_RANGE.to) {
       const first = await this.queryPage(query.descripcion, 1, query.parametros(range));
@@ -139,30 +160,49 @@ export class SiesaRangeReader extends SiesaConnection {
       const ids = this.idsOf(query, first.rows).filter((id) => inRange(id, range));
       if (ids.length > 1) span = { from: Math.min(...ids), to: Math.max(...ids) + 1 };
     }
-    const expected = Math.max(1, range.expected ?? this.pageSize);
     const rows: SiesaRow[] = [];
-    // Rows and width read inside the span; until they measure it, the estimate counts as one leaf.
-    let width = 0;
-    const priorWidth = (target * (span.to - span.from)) / expected;
+    let density = Math.max(1, range.expected ?? this.pageSize) / Math.max(1, span.to - span.from);
+    // The leaves read since the density last changed beyond a count's noise.
+    let window = { rows: 0, width: 0 };
+    // Set by a full page: where the next leaf ends, and (when the page's rows were far denser than
+    // expected) where those rows begin.
+    let next: { to: number; densityFrom?: number } | undefined;
     for (let from = range.from; from < range.to; ) {
-      // The split's estimate can be far off (the first range's is a bracket's middle): once half a
-      // leaf's rows are read, the density is what they measure.
-      const density =
-        rows.length >= target / 2 && width > 0
-          ? rows.length / width
-          : (rows.length + target) / (width + priorWidth);
       const start = Math.max(from, span.from);
-      const left = Math.max(0, density * (span.to - start));
-      // A unit's first leaf has only the estimate to go by: it aims lower.
-      const aim = width === 0 ? Math.floor(target * FIRST_LEAF_FILL) : target;
-      const leaves = Math.max(1, Math.ceil(left / aim));
-      const to =
-        leaves === 1
-          ? range.to
-          : Math.min(range.to, start + Math.max(1, Math.floor(left / leaves / density)));
-      const leaf = await this.readPieces(query, [{ from, to, expected: target }], Number.POSITIVE_INFINITY);
-      rows.push(...(leaf ?? []));
-      width += Math.max(0, Math.min(to, span.to) - Math.max(from, span.from));
+      const left = density * Math.max(0, span.to - start);
+      let to = range.to;
+      if (next) to = next.to;
+      else if (left > aim) {
+        const first = window.width === 0 && rows.length === 0;
+        const share = left < 2 * aim ? left / 2 : first ? aim * FIRST_LEAF_FILL : aim;
+        to = Math.min(range.to, start + Math.max(1, Math.floor(share / density)));
+      }
+      const leaf = { from, to };
+      const width = Math.max(1, Math.min(to, span.to) - start);
+      const predicted = density * width;
+      const parametros = query.parametros(leaf);
+      const page = await this.queryPage(query.descripcion, 1, parametros);
+      if (!page.endOfData && to - from > 1) {
+        this.assertFiltered(query, page.rows, leaf);
+        next = this.afterFullPage(query, leaf, page.rows, predicted < aim / 2 || next !== undefined);
+        continue;
+      }
+      // A short page is the leaf; a full page of one id is walked.
+      const read = await this.fromFirstPage(query, leaf, parametros, page);
+      const leafRows =
+        "rows" in read
+          ? read.rows
+          : ((await this.readPieces(query, read.pieces, Number.POSITIVE_INFINITY)) ?? []);
+      rows.push(...leafRows);
+      if (next?.densityFrom !== undefined) {
+        window = { rows: leafRows.length, width: Math.max(1, to - next.densityFrom) };
+      } else if (Math.abs(leafRows.length - predicted) > CHANGE_SIGMAS * Math.sqrt(Math.max(predicted, 4))) {
+        window = { rows: leafRows.length, width };
+      } else {
+        window = { rows: window.rows + leafRows.length, width: window.width + width };
+      }
+      density = window.rows > 0 ? window.rows / window.width : Math.min(density, 1 / window.width);
+      next = undefined;
       from = to;
       if (rows.length > most && from < range.to) {
         const rest = Math.ceil(density * Math.max(1, span.to - from));
@@ -175,6 +215,30 @@ export class SiesaRangeReader extends SiesaConnection {
       }
     }
     return { rows };
+  }
+
+  /**
+   * Where the next leaf of a scan ends after `leaf`'s page came back full. The page is a random
+   * sample of the leaf's rows, so the leaf's first k of its ids hold about k / (page) of them. A
+   * leaf cut to hold most of a page that held a little more ends where a page's worth does. A
+   * `surprise` (a leaf cut to hold much less, or a second full page in a row) says nothing of how
+   * many rows there are: the next leaf is small enough to stay under a page even if there were
+   * `SURPRISE_PAGES`, and measures the density from the page's lowest id, about where they begin.
+   */
+  private afterFullPage(
+    query: RangedQuery,
+    leaf: KeyRange,
+    sample: readonly SiesaRow[],
+    surprise: boolean,
+  ): { to: number; densityFrom?: number } {
+    const aim = Math.floor(this.pageSize * SCAN_FILL);
+    const ids = [...new Set(this.idsOf(query, sample).filter((id) => inRange(id, leaf)))].sort(
+      (a, b) => a - b,
+    );
+    const rows = this.pageSize * (surprise ? SURPRISE_PAGES : OVERFLOW);
+    const at = ids[Math.max(1, Math.floor((ids.length * aim) / rows))];
+    const to = Math.min(leaf.to - 1, Math.max(leaf.from + 1, at ?? Math.floor(leaf.from / 2 + leaf.to / 2)));
+    return surprise && ids[0] !== undefined ? { to, densityFrom: ids[0] } : { to };
   }
 
   /**
@@ -250,9 +314,9 @@ export class SiesaRangeReader extends SiesaConnection {
     return units;
   }
 
-  /** Rows a unit of the query reads before it is split again. */
+  /** Rows a unit of the query reads before it is split again (`unitMostRows`). */
   private unitMost(query: RangedQuery): number {
-    return (query.unitPages + 1) * this.pageSize;
+    return unitMostRows(query.unitPages, this.pageSize);
   }
 
   /** Rows a leaf aims at: the rest of its page is room for Siesa's repeated rows and new ones. */

@@ -19,6 +19,13 @@ import { isOpen, SiesaWarehouses, WAREHOUSES_QUERY } from "./warehouses.js";
 
 export const STOCK_QUERY = "API_v2_Inventarios_InvFecha";
 
+/**
+ * Pages of a stock unit. Its leaves are read one after another, each cut at the density the last
+ * ones measured, so a longer unit spends fewer requests settling on it (its first leaf, its last
+ * two); a warehouse still spreads over many units, and a run over many warehouses.
+ */
+export const STOCK_UNIT_PAGES = 9;
+
 const ITEM = STOCK_COLUMNS.item;
 const WAREHOUSE = STOCK_COLUMNS.warehouse;
 const INSTALLATION = STOCK_COLUMNS.installation;
@@ -236,8 +243,7 @@ export class SiesaStockReader extends SiesaWarehouses implements SiesaReader {
         return row?.warehouse === code ? row.item : undefined;
       },
       countProbes: 2,
-      // No second query to fill, as the catalogue's barcodes: small units spread a warehouse over the workers.
-      unitPages: 3,
+      unitPages: STOCK_UNIT_PAGES,
       countAtOnce: false,
     };
   }
