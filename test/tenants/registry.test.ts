@@ -307,6 +307,30 @@ describe("a bad tenant file is refused with file, field and problem", () => {
   });
 });
 
+describe("a tenant's schedule names", () => {
+  // EventBridge Scheduler refuses a schedule name over 64 characters, and only at `pulumi up`.
+  it("refuses an id that makes a schedule name too long in either stack, naming file, id, schedule and limit", () => {
+    const id = "acme-with-a-rather-long-client-name";
+    const long = changed((t) => {
+      t.id = id;
+      t.streams = { warehouses: { schedule: "rate(1 day)", location: { type: "E1", parent: null } } };
+    });
+
+    expect(problemsOf(anEntry(long))).toEqual([
+      `tenants/${id}.ts: id: "${id}" makes the schedule name "siesa-integration-staging-sync-${id}.warehouses" 77 characters long, over EventBridge Scheduler's limit of 64 (shorten the id to at most 22 characters)`,
+    ]);
+  });
+
+  it("accepts the same id when the longest name it makes fits", () => {
+    const id = "acme-with-a-longish-name-fits"; // 29 characters: no stream suffix, 31 of prefix
+    const catalogueOnly = changed((t) => {
+      t.id = id;
+    });
+
+    expect(buildRegistry([anEntry(catalogueOnly)]).get(id)?.id).toBe(id);
+  });
+});
+
 describe("tenant files on disk", () => {
   let dir: string | undefined;
   afterEach(async () => {
