@@ -26,7 +26,7 @@ export interface TenantRegistry {
   forEnvironment(environment: TenantEnvironment): Tenant[];
 }
 
-/** One problem in one tenant file, e.g. `tenants/acme.ts: sync.concurrency: must be at most 50 (got 500)`. */
+/** One problem in one tenant file, e.g. `tenants/acme.ts: sync.retryAttempts: must be at most 10 (got 50)`. */
 export class TenantConfigError extends Error {
   override readonly name = "TenantConfigError";
   constructor(
