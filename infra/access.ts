@@ -160,7 +160,7 @@ export interface AccessResources {
   /** The tag key each tenant secret carries with its tenant id. */
   tenantTagKey: string;
   apiTokensSecretArn?: pulumi.Input<string>;
-  /** `arn:aws:scheduler:<region>:<account>:schedule/<this stack's group>/*` */
+  /** `arn:aws:scheduler:<region>:<account>:schedule/<this stack's group>/<stack>-sync-*`: the tenants' schedules, not the sweeper's. */
   schedulesArnPattern?: string;
   schedulerRoleArn?: pulumi.Input<string>;
   /** `arn:aws:sns:<region>:<account>:siesa-integration-<stack>-notify-*`: every tenant's email topic. */

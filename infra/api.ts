@@ -65,7 +65,6 @@ export class Api extends pulumi.ComponentResource {
         access: {
           ...accessResources(context, args.storage, args.pipeline.queues),
           apiTokensSecretArn: this.tokensSecret.arn,
-          schedulesArnPattern: args.scheduling.schedulesArnPattern(context),
           schedulerRoleArn: args.scheduling.role.arn,
         },
       },

@@ -11,7 +11,7 @@ import {
   WORKERS,
   type WorkerName,
 } from "../runtime/core/domain/pipeline-config.js";
-import { ENV, QUEUE_URL_ENV, scheduleGroupName } from "../runtime/core/domain/resource-names.js";
+import { ENV, QUEUE_URL_ENV } from "../runtime/core/domain/resource-names.js";
 import { METRIC_NAMESPACE } from "../runtime/core/observability/metric-names.js";
 import {
   type AccessResources,
@@ -21,6 +21,7 @@ import {
 } from "./access.js";
 import { STACK_TAG, type StackContext, TENANT_TAG, tablePrefix } from "./context.js";
 import { ServiceFunction } from "./function.js";
+import { tenantSchedulesArnPattern } from "./scheduling.js";
 import type { Storage } from "./storage.js";
 
 /** Base of the retry backoff of failed messages (runtime/core/domain/pipeline-config.ts retryDelaySeconds). */
@@ -196,7 +197,7 @@ export function accessResources(
     deadLetterArn: (queue) => queues[queue].deadLetter.arn,
     tenantSecretArnPattern: (system) => tenantSecretArnPattern(settings.region, settings.accountId, system),
     notifyTopicArnPattern: `${notifyTopicArnPrefix(settings.region, settings.accountId, settings.stack)}*`,
-    schedulesArnPattern: context.arn("scheduler", `schedule/${scheduleGroupName(settings.stack)}/*`),
+    schedulesArnPattern: tenantSchedulesArnPattern(context),
     stackTagKey: STACK_TAG,
     tenantTagKey: TENANT_TAG,
   };

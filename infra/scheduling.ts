@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SWEEP_EVERY_MINUTES } from "../runtime/core/domain/pipeline-config.js";
-import { scheduleGroupName } from "../runtime/core/domain/resource-names.js";
+import { scheduleGroupName, scheduleName } from "../runtime/core/domain/resource-names.js";
 import type { StackContext } from "./context.js";
 import type { QueuePair } from "./pipeline.js";
 
@@ -104,9 +104,13 @@ export class Scheduling extends pulumi.ComponentResource {
 
     this.registerOutputs({ groupName: this.group.name });
   }
+}
 
-  /** ARN pattern of every schedule in this stack's group (what the API may pause and resume). */
-  schedulesArnPattern(context: StackContext): string {
-    return context.arn("scheduler", `schedule/${scheduleGroupName(context.settings.stack)}/*`);
-  }
+/**
+ * ARN pattern of every tenant's schedule in this stack's group, of any stream (what the API may pause
+ * and resume, and settle read): `<stack>-sync-<tenant>[.<stream>]`, not the sweeper's.
+ */
+export function tenantSchedulesArnPattern(context: StackContext): string {
+  const { stack } = context.settings;
+  return context.arn("scheduler", `schedule/${scheduleGroupName(stack)}/${scheduleName(stack, "*")}`);
 }

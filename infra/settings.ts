@@ -5,6 +5,7 @@ import {
   type QueueName,
   SETTLED_QUEUES,
 } from "../runtime/core/domain/pipeline-config.js";
+import type { StackName } from "../runtime/core/domain/resource-names.js";
 import type { FunctionName } from "../runtime/core/domain/secret-access.js";
 import type { TenantEnvironment } from "../runtime/core/domain/tenant.js";
 
@@ -23,7 +24,7 @@ export const CONFIG_NAMESPACE = "siesa-integration";
 export const STACK_ENVIRONMENTS: Readonly<Record<string, TenantEnvironment>> = {
   staging: "staging",
   prod: "production",
-};
+} satisfies Record<StackName, TenantEnvironment>;
 
 /** The retention periods CloudWatch Logs accepts. */
 const LOG_RETENTION_DAYS = [

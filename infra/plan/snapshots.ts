@@ -8,4 +8,4 @@ export const snapshotFile = (stack: string): string =>
 /** Set to 1 to rewrite the snapshots from the current program instead of comparing with them. */
 export const UPDATE_SNAPSHOTS_ENV = "UPDATE_PLAN_SNAPSHOTS";
 
-export const STACKS = ["staging", "prod"] as const;
+export { STACKS } from "../../runtime/core/domain/resource-names.js";

@@ -3,6 +3,8 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MAPPINGS } from "../../mappings/index.js";
 import { type CompiledMapping, compileMapping, type MappingDefinition } from "../core/domain/mapping.js";
+import { longestScheduleName, SCHEDULE_NAME_MAX_LENGTH } from "../core/domain/resource-names.js";
+import { streamsOf } from "../core/domain/stream.js";
 import {
   parseTenant,
   type Tenant,
@@ -24,7 +26,7 @@ export interface TenantRegistry {
   forEnvironment(environment: TenantEnvironment): Tenant[];
 }
 
-/** One problem in one tenant file, e.g. `tenants/acme.ts: sync.concurrency: must be at most 50 (got 500)`. */
+/** One problem in one tenant file, e.g. `tenants/acme.ts: sync.retryAttempts: must be at most 10 (got 50)`. */
 export class TenantConfigError extends Error {
   override readonly name = "TenantConfigError";
   constructor(
@@ -142,6 +144,8 @@ export function buildRegistry(
       continue;
     }
     const tenant = parsed.tenant;
+    const tooLong = scheduleNameProblem(tenant);
+    if (tooLong) problem("id", tooLong);
 
     const mapping = compiledMapping(tenant.mapping, mappings, compiled);
     if (typeof mapping === "string") problem("mapping", mapping);
@@ -163,6 +167,14 @@ export function buildRegistry(
     throw new TenantConfigErrors(errors);
   }
   return registryOf(tenants);
+}
+
+/** Why the tenant's longest schedule name would be refused by EventBridge Scheduler, if it would. */
+function scheduleNameProblem(tenant: Tenant): string | undefined {
+  const name = longestScheduleName(tenant.id, streamsOf(tenant));
+  if (name.length <= SCHEDULE_NAME_MAX_LENGTH) return undefined;
+  const fits = SCHEDULE_NAME_MAX_LENGTH - (name.length - tenant.id.length);
+  return `"${tenant.id}" makes the schedule name "${name}" ${name.length} characters long, over EventBridge Scheduler's limit of ${SCHEDULE_NAME_MAX_LENGTH} (shorten the id to at most ${fits} characters)`;
 }
 
 /**

@@ -120,6 +120,32 @@ describe.each(["staging", "prod"])("%s: permissions", (stack) => {
     }
   });
 
+  it("the API and settle may read and pause every tenant's schedule, and not the sweeper's", async () => {
+    const plan = await planOf(stack);
+    const arnOf = (schedule: PlannedResource) =>
+      `arn:aws:scheduler:${REGION}:${INTEGRATION_ACCOUNT_ID}:schedule/${schedule.inputs.groupName}/${schedule.inputs.name}`;
+    const sweeper = arnOf(named(plan, "scheduling/sweeper"));
+    const tenants = ofType(plan, T.schedule)
+      .filter((schedule) => schedule.component.startsWith("tenant-"))
+      .map(arnOf);
+    const granted = allStatements(plan).filter((s) => s.Action.some((a) => a.startsWith("scheduler:")));
+    expect(tenants.length).toBeGreaterThan(0);
+    expect(granted.map((s) => s.Sid).sort()).toEqual(["PauseResumeSchedules", "ReadSchedules"]);
+
+    for (const statement of granted) {
+      const patterns = statement.Resource.map(iamPattern);
+      for (const arn of tenants)
+        expect(
+          patterns.some((p) => p.test(arn)),
+          `${statement.Sid}: ${arn}`,
+        ).toBe(true);
+      expect(
+        patterns.some((p) => p.test(sweeper)),
+        `${statement.Sid}: ${sweeper}`,
+      ).toBe(false);
+    }
+  });
+
   it("each function reads only its own kind of tenant secret; dispatch none", async () => {
     const plan = await planOf(stack);
     const secretsOf = (policy: string) =>

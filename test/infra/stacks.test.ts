@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { STACKS } from "../../infra/plan/snapshots.js";
+import { SCHEDULE_NAME_MAX_LENGTH } from "../../runtime/core/domain/resource-names.js";
 import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { FIXTURE_TENANT, fixturePlanOf, named, ofType, planOf, T } from "./plans.js";
 
@@ -88,6 +90,16 @@ describe("each stack deploys the whole system for its own environment", () => {
         // stack.
         if (name.startsWith("siesa-integration/")) continue;
         expect(name).toMatch(new RegExp(`siesa-integration-${stack}-|^\\$default$`));
+      }
+    }
+  });
+
+  it("names every schedule within EventBridge Scheduler's limit", async () => {
+    for (const stack of STACKS) {
+      for (const plan of [await planOf(stack), await fixturePlanOf(stack)]) {
+        const names = ofType(plan, T.schedule).map((schedule) => String(schedule.inputs.name));
+        expect(names.length).toBeGreaterThan(1); // the sweeper's, and at least one tenant's
+        for (const name of names) expect(name.length, name).toBeLessThanOrEqual(SCHEDULE_NAME_MAX_LENGTH);
       }
     }
   });

@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import kong from "../../mappings/kong.js";
+import { QUEUES } from "../../runtime/core/domain/pipeline-config.js";
 import { type TenantInput, UnknownTenantError } from "../../runtime/core/domain/tenant.js";
 import {
   buildRegistry,
@@ -167,7 +168,7 @@ describe("a bad tenant file is refused with file, field and problem", () => {
       (t) => {
         t.sync.concurrency = 500;
       },
-      "tenants/acme-staging.ts: sync.concurrency: must be at most 50 (got 500)",
+      "tenants/acme-staging.ts: sync.concurrency: must be at most 20, the units and loads workers the deployment runs at once (maximumConcurrency in runtime/core/domain/pipeline-config.ts) (got 500)",
     ],
     [
       "a rate with a plural unit for 1",
@@ -286,7 +287,7 @@ describe("a bad tenant file is refused with file, field and problem", () => {
 
     expect(problems).toEqual([
       "tenants/acme-staging.ts: sync.schedule: rate(1 minutes): a rate of 1 takes a singular unit (minute)",
-      "tenants/acme-staging.ts: sync.concurrency: must be at most 50 (got 500)",
+      "tenants/acme-staging.ts: sync.concurrency: must be at most 20, the units and loads workers the deployment runs at once (maximumConcurrency in runtime/core/domain/pipeline-config.ts) (got 500)",
       'tenants/other-co.ts: mapping: unknown mapping "nope" (known: kong, wms)',
     ]);
   });
@@ -304,6 +305,53 @@ describe("a bad tenant file is refused with file, field and problem", () => {
     expect(message).toContain(
       'tenants/acme-staging.ts: mapping: mapping "kong" is invalid: - payload.external_id.pipe[0]: unknown transform "trimm"',
     );
+  });
+});
+
+describe("a tenant's sync.concurrency", () => {
+  // What the deployment gives every tenant at most: the units and loads queues' event source mappings.
+  const deployed = Math.min(QUEUES.units.maximumConcurrency, QUEUES.loads.maximumConcurrency);
+
+  it("may be as much as the units and loads queues run at once", () => {
+    const tenant = changed((t) => {
+      t.sync.concurrency = deployed;
+    });
+
+    expect(buildRegistry([anEntry(tenant)]).require(tenant.id).sync.concurrency).toBe(deployed);
+  });
+
+  it("is refused above it, naming the file, the field and where the limit comes from", () => {
+    const tenant = changed((t) => {
+      t.sync.concurrency = deployed + 1;
+    });
+
+    expect(problemsOf(anEntry(tenant))).toEqual([
+      `tenants/acme-staging.ts: sync.concurrency: must be at most ${deployed}, the units and loads workers the deployment runs at once (maximumConcurrency in runtime/core/domain/pipeline-config.ts) (got ${deployed + 1})`,
+    ]);
+  });
+});
+
+describe("a tenant's schedule names", () => {
+  // EventBridge Scheduler refuses a schedule name over 64 characters, and only at `pulumi up`.
+  it("refuses an id that makes a schedule name too long in either stack, naming file, id, schedule and limit", () => {
+    const id = "acme-with-a-rather-long-client-name";
+    const long = changed((t) => {
+      t.id = id;
+      t.streams = { warehouses: { schedule: "rate(1 day)", location: { type: "E1", parent: null } } };
+    });
+
+    expect(problemsOf(anEntry(long))).toEqual([
+      `tenants/${id}.ts: id: "${id}" makes the schedule name "siesa-integration-staging-sync-${id}.warehouses" 77 characters long, over EventBridge Scheduler's limit of 64 (shorten the id to at most 22 characters)`,
+    ]);
+  });
+
+  it("accepts the same id when the longest name it makes fits", () => {
+    const id = "acme-with-a-longish-name-fits"; // 29 characters: no stream suffix, 31 of prefix
+    const catalogueOnly = changed((t) => {
+      t.id = id;
+    });
+
+    expect(buildRegistry([anEntry(catalogueOnly)]).get(id)?.id).toBe(id);
   });
 });
 
@@ -334,7 +382,7 @@ describe("tenant files on disk", () => {
     expect(failure).toBeInstanceOf(TenantConfigErrors);
     const messages = (failure as TenantConfigErrors).errors.map((e) => e.message);
     expect(messages).toEqual([
-      `${path.join(dir, "bad-batch.ts")}: sync.concurrency: must be at most 50 (got 500)`,
+      `${path.join(dir, "bad-batch.ts")}: sync.concurrency: must be at most 20, the units and loads workers the deployment runs at once (maximumConcurrency in runtime/core/domain/pipeline-config.ts) (got 500)`,
       expect.stringMatching(new RegExp(`^${path.join(dir, "broken.ts")}: \\(file\\): cannot be loaded: `)),
       `${path.join(dir, "empty.ts")}: (file): no default export: write \`export default defineTenant({...})\``,
     ]);

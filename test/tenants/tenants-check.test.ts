@@ -56,7 +56,7 @@ describe("npm run tenants:check", () => {
 
     expect(code).toBe(1);
     expect(stdout).toBe(
-      `${path.join(tenants, "acme-co.ts")}: sync.concurrency: must be at most 50 (got 500)\n`,
+      `${path.join(tenants, "acme-co.ts")}: sync.concurrency: must be at most 20, the units and loads workers the deployment runs at once (maximumConcurrency in runtime/core/domain/pipeline-config.ts) (got 500)\n`,
     );
     expect(stderr).toBe("tenants:check failed: 1 problem (listed above)\n");
   });

@@ -130,6 +130,15 @@ export const QUEUES: Readonly<Record<QueueName, QueueSpec>> = {
   },
 };
 
+/**
+ * The most a tenant's `sync.concurrency` may ask for: its units and chunks run in that many FIFO
+ * groups, but the units and loads mappings invoke at most this many workers at once for all tenants.
+ */
+export const MAX_TENANT_CONCURRENCY = Math.min(
+  QUEUES.units.maximumConcurrency,
+  QUEUES.loads.maximumConcurrency,
+);
+
 /** The queues whose dead letters settle consumes (every one but those that keep them). */
 export const SETTLED_QUEUES: readonly QueueName[] = (Object.keys(QUEUES) as QueueName[]).filter(
   (queue) => !QUEUES[queue].keepDeadLetters,

@@ -18,6 +18,20 @@ export const scheduleGroupName = (stack: string): string => resourceName(stack, 
 export const scheduleName = (stack: string, tenantId: string, stream: StreamName = DEFAULT_STREAM): string =>
   resourceName(stack, `sync-${tenantId}${stream === DEFAULT_STREAM ? "" : `.${stream}`}`);
 
+/** The stacks deployed (infra/settings.ts says which tenants each deploys): tenant names must fit both. */
+export const STACKS = ["staging", "prod"] as const;
+export type StackName = (typeof STACKS)[number];
+
+/** EventBridge Scheduler refuses a longer schedule name, and only when the stack is deployed. */
+export const SCHEDULE_NAME_MAX_LENGTH = 64;
+
+/** The longest name any of these streams' schedules takes in any stack (what must fit the limit). */
+export const longestScheduleName = (tenantId: string, streams: readonly StreamName[]): string =>
+  STACKS.flatMap((stack) => streams.map((stream) => scheduleName(stack, tenantId, stream))).reduce(
+    (longest, name) => (name.length > longest.length ? name : longest),
+    "",
+  );
+
 /**
  * Secrets Manager: `siesa-integration/<tenantId>/siesa`, `siesa-integration/<tenantId>/<product>` and,
  * for a tenant with a webhook, `siesa-integration/<tenantId>/notify`.

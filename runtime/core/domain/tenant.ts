@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import type { ProductType } from "./model.js";
 import { DEFAULT_PARTIAL_ABOVE, isEmailAddress, NOTIFY_KINDS, type NotifySettings } from "./notification.js";
+import { MAX_TENANT_CONCURRENCY } from "./pipeline-config.js";
 import { checkSchedule } from "./schedule.js";
 
 /**
@@ -34,7 +35,7 @@ export interface Tenant {
     schedule: string;
     /** Retries of a transient failure (5xx) per call: 0..10, default 3. */
     retryAttempts: number;
-    /** Units of work in flight at once: 1..50, default 4. */
+    /** Units of work in flight at once: 1..MAX_TENANT_CONCURRENCY (pipeline-config.ts), default 4. */
     concurrency: number;
     /** Lease length: a run older than this is considered dead. Default 60. */
     maxRunMinutes: number;
@@ -190,7 +191,17 @@ const TenantObject = v.strictObject({
   sync: v.strictObject({
     schedule,
     retryAttempts: v.optional(integer(0, 10), 3),
-    concurrency: v.optional(integer(1, 50), 4),
+    concurrency: v.optional(
+      v.pipe(
+        integer(1, Number.MAX_SAFE_INTEGER),
+        v.maxValue(
+          MAX_TENANT_CONCURRENCY,
+          (i) =>
+            `must be at most ${MAX_TENANT_CONCURRENCY}, the units and loads workers the deployment runs at once (maximumConcurrency in runtime/core/domain/pipeline-config.ts) ${got(i)}`,
+        ),
+      ),
+      4,
+    ),
     maxRunMinutes: v.optional(integer(1, 24 * 60), 60),
     maxDeactivations: v.optional(integer(0, 10_000_000)),
     drift: v.optional(

@@ -68,19 +68,8 @@ async function endRun(ctx: PipelineContext, run: RunRecord, progress: Progress):
     audit: { action: "run finished", detail: { status, counts, reason } },
   });
   if (!won) return false;
-  const durationMs = ctx.now().getTime() - Date.parse(run.startedAt);
-  const tenant = { [DIMENSIONS.tenant]: tenantId };
-  ctx.metrics.count(METRICS.runFinished, 1, { ...tenant, [DIMENSIONS.status]: status });
-  ctx.metrics.count(METRICS.runFailed, status === "failed" ? 1 : 0, tenant);
-  ctx.metrics.count(METRICS.runDrift, facts.drift ? 1 : 0, tenant);
-  ctx.metrics.seconds(METRICS.runDuration, durationMs / 1000, tenant);
-  ctx.metrics.count(METRICS.recordsCreated, counts.created, tenant);
-  ctx.metrics.count(METRICS.recordsUpdated, counts.updated, tenant);
-  ctx.metrics.count(METRICS.recordsUnchanged, counts.unchanged, tenant);
-  ctx.metrics.count(METRICS.recordsRejected, counts.rejected, tenant);
-  ctx.metrics.count(METRICS.recordsFailed, counts.failed, tenant);
-  ctx.metrics.count(METRICS.recordsDeactivated, counts.deactivated, tenant);
-  ctx.metrics.count(METRICS.recordsReactivated, counts.reactivated, tenant);
+  // The run's other end metrics are closeRun's, as for a run ended any other way.
+  ctx.metrics.count(METRICS.runDrift, facts.drift ? 1 : 0, { [DIMENSIONS.tenant]: tenantId });
   return true;
 }
 

@@ -1,5 +1,6 @@
 import type { Counts, RunRecord } from "../domain/model.js";
 import { scopeOfRun } from "../domain/stream.js";
+import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
 import type { RunDependencies } from "../ports/dependencies.js";
 import type { RunEnd } from "../ports/pipeline.js";
 import { raiseRunEnd, runEndFactsOf } from "./raise-events.js";
@@ -15,8 +16,8 @@ export type Closing = Omit<RunEnd, "finishedAt" | "durationMs"> & {
  * The end of a run, whatever ends it (its last operation, an expired lease, a dead request, a
  * verify, a start that could not queue its work): the only code that sets a run's final status.
  * Ending is a conditional write, so of several callers exactly one gets true; that one raises the
- * run's notifications, gives the lease back and writes the audit entry. Returns whether this call
- * ended the run.
+ * run's notifications, counts its end metrics, gives the lease back and writes the audit entry.
+ * Returns whether this call ended the run.
  */
 export async function closeRun(
   ctx: Pick<RunDependencies, "runs" | "lease" | "audit" | "log" | "now" | "tenants" | "metrics" | "notifier">,
@@ -33,6 +34,7 @@ export async function closeRun(
     durationMs,
   });
   if (!won) return false;
+  countRunEnd(ctx, tenantId, end.status, durationMs, end.counts);
   // The audit line first: whatever the notifier's queue does next, the run's end is on record.
   await ctx.audit.record(tenantId, { action: audit.action, runId, detail: audit.detail }, finished);
   // Only the call that ended the run tells anyone, so a closing repeated by a redelivery or a
@@ -50,4 +52,28 @@ export async function closeRun(
     ...(end.reason ? { reason: end.reason } : {}),
   });
   return true;
+}
+
+/**
+ * The metrics of a run's end, counted by the call that ended it however it ended, so a run the sweeper
+ * or a dead request ends counts in the stack's run-duration and failure-rate alarms too.
+ */
+function countRunEnd(
+  ctx: Pick<RunDependencies, "metrics">,
+  tenantId: string,
+  status: RunEnd["status"],
+  durationMs: number,
+  counts: Counts,
+): void {
+  const tenant = { [DIMENSIONS.tenant]: tenantId };
+  ctx.metrics.count(METRICS.runFinished, 1, { ...tenant, [DIMENSIONS.status]: status });
+  ctx.metrics.count(METRICS.runFailed, status === "failed" ? 1 : 0, tenant);
+  ctx.metrics.seconds(METRICS.runDuration, durationMs / 1000, tenant);
+  ctx.metrics.count(METRICS.recordsCreated, counts.created, tenant);
+  ctx.metrics.count(METRICS.recordsUpdated, counts.updated, tenant);
+  ctx.metrics.count(METRICS.recordsUnchanged, counts.unchanged, tenant);
+  ctx.metrics.count(METRICS.recordsRejected, counts.rejected, tenant);
+  ctx.metrics.count(METRICS.recordsFailed, counts.failed, tenant);
+  ctx.metrics.count(METRICS.recordsDeactivated, counts.deactivated, tenant);
+  ctx.metrics.count(METRICS.recordsReactivated, counts.reactivated, tenant);
 }

@@ -1,5 +1,4 @@
 import { countsOf } from "../domain/run-status.js";
-import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
 import type { WorkerDependencies } from "../ports/dependencies.js";
 import { closeRun } from "./close-run.js";
 
@@ -29,18 +28,10 @@ export async function expireRun(
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") return false;
   const progress = await ctx.progress.read(tenantId, runId);
-  const won = await closeRun(ctx, run, {
+  return closeRun(ctx, run, {
     status: "failed",
     counts: countsOf(progress),
     reason,
     audit: { action: "run expired", detail: { reason } },
   });
-  if (won) {
-    ctx.metrics.count(METRICS.runFinished, 1, {
-      [DIMENSIONS.tenant]: tenantId,
-      [DIMENSIONS.status]: "failed",
-    });
-    ctx.metrics.count(METRICS.runFailed, 1, { [DIMENSIONS.tenant]: tenantId });
-  }
-  return won;
 }
