@@ -7,7 +7,7 @@ import type { CallPolicy } from "../core/ports/call-policy.js";
 import type { ProductClient, ProductReader } from "../core/ports/product.js";
 import type { StreamClients, TenantClients, TenantCredentials } from "../core/ports/tenant-clients.js";
 import { snapshotWriter } from "../core/streams/snapshot-writer.js";
-import { stockMapper } from "../core/streams/stock.js";
+import { parseStockKey, stockMapper } from "../core/streams/stock.js";
 import { warehouseMapper } from "../core/streams/warehouses.js";
 import { createLocationClient, createProductClient } from "../edges/http/products/index.js";
 import {
@@ -74,6 +74,7 @@ export function streamClientsFor(
     product: snapshotWriter,
     mapper: stockMapper(tenant),
     keepsValues: true,
+    partitionOf: (key) => parseStockKey(key)?.warehouse,
   };
 }
 

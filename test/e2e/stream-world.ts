@@ -25,7 +25,11 @@ export async function streamWorld(
   store: ReturnType<typeof dynamoPipelineStore>;
   run(
     stream: StreamName,
-    options?: Pick<InProcessRunOptions, "wrapHandlers" | "timeScale"> & { policy?: Partial<CallPolicy> },
+    options?: Pick<InProcessRunOptions, "wrapHandlers" | "timeScale"> & {
+      policy?: Partial<CallPolicy>;
+      /** The tenant's file as changed since the world began (a run reads it as it is then). */
+      tenant?: Tenant;
+    },
   ): ReturnType<typeof runInProcess>;
   close(): Promise<void>;
 }> {
@@ -59,7 +63,7 @@ export async function streamWorld(
     store,
     run: (stream, options = {}) =>
       runInProcess({
-        tenant,
+        tenant: options.tenant ?? tenant,
         stream,
         credentials: sandboxes.credentials,
         store,

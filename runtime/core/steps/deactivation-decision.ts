@@ -21,6 +21,11 @@ export interface DeactivationDecision {
   held?: boolean;
   /** Held whatever the limit: the extraction returned no record to witness a confirming read. */
   unconfirmed?: boolean;
+  /**
+   * Of `found`, the records of parts of the stream the run did not read (stock: a warehouse closed,
+   * gone or no longer counted), confirmed by a second read: not counted against `limit`.
+   */
+  evidenced?: number;
   /** Absent from the extraction but returned when asked for again: kept active. */
   returned?: number;
   /** The set's fingerprint (its stored pages' prefix) and its first HELD_KEYS_SHOWN keys. */
