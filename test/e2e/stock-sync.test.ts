@@ -200,6 +200,32 @@ describe("a stock run", () => {
     });
   });
 
+  it("serves a held run's read of the other rows, the held rows as last known until an approval drops them", async () => {
+    // prepare: a complete read; then PPAL's stock query loses every row (held) while quantities
+    // change in the other warehouses
+    const { run, stock, store, tenant } = await world(120);
+    await run("stock");
+    const before = expectedOf((await served(store, tenant.id)).rows);
+    const vanished = stock.rowsOf("PPAL");
+    const lastKnown = new Map([...before].filter(([key]) => key.startsWith("PPAL|")));
+    stock.removeRows(vanished.map(sandboxKey));
+    stock.changeQuantities(20);
+
+    // act
+    const held = await run("stock");
+    const whileHeld = await served(store, tenant.id);
+    const approved = await run("stock", { approveDeactivationsOf: held.runId });
+
+    // assess
+    expect(held.status).toBe("partial");
+    expect(held.heldDeactivations?.count).toBe(vanished.length);
+    expect(whileHeld.runId).toBe(held.runId);
+    expect(expectedOf(whileHeld.rows)).toEqual(new Map([...truth(stock), ...lastKnown]));
+    expect(approved.status).toBe("succeeded");
+    expect(approved.counts.deactivated).toBe(vanished.length);
+    expect(expectedOf((await served(store, tenant.id)).rows)).toEqual(truth(stock));
+  });
+
   it("leaves the served snapshot as the last complete read when a later run fails midway", async () => {
     // prepare: a complete read, then changed quantities and a Siesa that fails every stock request of
     // one warehouse (the run writes the other warehouses' changed rows, then fails)

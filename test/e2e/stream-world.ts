@@ -25,7 +25,7 @@ export async function streamWorld(
   store: ReturnType<typeof dynamoPipelineStore>;
   run(
     stream: StreamName,
-    options?: Pick<InProcessRunOptions, "wrapHandlers" | "timeScale"> & {
+    options?: Pick<InProcessRunOptions, "wrapHandlers" | "timeScale" | "approveDeactivationsOf"> & {
       policy?: Partial<CallPolicy>;
       /** The tenant's file as changed since the world began (a run reads it as it is then). */
       tenant?: Tenant;
@@ -78,6 +78,9 @@ export async function streamWorld(
         retryBaseSeconds: 0,
         timeScale: options.timeScale ?? 0.01,
         ...(options.wrapHandlers ? { wrapHandlers: options.wrapHandlers } : {}),
+        ...(options.approveDeactivationsOf !== undefined
+          ? { approveDeactivationsOf: options.approveDeactivationsOf }
+          : {}),
       }),
     close: async () => {
       await sandboxes.close();

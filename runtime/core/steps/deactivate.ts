@@ -235,7 +235,14 @@ async function decide(
   const approval = overLimit ? await approvedBy(ctx, run, keys) : undefined;
   const dimensions = { [DIMENSIONS.tenant]: tenantId };
   if (overLimit && !approval) {
-    const totals = await apply({ ...shown, held: true, ...(unconfirmed ? { unconfirmed } : {}) });
+    // A read that returned nothing serves nothing new: only a confirmed set leaves the rest served.
+    const kept = clients.keepsValues && !unconfirmed ? { keptAsLastKnown: true as const } : {};
+    const totals = await apply({
+      ...shown,
+      held: true,
+      ...(unconfirmed ? { unconfirmed } : {}),
+      ...kept,
+    });
     if (totals) {
       ctx.metrics.count(METRICS.deactivationsHeld, found, dimensions);
       const approved = run.approveDeactivationsOf

@@ -22,6 +22,11 @@ export interface DeactivationDecision {
   /** Held whatever the limit: the extraction returned no record to witness a confirming read. */
   unconfirmed?: boolean;
   /**
+   * A held set of a stream whose snapshot is the ledger (stock): its records keep their last known
+   * values until approved, and the rest of the run's read is served (the run stays complete).
+   */
+  keptAsLastKnown?: true;
+  /**
    * Of `found`, the records of parts of the stream the run did not read (stock: a warehouse closed,
    * gone or no longer counted), confirmed by a second read: not counted against `limit`.
    */
