@@ -81,6 +81,12 @@ export interface StreamSettings {
       /** Kong `zone_type`, when the client uses one. */
       zoneType?: string;
     };
+    /**
+     * A WMS tenant's record that its locations endpoint was confirmed (who, when, what): the WMS
+     * documents none, the location client speaks an assumed one and the probe cannot check it, so
+     * its warehouses stream is refused without this (stream.ts, streamRefusal).
+     */
+    locationsConfirmed?: string;
   };
   /** Expected stock per item, warehouse and installation, read completely each run. */
   stock?: {
@@ -218,6 +224,15 @@ const TenantObject = v.strictObject({
             parent: v.nullable(v.pipe(v.string(), v.nonEmpty("must be a location's external id, or null"))),
             zoneType: v.optional(v.pipe(v.string(), v.nonEmpty("must be a zone type, or be left out"))),
           }),
+          locationsConfirmed: v.optional(
+            v.pipe(
+              v.string(),
+              v.minLength(
+                10,
+                "must say who confirmed the WMS's locations endpoint, and when (at least 10 characters)",
+              ),
+            ),
+          ),
         }),
       ),
       stock: v.optional(
