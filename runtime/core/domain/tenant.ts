@@ -290,6 +290,19 @@ const TenantObject = v.strictObject({
 });
 type TenantShape = v.InferOutput<typeof TenantObject>;
 
+/** Whether a Kong tenant's warehouses have the customer each location belongs to (customer_ids). */
+const kongWarehousesHaveCustomer = (t: {
+  product: { type: string; defaults: Record<string, unknown> };
+  streams?: { warehouses?: unknown } | undefined;
+}): boolean => {
+  if (t.product.type !== "kong-rfid" || !t.streams?.warehouses) return true;
+  const customer = t.product.defaults.customer_id;
+  return (
+    (typeof customer === "number" && Number.isSafeInteger(customer) && customer > 0) ||
+    /^[1-9]\d*$/.test(String(customer ?? ""))
+  );
+};
+
 /** Plain http is for sandboxes on this machine only. partialCheck runs even when other fields are broken. */
 const httpsUnlessLocal = (environment: string, url: string) =>
   environment === "local" || url.startsWith("https://") || baseUrlProblem(url) !== undefined; // reported once, above
@@ -313,6 +326,15 @@ export const TenantSchema = v.pipe(
       (i) => httpsMessage((i.input as TenantShape).product.baseUrl),
     ),
     ["product", "baseUrl"],
+  ),
+  v.forward(
+    v.partialCheck(
+      [["product", "type"], ["product", "defaults", "customer_id"], ["streams"]],
+      kongWarehousesHaveCustomer,
+      "must be the Kong customer's id, a whole number, for streams.warehouses: each location's customer_ids is [customer_id], and Kong refuses every location without one",
+    ),
+    // Valibot's typed paths stop at a record (defaults); the path goes on to its key.
+    ["product", "defaults", "customer_id"] as unknown as ["product", "defaults"],
   ),
 );
 
