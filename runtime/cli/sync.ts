@@ -16,6 +16,7 @@ import {
   isStreamName,
   STREAMS,
   type StreamName,
+  streamRefusal,
   syncsStream,
 } from "../core/domain/stream.js";
 import { logger } from "../core/observability/logger.js";
@@ -95,6 +96,8 @@ runCommand(spec, async (values) => {
     throw new UsageError(
       `tenant ${tenant.id} syncs no ${stream}: its file (tenants/${tenant.id}.ts) has no streams.${stream}`,
     );
+  const refusal = stream !== undefined ? streamRefusal(tenant, stream) : undefined;
+  if (refusal) throw new UsageError(refusal);
   if (stream !== undefined && stream !== DEFAULT_STREAM && item !== undefined)
     throw new UsageError("--item is a run of one catalogue item: it takes no --stream");
   const items = wholeNumber("items", values.items);

@@ -1,13 +1,13 @@
 import { MAPPINGS } from "../../mappings/index.js";
 import { compileMapping } from "../core/domain/mapping.js";
-import type { OtherStream } from "../core/domain/stream.js";
+import { type OtherStream, streamRefusal } from "../core/domain/stream.js";
 import type { Tenant } from "../core/domain/tenant.js";
 import type { Log } from "../core/observability/logger.js";
 import type { CallPolicy } from "../core/ports/call-policy.js";
 import type { ProductClient, ProductReader } from "../core/ports/product.js";
 import type { StreamClients, TenantClients, TenantCredentials } from "../core/ports/tenant-clients.js";
 import { snapshotWriter } from "../core/streams/snapshot-writer.js";
-import { stockMapper } from "../core/streams/stock.js";
+import { parseStockKey, stockMapper } from "../core/streams/stock.js";
 import { warehouseMapper } from "../core/streams/warehouses.js";
 import { createLocationClient, createProductClient } from "../edges/http/products/index.js";
 import {
@@ -60,6 +60,9 @@ export function streamClientsFor(
   options: ClientOptions,
 ): StreamClients {
   const siesa = siesaOptions(tenant, credentials, options);
+  // No client is made for an endpoint nobody confirmed: every run and verify of the stream stops here.
+  const refusal = streamRefusal(tenant, stream);
+  if (refusal) throw new Error(refusal);
   if (stream === "warehouses") {
     const locations = createLocationClient(tenant.product.type, productOptions(tenant, credentials, options));
     return {
@@ -74,6 +77,7 @@ export function streamClientsFor(
     product: snapshotWriter,
     mapper: stockMapper(tenant),
     keepsValues: true,
+    partitionOf: (key) => parseStockKey(key)?.warehouse,
   };
 }
 

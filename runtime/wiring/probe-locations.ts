@@ -1,3 +1,4 @@
+import { streamRefusal } from "../core/domain/stream.js";
 import type { Tenant } from "../core/domain/tenant.js";
 import type { ProductClientOptions } from "../core/ports/product.js";
 import { isRecord, isSuccess } from "../edges/http/products/api-text.js";
@@ -57,7 +58,14 @@ export async function probeLocations(
   const settings = tenant.streams?.warehouses?.location;
   if (lines.length === 0 || !settings) return;
   if (tenant.product.type === "wms") {
-    list.skip(WMS_LINE, "the WMS publishes no locations API; skipped");
+    // Nothing here can confirm the assumed endpoint: the tenant file records who did (streamRefusal).
+    const refusal = streamRefusal(tenant, "warehouses");
+    list.skip(
+      WMS_LINE,
+      refusal
+        ? `skipped: ${refusal}`
+        : `skipped: the WMS publishes no locations API to check; its file records the endpoint confirmed (${tenant.streams?.warehouses?.locationsConfirmed})`,
+    );
     return;
   }
   const { baseUrl, endpoints } = clientOptions;

@@ -148,6 +148,46 @@ describe("POST /tenants/:id/probe", () => {
     expect(state.scheduleStates.get("acme-staging")).toBe("ENABLED");
   });
 
+  it("leaves a WMS tenant's warehouses paused after its first passing probe until its file records the locations endpoint confirmed", async () => {
+    // prepare: a new WMS tenant with warehouses and stock, every schedule created paused; the probe
+    // cannot check the WMS's locations endpoint (only assumed), so its line is skipped, not failed
+    const { call, state } = apiUnderTest();
+    const wmsTenant = (locationsConfirmed?: string) =>
+      tenantNamed("acme-staging", (input) => {
+        input.product = { type: "wms", baseUrl: "https://wms.example/", endpoints: {}, defaults: {} };
+        input.mapping = "wms";
+        input.streams = {
+          warehouses: {
+            schedule: "rate(1 day)",
+            location: { type: "E1", parent: null },
+            ...(locationsConfirmed ? { locationsConfirmed } : {}),
+          },
+          stock: { schedule: "rate(15 minutes)" },
+        };
+      });
+    const paused = () => {
+      for (const scope of ["acme-staging", "acme-staging#warehouses", "acme-staging#stock"])
+        state.scheduleStates.set(scope, "DISABLED");
+    };
+    state.probePasses = true;
+
+    // act
+    state.tenants[0] = wmsTenant();
+    paused();
+    const unconfirmed = await call("POST", "/tenants/acme-staging/probe", "operator", {}, { write: true });
+    const unconfirmedWarehouses = state.scheduleStates.get("acme-staging#warehouses");
+    const unconfirmedStock = state.scheduleStates.get("acme-staging#stock");
+    state.tenants[0] = wmsTenant("2027-01-12, the WMS team: POST /locations as documented in INT-009");
+    paused();
+    await call("POST", "/tenants/acme-staging/probe", "operator", {}, { write: true });
+
+    // assess
+    expect(unconfirmed.body).toMatchObject({ ok: true, schedule: "resumed" });
+    expect(unconfirmedStock).toBe("ENABLED");
+    expect(unconfirmedWarehouses).toBe("DISABLED");
+    expect(state.scheduleStates.get("acme-staging#warehouses")).toBe("ENABLED");
+  });
+
   it("leaves a new tenant paused after a read-only probe, however well it went", async () => {
     const { call, state } = apiUnderTest();
     state.scheduleStates.set("acme-staging", "DISABLED");

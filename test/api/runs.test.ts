@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Tenant } from "../../runtime/core/domain/tenant.js";
-import { apiUnderTest, aRun } from "./factories.js";
+import { apiUnderTest, aRun, tenantNamed } from "./factories.js";
 
 const hourly = (n: number, tenantId = "acme-staging") =>
   aRun({
@@ -209,6 +209,29 @@ describe("POST /tenants/:id/runs (manual trigger)", () => {
     api.state.runs.push(held);
     return { ...api, held, keys };
   };
+
+  it("refuses a WMS tenant's warehouses run, naming the tenant and why, until its file records the locations endpoint confirmed", async () => {
+    const { call, state } = apiUnderTest();
+    state.tenants[0] = tenantNamed("acme-staging", (input) => {
+      input.product = { type: "wms", baseUrl: "https://wms.example/", endpoints: {}, defaults: {} };
+      input.mapping = "wms";
+      input.streams = { warehouses: { schedule: "rate(1 day)", location: { type: "E1", parent: null } } };
+    });
+
+    const { status, body } = await call(
+      "POST",
+      "/tenants/acme-staging/runs",
+      "operator",
+      {},
+      { stream: "warehouses" },
+    );
+
+    expect(status).toBe(409);
+    expect(body.error.message).toMatch(
+      /^tenant acme-staging may not sync its warehouses yet: .*WMS.*locations.*assumed.*streams\.warehouses\.locationsConfirmed/,
+    );
+    expect(state.started).toEqual([]);
+  });
 
   it("starts a run that applies the deactivations a named run held", async () => {
     const { call, state, held } = withHeldRun();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { QueueHandler } from "../../runtime/core/ports/dependencies.js";
+import { defaultDeactivationLimit } from "../../runtime/core/steps/deactivate.js";
 import { stockSnapshot } from "../../runtime/core/steps/stock-snapshot.js";
 import type { ExpectedStock } from "../../runtime/core/streams/stock.js";
 import { stockKey } from "../../runtime/core/streams/stock.js";
@@ -129,6 +130,100 @@ describe("a stock run", () => {
     const snapshot = await served(store, tenant.id);
     expect(snapshot.rows.has(gone)).toBe(false);
     expect(expectedOf(snapshot.rows)).toEqual(truth(stock));
+  });
+
+  it("drops a closed warehouse's rows without approval and serves the open warehouses' new quantities", async () => {
+    // prepare: a complete read; then PPAL closes (its rows are more than the limit on deactivations)
+    // and quantities change in the warehouses still open
+    const { run, stock, store, tenant } = await world(120);
+    const first = await run("stock");
+    const closedRows = stock.rowsOf("PPAL").length;
+    expect(closedRows).toBeGreaterThan(defaultDeactivationLimit(first.counts.created));
+    stock.closeWarehouse("PPAL");
+    const changed = stock.changeQuantities(20);
+
+    // act
+    const closing = await run("stock");
+    const servedAfterClosing = await served(store, tenant.id);
+    stock.changeQuantities(20);
+    const next = await run("stock");
+
+    // assess: the closed warehouse's rows are gone, nothing waits for approval, and each run's read
+    // of the open warehouses is what is served
+    expect(closing.status).toBe("succeeded");
+    expect(closing.heldDeactivations).toBeUndefined();
+    expect(closing.counts).toMatchObject({ deactivated: closedRows, updated: changed.length });
+    expect(servedAfterClosing.runId).toBe(closing.runId);
+    expect(next.status).toBe("succeeded");
+    const snapshot = await served(store, tenant.id);
+    expect(snapshot.runId).toBe(next.runId);
+    expect([...snapshot.rows.keys()].filter((key) => key.startsWith("PPAL|"))).toEqual([]);
+    expect(expectedOf(snapshot.rows)).toEqual(truth(stock));
+  });
+
+  it("drops the rows of a warehouse the tenant no longer counts without approval", async () => {
+    const { run, stock, store, tenant } = await world(120);
+    const settings = tenant.streams?.stock;
+    if (!settings) throw new Error("the stream world's tenant syncs stock");
+    const counted = stock.activeWarehouseCodes();
+    const listing = (warehouses: string[]) => ({
+      ...tenant,
+      streams: { ...tenant.streams, stock: { ...settings, warehouses } },
+    });
+    const first = await run("stock", { tenant: listing(counted) });
+    const dropped = stock.rowsOf("PPAL").length;
+    expect(dropped).toBeGreaterThan(defaultDeactivationLimit(first.counts.created));
+
+    const summary = await run("stock", { tenant: listing(counted.filter((code) => code !== "PPAL")) });
+
+    expect(summary.status).toBe("succeeded");
+    expect(summary.counts.deactivated).toBe(dropped);
+    const snapshot = await served(store, tenant.id);
+    expect(snapshot.runId).toBe(summary.runId);
+    expect([...snapshot.rows.keys()].filter((key) => key.startsWith("PPAL|"))).toEqual([]);
+  });
+
+  it("holds for approval the rows of an open warehouse that all vanished from its stock query", async () => {
+    // prepare: PPAL stays open, yet its stock query now answers none of its rows
+    const { run, stock } = await world(120);
+    const first = await run("stock");
+    const vanished = stock.rowsOf("PPAL");
+    stock.removeRows(vanished.map(sandboxKey));
+
+    const summary = await run("stock");
+
+    expect(summary.status).toBe("partial");
+    expect(summary.counts.deactivated).toBe(0);
+    expect(summary.heldDeactivations).toMatchObject({
+      count: vanished.length,
+      limit: defaultDeactivationLimit(first.counts.created),
+    });
+  });
+
+  it("serves a held run's read of the other rows, the held rows as last known until an approval drops them", async () => {
+    // prepare: a complete read; then PPAL's stock query loses every row (held) while quantities
+    // change in the other warehouses
+    const { run, stock, store, tenant } = await world(120);
+    await run("stock");
+    const before = expectedOf((await served(store, tenant.id)).rows);
+    const vanished = stock.rowsOf("PPAL");
+    const lastKnown = new Map([...before].filter(([key]) => key.startsWith("PPAL|")));
+    stock.removeRows(vanished.map(sandboxKey));
+    stock.changeQuantities(20);
+
+    // act
+    const held = await run("stock");
+    const whileHeld = await served(store, tenant.id);
+    const approved = await run("stock", { approveDeactivationsOf: held.runId });
+
+    // assess
+    expect(held.status).toBe("partial");
+    expect(held.heldDeactivations?.count).toBe(vanished.length);
+    expect(whileHeld.runId).toBe(held.runId);
+    expect(expectedOf(whileHeld.rows)).toEqual(new Map([...truth(stock), ...lastKnown]));
+    expect(approved.status).toBe("succeeded");
+    expect(approved.counts.deactivated).toBe(vanished.length);
+    expect(expectedOf((await served(store, tenant.id)).rows)).toEqual(truth(stock));
   });
 
   it("leaves the served snapshot as the last complete read when a later run fails midway", async () => {

@@ -25,7 +25,11 @@ export async function streamWorld(
   store: ReturnType<typeof dynamoPipelineStore>;
   run(
     stream: StreamName,
-    options?: Pick<InProcessRunOptions, "wrapHandlers" | "timeScale"> & { policy?: Partial<CallPolicy> },
+    options?: Pick<InProcessRunOptions, "wrapHandlers" | "timeScale" | "approveDeactivationsOf"> & {
+      policy?: Partial<CallPolicy>;
+      /** The tenant's file as changed since the world began (a run reads it as it is then). */
+      tenant?: Tenant;
+    },
   ): ReturnType<typeof runInProcess>;
   close(): Promise<void>;
 }> {
@@ -59,7 +63,7 @@ export async function streamWorld(
     store,
     run: (stream, options = {}) =>
       runInProcess({
-        tenant,
+        tenant: options.tenant ?? tenant,
         stream,
         credentials: sandboxes.credentials,
         store,
@@ -74,6 +78,9 @@ export async function streamWorld(
         retryBaseSeconds: 0,
         timeScale: options.timeScale ?? 0.01,
         ...(options.wrapHandlers ? { wrapHandlers: options.wrapHandlers } : {}),
+        ...(options.approveDeactivationsOf !== undefined
+          ? { approveDeactivationsOf: options.approveDeactivationsOf }
+          : {}),
       }),
     close: async () => {
       await sandboxes.close();

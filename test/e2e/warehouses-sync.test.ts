@@ -47,6 +47,34 @@ describe("a warehouses run", () => {
     expect(kong.locations.store.list()).toHaveLength(1 + companyCodes().length);
   });
 
+  it("rejects a warehouse without a code, naming it, and writes every other warehouse", async () => {
+    // prepare: a warehouse row of the company whose f150_id is blank
+    const { run, stock, locationOf, companyCodes } = await world();
+    const [model] = stock.warehouses.filter((row) => Number(row.f150_id_cia) === 1);
+    stock.warehouses.push({
+      ...model,
+      f150_rowid: 999,
+      f150_id: "   ",
+      f150_descripcion: "BODEGA SIN CODIGO",
+    });
+    const coded = companyCodes().filter((code) => code !== "");
+
+    // act
+    const summary = await run("warehouses");
+
+    // assess
+    expect(summary.status).toBe("partial");
+    expect(summary.counts).toMatchObject({ created: coded.length, rejected: 1, failed: 0 });
+    expect(summary.errors).toEqual([
+      expect.objectContaining({
+        outcome: "rejected",
+        field: "f150_id",
+        reason: expect.stringMatching(/^f150_id is empty: .*BODEGA SIN CODIGO.*f150_rowid 999/),
+      }),
+    ]);
+    for (const code of coded) expect(locationOf(code)).toBeDefined();
+  });
+
   it("writes nothing when nothing changed, renames in place and closes a warehouse that closed", async () => {
     const { run, kong, stock, locationOf } = await world();
     await run("warehouses");

@@ -92,6 +92,29 @@ describe("dispatch", () => {
   });
 });
 
+describe("dispatch, a scheduled request of a stream the tenant may not sync yet", () => {
+  it("drops a WMS tenant's warehouses request while its locations endpoint is unconfirmed: no run, no lease, no work", async () => {
+    // prepare: a warehouses schedule resumed by hand before the tenant's file records the endpoint confirmed
+    const world = stepWorld({
+      tenant: aTenant((input) => {
+        input.product = { type: "wms", baseUrl: "https://wms.example/", endpoints: {}, defaults: {} };
+        input.mapping = "wms";
+        input.streams = { warehouses: { schedule: "rate(1 day)", location: { type: "E1", parent: null } } };
+      }),
+    });
+    const request = { tenantId: world.tenant.id, trigger: "schedule", stream: "warehouses" };
+
+    // act
+    const answer = await world.handlers.dispatch(eventOf(world.queues.queues.syncRequests.queue, request));
+
+    // assess
+    expect(answer.batchItemFailures).toEqual([]);
+    expect((await world.store.runs.list(world.tenant.id)).runs).toEqual([]);
+    expect(await world.store.lease.current(`${world.tenant.id}#warehouses`)).toBeUndefined();
+    expect(world.queues.queues.units.queue.size).toBe(0);
+  });
+});
+
 describe("dispatch, a request naming a run that does not exist", () => {
   it("acknowledges it and creates no run, takes no lease and sends no work", async () => {
     // prepare: a request for a run nobody opened (the API and the CLI open theirs before sending)

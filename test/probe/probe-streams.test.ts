@@ -306,7 +306,7 @@ describe("the contract probe of a tenant with warehouse and stock streams", () =
     );
   });
 
-  it("says the WMS publishes no locations API, and checks its Siesa streams all the same", async () => {
+  it("says a WMS tenant's warehouses are refused until its file records the assumed locations endpoint confirmed, and checks its Siesa streams all the same", async () => {
     const { probe } = await streamsWorld({ product: "wms" });
 
     const report = await probe();
@@ -318,7 +318,8 @@ describe("the contract probe of a tenant with warehouse and stock streams", () =
     expect(report.checks.at(-1)).toEqual({
       name: "product locations",
       status: "skipped",
-      detail: "the WMS publishes no locations API; skipped",
+      detail:
+        "skipped: tenant acme-staging may not sync its warehouses yet: the WMS publishes no locations API, the one its location client writes to (POST /locations) is assumed, and no one has confirmed it; once the WMS team has, record who and when in streams.warehouses.locationsConfirmed of its file",
     });
   });
 

@@ -160,6 +160,23 @@ describe("a tenant file's streams", () => {
     );
   });
 
+  it("names product.defaults.customer_id when a Kong tenant with warehouses lacks it: each location's customer_ids is that customer", () => {
+    const input = aTenantInput();
+    const { customer_id: _dropped, ...defaults } = input.product.defaults;
+    input.product.defaults = defaults;
+    input.streams = { warehouses: WAREHOUSES };
+
+    const parsed = parseTenant(input);
+
+    expect(parsed.ok).toBe(false);
+    expect(parsed.ok ? [] : parsed.issues).toEqual([
+      {
+        field: "product.defaults.customer_id",
+        problem: expect.stringMatching(/^must be .*whole number.* streams\.warehouses/),
+      },
+    ]);
+  });
+
   it("defaults the stock rule to on hand less committed and unposted POS", () => {
     expect(withStreams({ stock: STOCK }).streams?.stock?.subtract).toEqual(["committed", "pos"]);
   });

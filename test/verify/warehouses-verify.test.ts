@@ -38,7 +38,16 @@ async function warehousesWorld(product: "kong-rfid" | "wms") {
           mapping: "wms",
         }
       : {}),
-    streams: { warehouses: { schedule: "rate(1 day)", location: { type: "E1", parent: STORE } } },
+    streams: {
+      warehouses: {
+        schedule: "rate(1 day)",
+        location: { type: "E1", parent: STORE },
+        // The WMS sandbox implements the locations endpoint this service assumes.
+        ...(product === "wms"
+          ? { locationsConfirmed: "the WMS sandbox, which implements the assumed endpoint" }
+          : {}),
+      },
+    },
   };
   const tenant = withSandboxUrls(file, sandboxes);
   // The parent the warehouses hang under: the client's own location, in the product before any run.

@@ -1,5 +1,10 @@
 import { Hono } from "hono";
-import { otherStreamsOf, syncsStream } from "../../core/domain/stream.js";
+import {
+  otherStreamsOf,
+  runnableOtherStreamsOf,
+  streamRefusal,
+  syncsStream,
+} from "../../core/domain/stream.js";
 import type { Log } from "../../core/observability/logger.js";
 import type { ApiDependencies } from "../../core/ports/api.js";
 import type { ScheduleState } from "../../core/ports/pipeline.js";
@@ -33,9 +38,11 @@ export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
         });
       }
       // Already in that state: nothing to write (pause and resume are idempotent). Every stream's
-      // schedule goes with the catalogue's: a paused tenant reads nothing from Siesa.
+      // schedule goes with the catalogue's: a paused tenant reads nothing from Siesa. A stream the
+      // tenant may not sync yet (streamRefusal) stays paused.
       if (current !== state) await deps.schedules.setState(tenant.id, state);
-      await setStreamSchedules(deps.schedules, tenant.id, otherStreamsOf(tenant), state);
+      const streams = state === "ENABLED" ? runnableOtherStreamsOf(tenant) : otherStreamsOf(tenant);
+      await setStreamSchedules(deps.schedules, tenant.id, streams, state);
       log.info(`tenant schedule ${state === "DISABLED" ? "paused" : "resumed"}`, {
         tenantId: tenant.id,
         state,
@@ -66,7 +73,8 @@ export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
       const request = { write: write ?? false };
       const report = await deps.probeTenant(tenant.id, request);
       if (!report) throw new ApiError(404, `tenant ${tenant.id} does not exist`, { tenantId: tenant.id });
-      const streams = otherStreamsOf(tenant);
+      // A stream the tenant may not sync yet (a WMS's unconfirmed locations) is not resumed.
+      const streams = runnableOtherStreamsOf(tenant);
       const schedule = await resumeAfterFirstProbe(deps, report, { ...request, streams });
       if (schedule === "resumed")
         log.info("tenant schedule resumed by its first passing probe", { tenantId: tenant.id });
@@ -87,6 +95,8 @@ export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
             },
           ],
         });
+      const refusal = stream !== undefined ? streamRefusal(tenant, stream) : undefined;
+      if (refusal) throw new ApiError(409, refusal, { tenantId: tenant.id, stream });
       const which = stream ? { stream } : {};
       const result = await deps.verify(tenant.id, { repair: repair ?? false, ...which });
       if (!result.started) {

@@ -1,5 +1,5 @@
 import { type Context, Hono } from "hono";
-import { syncsStream } from "../../core/domain/stream.js";
+import { streamRefusal, syncsStream } from "../../core/domain/stream.js";
 import type { Log } from "../../core/observability/logger.js";
 import type { ApiDependencies } from "../../core/ports/api.js";
 import { DEFAULT_EXCEPTIONS_PAGE } from "../../core/ports/pipeline.js";
@@ -75,6 +75,8 @@ export function runRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
             },
           ],
         });
+      const refusal = stream !== undefined ? streamRefusal(tenant, stream) : undefined;
+      if (refusal) throw new ApiError(409, refusal, { tenantId: tenant.id, stream });
       let result: Awaited<ReturnType<typeof deps.startRun>>;
       try {
         result = await deps.startRun(tenant.id, "manual", { ...approval, ...(stream ? { stream } : {}) });

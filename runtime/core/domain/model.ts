@@ -182,8 +182,8 @@ export interface RunRecord {
   heldDeactivations?: HeldDeactivations;
   /**
    * Set when the run ended having read every record of its stream and given each its outcome, with
-   * nothing failed, stopped or held: what it left in the ledger is a complete read (the stock
-   * snapshot serves the last such run).
+   * nothing failed, stopped or held (stock: or held keeping the held rows' last known values): what
+   * it left in the ledger is a complete read (the stock snapshot serves the last such run).
    */
   complete?: true;
   /**

@@ -74,3 +74,26 @@ export function scheduleOf(
   if (schedule === undefined) throw new Error(`tenant ${tenant.id} syncs no ${stream} (streams.${stream})`);
   return schedule;
 }
+
+/**
+ * Why the tenant may not sync this stream yet, or undefined. A WMS tenant's warehouses: the WMS
+ * documents no locations API, the location client writes to an assumed one (its sandbox implements
+ * the assumption) and the probe cannot check it, so nothing is written there until the tenant's
+ * file records who confirmed it (`streams.warehouses.locationsConfirmed`).
+ */
+export function streamRefusal(
+  tenant: {
+    id: string;
+    product: { type: string };
+    streams?: { warehouses?: { locationsConfirmed?: string } };
+  },
+  stream: StreamName,
+): string | undefined {
+  if (stream !== "warehouses" || tenant.product.type !== "wms") return undefined;
+  if (tenant.streams?.warehouses?.locationsConfirmed !== undefined) return undefined;
+  return `tenant ${tenant.id} may not sync its warehouses yet: the WMS publishes no locations API, the one its location client writes to (POST /locations) is assumed, and no one has confirmed it; once the WMS team has, record who and when in streams.warehouses.locationsConfirmed of its file`;
+}
+
+/** The tenant's streams beside the catalogue that it may sync now (streamRefusal): those a schedule may run. */
+export const runnableOtherStreamsOf = (tenant: Parameters<typeof streamRefusal>[0]): OtherStream[] =>
+  otherStreamsOf(tenant).filter((stream) => streamRefusal(tenant, stream) === undefined);

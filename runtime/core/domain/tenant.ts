@@ -82,6 +82,12 @@ export interface StreamSettings {
       /** Kong `zone_type`, when the client uses one. */
       zoneType?: string;
     };
+    /**
+     * A WMS tenant's record that its locations endpoint was confirmed (who, when, what): the WMS
+     * documents none, the location client speaks an assumed one and the probe cannot check it, so
+     * its warehouses stream is refused without this (stream.ts, streamRefusal).
+     */
+    locationsConfirmed?: string;
   };
   /** Expected stock per item, warehouse and installation, read completely each run. */
   stock?: {
@@ -229,6 +235,15 @@ const TenantObject = v.strictObject({
             parent: v.nullable(v.pipe(v.string(), v.nonEmpty("must be a location's external id, or null"))),
             zoneType: v.optional(v.pipe(v.string(), v.nonEmpty("must be a zone type, or be left out"))),
           }),
+          locationsConfirmed: v.optional(
+            v.pipe(
+              v.string(),
+              v.minLength(
+                10,
+                "must say who confirmed the WMS's locations endpoint, and when (at least 10 characters)",
+              ),
+            ),
+          ),
         }),
       ),
       stock: v.optional(
@@ -286,6 +301,19 @@ const TenantObject = v.strictObject({
 });
 type TenantShape = v.InferOutput<typeof TenantObject>;
 
+/** Whether a Kong tenant's warehouses have the customer each location belongs to (customer_ids). */
+const kongWarehousesHaveCustomer = (t: {
+  product: { type: string; defaults: Record<string, unknown> };
+  streams?: { warehouses?: unknown } | undefined;
+}): boolean => {
+  if (t.product.type !== "kong-rfid" || !t.streams?.warehouses) return true;
+  const customer = t.product.defaults.customer_id;
+  return (
+    (typeof customer === "number" && Number.isSafeInteger(customer) && customer > 0) ||
+    /^[1-9]\d*$/.test(String(customer ?? ""))
+  );
+};
+
 /** Plain http is for sandboxes on this machine only. partialCheck runs even when other fields are broken. */
 const httpsUnlessLocal = (environment: string, url: string) =>
   environment === "local" || url.startsWith("https://") || baseUrlProblem(url) !== undefined; // reported once, above
@@ -309,6 +337,15 @@ export const TenantSchema = v.pipe(
       (i) => httpsMessage((i.input as TenantShape).product.baseUrl),
     ),
     ["product", "baseUrl"],
+  ),
+  v.forward(
+    v.partialCheck(
+      [["product", "type"], ["product", "defaults", "customer_id"], ["streams"]],
+      kongWarehousesHaveCustomer,
+      "must be the Kong customer's id, a whole number, for streams.warehouses: each location's customer_ids is [customer_id], and Kong refuses every location without one",
+    ),
+    // Valibot's typed paths stop at a record (defaults); the issue's path goes on to its key.
+    ["product", "defaults", "customer_id"] as unknown as ["product", "defaults"],
   ),
 );
 

@@ -18,6 +18,11 @@ export interface StreamClients {
    * entry keeps the record's values, and the one the last complete run left (LedgerEntry.previous).
    */
   keepsValues?: true;
+  /**
+   * The part of the stream a key lies in, as its units' ranges name it (KeyRange.within: stock's
+   * warehouse); absent for a stream read as one whole (deactivate.ts).
+   */
+  partitionOf?: (key: string) => string | undefined;
   /** The stream's records read back from the product (verify): absent when no product holds them (stock). */
   reader?: ProductReader;
 }

@@ -57,14 +57,14 @@ export async function afterProgress(
 async function endRun(ctx: PipelineContext, run: RunRecord, progress: Progress): Promise<boolean> {
   const { tenantId, runId } = run;
   const counts = countsOf(progress);
-  const facts = await runFacts(ctx, tenantId, runId, run, progress);
+  const { facts, keptAsLastKnown } = await runFacts(ctx, tenantId, runId, run, progress);
   const { status, reason } = judgeRun(progress, facts);
   const won = await closeRun(ctx, run, {
     status,
     counts,
     ...(reason ? { reason } : {}),
     ...(facts.held ? { heldDeactivations: facts.held } : {}),
-    ...(readEverything(run, progress, facts) ? { complete: true as const } : {}),
+    ...(readEverything(run, progress, facts, keptAsLastKnown) ? { complete: true as const } : {}),
     audit: { action: "run finished", detail: { status, counts, reason } },
   });
   if (!won) return false;
@@ -76,28 +76,32 @@ async function endRun(ctx: PipelineContext, run: RunRecord, progress: Progress):
 /**
  * Whether the run leaves a complete read in the ledger (RunRecord.complete): every unit read, every
  * record's outcome reached without failure, its absences decided and applied. Rejected records do
- * not make it incomplete (the mapping refused what Siesa holds: the next read is no better).
+ * not make it incomplete (the mapping refused what Siesa holds: the next read is no better), nor
+ * does a held set whose records keep their last known values (`keptAsLastKnown`, stock's snapshot).
  */
-function readEverything(run: RunRecord, p: Progress, facts: RunFacts): boolean {
+function readEverything(run: RunRecord, p: Progress, facts: RunFacts, keptAsLastKnown: boolean): boolean {
   return (
     run.item === undefined &&
     !facts.stopReason &&
     !facts.drift &&
-    !facts.held &&
+    (!facts.held || keptAsLastKnown) &&
     !facts.deactivationFailed &&
     p.failed === 0 &&
     p.deactivationsFailed === 0
   );
 }
 
-/** What judges the run besides its counts: why it stopped, drift, deactivations held. */
+/**
+ * What judges the run besides its counts: why it stopped, drift, deactivations held; and whether a
+ * held set keeps its records' last known values.
+ */
 async function runFacts(
   ctx: PipelineContext,
   tenantId: string,
   runId: string,
   run: RunRecord,
   progress: Progress,
-): Promise<RunFacts> {
+): Promise<{ facts: RunFacts; keptAsLastKnown: boolean }> {
   const stopReason =
     run.stopReason ??
     unreadReason(progress.unitsFailed, run.errors) ??
@@ -113,12 +117,13 @@ async function runFacts(
       }
     : undefined;
   const drift = await driftOf(ctx, tenantId, runId, progress);
-  return {
+  const facts = {
     ...(stopReason ? { stopReason } : {}),
     ...(drift ? { drift } : {}),
     ...(held ? { held } : {}),
     ...(pass.failed ? { deactivationFailed: pass.failed } : {}),
   };
+  return { facts, keptAsLastKnown: pass.keptAsLastKnown === true };
 }
 
 /** "drift: …" when one rule rejected most rows; the units' and chunks' tallies are read only then. */

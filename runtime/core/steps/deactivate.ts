@@ -14,6 +14,7 @@ import { isRunStopping, messageOf, reportApiError } from "./failures.js";
 import { loadOp } from "./load-chunk.js";
 import { compareKeys, cutChunks, positionChunks, recut } from "./load-chunks.js";
 import { operationData, UNIT_DATA } from "./operation-data.js";
+import { partitionsRead } from "./partitions-read.js";
 
 /** Why a deactivation chunk is counted failed when the pass that planned it died before sending it. */
 const DIED_REASON = "the deactivation pass's last delivery did not finish before sending this chunk";
@@ -217,11 +218,31 @@ async function decide(
 
   const fingerprint = fingerprintOf(keys);
   await storeSet(ctx, tenantId, runId, fingerprint, keys);
-  const shown = { found, limit, returned, fingerprint, keys: keys.slice(0, HELD_KEYS_SHOWN) };
-  const approval = found > limit || unconfirmed ? await approvedBy(ctx, run, keys) : undefined;
+  // Records of a part of the stream this run did not read (a warehouse closed, gone from Siesa's
+  // list or no longer counted), confirmed gone by a second read of those parts: their absence is
+  // evidenced by something other than their own query's answer, so the limit, which stands against
+  // a wrong answer of that query, does not count them. Nothing can confirm an unconfirmed set.
+  const evidenced = unconfirmed ? 0 : await outsideTheRead(ctx, run, clients.partitionOf, keys);
+  const shown = {
+    found,
+    limit,
+    returned,
+    ...(evidenced > 0 ? { evidenced } : {}),
+    fingerprint,
+    keys: keys.slice(0, HELD_KEYS_SHOWN),
+  };
+  const overLimit = found - evidenced > limit || unconfirmed;
+  const approval = overLimit ? await approvedBy(ctx, run, keys) : undefined;
   const dimensions = { [DIMENSIONS.tenant]: tenantId };
-  if ((found > limit || unconfirmed) && !approval) {
-    const totals = await apply({ ...shown, held: true, ...(unconfirmed ? { unconfirmed } : {}) });
+  if (overLimit && !approval) {
+    // A read that returned nothing serves nothing new: only a confirmed set leaves the rest served.
+    const kept = clients.keepsValues && !unconfirmed ? { keptAsLastKnown: true as const } : {};
+    const totals = await apply({
+      ...shown,
+      held: true,
+      ...(unconfirmed ? { unconfirmed } : {}),
+      ...kept,
+    });
     if (totals) {
       ctx.metrics.count(METRICS.deactivationsHeld, found, dimensions);
       const approved = run.approveDeactivationsOf
@@ -258,6 +279,21 @@ async function decide(
       detail: { found, limit, fingerprint, approvedBy: approval },
     });
   return { totals, chunks: await positionChunks(ctx.progress, cut), concurrency };
+}
+
+/** How many of `keys` lie in a partition of the stream (StreamClients.partitionOf) the run did not read. */
+async function outsideTheRead(
+  ctx: PipelineContext,
+  run: RunRecord,
+  partitionOf: ((key: string) => string | undefined) | undefined,
+  keys: readonly string[],
+): Promise<number> {
+  if (!partitionOf) return 0;
+  const read = await partitionsRead(ctx.progress, run.tenantId, run.runId);
+  return keys.filter((key) => {
+    const partition = partitionOf(key);
+    return partition !== undefined && !read.has(partition);
+  }).length;
 }
 
 /** A ledger entry as the load record that sets it inactive. */

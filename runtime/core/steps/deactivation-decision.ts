@@ -21,6 +21,16 @@ export interface DeactivationDecision {
   held?: boolean;
   /** Held whatever the limit: the extraction returned no record to witness a confirming read. */
   unconfirmed?: boolean;
+  /**
+   * A held set of a stream whose snapshot is the ledger (stock): its records keep their last known
+   * values until approved, and the rest of the run's read is served (the run stays complete).
+   */
+  keptAsLastKnown?: true;
+  /**
+   * Of `found`, the records of parts of the stream the run did not read (stock: a warehouse closed,
+   * gone or no longer counted), confirmed by a second read: not counted against `limit`.
+   */
+  evidenced?: number;
   /** Absent from the extraction but returned when asked for again: kept active. */
   returned?: number;
   /** The set's fingerprint (its stored pages' prefix) and its first HELD_KEYS_SHOWN keys. */

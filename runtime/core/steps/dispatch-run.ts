@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { DEFAULT_STREAM, type StreamName, syncsStream } from "../domain/stream.js";
+import { DEFAULT_STREAM, type StreamName, streamRefusal, syncsStream } from "../domain/stream.js";
 import type { Tenant } from "../domain/tenant.js";
 import type { SyncRequest } from "../ports/messages.js";
 import { FULL_RANGE } from "../ports/siesa.js";
@@ -13,7 +13,8 @@ export type DispatchOutcome =
   | { kind: "unknown-run"; runId: string }
   | { kind: "skipped"; activeRunId: string }
   | { kind: "unknown-tenant" }
-  | { kind: "unknown-stream"; stream: StreamName };
+  | { kind: "unknown-stream"; stream: StreamName }
+  | { kind: "refused-stream"; reason: string };
 
 /**
  * A run id derived from the SQS message, so a redelivered request resumes the same run instead of
@@ -66,6 +67,16 @@ export async function dispatchRun(
   if (run) {
     await sendFirstUnit(ctx, tenant, runId, run.item);
     return { kind: "started", runId };
+  }
+  const refusal = streamRefusal(tenant, stream);
+  if (refusal) {
+    // Nor here: a schedule resumed by hand, or left from before the rule; the reason names the fix.
+    ctx.log.error("sync request for a stream the tenant may not sync yet dropped", {
+      tenantId: tenant.id,
+      stream,
+      reason: refusal,
+    });
+    return { kind: "refused-stream", reason: refusal };
   }
   const opened = await openRun(ctx, tenant, {
     trigger: request.trigger,

@@ -1,6 +1,13 @@
 import { zeroCounts } from "../domain/model.js";
 import { newRunId } from "../domain/run-id.js";
-import { DEFAULT_STREAM, type StreamName, streamField, streamOf, streamScope } from "../domain/stream.js";
+import {
+  DEFAULT_STREAM,
+  type StreamName,
+  streamField,
+  streamOf,
+  streamRefusal,
+  streamScope,
+} from "../domain/stream.js";
 import type { Tenant } from "../domain/tenant.js";
 import type { RunDependencies } from "../ports/dependencies.js";
 import type { Lease } from "../ports/pipeline.js";
@@ -109,6 +116,9 @@ export async function openRun(
   const now = ctx.now();
   const runId = start.runId ?? newRunId(now);
   const stream = start.stream ?? DEFAULT_STREAM;
+  // Callers answer a refusal in their own words first; this start never takes a lease for one.
+  const refusal = streamRefusal(tenant, stream);
+  if (refusal) throw new StreamRefusedError(refusal);
   const lease = await takeLease(ctx, tenant, stream, runId, now);
   if (!lease.acquired) return { started: false, activeRunId: lease.holder.runId };
   // Read once the lease is held: no run of the stream can complete meanwhile. What it read is what
@@ -186,6 +196,11 @@ export async function recordUnstartedRun(
     reason,
   });
   await ctx.audit.record(start.tenantId, { action: "run expired", runId: start.runId, detail: { reason } });
+}
+
+/** A run of a stream the tenant may not sync yet (streamRefusal), with why. */
+export class StreamRefusedError extends Error {
+  override readonly name = "StreamRefusedError";
 }
 
 /** An approval that names no set: the run does not exist for this tenant, or held nothing. */

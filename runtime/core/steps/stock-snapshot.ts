@@ -36,7 +36,7 @@ export function valuesAsOf(entry: LedgerEntry, asOf: string): Record<string, unk
  * run has completed yet.
  */
 export async function stockSnapshot(
-  deps: { runs: Pick<RunState, "list">; ledger: Pick<Ledger, "all"> },
+  deps: { runs: Pick<RunState, "list" | "get">; ledger: Pick<Ledger, "all"> },
   tenantId: string,
   filter: StockFilter = {},
 ): Promise<{ run: RunRecord; rows: AsyncGenerator<StockRow[]> } | undefined> {

@@ -30,6 +30,24 @@ export async function findRun(
   return undefined;
 }
 
-/** The stream's last run that read every record and gave each its outcome (RunRecord.complete). */
-export const lastCompleteRun = (runs: Pick<RunState, "list">, tenantId: string, stream: StreamName) =>
-  findRun(runs, tenantId, stream, (run) => run.complete === true);
+/**
+ * The stream's last run that read every record and gave each its outcome (RunRecord.complete). The
+ * history is searched newest first down to the run the stream's newest run started from (its
+ * baselineRunId, the last complete run then); when incomplete runs since fill more than the history
+ * searched, that run is read by id, so however many runs failed since, it is not lost.
+ */
+export async function lastCompleteRun(
+  runs: Pick<RunState, "list" | "get">,
+  tenantId: string,
+  stream: StreamName,
+): Promise<RunRecord | undefined> {
+  let baseline: string | undefined;
+  const found = await findRun(runs, tenantId, stream, (run) => {
+    baseline ??= run.baselineRunId;
+    return run.complete === true || (baseline !== undefined && run.runId <= baseline);
+  });
+  if (found?.complete) return found;
+  if (baseline === undefined) return undefined;
+  const run = found?.runId === baseline ? found : await runs.get(tenantId, baseline);
+  return run?.complete ? run : undefined;
+}

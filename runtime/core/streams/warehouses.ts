@@ -9,6 +9,7 @@ export const WAREHOUSE_COLUMNS = {
   description: "f150_descripcion",
   state: "f150_ind_estado",
   installation: "f150_id_instalacion",
+  rowId: "f150_rowid",
 } as const;
 
 /**
@@ -31,11 +32,18 @@ export function warehouseMapper(tenant: Tenant): RecordMapper {
     inactive: kong ? { is_active: false } : { status: "INACTIVE" },
     // A WMS location row shows only these (and its id): verify compares what it can see.
     ...(kong ? {} : { listed: ["external_id", "code", "name", "status"] }),
-    map(source: SourceRecord) {
+    map(source: SourceRecord): ReturnType<RecordMapper["map"]> {
       const row = source.item;
       const code = source.key;
       const description = String(row[WAREHOUSE_COLUMNS.description] ?? "").trim();
       if (!settings) return { ok: false, reason: `tenant ${tenant.id} has no streams.warehouses` };
+      // The code is the record's key and its location's external id: without one it is neither.
+      if (code === "")
+        return {
+          ok: false,
+          reason: `${WAREHOUSE_COLUMNS.code} is empty: a location needs a code (the warehouse ${JSON.stringify(description)}, ${WAREHOUSE_COLUMNS.rowId} ${String(row[WAREHOUSE_COLUMNS.rowId] ?? "unknown")})`,
+          fields: { [WAREHOUSE_COLUMNS.code]: "is empty" },
+        };
       if (description === "")
         return {
           ok: false,
