@@ -224,7 +224,9 @@ describe("GET /tenants/:id/stock", () => {
       pages.push(body);
       path = nextLink(headers);
       if (path)
-        expect(path).toBe(`/tenants/${STOCKED}/stock?limit=50&after=${encodeURIComponent(body.next)}`);
+        expect(path).toBe(
+          `/tenants/${STOCKED}/stock?limit=50&after=${encodeURIComponent(body.next)}&run=${encodeURIComponent(stockRun.runId)}`,
+        );
       else expect(body.next).toBeUndefined();
     }
 
@@ -297,7 +299,7 @@ describe("GET /tenants/:id/stock as CSV (Accept: text/csv)", () => {
     const lines = (await response.text()).split("\r\n").filter(Boolean);
     expect(lines.length).toBe(1 + 5);
     expect(nextLink(response.headers)).toBe(
-      `/tenants/${STOCKED}/stock?limit=5&after=${encodeURIComponent(keyOf(siesaStock[4] as ExpectedStock))}`,
+      `/tenants/${STOCKED}/stock?limit=5&after=${encodeURIComponent(keyOf(siesaStock[4] as ExpectedStock))}&run=${encodeURIComponent(stockRun.runId)}`,
     );
   });
 });
@@ -364,6 +366,15 @@ describe("GET /tenants/:id/stock refuses", () => {
     ]);
   });
 
+  it("409 for a run that is no complete stock run of the tenant, naming it and the last complete one", async () => {
+    const { status, body } = await getJson(`/tenants/${STOCKED}/stock?run=20990101T000000.000Z-nosuchrun`);
+
+    expect(status).toBe(409);
+    expect(body.error.message).toBe(
+      `stock run 20990101T000000.000Z-nosuchrun of tenant ${STOCKED} is no longer served: the rows it read are replaced by later stock runs, or it is no complete stock run of the tenant (the last complete one is ${stockRun.runId}); start the download again without run`,
+    );
+  });
+
   it("400 for an `after` longer than any key (DynamoDB takes at most 1,024 bytes as one to start from)", async () => {
     const { status, body } = await getJson(
       `/tenants/${STOCKED}/stock?after=${encodeURIComponent("€".repeat(400))}`,
@@ -390,5 +401,51 @@ describe("GET /tenants/:id/stock refuses", () => {
     expect(status).toBe(400);
     expect(body.error.details.issues).toEqual([{ field, problem: expect.stringMatching(problem) }]);
     expect(body.error.message).toMatch(new RegExp(`^invalid query parameter ${field}: `));
+  });
+});
+
+describe("GET /tenants/:id/stock while a download pages through it", () => {
+  it("answers every page from the run of the first, even when the next stock run completes half-way", async () => {
+    // prepare: the first page of a download, then Siesa's quantities change and a stock run reads them all
+    const before = await getJson(`/tenants/${STOCKED}/stock?limit=50`);
+    const served = before.body.runId;
+    sandboxes.siesa.stock.changeQuantities(40);
+    const completed = await syncStock();
+    expect((await store.runs.get(STOCKED, completed.runId))?.complete).toBe(true);
+
+    // act: the download goes on with the first page's link
+    const next = nextLink(before.headers) ?? "no next page";
+    const after = await getJson(next);
+
+    // assess: the rows of the run the download started with, never the new run's
+    expect(after.status).toBe(200);
+    expect(after.body.runId).toBe(served);
+    expect(after.headers.get("x-stock-run")).toBe(served);
+    expect(next).toContain(`run=${encodeURIComponent(served)}`);
+    expect([...before.body.rows, ...after.body.rows]).toEqual(siesaStock.slice(0, 100));
+    expect(nextLink(after.headers)).toContain(`run=${encodeURIComponent(served)}`);
+  });
+
+  it("409 naming the run once a later stock run replaces what it kept: the download starts again", async () => {
+    // prepare: the first page of a download, then two stock runs complete: the second replaces the rows
+    // the first page's run kept aside
+    const before = await getJson(`/tenants/${STOCKED}/stock?limit=50`);
+    const served = before.body.runId;
+    for (const _ of [1, 2]) {
+      sandboxes.siesa.stock.changeQuantities(40);
+      expect((await syncStock()).status).toBe("succeeded");
+    }
+
+    // act
+    const after = await getJson(nextLink(before.headers) ?? "no next page");
+
+    // assess
+    expect(after.status).toBe(409);
+    expect(after.body.error.code).toBe("stock_run_replaced");
+    expect(after.body.error.message).toMatch(
+      new RegExp(
+        `^stock run ${served} of tenant ${STOCKED} is no longer served: .*start the download again without run`,
+      ),
+    );
   });
 });

@@ -70,7 +70,8 @@ export async function stockFragment(api: ApiReader, tenantId: string, filter: St
       </section>
     );
   }
-  const download = `${base}/stock?limit=${MAX_STOCK_PAGE}${filters.replace("?", "&")}`;
+  // The run shown, which names the file: a later complete run does not slip into it (the API refuses).
+  const download = `${base}/stock?limit=${MAX_STOCK_PAGE}${filters.replace("?", "&")}&run=${encodeURIComponent(stock.runId)}`;
   return (
     // data-final: the rows change only with the next complete stock run; reloading the page shows it.
     <div data-final="">

@@ -1,6 +1,12 @@
 import { Hono } from "hono";
+import type { RunRecord } from "../../core/domain/model.js";
 import type { ApiDependencies } from "../../core/ports/api.js";
-import { type StockFilter, type StockRow, stockSnapshot } from "../../core/steps/stock-snapshot.js";
+import {
+  type StockFilter,
+  type StockRow,
+  snapshotRows,
+  snapshotRun,
+} from "../../core/steps/stock-snapshot.js";
 import type { ApiEnv } from "../common/env.js";
 import { ApiError } from "../common/errors.js";
 import { stockCsvHeader, stockCsvRows } from "../common/stock-csv.js";
@@ -9,6 +15,8 @@ import { DEFAULT_STOCK_PAGE, parseRequest, StockQuery } from "../common/validati
 
 /** The error code of a tenant whose stock no run has read completely yet (404). */
 export const NO_COMPLETE_STOCK_RUN = "no_complete_stock_run";
+/** The error code of a page asked of a run whose snapshot the ledger no longer holds exactly (409). */
+export const STOCK_RUN_REPLACED = "stock_run_replaced";
 
 /**
  * `GET /tenants/:id/stock?location=&item=`: the expected stock the tenant's last complete stock run
@@ -16,6 +24,7 @@ export const NO_COMPLETE_STOCK_RUN = "no_complete_stock_run";
  * a time in key order (location, item, installation). Both carry the run and when it finished
  * (`X-Stock-Run`, `X-Stock-As-Of`) and link the next page (`Link: rel="next"`): a response deployed
  * is cut at 6 MB, so a whole tenant's stock is put together from pages (the console's download does).
+ * The link names the run (`run=`), so one download is one run's rows, or a 409 to start it again.
  */
 export function stockRoutes(deps: ApiDependencies): Hono<ApiEnv> {
   return new Hono<ApiEnv>().get("/tenants/:id/stock", async (c) => {
@@ -37,19 +46,23 @@ export function stockRoutes(deps: ApiDependencies): Hono<ApiEnv> {
         issues: [{ field: "after", problem }],
       });
     }
-    const snapshot = await stockSnapshot(deps, tenant.id, filter);
-    if (!snapshot)
+    const { run, last } = await snapshotRun(deps.runs, tenant.id, filter.run);
+    if (!last)
       throw new ApiError(
         404,
         `tenant ${tenant.id} has no complete stock run yet: its stock is served once a stock run has read all of it`,
         { tenantId: tenant.id, stream: "stock" },
         NO_COMPLETE_STOCK_RUN,
       );
-    const { run } = snapshot;
-    const { rows, next } = await firstRows(snapshot.rows, limit);
+    if (!run) throw notServed(tenant.id, filter.run ?? last.runId, last);
+    const { rows, next } = await firstRows(snapshotRows(deps.ledger, tenant.id, run.runId, filter), limit);
+    // A run that started while the page was read may have replaced values it read as this run's.
+    const now = await snapshotRun(deps.runs, tenant.id, run.runId);
+    if (!now.run) throw notServed(tenant.id, run.runId, now.last ?? last);
     c.header("X-Stock-Run", run.runId);
     if (run.finishedAt) c.header("X-Stock-As-Of", run.finishedAt);
-    if (next) c.header("Link", `<${nextPage(tenant.id, filter, limit, next)}>; rel="next"`);
+    if (next)
+      c.header("Link", `<${nextPage(tenant.id, { ...filter, run: run.runId }, limit, next)}>; rel="next"`);
     if (!(c.req.header("accept") ?? "").includes("text/csv")) {
       return c.json({
         tenantId: tenant.id,
@@ -67,6 +80,19 @@ export function stockRoutes(deps: ApiDependencies): Hono<ApiEnv> {
     c.header("Cache-Control", "no-store");
     return c.body(stockCsvHeader() + stockCsvRows(rows));
   });
+}
+
+/**
+ * A page asked of a run whose rows the ledger no longer holds exactly (later runs replaced them), or
+ * of no complete stock run of the tenant: another run's rows would mix into the download.
+ */
+function notServed(tenantId: string, asked: string, last: RunRecord): ApiError {
+  return new ApiError(
+    409,
+    `stock run ${asked} of tenant ${tenantId} is no longer served: the rows it read are replaced by later stock runs, or it is no complete stock run of the tenant (the last complete one is ${last.runId}); start the download again without run`,
+    { tenantId, stream: "stock", run: asked, lastCompleteRun: last.runId },
+    STOCK_RUN_REPLACED,
+  );
 }
 
 /** The first `limit` rows, and the key to read on from when there are more (the rest is not read). */
@@ -91,5 +117,6 @@ function nextPage(tenantId: string, filter: StockFilter, limit: number, after: s
   if (filter.item !== undefined) query.set("item", String(filter.item));
   query.set("limit", String(limit));
   query.set("after", after);
+  if (filter.run !== undefined) query.set("run", filter.run);
   return `/tenants/${encodeURIComponent(tenantId)}/stock?${query}`;
 }

@@ -3,7 +3,7 @@ import { streamScope } from "../domain/stream.js";
 import type { RunState } from "../ports/pipeline.js";
 import type { Ledger, LedgerEntry } from "../ports/records.js";
 import type { ExpectedStock } from "../streams/stock.js";
-import { lastCompleteRun } from "./stream-runs.js";
+import { findRun, lastCompleteRun } from "./stream-runs.js";
 
 /** Which rows of the snapshot: one location (warehouse code), one item (f120_id), after a row's key. */
 export interface StockFilter {
@@ -11,6 +11,8 @@ export interface StockFilter {
   item?: number;
   /** The key of the last row of the previous page. */
   after?: string;
+  /** The complete run the previous page came from: a download's pages are all one run's. */
+  run?: string;
 }
 
 export interface StockRow {
@@ -31,6 +33,29 @@ export function valuesAsOf(entry: LedgerEntry, asOf: string): Record<string, unk
 }
 
 /**
+ * Which complete stock run's snapshot is served (`run`), if any, and the stream's last complete run.
+ * Without `asked`: the last complete run (neither while no stock run has completed). With `asked` (a
+ * download's next page): that run while it is the last complete one, or while the run that replaced
+ * it started from it and is the stream's newest, as each entry that run wrote kept its values
+ * (`previous`); once a later run writes, those are gone and no run is served.
+ */
+export async function snapshotRun(
+  runs: Pick<RunState, "list">,
+  tenantId: string,
+  asked?: string,
+): Promise<{ run?: RunRecord; last?: RunRecord }> {
+  const [last, newest] = await Promise.all([
+    lastCompleteRun(runs, tenantId, "stock"),
+    asked === undefined ? undefined : findRun(runs, tenantId, "stock", () => true),
+  ]);
+  if (!last) return {};
+  if (asked === undefined || asked === last.runId) return { run: last, last };
+  if (newest?.runId !== last.runId || last.baselineRunId !== asked) return { last };
+  const run = await findRun(runs, tenantId, "stock", (r) => r.runId === asked && r.complete === true);
+  return { ...(run ? { run } : {}), last };
+}
+
+/**
  * The expected stock the tenant's last complete stock run read, in key order (location, item,
  * installation), and that run: what a count on the shelves is compared with. Undefined when no stock
  * run has completed yet.
@@ -42,10 +67,11 @@ export async function stockSnapshot(
 ): Promise<{ run: RunRecord; rows: AsyncGenerator<StockRow[]> } | undefined> {
   const run = await lastCompleteRun(deps.runs, tenantId, "stock");
   if (!run) return undefined;
-  return { run, rows: rowsAsOf(deps.ledger, tenantId, run.runId, filter) };
+  return { run, rows: snapshotRows(deps.ledger, tenantId, run.runId, filter) };
 }
 
-async function* rowsAsOf(
+/** The rows of the snapshot of the complete run `asOf` (snapshotRun says whether it is still exact). */
+export async function* snapshotRows(
   ledger: Pick<Ledger, "all">,
   tenantId: string,
   asOf: string,
