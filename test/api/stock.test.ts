@@ -375,6 +375,32 @@ describe("GET /tenants/:id/stock refuses", () => {
     );
   });
 
+  it.each([
+    ["NOPE", "a code no warehouse has"],
+    ["nb1", "a code in another case than Siesa's"],
+  ])(
+    "404 for ?location=%s (%s), naming the location, the tenant and the locations it has",
+    async (location) => {
+      const locations = [...new Set(siesaStock.map((row) => row.warehouse))].sort();
+
+      const { status, body } = await getJson(`/tenants/${STOCKED}/stock?location=${location}`);
+
+      expect(status).toBe(404);
+      expect(body.error.code).toBe("unknown_stock_location");
+      expect(body.error.message).toBe(
+        `tenant ${STOCKED} has no location ${location} in its last complete stock run (${stockRun.runId}): its locations are ${locations.join(", ")} (codes as Siesa writes them, case too)`,
+      );
+      expect(body.error.details).toEqual({ tenantId: STOCKED, location, locations });
+    },
+  );
+
+  it("answers no rows, not 404, for an item a known location does not stock", async () => {
+    const { status, body } = await getJson(`/tenants/${STOCKED}/stock?location=NB1&item=999999`);
+
+    expect(status).toBe(200);
+    expect(body.rows).toEqual([]);
+  });
+
   it("400 for an `after` longer than any key (DynamoDB takes at most 1,024 bytes as one to start from)", async () => {
     const { status, body } = await getJson(
       `/tenants/${STOCKED}/stock?after=${encodeURIComponent("€".repeat(400))}`,

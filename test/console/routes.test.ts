@@ -200,6 +200,21 @@ describe("the stock page", () => {
     expect(html).toContain("invalid query parameter item: must be an f120_id");
   });
 
+  it("keeps the filter form, with the API's reason, for a location the stock run has no row of", async () => {
+    const { app, state } = apiUnderTest();
+    await withStock(state, [aStockRow("NB1", 1042), aStockRow("PPAL", 1042)]);
+
+    const { status, html } = await fragmentOf(
+      app,
+      "/console/fragments/tenants/acme-staging/stock?location=nb1",
+    );
+
+    expect(status).toBe(200);
+    expect(html).toContain('name="location" value="nb1"');
+    expect(html).toContain("has no location nb1 in its last complete stock run");
+    expect(html).toContain("its locations are NB1, PPAL");
+  });
+
   it("says that no stock run has completed yet, and offers to start one", async () => {
     const { app, state } = apiUnderTest();
     await withStock(state, [], false);

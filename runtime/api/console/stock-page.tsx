@@ -1,6 +1,6 @@
 import type { ExpectedStock } from "../../core/streams/stock.js";
 import { MAX_STOCK_PAGE } from "../common/validation.js";
-import { NO_COMPLETE_STOCK_RUN } from "../routes/stock.js";
+import { NO_COMPLETE_STOCK_RUN, UNKNOWN_STOCK_LOCATION } from "../routes/stock.js";
 import { type ApiReader, ConsoleApiError, segment } from "./api.js";
 import { formatCount, formatRelative, formatTime } from "./format.js";
 
@@ -45,8 +45,9 @@ export async function stockFragment(api: ApiReader, tenantId: string, filter: St
     stock = await api.get<StockJson>(`${base}/stock${filters}`);
   } catch (error) {
     if (!(error instanceof ConsoleApiError)) throw error;
-    // A filter the API refuses: the form stays, to correct it, with the API's reason.
-    if (error.status === 400)
+    // A filter the API refuses (or a location it has no row of): the form stays, to correct it, with
+    // the API's reason.
+    if (error.status === 400 || error.body.error.code === UNKNOWN_STOCK_LOCATION)
       return (
         <div data-final="">
           {form}

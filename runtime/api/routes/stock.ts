@@ -4,6 +4,7 @@ import type { ApiDependencies } from "../../core/ports/api.js";
 import {
   type StockFilter,
   type StockRow,
+  snapshotLocations,
   snapshotRows,
   snapshotRun,
 } from "../../core/steps/stock-snapshot.js";
@@ -17,6 +18,8 @@ import { DEFAULT_STOCK_PAGE, parseRequest, StockQuery } from "../common/validati
 export const NO_COMPLETE_STOCK_RUN = "no_complete_stock_run";
 /** The error code of a page asked of a run whose snapshot the ledger no longer holds exactly (409). */
 export const STOCK_RUN_REPLACED = "stock_run_replaced";
+/** The error code of a location the last complete stock run has no row of (404). */
+export const UNKNOWN_STOCK_LOCATION = "unknown_stock_location";
 
 /**
  * `GET /tenants/:id/stock?location=&item=`: the expected stock the tenant's last complete stock run
@@ -59,6 +62,17 @@ export function stockRoutes(deps: ApiDependencies): Hono<ApiEnv> {
     // A run that started while the page was read may have replaced values it read as this run's.
     const now = await snapshotRun(deps.runs, tenant.id, run.runId);
     if (!now.run) throw notServed(tenant.id, run.runId, now.last ?? last);
+    // No row on a first page: a location the run has none of would read as nothing on its shelves.
+    if (filter.location !== undefined && filter.after === undefined && rows.length === 0) {
+      const locations = await snapshotLocations(deps.ledger, tenant.id, run.runId);
+      if (!locations.includes(filter.location))
+        throw new ApiError(
+          404,
+          `tenant ${tenant.id} has no location ${filter.location} in its last complete stock run (${run.runId}): its locations are ${locations.join(", ") || "none"} (codes as Siesa writes them, case too)`,
+          { tenantId: tenant.id, location: filter.location, locations },
+          UNKNOWN_STOCK_LOCATION,
+        );
+    }
     c.header("X-Stock-Run", run.runId);
     if (run.finishedAt) c.header("X-Stock-As-Of", run.finishedAt);
     if (next)

@@ -93,3 +93,40 @@ export async function* snapshotRows(
     if (rows.length > 0) yield rows;
   }
 }
+
+/** How many of a location's first entries are looked at for one of the snapshot's rows. */
+const LOCATION_PROBE_ENTRIES = 25;
+
+/**
+ * The locations (warehouse codes) of the ledger's rows, in key order, one small read each: the read
+ * of a location's first entries goes on after its last possible key (`|` is followed by `}`). With
+ * `asOf`, only those whose first entries hold a row of that run's snapshot.
+ */
+export async function snapshotLocations(
+  ledger: Pick<Ledger, "all">,
+  tenantId: string,
+  asOf?: string,
+): Promise<string[]> {
+  const partition = streamScope(tenantId, "stock");
+  const locations: string[] = [];
+  for (let after: string | undefined; ; ) {
+    const first = await firstPage(ledger.all(partition, { ...(after ? { after } : {}), pageSize: 1 }));
+    const location = first[0]?.key.split("|")[0];
+    if (location === undefined) return locations;
+    after = `${location}}`;
+    if (asOf === undefined) {
+      locations.push(location);
+      continue;
+    }
+    const entries = await firstPage(
+      ledger.all(partition, { prefix: `${location}|`, pageSize: LOCATION_PROBE_ENTRIES }),
+    );
+    if (entries.some((entry) => valuesAsOf(entry, asOf))) locations.push(location);
+  }
+}
+
+/** The first page of a read, and no more of it. */
+async function firstPage(pages: AsyncIterable<LedgerEntry[]>): Promise<LedgerEntry[]> {
+  for await (const page of pages) return page;
+  return [];
+}
