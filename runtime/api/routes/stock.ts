@@ -64,8 +64,13 @@ export function stockRoutes(deps: ApiDependencies): Hono<ApiEnv> {
     if (!now.run) throw notServed(tenant.id, run.runId, now.last ?? last);
     // No row on a first page: a location the run has none of would read as nothing on its shelves.
     if (filter.location !== undefined && filter.after === undefined && rows.length === 0) {
-      const locations = await snapshotLocations(deps.ledger, tenant.id, run.runId);
-      if (!locations.includes(filter.location))
+      // Without an item, the whole location was just read; with one, its first row says it is known.
+      const { location } = filter;
+      const known =
+        filter.item !== undefined &&
+        (await firstRowsOf(snapshotRows(deps.ledger, tenant.id, run.runId, { location }))) !== undefined;
+      const locations = known ? [] : await snapshotLocations(deps.ledger, tenant.id, run.runId);
+      if (!known)
         throw new ApiError(
           404,
           `tenant ${tenant.id} has no location ${filter.location} in its last complete stock run (${run.runId}): its locations are ${locations.join(", ") || "none"} (codes as Siesa writes them, case too)`,
@@ -107,6 +112,12 @@ function notServed(tenantId: string, asked: string, last: RunRecord): ApiError {
     { tenantId, stream: "stock", run: asked, lastCompleteRun: last.runId },
     STOCK_RUN_REPLACED,
   );
+}
+
+/** The first page of rows a read yields, if any; the rest is not read. */
+async function firstRowsOf(pages: AsyncGenerator<StockRow[]>): Promise<StockRow[] | undefined> {
+  for await (const page of pages) return page;
+  return undefined;
 }
 
 /** The first `limit` rows, and the key to read on from when there are more (the rest is not read). */
