@@ -5,7 +5,8 @@ import { type RunSummary, runInProcess } from "../../runtime/cli/in-process.js";
 import type { Tenant } from "../../runtime/core/domain/tenant.js";
 import type { RunDependencies } from "../../runtime/core/ports/dependencies.js";
 import type { PipelineQueues, PipelineStore } from "../../runtime/core/ports/pipeline.js";
-import { type ExpectedStock, stockKey } from "../../runtime/core/streams/stock.js";
+import type { Ledger, LedgerRange } from "../../runtime/core/ports/records.js";
+import { type ExpectedStock, parseStockKey, stockKey } from "../../runtime/core/streams/stock.js";
 import { createTokenVerifier, tokenEntry } from "../../runtime/edges/aws/tokens.js";
 import { localTenantDirectory, withSandboxUrls } from "../../runtime/edges/local/tenants.js";
 import { dynamoPipelineStore } from "../../runtime/edges/store/dynamo.js";
@@ -43,6 +44,28 @@ let stockRun: { runId: string; startedAt: string; finishedAt: string };
 /** Every stock row Siesa holds for the tenant's counted warehouses, as the stream keeps it, in key order. */
 let siesaStock: ExpectedStock[];
 const denied: AccessDeniedError[] = [];
+/** Each read of the ledger the API made, with its range and the keys it yielded (tests empty it). */
+const ledgerReads: { range: LedgerRange | undefined; keys: string[] }[] = [];
+
+/** The ledger, its reads (`all`) recorded in `ledgerReads`. */
+function recordingReads(ledger: Ledger): Ledger {
+  return new Proxy(ledger, {
+    get(target, name) {
+      if (name !== "all") {
+        const value = Reflect.get(target, name);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return async function* (partition: string, range?: LedgerRange) {
+        const read = { range, keys: [] as string[] };
+        ledgerReads.push(read);
+        for await (const page of target.all(partition, range)) {
+          read.keys.push(...page.map((entry) => entry.key));
+          yield page;
+        }
+      };
+    },
+  });
+}
 
 beforeAll(async () => {
   const demo = (await loadTenants()).require("demo");
@@ -88,6 +111,7 @@ beforeAll(async () => {
   };
   const world: RunDependencies = {
     ...store,
+    ledger: recordingReads(store.ledger),
     tenants: localTenantDirectory(tenants),
     credentials: credentialsOf(new Map()),
     queues,
@@ -213,6 +237,49 @@ describe("GET /tenants/:id/stock", () => {
     expect(status).toBe(200);
     expect(body.item).toBe(item);
     expect(body.rows).toEqual(siesaStock.filter((row) => row.item === item));
+  });
+
+  it("?location=&item= reads only that item's entries in that location", async () => {
+    const { item } = siesaStock.find((row) => row.warehouse === "NB1") ?? { item: -1 };
+    const prefix = stockKey("NB1", item, "");
+    ledgerReads.length = 0;
+
+    const { status, body } = await getJson(`/tenants/${STOCKED}/stock?location=NB1&item=${item}`);
+
+    expect(status).toBe(200);
+    expect(body.rows).toEqual(siesaStock.filter((row) => row.warehouse === "NB1" && row.item === item));
+    const read = ledgerReads.flatMap((r) => r.keys);
+    expect(read.length).toBe(body.rows.length);
+    expect(read.every((key) => key.startsWith(prefix))).toBe(true);
+  });
+
+  it("?item= alone reads that item's entries in each location, and one entry per location to find them", async () => {
+    const locations = new Set(siesaStock.map((row) => row.warehouse));
+    const { item } = siesaStock[0] ?? { item: -1 };
+    ledgerReads.length = 0;
+
+    const { body } = await getJson(`/tenants/${STOCKED}/stock?item=${item}`);
+
+    expect(body.rows).toEqual(siesaStock.filter((row) => row.item === item));
+    const others = ledgerReads.flatMap((r) => r.keys).filter((key) => parseStockKey(key)?.item !== item);
+    expect(others.length).toBeLessThanOrEqual(locations.size);
+  });
+
+  it("?item= pages through the item's rows location by location", async () => {
+    const item = siesaStock.find(
+      (row) => new Set(siesaStock.filter((r) => r.item === row.item).map((r) => r.warehouse)).size > 1,
+    )?.item;
+    const pages: Json[] = [];
+
+    for (let path: string | undefined = `/tenants/${STOCKED}/stock?item=${item}&limit=1`; path; ) {
+      const { status, headers, body } = await getJson(path);
+      expect(status).toBe(200);
+      pages.push(body);
+      path = nextLink(headers);
+    }
+
+    expect(pages.flatMap((page) => page.rows)).toEqual(siesaStock.filter((row) => row.item === item));
+    expect(pages.every((page) => page.rows.length === 1)).toBe(true);
   });
 
   it("answers a page of `limit` rows and the key to read on `after`, linked as rel=next, until the last page", async () => {
@@ -400,6 +467,26 @@ describe("GET /tenants/:id/stock refuses", () => {
     expect(status).toBe(200);
     expect(body.rows).toEqual([]);
   });
+
+  it.each([
+    ["location=NB1&item=1042", "NB1|0000001043|01"],
+    ["item=1042", "PPAL|0000001043|01"],
+  ])(
+    "400 for ?%s and an `after` of another item (a read of one item cannot start outside it)",
+    async (query, after) => {
+      const { status, body } = await getJson(
+        `/tenants/${STOCKED}/stock?${query}&after=${encodeURIComponent(after)}`,
+      );
+
+      expect(status).toBe(400);
+      expect(body.error.details.issues).toEqual([
+        {
+          field: "after",
+          problem: `is not a key of item 1042 (got "${after}"): pass the previous page's next`,
+        },
+      ]);
+    },
+  );
 
   it("400 for an `after` longer than any key (DynamoDB takes at most 1,024 bytes as one to start from)", async () => {
     const { status, body } = await getJson(

@@ -8,6 +8,7 @@ import {
   snapshotRows,
   snapshotRun,
 } from "../../core/steps/stock-snapshot.js";
+import { parseStockKey } from "../../core/streams/stock.js";
 import type { ApiEnv } from "../common/env.js";
 import { ApiError } from "../common/errors.js";
 import { stockCsvHeader, stockCsvRows } from "../common/stock-csv.js";
@@ -38,13 +39,10 @@ export function stockRoutes(deps: ApiDependencies): Hono<ApiEnv> {
         tenantId: tenant.id,
         stream: "stock",
       });
-    // A read of one location cannot start outside it (DynamoDB refuses such a start key).
-    if (
-      filter.location !== undefined &&
-      filter.after !== undefined &&
-      !filter.after.startsWith(`${filter.location}|`)
-    ) {
-      const problem = `is not a key of location ${filter.location} (got ${JSON.stringify(filter.after)}): pass the previous page's next`;
+    // A read of one location, or of one item, cannot start outside it (DynamoDB refuses such a start key).
+    const outside = outsideOf(filter);
+    if (outside !== undefined) {
+      const problem = `is not a key of ${outside} (got ${JSON.stringify(filter.after)}): pass the previous page's next`;
       throw new ApiError(400, `invalid query parameter after: ${problem}`, {
         issues: [{ field: "after", problem }],
       });
@@ -99,6 +97,14 @@ export function stockRoutes(deps: ApiDependencies): Hono<ApiEnv> {
     c.header("Cache-Control", "no-store");
     return c.body(stockCsvHeader() + stockCsvRows(rows));
   });
+}
+
+/** What `after` is not a key of (the location, the item), if the read it starts would be outside it. */
+function outsideOf({ location, item, after }: StockFilter): string | undefined {
+  if (after === undefined) return undefined;
+  if (location !== undefined && !after.startsWith(`${location}|`)) return `location ${location}`;
+  if (item !== undefined && parseStockKey(after)?.item !== item) return `item ${item}`;
+  return undefined;
 }
 
 /**

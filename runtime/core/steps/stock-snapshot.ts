@@ -2,7 +2,7 @@ import type { RunRecord } from "../domain/model.js";
 import { streamScope } from "../domain/stream.js";
 import type { RunState } from "../ports/pipeline.js";
 import type { Ledger, LedgerEntry } from "../ports/records.js";
-import type { ExpectedStock } from "../streams/stock.js";
+import { type ExpectedStock, stockKey } from "../streams/stock.js";
 import { findRun, lastCompleteRun } from "./stream-runs.js";
 
 /** Which rows of the snapshot: one location (warehouse code), one item (f120_id), after a row's key. */
@@ -70,54 +70,87 @@ export async function stockSnapshot(
   return { run, rows: snapshotRows(deps.ledger, tenantId, run.runId, filter) };
 }
 
-/** The rows of the snapshot of the complete run `asOf` (snapshotRun says whether it is still exact). */
+/**
+ * The rows of the snapshot of the complete run `asOf` (snapshotRun says whether it is still exact).
+ * Each read is one span of the ledger: a location's rows (`NB1|`), an item's in a location
+ * (`NB1|0000001042|`), or for an item alone, its span in each location in turn.
+ */
 export async function* snapshotRows(
   ledger: Pick<Ledger, "all">,
   tenantId: string,
   asOf: string,
   { location, item, after }: StockFilter,
 ): AsyncGenerator<StockRow[]> {
-  const range = {
-    ...(location !== undefined ? { prefix: `${location}|` } : {}),
-    ...(after !== undefined ? { after } : {}),
-  };
+  if (location !== undefined || item === undefined) {
+    const prefix = location === undefined ? undefined : itemPrefix(location, item);
+    yield* rowsOf(ledger, tenantId, asOf, prefix, after);
+    return;
+  }
+  // The locations from the one `after` is in: an item's rows in each are one span.
+  for (let at = after; ; ) {
+    const location = await nextLocation(ledger, tenantId, at);
+    if (location === undefined) return;
+    const prefix = itemPrefix(location, item);
+    yield* rowsOf(ledger, tenantId, asOf, prefix, after?.startsWith(prefix) ? after : undefined);
+    at = pastLocation(location);
+  }
+}
+
+/** A location's span of keys, or one item's within it (the key's layout is stockKey's). */
+const itemPrefix = (location: string, item?: number) =>
+  item === undefined ? `${location}|` : stockKey(location, item, "");
+
+async function* rowsOf(
+  ledger: Pick<Ledger, "all">,
+  tenantId: string,
+  asOf: string,
+  prefix: string | undefined,
+  after: string | undefined,
+): AsyncGenerator<StockRow[]> {
+  const range = { ...(prefix !== undefined ? { prefix } : {}), ...(after !== undefined ? { after } : {}) };
   for await (const page of ledger.all(streamScope(tenantId, "stock"), range)) {
     const rows: StockRow[] = [];
     for (const entry of page) {
       const values = valuesAsOf(entry, asOf);
-      if (!values) continue;
-      const stock = values as unknown as ExpectedStock;
-      if (item !== undefined && stock.item !== item) continue;
-      rows.push({ key: entry.key, stock });
+      if (values) rows.push({ key: entry.key, stock: values as unknown as ExpectedStock });
     }
     if (rows.length > 0) yield rows;
   }
+}
+
+/** A key past every key of the location and before the next one's (`}` follows `|`). */
+const pastLocation = (location: string) => `${location}}`;
+
+/** The location of the ledger's first key after `after` (the first key without), read as one entry. */
+async function nextLocation(
+  ledger: Pick<Ledger, "all">,
+  tenantId: string,
+  after: string | undefined,
+): Promise<string | undefined> {
+  const first = await firstPage(
+    ledger.all(streamScope(tenantId, "stock"), { ...(after !== undefined ? { after } : {}), pageSize: 1 }),
+  );
+  return first[0]?.key.split("|")[0];
 }
 
 /** How many of a location's first entries are looked at for one of the snapshot's rows. */
 const LOCATION_PROBE_ENTRIES = 25;
 
 /**
- * The locations (warehouse codes) of the ledger's rows, in key order, one small read each: the read
- * of a location's first entries goes on after its last possible key (`|` is followed by `}`). With
- * `asOf`, only those whose first entries hold a row of that run's snapshot.
+ * The locations (warehouse codes) whose first entries in the ledger hold a row of the snapshot of the
+ * complete run `asOf`, in key order: two small reads a location (its first key, its first entries).
  */
 export async function snapshotLocations(
   ledger: Pick<Ledger, "all">,
   tenantId: string,
-  asOf?: string,
+  asOf: string,
 ): Promise<string[]> {
   const partition = streamScope(tenantId, "stock");
   const locations: string[] = [];
   for (let after: string | undefined; ; ) {
-    const first = await firstPage(ledger.all(partition, { ...(after ? { after } : {}), pageSize: 1 }));
-    const location = first[0]?.key.split("|")[0];
+    const location = await nextLocation(ledger, tenantId, after);
     if (location === undefined) return locations;
-    after = `${location}}`;
-    if (asOf === undefined) {
-      locations.push(location);
-      continue;
-    }
+    after = pastLocation(location);
     const entries = await firstPage(
       ledger.all(partition, { prefix: `${location}|`, pageSize: LOCATION_PROBE_ENTRIES }),
     );
