@@ -421,14 +421,14 @@ describe("GET /tenants/:id/stock refuses", () => {
 
   it("400 for an `after` that is no key of the location asked for (DynamoDB refuses to start a read outside it)", async () => {
     const { status, body } = await getJson(
-      `/tenants/${STOCKED}/stock?location=PPAL&after=${encodeURIComponent("NB1|1042|01")}`,
+      `/tenants/${STOCKED}/stock?location=PPAL&after=${encodeURIComponent("NB1|0000001042|01")}`,
     );
 
     expect(status).toBe(400);
     expect(body.error.details.issues).toEqual([
       {
         field: "after",
-        problem: 'is not a key of location PPAL (got "NB1|1042|01"): pass the previous page\'s next',
+        problem: 'is not a key of location PPAL (got "NB1|0000001042|01"): pass the previous page\'s next',
       },
     ]);
   });
