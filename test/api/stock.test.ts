@@ -17,6 +17,7 @@ import { type AccessDeniedError, scopeToRole } from "../../runtime/wiring/role-s
 import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import type { SiesaWireRow } from "../../sandbox/catalogue.js";
 import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
+import { stockKey as sandboxStockKey } from "../../sandbox/stock.js";
 import { quietLog, recordingLog } from "../support/log.js";
 
 /**
@@ -329,7 +330,7 @@ describe("GET /tenants/:id/stock as CSV (Accept: text/csv)", () => {
     const lines = (await response.text()).split("\r\n");
     expect(lines.at(-1)).toBe("");
     expect(lines.slice(0, -1)).toEqual([
-      "warehouse,f120_id,reference,installation,on_hand,committed,pos,expected",
+      "warehouse,f120_id,reference,installation,on_hand,committed,pos,expected,rejected",
       ...siesaStock.map((s) =>
         [
           s.warehouse,
@@ -340,6 +341,7 @@ describe("GET /tenants/:id/stock as CSV (Accept: text/csv)", () => {
           s.committed,
           s.pos,
           s.expected,
+          "",
         ].join(","),
       ),
     ]);
@@ -560,5 +562,51 @@ describe("GET /tenants/:id/stock while a download pages through it", () => {
         `^stock run ${served} of tenant ${STOCKED} is no longer served: .*start the download again without run`,
       ),
     );
+  });
+});
+
+describe("GET /tenants/:id/stock of a row the last complete run could not map", () => {
+  it("serves the row marked rejected with the reason, with the quantities of the last read that mapped it", async () => {
+    // prepare: Siesa's on hand of one NB1 row becomes text; the next stock run rejects that row, and
+    // completes (every row got its outcome)
+    const [row] = sandboxes.siesa.stock.rowsOf("NB1");
+    if (!row) throw new Error("the sandbox has no NB1 row");
+    const item = Number(row.f120_id);
+    const query = `location=NB1&item=${item}`;
+    const before = await getJson(`/tenants/${STOCKED}/stock?${query}`);
+    const served = before.body.rows.find(
+      (r: ExpectedStock) => r.installation === String(row.f400_id_instalacion).trim(),
+    );
+    sandboxes.siesa.stock.setOnHand(sandboxStockKey(row), "n/a");
+    const rejecting = await syncStock();
+    expect(rejecting.status).toBe("partial");
+    expect((await store.runs.get(STOCKED, rejecting.runId))?.complete).toBe(true);
+
+    // act
+    const json = await getJson(`/tenants/${STOCKED}/stock?${query}`);
+    const csv = await (await get(`/tenants/${STOCKED}/stock?${query}`, "operator", "text/csv")).text();
+
+    // assess
+    const reason = 'f400_cant_existencia_1 must be a number (got "n/a")';
+    expect(json.body.runId).toBe(rejecting.runId);
+    expect(json.body.rows).toContainEqual({ ...served, rejected: reason });
+    expect(json.body.rows.filter((r: Json) => r.rejected !== undefined)).toHaveLength(1);
+    const [header, ...lines] = csv.trimEnd().split("\r\n");
+    expect(header).toBe("warehouse,f120_id,reference,installation,on_hand,committed,pos,expected,rejected");
+    expect(lines).toContain(
+      [
+        served.warehouse,
+        served.item,
+        served.reference ?? "",
+        served.installation,
+        served.onHand,
+        served.committed,
+        served.pos,
+        served.expected,
+        `"${reason.replaceAll('"', '""')}"`,
+      ].join(","),
+    );
+    // The run's exceptions are read with what the API's role grants.
+    expect(denied).toEqual([]);
   });
 });

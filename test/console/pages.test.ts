@@ -176,6 +176,7 @@ describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, (
       "2",
       "1",
       "7",
+      "",
     ]);
     await screenshot(page, "stock-filtered");
     await page.close();

@@ -5,6 +5,7 @@ import { csvField } from "./exceptions-csv.js";
  * Expected stock as CSV (RFC 4180, CRLF line ends), one row per item, warehouse and installation.
  * Codes and references are Siesa's text, written as csvField writes outside text; quantities are
  * our own numbers, written as numbers (a negative one keeps its minus sign: it is no formula).
+ * `rejected`: why the served run rejected the row (its quantities are then an earlier read's), else empty.
  */
 
 export const STOCK_CSV_COLUMNS = [
@@ -16,13 +17,14 @@ export const STOCK_CSV_COLUMNS = [
   "committed",
   "pos",
   "expected",
+  "rejected",
 ] as const;
 
 export const stockCsvHeader = (): string => `${STOCK_CSV_COLUMNS.join(",")}\r\n`;
 
 export const stockCsvRows = (rows: readonly StockRow[]): string =>
   rows
-    .map(({ stock: s }) =>
+    .map(({ stock: s, rejected }) =>
       [
         csvField(s.warehouse),
         String(s.item),
@@ -32,6 +34,7 @@ export const stockCsvRows = (rows: readonly StockRow[]): string =>
         String(s.committed),
         String(s.pos),
         String(s.expected),
+        csvField(rejected ?? ""),
       ].join(","),
     )
     .map((line) => `${line}\r\n`)

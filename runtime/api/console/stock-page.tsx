@@ -10,7 +10,8 @@ export interface StockJson {
   runId: string;
   startedAt: string;
   finishedAt: string | null;
-  rows: ExpectedStock[];
+  /** `rejected`: the run rejected the row, whose quantities are then the last read's that mapped it. */
+  rows: (ExpectedStock & { rejected?: string })[];
   next?: string;
 }
 
@@ -109,6 +110,12 @@ export async function stockFragment(api: ApiReader, tenantId: string, filter: St
             </button>
           </p>
         )}
+        {stock.rows.some((row) => row.rejected !== undefined) && (
+          <p class="muted">
+            A row with a reason under Rejected could not be read as a stock row by this run: its quantities
+            are those of the last run that could, which Siesa no longer holds.
+          </p>
+        )}
         {stock.rows.length === 0 ? (
           <p class="muted">No rows{filters ? " for these filters" : ""}.</p>
         ) : (
@@ -162,6 +169,7 @@ function StockTable({ stock }: { stock: StockJson }) {
           <th scope="col" class="num">
             Expected
           </th>
+          <th scope="col">Rejected</th>
         </tr>
       </thead>
       <tbody>
@@ -175,6 +183,7 @@ function StockTable({ stock }: { stock: StockJson }) {
             <td class="num">{row.committed}</td>
             <td class="num">{row.pos}</td>
             <td class="num">{row.expected}</td>
+            {row.rejected === undefined ? <td></td> : <td class="rejected">{row.rejected}</td>}
           </tr>
         ))}
       </tbody>

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { RunRecord } from "../../core/domain/model.js";
 import type { ApiDependencies } from "../../core/ports/api.js";
 import {
+  markRejected,
   type StockFilter,
   type StockRow,
   snapshotLocations,
@@ -56,7 +57,9 @@ export function stockRoutes(deps: ApiDependencies): Hono<ApiEnv> {
         NO_COMPLETE_STOCK_RUN,
       );
     if (!run) throw notServed(tenant.id, filter.run ?? last.runId, last);
-    const { rows, next } = await firstRows(snapshotRows(deps.ledger, tenant.id, run.runId, filter), limit);
+    const page = await firstRows(snapshotRows(deps.ledger, tenant.id, run.runId, filter), limit);
+    const { next } = page;
+    const rows = await markRejected(deps.runs, tenant.id, run.runId, page.rows);
     // A run that started while the page was read may have replaced values it read as this run's.
     const now = await snapshotRun(deps.runs, tenant.id, run.runId);
     if (!now.run) throw notServed(tenant.id, run.runId, now.last ?? last);
@@ -88,7 +91,9 @@ export function stockRoutes(deps: ApiDependencies): Hono<ApiEnv> {
         finishedAt: run.finishedAt ?? null,
         ...(filter.location !== undefined ? { location: filter.location } : {}),
         ...(filter.item !== undefined ? { item: filter.item } : {}),
-        rows: rows.map((row) => row.stock),
+        rows: rows.map((row) =>
+          row.rejected === undefined ? row.stock : { ...row.stock, rejected: row.rejected },
+        ),
         ...(next ? { next } : {}),
       });
     }

@@ -1,6 +1,6 @@
-import type { RunRecord } from "../domain/model.js";
+import type { RecordError, RunRecord } from "../domain/model.js";
 import { streamScope } from "../domain/stream.js";
-import type { RunState } from "../ports/pipeline.js";
+import { type ExceptionsOptions, MAX_EXCEPTIONS_PAGE, type RunState } from "../ports/pipeline.js";
 import type { Ledger, LedgerEntry } from "../ports/records.js";
 import { type ExpectedStock, stockKey } from "../streams/stock.js";
 import { findRun, lastCompleteRun } from "./stream-runs.js";
@@ -18,6 +18,11 @@ export interface StockFilter {
 export interface StockRow {
   key: string;
   stock: ExpectedStock;
+  /**
+   * Why the run served rejected the row as Siesa sends it now (its mapping refused it): `stock` is
+   * then what the last read that could map it found, which Siesa no longer holds.
+   */
+  rejected?: string;
 }
 
 /**
@@ -162,4 +167,44 @@ export async function snapshotLocations(
 async function firstPage(pages: AsyncIterable<LedgerEntry[]>): Promise<LedgerEntry[]> {
   for await (const page of pages) return page;
   return [];
+}
+
+/**
+ * Marks the rows that the run `runId` rejected, from its exceptions of the rows' span of keys (one
+ * read, as a complete run rejects few rows): a rejected row keeps in the ledger the values of the
+ * last read that mapped it, which is not what Siesa holds now.
+ */
+export async function markRejected(
+  runs: {
+    exceptions(
+      tenantId: string,
+      runId: string,
+      options: ExceptionsOptions,
+    ): Promise<{ exceptions: RecordError[]; cursor?: string }>;
+  },
+  tenantId: string,
+  runId: string,
+  rows: StockRow[],
+): Promise<StockRow[]> {
+  const from = rows[0]?.key;
+  const through = rows.at(-1)?.key;
+  if (from === undefined || through === undefined) return rows;
+  const reasons = new Map<string, string>();
+  let cursor: string | undefined;
+  do {
+    const page = await runs.exceptions(tenantId, runId, {
+      from,
+      through,
+      limit: MAX_EXCEPTIONS_PAGE,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const error of page.exceptions)
+      if (error.outcome === "rejected") reasons.set(error.key, error.reason);
+    cursor = page.cursor;
+  } while (cursor);
+  if (reasons.size === 0) return rows;
+  return rows.map((row) => {
+    const rejected = reasons.get(row.key);
+    return rejected === undefined ? row : { ...row, rejected };
+  });
 }
