@@ -47,6 +47,8 @@ let siesaStock: ExpectedStock[];
 const denied: AccessDeniedError[] = [];
 /** Each read of the ledger the API made, with its range and the keys it yielded (tests empty it). */
 const ledgerReads: { range: LedgerRange | undefined; keys: string[] }[] = [];
+/** Runs once, when the API's next read of the ledger has its first page (what happens meanwhile). */
+let whileReading: (() => Promise<void>) | undefined;
 
 /** The ledger, its reads (`all`) recorded in `ledgerReads`. */
 function recordingReads(ledger: Ledger): Ledger {
@@ -61,6 +63,9 @@ function recordingReads(ledger: Ledger): Ledger {
         ledgerReads.push(read);
         for await (const page of target.all(partition, range)) {
           read.keys.push(...page.map((entry) => entry.key));
+          const meanwhile = whileReading;
+          whileReading = undefined;
+          await meanwhile?.();
           yield page;
         }
       };
@@ -562,6 +567,29 @@ describe("GET /tenants/:id/stock while a download pages through it", () => {
         `^stock run ${served} of tenant ${STOCKED} is no longer served: .*start the download again without run`,
       ),
     );
+  });
+});
+
+describe("GET /tenants/:id/stock while stock runs replace the rows it reads", () => {
+  it("409 when, while the page is read, later stock runs replace the rows of the run it serves", async () => {
+    // prepare: two stock runs complete while the page's rows are read (the second replaces the first's
+    // and the served run's values)
+    const { runId } = (await getJson(`/tenants/${STOCKED}/stock?limit=1`)).body;
+    whileReading = async () => {
+      for (const _ of [1, 2]) {
+        sandboxes.siesa.stock.changeQuantities(40);
+        await syncStock();
+      }
+    };
+
+    // act
+    const { status, body } = await getJson(`/tenants/${STOCKED}/stock?limit=50`);
+
+    // assess
+    expect(whileReading).toBeUndefined();
+    expect(status).toBe(409);
+    expect(body.error.code).toBe("stock_run_replaced");
+    expect(body.error.details.run).toBe(runId);
   });
 });
 
