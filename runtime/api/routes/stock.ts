@@ -64,21 +64,8 @@ export function stockRoutes(deps: ApiDependencies): Hono<ApiEnv> {
     const now = await snapshotRun(deps.runs, tenant.id, run.runId);
     if (!now.run) throw notServed(tenant.id, run.runId, now.last ?? last);
     // No row on a first page: a location the run has none of would read as nothing on its shelves.
-    if (filter.location !== undefined && filter.after === undefined && rows.length === 0) {
-      // Without an item, the whole location was just read; with one, its first row says it is known.
-      const { location } = filter;
-      const known =
-        filter.item !== undefined &&
-        (await firstRowsOf(snapshotRows(deps.ledger, tenant.id, run.runId, { location }))) !== undefined;
-      const locations = known ? [] : await snapshotLocations(deps.ledger, tenant.id, run.runId);
-      if (!known)
-        throw new ApiError(
-          404,
-          `tenant ${tenant.id} has no location ${filter.location} in its last complete stock run (${run.runId}): its locations are ${locations.join(", ") || "none"} (codes as Siesa writes them, case too)`,
-          { tenantId: tenant.id, location: filter.location, locations },
-          UNKNOWN_STOCK_LOCATION,
-        );
-    }
+    if (filter.location !== undefined && filter.after === undefined && rows.length === 0)
+      await refuseUnknownLocation(deps, tenant.id, run.runId, filter.location, filter.item);
     c.header("X-Stock-Run", run.runId);
     if (run.finishedAt) c.header("X-Stock-As-Of", run.finishedAt);
     if (next)
@@ -102,6 +89,28 @@ export function stockRoutes(deps: ApiDependencies): Hono<ApiEnv> {
     c.header("Cache-Control", "no-store");
     return c.body(stockCsvHeader() + stockCsvRows(rows));
   });
+}
+
+/**
+ * 404 naming the location and the run's locations when the run has no row of `location`. Without an
+ * item, the page just read all of the location; with one, the location's first row says it is known.
+ */
+async function refuseUnknownLocation(
+  deps: Pick<ApiDependencies, "ledger">,
+  tenantId: string,
+  runId: string,
+  location: string,
+  item: number | undefined,
+): Promise<void> {
+  if (item !== undefined && (await firstRowsOf(snapshotRows(deps.ledger, tenantId, runId, { location }))))
+    return;
+  const locations = await snapshotLocations(deps.ledger, tenantId, runId);
+  throw new ApiError(
+    404,
+    `tenant ${tenantId} has no location ${location} in its last complete stock run (${runId}): its locations are ${locations.join(", ") || "none"} (codes as Siesa writes them, case too)`,
+    { tenantId, location, locations },
+    UNKNOWN_STOCK_LOCATION,
+  );
 }
 
 /** What `after` is not a key of (the location, the item), if the read it starts would be outside it. */
