@@ -4,7 +4,12 @@ import { createApp } from "../../runtime/api/app.js";
 import { type RunSummary, runInProcess } from "../../runtime/cli/in-process.js";
 import type { Tenant } from "../../runtime/core/domain/tenant.js";
 import type { RunDependencies } from "../../runtime/core/ports/dependencies.js";
-import type { PipelineQueues, PipelineStore } from "../../runtime/core/ports/pipeline.js";
+import type {
+  ExceptionsOptions,
+  PipelineQueues,
+  PipelineStore,
+  RunState,
+} from "../../runtime/core/ports/pipeline.js";
 import type { Ledger, LedgerRange } from "../../runtime/core/ports/records.js";
 import { type ExpectedStock, parseStockKey, stockKey } from "../../runtime/core/streams/stock.js";
 import { createTokenVerifier, tokenEntry } from "../../runtime/edges/aws/tokens.js";
@@ -47,6 +52,24 @@ let siesaStock: ExpectedStock[];
 const denied: AccessDeniedError[] = [];
 /** Each read of the ledger the API made, with its range and the keys it yielded (tests empty it). */
 const ledgerReads: { range: LedgerRange | undefined; keys: string[] }[] = [];
+/** The spans of keys (`from`, `through`) of each read of a run's exceptions the API made. */
+const exceptionReads: { from?: string; through?: string }[] = [];
+
+/** The runs, the spans of their exceptions read recorded in `exceptionReads`. */
+function recordingExceptions(runs: RunState): RunState {
+  return new Proxy(runs, {
+    get(target, name) {
+      const value = Reflect.get(target, name);
+      if (typeof value !== "function") return value;
+      if (name !== "exceptions") return value.bind(target);
+      return (tenantId: string, runId: string, options: ExceptionsOptions = {}) => {
+        exceptionReads.push({ from: options.from, through: options.through });
+        return target.exceptions(tenantId, runId, options);
+      };
+    },
+  });
+}
+
 /** Runs once, when the API's next read of the ledger has its first page (what happens meanwhile). */
 let whileReading: (() => Promise<void>) | undefined;
 
@@ -118,6 +141,7 @@ beforeAll(async () => {
   const world: RunDependencies = {
     ...store,
     ledger: recordingReads(store.ledger),
+    runs: recordingExceptions(store.runs),
     tenants: localTenantDirectory(tenants),
     credentials: credentialsOf(new Map()),
     queues,
@@ -636,5 +660,35 @@ describe("GET /tenants/:id/stock of a row the last complete run could not map", 
     );
     // The run's exceptions are read with what the API's role grants.
     expect(denied).toEqual([]);
+  });
+
+  it("?item= reads the run's exceptions of that item only, location by location, however many rows it rejected", async () => {
+    // prepare: the next stock run rejects rows of many items in every location
+    const rejectedRows = sandboxes.siesa.stock
+      .activeWarehouseCodes()
+      .flatMap((code) => sandboxes.siesa.stock.rowsOf(code).slice(1, 11));
+    for (const row of rejectedRows) sandboxes.siesa.stock.setOnHand(sandboxStockKey(row), "n/a");
+    const rejecting = await syncStock();
+    expect(rejecting.counts.rejected).toBeGreaterThanOrEqual(rejectedRows.length);
+    const locationsOf = (id: number) =>
+      sandboxes.siesa.stock
+        .activeWarehouseCodes()
+        .filter((code) => sandboxes.siesa.stock.rowsOf(code).some((row) => Number(row.f120_id) === id));
+    const item = rejectedRows.map((row) => Number(row.f120_id)).find((id) => locationsOf(id).length > 1);
+    if (item === undefined) throw new Error("no rejected item is stocked in two locations");
+    exceptionReads.length = 0;
+
+    // act
+    const { body } = await getJson(`/tenants/${STOCKED}/stock?item=${item}`);
+
+    // assess
+    expect(body.rows.length).toBeGreaterThan(0);
+    expect(body.rows.some((r: Json) => r.rejected !== undefined)).toBe(true);
+    expect(exceptionReads.length).toBeGreaterThan(0);
+    for (const { from, through } of exceptionReads) {
+      const location = from?.split("|")[0] ?? "?";
+      expect(from?.startsWith(stockKey(location, item, ""))).toBe(true);
+      expect(through?.startsWith(stockKey(location, item, ""))).toBe(true);
+    }
   });
 });

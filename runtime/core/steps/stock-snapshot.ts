@@ -170,9 +170,10 @@ async function firstPage(pages: AsyncIterable<LedgerEntry[]>): Promise<LedgerEnt
 }
 
 /**
- * Marks the rows that the run `runId` rejected, from its exceptions of the rows' span of keys (one
- * read, as a complete run rejects few rows): a rejected row keeps in the ledger the values of the
- * last read that mapped it, which is not what Siesa holds now.
+ * Marks the rows that the run `runId` rejected, from its exceptions of the rows' span of keys in each
+ * location (one read each, usually empty; an item's rows are its span in each location, never what
+ * lies between): a rejected row keeps in the ledger the values of the last read that mapped it,
+ * which is not what Siesa holds now.
  */
 export async function markRejected(
   runs: {
@@ -186,22 +187,28 @@ export async function markRejected(
   runId: string,
   rows: StockRow[],
 ): Promise<StockRow[]> {
-  const from = rows[0]?.key;
-  const through = rows.at(-1)?.key;
-  if (from === undefined || through === undefined) return rows;
+  const spans = new Map<string, { from: string; through: string }>();
+  for (const { key } of rows) {
+    const location = key.split("|")[0] ?? "";
+    const span = spans.get(location);
+    if (span) span.through = key;
+    else spans.set(location, { from: key, through: key });
+  }
   const reasons = new Map<string, string>();
-  let cursor: string | undefined;
-  do {
-    const page = await runs.exceptions(tenantId, runId, {
-      from,
-      through,
-      limit: MAX_EXCEPTIONS_PAGE,
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const error of page.exceptions)
-      if (error.outcome === "rejected") reasons.set(error.key, error.reason);
-    cursor = page.cursor;
-  } while (cursor);
+  for (const { from, through } of spans.values()) {
+    let cursor: string | undefined;
+    do {
+      const page = await runs.exceptions(tenantId, runId, {
+        from,
+        through,
+        limit: MAX_EXCEPTIONS_PAGE,
+        ...(cursor ? { cursor } : {}),
+      });
+      for (const error of page.exceptions)
+        if (error.outcome === "rejected") reasons.set(error.key, error.reason);
+      cursor = page.cursor;
+    } while (cursor);
+  }
   if (reasons.size === 0) return rows;
   return rows.map((row) => {
     const rejected = reasons.get(row.key);
