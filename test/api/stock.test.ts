@@ -23,7 +23,9 @@ import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import type { SiesaWireRow } from "../../sandbox/catalogue.js";
 import { type LocalSandboxes, startSandboxes } from "../../sandbox/local.js";
 import { stockKey as sandboxStockKey } from "../../sandbox/stock.js";
+import { aStockRow, STOCK_RUN, withStock } from "../console/support.js";
 import { quietLog, recordingLog } from "../support/log.js";
+import { apiUnderTest, TOKENS as FAKE_TOKENS } from "./factories.js";
 
 /**
  * GET /tenants/:id/stock: the expected stock the tenant's last complete stock run read, to compare a
@@ -690,5 +692,53 @@ describe("GET /tenants/:id/stock of a row the last complete run could not map", 
       expect(from?.startsWith(stockKey(location, item, ""))).toBe(true);
       expect(through?.startsWith(stockKey(location, item, ""))).toBe(true);
     }
+  });
+});
+
+describe("GET /tenants/:id/stock of a row rejected the first time Siesa sent it", () => {
+  it("serves it without quantities, with the reason, in its place in key order (JSON, pages, CSV)", async () => {
+    // prepare: the complete stock run kept two NB1 rows and rejected a third, which no read mapped
+    const { app, state } = apiUnderTest();
+    await withStock(state, [aStockRow("NB1", 1042), aStockRow("NB1", 1044)]);
+    const reason = 'f400_cant_existencia_1 must be a number (got "n/a")';
+    const key = stockKey("NB1", 1043, "01");
+    await state.addErrors(STOCK_RUN.runId, [
+      {
+        key,
+        outcome: "rejected",
+        reason,
+        reference: "REF-1043",
+        step: "mapping",
+        field: "f400_cant_existencia_1",
+      },
+    ]);
+    const request = (path: string, accept = "application/json") =>
+      app.request(path, { headers: { authorization: `Bearer ${FAKE_TOKENS.operator}`, accept } });
+
+    // act
+    const whole: Json = await (await request("/tenants/acme-staging/stock?location=NB1")).json();
+    const pages: Json[] = [];
+    for (let path: string | undefined = "/tenants/acme-staging/stock?limit=1"; path; ) {
+      const response = await request(path);
+      pages.push(await response.json());
+      path = nextLink(response.headers);
+    }
+    const csv = await (await request("/tenants/acme-staging/stock?location=NB1", "text/csv")).text();
+
+    // assess
+    const unmapped = {
+      item: 1043,
+      reference: "REF-1043",
+      warehouse: "NB1",
+      installation: "01",
+      onHand: null,
+      committed: null,
+      pos: null,
+      expected: null,
+      rejected: reason,
+    };
+    expect(whole.rows).toEqual([aStockRow("NB1", 1042), unmapped, aStockRow("NB1", 1044)]);
+    expect(pages.flatMap((page) => page.rows)).toEqual(whole.rows);
+    expect(csv.split("\r\n")).toContain(`NB1,1043,REF-1043,01,,,,,"${reason.replaceAll('"', '""')}"`);
   });
 });

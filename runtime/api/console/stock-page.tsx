@@ -1,4 +1,4 @@
-import type { ExpectedStock } from "../../core/streams/stock.js";
+import type { ServedStock } from "../../core/steps/stock-snapshot.js";
 import { MAX_STOCK_PAGE } from "../common/validation.js";
 import { NO_COMPLETE_STOCK_RUN, UNKNOWN_STOCK_LOCATION } from "../routes/stock.js";
 import { type ApiReader, ConsoleApiError, segment } from "./api.js";
@@ -10,8 +10,11 @@ export interface StockJson {
   runId: string;
   startedAt: string;
   finishedAt: string | null;
-  /** `rejected`: the run rejected the row, whose quantities are then the last read's that mapped it. */
-  rows: (ExpectedStock & { rejected?: string })[];
+  /**
+   * `rejected`: the run rejected the row, whose quantities are then the last read's that mapped it,
+   * or null when no read could.
+   */
+  rows: (ServedStock & { rejected?: string })[];
   next?: string;
 }
 
@@ -113,7 +116,7 @@ export async function stockFragment(api: ApiReader, tenantId: string, filter: St
         {stock.rows.some((row) => row.rejected !== undefined) && (
           <p class="muted">
             A row with a reason under Rejected could not be read as a stock row by this run: its quantities
-            are those of the last run that could, which Siesa no longer holds.
+            are those of the last run that could, which Siesa no longer holds, or none when no run could.
           </p>
         )}
         {stock.rows.length === 0 ? (

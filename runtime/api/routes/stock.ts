@@ -2,7 +2,6 @@ import { Hono } from "hono";
 import type { RunRecord } from "../../core/domain/model.js";
 import type { ApiDependencies } from "../../core/ports/api.js";
 import {
-  markRejected,
   type StockFilter,
   type StockRow,
   snapshotLocations,
@@ -57,9 +56,7 @@ export function stockRoutes(deps: ApiDependencies): Hono<ApiEnv> {
         NO_COMPLETE_STOCK_RUN,
       );
     if (!run) throw notServed(tenant.id, filter.run ?? last.runId, last);
-    const page = await firstRows(snapshotRows(deps.ledger, tenant.id, run.runId, filter), limit);
-    const { next } = page;
-    const rows = await markRejected(deps.runs, tenant.id, run.runId, page.rows);
+    const { rows, next } = await firstRows(snapshotRows(deps, tenant.id, run.runId, filter), limit);
     // A run that started while the page was read may have replaced values it read as this run's.
     const now = await snapshotRun(deps.runs, tenant.id, run.runId);
     if (!now.run) throw notServed(tenant.id, run.runId, now.last ?? last);
@@ -96,14 +93,13 @@ export function stockRoutes(deps: ApiDependencies): Hono<ApiEnv> {
  * item, the page just read all of the location; with one, the location's first row says it is known.
  */
 async function refuseUnknownLocation(
-  deps: Pick<ApiDependencies, "ledger">,
+  deps: Pick<ApiDependencies, "ledger" | "runs">,
   tenantId: string,
   runId: string,
   location: string,
   item: number | undefined,
 ): Promise<void> {
-  if (item !== undefined && (await firstRowsOf(snapshotRows(deps.ledger, tenantId, runId, { location }))))
-    return;
+  if (item !== undefined && (await firstRowsOf(snapshotRows(deps, tenantId, runId, { location })))) return;
   const locations = await snapshotLocations(deps.ledger, tenantId, runId);
   throw new ApiError(
     404,

@@ -2,7 +2,7 @@ import type { RecordError, RunRecord } from "../domain/model.js";
 import { streamScope } from "../domain/stream.js";
 import { type ExceptionsOptions, MAX_EXCEPTIONS_PAGE, type RunState } from "../ports/pipeline.js";
 import type { Ledger, LedgerEntry } from "../ports/records.js";
-import { type ExpectedStock, stockKey } from "../streams/stock.js";
+import { type ExpectedStock, parseStockKey, stockKey } from "../streams/stock.js";
 import { findRun, lastCompleteRun } from "./stream-runs.js";
 
 /** Which rows of the snapshot: one location (warehouse code), one item (f120_id), after a row's key. */
@@ -15,14 +15,39 @@ export interface StockFilter {
   run?: string;
 }
 
+/**
+ * A row as served: its expected stock, or for a row the served run rejected and no earlier read
+ * could map, its identity without quantities.
+ */
+export type ServedStock =
+  | ExpectedStock
+  | (Pick<ExpectedStock, "item" | "reference" | "warehouse" | "installation"> & {
+      onHand: null;
+      committed: null;
+      pos: null;
+      expected: null;
+    });
+
 export interface StockRow {
   key: string;
-  stock: ExpectedStock;
+  stock: ServedStock;
   /**
    * Why the run served rejected the row as Siesa sends it now (its mapping refused it): `stock` is
-   * then what the last read that could map it found, which Siesa no longer holds.
+   * then what the last read that could map it found, which Siesa no longer holds, or no quantities.
    */
   rejected?: string;
+}
+
+/** What snapshotRows reads: the stream ledger, and the served run's exceptions (its rejected rows). */
+export interface SnapshotReads {
+  ledger: Pick<Ledger, "all">;
+  runs: {
+    exceptions(
+      tenantId: string,
+      runId: string,
+      options: ExceptionsOptions,
+    ): Promise<{ exceptions: RecordError[]; cursor?: string }>;
+  };
 }
 
 /**
@@ -66,37 +91,38 @@ export async function snapshotRun(
  * run has completed yet.
  */
 export async function stockSnapshot(
-  deps: { runs: Pick<RunState, "list">; ledger: Pick<Ledger, "all"> },
+  deps: { runs: Pick<RunState, "list" | "exceptions">; ledger: Pick<Ledger, "all"> },
   tenantId: string,
   filter: StockFilter = {},
 ): Promise<{ run: RunRecord; rows: AsyncGenerator<StockRow[]> } | undefined> {
   const run = await lastCompleteRun(deps.runs, tenantId, "stock");
   if (!run) return undefined;
-  return { run, rows: snapshotRows(deps.ledger, tenantId, run.runId, filter) };
+  return { run, rows: snapshotRows(deps, tenantId, run.runId, filter) };
 }
 
 /**
- * The rows of the snapshot of the complete run `asOf` (snapshotRun says whether it is still exact).
- * Each read is one span of the ledger: a location's rows (`NB1|`), an item's in a location
- * (`NB1|0000001042|`), or for an item alone, its span in each location in turn.
+ * The rows of the snapshot of the complete run `asOf` (snapshotRun says whether it is still exact),
+ * those it rejected marked. Each read is one span of the ledger, and of the run's exceptions: a
+ * location's rows (`NB1|`), an item's in a location (`NB1|0000001042|`), or for an item alone, its
+ * span in each location in turn.
  */
 export async function* snapshotRows(
-  ledger: Pick<Ledger, "all">,
+  deps: SnapshotReads,
   tenantId: string,
   asOf: string,
   { location, item, after }: StockFilter,
 ): AsyncGenerator<StockRow[]> {
   if (location !== undefined || item === undefined) {
     const prefix = location === undefined ? undefined : itemPrefix(location, item);
-    yield* rowsOf(ledger, tenantId, asOf, prefix, after);
+    yield* rowsOf(deps, tenantId, asOf, prefix, after);
     return;
   }
   // The locations from the one `after` is in: an item's rows in each are one span.
   for (let at = after; ; ) {
-    const location = await nextLocation(ledger, tenantId, at);
+    const location = await nextLocation(deps.ledger, tenantId, at);
     if (location === undefined) return;
     const prefix = itemPrefix(location, item);
-    yield* rowsOf(ledger, tenantId, asOf, prefix, after?.startsWith(prefix) ? after : undefined);
+    yield* rowsOf(deps, tenantId, asOf, prefix, after?.startsWith(prefix) ? after : undefined);
     at = pastLocation(location);
   }
 }
@@ -105,22 +131,93 @@ export async function* snapshotRows(
 const itemPrefix = (location: string, item?: number) =>
   item === undefined ? `${location}|` : stockKey(location, item, "");
 
+/**
+ * The snapshot's rows of one span, after `after`, in key order: the ledger's entries as of `asOf`,
+ * merged with the rows that run rejected. A rejected row keeps in the ledger the values of the last
+ * read that mapped it (Siesa no longer holds them), and one no read could map has no entry.
+ */
 async function* rowsOf(
-  ledger: Pick<Ledger, "all">,
+  deps: SnapshotReads,
   tenantId: string,
   asOf: string,
   prefix: string | undefined,
   after: string | undefined,
 ): AsyncGenerator<StockRow[]> {
+  const rejections = rejectedRows(deps.runs, tenantId, asOf, prefix, after);
+  let rejection = await rejections.next();
   const range = { ...(prefix !== undefined ? { prefix } : {}), ...(after !== undefined ? { after } : {}) };
-  for await (const page of ledger.all(streamScope(tenantId, "stock"), range)) {
-    const rows: StockRow[] = [];
-    for (const entry of page) {
-      const values = valuesAsOf(entry, asOf);
-      if (values) rows.push({ key: entry.key, stock: values as unknown as ExpectedStock });
+  try {
+    for await (const page of deps.ledger.all(streamScope(tenantId, "stock"), range)) {
+      const rows: StockRow[] = [];
+      for (const entry of page) {
+        while (!rejection.done && rejection.value.key < entry.key) {
+          rows.push(rejection.value);
+          rejection = await rejections.next();
+        }
+        const rejected = !rejection.done && rejection.value.key === entry.key ? rejection.value : undefined;
+        if (rejected) rejection = await rejections.next();
+        const values = valuesAsOf(entry, asOf);
+        if (values) {
+          const stock = values as unknown as ExpectedStock;
+          rows.push(
+            rejected ? { key: entry.key, stock, rejected: rejected.rejected } : { key: entry.key, stock },
+          );
+        } else if (rejected) rows.push(rejected);
+      }
+      if (rows.length > 0) yield rows;
     }
-    if (rows.length > 0) yield rows;
+    const rest: StockRow[] = [];
+    for (; !rejection.done; rejection = await rejections.next()) rest.push(rejection.value);
+    if (rest.length > 0) yield rest;
+  } finally {
+    await rejections.return(undefined);
   }
+}
+
+/**
+ * The rows the run `runId` rejected in a span, after `after`, in key order, without quantities: read
+ * from its exceptions of that span, a page at a time as the merge needs them (usually one, empty).
+ */
+async function* rejectedRows(
+  runs: SnapshotReads["runs"],
+  tenantId: string,
+  runId: string,
+  prefix: string | undefined,
+  after: string | undefined,
+): AsyncGenerator<StockRow & { rejected: string }> {
+  // The span's last key: `\uffff` sorts after every character a stock key holds after its prefix.
+  const span = {
+    ...((after ?? prefix) !== undefined ? { from: after ?? prefix } : {}),
+    ...(prefix !== undefined ? { through: `${prefix}\uffff` } : {}),
+  };
+  let cursor: string | undefined;
+  do {
+    const page = await runs.exceptions(tenantId, runId, {
+      ...span,
+      limit: MAX_EXCEPTIONS_PAGE,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const { key, outcome, reason, reference } of page.exceptions) {
+      const row = parseStockKey(key);
+      if (outcome !== "rejected" || !row || (after !== undefined && key <= after)) continue;
+      const { warehouse, item, installation } = row;
+      yield {
+        key,
+        stock: {
+          item,
+          reference: reference || null,
+          warehouse,
+          installation,
+          onHand: null,
+          committed: null,
+          pos: null,
+          expected: null,
+        },
+        rejected: reason,
+      };
+    }
+    cursor = page.cursor;
+  } while (cursor);
 }
 
 /** A key past every key of the location and before the next one's (`}` follows `|`). */
@@ -167,51 +264,4 @@ export async function snapshotLocations(
 async function firstPage(pages: AsyncIterable<LedgerEntry[]>): Promise<LedgerEntry[]> {
   for await (const page of pages) return page;
   return [];
-}
-
-/**
- * Marks the rows that the run `runId` rejected, from its exceptions of the rows' span of keys in each
- * location (one read each, usually empty; an item's rows are its span in each location, never what
- * lies between): a rejected row keeps in the ledger the values of the last read that mapped it,
- * which is not what Siesa holds now.
- */
-export async function markRejected(
-  runs: {
-    exceptions(
-      tenantId: string,
-      runId: string,
-      options: ExceptionsOptions,
-    ): Promise<{ exceptions: RecordError[]; cursor?: string }>;
-  },
-  tenantId: string,
-  runId: string,
-  rows: StockRow[],
-): Promise<StockRow[]> {
-  const spans = new Map<string, { from: string; through: string }>();
-  for (const { key } of rows) {
-    const location = key.split("|")[0] ?? "";
-    const span = spans.get(location);
-    if (span) span.through = key;
-    else spans.set(location, { from: key, through: key });
-  }
-  const reasons = new Map<string, string>();
-  for (const { from, through } of spans.values()) {
-    let cursor: string | undefined;
-    do {
-      const page = await runs.exceptions(tenantId, runId, {
-        from,
-        through,
-        limit: MAX_EXCEPTIONS_PAGE,
-        ...(cursor ? { cursor } : {}),
-      });
-      for (const error of page.exceptions)
-        if (error.outcome === "rejected") reasons.set(error.key, error.reason);
-      cursor = page.cursor;
-    } while (cursor);
-  }
-  if (reasons.size === 0) return rows;
-  return rows.map((row) => {
-    const rejected = reasons.get(row.key);
-    return rejected === undefined ? row : { ...row, rejected };
-  });
 }
