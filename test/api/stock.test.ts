@@ -741,4 +741,33 @@ describe("GET /tenants/:id/stock of a row rejected the first time Siesa sent it"
     expect(pages.flatMap((page) => page.rows)).toEqual(whole.rows);
     expect(csv.split("\r\n")).toContain(`NB1,1043,REF-1043,01,,,,,"${reason.replaceAll('"', '""')}"`);
   });
+
+  it("reads a run's many rejections a page at a time, only as far as the page it answers", async () => {
+    // prepare: a complete run that rejected 2,500 rows no read had mapped (every row, say)
+    const { app, deps, state } = apiUnderTest();
+    await withStock(state, []);
+    const rejected = Array.from({ length: 2_500 }, (_, i) => ({
+      key: stockKey("NB1", 5_000 + i, "01"),
+      outcome: "rejected" as const,
+      reason: "f400_cant_existencia_1 must be a number (got null)",
+    }));
+    await state.addErrors(STOCK_RUN.runId, rejected);
+    const exceptions = deps.runs.exceptions;
+    let reads = 0;
+    deps.runs.exceptions = (...args) => {
+      reads++;
+      return exceptions(...args);
+    };
+
+    // act
+    const response = await app.request("/tenants/acme-staging/stock?limit=5", {
+      headers: { authorization: `Bearer ${FAKE_TOKENS.operator}` },
+    });
+
+    // assess
+    const body: Json = await response.json();
+    expect(body.rows.map((row: Json) => row.item)).toEqual([5_000, 5_001, 5_002, 5_003, 5_004]);
+    expect(body.next).toBe(stockKey("NB1", 5_004, "01"));
+    expect(reads).toBe(1);
+  });
 });

@@ -153,6 +153,8 @@ async function* rowsOf(
         while (!rejection.done && rejection.value.key < entry.key) {
           rows.push(rejection.value);
           rejection = await rejections.next();
+          // Many rejected rows in a row (a run that rejected most) go out a page at a time.
+          if (rows.length >= MAX_EXCEPTIONS_PAGE) yield rows.splice(0);
         }
         const rejected = !rejection.done && rejection.value.key === entry.key ? rejection.value : undefined;
         if (rejected) rejection = await rejections.next();
@@ -167,7 +169,10 @@ async function* rowsOf(
       if (rows.length > 0) yield rows;
     }
     const rest: StockRow[] = [];
-    for (; !rejection.done; rejection = await rejections.next()) rest.push(rejection.value);
+    for (; !rejection.done; rejection = await rejections.next()) {
+      rest.push(rejection.value);
+      if (rest.length >= MAX_EXCEPTIONS_PAGE) yield rest.splice(0);
+    }
     if (rest.length > 0) yield rest;
   } finally {
     await rejections.return(undefined);
