@@ -89,6 +89,8 @@ export interface Stock {
   renameWarehouse(code: string, description: string): void;
   /** Changes the quantity on hand of `count` company rows (deterministic); returns their keys. */
   changeQuantities(count: number): string[];
+  /** Sets one row's (by `stockKey`) quantity on hand as Siesa sends it, a number or not (`"n/a"`). */
+  setOnHand(key: string, value: number | string): void;
   /** Removes these rows (by `stockKey`) from the stock query, as a count posted to zero may. */
   removeRows(keys: readonly string[]): void;
   /** Removes a warehouse from the warehouse query (its stock rows stay). */
@@ -324,6 +326,13 @@ class GeneratedStock implements Stock {
     const changed = candidates.slice(0, count);
     for (const row of changed) row.f400_cant_existencia_1 = Number(row.f400_cant_existencia_1) + 1;
     return changed.map(stockKey).sort();
+  }
+
+  setOnHand(key: string, value: number | string): void {
+    const row = this.#rows.find((r) => stockKey(r) === key);
+    if (!row) throw new Error(`the stock sandbox has no row ${key}`);
+    row.f400_cant_existencia_1 = value;
+    this.version += 1;
   }
 
   removeWarehouse(code: string): void {

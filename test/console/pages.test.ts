@@ -176,8 +176,43 @@ describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, (
       "2",
       "1",
       "7",
+      "",
     ]);
     await screenshot(page, "stock-filtered");
+    await page.close();
+  });
+
+  it("Download stock saves nothing and says so when a page comes from another stock run than the first", async () => {
+    // prepare: three rows downloaded a row at a time; the API answers the later pages from another run
+    await withStock(api.state, [aStockRow("NB1", 1042), aStockRow("PPAL", 1042), aStockRow("PPAL", 1043)]);
+    const page = await openConsole(browser, `${server.url}/console/tenants/acme-staging/stock`, TOKENS.acme);
+    const button = page.getByRole("button", { name: "Download stock (CSV)" });
+    await button.waitFor();
+    await button.evaluate((b) =>
+      b.setAttribute(
+        "data-download",
+        String(b.getAttribute("data-download")).replace("limit=10000", "limit=1"),
+      ),
+    );
+    const other = "20250310T091500.000Z-tttttttttttt";
+    await page.route(/\/tenants\/acme-staging\/stock\?.*after=/, async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, headers: { ...response.headers(), "x-stock-run": other } });
+    });
+    const downloads: unknown[] = [];
+    page.on("download", (download) => downloads.push(download));
+
+    // act
+    await button.click();
+
+    // assess
+    await page
+      .getByRole("alert")
+      .getByText(
+        `Download stock (CSV): a page came from stock run ${other}, the first from ${STOCK_RUN.runId}: nothing was saved, download again`,
+      )
+      .waitFor();
+    expect(downloads).toEqual([]);
     await page.close();
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { stockKey } from "../../runtime/core/streams/stock.js";
 import { apiUnderTest, aRun, TOKENS } from "../api/factories.js";
-import { aHeldRun, aStockRow, consoleOverFakeApi, withStock } from "./support.js";
+import { aHeldRun, aStockRow, consoleOverFakeApi, STOCK_RUN, withStock } from "./support.js";
 
 /**
  * The console's routes without a browser: what each answer holds and who may see it.
@@ -185,7 +186,26 @@ describe("the stock page", () => {
     expect(html).not.toContain("PPAL</td>");
     expect(html).toContain('name="location" value="NB1"');
     expect(html).toContain(
-      'data-download="/tenants/acme-staging/stock?limit=10000&amp;location=NB1" data-filename="stock-acme-staging-20250310T090000.000Z-ssssssssssss.csv"',
+      'data-download="/tenants/acme-staging/stock?limit=10000&amp;location=NB1&amp;run=20250310T090000.000Z-ssssssssssss" data-filename="stock-acme-staging-20250310T090000.000Z-ssssssssssss.csv"',
+    );
+  });
+
+  it("marks a row the stock run rejected, with the reason, beside the quantities of the last read that mapped it", async () => {
+    const { app, state } = apiUnderTest();
+    await withStock(state, [aStockRow("NB1", 1042), aStockRow("NB1", 1043)]);
+    const reason = 'f400_cant_existencia_1 must be a number (got "n/a")';
+    await state.addErrors(STOCK_RUN.runId, [
+      { key: stockKey("NB1", 1043, "01"), outcome: "rejected", reason, step: "mapping" },
+    ]);
+
+    const { html } = await fragmentOf(app, "/console/fragments/tenants/acme-staging/stock");
+
+    expect(html).toContain('<th scope="col">Rejected</th>');
+    expect(html).toContain("<td>1043</td>");
+    expect(html).toContain(`<td class="rejected">${reason.replaceAll('"', "&quot;")}</td>`);
+    expect(html.match(/class="rejected"/g)).toHaveLength(1);
+    expect(html).toContain(
+      "its quantities are those of the last run that could, which Siesa no longer holds",
     );
   });
 
@@ -198,6 +218,21 @@ describe("the stock page", () => {
     expect(status).toBe(200);
     expect(html).toContain('name="item" value="12x"');
     expect(html).toContain("invalid query parameter item: must be an f120_id");
+  });
+
+  it("keeps the filter form, with the API's reason, for a location the stock run has no row of", async () => {
+    const { app, state } = apiUnderTest();
+    await withStock(state, [aStockRow("NB1", 1042), aStockRow("PPAL", 1042)]);
+
+    const { status, html } = await fragmentOf(
+      app,
+      "/console/fragments/tenants/acme-staging/stock?location=nb1",
+    );
+
+    expect(status).toBe(200);
+    expect(html).toContain('name="location" value="nb1"');
+    expect(html).toContain("has no location nb1 in its last complete stock run");
+    expect(html).toContain("its locations are NB1, PPAL");
   });
 
   it("says that no stock run has completed yet, and offers to start one", async () => {

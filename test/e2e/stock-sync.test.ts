@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { QueueHandler } from "../../runtime/core/ports/dependencies.js";
 import { defaultDeactivationLimit } from "../../runtime/core/steps/deactivate.js";
-import { stockSnapshot } from "../../runtime/core/steps/stock-snapshot.js";
+import { type ServedStock, stockSnapshot } from "../../runtime/core/steps/stock-snapshot.js";
 import type { ExpectedStock } from "../../runtime/core/streams/stock.js";
 import { stockKey } from "../../runtime/core/streams/stock.js";
 import { itemId, type SiesaWireRow } from "../../sandbox/catalogue.js";
@@ -40,13 +40,13 @@ function truth(stock: Stock): Map<string, number> {
 
 async function served(store: Parameters<typeof stockSnapshot>[0], tenantId: string) {
   const snapshot = await stockSnapshot(store, tenantId);
-  const rows = new Map<string, ExpectedStock>();
+  const rows = new Map<string, ServedStock>();
   if (!snapshot) return { runId: undefined, rows };
   for await (const page of snapshot.rows) for (const row of page) rows.set(row.key, row.stock);
   return { runId: snapshot.run.runId, rows };
 }
 
-const expectedOf = (rows: Map<string, ExpectedStock>) =>
+const expectedOf = (rows: Map<string, ServedStock>) =>
   new Map([...rows].map(([key, stock]) => [key, stock.expected]));
 
 describe("a stock run", () => {

@@ -44,6 +44,42 @@ describe.each(STORE_IMPLEMENTATIONS)("a run's exceptions in %s", (_name, open) =
     expect(pages.flat().map((e) => e.key)).toEqual(Array.from({ length: 120 }, (_, i) => String(i + 1)));
   });
 
+  it("answers the exceptions of a span of a stream's text keys only (from and through included), a page at a time", async () => {
+    const run = aRun();
+    await runs.create(run);
+    const keys = ["NB1|0000000001|01", "NB1|0000000002|01", "NB1|0000000002|02", "PPAL|0000000001|01"];
+    await runs.putExceptions(
+      run.tenantId,
+      run.runId,
+      keys.map((key) => aRecordError(key)),
+    );
+    const other = aRun({ tenantId: run.tenantId, runId: `${run.runId}x` });
+    await runs.create(other);
+    await runs.putExceptions(
+      other.tenantId,
+      other.runId,
+      keys.map((key) => aRecordError(key)),
+    );
+
+    const first = await runs.exceptions(run.tenantId, run.runId, {
+      from: "NB1|0000000002|",
+      through: "NB1|0000000002|02",
+      limit: 1,
+    });
+    const second = await runs.exceptions(run.tenantId, run.runId, {
+      from: "NB1|0000000002|",
+      through: "NB1|0000000002|02",
+      limit: 1,
+      ...(first.cursor ? { cursor: first.cursor } : {}),
+    });
+
+    expect([...first.exceptions, ...second.exceptions].map((e) => e.key)).toEqual([
+      "NB1|0000000002|01",
+      "NB1|0000000002|02",
+    ]);
+    expect(second.cursor).toBeUndefined();
+  });
+
   it("keeps one exception per record: the record's error added again replaces it (a redelivered chunk)", async () => {
     const run = aRun();
     await runs.create(run);

@@ -76,7 +76,8 @@ export const MAX_STOCK_PAGE = 10_000;
 
 /**
  * GET /tenants/:id/stock: one location (a warehouse code, trimmed `f150_id`, as the rows hold it),
- * one item (its f120_id), the page's `limit`, and `after`, the previous page's `next` (a row's key).
+ * one item (its f120_id), the page's `limit`, `after`, the previous page's `next` (a row's key), and
+ * `run`, the run the previous page came from (its link carries both).
  */
 export const StockQuery = v.strictObject(
   {
@@ -103,8 +104,9 @@ export const StockQuery = v.strictObject(
         v.maxLength(256, "is too long to be a row's key: pass the previous page's next"),
       ),
     ),
+    run: v.optional(runId),
   },
-  "is not a known query parameter (known: location, item, limit, after)",
+  "is not a known query parameter (known: location, item, limit, after, run)",
 );
 
 /** POST /tenants/:id/verify: an empty body, `{"repair": true}`, and the stream (absent: the catalogue). */

@@ -99,17 +99,23 @@ export const CONSOLE_SCRIPT = `(() => {
   };
   // A download (a run's exceptions as CSV) is fetched with the token a page at a time, following
   // each page's link to the next (one response deployed holds at most 6 MB), and saved from memory
-  // as one file: the first page's header row, then every page's rows.
+  // as one file: the first page's header row, then every page's rows. A stock download is one run's
+  // rows: a page from another run (X-Stock-Run) saves nothing, rather than a file mixing two runs.
   document.addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-download]");
     if (!button) return;
     button.disabled = true;
     try {
       const parts = [];
+      let run;
       for (let path = button.dataset.download; path; ) {
         const response = await call(path, { headers: { accept: "text/csv" } });
         if (response.status === 401) return refused(await errorOf(response));
         if (!response.ok) return say(button.textContent + ": " + (await errorOf(response)));
+        const pageRun = response.headers.get("x-stock-run");
+        if (parts.length === 0) run = pageRun;
+        else if (pageRun !== run)
+          return say(button.textContent + ": a page came from stock run " + pageRun + ", the first from " + run + ": nothing was saved, download again");
         const text = await response.text();
         // The header row has no line break of its own: it ends at the first one.
         parts.push(parts.length === 0 ? text : text.slice(text.indexOf("\\r\\n") + 2));

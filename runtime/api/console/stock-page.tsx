@@ -1,6 +1,6 @@
-import type { ExpectedStock } from "../../core/streams/stock.js";
+import type { ServedStock } from "../../core/steps/stock-snapshot.js";
 import { MAX_STOCK_PAGE } from "../common/validation.js";
-import { NO_COMPLETE_STOCK_RUN } from "../routes/stock.js";
+import { NO_COMPLETE_STOCK_RUN, UNKNOWN_STOCK_LOCATION } from "../routes/stock.js";
 import { type ApiReader, ConsoleApiError, segment } from "./api.js";
 import { formatCount, formatRelative, formatTime } from "./format.js";
 
@@ -10,7 +10,11 @@ export interface StockJson {
   runId: string;
   startedAt: string;
   finishedAt: string | null;
-  rows: ExpectedStock[];
+  /**
+   * `rejected`: the run rejected the row, whose quantities are then the last read's that mapped it,
+   * or null when no read could.
+   */
+  rows: (ServedStock & { rejected?: string })[];
   next?: string;
 }
 
@@ -45,8 +49,9 @@ export async function stockFragment(api: ApiReader, tenantId: string, filter: St
     stock = await api.get<StockJson>(`${base}/stock${filters}`);
   } catch (error) {
     if (!(error instanceof ConsoleApiError)) throw error;
-    // A filter the API refuses: the form stays, to correct it, with the API's reason.
-    if (error.status === 400)
+    // A filter the API refuses (or a location it has no row of): the form stays, to correct it, with
+    // the API's reason.
+    if (error.status === 400 || error.body.error.code === UNKNOWN_STOCK_LOCATION)
       return (
         <div data-final="">
           {form}
@@ -70,7 +75,8 @@ export async function stockFragment(api: ApiReader, tenantId: string, filter: St
       </section>
     );
   }
-  const download = `${base}/stock?limit=${MAX_STOCK_PAGE}${filters.replace("?", "&")}`;
+  // The run shown, which names the file: a later complete run does not slip into it (the API refuses).
+  const download = `${base}/stock?limit=${MAX_STOCK_PAGE}${filters.replace("?", "&")}&run=${encodeURIComponent(stock.runId)}`;
   return (
     // data-final: the rows change only with the next complete stock run; reloading the page shows it.
     <div data-final="">
@@ -105,6 +111,12 @@ export async function stockFragment(api: ApiReader, tenantId: string, filter: St
             >
               Download stock (CSV)
             </button>
+          </p>
+        )}
+        {stock.rows.some((row) => row.rejected !== undefined) && (
+          <p class="muted">
+            A row with a reason under Rejected could not be read as a stock row by this run: its quantities
+            are those of the last run that could, which Siesa no longer holds, or none when no run could.
           </p>
         )}
         {stock.rows.length === 0 ? (
@@ -160,6 +172,7 @@ function StockTable({ stock }: { stock: StockJson }) {
           <th scope="col" class="num">
             Expected
           </th>
+          <th scope="col">Rejected</th>
         </tr>
       </thead>
       <tbody>
@@ -173,6 +186,7 @@ function StockTable({ stock }: { stock: StockJson }) {
             <td class="num">{row.committed}</td>
             <td class="num">{row.pos}</td>
             <td class="num">{row.expected}</td>
+            {row.rejected === undefined ? <td></td> : <td class="rejected">{row.rejected}</td>}
           </tr>
         ))}
       </tbody>

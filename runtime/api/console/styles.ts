@@ -32,6 +32,7 @@ th, td code, .nowrap { white-space: nowrap; }
 th { font-size: .85rem; color: #4b5563; background: #f0f2f5; }
 table.narrow { width: auto; min-width: 20rem; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.rejected { color: var(--bad); }
 .muted { color: #5d6673; font-size: .88rem; }
 .word { display: inline-block; padding: .05rem .55rem; border-radius: 999px; font-weight: 600; font-size: .88rem; color: #fff; }
 .word.healthy, .word.succeeded { background: var(--ok); }

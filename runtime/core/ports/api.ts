@@ -1,6 +1,6 @@
 import type { Counts, RecordError } from "../domain/model.js";
 import type { StreamName } from "../domain/stream.js";
-import type { CredentialSource, ScheduleControl, TenantDirectory } from "./pipeline.js";
+import type { CredentialSource, ExceptionsOptions, ScheduleControl, TenantDirectory } from "./pipeline.js";
 import type { ProbeReport, ProbeRequest } from "./probe.js";
 import type { Ledger, RunRecord, RunTrigger } from "./records.js";
 
@@ -44,7 +44,7 @@ export interface ApiDependencies {
     exceptions(
       tenantId: string,
       runId: string,
-      options: { limit?: number; cursor?: string },
+      options: ExceptionsOptions,
     ): Promise<{ exceptions: RecordError[]; cursor?: string }>;
     /**
      * A stream's active run (holding its lease), with live counts; `scope` is `streamScope` (the

@@ -28,6 +28,14 @@ export interface RunEnd {
   complete?: true;
 }
 
+/** Which page of a run's exceptions (RunState.exceptions). */
+export interface ExceptionsOptions {
+  limit?: number;
+  cursor?: string;
+  from?: string;
+  through?: string;
+}
+
 /** One record per run: what the API shows, and the flags the steps coordinate through. */
 export interface RunState {
   /** Stores a new run; throws RunAlreadyExistsError rather than overwrite one. */
@@ -57,11 +65,14 @@ export interface RunState {
    * after counting, only when their delivery counted the operation, so none is listed twice.
    */
   addErrors(tenantId: string, runId: string, errors: RecordError[]): Promise<void>;
-  /** One page of a run's exceptions in record order; pass `cursor` back for the next page. */
+  /**
+   * One page of a run's exceptions in record order; pass `cursor` back for the next page. `from` and
+   * `through`: only those of the records with keys in that span, both included (a stream's text keys).
+   */
   exceptions(
     tenantId: string,
     runId: string,
-    options?: { limit?: number; cursor?: string },
+    options?: ExceptionsOptions,
   ): Promise<{ exceptions: RecordError[]; cursor?: string }>;
   /** Ends a running run, once: of several concurrent callers exactly one gets true. */
   complete(tenantId: string, runId: string, end: RunEnd & { counts: Counts }): Promise<boolean>;

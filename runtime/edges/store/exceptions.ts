@@ -14,6 +14,7 @@ import { chunk } from "../../core/domain/chunk.js";
 import type { RecordError } from "../../core/domain/model.js";
 import {
   DEFAULT_EXCEPTIONS_PAGE,
+  type ExceptionsOptions,
   MAX_EXCEPTIONS_PAGE,
   MAX_REASON_LENGTH,
 } from "../../core/ports/pipeline.js";
@@ -64,6 +65,15 @@ export const exceptionSortKey = (runId: string, key: string): string =>
 
 const partition = (tenantId: string) => `${tenantId}#exceptions`;
 
+/**
+ * The sort keys of the exceptions of records `from` through `through` (absent: the run's first or
+ * last): `$` follows the run's `#`, so it ends the run's range.
+ */
+export const exceptionSpan = (runId: string, from?: string, through?: string) => ({
+  ":from": from === undefined ? `${runId}#` : exceptionSortKey(runId, from),
+  ":through": through === undefined ? `${runId}$` : exceptionSortKey(runId, through),
+});
+
 export class RunExceptions {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -107,19 +117,29 @@ export class RunExceptions {
     }
   }
 
-  /** One page of the run's exceptions in record order; only that page is read. */
-  async page(
-    tenantId: string,
-    runId: string,
-    options: { limit?: number; cursor?: string } = {},
-  ): Promise<ExceptionsPage> {
+  /**
+   * One page of the run's exceptions in record order, of the records from `from` through `through`
+   * when given (one key range too); only that page is read.
+   */
+  async page(tenantId: string, runId: string, options: ExceptionsOptions = {}): Promise<ExceptionsPage> {
     const limit = exceptionsPageLimit(runId, options.limit);
     const after = options.cursor ? decodeExceptionsCursor(runId, options.cursor) : undefined;
+    const { from, through } = options;
     const { Items = [], LastEvaluatedKey } = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: "tenantId = :p AND begins_with(runId, :run)",
-        ExpressionAttributeValues: { ":p": partition(tenantId), ":run": `${runId}#` },
+        ...(from !== undefined || through !== undefined
+          ? {
+              KeyConditionExpression: "tenantId = :p AND runId BETWEEN :from AND :through",
+              ExpressionAttributeValues: {
+                ":p": partition(tenantId),
+                ...exceptionSpan(runId, from, through),
+              },
+            }
+          : {
+              KeyConditionExpression: "tenantId = :p AND begins_with(runId, :run)",
+              ExpressionAttributeValues: { ":p": partition(tenantId), ":run": `${runId}#` },
+            }),
         // One more than asked tells whether another page exists, so the last page carries no cursor.
         Limit: limit + 1,
         ConsistentRead: true,

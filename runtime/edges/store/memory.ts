@@ -24,6 +24,7 @@ import {
   type AuditTrail,
   type ChunkClaim,
   type ClaimResult,
+  type ExceptionsOptions,
   type Lease,
   type LeaseOwner,
   type LeaseStore,
@@ -45,7 +46,13 @@ import {
   encodeExceptionsCursor,
   encodeRunsCursor,
 } from "./cursor.js";
-import { exceptionSortKey, exceptionsPageLimit, keptException, truncate } from "./exceptions.js";
+import {
+  exceptionSortKey,
+  exceptionSpan,
+  exceptionsPageLimit,
+  keptException,
+  truncate,
+} from "./exceptions.js";
 import { isTakeable } from "./lease.js";
 import { runsPageLimit } from "./runs.js";
 
@@ -108,11 +115,13 @@ export class MemoryRuns implements RunState {
   async exceptions(
     tenantId: string,
     runId: string,
-    options: { limit?: number; cursor?: string } = {},
+    options: ExceptionsOptions = {},
   ): Promise<{ exceptions: RecordError[]; cursor?: string }> {
     const limit = exceptionsPageLimit(runId, options.limit);
     const after = options.cursor ? decodeExceptionsCursor(runId, options.cursor) : undefined;
+    const span = exceptionSpan(runId, options.from, options.through);
     const rest = [...(this.#exceptions.get(`${tenantId}/${runId}`) ?? new Map<string, RecordError>())]
+      .filter(([sortKey]) => sortKey >= span[":from"] && sortKey <= span[":through"])
       .filter(([sortKey]) => after === undefined || sortKey > after)
       .sort(([a], [b]) => (a < b ? -1 : 1));
     const page = rest.slice(0, limit);

@@ -20,7 +20,7 @@ import {
   type RunTrigger,
   zeroCounts,
 } from "../../core/domain/model.js";
-import type { RunEnd, RunState } from "../../core/ports/pipeline.js";
+import type { ExceptionsOptions, RunEnd, RunState } from "../../core/ports/pipeline.js";
 import { DEFAULT_RUNS_PAGE, MAX_RUN_ERRORS, MAX_RUNS_PAGE } from "../../core/ports/pipeline.js";
 import { RunAlreadyExistsError, RunNotFoundError } from "../../core/ports/store-errors.js";
 import { decodeRunsCursor, encodeRunsCursor } from "./cursor.js";
@@ -115,11 +115,7 @@ export class RunStore implements RunState {
   }
 
   /** One page of the run's exceptions, in record order (exceptions.ts). */
-  exceptions(
-    tenantId: string,
-    runId: string,
-    options: { limit?: number; cursor?: string } = {},
-  ): Promise<ExceptionsPage> {
+  exceptions(tenantId: string, runId: string, options: ExceptionsOptions = {}): Promise<ExceptionsPage> {
     return this.#exceptions.page(tenantId, runId, options);
   }
 
