@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { QueueHandler } from "../../runtime/core/ports/dependencies.js";
 import { defaultDeactivationLimit } from "../../runtime/core/steps/deactivate.js";
 import { type ServedStock, stockSnapshot } from "../../runtime/core/steps/stock-snapshot.js";
-import type { ExpectedStock } from "../../runtime/core/streams/stock.js";
 import { stockKey } from "../../runtime/core/streams/stock.js";
 import { itemId, type SiesaWireRow } from "../../sandbox/catalogue.js";
 import { type Stock, stockKey as sandboxKey } from "../../sandbox/stock.js";
