@@ -216,6 +216,35 @@ describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, (
     await page.close();
   });
 
+  it("Download stock says to reload the page when a later stock run replaced the one it shows", async () => {
+    // prepare: the page shows a run; before the download, later stock runs replace it (the API's 409)
+    await withStock(api.state, [aStockRow("NB1", 1042)]);
+    const page = await openConsole(browser, `${server.url}/console/tenants/acme-staging/stock`, TOKENS.acme);
+    const button = page.getByRole("button", { name: "Download stock (CSV)" });
+    await button.waitFor();
+    await page.route(/\/tenants\/acme-staging\/stock\?/, (route) =>
+      route.fulfill({
+        status: 409,
+        contentType: "application/json",
+        body: JSON.stringify({
+          error: { code: "stock_run_replaced", message: "start the download again without run", details: {} },
+        }),
+      }),
+    );
+
+    // act
+    await button.click();
+
+    // assess: what a console user can do, not what a client of the API would
+    await page
+      .getByRole("alert")
+      .getByText(
+        `Download stock (CSV): later stock runs replaced run ${STOCK_RUN.runId}, the one shown: reload the page to see and download the latest`,
+      )
+      .waitFor();
+    await page.close();
+  });
+
   it("the tenants page refreshes itself", async () => {
     // prepare
     const page = await openConsole(browser, `${server.url}/console`, TOKENS.operator);

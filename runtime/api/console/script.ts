@@ -111,6 +111,9 @@ export const CONSOLE_SCRIPT = `(() => {
       for (let path = button.dataset.download; path; ) {
         const response = await call(path, { headers: { accept: "text/csv" } });
         if (response.status === 401) return refused(await errorOf(response));
+        // The page shows one run and never refreshes: the API's advice (ask without run) is not the console's.
+        if (response.status === 409 && button.dataset.run)
+          return say(button.textContent + ": later stock runs replaced run " + button.dataset.run + ", the one shown: reload the page to see and download the latest");
         if (!response.ok) return say(button.textContent + ": " + (await errorOf(response)));
         const pageRun = response.headers.get("x-stock-run");
         if (parts.length === 0) run = pageRun;

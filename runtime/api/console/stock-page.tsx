@@ -107,6 +107,7 @@ export async function stockFragment(api: ApiReader, tenantId: string, filter: St
             <button
               type="button"
               data-download={download}
+              data-run={stock.runId}
               data-filename={`stock-${stock.tenantId}-${stock.runId}.csv`}
             >
               Download stock (CSV)
