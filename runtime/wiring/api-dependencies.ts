@@ -120,7 +120,7 @@ export function createApiDependencies(deps: RunDependencies, parts: ApiOnlyParts
         const answer = await deps.runs.list(tenantId, options);
         return { ...answer, runs: await Promise.all(answer.runs.map(withLiveCounts)) };
       },
-      async get(runId) {
+      async getById(runId) {
         const run = await deps.runs.getById(runId);
         return run && withLiveCounts(run);
       },

@@ -153,7 +153,7 @@ export function fakeApi() {
         const more = from + limit < all.length;
         return { runs: page, ...(more ? { cursor: `${tenantId}:${from + limit}` } : {}) };
       },
-      get: async (runId) => runs.find((r) => r.runId === runId),
+      getById: async (runId) => runs.find((r) => r.runId === runId),
       exceptions: async (tenantId, runId, options) => {
         guard();
         return exceptionStore.exceptions(tenantId, runId, options);

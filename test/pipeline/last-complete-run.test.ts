@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type RunRecord, zeroCounts } from "../../runtime/core/domain/model.js";
 import { newRunId } from "../../runtime/core/domain/run-id.js";
 import type { StreamName } from "../../runtime/core/domain/stream.js";
+import { snapshotRun } from "../../runtime/core/steps/stock-snapshot.js";
 import { lastCompleteRun } from "../../runtime/core/steps/stream-runs.js";
 import { MemoryRuns } from "../../runtime/edges/store/memory.js";
 
@@ -73,5 +74,24 @@ describe("lastCompleteRun", () => {
     const { store } = await history([{ stream: "catalogue", complete: true }, { stream: "stock" }]);
 
     expect(await lastCompleteRun(store, TENANT, "stock")).toBeUndefined();
+  });
+});
+
+describe("snapshotRun", () => {
+  it("still serves a download's run that the newest complete run started from, however many runs failed between them", async () => {
+    // prepare: a complete stock run, weeks of failing stock runs, then a complete one that started
+    // from the first (its entries keep the first's values): a download of the first began before it
+    const { store, ids } = await history([
+      { stream: "stock", complete: true },
+      ...times(2_100, { stream: "stock" as const }),
+      { stream: "stock", complete: true },
+    ]);
+
+    // act
+    const served = await snapshotRun(store, TENANT, ids[0]);
+
+    // assess
+    expect(served.last?.runId).toBe(ids.at(-1));
+    expect(served.run?.runId).toBe(ids[0]);
   });
 });

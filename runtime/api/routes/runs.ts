@@ -114,7 +114,7 @@ const activeRun = (tenantId: string, activeRunId: string) =>
 /** The run of the path, if the caller may read it; another tenant's answers exactly like a missing one. */
 async function readableRun(deps: ApiDependencies, c: Context<ApiEnv>) {
   const { runId } = parseRequest(RunParams, c.req.param(), "path");
-  const run = await deps.runs.get(runId);
+  const run = await deps.runs.getById(runId);
   // So a tenant token cannot probe run ids.
   if (!run || !canRead(c.get("principal"), run.tenantId)) {
     throw new ApiError(404, `run ${runId} does not exist`, { runId });

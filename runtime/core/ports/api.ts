@@ -36,7 +36,8 @@ export interface ApiDependencies {
       tenantId: string,
       options: { limit?: number; cursor?: string },
     ): Promise<{ runs: RunView[]; cursor?: string }>;
-    get(runId: string): Promise<RunView | undefined>;
+    /** One run by its id alone (RunState.getById). */
+    getById(runId: string): Promise<RunView | undefined>;
     /**
      * One page of a run's exceptions (every rejected and failed record), in record order; cursor is
      * opaque (InvalidCursorError when bad).

@@ -70,7 +70,7 @@ export function valuesAsOf(entry: LedgerEntry, asOf: string): Record<string, unk
  * (`previous`); once a later run writes, those are gone and no run is served.
  */
 export async function snapshotRun(
-  runs: Pick<RunState, "list" | "get">,
+  runs: Pick<RunState, "list" | "getById">,
   tenantId: string,
   asked?: string,
 ): Promise<{ run?: RunRecord; last?: RunRecord }> {
@@ -81,8 +81,9 @@ export async function snapshotRun(
   if (!last) return {};
   if (asked === undefined || asked === last.runId) return { run: last, last };
   if (newest?.runId !== last.runId || last.baselineRunId !== asked) return { last };
-  const run = await findRun(runs, tenantId, "stock", (r) => r.runId === asked && r.complete === true);
-  return { ...(run ? { run } : {}), last };
+  // By id: failed runs between the two may lie beyond the history searched.
+  const run = await runs.getById(asked);
+  return { ...(run?.complete && run.tenantId === tenantId ? { run } : {}), last };
 }
 
 /**
@@ -91,7 +92,7 @@ export async function snapshotRun(
  * run has completed yet.
  */
 export async function stockSnapshot(
-  deps: { runs: Pick<RunState, "list" | "get" | "exceptions">; ledger: Pick<Ledger, "all"> },
+  deps: { runs: Pick<RunState, "list" | "getById" | "exceptions">; ledger: Pick<Ledger, "all"> },
   tenantId: string,
   filter: StockFilter = {},
 ): Promise<{ run: RunRecord; rows: AsyncGenerator<StockRow[]> } | undefined> {

@@ -37,7 +37,7 @@ export async function findRun(
  * searched, that run is read by id, so however many runs failed since, it is not lost.
  */
 export async function lastCompleteRun(
-  runs: Pick<RunState, "list" | "get">,
+  runs: Pick<RunState, "list" | "getById">,
   tenantId: string,
   stream: StreamName,
 ): Promise<RunRecord | undefined> {
@@ -48,6 +48,6 @@ export async function lastCompleteRun(
   });
   if (found?.complete) return found;
   if (baseline === undefined) return undefined;
-  const run = found?.runId === baseline ? found : await runs.get(tenantId, baseline);
-  return run?.complete ? run : undefined;
+  const run = found?.runId === baseline ? found : await runs.getById(baseline);
+  return run?.complete && run.tenantId === tenantId ? run : undefined;
 }
