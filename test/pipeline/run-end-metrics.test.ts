@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { DIMENSIONS, METRICS } from "../../runtime/core/observability/metric-names.js";
+import { createPipelineContext } from "../../runtime/core/steps/context.js";
+import { settleRequest } from "../../runtime/core/steps/settle.js";
 import { powertoolsMetrics } from "../../runtime/edges/aws/metrics.js";
 import { createSweeper } from "../../runtime/workers/index.js";
 import { startScheduledRun, stepWorld } from "./step-world.js";
@@ -55,6 +57,30 @@ describe("a run the sweeper ends at its maximum duration", () => {
     const forStack = emitted.filter((m) => m.dimensions[DIMENSIONS.stack] === STACK);
     const ofName = (name: string) => forStack.filter((m) => m.name === name).map((m) => m.value);
     expect(ofName(METRICS.runDuration)).toEqual([ranMinutes * 60]);
+    expect(ofName(METRICS.runFailed)).toEqual([1]);
+    expect(ofName(METRICS.runFinished)).toEqual([1]);
+  });
+});
+
+describe("a scheduled sync request whose every delivery died before it opened its run", () => {
+  it("counts as finished and failed in the series the stack's alarms watch, as its run in the history says", async () => {
+    // prepare: the schedule's request, never dispatched
+    const world = stepWorld({ items: 20 });
+    const request = { tenantId: world.tenant.id, trigger: "schedule" as const };
+
+    // act: settle takes it from the dead-letter queue
+    const emitted = await emittedBy((metrics) =>
+      settleRequest(createPipelineContext(world.scoped("settle", { ...world.deps, metrics })), request, {
+        messageId: "m-1",
+        sentAt: new Date(world.clock.now),
+      }),
+    );
+
+    // assess
+    const [run] = (await world.deps.runs.list(world.tenant.id, { limit: 1 })).runs;
+    expect(run?.status).toBe("failed");
+    const forStack = emitted.filter((m) => m.dimensions[DIMENSIONS.stack] === STACK);
+    const ofName = (name: string) => forStack.filter((m) => m.name === name).map((m) => m.value);
     expect(ofName(METRICS.runFailed)).toEqual([1]);
     expect(ofName(METRICS.runFinished)).toEqual([1]);
   });

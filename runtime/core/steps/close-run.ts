@@ -56,19 +56,20 @@ export async function closeRun(
 
 /**
  * The metrics of a run's end, counted by the call that ended it however it ended, so a run the sweeper
- * or a dead request ends counts in the stack's run-duration and failure-rate alarms too.
+ * or a dead request ends counts in the stack's run-duration and failure-rate alarms too. A run that
+ * never started (recordUnstartedRun) has no duration.
  */
-function countRunEnd(
+export function countRunEnd(
   ctx: Pick<RunDependencies, "metrics">,
   tenantId: string,
   status: RunEnd["status"],
-  durationMs: number,
+  durationMs: number | undefined,
   counts: Counts,
 ): void {
   const tenant = { [DIMENSIONS.tenant]: tenantId };
   ctx.metrics.count(METRICS.runFinished, 1, { ...tenant, [DIMENSIONS.status]: status });
   ctx.metrics.count(METRICS.runFailed, status === "failed" ? 1 : 0, tenant);
-  ctx.metrics.seconds(METRICS.runDuration, durationMs / 1000, tenant);
+  if (durationMs !== undefined) ctx.metrics.seconds(METRICS.runDuration, durationMs / 1000, tenant);
   ctx.metrics.count(METRICS.recordsCreated, counts.created, tenant);
   ctx.metrics.count(METRICS.recordsUpdated, counts.updated, tenant);
   ctx.metrics.count(METRICS.recordsUnchanged, counts.unchanged, tenant);

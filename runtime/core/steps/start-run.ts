@@ -13,7 +13,7 @@ import type { RunDependencies } from "../ports/dependencies.js";
 import type { Lease } from "../ports/pipeline.js";
 import type { RunRecord, RunTrigger } from "../ports/records.js";
 import { RunAlreadyExistsError } from "../ports/store-errors.js";
-import { closeRun } from "./close-run.js";
+import { closeRun, countRunEnd } from "./close-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
 import { lastCompleteRun } from "./stream-runs.js";
 
@@ -180,7 +180,7 @@ async function createOnce(ctx: RunDependencies, run: RunRecord, detail: Record<s
  * the tenant's history; it takes no lease.
  */
 export async function recordUnstartedRun(
-  ctx: Pick<RunDependencies, "runs" | "audit" | "now">,
+  ctx: Pick<RunDependencies, "runs" | "audit" | "now" | "metrics">,
   start: { tenantId: string; runId: string; trigger: RunTrigger; stream?: StreamName },
   reason: string,
 ): Promise<void> {
@@ -195,6 +195,8 @@ export async function recordUnstartedRun(
     errors: [],
     reason,
   });
+  // Counted as any run's end (closeRun), once: a second delivery's create fails before it counts.
+  countRunEnd(ctx, start.tenantId, "failed", undefined, zeroCounts());
   await ctx.audit.record(start.tenantId, { action: "run expired", runId: start.runId, detail: { reason } });
 }
 
