@@ -186,7 +186,7 @@ describe("the stock page", () => {
     expect(html).not.toContain("PPAL</td>");
     expect(html).toContain('name="location" value="NB1"');
     expect(html).toContain(
-      'data-download="/tenants/acme-staging/stock?limit=10000&amp;location=NB1&amp;run=20250310T090000.000Z-ssssssssssss" data-filename="stock-acme-staging-20250310T090000.000Z-ssssssssssss.csv"',
+      'data-download="/tenants/acme-staging/stock?limit=10000&amp;location=NB1&amp;run=20250310T090000.000Z-ssssssssssss" data-run="20250310T090000.000Z-ssssssssssss" data-filename="stock-acme-staging-20250310T090000.000Z-ssssssssssss.csv"',
     );
   });
 
