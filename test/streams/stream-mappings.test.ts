@@ -76,6 +76,20 @@ describe("the stock stream's mapping", () => {
     expect(mapped).toMatchObject({ ok: false, fields: { f400_cant_comprometida_1: expect.any(String) } });
     expect(!mapped.ok && mapped.reason).toMatch(/f400_cant_comprometida_1 must be a number \(got null\)/);
   });
+
+  it.each([
+    { column: "f150_id", warehouse: "NB|1", installation: "001" },
+    { column: "f400_id_instalacion", warehouse: "NB1", installation: "0|1" },
+  ])("rejects a row whose $column holds the key's separator '|', naming the column and the value", (row) => {
+    const mapped = stockMapper(withStreams({ stock: STOCK })).map({
+      ...stockRow({ f150_id: row.warehouse, f400_id_instalacion: row.installation }),
+      key: stockKey(row.warehouse, 1042, row.installation),
+    });
+
+    const value = row.column === "f150_id" ? row.warehouse : row.installation;
+    expect(mapped).toMatchObject({ ok: false, fields: { [row.column]: expect.any(String) } });
+    expect(!mapped.ok && mapped.reason).toContain(`${row.column} ${JSON.stringify(value)} holds '|'`);
+  });
 });
 
 describe("the warehouses stream's mapping", () => {

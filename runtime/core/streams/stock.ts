@@ -89,7 +89,16 @@ export function stockMapper(tenant: Tenant): RecordMapper {
       const row = source.item;
       const problems: Record<string, string> = {};
       const parsed = parseStockKey(source.key);
-      if (!parsed) problems[STOCK_COLUMNS.item] = `the row's key ${JSON.stringify(source.key)} names no item`;
+      // A code with the key's separator makes a key of more parts than a warehouse, an item and an installation.
+      const separated = [STOCK_COLUMNS.warehouse, STOCK_COLUMNS.installation].filter((column) =>
+        String(row[column] ?? "").includes("|"),
+      );
+      for (const column of separated) {
+        problems[column] =
+          `${JSON.stringify(String(row[column]).trim())} holds '|', which separates the parts of a stock row's key: the row cannot be kept`;
+      }
+      if (!parsed && separated.length === 0)
+        problems[STOCK_COLUMNS.item] = `the row's key ${JSON.stringify(source.key)} names no item`;
       const onHand = quantity(row, STOCK_COLUMNS.onHand, problems);
       const committed = quantity(row, STOCK_COLUMNS.committed, problems);
       const pos = quantity(row, STOCK_COLUMNS.pos, problems);
