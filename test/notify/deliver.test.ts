@@ -11,6 +11,7 @@ import { fetchWebhook } from "../../runtime/edges/http/webhook.js";
 import { localTenantDirectory } from "../../runtime/edges/local/tenants.js";
 import { MemoryNotificationMarks } from "../../runtime/edges/store/notification-marks.js";
 import { localWebhook } from "../../runtime/wiring/local-credentials.js";
+import { scopeNotifyToRole } from "../../runtime/wiring/role-scope.js";
 import { createNotifyHandler } from "../../runtime/workers/notify-worker.js";
 import { recordingLog } from "../support/log.js";
 import { aTenant } from "../tenants/factories.js";
@@ -61,7 +62,8 @@ async function notifyWorld(answer: () => number = () => 200, told = tenant) {
     retryBaseSeconds: 30,
     now: () => new Date("2026-12-06T12:00:05.000Z"),
   };
-  return { handler: createNotifyHandler(deps), receiver, snsMock, metrics, log, delays };
+  // The worker sees what its role grants, as in AWS: a call the role refuses throws.
+  return { handler: createNotifyHandler(scopeNotifyToRole(deps)), receiver, snsMock, metrics, log, delays };
 }
 
 const hmac = (secret: string, timestamp: string, body: string) =>
