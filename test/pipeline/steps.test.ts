@@ -144,6 +144,26 @@ describe("dispatch, a request naming a run that does not exist", () => {
   });
 });
 
+describe("dispatch, a scheduled request delivered again after a later run", () => {
+  it("opens no run that would sort before a run of the stream that already started: the schedule fires again", async () => {
+    // prepare: the schedule's request, whose first delivery died before it opened its run; meanwhile
+    // the next request's run starts and completes
+    const world = stepWorld({ items: 10 });
+    await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
+    expect(world.queues.queues.syncRequests.queue.receive(1)).toHaveLength(1);
+    const later = await startScheduledRun(world);
+
+    // act: the queues run dry, the first request delivered again once its visibility times out
+    await drain(world);
+
+    // assess: runs are ordered by id (history, baselines, the stock snapshot): no run older than the
+    // later one was opened after it, and nothing holds the lease
+    const { runs } = await world.store.runs.list(world.tenant.id);
+    expect(runs.map((run) => [run.runId, run.status])).toEqual([[later, "succeeded"]]);
+    expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
+  });
+});
+
 describe("dispatch, its request delivered again late", () => {
   it("leaves a run that awaits its deactivation pass to the steps: the sweeper asks extract for it, which ends the run", async () => {
     // prepare: the run's records are counted by a load whose step died before the pass

@@ -5,7 +5,7 @@ import type { SyncRequest } from "../ports/messages.js";
 import { FULL_RANGE } from "../ports/siesa.js";
 import { RunNotFoundError } from "../ports/store-errors.js";
 import type { PipelineContext } from "./context.js";
-import { openRun } from "./start-run.js";
+import { openRun, StaleRequestError } from "./start-run.js";
 
 export type DispatchOutcome =
   | { kind: "started"; runId: string }
@@ -14,7 +14,8 @@ export type DispatchOutcome =
   | { kind: "skipped"; activeRunId: string }
   | { kind: "unknown-tenant" }
   | { kind: "unknown-stream"; stream: StreamName }
-  | { kind: "refused-stream"; reason: string };
+  | { kind: "refused-stream"; reason: string }
+  | { kind: "stale"; newerRunId: string };
 
 /**
  * A run id derived from the SQS message, so a redelivered request resumes the same run instead of
@@ -78,14 +79,27 @@ export async function dispatchRun(
     });
     return { kind: "refused-stream", reason: refusal };
   }
-  const opened = await openRun(ctx, tenant, {
-    trigger: request.trigger,
-    stream,
-    what: stream === DEFAULT_STREAM ? "run" : `${stream} run`,
-    runId,
-    detail: { trigger: request.trigger },
-    send: (id) => sendFirstUnit(ctx, tenant, id),
-  });
+  let opened: Awaited<ReturnType<typeof openRun>>;
+  try {
+    opened = await openRun(ctx, tenant, {
+      trigger: request.trigger,
+      stream,
+      what: stream === DEFAULT_STREAM ? "run" : `${stream} run`,
+      runId,
+      detail: { trigger: request.trigger },
+      send: (id) => sendFirstUnit(ctx, tenant, id),
+    });
+  } catch (error) {
+    if (!(error instanceof StaleRequestError)) throw error;
+    // Delivered again after a later run of the stream started: the schedule fires again.
+    ctx.log.info("stale sync request dropped: a later run of the stream started since", {
+      tenantId: tenant.id,
+      stream,
+      runId,
+      newerRunId: error.newerRunId,
+    });
+    return { kind: "stale", newerRunId: error.newerRunId };
+  }
   if (opened.started) return { kind: "started", runId };
   await recordSkipped(ctx, tenant.id, opened.activeRunId, request.trigger);
   return { kind: "skipped", activeRunId: opened.activeRunId };

@@ -15,7 +15,7 @@ import type { RunRecord, RunTrigger } from "../ports/records.js";
 import { RunAlreadyExistsError } from "../ports/store-errors.js";
 import { closeRun, countRunEnd } from "./close-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
-import { lastCompleteRun } from "./stream-runs.js";
+import { findRun, lastCompleteRun } from "./stream-runs.js";
 
 type LeaseResult = { acquired: true } | { acquired: false; holder: Lease };
 
@@ -121,6 +121,16 @@ export async function openRun(
   if (refusal) throw new StreamRefusedError(refusal);
   const lease = await takeLease(ctx, tenant, stream, runId, now);
   if (!lease.acquired) return { started: false, activeRunId: lease.holder.runId };
+  if (start.runId !== undefined) {
+    // A derived id (a schedule's request delivered again late) is its message's time: runs are ordered
+    // by id (history, baselines, the stock snapshot's values), so it must not open behind a run of
+    // the stream that started since. Such a request is stale; the schedule fires again.
+    const newest = await findRun(ctx.runs, tenant.id, stream, () => true);
+    if (newest && newest.runId > runId) {
+      await ctx.lease.release(streamScope(tenant.id, stream), runId);
+      throw new StaleRequestError(runId, newest.runId);
+    }
+  }
   // Read once the lease is held: no run of the stream can complete meanwhile. What it read is what
   // this run's units cut their ranges on, and what the stock snapshot serves until this run completes.
   const baseline = await lastCompleteRun(ctx.runs, tenant.id, stream);
@@ -198,6 +208,17 @@ export async function recordUnstartedRun(
   // Counted as any run's end (closeRun), once: a second delivery's create fails before it counts.
   countRunEnd(ctx, start.tenantId, "failed", undefined, zeroCounts());
   await ctx.audit.record(start.tenantId, { action: "run expired", runId: start.runId, detail: { reason } });
+}
+
+/** A request whose derived run id sorts before a run of its stream that started since (openRun). */
+export class StaleRequestError extends Error {
+  override readonly name = "StaleRequestError";
+  constructor(
+    readonly runId: string,
+    readonly newerRunId: string,
+  ) {
+    super(`the request's run ${runId} would sort before run ${newerRunId}, which started since`);
+  }
 }
 
 /** A run of a stream the tenant may not sync yet (streamRefusal), with why. */
