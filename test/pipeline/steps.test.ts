@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { describe, expect, it, vi } from "vitest";
+import { zeroCounts } from "../../runtime/core/domain/model.js";
 import { QUEUES, visibilityTimeoutSeconds } from "../../runtime/core/domain/pipeline-config.js";
 import { newRunId } from "../../runtime/core/domain/run-id.js";
 import { METRICS } from "../../runtime/core/observability/metric-names.js";
@@ -161,6 +162,37 @@ describe("dispatch, a scheduled request delivered again after a later run", () =
     const { runs } = await world.store.runs.list(world.tenant.id);
     expect(runs.map((run) => [run.runId, run.status])).toEqual([[later, "succeeded"]]);
     expect(await world.store.lease.current(world.tenant.id)).toBeUndefined();
+    // and the dropped request shows in the history, on the run it came after
+    expect((await world.store.runs.get(world.tenant.id, later))?.skipped).toEqual([
+      { trigger: "schedule", at: expect.any(String) },
+    ]);
+  });
+
+  it("opens its run when the only run started since never did its work (a start that could not queue it)", async () => {
+    // prepare: the schedule's request is sent; a moment later an operator's start fails before its
+    // work was queued, and ends failed having written nothing
+    const world = stepWorld({ items: 10 });
+    await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "schedule" });
+    world.clock.advance(1_000);
+    const failedStart = newRunId(new Date(world.clock.now));
+    await world.store.runs.create({
+      runId: failedStart,
+      tenantId: world.tenant.id,
+      trigger: "manual",
+      status: "failed",
+      startedAt: new Date(world.clock.now).toISOString(),
+      finishedAt: new Date(world.clock.now).toISOString(),
+      counts: zeroCounts(),
+      errors: [],
+      reason: "could not start the run: the queue refused",
+    });
+
+    // act: the schedule's request is delivered
+    await deliver(world, "syncRequests");
+
+    // assess: the schedule's run is open
+    const { runs } = await world.store.runs.list(world.tenant.id);
+    expect(runs.map((run) => run.status).sort()).toEqual(["failed", "running"]);
   });
 });
 

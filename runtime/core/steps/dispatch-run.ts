@@ -91,13 +91,9 @@ export async function dispatchRun(
     });
   } catch (error) {
     if (!(error instanceof StaleRequestError)) throw error;
-    // Delivered again after a later run of the stream started: the schedule fires again.
-    ctx.log.info("stale sync request dropped: a later run of the stream started since", {
-      tenantId: tenant.id,
-      stream,
-      runId,
-      newerRunId: error.newerRunId,
-    });
+    // A later run of the stream completed since: the schedule fires again. Noted on that run, as a
+    // request that finds a run active is.
+    await recordSkipped(ctx, tenant.id, error.newerRunId, request.trigger, "a later run completed since");
     return { kind: "stale", newerRunId: error.newerRunId };
   }
   if (opened.started) return { kind: "started", runId };
@@ -105,12 +101,13 @@ export async function dispatchRun(
   return { kind: "skipped", activeRunId: opened.activeRunId };
 }
 
-/** A request that finds another run holding the lease: noted on that run, nothing started. */
+/** A request that starts nothing (another run holds the lease, or completed since): noted on that run. */
 async function recordSkipped(
   ctx: PipelineContext,
   tenantId: string,
   activeRunId: string,
   trigger: SyncRequest["trigger"],
+  why = "a run is active",
 ): Promise<void> {
   const skipped = { trigger, at: ctx.now().toISOString() };
   try {
@@ -119,7 +116,7 @@ async function recordSkipped(
     if (!(error instanceof RunNotFoundError)) throw error;
   }
   await ctx.audit.record(tenantId, { action: "sync request skipped", runId: activeRunId, detail: skipped });
-  ctx.log.info("sync request skipped: a run is active", { tenantId, runId: activeRunId });
+  ctx.log.info(`sync request skipped: ${why}`, { tenantId, runId: activeRunId });
 }
 
 /**

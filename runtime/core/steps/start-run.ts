@@ -15,7 +15,7 @@ import type { RunRecord, RunTrigger } from "../ports/records.js";
 import { RunAlreadyExistsError } from "../ports/store-errors.js";
 import { closeRun, countRunEnd } from "./close-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
-import { findRun, lastCompleteRun } from "./stream-runs.js";
+import { lastCompleteRun } from "./stream-runs.js";
 
 type LeaseResult = { acquired: true } | { acquired: false; holder: Lease };
 
@@ -121,19 +121,19 @@ export async function openRun(
   if (refusal) throw new StreamRefusedError(refusal);
   const lease = await takeLease(ctx, tenant, stream, runId, now);
   if (!lease.acquired) return { started: false, activeRunId: lease.holder.runId };
-  if (start.runId !== undefined) {
-    // A derived id (a schedule's request delivered again late) is its message's time: runs are ordered
-    // by id (history, baselines, the stock snapshot's values), so it must not open behind a run of
-    // the stream that started since. Such a request is stale; the schedule fires again.
-    const newest = await findRun(ctx.runs, tenant.id, stream, () => true);
-    if (newest && newest.runId > runId) {
-      await ctx.lease.release(streamScope(tenant.id, stream), runId);
-      throw new StaleRequestError(runId, newest.runId);
-    }
-  }
   // Read once the lease is held: no run of the stream can complete meanwhile. What it read is what
   // this run's units cut their ranges on, and what the stock snapshot serves until this run completes.
   const baseline = await lastCompleteRun(ctx.runs, tenant.id, stream);
+  // A derived id (a schedule's request) is its message's time. Runs are ordered by id (the ledger's
+  // writes, baselines, the stock snapshot's values): one must not open behind a complete run that
+  // started since (the request waited, or its first delivery died). A run already opened under it
+  // (a copy of the request) goes on.
+  if (start.runId !== undefined && baseline && baseline.runId > runId) {
+    if (!(await ctx.runs.get(tenant.id, runId))) {
+      await ctx.lease.release(streamScope(tenant.id, stream), runId);
+      throw new StaleRequestError(runId, baseline.runId);
+    }
+  }
   const run: RunRecord = {
     runId,
     tenantId: tenant.id,
@@ -210,14 +210,14 @@ export async function recordUnstartedRun(
   await ctx.audit.record(start.tenantId, { action: "run expired", runId: start.runId, detail: { reason } });
 }
 
-/** A request whose derived run id sorts before a run of its stream that started since (openRun). */
+/** A request whose derived run id sorts before a complete run of its stream that started since (openRun). */
 export class StaleRequestError extends Error {
   override readonly name = "StaleRequestError";
   constructor(
     readonly runId: string,
     readonly newerRunId: string,
   ) {
-    super(`the request's run ${runId} would sort before run ${newerRunId}, which started since`);
+    super(`the request's run ${runId} would sort before run ${newerRunId}, which completed since`);
   }
 }
 
