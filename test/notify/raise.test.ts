@@ -4,7 +4,7 @@ import type { TenantInput } from "../../runtime/core/domain/tenant.js";
 import { METRICS } from "../../runtime/core/observability/metric-names.js";
 import type { Notifier } from "../../runtime/core/ports/notifier.js";
 import { type Closing, closeRun } from "../../runtime/core/steps/close-run.js";
-import { sweep } from "../../runtime/core/steps/settle.js";
+import { settleRequest, sweep } from "../../runtime/core/steps/settle.js";
 import { localTenantDirectory } from "../../runtime/edges/local/tenants.js";
 import { memoryPipelineStore } from "../../runtime/edges/store/memory.js";
 import { stepWorld } from "../pipeline/step-world.js";
@@ -184,6 +184,24 @@ describe("the end of a run raises what its tenant asked to be told", () => {
       [`${run.runId}#failed`, "Siesa refused the credentials"],
     ]);
     expect(await store.lease.current(run.tenantId)).toBeUndefined();
+  });
+
+  it("a scheduled run that never started (every delivery of its request died) is told as failed, once", async () => {
+    const { tenant, store, raised } = await world({ emails: ["ops@acme.example"] });
+    const ctx = {
+      ...stepWorld({ tenant, store }).ctx,
+      notifier: { notify: async (events: NotificationEvent[]) => void raised.push(...events) },
+      now: () => NOW,
+    };
+    const request = { tenantId: tenant.id, trigger: "schedule" as const };
+    const delivery = { messageId: "m-1", sentAt: NOW };
+
+    await settleRequest(ctx, request, delivery);
+    await settleRequest(ctx, request, delivery);
+
+    expect(raised.map((e) => [e.kind, e.reason])).toEqual([
+      ["failed", expect.stringMatching(/^the sync request could not be dispatched/)],
+    ]);
   });
 
   it("a notifier that fails does not fail the run: the run ends and the loss is counted", async () => {

@@ -15,6 +15,7 @@ import type { RunRecord, RunTrigger } from "../ports/records.js";
 import { RunAlreadyExistsError } from "../ports/store-errors.js";
 import { closeRun, countRunEnd } from "./close-run.js";
 import { expireRun, takeoverReason } from "./expire-run.js";
+import { raiseRunEnd, runEndFactsOf } from "./raise-events.js";
 import { lastCompleteRun } from "./stream-runs.js";
 
 type LeaseResult = { acquired: true } | { acquired: false; holder: Lease };
@@ -190,12 +191,12 @@ async function createOnce(ctx: RunDependencies, run: RunRecord, detail: Record<s
  * the tenant's history; it takes no lease.
  */
 export async function recordUnstartedRun(
-  ctx: Pick<RunDependencies, "runs" | "audit" | "now" | "metrics">,
+  ctx: Pick<RunDependencies, "runs" | "audit" | "now" | "metrics" | "tenants" | "notifier" | "log">,
   start: { tenantId: string; runId: string; trigger: RunTrigger; stream?: StreamName },
   reason: string,
 ): Promise<void> {
   const now = ctx.now().toISOString();
-  await ctx.runs.create({
+  const run: RunRecord = {
     ...start,
     status: "failed",
     startedAt: now,
@@ -204,10 +205,13 @@ export async function recordUnstartedRun(
     counts: zeroCounts(),
     errors: [],
     reason,
-  });
+  };
+  await ctx.runs.create(run);
   // Counted as any run's end (closeRun), once: a second delivery's create fails before it counts.
   countRunEnd(ctx, start.tenantId, "failed", undefined, zeroCounts());
   await ctx.audit.record(start.tenantId, { action: "run expired", runId: start.runId, detail: { reason } });
+  // Told as any run's end is (closeRun): the tenant learns its scheduled sync did not happen.
+  await raiseRunEnd(ctx, runEndFactsOf(run));
 }
 
 /** A request whose derived run id sorts before a complete run of its stream that started since (openRun). */
