@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { QueueHandler } from "../../runtime/core/ports/dependencies.js";
+import type { PipelineStore } from "../../runtime/core/ports/pipeline.js";
 import { defaultDeactivationLimit } from "../../runtime/core/steps/deactivate.js";
-import { type ServedStock, stockSnapshot } from "../../runtime/core/steps/stock-snapshot.js";
+import { type ServedStock, snapshotRows, snapshotRun } from "../../runtime/core/steps/stock-snapshot.js";
 import { stockKey } from "../../runtime/core/streams/stock.js";
 import { itemId, type SiesaWireRow } from "../../sandbox/catalogue.js";
 import { type Stock, stockKey as sandboxKey } from "../../sandbox/stock.js";
@@ -37,12 +38,14 @@ function truth(stock: Stock): Map<string, number> {
   return expected;
 }
 
-async function served(store: Parameters<typeof stockSnapshot>[0], tenantId: string) {
-  const snapshot = await stockSnapshot(store, tenantId);
+/** What the stock API serves: the last complete run's snapshot, every row (routes/stock.ts). */
+async function served(store: PipelineStore, tenantId: string) {
+  const { run } = await snapshotRun(store.runs, tenantId);
   const rows = new Map<string, ServedStock>();
-  if (!snapshot) return { runId: undefined, rows };
-  for await (const page of snapshot.rows) for (const row of page) rows.set(row.key, row.stock);
-  return { runId: snapshot.run.runId, rows };
+  if (!run) return { runId: undefined, rows };
+  for await (const page of snapshotRows(store, tenantId, run.runId, {}))
+    for (const row of page) rows.set(row.key, row.stock);
+  return { runId: run.runId, rows };
 }
 
 const expectedOf = (rows: Map<string, ServedStock>) =>

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { RunRecord } from "../../core/domain/model.js";
 import type { ApiDependencies } from "../../core/ports/api.js";
 import {
+  firstPage,
   type StockFilter,
   type StockRow,
   snapshotLocations,
@@ -99,7 +100,8 @@ async function refuseUnknownLocation(
   location: string,
   item: number | undefined,
 ): Promise<void> {
-  if (item !== undefined && (await firstRowsOf(snapshotRows(deps, tenantId, runId, { location })))) return;
+  if (item !== undefined && (await firstPage(snapshotRows(deps, tenantId, runId, { location }))).length > 0)
+    return;
   const locations = await snapshotLocations(deps.ledger, tenantId, runId);
   throw new ApiError(
     404,
@@ -128,12 +130,6 @@ function notServed(tenantId: string, asked: string, last: RunRecord): ApiError {
     { tenantId, stream: "stock", run: asked, lastCompleteRun: last.runId },
     STOCK_RUN_REPLACED,
   );
-}
-
-/** The first page of rows a read yields, if any; the rest is not read. */
-async function firstRowsOf(pages: AsyncGenerator<StockRow[]>): Promise<StockRow[] | undefined> {
-  for await (const page of pages) return page;
-  return undefined;
 }
 
 /** The first `limit` rows, and the key to read on from when there are more (the rest is not read). */

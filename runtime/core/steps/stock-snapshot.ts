@@ -3,7 +3,7 @@ import { streamScope } from "../domain/stream.js";
 import { type ExceptionsOptions, MAX_EXCEPTIONS_PAGE, type RunState } from "../ports/pipeline.js";
 import type { Ledger, LedgerEntry } from "../ports/records.js";
 import { type ExpectedStock, parseStockKey, stockKey } from "../streams/stock.js";
-import { findRun, lastCompleteRun } from "./stream-runs.js";
+import { latestRuns } from "./stream-runs.js";
 
 /** Which rows of the snapshot: one location (warehouse code), one item (f120_id), after a row's key. */
 export interface StockFilter {
@@ -74,31 +74,13 @@ export async function snapshotRun(
   tenantId: string,
   asked?: string,
 ): Promise<{ run?: RunRecord; last?: RunRecord }> {
-  const [last, newest] = await Promise.all([
-    lastCompleteRun(runs, tenantId, "stock"),
-    asked === undefined ? undefined : findRun(runs, tenantId, "stock", () => true),
-  ]);
+  const { newest, lastComplete: last } = await latestRuns(runs, tenantId, "stock");
   if (!last) return {};
   if (asked === undefined || asked === last.runId) return { run: last, last };
   if (newest?.runId !== last.runId || last.baselineRunId !== asked) return { last };
   // By id: failed runs between the two may lie beyond the history searched.
   const run = await runs.getById(asked);
   return { ...(run?.complete && run.tenantId === tenantId ? { run } : {}), last };
-}
-
-/**
- * The expected stock the tenant's last complete stock run read, in key order (location, item,
- * installation), and that run: what a count on the shelves is compared with. Undefined when no stock
- * run has completed yet.
- */
-export async function stockSnapshot(
-  deps: { runs: Pick<RunState, "list" | "getById" | "exceptions">; ledger: Pick<Ledger, "all"> },
-  tenantId: string,
-  filter: StockFilter = {},
-): Promise<{ run: RunRecord; rows: AsyncGenerator<StockRow[]> } | undefined> {
-  const run = await lastCompleteRun(deps.runs, tenantId, "stock");
-  if (!run) return undefined;
-  return { run, rows: snapshotRows(deps, tenantId, run.runId, filter) };
 }
 
 /**
@@ -266,8 +248,8 @@ export async function snapshotLocations(
   }
 }
 
-/** The first page of a read, and no more of it. */
-async function firstPage(pages: AsyncIterable<LedgerEntry[]>): Promise<LedgerEntry[]> {
+/** The first page of a read (empty when it yields none), and no more of it. */
+export async function firstPage<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
   for await (const page of pages) return page;
   return [];
 }

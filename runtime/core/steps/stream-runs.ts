@@ -41,13 +41,28 @@ export async function lastCompleteRun(
   tenantId: string,
   stream: StreamName,
 ): Promise<RunRecord | undefined> {
+  return (await latestRuns(runs, tenantId, stream)).lastComplete;
+}
+
+/**
+ * The stream's newest run and its last complete one (lastCompleteRun), from one pass over the
+ * history: the newest is the first run of the stream the pass meets.
+ */
+export async function latestRuns(
+  runs: Pick<RunState, "list" | "getById">,
+  tenantId: string,
+  stream: StreamName,
+): Promise<{ newest?: RunRecord; lastComplete?: RunRecord }> {
+  let newest: RunRecord | undefined;
   let baseline: string | undefined;
   const found = await findRun(runs, tenantId, stream, (run) => {
+    newest ??= run;
     baseline ??= run.baselineRunId;
     return run.complete === true || (baseline !== undefined && run.runId <= baseline);
   });
-  if (found?.complete) return found;
-  if (baseline === undefined) return undefined;
+  const at = newest ? { newest } : {};
+  if (found?.complete) return { ...at, lastComplete: found };
+  if (baseline === undefined) return at;
   const run = found?.runId === baseline ? found : await runs.getById(baseline);
-  return run?.complete && run.tenantId === tenantId ? run : undefined;
+  return run?.complete && run.tenantId === tenantId ? { ...at, lastComplete: run } : at;
 }
