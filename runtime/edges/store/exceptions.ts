@@ -128,18 +128,9 @@ export class RunExceptions {
     const { Items = [], LastEvaluatedKey } = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
-        ...(from !== undefined || through !== undefined
-          ? {
-              KeyConditionExpression: "tenantId = :p AND runId BETWEEN :from AND :through",
-              ExpressionAttributeValues: {
-                ":p": partition(tenantId),
-                ...exceptionSpan(runId, from, through),
-              },
-            }
-          : {
-              KeyConditionExpression: "tenantId = :p AND begins_with(runId, :run)",
-              ExpressionAttributeValues: { ":p": partition(tenantId), ":run": `${runId}#` },
-            }),
+        // Without `from` and `through` the span is the whole run's (`<runId>#` up to `<runId>$`).
+        KeyConditionExpression: "tenantId = :p AND runId BETWEEN :from AND :through",
+        ExpressionAttributeValues: { ":p": partition(tenantId), ...exceptionSpan(runId, from, through) },
         // One more than asked tells whether another page exists, so the last page carries no cursor.
         Limit: limit + 1,
         ConsistentRead: true,
