@@ -307,11 +307,8 @@ const kongWarehousesHaveCustomer = (t: {
   streams?: { warehouses?: unknown } | undefined;
 }): boolean => {
   if (t.product.type !== "kong-rfid" || !t.streams?.warehouses) return true;
-  const customer = t.product.defaults.customer_id;
-  return (
-    (typeof customer === "number" && Number.isSafeInteger(customer) && customer > 0) ||
-    /^[1-9]\d*$/.test(String(customer ?? ""))
-  );
+  // A positive whole number, written as a number or as digits: String() of such a number is digits.
+  return /^[1-9]\d*$/.test(String(t.product.defaults.customer_id ?? ""));
 };
 
 /** Plain http is for sandboxes on this machine only. partialCheck runs even when other fields are broken. */
