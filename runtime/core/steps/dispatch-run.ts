@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { DEFAULT_STREAM, type StreamName, streamRefusal, syncsStream } from "../domain/stream.js";
+import { DEFAULT_STREAM, type StreamName, syncsStream } from "../domain/stream.js";
 import type { Tenant } from "../domain/tenant.js";
 import type { SyncRequest } from "../ports/messages.js";
 import { FULL_RANGE } from "../ports/siesa.js";
 import { RunNotFoundError } from "../ports/store-errors.js";
 import type { PipelineContext } from "./context.js";
-import { openRun, StaleRequestError } from "./start-run.js";
+import { openRun, StaleRequestError, StreamRefusedError } from "./start-run.js";
 
 export type DispatchOutcome =
   | { kind: "started"; runId: string }
@@ -69,16 +69,6 @@ export async function dispatchRun(
     await sendFirstUnit(ctx, tenant, runId, run.item);
     return { kind: "started", runId };
   }
-  const refusal = streamRefusal(tenant, stream);
-  if (refusal) {
-    // Nor here: a schedule resumed by hand, or left from before the rule; the reason names the fix.
-    ctx.log.error("sync request for a stream the tenant may not sync yet dropped", {
-      tenantId: tenant.id,
-      stream,
-      reason: refusal,
-    });
-    return { kind: "refused-stream", reason: refusal };
-  }
   let opened: Awaited<ReturnType<typeof openRun>>;
   try {
     opened = await openRun(ctx, tenant, {
@@ -90,6 +80,15 @@ export async function dispatchRun(
       send: (id) => sendFirstUnit(ctx, tenant, id),
     });
   } catch (error) {
+    if (error instanceof StreamRefusedError) {
+      // Nor here: a schedule resumed by hand, or left from before the rule; the reason names the fix.
+      ctx.log.error("sync request for a stream the tenant may not sync yet dropped", {
+        tenantId: tenant.id,
+        stream,
+        reason: error.message,
+      });
+      return { kind: "refused-stream", reason: error.message };
+    }
     if (!(error instanceof StaleRequestError)) throw error;
     // A later run of the stream completed since: the schedule fires again. Noted on that run, as a
     // request that finds a run active is.
