@@ -151,7 +151,7 @@ export class SiesaRangeReader extends SiesaConnection {
    * the reading got to.
    */
   private async scan(query: RangedQuery, range: KeyRange, most: number): Promise<RangeRead> {
-    const aim = Math.floor(this.pageSize * SCAN_FILL);
+    const aim = this.scanRows;
     let span = { from: range.from, to: range.to };
     if (range.from === FULL_RANGE.from || range.to === FULL_RANGE.to) {
       const first = await this.queryPage(query.descripcion, 1, query.parametros(range));
@@ -231,7 +231,7 @@ export class SiesaRangeReader extends SiesaConnection {
     sample: readonly SiesaRow[],
     surprise: boolean,
   ): { to: number; densityFrom?: number } {
-    const aim = Math.floor(this.pageSize * SCAN_FILL);
+    const aim = this.scanRows;
     const ids = [...new Set(this.idsOf(query, sample).filter((id) => inRange(id, leaf)))].sort(
       (a, b) => a - b,
     );
@@ -322,6 +322,11 @@ export class SiesaRangeReader extends SiesaConnection {
   /** Rows a leaf aims at: the rest of its page is room for Siesa's repeated rows and new ones. */
   private get leafRows(): number {
     return Math.floor(this.pageSize * LEAF_FILL);
+  }
+
+  /** Rows a scan's leaf aims at, its rows estimated (SCAN_FILL). */
+  private get scanRows(): number {
+    return Math.floor(this.pageSize * SCAN_FILL);
   }
 
   /**
