@@ -54,8 +54,8 @@ let siesaStock: ExpectedStock[];
 const denied: AccessDeniedError[] = [];
 /** Each read of the ledger the API made, with its range and the keys it yielded (tests empty it). */
 const ledgerReads: { range: LedgerRange | undefined; keys: string[] }[] = [];
-/** The spans of keys (`from`, `through`) of each read of a run's exceptions the API made. */
-const exceptionReads: { from?: string; through?: string }[] = [];
+/** The spans of keys (`from`, `through`) and `limit` of each read of a run's exceptions the API made. */
+const exceptionReads: { from?: string; through?: string; limit?: number }[] = [];
 
 /** The runs, the spans of their exceptions read recorded in `exceptionReads`. */
 function recordingExceptions(runs: RunState): RunState {
@@ -65,7 +65,7 @@ function recordingExceptions(runs: RunState): RunState {
       if (typeof value !== "function") return value;
       if (name !== "exceptions") return value.bind(target);
       return (tenantId: string, runId: string, options: ExceptionsOptions = {}) => {
-        exceptionReads.push({ from: options.from, through: options.through });
+        exceptionReads.push({ from: options.from, through: options.through, limit: options.limit });
         return target.exceptions(tenantId, runId, options);
       };
     },
@@ -687,7 +687,12 @@ describe("GET /tenants/:id/stock of a row the last complete run could not map", 
     expect(body.rows.length).toBeGreaterThan(0);
     expect(body.rows.some((r: Json) => r.rejected !== undefined)).toBe(true);
     expect(exceptionReads.length).toBeGreaterThan(0);
-    for (const { from, through } of exceptionReads) {
+    // Besides one exception a location, to find the next location, only the item's span in each.
+    const spans = exceptionReads.filter(({ limit }) => limit !== 1);
+    expect(spans.length).toBeGreaterThan(0);
+    const locations = sandboxes.siesa.stock.activeWarehouseCodes().length;
+    expect(exceptionReads.length - spans.length).toBeLessThanOrEqual(locations + 1);
+    for (const { from, through } of spans) {
       const location = from?.split("|")[0] ?? "?";
       expect(from?.startsWith(stockKey(location, item, ""))).toBe(true);
       expect(through?.startsWith(stockKey(location, item, ""))).toBe(true);
@@ -740,6 +745,31 @@ describe("GET /tenants/:id/stock of a row rejected the first time Siesa sent it"
     expect(whole.rows).toEqual([aStockRow("NB1", 1042), unmapped, aStockRow("NB1", 1044)]);
     expect(pages.flatMap((page) => page.rows)).toEqual(whole.rows);
     expect(csv.split("\r\n")).toContain(`NB1,1043,REF-1043,01,,,,,"${reason.replaceAll('"', '""')}"`);
+  });
+
+  it("?item= finds it in a location the ledger holds nothing of (every row there rejected the first time)", async () => {
+    // prepare: the complete run kept item 1042 in NB1; in NB2 it rejected every row, 1042's too
+    const { app, state } = apiUnderTest();
+    await withStock(state, [aStockRow("NB1", 1042)]);
+    const reason = 'f400_cant_existencia_1 must be a number (got "n/a")';
+    await state.addErrors(STOCK_RUN.runId, [
+      { key: stockKey("NB2", 1042, "01"), outcome: "rejected", reason, step: "mapping" },
+      { key: stockKey("NB2", 1043, "01"), outcome: "rejected", reason, step: "mapping" },
+    ]);
+
+    const request = (path: string) =>
+      app.request(path, { headers: { authorization: `Bearer ${FAKE_TOKENS.operator}` } });
+
+    // act
+    const body: Json = await (await request("/tenants/acme-staging/stock?item=1042")).json();
+    const unknown: Json = await (await request("/tenants/acme-staging/stock?location=NB9")).json();
+
+    // assess
+    expect(body.rows.map((row: Json) => [row.warehouse, row.item, row.rejected ?? null])).toEqual([
+      ["NB1", 1042, null],
+      ["NB2", 1042, reason],
+    ]);
+    expect(unknown.error.details.locations).toEqual(["NB1", "NB2"]);
   });
 
   it("reads a run's many rejections a page at a time, only as far as the page it answers", async () => {

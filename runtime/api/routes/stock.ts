@@ -102,7 +102,7 @@ async function refuseUnknownLocation(
 ): Promise<void> {
   if (item !== undefined && (await firstPage(snapshotRows(deps, tenantId, runId, { location }))).length > 0)
     return;
-  const locations = await snapshotLocations(deps.ledger, tenantId, runId);
+  const locations = await snapshotLocations(deps, tenantId, runId);
   throw new ApiError(
     404,
     `tenant ${tenantId} has no location ${location} in its last complete stock run (${runId}): its locations are ${locations.join(", ") || "none"} (codes as Siesa writes them, case too)`,

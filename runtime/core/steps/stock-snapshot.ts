@@ -102,7 +102,7 @@ export async function* snapshotRows(
   }
   // The locations from the one `after` is in: an item's rows in each are one span.
   for (let at = after; ; ) {
-    const location = await nextLocation(deps.ledger, tenantId, at);
+    const location = await nextLocation(deps, tenantId, asOf, at);
     if (location === undefined) return;
     const prefix = itemPrefix(location, item);
     yield* rowsOf(deps, tenantId, asOf, prefix, after?.startsWith(prefix) ? after : undefined);
@@ -211,16 +211,32 @@ async function* rejectedRows(
 /** A key past every key of the location and before the next one's (`}` follows `|`). */
 const pastLocation = (location: string) => `${location}}`;
 
-/** The location of the ledger's first key after `after` (the first key without), read as one entry. */
+/**
+ * The first location after `after` with a row of the snapshot of the run `asOf`: the location of the
+ * ledger's first key after it, or of the run's first exception after it, whichever sorts first (a
+ * location whose every row the run rejected the first time has no entry in the ledger). One entry of
+ * each is read.
+ */
 async function nextLocation(
-  ledger: Pick<Ledger, "all">,
+  deps: SnapshotReads,
   tenantId: string,
+  asOf: string,
   after: string | undefined,
 ): Promise<string | undefined> {
-  const first = await firstPage(
-    ledger.all(streamScope(tenantId, "stock"), { ...(after !== undefined ? { after } : {}), pageSize: 1 }),
-  );
-  return first[0]?.key.split("|")[0];
+  const [entries, { exceptions }] = await Promise.all([
+    firstPage(
+      deps.ledger.all(streamScope(tenantId, "stock"), {
+        ...(after !== undefined ? { after } : {}),
+        pageSize: 1,
+      }),
+    ),
+    // `from` is inclusive: the exception at `after` itself lies in the location `after` is in.
+    deps.runs.exceptions(tenantId, asOf, { ...(after !== undefined ? { from: after } : {}), limit: 1 }),
+  ]);
+  const locations = [entries[0]?.key, exceptions[0]?.key]
+    .filter((key) => key !== undefined)
+    .map((key) => key.split("|")[0] as string);
+  return locations.sort()[0];
 }
 
 /** How many of a location's first entries are looked at for one of the snapshot's rows. */
@@ -228,24 +244,39 @@ const LOCATION_PROBE_ENTRIES = 25;
 
 /**
  * The locations (warehouse codes) whose first entries in the ledger hold a row of the snapshot of the
- * complete run `asOf`, in key order: two small reads a location (its first key, its first entries).
+ * complete run `asOf`, or whose rows it rejected, in key order: a few small reads a location.
  */
 export async function snapshotLocations(
-  ledger: Pick<Ledger, "all">,
+  deps: SnapshotReads,
   tenantId: string,
   asOf: string,
 ): Promise<string[]> {
   const partition = streamScope(tenantId, "stock");
   const locations: string[] = [];
   for (let after: string | undefined; ; ) {
-    const location = await nextLocation(ledger, tenantId, after);
+    const location = await nextLocation(deps, tenantId, asOf, after);
     if (location === undefined) return locations;
     after = pastLocation(location);
     const entries = await firstPage(
-      ledger.all(partition, { prefix: `${location}|`, pageSize: LOCATION_PROBE_ENTRIES }),
+      deps.ledger.all(partition, { prefix: `${location}|`, pageSize: LOCATION_PROBE_ENTRIES }),
     );
-    if (entries.some((entry) => valuesAsOf(entry, asOf))) locations.push(location);
+    if (
+      entries.some((entry) => valuesAsOf(entry, asOf)) ||
+      (await rejectsIn(deps.runs, tenantId, asOf, location))
+    )
+      locations.push(location);
   }
+}
+
+/** Whether the run `runId` rejected a row of the location (served, without quantities). */
+async function rejectsIn(
+  runs: SnapshotReads["runs"],
+  tenantId: string,
+  runId: string,
+  location: string,
+): Promise<boolean> {
+  for await (const _ of rejectedRows(runs, tenantId, runId, `${location}|`, undefined)) return true;
+  return false;
 }
 
 /** The first page of a read (empty when it yields none), and no more of it. */
