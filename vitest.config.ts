@@ -12,6 +12,7 @@ const SHARED_MODULES = [
   "architecture",
   "aws",
   "bench",
+  "docs",
   "e2e",
   "http",
   "infra",
