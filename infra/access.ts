@@ -56,8 +56,8 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     leases: true,
     sendsTo: ["units", "notifications"],
   },
-  // Reads Siesa, splits units (pages), compares records with the ledger and sends the changed ones to
-  // load (loads); may end the run, which releases the lease.
+  // Reads Siesa, splits units (sending the pieces back to units), compares records with the ledger
+  // and sends the changed ones to load (loads); may end the run, which releases the lease.
   extract: {
     tables: { tenants: "read", runs: "write", ledger: "read", streamLedger: "read", audit: "append" },
     leases: true,
