@@ -6,7 +6,7 @@ import {
   UNKNOWN_STOCK_LOCATION,
 } from "../../runtime/api/routes/stock.js";
 import { apiUnderTest, aRun } from "../api/factories.js";
-import { firstTable, readDoc, section } from "./markdown.js";
+import { documents, firstTable, readDoc, section } from "./markdown.js";
 
 /**
  * docs/api.md's "## Routes" table against the app: a newcomer reads it as the list of what the API
@@ -127,6 +127,36 @@ describe("docs/api.md's routes (the Routes table)", () => {
 
     expect(documented.some((route) => route.underPath && route.path === "/console/")).toBe(true);
     expect(response.status).toBe(200);
+  });
+});
+
+describe("the routes every document names", () => {
+  /** A path as a pattern: `:runId`, `<id>` and `:id` alike stand for one segment. */
+  const pattern = (path: string) =>
+    new RegExp(
+      `^${path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/(:[A-Za-z0-9]+|<[^>]+>)/g, "[^/]+")}$`,
+    );
+  const routes = served();
+
+  it.each(documents())("%s names only routes the API serves", (file) => {
+    // This API's own paths only: the documents also quote Siesa's and the products' endpoints.
+    const named = [
+      ...readDoc(file).matchAll(
+        /\b(GET|POST|PUT|PATCH|DELETE) (\/(?:tenants|runs|health|console)[^\s`)"',;?]*)/g,
+      ),
+    ];
+    const unknown = named
+      .map(([, method = "", path = ""]) => ({ method, path }))
+      .filter(
+        ({ method, path }) =>
+          !routes.some(
+            (route) =>
+              route.method === method &&
+              pattern(route.path).test(path.replace(/(:[A-Za-z0-9]+|<[^>]+>)/g, "x")),
+          ),
+      );
+
+    expect(unknown.map(({ method, path }) => `${method} ${path}`)).toEqual([]);
   });
 });
 
