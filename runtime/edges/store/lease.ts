@@ -1,6 +1,7 @@
 /**
- * One run per tenant at a time (docs/architecture.md): a lease item per tenant in the tenants table,
- * `{ tenantId: "lease#<tenant>", runId, expiresAt, owner? }`, taken with a conditional write. A lease
+ * One run per tenant and stream at a time (docs/architecture.md): a lease item per tenant and stream
+ * in the tenants table, `{ tenantId: "lease#<scope>", runId, expiresAt, owner? }` (scope: the tenant,
+ * or `<tenant>#<stream>` beside the catalogue), taken with a conditional write. A lease
  * expires after the tenant's maximum run duration, so a crashed run cannot block the tenant forever;
  * a local run's lease also names its process, so a lease whose process is gone is taken over at once.
  */
