@@ -98,7 +98,7 @@ export const QUEUES: Readonly<Record<QueueName, QueueSpec>> = {
     fifo: true,
     consumer: "load",
     maxReceiveCount: 3,
-    // One chunk (up to 100 records of one unit) per invocation: its outcomes are one operation.
+    // One chunk (up to LOAD_CHUNK_RECORDS records of one unit) per invocation: its outcomes are one operation.
     batchSize: 1,
     maximumBatchingWindowSeconds: 0,
     maximumConcurrency: 20,
