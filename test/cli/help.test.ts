@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { documents, readDoc } from "../docs/markdown.js";
 import { runScript } from "../support/cli.js";
+
+/** Everything docs/ says, where a command's options are told. */
+const DOCS = documents()
+  .filter((file) => file.startsWith("docs/"))
+  .map(readDoc)
+  .join("\n");
 
 /** Every command a user runs, and one option it must list. */
 const COMMANDS = [
@@ -20,7 +27,7 @@ const COMMANDS = [
 
 describe("every command answers --help", () => {
   it.each(COMMANDS)(
-    "npm run %s -- --help prints its usage, options and an example, exit 0",
+    "npm run %s -- --help prints its usage, options and an example, exit 0, and docs/ tells each option",
     async (script, option) => {
       const { code, stdout, stderr } = await runScript(script, ["--help"]);
 
@@ -30,6 +37,12 @@ describe("every command answers --help", () => {
       expect(stdout).toContain("options:");
       expect(stdout).toContain(`  ${option}`);
       expect(stdout).toMatch(/\nexamples?:\n {2}.*npm /);
+      // And the documents tell each option (docs/operations.md, docs/deploy.md, docs/benchmarks.md).
+      const options = [...stdout.matchAll(/^ {2}(--[a-z-]+)/gm)].map(([, name = ""]) => name);
+      const undocumented = options.filter(
+        (name) => !["--help", "--verbose"].includes(name) && !new RegExp(`${name}\\b`).test(DOCS),
+      );
+      expect(undocumented).toEqual([]);
     },
   );
 });
