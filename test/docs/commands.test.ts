@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { KONG_STREAM_CHECKS, WMS_CHECKS } from "../probe/probe-world.js";
 import { firstTable, readDoc, section } from "./markdown.js";
 
 /**
@@ -26,5 +27,30 @@ describe("docs/operations.md's Commands table", () => {
     const listed = scriptsInTheTable();
 
     expect(Object.keys(scripts).filter((script) => !listed.has(script))).toEqual([]);
+  });
+});
+
+/**
+ * The probe's lines as test/probe holds the real probe to them (probe-world.ts): docs/operations.md's
+ * "Probe a tenant" explains each line a report can show, in its tables, and no other.
+ */
+describe("docs/operations.md's probe checks", () => {
+  const doc = readDoc("docs/operations.md");
+  const probeSection = doc.slice(
+    doc.indexOf("### Probe a tenant"),
+    doc.indexOf("\n### ", doc.indexOf("### Probe a tenant") + 1),
+  );
+  const tabled = probeSection
+    .split("\n")
+    .map((line) => /^\| `([^`]+)` \|/.exec(line)?.[1])
+    .filter((name): name is string => name !== undefined);
+  const reported = new Set([...KONG_STREAM_CHECKS, ...WMS_CHECKS]);
+
+  it("has a table row for every line a probe reports", () => {
+    expect([...reported].filter((name) => !tabled.includes(name))).toEqual([]);
+  });
+
+  it("has a table row for no line a probe does not report", () => {
+    expect(tabled.filter((name) => !reported.has(name))).toEqual([]);
   });
 });
