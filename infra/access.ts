@@ -64,7 +64,7 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
     sendsTo: ["units", "loads", "notifications"],
   },
   // Writes to the product, stores record hashes (ledger); may end the run, or ask extract for the run's
-  // deactivation pass (pages), which confirms absences with Siesa.
+  // deactivation pass (units), which confirms absences with Siesa.
   load: {
     tables: { tenants: "read", runs: "write", ledger: "write", streamLedger: "write", audit: "append" },
     leases: true,
@@ -72,7 +72,7 @@ export const FUNCTION_ACCESS: Readonly<Record<FunctionName, FunctionAccess>> = {
   },
   // The dead-letter queues' consumer and the sweeper: counts what died with a worker, ends expired
   // runs (releases their lease), recounts progress; reads the ledger to keep what was written; asks
-  // extract for a run's deactivation pass (pages) when it finds the run's other work done; raises a
+  // extract for a run's deactivation pass (units) when it finds the run's other work done; raises a
   // tenant's late notification, which needs its schedule's state.
   settle: {
     tables: { tenants: "read", runs: "write", ledger: "read", streamLedger: "read", audit: "append" },
