@@ -25,7 +25,10 @@ export const METRICS = {
   deactivationsHeld: "DeactivationsHeld",
   /** 1 per run that failed because most of its rows were rejected for one reason (drift). */
   runDrift: "RunDrift",
-  /** 1 per external error seen by a worker; dimensions `api` (siesa | kong-rfid | wms) and `status`. */
+  /**
+   * 1 per external error seen by a worker; dimensions `api` (siesa | kong-rfid | wms, or secrets and
+   * internal: runtime/core/steps/failures.ts) and `status`.
+   */
   apiErrors: "ApiErrors",
   /** 1 per message the dead-letter consumer settled; dimension `queue` (syncRequests | units | loads | verifyRequests). */
   deadLettered: "DeadLettered",
