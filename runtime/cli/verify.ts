@@ -1,7 +1,7 @@
 /**
  * `npm run verify -- --tenant <id>`: reads every record of the tenant back from its product and
  * compares it with the ledger (ok, missing, drifted, unknown); `--repair` then writes the missing and
- * drifted records again through the engine, as a run with trigger `repair`, and verifies once more.
+ * drifted records again through the pipeline, as a run with trigger `repair`, and verifies once more.
  * Tenant, URL flags, credentials, sandboxes and local state are those of `npm run sync`.
  * Exit status: 0 all ok, 2 differences found (after a repair: still there), 1 could not run.
  */
@@ -50,7 +50,7 @@ const spec = {
 } as const;
 
 /** What a verify runs, loaded once the arguments are read: --help and a wrong argument answer at once. */
-async function engine() {
+async function modules() {
   const [repair, verify, products, dynamo, inProcess] = await Promise.all([
     import("../core/verify/repair.js"),
     import("../core/verify/verify.js"),
@@ -62,7 +62,7 @@ async function engine() {
 }
 
 runCommand(spec, async (values) => {
-  const { markForRepair, repairable, dynamoPipelineStore, runInProcess } = await engine();
+  const { markForRepair, repairable, dynamoPipelineStore, runInProcess } = await modules();
   const tenant = await tenantNamed(values.tenant);
   const options = {
     ...values,
@@ -129,7 +129,7 @@ runCommand(spec, async (values) => {
 const QUICK = { retryAttempts: 1, timeoutMs: 10_000, maxDelayMs: 1_000, rateLimitRetries: 1 };
 
 async function verify(sides: TenantSides): Promise<VerifyReport> {
-  const { createProductClient, verifyTenant, dynamoPipelineStore } = await engine();
+  const { createProductClient, verifyTenant, dynamoPipelineStore } = await modules();
   const { tenant, credentials } = sides;
   const client = (policy: CallPolicy) =>
     createProductClient(tenant.product.type, {

@@ -2,7 +2,7 @@
  * A tenant syncs streams of Siesa records: the catalogue (items and barcodes, into the product's
  * SKUs), its warehouses (into the product's locations) and expected stock per item and warehouse
  * (kept here as a snapshot: no product publishes a stock API yet). Every stream runs through the
- * same engine (units, loads, the deactivation pass, the end of the run); what differs is declared
+ * same pipeline (units, loads, the deactivation pass, the end of the run); what differs is declared
  * here and in the stream's module (runtime/core/streams/).
  */
 

@@ -6,12 +6,12 @@ import type { Ledger, LedgerEntry } from "../ports/records.js";
 export const REPAIR_HASH = "repair";
 
 /**
- * Makes the engine write the `missing` and `drifted` records again on its next run: their ledger
+ * Makes the pipeline write the `missing` and `drifted` records again on its next run: their ledger
  * entries keep the product id but lose the hash, so the extract step finds them changed and the load
  * updates them (a missing one answers 404, and the write flow creates it again). A record set
  * inactive that someone made active again becomes active in the ledger, so the next run's
  * deactivation pass sets it inactive again if Siesa still lacks it. Everything else,
- * which records exist in Siesa, how they map, the outcomes, stays the engine's decision.
+ * which records exist in Siesa, how they map, the outcomes, stays the pipeline's decision.
  * A mark keeps the run id of the entry it read, so a run that wrote the record since (after this
  * verify read the product) keeps its entry: the ledger refuses the older mark (mayReplace).
  * Returns how many records were marked.

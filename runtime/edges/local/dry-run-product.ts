@@ -10,7 +10,7 @@ export interface DryRunChange {
 }
 
 /**
- * A stream's target as a dry run sees it: every write the engine decides on is recorded, none is
+ * A stream's target as a dry run sees it: every write the pipeline decides on is recorded, none is
  * sent. A record the ledger knows (it has a product id) would be updated, any other created.
  */
 export function dryRunWriter(changes: DryRunChange[]): ProductWriter {

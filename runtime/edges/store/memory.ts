@@ -378,7 +378,7 @@ export function memoryPipelineStore(ledger: Ledger = new MemoryLedger()): Memory
 
 /**
  * A dry run's ledger: reads what the real ledger holds, keeps its own writes in memory, so the
- * engine decides every outcome exactly as a real run would and nothing persistent changes.
+ * pipeline decides every outcome exactly as a real run would and nothing persistent changes.
  */
 export class DryRunLedger implements Ledger {
   readonly #overlay = new MemoryLedger();

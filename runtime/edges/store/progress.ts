@@ -10,7 +10,7 @@
  *   that arrive while an addition to the counter is in flight go out together in the next one.
  *
  * A worker that dies between the two writes leaves the counter short; `sum` adds up the markers
- * (the in-process engine when its queues go idle, the sweeper in AWS), and that sum, not the counter,
+ * (the in-process run when its queues go idle, the sweeper in AWS), and that sum, not the counter,
  * decides and ends the run. The sum is never written to the counter: an addition still in flight
  * would land on top of it and count its operation twice. No transactions, so it behaves alike on
  * dynalite, DynamoDB Local and DynamoDB. Every item expires with the run's history.

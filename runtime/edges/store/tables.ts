@@ -1,6 +1,6 @@
 /**
  * The single source of truth for the DynamoDB tables' shapes: `createTables` (local) builds them from
- * here, and the Pulumi program will too, so the two cannot drift. Key attributes are strings, but for
+ * here, and so does the Pulumi program (infra/storage.ts), so the two cannot drift. Key attributes are strings, but for
  * a `numericRangeKey`.
  */
 

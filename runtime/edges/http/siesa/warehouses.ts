@@ -109,7 +109,7 @@ export class SiesaWarehouses extends SiesaRangeReader {
 export class SiesaWarehouseReader extends SiesaWarehouses implements SiesaReader {
   async extractRange(range: KeyRange, _options?: ExtractOptions): Promise<RangeResult> {
     if (range.from !== FULL_RANGE.from || range.to !== FULL_RANGE.to || range.within !== undefined) {
-      // It never splits, so the engine never asks for less than the whole.
+      // It never splits, so the pipeline never asks for less than the whole.
       throw new Error(
         `the warehouses of tenant ${this.options.tenantId} are read whole, not in the range ${range.from}..${range.to}${range.within ? ` of ${range.within}` : ""}`,
       );
