@@ -97,6 +97,22 @@ describe("WmsClient writes", () => {
     expect(wms.products.allByExternalId("A-1")).toHaveLength(1);
   });
 
+  it("never creates a second product when PATCH answers 404 to the id the lookup listed: the write fails, to be tried again", async () => {
+    // prepare: a WMS whose list row names a variant_id that PATCH does not take
+    const { wms, client } = await wmsWithClient({ duplicates: "accept" });
+    const existing = wms.products.insert(product("A-1"));
+    wms.separateVariantIds(true);
+
+    // act: the ledger holds no id for it (a create whose answer was lost)
+    const error = await client.write(wmsRecord("A-1", { name: "Renamed" })).catch((e: unknown) => e);
+
+    // assess
+    expect(error).toBeInstanceOf(Error);
+    expect(String((error as Error).message)).toContain("external_id A-1");
+    expect(wms.products.allByExternalId("A-1")).toEqual([existing]);
+    expect(wms.stats.creates).toBe(0);
+  });
+
   it("still turns a 409 into find-and-patch when the product appears between the lookup and the create", async () => {
     const wms = createWmsSandbox({ duplicates: "refuse" });
     let raced: { id: string } | undefined;

@@ -35,7 +35,7 @@ export interface WriteFlowOptions {
  * The write semantics every product shares:
  * - a known id is updated directly; if the product no longer has it (404), the record is created again;
  * - with `findBeforeCreate`, a record without a known id (or whose known id is gone) is first looked
- *   up, and updated if found;
+ *   up, and updated if found (never created when the update of what the lookup found answers 404);
  * - a create refused as a duplicate (the record exists but the ledger lost its id) becomes find + update;
  * - anything else the product refuses is `rejected` with the product's own message.
  */
@@ -59,7 +59,9 @@ export async function writeRecord(
       const updated = await api.update(existing.id, record);
       if (updated.kind === "updated") return { outcome: "updated", productId: updated.id };
       if (updated.kind === "refused") return { outcome: "rejected", reason: updated.reason };
-      // Gone between the lookup and the update: create it below.
+      // Listed, yet unknown to the update: a race, or a list whose id is not the one updates take
+      // (the WMS's variant_id). Creating now would make a second record; the next try looks again.
+      throw goneAfterLookup(record, existing.id);
     }
   }
   const created = await api.create(record);
@@ -72,7 +74,13 @@ export async function writeRecord(
   if (updated.kind === "updated") return { outcome: "updated", productId: updated.id };
   if (updated.kind === "refused") return { outcome: "rejected", reason: updated.reason };
   // Deleted between our lookup and our update: a race worth another try on the next run, not a rejection.
-  throw new Error(`external_id ${record.externalId}: product ${found.id} disappeared while being updated`);
+  throw goneAfterLookup(record, found.id);
+}
+
+function goneAfterLookup(record: ProductRecord, id: string): Error {
+  return new Error(
+    `external_id ${record.externalId}: the lookup listed it as ${id}, but the update of ${id} answered 404 (deleted meanwhile, or the list's id is not the one updates take); not created again`,
+  );
 }
 
 /** Changes only the fields in `record.payload` of the product's record `productId` (deactivation). */
