@@ -1,3 +1,4 @@
+import type { HttpBindings } from "@hono/node-server";
 import { Hono } from "hono";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
@@ -201,6 +202,37 @@ describe("send() under the call policy", () => {
       `kong-rfid get thing failed (network): could not connect to ${new URL(server.url).host}`,
     );
     expect(waits).toEqual([750, 1_500]);
+  });
+
+  it("sends a `once` request again only when it never left: a refused connection, not one dropped after sending", async () => {
+    // prepare: an address nobody listens on, and a server that drops every connection once it has the request
+    const closed = await listen(new Hono());
+    await closed.close();
+    let received = 0;
+    const dropping = new Hono();
+    dropping.post("*", async (c) => {
+      await c.req.text();
+      received++;
+      (c.env as HttpBindings).incoming.socket.destroy();
+      return c.body(null);
+    });
+    const server = await listen(dropping);
+    onTestFinished(() => server.close());
+    const { policy, waits } = testPolicy({ retryAttempts: 2 });
+    const post = { method: "POST" as const, body: { name: "A" }, once: true };
+
+    // act
+    const refused = await send(`${closed.url}/products`, post, policy, context()).catch((e: unknown) => e);
+    const dropped = await send(`${server.url}/products`, post, policy, context()).catch((e: unknown) => e);
+
+    // assess
+    expect(refused).toMatchObject({ status: "network", retryable: true });
+    expect(waits).toHaveLength(2);
+    expect(dropped).toMatchObject({ status: "network", retryable: true });
+    expect(String(dropped)).toContain(
+      `lost the connection to ${new URL(server.url).host} before a whole answer`,
+    );
+    expect(received).toBe(1);
   });
 
   it("warns when a rate-limit header says less than 20 % remains", async () => {

@@ -1,3 +1,4 @@
+import type { HttpBindings } from "@hono/node-server";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
@@ -332,6 +333,31 @@ describe("WmsClient under the WMS's transient failures", () => {
 
     // assess: the second write looked the record up and updated it
     expect(error).toMatchObject({ service: "wms", status: 502, retryable: true });
+    expect(retried.outcome).toBe("updated");
+    expect(wms.products.allByExternalId("A-1")).toHaveLength(1);
+  });
+
+  it("never sends a create again when the connection drops after the WMS applied it", async () => {
+    // prepare: the WMS applies the first create, then the connection closes before any answer
+    const wms = createWmsSandbox();
+    let dropping = 1;
+    const app = new Hono();
+    app.post("/products", async (c) => {
+      const answer = await wms.app.request(c.req.raw);
+      if (dropping-- > 0) (c.env as HttpBindings).incoming.socket.destroy();
+      return answer;
+    });
+    app.route("/", wms.app);
+    const client = new WmsClient(
+      clientOptions(await serve(app), SANDBOX_WMS_CREDENTIALS, { policy: recordingPolicy() }),
+    );
+
+    // act: the write that failed, then the record written again (its chunk came back)
+    const error = await client.write(wmsRecord("A-1")).catch((e: unknown) => e);
+    const retried = await client.write(wmsRecord("A-1"));
+
+    // assess
+    expect(error).toMatchObject({ service: "wms", status: "network", retryable: true });
     expect(retried.outcome).toBe("updated");
     expect(wms.products.allByExternalId("A-1")).toHaveLength(1);
   });

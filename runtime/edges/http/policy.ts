@@ -19,7 +19,8 @@ const $fetch = createFetch({ fetch: boundedFetch });
  * - 429: wait for `Retry-After` (seconds or HTTP date), else backoff; at most `rateLimitRetries` times;
  * - 5xx: up to `retryAttempts` retries, exponential 1 s, 2 s, 4 s… with jitter (half to the full step);
  * - timeout: one retry; network error: retried like a 5xx, with delay;
- * - a `once` request (RequestOptions) is not retried after a 5xx or a timeout.
+ * - a `once` request (RequestOptions) is not retried after a 5xx, a timeout or a connection that
+ *   dropped once it was sent; only one that never connected goes again.
  * When retries run out an ExternalCallError with `retryable: true` is thrown.
  * A 429 is retried at most `rateLimitRetries` times and never waited on longer than `maxDelayMs`,
  * so a misbehaving Retry-After cannot hold a worker past its timeout. Inside a worker with a deadline
@@ -170,13 +171,19 @@ export async function send<T = unknown>(
       if (error.cause instanceof UnusableAnswerError) throw invalidAnswer(ctx, error.cause.message);
       const isTimeout = error.cause instanceof Error && error.cause.name === "TimeoutError";
       const status = isTimeout ? "timeout" : "network";
+      const unsent = !isTimeout && neverSent(error);
       // The host says which API, and which of its addresses, did not answer (an override, a typo…).
       const host = hostOf(url);
       const message = isTimeout
         ? `no answer from ${host} within ${policy.timeoutMs} ms`
-        : `could not connect to ${host}`;
-      // A request that was never sent (no connection) may go again even when `once`.
-      const allowed = isTimeout ? timeouts < 1 && !once : serverErrors < policy.retryAttempts;
+        : unsent
+          ? `could not connect to ${host}`
+          : `lost the connection to ${host} before a whole answer`;
+      // A request that was never sent (no connection) may go again even when `once`; one whose
+      // connection dropped after it was sent may have been applied.
+      const allowed = isTimeout
+        ? timeouts < 1 && !once
+        : serverErrors < policy.retryAttempts && (unsent || !once);
       if (!allowed) {
         logExternalError(ctx, status, message, "giving up");
         throw new ExternalCallError(ctx.service, ctx.operation, status, message, true, undefined, host);
@@ -250,6 +257,29 @@ function redirected(ctx: CallContext, url: string, response: FetchResponse<unkno
 function invalidAnswer(ctx: CallContext, message: string): ExternalCallError {
   logExternalError(ctx, "invalid-answer", message, "giving up");
   return new ExternalCallError(ctx.service, ctx.operation, "invalid-answer", message, true);
+}
+
+/** Errors of the connection's set-up: the request never left, whatever the method. */
+const NOT_CONNECTED = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+
+/**
+ * Whether a failed fetch never reached the server: a connection refused, a name not found, or a
+ * port fetch itself blocks (its "bad port" carries no code).
+ */
+function neverSent(error: Error): boolean {
+  for (let at: unknown = error; at instanceof Error; at = at.cause) {
+    const code = (at as { code?: unknown }).code;
+    if (typeof code === "string" && NOT_CONNECTED.has(code)) return true;
+    if (at.message === "bad port") return true;
+  }
+  return false;
 }
 
 /** The host and port of a URL (never its path or query, which may carry ids). */
