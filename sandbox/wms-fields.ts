@@ -1,5 +1,7 @@
 import type { Context } from "hono";
 
+export const STATUSES = ["ACTIVE", "INACTIVE"] as const;
+
 /**
  * What the WMS sandbox's resources (products, locations) share: their field checks, the error list
  * a 400 carries (`{"message":"Validation failed","errors":[{"field","message"}]}`), and reading a body.
@@ -70,4 +72,20 @@ export async function readObject(
     // Falls through to the same answer as a non-object body.
   }
   return { ok: false, message: "Request body must be a JSON object" };
+}
+
+/**
+ * Which statuses a list answers: `status__eq`, else `status__in` (comma-separated), else only
+ * `ACTIVE` (sandbox choice, the least convenient: the collection's own list asks
+ * `status__in=ACTIVE,INACTIVE`, as if both were not the default). An unknown status is refused.
+ */
+export function listedStatuses(
+  c: Context,
+): { ok: true; statuses: string[] } | { ok: false; message: string } {
+  const eq = c.req.query("status__eq");
+  const asked = eq !== undefined ? [eq] : (c.req.query("status__in")?.split(",") ?? ["ACTIVE"]);
+  const unknown = asked.find((status) => !(STATUSES as readonly string[]).includes(status));
+  return unknown === undefined
+    ? { ok: true, statuses: asked }
+    : { ok: false, message: `status '${unknown}' must be one of ${STATUSES.join(", ")}` };
 }

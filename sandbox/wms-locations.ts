@@ -1,6 +1,14 @@
 import { randomBytes } from "node:crypto";
 import type { Hono, MiddlewareHandler } from "hono";
-import { type FieldError, type FieldRule, oneOf, readObject, text, validateFields } from "./wms-fields.js";
+import {
+  type FieldError,
+  type FieldRule,
+  listedStatuses,
+  oneOf,
+  readObject,
+  text,
+  validateFields,
+} from "./wms-fields.js";
 
 /**
  * The WMS's locations as the WMS sandbox serves them. The WMS team's collection documents no
@@ -16,8 +24,9 @@ import { type FieldError, type FieldRule, oneOf, readObject, text, validateField
  * - 400 `{"message":"Validation failed","errors":[{"field","message"}]}`, an unknown parent included.
  * - A second location with one `external_id` is stored (the worst case), unless the sandbox refuses
  *   duplicates (`duplicates: "refuse"`, as for products): then 409 `{"message"}`.
- * - `GET /locations?external_id__eq=&status__eq=&limit=&last_evaluated_key_id=` pages like the
- *   products' list (a Scan with a filter: a page may hold no match and still carry a cursor); a row
+ * - `GET /locations?external_id__eq=&status__eq=&status__in=&limit=&last_evaluated_key_id=` pages
+ *   like the products' list (a Scan with a filter: a page may hold no match and still carry a
+ *   cursor; without a status filter only ACTIVE locations); a row
  *   shows only `id`, `external_id`, `code`, `name`, `status`. `ignoreExternalIdFilter(true)`: a WMS
  *   whose locations list has no `external_id__eq` filter answers every location.
  * - No `GET /locations/{id}`, no `DELETE`, as for products.
@@ -181,14 +190,15 @@ export function serveWmsLocations(app: Hono, options: WmsLocationOptions): WmsLo
       if (at < 0) return c.json({ message: "Invalid last_evaluated_key_id" }, 400);
       start = at + 1;
     }
+    const listed = listedStatuses(c);
+    if (!listed.ok) return c.json({ message: listed.message }, 400);
     const examined = all.slice(start, start + limit);
     const wanted = ignoringExternalId ? undefined : c.req.query("external_id__eq");
-    const status = c.req.query("status__eq");
     const results = examined
       .filter(
         (l) =>
           (wanted === undefined || l.external_id === wanted) &&
-          (status === undefined || (l.status ?? "ACTIVE") === status),
+          listed.statuses.includes(l.status ?? "ACTIVE"),
       )
       .map((l) => ({
         id: l.id,

@@ -7,6 +7,7 @@ import {
   type FieldError,
   type FieldRule,
   isObject,
+  listedStatuses,
   oneOf,
   readObject,
   text,
@@ -34,13 +35,15 @@ import { serveWmsLocations, type WmsLocations } from "./wms-locations.js";
  * - Duplicate `external_id`: nothing says the WMS refuses one, so by default a second product is
  *   stored (the worst case; clients look a record up before creating it). With
  *   `duplicates: "refuse"`, a create or a PATCH that would collide → 409 `{"message"}`.
- * - `GET /products?external_id__eq=&status__eq=&limit=&last_evaluated_key_id=` → `{"results":
+ * - `GET /products?external_id__eq=&status__eq=&status__in=&limit=&last_evaluated_key_id=` → `{"results":
  *   [{"variant_id","name","barcode","status","external_id"}],"count","warnings":[],"limit",
  *   "last_evaluated_key_id"}`. A row names its product `variant_id`; here it equals the product's
  *   `id` that PATCH takes (sandbox assumption: the collection does not say; `separateVariantIds`
  *   makes it an id of its own that PATCH does not know). It behaves like a
  *   DynamoDB Scan with a filter: `limit` caps the items *examined*, so a page can hold none of the
- *   matches and still carry a cursor (opaque; null at the end).
+ *   matches and still carry a cursor (opaque; null at the end). Without `status__eq` or `status__in`
+ *   (`ACTIVE,INACTIVE`) only ACTIVE products are listed (sandbox choice, the least convenient: the
+ *   collection's list asks `status__in=ACTIVE,INACTIVE`).
  * - Throttled → 429 `{"message"}` with `Retry-After`.
  * - `/locations`: not in the collection at all; what is assumed is in sandbox/wms-locations.ts.
  */
@@ -345,13 +348,15 @@ export function createWmsSandbox(options: WmsSandboxOptions = {}): WmsSandbox {
       if (at < 0) return c.json({ message: "Invalid last_evaluated_key_id" }, 400);
       start = at + 1;
     }
+    const listed = listedStatuses(c);
+    if (!listed.ok) return c.json({ message: listed.message }, 400);
     const examined = all.slice(start, start + limit);
     const wanted = c.req.query("external_id__eq");
-    const status = c.req.query("status__eq");
     const results = examined
       .filter(
         (p) =>
-          (wanted === undefined || p.external_id === wanted) && (status === undefined || p.status === status),
+          (wanted === undefined || p.external_id === wanted) &&
+          listed.statuses.includes(p.status ?? "ACTIVE"),
       )
       .map((p) => ({
         variant_id: variantIdOf(p),

@@ -87,4 +87,18 @@ describe("WmsClient.list", () => {
     expect(new Set(listed.map((r) => r.externalId)).size).toBe(130);
     expect(wms.stats.lists).toBe(2);
   });
+
+  it("reads the INACTIVE products too, which the list leaves out unless asked for both", async () => {
+    const wms = createWmsSandbox();
+    wms.products.insert({ external_id: "P-1", name: "Open", status: "ACTIVE" });
+    wms.products.insert({ external_id: "P-2", name: "Closed", status: "INACTIVE" });
+    const client = new WmsClient(clientOptions(await serve(wms.app), SANDBOX_WMS_CREDENTIALS));
+
+    const listed = await readAll(client.list({}));
+
+    expect(listed.map((r) => [r.externalId, r.fields.status])).toEqual([
+      ["P-1", "ACTIVE"],
+      ["P-2", "INACTIVE"],
+    ]);
+  });
 });

@@ -67,6 +67,20 @@ describe("WmsClient writes", () => {
     expect(wms.stats.creates).toBe(0);
   });
 
+  it("finds a product the WMS holds INACTIVE, though its list shows only ACTIVE ones unless asked for both", async () => {
+    // prepare: a product deactivated in the WMS, its id lost by the ledger
+    const { wms, client } = await wmsWithClient({ duplicates: "accept" });
+    const existing = wms.products.insert({ ...product("A-1"), status: "INACTIVE" });
+
+    // act
+    const result = await client.write(wmsRecord("A-1"));
+
+    // assess: the same product, active again
+    expect(result).toEqual({ outcome: "updated", productId: existing.id });
+    expect(wms.products.allByExternalId("A-1")).toHaveLength(1);
+    expect(wms.products.get(existing.id)?.status).toBe("ACTIVE");
+  });
+
   it("writes each of 20 records the ledger does not know exactly once, however often it is written", async () => {
     const { wms, client } = await wmsWithClient({ duplicates: "accept" });
     const records = Array.from({ length: 20 }, (_, i) => wmsRecord(String(1000 + i)));

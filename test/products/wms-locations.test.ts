@@ -83,6 +83,17 @@ describe("WmsLocationClient writes a warehouse as a location", () => {
     expect(wms.locations.stats.creates).toBe(0);
   });
 
+  it("finds a closed warehouse's location the WMS holds INACTIVE, and reopens it instead of creating another", async () => {
+    const { wms, client } = await wmsWithClient();
+    const lost = wms.locations.store.insert({ ...existing("8585-1-NB1"), status: "INACTIVE" });
+
+    const result = await client.write(warehouse(tenant, "NB1", "Bodega Norte"));
+
+    expect(result).toEqual({ outcome: "updated", productId: lost.id });
+    expect(wms.locations.store.allByExternalId("8585-1-NB1")).toHaveLength(1);
+    expect(wms.locations.store.get(lost.id)?.status).toBe("ACTIVE");
+  });
+
   it("creates the location again when the one it knew was deleted in the WMS", async () => {
     const { wms, client } = await wmsWithClient();
     const deleted = wms.locations.store.insert(existing("8585-1-NB1"));

@@ -124,6 +124,24 @@ describe("WMS sandbox", () => {
     });
   });
 
+  it("lists only ACTIVE products unless asked for others with status__in or status__eq, and refuses an unknown status", async () => {
+    const { wms, authed } = await wmsSession();
+    wms.products.insert({ external_id: "A-1", name: "Open", status: "ACTIVE" });
+    wms.products.insert({ external_id: "A-2", name: "Closed", status: "INACTIVE" });
+    const listed = async (query: string) =>
+      ((await authed("GET", `/products${query}`)).body as { results: { external_id: string }[] }).results.map(
+        (row) => row.external_id,
+      );
+
+    expect(await listed("")).toEqual(["A-1"]);
+    expect(await listed("?status__in=ACTIVE,INACTIVE")).toEqual(["A-1", "A-2"]);
+    expect(await listed("?status__eq=INACTIVE")).toEqual(["A-2"]);
+    expect(await authed("GET", "/products?status__in=ACTIVE,CLOSED")).toEqual({
+      status: 400,
+      body: { message: "status 'CLOSED' must be one of ACTIVE, INACTIVE" },
+    });
+  });
+
   it("stores a second product with the same external_id by default: the collection promises no 409", async () => {
     const { wms, authed } = await wmsSession();
     const first = await authed("POST", "/products", { external_id: "A-1", name: "One" });

@@ -50,6 +50,12 @@ export const wmsPages = (api: ProductApi, url: string, operation: string, query:
     return cursor === undefined ? undefined : { ...query, last_evaluated_key_id: cursor };
   });
 
+/**
+ * A WMS list's filter for both statuses: its collection asks for them, so its list may answer only
+ * ACTIVE records without it, and a lookup or verify would miss every INACTIVE one.
+ */
+export const EVERY_STATUS = { status__in: "ACTIVE,INACTIVE" } as const;
+
 /** A page's `results`, as the page holds it (listedRecords says when it is not a list). */
 export const pageResults = (response: FetchResponse<unknown>): unknown =>
   isRecord(response._data) ? response._data.results : undefined;

@@ -10,7 +10,7 @@ import type {
 } from "../../../core/ports/product.js";
 import type { PatchResult } from "../../../core/ports/records.js";
 import { apiText, isSuccess } from "./api-text.js";
-import { pageResults, wmsPages } from "./list-pages.js";
+import { EVERY_STATUS, pageResults, wmsPages } from "./list-pages.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
 import { joinUrl, withoutTrailingSlash } from "./url.js";
@@ -103,7 +103,7 @@ export class WmsClient implements ProductClient, ProductReader {
    */
   async listedWith(externalId: string): Promise<ListedRecord[]> {
     const found: ListedRecord[] = [];
-    const query = { external_id__eq: externalId };
+    const query = { external_id__eq: externalId, ...EVERY_STATUS };
     for await (const response of wmsPages(this.#api, this.#productsUrl, "find product", query)) {
       if (!isSuccess(response.status)) throw this.#api.listRefused(response, "find product");
       const rows = listedRecords(SERVICE, "find product", pageResults(response));
@@ -121,7 +121,7 @@ export class WmsClient implements ProductClient, ProductReader {
    * customer: an instance serves one client account, so all of its products are the tenant's.
    */
   async *list(_scope: ListScope): AsyncGenerator<ListedRecord[]> {
-    const query = { limit: LIST_PAGE_SIZE };
+    const query = { limit: LIST_PAGE_SIZE, ...EVERY_STATUS };
     for await (const response of wmsPages(this.#api, this.#productsUrl, "list products", query)) {
       if (!isSuccess(response.status)) throw this.#api.listRefused(response, "list products");
       yield listedRecords(SERVICE, "list products", pageResults(response));
@@ -151,7 +151,7 @@ export class WmsClient implements ProductClient, ProductReader {
    * A match whose row names no id is an answer we cannot read: an error, never a create.
    */
   async #find(record: ProductRecord): Promise<FindAnswer> {
-    const query = { external_id__eq: record.externalId };
+    const query = { external_id__eq: record.externalId, ...EVERY_STATUS };
     for await (const response of wmsPages(this.#api, this.#productsUrl, "find product", query)) {
       if (!isSuccess(response.status)) return this.#api.refused(response);
       const results = pageResults(response) as WmsRow[] | undefined;

@@ -9,7 +9,7 @@ import type {
 } from "../../../core/ports/product.js";
 import type { PatchResult } from "../../../core/ports/records.js";
 import { isSuccess } from "./api-text.js";
-import { pageResults, wmsPages } from "./list-pages.js";
+import { EVERY_STATUS, pageResults, wmsPages } from "./list-pages.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
 import { joinUrl, withoutTrailingSlash } from "./url.js";
@@ -88,7 +88,7 @@ export class WmsLocationClient implements ProductClient, ProductReader {
 
   /** Every location, following `last_evaluated_key_id` until it is null (or repeats): a WMS serves one client. */
   async *list(_scope: ListScope): AsyncGenerator<ListedRecord[]> {
-    const query = { limit: LIST_PAGE_SIZE };
+    const query = { limit: LIST_PAGE_SIZE, ...EVERY_STATUS };
     for await (const response of wmsPages(this.#api, this.#locationsUrl, "list locations", query)) {
       if (!isSuccess(response.status)) throw this.#api.listRefused(response, "list locations");
       yield listedRecords(SERVICE, "list locations", pageResults(response));
@@ -117,7 +117,7 @@ export class WmsLocationClient implements ProductClient, ProductReader {
    * before this lookup) resolve to the first listed; a row without an id is an error, never a create.
    */
   async #find(record: ProductRecord): Promise<FindAnswer> {
-    const query = { external_id__eq: record.externalId };
+    const query = { external_id__eq: record.externalId, ...EVERY_STATUS };
     for await (const response of wmsPages(this.#api, this.#locationsUrl, "find location", query)) {
       if (!isSuccess(response.status)) return this.#api.refused(response);
       const rows = listedRecords(SERVICE, "find location", pageResults(response));
