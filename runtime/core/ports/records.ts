@@ -19,6 +19,11 @@ export interface RecordMapper {
   readonly inactive?: Record<string, unknown>;
   /** The payload fields the product's list shows, when fewer than the payload (the WMS's). */
   readonly listed?: readonly string[];
+  /**
+   * A record's external id from its key, for a deactivation (which has only the ledger's key), when
+   * the two differ (a warehouse's code and its location's id); absent: the key is the external id.
+   */
+  externalIdOf?(key: string): string;
 }
 
 export type WriteResult =

@@ -6,7 +6,7 @@ import { scopeOfRun, streamOf } from "../domain/stream.js";
 import { DIMENSIONS, METRICS } from "../observability/metric-names.js";
 import type { DeactivationPass, LoadChunk, LoadRecord } from "../ports/messages.js";
 import type { Delivery } from "../ports/pipeline.js";
-import type { LedgerEntry } from "../ports/records.js";
+import type { LedgerEntry, RecordMapper } from "../ports/records.js";
 import { afterProgress } from "./after-progress.js";
 import type { PipelineContext } from "./context.js";
 import { DEACTIVATION_OP, type DeactivationDecision, decisionOf } from "./deactivation-decision.js";
@@ -258,7 +258,9 @@ async function decide(
     return { ...(totals ? { totals } : {}), concurrency };
   }
 
-  const records = keys.map((key) => deactivationRecord(missing.get(key) as LedgerEntry, inactive));
+  const records = keys.map((key) =>
+    deactivationRecord(missing.get(key) as LedgerEntry, inactive, clients.mapper),
+  );
   const cut = cutChunks(tenantId, runId, "deactivate", records, concurrency);
   const sizes = cut.map((chunk) => chunk.records.length);
   const totals = await apply(
@@ -297,9 +299,13 @@ async function outsideTheRead(
 }
 
 /** A ledger entry as the load record that sets it inactive. */
-const deactivationRecord = (entry: LedgerEntry, inactive: Record<string, unknown>): LoadRecord => ({
+const deactivationRecord = (
+  entry: LedgerEntry,
+  inactive: Record<string, unknown>,
+  mapper: Pick<RecordMapper, "externalIdOf">,
+): LoadRecord => ({
   key: entry.key,
-  externalId: entry.key,
+  externalId: mapper.externalIdOf?.(entry.key) ?? entry.key,
   payload: inactive,
   hash: entry.hash,
   ...(entry.productId ? { knownProductId: entry.productId } : {}),
@@ -368,7 +374,11 @@ async function sendDecidedChunks(
   const keys = [...(await decidedSet(ctx, tenantId, runId, fingerprint))].sort(compareKeys);
   const entries = await ctx.ledger.getMany(scopeOfRun(run), keys);
   const records = keys.map((key) =>
-    deactivationRecord(entries.get(key) ?? { key, hash: "", productId: "", runId, updatedAt: "" }, inactive),
+    deactivationRecord(
+      entries.get(key) ?? { key, hash: "", productId: "", runId, updatedAt: "" },
+      inactive,
+      clients.mapper,
+    ),
   );
   const cut = recut(cutChunks(tenantId, runId, "deactivate", records, tenant.sync.concurrency), sizes);
   const unreported: LoadChunk[] = [];

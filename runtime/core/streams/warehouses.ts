@@ -32,6 +32,8 @@ export function warehouseMapper(tenant: Tenant): RecordMapper {
     inactive: kong ? { is_active: false } : { status: "INACTIVE" },
     // A WMS location row shows only these (and its id): verify compares what it can see.
     ...(kong ? {} : { listed: ["external_id", "code", "name", "status"] }),
+    // The WMS's deactivation PATCH carries the external id: the code alone would rename the location.
+    externalIdOf: (code) => locationExternalId(tenant, code),
     map(source: SourceRecord): ReturnType<RecordMapper["map"]> {
       const row = source.item;
       const code = source.key;
