@@ -73,4 +73,36 @@ describe("a WMS tenant's warehouses run", () => {
       expect.objectContaining({ external_id: locationExternalId(tenant, gone), status: "INACTIVE" }),
     ]);
   });
+
+  it("renames, closes and reopens a warehouse's location in place, and brings back one that returns to Siesa", async () => {
+    // prepare
+    const { run, stock, tenant, wms, locationsOf } = await wmsWarehouses();
+    await run();
+    const [renamed, closed, returning] = stock.activeWarehouseCodes() as [string, string, string];
+    const idOf = (code: string) => locationsOf(code)[0]?.id;
+    const ids = [renamed, closed, returning].map(idOf);
+    const row = stock.warehouses.find((w) => String(w.f150_id).trim() === returning);
+    stock.removeWarehouse(returning);
+    await run();
+
+    // act
+    stock.renameWarehouse(renamed, "BODEGA RENOMBRADA");
+    stock.closeWarehouse(closed);
+    if (row) stock.warehouses.push(row);
+    const changed = await run();
+
+    // assess: the same locations, each once, under its external id
+    expect(changed.counts).toMatchObject({ created: 0, updated: 3, reactivated: 1 });
+    expect([renamed, closed, returning].map(idOf)).toEqual(ids);
+    for (const code of [renamed, closed, returning])
+      expect(locationsOf(code)).toEqual([
+        expect.objectContaining({ external_id: locationExternalId(tenant, code) }),
+      ]);
+    expect(locationsOf(renamed)[0]?.name).toBe("BODEGA RENOMBRADA");
+    expect(locationsOf(closed)[0]?.status).toBe("INACTIVE");
+    expect(locationsOf(returning)[0]?.status).toBe("ACTIVE");
+    expect(wms.locations.store.list().filter((l) => l.external_id !== STORE_LOCATION)).toHaveLength(
+      new Set(wms.locations.store.list().map((l) => l.external_id)).size - 1,
+    );
+  });
 });
