@@ -88,6 +88,31 @@ describe("WmsClient.list", () => {
     expect(wms.stats.lists).toBe(2);
   });
 
+  it("fails naming the call when a page's cursor is not a text, instead of ending the list there", async () => {
+    // prepare: a WMS whose cursor is DynamoDB's key as an object
+    const wms = createWmsSandbox();
+    for (let n = 1; n <= 130; n++) wms.products.insert({ external_id: `P-${n}`, name: `Product ${n}` });
+    const app = new Hono();
+    app.get("/products", async (c) => {
+      const page = (await (await wms.app.request(c.req.raw)).json()) as Record<string, unknown>;
+      const cursor = page.last_evaluated_key_id;
+      return c.json({
+        ...page,
+        last_evaluated_key_id: cursor === null ? null : { PK: "Tenant#1", SK: cursor },
+      });
+    });
+    app.route("/", wms.app);
+    const client = new WmsClient(clientOptions(await serve(app), SANDBOX_WMS_CREDENTIALS));
+
+    // act
+    const error = await readAll(client.list({})).catch((e: unknown) => e);
+
+    // assess
+    expect(error).toBeInstanceOf(ExternalCallError);
+    expect(error).toMatchObject({ service: "wms", operation: "list products", status: "invalid-answer" });
+    expect(String(error)).toContain('last_evaluated_key_id is not a text: {"PK":"Tenant#1"');
+  });
+
   it("reads the INACTIVE products too, which the list leaves out unless asked for both", async () => {
     const wms = createWmsSandbox();
     wms.products.insert({ external_id: "P-1", name: "Open", status: "ACTIVE" });

@@ -1,5 +1,5 @@
 import type { FetchResponse } from "ofetch";
-import { isRecord, isSuccess } from "./api-text.js";
+import { apiText, isRecord, isSuccess } from "./api-text.js";
 import type { ProductApi } from "./product-api.js";
 
 /**
@@ -26,8 +26,17 @@ async function* listPages(
   }
 }
 
-const nonEmpty = (value: unknown): string | undefined =>
-  typeof value === "string" && value !== "" ? value : undefined;
+/**
+ * A page's link to the next one: absent, null or empty at the end; any other non-text is an answer
+ * we cannot read, an error (ending there would drop the rest of the list, and a lookup would create
+ * what it did not see).
+ */
+function nextOf(api: ProductApi, operation: string, page: Record<string, unknown>, field: string) {
+  const value = page[field];
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value === "string") return value;
+  throw api.unreadable(operation, `${field} is not a text: ${apiText(value)}`);
+}
 
 /**
  * The pages of a Django REST Framework list (`{count,next,previous,results}`, Kong's SKUs and
@@ -36,7 +45,7 @@ const nonEmpty = (value: unknown): string | undefined =>
  */
 export const drfPages = (api: ProductApi, url: string, operation: string, query: Record<string, string>) =>
   listPages(api, url, operation, query, (page) => {
-    const next = nonEmpty(page.next);
+    const next = nextOf(api, operation, page, "next");
     return next === undefined ? undefined : Object.fromEntries(new URL(next).searchParams);
   });
 
@@ -46,7 +55,7 @@ export const drfPages = (api: ProductApi, url: string, operation: string, query:
  */
 export const wmsPages = (api: ProductApi, url: string, operation: string, query: Record<string, string>) =>
   listPages(api, url, operation, query, (page) => {
-    const cursor = nonEmpty(page.last_evaluated_key_id);
+    const cursor = nextOf(api, operation, page, "last_evaluated_key_id");
     return cursor === undefined ? undefined : { ...query, last_evaluated_key_id: cursor };
   });
 

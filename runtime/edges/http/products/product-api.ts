@@ -121,6 +121,11 @@ export class ProductApi {
     );
   }
 
+  /** An answer whose shape we cannot read (a list page's cursor, say): an error naming the call. */
+  unreadable(operation: string, message: string): ExternalCallError {
+    return new ExternalCallError(this.shape.product, operation, "invalid-answer", message, false);
+  }
+
   idOf(response: FetchResponse<unknown>, operation: string): string {
     const id = isRecord(response._data) ? response._data.id : undefined;
     if (typeof id === "number" || (typeof id === "string" && id !== "")) return String(id);
