@@ -61,9 +61,17 @@ export class KongLocationStore {
     return id === undefined ? undefined : this.get(id);
   }
 
-  /** Adds a location without going through the API (one that already exists in Kong). */
-  insert(location: NewKongLocation): KongLocation {
-    if (this.#idByExternalId.has(location.external_id)) {
+  /** Every location holding this external id (more than one only where duplicates were accepted). */
+  allByExternalId(externalId: string): KongLocation[] {
+    return this.list().filter((location) => location.external_id === externalId);
+  }
+
+  /**
+   * Adds a location without going through the API (one that already exists in Kong). A second one
+   * with an external id needs `allowDuplicate`; the external id then still names the first.
+   */
+  insert(location: NewKongLocation, options: { allowDuplicate?: boolean } = {}): KongLocation {
+    if (this.#idByExternalId.has(location.external_id) && !options.allowDuplicate) {
       throw new Error(`Kong sandbox: location external_id "${location.external_id}" already exists`);
     }
     const { parent_external_id, ...rest } = location;
@@ -76,7 +84,8 @@ export class KongLocationStore {
       parentId: this.#parentId(parent_external_id),
     };
     this.#byId.set(stored.id, stored);
-    this.#idByExternalId.set(stored.external_id, stored.id);
+    if (!this.#idByExternalId.has(stored.external_id))
+      this.#idByExternalId.set(stored.external_id, stored.id);
     return this.#shown(stored);
   }
 
@@ -146,6 +155,11 @@ export interface KongLocations {
   stats: KongLocationStats;
   /** While on, the list ignores `external_id` (a Kong whose list has no such filter: DRF drops unknown parameters). */
   ignoreExternalIdFilter(on: boolean): void;
+  /**
+   * While on, a create with an external id Kong holds makes a second location (that Kong refuses
+   * one is assumed, not confirmed: the worst case).
+   */
+  acceptDuplicates(on: boolean): void;
 }
 
 export interface KongLocationOptions {
@@ -233,11 +247,13 @@ export function serveLocations(app: Hono, options: KongLocationOptions = {}): Ko
   const store = new KongLocationStore();
   const stats: KongLocationStats = { creates: 0, patches: 0, gets: 0, lists: 0 };
   let ignoringExternalId = false;
+  let acceptingDuplicates = false;
 
   /** The error a valid body still gets from the table: unknown parent, duplicate, cycle. */
   const refusal = (data: Partial<KongLocation>, self?: KongLocation): FieldErrors | undefined => {
     const other = data.external_id === undefined ? undefined : store.getByExternalId(data.external_id);
-    if (other && other.id !== self?.id) return { external_id: [DUPLICATE_MESSAGE] };
+    if (other && other.id !== self?.id && !(acceptingDuplicates && !self))
+      return { external_id: [DUPLICATE_MESSAGE] };
     const parentRef = data.parent_external_id;
     if (parentRef === undefined || parentRef === null) return undefined;
     const parent = store.getByExternalId(parentRef);
@@ -256,7 +272,7 @@ export function serveLocations(app: Hono, options: KongLocationOptions = {}): Ko
     const refused = refusal(valid.data);
     if (refused) return c.json(refused, 400);
     stats.creates++;
-    return c.json(store.insert(valid.data as NewKongLocation), 201);
+    return c.json(store.insert(valid.data as NewKongLocation, { allowDuplicate: acceptingDuplicates }), 201);
   });
 
   app.get("/inventory/locations/", (c) => {
@@ -323,6 +339,9 @@ export function serveLocations(app: Hono, options: KongLocationOptions = {}): Ko
     stats,
     ignoreExternalIdFilter: (on) => {
       ignoringExternalId = on;
+    },
+    acceptDuplicates: (on) => {
+      acceptingDuplicates = on;
     },
   };
 }

@@ -132,6 +132,32 @@ describe("KongLocationClient writes a warehouse as a location", () => {
   });
 });
 
+describe("KongLocationClient when a create may have been applied", () => {
+  it("never sends a create again within the call: with a Kong that keeps a second location, the next write finds the first", async () => {
+    // prepare: Kong applies the first create, then its gateway answers 502
+    const kong = await kongWithStore();
+    kong.locations.acceptDuplicates(true);
+    let failing = 1;
+    const app = new Hono();
+    app.post("/inventory/locations/", async (c) => {
+      const answer = await kong.app.request(c.req.raw);
+      return failing-- > 0 ? c.json({ detail: "Bad gateway" }, 502) : answer;
+    });
+    app.route("/", kong.app);
+    const client = new KongLocationClient(clientOptions(await serve(app), SANDBOX_KONG_CREDENTIALS));
+    const record = warehouse(tenant, "NB1", "Bodega Norte");
+
+    // act: the write that failed, then the record written again (its chunk came back)
+    const error = await client.write(record).catch((e: unknown) => e);
+    const retried = await client.write(record);
+
+    // assess
+    expect(error).toMatchObject({ service: "kong-rfid", status: 502, retryable: true });
+    expect(retried.outcome).toBe("updated");
+    expect(kong.locations.store.allByExternalId("8585-1-NB1")).toHaveLength(1);
+  });
+});
+
 describe("KongLocationClient finds a location by its exact external_id", () => {
   it("finds the exact one on a later page when Kong ignores the external_id filter, and never creates a duplicate", async () => {
     const { kong, client } = await kongWithClient({ maxPageSize: 2 });

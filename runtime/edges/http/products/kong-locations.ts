@@ -126,8 +126,11 @@ export class KongLocationClient implements ProductClient, ProductReader {
   }
 
   #create(record: ProductRecord): Promise<CreateAnswer> {
+    // Sent once, as the WMS's: that Kong refuses a second location with one external id is assumed,
+    // so a create that may have been applied (a 5xx, a timeout) is retried only through the lookup.
     return this.#api.create("create location", this.#locationsUrl, record, {
       isDuplicate: isDuplicateAnswer,
+      once: true,
     });
   }
 
