@@ -201,6 +201,35 @@ describe("KongLocationClient finds a location by its exact external_id", () => {
   });
 });
 
+describe("KongLocationClient for a tenant whose file writes its customer id as digits", () => {
+  const digits = { ...tenant, product: { ...tenant.product, defaults: { customer_id: String(CUSTOMER) } } };
+
+  it("creates the location for that customer, its id a number", async () => {
+    const { kong, client } = await kongWithClient();
+
+    const result = await client.write(warehouse(digits, "NB1", "Bodega Norte"));
+
+    expect(result.outcome).toBe("created");
+    expect(kong.locations.store.getByExternalId("8585-1-NB1")).toMatchObject({ customer_ids: [CUSTOMER] });
+  });
+
+  it("never takes another customer's location with the same external_id", async () => {
+    const { kong, client } = await kongWithClient();
+    const foreign = kong.locations.store.insert(existing("8585-1-NB1", 99));
+
+    const result = await client.write(warehouse(digits, "NB1", "Bodega Norte"));
+
+    expect(result).toEqual({
+      outcome: "rejected",
+      reason: `external_id 8585-1-NB1 already exists in Kong but no location with it was found for customer_id ${CUSTOMER}`,
+    });
+    expect(kong.locations.store.get(foreign.id)).toMatchObject({
+      name: "Old 8585-1-NB1",
+      customer_ids: [99],
+    });
+  });
+});
+
 describe("KongLocationClient reads the customer's locations back", () => {
   it("lists every location of the customer across pages, and none of another's", async () => {
     const { kong, client } = await kongWithClient({ maxPageSize: 2 });

@@ -58,7 +58,9 @@ export function warehouseMapper(tenant: Tenant): RecordMapper {
         ? {
             external_id: externalId,
             type_external_id: settings.location.type,
-            customer_ids: [tenant.product.defaults.customer_id],
+            // The tenant file may write it as digits (the schema checks either): Kong's pk is a number,
+            // and the lookup keeps only locations holding that number.
+            customer_ids: [Number(tenant.product.defaults.customer_id)],
             parent_external_id: settings.location.parent,
             name: description,
             display_name: `${description} (${code})`,
