@@ -539,7 +539,7 @@ async function probeWrites(
       });
       if (result.outcome === "gone")
         throw new Failed(
-          `PATCH by ${field} ${listedId} answered 404: ${field} is not what PATCH takes (a sync that lost its ledger would create duplicates)`,
+          `PATCH by ${field} ${listedId} answered 404: ${field} is not what PATCH takes (a write the ledger holds no id for would find its product and fail, every time)`,
         );
       if (result.outcome === "rejected")
         throw new Failed(`PATCH by ${field} ${listedId} was refused: ${result.reason}`);

@@ -207,7 +207,7 @@ describe("the contract probe --write, on the WMS", () => {
       `(the create answered id ${product?.id})`,
     );
     expect(check(report, "wms variant_id is the PATCH id")?.detail).toBe(
-      `PATCH by variant_id ${variantId} answered 404: variant_id is not what PATCH takes (a sync that lost its ledger would create duplicates)`,
+      `PATCH by variant_id ${variantId} answered 404: variant_id is not what PATCH takes (a write the ledger holds no id for would find its product and fail, every time)`,
     );
     expect(probeProducts(world)).toHaveLength(1);
   });
