@@ -81,6 +81,22 @@ describe("WmsClient writes", () => {
     expect(wms.products.get(existing.id)?.status).toBe("ACTIVE");
   });
 
+  it("updates the ACTIVE one of a product's duplicates, though an INACTIVE one is listed first", async () => {
+    // prepare: duplicates made before the lookup existed, the older one set inactive by hand
+    const { wms, client } = await wmsWithClient({ duplicates: "accept", pageSize: 2 });
+    const stale = wms.products.insert({ ...product("A-1"), status: "INACTIVE" });
+    wms.products.insert(product("B-1"));
+    const live = wms.products.insert({ ...product("A-1"), status: "ACTIVE" }, { allowDuplicate: true });
+
+    // act
+    const result = await client.write(wmsRecord("A-1", { name: "Renamed" }));
+
+    // assess: one ACTIVE product, the one users see, renamed
+    expect(result).toEqual({ outcome: "updated", productId: live.id });
+    expect(wms.products.get(live.id)?.name).toBe("Renamed");
+    expect(wms.products.get(stale.id)).toMatchObject({ status: "INACTIVE", name: "Item A-1" });
+  });
+
   it("writes each of 20 records the ledger does not know exactly once, however often it is written", async () => {
     const { wms, client } = await wmsWithClient({ duplicates: "accept" });
     const records = Array.from({ length: 20 }, (_, i) => wmsRecord(String(1000 + i)));

@@ -94,6 +94,17 @@ describe("WmsLocationClient writes a warehouse as a location", () => {
     expect(wms.locations.store.get(lost.id)?.status).toBe("ACTIVE");
   });
 
+  it("updates the ACTIVE one of a location's duplicates, though an INACTIVE one is listed first", async () => {
+    const { wms, client } = await wmsWithClient();
+    const stale = wms.locations.store.insert({ ...existing("8585-1-NB1"), status: "INACTIVE" });
+    const live = wms.locations.store.insert(existing("8585-1-NB1"), { allowDuplicate: true });
+
+    const result = await client.write(warehouse(tenant, "NB1", "Bodega Norte"));
+
+    expect(result).toEqual({ outcome: "updated", productId: live.id });
+    expect(wms.locations.store.get(stale.id)).toMatchObject({ status: "INACTIVE", name: "Old 8585-1-NB1" });
+  });
+
   it("creates the location again when the one it knew was deleted in the WMS", async () => {
     const { wms, client } = await wmsWithClient();
     const deleted = wms.locations.store.insert(existing("8585-1-NB1"));

@@ -38,6 +38,7 @@ interface WmsRow {
   variant_id?: unknown;
   id?: unknown;
   external_id?: unknown;
+  status?: unknown;
 }
 
 /**
@@ -147,28 +148,32 @@ export class WmsClient implements ProductClient, ProductReader {
   /**
    * The list filters after it pages (like a DynamoDB Scan with a filter): a page may hold none of
    * the matches and still carry a cursor, so the cursor is followed until the match or its end.
-   * Several matches (duplicates made before this lookup existed) resolve to the first one listed.
-   * A match whose row names no id is an answer we cannot read: an error, never a create.
+   * Several matches (duplicates made before this lookup existed) resolve to the first ACTIVE one
+   * listed (the one users see), else the first. A match whose row names no id is an answer we
+   * cannot read: an error, never a create.
    */
   async #find(record: ProductRecord): Promise<FindAnswer> {
     const query = { external_id__eq: record.externalId, ...EVERY_STATUS };
+    let inactive: string | undefined;
     for await (const response of wmsPages(this.#api, this.#productsUrl, "find product", query)) {
       if (!isSuccess(response.status)) return this.#api.refused(response);
       const results = pageResults(response) as WmsRow[] | undefined;
-      const exact = results?.find((p) => String(p.external_id) === record.externalId);
-      if (exact) {
-        const id = exact.variant_id ?? exact.id;
-        if ((typeof id === "string" && id !== "") || typeof id === "number")
-          return { kind: "found", id: String(id) };
-        throw new ExternalCallError(
-          SERVICE,
-          "find product",
-          "invalid-answer",
-          `external_id ${record.externalId} is listed without a variant_id: ${apiText(exact)}`,
-          false,
-        );
+      for (const row of results ?? []) {
+        if (String(row.external_id) !== record.externalId) continue;
+        const id = row.variant_id ?? row.id;
+        if ((typeof id !== "string" || id === "") && typeof id !== "number")
+          throw new ExternalCallError(
+            SERVICE,
+            "find product",
+            "invalid-answer",
+            `external_id ${record.externalId} is listed without a variant_id: ${apiText(row)}`,
+            false,
+          );
+        if (row.status !== "INACTIVE") return { kind: "found", id: String(id) };
+        inactive ??= String(id);
       }
     }
+    if (inactive !== undefined) return { kind: "found", id: inactive };
     return {
       kind: "missing",
       reason: `external_id ${record.externalId} already exists in the WMS but no product with it was found`,

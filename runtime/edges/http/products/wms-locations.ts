@@ -114,16 +114,21 @@ export class WmsLocationClient implements ProductClient, ProductReader {
   /**
    * The list filters after it pages: a page may hold no match and still carry a cursor, so the
    * cursor is followed until the exact external id or its end. Several matches (duplicates made
-   * before this lookup) resolve to the first listed; a row without an id is an error, never a create.
+   * before this lookup) resolve to the first ACTIVE one listed, else the first; a row without an
+   * id is an error, never a create.
    */
   async #find(record: ProductRecord): Promise<FindAnswer> {
     const query = { external_id__eq: record.externalId, ...EVERY_STATUS };
+    let inactive: string | undefined;
     for await (const response of wmsPages(this.#api, this.#locationsUrl, "find location", query)) {
       if (!isSuccess(response.status)) return this.#api.refused(response);
-      const rows = listedRecords(SERVICE, "find location", pageResults(response));
-      const exact = rows.find((row) => row.externalId === record.externalId);
-      if (exact) return { kind: "found", id: exact.id };
+      for (const row of listedRecords(SERVICE, "find location", pageResults(response))) {
+        if (row.externalId !== record.externalId) continue;
+        if (row.fields.status !== "INACTIVE") return { kind: "found", id: row.id };
+        inactive ??= row.id;
+      }
     }
+    if (inactive !== undefined) return { kind: "found", id: inactive };
     return {
       kind: "missing",
       reason: `external_id ${record.externalId} already exists in the WMS but no location with it was found`,
