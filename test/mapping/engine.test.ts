@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import kong from "../../mappings/kong.js";
+import wms from "../../mappings/wms.js";
 import {
   compileMapping,
   type MappingDefinition,
@@ -105,6 +106,14 @@ describe("compiling a mapping definition", () => {
       'payload.external_id: unknown key "form" (a rule takes from and pipe)',
       'payload.external_id: needs "from", a "pipe", or both',
       'payload.name: needs "from", a "pipe", or both',
+    ]);
+  });
+
+  it("refuses a WMS mapping whose external id is not the record's key: a deactivation, which has only the key, sends it as external_id", () => {
+    const definition = { ...wms, externalId: "sku" };
+
+    expect(problemsOf(definition)).toEqual([
+      "externalId: a wms mapping's external id must be sourceId, the record's key: the WMS's deactivation PATCH carries external_id and knows only the key, so any other would rename the product (got sku)",
     ]);
   });
 

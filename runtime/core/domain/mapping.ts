@@ -192,6 +192,10 @@ export function compileMapping(definition: MappingDefinition): CompiledMapping {
     );
   } else if (CANONICAL[externalId] !== "text" && CANONICAL[externalId] !== "integer") {
     problems.push(`externalId: ${externalId} is a ${CANONICAL[externalId]}, not text or an integer`);
+  } else if (product === "wms" && externalId !== "sourceId") {
+    problems.push(
+      `externalId: a wms mapping's external id must be sourceId, the record's key: the WMS's deactivation PATCH carries external_id and knows only the key, so any other would rename the product (got ${externalId})`,
+    );
   }
 
   const listed = def.listed as readonly string[] | undefined;
