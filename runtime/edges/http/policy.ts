@@ -5,6 +5,7 @@ import { ExternalCallError, type ServiceName } from "../../core/ports/call-error
 import type { CallPolicy } from "../../core/ports/call-policy.js";
 import { timeLeftMs } from "../../core/ports/deadline.js";
 import { boundedFetch, UnusableAnswerError } from "./bounded-fetch.js";
+import { withoutSecrets } from "./secret-text.js";
 
 /** ofetch over Node's fetch, the answer read within bounds (bounded-fetch.ts). */
 const $fetch = createFetch({ fetch: boundedFetch });
@@ -43,9 +44,13 @@ const $fetch = createFetch({ fetch: boundedFetch });
  * that creates something a second copy of which the API would keep (a WMS product): after a
  * timeout or a 5xx, which may come after the API applied it, it is not sent again within the call;
  * the error goes back to the caller, whose next write looks the record up before creating it.
+ * `secrets`: the credentials the request carries (a header's token, a login's password). An error
+ * answer (4xx, 5xx) may quote the request back, and its words become log lines, error messages
+ * and a record's reason: they are masked out of its body before anyone reads it (secret-text.ts).
  */
 export type RequestOptions = Pick<FetchOptions, "method" | "headers" | "body" | "query" | "baseURL"> & {
   once?: boolean;
+  secrets?: readonly string[];
 };
 
 export interface CallContext {
@@ -101,7 +106,7 @@ export async function send<T = unknown>(
   policy: CallPolicy,
   ctx: CallContext,
 ): Promise<FetchResponse<T>> {
-  const { once = false, ...request } = options;
+  const { once = false, secrets = [], ...request } = options;
   let serverErrors = 0;
   let rateLimited = 0;
   let timeouts = 0;
@@ -120,6 +125,7 @@ export async function send<T = unknown>(
       });
       if (raw.status >= 300 && raw.status < 400) throw redirected(ctx, url, raw);
       const response = withParsedBody<T>(raw, ctx);
+      if (response.status >= 400) response._data = withoutSecrets(response._data, secrets);
       watchRateLimit(response, ctx);
       const status = response.status;
       if (status === 429 && rateLimited < policy.rateLimitRetries) {

@@ -23,7 +23,8 @@ export async function passwordLogin(
   };
   const response = await send<unknown>(
     url,
-    { method: "POST", body: { username, password } },
+    // The username is an account's name, not a secret: the product's own words may name it.
+    { method: "POST", body: { username, password }, secrets: [password] },
     options.policy,
     context,
   );

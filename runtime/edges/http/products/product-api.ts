@@ -47,7 +47,11 @@ export class ProductApi {
     return this.#session.authorized((token) =>
       send<unknown>(
         url,
-        { ...options, headers: { Authorization: `${scheme} ${token}`, Accept: "application/json" } },
+        {
+          ...options,
+          headers: { Authorization: `${scheme} ${token}`, Accept: "application/json" },
+          secrets: [token],
+        },
         this.options.policy,
         { service: product, operation, tenantId: this.options.tenantId, log: this.options.log },
       ),

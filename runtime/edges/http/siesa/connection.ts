@@ -4,6 +4,7 @@ import type { CallPolicy } from "../../../core/ports/call-policy.js";
 import type { SiesaCredentials } from "../../../core/ports/siesa.js";
 import { SiesaAuthError, SiesaOperatorRefusedError } from "../../../core/ports/siesa-errors.js";
 import { send } from "../policy.js";
+import { withoutSecrets } from "../secret-text.js";
 import { type RateLimit, readAnswer, refusedOperator, type SiesaPage } from "./answer.js";
 import { SiesaPace } from "./pace.js";
 import { encodeParametros } from "./parametros.js";
@@ -97,13 +98,18 @@ export class SiesaConnection {
       ...(parametros ? [`parametros=${encodeParametros(parametros)}`] : []),
     ].join("&");
     const operation = `ejecutarconsultaestandar ${descripcion}`;
+    const secrets = [credentials.conniKey, credentials.conniToken];
     await this.pace.before(policy, operation, new URL(this.endpoint).host);
     let rateLimit: RateLimit | undefined;
     let response: Awaited<ReturnType<typeof send>>;
     try {
       response = await send(
         `${this.endpoint}?${query}`,
-        { method: "GET", headers: { ConniKey: credentials.conniKey, ConniToken: credentials.conniToken } },
+        {
+          method: "GET",
+          headers: { ConniKey: credentials.conniKey, ConniToken: credentials.conniToken },
+          secrets,
+        },
         policy,
         { service: "siesa", operation, tenantId, log },
       );
@@ -127,7 +133,9 @@ export class SiesaConnection {
       });
       throw new SiesaAuthError(tenantId);
     }
-    const answer = readAnswer(response.status, response._data, size);
+    // Siesa says what went wrong in 200s too (a codigo): their words are read with the credentials
+    // masked as well, not only those of the 4xx/5xx send() masks.
+    const answer = readAnswer(response.status, withoutSecrets(response._data, secrets), size);
     if (answer.kind === "page") {
       return rateLimit ? { ...answer.page, rateLimit } : answer.page;
     }
