@@ -46,6 +46,28 @@ describe("the logger", () => {
     expect(line.error.message).toMatch(/^product said: y+… \(\d+ more characters\)$/);
   });
 
+  it("logs an error as its name, message and stack: not its other properties nor its cause, where a request's credentials may be", () => {
+    const output = captureOutput();
+    const log = createLogger();
+    // The shape of an HTTP client's error: the request it made (headers included) as properties.
+    const error = Object.assign(
+      new Error("[GET] siesa.example: 500", {
+        cause: new Error("ConniToken SECRET-CONNI-TOKEN-123 refused"),
+      }),
+      { options: { headers: { ConniKey: "SECRET-CONNI-KEY-123" } } },
+    );
+
+    log.error("pipeline step failed", { error });
+    log.error("pipeline step failed", error);
+
+    const lines = output.lines() as { error: { name: string; message: string } }[];
+    expect(lines.map((line) => line.error.message)).toEqual([
+      "[GET] siesa.example: 500",
+      "[GET] siesa.example: 500",
+    ]);
+    expect(JSON.stringify(lines)).not.toContain("SECRET-");
+  });
+
   it("leaves short text as it is", () => {
     const output = captureOutput();
     const log = createLogger();

@@ -16,7 +16,11 @@ export function createLogger(): Logger {
   });
 }
 
-/** JSON replacer: strings cut, and an Error's message and stack too (Powertools formats it after this). */
+/**
+ * JSON replacer: strings cut, and an Error's message and stack too (Powertools formats it after this).
+ * An Error is logged as its name, message and stack only: Powertools would add its other enumerable
+ * properties and its cause, where an HTTP client's error keeps the request it made, headers included.
+ */
 function cutLongText(_key: string, value: unknown): unknown {
   if (typeof value === "string") return cutText(value);
   if (value instanceof Error) {
