@@ -258,6 +258,9 @@ function decode(text: string): unknown {
   }
 }
 
+/** Config set as a secret (`pulumi config set --secret`): a problem names its key, never its value. */
+const SECRET_KEYS: ReadonlySet<string> = new Set([`${CONFIG_NAMESPACE}:alertEndpoints`]);
+
 function validate<S extends v.GenericSchema>(
   schema: S,
   value: unknown,
@@ -270,7 +273,9 @@ function validate<S extends v.GenericSchema>(
     const path = v.getDotPath(issue);
     const key = path ? `${namespace}:${path}` : namespace;
     const missing = issue.input === undefined && issue.kind === "schema";
-    problems.push(`${key}: ${missing ? "missing" : `${issue.message} (got ${JSON.stringify(issue.input)})`}`);
+    const secret = SECRET_KEYS.has(`${namespace}:${path?.split(".")[0]}`);
+    const got = secret ? "" : ` (got ${JSON.stringify(issue.input)})`;
+    problems.push(`${key}: ${missing ? "missing" : `${issue.message}${got}`}`);
   }
   return undefined;
 }

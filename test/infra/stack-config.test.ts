@@ -72,6 +72,27 @@ describe("stack configuration is validated before anything is declared", () => {
     ]);
   });
 
+  it.each([
+    [
+      "an http URL",
+      JSON.stringify(["http://events.pagerduty.com/integration/SECRET-INTEGRATION-KEY/enqueue"]),
+    ],
+    ["not a list", JSON.stringify("https://events.pagerduty.com/integration/SECRET-INTEGRATION-KEY/enqueue")],
+  ])(
+    "a wrong pager endpoint (%s) fails naming the key, never quoting the URL, whose integration key is a secret",
+    async (_, endpoints) => {
+      const config = await configWith("prod", {
+        "siesa-integration:noPager": undefined,
+        "siesa-integration:alertEndpoints": endpoints,
+      });
+
+      const problems = problemsOf("prod", config);
+
+      expect(problems).toEqual([expect.stringMatching(/^siesa-integration:alertEndpoints(\.0)?: must be/)]);
+      expect(problems.join("\n")).not.toContain("SECRET-");
+    },
+  );
+
   it("prod without a pager endpoint deploys only if its config says so explicitly", async () => {
     const silent = await configWith("prod", { "siesa-integration:noPager": undefined });
     const explicit = await configWith("prod", { "siesa-integration:noPager": "true" });
