@@ -4,6 +4,7 @@ import type { ProductClientOptions } from "../../runtime/core/ports/product.js";
 import { KongClient, WmsClient } from "../../runtime/edges/http/products/index.js";
 import { withoutSecrets } from "../../runtime/edges/http/secret-text.js";
 import { SiesaConnection } from "../../runtime/edges/http/siesa/index.js";
+import { drain, stepWorld } from "../pipeline/step-world.js";
 import { clientOptions, kongRecord, recordingLog, recordingPolicy, serve } from "../products/support.js";
 
 // Some servers and proxies quote the request back in their error answers: its headers, its body.
@@ -121,6 +122,26 @@ describe("a product that quotes the request back in its error answers", () => {
 
     expect((failure as Error).message).toMatch(/create sku failed \(500\)/);
     expect(toldBy(failure, log)).not.toContain("SECRET-");
+  });
+});
+
+describe("a run against a product that rejects every record quoting the token", () => {
+  it("keeps the product's words as each record's exception and the run's errors, never the token", async () => {
+    // Prepare: logins succeed, every create is refused with a 400 quoting the request.
+    const url = await echoingProduct({ calls: 400 });
+    const world = stepWorld({ items: 5, productClient: productClient(KongClient, url).client });
+
+    // Act: a whole run
+    await world.queues.requestSync({ tenantId: world.tenant.id, trigger: "manual" });
+    await drain(world);
+
+    // Assess: what the runs table keeps (shown in the console and the API, exported as CSV)
+    const [run] = (await world.store.runs.list(world.tenant.id)).runs;
+    const { exceptions } = await world.store.runs.exceptions(world.tenant.id, String(run?.runId));
+    expect(run?.counts).toMatchObject({ extracted: 5, rejected: 5 });
+    expect(exceptions).toHaveLength(5);
+    expect(exceptions[0]?.reason).toContain("Request refused.");
+    expect(JSON.stringify([run, exceptions])).not.toContain("SECRET-");
   });
 });
 
