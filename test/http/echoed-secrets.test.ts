@@ -114,6 +114,16 @@ describe("a product that quotes the request back in its error answers", () => {
     expect(toldBy(failure, log)).not.toContain("SECRET-");
   });
 
+  it("a create answered 200 by an echo of the request, without an id (a base URL that points at the wrong service): the error holds no token", async () => {
+    const url = await echoingProduct({ calls: 200 });
+    const { client, log } = productClient(KongClient, url);
+
+    const failure = await client.write(kongRecord("A-1")).catch((error: unknown) => error);
+
+    expect((failure as Error).message).toMatch(/create sku failed \(200\): answered without an id/);
+    expect(toldBy(failure, log)).not.toContain("SECRET-");
+  });
+
   it("a write that keeps failing with a 500 quoting the headers as text: the error and the log hold no token", async () => {
     const url = await echoingProduct({ calls: 500, echo: "text" });
     const { client, log } = productClient(KongClient, url);

@@ -23,7 +23,8 @@ export async function passwordLogin(
   };
   const response = await send<unknown>(
     url,
-    // The username is an account's name, not a secret: the product's own words may name it.
+    // Masked out of error answers only (send()): a success answer is the token, never quoted, in
+    // which a short password could appear by chance. The username is an account's name, not a secret.
     { method: "POST", body: { username, password }, secrets: [password] },
     options.policy,
     context,

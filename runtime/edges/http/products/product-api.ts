@@ -3,6 +3,7 @@ import type { ProductRecord, ProductType } from "../../../core/domain/model.js";
 import { ExternalCallError } from "../../../core/ports/call-errors.js";
 import type { ProductClientOptions } from "../../../core/ports/product.js";
 import { type RequestOptions, send } from "../policy.js";
+import { withoutSecrets } from "../secret-text.js";
 import { apiText, isRecord, isSuccess } from "./api-text.js";
 import { passwordLogin } from "./password-login.js";
 import { TokenSession } from "./token-session.js";
@@ -44,8 +45,8 @@ export class ProductApi {
 
   call(operation: string, url: string, options: RequestOptions): Promise<FetchResponse<unknown>> {
     const { product, scheme } = this.shape;
-    return this.#session.authorized((token) =>
-      send<unknown>(
+    return this.#session.authorized(async (token) => {
+      const response = await send<unknown>(
         url,
         {
           ...options,
@@ -54,8 +55,12 @@ export class ProductApi {
         },
         this.options.policy,
         { service: product, operation, tenantId: this.options.tenantId, log: this.options.log },
-      ),
-    );
+      );
+      // A success answer is quoted too (a create answered without an id: something else at the base
+      // URL, an echo of the request), so the token is masked out of it as send() does of an error.
+      response._data = withoutSecrets(response._data, [token]);
+      return response;
+    });
   }
 
   /**
