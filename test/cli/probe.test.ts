@@ -1,8 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { Hono } from "hono";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { freePort } from "../../sandbox/free-port.js";
+import { listen } from "../../sandbox/serve.js";
 import { runScript, withoutShellCredentials } from "../support/cli.js";
 
 /** `npm run probe` with only the credentials a test passes (never the developer's shell's). */
@@ -52,6 +54,26 @@ describe("npm run probe", () => {
     expect(stdout).toMatch(/\nok +product login /);
     expect(stdout.trim().split("\n").at(-1)).toBe("failed: siesa credentials");
     expect(stdout).not.toContain("token-of-test");
+  });
+
+  it("a product that refuses the login quoting the request as text: the FAILED line and the logs hold neither username nor password", async () => {
+    // A password with a quote: the product quotes it JSON-escaped, not as it was set.
+    const password = 'SECRET-PASSWORD-"123"';
+    const app = new Hono();
+    app.all("*", async (c) => c.text(`refused ${await c.req.text()}`, 400));
+    const product = await listen(app);
+    onTestFinished(() => product.close());
+
+    const { code, stdout, stderr } = await probe(
+      ["--tenant", "demo", "--items", "20", "--verbose", "--product-url", `${product.url}/`],
+      { PRODUCT_USERNAME: "SECRET-USERNAME", PRODUCT_PASSWORD: password },
+    );
+
+    expect(code).toBe(2);
+    expect(stdout).toMatch(
+      /\nFAILED +product login +kong-rfid refused the credentials of tenant demo \(400\): refused/,
+    );
+    expect(`${stdout}\n${stderr}`).not.toContain("SECRET-");
   });
 
   it("--write: says where it writes before the report, leaves one inactive probe SKU, reused next time; without it, the journal shows no write", async () => {

@@ -11,6 +11,7 @@ import { clientOptions, kongRecord, recordingLog, recordingPolicy, serve } from 
 // Those words become log lines, error messages and a record's reason (stored, shown, exported), so
 // every credential the request carried must be gone from them. Each fake secret starts with SECRET-.
 
+const USERNAME = "SECRET-USERNAME";
 const PASSWORD = 'SECRET-PASSWORD-"123"';
 const TOKEN = "SECRET-AUTH-TOKEN-0123456789abcdef";
 const CONNI_KEY = "SECRET-CONNI-KEY-123";
@@ -58,7 +59,7 @@ function productClient(
   const log = recordingLog();
   const options: ProductClientOptions = clientOptions(
     url,
-    { username: "integration-user", password: PASSWORD },
+    { username: USERNAME, password: PASSWORD },
     { log },
   );
   return { client: new Client(options), log };

@@ -24,8 +24,8 @@ export async function passwordLogin(
   const response = await send<unknown>(
     url,
     // Masked out of error answers only (send()): a success answer is the token, never quoted, in
-    // which a short password could appear by chance. The username is an account's name, not a secret.
-    { method: "POST", body: { username, password }, secrets: [password] },
+    // which a short username or password could appear by chance.
+    { method: "POST", body: { username, password }, secrets: [username, password] },
     options.policy,
     context,
   );
