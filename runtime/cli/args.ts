@@ -80,7 +80,8 @@ export function parseCommand<O extends Record<string, OptionSpec>>(
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Values<O>;
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    // Some of parseArgs' messages span lines (a value that looks like an option): the problem is one line.
+    throw new UsageError(oneLine(error));
   }
 }
 

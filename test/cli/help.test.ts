@@ -79,6 +79,25 @@ describe("a missing or wrong argument", () => {
     },
   );
 
+  it.each([
+    ["bench:sync", "--latency-ms", "-1"],
+    ["bench:stack", "--warm-up", "-5"],
+    ["sync", "--seed", "-1"],
+  ])(
+    "npm run %s -- %s %s (a value that looks like an option) is one line naming the option, then the usage",
+    async (script, option, value) => {
+      const { code, stdout, stderr } = await runScript(script, [option, value]);
+
+      expect(code).toBe(1);
+      expect(stdout).toBe("");
+      const [problem, blank, usage] = stderr.split("\n");
+      expect(problem).toContain(`'${option}'`);
+      expect(problem).toContain(`${option}=-`);
+      expect(blank).toBe("");
+      expect(usage).toMatch(/^usage: npm (run )?\S+ --/);
+    },
+  );
+
   it("npm run bench:scale -- --clustered without --stream stock says what it needs, before anything is started", async () => {
     const { code, stdout, stderr } = await runScript("bench:scale", ["--clustered"]);
 
