@@ -57,12 +57,14 @@ const SAME_SIGNAL_MS = 1_000;
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 function parse(values: { items: string; seed: string }) {
+  // Digits only: Number("") is 0.
   const items = Number(values.items);
-  if (!Number.isInteger(items) || items < 0) {
-    throw new UsageError(`--items must be a whole number (got ${values.items})`);
+  if (!/^\d+$/.test(values.items) || !Number.isSafeInteger(items)) {
+    throw new UsageError(`--items must be a whole number (got ${JSON.stringify(values.items)})`);
   }
   const seed = Number(values.seed);
-  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer (got ${values.seed})`);
+  if (!/^-?\d+$/.test(values.seed) || !Number.isSafeInteger(seed))
+    throw new UsageError(`--seed must be an integer (got ${JSON.stringify(values.seed)})`);
   const webhook = webhookFromEnv();
   return { items, seed, port: portFromEnv(), operatorToken: tokenFromEnv(), ...(webhook ? { webhook } : {}) };
 }

@@ -57,8 +57,9 @@ export async function tenantNamed(name: string | undefined): Promise<Tenant> {
 export function wholeNumber(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0)
-    throw new UsageError(`--${name} must be a whole number (got ${text})`);
+  // Digits only: Number("") is 0, and "1e9" a catalogue nobody meant.
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value))
+    throw new UsageError(`--${name} must be a whole number (got ${JSON.stringify(text)})`);
   return value;
 }
 

@@ -121,6 +121,27 @@ describe("a missing or wrong argument", () => {
     },
   );
 
+  it.each([
+    ["sync", ["--tenant", "demo", "--items="], "--items"],
+    ["verify", ["--tenant", "demo", "--seed="], "--seed"],
+    ["probe", ["--tenant", "demo", "--items="], "--items"],
+    ["start", ["--items="], "--items"],
+    ["start", ["--seed="], "--seed"],
+  ])(
+    "npm run %s -- %j: an empty number is refused naming the option, before anything is started",
+    async (script, args, option) => {
+      // A wrong answer would start the command (start: until killed), hence the short timeout.
+      const { code, stdout, stderr } = await runScript(script, args, { timeoutMs: 20_000 });
+
+      expect(code).toBe(1);
+      expect(stdout).toBe("");
+      expect(stderr.split("\n")[0]).toMatch(
+        new RegExp(`^${script}: ${option} must be (a whole number|an integer) .*\\(got ""\\)$`),
+      );
+      expect(stderr).toContain(`usage: npm ${script === "start" ? "" : "run "}${script} --`);
+    },
+  );
+
   it("npm run bench:scale -- --stream shelf names the streams it measures, before anything is started", async () => {
     const { code, stdout, stderr } = await runScript("bench:scale", ["--stream", "shelf"]);
 
