@@ -63,6 +63,14 @@ export function wholeNumber(name: string, text: string | undefined): number | un
   return value;
 }
 
+/** A URL flag's value, or a UsageError naming it: the clients would only say "Invalid URL". */
+function sideUrl(name: "siesa-url" | "product-url", text: string | undefined): void {
+  if (text === undefined) return;
+  const protocol = URL.canParse(text) ? new URL(text).protocol : "";
+  if (protocol !== "http:" && protocol !== "https:")
+    throw new UsageError(`--${name} must be an http(s) URL (got ${JSON.stringify(text)})`);
+}
+
 const SIDE_VARIABLES = {
   siesa: ["SIESA_CONNI_KEY", "SIESA_CONNI_TOKEN"],
   product: ["PRODUCT_USERNAME", "PRODUCT_PASSWORD"],
@@ -117,6 +125,8 @@ export async function openTenantSides(
   state: string,
   options: SideOptions,
 ): Promise<TenantSides> {
+  sideUrl("siesa-url", options["siesa-url"]);
+  sideUrl("product-url", options["product-url"]);
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse()) await closer();

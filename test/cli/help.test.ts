@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { documents, readDoc } from "../docs/markdown.js";
-import { runScript } from "../support/cli.js";
+import { runScript, withoutShellCredentials } from "../support/cli.js";
 
 /** Everything docs/ says, where a command's options are told. */
 const DOCS = documents()
@@ -139,6 +139,24 @@ describe("a missing or wrong argument", () => {
         new RegExp(`^${script}: ${option} must be (a whole number|an integer) .*\\(got ""\\)$`),
       );
       expect(stderr).toContain(`usage: npm ${script === "start" ? "" : "run "}${script} --`);
+    },
+  );
+
+  it.each([
+    ["sync", "--siesa-url", "siesa.example.com/api"],
+    ["verify", "--product-url", "ftp://kong.example.com"],
+    ["probe", "--siesa-url", "http//siesa.example.com"],
+  ])(
+    "npm run %s -- %s %s: a URL that is not http(s) is named with its option, before anything is started",
+    async (script, option, value) => {
+      const { code, stdout, stderr } = await runScript(script, ["--tenant", "demo", option, value], {
+        env: withoutShellCredentials(),
+      });
+
+      expect(code).toBe(1);
+      expect(stdout).toBe("");
+      expect(stderr.split("\n")[0]).toBe(`${script}: ${option} must be an http(s) URL (got "${value}")`);
+      expect(stderr).toContain(`usage: npm run ${script} -- --tenant <id> [options]`);
     },
   );
 
