@@ -2,7 +2,7 @@
  * Runs the DynamoDB-dependent test suites against AWS's own DynamoDB Local instead of the embedded
  * dynalite, to prove the store uses only what both support.
  *
- *   npm run test:dynamodb-local [-- <extra vitest arguments>]
+ *   npm run test:dynamodb-local [-- <extra vitest arguments>]   (--help: its usage, nothing started)
  *
  * DynamoDB Local is a Java program (needs `java` 17+ on PATH). Its jar ships inside the npm package
  * amplify-dynamodb-simulator; we fetch that package on demand with `npm pack` (pinned version and
@@ -12,6 +12,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { oneLine, UsageError, usage } from "../runtime/cli/args.js";
 import { freePort } from "../sandbox/free-port.js";
 
 /** The suites that talk to DynamoDB: add a path here when another suite needs it. */
@@ -137,6 +138,42 @@ function startVitest(endpoint: string, extraArgs: string[]): ChildProcess {
   });
 }
 
+const spec = {
+  command: "npm run test:dynamodb-local --",
+  name: "test:dynamodb-local",
+  summary: `Runs the DynamoDB suites (${DYNAMODB_TEST_PATHS.join(", ")}) against AWS's DynamoDB Local (Java 17+; fetched into .cache/ on first use) instead of dynalite.`,
+  synopsis: "[<vitest run arguments>]",
+  options: {},
+  notes: ["every other argument goes to vitest run (npx vitest run --help lists them)"],
+  examples: ["npm run test:dynamodb-local", 'npm run test:dynamodb-local -- -t "ledger"'],
+} as const;
+
+/**
+ * The arguments for vitest, checked as vitest will check them, before anything is fetched or started:
+ * a wrong one would otherwise be vitest's stack trace after Java's start.
+ */
+async function vitestArguments(argv: string[]): Promise<string[]> {
+  const { createCLI } = await import("vitest/node");
+  const refused = (args: string[]): string | undefined => {
+    const cli = createCLI();
+    try {
+      cli.parse(["node", "vitest", "run", ...args], { run: false });
+      cli.matchedCommand?.checkUnknownOptions();
+      cli.matchedCommand?.checkOptionValue();
+      return undefined;
+    } catch (error) {
+      return oneLine(error);
+    }
+  };
+  const problem = refused(argv);
+  if (problem === undefined) return argv;
+  // vitest names an option as it read it (--no-x as --x): the argument as typed, when one alone is refused.
+  const unknown = argv.find((arg) => arg.startsWith("-") && refused([arg])?.startsWith("Unknown option"));
+  throw new UsageError(
+    unknown ? `Unknown option '${unknown}' (neither this command's nor vitest run's)` : `vitest: ${problem}`,
+  );
+}
+
 const exitCodeOf = (child: ChildProcess): Promise<number> =>
   new Promise((resolve) => child.once("exit", (code) => resolve(code ?? 1)));
 
@@ -155,11 +192,12 @@ function stop(child: ChildProcess): Promise<void> {
 
 const stopAll = () => Promise.all(children.map(stop));
 
-async function main(): Promise<number> {
+async function main(argv: string[]): Promise<number> {
+  const args = await vitestArguments(argv);
   const emulator = ensureEmulator();
   const local = await startDynamoDbLocal(emulator);
   console.log(`DynamoDB Local ready on ${local.endpoint}; running ${DYNAMODB_TEST_PATHS.join(", ")}`);
-  const vitest = startVitest(local.endpoint, process.argv.slice(2));
+  const vitest = startVitest(local.endpoint, args);
   children.push(vitest);
   try {
     return await exitCodeOf(vitest);
@@ -179,10 +217,19 @@ process.on("exit", () => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
 });
 
-main().then(
+// --help and --verbose are this command's; every other argument is vitest's.
+const argv = process.argv.slice(2);
+const verbose = argv.includes("--verbose");
+if (argv.includes("--help") || argv.includes("-h")) {
+  process.stdout.write(usage(spec));
+  process.exit(0);
+}
+main(argv.filter((arg) => arg !== "--verbose")).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    if (error instanceof UsageError) process.stderr.write(`${spec.name}: ${error.message}\n\n${usage(spec)}`);
+    else if (verbose && error instanceof Error && error.stack) console.error(error.stack);
+    else console.error(`${spec.name}: ${oneLine(error)}`);
     void stopAll().then(() => process.exit(1));
   },
 );

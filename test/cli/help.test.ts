@@ -23,6 +23,8 @@ const COMMANDS = [
   ["bench:scale", "--items <n>"],
   ["bench:stack", "--warm-up <n>"],
   ["console:shot", "--url <url>"],
+  // Its other arguments go to vitest: its own usage says so, and vitest's options are checked with it.
+  ["test:dynamodb-local", "--verbose"],
 ] as const;
 
 describe("every command answers --help", () => {
@@ -97,6 +99,19 @@ describe("a missing or wrong argument", () => {
       expect(usage).toMatch(/^usage: npm (run )?\S+ --/);
     },
   );
+
+  it("npm run test:dynamodb-local -- -t store --nope: vitest's unknown option is refused before DynamoDB Local is fetched or started", async () => {
+    const { code, stdout, stderr } = await runScript("test:dynamodb-local", ["-t", "store", "--nope"], {
+      timeoutMs: 20_000,
+    });
+
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr.split("\n")[0]).toBe(
+      "test:dynamodb-local: Unknown option '--nope' (neither this command's nor vitest run's)",
+    );
+    expect(stderr).toContain("usage: npm run test:dynamodb-local --");
+  });
 
   it("npm run bench:scale -- --clustered without --stream stock says what it needs, before anything is started", async () => {
     const { code, stdout, stderr } = await runScript("bench:scale", ["--clustered"]);
