@@ -40,8 +40,11 @@ const spec = {
     "environment:",
     "  PORT                     the API's port (default: a free one)",
     "  SIESA_INTEGRATION_TOKEN  the operator token to accept, at least 16 characters (default: a new one)",
+    "  SIESA_INTEGRATION_TOKENS, SIESA_INTEGRATION_TOKENS_FILE  further token entries (the JSON, or a path to it)",
     "  SIESA_INTEGRATION_WEBHOOK_URL     where every local tenant's notifications are POSTed (https, or http to this machine)",
     "  SIESA_INTEGRATION_WEBHOOK_SECRET  their signing secret (default: a new one, printed)",
+    "  POWERTOOLS_LOG_LEVEL     the level of the JSON logs (default INFO)",
+    "all of them: .env.example",
   ],
   examples: ["PORT=8080 npm start -- --items 10000"],
 } as const;
