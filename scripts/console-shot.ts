@@ -12,7 +12,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { parseOrExit, UsageError } from "../runtime/cli/args.js";
+import { oneLine, runCommand, UsageError } from "../runtime/cli/args.js";
 import type { LocalStack } from "../runtime/cli/stack.js";
 import type { Log } from "../runtime/core/observability/logger.js";
 import { launchChromium, SCREENSHOTS_DIR } from "./chromium.js";
@@ -32,22 +32,55 @@ const spec = {
   examples: ["npm run console:shot", 'npm run console:shot -- --url http://127.0.0.1:8080 --token "$TOKEN"'],
 } as const;
 
-function parse() {
-  return parseOrExit(spec, (values) => {
-    const token = values.token ?? process.env.SIESA_INTEGRATION_TOKEN;
-    if (values.url && !token)
+function parse(values: {
+  url?: string | undefined;
+  token?: string | undefined;
+  tenant?: string | undefined;
+  out: string;
+}) {
+  const token = values.token || process.env.SIESA_INTEGRATION_TOKEN;
+  if (values.url !== undefined) {
+    const protocol = URL.canParse(values.url) ? new URL(values.url).protocol : "";
+    if (protocol !== "http:" && protocol !== "https:")
+      throw new UsageError(`--url must be an http(s) URL (got ${JSON.stringify(values.url)})`);
+    if (!token)
       throw new UsageError("--url needs the operator token: --token TOKEN or SIESA_INTEGRATION_TOKEN");
-    return {
-      url: values.url?.replace(/\/+$/, ""),
-      token,
-      tenant: values.tenant,
-      out: path.resolve(values.out),
-    };
-  });
+  }
+  return {
+    url: values.url?.replace(/\/+$/, ""),
+    token,
+    tenant: values.tenant,
+    out: path.resolve(values.out),
+  };
 }
 
-async function main(): Promise<void> {
-  const args = parse();
+/**
+ * A running API, asked before Chromium starts, so that a wrong URL, token or tenant is said in one
+ * line instead of a browser's timeout: GET /tenants with the token.
+ */
+async function checkApi(url: string, token: string, tenant: string | undefined): Promise<void> {
+  const answer = await fetch(`${url}/tenants`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(10_000),
+  }).catch((error: unknown) => {
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    throw new Error(`${url} does not answer (${oneLine(cause)})`);
+  });
+  if (answer.status === 401 || answer.status === 403)
+    throw new Error(
+      `${url} refused the token (${answer.status}): give a running npm start's operator token (--token or SIESA_INTEGRATION_TOKEN)`,
+    );
+  const body = (await answer.json().catch(() => undefined)) as { tenants?: { id: string }[] } | undefined;
+  if (!answer.ok || !Array.isArray(body?.tenants))
+    throw new Error(`${url} is not siesa-integration's API: GET /tenants answered ${answer.status}`);
+  const known = body.tenants.map((t) => t.id);
+  if (tenant !== undefined && !known.includes(tenant))
+    throw new UsageError(`unknown tenant "${tenant}" at ${url} (known tenants: ${known.join(", ")})`);
+}
+
+async function main(values: Parameters<typeof parse>[0]): Promise<number> {
+  const args = parse(values);
+  if (args.url) await checkApi(args.url, args.token ?? "", args.tenant);
   let stack: LocalStack | undefined;
   if (!args.url) {
     process.stderr.write("starting a local stack (no --url given)…\n");
@@ -108,6 +141,7 @@ async function main(): Promise<void> {
     await browser.close();
     await stack?.close();
   }
+  return 0;
 }
 
 /** Presses Run now and waits for the run to finish (the "Last run" panel shows it). */
@@ -136,9 +170,4 @@ async function someHistory(stack: LocalStack, runs: number): Promise<void> {
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  process.stderr.write(`console:shot: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-}
+runCommand(spec, main);
