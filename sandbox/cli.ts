@@ -12,7 +12,7 @@
 import { parseArgs } from "node:util";
 import type { ProductType } from "../runtime/core/domain/model.js";
 import { startSandboxes } from "./local.js";
-import type { SandboxAnswer, SandboxRequest } from "./process.js";
+import type { SandboxAnswer, SandboxRefusal, SandboxRequest } from "./process.js";
 import type { Stock } from "./stock.js";
 
 const { values } = parseArgs({
@@ -64,7 +64,14 @@ process.on("SIGTERM", stop);
 if (process.send) {
   const { siesa } = sandboxes;
   process.on("message", (request: SandboxRequest) => {
-    if (request.type === "change") siesa.catalogue.changeItems(request.count);
+    // A request it cannot do (more changes than items) is the parent's error to report, not a crash.
+    try {
+      if (request.type === "change") siesa.catalogue.changeItems(request.count);
+    } catch (error) {
+      const refused: SandboxRefusal = { error: error instanceof Error ? error.message : String(error) };
+      process.send?.(refused);
+      return;
+    }
     const answer: SandboxAnswer = {
       siesaRequests: siesa.stats.total,
       siesaRequestsByQuery: { ...siesa.stats.byDescripcion },

@@ -19,6 +19,11 @@ export interface SandboxProcess {
 /** What the parent asks the sandbox process over its IPC channel. */
 export type SandboxRequest = { type: "state" } | { type: "change"; count: number };
 
+/** The sandbox process's answer to a request it could not do. */
+export interface SandboxRefusal {
+  error: string;
+}
+
 export interface SandboxAnswer {
   /** Every request the Siesa sandbox answered since it started, and by query (`descripcion`). */
   siesaRequests: number;
@@ -81,9 +86,14 @@ export async function spawnSandboxes(options: {
   let asked: Promise<unknown> = Promise.resolve();
   const ask = (request: SandboxRequest): Promise<SandboxAnswer> => {
     const answer = asked.then(async () => {
-      const reply = once(child, "message") as Promise<[SandboxAnswer]>;
+      const reply = once(child, "message") as Promise<[SandboxAnswer | SandboxRefusal]>;
       child.send(request);
-      return (await reply)[0];
+      const gone = exited.then(([code, signal]) => {
+        throw new Error(`the sandbox process exited (${signal ?? `code ${code}`}) before answering`);
+      });
+      const [message] = await Promise.race([reply, gone]);
+      if ("error" in message) throw new Error(message.error);
+      return message;
     });
     asked = answer.catch(() => undefined);
     return answer;

@@ -46,6 +46,14 @@ describe("the sandboxes in a child process answer the benchmark over their IPC c
     expect(after.barcodeRows).toBeGreaterThan(0);
   });
 
+  it("refuses to change more items than the catalogue has, naming both counts, and goes on answering", async () => {
+    await expect(sandboxes.changeItems(51)).rejects.toThrow(
+      "cannot change 51 items: the catalogue has 50 well-formed ones",
+    );
+
+    expect((await sandboxes.siesaState()).itemRows).toBe(50);
+  });
+
   it("changes the description of as many items as asked", async () => {
     const descriptions = async () =>
       new Map(
