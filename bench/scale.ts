@@ -76,15 +76,21 @@ const options = parseOrExit(
     if (stream !== "catalogue" && stream !== "stock")
       throw new UsageError(`--stream must be catalogue or stock (got ${JSON.stringify(stream)})`);
     if (values.clustered && stream !== "stock") throw new UsageError("--clustered needs --stream stock");
+    const changed =
+      values.changed === undefined
+        ? Math.max(1, Math.round(items / 100))
+        : wholeNumber("changed", values.changed, 0);
+    // The sandbox's catalogue holds --items company items, all well-formed: it can change no more.
+    if (changed > items)
+      throw new UsageError(
+        `--changed must be at most --items, ${items} (got ${JSON.stringify(values.changed)})`,
+      );
     return {
       stream,
       warehouses: wholeNumber("warehouses", values.warehouses),
       clustered: values.clustered === true,
       items,
-      changed:
-        values.changed === undefined
-          ? Math.max(1, Math.round(items / 100))
-          : wholeNumber("changed", values.changed, 0),
+      changed,
       latencyMs: wholeNumber("latency-ms", values["latency-ms"], 0),
       slots: values.concurrency === undefined ? undefined : wholeNumber("concurrency", values.concurrency),
     };

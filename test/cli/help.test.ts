@@ -175,6 +175,17 @@ describe("a missing or wrong argument", () => {
     },
   );
 
+  it("npm run bench:scale -- --items 2 --changed 5 says a change cannot exceed the catalogue, before anything is started", async () => {
+    const { code, stdout, stderr } = await runScript("bench:scale", ["--items", "2", "--changed", "5"], {
+      timeoutMs: 20_000,
+    });
+
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr.split("\n")[0]).toBe('bench:scale: --changed must be at most --items, 2 (got "5")');
+    expect(stderr).toContain("usage: npm run bench:scale --");
+  });
+
   it("npm run bench:scale -- --stream shelf names the streams it measures, before anything is started", async () => {
     const { code, stdout, stderr } = await runScript("bench:scale", ["--stream", "shelf"]);
 
