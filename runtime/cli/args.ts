@@ -85,18 +85,10 @@ export function parseCommand<O extends Record<string, OptionSpec>>(
   }
 }
 
-/**
- * Runs a command's main with the rules above and exits with its status. `main` returns the exit
- * status (undefined: keep running, e.g. a server); it throws UsageError for bad arguments and
- * anything else for a failure.
- */
-export function runCommand<O extends Record<string, OptionSpec>>(
-  spec: CommandSpec<O>,
-  main: (values: Values<O>) => Promise<number | undefined>,
-  argv: string[] = process.argv.slice(2),
-): void {
+/** Reports a failure by the rules above; returns the exit status, 1. */
+function failure<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>, argv: string[]) {
   const verbose = argv.includes("--verbose");
-  const fail = (error: unknown): number => {
+  return (error: unknown): number => {
     if (error instanceof UsageError) {
       process.stderr.write(`${spec.name}: ${error.message}\n\n${usage(spec)}`);
     } else if (verbose && error instanceof Error && error.stack) {
@@ -107,6 +99,19 @@ export function runCommand<O extends Record<string, OptionSpec>>(
     }
     return 1;
   };
+}
+
+/**
+ * Runs a command's main with the rules above and exits with its status. `main` returns the exit
+ * status (undefined: keep running, e.g. a server); it throws UsageError for bad arguments and
+ * anything else for a failure.
+ */
+export function runCommand<O extends Record<string, OptionSpec>>(
+  spec: CommandSpec<O>,
+  main: (values: Values<O>) => Promise<number | undefined>,
+  argv: string[] = process.argv.slice(2),
+): void {
+  const fail = failure(spec, argv);
   let values: Values<O> & { help?: boolean };
   try {
     values = parseCommand(spec, argv);
@@ -128,25 +133,29 @@ export function runCommand<O extends Record<string, OptionSpec>>(
 /**
  * For scripts that run top to bottom (the benches): the same parsing, `--help` and usage errors as
  * runCommand, answered before the script starts anything (a child process it would leave behind);
- * `read` turns the values into what the script uses and throws UsageError for a bad one.
+ * `read` turns the values into what the script uses and throws UsageError for a bad one. A failure
+ * of the script afterwards (its top-level await rejecting) is reported as runCommand reports one.
  */
 export function parseOrExit<O extends Record<string, OptionSpec>, T>(
   spec: CommandSpec<O>,
   read: (values: Values<O>) => T,
   argv: string[] = process.argv.slice(2),
 ): T {
+  const fail = failure(spec, argv);
+  let parsed: T;
   try {
     const values = parseCommand(spec, argv);
     if (values.help) {
       process.stdout.write(usage(spec));
       process.exit(0);
     }
-    return read(values);
+    parsed = read(values);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${spec.name}: ${error.message}\n\n${usage(spec)}`);
-    process.exit(1);
+    process.exit(fail(error));
   }
+  process.on("uncaughtException", (error) => process.exit(fail(error)));
+  return parsed;
 }
 
 /** `--<name>`'s value as a whole number of at least `min`, or a UsageError naming the option. */

@@ -202,3 +202,32 @@ describe("a missing or wrong argument", () => {
     expect(stderr.split("\n")[0]).toBe('plan: unknown stack "qa" (known: staging, prod)');
   });
 });
+
+describe("a bench that fails once started", () => {
+  // A failure after its children started: npm start's stack refuses a token list that is not JSON.
+  const failing = { ...process.env, SIESA_INTEGRATION_TOKENS: "not-json" };
+
+  it("says what failed in one line, exit 1", async () => {
+    const { code, stdout, stderr } = await runScript("bench:stack", ["--items", "1", "--warm-up", "0"], {
+      env: failing,
+    });
+
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      "bench:stack: environment variable SIESA_INTEGRATION_TOKENS is not valid JSON: expected a list of token entries\n",
+    );
+  });
+
+  it("with --verbose, the stack trace first, then that line", async () => {
+    const { code, stderr } = await runScript("bench:stack", ["--items", "1", "--warm-up", "0", "--verbose"], {
+      env: failing,
+    });
+
+    expect(code).toBe(1);
+    expect(stderr).toContain("    at ");
+    expect(stderr.trimEnd().split("\n").at(-1)).toBe(
+      "bench:stack: environment variable SIESA_INTEGRATION_TOKENS is not valid JSON: expected a list of token entries",
+    );
+  });
+});
