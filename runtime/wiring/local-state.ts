@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { claimDirectory, OWNER_DIR } from "../edges/local/directory-claim.js";
@@ -14,7 +14,13 @@ export const LOCAL_TABLE_PREFIX = "siesa-integration-local";
  */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
   const configured = env.SIESA_INTEGRATION_DATA_DIR;
-  if (configured) return resolve(configured);
+  if (configured) {
+    const dir = resolve(configured);
+    // Else the first write under it fails as ENOTDIR on a path inside, not naming the variable.
+    if (statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false)
+      throw new Error(`SIESA_INTEGRATION_DATA_DIR is ${dir}, a file: it must be a directory`);
+    return dir;
+  }
   return fileURLToPath(new URL("../../.data", import.meta.url));
 }
 

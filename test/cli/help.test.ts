@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { documents, readDoc } from "../docs/markdown.js";
 import { runScript, withoutShellCredentials } from "../support/cli.js";
@@ -229,5 +232,24 @@ describe("a bench that fails once started", () => {
     expect(stderr.trimEnd().split("\n").at(-1)).toBe(
       "bench:stack: environment variable SIESA_INTEGRATION_TOKENS is not valid JSON: expected a list of token entries",
     );
+  });
+});
+
+describe("a SIESA_INTEGRATION_DATA_DIR that is a file", () => {
+  it.each([
+    ["sync", ["--tenant", "demo"]],
+    ["reset", []],
+    ["start", []],
+  ])("npm run %s names the variable and the file, in one line, exit 1", async (script, args) => {
+    const file = join(mkdtempSync(join(tmpdir(), "siesa-integration-state-")), "state.txt");
+    writeFileSync(file, "not a directory");
+
+    const { code, stderr } = await runScript(script, args, {
+      env: { ...process.env, SIESA_INTEGRATION_DATA_DIR: file },
+      timeoutMs: 30_000,
+    });
+
+    expect(code).toBe(1);
+    expect(stderr).toBe(`${script}: SIESA_INTEGRATION_DATA_DIR is ${file}, a file: it must be a directory\n`);
   });
 });
