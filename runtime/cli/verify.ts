@@ -5,12 +5,14 @@
  * Tenant, URL flags, credentials, sandboxes and local state are those of `npm run sync`.
  * Exit status: 0 all ok, 2 differences found (after a repair: still there), 1 could not run.
  */
+import { statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { allOk, keptReport, type VerifyReport } from "../core/domain/verify-report.js";
 import { logger } from "../core/observability/logger.js";
 import { type CallPolicy, defaultPolicy } from "../core/ports/call-policy.js";
 import { dataDir } from "../wiring/local-state.js";
-import { runCommand } from "./args.js";
+import { runCommand, UsageError } from "./args.js";
 import { progressLine, summaryTable } from "./report.js";
 import {
   CREDENTIAL_NOTES,
@@ -61,9 +63,20 @@ async function modules() {
   return { ...repair, ...verify, ...products, ...dynamo, ...inProcess };
 }
 
+/** --csv's folder, checked before the product is read: else a typo fails only once verify is done. */
+function csvFolder(file: string | undefined): void {
+  if (file === undefined) return;
+  const folder = dirname(resolve(file));
+  if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory())
+    throw new UsageError(
+      `--csv cannot be written: ${folder} is not a directory (got ${JSON.stringify(file)})`,
+    );
+}
+
 runCommand(spec, async (values) => {
   const { markForRepair, repairable, dynamoPipelineStore, runInProcess } = await modules();
   const tenant = await tenantNamed(values.tenant);
+  csvFolder(values.csv);
   const options = {
     ...values,
     items: wholeNumber("items", values.items),

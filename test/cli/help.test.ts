@@ -189,6 +189,19 @@ describe("a missing or wrong argument", () => {
     expect(stderr).toContain("usage: npm run bench:scale --");
   });
 
+  it("npm run verify -- --csv into a folder that does not exist names the file, before the product is read", async () => {
+    const csv = join(tmpdir(), "no-such-folder-of-siesa-integration", "differences.csv");
+
+    const { code, stdout, stderr } = await runScript("verify", ["--tenant", "demo", "--csv", csv]);
+
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr.split("\n")[0]).toBe(
+      `verify: --csv cannot be written: ${join(tmpdir(), "no-such-folder-of-siesa-integration")} is not a directory (got "${csv}")`,
+    );
+    expect(stderr).toContain("usage: npm run verify -- --tenant <id> [options]");
+  });
+
   it("npm run bench:scale -- --stream shelf names the streams it measures, before anything is started", async () => {
     const { code, stdout, stderr } = await runScript("bench:scale", ["--stream", "shelf"]);
 
