@@ -273,6 +273,21 @@ describe("a bad tenant file is refused with file, field and problem", () => {
     ]);
   });
 
+  it("names every unknown field of a file, two typos in one object included", () => {
+    const typos = changed((t) => {
+      (t.sync as Record<string, unknown>).concurrncy = 4;
+      (t.sync as Record<string, unknown>).retryAtempts = 3;
+      t.pasword = "hunter2";
+    });
+
+    expect(problemsOf(anEntry(typos))).toEqual(
+      ["sync.concurrncy", "sync.retryAtempts", "pasword"].map(
+        (field) =>
+          `tenants/acme-staging.ts: ${field}: unknown field (a tenant file holds only the documented fields, and never secrets)`,
+      ),
+    );
+  });
+
   it("collects every problem of every file", () => {
     const one = changed((t) => {
       t.sync.concurrency = 500;

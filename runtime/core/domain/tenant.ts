@@ -362,18 +362,59 @@ export function parseTenant(
 ): { ok: true; tenant: Tenant } | { ok: false; issues: TenantIssue[] } {
   const result = v.safeParse(TenantSchema, value);
   if (result.success) return { ok: true, tenant: result.output };
-  return { ok: false, issues: result.issues.map(describeIssue) };
+  const unknown = unknownKeysByObject(TenantObject, value);
+  const issues = result.issues.flatMap((issue): TenantIssue[] => {
+    if (!isUnknownKey(issue)) return [describeIssue(issue)];
+    const parent = (issue.path ?? []).slice(0, -1).map((item) => String(item.key));
+    const keys = unknown.get(parent.join(".")) ?? [String(issue.input)];
+    return keys.map((key) => ({ field: [...parent, key].join("."), problem: UNKNOWN_FIELD }));
+  });
+  return { ok: false, issues };
+}
+
+const UNKNOWN_FIELD = "unknown field (a tenant file holds only the documented fields, and never secrets)";
+
+const isUnknownKey = (issue: v.BaseIssue<unknown>) =>
+  issue.kind === "schema" && issue.type === "strict_object" && issue.expected === "never";
+
+/** The parts of a valibot schema this walk reads: strict objects' entries, records' values, wrappers. */
+type SchemaNode = {
+  type: string;
+  entries?: Record<string, SchemaNode>;
+  value?: SchemaNode;
+  wrapped?: SchemaNode;
+};
+
+/**
+ * Every unknown key of each object of `value`, by the object's dot path: valibot's strictObject
+ * reports only the first of an object, and a reviewer would meet the next typo only on the next run.
+ */
+function unknownKeysByObject(
+  schema: SchemaNode,
+  value: unknown,
+  path: readonly string[] = [],
+  found = new Map<string, string[]>(),
+): Map<string, string[]> {
+  let node = schema;
+  while (node.wrapped) node = node.wrapped; // optional, nullable
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return found;
+  const object = value as Record<string, unknown>;
+  if (node.type === "strict_object" && node.entries) {
+    const entries = node.entries;
+    const unknown = Object.keys(object).filter((key) => !Object.hasOwn(entries, key));
+    if (unknown.length > 0) found.set(path.join("."), unknown);
+    for (const [key, entry] of Object.entries(entries))
+      unknownKeysByObject(entry, object[key], [...path, key], found);
+  } else if (node.type === "record" && node.value) {
+    for (const [key, item] of Object.entries(object))
+      unknownKeysByObject(node.value, item, [...path, key], found);
+  }
+  return found;
 }
 
 function describeIssue(issue: v.BaseIssue<unknown>): TenantIssue {
   const field = v.getDotPath(issue) ?? "(tenant)";
   if (issue.kind !== "schema") return { field, problem: issue.message };
-  if (issue.type === "strict_object" && issue.expected === "never") {
-    return {
-      field,
-      problem: "unknown field (a tenant file holds only the documented fields, and never secrets)",
-    };
-  }
   if (issue.input === undefined) return { field, problem: "missing" };
   if (issue.type === "picklist") {
     const options = (issue.expected ?? "")
