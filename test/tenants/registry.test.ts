@@ -185,6 +185,13 @@ describe("a bad tenant file is refused with file, field and problem", () => {
       "tenants/acme-staging.ts: sync.schedule: cron(0 * * * *): cron needs 6 fields (minutes hours day-of-month month day-of-week year), got 5",
     ],
     [
+      "an endpoint name its product's clients never read (the default path would be used instead)",
+      (t) => {
+        t.product.endpoints = { sku: "/v2/inventory/skus/" };
+      },
+      'tenants/acme-staging.ts: product.endpoints: "sku" is no endpoint of kong-rfid (its endpoints: skus, locations, login): an unknown name is never read, so its default path would be used',
+    ],
+    [
       "an unknown mapping",
       (t) => {
         t.mapping = "kongg";

@@ -311,6 +311,25 @@ const kongWarehousesHaveCustomer = (t: {
   return /^[1-9]\d*$/.test(String(t.product.defaults.customer_id ?? ""));
 };
 
+/**
+ * The names of product.endpoints each product's clients read, each with a default path in its
+ * client (runtime/edges/http/products/): a name not listed is never read, so a typo (`sku`) would
+ * leave the tenant on the default path without a word.
+ */
+export const PRODUCT_ENDPOINTS = {
+  "kong-rfid": ["skus", "locations", "login"],
+  wms: ["products", "locations", "login"],
+} as const satisfies Record<ProductType, readonly string[]>;
+
+/** Why the tenant's product.endpoints names an endpoint its product has not, if it does. */
+const unknownEndpointsProblem = (product: { type: ProductType; endpoints: Record<string, string> }) => {
+  const known: readonly string[] = PRODUCT_ENDPOINTS[product.type];
+  const unknown = Object.keys(product.endpoints).filter((name) => !known.includes(name));
+  if (unknown.length === 0) return undefined;
+  const names = unknown.map((name) => `"${name}"`).join(", ");
+  return `${names} ${unknown.length === 1 ? "is no endpoint" : "are no endpoints"} of ${product.type} (its endpoints: ${known.join(", ")}): an unknown name is never read, so its default path would be used`;
+};
+
 /** Plain http is for sandboxes on this machine only. partialCheck runs even when other fields are broken. */
 const httpsUnlessLocal = (environment: string, url: string) =>
   environment === "local" || url.startsWith("https://") || baseUrlProblem(url) !== undefined; // reported once, above
@@ -334,6 +353,17 @@ export const TenantSchema = v.pipe(
       (i) => httpsMessage((i.input as TenantShape).product.baseUrl),
     ),
     ["product", "baseUrl"],
+  ),
+  v.forward(
+    v.partialCheck(
+      [
+        ["product", "type"],
+        ["product", "endpoints"],
+      ],
+      (t) => unknownEndpointsProblem(t.product) === undefined,
+      (i) => unknownEndpointsProblem((i.input as TenantShape).product) ?? "",
+    ),
+    ["product", "endpoints"],
   ),
   v.forward(
     v.partialCheck(
