@@ -143,6 +143,20 @@ describe("a bad tenant file is refused with file, field and problem", () => {
       "tenants/acme-staging.ts: product.defaults.api_key: looks like a credential: secrets belong in Secrets Manager",
     ],
     [
+      "Siesa's ConniKey among the product defaults",
+      (t) => {
+        t.product.defaults.conniKey = "0123456789abcdef";
+      },
+      "tenants/acme-staging.ts: product.defaults.conniKey: looks like a credential: secrets belong in Secrets Manager",
+    ],
+    [
+      "an authorization header among the product defaults",
+      (t) => {
+        t.product.defaults.authorization = "dXNlcjpwYXNz";
+      },
+      "tenants/acme-staging.ts: product.defaults.authorization: looks like a credential: secrets belong in Secrets Manager",
+    ],
+    [
       "a URL that is not one",
       (t) => {
         t.product.baseUrl = "api.technoapes.io";
@@ -249,6 +263,20 @@ describe("a bad tenant file is refused with file, field and problem", () => {
     ],
   ])("%s", (_case, change, message) => {
     expect(problemsOf(anEntry(changed(change)))).toEqual([expect.stringContaining(message)]);
+  });
+
+  it.each([
+    ["a token (Siesa's ConniToken is a JWT)", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhY21lIn0.c2lnbmF0dXJl"],
+    ["a hex key (Siesa's ConniKey)", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
+    ["an authorization header", "Bearer abc.def"],
+  ])("refuses %s as a product default's value under any name, without repeating it", (_case, secret) => {
+    const tenant = changed((t) => {
+      t.product.defaults.group = secret;
+    });
+
+    expect(problemsOf(anEntry(tenant))).toEqual([
+      "tenants/acme-staging.ts: product.defaults.group: looks like a credential (a token or key): secrets belong in Secrets Manager",
+    ]);
   });
 
   it("accepts plain http for a local tenant", () => {

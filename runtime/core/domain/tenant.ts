@@ -111,8 +111,11 @@ const got = (issue: v.BaseIssue<unknown>) => `(got ${issue.received})`;
 /** Masks any user:password in a URL: messages must never carry a secret. */
 const redactUrl = (text: string) => text.replace(/\/\/[^/@\s]*@/, "//***@");
 
-/** Keys of product.defaults that look like credentials. */
-const SECRET_LIKE = /pass|secret|token|api[-_]?key|credential/i;
+/** Keys of product.defaults that look like credentials (Siesa's are ConniKey and ConniToken). */
+const SECRET_LIKE = /pass|pwd|secret|token|key|credential|auth|bearer|clave|contrase/i;
+
+/** Values that look like one whatever their key: a JWT (a ConniToken), a long hex key (a ConniKey), a header. */
+const SECRET_VALUE = /^eyJ[\w-]*\.[\w-]*\.|^[0-9a-f]{32,}$|^(bearer|basic|token) /i;
 
 const integer = (min: number, max: number) =>
   v.pipe(
@@ -191,7 +194,13 @@ const TenantObject = v.strictObject({
           "looks like a credential: secrets belong in Secrets Manager",
         ),
       ),
-      v.union([v.string(), v.number(), v.boolean()]),
+      v.pipe(
+        v.union([v.string(), v.number(), v.boolean()]),
+        v.check(
+          (value) => typeof value !== "string" || !SECRET_VALUE.test(value.trim()),
+          "looks like a credential (a token or key): secrets belong in Secrets Manager",
+        ),
+      ),
     ),
   }),
   sync: v.strictObject({
