@@ -40,6 +40,12 @@ describe("a tenant file's notify", () => {
       'tenants/acme-staging.ts: notify.emails.1: must be an email address (got "Ops Team")',
     ],
     [
+      // Each address is a subscription named after it: `pulumi up` would refuse the second one's name.
+      "an email address listed twice, in another case",
+      { emails: ["ops@acme.example", "oncall@acme.example", "Ops@Acme.example"] },
+      'tenants/acme-staging.ts: notify.emails.2: lists "Ops@Acme.example" again (as notify.emails.0): each address once',
+    ],
+    [
       "a webhook URL in the file instead of the secret",
       { webhook: "https://hooks.acme.example/siesa" },
       "tenants/acme-staging.ts: notify.webhook: must be a boolean",

@@ -279,11 +279,29 @@ const TenantObject = v.strictObject({
     v.pipe(
       v.strictObject({
         emails: v.optional(
-          v.array(
-            v.pipe(
-              v.string(),
-              v.check(isEmailAddress, (i) => `must be an email address ${got(i)}`),
+          v.pipe(
+            v.array(
+              v.pipe(
+                v.string(),
+                v.check(isEmailAddress, (i) => `must be an email address ${got(i)}`),
+              ),
             ),
+            // Each address is a subscription named after it (infra/tenant.ts): `pulumi up` refuses a
+            // second resource of one name, and one mailbox in two cases would be subscribed twice.
+            v.rawCheck(({ dataset, addIssue }) => {
+              if (!dataset.typed) return;
+              const emails = dataset.value;
+              const first = new Map<string, number>();
+              emails.forEach((email, index) => {
+                const earlier = first.get(email.toLowerCase());
+                if (earlier === undefined) first.set(email.toLowerCase(), index);
+                else
+                  addIssue({
+                    message: `lists "${email}" again (as notify.emails.${earlier}): each address once`,
+                    path: [{ type: "array", origin: "value", input: emails, key: index, value: email }],
+                  });
+              });
+            }),
           ),
           [],
         ),
