@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import kong from "../../mappings/kong.js";
-import { QUEUES } from "../../runtime/core/domain/pipeline-config.js";
+import { QUEUES, WORKERS } from "../../runtime/core/domain/pipeline-config.js";
 import { type TenantInput, UnknownTenantError } from "../../runtime/core/domain/tenant.js";
 import {
   buildRegistry,
@@ -377,6 +377,33 @@ describe("a tenant's sync.concurrency", () => {
 
     expect(problemsOf(anEntry(tenant))).toEqual([
       `tenants/acme-staging.ts: sync.concurrency: must be at most ${deployed}, the units and loads workers the deployment runs at once (maximumConcurrency in runtime/core/domain/pipeline-config.ts) (got ${deployed + 1})`,
+    ]);
+  });
+});
+
+describe("a tenant's sync.maxRunMinutes", () => {
+  // A message of the run comes back to its worker only while one more invocation fits in the run
+  // (returnBy, run-end.ts): a run no longer than the load worker's timeout retries nothing.
+  const longest = Math.max(
+    ...(["dispatch", "extract", "load", "settle"] as const).map((w) => WORKERS[w].timeoutSeconds),
+  );
+  const shortest = Math.floor(longest / 60) + 1;
+
+  it("may be as short as one minute more than the longest invocation of a run's workers", () => {
+    const tenant = changed((t) => {
+      t.sync.maxRunMinutes = shortest;
+    });
+
+    expect(buildRegistry([anEntry(tenant)]).require(tenant.id).sync.maxRunMinutes).toBe(shortest);
+  });
+
+  it("is refused shorter, naming the file, the field and why: no failed write could be tried again", () => {
+    const tenant = changed((t) => {
+      t.sync.maxRunMinutes = shortest - 1;
+    });
+
+    expect(problemsOf(anEntry(tenant))).toEqual([
+      `tenants/acme-staging.ts: sync.maxRunMinutes: must be at least ${shortest}: a run must outlast one invocation of its workers (the load worker may take ${longest} s, WORKERS in runtime/core/domain/pipeline-config.ts), or nothing that failed within it is tried again (got ${shortest - 1})`,
     ]);
   });
 });

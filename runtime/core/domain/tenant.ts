@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import type { ProductType } from "./model.js";
 import { DEFAULT_PARTIAL_ABOVE, isEmailAddress, NOTIFY_KINDS, type NotifySettings } from "./notification.js";
-import { MAX_TENANT_CONCURRENCY } from "./pipeline-config.js";
+import { MAX_TENANT_CONCURRENCY, WORKERS } from "./pipeline-config.js";
 import { checkSchedule } from "./schedule.js";
 
 /**
@@ -37,7 +37,7 @@ export interface Tenant {
     retryAttempts: number;
     /** Units of work in flight at once: 1..MAX_TENANT_CONCURRENCY (pipeline-config.ts), default 4. */
     concurrency: number;
-    /** Lease length: a run older than this is considered dead. Default 60. */
+    /** Lease length: a run older than this is considered dead. Default 60; longer than a worker's invocation. */
     maxRunMinutes: number;
     /**
      * Most deactivations one run applies without an operator's approval; more are held. Default: the
@@ -116,6 +116,17 @@ const SECRET_LIKE = /pass|pwd|secret|token|key|credential|auth|bearer|clave|cont
 
 /** Values that look like one whatever their key: a JWT (a ConniToken), a long hex key (a ConniKey), a header. */
 const SECRET_VALUE = /^eyJ[\w-]*\.[\w-]*\.|^[0-9a-f]{32,}$|^(bearer|basic|token) /i;
+
+/**
+ * The longest invocation of a sync run's workers. A message of the run comes back to its worker only
+ * while one more invocation fits before the lease expires (returnBy, steps/run-end.ts): a lease no
+ * longer than this would turn every failure that a retry fixes into a failed record.
+ */
+const LONGEST_RUN_WORKER = (["dispatch", "extract", "load", "settle"] as const).reduce((a, b) =>
+  WORKERS[b].timeoutSeconds > WORKERS[a].timeoutSeconds ? b : a,
+);
+const LONGEST_RUN_WORKER_SECONDS = WORKERS[LONGEST_RUN_WORKER].timeoutSeconds;
+const SHORTEST_RUN_MINUTES = Math.floor(LONGEST_RUN_WORKER_SECONDS / 60) + 1;
 
 const integer = (min: number, max: number) =>
   v.pipe(
@@ -217,7 +228,17 @@ const TenantObject = v.strictObject({
       ),
       4,
     ),
-    maxRunMinutes: v.optional(integer(1, 24 * 60), 60),
+    maxRunMinutes: v.optional(
+      v.pipe(
+        integer(1, 24 * 60),
+        v.minValue(
+          SHORTEST_RUN_MINUTES,
+          (i) =>
+            `must be at least ${SHORTEST_RUN_MINUTES}: a run must outlast one invocation of its workers (the ${LONGEST_RUN_WORKER} worker may take ${LONGEST_RUN_WORKER_SECONDS} s, WORKERS in runtime/core/domain/pipeline-config.ts), or nothing that failed within it is tried again ${got(i)}`,
+        ),
+      ),
+      60,
+    ),
     maxDeactivations: v.optional(integer(0, 10_000_000)),
     drift: v.optional(
       v.strictObject({
