@@ -141,22 +141,25 @@ export function buildRegistry(
     const parsed = parseTenant(entry.value);
     if (!parsed.ok) {
       for (const issue of parsed.issues) problem(issue.field, issue.problem);
+      // The mapping is checked as far as the fields it needs are right, so a reviewer sees a
+      // file's problems in one run rather than the mapping's only once the rest is fixed.
+      const unsure = (field: string) =>
+        parsed.issues.some((i) => i.field === field || i.field.startsWith(`${field}.`));
+      if (isObject(entry.value) && !unsure("(tenant)") && !unsure("mapping")) {
+        const value = entry.value as unknown as Tenant;
+        // With product wrong, only whether the mapping exists (and compiles) can be told.
+        const mapping = unsure("product") ? compiledMapping(value.mapping, mappings, compiled) : undefined;
+        if (typeof mapping === "string") problem("mapping", mapping);
+        else if (mapping === undefined)
+          for (const found of mappingProblems(value, mappings, compiled)) problem(found.field, found.problem);
+      }
       continue;
     }
     const tenant = parsed.tenant;
     const tooLong = scheduleNameProblem(tenant);
     if (tooLong) problem("id", tooLong);
 
-    const mapping = compiledMapping(tenant.mapping, mappings, compiled);
-    if (typeof mapping === "string") problem("mapping", mapping);
-    else if (mapping.product !== tenant.product.type) {
-      problem(
-        "mapping",
-        `mapping "${mapping.name}" is for product ${mapping.product}, but product.type is ${tenant.product.type}`,
-      );
-    } else {
-      for (const found of mapping.checkTenant(tenant)) problem(found.field, found.problem);
-    }
+    for (const found of mappingProblems(tenant, mappings, compiled)) problem(found.field, found.problem);
     tenants.push(tenant);
   }
 
@@ -167,6 +170,25 @@ export function buildRegistry(
     throw new TenantConfigErrors(errors);
   }
   return registryOf(tenants);
+}
+
+/** What is wrong between the tenant and the mapping it names: none, another product's, or defaults it lacks. */
+function mappingProblems(
+  tenant: Tenant,
+  mappings: Readonly<Record<string, MappingDefinition>>,
+  compiled: Map<string, CompiledMapping>,
+): { field: string; problem: string }[] {
+  const mapping = compiledMapping(tenant.mapping, mappings, compiled);
+  if (typeof mapping === "string") return [{ field: "mapping", problem: mapping }];
+  if (mapping.product !== tenant.product.type) {
+    return [
+      {
+        field: "mapping",
+        problem: `mapping "${mapping.name}" is for product ${mapping.product}, but product.type is ${tenant.product.type}`,
+      },
+    ];
+  }
+  return mapping.checkTenant(tenant);
 }
 
 /** Why the tenant's longest schedule name would be refused by EventBridge Scheduler, if it would. */

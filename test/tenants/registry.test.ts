@@ -342,6 +342,32 @@ describe("a bad tenant file is refused with file, field and problem", () => {
     ]);
   });
 
+  it("checks the mapping of a file whose other fields are wrong too: every problem in one run", () => {
+    const unknownMapping = changed((t) => {
+      t.sync.schedule = "every hour";
+      t.mapping = "kongg";
+    });
+    const missingDefault = changed((t) => {
+      t.id = "other-co";
+      t.clientAccount = "123";
+      delete t.product.defaults.group_id;
+    });
+    const wrongProduct = changed((t) => {
+      t.id = "third-co";
+      t.product.baseUrl = "http://api-staging.technoapes.io/";
+      t.mapping = "kongg";
+    });
+
+    expect(problemsOf(anEntry(unknownMapping), anEntry(missingDefault), anEntry(wrongProduct))).toEqual([
+      'tenants/acme-staging.ts: sync.schedule: "every hour" is not an EventBridge Scheduler expression: use rate(...), cron(...) or at(...)',
+      'tenants/acme-staging.ts: mapping: unknown mapping "kongg" (known: kong, wms)',
+      'tenants/other-co.ts: clientAccount: must be a 12-digit AWS account id (got "123")',
+      'tenants/other-co.ts: product.defaults.group_id: required: missing (mapping "kong", payload.group_id)',
+      'tenants/third-co.ts: product.baseUrl: must use https:// outside the local environment (got "http://api-staging.technoapes.io/")',
+      'tenants/third-co.ts: mapping: unknown mapping "kongg" (known: kong, wms)',
+    ]);
+  });
+
   it("reports a mapping that does not compile against the tenant that names it", () => {
     const broken = { ...kong, payload: { external_id: { from: "sku", pipe: ["trimm"] } } } as never;
 
