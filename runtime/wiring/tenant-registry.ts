@@ -218,9 +218,15 @@ const SHARED: readonly { field: string; what: string; key: (t: Tenant) => string
     key: (t) =>
       t.product.type === "wms"
         ? `${hostOf(t.product.baseUrl)}`
-        : `${hostOf(t.product.baseUrl)} customer ${String(t.product.defaults.customer_id)}`,
+        : `${hostOf(t.product.baseUrl)} customer ${customerOf(t.product.defaults.customer_id)}`,
   },
 ];
+
+/** A Kong customer id as the mapping sends it (toInteger: " 017" is 17), so one customer has one key. */
+const customerOf = (value: unknown): string => {
+  const text = String(value).trim();
+  return /^\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? String(Number(text)) : text;
+};
 
 /** Each pair of tenants sharing one of SHARED, unless either file's `sharedWith` names the other. */
 function overlaps(tenants: readonly Tenant[], fileOfId: ReadonlyMap<string, string>): TenantConfigError[] {

@@ -539,6 +539,16 @@ describe("a tenant that points at another tenant's client", () => {
     );
   });
 
+  it("is refused for a Kong customer written another way, as the mapping sends it the same (017 is 17)", () => {
+    const sameCustomer = ofAnotherClient(aTenantInput("acme-staging"), 1);
+    sameCustomer.product.defaults.customer_id = " 017";
+
+    expect(problemsOf(anEntry(original), anEntry(sameCustomer))).toEqual([
+      'tenants/acme-staging.ts: product: shares its product customer (api-staging.technoapes.io customer 17) with parchita-staging (tenants/parchita-staging.ts): two tenants must not point at the same product customer unless one of their files says why, with sharedWith: { "parchita-staging": "<why>" }',
+      'tenants/parchita-staging.ts: product: shares its product customer (api-staging.technoapes.io customer 17) with acme-staging (tenants/acme-staging.ts): two tenants must not point at the same product customer unless one of their files says why, with sharedWith: { "acme-staging": "<why>" }',
+    ]);
+  });
+
   it("shares a WMS instance only with a reason: its host is the customer", () => {
     const wms = (id: string, n: number) => {
       const input = ofAnotherClient(aTenantInput(id), n);
