@@ -434,6 +434,19 @@ describe("a tenant's sync.maxRunMinutes", () => {
   });
 });
 
+describe("a tenant's warehouses stream", () => {
+  it("is refused with a blank location type or a padded parent, naming each: the product would refuse every warehouse", () => {
+    const tenant = changed((t) => {
+      t.streams = { warehouses: { schedule: "rate(1 day)", location: { type: "  ", parent: "STORE-001 " } } };
+    });
+
+    expect(problemsOf(anEntry(tenant))).toEqual([
+      "tenants/acme-staging.ts: streams.warehouses.location.type: must name the product's location type, e.g. E1, without spaces around it",
+      "tenants/acme-staging.ts: streams.warehouses.location.parent: must be a location's external id, or null, without spaces around it",
+    ]);
+  });
+});
+
 describe("a tenant's schedule names", () => {
   // EventBridge Scheduler refuses a schedule name over 64 characters, and only at `pulumi up`.
   it("refuses an id that makes a schedule name too long in either stack, naming file, id, schedule and limit", () => {

@@ -164,6 +164,13 @@ const endpointPath = v.pipe(
   v.regex(/^\/[^\s?#]*$/, (i) => `must be a path starting with "/" ${got(i)}`),
 );
 
+/** A code the product matches exactly (a location type, an external id): blank or padded is a typo it refuses. */
+const productCode = (what: string) =>
+  v.pipe(
+    v.string(),
+    v.check((text) => text !== "" && text.trim() === text, `${what}, without spaces around it`),
+  );
+
 const schedule = v.pipe(
   v.string(),
   v.rawCheck(({ dataset, addIssue }) => {
@@ -261,9 +268,9 @@ const TenantObject = v.strictObject({
         v.strictObject({
           schedule,
           location: v.strictObject({
-            type: v.pipe(v.string(), v.nonEmpty("must name the product's location type, e.g. E1")),
-            parent: v.nullable(v.pipe(v.string(), v.nonEmpty("must be a location's external id, or null"))),
-            zoneType: v.optional(v.pipe(v.string(), v.nonEmpty("must be a zone type, or be left out"))),
+            type: productCode("must name the product's location type, e.g. E1"),
+            parent: v.nullable(productCode("must be a location's external id, or null")),
+            zoneType: v.optional(productCode("must be a zone type, or be left out")),
           }),
           locationsConfirmed: v.optional(
             v.pipe(
