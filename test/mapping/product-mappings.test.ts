@@ -1,9 +1,12 @@
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAPPINGS } from "../../mappings/index.js";
 import kongDefinition from "../../mappings/kong.js";
 import wmsDefinition from "../../mappings/wms.js";
-import { compileMapping, type MapResult } from "../../runtime/core/domain/mapping.js";
+import { compileMapping, type MappingDefinition, type MapResult } from "../../runtime/core/domain/mapping.js";
 import { recordIdOf } from "../../runtime/core/domain/record-id.js";
 import { buildRecords } from "../../runtime/edges/http/siesa/rows.js";
 import { aTenant } from "../tenants/factories.js";
@@ -189,10 +192,28 @@ describe("the Kong RFID mapping", () => {
 });
 
 describe("the mappings index", () => {
-  it("lists every mapping by its name", () => {
-    expect(MAPPINGS).toEqual({ kong: kongDefinition, wms: wmsDefinition });
+  // Which mappings exist is data a pull request changes (a new client's mapping): read mappings/.
+  const dir = fileURLToPath(new URL("../../mappings/", import.meta.url));
+
+  it("lists every mapping file of mappings/ by its name: one left out would be an unknown mapping", async () => {
+    const files = (await readdir(dir)).filter((f) => f.endsWith(".ts") && f !== "index.ts");
+    const modules = await Promise.all(
+      files.map(async (f) => (await import(pathToFileURL(path.join(dir, f)).href)) as { default?: unknown }),
+    );
+    const definitions = modules.flatMap((m) =>
+      m.default === undefined ? [] : [m.default as MappingDefinition],
+    );
+
+    expect(Object.values(MAPPINGS).sort(byName)).toEqual(definitions.sort(byName));
+  });
+
+  it("holds only mappings that compile, a tenant naming one or not", () => {
+    for (const definition of Object.values(MAPPINGS)) expect(() => compileMapping(definition)).not.toThrow();
   });
 });
+
+const byName = (a: MappingDefinition, b: MappingDefinition) =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
 describe("the WMS mapping", () => {
   it("writes the WMS collection's product body, keyed on f120_id, and nothing it does not document", () => {
