@@ -166,7 +166,12 @@ describe("a tenant file is exactly its own resources", () => {
   });
 
   it("a tenant of the other environment adds nothing to this stack", async () => {
-    const plan = await planWith([...current, { ...newTenant("zz-new-prod"), environment: "production" }]);
+    const prod: Tenant = {
+      ...newTenant("zz-new-prod"),
+      environment: "production",
+      siesa: { ...newTenant("zz-new-prod").siesa, baseUrl: "https://servicios.siesacloud.com/api/siesa/v3/" },
+    };
+    const plan = await planWith([...current, prod]);
 
     expect(diff(baseline, plan)).toEqual({ added: [], removed: [], changed: [] });
   });

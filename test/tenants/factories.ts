@@ -32,6 +32,16 @@ export function ofAnotherClient(input: TenantInput, n: number): TenantInput {
   };
 }
 
+/** The same tenant in production: the production stack, Siesa's and Kong's production hosts. */
+export function inProduction(input: TenantInput): TenantInput {
+  return {
+    ...input,
+    environment: "production",
+    siesa: { ...input.siesa, baseUrl: "https://servicios.siesacloud.com/api/siesa/v3/" },
+    product: { ...input.product, baseUrl: "https://api.technoapes.io/" },
+  };
+}
+
 /** The same tenant after validation (defaults filled in), for code that takes a Tenant. */
 export function aTenant(change: (input: TenantInput) => void = () => {}): Tenant {
   const input = aTenantInput();

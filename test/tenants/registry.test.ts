@@ -12,7 +12,7 @@ import {
   loadTenants,
   TenantConfigErrors,
 } from "../../runtime/wiring/tenant-registry.js";
-import { anEntry, aTenantInput, ofAnotherClient } from "./factories.js";
+import { anEntry, aTenantInput, inProduction, ofAnotherClient } from "./factories.js";
 
 /** The messages buildRegistry refuses the entries with (fails the test if it accepts them). */
 function problemsOf(...entries: ReturnType<typeof anEntry>[]): string[] {
@@ -62,7 +62,7 @@ describe("a tenants directory", () => {
     dir = await mkdtemp(path.join(tmpdir(), "tenants-"));
     const inputs = [
       { ...aTenantInput("zz-fixture-staging"), environment: "staging" },
-      { ...ofAnotherClient(aTenantInput("zz-fixture-prod"), 1), environment: "production" },
+      inProduction(ofAnotherClient(aTenantInput("zz-fixture-prod"), 1)),
       { ...ofAnotherClient(aTenantInput("zz-fixture-other-staging"), 2), environment: "staging" },
     ];
     for (const input of inputs)
@@ -276,6 +276,18 @@ describe("a bad tenant file is refused with file, field and problem", () => {
 
     expect(problemsOf(anEntry(tenant))).toEqual([
       "tenants/acme-staging.ts: product.defaults.group: looks like a credential (a token or key): secrets belong in Secrets Manager",
+    ]);
+  });
+
+  it("refuses a production tenant on Siesa's QA host or Kong's staging host, naming each: the prod stack would sync test data", () => {
+    // As a staging file copied into a production one looks when only its environment was changed.
+    const copied = changed((t) => {
+      t.environment = "production";
+    });
+
+    expect(problemsOf(anEntry(copied))).toEqual([
+      'tenants/acme-staging.ts: siesa.baseUrl: serviciosqa.siesacloud.com is Siesa\'s QA host, and environment is "production": a production tenant reads servicios.siesacloud.com (or is its environment wrong?)',
+      'tenants/acme-staging.ts: product.baseUrl: api-staging.technoapes.io is Kong\'s staging host, and environment is "production": a production tenant writes to api.technoapes.io (or is its environment wrong?)',
     ]);
   });
 

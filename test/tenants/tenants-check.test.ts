@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { runScript } from "../support/cli.js";
-import { aTenantInput, ofAnotherClient } from "./factories.js";
+import { aTenantInput, inProduction, ofAnotherClient } from "./factories.js";
 
 /** `npm run tenants:check -- <args>`, as CI runs it. */
 const tenantsCheck = (...args: string[]) => runScript("tenants:check", args);
@@ -35,7 +35,7 @@ describe("npm run tenants:check", () => {
 
   it("prints one aligned line per tenant: id, environment, product, schedule, mapping", async () => {
     const staging = aTenantInput("zz-fixture-staging");
-    const prod = { ...ofAnotherClient(aTenantInput("zz-fixture-prod"), 1), environment: "production" };
+    const prod = inProduction(ofAnotherClient(aTenantInput("zz-fixture-prod"), 1));
     prod.sync = { ...prod.sync, schedule: "rate(30 minutes)" };
     const tenants = await tenantsDir({ "zz-fixture-staging.ts": staging, "zz-fixture-prod.ts": prod });
 

@@ -385,6 +385,33 @@ const unknownEndpointsProblem = (product: { type: ProductType; endpoints: Record
   return `${names} ${unknown.length === 1 ? "is no endpoint" : "are no endpoints"} of ${product.type} (its endpoints: ${known.join(", ")}): an unknown name is never read, so its default path would be used`;
 };
 
+/**
+ * Hosts documented as test systems (docs/integrations/INT-001-siesa.md, INT-002-kong-rfid.md), each
+ * with its production counterpart: a production tenant on one (a staging file copied with only its
+ * environment changed) would have the prod stack sync the client's test data.
+ */
+const TEST_HOSTS: Readonly<Record<string, { what: string; production: string; verb: string }>> = {
+  "serviciosqa.siesacloud.com": {
+    what: "Siesa's QA host",
+    production: "servicios.siesacloud.com",
+    verb: "reads",
+  },
+  "api-staging.technoapes.io": {
+    what: "Kong's staging host",
+    production: "api.technoapes.io",
+    verb: "writes to",
+  },
+};
+
+const testHostOf = (environment: string, url: string) =>
+  environment === "production" && URL.canParse(url) ? TEST_HOSTS[new URL(url).host] : undefined;
+
+const testHostMessage = (url: string) => {
+  const host = new URL(url).host;
+  const test = TEST_HOSTS[host];
+  return `${host} is ${test?.what}, and environment is "production": a production tenant ${test?.verb} ${test?.production} (or is its environment wrong?)`;
+};
+
 /** Plain http is for sandboxes on this machine only. partialCheck runs even when other fields are broken. */
 const httpsUnlessLocal = (environment: string, url: string) =>
   environment === "local" || url.startsWith("https://") || baseUrlProblem(url) !== undefined; // reported once, above
@@ -406,6 +433,22 @@ export const TenantSchema = v.pipe(
       [["environment"], ["product", "baseUrl"]],
       (t) => httpsUnlessLocal(t.environment, t.product.baseUrl),
       (i) => httpsMessage((i.input as TenantShape).product.baseUrl),
+    ),
+    ["product", "baseUrl"],
+  ),
+  v.forward(
+    v.partialCheck(
+      [["environment"], ["siesa", "baseUrl"]],
+      (t) => testHostOf(t.environment, t.siesa.baseUrl) === undefined,
+      (i) => testHostMessage((i.input as TenantShape).siesa.baseUrl),
+    ),
+    ["siesa", "baseUrl"],
+  ),
+  v.forward(
+    v.partialCheck(
+      [["environment"], ["product", "baseUrl"]],
+      (t) => testHostOf(t.environment, t.product.baseUrl) === undefined,
+      (i) => testHostMessage((i.input as TenantShape).product.baseUrl),
     ),
     ["product", "baseUrl"],
   ),
