@@ -160,6 +160,14 @@ export function buildRegistry(
     if (tooLong) problem("id", tooLong);
 
     for (const found of mappingProblems(tenant, mappings, compiled)) problem(found.field, found.problem);
+    // A reason waives the overlap check for whichever tenant has that id: a misspelt or stale one would
+    // waive it for a tenant added later, unreviewed.
+    for (const other of Object.keys(tenant.sharedWith ?? {}))
+      if (!fileOfId.has(other))
+        problem(
+          `sharedWith.${other}`,
+          `names no tenant (the tenants: ${[...fileOfId.keys()].sort().join(", ")})`,
+        );
     tenants.push(tenant);
   }
 

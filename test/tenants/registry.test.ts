@@ -556,6 +556,14 @@ describe("a tenant that points at another tenant's client", () => {
     expect(registry.all().map((t) => t.id)).toEqual(["acme-staging", "beta-staging", "parchita-staging"]);
   });
 
+  it("refuses a reason for a tenant that does not exist: a misspelt or stale one would waive the check for whoever takes that id", () => {
+    const stale = { ...copy, sharedWith: { "parchita-stagin": "Parchita's second store: same account" } };
+
+    expect(problemsOf(anEntry(original), anEntry(stale))).toContain(
+      "tenants/acme-staging.ts: sharedWith.parchita-stagin: names no tenant (the tenants: acme-staging, parchita-staging)",
+    );
+  });
+
   it("refuses a reason too short to say anything", () => {
     const terse = { ...copy, sharedWith: { "parchita-staging": "ok" } };
 
