@@ -4,7 +4,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { MAPPINGS } from "../../mappings/index.js";
 import { type CompiledMapping, compileMapping, type MappingDefinition } from "../core/domain/mapping.js";
 import { longestScheduleName, SCHEDULE_NAME_MAX_LENGTH } from "../core/domain/resource-names.js";
-import { streamsOf } from "../core/domain/stream.js";
+import { nextFireTime, ScheduleError } from "../core/domain/schedule.js";
+import { DEFAULT_STREAM, scheduleOf, streamsOf } from "../core/domain/stream.js";
 import {
   parseTenant,
   type Tenant,
@@ -105,6 +106,7 @@ export function buildRegistry(
   options: { mappings?: Readonly<Record<string, MappingDefinition>> } = {},
 ): TenantRegistry {
   const mappings = options.mappings ?? MAPPINGS;
+  const now = new Date();
   const compiled = new Map<string, CompiledMapping>();
   const errors: TenantConfigError[] = [];
   const tenants: Tenant[] = [];
@@ -158,6 +160,7 @@ export function buildRegistry(
     const tenant = parsed.tenant;
     const tooLong = scheduleNameProblem(tenant);
     if (tooLong) problem("id", tooLong);
+    for (const found of silentSchedules(tenant, now)) problem(found.field, found.problem);
 
     for (const found of mappingProblems(tenant, mappings, compiled)) problem(found.field, found.problem);
     // A reason waives the overlap check for whichever tenant has that id: a misspelt or stale one would
@@ -197,6 +200,28 @@ function mappingProblems(
     ];
   }
   return mapping.checkTenant(tenant);
+}
+
+/**
+ * The tenant's schedules that never fire after `now` (a 30 February, years that are over, an at(...)
+ * that has passed): EventBridge Scheduler takes them and never invokes them, so nothing would fail,
+ * the stream would just never sync. A cron nextFireTime cannot evaluate (L, W, #) is let through.
+ */
+function silentSchedules(tenant: Tenant, now: Date): { field: string; problem: string }[] {
+  return streamsOf(tenant).flatMap((stream) => {
+    const expression = scheduleOf(tenant, stream);
+    let next: Date | undefined;
+    try {
+      next = nextFireTime(expression, now);
+    } catch (error) {
+      if (error instanceof ScheduleError) return [];
+      throw error;
+    }
+    if (next !== undefined) return [];
+    const field = stream === DEFAULT_STREAM ? "sync.schedule" : `streams.${stream}.schedule`;
+    const what = stream === DEFAULT_STREAM ? "the catalogue" : "the stream";
+    return [{ field, problem: `${expression} never fires after now: ${what} would never sync` }];
+  });
 }
 
 /** Why the tenant's longest schedule name would be refused by EventBridge Scheduler, if it would. */

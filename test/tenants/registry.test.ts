@@ -446,6 +446,31 @@ describe("a tenant's sync.maxRunMinutes", () => {
   });
 });
 
+describe("a tenant's schedules", () => {
+  // EventBridge Scheduler takes these and never invokes them: the tenant would simply never sync.
+  it.each([
+    ["a date that does not exist", "cron(0 6 30 FEB ? *)"],
+    ["years that are over", "cron(0 6 * * ? 2020-2025)"],
+    ["a one-time instant that has passed", "at(2025-06-01T06:00:00)"],
+  ])("are refused when they never fire again: %s", (_case, expression) => {
+    const tenant = changed((t) => {
+      t.streams = { stock: { schedule: expression } };
+    });
+
+    expect(problemsOf(anEntry(tenant))).toEqual([
+      `tenants/acme-staging.ts: streams.stock.schedule: ${expression} never fires after now: the stream would never sync`,
+    ]);
+  });
+
+  it("are accepted when they fire again, however rarely", () => {
+    const tenant = changed((t) => {
+      t.sync.schedule = "cron(0 6 29 FEB ? *)";
+    });
+
+    expect(buildRegistry([anEntry(tenant)]).require(tenant.id).sync.schedule).toBe("cron(0 6 29 FEB ? *)");
+  });
+});
+
 describe("a tenant's warehouses stream", () => {
   it("is refused with a blank location type or a padded parent, naming each: the product would refuse every warehouse", () => {
     const tenant = changed((t) => {
