@@ -204,8 +204,8 @@ function mappingProblems(
 
 /**
  * The tenant's schedules that never fire after `now` (a 30 February, years that are over, an at(...)
- * that has passed): EventBridge Scheduler takes them and never invokes them, so nothing would fail,
- * the stream would just never sync. A cron nextFireTime cannot evaluate (L, W, #) is let through.
+ * that has passed): EventBridge Scheduler never invokes them, so nothing would fail, the stream
+ * would just never sync. A cron nextFireTime cannot evaluate (L, W, #) is let through.
  */
 function silentSchedules(tenant: Tenant, now: Date): { field: string; problem: string }[] {
   return streamsOf(tenant).flatMap((stream) => {
