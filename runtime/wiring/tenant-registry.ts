@@ -1,3 +1,4 @@
+import type { Dirent } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -67,16 +68,30 @@ export async function loadTenants(options: { dir?: string } = {}): Promise<Tenan
 
 /** Imports each tenant file's default export; a file that fails to import becomes an entry with `loadError`. */
 export async function readTenantFiles(dir: string): Promise<TenantEntry[]> {
-  let names: string[];
+  let found: Dirent[];
   try {
-    names = await readdir(dir);
+    found = await readdir(dir, { withFileTypes: true });
   } catch (error) {
     throw new TenantConfigErrors([
       new TenantConfigError(displayPath(dir), "(directory)", `cannot be read: ${messageOf(error)}`),
     ]);
   }
-  const files = names.filter((n) => n.endsWith(".ts") && !n.endsWith(".d.ts")).sort();
-  return Promise.all(
+  const isTenantFile = (d: Dirent) => d.isFile() && d.name.endsWith(".ts") && !d.name.endsWith(".d.ts");
+  // A folder, or code or data in another format, would hold a tenant no stack ever deploys: said, not skipped.
+  const unread: TenantEntry[] = found
+    .filter(
+      (d) => !d.name.startsWith(".") && (d.isDirectory() || (!isTenantFile(d) && NOT_READ.test(d.name))),
+    )
+    .map((d) => ({
+      file: displayPath(path.join(dir, d.name)),
+      value: undefined,
+      loadError: "is never read: a tenant is a file <id>.ts directly in tenants/",
+    }));
+  const files = found
+    .filter(isTenantFile)
+    .map((d) => d.name)
+    .sort();
+  const read = await Promise.all(
     files.map(async (name): Promise<TenantEntry> => {
       const absolute = path.join(dir, name);
       const file = displayPath(absolute);
@@ -95,7 +110,11 @@ export async function readTenantFiles(dir: string): Promise<TenantEntry[]> {
       }
     }),
   );
+  return [...read, ...unread];
 }
+
+/** Names of code or data files a tenant could be mistaken to live in. */
+const NOT_READ = /\.(m?js|cjs|mts|cts|tsx|jsx|json|ya?ml)$/;
 
 /**
  * The pure part: validates entries and builds the registry, or throws TenantConfigErrors with

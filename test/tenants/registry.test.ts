@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -538,6 +538,30 @@ describe("tenant files on disk", () => {
       `${path.join(dir, "bad-batch.ts")}: sync.concurrency: must be at most 20, the units and loads workers the deployment runs at once (maximumConcurrency in runtime/core/domain/pipeline-config.ts) (got 500)`,
       expect.stringMatching(new RegExp(`^${path.join(dir, "broken.ts")}: \\(file\\): cannot be loaded: `)),
       `${path.join(dir, "empty.ts")}: (file): no default export: write \`export default defineTenant({...})\``,
+    ]);
+  });
+});
+
+describe("a tenants directory holding what is not read", () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("is refused naming each folder and file that looks like a tenant but would never be deployed", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "tenants-"));
+    const tenant = (id: string) => `export default ${JSON.stringify(aTenantInput(id))};\n`;
+    await writeFile(path.join(dir, "acme-staging.ts"), tenant("acme-staging"));
+    await mkdir(path.join(dir, "production"));
+    await writeFile(path.join(dir, "production", "acme-prod.ts"), tenant("acme-prod"));
+    await writeFile(path.join(dir, "beta-staging.js"), tenant("beta-staging"));
+    await writeFile(path.join(dir, "README.md"), "The tenants.\n");
+
+    const failure = await loadTenants({ dir }).catch((error: unknown) => error);
+
+    expect((failure as TenantConfigErrors).errors?.map((e) => e.message)).toEqual([
+      `${path.join(dir, "beta-staging.js")}: (file): is never read: a tenant is a file <id>.ts directly in tenants/`,
+      `${path.join(dir, "production")}: (file): is never read: a tenant is a file <id>.ts directly in tenants/`,
     ]);
   });
 });
