@@ -129,6 +129,8 @@ export function buildRegistry(
   const compiled = new Map<string, CompiledMapping>();
   const errors: TenantConfigError[] = [];
   const tenants: Tenant[] = [];
+  /** Tenants whose file has problems elsewhere but whose identity fields are right: checked for overlaps too. */
+  const partly: Tenant[] = [];
   const fileOfId = new Map<string, string>();
 
   for (const entry of entries) {
@@ -166,6 +168,9 @@ export function buildRegistry(
       // file's problems in one run rather than the mapping's only once the rest is fixed.
       const unsure = (field: string) =>
         parsed.issues.some((i) => i.field === field || i.field.startsWith(`${field}.`));
+      const own = isObject(entry.value) && fileOfId.get(String(entry.value.id)) === entry.file; // not a duplicate id
+      if (own && !unsure("(tenant)") && !OVERLAP_FIELDS.some(unsure))
+        partly.push(entry.value as unknown as Tenant);
       if (isObject(entry.value) && !unsure("(tenant)") && !unsure("mapping")) {
         const value = entry.value as unknown as Tenant;
         // With product wrong, only whether the mapping exists (and compiles) can be told.
@@ -193,7 +198,7 @@ export function buildRegistry(
     tenants.push(tenant);
   }
 
-  errors.push(...overlaps(tenants, fileOfId));
+  errors.push(...overlaps([...tenants, ...partly], fileOfId));
 
   if (errors.length > 0) {
     errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)); // stable: a file's problems stay in order
@@ -280,6 +285,9 @@ const customerOf = (value: unknown): string => {
   return /^\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? String(Number(text)) : text;
 };
 
+/** The fields `overlaps` reads: when they are right, a file's overlaps are reported beside its other problems. */
+const OVERLAP_FIELDS = ["id", "environment", "clientAccount", "siesa", "product", "sharedWith"];
+
 /** Each pair of tenants sharing one of SHARED, unless either file's `sharedWith` names the other. */
 function overlaps(tenants: readonly Tenant[], fileOfId: ReadonlyMap<string, string>): TenantConfigError[] {
   const found: TenantConfigError[] = [];
@@ -296,6 +304,7 @@ function overlaps(tenants: readonly Tenant[], fileOfId: ReadonlyMap<string, stri
         continue;
       }
       if (tenant.sharedWith?.[other.id] || other.sharedWith?.[tenant.id]) continue;
+      if (tenant.id === other.id) continue; // a duplicate id, reported as such
       // Which of the two is the copy is the reviewer's call: both files are named.
       for (const [self, them] of [
         [other, tenant],

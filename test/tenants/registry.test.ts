@@ -340,10 +340,13 @@ describe("a bad tenant file is refused with file, field and problem", () => {
       t.sync.concurrency = 500;
       t.sync.schedule = "rate(1 minutes)";
     });
-    const two = changed((t) => {
-      t.id = "other-co";
-      t.mapping = "nope";
-    });
+    const two = ofAnotherClient(
+      changed((t) => {
+        t.id = "other-co";
+        t.mapping = "nope";
+      }),
+      1,
+    );
 
     const problems = problemsOf(anEntry(one), anEntry(two));
 
@@ -527,7 +530,7 @@ describe("tenant files on disk", () => {
     await writeFile(path.join(dir, "notes.md"), "not a tenant\n");
     await writeFile(
       path.join(dir, "bad-batch.ts"),
-      `export default ${JSON.stringify({ ...aTenantInput("bad-batch"), sync: { schedule: "rate(1 hour)", concurrency: 500 } })};\n`,
+      `export default ${JSON.stringify({ ...ofAnotherClient(aTenantInput("bad-batch"), 1), sync: { schedule: "rate(1 hour)", concurrency: 500 } })};\n`,
     );
 
     const failure = await loadTenants({ dir }).catch((error: unknown) => error);
@@ -590,6 +593,21 @@ describe("a tenant that points at another tenant's client", () => {
     expect(problems).toEqual([
       ...shared.map(([field, what, value]) => line("acme-staging", field, what, value, "parchita-staging")),
       ...shared.map(([field, what, value]) => line("parchita-staging", field, what, value, "acme-staging")),
+    ]);
+  });
+
+  it("is refused for what it shares even when the copy has another problem: every problem in one run", () => {
+    const copyWithTypo = { ...copy, sync: { schedul: "rate(1 hour)", schedule: "rate(1 hour)" } };
+
+    const problems = problemsOf(anEntry(original), anEntry(copyWithTypo));
+
+    expect(problems.filter((p) => p.startsWith("tenants/acme-staging.ts"))).toEqual([
+      "tenants/acme-staging.ts: sync.schedul: unknown field (a tenant file holds only the documented fields, and never secrets)",
+      expect.stringContaining(
+        "tenants/acme-staging.ts: clientAccount: shares its client account (555569220783) with parchita-staging",
+      ),
+      expect.stringContaining("tenants/acme-staging.ts: siesa: shares its Siesa company"),
+      expect.stringContaining("tenants/acme-staging.ts: product: shares its product customer"),
     ]);
   });
 

@@ -50,7 +50,8 @@ describe("npm run tenants:check", () => {
 
   it("fails a bad tenant file, naming the file, the field and the problem", async () => {
     const bad = { ...aTenantInput("acme-co"), sync: { schedule: "rate(1 hour)", concurrency: 500 } };
-    const tenants = await tenantsDir({ "acme-co.ts": bad, "fine-co.ts": aTenantInput("fine-co") });
+    const fine = ofAnotherClient(aTenantInput("fine-co"), 1);
+    const tenants = await tenantsDir({ "acme-co.ts": bad, "fine-co.ts": fine });
 
     const { code, stdout, stderr } = await tenantsCheck("--dir", tenants);
 
