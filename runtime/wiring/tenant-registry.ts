@@ -223,7 +223,27 @@ function mappingProblems(
       },
     ];
   }
-  return mapping.checkTenant(tenant);
+  return [...mapping.checkTenant(tenant), ...unreadDefaults(tenant, mapping)];
+}
+
+/**
+ * product.defaults keys nothing reads: the mapping's (fromTenant, mapThrough's tenantKey) and, on
+ * Kong, customer_id (verify and the warehouses read it). A misspelt optional one (the WMS's
+ * reception_type) would otherwise leave its field unsent without a word.
+ */
+function unreadDefaults(tenant: Tenant, mapping: CompiledMapping): { field: string; problem: string }[] {
+  const read = new Set([
+    ...mapping.tenantDefaults,
+    ...(tenant.product.type === "kong-rfid" ? ["customer_id"] : []),
+  ]);
+  const prefixes = mapping.tenantKeyPrefixes.map((prefix) => `${prefix}.`);
+  const reads = [...[...read].sort(), ...prefixes.map((prefix) => `${prefix}<value>`)].join(", ");
+  return Object.keys(tenant.product.defaults)
+    .filter((key) => !read.has(key) && !prefixes.some((prefix) => key.startsWith(prefix)))
+    .map((key) => ({
+      field: `product.defaults.${key}`,
+      problem: `is read by nothing (mapping "${mapping.name}" reads ${reads})`,
+    }));
 }
 
 /**

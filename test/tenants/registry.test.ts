@@ -291,6 +291,22 @@ describe("a bad tenant file is refused with file, field and problem", () => {
     ]);
   });
 
+  it("refuses a product default nothing reads, naming what the mapping reads: a typo would leave the field unsent", () => {
+    const wms = changed((t) => {
+      t.product = {
+        type: "wms",
+        baseUrl: "https://wms.acme.example/",
+        endpoints: {},
+        defaults: { recepton_type: "GENERAL", "inventory_unit.KLS": "KILOGRAM", presentation: "UNIDAD" },
+      };
+      t.mapping = "wms";
+    });
+
+    expect(problemsOf(anEntry(wms))).toEqual([
+      'tenants/acme-staging.ts: product.defaults.recepton_type: is read by nothing (mapping "wms" reads presentation, reception_type, inventory_unit.<value>)',
+    ]);
+  });
+
   it("accepts plain http for a local tenant", () => {
     const local = changed((t) => {
       t.environment = "local";

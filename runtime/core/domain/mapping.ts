@@ -59,6 +59,8 @@ export interface CompiledMapping {
   product: ProductType;
   /** Keys of `tenant.product.defaults` the mapping reads with `fromTenant`. */
   tenantDefaults: readonly string[];
+  /** Prefixes of the keys it reads with mapThrough's `tenantKey` (`<prefix>.<value>`). */
+  tenantKeyPrefixes: readonly string[];
   map(source: SourceRecord, tenant: Tenant): MapResult;
   /**
    * The payload that sets a record inactive: each top-level payload field written straight from the
@@ -132,6 +134,8 @@ interface Pipeline {
   steps: StepFn[];
   /** Tenant default keys read by the pipeline. */
   tenantKeys: string[];
+  /** Prefixes of tenant default keys read by a mapThrough with tenantKey. */
+  tenantKeyPrefixes: string[];
   /** No `from`: the result depends on the tenant only. */
   sourceFree: boolean;
 }
@@ -212,6 +216,7 @@ export function compileMapping(definition: MappingDefinition): CompiledMapping {
 
   const pipelines: Pipeline[] = [...canonical, ...leaves(payload)];
   const tenantDefaults = [...new Set(pipelines.flatMap((p) => p.tenantKeys))];
+  const tenantKeyPrefixes = [...new Set(pipelines.flatMap((p) => p.tenantKeyPrefixes))];
   const sourceFree = pipelines.filter((p) => p.sourceFree);
   // map() is synchronous, so one scratch slot per compiled mapping collects payload failures.
   const scratch: { failed?: Record<string, string> } = {};
@@ -221,6 +226,7 @@ export function compileMapping(definition: MappingDefinition): CompiledMapping {
     name,
     product,
     tenantDefaults,
+    tenantKeyPrefixes,
     ...(inactive ? { inactive } : {}),
     ...(listed ? { listed } : {}),
     map(source, tenant) {
@@ -450,6 +456,7 @@ function compileRule(
   if (from === undefined && pipe.length === 0) problems.push(`${path}: needs "from", a "pipe", or both`);
   const steps: StepFn[] = [];
   const tenantKeys: string[] = [];
+  const tenantKeyPrefixes: string[] = [];
   const context = { trimmed: false };
   pipe.forEach((step: unknown, i: number) => {
     const compiled = compileStep(step, { ...context });
@@ -458,7 +465,14 @@ function compileRule(
     if (step === "trim") context.trimmed = true;
     if (Array.isArray(step) && step[0] === "fromTenant" && typeof step[1] === "string")
       tenantKeys.push(step[1]);
+    if (
+      Array.isArray(step) &&
+      step[0] === "mapThrough" &&
+      isObject(step[1]) &&
+      typeof step[1].tenantKey === "string"
+    )
+      tenantKeyPrefixes.push(step[1].tenantKey);
   });
   if (problems.length > before) return undefined;
-  return { path, steps, tenantKeys, sourceFree: from === undefined };
+  return { path, steps, tenantKeys, tenantKeyPrefixes, sourceFree: from === undefined };
 }
