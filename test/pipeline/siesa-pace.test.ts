@@ -5,6 +5,7 @@ import type { ExtractOptions, KeyRange } from "../../runtime/core/ports/siesa.js
 import type { TenantClients } from "../../runtime/core/ports/tenant-clients.js";
 import { giveUpReason } from "../../runtime/core/steps/run-end.js";
 import {
+  deliver,
   drain,
   FakeSiesa,
   receiveEvent,
@@ -182,5 +183,49 @@ describe("the deactivation pass under a recorded pause", () => {
 
     // assess
     expect(asked).toEqual([`pause until ${until - T0}`, "confirm 30"]);
+  });
+});
+
+describe("a unit that meets a pause longer than its invocation before its first call", () => {
+  it("goes back to its queue whole for the pause: halves would meet the same pause, and split again", async () => {
+    // prepare: another worker recorded a pause of ten minutes on the run; this container's client
+    // refuses every call until then, as the real pace does when the wait does not fit the invocation
+    const world = stepWorld({ items: 30, pageSize: 100 });
+    const runId = await startScheduledRun(world);
+    await deliver(world, "syncRequests");
+    const until = world.clock.now + 600_000;
+    await world.store.runs.pauseSiesa(world.tenant.id, runId, until);
+    const [container] = containers(world, 1);
+    if (!container) throw new Error("one container");
+    const { siesa } = container;
+    siesa.pace.pauseUntil = (at: number) => {
+      siesa.learnt = Math.max(siesa.learnt ?? 0, at);
+    };
+    siesa.extractRange = async () => {
+      const wait = (siesa.learnt ?? 0) - world.clock.now;
+      throw new ExternalCallError(
+        "siesa",
+        "read items",
+        "rate-limit",
+        "no room",
+        true,
+        wait,
+        "siesa.example.com",
+      );
+    };
+    const before = await world.store.progress.read(world.tenant.id, runId);
+
+    // act
+    const pair = world.queues.queues.units;
+    await container.extract(receiveEvent(pair.queue, 1), undefined);
+
+    // assess: the same unit waits on its queue for the pause; nothing was planned in its place
+    const after = await world.store.progress.read(world.tenant.id, runId);
+    expect(after.unitsPlanned).toBe(before.unitsPlanned);
+    expect(pair.queue.size).toBe(1);
+    world.clock.advance(599_000);
+    expect(receiveEvent(pair.queue, 10).Records).toHaveLength(0);
+    world.clock.advance(1_000);
+    expect(receiveEvent(pair.queue, 10).Records).toHaveLength(1);
   });
 });

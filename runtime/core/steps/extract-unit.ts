@@ -223,8 +223,15 @@ async function readPaced(
 ): Promise<RangeResult> {
   const { pace } = siesa;
   if (pace && run.siesaPausedUntil !== undefined) pace.pauseUntil(run.siesaPausedUntil);
+  const pausedBefore = pace?.pausedUntil();
   try {
     return await siesa.extractRange(unit.range, options);
+  } catch (error) {
+    // Refused by a pause that stood before the read and still stands: no call was made, and halves
+    // would meet the same pause and be cut again, down to single ids.
+    if (pausedBefore !== undefined && pace?.pausedUntil() === pausedBefore && error instanceof Error)
+      beforeFirstCall.add(error);
+    throw error;
   } finally {
     const until = pace?.pausedUntil();
     if (until !== undefined && until > (run.siesaPausedUntil ?? 0)) {
@@ -239,15 +246,20 @@ async function readPaced(
   }
 }
 
+/** Rate-limit errors a unit met before its first Siesa call (readPaced): they are handed back whole. */
+const beforeFirstCall = new WeakSet<Error>();
+
 /**
  * A unit whose reads do not fit in one invocation under Siesa's rate limit (a wait for the window's
  * reset longer than the time left) is cut into the two halves of its id range rather than handed
  * back whole: handed back, it would read its range from the start again, and never fit; halves do,
  * down to one id if need be. The calls it made are spent. A unit whose records an earlier delivery
- * planned is read whole (its plan names them), so it is handed back as before.
+ * planned is read whole (its plan names them), so it is handed back as before, and so is a unit
+ * refused before its first call by a pause that stood when it began: its halves would only meet it too.
  */
 export function halvesUnderRateLimit(error: unknown, range: KeyRange): RangeResult | undefined {
   if (!(error instanceof ExternalCallError) || error.status !== "rate-limit") return undefined;
+  if (beforeFirstCall.has(error)) return undefined;
   // A stock unit's halves stay within its warehouse; a unit cut on known rows keeps its leaves.
   const halves = halvesOf(range);
   return halves ? { kind: "split", ranges: halves } : undefined;
