@@ -1,6 +1,6 @@
 import { MAPPINGS } from "../../mappings/index.js";
 import { compileMapping } from "../core/domain/mapping.js";
-import { type OtherStream, streamRefusal } from "../core/domain/stream.js";
+import { type OtherStream, streamRefusal, streamsOf } from "../core/domain/stream.js";
 import type { Tenant } from "../core/domain/tenant.js";
 import type { Log } from "../core/observability/logger.js";
 import type { CallPolicy } from "../core/ports/call-policy.js";
@@ -109,7 +109,9 @@ function siesaOptions(
     policy: options.policy,
     tenantId: tenant.id,
     log: options.log,
-    workers: tenant.sync.concurrency,
+    // Siesa counts the calls of the tenant's company whichever stream makes them, and each stream's
+    // run has its own lease, so their workers may all be calling at once.
+    workers: tenant.sync.concurrency * streamsOf(tenant).length,
   };
 }
 

@@ -4,6 +4,9 @@ import { defaultPolicy } from "../../runtime/core/ports/call-policy.js";
 import { withDeadline } from "../../runtime/core/ports/deadline.js";
 import { CALLS_AT_ONCE } from "../../runtime/edges/http/siesa/connection.js";
 import { SiesaPace } from "../../runtime/edges/http/siesa/pace.js";
+import { clientsFor, streamClientsFor } from "../../runtime/wiring/compose.js";
+import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
+import { SANDBOX_SIESA_COMPANY_ID, SANDBOX_SIESA_CREDENTIALS } from "../../sandbox/siesa.js";
 import { recordingLog, recordingSleep, startSiesa } from "./helpers.js";
 
 // Siesa's Connekta-Rate-Limit-* headers say how many calls remain in the window and when it resets:
@@ -111,6 +114,43 @@ describe("pacing across the workers of a tenant, each with several calls at once
     const workers = Array.from({ length: 4 }, () => client({ policy: defaultPolicy(), workers: 4 }));
 
     // act: 96 calls in all, over several windows
+    await Promise.all(
+      workers.map(async (reader) => {
+        for (let i = 0; i < 6; i++) {
+          await Promise.all(Array.from({ length: CALLS_AT_ONCE }, () => reader.queryPage("API_v2_Items", 1)));
+        }
+      }),
+    );
+
+    // assess
+    expect(sandbox.stats.total).toBe(96);
+    expect(sandbox.stats.rateLimited).toBe(0);
+  });
+});
+
+describe("pacing across the runs of a tenant's streams", () => {
+  it("keeps room for the workers of the tenant's other streams, whose runs may overlap: no 429", async () => {
+    // prepare: a tenant syncing its catalogue and its stock, two workers each; Siesa counts the
+    // calls of one Connekta company, whichever stream makes them: 40 a second for all four workers
+    const { sandbox, baseUrl } = await startSiesa({ rateLimit: 40, rateLimitWindowMs: 1_000 });
+    const demo = (await loadTenants()).require("demo");
+    const tenant = {
+      ...demo,
+      siesa: { ...demo.siesa, companyId: SANDBOX_SIESA_COMPANY_ID, erpCompany: sandbox.catalogue.erpCompany },
+      sync: { ...demo.sync, concurrency: 2 },
+      streams: { stock: { schedule: "rate(1 hour)", subtract: [] } },
+    };
+    const credentials = {
+      siesa: SANDBOX_SIESA_CREDENTIALS,
+      product: { username: "unused", password: "unused" },
+    };
+    const options = { policy: defaultPolicy(), log: recordingLog(), siesaUrl: baseUrl };
+    const workers = [
+      ...Array.from({ length: 2 }, () => clientsFor(tenant, credentials, options).siesa),
+      ...Array.from({ length: 2 }, () => streamClientsFor(tenant, credentials, "stock", options).siesa),
+    ] as unknown as { queryPage(descripcion: string, page: number): Promise<unknown> }[];
+
+    // act: each worker asks CALLS_AT_ONCE pages at once, six times: 96 calls over several windows
     await Promise.all(
       workers.map(async (reader) => {
         for (let i = 0; i < 6; i++) {

@@ -23,8 +23,8 @@ export interface SiesaClientOptions {
   /** `tamPag`: at most 100 (Siesa answers 500+ with a row of nulls). Default 100. */
   pageSize?: number;
   /**
-   * The tenant's workers that may call Siesa at once (`sync.concurrency`): pacing keeps room in a
-   * rate-limit window for the calls the others may have in flight. Default 1.
+   * The tenant's workers that may call Siesa at once (`sync.concurrency` for each of its streams):
+   * pacing keeps room in a rate-limit window for the calls the others may have in flight. Default 1.
    */
   workers?: number;
 }
