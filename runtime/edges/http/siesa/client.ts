@@ -1,5 +1,6 @@
 import type { SiesaRow, SourceRecord } from "../../../core/domain/model.js";
 import { forEachConcurrent } from "../../../core/domain/pool.js";
+import { ExternalCallError } from "../../../core/ports/call-errors.js";
 import {
   type ExtractOptions,
   FULL_RANGE,
@@ -116,7 +117,27 @@ export class SiesaClient extends SiesaRangeReader implements SiesaReader {
   async extractRange(range: KeyRange, options: ExtractOptions = {}): Promise<RangeResult> {
     const read = await this.readRange(this.items, range, options);
     if ("pieces" in read) return { kind: "split", ranges: read.pieces };
+    const whole = range.from === FULL_RANGE.from && range.to === FULL_RANGE.to;
+    if (whole && read.rows.length === 0) await this.assertNoItemsWithoutRanges();
     return { kind: "records", records: await this.withBarcodes(read.rows) };
+  }
+
+  /**
+   * No item in the whole range: asked without the range, Siesa must have none either. A refused
+   * operator or a column the query lacks may be answered "no records", and the catalogue would seem
+   * empty; the unit fails instead (retried, then the run ends failed naming the query).
+   */
+  private async assertNoItemsWithoutRanges(): Promise<void> {
+    const { erpCompany, tenantId } = this.options;
+    const [row] = (await this.request(ITEMS_QUERY, 1, 1, `f120_id_cia = ${erpCompany}`)).rows;
+    if (!row) return;
+    throw new ExternalCallError(
+      "siesa",
+      `ejecutarconsultaestandar ${ITEMS_QUERY}`,
+      "invalid-answer",
+      `${ITEMS_QUERY} answered no item of company ${erpCompany} in ranges of f120_id, yet holds f120_id ${String(row.f120_id)} when asked without them (tenant ${tenantId})`,
+      true,
+    );
   }
 
   /**
