@@ -8,9 +8,13 @@ export interface FaultKnobs {
   seed: number;
   /** Fixed latency added to every request. */
   latencyMs: number;
+  /** Faults start with this request (counted from 0): the requests before it are served as asked. */
+  fromRequest: number;
   /** Share of requests answered 429 with `Retry-After: retryAfterSeconds`. */
   rateLimitShare: number;
   retryAfterSeconds: number;
+  /** How a 429 says its Retry-After: in seconds, as an HTTP date that far ahead, or not at all. */
+  retryAfterAs: "seconds" | "date" | "absent";
   /** Share of requests answered 500. */
   serverErrorShare: number;
   /** Share of requests that hang for `hangMs` before answering (a client timeout). */
@@ -21,8 +25,10 @@ export interface FaultKnobs {
 export const noFaults = (overrides: Partial<FaultKnobs> = {}): FaultKnobs => ({
   seed: 1,
   latencyMs: 0,
+  fromRequest: 0,
   rateLimitShare: 0,
   retryAfterSeconds: 1,
+  retryAfterAs: "seconds",
   serverErrorShare: 0,
   timeoutShare: 0,
   hangMs: 2_000,
@@ -53,13 +59,17 @@ function faultInjection(
   random: () => number,
   body429: (retryAfterSeconds: number) => unknown = () => ({ detail: "Too many requests" }),
 ): MiddlewareHandler {
+  let served = 0;
   return async (c, next) => {
     const k = knobs();
+    if (served++ < k.fromRequest) return next();
     if (k.latencyMs > 0) await sleep(k.latencyMs);
     const draw = random();
     let edge = k.rateLimitShare;
     if (draw < edge) {
-      c.header("Retry-After", String(k.retryAfterSeconds));
+      if (k.retryAfterAs === "seconds") c.header("Retry-After", String(k.retryAfterSeconds));
+      if (k.retryAfterAs === "date")
+        c.header("Retry-After", new Date(Date.now() + k.retryAfterSeconds * 1000).toUTCString());
       return c.json(body429(k.retryAfterSeconds) as object, 429);
     }
     edge += k.serverErrorShare;

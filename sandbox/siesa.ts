@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import { type Context, Hono } from "hono";
 import { type Catalogue, generateCatalogue, itemId, type SiesaWireRow } from "./catalogue.js";
 import { type FaultKnobs, faultControl, seededRandom } from "./faults.js";
@@ -55,6 +56,19 @@ export interface SiesaSandboxOptions {
   noRecords?: (request: { descripcion: string; parametros?: string }) => boolean;
   /** A request this returns true for is answered 500, as an IIS that lost its database. Unset: never. */
   serverError?: (request: { descripcion: string; parametros?: string }) => boolean;
+  /**
+   * A request this returns true for is answered HTTP 200 with `codigo: 2` and a text `detalle` (a
+   * Siesa-side error such as SQL Server's timeout), which is not the end of data. Unset: never.
+   */
+  queryError?: (request: { descripcion: string; parametros?: string }) => boolean;
+  /**
+   * Siesa after hours (it may stop answering after about 20:00 Colombia time): `"drop"` closes every
+   * connection without an answer, `"hang"` holds every request unanswered until the client gives up
+   * (or the sandbox closes). Unset: open.
+   */
+  closed?: "drop" | "hang";
+  /** With `closed`: Siesa closes only once it has answered this many requests (in the middle of a run). */
+  closesAfterRequests?: number;
   /**
    * Columns every answer leaves out (a tenant whose query lacks a column the mapping reads); a filter
    * naming one answers "no records", as for any column a query lacks. Unset: none.
@@ -523,6 +537,19 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
 
   const app = new Hono();
   app.use("*", async (c, next) => {
+    if (settings.closed === undefined || stats.total < (settings.closesAfterRequests ?? 0)) return next();
+    stats.total += 1;
+    // Served by Node (sandbox/serve.ts), the request's connection; absent under app.request().
+    const socket = (c.env as { incoming?: { socket?: Socket } } | undefined)?.incoming?.socket;
+    if (settings.closed === "hang" && socket && !socket.destroyed) {
+      // Until the client gives up and closes the connection (or the sandbox closes it).
+      await new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    }
+    // The connection goes without a byte of an answer.
+    socket?.destroy();
+    return c.body(null, 503);
+  });
+  app.use("*", async (c, next) => {
     stats.total += 1;
     const descripcion = c.req.query("descripcion") ?? "";
     stats.byDescripcion[descripcion] = (stats.byDescripcion[descripcion] ?? 0) + 1;
@@ -609,6 +636,11 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
       const parametros = c.req.query("parametros");
       if (settings.serverError?.({ descripcion, ...(parametros !== undefined ? { parametros } : {}) }))
         return c.json({ Message: "An error has occurred." }, 500);
+      if (settings.queryError?.({ descripcion, ...(parametros !== undefined ? { parametros } : {}) }))
+        return siesaError(
+          c,
+          "Timeout expired. The timeout period elapsed prior to completion of the operation.",
+        );
       if (settings.noRecords?.({ descripcion, ...(parametros !== undefined ? { parametros } : {}) }))
         return c.json({ codigo: 1, mensaje: "Error", detalle: "No se encontraron registros" }, 400);
       const filter = parametros ? parseParametros(parametros) : undefined;
