@@ -90,6 +90,8 @@ export interface SiesaSandboxOptions {
   rateLimit?: number;
   /** The rate limit's window. Default 60 s. */
   rateLimitWindowMs?: number;
+  /** `false`: a request beyond `rateLimit` is answered 429 with the Connekta headers only, no `Retry-After`. */
+  rateLimitRetryAfter?: boolean;
   faults: FaultKnobs;
 }
 
@@ -591,7 +593,9 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
       stats.rateLimited += 1;
       return c.json({ codigo: 429, mensaje: "Demasiadas solicitudes", detalle: "Intente más tarde" }, 429, {
         ...headers,
-        "Retry-After": String(Math.max(1, Math.ceil(secondsLeft))),
+        ...(settings.rateLimitRetryAfter === false
+          ? {}
+          : { "Retry-After": String(Math.max(1, Math.ceil(secondsLeft))) }),
       });
     }
     await next();

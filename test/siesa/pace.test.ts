@@ -86,6 +86,36 @@ describe("pacing by Siesa's rate-limit headers", () => {
   });
 });
 
+describe("a 429 without Retry-After, beside Connekta's rate-limit headers", () => {
+  it("waits for the window's reset the headers name, or hands the work back for that long", async () => {
+    // prepare: a Siesa that answers a call beyond its limit 429 with no Retry-After; one worker used
+    // the window up, and another, which has heard nothing yet, calls
+    const { client, sandbox } = await startSiesa({
+      rateLimit: 2,
+      rateLimitWindowMs: 60_000,
+      rateLimitRetryAfter: false,
+    });
+    const first = client({ policy: defaultPolicy({ sleep: recordingSleep().sleep }) });
+    for (let i = 0; i < 2; i++) await first.queryPage("API_v2_Items", 1);
+    const { sleep, waits } = recordingSleep();
+    const other = client({ policy: defaultPolicy({ sleep, maxDelayMs: 120_000, rateLimitRetries: 1 }) });
+    const late = client({ policy: defaultPolicy({ sleep, maxDelayMs: 120_000 }) });
+
+    // act
+    await other.queryPage("API_v2_Items", 1).catch(() => undefined);
+    const handedBack = await withDeadline(Date.now() + 20_000, () => late.queryPage("API_v2_Items", 1)).catch(
+      (error: unknown) => error,
+    );
+
+    // assess: the wait is the window's (Reset, and the second after it), not a backoff of a second
+    expect(sandbox.stats.rateLimited).toBeGreaterThan(0);
+    expect(waits[0]).toBeGreaterThan(55_000);
+    expect(waits[0]).toBeLessThanOrEqual(61_000);
+    expect(handedBack).toBeInstanceOf(ExternalCallError);
+    expect((handedBack as ExternalCallError).retryAfterMs).toBeGreaterThan(55_000);
+  });
+});
+
 describe("pacing across the workers of a tenant", () => {
   it("keeps room for the calls the other workers have in flight: four workers never run into a 429", async () => {
     // prepare: four workers (a client each, as four Lambda containers), each reading one call after

@@ -17,7 +17,8 @@ const $fetch = createFetch({ fetch: boundedFetch });
  *   load balancer's redirect to its login page is not the API's answer): an ExternalCallError naming
  *   the status and where it pointed, retryable (the record is `failed`, not rejected), not retried
  *   within the call;
- * - 429: wait for `Retry-After` (seconds or HTTP date), else backoff; at most `rateLimitRetries` times;
+ * - 429: wait for `Retry-After` (seconds or HTTP date), else what the API's own headers say
+ *   (`waitOf429`), else backoff; at most `rateLimitRetries` times;
  * - 5xx: up to `retryAttempts` retries, exponential 1 s, 2 s, 4 s… with jitter (half to the full step);
  * - timeout: one retry; network error: retried like a 5xx, with delay;
  * - a `once` request (RequestOptions) is not retried after a 5xx, a timeout or a connection that
@@ -51,6 +52,11 @@ const $fetch = createFetch({ fetch: boundedFetch });
 export type RequestOptions = Pick<FetchOptions, "method" | "headers" | "body" | "query" | "baseURL"> & {
   once?: boolean;
   secrets?: readonly string[];
+  /**
+   * How long a 429 without `Retry-After` asks to wait by the API's own headers (Siesa's
+   * `Connekta-Rate-Limit-Reset`), in ms; undefined: they say nothing, and the backoff stands.
+   */
+  waitOf429?: (headers: Headers) => number | undefined;
 };
 
 export interface CallContext {
@@ -106,7 +112,8 @@ export async function send<T = unknown>(
   policy: CallPolicy,
   ctx: CallContext,
 ): Promise<FetchResponse<T>> {
-  const { once = false, secrets = [], ...request } = options;
+  const { once = false, secrets = [], waitOf429, ...request } = options;
+  const askedWait = (headers: Headers) => retryAfterMs(headers.get("retry-after")) ?? waitOf429?.(headers);
   let serverErrors = 0;
   let rateLimited = 0;
   let timeouts = 0;
@@ -129,7 +136,7 @@ export async function send<T = unknown>(
       watchRateLimit(response, ctx);
       const status = response.status;
       if (status === 429 && rateLimited < policy.rateLimitRetries) {
-        const waitMs = retryAfterMs(response.headers.get("retry-after")) ?? backoffMs(policy, rateLimited);
+        const waitMs = askedWait(response.headers) ?? backoffMs(policy, rateLimited);
         const left = timeLeftMs();
         if (left !== undefined && waitMs + policy.timeoutMs > left) {
           const message = apiMessage(response._data);
@@ -148,7 +155,7 @@ export async function send<T = unknown>(
       } else if (status >= 500 || status === 429) {
         logExternalError(ctx, status, apiMessage(response._data), "giving up");
         // Still throttled: the last Retry-After says when a retry of the whole step is worth it.
-        const comeBackMs = status === 429 ? retryAfterMs(response.headers.get("retry-after")) : undefined;
+        const comeBackMs = status === 429 ? askedWait(response.headers) : undefined;
         throw new ExternalCallError(
           ctx.service,
           ctx.operation,

@@ -6,7 +6,7 @@ import { SiesaAuthError, SiesaOperatorRefusedError } from "../../../core/ports/s
 import { send } from "../policy.js";
 import { withoutSecrets } from "../secret-text.js";
 import { type RateLimit, readAnswer, refusedOperator, type SiesaPage } from "./answer.js";
-import { SiesaPace } from "./pace.js";
+import { resetAtOf, SiesaPace } from "./pace.js";
 import { encodeParametros } from "./parametros.js";
 
 export interface SiesaClientOptions {
@@ -109,6 +109,12 @@ export class SiesaConnection {
           method: "GET",
           headers: { ConniKey: credentials.conniKey, ConniToken: credentials.conniToken },
           secrets,
+          // A 429 without Retry-After still says when its window resets.
+          waitOf429: (headers) => {
+            const now = Date.now();
+            const resetAt = resetAtOf(headers.get("connekta-rate-limit-reset") ?? undefined, now);
+            return resetAt === undefined ? undefined : resetAt - now;
+          },
         },
         policy,
         { service: "siesa", operation, tenantId, log },

@@ -84,13 +84,10 @@ export class SiesaPace {
     this.inFlight -= 1;
     const limit = Number(rateLimit?.limit);
     const remaining = Number(rateLimit?.remaining);
-    const reset = Number(rateLimit?.reset);
-    if (!(limit > 0) || !Number.isFinite(remaining) || !(reset >= 0)) return;
+    if (!(limit > 0) || !Number.isFinite(remaining)) return;
     const now = this.now();
-    // A count of whole seconds may be rounded down (0 in the window's last second): the window ends
-    // within the second after it, and is waited for to its end.
-    const resetAt = reset > UNIX_TIME_SECONDS ? reset * 1000 : now + (Math.floor(reset) + 1) * 1000;
-    if (resetAt - now > LONGEST_WINDOW_MS) return;
+    const resetAt = resetAtOf(rateLimit?.reset, now);
+    if (resetAt === undefined) return;
     const left = remaining - this.inFlight;
     // Within the window already known the lowest figure is the latest (answers overtake each other).
     this.left = this.left !== undefined && now < this.resetAt ? Math.min(this.left, left) : left;
@@ -105,4 +102,17 @@ export class SiesaPace {
     if (now >= this.resetAt) this.left = undefined;
     if (this.left !== undefined && this.left <= this.reserve) this.until = Math.max(this.until, this.resetAt);
   }
+}
+
+/**
+ * When a rate-limit window ends (epoch ms) by `Connekta-Rate-Limit-Reset`: Unix seconds, or a count of
+ * seconds; undefined when absent, unreadable, or further away than any window (a misreading).
+ */
+export function resetAtOf(reset: string | undefined, now: number): number | undefined {
+  const value = Number(reset);
+  if (reset === undefined || !(value >= 0)) return undefined;
+  // A count of whole seconds may be rounded down (0 in the window's last second): the window ends
+  // within the second after it, and is waited for to its end.
+  const resetAt = value > UNIX_TIME_SECONDS ? value * 1000 : now + (Math.floor(value) + 1) * 1000;
+  return resetAt - now > LONGEST_WINDOW_MS ? undefined : resetAt;
 }
