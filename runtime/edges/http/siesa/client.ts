@@ -130,7 +130,8 @@ export class SiesaClient extends SiesaRangeReader implements SiesaReader {
   private async assertNoItemsWithoutRanges(): Promise<void> {
     const { erpCompany, tenantId } = this.options;
     const [row] = (await this.request(ITEMS_QUERY, 1, 1, `f120_id_cia = ${erpCompany}`)).rows;
-    if (!row) return;
+    // Only an item of the company says the ranges missed something (not a row of nulls).
+    if (!row || integerOf(row.f120_id_cia) !== erpCompany) return;
     throw new ExternalCallError(
       "siesa",
       `ejecutarconsultaestandar ${ITEMS_QUERY}`,
