@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ExternalCallError } from "../../runtime/core/ports/call-errors.js";
 import type { KeyRange } from "../../runtime/core/ports/siesa.js";
 import { SiesaUnconfirmedError } from "../../runtime/core/ports/siesa-errors.js";
 import { startRun } from "../../runtime/core/steps/start-run.js";
@@ -116,6 +117,37 @@ describe("the deactivation pass confirms an absence before it deactivates", () =
     expect(world.product.patches.size).toBe(0);
     world.siesa.onConfirm = () => {};
     expect((await runToEnd(world)).counts.deactivated).toBe(1);
+  });
+
+  it("ends the run at once when Siesa asks the confirming read to wait beyond the run's end", async () => {
+    // prepare: item 7 deleted; Siesa throttles the confirming read for twelve hours
+    const world = await syncedWorld();
+    world.siesa.items.splice(
+      world.siesa.items.findIndex((r) => r.key === "7"),
+      1,
+    );
+    world.siesa.onConfirm = () => {
+      throw new ExternalCallError(
+        "siesa",
+        "ejecutarconsultaestandar API_v2_Items",
+        429,
+        "",
+        true,
+        43_200_000,
+        "siesa.example.com",
+      );
+    };
+
+    // act
+    const run = await runToEnd(world);
+
+    // assess: one confirming read, not one a delivery until the run's end; nothing deactivated
+    expect(run.status).toBe("partial");
+    expect(run.reason).toBe(
+      "the absence of 1 records could not be confirmed: siesa.example.com answered 429 and asked to wait 43200 s, beyond this run's end; nothing is deactivated",
+    );
+    expect(world.siesa.confirmed).toHaveLength(1);
+    expect(world.product.patches.size).toBe(0);
   });
 
   it("holds every absence for approval when the extraction returned no record at all to witness a confirming read", async () => {

@@ -15,6 +15,7 @@ import { loadOp } from "./load-chunk.js";
 import { compareKeys, cutChunks, positionChunks, recut } from "./load-chunks.js";
 import { operationData, UNIT_DATA } from "./operation-data.js";
 import { partitionsRead } from "./partitions-read.js";
+import { giveUpReason, returnByOf } from "./run-end.js";
 
 /** Why a deactivation chunk is counted failed when the pass that planned it died before sending it. */
 const DIED_REASON = "the deactivation pass's last delivery did not finish before sending this chunk";
@@ -196,8 +197,17 @@ async function decide(
       gone = await clients.siesa.stillAbsent([...missing.keys()], seen);
     } catch (error) {
       reportApiError(ctx, tenantId, runId, error);
-      if (!delivery.final && !isRunStopping(error)) throw error; // SQS delivers it again after a backoff
-      const failed = `the absence of ${missing.size} records could not be confirmed: ${messageOf(error)}; nothing is deactivated`;
+      // SQS delivers it again after a backoff, unless Siesa asked to wait beyond the run's end.
+      const reason = isRunStopping(error)
+        ? messageOf(error)
+        : giveUpReason(
+            error,
+            delivery,
+            await returnByOf(ctx, tenantId, runId, "extract"),
+            ctx.now().getTime(),
+          );
+      if (reason === undefined) throw error;
+      const failed = `the absence of ${missing.size} records could not be confirmed: ${reason}; nothing is deactivated`;
       const totals = await apply({ failed });
       if (totals) {
         await ctx.audit.record(tenantId, {
