@@ -180,6 +180,21 @@ describe("send() under the call policy", () => {
     expect(api.requests()).toBe(2);
   });
 
+  it("inside an invocation with a deadline, sends no retry that could outlast it: the error comes back instead", async () => {
+    // prepare: an API that does not answer; 300 ms left, each attempt may take 200 ms
+    const api = await scriptedApi({ status: 200, hangMs: 2_000 });
+    const { policy } = testPolicy({ timeoutMs: 200, baseDelayMs: 1 });
+
+    // act
+    const failure = await withDeadline(Date.now() + 300, () => send(api.url, {}, policy, context())).catch(
+      (error: unknown) => error,
+    );
+
+    // assess: the worker fails the message itself, rather than be stopped in the middle of a retry
+    expect(failure).toMatchObject({ name: "ExternalCallError", status: "timeout", retryable: true });
+    expect(api.requests()).toBe(1);
+  });
+
   it("succeeds when the retry after a timeout answers", async () => {
     const api = await scriptedApi({ status: 200, hangMs: 1_000 }, { status: 200, body: { late: false } });
     const { policy } = testPolicy({ timeoutMs: 50 });

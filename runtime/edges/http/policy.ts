@@ -22,7 +22,9 @@ const $fetch = createFetch({ fetch: boundedFetch });
  * - 5xx: up to `retryAttempts` retries, exponential 1 s, 2 s, 4 s… with jitter (half to the full step);
  * - timeout: one retry; network error: retried like a 5xx, with delay;
  * - a `once` request (RequestOptions) is not retried after a 5xx, a timeout or a connection that
- *   dropped once it was sent; only one that never connected goes again.
+ *   dropped once it was sent; only one that never connected goes again;
+ * - inside a worker with a deadline, no retry is sent whose wait and timeout do not fit in the time
+ *   left: the error is thrown instead, and the worker fails its message rather than be stopped.
  * When retries run out an ExternalCallError with `retryable: true` is thrown.
  * A 429 is retried at most `rateLimitRetries` times and never waited on longer than `maxDelayMs`,
  * so a misbehaving Retry-After cannot hold a worker past its timeout. Inside a worker with a deadline
@@ -204,6 +206,21 @@ export async function send<T = unknown>(
       failure = { status, message, waitMs: backoffMs(policy, isTimeout ? timeouts : serverErrors) };
       if (isTimeout) timeouts++;
       else serverErrors++;
+    }
+    // Inside a worker, a retry that may not end before the invocation does is not sent: stopped in
+    // the middle of it, the worker would leave its message to come back a visibility timeout later.
+    const left = timeLeftMs();
+    if (left !== undefined && failure.waitMs + policy.timeoutMs > left) {
+      logExternalError(ctx, failure.status, failure.message, "giving up: no time left in the invocation");
+      throw new ExternalCallError(
+        ctx.service,
+        ctx.operation,
+        failure.status,
+        failure.message,
+        true,
+        undefined,
+        hostOf(url),
+      );
     }
     logExternalError(ctx, failure.status, failure.message, `retrying in ${Math.round(failure.waitMs)} ms`);
     await policy.sleep(failure.waitMs);
