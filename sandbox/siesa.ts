@@ -64,9 +64,9 @@ export interface SiesaSandboxOptions {
   /**
    * Siesa after hours (it may stop answering after about 20:00 Colombia time): `"drop"` closes every
    * connection without an answer, `"hang"` holds every request unanswered until the client gives up
-   * (or the sandbox closes). Unset: open.
+   * (or the sandbox closes), `"unavailable"` answers IIS's HTML 503 page. Unset: open.
    */
-  closed?: "drop" | "hang";
+  closed?: "drop" | "hang" | "unavailable";
   /** With `closed`: Siesa closes only once it has answered this many requests (in the middle of a run). */
   closesAfterRequests?: number;
   /**
@@ -541,6 +541,12 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
   app.use("*", async (c, next) => {
     if (settings.closed === undefined || stats.total < (settings.closesAfterRequests ?? 0)) return next();
     stats.total += 1;
+    if (settings.closed === "unavailable") {
+      return c.html(
+        "<h1>Service Unavailable</h1><hr><p>HTTP Error 503. The service is unavailable.</p>",
+        503,
+      );
+    }
     // Served by Node (sandbox/serve.ts), the request's connection; absent under app.request().
     const socket = (c.env as { incoming?: { socket?: Socket } } | undefined)?.incoming?.socket;
     if (settings.closed === "hang" && socket && !socket.destroyed) {

@@ -139,7 +139,7 @@ describe("tenant connectivity check", () => {
     expect(report.checks).toContainEqual({
       name: "siesa",
       ok: false,
-      reason: expect.stringMatching(/^siesa .* failed \(500\)/),
+      reason: expect.stringMatching(/^siesa .* failed \(500 from [^)]+\)/),
     });
   });
 

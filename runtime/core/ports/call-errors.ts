@@ -27,7 +27,11 @@ export class ExternalCallError extends Error {
     /** The host that answered (or did not), to name it where the error is reported. */
     readonly host?: string,
   ) {
-    super(`${service} ${operation} failed (${status}): ${apiMessage}`);
+    // A server error or a throttle names the host that answered it (an override, Siesa's QA or
+    // production host): the API's own words, often a proxy's page, rarely say.
+    const from =
+      typeof status === "number" && (status >= 500 || status === 429) && host ? ` from ${host}` : "";
+    super(`${service} ${operation} failed (${status}${from}): ${apiMessage}`);
   }
 }
 
