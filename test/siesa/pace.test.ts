@@ -116,6 +116,26 @@ describe("a 429 without Retry-After, beside Connekta's rate-limit headers", () =
   });
 });
 
+describe("a 429 the client could not wait for", () => {
+  it("still teaches the pace its window: the pause is there to be shared with the other workers", async () => {
+    // prepare: one worker used the window up; another, which has heard nothing yet, runs into it
+    // with too little time left to wait for the reset
+    const { client } = await startSiesa({ rateLimit: 2, rateLimitWindowMs: 60_000 });
+    const first = client({ policy: defaultPolicy({ sleep: recordingSleep().sleep }) });
+    for (let i = 0; i < 2; i++) await first.queryPage("API_v2_Items", 1);
+    const other = client({ policy: defaultPolicy({ sleep: recordingSleep().sleep }) });
+
+    // act
+    const failure = await withDeadline(Date.now() + 20_000, () => other.queryPage("API_v2_Items", 1)).catch(
+      (error: unknown) => error,
+    );
+
+    // assess: handed back for the wait, and the pause learnt from the 429's headers
+    expect(failure).toMatchObject({ status: 429, retryable: true });
+    expect(other.pace.pausedUntil()).toBeGreaterThan(Date.now() + 55_000);
+  });
+});
+
 describe("pacing across the workers of a tenant", () => {
   it("keeps room for the calls the other workers have in flight: four workers never run into a 429", async () => {
     // prepare: four workers (a client each, as four Lambda containers), each reading one call after

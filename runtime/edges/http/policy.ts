@@ -55,8 +55,9 @@ export type RequestOptions = Pick<FetchOptions, "method" | "headers" | "body" | 
   once?: boolean;
   secrets?: readonly string[];
   /**
-   * How long a 429 without `Retry-After` asks to wait by the API's own headers (Siesa's
-   * `Connekta-Rate-Limit-Reset`), in ms; undefined: they say nothing, and the backoff stands.
+   * Called with every 429's headers: how long they ask to wait by the API's own headers (Siesa's
+   * `Connekta-Rate-Limit-Reset`), in ms, used when `Retry-After` is absent; undefined: they say
+   * nothing, and the backoff stands.
    */
   waitOf429?: (headers: Headers) => number | undefined;
 };
@@ -115,7 +116,10 @@ export async function send<T = unknown>(
   ctx: CallContext,
 ): Promise<FetchResponse<T>> {
   const { once = false, secrets = [], waitOf429, ...request } = options;
-  const askedWait = (headers: Headers) => retryAfterMs(headers.get("retry-after")) ?? waitOf429?.(headers);
+  const askedWait = (headers: Headers) => {
+    const own = waitOf429?.(headers);
+    return retryAfterMs(headers.get("retry-after")) ?? own;
+  };
   let serverErrors = 0;
   let rateLimited = 0;
   let timeouts = 0;

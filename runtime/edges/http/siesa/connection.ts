@@ -101,6 +101,8 @@ export class SiesaConnection {
     const secrets = [credentials.conniKey, credentials.conniToken];
     await this.pace.before(policy, operation, new URL(this.endpoint).host);
     let rateLimit: RateLimit | undefined;
+    // What the last 429 said of the window: the pace learns it even when the call gives up.
+    let throttled: RateLimit | undefined;
     let response: Awaited<ReturnType<typeof send>>;
     try {
       response = await send(
@@ -111,6 +113,7 @@ export class SiesaConnection {
           secrets,
           // A 429 without Retry-After still says when its window resets.
           waitOf429: (headers) => {
+            throttled = rateLimitOf(headers);
             const now = Date.now();
             const resetAt = resetAtOf(headers.get("connekta-rate-limit-reset") ?? undefined, now);
             return resetAt === undefined ? undefined : resetAt - now;
@@ -121,7 +124,7 @@ export class SiesaConnection {
       );
       rateLimit = rateLimitOf(response.headers);
     } finally {
-      this.pace.after(rateLimit);
+      this.pace.after(rateLimit ?? throttled);
     }
     const limit = Number(rateLimit?.limit);
     const remaining = Number(rateLimit?.remaining);
