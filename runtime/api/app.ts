@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { type Log, logger } from "../core/observability/logger.js";
 import type { ApiDependencies } from "../core/ports/api.js";
-import { requireToken } from "./common/auth.js";
+import { principalOf, requireToken } from "./common/auth.js";
 import type { ApiEnv } from "./common/env.js";
 import { ApiError, errorBody, errorResponse } from "./common/errors.js";
 import { consoleRoutes } from "./console/routes.js";
@@ -37,7 +37,11 @@ export function createApp(deps: ApiDependencies, options: { log?: Log } = {}): H
   // this same app with the caller's token (runtime/api/console/routes.tsx).
   app.route(
     "/",
-    consoleRoutes({ request: async (path, init) => app.request(path, init), now: () => deps.now() }),
+    consoleRoutes({
+      request: async (path, init) => app.request(path, init),
+      principal: (authorization) => principalOf(deps.tokens, authorization),
+      now: () => deps.now(),
+    }),
   );
   app.use("*", requireToken(deps.tokens));
   // Before any route reads it: a body over the limit is refused from its Content-Length, or, sent

@@ -64,6 +64,31 @@ describe("the console's data", () => {
     expect(html).not.toContain("globex-prod");
   });
 
+  it("offers a read-only tenant token no operator action: its tenant page and stock page have no buttons that act", async () => {
+    // prepare: a run that held deactivations (an Approve for an operator) and a tenant with no stock run yet
+    const { app, state } = apiUnderTest();
+    state.runs.push(aHeldRun(12));
+    await withStock(state, [], false);
+    const read = async (path: string, token: keyof typeof TOKENS) =>
+      (await app.request(path, { headers: bearer(token) })).text();
+
+    // act
+    const tenantAsTenant = await read("/console/fragments/tenants/acme-staging", "acme");
+    const stockAsTenant = await read("/console/fragments/tenants/acme-staging/stock", "acme");
+    const tenantAsOperator = await read("/console/fragments/tenants/acme-staging", "operator");
+
+    // assess: the tenant token reads the same data, and is told why there is nothing to press
+    for (const html of [tenantAsTenant, stockAsTenant]) {
+      expect(html).not.toContain("data-action");
+      expect(html).toContain("This token is read-only");
+    }
+    expect(tenantAsTenant).toContain("12 deactivations are held");
+    expect(tenantAsTenant).not.toMatch(/>(Run now|Pause|Resume|Verify|Approve)</);
+    expect(stockAsTenant).toContain("No stock run has completed yet");
+    expect(stockAsTenant).not.toContain("Run stock now");
+    expect(tenantAsOperator.match(/data-action=/g)).toHaveLength(4); // Run now, Pause, Verify, Approve
+  });
+
   it("answers the API's error, with its status, when the API refuses", async () => {
     const { app } = apiUnderTest();
 

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { createApp } from "../../runtime/api/app.js";
+import { principalOf } from "../../runtime/api/common/auth.js";
 import { consoleRoutes } from "../../runtime/api/console/routes.js";
 import type { RunView } from "../../runtime/core/ports/api.js";
 import { type ExpectedStock, stockKey } from "../../runtime/core/streams/stock.js";
@@ -23,7 +24,10 @@ export function consoleOverFakeApi(held: Record<string, number> = {}) {
     return new Response(JSON.stringify(body), { status: response.status, headers: response.headers });
   };
   const app = new Hono()
-    .route("/", consoleRoutes({ request, now: deps.now }))
+    .route(
+      "/",
+      consoleRoutes({ request, principal: (header) => principalOf(deps.tokens, header), now: deps.now }),
+    )
     .post("*", async (c, next) => {
       posts.push({ path: c.req.path, body: await c.req.raw.clone().text() });
       await next();

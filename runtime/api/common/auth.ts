@@ -26,6 +26,18 @@ export const requireToken = (tokens: TokenVerifier) =>
     await next();
   });
 
+/**
+ * Who an Authorization header's token belongs to, undefined for none or an unknown one: for the
+ * console's pages, which come before the token check and only choose what to offer by it.
+ */
+export async function principalOf(
+  tokens: TokenVerifier,
+  header: string | undefined,
+): Promise<Principal | undefined> {
+  const token = header ? BEARER.exec(header)?.[1] : undefined;
+  return token ? tokens.verify(token) : undefined;
+}
+
 export const canRead = (principal: Principal, tenantId: string): boolean =>
   principal.kind === "operator" || principal.tenantId === tenantId;
 

@@ -125,3 +125,10 @@ export function HeldKeys({ held }: { held: Held }) {
     </p>
   );
 }
+
+/** What a read-only (tenant) token sees instead of the buttons it may not use. */
+export const ReadOnly = () => (
+  <p class="muted">
+    This token is read-only: starting a run, pausing, verifying and approving need an operator token.
+  </p>
+);

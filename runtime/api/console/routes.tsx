@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import type { Child } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Principal } from "../../core/ports/api.js";
 import type { ApiEnv } from "../common/env.js";
 import { type ApiReader, type ApiRequest, apiReader, ConsoleApiError, segment } from "./api.js";
 import { CONSOLE_CSP, Shell } from "./layout.js";
@@ -20,9 +21,17 @@ const REFRESH_MS = { tenants: 5_000, tenant: 2_000, run: 2_000, stock: 10_000 } 
  *   need no token; the browser keeps the token (sessionStorage) and sends it with every call.
  * - `/console/fragments/…`: each page's data as server-rendered HTML, read from the JSON API with the
  *   caller's Authorization header; an error is the API's own JSON error with its status.
- * - The buttons call the JSON API directly (`POST /tenants/:id/runs`, `/pause`, `/resume`, `/verify`).
+ * - The buttons call the JSON API directly (`POST /tenants/:id/runs`, `/pause`, `/resume`, `/verify`);
+ *   only an operator's token gets them (the API refuses a tenant token's actions anyway).
  */
-export function consoleRoutes(deps: { request: ApiRequest; now: () => Date }): Hono<ApiEnv> {
+export interface ConsoleDependencies {
+  request: ApiRequest;
+  /** Who the caller's Authorization header names (undefined: nobody), to offer actions to operators only. */
+  principal: (authorization: string | undefined) => Promise<Principal | undefined>;
+  now: () => Date;
+}
+
+export function consoleRoutes(deps: ConsoleDependencies): Hono<ApiEnv> {
   return new Hono<ApiEnv>()
     .get("/console", (c) =>
       page(c, <Shell title="Tenants" fragment="/console/fragments/tenants" refreshMs={REFRESH_MS.tenants} />),
@@ -69,10 +78,12 @@ export function consoleRoutes(deps: { request: ApiRequest; now: () => Date }): H
     })
     .get("/console/fragments/tenants", (c) => fragment(c, deps, (api) => tenantsFragment(api, deps.now())))
     .get("/console/fragments/tenants/:id", (c) =>
-      fragment(c, deps, (api) => tenantFragment(api, c.req.param("id"), deps.now())),
+      fragment(c, deps, (api, operator) => tenantFragment(api, c.req.param("id"), deps.now(), operator)),
     )
     .get("/console/fragments/tenants/:id/stock", (c) =>
-      fragment(c, deps, (api) => stockFragment(api, c.req.param("id"), c.req.query(), deps.now())),
+      fragment(c, deps, (api, operator) =>
+        stockFragment(api, c.req.param("id"), c.req.query(), deps.now(), operator),
+      ),
     )
     .get("/console/fragments/runs/:runId", (c) =>
       fragment(c, deps, (api) => runFragment(api, c.req.param("runId"))),
@@ -90,12 +101,15 @@ function page(c: Context<ApiEnv>, body: Child): Response {
 /** A page's data: the rendered HTML, or the API's error (JSON, with the API's status) for the script to show. */
 async function fragment(
   c: Context<ApiEnv>,
-  deps: { request: ApiRequest },
-  render: (api: ApiReader) => Promise<Child>,
+  deps: Pick<ConsoleDependencies, "request" | "principal">,
+  /** `operator`: the caller may act, so the page offers its buttons. */
+  render: (api: ApiReader, operator: boolean) => Promise<Child>,
 ): Promise<Response> {
   c.header("Cache-Control", "no-store");
+  const authorization = c.req.header("authorization");
   try {
-    const body = await render(apiReader(deps.request, c.req.header("authorization")));
+    const operator = (await deps.principal(authorization))?.kind === "operator";
+    const body = await render(apiReader(deps.request, authorization), operator);
     return c.html(String(body));
   } catch (error) {
     if (!(error instanceof ConsoleApiError)) throw error;

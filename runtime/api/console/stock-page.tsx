@@ -3,6 +3,7 @@ import { MAX_STOCK_PAGE } from "../common/validation.js";
 import { NO_COMPLETE_STOCK_RUN, UNKNOWN_STOCK_LOCATION } from "../routes/stock.js";
 import { type ApiReader, ConsoleApiError, segment } from "./api.js";
 import { formatCount, formatRelative, formatTime } from "./format.js";
+import { ReadOnly } from "./parts.js";
 
 /** `GET /tenants/:id/stock`, as the console reads it. */
 export interface StockJson {
@@ -40,7 +41,13 @@ export function stockFilterQuery(filter: StockPageFilter): string {
  * with: when that run read it, the first page of rows for a location and/or an item, and every row
  * as a CSV download.
  */
-export async function stockFragment(api: ApiReader, tenantId: string, filter: StockPageFilter, now: Date) {
+export async function stockFragment(
+  api: ApiReader,
+  tenantId: string,
+  filter: StockPageFilter,
+  now: Date,
+  operator: boolean,
+) {
   const base = `/tenants/${segment(tenantId)}`;
   const filters = stockFilterQuery(filter);
   const form = <FilterForm tenantId={tenantId} filter={filter} />;
@@ -64,14 +71,18 @@ export async function stockFragment(api: ApiReader, tenantId: string, filter: St
       <section aria-labelledby="stock-run" class="panel">
         <h2 id="stock-run">Stock run</h2>
         <p>No stock run has completed yet: the expected stock is shown once one has read all of it.</p>
-        <button
-          type="button"
-          data-action={`${base}/runs`}
-          data-body={JSON.stringify({ stream: "stock" })}
-          data-done="Stock run started"
-        >
-          Run stock now
-        </button>
+        {operator ? (
+          <button
+            type="button"
+            data-action={`${base}/runs`}
+            data-body={JSON.stringify({ stream: "stock" })}
+            data-done="Stock run started"
+          >
+            Run stock now
+          </button>
+        ) : (
+          <ReadOnly />
+        )}
       </section>
     );
   }

@@ -3,10 +3,10 @@ import type { ApiReader, StatusJson, TenantJson } from "./api.js";
 import { segment } from "./api.js";
 import { formatDuration, formatRelative, formatTime } from "./format.js";
 import { heldDeactivations } from "./held.js";
-import { CountList, DurationChart, HeldKeys, HISTORY_RUNS, ProgressBar, Word } from "./parts.js";
+import { CountList, DurationChart, HeldKeys, HISTORY_RUNS, ProgressBar, ReadOnly, Word } from "./parts.js";
 
 /** A tenant's page: its run now (or last), the operator's buttons, held decisions, and its history. */
-export async function tenantFragment(api: ApiReader, tenantId: string, now: Date) {
+export async function tenantFragment(api: ApiReader, tenantId: string, now: Date, operator: boolean) {
   const base = `/tenants/${segment(tenantId)}`;
   const [tenant, status, history] = await Promise.all([
     api.get<TenantJson>(base),
@@ -45,23 +45,27 @@ export async function tenantFragment(api: ApiReader, tenantId: string, now: Date
             </>
           )}
         </dl>
-        <div class="actions">
-          <button type="button" data-action={`${base}/runs`} data-done="Run started">
-            Run now
-          </button>
-          {tenant.paused ? (
-            <button type="button" data-action={`${base}/resume`} data-done="Schedule resumed">
-              Resume
+        {operator ? (
+          <div class="actions">
+            <button type="button" data-action={`${base}/runs`} data-done="Run started">
+              Run now
             </button>
-          ) : (
-            <button type="button" data-action={`${base}/pause`} data-done="Schedule paused">
-              Pause
+            {tenant.paused ? (
+              <button type="button" data-action={`${base}/resume`} data-done="Schedule resumed">
+                Resume
+              </button>
+            ) : (
+              <button type="button" data-action={`${base}/pause`} data-done="Schedule paused">
+                Pause
+              </button>
+            )}
+            <button type="button" data-action={`${base}/verify`} data-done="Verification started">
+              Verify
             </button>
-          )}
-          <button type="button" data-action={`${base}/verify`} data-done="Verification started">
-            Verify
-          </button>
-        </div>
+          </div>
+        ) : (
+          <ReadOnly />
+        )}
       </section>
 
       {held !== undefined && held.count > 0 && (
@@ -73,7 +77,7 @@ export async function tenantFragment(api: ApiReader, tenantId: string, now: Date
             catalogue.
           </p>
           <HeldKeys held={held} />
-          {held.runId ? (
+          {!operator ? null : held.runId ? (
             <button
               type="button"
               data-action={`${base}/runs`}
