@@ -215,6 +215,21 @@ describe("the stock page", () => {
     );
   });
 
+  it("says when its run read Siesa only in times that stay true on a page that is not refreshed, and how to see a later run", async () => {
+    // prepare: the run finished three hours before the page is read
+    const { app, state } = apiUnderTest();
+    await withStock(state, [aStockRow("NB1", 1042)]);
+
+    // act
+    const { html } = await fragmentOf(app, "/console/fragments/tenants/acme-staging/stock");
+
+    // assess: the page stops refreshing (data-final), so "3 h ago" would still read so tomorrow
+    expect(html).toContain("data-final");
+    expect(html).toContain("from 2025-03-10 09:00:00 UTC to 2025-03-10 09:02:00 UTC");
+    expect(html).not.toMatch(/ ago\b|just now/);
+    expect(html).toContain("This page does not refresh: reload it to see a later stock run.");
+  });
+
   it("marks a row the stock run rejected, with the reason, beside the quantities of the last read that mapped it", async () => {
     const { app, state } = apiUnderTest();
     await withStock(state, [aStockRow("NB1", 1042), aStockRow("NB1", 1043)]);

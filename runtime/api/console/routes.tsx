@@ -81,9 +81,7 @@ export function consoleRoutes(deps: ConsoleDependencies): Hono<ApiEnv> {
       fragment(c, deps, (api, operator) => tenantFragment(api, c.req.param("id"), deps.now(), operator)),
     )
     .get("/console/fragments/tenants/:id/stock", (c) =>
-      fragment(c, deps, (api, operator) =>
-        stockFragment(api, c.req.param("id"), c.req.query(), deps.now(), operator),
-      ),
+      fragment(c, deps, (api, operator) => stockFragment(api, c.req.param("id"), c.req.query(), operator)),
     )
     .get("/console/fragments/runs/:runId", (c) =>
       fragment(c, deps, (api) => runFragment(api, c.req.param("runId"))),

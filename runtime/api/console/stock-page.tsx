@@ -2,7 +2,7 @@ import type { ServedStock } from "../../core/steps/stock-snapshot.js";
 import { MAX_STOCK_PAGE } from "../common/validation.js";
 import { NO_COMPLETE_STOCK_RUN, UNKNOWN_STOCK_LOCATION } from "../routes/stock.js";
 import { type ApiReader, ConsoleApiError, segment } from "./api.js";
-import { formatCount, formatRelative, formatTime } from "./format.js";
+import { formatCount, formatTime } from "./format.js";
 import { ReadOnly } from "./parts.js";
 
 /** `GET /tenants/:id/stock`, as the console reads it. */
@@ -45,7 +45,6 @@ export async function stockFragment(
   api: ApiReader,
   tenantId: string,
   filter: StockPageFilter,
-  now: Date,
   operator: boolean,
 ) {
   const base = `/tenants/${segment(tenantId)}`;
@@ -99,13 +98,14 @@ export async function stockFragment(
             <a href={`/console/runs/${segment(stock.runId)}`}>{stock.runId}</a>
           </dd>
           <dt>Read Siesa</dt>
+          {/* No "3 h ago": this page is not refreshed, so it would still say so tomorrow. */}
           <dd>
-            from {formatTime(stock.startedAt)} to {formatTime(stock.finishedAt)}{" "}
-            <span class="muted">({formatRelative(stock.finishedAt, now)})</span>
+            from {formatTime(stock.startedAt)} to {formatTime(stock.finishedAt)}
           </dd>
         </dl>
         <p class="muted">
-          The expected stock as that run read it: a count on the shelves today is compared with this.
+          The expected stock as that run read it: a count on the shelves today is compared with this. This
+          page does not refresh: reload it to see a later stock run.
         </p>
       </section>
 
