@@ -133,6 +133,24 @@ describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, (
     await page.close();
   });
 
+  it("a page that refreshes with new data leaves the keyboard focus on the button it was on", async () => {
+    // prepare: a keyboard user has moved to Run now
+    const page = await openConsole(browser, `${server.url}/console/tenants/globex-prod`, TOKENS.operator);
+    const runNow = page.getByRole("button", { name: "Run now" });
+    await runNow.focus();
+
+    // act: a run of globex-prod finishes meanwhile, so the next refresh brings a new history
+    api.state.runs.push(aRun({ runId: "r-globex-focus", tenantId: "globex-prod" }));
+
+    // assess
+    await page
+      .getByRole("region", { name: "Run history" })
+      .getByRole("link", { name: "r-globex-focus" })
+      .waitFor();
+    expect(await page.locator(":focus").allTextContents()).toEqual(["Run now"]);
+    await page.close();
+  });
+
   it("Sign out forgets the token: the tab asks for it again, also after a reload", async () => {
     // prepare
     const page = await openConsole(browser, `${server.url}/console`, TOKENS.operator);

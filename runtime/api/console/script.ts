@@ -22,6 +22,20 @@ export const CONSOLE_SCRIPT = `(() => {
     const body = await response.json().catch(() => null);
     return (body && body.error && body.error.message) || "the API answered " + response.status;
   };
+  // A control as a refresh finds it again among the new elements: its kind, target and words.
+  const keyOf = (el) =>
+    [el.tagName, el.dataset.action, el.dataset.body, el.dataset.download, el.getAttribute("href"), el.getAttribute("name"), el.textContent].join("|");
+  // New data replaces the page's elements: the keyboard focus goes back to the control it was on.
+  const show = (html) => {
+    let focused = main.contains(document.activeElement) ? keyOf(document.activeElement) : undefined;
+    main.innerHTML = shown = html;
+    for (const el of main.querySelectorAll("a, button, input")) {
+      if (keyOf(el) === focused) {
+        el.focus();
+        focused = undefined;
+      }
+    }
+  };
   const refused = (message) => {
     sessionStorage.removeItem(KEY);
     main.textContent = shown = "";
@@ -39,7 +53,7 @@ export const CONSOLE_SCRIPT = `(() => {
       if (response.ok) {
         const html = await response.text();
         // Unchanged data leaves the page alone (and the keyboard focus where it is).
-        if (html !== shown) main.innerHTML = shown = html;
+        if (html !== shown) show(html);
         if (refreshError) say("");
         refreshError = false;
         again = !main.querySelector("[data-final]");
