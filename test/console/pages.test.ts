@@ -151,6 +151,36 @@ describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, (
     await page.close();
   });
 
+  it("a button stays disabled while its request is under way, even when a refresh brings the page new data", async () => {
+    // prepare: the API takes its time to answer Run now
+    const page = await openConsole(browser, `${server.url}/console/tenants/globex-prod`, TOKENS.operator);
+    const runNow = page.getByRole("button", { name: "Run now" });
+    await runNow.waitFor();
+    let answer = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    await page.route(/\/tenants\/globex-prod\/runs$/, async (route) => {
+      await answered;
+      await route.fulfill({ status: 202, contentType: "application/json", body: '{"runId":"r-slow"}' });
+    });
+
+    // act: clicked, and a refresh brings new data before the API answers
+    await runNow.click();
+    api.state.runs.push(aRun({ runId: "r-globex-busy", tenantId: "globex-prod" }));
+    await page
+      .getByRole("region", { name: "Run history" })
+      .getByRole("link", { name: "r-globex-busy" })
+      .waitFor();
+
+    // assess: a second click cannot send a second run
+    expect(await runNow.isDisabled()).toBe(true);
+    answer();
+    await page.getByRole("status").getByText("Run started: run r-slow").waitFor();
+    expect(await runNow.isEnabled()).toBe(true);
+    await page.close();
+  });
+
   it("Sign out forgets the token: the tab asks for it again, also after a reload", async () => {
     // prepare
     const page = await openConsole(browser, `${server.url}/console`, TOKENS.operator);

@@ -25,11 +25,21 @@ export const CONSOLE_SCRIPT = `(() => {
   // A control as a refresh finds it again among the new elements: its kind, target and words.
   const keyOf = (el) =>
     [el.tagName, el.dataset.action, el.dataset.body, el.dataset.download, el.getAttribute("href"), el.getAttribute("name"), el.textContent].join("|");
+  // Buttons whose request is under way: disabled, also once a refresh has replaced them.
+  const pending = new Set();
+  const busy = (button, yes) => {
+    const key = keyOf(button);
+    if (yes) pending.add(key);
+    else pending.delete(key);
+    button.disabled = yes;
+    for (const el of main.querySelectorAll("button")) if (keyOf(el) === key) el.disabled = yes;
+  };
   // New data replaces the page's elements: the keyboard focus goes back to the control it was on.
   const show = (html) => {
     let focused = main.contains(document.activeElement) ? keyOf(document.activeElement) : undefined;
     main.innerHTML = shown = html;
     for (const el of main.querySelectorAll("a, button, input")) {
+      if (el.tagName === "BUTTON" && pending.has(keyOf(el))) el.disabled = true;
       if (keyOf(el) === focused) {
         el.focus();
         focused = undefined;
@@ -88,7 +98,7 @@ export const CONSOLE_SCRIPT = `(() => {
   document.addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-action]");
     if (!button) return;
-    button.disabled = true;
+    busy(button, true);
     try {
       const body = button.dataset.body;
       const response = await call(button.dataset.action, {
@@ -102,7 +112,7 @@ export const CONSOLE_SCRIPT = `(() => {
     } catch (error) {
       say(button.textContent + ": the API did not answer: " + error.message);
     } finally {
-      button.disabled = false;
+      busy(button, false);
     }
     refresh();
   });
@@ -118,7 +128,7 @@ export const CONSOLE_SCRIPT = `(() => {
   document.addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-download]");
     if (!button) return;
-    button.disabled = true;
+    busy(button, true);
     try {
       const parts = [];
       let run;
@@ -146,7 +156,7 @@ export const CONSOLE_SCRIPT = `(() => {
     } catch (error) {
       say(button.textContent + ": the API did not answer: " + error.message);
     } finally {
-      button.disabled = false;
+      busy(button, false);
     }
   });
   // A filter form (the stock page's) reads the page's data again with its fields, kept in the
