@@ -89,6 +89,23 @@ describe("the console's data", () => {
     expect(tenantAsOperator.match(/data-action=/g)).toHaveLength(4); // Run now, Pause, Verify, Approve
   });
 
+  it("offers no Pause or Resume for a tenant with no schedule deployed in this stack, and says so instead of a next run", async () => {
+    // prepare: the API would answer Pause and Resume 409
+    const { app, state } = apiUnderTest();
+    state.scheduleStates.delete("acme-staging");
+
+    // act
+    const html = await (
+      await app.request("/console/fragments/tenants/acme-staging", { headers: bearer("operator") })
+    ).text();
+
+    // assess
+    expect(html).not.toMatch(/data-action="[^"]*\/(pause|resume)"/);
+    expect(html).toContain("no schedule is deployed for this tenant in this stack");
+    expect(html).not.toMatch(/<dt>Next run<\/dt><dd>\d{4}-/);
+    expect(html).toMatch(/>Run now</);
+  });
+
   it("answers the API's error, with its status, when the API refuses", async () => {
     const { app } = apiUnderTest();
 

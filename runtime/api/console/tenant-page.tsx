@@ -14,6 +14,8 @@ export async function tenantFragment(api: ApiReader, tenantId: string, now: Date
     api.get<{ runs: RunJson[] }>(`${base}/runs?limit=${HISTORY_RUNS}`),
   ]);
   const current = status.activeRun ?? status.lastRun;
+  // No schedule deployed in this stack: nothing runs on it, and the API answers Pause and Resume 409.
+  const deployed = tenant.schedule.state !== null;
   const held = heldDeactivations(status);
   return (
     <>
@@ -29,10 +31,16 @@ export async function tenantFragment(api: ApiReader, tenantId: string, now: Date
           <dt>Schedule</dt>
           <dd>
             <code>{tenant.schedule.expression}</code> {tenant.paused ? "(paused)" : ""}
+            {!deployed && (
+              <span class="muted">
+                : no schedule is deployed for this tenant in this stack, so it runs only when started
+                (docs/operations.md, Add a tenant)
+              </span>
+            )}
           </dd>
           <dt>Next run</dt>
           <dd>
-            {status.nextRunAt
+            {deployed && status.nextRunAt
               ? `${formatTime(status.nextRunAt)} (${formatRelative(status.nextRunAt, now)})`
               : "none scheduled"}
           </dd>
@@ -50,7 +58,7 @@ export async function tenantFragment(api: ApiReader, tenantId: string, now: Date
             <button type="button" data-action={`${base}/runs`} data-done="Run started">
               Run now
             </button>
-            {tenant.paused ? (
+            {!deployed ? null : tenant.paused ? (
               <button type="button" data-action={`${base}/resume`} data-done="Schedule resumed">
                 Resume
               </button>
