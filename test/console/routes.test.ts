@@ -106,6 +106,23 @@ describe("the console's data", () => {
     expect(html).toMatch(/>Run now</);
   });
 
+  it("lists a tenant with no schedule deployed in this stack with no next run, saying why", async () => {
+    // prepare
+    const { app, state } = apiUnderTest();
+    state.scheduleStates.delete("acme-staging");
+
+    // act
+    const html = await (
+      await app.request("/console/fragments/tenants", { headers: bearer("operator") })
+    ).text();
+
+    // assess: globex-prod's next run is shown, acme-staging's never comes
+    const row = (id: string) => html.slice(html.indexOf(`>${id}</a>`)).split("</tr>")[0] ?? "";
+    expect(row("globex-prod")).toMatch(/<span title="\d{4}-[^"]+">in /);
+    expect(row("acme-staging")).not.toMatch(/<span title="\d{4}-[^"]+">in /);
+    expect(row("acme-staging")).toContain("no schedule deployed");
+  });
+
   it("answers the API's error, with its status, when the API refuses", async () => {
     const { app } = apiUnderTest();
 

@@ -63,10 +63,11 @@ export async function tenantsFragment(api: ApiReader, now: Date) {
             <td>
               <code>{tenant.schedule.expression}</code>
               {tenant.paused && <div class="muted">paused</div>}
+              {tenant.schedule.state === null && <div class="muted">no schedule deployed</div>}
             </td>
             <td>{"error" in status ? "" : <LastRun status={status} now={now} />}</td>
             <td>
-              {"error" in status || !status.nextRunAt ? (
+              {"error" in status || !status.nextRunAt || tenant.schedule.state === null ? (
                 ""
               ) : (
                 <span title={formatTime(status.nextRunAt)}>{formatRelative(status.nextRunAt, now)}</span>
