@@ -307,4 +307,44 @@ describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, (
     await row.getByText("paused", { exact: true }).first().waitFor();
     await page.close();
   });
+
+  it("an action the API refuses, or cannot answer, says what to do", async () => {
+    // prepare: globex-prod has a run under way, and its schedule enabled (an earlier test paused it)
+    api.state.scheduleStates.set("globex-prod", "ENABLED");
+    const running = aRun({ runId: "r-globex-running", tenantId: "globex-prod", status: "running" });
+    api.state.runs.push(running);
+    const page = await openConsole(browser, `${server.url}/console/tenants/globex-prod`, TOKENS.operator);
+    const alert = page.getByRole("alert");
+
+    // act, assess: the API's 409
+    await page.getByRole("button", { name: "Run now" }).click();
+    await alert
+      .getByText(
+        "Run now: tenant globex-prod already has an active run r-globex-running: wait for it to end, then try again",
+      )
+      .waitFor();
+
+    // act, assess: no answer at all
+    await page.route(/\/tenants\/globex-prod\/verify$/, (route) => route.abort("connectionrefused"));
+    await page.getByRole("button", { name: "Verify" }).click();
+    await alert
+      .getByText(
+        /^Verify: the API did not answer \(.+\): check the connection, then reload the page to see whether it took effect$/,
+      )
+      .waitFor();
+
+    // act, assess: an answer that is not the API's (a gateway's page)
+    await page.route(/\/tenants\/globex-prod\/pause$/, (route) =>
+      route.fulfill({ status: 502, contentType: "text/html", body: "<html>Bad Gateway</html>" }),
+    );
+    await page.getByRole("button", { name: "Pause" }).click();
+    await alert
+      .getByText(
+        "Pause: the API answered 502 without saying why: reload the page to see whether it took effect, then try again",
+      )
+      .waitFor();
+    await screenshot(page, "action-refused");
+    api.state.runs.splice(api.state.runs.indexOf(running), 1);
+    await page.close();
+  });
 });

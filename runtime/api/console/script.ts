@@ -95,6 +95,16 @@ export const CONSOLE_SCRIPT = `(() => {
     say("");
     signedIn(false);
   });
+  // An action's refusal in words that say what to do: the API's reason, and for a run under way, to
+  // wait; an answer that is not the API's (a gateway's page) or none at all leaves unknown whether
+  // the action took effect, which the page shows once reloaded.
+  const actionRefusal = async (response) => {
+    const body = await response.json().catch(() => null);
+    const error = body && body.error;
+    if (!error || !error.message)
+      return "the API answered " + response.status + " without saying why: reload the page to see whether it took effect, then try again";
+    return error.message + (error.details && error.details.activeRunId ? ": wait for it to end, then try again" : "");
+  };
   document.addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-action]");
     if (!button) return;
@@ -106,11 +116,11 @@ export const CONSOLE_SCRIPT = `(() => {
         ...(body ? { body, headers: { "content-type": "application/json" } } : {}),
       });
       if (response.status === 401) return refused(await errorOf(response));
-      if (!response.ok) return say(button.textContent + ": " + (await errorOf(response)));
+      if (!response.ok) return say(button.textContent + ": " + (await actionRefusal(response)));
       const answer = await response.json().catch(() => ({}));
       say(button.dataset.done + (answer.runId ? ": run " + answer.runId : ""), "ok");
     } catch (error) {
-      say(button.textContent + ": the API did not answer: " + error.message);
+      say(button.textContent + ": the API did not answer (" + error.message + "): check the connection, then reload the page to see whether it took effect");
     } finally {
       busy(button, false);
     }
