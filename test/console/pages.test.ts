@@ -181,6 +181,32 @@ describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, (
     await page.close();
   });
 
+  it("the stage's throttle (API Gateway's 429) leaves the last data on the page, which tries again", async () => {
+    // prepare
+    const page = await openConsole(browser, `${server.url}/console/tenants/globex-prod`, TOKENS.operator);
+    const status = page.getByRole("region", { name: "Status" });
+    await status.waitFor();
+
+    // act: the gateway refuses the next refreshes, as it does above the stage's rate
+    await page.route(/\/console\/fragments\//, (route) =>
+      route.fulfill({
+        status: 429,
+        contentType: "application/json",
+        body: '{"message":"Too Many Requests"}',
+      }),
+    );
+
+    // assess: said, the data still there, and gone once the gateway lets requests through again
+    const alert = page.getByRole("alert");
+    await alert
+      .getByText("The API is refusing requests for now (too many, 429): this page tries again by itself")
+      .waitFor();
+    expect(await status.isVisible()).toBe(true);
+    await page.unroute(/\/console\/fragments\//);
+    await alert.waitFor({ state: "hidden" });
+    await page.close();
+  });
+
   it("Sign out forgets the token: the tab asks for it again, also after a reload", async () => {
     // prepare
     const page = await openConsole(browser, `${server.url}/console`, TOKENS.operator);

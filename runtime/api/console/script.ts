@@ -69,11 +69,13 @@ export const CONSOLE_SCRIPT = `(() => {
         again = !main.querySelector("[data-final]");
       } else {
         // A 4xx (no such run, another tenant's page) will not mend itself: nothing to show. A 5xx
-        // may: the last data stays, with the message, and the page tries again.
-        again = response.status >= 500;
+        // may, as the stage's throttle (429) does: the last data stays, with the message, and the
+        // page tries again.
+        const throttled = response.status === 429;
+        again = response.status >= 500 || throttled;
         if (!again) main.textContent = shown = "";
         refreshError = true;
-        say(await errorOf(response));
+        say(throttled ? "The API is refusing requests for now (too many, 429): this page tries again by itself" : await errorOf(response));
       }
     } catch (error) {
       refreshError = true;
