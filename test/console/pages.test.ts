@@ -207,6 +207,50 @@ describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, (
     await page.close();
   });
 
+  it("an action's answer stays on the page when the refreshes that failed before it recover", async () => {
+    // prepare: the page's refreshes fail, and the operator acts meanwhile
+    const page = await openConsole(browser, `${server.url}/console/tenants/globex-prod`, TOKENS.operator);
+    const runNow = page.getByRole("button", { name: "Run now" });
+    await runNow.waitFor();
+    await page.route(/\/console\/fragments\//, (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: "application/json",
+        body: '{"message":"Service Unavailable"}',
+      }),
+    );
+    await page.getByRole("alert").getByText("the API answered 503").waitFor();
+    await page.route(/\/tenants\/globex-prod\/runs$/, (route) =>
+      route.fulfill({
+        status: 409,
+        contentType: "application/json",
+        body: JSON.stringify({
+          error: {
+            code: "conflict",
+            message: "tenant globex-prod already has an active run r-1",
+            details: {},
+          },
+        }),
+      }),
+    );
+    await runNow.click();
+    const answer = page
+      .getByRole("alert")
+      .getByText("Run now: tenant globex-prod already has an active run r-1");
+    await answer.waitFor();
+
+    // act: the refreshes recover (two, so the script has read the first)
+    const recovered = () =>
+      page.waitForResponse((r) => r.url().includes("/console/fragments/") && r.status() === 200);
+    await page.unroute(/\/console\/fragments\//);
+    await recovered();
+    await recovered();
+
+    // assess
+    expect(await answer.isVisible()).toBe(true);
+    await page.close();
+  });
+
   it("Sign out forgets the token: the tab asks for it again, also after a reload", async () => {
     // prepare
     const page = await openConsole(browser, `${server.url}/console`, TOKENS.operator);

@@ -15,6 +15,12 @@ export const CONSOLE_SCRIPT = `(() => {
     note.setAttribute("role", kind === "ok" ? "status" : "alert");
     note.hidden = !text;
   };
+  // An action's or a download's answer: it stays until the next one, where a refresh that mends
+  // clears only its own error.
+  const tell = (text, kind) => {
+    refreshError = false;
+    say(text, kind);
+  };
   const signedIn = (yes) => { signIn.hidden = yes; signOut.hidden = !yes; main.hidden = !yes; };
   const call = (path, init = {}) =>
     fetch(path, { ...init, cache: "no-store", headers: { ...init.headers, authorization: "Bearer " + token() } });
@@ -118,11 +124,11 @@ export const CONSOLE_SCRIPT = `(() => {
         ...(body ? { body, headers: { "content-type": "application/json" } } : {}),
       });
       if (response.status === 401) return refused(await errorOf(response));
-      if (!response.ok) return say(button.textContent + ": " + (await actionRefusal(response)));
+      if (!response.ok) return tell(button.textContent + ": " + (await actionRefusal(response)));
       const answer = await response.json().catch(() => ({}));
-      say(button.dataset.done + (answer.runId ? ": run " + answer.runId : ""), "ok");
+      tell(button.dataset.done + (answer.runId ? ": run " + answer.runId : ""), "ok");
     } catch (error) {
-      say(button.textContent + ": the API did not answer (" + error.message + "): check the connection, then reload the page to see whether it took effect");
+      tell(button.textContent + ": the API did not answer (" + error.message + "): check the connection, then reload the page to see whether it took effect");
     } finally {
       busy(button, false);
     }
@@ -149,12 +155,12 @@ export const CONSOLE_SCRIPT = `(() => {
         if (response.status === 401) return refused(await errorOf(response));
         // The page shows one run and never refreshes: the API's advice (ask without run) is not the console's.
         if (response.status === 409 && button.dataset.run)
-          return say(button.textContent + ": later stock runs replaced run " + button.dataset.run + ", the one shown: reload the page to see and download the latest");
-        if (!response.ok) return say(button.textContent + ": " + (await errorOf(response)));
+          return tell(button.textContent + ": later stock runs replaced run " + button.dataset.run + ", the one shown: reload the page to see and download the latest");
+        if (!response.ok) return tell(button.textContent + ": " + (await errorOf(response)));
         const pageRun = response.headers.get("x-stock-run");
         if (parts.length === 0) run = pageRun;
         else if (pageRun !== run)
-          return say(button.textContent + ": a page came from stock run " + pageRun + ", the first from " + run + ": nothing was saved, download again");
+          return tell(button.textContent + ": a page came from stock run " + pageRun + ", the first from " + run + ": nothing was saved, download again");
         const text = await response.text();
         // The header row has no line break of its own: it ends at the first one.
         parts.push(parts.length === 0 ? text : text.slice(text.indexOf("\\r\\n") + 2));
@@ -166,7 +172,7 @@ export const CONSOLE_SCRIPT = `(() => {
       link.click();
       setTimeout(() => URL.revokeObjectURL(link.href), 60000);
     } catch (error) {
-      say(button.textContent + ": the API did not answer: " + error.message);
+      tell(button.textContent + ": the API did not answer: " + error.message);
     } finally {
       busy(button, false);
     }
