@@ -251,6 +251,37 @@ describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, (
     await page.close();
   });
 
+  it("an API that does not answer at all is said, with what the page does about it and what to do", async () => {
+    // prepare
+    api.state.runs.push(aRun({ runId: "r-unreachable", status: "partial" }));
+    const page = await openConsole(browser, `${server.url}/console/runs/r-unreachable`, TOKENS.operator);
+    const download = page.getByRole("button", { name: "Download exceptions (CSV)" });
+    await download.waitFor();
+    const alert = page.getByRole("alert");
+
+    // act: the API is unreachable for a download
+    await page.route(/\/runs\/r-unreachable\/exceptions/, (route) => route.abort("connectionrefused"));
+    await download.click();
+
+    // assess
+    await alert
+      .getByText(
+        /^Download exceptions \(CSV\): the API did not answer \(.+\): nothing was saved, download again$/,
+      )
+      .waitFor();
+
+    // act: and for the page's refresh (a running run's page refreshes)
+    api.state.runs.push(aRun({ runId: "r-globex-running-2", tenantId: "globex-prod", status: "running" }));
+    await page.goto(`${server.url}/console/runs/r-globex-running-2`);
+    await page.getByRole("region", { name: "Summary" }).waitFor();
+    await page.route(/\/console\/fragments\//, (route) => route.abort("connectionrefused"));
+
+    // assess
+    await alert.getByText(/^The API did not answer \(.+\): this page tries again by itself$/).waitFor();
+    api.state.runs.pop();
+    await page.close();
+  });
+
   it("Sign out forgets the token: the tab asks for it again, also after a reload", async () => {
     // prepare
     const page = await openConsole(browser, `${server.url}/console`, TOKENS.operator);

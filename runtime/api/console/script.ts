@@ -85,7 +85,7 @@ export const CONSOLE_SCRIPT = `(() => {
       }
     } catch (error) {
       refreshError = true;
-      say("The API did not answer: " + error.message);
+      say("The API did not answer (" + error.message + "): this page tries again by itself");
     }
     if (again) timer = setTimeout(refresh, Number(main.dataset.refresh));
   }
@@ -172,7 +172,7 @@ export const CONSOLE_SCRIPT = `(() => {
       link.click();
       setTimeout(() => URL.revokeObjectURL(link.href), 60000);
     } catch (error) {
-      tell(button.textContent + ": the API did not answer: " + error.message);
+      tell(button.textContent + ": the API did not answer (" + error.message + "): nothing was saved, download again");
     } finally {
       busy(button, false);
     }
