@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { zeroCounts } from "../../runtime/core/domain/model.js";
 import { stockKey } from "../../runtime/core/streams/stock.js";
 import { apiUnderTest, aRun, TOKENS } from "../api/factories.js";
 import { aHeldRun, aStockRow, consoleOverFakeApi, STOCK_RUN, withStock } from "./support.js";
@@ -144,6 +145,59 @@ describe("the console's data", () => {
 
     expect(html).toContain("f120_referencia: must not be empty");
     expect(html).toContain("data-final");
+  });
+
+  it("shows a verify run's report: how many records were ok, missing, drifted and unknown, which, and the repair", async () => {
+    // prepare: what Verify (POST /tenants/:id/verify with repair) leaves on its run
+    const { app, state } = apiUnderTest();
+    state.runs.push(
+      aRun({
+        runId: "r-verify",
+        trigger: "verify",
+        status: "partial",
+        reason: "not ok: 1 missing, 1 drifted, 0 unknown",
+        counts: zeroCounts(),
+        errors: [],
+        verify: {
+          tenantId: "acme-staging",
+          product: "kong-rfid",
+          startedAt: "2025-03-10T11:00:00.000Z",
+          durationMs: 1_000,
+          read: { product: 4, ledger: 5 },
+          counts: { ok: 3, missing: 1, drifted: 1, unknown: 0 },
+          differences: [
+            {
+              status: "missing",
+              key: "1042",
+              productId: "p-1042",
+              detail: "gone from the product since run r-1 wrote it",
+            },
+            {
+              status: "drifted",
+              key: "1043",
+              productId: "p-1043",
+              externalId: "1043",
+              detail: "changed in the product since run r-1 wrote it",
+            },
+          ],
+          repair: { marked: 2, runId: "r-repair" },
+        },
+      }),
+    );
+
+    // act
+    const html = await (
+      await app.request("/console/fragments/runs/r-verify", { headers: bearer("operator") })
+    ).text();
+
+    // assess
+    expect(html).toContain("Verify report");
+    expect(html).toMatch(/ok<\/th><td class="num">3</);
+    expect(html).toMatch(/missing<\/th><td class="num">1</);
+    expect(html).toMatch(/drifted<\/th><td class="num">1</);
+    expect(html).toContain("gone from the product since run r-1 wrote it");
+    expect(html).toContain("<code>1043</code>");
+    expect(html).toContain('<a href="/console/runs/r-repair">r-repair</a>');
   });
 
   it("offers a run's exceptions as a CSV download, read from the API", async () => {

@@ -1,4 +1,5 @@
 import { TALLIES } from "../../core/domain/model.js";
+import { VERIFY_STATUSES, type VerifyRunReport } from "../../core/domain/verify-report.js";
 import { MAX_EXCEPTIONS_PAGE } from "../../core/ports/pipeline.js";
 import type { RunJson } from "../common/views.js";
 import type { ApiReader } from "./api.js";
@@ -58,6 +59,8 @@ export async function runFragment(api: ApiReader, runId: string) {
         </dl>
         <ProgressBar run={run} />
       </section>
+
+      {run.verify && <VerifyReport report={run.verify} />}
 
       {held && (
         <section aria-labelledby="run-held" class="panel">
@@ -142,5 +145,82 @@ export async function runFragment(api: ApiReader, runId: string) {
         )}
       </section>
     </div>
+  );
+}
+
+/** What Verify found, as its run keeps it: records per status, the first differences, and the repair it started. */
+function VerifyReport({ report }: { report: VerifyRunReport }) {
+  const notOk = report.counts.missing + report.counts.drifted + report.counts.unknown;
+  return (
+    <section aria-labelledby="run-verify" class="panel">
+      <h2 id="run-verify">Verify report</h2>
+      <p>
+        Read {formatCount(report.read.product)} records of the product and {formatCount(report.read.ledger)}{" "}
+        entries of the ledger{report.stream ? ` (${report.stream})` : ""}.
+      </p>
+      <table class="narrow">
+        <thead>
+          <tr>
+            <th scope="col">Status</th>
+            <th scope="col" class="num">
+              Records
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {VERIFY_STATUSES.map((status) => (
+            <tr>
+              <th scope="row">{status}</th>
+              <td class="num">{formatCount(report.counts[status])}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {report.differences.length > 0 && (
+        <table>
+          <caption class="muted">
+            {report.differences.length < notOk
+              ? `The first ${report.differences.length} of ${formatCount(notOk)} records that are not ok.`
+              : "The records that are not ok."}
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Status</th>
+              <th scope="col">Record</th>
+              <th scope="col">External id</th>
+              <th scope="col">Detail</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.differences.map((difference) => (
+              <tr>
+                <td>{difference.status}</td>
+                <td>
+                  <code>{difference.key ?? ""}</code>
+                </td>
+                <td>
+                  <code>{difference.externalId ?? ""}</code>
+                </td>
+                <td>{difference.detail}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {report.repair && (
+        <p>
+          Repair: marked {formatCount(report.repair.marked)} records
+          {report.repair.runId ? (
+            <>
+              {", rewritten by run "}
+              <a href={`/console/runs/${segment(report.repair.runId)}`}>{report.repair.runId}</a>
+            </>
+          ) : (
+            ""
+          )}
+          {report.repair.reason ? `: ${report.repair.reason}` : ""}
+        </p>
+      )}
+    </section>
   );
 }
