@@ -25,6 +25,15 @@ describe("the console's pages", () => {
     expect(html).not.toContain("acme-staging");
   });
 
+  it("say, to a browser that runs no script, that the console needs it, rather than show an empty page", async () => {
+    const { app } = apiUnderTest();
+
+    const html = await (await app.request("/console/tenants/acme-staging")).text();
+
+    // Without the script the sign-in form and the data stay hidden: this is all such a browser shows.
+    expect(html).toMatch(/<noscript>[^<]*<p[^>]*>[^<]*needs JavaScript[^<]*<\/p>/);
+  });
+
   it("allow only their own inline script and stylesheet, and cannot be framed", async () => {
     const { app } = apiUnderTest();
 

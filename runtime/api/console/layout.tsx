@@ -60,6 +60,12 @@ export function Shell(props: ShellProps): Child {
         </header>
         <div class="page">
           <h1>{props.title}</h1>
+          <noscript>
+            <p class="message error">
+              This console needs JavaScript: its pages read their data with the token this tab keeps. Allow
+              scripts for this site, or use the JSON API (docs/api.md).
+            </p>
+          </noscript>
           <p id="message" class="message" hidden />
           {/* method=post: should the script not run, the token still never lands in a URL. */}
           <form id="sign-in" class="sign-in" method="post" hidden>
