@@ -209,6 +209,23 @@ describe("the console's data", () => {
     expect(html).toContain('<a href="/console/runs/r-repair">r-repair</a>');
   });
 
+  it("says why a run failed only of a failed run: a partial run's reason is its reason", async () => {
+    // prepare
+    const { app, state } = apiUnderTest();
+    state.runs.push(aHeldRun(80), aRun({ runId: "r-failed", status: "failed", reason: "Siesa unreachable" }));
+    const html = async (runId: string) =>
+      (await app.request(`/console/fragments/runs/${runId}`, { headers: bearer("operator") })).text();
+
+    // act
+    const partial = await html(aHeldRun(80).runId);
+    const failed = await html("r-failed");
+
+    // assess
+    expect(partial).toContain("<dt>Reason</dt><dd>held 80 deactivations, limit 125</dd>");
+    expect(partial).not.toContain("Why it failed");
+    expect(failed).toContain("<dt>Why it failed</dt><dd>Siesa unreachable</dd>");
+  });
+
   it("offers a run's exceptions as a CSV download, read from the API", async () => {
     const { app, state } = apiUnderTest();
     state.runs.push(aRun({ runId: "r-partial", status: "partial" }));

@@ -40,7 +40,7 @@ export async function runFragment(api: ApiReader, runId: string) {
           <dd>{formatDuration(run.durationMs)}</dd>
           {run.reason && (
             <>
-              <dt>Why it failed</dt>
+              <dt>{run.status === "failed" ? "Why it failed" : "Reason"}</dt>
               <dd>{run.reason}</dd>
             </>
           )}
