@@ -389,6 +389,30 @@ describe("the stock page", () => {
     expect(html).toContain("its locations are NB1, PPAL");
   });
 
+  it("before any stock run has completed, shows the last stock run that did not, so a failed Run stock now is seen", async () => {
+    // prepare: the operator's stock run failed
+    const { app, state } = apiUnderTest();
+    await withStock(state, [], false);
+    state.runs.push(
+      aRun({
+        runId: "r-stock-failed",
+        stream: "stock",
+        status: "failed",
+        reason: "Siesa unreachable",
+        errors: [],
+      }),
+    );
+
+    // act
+    const { html } = await fragmentOf(app, "/console/fragments/tenants/acme-staging/stock");
+
+    // assess
+    expect(html).toContain("No stock run has completed yet");
+    expect(html).toContain('<a href="/console/runs/r-stock-failed">r-stock-failed</a>');
+    expect(html).toContain('<span class="word failed">failed</span>');
+    expect(html).toContain("Siesa unreachable");
+  });
+
   it("says that no stock run has completed yet, and offers to start one", async () => {
     const { app, state } = apiUnderTest();
     await withStock(state, [], false);

@@ -1,9 +1,10 @@
 import type { ServedStock } from "../../core/steps/stock-snapshot.js";
 import { MAX_STOCK_PAGE } from "../common/validation.js";
+import type { RunJson } from "../common/views.js";
 import { NO_COMPLETE_STOCK_RUN, UNKNOWN_STOCK_LOCATION } from "../routes/stock.js";
-import { type ApiReader, ConsoleApiError, segment } from "./api.js";
+import { type ApiReader, ConsoleApiError, type StatusJson, segment } from "./api.js";
 import { formatCount, formatTime } from "./format.js";
-import { ReadOnly } from "./parts.js";
+import { ReadOnly, Word } from "./parts.js";
 
 /** `GET /tenants/:id/stock`, as the console reads it. */
 export interface StockJson {
@@ -18,6 +19,11 @@ export interface StockJson {
   rows: (ServedStock & { rejected?: string })[];
   next?: string;
 }
+
+/** `GET /tenants/:id/status`, the stock stream's part. */
+type StockStatusJson = StatusJson & {
+  streams?: { stock?: { activeRun: RunJson | null; lastRun: RunJson | null } };
+};
 
 /** The filters of the stock page, as its address gives them (empty ones are no filter). */
 export interface StockPageFilter {
@@ -65,11 +71,26 @@ export async function stockFragment(
         </div>
       );
     if (error.body.error.code !== NO_COMPLETE_STOCK_RUN) throw error;
+    // The stock stream's run under way, or its last that ended without completing (a failed Run stock now).
+    const status = await api.get<StockStatusJson>(`${base}/status`);
+    const latest = status.streams?.stock?.activeRun ?? status.streams?.stock?.lastRun ?? null;
     // No data-final: the page shows the stock once the first stock run completes.
     return (
       <section aria-labelledby="stock-run" class="panel">
         <h2 id="stock-run">Stock run</h2>
         <p>No stock run has completed yet: the expected stock is shown once one has read all of it.</p>
+        {latest && (
+          <p>
+            {latest.status === "running" ? "Running: " : "The last: "}
+            <a href={`/console/runs/${segment(latest.runId)}`}>{latest.runId}</a>{" "}
+            <Word word={latest.status} />{" "}
+            <span class="muted">
+              started {formatTime(latest.startedAt)}
+              {latest.finishedAt ? `, finished ${formatTime(latest.finishedAt)}` : ""}
+              {latest.reason ? `: ${latest.reason}` : ""}
+            </span>
+          </p>
+        )}
         {operator ? (
           <button
             type="button"
