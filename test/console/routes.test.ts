@@ -240,6 +240,42 @@ describe("the console's data", () => {
   });
 });
 
+describe("what Siesa and the product send", () => {
+  const hostile = `<script>alert("x")</script>'"&`;
+  const escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&quot;&amp;";
+
+  it("is shown as text on every page, never as markup: a reason, a reference, a key, a warehouse", async () => {
+    // prepare: a failed run whose reason and record are the product's and Siesa's words, and stock
+    const { app, state } = apiUnderTest();
+    state.runs.push(
+      aRun({
+        runId: "r-hostile",
+        status: "failed",
+        reason: hostile,
+        errors: [{ key: hostile, outcome: "rejected", reason: hostile }],
+      }),
+    );
+    await withStock(state, [{ ...aStockRow(hostile, 1042), reference: hostile }]);
+    const read = async (path: string) => (await app.request(path, { headers: bearer("operator") })).text();
+
+    // act
+    const pages = await Promise.all(
+      [
+        "/console/fragments/tenants",
+        "/console/fragments/tenants/acme-staging",
+        "/console/fragments/runs/r-hostile",
+        "/console/fragments/tenants/acme-staging/stock",
+      ].map(read),
+    );
+
+    // assess
+    for (const html of pages) {
+      expect(html).not.toContain("<script>");
+      expect(html).toContain(escaped);
+    }
+  });
+});
+
 describe("held deactivations", () => {
   it("show their number, the first keys, and an Approve button that names the run that held them", async () => {
     const { app, state } = consoleOverFakeApi();
