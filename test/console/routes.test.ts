@@ -226,6 +226,27 @@ describe("the console's data", () => {
     expect(failed).toContain("<dt>Why it failed</dt><dd>Siesa unreachable</dd>");
   });
 
+  it("says which stream a run synced, in the tenant's history and on the run's page: a stock run is not the catalogue's", async () => {
+    // prepare: a catalogue run and a stock run of acme-staging
+    const { app, state } = apiUnderTest();
+    await withStock(state, [aStockRow("NB1", 1042)]);
+    state.runs.push(aRun({ runId: "r-catalogue" }));
+    const read = async (path: string) => (await app.request(path, { headers: bearer("operator") })).text();
+
+    // act
+    const tenant = await read("/console/fragments/tenants/acme-staging");
+    const stockRun = await read(`/console/fragments/runs/${STOCK_RUN.runId}`);
+    const catalogueRun = await read("/console/fragments/runs/r-catalogue");
+
+    // assess
+    const history = tenant.slice(tenant.indexOf('id="history"'));
+    const row = (runId: string) => history.slice(history.indexOf(`>${runId}</a>`)).split("</tr>")[0] ?? "";
+    expect(row(STOCK_RUN.runId)).toContain("<td>stock</td>");
+    expect(row("r-catalogue")).toContain("<td>catalogue</td>");
+    expect(stockRun).toContain("<dt>Stream</dt><dd>stock</dd>");
+    expect(catalogueRun).toContain("<dt>Stream</dt><dd>catalogue</dd>");
+  });
+
   it("offers a run's exceptions as a CSV download, read from the API", async () => {
     const { app, state } = apiUnderTest();
     state.runs.push(aRun({ runId: "r-partial", status: "partial" }));

@@ -5,6 +5,7 @@ import {
   type RecordError,
   zeroCounts,
 } from "../../core/domain/model.js";
+import { DEFAULT_STREAM, type StreamName, streamOf } from "../../core/domain/stream.js";
 import type { Tenant } from "../../core/domain/tenant.js";
 import type { VerifyRunReport } from "../../core/domain/verify-report.js";
 import type { RunView } from "../../core/ports/api.js";
@@ -15,6 +16,8 @@ import { MAX_RUN_ERRORS, type ScheduleState } from "../../core/ports/pipeline.js
 export interface RunJson {
   runId: string;
   tenantId: string;
+  /** The stream the run synced (docs/streams.md); absent: the catalogue. */
+  stream?: StreamName;
   trigger: string;
   status: string;
   startedAt: string;
@@ -47,6 +50,7 @@ export function runJson(run: RunView): RunJson {
   return {
     runId: run.runId,
     tenantId: run.tenantId,
+    ...(streamOf(run) !== DEFAULT_STREAM ? { stream: streamOf(run) } : {}),
     trigger: run.trigger,
     status: run.status,
     startedAt: run.startedAt,

@@ -1,4 +1,5 @@
 import { TALLIES } from "../../core/domain/model.js";
+import { DEFAULT_STREAM } from "../../core/domain/stream.js";
 import { VERIFY_STATUSES, type VerifyRunReport } from "../../core/domain/verify-report.js";
 import { MAX_EXCEPTIONS_PAGE } from "../../core/ports/pipeline.js";
 import type { RunJson } from "../common/views.js";
@@ -30,6 +31,8 @@ export async function runFragment(api: ApiReader, runId: string) {
           <dd>
             <a href={`/console/tenants/${segment(run.tenantId)}`}>{run.tenantId}</a>
           </dd>
+          <dt>Stream</dt>
+          <dd>{run.stream ?? DEFAULT_STREAM}</dd>
           <dt>Trigger</dt>
           <dd>{run.trigger}</dd>
           <dt>Started</dt>

@@ -1,3 +1,4 @@
+import { DEFAULT_STREAM } from "../../core/domain/stream.js";
 import type { RunJson } from "../common/views.js";
 import type { ApiReader, StatusJson, TenantJson } from "./api.js";
 import { segment } from "./api.js";
@@ -137,6 +138,7 @@ function RunTable({ runs }: { runs: RunJson[] }) {
         <tr>
           <th scope="col">Run</th>
           <th scope="col">Status</th>
+          <th scope="col">Stream</th>
           <th scope="col">Trigger</th>
           <th scope="col">Started</th>
           <th scope="col" class="num">
@@ -154,6 +156,7 @@ function RunTable({ runs }: { runs: RunJson[] }) {
             <td>
               <Word word={run.status} />
             </td>
+            <td>{run.stream ?? DEFAULT_STREAM}</td>
             <td>{run.trigger}</td>
             <td>{formatTime(run.startedAt)}</td>
             <td class="num">{formatDuration(run.durationMs)}</td>
