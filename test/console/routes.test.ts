@@ -329,6 +329,41 @@ describe("held deactivations", () => {
     );
   });
 
+  it("of a stock run show on the tenant's page with an Approve for that stream, and its run's page says how to approve them", async () => {
+    // prepare: the last stock run held 3 rows' deactivation
+    const { app, state } = apiUnderTest();
+    await withStock(state, [aStockRow("NB1", 1042)]);
+    const heldStock = aRun({
+      runId: "20250310T100000.000Z-hhhhhhhhstck",
+      stream: "stock",
+      complete: true,
+      status: "partial",
+      reason: "held 3 deactivations, limit 1",
+      heldDeactivations: {
+        count: 3,
+        limit: 1,
+        fingerprint: "f".repeat(32),
+        keys: ["NB1|1|01", "NB1|2|01", "NB1|3|01"],
+      },
+    });
+    state.runs.push(heldStock);
+    const read = async (path: string) => (await app.request(path, { headers: bearer("operator") })).text();
+
+    // act
+    const tenant = await read("/console/fragments/tenants/acme-staging");
+    const run = await read(`/console/fragments/runs/${heldStock.runId}`);
+
+    // assess
+    expect(tenant).toContain("Held deactivations of stock");
+    expect(tenant).toContain("3 deactivations are held");
+    expect(tenant).toContain(
+      `data-body="{&quot;stream&quot;:&quot;stock&quot;,&quot;approveDeactivationsOf&quot;:&quot;${heldStock.runId}&quot;}"`,
+    );
+    expect(run).toContain(
+      `{&quot;stream&quot;: &quot;stock&quot;, &quot;approveDeactivationsOf&quot;: &quot;${heldStock.runId}&quot;}`,
+    );
+  });
+
   it("appear in the tenants table only when the API reports them", async () => {
     const reported = consoleOverFakeApi({ "acme-staging": 3 });
     const silent = consoleOverFakeApi();

@@ -31,6 +31,8 @@ export interface StatusJson {
   schedule: ScheduleJson;
   /** Not in every API version: deactivations held for an operator's approval (see held.ts). */
   heldDeactivations?: unknown;
+  /** The streams the tenant syncs beside the catalogue, each with its own runs. */
+  streams?: Record<string, { lastRun: RunJson | null; activeRun: RunJson | null }>;
 }
 
 /** `GET /tenants` and `GET /tenants/:id`: the fields the console shows. */

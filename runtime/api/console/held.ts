@@ -8,6 +8,8 @@ export interface Held {
   keys: string[];
   /** The run that held them: an approval names it. Unknown when the API reports only a count. */
   runId?: string;
+  /** The stream whose run held them (an approval names it too); absent: the catalogue. */
+  stream?: string;
 }
 
 /**
@@ -21,6 +23,19 @@ export function heldDeactivations(status: StatusJson): Held | undefined {
   const onRun = heldOf(lastRun?.heldDeactivations);
   if (onRun && lastRun) return { ...onRun, runId: lastRun.runId };
   return heldOf(status.heldDeactivations);
+}
+
+/**
+ * Every held set the status reports: the catalogue's (heldDeactivations), then each other stream's
+ * last run's (status.streams), which an approval must name with its stream.
+ */
+export function heldSets(status: StatusJson): Held[] {
+  const catalogue = heldDeactivations(status);
+  const streams = Object.entries(status.streams ?? {}).flatMap(([stream, { lastRun }]) => {
+    const held = heldOf((lastRun as HeldOnRun | null)?.heldDeactivations);
+    return held && lastRun ? [{ ...held, runId: lastRun.runId, stream }] : [];
+  });
+  return [...(catalogue ? [catalogue] : []), ...streams];
 }
 
 /** What a run held, read as leniently. */

@@ -73,7 +73,12 @@ export async function runFragment(api: ApiReader, runId: string) {
             {run.heldDeactivations?.unconfirmed
               ? ": the extraction read no record to confirm their absence against"
               : ` (limit ${run.heldDeactivations?.limit})`}
-            , none applied. A run started with <code>{`{"approveDeactivationsOf": "${run.runId}"}`}</code>{" "}
+            , none applied. A run started with{" "}
+            <code>
+              {run.stream
+                ? `{"stream": "${run.stream}", "approveDeactivationsOf": "${run.runId}"}`
+                : `{"approveDeactivationsOf": "${run.runId}"}`}
+            </code>{" "}
             applies them if what it finds is this set or part of it.
           </p>
           <HeldKeys held={held} />

@@ -3,7 +3,7 @@ import type { RunJson } from "../common/views.js";
 import type { ApiReader, StatusJson, TenantJson } from "./api.js";
 import { segment } from "./api.js";
 import { formatDuration, formatRelative, formatTime } from "./format.js";
-import { heldDeactivations } from "./held.js";
+import { heldSets } from "./held.js";
 import { CountList, DurationChart, HeldKeys, HISTORY_RUNS, ProgressBar, ReadOnly, Word } from "./parts.js";
 
 /** A tenant's page: its run now (or last), the operator's buttons, held decisions, and its history. */
@@ -17,7 +17,7 @@ export async function tenantFragment(api: ApiReader, tenantId: string, now: Date
   const current = status.activeRun ?? status.lastRun;
   // No schedule deployed in this stack: nothing runs on it, and the API answers Pause and Resume 409.
   const deployed = tenant.schedule.state !== null;
-  const held = heldDeactivations(status);
+  const held = heldSets(status).filter((set) => set.count > 0);
   return (
     <>
       <section aria-labelledby="tenant-summary" class="panel">
@@ -77,20 +77,26 @@ export async function tenantFragment(api: ApiReader, tenantId: string, now: Date
         )}
       </section>
 
-      {held !== undefined && held.count > 0 && (
-        <section aria-labelledby="held" class="panel">
-          <h2 id="held">Held deactivations</h2>
+      {held.map((held) => (
+        <section aria-labelledby={`held${held.stream ? `-${held.stream}` : ""}`} class="panel">
+          <h2 id={`held${held.stream ? `-${held.stream}` : ""}`}>
+            Held deactivations{held.stream ? ` of ${held.stream}` : ""}
+          </h2>
           <p>
             {held.count} deactivations are held for approval: they were not applied because there were too
-            many at once, or nothing could confirm them. Approve them only if these items really left the
-            catalogue.
+            many at once, or nothing could confirm them. Approve them only if these{" "}
+            {held.stream ? `${held.stream} records` : "items"} really left{" "}
+            {held.stream ? "Siesa" : "the catalogue"}.
           </p>
           <HeldKeys held={held} />
           {!operator ? null : held.runId ? (
             <button
               type="button"
               data-action={`${base}/runs`}
-              data-body={JSON.stringify({ approveDeactivationsOf: held.runId })}
+              data-body={JSON.stringify({
+                ...(held.stream ? { stream: held.stream } : {}),
+                approveDeactivationsOf: held.runId,
+              })}
               data-done={`Approved the deactivations run ${held.runId} held`}
             >
               Approve
@@ -99,7 +105,7 @@ export async function tenantFragment(api: ApiReader, tenantId: string, now: Date
             <p class="muted">Open the run that held them to approve them.</p>
           )}
         </section>
-      )}
+      ))}
 
       <section aria-labelledby="current-run" class="panel">
         <h2 id="current-run">{status.activeRun ? "Active run" : "Last run"}</h2>
