@@ -282,6 +282,50 @@ describe.skipIf(!browserAvailable)(`the operator console's pages${SKIP_NOTE}`, (
     await page.close();
   });
 
+  it("a download refused half-way says that nothing was saved and to download again", async () => {
+    // prepare: a run whose exceptions are two pages of 7; the API fails on the second
+    const errors = Array.from({ length: 10 }, (_, i) => ({
+      key: String(i + 1),
+      outcome: "rejected" as const,
+      reason: "kong-rfid refused",
+      step: "write" as const,
+    }));
+    api.state.runs.push(aRun({ runId: "r-half", status: "partial", errors }));
+    await api.state.addErrors("r-half", errors);
+    const page = await openConsole(browser, `${server.url}/console/runs/r-half`, TOKENS.operator);
+    const button = page.getByRole("button", { name: "Download exceptions (CSV)" });
+    await button.waitFor();
+    await button.evaluate((b) => b.setAttribute("data-download", "/runs/r-half/exceptions?limit=7"));
+    await page.route(/\/runs\/r-half\/exceptions\?.*cursor=/, (route) =>
+      route.fulfill({
+        status: 500,
+        contentType: "application/json",
+        body: JSON.stringify({
+          error: {
+            code: "internal_error",
+            message: "internal error: the request could not be completed, see the logs",
+            details: {},
+          },
+        }),
+      }),
+    );
+    const downloads: unknown[] = [];
+    page.on("download", (download) => downloads.push(download));
+
+    // act
+    await button.click();
+
+    // assess
+    await page
+      .getByRole("alert")
+      .getByText(
+        "Download exceptions (CSV): internal error: the request could not be completed, see the logs: nothing was saved, download again",
+      )
+      .waitFor();
+    expect(downloads).toEqual([]);
+    await page.close();
+  });
+
   it("Sign out forgets the token: the tab asks for it again, also after a reload", async () => {
     // prepare
     const page = await openConsole(browser, `${server.url}/console`, TOKENS.operator);

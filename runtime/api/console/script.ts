@@ -156,7 +156,8 @@ export const CONSOLE_SCRIPT = `(() => {
         // The page shows one run and never refreshes: the API's advice (ask without run) is not the console's.
         if (response.status === 409 && button.dataset.run)
           return tell(button.textContent + ": later stock runs replaced run " + button.dataset.run + ", the one shown: reload the page to see and download the latest");
-        if (!response.ok) return tell(button.textContent + ": " + (await errorOf(response)));
+        if (!response.ok)
+          return tell(button.textContent + ": " + (await errorOf(response)) + ": nothing was saved" + (response.status >= 500 ? ", download again" : ""));
         const pageRun = response.headers.get("x-stock-run");
         if (parts.length === 0) run = pageRun;
         else if (pageRun !== run)
