@@ -364,6 +364,31 @@ describe("held deactivations", () => {
     );
   });
 
+  it("of a stock run are counted in the tenants table", async () => {
+    // prepare
+    const { app, state } = apiUnderTest();
+    await withStock(state, [aStockRow("NB1", 1042)]);
+    state.runs.push(
+      aRun({
+        runId: "20250310T100000.000Z-hhhhhhhhstck",
+        stream: "stock",
+        complete: true,
+        status: "partial",
+        heldDeactivations: { count: 3, limit: 1, fingerprint: "f".repeat(32), keys: ["NB1|1|01"] },
+      }),
+    );
+
+    // act
+    const html = await (
+      await app.request("/console/fragments/tenants", { headers: bearer("operator") })
+    ).text();
+
+    // assess
+    expect(html).toContain('<th scope="col">Held deactivations</th>');
+    const row = html.slice(html.indexOf(">acme-staging</a>")).split("</tr>")[0] ?? "";
+    expect(row).toContain('<td class="num">3</td>');
+  });
+
   it("appear in the tenants table only when the API reports them", async () => {
     const reported = consoleOverFakeApi({ "acme-staging": 3 });
     const silent = consoleOverFakeApi();

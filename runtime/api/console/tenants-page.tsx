@@ -1,7 +1,7 @@
 import type { ApiReader, StatusJson, TenantJson } from "./api.js";
 import { ConsoleApiError, segment } from "./api.js";
 import { formatDuration, formatRelative, formatTime } from "./format.js";
-import { heldDeactivations } from "./held.js";
+import { heldSets } from "./held.js";
 import { CountList, Word } from "./parts.js";
 
 interface Row {
@@ -23,7 +23,11 @@ export async function tenantsFragment(api: ApiReader, now: Date) {
       }
     }),
   );
-  const held = rows.map((row) => ("error" in row.status ? undefined : heldDeactivations(row.status)));
+  // Every stream's held set, counted together: the tenant's page lists them one by one.
+  const held = rows.map((row) => {
+    const sets = "error" in row.status ? [] : heldSets(row.status);
+    return sets.length > 0 ? { count: sets.reduce((sum, set) => sum + set.count, 0) } : undefined;
+  });
   const showHeld = held.some((n) => n !== undefined);
   if (rows.length === 0) return <p>No tenants are visible to this token.</p>;
   return (
