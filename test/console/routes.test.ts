@@ -362,6 +362,11 @@ describe("held deactivations", () => {
     expect(run).toContain(
       `{&quot;stream&quot;: &quot;stock&quot;, &quot;approveDeactivationsOf&quot;: &quot;${heldStock.runId}&quot;}`,
     );
+    // Their keys are the stock rows' (location|item|installation), no f120_id.
+    for (const html of [tenant, run]) {
+      expect(html).toContain("<code>NB1|1|01, NB1|2|01, NB1|3|01</code>");
+      expect(html).not.toContain("f120_id <code>NB1");
+    }
   });
 
   it("of a stock run are counted in the tenants table", async () => {

@@ -114,13 +114,13 @@ export function DurationChart({ runs }: { runs: RunJson[] }) {
   );
 }
 
-/** The held set's first keys (f120_id), and how many more there are. */
+/** The held set's first keys (the catalogue's are f120_id, a stream's its own), and how many more there are. */
 export function HeldKeys({ held }: { held: Held }) {
   if (held.keys.length === 0) return null;
   const more = held.count - held.keys.length;
   return (
     <p>
-      f120_id <code>{held.keys.join(", ")}</code>
+      {held.stream ? "keys" : "f120_id"} <code>{held.keys.join(", ")}</code>
       {more > 0 ? ` and ${more} more` : ""}
     </p>
   );

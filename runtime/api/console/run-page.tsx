@@ -16,7 +16,8 @@ import { HeldKeys, ProgressBar, Word } from "./parts.js";
 export async function runFragment(api: ApiReader, runId: string) {
   const run = await api.get<RunJson>(`/runs/${segment(runId)}`);
   const finished = run.status !== "running";
-  const held = heldOf(run.heldDeactivations);
+  const heldSet = heldOf(run.heldDeactivations);
+  const held = heldSet && run.stream ? { ...heldSet, stream: run.stream } : heldSet;
   return (
     // data-final: a finished run no longer changes, so the page stops refreshing.
     <div {...(finished ? { "data-final": "" } : {})}>
