@@ -34,8 +34,8 @@ export async function tenantFragment(api: ApiReader, tenantId: string, now: Date
             <code>{tenant.schedule.expression}</code> {tenant.paused ? "(paused)" : ""}
             {!deployed && (
               <span class="muted">
-                : no schedule is deployed for this tenant in this stack, so it runs only when started
-                (docs/operations.md, Add a tenant)
+                (no schedule is deployed for this tenant in this stack, so it runs only when started: see
+                docs/operations.md, Add a tenant)
               </span>
             )}
           </dd>
