@@ -535,6 +535,24 @@ describe("the stock page", () => {
     expect(html).toContain("Siesa unreachable");
   });
 
+  it("offers an operator the next stock run beside the last complete one's rows, and a tenant token not", async () => {
+    // prepare: a complete stock run is served
+    const { app, state } = apiUnderTest();
+    await withStock(state, [aStockRow("NB1", 1042)]);
+
+    // act
+    const { html } = await fragmentOf(app, "/console/fragments/tenants/acme-staging/stock");
+    const asTenant = await (
+      await app.request("/console/fragments/tenants/acme-staging/stock", { headers: bearer("acme") })
+    ).text();
+
+    // assess
+    expect(html).toContain(`data-action="/tenants/acme-staging/runs"`);
+    expect(html).toContain('data-body="{&quot;stream&quot;:&quot;stock&quot;}"');
+    expect(asTenant).not.toContain("Run stock now");
+    expect(asTenant).not.toContain(`data-action="/tenants/acme-staging/runs"`);
+  });
+
   it("says that no stock run has completed yet, and offers to start one", async () => {
     const { app, state } = apiUnderTest();
     await withStock(state, [], false);

@@ -91,18 +91,7 @@ export async function stockFragment(
             </span>
           </p>
         )}
-        {operator ? (
-          <button
-            type="button"
-            data-action={`${base}/runs`}
-            data-body={JSON.stringify({ stream: "stock" })}
-            data-done="Stock run started"
-          >
-            Run stock now
-          </button>
-        ) : (
-          <ReadOnly />
-        )}
+        {operator ? <RunStockNow base={base} /> : <ReadOnly />}
       </section>
     );
   }
@@ -128,6 +117,7 @@ export async function stockFragment(
           The expected stock as that run read it: a count on the shelves today is compared with this. This
           page does not refresh: reload it to see a later stock run.
         </p>
+        {operator && <RunStockNow base={base} />}
       </section>
 
       <section aria-labelledby="stock-rows">
@@ -224,5 +214,19 @@ function StockTable({ stock }: { stock: StockJson }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** Starts a stock run of the tenant (`base`, its API path): the API answers 409 while one is under way. */
+function RunStockNow({ base }: { base: string }) {
+  return (
+    <button
+      type="button"
+      data-action={`${base}/runs`}
+      data-body={JSON.stringify({ stream: "stock" })}
+      data-done="Stock run started: reload this page once it has completed"
+    >
+      Run stock now
+    </button>
   );
 }
