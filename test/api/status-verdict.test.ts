@@ -171,6 +171,12 @@ describe("tenant status next run", () => {
     expect(status.nextRunAt).toBeUndefined();
   });
 
+  it("is none for a tenant with no schedule deployed in this stack: nothing will start a run", () => {
+    const status = tenantStatus(facts({ scheduleState: undefined }));
+
+    expect(status.nextRunAt).toBeUndefined();
+  });
+
   it("is the next cron fire time after now", () => {
     const status = tenantStatus(facts({ schedule: "cron(30 * * * ? *)" }));
 

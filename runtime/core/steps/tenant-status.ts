@@ -43,7 +43,7 @@ export interface TenantStatus {
   reason: string;
   /** When the last completed run finished (ISO), undefined if none did. */
   lastSuccessAt: string | undefined;
-  /** The next scheduled run (ISO), undefined when paused or when the schedule will not fire again. */
+  /** The next scheduled run (ISO), undefined when paused, with no schedule deployed, or when it will not fire again. */
   nextRunAt: string | undefined;
 }
 
@@ -54,7 +54,11 @@ export function tenantStatus(facts: StatusFacts): TenantStatus {
   const lastSuccess = lastCompleted(facts);
   const lastSuccessAt = lastSuccess ? (lastSuccess.finishedAt ?? lastSuccess.startedAt) : undefined;
   const paused = facts.scheduleState === "DISABLED";
-  const nextRunAt = paused ? undefined : (facts.nextFire ?? nextRun(schedule, facts))?.toISOString();
+  // Paused, or no schedule deployed: nothing will start a run by itself.
+  const nextRunAt =
+    paused || facts.scheduleState === undefined
+      ? undefined
+      : (facts.nextFire ?? nextRun(schedule, facts))?.toISOString();
   const status = (verdict: Verdict, reason: string): TenantStatus => ({
     verdict,
     reason,
