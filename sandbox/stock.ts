@@ -51,6 +51,12 @@ export interface StockOptions {
   closedWarehouses?: number;
   /** Warehouses of another ERP company, every other one closed, with stock rows. Default 2. */
   otherCompanyWarehouses?: number;
+  /**
+   * Codes of those warehouses, in turn (default `X1`, `X2`…). A code the company also has (`NB1`)
+   * makes a Siesa where two companies share a warehouse code: stock rows carry no company, so the
+   * filter `f150_id = ''NB1''` answers both companies' rows.
+   */
+  otherCompanyCodes?: readonly string[];
   /** Chance that an item has a row in a given warehouse. Default 0.5. */
   stockedShare?: number;
   /**
@@ -169,7 +175,8 @@ class GeneratedStock implements Stock {
       this.pushWarehouse(this.erpCompany, code, DESCRIPTIONS[code] ?? `BODEGA ${code}`, i >= active, i);
     }
     for (let i = 0; i < others; i++) {
-      this.pushWarehouse(this.erpCompany + 1, `X${i + 1}`, `BODEGA OTRA COMPANIA ${i + 1}`, i % 2 === 1, i);
+      const code = options.otherCompanyCodes?.[i] ?? `X${i + 1}`;
+      this.pushWarehouse(this.erpCompany + 1, code, `BODEGA OTRA COMPANIA ${i + 1}`, i % 2 === 1, i);
     }
 
     const companyItems = catalogue.items.filter((row) => row.f120_id_cia === this.erpCompany);

@@ -159,10 +159,8 @@ async function probeStock(
   const listed = tenant.streams?.stock?.warehouses;
   const active = new Set(found.active);
   await list.run("siesa stock counted warehouses", async () => {
-    if (!listed)
-      return `streams.stock.warehouses not set: every active warehouse of f120_id_cia ${erpCompany} counts (${found.active.length})`;
     const closed = new Set(found.closed);
-    const problems = listed
+    const problems = (listed ?? [])
       .filter((code) => !active.has(code))
       .map((code) =>
         closed.has(code)
@@ -172,6 +170,16 @@ async function probeStock(
             : `${code} is no warehouse in ${WAREHOUSES_QUERY}`,
       );
     if (problems.length > 0) throw new Failed(`streams.stock.warehouses: ${problems.join("; ")}`);
+    // The stock reader refuses a counted code another company also has (stock rows carry no company).
+    const shared = (listed ?? found.active).filter((code) => found.others.has(code));
+    if (shared.length > 0) {
+      const codes = shown(shared);
+      throw new Failed(
+        `${codes} ${shared.length === 1 ? "is also a warehouse" : "are also warehouses"} of another ERP company: stock rows carry no company, so the stock stream refuses to run while it counts ${codes} (leave ${shared.length === 1 ? "it" : "them"} out of streams.stock.warehouses, or have the code changed in Siesa)`,
+      );
+    }
+    if (!listed)
+      return `streams.stock.warehouses not set: every active warehouse of f120_id_cia ${erpCompany} counts (${found.active.length})`;
     return `streams.stock.warehouses ${listed.join(", ")}: each an active warehouse of f120_id_cia ${erpCompany}`;
   });
   const later = STOCK_LINES.slice(2);

@@ -141,6 +141,27 @@ describe("the contract probe of a tenant with warehouse and stock streams", () =
     expect(check(report, "siesa stock warehouse filter")?.detail).toMatch(/^f150_id = ''NB1'' answered/);
   });
 
+  it("fails the counted warehouses when another ERP company has a warehouse of a counted code, which the stock run refuses", async () => {
+    // prepare: company 2 gets a warehouse NB1 too (its rows could not be told from company 1's)
+    const { probe, sandboxes } = await streamsWorld();
+    const { warehouses } = sandboxes.siesa.stock;
+    warehouses.push({
+      ...warehouses[0],
+      f150_rowid: warehouses.length + 1,
+      f150_id_cia: 2,
+      f150_id: "NB1  ",
+    });
+
+    // act
+    const report = await probe();
+
+    // assess
+    expect(failed(report)).toEqual(["siesa stock counted warehouses"]);
+    expect(check(report, "siesa stock counted warehouses")?.detail).toBe(
+      "NB1 is also a warehouse of another ERP company: stock rows carry no company, so the stock stream refuses to run while it counts NB1 (leave it out of streams.stock.warehouses, or have the code changed in Siesa)",
+    );
+  });
+
   it("fails the warehouse filter when the stock query answers rows of other warehouses", async () => {
     const { probe } = await streamsWorld({ siesa: { ignoreFilter: true } });
 

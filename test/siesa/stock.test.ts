@@ -356,6 +356,27 @@ describe("SiesaStockReader.extractRange", () => {
     );
   });
 
+  it("refuses to read a counted warehouse whose code another ERP company also has: stock rows carry no company to tell them apart", async () => {
+    // prepare: company 2 has a warehouse NB1 too, with stock rows of its own
+    const items = catalogue({ size: 300, seed: 303 });
+    const stock = generateStock(items, { otherCompanyCodes: ["NB1", "X2"] });
+    const { reader } = await stockSiesa(300, { catalogue: items, stock });
+    expect(
+      stock.warehouses.filter((w) => String(w.f150_id).trim() === "NB1").map((w) => w.f150_id_cia),
+    ).toEqual([1, 2]);
+
+    // act
+    const everyWarehouse = readAll(reader());
+    const onlyPpal = readAll(reader(100, ["PPAL"]));
+
+    // assess: NB1's rows would hold company 2's; a warehouse of a code of its own still reads
+    await expect(everyWarehouse).rejects.toThrow(SiesaFilterError);
+    await expect(readAll(reader())).rejects.toThrow(
+      "warehouse NB1 of ERP company 1 shares its code with a warehouse of ERP company 2 in API_v2_Bodegas, and the stock rows of API_v2_Inventarios_InvFecha carry no company: its stock cannot be told from theirs, so tenant acme-test's stock is not read; leave NB1 out of streams.stock.warehouses, or have the code changed in Siesa",
+    );
+    expect((await onlyPpal).map((r) => r.key).sort()).toEqual(truthOf(stock, ["PPAL"]));
+  });
+
   it("stops the run on a Siesa whose stock rows carry f120_referencia but no f120_id: nothing is guessed", async () => {
     // prepare: the rows lack f120_id, so a filter on it answers "no records"
     const { reader } = await stockSiesa(300, { withoutColumns: ["f120_id"] });

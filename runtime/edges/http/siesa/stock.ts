@@ -192,11 +192,13 @@ export class SiesaStockReader extends SiesaWarehouses implements SiesaReader {
 
   /**
    * The warehouses whose stock the tenant counts: the listed ones, each of which must be an active
-   * warehouse of its ERP company, or else every active one.
+   * warehouse of its ERP company, or else every active one. None may share its code with another
+   * company's warehouse: the filter on the code would answer that warehouse's rows too, and stock
+   * rows carry no company to tell them apart.
    */
   private async countedWarehouses(): Promise<string[]> {
     const { erpCompany, tenantId } = this.options;
-    const warehouses = await this.readWarehouses();
+    const { ours: warehouses, shared } = await this.readWarehousesAndShared();
     const active = [...warehouses].filter(([, row]) => isOpen(row)).map(([code]) => code);
     if (this.counted === undefined) {
       if (active.length === 0) {
@@ -204,6 +206,7 @@ export class SiesaStockReader extends SiesaWarehouses implements SiesaReader {
           `Siesa answered no active warehouse of ERP company ${erpCompany} (tenant ${tenantId}): there is no stock to read`,
         );
       }
+      this.assertOwnCodes(active, shared);
       return active;
     }
     const codes = [...new Set(this.counted.map((code) => code.trim()))];
@@ -214,7 +217,19 @@ export class SiesaStockReader extends SiesaWarehouses implements SiesaReader {
         `tenant ${tenantId} counts the stock of warehouse ${code} (streams.stock.warehouses), which ${state} in Siesa's ${WAREHOUSES_QUERY} for ERP company ${erpCompany}`,
       );
     }
+    this.assertOwnCodes(codes, shared);
     return codes;
+  }
+
+  /** Stops the run when a counted code is also another company's warehouse's (any state: a closed one holds rows). */
+  private assertOwnCodes(codes: readonly string[], shared: ReadonlyMap<string, readonly string[]>): void {
+    const { erpCompany, tenantId } = this.options;
+    const code = codes.find((counted) => shared.has(counted));
+    if (code === undefined) return;
+    const others = shared.get(code)?.join(", ");
+    throw new SiesaFilterError(
+      `warehouse ${code} of ERP company ${erpCompany} shares its code with a warehouse of ERP company ${others} in ${WAREHOUSES_QUERY}, and the stock rows of ${STOCK_QUERY} carry no company: its stock cannot be told from theirs, so tenant ${tenantId}'s stock is not read; leave ${code} out of streams.stock.warehouses, or have the code changed in Siesa`,
+    );
   }
 
   private counts(code: string): boolean {

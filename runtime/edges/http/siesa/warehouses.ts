@@ -40,6 +40,25 @@ function warehousesQuery(erpCompany: number): RangedQuery {
   };
 }
 
+/**
+ * Every ERP company's warehouses as ranges of `f150_rowid` read them: stock rows carry no company, so
+ * the stock reader needs the codes another company also has (it reads its own company's from these
+ * too, in the same requests).
+ */
+const EVERY_COMPANY: RangedQuery = {
+  descripcion: WAREHOUSES_QUERY,
+  column: ROW_ID,
+  parametros: (range) => `${ROW_ID} >= ${range.from} AND ${ROW_ID} < ${range.to}`,
+  outside: `${ROW_ID} < ${FULL_RANGE.from} OR ${ROW_ID} >= ${FULL_RANGE.to}`,
+  whose: "every company's warehouses",
+  what: "warehouses",
+  ours: () => true,
+  origin: (row) => `its company: ${integerOf(row[WAREHOUSE_COLUMNS.company])}`,
+  countProbes: 2,
+  unitPages: 3,
+  countAtOnce: false,
+};
+
 /** A warehouse's code, trimmed (`answer.ts` trims every value already). */
 export const warehouseCode = (row: SiesaRow): string => String(row[WAREHOUSE_COLUMNS.code] ?? "").trim();
 
@@ -62,17 +81,45 @@ export class SiesaWarehouses extends SiesaRangeReader {
 
   /** The company's warehouses by code, in code order. */
   protected async readWarehouses(): Promise<Map<string, SiesaRow>> {
-    const read = await this.readRange(this.warehouses, FULL_RANGE, { split: false });
-    // `split: false` always answers rows; the guard keeps the type honest.
-    const rows = "rows" in read ? read.rows : [];
+    const rows = await this.readWhole(this.warehouses);
     if (rows.length === 0) await this.assertNoneWithoutRanges();
-    const byCode = new Map<string, SiesaRow>();
+    return byCode(rows);
+  }
+
+  /**
+   * The company's warehouses by code, as `readWarehouses` has them, and each of their codes that a
+   * warehouse of another company (open or closed) also has, with those companies: one complete
+   * read of every company's warehouses.
+   */
+  protected async readWarehousesAndShared(): Promise<{
+    ours: Map<string, SiesaRow>;
+    shared: Map<string, string[]>;
+  }> {
+    const { erpCompany } = this.options;
+    const rows = await this.readWhole(EVERY_COMPANY);
+    const companyOf = (row: SiesaRow) => integerOf(row[WAREHOUSE_COLUMNS.company]);
+    const mine = rows.filter((row) => companyOf(row) === erpCompany);
+    if (mine.length === 0) await this.assertNoneWithoutRanges();
+    const ours = byCode(mine);
+    const shared = new Map<string, string[]>();
     for (const row of rows) {
+      const company = companyOf(row);
       const code = warehouseCode(row);
-      // A warehouse without a code cannot be a location (nor keyed): the mapping names it.
-      if (!byCode.has(code)) byCode.set(code, row);
+      if (company === erpCompany || !ours.has(code)) continue;
+      const companies = shared.get(code) ?? [];
+      // A row without an integer company may be anyone's: it is named as it came.
+      const named =
+        company === undefined ? JSON.stringify(row[WAREHOUSE_COLUMNS.company] ?? null) : String(company);
+      if (!companies.includes(named)) shared.set(code, [...companies, named]);
     }
-    return new Map([...byCode.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return { ours, shared };
+  }
+
+  /** A query's rows in every range, read whole. */
+  private async readWhole(query: RangedQuery): Promise<SiesaRow[]> {
+    const read = await this.readRange(query, FULL_RANGE, { split: false });
+    // `split: false` always answers rows; the guard keeps the type honest.
+    return "rows" in read ? read.rows : [];
   }
 
   /**
@@ -99,6 +146,17 @@ export class SiesaWarehouses extends SiesaRangeReader {
       `${said}: its rows carry no integer ${ROW_ID}, the column the warehouses are read in ranges of; run \`npm run probe -- --tenant ${tenantId}\` to see what this Siesa's warehouse query holds`,
     );
   }
+}
+
+/** Warehouses by trimmed code (the first row of a repeated one), in code order. */
+function byCode(rows: readonly SiesaRow[]): Map<string, SiesaRow> {
+  const byCode = new Map<string, SiesaRow>();
+  for (const row of rows) {
+    const code = warehouseCode(row);
+    // A warehouse without a code cannot be a location (nor keyed): the mapping names it.
+    if (!byCode.has(code)) byCode.set(code, row);
+  }
+  return new Map([...byCode.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**
