@@ -99,6 +99,11 @@ export interface Stock {
   setOnHand(key: string, value: number | string): void;
   /** Removes these rows (by `stockKey`) from the stock query, as a count posted to zero may. */
   removeRows(keys: readonly string[]): void;
+  /**
+   * Adds a second row of one key (by `stockKey`) with another quantity on hand: the same item,
+   * warehouse and installation twice in one answer, as a read while the stock moves may give.
+   */
+  repeatRow(key: string, onHand: number): void;
   /** Removes a warehouse from the warehouse query (its stock rows stay). */
   removeWarehouse(code: string): void;
 }
@@ -339,6 +344,17 @@ class GeneratedStock implements Stock {
     const row = this.#rows.find((r) => stockKey(r) === key);
     if (!row) throw new Error(`the stock sandbox has no row ${key}`);
     row.f400_cant_existencia_1 = value;
+    this.version += 1;
+  }
+
+  repeatRow(key: string, onHand: number): void {
+    const at = this.#rows.findIndex((r) => stockKey(r) === key);
+    const row = this.#rows[at];
+    if (!row) throw new Error(`the stock sandbox has no row ${key}`);
+    const twin: SiesaWireRow = { ...row, f400_cant_existencia_1: onHand };
+    const item = this.#itemOf.get(row);
+    if (item) this.#itemOf.set(twin, item);
+    this.#rows.splice(at + 1, 0, twin);
     this.version += 1;
   }
 

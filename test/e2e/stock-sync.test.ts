@@ -118,6 +118,44 @@ describe("a stock run", () => {
     expect(expectedOf((await served(store, tenant.id)).rows)).toEqual(truth(stock));
   });
 
+  it("rejects a row Siesa answers twice in one read with two quantities, whichever comes first, and serves its last agreed quantities", async () => {
+    // prepare: a complete read; then one row comes twice, the twin with 5 more on hand
+    const { run, stock, store, tenant } = await world(120);
+    await run("stock");
+    const [row] = stock.rowsOf(stock.activeWarehouseCodes()[0] as string) as [SiesaWireRow];
+    const key = keyOf(row);
+    const before = (await served(store, tenant.id)).rows.get(key);
+    const onHand = Number(row.f400_cant_existencia_1);
+    stock.repeatRow(sandboxKey(row), onHand + 5);
+
+    // act: twice, as Siesa's order (which twin comes first) changes on every request
+    const runs = [await run("stock"), await run("stock")];
+
+    // assess: one outcome for the row, the same in each run; the snapshot keeps what the last
+    // read that agreed found, with the reason
+    for (const summary of runs) {
+      expect(summary.status).toBe("partial");
+      expect(summary.counts).toMatchObject({ extracted: truth(stock).size, rejected: 1, failed: 0 });
+      const { created, updated, unchanged, rejected, failed } = summary.counts;
+      expect(created + updated + unchanged + rejected + failed).toBe(summary.counts.extracted);
+      const { exceptions } = await store.runs.exceptions(tenant.id, summary.runId, {});
+      expect(exceptions.map((e) => [e.key, e.outcome, e.reason])).toEqual([
+        [
+          key,
+          "rejected",
+          `f400_cant_existencia_1 Siesa answered this row twice in one read, with ${onHand} and ${onHand + 5}: neither is taken; the next run reads it again`,
+        ],
+      ]);
+    }
+    const { runId } = await snapshotRun(store.runs, tenant.id).then((s) => ({ runId: s.run?.runId }));
+    expect(runId).toBe(runs[1]?.runId);
+    const rows = new Map<string, { stock: ServedStock; rejected?: string }>();
+    for await (const page of snapshotRows(store, tenant.id, runId as string, {}))
+      for (const r of page) rows.set(r.key, r);
+    expect(rows.get(key)?.stock).toEqual(before);
+    expect(rows.get(key)?.rejected).toMatch(/twice in one read/);
+  });
+
   it("drops a row Siesa no longer returns, once a second read confirms it", async () => {
     const { run, stock, store, tenant } = await world(120);
     await run("stock");

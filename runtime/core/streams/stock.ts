@@ -16,6 +16,59 @@ export const STOCK_COLUMNS = {
   pos: "f400_cant_pos_1",
 } as const;
 
+/** The quantity columns of a stock row. */
+export const STOCK_QUANTITIES = [STOCK_COLUMNS.onHand, STOCK_COLUMNS.committed, STOCK_COLUMNS.pos] as const;
+
+/**
+ * Not a Siesa column: what a reader adds to a stock row that Siesa answered more than once in one
+ * read with other quantities (a read while the stock moves), each such column with its values as
+ * text, in order (`{"f400_cant_existencia_1":["7","12"]}` as JSON). Whichever came first would be
+ * Siesa's order's choice, so the mapping takes neither.
+ */
+export const DIFFERING_REPEATS = "~differing repeats";
+
+/** A quantity as text, so that `7` and `"7"` are one value. */
+const quantityText = (value: SiesaRow[string] | undefined): string => {
+  const n =
+    typeof value === "number" || (typeof value === "string" && value.trim() !== "")
+      ? Number(value)
+      : Number.NaN;
+  return Number.isFinite(n) ? String(n) : JSON.stringify(value ?? null);
+};
+
+/**
+ * One row of each stock key (the first), marked with DIFFERING_REPEATS when the key's rows disagree
+ * on a quantity: Siesa repeats rows within an answer.
+ */
+export function oneRowPerKey(rows: Iterable<{ key: string; row: SiesaRow }>): Map<string, SiesaRow> {
+  const byKey = new Map<string, SiesaRow[]>();
+  for (const { key, row } of rows) byKey.set(key, [...(byKey.get(key) ?? []), row]);
+  const out = new Map<string, SiesaRow>();
+  for (const [key, [first, ...others]] of byKey) {
+    if (!first) continue;
+    const differing: Record<string, string[]> = {};
+    for (const column of STOCK_QUANTITIES) {
+      const values = [...new Set([first, ...others].map((row) => quantityText(row[column])))];
+      if (values.length > 1) differing[column] = values.sort(byValue);
+    }
+    out.set(
+      key,
+      Object.keys(differing).length === 0
+        ? first
+        : { ...first, [DIFFERING_REPEATS]: JSON.stringify(differing) },
+    );
+  }
+  return out;
+}
+
+/** Numbers in numeric order, before any text. */
+const byValue = (a: string, b: string): number => {
+  const [x, y] = [Number(a), Number(b)];
+  if (Number.isFinite(x) && Number.isFinite(y)) return x - y;
+  if (Number.isFinite(x) !== Number.isFinite(y)) return Number.isFinite(x) ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+};
+
 /** f120_id's offset from the least SQL int: a negative id's text is `-` and this distance. */
 const INT_OFFSET = 2 ** 31;
 
@@ -102,6 +155,12 @@ export function stockMapper(tenant: Tenant): RecordMapper {
       const onHand = quantity(row, STOCK_COLUMNS.onHand, problems);
       const committed = quantity(row, STOCK_COLUMNS.committed, problems);
       const pos = quantity(row, STOCK_COLUMNS.pos, problems);
+      const repeats = row[DIFFERING_REPEATS];
+      if (typeof repeats === "string") {
+        for (const [column, values] of Object.entries(JSON.parse(repeats) as Record<string, string[]>))
+          problems[column] =
+            `Siesa answered this row twice in one read, with ${values.join(" and ")}: neither is taken; the next run reads it again`;
+      }
       if (!parsed || Object.keys(problems).length > 0) {
         const reason = Object.entries(problems)
           .map(([field, problem]) => `${field} ${problem}`)

@@ -8,7 +8,7 @@ import {
   type SiesaReader,
 } from "../../../core/ports/siesa.js";
 import { SiesaFilterError, SiesaUnconfirmedError } from "../../../core/ports/siesa-errors.js";
-import { parseStockKey, STOCK_COLUMNS, stockKey } from "../../../core/streams/stock.js";
+import { oneRowPerKey, parseStockKey, STOCK_COLUMNS, stockKey } from "../../../core/streams/stock.js";
 import { absentRanges, confirmation } from "./confirm.js";
 import type { SiesaClientOptions } from "./connection.js";
 import { textLiteral } from "./parametros.js";
@@ -71,12 +71,10 @@ export class SiesaStockReader extends SiesaWarehouses implements SiesaReader {
     }
     const whole = range.from === FULL_RANGE.from && range.to === FULL_RANGE.to;
     if (whole && read.rows.length === 0) await this.assertNoStockWithoutRanges(code);
-    const records = new Map<string, SourceRecord>();
-    for (const item of read.rows) {
-      const key = this.keyOf(item);
-      if (!records.has(key)) records.set(key, { key, item, barcodes: [] });
-    }
-    return { kind: "records", records: [...records.values()] };
+    // A key's repeats that disagree on a quantity are marked, and the mapping takes neither.
+    const rows = oneRowPerKey(read.rows.map((row) => ({ key: this.keyOf(row), row })));
+    const records: SourceRecord[] = [...rows].map(([key, item]) => ({ key, item, barcodes: [] }));
+    return { kind: "records", records };
   }
 
   /**
