@@ -156,6 +156,50 @@ describe("a stock run", () => {
     expect(rows.get(key)?.rejected).toMatch(/twice in one read/);
   });
 
+  it("ends with exact counts when units die after planning their loads and before sending them, quantities changed meanwhile", async () => {
+    // prepare: a complete read, then quantities change; the first units to plan loads die before
+    // sending them, and Siesa changes more quantities before they are delivered again
+    const { run, stock, store, tenant } = await world(120);
+    await run("stock");
+    const changed = stock.changeQuantities(30);
+    let crashes = 0;
+    let later: string[] = [];
+    const summary = await run("stock", {
+      wrapQueues: (queues) => {
+        const sendLoads: typeof queues.sendLoads = async (chunks, concurrency) => {
+          if (crashes < 3) {
+            crashes++;
+            if (crashes === 3) later = stock.changeQuantities(5);
+            throw new Error("simulated crash after the unit's plan");
+          }
+          return queues.sendLoads(chunks, concurrency);
+        };
+        return new Proxy(queues, {
+          get: (target, name) => {
+            if (name === "sendLoads") return sendLoads;
+            const value = Reflect.get(target, name);
+            return typeof value === "function" ? value.bind(target) : value;
+          },
+        });
+      },
+      timeScale: 0.004,
+    });
+
+    // assess: every row once, in one outcome; each unit's plan stands, so a row it counted
+    // unchanged before the second change waits for the next run
+    expect(crashes).toBe(3);
+    expect(summary.status).toBe("succeeded");
+    const { created, updated, unchanged, rejected, failed, extracted } = summary.counts;
+    expect(extracted).toBe(truth(stock).size);
+    expect(created + updated + unchanged + rejected + failed).toBe(extracted);
+    expect({ created, rejected, failed }).toEqual({ created: 0, rejected: 0, failed: 0 });
+    expect(updated).toBeGreaterThanOrEqual(new Set(changed).size);
+    expect(updated).toBeLessThanOrEqual(new Set([...changed, ...later]).size);
+    const next = await run("stock");
+    expect(next.counts.updated).toBeLessThanOrEqual(later.length);
+    expect(expectedOf((await served(store, tenant.id)).rows)).toEqual(truth(stock));
+  });
+
   it("drops a row Siesa no longer returns, once a second read confirms it", async () => {
     const { run, stock, store, tenant } = await world(120);
     await run("stock");

@@ -25,7 +25,10 @@ export async function streamWorld(
   store: ReturnType<typeof dynamoPipelineStore>;
   run(
     stream: StreamName,
-    options?: Pick<InProcessRunOptions, "wrapHandlers" | "timeScale" | "approveDeactivationsOf"> & {
+    options?: Pick<
+      InProcessRunOptions,
+      "wrapHandlers" | "wrapQueues" | "timeScale" | "approveDeactivationsOf"
+    > & {
       policy?: Partial<CallPolicy>;
       /** The tenant's file as changed since the world began (a run reads it as it is then). */
       tenant?: Tenant;
@@ -78,6 +81,7 @@ export async function streamWorld(
         retryBaseSeconds: 0,
         timeScale: options.timeScale ?? 0.01,
         ...(options.wrapHandlers ? { wrapHandlers: options.wrapHandlers } : {}),
+        ...(options.wrapQueues ? { wrapQueues: options.wrapQueues } : {}),
         ...(options.approveDeactivationsOf !== undefined
           ? { approveDeactivationsOf: options.approveDeactivationsOf }
           : {}),
