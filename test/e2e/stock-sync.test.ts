@@ -200,6 +200,58 @@ describe("a stock run", () => {
     expect(expectedOf((await served(store, tenant.id)).rows)).toEqual(truth(stock));
   });
 
+  it("reads a warehouse that opened since the last run in the next stock run, before any warehouses run makes its location", async () => {
+    // prepare: a complete read; then TD2, closed so far, opens
+    const { run, stock, store, tenant } = await world(120);
+    await run("stock");
+    const td2 = stock.warehouses.find((w) => String(w.f150_id).trim() === "TD2") as SiesaWireRow;
+    td2.f150_ind_estado = 1;
+
+    // act
+    const summary = await run("stock");
+
+    // assess: its rows are created and served; no location is needed for that
+    expect(summary.status).toBe("succeeded");
+    expect(summary.counts.created).toBe(stock.rowsOf("TD2").length);
+    expect(expectedOf((await served(store, tenant.id)).rows)).toEqual(truth(stock));
+  });
+
+  it("keeps the rows of a warehouse that closes while the run reads, deactivating nothing, and drops them in the next run", async () => {
+    // prepare: a complete read; a row of NB1 goes; TD1 closes once the run has split into warehouses
+    const { run, stock, store, tenant } = await world(120);
+    await run("stock");
+    const [row] = stock.rowsOf("NB1") as [SiesaWireRow];
+    stock.removeRows([sandboxKey(row)]);
+    const td1 = stock.rowsOf("TD1").map(keyOf);
+    let closed = false;
+
+    // act
+    const during = await run("stock", {
+      wrapHandlers: (worker, handler) =>
+        worker !== "extract"
+          ? handler
+          : async (event) => {
+              const answer = await handler(event);
+              if (!closed) {
+                closed = true;
+                stock.closeWarehouse("TD1");
+              }
+              return answer;
+            },
+    });
+    const servedDuring = (await served(store, tenant.id)).rows;
+    const after = await run("stock");
+
+    // assess: the second read of the warehouses disagrees with the first, so nothing is dropped
+    // on it; the next run drops TD1's rows (evidenced by its closing) and the row NB1 lost
+    expect(during.status).toBe("partial");
+    expect(during.counts.deactivated).toBe(0);
+    expect(td1.every((key) => servedDuring.has(key))).toBe(true);
+    expect(after.status).toBe("succeeded");
+    expect(after.counts.deactivated).toBe(td1.length + 1);
+    expect(expectedOf((await served(store, tenant.id)).rows)).toEqual(truth(stock));
+  });
+
   it("drops a row Siesa no longer returns, once a second read confirms it", async () => {
     const { run, stock, store, tenant } = await world(120);
     await run("stock");
