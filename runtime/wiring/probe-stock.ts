@@ -1,6 +1,6 @@
 import type { SiesaRow } from "../core/domain/model.js";
 import type { Tenant } from "../core/domain/tenant.js";
-import { STOCK_COLUMNS } from "../core/streams/stock.js";
+import { DIFFERING_REPEATS, oneRowPerKey, STOCK_COLUMNS, stockKey } from "../core/streams/stock.js";
 import { WAREHOUSE_COLUMNS } from "../core/streams/warehouses.js";
 import type { SiesaPage } from "../edges/http/siesa/answer.js";
 import { MAX_PAGE_SIZE } from "../edges/http/siesa/connection.js";
@@ -256,6 +256,22 @@ async function probeStock(
       throw new Failed(
         `${without.length} of ${rows.length} rows lack ${column}: an item's rows in two installations of a warehouse would overwrite each other`,
       );
+    // Repeats of a key that disagree in one answer are no moving stock: the key lacks a column.
+    const keyed = rows.flatMap((row) => {
+      const id = integerOf(row[item]);
+      return id === undefined ? [] : [{ key: stockKey(code, id, String(row[column] ?? "")), row }];
+    });
+    const differing = [...oneRowPerKey(keyed).values()].find((row) => DIFFERING_REPEATS in row);
+    if (differing) {
+      const values = Object.entries(
+        JSON.parse(String(differing[DIFFERING_REPEATS])) as Record<string, string[]>,
+      )
+        .map(([quantity, seen]) => `${quantity} ${seen.join(" and ")}`)
+        .join("; ");
+      throw new Failed(
+        `${item} ${String(differing[item])} of ${code} in installation ${String(differing[column] ?? "")} came twice in one answer with other quantities (${values}): the rows may be keyed by a column besides item, warehouse and installation (a lot, a location), and the stock stream rejects such rows`,
+      );
+    }
     const installations = [...new Set(rows.map((row) => String(row[column] ?? "")))].sort();
     return `the rows carry ${column} (${shown(installations)})`;
   });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Checklist } from "../../runtime/wiring/probe-checklist.js";
 import { probeStreams, type SiesaPages, WAREHOUSES_QUERY } from "../../runtime/wiring/probe-stock.js";
+import { itemId, type SiesaWireRow } from "../../sandbox/catalogue.js";
+import { stockKey } from "../../sandbox/stock.js";
 import { aTenant } from "../tenants/factories.js";
 import {
   check,
@@ -159,6 +161,23 @@ describe("the contract probe of a tenant with warehouse and stock streams", () =
     expect(failed(report)).toEqual(["siesa stock counted warehouses"]);
     expect(check(report, "siesa stock counted warehouses")?.detail).toBe(
       "NB1 is also a warehouse of another ERP company: stock rows carry no company, so the stock stream refuses to run while it counts NB1 (leave it out of streams.stock.warehouses, or have the code changed in Siesa)",
+    );
+  });
+
+  it("fails the installation column when one item, warehouse and installation come twice in one answer with other quantities", async () => {
+    // prepare: a row of CEDI (the warehouse the stock lines read) comes twice, 5 more on hand in the twin
+    const { probe, sandboxes } = await streamsWorld();
+    const { stock } = sandboxes.siesa;
+    const [row] = stock.rowsOf("CEDI") as [SiesaWireRow];
+    stock.repeatRow(stockKey(row), Number(row.f400_cant_existencia_1) + 5);
+
+    // act
+    const report = await probe();
+
+    // assess
+    expect(failed(report)).toEqual(["siesa stock installation column"]);
+    expect(check(report, "siesa stock installation column")?.detail).toBe(
+      `f120_id ${itemId(row)} of CEDI in installation ${String(row.f400_id_instalacion).trim()} came twice in one answer with other quantities (f400_cant_existencia_1 ${row.f400_cant_existencia_1} and ${Number(row.f400_cant_existencia_1) + 5}): the rows may be keyed by a column besides item, warehouse and installation (a lot, a location), and the stock stream rejects such rows`,
     );
   });
 
