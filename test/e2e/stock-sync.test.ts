@@ -253,6 +253,29 @@ describe("a stock run", () => {
     expect(expectedOf((await served(store, tenant.id)).rows)).toEqual(truth(stock));
   });
 
+  it("fails, naming the warehouse, when another ERP company's warehouse takes a counted code, and keeps serving the last complete read", async () => {
+    // prepare: a complete read; then company 2 gets a warehouse NB1, whose stock rows would come
+    // back with NB1's filter and could not be told apart
+    const { run, stock, store, tenant } = await world(120);
+    const first = await run("stock");
+    const before = (await served(store, tenant.id)).rows;
+    const [nb1] = stock.warehouses as [SiesaWireRow];
+    stock.warehouses.push({ ...nb1, f150_rowid: stock.warehouses.length + 1, f150_id_cia: 2 });
+
+    // act
+    const summary = await run("stock");
+
+    // assess
+    expect(summary.status).toBe("failed");
+    expect(summary.reason).toMatch(
+      /warehouse NB1 of ERP company 1 shares its code with a warehouse of ERP company 2/,
+    );
+    expect(summary.counts).toMatchObject({ extracted: 0, created: 0, updated: 0, deactivated: 0 });
+    const snapshot = await served(store, tenant.id);
+    expect(snapshot.runId).toBe(first.runId);
+    expect(snapshot.rows).toEqual(before);
+  });
+
   it("drops a row Siesa no longer returns, once a second read confirms it", async () => {
     const { run, stock, store, tenant } = await world(120);
     await run("stock");
