@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { SiesaRow } from "../../runtime/core/domain/model.js";
 import { parseTenant, type TenantInput } from "../../runtime/core/domain/tenant.js";
-import { stockKey, stockMapper } from "../../runtime/core/streams/stock.js";
+import { oneRowPerKey, stockKey, stockMapper } from "../../runtime/core/streams/stock.js";
 import { locationExternalId, warehouseMapper } from "../../runtime/core/streams/warehouses.js";
 import { aTenant, aTenantInput } from "../tenants/factories.js";
 
@@ -89,6 +90,36 @@ describe("the stock stream's mapping", () => {
     const value = row.column === "f150_id" ? row.warehouse : row.installation;
     expect(mapped).toMatchObject({ ok: false, fields: { [row.column]: expect.any(String) } });
     expect(!mapped.ok && mapped.reason).toContain(`${row.column} ${JSON.stringify(value)} holds '|'`);
+  });
+});
+
+describe("a stock key's repeats in one answer (oneRowPerKey, then the mapping)", () => {
+  const twins: { key: string; row: SiesaRow }[] = [
+    { key: stockKey("NB1", 1042, "001"), row: stockRow({}).item },
+    { key: stockKey("NB1", 1042, "001"), row: stockRow({ f400_cant_existencia_1: "12" }).item },
+    { key: stockKey("NB1", 1042, "001"), row: stockRow({ f400_cant_existencia_1: 10 }).item },
+  ];
+  const mapOne = (rows: typeof twins) => {
+    const [[key, item]] = [...oneRowPerKey(rows)] as [[string, SiesaRow]];
+    return stockMapper(withStreams({ stock: STOCK })).map({ key, item, barcodes: [] });
+  };
+
+  it("rejects a row whose repeats disagree, naming the column and every value, whatever their order", () => {
+    const forward = mapOne(twins);
+    const backward = mapOne([...twins].reverse());
+
+    expect(forward).toEqual(backward);
+    expect(forward).toMatchObject({ ok: false, fields: { f400_cant_existencia_1: expect.any(String) } });
+    expect(!forward.ok && forward.reason).toBe(
+      "f400_cant_existencia_1 Siesa answered this row twice in one read, with 10 and 12: neither is taken; the next run reads it again",
+    );
+  });
+
+  it("keeps one row of repeats that agree, a number and its text being one value", () => {
+    const [first] = twins as [(typeof twins)[0]];
+    const mapped = mapOne([first, { ...first, row: { ...first.row, f400_cant_existencia_1: "10" } }]);
+
+    expect(mapped).toMatchObject({ ok: true, record: { payload: { onHand: 10, expected: 6.5 } } });
   });
 });
 
