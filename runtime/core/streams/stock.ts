@@ -21,9 +21,8 @@ export const STOCK_QUANTITIES = [STOCK_COLUMNS.onHand, STOCK_COLUMNS.committed, 
 
 /**
  * Not a Siesa column: what a reader adds to a stock row that Siesa answered more than once in one
- * read with other quantities (a read while the stock moves), each such column with its values as
- * text, in order (`{"f400_cant_existencia_1":["7","12"]}` as JSON). Whichever came first would be
- * Siesa's order's choice, so the mapping takes neither.
+ * read with other quantities (a read while the stock moves): JSON of each such column and its values
+ * as text, in order. Whichever came first would be Siesa's order's choice, so the mapping takes neither.
  */
 export const DIFFERING_REPEATS = "~differing repeats";
 
