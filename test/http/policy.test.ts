@@ -130,6 +130,22 @@ describe("send() under the call policy", () => {
     expect(waits).toEqual([750, 1_500]);
   });
 
+  it("waits a 503's Retry-After (a maintenance window) instead of backing off, and names it when it gives up", async () => {
+    // prepare: Siesa or a product down for maintenance, saying when to come back
+    const api = await scriptedApi(
+      { status: 503, headers: { "Retry-After": "5" } },
+      { status: 503, headers: { "Retry-After": "900" }, body: { detail: "maintenance" } },
+    );
+    const { policy, waits } = testPolicy({ retryAttempts: 1, maxDelayMs: 10_000 });
+
+    // act
+    const failure = await send(api.url, {}, policy, context()).catch((error: unknown) => error);
+
+    // assess: the asked wait, not the backoff's 750 ms; once given up, the wait it asked comes back
+    expect(waits).toEqual([5_000]);
+    expect(failure).toMatchObject({ status: 503, retryable: true, retryAfterMs: 900_000 });
+  });
+
   it("keeps the backoff within half to all of each step whatever the jitter draws", async () => {
     const api = await scriptedApi({ status: 500 });
     const { policy, waits } = testPolicy({ random: Math.random });

@@ -19,7 +19,8 @@ const $fetch = createFetch({ fetch: boundedFetch });
  *   within the call;
  * - 429: wait for `Retry-After` (seconds or HTTP date), else what the API's own headers say
  *   (`waitOf429`), else backoff; at most `rateLimitRetries` times;
- * - 5xx: up to `retryAttempts` retries, exponential 1 s, 2 s, 4 s… with jitter (half to the full step);
+ * - 5xx: up to `retryAttempts` retries, exponential 1 s, 2 s, 4 s… with jitter (half to the full step),
+ *   but a 503's `Retry-After` (a maintenance window) is waited instead, and kept once given up;
  * - timeout: one retry; network error: retried like a 5xx, with delay;
  * - a `once` request (RequestOptions) is not retried after a 5xx, a timeout or a connection that
  *   dropped once it was sent; only one that never connected goes again;
@@ -124,7 +125,9 @@ export async function send<T = unknown>(
   let rateLimited = 0;
   let timeouts = 0;
   for (;;) {
-    let failure: { status: number | "timeout" | "network"; message: string; waitMs: number } | undefined;
+    let failure:
+      | { status: number | "timeout" | "network"; message: string; waitMs: number; comeBackMs?: number }
+      | undefined;
     try {
       const raw = await $fetch.raw<string, "text">(url, {
         ...request,
@@ -156,12 +159,25 @@ export async function send<T = unknown>(
           waitMs: Math.min(waitMs, policy.maxDelayMs),
         };
       } else if (status >= 500 && serverErrors < policy.retryAttempts && !once) {
-        failure = { status, message: apiMessage(response._data), waitMs: backoffMs(policy, serverErrors) };
+        // A 503 that says when to come back (a maintenance window) is waited as a 429 is.
+        const asked = status === 503 ? retryAfterMs(response.headers.get("retry-after")) : undefined;
+        failure = {
+          status,
+          message: apiMessage(response._data),
+          waitMs: asked === undefined ? backoffMs(policy, serverErrors) : Math.min(asked, policy.maxDelayMs),
+          ...(asked === undefined ? {} : { comeBackMs: asked }),
+        };
         serverErrors++;
       } else if (status >= 500 || status === 429) {
         logExternalError(ctx, status, apiMessage(response._data), "giving up");
-        // Still throttled: the last Retry-After says when a retry of the whole step is worth it.
-        const comeBackMs = status === 429 ? askedWait(response.headers) : undefined;
+        // Still throttled, or down for a while: the last Retry-After says when a retry of the whole
+        // step is worth it.
+        const comeBackMs =
+          status === 429
+            ? askedWait(response.headers)
+            : status === 503
+              ? retryAfterMs(response.headers.get("retry-after"))
+              : undefined;
         throw new ExternalCallError(
           ctx.service,
           ctx.operation,
@@ -222,7 +238,7 @@ export async function send<T = unknown>(
         failure.status,
         failure.message,
         true,
-        undefined,
+        failure.comeBackMs,
         hostOf(url),
       );
     }
