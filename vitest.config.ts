@@ -1,5 +1,13 @@
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
+import { vitestNodeProblem } from "./runtime/cli/node-version.js";
+
+// `npx vitest` on an older Node: one line saying what to do, before any test runs.
+const nodeProblem = vitestNodeProblem();
+if (nodeProblem !== undefined) {
+  process.stderr.write(`${nodeProblem}\n`);
+  process.exit(1);
+}
 
 /**
  * Suites that leave nothing behind outside their own objects (no module mocks, fake timers or

@@ -4,6 +4,8 @@
  * missing builtin module, so every command refuses it first, in one line that says what to do.
  */
 
+import { homedir } from "node:os";
+
 /** The oldest supported release, as in package.json `engines`. */
 export const REQUIRED_NODE = { major: 22, minor: 12 } as const;
 
@@ -24,4 +26,22 @@ export function requireSupportedNode(): void {
   if (problem === undefined) return;
   process.stderr.write(`${problem}\n`);
   process.exit(1);
+}
+
+/**
+ * The same check for vitest's config: `npx vitest` runs on the Node on PATH, not the one
+ * scripts/setup.sh puts first for npm's commands, and on Node 20 it fails only in its reporter, with
+ * a stack trace. Says where that set-up keeps Node 22 (its cache folder, as setup.sh computes it).
+ */
+export function vitestNodeProblem(
+  version: string = process.versions.node,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  const problem = nodeVersionProblem(version);
+  if (problem === undefined) return undefined;
+  const cache = env.XDG_CACHE_HOME || `${env.HOME || homedir()}/.cache`;
+  return (
+    `${problem}; npx vitest runs on the Node on PATH, not the one npm's commands set up: put Node 22 first on PATH ` +
+    `(\`nvm use\`, or after any npm command: export PATH="${cache}/siesa-integration/node22/node_modules/.bin:$PATH")`
+  );
 }
