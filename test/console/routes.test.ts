@@ -45,6 +45,26 @@ describe("the console's pages", () => {
     expect(csp).toMatch(/frame-ancestors 'none'/);
   });
 
+  it("asked with a trailing slash (an address typed by hand), are redirected to the page rather than refused 401 like an API call", async () => {
+    const { app } = apiUnderTest();
+
+    const home = await app.request("/console/");
+    const stock = await app.request("/console/tenants/acme-staging/stock/?location=L1");
+
+    expect(home.status).toBe(308);
+    expect(home.headers.get("location")).toBe("/console");
+    expect(stock.status).toBe(308);
+    expect(stock.headers.get("location")).toBe("/console/tenants/acme-staging/stock?location=L1");
+  });
+
+  it("keep the token check on their data, trailing slash or not", async () => {
+    const { app } = apiUnderTest();
+
+    const response = await app.request("/console/fragments/tenants/");
+
+    expect(response.status).toBe(401);
+  });
+
   it("escape what comes from the address", async () => {
     const { app } = apiUnderTest();
 

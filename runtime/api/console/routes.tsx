@@ -76,6 +76,10 @@ export function consoleRoutes(deps: ConsoleDependencies): Hono<ApiEnv> {
         />,
       );
     })
+    .get("/console/", withoutTrailingSlash)
+    .get("/console/tenants/:id/", withoutTrailingSlash)
+    .get("/console/tenants/:id/stock/", withoutTrailingSlash)
+    .get("/console/runs/:runId/", withoutTrailingSlash)
     .get("/console/fragments/tenants", (c) => fragment(c, deps, (api) => tenantsFragment(api, deps.now())))
     .get("/console/fragments/tenants/:id", (c) =>
       fragment(c, deps, (api, operator) => tenantFragment(api, c.req.param("id"), deps.now(), operator)),
@@ -86,6 +90,15 @@ export function consoleRoutes(deps: ConsoleDependencies): Hono<ApiEnv> {
     .get("/console/fragments/runs/:runId", (c) =>
       fragment(c, deps, (api) => runFragment(api, c.req.param("runId"))),
     );
+}
+
+/**
+ * A page's address with a trailing slash (typed by hand, or completed so by a browser), sent to the
+ * page with its query: it would otherwise meet the token check as an unknown path, and answer 401.
+ */
+function withoutTrailingSlash(c: Context<ApiEnv>): Response {
+  const { pathname, search } = new URL(c.req.url);
+  return c.redirect(`${pathname.replace(/\/+$/, "")}${search}`, 308);
 }
 
 /** A page: the shell, with headers that keep it from being framed, cached or fed other scripts. */
