@@ -386,7 +386,7 @@ async function probeReads(product: Product, scope: ListScope, list: Checklist): 
         part !== "" && (await product.searchPage(part, scope)).some((r) => r.id === sample.id);
       const kind = listsPart ? "substrings too" : "not by a part of it";
       const first = whole.some((r) => r.id === sample.id) ? "on its first page" : "not on its first page";
-      return `search "${sample.externalId}" lists ${whole.length} records, external_id ${sample.externalId} ${first}; matches ${kind}`;
+      return `search "${sample.externalId}" lists ${whole.length} record${whole.length === 1 ? "" : "s"}, external_id ${sample.externalId} ${first}; matches ${kind}`;
     });
 }
 

@@ -41,7 +41,7 @@ describe("the contract probe", () => {
     );
     expect(check(report, "product lookup by external id")?.detail).toContain("external_id 7001 found as id");
     expect(check(report, "product search semantics")?.detail).toBe(
-      'search "7001" lists 1 records, external_id 7001 on its first page; matches substrings too',
+      'search "7001" lists 1 record, external_id 7001 on its first page; matches substrings too',
     );
   });
 
