@@ -42,6 +42,8 @@ export interface LocalSandboxes {
   productUrl: string;
   /** The pairs the sandboxes accept: not secrets. */
   credentials: TenantCredentials;
+  /** The catalogue served: as asked, else as kept in `stateDir`, else the defaults. */
+  catalogue: { items: number; seed: number };
   close(): Promise<void>;
 }
 
@@ -71,7 +73,7 @@ export async function startSandboxes(options: LocalSandboxOptions): Promise<Loca
   try {
     const siesaServer = await listen(siesa.app, options.siesaPort ?? 0);
     servers.push(siesaServer);
-    const base = { siesa, siesaUrl: `${siesaServer.url}/api/siesa/v3/`, close };
+    const base = { siesa, siesaUrl: `${siesaServer.url}/api/siesa/v3/`, catalogue: { items, seed }, close };
     if (options.product === "kong-rfid") {
       const kong = createKongSandbox({
         ...(options.productFaults ? { faults: options.productFaults } : {}),
@@ -104,7 +106,7 @@ export async function startSandboxes(options: LocalSandboxOptions): Promise<Loca
   }
 }
 
-const DEFAULT_ITEMS = 1_000;
+export const DEFAULT_ITEMS = 1_000;
 const DEFAULT_SEED = 42;
 
 /** The catalogue asked for, else the one kept in `stateDir`, else the defaults; kept for next time. */

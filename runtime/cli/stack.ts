@@ -59,9 +59,9 @@ import { loadTenants } from "../wiring/tenant-registry.js";
 import { createSweeper, createWorkerHandlers } from "../workers/index.js";
 
 export interface LocalStackOptions {
-  /** Items in each local tenant's sandbox catalogue. Default 1,000. */
+  /** Items in each local tenant's sandbox catalogue. Default: as kept in dataDir by the last command, else 1,000. */
   items?: number;
-  /** Catalogue seed. Default 42. */
+  /** Catalogue seed. Default: as kept, else 42. */
   seed?: number;
   /** API port; 0 (default) picks a free one. */
   port?: number;
@@ -155,8 +155,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const tenant of fileTenants) {
       const started = await startTenantSandboxes(tenant, {
         mode: options.sandboxes ?? "in-process",
-        items: options.items ?? 1_000,
-        seed: options.seed ?? 42,
+        ...(options.items !== undefined ? { items: options.items } : {}),
+        ...(options.seed !== undefined ? { seed: options.seed } : {}),
         overrides: {
           ...options.sandboxOverrides,
           ...(options.dataDir ? { stateDir: sandboxDir(options.dataDir, tenant.id) } : {}),

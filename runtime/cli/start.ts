@@ -3,7 +3,7 @@
  * and SQS, the workers fed by Lambda-like pollers, the local scheduler and the API. Prints the API URL
  * and an operator token, then runs until Ctrl-C (SIGINT) or SIGTERM, which stop everything cleanly.
  *
- *   npm start [-- --items 1000 --seed 42]
+ *   npm start [-- --items 1000 --seed 42]   (default: the catalogue the last command kept, else these)
  *   PORT=8080 SIESA_INTEGRATION_TOKEN=... npm start      fixed port and operator token (scripts, monitors)
  *   SIESA_INTEGRATION_WEBHOOK_URL=http://127.0.0.1:9000/hook npm start   every local tenant's notifications, POSTed there
  *
@@ -31,10 +31,13 @@ const spec = {
     items: {
       type: "string",
       value: "n",
-      default: "1000",
-      help: "items in each local tenant's sandbox catalogue",
+      help: "items in each local tenant's sandbox catalogue (default: as last time, or 1000)",
     },
-    seed: { type: "string", value: "s", default: "42", help: "seed of the sandbox catalogues" },
+    seed: {
+      type: "string",
+      value: "s",
+      help: "seed of the sandbox catalogues (default: as last time, or 42)",
+    },
   },
   notes: [
     "environment:",
@@ -59,17 +62,24 @@ const STOP_TIMEOUT_MS = 30_000;
 const SAME_SIGNAL_MS = 1_000;
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
-function parse(values: { items: string; seed: string }) {
+/** Absent --items and --seed stay absent: the sandboxes then serve the catalogue kept in the local state. */
+function parse(values: { items?: string | undefined; seed?: string | undefined }) {
   // Digits only: Number("") is 0.
-  const items = Number(values.items);
-  if (!/^\d+$/.test(values.items) || !Number.isSafeInteger(items)) {
+  const items = values.items === undefined ? undefined : Number(values.items);
+  if (values.items !== undefined && (!/^\d+$/.test(values.items) || !Number.isSafeInteger(items))) {
     throw new UsageError(`--items must be a whole number (got ${JSON.stringify(values.items)})`);
   }
-  const seed = Number(values.seed);
-  if (!/^-?\d+$/.test(values.seed) || !Number.isSafeInteger(seed))
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (values.seed !== undefined && (!/^-?\d+$/.test(values.seed) || !Number.isSafeInteger(seed)))
     throw new UsageError(`--seed must be an integer (got ${JSON.stringify(values.seed)})`);
   const webhook = webhookFromEnv();
-  return { items, seed, port: portFromEnv(), operatorToken: tokenFromEnv(), ...(webhook ? { webhook } : {}) };
+  return {
+    ...(items !== undefined ? { items } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    port: portFromEnv(),
+    operatorToken: tokenFromEnv(),
+    ...(webhook ? { webhook } : {}),
+  };
 }
 
 /** The webhook notifications go to, as a tenant's notify secret would give it in AWS. */
@@ -141,17 +151,22 @@ runCommand(spec, async (values) => {
 
   const stack = await starting;
   if (stoppingSince !== undefined) return undefined;
-  process.stdout.write(banner(stack, args.items, state, args.webhook));
+  process.stdout.write(banner(stack, state, args.webhook));
   return undefined; // keeps running until a signal
 });
 
 /** What `npm start` prints once everything is up (the README quotes it). */
-function banner(stack: LocalStack, items: number, state: string, webhook: WebhookTarget | undefined): string {
+function banner(stack: LocalStack, state: string, webhook: WebhookTarget | undefined): string {
   const [first] = stack.tenants;
+  // Each tenant's catalogue is the one its last command kept, unless --items said otherwise.
+  const sizes = stack.tenants.map((t) => stack.sandboxes.get(t.id)?.items);
+  const items = sizes.every((size) => size === sizes[0])
+    ? `${sizes[0]} sandbox items each`
+    : `sandbox items: ${stack.tenants.map((t, i) => `${t.id} ${sizes[i]}`).join(", ")}`;
   const { port } = new URL(stack.apiUrl);
   const auth = '-H "Authorization: Bearer $TOKEN"';
   const lines = [
-    `siesa-integration local stack is running (tenants: ${stack.tenants.map((t) => t.id).join(", ")}; ${items} sandbox items each)`,
+    `siesa-integration local stack is running (tenants: ${stack.tenants.map((t) => t.id).join(", ")}; ${items})`,
     `  API:            ${stack.apiUrl}`,
     `  operator token: ${stack.operatorToken}`,
     `  console:        ${stack.apiUrl}/console (sign in with the operator token)`,

@@ -1,4 +1,9 @@
-import { type LocalSandboxes, type LocalSandboxOptions, startSandboxes } from "../../sandbox/local.js";
+import {
+  DEFAULT_ITEMS,
+  type LocalSandboxes,
+  type LocalSandboxOptions,
+  startSandboxes,
+} from "../../sandbox/local.js";
 import { spawnSandboxes } from "../../sandbox/process.js";
 import type { Tenant } from "../core/domain/tenant.js";
 import type { TenantCredentials } from "../core/ports/tenant-clients.js";
@@ -18,13 +23,16 @@ export interface TenantSandboxes {
   credentials: TenantCredentials;
   /** The sandboxes themselves when in-process (their Kong/WMS state, fault knobs). */
   inProcess?: LocalSandboxes;
+  /** The size of the catalogue Siesa's sandbox serves. */
+  items: number;
   close(): Promise<void>;
 }
 
 export interface TenantSandboxOptions {
   mode: SandboxMode;
-  items: number;
-  seed: number;
+  /** In-process, absent: the catalogue kept in the state directory (overrides.stateDir), else the default. */
+  items?: number;
+  seed?: number;
   /** In-process only: faults, malformed share, fixed ports. */
   overrides?: Partial<Omit<LocalSandboxOptions, "product" | "items" | "seed">>;
 }
@@ -36,11 +44,21 @@ export async function startTenantSandboxes(
   const { items, seed } = options;
   const product = tenant.product.type;
   if (options.mode === "child-process") {
-    const child = await spawnSandboxes({ product, items, seed });
-    return { ...child };
+    const child = await spawnSandboxes({
+      product,
+      items: items ?? DEFAULT_ITEMS,
+      ...(seed !== undefined ? { seed } : {}),
+    });
+    return { ...child, items: items ?? DEFAULT_ITEMS };
   }
-  const sandboxes = await startSandboxes({ product, items, seed, ...options.overrides });
+  const sandboxes = await startSandboxes({
+    product,
+    ...(items !== undefined ? { items } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...options.overrides,
+  });
   return {
+    items: sandboxes.catalogue.items,
     siesaUrl: sandboxes.siesaUrl,
     productUrl: sandboxes.productUrl,
     credentials: sandboxes.credentials,

@@ -1,12 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadTenants } from "../../runtime/wiring/tenant-registry.js";
 import { freePort } from "../../sandbox/free-port.js";
-import { isolatedEnv, REPO, scriptCommand } from "../support/cli.js";
+import { isolatedEnv, REPO, runScript, scriptCommand } from "../support/cli.js";
 
 /** `npm start` as a user runs it: a real process, stopped by a real signal. */
 
@@ -35,11 +37,12 @@ function portIsFree(port: number): Promise<boolean> {
 }
 
 /**
- * `npm start -- --items <n>` with this environment: the script's node command directly, or with
- * `viaNpm`, npm itself in a process group of its own, as a terminal runs it (Ctrl-C signals the group).
+ * `npm start -- --items <n>` with this environment (`items: "kept"`: without `--items`): the script's
+ * node command directly, or with `viaNpm`, npm itself in a process group of its own, as a terminal
+ * runs it (Ctrl-C signals the group).
  */
-function start(env: Record<string, string>, options: { items?: number; viaNpm?: boolean } = {}) {
-  const args = ["--items", String(options.items ?? 20)];
+function start(env: Record<string, string>, options: { items?: number | "kept"; viaNpm?: boolean } = {}) {
+  const args = options.items === "kept" ? [] : ["--items", String(options.items ?? 20)];
   const child = options.viaNpm
     ? spawn("npm", ["start", "--", ...args], {
         cwd: REPO,
@@ -185,6 +188,42 @@ describe("npm start", () => {
         .filter((l) => l === "stopped"),
     ).toHaveLength(1);
     expect(code).toBe(130);
+  });
+
+  it("keeps the sandbox catalogue of the last command when started without --items: its run deactivates nothing", async () => {
+    // prepare: a sync of a 30-item catalogue, as `npm run sync -- --tenant <id> --items 30` leaves it
+    const [tenantId] = (await loadTenants()).forEnvironment("local").map((t) => t.id);
+    const state = { SIESA_INTEGRATION_DATA_DIR: mkdtempSync(join(tmpdir(), "siesa-integration-state-")) };
+    const synced = await runScript("sync", ["--tenant", String(tenantId), "--items", "30"], {
+      env: { ...process.env, ...state },
+    });
+    expect(synced.code).toBe(0);
+    const port = await freePort();
+    const token = "local-operator-token-for-tests";
+
+    // act: npm start in the same state, without --items, and a run
+    const stack = start({ ...state, PORT: String(port), SIESA_INTEGRATION_TOKEN: token }, { items: "kept" });
+    const banner = await stack.banner();
+    const headers = { authorization: `Bearer ${token}` };
+    const api = `http://127.0.0.1:${port}`;
+    const { runId } = (await (
+      await fetch(`${api}/tenants/${tenantId}/runs`, { method: "POST", headers })
+    ).json()) as {
+      runId: string;
+    };
+    let run: { status: string; counts: Record<string, number> } = { status: "running", counts: {} };
+    const deadline = Date.now() + 30_000;
+    while (run.status === "running" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      run = (await (await fetch(`${api}/runs/${runId}`, { headers })).json()) as typeof run;
+    }
+    stack.child.kill("SIGINT");
+    await stack.exited;
+
+    // assess
+    expect(banner[0]).toContain("30 sandbox items each");
+    expect(run.status).toBe("succeeded");
+    expect(run.counts).toMatchObject({ extracted: 30, unchanged: 30, deactivated: 0 });
   });
 
   it("prints a new operator token when none is set", async () => {
