@@ -319,7 +319,7 @@ async function probeProduct(
   });
   if (!loggedIn) {
     for (const name of [...reads, ...writes, ...locationLines(tenant)])
-      list.skip(name, "skipped: the product did not accept the login");
+      list.skip(name, "skipped: the product login failed");
     return;
   }
   const customerId = tenant.product.defaults.customer_id;

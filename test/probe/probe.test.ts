@@ -209,6 +209,18 @@ describe("the contract probe", () => {
     );
   });
 
+  it("skips the product's lines, when the product does not answer, saying its login failed rather than that it was refused", async () => {
+    const port = await freePort();
+    const { probe } = await probeWorld({
+      tenant: (t) => ({ ...t, product: { ...t.product, baseUrl: `http://127.0.0.1:${port}/` } }),
+    });
+
+    const report = await probe();
+
+    expect(failed(report)).toEqual(["product login"]);
+    expect(check(report, "product list")?.detail).toBe("skipped: the product login failed");
+  });
+
   it("says when Kong lists another customer's SKUs: the customer filter the lookup and verify rely on", async () => {
     const { probe, sandboxes } = await probeWorld();
     sandboxes.kong?.skus.insert({
