@@ -12,7 +12,7 @@ import { defaultPolicy } from "../core/ports/call-policy.js";
 import { dataDir } from "../wiring/local-state.js";
 import { type ProbeReport, probeTenant } from "../wiring/probe.js";
 import { runCommand } from "./args.js";
-import { CREDENTIAL_NOTES, openTenantSides, SIDE_OPTIONS, tenantNamed, wholeNumber } from "./tenant-sides.js";
+import { CREDENTIAL_NOTES, openProbeSides, SIDE_OPTIONS, tenantNamed, wholeNumber } from "./tenant-sides.js";
 
 const spec = {
   command: "npm run probe --",
@@ -58,7 +58,7 @@ runCommand(spec, async (values) => {
   const items = wholeNumber("items", values.items);
   const seed = wholeNumber("seed", values.seed);
   logger.setLogLevel(values.verbose ? "WARN" : "SILENT");
-  const sides = await openTenantSides(tenant, dataDir(), { ...values, items, seed });
+  const sides = await openProbeSides(tenant, dataDir(), { ...values, items, seed });
   try {
     const report = await probeTenant(sides.tenant, sides.credentials, {
       // One quick retry of a 5xx or a timeout, so a host that does not answer says so soon; a 429

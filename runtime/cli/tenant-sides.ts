@@ -125,6 +125,30 @@ export async function openTenantSides(
   state: string,
   options: SideOptions,
 ): Promise<TenantSides> {
+  const sides = await openSides(tenant, state, options, "always");
+  if (!sides.store) throw new Error("the local store was not opened"); // "always" opens it
+  return { ...sides, store: sides.store };
+}
+
+/**
+ * Each side, as openTenantSides finds it, without the store (the probe keeps no ledger): the data
+ * directory is claimed only when a sandbox keeps its records there, so a probe of real APIs runs
+ * beside an `npm start` that holds it.
+ */
+export function openProbeSides(
+  tenant: Tenant,
+  state: string,
+  options: SideOptions,
+): Promise<Omit<TenantSides, "store">> {
+  return openSides(tenant, state, options, "for-sandboxes");
+}
+
+async function openSides(
+  tenant: Tenant,
+  state: string,
+  options: SideOptions,
+  store: "always" | "for-sandboxes",
+): Promise<Omit<TenantSides, "store"> & { store?: Store }> {
   sideUrl("siesa-url", options["siesa-url"]);
   sideUrl("product-url", options["product-url"]);
   const closers: (() => Promise<void>)[] = [];
@@ -136,16 +160,17 @@ export async function openTenantSides(
     import("../../sandbox/local.js"),
   ]);
   try {
-    const store = await openStore({
-      path: dynamoDir(state),
-      prefix: localTablePrefix(options["product-url"]),
-    });
-    closers.push(store.close);
     let siesaUrl = options["siesa-url"];
     let productUrl = options["product-url"];
     const needSiesa = options.siesa ?? true;
     let siesa = needSiesa && (siesaUrl || tenant.environment !== "local") ? siesaFromEnv() : undefined;
     let product = productUrl || tenant.environment !== "local" ? productFromEnv() : undefined;
+    const needSandboxes = (needSiesa && !siesa) || !product;
+    const opened =
+      store === "always" || needSandboxes
+        ? await openStore({ path: dynamoDir(state), prefix: localTablePrefix(options["product-url"]) })
+        : undefined;
+    if (opened) closers.push(opened.close);
     if ((needSiesa && !siesa) || !product) {
       const sandboxes = await startSandboxes({
         product: tenant.product.type,
@@ -164,7 +189,7 @@ export async function openTenantSides(
     // A side that is not needed keeps no credentials: nothing will call it.
     const credentials: TenantCredentials = { siesa: siesa ?? { conniKey: "", conniToken: "" }, product };
     return {
-      store,
+      ...(opened ? { store: opened } : {}),
       tenant: {
         ...tenant,
         siesa: { ...tenant.siesa, baseUrl: siesaUrl ?? tenant.siesa.baseUrl },

@@ -3,7 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Hono } from "hono";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { dynamoDir } from "../../runtime/wiring/local-state.js";
+import { openStore } from "../../runtime/wiring/local-store.js";
 import { freePort } from "../../sandbox/free-port.js";
+import { startSandboxes } from "../../sandbox/local.js";
 import { listen } from "../../sandbox/serve.js";
 import { runScript, withoutShellCredentials } from "../support/cli.js";
 
@@ -108,6 +111,31 @@ describe("npm run probe", () => {
       report.checks.filter((c: { wrote?: true }) => c.wrote).map((c: { name: string }) => c.name),
     ).toEqual(["product duplicate refused"]);
     expect(journalSkus(dataDir)).toHaveLength(1);
+  });
+
+  it("probes a tenant's real sides while npm start holds the local state: neither side is a sandbox, so it needs none of it", async () => {
+    // prepare: the local state held by a live process (this one, as npm start would hold it), and
+    // two APIs that are not the demo's sandboxes, given by URL with credentials, as a real tenant's
+    const dataDir = mkdtempSync(join(tmpdir(), "siesa-integration-state-"));
+    const holder = await openStore({ path: dynamoDir(dataDir) });
+    onTestFinished(() => holder.close());
+    const apis = await startSandboxes({ product: "kong-rfid", items: 20 });
+    onTestFinished(() => apis.close());
+
+    const { code, stdout, stderr } = await probe(
+      ["--tenant", "demo", "--siesa-url", apis.siesaUrl, "--product-url", apis.productUrl],
+      {
+        SIESA_INTEGRATION_DATA_DIR: dataDir,
+        SIESA_CONNI_KEY: apis.credentials.siesa.conniKey,
+        SIESA_CONNI_TOKEN: apis.credentials.siesa.conniToken,
+        PRODUCT_USERNAME: apis.credentials.product.username,
+        PRODUCT_PASSWORD: apis.credentials.product.password,
+      },
+    );
+
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout.trim().split("\n").at(-1)).toBe("every check ok");
   });
 
   it("an unknown tenant: one line naming it and the known ones, exit 1 (as sync)", async () => {
