@@ -76,7 +76,7 @@ function claimOrRefuse(path: string): void {
   const holder = claimDirectory(path);
   if (holder) {
     throw new Error(
-      `the local DynamoDB data in ${path} is in use by process ${holder.pid} (npm start or npm run sync); ` +
+      `the local DynamoDB data in ${path} is in use by process ${holder.pid} (${holder.command ?? "command unknown"}); ` +
         "stop it, or set SIESA_INTEGRATION_DATA_DIR to another directory",
     );
   }

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -96,15 +96,16 @@ describe("the data directory's claim", () => {
     }
   });
 
-  it("refuses a second process while the first holds it, naming the first", async () => {
+  it("refuses a second process while the first holds it, naming the first and what it runs", async () => {
     const dir = freshDir();
     const holder = await heldBy(dir);
 
     const second = await openHere(dir);
 
+    // The holder is `node <script>` here; under npm, `npm run start` or `npm run probe`.
     expect(second).toBe(
       `refused: the local DynamoDB data in ${dir} is in use by process ${holder.child.pid} ` +
-        "(npm start or npm run sync); stop it, or set SIESA_INTEGRATION_DATA_DIR to another directory",
+        `(node ${relative(process.cwd(), CHILD)}); stop it, or set SIESA_INTEGRATION_DATA_DIR to another directory`,
     );
   });
 
