@@ -434,7 +434,7 @@ describe("GET /tenants/:id/stock refuses", () => {
     const { status, body } = await getJson(`/tenants/${CATALOGUE_ONLY}/stock`);
 
     expect(status).toBe(404);
-    expect(body.error.message).toBe(`tenant ${CATALOGUE_ONLY} syncs no stock: streams.stock in its file`);
+    expect(body.error.message).toBe(`tenant ${CATALOGUE_ONLY} syncs no stock: its file has no streams.stock`);
   });
 
   it("404 no_complete_stock_run while no stock run of the tenant has completed", async () => {

@@ -36,7 +36,7 @@ export function stockRoutes(deps: ApiDependencies): Hono<ApiEnv> {
     const tenant = await tenantFor(deps, c.get("principal"), c.req.param());
     const { limit = DEFAULT_STOCK_PAGE, ...filter } = parseRequest(StockQuery, c.req.query(), "query");
     if (!tenant.streams?.stock)
-      throw new ApiError(404, `tenant ${tenant.id} syncs no stock: streams.stock in its file`, {
+      throw new ApiError(404, `tenant ${tenant.id} syncs no stock: its file has no streams.stock`, {
         tenantId: tenant.id,
         stream: "stock",
       });
