@@ -21,6 +21,8 @@ export interface LocalSandboxOptions {
    * behaves like a real tenant (its second run finds everything unchanged). In memory when absent.
    */
   stateDir?: string;
+  /** false: the catalogue asked for is served, not kept for next time (a dry run changes nothing). */
+  keepCatalogue?: boolean;
   malformedShare?: CatalogueOptions["malformedShare"];
   beyondIntIds?: CatalogueOptions["beyondIntIds"];
   /** Warehouses and stock generated with these (sandbox/stock.ts); absent: the defaults, on first use. */
@@ -118,7 +120,7 @@ function catalogueParameters(options: LocalSandboxOptions): { items: number; see
     items: options.items ?? kept.items ?? DEFAULT_ITEMS,
     seed: options.seed ?? kept.seed ?? DEFAULT_SEED,
   };
-  if (file) {
+  if (file && options.keepCatalogue !== false) {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(chosen)}\n`);
   }

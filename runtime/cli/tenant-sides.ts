@@ -105,6 +105,8 @@ export interface SideOptions {
   seed?: number | undefined;
   /** Whether Siesa is needed at all (verify reads only the product): its variables are not asked for otherwise. */
   siesa?: boolean;
+  /** A dry run: a sandbox serves the catalogue asked for without keeping it for the next command. */
+  "dry-run"?: boolean | undefined;
 }
 
 export interface TenantSides {
@@ -177,6 +179,7 @@ async function openSides(
         ...(options.items !== undefined ? { items: options.items } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
         stateDir: sandboxDir(state, tenant.id),
+        ...(options["dry-run"] ? { keepCatalogue: false } : {}),
       });
       closers.push(sandboxes.close);
       if (needSiesa) {

@@ -83,6 +83,19 @@ describe("npm run sync keeps its state", () => {
     });
   });
 
+  it("a dry run with another --items leaves the kept catalogue as it was: the next real run deactivates nothing", async () => {
+    const tenant = await localTenant();
+    const dir = await stateDir();
+    await sync(dir, ["--tenant", tenant.id, "--items", "40"]);
+
+    const dryRun = await sync(dir, ["--tenant", tenant.id, "--items", "30", "--dry-run"]);
+    const next = await sync(dir, ["--tenant", tenant.id]);
+
+    expect(dryRun.code).toBe(0);
+    expect(next.code).toBe(0);
+    expect(lastJson(next.stdout).counts).toMatchObject({ extracted: 40, unchanged: 40, deactivated: 0 });
+  });
+
   it("a real tenant's second run against the same product writes nothing to it", async () => {
     const tenant = await localTenant();
     const apis = await remoteApis(150);
