@@ -108,7 +108,7 @@ runCommand(spec, async (values) => {
   // that cannot complete says so in one line.
   logger.setLogLevel(values.verbose ? "WARN" : "SILENT");
 
-  const sides = await openTenantSides(tenant, dataDir(), args);
+  const sides = await openTenantSides(tenant, dataDir(), { ...args, keepCatalogue: !args["dry-run"] });
   try {
     const { credentials } = sides;
     const progress: ProgressLine = progressLine(process.stderr, tenant.id);

@@ -105,8 +105,8 @@ export interface SideOptions {
   seed?: number | undefined;
   /** Whether Siesa is needed at all (verify reads only the product): its variables are not asked for otherwise. */
   siesa?: boolean;
-  /** A dry run: a sandbox serves the catalogue asked for without keeping it for the next command. */
-  "dry-run"?: boolean | undefined;
+  /** false (a dry run, a probe): a sandbox serves the catalogue asked for without keeping it for the next command. */
+  keepCatalogue?: boolean;
 }
 
 export interface TenantSides {
@@ -135,14 +135,14 @@ export async function openTenantSides(
 /**
  * Each side, as openTenantSides finds it, without the store (the probe keeps no ledger): the data
  * directory is claimed only when a sandbox keeps its records there, so a probe of real APIs runs
- * beside an `npm start` that holds it.
+ * beside an `npm start` that holds it; a sandbox's `--items` and `--seed` are not kept for next time.
  */
 export function openProbeSides(
   tenant: Tenant,
   state: string,
   options: SideOptions,
 ): Promise<Omit<TenantSides, "store">> {
-  return openSides(tenant, state, options, "for-sandboxes");
+  return openSides(tenant, state, { ...options, keepCatalogue: false }, "for-sandboxes");
 }
 
 async function openSides(
@@ -179,7 +179,7 @@ async function openSides(
         ...(options.items !== undefined ? { items: options.items } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
         stateDir: sandboxDir(state, tenant.id),
-        ...(options["dry-run"] ? { keepCatalogue: false } : {}),
+        ...(options.keepCatalogue === false ? { keepCatalogue: false } : {}),
       });
       closers.push(sandboxes.close);
       if (needSiesa) {

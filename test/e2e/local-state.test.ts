@@ -96,6 +96,20 @@ describe("npm run sync keeps its state", () => {
     expect(lastJson(next.stdout).counts).toMatchObject({ extracted: 40, unchanged: 40, deactivated: 0 });
   });
 
+  it("a probe with another --items leaves the kept catalogue as it was, as it leaves the rest", async () => {
+    const tenant = await localTenant();
+    const dir = await stateDir();
+    await sync(dir, ["--tenant", tenant.id, "--items", "40"]);
+
+    const probe = await runScript("probe", ["--tenant", tenant.id, "--items", "30"], {
+      env: { ...process.env, SIESA_INTEGRATION_DATA_DIR: dir },
+    });
+    const next = await sync(dir, ["--tenant", tenant.id]);
+
+    expect(probe.code).toBe(0);
+    expect(lastJson(next.stdout).counts).toMatchObject({ extracted: 40, unchanged: 40, deactivated: 0 });
+  });
+
   it("a real tenant's second run against the same product writes nothing to it", async () => {
     const tenant = await localTenant();
     const apis = await remoteApis(150);
