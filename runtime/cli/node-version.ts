@@ -4,8 +4,6 @@
  * missing builtin module, so every command refuses it first, in one line that says what to do.
  */
 
-import { homedir } from "node:os";
-
 /** The oldest supported release, as in package.json `engines`. */
 export const REQUIRED_NODE = { major: 22, minor: 12 } as const;
 
@@ -31,15 +29,12 @@ export function requireSupportedNode(): void {
 /**
  * The same check for vitest's config: `npx vitest` runs on the Node on PATH, not the one
  * scripts/setup.sh puts first for npm's commands, and on Node 20 it fails only in its reporter, with
- * a stack trace. Says where that set-up keeps Node 22 (its cache folder, as setup.sh computes it).
+ * a stack trace. Says where that set-up keeps Node 22, as a shell expression of setup.sh's own.
  */
-export function vitestNodeProblem(
-  version: string = process.versions.node,
-  env: NodeJS.ProcessEnv = process.env,
-): string | undefined {
+export function vitestNodeProblem(version: string = process.versions.node): string | undefined {
   const problem = nodeVersionProblem(version);
   if (problem === undefined) return undefined;
-  const cache = env.XDG_CACHE_HOME || `${env.HOME || homedir()}/.cache`;
+  const cache = `\${XDG_CACHE_HOME:-$HOME/.cache}`;
   return (
     `${problem}; npx vitest runs on the Node on PATH, not the one npm's commands set up: put Node 22 first on PATH ` +
     `(\`nvm use\`, or after any npm command: export PATH="${cache}/siesa-integration/node22/node_modules/.bin:$PATH")`
