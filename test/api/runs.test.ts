@@ -191,7 +191,7 @@ describe("POST /tenants/:id/runs (manual trigger)", () => {
     expect(warehouses.body.error.details.issues).toEqual([
       {
         field: "stream",
-        problem: "tenant acme-staging syncs no warehouses (streams.warehouses in its file)",
+        problem: "tenant acme-staging syncs no warehouses: its file has no streams.warehouses",
       },
     ]);
   });

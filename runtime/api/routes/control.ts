@@ -91,7 +91,7 @@ export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
           issues: [
             {
               field: "stream",
-              problem: `tenant ${tenant.id} syncs no ${stream} (streams.${stream} in its file)`,
+              problem: `tenant ${tenant.id} syncs no ${stream}: its file has no streams.${stream}`,
             },
           ],
         });

@@ -71,7 +71,7 @@ export function runRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
           issues: [
             {
               field: "stream",
-              problem: `tenant ${tenant.id} syncs no ${stream} (streams.${stream} in its file)`,
+              problem: `tenant ${tenant.id} syncs no ${stream}: its file has no streams.${stream}`,
             },
           ],
         });
