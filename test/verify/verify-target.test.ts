@@ -35,15 +35,30 @@ describe("the warehouses stream's verify target", () => {
   it("reads the stream's own ledger partition, and counts as unknown only locations with a warehouse's external id", () => {
     const tenant = warehousesTenant("kong-rfid");
 
+    const fields = { customer_ids: [Number(tenant.product.defaults.customer_id)] };
+
     const target = verifyTarget(tenant, "warehouses");
 
     expect(target.partition).toBe(`${tenant.id}#warehouses`);
-    expect(target.owns?.({ externalId: locationExternalId(tenant, "NB1") })).toBe(true);
-    expect(target.owns?.({ externalId: "STORE-1" })).toBe(false);
+    expect(target.owns?.({ externalId: locationExternalId(tenant, "NB1"), fields })).toBe(true);
+    expect(target.owns?.({ externalId: "STORE-1", fields })).toBe(false);
     // Another ERP company of the same Connekta tenant: 8585-10-NB1 is not 8585-1-'s.
-    expect(target.owns?.({ externalId: `${tenant.siesa.companyId}-${tenant.siesa.erpCompany}0-NB1` })).toBe(
-      false,
-    );
+    expect(
+      target.owns?.({ externalId: `${tenant.siesa.companyId}-${tenant.siesa.erpCompany}0-NB1`, fields }),
+    ).toBe(false);
+  });
+
+  it("on Kong, which holds many customers' locations, leaves out one with our external id that another customer holds", () => {
+    // Kong documents no customer filter on its location list: the write's lookup trusts none, nor may verify.
+    const tenant = warehousesTenant("kong-rfid");
+    const ours = Number(tenant.product.defaults.customer_id);
+    const externalId = locationExternalId(tenant, "NB1");
+
+    const target = verifyTarget(tenant, "warehouses");
+
+    expect(target.owns?.({ externalId, fields: { customer_ids: [ours] } })).toBe(true);
+    expect(target.owns?.({ externalId, fields: { customer_ids: [String(ours)] } })).toBe(true);
+    expect(target.owns?.({ externalId, fields: { customer_ids: [ours + 1] } })).toBe(false);
   });
 
   it("leaves the catalogue's as it was: the tenant's partition, every listed record the tenant's", () => {

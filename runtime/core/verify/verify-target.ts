@@ -23,7 +23,7 @@ export interface VerifyTarget {
    * Whether a listed record no ledger entry knows is the stream's (then `unknown`); absent: every
    * record listed for the tenant is.
    */
-  owns?: (record: { externalId: string }) => boolean;
+  owns?: (record: { externalId: string; fields: Record<string, unknown> }) => boolean;
 }
 
 /**
@@ -59,12 +59,19 @@ export function verifyTarget(tenant: Tenant, stream: VerifiedStream = DEFAULT_ST
     // The client's own locations (its stores, the warehouses' parent) are listed too: only those
     // with a warehouse's external id are the stream's.
     const prefix = locationExternalId(tenant, "");
+    // Kong holds every customer's locations and documents no customer filter on their list: as the
+    // write's lookup, verify keeps only those holding the tenant's customer.
+    const customer =
+      tenant.product.type === "kong-rfid" ? Number(tenant.product.defaults.customer_id) : undefined;
+    const holdsCustomer = (fields: Record<string, unknown>) =>
+      customer === undefined ||
+      (Array.isArray(fields.customer_ids) && fields.customer_ids.some((id) => Number(id) === customer));
     return {
       partition,
       shape: LOCATION_SHAPES[tenant.product.type],
       inactive: mapper.inactive ?? {},
       ...(mapper.listed ? { listed: mapper.listed } : {}),
-      owns: (record) => record.externalId.startsWith(prefix),
+      owns: (record) => record.externalId.startsWith(prefix) && holdsCustomer(record.fields),
     };
   }
   const definition = MAPPINGS[tenant.mapping];
