@@ -13,7 +13,9 @@ export const REPAIR_HASH = "repair";
  * deactivation pass sets it inactive again if Siesa still lacks it. Everything else,
  * which records exist in Siesa, how they map, the outcomes, stays the pipeline's decision.
  * A mark keeps the run id of the entry it read, so a run that wrote the record since (after this
- * verify read the product) keeps its entry: the ledger refuses the older mark (mayReplace).
+ * verify read the product) keeps its entry: the ledger refuses the older mark (mayReplace). An entry
+ * written since the verify began (a run still finishing, whose run id the mark would carry) is not
+ * marked either: what verify compared is no longer what the ledger says, and the run's write stands.
  * Returns how many records were marked.
  */
 export async function markForRepair(ledger: Ledger, report: VerifyReport, now: Date): Promise<number> {
@@ -24,7 +26,9 @@ export async function markForRepair(ledger: Ledger, report: VerifyReport, now: D
   // The report's stream's ledger partition (the bare tenant id for the catalogue).
   const partition = scopeOfRun(report);
   const known = await ledger.getMany(partition, keys);
-  const marked: LedgerEntry[] = [...known.values()].map(({ outcome: _, active: __, ...entry }) => ({
+  const began = Date.parse(report.startedAt);
+  const unchanged = [...known.values()].filter((entry) => !(Date.parse(entry.updatedAt) > began));
+  const marked: LedgerEntry[] = unchanged.map(({ outcome: _, active: __, ...entry }) => ({
     ...entry,
     hash: REPAIR_HASH,
     updatedAt: now.toISOString(),
