@@ -38,6 +38,24 @@ describe("does the product still hold what we wrote?", () => {
     expect(holdsWrittenPayload({ ...written, external_id: "1042" }, shape, ledgerHash)).toBe(true);
   });
 
+  it("yes, when it answers an empty text for a key we left out or sent as null (a text field that holds no null)", () => {
+    const sentNull = { ...written, ean: null };
+
+    expect(holdsWrittenPayload({ ...written, ean: "" }, shape, ledgerHash)).toBe(true);
+    expect(holdsWrittenPayload({ ...written, ean: "  " }, shape, ledgerHash)).toBe(true);
+    expect(holdsWrittenPayload({ ...written, ean: "" }, shape, payloadHash(sentNull))).toBe(true);
+  });
+
+  it("no, when a text we set was emptied, or one we sent empty now has a value", () => {
+    const withEan = { ...written, ean: "7701" };
+    const sentEmpty = { ...written, ean: "" };
+
+    expect(holdsWrittenPayload({ ...written, ean: "" }, shape, payloadHash(withEan))).toBe(false);
+    expect(holdsWrittenPayload({ ...written, ean: null }, shape, payloadHash(withEan))).toBe(false);
+    expect(holdsWrittenPayload({ ...written, ean: "7701" }, shape, payloadHash(sentEmpty))).toBe(false);
+    expect(holdsWrittenPayload({ ...written, ean: "" }, shape, payloadHash(sentEmpty))).toBe(true);
+  });
+
   it("no, when a value we set changed, even inside a nested object", () => {
     expect(holdsWrittenPayload({ ...written, name: "Camisa roja" }, shape, ledgerHash)).toBe(false);
     expect(

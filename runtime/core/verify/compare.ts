@@ -3,13 +3,13 @@ import { type VerifyCounts, type VerifyDifference, zeroVerifyCounts } from "../d
 import type { LedgerEntry } from "../ports/records.js";
 import { type PayloadShape, type Projection, project } from "./payload-shape.js";
 
-/** With and without trimming, with and without nulls: the ways a product may hand back what we sent. */
-const PROJECTIONS: readonly Projection[] = [
-  { trim: false, dropNulls: true },
-  { trim: true, dropNulls: true },
-  { trim: false, dropNulls: false },
-  { trim: true, dropNulls: false },
-];
+/**
+ * With and without trimming, with and without nulls, empty texts as they are or as null: the ways a
+ * product may hand back what we sent.
+ */
+const PROJECTIONS: readonly Projection[] = [false, true].flatMap((blank) =>
+  [false, true].flatMap((trim) => [true, false].map((dropNulls) => ({ trim, dropNulls, blank }))),
+);
 
 /**
  * Whether the product's record still holds the payload whose hash the ledger keeps: the record,

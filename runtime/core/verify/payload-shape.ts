@@ -57,6 +57,8 @@ export interface Projection {
   trim: boolean;
   /** Leave out nulls: a product answers `null` for an optional field our payload left out. */
   dropNulls: boolean;
+  /** Read an empty text as null: a text field that holds no null answers `""` for one we left out or sent null. */
+  blank?: boolean;
 }
 
 /**
@@ -78,7 +80,9 @@ export function project(
       out[key] = isObject(value) ? project(value, node, how) : value;
       continue;
     }
-    out[key] = normalise(asKind(value, node), how);
+    const read = normalise(asKind(value, node), how);
+    if (read === null && how.dropNulls) continue;
+    out[key] = read;
   }
   return out;
 }
@@ -92,13 +96,17 @@ function asKind(value: unknown, kind: LeafKind): unknown {
 }
 
 function normalise(value: unknown, how: Projection): unknown {
-  if (typeof value === "string") return how.trim ? value.trim() : value;
+  if (typeof value === "string") {
+    const text = how.trim ? value.trim() : value;
+    return how.blank && text === "" ? null : text;
+  }
   if (Array.isArray(value)) return value.map((item) => normalise(item, how));
   if (isObject(value)) {
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value)) {
-      if (inner === null && how.dropNulls) continue;
-      out[key] = normalise(inner, how);
+      const read = normalise(inner, how);
+      if (read === null && how.dropNulls) continue;
+      out[key] = read;
     }
     return out;
   }
