@@ -134,7 +134,9 @@ export function createApiDependencies(deps: RunDependencies, parts: ApiOnlyParts
         startRun(deps, tenant, trigger, options),
       ),
     verify: (tenantId, options) =>
-      takingLease(tenantId, DEFAULT_STREAM, (tenant) => requestVerify(deps, tenant, options)),
+      takingLease(tenantId, options.stream ?? DEFAULT_STREAM, (tenant) =>
+        requestVerify(deps, tenant, options),
+      ),
     checkTenant: createTenantCheck({
       tenants: deps.tenants,
       credentials: deps.credentials,

@@ -228,6 +228,16 @@ describe("verify of the warehouses stream against Kong RFID", () => {
     expect(await api.startRun(tenant.id, "manual")).toMatchObject({ started: true });
   });
 
+  it("is the warehouses' active run the API shows as soon as it is asked for, though the API looked just before", async () => {
+    const { api, tenant, started } = await kongWorld();
+    const scope = streamScope(tenant.id, "warehouses");
+    expect(await api.runs.active(scope)).toBeUndefined(); // read, and kept a short while
+
+    const verifyRunId = started(await api.verify(tenant.id, { repair: false, stream: "warehouses" }));
+
+    expect(await api.runs.active(scope)).toMatchObject({ runId: verifyRunId, trigger: "verify" });
+  });
+
   it("whose request ends in the dead-letter queue is ended failed by settle, which frees the warehouses' lease", async () => {
     const { api, tenant, started, steps, runOf } = await kongWorld();
     const runId = started(await api.verify(tenant.id, { repair: false, stream: "warehouses" }));
