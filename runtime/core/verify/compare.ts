@@ -2,6 +2,7 @@ import { payloadHash } from "../domain/hash.js";
 import { type VerifyCounts, type VerifyDifference, zeroVerifyCounts } from "../domain/verify-report.js";
 import type { LedgerEntry } from "../ports/records.js";
 import { type PayloadShape, type Projection, project } from "./payload-shape.js";
+import { REPAIR_HASH } from "./repair.js";
 
 /**
  * With and without trimming, with and without nulls, empty texts as they are or as null: the ways a
@@ -112,7 +113,11 @@ export class Comparison {
           key: entry.key,
           productId: record.id,
           externalId: record.externalId,
-          detail: `changed in the product since run ${entry.runId} wrote it (${entry.updatedAt})`,
+          // A mark keeps no hash of what was written: the record is not known to be changed, only due.
+          detail:
+            entry.hash === REPAIR_HASH
+              ? `marked for repair (${entry.updatedAt}), not rewritten yet: the next run of its stream writes it again`
+              : `changed in the product since run ${entry.runId} wrote it (${entry.updatedAt})`,
         });
       }
     }
