@@ -192,8 +192,8 @@ describe("the console's data", () => {
           product: "kong-rfid",
           startedAt: "2025-03-10T11:00:00.000Z",
           durationMs: 1_000,
-          read: { product: 4, ledger: 5 },
-          counts: { ok: 3, missing: 1, drifted: 1, unknown: 0 },
+          read: { product: 5, ledger: 5 },
+          counts: { ok: 3, missing: 1, drifted: 1, unknown: 1 },
           differences: [
             {
               status: "missing",
@@ -207,6 +207,12 @@ describe("the console's data", () => {
               productId: "p-1043",
               externalId: "1043",
               detail: "changed in the product since run r-1 wrote it",
+            },
+            {
+              // Neither a ledger key nor an external id: its product id is all that names it.
+              status: "unknown",
+              productId: "p-9001",
+              detail: "in the product for this tenant, but not in the ledger",
             },
           ],
           repair: { marked: 2, runId: "r-repair" },
@@ -226,6 +232,7 @@ describe("the console's data", () => {
     expect(html).toMatch(/drifted<\/th><td class="num">1</);
     expect(html).toContain("gone from the product since run r-1 wrote it");
     expect(html).toContain("<code>1043</code>");
+    expect(html).toContain("<code>p-9001</code>");
     expect(html).toContain('<a href="/console/runs/r-repair">r-repair</a>');
   });
 

@@ -197,6 +197,7 @@ function VerifyReport({ report }: { report: VerifyRunReport }) {
               <th scope="col">Status</th>
               <th scope="col">Record</th>
               <th scope="col">External id</th>
+              <th scope="col">Product id</th>
               <th scope="col">Detail</th>
             </tr>
           </thead>
@@ -209,6 +210,9 @@ function VerifyReport({ report }: { report: VerifyRunReport }) {
                 </td>
                 <td>
                   <code>{difference.externalId ?? ""}</code>
+                </td>
+                <td>
+                  <code>{difference.productId}</code>
                 </td>
                 <td>{difference.detail}</td>
               </tr>
