@@ -62,11 +62,23 @@ describe("the warehouses stream's verify target", () => {
   });
 
   it("leaves the catalogue's as it was: the tenant's partition, every listed record the tenant's", () => {
-    const tenant = warehousesTenant("kong-rfid");
+    const tenant = warehousesTenant("wms");
 
     const target = verifyTarget(tenant);
 
     expect(target.partition).toBe(tenant.id);
     expect(target.owns).toBeUndefined();
+  });
+
+  it("on Kong, counts as the catalogue's only SKUs of the tenant's customer, should Kong list others' (a filter it ignores)", () => {
+    const tenant = warehousesTenant("kong-rfid");
+    const ours = Number(tenant.product.defaults.customer_id);
+
+    const target = verifyTarget(tenant);
+
+    expect(target.partition).toBe(tenant.id);
+    expect(target.owns?.({ externalId: "1042", fields: { customer_id: ours } })).toBe(true);
+    expect(target.owns?.({ externalId: "1042", fields: { customer_id: String(ours) } })).toBe(true);
+    expect(target.owns?.({ externalId: "9001", fields: { customer_id: ours + 1 } })).toBe(false);
   });
 });

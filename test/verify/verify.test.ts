@@ -187,6 +187,24 @@ describe("verify against Kong RFID", () => {
     ]);
   });
 
+  it("leaves other customers' SKUs out even when Kong ignores the list's customer filter", async () => {
+    const { tenant, sandboxes, sync, verify } = await world("kong-rfid", 20);
+    await sync();
+    sandboxes.kong?.skus.insert({
+      type_id: 1,
+      group_id: 1,
+      external_id: "OTHER-1",
+      name: "someone else's",
+      customer_id: Number(tenant.product.defaults.customer_id) + 1,
+    });
+    sandboxes.kong?.ignoreCustomerFilter(true);
+
+    const report = await verify();
+
+    expect(report.counts).toEqual({ ok: 20, missing: 0, drifted: 0, unknown: 0 });
+    expect(report.read.product).toBe(20);
+  });
+
   it("does not take Kong's own normalising (trimmed text, its extra fields) for drift", async () => {
     const { sandboxes, sync, verify } = await world("kong-rfid", 10);
     await sync();

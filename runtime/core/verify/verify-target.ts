@@ -61,8 +61,7 @@ export function verifyTarget(tenant: Tenant, stream: VerifiedStream = DEFAULT_ST
     const prefix = locationExternalId(tenant, "");
     // Kong holds every customer's locations and documents no customer filter on their list: as the
     // write's lookup, verify keeps only those holding the tenant's customer.
-    const customer =
-      tenant.product.type === "kong-rfid" ? Number(tenant.product.defaults.customer_id) : undefined;
+    const customer = kongCustomer(tenant);
     const holdsCustomer = (fields: Record<string, unknown>) =>
       customer === undefined ||
       (Array.isArray(fields.customer_ids) && fields.customer_ids.some((id) => Number(id) === customer));
@@ -77,10 +76,24 @@ export function verifyTarget(tenant: Tenant, stream: VerifiedStream = DEFAULT_ST
   const definition = MAPPINGS[tenant.mapping];
   if (!definition) throw new Error(`tenant ${tenant.id}: mapping "${tenant.mapping}" does not exist`);
   const mapping = compileMapping(definition);
+  // Kong holds every customer's SKUs: should its list ignore the customer filter, another's are not ours.
+  const customer = kongCustomer(tenant);
   return {
     partition,
     shape: payloadShape(definition.payload),
     inactive: mapping.inactive ?? {},
     ...(mapping.listed ? { listed: mapping.listed } : {}),
+    ...(customer === undefined
+      ? {}
+      : {
+          owns: (record: { fields: Record<string, unknown> }) =>
+            Number(record.fields.customer_id) === customer,
+        }),
   };
+}
+
+/** The Kong customer whose records are the tenant's; undefined for another product. */
+function kongCustomer(tenant: Tenant): number | undefined {
+  const customer = tenant.product.defaults.customer_id;
+  return tenant.product.type === "kong-rfid" && customer !== undefined ? Number(customer) : undefined;
 }
