@@ -45,6 +45,27 @@ describe("a verify run", () => {
     });
   });
 
+  it("with repair, says why it marked none of the records it found when a run wrote them all since it read them", async () => {
+    const verify = await verifyWorld({ skus: 0 });
+    const { world, tenant } = verify;
+    // Written after the verify read the ledger (a run still finishing): the verify's finding is stale.
+    await world.store.ledger.putMany(tenant.id, [
+      { ...ledgerEntry("7", "424242"), updatedAt: "2099-01-01T00:00:00.000Z" },
+    ]);
+    const runId = await startVerify(verify, true);
+
+    await deliverVerify(world);
+
+    const run = await world.store.runs.get(tenant.id, runId);
+    expect(run?.verify?.counts).toEqual({ ok: 0, missing: 1, drifted: 0, unknown: 0 });
+    expect(run?.verify?.repair).toEqual({
+      marked: 0,
+      reason:
+        "marked none of the 1 found: a run wrote them since this verify read them (verify again to see them now)",
+    });
+    expect((await world.store.ledger.getMany(tenant.id, ["7"])).get("7")?.hash).toBe("h");
+  });
+
   it("marks at most MAX_REPAIR_MARKS records, so its ledger writes fit in its time, and says how many are left", async () => {
     const verify = await verifyWorld();
     const { world, tenant } = verify;

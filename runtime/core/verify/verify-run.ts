@@ -117,8 +117,9 @@ export async function verifyRun(
   }
 
   if (end.verify && request.repair) {
-    const repair = await startRepair(ctx, tenant, stream, marked);
-    const left = end.verify.counts.missing + end.verify.counts.drifted - marked;
+    const found = repairable(end.verify);
+    const repair = await startRepair(ctx, tenant, stream, marked, found);
+    const left = found - marked;
     const partly =
       left > 0 && marked > 0
         ? `marked the first ${marked}: verify with repair again for the other ${left}`
@@ -173,7 +174,14 @@ async function startRepair(
   tenant: Tenant,
   stream: VerifiedStream,
   marked: number,
+  found: number,
 ): Promise<NonNullable<VerifyRunReport["repair"]>> {
+  if (marked === 0 && found > 0)
+    return {
+      marked,
+      // markForRepair leaves (and the ledger refuses) a mark on an entry written since the verify read it.
+      reason: `marked none of the ${found} found: a run wrote them since this verify read them (verify again to see them now)`,
+    };
   if (marked === 0) return { marked, reason: "nothing to repair" };
   const repair = await startRun(ctx, tenant, "repair", streamField(stream));
   return repair.started
