@@ -63,7 +63,15 @@ async function notifyWorld(answer: () => number = () => 200, told = tenant) {
     now: () => new Date("2026-12-06T12:00:05.000Z"),
   };
   // The worker sees what its role grants, as in AWS: a call the role refuses throws.
-  return { handler: createNotifyHandler(scopeNotifyToRole(deps)), receiver, snsMock, metrics, log, delays };
+  return {
+    handler: createNotifyHandler(scopeNotifyToRole(deps)),
+    deps,
+    receiver,
+    snsMock,
+    metrics,
+    log,
+    delays,
+  };
 }
 
 const hmac = (secret: string, timestamp: string, body: string) =>
@@ -161,5 +169,28 @@ describe("the notify worker", () => {
     // Never the URL in what is logged: it may carry the receiver's token.
     expect(log.lines.join("\n")).toContain(`the webhook of tenant ${tenant.id} answered 500`);
     expect(log.lines.join("\n")).not.toContain(receiver.url);
+  });
+
+  it("says why a webhook got no answer (its connection refused), never its URL or token", async () => {
+    const receiver = await webhookReceiver();
+    await receiver.close(); // nothing listens on its port any more
+    const url = `${receiver.url}?token=rcv-token-5f3a`;
+    const log = recordingLog();
+    const deps: NotifyDependencies = {
+      ...(await notifyWorld()).deps,
+      secrets: localWebhook({ url, signingSecret: SIGNING_SECRET }),
+      log,
+    };
+
+    const answer = await createNotifyHandler(deps)(notificationEvent(failed));
+
+    expect(answer.batchItemFailures).toHaveLength(1);
+    const warning = log.entries.find((e) => e.message === "notification not delivered");
+    expect(warning?.data[0]).toMatchObject({
+      channel: "webhook",
+      error: `the webhook of tenant ${tenant.id} did not answer: ECONNREFUSED`,
+    });
+    expect(log.lines.join("\n")).not.toContain("rcv-token-5f3a");
+    expect(log.lines.join("\n")).not.toContain("/hooks/siesa");
   });
 });

@@ -39,6 +39,7 @@ export interface WebhookAnswer {
 }
 
 export interface WebhookChannelPort {
+  /** Rejects with a DeliveryError saying why when no answer came (never quoting the URL). */
   post(url: string, body: string, headers: Record<string, string>): Promise<WebhookAnswer>;
 }
 

@@ -37,12 +37,17 @@ export async function deliverNotification(
         const target = await deps.secrets.webhookOf(tenant);
         const body = JSON.stringify({ ...event, ...(link ? { link } : {}) });
         const timestamp = String(Math.floor(deps.now().getTime() / 1000));
-        const answer = await deps.webhook.post(target.url, body, {
-          "Content-Type": "application/json",
-          [WEBHOOK_HEADERS.event]: event.id,
-          [WEBHOOK_HEADERS.timestamp]: timestamp,
-          [WEBHOOK_HEADERS.signature]: `sha256=${signature(target.signingSecret, timestamp, body)}`,
-        });
+        const answer = await deps.webhook
+          .post(target.url, body, {
+            "Content-Type": "application/json",
+            [WEBHOOK_HEADERS.event]: event.id,
+            [WEBHOOK_HEADERS.timestamp]: timestamp,
+            [WEBHOOK_HEADERS.signature]: `sha256=${signature(target.signingSecret, timestamp, body)}`,
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof DeliveryError)) throw error;
+            throw new DeliveryError(`the webhook of tenant ${tenant.id} did not answer: ${error.message}`);
+          });
         // Never the URL: it may carry the receiver's token.
         if (answer.status < 200 || answer.status > 299)
           throw new DeliveryError(`the webhook of tenant ${tenant.id} answered ${answer.status}`);
