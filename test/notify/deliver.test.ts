@@ -193,4 +193,28 @@ describe("the notify worker", () => {
     expect(log.lines.join("\n")).not.toContain("rcv-token-5f3a");
     expect(log.lines.join("\n")).not.toContain("/hooks/siesa");
   });
+
+  it("tells in each email what to do, and for held deactivations the command that approves them", async () => {
+    const { handler, snsMock } = await notifyWorld();
+    const held = {
+      ...failed,
+      id: `${failed.runId}#deactivationsHeld`,
+      kind: "deactivationsHeld",
+      reason: "1200 records are gone from Siesa, more than the tenant's limit of 500",
+      counts: { held: 1200, limit: 500 },
+    };
+
+    await handler(notificationEvent(held));
+
+    const [publish] = snsMock.commandCalls(PublishCommand).map((call) => call.args[0].input);
+    expect(publish?.Message).toContain(
+      `npm run sync -- --tenant ${tenant.id} --approve-deactivations-of ${failed.runId}`,
+    );
+    expect(publish?.Message).toContain(`"approveDeactivationsOf": "${failed.runId}"`);
+    for (const kind of ["failed", "partial", "drift", "late"]) {
+      await handler(notificationEvent({ ...failed, id: `${failed.runId}#${kind}`, kind }));
+    }
+    const messages = snsMock.commandCalls(PublishCommand).map((call) => call.args[0].input.Message);
+    expect(messages.filter((text) => text?.includes("\nWhat to do: "))).toHaveLength(5);
+  });
 });

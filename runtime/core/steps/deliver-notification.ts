@@ -119,6 +119,28 @@ const TITLES: Record<NotificationEvent["kind"], string> = {
   drift: "drift",
 };
 
+/** What the people told should do next, by kind (docs/operations.md's runbook says more). */
+function whatToDo(event: NotificationEvent): string {
+  const run = event.runId ?? "";
+  switch (event.kind) {
+    case "failed":
+      return "What to do: read the reason in the console; a refused key or login needs the tenant's secret fixed, an outage of Siesa or the product is retried by the next run.";
+    case "partial":
+      return "What to do: read the rejected and failed records and their reasons in the console, and correct them in Siesa or the tenant's mapping.";
+    case "drift":
+      return "What to do: the mapping no longer fits the data, or the product no longer holds what was sent: see the run in the console, fix the mapping or the ERP's data, then run again.";
+    case "deactivationsHeld":
+      return [
+        "What to do: check in Siesa that these records are really gone. If they are, an operator approves their deactivation:",
+        `  npm run sync -- --tenant ${event.tenantId} --approve-deactivations-of ${run}`,
+        `  or POST /tenants/${event.tenantId}/runs with {"approveDeactivationsOf": "${run}"}`,
+        "If they are not, leave them held and fix what hid them in Siesa.",
+      ].join("\n");
+    case "late":
+      return "What to do: see the tenant's last runs in the console; a failing run says why, and a run that never starts points to the schedule or the service's functions.";
+  }
+}
+
 const subjectOf = (event: NotificationEvent) => `siesa-integration ${event.tenantId}: ${TITLES[event.kind]}`;
 
 function textOf(event: NotificationEvent, link: string | undefined): string {
@@ -130,6 +152,8 @@ function textOf(event: NotificationEvent, link: string | undefined): string {
     "",
     event.reason,
     ...(counts ? ["", "Counts:", counts] : []),
+    "",
+    whatToDo(event),
     ...(link ? ["", `In the console: ${link}`] : []),
     "",
     `Event ${event.id}, raised at ${event.at}.`,
