@@ -131,7 +131,7 @@ function whatToDo(event: NotificationEvent): string {
       return "What to do: the mapping no longer fits the data, or the product no longer holds what was sent: see the run in the console, fix the mapping or the ERP's data, then run again.";
     case "deactivationsHeld":
       return [
-        "What to do: check in Siesa that these records are really gone. If they are, an operator approves their deactivation:",
+        "What to do: ask the ERP team whether these records really left Siesa (the run in the console lists them). If they did, an operator approves their deactivation with the run's Approve in the console, or:",
         `  npm run sync -- --tenant ${event.tenantId} --approve-deactivations-of ${run}`,
         `  or POST /tenants/${event.tenantId}/runs with {"approveDeactivationsOf": "${run}"}`,
         "If they are not, leave them held and fix what hid them in Siesa.",
