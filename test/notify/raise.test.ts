@@ -5,6 +5,7 @@ import { METRICS } from "../../runtime/core/observability/metric-names.js";
 import type { Notifier } from "../../runtime/core/ports/notifier.js";
 import { type Closing, closeRun } from "../../runtime/core/steps/close-run.js";
 import { settleRequest, sweep } from "../../runtime/core/steps/settle.js";
+import { verifyRun } from "../../runtime/core/verify/verify-run.js";
 import { localTenantDirectory } from "../../runtime/edges/local/tenants.js";
 import { memoryPipelineStore } from "../../runtime/edges/store/memory.js";
 import { stepWorld } from "../pipeline/step-world.js";
@@ -184,6 +185,37 @@ describe("the end of a run raises what its tenant asked to be told", () => {
       [`${run.runId}#failed`, "Siesa refused the credentials"],
     ]);
     expect(await store.lease.current(run.tenantId)).toBeUndefined();
+  });
+
+  it("a verify whose worker died after ending its run, before telling anyone, is told when its request comes back", async () => {
+    const { tenant, run, store, raised } = await world(everyone);
+    const world2 = stepWorld({ tenant, store });
+    const deps = world2.scoped("verify", {
+      ...world2.deps,
+      notifier: { notify: async (events: NotificationEvent[]) => void raised.push(...events) },
+    });
+    // What a verify worker that died right after ending its run leaves: the run ended, no lease (the
+    // verify gave it back before ending the run, for its repair run), nothing raised.
+    await store.runs.complete(run.tenantId, run.runId, {
+      status: "partial",
+      counts: counts(0, 0),
+      reason: "not ok: 2 missing, 0 drifted, 0 unknown",
+      finishedAt: NOW.toISOString(),
+      durationMs: 1,
+      verify: {
+        tenantId: run.tenantId,
+        product: "kong-rfid",
+        startedAt: run.startedAt,
+        durationMs: 1_000,
+        read: { product: 98, ledger: 100 },
+        counts: { ok: 98, missing: 2, drifted: 0, unknown: 0 },
+        differences: [],
+      },
+    });
+
+    await verifyRun(deps, { tenantId: run.tenantId, runId: run.runId, repair: false }, {});
+
+    expect(raised.map((e) => [e.id, e.counts.missing])).toEqual([[`${run.runId}#drift`, 2]]);
   });
 
   it("a scheduled run that never started (every delivery of its request died) is told as failed, once", async () => {

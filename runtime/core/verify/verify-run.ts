@@ -10,6 +10,7 @@ import type { ProductReader } from "../ports/product.js";
 import type { TenantCredentials } from "../ports/tenant-clients.js";
 import { closeRun } from "../steps/close-run.js";
 import { expireRun } from "../steps/expire-run.js";
+import { raiseRunEnd, runEndFactsOf } from "../steps/raise-events.js";
 import { startRun } from "../steps/start-run.js";
 import { markForRepair, repairable } from "./repair.js";
 import { VerifyOutOfTimeError, verifyTenant } from "./verify.js";
@@ -69,6 +70,9 @@ export async function verifyRun(
   const scope = streamScope(tenantId, stream);
   const run = await ctx.runs.get(tenantId, runId);
   if (run?.status !== "running") {
+    // A delivery that died after ending the run may have told nobody, and the verify gives its lease
+    // back before ending the run, so no sweep raises its events again: this does (delivered once by id).
+    if (run) await raiseRunEnd(ctx, runEndFactsOf(run));
     await ctx.lease.release(scope, runId);
     ctx.log.info("verify request of a finished run ignored", { tenantId, runId });
     return;
