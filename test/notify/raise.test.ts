@@ -5,7 +5,7 @@ import { METRICS } from "../../runtime/core/observability/metric-names.js";
 import type { Notifier } from "../../runtime/core/ports/notifier.js";
 import { type Closing, closeRun } from "../../runtime/core/steps/close-run.js";
 import { settleRequest, sweep } from "../../runtime/core/steps/settle.js";
-import { verifyRun } from "../../runtime/core/verify/verify-run.js";
+import { settleVerify, verifyRun } from "../../runtime/core/verify/verify-run.js";
 import { localTenantDirectory } from "../../runtime/edges/local/tenants.js";
 import { memoryPipelineStore } from "../../runtime/edges/store/memory.js";
 import { stepWorld } from "../pipeline/step-world.js";
@@ -187,15 +187,12 @@ describe("the end of a run raises what its tenant asked to be told", () => {
     expect(await store.lease.current(run.tenantId)).toBeUndefined();
   });
 
-  it("a verify whose worker died after ending its run, before telling anyone, is told when its request comes back", async () => {
+  /** What a verify worker that died right after ending its run leaves: the run ended, no lease (the
+   * verify gave it back before ending the run, for its repair run), nothing raised. */
+  async function aVerifyThatDiedAfterEndingItsRun() {
     const { tenant, run, store, raised } = await world(everyone);
-    const world2 = stepWorld({ tenant, store });
-    const deps = world2.scoped("verify", {
-      ...world2.deps,
-      notifier: { notify: async (events: NotificationEvent[]) => void raised.push(...events) },
-    });
-    // What a verify worker that died right after ending its run leaves: the run ended, no lease (the
-    // verify gave it back before ending the run, for its repair run), nothing raised.
+    const steps = stepWorld({ tenant, store });
+    const notifier = { notify: async (events: NotificationEvent[]) => void raised.push(...events) };
     await store.runs.complete(run.tenantId, run.runId, {
       status: "partial",
       counts: counts(0, 0),
@@ -212,10 +209,24 @@ describe("the end of a run raises what its tenant asked to be told", () => {
         differences: [],
       },
     });
+    const request = { tenantId: run.tenantId, runId: run.runId, repair: false };
+    return { steps, notifier, request, raised, drift: [[`${run.runId}#drift`, 2]] };
+  }
 
-    await verifyRun(deps, { tenantId: run.tenantId, runId: run.runId, repair: false }, {});
+  it("a verify whose worker died after ending its run, before telling anyone, is told when its request comes back", async () => {
+    const { steps, notifier, request, raised, drift } = await aVerifyThatDiedAfterEndingItsRun();
 
-    expect(raised.map((e) => [e.id, e.counts.missing])).toEqual([[`${run.runId}#drift`, 2]]);
+    await verifyRun(steps.scoped("verify", { ...steps.deps, notifier }), request, {});
+
+    expect(raised.map((e) => [e.id, e.counts.missing])).toEqual(drift);
+  });
+
+  it("...or when its request was dead-lettered, by settle", async () => {
+    const { steps, notifier, request, raised, drift } = await aVerifyThatDiedAfterEndingItsRun();
+
+    await settleVerify(steps.scoped("settle", { ...steps.deps, notifier }), request);
+
+    expect(raised.map((e) => [e.id, e.counts.missing])).toEqual(drift);
   });
 
   it("a scheduled run that never started (every delivery of its request died) is told as failed, once", async () => {

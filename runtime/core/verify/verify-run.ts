@@ -154,7 +154,12 @@ function markSome(ctx: RunDependencies, report: VerifyReport): Promise<number> {
 
 /** A verify request in its dead-letter queue: its run ends failed and its lease is given back. */
 export async function settleVerify(ctx: RunDependencies, request: VerifyRequest): Promise<void> {
-  await expireRun(ctx, request.tenantId, request.runId, VERIFY_DIED);
+  const ended = await expireRun(ctx, request.tenantId, request.runId, VERIFY_DIED);
+  if (!ended) {
+    // Its last delivery may have died after ending the run, before telling anyone (as verifyRun).
+    const run = await ctx.runs.get(request.tenantId, request.runId);
+    if (run) await raiseRunEnd(ctx, runEndFactsOf(run));
+  }
   await ctx.lease.release(streamScope(request.tenantId, streamOf(request)), request.runId);
 }
 
