@@ -242,6 +242,37 @@ describe("the end of a run raises what its tenant asked to be told", () => {
     await settleRequest(ctx, request, delivery);
     await settleRequest(ctx, request, delivery);
 
+    // Raised again by the second (it cannot know the first told anyone): one event id, delivered once.
+    expect(new Set(raised.map((e) => e.id)).size).toBe(1);
+    expect(raised[0] && [raised[0].kind, raised[0].reason]).toEqual([
+      "failed",
+      expect.stringMatching(/^the sync request could not be dispatched/),
+    ]);
+  });
+
+  it("a scheduled run that never started is told even when settle died after recording it, before telling anyone", async () => {
+    const { tenant, store, raised } = await world({ emails: ["ops@acme.example"] });
+    const ctx = {
+      ...stepWorld({ tenant, store }).ctx,
+      notifier: { notify: async (events: NotificationEvent[]) => void raised.push(...events) },
+      now: () => NOW,
+    };
+    const request = { tenantId: tenant.id, trigger: "schedule" as const };
+    const delivery = { messageId: "m-1", sentAt: NOW };
+    const died = new Error("the settle function timed out");
+    const dyingAfterTheRunIsRecorded = {
+      ...ctx,
+      audit: {
+        ...ctx.audit,
+        record: async () => {
+          throw died;
+        },
+      },
+    };
+
+    await expect(settleRequest(dyingAfterTheRunIsRecorded, request, delivery)).rejects.toBe(died);
+    await settleRequest(ctx, request, delivery);
+
     expect(raised.map((e) => [e.kind, e.reason])).toEqual([
       ["failed", expect.stringMatching(/^the sync request could not be dispatched/)],
     ]);

@@ -102,8 +102,11 @@ export async function settleRequest(
   const runId = request.runId ?? runIdForMessage(delivery.sentAt, delivery.messageId);
   if (await ctx.progress.get(tenantId, runId, "dispatch")) return; // the run went on: its units end it
   const reason = `the sync request could not be dispatched: ${DIED_REASON}`;
-  if (await ctx.runs.get(tenantId, runId)) await expireRun(ctx, tenantId, runId, reason);
-  else if (request.runId === undefined)
+  const recorded = await ctx.runs.get(tenantId, runId);
+  if (recorded) {
+    // Already ended: an earlier delivery recorded it and may have died before telling anyone.
+    if (!(await expireRun(ctx, tenantId, runId, reason))) await raiseRunEnd(ctx, runEndFactsOf(recorded));
+  } else if (request.runId === undefined)
     try {
       await recordUnstartedRun(
         ctx,
