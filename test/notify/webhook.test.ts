@@ -1,7 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { afterEach, describe, expect, it } from "vitest";
 import { DeliveryError } from "../../runtime/core/ports/notifier.js";
+import { SnsEmailChannel } from "../../runtime/edges/aws/notifications.js";
 import { fetchWebhook } from "../../runtime/edges/http/webhook.js";
 
 const servers: Server[] = [];
@@ -52,5 +54,25 @@ describe("the webhook channel", () => {
     const answer = await fetchWebhook(1_000).post(url, "{}", {});
 
     expect(answer).toEqual({ status: 307 });
+  });
+});
+
+describe("the email channel", () => {
+  it("gives up on an SNS that does not answer instead of holding the notify function", async () => {
+    const url = await receiver();
+    const sns = new SNSClient({
+      region: "us-east-1",
+      endpoint: url.replace(/\/hooks.*$/, ""),
+      credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "example" },
+      maxAttempts: 1,
+    });
+
+    const sending = new SnsEmailChannel(sns, "arn:aws:sns:us-east-1:000000000000:n-", 100).send(
+      "acme",
+      "subject",
+      "text",
+    );
+
+    await expect(sending).rejects.toThrow(/abort/i);
   });
 });

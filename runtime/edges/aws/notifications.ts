@@ -33,6 +33,9 @@ export class SqsNotifier implements Notifier {
   }
 }
 
+/** How long an email's publish may take: the notify function's other messages wait for it. */
+const PUBLISH_TIMEOUT_MS = 10_000;
+
 /** SNS's longest email subject (it must be shorter than 100 characters). */
 const SUBJECT_MAX = 99;
 
@@ -42,6 +45,8 @@ export class SnsEmailChannel implements EmailChannelPort {
     private readonly sns: SNSClient,
     /** The topics' ARN but the tenant id. */
     private readonly topicArnPrefix: string,
+    /** An SNS that does not answer in this time fails the delivery (retried) rather than hold the function. */
+    private readonly timeoutMs = PUBLISH_TIMEOUT_MS,
   ) {}
 
   async send(tenantId: string, subject: string, text: string): Promise<void> {
@@ -51,6 +56,7 @@ export class SnsEmailChannel implements EmailChannelPort {
         Subject: subject.length > SUBJECT_MAX ? `${subject.slice(0, SUBJECT_MAX - 1)}…` : subject,
         Message: text,
       }),
+      { abortSignal: AbortSignal.timeout(this.timeoutMs) },
     );
   }
 }
