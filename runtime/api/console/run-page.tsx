@@ -88,26 +88,12 @@ export async function runFragment(api: ApiReader, runId: string) {
 
       <section aria-labelledby="run-counts">
         <h2 id="run-counts">Counts</h2>
-        <table class="narrow">
-          <thead>
-            <tr>
-              <th scope="col">Outcome</th>
-              <th scope="col" class="num">
-                Records
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(
-              ["extracted", "created", "updated", "unchanged", "rejected", "failed", ...TALLIES] as const
-            ).map((name) => (
-              <tr>
-                <th scope="row">{name}</th>
-                <td class="num">{formatCount(run.counts[name] ?? 0)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <CountTable
+          heading="Outcome"
+          counts={(
+            ["extracted", "created", "updated", "unchanged", "rejected", "failed", ...TALLIES] as const
+          ).map((name) => [name, run.counts[name] ?? 0])}
+        />
       </section>
 
       <section aria-labelledby="run-errors">
@@ -167,24 +153,10 @@ function VerifyReport({ report }: { report: VerifyRunReport }) {
         Read {formatCount(report.read.product)} records of the product and {formatCount(report.read.ledger)}{" "}
         entries of the ledger{report.stream ? ` (${report.stream})` : ""}.
       </p>
-      <table class="narrow">
-        <thead>
-          <tr>
-            <th scope="col">Status</th>
-            <th scope="col" class="num">
-              Records
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {VERIFY_STATUSES.map((status) => (
-            <tr>
-              <th scope="row">{status}</th>
-              <td class="num">{formatCount(report.counts[status])}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <CountTable
+        heading="Status"
+        counts={VERIFY_STATUSES.map((status) => [status, report.counts[status]])}
+      />
       {report.differences.length > 0 && (
         <table>
           <caption class="muted">
@@ -235,5 +207,35 @@ function VerifyReport({ report }: { report: VerifyRunReport }) {
         </p>
       )}
     </section>
+  );
+}
+
+/** How many records had each outcome (or verify status): a name and a count a row. */
+function CountTable({
+  heading,
+  counts,
+}: {
+  heading: string;
+  counts: readonly (readonly [string, number])[];
+}) {
+  return (
+    <table class="narrow">
+      <thead>
+        <tr>
+          <th scope="col">{heading}</th>
+          <th scope="col" class="num">
+            Records
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {counts.map(([name, count]) => (
+          <tr>
+            <th scope="row">{name}</th>
+            <td class="num">{formatCount(count)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
