@@ -41,13 +41,23 @@ const quantityText = (value: SiesaRow[string] | undefined): string => {
  */
 export function oneRowPerKey(rows: Iterable<{ key: string; row: SiesaRow }>): Map<string, SiesaRow> {
   const byKey = new Map<string, SiesaRow[]>();
-  for (const { key, row } of rows) byKey.set(key, [...(byKey.get(key) ?? []), row]);
+  for (const { key, row } of rows) {
+    const same = byKey.get(key);
+    if (same) same.push(row);
+    else byKey.set(key, [row]);
+  }
   const out = new Map<string, SiesaRow>();
-  for (const [key, [first, ...others]] of byKey) {
+  for (const [key, keyRows] of byKey) {
+    const [first] = keyRows;
     if (!first) continue;
+    // Nearly every key comes once: nothing to compare.
+    if (keyRows.length === 1) {
+      out.set(key, first);
+      continue;
+    }
     const differing: Record<string, string[]> = {};
     for (const column of STOCK_QUANTITIES) {
-      const values = [...new Set([first, ...others].map((row) => quantityText(row[column])))];
+      const values = [...new Set(keyRows.map((row) => quantityText(row[column])))];
       if (values.length > 1) differing[column] = values.sort(byValue);
     }
     out.set(

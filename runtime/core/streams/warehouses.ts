@@ -28,6 +28,9 @@ export const locationExternalId = (tenant: Tenant, code: string): string =>
 export function warehouseMapper(tenant: Tenant): RecordMapper {
   const settings = tenant.streams?.warehouses;
   const kong = tenant.product.type === "kong-rfid";
+  // The tenant file may write it as digits (the schema checks either): Kong's pk is a number, and
+  // the lookup keeps only locations holding that number.
+  const customerId = Number(tenant.product.defaults.customer_id);
   return {
     inactive: kong ? { is_active: false } : { status: "INACTIVE" },
     // A WMS location row shows only these (and its id): verify compares what it can see.
@@ -58,9 +61,7 @@ export function warehouseMapper(tenant: Tenant): RecordMapper {
         ? {
             external_id: externalId,
             type_external_id: settings.location.type,
-            // The tenant file may write it as digits (the schema checks either): Kong's pk is a number,
-            // and the lookup keeps only locations holding that number.
-            customer_ids: [Number(tenant.product.defaults.customer_id)],
+            customer_ids: [customerId],
             parent_external_id: settings.location.parent,
             name: description,
             display_name: `${description} (${code})`,
