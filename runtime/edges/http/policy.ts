@@ -51,10 +51,13 @@ const $fetch = createFetch({ fetch: boundedFetch });
  * `secrets`: the credentials the request carries (a header's token, a login's password). An error
  * answer (4xx, 5xx) may quote the request back, and its words become log lines, error messages
  * and a record's reason: they are masked out of its body before anyone reads it (secret-text.ts).
+ * `secretsInEveryAnswer`: a success answer is masked too (an API that says what went wrong in a 200,
+ * something else at the base URL echoing the request); not for a login, whose answer is the token.
  */
 export type RequestOptions = Pick<FetchOptions, "method" | "headers" | "body" | "query" | "baseURL"> & {
   once?: boolean;
   secrets?: readonly string[];
+  secretsInEveryAnswer?: boolean;
   /**
    * Called with every 429's headers: how long they ask to wait by the API's own headers (Siesa's
    * `Connekta-Rate-Limit-Reset`), in ms, used when `Retry-After` is absent; undefined: they say
@@ -116,7 +119,7 @@ export async function send<T = unknown>(
   policy: CallPolicy,
   ctx: CallContext,
 ): Promise<FetchResponse<T>> {
-  const { once = false, secrets = [], waitOf429, ...request } = options;
+  const { once = false, secrets = [], secretsInEveryAnswer = false, waitOf429, ...request } = options;
   const askedWait = (headers: Headers) => {
     const own = waitOf429?.(headers);
     return retryAfterMs(headers.get("retry-after")) ?? own;
@@ -141,7 +144,8 @@ export async function send<T = unknown>(
       });
       if (raw.status >= 300 && raw.status < 400) throw redirected(ctx, url, raw);
       const response = withParsedBody<T>(raw, ctx);
-      if (response.status >= 400) response._data = withoutSecrets(response._data, secrets);
+      if (secretsInEveryAnswer || response.status >= 400)
+        response._data = withoutSecrets(response._data, secrets);
       watchRateLimit(response, ctx);
       const status = response.status;
       if (status === 429 && rateLimited < policy.rateLimitRetries) {

@@ -3,7 +3,6 @@ import type { ProductRecord, ProductType } from "../../../core/domain/model.js";
 import { ExternalCallError } from "../../../core/ports/call-errors.js";
 import type { ProductClientOptions } from "../../../core/ports/product.js";
 import { type RequestOptions, send } from "../policy.js";
-import { withoutSecrets } from "../secret-text.js";
 import { apiText, isRecord, isSuccess } from "./api-text.js";
 import { passwordLogin } from "./password-login.js";
 import { TokenSession } from "./token-session.js";
@@ -45,22 +44,21 @@ export class ProductApi {
 
   call(operation: string, url: string, options: RequestOptions): Promise<FetchResponse<unknown>> {
     const { product, scheme } = this.shape;
-    return this.#session.authorized(async (token) => {
-      const response = await send<unknown>(
+    return this.#session.authorized((token) =>
+      send<unknown>(
         url,
         {
           ...options,
           headers: { Authorization: `${scheme} ${token}`, Accept: "application/json" },
+          // A success answer is quoted too (a create answered without an id: something else at the
+          // base URL, an echo of the request).
           secrets: [token],
+          secretsInEveryAnswer: true,
         },
         this.options.policy,
         { service: product, operation, tenantId: this.options.tenantId, log: this.options.log },
-      );
-      // A success answer is quoted too (a create answered without an id: something else at the base
-      // URL, an echo of the request), so the token is masked out of it as send() does of an error.
-      response._data = withoutSecrets(response._data, [token]);
-      return response;
-    });
+      ),
+    );
   }
 
   /**

@@ -4,7 +4,6 @@ import type { CallPolicy } from "../../../core/ports/call-policy.js";
 import type { SiesaCredentials } from "../../../core/ports/siesa.js";
 import { SiesaAuthError, SiesaOperatorRefusedError } from "../../../core/ports/siesa-errors.js";
 import { send } from "../policy.js";
-import { withoutSecrets } from "../secret-text.js";
 import { type RateLimit, readAnswer, refusedOperator, type SiesaPage } from "./answer.js";
 import { resetAtOf, SiesaPace } from "./pace.js";
 import { encodeParametros } from "./parametros.js";
@@ -98,7 +97,6 @@ export class SiesaConnection {
       ...(parametros ? [`parametros=${encodeParametros(parametros)}`] : []),
     ].join("&");
     const operation = `ejecutarconsultaestandar ${descripcion}`;
-    const secrets = [credentials.conniKey, credentials.conniToken];
     await this.pace.before(policy, operation, new URL(this.endpoint).host);
     let rateLimit: RateLimit | undefined;
     // What the last 429 said of the window: the pace learns it even when the call gives up.
@@ -110,7 +108,9 @@ export class SiesaConnection {
         {
           method: "GET",
           headers: { ConniKey: credentials.conniKey, ConniToken: credentials.conniToken },
-          secrets,
+          secrets: [credentials.conniKey, credentials.conniToken],
+          // Siesa says what went wrong in 200s too (a codigo): those words are masked as well.
+          secretsInEveryAnswer: true,
           // A 429 without Retry-After still says when its window resets.
           waitOf429: (headers) => {
             throttled = rateLimitOf(headers);
@@ -142,9 +142,7 @@ export class SiesaConnection {
       });
       throw new SiesaAuthError(tenantId);
     }
-    // Siesa says what went wrong in 200s too (a codigo): their words are read with the credentials
-    // masked as well, not only those of the 4xx/5xx send() masks.
-    const answer = readAnswer(response.status, withoutSecrets(response._data, secrets), size);
+    const answer = readAnswer(response.status, response._data, size);
     if (answer.kind === "page") {
       return rateLimit ? { ...answer.page, rateLimit } : answer.page;
     }
