@@ -50,20 +50,23 @@ export const drfPages = (api: ProductApi, url: string, operation: string, query:
   });
 
 /**
- * The pages of a WMS list (its products and, as assumed, its locations: `{results,
- * last_evaluated_key_id}`): each later page asked with the cursor the page before named.
- */
-export const wmsPages = (api: ProductApi, url: string, operation: string, query: Record<string, string>) =>
-  listPages(api, url, operation, query, (page) => {
-    const cursor = nextOf(api, operation, page, "last_evaluated_key_id");
-    return cursor === undefined ? undefined : { ...query, last_evaluated_key_id: cursor };
-  });
-
-/**
  * A WMS list's filter for both statuses: its collection asks for them, so its list may answer only
  * ACTIVE records without it, and a lookup or verify would miss every INACTIVE one.
  */
-export const EVERY_STATUS = { status__in: "ACTIVE,INACTIVE" } as const;
+const EVERY_STATUS = { status__in: "ACTIVE,INACTIVE" } as const;
+
+/**
+ * The pages of a WMS list (its products and, as assumed, its locations: `{results,
+ * last_evaluated_key_id}`), of both statuses: each later page asked with the cursor the page before
+ * named.
+ */
+export const wmsPages = (api: ProductApi, url: string, operation: string, filter: Record<string, string>) => {
+  const query = { ...filter, ...EVERY_STATUS };
+  return listPages(api, url, operation, query, (page) => {
+    const cursor = nextOf(api, operation, page, "last_evaluated_key_id");
+    return cursor === undefined ? undefined : { ...query, last_evaluated_key_id: cursor };
+  });
+};
 
 /** A page's `results`, as the page holds it (listedRecords says when it is not a list). */
 export const pageResults = (response: FetchResponse<unknown>): unknown =>

@@ -1,5 +1,4 @@
 import type { ProductRecord } from "../../../core/domain/model.js";
-import { ExternalCallError } from "../../../core/ports/call-errors.js";
 import type {
   ListedRecord,
   ListScope,
@@ -10,7 +9,7 @@ import type {
 } from "../../../core/ports/product.js";
 import type { PatchResult } from "../../../core/ports/records.js";
 import { apiText, isSuccess } from "./api-text.js";
-import { EVERY_STATUS, pageResults, wmsPages } from "./list-pages.js";
+import { pageResults, wmsPages } from "./list-pages.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
 import { joinUrl, withoutTrailingSlash } from "./url.js";
@@ -104,7 +103,7 @@ export class WmsClient implements ProductClient, ProductReader {
    */
   async listedWith(externalId: string): Promise<ListedRecord[]> {
     const found: ListedRecord[] = [];
-    const query = { external_id__eq: externalId, ...EVERY_STATUS };
+    const query = { external_id__eq: externalId };
     for await (const response of wmsPages(this.#api, this.#productsUrl, "find product", query)) {
       if (!isSuccess(response.status)) throw this.#api.listRefused(response, "find product");
       const rows = listedRecords(SERVICE, "find product", pageResults(response));
@@ -122,7 +121,7 @@ export class WmsClient implements ProductClient, ProductReader {
    * customer: an instance serves one client account, so all of its products are the tenant's.
    */
   async *list(_scope: ListScope): AsyncGenerator<ListedRecord[]> {
-    const query = { limit: LIST_PAGE_SIZE, ...EVERY_STATUS };
+    const query = { limit: LIST_PAGE_SIZE };
     for await (const response of wmsPages(this.#api, this.#productsUrl, "list products", query)) {
       if (!isSuccess(response.status)) throw this.#api.listRefused(response, "list products");
       yield listedRecords(SERVICE, "list products", pageResults(response));
@@ -153,7 +152,7 @@ export class WmsClient implements ProductClient, ProductReader {
    * cannot read: an error, never a create.
    */
   async #find(record: ProductRecord): Promise<FindAnswer> {
-    const query = { external_id__eq: record.externalId, ...EVERY_STATUS };
+    const query = { external_id__eq: record.externalId };
     let inactive: string | undefined;
     for await (const response of wmsPages(this.#api, this.#productsUrl, "find product", query)) {
       if (!isSuccess(response.status)) return this.#api.refused(response);
@@ -162,12 +161,9 @@ export class WmsClient implements ProductClient, ProductReader {
         if (String(row.external_id) !== record.externalId) continue;
         const id = row.variant_id ?? row.id;
         if ((typeof id !== "string" || id === "") && typeof id !== "number")
-          throw new ExternalCallError(
-            SERVICE,
+          throw this.#api.unreadable(
             "find product",
-            "invalid-answer",
             `external_id ${record.externalId} is listed without a variant_id: ${apiText(row)}`,
-            false,
           );
         if (row.status !== "INACTIVE") return { kind: "found", id: String(id) };
         inactive ??= String(id);

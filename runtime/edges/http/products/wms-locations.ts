@@ -9,7 +9,7 @@ import type {
 } from "../../../core/ports/product.js";
 import type { PatchResult } from "../../../core/ports/records.js";
 import { isSuccess } from "./api-text.js";
-import { EVERY_STATUS, pageResults, wmsPages } from "./list-pages.js";
+import { pageResults, wmsPages } from "./list-pages.js";
 import { listedRecords } from "./listed-records.js";
 import { ProductApi } from "./product-api.js";
 import { joinUrl, withoutTrailingSlash } from "./url.js";
@@ -88,7 +88,7 @@ export class WmsLocationClient implements ProductClient, ProductReader {
 
   /** Every location, following `last_evaluated_key_id` until it is null (or repeats): a WMS serves one client. */
   async *list(_scope: ListScope): AsyncGenerator<ListedRecord[]> {
-    const query = { limit: LIST_PAGE_SIZE, ...EVERY_STATUS };
+    const query = { limit: LIST_PAGE_SIZE };
     for await (const response of wmsPages(this.#api, this.#locationsUrl, "list locations", query)) {
       if (!isSuccess(response.status)) throw this.#api.listRefused(response, "list locations");
       yield listedRecords(SERVICE, "list locations", pageResults(response));
@@ -118,7 +118,7 @@ export class WmsLocationClient implements ProductClient, ProductReader {
    * id is an error, never a create.
    */
   async #find(record: ProductRecord): Promise<FindAnswer> {
-    const query = { external_id__eq: record.externalId, ...EVERY_STATUS };
+    const query = { external_id__eq: record.externalId };
     let inactive: string | undefined;
     for await (const response of wmsPages(this.#api, this.#locationsUrl, "find location", query)) {
       if (!isSuccess(response.status)) return this.#api.refused(response);
