@@ -12,6 +12,10 @@ export const WAREHOUSE_COLUMNS = {
   rowId: "f150_rowid",
 } as const;
 
+/** Whether a Kong location, as its list shows it, holds the customer: its `customer_ids` name it. */
+export const locationHoldsCustomer = (fields: Record<string, unknown>, customer: number): boolean =>
+  Array.isArray(fields.customer_ids) && fields.customer_ids.some((id) => Number(id) === customer);
+
 /**
  * A warehouse's external id in the product: Kong's location ids are unique across all its customers,
  * so the code alone (`NB1`) would collide between two clients; the Connekta tenant and ERP company

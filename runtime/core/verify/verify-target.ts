@@ -3,7 +3,7 @@ import { compileMapping } from "../domain/mapping.js";
 import type { ProductType } from "../domain/model.js";
 import { DEFAULT_STREAM, type StreamName, streamScope } from "../domain/stream.js";
 import type { Tenant } from "../domain/tenant.js";
-import { locationExternalId, warehouseMapper } from "../streams/warehouses.js";
+import { locationExternalId, locationHoldsCustomer, warehouseMapper } from "../streams/warehouses.js";
 import { type PayloadShape, payloadShape } from "./payload-shape.js";
 
 /** The streams a product holds the records of, so verify can read them back (stock's is this service's own snapshot). */
@@ -62,15 +62,14 @@ export function verifyTarget(tenant: Tenant, stream: VerifiedStream = DEFAULT_ST
     // Kong holds every customer's locations and documents no customer filter on their list: as the
     // write's lookup, verify keeps only those holding the tenant's customer.
     const customer = kongCustomer(tenant);
-    const holdsCustomer = (fields: Record<string, unknown>) =>
-      customer === undefined ||
-      (Array.isArray(fields.customer_ids) && fields.customer_ids.some((id) => Number(id) === customer));
     return {
       partition,
       shape: LOCATION_SHAPES[tenant.product.type],
       inactive: mapper.inactive ?? {},
       ...(mapper.listed ? { listed: mapper.listed } : {}),
-      owns: (record) => record.externalId.startsWith(prefix) && holdsCustomer(record.fields),
+      owns: (record) =>
+        record.externalId.startsWith(prefix) &&
+        (customer === undefined || locationHoldsCustomer(record.fields, customer)),
     };
   }
   const definition = MAPPINGS[tenant.mapping];

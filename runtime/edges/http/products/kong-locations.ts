@@ -8,6 +8,7 @@ import type {
   WriteResult,
 } from "../../../core/ports/product.js";
 import type { PatchResult } from "../../../core/ports/records.js";
+import { locationHoldsCustomer } from "../../../core/streams/warehouses.js";
 import { isSuccess } from "./api-text.js";
 import { drfMessage, isDuplicateAnswer } from "./kong-errors.js";
 import { drfPages, pageResults } from "./list-pages.js";
@@ -161,7 +162,7 @@ export class KongLocationClient implements ProductClient, ProductReader {
       const mine = listedRecords(SERVICE, "find location", pageResults(response)).find(
         (location) =>
           location.externalId === record.externalId &&
-          (customer === undefined || holdsCustomer(location, customer)),
+          (customer === undefined || locationHoldsCustomer(location.fields, customer)),
       );
       if (mine) return { kind: "found", id: mine.id };
     }
@@ -178,9 +179,4 @@ function customerOf(record: ProductRecord): number | undefined {
   const ids = record.payload.customer_ids;
   const first = Array.isArray(ids) ? ids[0] : undefined;
   return typeof first === "number" && Number.isInteger(first) ? first : undefined;
-}
-
-function holdsCustomer(location: ListedRecord, customer: number): boolean {
-  const ids = location.fields.customer_ids;
-  return Array.isArray(ids) && ids.some((id) => Number(id) === customer);
 }
