@@ -4,6 +4,7 @@ import type { ApiDependencies } from "../core/ports/api.js";
 import type { CallPolicy } from "../core/ports/call-policy.js";
 import type { CredentialSource, TenantDirectory } from "../core/ports/pipeline.js";
 import type { TenantCredentials } from "../core/ports/tenant-clients.js";
+import { withoutSecrets } from "../edges/http/secret-text.js";
 
 /**
  * The connectivity check an operator runs after putting a tenant's secrets (POST /tenants/:id/check):
@@ -106,9 +107,5 @@ async function checkTenant(tenant: Tenant, deps: TenantCheckDependencies): Promi
 
 /** The error's message with every credential value masked. */
 function reasonOf(error: unknown, secrets: string[]): string {
-  let message = error instanceof Error ? error.message : String(error);
-  for (const secret of secrets) {
-    if (secret.length >= 4) message = message.split(secret).join("***");
-  }
-  return message;
+  return withoutSecrets(error instanceof Error ? error.message : String(error), secrets);
 }

@@ -3,6 +3,7 @@ import type { Tenant } from "../core/domain/tenant.js";
 import { ExternalCallError } from "../core/ports/call-errors.js";
 import type { ProbeCheck } from "../core/ports/probe.js";
 import { SiesaAuthError } from "../core/ports/siesa-errors.js";
+import { withoutSecrets } from "../edges/http/secret-text.js";
 
 /**
  * What the contract probe's parts share (runtime/wiring/probe.ts): how a check passes, fails or is
@@ -67,9 +68,7 @@ export class Checklist {
   }
 
   private mask(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) if (secret.length >= 4) out = out.split(secret).join("***");
-    return out;
+    return withoutSecrets(text, this.secrets);
   }
 }
 

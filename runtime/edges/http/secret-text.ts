@@ -1,10 +1,7 @@
 /** What a masked credential reads as. */
 export const MASK = "***";
 
-/**
- * Shorter values are left as they are: masking them would mask ordinary words of the answer.
- * (The probe and the tenant check mask their own lines by the same rule.)
- */
+/** Shorter values are left as they are: masking them would mask ordinary words of the answer. */
 const SHORTEST_MASKED = 4;
 
 /**
