@@ -1,6 +1,5 @@
 import type { SiesaRow, SourceRecord } from "../../../core/domain/model.js";
 import { forEachConcurrent } from "../../../core/domain/pool.js";
-import { ExternalCallError } from "../../../core/ports/call-errors.js";
 import {
   type ExtractOptions,
   FULL_RANGE,
@@ -132,12 +131,9 @@ export class SiesaClient extends SiesaRangeReader implements SiesaReader {
     const [row] = (await this.request(ITEMS_QUERY, 1, 1, `f120_id_cia = ${erpCompany}`)).rows;
     // Only an item of the company says the ranges missed something (not a row of nulls).
     if (!row || integerOf(row.f120_id_cia) !== erpCompany) return;
-    throw new ExternalCallError(
-      "siesa",
-      `ejecutarconsultaestandar ${ITEMS_QUERY}`,
-      "invalid-answer",
+    throw this.missedByRanges(
+      ITEMS_QUERY,
       `${ITEMS_QUERY} answered no item of company ${erpCompany} in ranges of f120_id, yet holds f120_id ${String(row.f120_id)} when asked without them (tenant ${tenantId})`,
-      true,
     );
   }
 

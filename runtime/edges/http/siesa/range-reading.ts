@@ -1,4 +1,5 @@
 import type { SiesaRow } from "../../../core/domain/model.js";
+import { ExternalCallError } from "../../../core/ports/call-errors.js";
 import { type ExtractOptions, FULL_RANGE, halvesOf, type KeyRange } from "../../../core/ports/siesa.js";
 import { SiesaFilterError } from "../../../core/ports/siesa-errors.js";
 import type { SiesaPage } from "./answer.js";
@@ -510,6 +511,21 @@ export class SiesaRangeReader extends SiesaConnection {
         `Siesa ignored the parametros filter of ${query.descripcion}: ${query.column} ${id} came back for the range ${range.from}..${range.to} (tenant ${this.options.tenantId})`,
       );
     }
+  }
+
+  /**
+   * A query that answered no row in its ranges yet holds one when asked without them (`said`): a
+   * refused operator, or a column the query lacks, answered "no records". The unit fails, retried,
+   * rather than read the rows as gone.
+   */
+  protected missedByRanges(descripcion: string, said: string): ExternalCallError {
+    return new ExternalCallError(
+      "siesa",
+      `ejecutarconsultaestandar ${descripcion}`,
+      "invalid-answer",
+      said,
+      true,
+    );
   }
 
   /** Rows whose key lies outside every range the reading covers (beyond a SQL int) stop the run. */

@@ -1,5 +1,4 @@
 import type { SiesaRow, SourceRecord } from "../../../core/domain/model.js";
-import { ExternalCallError } from "../../../core/ports/call-errors.js";
 import {
   type ExtractOptions,
   FULL_RANGE,
@@ -321,12 +320,9 @@ export class SiesaStockReader extends SiesaWarehouses implements SiesaReader {
     const [row] = (await this.request(STOCK_QUERY, 1, 1, `${WAREHOUSE} = ${textLiteral(code)}`)).rows;
     if (!row) return;
     this.checkRow(row, code);
-    throw new ExternalCallError(
-      "siesa",
-      `ejecutarconsultaestandar ${STOCK_QUERY}`,
-      "invalid-answer",
+    throw this.missedByRanges(
+      STOCK_QUERY,
       `${STOCK_QUERY} answered no stock row of warehouse ${code} in ranges of ${ITEM}, yet holds f120_id ${String(row[ITEM])} when asked for the warehouse alone (tenant ${this.options.tenantId})`,
-      true,
     );
   }
 

@@ -1,5 +1,4 @@
 import type { SiesaRow, SourceRecord } from "../../../core/domain/model.js";
-import { ExternalCallError } from "../../../core/ports/call-errors.js";
 import {
   type ExtractOptions,
   FULL_RANGE,
@@ -133,15 +132,7 @@ export class SiesaWarehouses extends SiesaRangeReader {
       .rows;
     if (!row) return;
     const said = `${WAREHOUSES_QUERY} answered no warehouse of company ${erpCompany} in ranges of ${ROW_ID}, yet holds warehouse ${warehouseCode(row)} when asked without them (tenant ${tenantId})`;
-    if (integerOf(row[ROW_ID]) !== undefined) {
-      throw new ExternalCallError(
-        "siesa",
-        `ejecutarconsultaestandar ${WAREHOUSES_QUERY}`,
-        "invalid-answer",
-        said,
-        true,
-      );
-    }
+    if (integerOf(row[ROW_ID]) !== undefined) throw this.missedByRanges(WAREHOUSES_QUERY, said);
     throw new SiesaFilterError(
       `${said}: its rows carry no integer ${ROW_ID}, the column the warehouses are read in ranges of; run \`npm run probe -- --tenant ${tenantId}\` to see what this Siesa's warehouse query holds`,
     );
