@@ -148,8 +148,16 @@ export async function send<T = unknown>(
         response._data = withoutSecrets(response._data, secrets);
       watchRateLimit(response, ctx);
       const status = response.status;
+      // How long the answer asks to be left alone: a 429's Retry-After (else the API's own headers),
+      // a 503's Retry-After (a maintenance window).
+      const asked =
+        status === 429
+          ? askedWait(response.headers)
+          : status === 503
+            ? retryAfterMs(response.headers.get("retry-after"))
+            : undefined;
       if (status === 429 && rateLimited < policy.rateLimitRetries) {
-        const waitMs = askedWait(response.headers) ?? backoffMs(policy, rateLimited);
+        const waitMs = asked ?? backoffMs(policy, rateLimited);
         const left = timeLeftMs();
         if (left !== undefined && waitMs + policy.timeoutMs > left) {
           const message = apiMessage(response._data);
@@ -163,8 +171,7 @@ export async function send<T = unknown>(
           waitMs: Math.min(waitMs, policy.maxDelayMs),
         };
       } else if (status >= 500 && serverErrors < policy.retryAttempts && !once) {
-        // A 503 that says when to come back (a maintenance window) is waited as a 429 is.
-        const asked = status === 503 ? retryAfterMs(response.headers.get("retry-after")) : undefined;
+        // A 503 that says when to come back is waited as a 429 is.
         failure = {
           status,
           message: apiMessage(response._data),
@@ -176,19 +183,13 @@ export async function send<T = unknown>(
         logExternalError(ctx, status, apiMessage(response._data), "giving up");
         // Still throttled, or down for a while: the last Retry-After says when a retry of the whole
         // step is worth it.
-        const comeBackMs =
-          status === 429
-            ? askedWait(response.headers)
-            : status === 503
-              ? retryAfterMs(response.headers.get("retry-after"))
-              : undefined;
         throw new ExternalCallError(
           ctx.service,
           ctx.operation,
           status,
           apiMessage(response._data),
           true,
-          comeBackMs,
+          asked,
           hostOf(url),
         );
       } else {
