@@ -1,6 +1,5 @@
 import type { ServedStock } from "../../core/steps/stock-snapshot.js";
 import { MAX_STOCK_PAGE } from "../common/validation.js";
-import type { RunJson } from "../common/views.js";
 import { NO_COMPLETE_STOCK_RUN, UNKNOWN_STOCK_LOCATION } from "../routes/stock.js";
 import { type ApiReader, ConsoleApiError, type StatusJson, segment } from "./api.js";
 import { formatCount, formatTime } from "./format.js";
@@ -19,11 +18,6 @@ export interface StockJson {
   rows: (ServedStock & { rejected?: string })[];
   next?: string;
 }
-
-/** `GET /tenants/:id/status`, the stock stream's part. */
-type StockStatusJson = StatusJson & {
-  streams?: { stock?: { activeRun: RunJson | null; lastRun: RunJson | null } };
-};
 
 /** The filters of the stock page, as its address gives them (empty ones are no filter). */
 export interface StockPageFilter {
@@ -72,7 +66,7 @@ export async function stockFragment(
       );
     if (error.body.error.code !== NO_COMPLETE_STOCK_RUN) throw error;
     // The stock stream's run under way, or its last that ended without completing (a failed Run stock now).
-    const status = await api.get<StockStatusJson>(`${base}/status`);
+    const status = await api.get<StatusJson>(`${base}/status`);
     const latest = status.streams?.stock?.activeRun ?? status.streams?.stock?.lastRun ?? null;
     // No data-final: the page shows the stock once the first stock run completes.
     return (
