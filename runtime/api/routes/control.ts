@@ -1,10 +1,5 @@
 import { Hono } from "hono";
-import {
-  otherStreamsOf,
-  runnableOtherStreamsOf,
-  streamRefusal,
-  syncsStream,
-} from "../../core/domain/stream.js";
+import { otherStreamsOf, runnableOtherStreamsOf } from "../../core/domain/stream.js";
 import type { Log } from "../../core/observability/logger.js";
 import type { ApiDependencies } from "../../core/ports/api.js";
 import type { ScheduleState } from "../../core/ports/pipeline.js";
@@ -13,7 +8,7 @@ import { setStreamSchedules } from "../../core/steps/stream-schedules.js";
 import { assertOperator } from "../common/auth.js";
 import type { ApiEnv } from "../common/env.js";
 import { ApiError } from "../common/errors.js";
-import { tenantFor } from "../common/tenant-access.js";
+import { assertRunnableStream, tenantFor } from "../common/tenant-access.js";
 import { ProbeBody, readJsonBody, VerifyBody } from "../common/validation.js";
 
 /**
@@ -86,17 +81,7 @@ export function controlRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
       assertOperator(principal, "verify a tenant's product");
       const tenant = await tenantFor(deps, principal, c.req.param());
       const { repair, stream } = await readJsonBody(c, VerifyBody);
-      if (stream !== undefined && !syncsStream(tenant, stream))
-        throw new ApiError(400, `invalid body parameter stream: tenant ${tenant.id} syncs no ${stream}`, {
-          issues: [
-            {
-              field: "stream",
-              problem: `tenant ${tenant.id} syncs no ${stream}: its file has no streams.${stream}`,
-            },
-          ],
-        });
-      const refusal = stream !== undefined ? streamRefusal(tenant, stream) : undefined;
-      if (refusal) throw new ApiError(409, refusal, { tenantId: tenant.id, stream });
+      assertRunnableStream(tenant, stream);
       const which = stream ? { stream } : {};
       const result = await deps.verify(tenant.id, { repair: repair ?? false, ...which });
       if (!result.started) {

@@ -1,5 +1,4 @@
 import { type Context, Hono } from "hono";
-import { streamRefusal, syncsStream } from "../../core/domain/stream.js";
 import type { Log } from "../../core/observability/logger.js";
 import type { ApiDependencies } from "../../core/ports/api.js";
 import { DEFAULT_EXCEPTIONS_PAGE } from "../../core/ports/pipeline.js";
@@ -9,7 +8,7 @@ import { assertOperator, canRead } from "../common/auth.js";
 import type { ApiEnv } from "../common/env.js";
 import { ApiError } from "../common/errors.js";
 import { csvHeader, csvRows } from "../common/exceptions-csv.js";
-import { tenantFor } from "../common/tenant-access.js";
+import { assertRunnableStream, tenantFor } from "../common/tenant-access.js";
 import {
   ExceptionsQuery,
   ItemParams,
@@ -66,17 +65,7 @@ export function runRoutes(deps: ApiDependencies, log: Log): Hono<ApiEnv> {
       const tenant = await tenantFor(deps, principal, c.req.param());
       const { approveDeactivationsOf, stream } = await readJsonBody(c, RunBody);
       const approval = approveDeactivationsOf !== undefined ? { approveDeactivationsOf } : {};
-      if (stream !== undefined && !syncsStream(tenant, stream))
-        throw new ApiError(400, `invalid body parameter stream: tenant ${tenant.id} syncs no ${stream}`, {
-          issues: [
-            {
-              field: "stream",
-              problem: `tenant ${tenant.id} syncs no ${stream}: its file has no streams.${stream}`,
-            },
-          ],
-        });
-      const refusal = stream !== undefined ? streamRefusal(tenant, stream) : undefined;
-      if (refusal) throw new ApiError(409, refusal, { tenantId: tenant.id, stream });
+      assertRunnableStream(tenant, stream);
       let result: Awaited<ReturnType<typeof deps.startRun>>;
       try {
         result = await deps.startRun(tenant.id, "manual", { ...approval, ...(stream ? { stream } : {}) });
