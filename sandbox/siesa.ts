@@ -644,14 +644,14 @@ export function createSiesaSandbox(options: Partial<SiesaSandboxOptions> = {}): 
     let rows: SiesaWireRow[];
     try {
       const parametros = c.req.query("parametros");
-      if (settings.serverError?.({ descripcion, ...(parametros !== undefined ? { parametros } : {}) }))
-        return c.json({ Message: "An error has occurred." }, 500);
-      if (settings.queryError?.({ descripcion, ...(parametros !== undefined ? { parametros } : {}) }))
+      const asked = { descripcion, ...(parametros !== undefined ? { parametros } : {}) };
+      if (settings.serverError?.(asked)) return c.json({ Message: "An error has occurred." }, 500);
+      if (settings.queryError?.(asked))
         return siesaError(
           c,
           "Timeout expired. The timeout period elapsed prior to completion of the operation.",
         );
-      if (settings.noRecords?.({ descripcion, ...(parametros !== undefined ? { parametros } : {}) }))
+      if (settings.noRecords?.(asked))
         return c.json({ codigo: 1, mensaje: "Error", detalle: "No se encontraron registros" }, 400);
       const filter = parametros ? parseParametros(parametros) : undefined;
       // SQL Server's refusal of an operator it does not take, whichever way the filter spells it.
