@@ -12,7 +12,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { oneLine, runCommand, UsageError } from "../runtime/cli/args.js";
+import { httpUrl, oneLine, runCommand, UsageError } from "../runtime/cli/args.js";
 import type { LocalStack } from "../runtime/cli/stack.js";
 import type { Log } from "../runtime/core/observability/logger.js";
 import { launchChromium, SCREENSHOTS_DIR } from "./chromium.js";
@@ -40,9 +40,7 @@ function parse(values: {
 }) {
   const token = values.token || process.env.SIESA_INTEGRATION_TOKEN;
   if (values.url !== undefined) {
-    const protocol = URL.canParse(values.url) ? new URL(values.url).protocol : "";
-    if (protocol !== "http:" && protocol !== "https:")
-      throw new UsageError(`--url must be an http(s) URL (got ${JSON.stringify(values.url)})`);
+    httpUrl("url", values.url);
     if (!token)
       throw new UsageError("--url needs the operator token: --token TOKEN or SIESA_INTEGRATION_TOKEN");
   }

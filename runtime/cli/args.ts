@@ -166,6 +166,14 @@ export function wholeNumber(name: string, text: string | undefined, min = 1): nu
   return value;
 }
 
+/** `--<name>`'s value when it is an http(s) URL, or a UsageError naming the option (a client would only say "Invalid URL"). */
+export function httpUrl(name: string, text: string): string {
+  const protocol = URL.canParse(text) ? new URL(text).protocol : "";
+  if (protocol !== "http:" && protocol !== "https:")
+    throw new UsageError(`--${name} must be an http(s) URL (got ${JSON.stringify(text)})`);
+  return text;
+}
+
 /** An error as one line: multi-line messages (a tool's output, a syntax error) are folded. */
 export function oneLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ").trim();

@@ -20,6 +20,7 @@ import { LOCAL_WEBHOOK_ENV } from "../wiring/local-credentials.js";
 import { dataDir } from "../wiring/local-state.js";
 import { oneLine, runCommand, UsageError } from "./args.js";
 import type { LocalStack } from "./stack.js";
+import { wholeNumber } from "./tenant-sides.js";
 
 const spec = {
   command: "npm start --",
@@ -64,11 +65,7 @@ const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /** Absent --items and --seed stay absent: the sandboxes then serve the catalogue kept in the local state. */
 function parse(values: { items?: string | undefined; seed?: string | undefined }) {
-  // Digits only: Number("") is 0.
-  const items = values.items === undefined ? undefined : Number(values.items);
-  if (values.items !== undefined && (!/^\d+$/.test(values.items) || !Number.isSafeInteger(items))) {
-    throw new UsageError(`--items must be a whole number (got ${JSON.stringify(values.items)})`);
-  }
+  const items = wholeNumber("items", values.items);
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (values.seed !== undefined && (!/^-?\d+$/.test(values.seed) || !Number.isSafeInteger(seed)))
     throw new UsageError(`--seed must be an integer (got ${JSON.stringify(values.seed)})`);

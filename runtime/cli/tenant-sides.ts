@@ -7,7 +7,7 @@ import type { Tenant } from "../core/domain/tenant.js";
 import type { TenantCredentials } from "../core/ports/tenant-clients.js";
 import { dynamoDir, localTablePrefix, sandboxDir } from "../wiring/local-state.js";
 import type { Store } from "../wiring/local-store.js";
-import { type OptionSpec, UsageError } from "./args.js";
+import { httpUrl, type OptionSpec, UsageError } from "./args.js";
 
 /** The options both commands take to point a tenant's sides elsewhere or size its sandbox. */
 export const SIDE_OPTIONS = {
@@ -61,14 +61,6 @@ export function wholeNumber(name: string, text: string | undefined): number | un
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value))
     throw new UsageError(`--${name} must be a whole number (got ${JSON.stringify(text)})`);
   return value;
-}
-
-/** A URL flag's value, or a UsageError naming it: the clients would only say "Invalid URL". */
-function sideUrl(name: "siesa-url" | "product-url", text: string | undefined): void {
-  if (text === undefined) return;
-  const protocol = URL.canParse(text) ? new URL(text).protocol : "";
-  if (protocol !== "http:" && protocol !== "https:")
-    throw new UsageError(`--${name} must be an http(s) URL (got ${JSON.stringify(text)})`);
 }
 
 const SIDE_VARIABLES = {
@@ -151,8 +143,10 @@ async function openSides(
   options: SideOptions,
   store: "always" | "for-sandboxes",
 ): Promise<Omit<TenantSides, "store"> & { store?: Store }> {
-  sideUrl("siesa-url", options["siesa-url"]);
-  sideUrl("product-url", options["product-url"]);
+  for (const name of ["siesa-url", "product-url"] as const) {
+    const text = options[name];
+    if (text !== undefined) httpUrl(name, text);
+  }
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse()) await closer();
